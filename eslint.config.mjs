@@ -1,0 +1,82 @@
+// Lint rules, including the layer rules of STYLE.md §2 (who may import what).
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+import react from 'eslint-plugin-react'
+import reactHooks from 'eslint-plugin-react-hooks'
+import prettier from 'eslint-config-prettier'
+import globals from 'globals'
+
+const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] })
+const NODE_BUILTINS = ['node:*', 'fs', 'path', 'os', 'crypto', 'child_process', 'http', 'net']
+
+export default tseslint.config(
+  {
+    ignores: ['node_modules/', 'out/', 'dist/', 'coverage/', 'test-results/', 'playwright-report/']
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error'
+    }
+  },
+  {
+    files: ['src-main/contract/**/*.ts'],
+    rules: restrict([
+      { group: ['../*', '!./*'], message: 'contract imports only itself and zod.' },
+      { group: NODE_BUILTINS, message: 'contract is shared with the renderer: no Node.' }
+    ])
+  },
+  {
+    files: ['src-main/core/**/*.ts'],
+    rules: restrict([
+      {
+        group: ['**/backends/**', '**/keychain/**', '**/jobs/**', '**/platform/**', '**/ipc/**', '**/app/**', '**/cli/**', '**/preload/**'],
+        message: 'core imports only contract.'
+      },
+      { group: ['electron'], message: 'core never imports electron.' }
+    ])
+  },
+  {
+    files: ['src-main/{backends,keychain,jobs,platform}/**/*.ts'],
+    rules: restrict([
+      { group: ['electron'], message: 'never electron here (STYLE §2).' },
+      { group: ['**/ipc/**', '**/app/**', '**/cli/**', '**/preload/**'], message: 'layers point down only.' }
+    ])
+  },
+  {
+    files: ['src-main/cli/**/*.ts'],
+    rules: restrict([
+      { group: ['electron', '**/app/**', '**/preload/**'], message: 'the CLI runs without Electron.' }
+    ])
+  },
+  {
+    files: ['src-main/ipc/**/*.ts'],
+    ignores: ['src-main/ipc/electron-ipc.ts'],
+    rules: restrict([{ group: ['electron'], message: 'only ipc/electron-ipc.ts imports electron.' }])
+  },
+  {
+    files: ['src-main/preload/**/*.ts'],
+    rules: restrict([
+      { group: ['../*', '!../contract/*'], message: 'preload imports contract and electron only.' }
+    ])
+  },
+  {
+    files: ['src-renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { react, 'react-hooks': reactHooks },
+    settings: { react: { version: '19' } },
+    rules: {
+      ...react.configs.recommended.rules,
+      ...react.configs['jsx-runtime'].rules,
+      ...reactHooks.configs.recommended.rules,
+      ...restrict([
+        { group: ['electron', ...NODE_BUILTINS], message: 'the renderer never touches Node or electron.' },
+        { group: ['**/src-main/**', '../src-main/*', '../../src-main/*'], message: 'only `import type` from contract.', allowTypeImports: true }
+      ])
+    }
+  },
+  prettier
+)

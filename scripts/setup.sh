@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs everything Airlock needs on a fresh Debian 12 machine:
+# system packages (apt) and the npm dependencies from the lockfile.
+# Safe to run again; it never downloads binaries outside apt and npm.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  libsecret-1-dev       # keytar builds against it
+  gnome-keyring dbus dbus-x11  # a real Secret Service for keychain tests
+  chromium              # Playwright drives Debian's Chromium (no browser download)
+  xvfb                  # a display for headed runs and screenshots
+  python3-cryptography  # the Fernet cross-check and the core benchmark anchor
+  postgresql-client mariadb-client  # psql / mysql for tests and benchmarks
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "setup: installing system packages: ${missing[*]}"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Electron's binary and Playwright's browsers cannot be downloaded here; never try.
+export ELECTRON_SKIP_BINARY_DOWNLOAD=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+echo "setup: done"

@@ -1,0 +1,100 @@
+/**
+ * The `airlock` command line: the same core the app uses, for scripts and terminals.
+ * Exit codes: 0 ok, 1 some items failed (each reported on its line), 2 usage error.
+ */
+import { parseArgs } from 'node:util'
+import { connParse, connSerialize, dialectOption } from './commands/conn'
+import { fernetCommand } from './commands/fernet'
+import { EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io'
+
+export const VERSION = '0.1.0'
+
+export const HELP = `airlock ${VERSION} — move Airflow connections and variables, exactly as Airflow reads them
+
+Usage: airlock <command> [options]
+
+Connections (Airflow's own codecs; --dialect airflow2 | airflow3 (default) | task-sdk):
+  conn parse [--dialect D] [VALUE]   parse a URI or connection JSON (an AIRFLOW_CONN_* value);
+                                     without VALUE, one value per stdin line
+  conn uri   [--dialect D]           stdin: JSON fields per line; stdout: get_uri() per line
+  conn json  [--dialect D]           stdin: JSON fields per line; stdout: as_json() per line
+
+Fernet (key from --key or AIRFLOW__CORE__FERNET_KEY; a comma-separated list, first encrypts):
+  fernet generate-key                print a new key
+  fernet encrypt [--key K]           stdin: one JSON string (plaintext) per line; stdout: tokens
+  fernet decrypt [--key K]           stdin: one token per line; stdout: {"plaintext": …} or {"error": …}
+  fernet rotate  [--key K]           stdin: tokens; stdout: tokens re-encrypted with the first key
+
+Options: -h, --help   this text;  -V, --version   the version
+Exit codes: 0 ok, 1 some items failed (details on their lines), 2 usage error
+Dialects: airflow2 = Airflow 2.3–2.11 and core 3.0.0–3.1.5; airflow3 = core 3.1.6+ / 3.2+;
+          task-sdk = Airflow 3 workers.
+`
+
+function defaultIo(): CliIo {
+  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }
+}
+
+async function dispatch(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'V' },
+      dialect: { type: 'string' },
+      key: { type: 'string' }
+    }
+  })
+  const [group, sub, ...rest] = positionals
+  if (values.version) {
+    io.stdout.write(`${VERSION}\n`)
+    return EXIT_OK
+  }
+  if (values.help || group === undefined || group === 'help') {
+    io.stdout.write(HELP)
+    return EXIT_OK
+  }
+  const noMore = (max: number): void => {
+    if (rest.length > max) throw new UsageError(`unexpected argument ${JSON.stringify(rest[max])}`)
+  }
+  if (group === 'conn') {
+    if (values.key !== undefined) throw new UsageError('--key is for fernet commands')
+    const dialect = dialectOption(values.dialect)
+    if (sub === 'parse') {
+      noMore(1)
+      return connParse(io, dialect, rest[0])
+    }
+    if (sub === 'uri' || sub === 'json') {
+      noMore(0)
+      return connSerialize(io, dialect, sub)
+    }
+    throw new UsageError(`unknown conn command ${JSON.stringify(sub ?? '')} (parse, uri, json)`)
+  }
+  if (group === 'fernet') {
+    if (values.dialect !== undefined) throw new UsageError('--dialect is for conn commands')
+    noMore(0)
+    if (sub === undefined) throw new UsageError('fernet needs a command (generate-key, encrypt, decrypt, rotate)')
+    return fernetCommand(io, sub, values.key)
+  }
+  throw new UsageError(`unknown command ${JSON.stringify(group)}`)
+}
+
+/** Runs the CLI; resolves to the exit code. Never throws for bad input. */
+export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
+  try {
+    return await dispatch(argv, io)
+  } catch (error) {
+    const usage =
+      error instanceof UsageError ||
+      (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
+    if (usage) {
+      io.stderr.write(`airlock: ${(error as Error).message}\nRun 'airlock --help' for usage.\n`)
+      return EXIT_USAGE
+    }
+    io.stderr.write('airlock: internal error; please report it.\n')
+    if (io.env.AIRLOCK_DEBUG) io.stderr.write(`${(error as Error).stack ?? String(error)}\n`)
+    return 70
+  }
+}

@@ -1,0 +1,73 @@
+/** `airlock fernet generate-key|encrypt|decrypt|rotate`: Airflow's Fernet, line by line. */
+import { CodecError } from '../../core/errors'
+import { Fernet, MultiFernet } from '../../core/codecs/fernet'
+import { PyDict, PyJsonDecodeError, pyJsonDumps, pyJsonLoads } from '../../core/codecs/py-json'
+import { EXIT_ITEMS_FAILED, EXIT_OK, UsageError, readLines, writeLine, type CliIo } from '../io'
+import { errorLine } from './common'
+
+const utf8Strict = new TextDecoder('utf-8', { fatal: true })
+
+/** The key list from `--key`, else `AIRFLOW__CORE__FERNET_KEY`. */
+export function fernetFromOptions(io: CliIo, key: string | undefined): MultiFernet {
+  const setting = key ?? io.env.AIRFLOW__CORE__FERNET_KEY
+  if (!setting)
+    throw new UsageError('no Fernet key: pass --key KEY[,OLDKEY…] or set AIRFLOW__CORE__FERNET_KEY')
+  try {
+    return MultiFernet.fromSetting(setting)
+  } catch (error) {
+    if (error instanceof CodecError) throw new UsageError(`${key === undefined ? 'AIRFLOW__CORE__FERNET_KEY' : '--key'}: ${error.userMessage}`)
+    throw error
+  }
+}
+
+function plaintextOf(line: string): Uint8Array {
+  let value
+  try {
+    value = pyJsonLoads(line)
+  } catch (error) {
+    if (error instanceof PyJsonDecodeError)
+      throw new CodecError('Each input line must be a JSON string (the plaintext).', 'codec.invalid-json')
+    throw error
+  }
+  if (typeof value !== 'string')
+    throw new CodecError('Each input line must be a JSON string (the plaintext).', 'codec.invalid-json')
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value))
+    throw new CodecError('The plaintext holds a lone surrogate, which is not valid UTF-8.', 'codec.invalid')
+  return new TextEncoder().encode(value)
+}
+
+/** Runs one fernet subcommand. */
+export async function fernetCommand(io: CliIo, sub: string, key: string | undefined): Promise<number> {
+  if (sub === 'generate-key') {
+    await writeLine(io.stdout, Fernet.generateKey())
+    return EXIT_OK
+  }
+  const handlers: Record<string, (f: MultiFernet, line: string) => string> = {
+    encrypt: (f, line) => f.encrypt(plaintextOf(line)),
+    decrypt: (f, line) => {
+      const bytes = f.decrypt(line)
+      let text: string
+      try {
+        text = utf8Strict.decode(bytes)
+      } catch {
+        throw new CodecError('The token decrypts to bytes that are not UTF-8 text.', 'codec.invalid')
+      }
+      return pyJsonDumps(new PyDict([['plaintext', text]]))
+    },
+    rotate: (f, line) => f.rotate(line)
+  }
+  const handler = handlers[sub]
+  if (!handler) throw new UsageError(`unknown fernet command ${JSON.stringify(sub)} (generate-key, encrypt, decrypt, rotate)`)
+  const fernet = fernetFromOptions(io, key)
+  let failed = 0
+  for await (const line of readLines(io.stdin)) {
+    try {
+      await writeLine(io.stdout, handler(fernet, line))
+    } catch (error) {
+      if (!(error instanceof CodecError)) throw error
+      failed++
+      await writeLine(io.stdout, errorLine(error))
+    }
+  }
+  return failed ? EXIT_ITEMS_FAILED : EXIT_OK
+}

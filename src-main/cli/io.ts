@@ -1,0 +1,30 @@
+/** Line-oriented I/O for the CLI: every command reads stdin line by line and writes lines. */
+import { createInterface } from 'node:readline'
+import type { Readable, Writable } from 'node:stream'
+
+/** Where a command reads and writes; tests pass their own streams. */
+export interface CliIo {
+  stdin: Readable
+  stdout: Writable
+  stderr: Writable
+  env: NodeJS.ProcessEnv
+}
+
+/** The exit codes of every command: 0 ok, 1 some items failed, 2 usage error. */
+export const EXIT_OK = 0
+export const EXIT_ITEMS_FAILED = 1
+export const EXIT_USAGE = 2
+
+/** A usage problem: the command prints it with a hint and exits 2. */
+export class UsageError extends Error {}
+
+/** Each line of stdin (without its `\n` or `\r\n`); a final empty line is not a line. */
+export async function* readLines(stdin: Readable): AsyncGenerator<string> {
+  const rl = createInterface({ input: stdin, crlfDelay: Infinity })
+  for await (const line of rl) yield line
+}
+
+/** Writes one line; waits when the stream's buffer is full (large pipes). */
+export async function writeLine(out: Writable, line: string): Promise<void> {
+  if (!out.write(line + '\n')) await new Promise<void>((resolve) => out.once('drain', resolve))
+}

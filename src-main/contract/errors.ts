@@ -1,0 +1,31 @@
+/**
+ * Error codes shared by main, CLI and renderer. Each names a kind of failure a caller may
+ * branch on; the human text travels beside it in `ErrorDto.message`.
+ */
+export type ErrorCode =
+  | 'backend.unreachable'
+  | 'backend.auth'
+  | 'backend.access-denied'
+  | 'backend.not-found'
+  | 'codec.parse'
+  | 'codec.invalid'
+  | 'codec.invalid-uri'
+  | 'codec.invalid-port'
+  | 'codec.invalid-extra'
+  | 'codec.invalid-json'
+  | 'codec.invalid-field'
+  | 'codec.unknown-field'
+  | 'codec.mixed-uri-and-fields'
+  | 'fernet.invalid-key'
+  | 'fernet.invalid-token'
+  | 'fernet.no-key'
+  | 'keychain.unavailable'
+  | 'job.conflict'
+  | 'usage'
+  | 'internal'
+
+/** An error as it crosses a process or IPC boundary: a code and a message with no secret. */
+export interface ErrorDto {
+  code: ErrorCode
+  message: string
+}

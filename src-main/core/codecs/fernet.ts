@@ -1,0 +1,209 @@
+/**
+ * Fernet and MultiFernet on node:crypto, interchangeable with Python's `cryptography`
+ * as Airflow uses it (`airflow.models.crypto.get_fernet`, reference §10). Keys and tokens
+ * are read the way Airflow hands them to cryptography: UTF-8 bytes through
+ * `base64.urlsafe_b64decode`, whose non-strict decoder skips bytes outside the alphabet
+ * and stops at a completed padding.
+ */
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { CodecError } from '../errors'
+
+const VERSION = 0x80
+const A2B = new Int8Array(256).fill(-1)
+'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+  .split('')
+  .forEach((c, i) => (A2B[c.charCodeAt(0)] = i))
+const utf8 = new TextEncoder()
+
+/** Why Python's binascii refused a base64 text (never includes the text itself). */
+export class Base64Error extends Error {}
+
+/**
+ * `base64.urlsafe_b64decode(bytes)`: `-`/`_` read as `+`/`/`, other non-alphabet bytes
+ * skipped, decoding stops once a quad is completed by padding; a dangling quad is an error.
+ */
+export function urlsafeB64Decode(input: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(Math.ceil((input.length * 3) / 4))
+  let n = 0
+  let quadPos = 0
+  let left = 0
+  let pads = 0
+  for (let i = 0; i < input.length; i++) {
+    let ch = input[i]!
+    if (ch === 0x3d) {
+      if (quadPos >= 2 && quadPos + ++pads >= 4) return out.subarray(0, n)
+      continue
+    }
+    if (ch === 0x2d) ch = 0x2b
+    else if (ch === 0x5f) ch = 0x2f
+    const v = A2B[ch]!
+    if (v < 0) continue
+    pads = 0
+    switch (quadPos) {
+      case 0:
+        quadPos = 1
+        left = v
+        break
+      case 1:
+        quadPos = 2
+        out[n++] = ((left << 2) | (v >> 4)) & 0xff
+        left = v & 0x0f
+        break
+      case 2:
+        quadPos = 3
+        out[n++] = ((left << 4) | (v >> 2)) & 0xff
+        left = v & 0x03
+        break
+      default:
+        quadPos = 0
+        out[n++] = ((left << 6) | v) & 0xff
+        left = 0
+    }
+  }
+  if (quadPos === 1)
+    throw new Base64Error(
+      `Invalid base64-encoded string: number of data characters (${Math.floor(n / 3) * 4 + 1}) cannot be 1 more than a multiple of 4`
+    )
+  if (quadPos !== 0) throw new Base64Error('Incorrect padding')
+  return out.subarray(0, n)
+}
+
+/** `base64.urlsafe_b64encode`: with `=` padding. */
+export function urlsafeB64Encode(data: Uint8Array): string {
+  return Buffer.from(data).toString('base64').replaceAll('+', '-').replaceAll('/', '_')
+}
+
+/** One Fernet key: 16 bytes of HMAC-SHA256 key, 16 of AES-128 key. */
+export class Fernet {
+  private readonly signingKey: Buffer
+  private readonly encryptionKey: Buffer
+
+  /** Throws `fernet.invalid-key` exactly where `Fernet(key)` raises ValueError. */
+  constructor(key: string | Uint8Array) {
+    let raw: Buffer
+    try {
+      raw = urlsafeB64Decode(typeof key === 'string' ? utf8.encode(key) : key)
+    } catch {
+      raw = Buffer.alloc(0)
+    }
+    if (raw.length !== 32)
+      throw new CodecError(
+        'A Fernet key must be 32 url-safe base64-encoded bytes (44 characters ending in "=").',
+        'fernet.invalid-key'
+      )
+    this.signingKey = raw.subarray(0, 16)
+    this.encryptionKey = raw.subarray(16)
+  }
+
+  /** A new random key, as `Fernet.generate_key()` makes it. */
+  static generateKey(): string {
+    return urlsafeB64Encode(randomBytes(32))
+  }
+
+  /** Encrypts bytes; `at` (Unix seconds) and `iv` are for tests and rotation. */
+  encrypt(
+    plaintext: Uint8Array,
+    at: number | bigint = Math.floor(Date.now() / 1000),
+    iv: Uint8Array = randomBytes(16)
+  ): string {
+    const cipher = createCipheriv('aes-128-cbc', this.encryptionKey, iv)
+    const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()])
+    const head = Buffer.alloc(9)
+    head[0] = VERSION
+    head.writeBigUInt64BE(BigInt(at), 1)
+    const body = Buffer.concat([head, iv, ciphertext])
+    const mac = createHmac('sha256', this.signingKey).update(body).digest()
+    return urlsafeB64Encode(Buffer.concat([body, mac]))
+  }
+
+  /** Decrypts a verified token's bytes; undefined where cryptography raises InvalidToken. */
+  decryptData(data: Buffer): Buffer | undefined {
+    if (data.length < 32) return undefined
+    const mac = createHmac('sha256', this.signingKey).update(data.subarray(0, -32)).digest()
+    if (!timingSafeEqual(mac, data.subarray(-32))) return undefined
+    const iv = data.subarray(9, 25)
+    const ciphertext = data.subarray(25, -32)
+    if (iv.length !== 16 || ciphertext.length % 16 !== 0 || ciphertext.length === 0) return undefined
+    try {
+      const decipher = createDecipheriv('aes-128-cbc', this.encryptionKey, iv)
+      return Buffer.concat([decipher.update(ciphertext), decipher.final()])
+    } catch {
+      return undefined
+    }
+  }
+}
+
+/** A token's bytes and timestamp before any key is tried (`_get_unverified_token_data`). */
+export function readToken(token: string): { data: Buffer; timestamp: bigint } {
+  let data: Buffer
+  try {
+    data = urlsafeB64Decode(utf8.encode(token))
+  } catch {
+    throw invalidToken('it is not valid base64')
+  }
+  if (data.length === 0 || data[0] !== VERSION) throw invalidToken('it is not a Fernet token (wrong version byte)')
+  if (data.length < 9) throw invalidToken('it is too short')
+  return { data, timestamp: data.readBigUInt64BE(1) }
+}
+
+function invalidToken(why: string): CodecError {
+  return new CodecError(`Invalid Fernet token: ${why}.`, 'fernet.invalid-token')
+}
+
+/**
+ * Airflow's `[core] fernet_key`: comma-separated keys, the first encrypts, any decrypts.
+ * `rotate` re-encrypts with the first key and keeps the token's timestamp.
+ */
+export class MultiFernet {
+  readonly fernets: readonly Fernet[]
+
+  constructor(fernets: readonly Fernet[]) {
+    if (fernets.length === 0)
+      throw new CodecError('MultiFernet requires at least one key.', 'fernet.invalid-key')
+    this.fernets = fernets
+  }
+
+  /** Parses a `fernet_key` setting as Airflow does: `value.split(',')`, each a key. */
+  static fromSetting(setting: string): MultiFernet {
+    const parts = setting.split(',')
+    return new MultiFernet(
+      parts.map((part, index) => {
+        try {
+          return new Fernet(part)
+        } catch (error) {
+          if (error instanceof CodecError && parts.length > 1)
+            throw new CodecError(`Key ${index + 1} of ${parts.length} in the list: ${error.userMessage}`, error.code)
+          throw error
+        }
+      })
+    )
+  }
+
+  encrypt(plaintext: Uint8Array, at?: number | bigint, iv?: Uint8Array): string {
+    return this.fernets[0]!.encrypt(plaintext, at, iv)
+  }
+
+  /** Decrypts with the first key that verifies; throws `fernet.invalid-token` otherwise. */
+  decrypt(token: string): Buffer {
+    return this.decryptWithTimestamp(token).plaintext
+  }
+
+  decryptWithTimestamp(token: string): { plaintext: Buffer; timestamp: bigint } {
+    const { data, timestamp } = readToken(token)
+    for (const f of this.fernets) {
+      const plaintext = f.decryptData(data)
+      if (plaintext) return { plaintext, timestamp }
+    }
+    throw invalidToken(
+      this.fernets.length > 1
+        ? 'none of the configured keys can decrypt it (wrong key or corrupted token)'
+        : 'the key cannot decrypt it (wrong key or corrupted token)'
+    )
+  }
+
+  /** `MultiFernet.rotate`: decrypt with any key, re-encrypt with the first, same timestamp. */
+  rotate(token: string, iv?: Uint8Array): string {
+    const { plaintext, timestamp } = this.decryptWithTimestamp(token)
+    return this.fernets[0]!.encrypt(plaintext, timestamp, iv)
+  }
+}

@@ -1,0 +1,370 @@
+/**
+ * Python's `json` module, reproduced for byte equality with Airflow.
+ *
+ * Airflow stores extras and connection JSON with Python's `json.dumps` and reads them
+ * with `json.loads`. JavaScript's JSON differs in ways that change bytes: object key
+ * order (JS moves integer-like keys first), ints vs floats (`1` vs `1.0`), big ints,
+ * `NaN`/`Infinity` literals, float formatting (`1e+16` vs `10000000000000000`) and
+ * `ensure_ascii` escaping. Values decoded here keep all of that.
+ */
+import { CodecError } from '../errors'
+
+/** A Python float (always a JS number, even when integral: `1.0`). */
+export class PyFloat {
+  constructor(readonly value: number) {}
+}
+
+/** A Python dict: insertion-ordered, string keys (JSON objects only have string keys). */
+export class PyDict {
+  readonly map = new Map<string, PyValue>()
+  constructor(entries?: Iterable<readonly [string, PyValue]>) {
+    if (entries) for (const [k, v] of entries) this.map.set(k, v)
+  }
+  get size(): number {
+    return this.map.size
+  }
+  get(key: string): PyValue | undefined {
+    return this.map.get(key)
+  }
+  has(key: string): boolean {
+    return this.map.has(key)
+  }
+  set(key: string, value: PyValue): this {
+    this.map.set(key, value)
+    return this
+  }
+  delete(key: string): boolean {
+    return this.map.delete(key)
+  }
+  entries(): IterableIterator<[string, PyValue]> {
+    return this.map.entries()
+  }
+  keys(): IterableIterator<string> {
+    return this.map.keys()
+  }
+}
+
+/** A value as Python's json module sees it: ints are bigint, floats are PyFloat. */
+export type PyValue = null | boolean | string | bigint | PyFloat | PyValue[] | PyDict
+
+/** Where a JSON text failed to decode, as Python reports it. */
+export class PyJsonDecodeError extends CodecError {
+  constructor(
+    readonly reason: string,
+    readonly pos: number,
+    readonly lineno: number,
+    readonly colno: number
+  ) {
+    super(`${reason}: line ${lineno} column ${colno} (char ${pos})`)
+    this.name = 'PyJsonDecodeError'
+  }
+}
+
+const WS = new Set([' ', '\t', '\n', '\r'])
+const NUMBER_RE = /(-?(?:0|[1-9][0-9]*))(\.[0-9]+)?([eE][-+]?[0-9]+)?/y
+const ESCAPES: Record<string, string> = {
+  '"': '"',
+  '\\': '\\',
+  '/': '/',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t'
+}
+
+/** `json.loads(text)`: throws PyJsonDecodeError with Python's message on bad input. */
+export function pyJsonLoads(text: string): PyValue {
+  let i = 0
+  const fail = (reason: string, pos: number): never => {
+    const before = text.slice(0, pos)
+    const lineno = (before.match(/\n/g)?.length ?? 0) + 1
+    const colno = lineno === 1 ? pos + 1 : pos - before.lastIndexOf('\n')
+    throw new PyJsonDecodeError(reason, pos, lineno, colno)
+  }
+  const skip = (): void => {
+    while (i < text.length && WS.has(text[i]!)) i++
+  }
+  const parseString = (): string => {
+    // i points just after the opening quote
+    const begin = i - 1
+    let out = ''
+    for (;;) {
+      let j = i
+      while (j < text.length) {
+        const c = text.charCodeAt(j)
+        if (c === 0x22 || c === 0x5c || c < 0x20) break
+        j++
+      }
+      out += text.slice(i, j)
+      i = j
+      if (i >= text.length) fail('Unterminated string starting at', begin)
+      const ch = text[i]!
+      if (ch === '"') {
+        i++
+        return out
+      }
+      if (ch !== '\\') fail('Invalid control character at', i)
+      const esc = text[i + 1]
+      if (esc === undefined) fail('Unterminated string starting at', begin)
+      if (esc !== 'u') {
+        const mapped = ESCAPES[esc!]
+        if (mapped === undefined) fail('Invalid \\escape', i)
+        out += mapped
+        i += 2
+        continue
+      }
+      const readHex = (at: number): number => {
+        const hex = text.slice(at + 2, at + 6)
+        if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail('Invalid \\uXXXX escape', at + 1)
+        return parseInt(hex, 16)
+      }
+      let code = readHex(i)
+      i += 6
+      if (code >= 0xd800 && code <= 0xdbff && text[i] === '\\' && text[i + 1] === 'u') {
+        const low = readHex(i)
+        if (low >= 0xdc00 && low <= 0xdfff) {
+          code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00)
+          i += 6
+        }
+      }
+      out += String.fromCodePoint(code)
+    }
+  }
+  const parseValue = (): PyValue => {
+    const ch = text[i]
+    if (ch === '"') {
+      i++
+      return parseString()
+    }
+    if (ch === '{') return parseObject()
+    if (ch === '[') return parseArray()
+    if (ch === 'n' && text.startsWith('null', i)) return (i += 4), null
+    if (ch === 't' && text.startsWith('true', i)) return (i += 4), true
+    if (ch === 'f' && text.startsWith('false', i)) return (i += 5), false
+    if (ch === 'N' && text.startsWith('NaN', i)) return (i += 3), new PyFloat(NaN)
+    if (ch === 'I' && text.startsWith('Infinity', i)) return (i += 8), new PyFloat(Infinity)
+    if (ch === '-' && text.startsWith('-Infinity', i)) return (i += 9), new PyFloat(-Infinity)
+    NUMBER_RE.lastIndex = i
+    const m = NUMBER_RE.exec(text)
+    if (m) {
+      i += m[0].length
+      if (m[2] === undefined && m[3] === undefined) return BigInt(m[1]!)
+      return new PyFloat(Number(m[0]))
+    }
+    return fail('Expecting value', i)
+  }
+  const parseObject = (): PyDict => {
+    const dict = new PyDict()
+    i++
+    skip()
+    if (text[i] === '}') {
+      i++
+      return dict
+    }
+    for (;;) {
+      if (text[i] !== '"') fail('Expecting property name enclosed in double quotes', i)
+      i++
+      const key = parseString()
+      skip()
+      if (text[i] !== ':') fail("Expecting ':' delimiter", i)
+      i++
+      skip()
+      dict.set(key, parseValue())
+      skip()
+      if (text[i] === '}') {
+        i++
+        return dict
+      }
+      if (text[i] !== ',') fail("Expecting ',' delimiter", i)
+      const comma = i
+      i++
+      skip()
+      if (text[i] !== '"') {
+        if (text[i] === '}') fail('Illegal trailing comma before end of object', comma)
+        fail('Expecting property name enclosed in double quotes', i)
+      }
+    }
+  }
+  const parseArray = (): PyValue[] => {
+    const list: PyValue[] = []
+    i++
+    skip()
+    if (text[i] === ']') {
+      i++
+      return list
+    }
+    for (;;) {
+      skip()
+      list.push(parseValue())
+      skip()
+      if (text[i] === ']') {
+        i++
+        return list
+      }
+      if (text[i] !== ',') fail("Expecting ',' delimiter", i)
+      const comma = i
+      i++
+      skip()
+      if (text[i] === ']') fail('Illegal trailing comma before end of array', comma)
+    }
+  }
+  skip()
+  const value = parseValue()
+  skip()
+  if (i !== text.length) fail('Extra data', i)
+  return value
+}
+
+/** Options of `json.dumps` that Airflow uses. */
+export interface PyDumpsOptions {
+  indent?: number
+  sortKeys?: boolean
+  /** Default true, as in Python. */
+  ensureAscii?: boolean
+  /** Python's default: [', ', ': '] without indent, [',', ': '] with one. */
+  separators?: readonly [string, string]
+}
+
+/** `repr(float)` in Python 3: shortest round-trip digits, Python's notation rules. */
+export function pyFloatRepr(x: number): string {
+  if (Number.isNaN(x)) return 'NaN'
+  if (x === Infinity) return 'Infinity'
+  if (x === -Infinity) return '-Infinity'
+  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0'
+  const sign = x < 0 ? '-' : ''
+  const [mant, expText] = Math.abs(x).toExponential().split('e') as [string, string]
+  const digits = mant.replace('.', '')
+  const exp = Number(expText)
+  const decpt = exp + 1
+  if (decpt > 16 || decpt < -3) {
+    const rest = digits.slice(1)
+    const e = Math.abs(exp).toString().padStart(2, '0')
+    return `${sign}${digits[0]}${rest ? '.' + rest : ''}e${exp < 0 ? '-' : '+'}${e}`
+  }
+  if (decpt <= 0) return `${sign}0.${'0'.repeat(-decpt)}${digits}`
+  if (decpt >= digits.length) return `${sign}${digits}${'0'.repeat(decpt - digits.length)}.0`
+  return `${sign}${digits.slice(0, decpt)}.${digits.slice(decpt)}`
+}
+
+/** Python's `json` string encoder (`ensure_ascii` on by default). */
+export function pyJsonString(s: string, ensureAscii = true): string {
+  let out = '"'
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k)
+    if (c === 0x22) out += '\\"'
+    else if (c === 0x5c) out += '\\\\'
+    else if (c === 0x0a) out += '\\n'
+    else if (c === 0x0d) out += '\\r'
+    else if (c === 0x09) out += '\\t'
+    else if (c === 0x08) out += '\\b'
+    else if (c === 0x0c) out += '\\f'
+    else if (c < 0x20 || (ensureAscii && c > 0x7e && c !== 0x7f))
+      out += '\\u' + c.toString(16).padStart(4, '0')
+    else out += s[k]
+  }
+  return out + '"'
+}
+
+/** `json.dumps(value, ...)` with Python's exact bytes. */
+export function pyJsonDumps(value: PyValue, options: PyDumpsOptions = {}): string {
+  const ensureAscii = options.ensureAscii ?? true
+  const indent = options.indent
+  const [itemSep, keySep] =
+    options.separators ?? (indent === undefined ? [', ', ': '] : [',', ': '])
+  const enc = (v: PyValue, level: number): string => {
+    if (v === null) return 'null'
+    if (v === true) return 'true'
+    if (v === false) return 'false'
+    if (typeof v === 'string') return pyJsonString(v, ensureAscii)
+    if (typeof v === 'bigint') return v.toString()
+    if (v instanceof PyFloat) return pyFloatRepr(v.value)
+    const isList = Array.isArray(v)
+    const items: string[] = []
+    if (isList) for (const item of v) items.push(enc(item, level + 1))
+    else {
+      let entries = [...v.entries()]
+      if (options.sortKeys) entries = entries.sort(([a], [b]) => comparePyStrings(a, b))
+      for (const [k, item] of entries)
+        items.push(pyJsonString(k, ensureAscii) + keySep + enc(item, level + 1))
+    }
+    const [open, close] = isList ? ['[', ']'] : ['{', '}']
+    if (items.length === 0) return open + close
+    if (indent === undefined) return open + items.join(itemSep) + close
+    const pad = '\n' + ' '.repeat(indent * (level + 1))
+    return open + pad + items.join(itemSep + pad) + '\n' + ' '.repeat(indent * level) + close
+  }
+  return enc(value, 0)
+}
+
+/** Python compares str by code point; JS `<` compares UTF-16 units. */
+export function comparePyStrings(a: string, b: string): number {
+  const ia = a[Symbol.iterator]()
+  const ib = b[Symbol.iterator]()
+  for (;;) {
+    const x = ia.next()
+    const y = ib.next()
+    if (x.done || y.done) return x.done && y.done ? 0 : x.done ? -1 : 1
+    const cx = x.value.codePointAt(0)!
+    const cy = y.value.codePointAt(0)!
+    if (cx !== cy) return cx < cy ? -1 : 1
+  }
+}
+
+/** Python `==` between two decoded JSON values (1 == 1.0 == True, NaN != NaN). */
+export function pyEquals(a: PyValue, b: PyValue): boolean {
+  const num = (v: PyValue): number | bigint | undefined =>
+    typeof v === 'boolean' ? BigInt(v ? 1 : 0) : typeof v === 'bigint' ? v : v instanceof PyFloat ? v.value : undefined
+  const na = num(a)
+  const nb = num(b)
+  if (na !== undefined || nb !== undefined) {
+    if (na === undefined || nb === undefined) return false
+    // eslint-disable-next-line eqeqeq -- bigint/number comparison by value is the point
+    return na == nb
+  }
+  if (a === null || b === null || typeof a === 'string' || typeof b === 'string') return a === b
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false
+    return a.every((item, k) => pyEquals(item, b[k]!))
+  }
+  if (!(a instanceof PyDict) || !(b instanceof PyDict) || a.size !== b.size) return false
+  for (const [k, v] of a.entries()) {
+    const other = b.get(k)
+    if (other === undefined || !pyEquals(v, other)) return false
+  }
+  return true
+}
+
+/** Python truthiness of a decoded JSON value. */
+export function pyTruthy(v: PyValue | undefined): boolean {
+  if (v === undefined || v === null || v === false || v === '') return false
+  if (typeof v === 'bigint') return v !== 0n
+  if (v instanceof PyFloat) return v.value !== 0
+  if (Array.isArray(v)) return v.length > 0
+  if (v instanceof PyDict) return v.size > 0
+  return true
+}
+
+/** Converts a decoded value to plain JSON-able JS (ints beyond 2^53 become numbers). */
+export function pyToPlain(v: PyValue): unknown {
+  if (typeof v === 'bigint') return Number(v)
+  if (v instanceof PyFloat) return v.value
+  if (Array.isArray(v)) return v.map(pyToPlain)
+  if (v instanceof PyDict) {
+    const out: Record<string, unknown> = {}
+    for (const [k, item] of v.entries()) out[k] = pyToPlain(item)
+    return out
+  }
+  return v
+}
+
+/** Converts plain JS JSON (from JSON.parse or a DTO) into Python values. */
+export function plainToPy(v: unknown): PyValue {
+  if (v === null || typeof v === 'boolean' || typeof v === 'string') return v
+  if (typeof v === 'bigint') return v
+  if (typeof v === 'number') return Number.isInteger(v) && !Object.is(v, -0) ? BigInt(v) : new PyFloat(v)
+  if (Array.isArray(v)) return v.map(plainToPy)
+  if (v instanceof PyDict || v instanceof PyFloat) return v
+  if (typeof v === 'object') return new PyDict(Object.entries(v).map(([k, x]) => [k, plainToPy(x)]))
+  throw new CodecError(`Cannot represent a value of type ${typeof v} as JSON.`)
+}

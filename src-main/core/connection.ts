@@ -1,0 +1,76 @@
+/**
+ * Rules shared by every connection codec: conn_type normalisation, the extra checks of
+ * each dialect, `extra_dejson`, and reading an `AIRFLOW_CONN_*`-style value.
+ */
+import { DIALECT_RULES } from './dialect'
+import { CodecError } from './errors'
+import type { ConnectionFields, Dialect } from './model'
+import { PyDict, PyJsonDecodeError, pyJsonLoads, type PyValue } from './codecs/py-json'
+
+/** `Connection._normalize_conn_type`: exactly `postgresql` → `postgres`, else `-` → `_`. */
+export function normalizeConnType(connType: string): string {
+  if (connType === 'postgresql') return 'postgres'
+  return connType.includes('-') ? connType.replaceAll('-', '_') : connType
+}
+
+/** Outcome of a codec call that Airflow lets through with a warning. */
+export interface Decoded<T> {
+  value: T
+  warnings: string[]
+}
+
+/**
+ * `_validate_extra` of the dialect: 3.x core raises for non-JSON or non-object extras,
+ * 2.x warns (RemovedInAirflow3Warning), the Task SDK accepts anything.
+ */
+export function validateExtra(extra: string | null, dialect: Dialect, warnings: string[]): void {
+  const mode = DIALECT_RULES[dialect].extraValidation
+  if (extra === null || extra === '' || mode === 'none') return
+  let parsed: PyValue
+  try {
+    parsed = pyJsonLoads(extra)
+  } catch (error) {
+    if (!(error instanceof PyJsonDecodeError)) throw error
+    const message = 'The extra field is not JSON; Airflow 3 rejects it.'
+    if (mode === 'raise') throw new CodecError(message, 'codec.invalid-extra')
+    warnings.push('The extra field is not JSON; Airflow 2 accepts it with a deprecation warning.')
+    return
+  }
+  if (!(parsed instanceof PyDict)) {
+    if (mode === 'raise')
+      throw new CodecError(
+        'The extra field is JSON but not an object; Airflow 3 requires a JSON object.',
+        'codec.invalid-extra'
+      )
+    warnings.push('The extra field is JSON but not an object; Airflow 3 will reject it.')
+  }
+}
+
+/** `extra_dejson`: the decoded extra, `{}` when empty or not JSON. */
+export function extraDejson(extra: string | null): PyValue {
+  if (!extra) return new PyDict()
+  try {
+    return pyJsonLoads(extra)
+  } catch (error) {
+    if (error instanceof PyJsonDecodeError) return new PyDict()
+    throw error
+  }
+}
+
+/** Python's `str.isspace()` characters, for `str.strip()`. */
+const PY_SPACE = '\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000'
+
+/** Python's `str.strip()` (a different whitespace set from JavaScript's `trim`). */
+export function pyStrip(s: string): string {
+  let a = 0
+  let b = s.length
+  while (a < b && PY_SPACE.includes(s[a]!)) a++
+  while (b > a && PY_SPACE.includes(s[b - 1]!)) b--
+  return s.slice(a, b)
+}
+
+/** Applies the dialect's password rule to a freshly built connection. */
+export function applyPasswordRule(fields: ConnectionFields, dialect: Dialect): ConnectionFields {
+  if (DIALECT_RULES[dialect].emptyPasswordBecomesNull && !fields.password) fields.password = null
+  return fields
+}

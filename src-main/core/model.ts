@@ -1,0 +1,67 @@
+/**
+ * Airlock's model of what Airflow stores: connections and variables, each with where it
+ * came from. Field values are exactly what Airflow's objects hold (`null` where Python
+ * has `None`); `extra` is the stored extra *text*, never a re-serialised object.
+ */
+
+/** The URI/JSON behaviour of one family of Airflow versions (see dialect.ts). */
+export type Dialect = 'airflow2' | 'airflow3' | 'task-sdk'
+
+/** Every dialect, in the order the CLI and docs list them. */
+export const DIALECTS: readonly Dialect[] = ['airflow2', 'airflow3', 'task-sdk']
+
+/** The fields of an Airflow `Connection`, as the Python object holds them. */
+export interface ConnectionFields {
+  conn_type: string | null
+  description: string | null
+  host: string | null
+  login: string | null
+  password: string | null
+  schema: string | null
+  port: number | null
+  /** The stored extra text (a JSON object as text, by convention), or null. */
+  extra: string | null
+}
+
+/** Where an entry was read from: the backend, the path or name inside it, the key. */
+export interface EntrySource {
+  backendId: string
+  path: string
+  fromKey: string
+}
+
+/** A connection with its id (and team, for Airflow 3.1+ multi-team). */
+export interface ConnectionEntry {
+  kind: 'connection'
+  id: string
+  fields: ConnectionFields
+  team?: string | null
+  source?: EntrySource
+}
+
+/** An Airflow variable: the stored text value and its description. */
+export interface VariableEntry {
+  kind: 'variable'
+  key: string
+  value: string
+  description: string | null
+  team?: string | null
+  source?: EntrySource
+}
+
+/** Anything a backend holds. */
+export type Entry = ConnectionEntry | VariableEntry
+
+/** A connection with every field null, as `Connection()` starts. */
+export function emptyConnectionFields(): ConnectionFields {
+  return {
+    conn_type: null,
+    description: null,
+    host: null,
+    login: null,
+    password: null,
+    schema: null,
+    port: null,
+    extra: null
+  }
+}
