@@ -74,3 +74,13 @@ export function applyPasswordRule(fields: ConnectionFields, dialect: Dialect): C
   if (DIALECT_RULES[dialect].emptyPasswordBecomesNull && !fields.password) fields.password = null
   return fields
 }
+
+/**
+ * `Connection(conn_type=…, host=…, …)`: the constructor's checks on fields given one by
+ * one — the dialect's extra validation and password rule.
+ */
+export function constructConnection(fields: ConnectionFields, dialect: Dialect): Decoded<ConnectionFields> {
+  const warnings: string[] = []
+  validateExtra(fields.extra, dialect, warnings)
+  return { value: applyPasswordRule({ ...fields }, dialect), warnings }
+}

@@ -25,6 +25,8 @@ export interface DialectRules {
   readonly mixCheck: 'truthy-fields' | 'any-key'
   /** `uri` given: core parses when truthy, the SDK when not None. */
   readonly uriWhen: 'truthy' | 'not-none'
+  /** from_json accepts a `team_name` key (core 3.2+ multi-team). */
+  readonly teamName: boolean
 }
 
 /** Each dialect's rules. */
@@ -38,7 +40,8 @@ export const DIALECT_RULES: Readonly<Record<Dialect, DialectRules>> = {
     extraValidation: 'warn',
     fromJsonPort: 'truthy-int',
     mixCheck: 'truthy-fields',
-    uriWhen: 'truthy'
+    uriWhen: 'truthy',
+    teamName: false
   },
   airflow3: {
     label: 'Airflow core 3.1.6+ and 3.2+ (API server, scheduler, CLI, metadata DB)',
@@ -49,7 +52,8 @@ export const DIALECT_RULES: Readonly<Record<Dialect, DialectRules>> = {
     extraValidation: 'raise',
     fromJsonPort: 'truthy-int',
     mixCheck: 'truthy-fields',
-    uriWhen: 'truthy'
+    uriWhen: 'truthy',
+    teamName: true
   },
   'task-sdk': {
     label: 'Airflow 3 Task SDK (workers)',
@@ -60,7 +64,8 @@ export const DIALECT_RULES: Readonly<Record<Dialect, DialectRules>> = {
     extraValidation: 'none',
     fromJsonPort: 'strict',
     mixCheck: 'any-key',
-    uriWhen: 'not-none'
+    uriWhen: 'not-none',
+    teamName: false
   }
 }
 

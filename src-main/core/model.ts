@@ -21,6 +21,8 @@ export interface ConnectionFields {
   port: number | null
   /** The stored extra text (a JSON object as text, by convention), or null. */
   extra: string | null
+  /** Airflow 3.2+ multi-team: the owning team's name (absent where the version has none). */
+  team_name?: string | null
 }
 
 /** Where an entry was read from: the backend, the path or name inside it, the key. */

@@ -1,7 +1,7 @@
 /** `airlock conn parse|uri|json`: Airflow's connection codecs, one value per line. */
 import { parseDialect } from '../../core/dialect'
 import { AirlockError, CodecError } from '../../core/errors'
-import { extraDejson, pyStrip, validateExtra } from '../../core/connection'
+import { constructConnection, extraDejson, pyStrip } from '../../core/connection'
 import { parseConnectionValue, connectionToJson } from '../../core/codecs/connection-json'
 import { serializeConnectionUri } from '../../core/codecs/connection-uri'
 import { PyDict, PyFloat, PyJsonDecodeError, pyJsonDumps, pyJsonLoads, pyTruthy, type PyValue } from '../../core/codecs/py-json'
@@ -110,10 +110,9 @@ export function readFieldsLine(line: string): ConnectionFields {
 /** `airlock conn uri|json [--dialect D]`: fields in, get_uri() / as_json() out. */
 export async function connSerialize(io: CliIo, dialect: Dialect, format: 'uri' | 'json'): Promise<number> {
   return eachValue(io, undefined, async (line, where) => {
-    const fields = readFieldsLine(line)
-    const warnings: string[] = []
-    validateExtra(fields.extra, dialect, warnings)
-    warn(io, where, warnings)
-    await writeLine(io.stdout, format === 'uri' ? serializeConnectionUri(fields, dialect) : connectionToJson(fields, dialect))
+    const built = constructConnection(readFieldsLine(line), dialect)
+    warn(io, where, built.warnings)
+    const c = built.value
+    await writeLine(io.stdout, format === 'uri' ? serializeConnectionUri(c, dialect) : connectionToJson(c, dialect))
   })
 }

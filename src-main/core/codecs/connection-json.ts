@@ -118,7 +118,7 @@ export function parseConnectionJson(text: string, dialect: Dialect): Decoded<Con
   }
   const port = kwargs.has('port') ? coercePort(kwargs.get('port')!, dialect) : null
   for (const key of kwargs.keys())
-    if (!CONSTRUCTOR_KEYS.has(key))
+    if (!CONSTRUCTOR_KEYS.has(key) && !(key === 'team_name' && rules.teamName))
       throw new CodecError(
         key === 'conn_id'
           ? 'Invalid connection JSON: "conn_id" is not allowed inside the value; the id comes from the name.'
@@ -166,6 +166,12 @@ export function parseConnectionJson(text: string, dialect: Dialect): Decoded<Con
   fields.schema = strings.schema ?? null
   fields.port = port
   fields.extra = extra
+  if (kwargs.has('team_name')) {
+    const team = kwargs.get('team_name')!
+    if (team !== null && typeof team !== 'string')
+      throw new CodecError('Invalid connection JSON: "team_name" must be text or null.', 'codec.invalid-field')
+    fields.team_name = team
+  }
   validateExtra(fields.extra, dialect, warnings)
   return { value: applyPasswordRule(fields, dialect), warnings }
 }

@@ -63,6 +63,8 @@ function readPort(parts: SplitResult): number | null {
 /** Parses an Airflow connection URI as the dialect's `Connection(uri=…)` does. */
 export function parseConnectionUri(uri: string, dialect: Dialect): Decoded<ConnectionFields> {
   const rules = DIALECT_RULES[dialect]
+  // Core's constructor only parses a truthy uri: '' leaves every field None.
+  if (uri === '' && rules.uriWhen === 'truthy') return { value: emptyConnectionFields(), warnings: [] }
   const schemes = countOccurrences(uri, '://')
   if (schemes > 2)
     throw new CodecError(

@@ -177,13 +177,9 @@ export function pyJsonLoads(text: string): PyValue {
         return dict
       }
       if (text[i] !== ',') fail("Expecting ',' delimiter", i)
-      const comma = i
       i++
       skip()
-      if (text[i] !== '"') {
-        if (text[i] === '}') fail('Illegal trailing comma before end of object', comma)
-        fail('Expecting property name enclosed in double quotes', i)
-      }
+      if (text[i] !== '"') fail('Expecting property name enclosed in double quotes', i)
     }
   }
   const parseArray = (): PyValue[] => {
@@ -203,10 +199,8 @@ export function pyJsonLoads(text: string): PyValue {
         return list
       }
       if (text[i] !== ',') fail("Expecting ',' delimiter", i)
-      const comma = i
       i++
       skip()
-      if (text[i] === ']') fail('Illegal trailing comma before end of array', comma)
     }
   }
   skip()

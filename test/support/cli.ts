@@ -1,0 +1,27 @@
+// Runs the built `airlock` CLI as a user would: a real process, stdin closed after input.
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const BIN = fileURLToPath(new URL('../../bin/airlock.mjs', import.meta.url))
+
+export interface CliRun {
+  code: number
+  stdout: string
+  stderr: string
+  lines: string[]
+}
+
+/** `airlock ...args` with `input` on stdin and only `env` added to a minimal environment. */
+export function airlock(args: string[], input = '', env: Record<string, string> = {}): CliRun {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    input,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', ...env }
+  })
+  return {
+    code: r.status ?? -1,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    lines: r.stdout.split('\n').filter((l) => l !== '')
+  }
+}

@@ -1,0 +1,177 @@
+import { describe, expect, it } from 'vitest'
+import { Fernet, MultiFernet, readToken, urlsafeB64Decode } from '../../../../../src-main/core/codecs/fernet'
+import { runPython } from '../../../../support/python'
+
+// The Fernet spec's published vector (github.com/fernet/spec, generate.json).
+const SPEC = {
+  key: 'cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=',
+  token: 'gAAAAAAdwJ6wAAECAwQFBgcICQoLDA0ODy021cpGVWKZ_eEwCGM4BLLF_5CV9dOPmrhuVUPgJobwOz7JcbmrR64jVmpU4IwqDA==',
+  at: 499162800,
+  iv: Uint8Array.from({ length: 16 }, (_, i) => i),
+  plaintext: 'hello'
+}
+const enc = new TextEncoder()
+const PY_FERNET = `import json,sys,base64,binascii
+from cryptography.fernet import Fernet, MultiFernet, InvalidToken
+`
+
+describe('fernet codec', () => {
+  it('reproduces the spec vector byte for byte and decrypts it', () => {
+    const f = new Fernet(SPEC.key)
+    expect(f.encrypt(enc.encode(SPEC.plaintext), SPEC.at, SPEC.iv)).toBe(SPEC.token)
+    expect(new MultiFernet([f]).decrypt(SPEC.token).toString()).toBe(SPEC.plaintext)
+    expect(readToken(SPEC.token).timestamp).toBe(BigInt(SPEC.at))
+  })
+
+  it('decrypts tokens made by Python cryptography, and Python decrypts ours', () => {
+    const key = Fernet.generateKey()
+    const plaintexts = ['', 'a', 'p@ss/w:rd', 'x'.repeat(16), 'é日本😀', '{"extra": true}', 'y'.repeat(1000)]
+    const fromPython = runPython<string[]>(
+      PY_FERNET + 'd=json.load(sys.stdin)\nf=Fernet(d["key"].encode())\nprint(json.dumps([f.encrypt(p.encode()).decode() for p in d["p"]]))',
+      { key, p: plaintexts }
+    )
+    const mf = MultiFernet.fromSetting(key)
+    fromPython.forEach((token, i) => expect(mf.decrypt(token).toString('utf8')).toBe(plaintexts[i]))
+    const ours = plaintexts.map((p) => mf.encrypt(enc.encode(p)))
+    const back = runPython<string[]>(
+      PY_FERNET + 'd=json.load(sys.stdin)\nf=Fernet(d["key"].encode())\nprint(json.dumps([f.decrypt(t.encode()).decode() for t in d["t"]]))',
+      { key, t: ours }
+    )
+    expect(back).toEqual(plaintexts)
+  })
+
+  it('accepts and rejects exactly the keys Python accepts (via Airflow: UTF-8 bytes)', () => {
+    const good = Fernet.generateKey()
+    const keys = [
+      good,
+      good.slice(0, -1),
+      good + '=',
+      good + '==',
+      ' ' + good,
+      good + '\n',
+      good.replaceAll('-', '+').replaceAll('_', '/'),
+      good.slice(0, 20) + '!' + good.slice(20),
+      good.slice(0, 20) + 'é' + good.slice(20),
+      good.slice(0, 43),
+      good.slice(0, 42) + '==',
+      good.slice(0, 40),
+      '',
+      'short',
+      good + good,
+      good.slice(0, 43) + '=trailing',
+      Buffer.alloc(31, 7).toString('base64url') + '=',
+      Buffer.alloc(33, 7).toString('base64url')
+    ]
+    const py = runPython<boolean[]>(
+      PY_FERNET +
+        `out=[]
+for k in json.load(sys.stdin):
+    try: Fernet(k.encode("utf-8")); out.append(True)
+    except ValueError: out.append(False)
+print(json.dumps(out))`,
+      keys
+    )
+    keys.forEach((k, i) => {
+      let ok = true
+      try {
+        new Fernet(k)
+      } catch {
+        ok = false
+      }
+      expect(ok, JSON.stringify(k)).toBe(py[i])
+    })
+  })
+
+  it('rejects exactly the tokens Python rejects', () => {
+    const key = Fernet.generateKey()
+    const other = Fernet.generateKey()
+    const f = new Fernet(key)
+    const token = f.encrypt(enc.encode('secret'))
+    const raw = urlsafeB64Decode(enc.encode(token))
+    const flip = (at: number) => {
+      const copy = Buffer.from(raw)
+      copy[at]! ^= 1
+      return copy.toString('base64url') + '='.repeat((4 - (copy.toString('base64url').length % 4)) % 4)
+    }
+    const tokens = [
+      token,
+      token.slice(0, -4),
+      token + '\n',
+      ' ' + token,
+      flip(0),
+      flip(5),
+      flip(20),
+      flip(raw.length - 1),
+      flip(raw.length - 40),
+      new Fernet(other).encrypt(enc.encode('secret')),
+      'gA==',
+      '',
+      'not a token',
+      token.slice(0, 40),
+      Buffer.concat([Buffer.from([0x80]), Buffer.alloc(8)]).toString('base64url')
+    ]
+    const py = runPython<(string | null)[]>(
+      PY_FERNET +
+        `d=json.load(sys.stdin)
+f=Fernet(d["key"].encode())
+out=[]
+for t in d["t"]:
+    try: out.append(f.decrypt(t.encode()).decode())
+    except InvalidToken: out.append(None)
+print(json.dumps(out))`,
+      { key, t: tokens }
+    )
+    const mf = new MultiFernet([f])
+    tokens.forEach((t, i) => {
+      let got: string | null
+      try {
+        got = mf.decrypt(t).toString('utf8')
+      } catch {
+        got = null
+      }
+      expect(got, JSON.stringify(t)).toBe(py[i])
+    })
+  })
+
+  it('MultiFernet: first key encrypts, any key decrypts, rotate keeps the timestamp (and Python agrees)', () => {
+    const oldKey = Fernet.generateKey()
+    const newKey = Fernet.generateKey()
+    const oldToken = new Fernet(oldKey).encrypt(enc.encode('rotate me'), 1_000_000)
+    const both = MultiFernet.fromSetting(`${newKey},${oldKey}`)
+    expect(both.decrypt(oldToken).toString()).toBe('rotate me')
+    const rotated = both.rotate(oldToken)
+    expect(readToken(rotated).timestamp).toBe(1_000_000n)
+    expect(MultiFernet.fromSetting(newKey).decrypt(rotated).toString()).toBe('rotate me')
+    expect(() => MultiFernet.fromSetting(oldKey).decrypt(rotated)).toThrow(/cannot decrypt/)
+    const py = runPython<{ plain: string; ts: number }>(
+      PY_FERNET +
+        `d=json.load(sys.stdin)
+f=Fernet(d["new"].encode())
+print(json.dumps({"plain": f.decrypt(d["t"].encode()).decode(), "ts": f.extract_timestamp(d["t"].encode())}))`,
+      { new: newKey, t: rotated }
+    )
+    expect(py).toEqual({ plain: 'rotate me', ts: 1_000_000 })
+    const pyRotated = runPython<string>(
+      PY_FERNET +
+        `d=json.load(sys.stdin)
+m=MultiFernet([Fernet(k.encode()) for k in d["keys"]])
+print(json.dumps(m.rotate(d["t"].encode()).decode()))`,
+      { keys: [newKey, oldKey], t: oldToken }
+    )
+    expect(MultiFernet.fromSetting(newKey).decrypt(pyRotated).toString()).toBe('rotate me')
+    expect(readToken(pyRotated).timestamp).toBe(1_000_000n)
+  })
+
+  it('names the bad key in a list without showing it', () => {
+    const good = Fernet.generateKey()
+    let message = ''
+    try {
+      MultiFernet.fromSetting(`${good},oops-not-a-key`)
+    } catch (error) {
+      message = (error as Error).message
+    }
+    expect(message).toMatch(/Key 2 of 2/)
+    expect(message).not.toContain('oops')
+    expect(() => MultiFernet.fromSetting(`${good},`)).toThrow(/Key 2 of 2/)
+  })
+})

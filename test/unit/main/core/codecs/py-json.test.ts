@@ -1,0 +1,101 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import {
+  PyDict,
+  PyFloat,
+  PyJsonDecodeError,
+  pyEquals,
+  pyFloatRepr,
+  pyJsonDumps,
+  pyJsonLoads
+} from '../../../../../src-main/core/codecs/py-json'
+import { runPython } from '../../../../support/python'
+
+const jsonTexts = [
+  '{"b": 1, "1": 2, "a": [1.0, 1e3, -0, -0.0, 1E-7, 123456789012345678901234567890]}',
+  '{"x": NaN, "y": Infinity, "z": -Infinity}',
+  '{"u": "\\u00e9\\ud83d\\ude00\\ud800 tab\\t", "k": "k", "k": "second"}',
+  '[true, false, null, "", {}, []]',
+  '  {"nested": {"deep": {"é": "日本"}}}  ',
+  '0.1',
+  '1e16',
+  '1e15',
+  '0.0001',
+  '0.00001',
+  '5e-324',
+  '1.7976931348623157e308',
+  '"\\/"'
+]
+
+describe('python json port', () => {
+  it('dumps what Python dumps after loading the same text (default, indent, sort_keys)', () => {
+    const py = runPython<string[][]>(
+      `import json,sys
+print(json.dumps([[json.dumps(json.loads(t)), json.dumps(json.loads(t), indent=2, sort_keys=True), json.dumps(json.loads(t), indent=4, ensure_ascii=False)] for t in json.load(sys.stdin)]))`,
+      jsonTexts
+    )
+    jsonTexts.forEach((t, i) => {
+      const v = pyJsonLoads(t)
+      expect(pyJsonDumps(v), t).toBe(py[i]![0])
+      expect(pyJsonDumps(v, { indent: 2, sortKeys: true }), t).toBe(py[i]![1])
+      expect(pyJsonDumps(v, { indent: 4, ensureAscii: false }), t).toBe(py[i]![2])
+    })
+  })
+
+  it('formats floats exactly as Python repr does', () => {
+    const floats = fc.sample(fc.double({ noNaN: true }), { numRuns: 2000, seed: 11 })
+    const py = runPython<string[]>(
+      'import json,sys\nprint(json.dumps([repr(float(x)) for x in json.load(sys.stdin)]))',
+      floats.map((x) => (Object.is(x, -0) ? '-0.0' : String(x)))
+    )
+    floats.forEach((x, i) =>
+      expect(pyFloatRepr(x), String(x)).toBe(py[i]!.replace('-inf', '-Infinity').replace(/^inf$/, 'Infinity'))
+    )
+  })
+
+  it('rejects what Python rejects, with its messages', () => {
+    const bad = ['', '{', '{"a" 1}', '[1,]', '{"a":1,}', 'tru', '01', '"\u0001"', '"\\x"', '{"a":1} x', "{'a':1}"]
+    const py = runPython<(string | null)[]>(
+      `import json,sys
+out=[]
+for t in json.load(sys.stdin):
+    try: json.loads(t); out.append(None)
+    except json.JSONDecodeError as e: out.append(str(e))
+print(json.dumps(out))`,
+      bad
+    )
+    bad.forEach((t, i) => {
+      let message: string | null = null
+      try {
+        pyJsonLoads(t)
+      } catch (error) {
+        expect(error).toBeInstanceOf(PyJsonDecodeError)
+        message = (error as PyJsonDecodeError).userMessage
+      }
+      expect(message, JSON.stringify(t)).toBe(py[i])
+    })
+  })
+
+  it('round-trips arbitrary JSON values through dumps and loads', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const text = JSON.stringify(value)
+        const once = pyJsonDumps(pyJsonLoads(text))
+        expect(pyJsonDumps(pyJsonLoads(once))).toBe(once)
+        expect(pyEquals(pyJsonLoads(once), pyJsonLoads(text))).toBe(true)
+      }),
+      { seed: 5, numRuns: 500 }
+    )
+  })
+
+  it('keeps key order, ints and floats apart, and compares like Python', () => {
+    const v = pyJsonLoads('{"2": 1, "1": 1.0}') as PyDict
+    expect([...v.keys()]).toEqual(['2', '1'])
+    expect(v.get('2')).toBe(1n)
+    expect(v.get('1')).toBeInstanceOf(PyFloat)
+    expect(pyEquals(1n, new PyFloat(1))).toBe(true)
+    expect(pyEquals(true, 1n)).toBe(true)
+    expect(pyEquals(new PyFloat(NaN), new PyFloat(NaN))).toBe(false)
+    expect(pyEquals('1', 1n)).toBe(false)
+  })
+})
