@@ -18,7 +18,10 @@ export default tseslint.config(
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }
+      ],
       '@typescript-eslint/consistent-type-imports': 'error'
     }
   },
@@ -33,7 +36,16 @@ export default tseslint.config(
     files: ['src-main/core/**/*.ts'],
     rules: restrict([
       {
-        group: ['**/backends/**', '**/keychain/**', '**/jobs/**', '**/platform/**', '**/ipc/**', '**/app/**', '**/cli/**', '**/preload/**'],
+        group: [
+          '**/backends/**',
+          '**/keychain/**',
+          '**/jobs/**',
+          '**/platform/**',
+          '**/ipc/**',
+          '**/app/**',
+          '**/cli/**',
+          '**/preload/**'
+        ],
         message: 'core imports only contract.'
       },
       { group: ['electron'], message: 'core never imports electron.' }
@@ -43,19 +55,27 @@ export default tseslint.config(
     files: ['src-main/{backends,keychain,jobs,platform}/**/*.ts'],
     rules: restrict([
       { group: ['electron'], message: 'never electron here (STYLE §2).' },
-      { group: ['**/ipc/**', '**/app/**', '**/cli/**', '**/preload/**'], message: 'layers point down only.' }
+      {
+        group: ['**/ipc/**', '**/app/**', '**/cli/**', '**/preload/**'],
+        message: 'layers point down only.'
+      }
     ])
   },
   {
     files: ['src-main/cli/**/*.ts'],
     rules: restrict([
-      { group: ['electron', '**/app/**', '**/preload/**'], message: 'the CLI runs without Electron.' }
+      {
+        group: ['electron', '**/app/**', '**/preload/**'],
+        message: 'the CLI runs without Electron.'
+      }
     ])
   },
   {
     files: ['src-main/ipc/**/*.ts'],
     ignores: ['src-main/ipc/electron-ipc.ts'],
-    rules: restrict([{ group: ['electron'], message: 'only ipc/electron-ipc.ts imports electron.' }])
+    rules: restrict([
+      { group: ['electron'], message: 'only ipc/electron-ipc.ts imports electron.' }
+    ])
   },
   {
     files: ['src-main/preload/**/*.ts'],
@@ -73,8 +93,15 @@ export default tseslint.config(
       ...react.configs['jsx-runtime'].rules,
       ...reactHooks.configs.recommended.rules,
       ...restrict([
-        { group: ['electron', ...NODE_BUILTINS], message: 'the renderer never touches Node or electron.' },
-        { group: ['**/src-main/**', '../src-main/*', '../../src-main/*'], message: 'only `import type` from contract.', allowTypeImports: true }
+        {
+          group: ['electron', ...NODE_BUILTINS],
+          message: 'the renderer never touches Node or electron.'
+        },
+        {
+          group: ['**/src-main/**', '../src-main/*', '../../src-main/*'],
+          message: 'only `import type` from contract.',
+          allowTypeImports: true
+        }
       ])
     }
   },

@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url'
 
 const entry = fileURLToPath(new URL('../out/cli/airlock.mjs', import.meta.url))
 if (!existsSync(entry)) {
-  process.stderr.write('airlock: the CLI is not built yet; run `npm run build:cli` (or `bash scripts/setup.sh`).\n')
+  process.stderr.write(
+    'airlock: the CLI is not built yet; run `npm run build:cli` (or `bash scripts/setup.sh`).\n'
+  )
   process.exit(2)
 }
 const { main } = await import(entry)

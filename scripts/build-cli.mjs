@@ -14,5 +14,7 @@ await build({
   packages: 'external',
   sourcemap: 'linked',
   logLevel: 'warning',
-  banner: { js: "import { createRequire as __airlockRequire } from 'node:module';const require = __airlockRequire(import.meta.url);" }
+  banner: {
+    js: "import { createRequire as __airlockRequire } from 'node:module';const require = __airlockRequire(import.meta.url);"
+  }
 })

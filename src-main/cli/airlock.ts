@@ -75,7 +75,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   if (group === 'fernet') {
     if (values.dialect !== undefined) throw new UsageError('--dialect is for conn commands')
     noMore(0)
-    if (sub === undefined) throw new UsageError('fernet needs a command (generate-key, encrypt, decrypt, rotate)')
+    if (sub === undefined)
+      throw new UsageError('fernet needs a command (generate-key, encrypt, decrypt, rotate)')
     return fernetCommand(io, sub, values.key)
   }
   throw new UsageError(`unknown command ${JSON.stringify(group)}`)
@@ -88,7 +89,9 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   } catch (error) {
     const usage =
       error instanceof UsageError ||
-      (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
+      (error instanceof TypeError &&
+        'code' in error &&
+        String(error.code).startsWith('ERR_PARSE_ARGS'))
     if (usage) {
       io.stderr.write(`airlock: ${(error as Error).message}\nRun 'airlock --help' for usage.\n`)
       return EXIT_USAGE

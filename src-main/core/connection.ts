@@ -58,7 +58,8 @@ export function extraDejson(extra: string | null): PyValue {
 }
 
 /** Python's `str.isspace()` characters, for `str.strip()`. */
-const PY_SPACE = '\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000'
+const PY_SPACE =
+  '\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000'
 
 /** Python's `str.strip()` (a different whitespace set from JavaScript's `trim`). */
 export function pyStrip(s: string): string {
@@ -79,7 +80,10 @@ export function applyPasswordRule(fields: ConnectionFields, dialect: Dialect): C
  * `Connection(conn_type=…, host=…, …)`: the constructor's checks on fields given one by
  * one — the dialect's extra validation and password rule.
  */
-export function constructConnection(fields: ConnectionFields, dialect: Dialect): Decoded<ConnectionFields> {
+export function constructConnection(
+  fields: ConnectionFields,
+  dialect: Dialect
+): Decoded<ConnectionFields> {
   const warnings: string[] = []
   validateExtra(fields.extra, dialect, warnings)
   return { value: applyPasswordRule({ ...fields }, dialect), warnings }

@@ -4,7 +4,15 @@ import { AirlockError, CodecError } from '../../core/errors'
 import { constructConnection, extraDejson, pyStrip } from '../../core/connection'
 import { parseConnectionValue, connectionToJson } from '../../core/codecs/connection-json'
 import { serializeConnectionUri } from '../../core/codecs/connection-uri'
-import { PyDict, PyFloat, PyJsonDecodeError, pyJsonDumps, pyJsonLoads, pyTruthy, type PyValue } from '../../core/codecs/py-json'
+import {
+  PyDict,
+  PyFloat,
+  PyJsonDecodeError,
+  pyJsonDumps,
+  pyJsonLoads,
+  pyTruthy,
+  type PyValue
+} from '../../core/codecs/py-json'
 import { emptyConnectionFields, type ConnectionFields, type Dialect } from '../../core/model'
 import { EXIT_ITEMS_FAILED, EXIT_OK, UsageError, readLines, writeLine, type CliIo } from '../io'
 import { errorLine } from './common'
@@ -13,7 +21,10 @@ import { errorLine } from './common'
 export function dialectOption(value: string | undefined): Dialect {
   if (value === undefined) return 'airflow3'
   const dialect = parseDialect(value)
-  if (!dialect) throw new UsageError(`--dialect must be airflow2, airflow3 or task-sdk (got ${JSON.stringify(value)})`)
+  if (!dialect)
+    throw new UsageError(
+      `--dialect must be airflow2, airflow3 or task-sdk (got ${JSON.stringify(value)})`
+    )
   return dialect
 }
 
@@ -59,16 +70,28 @@ function warn(io: CliIo, where: string, warnings: readonly string[]): void {
 }
 
 /** `airlock conn parse [--dialect D] [VALUE]`. */
-export async function connParse(io: CliIo, dialect: Dialect, value: string | undefined): Promise<number> {
+export async function connParse(
+  io: CliIo,
+  dialect: Dialect,
+  value: string | undefined
+): Promise<number> {
   return eachValue(io, value, async (text, where) => {
-    if (pyStrip(text) === '') throw new CodecError('Empty value: nothing to parse.', 'codec.invalid-uri')
+    if (pyStrip(text) === '')
+      throw new CodecError('Empty value: nothing to parse.', 'codec.invalid-uri')
     const parsed = parseConnectionValue(text, dialect)
     warn(io, where, parsed.warnings)
     await writeLine(io.stdout, parsedConnectionLine(parsed.value))
   })
 }
 
-const INPUT_STRING_FIELDS = ['conn_type', 'description', 'host', 'login', 'password', 'schema'] as const
+const INPUT_STRING_FIELDS = [
+  'conn_type',
+  'description',
+  'host',
+  'login',
+  'password',
+  'schema'
+] as const
 const INPUT_KEYS = new Set<string>([...INPUT_STRING_FIELDS, 'port', 'extra', 'conn_id'])
 
 /** Reads one `conn uri`/`conn json` input line: connection fields as Airflow's constructor takes them. */
@@ -81,7 +104,8 @@ export function readFieldsLine(line: string): ConnectionFields {
       throw new CodecError(`Input is not JSON: ${error.userMessage}.`, 'codec.invalid-json')
     throw error
   }
-  if (!(obj instanceof PyDict)) throw new CodecError('Input must be a JSON object of connection fields.', 'codec.invalid-json')
+  if (!(obj instanceof PyDict))
+    throw new CodecError('Input must be a JSON object of connection fields.', 'codec.invalid-json')
   const fields = emptyConnectionFields()
   for (const [key, v] of obj.entries()) {
     if (!INPUT_KEYS.has(key))
@@ -92,8 +116,14 @@ export function readFieldsLine(line: string): ConnectionFields {
     if (key === 'conn_id') continue
     if (key === 'port') {
       if (v === null) continue
-      const n = typeof v === 'bigint' ? v : v instanceof PyFloat && Number.isInteger(v.value) ? BigInt(v.value) : undefined
-      if (n === undefined) throw new CodecError('"port" must be an integer or null.', 'codec.invalid-port')
+      const n =
+        typeof v === 'bigint'
+          ? v
+          : v instanceof PyFloat && Number.isInteger(v.value)
+            ? BigInt(v.value)
+            : undefined
+      if (n === undefined)
+        throw new CodecError('"port" must be an integer or null.', 'codec.invalid-port')
       fields.port = Number(n)
     } else if (key === 'extra') {
       if (v === null || typeof v === 'string') fields.extra = v
@@ -108,11 +138,18 @@ export function readFieldsLine(line: string): ConnectionFields {
 }
 
 /** `airlock conn uri|json [--dialect D]`: fields in, get_uri() / as_json() out. */
-export async function connSerialize(io: CliIo, dialect: Dialect, format: 'uri' | 'json'): Promise<number> {
+export async function connSerialize(
+  io: CliIo,
+  dialect: Dialect,
+  format: 'uri' | 'json'
+): Promise<number> {
   return eachValue(io, undefined, async (line, where) => {
     const built = constructConnection(readFieldsLine(line), dialect)
     warn(io, where, built.warnings)
     const c = built.value
-    await writeLine(io.stdout, format === 'uri' ? serializeConnectionUri(c, dialect) : connectionToJson(c, dialect))
+    await writeLine(
+      io.stdout,
+      format === 'uri' ? serializeConnectionUri(c, dialect) : connectionToJson(c, dialect)
+    )
   })
 }

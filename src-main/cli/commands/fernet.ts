@@ -15,7 +15,10 @@ export function fernetFromOptions(io: CliIo, key: string | undefined): MultiFern
   try {
     return MultiFernet.fromSetting(setting)
   } catch (error) {
-    if (error instanceof CodecError) throw new UsageError(`${key === undefined ? 'AIRFLOW__CORE__FERNET_KEY' : '--key'}: ${error.userMessage}`)
+    if (error instanceof CodecError)
+      throw new UsageError(
+        `${key === undefined ? 'AIRFLOW__CORE__FERNET_KEY' : '--key'}: ${error.userMessage}`
+      )
     throw error
   }
 }
@@ -26,18 +29,31 @@ function plaintextOf(line: string): Uint8Array {
     value = pyJsonLoads(line)
   } catch (error) {
     if (error instanceof PyJsonDecodeError)
-      throw new CodecError('Each input line must be a JSON string (the plaintext).', 'codec.invalid-json')
+      throw new CodecError(
+        'Each input line must be a JSON string (the plaintext).',
+        'codec.invalid-json'
+      )
     throw error
   }
   if (typeof value !== 'string')
-    throw new CodecError('Each input line must be a JSON string (the plaintext).', 'codec.invalid-json')
+    throw new CodecError(
+      'Each input line must be a JSON string (the plaintext).',
+      'codec.invalid-json'
+    )
   if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value))
-    throw new CodecError('The plaintext holds a lone surrogate, which is not valid UTF-8.', 'codec.invalid')
+    throw new CodecError(
+      'The plaintext holds a lone surrogate, which is not valid UTF-8.',
+      'codec.invalid'
+    )
   return new TextEncoder().encode(value)
 }
 
 /** Runs one fernet subcommand. */
-export async function fernetCommand(io: CliIo, sub: string, key: string | undefined): Promise<number> {
+export async function fernetCommand(
+  io: CliIo,
+  sub: string,
+  key: string | undefined
+): Promise<number> {
   if (sub === 'generate-key') {
     await writeLine(io.stdout, Fernet.generateKey())
     return EXIT_OK
@@ -50,14 +66,20 @@ export async function fernetCommand(io: CliIo, sub: string, key: string | undefi
       try {
         text = utf8Strict.decode(bytes)
       } catch {
-        throw new CodecError('The token decrypts to bytes that are not UTF-8 text.', 'codec.invalid')
+        throw new CodecError(
+          'The token decrypts to bytes that are not UTF-8 text.',
+          'codec.invalid'
+        )
       }
       return pyJsonDumps(new PyDict([['plaintext', text]]))
     },
     rotate: (f, line) => f.rotate(line)
   }
   const handler = handlers[sub]
-  if (!handler) throw new UsageError(`unknown fernet command ${JSON.stringify(sub)} (generate-key, encrypt, decrypt, rotate)`)
+  if (!handler)
+    throw new UsageError(
+      `unknown fernet command ${JSON.stringify(sub)} (generate-key, encrypt, decrypt, rotate)`
+    )
   const fernet = fernetFromOptions(io, key)
   let failed = 0
   for await (const line of readLines(io.stdin)) {

@@ -15,10 +15,26 @@ import {
 } from '../connection'
 import { emptyConnectionFields, type ConnectionFields, type Dialect } from '../model'
 import { parseConnectionUri } from './connection-uri'
-import { PyDict, PyFloat, PyJsonDecodeError, pyJsonDumps, pyJsonLoads, pyTruthy, type PyValue } from './py-json'
+import {
+  PyDict,
+  PyFloat,
+  PyJsonDecodeError,
+  pyJsonDumps,
+  pyJsonLoads,
+  pyTruthy,
+  type PyValue
+} from './py-json'
 
 /** The keys of `as_json()`, in Airflow's order. */
-const AS_JSON_KEYS = ['conn_type', 'description', 'host', 'login', 'password', 'schema', 'port'] as const
+const AS_JSON_KEYS = [
+  'conn_type',
+  'description',
+  'host',
+  'login',
+  'password',
+  'schema',
+  'port'
+] as const
 
 /** `Connection.as_json()`: None fields dropped, empty strings kept, extra as an object. */
 export function connectionToJson(input: ConnectionFields, dialect: Dialect): string {
@@ -50,7 +66,8 @@ function typeName(v: PyValue): string {
 function pyInt(v: PyValue): bigint | undefined {
   if (typeof v === 'boolean') return v ? 1n : 0n
   if (typeof v === 'bigint') return v
-  if (v instanceof PyFloat) return Number.isFinite(v.value) ? BigInt(Math.trunc(v.value)) : undefined
+  if (v instanceof PyFloat)
+    return Number.isFinite(v.value) ? BigInt(Math.trunc(v.value)) : undefined
   if (typeof v === 'string') {
     const s = v.replace(/^[\s]+|[\s]+$/gu, '')
     if (!/^[+-]?[0-9]+(?:_[0-9]+)*$/.test(s)) return undefined
@@ -67,7 +84,10 @@ function coercePort(port: PyValue, dialect: Dialect): number | null {
   if (DIALECT_RULES[dialect].fromJsonPort === 'truthy-int') {
     if (!pyTruthy(port)) return null
     if (Array.isArray(port) || port instanceof PyDict)
-      throw new CodecError(`The port must be a number or text, not a ${typeName(port)}.`, 'codec.invalid-port')
+      throw new CodecError(
+        `The port must be a number or text, not a ${typeName(port)}.`,
+        'codec.invalid-port'
+      )
     const n = pyInt(port)
     if (n === undefined) throw portError()
     return Number(n)
@@ -108,12 +128,16 @@ export function parseConnectionJson(text: string, dialect: Dialect): Decoded<Con
   const warnings: string[] = []
   const extraValue = kwargs.get('extra')
   let extra: string | null = null
-  if (pyTruthy(extraValue)) extra = typeof extraValue === 'string' ? extraValue : pyJsonDumps(extraValue!)
+  if (pyTruthy(extraValue))
+    extra = typeof extraValue === 'string' ? extraValue : pyJsonDumps(extraValue!)
   const connType = kwargs.get('conn_type')
   let normalizedType: string | null = null
   if (pyTruthy(connType)) {
     if (typeof connType !== 'string')
-      throw new CodecError('Invalid connection JSON: "conn_type" must be text.', 'codec.invalid-field')
+      throw new CodecError(
+        'Invalid connection JSON: "conn_type" must be text.',
+        'codec.invalid-field'
+      )
     normalizedType = normalizeConnType(connType)
   }
   const port = kwargs.has('port') ? coercePort(kwargs.get('port')!, dialect) : null
@@ -145,10 +169,18 @@ export function parseConnectionJson(text: string, dialect: Dialect): Decoded<Con
           extra !== null ||
           normalizedType !== null ||
           (kwargs.has('port') && kwargs.get('port') !== null)
-        : Boolean(normalizedType || strings.host || strings.login || strings.password || strings.schema || port || extra)
+        : Boolean(
+            normalizedType ||
+            strings.host ||
+            strings.login ||
+            strings.password ||
+            strings.schema ||
+            port ||
+            extra
+          )
     if (mixed)
       throw new CodecError(
-        "Invalid connection JSON: give either \"uri\" or individual fields, not both (Airflow: \"You can't mix these two ways\").",
+        'Invalid connection JSON: give either "uri" or individual fields, not both (Airflow: "You can\'t mix these two ways").',
         'codec.mixed-uri-and-fields'
       )
     if (typeof uri !== 'string')
@@ -169,7 +201,10 @@ export function parseConnectionJson(text: string, dialect: Dialect): Decoded<Con
   if (kwargs.has('team_name')) {
     const team = kwargs.get('team_name')!
     if (team !== null && typeof team !== 'string')
-      throw new CodecError('Invalid connection JSON: "team_name" must be text or null.', 'codec.invalid-field')
+      throw new CodecError(
+        'Invalid connection JSON: "team_name" must be text or null.',
+        'codec.invalid-field'
+      )
     fields.team_name = team
   }
   validateExtra(fields.extra, dialect, warnings)

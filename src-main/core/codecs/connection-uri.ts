@@ -5,7 +5,13 @@
  */
 import { DIALECT_RULES } from '../dialect'
 import { CodecError } from '../errors'
-import { applyPasswordRule, extraDejson, normalizeConnType, validateExtra, type Decoded } from '../connection'
+import {
+  applyPasswordRule,
+  extraDejson,
+  normalizeConnType,
+  validateExtra,
+  type Decoded
+} from '../connection'
 import { emptyConnectionFields, type ConnectionFields, type Dialect } from '../model'
 import { PyDict, PyJsonDecodeError, pyJsonDumps, pyJsonLoads, type PyValue } from './py-json'
 import { parseQsl, quote, unquote, urlencode, urlsplit, type SplitResult } from './py-url'
@@ -15,7 +21,11 @@ export const EXTRA_KEY = '__extra__'
 
 function countOccurrences(haystack: string, needle: string): number {
   let count = 0
-  for (let at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + needle.length))
+  for (
+    let at = haystack.indexOf(needle);
+    at >= 0;
+    at = haystack.indexOf(needle, at + needle.length)
+  )
     count++
   return count
 }
@@ -64,7 +74,8 @@ function readPort(parts: SplitResult): number | null {
 export function parseConnectionUri(uri: string, dialect: Dialect): Decoded<ConnectionFields> {
   const rules = DIALECT_RULES[dialect]
   // Core's constructor only parses a truthy uri: '' leaves every field None.
-  if (uri === '' && rules.uriWhen === 'truthy') return { value: emptyConnectionFields(), warnings: [] }
+  if (uri === '' && rules.uriWhen === 'truthy')
+    return { value: emptyConnectionFields(), warnings: [] }
   const schemes = countOccurrences(uri, '://')
   if (schemes > 2)
     throw new CodecError(
@@ -81,7 +92,7 @@ export function parseConnectionUri(uri: string, dialect: Dialect): Decoded<Conne
     const head = rest.slice(0, rest.indexOf('://'))
     if (head.includes('@') || head.includes(':'))
       throw new CodecError(
-        "Invalid connection URI: with a protocol in the host, credentials go after it (type://protocol://user:pass@host), not before.",
+        'Invalid connection URI: with a protocol in the host, credentials go after it (type://protocol://user:pass@host), not before.',
         'codec.invalid-uri'
       )
   }
@@ -171,4 +182,3 @@ function flatQuery(dejson: PyValue): string | undefined {
   }
   return urlencode(pairs)
 }
-

@@ -5,7 +5,13 @@
  * `base64.urlsafe_b64decode`, whose non-strict decoder skips bytes outside the alphabet
  * and stops at a completed padding.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  randomBytes,
+  timingSafeEqual
+} from 'node:crypto'
 import { CodecError } from '../errors'
 
 const VERSION = 0x80
@@ -123,7 +129,8 @@ export class Fernet {
     if (!timingSafeEqual(mac, data.subarray(-32))) return undefined
     const iv = data.subarray(9, 25)
     const ciphertext = data.subarray(25, -32)
-    if (iv.length !== 16 || ciphertext.length % 16 !== 0 || ciphertext.length === 0) return undefined
+    if (iv.length !== 16 || ciphertext.length % 16 !== 0 || ciphertext.length === 0)
+      return undefined
     try {
       const decipher = createDecipheriv('aes-128-cbc', this.encryptionKey, iv)
       return Buffer.concat([decipher.update(ciphertext), decipher.final()])
@@ -141,7 +148,8 @@ export function readToken(token: string): { data: Buffer; timestamp: bigint } {
   } catch {
     throw invalidToken('it is not valid base64')
   }
-  if (data.length === 0 || data[0] !== VERSION) throw invalidToken('it is not a Fernet token (wrong version byte)')
+  if (data.length === 0 || data[0] !== VERSION)
+    throw invalidToken('it is not a Fernet token (wrong version byte)')
   if (data.length < 9) throw invalidToken('it is too short')
   return { data, timestamp: data.readBigUInt64BE(1) }
 }
@@ -172,7 +180,10 @@ export class MultiFernet {
           return new Fernet(part)
         } catch (error) {
           if (error instanceof CodecError && parts.length > 1)
-            throw new CodecError(`Key ${index + 1} of ${parts.length} in the list: ${error.userMessage}`, error.code)
+            throw new CodecError(
+              `Key ${index + 1} of ${parts.length} in the list: ${error.userMessage}`,
+              error.code
+            )
           throw error
         }
       })

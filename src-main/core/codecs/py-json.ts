@@ -139,12 +139,12 @@ export function pyJsonLoads(text: string): PyValue {
     }
     if (ch === '{') return parseObject()
     if (ch === '[') return parseArray()
-    if (ch === 'n' && text.startsWith('null', i)) return (i += 4), null
-    if (ch === 't' && text.startsWith('true', i)) return (i += 4), true
-    if (ch === 'f' && text.startsWith('false', i)) return (i += 5), false
-    if (ch === 'N' && text.startsWith('NaN', i)) return (i += 3), new PyFloat(NaN)
-    if (ch === 'I' && text.startsWith('Infinity', i)) return (i += 8), new PyFloat(Infinity)
-    if (ch === '-' && text.startsWith('-Infinity', i)) return (i += 9), new PyFloat(-Infinity)
+    if (ch === 'n' && text.startsWith('null', i)) return ((i += 4), null)
+    if (ch === 't' && text.startsWith('true', i)) return ((i += 4), true)
+    if (ch === 'f' && text.startsWith('false', i)) return ((i += 5), false)
+    if (ch === 'N' && text.startsWith('NaN', i)) return ((i += 3), new PyFloat(NaN))
+    if (ch === 'I' && text.startsWith('Infinity', i)) return ((i += 8), new PyFloat(Infinity))
+    if (ch === '-' && text.startsWith('-Infinity', i)) return ((i += 9), new PyFloat(-Infinity))
     NUMBER_RE.lastIndex = i
     const m = NUMBER_RE.exec(text)
     if (m) {
@@ -308,12 +308,18 @@ export function comparePyStrings(a: string, b: string): number {
 /** Python `==` between two decoded JSON values (1 == 1.0 == True, NaN != NaN). */
 export function pyEquals(a: PyValue, b: PyValue): boolean {
   const num = (v: PyValue): number | bigint | undefined =>
-    typeof v === 'boolean' ? BigInt(v ? 1 : 0) : typeof v === 'bigint' ? v : v instanceof PyFloat ? v.value : undefined
+    typeof v === 'boolean'
+      ? BigInt(v ? 1 : 0)
+      : typeof v === 'bigint'
+        ? v
+        : v instanceof PyFloat
+          ? v.value
+          : undefined
   const na = num(a)
   const nb = num(b)
   if (na !== undefined || nb !== undefined) {
     if (na === undefined || nb === undefined) return false
-    // eslint-disable-next-line eqeqeq -- bigint/number comparison by value is the point
+     
     return na == nb
   }
   if (a === null || b === null || typeof a === 'string' || typeof b === 'string') return a === b
@@ -356,7 +362,8 @@ export function pyToPlain(v: PyValue): unknown {
 export function plainToPy(v: unknown): PyValue {
   if (v === null || typeof v === 'boolean' || typeof v === 'string') return v
   if (typeof v === 'bigint') return v
-  if (typeof v === 'number') return Number.isInteger(v) && !Object.is(v, -0) ? BigInt(v) : new PyFloat(v)
+  if (typeof v === 'number')
+    return Number.isInteger(v) && !Object.is(v, -0) ? BigInt(v) : new PyFloat(v)
   if (Array.isArray(v)) return v.map(plainToPy)
   if (v instanceof PyDict || v instanceof PyFloat) return v
   if (typeof v === 'object') return new PyDict(Object.entries(v).map(([k, x]) => [k, plainToPy(x)]))

@@ -80,6 +80,7 @@ function unquoteAsciiToBytes(s: string): Uint8Array {
  */
 export function unquote(s: string): string {
   if (!s.includes('%')) return s
+  // eslint-disable-next-line no-control-regex -- CPython splits on maximal ASCII runs
   return s.replace(/[\x00-\x7f]+/g, (run) =>
     run.includes('%') ? utf8Lenient.decode(unquoteAsciiToBytes(run)) : run
   )
@@ -240,7 +241,9 @@ function checkNetloc(netloc: string): void {
   if (n === normalized) return
   for (const c of '/?#@:')
     if (normalized.includes(c))
-      throw new CodecError('The host part contains characters that become URL delimiters under NFKC normalization.')
+      throw new CodecError(
+        'The host part contains characters that become URL delimiters under NFKC normalization.'
+      )
 }
 
 function checkBracketedHost(host: string): void {
@@ -257,7 +260,9 @@ export function isIPv4(s: string): boolean {
   const parts = s.split('.')
   return (
     parts.length === 4 &&
-    parts.every((p) => /^[0-9]{1,3}$/.test(p) && Number(p) <= 255 && (p === '0' || !p.startsWith('0')))
+    parts.every(
+      (p) => /^[0-9]{1,3}$/.test(p) && Number(p) <= 255 && (p === '0' || !p.startsWith('0'))
+    )
   )
 }
 

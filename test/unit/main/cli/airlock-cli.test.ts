@@ -11,10 +11,23 @@ const SECRET = 'S3cr3t-canary-7f1e'
 
 describe('airlock CLI: conn parse', () => {
   it('prints the exact contract keys for a URI argument', () => {
-    const r = airlock(['conn', 'parse', `postgresql://u:${SECRET}@Db.Example.com:5432/dw?sslmode=require&timeout=5`])
+    const r = airlock([
+      'conn',
+      'parse',
+      `postgresql://u:${SECRET}@Db.Example.com:5432/dw?sslmode=require&timeout=5`
+    ])
     expect(r.code).toBe(0)
     const obj = JSON.parse(r.lines[0]!)
-    expect(Object.keys(obj)).toEqual(['conn_type', 'host', 'login', 'password', 'schema', 'port', 'extra', 'extra_dejson'])
+    expect(Object.keys(obj)).toEqual([
+      'conn_type',
+      'host',
+      'login',
+      'password',
+      'schema',
+      'port',
+      'extra',
+      'extra_dejson'
+    ])
     expect(obj).toEqual({
       conn_type: 'postgres',
       host: 'db.example.com',
@@ -30,13 +43,25 @@ describe('airlock CLI: conn parse', () => {
   it('reads connection JSON (first non-blank character {) and honours --dialect', () => {
     const value = '  {"conn_type": "google-cloud-platform", "extra": {"project": "p"}, "port": "0"}'
     const r = airlock(['conn', 'parse', '--dialect', 'airflow2', value])
-    expect(JSON.parse(r.lines[0]!)).toMatchObject({ conn_type: 'google_cloud_platform', port: 0, extra: '{"project": "p"}' })
+    expect(JSON.parse(r.lines[0]!)).toMatchObject({
+      conn_type: 'google_cloud_platform',
+      port: 0,
+      extra: '{"project": "p"}'
+    })
     const q = airlock(['conn', 'parse', '--dialect', 'task-sdk', 'x://h/?a=1'])
     expect(JSON.parse(q.lines[0]!).extra_dejson).toEqual({ a: '1' })
   })
 
   it('reads stdin line by line, prints an error object on a bad line, keeps going, exits 1', () => {
-    const input = ['x://a', `s3://key:${SECRET}/x@bucket`, 'a://b://c://d', '', '{"conn_type": "t", "bogus": 1}', 'y://b'].join('\n') + '\n'
+    const input =
+      [
+        'x://a',
+        `s3://key:${SECRET}/x@bucket`,
+        'a://b://c://d',
+        '',
+        '{"conn_type": "t", "bogus": 1}',
+        'y://b'
+      ].join('\n') + '\n'
     const r = airlock(['conn', 'parse'], input)
     expect(r.code).toBe(1)
     expect(r.lines).toHaveLength(6)
@@ -71,8 +96,12 @@ describe('airlock CLI: conn uri / conn json', () => {
       'redis://h/?__extra__=%7B%22b%22%3A+1%2C+%22a%22%3A+%22x%22%7D',
       `postgres://u:${SECRET}%2F%3F@h/db`
     ])
-    expect(airlock(['conn', 'uri', '--dialect', 'airflow2'], input).lines[0]).toBe('http://http://host')
-    expect(airlock(['conn', 'uri', '--dialect', 'task-sdk'], input).lines[1]).toMatch(/^redis:\/\/h:0\//)
+    expect(airlock(['conn', 'uri', '--dialect', 'airflow2'], input).lines[0]).toBe(
+      'http://http://host'
+    )
+    expect(airlock(['conn', 'uri', '--dialect', 'task-sdk'], input).lines[1]).toMatch(
+      /^redis:\/\/h:0\//
+    )
     expect(airlock(['conn', 'json'], input).lines).toEqual([
       '{"conn_type": "http", "host": "http://host"}',
       '{"conn_type": "redis", "host": "h", "port": 0, "extra": {"b": 1, "a": "x"}}',
@@ -81,14 +110,25 @@ describe('airlock CLI: conn uri / conn json', () => {
   })
 
   it('round-trips: conn json output parses back to the same fields', () => {
-    const input = '{"conn_type": "aws", "host": "", "schema": "", "login": "AK", "password": "p+w d", "extra": {"region_name": "eu-west-1", "n": 1.5}}'
+    const input =
+      '{"conn_type": "aws", "host": "", "schema": "", "login": "AK", "password": "p+w d", "extra": {"region_name": "eu-west-1", "n": 1.5}}'
     const json = airlock(['conn', 'json'], input).lines[0]!
     const back = JSON.parse(airlock(['conn', 'parse', json]).lines[0]!)
-    expect(back).toMatchObject({ conn_type: 'aws', host: '', schema: '', login: 'AK', password: 'p+w d', extra_dejson: { region_name: 'eu-west-1', n: 1.5 } })
+    expect(back).toMatchObject({
+      conn_type: 'aws',
+      host: '',
+      schema: '',
+      login: 'AK',
+      password: 'p+w d',
+      extra_dejson: { region_name: 'eu-west-1', n: 1.5 }
+    })
   })
 
   it('reports malformed input lines and exits 1', () => {
-    const r = airlock(['conn', 'uri'], 'not json\n[1]\n{"port": "5432"}\n{"host": 5}\n{"conn_type": "ok"}\n')
+    const r = airlock(
+      ['conn', 'uri'],
+      'not json\n[1]\n{"port": "5432"}\n{"host": 5}\n{"conn_type": "ok"}\n'
+    )
     expect(r.code).toBe(1)
     expect(r.lines.map((l) => (l.startsWith('{') ? JSON.parse(l).error.code : l))).toEqual([
       'codec.invalid-json',
@@ -106,7 +146,10 @@ describe('airlock CLI: fernet', () => {
     const k2 = airlock(['fernet', 'generate-key']).lines[0]!
     expect(k1).toMatch(/^[A-Za-z0-9_-]{43}=$/)
     const plain = ['hello', `${SECRET} é 日本`, '']
-    const enc = airlock(['fernet', 'encrypt', '--key', k1], plain.map((p) => JSON.stringify(p)).join('\n') + '\n')
+    const enc = airlock(
+      ['fernet', 'encrypt', '--key', k1],
+      plain.map((p) => JSON.stringify(p)).join('\n') + '\n'
+    )
     expect(enc.code).toBe(0)
     expect(enc.lines).toHaveLength(3)
     const py = runPython<string[]>(
@@ -114,7 +157,9 @@ describe('airlock CLI: fernet', () => {
       { k: k1, t: enc.lines }
     )
     expect(py).toEqual(plain)
-    const dec = airlock(['fernet', 'decrypt'], enc.lines.join('\n') + '\nnot-a-token\n', { AIRFLOW__CORE__FERNET_KEY: k1 })
+    const dec = airlock(['fernet', 'decrypt'], enc.lines.join('\n') + '\nnot-a-token\n', {
+      AIRFLOW__CORE__FERNET_KEY: k1
+    })
     expect(dec.code).toBe(1)
     expect(dec.lines.slice(0, 3).map((l) => JSON.parse(l).plaintext)).toEqual(plain)
     expect(JSON.parse(dec.lines[3]!).error.code).toBe('fernet.invalid-token')

@@ -3,9 +3,19 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { constructConnection } from '../../../../../src-main/core/connection'
-import { connectionToJson, parseConnectionJson } from '../../../../../src-main/core/codecs/connection-json'
-import { parseConnectionUri, serializeConnectionUri } from '../../../../../src-main/core/codecs/connection-uri'
-import { emptyConnectionFields, type ConnectionFields, type Dialect } from '../../../../../src-main/core/model'
+import {
+  connectionToJson,
+  parseConnectionJson
+} from '../../../../../src-main/core/codecs/connection-json'
+import {
+  parseConnectionUri,
+  serializeConnectionUri
+} from '../../../../../src-main/core/codecs/connection-uri'
+import {
+  emptyConnectionFields,
+  type ConnectionFields,
+  type Dialect
+} from '../../../../../src-main/core/model'
 
 interface OracleRecord {
   dialect: Dialect
@@ -15,7 +25,10 @@ interface OracleRecord {
 }
 
 const load = (name: string): OracleRecord[] =>
-  readFileSync(new URL(`../../../../fixtures/airflow-oracle/${name}.jsonl`, import.meta.url), 'utf8')
+  readFileSync(
+    new URL(`../../../../fixtures/airflow-oracle/${name}.jsonl`, import.meta.url),
+    'utf8'
+  )
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as OracleRecord)
@@ -33,7 +46,11 @@ function sdkDivergence(file: string, r: OracleRecord): boolean {
   if (file === 'uri-serialize') return (r.input as { port?: unknown }).port === 0
   if (file === 'json-parse') {
     const text = r.input as string
-    return /"port"/.test(text) || /conn_type\) is required/.test(r.result.error?.message ?? '') || /"uri"/.test(text)
+    return (
+      /"port"/.test(text) ||
+      /conn_type\) is required/.test(r.result.error?.message ?? '') ||
+      /"uri"/.test(text)
+    )
   }
   return false
 }
@@ -70,10 +87,15 @@ describe('airflow oracle fixtures', () => {
       const records = load(file).filter((r) => !sdkDivergence(file, r))
       expect(records.length).toBeGreaterThan(1000)
       for (const r of records) {
-        const fields: ConnectionFields = { ...emptyConnectionFields(), ...(r.input as Partial<ConnectionFields>) }
+        const fields: ConnectionFields = {
+          ...emptyConnectionFields(),
+          ...(r.input as Partial<ConnectionFields>)
+        }
         const got = outcome(() => {
           const c = constructConnection(fields, r.dialect).value
-          return file === 'uri-serialize' ? serializeConnectionUri(c, r.dialect) : connectionToJson(c, r.dialect)
+          return file === 'uri-serialize'
+            ? serializeConnectionUri(c, r.dialect)
+            : connectionToJson(c, r.dialect)
         })
         const label = `${r.dialect} ${JSON.stringify(r.input)}`
         if (r.result.error) expect(got.error, label).toBeDefined()
@@ -84,7 +106,11 @@ describe('airflow oracle fixtures', () => {
 
   it('covers every dialect and source', () => {
     const all = [...load('uri-parse'), ...load('uri-serialize')]
-    expect(new Set(all.map((r) => r.dialect))).toEqual(new Set(['airflow2', 'airflow3', 'task-sdk']))
-    expect(new Set(all.map((r) => r.source))).toEqual(new Set(['reference', 'airflow-tests', 'edge', 'random', 'roundtrip']))
+    expect(new Set(all.map((r) => r.dialect))).toEqual(
+      new Set(['airflow2', 'airflow3', 'task-sdk'])
+    )
+    expect(new Set(all.map((r) => r.source))).toEqual(
+      new Set(['reference', 'airflow-tests', 'edge', 'random', 'roundtrip'])
+    )
   })
 })

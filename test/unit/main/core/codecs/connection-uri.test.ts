@@ -1,36 +1,75 @@
 // Cases transcribed from the reference (§3, §4, §13) and Airflow's own test tables.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { parseConnectionUri, serializeConnectionUri } from '../../../../../src-main/core/codecs/connection-uri'
-import { emptyConnectionFields, DIALECTS, type ConnectionFields, type Dialect } from '../../../../../src-main/core/model'
+import {
+  parseConnectionUri,
+  serializeConnectionUri
+} from '../../../../../src-main/core/codecs/connection-uri'
+import {
+  emptyConnectionFields,
+  DIALECTS,
+  type ConnectionFields,
+  type Dialect
+} from '../../../../../src-main/core/model'
 
-const conn = (f: Partial<ConnectionFields>): ConnectionFields => ({ ...emptyConnectionFields(), ...f })
+const conn = (f: Partial<ConnectionFields>): ConnectionFields => ({
+  ...emptyConnectionFields(),
+  ...f
+})
 const parse = (uri: string, d: Dialect = 'airflow3') => parseConnectionUri(uri, d).value
 
 describe('connection URI: get_uri()', () => {
   it('percent-encodes userinfo with quote(safe="")', () => {
-    const c = conn({ conn_type: 'postgres', login: 'user', password: 'p@ss/w:rd', host: 'db.example.com', port: 5432, schema: 'dw' })
-    for (const d of DIALECTS) expect(serializeConnectionUri(c, d)).toBe('postgres://user:p%40ss%2Fw%3Ard@db.example.com:5432/dw')
+    const c = conn({
+      conn_type: 'postgres',
+      login: 'user',
+      password: 'p@ss/w:rd',
+      host: 'db.example.com',
+      port: 5432,
+      schema: 'dw'
+    })
+    for (const d of DIALECTS)
+      expect(serializeConnectionUri(c, d)).toBe(
+        'postgres://user:p%40ss%2Fw%3Ard@db.example.com:5432/dw'
+      )
   })
 
   it('keeps a protocol in the host and flattens string extras', () => {
-    const c = conn({ conn_type: 'spark', host: 'k8s://100.68.0.1', port: 443, extra: '{"deploy-mode":"cluster"}' })
-    for (const d of DIALECTS) expect(serializeConnectionUri(c, d)).toBe('spark://k8s://100.68.0.1:443/?deploy-mode=cluster')
+    const c = conn({
+      conn_type: 'spark',
+      host: 'k8s://100.68.0.1',
+      port: 443,
+      extra: '{"deploy-mode":"cluster"}'
+    })
+    for (const d of DIALECTS)
+      expect(serializeConnectionUri(c, d)).toBe('spark://k8s://100.68.0.1:443/?deploy-mode=cluster')
   })
 
   it('falls back to __extra__ for non-string extras, carrying the stored text verbatim', () => {
-    const c = conn({ conn_type: 'type', host: 'host', extra: '{"bool_param": true, "int_param": 123}' })
+    const c = conn({
+      conn_type: 'type',
+      host: 'host',
+      extra: '{"bool_param": true, "int_param": 123}'
+    })
     expect(serializeConnectionUri(c, 'airflow3')).toBe(
       'type://host/?__extra__=%7B%22bool_param%22%3A+true%2C+%22int_param%22%3A+123%7D'
     )
     const compact = conn({ conn_type: 'type', host: 'host', extra: '{"a":1}' })
-    expect(serializeConnectionUri(compact, 'airflow2')).toBe('type://host/?__extra__=%7B%22a%22%3A1%7D')
+    expect(serializeConnectionUri(compact, 'airflow2')).toBe(
+      'type://host/?__extra__=%7B%22a%22%3A1%7D'
+    )
   })
 
   it('uses __extra__ for an empty object, a list, and non-JSON text', () => {
-    expect(serializeConnectionUri(conn({ conn_type: 't', extra: '{}' }), 'airflow2')).toBe('t:///?__extra__=%7B%7D')
-    expect(serializeConnectionUri(conn({ conn_type: 't', extra: '[1]' }), 'task-sdk')).toBe('t:///?__extra__=%5B1%5D')
-    expect(serializeConnectionUri(conn({ conn_type: 't', extra: 'not json' }), 'airflow2')).toBe('t:///?__extra__=not+json')
+    expect(serializeConnectionUri(conn({ conn_type: 't', extra: '{}' }), 'airflow2')).toBe(
+      't:///?__extra__=%7B%7D'
+    )
+    expect(serializeConnectionUri(conn({ conn_type: 't', extra: '[1]' }), 'task-sdk')).toBe(
+      't:///?__extra__=%5B1%5D'
+    )
+    expect(serializeConnectionUri(conn({ conn_type: 't', extra: 'not json' }), 'airflow2')).toBe(
+      't:///?__extra__=not+json'
+    )
   })
 
   it('treats a host whose protocol equals conn_type per dialect (#51953)', () => {
@@ -46,7 +85,9 @@ describe('connection URI: get_uri()', () => {
 
   it('writes scheme-relative URIs without conn_type and @:PORT without authority and host', () => {
     expect(serializeConnectionUri(conn({ host: 'abc' }), 'airflow3')).toBe('//abc')
-    expect(serializeConnectionUri(conn({ conn_type: 'redis', port: 6379 }), 'airflow3')).toBe('redis://@:6379')
+    expect(serializeConnectionUri(conn({ conn_type: 'redis', port: 6379 }), 'airflow3')).toBe(
+      'redis://@:6379'
+    )
   })
 
   it('omits port 0 in core and emits it in the Task SDK', () => {
@@ -61,13 +102,22 @@ describe('connection URI: get_uri()', () => {
     // an empty login alone writes no '@' (authority_block stays '')
     expect(serializeConnectionUri(c, 'airflow3')).toBe('x://h')
     expect(serializeConnectionUri(c, 'task-sdk')).toBe('x://:@h')
-    expect(serializeConnectionUri(conn({ conn_type: 'x', login: 'u', host: 'h' }), 'airflow3')).toBe('x://u@h')
-    expect(serializeConnectionUri(conn({ conn_type: 'x', login: '', password: 'p', host: 'h' }), 'airflow3')).toBe('x://:p@h')
+    expect(
+      serializeConnectionUri(conn({ conn_type: 'x', login: 'u', host: 'h' }), 'airflow3')
+    ).toBe('x://u@h')
+    expect(
+      serializeConnectionUri(
+        conn({ conn_type: 'x', login: '', password: 'p', host: 'h' }),
+        'airflow3'
+      )
+    ).toBe('x://:p@h')
   })
 
   it("lower-cases the scheme, maps '_' to '-', and encodes ! ' ( ) * like Python", () => {
     const c = conn({ conn_type: 'Google_Cloud_Platform', host: "h!'()*~", schema: 'a/b c' })
-    expect(serializeConnectionUri(c, 'airflow3')).toBe('google-cloud-platform://h%21%27%28%29%2A~/a%2Fb%20c')
+    expect(serializeConnectionUri(c, 'airflow3')).toBe(
+      'google-cloud-platform://h%21%27%28%29%2A~/a%2Fb%20c'
+    )
   })
 
   it('encodes IPv6 hosts so they parse back', () => {
@@ -78,16 +128,25 @@ describe('connection URI: get_uri()', () => {
   })
 
   it("writes '?' after a schema and '/?' without one", () => {
-    expect(serializeConnectionUri(conn({ conn_type: 'x', host: 'h', schema: 'db', extra: '{"a": "b c+"}' }), 'airflow3')).toBe(
-      'x://h/db?a=b+c%2B'
-    )
+    expect(
+      serializeConnectionUri(
+        conn({ conn_type: 'x', host: 'h', schema: 'db', extra: '{"a": "b c+"}' }),
+        'airflow3'
+      )
+    ).toBe('x://h/db?a=b+c%2B')
   })
 })
 
 describe('connection URI: parse', () => {
   it('splits userinfo at the last @ and the first :', () => {
     const c = parse('x://us@er:pa:ss@host:1/db')
-    expect([c.login, c.password, c.host, c.port, c.schema]).toEqual(['us@er', 'pa:ss', 'host', 1, 'db'])
+    expect([c.login, c.password, c.host, c.port, c.schema]).toEqual([
+      'us@er',
+      'pa:ss',
+      'host',
+      1,
+      'db'
+    ])
   })
 
   it('reads login and password edge forms as Python does', () => {
@@ -161,7 +220,10 @@ describe('connection URI: parse', () => {
   })
 
   it('reads the Airflow docs example', () => {
-    const c = parse('my-conn-type://login:password@host:5432/schema?param1=val1&param2=val2', 'airflow2')
+    const c = parse(
+      'my-conn-type://login:password@host:5432/schema?param1=val1&param2=val2',
+      'airflow2'
+    )
     expect(c).toEqual({
       conn_type: 'my_conn_type',
       description: null,
@@ -176,12 +238,41 @@ describe('connection URI: parse', () => {
 })
 
 describe('connection URI: round trips', () => {
-  const text = fc.string({ unit: fc.constantFrom('a', 'Z', '9', ' ', '@', ':', '/', '?', '#', '%', '+', '&', '=', 'é', '日', '😀', '!', '*', "'"), maxLength: 12 })
+  const text = fc.string({
+    unit: fc.constantFrom(
+      'a',
+      'Z',
+      '9',
+      ' ',
+      '@',
+      ':',
+      '/',
+      '?',
+      '#',
+      '%',
+      '+',
+      '&',
+      '=',
+      'é',
+      '日',
+      '😀',
+      '!',
+      '*',
+      "'"
+    ),
+    maxLength: 12
+  })
   const fields = fc.record({
     conn_type: fc.constantFrom('postgres', 'http', 'aws', 'google_cloud_platform', 'my_type'),
-    host: fc.option(text.map((s) => s.toLowerCase()).filter((s) => !s.includes('://')), { nil: null }),
+    host: fc.option(
+      text.map((s) => s.toLowerCase()).filter((s) => !s.includes('://')),
+      { nil: null }
+    ),
     login: fc.option(text, { nil: null }),
-    password: fc.option(text.filter((s) => s !== ''), { nil: null }),
+    password: fc.option(
+      text.filter((s) => s !== ''),
+      { nil: null }
+    ),
     schema: fc.option(text, { nil: null }),
     port: fc.option(fc.integer({ min: 1, max: 65535 }), { nil: null }),
     extraObj: fc.option(fc.dictionary(text, text, { minKeys: 1, maxKeys: 3 }), { nil: null })

@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest'
-import { Fernet, MultiFernet, readToken, urlsafeB64Decode } from '../../../../../src-main/core/codecs/fernet'
+import {
+  Fernet,
+  MultiFernet,
+  readToken,
+  urlsafeB64Decode
+} from '../../../../../src-main/core/codecs/fernet'
 import { runPython } from '../../../../support/python'
 
 // The Fernet spec's published vector (github.com/fernet/spec, generate.json).
 const SPEC = {
   key: 'cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=',
-  token: 'gAAAAAAdwJ6wAAECAwQFBgcICQoLDA0ODy021cpGVWKZ_eEwCGM4BLLF_5CV9dOPmrhuVUPgJobwOz7JcbmrR64jVmpU4IwqDA==',
+  token:
+    'gAAAAAAdwJ6wAAECAwQFBgcICQoLDA0ODy021cpGVWKZ_eEwCGM4BLLF_5CV9dOPmrhuVUPgJobwOz7JcbmrR64jVmpU4IwqDA==',
   at: 499162800,
   iv: Uint8Array.from({ length: 16 }, (_, i) => i),
   plaintext: 'hello'
@@ -25,16 +31,26 @@ describe('fernet codec', () => {
 
   it('decrypts tokens made by Python cryptography, and Python decrypts ours', () => {
     const key = Fernet.generateKey()
-    const plaintexts = ['', 'a', 'p@ss/w:rd', 'x'.repeat(16), 'é日本😀', '{"extra": true}', 'y'.repeat(1000)]
+    const plaintexts = [
+      '',
+      'a',
+      'p@ss/w:rd',
+      'x'.repeat(16),
+      'é日本😀',
+      '{"extra": true}',
+      'y'.repeat(1000)
+    ]
     const fromPython = runPython<string[]>(
-      PY_FERNET + 'd=json.load(sys.stdin)\nf=Fernet(d["key"].encode())\nprint(json.dumps([f.encrypt(p.encode()).decode() for p in d["p"]]))',
+      PY_FERNET +
+        'd=json.load(sys.stdin)\nf=Fernet(d["key"].encode())\nprint(json.dumps([f.encrypt(p.encode()).decode() for p in d["p"]]))',
       { key, p: plaintexts }
     )
     const mf = MultiFernet.fromSetting(key)
     fromPython.forEach((token, i) => expect(mf.decrypt(token).toString('utf8')).toBe(plaintexts[i]))
     const ours = plaintexts.map((p) => mf.encrypt(enc.encode(p)))
     const back = runPython<string[]>(
-      PY_FERNET + 'd=json.load(sys.stdin)\nf=Fernet(d["key"].encode())\nprint(json.dumps([f.decrypt(t.encode()).decode() for t in d["t"]]))',
+      PY_FERNET +
+        'd=json.load(sys.stdin)\nf=Fernet(d["key"].encode())\nprint(json.dumps([f.decrypt(t.encode()).decode() for t in d["t"]]))',
       { key, t: ours }
     )
     expect(back).toEqual(plaintexts)
@@ -91,7 +107,9 @@ print(json.dumps(out))`,
     const flip = (at: number) => {
       const copy = Buffer.from(raw)
       copy[at]! ^= 1
-      return copy.toString('base64url') + '='.repeat((4 - (copy.toString('base64url').length % 4)) % 4)
+      return (
+        copy.toString('base64url') + '='.repeat((4 - (copy.toString('base64url').length % 4)) % 4)
+      )
     }
     const tokens = [
       token,

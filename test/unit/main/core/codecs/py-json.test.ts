@@ -1,7 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import type {
+  PyDict} from '../../../../../src-main/core/codecs/py-json';
 import {
-  PyDict,
   PyFloat,
   PyJsonDecodeError,
   pyEquals,
@@ -49,12 +50,26 @@ print(json.dumps([[json.dumps(json.loads(t)), json.dumps(json.loads(t), indent=2
       floats.map((x) => (Object.is(x, -0) ? '-0.0' : String(x)))
     )
     floats.forEach((x, i) =>
-      expect(pyFloatRepr(x), String(x)).toBe(py[i]!.replace('-inf', '-Infinity').replace(/^inf$/, 'Infinity'))
+      expect(pyFloatRepr(x), String(x)).toBe(
+        py[i]!.replace('-inf', '-Infinity').replace(/^inf$/, 'Infinity')
+      )
     )
   })
 
   it('rejects what Python rejects, with its messages', () => {
-    const bad = ['', '{', '{"a" 1}', '[1,]', '{"a":1,}', 'tru', '01', '"\u0001"', '"\\x"', '{"a":1} x', "{'a':1}"]
+    const bad = [
+      '',
+      '{',
+      '{"a" 1}',
+      '[1,]',
+      '{"a":1,}',
+      'tru',
+      '01',
+      '"\u0001"',
+      '"\\x"',
+      '{"a":1} x',
+      "{'a':1}"
+    ]
     const py = runPython<(string | null)[]>(
       `import json,sys
 out=[]

@@ -1,12 +1,54 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { parseQsl, quote, quotePlus, unquote, urlencode, urlsplit } from '../../../../../src-main/core/codecs/py-url'
+import {
+  parseQsl,
+  quote,
+  quotePlus,
+  unquote,
+  urlencode,
+  urlsplit
+} from '../../../../../src-main/core/codecs/py-url'
 import { runPython } from '../../../../support/python'
 
 const tricky = fc.string({
   unit: fc.constantFrom(
-    'a', 'Z', '0', '_', '.', '-', '~', ' ', '+', '%', '%2', '%2F', '%zz', '%C3%A9', '%e2%82', '@', ':', '/',
-    '?', '#', '&', '=', '!', "'", '(', ')', '*', 'é', '日', '😀', '[', ']', '\\', '"', ';', ',', '$'
+    'a',
+    'Z',
+    '0',
+    '_',
+    '.',
+    '-',
+    '~',
+    ' ',
+    '+',
+    '%',
+    '%2',
+    '%2F',
+    '%zz',
+    '%C3%A9',
+    '%e2%82',
+    '@',
+    ':',
+    '/',
+    '?',
+    '#',
+    '&',
+    '=',
+    '!',
+    "'",
+    '(',
+    ')',
+    '*',
+    'é',
+    '日',
+    '😀',
+    '[',
+    ']',
+    '\\',
+    '"',
+    ';',
+    ',',
+    '$'
   ),
   maxLength: 24
 })
@@ -33,13 +75,47 @@ print(json.dumps(out))`,
 
   it('matches Python urlsplit and its hostname/port/username/password', () => {
     const part = fc.string({
-      unit: fc.constantFrom('a', 'B', '1', ':', '@', '/', '?', '#', '%41', '%2F', '.', '-', '+', ' ', 'é', '//', '://'),
+      unit: fc.constantFrom(
+        'a',
+        'B',
+        '1',
+        ':',
+        '@',
+        '/',
+        '?',
+        '#',
+        '%41',
+        '%2F',
+        '.',
+        '-',
+        '+',
+        ' ',
+        'é',
+        '//',
+        '://'
+      ),
       maxLength: 12
     })
-    const urls = fc.sample(
-      fc.tuple(fc.constantFrom('', 'http:', 'Spark:', 'my-db:', 'x+y:', '1a:', '//', 'a://', 'postgres://'), part, part),
-      { numRuns: 400, seed: 7 }
-    ).map(([a, b, c]) => a + b + c)
+    const urls = fc
+      .sample(
+        fc.tuple(
+          fc.constantFrom(
+            '',
+            'http:',
+            'Spark:',
+            'my-db:',
+            'x+y:',
+            '1a:',
+            '//',
+            'a://',
+            'postgres://'
+          ),
+          part,
+          part
+        ),
+        { numRuns: 400, seed: 7 }
+      )
+      .map(([a, b, c]) => a + b + c)
     type Py = { ok: boolean; r?: (string | number | null)[]; port?: number | null | 'error' }
     const py = runPython<Py[]>(
       `import json,sys
@@ -63,9 +139,10 @@ print(json.dumps(out))`,
         return
       }
       const p = urlsplit(u)
-      expect([p.scheme, p.netloc, p.path, p.query, p.fragment, p.hostname, p.username, p.password], u).toEqual(
-        expected.r
-      )
+      expect(
+        [p.scheme, p.netloc, p.path, p.query, p.fragment, p.hostname, p.username, p.password],
+        u
+      ).toEqual(expected.r)
       if (expected.port === 'error') expect(() => p.port, u).toThrow()
       else expect(p.port, u).toBe(expected.port)
     })
@@ -89,7 +166,13 @@ print(json.dumps(out))`,
   it('urlencode + parse_qsl round-trips string pairs', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.string(), fc.string()), { maxLength: 5 }), (pairs) => {
-        const clean = pairs.map(([k, v]) => [k.replace(/[\uD800-\uDFFF]/g, ''), v.replace(/[\uD800-\uDFFF]/g, '')] as [string, string])
+        const clean = pairs.map(
+          ([k, v]) =>
+            [k.replace(/[\uD800-\uDFFF]/g, ''), v.replace(/[\uD800-\uDFFF]/g, '')] as [
+              string,
+              string
+            ]
+        )
         const back = parseQsl(urlencode(clean), true)
         expect(back).toEqual(clean)
       }),
