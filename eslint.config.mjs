@@ -80,7 +80,10 @@ export default tseslint.config(
   {
     files: ['src-main/preload/**/*.ts'],
     rules: restrict([
-      { group: ['../*', '!../contract/*'], message: 'preload imports contract and electron only.' }
+      {
+        group: ['../{core,backends,keychain,jobs,platform,ipc,app,cli}/*'],
+        message: 'preload imports contract and electron only.'
+      }
     ])
   },
   {

@@ -10,7 +10,7 @@ APT_PACKAGES=(
   gnome-keyring dbus dbus-x11  # a real Secret Service for keychain tests
   chromium              # Playwright drives Debian's Chromium (no browser download)
   xvfb                  # a display for headed runs and screenshots
-  python3-cryptography  # the Fernet cross-check and the core benchmark anchor
+  python3-cryptography python3-yaml  # oracles for Fernet and YAML tests; the core benchmark anchor
   postgresql-client mariadb-client  # psql / mysql for tests and benchmarks
 )
 

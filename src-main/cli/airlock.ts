@@ -6,8 +6,9 @@ import { parseArgs } from 'node:util'
 import { connParse, connSerialize, dialectOption } from './commands/conn'
 import { fernetCommand } from './commands/fernet'
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io'
+import { VERSION } from './version'
 
-export const VERSION = '0.1.0'
+export { VERSION }
 
 export const HELP = `airlock ${VERSION} — move Airflow connections and variables, exactly as Airflow reads them
 

@@ -5,7 +5,13 @@
 import { DIALECT_RULES } from './dialect'
 import { CodecError } from './errors'
 import type { ConnectionFields, Dialect } from './model'
-import { PyDict, PyJsonDecodeError, pyJsonLoads, type PyValue } from './codecs/py-json'
+import {
+  PyDict,
+  PyJsonDecodeError,
+  pyJsonLoads,
+  pyJsonTryLoads,
+  type PyValue
+} from './codecs/py-json'
 
 /** `Connection._normalize_conn_type`: exactly `postgresql` → `postgres`, else `-` → `_`. */
 export function normalizeConnType(connType: string): string {
@@ -49,16 +55,12 @@ export function validateExtra(extra: string | null, dialect: Dialect, warnings: 
 /** `extra_dejson`: the decoded extra, `{}` when empty or not JSON. */
 export function extraDejson(extra: string | null): PyValue {
   if (!extra) return new PyDict()
-  try {
-    return pyJsonLoads(extra)
-  } catch (error) {
-    if (error instanceof PyJsonDecodeError) return new PyDict()
-    throw error
-  }
+  const value = pyJsonTryLoads(extra)
+  return value === undefined ? new PyDict() : value
 }
 
-/** Python's `str.isspace()` characters, for `str.strip()`. */
-const PY_SPACE =
+/** Python's `str.isspace()` characters (also what `\s` matches in a `str` regex). */
+export const PY_SPACE =
   '\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000'
 
 /** Python's `str.strip()` (a different whitespace set from JavaScript's `trim`). */

@@ -13,8 +13,16 @@ import {
   type Decoded
 } from '../connection'
 import { emptyConnectionFields, type ConnectionFields, type Dialect } from '../model'
-import { PyDict, PyJsonDecodeError, pyJsonDumps, pyJsonLoads, type PyValue } from './py-json'
-import { parseQsl, quote, unquote, urlencode, urlsplit, type SplitResult } from './py-url'
+import { PyDict, pyJsonDumps, pyJsonTryLoads, type PyValue } from './py-json'
+import {
+  parseQsl,
+  quote,
+  unquote,
+  urlencode,
+  urlsplit,
+  urlsplitScheme,
+  type SplitResult
+} from './py-url'
 
 /** The query key that carries extras verbatim when they cannot be flattened. */
 export const EXTRA_KEY = '__extra__'
@@ -54,6 +62,16 @@ function split(uri: string): SplitResult {
   }
 }
 
+function scheme(uri: string): string {
+  try {
+    return urlsplitScheme(uri)
+  } catch (error) {
+    if (error instanceof CodecError)
+      throw new CodecError(`Invalid connection URI: ${error.userMessage}`, 'codec.invalid-uri')
+    throw error
+  }
+}
+
 function readPort(parts: SplitResult): number | null {
   try {
     return parts.port
@@ -83,8 +101,7 @@ export function parseConnectionUri(uri: string, dialect: Dialect): Decoded<Conne
       'codec.invalid-uri'
     )
   const hostWithProtocol = schemes === 2
-  let parts = split(uri)
-  const rawConnType = parts.scheme
+  const rawConnType = scheme(uri)
   const fields = emptyConnectionFields()
   fields.conn_type = normalizeConnType(rawConnType)
   const rest = uri.replaceAll(`${rawConnType}://`, hostWithProtocol ? '' : '//')
@@ -96,7 +113,7 @@ export function parseConnectionUri(uri: string, dialect: Dialect): Decoded<Conne
         'codec.invalid-uri'
       )
   }
-  parts = split(rest)
+  const parts = split(rest)
   const protocol = hostWithProtocol ? parts.scheme : null
   const host = parseNetlocToHostname(parts)
   fields.host = host && protocol ? `${protocol}://${host}` : host
@@ -110,24 +127,22 @@ export function parseConnectionUri(uri: string, dialect: Dialect): Decoded<Conne
   const warnings: string[] = []
   if (parts.query) {
     const query = new Map(parseQsl(parts.query, true))
-    if (query.has(EXTRA_KEY)) fields.extra = query.get(EXTRA_KEY)!
-    else {
+    if (query.has(EXTRA_KEY)) {
+      fields.extra = query.get(EXTRA_KEY)!
+      validateExtra(fields.extra, dialect, warnings)
+    } else {
+      // Built from the query, so always a JSON object: nothing for _validate_extra to find.
       const dict = new PyDict()
       for (const [k, v] of query) dict.set(k, rules.jsonDecodeQueryValues ? tryJson(v) : v)
       fields.extra = pyJsonDumps(dict)
     }
-    validateExtra(fields.extra, dialect, warnings)
   }
   return { value: applyPasswordRule(fields, dialect), warnings }
 }
 
 function tryJson(text: string): PyValue {
-  try {
-    return pyJsonLoads(text)
-  } catch (error) {
-    if (error instanceof PyJsonDecodeError) return text
-    throw error
-  }
+  const value = pyJsonTryLoads(text)
+  return value === undefined ? text : value
 }
 
 /** Serialises a connection as the dialect's `get_uri()` does. */

@@ -20,35 +20,40 @@ function toUtf8Strict(s: string): Uint8Array {
   return utf8.encode(s)
 }
 
+const SAFE_TABLES = new Map<string, Uint8Array>()
+
+/** A 128-entry table of the ASCII bytes `quote` leaves alone for this `safe`. */
+function safeTable(safe: string): Uint8Array {
+  let table = SAFE_TABLES.get(safe)
+  if (!table) {
+    table = new Uint8Array(128)
+    for (const c of ALWAYS_SAFE) table[c.charCodeAt(0)] = 1
+    for (const c of safe) if (c.charCodeAt(0) < 128) table[c.charCodeAt(0)] = 1
+    SAFE_TABLES.set(safe, table)
+  }
+  return table
+}
+
 /** `urllib.parse.quote(s, safe)`: percent-encode all but `A-Za-z0-9_.-~` and `safe`. */
 export function quote(s: string, safe = '/'): string {
+  const table = safeTable(safe)
   let out = ''
-  let plain = true
+  let start = 0
   for (let k = 0; k < s.length; k++) {
     const c = s.charCodeAt(k)
-    if (c >= 0x80) {
-      plain = false
-      break
+    if (c < 128) {
+      if (table[c]) continue
+      out += s.slice(start, k) + '%' + HEX[c >> 4] + HEX[c & 15]
+      start = k + 1
+    } else {
+      // Non-ASCII: encode the rest through UTF-8 bytes (Python quotes bytes).
+      out += s.slice(start, k)
+      for (const b of toUtf8Strict(s.slice(k)))
+        out += b < 128 && table[b] ? String.fromCharCode(b) : '%' + HEX[b >> 4] + HEX[b & 15]
+      return out
     }
   }
-  const safeSet = safe ? new Set(safe.split('')) : undefined
-  if (plain) {
-    for (let k = 0; k < s.length; k++) {
-      const ch = s[k]!
-      if (ALWAYS_SAFE.has(ch) || safeSet?.has(ch)) out += ch
-      else {
-        const c = s.charCodeAt(k)
-        out += '%' + HEX[c >> 4] + HEX[c & 15]
-      }
-    }
-    return out
-  }
-  for (const b of toUtf8Strict(s)) {
-    const ch = String.fromCharCode(b)
-    if (b < 0x80 && (ALWAYS_SAFE.has(ch) || safeSet?.has(ch))) out += ch
-    else out += '%' + HEX[b >> 4] + HEX[b & 15]
-  }
-  return out
+  return start === 0 ? s : out + s.slice(start)
 }
 
 /** `urllib.parse.quote_plus(s, safe='')`: like quote, with space as `+`. */
@@ -80,6 +85,13 @@ function unquoteAsciiToBytes(s: string): Uint8Array {
  */
 export function unquote(s: string): string {
   if (!s.includes('%')) return s
+  // Where decodeURIComponent succeeds (well-formed UTF-8 escapes) it equals CPython's result;
+  // malformed escapes, which CPython replaces or keeps, take the exact path below.
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    // fall through
+  }
   // eslint-disable-next-line no-control-regex -- CPython splits on maximal ASCII runs
   return s.replace(/[\x00-\x7f]+/g, (run) =>
     run.includes('%') ? utf8Lenient.decode(unquoteAsciiToBytes(run)) : run
@@ -88,7 +100,7 @@ export function unquote(s: string): string {
 
 /** `urllib.parse.unquote_plus(s)`. */
 export function unquotePlus(s: string): string {
-  return unquote(s.replaceAll('+', ' '))
+  return unquote(s.includes('+') ? s.replaceAll('+', ' ') : s)
 }
 
 /** `urlencode(pairs)` for string keys and values (quote_via=quote_plus). */
@@ -123,6 +135,15 @@ export function parseQsl(qs: string, keepBlankValues = false): [string, string][
 const SCHEME_CHARS = /^[A-Za-z0-9+\-.]*$/
 // eslint-disable-next-line no-control-regex -- WHATWG C0 control or space, as CPython strips
 const LEADING_C0 = /^[\x00-\x20]+/
+/** Whether urlsplit's clean-up (strip leading C0/space, drop tab/CR/LF) changes anything. */
+function needsCleanup(s: string): boolean {
+  return (
+    (s.length > 0 && s.charCodeAt(0) <= 0x20) ||
+    s.includes('\t') ||
+    s.includes('\n') ||
+    s.includes('\r')
+  )
+}
 
 /** The result of `urlsplit`, with Python's derived attributes. */
 export class SplitResult {
@@ -134,7 +155,14 @@ export class SplitResult {
     readonly fragment: string
   ) {}
 
+  private hostinfoCache?: [string, string | undefined]
+  private userinfoCache?: [string | null, string | null]
+
   private get hostinfo(): [string, string | undefined] {
+    return (this.hostinfoCache ??= this.splitHostinfo())
+  }
+
+  private splitHostinfo(): [string, string | undefined] {
     const at = this.netloc.lastIndexOf('@')
     const hostinfo = at >= 0 ? this.netloc.slice(at + 1) : this.netloc
     const open = hostinfo.indexOf('[')
@@ -175,6 +203,10 @@ export class SplitResult {
   }
 
   private get userinfo(): [string | null, string | null] {
+    return (this.userinfoCache ??= this.splitUserinfo())
+  }
+
+  private splitUserinfo(): [string | null, string | null] {
     const at = this.netloc.lastIndexOf('@')
     if (at < 0) return [null, null]
     const info = this.netloc.slice(0, at)
@@ -191,9 +223,23 @@ export class SplitResult {
   }
 }
 
+/**
+ * `urlsplit(url).scheme` alone, with every error urlsplit would raise: the exact split
+ * runs only where one could arise (brackets or non-ASCII in the URL).
+ */
+export function urlsplitScheme(input: string): string {
+  // eslint-disable-next-line no-control-regex -- ASCII without brackets: urlsplit cannot raise
+  if (!/^[\x00-\x5a\x5c\x5e-\x7f]*$/.test(input)) return urlsplit(input).scheme
+  const url = needsCleanup(input) ? input.replace(LEADING_C0, '').replace(/[\t\r\n]/g, '') : input
+  const i = url.indexOf(':')
+  return i > 0 && /^[A-Za-z]/.test(url) && SCHEME_CHARS.test(url.slice(0, i))
+    ? url.slice(0, i).toLowerCase()
+    : ''
+}
+
 /** `urllib.parse.urlsplit(url)` (allow_fragments=True). */
 export function urlsplit(input: string): SplitResult {
-  let url = input.replace(LEADING_C0, '').replace(/[\t\r\n]/g, '')
+  let url = needsCleanup(input) ? input.replace(LEADING_C0, '').replace(/[\t\r\n]/g, '') : input
   let scheme = ''
   let netloc = ''
   let query = ''

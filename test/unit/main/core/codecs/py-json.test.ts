@@ -1,7 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import type {
-  PyDict} from '../../../../../src-main/core/codecs/py-json';
+import type { PyDict } from '../../../../../src-main/core/codecs/py-json'
 import {
   PyFloat,
   PyJsonDecodeError,
