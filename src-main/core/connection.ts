@@ -32,6 +32,16 @@ export interface Decoded<T> {
 export function validateExtra(extra: string | null, dialect: Dialect, warnings: string[]): void {
   const mode = DIALECT_RULES[dialect].extraValidation
   if (extra === null || extra === '' || mode === 'none') return
+  // Whatever JSON.parse accepts, Python's json accepts too (its grammar is a superset), with
+  // the same top-level type: a plain object here is valid without the exact parser.
+  if (extra.charCodeAt(extra.length - 1) === 0x7d) {
+    try {
+      const quick: unknown = JSON.parse(extra)
+      if (quick !== null && typeof quick === 'object' && !Array.isArray(quick)) return
+    } catch {
+      // not plain JSON: the exact parser below says why
+    }
+  }
   let parsed: PyValue
   try {
     parsed = pyJsonLoads(extra)

@@ -5,15 +5,15 @@
  */
 import { DIALECT_RULES } from '../dialect'
 import { CodecError } from '../errors'
-import {
-  applyPasswordRule,
-  extraDejson,
-  normalizeConnType,
-  validateExtra,
-  type Decoded
-} from '../connection'
+import { applyPasswordRule, normalizeConnType, validateExtra, type Decoded } from '../connection'
 import { emptyConnectionFields, type ConnectionFields, type Dialect } from '../model'
-import { PyDict, pyJsonDumps, pyJsonTryLoads, type PyValue } from './py-json'
+import {
+  PyDict,
+  pyJsonDumps,
+  pyJsonFlatStringObject,
+  pyJsonTryLoads,
+  type PyValue
+} from './py-json'
 import {
   parseQsl,
   quote,
@@ -177,7 +177,7 @@ export function serializeConnectionUri(input: ConnectionFields, dialect: Dialect
   uri += hostBlock
   if (c.extra) {
     const sep = c.schema ? '?' : '/?'
-    const flat = flatQuery(extraDejson(c.extra))
+    const flat = flatQuery(pyJsonFlatStringObject(c.extra))
     uri += sep + (flat ?? urlencode([[EXTRA_KEY, c.extra]]))
   }
   return uri
@@ -188,12 +188,9 @@ export function serializeConnectionUri(input: ConnectionFields, dialect: Dialect
  * succeed, be non-empty, and parse back to an equal dict — which holds exactly when the
  * extra is a non-empty object whose values are all strings.
  */
-function flatQuery(dejson: PyValue): string | undefined {
-  if (!(dejson instanceof PyDict) || dejson.size === 0) return undefined
+function flatQuery(dejson: PyDict | undefined): string | undefined {
+  if (!dejson || dejson.size === 0) return undefined
   const pairs: [string, string][] = []
-  for (const [k, v] of dejson.entries()) {
-    if (typeof v !== 'string') return undefined
-    pairs.push([k, v])
-  }
+  for (const [k, v] of dejson.entries()) pairs.push([k, v as string])
   return urlencode(pairs)
 }

@@ -91,13 +91,29 @@ export function pyJsonTryLoads(text: string): PyValue | undefined {
   }
 }
 
+/**
+ * The string members of `text` when it is a JSON object whose values are all strings;
+ * undefined otherwise (not JSON, not an object, or a non-string value — the scan stops at
+ * the first one). This is the question `get_uri()` asks before flattening extras.
+ */
+export function pyJsonFlatStringObject(text: string): PyDict | undefined {
+  if (!/^[ \t\n\r]*\{/.test(text)) return undefined
+  try {
+    return parse(text, true, true) as PyDict
+  } catch (error) {
+    if (error === NOT_JSON) return undefined
+    throw error
+  }
+}
+
 /** `json.loads(text)`: throws PyJsonDecodeError with Python's message on bad input. */
 export function pyJsonLoads(text: string): PyValue {
   return parse(text, false)
 }
 
-function parse(text: string, silent: boolean): PyValue {
+function parse(text: string, silent: boolean, flatStrings = false): PyValue {
   let i = 0
+  let depth = 0
   const fail = (reason: string, pos: number): never => {
     if (silent) throw NOT_JSON
     const before = text.slice(0, pos)
@@ -179,6 +195,7 @@ function parse(text: string, silent: boolean): PyValue {
   }
   const parseObject = (): PyDict => {
     const dict = new PyDict()
+    depth++
     i++
     skip()
     if (text[i] === '}') {
@@ -193,6 +210,8 @@ function parse(text: string, silent: boolean): PyValue {
       if (text[i] !== ':') fail("Expecting ':' delimiter", i)
       i++
       skip()
+      // flatStrings: a member that is not a string ends the scan (the caller needs no more)
+      if (flatStrings && depth === 1 && text[i] !== '"') throw NOT_JSON
       dict.set(key, parseValue())
       skip()
       if (text[i] === '}') {

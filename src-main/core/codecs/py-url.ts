@@ -36,6 +36,17 @@ function safeTable(safe: string): Uint8Array {
 
 /** `urllib.parse.quote(s, safe)`: percent-encode all but `A-Za-z0-9_.-~` and `safe`. */
 export function quote(s: string, safe = '/'): string {
+  // safe='' (every Airflow use): encodeURIComponent encodes the same set but ! ' ( ) *, in
+  // the same UTF-8 upper-case form, and throws on lone surrogates as Python's encode does.
+  if (safe === '') {
+    let out: string
+    try {
+      out = encodeURIComponent(s)
+    } catch {
+      throw new CodecError('Text contains a lone surrogate that cannot be encoded as UTF-8.')
+    }
+    return EXTRA_UNRESERVED.test(out) ? out.replace(EXTRA_UNRESERVED_ALL, escapeExtra) : out
+  }
   const table = safeTable(safe)
   let out = ''
   let start = 0
@@ -59,7 +70,15 @@ export function quote(s: string, safe = '/'): string {
 /** `urllib.parse.quote_plus(s, safe='')`: like quote, with space as `+`. */
 export function quotePlus(s: string, safe = ''): string {
   if (!s.includes(' ')) return quote(s, safe)
+  // A literal '%20' in the input is encoded as '%2520', so only spaces turn into '%20'.
+  if (safe === '') return quote(s, '').replaceAll('%20', '+')
   return quote(s, safe + ' ').replaceAll(' ', '+')
+}
+
+const EXTRA_UNRESERVED = /[!'()*]/
+const EXTRA_UNRESERVED_ALL = /[!'()*]/g
+function escapeExtra(c: string): string {
+  return '%' + c.charCodeAt(0).toString(16).toUpperCase()
 }
 
 function isHex(c: string | undefined): boolean {
