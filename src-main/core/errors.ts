@@ -33,3 +33,11 @@ export function toErrorDto(error: unknown): ErrorDto {
   if (error instanceof AirlockError) return error.toDto()
   return { code: 'internal', message: 'An unexpected error occurred; details are in the log.' }
 }
+
+/**
+ * A key name fit for an error message: shown when it looks like an identifier, else
+ * described — a "key" in a malformed document can be a pasted secret.
+ */
+export function describeKey(key: string): string {
+  return /^[A-Za-z0-9_.-]{1,40}$/.test(key) ? JSON.stringify(key) : 'a key that is not a plain name'
+}

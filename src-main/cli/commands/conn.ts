@@ -1,6 +1,6 @@
 /** `airlock conn parse|uri|json`: Airflow's connection codecs, one value per line. */
 import { parseDialect } from '../../core/dialect'
-import { AirlockError, CodecError } from '../../core/errors'
+import { AirlockError, CodecError, describeKey } from '../../core/errors'
 import { constructConnection, extraDejson, pyStrip } from '../../core/connection'
 import { parseConnectionValue, connectionToJson } from '../../core/codecs/connection-json'
 import { serializeConnectionUri } from '../../core/codecs/connection-uri'
@@ -110,7 +110,7 @@ export function readFieldsLine(line: string): ConnectionFields {
   for (const [key, v] of obj.entries()) {
     if (!INPUT_KEYS.has(key))
       throw new CodecError(
-        `Unknown field ${JSON.stringify(key)} (allowed: conn_type, description, host, login, password, schema, port, extra).`,
+        `Unknown field ${describeKey(key)} (allowed: conn_type, description, host, login, password, schema, port, extra).`,
         'codec.unknown-field'
       )
     if (key === 'conn_id') continue

@@ -6,7 +6,7 @@
  * its line or key instead of stopping at the first, and never repeats a value in a message.
  */
 import { DIALECT_RULES } from '../dialect'
-import { CodecError } from '../errors'
+import { CodecError, describeKey } from '../errors'
 import { PY_SPACE, constructConnection } from '../connection'
 import type { ConnectionEntry, ConnectionFields, Dialect, VariableEntry } from '../model'
 import { emptyConnectionFields } from '../model'
@@ -212,7 +212,7 @@ function createConnection(
   const illegal = [...value.keys()].filter((k) => !allowed.has(k))
   if (illegal.length)
     throw new CodecError(
-      `Illegal keys ${illegal.map((k) => JSON.stringify(k)).join(', ')}; allowed: ${[...allowed].join(', ')}.`,
+      `Illegal keys ${illegal.map(describeKey).join(', ')}; allowed: ${[...allowed].join(', ')}.`,
       'codec.unknown-field'
     )
   if (value.has('extra') && value.has('extra_dejson'))

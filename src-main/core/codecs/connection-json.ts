@@ -4,7 +4,7 @@
  * `AIRFLOW_CONN_*` read a stored value (first non-blank character `{` → JSON, else URI).
  */
 import { DIALECT_RULES } from '../dialect'
-import { CodecError } from '../errors'
+import { CodecError, describeKey } from '../errors'
 import {
   applyPasswordRule,
   extraDejson,
@@ -146,7 +146,7 @@ export function parseConnectionJson(text: string, dialect: Dialect): Decoded<Con
       throw new CodecError(
         key === 'conn_id'
           ? 'Invalid connection JSON: "conn_id" is not allowed inside the value; the id comes from the name.'
-          : `Invalid connection JSON: unknown key ${JSON.stringify(key)} (allowed: conn_type, description, host, login, password, schema, port, extra, uri).`,
+          : `Invalid connection JSON: unknown key ${describeKey(key)} (allowed: conn_type, description, host, login, password, schema, port, extra, uri).`,
         'codec.unknown-field'
       )
   const strings: Partial<Record<(typeof STRING_FIELDS)[number], string | null>> = {}

@@ -103,7 +103,31 @@ function unquoteAsciiToBytes(s: string): Uint8Array {
  * separately, leaving non-ASCII characters untouched, as CPython does.
  */
 export function unquote(s: string): string {
-  if (!s.includes('%')) return s
+  let pct = s.indexOf('%')
+  if (pct < 0) return s
+  // Fast path: every escape is well-formed and decodes to an ASCII byte — then decoding is
+  // byte-for-character and CPython's run splitting cannot matter.
+  let out = ''
+  let start = 0
+  while (pct >= 0) {
+    const hi = hexValue(s.charCodeAt(pct + 1))
+    const lo = hexValue(s.charCodeAt(pct + 2))
+    if (hi < 0 || lo < 0 || hi >= 8) return unquoteGeneral(s)
+    out += s.slice(start, pct) + String.fromCharCode(hi * 16 + lo)
+    start = pct + 3
+    pct = s.indexOf('%', start)
+  }
+  return out + s.slice(start)
+}
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30
+  if (c >= 0x41 && c <= 0x46) return c - 0x37
+  if (c >= 0x61 && c <= 0x66) return c - 0x57
+  return -1
+}
+
+function unquoteGeneral(s: string): string {
   // Where decodeURIComponent succeeds (well-formed UTF-8 escapes) it equals CPython's result;
   // malformed escapes, which CPython replaces or keeps, take the exact path below.
   try {
