@@ -1,0 +1,88 @@
+/**
+ * A place where Airflow connections and variables can live (STYLE §4). One file per
+ * service implements it; `registry.ts` builds them; every one passes
+ * test/support/backend-conformance.ts.
+ */
+import type { ErrorCode } from '../contract/errors'
+import type { Entry, EntrySource } from '../core/model'
+
+/** Every kind of store Airlock knows. */
+export type BackendKind =
+  | 'in-memory'
+  | 'metastore'
+  | 'env'
+  | 'env-file'
+  | 'airflow-export'
+  | 'lfs'
+  | 'astro'
+  | 'vault'
+  | 'aws-secrets-manager'
+  | 'aws-ssm'
+  | 'azure-key-vault'
+  | 'gcp-secret-manager'
+
+/** What an entry is. */
+export type EntryKind = Entry['kind']
+
+/** Names one entry in a backend: its kind, its id (conn_id or variable key), its team. */
+export interface EntryRef {
+  kind: EntryKind
+  id: string
+  team?: string | null
+  source?: EntrySource
+}
+
+/** Which entries a listing or load covers; all kinds when `kinds` is absent. */
+export interface Scope {
+  kinds?: readonly EntryKind[]
+}
+
+/** One entry a backend could not read (it still returns the others). */
+export interface EntryProblem {
+  ref: EntryRef
+  code: ErrorCode
+  /** What went wrong and what to do; never a value. */
+  message: string
+}
+
+/** Everything in scope, and what could not be read. */
+export interface LoadResult {
+  entries: Entry[]
+  problems: EntryProblem[]
+}
+
+/** A store of connections and variables. */
+export interface Backend {
+  readonly kind: BackendKind
+  /** A stable, human-readable id such as `metastore:prod` or `envfile:./.env`. */
+  readonly id: string
+  readonly capabilities: { list: boolean; write: boolean }
+  list(scope: Scope, signal?: AbortSignal): Promise<EntryRef[]>
+  /** `undefined` means "not in this backend"; failures throw an AirlockError. */
+  read(ref: EntryRef, signal?: AbortSignal): Promise<Entry | undefined>
+  /** Reads everything in scope at once (one listing, batched reads), reporting bad entries. */
+  load(scope: Scope, signal?: AbortSignal): Promise<LoadResult>
+  /** Writes all entries or none (where the store allows transactions; see each backend). */
+  write(entries: readonly Entry[], signal?: AbortSignal): Promise<void>
+  /** Removes entries; a ref that is not there is not an error. */
+  remove(refs: readonly EntryRef[], signal?: AbortSignal): Promise<void>
+  /** Releases connections and handles. */
+  close?(): Promise<void>
+}
+
+/** The ref of an entry. */
+export function refOf(entry: Entry): EntryRef {
+  return entry.kind === 'connection'
+    ? { kind: 'connection', id: entry.id, team: entry.team ?? null }
+    : { kind: 'variable', id: entry.key, team: entry.team ?? null }
+}
+
+/** The id of an entry (conn_id or variable key). */
+export function idOf(entry: Entry): string {
+  return entry.kind === 'connection' ? entry.id : entry.key
+}
+
+/** Whether a scope includes a kind. */
+export function inScope(scope: Scope, kind: EntryKind): boolean {
+  return !scope.kinds || scope.kinds.includes(kind)
+}
