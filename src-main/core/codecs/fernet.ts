@@ -254,6 +254,30 @@ export class MultiFernet {
     )
   }
 
+  /**
+   * Why a token does not decrypt, for reports: not a Fernet token at all, structurally
+   * corrupt (lengths a Fernet never writes), or well-formed but no configured key verifies it.
+   */
+  diagnose(token: string): 'not-a-token' | 'corrupt' | 'wrong-key' | 'ok' {
+    let data: Buffer
+    try {
+      data = readToken(token).data
+    } catch {
+      return 'not-a-token'
+    }
+    if (data.length < 57 + 16 || (data.length - 57) % 16 !== 0) return 'corrupt'
+    return this.fernets.some((f) => f.decryptData(data) !== undefined) ? 'ok' : 'wrong-key'
+  }
+
+  /** Whether the first key alone decrypts the token (it needs no rotation). */
+  isCurrent(token: string): boolean {
+    try {
+      return this.fernets[0]!.decryptData(readToken(token).data) !== undefined
+    } catch {
+      return false
+    }
+  }
+
   /** `MultiFernet.rotate`: decrypt with any key, re-encrypt with the first, same timestamp. */
   rotate(token: string, iv?: Uint8Array): string {
     const { plaintext, timestamp } = this.decryptWithTimestamp(token)

@@ -1,0 +1,752 @@
+/**
+ * Airflow's metadata database (PostgreSQL, MySQL/MariaDB, SQLite): the `connection` and
+ * `variable` tables of every schema from 2.3 to 3.2+, found by introspection, with Fernet
+ * as Airflow applies it (reference §9–§10). Reads report rows that do not decrypt and load
+ * the rest; writes are one transaction per batch and touch no other table.
+ *
+ * @example
+ * const db = new MetastoreBackend({
+ *   id: 'metastore:prod',
+ *   target: { dialect: 'postgresql', host: 'db', database: 'airflow', user: 'airflow', password },
+ *   fernetKey: 'NEWKEY=,OLDKEY='
+ * })
+ */
+import { AirlockError } from '../core/errors'
+import { MultiFernet } from '../core/codecs/fernet'
+import type { ConnectionEntry, ConnectionFields, Entry, VariableEntry } from '../core/model'
+import {
+  idOf,
+  inScope,
+  type Backend,
+  type EntryProblem,
+  type EntryRef,
+  type LoadResult,
+  type Scope
+} from './backend'
+import { releaseForRevision } from './sql/airflow-schema'
+import { openSql, quoteIdent, type SqlDriver, type SqlExecutor, type SqlTarget } from './sql/driver'
+
+/** Options of the metadata-database backend. */
+export interface MetastoreOptions {
+  /** Shown in every message and on every entry's origin, e.g. `metastore:prod`. */
+  id?: string
+  target: SqlTarget
+  /**
+   * `[core] fernet_key`: comma-separated keys, the first encrypts, any decrypts. Empty or
+   * null: values are written in plaintext with their flags false, as Airflow's NullFernet does.
+   */
+  fernetKey?: string | null
+}
+
+interface Column {
+  type: string
+  maxLength: number | null
+  nullable: boolean
+}
+
+/** What introspection found. */
+export interface MetastoreSchema {
+  connection: ReadonlyMap<string, Column>
+  variable: ReadonlyMap<string, Column>
+  /** The alembic revision stamped in the DB, and the release it is the head of (if any). */
+  revision: string | null
+  release: string | null
+  /** MySQL: ids compare case-insensitively under the column's collation. */
+  caseInsensitiveIds: boolean
+  team: 'team_name' | 'team_id' | null
+}
+
+/** Counts of a key rotation. */
+export interface RotationReport {
+  rotated: number
+  alreadyCurrent: number
+  failed: EntryProblem[]
+}
+
+const CONN_COLUMNS = [
+  'conn_id',
+  'conn_type',
+  'description',
+  'host',
+  'schema',
+  'login',
+  'password',
+  'port',
+  'is_encrypted',
+  'is_extra_encrypted',
+  'extra'
+] as const
+
+type Row = Record<string, unknown>
+
+function truthy(v: unknown): boolean {
+  return v === true || v === 1 || v === '1' || v === 't' || (typeof v === 'bigint' && v !== 0n)
+}
+
+function str(v: unknown): string | null {
+  if (v === null || v === undefined) return null
+  if (Buffer.isBuffer(v)) return v.toString('utf8')
+  return String(v)
+}
+
+const utf8Strict = new TextDecoder('utf-8', { fatal: true })
+
+export class MetastoreBackend implements Backend {
+  readonly kind = 'metastore' as const
+  readonly id: string
+  readonly capabilities = { list: true, write: true }
+  private readonly options: MetastoreOptions
+  private readonly fernet: MultiFernet | null
+  private driver?: Promise<SqlDriver>
+  private schemaInfo?: Promise<MetastoreSchema>
+
+  constructor(options: MetastoreOptions) {
+    this.options = options
+    this.id = options.id ?? `metastore:${options.target.dialect}`
+    this.fernet = options.fernetKey ? MultiFernet.fromSetting(options.fernetKey) : null
+  }
+
+  /** The introspected schema (connects on first use). */
+  schema(): Promise<MetastoreSchema> {
+    this.schemaInfo ??= this.open().then((db) => this.introspect(db))
+    return this.schemaInfo
+  }
+
+  async list(scope: Scope): Promise<EntryRef[]> {
+    const db = await this.ready()
+    const refs: EntryRef[] = []
+    if (inScope(scope, 'connection'))
+      for (const r of await this.run('list connections', () =>
+        db.query<Row>(`SELECT ${this.q('conn_id')} FROM ${this.q('connection')}`)
+      ))
+        refs.push({ kind: 'connection', id: str(r.conn_id)! })
+    if (inScope(scope, 'variable'))
+      for (const r of await this.run('list variables', () =>
+        db.query<Row>(`SELECT ${this.q('key')} FROM ${this.q('variable')}`)
+      ))
+        refs.push({ kind: 'variable', id: str(r.key)! })
+    return refs
+  }
+
+  async read(ref: EntryRef): Promise<Entry | undefined> {
+    const db = await this.ready()
+    const rows =
+      ref.kind === 'connection'
+        ? await this.connectionRows(db, ref.id)
+        : await this.variableRows(db, ref.id)
+    const row = rows[0]
+    if (!row) return undefined
+    const problems: EntryProblem[] = []
+    const entry =
+      ref.kind === 'connection' ? this.toConnection(row, problems) : this.toVariable(row, problems)
+    if (problems[0]) throw new AirlockError(problems[0].code, problems[0].message)
+    return entry
+  }
+
+  async load(scope: Scope): Promise<LoadResult> {
+    const db = await this.ready()
+    const out: LoadResult = { entries: [], problems: [] }
+    if (inScope(scope, 'connection'))
+      for (const row of await this.connectionRows(db)) {
+        const e = this.toConnection(row, out.problems)
+        if (e) out.entries.push(e)
+      }
+    if (inScope(scope, 'variable'))
+      for (const row of await this.variableRows(db)) {
+        const e = this.toVariable(row, out.problems)
+        if (e) out.entries.push(e)
+      }
+    return out
+  }
+
+  async write(entries: readonly Entry[]): Promise<void> {
+    if (entries.length === 0) return
+    const db = await this.ready()
+    const info = await this.schema()
+    const rows = entries.map((e) =>
+      e.kind === 'connection' ? this.connectionRow(e, info) : this.variableRow(e, info)
+    )
+    await this.checkCollisions(db, entries, info)
+    await this.run('write', () =>
+      db.transaction(async (tx) => {
+        for (const [i, row] of rows.entries()) await this.upsert(tx, entries[i]!, row)
+      })
+    )
+  }
+
+  async remove(refs: readonly EntryRef[]): Promise<void> {
+    if (refs.length === 0) return
+    const db = await this.ready()
+    const exact = db.dialect === 'mysql' ? 'BINARY ' : ''
+    await this.run('remove', () =>
+      db.transaction(async (tx) => {
+        for (const r of refs) {
+          const [table, key] =
+            r.kind === 'connection' ? ['connection', 'conn_id'] : ['variable', 'key']
+          await tx.query(`DELETE FROM ${this.q(table)} WHERE ${exact}${this.q(key)} = ?`, [r.id])
+        }
+      })
+    )
+  }
+
+  /**
+   * What `airflow rotate-fernet-key` does, resumable: every encrypted field is re-encrypted
+   * with the first key (timestamps kept), in batches of 100, each batch its own transaction.
+   * Fields the first key already decrypts are skipped, so a rerun after a crash continues.
+   */
+  async rotateFernetKey(onProgress?: (done: number) => void): Promise<RotationReport> {
+    if (!this.fernet)
+      throw new AirlockError(
+        'fernet.no-key',
+        `${this.id}: rotation needs the Fernet key list (new key first, old keys after).`
+      )
+    const fernet = this.fernet
+    const db = await this.ready()
+    const report: RotationReport = { rotated: 0, alreadyCurrent: 0, failed: [] }
+    const tables = [
+      {
+        table: 'connection',
+        key: 'conn_id',
+        fields: [
+          ['password', 'is_encrypted'],
+          ['extra', 'is_extra_encrypted']
+        ] as const,
+        kind: 'connection' as const
+      },
+      {
+        table: 'variable',
+        key: 'key',
+        fields: [['val', 'is_encrypted']] as const,
+        kind: 'variable' as const
+      }
+    ]
+    for (const t of tables) {
+      let lastId = -1
+      for (;;) {
+        const cols = [t.key, 'id', ...t.fields.flat()].map((c) => this.q(c)).join(', ')
+        const batch = await this.run('rotate', () =>
+          db.query<Row>(
+            `SELECT ${cols} FROM ${this.q(t.table)} WHERE ${this.q('id')} > ? ORDER BY ${this.q('id')} LIMIT 100`,
+            [lastId]
+          )
+        )
+        if (batch.length === 0) break
+        await this.run('rotate', () =>
+          db.transaction(async (tx) => {
+            for (const row of batch) {
+              lastId = Number(row.id)
+              const updates: [string, string][] = []
+              for (const [field, flag] of t.fields) {
+                const value = str(row[field])
+                if (!value || !truthy(row[flag])) continue
+                if (fernet.isCurrent(value)) {
+                  report.alreadyCurrent++
+                  continue
+                }
+                try {
+                  updates.push([field, fernet.rotate(value)])
+                } catch {
+                  report.failed.push({
+                    ref: { kind: t.kind, id: str(row[t.key])! },
+                    code: 'fernet.invalid-token',
+                    message: `${this.id}: ${t.kind} "${str(row[t.key])}" ${field}: ${this.reason(fernet.diagnose(value))}`
+                  })
+                }
+              }
+              if (updates.length === 0) continue
+              const set = updates.map(([c]) => `${this.q(c)} = ?`).join(', ')
+              await tx.query(`UPDATE ${this.q(t.table)} SET ${set} WHERE ${this.q('id')} = ?`, [
+                ...updates.map(([, v]) => v),
+                row.id
+              ])
+              report.rotated += updates.length
+            }
+          })
+        )
+        onProgress?.(report.rotated + report.alreadyCurrent)
+      }
+    }
+    return report
+  }
+
+  async close(): Promise<void> {
+    if (this.driver) await (await this.driver).close()
+    this.driver = undefined
+    this.schemaInfo = undefined
+  }
+
+  // ---- internals ----
+
+  private q(name: string): string {
+    return quoteIdent(this.options.target.dialect, name)
+  }
+
+  private open(): Promise<SqlDriver> {
+    this.driver ??= openSql(this.options.target).catch((error: unknown) => {
+      this.driver = undefined
+      throw this.translate(error, 'connect')
+    })
+    return this.driver
+  }
+
+  private async ready(): Promise<SqlDriver> {
+    await this.schema()
+    return this.open()
+  }
+
+  private where(): string {
+    const t = this.options.target
+    return t.dialect === 'sqlite'
+      ? (t.path ?? ':memory:')
+      : `${t.host ?? '127.0.0.1'}${t.port ? ':' + t.port : ''}/${t.database ?? ''}`
+  }
+
+  /** Maps a driver failure to a typed error naming the store and operation — never its text. */
+  private translate(error: unknown, operation: string): AirlockError {
+    if (error instanceof AirlockError) return error
+    const e = error as { code?: string | number; errno?: number; message?: string }
+    const code = String(e.code ?? '')
+    const at = `${this.id} (${this.where()})`
+    if (
+      [
+        'ECONNREFUSED',
+        'ENOTFOUND',
+        'ETIMEDOUT',
+        'EHOSTUNREACH',
+        'ECONNRESET',
+        'PROTOCOL_CONNECTION_LOST'
+      ].includes(code)
+    )
+      return new AirlockError(
+        'backend.unreachable',
+        `${at}: cannot reach the database to ${operation}. Is it running and reachable?`,
+        { cause: error }
+      )
+    if (['28P01', '28000', 'ER_ACCESS_DENIED_ERROR'].includes(code))
+      return new AirlockError(
+        'backend.auth',
+        `${at}: the database refused the credentials (${operation}).`,
+        { cause: error }
+      )
+    if (
+      [
+        '42501',
+        'ER_DBACCESS_DENIED_ERROR',
+        'ER_TABLEACCESS_DENIED_ERROR',
+        'ER_SPECIFIC_ACCESS_DENIED_ERROR',
+        'ERR_SQLITE_ERROR'
+      ].includes(code) &&
+      /denied|readonly|read-only|privilege/i.test(e.message ?? '')
+    )
+      return new AirlockError(
+        'backend.access-denied',
+        `${at}: permission denied to ${operation}.`,
+        { cause: error }
+      )
+    if (
+      ['3D000', 'ER_BAD_DB_ERROR'].includes(code) ||
+      /unable to open database/i.test(e.message ?? '')
+    )
+      return new AirlockError('backend.not-found', `${at}: the database does not exist.`, {
+        cause: error
+      })
+    if (/readonly database/i.test(e.message ?? ''))
+      return new AirlockError(
+        'backend.access-denied',
+        `${at}: the database file is read-only (${operation}).`,
+        { cause: error }
+      )
+    return new AirlockError(
+      'internal',
+      `${at}: the database failed to ${operation} (${code || 'error'}); nothing was changed.`,
+      { cause: error }
+    )
+  }
+
+  private async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (error) {
+      throw this.translate(error, operation)
+    }
+  }
+
+  private async introspect(db: SqlDriver): Promise<MetastoreSchema> {
+    const columns = async (table: string): Promise<Map<string, Column>> => {
+      const map = new Map<string, Column>()
+      if (db.dialect === 'sqlite') {
+        for (const r of await db.query<Row>(`PRAGMA table_info(${this.q(table)})`)) {
+          const type = String(r.type).toUpperCase()
+          const len = /\((\d+)\)/.exec(type)
+          map.set(String(r.name), {
+            type,
+            maxLength: len ? Number(len[1]) : null,
+            nullable: !truthy(r.notnull)
+          })
+        }
+        return map
+      }
+      const schemaExpr = db.dialect === 'postgresql' ? 'current_schema()' : 'DATABASE()'
+      const rows = await db.query<Row>(
+        `SELECT column_name AS name, data_type AS type, character_maximum_length AS len, is_nullable AS nullable FROM information_schema.columns WHERE table_schema = ${schemaExpr} AND table_name = ?`,
+        [table]
+      )
+      for (const r of rows) {
+        const name = String(r.name ?? r.NAME ?? r.COLUMN_NAME)
+        const type = String(r.type ?? r.TYPE).toUpperCase()
+        const len = r.len ?? r.LEN
+        map.set(name, {
+          type,
+          maxLength: type.includes('CHAR') && len !== null ? Number(len) : null,
+          nullable: String(r.nullable ?? r.NULLABLE) === 'YES'
+        })
+      }
+      return map
+    }
+    const connection = await this.run('inspect tables', () => columns('connection'))
+    const variable = await this.run('inspect tables', () => columns('variable'))
+    const missing = CONN_COLUMNS.filter((c) => !connection.has(c))
+    if (connection.size === 0 || variable.size === 0)
+      throw new AirlockError(
+        'backend.not-found',
+        `${this.id} (${this.where()}): no Airflow tables here (connection and variable are missing). Is this Airflow's metadata database${db.dialect === 'postgresql' ? ' and schema' : ''}?`
+      )
+    if (missing.length)
+      throw new AirlockError(
+        'backend.not-found',
+        `${this.id}: the connection table lacks ${missing.join(', ')}; it is not an Airflow 2.3+ schema.`
+      )
+    let revision: string | null = null
+    try {
+      const rows = await db.query<Row>(
+        `SELECT ${this.q('version_num')} FROM ${this.q('alembic_version')}`
+      )
+      revision = str(rows[0]?.version_num)
+    } catch {
+      revision = null
+    }
+    let caseInsensitiveIds = false
+    if (db.dialect === 'mysql') {
+      const rows = await this.run('inspect tables', () =>
+        db.query<Row>(
+          `SELECT collation_name AS c FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'connection' AND column_name = 'conn_id'`
+        )
+      )
+      caseInsensitiveIds = /_ci$/i.test(String(rows[0]?.c ?? rows[0]?.C ?? ''))
+    }
+    return {
+      connection,
+      variable,
+      revision,
+      release: revision ? (releaseForRevision(revision) ?? null) : null,
+      caseInsensitiveIds,
+      team: connection.has('team_name') ? 'team_name' : connection.has('team_id') ? 'team_id' : null
+    }
+  }
+
+  private async connectionRows(db: SqlExecutor, id?: string): Promise<Row[]> {
+    const info = await this.schema()
+    const cols = CONN_COLUMNS.map((c) => `c.${this.q(c)}`)
+    let from = `${this.q('connection')} c`
+    if (info.team === 'team_name') cols.push(`c.${this.q('team_name')} AS team`)
+    if (info.team === 'team_id') {
+      cols.push(`t.${this.q('name')} AS team`)
+      from += ` LEFT JOIN ${this.q('team')} t ON t.${this.q('id')} = c.${this.q('team_id')}`
+    }
+    const where = id === undefined ? '' : ` WHERE c.${this.q('conn_id')} = ?`
+    return this.run('read connections', () =>
+      db.query<Row>(
+        `SELECT ${cols.join(', ')} FROM ${from}${where} ORDER BY c.${this.q('conn_id')}`,
+        id === undefined ? [] : [id]
+      )
+    )
+  }
+
+  private async variableRows(db: SqlExecutor, key?: string): Promise<Row[]> {
+    const info = await this.schema()
+    const cols = ['key', 'val', 'description', 'is_encrypted'].map((c) => `v.${this.q(c)}`)
+    let from = `${this.q('variable')} v`
+    if (info.team === 'team_name') cols.push(`v.${this.q('team_name')} AS team`)
+    if (info.team === 'team_id') {
+      cols.push(`t.${this.q('name')} AS team`)
+      from += ` LEFT JOIN ${this.q('team')} t ON t.${this.q('id')} = v.${this.q('team_id')}`
+    }
+    const where = key === undefined ? '' : ` WHERE v.${this.q('key')} = ?`
+    return this.run('read variables', () =>
+      db.query<Row>(
+        `SELECT ${cols.join(', ')} FROM ${from}${where} ORDER BY v.${this.q('key')}`,
+        key === undefined ? [] : [key]
+      )
+    )
+  }
+
+  private reason(diagnosis: ReturnType<MultiFernet['diagnose']>): string {
+    switch (diagnosis) {
+      case 'not-a-token':
+        return 'the stored value is flagged as encrypted but is not a Fernet token'
+      case 'corrupt':
+        return 'the Fernet token is corrupt (truncated or altered)'
+      case 'wrong-key':
+        return 'no configured Fernet key decrypts it (wrong key, or the key list lacks the old key)'
+      default:
+        return 'it decrypts to bytes that are not UTF-8 text'
+    }
+  }
+
+  /** Airflow's getter: a flagged non-empty value is decrypted; a failure becomes a problem. */
+  private decrypt(
+    value: string | null,
+    flagged: boolean,
+    ref: EntryRef,
+    field: string,
+    problems: EntryProblem[]
+  ): string | null | undefined {
+    if (!value || !flagged) return value
+    const where = `${this.id}: ${ref.kind} "${ref.id}" ${field}`
+    if (!this.fernet) {
+      problems.push({
+        ref,
+        code: 'fernet.no-key',
+        message: `${where} is encrypted, but no Fernet key is configured for this store.`
+      })
+      return undefined
+    }
+    try {
+      return utf8Strict.decode(this.fernet.decrypt(value))
+    } catch {
+      problems.push({
+        ref,
+        code: 'fernet.invalid-token',
+        message: `${where} cannot be decrypted: ${this.reason(this.fernet.diagnose(value))}.`
+      })
+      return undefined
+    }
+  }
+
+  private source(table: string, id: string) {
+    return { backendId: this.id, path: table, fromKey: id }
+  }
+
+  private toConnection(row: Row, problems: EntryProblem[]): ConnectionEntry | undefined {
+    const id = str(row.conn_id)!
+    const ref: EntryRef = { kind: 'connection', id }
+    const password = this.decrypt(
+      str(row.password),
+      truthy(row.is_encrypted),
+      ref,
+      'password',
+      problems
+    )
+    const extra = this.decrypt(
+      str(row.extra),
+      truthy(row.is_extra_encrypted),
+      ref,
+      'extra',
+      problems
+    )
+    if (password === undefined || extra === undefined) return undefined
+    const fields: ConnectionFields = {
+      conn_type: str(row.conn_type),
+      description: str(row.description),
+      host: str(row.host),
+      login: str(row.login),
+      password,
+      schema: str(row.schema),
+      port: row.port === null || row.port === undefined ? null : Number(row.port),
+      extra
+    }
+    return {
+      kind: 'connection',
+      id,
+      fields,
+      team: str(row.team),
+      source: this.source('connection', id)
+    }
+  }
+
+  private toVariable(row: Row, problems: EntryProblem[]): VariableEntry | undefined {
+    const key = str(row.key)!
+    const value = this.decrypt(
+      str(row.val),
+      truthy(row.is_encrypted),
+      { kind: 'variable', id: key },
+      'value',
+      problems
+    )
+    if (value === undefined) return undefined
+    return {
+      kind: 'variable',
+      key,
+      value: value ?? '',
+      description: str(row.description),
+      team: str(row.team),
+      source: this.source('variable', key)
+    }
+  }
+
+  /** `fernet.encrypt` when a key is configured; the flag says whether it was. */
+  private seal(value: string | null): [string | null, boolean] {
+    if (value === null || value === '' || !this.fernet) return [value === '' ? null : value, false]
+    return [this.fernet.encrypt(new TextEncoder().encode(value)), true]
+  }
+
+  private fits(
+    info: ReadonlyMap<string, Column>,
+    column: string,
+    value: string | null,
+    where: string
+  ): void {
+    const col = info.get(column)
+    if (value === null) {
+      if (col && !col.nullable)
+        throw new AirlockError(
+          'codec.invalid-field',
+          `${where}: ${column} is required by this schema (NOT NULL).`
+        )
+      return
+    }
+    if (col?.maxLength && [...value].length > col.maxLength)
+      throw new AirlockError(
+        'codec.invalid-field',
+        `${where}: ${column} is longer than the column allows (${col.maxLength} characters${column === 'password' ? ', measured after encryption' : ''}); nothing was written.`
+      )
+  }
+
+  private connectionRow(e: ConnectionEntry, info: MetastoreSchema): Row {
+    const where = `${this.id}: connection "${e.id}"`
+    const f = e.fields
+    const [password, isEncrypted] = this.seal(f.password)
+    const [extra, isExtraEncrypted] = this.seal(f.extra)
+    const row: Row = {
+      conn_id: e.id,
+      conn_type: f.conn_type,
+      description: f.description,
+      host: f.host,
+      schema: f.schema,
+      login: f.login,
+      password,
+      port: f.port,
+      is_encrypted: isEncrypted,
+      is_extra_encrypted: isExtraEncrypted,
+      extra
+    }
+    if (info.team === 'team_name') row.team_name = e.team ?? f.team_name ?? null
+    else if (e.team)
+      throw new AirlockError(
+        'codec.invalid-field',
+        `${where}: this schema has no team_name column; write it without a team.`
+      )
+    for (const c of [
+      'conn_id',
+      'conn_type',
+      'description',
+      'host',
+      'schema',
+      'login',
+      'password',
+      'extra'
+    ])
+      this.fits(info.connection, c, row[c] as string | null, where)
+    if (
+      f.port !== null &&
+      (!Number.isInteger(f.port) || f.port < -2147483648 || f.port > 2147483647)
+    )
+      throw new AirlockError(
+        'codec.invalid-port',
+        `${where}: the port does not fit the INTEGER column.`
+      )
+    return row
+  }
+
+  private variableRow(e: VariableEntry, info: MetastoreSchema): Row {
+    const where = `${this.id}: variable "${e.key}"`
+    // Variable.set encrypts any value that is not None, '' included.
+    const [val, isEncrypted] = this.fernet
+      ? [this.fernet.encrypt(new TextEncoder().encode(e.value)), true]
+      : [e.value, false]
+    const row: Row = { key: e.key, val, description: e.description, is_encrypted: isEncrypted }
+    if (info.team === 'team_name') row.team_name = e.team ?? null
+    else if (e.team)
+      throw new AirlockError(
+        'codec.invalid-field',
+        `${where}: this schema has no team_name column; write it without a team.`
+      )
+    this.fits(info.variable, 'key', e.key, where)
+    this.fits(info.variable, 'val', val, where)
+    return row
+  }
+
+  /** MySQL's case-insensitive ids: a batch must not hold two ids the DB sees as one. */
+  private async checkCollisions(
+    db: SqlDriver,
+    entries: readonly Entry[],
+    info: MetastoreSchema
+  ): Promise<void> {
+    if (!info.caseInsensitiveIds) return
+    for (const kind of ['connection', 'variable'] as const) {
+      const ids = entries.filter((e) => e.kind === kind).map(idOf)
+      const seen = new Map<string, string>()
+      for (const id of ids) {
+        const folded = id.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase()
+        const other = seen.get(folded)
+        if (other !== undefined && other !== id)
+          throw new AirlockError(
+            'job.conflict',
+            `${this.id}: ${kind} ids "${other}" and "${id}" are the same id under MySQL's case-insensitive collation; rename one.`
+          )
+        seen.set(folded, id)
+      }
+      if (ids.length === 0) continue
+      const [table, key] = kind === 'connection' ? ['connection', 'conn_id'] : ['variable', 'key']
+      const existing = await this.run('check ids', () =>
+        db.query<Row>(
+          `SELECT ${this.q(key)} AS k FROM ${this.q(table)} WHERE ${this.q(key)} IN (${ids.map(() => '?').join(', ')})`,
+          ids
+        )
+      )
+      const exact = new Set(ids)
+      for (const r of existing) {
+        const k = str(r.k)!
+        if (!exact.has(k))
+          throw new AirlockError(
+            'job.conflict',
+            `${this.id}: ${kind} "${k}" already exists and is the same id as one in this batch under MySQL's case-insensitive collation; nothing was written.`
+          )
+      }
+    }
+  }
+
+  private async upsert(tx: SqlExecutor, e: Entry, row: Row): Promise<void> {
+    const [table, key] = e.kind === 'connection' ? ['connection', 'conn_id'] : ['variable', 'key']
+    const cols = Object.keys(row)
+    const values = cols.map((c) => {
+      const v = row[c]
+      return typeof v === 'boolean' && this.options.target.dialect !== 'postgresql'
+        ? v
+          ? 1
+          : 0
+        : v
+    })
+    const exact = this.options.target.dialect === 'mysql' ? 'BINARY ' : ''
+    const found = await tx.query<Row>(
+      `SELECT ${this.q('id')} FROM ${this.q(table)} WHERE ${exact}${this.q(key)} = ?`,
+      [idOf(e)]
+    )
+    if (found.length) {
+      const set = cols.filter((c) => c !== key).map((c) => `${this.q(c)} = ?`)
+      const args = cols
+        .map((c, i) => [c, values[i]] as const)
+        .filter(([c]) => c !== key)
+        .map(([, v]) => v)
+      await tx.query(`UPDATE ${this.q(table)} SET ${set.join(', ')} WHERE ${this.q('id')} = ?`, [
+        ...args,
+        found[0]!.id
+      ])
+    } else {
+      await tx.query(
+        `INSERT INTO ${this.q(table)} (${cols.map((c) => this.q(c)).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`,
+        values
+      )
+    }
+  }
+}

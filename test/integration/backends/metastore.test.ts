@@ -1,0 +1,244 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { MetastoreBackend } from '../../../src-main/backends/metastore'
+import { SCHEMA_VERSIONS, type SchemaVersion } from '../../../src-main/backends/sql/airflow-schema'
+import type { SqlDialect } from '../../../src-main/backends/sql/driver'
+import { Fernet } from '../../../src-main/core/codecs/fernet'
+import type { ConnectionEntry, Entry } from '../../../src-main/core/model'
+import { emptyConnectionFields } from '../../../src-main/core/model'
+import { backendConformance, sampleEntries, SECRET_MARK } from '../../support/backend-conformance'
+import { createTestDb, MY_ADMIN, type TestDb } from '../../support/metadb'
+import { openSql } from '../../../src-main/backends/sql/driver'
+import { runPython } from '../../support/python'
+
+const KEY = Fernet.generateKey()
+const DIALECTS: SqlDialect[] = ['postgresql', 'mysql', 'sqlite']
+
+async function fresh(dialect: SqlDialect, version: SchemaVersion, fernetKey: string | null = KEY) {
+  const db = await createTestDb(dialect, version)
+  const backend = new MetastoreBackend({
+    id: `metastore:${dialect}-${version}`,
+    target: db.target,
+    fernetKey
+  })
+  const close = backend.close.bind(backend)
+  backend.close = async () => {
+    await close()
+    await db.drop()
+  }
+  return { db, backend }
+}
+
+for (const dialect of DIALECTS)
+  for (const version of dialect === 'postgresql' ? SCHEMA_VERSIONS : (['2.3', '3.2'] as const))
+    backendConformance(`metastore ${dialect} ${version}`, {
+      create: async () => (await fresh(dialect, version)).backend,
+      caseSensitiveIds: dialect !== 'mysql'
+    })
+
+const conn = (id: string, f: Partial<ConnectionEntry['fields']> = {}): ConnectionEntry => ({
+  kind: 'connection',
+  id,
+  fields: { ...emptyConnectionFields(), conn_type: 'generic', ...f }
+})
+
+describe.each(DIALECTS)('metastore on %s', (dialect) => {
+  let cleanup: (() => Promise<void>)[] = []
+  afterEach(async () => {
+    for (const c of cleanup.reverse()) await c()
+    cleanup = []
+  })
+  const make = async (version: SchemaVersion = '3.2', key: string | null = KEY) => {
+    const r = await fresh(dialect, version, key)
+    cleanup.push(() => r.backend.close())
+    return r
+  }
+  const rawRows = async (db: TestDb, sql: string) => {
+    const d = await db.raw()
+    try {
+      return await d.query<Record<string, unknown>>(sql)
+    } finally {
+      await d.close()
+    }
+  }
+
+  it('encrypts with the first key, sets the flags, and Python cryptography reads the tokens', async () => {
+    const { db, backend } = await make()
+    await backend.write(sampleEntries())
+    const rows = await rawRows(
+      db,
+      `SELECT conn_id, password, extra, is_encrypted, is_extra_encrypted FROM connection ORDER BY conn_id`
+    )
+    const pg = rows.find((r) => r.conn_id === 'pg_main')!
+    expect(String(pg.password)).toMatch(/^gAAAAA/)
+    expect(Boolean(Number(pg.is_encrypted))).toBe(true)
+    expect(String(pg.password)).not.toContain(SECRET_MARK)
+    const bare = rows.find((r) => r.conn_id === 'bare')!
+    expect(bare.password).toBeNull()
+    expect(Boolean(Number(bare.is_encrypted))).toBe(false)
+    const plain = runPython<string[]>(
+      'import json,sys\nfrom cryptography.fernet import Fernet\nd=json.load(sys.stdin)\nprint(json.dumps([Fernet(d["k"].encode()).decrypt(t.encode()).decode() for t in d["t"]]))',
+      { k: KEY, t: [String(pg.password), String(pg.extra)] }
+    )
+    expect(plain[0]).toContain(SECRET_MARK)
+    expect(JSON.parse(plain[1]!)).toEqual({ sslmode: 'require', connect_timeout: '10' })
+  })
+
+  it('keeps plaintext rows plaintext with no key configured', async () => {
+    const { db, backend } = await make('3.2', null)
+    await backend.write([conn('p', { password: 'pw', extra: '{"a": "b"}' })])
+    const [row] = await rawRows(
+      db,
+      'SELECT password, extra, is_encrypted, is_extra_encrypted FROM connection'
+    )
+    expect([
+      row!.password,
+      row!.extra,
+      Boolean(Number(row!.is_encrypted)),
+      Boolean(Number(row!.is_extra_encrypted))
+    ]).toEqual(['pw', '{"a": "b"}', false, false])
+  })
+
+  it('reports rows that do not decrypt, with id and reason, and loads the rest', async () => {
+    const { db, backend } = await make()
+    await backend.write([
+      conn('good', { password: 'ok' }),
+      conn('wrong_key', { password: 'x' }),
+      conn('not_token', { password: 'y' })
+    ])
+    const other = new Fernet(Fernet.generateKey()).encrypt(new TextEncoder().encode('x'))
+    const d = await db.raw()
+    await d.query(`UPDATE connection SET password = ? WHERE conn_id = ?`, [other, 'wrong_key'])
+    await d.query(`UPDATE connection SET password = ? WHERE conn_id = ?`, [
+      'plain-text-flagged',
+      'not_token'
+    ])
+    await d.close()
+    const result = await backend.load({})
+    expect(result.entries.map((e) => (e as ConnectionEntry).id)).toEqual(['good'])
+    expect(result.problems.map((p) => [p.ref.id, p.code])).toEqual([
+      ['not_token', 'fernet.invalid-token'],
+      ['wrong_key', 'fernet.invalid-token']
+    ])
+    expect(result.problems[0]!.message).toMatch(/not a Fernet token/)
+    expect(result.problems[1]!.message).toMatch(/no configured Fernet key/)
+    for (const p of result.problems) expect(p.message).not.toContain('plain-text-flagged')
+    await expect(backend.read({ kind: 'connection', id: 'wrong_key' })).rejects.toThrow(/wrong key/)
+  })
+
+  it('decrypts with any key of the list and rotates resumably to the first', async () => {
+    const { db, backend } = await make()
+    await backend.write(sampleEntries())
+    const newKey = Fernet.generateKey()
+    const both = new MetastoreBackend({
+      id: 'metastore:rotate',
+      target: db.target,
+      fernetKey: `${newKey},${KEY}`
+    })
+    cleanup.push(() => both.close())
+    expect((await both.load({})).problems).toEqual([])
+    const first = await both.rotateFernetKey()
+    expect(first.rotated).toBe(5) // pg_main password+extra, http_api extra, two variables
+    expect(first.failed).toEqual([])
+    const again = await both.rotateFernetKey()
+    expect([again.rotated, again.alreadyCurrent]).toEqual([0, 5])
+    const onlyNew = new MetastoreBackend({
+      id: 'metastore:new',
+      target: db.target,
+      fernetKey: newKey
+    })
+    cleanup.push(() => onlyNew.close())
+    const loaded = await onlyNew.load({})
+    expect(loaded.problems).toEqual([])
+    expect(loaded.entries).toHaveLength(5)
+  })
+
+  it('writes a batch all or nothing', async () => {
+    const { backend } = await make('2.3')
+    const tooLong = conn('too_long', { login: 'x'.repeat(501) })
+    await expect(backend.write([conn('a'), tooLong])).rejects.toThrow(/login is longer/)
+    await expect(backend.write([conn('b'), conn('c', { conn_type: null })])).rejects.toThrow(
+      /conn_type is required/
+    )
+    expect(await backend.list({})).toEqual([])
+  })
+
+  it('detects the schema generation by introspection', async () => {
+    for (const version of ['2.3', '3.1', '3.2'] as const) {
+      const { backend } = await make(version)
+      const info = await backend.schema()
+      expect(info.team).toBe(version === '3.2' ? 'team_name' : version === '3.1' ? 'team_id' : null)
+      expect(info.connection.get('login')!.maxLength).toBe(version === '2.3' ? 500 : null)
+      expect(info.release).toBe(version === '2.3' ? null : `${version}.0`)
+      expect(info.connection.get('is_encrypted')!.nullable).toBe(version !== '3.2')
+    }
+  })
+
+  it('keeps team names on 3.2', async () => {
+    const { db, backend } = await make('3.2')
+    const d = await db.raw()
+    await d.query(`INSERT INTO team (name) VALUES ('analytics')`)
+    await d.close()
+    await backend.write([{ ...conn('t1'), team: 'analytics' }])
+    expect((await backend.read({ kind: 'connection', id: 't1' }))!.team).toBe('analytics')
+  })
+
+  it('says when a database has no Airflow tables', async () => {
+    const db = await createTestDb(dialect, '3.2', false)
+    cleanup.push(db.drop)
+    const backend = new MetastoreBackend({ id: 'metastore:empty', target: db.target })
+    cleanup.push(() => backend.close())
+    await expect(backend.list({})).rejects.toMatchObject({ code: 'backend.not-found' })
+  })
+
+  if (dialect !== 'sqlite')
+    it('says when the server cannot be reached', async () => {
+      const backend = new MetastoreBackend({
+        id: 'metastore:down',
+        target: { dialect, host: '127.0.0.1', port: 1, user: 'x', database: 'x' }
+      })
+      await expect(backend.list({})).rejects.toMatchObject({ code: 'backend.unreachable' })
+    })
+})
+
+describe('metastore on MariaDB: collation and credentials', () => {
+  it("refuses ids that MySQL's case-insensitive collation would merge, writing nothing", async () => {
+    const { backend } = await fresh('mysql', '3.2')
+    try {
+      await backend.write([conn('MyConn')])
+      await expect(backend.write([conn('myconn', { host: 'other' })])).rejects.toMatchObject({
+        code: 'job.conflict'
+      })
+      await expect(backend.write([conn('x1'), conn('X1')])).rejects.toThrow(/same id/)
+      expect((await backend.list({})).map((r) => r.id)).toEqual(['MyConn'])
+      // reading follows the DB's collation, as Airflow's own lookup does…
+      const read = (await backend.read({ kind: 'connection', id: 'MYCONN' })) as Entry
+      expect(read && read.kind === 'connection' && read.id).toBe('MyConn')
+      // …but removing is exact: removing "myconn" must not delete "MyConn"
+      await backend.remove([{ kind: 'connection', id: 'myconn' }])
+      expect((await backend.list({})).map((r) => r.id)).toEqual(['MyConn'])
+    } finally {
+      await backend.close()
+    }
+  })
+
+  it('reports refused credentials as an auth error without the password', async () => {
+    const admin = await openSql(MY_ADMIN)
+    await admin.query(`CREATE USER IF NOT EXISTS 'airlock_t_auth'@'%' IDENTIFIED BY 'right-pass'`)
+    await admin.query(
+      `CREATE USER IF NOT EXISTS 'airlock_t_auth'@'localhost' IDENTIFIED BY 'right-pass'`
+    )
+    try {
+      const backend = new MetastoreBackend({
+        id: 'metastore:auth',
+        target: { ...MY_ADMIN, user: 'airlock_t_auth', password: 'wrong-pass-123' }
+      })
+      const error = await backend.list({}).catch((e: Error) => e)
+      expect(error).toMatchObject({ code: 'backend.auth' })
+      expect((error as Error).message).not.toContain('wrong-pass-123')
+    } finally {
+      await admin.query(`DROP USER IF EXISTS 'airlock_t_auth'@'%'`)
+      await admin.query(`DROP USER IF EXISTS 'airlock_t_auth'@'localhost'`)
+      await admin.close()
+    }
+  })
+})
