@@ -3,10 +3,10 @@
  * native addon to build. Its one-time ExperimentalWarning is silenced; nothing else is.
  */
 import { createRequire } from 'node:module'
-import type { DatabaseSync as DatabaseSyncType } from 'node:sqlite'
+import type * as NodeSqlite from 'node:sqlite'
 import type { SqlDriver, SqlExecutor, SqlTarget } from './driver'
 
-function loadSqlite(): typeof import('node:sqlite') {
+function loadSqlite(): typeof NodeSqlite {
   const original = process.emitWarning
   process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
     const text = typeof warning === 'string' ? warning : warning.message
@@ -14,7 +14,7 @@ function loadSqlite(): typeof import('node:sqlite') {
     return (original as (...a: unknown[]) => void).call(process, warning, ...rest)
   }) as typeof process.emitWarning
   try {
-    return createRequire(import.meta.url)('node:sqlite') as typeof import('node:sqlite')
+    return createRequire(import.meta.url)('node:sqlite') as typeof NodeSqlite
   } finally {
     process.emitWarning = original
   }
@@ -22,7 +22,7 @@ function loadSqlite(): typeof import('node:sqlite') {
 
 export async function openSqlite(target: SqlTarget): Promise<SqlDriver> {
   const { DatabaseSync } = loadSqlite()
-  const db: DatabaseSyncType = new DatabaseSync(target.path ?? ':memory:')
+  const db: NodeSqlite.DatabaseSync = new DatabaseSync(target.path ?? ':memory:')
   db.exec('PRAGMA busy_timeout = 5000')
   const exec: SqlExecutor = {
     async query<T>(sql: string, params: readonly unknown[] = []) {
