@@ -3,9 +3,10 @@
  * anchors, prints a table and writes bench/results/<date>.json. Never part of the tests'
  * assertions; `--smoke` runs tiny sizes to keep the bench from rotting.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { benchCore } from './core'
+import { benchMetadb, metadbChild } from './metadb'
 import type { BenchContext, BenchFigure } from './harness'
 
 // Results live in bench/results whether this runs from source or bundled in out/bench.
@@ -14,7 +15,10 @@ const RESULTS = here.pathname.endsWith('/out/bench/')
   ? new URL('../../bench/results/', here)
   : new URL('./results/', here)
 
-const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchFigure[]>> = { core: benchCore }
+const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchFigure[]>> = {
+  core: benchCore,
+  metadb: benchMetadb
+}
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en') : n.toPrecision(3))
 
@@ -52,13 +56,20 @@ async function main(argv: string[]): Promise<number> {
   if (!smoke) {
     mkdirSync(RESULTS, { recursive: true })
     const file = new URL(`${new Date().toISOString().slice(0, 10)}.json`, RESULTS)
+    // One file per day: benchmarks run separately on the same day add to it.
+    const earlier = existsSync(file)
+      ? ((JSON.parse(readFileSync(file, 'utf8')) as { results?: object }).results ?? {})
+      : {}
+    const merged = { ...earlier, ...results }
     writeFileSync(
       file,
-      JSON.stringify({ date: new Date().toISOString(), machine, results }, null, 2) + '\n'
+      JSON.stringify({ date: new Date().toISOString(), machine, results: merged }, null, 2) + '\n'
     )
     process.stdout.write(`written: bench/results/${new Date().toISOString().slice(0, 10)}.json\n`)
   }
   return 0
 }
 
-process.exitCode = await main(process.argv.slice(2))
+const argv = process.argv.slice(2)
+if (argv[0] === '--metadb-child') await metadbChild(argv[1]!, argv[2]!)
+else process.exitCode = await main(argv)

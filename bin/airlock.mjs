@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
+// (the flag: see src-main/platform/runtime.ts)
 // The `airlock` command: runs the bundled CLI (built by `npm ci` / `npm run build:cli`).
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'

@@ -1,0 +1,227 @@
+/**
+ * A `.env` file of `AIRFLOW_CONN_*` / `AIRFLOW_VAR_*` lines, as docker compose (`env_file:`,
+ * what Astro's local stack uses) or python-dotenv reads it into a process environment. Names
+ * map to entries exactly as in env.ts (ids listed lower-case, found in any case).
+ *
+ * Reading goes through core/codecs/env-file.ts with the chosen loader's rules; a file with
+ * lines the loader cannot read is refused as a whole (docker compose refuses it too), naming
+ * every line. Writing is read-modify-write: only the lines of the written or removed names
+ * change, comments and unrelated lines stay byte for byte, the result is checked by reading
+ * it back, and it replaces the file atomically (temp file in the same folder + rename). Two
+ * writers racing on one file are not locked out; the last rename wins.
+ *
+ * What a file cannot keep: a variable's description, a connection's `team_name` field (the
+ * team is the name's), and ids that differ only by case (one env name).
+ */
+import { randomBytes } from 'node:crypto'
+import { chmod, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+import { connectionToJson, parseConnectionValue } from '../core/codecs/connection-json'
+import { serializeConnectionUri } from '../core/codecs/connection-uri'
+import {
+  ENV_FILE_LOADER_LABEL,
+  decodeEnvFile,
+  updateEnvFile,
+  type EnvFileChange,
+  type EnvFileLoader
+} from '../core/codecs/env-file'
+import { pyJsonDumps, pyJsonTryLoads } from '../core/codecs/py-json'
+import { AirlockError, CodecError } from '../core/errors'
+import type { ConnectionFields, Dialect, Entry } from '../core/model'
+import type { Backend, EntryRef, LoadResult, Scope } from './backend'
+import { entryFromEnv, envNameOfRef, listEnvRefs, loadEnvEntries, type EnvOrigin } from './env'
+
+/**
+ * Options of the `.env` file backend.
+ *
+ * @example
+ * const file = new EnvFileBackend({ path: './.env', loader: 'compose', dialect: 'airflow3' })
+ * await file.write([{ kind: 'variable', key: 'region', value: 'eu-west-1', description: null }])
+ * // appends AIRFLOW_VAR_REGION=eu-west-1 and leaves every other line as it was
+ */
+export interface EnvFileOptions {
+  /** The file; a missing file reads as empty and is created by the first write (mode 0600). */
+  path: string
+  /** Default `envfile:<path>`. */
+  id?: string
+  /** Whose rules parse and write `AIRFLOW_CONN_*` values; default `airflow3`. */
+  dialect?: Dialect
+  /** Which loader reads the file: `compose` (default; docker compose, Astro) or `python-dotenv`. */
+  loader?: EnvFileLoader
+  /**
+   * The environment `$NAME` / `${NAME}` references in the file are filled from before its
+   * own earlier lines, as the loader does. Default `{}`: references to names the file does
+   * not set read as empty, and nothing from Airlock's own environment leaks into values.
+   */
+  environment?: Readonly<Record<string, string | undefined>>
+}
+
+/** The fields of a connection that must survive a URI round trip for the URI form to be used. */
+const COMPARED = [
+  'conn_type',
+  'description',
+  'host',
+  'login',
+  'password',
+  'schema',
+  'port'
+] as const
+
+function sameExtra(a: string | null, b: string | null): boolean {
+  if (a === b) return true
+  if (a === null || b === null) return false
+  const x = pyJsonTryLoads(a)
+  const y = pyJsonTryLoads(b)
+  return x !== undefined && y !== undefined && pyJsonDumps(x) === pyJsonDumps(y)
+}
+
+/**
+ * The value written for a connection: its URI when the dialect reads that URI back to the
+ * same fields (`deserialize_connection(get_uri())` equals the connection), else compact
+ * connection JSON on one line (`Connection.as_json()`), which keeps what URIs lose —
+ * description, host case, JSON-looking extras, port 0 on workers.
+ */
+export function connectionEnvValue(fields: ConnectionFields, dialect: Dialect): string {
+  if (fields.description === null) {
+    const uri = serializeConnectionUri(fields, dialect)
+    try {
+      const back = parseConnectionValue(uri, dialect).value
+      if (COMPARED.every((k) => back[k] === fields[k]) && sameExtra(back.extra, fields.extra))
+        return uri
+    } catch (error) {
+      if (!(error instanceof CodecError)) throw error
+    }
+  }
+  return connectionToJson(fields, dialect)
+}
+
+function fileError(path: string, verb: string, error: unknown): AirlockError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  const denied = code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+  return new AirlockError(
+    denied ? 'backend.access-denied' : 'backend.unreachable',
+    `Could not ${verb} ${path}${code ? ` (${code})` : ''}; check that the path exists and is ${verb === 'read' ? 'readable' : 'writable'}.`,
+    { cause: error }
+  )
+}
+
+/** A `.env` file read and written as docker compose or python-dotenv reads it. */
+export class EnvFileBackend implements Backend {
+  readonly kind = 'env-file' as const
+  readonly id: string
+  readonly capabilities = { list: true, write: true }
+  private readonly path: string
+  private readonly dialect: Dialect
+  private readonly loader: EnvFileLoader
+  private readonly environment: Readonly<Record<string, string | undefined>>
+
+  constructor(options: EnvFileOptions) {
+    this.path = options.path
+    this.id = options.id ?? `envfile:${options.path}`
+    this.dialect = options.dialect ?? 'airflow3'
+    this.loader = options.loader ?? 'compose'
+    this.environment = options.environment ?? {}
+  }
+
+  async list(scope: Scope, signal?: AbortSignal): Promise<EntryRef[]> {
+    const vars = await this.vars(signal)
+    return listEnvRefs(vars.keys(), scope)
+  }
+
+  async read(ref: EntryRef, signal?: AbortSignal): Promise<Entry | undefined> {
+    const vars = await this.vars(signal)
+    const name = envNameOfRef(ref)
+    const value = vars.get(name)
+    return value === undefined ? undefined : entryFromEnv(name, value, this.origin())
+  }
+
+  async load(scope: Scope, signal?: AbortSignal): Promise<LoadResult> {
+    const vars = await this.vars(signal)
+    return loadEnvEntries(vars, scope, this.origin())
+  }
+
+  async write(entries: readonly Entry[], signal?: AbortSignal): Promise<void> {
+    const changes: EnvFileChange[] = entries.map((e) =>
+      e.kind === 'variable'
+        ? { name: envNameOfRef({ kind: 'variable', id: e.key, team: e.team }), value: e.value }
+        : {
+            name: envNameOfRef({ kind: 'connection', id: e.id, team: e.team }),
+            value: connectionEnvValue(e.fields, this.dialect)
+          }
+    )
+    await this.change(changes, signal)
+  }
+
+  async remove(refs: readonly EntryRef[], signal?: AbortSignal): Promise<void> {
+    await this.change(
+      refs.map((r) => ({ name: envNameOfRef(r), value: null })),
+      signal
+    )
+  }
+
+  private origin(): EnvOrigin {
+    return { backendId: this.id, path: this.path, dialect: this.dialect }
+  }
+
+  private async text(signal?: AbortSignal): Promise<string | undefined> {
+    signal?.throwIfAborted()
+    try {
+      return await readFile(this.path, { encoding: 'utf8', signal })
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      if ((error as Error).name === 'AbortError') throw error
+      throw fileError(this.path, 'read', error)
+    }
+  }
+
+  /** The variables the loader sets from the file; throws when it has unreadable lines. */
+  private async vars(signal?: AbortSignal): Promise<Map<string, string>> {
+    const text = (await this.text(signal)) ?? ''
+    const decoded = decodeEnvFile(text, this.loader, { environment: this.environment })
+    if (decoded.problems.length)
+      throw new AirlockError(
+        'codec.parse',
+        `${this.path} has ${decoded.problems.length} line(s) ${ENV_FILE_LOADER_LABEL[this.loader]} cannot read: ${decoded.problems
+          .map((p) => `line ${p.line}: ${p.message}`)
+          .join(' ')}`
+      )
+    return new Map(decoded.value.map((v) => [v.name, v.value]))
+  }
+
+  private async change(changes: readonly EnvFileChange[], signal?: AbortSignal): Promise<void> {
+    if (!changes.length) return
+    const before = await this.text(signal)
+    let updated: string
+    try {
+      updated = updateEnvFile(before ?? '', changes, this.loader).text
+    } catch (error) {
+      if (error instanceof CodecError)
+        throw new AirlockError(
+          error.code,
+          `Nothing was written to ${this.path}: ${error.userMessage}`,
+          { cause: error }
+        )
+      throw error
+    }
+    if (updated === before) return
+    signal?.throwIfAborted()
+    let mode = 0o600
+    try {
+      mode = (await stat(this.path)).mode & 0o777
+    } catch {
+      // a new file: owner-only, it holds credentials
+    }
+    const temp = join(
+      dirname(this.path),
+      `.${basename(this.path)}.airlock-${randomBytes(6).toString('hex')}.tmp`
+    )
+    try {
+      await writeFile(temp, updated, { encoding: 'utf8', mode, flag: 'wx' })
+      await chmod(temp, mode) // writeFile's mode is filtered by the umask
+      await rename(temp, this.path)
+    } catch (error) {
+      await unlink(temp).catch(() => undefined)
+      throw fileError(this.path, 'write', error)
+    }
+  }
+}

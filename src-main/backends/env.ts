@@ -1,0 +1,187 @@
+/**
+ * The process environment as Airflow reads it (reference §8): `AIRFLOW_CONN_<ID>` and
+ * `AIRFLOW_VAR_<KEY>`, plus the 3.2+ team-scoped `AIRFLOW_CONN__<TEAM>___<ID>` /
+ * `AIRFLOW_VAR__<TEAM>___<KEY>`. Read-only: Airlock cannot change another process's
+ * environment. The name ↔ entry mapping here is shared with the `.env` file backend.
+ *
+ * Ids: Airflow looks up `AIRFLOW_CONN_` + `conn_id.upper()`, so a name only tells the
+ * upper-cased id. Entries are listed with the **lower-cased** suffix as id (`AIRFLOW_CONN_MY_DB`
+ * → `my_db`), and `read` finds an entry for any case of its id, as Airflow does. A name that
+ * is not upper-case past the prefix (`AIRFLOW_CONN_my_db`) is never read by Airflow: it is
+ * not listed, and `load` reports it as a problem.
+ */
+import { AirlockError, CodecError } from '../core/errors'
+import { parseConnectionValue } from '../core/codecs/connection-json'
+import { envNameFor, isReadableEnvName, parseEnvName } from '../core/env-names'
+import type { Dialect, Entry } from '../core/model'
+import {
+  inScope,
+  type Backend,
+  type EntryProblem,
+  type EntryRef,
+  type LoadResult,
+  type Scope
+} from './backend'
+
+/**
+ * Options of the process-environment backend.
+ *
+ * @example
+ * const env = new EnvBackend({ id: 'env:worker', environment: { AIRFLOW_CONN_MY_DB: 'postgres://db/x' } })
+ * await env.read({ kind: 'connection', id: 'My_DB' }) // the connection, id 'my_db'
+ */
+export interface EnvOptions {
+  /** Default `env:process`. */
+  id?: string
+  /** The environment to read; default `process.env`. */
+  environment?: Readonly<Record<string, string | undefined>>
+  /** Whose rules parse `AIRFLOW_CONN_*` values (URI or JSON); default `airflow3`. */
+  dialect?: Dialect
+}
+
+/** Where an env entry came from, for `source`. */
+export interface EnvOrigin {
+  backendId: string
+  /** A file path, or `process.env`. */
+  path: string
+  dialect: Dialect
+}
+
+/** The ref of a parsed, readable env name: lower-cased id and team. */
+function refOfName(name: string): EntryRef | undefined {
+  const parsed = parseEnvName(name)
+  if (!parsed) return undefined
+  return {
+    kind: parsed.kind,
+    id: parsed.idUpper.toLowerCase(),
+    ...(parsed.teamUpper === undefined ? {} : { team: parsed.teamUpper.toLowerCase() })
+  }
+}
+
+/** The env name Airflow reads for a ref (id and team upper-cased). */
+export function envNameOfRef(ref: EntryRef): string {
+  return envNameFor(ref.kind, ref.id, ref.team)
+}
+
+/**
+ * Builds the entry an env name holds. Connections go through `deserialize_connection`
+ * (`parseConnectionValue`), variables are taken verbatim. Throws a CodecError when a
+ * connection value does not parse.
+ */
+export function entryFromEnv(name: string, value: string, origin: EnvOrigin): Entry | undefined {
+  const ref = refOfName(name)
+  if (!ref) return undefined
+  const source = { backendId: origin.backendId, path: origin.path, fromKey: name }
+  const team = ref.team === undefined ? {} : { team: ref.team }
+  if (ref.kind === 'variable')
+    return { kind: 'variable', key: ref.id, value, description: null, ...team, source }
+  const fields = parseConnectionValue(value, origin.dialect).value
+  return { kind: 'connection', id: ref.id, fields, ...team, source }
+}
+
+/** Refs of every readable Airflow name among `names`, in scope. */
+export function listEnvRefs(names: Iterable<string>, scope: Scope): EntryRef[] {
+  const refs: EntryRef[] = []
+  for (const name of names) {
+    const ref = refOfName(name)
+    if (ref && inScope(scope, ref.kind) && isReadableEnvName(name)) refs.push(ref)
+  }
+  return refs
+}
+
+/**
+ * Every entry the variables hold, in scope: a connection value that does not parse, and a
+ * name Airflow never reads (not upper-case), become problems; the rest load.
+ */
+export function loadEnvEntries(
+  vars: Iterable<readonly [string, string]>,
+  scope: Scope,
+  origin: EnvOrigin
+): LoadResult {
+  const out: LoadResult = { entries: [], problems: [] }
+  for (const [name, value] of vars) {
+    const ref = refOfName(name)
+    if (!ref || !inScope(scope, ref.kind)) continue
+    const problemRef: EntryRef = {
+      ...ref,
+      source: { backendId: origin.backendId, path: origin.path, fromKey: name }
+    }
+    if (!isReadableEnvName(name)) {
+      out.problems.push(unreadableNameProblem(name, problemRef))
+      continue
+    }
+    try {
+      out.entries.push(entryFromEnv(name, value, origin)!)
+    } catch (error) {
+      if (!(error instanceof CodecError)) throw error
+      out.problems.push({ ref: problemRef, code: error.code, message: error.userMessage })
+    }
+  }
+  return out
+}
+
+function unreadableNameProblem(name: string, ref: EntryRef): EntryProblem {
+  return {
+    ref,
+    code: 'codec.invalid',
+    message: `${name} is never read by Airflow: it looks up the upper-cased name ${envNameOfRef(ref)}.`
+  }
+}
+
+/** The process environment (or an injected one), read-only. */
+export class EnvBackend implements Backend {
+  readonly kind = 'env' as const
+  readonly id: string
+  readonly capabilities = { list: true, write: false }
+  private readonly environment: Readonly<Record<string, string | undefined>>
+  private readonly dialect: Dialect
+
+  constructor(options: EnvOptions = {}) {
+    this.id = options.id ?? 'env:process'
+    this.environment = options.environment ?? process.env
+    this.dialect = options.dialect ?? 'airflow3'
+  }
+
+  async list(scope: Scope, signal?: AbortSignal): Promise<EntryRef[]> {
+    signal?.throwIfAborted()
+    return listEnvRefs(
+      this.vars().map(([name]) => name),
+      scope
+    )
+  }
+
+  async read(ref: EntryRef, signal?: AbortSignal): Promise<Entry | undefined> {
+    signal?.throwIfAborted()
+    const name = envNameOfRef(ref)
+    const value = this.environment[name]
+    return value === undefined ? undefined : entryFromEnv(name, value, this.origin())
+  }
+
+  async load(scope: Scope, signal?: AbortSignal): Promise<LoadResult> {
+    signal?.throwIfAborted()
+    return loadEnvEntries(this.vars(), scope, this.origin())
+  }
+
+  async write(_entries: readonly Entry[]): Promise<void> {
+    throw this.readOnly()
+  }
+
+  async remove(_refs: readonly EntryRef[]): Promise<void> {
+    throw this.readOnly()
+  }
+
+  private vars(): [string, string][] {
+    return Object.entries(this.environment).filter((e): e is [string, string] => e[1] !== undefined)
+  }
+
+  private origin(): EnvOrigin {
+    return { backendId: this.id, path: 'process.env', dialect: this.dialect }
+  }
+
+  private readOnly(): AirlockError {
+    return new AirlockError(
+      'usage',
+      `${this.id} is a process environment and cannot be changed from Airlock; write to an .env file or a secrets backend instead.`
+    )
+  }
+}

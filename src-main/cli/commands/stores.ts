@@ -1,0 +1,192 @@
+/** `airlock list` and `airlock export`: any store, by locator, as Airflow would read it. */
+import { writeFileSync, renameSync } from 'node:fs'
+import type { Backend, EntryKind, EntryProblem } from '../../backends/backend'
+import {
+  encodeConnectionsFile,
+  encodeVariablesFile,
+  fileFormatFromPath
+} from '../../core/codecs/airflow-files'
+import { connectionToJson } from '../../core/codecs/connection-json'
+import { serializeConnectionUri } from '../../core/codecs/connection-uri'
+import { PyDict, pyJsonDumps } from '../../core/codecs/py-json'
+import { envNameFor } from '../../core/env-names'
+import { AirlockError } from '../../core/errors'
+import type { ConnectionEntry, Dialect, Entry, VariableEntry } from '../../core/model'
+import { MASK, maskExtra } from '../../platform/redact'
+import { EXIT_ITEMS_FAILED, EXIT_OK, UsageError, writeLine, type CliIo } from '../io'
+
+/** `--kind conn|var` (both when absent). */
+export function kindOption(value: string | undefined): EntryKind[] | undefined {
+  if (value === undefined) return undefined
+  if (value === 'conn' || value === 'connection' || value === 'connections') return ['connection']
+  if (value === 'var' || value === 'variable' || value === 'variables') return ['variable']
+  throw new UsageError(`--kind must be conn or var (got ${JSON.stringify(value)})`)
+}
+
+function reportProblems(io: CliIo, problems: readonly EntryProblem[]): void {
+  for (const p of problems) io.stderr.write(`airlock: ${p.message}\n`)
+}
+
+function entryLine(e: Entry, reveal: boolean): string {
+  const out = new PyDict([['kind', e.kind]])
+  if (e.kind === 'connection') {
+    out.set('id', e.id)
+    const f = e.fields
+    const fields = new PyDict()
+    for (const [k, v] of Object.entries(f)) {
+      if (k === 'team_name') continue
+      let shown = v as string | number | null
+      if (!reveal && k === 'password' && v !== null) shown = MASK
+      if (!reveal && k === 'extra') shown = maskExtra(v as string | null)
+      fields.set(k, typeof shown === 'number' ? BigInt(shown) : shown)
+    }
+    out.set('fields', fields)
+  } else {
+    out.set('id', e.key)
+    out.set('value', reveal ? e.value : MASK)
+    out.set('description', e.description)
+  }
+  out.set('team', e.team ?? null)
+  out.set('source', e.source ? new PyDict(Object.entries(e.source)) : null)
+  return pyJsonDumps(out, { ensureAscii: false })
+}
+
+function tableRow(e: Entry): string[] {
+  if (e.kind === 'connection') {
+    const f = e.fields
+    return [
+      'conn',
+      e.id,
+      f.conn_type ?? '',
+      f.host ?? '',
+      f.login ?? '',
+      f.port === null ? '' : String(f.port),
+      f.password === null ? '' : MASK,
+      e.source?.fromKey ?? ''
+    ]
+  }
+  return [
+    'var',
+    e.key,
+    '',
+    '',
+    '',
+    '',
+    `${MASK} (${[...e.value].length} chars)`,
+    e.source?.fromKey ?? ''
+  ]
+}
+
+/** `airlock list <locator> [--kind] [--json] [--reveal]`. */
+export async function listCommand(
+  io: CliIo,
+  backend: Backend,
+  kinds: EntryKind[] | undefined,
+  json: boolean,
+  reveal: boolean
+): Promise<number> {
+  const { entries, problems } = await backend.load({ kinds })
+  if (json) for (const e of entries) await writeLine(io.stdout, entryLine(e, reveal))
+  else {
+    const rows = [
+      ['KIND', 'ID', 'TYPE', 'HOST', 'LOGIN', 'PORT', 'SECRET', 'SOURCE KEY'],
+      ...entries.map(tableRow)
+    ]
+    const widths = rows[0]!.map((_, i) =>
+      Math.min(48, Math.max(...rows.map((r) => [...r[i]!].length)))
+    )
+    for (const r of rows)
+      await writeLine(
+        io.stdout,
+        r
+          .map((c, i) => (c.length > 48 ? c.slice(0, 47) + '…' : c).padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd()
+      )
+    io.stderr.write(
+      `${entries.length} entries from ${backend.id}${problems.length ? `, ${problems.length} could not be read` : ''}\n`
+    )
+  }
+  reportProblems(io, problems)
+  return problems.length ? EXIT_ITEMS_FAILED : EXIT_OK
+}
+
+/** Export formats: Airflow's own files, or a process-environment file. */
+export type ExportFormat = 'json' | 'yaml' | 'uri' | 'env'
+
+function formatOption(value: string | undefined, to: string): ExportFormat {
+  if (value !== undefined) {
+    if (['json', 'yaml', 'uri', 'env'].includes(value)) return value as ExportFormat
+    throw new UsageError(`--format must be json, yaml, uri or env (got ${JSON.stringify(value)})`)
+  }
+  const byExt = fileFormatFromPath(to)
+  if (byExt === 'env') return 'uri'
+  if (!byExt)
+    throw new UsageError(
+      `cannot tell the format of ${JSON.stringify(to)}: use .json, .yaml or .env, or pass --format`
+    )
+  return byExt
+}
+
+/** The text of an export (pure; the caller writes it). */
+export function renderExport(
+  entries: readonly Entry[],
+  format: ExportFormat,
+  kind: EntryKind,
+  dialect: Dialect
+): string {
+  const conns = entries.filter((e): e is ConnectionEntry => e.kind === 'connection')
+  const vars = entries.filter((e): e is VariableEntry => e.kind === 'variable')
+  if (format === 'env') {
+    const lines =
+      kind === 'connection'
+        ? conns.map(
+            (c) =>
+              `${envNameFor('connection', c.id, c.team)}=${c.fields.description === null ? serializeConnectionUri(c.fields, dialect) : connectionToJson(c.fields, dialect)}`
+          )
+        : vars.map((v) => `${envNameFor('variable', v.key, v.team)}=${v.value}`)
+    return lines.join('\n') + (lines.length ? '\n' : '')
+  }
+  if (kind === 'variable') {
+    if (format !== 'json')
+      throw new UsageError('variables export as json (what airflow variables export writes) or env')
+    return encodeVariablesFile(vars, dialect)
+  }
+  return encodeConnectionsFile(
+    conns,
+    format === 'uri' ? { format: 'env', dialect } : { format, dialect }
+  )
+}
+
+/** `airlock export <locator> --to FILE [--format] [--kind] [--dialect]`. */
+export async function exportCommand(
+  io: CliIo,
+  backend: Backend,
+  options: { to: string; format?: string; kind?: EntryKind[]; dialect: Dialect }
+): Promise<number> {
+  const format = formatOption(options.format, options.to)
+  const kind: EntryKind = options.kind?.length === 1 ? options.kind[0]! : 'connection'
+  const { entries, problems } = await backend.load({ kinds: [kind] })
+  if (problems.length) {
+    reportProblems(io, problems)
+    io.stderr.write(`airlock: ${problems.length} entries could not be read; nothing was written.\n`)
+    return EXIT_ITEMS_FAILED
+  }
+  const text = renderExport(entries, format, kind, options.dialect)
+  if (
+    format === 'env' &&
+    kind === 'connection' &&
+    /[\n\r]/.test(text.replace(/\n$/, '').split('\n').join(''))
+  )
+    throw new AirlockError(
+      'codec.invalid',
+      'A value holds a line break, which this env format cannot carry.'
+    )
+  const tmp = `${options.to}.tmp-${process.pid}`
+  writeFileSync(tmp, text, { mode: 0o600 })
+  renameSync(tmp, options.to)
+  io.stderr.write(
+    `wrote ${entries.length} ${kind === 'connection' ? 'connections' : 'variables'} to ${options.to} (${format}, dialect ${options.dialect})\n`
+  )
+  return EXIT_OK
+}
