@@ -5,7 +5,10 @@
 import { parseArgs } from 'node:util'
 import { connParse, connSerialize, dialectOption } from './commands/conn'
 import { fernetCommand } from './commands/fernet'
-import { EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io'
+import { exportCommand, kindOption, listCommand, rotateCommand } from './commands/stores'
+import { LOCATOR_SCHEMES, openLocator } from '../backends/registry'
+import { AirlockError } from '../core/errors'
+import { EXIT_ITEMS_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io'
 import { VERSION } from './version'
 
 export { VERSION }
@@ -26,6 +29,16 @@ Fernet (key from --key or AIRFLOW__CORE__FERNET_KEY; a comma-separated list, fir
   fernet decrypt [--key K]           stdin: one token per line; stdout: {"plaintext": …} or {"error": …}
   fernet rotate  [--key K]           stdin: tokens; stdout: tokens re-encrypted with the first key
 
+Stores (a locator names one: metadb:postgresql://user:pw@host/airflow, metadb:sqlite:////abs/airflow.db,
+        airflow-config:./airflow.cfg, env:, envfile:./.env, airflow-export:./connections.json,
+        lfs:./connections.yaml, astro:./airflow_settings.yaml, demo:, demo-env:):
+  list <store> [--kind conn|var] [--json] [--reveal]   what the store holds (values masked)
+  export <store> --to FILE [--format json|yaml|uri|env] [--kind conn|var] [--dialect D]
+                                     write it as Airflow's export files (json, yaml, uri = id=URI
+                                     lines) or as AIRFLOW_CONN_*/AIRFLOW_VAR_* lines (env)
+  rotate-fernet-key <store> --key NEW,OLD   re-encrypt a metadata DB with the first key
+  A metadata DB's Fernet key list comes from --key, else AIRFLOW__CORE__FERNET_KEY.
+
 Options: -h, --help   this text;  -V, --version   the version
 Exit codes: 0 ok, 1 some items failed (details on their lines), 2 usage error
 Dialects: airflow2 = Airflow 2.3–2.11 and core 3.0.0–3.1.5; airflow3 = core 3.1.6+ / 3.2+;
@@ -45,7 +58,12 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'V' },
       dialect: { type: 'string' },
-      key: { type: 'string' }
+      key: { type: 'string' },
+      kind: { type: 'string' },
+      json: { type: 'boolean' },
+      reveal: { type: 'boolean' },
+      to: { type: 'string' },
+      format: { type: 'string' }
     }
   })
   const [group, sub, ...rest] = positionals
@@ -80,6 +98,38 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       throw new UsageError('fernet needs a command (generate-key, encrypt, decrypt, rotate)')
     return fernetCommand(io, sub, values.key)
   }
+  if (group === 'list' || group === 'export' || group === 'rotate-fernet-key') {
+    const locator = sub
+    if (!locator)
+      throw new UsageError(
+        `${group} needs a store, e.g. ${group} demo: (stores: ${LOCATOR_SCHEMES.map((x) => x + ':').join(' ')})`
+      )
+    if (rest.length) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`)
+    const kinds = kindOption(values.kind)
+    const dialect = dialectOption(values.dialect)
+    const backend = await openLocator(locator, {
+      dialect,
+      kinds,
+      fernetKey: values.key,
+      env: io.env
+    })
+    try {
+      if (group === 'list')
+        return await listCommand(io, backend, kinds, Boolean(values.json), Boolean(values.reveal))
+      if (group === 'export') {
+        if (!values.to) throw new UsageError('export needs --to FILE')
+        return await exportCommand(io, backend, {
+          to: values.to,
+          format: values.format,
+          kind: kinds,
+          dialect
+        })
+      }
+      return await rotateCommand(io, backend)
+    } finally {
+      await backend.close?.()
+    }
+  }
   throw new UsageError(`unknown command ${JSON.stringify(group)}`)
 }
 
@@ -93,6 +143,10 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
       (error instanceof TypeError &&
         'code' in error &&
         String(error.code).startsWith('ERR_PARSE_ARGS'))
+    if (error instanceof AirlockError) {
+      io.stderr.write(`airlock: ${error.userMessage}\n`)
+      return error.code === 'usage' ? EXIT_USAGE : EXIT_ITEMS_FAILED
+    }
     if (usage) {
       io.stderr.write(`airlock: ${(error as Error).message}\nRun 'airlock --help' for usage.\n`)
       return EXIT_USAGE

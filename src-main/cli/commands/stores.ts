@@ -1,16 +1,16 @@
 /** `airlock list` and `airlock export`: any store, by locator, as Airflow would read it. */
 import { writeFileSync, renameSync } from 'node:fs'
 import type { Backend, EntryKind, EntryProblem } from '../../backends/backend'
+import { MetastoreBackend } from '../../backends/metastore'
 import {
   encodeConnectionsFile,
   encodeVariablesFile,
   fileFormatFromPath
 } from '../../core/codecs/airflow-files'
-import { connectionToJson } from '../../core/codecs/connection-json'
-import { serializeConnectionUri } from '../../core/codecs/connection-uri'
+import { encodeEnvFile } from '../../core/codecs/env-file'
+import { connectionEnvValue } from '../../backends/env-file'
 import { PyDict, pyJsonDumps } from '../../core/codecs/py-json'
 import { envNameFor } from '../../core/env-names'
-import { AirlockError } from '../../core/errors'
 import type { ConnectionEntry, Dialect, Entry, VariableEntry } from '../../core/model'
 import { MASK, maskExtra } from '../../platform/redact'
 import { EXIT_ITEMS_FAILED, EXIT_OK, UsageError, writeLine, type CliIo } from '../io'
@@ -133,19 +133,23 @@ export function renderExport(
   entries: readonly Entry[],
   format: ExportFormat,
   kind: EntryKind,
-  dialect: Dialect
+  dialect: Dialect,
+  warnings?: string[]
 ): string {
   const conns = entries.filter((e): e is ConnectionEntry => e.kind === 'connection')
   const vars = entries.filter((e): e is VariableEntry => e.kind === 'variable')
   if (format === 'env') {
-    const lines =
+    // Quoted so docker compose and python-dotenv both read every value back exactly.
+    const pairs =
       kind === 'connection'
-        ? conns.map(
-            (c) =>
-              `${envNameFor('connection', c.id, c.team)}=${c.fields.description === null ? serializeConnectionUri(c.fields, dialect) : connectionToJson(c.fields, dialect)}`
-          )
-        : vars.map((v) => `${envNameFor('variable', v.key, v.team)}=${v.value}`)
-    return lines.join('\n') + (lines.length ? '\n' : '')
+        ? conns.map((c) => ({
+            name: envNameFor('connection', c.id, c.team),
+            value: connectionEnvValue(c.fields, dialect)
+          }))
+        : vars.map((v) => ({ name: envNameFor('variable', v.key, v.team), value: v.value }))
+    const encoded = encodeEnvFile(pairs)
+    for (const w of encoded.warnings) warnings?.push(`${w.name}: ${w.message}`)
+    return encoded.text
   }
   if (kind === 'variable') {
     if (format !== 'json')
@@ -172,16 +176,9 @@ export async function exportCommand(
     io.stderr.write(`airlock: ${problems.length} entries could not be read; nothing was written.\n`)
     return EXIT_ITEMS_FAILED
   }
-  const text = renderExport(entries, format, kind, options.dialect)
-  if (
-    format === 'env' &&
-    kind === 'connection' &&
-    /[\n\r]/.test(text.replace(/\n$/, '').split('\n').join(''))
-  )
-    throw new AirlockError(
-      'codec.invalid',
-      'A value holds a line break, which this env format cannot carry.'
-    )
+  const warnings: string[] = []
+  const text = renderExport(entries, format, kind, options.dialect, warnings)
+  for (const w of warnings) io.stderr.write(`airlock: warning: ${w}\n`)
   const tmp = `${options.to}.tmp-${process.pid}`
   writeFileSync(tmp, text, { mode: 0o600 })
   renameSync(tmp, options.to)
@@ -189,4 +186,28 @@ export async function exportCommand(
     `wrote ${entries.length} ${kind === 'connection' ? 'connections' : 'variables'} to ${options.to} (${format}, dialect ${options.dialect})\n`
   )
   return EXIT_OK
+}
+
+/** `airlock rotate-fernet-key <metadb store> --key NEW,OLD`. */
+export async function rotateCommand(io: CliIo, backend: Backend): Promise<number> {
+  if (!(backend instanceof MetastoreBackend))
+    throw new UsageError(
+      'rotate-fernet-key works on a metadata database (metadb:, airflow-config:, demo:)'
+    )
+  const report = await backend.rotateFernetKey((done) =>
+    io.stderr.write(`\r${done} fields checked`)
+  )
+  io.stderr.write('\n')
+  reportProblems(io, report.failed)
+  await writeLine(
+    io.stdout,
+    pyJsonDumps(
+      new PyDict([
+        ['rotated', BigInt(report.rotated)],
+        ['already_current', BigInt(report.alreadyCurrent)],
+        ['failed', BigInt(report.failed.length)]
+      ])
+    )
+  )
+  return report.failed.length ? EXIT_ITEMS_FAILED : EXIT_OK
 }

@@ -299,12 +299,15 @@ function isEmpty(v: PyValue): boolean {
 export function decodeConnectionsFile(
   text: string,
   format: FileFormat,
-  dialect: Dialect
+  dialect: Dialect,
+  options: { idRule?: 'cli' | 'none' } = {}
 ): DecodedFile<ConnectionEntry> {
   const raw = parseSecretFile(text, format)
   const out: DecodedFile<ConnectionEntry> = { value: [], problems: raw.problems, warnings: [] }
+  // `airflow connections import` validates ids; LocalFilesystemBackend reads any key.
+  const checkId = (options.idRule ?? 'cli') === 'cli' ? cliKeyProblem : () => undefined
   for (const [id, value, line] of raw.items) {
-    const idProblem = cliKeyProblem(id)
+    const idProblem = checkId(id)
     if (idProblem) {
       out.problems.push({ line, key: id, message: idProblem })
       continue

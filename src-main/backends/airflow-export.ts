@@ -1,0 +1,438 @@
+/**
+ * The files of `airflow connections export` and `airflow variables export` as a store
+ * (reference §7). Reading goes through `airflow connections|variables import`'s rules
+ * (core/codecs/airflow-files.ts); writing produces the bytes the export commands write:
+ * connections as JSON (indent 2), YAML (PyYAML) or `.env` (`id=URI`, or JSON with
+ * `serialization: 'json'`), variables as JSON (sorted keys, indent 4). A file with any
+ * problem Airflow would reject is never rewritten. Writes go to a temporary file that is
+ * renamed over the target, so a reader never sees half a file.
+ *
+ * Variables: `variables export` writes each value JSON-decoded, and `variables import`
+ * stores a non-string value as `json.dumps(value, indent=2)` — so `{"a": 1}` comes back as
+ * `{\n  "a": 1\n}` (reference §13.14). `variableValues: 'lossless'` instead writes such a
+ * value as its raw text (still a file `variables import` accepts), so it imports unchanged.
+ *
+ * @example
+ * new AirflowExportBackend({ connectionsPath: 'conns.json', variablesPath: 'vars.json' })
+ * new AirflowExportBackend({ path: 'conns.env', kind: 'connections', dialect: 'airflow2' })
+ */
+import { randomBytes } from 'node:crypto'
+import { chmod, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+import {
+  decodeConnectionsFile,
+  decodeVariablesFile,
+  encodeConnectionsFile,
+  encodeVariablesFile,
+  fileFormatFromPath,
+  type DecodedFile,
+  type FileFormat,
+  type FileProblem,
+  type SerializationFormat
+} from '../core/codecs/airflow-files'
+import { PyDict, pyJsonDumps, pyJsonLoads, type PyValue } from '../core/codecs/py-json'
+import { AirlockError, describeKey } from '../core/errors'
+import type { ConnectionEntry, Dialect, Entry, VariableEntry } from '../core/model'
+import {
+  inScope,
+  type Backend,
+  type EntryKind,
+  type EntryProblem,
+  type EntryRef,
+  type LoadResult,
+  type Scope
+} from './backend'
+
+// ---------------------------------------------------------------------------------------
+// File helpers shared by the file-based backends (lfs.ts, astro.ts)
+
+/** The file's text, or undefined when it does not exist. Other failures throw AirlockError. */
+export async function readTextIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return undefined
+    if (code === 'EACCES' || code === 'EPERM')
+      throw new AirlockError('backend.access-denied', `Airlock may not read "${path}".`, {
+        cause: error
+      })
+    if (code === 'EISDIR')
+      throw new AirlockError('usage', `"${path}" is a directory, not a file.`, { cause: error })
+    throw new AirlockError(
+      'backend.unreachable',
+      `Reading "${path}" failed (${code ?? 'error'}).`,
+      {
+        cause: error
+      }
+    )
+  }
+}
+
+/**
+ * Replaces `path` with `text` atomically: a temporary file beside it, then a rename. A new
+ * file is created readable by its owner only (it holds secrets); an existing one keeps its
+ * mode.
+ */
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
+  let mode = 0o600
+  try {
+    mode = (await stat(path)).mode & 0o777
+  } catch {
+    // a new file
+  }
+  try {
+    await writeFile(temp, text, { encoding: 'utf8', mode, flag: 'wx' })
+    await chmod(temp, mode)
+    await rename(temp, path)
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => undefined)
+    const code = (error as NodeJS.ErrnoException).code
+    throw new AirlockError(
+      code === 'EACCES' || code === 'EPERM' ? 'backend.access-denied' : 'backend.unreachable',
+      `Writing "${path}" failed (${code ?? 'error'}); the file was left as it was.`,
+      { cause: error }
+    )
+  }
+}
+
+/** One problem as a message fragment: its line and key, never a value. */
+export function describeProblem(p: FileProblem): string {
+  const where = [
+    p.line !== null ? `line ${p.line}` : '',
+    p.key !== undefined ? describeKey(p.key) : ''
+  ]
+    .filter(Boolean)
+    .join(', ')
+  return where ? `${where}: ${p.message}` : p.message
+}
+
+/** All problems of a file in one message (the first few, and how many more). */
+export function describeProblems(problems: readonly FileProblem[], max = 5): string {
+  const shown = problems.slice(0, max).map(describeProblem).join('; ')
+  return problems.length > max ? `${shown}; and ${problems.length - max} more` : shown
+}
+
+/** The error for a file Airflow cannot read as a whole. */
+export function fileError(path: string, problems: readonly FileProblem[]): AirlockError {
+  return new AirlockError(
+    'codec.parse',
+    `"${path}" cannot be read (${problems.length} problem${problems.length === 1 ? '' : 's'}: ${describeProblems(problems)}). Fix the file; Airflow rejects it too.`
+  )
+}
+
+/** The error for writing into a file that has problems. */
+export function refuseWriteError(path: string, problems: readonly FileProblem[]): AirlockError {
+  return new AirlockError(
+    'codec.parse',
+    `Not writing to "${path}": it has ${problems.length} problem${problems.length === 1 ? '' : 's'} Airflow would reject (${describeProblems(problems)}). Fix them first, so nothing in it is lost.`
+  )
+}
+
+/** The error for an id the file cannot hold. */
+export function keyError(path: string, key: string, message: string): AirlockError {
+  return new AirlockError('codec.parse', `"${path}", ${describeKey(key)}: ${message}`)
+}
+
+/** The format of a path, or a usage error naming the accepted extensions. */
+export function formatOf(path: string): FileFormat {
+  const format = fileFormatFromPath(path)
+  if (!format)
+    throw new AirlockError(
+      'usage',
+      `"${path}" has no extension Airflow reads; use .json, .yaml, .yml or .env.`
+    )
+  return format
+}
+
+// ---------------------------------------------------------------------------------------
+// The backend
+
+/** Options of the export-file backend: one file per kind (either may be absent). */
+export interface AirflowExportOptions {
+  /** Backend id; default `airflow-export:<paths>`. */
+  id?: string
+  /** An `airflow connections export` file: .json, .yaml, .yml or .env. */
+  connectionsPath?: string | null
+  /** An `airflow variables export` file: .json (also .yaml and .env, read-only). */
+  variablesPath?: string | null
+  /** Shorthand for a single file: its path... */
+  path?: string
+  /** ...and which export command wrote it. */
+  kind?: 'connections' | 'variables'
+  /** Whose rules read URIs and connection objects and write `.env` URIs; default airflow3. */
+  dialect?: Dialect
+  /** `.env` connections only: `--serialization-format` (default uri). */
+  serialization?: SerializationFormat
+  /** `export` (default): the bytes `variables export` writes; `lossless`: see the file doc. */
+  variableValues?: 'export' | 'lossless'
+}
+
+interface FileState<T> {
+  path: string
+  format: FileFormat
+  exists: boolean
+  decoded: DecodedFile<T>
+}
+
+/** The files of `airflow connections export` / `airflow variables export`. */
+export class AirflowExportBackend implements Backend {
+  readonly kind = 'airflow-export' as const
+  readonly id: string
+  readonly capabilities: { list: boolean; write: boolean }
+  private readonly connectionsPath: string | null
+  private readonly variablesPath: string | null
+  private readonly dialect: Dialect
+  private readonly options: AirflowExportOptions
+
+  constructor(options: AirflowExportOptions) {
+    this.options = options
+    let connectionsPath = options.connectionsPath ?? null
+    let variablesPath = options.variablesPath ?? null
+    if (options.path !== undefined) {
+      if (options.kind === 'variables') variablesPath = options.path
+      else if (options.kind === 'connections') connectionsPath = options.path
+      else
+        throw new AirlockError(
+          'usage',
+          'Say which export wrote the file: kind "connections" or "variables".'
+        )
+    }
+    if (connectionsPath === null && variablesPath === null)
+      throw new AirlockError('usage', 'Give a connections file, a variables file, or both.')
+    if (connectionsPath !== null) {
+      const format = formatOf(connectionsPath)
+      if (options.serialization && format !== 'env')
+        throw new AirlockError(
+          'usage',
+          'The serialization format (uri or json) applies only to .env connection exports.'
+        )
+    }
+    if (variablesPath !== null) formatOf(variablesPath)
+    this.connectionsPath = connectionsPath
+    this.variablesPath = variablesPath
+    this.dialect = options.dialect ?? 'airflow3'
+    this.id =
+      options.id ??
+      `airflow-export:${[connectionsPath, variablesPath].filter((p) => p !== null).join('+')}`
+    this.capabilities = {
+      list: true,
+      write:
+        connectionsPath !== null || (variablesPath !== null && formatOf(variablesPath) === 'json')
+    }
+  }
+
+  private pathOf(kind: EntryKind): string | null {
+    return kind === 'connection' ? this.connectionsPath : this.variablesPath
+  }
+
+  private async state(kind: 'connection'): Promise<FileState<ConnectionEntry>>
+  private async state(kind: 'variable'): Promise<FileState<VariableEntry>>
+  private async state(kind: EntryKind): Promise<FileState<Entry>>
+  private async state(kind: EntryKind): Promise<FileState<Entry>> {
+    const path = this.pathOf(kind)!
+    const format = formatOf(path)
+    const text = await readTextIfExists(path)
+    if (text === undefined)
+      return { path, format, exists: false, decoded: { value: [], problems: [], warnings: [] } }
+    const decoded =
+      kind === 'connection'
+        ? decodeConnectionsFile(text, format, this.dialect)
+        : decodeVariablesFile(text, format)
+    return { path, format, exists: true, decoded }
+  }
+
+  /** Problems and warnings of each file, for views that explain what Airflow will say. */
+  async diagnose(): Promise<{ path: string; problems: FileProblem[]; warnings: FileProblem[] }[]> {
+    const out = []
+    for (const kind of ['connection', 'variable'] as const) {
+      if (this.pathOf(kind) === null) continue
+      const s = await this.state(kind)
+      out.push({ path: s.path, problems: s.decoded.problems, warnings: s.decoded.warnings })
+    }
+    return out
+  }
+
+  private withSource(e: Entry, path: string): Entry {
+    const key = e.kind === 'connection' ? e.id : e.key
+    return { ...structuredClone(e), source: { backendId: this.id, path, fromKey: key } }
+  }
+
+  private async readable(kind: EntryKind): Promise<FileState<Entry> | undefined> {
+    if (this.pathOf(kind) === null) return undefined
+    const s = await this.state(kind)
+    const fileLevel = s.decoded.problems.filter((p) => p.key === undefined)
+    if (fileLevel.length) throw fileError(s.path, fileLevel)
+    return s
+  }
+
+  async list(scope: Scope): Promise<EntryRef[]> {
+    const refs: EntryRef[] = []
+    for (const kind of ['connection', 'variable'] as const) {
+      if (!inScope(scope, kind)) continue
+      const s = await this.readable(kind)
+      if (!s) continue
+      const ids = new Set(s.decoded.value.map((e) => (e.kind === 'connection' ? e.id : e.key)))
+      for (const p of s.decoded.problems) if (p.key !== undefined) ids.add(p.key)
+      for (const id of ids) refs.push({ kind, id })
+    }
+    return refs
+  }
+
+  async read(ref: EntryRef): Promise<Entry | undefined> {
+    const s = await this.readable(ref.kind)
+    if (!s) return undefined
+    const problem = s.decoded.problems.find((p) => p.key === ref.id)
+    if (problem) throw keyError(s.path, ref.id, problem.message)
+    const e = s.decoded.value.find((x) => (x.kind === 'connection' ? x.id : x.key) === ref.id)
+    return e && this.withSource(e, s.path)
+  }
+
+  async load(scope: Scope): Promise<LoadResult> {
+    const entries: Entry[] = []
+    const problems: EntryProblem[] = []
+    for (const kind of ['connection', 'variable'] as const) {
+      if (!inScope(scope, kind)) continue
+      const s = await this.readable(kind)
+      if (!s) continue
+      entries.push(...s.decoded.value.map((e) => this.withSource(e, s.path)))
+      for (const p of s.decoded.problems)
+        problems.push({
+          ref: { kind, id: p.key! },
+          code: 'codec.parse',
+          message: `"${s.path}": ${describeProblem(p)}`
+        })
+    }
+    return { entries, problems }
+  }
+
+  async write(entries: readonly Entry[]): Promise<void> {
+    const conns = entries.filter((e): e is ConnectionEntry => e.kind === 'connection')
+    const vars = entries.filter((e): e is VariableEntry => e.kind === 'variable')
+    const out: [string, string][] = []
+    if (conns.length) out.push((await this.renderConnections(conns, []))!)
+    if (vars.length) out.push((await this.renderVariables(vars, []))!)
+    for (const [path, text] of out) await writeFileAtomic(path, text)
+  }
+
+  async remove(refs: readonly EntryRef[]): Promise<void> {
+    const out: [string, string][] = []
+    const connIds = refs.filter((r) => r.kind === 'connection' && this.connectionsPath !== null)
+    const varIds = refs.filter((r) => r.kind === 'variable' && this.variablesPath !== null)
+    if (connIds.length) {
+      const rendered = await this.renderConnections(
+        [],
+        connIds.map((r) => r.id)
+      )
+      if (rendered) out.push(rendered)
+    }
+    if (varIds.length) {
+      const rendered = await this.renderVariables(
+        [],
+        varIds.map((r) => r.id)
+      )
+      if (rendered) out.push(rendered)
+    }
+    for (const [path, text] of out) await writeFileAtomic(path, text)
+  }
+
+  private refuseTeams(entries: readonly Entry[], path: string): void {
+    for (const e of entries)
+      if (e.team)
+        throw keyError(
+          path,
+          e.kind === 'connection' ? e.id : e.key,
+          'export files have no teams; write team-scoped entries to a store that has them.'
+        )
+  }
+
+  /** The path and new text of the connections file; null when nothing changes. */
+  private async renderConnections(
+    upserts: readonly ConnectionEntry[],
+    removals: readonly string[]
+  ): Promise<[string, string] | null> {
+    if (this.connectionsPath === null)
+      throw new AirlockError(
+        'usage',
+        `"${this.id}" has no connections file; give connectionsPath to write connections.`
+      )
+    const s = await this.state('connection')
+    if (s.decoded.problems.length) throw refuseWriteError(s.path, s.decoded.problems)
+    this.refuseTeams(upserts, s.path)
+    const byId = new Map(s.decoded.value.map((e) => [e.id, e]))
+    const before = byId.size
+    for (const id of removals) byId.delete(id)
+    if (!upserts.length && byId.size === before) return null
+    for (const e of upserts) {
+      const copy = structuredClone(e)
+      delete copy.source
+      byId.set(e.id, copy)
+    }
+    const serialization = s.format === 'env' ? (this.options.serialization ?? 'uri') : undefined
+    return [
+      s.path,
+      encodeConnectionsFile([...byId.values()], {
+        format: s.format,
+        dialect: this.dialect,
+        ...(serialization ? { serialization } : {})
+      })
+    ]
+  }
+
+  private async renderVariables(
+    upserts: readonly VariableEntry[],
+    removals: readonly string[]
+  ): Promise<[string, string] | null> {
+    if (this.variablesPath === null)
+      throw new AirlockError(
+        'usage',
+        `"${this.id}" has no variables file; give variablesPath to write variables.`
+      )
+    const s = await this.state('variable')
+    if (s.format !== 'json')
+      throw new AirlockError(
+        'usage',
+        `"${s.path}": airflow variables export writes JSON only; write variables to a .json file.`
+      )
+    if (s.decoded.problems.length) throw refuseWriteError(s.path, s.decoded.problems)
+    this.refuseTeams(upserts, s.path)
+    const byKey = new Map(s.decoded.value.map((e) => [e.key, e]))
+    const before = byKey.size
+    for (const k of removals) byKey.delete(k)
+    if (!upserts.length && byKey.size === before) return null
+    for (const e of upserts)
+      byKey.set(e.key, { kind: 'variable', key: e.key, value: e.value, description: e.description })
+    const all = [...byKey.values()]
+    if (this.options.variableValues !== 'lossless')
+      return [s.path, encodeVariablesFile(all, this.dialect)]
+    return [s.path, encodeVariablesLossless(all, this.dialect)]
+  }
+}
+
+/**
+ * A variables file in the export layout that `variables import` loads back to exactly the
+ * stored text: each entry as `variables export` writes it when that round-trips, else its
+ * raw text as a JSON string.
+ */
+export function encodeVariablesLossless(
+  entries: readonly VariableEntry[],
+  dialect: Dialect
+): string {
+  const out = new PyDict()
+  for (const v of entries) {
+    const exported = pyJsonLoads(encodeVariablesFile([v], dialect)) as PyDict
+    let item: PyValue = exported.get(v.key)!
+    const back = decodeVariablesFile(pyJsonDumps(new PyDict([[v.key, item]])), 'json').value[0]
+    if (!back || back.value !== v.value || back.description !== v.description)
+      item =
+        v.description !== null && dialect !== 'airflow2'
+          ? new PyDict([
+              ['value', v.value],
+              ['description', v.description]
+            ])
+          : v.value
+    out.set(v.key, item)
+  }
+  return pyJsonDumps(out, { indent: 4, sortKeys: true })
+}

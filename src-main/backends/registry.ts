@@ -1,0 +1,158 @@
+/**
+ * Builds backends: the only `switch (kind)` (STYLE §4), reached through locators such as
+ * `metadb:postgresql://…`, `env:`, `envfile:./.env`, `airflow-export:./connections.json`,
+ * `lfs:./secrets/connections.yaml`, `astro:./airflow_settings.yaml`,
+ * `airflow-config:./airflow.cfg` and `demo:`.
+ */
+import { parseSqlAlchemyUrl, type SqlAlchemyUrl } from '../core/airflow-config'
+import { AirlockError, CodecError } from '../core/errors'
+import type { Dialect } from '../core/model'
+import { loadAirflowConfig } from '../platform/airflow-config-file'
+import { ensureDemo } from '../platform/demo'
+import { AirflowExportBackend } from './airflow-export'
+import { AstroSettingsBackend } from './astro'
+import type { Backend, EntryKind } from './backend'
+import { EnvBackend } from './env'
+import { EnvFileBackend } from './env-file'
+import { InMemoryBackend } from './in-memory'
+import { LfsBackend } from './lfs'
+import { MetastoreBackend } from './metastore'
+import type { SqlTarget } from './sql/driver'
+
+/** The schemes a locator may start with. */
+export const LOCATOR_SCHEMES = [
+  'metadb',
+  'demo',
+  'demo-env',
+  'env',
+  'envfile',
+  'airflow-export',
+  'lfs',
+  'astro',
+  'airflow-config',
+  'memory'
+] as const
+export type LocatorScheme = (typeof LOCATOR_SCHEMES)[number]
+
+/** What a locator needs besides itself. */
+export interface LocatorOptions {
+  dialect?: Dialect
+  /** Which kind a single-kind file holds (Airflow's export and LFS files hold one kind each). */
+  kinds?: readonly EntryKind[]
+  /** `[core] fernet_key` for a metadata DB; default `AIRFLOW__CORE__FERNET_KEY`. */
+  fernetKey?: string
+  /** The environment (for `env:` and defaults); default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>
+}
+
+/** Splits `scheme:rest`; throws a usage error naming the known schemes. */
+export function parseLocator(locator: string): { scheme: LocatorScheme; rest: string } {
+  const colon = locator.indexOf(':')
+  const scheme = (colon < 0 ? locator : locator.slice(0, colon)) as LocatorScheme
+  if (!LOCATOR_SCHEMES.includes(scheme))
+    throw new AirlockError(
+      'usage',
+      `Unknown store "${colon < 0 ? locator : locator.slice(0, colon)}": use one of ${LOCATOR_SCHEMES.map((s) => s + ':').join(', ')}.`
+    )
+  return { scheme, rest: colon < 0 ? '' : locator.slice(colon + 1) }
+}
+
+/** A SQLAlchemy URL as a connect target (the password stays in memory only). */
+export function sqlTargetFromUrl(url: SqlAlchemyUrl): SqlTarget {
+  if (url.dialect === 'sqlite') return { dialect: 'sqlite', path: url.sqlitePath ?? ':memory:' }
+  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)
+  const options: Record<string, string> = {}
+  const sslmode = first(url.query.sslmode)
+  if (sslmode) options.sslmode = sslmode
+  return {
+    dialect: url.dialect,
+    host: url.host ?? undefined,
+    port: url.port ?? undefined,
+    user: url.user ?? undefined,
+    password: url.password ?? undefined,
+    database: url.database ? decodeURIComponent(url.database) : undefined,
+    options
+  }
+}
+
+function needPath(scheme: string, rest: string): string {
+  if (!rest) throw new AirlockError('usage', `${scheme}: needs a file path, e.g. ${scheme}:./file`)
+  return rest
+}
+
+function redactedUrl(url: string): string {
+  return url.replace(/\/\/([^/@]*)@/, (_, userinfo: string) => `//${userinfo.split(':')[0]}:***@`)
+}
+
+/** Opens the store a locator names. */
+export async function openLocator(locator: string, options: LocatorOptions = {}): Promise<Backend> {
+  const { scheme, rest } = parseLocator(locator)
+  const env = options.env ?? process.env
+  const dialect = options.dialect ?? 'airflow3'
+  const single = options.kinds?.length === 1 ? options.kinds[0] : undefined
+  switch (scheme) {
+    case 'metadb': {
+      let url: SqlAlchemyUrl
+      try {
+        url = parseSqlAlchemyUrl(rest)
+      } catch (error) {
+        if (error instanceof CodecError)
+          throw new AirlockError('usage', `metadb: ${error.userMessage}`)
+        throw error
+      }
+      const blocking = url.notes.find((n) => n.severity === 'error')
+      if (blocking) throw new AirlockError('usage', `metadb: ${blocking.message}`)
+      return new MetastoreBackend({
+        id: `metadb:${redactedUrl(rest)}`,
+        target: sqlTargetFromUrl(url),
+        fernetKey: options.fernetKey ?? env.AIRFLOW__CORE__FERNET_KEY ?? null
+      })
+    }
+    case 'demo': {
+      const demo = await ensureDemo()
+      return new MetastoreBackend({
+        id: 'demo:metadb',
+        target: { dialect: 'sqlite', path: demo.dbPath },
+        fernetKey: demo.fernetKey
+      })
+    }
+    case 'demo-env': {
+      const demo = await ensureDemo()
+      return new EnvFileBackend({ id: 'demo:env', path: demo.envFile, dialect })
+    }
+    case 'env':
+      return new EnvBackend({ environment: env, dialect })
+    case 'envfile':
+      return new EnvFileBackend({ path: needPath(scheme, rest), dialect })
+    case 'airflow-export':
+      return new AirflowExportBackend({
+        path: needPath(scheme, rest),
+        kind: single === 'variable' ? 'variables' : 'connections',
+        dialect
+      })
+    case 'lfs':
+      return new LfsBackend(
+        single === 'variable'
+          ? { variablesFilePath: needPath(scheme, rest), dialect }
+          : { connectionsFilePath: needPath(scheme, rest), dialect }
+      )
+    case 'astro':
+      return new AstroSettingsBackend({ path: needPath(scheme, rest), dialect })
+    case 'airflow-config': {
+      const loaded = await loadAirflowConfig({ env, path: rest || undefined })
+      const p = loaded.profile
+      if (!p.sqlAlchemyUrl)
+        throw new AirlockError(
+          'usage',
+          `${loaded.path}: no usable sql_alchemy_conn (${p.sqlAlchemyConn.read ? 'missing or invalid' : 'it comes from a command or secret Airlock did not run'}).`
+        )
+      return new MetastoreBackend({
+        id: `airflow-config:${loaded.path}`,
+        target: sqlTargetFromUrl(p.sqlAlchemyUrl),
+        fernetKey: options.fernetKey ?? p.fernetKey.value ?? null
+      })
+    }
+    case 'memory':
+      return new InMemoryBackend({ id: `memory:${rest || 'default'}` })
+  }
+}
