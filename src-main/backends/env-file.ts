@@ -27,7 +27,12 @@ import {
 } from '../core/codecs/env-file'
 import { pyJsonDumps, pyJsonTryLoads } from '../core/codecs/py-json'
 import { AirlockError, CodecError } from '../core/errors'
-import type { ConnectionFields, Dialect, Entry } from '../core/model'
+import {
+  CONNECTION_SCALAR_FIELDS,
+  type ConnectionFields,
+  type Dialect,
+  type Entry
+} from '../core/model'
 import type { Backend, EntryRef, LoadResult, Scope } from './backend'
 import { entryFromEnv, envNameOfRef, listEnvRefs, loadEnvEntries, type EnvOrigin } from './env'
 
@@ -56,17 +61,6 @@ export interface EnvFileOptions {
   environment?: Readonly<Record<string, string | undefined>>
 }
 
-/** The fields of a connection that must survive a URI round trip for the URI form to be used. */
-const COMPARED = [
-  'conn_type',
-  'description',
-  'host',
-  'login',
-  'password',
-  'schema',
-  'port'
-] as const
-
 function sameExtra(a: string | null, b: string | null): boolean {
   if (a === b) return true
   if (a === null || b === null) return false
@@ -86,7 +80,10 @@ export function connectionEnvValue(fields: ConnectionFields, dialect: Dialect): 
     const uri = serializeConnectionUri(fields, dialect)
     try {
       const back = parseConnectionValue(uri, dialect).value
-      if (COMPARED.every((k) => back[k] === fields[k]) && sameExtra(back.extra, fields.extra))
+      if (
+        CONNECTION_SCALAR_FIELDS.every((k) => back[k] === fields[k]) &&
+        sameExtra(back.extra, fields.extra)
+      )
         return uri
     } catch (error) {
       if (!(error instanceof CodecError)) throw error

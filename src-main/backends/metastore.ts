@@ -63,6 +63,9 @@ export interface RotationReport {
   failed: EntryProblem[]
 }
 
+/** Rows per page when loading a whole table. */
+const LOAD_PAGE = 2000
+
 const CONN_COLUMNS = [
   'conn_id',
   'conn_type',
@@ -146,15 +149,26 @@ export class MetastoreBackend implements Backend {
   async load(scope: Scope): Promise<LoadResult> {
     const db = await this.ready()
     const out: LoadResult = { entries: [], problems: [] }
+    // Pages of LOAD_PAGE rows (keyset on the id), so a large table is never held twice.
     if (inScope(scope, 'connection'))
-      for (const row of await this.connectionRows(db)) {
-        const e = this.toConnection(row, out.problems)
-        if (e) out.entries.push(e)
+      for (let after: string | undefined; ;) {
+        const page = await this.connectionRows(db, undefined, after)
+        for (const row of page) {
+          const e = this.toConnection(row, out.problems)
+          if (e) out.entries.push(e)
+        }
+        if (page.length < LOAD_PAGE) break
+        after = str(page[page.length - 1]!.conn_id)!
       }
     if (inScope(scope, 'variable'))
-      for (const row of await this.variableRows(db)) {
-        const e = this.toVariable(row, out.problems)
-        if (e) out.entries.push(e)
+      for (let after: string | undefined; ;) {
+        const page = await this.variableRows(db, undefined, after)
+        for (const row of page) {
+          const e = this.toVariable(row, out.problems)
+          if (e) out.entries.push(e)
+        }
+        if (page.length < LOAD_PAGE) break
+        after = str(page[page.length - 1]!.key)!
       }
     return out
   }
@@ -444,39 +458,47 @@ export class MetastoreBackend implements Backend {
     }
   }
 
-  private async connectionRows(db: SqlExecutor, id?: string): Promise<Row[]> {
-    const info = await this.schema()
-    const cols = CONN_COLUMNS.map((c) => `c.${this.q(c)}`)
-    let from = `${this.q('connection')} c`
-    if (info.team === 'team_name') cols.push(`c.${this.q('team_name')} AS team`)
-    if (info.team === 'team_id') {
-      cols.push(`t.${this.q('name')} AS team`)
-      from += ` LEFT JOIN ${this.q('team')} t ON t.${this.q('id')} = c.${this.q('team_id')}`
-    }
-    const where = id === undefined ? '' : ` WHERE c.${this.q('conn_id')} = ?`
-    return this.run('read connections', () =>
-      db.query<Row>(
-        `SELECT ${cols.join(', ')} FROM ${from}${where} ORDER BY c.${this.q('conn_id')}`,
-        id === undefined ? [] : [id]
-      )
+  private connectionRows(db: SqlExecutor, id?: string, after?: string): Promise<Row[]> {
+    return this.tableRows(db, 'connection', 'conn_id', CONN_COLUMNS, id, after)
+  }
+
+  private variableRows(db: SqlExecutor, key?: string, after?: string): Promise<Row[]> {
+    return this.tableRows(
+      db,
+      'variable',
+      'key',
+      ['key', 'val', 'description', 'is_encrypted'],
+      key,
+      after
     )
   }
 
-  private async variableRows(db: SqlExecutor, key?: string): Promise<Row[]> {
+  /** One id (`only`), or a page of LOAD_PAGE rows after `after`, with the team's name. */
+  private async tableRows(
+    db: SqlExecutor,
+    table: 'connection' | 'variable',
+    keyColumn: string,
+    columns: readonly string[],
+    only?: string,
+    after?: string
+  ): Promise<Row[]> {
     const info = await this.schema()
-    const cols = ['key', 'val', 'description', 'is_encrypted'].map((c) => `v.${this.q(c)}`)
-    let from = `${this.q('variable')} v`
-    if (info.team === 'team_name') cols.push(`v.${this.q('team_name')} AS team`)
+    const cols = columns.map((c) => `r.${this.q(c)}`)
+    let from = `${this.q(table)} r`
+    if (info.team === 'team_name') cols.push(`r.${this.q('team_name')} AS team`)
     if (info.team === 'team_id') {
       cols.push(`t.${this.q('name')} AS team`)
-      from += ` LEFT JOIN ${this.q('team')} t ON t.${this.q('id')} = v.${this.q('team_id')}`
+      from += ` LEFT JOIN ${this.q('team')} t ON t.${this.q('id')} = r.${this.q('team_id')}`
     }
-    const where = key === undefined ? '' : ` WHERE v.${this.q('key')} = ?`
-    return this.run('read variables', () =>
-      db.query<Row>(
-        `SELECT ${cols.join(', ')} FROM ${from}${where} ORDER BY v.${this.q('key')}`,
-        key === undefined ? [] : [key]
-      )
+    const key = `r.${this.q(keyColumn)}`
+    const [where, args, limit] =
+      only !== undefined
+        ? [` WHERE ${key} = ?`, [only], '']
+        : after !== undefined
+          ? [` WHERE ${key} > ?`, [after], ` LIMIT ${LOAD_PAGE}`]
+          : ['', [], ` LIMIT ${LOAD_PAGE}`]
+    return this.run(`read ${table}s`, () =>
+      db.query<Row>(`SELECT ${cols.join(', ')} FROM ${from}${where} ORDER BY ${key}${limit}`, args)
     )
   }
 

@@ -67,3 +67,41 @@ export function emptyConnectionFields(): ConnectionFields {
     extra: null
   }
 }
+
+/** The scalar fields of a connection in `as_json()` order (everything but `extra`). */
+export const CONNECTION_SCALAR_FIELDS = [
+  'conn_type',
+  'description',
+  'host',
+  'login',
+  'password',
+  'schema',
+  'port'
+] as const
+
+/** A connection entry from the fields given (the rest null). */
+export function connectionEntry(
+  id: string,
+  fields: Partial<ConnectionFields> = {},
+  team?: string | null
+): ConnectionEntry {
+  const entry: ConnectionEntry = {
+    kind: 'connection',
+    id,
+    fields: { ...emptyConnectionFields(), ...fields }
+  }
+  if (team !== undefined) entry.team = team
+  return entry
+}
+
+/** A variable entry. */
+export function variableEntry(
+  key: string,
+  value: string,
+  description: string | null = null,
+  team?: string | null
+): VariableEntry {
+  const entry: VariableEntry = { kind: 'variable', key, value, description }
+  if (team !== undefined) entry.team = team
+  return entry
+}

@@ -10,8 +10,7 @@ import { MetastoreBackend } from '../backends/metastore'
 import { airflowSchemaDdl } from '../backends/sql/airflow-schema'
 import { openSql } from '../backends/sql/driver'
 import { Fernet } from '../core/codecs/fernet'
-import type { ConnectionEntry, ConnectionFields, Entry, VariableEntry } from '../core/model'
-import { emptyConnectionFields } from '../core/model'
+import { connectionEntry, variableEntry, type Entry } from '../core/model'
 import { dataDir } from './paths'
 
 /** Where the demo lives and the key that opens it. */
@@ -22,21 +21,8 @@ export interface Demo {
   fernetKey: string
 }
 
-const conn = (id: string, f: Partial<ConnectionFields>): ConnectionEntry => ({
-  kind: 'connection',
-  id,
-  fields: { ...emptyConnectionFields(), ...f }
-})
-const variable = (
-  key: string,
-  value: string,
-  description: string | null = null
-): VariableEntry => ({
-  kind: 'variable',
-  key,
-  value,
-  description
-})
+const conn = connectionEntry
+const variable = variableEntry
 
 /** The demo's rows: the mix a real deployment has (URIs with special characters, JSON extras, keys). */
 export function demoEntries(): Entry[] {

@@ -4,13 +4,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Backend } from '../../src-main/backends/backend'
-import type {
-  ConnectionEntry,
-  ConnectionFields,
-  Entry,
-  VariableEntry
-} from '../../src-main/core/model'
-import { emptyConnectionFields } from '../../src-main/core/model'
+import type { ConnectionFields, Entry, VariableEntry } from '../../src-main/core/model'
+import { connectionEntry, variableEntry } from '../../src-main/core/model'
 
 export interface ConformanceOptions {
   /** Builds a fresh, empty, writable backend; called before each test. */
@@ -24,21 +19,8 @@ export interface ConformanceOptions {
 export const SECRET_MARK = 'canary-7f3a9c'
 
 export function sampleEntries(): Entry[] {
-  const conn = (id: string, f: Partial<ConnectionFields>): ConnectionEntry => ({
-    kind: 'connection',
-    id,
-    fields: { ...emptyConnectionFields(), ...f }
-  })
-  const variable = (
-    key: string,
-    value: string,
-    description: string | null = null
-  ): VariableEntry => ({
-    kind: 'variable',
-    key,
-    value,
-    description
-  })
+  const conn = connectionEntry
+  const variable = variableEntry
   return [
     conn('pg_main', {
       conn_type: 'postgres',

@@ -13,7 +13,12 @@ import {
   validateExtra,
   type Decoded
 } from '../connection'
-import { emptyConnectionFields, type ConnectionFields, type Dialect } from '../model'
+import {
+  CONNECTION_SCALAR_FIELDS,
+  emptyConnectionFields,
+  type ConnectionFields,
+  type Dialect
+} from '../model'
 import { parseConnectionUri } from './connection-uri'
 import {
   PyDict,
@@ -25,22 +30,11 @@ import {
   type PyValue
 } from './py-json'
 
-/** The keys of `as_json()`, in Airflow's order. */
-const AS_JSON_KEYS = [
-  'conn_type',
-  'description',
-  'host',
-  'login',
-  'password',
-  'schema',
-  'port'
-] as const
-
 /** `Connection.as_json()`: None fields dropped, empty strings kept, extra as an object. */
 export function connectionToJson(input: ConnectionFields, dialect: Dialect): string {
   const c = applyPasswordRule({ ...input }, dialect)
   const out = new PyDict()
-  for (const key of AS_JSON_KEYS) {
+  for (const key of CONNECTION_SCALAR_FIELDS) {
     const v = c[key]
     if (v === null) continue
     out.set(key, typeof v === 'number' ? BigInt(v) : v)

@@ -152,6 +152,23 @@ describe.each(DIALECTS)('metastore on %s', (dialect) => {
     expect(loaded.entries).toHaveLength(5)
   })
 
+  it('loads tables larger than one page, every row exactly once', async () => {
+    const { backend } = await make('3.2')
+    const n = 4321
+    await backend.write(
+      Array.from({ length: n }, (_, i) => ({
+        kind: 'variable' as const,
+        key: `v_${String(i).padStart(5, '0')}`,
+        value: String(i),
+        description: null
+      }))
+    )
+    const loaded = await backend.load({ kinds: ['variable'] })
+    expect(loaded.problems).toEqual([])
+    expect(loaded.entries).toHaveLength(n)
+    expect(new Set(loaded.entries.map((e) => (e.kind === 'variable' ? e.key : ''))).size).toBe(n)
+  })
+
   it('writes a batch all or nothing', async () => {
     const { backend } = await make('2.3')
     const tooLong = conn('too_long', { login: 'x'.repeat(501) })

@@ -8,29 +8,11 @@ import {
   fileFormatFromPath,
   pySplitLines
 } from '../../../../../src-main/core/codecs/airflow-files'
-import {
-  emptyConnectionFields,
-  type ConnectionEntry,
-  type ConnectionFields,
-  type VariableEntry
-} from '../../../../../src-main/core/model'
+import { connectionEntry, variableEntry } from '../../../../../src-main/core/model'
 import { runPython } from '../../../../support/python'
 
-const conn = (id: string, f: Partial<ConnectionFields>): ConnectionEntry => ({
-  kind: 'connection',
-  id,
-  fields: { ...emptyConnectionFields(), ...f }
-})
-const variable = (
-  key: string,
-  value: string,
-  description: string | null = null
-): VariableEntry => ({
-  kind: 'variable',
-  key,
-  value,
-  description
-})
+const conn = connectionEntry
+const variable = variableEntry
 
 const CONNS = [
   conn('my_pg', {
