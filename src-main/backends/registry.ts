@@ -18,9 +18,12 @@ import { InMemoryBackend } from './in-memory'
 import { LfsBackend } from './lfs'
 import { MetastoreBackend } from './metastore'
 import type { SqlTarget } from './sql/driver'
+import type { ProfileSecrets } from '../platform/profiles'
+import type { Profile } from '../platform/settings'
 
 /** The schemes a locator may start with. */
 export const LOCATOR_SCHEMES = [
+  'profile',
   'metadb',
   'demo',
   'demo-env',
@@ -43,6 +46,27 @@ export interface LocatorOptions {
   fernetKey?: string
   /** The environment (for `env:` and defaults); default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>
+  /** Looks up a saved profile by name (`metadb:staging`, `profile:staging`). */
+  resolveProfile?: (name: string) => Promise<{ profile: Profile; secrets: ProfileSecrets }>
+}
+
+/** Opens the store a saved profile points at, with its secrets from the keychain. */
+export async function openProfile(profile: Profile, secrets: ProfileSecrets): Promise<Backend> {
+  const id = `${profile.kind}:${profile.name}`
+  switch (profile.kind) {
+    case 'metadb': {
+      if (!profile.url) throw new AirlockError('usage', `Profile ${profile.name} has no URL.`)
+      const url = parseSqlAlchemyUrl(profile.url)
+      const target = sqlTargetFromUrl(url)
+      if (secrets.password) target.password = secrets.password
+      return new MetastoreBackend({ id, target, fernetKey: secrets.fernetKey ?? null })
+    }
+    default:
+      throw new AirlockError(
+        'usage',
+        `Profile ${profile.name}: ${profile.kind} stores are not available in this build yet.`
+      )
+  }
 }
 
 /** Splits `scheme:rest`; throws a usage error naming the known schemes. */
@@ -91,7 +115,21 @@ export async function openLocator(locator: string, options: LocatorOptions = {})
   const dialect = options.dialect ?? 'airflow3'
   const single = options.kinds?.length === 1 ? options.kinds[0] : undefined
   switch (scheme) {
+    case 'profile': {
+      if (!options.resolveProfile) throw new AirlockError('usage', 'profile: needs saved profiles')
+      const { profile, secrets } = await options.resolveProfile(rest)
+      return openProfile(profile, secrets)
+    }
     case 'metadb': {
+      if (rest && !rest.includes('://') && options.resolveProfile) {
+        const { profile, secrets } = await options.resolveProfile(rest)
+        if (profile.kind !== 'metadb')
+          throw new AirlockError(
+            'usage',
+            `Profile ${rest} is a ${profile.kind} profile, not metadb.`
+          )
+        return openProfile(profile, secrets)
+      }
       let url: SqlAlchemyUrl
       try {
         url = parseSqlAlchemyUrl(rest)

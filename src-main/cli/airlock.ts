@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util'
 import { connParse, connSerialize, dialectOption } from './commands/conn'
 import { fernetCommand } from './commands/fernet'
+import { openProfiles, profileCommand } from './commands/profile'
 import { exportCommand, kindOption, listCommand, rotateCommand } from './commands/stores'
 import { LOCATOR_SCHEMES, openLocator } from '../backends/registry'
 import { AirlockError } from '../core/errors'
@@ -39,6 +40,15 @@ Stores (a locator names one: metadb:postgresql://user:pw@host/airflow, metadb:sq
   rotate-fernet-key <store> --key NEW,OLD   re-encrypt a metadata DB with the first key
   A metadata DB's Fernet key list comes from --key, else AIRFLOW__CORE__FERNET_KEY.
 
+Profiles (settings in ~/.config/airlock/settings.json, secrets in the OS keychain; usable as
+metadb:NAME or profile:NAME wherever a store is asked for):
+  profile add NAME --kind metadb|vault|aws-secrets-manager|aws-ssm|azure-key-vault|gcp-secret-manager
+              [--url U] [--region R] [--kwargs JSON] [--auth METHOD] [--param k=v]... [--airflow-version V]
+              [--secret-stdin]   secrets from stdin (one value, or a JSON object); else a hidden prompt
+  profile list [--json] | show NAME | edit NAME [flags] | rename OLD NEW | remove NAME
+  profile test NAME                  connect and list (writes nothing)
+  profile import PREFIX [--config airflow.cfg]   profiles from what Airflow's configuration uses
+
 Options: -h, --help   this text;  -V, --version   the version
 Exit codes: 0 ok, 1 some items failed (details on their lines), 2 usage error
 Dialects: airflow2 = Airflow 2.3–2.11 and core 3.0.0–3.1.5; airflow3 = core 3.1.6+ / 3.2+;
@@ -63,7 +73,15 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       json: { type: 'boolean' },
       reveal: { type: 'boolean' },
       to: { type: 'string' },
-      format: { type: 'string' }
+      format: { type: 'string' },
+      url: { type: 'string' },
+      region: { type: 'string' },
+      kwargs: { type: 'string' },
+      auth: { type: 'string' },
+      param: { type: 'string', multiple: true },
+      'airflow-version': { type: 'string' },
+      'secret-stdin': { type: 'boolean' },
+      config: { type: 'string' }
     }
   })
   const [group, sub, ...rest] = positionals
@@ -98,6 +116,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       throw new UsageError('fernet needs a command (generate-key, encrypt, decrypt, rotate)')
     return fernetCommand(io, sub, values.key)
   }
+  if (group === 'profile') return profileCommand(io, sub, rest, values)
   if (group === 'list' || group === 'export' || group === 'rotate-fernet-key') {
     const locator = sub
     if (!locator)
@@ -107,11 +126,17 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     if (rest.length) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`)
     const kinds = kindOption(values.kind)
     const dialect = dialectOption(values.dialect)
+    const resolveProfile = async (name: string) => {
+      const profiles = await openProfiles(io)
+      const profile = profiles.get(name)
+      return { profile, secrets: await profiles.secrets(name) }
+    }
     const backend = await openLocator(locator, {
       dialect,
       kinds,
       fernetKey: values.key,
-      env: io.env
+      env: io.env,
+      resolveProfile
     })
     try {
       if (group === 'list')

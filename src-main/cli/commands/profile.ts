@@ -1,0 +1,342 @@
+/** `airlock profile add|list|show|edit|rename|remove|test|import`: connections to stores, secrets in the keychain. */
+import { createInterface } from 'node:readline'
+import { Writable } from 'node:stream'
+import { parseSqlAlchemyUrl } from '../../core/airflow-config'
+import { AirlockError } from '../../core/errors'
+import { PyDict, pyJsonDumps } from '../../core/codecs/py-json'
+import { openKeychain } from '../../keychain/keytar-keychain'
+import type { Keychain } from '../../keychain/keychain'
+import { loadAirflowConfig } from '../../platform/airflow-config-file'
+import {
+  Profiles,
+  secretsNeeded,
+  type ProfileInput,
+  type ProfileSecrets
+} from '../../platform/profiles'
+import {
+  CREDENTIAL_METHODS,
+  PROFILE_KINDS,
+  SettingsStore,
+  configDir,
+  type Profile,
+  type ProfileKind
+} from '../../platform/settings'
+import { openProfile } from '../../backends/registry'
+import { EXIT_ITEMS_FAILED, EXIT_OK, UsageError, readLines, writeLine, type CliIo } from '../io'
+
+/** The flags `profile` commands take. */
+export interface ProfileFlags {
+  kind?: string
+  url?: string
+  region?: string
+  kwargs?: string
+  auth?: string
+  param?: string[]
+  'airflow-version'?: string
+  'secret-stdin'?: boolean
+  config?: string
+  json?: boolean
+}
+
+/** Opens settings and keychain, telling the user when secrets cannot be kept. */
+export async function openProfiles(io: CliIo, keychain?: Keychain): Promise<Profiles> {
+  const kc = keychain ?? (await openKeychain())
+  if (kc.warning) io.stderr.write(`airlock: warning: ${kc.warning}\n`)
+  return new Profiles(new SettingsStore(configDir(io.env)), kc)
+}
+
+async function readSecretsFromStdin(
+  io: CliIo,
+  needed: readonly (keyof ProfileSecrets)[]
+): Promise<ProfileSecrets> {
+  let text = ''
+  for await (const line of readLines(io.stdin)) text += (text ? '\n' : '') + line
+  text = text.trim()
+  if (!text) return {}
+  if (text.startsWith('{')) {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(text)
+    } catch {
+      throw new UsageError('--secret-stdin: stdin starts with "{" but is not JSON')
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new UsageError('--secret-stdin: expected a JSON object of secrets')
+    return parsed as ProfileSecrets
+  }
+  if (!needed[0]) throw new UsageError('--secret-stdin: this credential method needs no secret')
+  return { [needed[0]]: text }
+}
+
+/** Asks for each secret with echo off (a terminal only). */
+async function promptSecrets(
+  io: CliIo,
+  needed: readonly (keyof ProfileSecrets)[]
+): Promise<ProfileSecrets> {
+  const out: ProfileSecrets = {}
+  for (const key of needed) {
+    let muted = false
+    const sink = new Writable({
+      write: (chunk, _enc, done) => {
+        if (!muted) io.stderr.write(chunk)
+        done()
+      }
+    })
+    const rl = createInterface({ input: io.stdin, output: sink, terminal: true })
+    const answer = await new Promise<string>((resolve) => {
+      rl.question(`${key} (input hidden, empty to skip): `, resolve)
+      muted = true
+    })
+    rl.close()
+    io.stderr.write('\n')
+    if (answer) (out as Record<string, string>)[key] = answer
+  }
+  return out
+}
+
+async function gatherSecrets(
+  io: CliIo,
+  flags: ProfileFlags,
+  kind: ProfileKind,
+  method: string
+): Promise<ProfileSecrets> {
+  const needed = secretsNeeded(kind, method)
+  if (flags['secret-stdin']) return readSecretsFromStdin(io, needed)
+  if ((io.stdin as { isTTY?: boolean }).isTTY && needed.length) return promptSecrets(io, needed)
+  return {}
+}
+
+function parseKwargs(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined
+  let v: unknown
+  try {
+    v = JSON.parse(text)
+  } catch {
+    throw new UsageError('--kwargs must be a JSON object (backend_kwargs as Airflow takes them)')
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw new UsageError('--kwargs must be a JSON object')
+  return v as Record<string, unknown>
+}
+
+function parseParams(list: string[] | undefined): Record<string, string> | undefined {
+  if (!list) return undefined
+  return Object.fromEntries(
+    list.map((kv) => {
+      const eq = kv.indexOf('=')
+      if (eq <= 0) throw new UsageError(`--param takes key=value (got ${JSON.stringify(kv)})`)
+      return [kv.slice(0, eq), kv.slice(eq + 1)]
+    })
+  )
+}
+
+/** A metadb URL given with a password: the password goes to the keychain, the rest to settings. */
+function splitUrlPassword(url: string | undefined): { url?: string; password?: string } {
+  if (!url) return {}
+  const m = /^([^:]+:\/\/[^/@:]*):([^/@]*)@/.exec(url)
+  if (!m) return { url }
+  const parsed = parseSqlAlchemyUrl(url)
+  return { url: url.replace(m[0], `${m[1]}@`), password: parsed.password ?? undefined }
+}
+
+function profileLine(p: Profile, status: Record<string, string>): string {
+  const out = new PyDict([
+    ['name', p.name],
+    ['kind', p.kind],
+    ['url', p.url],
+    ['region', p.region],
+    ['airflow_version', p.airflowVersion],
+    ['credential', p.credential.method],
+    ['secrets', new PyDict(Object.entries(status))],
+    ['backend_kwargs', JSON.stringify(p.backendKwargs)]
+  ])
+  return pyJsonDumps(out, { ensureAscii: false })
+}
+
+/** Runs one `profile` subcommand. */
+export async function profileCommand(
+  io: CliIo,
+  sub: string | undefined,
+  args: string[],
+  flags: ProfileFlags,
+  keychain?: Keychain
+): Promise<number> {
+  const profiles = await openProfiles(io, keychain)
+  const warnedAtStart = profiles.keychain.warning
+  try {
+    return await profileSubcommand(io, profiles, sub, args, flags)
+  } finally {
+    // The keychain may refuse only when first written to (e.g. locked): say so then.
+    const warning = profiles.keychain.warning
+    if (warning && warning !== warnedAtStart) io.stderr.write(`airlock: warning: ${warning}\n`)
+  }
+}
+
+async function profileSubcommand(
+  io: CliIo,
+  profiles: Profiles,
+  sub: string | undefined,
+  args: string[],
+  flags: ProfileFlags
+): Promise<number> {
+  const name = args[0]
+  const need = (what: string) => {
+    if (!name) throw new UsageError(`profile ${sub} needs a profile name`)
+    if (args.length > (what === 'two' ? 2 : 1))
+      throw new UsageError(`unexpected argument ${JSON.stringify(args[what === 'two' ? 2 : 1])}`)
+    return name
+  }
+  switch (sub) {
+    case 'list': {
+      for (const p of profiles.list()) {
+        const status = await profiles.secretStatus(p.name)
+        if (flags.json) await writeLine(io.stdout, profileLine(p, status))
+        else
+          await writeLine(
+            io.stdout,
+            `${p.name.padEnd(20)} ${p.kind.padEnd(20)} ${(p.url ?? '').padEnd(40)} ${p.credential.method} (${
+              Object.entries(status)
+                .map(([k, v]) => `${k} ${v}`)
+                .join(', ') || 'no secrets'
+            })`
+          )
+      }
+      io.stderr.write(
+        `keychain: ${profiles.keychain.kind === 'os' ? 'OS keychain' : 'in memory for this run only'}\n`
+      )
+      return EXIT_OK
+    }
+    case 'show': {
+      const p = profiles.get(need('one'))
+      await writeLine(io.stdout, profileLine(p, await profiles.secretStatus(p.name)))
+      return EXIT_OK
+    }
+    case 'add': {
+      need('one')
+      const kind = flags.kind as ProfileKind | undefined
+      if (!kind || !PROFILE_KINDS.includes(kind))
+        throw new UsageError(`profile add needs --kind (${PROFILE_KINDS.join(', ')})`)
+      const method = flags.auth ?? CREDENTIAL_METHODS[kind][0]!
+      const split = kind === 'metadb' ? splitUrlPassword(flags.url) : { url: flags.url }
+      const input: ProfileInput = {
+        name: name!,
+        kind,
+        airflowVersion: flags['airflow-version'] ?? null,
+        url: split.url ?? null,
+        region: flags.region ?? null,
+        backendKwargs: parseKwargs(flags.kwargs) ?? {},
+        credential: { method, params: parseParams(flags.param) ?? {} }
+      }
+      const secrets = {
+        ...(await gatherSecrets(io, flags, kind, method)),
+        ...(split.password ? { password: split.password } : {})
+      }
+      await profiles.add(input, secrets)
+      io.stderr.write(
+        `added profile ${name} (${kind}); secrets ${profiles.keychain.kind === 'os' ? 'in the OS keychain' : 'in memory for this run only'}\n`
+      )
+      return EXIT_OK
+    }
+    case 'edit': {
+      const p = profiles.get(need('one'))
+      const split = p.kind === 'metadb' ? splitUrlPassword(flags.url) : { url: flags.url }
+      const patch: Partial<ProfileInput> = {}
+      if (split.url !== undefined) patch.url = split.url
+      if (flags.region !== undefined) patch.region = flags.region
+      if (flags['airflow-version'] !== undefined) patch.airflowVersion = flags['airflow-version']
+      const kw = parseKwargs(flags.kwargs)
+      if (kw) patch.backendKwargs = kw
+      if (flags.auth || flags.param)
+        patch.credential = {
+          method: flags.auth ?? p.credential.method,
+          params: parseParams(flags.param) ?? p.credential.params
+        }
+      const method = patch.credential?.method ?? p.credential.method
+      const secrets =
+        flags['secret-stdin'] || split.password
+          ? {
+              ...(await gatherSecrets(io, flags, p.kind, method)),
+              ...(split.password ? { password: split.password } : {})
+            }
+          : undefined
+      await profiles.edit(p.name, patch, secrets)
+      io.stderr.write(`updated profile ${p.name}\n`)
+      return EXIT_OK
+    }
+    case 'rename': {
+      need('two')
+      if (!args[1]) throw new UsageError('profile rename needs the old and the new name')
+      await profiles.rename(name!, args[1])
+      io.stderr.write(`renamed profile ${name} to ${args[1]}\n`)
+      return EXIT_OK
+    }
+    case 'remove': {
+      await profiles.remove(need('one'))
+      io.stderr.write(`removed profile ${name} and its keychain entry\n`)
+      return EXIT_OK
+    }
+    case 'test': {
+      const p = profiles.get(need('one'))
+      const backend = await openProfile(p, await profiles.secrets(p.name))
+      try {
+        const refs = await backend.list({})
+        const conns = refs.filter((r) => r.kind === 'connection').length
+        await writeLine(
+          io.stdout,
+          pyJsonDumps(
+            new PyDict([
+              ['profile', p.name],
+              ['ok', true],
+              ['connections', BigInt(conns)],
+              ['variables', BigInt(refs.length - conns)]
+            ])
+          )
+        )
+        return EXIT_OK
+      } catch (error) {
+        if (!(error instanceof AirlockError)) throw error
+        await writeLine(
+          io.stdout,
+          pyJsonDumps(
+            new PyDict([
+              ['profile', p.name],
+              ['ok', false],
+              [
+                'error',
+                new PyDict([
+                  ['code', error.code],
+                  ['message', error.userMessage]
+                ])
+              ]
+            ])
+          )
+        )
+        return EXIT_ITEMS_FAILED
+      } finally {
+        await backend.close?.()
+      }
+    }
+    case 'import': {
+      need('one')
+      const loaded = await loadAirflowConfig({
+        env: io.env,
+        path: flags.config,
+        airflowVersion: flags['airflow-version']
+      })
+      for (const problem of loaded.profile.problems)
+        io.stderr.write(`airlock: ${loaded.path}: ${problem.message}\n`)
+      const made = await profiles.importFromAirflow(loaded.profile, name!)
+      for (const p of made)
+        await writeLine(io.stdout, profileLine(p, await profiles.secretStatus(p.name)))
+      if (!made.length)
+        io.stderr.write(
+          `airlock: ${loaded.path} names no metadata DB or supported secrets backend to import\n`
+        )
+      return made.length ? EXIT_OK : EXIT_ITEMS_FAILED
+    }
+    default:
+      throw new UsageError(
+        `unknown profile command ${JSON.stringify(sub ?? '')} (add, list, show, edit, rename, remove, test, import)`
+      )
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * Profiles: a named connection to one metadata DB or secrets backend. The non-secret part
+ * lives in the settings file, every secret in the keychain under `profile:<name>` as one JSON
+ * object — never in the file, never in a log.
+ */
+import type { AirflowRuntimeProfile } from '../core/airflow-config'
+import { AirlockError } from '../core/errors'
+import type { Keychain } from '../keychain/keychain'
+import { redactor } from './redact'
+import {
+  SECRET_KWARGS,
+  validateProfile,
+  type Profile,
+  type ProfileKind,
+  type SettingsStore
+} from './settings'
+
+/** Every secret a profile may hold; which ones depends on its kind and credential method. */
+export interface ProfileSecrets {
+  password?: string
+  fernetKey?: string
+  token?: string
+  secretId?: string
+  secretAccessKey?: string
+  sessionToken?: string
+  clientSecret?: string
+  serviceAccountKey?: string
+  /** Secret backend_kwargs (e.g. Vault `token`), by kwarg name. */
+  kwargs?: Record<string, unknown>
+}
+
+/** The secrets each kind and method needs (for prompts and `show`). */
+export function secretsNeeded(kind: ProfileKind, method: string): (keyof ProfileSecrets)[] {
+  if (kind === 'metadb') return method === 'password' ? ['password', 'fernetKey'] : ['fernetKey']
+  if (kind === 'vault') return method === 'approle' ? ['secretId'] : ['token']
+  if (kind === 'aws-secrets-manager' || kind === 'aws-ssm')
+    return method === 'static' ? ['secretAccessKey', 'sessionToken'] : []
+  if (kind === 'azure-key-vault') return method === 'client-secret' ? ['clientSecret'] : []
+  return method === 'service-account-key' ? ['serviceAccountKey'] : []
+}
+
+/** The fields a user gives to add or edit a profile. */
+export type ProfileInput = Omit<Profile, 'createdAt' | 'updatedAt'>
+
+const account = (name: string) => `profile:${name}`
+
+/** Airflow backend class paths → profile kinds. */
+const BACKEND_CLASSES: Record<string, ProfileKind> = {
+  'airflow.providers.hashicorp.secrets.vault.VaultBackend': 'vault',
+  'airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend':
+    'aws-secrets-manager',
+  'airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend':
+    'aws-ssm',
+  'airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend': 'azure-key-vault',
+  'airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend':
+    'gcp-secret-manager'
+}
+
+export class Profiles {
+  constructor(
+    readonly settings: SettingsStore,
+    readonly keychain: Keychain
+  ) {}
+
+  list(): Profile[] {
+    return this.settings.load().profiles
+  }
+
+  get(name: string): Profile {
+    const p = this.list().find((x) => x.name === name)
+    if (!p)
+      throw new AirlockError(
+        'backend.not-found',
+        `No profile named "${name}" (see \`airlock profile list\`).`
+      )
+    return p
+  }
+
+  async secrets(name: string): Promise<ProfileSecrets> {
+    const text = await this.keychain.get(account(name))
+    if (!text) return {}
+    const secrets = JSON.parse(text) as ProfileSecrets
+    for (const v of Object.values(secrets)) if (typeof v === 'string') redactor.register(v)
+    return secrets
+  }
+
+  /** Which of the secrets the profile needs are stored (values never leave this method). */
+  async secretStatus(name: string): Promise<Record<string, 'stored' | 'missing'>> {
+    const p = this.get(name)
+    const s = await this.secrets(name)
+    return Object.fromEntries(
+      secretsNeeded(p.kind, p.credential.method).map((k) => [k, s[k] ? 'stored' : 'missing'])
+    )
+  }
+
+  async add(input: ProfileInput, secrets: ProfileSecrets = {}): Promise<Profile> {
+    const settings = this.settings.load()
+    if (settings.profiles.some((p) => p.name === input.name))
+      throw new AirlockError(
+        'usage',
+        `A profile named "${input.name}" exists already; use \`airlock profile edit\`.`
+      )
+    const now = new Date().toISOString()
+    const profile = validateProfile({ ...input, createdAt: now, updatedAt: now })
+    await this.storeSecrets(profile.name, secrets)
+    this.settings.save({ ...settings, profiles: [...settings.profiles, profile] })
+    return profile
+  }
+
+  async edit(
+    name: string,
+    patch: Partial<ProfileInput>,
+    secrets?: ProfileSecrets
+  ): Promise<Profile> {
+    const settings = this.settings.load()
+    const current = settings.profiles.find((p) => p.name === name)
+    if (!current) throw new AirlockError('backend.not-found', `No profile named "${name}".`)
+    const updated = validateProfile({
+      ...current,
+      ...patch,
+      name,
+      updatedAt: new Date().toISOString()
+    })
+    if (secrets) await this.storeSecrets(name, { ...(await this.secrets(name)), ...secrets })
+    this.settings.save({
+      ...settings,
+      profiles: settings.profiles.map((p) => (p.name === name ? updated : p))
+    })
+    return updated
+  }
+
+  async rename(from: string, to: string): Promise<Profile> {
+    const settings = this.settings.load()
+    const current = settings.profiles.find((p) => p.name === from)
+    if (!current) throw new AirlockError('backend.not-found', `No profile named "${from}".`)
+    if (settings.profiles.some((p) => p.name === to))
+      throw new AirlockError('usage', `A profile named "${to}" exists already.`)
+    const renamed = validateProfile({ ...current, name: to, updatedAt: new Date().toISOString() })
+    const secret = await this.keychain.get(account(from))
+    if (secret !== undefined) await this.keychain.set(account(to), secret)
+    this.settings.save({
+      ...settings,
+      profiles: settings.profiles.map((p) => (p.name === from ? renamed : p))
+    })
+    if (secret !== undefined) await this.keychain.delete(account(from))
+    return renamed
+  }
+
+  async remove(name: string): Promise<void> {
+    const settings = this.settings.load()
+    if (!settings.profiles.some((p) => p.name === name))
+      throw new AirlockError('backend.not-found', `No profile named "${name}".`)
+    this.settings.save({ ...settings, profiles: settings.profiles.filter((p) => p.name !== name) })
+    await this.keychain.delete(account(name))
+  }
+
+  /**
+   * Profiles from an Airflow installation's configuration: its metadata DB (password and
+   * Fernet key to the keychain) and its secrets backend (secret kwargs to the keychain).
+   */
+  async importFromAirflow(config: AirflowRuntimeProfile, prefix: string): Promise<Profile[]> {
+    const made: Profile[] = []
+    const url = config.sqlAlchemyUrl
+    if (url && config.sqlAlchemyConn.value) {
+      const withoutPassword = config.sqlAlchemyConn.value.replace(/(\/\/[^/@:]*):[^/@]*@/, '$1@')
+      made.push(
+        await this.add(
+          {
+            name: `${prefix}-metadb`,
+            kind: 'metadb',
+            airflowVersion: config.airflowVersion,
+            url: withoutPassword,
+            region: null,
+            backendKwargs: {},
+            credential: { method: url.password ? 'password' : 'none', params: {} }
+          },
+          { password: url.password ?? undefined, fernetKey: config.fernetKey.value || undefined }
+        )
+      )
+    }
+    const backend = config.serverBackend
+    if (backend && BACKEND_CLASSES[backend.className]) {
+      const kind = BACKEND_CLASSES[backend.className]!
+      const kwargs: Record<string, unknown> = {}
+      const secretKwargs: Record<string, unknown> = {}
+      for (const [k, v] of Object.entries(backend.kwargs ?? {}))
+        (SECRET_KWARGS.has(k) ? secretKwargs : kwargs)[k] = v
+      const method =
+        kind === 'vault'
+          ? kwargs.auth_type === 'approle'
+            ? 'approle'
+            : 'token'
+          : kind === 'azure-key-vault'
+            ? kwargs.client_id
+              ? 'client-secret'
+              : 'default'
+            : kind === 'gcp-secret-manager'
+              ? secretKwargs.gcp_keyfile_dict
+                ? 'service-account-key'
+                : 'adc'
+              : 'default-chain'
+      made.push(
+        await this.add(
+          {
+            name: `${prefix}-${kind}`,
+            kind,
+            airflowVersion: config.airflowVersion,
+            url:
+              (kwargs.url as string | undefined) ??
+              (kwargs.vault_url as string | undefined) ??
+              null,
+            region: (kwargs.region_name as string | undefined) ?? null,
+            backendKwargs: kwargs,
+            credential: { method, params: {} }
+          },
+          {
+            kwargs: secretKwargs,
+            token: secretKwargs.token as string | undefined,
+            secretId: secretKwargs.secret_id as string | undefined,
+            clientSecret: secretKwargs.client_secret as string | undefined
+          }
+        )
+      )
+    }
+    return made
+  }
+
+  private async storeSecrets(name: string, secrets: ProfileSecrets): Promise<void> {
+    const clean = Object.fromEntries(
+      Object.entries(secrets).filter(
+        ([, v]) =>
+          v !== undefined &&
+          v !== '' &&
+          !(typeof v === 'object' && Object.keys(v as object).length === 0)
+      )
+    )
+    for (const v of Object.values(clean)) if (typeof v === 'string') redactor.register(v)
+    if (Object.keys(clean).length) await this.keychain.set(account(name), JSON.stringify(clean))
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * The settings file: profiles' non-secret parts only (kind, name, URL, region, mount,
+ * backend_kwargs without secrets, Airflow version, credential method). Versioned and
+ * validated on load with an error naming the field; written atomically; a corrupt file is
+ * moved aside and reported, never silently overwritten. Secrets live in the keychain.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { z } from 'zod'
+import { AirlockError } from '../core/errors'
+
+/** The kinds of store a profile can point at. */
+export const PROFILE_KINDS = [
+  'metadb',
+  'vault',
+  'aws-secrets-manager',
+  'aws-ssm',
+  'azure-key-vault',
+  'gcp-secret-manager'
+] as const
+export type ProfileKind = (typeof PROFILE_KINDS)[number]
+
+/** How each kind may authenticate (the secret parts of each live in the keychain). */
+export const CREDENTIAL_METHODS: Record<ProfileKind, readonly string[]> = {
+  metadb: ['password', 'none'],
+  vault: ['token', 'approle'],
+  'aws-secrets-manager': ['default-chain', 'profile', 'static', 'assume-role'],
+  'aws-ssm': ['default-chain', 'profile', 'static', 'assume-role'],
+  'azure-key-vault': ['client-secret', 'default'],
+  'gcp-secret-manager': ['service-account-key', 'adc']
+}
+
+/** backend_kwargs keys that hold secrets: they move to the keychain, never to the file. */
+export const SECRET_KWARGS = new Set([
+  'token',
+  'secret_id',
+  'password',
+  'client_secret',
+  'gcp_keyfile_dict',
+  'aws_secret_access_key',
+  'aws_session_token',
+  'radius_secret',
+  'jwt_token'
+])
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
+
+const ProfileSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(
+        NAME,
+        'letters, digits, "_", "." and "-", at most 64, starting with a letter or digit'
+      ),
+    kind: z.enum(PROFILE_KINDS),
+    airflowVersion: z
+      .string()
+      .regex(/^\d+\.\d+(\.\d+)?$/)
+      .nullable()
+      .default(null),
+    /** metadb: the sql_alchemy_conn with no password; vault: url; azure: vault_url. */
+    url: z.string().nullable().default(null),
+    region: z.string().nullable().default(null),
+    backendKwargs: z.record(z.string(), z.unknown()).default({}),
+    credential: z
+      .object({
+        method: z.string(),
+        /** Non-secret parts: AppRole role_id, AWS profile / role ARN / access key id, Azure tenant and client id. */
+        params: z.record(z.string(), z.string()).default({})
+      })
+      .strict(),
+    createdAt: z.string(),
+    updatedAt: z.string()
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    if (!CREDENTIAL_METHODS[p.kind].includes(p.credential.method))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['credential', 'method'],
+        message: `must be one of ${CREDENTIAL_METHODS[p.kind].join(', ')} for ${p.kind}`
+      })
+    for (const key of Object.keys(p.backendKwargs))
+      if (SECRET_KWARGS.has(key))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['backendKwargs', key],
+          message: 'is a secret and belongs in the keychain'
+        })
+    if (p.url && /\/\/[^/@]*:[^/@]*@/.test(p.url))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['url'],
+        message: 'holds a password; it belongs in the keychain'
+      })
+  })
+
+/** A profile as the settings file holds it. */
+export type Profile = z.infer<typeof ProfileSchema>
+
+const SettingsSchema = z
+  .object({ version: z.literal(1), profiles: z.array(ProfileSchema) })
+  .strict()
+
+/** The settings file's content. */
+export type Settings = z.infer<typeof SettingsSchema>
+
+/** `$AIRLOCK_CONFIG_DIR`, else `$XDG_CONFIG_HOME/airlock`, else `~/.config/airlock`. */
+export function configDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  return (
+    env.AIRLOCK_CONFIG_DIR || join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'airlock')
+  )
+}
+
+/** Validates profile fields (for add/edit) with the same rules as the file. */
+export function validateProfile(candidate: unknown): Profile {
+  const r = ProfileSchema.safeParse(candidate)
+  if (r.success) return r.data
+  const issue = r.error.issues[0]!
+  throw new AirlockError('usage', `Profile ${issue.path.join('.') || '(root)'} ${issue.message}.`)
+}
+
+/** Reads and writes the settings file. */
+export class SettingsStore {
+  readonly path: string
+
+  constructor(dir = configDir()) {
+    this.path = join(dir, 'settings.json')
+  }
+
+  /** The settings; empty when there is no file. A file that fails validation is moved aside. */
+  load(): Settings {
+    if (!existsSync(this.path)) return { version: 1, profiles: [] }
+    let problem: string
+    try {
+      const parsed = SettingsSchema.safeParse(JSON.parse(readFileSync(this.path, 'utf8')))
+      if (parsed.success) return parsed.data
+      const issue = parsed.error.issues[0]!
+      problem = `field ${issue.path.join('.') || '(root)'}: ${issue.message}`
+    } catch (error) {
+      if (error instanceof SyntaxError) problem = 'it is not valid JSON'
+      else
+        throw new AirlockError(
+          'backend.access-denied',
+          `Cannot read ${this.path}: check its permissions.`,
+          { cause: error }
+        )
+    }
+    const aside = `${this.path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`
+    renameSync(this.path, aside)
+    throw new AirlockError(
+      'codec.invalid',
+      `The settings file was invalid (${problem}); it was moved to ${aside} and Airlock starts with no profiles. Fix it and move it back, or re-add the profiles.`
+    )
+  }
+
+  /** Writes atomically: a temp file beside it, then rename. Refuses anything that fails validation. */
+  save(settings: Settings): void {
+    const valid = SettingsSchema.safeParse(settings)
+    if (!valid.success) {
+      const issue = valid.error.issues[0]!
+      throw new AirlockError(
+        'usage',
+        `Refusing to save settings: ${issue.path.join('.')} ${issue.message}.`
+      )
+    }
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 })
+    const tmp = `${this.path}.tmp-${process.pid}`
+    try {
+      writeFileSync(tmp, JSON.stringify(valid.data, null, 2) + '\n', { mode: 0o600 })
+      renameSync(tmp, this.path)
+    } catch (error) {
+      rmSync(tmp, { force: true })
+      const code = (error as NodeJS.ErrnoException).code
+      throw new AirlockError(
+        code === 'ENOSPC' ? 'internal' : 'backend.access-denied',
+        `Cannot write ${this.path} (${code ?? 'error'}); the settings file was left as it was.`,
+        { cause: error }
+      )
+    }
+  }
+}
