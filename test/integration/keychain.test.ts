@@ -138,6 +138,28 @@ describe.runIf(existsSync('/usr/bin/dbus-run-session'))('when the keychain is lo
   })
 })
 
+describe('secrets on the command line', () => {
+  it('are refused: argv is readable by every user through ps', () => {
+    const env = {
+      AIRLOCK_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'airlock-argv-')),
+      DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus'
+    }
+    const url = cli(
+      ['profile', 'add', 'a', '--kind', 'metadb', '--url', 'postgresql://u:argv-pw-77@h/db'],
+      env
+    )
+    expect(url.code).toBe(2)
+    expect(url.err).toMatch(/--url holds a password/)
+    expect(url.err).not.toContain('argv-pw-77')
+    const kw = cli(
+      ['profile', 'add', 'b', '--kind', 'vault', '--kwargs', '{"token": "argv-tok-77"}'],
+      env
+    )
+    expect(kw.code).toBe(2)
+    expect(kw.err).not.toContain('argv-tok-77')
+  })
+})
+
 describe('settings file', () => {
   it('moves a corrupt file aside and names the problem', () => {
     const dir = mkdtempSync(join(tmpdir(), 'airlock-settings-'))

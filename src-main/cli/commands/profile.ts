@@ -1,7 +1,6 @@
 /** `airlock profile add|list|show|edit|rename|remove|test|import`: connections to stores, secrets in the keychain. */
 import { createInterface } from 'node:readline'
 import { Writable } from 'node:stream'
-import { parseSqlAlchemyUrl } from '../../core/airflow-config'
 import { AirlockError } from '../../core/errors'
 import { PyDict, pyJsonDumps } from '../../core/codecs/py-json'
 import { openKeychain } from '../../keychain/keytar-keychain'
@@ -16,6 +15,7 @@ import {
 import {
   CREDENTIAL_METHODS,
   PROFILE_KINDS,
+  SECRET_KWARGS,
   SettingsStore,
   configDir,
   type Profile,
@@ -130,13 +130,17 @@ function parseParams(list: string[] | undefined): Record<string, string> | undef
   )
 }
 
-/** A metadb URL given with a password: the password goes to the keychain, the rest to settings. */
-function splitUrlPassword(url: string | undefined): { url?: string; password?: string } {
-  if (!url) return {}
-  const m = /^([^:]+:\/\/[^/@:]*):([^/@]*)@/.exec(url)
-  if (!m) return { url }
-  const parsed = parseSqlAlchemyUrl(url)
-  return { url: url.replace(m[0], `${m[1]}@`), password: parsed.password ?? undefined }
+/** Secrets never come from argv (any user can read it with ps): refuse them there. */
+function refuseArgvSecrets(flags: ProfileFlags, kwargs: Record<string, unknown> | undefined): void {
+  if (flags.url && /^[^:]+:\/\/[^/@]*:[^/@]*@/.test(flags.url))
+    throw new UsageError(
+      '--url holds a password; give the URL without it and the password on stdin (--secret-stdin) or at the prompt'
+    )
+  for (const key of Object.keys(kwargs ?? {}))
+    if (SECRET_KWARGS.has(key))
+      throw new UsageError(
+        `--kwargs holds the secret "${key}"; pass it on stdin as {"kwargs": {"${key}": …}} with --secret-stdin, or at the prompt`
+      )
 }
 
 function profileLine(p: Profile, status: Record<string, string>): string {
@@ -217,20 +221,18 @@ async function profileSubcommand(
       if (!kind || !PROFILE_KINDS.includes(kind))
         throw new UsageError(`profile add needs --kind (${PROFILE_KINDS.join(', ')})`)
       const method = flags.auth ?? CREDENTIAL_METHODS[kind][0]!
-      const split = kind === 'metadb' ? splitUrlPassword(flags.url) : { url: flags.url }
+      const kwargs = parseKwargs(flags.kwargs)
+      refuseArgvSecrets(flags, kwargs)
       const input: ProfileInput = {
         name: name!,
         kind,
         airflowVersion: flags['airflow-version'] ?? null,
-        url: split.url ?? null,
+        url: flags.url ?? null,
         region: flags.region ?? null,
-        backendKwargs: parseKwargs(flags.kwargs) ?? {},
+        backendKwargs: kwargs ?? {},
         credential: { method, params: parseParams(flags.param) ?? {} }
       }
-      const secrets = {
-        ...(await gatherSecrets(io, flags, kind, method)),
-        ...(split.password ? { password: split.password } : {})
-      }
+      const secrets = await gatherSecrets(io, flags, kind, method)
       await profiles.add(input, secrets)
       io.stderr.write(
         `added profile ${name} (${kind}); secrets ${profiles.keychain.kind === 'os' ? 'in the OS keychain' : 'in memory for this run only'}\n`
@@ -239,26 +241,22 @@ async function profileSubcommand(
     }
     case 'edit': {
       const p = profiles.get(need('one'))
-      const split = p.kind === 'metadb' ? splitUrlPassword(flags.url) : { url: flags.url }
+      const kwargsPatch = parseKwargs(flags.kwargs)
+      refuseArgvSecrets(flags, kwargsPatch)
       const patch: Partial<ProfileInput> = {}
-      if (split.url !== undefined) patch.url = split.url
+      if (flags.url !== undefined) patch.url = flags.url
       if (flags.region !== undefined) patch.region = flags.region
       if (flags['airflow-version'] !== undefined) patch.airflowVersion = flags['airflow-version']
-      const kw = parseKwargs(flags.kwargs)
-      if (kw) patch.backendKwargs = kw
+      if (kwargsPatch) patch.backendKwargs = kwargsPatch
       if (flags.auth || flags.param)
         patch.credential = {
           method: flags.auth ?? p.credential.method,
           params: parseParams(flags.param) ?? p.credential.params
         }
       const method = patch.credential?.method ?? p.credential.method
-      const secrets =
-        flags['secret-stdin'] || split.password
-          ? {
-              ...(await gatherSecrets(io, flags, p.kind, method)),
-              ...(split.password ? { password: split.password } : {})
-            }
-          : undefined
+      const secrets = flags['secret-stdin']
+        ? await gatherSecrets(io, flags, p.kind, method)
+        : undefined
       await profiles.edit(p.name, patch, secrets)
       io.stderr.write(`updated profile ${p.name}\n`)
       return EXIT_OK
