@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util'
 import { connParse, connSerialize, dialectOption } from './commands/conn'
 import { fernetCommand } from './commands/fernet'
 import { openProfiles, profileCommand } from './commands/profile'
+import { effectiveCommand, planCommand } from './commands/engine'
 import { exportCommand, kindOption, listCommand, rotateCommand } from './commands/stores'
 import { LOCATOR_SCHEMES, openLocator } from '../backends/registry'
 import { AirlockError } from '../core/errors'
@@ -39,6 +40,14 @@ Stores (a locator names one: metadb:postgresql://user:pw@host/airflow, metadb:sq
                                      lines) or as AIRFLOW_CONN_*/AIRFLOW_VAR_* lines (env)
   rotate-fernet-key <store> --key NEW,OLD   re-encrypt a metadata DB with the first key
   A metadata DB's Fernet key list comes from --key, else AIRFLOW__CORE__FERNET_KEY.
+
+Precedence and migration previews:
+  effective --runtime demo|airflow-config:PATH [--model airflow2|airflow3-server|airflow3-worker|astro]
+            [--layer ROLE=STORE]… [--id ID]… [--kind conn|var] [--json]
+                                     which layer Airflow reads each id from, and what it shadows
+  plan SOURCE TARGET [--out plan.json] [--include GLOB]… [--exclude GLOB]… [--rename OLD=NEW]…
+       [--prefix OLD=NEW]… [--on-conflict skip|overwrite|fail] [--delete-extraneous] [--dialect D]
+  diff A B [--kind conn|var] [--json]   + only in A, - only in B, ~ differs (fields named, never values)
 
 Profiles (settings in ~/.config/airlock/settings.json, secrets in the OS keychain; usable as
 metadb:NAME or profile:NAME wherever a store is asked for):
@@ -81,7 +90,18 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       param: { type: 'string', multiple: true },
       'airflow-version': { type: 'string' },
       'secret-stdin': { type: 'boolean' },
-      config: { type: 'string' }
+      config: { type: 'string' },
+      runtime: { type: 'string' },
+      model: { type: 'string' },
+      layer: { type: 'string', multiple: true },
+      id: { type: 'string', multiple: true },
+      out: { type: 'string' },
+      include: { type: 'string', multiple: true },
+      exclude: { type: 'string', multiple: true },
+      rename: { type: 'string', multiple: true },
+      prefix: { type: 'string', multiple: true },
+      'on-conflict': { type: 'string' },
+      'delete-extraneous': { type: 'boolean' }
     }
   })
   const [group, sub, ...rest] = positionals
@@ -117,6 +137,30 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     return fernetCommand(io, sub, values.key)
   }
   if (group === 'profile') return profileCommand(io, sub, rest, values)
+  const resolveProfile = async (name: string) => {
+    const profiles = await openProfiles(io)
+    return { profile: profiles.get(name), secrets: await profiles.secrets(name) }
+  }
+  if (group === 'effective') {
+    if (sub !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(sub)}`)
+    return effectiveCommand(io, values, kindOption(values.kind), {
+      fernetKey: values.key,
+      env: io.env,
+      resolveProfile
+    })
+  }
+  if (group === 'plan' || group === 'diff') {
+    const [target, ...more] = rest
+    if (!sub || !target) throw new UsageError(`${group} needs a source and a target store`)
+    if (more.length) throw new UsageError(`unexpected argument ${JSON.stringify(more[0])}`)
+    const dialect = dialectOption(values.dialect)
+    return planCommand(io, group, sub, target, values, kindOption(values.kind), dialect, {
+      dialect,
+      fernetKey: values.key,
+      env: io.env,
+      resolveProfile
+    })
+  }
   if (group === 'list' || group === 'export' || group === 'rotate-fernet-key') {
     const locator = sub
     if (!locator)

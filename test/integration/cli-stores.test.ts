@@ -171,3 +171,43 @@ describe('airlock on an airflow.cfg', () => {
     expect(r.stdout + r.stderr).not.toContain(key)
   })
 })
+
+describe('airlock effective / diff / plan on the demo', () => {
+  it('shows which layer wins for each id and what it shadows, without values', () => {
+    const r = run(['effective', '--runtime', 'demo', '--json'])
+    expect(r.code).toBe(0)
+    const items = r.lines.map((l) => JSON.parse(l))
+    const pg = items.find((i) => i.id === 'postgres_default')
+    expect(pg.winner.role).toBe('env')
+    expect(pg.layers.map((l: { status: string }) => l.status)).toEqual([
+      'not-inspected',
+      'wins',
+      'shadowed'
+    ])
+    expect(pg.layers[2].differs).toEqual(['description', 'host', 'password'])
+    expect(items.find((i) => i.id === 'metrics_api').winner.role).toBe('env')
+    expect(r.stdout).not.toContain('env-override')
+    expect(r.stdout).not.toContain('demo-p@ss')
+  })
+
+  it('diffs two stores and writes a reviewable plan with fingerprints only', () => {
+    const d = run(['diff', 'demo-env:', 'demo:', '--kind', 'var'])
+    expect(d.lines).toContain('~ var  environment (value, description)')
+    const out = join(work, 'plan.json')
+    const p = run([
+      'plan',
+      'demo:',
+      'demo-env:',
+      '--kind',
+      'conn',
+      '--out',
+      out,
+      '--on-conflict',
+      'fail'
+    ])
+    expect(p.code).toBe(1) // postgres_default differs and the policy is fail
+    const doc = JSON.parse(readFileSync(out, 'utf8'))
+    expect(doc.summary).toMatchObject({ create: 9, conflict: 1 })
+    expect(readFileSync(out, 'utf8')).not.toContain('demo-p@ss')
+  })
+})

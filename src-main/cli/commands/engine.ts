@@ -1,0 +1,292 @@
+/** `airlock effective`, `airlock plan`, `airlock diff`: precedence and migration previews. */
+import { writeFileSync, renameSync } from 'node:fs'
+import type { Backend, EntryKind } from '../../backends/backend'
+import type { LocatorOptions } from '../../backends/registry'
+import { openLocator } from '../../backends/registry'
+import { AirlockError, toErrorDto } from '../../core/errors'
+import { fingerprinter } from '../../core/fingerprint'
+import { plan, type ConflictPolicy, type PlanItem } from '../../core/plan'
+import {
+  RUNTIME_MODELS,
+  resolveEffective,
+  type LayerData,
+  type LayerRole,
+  type RuntimeModelId
+} from '../../core/precedence'
+import type { Dialect } from '../../core/model'
+import { loadAirflowConfig } from '../../platform/airflow-config-file'
+import { EXIT_ITEMS_FAILED, EXIT_OK, UsageError, writeLine, type CliIo } from '../io'
+
+async function loadLayer(
+  backend: Backend | undefined,
+  kinds: EntryKind[] | undefined
+): Promise<LayerData> {
+  if (!backend) return { state: 'not-inspected' }
+  try {
+    const r = await backend.load({ kinds })
+    return {
+      state: 'loaded',
+      storeId: backend.id,
+      entries: r.entries,
+      problems: r.problems.map((p) => ({ id: p.ref.id, kind: p.ref.kind, message: p.message }))
+    }
+  } catch (error) {
+    return { state: 'failed', storeId: backend.id, error: toErrorDto(error) }
+  } finally {
+    await backend.close?.()
+  }
+}
+
+/** Options of `airlock effective`. */
+export interface EffectiveFlags {
+  runtime?: string
+  model?: string
+  layer?: string[]
+  id?: string[]
+  json?: boolean
+}
+
+/** `airlock effective [--runtime demo|airflow-config:PATH] [--model M] [--layer role=store]… [--id ID]… [--json]`. */
+export async function effectiveCommand(
+  io: CliIo,
+  flags: EffectiveFlags,
+  kinds: EntryKind[] | undefined,
+  locatorOptions: LocatorOptions
+): Promise<number> {
+  const layerLocators = new Map<LayerRole, string>()
+  let model: RuntimeModelId = 'airflow3-server'
+  const notes: string[] = []
+  if (flags.runtime === 'demo') {
+    layerLocators.set('env', 'demo-env:')
+    layerLocators.set('metastore', 'demo:')
+  } else if (flags.runtime?.startsWith('airflow-config:')) {
+    const path = flags.runtime.slice('airflow-config:'.length)
+    const loaded = await loadAirflowConfig({ env: locatorOptions.env, path: path || undefined })
+    const version = loaded.profile.airflowVersion
+    if (version && Number(version.split('.')[0]) < 3) model = 'airflow2'
+    layerLocators.set('metastore', flags.runtime)
+    layerLocators.set('env', 'env:')
+    notes.push(
+      "env layer: this process's environment; pass --layer env=envfile:… for the environment Airflow itself runs with"
+    )
+    if (loaded.profile.serverBackend)
+      notes.push(
+        `custom backend ${loaded.profile.serverBackend.className}: not inspected here (save it as a profile and pass --layer custom-backend=profile:NAME)`
+      )
+  } else if (flags.runtime !== undefined)
+    throw new UsageError('--runtime takes demo or airflow-config:PATH (or give --layer role=store)')
+  if (flags.model !== undefined) {
+    if (!Object.hasOwn(RUNTIME_MODELS, flags.model))
+      throw new UsageError(`--model must be one of ${Object.keys(RUNTIME_MODELS).join(', ')}`)
+    model = flags.model as RuntimeModelId
+  }
+  const specs = RUNTIME_MODELS[model].layers
+  for (const spec of flags.layer ?? []) {
+    const eq = spec.indexOf('=')
+    const role = spec.slice(0, eq) as LayerRole
+    if (eq <= 0 || !specs.some((s) => s.role === role))
+      throw new UsageError(
+        `--layer takes role=store with a role of ${model}: ${specs.map((s) => s.role).join(', ')}`
+      )
+    layerLocators.set(role, spec.slice(eq + 1))
+  }
+  if (layerLocators.size === 0)
+    throw new UsageError(
+      'effective needs --runtime demo|airflow-config:PATH or at least one --layer role=store'
+    )
+  const data: LayerData[] = []
+  for (const spec of specs) {
+    const locator = layerLocators.get(spec.role)
+    data.push(
+      await loadLayer(
+        locator
+          ? await openLocator(locator, { ...locatorOptions, dialect: spec.dialect })
+          : undefined,
+        kinds
+      )
+    )
+  }
+  const ids = flags.id?.flatMap((id) =>
+    (kinds ?? ['connection', 'variable']).map((kind) => ({ kind, id }))
+  )
+  const items = resolveEffective(model, data, fingerprinter(), ids)
+  for (const n of notes) io.stderr.write(`airlock: note: ${n}\n`)
+  for (const [i, d] of data.entries())
+    if (d.state === 'failed')
+      io.stderr.write(
+        `airlock: layer ${specs[i]!.label} failed (Airflow logs this and moves on): ${d.error.message}\n`
+      )
+  if (flags.json) {
+    for (const it of items)
+      await writeLine(
+        io.stdout,
+        JSON.stringify({
+          kind: it.kind,
+          id: it.id,
+          winner:
+            it.winner === null
+              ? null
+              : { layer: specs[it.winner]!.label, role: specs[it.winner]!.role },
+          layers: it.layers.map((v, i) => ({
+            layer: specs[i]!.label,
+            role: specs[i]!.role,
+            ...v,
+            ...('differs' in v
+              ? { differs: v.differs.filter((d) => d.change === 'changed').map((d) => d.field) }
+              : {})
+          })),
+          notes: it.notes
+        })
+      )
+  } else {
+    io.stdout.write(
+      `runtime: ${RUNTIME_MODELS[model].label}\nlayers: ${specs.map((s, i) => `${i + 1}. ${s.label}${data[i]!.state === 'not-inspected' ? ' (not inspected)' : ''}`).join('  ')}\n\n`
+    )
+    const rows = [['KIND', 'ID', 'READ FROM', 'SHADOWED (fields that differ)']]
+    for (const it of items) {
+      const shadowed = it.layers.flatMap((v, i) =>
+        v.status === 'shadowed'
+          ? [
+              `${i + 1}. ${specs[i]!.label} (${
+                v.differs
+                  .filter((d) => d.change === 'changed')
+                  .map((d) => d.field)
+                  .join(', ') || 'same value'
+              })`
+            ]
+          : []
+      )
+      rows.push([
+        it.kind === 'connection' ? 'conn' : 'var',
+        it.id,
+        it.winner === null
+          ? '— (not found in any inspected layer)'
+          : `${it.winner + 1}. ${specs[it.winner]!.label}`,
+        shadowed.join('; ')
+      ])
+    }
+    const widths = rows[0]!.map((_, i) => Math.min(50, Math.max(...rows.map((r) => r[i]!.length))))
+    for (const r of rows)
+      await writeLine(
+        io.stdout,
+        r
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd()
+      )
+  }
+  return data.some((d) => d.state === 'failed') ? EXIT_ITEMS_FAILED : EXIT_OK
+}
+
+/** Options of `airlock plan` / `airlock diff`. */
+export interface PlanFlags {
+  out?: string
+  include?: string[]
+  exclude?: string[]
+  rename?: string[]
+  prefix?: string[]
+  'on-conflict'?: string
+  'delete-extraneous'?: boolean
+  json?: boolean
+}
+
+function pairs(list: string[] | undefined, flag: string): [string, string][] {
+  return (list ?? []).map((p) => {
+    const eq = p.indexOf('=')
+    if (eq <= 0) throw new UsageError(`${flag} takes old=new (got ${JSON.stringify(p)})`)
+    return [p.slice(0, eq), p.slice(eq + 1)]
+  })
+}
+
+const SYMBOL: Record<PlanItem['action'], string> = {
+  create: '+',
+  update: '~',
+  delete: '-',
+  unchanged: '=',
+  conflict: '!'
+}
+
+/** `airlock plan <source> <target> …` (and `diff`, which is a plan with every difference shown). */
+export async function planCommand(
+  io: CliIo,
+  mode: 'plan' | 'diff',
+  sourceLocator: string,
+  targetLocator: string,
+  flags: PlanFlags,
+  kinds: EntryKind[] | undefined,
+  dialect: Dialect,
+  locatorOptions: LocatorOptions
+): Promise<number> {
+  const policy = (flags['on-conflict'] ?? 'overwrite') as ConflictPolicy
+  if (!['skip', 'overwrite', 'fail'].includes(policy))
+    throw new UsageError('--on-conflict must be skip, overwrite or fail')
+  const source = await openLocator(sourceLocator, locatorOptions)
+  const target = await openLocator(targetLocator, locatorOptions)
+  const [s, t] = [await loadLayer(source, kinds), await loadLayer(target, kinds)]
+  for (const [name, d] of [
+    [sourceLocator, s],
+    [targetLocator, t]
+  ] as const) {
+    if (d.state === 'failed') throw new AirlockError(d.error.code, `${name}: ${d.error.message}`)
+    if (d.state === 'loaded' && d.problems.length) {
+      for (const p of d.problems) io.stderr.write(`airlock: ${p.message}\n`)
+      throw new AirlockError(
+        'job.conflict',
+        `${name}: ${d.problems.length} entries could not be read; fix them (or exclude them) before planning.`
+      )
+    }
+  }
+  const entries = (d: LayerData) => (d.state === 'loaded' ? d.entries : [])
+  const result = plan(
+    entries(s),
+    entries(t),
+    {
+      kinds,
+      include: flags.include,
+      exclude: flags.exclude,
+      rename: Object.fromEntries(pairs(flags.rename, '--rename')),
+      prefixMap: pairs(flags.prefix, '--prefix'),
+      onConflict: mode === 'diff' ? 'overwrite' : policy,
+      deleteExtraneous: mode === 'diff' || Boolean(flags['delete-extraneous']),
+      targetDialect: dialect
+    },
+    fingerprinter()
+  )
+  const shown = result.items.filter((i) => mode === 'plan' || i.action !== 'unchanged')
+  if (flags.json || flags.out) {
+    const doc = {
+      version: 1,
+      createdAt: new Date().toISOString(),
+      source: source.id,
+      target: target.id,
+      dialect,
+      summary: result.summary,
+      items: result.items
+    }
+    if (flags.out) {
+      const tmp = `${flags.out}.tmp-${process.pid}`
+      writeFileSync(tmp, JSON.stringify(doc, null, 2) + '\n', { mode: 0o600 })
+      renameSync(tmp, flags.out)
+      io.stderr.write(`plan written to ${flags.out} (no values: fingerprints only)\n`)
+    } else await writeLine(io.stdout, JSON.stringify(doc))
+  } else
+    for (const i of shown) {
+      const changed = i.diff.filter((d) => d.change === 'changed').map((d) => d.field)
+      const detail =
+        i.action === 'update' || i.action === 'conflict' ? ` (${changed.join(', ')})` : ''
+      const rename = i.sourceId && i.sourceId !== i.targetId ? ` ← ${i.sourceId}` : ''
+      await writeLine(
+        io.stdout,
+        `${SYMBOL[i.action]} ${i.kind === 'connection' ? 'conn' : 'var '} ${i.targetId}${rename}${detail}${i.resolution ? ` [${i.resolution}]` : ''}`
+      )
+      for (const w of i.warnings) await writeLine(io.stdout, `    warning: ${w}`)
+    }
+  const sum = result.summary
+  io.stderr.write(
+    `${mode}: ${sum.create} to create, ${sum.update} to update, ${sum.delete} to delete, ${sum.unchanged} unchanged, ${sum.conflict} in conflict\n`
+  )
+  return mode === 'plan' &&
+    result.items.some((i) => i.action === 'conflict' && i.resolution === 'fail')
+    ? EXIT_ITEMS_FAILED
+    : EXIT_OK
+}

@@ -1,0 +1,18 @@
+/**
+ * Short keyed fingerprints of secret values, so diffs and plans can say "changed" or "same"
+ * without carrying values: HMAC-SHA256 under a key that never leaves the process (or the
+ * plan's own key), first 12 hex digits. The same value under the same key gives the same
+ * fingerprint; without the key a fingerprint reveals nothing practical about the value.
+ */
+import { createHmac, randomBytes } from 'node:crypto'
+
+/** A fingerprinting function bound to one key. */
+export type Fingerprinter = (value: string | null) => string | null
+
+/** A fingerprinter under `key` (a fresh random key when absent). */
+export function fingerprinter(key: Uint8Array = randomBytes(32)): Fingerprinter {
+  return (value) =>
+    value === null
+      ? null
+      : createHmac('sha256', key).update(value, 'utf8').digest('hex').slice(0, 12)
+}

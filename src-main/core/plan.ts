@@ -1,0 +1,194 @@
+/**
+ * `plan(source, target, options)`: what a migration would do, pure. Items are compared
+ * semantically — a URI and a JSON value that decode to the same connection are equal; extras
+ * compare as decoded JSON — and diffs carry fingerprints, never values.
+ */
+import { compareEntries, type FieldDiff } from './precedence'
+import type { Fingerprinter } from './fingerprint'
+import type { Dialect, Entry } from './model'
+import { PyDict, pyJsonTryLoads } from './codecs/py-json'
+
+/** What happens to one item. */
+export type PlanAction = 'create' | 'update' | 'delete' | 'unchanged' | 'conflict'
+
+/** What to do when the target already holds a different value. */
+export type ConflictPolicy = 'skip' | 'overwrite' | 'fail'
+
+/** Options of a plan. */
+export interface PlanOptions {
+  kinds?: readonly Entry['kind'][]
+  /** Glob patterns (`*`, `?`) an id must match (any), and must not match (all). */
+  include?: readonly string[]
+  exclude?: readonly string[]
+  /** Exact id renames, then prefix mappings (`old_` → `new_`), applied in order. */
+  rename?: Readonly<Record<string, string>>
+  prefixMap?: readonly (readonly [string, string])[]
+  onConflict?: ConflictPolicy
+  /** Per-id overrides of the conflict policy (by source id). */
+  conflictOverrides?: Readonly<Record<string, ConflictPolicy>>
+  deleteExtraneous?: boolean
+  /** The Airflow that will read the target: lossy writes for it are warned about. */
+  targetDialect?: Dialect
+}
+
+/** One item of a plan. */
+export interface PlanItem {
+  kind: Entry['kind']
+  sourceId: string | null
+  targetId: string
+  action: PlanAction
+  /** For conflicts: what the policy decided. */
+  resolution?: ConflictPolicy
+  diff: FieldDiff[]
+  warnings: string[]
+}
+
+/** Counts per action. */
+export type PlanSummary = Record<PlanAction, number>
+
+function globToRegExp(glob: string): RegExp {
+  return new RegExp(
+    '^' +
+      glob
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replaceAll('*', '.*')
+        .replaceAll('?', '.') +
+      '$'
+  )
+}
+
+function mapId(id: string, options: PlanOptions): string {
+  if (options.rename && Object.hasOwn(options.rename, id)) return options.rename[id]!
+  for (const [from, to] of options.prefixMap ?? [])
+    if (id.startsWith(from)) return to + id.slice(from.length)
+  return id
+}
+
+function idOf(e: Entry): string {
+  return e.kind === 'connection' ? e.id : e.key
+}
+
+function warningsFor(e: Entry, dialect: Dialect | undefined): string[] {
+  if (e.kind !== 'connection' || !dialect) return []
+  const out: string[] = []
+  const extra = e.fields.extra
+  if (extra) {
+    const parsed = pyJsonTryLoads(extra)
+    if (parsed === undefined)
+      out.push(
+        dialect === 'airflow3' ? 'extra is not JSON: Airflow 3 rejects it' : 'extra is not JSON'
+      )
+    else if (!(parsed instanceof PyDict))
+      out.push(
+        dialect === 'airflow3'
+          ? 'extra is not a JSON object: Airflow 3 rejects it'
+          : 'extra is not a JSON object'
+      )
+    else if (dialect === 'airflow3')
+      for (const [k, v] of parsed.entries())
+        if (typeof v === 'string' && pyJsonTryLoads(v) !== undefined)
+          out.push(
+            `extra "${k}" is a string that looks like JSON: through a URI, Airflow 3 reads it back as another type (#59339); prefer JSON values`
+          )
+  }
+  if (e.fields.conn_type === null)
+    out.push(
+      'conn_type is empty: the metadata DB requires one and Airflow 3 needs it for most uses'
+    )
+  return out
+}
+
+function equal(diff: readonly FieldDiff[]): boolean {
+  return diff.every((d) => d.change === 'same')
+}
+
+/** Plans source → target. */
+export function plan(
+  source: readonly Entry[],
+  target: readonly Entry[],
+  options: PlanOptions,
+  fp: Fingerprinter
+): { items: PlanItem[]; summary: PlanSummary } {
+  const include = (options.include ?? []).map(globToRegExp)
+  const exclude = (options.exclude ?? []).map(globToRegExp)
+  const selected = (e: Entry) => {
+    if (options.kinds && !options.kinds.includes(e.kind)) return false
+    const id = idOf(e)
+    return (
+      (include.length === 0 || include.some((r) => r.test(id))) && !exclude.some((r) => r.test(id))
+    )
+  }
+  const targetByKey = new Map(target.map((e) => [`${e.kind}:${idOf(e)}`, e]))
+  const items: PlanItem[] = []
+  const touched = new Set<string>()
+  for (const s of source) {
+    if (!selected(s)) continue
+    const targetId = mapId(idOf(s), options)
+    const key = `${s.kind}:${targetId}`
+    touched.add(key)
+    const t = targetByKey.get(key)
+    const mapped: Entry = s.kind === 'connection' ? { ...s, id: targetId } : { ...s, key: targetId }
+    const warnings = warningsFor(s, options.targetDialect)
+    if (!t) {
+      items.push({
+        kind: s.kind,
+        sourceId: idOf(s),
+        targetId,
+        action: 'create',
+        diff: compareEntries(mapped, mapped, fp),
+        warnings
+      })
+      continue
+    }
+    const diff = compareEntries(t, mapped, fp).map((d) => ({
+      ...d,
+      winner: d.shadowed,
+      shadowed: d.winner
+    }))
+    if (equal(diff)) {
+      items.push({ kind: s.kind, sourceId: idOf(s), targetId, action: 'unchanged', diff, warnings })
+      continue
+    }
+    const policy = options.conflictOverrides?.[idOf(s)] ?? options.onConflict ?? 'overwrite'
+    if (policy === 'overwrite')
+      items.push({ kind: s.kind, sourceId: idOf(s), targetId, action: 'update', diff, warnings })
+    else
+      items.push({
+        kind: s.kind,
+        sourceId: idOf(s),
+        targetId,
+        action: 'conflict',
+        resolution: policy,
+        diff,
+        warnings
+      })
+  }
+  if (options.deleteExtraneous)
+    for (const t of target) {
+      const key = `${t.kind}:${idOf(t)}`
+      // Only ids the filters select may be deleted: an excluded id is left alone.
+      if (touched.has(key) || !selected(t)) continue
+      items.push({
+        kind: t.kind,
+        sourceId: null,
+        targetId: idOf(t),
+        action: 'delete',
+        diff: [],
+        warnings: []
+      })
+    }
+  const summary: PlanSummary = { create: 0, update: 0, delete: 0, unchanged: 0, conflict: 0 }
+  for (const i of items) summary[i.action]++
+  items.sort((a, b) =>
+    a.kind === b.kind
+      ? a.targetId < b.targetId
+        ? -1
+        : a.targetId > b.targetId
+          ? 1
+          : 0
+      : a.kind === 'connection'
+        ? -1
+        : 1
+  )
+  return { items, summary }
+}

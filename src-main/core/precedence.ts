@@ -1,0 +1,243 @@
+/**
+ * Where Airflow reads each connection and variable from, as data (STYLE §4, reference §11):
+ * each runtime's layers in order; the first layer holding an id wins; a layer that fails is
+ * logged by Airflow and skipped; a layer with no store behind it is "not inspected", never
+ * "empty". `resolveEffective` is pure: it takes what each layer holds, listed once.
+ */
+import type { ErrorDto } from '../contract/errors'
+import { extraDejson } from './connection'
+import { pyEquals } from './codecs/py-json'
+import type { Fingerprinter } from './fingerprint'
+import type { ConnectionFields, Dialect, Entry } from './model'
+
+/** What a layer is in Airflow's search path. */
+export type LayerRole =
+  | 'worker-backend'
+  | 'worker-env'
+  | 'custom-backend'
+  | 'astro-environment-manager'
+  | 'env'
+  | 'metastore'
+
+/** One layer of a runtime. */
+export interface LayerSpec {
+  role: LayerRole
+  label: string
+  /** Whose connection code reads this layer's values. */
+  dialect: Dialect
+  /** Reached through the Execution API from a worker (Airflow 3): connection ids with `/` fail there (#57864). */
+  viaExecutionApi?: boolean
+}
+
+/** The runtimes Airlock models. */
+export type RuntimeModelId = 'airflow2' | 'airflow3-server' | 'airflow3-worker' | 'astro'
+
+/** Each runtime's search order (the only place it is written down). */
+export const RUNTIME_MODELS: Readonly<
+  Record<RuntimeModelId, { label: string; layers: readonly LayerSpec[] }>
+> = {
+  airflow2: {
+    label: 'Airflow 2.x (scheduler, webserver, workers, CLI)',
+    layers: [
+      { role: 'custom-backend', label: '[secrets] backend', dialect: 'airflow2' },
+      { role: 'env', label: 'AIRFLOW_CONN_* / AIRFLOW_VAR_*', dialect: 'airflow2' },
+      { role: 'metastore', label: 'metadata DB', dialect: 'airflow2' }
+    ]
+  },
+  'airflow3-server': {
+    label: 'Airflow 3 server side (API server, scheduler, DAG processor, CLI)',
+    layers: [
+      { role: 'custom-backend', label: '[secrets] backend', dialect: 'airflow3' },
+      { role: 'env', label: 'env on the API server', dialect: 'airflow3' },
+      { role: 'metastore', label: 'metadata DB', dialect: 'airflow3' }
+    ]
+  },
+  'airflow3-worker': {
+    label: 'Airflow 3 task on a worker (Task SDK)',
+    layers: [
+      {
+        role: 'worker-backend',
+        label: '[workers] secrets_backend, else [secrets] backend',
+        dialect: 'task-sdk'
+      },
+      { role: 'worker-env', label: 'env on the worker', dialect: 'task-sdk' },
+      {
+        role: 'custom-backend',
+        label: 'Execution API → [secrets] backend',
+        dialect: 'airflow3',
+        viaExecutionApi: true
+      },
+      {
+        role: 'env',
+        label: 'Execution API → env on the API server',
+        dialect: 'airflow3',
+        viaExecutionApi: true
+      },
+      {
+        role: 'metastore',
+        label: 'Execution API → metadata DB',
+        dialect: 'airflow3',
+        viaExecutionApi: true
+      }
+    ]
+  },
+  astro: {
+    label: 'Astro (Astronomer docs order)',
+    layers: [
+      { role: 'custom-backend', label: 'secrets backend', dialect: 'airflow3' },
+      {
+        role: 'astro-environment-manager',
+        label: 'Astro Environment Manager',
+        dialect: 'airflow3'
+      },
+      { role: 'env', label: 'environment variables', dialect: 'airflow3' },
+      { role: 'metastore', label: 'metadata DB', dialect: 'airflow3' }
+    ]
+  }
+}
+
+/** What was learned about one layer: its entries, its failure, or nothing (not inspected). */
+export type LayerData =
+  | {
+      state: 'loaded'
+      storeId: string
+      entries: readonly Entry[]
+      problems: readonly { id: string; kind: Entry['kind']; message: string }[]
+    }
+  | { state: 'failed'; storeId: string; error: ErrorDto }
+  | { state: 'not-inspected' }
+
+/** One layer's answer for one id. */
+export type LayerVerdict =
+  | { status: 'wins'; storeId: string; fromKey: string }
+  | { status: 'shadowed'; storeId: string; fromKey: string; differs: FieldDiff[] }
+  | { status: 'absent'; storeId: string }
+  | { status: 'unreadable'; storeId: string; message: string }
+  | { status: 'failed'; storeId: string; message: string }
+  | { status: 'not-inspected' }
+
+/** How one field of a shadowed value compares with the winner: never the values themselves. */
+export interface FieldDiff {
+  field: string
+  change: 'same' | 'changed'
+  /** Keyed fingerprints (see fingerprint.ts), for telling values apart across runs. */
+  winner: string | null
+  shadowed: string | null
+}
+
+/** Everything about one id. */
+export interface EffectiveItem {
+  kind: Entry['kind']
+  id: string
+  /** The index of the winning layer, or null when no inspected layer has it. */
+  winner: number | null
+  layers: LayerVerdict[]
+  notes: string[]
+}
+
+const FIELDS: readonly (keyof ConnectionFields)[] = [
+  'conn_type',
+  'description',
+  'host',
+  'login',
+  'password',
+  'schema',
+  'port',
+  'extra'
+]
+
+function valueOf(e: Entry, field: string): string | null {
+  if (e.kind === 'variable') return field === 'value' ? e.value : e.description
+  const v = e.fields[field as keyof ConnectionFields]
+  return v === null || v === undefined ? null : String(v)
+}
+
+/** Field-level comparison; extras compare as decoded JSON (key order and spacing do not matter). */
+export function compareEntries(a: Entry, b: Entry, fp: Fingerprinter): FieldDiff[] {
+  const fields = a.kind === 'variable' ? ['value', 'description'] : FIELDS
+  return fields.map((field) => {
+    const x = valueOf(a, field)
+    const y = valueOf(b, field)
+    const same = field === 'extra' && x && y ? pyEquals(extraDejson(x), extraDejson(y)) : x === y
+    return { field, change: same ? 'same' : 'changed', winner: fp(x), shadowed: fp(y) }
+  })
+}
+
+/** Airflow looks env vars up by `id.upper()`; every other layer by the exact id. */
+function lookupKey(role: LayerRole, id: string): string {
+  return role === 'env' || role === 'worker-env' ? id.toUpperCase() : id
+}
+
+/**
+ * Resolves every id found in any layer (or only `ids`) for a runtime: which layer wins,
+ * which are shadowed (with field diffs), which failed or were not inspected.
+ */
+export function resolveEffective(
+  model: RuntimeModelId,
+  layers: readonly LayerData[],
+  fp: Fingerprinter,
+  ids?: readonly { kind: Entry['kind']; id: string }[]
+): EffectiveItem[] {
+  const specs = RUNTIME_MODELS[model].layers
+  const index = layers.map((l, i) => {
+    const map = new Map<string, Entry>()
+    const unreadable = new Map<string, string>()
+    if (l.state === 'loaded') {
+      for (const e of l.entries)
+        map.set(`${e.kind}:${lookupKey(specs[i]!.role, e.kind === 'connection' ? e.id : e.key)}`, e)
+      for (const p of l.problems)
+        unreadable.set(`${p.kind}:${lookupKey(specs[i]!.role, p.id)}`, p.message)
+    }
+    return { map, unreadable }
+  })
+  const wanted = new Map<string, { kind: Entry['kind']; id: string }>()
+  if (ids) for (const r of ids) wanted.set(`${r.kind}:${r.id}`, r)
+  else
+    for (const l of layers)
+      if (l.state === 'loaded')
+        for (const e of l.entries) {
+          const id = e.kind === 'connection' ? e.id : e.key
+          const isEnv = e.source?.fromKey?.startsWith('AIRFLOW_') ?? false
+          const key = `${e.kind}:${isEnv ? id.toLowerCase() : id}`
+          if (!wanted.has(key)) wanted.set(key, { kind: e.kind, id: isEnv ? id.toLowerCase() : id })
+        }
+  const items: EffectiveItem[] = []
+  for (const { kind, id } of wanted.values()) {
+    const verdicts: LayerVerdict[] = []
+    const notes: string[] = []
+    let winner: number | null = null
+    let winning: Entry | undefined
+    layers.forEach((l, i) => {
+      const spec = specs[i]!
+      if (l.state === 'not-inspected') return verdicts.push({ status: 'not-inspected' })
+      if (l.state === 'failed')
+        return verdicts.push({ status: 'failed', storeId: l.storeId, message: l.error.message })
+      const key = `${kind}:${lookupKey(spec.role, id)}`
+      const bad = index[i]!.unreadable.get(key)
+      if (bad !== undefined)
+        return verdicts.push({ status: 'unreadable', storeId: l.storeId, message: bad })
+      const e = index[i]!.map.get(key)
+      if (!e) return verdicts.push({ status: 'absent', storeId: l.storeId })
+      const fromKey = e.source?.fromKey ?? id
+      if (winner === null) {
+        winner = i
+        winning = e
+        if (spec.viaExecutionApi && kind === 'connection' && id.includes('/'))
+          notes.push(
+            'Connection ids containing "/" fail through the Execution API in Airflow 3.1 (apache/airflow#57864).'
+          )
+        return verdicts.push({ status: 'wins', storeId: l.storeId, fromKey })
+      }
+      return verdicts.push({
+        status: 'shadowed',
+        storeId: l.storeId,
+        fromKey,
+        differs: compareEntries(winning!, e, fp)
+      })
+    })
+    items.push({ kind, id, winner, layers: verdicts, notes })
+  }
+  return items.sort((a, b) =>
+    a.kind === b.kind ? (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) : a.kind === 'connection' ? -1 : 1
+  )
+}

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest'
+import { fingerprinter } from '../../../../src-main/core/fingerprint'
+import { connectionEntry, variableEntry } from '../../../../src-main/core/model'
+import { plan } from '../../../../src-main/core/plan'
+import { parseConnectionValue } from '../../../../src-main/core/codecs/connection-json'
+
+const fp = fingerprinter(new Uint8Array(32))
+
+describe('planner', () => {
+  const source = [
+    connectionEntry('same', { conn_type: 'postgres', host: 'h', extra: '{"a": 1}' }),
+    connectionEntry('changed', { conn_type: 'postgres', host: 'new', password: 'S3CRET-new' }),
+    connectionEntry('new_one', { conn_type: 'http' }),
+    variableEntry('v', '1')
+  ]
+  const target = [
+    connectionEntry('same', { conn_type: 'postgres', host: 'h', extra: '{"a":1}' }),
+    connectionEntry('changed', { conn_type: 'postgres', host: 'old', password: 'S3CRET-old' }),
+    connectionEntry('extraneous', { conn_type: 'x' }),
+    variableEntry('v', '1')
+  ]
+
+  it('tags every item semantically, with field diffs that carry no values', () => {
+    const r = plan(source, target, {}, fp)
+    expect(r.items.map((i) => [i.targetId, i.action])).toEqual([
+      ['changed', 'update'],
+      ['new_one', 'create'],
+      ['same', 'unchanged'],
+      ['v', 'unchanged']
+    ])
+    expect(r.items[0]!.diff.filter((d) => d.change === 'changed').map((d) => d.field)).toEqual([
+      'host',
+      'password'
+    ])
+    expect(JSON.stringify(r)).not.toContain('S3CRET')
+    expect(r.summary).toEqual({ create: 1, update: 1, delete: 0, unchanged: 2, conflict: 0 })
+  })
+
+  it('treats a URI and a JSON value that decode to the same connection as equal', () => {
+    const a = parseConnectionValue('postgres://u:p%40w@h:5432/db?sslmode=require', 'airflow3').value
+    const b = parseConnectionValue(
+      '{"conn_type": "postgres", "login": "u", "password": "p@w", "host": "h", "port": 5432, "schema": "db", "extra": {"sslmode": "require"}}',
+      'airflow3'
+    ).value
+    const r = plan([connectionEntry('x', a)], [connectionEntry('x', b)], {}, fp)
+    expect(r.items[0]!.action).toBe('unchanged')
+  })
+
+  it('applies the conflict policy, per-item overrides, filters, renames and delete-extraneous', () => {
+    const r = plan(
+      source,
+      target,
+      {
+        onConflict: 'fail',
+        conflictOverrides: { same: 'skip' },
+        deleteExtraneous: true,
+        rename: { new_one: 'renamed' },
+        exclude: ['v']
+      },
+      fp
+    )
+    expect(r.items.map((i) => [i.targetId, i.action, i.resolution ?? ''])).toEqual([
+      ['changed', 'conflict', 'fail'],
+      ['extraneous', 'delete', ''],
+      ['renamed', 'create', ''],
+      ['same', 'unchanged', '']
+    ])
+    const prefixed = plan(
+      source,
+      [],
+      { prefixMap: [['new_', 'old_']], kinds: ['connection'], include: ['new*'] },
+      fp
+    )
+    expect(prefixed.items.map((i) => i.targetId)).toEqual(['old_one'])
+  })
+
+  it('warns where the target Airflow would read a write differently', () => {
+    const r = plan(
+      [
+        connectionEntry('j', { conn_type: 'http', extra: '{"timeout": "10", "list": "[1]"}' }),
+        connectionEntry('n', { extra: '[1]' })
+      ],
+      [],
+      { targetDialect: 'airflow3' },
+      fp
+    )
+    expect(r.items[0]!.warnings.join()).toMatch(/59339/)
+    expect(r.items[1]!.warnings.join()).toMatch(/not a JSON object/)
+  })
+})
