@@ -8,7 +8,8 @@ export default defineConfig({
           name: 'unit-main',
           include: ['test/unit/main/**/*.test.ts'],
           environment: 'node',
-          setupFiles: ['test/support/network-guard.ts']
+          setupFiles: ['test/support/network-guard.ts'],
+          globalSetup: ['test/support/global-setup.ts']
         }
       },
       {
@@ -24,6 +25,7 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
           setupFiles: ['test/support/network-guard.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000
         }

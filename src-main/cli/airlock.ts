@@ -7,6 +7,7 @@ import { connParse, connSerialize, dialectOption } from './commands/conn'
 import { fernetCommand } from './commands/fernet'
 import { openProfiles, profileCommand } from './commands/profile'
 import { effectiveCommand, planCommand } from './commands/engine'
+import { applyCommand, jobCommand, jobsCommand } from './commands/jobs'
 import { exportCommand, kindOption, listCommand, rotateCommand } from './commands/stores'
 import { LOCATOR_SCHEMES, openLocator } from '../backends/registry'
 import { AirlockError } from '../core/errors'
@@ -48,6 +49,10 @@ Precedence and migration previews:
   plan SOURCE TARGET [--out plan.json] [--include GLOB]… [--exclude GLOB]… [--rename OLD=NEW]…
        [--prefix OLD=NEW]… [--on-conflict skip|overwrite|fail] [--delete-extraneous] [--dialect D]
   diff A B [--kind conn|var] [--json]   + only in A, - only in B, ~ differs (fields named, never values)
+
+Applying plans (journaled; the target's previous values are snapshotted, encrypted, key in the keychain):
+  apply plan.json [--source S] [--target T]   refuses items that changed since the plan
+  resume JOB | rollback JOB | jobs [--json]
 
 Profiles (settings in ~/.config/airlock/settings.json, secrets in the OS keychain; usable as
 metadb:NAME or profile:NAME wherever a store is asked for):
@@ -101,7 +106,9 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       rename: { type: 'string', multiple: true },
       prefix: { type: 'string', multiple: true },
       'on-conflict': { type: 'string' },
-      'delete-extraneous': { type: 'boolean' }
+      'delete-extraneous': { type: 'boolean' },
+      source: { type: 'string' },
+      target: { type: 'string' }
     }
   })
   const [group, sub, ...rest] = positionals
@@ -149,6 +156,23 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       resolveProfile
     })
   }
+  if (group === 'apply' || group === 'resume' || group === 'rollback') {
+    if (!sub)
+      throw new UsageError(
+        group === 'apply' ? 'apply needs a plan file' : `${group} needs a job id (see airlock jobs)`
+      )
+    if (rest.length) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`)
+    const options = {
+      dialect: dialectOption(values.dialect),
+      fernetKey: values.key,
+      env: io.env,
+      resolveProfile
+    }
+    return group === 'apply'
+      ? applyCommand(io, sub, values, options)
+      : jobCommand(io, group, sub, values, options)
+  }
+  if (group === 'jobs') return jobsCommand(io, Boolean(values.json))
   if (group === 'plan' || group === 'diff') {
     const [target, ...more] = rest
     if (!sub || !target) throw new UsageError(`${group} needs a source and a target store`)

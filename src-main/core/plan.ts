@@ -6,7 +6,7 @@
 import { compareEntries, type FieldDiff } from './precedence'
 import type { Fingerprinter } from './fingerprint'
 import type { Dialect, Entry } from './model'
-import { PyDict, pyJsonTryLoads } from './codecs/py-json'
+import { PyDict, pyJsonDumps, pyJsonTryLoads } from './codecs/py-json'
 
 /** What happens to one item. */
 export type PlanAction = 'create' | 'update' | 'delete' | 'unchanged' | 'conflict'
@@ -41,6 +41,39 @@ export interface PlanItem {
   resolution?: ConflictPolicy
   diff: FieldDiff[]
   warnings: string[]
+  /** Keyed fingerprints of the whole source and target values at plan time (drift checks). */
+  sourceVersion: string | null
+  targetVersion: string | null
+}
+
+/**
+ * A canonical text of an entry's value (what it decodes to, not how it was written): the
+ * basis of the version fingerprints. Extras are decoded and re-dumped with sorted keys.
+ */
+export function entryDigest(e: Entry): string {
+  if (e.kind === 'variable')
+    return JSON.stringify(['variable', e.key, e.value, e.description, e.team ?? null])
+  const f = e.fields
+  const extra = f.extra ? pyJsonTryLoads(f.extra) : null
+  const canonicalExtra =
+    extra === undefined
+      ? ['text', f.extra]
+      : extra === null
+        ? null
+        : pyJsonDumps(extra, { sortKeys: true })
+  return JSON.stringify([
+    'connection',
+    e.id,
+    f.conn_type,
+    f.description,
+    f.host,
+    f.login,
+    f.password,
+    f.schema,
+    f.port,
+    canonicalExtra,
+    e.team ?? null
+  ])
 }
 
 /** Counts per action. */
@@ -128,40 +161,27 @@ export function plan(
     touched.add(key)
     const t = targetByKey.get(key)
     const mapped: Entry = s.kind === 'connection' ? { ...s, id: targetId } : { ...s, key: targetId }
-    const warnings = warningsFor(s, options.targetDialect)
+    const base = {
+      kind: s.kind,
+      sourceId: idOf(s),
+      targetId,
+      warnings: warningsFor(s, options.targetDialect),
+      sourceVersion: fp(entryDigest(mapped)),
+      targetVersion: t ? fp(entryDigest(t)) : null
+    }
     if (!t) {
-      items.push({
-        kind: s.kind,
-        sourceId: idOf(s),
-        targetId,
-        action: 'create',
-        diff: compareEntries(mapped, mapped, fp),
-        warnings
-      })
+      items.push({ ...base, action: 'create', diff: compareEntries(mapped, mapped, fp) })
       continue
     }
-    const diff = compareEntries(t, mapped, fp).map((d) => ({
-      ...d,
-      winner: d.shadowed,
-      shadowed: d.winner
-    }))
+    // diff fields read "target → source": `winner` is the value now in the target
+    const diff = compareEntries(t, mapped, fp)
     if (equal(diff)) {
-      items.push({ kind: s.kind, sourceId: idOf(s), targetId, action: 'unchanged', diff, warnings })
+      items.push({ ...base, action: 'unchanged', diff })
       continue
     }
     const policy = options.conflictOverrides?.[idOf(s)] ?? options.onConflict ?? 'overwrite'
-    if (policy === 'overwrite')
-      items.push({ kind: s.kind, sourceId: idOf(s), targetId, action: 'update', diff, warnings })
-    else
-      items.push({
-        kind: s.kind,
-        sourceId: idOf(s),
-        targetId,
-        action: 'conflict',
-        resolution: policy,
-        diff,
-        warnings
-      })
+    if (policy === 'overwrite') items.push({ ...base, action: 'update', diff })
+    else items.push({ ...base, action: 'conflict', resolution: policy, diff })
   }
   if (options.deleteExtraneous)
     for (const t of target) {
@@ -174,7 +194,9 @@ export function plan(
         targetId: idOf(t),
         action: 'delete',
         diff: [],
-        warnings: []
+        warnings: [],
+        sourceVersion: null,
+        targetVersion: fp(entryDigest(t))
       })
     }
   const summary: PlanSummary = { create: 0, update: 0, delete: 0, unchanged: 0, conflict: 0 }
@@ -191,4 +213,18 @@ export function plan(
         : 1
   )
   return { items, summary }
+}
+
+/** A plan as a file a person reviews and commits: no values, fingerprints only. */
+export interface PlanDocument {
+  version: 1
+  planId: string
+  createdAt: string
+  /** The stores as given (a locator with a password in it is stored without the password). */
+  source: string
+  target: string
+  dialect: Dialect
+  options: PlanOptions
+  summary: PlanSummary
+  items: PlanItem[]
 }

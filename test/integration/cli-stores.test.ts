@@ -1,5 +1,4 @@
 // The store commands as a user runs them: a real process, real files and databases.
-import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -16,7 +15,6 @@ import { runPython } from '../support/python'
 let home: string
 let work: string
 beforeAll(() => {
-  execFileSync(process.execPath, ['scripts/build-cli.mjs'])
   home = mkdtempSync(join(tmpdir(), 'airlock-home-'))
   work = mkdtempSync(join(tmpdir(), 'airlock-work-'))
 })

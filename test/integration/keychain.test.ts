@@ -1,7 +1,7 @@
 // The keychain and profiles against a REAL Secret Service (gnome-keyring under
 // dbus-run-session, started by scripts/with-keyring.sh around the test run), and the CLI
 // where no keychain answers or the keychain is locked.
-import { execFileSync, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -17,7 +17,6 @@ const hasBus = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS)
 const CANARY = 'kc-canary-5e1d-é😀'
 
 beforeAll(() => {
-  execFileSync(process.execPath, ['scripts/build-cli.mjs'])
   // CI must exercise the real keychain: a missing session bus there is a set-up failure.
   if (process.env.CI && !hasBus)
     throw new Error(

@@ -5,7 +5,16 @@ import type { LocatorOptions } from '../../backends/registry'
 import { openLocator } from '../../backends/registry'
 import { AirlockError, toErrorDto } from '../../core/errors'
 import { fingerprinter } from '../../core/fingerprint'
-import { plan, type ConflictPolicy, type PlanItem } from '../../core/plan'
+import {
+  plan,
+  type ConflictPolicy,
+  type PlanDocument,
+  type PlanItem,
+  type PlanOptions
+} from '../../core/plan'
+import { randomBytes } from 'node:crypto'
+import { openKeychain } from '../../keychain/keytar-keychain'
+import { newPlanKey } from '../../jobs/run-job'
 import {
   RUNTIME_MODELS,
   resolveEffective,
@@ -237,29 +246,37 @@ export async function planCommand(
     }
   }
   const entries = (d: LayerData) => (d.state === 'loaded' ? d.entries : [])
-  const result = plan(
-    entries(s),
-    entries(t),
-    {
-      kinds,
-      include: flags.include,
-      exclude: flags.exclude,
-      rename: Object.fromEntries(pairs(flags.rename, '--rename')),
-      prefixMap: pairs(flags.prefix, '--prefix'),
-      onConflict: mode === 'diff' ? 'overwrite' : policy,
-      deleteExtraneous: mode === 'diff' || Boolean(flags['delete-extraneous']),
-      targetDialect: dialect
-    },
-    fingerprinter()
-  )
+  const planId = `${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`
+  let key: Uint8Array | undefined
+  if (mode === 'plan' && flags.out) {
+    const keychain = await openKeychain()
+    if (keychain.kind !== 'os')
+      io.stderr.write(
+        `airlock: warning: ${keychain.warning ?? 'no OS keychain'} — this plan cannot be applied after this run (its drift key is not saved).\n`
+      )
+    key = await newPlanKey(keychain, planId)
+  }
+  const planOptions: PlanOptions = {
+    kinds,
+    include: flags.include,
+    exclude: flags.exclude,
+    rename: Object.fromEntries(pairs(flags.rename, '--rename')),
+    prefixMap: pairs(flags.prefix, '--prefix'),
+    onConflict: mode === 'diff' ? 'overwrite' : policy,
+    deleteExtraneous: mode === 'diff' || Boolean(flags['delete-extraneous']),
+    targetDialect: dialect
+  }
+  const result = plan(entries(s), entries(t), planOptions, fingerprinter(key))
   const shown = result.items.filter((i) => mode === 'plan' || i.action !== 'unchanged')
   if (flags.json || flags.out) {
-    const doc = {
+    const doc: PlanDocument = {
       version: 1,
+      planId,
       createdAt: new Date().toISOString(),
-      source: source.id,
-      target: target.id,
+      source: redactLocator(sourceLocator),
+      target: redactLocator(targetLocator),
       dialect,
+      options: planOptions,
       summary: result.summary,
       items: result.items
     }
@@ -289,4 +306,9 @@ export async function planCommand(
     result.items.some((i) => i.action === 'conflict' && i.resolution === 'fail')
     ? EXIT_ITEMS_FAILED
     : EXIT_OK
+}
+
+/** A locator as it may be written to a file: any password in a URL is removed. */
+export function redactLocator(locator: string): string {
+  return locator.replace(/(\/\/[^/@:]*):[^/@]*@/, '$1@')
 }

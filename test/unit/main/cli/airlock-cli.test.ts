@@ -1,11 +1,6 @@
-import { beforeAll, describe, expect, it } from 'vitest'
-import { execFileSync } from 'node:child_process'
+import { describe, expect, it } from 'vitest'
 import { airlock } from '../../../support/cli'
 import { runPython } from '../../../support/python'
-
-beforeAll(() => {
-  execFileSync(process.execPath, ['scripts/build-cli.mjs'])
-})
 
 const SECRET = 'S3cr3t-canary-7f1e'
 

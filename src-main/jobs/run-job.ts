@@ -1,0 +1,540 @@
+/**
+ * Executes a plan (STYLE §5): refuses items whose source or target changed since the plan,
+ * snapshots the target's previous values and the values to write (encrypted at rest with a
+ * per-job key kept in the OS keychain), writes in batches with retries on retryable errors,
+ * reads every item back, and journals each item so `resume` finishes a crashed job without
+ * writing any item twice with different values and `rollback` restores what was there.
+ */
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+  appendFileSync
+} from 'node:fs'
+import { userInfo } from 'node:os'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import type { ErrorCode } from '../contract/errors'
+import type { Backend, EntryRef } from '../backends/backend'
+import { refOf } from '../backends/backend'
+import { Fernet, MultiFernet } from '../core/codecs/fernet'
+import { AirlockError } from '../core/errors'
+import { fingerprinter } from '../core/fingerprint'
+import type { Entry } from '../core/model'
+import { entryDigest, type PlanDocument, type PlanItem } from '../core/plan'
+import type { Keychain } from '../keychain/keychain'
+import { failpoint } from './failpoint'
+import { Journal, type JournalRecord } from './journal'
+
+/** Progress of a running job, for a progress bar or the app. */
+export interface JobProgress {
+  jobId: string
+  done: number
+  total: number
+  failed: number
+  refused: number
+  retries: number
+  /** Items per second so far. */
+  rate: number
+  etaSeconds: number | null
+  current?: string
+}
+
+/** What a job ended with. */
+export interface JobReport {
+  jobId: string
+  applied: number
+  failed: { id: string; code: string; message: string }[]
+  refused: { id: string; reason: string }[]
+  skipped: number
+}
+
+/** Where jobs live and what they may use. */
+export interface JobContext {
+  dataDir: string
+  keychain: Keychain
+  onProgress?: (p: JobProgress) => void
+  signal?: AbortSignal
+  /** Attempts per batch for retryable errors (default 5) and the first backoff in ms (default 200). */
+  retries?: number
+  backoffMs?: number
+  batchSize?: number
+}
+
+const RETRYABLE: readonly ErrorCode[] = ['backend.unreachable']
+
+const now = () => new Date().toISOString()
+
+function jobDir(ctx: JobContext, jobId: string): string {
+  return join(ctx.dataDir, 'jobs', jobId)
+}
+
+function idOfEntry(e: Entry): string {
+  return e.kind === 'connection' ? e.id : e.key
+}
+
+function withTargetId(e: Entry, id: string): Entry {
+  const copy = structuredClone(e)
+  delete copy.source
+  return copy.kind === 'connection' ? { ...copy, id } : { ...copy, key: id }
+}
+
+/** The plan's fingerprint key, kept in the keychain when the plan was made. */
+export async function planKey(keychain: Keychain, planId: string): Promise<Uint8Array> {
+  const hex = await keychain.get(`plan:${planId}`)
+  if (!hex)
+    throw new AirlockError(
+      'job.conflict',
+      `The key that checks plan ${planId} for drift is not in this keychain (made on another machine, or with no OS keychain); make the plan again here.`
+    )
+  return Buffer.from(hex, 'hex')
+}
+
+/** Stores a new plan's fingerprint key; returns it. */
+export async function newPlanKey(keychain: Keychain, planId: string): Promise<Uint8Array> {
+  const key = randomBytes(32)
+  await keychain.set(`plan:${planId}`, key.toString('hex'))
+  return key
+}
+
+function sealJson(key: string, value: unknown): string {
+  return MultiFernet.fromSetting(key).encrypt(new TextEncoder().encode(JSON.stringify(value)))
+}
+
+function openJson<T>(key: string, token: string): T {
+  return JSON.parse(MultiFernet.fromSetting(key).decrypt(token).toString('utf8')) as T
+}
+
+function writeAtomic(path: string, text: string, failpointName?: string): void {
+  const tmp = `${path}.tmp`
+  if (failpointName && failpoint(failpointName)) {
+    writeFileSync(tmp, text.slice(0, Math.floor(text.length / 2)), { mode: 0o600 })
+    process.kill(process.pid, 'SIGKILL')
+  }
+  writeFileSync(tmp, text, { mode: 0o600 })
+  renameSync(tmp, path)
+}
+
+interface JobFiles {
+  meta: {
+    jobId: string
+    planId: string
+    source: string
+    target: string
+    createdAt: string
+    total: number
+    items: PlanItem[]
+  }
+  intended: Record<number, Entry>
+  previous: Record<number, Entry | null>
+}
+
+async function jobKey(ctx: JobContext, jobId: string): Promise<string> {
+  const key = await ctx.keychain.get(`job:${jobId}`)
+  if (!key)
+    throw new AirlockError(
+      'keychain.unavailable',
+      `The key of job ${jobId} is not in this keychain; its snapshot cannot be read.`
+    )
+  return key
+}
+
+async function readJob(ctx: JobContext, jobId: string): Promise<JobFiles> {
+  const dir = jobDir(ctx, jobId)
+  if (!existsSync(join(dir, 'meta.json')))
+    throw new AirlockError('backend.not-found', `No job ${jobId} (see \`airlock jobs\`).`)
+  const key = await jobKey(ctx, jobId)
+  const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as JobFiles['meta']
+  if (!existsSync(join(dir, 'values.fernet'))) return { meta, intended: {}, previous: {} } // crashed before the snapshot was complete: nothing was written
+  const values = openJson<{ intended: JobFiles['intended']; previous: JobFiles['previous'] }>(
+    key,
+    readFileSync(join(dir, 'values.fernet'), 'utf8')
+  )
+  return { meta, ...values }
+}
+
+function audit(ctx: JobContext, record: Record<string, unknown>): void {
+  mkdirSync(ctx.dataDir, { recursive: true })
+  appendFileSync(
+    join(ctx.dataDir, 'audit.jsonl'),
+    JSON.stringify({ at: now(), user: userInfo().username, ...record }) + '\n',
+    { mode: 0o600 }
+  )
+}
+
+async function withRetries<T>(
+  ctx: JobContext,
+  fn: () => Promise<T>,
+  onRetry: () => void
+): Promise<T> {
+  const attempts = ctx.retries ?? 5
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn()
+    } catch (error) {
+      const retryable = error instanceof AirlockError && RETRYABLE.includes(error.code)
+      if (!retryable || attempt >= attempts) throw error
+      onRetry()
+      const base = (ctx.backoffMs ?? 200) * 2 ** (attempt - 1)
+      await new Promise((r) => setTimeout(r, base / 2 + Math.random() * base))
+    }
+  }
+}
+
+/** Runs (or continues) the items of a job that are not finished yet. */
+async function execute(
+  ctx: JobContext,
+  files: JobFiles,
+  target: Backend,
+  journal: Journal,
+  already: JournalRecord[]
+): Promise<JobReport> {
+  const { meta, intended, previous } = files
+  const finished = new Set(
+    already
+      .filter((r) => r.t === 'done' || r.t === 'refused')
+      .map((r) => (r as { idx: number }).idx)
+  )
+  const report: JobReport = { jobId: meta.jobId, applied: 0, failed: [], refused: [], skipped: 0 }
+  for (const r of already) {
+    if (r.t === 'done') report.applied++
+    if (r.t === 'refused')
+      report.refused.push({ id: meta.items[r.idx]!.targetId, reason: r.reason })
+  }
+  const todo = Object.keys(intended)
+    .map(Number)
+    .concat(
+      Object.entries(previous)
+        .filter(
+          ([idx]) => !(Number(idx) in intended) && meta.items[Number(idx)]!.action === 'delete'
+        )
+        .map(([i]) => Number(i))
+    )
+    .filter((idx) => !finished.has(idx))
+    .sort((a, b) => a - b)
+  const started = Date.now()
+  let retries = 0
+  const progress = (current?: string) =>
+    ctx.onProgress?.({
+      jobId: meta.jobId,
+      done: report.applied,
+      total: meta.total,
+      failed: report.failed.length,
+      refused: report.refused.length,
+      retries,
+      rate: report.applied / Math.max(0.001, (Date.now() - started) / 1000),
+      etaSeconds: report.applied
+        ? ((meta.total - report.applied) * (Date.now() - started)) /
+          1000 /
+          Math.max(1, report.applied)
+        : null,
+      current
+    })
+  const batchSize = ctx.batchSize ?? 25
+  for (let start = 0; start < todo.length; start += batchSize) {
+    if (ctx.signal?.aborted) break
+    const batch = todo.slice(start, start + batchSize)
+    for (const idx of batch) journal.append({ t: 'begin', idx, at: now() })
+    const writes = batch.filter((idx) => idx in intended).map((idx) => intended[idx]!)
+    const removes: EntryRef[] = batch
+      .filter((idx) => !(idx in intended))
+      .map((idx) => refOf(previous[idx]!))
+    try {
+      if (writes.length)
+        await withRetries(
+          ctx,
+          () => target.write(writes),
+          () => retries++
+        )
+      if (removes.length)
+        await withRetries(
+          ctx,
+          () => target.remove(removes),
+          () => retries++
+        )
+    } catch (error) {
+      const code = error instanceof AirlockError ? error.code : 'internal'
+      const message = error instanceof AirlockError ? error.userMessage : 'unexpected error'
+      for (const idx of batch) {
+        journal.append({ t: 'failed', idx, at: now(), code, message })
+        report.failed.push({ id: meta.items[idx]!.targetId, code, message })
+      }
+      progress()
+      continue
+    }
+    const fp = fingerprinter()
+    for (const idx of batch) {
+      const item = meta.items[idx]!
+      const back = await target.read({ kind: item.kind, id: item.targetId }).catch(() => undefined)
+      const want = intended[idx]
+      const ok = want
+        ? back !== undefined &&
+          fp(entryDigest(withTargetId(back, item.targetId))) === fp(entryDigest(want))
+        : back === undefined
+      if (ok) {
+        journal.append({ t: 'done', idx, at: now(), verified: true })
+        report.applied++
+      } else {
+        const message = want
+          ? 'read-back differs from what was written (the store cannot hold some field)'
+          : 'still present after removal'
+        journal.append({ t: 'failed', idx, at: now(), code: 'job.conflict', message })
+        report.failed.push({ id: item.targetId, code: 'job.conflict', message })
+      }
+      progress(item.targetId)
+    }
+  }
+  if (!ctx.signal?.aborted)
+    journal.append({
+      t: 'end',
+      at: now(),
+      counts: {
+        applied: report.applied,
+        failed: report.failed.length,
+        refused: report.refused.length
+      }
+    })
+  return report
+}
+
+/** Applies a plan to its target, reading values from its source. */
+export async function applyPlan(
+  doc: PlanDocument,
+  source: Backend,
+  target: Backend,
+  ctx: JobContext
+): Promise<JobReport> {
+  if (ctx.keychain.kind !== 'os')
+    throw new AirlockError(
+      'keychain.unavailable',
+      'No OS keychain: a job keeps its snapshot key there (for resume and rollback). Unlock or start the keychain and try again.'
+    )
+  const fp = fingerprinter(await planKey(ctx.keychain, doc.planId))
+  const kinds = [...new Set(doc.items.map((i) => i.kind))]
+  const [src, tgt] = [await source.load({ kinds }), await target.load({ kinds })]
+  const byId = (entries: readonly Entry[]) =>
+    new Map(entries.map((e) => [`${e.kind}:${idOfEntry(e)}`, e]))
+  const sourceMap = byId(src.entries)
+  const targetMap = byId(tgt.entries)
+  const jobId = `${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`
+  const intended: Record<number, Entry> = {}
+  const previous: Record<number, Entry | null> = {}
+  const refusals: { idx: number; reason: string }[] = []
+  let skipped = 0
+  doc.items.forEach((item, idx) => {
+    if (item.action === 'unchanged' || item.action === 'conflict') return void skipped++
+    const current = targetMap.get(`${item.kind}:${item.targetId}`)
+    const currentVersion = current ? fp(entryDigest(current)) : null
+    if (currentVersion !== item.targetVersion)
+      return void refusals.push({
+        idx,
+        reason: current
+          ? item.targetVersion
+            ? 'the target value changed since the plan'
+            : 'the target now holds this id (created since the plan)'
+          : 'the target value was removed since the plan'
+      })
+    if (item.action === 'delete')
+      return void (previous[idx] = withTargetId(current!, item.targetId))
+    const s = sourceMap.get(`${item.kind}:${item.sourceId}`)
+    if (!s) return void refusals.push({ idx, reason: 'the source no longer holds this id' })
+    const mapped = withTargetId(s, item.targetId)
+    if (fp(entryDigest(mapped)) !== item.sourceVersion)
+      return void refusals.push({ idx, reason: 'the source value changed since the plan' })
+    intended[idx] = mapped
+    previous[idx] = current ? withTargetId(current, item.targetId) : null
+  })
+  const dir = jobDir(ctx, jobId)
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  const key = Fernet.generateKey()
+  await ctx.keychain.set(`job:${jobId}`, key)
+  const total =
+    Object.keys(previous).length + Object.keys(intended).filter((i) => !(i in previous)).length
+  const meta: JobFiles['meta'] = {
+    jobId,
+    planId: doc.planId,
+    source: doc.source,
+    target: doc.target,
+    createdAt: now(),
+    total,
+    items: doc.items
+  }
+  writeAtomic(join(dir, 'meta.json'), JSON.stringify(meta, null, 2))
+  writeAtomic(join(dir, 'values.fernet'), sealJson(key, { intended, previous }), 'snapshot-write')
+  const journal = new Journal(join(dir, 'journal.jsonl'))
+  journal.append({
+    t: 'start',
+    jobId,
+    planId: doc.planId,
+    source: doc.source,
+    target: doc.target,
+    total,
+    at: now()
+  })
+  const refusedRecords: JournalRecord[] = []
+  for (const r of refusals) {
+    const rec: JournalRecord = { t: 'refused', idx: r.idx, at: now(), reason: r.reason }
+    journal.append(rec)
+    refusedRecords.push(rec)
+  }
+  try {
+    const report = await execute(ctx, { meta, intended, previous }, target, journal, refusedRecords)
+    report.skipped = skipped
+    audit(ctx, {
+      job: jobId,
+      action: 'apply',
+      source: doc.source,
+      target: doc.target,
+      applied: report.applied,
+      failed: report.failed.length,
+      refused: report.refused.length,
+      ids: doc.items.filter((i) => i.action !== 'unchanged').map((i) => i.targetId)
+    })
+    return report
+  } finally {
+    journal.close()
+  }
+}
+
+/** Finishes a job that stopped (crash, kill, cancel): items not recorded as done are redone with the job's own values. */
+export async function resumeJob(
+  jobId: string,
+  target: Backend,
+  ctx: JobContext
+): Promise<JobReport> {
+  const files = await readJob(ctx, jobId)
+  const path = join(jobDir(ctx, jobId), 'journal.jsonl')
+  const records = Journal.read(path)
+  if (!records.some((r) => r.t === 'start')) {
+    audit(ctx, { job: jobId, action: 'resume', note: 'never started: nothing had been written' })
+    return { jobId, applied: 0, failed: [], refused: [], skipped: 0 }
+  }
+  const journal = new Journal(path)
+  try {
+    const report = await execute(ctx, files, target, journal, records)
+    audit(ctx, {
+      job: jobId,
+      action: 'resume',
+      target: files.meta.target,
+      applied: report.applied,
+      failed: report.failed.length
+    })
+    return report
+  } finally {
+    journal.close()
+  }
+}
+
+/** Puts back what the job changed: previous values restored, items it created removed. */
+export async function rollbackJob(
+  jobId: string,
+  target: Backend,
+  ctx: JobContext
+): Promise<{ restored: number; removed: number; failed: string[] }> {
+  const files = await readJob(ctx, jobId)
+  const path = join(jobDir(ctx, jobId), 'journal.jsonl')
+  const records = Journal.read(path)
+  const touched = [
+    ...new Set(records.filter((r) => r.t === 'begin').map((r) => (r as { idx: number }).idx))
+  ].reverse()
+  const journal = new Journal(path)
+  const out = { restored: 0, removed: 0, failed: [] as string[] }
+  try {
+    for (const idx of touched) {
+      const item = files.meta.items[idx]!
+      const prev = files.previous[idx]
+      try {
+        if (prev) {
+          await target.write([prev])
+          out.restored++
+          journal.append({ t: 'rollback', idx, at: now(), action: 'restored' })
+        } else {
+          await target.remove([{ kind: item.kind, id: item.targetId }])
+          out.removed++
+          journal.append({ t: 'rollback', idx, at: now(), action: 'removed' })
+        }
+      } catch (error) {
+        out.failed.push(item.targetId)
+        journal.append({
+          t: 'rollback',
+          idx,
+          at: now(),
+          action: 'failed',
+          message: error instanceof AirlockError ? error.userMessage : 'unexpected error'
+        })
+      }
+    }
+  } finally {
+    journal.close()
+  }
+  audit(ctx, {
+    job: jobId,
+    action: 'rollback',
+    target: files.meta.target,
+    restored: out.restored,
+    removed: out.removed,
+    failed: out.failed.length
+  })
+  return out
+}
+
+/** Every job with its state, newest first. */
+export function listJobs(
+  dataDir: string
+): {
+  jobId: string
+  createdAt: string
+  source: string
+  target: string
+  total: number
+  done: number
+  failed: number
+  state: string
+}[] {
+  const root = join(dataDir, 'jobs')
+  if (!existsSync(root)) return []
+  return readdirSync(root)
+    .filter((id) => existsSync(join(root, id, 'meta.json')))
+    .map((jobId) => {
+      const meta = JSON.parse(
+        readFileSync(join(root, jobId, 'meta.json'), 'utf8')
+      ) as JobFiles['meta']
+      const records = Journal.read(join(root, jobId, 'journal.jsonl'))
+      const done = new Set(
+        records.filter((r) => r.t === 'done').map((r) => (r as { idx: number }).idx)
+      ).size
+      const failed = records.filter((r) => r.t === 'failed').length
+      const state = records.some((r) => r.t === 'rollback')
+        ? 'rolled back'
+        : records.some((r) => r.t === 'end')
+          ? failed
+            ? 'finished with failures'
+            : 'finished'
+          : records.some((r) => r.t === 'start')
+            ? 'interrupted (resume it)'
+            : 'never started'
+      return {
+        jobId,
+        createdAt: meta.createdAt,
+        source: meta.source,
+        target: meta.target,
+        total: meta.total,
+        done,
+        failed,
+        state
+      }
+    })
+    .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))
+}
+
+/** The stores a job was made for (to reopen them on resume and rollback). */
+export function jobStores(dataDir: string, jobId: string): { source: string; target: string } {
+  const path = join(dataDir, 'jobs', jobId, 'meta.json')
+  if (!existsSync(path))
+    throw new AirlockError('backend.not-found', `No job ${jobId} (see \`airlock jobs\`).`)
+  const meta = JSON.parse(readFileSync(path, 'utf8')) as JobFiles['meta']
+  return { source: meta.source, target: meta.target }
+}
