@@ -482,9 +482,7 @@ export async function rollbackJob(
 }
 
 /** Every job with its state, newest first. */
-export function listJobs(
-  dataDir: string
-): {
+export function listJobs(dataDir: string): {
   jobId: string
   createdAt: string
   source: string
