@@ -73,43 +73,78 @@ function defaultIo(): CliIo {
   return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }
 }
 
+/**
+ * `--key -AbC…=`: a value that starts with "-" (1 Fernet key in 64 does) is taken as the
+ * value of the string option before it, as `--key=-AbC…=` would be, unless it is itself one
+ * of our options. Node's parseArgs would call it ambiguous.
+ */
+function joinDashValues(
+  argv: readonly string[],
+  options: Record<string, { type: string; short?: string }>
+): string[] {
+  const out: string[] = []
+  const known = new Set(
+    Object.entries(options).flatMap(([name, o]) => [
+      `--${name}`,
+      ...(o.short ? [`-${o.short}`] : [])
+    ])
+  )
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    const next = argv[i + 1]
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined
+    if (
+      name &&
+      options[name]?.type === 'string' &&
+      next !== undefined &&
+      next.startsWith('-') &&
+      !known.has(next.split('=')[0]!)
+    ) {
+      out.push(`${arg}=${next}`)
+      i++
+    } else out.push(arg)
+  }
+  return out
+}
+
 async function dispatch(argv: string[], io: CliIo): Promise<number> {
+  const options = {
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean', short: 'V' },
+    dialect: { type: 'string' },
+    key: { type: 'string' },
+    kind: { type: 'string' },
+    json: { type: 'boolean' },
+    reveal: { type: 'boolean' },
+    to: { type: 'string' },
+    format: { type: 'string' },
+    url: { type: 'string' },
+    region: { type: 'string' },
+    kwargs: { type: 'string' },
+    auth: { type: 'string' },
+    param: { type: 'string', multiple: true },
+    'airflow-version': { type: 'string' },
+    'secret-stdin': { type: 'boolean' },
+    config: { type: 'string' },
+    runtime: { type: 'string' },
+    model: { type: 'string' },
+    layer: { type: 'string', multiple: true },
+    id: { type: 'string', multiple: true },
+    out: { type: 'string' },
+    include: { type: 'string', multiple: true },
+    exclude: { type: 'string', multiple: true },
+    rename: { type: 'string', multiple: true },
+    prefix: { type: 'string', multiple: true },
+    'on-conflict': { type: 'string' },
+    'delete-extraneous': { type: 'boolean' },
+    source: { type: 'string' },
+    target: { type: 'string' }
+  } as const
   const { values, positionals } = parseArgs({
-    args: argv,
+    args: joinDashValues(argv, options),
     allowPositionals: true,
     strict: true,
-    options: {
-      help: { type: 'boolean', short: 'h' },
-      version: { type: 'boolean', short: 'V' },
-      dialect: { type: 'string' },
-      key: { type: 'string' },
-      kind: { type: 'string' },
-      json: { type: 'boolean' },
-      reveal: { type: 'boolean' },
-      to: { type: 'string' },
-      format: { type: 'string' },
-      url: { type: 'string' },
-      region: { type: 'string' },
-      kwargs: { type: 'string' },
-      auth: { type: 'string' },
-      param: { type: 'string', multiple: true },
-      'airflow-version': { type: 'string' },
-      'secret-stdin': { type: 'boolean' },
-      config: { type: 'string' },
-      runtime: { type: 'string' },
-      model: { type: 'string' },
-      layer: { type: 'string', multiple: true },
-      id: { type: 'string', multiple: true },
-      out: { type: 'string' },
-      include: { type: 'string', multiple: true },
-      exclude: { type: 'string', multiple: true },
-      rename: { type: 'string', multiple: true },
-      prefix: { type: 'string', multiple: true },
-      'on-conflict': { type: 'string' },
-      'delete-extraneous': { type: 'boolean' },
-      source: { type: 'string' },
-      target: { type: 'string' }
-    }
+    options
   })
   const [group, sub, ...rest] = positionals
   if (values.version) {

@@ -165,6 +165,17 @@ describe('airlock CLI: fernet', () => {
     expect(airlock(['fernet', 'decrypt', '--key', k1], rot.lines[0]!).code).toBe(1)
   })
 
+  it('takes a key that starts with "-" after --key (one Fernet key in 64 does)', () => {
+    const dashKey =
+      Buffer.concat([Buffer.from([0xf8]), Buffer.alloc(31, 7)]).toString('base64url') + '='
+    expect(dashKey.startsWith('-')).toBe(true)
+    const enc = airlock(['fernet', 'encrypt', '--key', dashKey], '"x"\n')
+    expect(enc.code, enc.stderr).toBe(0)
+    const dec = airlock(['fernet', 'decrypt', '--key', dashKey], enc.lines[0]!)
+    expect(JSON.parse(dec.lines[0]!).plaintext).toBe('x')
+    expect(airlock(['conn', 'parse', '--dialect', '--key']).code).toBe(2)
+  })
+
   it('refuses a missing or malformed key with exit 2 and never prints the key', () => {
     const none = airlock(['fernet', 'encrypt'], '"x"')
     expect(none.code).toBe(2)
