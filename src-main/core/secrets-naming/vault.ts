@@ -1,0 +1,551 @@
+/**
+ * Airflow's HashiCorp Vault secrets backend, as pure data and functions (reference §12.1):
+ * the provider's `backend_kwargs` with its defaults and construction checks, the KV mount
+ * and path Airflow reads for a connection id, variable key or config key, the HTTP path
+ * hvac sends for it, and the reverse mapping from a listed KV path back to an id.
+ *
+ * Sources (apache/airflow, hashicorp provider 4.x):
+ * `providers/hashicorp/src/airflow/providers/hashicorp/secrets/vault.py` (`VaultBackend`:
+ * `__init__`, `_parse_path`, `_get_secret_with_base`, `_get_team_or_global_secret`),
+ * `.../hashicorp/_internal_client/vault_client.py` (`_VaultClient.__init__` checks,
+ * `_parse_secret_path`, `get_secret`), `airflow-core/src/airflow/secrets/base_secrets.py`
+ * (`build_path`: `prefix + "/" + id`), and hvac (`api/secrets_engines/kv_v1.py`,
+ * `kv_v2.py`: `/v1/{mount}/{path}` and `/v1/{mount}/data/{path}`; `utils.format_url`:
+ * each part through `urllib.parse.quote` with `safe='/'`). Table tests transcribe
+ * `providers/hashicorp/tests/unit/hashicorp/secrets/test_vault.py`.
+ */
+import { quote } from '../codecs/py-url'
+import { AirlockError } from '../errors'
+
+/** Every `auth_type` Airflow's Vault backend accepts (`VALID_AUTH_TYPES`). */
+export const VAULT_AUTH_TYPES = [
+  'approle',
+  'aws_iam',
+  'azure',
+  'github',
+  'gcp',
+  'jwt',
+  'kubernetes',
+  'ldap',
+  'radius',
+  'token',
+  'userpass'
+] as const
+
+/** One of Airflow's Vault auth types. */
+export type VaultAuthType = (typeof VAULT_AUTH_TYPES)[number]
+
+/** The auth types Airlock can log in with; the others are refused with a clear message. */
+export const AIRLOCK_VAULT_AUTH_TYPES: readonly VaultAuthType[] = ['token', 'approle']
+
+/** What a Vault secret holds for Airflow. Configs are Airflow options (`config_path`). */
+export type VaultSecretKind = 'connection' | 'variable' | 'config'
+
+/** The kwargs of `VaultBackend` and `_VaultClient`, plus what hvac's `Client` takes. */
+const BACKEND_KWARGS = new Set([
+  'connections_path',
+  'variables_path',
+  'config_path',
+  'use_team_secrets_path',
+  'global_secrets_path',
+  'url',
+  'auth_type',
+  'auth_mount_point',
+  'mount_point',
+  'kv_engine_version',
+  'token',
+  'token_path',
+  'username',
+  'password',
+  'key_id',
+  'secret_id',
+  'role_id',
+  'assume_role_kwargs',
+  'region',
+  'kubernetes_role',
+  'kubernetes_jwt_path',
+  'gcp_key_path',
+  'gcp_keyfile_dict',
+  'gcp_scopes',
+  'azure_tenant_id',
+  'azure_resource',
+  'radius_host',
+  'radius_secret',
+  'radius_port',
+  'jwt_role',
+  'jwt_token',
+  'jwt_token_path'
+])
+
+/** `hvac.Client(url=…, **kwargs)` and its adapter's keyword arguments. */
+const HVAC_KWARGS = new Set([
+  'cert',
+  'verify',
+  'timeout',
+  'proxies',
+  'allow_redirects',
+  'session',
+  'adapter',
+  'namespace',
+  'ignore_exceptions',
+  'strict_http',
+  'request_header'
+])
+
+/** Which kwargs Airlock acts on; the others are accepted (as Airflow does) and reported unused. */
+const USED_KWARGS = new Set([
+  'connections_path',
+  'variables_path',
+  'config_path',
+  'use_team_secrets_path',
+  'global_secrets_path',
+  'url',
+  'auth_type',
+  'auth_mount_point',
+  'mount_point',
+  'kv_engine_version',
+  'token',
+  'token_path',
+  'role_id',
+  'secret_id',
+  'namespace',
+  'verify',
+  'timeout'
+])
+
+/** `backend_kwargs` resolved with Airflow's defaults. */
+export interface VaultSettings {
+  /** `connections_path` with trailing `/` stripped; `''` means the id alone; null disables. */
+  connectionsPath: string | null
+  variablesPath: string | null
+  configPath: string | null
+  /** Multi-team (`[core] multi_team`): look in `<path>/<team>/<id>` first (default true). */
+  useTeamSecretsPath: boolean
+  /** Multi-team: global ids live under `<path>/<global_secrets_path>/<id>` (default none). */
+  globalSecretsPath: string | null
+  /**
+   * The KV mount (default `secret`). Null when `mount_point` is null or `''` (both falsy in
+   * Python): every id must then begin with its mount, `kv/team/db` (apache/airflow#29734).
+   */
+  mountPoint: string | null
+  /** 1 or 2 (default 2; a falsy value also means 2). */
+  kvEngineVersion: 1 | 2
+  url: string | null
+  authType: VaultAuthType
+  authMountPoint: string | null
+  token: string | null
+  tokenPath: string | null
+  roleId: string | null
+  secretId: string | null
+  /** hvac's `namespace` (sent as `X-Vault-Namespace`). */
+  namespace: string | null
+  /** hvac's `verify`: false skips TLS verification, text is a CA bundle path. */
+  verify: boolean | string
+  /** hvac's `timeout` in seconds (default 30). */
+  timeoutSeconds: number
+  /** Kwargs Airflow accepts that Airlock does not act on (other auth types, hvac session). */
+  unused: string[]
+}
+
+/** Python truthiness of a JSON value. */
+function truthy(v: unknown): boolean {
+  if (v === undefined || v === null || v === false || v === 0 || v === '') return false
+  if (Array.isArray(v)) return v.length > 0
+  if (typeof v === 'object') return Object.keys(v).length > 0
+  return true
+}
+
+function kwargsError(message: string): AirlockError {
+  return new AirlockError('usage', `Vault backend_kwargs: ${message}`)
+}
+
+function optionalText(kwargs: Readonly<Record<string, unknown>>, key: string): string | null {
+  const v = kwargs[key]
+  if (v === undefined || v === null) return null
+  if (typeof v !== 'string') throw kwargsError(`"${key}" must be text or null.`)
+  return v
+}
+
+/** A `*_path` kwarg: default when absent, null kept (disables), trailing `/` stripped. */
+function pathKwarg(
+  kwargs: Readonly<Record<string, unknown>>,
+  key: string,
+  fallback: string | null
+): string | null {
+  if (!Object.hasOwn(kwargs, key)) return fallback
+  const v = kwargs[key]
+  if (v === null) return null
+  // Python: `path.rstrip("/")` — anything but text fails with AttributeError.
+  if (typeof v !== 'string') throw kwargsError(`"${key}" must be text or null.`)
+  return v.replace(/\/+$/, '')
+}
+
+/**
+ * `VaultBackend(**backend_kwargs)`: Airflow's defaults and the checks `_VaultClient` runs at
+ * construction (unknown kv version, unknown auth type, missing credentials per auth type),
+ * with Airflow's messages. `environment` stands for `os.environ` (only `VAULT_TOKEN` is read).
+ * Throws an AirlockError (`usage`) where Airflow raises.
+ */
+export function resolveVaultKwargs(
+  kwargs: Readonly<Record<string, unknown>>,
+  environment: Readonly<Record<string, string | undefined>> = {}
+): VaultSettings {
+  const unknown = Object.keys(kwargs).filter((k) => !BACKEND_KWARGS.has(k) && !HVAC_KWARGS.has(k))
+  if (unknown.length)
+    // hvac.Client passes unknown kwargs to its adapter, whose constructor raises TypeError.
+    throw kwargsError(
+      `unknown ${unknown.length === 1 ? 'key' : 'keys'} ${unknown.map((k) => JSON.stringify(k)).join(', ')}; Airflow's hvac client refuses ${unknown.length === 1 ? 'it' : 'them'} (TypeError).`
+    )
+  let version: 1 | 2 = 2
+  const rawVersion = kwargs.kv_engine_version
+  if (truthy(rawVersion)) {
+    // Python: `kv_engine_version not in [1, 2]` (True == 1, 2.0 == 2, "2" is neither).
+    if (rawVersion === 1 || rawVersion === true) version = 1
+    else if (rawVersion === 2) version = 2
+    else
+      throw kwargsError(
+        `The version is not supported: ${JSON.stringify(rawVersion)}. It should be one of [1, 2]`
+      )
+  }
+  const authType = kwargs.auth_type === undefined ? 'token' : kwargs.auth_type
+  if (typeof authType !== 'string' || !(VAULT_AUTH_TYPES as readonly string[]).includes(authType))
+    throw kwargsError(
+      `The auth_type is not supported: ${typeof authType === 'string' ? authType : JSON.stringify(authType)}. It should be one of [${VAULT_AUTH_TYPES.map((t) => `'${t}'`).join(', ')}]`
+    )
+  const has = (key: string) => truthy(kwargs[key])
+  const need = (ok: boolean, message: string) => {
+    if (!ok) throw kwargsError(message)
+  }
+  switch (authType as VaultAuthType) {
+    case 'token':
+      need(
+        has('token') || has('token_path') || environment.VAULT_TOKEN !== undefined,
+        "The 'token' authentication type requires 'token' or 'token_path'"
+      )
+      break
+    case 'github':
+      need(
+        has('token') || has('token_path'),
+        "The 'github' authentication type requires 'token' or 'token_path'"
+      )
+      break
+    case 'approle':
+      need(has('role_id'), "The 'approle' authentication type requires 'role_id'")
+      break
+    case 'kubernetes':
+      need(
+        has('kubernetes_role'),
+        "The 'kubernetes' authentication type requires 'kubernetes_role'"
+      )
+      need(
+        !Object.hasOwn(kwargs, 'kubernetes_jwt_path') || has('kubernetes_jwt_path'),
+        "The 'kubernetes' authentication type requires 'kubernetes_jwt_path'"
+      )
+      break
+    case 'jwt':
+      need(has('jwt_role'), "The 'jwt' authentication type requires 'jwt_role'")
+      need(
+        has('jwt_token') || has('jwt_token_path'),
+        "The 'jwt' authentication type requires 'jwt_token' or 'jwt_token_path'"
+      )
+      break
+    case 'azure':
+      need(has('azure_resource'), "The 'azure' authentication type requires 'azure_resource'")
+      need(has('azure_tenant_id'), "The 'azure' authentication type requires 'azure_tenant_id'")
+      break
+    case 'radius':
+      need(has('radius_host'), "The 'radius' authentication type requires 'radius_host'")
+      need(has('radius_secret'), "The 'radius' authentication type requires 'radius_secret'")
+      break
+    case 'gcp':
+      need(has('gcp_scopes'), "The 'gcp' authentication type requires 'gcp_scopes'")
+      need(has('role_id'), "The 'gcp' authentication type requires 'role_id'")
+      break
+    default:
+      break
+  }
+  const mount = Object.hasOwn(kwargs, 'mount_point')
+    ? optionalText(kwargs, 'mount_point')
+    : 'secret'
+  const verify = kwargs.verify
+  if (verify !== undefined && typeof verify !== 'boolean' && typeof verify !== 'string')
+    throw kwargsError('"verify" must be true, false or the path of a CA bundle.')
+  const timeout = kwargs.timeout
+  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout > 0)))
+    throw kwargsError('"timeout" must be a positive number of seconds.')
+  const token = optionalText(kwargs, 'token')
+  return {
+    connectionsPath: pathKwarg(kwargs, 'connections_path', 'connections'),
+    variablesPath: pathKwarg(kwargs, 'variables_path', 'variables'),
+    configPath: pathKwarg(kwargs, 'config_path', 'config'),
+    useTeamSecretsPath: Object.hasOwn(kwargs, 'use_team_secrets_path')
+      ? truthy(kwargs.use_team_secrets_path)
+      : true,
+    globalSecretsPath: pathKwarg(kwargs, 'global_secrets_path', null),
+    mountPoint: mount ? mount : null,
+    kvEngineVersion: version,
+    url: optionalText(kwargs, 'url'),
+    authType: authType as VaultAuthType,
+    authMountPoint: optionalText(kwargs, 'auth_mount_point'),
+    token: token ? token : null,
+    tokenPath: optionalText(kwargs, 'token_path') || null,
+    roleId: optionalText(kwargs, 'role_id'),
+    secretId: optionalText(kwargs, 'secret_id'),
+    namespace: optionalText(kwargs, 'namespace') || null,
+    verify: verify === undefined ? true : verify,
+    timeoutSeconds: typeof timeout === 'number' ? timeout : 30,
+    unused: Object.keys(kwargs).filter((k) => !USED_KWARGS.has(k))
+  }
+}
+
+/** Why Airlock cannot log in with this auth type; undefined for token and approle. */
+export function unsupportedVaultAuth(settings: VaultSettings): string | undefined {
+  if (AIRLOCK_VAULT_AUTH_TYPES.includes(settings.authType)) return undefined
+  return `Airflow accepts auth_type "${settings.authType}", but Airlock can only log in to Vault with "token" or "approle" for now; give Airlock a token (e.g. from \`vault login\` with ${settings.authType}) or an AppRole instead.`
+}
+
+/** `BaseSecretsBackend.build_path(prefix, id, sep="/")`. */
+export function vaultBuildPath(prefix: string, id: string): string {
+  return `${prefix}/${id}`
+}
+
+/** The base path of a kind (`connections_path`, `variables_path`, `config_path`). */
+export function vaultBasePath(settings: VaultSettings, kind: VaultSecretKind): string | null {
+  return kind === 'connection'
+    ? settings.connectionsPath
+    : kind === 'variable'
+      ? settings.variablesPath
+      : settings.configPath
+}
+
+/** One step of Airflow's lookup of an id. */
+export type VaultLookup =
+  /** The kind's path is null: Airflow answers "not found" without calling Vault. */
+  | { status: 'disabled'; reason: string }
+  /** `mount_point` is null and the id (or path) has no `/`: not found without a call. */
+  | { status: 'no-mount'; reason: string }
+  /** Airflow reads this secret (`mount` is hvac's `mount_point`, `path` its `path`). */
+  | { status: 'read'; mount: string; path: string; scope: 'team' | 'global' }
+
+/** Multi-team context of a lookup (`[core] multi_team` and the task's team). */
+export interface VaultLookupContext {
+  team?: string | null
+  multiTeam?: boolean
+}
+
+function kindLabel(kind: VaultSecretKind): string {
+  return kind === 'connection'
+    ? 'connections_path'
+    : kind === 'variable'
+      ? 'variables_path'
+      : 'config_path'
+}
+
+/** `_get_secret_with_base(base, key)` followed by `_VaultClient._parse_secret_path`. */
+function lookupWithBase(
+  settings: VaultSettings,
+  base: string,
+  key: string,
+  scope: 'team' | 'global'
+): VaultLookup {
+  let mountFromId = ''
+  let keyPart = key
+  if (!settings.mountPoint) {
+    // VaultBackend._parse_path: split the id once at "/"; no "/" → None, None.
+    const slash = key.indexOf('/')
+    if (slash < 0)
+      return {
+        status: 'no-mount',
+        reason: `mount_point is null, so the id must begin with its KV mount ("mount/${key}"); Airflow never finds "${key}".`
+      }
+    mountFromId = key.slice(0, slash)
+    keyPart = key.slice(slash + 1)
+  }
+  const secretPath = base === '' ? keyPart : vaultBuildPath(base, keyPart)
+  const full = (mountFromId ? mountFromId + '/' : '') + secretPath
+  if (settings.mountPoint) return { status: 'read', mount: settings.mountPoint, path: full, scope }
+  // _VaultClient._parse_secret_path splits again; fewer than two parts → InvalidPath → None.
+  const slash = full.indexOf('/')
+  if (slash < 0)
+    return {
+      status: 'no-mount',
+      reason: `mount_point is null and the path "${full}" has no mount part; Airflow never finds it.`
+    }
+  return { status: 'read', mount: full.slice(0, slash), path: full.slice(slash + 1), scope }
+}
+
+/**
+ * The secrets Airflow reads for an id, in order (`get_conn_value`, `get_variable`,
+ * `get_config`): with multi-team on and a team given, `<path>/<team>/<id>` first, then the
+ * global `<path>/<global_secrets_path>/<id>` or `<path>/<id>`. Airflow stops at the first
+ * secret that exists (any map, even empty); a 404 moves on.
+ */
+export function vaultLookups(
+  settings: VaultSettings,
+  kind: VaultSecretKind,
+  id: string,
+  context: VaultLookupContext = {}
+): VaultLookup[] {
+  const base = vaultBasePath(settings, kind)
+  if (base === null)
+    return [
+      {
+        status: 'disabled',
+        reason: `${kindLabel(kind)} is null: Airflow does not look up ${kind === 'config' ? 'configs' : kind + 's'} in Vault.`
+      }
+    ]
+  if (kind === 'config') return [lookupWithBase(settings, base, id, 'global')]
+  const out: VaultLookup[] = []
+  const team = context.team
+  if (context.multiTeam && settings.useTeamSecretsPath && team !== undefined && team !== null)
+    out.push(lookupWithBase(settings, vaultBuildPath(base, team), id, 'team'))
+  const globalBase =
+    context.multiTeam && settings.globalSecretsPath !== null
+      ? vaultBuildPath(base, settings.globalSecretsPath)
+      : base
+  out.push(lookupWithBase(settings, globalBase, id, 'global'))
+  return out
+}
+
+/** Where Airlock writes an id: the first place Airflow looks (the team path for a team). */
+export function vaultWriteLookup(
+  settings: VaultSettings,
+  kind: VaultSecretKind,
+  id: string,
+  context: VaultLookupContext = {}
+): VaultLookup {
+  return vaultLookups(settings, kind, id, context)[0]!
+}
+
+/** What an hvac call addresses in a KV v2 mount; KV v1 has only the data path. */
+export type VaultApiOperation = 'data' | 'metadata' | 'delete' | 'undelete' | 'destroy'
+
+/**
+ * The HTTP path after `/v1/` that hvac requests: `{mount}/{path}` (KV v1) or
+ * `{mount}/{operation}/{path}` (KV v2), each part percent-encoded as `quote(part, safe="/")`.
+ */
+export function vaultApiPath(
+  version: 1 | 2,
+  mount: string,
+  path: string,
+  operation: VaultApiOperation = 'data'
+): string {
+  const m = quote(mount, '/')
+  const p = quote(path, '/')
+  return version === 1 ? `${m}/${p}` : `${m}/${operation}/${p}`
+}
+
+/** How a KV path is written in Vault's CLI and UI: `secret/connections/my_db`. */
+export function vaultDisplayPath(mount: string, path: string): string {
+  return `${mount}/${path}`
+}
+
+/**
+ * Why Airlock must not write a secret at this KV path; undefined when fine. Vault's HTTP
+ * router collapses `//`, `.` and `..` (a redirect to another path), and a trailing `/`
+ * names a folder, so such names cannot hold what Airflow later reads.
+ */
+export function vaultPathProblem(path: string): string | undefined {
+  if (path === '') return 'is empty'
+  if (path.startsWith('/')) return 'begins with "/" (an empty path segment)'
+  if (path.endsWith('/')) return 'ends with "/", which Vault reads as a folder, not a secret'
+  if (path.includes('//')) return 'has an empty segment ("//"), which Vault collapses'
+  if (path.split('/').some((s) => s === '.' || s === '..'))
+    return 'has a "." or ".." segment, which HTTP clients and Vault collapse into another path'
+  return undefined
+}
+
+/** A folder Airlock walks to list a kind: `prefix` under `mount` ('' = the mount root). */
+export interface VaultListRoot {
+  kind: VaultSecretKind
+  mount: string
+  prefix: string
+}
+
+/** The base a kind's global ids live under (with `global_secrets_path` in multi-team mode). */
+function globalBase(
+  settings: VaultSettings,
+  kind: VaultSecretKind,
+  multiTeam: boolean
+): string | null {
+  const base = vaultBasePath(settings, kind)
+  if (base === null) return null
+  return kind !== 'config' && multiTeam && settings.globalSecretsPath !== null
+    ? vaultBuildPath(base, settings.globalSecretsPath)
+    : base
+}
+
+/**
+ * The folders holding a kind's (global) ids. With `mount_point` null, every KV mount in
+ * `mounts` may hold ids (`mount/...`); mounts with a `/` in their name cannot (Airflow
+ * splits the id at its first `/`).
+ */
+export function vaultListRoots(
+  settings: VaultSettings,
+  kind: VaultSecretKind,
+  mounts: readonly string[] = [],
+  multiTeam = false
+): VaultListRoot[] {
+  const base = globalBase(settings, kind, multiTeam)
+  if (base === null) return []
+  if (settings.mountPoint) return [{ kind, mount: settings.mountPoint, prefix: base }]
+  return mounts.filter((m) => m && !m.includes('/')).map((mount) => ({ kind, mount, prefix: base }))
+}
+
+/** An id that reads a given secret. */
+export interface VaultIdForPath {
+  kind: VaultSecretKind
+  id: string
+}
+
+/**
+ * Every (kind, id) whose global lookup lands on `mount`/`path` — the reverse of
+ * `vaultLookups`. More than one answer means the name is ambiguous (e.g. `connections_path`
+ * `""` also covers `variables/x`): Airflow would serve it for each.
+ */
+export function vaultIdsForPath(
+  settings: VaultSettings,
+  mount: string,
+  path: string,
+  multiTeam = false
+): VaultIdForPath[] {
+  const out: VaultIdForPath[] = []
+  for (const kind of ['connection', 'variable', 'config'] as const) {
+    const base = globalBase(settings, kind, multiTeam)
+    if (base === null) continue
+    let keyPart: string
+    if (base === '') keyPart = path
+    else if (path.startsWith(base + '/')) keyPart = path.slice(base.length + 1)
+    else continue
+    if (settings.mountPoint) {
+      if (mount !== settings.mountPoint || keyPart === '') continue
+      out.push({ kind, id: keyPart })
+    } else {
+      if (!mount || mount.includes('/')) continue
+      out.push({ kind, id: `${mount}/${keyPart}` })
+    }
+  }
+  return out
+}
+
+/**
+ * Pairs of kinds whose path spaces overlap, so one secret answers lookups of both (for
+ * instance `connections_path: ""` with `variables_path: "variables"`).
+ */
+export function vaultOverlappingKinds(
+  settings: VaultSettings,
+  multiTeam = false
+): [VaultSecretKind, VaultSecretKind][] {
+  const kinds = (['connection', 'variable', 'config'] as const).filter(
+    (k) => globalBase(settings, k, multiTeam) !== null
+  )
+  const covers = (a: string, b: string) => a === '' || a === b || b.startsWith(a + '/')
+  const out: [VaultSecretKind, VaultSecretKind][] = []
+  for (let i = 0; i < kinds.length; i++)
+    for (let j = i + 1; j < kinds.length; j++) {
+      const a = globalBase(settings, kinds[i]!, multiTeam)!
+      const b = globalBase(settings, kinds[j]!, multiTeam)!
+      if (covers(a, b) || covers(b, a)) out.push([kinds[i]!, kinds[j]!])
+    }
+  return out
+}
