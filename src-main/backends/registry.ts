@@ -17,6 +17,7 @@ import { EnvFileBackend } from './env-file'
 import { InMemoryBackend } from './in-memory'
 import { LfsBackend } from './lfs'
 import { MetastoreBackend } from './metastore'
+import { VaultBackend } from './vault'
 import type { SqlTarget } from './sql/driver'
 import type { ProfileSecrets } from '../platform/profiles'
 import type { Profile } from '../platform/settings'
@@ -24,6 +25,7 @@ import type { Profile } from '../platform/settings'
 /** The schemes a locator may start with. */
 export const LOCATOR_SCHEMES = [
   'profile',
+  'vault',
   'metadb',
   'demo',
   'demo-env',
@@ -60,6 +62,23 @@ export async function openProfile(profile: Profile, secrets: ProfileSecrets): Pr
       const target = sqlTargetFromUrl(url)
       if (secrets.password) target.password = secrets.password
       return new MetastoreBackend({ id, target, fernetKey: secrets.fernetKey ?? null })
+    }
+    case 'vault': {
+      const kwargs: Record<string, unknown> = {
+        ...profile.backendKwargs,
+        ...(secrets.kwargs ?? {})
+      }
+      if (profile.url) kwargs.url = profile.url
+      if (profile.credential.method === 'approle') {
+        kwargs.auth_type = 'approle'
+        if (profile.credential.params.role_id) kwargs.role_id = profile.credential.params.role_id
+        if (secrets.secretId) kwargs.secret_id = secrets.secretId
+      } else if (secrets.token) kwargs.token = secrets.token
+      const dialect =
+        profile.airflowVersion && Number(profile.airflowVersion.split('.')[0]) < 3
+          ? 'airflow2'
+          : 'airflow3'
+      return new VaultBackend({ id, backendKwargs: kwargs, dialect })
     }
     default:
       throw new AirlockError(
@@ -118,6 +137,13 @@ export async function openLocator(locator: string, options: LocatorOptions = {})
     case 'profile': {
       if (!options.resolveProfile) throw new AirlockError('usage', 'profile: needs saved profiles')
       const { profile, secrets } = await options.resolveProfile(rest)
+      return openProfile(profile, secrets)
+    }
+    case 'vault': {
+      if (!options.resolveProfile) throw new AirlockError('usage', 'vault: needs saved profiles')
+      const { profile, secrets } = await options.resolveProfile(rest)
+      if (profile.kind !== 'vault')
+        throw new AirlockError('usage', `Profile ${rest} is a ${profile.kind} profile, not vault.`)
       return openProfile(profile, secrets)
     }
     case 'metadb': {
