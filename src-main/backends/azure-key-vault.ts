@@ -1,0 +1,801 @@
+/**
+ * Azure Key Vault as Airflow's `AzureKeyVaultBackend` reads it (reference §12.4), through
+ * the official @azure/keyvault-secrets `SecretClient`.
+ *
+ * Names come from core/secrets-naming/azure-key-vault.ts: `prefix + sep + id` with every `_`
+ * turned into `sep`, so `my_db` and `my-db` are one secret, and Key Vault compares names
+ * case-insensitively. What Airlock writes carries tags (`airlock-kind`, `airlock-id`,
+ * `airlock-team`) so listing gives back the exact id; a name without them whose id part holds
+ * `sep` could be several ids, and is reported as ambiguous rather than guessed (it can still
+ * be read by any of its ids, as Airflow does).
+ *
+ * Reading follows the provider: only a 404 is "not found"; any other failure is an error.
+ * Values are connection URIs or connection JSON (`deserialize_connection`), raw text for
+ * variables. Writing stores the URI when it reads back losslessly for the target dialect,
+ * else connection JSON (`connectionEnvValue`). Key Vault has no transactions: `write` checks
+ * every entry first (name, collisions, 25 KB size), then writes one by one and, on a failure,
+ * says how many were written.
+ *
+ * Soft delete: `remove` soft-deletes (and purges when `purgeOnRemove` is set and the vault
+ * allows it). A soft-deleted name refuses a new value (409 `ObjectIsDeletedButRecoverable`):
+ * `preflight` finds such names, `recoverDeleted` brings them back, `purgeDeleted` frees them.
+ * Variable descriptions are not stored (Airflow reads only the value). A ref with a team reads
+ * and writes the team-scoped name only (Airflow itself then falls back to the global name).
+ */
+import {
+  ClientSecretCredential,
+  DefaultAzureCredential,
+  type ClientSecretCredentialOptions,
+  type TokenCredential
+} from '@azure/identity'
+import {
+  SecretClient,
+  type SecretClientOptions,
+  type SecretProperties
+} from '@azure/keyvault-secrets'
+import type { ErrorCode } from '../contract/errors'
+import { parseConnectionValue } from '../core/codecs/connection-json'
+import { AirlockError, CodecError } from '../core/errors'
+import type { Dialect, Entry } from '../core/model'
+import {
+  azureBuildPath,
+  azureLookup,
+  azureNameProblem,
+  azurePrefixOf,
+  azureReadName,
+  azureSameName,
+  parseAzureKeyVaultKwargs,
+  type AzureKeyVaultNaming
+} from '../core/secrets-naming/azure-key-vault'
+import {
+  idOf,
+  inScope,
+  refOf,
+  type Backend,
+  type EntryKind,
+  type EntryProblem,
+  type EntryRef,
+  type LoadResult,
+  type Scope
+} from './backend'
+import { connectionEnvValue } from './env-file'
+
+/** Key Vault's largest secret value, in bytes (25 KB). */
+export const AZURE_MAX_VALUE_BYTES = 25 * 1024
+
+/** Key Vault's largest list page. */
+export const AZURE_MAX_PAGE_SIZE = 25
+
+/** Tags on what Airlock writes: they make listing exact. */
+export const AZURE_TAG_KIND = 'airlock-kind'
+export const AZURE_TAG_ID = 'airlock-id'
+export const AZURE_TAG_TEAM = 'airlock-team'
+
+/**
+ * Options of the Azure Key Vault backend.
+ *
+ * @example
+ * const vault = new AzureKeyVaultBackend({
+ *   backendKwargs: { vault_url: 'https://prod-kv.vault.azure.net/', connections_prefix: 'airflow-connections' },
+ *   credential: new ClientSecretCredential(tenantId, clientId, clientSecret),
+ *   dialect: 'airflow3'
+ * })
+ * await vault.read({ kind: 'connection', id: 'my_db' }) // secret airflow-connections-my-db
+ * // { "variables_prefix": null } in backendKwargs turns variables off, as in Airflow.
+ */
+export interface AzureKeyVaultOptions {
+  /** Default `azure-key-vault:<vault host>`. */
+  id?: string
+  /**
+   * `[secrets] backend_kwargs` of `AzureKeyVaultBackend`: `connections_prefix`,
+   * `variables_prefix`, `config_prefix` (null = off), `vault_url`, `sep`; and, as Airflow
+   * reads them, `tenant_id` + `client_id` + `client_secret` for a client-secret credential
+   * (`managed_identity_client_id`, `workload_identity_tenant_id` for the default one).
+   */
+  backendKwargs?: Readonly<Record<string, unknown>>
+  /** The vault; default `vault_url` of the kwargs. */
+  vaultUrl?: string
+  /** The credential; default from the kwargs, else `DefaultAzureCredential`. */
+  credential?: TokenCredential
+  /** Options of the credential built from the kwargs (`authorityHost`, `tlsOptions`, …). */
+  credentialOptions?: ClientSecretCredentialOptions
+  /** Options of the `SecretClient` (retry, TLS, `disableChallengeResourceVerification`, …). */
+  clientOptions?: SecretClientOptions
+  /** Whose rules read and write connection values; default `airflow3`. */
+  dialect?: Dialect
+  /** Requests in flight when loading, checking or writing many entries; default 8. */
+  concurrency?: number
+  /** Purge after soft-deleting in `remove` (fails on a vault with purge protection). */
+  purgeOnRemove?: boolean
+  /** Poll interval of delete and recover operations; default 2 000 ms. */
+  pollIntervalMs?: number
+}
+
+/** What a pre-flight check looked at. */
+export type AzurePreflightCheck =
+  'disabled' | 'name' | 'collision' | 'size' | 'soft-deleted' | 'credentials'
+
+/** One thing that would stop or spoil a write; `ref` is null for vault-wide problems. */
+export interface AzurePreflightProblem {
+  ref: EntryRef | null
+  /** The secret name the entry maps to. */
+  target: string | null
+  check: AzurePreflightCheck
+  /** `error` stops or spoils the write; `warning` is worth knowing (the write itself fixes it). */
+  severity: 'error' | 'warning'
+  code: ErrorCode
+  /** Names the id, the target and what to do; never a value. */
+  message: string
+}
+
+/** A listed name that several ids map to. */
+export interface AzureAmbiguousName {
+  name: string
+  kind: EntryKind
+  /** Every id Airflow would read this secret for (listing shows at most 16). */
+  ids: string[]
+  reason: 'separator' | 'team-scoped'
+}
+
+/** The outcome of listing: exact refs, and names that could not be mapped to one id. */
+export interface AzureListing {
+  refs: EntryRef[]
+  ambiguous: AzureAmbiguousName[]
+}
+
+interface RestLikeError {
+  name?: string
+  statusCode?: number
+  code?: string
+  details?: { error?: { code?: string; innerError?: { code?: string } } }
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
+async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>
+): Promise<R[]> {
+  const out = new Array<R>(items.length)
+  let next = 0
+  let failure: { error: unknown } | undefined
+  // After a failure no new item starts; those in flight finish before it is thrown.
+  const worker = async () => {
+    while (!failure && next < items.length) {
+      const i = next++
+      try {
+        out[i] = await fn(items[i]!, i)
+      } catch (error) {
+        failure ??= { error }
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker))
+  if (failure) throw failure.error
+  return out
+}
+
+function innerCode(error: RestLikeError): string | undefined {
+  return error.details?.error?.innerError?.code
+}
+
+function isAbort(error: unknown): boolean {
+  return (error as { name?: string } | null)?.name === 'AbortError'
+}
+
+/** Azure Key Vault, named and read as Airflow's provider does. */
+export class AzureKeyVaultBackend implements Backend {
+  readonly kind = 'azure-key-vault' as const
+  readonly id: string
+  readonly capabilities = { list: true, write: true }
+  readonly naming: AzureKeyVaultNaming
+  private readonly client: SecretClient
+  private readonly dialect: Dialect
+  private readonly concurrency: number
+  private readonly options: AzureKeyVaultOptions
+
+  constructor(options: AzureKeyVaultOptions) {
+    this.options = options
+    const kwargs = options.backendKwargs ?? {}
+    this.naming = parseAzureKeyVaultKwargs(kwargs)
+    if (this.naming.sep === '')
+      throw new AirlockError(
+        'usage',
+        'Azure Key Vault: an empty "sep" deletes every "_" from names, so no name maps back to an id; use "-".'
+      )
+    const vaultUrl = options.vaultUrl ?? this.naming.vaultUrl
+    if (!vaultUrl)
+      throw new AirlockError('usage', 'Azure Key Vault needs "vault_url" in backend_kwargs.')
+    let host = vaultUrl
+    try {
+      host = new URL(vaultUrl).host
+    } catch {
+      throw new AirlockError('usage', `Azure Key Vault: "vault_url" is not a URL.`)
+    }
+    this.id = options.id ?? `azure-key-vault:${host}`
+    this.dialect = options.dialect ?? 'airflow3'
+    this.concurrency = options.concurrency ?? 8
+    this.client = new SecretClient(
+      vaultUrl,
+      options.credential ?? this.credentialFromKwargs(kwargs),
+      {
+        ...options.clientOptions
+      }
+    )
+  }
+
+  private credentialFromKwargs(kwargs: Readonly<Record<string, unknown>>): TokenCredential {
+    const text = (key: string) => (typeof kwargs[key] === 'string' ? (kwargs[key] as string) : '')
+    const [tenant, client, secret] = [text('tenant_id'), text('client_id'), text('client_secret')]
+    if (tenant && client && secret)
+      return new ClientSecretCredential(tenant, client, secret, this.options.credentialOptions)
+    const managed = text('managed_identity_client_id')
+    const workloadTenant = text('workload_identity_tenant_id')
+    return new DefaultAzureCredential({
+      ...(managed ? { managedIdentityClientId: managed } : {}),
+      ...(workloadTenant ? { tenantId: workloadTenant } : {})
+    })
+  }
+
+  // --- names ---------------------------------------------------------------------------
+
+  /**
+   * The secret a ref is read from and written to (team-scoped for a team ref), or why there
+   * is none: `disabled` (its prefix is null) or `refused` (Airflow never asks for it).
+   */
+  secretNameOf(ref: EntryRef): { name: string; problem?: string } | { skip: string } {
+    const lookup = azureLookup(this.naming, ref.kind, ref.id, ref.team)
+    if (lookup.outcome !== 'lookup') return { skip: lookup.reason }
+    const first = lookup.steps[0]!
+    return first.problem === undefined
+      ? { name: first.name }
+      : { name: first.name, problem: first.problem }
+  }
+
+  private nameForWrite(entry: Entry): string {
+    const ref = refOf(entry)
+    const target = this.secretNameOf(ref)
+    if ('skip' in target)
+      throw new AirlockError(
+        'usage',
+        `${this.id}: ${ref.kind} ${JSON.stringify(ref.id)} cannot be written: ${target.skip}.`
+      )
+    if (target.problem !== undefined)
+      throw new AirlockError(
+        'codec.invalid',
+        `${this.id}: ${ref.kind} ${JSON.stringify(ref.id)} maps to the secret name ${JSON.stringify(target.name)}, which Key Vault rejects: ${target.problem}. Rename the id.`
+      )
+    return target.name
+  }
+
+  // --- errors --------------------------------------------------------------------------
+
+  /** A typed error for a failed call: backend, operation and key named, no value. */
+  private fail(error: unknown, operation: string, what: string): never {
+    if (error instanceof AirlockError || isAbort(error)) throw error
+    const e = (error ?? {}) as RestLikeError
+    const status = e.statusCode
+    const where = `${this.id}: ${operation}${what ? ` ${what}` : ''}`
+    let code: ErrorCode = 'backend.unreachable'
+    let hint = 'check the vault URL and the network, then retry.'
+    if (
+      /^(Authentication|AuthenticationRequired|AggregateAuthentication|CredentialUnavailable)Error$/.test(
+        e.name ?? ''
+      )
+    ) {
+      code = 'backend.auth'
+      hint = 'Microsoft Entra refused the credential; check tenant, client id and secret.'
+    } else if (status === 401) {
+      code = 'backend.auth'
+      hint = 'the vault refused the token; check the credential and its tenant.'
+    } else if (status === 403) {
+      code = 'backend.access-denied'
+      hint =
+        innerCode(e) === 'SecretDisabled'
+          ? 'the secret is disabled (Airflow fails reading it too); enable it in the vault.'
+          : 'grant the identity the secrets permission this needs (access policy or RBAC role).'
+    } else if (status === 404) {
+      code = 'backend.not-found'
+      hint = 'it does not exist.'
+    } else if (status === 409) {
+      code = 'job.conflict'
+      hint =
+        innerCode(e) === 'ObjectIsDeletedButRecoverable'
+          ? 'the name is soft-deleted: recover it (recoverDeleted) or purge it (purgeDeleted), then write again.'
+          : innerCode(e) === 'ObjectIsBeingDeleted'
+            ? 'the name is still being deleted; retry in a few seconds.'
+            : 'the vault reports a conflict; retry.'
+    } else if (status === 429) {
+      hint = 'the vault kept throttling requests; retry later or lower the concurrency.'
+    } else if (status === 400) {
+      code = 'codec.invalid'
+      hint = 'the vault rejected the request (name, size or tags).'
+    } else if (status !== undefined && status >= 500) {
+      hint = 'the vault kept failing; retry later.'
+    }
+    const detail = status
+      ? ` (HTTP ${status}${e.code ? ` ${e.code}` : ''})`
+      : e.code
+        ? ` (${e.code})`
+        : ''
+    throw new AirlockError(code, `${where} failed${detail}: ${hint}`, { cause: error })
+  }
+
+  // --- reading -------------------------------------------------------------------------
+
+  async read(ref: EntryRef, signal?: AbortSignal): Promise<Entry | undefined> {
+    const target = this.secretNameOf(ref)
+    if ('skip' in target) return undefined
+    if (target.problem !== undefined)
+      throw new AirlockError(
+        'codec.invalid',
+        `${this.id}: ${ref.kind} ${JSON.stringify(ref.id)} maps to ${JSON.stringify(target.name)}, which Key Vault rejects (${target.problem}); Airflow's lookup fails with an error too.`
+      )
+    const got = await this.getValue(
+      target.name,
+      `read ${ref.kind} ${JSON.stringify(ref.id)}`,
+      signal
+    )
+    return got && this.toEntry(ref, got.name, got.value)
+  }
+
+  /** The value and stored name (the vault's own case) of a secret; undefined on 404. */
+  private async getValue(
+    name: string,
+    operation: string,
+    signal?: AbortSignal
+  ): Promise<{ name: string; value: string } | undefined> {
+    try {
+      const secret = await this.client.getSecret(name, { abortSignal: signal })
+      return { name: secret.name || name, value: secret.value ?? '' }
+    } catch (error) {
+      if ((error as RestLikeError).statusCode === 404) return undefined
+      this.fail(error, operation, `(secret ${name})`)
+    }
+  }
+
+  private toEntry(ref: EntryRef, name: string, value: string): Entry {
+    const source = { backendId: this.id, path: name, fromKey: ref.id }
+    const team = ref.team ? { team: ref.team } : {}
+    if (ref.kind === 'variable')
+      return { kind: 'variable', key: ref.id, value, description: null, ...team, source }
+    try {
+      const fields = parseConnectionValue(value, this.dialect).value
+      return { kind: 'connection', id: ref.id, fields, ...team, source }
+    } catch (error) {
+      if (!(error instanceof CodecError)) throw error
+      throw new AirlockError(
+        error.code,
+        `${this.id}: connection ${JSON.stringify(ref.id)} (secret ${name}) does not parse: ${error.userMessage}`,
+        { cause: error }
+      )
+    }
+  }
+
+  /**
+   * Lists every secret under the enabled prefixes and maps names back to ids: a tagged
+   * name to its tagged id, an untagged one to its id when only one id maps there. The others
+   * are returned as ambiguous (each of their ids still reads them).
+   */
+  async scan(scope: Scope, signal?: AbortSignal): Promise<AzureListing> {
+    const out: AzureListing = { refs: [], ambiguous: [] }
+    const seen = new Set<string>()
+    try {
+      const pages = this.client
+        .listPropertiesOfSecrets({ abortSignal: signal })
+        .byPage({ maxPageSize: AZURE_MAX_PAGE_SIZE })
+      for await (const page of pages)
+        for (const properties of page) this.mapListed(properties, scope, out, seen)
+    } catch (error) {
+      this.fail(error, 'list secrets', '')
+    }
+    return out
+  }
+
+  private mapListed(
+    properties: SecretProperties,
+    scope: Scope,
+    out: AzureListing,
+    seen: Set<string>
+  ): void {
+    const { name } = properties
+    const tags = properties.tags ?? {}
+    const kind = tags[AZURE_TAG_KIND]
+    const id = tags[AZURE_TAG_ID]
+    if ((kind === 'connection' || kind === 'variable') && id !== undefined) {
+      const team = tags[AZURE_TAG_TEAM] || null
+      const target = this.secretNameOf({ kind, id, team })
+      if ('name' in target && azureSameName(target.name, name)) {
+        if (inScope(scope, kind))
+          this.push(out, seen, { kind, id, ...(team ? { team } : {}) }, name)
+        return
+      }
+    }
+    for (const reading of azureReadName(this.naming, name)) {
+      if (reading.kind === 'config' || !inScope(scope, reading.kind)) continue
+      if (reading.ids.length === 1 && !reading.teamScoped)
+        this.push(out, seen, { kind: reading.kind, id: reading.ids[0]! }, name)
+      else
+        out.ambiguous.push({
+          name,
+          kind: reading.kind,
+          ids: reading.ids,
+          reason: reading.teamScoped ? 'team-scoped' : 'separator'
+        })
+    }
+  }
+
+  private push(out: AzureListing, seen: Set<string>, ref: EntryRef, name: string): void {
+    const key = `${ref.kind}\u0000${name.toLowerCase()}`
+    if (seen.has(key)) return
+    seen.add(key)
+    out.refs.push({ ...ref, source: { backendId: this.id, path: name, fromKey: ref.id } })
+  }
+
+  async list(scope: Scope, signal?: AbortSignal): Promise<EntryRef[]> {
+    return (await this.scan(scope, signal)).refs.map(({ source: _source, ...ref }) => ref)
+  }
+
+  /** One listing, then the values (Key Vault has no batch read), `concurrency` at a time. */
+  async load(scope: Scope, signal?: AbortSignal): Promise<LoadResult> {
+    const listing = await this.scan(scope, signal)
+    const out: LoadResult = { entries: [], problems: [] }
+    for (const a of listing.ambiguous)
+      out.problems.push({
+        ref: {
+          kind: a.kind,
+          id: a.ids[0]!,
+          source: { backendId: this.id, path: a.name, fromKey: a.name }
+        },
+        code: 'codec.invalid',
+        message: this.ambiguousMessage(a)
+      })
+    const results = await mapLimit(listing.refs, this.concurrency, async (ref) => {
+      const name = ref.source!.path
+      try {
+        const got = await this.getValue(name, `read ${ref.kind} ${JSON.stringify(ref.id)}`, signal)
+        return got && this.toEntry(ref, got.name, got.value)
+      } catch (error) {
+        if (!(error instanceof AirlockError)) throw error
+        return { ref, code: error.code, message: error.userMessage } satisfies EntryProblem
+      }
+    })
+    for (const r of results) {
+      if (r === undefined) continue
+      if ('message' in r) out.problems.push(r)
+      else out.entries.push(r)
+    }
+    return out
+  }
+
+  private ambiguousMessage(a: AzureAmbiguousName): string {
+    const ids = a.ids.map((i) => JSON.stringify(i)).join(' or ')
+    return a.reason === 'team-scoped'
+      ? `${this.id}: secret ${a.name} reads as a team-scoped name ("<team>--<id>"); the multi-team provider reads it only for that team, older providers as ${idLabel(a.kind)} ${ids}. Not loaded: read it by id, or rewrite it with Airlock to tag it.`
+      : `${this.id}: secret ${a.name} is what Airflow reads for ${idLabel(a.kind)} ${ids} (every "_" becomes "${this.naming.sep}"), so its id cannot be told. Not loaded: read it by the id you use, or rewrite it with Airlock to tag it.`
+  }
+
+  // --- writing -------------------------------------------------------------------------
+
+  private valueOf(entry: Entry): string {
+    return entry.kind === 'variable' ? entry.value : connectionEnvValue(entry.fields, this.dialect)
+  }
+
+  private tagsOf(entry: Entry): Record<string, string> {
+    const tags: Record<string, string> = {
+      [AZURE_TAG_KIND]: entry.kind,
+      [AZURE_TAG_ID]: idOf(entry)
+    }
+    if (entry.team) tags[AZURE_TAG_TEAM] = entry.team
+    return tags
+  }
+
+  /** Every entry's name and value, refusing the batch when one cannot be written. */
+  private plan(entries: readonly Entry[]): { entry: Entry; name: string; value: string }[] {
+    const byName = new Map<string, Entry>()
+    return entries.map((entry) => {
+      const name = this.nameForWrite(entry)
+      const other = byName.get(name.toLowerCase())
+      if (other && (other.kind !== entry.kind || idOf(other) !== idOf(entry)))
+        throw new AirlockError(
+          'job.conflict',
+          `${this.id}: ${entry.kind} ${JSON.stringify(idOf(entry))} and ${other.kind} ${JSON.stringify(idOf(other))} both map to the secret ${name} (Key Vault turns "_" into "${this.naming.sep}" and ignores case). Nothing was written; rename one of them.`
+        )
+      byName.set(name.toLowerCase(), entry)
+      const value = this.valueOf(entry)
+      const size = Buffer.byteLength(value, 'utf8')
+      if (size > AZURE_MAX_VALUE_BYTES)
+        throw new AirlockError(
+          'codec.invalid',
+          `${this.id}: ${entry.kind} ${JSON.stringify(idOf(entry))} (secret ${name}) is ${size} bytes; Key Vault holds at most ${AZURE_MAX_VALUE_BYTES}. Nothing was written.`
+        )
+      return { entry, name, value }
+    })
+  }
+
+  async write(entries: readonly Entry[], signal?: AbortSignal): Promise<void> {
+    if (!entries.length) return
+    const items = this.plan(entries)
+    let written = 0
+    try {
+      await mapLimit(items, this.concurrency, async ({ entry, name, value }) => {
+        signal?.throwIfAborted()
+        try {
+          await this.client.setSecret(name, value, {
+            tags: this.tagsOf(entry),
+            abortSignal: signal
+          })
+          written++
+        } catch (error) {
+          this.fail(error, `write ${entry.kind} ${JSON.stringify(idOf(entry))}`, `(secret ${name})`)
+        }
+      })
+    } catch (error) {
+      if (error instanceof AirlockError && written > 0)
+        throw new AirlockError(
+          error.code,
+          `${error.userMessage} ${written} of ${items.length} entries were written before it failed.`,
+          { cause: error }
+        )
+      throw error
+    }
+  }
+
+  async remove(refs: readonly EntryRef[], signal?: AbortSignal): Promise<void> {
+    const names = new Map<string, EntryRef>()
+    for (const ref of refs) {
+      const target = this.secretNameOf(ref)
+      if ('name' in target && target.problem === undefined)
+        names.set(target.name.toLowerCase(), ref)
+    }
+    await mapLimit([...names.entries()], this.concurrency, async ([, ref]) => {
+      const name = (this.secretNameOf(ref) as { name: string }).name
+      const what = `${ref.kind} ${JSON.stringify(ref.id)}`
+      try {
+        const poller = await this.client.beginDeleteSecret(name, {
+          abortSignal: signal,
+          intervalInMs: this.options.pollIntervalMs ?? 2000
+        })
+        await poller.pollUntilDone()
+      } catch (error) {
+        if ((error as RestLikeError).statusCode === 404) return
+        this.fail(error, `remove ${what}`, `(secret ${name})`)
+      }
+      if (this.options.purgeOnRemove)
+        try {
+          await this.client.purgeDeletedSecret(name, { abortSignal: signal })
+        } catch (error) {
+          this.fail(error, `purge ${what}`, `(secret ${name})`)
+        }
+    })
+  }
+
+  /** Recovers soft-deleted secrets of these refs; returns the names recovered. */
+  async recoverDeleted(refs: readonly EntryRef[], signal?: AbortSignal): Promise<string[]> {
+    const recovered: string[] = []
+    await mapLimit(refs, this.concurrency, async (ref) => {
+      const target = this.secretNameOf(ref)
+      if (!('name' in target) || target.problem !== undefined) return
+      try {
+        const poller = await this.client.beginRecoverDeletedSecret(target.name, {
+          abortSignal: signal,
+          intervalInMs: this.options.pollIntervalMs ?? 2000
+        })
+        await poller.pollUntilDone()
+        recovered.push(target.name)
+      } catch (error) {
+        if ((error as RestLikeError).statusCode === 404) return
+        this.fail(error, `recover ${ref.kind} ${JSON.stringify(ref.id)}`, `(secret ${target.name})`)
+      }
+    })
+    return recovered
+  }
+
+  /** Purges soft-deleted secrets of these refs (refused where purge protection is on). */
+  async purgeDeleted(refs: readonly EntryRef[], signal?: AbortSignal): Promise<string[]> {
+    const purged: string[] = []
+    await mapLimit(refs, this.concurrency, async (ref) => {
+      const target = this.secretNameOf(ref)
+      if (!('name' in target) || target.problem !== undefined) return
+      try {
+        await this.client.purgeDeletedSecret(target.name, { abortSignal: signal })
+        purged.push(target.name)
+      } catch (error) {
+        if ((error as RestLikeError).statusCode === 404) return
+        this.fail(error, `purge ${ref.kind} ${JSON.stringify(ref.id)}`, `(secret ${target.name})`)
+      }
+    })
+    return purged
+  }
+
+  // --- pre-flight ----------------------------------------------------------------------
+
+  /**
+   * Everything that would stop or spoil writing these entries, found without writing:
+   * names Key Vault rejects or Airflow never reads, ids colliding after mapping (in the batch
+   * or with a secret another id wrote), values over 25 KB, soft-deleted names (write would
+   * get 409), and whether the credential may list and set secrets under each prefix (probed
+   * by updating a secret that does not exist: 404 = allowed, 403 = denied).
+   */
+  async preflight(
+    entries: readonly Entry[],
+    signal?: AbortSignal
+  ): Promise<AzurePreflightProblem[]> {
+    const problems: AzurePreflightProblem[] = []
+    const named: { entry: Entry; ref: EntryRef; name: string }[] = []
+    const byName = new Map<string, EntryRef>()
+    for (const entry of entries) {
+      const ref = refOf(entry)
+      const label = `${ref.kind} ${JSON.stringify(ref.id)}`
+      const target = this.secretNameOf(ref)
+      if ('skip' in target) {
+        problems.push({
+          ref,
+          target: null,
+          check: 'disabled',
+          severity: 'error',
+          code: 'usage',
+          message: `${label}: ${target.skip}; enable its prefix or leave it out.`
+        })
+        continue
+      }
+      if (target.problem !== undefined) {
+        problems.push({
+          ref,
+          target: target.name,
+          check: 'name',
+          severity: 'error',
+          code: 'codec.invalid',
+          message: `${label} maps to ${target.name}, which Key Vault rejects: ${target.problem}. Rename the id.`
+        })
+        continue
+      }
+      const other = byName.get(target.name.toLowerCase())
+      if (other)
+        problems.push({
+          ref,
+          target: target.name,
+          check: 'collision',
+          severity: 'error',
+          code: 'job.conflict',
+          message: `${label} and ${other.kind} ${JSON.stringify(other.id)} both map to ${target.name} ("_" becomes "${this.naming.sep}", case is ignored); Airflow reads one secret for both. Rename one.`
+        })
+      else byName.set(target.name.toLowerCase(), ref)
+      const size = Buffer.byteLength(this.valueOf(entry), 'utf8')
+      if (size > AZURE_MAX_VALUE_BYTES)
+        problems.push({
+          ref,
+          target: target.name,
+          check: 'size',
+          severity: 'error',
+          code: 'codec.invalid',
+          message: `${label} (${target.name}) is ${size} bytes; Key Vault holds at most ${AZURE_MAX_VALUE_BYTES}. Shorten it.`
+        })
+      named.push({ entry, ref, name: target.name })
+    }
+
+    const probe = await this.probe(entries, signal)
+    problems.push(...probe.problems)
+    // Existing secrets owned by another id (tags), from one listing.
+    const owners = new Map<string, { kind?: string; id?: string }>()
+    if (probe.canList)
+      try {
+        for await (const page of this.client
+          .listPropertiesOfSecrets({ abortSignal: signal })
+          .byPage({ maxPageSize: AZURE_MAX_PAGE_SIZE }))
+          for (const p of page)
+            owners.set(p.name.toLowerCase(), {
+              kind: p.tags?.[AZURE_TAG_KIND],
+              id: p.tags?.[AZURE_TAG_ID]
+            })
+      } catch (error) {
+        if (isAbort(error)) throw error
+      }
+    for (const { ref, name } of named) {
+      const owner = owners.get(name.toLowerCase())
+      if (owner?.id !== undefined && (owner.id !== ref.id || owner.kind !== ref.kind))
+        problems.push({
+          ref,
+          target: name,
+          check: 'collision',
+          severity: 'error',
+          code: 'job.conflict',
+          message: `${ref.kind} ${JSON.stringify(ref.id)} maps to ${name}, which already holds ${owner.kind} ${JSON.stringify(owner.id)}; writing would replace it for both ids. Rename one.`
+        })
+    }
+
+    let unchecked: unknown
+    const deleted = await mapLimit(named, this.concurrency, async ({ ref, name }) => {
+      try {
+        const d = await this.client.getDeletedSecret(name, { abortSignal: signal })
+        return { ref, name, purge: d.scheduledPurgeDate }
+      } catch (error) {
+        if (isAbort(error)) throw error
+        if ((error as RestLikeError).statusCode !== 404) unchecked ??= error
+        return undefined
+      }
+    })
+    if (unchecked !== undefined) {
+      const p = this.probeProblem(unchecked, 'get deleted secrets', null)
+      problems.push({
+        ...p,
+        check: 'soft-deleted',
+        severity: 'error',
+        message: `${p.message} Soft-deleted names could not be checked; a write to one fails with 409.`
+      })
+    }
+    for (const d of deleted)
+      if (d)
+        problems.push({
+          ref: d.ref,
+          target: d.name,
+          check: 'soft-deleted',
+          severity: 'error',
+          code: 'job.conflict',
+          message: `${d.ref.kind} ${JSON.stringify(d.ref.id)}: ${d.name} is soft-deleted${d.purge ? ` (purged on ${d.purge.toISOString().slice(0, 10)})` : ''}, so Key Vault refuses a new value. Recover it (recoverDeleted) or purge it (purgeDeleted) first.`
+        })
+    return problems
+  }
+
+  /** The credential probe: may it list, and may it set secrets under each prefix used? */
+  private async probe(
+    entries: readonly Entry[],
+    signal?: AbortSignal
+  ): Promise<{ problems: AzurePreflightProblem[]; canList: boolean }> {
+    const problems: AzurePreflightProblem[] = []
+    let canList = true
+    try {
+      const first = this.client
+        .listPropertiesOfSecrets({ abortSignal: signal })
+        .byPage({ maxPageSize: 1 })
+      await first.next()
+    } catch (error) {
+      if (isAbort(error)) throw error
+      canList = false
+      problems.push(this.probeProblem(error, 'list secrets', null))
+    }
+    const kinds = [...new Set(entries.map((e) => e.kind))]
+    for (const kind of kinds) {
+      const prefix = azurePrefixOf(this.naming, kind)
+      if (prefix === null) continue
+      const probeName = azureBuildPath(
+        prefix,
+        `airlock-probe-${Math.random().toString(36).slice(2, 10)}`,
+        this.naming.sep
+      )
+      if (azureNameProblem(probeName) !== undefined) continue
+      try {
+        await this.client.updateSecretProperties(probeName, '', { abortSignal: signal })
+      } catch (error) {
+        if (isAbort(error)) throw error
+        if ((error as RestLikeError).statusCode === 404) continue
+        problems.push(this.probeProblem(error, `set ${kind}s`, probeName))
+      }
+    }
+    return { problems, canList }
+  }
+
+  private probeProblem(error: unknown, what: string, name: string | null): AzurePreflightProblem {
+    let message: string
+    let code: ErrorCode
+    try {
+      this.fail(error, `probe: ${what}`, name ? `(under ${name})` : '')
+    } catch (typed) {
+      const e = typed as AirlockError
+      message = e.userMessage
+      code = e.code
+    }
+    return {
+      ref: null,
+      target: name,
+      check: 'credentials',
+      severity: 'error',
+      code: code!,
+      message: message!
+    }
+  }
+}
+
+function idLabel(k: EntryKind): string {
+  return k === 'connection' ? 'conn_id' : 'variable key'
+}

@@ -1,0 +1,900 @@
+/**
+ * Google Cloud Secret Manager as Airflow's `CloudSecretManagerBackend` reads it (reference
+ * §12.5), through the official @google-cloud/secret-manager client (gRPC).
+ *
+ * Names come from core/secrets-naming/gcp-secret-manager.ts: `prefix + sep + id`, nothing
+ * replaced, in the project of `project_id`. A read is `AccessSecretVersion` of `latest`,
+ * decoded as UTF-8; as in Airflow, NotFound, PermissionDenied and InvalidArgument mean "not
+ * found" (an id the service cannot hold is answered without asking), while a latest version
+ * that is disabled or destroyed (FAILED_PRECONDITION) is an error. Airlock's own listing,
+ * loading and writing report permission problems as typed errors instead.
+ *
+ * Secrets hold versions: `write` adds a version (creating the secret first, with the
+ * replication policy of the options and annotations naming the kind and id, when it does not
+ * exist) and, with `disableOlderVersions`, disables the versions it replaced. Connections are
+ * written as their URI when it reads back losslessly for the target dialect, else as
+ * connection JSON; variables verbatim. Payloads carry a CRC32C checksum both ways.
+ * Variable descriptions are not stored (Airflow reads only the value). A ref with a team reads
+ * and writes the team-scoped id only (Airflow itself then falls back to the global id).
+ */
+import { readFileSync } from 'node:fs'
+import { SecretManagerServiceClient } from '@google-cloud/secret-manager'
+import type { CallOptions, ClientOptions } from 'google-gax'
+import type { ErrorCode } from '../contract/errors'
+import { parseConnectionValue } from '../core/codecs/connection-json'
+import { AirlockError, CodecError } from '../core/errors'
+import type { Dialect, Entry } from '../core/model'
+import {
+  gcpBuildPath,
+  gcpLookup,
+  gcpPrefixOf,
+  gcpReadSecretId,
+  gcpSecretIdProblem,
+  gcpVersionPath,
+  parseGcpSecretManagerKwargs,
+  type GcpSecretManagerNaming
+} from '../core/secrets-naming/gcp-secret-manager'
+import {
+  idOf,
+  inScope,
+  refOf,
+  type Backend,
+  type EntryKind,
+  type EntryProblem,
+  type EntryRef,
+  type LoadResult,
+  type Scope
+} from './backend'
+import { connectionEnvValue } from './env-file'
+
+/** Secret Manager's largest payload, in bytes (64 KiB). */
+export const GCP_MAX_PAYLOAD_BYTES = 64 * 1024
+
+/** The service's largest list page. */
+export const GCP_MAX_PAGE_SIZE = 25_000
+
+/** Annotations on secrets Airlock creates: they make listing exact. */
+export const GCP_ANNOTATION_KIND = 'airlock-kind'
+export const GCP_ANNOTATION_ID = 'airlock-id'
+export const GCP_ANNOTATION_TEAM = 'airlock-team'
+
+/** gRPC status codes the backend branches on. */
+const Status = {
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16
+} as const
+
+/** How calls are retried (every call, on RESOURCE_EXHAUSTED, UNAVAILABLE and DEADLINE_EXCEEDED). */
+export interface GcpRetryOptions {
+  /** Default 1 000 ms. */
+  initialDelayMs?: number
+  /** Default 2. */
+  multiplier?: number
+  /** Default 32 000 ms. */
+  maxDelayMs?: number
+  /** Give up after this long; default 120 000 ms (ignored when `maxRetries` is set). */
+  totalTimeoutMs?: number
+  /** Give up after this many retries instead of after a time. */
+  maxRetries?: number
+}
+
+/** Where secrets Airlock creates are replicated. */
+export type GcpReplication = { automatic: true } | { locations: readonly string[] }
+
+/**
+ * Options of the GCP Secret Manager backend.
+ *
+ * @example
+ * const sm = new GcpSecretManagerBackend({
+ *   backendKwargs: { project_id: 'my-project', connections_prefix: 'airflow-connections', sep: '-' },
+ *   clientOptions: { keyFilename: '/secrets/sa.json' },
+ *   replication: { locations: ['europe-west1'] },
+ *   disableOlderVersions: true
+ * })
+ * await sm.read({ kind: 'connection', id: 'my_db' }) // airflow-connections-my_db, version latest
+ * // { "variables_prefix": null } in backendKwargs turns variables off, as in Airflow.
+ */
+export interface GcpSecretManagerOptions {
+  /** Default `gcp-secret-manager:<project>`. */
+  id?: string
+  /**
+   * `[secrets] backend_kwargs` of `CloudSecretManagerBackend`: `connections_prefix`,
+   * `variables_prefix`, `config_prefix` (null = off), `sep`, `project_id`, and the
+   * credentials Airflow reads (`gcp_keyfile_dict`, `gcp_key_path`, `gcp_scopes`).
+   */
+  backendKwargs?: Readonly<Record<string, unknown>>
+  /** The project of the credentials, used when `project_id` is not in the kwargs. */
+  projectId?: string
+  /** `[core] multi_team` of the Airflow reading the secrets; default false. */
+  multiTeam?: boolean
+  /** Options of `SecretManagerServiceClient` (endpoint, `sslCreds`, `authClient`, `credentials`, …). */
+  clientOptions?: ClientOptions
+  /** Whose rules read and write connection values; default `airflow3`. */
+  dialect?: Dialect
+  /** Requests in flight when loading, checking or writing many entries; default 8. */
+  concurrency?: number
+  /** Replication of secrets Airlock creates; default automatic. */
+  replication?: GcpReplication
+  /** Labels on secrets Airlock creates (lower-case keys and values). */
+  labels?: Readonly<Record<string, string>>
+  /** After adding a version, disable the older enabled versions (they stay recoverable). */
+  disableOlderVersions?: boolean
+  /** `page_size` of ListSecrets; default 25 000 (the service caps it there). */
+  pageSize?: number
+  retry?: GcpRetryOptions
+}
+
+/** What a pre-flight check looked at. */
+export type GcpPreflightCheck =
+  'disabled' | 'name' | 'collision' | 'size' | 'latest-version' | 'credentials'
+
+/** One thing that would stop or spoil a write; `ref` is null for project-wide problems. */
+export interface GcpPreflightProblem {
+  ref: EntryRef | null
+  /** The secret id the entry maps to. */
+  target: string | null
+  check: GcpPreflightCheck
+  /** `error` stops or spoils the write; `warning` is worth knowing (the write itself fixes it). */
+  severity: 'error' | 'warning'
+  code: ErrorCode
+  /** Names the id, the target and what to do; never a value. */
+  message: string
+}
+
+/** A listed secret whose entry id cannot be told from its name. */
+export interface GcpAmbiguousName {
+  secretId: string
+  kind: EntryKind
+  id: string
+  reason: 'team-scoped'
+}
+
+/** The outcome of listing. */
+export interface GcpListing {
+  refs: EntryRef[]
+  ambiguous: GcpAmbiguousName[]
+}
+
+interface GrpcLikeError {
+  code?: number
+  details?: string
+  name?: string
+}
+
+const CRC32C_TABLE = (() => {
+  const table = new Uint32Array(256)
+  for (let n = 0; n < 256; n++) {
+    let c = n
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1
+    table[n] = c >>> 0
+  }
+  return table
+})()
+
+/** CRC32C (Castagnoli), the checksum Secret Manager uses for payloads. */
+export function crc32c(data: Uint8Array): number {
+  let c = 0xffffffff
+  for (const b of data) c = CRC32C_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8)
+  return (c ^ 0xffffffff) >>> 0
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
+async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>
+): Promise<R[]> {
+  const out = new Array<R>(items.length)
+  let next = 0
+  let failure: { error: unknown } | undefined
+  // After a failure no new item starts; those in flight finish before it is thrown.
+  const worker = async () => {
+    while (!failure && next < items.length) {
+      const i = next++
+      try {
+        out[i] = await fn(items[i]!, i)
+      } catch (error) {
+        failure ??= { error }
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker))
+  if (failure) throw failure.error
+  return out
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+function codeOf(error: unknown): number | undefined {
+  const c = (error as GrpcLikeError | null)?.code
+  return typeof c === 'number' ? c : undefined
+}
+
+function isAbort(error: unknown): boolean {
+  const e = error as { name?: string; code?: number } | null
+  return e?.name === 'AbortError'
+}
+
+/** The secret id of a resource name `projects/<p>/secrets/<id>[/versions/<v>]`. */
+function secretIdOf(name: string): string {
+  const m = /\/secrets\/([^/]+)/.exec(name)
+  return m ? m[1]! : name
+}
+
+/** GCP Secret Manager, named and read as Airflow's provider does. */
+export class GcpSecretManagerBackend implements Backend {
+  readonly kind = 'gcp-secret-manager' as const
+  readonly id: string
+  readonly capabilities = { list: true, write: true }
+  readonly naming: GcpSecretManagerNaming
+  private readonly client: SecretManagerServiceClient
+  private readonly dialect: Dialect
+  private readonly concurrency: number
+  private readonly options: GcpSecretManagerOptions
+  private readonly callOptions: CallOptions
+
+  constructor(options: GcpSecretManagerOptions = {}) {
+    this.options = options
+    const kwargs = options.backendKwargs ?? {}
+    const clientOptions: ClientOptions = {
+      ...this.credentialsFromKwargs(kwargs),
+      ...options.clientOptions
+    }
+    this.naming = parseGcpSecretManagerKwargs(kwargs, {
+      credentialsProjectId: options.projectId ?? this.keyfileProject(kwargs),
+      multiTeam: options.multiTeam ?? false
+    })
+    this.id = options.id ?? `gcp-secret-manager:${this.naming.projectId}`
+    this.dialect = options.dialect ?? 'airflow3'
+    this.concurrency = options.concurrency ?? 8
+    this.client = new SecretManagerServiceClient(clientOptions)
+    const r = options.retry ?? {}
+    this.callOptions = {
+      retry: {
+        retryCodes: [Status.RESOURCE_EXHAUSTED, Status.UNAVAILABLE, Status.DEADLINE_EXCEEDED],
+        backoffSettings: {
+          initialRetryDelayMillis: r.initialDelayMs ?? 1000,
+          retryDelayMultiplier: r.multiplier ?? 2,
+          maxRetryDelayMillis: r.maxDelayMs ?? 32_000,
+          initialRpcTimeoutMillis: 60_000,
+          rpcTimeoutMultiplier: 1,
+          maxRpcTimeoutMillis: 60_000,
+          ...(r.maxRetries === undefined
+            ? { totalTimeoutMillis: r.totalTimeoutMs ?? 120_000 }
+            : { maxRetries: r.maxRetries })
+        }
+      }
+    }
+  }
+
+  private credentialsFromKwargs(kwargs: Readonly<Record<string, unknown>>): ClientOptions {
+    const out: ClientOptions = {}
+    const dict = this.keyfileDict(kwargs)
+    if (dict) out.credentials = dict as ClientOptions['credentials']
+    else if (typeof kwargs.gcp_key_path === 'string') out.keyFilename = kwargs.gcp_key_path
+    if (typeof kwargs.gcp_scopes === 'string')
+      out.scopes = kwargs.gcp_scopes.split(',').map((s) => s.trim())
+    return out
+  }
+
+  private keyfileDict(
+    kwargs: Readonly<Record<string, unknown>>
+  ): Record<string, unknown> | undefined {
+    const raw = kwargs.gcp_keyfile_dict
+    if (raw && typeof raw === 'object') return raw as Record<string, unknown>
+    if (typeof raw === 'string' && raw.trim())
+      try {
+        return JSON.parse(raw) as Record<string, unknown>
+      } catch {
+        throw new AirlockError('usage', 'GCP Secret Manager: "gcp_keyfile_dict" is not JSON.')
+      }
+    return undefined
+  }
+
+  private keyfileProject(kwargs: Readonly<Record<string, unknown>>): string | undefined {
+    const dict = this.keyfileDict(kwargs)
+    if (dict) return typeof dict.project_id === 'string' ? dict.project_id : undefined
+    if (typeof kwargs.gcp_key_path !== 'string' || typeof kwargs.project_id === 'string')
+      return undefined
+    try {
+      const file = JSON.parse(readFileSync(kwargs.gcp_key_path, 'utf8')) as { project_id?: unknown }
+      return typeof file.project_id === 'string' ? file.project_id : undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  private call(signal?: AbortSignal): CallOptions {
+    return signal ? { ...this.callOptions, signal } : this.callOptions
+  }
+
+  private get parent(): string {
+    return `projects/${this.naming.projectId}`
+  }
+
+  private secretPath(secretId: string): string {
+    return `${this.parent}/secrets/${secretId}`
+  }
+
+  async close(): Promise<void> {
+    await this.client.close()
+  }
+
+  // --- names ---------------------------------------------------------------------------
+
+  /**
+   * The secret a ref is read from and written to (team-scoped for a team ref), or why there
+   * is none: its prefix is null, or Airflow refuses the id.
+   */
+  secretIdOf(ref: EntryRef): { secretId: string; problem?: string } | { skip: string } {
+    const lookup = gcpLookup(this.naming, ref.kind, ref.id, ref.team)
+    if (lookup.outcome !== 'lookup') return { skip: lookup.reason }
+    const first = lookup.steps[0]!
+    return first.problem === undefined
+      ? { secretId: first.secretId }
+      : { secretId: first.secretId, problem: first.problem }
+  }
+
+  // --- errors --------------------------------------------------------------------------
+
+  /** A typed error for a failed call: backend, operation and key named, no value. */
+  private fail(error: unknown, operation: string, what: string): never {
+    if (error instanceof AirlockError || isAbort(error)) throw error
+    const code = codeOf(error)
+    const where = `${this.id}: ${operation}${what ? ` ${what}` : ''}`
+    let type: ErrorCode = 'backend.unreachable'
+    let hint = 'check the endpoint and the network, then retry.'
+    let label = code === undefined ? '' : `gRPC ${code}`
+    switch (code) {
+      case Status.UNAUTHENTICATED:
+        type = 'backend.auth'
+        hint = 'the credentials were refused; check the service account key or token.'
+        label = 'UNAUTHENTICATED'
+        break
+      case Status.PERMISSION_DENIED:
+        type = 'backend.access-denied'
+        hint =
+          'grant the identity the Secret Manager role this needs (e.g. roles/secretmanager.admin, or secretAccessor for reads).'
+        label = 'PERMISSION_DENIED'
+        break
+      case Status.NOT_FOUND:
+        type = 'backend.not-found'
+        hint = 'it does not exist (or the project is wrong).'
+        label = 'NOT_FOUND'
+        break
+      case Status.INVALID_ARGUMENT:
+        type = 'codec.invalid'
+        hint = 'the service rejected the request (secret id, payload size or labels).'
+        label = 'INVALID_ARGUMENT'
+        break
+      case Status.FAILED_PRECONDITION:
+        type = 'backend.access-denied'
+        hint =
+          'the latest version is disabled or destroyed, so Airflow fails reading it too; enable it or add a new version.'
+        label = 'FAILED_PRECONDITION'
+        break
+      case Status.RESOURCE_EXHAUSTED:
+        hint = 'the quota kept being exceeded; retry later or lower the concurrency.'
+        label = 'RESOURCE_EXHAUSTED'
+        break
+      case Status.UNAVAILABLE:
+        hint = 'the service kept being unavailable; retry later.'
+        label = 'UNAVAILABLE'
+        break
+      case Status.DEADLINE_EXCEEDED:
+        hint = 'the call timed out; retry later.'
+        label = 'DEADLINE_EXCEEDED'
+        break
+    }
+    throw new AirlockError(type, `${where} failed${label ? ` (${label})` : ''}: ${hint}`, {
+      cause: error
+    })
+  }
+
+  // --- reading -------------------------------------------------------------------------
+
+  /** Airflow's read: NotFound, PermissionDenied and InvalidArgument are "not found". */
+  async read(ref: EntryRef, signal?: AbortSignal): Promise<Entry | undefined> {
+    const target = this.secretIdOf(ref)
+    if ('skip' in target || target.problem !== undefined) return undefined
+    const value = await this.access(target.secretId, ref, signal, 'airflow')
+    return value === undefined ? undefined : this.toEntry(ref, target.secretId, value)
+  }
+
+  /**
+   * The latest payload as text. `airflow` mode answers undefined where Airflow reads "not
+   * found"; `strict` mode (Airlock's own loading) only for NOT_FOUND.
+   */
+  private async access(
+    secretId: string,
+    ref: EntryRef,
+    signal: AbortSignal | undefined,
+    mode: 'airflow' | 'strict'
+  ): Promise<string | undefined> {
+    const what = `${ref.kind} ${JSON.stringify(ref.id)}`
+    let data: Uint8Array
+    let sent: unknown
+    try {
+      const [response] = await this.client.accessSecretVersion(
+        { name: gcpVersionPath(this.naming.projectId, secretId) },
+        this.call(signal)
+      )
+      const raw = response.payload?.data ?? new Uint8Array()
+      data = typeof raw === 'string' ? Buffer.from(raw, 'base64') : raw
+      sent = response.payload?.dataCrc32c
+    } catch (error) {
+      const code = codeOf(error)
+      if (
+        code === Status.NOT_FOUND ||
+        (mode === 'airflow' &&
+          (code === Status.PERMISSION_DENIED || code === Status.INVALID_ARGUMENT))
+      )
+        return undefined
+      this.fail(error, `read ${what}`, `(secret ${secretId})`)
+    }
+    if (sent !== undefined && sent !== null && Number(String(sent)) !== crc32c(data))
+      throw new AirlockError(
+        'backend.unreachable',
+        `${this.id}: read ${what} (secret ${secretId}) failed: the payload checksum does not match (corrupted in transit); retry.`
+      )
+    try {
+      return utf8.decode(data)
+    } catch (error) {
+      throw new AirlockError(
+        'codec.parse',
+        `${this.id}: ${what} (secret ${secretId}) is not UTF-8 text; Airflow fails decoding it too.`,
+        { cause: error }
+      )
+    }
+  }
+
+  private toEntry(ref: EntryRef, secretId: string, value: string): Entry {
+    const source = { backendId: this.id, path: secretId, fromKey: ref.id }
+    const team = ref.team ? { team: ref.team } : {}
+    if (ref.kind === 'variable')
+      return { kind: 'variable', key: ref.id, value, description: null, ...team, source }
+    try {
+      const fields = parseConnectionValue(value, this.dialect).value
+      return { kind: 'connection', id: ref.id, fields, ...team, source }
+    } catch (error) {
+      if (!(error instanceof CodecError)) throw error
+      throw new AirlockError(
+        error.code,
+        `${this.id}: connection ${JSON.stringify(ref.id)} (secret ${secretId}) does not parse: ${error.userMessage}`,
+        { cause: error }
+      )
+    }
+  }
+
+  /**
+   * Lists every secret of the project (pages of `pageSize`) and maps ids back to entries:
+   * by the annotations Airlock writes when they agree with the name, else by the prefixes.
+   * In multi-team mode an id part holding `--` is a team-scoped secret whose split cannot be
+   * told: it is returned as ambiguous.
+   */
+  async scan(scope: Scope, signal?: AbortSignal): Promise<GcpListing> {
+    const out: GcpListing = { refs: [], ambiguous: [] }
+    const pageSize = Math.min(this.options.pageSize ?? GCP_MAX_PAGE_SIZE, GCP_MAX_PAGE_SIZE)
+    try {
+      for await (const secret of this.client.listSecretsAsync(
+        { parent: this.parent, pageSize },
+        { ...this.call(signal), autoPaginate: false }
+      ))
+        this.mapListed(secretIdOf(secret.name ?? ''), secret.annotations ?? {}, scope, out)
+    } catch (error) {
+      this.fail(error, 'list secrets', `(project ${this.naming.projectId})`)
+    }
+    return out
+  }
+
+  private mapListed(
+    secretId: string,
+    annotations: Record<string, string>,
+    scope: Scope,
+    out: GcpListing
+  ): void {
+    const kind = annotations[GCP_ANNOTATION_KIND]
+    const id = annotations[GCP_ANNOTATION_ID]
+    if ((kind === 'connection' || kind === 'variable') && id !== undefined) {
+      const team = annotations[GCP_ANNOTATION_TEAM] || null
+      const target = this.secretIdOf({ kind, id, team })
+      if ('secretId' in target && target.secretId === secretId) {
+        if (inScope(scope, kind)) this.push(out, { kind, id, ...(team ? { team } : {}) }, secretId)
+        return
+      }
+    }
+    for (const reading of gcpReadSecretId(this.naming, secretId)) {
+      if (reading.kind === 'config' || !inScope(scope, reading.kind)) continue
+      if (reading.teamScoped)
+        out.ambiguous.push({ secretId, kind: reading.kind, id: reading.id, reason: 'team-scoped' })
+      else this.push(out, { kind: reading.kind, id: reading.id }, secretId)
+    }
+  }
+
+  private push(out: GcpListing, ref: EntryRef, secretId: string): void {
+    out.refs.push({ ...ref, source: { backendId: this.id, path: secretId, fromKey: ref.id } })
+  }
+
+  async list(scope: Scope, signal?: AbortSignal): Promise<EntryRef[]> {
+    return (await this.scan(scope, signal)).refs.map(({ source: _source, ...ref }) => ref)
+  }
+
+  /**
+   * One listing, then `AccessSecretVersion` per secret (the API has no batch read),
+   * `concurrency` at a time. Unlike `read`, a denied or broken secret is a problem here.
+   */
+  async load(scope: Scope, signal?: AbortSignal): Promise<LoadResult> {
+    const listing = await this.scan(scope, signal)
+    const out: LoadResult = { entries: [], problems: [] }
+    for (const a of listing.ambiguous)
+      out.problems.push({
+        ref: {
+          kind: a.kind,
+          id: a.id,
+          source: { backendId: this.id, path: a.secretId, fromKey: a.secretId }
+        },
+        code: 'codec.invalid',
+        message: `${this.id}: secret ${a.secretId} is a team-scoped name ("<team>--<id>") in multi-team mode; which "--" splits team and id cannot be told. Not loaded: read it by id and team, or rewrite it with Airlock to annotate it.`
+      })
+    const results = await mapLimit(listing.refs, this.concurrency, async (ref) => {
+      const secretId = ref.source!.path
+      try {
+        const value = await this.access(secretId, ref, signal, 'strict')
+        return value === undefined ? undefined : this.toEntry(ref, secretId, value)
+      } catch (error) {
+        if (!(error instanceof AirlockError)) throw error
+        return { ref, code: error.code, message: error.userMessage } satisfies EntryProblem
+      }
+    })
+    for (const r of results) {
+      if (r === undefined) continue
+      if ('message' in r) out.problems.push(r)
+      else out.entries.push(r)
+    }
+    return out
+  }
+
+  // --- writing -------------------------------------------------------------------------
+
+  private valueOf(entry: Entry): string {
+    return entry.kind === 'variable' ? entry.value : connectionEnvValue(entry.fields, this.dialect)
+  }
+
+  private annotationsOf(entry: Entry): Record<string, string> {
+    const a: Record<string, string> = {
+      [GCP_ANNOTATION_KIND]: entry.kind,
+      [GCP_ANNOTATION_ID]: idOf(entry)
+    }
+    if (entry.team) a[GCP_ANNOTATION_TEAM] = entry.team
+    return a
+  }
+
+  private replication(): Record<string, unknown> {
+    const r = this.options.replication ?? { automatic: true }
+    return 'locations' in r
+      ? { userManaged: { replicas: r.locations.map((location) => ({ location })) } }
+      : { automatic: {} }
+  }
+
+  /** Every entry's secret id and payload, refusing the batch when one cannot be written. */
+  private plan(entries: readonly Entry[]): { entry: Entry; secretId: string; data: Buffer }[] {
+    const bySecret = new Map<string, Entry>()
+    return entries.map((entry) => {
+      const ref = refOf(entry)
+      const label = `${ref.kind} ${JSON.stringify(ref.id)}`
+      const target = this.secretIdOf(ref)
+      if ('skip' in target)
+        throw new AirlockError('usage', `${this.id}: ${label} cannot be written: ${target.skip}.`)
+      if (target.problem !== undefined)
+        throw new AirlockError(
+          'codec.invalid',
+          `${this.id}: ${label} maps to the secret id ${JSON.stringify(target.secretId)}, which Secret Manager rejects: ${target.problem} (Airflow would never find it). Nothing was written; rename the id.`
+        )
+      const other = bySecret.get(target.secretId)
+      if (other && (other.kind !== entry.kind || idOf(other) !== idOf(entry)))
+        throw new AirlockError(
+          'job.conflict',
+          `${this.id}: ${label} and ${other.kind} ${JSON.stringify(idOf(other))} both map to the secret ${target.secretId}. Nothing was written; rename one of them.`
+        )
+      bySecret.set(target.secretId, entry)
+      const data = Buffer.from(this.valueOf(entry), 'utf8')
+      if (data.length > GCP_MAX_PAYLOAD_BYTES)
+        throw new AirlockError(
+          'codec.invalid',
+          `${this.id}: ${label} (secret ${target.secretId}) is ${data.length} bytes; Secret Manager holds at most ${GCP_MAX_PAYLOAD_BYTES}. Nothing was written.`
+        )
+      return { entry, secretId: target.secretId, data }
+    })
+  }
+
+  /**
+   * Adds a version per entry (creating missing secrets first). Secret Manager has no
+   * transactions: every entry is checked first, then written one by one; on a failure the
+   * error says how many were written.
+   */
+  async write(entries: readonly Entry[], signal?: AbortSignal): Promise<void> {
+    if (!entries.length) return
+    const items = this.plan(entries)
+    let written = 0
+    try {
+      await mapLimit(items, this.concurrency, async ({ entry, secretId, data }) => {
+        signal?.throwIfAborted()
+        const what = `write ${entry.kind} ${JSON.stringify(idOf(entry))}`
+        const version = await this.addVersion(entry, secretId, data, what, signal)
+        if (this.options.disableOlderVersions)
+          await this.disableOlder(secretId, version, what, signal)
+        written++
+      })
+    } catch (error) {
+      if (error instanceof AirlockError && written > 0)
+        throw new AirlockError(
+          error.code,
+          `${error.userMessage} ${written} of ${items.length} entries were written before it failed.`,
+          { cause: error }
+        )
+      throw error
+    }
+  }
+
+  private async addVersion(
+    entry: Entry,
+    secretId: string,
+    data: Buffer,
+    what: string,
+    signal?: AbortSignal
+  ): Promise<string> {
+    const request = {
+      parent: this.secretPath(secretId),
+      payload: { data, dataCrc32c: crc32c(data) }
+    }
+    try {
+      const [version] = await this.client.addSecretVersion(request, this.call(signal))
+      return version.name ?? ''
+    } catch (error) {
+      if (codeOf(error) !== Status.NOT_FOUND) this.fail(error, what, `(secret ${secretId})`)
+    }
+    try {
+      await this.client.createSecret(
+        {
+          parent: this.parent,
+          secretId,
+          secret: {
+            replication: this.replication(),
+            annotations: this.annotationsOf(entry),
+            ...(this.options.labels ? { labels: { ...this.options.labels } } : {})
+          }
+        },
+        this.call(signal)
+      )
+    } catch (error) {
+      // Created meanwhile (a retried create, or another writer): add the version to it.
+      if (codeOf(error) !== Status.ALREADY_EXISTS)
+        this.fail(error, `${what}: create secret`, `(secret ${secretId})`)
+    }
+    try {
+      const [version] = await this.client.addSecretVersion(request, this.call(signal))
+      return version.name ?? ''
+    } catch (error) {
+      this.fail(error, what, `(secret ${secretId})`)
+    }
+  }
+
+  private async disableOlder(
+    secretId: string,
+    keep: string,
+    what: string,
+    signal?: AbortSignal
+  ): Promise<void> {
+    try {
+      const older: string[] = []
+      for await (const v of this.client.listSecretVersionsAsync(
+        { parent: this.secretPath(secretId), filter: 'state:ENABLED', pageSize: 1000 },
+        { ...this.call(signal), autoPaginate: false }
+      ))
+        if (v.name && v.name !== keep && v.name.split('/').at(-1) !== keep.split('/').at(-1))
+          older.push(v.name)
+      for (const name of older) await this.client.disableSecretVersion({ name }, this.call(signal))
+    } catch (error) {
+      this.fail(error, `${what}: disable older versions`, `(secret ${secretId})`)
+    }
+  }
+
+  /** Deletes the secrets (with every version; Secret Manager has no soft delete of secrets). */
+  async remove(refs: readonly EntryRef[], signal?: AbortSignal): Promise<void> {
+    const ids = new Map<string, EntryRef>()
+    for (const ref of refs) {
+      const target = this.secretIdOf(ref)
+      if ('secretId' in target && target.problem === undefined) ids.set(target.secretId, ref)
+    }
+    await mapLimit([...ids.entries()], this.concurrency, async ([secretId, ref]) => {
+      try {
+        await this.client.deleteSecret({ name: this.secretPath(secretId) }, this.call(signal))
+      } catch (error) {
+        if (codeOf(error) === Status.NOT_FOUND) return
+        this.fail(error, `remove ${ref.kind} ${JSON.stringify(ref.id)}`, `(secret ${secretId})`)
+      }
+    })
+  }
+
+  // --- pre-flight ----------------------------------------------------------------------
+
+  /**
+   * Everything that would stop or spoil writing these entries, found without writing:
+   * ids the service rejects (Airflow would never find them) or Airflow never reads, ids
+   * colliding (in the batch, or with a secret annotated for another id), payloads over
+   * 64 KiB, a latest version that is disabled or destroyed (Airflow fails reading it until
+   * a new version is added), and whether the credentials may list secrets and add versions
+   * under each prefix (probed with AddSecretVersion on a secret that does not exist:
+   * NOT_FOUND = allowed, PERMISSION_DENIED = denied; creating secrets cannot be probed
+   * without creating one).
+   */
+  async preflight(entries: readonly Entry[], signal?: AbortSignal): Promise<GcpPreflightProblem[]> {
+    const problems: GcpPreflightProblem[] = []
+    const named: { ref: EntryRef; secretId: string }[] = []
+    const bySecret = new Map<string, EntryRef>()
+    for (const entry of entries) {
+      const ref = refOf(entry)
+      const label = `${ref.kind} ${JSON.stringify(ref.id)}`
+      const target = this.secretIdOf(ref)
+      if ('skip' in target) {
+        problems.push({
+          ref,
+          target: null,
+          check: 'disabled',
+          severity: 'error',
+          code: 'usage',
+          message: `${label}: ${target.skip}; enable its prefix or leave it out.`
+        })
+        continue
+      }
+      if (target.problem !== undefined) {
+        problems.push({
+          ref,
+          target: target.secretId,
+          check: 'name',
+          severity: 'error',
+          code: 'codec.invalid',
+          message: `${label} maps to ${target.secretId}, which Secret Manager rejects: ${target.problem}. Airflow logs InvalidArgument and never finds it; rename the id.`
+        })
+        continue
+      }
+      const other = bySecret.get(target.secretId)
+      if (other)
+        problems.push({
+          ref,
+          target: target.secretId,
+          check: 'collision',
+          severity: 'error',
+          code: 'job.conflict',
+          message: `${label} and ${other.kind} ${JSON.stringify(other.id)} both map to ${target.secretId}. Rename one.`
+        })
+      else bySecret.set(target.secretId, ref)
+      const size = Buffer.byteLength(this.valueOf(entry), 'utf8')
+      if (size > GCP_MAX_PAYLOAD_BYTES)
+        problems.push({
+          ref,
+          target: target.secretId,
+          check: 'size',
+          severity: 'error',
+          code: 'codec.invalid',
+          message: `${label} (${target.secretId}) is ${size} bytes; Secret Manager holds at most ${GCP_MAX_PAYLOAD_BYTES}. Shorten it.`
+        })
+      named.push({ ref, secretId: target.secretId })
+    }
+
+    const probe = await this.probe(entries, signal)
+    problems.push(...probe.problems)
+    // Without a listing, every target is asked for its latest version instead.
+    const owners = new Map<string, Record<string, string>>()
+    if (probe.canList)
+      try {
+        for await (const secret of this.client.listSecretsAsync(
+          { parent: this.parent, pageSize: GCP_MAX_PAGE_SIZE },
+          { ...this.call(signal), autoPaginate: false }
+        ))
+          owners.set(secretIdOf(secret.name ?? ''), secret.annotations ?? {})
+      } catch (error) {
+        if (isAbort(error)) throw error
+      }
+    const existing = named.filter(({ ref, secretId }) => {
+      const a = owners.get(secretId)
+      if (a === undefined) return !probe.canList
+      const id = a[GCP_ANNOTATION_ID]
+      if (id !== undefined && (id !== ref.id || a[GCP_ANNOTATION_KIND] !== ref.kind))
+        problems.push({
+          ref,
+          target: secretId,
+          check: 'collision',
+          severity: 'error',
+          code: 'job.conflict',
+          message: `${ref.kind} ${JSON.stringify(ref.id)} maps to ${secretId}, which already holds ${a[GCP_ANNOTATION_KIND]} ${JSON.stringify(id)}; writing would replace it. Rename one.`
+        })
+      return true
+    })
+    const states = await mapLimit(existing, this.concurrency, async ({ ref, secretId }) => {
+      try {
+        const [v] = await this.client.getSecretVersion(
+          { name: gcpVersionPath(this.naming.projectId, secretId) },
+          this.call(signal)
+        )
+        return { ref, secretId, state: String(v.state ?? '') }
+      } catch (error) {
+        if (isAbort(error)) throw error
+        return undefined
+      }
+    })
+    for (const s of states)
+      if (s && s.state !== 'ENABLED')
+        problems.push({
+          ref: s.ref,
+          target: s.secretId,
+          check: 'latest-version',
+          severity: 'warning',
+          code: 'backend.access-denied',
+          message: `${s.ref.kind} ${JSON.stringify(s.ref.id)}: the latest version of ${s.secretId} is ${s.state}, so Airflow fails reading it; writing adds an enabled version and fixes that.`
+        })
+    return problems
+  }
+
+  private async probe(
+    entries: readonly Entry[],
+    signal?: AbortSignal
+  ): Promise<{ problems: GcpPreflightProblem[]; canList: boolean }> {
+    const problems: GcpPreflightProblem[] = []
+    let canList = true
+    try {
+      await this.client.listSecrets(
+        { parent: this.parent, pageSize: 1 },
+        { ...this.call(signal), autoPaginate: false }
+      )
+    } catch (error) {
+      if (isAbort(error)) throw error
+      canList = false
+      problems.push(this.probeProblem(error, 'list secrets', null))
+    }
+    for (const kind of new Set(entries.map((e) => e.kind))) {
+      const prefix = gcpPrefixOf(this.naming, kind)
+      if (prefix === null) continue
+      const probeId = gcpBuildPath(
+        prefix,
+        `airlock-probe-${Math.random().toString(36).slice(2, 10)}`,
+        this.naming.sep
+      )
+      if (gcpSecretIdProblem(probeId) !== undefined) continue
+      try {
+        await this.client.addSecretVersion(
+          { parent: this.secretPath(probeId), payload: { data: Buffer.alloc(0) } },
+          this.call(signal)
+        )
+      } catch (error) {
+        if (isAbort(error)) throw error
+        if (codeOf(error) === Status.NOT_FOUND) continue
+        problems.push(this.probeProblem(error, `add ${kind} versions`, probeId))
+      }
+    }
+    return { problems, canList }
+  }
+
+  private probeProblem(error: unknown, what: string, target: string | null): GcpPreflightProblem {
+    try {
+      this.fail(error, `probe: ${what}`, target ? `(under ${target})` : '')
+    } catch (typed) {
+      const e = typed as AirlockError
+      return {
+        ref: null,
+        target,
+        check: 'credentials',
+        severity: 'error',
+        code: e.code,
+        message: e.userMessage
+      }
+    }
+  }
+}

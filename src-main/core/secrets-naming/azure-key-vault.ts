@@ -1,0 +1,281 @@
+/**
+ * How Airflow's `AzureKeyVaultBackend` names secrets (reference §12.4), as pure functions:
+ * given the provider's `backend_kwargs` and an id, the exact Key Vault secret names Airflow
+ * asks for, in order — or why it asks for none. Transcribed from
+ * `providers/microsoft/azure/src/airflow/providers/microsoft/azure/secrets/key_vault.py`
+ * (`__init__`, `build_path`, `_build_team_secret_name`, `_is_team_specific_accessed_as_global`,
+ * `_get_secret`) and its tests (`tests/unit/microsoft/azure/secrets/test_key_vault.py`).
+ *
+ * The rules, exactly:
+ * - A prefix that is truthy is `rstrip`ped of the characters of `sep` (Python strips a
+ *   *set* of characters); `""` stays `""`; `null` turns that kind of lookup off.
+ * - `build_path(prefix, id, sep)`: `id` alone when the prefix is `""`, else
+ *   `prefix + sep + id`; then **every** `_` in the whole name becomes `sep`.
+ * - Multi-team (newest provider): a lookup for a team first asks for
+ *   `build_path(prefix, team' + "--" + id')` (`'` = `_` → `sep`), then the global name. A
+ *   global lookup (no team) whose normalised id fully matches `[^<sep chars>]+--.+` is
+ *   refused without calling the service.
+ * - Key Vault itself accepts only names of 1–127 characters from `0-9a-zA-Z-`, compares
+ *   them case-insensitively, and answers an invalid name with an error (not a not-found), so
+ *   Airflow logs the error and moves on to the next backend.
+ */
+import { AirlockError } from '../errors'
+
+/** What a name is looked up for: the two entry kinds and Airflow's `get_config`. */
+export type SecretLookupKind = 'connection' | 'variable' | 'config'
+
+/** Separates the team from the id in team-scoped names (`TEAM_SEP` in the provider). */
+export const AZURE_TEAM_SEP = '--'
+
+/** Key Vault's rule for a secret name. */
+export const AZURE_SECRET_NAME_PATTERN = /^[0-9a-zA-Z-]{1,127}$/
+
+/** The provider's defaults for `backend_kwargs`. */
+export const AZURE_KEY_VAULT_DEFAULTS = {
+  connections_prefix: 'airflow-connections',
+  variables_prefix: 'airflow-variables',
+  config_prefix: 'airflow-config',
+  vault_url: '',
+  sep: '-'
+} as const
+
+/** The naming part of `backend_kwargs`, as the backend's `__init__` leaves it. */
+export interface AzureKeyVaultNaming {
+  /** After `rstrip(sep)`; `null` = connections are not looked up here. */
+  connectionsPrefix: string | null
+  variablesPrefix: string | null
+  configPrefix: string | null
+  sep: string
+  vaultUrl: string
+}
+
+/** Python's `str.rstrip(chars)`: strips any of the characters, not the string. */
+export function pyRstrip(s: string, chars: string): string {
+  if (chars === '') return s
+  const set = new Set(chars)
+  let end = s.length
+  while (end > 0 && set.has(s[end - 1]!)) end--
+  return s.slice(0, end)
+}
+
+function kwarg(kwargs: Readonly<Record<string, unknown>>, key: string, fallback: string | null) {
+  if (!Object.hasOwn(kwargs, key)) return fallback
+  const v = kwargs[key]
+  if (v === null || typeof v === 'string') return v
+  throw new AirlockError(
+    'usage',
+    `backend_kwargs "${key}" must be text or null for Azure Key Vault; got ${Array.isArray(v) ? 'a list' : typeof v}.`
+  )
+}
+
+/**
+ * Reads `backend_kwargs` (parsed JSON) the way `AzureKeyVaultBackend.__init__` does, with its
+ * defaults. Credential kwargs (`tenant_id`, `client_id`, `client_secret`, …) are not naming
+ * and are ignored here. Throws a `usage` error for a non-text prefix or separator (Python
+ * would fail on `.rstrip`).
+ */
+export function parseAzureKeyVaultKwargs(
+  kwargs: Readonly<Record<string, unknown>> = {}
+): AzureKeyVaultNaming {
+  const d = AZURE_KEY_VAULT_DEFAULTS
+  const sep = kwarg(kwargs, 'sep', d.sep)
+  if (sep === null)
+    throw new AirlockError('usage', 'backend_kwargs "sep" must be text for Azure Key Vault.')
+  const prefix = (key: string, fallback: string) => {
+    const v = kwarg(kwargs, key, fallback)
+    return v ? pyRstrip(v, sep) : v
+  }
+  return {
+    connectionsPrefix: prefix('connections_prefix', d.connections_prefix),
+    variablesPrefix: prefix('variables_prefix', d.variables_prefix),
+    configPrefix: prefix('config_prefix', d.config_prefix),
+    sep,
+    vaultUrl: kwarg(kwargs, 'vault_url', d.vault_url) ?? ''
+  }
+}
+
+/** `AzureKeyVaultBackend.build_path(path_prefix, secret_id, sep)`. */
+export function azureBuildPath(prefix: string, id: string, sep: string): string {
+  const path = prefix === '' ? id : `${prefix}${sep}${id}`
+  return path.replaceAll('_', sep)
+}
+
+/** The prefix configured for a kind (`null` = off). */
+export function azurePrefixOf(naming: AzureKeyVaultNaming, kind: SecretLookupKind): string | null {
+  return kind === 'connection'
+    ? naming.connectionsPrefix
+    : kind === 'variable'
+      ? naming.variablesPrefix
+      : naming.configPrefix
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')
+}
+
+/**
+ * `_is_team_specific_accessed_as_global`: a global lookup whose normalised id fully matches
+ * `[^<sep chars>]+--.+` (Python `.`: anything but a newline) is refused. With an empty `sep`
+ * the provider builds `[^]+--.+`, which Python's `re` rejects: every global lookup raises.
+ */
+export function azureLooksTeamScoped(id: string, sep: string): boolean | 'error' {
+  if (sep === '') return 'error'
+  const normalized = id.replaceAll('_', sep)
+  const pattern = new RegExp(`^[^${escapeRegExp(sep)}]+${escapeRegExp(AZURE_TEAM_SEP)}[^\\n]+$`)
+  return pattern.test(normalized)
+}
+
+/** Why Key Vault rejects a name, or undefined when it is a valid secret name. */
+export function azureNameProblem(name: string): string | undefined {
+  if (AZURE_SECRET_NAME_PATTERN.test(name)) return undefined
+  if (name.length === 0) return 'the name is empty'
+  if (name.length > 127) return `the name is ${name.length} characters long (Key Vault allows 127)`
+  const bad = [...new Set(name.replace(/[0-9a-zA-Z-]/g, ''))].map((c) => JSON.stringify(c))
+  return `the name holds ${bad.join(', ')} (Key Vault allows only 0-9, a-z, A-Z and -)`
+}
+
+/** One name Airflow asks Key Vault for. */
+export interface AzureLookupStep {
+  name: string
+  scope: 'team' | 'global'
+  /** Set when Key Vault rejects the name: Airflow then gets an error, not a not-found. */
+  problem?: string
+}
+
+/** What Airflow does for one lookup. */
+export type AzureLookup =
+  | { outcome: 'disabled'; reason: string }
+  | { outcome: 'error'; reason: string }
+  | { outcome: 'refused'; reason: string }
+  | { outcome: 'lookup'; steps: AzureLookupStep[] }
+
+function step(name: string, scope: 'team' | 'global'): AzureLookupStep {
+  const problem = azureNameProblem(name)
+  return problem === undefined ? { name, scope } : { name, scope, problem }
+}
+
+/**
+ * The names `get_conn_value` / `get_variable` / `get_config` ask Key Vault for, in order
+ * (the first that exists wins; a not-found moves to the next; any other error is raised).
+ */
+export function azureLookup(
+  naming: AzureKeyVaultNaming,
+  kind: SecretLookupKind,
+  id: string,
+  team?: string | null
+): AzureLookup {
+  const prefix = azurePrefixOf(naming, kind)
+  if (prefix === null)
+    return { outcome: 'disabled', reason: `${kind}s_prefix is null: Airflow never asks Key Vault` }
+  const { sep } = naming
+  const teamScoped = kind !== 'config' && !team && azureLooksTeamScoped(id, sep)
+  if (teamScoped === 'error')
+    return {
+      outcome: 'error',
+      reason:
+        'sep is empty: the multi-team provider builds an invalid regular expression and every lookup without a team fails'
+    }
+  if (teamScoped)
+    return {
+      outcome: 'refused',
+      reason: `the id reads as "<team>${AZURE_TEAM_SEP}<id>", a team-scoped name; Airflow (multi-team provider) answers not found without asking`
+    }
+  const steps: AzureLookupStep[] = []
+  if (kind !== 'config' && team)
+    steps.push(step(azureBuildPath(prefix, azureTeamSecretId(team, id, sep), sep), 'team'))
+  steps.push(step(azureBuildPath(prefix, id, sep), 'global'))
+  return { outcome: 'lookup', steps }
+}
+
+/** `_build_team_secret_name("", team, id)`: `team'--id'`. */
+export function azureTeamSecretId(team: string, id: string, sep: string): string {
+  return `${azureBuildPath('', team, sep)}${AZURE_TEAM_SEP}${id.replaceAll('_', sep)}`
+}
+
+/**
+ * The one name a write for this id (and team) must target so that Airflow reads it back:
+ * the team-scoped name for a team entry, else the global name. Undefined when the kind is
+ * disabled or a global lookup of the id is refused.
+ */
+export function azureSecretName(
+  naming: AzureKeyVaultNaming,
+  kind: SecretLookupKind,
+  id: string,
+  team?: string | null
+): string | undefined {
+  const lookup = azureLookup(naming, kind, id, team)
+  return lookup.outcome === 'lookup' ? lookup.steps[0]!.name : undefined
+}
+
+/**
+ * The ids whose name is `rest` after the prefix: every way of reading each occurrence of
+ * `sep` as itself or as `_` (Airflow wrote `_` as `sep`). Capped at `limit` readings.
+ * Empty when no id maps there (a `_` left in the rest, which `build_path` never writes).
+ */
+export function azureIdsForRest(rest: string, sep: string, limit = 16): string[] {
+  if (sep !== '_' && rest.includes('_')) return []
+  if (sep === '_' || sep === '') return sep === '' && rest !== '' ? unboundedReadings(rest) : [rest]
+  const out: string[] = []
+  const walk = (i: number, acc: string) => {
+    if (out.length >= limit) return
+    if (i === rest.length) {
+      out.push(acc)
+      return
+    }
+    if (rest.startsWith(sep, i)) {
+      walk(i + sep.length, acc + sep)
+      walk(i + sep.length, acc + '_')
+    } else walk(i + 1, acc + rest[i]!)
+  }
+  walk(0, '')
+  return out
+}
+
+// With an empty sep every `_` was deleted: any position may have held one. Two readings
+// are enough to say "ambiguous".
+function unboundedReadings(rest: string): string[] {
+  return [rest, `_${rest}`]
+}
+
+/** One way Airflow could have read a listed name. */
+export interface AzureNameReading {
+  kind: SecretLookupKind
+  /** Every id that maps to the name; more than one means the name is ambiguous. */
+  ids: string[]
+  /** The newest provider refuses the single reading as a global id (it is team-scoped). */
+  teamScoped: boolean
+}
+
+/**
+ * Maps a listed secret name back to ids, per enabled kind whose prefix it starts with
+ * (case-insensitively, as Key Vault compares names). A name under two prefixes gets one
+ * reading per kind; a name with `sep` in its id part gets every id that maps to it.
+ */
+export function azureReadName(naming: AzureKeyVaultNaming, name: string): AzureNameReading[] {
+  const out: AzureNameReading[] = []
+  const kinds: SecretLookupKind[] = ['connection', 'variable', 'config']
+  for (const kind of kinds) {
+    const prefix = azurePrefixOf(naming, kind)
+    if (prefix === null) continue
+    const head = prefix === '' ? '' : azureBuildPath(prefix, '', naming.sep)
+    if (
+      name.length <= head.length ||
+      name.slice(0, head.length).toLowerCase() !== head.toLowerCase()
+    )
+      continue
+    const rest = name.slice(head.length)
+    const ids = azureIdsForRest(rest, naming.sep)
+    if (ids.length === 0) continue
+    out.push({
+      kind,
+      ids,
+      teamScoped: kind !== 'config' && azureLooksTeamScoped(rest, naming.sep) === true
+    })
+  }
+  return out
+}
+
+/** Two names Key Vault treats as the same secret. */
+export function azureSameName(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase()
+}

@@ -1,0 +1,258 @@
+/**
+ * How Airflow's `CloudSecretManagerBackend` names secrets (reference §12.5), as pure
+ * functions: given the provider's `backend_kwargs` and an id, the exact Secret Manager
+ * resource Airflow reads (version `latest`), in order — or why it reads none. Transcribed
+ * from `providers/google/src/airflow/providers/google/cloud/secrets/secret_manager.py`
+ * (`__init__`, `_is_valid_prefix_and_sep`, `_build_team_secret_name`,
+ * `_names_a_team_namespace`, `_get_secret`), `BaseSecretsBackend.build_path`,
+ * `.../_internal_client/secret_manager_client.py` (`is_valid_secret_name`, `get_secret`) and
+ * their tests (`tests/unit/google/cloud/secrets/test_secret_manager.py`).
+ *
+ * The rules, exactly:
+ * - Prefixes are used as given (no stripping); `null` turns that kind of lookup off.
+ * - `build_path(prefix, id, sep)` = `prefix + sep + id`, no replacement; an empty prefix
+ *   still gets the separator (`-my_db`).
+ * - At construction, when `connections_prefix` is not null, `connections_prefix + sep` must
+ *   match `^[a-zA-Z0-9-_]*$` under Python `re.match` (so one trailing newline passes), else
+ *   `AirflowException`. The variables and config prefixes are not checked.
+ * - `project_id` from the kwargs, else from the credentials; none → `ValueError`.
+ * - Secret ids the service accepts: 1–255 of `[A-Za-z0-9_-]`. Any other name makes the call
+ *   fail with InvalidArgument, which Airflow logs and treats as not found (as it does
+ *   NotFound and PermissionDenied).
+ * - Multi-team (newest provider, `[core] multi_team`): a team lookup first reads
+ *   `build_path(prefix, team, sep) + "--" + id` (id verbatim), then the global name; an id
+ *   containing `--` is refused for every lookup.
+ */
+import { AirlockError } from '../errors'
+import type { SecretLookupKind } from './azure-key-vault'
+
+export type { SecretLookupKind } from './azure-key-vault'
+
+/** Separates the team from the id in team-scoped names (`TEAM_SEP` in the provider). */
+export const GCP_TEAM_SEP = '--'
+
+/** The service's rule for a secret id. */
+export const GCP_SECRET_ID_PATTERN = /^[A-Za-z0-9_-]{1,255}$/
+
+/** The provider's defaults for `backend_kwargs`. */
+export const GCP_SECRET_MANAGER_DEFAULTS = {
+  connections_prefix: 'airflow-connections',
+  variables_prefix: 'airflow-variables',
+  config_prefix: 'airflow-config',
+  sep: '-'
+} as const
+
+/** The naming part of `backend_kwargs`, as the backend's `__init__` leaves it. */
+export interface GcpSecretManagerNaming {
+  /** `null` = connections are not looked up here. */
+  connectionsPrefix: string | null
+  variablesPrefix: string | null
+  configPrefix: string | null
+  sep: string
+  projectId: string
+  /** `[core] multi_team` of the Airflow reading it. */
+  multiTeam: boolean
+}
+
+/** What the naming may take from outside `backend_kwargs`. */
+export interface GcpNamingContext {
+  /** The project of the credentials, used when `project_id` is not given. */
+  credentialsProjectId?: string | null
+  /** `[core] multi_team`; default false. */
+  multiTeam?: boolean
+}
+
+/**
+ * `_SecretManagerClient.is_valid_secret_name`: Python `re.match(r"^[a-zA-Z0-9-_]*$", s)`,
+ * whose `$` also matches before one final newline.
+ */
+export function airflowValidSecretName(s: string): boolean {
+  const body = s.endsWith('\n') ? s.slice(0, -1) : s
+  return /^[a-zA-Z0-9_-]*$/.test(body)
+}
+
+function kwarg(kwargs: Readonly<Record<string, unknown>>, key: string, fallback: string | null) {
+  if (!Object.hasOwn(kwargs, key)) return fallback
+  const v = kwargs[key]
+  if (v === null || typeof v === 'string') return v
+  throw new AirlockError(
+    'usage',
+    `backend_kwargs "${key}" must be text or null for GCP Secret Manager; got ${Array.isArray(v) ? 'a list' : typeof v}.`
+  )
+}
+
+/**
+ * Reads `backend_kwargs` (parsed JSON) the way `CloudSecretManagerBackend.__init__` does.
+ * Throws a `usage` error where Airflow raises: an invalid `connections_prefix + sep`, or no
+ * project id. Credential kwargs (`gcp_key_path`, `gcp_keyfile_dict`, …) are ignored here.
+ */
+export function parseGcpSecretManagerKwargs(
+  kwargs: Readonly<Record<string, unknown>> = {},
+  context: GcpNamingContext = {}
+): GcpSecretManagerNaming {
+  const d = GCP_SECRET_MANAGER_DEFAULTS
+  const sep = kwarg(kwargs, 'sep', d.sep)
+  if (sep === null)
+    throw new AirlockError('usage', 'backend_kwargs "sep" must be text for GCP Secret Manager.')
+  const connectionsPrefix = kwarg(kwargs, 'connections_prefix', d.connections_prefix)
+  if (connectionsPrefix !== null && !airflowValidSecretName(connectionsPrefix + sep))
+    throw new AirlockError(
+      'usage',
+      'backend_kwargs "connections_prefix" and "sep" must follow the pattern ^[a-zA-Z0-9-_]*$ (Airflow refuses to start the backend otherwise).'
+    )
+  const fromKwargs = kwarg(kwargs, 'project_id', null)
+  const projectId = fromKwargs || context.credentialsProjectId || ''
+  if (!projectId)
+    throw new AirlockError(
+      'usage',
+      'GCP Secret Manager needs a project: set "project_id" in backend_kwargs or use credentials that name one.'
+    )
+  return {
+    connectionsPrefix,
+    variablesPrefix: kwarg(kwargs, 'variables_prefix', d.variables_prefix),
+    configPrefix: kwarg(kwargs, 'config_prefix', d.config_prefix),
+    sep,
+    projectId,
+    multiTeam: context.multiTeam ?? false
+  }
+}
+
+/** `BaseSecretsBackend.build_path(path_prefix, secret_id, sep)`. */
+export function gcpBuildPath(prefix: string, id: string, sep: string): string {
+  return `${prefix}${sep}${id}`
+}
+
+/** The prefix configured for a kind (`null` = off). */
+export function gcpPrefixOf(naming: GcpSecretManagerNaming, kind: SecretLookupKind): string | null {
+  return kind === 'connection'
+    ? naming.connectionsPrefix
+    : kind === 'variable'
+      ? naming.variablesPrefix
+      : naming.configPrefix
+}
+
+/** Why the service rejects a secret id, or undefined when it is valid. */
+export function gcpSecretIdProblem(secretId: string): string | undefined {
+  if (GCP_SECRET_ID_PATTERN.test(secretId)) return undefined
+  if (secretId.length === 0) return 'the secret id is empty'
+  if (secretId.length > 255)
+    return `the secret id is ${secretId.length} characters long (Secret Manager allows 255)`
+  const bad = [...new Set(secretId.replace(/[A-Za-z0-9_-]/g, ''))].map((c) => JSON.stringify(c))
+  return `the secret id holds ${bad.join(', ')} (Secret Manager allows only A-Z, a-z, 0-9, _ and -)`
+}
+
+/** `secret_version_path(project, secret_id, "latest")`. */
+export function gcpVersionPath(projectId: string, secretId: string, version = 'latest'): string {
+  return `projects/${projectId}/secrets/${secretId}/versions/${version}`
+}
+
+/** One secret Airflow reads. */
+export interface GcpLookupStep {
+  secretId: string
+  /** The resource Airflow accesses: `projects/<p>/secrets/<id>/versions/latest`. */
+  resource: string
+  scope: 'team' | 'global'
+  /** Set when the service rejects the id: Airflow logs InvalidArgument, reads it as not found. */
+  problem?: string
+}
+
+/** What Airflow does for one lookup. */
+export type GcpLookup =
+  | { outcome: 'disabled'; reason: string }
+  | { outcome: 'refused'; reason: string }
+  | { outcome: 'lookup'; steps: GcpLookupStep[] }
+
+function step(naming: GcpSecretManagerNaming, secretId: string, scope: 'team' | 'global') {
+  const s: GcpLookupStep = {
+    secretId,
+    resource: gcpVersionPath(naming.projectId, secretId),
+    scope
+  }
+  const problem = gcpSecretIdProblem(secretId)
+  if (problem !== undefined) s.problem = problem
+  return s
+}
+
+/**
+ * The secrets `get_conn_value` / `get_variable` / `get_config` read, in order (the first
+ * with a value wins; NotFound, PermissionDenied and InvalidArgument move to the next).
+ */
+export function gcpLookup(
+  naming: GcpSecretManagerNaming,
+  kind: SecretLookupKind,
+  id: string,
+  team?: string | null
+): GcpLookup {
+  const prefix = gcpPrefixOf(naming, kind)
+  if (prefix === null)
+    return {
+      outcome: 'disabled',
+      reason: `${kind}s_prefix is null: Airflow never asks Secret Manager`
+    }
+  if (kind !== 'config' && naming.multiTeam && id.includes(GCP_TEAM_SEP))
+    return {
+      outcome: 'refused',
+      reason: `the id holds "${GCP_TEAM_SEP}", which separates team and id in multi-team mode; Airflow answers not found without asking`
+    }
+  const steps: GcpLookupStep[] = []
+  if (kind !== 'config' && team)
+    steps.push(step(naming, gcpTeamSecretId(prefix, team, id, naming.sep), 'team'))
+  steps.push(step(naming, gcpBuildPath(prefix, id, naming.sep), 'global'))
+  return { outcome: 'lookup', steps }
+}
+
+/** `_build_team_secret_name(prefix, team, id)`: `prefix + sep + team + "--" + id`. */
+export function gcpTeamSecretId(prefix: string, team: string, id: string, sep: string): string {
+  return `${gcpBuildPath(prefix, team, sep)}${GCP_TEAM_SEP}${id}`
+}
+
+/**
+ * The one secret id a write for this id (and team) must target so that Airflow reads it:
+ * the team-scoped id for a team entry, else the global one. Undefined when the kind is off
+ * or the id is refused.
+ */
+export function gcpSecretId(
+  naming: GcpSecretManagerNaming,
+  kind: SecretLookupKind,
+  id: string,
+  team?: string | null
+): string | undefined {
+  const lookup = gcpLookup(naming, kind, id, team)
+  return lookup.outcome === 'lookup' ? lookup.steps[0]!.secretId : undefined
+}
+
+/** One way Airflow reads a listed secret id. */
+export interface GcpNameReading {
+  kind: SecretLookupKind
+  id: string
+  /**
+   * In multi-team mode an id part holding `--` is a team-scoped secret (`<team>--<id>`),
+   * which a global lookup never reads; which `--` splits it cannot be known from the name.
+   */
+  teamScoped: boolean
+}
+
+/**
+ * Maps a listed secret id back to entry ids: one reading per enabled kind whose
+ * `prefix + sep` it starts with (exact, case-sensitive, as Secret Manager compares ids).
+ */
+export function gcpReadSecretId(
+  naming: GcpSecretManagerNaming,
+  secretId: string
+): GcpNameReading[] {
+  const out: GcpNameReading[] = []
+  const kinds: SecretLookupKind[] = ['connection', 'variable', 'config']
+  for (const kind of kinds) {
+    const prefix = gcpPrefixOf(naming, kind)
+    if (prefix === null) continue
+    const head = prefix + naming.sep
+    if (secretId.length <= head.length || !secretId.startsWith(head)) continue
+    const id = secretId.slice(head.length)
+    out.push({
+      kind,
+      id,
+      teamScoped: kind !== 'config' && naming.multiTeam && id.includes(GCP_TEAM_SEP)
+    })
+  }
+  return out
+}

@@ -1,0 +1,388 @@
+// The GCP Secret Manager backend through the real @google-cloud/secret-manager client (gRPC),
+// against the loopback emulator built from the client's own protos.
+import * as grpc from '@grpc/grpc-js'
+import { OAuth2Client } from 'google-auth-library'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import {
+  GcpSecretManagerBackend,
+  type GcpSecretManagerOptions
+} from '../../../src-main/backends/gcp-secret-manager'
+import { AirlockError } from '../../../src-main/core/errors'
+import {
+  connectionEntry,
+  variableEntry,
+  type ConnectionEntry,
+  type Entry,
+  type VariableEntry
+} from '../../../src-main/core/model'
+import { backendConformance, SECRET_MARK } from '../../support/backend-conformance'
+import {
+  startGcpSecretManagerEmulator,
+  type GcpSecretManagerEmulator,
+  type GcpSecretManagerEmulatorOptions
+} from '../../support/emulators/gcp-secret-manager'
+
+// The network guard sets this too: without it google-auth-library probes 169.254.169.254.
+process.env.METADATA_SERVER_DETECTION = 'none'
+
+let emulator: GcpSecretManagerEmulator
+const open: GcpSecretManagerBackend[] = []
+
+beforeAll(async () => {
+  emulator = await startGcpSecretManagerEmulator()
+})
+afterAll(async () => {
+  for (const b of open) await b.close()
+  await emulator.stop()
+})
+
+function backend(extra: Partial<GcpSecretManagerOptions> = {}): GcpSecretManagerBackend {
+  const b = new GcpSecretManagerBackend({
+    id: 'gcp-secret-manager:test',
+    backendKwargs: { project_id: emulator.projectId },
+    clientOptions: {
+      ...emulator.address,
+      sslCreds: grpc.credentials.createInsecure(),
+      authClient: new OAuth2Client(),
+      universeDomain: 'googleapis.com'
+    },
+    retry: { initialDelayMs: 1, maxDelayMs: 4, multiplier: 1.5, maxRetries: 10 },
+    concurrency: 16,
+    ...extra
+  })
+  open.push(b)
+  return b
+}
+
+function fresh(options: GcpSecretManagerEmulatorOptions = {}) {
+  emulator.reset()
+  emulator.options = {}
+  emulator.configure(options)
+}
+
+async function caught(p: Promise<unknown>): Promise<AirlockError> {
+  try {
+    await p
+  } catch (error) {
+    expect(error).toBeInstanceOf(AirlockError)
+    const e = error as AirlockError
+    expect(e.userMessage).not.toContain(SECRET_MARK)
+    return e
+  }
+  throw new Error('expected a failure')
+}
+
+backendConformance('gcp-secret-manager', {
+  create: async () => {
+    fresh()
+    return backend()
+  },
+  lossy: ['variable.description']
+})
+
+describe('gcp-secret-manager backend', () => {
+  beforeEach(() => fresh())
+
+  it('names secrets as Airflow does, with annotations and the replication asked for', async () => {
+    const b = backend({ replication: { locations: ['europe-west1', 'europe-west4'] } })
+    expect(b.id).toBe('gcp-secret-manager:test')
+    await b.write([
+      connectionEntry('my_db', { conn_type: 'postgres', host: 'db', schema: '', port: 5432 })
+    ])
+    expect(emulator.versionsOf('airflow-connections-my_db')).toEqual([
+      { number: 1, state: 'ENABLED', value: 'postgres://db:5432' }
+    ])
+    expect(emulator.secretInfo('airflow-connections-my_db')).toEqual({
+      replication: {
+        userManaged: {
+          replicas: [
+            expect.objectContaining({ location: 'europe-west1' }),
+            expect.objectContaining({ location: 'europe-west4' })
+          ]
+        },
+        replication: 'userManaged'
+      },
+      annotations: { 'airlock-kind': 'connection', 'airlock-id': 'my_db' }
+    })
+    const e = (await b.read({ kind: 'connection', id: 'my_db' })) as ConnectionEntry
+    expect(e.source).toEqual({
+      backendId: 'gcp-secret-manager:test',
+      path: 'airflow-connections-my_db',
+      fromKey: 'my_db'
+    })
+    expect(await b.read({ kind: 'connection', id: 'my-db' })).toBeUndefined()
+
+    const bare = backend({
+      backendKwargs: { project_id: emulator.projectId, variables_prefix: '' }
+    })
+    await bare.write([variableEntry('k', 'v')])
+    expect(emulator.versionsOf('-k')).toHaveLength(1)
+  })
+
+  it('refuses kwargs Airflow refuses and skips kinds whose prefix is null', async () => {
+    expect(() =>
+      backend({ backendKwargs: { project_id: 'p', connections_prefix: 'not:valid', sep: ':' } })
+    ).toThrow(/\^\[a-zA-Z0-9-_\]\*\$/)
+    expect(() => backend({ backendKwargs: {} })).toThrow(/project/)
+    const b = backend({ backendKwargs: { project_id: emulator.projectId, variables_prefix: null } })
+    emulator.seed('airflow-variables-x', ['1'])
+    expect(await b.read({ kind: 'variable', id: 'x' })).toBeUndefined()
+    expect(emulator.requests.get('AccessSecretVersion')).toBeUndefined()
+    expect(await b.list({})).toEqual([])
+  })
+
+  it('treats ids the service rejects as not found, without asking, and refuses to write them', async () => {
+    const b = backend()
+    expect(await b.read({ kind: 'variable', id: 'my.key' })).toBeUndefined()
+    expect(emulator.requestCount).toBe(0)
+    const e = await caught(b.write([variableEntry('my.key', '1'), variableEntry('ok', '2')]))
+    expect(e.code).toBe('codec.invalid')
+    expect(e.userMessage).toMatch(/"airflow-variables-my\.key".*Nothing was written/)
+    expect(emulator.requestCount).toBe(0)
+  })
+
+  it('reads as Airflow: NotFound, PermissionDenied and InvalidArgument are "not found"', async () => {
+    const b = backend()
+    await b.write([variableEntry('hidden', SECRET_MARK), variableEntry('open', 'o')])
+    emulator.configure({
+      deny: [{ secrets: 'airflow-variables-hidden', methods: ['AccessSecretVersion'] }]
+    })
+    expect(await b.read({ kind: 'variable', id: 'hidden' })).toBeUndefined()
+    const loaded = await b.load({})
+    expect(loaded.entries.map((e) => (e.kind === 'variable' ? e.key : e.id))).toEqual(['open'])
+    expect(loaded.problems).toEqual([
+      expect.objectContaining({
+        code: 'backend.access-denied',
+        message: expect.stringMatching(
+          /read variable "hidden" \(secret airflow-variables-hidden\) failed \(PERMISSION_DENIED\)/
+        )
+      })
+    ])
+    for (const p of loaded.problems) expect(p.message).not.toContain(SECRET_MARK)
+    emulator.configure({ deny: [{ secrets: '', methods: ['ListSecrets'] }] })
+    expect((await caught(b.list({}))).code).toBe('backend.access-denied')
+    emulator.configure({ deny: [{ secrets: 'airflow-variables-', methods: ['AddSecretVersion'] }] })
+    const w = await caught(b.write([variableEntry('open', SECRET_MARK)]))
+    expect(w.code).toBe('backend.access-denied')
+  })
+
+  it('adds versions, optionally disabling the older ones, and reads latest', async () => {
+    const b = backend()
+    await b.write([variableEntry('v', 'one')])
+    await b.write([variableEntry('v', 'two')])
+    expect(emulator.versionsOf('airflow-variables-v').map((v) => v.state)).toEqual([
+      'ENABLED',
+      'ENABLED'
+    ])
+    const d = backend({ disableOlderVersions: true })
+    await d.write([variableEntry('v', 'three')])
+    expect(emulator.versionsOf('airflow-variables-v').map((v) => v.state)).toEqual([
+      'DISABLED',
+      'DISABLED',
+      'ENABLED'
+    ])
+    expect(((await b.read({ kind: 'variable', id: 'v' })) as VariableEntry).value).toBe('three')
+  })
+
+  it('reports a disabled latest version as Airflow meets it (an error), and writing fixes it', async () => {
+    emulator.seed('airflow-variables-off', ['old', `new ${SECRET_MARK}`], {
+      states: ['ENABLED', 'DISABLED']
+    })
+    const b = backend()
+    const e = await caught(b.read({ kind: 'variable', id: 'off' }))
+    expect(e.userMessage).toMatch(/FAILED_PRECONDITION.*disabled or destroyed/)
+    const problems = await b.preflight([variableEntry('off', 'x')])
+    expect(problems.map((p) => [p.check, p.target])).toEqual([
+      ['latest-version', 'airflow-variables-off']
+    ])
+    await b.write([variableEntry('off', 'fixed')])
+    expect(((await b.read({ kind: 'variable', id: 'off' })) as VariableEntry).value).toBe('fixed')
+  })
+
+  it('round-trips tricky values, checking CRC32C both ways', async () => {
+    const b = backend()
+    const values = [
+      'unicode ✓ é 漢字 🚀',
+      'line one\nline two\r\nthree',
+      '100% @home /path?#',
+      '{"looks": "like json", "n": 1}',
+      'x'.repeat(60 * 1024),
+      '',
+      `  padded ${SECRET_MARK}  `
+    ]
+    const vars = values.map((v, i) => variableEntry(`v${i}`, v))
+    const conns: ConnectionEntry[] = [
+      connectionEntry('c_uri', {
+        conn_type: 'postgres',
+        host: 'db.example.com',
+        login: 'us@er',
+        password: `p@ss/w:rd?#%+ é ${SECRET_MARK}`,
+        schema: 'd/b',
+        port: 5432,
+        extra: '{"sslmode": "require"}'
+      }),
+      connectionEntry('c_json', {
+        conn_type: 'http',
+        host: 'Api.Example.COM',
+        description: 'kept only by JSON',
+        extra: '{"n": 1, "nested": {"a": [true, null]}, "s": "1"}'
+      })
+    ]
+    await b.write([...vars, ...conns])
+    expect(emulator.versionsOf('airflow-connections-c_json')[0]!.value).toMatch(/^\{"conn_type"/)
+    for (const v of vars)
+      expect(((await b.read({ kind: 'variable', id: v.key })) as VariableEntry).value).toBe(v.value)
+    for (const c of conns) {
+      const back = (await b.read({ kind: 'connection', id: c.id })) as ConnectionEntry
+      expect({ ...back.fields, extra: JSON.parse(back.fields.extra!) }).toEqual({
+        ...c.fields,
+        extra: JSON.parse(c.fields.extra!)
+      })
+    }
+    emulator.seed('airflow-variables-binary', [new Uint8Array([0xff, 0xfe, 0x00])])
+    expect((await caught(b.read({ kind: 'variable', id: 'binary' }))).code).toBe('codec.parse')
+    const big = await caught(b.write([variableEntry('big', 'x'.repeat(70_000))]))
+    expect(big.userMessage).toMatch(/70000 bytes/)
+  })
+
+  it('lists and loads 2,000 secrets in pages (page size switch)', async () => {
+    for (let i = 0; i < 2000; i++) emulator.seed(`airflow-variables-k${i}`, [`v${i}`])
+    emulator.configure({ maxPageSize: 100 })
+    const b = backend({ pageSize: 250 })
+    expect(await b.list({ kinds: ['variable'] })).toHaveLength(2000)
+    expect(emulator.requests.get('ListSecrets')).toBe(20)
+    emulator.requests.clear()
+    const loaded = await b.load({})
+    expect(loaded.problems).toEqual([])
+    expect(loaded.entries).toHaveLength(2000)
+    expect(emulator.requests.get('AccessSecretVersion')).toBe(2000)
+    expect(emulator.requestCount / 2000).toBeLessThanOrEqual(1 + 1 / 100)
+    emulator.configure({ maxPageSize: 25_000 })
+    emulator.requests.clear()
+    await backend({ pageSize: 500 }).list({})
+    expect(emulator.requests.get('ListSecrets')).toBe(4)
+  })
+
+  it('recovers from RESOURCE_EXHAUSTED, UNAVAILABLE and dropped connections', async () => {
+    const b = backend()
+    emulator.configure({ throttleRate: 0.2, errorRate: 0.15, dropRate: 0.05, seed: 3 })
+    const entries = Array.from({ length: 30 }, (_, i) => variableEntry(`t${i}`, `value ${i}`))
+    await b.write(entries)
+    const loaded = await b.load({})
+    expect(loaded.problems).toEqual([])
+    expect(loaded.entries).toHaveLength(30)
+    expect(emulator.events.get('throttled')).toBeGreaterThan(0)
+    expect(emulator.events.get('fault')).toBeGreaterThan(0)
+    expect(emulator.events.get('dropped')).toBeGreaterThan(0)
+  })
+
+  it('waits out the latency switch', async () => {
+    const b = backend()
+    await b.write([variableEntry('slow', '1')])
+    emulator.configure({ latencyMs: 40 })
+    const start = performance.now()
+    expect(await b.read({ kind: 'variable', id: 'slow' })).toBeDefined()
+    expect(performance.now() - start).toBeGreaterThanOrEqual(35)
+  })
+
+  it('gives up with a typed error when throttling outlasts the retries', async () => {
+    const b = backend({ retry: { initialDelayMs: 1, maxDelayMs: 2, maxRetries: 2 } })
+    emulator.configure({ throttleRate: 1 })
+    const e = await caught(b.write([variableEntry('x', SECRET_MARK)]))
+    expect(e.code).toBe('backend.unreachable')
+    expect(e.userMessage).toMatch(
+      /gcp-secret-manager:test: write variable "x" \(secret airflow-variables-x\) failed/
+    )
+  })
+
+  it('reports team-scoped names in multi-team mode instead of guessing their split', async () => {
+    const b = backend({ multiTeam: true })
+    await b.write([variableEntry('k', 't', null, 'team_a')])
+    expect(emulator.versionsOf('airflow-variables-team_a--k')).toHaveLength(1)
+    emulator.seed('airflow-variables-x--y--z', ['?'])
+    const listing = await b.scan({})
+    expect(listing.refs.map(({ kind, id, team }) => ({ kind, id, team }))).toEqual([
+      { kind: 'variable', id: 'k', team: 'team_a' }
+    ])
+    expect(listing.ambiguous).toEqual([
+      {
+        secretId: 'airflow-variables-x--y--z',
+        kind: 'variable',
+        id: 'x--y--z',
+        reason: 'team-scoped'
+      }
+    ])
+    expect(await b.read({ kind: 'variable', id: 'x--y' })).toBeUndefined()
+  })
+
+  describe('pre-flight', () => {
+    it('flags names, collisions and sizes per item, writing nothing', async () => {
+      emulator.seed('airflow-variables-taken', ['x'], {
+        annotations: { 'airlock-kind': 'variable', 'airlock-id': 'other' }
+      })
+      const b = backend({
+        backendKwargs: {
+          project_id: emulator.projectId,
+          connections_prefix: 'airflow',
+          variables_prefix: 'airflow-v'
+        }
+      })
+      const entries: Entry[] = [
+        variableEntry('my.key', '1'),
+        connectionEntry('v-x', { conn_type: 'x' }),
+        variableEntry('x', '1'),
+        variableEntry('big', 'x'.repeat(70_000)),
+        connectionEntry('variables-taken', { conn_type: 'x' })
+      ]
+      const problems = await b.preflight(entries)
+      expect(problems.map((p) => [p.check, p.ref?.id, p.target])).toEqual([
+        ['name', 'my.key', 'airflow-v-my.key'],
+        ['collision', 'x', 'airflow-v-x'],
+        ['size', 'big', 'airflow-v-big'],
+        ['collision', 'variables-taken', 'airflow-variables-taken']
+      ])
+      expect(emulator.requests.get('CreateSecret')).toBeUndefined()
+      expect(emulator.versionsOf('airflow-variables-taken')).toHaveLength(1)
+    })
+
+    it('probes the credentials without writing', async () => {
+      fresh({ deny: [{ secrets: 'airflow-variables-', methods: ['AddSecretVersion'] }] })
+      const b = backend()
+      const problems = await b.preflight([
+        variableEntry('v', '1'),
+        connectionEntry('c', { conn_type: 'x' })
+      ])
+      expect(problems).toEqual([
+        expect.objectContaining({ ref: null, check: 'credentials', code: 'backend.access-denied' })
+      ])
+      expect(problems[0]!.target).toMatch(/^airflow-variables-airlock-probe-/)
+      expect(emulator.requests.get('CreateSecret')).toBeUndefined()
+      emulator.configure({ deny: [{ secrets: '', methods: ['ListSecrets'] }] })
+      const denied = await b.preflight([variableEntry('v', '1')])
+      expect(denied.map((p) => p.message)).toEqual([
+        expect.stringMatching(
+          /^gcp-secret-manager:test: probe: list secrets failed \(PERMISSION_DENIED\)/
+        )
+      ])
+    })
+  })
+
+  it('stops at the first failed write and says how many were written', async () => {
+    emulator.configure({
+      deny: [{ secrets: 'airflow-variables-c', methods: ['AddSecretVersion'] }]
+    })
+    const b = backend({ concurrency: 1 })
+    const e = await caught(
+      b.write(['a', 'b', 'c', 'd'].map((k) => variableEntry(k, `${k} ${SECRET_MARK}`)))
+    )
+    expect(e.code).toBe('backend.access-denied')
+    expect(e.userMessage).toMatch(/write variable "c" .*2 of 4 entries were written/)
+    expect(emulator.versionsOf('airflow-variables-d')).toEqual([])
+  })
+
+  it('reports a value that does not parse as a connection, naming the secret', async () => {
+    emulator.seed('airflow-connections-broken', [`{"conn_type": "x", "password": "${SECRET_MARK}"`])
+    const e = await caught(backend().read({ kind: 'connection', id: 'broken' }))
+    expect(e.userMessage).toMatch(/airflow-connections-broken/)
+  })
+})
