@@ -18,6 +18,8 @@ import { InMemoryBackend } from './in-memory'
 import { LfsBackend } from './lfs'
 import { MetastoreBackend } from './metastore'
 import { VaultBackend } from './vault'
+import { AzureKeyVaultBackend } from './azure-key-vault'
+import { GcpSecretManagerBackend } from './gcp-secret-manager'
 import type { SqlTarget } from './sql/driver'
 import type { ProfileSecrets } from '../platform/profiles'
 import type { Profile } from '../platform/settings'
@@ -26,6 +28,10 @@ import type { Profile } from '../platform/settings'
 export const LOCATOR_SCHEMES = [
   'profile',
   'vault',
+  'aws-secrets-manager',
+  'aws-ssm',
+  'azure-key-vault',
+  'gcp-secret-manager',
   'metadb',
   'demo',
   'demo-env',
@@ -52,6 +58,13 @@ export interface LocatorOptions {
   resolveProfile?: (name: string) => Promise<{ profile: Profile; secrets: ProfileSecrets }>
 }
 
+/** The connection code that reads a profile's store: Airflow 2 or 3 by its version. */
+function profileDialect(profile: Profile): Dialect {
+  return profile.airflowVersion && Number(profile.airflowVersion.split('.')[0]) < 3
+    ? 'airflow2'
+    : 'airflow3'
+}
+
 /** Opens the store a saved profile points at, with its secrets from the keychain. */
 export async function openProfile(profile: Profile, secrets: ProfileSecrets): Promise<Backend> {
   const id = `${profile.kind}:${profile.name}`
@@ -74,11 +87,39 @@ export async function openProfile(profile: Profile, secrets: ProfileSecrets): Pr
         if (profile.credential.params.role_id) kwargs.role_id = profile.credential.params.role_id
         if (secrets.secretId) kwargs.secret_id = secrets.secretId
       } else if (secrets.token) kwargs.token = secrets.token
-      const dialect =
-        profile.airflowVersion && Number(profile.airflowVersion.split('.')[0]) < 3
-          ? 'airflow2'
-          : 'airflow3'
-      return new VaultBackend({ id, backendKwargs: kwargs, dialect })
+      return new VaultBackend({ id, backendKwargs: kwargs, dialect: profileDialect(profile) })
+    }
+    case 'azure-key-vault': {
+      const kwargs: Record<string, unknown> = {
+        ...profile.backendKwargs,
+        ...(secrets.kwargs ?? {})
+      }
+      if (profile.credential.method === 'client-secret') {
+        if (profile.credential.params.tenant_id)
+          kwargs.tenant_id = profile.credential.params.tenant_id
+        if (profile.credential.params.client_id)
+          kwargs.client_id = profile.credential.params.client_id
+        if (secrets.clientSecret) kwargs.client_secret = secrets.clientSecret
+      }
+      return new AzureKeyVaultBackend({
+        id,
+        backendKwargs: kwargs,
+        vaultUrl: profile.url ?? undefined,
+        dialect: profileDialect(profile)
+      })
+    }
+    case 'gcp-secret-manager': {
+      const kwargs: Record<string, unknown> = {
+        ...profile.backendKwargs,
+        ...(secrets.kwargs ?? {})
+      }
+      if (profile.credential.method === 'service-account-key' && secrets.serviceAccountKey)
+        kwargs.gcp_keyfile_dict = secrets.serviceAccountKey
+      return new GcpSecretManagerBackend({
+        id,
+        backendKwargs: kwargs,
+        dialect: profileDialect(profile)
+      })
     }
     default:
       throw new AirlockError(
@@ -139,11 +180,19 @@ export async function openLocator(locator: string, options: LocatorOptions = {})
       const { profile, secrets } = await options.resolveProfile(rest)
       return openProfile(profile, secrets)
     }
-    case 'vault': {
-      if (!options.resolveProfile) throw new AirlockError('usage', 'vault: needs saved profiles')
+    case 'vault':
+    case 'aws-secrets-manager':
+    case 'aws-ssm':
+    case 'azure-key-vault':
+    case 'gcp-secret-manager': {
+      if (!options.resolveProfile)
+        throw new AirlockError('usage', `${scheme}: needs saved profiles`)
       const { profile, secrets } = await options.resolveProfile(rest)
-      if (profile.kind !== 'vault')
-        throw new AirlockError('usage', `Profile ${rest} is a ${profile.kind} profile, not vault.`)
+      if (profile.kind !== scheme)
+        throw new AirlockError(
+          'usage',
+          `Profile ${rest} is a ${profile.kind} profile, not ${scheme}.`
+        )
       return openProfile(profile, secrets)
     }
     case 'metadb': {
