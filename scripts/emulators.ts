@@ -1,0 +1,35 @@
+/**
+ * `npm run emulators`: starts the loopback emulators the tests use (Vault, Azure Key Vault,
+ * GCP Secret Manager; AWS when present) on 127.0.0.1 for demos and manual checks, prints how
+ * to reach each, and stops on Ctrl-C. They hold made-up data only and never leave loopback.
+ */
+import { writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startVaultEmulator } from '../test/support/emulators/vault'
+import { startAzureKeyVaultEmulator } from '../test/support/emulators/azure-key-vault'
+import { startGcpSecretManagerEmulator } from '../test/support/emulators/gcp-secret-manager'
+
+const vault = await startVaultEmulator()
+const azure = await startAzureKeyVaultEmulator()
+const gcp = await startGcpSecretManagerEmulator()
+const caPath = join(tmpdir(), `airlock-emulator-ca-${process.pid}.pem`)
+writeFileSync(caPath, azure.ca)
+
+process.stdout.write(`Airlock emulators (loopback only; Ctrl-C stops them)
+
+Vault         ${vault.url}   token: ${vault.rootToken}   (KV v2 mount "secret")
+  npm run -s airlock -- profile add demo-vault --kind vault --url ${vault.url} --secret-stdin <<< '${vault.rootToken}'
+Azure KV      ${azure.vaultUrl}   tenant ${azure.tenantId}, client ${azure.clientId}, authority ${azure.authorityHost}
+  TLS CA: ${caPath} (self-signed; point NODE_EXTRA_CA_CERTS at it)
+GCP SM        ${gcp.address.apiEndpoint}:${gcp.address.port} (gRPC, insecure)
+`)
+
+const stop = async () => {
+  await vault.close()
+  await azure.stop()
+  await gcp.stop()
+  process.exit(0)
+}
+process.on('SIGINT', () => void stop())
+process.on('SIGTERM', () => void stop())
