@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { benchCore } from './core'
 import { benchMetadb, metadbChild } from './metadb'
+import { benchBackends } from './backends'
 import type { BenchContext, BenchFigure } from './harness'
 
 // Results live in bench/results whether this runs from source or bundled in out/bench.
@@ -17,7 +18,8 @@ const RESULTS = here.pathname.endsWith('/out/bench/')
 
 const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchFigure[]>> = {
   core: benchCore,
-  metadb: benchMetadb
+  metadb: benchMetadb,
+  backends: benchBackends
 }
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en') : n.toPrecision(3))
