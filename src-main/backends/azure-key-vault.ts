@@ -34,8 +34,7 @@ import {
   type SecretProperties
 } from '@azure/keyvault-secrets'
 import type { ErrorCode } from '../contract/errors'
-import { parseConnectionValue } from '../core/codecs/connection-json'
-import { AirlockError, CodecError } from '../core/errors'
+import { AirlockError } from '../core/errors'
 import type { Dialect, Entry } from '../core/model'
 import {
   azureBuildPath,
@@ -58,6 +57,7 @@ import {
   type LoadResult,
   type Scope
 } from './backend'
+import { entryFromSecretValue } from './secret-value'
 import { connectionEnvValue } from './env-file'
 
 /** Key Vault's largest secret value, in bytes (25 KB). */
@@ -355,21 +355,7 @@ export class AzureKeyVaultBackend implements Backend {
   }
 
   private toEntry(ref: EntryRef, name: string, value: string): Entry {
-    const source = { backendId: this.id, path: name, fromKey: ref.id }
-    const team = ref.team ? { team: ref.team } : {}
-    if (ref.kind === 'variable')
-      return { kind: 'variable', key: ref.id, value, description: null, ...team, source }
-    try {
-      const fields = parseConnectionValue(value, this.dialect).value
-      return { kind: 'connection', id: ref.id, fields, ...team, source }
-    } catch (error) {
-      if (!(error instanceof CodecError)) throw error
-      throw new AirlockError(
-        error.code,
-        `${this.id}: connection ${JSON.stringify(ref.id)} (secret ${name}) does not parse: ${error.userMessage}`,
-        { cause: error }
-      )
-    }
+    return entryFromSecretValue(this.id, ref, name, value, this.dialect)
   }
 
   /**

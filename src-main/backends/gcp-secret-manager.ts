@@ -21,8 +21,7 @@ import { readFileSync } from 'node:fs'
 import { SecretManagerServiceClient } from '@google-cloud/secret-manager'
 import type { CallOptions, ClientOptions } from 'google-gax'
 import type { ErrorCode } from '../contract/errors'
-import { parseConnectionValue } from '../core/codecs/connection-json'
-import { AirlockError, CodecError } from '../core/errors'
+import { AirlockError } from '../core/errors'
 import type { Dialect, Entry } from '../core/model'
 import {
   gcpBuildPath,
@@ -45,6 +44,7 @@ import {
   type LoadResult,
   type Scope
 } from './backend'
+import { entryFromSecretValue } from './secret-value'
 import { connectionEnvValue } from './env-file'
 
 /** Secret Manager's largest payload, in bytes (64 KiB). */
@@ -456,21 +456,7 @@ export class GcpSecretManagerBackend implements Backend {
   }
 
   private toEntry(ref: EntryRef, secretId: string, value: string): Entry {
-    const source = { backendId: this.id, path: secretId, fromKey: ref.id }
-    const team = ref.team ? { team: ref.team } : {}
-    if (ref.kind === 'variable')
-      return { kind: 'variable', key: ref.id, value, description: null, ...team, source }
-    try {
-      const fields = parseConnectionValue(value, this.dialect).value
-      return { kind: 'connection', id: ref.id, fields, ...team, source }
-    } catch (error) {
-      if (!(error instanceof CodecError)) throw error
-      throw new AirlockError(
-        error.code,
-        `${this.id}: connection ${JSON.stringify(ref.id)} (secret ${secretId}) does not parse: ${error.userMessage}`,
-        { cause: error }
-      )
-    }
+    return entryFromSecretValue(this.id, ref, secretId, value, this.dialect)
   }
 
   /**

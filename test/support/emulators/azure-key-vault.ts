@@ -23,6 +23,7 @@ import { createPrivateKey, generateKeyPairSync, randomBytes, randomUUID, sign } 
 import { createServer, type Server } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { seededRandom } from '../seeded-random'
 
 /** The operations access rules and counters name. */
 export type AzureOperation =
@@ -182,17 +183,7 @@ export function selfSignedCertificate(): { cert: string; key: string } {
 
 // --- the emulator ---------------------------------------------------------------------------
 
-/** A small seeded PRNG (mulberry32): the same seed rolls the same faults. */
-function dice(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const dice = seededRandom
 
 class HttpError extends Error {
   constructor(

@@ -24,6 +24,7 @@
 import { createRequire } from 'node:module'
 import * as grpc from '@grpc/grpc-js'
 import * as protoLoader from '@grpc/proto-loader'
+import { seededRandom } from '../seeded-random'
 
 /** The methods counters and access rules name. */
 export type GcpMethod =
@@ -89,16 +90,7 @@ interface Secret {
 
 const SECRET_ID = /^[A-Za-z0-9_-]{1,255}$/
 
-function dice(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const dice = seededRandom
 
 const CRC32C_TABLE = (() => {
   const table = new Uint32Array(256)

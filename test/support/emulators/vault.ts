@@ -23,6 +23,7 @@ import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Socket } from 'node:net'
+import { seededRandom } from '../seeded-random'
 
 /** A KV mount. */
 export interface VaultMountSpec {
@@ -170,17 +171,7 @@ interface Mount {
   v2: Map<string, V2Secret>
 }
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same faults in the same order. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const prng = seededRandom
 
 const now = () => new Date().toISOString()
 
