@@ -9,10 +9,12 @@ import { join } from 'node:path'
 import { startVaultEmulator } from '../test/support/emulators/vault'
 import { startAzureKeyVaultEmulator } from '../test/support/emulators/azure-key-vault'
 import { startGcpSecretManagerEmulator } from '../test/support/emulators/gcp-secret-manager'
+import { startAwsEmulator } from '../test/support/emulators/aws'
 
 const vault = await startVaultEmulator()
 const azure = await startAzureKeyVaultEmulator()
 const gcp = await startGcpSecretManagerEmulator()
+const aws = await startAwsEmulator()
 const caPath = join(tmpdir(), `airlock-emulator-ca-${process.pid}.pem`)
 writeFileSync(caPath, azure.ca)
 
@@ -23,12 +25,15 @@ Vault         ${vault.url}   token: ${vault.rootToken}   (KV v2 mount "secret")
 Azure KV      ${azure.vaultUrl}   tenant ${azure.tenantId}, client ${azure.clientId}, authority ${azure.authorityHost}
   TLS CA: ${caPath} (self-signed; point NODE_EXTRA_CA_CERTS at it)
 GCP SM        ${gcp.address.apiEndpoint}:${gcp.address.port} (gRPC, insecure)
+AWS SM + SSM  ${aws.url} (region ${aws.region}, access key ${aws.credentials.accessKeyId}, secret key ${aws.credentials.secretAccessKey})
+  npm run -s airlock -- profile add demo-ssm --kind aws-ssm --url ${aws.url} --region ${aws.region} --auth static --param access_key_id=${aws.credentials.accessKeyId} --secret-stdin <<< '${aws.credentials.secretAccessKey}'
 `)
 
 const stop = async () => {
   await vault.close()
   await azure.stop()
   await gcp.stop()
+  await aws.close()
   process.exit(0)
 }
 process.on('SIGINT', () => void stop())

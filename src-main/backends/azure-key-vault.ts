@@ -185,6 +185,7 @@ function isAbort(error: unknown): boolean {
 
 /** Azure Key Vault, named and read as Airflow's provider does. */
 export class AzureKeyVaultBackend implements Backend {
+  readonly lossyFields = ['variable.description'] as const
   readonly kind = 'azure-key-vault' as const
   readonly id: string
   readonly capabilities = { list: true, write: true }

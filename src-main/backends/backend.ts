@@ -21,6 +21,9 @@ export type BackendKind =
   | 'azure-key-vault'
   | 'gcp-secret-manager'
 
+/** A field a store may be unable to keep. */
+export type LossyField = 'connection.description' | 'variable.description'
+
 /** What an entry is. */
 export type EntryKind = Entry['kind']
 
@@ -57,6 +60,11 @@ export interface Backend {
   /** A stable, human-readable id such as `metastore:prod` or `envfile:./.env`. */
   readonly id: string
   readonly capabilities: { list: boolean; write: boolean }
+  /**
+   * Fields this store cannot keep (Airflow does not read them from it either): writes drop
+   * them, read-back verification ignores them, and plans warn about them.
+   */
+  readonly lossyFields?: readonly LossyField[]
   list(scope: Scope, signal?: AbortSignal): Promise<EntryRef[]>
   /** `undefined` means "not in this backend"; failures throw an AirlockError. */
   read(ref: EntryRef, signal?: AbortSignal): Promise<Entry | undefined>

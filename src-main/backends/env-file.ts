@@ -104,6 +104,7 @@ function fileError(path: string, verb: string, error: unknown): AirlockError {
 
 /** A `.env` file read and written as docker compose or python-dotenv reads it. */
 export class EnvFileBackend implements Backend {
+  readonly lossyFields = ['variable.description'] as const
   readonly kind = 'env-file' as const
   readonly id: string
   readonly capabilities = { list: true, write: true }

@@ -130,6 +130,7 @@ function unreadableNameProblem(name: string, ref: EntryRef): EntryProblem {
 
 /** The process environment (or an injected one), read-only. */
 export class EnvBackend implements Backend {
+  readonly lossyFields = ['variable.description'] as const
   readonly kind = 'env' as const
   readonly id: string
   readonly capabilities = { list: true, write: false }

@@ -230,6 +230,7 @@ function secretIdOf(name: string): string {
 
 /** GCP Secret Manager, named and read as Airflow's provider does. */
 export class GcpSecretManagerBackend implements Backend {
+  readonly lossyFields = ['variable.description'] as const
   readonly kind = 'gcp-secret-manager' as const
   readonly id: string
   readonly capabilities = { list: true, write: true }

@@ -18,6 +18,8 @@ import { InMemoryBackend } from './in-memory'
 import { LfsBackend } from './lfs'
 import { MetastoreBackend } from './metastore'
 import { VaultBackend } from './vault'
+import { AwsSecretsManagerBackend } from './aws-secrets-manager'
+import { AwsSsmBackend } from './aws-ssm'
 import { AzureKeyVaultBackend } from './azure-key-vault'
 import { GcpSecretManagerBackend } from './gcp-secret-manager'
 import type { SqlTarget } from './sql/driver'
@@ -120,6 +122,34 @@ export async function openProfile(profile: Profile, secrets: ProfileSecrets): Pr
         backendKwargs: kwargs,
         dialect: profileDialect(profile)
       })
+    }
+    case 'aws-secrets-manager':
+    case 'aws-ssm': {
+      const method = profile.credential.method
+      if (method === 'profile' || method === 'assume-role')
+        throw new AirlockError(
+          'usage',
+          `Profile ${profile.name}: the ${method} credential method is not supported yet; use static keys or the default credential chain.`
+        )
+      const credentials =
+        method === 'static' && profile.credential.params.access_key_id && secrets.secretAccessKey
+          ? {
+              accessKeyId: profile.credential.params.access_key_id,
+              secretAccessKey: secrets.secretAccessKey,
+              ...(secrets.sessionToken ? { sessionToken: secrets.sessionToken } : {})
+            }
+          : undefined
+      const common = {
+        id,
+        backendKwargs: { ...profile.backendKwargs, ...(secrets.kwargs ?? {}) },
+        dialect: profileDialect(profile),
+        region: profile.region ?? undefined,
+        endpoint: profile.url ?? undefined,
+        credentials
+      }
+      return profile.kind === 'aws-ssm'
+        ? new AwsSsmBackend(common)
+        : new AwsSecretsManagerBackend(common)
     }
     default:
       throw new AirlockError(

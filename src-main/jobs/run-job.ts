@@ -82,6 +82,16 @@ function withTargetId(e: Entry, id: string): Entry {
   return copy.kind === 'connection' ? { ...copy, id } : { ...copy, key: id }
 }
 
+/** The entry without the fields the target cannot keep (they are not compared on read-back). */
+function withoutLossy(e: Entry, target: Backend): Entry {
+  const lossy = target.lossyFields ?? []
+  if (e.kind === 'variable' && lossy.includes('variable.description'))
+    return { ...e, description: null }
+  if (e.kind === 'connection' && lossy.includes('connection.description'))
+    return { ...e, fields: { ...e.fields, description: null } }
+  return e
+}
+
 /** The plan's fingerprint key, kept in the keychain when the plan was made. */
 export async function planKey(keychain: Keychain, planId: string): Promise<Uint8Array> {
   const hex = await keychain.get(`plan:${planId}`)
@@ -270,9 +280,9 @@ async function execute(
       const item = meta.items[idx]!
       const back = await target.read({ kind: item.kind, id: item.targetId }).catch(() => undefined)
       const want = intended[idx]
+      const keepable = (e: Entry) => withoutLossy(withTargetId(e, item.targetId), target)
       const ok = want
-        ? back !== undefined &&
-          fp(entryDigest(withTargetId(back, item.targetId))) === fp(entryDigest(want))
+        ? back !== undefined && fp(entryDigest(keepable(back))) === fp(entryDigest(keepable(want)))
         : back === undefined
       if (ok) {
         journal.append({ t: 'done', idx, at: now(), verified: true })

@@ -267,6 +267,20 @@ export async function planCommand(
     targetDialect: dialect
   }
   const result = plan(entries(s), entries(t), planOptions, fingerprinter(key))
+  // Fields the target cannot keep: said per item, so nobody is surprised after apply.
+  const lossy = target.lossyFields ?? []
+  const sourceById = new Map(
+    entries(s).map((e) => [`${e.kind}:${e.kind === 'connection' ? e.id : e.key}`, e])
+  )
+  for (const item of result.items) {
+    if (item.action !== 'create' && item.action !== 'update') continue
+    const e = sourceById.get(`${item.kind}:${item.sourceId}`)
+    const description = e?.kind === 'connection' ? e.fields.description : e?.description
+    if (description && lossy.includes(`${item.kind}.description`))
+      item.warnings.push(
+        `${target.id} does not keep the ${item.kind} description (Airflow does not read it from there either); it will be dropped`
+      )
+  }
   const shown = result.items.filter((i) => mode === 'plan' || i.action !== 'unchanged')
   if (flags.json || flags.out) {
     const doc: PlanDocument = {

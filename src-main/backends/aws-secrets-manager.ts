@@ -1,0 +1,1162 @@
+/**
+ * AWS Secrets Manager through @aws-sdk/client-secrets-manager, configured exactly as
+ * Airflow's `SecretsManagerBackend` is — its `backend_kwargs`, defaults and naming
+ * (core/secrets-naming/aws-secrets-manager.ts; reference §12.2) — and read exactly as Airflow
+ * reads it:
+ *
+ * - the secret's `SecretString` (a binary-only secret reads as not found);
+ * - a variable is the string verbatim;
+ * - a connection whose stripped value starts with `{` is a JSON map whose keys go through
+ *   Airflow's alias map (login ← login/user/username/user_name, password ← password/pass/key,
+ *   host ← host/remote_host/server, port, schema ← database/schema, conn_type ←
+ *   conn_type/conn_id/connection_type/engine, extra, plus `extra_conn_words`): the first
+ *   matching key in the secret's own order wins and **every other key is dropped** —
+ *   `description` included; anything else is a connection URI;
+ * - ResourceNotFound, InvalidParameter, InvalidRequest (scheduled for deletion),
+ *   DecryptionFailure and InternalServiceError read as not found, as Airflow reads them;
+ *   access denied and every other failure is an error.
+ *
+ * Writing: a connection is its URI when that URI reads back to the same connection in the
+ * chosen dialect, else connection JSON whose keys (conn_type, host, login, password, schema,
+ * port, extra) each survive the alias map; `description` and `team_name` cannot be kept
+ * (the pre-flight says so). Variables are the value verbatim; a variable's description is not
+ * kept either. New secrets are created with the tag `airlock:managed-by=airlock` (plus the
+ * configured tags) and the SDK's ClientRequestToken, so a retried create or put is applied
+ * once; an existing secret gets a new AWSCURRENT version and the Airlock tag. A name
+ * scheduled for deletion cannot be written: the write fails naming it, `pendingDeletion()`
+ * finds such names and `restore()` brings them back (RestoreSecret). Removing schedules
+ * deletion (AWS's 30-day window by default) or, with `removeMode: 'force'`, deletes at once.
+ *
+ * Listing uses ListSecrets (100 per page) filtered by the kinds' name prefixes; loading adds
+ * BatchGetSecretValue, 20 secrets per request (one GetSecretValue per secret when the
+ * credentials may not call it). ListSecrets cannot tell a binary-only secret from a string
+ * one, so `list` includes it while `load` and `read`, which see the value, leave it out. A name that reads as two ids (overlapping
+ * prefixes) is reported, not guessed. Retries are the SDK's (`retryStrategy`, `maxAttempts`).
+ *
+ * @example
+ * const sm = new AwsSecretsManagerBackend({
+ *   id: 'aws-sm:prod',
+ *   backendKwargs: { connections_prefix: 'airflow/connections', variables_prefix: null, region_name: 'eu-west-1' },
+ *   credentials: { accessKeyId, secretAccessKey },
+ *   dialect: 'airflow3'
+ * })
+ * await sm.write([connectionEntry('pg', { conn_type: 'postgres', host: 'db', port: 5432 })])
+ * // CreateSecret airflow/connections/pg = "postgres://db:5432"
+ */
+import http from 'node:http'
+import https from 'node:https'
+import {
+  BatchGetSecretValueCommand,
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  ListSecretsCommand,
+  PutSecretValueCommand,
+  RestoreSecretCommand,
+  SecretsManagerClient,
+  TagResourceCommand,
+  type Filter,
+  type SecretsManagerClientConfig
+} from '@aws-sdk/client-secrets-manager'
+import { parseConnectionValue } from '../core/codecs/connection-json'
+import { pyJsonDumps, pyJsonLoads, pyJsonTryLoads, type PyDict } from '../core/codecs/py-json'
+import { applyPasswordRule, pyStrip, type Decoded } from '../core/connection'
+import { AirlockError, CodecError } from '../core/errors'
+import {
+  CONNECTION_SCALAR_FIELDS,
+  connectionEntry,
+  variableEntry,
+  type ConnectionFields,
+  type Dialect,
+  type Entry
+} from '../core/model'
+import {
+  lookupPatternError,
+  parseAwsSecretsManagerKwargs,
+  SM_MAX_SECRET_BYTES,
+  smDroppedKeys,
+  smIdsForName,
+  smLookup,
+  smPrefixOf,
+  smSecretNameProblem,
+  smSecretNameWarning,
+  standardizeSecretKeys,
+  type AwsLookupKind,
+  type AwsNameReading,
+  type AwsSecretsManagerNaming
+} from '../core/secrets-naming/aws-secrets-manager'
+import { utf8Length } from '../core/secrets-naming/aws-ssm'
+import type { ErrorCode } from '../contract/errors'
+import {
+  idOf,
+  inScope,
+  refOf,
+  type Backend,
+  type EntryKind,
+  type EntryProblem,
+  type EntryRef,
+  type LoadResult,
+  type Scope
+} from './backend'
+import { connectionEnvValue } from './env-file'
+
+// ---------------------------------------------------------------------------------------
+// Shared by the AWS backends (aws-ssm.ts imports these)
+
+/** Static AWS credentials, or a provider of them (the SDK's type). */
+export type AwsCredentials = NonNullable<SecretsManagerClientConfig['credentials']>
+/** An SDK retry strategy, e.g. `new ConfiguredRetryStrategy(4, () => 10)`. */
+export type AwsRetryStrategy = NonNullable<SecretsManagerClientConfig['retryStrategy']>
+
+/** How Airlock reaches AWS (the SDK client settings); Airflow's kwargs supply defaults. */
+export interface AwsClientOptions {
+  /** Default: `backend_kwargs.region_name`, else the SDK's own resolution (`AWS_REGION`, …). */
+  region?: string
+  /** Default: `backend_kwargs.endpoint_url` (e.g. a VPC endpoint or a local emulator). */
+  endpoint?: string
+  /**
+   * Default: the SDK's provider chain (environment, shared files, SSO, instance roles). Airlock
+   * never reads credentials from `backend_kwargs`: they belong in the keychain.
+   */
+  credentials?: AwsCredentials
+  /** The SDK's retry strategy (default: its standard strategy, 3 attempts). */
+  retryStrategy?: AwsRetryStrategy
+  /** Attempts per request when no `retryStrategy` is given (SDK default 3). */
+  maxAttempts?: number
+  /** Milliseconds before a request without an answer fails (default 30 000). */
+  requestTimeoutMs?: number
+  /** Requests in flight at once for load, write and remove. */
+  concurrency?: number
+}
+
+/** The tag every secret and parameter Airlock creates carries. */
+export const AIRLOCK_TAG = { Key: 'airlock:managed-by', Value: 'airlock' } as const
+
+/** What one pre-flight check found; `error` blocks the write, `warning` needs a look. */
+export interface AwsPreflightProblem extends EntryProblem {
+  /** The secret or parameter name (empty when there is none). */
+  target: string
+  severity: 'error' | 'warning'
+}
+
+/** A listed name that reads as more than one id. */
+export interface AwsAmbiguousName {
+  target: string
+  readsAs: AwsNameReading[]
+}
+
+/** The SDK client settings both AWS clients take (the agents are destroyed with the client). */
+export interface AwsClientConfig {
+  region?: string
+  endpoint?: string
+  credentials?: AwsCredentials
+  retryStrategy?: AwsRetryStrategy
+  maxAttempts?: number
+  requestHandler: {
+    httpAgent: http.Agent
+    httpsAgent: https.Agent
+    requestTimeout: number
+    connectionTimeout: number
+  }
+}
+
+/** The SDK client settings shared by both AWS clients. */
+export function awsClientConfig(
+  options: AwsClientOptions,
+  kwargs: Readonly<Record<string, unknown>>
+): AwsClientConfig {
+  const text = (key: string) => {
+    const v = kwargs[key]
+    return typeof v === 'string' && v ? v : undefined
+  }
+  const sockets = Math.max(4, (options.concurrency ?? 8) * 2)
+  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: sockets })
+  const httpsAgent = new https.Agent({
+    keepAlive: true,
+    maxSockets: sockets,
+    rejectUnauthorized: kwargs.verify !== false
+  })
+  const config: AwsClientConfig = {
+    requestHandler: {
+      httpAgent,
+      httpsAgent,
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      connectionTimeout: Math.min(options.requestTimeoutMs ?? 30_000, 10_000)
+    }
+  }
+  const region = options.region ?? text('region_name')
+  if (region) config.region = region
+  const endpoint = options.endpoint ?? text('endpoint_url')
+  if (endpoint) config.endpoint = endpoint
+  if (options.credentials) config.credentials = options.credentials
+  if (options.retryStrategy) config.retryStrategy = options.retryStrategy
+  else if (options.maxAttempts) config.maxAttempts = options.maxAttempts
+  return config
+}
+
+/** AWS error names meaning "these credentials may not do that". */
+export const ACCESS_DENIED = new Set([
+  'AccessDeniedException',
+  'AccessDenied',
+  'AuthorizationError'
+])
+const AUTH_FAILED = new Set([
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'InvalidSignatureException',
+  'SignatureDoesNotMatch',
+  'IncompleteSignature',
+  'MissingAuthenticationToken',
+  'MissingAuthenticationTokenException',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'CredentialsProviderError'
+])
+const THROTTLED = new Set([
+  'ThrottlingException',
+  'ThrottledException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestLimitExceeded'
+])
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN'
+])
+
+/** The AWS error name of an SDK failure (`ResourceNotFoundException`, …). */
+export function awsErrorName(error: unknown): string {
+  return (error as { name?: string } | undefined)?.name ?? ''
+}
+
+/**
+ * An SDK failure as an AirlockError naming the backend, the operation and the key — never a
+ * value (AWS messages can echo request fields, so only the error's name is shown).
+ */
+export function awsFailure(backendId: string, doing: string, error: unknown): unknown {
+  if (error instanceof AirlockError) return error
+  const name = awsErrorName(error)
+  if (name === 'AbortError') return error
+  const e = error as { $metadata?: { httpStatusCode?: number; attempts?: number }; code?: string }
+  const status = e.$metadata?.httpStatusCode
+  const attempts = e.$metadata?.attempts
+  const tried = attempts && attempts > 1 ? ` after ${attempts} attempts` : ''
+  let code: ErrorCode
+  let message: string
+  if (ACCESS_DENIED.has(name)) {
+    code = 'backend.access-denied'
+    message = `AWS denied ${doing} (${name}); grant the IAM permission or use other credentials.`
+  } else if (AUTH_FAILED.has(name)) {
+    code = 'backend.auth'
+    message = `AWS rejected the credentials while ${doing} (${name}); check the access key, secret, session token and region.`
+  } else if (THROTTLED.has(name)) {
+    code = 'backend.unreachable'
+    message = `AWS kept throttling while ${doing}${tried} (${name}); lower the concurrency or try again later.`
+  } else if (
+    (status !== undefined && status >= 500) ||
+    NETWORK_CODES.has(e.code ?? '') ||
+    name === 'TimeoutError' ||
+    name === 'RequestTimeout'
+  ) {
+    code = 'backend.unreachable'
+    message = `Could not reach AWS while ${doing}${tried} (${name || e.code || 'network error'}); check the endpoint, region and network.`
+  } else {
+    code = 'codec.invalid'
+    message = `AWS refused ${doing} (${name || 'an unknown error'}).`
+  }
+  return new AirlockError(code, `${backendId}: ${message}`, { cause: error })
+}
+
+/** Runs `fn` over `items`, at most `limit` at a time; the first failure rejects. */
+export async function mapLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<void>
+): Promise<void> {
+  let next = 0
+  let failed = false
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const k = next++
+      try {
+        await fn(items[k]!, k)
+      } catch (error) {
+        failed = true
+        throw error
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker))
+}
+
+/** `kind "id"` for messages. */
+export function describeRef(kind: string, id: string): string {
+  return `${kind} ${JSON.stringify(id)}`
+}
+
+/** Whether two extra texts hold the same JSON (or are the same text). */
+export function sameExtra(a: string | null, b: string | null): boolean {
+  if (a === b) return true
+  if (!a || !b) return !a && !b
+  const x = pyJsonTryLoads(a)
+  const y = pyJsonTryLoads(b)
+  return x !== undefined && y !== undefined && pyJsonDumps(x) === pyJsonDumps(y)
+}
+
+/** The fields of `wanted` that `got` does not hold (extra compared as JSON). */
+export function lostFields(wanted: ConnectionFields, got: ConnectionFields): string[] {
+  const lost: string[] = CONNECTION_SCALAR_FIELDS.filter((k) => wanted[k] !== got[k])
+  if (!sameExtra(wanted.extra, got.extra)) lost.push('extra')
+  if ((wanted.team_name ?? null) !== (got.team_name ?? null)) lost.push('team_name')
+  return lost
+}
+
+/** Splits a list into chunks. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let k = 0; k < items.length; k += size) out.push(items.slice(k, k + size))
+  return out
+}
+
+// ---------------------------------------------------------------------------------------
+// Value shapes (pure)
+
+/** What Airflow makes of a connection secret, and which keys its alias map dropped. */
+export interface SecretsManagerConnection extends Decoded<ConnectionFields> {
+  shape: 'json' | 'uri'
+  droppedKeys: string[]
+}
+
+/**
+ * `SecretsManagerBackend.get_conn_value` + `deserialize_connection`: a value whose stripped
+ * form starts with `{` is `json.loads`ed, its keys aliased (`_standardize_secret_keys`) and
+ * re-dumped, then read as connection JSON; anything else is a URI. Throws CodecError where
+ * Airflow raises (bad JSON, a field of the wrong type, a bad URI).
+ */
+export function decodeSecretsManagerConnection(
+  secret: string,
+  naming: AwsSecretsManagerNaming,
+  dialect: Dialect
+): SecretsManagerConnection {
+  if (!pyStrip(secret).startsWith('{'))
+    return { ...parseConnectionValue(secret, dialect), shape: 'uri', droppedKeys: [] }
+  // json.loads(secret): the unstripped text (Python's json skips only ' \t\n\r').
+  const dict = pyJsonLoads(secret) as PyDict
+  const standardized = standardizeSecretKeys(dict, naming)
+  return {
+    ...parseConnectionValue(pyJsonDumps(standardized), dialect),
+    shape: 'json',
+    droppedKeys: smDroppedKeys(dict, naming)
+  }
+}
+
+/**
+ * The `SecretString` written for a connection: its URI when the dialect reads it back to the
+ * same fields, else connection JSON (`as_json()`), whose keys all survive the alias map.
+ * Neither shape can hold `description` (Airflow drops it), so it is left out.
+ */
+export function encodeSecretsManagerConnection(fields: ConnectionFields, dialect: Dialect): string {
+  return connectionEnvValue({ ...fields, description: null }, dialect)
+}
+
+/** The fields a written connection loses when Airflow reads it back (`description`, …). */
+export function secretsManagerLostFields(
+  fields: ConnectionFields,
+  naming: AwsSecretsManagerNaming,
+  dialect: Dialect
+): string[] {
+  const wanted = applyPasswordRule({ ...fields }, dialect)
+  try {
+    const back = decodeSecretsManagerConnection(
+      encodeSecretsManagerConnection(fields, dialect),
+      naming,
+      dialect
+    ).value
+    return lostFields(wanted, back)
+  } catch (error) {
+    if (error instanceof CodecError) return ['everything (Airflow cannot read the value back)']
+    throw error
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The backend
+
+/**
+ * Options of the Secrets Manager backend.
+ *
+ * @example
+ * new AwsSecretsManagerBackend({
+ *   backendKwargs: { connections_prefix: 'airflow/connections', connections_lookup_pattern: '^prod_', sep: '/' },
+ *   region: 'eu-west-1',
+ *   credentials: { accessKeyId: 'AKIA…', secretAccessKey: '…' },
+ *   removeMode: 'schedule'
+ * })
+ */
+export interface AwsSecretsManagerOptions extends AwsClientOptions {
+  /**
+   * Airflow's `[secrets] backend_kwargs` for `SecretsManagerBackend`, with Airflow's defaults
+   * (`connections_prefix: "airflow/connections"`, `variables_prefix: "airflow/variables"`,
+   * `config_prefix: "airflow/config"`, `sep: "/"`); a null prefix turns that kind off.
+   * `region_name` and `endpoint_url` are used when the options above leave them out.
+   */
+  backendKwargs?: Readonly<Record<string, unknown>>
+  /** Shown in messages and on every entry's origin; default `aws-sm:<region or endpoint>`. */
+  id?: string
+  /** Whose rules read connection values and build written ones; default `airflow3`. */
+  dialect?: Dialect
+  /** Tags added to every secret Airlock creates, besides `airlock:managed-by=airlock`. */
+  tags?: Readonly<Record<string, string>>
+  /** KMS key for new secrets (default: the account's `aws/secretsmanager` key). */
+  kmsKeyId?: string
+  /** `schedule` (default): DeleteSecret with a recovery window; `force`: delete at once. */
+  removeMode?: 'schedule' | 'force'
+  /** Recovery window for `schedule`, 7–30 days (default 30, AWS's default). */
+  recoveryWindowDays?: number
+}
+
+/** One listed secret. */
+export interface SmListedSecret {
+  name: string
+  readsAs: AwsNameReading[]
+  /** Carries Airlock's tag. */
+  writtenByAirlock: boolean
+  /** Set for a secret scheduled for deletion (only listed with `includePlannedDeletion`). */
+  deletedDate?: Date
+}
+
+/** What a listing found. */
+export interface SmListing {
+  refs: EntryRef[]
+  ambiguous: AwsAmbiguousName[]
+  secrets: SmListedSecret[]
+}
+
+/** A secret scheduled for deletion whose name an entry needs. */
+export interface SmPendingDeletion {
+  name: string
+  readsAs: AwsNameReading[]
+  deletedDate: Date
+}
+
+/** Codes Airflow reads as "not found" (`_get_secret`'s except clauses). */
+const SM_NOT_FOUND = new Set([
+  'ResourceNotFoundException',
+  'InvalidParameterException',
+  'InvalidRequestException',
+  'DecryptionFailure',
+  'InternalServiceError'
+])
+
+interface PlannedWrite {
+  entry: Entry
+  name: string
+  value: string
+}
+
+const FILTER_VALUE = /^[a-zA-Z0-9 :_@/+=.-][a-zA-Z0-9 :_@/+=.\-!]*$/
+
+/** AWS Secrets Manager, read as Airflow's SecretsManagerBackend reads it. */
+export class AwsSecretsManagerBackend implements Backend {
+  readonly lossyFields = ['variable.description', 'connection.description'] as const
+  readonly kind = 'aws-secrets-manager' as const
+  readonly id: string
+  readonly capabilities = { list: true, write: true }
+  /** The resolved naming part of `backend_kwargs`. */
+  readonly naming: AwsSecretsManagerNaming
+  private readonly dialect: Dialect
+  private readonly client: SecretsManagerClient
+  private readonly concurrency: number
+  private readonly tags: { Key: string; Value: string }[]
+  private readonly kmsKeyId: string | undefined
+  private readonly removeMode: 'schedule' | 'force'
+  private readonly recoveryWindowDays: number
+  /** Set once BatchGetSecretValue was denied: reads go one GetSecretValue at a time. */
+  private batchDenied = false
+
+  constructor(options: AwsSecretsManagerOptions = {}) {
+    const kwargs = options.backendKwargs ?? {}
+    this.naming = parseAwsSecretsManagerKwargs(kwargs)
+    const config = awsClientConfig(options, kwargs)
+    this.id = options.id ?? `aws-sm:${config.endpoint ?? config.region ?? 'default'}`
+    this.dialect = options.dialect ?? 'airflow3'
+    this.concurrency = Math.max(1, options.concurrency ?? 8)
+    this.tags = [
+      { ...AIRLOCK_TAG },
+      ...Object.entries(options.tags ?? {}).map(([Key, Value]) => ({ Key, Value }))
+    ]
+    this.kmsKeyId = options.kmsKeyId
+    this.removeMode = options.removeMode ?? 'schedule'
+    this.recoveryWindowDays = options.recoveryWindowDays ?? 30
+    if (this.recoveryWindowDays < 7 || this.recoveryWindowDays > 30)
+      throw new AirlockError(
+        'usage',
+        `${this.id}: recoveryWindowDays must be between 7 and 30 (AWS's limits).`
+      )
+    this.client = new SecretsManagerClient(config)
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy()
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Backend
+
+  async list(scope: Scope, signal?: AbortSignal): Promise<EntryRef[]> {
+    return (await this.listNames(scope, signal)).refs
+  }
+
+  /**
+   * Lists the secrets under the kinds' prefixes (ListSecrets, filtered by name prefix) and
+   * maps each back to its id; names reading as more than one id are reported, not listed.
+   * With `includePlannedDeletion`, secrets scheduled for deletion are listed too (never as refs).
+   */
+  async listNames(
+    scope: Scope,
+    signal?: AbortSignal,
+    opts: { includePlannedDeletion?: boolean } = {}
+  ): Promise<SmListing> {
+    const kinds = this.kindsIn(scope)
+    const out: SmListing = { refs: [], ambiguous: [], secrets: [] }
+    if (!kinds.length) return out
+    const heads = kinds.map((k) => {
+      const prefix = smPrefixOf(this.naming, k)!
+      return prefix ? prefix + this.naming.sep : ''
+    })
+    const filterable = heads.every((h) => h && FILTER_VALUE.test(h) && h.length <= 512)
+    const filters: Filter[] | undefined = filterable
+      ? [{ Key: 'name', Values: [...new Set(heads)] }]
+      : undefined
+    let token: string | undefined
+    do {
+      const input = {
+        MaxResults: 100,
+        NextToken: token,
+        Filters: filters,
+        IncludePlannedDeletion: opts.includePlannedDeletion === true
+      }
+      const page = await this.call('listing secrets', () =>
+        this.client.send(new ListSecretsCommand(input), { abortSignal: signal })
+      )
+      for (const s of page.SecretList ?? []) {
+        if (!s.Name) continue
+        const readsAs = smIdsForName(this.naming, s.Name)
+        if (!readsAs.some((r) => r.kind !== 'config' && kinds.includes(r.kind))) continue
+        const listed: SmListedSecret = {
+          name: s.Name,
+          readsAs,
+          writtenByAirlock: (s.Tags ?? []).some(
+            (t) => t.Key === AIRLOCK_TAG.Key && t.Value === AIRLOCK_TAG.Value
+          )
+        }
+        if (s.DeletedDate) listed.deletedDate = new Date(s.DeletedDate)
+        out.secrets.push(listed)
+        if (listed.deletedDate) continue
+        if (readsAs.length > 1) out.ambiguous.push({ target: s.Name, readsAs })
+        else out.refs.push({ kind: readsAs[0]!.kind as EntryKind, id: readsAs[0]!.id })
+      }
+      token = page.NextToken
+    } while (token)
+    out.refs.sort((a, b) => (a.kind + '\u0000' + a.id < b.kind + '\u0000' + b.id ? -1 : 1))
+    return out
+  }
+
+  async read(ref: EntryRef, signal?: AbortSignal): Promise<Entry | undefined> {
+    const lookup = smLookup(this.naming, ref.kind, ref.id)
+    if (lookup.outcome === 'error')
+      throw new AirlockError(
+        'usage',
+        `${this.id}: ${describeRef(ref.kind, ref.id)}: ${lookup.reason}`
+      )
+    if (lookup.outcome !== 'lookup') return undefined
+    let secret: string | undefined
+    try {
+      const out = await this.client.send(new GetSecretValueCommand({ SecretId: lookup.name }), {
+        abortSignal: signal
+      })
+      secret = out.SecretString
+    } catch (error) {
+      if (SM_NOT_FOUND.has(awsErrorName(error))) return undefined
+      throw awsFailure(this.id, `reading ${describeRef(ref.kind, ref.id)} (${lookup.name})`, error)
+    }
+    if (secret === undefined) return undefined
+    return this.entryFrom(ref.kind, ref.id, lookup.name, secret)
+  }
+
+  async load(scope: Scope, signal?: AbortSignal): Promise<LoadResult> {
+    const listing = await this.listNames(scope, signal)
+    const problems: EntryProblem[] = listing.ambiguous.map((a) => ({
+      ref: {
+        kind: a.readsAs[0]!.kind === 'variable' ? 'variable' : 'connection',
+        id: a.readsAs[0]!.id
+      },
+      code: 'codec.invalid',
+      message: `${this.id}: ${a.target} reads as ${a.readsAs.map((r) => describeRef(r.kind, r.id)).join(' and as ')}; Airflow answers every one of those lookups from it. Give each kind its own prefix or move the secret.`
+    }))
+    const fetched = await this.fetch(listing.refs, signal)
+    return { entries: fetched.entries, problems: [...problems, ...fetched.problems] }
+  }
+
+  /**
+   * Reads many refs at once: BatchGetSecretValue, 20 names a request (falling back to one
+   * GetSecretValue per name when the credentials may not call BatchGetSecretValue, which
+   * policies written for Airflow alone often leave out). Absent ids are simply not in
+   * `entries`; ids that fail are in `problems`.
+   */
+  async readMany(refs: readonly EntryRef[], signal?: AbortSignal): Promise<LoadResult> {
+    const problems: EntryProblem[] = []
+    const usable: EntryRef[] = []
+    for (const ref of refs) {
+      const lookup = smLookup(this.naming, ref.kind, ref.id)
+      if (lookup.outcome === 'error')
+        problems.push({
+          ref,
+          code: 'usage',
+          message: `${this.id}: ${describeRef(ref.kind, ref.id)}: ${lookup.reason}`
+        })
+      else if (lookup.outcome === 'lookup') usable.push(ref)
+    }
+    const fetched = await this.fetch(usable, signal)
+    return { entries: fetched.entries, problems: [...problems, ...fetched.problems] }
+  }
+
+  private async fetch(refs: readonly EntryRef[], signal?: AbortSignal): Promise<LoadResult> {
+    const byName = new Map<string, EntryRef>()
+    for (const ref of refs) {
+      const lookup = smLookup(this.naming, ref.kind, ref.id)
+      if (lookup.outcome === 'lookup') byName.set(lookup.name, ref)
+    }
+    const entries: Entry[] = []
+    const problems: EntryProblem[] = []
+    const take = (ref: EntryRef, name: string, secret: string | undefined) => {
+      if (secret === undefined) return
+      try {
+        entries.push(this.entryFrom(ref.kind, ref.id, name, secret))
+      } catch (error) {
+        if (!(error instanceof AirlockError)) throw error
+        problems.push({ ref, code: error.code, message: error.userMessage })
+      }
+    }
+    const fail = (ref: EntryRef, name: string, error: unknown) => {
+      if (SM_NOT_FOUND.has(awsErrorName(error))) return
+      const failure = awsFailure(
+        this.id,
+        `reading ${describeRef(ref.kind, ref.id)} (${name})`,
+        error
+      )
+      if (!(failure instanceof AirlockError)) throw failure
+      problems.push({ ref, code: failure.code, message: failure.userMessage })
+    }
+    const one = async (name: string) => {
+      const ref = byName.get(name)!
+      try {
+        const out = await this.client.send(new GetSecretValueCommand({ SecretId: name }), {
+          abortSignal: signal
+        })
+        take(ref, name, out.SecretString)
+      } catch (error) {
+        if (awsErrorName(error) === 'AbortError') throw error
+        fail(ref, name, error)
+      }
+    }
+    await mapLimit(chunks([...byName.keys()], 20), this.concurrency, async (names) => {
+      if (this.batchDenied) {
+        for (const name of names) await one(name)
+        return
+      }
+      let out
+      try {
+        out = await this.client.send(new BatchGetSecretValueCommand({ SecretIdList: names }), {
+          abortSignal: signal
+        })
+      } catch (error) {
+        if (!ACCESS_DENIED.has(awsErrorName(error)))
+          throw awsFailure(this.id, `reading ${names.length} secrets (BatchGetSecretValue)`, error)
+        this.batchDenied = true
+        for (const name of names) await one(name)
+        return
+      }
+      for (const v of out.SecretValues ?? []) {
+        const ref = byName.get(v.Name ?? '')
+        if (ref) take(ref, v.Name!, v.SecretString)
+      }
+      for (const e of out.Errors ?? []) {
+        const ref = byName.get(e.SecretId ?? '')
+        if (ref)
+          fail(
+            ref,
+            e.SecretId!,
+            Object.assign(new Error('batch item failed'), { name: e.ErrorCode ?? 'UnknownError' })
+          )
+      }
+    })
+    const order = (e: Entry) => `${e.kind}\u0000${idOf(e)}`
+    entries.sort((a, b) => (order(a) < order(b) ? -1 : 1))
+    return { entries, problems }
+  }
+
+  async write(entries: readonly Entry[], signal?: AbortSignal): Promise<void> {
+    if (!entries.length) return
+    const planned = entries.map((entry) => this.planWrite(entry))
+    const byName = new Map<string, Entry>()
+    for (const p of planned) {
+      const other = byName.get(p.name)
+      if (other)
+        throw new AirlockError(
+          'job.conflict',
+          `${this.id}: ${describeRef(other.kind, idOf(other))} and ${describeRef(p.entry.kind, idOf(p.entry))} are both written to ${p.name}; nothing was written.`
+        )
+      byName.set(p.name, p.entry)
+    }
+    let written = 0
+    try {
+      await mapLimit(planned, this.concurrency, async (p) => {
+        await this.writeOne(p, signal)
+        written++
+      })
+    } catch (error) {
+      if (error instanceof AirlockError && planned.length > 1)
+        throw new AirlockError(
+          error.code,
+          `${error.userMessage} ${written} of ${planned.length} entries were written before it; the others may not have been.`,
+          { cause: error }
+        )
+      throw error
+    }
+  }
+
+  async remove(refs: readonly EntryRef[], signal?: AbortSignal): Promise<void> {
+    const targets = refs.flatMap((ref) => {
+      const lookup = smLookup(this.naming, ref.kind, ref.id)
+      return lookup.outcome === 'lookup' ? [{ ref, name: lookup.name }] : []
+    })
+    await mapLimit(targets, this.concurrency, async ({ ref, name }) => {
+      try {
+        await this.client.send(
+          new DeleteSecretCommand(
+            this.removeMode === 'force'
+              ? { SecretId: name, ForceDeleteWithoutRecovery: true }
+              : { SecretId: name, RecoveryWindowInDays: this.recoveryWindowDays }
+          ),
+          { abortSignal: signal }
+        )
+      } catch (error) {
+        const name_ = awsErrorName(error)
+        // Missing, or already scheduled for deletion: either way it is gone for Airflow.
+        if (name_ === 'ResourceNotFoundException' || name_ === 'InvalidRequestException') return
+        throw awsFailure(this.id, `removing ${describeRef(ref.kind, ref.id)} (${name})`, error)
+      }
+    })
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Scheduled deletion
+
+  /**
+   * The secrets scheduled for deletion under the kinds' prefixes (ListSecrets with
+   * IncludePlannedDeletion), optionally only those the given refs would write to. Such a name
+   * cannot be created again until AWS deletes it or it is restored.
+   */
+  async pendingDeletion(
+    refs?: readonly EntryRef[],
+    signal?: AbortSignal
+  ): Promise<SmPendingDeletion[]> {
+    const scope: Scope = refs ? { kinds: [...new Set(refs.map((r) => r.kind))] } : {}
+    const listing = await this.listNames(scope, signal, { includePlannedDeletion: true })
+    let wanted: Set<string> | undefined
+    if (refs) {
+      wanted = new Set()
+      for (const r of refs) {
+        const lookup = smLookup(this.naming, r.kind, r.id)
+        if (lookup.outcome === 'lookup') wanted.add(lookup.name)
+      }
+    }
+    return listing.secrets
+      .filter((s) => s.deletedDate && (!wanted || wanted.has(s.name)))
+      .map((s) => ({ name: s.name, readsAs: s.readsAs, deletedDate: s.deletedDate! }))
+  }
+
+  /**
+   * Cancels the scheduled deletion of the refs' secrets (RestoreSecret): they come back with
+   * their last value, and Airflow reads them again. Returns the names restored; a ref with
+   * no secret is skipped.
+   */
+  async restore(refs: readonly EntryRef[], signal?: AbortSignal): Promise<string[]> {
+    const restored: string[] = []
+    for (const ref of refs) {
+      const lookup = smLookup(this.naming, ref.kind, ref.id)
+      if (lookup.outcome !== 'lookup') continue
+      try {
+        await this.client.send(new RestoreSecretCommand({ SecretId: lookup.name }), {
+          abortSignal: signal
+        })
+        restored.push(lookup.name)
+      } catch (error) {
+        if (awsErrorName(error) === 'ResourceNotFoundException') continue
+        throw awsFailure(
+          this.id,
+          `restoring ${describeRef(ref.kind, ref.id)} (${lookup.name})`,
+          error
+        )
+      }
+    }
+    return restored
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Pre-flight
+
+  /**
+   * Checks a write before it happens, writing nothing: each target name is enabled for its
+   * kind, valid and not ARN-like, no two entries share a name, no name also reads as another
+   * id, each value fits 64 KB, fields Airflow would drop (description, team) are named, no
+   * name is scheduled for deletion, existing secrets Airlock did not create are pointed out,
+   * and the credentials authenticate and may list. Write permission is probed where it can be
+   * without writing: on an existing target, PutSecretValue with its current value and
+   * VersionId, which AWS documents as a no-op (new names cannot be probed).
+   */
+  async preflight(entries: readonly Entry[], signal?: AbortSignal): Promise<AwsPreflightProblem[]> {
+    const problems: AwsPreflightProblem[] = []
+    const add = (
+      entry: Entry | undefined,
+      target: string,
+      severity: 'error' | 'warning',
+      code: ErrorCode,
+      message: string
+    ) =>
+      problems.push({
+        ref: entry ? refOf(entry) : { kind: 'connection', id: '' },
+        target,
+        severity,
+        code,
+        message: `${this.id}: ${message}`
+      })
+    const targets = new Map<string, Entry>()
+    for (const entry of entries) {
+      const what = describeRef(entry.kind, idOf(entry))
+      const lookup = smLookup(this.naming, entry.kind, idOf(entry))
+      if (lookup.outcome !== 'lookup') {
+        add(entry, '', 'error', 'usage', `${what}: ${lookup.reason}; Airflow would never read it.`)
+        continue
+      }
+      const name = lookup.name
+      const bad = smSecretNameProblem(name)
+      if (bad) {
+        add(
+          entry,
+          name,
+          'error',
+          'codec.invalid',
+          `${what} → ${name}: ${bad}. Rename the id or change the prefix.`
+        )
+        continue
+      }
+      const warn = smSecretNameWarning(name)
+      if (warn) add(entry, name, 'warning', 'codec.invalid', `${what} → ${name}: ${warn}.`)
+      const other = targets.get(name)
+      if (other) {
+        add(
+          entry,
+          name,
+          'error',
+          'job.conflict',
+          `${what} and ${describeRef(other.kind, idOf(other))} both map to ${name}; rename one.`
+        )
+        continue
+      }
+      targets.set(name, entry)
+      const readers = smIdsForName(this.naming, name).filter(
+        (r) => !(r.kind === entry.kind && r.id === idOf(entry))
+      )
+      if (readers.length)
+        add(
+          entry,
+          name,
+          'warning',
+          'job.conflict',
+          `${what} → ${name} also reads as ${readers.map((r) => describeRef(r.kind, r.id)).join(', ')} (the kinds' prefixes overlap); Airflow would answer those lookups with it too.`
+        )
+      if (entry.team)
+        add(
+          entry,
+          name,
+          'warning',
+          'codec.invalid',
+          `${what} belongs to team ${JSON.stringify(entry.team)}, but Airflow's AWS backends have no team-scoped names: every team will read it.`
+        )
+      const value = this.valueOf(entry)
+      const bytes = utf8Length(value)
+      if (bytes > SM_MAX_SECRET_BYTES)
+        add(
+          entry,
+          name,
+          'error',
+          'codec.invalid',
+          `${what} → ${name}: the value takes ${bytes} bytes, over Secrets Manager's ${SM_MAX_SECRET_BYTES}-byte limit; shorten it.`
+        )
+      if (entry.kind === 'connection') {
+        const lost = secretsManagerLostFields(entry.fields, this.naming, this.dialect)
+        if (lost.length)
+          add(
+            entry,
+            name,
+            'warning',
+            'codec.invalid',
+            `${what} → ${name}: Airflow will not read back ${lost.join(', ')} (its Secrets Manager backend keeps only login, password, host, port, schema, conn_type and extra).`
+          )
+      } else if (entry.description)
+        add(
+          entry,
+          name,
+          'warning',
+          'codec.invalid',
+          `${what} → ${name}: the variable's description is not kept (Airflow reads only the secret's value).`
+        )
+    }
+    if (!targets.size) {
+      if (entries.length) return problems
+      try {
+        await this.probeCredentials(signal)
+      } catch (error) {
+        if (!(error instanceof AirlockError)) throw error
+        add(undefined, '', 'error', error.code, error.userMessage.replace(`${this.id}: `, ''))
+      }
+      return problems
+    }
+
+    let listing: SmListing
+    try {
+      listing = await this.listNames({ kinds: [...new Set(entries.map((e) => e.kind))] }, signal, {
+        includePlannedDeletion: true
+      })
+    } catch (error) {
+      if (!(error instanceof AirlockError)) throw error
+      add(undefined, '', 'error', error.code, error.userMessage.replace(`${this.id}: `, ''))
+      return problems
+    }
+    const existing = new Map(listing.secrets.map((s) => [s.name, s]))
+    const probeCandidates: { name: string; entry: Entry }[] = []
+    for (const [name, entry] of targets) {
+      const what = describeRef(entry.kind, idOf(entry))
+      const s = existing.get(name)
+      if (!s) continue
+      if (s.deletedDate)
+        add(
+          entry,
+          name,
+          'error',
+          'job.conflict',
+          `${what} → ${name} is scheduled for deletion (since ${s.deletedDate.toISOString()}); AWS refuses to create it again until then. Restore it first (restore(), i.e. RestoreSecret) or wait for the deletion.`
+        )
+      else {
+        if (!s.writtenByAirlock)
+          add(
+            entry,
+            name,
+            'warning',
+            'job.conflict',
+            `${what} → ${name} already exists and was not created by Airlock; the write adds a new version to it.`
+          )
+        probeCandidates.push({ name, entry })
+      }
+    }
+    const probe = probeCandidates[0]
+    if (probe) {
+      const problem = await this.probeWrite(probe.name, signal)
+      if (problem)
+        add(
+          probe.entry,
+          probe.name,
+          'error',
+          problem.code,
+          problem.userMessage.replace(`${this.id}: `, '')
+        )
+    }
+    return problems
+  }
+
+  /** Checks that the credentials authenticate and may list secrets; writes nothing. */
+  async probeCredentials(signal?: AbortSignal): Promise<void> {
+    await this.call('checking the credentials (ListSecrets)', () =>
+      this.client.send(new ListSecretsCommand({ MaxResults: 1 }), { abortSignal: signal })
+    )
+  }
+
+  /**
+   * PutSecretValue with the current VersionId as ClientRequestToken and the current value: AWS
+   * accepts it without change when allowed, and denies it when not.
+   */
+  private async probeWrite(name: string, signal?: AbortSignal): Promise<AirlockError | undefined> {
+    let current: { VersionId?: string; SecretString?: string }
+    try {
+      current = await this.client.send(new GetSecretValueCommand({ SecretId: name }), {
+        abortSignal: signal
+      })
+    } catch {
+      return undefined // cannot read it: the probe cannot tell anything
+    }
+    if (!current.VersionId || current.SecretString === undefined) return undefined
+    try {
+      await this.client.send(
+        new PutSecretValueCommand({
+          SecretId: name,
+          ClientRequestToken: current.VersionId,
+          SecretString: current.SecretString
+        }),
+        { abortSignal: signal }
+      )
+      return undefined
+    } catch (error) {
+      const failure = awsFailure(
+        this.id,
+        `probing write access to ${name} (PutSecretValue, no change)`,
+        error
+      )
+      return failure instanceof AirlockError &&
+        (failure.code === 'backend.access-denied' || failure.code === 'backend.auth')
+        ? failure
+        : undefined
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Internals
+
+  private kindsIn(scope: Scope): ('connection' | 'variable')[] {
+    const kinds = (['connection', 'variable'] as const).filter(
+      (k) => inScope(scope, k) && smPrefixOf(this.naming, k) !== null
+    )
+    for (const k of kinds) {
+      const bad = lookupPatternError(this.naming.patterns[k], k)
+      if (bad) throw new AirlockError('usage', `${this.id}: ${bad}`)
+    }
+    return kinds
+  }
+
+  private async call<O>(doing: string, fn: () => Promise<O>): Promise<O> {
+    try {
+      return await fn()
+    } catch (error) {
+      throw awsFailure(this.id, doing, error)
+    }
+  }
+
+  private entryFrom(kind: AwsLookupKind, id: string, name: string, secret: string): Entry {
+    const source = { backendId: this.id, path: name, fromKey: 'SecretString' }
+    if (kind === 'variable') {
+      const entry = variableEntry(id, secret)
+      entry.source = source
+      return entry
+    }
+    try {
+      const decoded = decodeSecretsManagerConnection(secret, this.naming, this.dialect)
+      const entry = connectionEntry(id, decoded.value)
+      entry.source = source
+      return entry
+    } catch (error) {
+      if (error instanceof CodecError || error instanceof AirlockError)
+        throw new AirlockError(
+          error.code,
+          `${this.id}: ${describeRef(kind, id)} (${name}): ${error.userMessage}`,
+          { cause: error }
+        )
+      throw error
+    }
+  }
+
+  private valueOf(entry: Entry): string {
+    return entry.kind === 'variable'
+      ? entry.value
+      : encodeSecretsManagerConnection(entry.fields, this.dialect)
+  }
+
+  private planWrite(entry: Entry): PlannedWrite {
+    const what = describeRef(entry.kind, idOf(entry))
+    const lookup = smLookup(this.naming, entry.kind, idOf(entry))
+    if (lookup.outcome !== 'lookup')
+      throw new AirlockError('usage', `${this.id}: ${what}: ${lookup.reason}; nothing was written.`)
+    const bad = smSecretNameProblem(lookup.name)
+    if (bad)
+      throw new AirlockError(
+        'codec.invalid',
+        `${this.id}: ${what} → ${lookup.name}: ${bad}; nothing was written.`
+      )
+    const value = this.valueOf(entry)
+    const bytes = utf8Length(value)
+    if (bytes > SM_MAX_SECRET_BYTES)
+      throw new AirlockError(
+        'codec.invalid',
+        `${this.id}: ${what} → ${lookup.name}: the value takes ${bytes} bytes, over Secrets Manager's ${SM_MAX_SECRET_BYTES}-byte limit; nothing was written.`
+      )
+    return { entry, name: lookup.name, value }
+  }
+
+  private async writeOne(p: PlannedWrite, signal?: AbortSignal): Promise<void> {
+    const what = `writing ${describeRef(p.entry.kind, idOf(p.entry))} (${p.name})`
+    try {
+      await this.client.send(
+        new CreateSecretCommand({
+          Name: p.name,
+          SecretString: p.value,
+          Tags: this.tags,
+          KmsKeyId: this.kmsKeyId
+        }),
+        { abortSignal: signal }
+      )
+      return
+    } catch (error) {
+      const name = awsErrorName(error)
+      if (name === 'InvalidRequestException')
+        throw await this.pendingDeletionError(p, error, signal)
+      if (name !== 'ResourceExistsException') throw awsFailure(this.id, what, error)
+    }
+    try {
+      await this.client.send(
+        new PutSecretValueCommand({ SecretId: p.name, SecretString: p.value }),
+        {
+          abortSignal: signal
+        }
+      )
+      await this.client.send(
+        new TagResourceCommand({ SecretId: p.name, Tags: [{ ...AIRLOCK_TAG }] }),
+        {
+          abortSignal: signal
+        }
+      )
+    } catch (error) {
+      if (awsErrorName(error) === 'InvalidRequestException')
+        throw await this.pendingDeletionError(p, error, signal)
+      throw awsFailure(this.id, what, error)
+    }
+  }
+
+  private async pendingDeletionError(
+    p: PlannedWrite,
+    cause: unknown,
+    signal?: AbortSignal
+  ): Promise<unknown> {
+    const what = describeRef(p.entry.kind, idOf(p.entry))
+    try {
+      const d = await this.client.send(new DescribeSecretCommand({ SecretId: p.name }), {
+        abortSignal: signal
+      })
+      if (d.DeletedDate)
+        return new AirlockError(
+          'job.conflict',
+          `${this.id}: ${what} → ${p.name} is scheduled for deletion (since ${new Date(d.DeletedDate).toISOString()}); AWS refuses to write it until then. Restore it first (restore(), i.e. RestoreSecret) or wait for the deletion.`,
+          { cause }
+        )
+    } catch {
+      // fall through to the original failure
+    }
+    return awsFailure(this.id, `writing ${what} (${p.name})`, cause)
+  }
+}
