@@ -10,6 +10,9 @@ import type { Backend } from '../src-main/backends/backend'
 import { AzureKeyVaultBackend } from '../src-main/backends/azure-key-vault'
 import { GcpSecretManagerBackend } from '../src-main/backends/gcp-secret-manager'
 import { VaultBackend } from '../src-main/backends/vault'
+import { AwsSecretsManagerBackend } from '../src-main/backends/aws-secrets-manager'
+import { AwsSsmBackend } from '../src-main/backends/aws-ssm'
+import { startAwsEmulator } from '../test/support/emulators/aws'
 import { variableEntry } from '../src-main/core/model'
 import { startAzureKeyVaultEmulator } from '../test/support/emulators/azure-key-vault'
 import { startGcpSecretManagerEmulator } from '../test/support/emulators/gcp-secret-manager'
@@ -29,6 +32,18 @@ async function subjects(): Promise<Subject[]> {
   const vault = await startVaultEmulator()
   const azure = await startAzureKeyVaultEmulator()
   const gcp = await startGcpSecretManagerEmulator()
+  const aws = await startAwsEmulator()
+  const awsOptions = {
+    endpoint: aws.url,
+    region: aws.region,
+    credentials: aws.credentials,
+    concurrency: 16
+  }
+  let awsStopped = false
+  const stopAws = async () => {
+    if (!awsStopped) await aws.close()
+    awsStopped = true
+  }
   const sum = (m: Map<unknown, number>) => [...m.values()].reduce((a, b) => a + b, 0)
   return [
     {
@@ -74,6 +89,24 @@ async function subjects(): Promise<Subject[]> {
       requests: () => sum(gcp.requests as Map<unknown, number>),
       bound: '1 list page per 25 000 + 1 access per secret (no batch read)',
       stop: () => gcp.stop()
+    },
+    {
+      name: 'AWS Secrets Manager',
+      backend: new AwsSecretsManagerBackend({
+        id: 'aws-sm:bench',
+        backendKwargs: {},
+        ...awsOptions
+      }),
+      requests: () => aws.requests.filter((r) => r.service === 'secretsmanager').length,
+      bound: 'ListSecrets pages of 100 + BatchGetSecretValue of 20',
+      stop: async () => undefined
+    },
+    {
+      name: 'AWS SSM Parameter Store',
+      backend: new AwsSsmBackend({ id: 'aws-ssm:bench', backendKwargs: {}, ...awsOptions }),
+      requests: () => aws.requests.filter((r) => r.service === 'ssm').length,
+      bound: 'GetParametersByPath pages of 10',
+      stop: stopAws
     }
   ]
 }
