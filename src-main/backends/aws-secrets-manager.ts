@@ -119,6 +119,8 @@ export interface AwsClientOptions {
    * Default: the SDK's provider chain (environment, shared files, SSO, instance roles). Airlock
    * never reads credentials from `backend_kwargs`: they belong in the keychain.
    */
+  /** A named profile of the shared AWS config files (used when `credentials` is absent). */
+  profile?: string
   credentials?: AwsCredentials
   /** The SDK's retry strategy (default: its standard strategy, 3 attempts). */
   retryStrategy?: AwsRetryStrategy
@@ -151,6 +153,8 @@ export interface AwsClientConfig {
   region?: string
   endpoint?: string
   credentials?: AwsCredentials
+  /** A named profile of the shared AWS config files. */
+  profile?: string
   retryStrategy?: AwsRetryStrategy
   maxAttempts?: number
   requestHandler: {
@@ -190,6 +194,8 @@ export function awsClientConfig(
   const endpoint = options.endpoint ?? text('endpoint_url')
   if (endpoint) config.endpoint = endpoint
   if (options.credentials) config.credentials = options.credentials
+  // A named profile of ~/.aws/config and ~/.aws/credentials (the SDK's own resolution)
+  else if (options.profile) config.profile = options.profile
   if (options.retryStrategy) config.retryStrategy = options.retryStrategy
   else if (options.maxAttempts) config.maxAttempts = options.maxAttempts
   return config

@@ -126,10 +126,10 @@ export async function openProfile(profile: Profile, secrets: ProfileSecrets): Pr
     case 'aws-secrets-manager':
     case 'aws-ssm': {
       const method = profile.credential.method
-      if (method === 'profile' || method === 'assume-role')
+      if (method === 'assume-role')
         throw new AirlockError(
           'usage',
-          `Profile ${profile.name}: the ${method} credential method is not supported yet; use static keys or the default credential chain.`
+          `Profile ${profile.name}: assume-role is not supported yet; use a named profile (which may itself assume a role in ~/.aws/config), static keys or the default chain.`
         )
       const credentials =
         method === 'static' && profile.credential.params.access_key_id && secrets.secretAccessKey
@@ -145,7 +145,8 @@ export async function openProfile(profile: Profile, secrets: ProfileSecrets): Pr
         dialect: profileDialect(profile),
         region: profile.region ?? undefined,
         endpoint: profile.url ?? undefined,
-        credentials
+        credentials,
+        profile: method === 'profile' ? profile.credential.params.profile_name : undefined
       }
       return profile.kind === 'aws-ssm'
         ? new AwsSsmBackend(common)

@@ -76,3 +76,61 @@ describe.runIf(hasBus)('demo metadata DB → SSM Parameter Store', () => {
     expect(aws.requests.some((r) => r.action === 'PutParameter')).toBe(true)
   })
 })
+
+describe.runIf(hasBus)('an aws-ssm profile using a named AWS profile', () => {
+  it('reads credentials from the shared credentials file, as the SDK does', async () => {
+    const { writeFileSync } = await import('node:fs')
+    const aws = await startAwsEmulator({ accessKeyIds: ['AKIAAIRLOCKTEST'] })
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'airlock-awsprof-'))
+      const credentialsFile = join(dir, 'credentials')
+      writeFileSync(
+        credentialsFile,
+        `[airlock-test]\naws_access_key_id = ${aws.credentials.accessKeyId}\naws_secret_access_key = ${aws.credentials.secretAccessKey}\n`
+      )
+      const env = {
+        ...process.env,
+        AIRLOCK_HOME: join(dir, 'home'),
+        AIRLOCK_CONFIG_DIR: join(dir, 'cfg'),
+        AWS_SHARED_CREDENTIALS_FILE: credentialsFile,
+        AWS_CONFIG_FILE: join(dir, 'config')
+      }
+      const run = (args: string[]) =>
+        new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+          const child = spawn(process.execPath, [BIN, ...args], { env })
+          let out = ''
+          let err = ''
+          child.stdout.on('data', (d: Buffer) => (out += d))
+          child.stderr.on('data', (d: Buffer) => (err += d))
+          child.on('close', (code) => resolve({ code, out, err }))
+          child.stdin.end()
+        })
+      const add = await run([
+        'profile',
+        'add',
+        'named',
+        '--kind',
+        'aws-ssm',
+        '--url',
+        aws.url,
+        '--region',
+        aws.region,
+        '--auth',
+        'profile',
+        '--param',
+        'profile_name=airlock-test'
+      ])
+      expect(add.code, add.err).toBe(0)
+      const tested = await run(['profile', 'test', 'named'])
+      expect(JSON.parse(tested.out.trim())).toMatchObject({ ok: true })
+      writeFileSync(
+        credentialsFile,
+        `[airlock-test]\naws_access_key_id = WRONGKEY\naws_secret_access_key = wrong\n`
+      )
+      const refused = await run(['profile', 'test', 'named'])
+      expect(JSON.parse(refused.out.trim())).toMatchObject({ ok: false })
+    } finally {
+      await aws.close()
+    }
+  })
+})
