@@ -307,6 +307,43 @@ export function describeRef(kind: string, id: string): string {
   return `${kind} ${JSON.stringify(id)}`
 }
 
+/**
+ * Writes planned items, at most `concurrency` at once, after refusing a batch in which two
+ * entries map to one service name. A failure names how many were written before it.
+ */
+export async function writePlanned<P extends { name: string; entry: Entry }>(
+  backendId: string,
+  planned: readonly P[],
+  concurrency: number,
+  writeOne: (p: P) => Promise<void>
+): Promise<void> {
+  const byName = new Map<string, Entry>()
+  for (const p of planned) {
+    const other = byName.get(p.name)
+    if (other)
+      throw new AirlockError(
+        'job.conflict',
+        `${backendId}: ${describeRef(other.kind, idOf(other))} and ${describeRef(p.entry.kind, idOf(p.entry))} are both written to ${p.name}; nothing was written.`
+      )
+    byName.set(p.name, p.entry)
+  }
+  let written = 0
+  try {
+    await mapLimit(planned, concurrency, async (p) => {
+      await writeOne(p)
+      written++
+    })
+  } catch (error) {
+    if (error instanceof AirlockError && planned.length > 1)
+      throw new AirlockError(
+        error.code,
+        `${error.userMessage} ${written} of ${planned.length} entries were written before it; the others may not have been.`,
+        { cause: error }
+      )
+    throw error
+  }
+}
+
 /** Whether two extra texts hold the same JSON (or are the same text). */
 export function sameExtra(a: string | null, b: string | null): boolean {
   if (a === b) return true
@@ -712,31 +749,7 @@ export class AwsSecretsManagerBackend implements Backend {
   async write(entries: readonly Entry[], signal?: AbortSignal): Promise<void> {
     if (!entries.length) return
     const planned = entries.map((entry) => this.planWrite(entry))
-    const byName = new Map<string, Entry>()
-    for (const p of planned) {
-      const other = byName.get(p.name)
-      if (other)
-        throw new AirlockError(
-          'job.conflict',
-          `${this.id}: ${describeRef(other.kind, idOf(other))} and ${describeRef(p.entry.kind, idOf(p.entry))} are both written to ${p.name}; nothing was written.`
-        )
-      byName.set(p.name, p.entry)
-    }
-    let written = 0
-    try {
-      await mapLimit(planned, this.concurrency, async (p) => {
-        await this.writeOne(p, signal)
-        written++
-      })
-    } catch (error) {
-      if (error instanceof AirlockError && planned.length > 1)
-        throw new AirlockError(
-          error.code,
-          `${error.userMessage} ${written} of ${planned.length} entries were written before it; the others may not have been.`,
-          { cause: error }
-        )
-      throw error
-    }
+    await writePlanned(this.id, planned, this.concurrency, (p) => this.writeOne(p, signal))
   }
 
   async remove(refs: readonly EntryRef[], signal?: AbortSignal): Promise<void> {

@@ -81,6 +81,7 @@ import {
   type Scope
 } from './backend'
 import {
+  writePlanned,
   ACCESS_DENIED,
   AIRLOCK_TAG,
   awsClientConfig,
@@ -414,31 +415,7 @@ export class AwsSsmBackend implements Backend {
         throw new AirlockError(p.code, `${this.id}: ${p.problem}; nothing was written.`)
       return p
     })
-    const byName = new Map<string, Entry>()
-    for (const p of planned) {
-      const other = byName.get(p.name)
-      if (other)
-        throw new AirlockError(
-          'job.conflict',
-          `${this.id}: ${describeRef(other.kind, idOf(other))} and ${describeRef(p.entry.kind, idOf(p.entry))} are both written to ${p.name}; nothing was written.`
-        )
-      byName.set(p.name, p.entry)
-    }
-    let written = 0
-    try {
-      await mapLimit(planned, this.concurrency, async (p) => {
-        await this.writeOne(p, signal)
-        written++
-      })
-    } catch (error) {
-      if (error instanceof AirlockError && planned.length > 1)
-        throw new AirlockError(
-          error.code,
-          `${error.userMessage} ${written} of ${planned.length} entries were written before it; the others may not have been.`,
-          { cause: error }
-        )
-      throw error
-    }
+    await writePlanned(this.id, planned, this.concurrency, (p) => this.writeOne(p, signal))
   }
 
   async remove(refs: readonly EntryRef[], signal?: AbortSignal): Promise<void> {

@@ -1,14 +1,12 @@
 // Demo DB → SSM Parameter Store through an aws-ssm profile (static keys in the real keychain),
 // planned and applied by the CLI against the AWS emulator, then compared with diff.
-import { spawn } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startAwsEmulator } from '../support/emulators/aws'
+import { airlockAsync } from '../support/cli'
 
-const BIN = fileURLToPath(new URL('../../bin/airlock.mjs', import.meta.url))
 const hasBus = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS)
 
 describe.runIf(hasBus)('demo metadata DB → SSM Parameter Store', () => {
@@ -20,16 +18,7 @@ describe.runIf(hasBus)('demo metadata DB → SSM Parameter Store', () => {
     AIRLOCK_CONFIG_DIR: join(dir, 'cfg')
   }
   // Asynchronous on purpose: the emulator runs in this process and must keep answering.
-  const cli = (args: string[], input = '') =>
-    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const child = spawn(process.execPath, [BIN, ...args], { env })
-      let out = ''
-      let err = ''
-      child.stdout.on('data', (d: Buffer) => (out += d))
-      child.stderr.on('data', (d: Buffer) => (err += d))
-      child.on('close', (code) => resolve({ code, out, err }))
-      child.stdin.end(input)
-    })
+  const cli = (args: string[], input = '') => airlockAsync(args, input, env)
   beforeAll(async () => {
     aws = await startAwsEmulator()
   })
@@ -95,16 +84,7 @@ describe.runIf(hasBus)('an aws-ssm profile using a named AWS profile', () => {
         AWS_SHARED_CREDENTIALS_FILE: credentialsFile,
         AWS_CONFIG_FILE: join(dir, 'config')
       }
-      const run = (args: string[]) =>
-        new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-          const child = spawn(process.execPath, [BIN, ...args], { env })
-          let out = ''
-          let err = ''
-          child.stdout.on('data', (d: Buffer) => (out += d))
-          child.stderr.on('data', (d: Buffer) => (err += d))
-          child.on('close', (code) => resolve({ code, out, err }))
-          child.stdin.end()
-        })
+      const run = (args: string[]) => airlockAsync(args, '', env)
       const add = await run([
         'profile',
         'add',

@@ -1,15 +1,13 @@
 // A whole migration as a user runs it: a Vault profile (token in the real keychain), the
 // demo metadata DB planned and applied into the Vault emulator through node-vault, verified
 // by diff, then rolled back — across CLI processes.
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startVaultEmulator } from '../support/emulators/vault'
+import { airlockAsync } from '../support/cli'
 
-const BIN = fileURLToPath(new URL('../../bin/airlock.mjs', import.meta.url))
 const hasBus = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS)
 
 describe.runIf(hasBus)('demo metadata DB → Vault, through profiles and a plan', () => {
@@ -21,16 +19,7 @@ describe.runIf(hasBus)('demo metadata DB → Vault, through profiles and a plan'
     AIRLOCK_CONFIG_DIR: join(dir, 'cfg')
   }
   // Asynchronous on purpose: the emulator runs in this process and must keep answering.
-  const cli = (args: string[], input = '') =>
-    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const child = spawn(process.execPath, [BIN, ...args], { env })
-      let out = ''
-      let err = ''
-      child.stdout.on('data', (d: Buffer) => (out += d))
-      child.stderr.on('data', (d: Buffer) => (err += d))
-      child.on('close', (code) => resolve({ code, out, err }))
-      child.stdin.end(input)
-    })
+  const cli = (args: string[], input = '') => airlockAsync(args, input, env)
   beforeAll(async () => {
     vault = await startVaultEmulator()
   })

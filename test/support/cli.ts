@@ -1,5 +1,5 @@
 // Runs the built `airlock` CLI as a user would: a real process, stdin closed after input.
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 const BIN = fileURLToPath(new URL('../../bin/airlock.mjs', import.meta.url))
@@ -24,4 +24,24 @@ export function airlock(args: string[], input = '', env: Record<string, string> 
     stderr: r.stderr,
     lines: r.stdout.split('\n').filter((l) => l !== '')
   }
+}
+
+/**
+ * `airlock …` without blocking this process: for tests whose emulator runs here and must keep
+ * answering while the CLI talks to it. `env` is the whole environment of the child.
+ */
+export function airlockAsync(
+  args: string[],
+  input: string,
+  env: NodeJS.ProcessEnv
+): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (d: Buffer) => (out += d))
+    child.stderr.on('data', (d: Buffer) => (err += d))
+    child.on('close', (code) => resolve({ code, out, err }))
+    child.stdin.end(input)
+  })
 }
