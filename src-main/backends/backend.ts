@@ -48,6 +48,14 @@ export interface EntryProblem {
   message: string
 }
 
+/** One thing a pre-flight found: `error` stops or spoils the write, `warning` is worth a look. */
+export interface PreflightProblem {
+  ref: EntryRef | null
+  severity: 'error' | 'warning'
+  /** Names the id, the target name and what to do; never a value. */
+  message: string
+}
+
 /** Everything in scope, and what could not be read. */
 export interface LoadResult {
   entries: Entry[]
@@ -74,6 +82,11 @@ export interface Backend {
   write(entries: readonly Entry[], signal?: AbortSignal): Promise<void>
   /** Removes entries; a ref that is not there is not an error. */
   remove(refs: readonly EntryRef[], signal?: AbortSignal): Promise<void>
+  /**
+   * Checks that writing these entries would work — names valid after mapping, no collisions,
+   * sizes, soft-deleted or pending-deletion names, mounts, a permission probe — and writes nothing.
+   */
+  preflight?(entries: readonly Entry[], signal?: AbortSignal): Promise<readonly PreflightProblem[]>
   /** Releases connections and handles. */
   close?(): Promise<void>
 }

@@ -67,4 +67,27 @@ describe.runIf(hasBus)('demo metadata DB → Vault, through profiles and a plan'
     for (const f of readdirSync(join(dir, 'cfg')))
       expect(readFileSync(join(dir, 'cfg', f), 'utf8')).not.toContain(vault.rootToken)
   })
+
+  it("shows the target's pre-flight problems in the plan and exits 1 on errors", async () => {
+    const add = await cli(
+      [
+        'profile',
+        'add',
+        'nomount',
+        '--kind',
+        'vault',
+        '--url',
+        vault.url,
+        '--kwargs',
+        '{"mount_point": "no-such-mount"}',
+        '--secret-stdin'
+      ],
+      vault.rootToken
+    )
+    expect(add.code, add.err).toBe(0)
+    const plan = await cli(['plan', 'demo:', 'vault:nomount', '--kind', 'var'])
+    expect(plan.code).toBe(1)
+    expect(plan.out + plan.err).toMatch(/pre-flight error/)
+    expect(plan.err).toMatch(/pre-flight errors: fix them before applying/)
+  })
 })

@@ -281,6 +281,32 @@ export async function planCommand(
         `${target.id} does not keep the ${item.kind} description (Airflow does not read it from there either); it will be dropped`
       )
   }
+  // The target's own pre-flight on what would be written: errors block, warnings inform.
+  let preflightErrors = 0
+  if (mode === 'plan' && target.preflight) {
+    const toWrite = result.items.flatMap((item) => {
+      if (item.action !== 'create' && item.action !== 'update') return []
+      const e = sourceById.get(`${item.kind}:${item.sourceId}`)
+      if (!e) return []
+      return [e.kind === 'connection' ? { ...e, id: item.targetId } : { ...e, key: item.targetId }]
+    })
+    const found = await target
+      .preflight(toWrite)
+      .catch((error: unknown) => [
+        {
+          ref: null,
+          severity: 'error' as const,
+          message: `pre-flight could not run: ${error instanceof AirlockError ? error.userMessage : 'unexpected error'}`
+        }
+      ])
+    for (const p of found) {
+      if (p.severity === 'error') preflightErrors++
+      const item =
+        p.ref && result.items.find((i) => i.kind === p.ref!.kind && i.targetId === p.ref!.id)
+      if (item) item.warnings.push(`pre-flight ${p.severity}: ${p.message}`)
+      else io.stderr.write(`airlock: pre-flight ${p.severity}: ${p.message}\n`)
+    }
+  }
   const shown = result.items.filter((i) => mode === 'plan' || i.action !== 'unchanged')
   if (flags.json || flags.out) {
     const doc: PlanDocument = {
@@ -316,8 +342,11 @@ export async function planCommand(
   io.stderr.write(
     `${mode}: ${sum.create} to create, ${sum.update} to update, ${sum.delete} to delete, ${sum.unchanged} unchanged, ${sum.conflict} in conflict\n`
   )
-  return mode === 'plan' &&
-    result.items.some((i) => i.action === 'conflict' && i.resolution === 'fail')
+  if (preflightErrors)
+    io.stderr.write(`${preflightErrors} pre-flight errors: fix them before applying\n`)
+  return preflightErrors ||
+    (mode === 'plan' &&
+      result.items.some((i) => i.action === 'conflict' && i.resolution === 'fail'))
     ? EXIT_ITEMS_FAILED
     : EXIT_OK
 }
