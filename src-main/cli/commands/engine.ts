@@ -290,15 +290,13 @@ export async function planCommand(
       if (!e) return []
       return [e.kind === 'connection' ? { ...e, id: item.targetId } : { ...e, key: item.targetId }]
     })
-    const found = await target
-      .preflight(toWrite)
-      .catch((error: unknown) => [
-        {
-          ref: null,
-          severity: 'error' as const,
-          message: `pre-flight could not run: ${error instanceof AirlockError ? error.userMessage : 'unexpected error'}`
-        }
-      ])
+    const found = await target.preflight(toWrite).catch((error: unknown) => [
+      {
+        ref: null,
+        severity: 'error' as const,
+        message: `pre-flight could not run: ${error instanceof AirlockError ? error.userMessage : 'unexpected error'}`
+      }
+    ])
     for (const p of found) {
       if (p.severity === 'error') preflightErrors++
       const item =
