@@ -89,9 +89,10 @@ import {
 import { utf8Length } from '../core/secrets-naming/aws-ssm'
 import type { ErrorCode } from '../contract/errors'
 import {
+  preflightRecorder,
+  type TargetedPreflightProblem,
   idOf,
   inScope,
-  refOf,
   type Backend,
   type EntryKind,
   type EntryProblem,
@@ -136,11 +137,7 @@ export interface AwsClientOptions {
 export const AIRLOCK_TAG = { Key: 'airlock:managed-by', Value: 'airlock' } as const
 
 /** What one pre-flight check found; `error` blocks the write, `warning` needs a look. */
-export interface AwsPreflightProblem extends EntryProblem {
-  /** The secret or parameter name (empty when there is none). */
-  target: string
-  severity: 'error' | 'warning'
-}
+export type AwsPreflightProblem = TargetedPreflightProblem
 
 /** A listed name that reads as more than one id. */
 export interface AwsAmbiguousName {
@@ -844,20 +841,7 @@ export class AwsSecretsManagerBackend implements Backend {
    */
   async preflight(entries: readonly Entry[], signal?: AbortSignal): Promise<AwsPreflightProblem[]> {
     const problems: AwsPreflightProblem[] = []
-    const add = (
-      entry: Entry | undefined,
-      target: string,
-      severity: 'error' | 'warning',
-      code: ErrorCode,
-      message: string
-    ) =>
-      problems.push({
-        ref: entry ? refOf(entry) : { kind: 'connection', id: '' },
-        target,
-        severity,
-        code,
-        message: `${this.id}: ${message}`
-      })
+    const add = preflightRecorder(this.id, problems)
     const targets = new Map<string, Entry>()
     for (const entry of entries) {
       const what = describeRef(entry.kind, idOf(entry))

@@ -70,9 +70,9 @@ import {
 } from '../core/secrets-naming/aws-ssm'
 import type { ErrorCode } from '../contract/errors'
 import {
+  preflightRecorder,
   idOf,
   inScope,
-  refOf,
   type Backend,
   type EntryKind,
   type EntryProblem,
@@ -500,20 +500,7 @@ export class AwsSsmBackend implements Backend {
    */
   async preflight(entries: readonly Entry[], signal?: AbortSignal): Promise<AwsPreflightProblem[]> {
     const problems: AwsPreflightProblem[] = []
-    const add = (
-      entry: Entry | undefined,
-      target: string,
-      severity: 'error' | 'warning',
-      code: ErrorCode,
-      message: string
-    ) =>
-      problems.push({
-        ref: entry ? refOf(entry) : { kind: 'connection', id: '' },
-        target,
-        severity,
-        code,
-        message: `${this.id}: ${message}`
-      })
+    const add = preflightRecorder(this.id, problems)
     const targets = new Map<string, SsmPlannedWrite>()
     for (const entry of entries) {
       const what = describeRef(entry.kind, idOf(entry))

@@ -56,6 +56,33 @@ export interface PreflightProblem {
   message: string
 }
 
+/** A pre-flight problem tied to the service name it concerns (empty when store-wide). */
+export interface TargetedPreflightProblem extends EntryProblem {
+  target: string
+  severity: 'error' | 'warning'
+}
+
+/**
+ * The `add(entry, target, severity, code, message)` a backend's pre-flight records problems
+ * with; a store-wide problem (no entry) carries a placeholder ref with an empty id.
+ */
+export function preflightRecorder(backendId: string, problems: TargetedPreflightProblem[]) {
+  return (
+    entry: Entry | undefined,
+    target: string,
+    severity: 'error' | 'warning',
+    code: ErrorCode,
+    message: string
+  ) =>
+    problems.push({
+      ref: entry ? refOf(entry) : { kind: 'connection', id: '' },
+      target,
+      severity,
+      code,
+      message: `${backendId}: ${message}`
+    })
+}
+
 /** Everything in scope, and what could not be read. */
 export interface LoadResult {
   entries: Entry[]

@@ -80,9 +80,10 @@ import {
 } from '../core/secrets-naming/vault'
 import type { ErrorCode } from '../contract/errors'
 import {
+  preflightRecorder,
+  type TargetedPreflightProblem,
   idOf,
   inScope,
-  refOf,
   type Backend,
   type EntryProblem,
   type EntryRef,
@@ -152,11 +153,7 @@ export interface VaultOptions {
 }
 
 /** One problem the pre-flight found; `error` blocks the write, `warning` needs a look. */
-export interface VaultPreflightProblem extends EntryProblem {
-  /** The secret path, e.g. `secret/connections/my_db` (empty when there is none). */
-  target: string
-  severity: 'error' | 'warning'
-}
+export type VaultPreflightProblem = TargetedPreflightProblem
 
 /** A listed secret that maps back to more than one id. */
 export interface VaultAmbiguousName {
@@ -685,20 +682,7 @@ export class VaultBackend implements Backend {
     signal?: AbortSignal
   ): Promise<VaultPreflightProblem[]> {
     const problems: VaultPreflightProblem[] = []
-    const add = (
-      entry: Entry | undefined,
-      target: string,
-      severity: 'error' | 'warning',
-      code: ErrorCode,
-      message: string
-    ) =>
-      problems.push({
-        ref: entry ? refOf(entry) : { kind: 'connection', id: '' },
-        target,
-        severity,
-        code,
-        message: `${this.id}: ${message}`
-      })
+    const add = preflightRecorder(this.id, problems)
     interface Target {
       entry: Entry
       mount: string
