@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs'
 import cliProgress from 'cli-progress'
 import type { LocatorOptions } from '../../backends/registry'
 import { openLocator } from '../../backends/registry'
-import type { Backend } from '../../backends/backend'
 import { AirlockError } from '../../core/errors'
 import type { PlanDocument } from '../../core/plan'
 import {
@@ -101,10 +100,6 @@ function cancellation(io: CliIo): AbortController {
   return controller
 }
 
-async function open(locator: string, options: LocatorOptions): Promise<Backend> {
-  return openLocator(locator, options)
-}
-
 /** `airlock apply plan.json [--source S] [--target T]`. */
 export async function applyCommand(
   io: CliIo,
@@ -120,8 +115,8 @@ export async function applyCommand(
   }
   if (doc.version !== 1 || !doc.planId || !Array.isArray(doc.items))
     throw new UsageError(`${planPath} is not a plan file of this Airlock version`)
-  const source = await open(flags.source ?? doc.source, options)
-  const target = await open(flags.target ?? doc.target, options)
+  const source = await openLocator(flags.source ?? doc.source, options)
+  const target = await openLocator(flags.target ?? doc.target, options)
   const controller = cancellation(io)
   const { ctx, stop } = await context(io, controller.signal)
   try {
@@ -142,7 +137,7 @@ export async function jobCommand(
   options: LocatorOptions
 ): Promise<number> {
   const stores = jobStores(dataDir(io.env), jobId)
-  const target = await open(flags.target ?? stores.target, options)
+  const target = await openLocator(flags.target ?? stores.target, options)
   const controller = cancellation(io)
   const { ctx, stop } = await context(io, controller.signal)
   try {
