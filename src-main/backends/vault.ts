@@ -91,6 +91,7 @@ import {
   type Scope
 } from './backend'
 import { connectionEnvValue } from './env-file'
+import { AdaptivePacer } from './pacer'
 
 /** The bounded retry Airlock adds around every Vault request (node-vault has none). */
 export interface VaultRetryOptions {
@@ -98,8 +99,15 @@ export interface VaultRetryOptions {
   attempts?: number
   /** First backoff in ms, doubled per retry, with jitter (default 200). */
   baseDelayMs?: number
-  /** Longest wait between attempts, a `Retry-After` included (default 10 000). */
+  /** Longest backoff between attempts (default 10 000). */
   maxDelayMs?: number
+  /**
+   * Throttled (429) attempts per request before giving up (default 30); they do not count
+   * against `attempts`. A `Retry-After` pauses every request of the backend until then.
+   */
+  throttleAttempts?: number
+  /** Longest `Retry-After` waited for, in ms (default 60 000); a longer one fails the request. */
+  maxRetryAfterMs?: number
   /** How to wait (a test seam; default a timer that the abort signal cancels). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
 }
@@ -427,6 +435,8 @@ export class VaultBackend implements Backend {
   private readonly retry: Required<Omit<VaultRetryOptions, 'sleep'>> & {
     sleep: (ms: number, signal?: AbortSignal) => Promise<void>
   }
+  /** Paces every request of this backend (adaptive; see pacer.ts). */
+  readonly pacer: AdaptivePacer
   private readonly environment: Readonly<Record<string, string | undefined>>
   private readonly maxValueBytes: number
   private readonly httpAgent: http.Agent
@@ -460,8 +470,15 @@ export class VaultBackend implements Backend {
       attempts: Math.max(1, options.retry?.attempts ?? 4),
       baseDelayMs: options.retry?.baseDelayMs ?? 200,
       maxDelayMs: options.retry?.maxDelayMs ?? 10_000,
+      throttleAttempts: Math.max(1, options.retry?.throttleAttempts ?? 30),
+      maxRetryAfterMs: options.retry?.maxRetryAfterMs ?? 60_000,
       sleep: options.retry?.sleep ?? defaultSleep
     }
+    this.pacer = new AdaptivePacer({
+      maxConcurrency: this.concurrency,
+      backendId: this.id,
+      clock: { now: () => performance.now(), sleep: this.retry.sleep }
+    })
     this.maxValueBytes = options.maxValueBytes ?? 32 * 1024 * 1024
     this.httpAgent = observingAgent(new http.Agent({ keepAlive: true }))
     this.httpsAgent = observingAgent(
@@ -1299,13 +1316,27 @@ export class VaultBackend implements Backend {
     flags: { reauth?: boolean } = {}
   ): Promise<T> {
     let reauthed = flags.reauth === false
+    let throttles = 0
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted()
       const context: CallContext = {}
+      const ticket = await this.pacer.acquire(signal)
+      let failure: VaultHttpFailure | undefined
       try {
-        return await callContext.run(context, () => send(this.client))
+        const value = await callContext.run(context, () => send(this.client))
+        this.pacer.release(ticket, { kind: 'ok' })
+        return value
       } catch (error) {
-        const failure = toFailure(error, attempt)
+        failure = toFailure(error, attempt)
+        const retryAfter = parseRetryAfter(context.headers?.['retry-after'])
+        this.pacer.release(
+          ticket,
+          failure?.status === 429
+            ? { kind: 'throttled', retryAfterMs: retryAfter }
+            : failure?.network !== undefined || (failure?.status ?? 0) >= 500
+              ? { kind: 'overloaded' }
+              : { kind: 'other' }
+        )
         if (!failure) throw error
         if (failure.status === 403 && !reauthed && this.settings.authType === 'approle') {
           reauthed = true
@@ -1315,14 +1346,26 @@ export class VaultBackend implements Backend {
             continue
           }
         }
+        if (failure.status === 429) {
+          // Throttling has its own budget; with Retry-After the pacer holds every request
+          // of this backend until then, without it this request backs off with jitter.
+          if (++throttles >= this.retry.throttleAttempts) throw failure
+          if ((retryAfter ?? 0) > this.retry.maxRetryAfterMs) throw failure
+          attempt--
+          if (retryAfter === undefined) await this.retry.sleep(this.backoff(throttles), signal)
+          continue
+        }
         const retryable = failure.network !== undefined || RETRY_STATUS.has(failure.status ?? 0)
         if (!retryable || attempt >= this.retry.attempts) throw failure
-        const backoff = this.retry.baseDelayMs * 2 ** (attempt - 1)
-        const jittered = backoff / 2 + Math.random() * (backoff / 2)
-        const retryAfter = parseRetryAfter(context.headers?.['retry-after'])
-        await this.retry.sleep(Math.min(this.retry.maxDelayMs, retryAfter ?? jittered), signal)
+        await this.retry.sleep(this.backoff(attempt), signal)
       }
     }
+  }
+
+  /** Exponential backoff with jitter for the nth retry, capped at `maxDelayMs`. */
+  private backoff(n: number): number {
+    const base = this.retry.baseDelayMs * 2 ** (n - 1)
+    return Math.min(this.retry.maxDelayMs, base / 2 + Math.random() * (base / 2))
   }
 
   /** The AirlockError for a failed request: what failed, where, and what to do. */

@@ -30,6 +30,7 @@
  * // new SecretsManagerClient({ endpoint: aws.url, region: aws.region, credentials: aws.credentials })
  * await aws.close()
  */
+import { fixedWindowQuota, type RateLimit } from './quota'
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
@@ -40,6 +41,8 @@ export type AwsService = 'secretsmanager' | 'ssm'
 
 /** Faults at a rate in [0, 1]. */
 export interface AwsFaults {
+  /** A request quota over every action (refused: the throttling error, no Retry-After). */
+  rateLimit?: RateLimit
   /** 400 with the service's throttling error at a rate. */
   throttleRate?: number
   /** Default `ThrottlingException` (sent fully qualified, as AWS does). */
@@ -273,6 +276,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     ...options.limits
   }
   let faults: AwsFaults = { ...options }
+  let quota = faults.rateLimit ? fixedWindowQuota(faults.rateLimit) : undefined
   let deny = options.deny ?? []
   let pageSize = options.pageSize
   const rng = seededRandom(options.seed ?? 1)
@@ -1077,6 +1081,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       record.status = 0
       req.socket.destroy()
     }
+    if (!inject && quota && !quota.take().ok) return throttle(faults.retryAfterSeconds)
     if (inject?.kind === 'throttle')
       return throttle(
         inject.retryAfterSeconds === undefined ? faults.retryAfterSeconds : inject.retryAfterSeconds
@@ -1215,6 +1220,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     },
     setFaults(next) {
       faults = { ...next }
+      quota = faults.rateLimit ? fixedWindowQuota(faults.rateLimit) : undefined
     },
     setDeny(rules) {
       deny = rules
