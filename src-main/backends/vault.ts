@@ -447,6 +447,12 @@ export class VaultBackend implements Backend {
   /** KV v2 version last seen per secret (0 = absent), the check-and-set value of the next write. */
   private readonly versions = new Map<string, number>()
   private readonly mountChecks = new Map<string, Promise<MountCheck>>()
+  /**
+   * The roots the last listing walked completely, and the secrets under them: a name under
+   * one of them that was not listed is written with check-and-set 0 without reading it first
+   * (if it was created since, Vault refuses the write and the item is reported as changed).
+   */
+  private listed: { roots: { mount: string; prefix: string }[]; found: Set<string> } | undefined
 
   constructor(options: VaultOptions) {
     this.environment = options.environment ?? {}
@@ -555,6 +561,10 @@ export class VaultBackend implements Backend {
       }
     const found: { mount: string; path: string }[] = []
     for (const root of walked) await this.walk(root.mount, root.prefix, found, signal)
+    this.listed = {
+      roots: walked,
+      found: new Set(found.map((f) => versionKey(f.mount, f.path)))
+    }
     const refs: EntryRef[] = []
     const ambiguous: VaultAmbiguousName[] = []
     const seen = new Set<string>()
@@ -1087,7 +1097,7 @@ export class VaultBackend implements Backend {
     const key = versionKey(p.mount, p.path)
     let cas: number | undefined
     if (this.checkAndSet) {
-      cas = this.versions.get(key)
+      cas = this.versions.get(key) ?? (this.listedAbsent(p.mount, p.path) ? 0 : undefined)
       if (cas === undefined) {
         const state = await this.secretState(
           p.mount,
@@ -1116,6 +1126,7 @@ export class VaultBackend implements Backend {
         error.errors.some((m) => /check-and-set parameter did not match/i.test(m))
       ) {
         this.versions.delete(key)
+        this.listed?.found.add(key) // no longer known to be absent
         if (error.attempts > 1) {
           // A retried write may have landed the first time: then the secret holds our data.
           const now = await this.secretState(p.mount, p.path, { verb: 'check', what }, signal)
@@ -1360,6 +1371,13 @@ export class VaultBackend implements Backend {
         await this.retry.sleep(this.backoff(attempt), signal)
       }
     }
+  }
+
+  private listedAbsent(mount: string, path: string): boolean {
+    if (!this.listed || this.listed.found.has(versionKey(mount, path))) return false
+    return this.listed.roots.some(
+      (r) => r.mount === mount && (r.prefix === '' || path.startsWith(r.prefix + '/'))
+    )
   }
 
   /** Exponential backoff with jitter for the nth retry, capped at `maxDelayMs`. */

@@ -582,6 +582,27 @@ describe('vault: listing', () => {
   })
 })
 
+describe('vault: check-and-set without a read per item', () => {
+  it('writes a name its listing did not find with cas=0 and no read; a name created since is refused', async () => {
+    const mount = freshMount()
+    const b = backend({ mount_point: mount })
+    await b.load({})
+    const mark = vault.requests.length
+    await b.write([variableEntry('new1', 'a'), variableEntry('new2', 'b')])
+    const sent = requestsSince(mark).filter((r) => r.path.startsWith(`${mount}/`))
+    expect(sent.map((r) => r.method)).toEqual(['POST', 'POST'])
+    // Someone else creates a name after the listing: check-and-set 0 no longer holds.
+    vault.put(mount, 'variables/raced', { value: 'theirs' })
+    const e = await thrown(b.write([variableEntry('raced', 'ours')]))
+    expect(e.code).toBe('job.conflict')
+    expect(vault.get(mount, 'variables/raced')).toEqual({ value: 'theirs' })
+    // After the refusal the name is read again (its version learned) before the next write.
+    const again = vault.requests.length
+    await b.write([variableEntry('raced', 'ours')])
+    expect(requestsSince(again).map((r) => r.method)).toEqual(['GET', 'POST'])
+  })
+})
+
 describe('vault: throttling and faults (the bounded retry)', () => {
   it('recovers from seeded 429s, 5xx and dropped connections while loading and writing', async () => {
     const emu = await startVaultEmulator({ seed: 42 })
