@@ -8,6 +8,7 @@ import { cpus, totalmem } from 'node:os'
 import { benchCore } from './core'
 import { benchMetadb, metadbChild } from './metadb'
 import { benchBackends } from './backends'
+import { benchEngine } from './engine'
 import type { BenchContext, BenchFigure } from './harness'
 
 // Results live in bench/results whether this runs from source or bundled in out/bench.
@@ -19,6 +20,7 @@ const RESULTS = here.pathname.endsWith('/out/bench/')
 const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchFigure[]>> = {
   core: benchCore,
   metadb: benchMetadb,
+  engine: benchEngine,
   backends: benchBackends
 }
 

@@ -9,8 +9,9 @@
  *   refills every interval) is only used fully by a client that fills each window quickly.
  * - A throttling answer **without** it (AWS's `ThrottlingException`): the pacer sets a send
  *   rate from the rate the service accepted over the last second and steers it so that a
- *   small share of requests is throttled (3–15 %): the quota stays saturated, throttled
- *   requests are sent again, and the rate climbs back when throttling stops.
+ *   small share of requests is throttled (at most 15 %, probing upwards below that): the
+ *   quota stays saturated, throttled requests are sent again, and the rate climbs back when
+ *   throttling stops.
  * Failures that mean overload (5xx, timeouts, dropped connections) lower the number of
  * requests in flight (multiplicatively), successes raise it again (additively), up to the
  * backend's `concurrency`.
@@ -237,7 +238,7 @@ export class AdaptivePacer {
     }
     // Throttles that came with Retry-After are handled by the pause, not the rate.
     const answered = ok + throttled
-    if (answered < 8) return
+    if (answered < 20) return
     this.lastAdjust = at
     const span = Math.max(ADJUST_MS, Math.min(WINDOW_MS, at - this.recent[0]!.at))
     const share = throttled / answered
@@ -249,8 +250,10 @@ export class AdaptivePacer {
       // accept in bursts, which a one-second window measures badly.
       const start = Number.isFinite(this.rate) ? this.rate : (answered * 1000) / span
       this.rate = Math.max(1, start * Math.max(0.5, 1.05 - share))
-    } else if (share < 0.03 && Number.isFinite(this.rate)) {
-      this.rate = this.rate * 1.1
+    } else if (share <= 0.15 && Number.isFinite(this.rate)) {
+      // Climb back: fast while nothing is throttled, slowly (probing) in the band, so that
+      // throttling that does not come from our rate cannot hold it down.
+      this.rate = this.rate * (share < 0.03 ? 1.1 : 1.02)
       // Far above what is accepted, the limiter no longer limits anything: lift it.
       if (throttled === 0 && this.rate > ((ok * 1000) / span) * 3) this.rate = Infinity
     }

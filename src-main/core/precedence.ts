@@ -159,7 +159,8 @@ export function compareEntries(a: Entry, b: Entry, fp: Fingerprinter): FieldDiff
     const x = valueOf(a, field)
     const y = valueOf(b, field)
     const same = field === 'extra' && x && y ? pyEquals(extraDejson(x), extraDejson(y)) : x === y
-    return { field, change: same ? 'same' : 'changed', winner: fp(x), shadowed: fp(y) }
+    const winner = fp(x)
+    return { field, change: same ? 'same' : 'changed', winner, shadowed: x === y ? winner : fp(y) }
   })
 }
 

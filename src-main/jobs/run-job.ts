@@ -26,6 +26,7 @@ import { fingerprinter } from '../core/fingerprint'
 import type { Entry } from '../core/model'
 import { entryDigest, type PlanDocument, type PlanItem } from '../core/plan'
 import type { Keychain } from '../keychain/keychain'
+import { mapLimit } from '../core/concurrency'
 import { failpoint } from './failpoint'
 import { Journal, type JournalRecord } from './journal'
 
@@ -37,6 +38,9 @@ export interface JobProgress {
   failed: number
   refused: number
   retries: number
+  /** Throttling answers from the target so far, and requests it allows in flight now. */
+  throttled: number
+  concurrency: number | null
   /** Items per second so far. */
   rate: number
   etaSeconds: number | null
@@ -62,6 +66,8 @@ export interface JobContext {
   retries?: number
   backoffMs?: number
   batchSize?: number
+  /** Read-backs in flight at once (default 16; the target's pacer may allow fewer). */
+  readConcurrency?: number
 }
 
 const RETRYABLE: readonly ErrorCode[] = ['backend.unreachable']
@@ -235,6 +241,8 @@ async function execute(
       failed: report.failed.length,
       refused: report.refused.length,
       retries,
+      throttled: target.pacer?.stats().throttled ?? 0,
+      concurrency: target.pacer?.stats().concurrency ?? null,
       rate: report.applied / Math.max(0.001, (Date.now() - started) / 1000),
       etaSeconds: report.applied
         ? ((meta.total - report.applied) * (Date.now() - started)) /
@@ -276,9 +284,15 @@ async function execute(
       continue
     }
     const fp = fingerprinter()
-    for (const idx of batch) {
+    // Read back in parallel: the target's pacer keeps the requests within what it allows.
+    const backs = await mapLimit(batch, ctx.readConcurrency ?? 16, (idx) =>
+      target
+        .read({ kind: meta.items[idx]!.kind, id: meta.items[idx]!.targetId })
+        .catch(() => undefined)
+    )
+    for (const [j, idx] of batch.entries()) {
       const item = meta.items[idx]!
-      const back = await target.read({ kind: item.kind, id: item.targetId }).catch(() => undefined)
+      const back = backs[j]
       const want = intended[idx]
       const keepable = (e: Entry) => withoutLossy(withTargetId(e, item.targetId), target)
       const ok = want

@@ -800,7 +800,9 @@ export async function startVaultEmulator(
       const retryAfter =
         fault.retryAfterSeconds !== undefined
           ? fault.retryAfterSeconds
-          : (faults.retryAfterSeconds ?? 1)
+          : faults.retryAfterSeconds === undefined
+            ? 1
+            : faults.retryAfterSeconds
       return send({
         ...errors(429, `request path "${apiPath}": rate limit quota exceeded`),
         headers:
