@@ -278,7 +278,11 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
           to: values.to,
           format: values.format,
           kind: kinds,
-          dialect
+          dialect,
+          airflow: {
+            fileFormat: values['file-format'],
+            serializationFormat: values['serialization-format']
+          }
         })
       }
       return await rotateCommand(io, backend)
