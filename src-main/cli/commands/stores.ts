@@ -252,7 +252,7 @@ export async function exportCommand(
   writeFileSync(tmp, text, { mode: 0o600 })
   renameSync(tmp, options.to)
   io.stderr.write(
-    `wrote ${entries.length} ${kind === 'connection' ? 'connections' : 'variables'} to ${options.to} (${format}, dialect ${options.dialect})\n`
+    `wrote ${entries.length} ${kind === 'connection' ? 'connections' : 'variables'} to ${options.to} (${chosen.serialization ? `env, ${chosen.serialization} values` : format}, dialect ${options.dialect})\n`
   )
   return EXIT_OK
 }
