@@ -4,11 +4,10 @@
  * core/airflow-lookup; this file reads arguments and stdin and prints one JSON object per
  * item, as `conn parse` does.
  */
-import { envNameFor } from '../../core/env-names'
+import { explainLayer } from '../../core/airflow-lookup/runtime'
 import { AirlockError, CodecError } from '../../core/errors'
 import {
   LOOKUP_BACKENDS,
-  LOOKUP_BACKEND_CLASSES,
   decodeOutcomeToPy,
   decodeStored,
   explainLookup,
@@ -319,7 +318,7 @@ async function explainRuntime(
     ])
     let body: PyDict
     try {
-      body = layerExplanation(
+      body = explainLayer(
         spec.role,
         target,
         {
@@ -346,45 +345,4 @@ async function explainRuntime(
     await writeLine(io.stdout, pyJsonDumps(head))
   }
   return failed ? EXIT_ITEMS_FAILED : EXIT_OK
-}
-
-function layerExplanation(
-  role: string,
-  target: { kind: LookupKind; key: string },
-  options: LookupOptions,
-  backend: { className: string; kwargs: Record<string, unknown> | null } | null,
-  stores: { env: string; metastore: string }
-): PyDict {
-  const disabled = (reason: string) =>
-    new PyDict([
-      ['disabled', true],
-      ['reason', reason]
-    ])
-  switch (role) {
-    case 'worker-backend':
-    case 'custom-backend': {
-      if (!backend) return disabled('no custom secrets backend is configured')
-      const kind = LOOKUP_BACKEND_CLASSES[backend.className]
-      if (!kind) return disabled(`${backend.className} is not a backend Airlock can explain`)
-      if (backend.kwargs === null)
-        return disabled('its backend_kwargs come from a command or secret Airlock did not run')
-      const out = explainPy(kind, backend.kwargs, target.kind, target.key, options)
-      return new PyDict([['backend', kind], ...out.entries()])
-    }
-    case 'env':
-    case 'worker-env':
-      return new PyDict([
-        ['name', envNameFor(target.kind, target.key)],
-        ['store', role === 'env' ? stores.env : 'env:']
-      ])
-    case 'metastore':
-      return new PyDict([
-        ['name', target.key],
-        ['table', target.kind === 'connection' ? 'connection' : 'variable'],
-        ['column', target.kind === 'connection' ? 'conn_id' : 'key'],
-        ['store', stores.metastore]
-      ])
-    default:
-      return disabled('Airlock does not model where this layer looks')
-  }
 }

@@ -1,5 +1,8 @@
 // The `explain` / `decode` CLI contract: one JSON object per item, exit 0/1/2.
 // Rules come from the provider sources named in test/unit/main/core/airflow-lookup.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { airlock } from '../../../support/cli'
 
@@ -82,6 +85,58 @@ describe('airlock explain', () => {
     expect(layers.map((l) => l.role)).toEqual(['custom-backend', 'env', 'metastore'])
     expect(layers[1]).toMatchObject({ name: 'AIRFLOW_CONN_MY_DB' })
     expect(layers[2]).toMatchObject({ name: 'my_db', table: 'connection' })
+  })
+})
+
+describe('airlock explain --runtime airflow-config:', () => {
+  it('explains [secrets] backend with its backend_kwargs, then env, then the metadata DB', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'airlock-explain-'))
+    try {
+      const cfg = join(dir, 'airflow.cfg')
+      writeFileSync(
+        cfg,
+        [
+          '[database]',
+          `sql_alchemy_conn = sqlite:///${join(dir, 'airflow.db')}`,
+          '[secrets]',
+          'backend = airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend',
+          'backend_kwargs = {"connections_prefix": "prod/conns", "variables_prefix": null}',
+          ''
+        ].join('\n')
+      )
+      const conn = airlock(['explain', '--runtime', `airflow-config:${cfg}`, '--conn', 'my_db'])
+      expect(conn.code).toBe(0)
+      expect(conn.lines.map((l) => JSON.parse(l))).toMatchObject([
+        {
+          layer: 1,
+          role: 'custom-backend',
+          backend: 'aws-secrets-manager',
+          name: 'prod/conns/my_db'
+        },
+        { layer: 2, role: 'env', name: 'AIRFLOW_CONN_MY_DB' },
+        { layer: 3, role: 'metastore', name: 'my_db', table: 'connection' }
+      ])
+      const worker = airlock([
+        'explain',
+        '--runtime',
+        `airflow-config:${cfg}`,
+        '--model',
+        'airflow3-worker',
+        '--var',
+        'v'
+      ])
+      const layers = worker.lines.map((l) => JSON.parse(l))
+      expect(layers.map((l) => l.role)).toEqual([
+        'worker-backend',
+        'worker-env',
+        'custom-backend',
+        'env',
+        'metastore'
+      ])
+      expect(layers[0]).toMatchObject({ disabled: true })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 
