@@ -247,6 +247,12 @@ describe('airlock effective / diff / plan on the demo', () => {
       'shadowed'
     ])
     expect(pg.layers[2].differs).toEqual(['description', 'host', 'password'])
+    // the same names `airlock explain --runtime demo` prints
+    expect(pg.layers[1].lookup).toEqual({
+      name: 'AIRFLOW_CONN_POSTGRES_DEFAULT',
+      store: 'demo-env:'
+    })
+    expect(pg.layers[2].lookup).toMatchObject({ name: 'postgres_default', table: 'connection' })
     expect(items.find((i) => i.id === 'metrics_api').winner.role).toBe('env')
     expect(r.stdout).not.toContain('env-override')
     expect(r.stdout).not.toContain('demo-p@ss')
