@@ -9,6 +9,7 @@
  * an id it refuses is logged by Airflow as InvalidArgument and read as not found.
  */
 import type { PyValue } from '../codecs/py-json'
+import { AirlockError, describeKey } from '../errors'
 import {
   gcpLookup,
   gcpSecretIdProblem,
@@ -23,6 +24,21 @@ import {
   type LookupOptions
 } from './types'
 
+/** `CloudSecretManagerBackend.__init__`'s parameters, and LoggingMixin's `context`. */
+const GCP_KWARGS = new Set([
+  'connections_prefix',
+  'variables_prefix',
+  'config_prefix',
+  'gcp_keyfile_dict',
+  'gcp_key_path',
+  'gcp_credential_config_file',
+  'gcp_scopes',
+  'project_id',
+  'sep',
+  'impersonation_chain',
+  'context'
+])
+
 /** `CloudSecretManagerBackend(**kwargs)` asked for an id. */
 export function explainGcpSecretManager(
   kwargs: Readonly<Record<string, unknown>>,
@@ -30,7 +46,18 @@ export function explainGcpSecretManager(
   key: string,
   options: LookupOptions = {}
 ): Explanation {
-  const naming = parseGcpSecretManagerKwargs(kwargs, { multiTeam: options.multiTeam ?? false })
+  const unknown = Object.keys(kwargs).filter((k) => !GCP_KWARGS.has(k))
+  if (unknown.length)
+    // `super().__init__(**kwargs)` reaches LoggingMixin.__init__(context=None): TypeError.
+    throw new AirlockError(
+      'usage',
+      `GCP Secret Manager backend_kwargs: unknown ${unknown.length === 1 ? 'key' : 'keys'} ${unknown.map(describeKey).join(', ')}; Airflow's CloudSecretManagerBackend refuses ${unknown.length === 1 ? 'it' : 'them'} (TypeError).`
+    )
+  // Without project_id Airflow takes the credentials' project; the secret id does not depend on it.
+  const naming = parseGcpSecretManagerKwargs(kwargs, {
+    multiTeam: options.multiTeam ?? false,
+    credentialsProjectId: "(the credentials' project)"
+  })
   const lookup = gcpLookup(naming, kind, key, null)
   if (lookup.outcome !== 'lookup') return { disabled: lookup.reason }
   const step = lookup.steps[lookup.steps.length - 1]!

@@ -58,7 +58,7 @@ describe('airlock explain', () => {
       '{"backend": "aws-ssm", "kwargs": {}, "kind": "connection", "key": "c"}',
       '{"backend": "gcp-secret-manager", "kwargs": {"project_id": "p"}, "kind": "variable", "key": "a.b"}',
       '{"backend": "nope", "kind": "variable", "key": "x"}',
-      '{"backend": "gcp-secret-manager", "kwargs": {}, "kind": "variable", "key": "x"}'
+      '{"backend": "gcp-secret-manager", "kwargs": {"bogus": 1}, "kind": "variable", "key": "x"}'
     ].join('\n')
     const r = airlock(['explain'], input + '\n')
     expect(r.code).toBe(1)

@@ -230,8 +230,14 @@ describe('explain: GCP Secret Manager (providers/google/.../secrets/secret_manag
       explainLookup('gcp-secret-manager', { ...P, connections_prefix: 'a.b' }, 'connection', 'c')
     ).toThrow(AirlockError)
   })
-  it('needs a project id (ValueError "Project ID could not be determined")', () => {
-    expect(() => explainLookup('gcp-secret-manager', {}, 'connection', 'c')).toThrow(AirlockError)
+  it('takes the project from the credentials when project_id is absent; unknown kwargs fail (LoggingMixin.__init__ TypeError)', () => {
+    expect(explain('gcp-secret-manager', {}, 'connection', 'c')).toEqual({
+      name: 'airflow-connections-c',
+      gcp_secret_id_valid: true
+    })
+    expect(() =>
+      explainLookup('gcp-secret-manager', { ...P, secret_prefix: 'x' }, 'connection', 'c')
+    ).toThrow(AirlockError)
   })
 })
 
