@@ -132,6 +132,8 @@ export function decodeVault(
 ): DecodeOutcome {
   const explained = explainVault(kwargs, kind, key, options)
   if ('disabled' in explained) return { notFound: true }
+  // hvac's data null (a secret without data): `if response is None: return None`.
+  if (stored === null) return { notFound: true }
   if (!(stored instanceof PyDict))
     throw new CodecError(
       `A Vault KV secret's data is a JSON object; got a ${typeName(stored)}.`,

@@ -342,6 +342,8 @@ describe('decode: Vault', () => {
     })
     expect(decode('vault', TOKEN, 'variable', 'v', '{"val": "world"}')).toEqual({ not_found: true })
     expect(decode('vault', TOKEN, 'variable', 'v', '{}')).toEqual({ not_found: true })
+    expect(decode('vault', TOKEN, 'variable', 'v', 'null')).toEqual({ not_found: true })
+    expect(decode('vault', TOKEN, 'connection', 'c', 'null')).toEqual({ not_found: true })
   })
 })
 
