@@ -241,6 +241,99 @@ describe('explain: GCP Secret Manager (providers/google/.../secrets/secret_manag
   })
 })
 
+describe('explain: transcribed provider tables', () => {
+  it('test_secret_manager.py test_get_conn_uri / test_get_variable: build_path(prefix, id, "-")', () => {
+    for (const prefix of ['airflow-connections', 'connections', 'airflow'])
+      expect(
+        explain(
+          'gcp-secret-manager',
+          { project_id: 'test-project-id', connections_prefix: prefix },
+          'connection',
+          'test-postgres'
+        )
+      ).toEqual({ name: `${prefix}-test-postgres`, gcp_secret_id_valid: true })
+    for (const prefix of ['airflow-variables', 'variables', 'airflow'])
+      expect(
+        explain(
+          'gcp-secret-manager',
+          { project_id: 'p', variables_prefix: prefix },
+          'variable',
+          'hello'
+        )
+      ).toEqual({ name: `${prefix}-hello`, gcp_secret_id_valid: true })
+  })
+  it('test_secret_manager.py test_raise_exception_with_invalid_prefix_sep and test_is_valid_prefix_and_sep', () => {
+    for (const [prefix, sep] of [
+      ['not:valid', ':'],
+      ['not/valid', '/'],
+      ['a b', ''],
+      [' ', ''],
+      ['', ' ']
+    ])
+      expect(() =>
+        explainLookup(
+          'gcp-secret-manager',
+          { project_id: 'p', connections_prefix: prefix, sep },
+          'connection',
+          'c'
+        )
+      ).toThrow(AirlockError)
+    for (const [prefix, sep] of [
+      ['valid1', '-'],
+      ['isValid', '_'],
+      ['', '']
+    ])
+      expect(
+        explain(
+          'gcp-secret-manager',
+          { project_id: 'p', connections_prefix: prefix, sep },
+          'connection',
+          'c'
+        )
+      ).toMatchObject({ name: `${prefix}${sep}c` })
+  })
+  it('test_secret_manager.py test_connections_prefix_none_value: no prefix check, no request', () => {
+    expect(
+      explain(
+        'gcp-secret-manager',
+        { project_id: 'p', connections_prefix: null, sep: ':' },
+        'connection',
+        'c'
+      )
+    ).toMatchObject({ disabled: true })
+  })
+  it('test_key_vault.py test_get_variable and test_get_secret_value', () => {
+    expect(explain('azure-key-vault', {}, 'variable', 'hello')).toEqual({
+      name: 'airflow-variables-hello'
+    })
+    expect(
+      explain(
+        'azure-key-vault',
+        { connections_prefix: 'af-secrets' },
+        'connection',
+        'test_mysql_password'
+      )
+    ).toEqual({ name: 'af-secrets-test-mysql-password' })
+  })
+  it('test_key_vault.py test_variable_prefix_none_value', () => {
+    expect(
+      explain('azure-key-vault', { variables_prefix: null }, 'variable', 'hello')
+    ).toMatchObject({
+      disabled: true
+    })
+  })
+  it('test_secrets_manager.py test_get_variable / test_variable_prefix_none_value', () => {
+    expect(explain('aws-secrets-manager', {}, 'variable', 'hello')).toEqual({
+      name: 'airflow/variables/hello'
+    })
+    expect(
+      explain('aws-secrets-manager', { variables_prefix: null }, 'variable', 'hello')
+    ).toMatchObject({
+      disabled: true
+    })
+  })
+})
+
 describe('decode: Vault', () => {
   it('conn_uri wins over the other keys (test_vault.py test_get_connection)', () => {
     expect(
