@@ -334,6 +334,53 @@ describe('explain: transcribed provider tables', () => {
   })
 })
 
+describe('SSM, transcribed from test_systems_manager.py', () => {
+  const expected = {
+    conn_type: 'postgres',
+    login: 'my-login',
+    password: 'my-pass',
+    host: 'my-host',
+    port: 5432,
+    schema: 'my-schema'
+  }
+  it('test_get_conn_value: the URI and the JSON parameter read the same', () => {
+    const uri = 'postgres://my-login:my-pass@my-host:5432/my-schema?param1=val1&param2=val2'
+    const json = JSON.stringify({
+      conn_type: 'postgres',
+      login: 'my-login',
+      password: 'my-pass',
+      host: 'my-host',
+      port: 5432,
+      schema: 'my-schema',
+      extra: { param1: 'val1', param2: 'val2' }
+    })
+    expect(explain('aws-ssm', {}, 'connection', 'test_postgres')).toEqual({
+      name: '/airflow/connections/test_postgres'
+    })
+    for (const stored of [uri, json])
+      expect(
+        decode('aws-ssm', {}, 'connection', 'test_postgres', JSON.stringify(stored))
+      ).toMatchObject({
+        ...expected,
+        extra_dejson: { param1: 'val1', param2: 'val2' }
+      })
+  })
+  it('test_ambiguous_id_resolves_when_multi_team_is_disabled / test_refusing_an_ambiguous_id_is_logged', () => {
+    expect(explain('aws-ssm', {}, 'connection', 'prod--test_postgres')).toEqual({
+      name: '/airflow/connections/prod--test_postgres'
+    })
+    expect(explain('aws-ssm', {}, 'variable', 'prod--hello', { multiTeam: true })).toMatchObject({
+      disabled: true
+    })
+  })
+  it('test_get_variable', () => {
+    expect(explain('aws-ssm', {}, 'variable', 'hello')).toEqual({
+      name: '/airflow/variables/hello'
+    })
+    expect(decode('aws-ssm', {}, 'variable', 'hello', '"world"')).toEqual({ value: 'world' })
+  })
+})
+
 describe('decode: Vault', () => {
   it('conn_uri wins over the other keys (test_vault.py test_get_connection)', () => {
     expect(
