@@ -7,6 +7,7 @@ import { connParse, connSerialize, dialectOption } from './commands/conn'
 import { fernetCommand } from './commands/fernet'
 import { openProfiles, profileCommand } from './commands/profile'
 import { effectiveCommand, planCommand } from './commands/engine'
+import { decodeCommand, explainCommand } from './commands/explain'
 import { applyCommand, jobCommand, jobsCommand } from './commands/jobs'
 import { exportCommand, kindOption, listCommand, rotateCommand } from './commands/stores'
 import { LOCATOR_SCHEMES, openLocator } from '../backends/registry'
@@ -39,8 +40,24 @@ Stores (a locator names one: metadb:postgresql://user:pw@host/airflow, metadb:sq
   export <store> --to FILE [--format json|yaml|uri|env] [--kind conn|var] [--dialect D]
                                      write it as Airflow's export files (json, yaml, uri = id=URI
                                      lines) or as AIRFLOW_CONN_*/AIRFLOW_VAR_* lines (env)
+  export <store> --to FILE [--file-format json|yaml|env] [--serialization-format uri|json]
+                                     the same with Airflow's own flags: byte-identical to
+                                     airflow connections export / variables export (--kind var)
   rotate-fernet-key <store> --key NEW,OLD   re-encrypt a metadata DB with the first key
   A metadata DB's Fernet key list comes from --key, else AIRFLOW__CORE__FERNET_KEY.
+
+Where Airflow looks, and what it reads (backends: vault, aws-secrets-manager, aws-ssm,
+        azure-key-vault, gcp-secret-manager; --provider-version V picks an older provider's rules):
+  explain --backend B [--kwargs JSON] (--conn ID | --var KEY) [--multi-team]
+                                     the name Airflow asks the service for, {"disabled": …} or
+                                     {"error": …}; without --conn/--var, stdin JSON Lines
+                                     {"backend", "kwargs", "kind", "key"}
+  explain --runtime demo|airflow-config:PATH [--model M] (--conn ID | --var KEY)
+                                     every layer of that runtime, in order
+  decode --backend B [--kwargs JSON] (--conn ID | --var KEY) [--dialect D]
+                                     stdin: the stored value as JSON per line (Vault: the data
+                                     object); stdout: what Airflow returns (fields, {"value"},
+                                     {"not_found": true}); batch: {"backend", …, "stored"} lines
 
 Precedence and migration previews:
   effective --runtime demo|airflow-config:PATH [--model airflow2|airflow3-server|airflow3-worker|astro]
@@ -138,7 +155,14 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     'on-conflict': { type: 'string' },
     'delete-extraneous': { type: 'boolean' },
     source: { type: 'string' },
-    target: { type: 'string' }
+    target: { type: 'string' },
+    backend: { type: 'string' },
+    conn: { type: 'string' },
+    var: { type: 'string' },
+    'provider-version': { type: 'string' },
+    'multi-team': { type: 'boolean' },
+    'file-format': { type: 'string' },
+    'serialization-format': { type: 'string' }
   } as const
   const { values, positionals } = parseArgs({
     args: joinDashValues(argv, options),
@@ -179,6 +203,10 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     return fernetCommand(io, sub, values.key)
   }
   if (group === 'profile') return profileCommand(io, sub, rest, values)
+  if (group === 'explain' || group === 'decode') {
+    if (sub !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(sub)}`)
+    return group === 'explain' ? explainCommand(io, values) : decodeCommand(io, values)
+  }
   const resolveProfile = async (name: string) => {
     const profiles = await openProfiles(io)
     return { profile: profiles.get(name), secrets: await profiles.secrets(name) }
@@ -250,7 +278,11 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
           to: values.to,
           format: values.format,
           kind: kinds,
-          dialect
+          dialect,
+          airflow: {
+            fileFormat: values['file-format'],
+            serializationFormat: values['serialization-format']
+          }
         })
       }
       return await rotateCommand(io, backend)

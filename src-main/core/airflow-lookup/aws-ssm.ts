@@ -1,0 +1,47 @@
+/**
+ * Where Airflow's SSM Parameter Store backend looks, and what it makes of a parameter's
+ * value (reference §12.3). Source: `providers/amazon/src/airflow/providers/amazon/aws/
+ * secrets/systems_manager.py` (`_get_secret`, `_ensure_leading_slash`) and
+ * `BaseSecretsBackend.get_connection`: the value (read with decryption) is a URI or
+ * connection JSON for connections, verbatim text for variables.
+ */
+import { AirlockError } from '../errors'
+import type { PyValue } from '../codecs/py-json'
+import { parseAwsSsmKwargs, ssmLookup } from '../secrets-naming/aws-ssm'
+import { awsTeamRefusal } from './aws-secrets-manager'
+import {
+  deserializeConnection,
+  storedText,
+  type DecodeOutcome,
+  type Explanation,
+  type LookupKind,
+  type LookupOptions
+} from './types'
+
+/** `SystemsManagerParameterStoreBackend(**kwargs)` asked for an id. */
+export function explainAwsSsm(
+  kwargs: Readonly<Record<string, unknown>>,
+  kind: LookupKind,
+  key: string,
+  options: LookupOptions = {}
+): Explanation {
+  const lookup = ssmLookup(parseAwsSsmKwargs(kwargs), kind, key)
+  if (lookup.outcome === 'lookup')
+    return awsTeamRefusal(key, options) ?? { name: lookup.name, details: [] }
+  if (lookup.outcome === 'error') throw new AirlockError('usage', lookup.reason)
+  return { disabled: lookup.reason }
+}
+
+/** What the backend returns for a parameter value. */
+export function decodeAwsSsm(
+  kwargs: Readonly<Record<string, unknown>>,
+  kind: LookupKind,
+  key: string,
+  stored: PyValue,
+  options: LookupOptions = {}
+): DecodeOutcome {
+  if ('disabled' in explainAwsSsm(kwargs, kind, key, options)) return { notFound: true }
+  const text = storedText(stored, 'SSM Parameter Store')
+  if (kind === 'variable') return { variable: text }
+  return deserializeConnection(text, options.dialect ?? 'airflow3')
+}
