@@ -255,7 +255,7 @@ async function execute(
   for (let start = 0; start < todo.length; start += batchSize) {
     if (ctx.signal?.aborted) break
     const batch = todo.slice(start, start + batchSize)
-    for (const idx of batch) journal.append({ t: 'begin', idx, at: now() })
+    journal.appendAll(batch.map((idx) => ({ t: 'begin' as const, idx, at: now() })))
     const writes = batch.filter((idx) => idx in intended).map((idx) => intended[idx]!)
     const removes: EntryRef[] = batch
       .filter((idx) => !(idx in intended))
@@ -276,10 +276,10 @@ async function execute(
     } catch (error) {
       const code = error instanceof AirlockError ? error.code : 'internal'
       const message = error instanceof AirlockError ? error.userMessage : 'unexpected error'
-      for (const idx of batch) {
-        journal.append({ t: 'failed', idx, at: now(), code, message })
-        report.failed.push({ id: meta.items[idx]!.targetId, code, message })
-      }
+      journal.appendAll(
+        batch.map((idx) => ({ t: 'failed' as const, idx, at: now(), code, message }))
+      )
+      for (const idx of batch) report.failed.push({ id: meta.items[idx]!.targetId, code, message })
       progress()
       continue
     }
@@ -290,6 +290,7 @@ async function execute(
         .read({ kind: meta.items[idx]!.kind, id: meta.items[idx]!.targetId })
         .catch(() => undefined)
     )
+    const outcomes: JournalRecord[] = []
     for (const [j, idx] of batch.entries()) {
       const item = meta.items[idx]!
       const back = backs[j]
@@ -299,17 +300,18 @@ async function execute(
         ? back !== undefined && fp(entryDigest(keepable(back))) === fp(entryDigest(keepable(want)))
         : back === undefined
       if (ok) {
-        journal.append({ t: 'done', idx, at: now(), verified: true })
+        outcomes.push({ t: 'done', idx, at: now(), verified: true })
         report.applied++
       } else {
         const message = want
           ? 'read-back differs from what was written (the store cannot hold some field)'
           : 'still present after removal'
-        journal.append({ t: 'failed', idx, at: now(), code: 'job.conflict', message })
+        outcomes.push({ t: 'failed', idx, at: now(), code: 'job.conflict', message })
         report.failed.push({ id: item.targetId, code: 'job.conflict', message })
       }
-      progress(item.targetId)
     }
+    journal.appendAll(outcomes)
+    progress(meta.items[batch.at(-1)!]!.targetId)
   }
   if (!ctx.signal?.aborted)
     journal.append({

@@ -108,6 +108,8 @@ export interface AwsRequestRecord {
   service: AwsService
   action: string
   status: number
+  /** performance.now() at arrival. */
+  at?: number
   fault?: 'throttle' | 'error' | 'drop' | 'drop-after-apply'
   /** Error name answered, if any. */
   error?: string
@@ -1061,6 +1063,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       accessKeyId: credential?.[1],
       sessionToken: Boolean(req.headers['x-amz-security-token'])
     }
+    record.at = performance.now()
     requests.push(record)
     const xmlError = (status: number, code: string, message: string) => {
       record.status = status
@@ -1119,6 +1122,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       status: 200,
       attempt: req.headers['amz-sdk-request'] as string | undefined
     }
+    record.at = performance.now()
     requests.push(record)
     // One draw per switch per request, so a seed gives the same faults in the same order.
     const draws = { throttle: rng(), error: rng(), drop: rng(), after: rng() }
