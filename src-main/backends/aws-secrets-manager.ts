@@ -43,6 +43,7 @@
  * await sm.write([connectionEntry('pg', { conn_type: 'postgres', host: 'db', port: 5432 })])
  * // CreateSecret airflow/connections/pg = "postgres://db:5432"
  */
+import { mapLimit } from '../core/concurrency'
 import http from 'node:http'
 import https from 'node:https'
 import {
@@ -378,28 +379,6 @@ export function awsFailure(backendId: string, doing: string, error: unknown): un
     message = `AWS refused ${doing} (${name || 'an unknown error'}).`
   }
   return new AirlockError(code, `${backendId}: ${message}`, { cause: error })
-}
-
-/** Runs `fn` over `items`, at most `limit` at a time; the first failure rejects. */
-export async function mapLimit<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<void>
-): Promise<void> {
-  let next = 0
-  let failed = false
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const k = next++
-      try {
-        await fn(items[k]!, k)
-      } catch (error) {
-        failed = true
-        throw error
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker))
 }
 
 /** `kind "id"` for messages. */

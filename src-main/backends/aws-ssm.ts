@@ -31,6 +31,7 @@
  * await ssm.write([variableEntry('region', 'eu-west-1')])
  * // PutParameter /airflow/variables/region (SecureString, alias/airflow, Intelligent-Tiering)
  */
+import { mapLimit } from '../core/concurrency'
 import {
   DeleteParametersCommand,
   DescribeParametersCommand,
@@ -90,7 +91,6 @@ import {
   chunks,
   describeRef,
   lostFields,
-  mapLimit,
   awsPacer,
   paceAwsClient,
   type AwsAmbiguousName,

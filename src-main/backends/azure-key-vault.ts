@@ -22,6 +22,7 @@
  * Variable descriptions are not stored (Airflow reads only the value). A ref with a team reads
  * and writes the team-scoped name only (Airflow itself then falls back to the global name).
  */
+import { mapLimit } from '../core/concurrency'
 import {
   ClientSecretCredential,
   DefaultAzureCredential,
@@ -172,31 +173,6 @@ function azurePaceOutcome(
   }
   if (status >= 500) return { kind: 'overloaded' }
   return status < 400 ? { kind: 'ok' } : { kind: 'other' }
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
-async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>
-): Promise<R[]> {
-  const out = new Array<R>(items.length)
-  let next = 0
-  let failure: { error: unknown } | undefined
-  // After a failure no new item starts; those in flight finish before it is thrown.
-  const worker = async () => {
-    while (!failure && next < items.length) {
-      const i = next++
-      try {
-        out[i] = await fn(items[i]!, i)
-      } catch (error) {
-        failure ??= { error }
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker))
-  if (failure) throw failure.error
-  return out
 }
 
 function innerCode(error: RestLikeError): string | undefined {

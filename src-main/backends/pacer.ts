@@ -67,22 +67,23 @@ export interface PacerOptions {
   random?: () => number
 }
 
-const realClock: PacerClock = {
-  now: () => performance.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason)
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort)
-        resolve()
-      }, ms)
-      const onAbort = () => {
-        clearTimeout(timer)
-        reject(signal!.reason)
-      }
-      signal?.addEventListener('abort', onAbort, { once: true })
-    })
+/** Waits `ms`; an abort rejects at once with the signal's reason. */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason)
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(signal!.reason)
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
 }
+
+const realClock: PacerClock = { now: () => performance.now(), sleep: abortableSleep }
 
 /** The window over which accepted and throttled answers are counted. */
 const WINDOW_MS = 1000

@@ -44,6 +44,7 @@
  * await vault.write([variableEntry('region', 'eu-west-1')])
  * // POST /v1/airflow/data/variables/region {"data": {"value": "eu-west-1"}, "options": {"cas": 0}}
  */
+import { mapLimit } from '../core/concurrency'
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
@@ -91,7 +92,7 @@ import {
   type Scope
 } from './backend'
 import { connectionEnvValue } from './env-file'
-import { AdaptivePacer } from './pacer'
+import { abortableSleep, AdaptivePacer } from './pacer'
 
 /** The bounded retry Airlock adds around every Vault request (node-vault has none). */
 export interface VaultRetryOptions {
@@ -364,43 +365,6 @@ export function parseRetryAfter(value: string | string[] | undefined): number | 
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now())
 }
 
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason)
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(signal!.reason)
-    }
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
-}
-
-/** Runs `fn` over `items`, `limit` at a time; stops starting new ones after the first failure. */
-async function mapLimit<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>
-): Promise<void> {
-  let next = 0
-  let failure: { error: unknown } | undefined
-  const worker = async () => {
-    while (!failure && next < items.length) {
-      const item = items[next++]!
-      try {
-        await fn(item)
-      } catch (error) {
-        failure ??= { error }
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker))
-  if (failure) throw failure.error
-}
-
 function sameJson(a: unknown, b: unknown): boolean {
   return pyJsonDumps(plainToPy(a)) === pyJsonDumps(plainToPy(b))
 }
@@ -478,7 +442,7 @@ export class VaultBackend implements Backend {
       maxDelayMs: options.retry?.maxDelayMs ?? 10_000,
       throttleAttempts: Math.max(1, options.retry?.throttleAttempts ?? 30),
       maxRetryAfterMs: options.retry?.maxRetryAfterMs ?? 60_000,
-      sleep: options.retry?.sleep ?? defaultSleep
+      sleep: options.retry?.sleep ?? abortableSleep
     }
     this.pacer = new AdaptivePacer({
       maxConcurrency: this.concurrency,

@@ -10,8 +10,7 @@ import type { PyValue } from '../codecs/py-json'
 import { parseAwsSsmKwargs, ssmLookup } from '../secrets-naming/aws-ssm'
 import { awsTeamRefusal } from './aws-secrets-manager'
 import {
-  deserializeConnection,
-  storedText,
+  decodeText,
   type DecodeOutcome,
   type Explanation,
   type LookupKind,
@@ -41,7 +40,5 @@ export function decodeAwsSsm(
   options: LookupOptions = {}
 ): DecodeOutcome {
   if ('disabled' in explainAwsSsm(kwargs, kind, key, options)) return { notFound: true }
-  const text = storedText(stored, 'SSM Parameter Store')
-  if (kind === 'variable') return { variable: text }
-  return deserializeConnection(text, options.dialect ?? 'airflow3')
+  return decodeText(stored, 'SSM Parameter Store', kind, options)
 }

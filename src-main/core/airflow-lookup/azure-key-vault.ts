@@ -16,8 +16,7 @@ import {
   parseAzureKeyVaultKwargs
 } from '../secrets-naming/azure-key-vault'
 import {
-  deserializeConnection,
-  storedText,
+  decodeText,
   type DecodeOutcome,
   type Explanation,
   type LookupKind,
@@ -53,7 +52,5 @@ export function decodeAzureKeyVault(
   options: LookupOptions = {}
 ): DecodeOutcome {
   if ('disabled' in explainAzureKeyVault(kwargs, kind, key, options)) return { notFound: true }
-  const text = storedText(stored, 'Azure Key Vault')
-  if (kind === 'variable') return { variable: text }
-  return deserializeConnection(text, options.dialect ?? 'airflow3')
+  return decodeText(stored, 'Azure Key Vault', kind, options)
 }

@@ -16,8 +16,7 @@ import {
   parseGcpSecretManagerKwargs
 } from '../secrets-naming/gcp-secret-manager'
 import {
-  deserializeConnection,
-  storedText,
+  decodeText,
   type DecodeOutcome,
   type Explanation,
   type LookupKind,
@@ -79,7 +78,5 @@ export function decodeGcpSecretManager(
   if ('disabled' in explained) return { notFound: true }
   // The service refuses the name: InvalidArgument, logged, None.
   if (explained.details[0]?.[1] === false) return { notFound: true }
-  const text = storedText(stored, 'GCP Secret Manager')
-  if (kind === 'variable') return { variable: text }
-  return deserializeConnection(text, options.dialect ?? 'airflow3')
+  return decodeText(stored, 'GCP Secret Manager', kind, options)
 }

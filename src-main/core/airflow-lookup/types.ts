@@ -107,6 +107,21 @@ export function storedText(stored: PyValue, service: string): string {
 }
 
 /**
+ * What a backend that stores text returns for it (`get_conn_value` / `get_variable` as the
+ * base class handles them): the text for a variable, `deserialize_connection` for a connection.
+ */
+export function decodeText(
+  stored: PyValue,
+  service: string,
+  kind: LookupKind,
+  options: LookupOptions
+): DecodeOutcome {
+  const text = storedText(stored, service)
+  if (kind === 'variable') return { variable: text }
+  return deserializeConnection(text, options.dialect ?? 'airflow3')
+}
+
+/**
  * Compares dotted version numbers (`4.7.1` < `4.7.2` < `4.10`); non-numeric parts compare
  * as 0. Returns negative, 0 or positive.
  */
