@@ -14,7 +14,8 @@ import { PyDict, pyJsonDumps, pyJsonLoads, type PyValue } from '../codecs/py-jso
 import {
   parseAwsSecretsManagerKwargs,
   smLookup,
-  standardizeSecretKeys
+  standardizeSecretKeys,
+  type AwsLookup
 } from '../secrets-naming/aws-secrets-manager'
 import { unquote } from '../codecs/py-url'
 import {
@@ -51,7 +52,15 @@ export function explainAwsSecretsManager(
   key: string,
   options: LookupOptions = {}
 ): Explanation {
-  const lookup = smLookup(parseAwsSecretsManagerKwargs(kwargs), kind, key)
+  return explainAwsLookup(smLookup(parseAwsSecretsManagerKwargs(kwargs), kind, key), key, options)
+}
+
+/** Both AWS backends: the name looked up, unless multi-team mode or the naming says no. */
+export function explainAwsLookup(
+  lookup: AwsLookup,
+  key: string,
+  options: LookupOptions
+): Explanation {
   if (lookup.outcome === 'lookup')
     return awsTeamRefusal(key, options) ?? { name: lookup.name, details: [] }
   if (lookup.outcome === 'error') throw new AirlockError('usage', lookup.reason)

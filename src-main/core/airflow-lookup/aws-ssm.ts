@@ -5,10 +5,9 @@
  * `BaseSecretsBackend.get_connection`: the value (read with decryption) is a URI or
  * connection JSON for connections, verbatim text for variables.
  */
-import { AirlockError } from '../errors'
 import type { PyValue } from '../codecs/py-json'
 import { parseAwsSsmKwargs, ssmLookup } from '../secrets-naming/aws-ssm'
-import { awsTeamRefusal } from './aws-secrets-manager'
+import { explainAwsLookup } from './aws-secrets-manager'
 import {
   decodeText,
   type DecodeOutcome,
@@ -24,11 +23,7 @@ export function explainAwsSsm(
   key: string,
   options: LookupOptions = {}
 ): Explanation {
-  const lookup = ssmLookup(parseAwsSsmKwargs(kwargs), kind, key)
-  if (lookup.outcome === 'lookup')
-    return awsTeamRefusal(key, options) ?? { name: lookup.name, details: [] }
-  if (lookup.outcome === 'error') throw new AirlockError('usage', lookup.reason)
-  return { disabled: lookup.reason }
+  return explainAwsLookup(ssmLookup(parseAwsSsmKwargs(kwargs), kind, key), key, options)
 }
 
 /** What the backend returns for a parameter value. */
