@@ -9,6 +9,7 @@ import { openProfiles, profileCommand } from './commands/profile'
 import { effectiveCommand, planCommand } from './commands/engine'
 import { applyCommand, jobCommand, jobsCommand } from './commands/jobs'
 import { exportCommand, kindOption, listCommand, rotateCommand } from './commands/stores'
+import { serveCommand } from './commands/serve'
 import { LOCATOR_SCHEMES, openLocator } from '../backends/registry'
 import { AirlockError } from '../core/errors'
 import { EXIT_ITEMS_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io'
@@ -62,6 +63,9 @@ metadb:NAME or profile:NAME wherever a store is asked for):
   profile list [--json] | show NAME | edit NAME [flags] | rename OLD NEW | remove NAME
   profile test NAME                  connect and list (writes nothing)
   profile import PREFIX [--config airflow.cfg]   profiles from what Airflow's configuration uses
+
+The app in a browser (loopback only, per-run token; the desktop app serves the same screens):
+  serve [--port N] [--no-open]       print the address (http://127.0.0.1:PORT/#token=…) and serve
 
 Options: -h, --help   this text;  -V, --version   the version
 Exit codes: 0 ok, 1 some items failed (details on their lines), 2 usage error
@@ -138,7 +142,9 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     'on-conflict': { type: 'string' },
     'delete-extraneous': { type: 'boolean' },
     source: { type: 'string' },
-    target: { type: 'string' }
+    target: { type: 'string' },
+    port: { type: 'string' },
+    'no-open': { type: 'boolean' }
   } as const
   const { values, positionals } = parseArgs({
     args: joinDashValues(argv, options),
@@ -208,6 +214,10 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       : jobCommand(io, group, sub, values, options)
   }
   if (group === 'jobs') return jobsCommand(io, Boolean(values.json))
+  if (group === 'serve') {
+    if (sub !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(sub)}`)
+    return serveCommand(io, values)
+  }
   if (group === 'plan' || group === 'diff') {
     const [target, ...more] = rest
     if (!sub || !target) throw new UsageError(`${group} needs a source and a target store`)
