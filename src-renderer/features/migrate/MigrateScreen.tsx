@@ -214,16 +214,21 @@ export function MigrateScreen() {
                       )}
                     </td>
                     <td className="fields">
-                      {i.fields
-                        .filter((f) => f.changed || i.action === 'create')
-                        .map((f) => (
-                          <span key={f.field} className="field-diff">
-                            {f.field}: <code>***</code> → <code>***</code>
-                          </span>
-                        ))}
-                      {i.action === 'create' && i.fields.length === 0 && (
-                        <span className="muted">new</span>
+                      {i.action === 'create' && (
+                        <span className="muted">new entry (values masked)</span>
                       )}
+                      {i.action === 'delete' && (
+                        <span className="muted">removed from the target</span>
+                      )}
+                      {i.action === 'unchanged' && <span className="muted">same value</span>}
+                      {(i.action === 'update' || i.action === 'conflict') &&
+                        i.fields
+                          .filter((f) => f.changed)
+                          .map((f) => (
+                            <span key={f.field} className="field-diff" data-testid="field-diff">
+                              {f.field}: <code>***</code> → <code>***</code>
+                            </span>
+                          ))}
                     </td>
                     <td className="small">{i.warnings.join('; ')}</td>
                   </tr>
