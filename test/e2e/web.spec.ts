@@ -1,0 +1,155 @@
+/**
+ * The app in web mode (`airlock serve`) on the embedded demo, driven in Chromium. Screenshots
+ * are taken of masked states only; the one reveal checks the value is hidden again.
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { AppPage } from './pages/app-page'
+import { expect, test } from './support/serve'
+
+test.describe.configure({ mode: 'serial' })
+
+test('inventory lists the demo with every secret masked', async ({ page, served }) => {
+  const app = new AppPage(page)
+  await app.open(served.url)
+  // The token left the address bar once read.
+  expect(page.url()).not.toContain('token=')
+  const row = app.inventoryRow('connection', 'postgres_default')
+  await expect(row).toBeVisible()
+  await expect(row.getByTestId('masked')).toHaveText('***')
+  await expect(app.inventoryRow('variable', 'environment').getByTestId('masked')).toHaveText('***')
+  await expect(page.getByTestId('inventory-count')).toContainText('values masked')
+  await page.getByTestId('inventory-kind').selectOption('variable')
+  await expect(app.inventoryRow('connection', 'postgres_default')).toHaveCount(0)
+  await page.getByTestId('inventory-kind').selectOption('all')
+  await page.getByTestId('inventory-search').fill('warehouse')
+  await expect(page.getByTestId('row')).toHaveCount(1)
+  await page.getByTestId('inventory-search').fill('')
+  const demoKey = readFileSync(join(served.env.AIRLOCK_HOME, 'demo', 'fernet.key'), 'utf8').trim()
+  const text = await page.locator('body').innerText()
+  expect(text.includes(demoKey)).toBe(false)
+  await app.screenshot('inventory')
+})
+
+test('reveal shows one field, then hides it again by itself', async ({ page, served }) => {
+  const app = new AppPage(page)
+  await app.open(served.url)
+  const cell = app.inventoryRow('connection', 'postgres_default').getByTestId('secret-password')
+  await cell.getByTestId('reveal').click()
+  const revealed = cell.getByTestId('revealed')
+  await expect(revealed).toBeVisible()
+  expect(((await revealed.textContent()) ?? '').length).toBeGreaterThan(3)
+  await expect(revealed).not.toHaveText('***')
+  // Hidden again after the reveal delay, without anyone touching it.
+  await expect(cell.getByTestId('masked')).toHaveText('***', { timeout: 15_000 })
+  await expect(revealed).toHaveCount(0)
+})
+
+test('precedence shows demo-env shadowing the metadata DB', async ({ page, served }) => {
+  const app = new AppPage(page)
+  await app.open(served.url)
+  await app.nav('precedence').click()
+  const pg = app.precedenceRow('postgres_default')
+  await expect(pg).toBeVisible()
+  const cells = pg.locator('td.verdict')
+  await expect(cells.nth(0)).toHaveAttribute('data-testid', 'verdict-not-inspected')
+  await expect(cells.nth(1)).toHaveAttribute('data-testid', 'verdict-wins')
+  await expect(cells.nth(2)).toHaveAttribute('data-testid', 'verdict-shadowed')
+  await expect(cells.nth(2)).toContainText('password')
+  await pg.click()
+  await expect(page.getByTestId('precedence-detail')).toContainText('differs')
+  const all = await page.getByTestId('precedence-row').count()
+  await page.getByTestId('shadowed-only').check()
+  const shadowed = await page.getByTestId('precedence-row').count()
+  expect(shadowed).toBeGreaterThan(0)
+  expect(shadowed).toBeLessThan(all)
+  await page.getByTestId('shadowed-only').uncheck()
+  await app.screenshot('precedence')
+})
+
+test('plan demo → a new env file, apply it, and see the job finish', async ({ page, served }) => {
+  const app = new AppPage(page)
+  await app.open(served.url)
+  await app.nav('profiles').click()
+  const keychain = await page.getByTestId('keychain-status').getAttribute('data-kind')
+  test.skip(
+    keychain !== 'os',
+    'No OS keychain (run under scripts/with-keyring.sh, as npm test does): jobs keep their key there.'
+  )
+  const target = join(served.dir, 'target.env')
+  await app.nav('migrate').click()
+  await page.getByTestId('plan-source').fill('demo:')
+  await page.getByTestId('plan-target').fill(`envfile:${target}`)
+  await page.getByTestId('plan-exclude').fill('aws_*')
+  await page.getByTestId('plan-make').click()
+  await expect(page.getByTestId('plan')).toBeVisible()
+  await expect(page.getByTestId('plan-count-create')).not.toHaveText(/^0 /)
+  await expect(app.planItem('postgres_default')).toHaveAttribute('data-action', 'create')
+  await expect(app.planItem('aws_default')).toHaveCount(0)
+  // Leave one item out of this run.
+  await app.planItem('http_api').getByRole('checkbox').uncheck()
+  await page.getByTestId('plan-save-path').fill(join(served.dir, 'plan.json'))
+  await page.getByTestId('plan-save').click()
+  await app.screenshot('migrate')
+  await page.getByTestId('plan-apply').click()
+  await expect(page.getByTestId('jobs')).toBeVisible()
+  const job = page.getByTestId('job-row').first()
+  await expect(job).toHaveAttribute('data-state', 'finished')
+  await app.screenshot('jobs')
+  const written = readFileSync(target, 'utf8')
+  expect(written).toMatch(/^AIRFLOW_CONN_POSTGRES_DEFAULT=/m)
+  expect(written).not.toMatch(/AIRFLOW_CONN_HTTP_API=/)
+  expect(JSON.parse(readFileSync(join(served.dir, 'plan.json'), 'utf8'))).toMatchObject({
+    version: 1
+  })
+})
+
+test('profiles: add with a secret, test, edit; the secret never comes back', async ({
+  page,
+  served
+}) => {
+  const app = new AppPage(page)
+  await app.open(served.url)
+  await app.nav('profiles').click()
+  await expect(page.getByTestId('keychain-status')).toBeVisible()
+  const demoKey = readFileSync(join(served.env.AIRLOCK_HOME, 'demo', 'fernet.key'), 'utf8').trim()
+  await page.getByTestId('profile-add').click()
+  await page.getByTestId('profile-name').fill('demo-copy')
+  await page.getByTestId('profile-kind').selectOption('metadb')
+  await page
+    .getByTestId('profile-url')
+    .fill(`sqlite:///${join(served.env.AIRLOCK_HOME, 'demo', 'airflow.db')}`)
+  await page.getByTestId('profile-method').selectOption('none')
+  await page.getByTestId('profile-secret-fernetKey').fill(demoKey)
+  await page.getByTestId('profile-save').click()
+  const row = page.getByTestId('profile-row').and(page.locator('[data-name="demo-copy"]'))
+  await expect(row.getByTestId('profile-secrets')).toHaveText('fernetKey: stored')
+  await row.getByTestId('profile-test').click()
+  await expect(row.getByTestId('profile-test-result')).toContainText(/ok: \d+ connections/)
+  await row.getByTestId('profile-edit').click()
+  await expect(page.getByTestId('profile-secret-fernetKey')).toHaveValue('')
+  await page.getByTestId('profile-save').click()
+  await expect(row.getByTestId('profile-secrets')).toHaveText('fernetKey: stored')
+  expect((await page.content()).includes(demoKey)).toBe(false)
+  const settings = readFileSync(join(served.env.AIRLOCK_CONFIG_DIR, 'settings.json'), 'utf8')
+  expect(settings.includes(demoKey)).toBe(false)
+  await app.screenshot('profiles')
+})
+
+test('the API refuses calls without the token and from other origins', async ({
+  request,
+  served
+}) => {
+  const noToken = await request.post(`${served.origin}/api/invoke/app:info`, { data: [] })
+  expect(noToken.status()).toBe(401)
+  const foreign = await request.post(`${served.origin}/api/invoke/app:info`, {
+    data: [],
+    headers: { 'x-airlock-token': served.token, origin: 'http://evil.example' }
+  })
+  expect(foreign.status()).toBe(403)
+  const ok = await request.post(`${served.origin}/api/invoke/app:info`, {
+    data: [],
+    headers: { 'x-airlock-token': served.token }
+  })
+  expect(ok.status()).toBe(200)
+})
