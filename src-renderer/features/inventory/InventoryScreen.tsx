@@ -4,6 +4,7 @@ import { useAppStore } from '../../store'
 import { ErrorNote } from '../../components/ErrorNote'
 import { VirtualTable, type Column } from '../../components/VirtualTable'
 import { CopyButton } from './CopyButton'
+import { ExportPanel } from './ExportPanel'
 import { SecretCell } from './SecretCell'
 
 type Row = EntryDto | { kind: 'problem'; id: string; entryKind: string; message: string }
@@ -234,6 +235,7 @@ export function InventoryScreen() {
           values masked
         </p>
       )}
+      {inventory && <ExportPanel locator={locator} />}
       <VirtualTable
         testId="inventory-table"
         rows={rows}

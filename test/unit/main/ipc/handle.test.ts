@@ -186,6 +186,57 @@ describe('ipc dispatch', () => {
     expect(text).not.toMatch(/AIRFLOW_CONN_HTTP_API=/)
     const jobs = await dispatch(table, 'jobs:list', [])
     expect(jobs).toMatchObject({ ok: true, value: [{ jobId, state: 'finished', running: false }] })
+    // Rolling back removes what the job created.
+    const rollback = await dispatch(table, 'jobs:rollback', [{ jobId }])
+    expect(rollback).toMatchObject({
+      ok: true,
+      value: { removed: p.summary.create - 1, failed: [] }
+    })
+    expect(readFileSync(join(dir, 'target.env'), 'utf8')).not.toMatch(
+      /AIRFLOW_CONN_POSTGRES_DEFAULT=/
+    )
+    expect(await dispatch(table, 'jobs:list', [])).toMatchObject({
+      ok: true,
+      value: [{ jobId, state: 'rolled back' }]
+    })
+  })
+
+  it('copies one entry as a URI or JSON in the dialect asked for', async () => {
+    const uri = await dispatch(table, 'entries:copy', [
+      {
+        locator: 'demo:',
+        kind: 'connection',
+        id: 'postgres_default',
+        format: 'uri',
+        dialect: 'airflow3'
+      }
+    ])
+    expect(uri.ok && (uri.value as { text: string }).text).toMatch(/^postgres:\/\/etl:/)
+    const json = await dispatch(table, 'entries:copy', [
+      {
+        locator: 'demo:',
+        kind: 'connection',
+        id: 'postgres_default',
+        format: 'json',
+        dialect: 'airflow3'
+      }
+    ])
+    expect(json.ok && JSON.parse((json.value as { text: string }).text)).toMatchObject({
+      conn_type: 'postgres',
+      host: 'warehouse.internal'
+    })
+  })
+
+  it('exports a store as airflow connections export writes it', async () => {
+    const to = join(dir, 'connections.json')
+    const r = await dispatch(table, 'export:write', [
+      { locator: 'demo:', to, format: 'json', kind: 'connection', dialect: 'airflow3' }
+    ])
+    expect(r).toMatchObject({ ok: true, value: { path: to } })
+    expect(JSON.parse(readFileSync(to, 'utf8'))).toHaveProperty(
+      'postgres_default.conn_type',
+      'postgres'
+    )
   })
 
   it('refuses to apply a plan when no OS keychain holds its drift key', async () => {
