@@ -9,10 +9,17 @@ export default defineConfig({
     }
   },
   preload: {
-    build: { rollupOptions: { input: { index: resolve('src-main/preload/index.ts') } } }
+    // Sandboxed preloads cannot be ES modules: CommonJS, named .cjs in this "type": "module" package.
+    build: {
+      rollupOptions: {
+        input: { index: resolve('src-main/preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' }
+      }
+    }
   },
   renderer: {
     root: 'src-renderer',
+    base: './',
     build: { rollupOptions: { input: { index: resolve('src-renderer/index.html') } } },
     plugins: [react()]
   }

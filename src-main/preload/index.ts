@@ -1,8 +1,11 @@
-/** Exposes `window.airlock` (the AirlockBridge) and nothing else. */
+/**
+ * Exposes `window.airlock` (the AirlockBridge) and nothing else. A sandboxed preload can
+ * require only `electron`: it imports the contract's types, never its runtime (zod).
+ */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
-import { EventChannel, type AirlockBridge } from '../contract/ipc'
+import type { AirlockBridge, EventMap } from '../contract/ipc'
 
-const EVENTS = new Set<string>(Object.values(EventChannel))
+const EVENTS: ReadonlySet<string> = new Set<keyof EventMap>(['jobs:progress'])
 
 const bridge: AirlockBridge = {
   invoke: (channel, ...args) => ipcRenderer.invoke('airlock:invoke', channel, args),
