@@ -68,12 +68,23 @@ export function App() {
           </ul>
         </section>
       )}
+      {/* Screens stay mounted while hidden, so forms and filters survive switching tabs. */}
       <main className="content">
-        {screen === 'inventory' && <InventoryScreen />}
-        {screen === 'precedence' && <PrecedenceScreen />}
-        {screen === 'migrate' && <MigrateScreen />}
-        {screen === 'jobs' && <JobsScreen />}
-        {screen === 'profiles' && <ProfilesScreen />}
+        <div hidden={screen !== 'inventory'}>
+          <InventoryScreen />
+        </div>
+        <div hidden={screen !== 'precedence'}>
+          <PrecedenceScreen />
+        </div>
+        <div hidden={screen !== 'migrate'}>
+          <MigrateScreen />
+        </div>
+        <div hidden={screen !== 'jobs'}>
+          <JobsScreen />
+        </div>
+        <div hidden={screen !== 'profiles'}>
+          <ProfilesScreen />
+        </div>
       </main>
     </div>
   )

@@ -19,6 +19,7 @@ export function MigrateScreen() {
   const applyStatus = useAppStore((s) => s.applyStatus)
   const applyError = useAppStore((s) => s.applyError)
   const requestPlan = useAppStore((s) => s.requestPlan)
+  const requestDiff = useAppStore((s) => s.requestDiff)
   const toggleSkipped = useAppStore((s) => s.toggleSkipped)
   const savePlan = useAppStore((s) => s.savePlan)
   const applyPlan = useAppStore((s) => s.applyPlan)
@@ -143,6 +144,20 @@ export function MigrateScreen() {
           >
             {status === 'loading' ? 'Planning…' : 'Make plan'}
           </button>
+          <button
+            type="button"
+            data-testid="plan-diff"
+            disabled={status === 'loading' || !source.trim() || !target.trim()}
+            onClick={() =>
+              void requestDiff({
+                a: source.trim(),
+                b: target.trim(),
+                kinds: kinds === 'both' ? undefined : [kinds]
+              })
+            }
+          >
+            Diff only
+          </button>
         </div>
       </form>
       <ErrorNote error={error} testId="plan-error" />
@@ -258,10 +273,10 @@ export function MigrateScreen() {
             </button>
             <span className="spacer" />
             {!plan.applicable && (
-              <span className="error small">
+              <span className="error small" data-testid="plan-not-applicable">
                 {plan.preflightErrors
                   ? 'Pre-flight errors block this plan.'
-                  : 'No OS keychain: this plan cannot be applied here.'}
+                  : 'Not applicable: a diff, or no OS keychain holds the plan’s drift key.'}
               </span>
             )}
             <button

@@ -1,4 +1,4 @@
-import { render, screen } from '@testing-library/react'
+import { render, screen, within } from '@testing-library/react'
 import { describe, expect, it } from 'vitest'
 import { App } from '../../../src-renderer/App'
 import { createAppStore, StoreContext } from '../../../src-renderer/store'
@@ -21,7 +21,7 @@ describe('app shell', () => {
         <App />
       </StoreContext.Provider>
     )
-    expect(await screen.findByText('airflow2')).toBeTruthy()
+    expect(await within(await screen.findByTestId('dialects')).findByText('airflow2')).toBeTruthy()
     expect(store.getState().infoStatus).toBe('ready')
     expect(screen.getByTestId('dialects').textContent).toMatch(/Task SDK/)
     expect(screen.getByTestId('app-meta').textContent).toMatch(/web mode/)

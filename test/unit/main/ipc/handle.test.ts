@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -200,6 +200,48 @@ describe('ipc dispatch', () => {
       value: [{ jobId, state: 'rolled back' }]
     })
   })
+
+  it('cancels a running job between batches, then resumes it to the end', async () => {
+    const source = join(dir, 'many.env')
+    writeFileSync(
+      source,
+      Array.from(
+        { length: 500 },
+        (_, i) => `AIRFLOW_VAR_V${String(i).padStart(4, '0')}=value-${i}\n`
+      ).join('')
+    )
+    const target = join(dir, 'many-target.env')
+    const plan = await dispatch(table, 'jobs:plan', [
+      { source: `envfile:${source}`, target: `envfile:${target}`, options: {} }
+    ])
+    if (!plan.ok) throw new Error(plan.error.message)
+    const { planId } = plan.value as { planId: string }
+    const apply = await dispatch(table, 'jobs:apply', [{ planId }])
+    if (!apply.ok) throw new Error(apply.error.message)
+    const { jobId } = apply.value as { jobId: string }
+    expect(await dispatch(table, 'jobs:cancel', [{ jobId }])).toEqual({
+      ok: true,
+      value: { cancelled: true }
+    })
+    await expect
+      .poll(() => events.find((e) => e.jobId === jobId && e.state !== 'running')?.state, {
+        timeout: 20_000
+      })
+      .toBe('cancelled')
+    const listed = await dispatch(table, 'jobs:list', [])
+    expect(
+      listed.ok &&
+        (listed.value as { jobId: string; state: string }[]).find((j) => j.jobId === jobId)?.state
+    ).toBe('interrupted (resume it)')
+    const resumed = await dispatch(table, 'jobs:resume', [{ jobId }])
+    expect(resumed).toEqual({ ok: true, value: { jobId } })
+    await expect
+      .poll(() => events.filter((e) => e.jobId === jobId && e.state === 'finished').length, {
+        timeout: 30_000
+      })
+      .toBe(1)
+    expect(readFileSync(target, 'utf8').match(/^AIRFLOW_VAR_/gm)).toHaveLength(500)
+  }, 60_000)
 
   it('copies one entry as a URI or JSON in the dialect asked for', async () => {
     const uri = await dispatch(table, 'entries:copy', [
