@@ -374,15 +374,25 @@ export interface InvokeMap {
   }
 }
 
+/** `profiles:add`: the profile and its secrets (kept in the keychain, never returned). */
 export type ProfileAddRequest = z.infer<(typeof RequestSchemas)['profiles:add']>[0]
+/** `profiles:edit`: fields to change; a secret left empty or `***` keeps the stored one. */
 export type ProfileEditRequest = z.infer<(typeof RequestSchemas)['profiles:edit']>[0]
+/** `entries:list`: a store by locator. */
 export type EntriesRequest = z.infer<(typeof RequestSchemas)['entries:list']>[0]
+/** `entries:reveal`: one field of one entry. */
 export type RevealRequest = z.infer<(typeof RequestSchemas)['entries:reveal']>[0]
+/** `entries:copy`: one entry as a URI or connection JSON in a dialect. */
 export type CopyRequest = z.infer<(typeof RequestSchemas)['entries:copy']>[0]
+/** `effective:resolve`: a runtime model and its layers (the demo by default). */
 export type EffectiveRequest = z.infer<(typeof RequestSchemas)['effective:resolve']>[0]
+/** `jobs:plan`: source, target and options. */
 export type PlanRequest = z.infer<(typeof RequestSchemas)['jobs:plan']>[0]
+/** `jobs:diff`: two stores. */
 export type DiffRequest = z.infer<(typeof RequestSchemas)['jobs:diff']>[0]
+/** `jobs:apply`: a plan made in this run, and items to leave out. */
 export type ApplyRequest = z.infer<(typeof RequestSchemas)['jobs:apply']>[0]
+/** `export:write`: a store written as Airflow export files or env lines. */
 export type ExportRequest = z.infer<(typeof RequestSchemas)['export:write']>[0]
 
 /** An invoke channel name. */

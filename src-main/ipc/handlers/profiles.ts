@@ -1,4 +1,5 @@
 /** Handlers of the `profiles:*` channels: secrets go in with add/edit and never come out. */
+import { MASKED } from '../../contract/ipc'
 import type {
   ProfileAddRequest,
   ProfileDto,
@@ -47,8 +48,11 @@ export async function editProfile(
   request: ProfileEditRequest
 ): Promise<ProfileDto> {
   const profiles = await ctx.profiles()
-  const secrets =
-    request.secrets && Object.values(request.secrets).some((v) => v) ? request.secrets : undefined
+  // An empty field, or one still masked, keeps the stored secret.
+  const given = Object.fromEntries(
+    Object.entries(request.secrets ?? {}).filter(([, v]) => v && v !== MASKED)
+  )
+  const secrets = Object.keys(given).length ? given : undefined
   const p = await profiles.edit(request.name, request.patch, secrets)
   return toDto(profiles, p)
 }
