@@ -165,6 +165,44 @@ test('plan demo → a new env file, apply it, and see the job finish', async ({ 
   expect(JSON.parse(readFileSync(join(served.dir, 'plan.json'), 'utf8'))).toMatchObject({
     version: 1
   })
+  // Roll the job back: what it created is removed again.
+  await app.nav('jobs').click()
+  await job.getByTestId('job-rollback').click()
+  await expect(job).toHaveAttribute('data-state', 'rolled back')
+  await expect(page.getByTestId('job-message')).toContainText('0 restored, 13 removed')
+  expect(readFileSync(target, 'utf8')).not.toMatch(/AIRFLOW_CONN_POSTGRES_DEFAULT=/)
+})
+
+test('a running job shows live progress; cancel and resume it', async ({ page, served }) => {
+  const app = new AppPage(page)
+  await app.open(served.url)
+  await app.nav('profiles').click()
+  const keychain = await page.getByTestId('keychain-status').getAttribute('data-kind')
+  test.skip(
+    keychain !== 'os',
+    'No OS keychain (run under scripts/with-keyring.sh, as npm test does).'
+  )
+  const source = join(served.dir, 'many.env')
+  writeFileSync(
+    source,
+    Array.from({ length: 2000 }, (_, i) => `AIRFLOW_VAR_MANY_${i}=v${i}\n`).join('')
+  )
+  await app.nav('migrate').click()
+  await page.getByTestId('plan-source').fill(`envfile:${source}`)
+  await page.getByTestId('plan-target').fill(`envfile:${join(served.dir, 'many-target.env')}`)
+  await page.getByTestId('plan-exclude').fill('')
+  await page.getByTestId('plan-make').click()
+  await expect(page.getByTestId('plan-count-create')).toHaveText('2000 create')
+  await page.getByTestId('plan-apply').click()
+  const job = page.getByTestId('job-row').first()
+  await expect(job).toHaveAttribute('data-state', 'running')
+  await expect(job.getByTestId('job-progress')).toContainText(/\/s · ETA/)
+  await app.screenshot('jobs-running')
+  await job.getByTestId('job-cancel').click()
+  await expect(job).toHaveAttribute('data-state', 'interrupted (resume it)')
+  await job.getByTestId('job-resume').click()
+  await expect(job).toHaveAttribute('data-state', 'finished', { timeout: 30_000 })
+  await expect(job.getByTestId('job-progress')).toContainText('2000/2000')
 })
 
 test('profiles: add with a secret, test, edit; the secret never comes back', async ({

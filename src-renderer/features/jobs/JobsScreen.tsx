@@ -91,12 +91,20 @@ export function JobsScreen() {
                 </td>
                 <td className="actions">
                   {running && (
-                    <button type="button" onClick={() => void cancel(j.jobId)}>
+                    <button
+                      type="button"
+                      data-testid="job-cancel"
+                      onClick={() => void cancel(j.jobId)}
+                    >
                       Cancel
                     </button>
                   )}
                   {!running && j.state.startsWith('interrupted') && (
-                    <button type="button" onClick={() => void resume(j.jobId)}>
+                    <button
+                      type="button"
+                      data-testid="job-resume"
+                      onClick={() => void resume(j.jobId)}
+                    >
                       Resume
                     </button>
                   )}
