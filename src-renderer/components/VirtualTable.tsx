@@ -19,6 +19,8 @@ export function VirtualTable<T>(props: {
   rowHeight?: number
   height?: number
   rowClass?: (row: T) => string
+  /** A row whose cells after the first `wideAfter` are one wide cell (e.g. a problem's reason). */
+  wide?: { after: number; render: (row: T) => ReactNode | undefined }
   testId?: string
 }) {
   const rowHeight = props.rowHeight ?? 32
@@ -58,11 +60,29 @@ export function VirtualTable<T>(props: {
                 transform: `translateY(${(first + i) * rowHeight}px)`
               }}
             >
-              {props.columns.map((c) => (
-                <div key={c.key} role="cell" className="vtable-cell">
-                  {c.render(row)}
-                </div>
-              ))}
+              {(() => {
+                const wide = props.wide?.render(row)
+                const columns =
+                  wide === undefined ? props.columns : props.columns.slice(0, props.wide!.after)
+                return (
+                  <>
+                    {columns.map((c) => (
+                      <div key={c.key} role="cell" className="vtable-cell">
+                        {c.render(row)}
+                      </div>
+                    ))}
+                    {wide !== undefined && (
+                      <div
+                        role="cell"
+                        className="vtable-cell wide"
+                        style={{ gridColumn: `${props.wide!.after + 1} / -1` }}
+                      >
+                        {wide}
+                      </div>
+                    )}
+                  </>
+                )
+              })()}
             </div>
           ))}
         </div>

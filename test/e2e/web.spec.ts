@@ -2,6 +2,7 @@
  * The app in web mode (`airlock serve`) on the embedded demo, driven in Chromium. Screenshots
  * are taken of masked states only; the one reveal checks the value is hidden again.
  */
+import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { AppPage } from './pages/app-page'
@@ -235,6 +236,30 @@ test('profiles: add with a secret, test, edit; the secret never comes back', asy
   const settings = readFileSync(join(served.env.AIRLOCK_CONFIG_DIR, 'settings.json'), 'utf8')
   expect(settings.includes(demoKey)).toBe(false)
   await app.screenshot('profiles')
+
+  // The same database with a key that decrypts nothing: each row it cannot read is shown
+  // with its reason, in the inventory, and the rest is still listed.
+  await page.getByTestId('profile-add').click()
+  await page.getByTestId('profile-name').fill('demo-wrong-key')
+  await page
+    .getByTestId('profile-url')
+    .fill(`sqlite:///${join(served.env.AIRLOCK_HOME, 'demo', 'airflow.db')}`)
+  await page.getByTestId('profile-method').selectOption('none')
+  await page
+    .getByTestId('profile-secret-fernetKey')
+    .fill(randomBytes(32).toString('base64url') + '=')
+  await page.getByTestId('profile-save').click()
+  await expect(
+    page.getByTestId('profile-row').and(page.locator('[data-name="demo-wrong-key"]'))
+  ).toBeVisible()
+  await app.nav('inventory').click()
+  await page.getByTestId('inventory-locator').fill('metadb:demo-wrong-key')
+  await page.getByTestId('inventory-load').click()
+  await expect(page.getByTestId('inventory-count')).toContainText('could not be read')
+  await expect(page.getByTestId('problem').first()).toContainText(
+    'no configured Fernet key decrypts it'
+  )
+  await app.screenshot('inventory-problems')
 })
 
 test('the API refuses calls without the token and from other origins', async ({

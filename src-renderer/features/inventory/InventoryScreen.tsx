@@ -48,9 +48,21 @@ export function InventoryScreen() {
             .toLowerCase()
             .includes(q))
     )
-    const problems: Row[] = (inventory?.problems ?? [])
-      .filter((p) => (kind === 'all' || p.kind === kind) && (!prefix || p.id.startsWith(prefix)))
-      .map((p) => ({ kind: 'problem', id: p.id, entryKind: p.kind, message: p.message }))
+    // One row per unreadable entry, every reason it gave (a password and an extra may both fail).
+    const byId = new Map<
+      string,
+      { kind: 'problem'; id: string; entryKind: string; message: string }
+    >()
+    const prefix0 = inventory ? `${inventory.storeId}: ` : ''
+    for (const p of inventory?.problems ?? []) {
+      if ((kind !== 'all' && p.kind !== kind) || (prefix && !p.id.startsWith(prefix))) continue
+      const message = p.message.startsWith(prefix0) ? p.message.slice(prefix0.length) : p.message
+      const key = `${p.kind}:${p.id}`
+      const row = byId.get(key)
+      if (row) row.message += `; ${message}`
+      else byId.set(key, { kind: 'problem', id: p.id, entryKind: p.kind, message })
+    }
+    const problems: Row[] = [...byId.values()]
     return [...problems, ...entries]
   }, [inventory, search, kind, type, prefix])
 
@@ -79,13 +91,7 @@ export function InventoryScreen() {
       label: 'Host / description',
       width: 'minmax(160px, 1.4fr)',
       render: (r) =>
-        r.kind === 'problem' ? (
-          <span className="problem-text" data-testid="problem">
-            {r.message}
-          </span>
-        ) : (
-          String(r.fields.host ?? r.fields.description ?? '')
-        )
+        r.kind === 'problem' ? '' : String(r.fields.host ?? r.fields.description ?? '')
     },
     {
       key: 'login',
@@ -228,11 +234,11 @@ export function InventoryScreen() {
       )}
       {inventory && (
         <p className="muted" data-testid="inventory-count">
-          {rows.length -
-            (inventory.problems.length ? rows.filter((r) => r.kind === 'problem').length : 0)}{' '}
-          of {inventory.entries.length} entries
-          {inventory.problems.length ? ` · ${inventory.problems.length} could not be read` : ''} ·
-          values masked
+          {rows.filter((r) => r.kind !== 'problem').length} of {inventory.entries.length} entries
+          {inventory.problems.length
+            ? ` · ${new Set(inventory.problems.map((p) => `${p.kind}:${p.id}`)).size} could not be read`
+            : ''}{' '}
+          · values masked
         </p>
       )}
       {inventory && <ExportPanel locator={locator} />}
@@ -242,6 +248,15 @@ export function InventoryScreen() {
         columns={columns}
         rowKey={(r) => `${r.kind === 'problem' ? 'problem:' + r.entryKind : r.kind}:${r.id}`}
         rowClass={(r) => (r.kind === 'problem' ? 'problem' : '')}
+        wide={{
+          after: 3,
+          render: (r) =>
+            r.kind === 'problem' ? (
+              <span className="problem-text" data-testid="problem" title={r.message}>
+                could not be read: {r.message}
+              </span>
+            ) : undefined
+        }}
       />
     </section>
   )
