@@ -10,7 +10,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { extname, join, resolve, sep } from 'node:path'
-import { MAX_REQUEST_BYTES, type EventMap, type IpcResult } from '../contract/ipc'
+import { MAX_REQUEST_BYTES, isInvokeChannel, type EventMap, type IpcResult } from '../contract/ipc'
 import { dispatch } from './handle'
 import type { HandlerTable } from './handlers'
 
@@ -189,7 +189,7 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
       return
     }
     const match = /^\/api\/invoke\/([a-z-]+:[a-z-]+)$/.exec(url.pathname)
-    if (!match) return refuse(res, 404, 'No such API path.')
+    if (!match || !isInvokeChannel(match[1]!)) return refuse(res, 404, 'No such API path.')
     if (method !== 'POST') {
       res.setHeader('allow', 'POST')
       return refuse(res, 405, 'Invoke with POST.')
@@ -207,12 +207,7 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
     } catch {
       return refuse(res, 400, 'The body is not JSON.')
     }
-    const result = await dispatch(handlers, match[1]!, args)
-    const unknownChannel =
-      !result.ok &&
-      result.error.code === 'usage' &&
-      result.error.message.startsWith('Unknown channel')
-    sendJson(res, unknownChannel ? 404 : 200, result)
+    sendJson(res, 200, await dispatch(handlers, match[1]!, args))
   }
 
   const server: Server = createServer((req, res) => {

@@ -123,6 +123,14 @@ test('precedence shows demo-env shadowing the metadata DB', async ({ page, serve
   expect(shadowed).toBeLessThan(all)
   await page.getByTestId('shadowed-only').uncheck()
   await app.screenshot('precedence')
+  // With no store behind the metadata DB layer, it is "not inspected", never "empty".
+  await page.getByTestId('layer-metastore').fill('')
+  await page.getByTestId('precedence-resolve').click()
+  await expect(pg.locator('td.verdict').nth(2)).toHaveAttribute(
+    'data-testid',
+    'verdict-not-inspected'
+  )
+  await expect(app.precedenceRow('aws_default')).toHaveCount(0)
 })
 
 test('plan demo → a new env file, apply it, and see the job finish', async ({ page, served }) => {

@@ -105,22 +105,22 @@ export function InventoryScreen() {
       width: 'minmax(180px, 1.3fr)',
       render: (r) => {
         if (r.kind === 'problem') return ''
-        const field =
-          r.kind === 'variable'
-            ? 'value'
-            : r.secretFields.includes('password')
-              ? 'password'
-              : r.secretFields[0]
-        if (!field) return <span className="muted">none</span>
+        if (!r.secretFields.length) return <span className="muted">none</span>
+        // Each secret field has its own reveal (a connection may hide a password and an extra).
         return (
-          <SecretCell
-            key={`${r.kind}:${r.id}:${field}`}
-            locator={locator}
-            kind={r.kind}
-            id={r.id}
-            field={field as 'password' | 'extra' | 'value'}
-            masked={String(r.fields[field] ?? '')}
-          />
+          <span className="secrets">
+            {r.secretFields.map((field) => (
+              <SecretCell
+                key={`${r.kind}:${r.id}:${field}`}
+                locator={locator}
+                kind={r.kind}
+                id={r.id}
+                field={field as 'password' | 'extra' | 'value'}
+                masked={String(r.fields[field] ?? '')}
+                label={r.secretFields.length > 1 ? field : undefined}
+              />
+            ))}
+          </span>
         )
       }
     },

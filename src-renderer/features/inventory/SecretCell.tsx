@@ -14,6 +14,8 @@ export function SecretCell(props: {
   id: string
   field: 'password' | 'extra' | 'value'
   masked: string
+  /** Shown before the value (when a row has several secret fields). */
+  label?: string
 }) {
   const bridge = useAppStore((s) => s.bridge)
   const [revealed, setRevealed] = useState<string | null | undefined>(undefined)
@@ -38,9 +40,10 @@ export function SecretCell(props: {
   }
   return (
     <span className="secret" data-testid={`secret-${props.field}`}>
+      {props.label && <span className="muted small label">{props.label}</span>}
       {revealed === undefined ? (
         <>
-          <code className="masked" data-testid="masked" title={failed}>
+          <code className="masked" data-testid="masked" title={failed ?? props.masked}>
             {props.masked}
           </code>
           <button
@@ -55,7 +58,7 @@ export function SecretCell(props: {
         </>
       ) : (
         <>
-          <code className="revealed" data-testid="revealed">
+          <code className="revealed" data-testid="revealed" title="hidden again in a few seconds">
             {revealed ?? '(none)'}
           </code>
           <button type="button" className="link" onClick={hide}>

@@ -48,8 +48,21 @@ export function PrecedenceScreen() {
   const [model, setModel] = useState<(typeof MODELS)[number][0]>('airflow3-server')
   const [shadowedOnly, setShadowedOnly] = useState(false)
   const [open, setOpen] = useState<string | undefined>(undefined)
+  // Which store stands behind each layer (empty: not inspected); the demo by default.
+  const [layers, setLayers] = useState<Record<string, string>>({
+    env: 'demo-env:',
+    metastore: 'demo:'
+  })
+  const resolve = (m: typeof model, l: Record<string, string>) => {
+    const given = Object.fromEntries(Object.entries(l).filter(([, v]) => v.trim()))
+    void load(
+      Object.keys(given).length ? { model: m, layers: given } : { runtime: 'demo', model: m }
+    )
+  }
   useEffect(() => {
-    void load({ runtime: 'demo', model })
+    resolve(model, layers)
+    // Resolved again on a model change; layer edits apply with the Resolve button.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [load, model])
   const items = useMemo(
     () =>
@@ -63,8 +76,9 @@ export function PrecedenceScreen() {
     <section data-testid="precedence" data-state={status}>
       <h2>Precedence</h2>
       <p className="muted">
-        The embedded demo: its metadata DB and the demo <code>.env</code> as the server&apos;s
-        environment. Values are never shown; shadowed layers name the fields that differ.
+        Which layer Airflow reads each id from. By default the embedded demo: its metadata DB and
+        the demo <code>.env</code> as the server&apos;s environment; put any store (locator) behind
+        a layer. Values are never shown; shadowed layers name the fields that differ.
       </p>
       <div className="toolbar">
         <label>
@@ -92,6 +106,30 @@ export function PrecedenceScreen() {
         </label>
         {effective && <span className="muted">{effective.label}</span>}
       </div>
+      {effective && (
+        <form
+          className="toolbar layers"
+          onSubmit={(e) => {
+            e.preventDefault()
+            resolve(model, layers)
+          }}
+        >
+          {effective.layers.map((l, i) => (
+            <label key={l.role}>
+              {i + 1}. {l.label}
+              <input
+                data-testid={`layer-${l.role}`}
+                value={layers[l.role] ?? ''}
+                placeholder="not inspected"
+                onChange={(e) => setLayers({ ...layers, [l.role]: e.target.value })}
+              />
+            </label>
+          ))}
+          <button type="submit" data-testid="precedence-resolve">
+            Resolve
+          </button>
+        </form>
+      )}
       <ErrorNote error={error} />
       {effective && (
         <table className="grid" data-testid="precedence-table">
