@@ -8,6 +8,9 @@ import { cpus, totalmem } from 'node:os'
 import { benchCore } from './core'
 import { benchMetadb, metadbChild } from './metadb'
 import { benchBackends } from './backends'
+import { benchEngine } from './engine'
+import { benchCli } from './cli'
+import { renderReport } from './report'
 import type { BenchContext, BenchFigure } from './harness'
 
 // Results live in bench/results whether this runs from source or bundled in out/bench.
@@ -19,7 +22,9 @@ const RESULTS = here.pathname.endsWith('/out/bench/')
 const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchFigure[]>> = {
   core: benchCore,
   metadb: benchMetadb,
-  backends: benchBackends
+  engine: benchEngine,
+  backends: benchBackends,
+  cli: benchCli
 }
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en') : n.toPrecision(3))
@@ -63,11 +68,12 @@ async function main(argv: string[]): Promise<number> {
       ? ((JSON.parse(readFileSync(file, 'utf8')) as { results?: object }).results ?? {})
       : {}
     const merged = { ...earlier, ...results }
-    writeFileSync(
-      file,
-      JSON.stringify({ date: new Date().toISOString(), machine, results: merged }, null, 2) + '\n'
+    const date = new Date().toISOString()
+    writeFileSync(file, JSON.stringify({ date, machine, results: merged }, null, 2) + '\n')
+    writeFileSync(new URL('report.html', RESULTS), renderReport(date, machine, merged))
+    process.stdout.write(
+      `written: bench/results/${new Date().toISOString().slice(0, 10)}.json and bench/results/report.html\n`
     )
-    process.stdout.write(`written: bench/results/${new Date().toISOString().slice(0, 10)}.json\n`)
   }
   return 0
 }

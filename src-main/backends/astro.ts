@@ -19,7 +19,8 @@
  * becomes "1"), any decode error loads nothing; an item without `conn_id`, or without both
  * `conn_type` and `conn_uri`, or a variable with an empty name or value, is skipped; empty
  * fields and port 0 are not sent (so they are null); `conn_extra` as text is used verbatim,
- * as a mapping it is JSON-encoded as Go does (keys sorted, compact); a `conn_uri` is used
+ * as a mapping it is JSON-encoded as Go does (keys lower-cased by viper at every depth,
+ * sorted, compact); a `conn_uri` is used
  * only when no field is set, parsed with Go's `net/url` (not Airflow's parser: the scheme
  * becomes `conn_type` unchanged). Nothing here has a description.
  *
@@ -240,8 +241,46 @@ function goJsonFloat(x: number): string {
   return goFormatFloat(x)
 }
 
-/** Go's `json.Marshal` of a value viper decoded (map keys sorted). */
-function goJson(v: GoValue, doc: Document): string {
+/** Go's `strings.ToLower`: each code point's lower case (İ → i, as Go's unicode.ToLower). */
+function goToLower(s: string): string {
+  let out = ''
+  for (const ch of s) out += [...ch.toLowerCase()][0]!
+  return out
+}
+
+/**
+ * A mapping key as viper leaves it: yaml.v3 keys that are not text go through
+ * `cast.ToStringMap` (`1` → "1", `true` → "true", null → ""), then `insensitiviseMap`
+ * lower-cases every key at every depth, lists included (viper 1.19 util.go).
+ */
+function viperKey(v: GoValue): string {
+  switch (v.t) {
+    case 'string':
+      return goToLower(v.v)
+    case 'int':
+      return v.v.toString()
+    case 'float':
+      return goFormatFloat(v.v)
+    case 'bool':
+      return String(v.v)
+    case 'null':
+      return ''
+    default:
+      throw new DecodeError('a key that is a mapping, list or date, which Go cannot encode as JSON')
+  }
+}
+
+/** What `goJson` noticed that Airflow would read differently from the same YAML. */
+interface GoJsonNotes {
+  lowered?: boolean
+}
+
+/**
+ * Go's `json.Marshal` of a value viper decoded: keys as `viperKey` leaves them, sorted. Two keys
+ * that lower-case alike keep the value of one that was not lower-case already (insensitiviseMap
+ * writes it over the other whatever the map order).
+ */
+function goJson(v: GoValue, doc: Document, notes: GoJsonNotes = {}): string {
   switch (v.t) {
     case 'null':
       return 'null'
@@ -256,21 +295,46 @@ function goJson(v: GoValue, doc: Document): string {
     case 'time':
       throw new DecodeError('a date, which Airlock cannot encode as Go does')
     case 'seq':
-      return `[${v.node.items.map((i) => goJson(goValue(i, doc), doc)).join(',')}]`
+      return `[${v.node.items.map((i) => goJson(goValue(i, doc), doc, notes)).join(',')}]`
     case 'map': {
-      const pairs = v.node.items.map((p) => {
-        const key = goValue(p.key, doc)
-        if (key.t !== 'string')
-          throw new DecodeError('a key that is not text, which Go cannot encode as JSON')
-        return [key.v, goJson(goValue(p.value, doc), doc)] as const
-      })
-      const byKey = new Map(pairs)
+      const byKey = new Map<string, { value: string; wasLower: boolean }>()
+      for (const p of v.node.items) {
+        const raw = goValue(p.key, doc)
+        const key = viperKey(raw)
+        const wasLower = raw.t !== 'string' || raw.v === key
+        if (!wasLower) notes.lowered = true
+        const value = goJson(goValue(p.value, doc), doc, notes)
+        const seen = byKey.get(key)
+        if (!seen || !wasLower || seen.wasLower) byKey.set(key, { value, wasLower })
+      }
       return `{${[...byKey.keys()]
         .sort(comparePyStrings)
-        .map((k) => `${goJsonString(k)}:${byKey.get(k)}`)
+        .map((k) => `${goJsonString(k)}:${byKey.get(k)!.value}`)
         .join(',')}}`
     }
   }
+}
+
+/** Go's `strconv.Quote` (what `fmt.Sprintf("%q")` writes): Go escapes, printable runes kept. */
+function goQuote(s: string): string {
+  let out = '"'
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!
+    if (ch === '"' || ch === '\\') out += '\\' + ch
+    else if (c === 0x20 || (c > 0x20 && /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u.test(ch))) out += ch
+    else if (c === 7) out += '\\a'
+    else if (c === 8) out += '\\b'
+    else if (c === 12) out += '\\f'
+    else if (c === 10) out += '\\n'
+    else if (c === 13) out += '\\r'
+    else if (c === 9) out += '\\t'
+    else if (c === 11) out += '\\v'
+    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0')
+    else if (c >= 0xd800 && c <= 0xdfff) out += '\\ufffd'
+    else if (c < 0x10000) out += '\\u' + c.toString(16).padStart(4, '0')
+    else out += '\\U' + c.toString(16).padStart(8, '0')
+  }
+  return out + '"'
 }
 
 // ---------------------------------------------------------------------------------------
@@ -411,16 +475,20 @@ const CONN_FIELDS = [
 ] as const
 const VAR_FIELDS = ['variable_name', 'variable_value'] as const
 
-/** mapstructure's key match: exact, else case-insensitive. */
+/**
+ * The pair a struct field reads after viper lower-cased every key: a key that was not
+ * lower-case already overwrites the lower-case one (insensitiviseMap), else the exact key.
+ */
 function findPair(map: YAMLMap, name: string, doc: Document): Pair | undefined {
-  let loose: Pair | undefined
+  let exact: Pair | undefined
+  let lowered: Pair | undefined
   for (const pair of map.items as Pair[]) {
     const key = goValue(pair.key, doc)
     if (key.t !== 'string') continue
-    if (key.v === name) return pair
-    if (!loose && key.v.toLowerCase() === name) loose = pair
+    if (key.v === name) exact = pair
+    else if (goToLower(key.v) === name) lowered = pair
   }
-  return loose
+  return lowered ?? exact
 }
 
 interface Item {
@@ -581,7 +649,7 @@ function buildEntries(s: Settings, dialect: Dialect): Built {
         const query = goParseQuery(url.rawQuery)
         fields.extra = `{${[...query.keys()]
           .sort(comparePyStrings)
-          .map((k) => `${goJsonString(k)}: ${goJsonString(query.get(k)!.join(','))}`)
+          .map((k) => `${goQuote(k)}: ${goQuote(query.get(k)!.join(','))}`)
           .join(', ')}}`
         if (query.size > 1)
           built.warnings.push({
@@ -619,7 +687,15 @@ function buildEntries(s: Settings, dialect: Dialect): Built {
       if (extra.t === 'string') fields.extra = nonEmpty(extra.v)
       else if (extra.t === 'map') {
         try {
-          fields.extra = goJson(extra, s.doc)
+          const notes: GoJsonNotes = {}
+          fields.extra = goJson(extra, s.doc, notes)
+          if (notes.lowered)
+            built.warnings.push({
+              line: item.line,
+              key: id,
+              message:
+                'astro lower-cases the keys of conn_extra (viper reads every key case-insensitively); Airflow given the same mapping would keep their case.'
+            })
         } catch (error) {
           if (!(error instanceof DecodeError)) throw error
           built.warnings.push({

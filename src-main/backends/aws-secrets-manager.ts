@@ -43,6 +43,7 @@
  * await sm.write([connectionEntry('pg', { conn_type: 'postgres', host: 'db', port: 5432 })])
  * // CreateSecret airflow/connections/pg = "postgres://db:5432"
  */
+import { mapLimit } from '../core/concurrency'
 import http from 'node:http'
 import https from 'node:https'
 import {
@@ -101,6 +102,7 @@ import {
   type Scope
 } from './backend'
 import { connectionEnvValue } from './env-file'
+import { AdaptivePacer, type PaceOutcome } from './pacer'
 
 // ---------------------------------------------------------------------------------------
 // Shared by the AWS backends (aws-ssm.ts imports these)
@@ -129,8 +131,10 @@ export interface AwsClientOptions {
   maxAttempts?: number
   /** Milliseconds before a request without an answer fails (default 30 000). */
   requestTimeoutMs?: number
-  /** Requests in flight at once for load, write and remove. */
+  /** Requests in flight at once for load, write and remove (the pacer may lower it). */
   concurrency?: number
+  /** Attempts per request while AWS throttles it (default 30); see pacer.ts. */
+  throttleAttempts?: number
 }
 
 /** The tag every secret and parameter Airlock creates carries. */
@@ -234,6 +238,100 @@ const NETWORK_CODES = new Set([
   'EAI_AGAIN'
 ])
 
+/** What an AWS SDK failure says about load, for the pacer. */
+export function awsPaceOutcome(error: unknown): PaceOutcome {
+  const name = awsErrorName(error)
+  const e = error as {
+    $metadata?: { httpStatusCode?: number }
+    $response?: { headers?: Record<string, string | undefined> }
+    code?: string
+  }
+  if (THROTTLED.has(name)) {
+    const header = e.$response?.headers?.['retry-after']
+    const seconds = header !== undefined && /^\d+$/.test(header.trim()) ? Number(header) : undefined
+    return { kind: 'throttled', retryAfterMs: seconds === undefined ? undefined : seconds * 1000 }
+  }
+  const status = e.$metadata?.httpStatusCode ?? 0
+  if (status >= 500 || NETWORK_CODES.has(e.code ?? '') || name === 'TimeoutError')
+    return { kind: 'overloaded' }
+  return { kind: 'other' }
+}
+
+/** An SDK v3 client, as far as adding a middleware goes. */
+interface MiddlewareClient {
+  middlewareStack: {
+    addRelativeTo(
+      middleware: never,
+      options: { relation: 'before' | 'after'; toMiddleware: string; name: string }
+    ): void
+  }
+}
+
+type Handler = (args: { request: unknown }) => Promise<unknown>
+
+/**
+ * Paces every attempt of an AWS SDK client: inside the SDK's retry loop and before request
+ * signing, so each attempt waits for a slot and a throttled attempt is sent again here
+ * (signed afresh) up to the pacer's budget, without spending the SDK's few retries (3 by
+ * default, for 5xx and network errors) or its retry quota on throttling.
+ */
+export function paceAwsClient(client: MiddlewareClient, pacer: AdaptivePacer): void {
+  const middleware = (next: Handler) => async (args: { request: unknown }) => {
+    let attempts = 0
+    try {
+      return await pacer.run(() => {
+        attempts++
+        return next({ ...args, request: cloneRequest(args.request) })
+      }, awsPaceOutcome)
+    } catch (error) {
+      // Handing a throttling error back would make the SDK retry it again from the start.
+      if (attempts > 1 && awsPaceOutcome(error).kind === 'throttled')
+        throw new ThrottlingOutlasted(awsErrorName(error), attempts, error)
+      throw error
+    }
+  }
+  client.middlewareStack.addRelativeTo(middleware as never, {
+    relation: 'before',
+    toMiddleware: 'httpSigningMiddleware',
+    name: 'airlockPacer'
+  })
+}
+
+/** The pacer of one AWS backend. */
+export function awsPacer(
+  id: string,
+  concurrency: number,
+  options: AwsClientOptions
+): AdaptivePacer {
+  return new AdaptivePacer({
+    maxConcurrency: concurrency,
+    maxThrottleRetries: Math.max(1, options.throttleAttempts ?? 30) - 1,
+    backendId: id
+  })
+}
+
+/** Throttling went on for every attempt the pacer allows (not an error the SDK retries). */
+export class ThrottlingOutlasted extends Error {
+  constructor(
+    readonly throttledAs: string,
+    readonly attempts: number,
+    cause: unknown
+  ) {
+    super(`throttled ${attempts} times (${throttledAs})`, { cause })
+    this.name = 'ThrottlingOutlasted'
+  }
+}
+
+/** A copy of an HTTP request whose headers and query the next attempt may change. */
+function cloneRequest(request: unknown): unknown {
+  if (!request || typeof request !== 'object') return request
+  const r = request as { headers?: object; query?: object }
+  return Object.assign(Object.create(Object.getPrototypeOf(request) as object) as object, r, {
+    headers: { ...r.headers },
+    query: { ...r.query }
+  })
+}
+
 /** The AWS error name of an SDK failure (`ResourceNotFoundException`, …). */
 export function awsErrorName(error: unknown): string {
   return (error as { name?: string } | undefined)?.name ?? ''
@@ -245,6 +343,12 @@ export function awsErrorName(error: unknown): string {
  */
 export function awsFailure(backendId: string, doing: string, error: unknown): unknown {
   if (error instanceof AirlockError) return error
+  if (error instanceof ThrottlingOutlasted)
+    return new AirlockError(
+      'backend.unreachable',
+      `${backendId}: AWS kept throttling while ${doing} after ${error.attempts} attempts (${error.throttledAs}); lower the concurrency or try again later.`,
+      { cause: error }
+    )
   const name = awsErrorName(error)
   if (name === 'AbortError') return error
   const e = error as { $metadata?: { httpStatusCode?: number; attempts?: number }; code?: string }
@@ -275,28 +379,6 @@ export function awsFailure(backendId: string, doing: string, error: unknown): un
     message = `AWS refused ${doing} (${name || 'an unknown error'}).`
   }
   return new AirlockError(code, `${backendId}: ${message}`, { cause: error })
-}
-
-/** Runs `fn` over `items`, at most `limit` at a time; the first failure rejects. */
-export async function mapLimit<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<void>
-): Promise<void> {
-  let next = 0
-  let failed = false
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const k = next++
-      try {
-        await fn(items[k]!, k)
-      } catch (error) {
-        failed = true
-        throw error
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker))
 }
 
 /** `kind "id"` for messages. */
@@ -514,6 +596,8 @@ export class AwsSecretsManagerBackend implements Backend {
   private readonly dialect: Dialect
   private readonly client: SecretsManagerClient
   private readonly concurrency: number
+  /** Paces every request of this backend (adaptive; see pacer.ts). */
+  readonly pacer: AdaptivePacer
   private readonly tags: { Key: string; Value: string }[]
   private readonly kmsKeyId: string | undefined
   private readonly removeMode: 'schedule' | 'force'
@@ -541,6 +625,8 @@ export class AwsSecretsManagerBackend implements Backend {
         `${this.id}: recoveryWindowDays must be between 7 and 30 (AWS's limits).`
       )
     this.client = new SecretsManagerClient(config)
+    this.pacer = awsPacer(this.id, this.concurrency, options)
+    paceAwsClient(this.client, this.pacer)
   }
 
   async close(): Promise<void> {

@@ -31,6 +31,7 @@
  * await ssm.write([variableEntry('region', 'eu-west-1')])
  * // PutParameter /airflow/variables/region (SecureString, alias/airflow, Intelligent-Tiering)
  */
+import { mapLimit } from '../core/concurrency'
 import {
   DeleteParametersCommand,
   DescribeParametersCommand,
@@ -90,12 +91,14 @@ import {
   chunks,
   describeRef,
   lostFields,
-  mapLimit,
+  awsPacer,
+  paceAwsClient,
   type AwsAmbiguousName,
   type AwsClientOptions,
   type AwsPreflightProblem
 } from './aws-secrets-manager'
 import { connectionEnvValue } from './env-file'
+import type { AdaptivePacer } from './pacer'
 
 /** How a parameter's tier is chosen. */
 export type SsmTierOption = 'auto' | 'Standard' | 'Advanced' | 'Intelligent-Tiering'
@@ -184,6 +187,8 @@ export class AwsSsmBackend implements Backend {
   private readonly dialect: Dialect
   private readonly client: SSMClient
   private readonly concurrency: number
+  /** Paces every request of this backend (adaptive; see pacer.ts). */
+  readonly pacer: AdaptivePacer
   private readonly parameterType: 'SecureString' | 'String'
   private readonly kmsKeyId: string | undefined
   private readonly tier: SsmTierOption
@@ -206,6 +211,8 @@ export class AwsSsmBackend implements Backend {
       ...Object.entries(options.tags ?? {}).map(([Key, Value]) => ({ Key, Value }))
     ]
     this.client = new SSMClient(config)
+    this.pacer = awsPacer(this.id, this.concurrency, options)
+    paceAwsClient(this.client, this.pacer)
   }
 
   async close(): Promise<void> {

@@ -22,6 +22,7 @@
  * Variable descriptions are not stored (Airflow reads only the value). A ref with a team reads
  * and writes the team-scoped name only (Airflow itself then falls back to the global name).
  */
+import { mapLimit } from '../core/concurrency'
 import {
   ClientSecretCredential,
   DefaultAzureCredential,
@@ -59,6 +60,7 @@ import {
 } from './backend'
 import { entryFromSecretValue } from './secret-value'
 import { connectionEnvValue } from './env-file'
+import { AdaptivePacer, type PaceOutcome } from './pacer'
 
 /** Key Vault's largest secret value, in bytes (25 KB). */
 export const AZURE_MAX_VALUE_BYTES = 25 * 1024
@@ -150,29 +152,27 @@ interface RestLikeError {
   details?: { error?: { code?: string; innerError?: { code?: string } } }
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
-async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>
-): Promise<R[]> {
-  const out = new Array<R>(items.length)
-  let next = 0
-  let failure: { error: unknown } | undefined
-  // After a failure no new item starts; those in flight finish before it is thrown.
-  const worker = async () => {
-    while (!failure && next < items.length) {
-      const i = next++
-      try {
-        out[i] = await fn(items[i]!, i)
-      } catch (error) {
-        failure ??= { error }
-      }
+/** What an answer of Key Vault says about load, for the pacer. */
+function azurePaceOutcome(
+  status: number,
+  headers: { get(name: string): string | undefined }
+): PaceOutcome {
+  if (status === 429) {
+    // Azure sends retry-after-ms / x-ms-retry-after-ms (milliseconds) or Retry-After (seconds).
+    const ms = Number(headers.get('retry-after-ms') ?? headers.get('x-ms-retry-after-ms'))
+    const seconds = Number(headers.get('retry-after'))
+    return {
+      kind: 'throttled',
+      retryAfterMs:
+        Number.isFinite(ms) && ms > 0
+          ? ms
+          : Number.isFinite(seconds) && seconds >= 0 && headers.get('retry-after') !== undefined
+            ? seconds * 1000
+            : undefined
     }
   }
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker))
-  if (failure) throw failure.error
-  return out
+  if (status >= 500) return { kind: 'overloaded' }
+  return status < 400 ? { kind: 'ok' } : { kind: 'other' }
 }
 
 function innerCode(error: RestLikeError): string | undefined {
@@ -193,6 +193,8 @@ export class AzureKeyVaultBackend implements Backend {
   private readonly client: SecretClient
   private readonly dialect: Dialect
   private readonly concurrency: number
+  /** Paces every request of this backend (adaptive; see pacer.ts). */
+  readonly pacer: AdaptivePacer
   private readonly options: AzureKeyVaultOptions
 
   constructor(options: AzureKeyVaultOptions) {
@@ -216,11 +218,38 @@ export class AzureKeyVaultBackend implements Backend {
     this.id = options.id ?? `azure-key-vault:${host}`
     this.dialect = options.dialect ?? 'airflow3'
     this.concurrency = options.concurrency ?? 8
+    this.pacer = new AdaptivePacer({ maxConcurrency: this.concurrency, backendId: this.id })
+    const pacer = this.pacer
     this.client = new SecretClient(
       vaultUrl,
       options.credential ?? this.credentialFromKwargs(kwargs),
       {
-        ...options.clientOptions
+        ...options.clientOptions,
+        // Each attempt (inside the SDK's retry policies, which wait out Retry-After themselves)
+        // takes a slot of the store's pacer; a 429's Retry-After holds the other requests too.
+        additionalPolicies: [
+          ...(options.clientOptions?.additionalPolicies ?? []),
+          {
+            position: 'perRetry',
+            policy: {
+              name: 'airlockPacer',
+              async sendRequest(request, next) {
+                const signal = request.abortSignal
+                const ticket = await pacer.acquire(
+                  signal instanceof AbortSignal ? signal : undefined
+                )
+                try {
+                  const response = await next(request)
+                  pacer.release(ticket, azurePaceOutcome(response.status, response.headers))
+                  return response
+                } catch (error) {
+                  pacer.release(ticket, { kind: 'overloaded' })
+                  throw error
+                }
+              }
+            }
+          }
+        ]
       }
     )
   }

@@ -5,6 +5,7 @@
  */
 import type { ErrorCode } from '../contract/errors'
 import type { Entry, EntrySource } from '../core/model'
+import type { PacerStats } from './pacer'
 
 /** Every kind of store Airlock knows. */
 export type BackendKind =
@@ -116,6 +117,8 @@ export interface Backend {
   preflight?(entries: readonly Entry[], signal?: AbortSignal): Promise<readonly PreflightProblem[]>
   /** Releases connections and handles. */
   close?(): Promise<void>
+  /** Paces the requests of a remote store; its counters feed job progress. */
+  readonly pacer?: { stats(): PacerStats }
 }
 
 /** The ref of an entry. */

@@ -17,6 +17,7 @@
  * Variable descriptions are not stored (Airflow reads only the value). A ref with a team reads
  * and writes the team-scoped id only (Airflow itself then falls back to the global id).
  */
+import { mapLimit } from '../core/concurrency'
 import { readFileSync } from 'node:fs'
 import { SecretManagerServiceClient } from '@google-cloud/secret-manager'
 import type { CallOptions, ClientOptions } from 'google-gax'
@@ -183,31 +184,6 @@ export function crc32c(data: Uint8Array): number {
   let c = 0xffffffff
   for (const b of data) c = CRC32C_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8)
   return (c ^ 0xffffffff) >>> 0
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
-async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>
-): Promise<R[]> {
-  const out = new Array<R>(items.length)
-  let next = 0
-  let failure: { error: unknown } | undefined
-  // After a failure no new item starts; those in flight finish before it is thrown.
-  const worker = async () => {
-    while (!failure && next < items.length) {
-      const i = next++
-      try {
-        out[i] = await fn(items[i]!, i)
-      } catch (error) {
-        failure ??= { error }
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker))
-  if (failure) throw failure.error
-  return out
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })

@@ -18,7 +18,8 @@ import { InMemoryBackend } from './in-memory'
 import { LfsBackend } from './lfs'
 import { MetastoreBackend } from './metastore'
 import { VaultBackend } from './vault'
-import { AwsSecretsManagerBackend } from './aws-secrets-manager'
+import { assumeRoleCredentials } from './aws-credentials'
+import { AwsSecretsManagerBackend, type AwsCredentials } from './aws-secrets-manager'
 import { AwsSsmBackend } from './aws-ssm'
 import { AzureKeyVaultBackend } from './azure-key-vault'
 import { GcpSecretManagerBackend } from './gcp-secret-manager'
@@ -126,19 +127,36 @@ export async function openProfile(profile: Profile, secrets: ProfileSecrets): Pr
     case 'aws-secrets-manager':
     case 'aws-ssm': {
       const method = profile.credential.method
-      if (method === 'assume-role')
-        throw new AirlockError(
-          'usage',
-          `Profile ${profile.name}: assume-role is not supported yet; use a named profile (which may itself assume a role in ~/.aws/config), static keys or the default chain.`
-        )
-      const credentials =
-        method === 'static' && profile.credential.params.access_key_id && secrets.secretAccessKey
+      const params = profile.credential.params
+      const staticKeys =
+        (method === 'static' || method === 'assume-role') &&
+        params.access_key_id &&
+        secrets.secretAccessKey
           ? {
-              accessKeyId: profile.credential.params.access_key_id,
+              accessKeyId: params.access_key_id,
               secretAccessKey: secrets.secretAccessKey,
               ...(secrets.sessionToken ? { sessionToken: secrets.sessionToken } : {})
             }
           : undefined
+      let credentials: AwsCredentials | undefined = method === 'static' ? staticKeys : undefined
+      if (method === 'assume-role') {
+        if (!params.role_arn)
+          throw new AirlockError(
+            'usage',
+            `Profile ${profile.name}: assume-role needs --param role_arn=arn:aws:iam::ACCOUNT:role/NAME.`
+          )
+        credentials = assumeRoleCredentials({
+          label: `Profile ${profile.name}`,
+          roleArn: params.role_arn,
+          sessionName: params.role_session_name,
+          externalId: params.external_id,
+          durationSeconds: params.duration_seconds ? Number(params.duration_seconds) : undefined,
+          region: profile.region ?? undefined,
+          endpoint: params.sts_endpoint ?? profile.url ?? undefined,
+          base: staticKeys,
+          profile: params.source_profile
+        })
+      }
       const common = {
         id,
         backendKwargs: { ...profile.backendKwargs, ...(secrets.kwargs ?? {}) },
@@ -146,7 +164,7 @@ export async function openProfile(profile: Profile, secrets: ProfileSecrets): Pr
         region: profile.region ?? undefined,
         endpoint: profile.url ?? undefined,
         credentials,
-        profile: method === 'profile' ? profile.credential.params.profile_name : undefined
+        profile: method === 'profile' ? params.profile_name : undefined
       }
       return profile.kind === 'aws-ssm'
         ? new AwsSsmBackend(common)

@@ -44,6 +44,7 @@
  * await vault.write([variableEntry('region', 'eu-west-1')])
  * // POST /v1/airflow/data/variables/region {"data": {"value": "eu-west-1"}, "options": {"cas": 0}}
  */
+import { mapLimit } from '../core/concurrency'
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
@@ -91,6 +92,7 @@ import {
   type Scope
 } from './backend'
 import { connectionEnvValue } from './env-file'
+import { abortableSleep, AdaptivePacer } from './pacer'
 
 /** The bounded retry Airlock adds around every Vault request (node-vault has none). */
 export interface VaultRetryOptions {
@@ -98,8 +100,15 @@ export interface VaultRetryOptions {
   attempts?: number
   /** First backoff in ms, doubled per retry, with jitter (default 200). */
   baseDelayMs?: number
-  /** Longest wait between attempts, a `Retry-After` included (default 10 000). */
+  /** Longest backoff between attempts (default 10 000). */
   maxDelayMs?: number
+  /**
+   * Throttled (429) attempts per request before giving up (default 30); they do not count
+   * against `attempts`. A `Retry-After` pauses every request of the backend until then.
+   */
+  throttleAttempts?: number
+  /** Longest `Retry-After` waited for, in ms (default 60 000); a longer one fails the request. */
+  maxRetryAfterMs?: number
   /** How to wait (a test seam; default a timer that the abort signal cancels). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
 }
@@ -356,43 +365,6 @@ export function parseRetryAfter(value: string | string[] | undefined): number | 
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now())
 }
 
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason)
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(signal!.reason)
-    }
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
-}
-
-/** Runs `fn` over `items`, `limit` at a time; stops starting new ones after the first failure. */
-async function mapLimit<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>
-): Promise<void> {
-  let next = 0
-  let failure: { error: unknown } | undefined
-  const worker = async () => {
-    while (!failure && next < items.length) {
-      const item = items[next++]!
-      try {
-        await fn(item)
-      } catch (error) {
-        failure ??= { error }
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker))
-  if (failure) throw failure.error
-}
-
 function sameJson(a: unknown, b: unknown): boolean {
   return pyJsonDumps(plainToPy(a)) === pyJsonDumps(plainToPy(b))
 }
@@ -427,6 +399,8 @@ export class VaultBackend implements Backend {
   private readonly retry: Required<Omit<VaultRetryOptions, 'sleep'>> & {
     sleep: (ms: number, signal?: AbortSignal) => Promise<void>
   }
+  /** Paces every request of this backend (adaptive; see pacer.ts). */
+  readonly pacer: AdaptivePacer
   private readonly environment: Readonly<Record<string, string | undefined>>
   private readonly maxValueBytes: number
   private readonly httpAgent: http.Agent
@@ -437,6 +411,12 @@ export class VaultBackend implements Backend {
   /** KV v2 version last seen per secret (0 = absent), the check-and-set value of the next write. */
   private readonly versions = new Map<string, number>()
   private readonly mountChecks = new Map<string, Promise<MountCheck>>()
+  /**
+   * The roots the last listing walked completely, and the secrets under them: a name under
+   * one of them that was not listed is written with check-and-set 0 without reading it first
+   * (if it was created since, Vault refuses the write and the item is reported as changed).
+   */
+  private listed: { roots: { mount: string; prefix: string }[]; found: Set<string> } | undefined
 
   constructor(options: VaultOptions) {
     this.environment = options.environment ?? {}
@@ -460,8 +440,15 @@ export class VaultBackend implements Backend {
       attempts: Math.max(1, options.retry?.attempts ?? 4),
       baseDelayMs: options.retry?.baseDelayMs ?? 200,
       maxDelayMs: options.retry?.maxDelayMs ?? 10_000,
-      sleep: options.retry?.sleep ?? defaultSleep
+      throttleAttempts: Math.max(1, options.retry?.throttleAttempts ?? 30),
+      maxRetryAfterMs: options.retry?.maxRetryAfterMs ?? 60_000,
+      sleep: options.retry?.sleep ?? abortableSleep
     }
+    this.pacer = new AdaptivePacer({
+      maxConcurrency: this.concurrency,
+      backendId: this.id,
+      clock: { now: () => performance.now(), sleep: this.retry.sleep }
+    })
     this.maxValueBytes = options.maxValueBytes ?? 32 * 1024 * 1024
     this.httpAgent = observingAgent(new http.Agent({ keepAlive: true }))
     this.httpsAgent = observingAgent(
@@ -538,6 +525,10 @@ export class VaultBackend implements Backend {
       }
     const found: { mount: string; path: string }[] = []
     for (const root of walked) await this.walk(root.mount, root.prefix, found, signal)
+    this.listed = {
+      roots: walked,
+      found: new Set(found.map((f) => versionKey(f.mount, f.path)))
+    }
     const refs: EntryRef[] = []
     const ambiguous: VaultAmbiguousName[] = []
     const seen = new Set<string>()
@@ -1070,7 +1061,7 @@ export class VaultBackend implements Backend {
     const key = versionKey(p.mount, p.path)
     let cas: number | undefined
     if (this.checkAndSet) {
-      cas = this.versions.get(key)
+      cas = this.versions.get(key) ?? (this.listedAbsent(p.mount, p.path) ? 0 : undefined)
       if (cas === undefined) {
         const state = await this.secretState(
           p.mount,
@@ -1099,6 +1090,7 @@ export class VaultBackend implements Backend {
         error.errors.some((m) => /check-and-set parameter did not match/i.test(m))
       ) {
         this.versions.delete(key)
+        this.listed?.found.add(key) // no longer known to be absent
         if (error.attempts > 1) {
           // A retried write may have landed the first time: then the secret holds our data.
           const now = await this.secretState(p.mount, p.path, { verb: 'check', what }, signal)
@@ -1299,13 +1291,27 @@ export class VaultBackend implements Backend {
     flags: { reauth?: boolean } = {}
   ): Promise<T> {
     let reauthed = flags.reauth === false
+    let throttles = 0
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted()
       const context: CallContext = {}
+      const ticket = await this.pacer.acquire(signal)
+      let failure: VaultHttpFailure | undefined
       try {
-        return await callContext.run(context, () => send(this.client))
+        const value = await callContext.run(context, () => send(this.client))
+        this.pacer.release(ticket, { kind: 'ok' })
+        return value
       } catch (error) {
-        const failure = toFailure(error, attempt)
+        failure = toFailure(error, attempt)
+        const retryAfter = parseRetryAfter(context.headers?.['retry-after'])
+        this.pacer.release(
+          ticket,
+          failure?.status === 429
+            ? { kind: 'throttled', retryAfterMs: retryAfter }
+            : failure?.network !== undefined || (failure?.status ?? 0) >= 500
+              ? { kind: 'overloaded' }
+              : { kind: 'other' }
+        )
         if (!failure) throw error
         if (failure.status === 403 && !reauthed && this.settings.authType === 'approle') {
           reauthed = true
@@ -1315,14 +1321,33 @@ export class VaultBackend implements Backend {
             continue
           }
         }
+        if (failure.status === 429) {
+          // Throttling has its own budget; with Retry-After the pacer holds every request
+          // of this backend until then, without it this request backs off with jitter.
+          if (++throttles >= this.retry.throttleAttempts) throw failure
+          if ((retryAfter ?? 0) > this.retry.maxRetryAfterMs) throw failure
+          attempt--
+          if (retryAfter === undefined) await this.retry.sleep(this.backoff(throttles), signal)
+          continue
+        }
         const retryable = failure.network !== undefined || RETRY_STATUS.has(failure.status ?? 0)
         if (!retryable || attempt >= this.retry.attempts) throw failure
-        const backoff = this.retry.baseDelayMs * 2 ** (attempt - 1)
-        const jittered = backoff / 2 + Math.random() * (backoff / 2)
-        const retryAfter = parseRetryAfter(context.headers?.['retry-after'])
-        await this.retry.sleep(Math.min(this.retry.maxDelayMs, retryAfter ?? jittered), signal)
+        await this.retry.sleep(this.backoff(attempt), signal)
       }
     }
+  }
+
+  private listedAbsent(mount: string, path: string): boolean {
+    if (!this.listed || this.listed.found.has(versionKey(mount, path))) return false
+    return this.listed.roots.some(
+      (r) => r.mount === mount && (r.prefix === '' || path.startsWith(r.prefix + '/'))
+    )
+  }
+
+  /** Exponential backoff with jitter for the nth retry, capped at `maxDelayMs`. */
+  private backoff(n: number): number {
+    const base = this.retry.baseDelayMs * 2 ** (n - 1)
+    return Math.min(this.retry.maxDelayMs, base / 2 + Math.random() * (base / 2))
   }
 
   /** The AirlockError for a failed request: what failed, where, and what to do. */

@@ -4,18 +4,26 @@
  */
 import { parseArgs } from 'node:util'
 import { connParse, connSerialize, dialectOption } from './commands/conn'
-import { fernetCommand } from './commands/fernet'
-import { openProfiles, profileCommand } from './commands/profile'
-import { effectiveCommand, planCommand } from './commands/engine'
-import { applyCommand, jobCommand, jobsCommand } from './commands/jobs'
-import { exportCommand, kindOption, listCommand, rotateCommand } from './commands/stores'
-import { serveCommand } from './commands/serve'
-import { LOCATOR_SCHEMES, openLocator } from '../backends/registry'
 import { AirlockError } from '../core/errors'
 import { EXIT_ITEMS_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io'
 import { VERSION } from './version'
 
 export { VERSION }
+
+/**
+ * Command modules load on first use (the build splits them into chunks), so `--help` and
+ * `conn` do not pay for the SDKs of every backend: a cold start stays close to Node's own.
+ */
+const load = {
+  fernet: () => import('./commands/fernet'),
+  profile: () => import('./commands/profile'),
+  engine: () => import('./commands/engine'),
+  explain: () => import('./commands/explain'),
+  jobs: () => import('./commands/jobs'),
+  stores: () => import('./commands/stores'),
+  registry: () => import('../backends/registry'),
+  serve: () => import('./commands/serve')
+}
 
 export const HELP = `airlock ${VERSION} — move Airflow connections and variables, exactly as Airflow reads them
 
@@ -40,8 +48,24 @@ Stores (a locator names one: metadb:postgresql://user:pw@host/airflow, metadb:sq
   export <store> --to FILE [--format json|yaml|uri|env] [--kind conn|var] [--dialect D]
                                      write it as Airflow's export files (json, yaml, uri = id=URI
                                      lines) or as AIRFLOW_CONN_*/AIRFLOW_VAR_* lines (env)
+  export <store> --to FILE [--file-format json|yaml|env] [--serialization-format uri|json]
+                                     the same with Airflow's own flags: byte-identical to
+                                     airflow connections export / variables export (--kind var)
   rotate-fernet-key <store> --key NEW,OLD   re-encrypt a metadata DB with the first key
   A metadata DB's Fernet key list comes from --key, else AIRFLOW__CORE__FERNET_KEY.
+
+Where Airflow looks, and what it reads (backends: vault, aws-secrets-manager, aws-ssm,
+        azure-key-vault, gcp-secret-manager; --provider-version V picks an older provider's rules):
+  explain --backend B [--kwargs JSON] (--conn ID | --var KEY) [--multi-team]
+                                     the name Airflow asks the service for, {"disabled": …} or
+                                     {"error": …}; without --conn/--var, stdin JSON Lines
+                                     {"backend", "kwargs", "kind", "key"}
+  explain --runtime demo|airflow-config:PATH [--model M] (--conn ID | --var KEY)
+                                     every layer of that runtime, in order
+  decode --backend B [--kwargs JSON] (--conn ID | --var KEY) [--dialect D]
+                                     stdin: the stored value as JSON per line (Vault: the data
+                                     object); stdout: what Airflow returns (fields, {"value"},
+                                     {"not_found": true}); batch: {"backend", …, "stored"} lines
 
 Precedence and migration previews:
   effective --runtime demo|airflow-config:PATH [--model airflow2|airflow3-server|airflow3-worker|astro]
@@ -143,6 +167,13 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     'delete-extraneous': { type: 'boolean' },
     source: { type: 'string' },
     target: { type: 'string' },
+    backend: { type: 'string' },
+    conn: { type: 'string' },
+    var: { type: 'string' },
+    'provider-version': { type: 'string' },
+    'multi-team': { type: 'boolean' },
+    'file-format': { type: 'string' },
+    'serialization-format': { type: 'string' },
     port: { type: 'string' },
     'no-open': { type: 'boolean' }
   } as const
@@ -182,16 +213,22 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     noMore(0)
     if (sub === undefined)
       throw new UsageError('fernet needs a command (generate-key, encrypt, decrypt, rotate)')
-    return fernetCommand(io, sub, values.key)
+    return (await load.fernet()).fernetCommand(io, sub, values.key)
   }
-  if (group === 'profile') return profileCommand(io, sub, rest, values)
+  if (group === 'profile') return (await load.profile()).profileCommand(io, sub, rest, values)
+  if (group === 'explain' || group === 'decode') {
+    if (sub !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(sub)}`)
+    const { decodeCommand, explainCommand } = await load.explain()
+    return group === 'explain' ? explainCommand(io, values) : decodeCommand(io, values)
+  }
   const resolveProfile = async (name: string) => {
-    const profiles = await openProfiles(io)
+    const profiles = await (await load.profile()).openProfiles(io)
     return { profile: profiles.get(name), secrets: await profiles.secrets(name) }
   }
+  const { kindOption } = await load.stores()
   if (group === 'effective') {
     if (sub !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(sub)}`)
-    return effectiveCommand(io, values, kindOption(values.kind), {
+    return (await load.engine()).effectiveCommand(io, values, kindOption(values.kind), {
       fernetKey: values.key,
       env: io.env,
       resolveProfile
@@ -209,20 +246,22 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       env: io.env,
       resolveProfile
     }
+    const { applyCommand, jobCommand } = await load.jobs()
     return group === 'apply'
       ? applyCommand(io, sub, values, options)
       : jobCommand(io, group, sub, values, options)
   }
-  if (group === 'jobs') return jobsCommand(io, Boolean(values.json))
+  if (group === 'jobs') return (await load.jobs()).jobsCommand(io, Boolean(values.json))
   if (group === 'serve') {
     if (sub !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(sub)}`)
-    return serveCommand(io, values)
+    return (await load.serve()).serveCommand(io, values)
   }
   if (group === 'plan' || group === 'diff') {
     const [target, ...more] = rest
     if (!sub || !target) throw new UsageError(`${group} needs a source and a target store`)
     if (more.length) throw new UsageError(`unexpected argument ${JSON.stringify(more[0])}`)
     const dialect = dialectOption(values.dialect)
+    const { planCommand } = await load.engine()
     return planCommand(io, group, sub, target, values, kindOption(values.kind), dialect, {
       dialect,
       fernetKey: values.key,
@@ -232,6 +271,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   }
   if (group === 'list' || group === 'export' || group === 'rotate-fernet-key') {
     const locator = sub
+    const { LOCATOR_SCHEMES, openLocator } = await load.registry()
+    const { exportCommand, listCommand, rotateCommand } = await load.stores()
     if (!locator)
       throw new UsageError(
         `${group} needs a store, e.g. ${group} demo: (stores: ${LOCATOR_SCHEMES.map((x) => x + ':').join(' ')})`
@@ -239,11 +280,6 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     if (rest.length) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`)
     const kinds = kindOption(values.kind)
     const dialect = dialectOption(values.dialect)
-    const resolveProfile = async (name: string) => {
-      const profiles = await openProfiles(io)
-      const profile = profiles.get(name)
-      return { profile, secrets: await profiles.secrets(name) }
-    }
     const backend = await openLocator(locator, {
       dialect,
       kinds,
@@ -260,7 +296,11 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
           to: values.to,
           format: values.format,
           kind: kinds,
-          dialect
+          dialect,
+          airflow: {
+            fileFormat: values['file-format'],
+            serializationFormat: values['serialization-format']
+          }
         })
       }
       return await rotateCommand(io, backend)

@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'backend.auth'
   | 'backend.access-denied'
   | 'backend.not-found'
+  | 'backend.invalid-kwargs'
   | 'codec.parse'
   | 'codec.invalid'
   | 'codec.invalid-uri'

@@ -193,6 +193,9 @@ export interface JobProgressDto {
   failed: number
   refused: number
   retries: number
+  /** Throttling answers from the target so far, and requests it allows in flight now. */
+  throttled: number
+  concurrency: number | null
   rate: number
   etaSeconds: number | null
   /** Set when the job ended with an error as a whole. */

@@ -3,7 +3,7 @@
  * semantically — a URI and a JSON value that decode to the same connection are equal; extras
  * compare as decoded JSON — and diffs carry fingerprints, never values.
  */
-import { compareEntries, type FieldDiff } from './precedence'
+import { compareEntries, sameFields, type FieldDiff } from './precedence'
 import type { Fingerprinter } from './fingerprint'
 import type { Dialect, Entry } from './model'
 import { PyDict, pyJsonDumps, pyJsonTryLoads } from './codecs/py-json'
@@ -131,10 +131,6 @@ function warningsFor(e: Entry, dialect: Dialect | undefined): string[] {
   return out
 }
 
-function equal(diff: readonly FieldDiff[]): boolean {
-  return diff.every((d) => d.change === 'same')
-}
-
 /** Plans source → target. */
 export function plan(
   source: readonly Entry[],
@@ -161,24 +157,28 @@ export function plan(
     touched.add(key)
     const t = targetByKey.get(key)
     const mapped: Entry = s.kind === 'connection' ? { ...s, id: targetId } : { ...s, key: targetId }
+    const sourceDigest = entryDigest(mapped)
+    const targetDigest = t ? entryDigest(t) : null
+    const sourceVersion = fp(sourceDigest)
     const base = {
       kind: s.kind,
       sourceId: idOf(s),
       targetId,
       warnings: warningsFor(s, options.targetDialect),
-      sourceVersion: fp(entryDigest(mapped)),
-      targetVersion: t ? fp(entryDigest(t)) : null
+      sourceVersion,
+      targetVersion: targetDigest === sourceDigest ? sourceVersion : fp(targetDigest)
     }
     if (!t) {
       items.push({ ...base, action: 'create', diff: compareEntries(mapped, mapped, fp) })
       continue
     }
-    // diff fields read "target → source": `winner` is the value now in the target
-    const diff = compareEntries(t, mapped, fp)
-    if (equal(diff)) {
-      items.push({ ...base, action: 'unchanged', diff })
+    // Unchanged: nothing to show, so no field fingerprints are made (most of a re-plan).
+    if (sameFields(t, mapped)) {
+      items.push({ ...base, action: 'unchanged', diff: [] })
       continue
     }
+    // diff fields read "target → source": `winner` is the value now in the target
+    const diff = compareEntries(t, mapped, fp)
     const policy = options.conflictOverrides?.[idOf(s)] ?? options.onConflict ?? 'overwrite'
     if (policy === 'overwrite') items.push({ ...base, action: 'update', diff })
     else items.push({ ...base, action: 'conflict', resolution: policy, diff })

@@ -152,6 +152,19 @@ function valueOf(e: Entry, field: string): string | null {
   return v === null || v === undefined ? null : String(v)
 }
 
+/** Whether every field is the same, as `compareEntries` judges it (no fingerprints made). */
+export function sameFields(a: Entry, b: Entry): boolean {
+  if (a.kind !== b.kind) return false
+  const fields = a.kind === 'variable' ? ['value', 'description'] : FIELDS
+  for (const field of fields) {
+    const x = valueOf(a, field)
+    const y = valueOf(b, field)
+    if (x === y) continue
+    if (field !== 'extra' || !x || !y || !pyEquals(extraDejson(x), extraDejson(y))) return false
+  }
+  return true
+}
+
 /** Field-level comparison; extras compare as decoded JSON (key order and spacing do not matter). */
 export function compareEntries(a: Entry, b: Entry, fp: Fingerprinter): FieldDiff[] {
   const fields = a.kind === 'variable' ? ['value', 'description'] : FIELDS
@@ -159,7 +172,8 @@ export function compareEntries(a: Entry, b: Entry, fp: Fingerprinter): FieldDiff
     const x = valueOf(a, field)
     const y = valueOf(b, field)
     const same = field === 'extra' && x && y ? pyEquals(extraDejson(x), extraDejson(y)) : x === y
-    return { field, change: same ? 'same' : 'changed', winner: fp(x), shadowed: fp(y) }
+    const winner = fp(x)
+    return { field, change: same ? 'same' : 'changed', winner, shadowed: x === y ? winner : fp(y) }
   })
 }
 

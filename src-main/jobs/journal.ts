@@ -1,6 +1,7 @@
 /**
- * A job's append-only journal: one JSON record per line, flushed to disk (fsync) per record,
- * so that after a crash or `kill -9` the job knows exactly which items finished. A torn last
+ * A job's append-only journal: one JSON record per line, flushed to disk (fsync) before the
+ * job goes on — per record, or per group of records written together — so that after a crash
+ * or `kill -9` the job knows exactly which items finished. A torn last
  * line (a crash mid-write) is ignored on reading; everything before it is intact.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, writeSync, existsSync } from 'node:fs'
@@ -35,16 +36,26 @@ export class Journal {
   constructor(readonly path: string) {}
 
   append(record: JournalRecord): void {
+    this.appendAll([record])
+  }
+
+  /**
+   * Appends records with one write and one fsync (a group commit: a batch's `begin` records
+   * before its writes, its outcomes after its read-back). Failpoints still count per record.
+   */
+  appendAll(records: readonly JournalRecord[]): void {
+    if (!records.length) return
     this.fd ??= openSync(this.path, 'a', 0o600)
-    const line = JSON.stringify(record) + '\n'
-    if (failpoint('journal-torn-write')) {
-      writeSync(this.fd, line.slice(0, Math.max(1, Math.floor(line.length / 2))))
-      fsyncSync(this.fd)
-      process.kill(process.pid, 'SIGKILL')
-    }
-    writeSync(this.fd, line)
+    const text = records.map((r) => JSON.stringify(r) + '\n').join('')
+    for (let i = 0; i < records.length; i++)
+      if (failpoint('journal-torn-write')) {
+        writeSync(this.fd, text.slice(0, Math.max(1, Math.floor(text.length / 2))))
+        fsyncSync(this.fd)
+        process.kill(process.pid, 'SIGKILL')
+      }
+    writeSync(this.fd, text)
     fsyncSync(this.fd)
-    failpoint('after-journal-append', true)
+    for (let i = 0; i < records.length; i++) failpoint('after-journal-append', true)
   }
 
   close(): void {

@@ -26,6 +26,7 @@ import { fingerprinter } from '../core/fingerprint'
 import type { Entry } from '../core/model'
 import { entryDigest, type PlanDocument, type PlanItem } from '../core/plan'
 import type { Keychain } from '../keychain/keychain'
+import { mapLimit } from '../core/concurrency'
 import { failpoint } from './failpoint'
 import { Journal, type JournalRecord } from './journal'
 
@@ -37,6 +38,9 @@ export interface JobProgress {
   failed: number
   refused: number
   retries: number
+  /** Throttling answers from the target so far, and requests it allows in flight now. */
+  throttled: number
+  concurrency: number | null
   /** Items per second so far. */
   rate: number
   etaSeconds: number | null
@@ -62,6 +66,8 @@ export interface JobContext {
   retries?: number
   backoffMs?: number
   batchSize?: number
+  /** Read-backs in flight at once (default 16; the target's pacer may allow fewer). */
+  readConcurrency?: number
 }
 
 const RETRYABLE: readonly ErrorCode[] = ['backend.unreachable']
@@ -235,6 +241,8 @@ async function execute(
       failed: report.failed.length,
       refused: report.refused.length,
       retries,
+      throttled: target.pacer?.stats().throttled ?? 0,
+      concurrency: target.pacer?.stats().concurrency ?? null,
       rate: report.applied / Math.max(0.001, (Date.now() - started) / 1000),
       etaSeconds: report.applied
         ? ((meta.total - report.applied) * (Date.now() - started)) /
@@ -247,7 +255,7 @@ async function execute(
   for (let start = 0; start < todo.length; start += batchSize) {
     if (ctx.signal?.aborted) break
     const batch = todo.slice(start, start + batchSize)
-    for (const idx of batch) journal.append({ t: 'begin', idx, at: now() })
+    journal.appendAll(batch.map((idx) => ({ t: 'begin' as const, idx, at: now() })))
     const writes = batch.filter((idx) => idx in intended).map((idx) => intended[idx]!)
     const removes: EntryRef[] = batch
       .filter((idx) => !(idx in intended))
@@ -268,34 +276,42 @@ async function execute(
     } catch (error) {
       const code = error instanceof AirlockError ? error.code : 'internal'
       const message = error instanceof AirlockError ? error.userMessage : 'unexpected error'
-      for (const idx of batch) {
-        journal.append({ t: 'failed', idx, at: now(), code, message })
-        report.failed.push({ id: meta.items[idx]!.targetId, code, message })
-      }
+      journal.appendAll(
+        batch.map((idx) => ({ t: 'failed' as const, idx, at: now(), code, message }))
+      )
+      for (const idx of batch) report.failed.push({ id: meta.items[idx]!.targetId, code, message })
       progress()
       continue
     }
     const fp = fingerprinter()
-    for (const idx of batch) {
+    // Read back in parallel: the target's pacer keeps the requests within what it allows.
+    const backs = await mapLimit(batch, ctx.readConcurrency ?? 16, (idx) =>
+      target
+        .read({ kind: meta.items[idx]!.kind, id: meta.items[idx]!.targetId })
+        .catch(() => undefined)
+    )
+    const outcomes: JournalRecord[] = []
+    for (const [j, idx] of batch.entries()) {
       const item = meta.items[idx]!
-      const back = await target.read({ kind: item.kind, id: item.targetId }).catch(() => undefined)
+      const back = backs[j]
       const want = intended[idx]
       const keepable = (e: Entry) => withoutLossy(withTargetId(e, item.targetId), target)
       const ok = want
         ? back !== undefined && fp(entryDigest(keepable(back))) === fp(entryDigest(keepable(want)))
         : back === undefined
       if (ok) {
-        journal.append({ t: 'done', idx, at: now(), verified: true })
+        outcomes.push({ t: 'done', idx, at: now(), verified: true })
         report.applied++
       } else {
         const message = want
           ? 'read-back differs from what was written (the store cannot hold some field)'
           : 'still present after removal'
-        journal.append({ t: 'failed', idx, at: now(), code: 'job.conflict', message })
+        outcomes.push({ t: 'failed', idx, at: now(), code: 'job.conflict', message })
         report.failed.push({ id: item.targetId, code: 'job.conflict', message })
       }
-      progress(item.targetId)
     }
+    journal.appendAll(outcomes)
+    progress(meta.items[batch.at(-1)!]!.targetId)
   }
   if (!ctx.signal?.aborted)
     journal.append({

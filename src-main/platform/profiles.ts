@@ -34,7 +34,9 @@ export function secretsNeeded(kind: ProfileKind, method: string): (keyof Profile
   if (kind === 'metadb') return method === 'password' ? ['password', 'fernetKey'] : ['fernetKey']
   if (kind === 'vault') return method === 'approle' ? ['secretId'] : ['token']
   if (kind === 'aws-secrets-manager' || kind === 'aws-ssm')
-    return method === 'static' ? ['secretAccessKey', 'sessionToken'] : []
+    return method === 'static' || method === 'assume-role'
+      ? ['secretAccessKey', 'sessionToken']
+      : []
   if (kind === 'azure-key-vault') return method === 'client-secret' ? ['clientSecret'] : []
   return method === 'service-account-key' ? ['serviceAccountKey'] : []
 }

@@ -70,6 +70,70 @@ print(json.dumps({"json": json.dumps(d, indent=2), "yaml": yaml.dump(d, Dumper=y
       ).toHaveLength(10)
   })
 
+  it("takes Airflow's own --file-format / --serialization-format flags (connection_command.py connections_export)", () => {
+    const rows = demoEntries().filter((e) => e.kind === 'connection')
+    const py = runPython<{ json: string; yaml: string; envJson: string }>(
+      `import json,sys,yaml
+d={}
+for r in sorted(json.load(sys.stdin), key=lambda r: r["id"]):
+    f=r["fields"]
+    d[r["id"]]={k: f[k] for k in ["conn_type","description","login","password","host","port","schema","extra"]}
+env="".join(f"{k}={json.dumps(v)}\\n" for k, v in d.items())
+print(json.dumps({"json": json.dumps(d, indent=2), "yaml": yaml.dump(d), "envJson": env}))`,
+      rows
+    )
+    const out = (name: string) => join(work, name)
+    expect(run(['export', 'demo:', '--to', out('a.txt'), '--file-format', 'json']).code).toBe(0)
+    expect(readFileSync(out('a.txt'), 'utf8')).toBe(py.json)
+    expect(run(['export', 'demo:', '--to', out('b.out'), '--file-format', 'YAML']).code).toBe(0)
+    expect(readFileSync(out('b.out'), 'utf8')).toBe(py.yaml)
+    expect(
+      run(['export', 'demo:', '--to', out('c.env'), '--serialization-format', 'json']).code
+    ).toBe(0)
+    expect(readFileSync(out('c.env'), 'utf8')).toBe(py.envJson)
+    // Airflow's refusals: serialization with json/yaml, --format with --file-format, unknown suffix
+    expect(
+      run(['export', 'demo:', '--to', out('d.json'), '--serialization-format', 'uri']).code
+    ).toBe(2)
+    expect(
+      run(['export', 'demo:', '--to', out('e.json'), '--format', 'json', '--file-format', 'json'])
+        .code
+    ).toBe(2)
+    expect(
+      run(['export', 'demo:', '--to', out('f.yml'), '--serialization-format', 'uri']).code
+    ).toBe(2)
+  })
+
+  it('exports variables as airflow variables export does (variable_command.py variables_export)', () => {
+    const rows = demoEntries().filter((e) => e.kind === 'variable')
+    const py = runPython<{ text: string }>(
+      `import json,sys
+d={}
+for r in json.load(sys.stdin):
+    try:
+        val=json.JSONDecoder().decode(r["value"])
+    except Exception:
+        val=r["value"]
+    else:
+        if isinstance(val, str):
+            val=r["value"]
+    if r["description"] or (isinstance(val, dict) and "value" in val):
+        d[r["key"]]={"value": val, "description": r["description"]}
+    else:
+        d[r["key"]]=val
+print(json.dumps({"text": json.dumps(d, sort_keys=True, indent=4)}))`,
+      rows
+    )
+    const to = join(work, 'variables.json')
+    expect(
+      run(['export', 'demo:', '--kind', 'var', '--to', to, '--file-format', 'json']).code
+    ).toBe(0)
+    expect(readFileSync(to, 'utf8')).toBe(py.text)
+    expect(run(['export', 'demo:', '--kind', 'var', '--to', to, '--file-format', 'env']).code).toBe(
+      2
+    )
+  })
+
   it('exports an env file that lists back identically', () => {
     const to = join(work, 'airflow.env')
     expect(run(['export', 'demo:', '--to', to, '--format', 'env']).code).toBe(0)
@@ -183,6 +247,12 @@ describe('airlock effective / diff / plan on the demo', () => {
       'shadowed'
     ])
     expect(pg.layers[2].differs).toEqual(['description', 'host', 'password'])
+    // the same names `airlock explain --runtime demo` prints
+    expect(pg.layers[1].lookup).toEqual({
+      name: 'AIRFLOW_CONN_POSTGRES_DEFAULT',
+      store: 'demo-env:'
+    })
+    expect(pg.layers[2].lookup).toMatchObject({ name: 'postgres_default', table: 'connection' })
     expect(items.find((i) => i.id === 'metrics_api').winner.role).toBe('env')
     expect(r.stdout).not.toContain('env-override')
     expect(r.stdout).not.toContain('demo-p@ss')

@@ -2,7 +2,10 @@
 import { writeFileSync, renameSync } from 'node:fs'
 import type { Backend, EntryKind } from '../../backends/backend'
 import type { LocatorOptions } from '../../backends/registry'
-import { openLocator } from '../../backends/registry'
+import { openLocator, parseLocator } from '../../backends/registry'
+import { LOOKUP_BACKEND_CLASSES, LOOKUP_BACKENDS } from '../../core/airflow-lookup'
+import { explainLayer, type ConfiguredBackend } from '../../core/airflow-lookup/runtime'
+import { pyToPlain } from '../../core/codecs/py-json'
 import { AirlockError, toErrorDto } from '../../core/errors'
 import { fingerprinter } from '../../core/fingerprint'
 import {
@@ -65,6 +68,8 @@ export async function effectiveCommand(
   const layerLocators = new Map<LayerRole, string>()
   let model: RuntimeModelId = 'airflow3-server'
   const notes: string[] = []
+  let configured: { server: ConfiguredBackend | null; worker: ConfiguredBackend | null } | null =
+    null
   if (flags.runtime === 'demo') {
     layerLocators.set('env', 'demo-env:')
     layerLocators.set('metastore', 'demo:')
@@ -75,6 +80,7 @@ export async function effectiveCommand(
     if (version && Number(version.split('.')[0]) < 3) model = 'airflow2'
     layerLocators.set('metastore', flags.runtime)
     layerLocators.set('env', 'env:')
+    configured = { server: loaded.profile.serverBackend, worker: loaded.profile.workerBackend }
     notes.push(
       "env layer: this process's environment; pass --layer env=envfile:… for the environment Airflow itself runs with"
     )
@@ -119,6 +125,9 @@ export async function effectiveCommand(
     (kinds ?? ['connection', 'variable']).map((kind) => ({ kind, id }))
   )
   const items = resolveEffective(model, data, fingerprinter(), ids)
+  const lookups = flags.json
+    ? await layerLookups(specs, layerLocators, configured, locatorOptions)
+    : []
   for (const n of notes) io.stderr.write(`airlock: note: ${n}\n`)
   for (const [i, d] of data.entries())
     if (d.state === 'failed')
@@ -140,6 +149,7 @@ export async function effectiveCommand(
             layer: specs[i]!.label,
             role: specs[i]!.role,
             ...v,
+            ...lookups[i]?.(it.kind, it.id),
             ...('differs' in v
               ? { differs: v.differs.filter((d) => d.change === 'changed').map((d) => d.field) }
               : {})
@@ -185,6 +195,80 @@ export async function effectiveCommand(
       )
   }
   return data.some((d) => d.state === 'failed') ? EXIT_ITEMS_FAILED : EXIT_OK
+}
+
+type LayerLookup = ((kind: EntryKind, id: string) => { lookup: unknown }) | undefined
+
+/**
+ * What each layer asks for an id (the names `airlock explain --runtime` prints): env and
+ * metadata DB layers always; a custom-backend layer when its store is a secrets-backend
+ * profile or the runtime's airflow.cfg names the backend.
+ */
+async function layerLookups(
+  specs: readonly { role: LayerRole; dialect: Dialect }[],
+  locators: ReadonlyMap<LayerRole, string>,
+  configured: { server: ConfiguredBackend | null; worker: ConfiguredBackend | null } | null,
+  options: LocatorOptions
+): Promise<LayerLookup[]> {
+  const classOf = (kind: string) =>
+    Object.keys(LOOKUP_BACKEND_CLASSES).find((c) => LOOKUP_BACKEND_CLASSES[c] === kind)
+  const out: LayerLookup[] = []
+  for (const spec of specs) {
+    const locator = locators.get(spec.role)
+    let backend: ConfiguredBackend | null | undefined
+    if (spec.role === 'custom-backend' || spec.role === 'worker-backend') {
+      if (locator) {
+        const { scheme, rest } = parseLocator(locator)
+        if (
+          (scheme === 'profile' || (LOOKUP_BACKENDS as readonly string[]).includes(scheme)) &&
+          options.resolveProfile
+        ) {
+          try {
+            const { profile, secrets } = await options.resolveProfile(rest)
+            const className = classOf(profile.kind)
+            // Credentials only satisfy the constructor's checks; nothing here is printed.
+            const kwargs: Record<string, unknown> = { ...profile.backendKwargs }
+            if (profile.kind === 'vault') {
+              if (profile.credential.method === 'approle') {
+                kwargs.auth_type = 'approle'
+                kwargs.role_id = profile.credential.params.role_id ?? 'role'
+              } else kwargs.token = secrets.token ?? 'token'
+            }
+            backend = className ? { className, kwargs } : undefined
+          } catch {
+            backend = undefined
+          }
+        }
+      } else if (configured)
+        backend = spec.role === 'worker-backend' ? configured.worker : configured.server
+      if (backend === undefined) {
+        out.push(undefined)
+        continue
+      }
+    } else if (!locator) {
+      out.push(undefined)
+      continue
+    }
+    const stores = { env: locator ?? 'env:', metastore: locator ?? '' }
+    out.push((kind, id) => {
+      try {
+        return {
+          lookup: pyToPlain(
+            explainLayer(
+              spec.role,
+              { kind, key: id },
+              { dialect: spec.dialect, env: options.env },
+              backend ?? null,
+              stores
+            )
+          )
+        }
+      } catch (error) {
+        return { lookup: { error: toErrorDto(error) } }
+      }
+    })
+  }
+  return out
 }
 
 /** Options of `airlock plan` / `airlock diff`. */

@@ -27,7 +27,7 @@ function progressReporter(io: CliIo): { update: (p: JobProgress) => void; stop: 
       {
         stream: io.stderr as NodeJS.WritableStream,
         format:
-          '{bar} {value}/{total} items | {rate}/s | ETA {eta_formatted} | retries {retries} | {current}',
+          '{bar} {value}/{total} items | {rate}/s | ETA {eta_formatted} | retries {retries} | throttled {throttled} | {current}',
         hideCursor: true
       },
       cliProgress.Presets.shades_classic
@@ -35,11 +35,12 @@ function progressReporter(io: CliIo): { update: (p: JobProgress) => void; stop: 
     let started = false
     return {
       update: (p) => {
-        if (!started) bar.start(p.total, 0, { rate: 0, retries: 0, current: '' })
+        if (!started) bar.start(p.total, 0, { rate: 0, retries: 0, throttled: 0, current: '' })
         started = true
         bar.update(p.done, {
           rate: p.rate.toFixed(1),
           retries: p.retries,
+          throttled: p.throttled,
           current: p.current ?? ''
         })
       },
@@ -52,7 +53,7 @@ function progressReporter(io: CliIo): { update: (p: JobProgress) => void; stop: 
       const decile = Math.floor((p.done / Math.max(1, p.total)) * 10)
       if (decile !== lastDecile)
         io.stderr.write(
-          `progress: ${p.done}/${p.total} items, ${p.failed} failed, ${p.retries} retries, ${p.rate.toFixed(1)}/s\n`
+          `progress: ${p.done}/${p.total} items, ${p.failed} failed, ${p.retries} retries, ${p.throttled} throttled, ${p.rate.toFixed(1)}/s\n`
         )
       lastDecile = decile
     },

@@ -136,6 +136,11 @@ function refuseArgvSecrets(flags: ProfileFlags, kwargs: Record<string, unknown> 
     throw new UsageError(
       '--url holds a password; give the URL without it and the password on stdin (--secret-stdin) or at the prompt'
     )
+  for (const kv of flags.param ?? [])
+    if (/secret|password|token|private/i.test(kv.slice(0, Math.max(0, kv.indexOf('=')))))
+      throw new UsageError(
+        `--param ${kv.slice(0, kv.indexOf('='))} looks like a secret; give it on stdin (--secret-stdin) or at the prompt`
+      )
   for (const key of Object.keys(kwargs ?? {}))
     if (SECRET_KWARGS.has(key))
       throw new UsageError(
@@ -151,6 +156,7 @@ function profileLine(p: Profile, status: Record<string, string>): string {
     ['region', p.region],
     ['airflow_version', p.airflowVersion],
     ['credential', p.credential.method],
+    ['credential_params', new PyDict(Object.entries(p.credential.params))],
     ['secrets', new PyDict(Object.entries(status))],
     ['backend_kwargs', JSON.stringify(p.backendKwargs)]
   ])

@@ -11,16 +11,17 @@ import { createHandlerContext, createHandlers } from '../../ipc/handlers'
 import { startLoopbackServer } from '../../ipc/http'
 import { EXIT_OK, UsageError, type CliIo } from '../io'
 
-/** Where the built renderer is: beside the bundled CLI (out/renderer), else from the checkout. */
+/**
+ * Where the built renderer is: `out/renderer` beside the bundled CLI (its entry or one of its
+ * chunks), else in the checkout this module runs from, else `$AIRLOCK_RENDERER_DIR`.
+ */
 export function findRendererDir(env: CliIo['env']): string | undefined {
-  const here = dirname(fileURLToPath(import.meta.url))
-  const candidates = [
-    env.AIRLOCK_RENDERER_DIR,
-    join(here, '../renderer'),
-    join(here, '../../../out/renderer'),
-    join(process.cwd(), 'out/renderer')
-  ]
-  return candidates.find((d): d is string => Boolean(d) && existsSync(join(d!, 'index.html')))
+  const candidates: string[] = env.AIRLOCK_RENDERER_DIR ? [env.AIRLOCK_RENDERER_DIR] : []
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    candidates.push(join(dir, 'renderer'), join(dir, 'out', 'renderer'))
+    if (dirname(dir) === dir) break
+  }
+  return candidates.find((d) => existsSync(join(d, 'index.html')))
 }
 
 function openInBrowser(url: string): void {

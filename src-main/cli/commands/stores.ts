@@ -5,7 +5,8 @@ import { MetastoreBackend } from '../../backends/metastore'
 import {
   encodeConnectionsFile,
   encodeVariablesFile,
-  fileFormatFromPath
+  fileFormatFromPath,
+  type SerializationFormat
 } from '../../core/codecs/airflow-files'
 import { encodeEnvFile } from '../../core/codecs/env-file'
 import { connectionEnvValue } from '../../backends/env-file'
@@ -128,13 +129,65 @@ function formatOption(value: string | undefined, to: string): ExportFormat {
   return byExt
 }
 
+/** What `--file-format` / `--serialization-format` (Airflow's own flags) select. */
+export interface AirflowExportFlags {
+  fileFormat?: string
+  serializationFormat?: string
+}
+
+/**
+ * `airflow connections export`'s rules for its flags (connection_command.py
+ * `connections_export`): `--file-format` json|yaml|env, else the file's extension (.json,
+ * .yaml, .env — nothing else); `--serialization-format` uri|json only with env (default uri);
+ * `--format` and `--file-format` together are refused. `airflow variables export` writes JSON
+ * only.
+ */
+function airflowFormatOption(
+  flags: AirflowExportFlags,
+  legacyFormat: string | undefined,
+  to: string,
+  kind: EntryKind
+): { format: ExportFormat; serialization?: SerializationFormat } {
+  if (legacyFormat !== undefined)
+    throw new UsageError('Option `--format` is deprecated.  Use `--file-format` instead.')
+  let file: 'json' | 'yaml' | 'env'
+  if (flags.fileFormat !== undefined) {
+    const f = flags.fileFormat.toLowerCase()
+    if (f !== 'json' && f !== 'yaml' && f !== 'env')
+      throw new UsageError(
+        `--file-format must be json, yaml or env (got ${JSON.stringify(flags.fileFormat)})`
+      )
+    file = f
+  } else {
+    const dot = to.lastIndexOf('.')
+    const ext = dot > to.lastIndexOf('/') + 1 ? to.slice(dot).toLowerCase() : ''
+    if (ext !== '.json' && ext !== '.yaml' && ext !== '.env')
+      throw new UsageError(
+        'Unsupported file format. The file must have the extension .yaml, .json, .env.'
+      )
+    file = ext.slice(1) as 'json' | 'yaml' | 'env'
+  }
+  const s = flags.serializationFormat
+  if (s !== undefined && s !== 'uri' && s !== 'json')
+    throw new UsageError(`--serialization-format must be uri or json (got ${JSON.stringify(s)})`)
+  if (s !== undefined && file !== 'env')
+    throw new UsageError('Option `--serialization-format` may only be used with file type `env`.')
+  if (kind === 'variable') {
+    if (file !== 'json' || s !== undefined)
+      throw new UsageError('airflow variables export writes JSON only: use --file-format json')
+    return { format: 'json' }
+  }
+  return file === 'env' ? { format: 'uri', serialization: s ?? 'uri' } : { format: file }
+}
+
 /** The text of an export (pure; the caller writes it). */
 export function renderExport(
   entries: readonly Entry[],
   format: ExportFormat,
   kind: EntryKind,
   dialect: Dialect,
-  warnings?: string[]
+  warnings?: string[],
+  serialization?: SerializationFormat
 ): string {
   const conns = entries.filter((e): e is ConnectionEntry => e.kind === 'connection')
   const vars = entries.filter((e): e is VariableEntry => e.kind === 'variable')
@@ -158,18 +211,34 @@ export function renderExport(
   }
   return encodeConnectionsFile(
     conns,
-    format === 'uri' ? { format: 'env', dialect } : { format, dialect }
+    format === 'uri'
+      ? { format: 'env', dialect, ...(serialization === 'json' ? { serialization } : {}) }
+      : { format, dialect }
   )
 }
 
-/** `airlock export <locator> --to FILE [--format] [--kind] [--dialect]`. */
+/**
+ * `airlock export <locator> --to FILE [--format] [--kind] [--dialect]`, or with Airflow's own
+ * `--file-format` / `--serialization-format` flags and rules.
+ */
 export async function exportCommand(
   io: CliIo,
   backend: Backend,
-  options: { to: string; format?: string; kind?: EntryKind[]; dialect: Dialect }
+  options: {
+    to: string
+    format?: string
+    kind?: EntryKind[]
+    dialect: Dialect
+    airflow?: AirflowExportFlags
+  }
 ): Promise<number> {
-  const format = formatOption(options.format, options.to)
   const kind: EntryKind = options.kind?.length === 1 ? options.kind[0]! : 'connection'
+  const airflowMode =
+    options.airflow?.fileFormat !== undefined || options.airflow?.serializationFormat !== undefined
+  const chosen = airflowMode
+    ? airflowFormatOption(options.airflow!, options.format, options.to, kind)
+    : { format: formatOption(options.format, options.to) }
+  const format = chosen.format
   const { entries, problems } = await backend.load({ kinds: [kind] })
   if (problems.length) {
     reportProblems(io, problems)
@@ -177,13 +246,13 @@ export async function exportCommand(
     return EXIT_ITEMS_FAILED
   }
   const warnings: string[] = []
-  const text = renderExport(entries, format, kind, options.dialect, warnings)
+  const text = renderExport(entries, format, kind, options.dialect, warnings, chosen.serialization)
   for (const w of warnings) io.stderr.write(`airlock: warning: ${w}\n`)
   const tmp = `${options.to}.tmp-${process.pid}`
   writeFileSync(tmp, text, { mode: 0o600 })
   renameSync(tmp, options.to)
   io.stderr.write(
-    `wrote ${entries.length} ${kind === 'connection' ? 'connections' : 'variables'} to ${options.to} (${format}, dialect ${options.dialect})\n`
+    `wrote ${entries.length} ${kind === 'connection' ? 'connections' : 'variables'} to ${options.to} (${chosen.serialization ? `env, ${chosen.serialization} values` : format}, dialect ${options.dialect})\n`
   )
   return EXIT_OK
 }

@@ -116,7 +116,9 @@ export function encodeConnectionsFile(
 /** `helpers.validate_key(key, max_length=200)`: the import commands' id rule. */
 export function cliKeyProblem(key: string): string | undefined {
   if (key.length > 200) return 'The id is longer than 200 characters.'
-  if (!/^[\p{L}\p{Nd}\p{Nl}\p{No}_.-]+$/u.test(key))
+  // KEY_REGEX `^[\w.-]+$` with re.match: Python's `$` also matches before one final newline.
+  const body = key.endsWith('\n') ? key.slice(0, -1) : key
+  if (!/^[\p{L}\p{Nd}\p{Nl}\p{No}_.-]+$/u.test(body))
     return 'The id must be made of letters, digits, dashes, dots and underscores only (airflow connections import rejects it).'
   return undefined
 }
@@ -160,10 +162,11 @@ function parseStructured(text: string, format: 'json' | 'yaml'): RawItems {
     if (error instanceof PyJsonDecodeError)
       return { items: [], problems: [{ line: error.lineno, message: error.reason }] }
     if (error instanceof CodecError) {
+      // Airflow reports PyYAML's `problem_mark.line`, which counts from 0 (and -1 without a mark).
       const line = /line (\d+)/.exec(error.userMessage)
       return {
         items: [],
-        problems: [{ line: line ? Number(line[1]) : null, message: error.userMessage }]
+        problems: [{ line: line ? Number(line[1]) - 1 : -1, message: error.userMessage }]
       }
     }
     throw error

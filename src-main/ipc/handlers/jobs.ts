@@ -46,6 +46,8 @@ async function startJob(
       failed: p.failed,
       refused: p.refused,
       retries: p.retries,
+      throttled: p.throttled,
+      concurrency: p.concurrency,
       rate: p.rate,
       etaSeconds: p.etaSeconds,
       error
@@ -75,6 +77,8 @@ async function startJob(
         failed: report.failed.length,
         refused: report.refused.length,
         retries: 0,
+        throttled: 0,
+        concurrency: null,
         rate: 0,
         etaSeconds: null
       }

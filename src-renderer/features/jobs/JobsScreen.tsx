@@ -20,6 +20,9 @@ function Progress(props: { job: JobDto; live: JobProgressDto | undefined }) {
         {done}/{total}
         {props.live?.state === 'running' &&
           ` · ${props.live.rate.toFixed(1)}/s · ETA ${eta(props.live.etaSeconds)}`}
+        {props.live?.state === 'running' &&
+          props.live.throttled > 0 &&
+          ` · throttled ${props.live.throttled}×, ${props.live.concurrency ?? '?'} in flight`}
         {(props.live?.failed ?? props.job.failed) > 0 &&
           ` · ${props.live?.failed ?? props.job.failed} failed`}
       </span>

@@ -50,6 +50,7 @@ function backend(options: Partial<AwsSecretsManagerOptions> = {}): AwsSecretsMan
     region: aws.region,
     credentials: aws.credentials,
     retryStrategy: new ConfiguredRetryStrategy(6, () => 1),
+    throttleAttempts: 6,
     ...options
   })
   open.push(b)
@@ -443,22 +444,26 @@ describe('aws-secrets-manager: retries', () => {
     expect(aws.secret('airflow/variables/once')!.versionIds).toHaveLength(2)
   })
 
-  it('recovers from ThrottlingException with the SDK’s default retry strategy', async () => {
+  it('recovers from ThrottlingException in the pacer, keeping the SDK’s retries for other errors', async () => {
     aws.putSecret('airflow/variables/slow', 'eventually')
-    const b = backend({ retryStrategy: undefined })
+    const b = backend({ retryStrategy: undefined, throttleAttempts: undefined })
     aws.inject({ kind: 'throttle' }, 2, /^GetSecretValue$/)
+    aws.inject({ kind: 'error', status: 500 }, 1, /^GetSecretValue$/)
     const started = Date.now()
     expect(value(await b.read({ kind: 'variable', id: 'slow' }))).toBe('eventually')
     const attempts = aws.requests.filter((r) => r.action === 'GetSecretValue')
     expect(attempts.map((r) => r.error ?? 'ok')).toEqual([
       'ThrottlingException',
       'ThrottlingException',
+      'InternalServiceError',
       'ok'
     ])
+    // Throttled attempts are sent again inside one SDK attempt; the 500 spends one of its 3.
     expect(attempts.map((r) => r.attempt)).toEqual([
       'attempt=1; max=3',
-      'attempt=2; max=3',
-      'attempt=3; max=3'
+      'attempt=1; max=3',
+      'attempt=1; max=3',
+      'attempt=2; max=3'
     ])
     expect(Date.now() - started).toBeLessThan(10_000)
   }, 15_000)

@@ -49,6 +49,7 @@ function backend(options: Partial<AwsSsmOptions> = {}): AwsSsmBackend {
     region: aws.region,
     credentials: aws.credentials,
     retryStrategy: new ConfiguredRetryStrategy(6, () => 1),
+    throttleAttempts: 6,
     ...options
   })
   open.push(b)
@@ -410,16 +411,22 @@ describe('aws-ssm: retries', () => {
     expect(faults.find((f) => f.fault === 'error')?.error).toBe('InternalServerError')
   })
 
-  it('recovers from ThrottlingException with the SDK’s default retry strategy', async () => {
+  it('recovers from ThrottlingException in the pacer, keeping the SDK’s retries for other errors', async () => {
     aws.putParameter('/airflow/variables/slow', 'eventually')
-    const b = backend({ retryStrategy: undefined })
-    aws.inject({ kind: 'throttle' }, 2, /^GetParameter$/)
+    const b = backend({ retryStrategy: undefined, throttleAttempts: undefined })
+    aws.inject({ kind: 'throttle' }, 4, /^GetParameter$/)
+    aws.inject({ kind: 'error', status: 500 }, 1, /^GetParameter$/)
     expect(value(await b.read({ kind: 'variable', id: 'slow' }))).toBe('eventually')
+    // Throttled attempts are sent again inside one SDK attempt (its 3 are not spent on them).
     expect(aws.requests.map((r) => `${r.attempt}:${r.error ?? 'ok'}`)).toEqual([
       'attempt=1; max=3:ThrottlingException',
-      'attempt=2; max=3:ThrottlingException',
-      'attempt=3; max=3:ok'
+      'attempt=1; max=3:ThrottlingException',
+      'attempt=1; max=3:ThrottlingException',
+      'attempt=1; max=3:ThrottlingException',
+      'attempt=1; max=3:InternalServerError',
+      'attempt=2; max=3:ok'
     ])
+    expect(b.pacer.stats()).toMatchObject({ throttled: 4, throttleRetries: 4, overloaded: 1 })
   }, 15_000)
 })
 

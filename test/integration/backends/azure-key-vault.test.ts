@@ -268,6 +268,22 @@ describe('azure-key-vault backend', () => {
     expect(emulator.events.get('throttled')).toBeGreaterThan(0)
     expect(emulator.events.get('fault')).toBeGreaterThan(0)
     expect(emulator.events.get('dropped')).toBeGreaterThan(0)
+    // Every attempt went through the store's pacer, which saw each throttling answer.
+    expect(b.pacer.stats().throttled).toBe(emulator.events.get('throttled'))
+    expect(b.pacer.stats().overloaded).toBeGreaterThan(0)
+  })
+
+  it('holds the other requests of the store while a Retry-After runs', async () => {
+    const b = backend()
+    await b.write([variableEntry('warm', '1')])
+    emulator.configure({ throttleRate: 1, retryAfterSeconds: 1, seed: 3 })
+    setTimeout(() => emulator.configure({ throttleRate: 0 }), 100)
+    const start = performance.now()
+    await b.write(Array.from({ length: 8 }, (_, i) => variableEntry(`held${i}`, `v${i}`)))
+    // One round of throttled attempts, then nobody sends until the second has passed.
+    expect(performance.now() - start).toBeGreaterThanOrEqual(950)
+    expect(b.pacer.stats().pausedMs).toBeGreaterThanOrEqual(950)
+    expect(emulator.events.get('throttled')).toBeLessThanOrEqual(8)
   })
 
   it('waits out the latency switch', async () => {

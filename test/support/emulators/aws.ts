@@ -30,16 +30,19 @@
  * // new SecretsManagerClient({ endpoint: aws.url, region: aws.region, credentials: aws.credentials })
  * await aws.close()
  */
+import { fixedWindowQuota, type RateLimit } from './quota'
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { seededRandom } from '../seeded-random'
 
 /** Which service a request was for. */
-export type AwsService = 'secretsmanager' | 'ssm'
+export type AwsService = 'secretsmanager' | 'ssm' | 'sts'
 
 /** Faults at a rate in [0, 1]. */
 export interface AwsFaults {
+  /** A request quota over every action (refused: the throttling error, no Retry-After). */
+  rateLimit?: RateLimit
   /** 400 with the service's throttling error at a rate. */
   throttleRate?: number
   /** Default `ThrottlingException` (sent fully qualified, as AWS does). */
@@ -91,6 +94,11 @@ export interface AwsEmulatorOptions extends AwsFaults {
   emptyPageEvery?: number
   deny?: readonly AwsDenyRule[]
   limits?: AwsLimits
+  /**
+   * Roles STS AssumeRole may assume (ARN → an optional required external id); default any
+   * well-formed role ARN.
+   */
+  roles?: Record<string, { externalId?: string }>
   /** KMS keys PutParameter accepts as KeyId; default any. */
   kmsKeyIds?: readonly string[]
 }
@@ -100,11 +108,16 @@ export interface AwsRequestRecord {
   service: AwsService
   action: string
   status: number
+  /** performance.now() at arrival. */
+  at?: number
   fault?: 'throttle' | 'error' | 'drop' | 'drop-after-apply'
   /** Error name answered, if any. */
   error?: string
   /** `amz-sdk-request` header (`attempt=2; max=3`). */
   attempt?: string
+  /** The access key id the request was signed with, and whether it carried a session token. */
+  accessKeyId?: string
+  sessionToken?: boolean
 }
 
 /** A fault queued for the next requests. */
@@ -273,6 +286,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     ...options.limits
   }
   let faults: AwsFaults = { ...options }
+  let quota = faults.rateLimit ? fixedWindowQuota(faults.rateLimit) : undefined
   let deny = options.deny ?? []
   let pageSize = options.pageSize
   const rng = seededRandom(options.seed ?? 1)
@@ -1034,8 +1048,70 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       req.on('error', reject)
     })
 
+  /** Temporary keys issued by AssumeRole: access key id → what they were issued for. */
+  const issued = new Map<string, { secret: string; token: string; roleArn: string }>()
+  /** STS (query protocol: a form body in, XML out): AssumeRole only. */
+  const sts = (req: IncomingMessage, res: ServerResponse, text: string) => {
+    const form = new URLSearchParams(text)
+    const action = form.get('Action') ?? ''
+    const auth = String(req.headers.authorization ?? '')
+    const credential = /Credential=([^/,\s]+)\/[^/]+\/[^/]+\/([^/]+)\//.exec(auth)
+    const record: AwsRequestRecord = {
+      service: 'sts',
+      action,
+      status: 200,
+      accessKeyId: credential?.[1],
+      sessionToken: Boolean(req.headers['x-amz-security-token'])
+    }
+    record.at = performance.now()
+    requests.push(record)
+    const xmlError = (status: number, code: string, message: string) => {
+      record.status = status
+      record.error = code
+      res.writeHead(status, { 'Content-Type': 'text/xml' })
+      res.end(
+        `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`
+      )
+    }
+    if (!credential || credential[2] !== 'sts')
+      return xmlError(
+        403,
+        'InvalidClientTokenId',
+        'The security token included in the request is invalid.'
+      )
+    if (action !== 'AssumeRole')
+      return xmlError(400, 'InvalidAction', `Could not find operation ${action}`)
+    const roleArn = form.get('RoleArn') ?? ''
+    const session = form.get('RoleSessionName') ?? ''
+    const match = /^arn:aws:iam::(\d{12}):role\/([\w+=,.@/-]+)$/.exec(roleArn)
+    if (!match) return xmlError(400, 'ValidationError', 'RoleArn is not a valid role ARN.')
+    if (!/^[\w+=,.@-]{2,64}$/.test(session))
+      return xmlError(400, 'ValidationError', 'RoleSessionName does not satisfy its constraints.')
+    const wanted = options.roles?.[roleArn]
+    if (options.roles && !wanted)
+      return xmlError(
+        403,
+        'AccessDenied',
+        `User is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`
+      )
+    if (wanted?.externalId !== undefined && form.get('ExternalId') !== wanted.externalId)
+      return xmlError(403, 'AccessDenied', 'The external id does not match.')
+    const seconds = Number(form.get('DurationSeconds') ?? 3600)
+    const keyId = `ASIA${suffix().toUpperCase()}${issued.size.toString().padStart(10, '0')}`
+    const secret = `emulated-secret-${randomUUID()}`
+    const token = `emulated-token-${randomUUID()}`
+    issued.set(keyId, { secret, token, roleArn })
+    const role = match[2]!.split('/').pop()!
+    res.writeHead(200, { 'Content-Type': 'text/xml' })
+    res.end(
+      `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>${keyId}</AccessKeyId><SecretAccessKey>${secret}</SecretAccessKey><SessionToken>${token}</SessionToken><Expiration>${new Date(Date.now() + seconds * 1000).toISOString()}</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROAEMULATOR:${session}</AssumedRoleId><Arn>arn:aws:sts::${match[1]}:assumed-role/${role}/${session}</Arn></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></AssumeRoleResponse>`
+    )
+  }
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const text = await readBody(req)
+    if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded'))
+      return sts(req, res, text)
     const target = String(req.headers['x-amz-target'] ?? '')
     const [prefix, action = ''] = target.split('.')
     const service: AwsService | undefined =
@@ -1046,6 +1122,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       status: 200,
       attempt: req.headers['amz-sdk-request'] as string | undefined
     }
+    record.at = performance.now()
     requests.push(record)
     // One draw per switch per request, so a seed gives the same faults in the same order.
     const draws = { throttle: rng(), error: rng(), drop: rng(), after: rng() }
@@ -1077,6 +1154,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       record.status = 0
       req.socket.destroy()
     }
+    if (!inject && quota && !quota.take().ok) return throttle(faults.retryAfterSeconds)
     if (inject?.kind === 'throttle')
       return throttle(
         inject.retryAfterSeconds === undefined ? faults.retryAfterSeconds : inject.retryAfterSeconds
@@ -1095,7 +1173,19 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
         new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token', 400),
         record
       )
-    if (options.accessKeyIds && !options.accessKeyIds.includes(credential[1]!))
+    record.accessKeyId = credential[1]
+    record.sessionToken = Boolean(req.headers['x-amz-security-token'])
+    const temporary = issued.get(credential[1]!)
+    if (temporary && req.headers['x-amz-security-token'] !== temporary.token)
+      return sendError(
+        res,
+        new AwsError(
+          'UnrecognizedClientException',
+          'The security token included in the request is invalid.'
+        ),
+        record
+      )
+    if (!temporary && options.accessKeyIds && !options.accessKeyIds.includes(credential[1]!))
       return sendError(
         res,
         new AwsError(
@@ -1215,6 +1305,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     },
     setFaults(next) {
       faults = { ...next }
+      quota = faults.rateLimit ? fixedWindowQuota(faults.rateLimit) : undefined
     },
     setDeny(rules) {
       deny = rules

@@ -19,6 +19,7 @@
  * // new VaultBackend({ backendKwargs: { url: vault.url, token: vault.rootToken } })
  * await vault.close()
  */
+import { fixedWindowQuota, type RateLimit } from './quota'
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -72,6 +73,11 @@ export interface VaultFaults {
   dropRate?: number
   /** Milliseconds before each answer. */
   latencyMs?: number
+  /**
+   * A rate-limit quota over every request: refused ones get 429 with `Retry-After` (whole
+   * seconds to the refill, rounded up) and the `X-Ratelimit-*` headers, as Vault sends them.
+   */
+  rateLimit?: RateLimit
 }
 
 export interface VaultEmulatorOptions extends VaultFaults {
@@ -214,8 +220,10 @@ export async function startVaultEmulator(
     errorRate: options.errorRate,
     errorStatus: options.errorStatus,
     dropRate: options.dropRate,
-    latencyMs: options.latencyMs
+    latencyMs: options.latencyMs,
+    rateLimit: options.rateLimit
   }
+  let quota = faults.rateLimit ? fixedWindowQuota(faults.rateLimit) : undefined
   const injected: { fault: VaultInjectedFault; path?: RegExp }[] = []
   const namespaces = new Map<string, Map<string, Mount>>()
   const tokens = new Map<string, { usesLeft: number | null }>()
@@ -771,6 +779,10 @@ export async function startVaultEmulator(
     const drawDrop = random()
     const drawThrottle = random()
     const drawError = random()
+    if (!fault && quota) {
+      const q = quota.take()
+      if (!q.ok) fault = { kind: 'throttle', retryAfterSeconds: Math.ceil(q.resetMs / 1000) }
+    }
     if (!fault) {
       if (drawDrop < (faults.dropRate ?? 0)) fault = { kind: 'drop' }
       else if (drawThrottle < (faults.throttleRate ?? 0)) fault = { kind: 'throttle' }
@@ -788,7 +800,9 @@ export async function startVaultEmulator(
       const retryAfter =
         fault.retryAfterSeconds !== undefined
           ? fault.retryAfterSeconds
-          : (faults.retryAfterSeconds ?? 1)
+          : faults.retryAfterSeconds === undefined
+            ? 1
+            : faults.retryAfterSeconds
       return send({
         ...errors(429, `request path "${apiPath}": rate limit quota exceeded`),
         headers:
@@ -796,7 +810,7 @@ export async function startVaultEmulator(
             ? {}
             : {
                 'Retry-After': String(retryAfter),
-                'X-Ratelimit-Limit': '100',
+                'X-Ratelimit-Limit': String(faults.rateLimit?.rate ?? 100),
                 'X-Ratelimit-Remaining': '0',
                 'X-Ratelimit-Reset': String(retryAfter)
               }
@@ -856,6 +870,7 @@ export async function startVaultEmulator(
     },
     setFaults(next) {
       faults = { ...faults, ...next }
+      if ('rateLimit' in next) quota = next.rateLimit ? fixedWindowQuota(next.rateLimit) : undefined
     },
     inject(fault, count = 1, path) {
       for (let i = 0; i < count; i++) injected.push({ fault, path })

@@ -149,6 +149,8 @@ describe('migrate and jobs slices', () => {
       failed: 0,
       refused: 0,
       retries: 0,
+      throttled: 0,
+      concurrency: null,
       rate: 2,
       etaSeconds: 1.5,
       error: null

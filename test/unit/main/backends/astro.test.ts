@@ -134,6 +134,39 @@ describe('astro settings backend', () => {
     expect(diag.warnings.map((w) => w.message).join(' ')).toContain('conn_uri is ignored')
   })
 
+  it('lower-cases conn_extra keys at every depth as viper 1.19 does, and says Airflow would not', async () => {
+    // spf13/viper v1.19.0 util.go insensitiviseMap / insensitiveArray (astro-cli go.mod pins
+    // viper v1.19.0); astronomer/astro-cli settings/settings.go jsonString: json.Marshal.
+    const { b } = await backendWith(`airflow:
+  connections:
+    - Conn_Id: c
+      conn_type: aws
+      conn_extra:
+        Region_Name: eu-west-1
+        region_name: shadowed
+        Nested: {Inner_Key: [{Deep_Key: 1}]}
+        1: one
+        true: yes
+`)
+    expect((await fields(b, 'c'))?.extra).toBe(
+      '{"1":"one","nested":{"inner_key":[{"deep_key":1}]},"region_name":"eu-west-1","true":"yes"}'
+    )
+    const diag = await b.diagnose()
+    expect(diag.warnings.map((w) => w.message).join(' ')).toContain(
+      'lower-cases the keys of conn_extra'
+    )
+  })
+
+  it("writes conn_uri's query as astro's queryToJSONPairs does (%q quoting, not JSON)", async () => {
+    // astronomer/astro-cli settings/settings.go parseConnectionURI + queryToJSONPairs
+    const { b } = await backendWith(`airflow:
+  connections:
+    - conn_id: q
+      conn_uri: http://h/?a=%3Cb%3E%26c
+`)
+    expect((await fields(b, 'q'))?.extra).toBe('{"a": "<b>&c"}')
+  })
+
   it('skips what astro skips', async () => {
     const { b } = await backendWith(`airflow:
   connections:

@@ -238,6 +238,8 @@ describe('loopback web mode', () => {
                 failed: 0,
                 refused: 0,
                 retries: 0,
+                throttled: 0,
+                concurrency: null,
                 rate: 1,
                 etaSeconds: 1,
                 error: null

@@ -149,6 +149,17 @@ describe('airflow CLI files: connections import', () => {
     for (const p of r.problems) expect(p.message).not.toContain('12345')
   })
 
+  it('reports YAML errors at PyYAML problem_mark.line, which counts from 0 (local_filesystem.py _parse_yaml_file)', () => {
+    // Lines PyYAML 6 gives as problem_mark.line for these documents.
+    for (const [text, line] of [
+      ['a: 1\n  b: 2\n', 1],
+      ["x: 1\ny: 'abc\n", 2],
+      ['- a\nb: 1\n', 1],
+      ['k: v\n\tx: 1\n', 1]
+    ] as const)
+      expect(decodeConnectionsFile(text, 'yaml', 'airflow3').problems[0]!.line).toBe(line)
+  })
+
   it('reports syntax errors with their line, and empty or non-object files', () => {
     expect(decodeConnectionsFile('{\n  "a": 1,\n}', 'json', 'airflow3').problems).toEqual([
       { line: 3, message: 'Expecting property name enclosed in double quotes' }
@@ -170,6 +181,9 @@ describe('airflow CLI files: connections import', () => {
     ).toEqual(['env', 'json', 'yaml', 'yaml', undefined, undefined, undefined])
     expect(cliKeyProblem('ok.id-1_é')).toBeUndefined()
     expect(cliKeyProblem('a/b')).toBeDefined()
+    // airflow/utils/helpers.py validate_key: KEY_REGEX.match, whose `$` accepts one final newline
+    expect(cliKeyProblem('abc\n')).toBeUndefined()
+    expect(cliKeyProblem('abc\n\n')).toBeDefined()
     expect(cliKeyProblem('x'.repeat(201))).toBeDefined()
   })
 

@@ -1,0 +1,105 @@
+/**
+ * Credentials for the AWS backends beyond what the SDK resolves by itself: assuming an IAM
+ * role (STS AssumeRole) from base credentials — static keys from the keychain, a named
+ * profile, or the SDK's default chain. The temporary credentials are cached and renewed five
+ * minutes before they expire; they live in memory only.
+ */
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts'
+import { AirlockError } from '../core/errors'
+import type { AwsCredentials } from './aws-secrets-manager'
+
+export interface AssumeRoleOptions {
+  /** `arn:aws:iam::123456789012:role/airflow-secrets`. */
+  roleArn: string
+  /** Default `airlock`. */
+  sessionName?: string
+  externalId?: string
+  /** Default 3600 (AWS allows 900 up to the role's maximum). */
+  durationSeconds?: number
+  /** The region of the STS endpoint (default the backend's region, else us-east-1). */
+  region?: string
+  /** An STS endpoint (a VPC endpoint or a local emulator). */
+  endpoint?: string
+  /** Base credentials; absent: `profile`, else the SDK's default chain. */
+  base?: AwsCredentials
+  profile?: string
+  /** Names the profile in messages. */
+  label: string
+}
+
+interface Temporary {
+  accessKeyId: string
+  secretAccessKey: string
+  sessionToken: string
+  expiration: Date
+}
+
+const RENEW_BEFORE_MS = 5 * 60_000
+
+/** A credentials provider that assumes the role, for the SDK clients' `credentials`. */
+export function assumeRoleCredentials(options: AssumeRoleOptions): () => Promise<Temporary> {
+  if (!/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(options.roleArn))
+    throw new AirlockError(
+      'usage',
+      `${options.label}: role_arn must be an IAM role ARN such as arn:aws:iam::123456789012:role/name.`
+    )
+  const duration = options.durationSeconds ?? 3600
+  if (!Number.isInteger(duration) || duration < 900 || duration > 43_200)
+    throw new AirlockError(
+      'usage',
+      `${options.label}: duration_seconds must be a whole number from 900 to 43200.`
+    )
+  let cached: Temporary | undefined
+  let pending: Promise<Temporary> | undefined
+  const assume = async (): Promise<Temporary> => {
+    const client = new STSClient({
+      region: options.region ?? 'us-east-1',
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      ...(options.base ? { credentials: options.base } : {}),
+      ...(options.profile && !options.base ? { profile: options.profile } : {})
+    })
+    try {
+      const out = await client.send(
+        new AssumeRoleCommand({
+          RoleArn: options.roleArn,
+          RoleSessionName: options.sessionName ?? 'airlock',
+          DurationSeconds: duration,
+          ...(options.externalId ? { ExternalId: options.externalId } : {})
+        })
+      )
+      const c = out.Credentials
+      if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken)
+        throw new AirlockError(
+          'backend.auth',
+          `${options.label}: STS answered AssumeRole for ${options.roleArn} without credentials.`
+        )
+      return {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+        expiration: c.Expiration ?? new Date(Date.now() + duration * 1000)
+      }
+    } catch (error) {
+      if (error instanceof AirlockError) throw error
+      const name = (error as { name?: string })?.name ?? 'error'
+      const denied = /AccessDenied|InvalidClientTokenId|SignatureDoesNotMatch|ExpiredToken/.test(
+        name
+      )
+      throw new AirlockError(
+        denied ? 'backend.auth' : 'backend.unreachable',
+        denied
+          ? `${options.label}: AWS refused to let these credentials assume ${options.roleArn} (${name}); check the role's trust policy, the external id and the base credentials.`
+          : `${options.label}: could not assume ${options.roleArn} (${name}); check the region, endpoint and network.`,
+        { cause: new Error(name) }
+      )
+    } finally {
+      client.destroy()
+    }
+  }
+  return async () => {
+    if (cached && cached.expiration.getTime() - Date.now() > RENEW_BEFORE_MS) return cached
+    pending ??= assume().finally(() => (pending = undefined))
+    cached = await pending
+    return cached
+  }
+}

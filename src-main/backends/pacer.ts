@@ -1,0 +1,292 @@
+/**
+ * Adaptive rate control for the requests a backend sends, shared by every request of one
+ * backend instance, so what it learns carries across the batches of a job.
+ *
+ * Two signals, two rules:
+ * - A throttling answer **with** `Retry-After` (Vault's rate-limit quotas, Azure, GCP's
+ *   RetryInfo): the service says when to come back. Nothing is sent before then; afterwards
+ *   the pacer sends at full speed again, because a fixed-window quota (Vault's go-limiter
+ *   refills every interval) is only used fully by a client that fills each window quickly.
+ * - A throttling answer **without** it (AWS's `ThrottlingException`): the pacer sets a send
+ *   rate from the rate the service accepted over the last second and steers it so that a
+ *   small share of requests is throttled (at most 15 %, probing upwards below that): the
+ *   quota stays saturated, throttled requests are sent again, and the rate climbs back when
+ *   throttling stops.
+ * Failures that mean overload (5xx, timeouts, dropped connections) lower the number of
+ * requests in flight (multiplicatively), successes raise it again (additively), up to the
+ * backend's `concurrency`.
+ *
+ * *From:* the AWS SDK's adaptive retry mode (client-side rate from measured throughput),
+ * TCP's AIMD, Vault's rate-limit quota headers.
+ */
+import { AirlockError } from '../core/errors'
+
+/** What one attempt came to. */
+export type PaceOutcome =
+  | { kind: 'ok' }
+  | { kind: 'throttled'; retryAfterMs?: number }
+  /** The service is overloaded or the connection failed (5xx, timeout, reset). */
+  | { kind: 'overloaded' }
+  /** Any other answer (4xx): says nothing about load. */
+  | { kind: 'other' }
+
+/** Counters for progress and benchmarks. */
+export interface PacerStats {
+  /** Attempts sent. */
+  sent: number
+  /** Throttling answers received. */
+  throttled: number
+  /** Overload answers (5xx, timeouts, dropped connections). */
+  overloaded: number
+  /** Attempts sent again after throttling. */
+  throttleRetries: number
+  /** The send rate in requests per second, or null while unlimited. */
+  rate: number | null
+  /** Requests allowed in flight now. */
+  concurrency: number
+  /** Milliseconds spent waiting for a `Retry-After`. */
+  pausedMs: number
+}
+
+/** Time, injectable so the control law is tested on a virtual clock. */
+export interface PacerClock {
+  now(): number
+  sleep(ms: number, signal?: AbortSignal): Promise<void>
+}
+
+export interface PacerOptions {
+  /** Most requests in flight (the backend's `concurrency`). */
+  maxConcurrency: number
+  /** Attempts after throttling before giving up on one request (default 30). */
+  maxThrottleRetries?: number
+  /** Longest `Retry-After` honoured, in ms (default 60 000); longer ones fail the request. */
+  maxRetryAfterMs?: number
+  /** Names the backend in messages. */
+  backendId?: string
+  clock?: PacerClock
+  random?: () => number
+}
+
+/** Waits `ms`; an abort rejects at once with the signal's reason. */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason)
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(signal!.reason)
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+const realClock: PacerClock = { now: () => performance.now(), sleep: abortableSleep }
+
+/** The window over which accepted and throttled answers are counted. */
+const WINDOW_MS = 1000
+/** How often the rate and concurrency are reconsidered. */
+const ADJUST_MS = 250
+/** Requests the rate limiter lets through at once after a quiet spell. */
+const BURST_MS = 20
+
+/** Paces one backend's requests; see the module comment. */
+export class AdaptivePacer {
+  private readonly clock: PacerClock
+  private readonly random: () => number
+  private readonly maxConcurrency: number
+  private limit: number
+  private rate = Infinity
+  private nextAt = 0
+  private pausedUntil = 0
+  private inFlight = 0
+  private lastAdjust = 0
+  private lastDecrease = -Infinity
+  /** Recent answers; `paced` is a throttle that came with Retry-After. */
+  private readonly recent: { at: number; kind: PaceOutcome['kind'] | 'paced' }[] = []
+  private readonly waiters: { resolve: (ticket: number) => void; reject: (e: unknown) => void }[] =
+    []
+  /** Tickets are numbered in send order; a decrease is made once per generation sent. */
+  private ticket = 0
+  private lastDecreaseTicket = 0
+  private timer: Promise<void> | undefined
+  private readonly counters = {
+    sent: 0,
+    throttled: 0,
+    overloaded: 0,
+    throttleRetries: 0,
+    pausedMs: 0
+  }
+
+  constructor(private readonly options: PacerOptions) {
+    this.clock = options.clock ?? realClock
+    this.random = options.random ?? Math.random
+    this.maxConcurrency = Math.max(1, Math.floor(options.maxConcurrency))
+    this.limit = this.maxConcurrency
+  }
+
+  stats(): PacerStats {
+    return {
+      ...this.counters,
+      rate: Number.isFinite(this.rate) ? Math.round(this.rate * 10) / 10 : null,
+      concurrency: Math.floor(this.limit)
+    }
+  }
+
+  /**
+   * Sends with pacing: waits for a slot, sends, and sends again after throttling (honouring
+   * `Retry-After`) up to `maxThrottleRetries`. `classify` maps an answer or error to an
+   * outcome; errors other than throttling are thrown as they are.
+   */
+  async run<T>(
+    send: () => Promise<T>,
+    classify: (error: unknown) => PaceOutcome,
+    signal?: AbortSignal
+  ): Promise<T> {
+    const maxRetries = this.options.maxThrottleRetries ?? 30
+    for (let attempt = 0; ; attempt++) {
+      const ticket = await this.acquire(signal)
+      let outcome: PaceOutcome = { kind: 'ok' }
+      try {
+        const value = await send()
+        return value
+      } catch (error) {
+        outcome = classify(error)
+        if (outcome.kind !== 'throttled' || attempt >= maxRetries) throw error
+        if ((outcome.retryAfterMs ?? 0) > (this.options.maxRetryAfterMs ?? 60_000))
+          throw new AirlockError(
+            'backend.unreachable',
+            `${this.options.backendId ?? 'The service'} asks to wait ${Math.ceil(outcome.retryAfterMs! / 1000)} s before the next request (Retry-After); try again later.`,
+            { cause: error }
+          )
+        this.counters.throttleRetries++
+      } finally {
+        this.release(ticket, outcome)
+      }
+      // Without Retry-After, each request also backs off (full jitter) so that retries do
+      // not pile up while the rate is being learned.
+      if (outcome.kind === 'throttled' && outcome.retryAfterMs === undefined)
+        await this.clock.sleep(this.random() * Math.min(1000, 25 * 2 ** attempt), signal)
+    }
+  }
+
+  /**
+   * Waits for a slot (for transports that pace per attempt, e.g. SDK middleware); the
+   * ticket goes back with `release`.
+   */
+  acquire(signal?: AbortSignal): Promise<number> {
+    signal?.throwIfAborted()
+    return new Promise((resolve, reject) => {
+      const waiter = { resolve, reject }
+      this.waiters.push(waiter)
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const i = this.waiters.indexOf(waiter)
+          if (i >= 0) {
+            this.waiters.splice(i, 1)
+            reject(signal.reason)
+          }
+        },
+        { once: true }
+      )
+      this.pump()
+    })
+  }
+
+  /** Records what an attempt came to and frees its slot. */
+  release(ticket: number, outcome: PaceOutcome): void {
+    this.inFlight--
+    // Overload: multiplicative decrease, once per generation of requests (those sent after
+    // the last decrease); success: additive increase, about one more per round trip.
+    if (outcome.kind === 'overloaded' && ticket > this.lastDecreaseTicket) {
+      this.limit = Math.max(1, this.limit * 0.7)
+      this.lastDecreaseTicket = this.ticket
+    } else if (outcome.kind === 'ok')
+      this.limit = Math.min(this.maxConcurrency, this.limit + 1 / this.limit)
+    const at = this.clock.now()
+    const paced = outcome.kind === 'throttled' && outcome.retryAfterMs !== undefined
+    this.recent.push({ at, kind: paced ? 'paced' : outcome.kind })
+    if (outcome.kind === 'throttled') {
+      this.counters.throttled++
+      if (outcome.retryAfterMs !== undefined) {
+        const until = at + outcome.retryAfterMs
+        if (until > this.pausedUntil) {
+          this.counters.pausedMs += until - Math.max(at, this.pausedUntil)
+          this.pausedUntil = until
+        }
+        // The service paces us; do not also hold back after the pause.
+        this.rate = Infinity
+        this.nextAt = 0
+      }
+    }
+    if (outcome.kind === 'overloaded') this.counters.overloaded++
+    this.adjustRate(at)
+    this.pump()
+  }
+
+  /** Steers the send rate from the last second's answers (throttling without Retry-After). */
+  private adjustRate(at: number): void {
+    while (this.recent.length && this.recent[0]!.at < at - WINDOW_MS) this.recent.shift()
+    if (at - this.lastAdjust < ADJUST_MS) return
+    let ok = 0
+    let throttled = 0
+    for (const r of this.recent) {
+      if (r.kind === 'ok') ok++
+      else if (r.kind === 'throttled') throttled++
+    }
+    // Throttles that came with Retry-After are handled by the pause, not the rate.
+    const answered = ok + throttled
+    if (answered < 20) return
+    this.lastAdjust = at
+    const span = Math.max(ADJUST_MS, Math.min(WINDOW_MS, at - this.recent[0]!.at))
+    const share = throttled / answered
+    if (share > 0.15 && at - this.lastDecrease >= WINDOW_MS) {
+      // Once per window: the window still holds the throttles that caused the last one.
+      this.lastDecrease = at
+      // Down in proportion to the excess (halving at most); the first time, from the rate
+      // sent so far. Never from the accepted rate alone: quotas that refill per interval
+      // accept in bursts, which a one-second window measures badly.
+      const start = Number.isFinite(this.rate) ? this.rate : (answered * 1000) / span
+      this.rate = Math.max(1, start * Math.max(0.5, 1.05 - share))
+    } else if (share <= 0.15 && Number.isFinite(this.rate)) {
+      // Climb back: fast while nothing is throttled, slowly (probing) in the band, so that
+      // throttling that does not come from our rate cannot hold it down.
+      this.rate = this.rate * (share < 0.03 ? 1.1 : 1.02)
+      // Far above what is accepted, the limiter no longer limits anything: lift it.
+      if (throttled === 0 && this.rate > ((ok * 1000) / span) * 3) this.rate = Infinity
+    }
+  }
+
+  private pump(): void {
+    while (this.waiters.length && this.inFlight < Math.floor(this.limit)) {
+      const at = this.clock.now()
+      const wait = Math.max(
+        this.pausedUntil - at,
+        Number.isFinite(this.rate) ? this.nextAt - at : 0
+      )
+      if (wait > 0) {
+        if (!this.timer) {
+          const deadline = at + wait
+          const timer = this.clock.sleep(wait).then(() => {
+            if (this.timer === timer) this.timer = undefined
+            // What was slept for is over, whatever the clock says (a test's sleep may not
+            // advance it); a pause extended meanwhile still holds.
+            if (this.pausedUntil <= deadline) this.pausedUntil = 0
+            if (this.nextAt <= deadline) this.nextAt = Math.min(this.nextAt, this.clock.now())
+            this.pump()
+          })
+          this.timer = timer
+        }
+        return
+      }
+      if (Number.isFinite(this.rate))
+        this.nextAt = Math.max(this.nextAt, at - BURST_MS) + 1000 / this.rate
+      this.inFlight++
+      this.counters.sent++
+      this.waiters.shift()!.resolve(++this.ticket)
+    }
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * What `airlock explain` and `airlock decode` answer, per secrets backend: where Airflow's
+ * backend looks for an id and what it makes of the value it finds there (reference §12).
+ * Pure data; the CLI prints it as Python-style JSON.
+ */
+import { CodecError } from '../errors'
+import { extraDejson, pyStrip } from '../connection'
+import { parseConnectionValue } from '../codecs/connection-json'
+import { PyDict, type PyValue } from '../codecs/py-json'
+import type { ConnectionFields, Dialect } from '../model'
+
+/** The secrets backends `explain` and `decode` know. */
+export const LOOKUP_BACKENDS = [
+  'vault',
+  'aws-secrets-manager',
+  'aws-ssm',
+  'azure-key-vault',
+  'gcp-secret-manager'
+] as const
+
+/** One of them. */
+export type LookupBackend = (typeof LOOKUP_BACKENDS)[number]
+
+/** What is looked up: a connection id or a variable key. */
+export type LookupKind = 'connection' | 'variable'
+
+/** What a lookup depends on besides `backend_kwargs`. */
+export interface LookupOptions {
+  /** Whose connection code reads the value (default `airflow3`). */
+  dialect?: Dialect
+  /**
+   * The provider package's version (e.g. `4.7.1` for hashicorp); selects the behaviour of
+   * that release where providers changed it. Absent: the newest release.
+   */
+  providerVersion?: string
+  /** `[core] multi_team` of the Airflow reading it (default false). */
+  multiTeam?: boolean
+  /** The process environment the backend is built in (Vault reads `VAULT_TOKEN`). */
+  env?: Readonly<Record<string, string | undefined>>
+}
+
+/**
+ * Where Airflow looks: the name (and per-backend details, in output order), or why it
+ * does not look at all. Kwargs Airflow rejects are thrown as AirlockErrors.
+ */
+export type Explanation = { name: string; details: [string, PyValue][] } | { disabled: string }
+
+/** What Airflow's backend returns for a stored value. */
+export type DecodeOutcome =
+  { connection: PyDict } | { variable: PyValue } | { notFound: true; reason?: string }
+
+/** `explain`'s output object. */
+export function explanationToPy(e: Explanation): PyDict {
+  if ('disabled' in e)
+    return new PyDict([
+      ['disabled', true],
+      ['reason', e.disabled]
+    ])
+  return new PyDict([['name', e.name], ...e.details])
+}
+
+/** `decode`'s output object. */
+export function decodeOutcomeToPy(d: DecodeOutcome): PyDict {
+  if ('connection' in d) return d.connection
+  if ('variable' in d) return new PyDict([['value', d.variable]])
+  return new PyDict([['not_found', true]])
+}
+
+/** The object `conn parse` prints for a connection (fields in its order). */
+export function connectionFieldsToPy(c: ConnectionFields): PyDict {
+  return new PyDict([
+    ['conn_type', c.conn_type],
+    ['host', c.host],
+    ['login', c.login],
+    ['password', c.password],
+    ['schema', c.schema],
+    ['port', c.port === null ? null : BigInt(c.port)],
+    ['extra', c.extra],
+    ['extra_dejson', extraDejson(c.extra)]
+  ])
+}
+
+/**
+ * `BaseSecretsBackend.get_connection` → `deserialize_connection(conn_id, value)`: a falsy
+ * value is "not found"; the value is stripped; `value[0] == "{"` selects `from_json`,
+ * anything else the URI parser. A value of only whitespace fails on `value[0]`.
+ */
+export function deserializeConnection(value: string, dialect: Dialect): DecodeOutcome {
+  if (value === '') return { notFound: true }
+  const stripped = pyStrip(value)
+  if (stripped === '')
+    throw new CodecError(
+      'The value is only whitespace; Airflow fails on it (IndexError in deserialize_connection).',
+      'codec.invalid'
+    )
+  return { connection: connectionFieldsToPy(parseConnectionValue(stripped, dialect).value) }
+}
+
+/** The stored value of a string-valued service (everything but Vault): a JSON string. */
+export function storedText(stored: PyValue, service: string): string {
+  if (typeof stored !== 'string')
+    throw new CodecError(
+      `${service} stores text: give the stored value as a JSON string.`,
+      'codec.invalid-field'
+    )
+  return stored
+}
+
+/**
+ * What a backend that stores text returns for it (`get_conn_value` / `get_variable` as the
+ * base class handles them): the text for a variable, `deserialize_connection` for a connection.
+ */
+export function decodeText(
+  stored: PyValue,
+  service: string,
+  kind: LookupKind,
+  options: LookupOptions
+): DecodeOutcome {
+  const text = storedText(stored, service)
+  if (kind === 'variable') return { variable: text }
+  return deserializeConnection(text, options.dialect ?? 'airflow3')
+}
+
+/**
+ * Compares dotted version numbers (`4.7.1` < `4.7.2` < `4.10`); non-numeric parts compare
+ * as 0. Returns negative, 0 or positive.
+ */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map((p) => parseInt(p, 10) || 0)
+  const pb = b.split('.').map((p) => parseInt(p, 10) || 0)
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0)
+    if (d) return d
+  }
+  return 0
+}
+
+/** True when a provider version is given and older than `threshold`. */
+export function providerBefore(options: LookupOptions, threshold: string): boolean {
+  return (
+    options.providerVersion !== undefined && compareVersions(options.providerVersion, threshold) < 0
+  )
+}
+
+/** The class path of each backend in `[secrets] backend`. */
+export const LOOKUP_BACKEND_CLASSES: Readonly<Record<string, LookupBackend>> = {
+  'airflow.providers.hashicorp.secrets.vault.VaultBackend': 'vault',
+  'airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend':
+    'aws-secrets-manager',
+  'airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend':
+    'aws-ssm',
+  'airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend': 'azure-key-vault',
+  'airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend':
+    'gcp-secret-manager'
+}

@@ -1,0 +1,37 @@
+// `npm run bench -- --smoke` in the test run, so the benchmarks cannot rot: every benchmark
+// runs at tiny sizes against its anchor and prints its row (figures are not judged here).
+import { execFileSync, spawn } from 'node:child_process'
+import { describe, expect, it } from 'vitest'
+
+const hasBus = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS)
+
+describe.runIf(hasBus)('bench --smoke', () => {
+  it('runs every benchmark side by side with its anchor', async () => {
+    execFileSync(process.execPath, ['scripts/build-cli.mjs', 'bench'], { stdio: 'inherit' })
+    const child = spawn(
+      process.execPath,
+      ['--max-semi-space-size=2', 'out/bench/run.mjs', '--smoke'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe']
+      }
+    )
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    expect(code, err).toBe(0)
+    for (const row of [
+      /^Fernet decrypt .* Python cryptography loop/m,
+      /^metadb read \+ decrypt .* psql \\copy \+ Python decrypt/m,
+      /^plan\/diff .* GNU diff of sorted exports/m,
+      /^effective .* requests per layer: Vault \d+/m,
+      /^apply .* Vault KV v2 .* 0 failed.* naive sequential SDK loop/m,
+      /^apply .* AWS Secrets Manager .* 0 failed.* naive sequential SDK loop/m,
+      /^AWS Secrets Manager: read .* one read per item/m,
+      /^airlock --help, cold start .* node -e 0/m
+    ])
+      expect(out).toMatch(row)
+    expect(out).toMatch(/smoke sizes: figures are not meaningful/)
+  }, 180_000)
+})

@@ -1,0 +1,194 @@
+/**
+ * The pacer's control law on a virtual clock against simulated quotas: a fixed-window quota
+ * (Vault's go-limiter: `rate` requests per interval, refilled each interval) answered with or
+ * without `Retry-After`. Figures are counts in virtual time, so they are exact and repeatable.
+ */
+import { describe, expect, it } from 'vitest'
+import {
+  AdaptivePacer,
+  type PaceOutcome,
+  type PacerClock
+} from '../../../../src-main/backends/pacer'
+import { seededRandom } from '../../../support/seeded-random'
+
+class VirtualClock implements PacerClock {
+  private t = 0
+  private timers: { at: number; resolve: () => void }[] = []
+  now(): number {
+    return this.t
+  }
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.timers.push({ at: this.t + Math.max(0, ms), resolve })
+      this.timers.sort((a, b) => a.at - b.at)
+    })
+  }
+  /** Runs until `done` settles: lets pending work run, then jumps to the next timer. */
+  async drive(done: Promise<unknown>): Promise<void> {
+    let finished = false
+    void done.finally(() => (finished = true))
+    while (!finished) {
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r))
+      if (finished) break
+      const next = this.timers.shift()
+      if (!next) throw new Error('deadlock: nothing scheduled and the work is not done')
+      this.t = Math.max(this.t, next.at)
+      next.resolve()
+    }
+  }
+}
+
+class Throttled extends Error {
+  constructor(readonly retryAfterMs?: number) {
+    super('throttled')
+  }
+}
+
+/** A fixed-window quota: `perWindow` accepted per `windowMs`, the rest throttled. */
+function fixedWindowServer(
+  clock: VirtualClock,
+  quota: () => number,
+  opts: { retryAfter: boolean; windowMs?: number; latencyMs?: number }
+) {
+  const windowMs = opts.windowMs ?? 1000
+  const accepted = new Map<number, number>()
+  let throttled = 0
+  const send = async () => {
+    const w = Math.floor(clock.now() / windowMs)
+    const used = accepted.get(w) ?? 0
+    const arrived = clock.now()
+    if (used < quota()) accepted.set(w, used + 1)
+    await clock.sleep(opts.latencyMs ?? 2)
+    if (used >= quota()) {
+      throttled++
+      const resetMs = (w + 1) * windowMs - arrived
+      // HTTP's Retry-After carries whole seconds, rounded up as Vault does.
+      throw new Throttled(opts.retryAfter ? Math.ceil(resetMs / 1000) * 1000 : undefined)
+    }
+  }
+  return { send, accepted, throttledCount: () => throttled }
+}
+
+const classify = (e: unknown): PaceOutcome =>
+  e instanceof Throttled ? { kind: 'throttled', retryAfterMs: e.retryAfterMs } : { kind: 'other' }
+
+async function runAll(pacer: AdaptivePacer, n: number, workers: number, send: () => Promise<void>) {
+  let next = 0
+  let failed = 0
+  const worker = async () => {
+    while (next < n) {
+      next++
+      await pacer.run(send, classify).catch(() => failed++)
+    }
+  }
+  await Promise.all(Array.from({ length: workers }, worker))
+  return failed
+}
+
+/** Accepted per full window, leaving out the first and the last (partly filled) ones. */
+function fullWindows(accepted: Map<number, number>): number[] {
+  const keys = [...accepted.keys()].sort((a, b) => a - b)
+  return keys.slice(1, -1).map((k) => accepted.get(k)!)
+}
+
+describe('AdaptivePacer', () => {
+  it('keeps a quota without Retry-After (AWS-style) saturated: ≥ 95 % of it, nothing failed', async () => {
+    const clock = new VirtualClock()
+    const Q = 200
+    const server = fixedWindowServer(clock, () => Q, { retryAfter: false })
+    const pacer = new AdaptivePacer({ maxConcurrency: 16, clock, random: seededRandom(1) })
+    let failed = -1
+    await clock.drive(runAll(pacer, 4000, 16, server.send).then((f) => (failed = f)))
+    expect(failed).toBe(0)
+    const windows = fullWindows(server.accepted)
+    const mean = windows.reduce((a, b) => a + b, 0) / windows.length
+    expect(mean / Q).toBeGreaterThanOrEqual(0.95)
+    // The rate is learned: throttled attempts stay a small share of what was sent.
+    const stats = pacer.stats()
+    expect(stats.rate).not.toBeNull()
+    expect(stats.throttled / stats.sent).toBeLessThan(0.2)
+  })
+
+  it('honours Retry-After: nothing is sent in a window after being told to wait for the next', async () => {
+    const clock = new VirtualClock()
+    const Q = 150
+    const sends: number[] = []
+    const server = fixedWindowServer(clock, () => Q, { retryAfter: true })
+    const pacer = new AdaptivePacer({ maxConcurrency: 8, clock, random: seededRandom(2) })
+    const send = () => {
+      sends.push(clock.now())
+      return server.send()
+    }
+    let failed = -1
+    await clock.drive(runAll(pacer, 3000, 8, send).then((f) => (failed = f)))
+    expect(failed).toBe(0)
+    const windows = fullWindows(server.accepted)
+    const mean = windows.reduce((a, b) => a + b, 0) / windows.length
+    expect(mean / Q).toBeGreaterThanOrEqual(0.95)
+    // Each throttling answer is followed by a pause, so throttled attempts are only the
+    // ones already in flight when the window ran out: at most `concurrency` per window.
+    expect(server.throttledCount()).toBeLessThanOrEqual(8 * (windows.length + 2))
+    expect(pacer.stats().pausedMs).toBeGreaterThan(0)
+  })
+
+  it('climbs back when the quota is raised, and backs off when it is lowered', async () => {
+    const clock = new VirtualClock()
+    let Q = 100
+    const server = fixedWindowServer(clock, () => Q, { retryAfter: false })
+    const pacer = new AdaptivePacer({ maxConcurrency: 32, clock, random: seededRandom(3) })
+    const done = runAll(pacer, 9000, 32, server.send)
+    const raise = clock.sleep(10_000).then(() => (Q = 500))
+    const lower = clock.sleep(20_000).then(() => (Q = 50))
+    await clock.drive(Promise.all([done, raise, lower]))
+    const at = (second: number) => server.accepted.get(second) ?? 0
+    // Within seven seconds of each change the accepted rate follows the quota again.
+    for (const second of [7, 8, 9]) expect(at(second)).toBeGreaterThanOrEqual(95)
+    for (const second of [17, 18, 19]) expect(at(second)).toBeGreaterThanOrEqual(475)
+    for (const second of [27, 28, 29]) expect(at(second)).toBeGreaterThanOrEqual(47)
+    // And it backs off: after the cut, most attempts are not throttled.
+    expect(pacer.stats().rate).toBeLessThan(100)
+    expect(await done).toBe(0)
+  })
+
+  it('lowers concurrency on overload and raises it again', async () => {
+    const clock = new VirtualClock()
+    const pacer = new AdaptivePacer({ maxConcurrency: 20, clock })
+    let overloaded = true
+    const send = async () => {
+      await clock.sleep(5)
+      if (overloaded) throw new Error('503')
+    }
+    const classify503 = (): PaceOutcome => ({ kind: 'overloaded' })
+    const many = (n: number) =>
+      Promise.all(
+        Array.from({ length: n }, () => pacer.run(send, classify503).catch(() => undefined))
+      )
+    await clock.drive(many(200))
+    const low = pacer.stats().concurrency
+    expect(low).toBeLessThan(5)
+    overloaded = false
+    await clock.drive(many(400))
+    expect(pacer.stats().concurrency).toBe(20)
+  })
+
+  it('gives up on a request after its throttle retries, and on a Retry-After beyond the cap', async () => {
+    const clock = new VirtualClock()
+    const pacer = new AdaptivePacer({ maxConcurrency: 1, maxThrottleRetries: 3, clock })
+    let attempts = 0
+    const always = async () => {
+      attempts++
+      await clock.sleep(1)
+      throw new Throttled()
+    }
+    let error: unknown
+    await clock.drive(pacer.run(always, classify).catch((e) => (error = e)))
+    expect(error).toBeInstanceOf(Throttled)
+    expect(attempts).toBe(4)
+    const capped = new AdaptivePacer({ maxConcurrency: 1, maxRetryAfterMs: 5000, clock })
+    const longWait = async () => {
+      throw new Throttled(3_600_000)
+    }
+    await clock.drive(capped.run(longWait, classify).catch((e) => (error = e)))
+    expect((error as Error).message).toMatch(/asks to wait 3600 s/)
+  })
+})
