@@ -21,7 +21,8 @@ const load = {
   explain: () => import('./commands/explain'),
   jobs: () => import('./commands/jobs'),
   stores: () => import('./commands/stores'),
-  registry: () => import('../backends/registry')
+  registry: () => import('../backends/registry'),
+  serve: () => import('./commands/serve')
 }
 
 export const HELP = `airlock ${VERSION} — move Airflow connections and variables, exactly as Airflow reads them
@@ -86,6 +87,9 @@ metadb:NAME or profile:NAME wherever a store is asked for):
   profile list [--json] | show NAME | edit NAME [flags] | rename OLD NEW | remove NAME
   profile test NAME                  connect and list (writes nothing)
   profile import PREFIX [--config airflow.cfg]   profiles from what Airflow's configuration uses
+
+The app in a browser (loopback only, per-run token; the desktop app serves the same screens):
+  serve [--port N] [--no-open]       print the address (http://127.0.0.1:PORT/#token=…) and serve
 
 Options: -h, --help   this text;  -V, --version   the version
 Exit codes: 0 ok, 1 some items failed (details on their lines), 2 usage error
@@ -169,7 +173,9 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     'provider-version': { type: 'string' },
     'multi-team': { type: 'boolean' },
     'file-format': { type: 'string' },
-    'serialization-format': { type: 'string' }
+    'serialization-format': { type: 'string' },
+    port: { type: 'string' },
+    'no-open': { type: 'boolean' }
   } as const
   const { values, positionals } = parseArgs({
     args: joinDashValues(argv, options),
@@ -246,6 +252,10 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       : jobCommand(io, group, sub, values, options)
   }
   if (group === 'jobs') return (await load.jobs()).jobsCommand(io, Boolean(values.json))
+  if (group === 'serve') {
+    if (sub !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(sub)}`)
+    return (await load.serve()).serveCommand(io, values)
+  }
   if (group === 'plan' || group === 'diff') {
     const [target, ...more] = rest
     if (!sub || !target) throw new UsageError(`${group} needs a source and a target store`)
