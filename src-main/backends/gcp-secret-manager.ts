@@ -61,6 +61,7 @@ export const GCP_ANNOTATION_TEAM = 'airlock-team'
 
 /** gRPC status codes the backend branches on. */
 const Status = {
+  CANCELLED: 1,
   INVALID_ARGUMENT: 3,
   DEADLINE_EXCEEDED: 4,
   NOT_FOUND: 5,

@@ -1,5 +1,4 @@
 /** Handlers of `effective:resolve`, `jobs:plan`, `jobs:diff` and `jobs:save-plan`. */
-import { randomBytes } from 'node:crypto'
 import { renameSync, writeFileSync } from 'node:fs'
 import type {
   DiffRequest,
@@ -10,7 +9,7 @@ import type {
 } from '../../contract/ipc'
 import type { Backend, EntryKind } from '../../backends/backend'
 import { openLocator } from '../../backends/registry'
-import { AirlockError, toErrorDto } from '../../core/errors'
+import { AirlockError } from '../../core/errors'
 import { fingerprinter } from '../../core/fingerprint'
 import { plan, type PlanDocument, type PlanOptions } from '../../core/plan'
 import {
@@ -22,25 +21,14 @@ import {
 } from '../../core/precedence'
 import type { Entry } from '../../core/model'
 import { newPlanKey } from '../../jobs/run-job'
-import { redactLocator } from '../../cli/commands/engine'
+import {
+  annotatePlan,
+  entriesForPlan,
+  loadLayer,
+  newPlanId,
+  redactLocator
+} from '../../jobs/prepare-plan'
 import type { HandlerContext } from './context'
-
-async function loadLayer(backend: Backend | undefined, kinds?: EntryKind[]): Promise<LayerData> {
-  if (!backend) return { state: 'not-inspected' }
-  try {
-    const r = await backend.load({ kinds })
-    return {
-      state: 'loaded',
-      storeId: backend.id,
-      entries: r.entries,
-      problems: r.problems.map((p) => ({ id: p.ref.id, kind: p.ref.kind, message: p.message }))
-    }
-  } catch (error) {
-    return { state: 'failed', storeId: backend.id, error: toErrorDto(error) }
-  } finally {
-    await backend.close?.()
-  }
-}
 
 /** `effective:resolve`: per id, the layer Airflow reads it from and what it shadows. */
 export async function resolveEffectiveView(
@@ -113,45 +101,17 @@ async function loadBoth(
 ): Promise<{ source: Entry[]; target: Entry[]; targetBackend: Backend }> {
   const source = await openLocator(sourceLocator, ctx.locatorOptions({ dialect }))
   const targetBackend = await openLocator(targetLocator, ctx.locatorOptions({ dialect }))
-  const s = await loadLayer(source, kinds)
-  // The target stays open for its pre-flight; the caller closes it.
-  let t: LayerData
   try {
-    const r = await targetBackend.load({ kinds })
-    t = {
-      state: 'loaded',
-      storeId: targetBackend.id,
-      entries: r.entries,
-      problems: r.problems.map((p) => ({ id: p.ref.id, kind: p.ref.kind, message: p.message }))
-    }
+    const [s, t] = entriesForPlan([
+      { name: sourceLocator, data: await loadLayer(source, kinds) },
+      // The target stays open for its pre-flight; the caller closes it.
+      { name: targetLocator, data: await loadLayer(targetBackend, kinds, { keepOpen: true }) }
+    ])
+    return { source: s!, target: t!, targetBackend }
   } catch (error) {
-    t = { state: 'failed', storeId: targetBackend.id, error: toErrorDto(error) }
+    await targetBackend.close?.()
+    throw error
   }
-  for (const [name, d] of [
-    [sourceLocator, s],
-    [targetLocator, t]
-  ] as const) {
-    if (d.state === 'failed') {
-      await targetBackend.close?.()
-      throw new AirlockError(d.error.code, `${redactLocator(name)}: ${d.error.message}`)
-    }
-    if (d.state === 'loaded' && d.problems.length) {
-      await targetBackend.close?.()
-      throw new AirlockError(
-        'job.conflict',
-        `${redactLocator(name)}: ${d.problems.length} entries could not be read (${d.problems
-          .slice(0, 5)
-          .map((p) => p.id)
-          .join(', ')}); fix or exclude them before planning.`
-      )
-    }
-  }
-  const entries = (d: LayerData) => (d.state === 'loaded' ? [...d.entries] : [])
-  return { source: entries(s), target: entries(t), targetBackend }
-}
-
-function newPlanId(): string {
-  return `${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`
 }
 
 function toPlanDto(
@@ -200,45 +160,12 @@ export async function makePlan(ctx: HandlerContext, request: PlanRequest): Promi
       targetDialect: dialect
     }
     const result = plan(loaded.source, loaded.target, options, fingerprinter(key))
-    const sourceById = new Map(
-      loaded.source.map((e) => [`${e.kind}:${e.kind === 'connection' ? e.id : e.key}`, e])
+    const { preflightErrors, storeProblems: preflight } = await annotatePlan(
+      result.items,
+      loaded.source,
+      target,
+      { preflight: true }
     )
-    const lossy = target.lossyFields ?? []
-    for (const item of result.items) {
-      if (item.action !== 'create' && item.action !== 'update') continue
-      const e = sourceById.get(`${item.kind}:${item.sourceId}`)
-      const description = e?.kind === 'connection' ? e.fields.description : e?.description
-      if (description && lossy.includes(`${item.kind}.description`))
-        item.warnings.push(
-          `${target.id} does not keep the ${item.kind} description (Airflow does not read it from there either); it will be dropped`
-        )
-    }
-    const preflight: PlanDto['preflight'] = []
-    let preflightErrors = 0
-    if (target.preflight) {
-      const toWrite = result.items.flatMap((item) => {
-        if (item.action !== 'create' && item.action !== 'update') return []
-        const e = sourceById.get(`${item.kind}:${item.sourceId}`)
-        if (!e) return []
-        return [
-          e.kind === 'connection' ? { ...e, id: item.targetId } : { ...e, key: item.targetId }
-        ]
-      })
-      const found = await target.preflight(toWrite).catch((error: unknown) => [
-        {
-          ref: null,
-          severity: 'error' as const,
-          message: `pre-flight could not run: ${error instanceof AirlockError ? error.userMessage : 'unexpected error'}`
-        }
-      ])
-      for (const p of found) {
-        if (p.severity === 'error') preflightErrors++
-        const item =
-          p.ref && result.items.find((i) => i.kind === p.ref!.kind && i.targetId === p.ref!.id)
-        if (item) item.warnings.push(`pre-flight ${p.severity}: ${p.message}`)
-        else preflight.push({ severity: p.severity, message: p.message })
-      }
-    }
     const doc: PlanDocument = {
       version: 1,
       planId,
