@@ -263,7 +263,9 @@ function scanCompose(text: string): Scan {
       // parser.go reads this as a value with an empty name: the bare name is lost
       out.problems.push({
         line,
-        message: `${nameInMessage(trimEndBy(text.slice(start), isGoSpace))} has no "=" and ends the file without a line break; docker compose reads it as a value with an empty name.`
+        // no name: a last line without "=" is as likely a pasted value as a name
+        message:
+          'The last line has no "=" and ends the file without a line break; docker compose reads it as a value with an empty name.'
       })
       break
     }
@@ -574,7 +576,8 @@ function scanPython(text: string): Scan {
       read(
         PY.endOfLine,
         raw === null && name !== null
-          ? `${nameInMessage(name)} is not followed by "=" (python-dotenv reads "NAME=value" only).`
+          ? // no name: on a malformed line it may be a piece of a value (after a stray \r)
+            'The name is not followed by "=" (python-dotenv reads "NAME=value" only).'
           : 'Unexpected text after the value.'
       )
       if (name !== null)
@@ -663,10 +666,13 @@ function resolveBindings(
         })
         continue
       }
-      for (const name of new Set(unset))
+      // The referenced names are not shown: `$` + letters inside a password (`pa$sword`) is
+      // the usual cause, and the "name" is then a piece of the secret.
+      const count = new Set(unset).size
+      if (count)
         warnings.push({
           line: b.line,
-          message: `The value of ${nameInMessage(b.name)} refers to ${nameInMessage(name)}, which is not set; ${label} reads it as empty.`
+          message: `The value of ${nameInMessage(b.name)} refers to ${count === 1 ? 'a variable that is' : `${count} variables that are`} not set; ${label} reads ${count === 1 ? 'it' : 'them'} as empty${loader === 'compose' ? ' (write "$$" for a literal "$")' : ''}.`
         })
     }
     values.set(b.name, { value, line: b.line })
