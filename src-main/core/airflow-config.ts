@@ -1084,14 +1084,15 @@ export function parseSqlAlchemyUrl(url: string): SqlAlchemyUrl {
     )
   if (backendName !== 'postgresql' && backendName !== 'mysql' && backendName !== 'sqlite')
     throw new CodecError(
-      `The database ${/^[\w+]{1,30}$/.test(drivername) ? `"${backendName}"` : 'in this URL'} is not one Airflow's metadata database runs on (PostgreSQL, MySQL or SQLite); dialect names are lower-case.`,
+      // named only when it looks like a dialect name: this text may be a pasted secret
+      `The database ${/^[a-z0-9_+]{1,30}$/.test(drivername) ? `"${backendName}"` : 'in this URL'} is not one Airflow's metadata database runs on (PostgreSQL, MySQL or SQLite); dialect names are lower-case.`,
       'codec.invalid-uri'
     )
   const notes: SqlAlchemyUrl['notes'] = []
   if (driver !== undefined && !DRIVERS[backendName].includes(driver))
     notes.push({
       severity: 'warning',
-      message: `the driver "${/^\w{1,30}$/.test(driver) ? driver : '…'}" is not one SQLAlchemy ships for ${backendName} (${DRIVERS[backendName].join(', ')}).`
+      message: `the driver "${/^[a-z0-9_]{1,30}$/.test(driver) ? driver : '…'}" is not one SQLAlchemy ships for ${backendName} (${DRIVERS[backendName].join(', ')}).`
     })
   let port: number | null = null
   if (g.port !== undefined) {

@@ -558,6 +558,22 @@ describe('SQLAlchemy URLs (make_url)', () => {
     expect(parseSqlAlchemyUrl('sqlite://')).toMatchObject({ sqlitePath: ':memory:', notes: [] })
   })
 
+  // Found by test/unit/main/fuzz/airflow-config.test.ts: a secret pasted where the URL
+  // belongs (`S3cretPw://…`) was quoted as the database name.
+  it('names an unsupported dialect only when it looks like one', () => {
+    const message = (url: string) => {
+      try {
+        parseSqlAlchemyUrl(url)
+      } catch (e) {
+        return (e as CodecError).userMessage
+      }
+      return ''
+    }
+    expect(message('mssql+pyodbc://h/db')).toMatch(/The database "mssql" is not one/)
+    expect(message('S3cretPw://h/db')).toMatch(/The database in this URL is not one/)
+    expect(message('S3cretPw://h/db')).not.toMatch(/S3cretPw/)
+  })
+
   it('says Airflow refuses a relative SQLite path (and sqlite:///:memory:)', () => {
     for (const url of ['sqlite:///relative.db', 'sqlite:///:memory:', 'sqlite+pysqlite:////abs.db'])
       expect(parseSqlAlchemyUrl(url).notes).toMatchObject([
