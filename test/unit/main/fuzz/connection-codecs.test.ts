@@ -217,8 +217,23 @@ describe('fuzz: connection JSON', () => {
   it(
     'parses any text to fields or a typed error that never repeats a secret',
     () => {
+      // nesting around Python's recursion limit, balanced or not, in the value or its extra
+      const deep = fc
+        .tuple(
+          fc.integer({ min: 900, max: 3000 }),
+          fc.constantFrom('[', '{"a":'),
+          fc.boolean(),
+          fc.boolean()
+        )
+        .map(([n, open, balanced, inExtra]) => {
+          const close = open === '[' ? ']' : '}'
+          const body =
+            open.repeat(n) + (open === '[' ? '' : '1') + (balanced ? close.repeat(n) : '')
+          return inExtra ? `{"conn_type": "x", "extra": ${body}}` : body
+        })
       const json = fc.oneof(
         nastyText({ maxLength: 60, loneSurrogates: true }),
+        deep,
         // every string value (never a key: keys that are plain names are shown) holds a secret
         fc
           .jsonValue()
