@@ -96,8 +96,35 @@ const entries = (core: boolean) =>
       list.map(([i, fields]): ConnectionEntry => ({ kind: 'connection', id: i, fields }))
     )
 
+/**
+ * YAML whose aliases expand exponentially ("billion laughs") or contain themselves, with
+ * `prefix` before each anchor line, and the last anchor used by `use`.
+ */
+const aliasBomb = (prefix: string, use: (anchor: string) => string) =>
+  fc
+    .tuple(
+      // small documents, or bombs far beyond any limit (near the limit only costs time)
+      fc.oneof(
+        fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 9 })),
+        fc.tuple(fc.integer({ min: 9, max: 12 }), fc.integer({ min: 8, max: 9 }))
+      ),
+      fc.boolean()
+    )
+    .map(([[levels, fanout], cyclic]) => {
+      const lines = [`${prefix}l0: &a0 [${Array(fanout).fill(`"${MARKER}"`).join(', ')}]`]
+      for (let i = 1; i <= levels; i++)
+        lines.push(
+          `${prefix}l${i}: &a${i} [${Array(fanout)
+            .fill(`*a${i - 1}`)
+            .join(', ')}]`
+        )
+      if (cyclic) lines.push(`${prefix}c: &c {k: *c}`)
+      return `${lines.join('\n')}\n${use(cyclic ? 'c' : `a${levels}`)}`
+    })
+
 /** Documents that look like export files, secrets in values only, then cut or spliced. */
 const fileLikeText = fc.oneof(
+  aliasBomb('', (a) => `conn1: {conn_type: http, extra_dejson: *${a}}\nv: *${a}\n`),
   nastyText({ maxLength: 80, loneSurrogates: true }),
   fc
     .tuple(
@@ -281,6 +308,11 @@ describe('fuzz: astro airflow_settings.yaml', () => {
     async () => {
       const yamlish = fc.oneof(
         nastyText({ maxLength: 80, loneSurrogates: true }),
+        aliasBomb(
+          'x-',
+          (a) =>
+            `airflow:\n  connections:\n    - conn_id: c\n      conn_type: http\n      conn_extra: {k: *${a}}\n`
+        ),
         fc
           .array(
             fc.tuple(
