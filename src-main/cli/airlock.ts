@@ -235,7 +235,10 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       ? applyCommand(io, sub, values, options)
       : jobCommand(io, group, sub, values, options)
   }
-  if (group === 'jobs') return jobsCommand(io, Boolean(values.json))
+  if (group === 'jobs') {
+    if (sub !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(sub)}`)
+    return jobsCommand(io, Boolean(values.json))
+  }
   if (group === 'plan' || group === 'diff') {
     const [target, ...more] = rest
     if (!sub || !target) throw new UsageError(`${group} needs a source and a target store`)
