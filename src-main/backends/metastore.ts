@@ -391,6 +391,18 @@ export class MetastoreBackend implements Backend {
     try {
       return await fn()
     } catch (error) {
+      const driver = await this.driver?.catch(() => undefined)
+      if (driver?.lost()) {
+        // The server rolled back the open transaction; the next call connects again (a
+        // retrying job then writes the whole batch).
+        this.driver = undefined
+        await driver.close().catch(() => undefined)
+        throw new AirlockError(
+          'backend.unreachable',
+          `${this.id} (${this.where()}): the connection to the database was lost during ${operation}; the database rolled back the unfinished transaction, so nothing of it was written.`,
+          { cause: error }
+        )
+      }
       throw this.translate(error, operation)
     }
   }
