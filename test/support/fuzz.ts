@@ -16,10 +16,9 @@ export const FUZZ_SEED = Number(process.env.AIRLOCK_FUZZ_SEED ?? 20261123) | 0
 /** Per-test timeout: generous for CI sizes, none worth speaking of for nightly sizes. */
 export const FUZZ_TIMEOUT = NIGHTLY_RUNS ? 12 * 3600_000 : 30_000
 
-/** fast-check parameters: `ci` cases in CI, AIRLOCK_FUZZ_RUNS (scaled by `nightlyShare`) nightly. */
-export function fuzzParams(ci: number, nightlyShare = 1): fc.Parameters<unknown> {
-  const numRuns = NIGHTLY_RUNS ? Math.max(ci, Math.round(NIGHTLY_RUNS * nightlyShare)) : ci
-  return { seed: FUZZ_SEED, numRuns }
+/** fast-check parameters: `ci` cases in CI, AIRLOCK_FUZZ_RUNS cases per property nightly. */
+export function fuzzParams(ci: number): fc.Parameters<unknown> {
+  return { seed: FUZZ_SEED, numRuns: NIGHTLY_RUNS ? Math.max(ci, NIGHTLY_RUNS) : ci }
 }
 
 /**

@@ -181,7 +181,7 @@ describe('fuzz: Airflow export files', () => {
             assertNoMarker([...vars.problems, ...vars.warnings].map((p) => p.message))
           }
         ),
-        fuzzParams(2000)
+        fuzzParams(1000)
       )
     },
     FUZZ_TIMEOUT
@@ -362,7 +362,7 @@ describe('fuzz: astro airflow_settings.yaml', () => {
           assertNoMarker([...diagnosed.problems, ...diagnosed.warnings].map((p) => p.message))
           rmSync(path)
         }),
-        fuzzParams(300, 0.1)
+        fuzzParams(150)
       )
     },
     FUZZ_TIMEOUT
@@ -417,7 +417,7 @@ describe('fuzz: astro airflow_settings.yaml', () => {
             rmSync(path)
           }
         ),
-        fuzzParams(150, 0.05)
+        fuzzParams(150)
       )
     },
     FUZZ_TIMEOUT

@@ -165,7 +165,7 @@ describe('fuzz: connection URI', () => {
             expect(back.warnings).toEqual([])
           }
         ),
-        fuzzParams(3000)
+        fuzzParams(1500)
       )
     },
     FUZZ_TIMEOUT
@@ -286,7 +286,7 @@ describe('fuzz: connection JSON', () => {
             expect(back.warnings).toEqual([])
           }
         ),
-        fuzzParams(3000)
+        fuzzParams(1500)
       )
     },
     FUZZ_TIMEOUT

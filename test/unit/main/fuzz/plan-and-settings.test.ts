@@ -187,7 +187,7 @@ describe('fuzz: plan files', () => {
           if (out.error) assertNoMarker([out.error.userMessage])
           rmSync(dataDir, { recursive: true, force: true })
         }),
-        fuzzParams(150, 0.05)
+        fuzzParams(150)
       )
     },
     FUZZ_TIMEOUT
@@ -262,7 +262,7 @@ describe('fuzz: settings file', () => {
           } else expect(existsSync(settings.path)).toBe(true)
           rmSync(cfg, { recursive: true, force: true })
         }),
-        fuzzParams(1000, 0.1)
+        fuzzParams(1000)
       )
     },
     FUZZ_TIMEOUT
@@ -287,7 +287,7 @@ describe('fuzz: settings file', () => {
             rmSync(cfg, { recursive: true, force: true })
           }
         ),
-        fuzzParams(300, 0.1)
+        fuzzParams(300)
       )
     },
     FUZZ_TIMEOUT
