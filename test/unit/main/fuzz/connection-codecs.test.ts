@@ -189,6 +189,63 @@ describe('fuzz: connection URI', () => {
   )
 })
 
+/**
+ * Hosts with a protocol (`k8s://10.0.0.1`, reference §3.2 and §4): `proto://` is written
+ * after the scheme and read back as the second `://`, except where the protocol is the
+ * conn_type itself, which airflow3 and the Task SDK keep inside the encoded host (#51953)
+ * and Airflow 2 writes as `http://http://host`, which it cannot read back.
+ */
+function protocolHostConnection(d: Dialect): fc.Arbitrary<ConnectionFields> {
+  return fc
+    .record({
+      conn_type: connType,
+      protocol: fc.stringMatching(/^[a-z][a-z0-9+.-]{0,6}$/),
+      rest: nastyText({ minLength: 1 })
+        .map((h) => h.replace(/[A-Z]/g, (c) => c.toLowerCase()).replaceAll(':', ''))
+        .filter((h) => h !== ''),
+      login: fc.option(nastyText({ minLength: 1 }), { nil: null }),
+      password: fc.option(secretText(), { nil: null }),
+      port: fc.option(fc.integer({ min: 1, max: 65535 }), { nil: null }),
+      schema: nastyText()
+    })
+    .filter(
+      (c) =>
+        // Airflow replaces every `conn_type://` in the URI: a protocol ending in the
+        // conn_type loses its tail, and Airflow 2 cannot read `type://type://host` at all
+        !`${c.protocol}://`.endsWith(`${c.conn_type.replaceAll('_', '-')}://`) &&
+        (d !== 'airflow2' || c.protocol !== c.conn_type)
+    )
+    .map((c) => ({
+      conn_type: c.conn_type,
+      description: null,
+      host: `${c.protocol}://${c.rest}`,
+      login: c.login === null && c.password !== null ? '' : c.login,
+      password: c.password,
+      schema: c.schema,
+      port: c.port,
+      extra: null
+    }))
+}
+
+describe('fuzz: connection URI hosts with a protocol', () => {
+  it(
+    'reads back a host with a protocol in every dialect',
+    () => {
+      fc.assert(
+        fc.property(
+          dialect.chain((d) => fc.tuple(fc.constant(d), protocolHostConnection(d))),
+          ([d, conn]) => {
+            const back = parseConnectionUri(serializeConnectionUri(conn, d), d)
+            expectSameConnection(back.value, conn)
+          }
+        ),
+        fuzzParams(1000)
+      )
+    },
+    FUZZ_TIMEOUT
+  )
+})
+
 /** A connection as_json/from_json carry back: conn_type without `-`, core drops port 0 and ''. */
 function jsonRepresentable(d: Dialect): fc.Arbitrary<ConnectionFields> {
   const core = d !== 'task-sdk'
