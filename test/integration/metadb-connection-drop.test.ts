@@ -64,53 +64,75 @@ afterEach(async () => {
   while (dbs.length) await dbs.pop()!.drop()
 })
 
+/** A trigger that sleeps on STALL_ID's row, for INSERT (and UPDATE) or DELETE. */
+async function addStall(raw: SqlDriver, on: 'write' | 'remove'): Promise<void> {
+  const row = on === 'write' ? 'NEW' : 'OLD'
+  if (raw.dialect === 'postgresql') {
+    await raw.query(
+      `CREATE FUNCTION stall() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(60); RETURN ${row}; END $$ LANGUAGE plpgsql`
+    )
+    await raw.query(
+      `CREATE TRIGGER stall BEFORE ${on === 'write' ? 'INSERT OR UPDATE' : 'DELETE'} ON connection FOR EACH ROW WHEN (${row}.conn_id = '${STALL_ID}') EXECUTE FUNCTION stall()`
+    )
+  } else
+    await raw.query(
+      `CREATE TRIGGER stall BEFORE ${on === 'write' ? 'INSERT' : 'DELETE'} ON connection FOR EACH ROW BEGIN IF ${row}.conn_id = '${STALL_ID}' THEN DO SLEEP(60); END IF; END`
+    )
+}
+
+async function dropStall(raw: SqlDriver): Promise<void> {
+  await raw.query(
+    raw.dialect === 'postgresql' ? 'DROP TRIGGER stall ON connection' : 'DROP TRIGGER stall'
+  )
+}
+
+/** Runs `op` until it stalls, kills its connection from another session, returns its error. */
+async function killMidway(
+  raw: SqlDriver,
+  database: string,
+  op: () => Promise<void>
+): Promise<unknown> {
+  const running = op().then(
+    () => undefined,
+    (error: unknown) => error
+  )
+  const admin = await openSql(raw.dialect === 'postgresql' ? PG_ADMIN : MY_ADMIN)
+  const victim = await stalledSession(admin, database)
+  // the rows before the stall are done, uncommitted, when the connection goes
+  if (raw.dialect === 'postgresql') await admin.query('SELECT pg_terminate_backend(?)', [victim])
+  else await admin.query(`KILL CONNECTION ${victim}`)
+  await admin.close()
+  return running
+}
+
+function expectLost(error: unknown): void {
+  expect(error).toBeInstanceOf(AirlockError)
+  expect((error as AirlockError).code).toBe('backend.unreachable')
+  expect((error as AirlockError).userMessage).toMatch(/connection to the database was lost/)
+  expect((error as AirlockError).userMessage).not.toMatch(/new-pw|old-pw/)
+}
+
 describe.each(['postgresql', 'mysql'] as const)('%s drops the connection mid-batch', (dialect) => {
-  it('keeps none of the batch, keeps every row that was there, and the next write succeeds', async () => {
+  async function setUp(seedWith: Entry[]) {
     const db = await createTestDb(dialect, '3.2')
     dbs.push(db)
     const store = () => new MetastoreBackend({ target: db.target, fernetKey: KEY })
     const seed = store()
-    await seed.write(before)
+    await seed.write(seedWith)
     await seed.close()
     const raw = await db.raw()
-    const rowsBefore = await rows(raw)
-    // the trigger: a long sleep on one row in the middle of the batch
-    if (dialect === 'postgresql') {
-      await raw.query(
-        `CREATE FUNCTION stall() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(60); RETURN NEW; END $$ LANGUAGE plpgsql`
-      )
-      await raw.query(
-        `CREATE TRIGGER stall BEFORE INSERT OR UPDATE ON connection FOR EACH ROW WHEN (NEW.conn_id = '${STALL_ID}') EXECUTE FUNCTION stall()`
-      )
-    } else
-      await raw.query(
-        `CREATE TRIGGER stall BEFORE INSERT ON connection FOR EACH ROW BEGIN IF NEW.conn_id = '${STALL_ID}' THEN DO SLEEP(60); END IF; END`
-      )
+    return { db, store, raw, rowsBefore: await rows(raw) }
+  }
 
+  it('keeps none of a write batch, keeps every row that was there, and the retry writes it', async () => {
+    const { db, store, raw, rowsBefore } = await setUp(before)
+    await addStall(raw, 'write')
     const writer = store()
-    const writing = writer.write(batch).then(
-      () => undefined,
-      (error: unknown) => error
-    )
-    const admin = await openSql(dialect === 'postgresql' ? PG_ADMIN : MY_ADMIN)
-    const victim = await stalledSession(admin, db.target.database ?? '')
-    // the rows before the stall are written, uncommitted, when the connection goes
-    await admin.query(
-      dialect === 'postgresql' ? 'SELECT pg_terminate_backend(?)' : `KILL CONNECTION ${victim}`,
-      dialect === 'postgresql' ? [victim] : []
-    )
-    await admin.close()
-    const error = await writing
-    expect(error).toBeInstanceOf(AirlockError)
-    expect((error as AirlockError).code).toBe('backend.unreachable')
-    expect((error as AirlockError).userMessage).not.toMatch(/new-pw|old-pw/)
-
+    expectLost(await killMidway(raw, db.target.database ?? '', () => writer.write(batch)))
     // all or nothing: exactly the rows that were there before
     expect(await rows(raw)).toEqual(rowsBefore)
-
     // the same backend (as a retrying job holds it) writes the batch once the DB answers
-    if (dialect === 'postgresql') await raw.query('DROP TRIGGER stall ON connection')
-    else await raw.query('DROP TRIGGER stall')
+    await dropStall(raw)
     await raw.close()
     await writer.write(batch)
     const after = await writer.load({})
@@ -120,5 +142,19 @@ describe.each(['postgresql', 'mysql'] as const)('%s drops the connection mid-bat
       { fields: { host: 'new-3', password: 'new-pw-3' } }
     )
     await writer.close()
+  })
+
+  it('removes none of a remove batch, and the retry removes it', async () => {
+    const { db, store, raw, rowsBefore } = await setUp(batch)
+    await addStall(raw, 'remove')
+    const refs = batch.map((e) => ({ kind: e.kind, id: e.kind === 'connection' ? e.id : e.key }))
+    const remover = store()
+    expectLost(await killMidway(raw, db.target.database ?? '', () => remover.remove(refs)))
+    expect(await rows(raw)).toEqual(rowsBefore)
+    await dropStall(raw)
+    await raw.close()
+    await remover.remove(refs)
+    expect((await remover.load({})).entries).toEqual([])
+    await remover.close()
   })
 })
