@@ -2,12 +2,16 @@
 // or nothing. A trigger stalls the transaction on one row of the batch; another session
 // kills the writer's connection (pg_terminate_backend / KILL CONNECTION) while it waits.
 // Real PostgreSQL and MariaDB (test/support/metadb.ts), the real MetastoreBackend.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MetastoreBackend } from '../../src-main/backends/metastore'
 import { openSql, quoteIdent, type SqlDriver } from '../../src-main/backends/sql/driver'
 import { AirlockError } from '../../src-main/core/errors'
 import { Fernet } from '../../src-main/core/codecs/fernet'
 import { connectionEntry, variableEntry, type Entry } from '../../src-main/core/model'
+import { airlockAsync } from '../support/cli'
 import { MY_ADMIN, PG_ADMIN, createTestDb, type TestDb } from '../support/metadb'
 
 const KEY = Fernet.generateKey()
@@ -158,3 +162,66 @@ describe.each(['postgresql', 'mysql'] as const)('%s drops the connection mid-bat
     await remover.close()
   })
 })
+
+// The whole job, as a user runs it: `airlock apply` into MariaDB while the connection is
+// killed mid-batch. The batch fails as "unreachable", is retried on a new connection and
+// the job ends with everything applied once.
+describe.runIf(Boolean(process.env.DBUS_SESSION_BUS_ADDRESS))(
+  'apply while the connection drops',
+  () => {
+    it('retries the batch on a new connection and applies every item exactly once', async () => {
+      const db = await createTestDb('mysql', '3.2')
+      dbs.push(db)
+      const dir = mkdtempSync(join(tmpdir(), 'airlock-drop-'))
+      try {
+        const env = {
+          PATH: process.env.PATH,
+          DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS,
+          AIRLOCK_HOME: join(dir, 'home'),
+          AIRLOCK_CONFIG_DIR: join(dir, 'config'),
+          AIRFLOW__CORE__FERNET_KEY: KEY
+        }
+        const source = join(dir, 'source.env')
+        writeFileSync(
+          source,
+          Array.from(
+            { length: 30 },
+            (_, i) =>
+              `AIRFLOW_CONN_CONN_${String(i).padStart(3, '0')}=postgres://u:pw-${i}@h${i}/db\n`
+          ).join('')
+        )
+        const target = `metadb:mysql+pymysql://root@127.0.0.1:3306/${db.target.database}`
+        const plan = join(dir, 'plan.json')
+        const planned = await airlockAsync(
+          ['plan', `envfile:${source}`, target, '--out', plan],
+          '',
+          env
+        )
+        expect(planned.code, planned.err).toBe(0)
+        // stall once: the flag lives in a non-transactional table, so the kill's rollback keeps it
+        const raw = await db.raw()
+        await raw.query('CREATE TABLE stall_once (n INT) ENGINE=MyISAM')
+        await raw.query(
+          `CREATE TRIGGER stall BEFORE INSERT ON connection FOR EACH ROW BEGIN IF NEW.conn_id = '${STALL_ID}' AND (SELECT COUNT(*) FROM stall_once) = 0 THEN INSERT INTO stall_once VALUES (1); DO SLEEP(60); END IF; END`
+        )
+        const applying = airlockAsync(['apply', plan], '', env)
+        const admin = await openSql(MY_ADMIN)
+        await admin.query(`KILL CONNECTION ${await stalledSession(admin, db.target.database!)}`)
+        await admin.close()
+        const applied = await applying
+        expect(applied.code, applied.err).toBe(0)
+        expect(JSON.parse(applied.out)).toMatchObject({ applied: 30, failed: 0, refused: 0 })
+        expect(await raw.query('SELECT COUNT(*) AS n FROM stall_once')).toEqual([{ n: 1 }])
+        const ids = await raw.query<{ conn_id: string }>(
+          'SELECT conn_id FROM connection ORDER BY conn_id'
+        )
+        expect(ids.map((r) => r.conn_id)).toEqual(
+          Array.from({ length: 30 }, (_, i) => `conn_${String(i).padStart(3, '0')}`)
+        )
+        await raw.close()
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    })
+  }
+)
