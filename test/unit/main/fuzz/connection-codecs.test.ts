@@ -87,16 +87,16 @@ function uriRepresentable(d: Dialect): fc.Arbitrary<ConnectionFields> {
   // flat anyway (its parse_qsl check passes), so such extras do not come back.
   const extraObject = anyExtraObject.filter((o) => !o.has('__extra__'))
   const stringExtraObject = anyStringExtraObject.filter((o) => !o.has('__extra__'))
+  // an extra of strings only is written flat; airflow3 then reads back each string that
+  // is JSON ("0", "null", "[]") as that JSON (#59339)
+  const readsBack = (o: PyDict) =>
+    d !== 'airflow3' ||
+    [...o.entries()].some(([, v]) => typeof v !== 'string') ||
+    [...o.entries()].every(([, v]) => pyJsonTryLoads(v as string) === undefined)
   const extraText = fc.oneof(
     fc.constant(null),
-    extraObject.map((o) => pyJsonDumps(o)),
-    stringExtraObject
-      .filter(
-        (o) =>
-          d !== 'airflow3' ||
-          [...o.entries()].every(([, v]) => pyJsonTryLoads(v as string) === undefined)
-      )
-      .map((o) => pyJsonDumps(o))
+    extraObject.filter(readsBack).map((o) => pyJsonDumps(o)),
+    stringExtraObject.filter(readsBack).map((o) => pyJsonDumps(o))
   )
   return fc
     .record({
