@@ -162,6 +162,8 @@ interface Binding {
   start: number
   /** Offset just past the value as written (closing quote, last kept character). */
   end: number
+  /** compose: a bare name that follows other text on its line (after a closing quote). */
+  midLine?: boolean
 }
 
 interface Scan {
@@ -278,6 +280,7 @@ function scanCompose(text: string): Scan {
       continue
     }
     if (inherited) {
+      const lineStart = text.lastIndexOf('\n', statementStart - 1) + 1
       if (name)
         out.bindings.push({
           name,
@@ -286,7 +289,8 @@ function scanCompose(text: string): Scan {
           line,
           statementStart,
           start,
-          end: start + name.length
+          end: start + name.length,
+          ...(text.slice(lineStart, statementStart).trim() ? { midLine: true } : {})
         })
       pos = valueStart
       continue
@@ -638,7 +642,8 @@ function resolveBindings(
         const v = lookup(b.name)
         warnings.push({
           line: b.line,
-          message: `${nameInMessage(b.name)} has no "="; docker compose takes its value from the environment${v === undefined ? ', where it is not set' : ''}.`
+          // after a closing quote the "name" is usually the rest of a mis-quoted value
+          message: `${b.midLine ? 'The text after a closing quote has no "="; docker compose takes it as a name and its value' : `${nameInMessage(b.name)} has no "="; docker compose takes its value`} from the environment${v === undefined ? ', where it is not set' : ''}.`
         })
         if (v !== undefined) values.set(b.name, { value: v, line: b.line })
       } else {

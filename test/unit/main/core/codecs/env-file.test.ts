@@ -180,7 +180,8 @@ describe('env-file codec: docker compose rules', () => {
     ['A="pa$swordSecret9"\n', 'compose'],
     ['A=${swordSecret9}\n', 'python-dotenv'],
     ['_=\rswordSecret9\t"', 'python-dotenv'],
-    ['A=1\nswordSecret9', 'compose']
+    ['A=1\nswordSecret9', 'compose'],
+    ['A=""xswordSecret9\n"', 'compose']
   ] as const)('never shows a piece of a value as a name in %j (%s)', (text, loader) => {
     const { problems, warnings } = decodeEnvFile(text, loader)
     expect(problems.length + warnings.length).toBeGreaterThan(0)
