@@ -10,6 +10,7 @@ import { benchMetadb, metadbChild } from './metadb'
 import { benchBackends } from './backends'
 import { benchEngine } from './engine'
 import { benchCli } from './cli'
+import { benchUi } from './ui'
 import { renderReport } from './report'
 import type { BenchContext, BenchFigure } from './harness'
 
@@ -24,6 +25,7 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchFigure[]>> = {
   metadb: benchMetadb,
   engine: benchEngine,
   backends: benchBackends,
+  ui: benchUi,
   cli: benchCli
 }
 

@@ -19,5 +19,11 @@ if command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/d
 fi
 "${runner[@]}" npx vitest run --reporter=default --reporter=json --outputFile.json="$results/vitest.json" || status=1
 
+# Playwright: the app in web mode (airlock serve on the demo) in Debian's Chromium, and the
+# Electron tier (skipped where no Electron binary exists). Under the same throw-away keyring,
+# since applying a plan needs an OS keychain. JSON report counted below.
+PLAYWRIGHT_JSON_OUTPUT_NAME="$results/playwright.json" "${runner[@]}" \
+  npx playwright test --reporter=list,json </dev/null || status=1
+
 node scripts/count-tests.mjs "$results" || status=1
 exit $status

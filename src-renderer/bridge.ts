@@ -1,5 +1,9 @@
-/** The only reader of `window.airlock` (STYLE §1). */
-import type { AirlockBridge } from '../src-main/contract/ipc'
+/**
+ * The only reader of `window.airlock` (STYLE §1). In the desktop app the preload exposes it;
+ * under `airlock serve` the same AirlockBridge is implemented over the loopback API, with
+ * the per-run token taken from the address's fragment (`#token=…`, never sent to a server).
+ */
+import type { AirlockBridge, EventMap, InvokeChannel, IpcResult } from '../src-main/contract/ipc'
 
 declare global {
   interface Window {
@@ -7,8 +11,105 @@ declare global {
   }
 }
 
-/** The bridge the preload exposed; throws where the page runs outside Airlock. */
+const TOKEN_KEY = 'airlock-token'
+const TOKEN_HEADER = 'x-airlock-token'
+
+/** The token from `#token=…` (then removed from the address bar), else this tab's saved one. */
+export function takeToken(location: Location, storage: Storage, history: History): string | null {
+  const match = /(?:^#|&)token=([A-Za-z0-9_-]+)/.exec(location.hash)
+  if (match) {
+    storage.setItem(TOKEN_KEY, match[1]!)
+    history.replaceState(null, '', location.pathname + location.search)
+    return match[1]!
+  }
+  return storage.getItem(TOKEN_KEY)
+}
+
+/** Parses server-sent event frames out of a growing text buffer; returns what is left over. */
+export function parseEventFrames(
+  buffer: string,
+  deliver: (event: string, data: string) => void
+): string {
+  let rest = buffer
+  let end: number
+  while ((end = rest.indexOf('\n\n')) >= 0) {
+    const frame = rest.slice(0, end)
+    rest = rest.slice(end + 2)
+    let event = 'message'
+    const data: string[] = []
+    for (const line of frame.split('\n')) {
+      if (line.startsWith('event: ')) event = line.slice(7)
+      else if (line.startsWith('data: ')) data.push(line.slice(6))
+    }
+    if (data.length) deliver(event, data.join('\n'))
+  }
+  return rest
+}
+
+/** The AirlockBridge over the loopback API of `airlock serve`. */
+export function createWebBridge(token: string, fetchImpl: typeof fetch = fetch): AirlockBridge {
+  const listeners = new Map<string, Set<(payload: unknown) => void>>()
+  let streaming = false
+
+  const stream = async () => {
+    streaming = true
+    while (streaming) {
+      try {
+        const res = await fetchImpl('/api/events', { headers: { [TOKEN_HEADER]: token } })
+        if (!res.ok || !res.body) throw new Error(`events: ${res.status}`)
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader()
+        let buffer = ''
+        for (;;) {
+          const { value, done } = await reader.read()
+          if (done) break
+          buffer = parseEventFrames(buffer + value, (event, data) => {
+            for (const l of listeners.get(event) ?? []) l(JSON.parse(data))
+          })
+        }
+      } catch {
+        // the server restarted or stopped: try again shortly
+      }
+      await new Promise((r) => setTimeout(r, 1000))
+    }
+  }
+
+  return {
+    invoke: async <C extends InvokeChannel>(channel: C, ...args: unknown[]) => {
+      try {
+        const res = await fetchImpl(`/api/invoke/${channel}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', [TOKEN_HEADER]: token },
+          body: JSON.stringify(args)
+        })
+        return (await res.json()) as IpcResult<never>
+      } catch {
+        return {
+          ok: false,
+          error: {
+            code: 'backend.unreachable',
+            message: 'Airlock is not answering: is `airlock serve` still running?'
+          }
+        }
+      }
+    },
+    on: <E extends keyof EventMap>(event: E, listener: (payload: EventMap[E]) => void) => {
+      const set = listeners.get(event) ?? new Set()
+      listeners.set(event, set)
+      const l = listener as (payload: unknown) => void
+      set.add(l)
+      if (!streaming) void stream()
+      return () => void set.delete(l)
+    }
+  } as AirlockBridge
+}
+
+/** The bridge of this page: the preload's in the desktop app, the loopback one in web mode. */
 export function getBridge(): AirlockBridge {
-  if (!window.airlock) throw new Error('window.airlock is missing: open this page through Airlock.')
-  return window.airlock
+  if (window.airlock) return window.airlock
+  const token = takeToken(window.location, window.sessionStorage, window.history)
+  if (!token)
+    throw new Error(
+      'No access token: open the address `airlock serve` printed (it ends with #token=…).'
+    )
+  return createWebBridge(token)
 }

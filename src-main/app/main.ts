@@ -1,33 +1,76 @@
-/** Electron lifecycle: one hardened window over the renderer, IPC from the handler table. */
-import { app, BrowserWindow, shell } from 'electron'
+/**
+ * Electron lifecycle: one hardened window over the renderer, IPC from the handler table.
+ * The renderer is isolated (contextIsolation, sandbox, no Node), served under a strict
+ * Content-Security-Policy, may not navigate or open windows, and is granted no permission
+ * but writing the clipboard (copy, cleared later by the renderer).
+ */
+import { app, BrowserWindow, session, shell } from 'electron'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { registerIpc } from '../ipc/electron-ipc'
+import { CONTENT_SECURITY_POLICY } from '../ipc/http'
 
 let window: BrowserWindow | undefined
 
+const rendererIndex = join(import.meta.dirname, '../renderer/index.html')
+
+/** Whether a URL is the app's own page (the dev server in development, else the built file). */
+function isAppUrl(url: string): boolean {
+  const dev = process.env.ELECTRON_RENDERER_URL
+  if (dev) return url.startsWith(dev)
+  return url.split('#')[0] === pathToFileURL(rendererIndex).href
+}
+
 function createWindow(): void {
   window = new BrowserWindow({
-    width: 1280,
-    height: 820,
+    width: 1360,
+    height: 860,
     title: 'Airlock',
+    show: false,
     webPreferences: {
-      preload: join(import.meta.dirname, '../preload/index.mjs'),
+      preload: join(import.meta.dirname, '../preload/index.cjs'),
       contextIsolation: true,
       sandbox: true,
-      nodeIntegration: false
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webviewTag: false,
+      spellcheck: false
     }
   })
+  window.once('ready-to-show', () => window?.show())
   window.webContents.setWindowOpenHandler(({ url }) => {
     if (url.startsWith('https://')) void shell.openExternal(url)
     return { action: 'deny' }
   })
-  window.webContents.on('will-navigate', (event) => event.preventDefault())
+  window.webContents.on('will-navigate', (event, url) => {
+    if (!isAppUrl(url)) event.preventDefault()
+  })
+  window.webContents.on('will-attach-webview', (event) => event.preventDefault())
   if (process.env.ELECTRON_RENDERER_URL) void window.loadURL(process.env.ELECTRON_RENDERER_URL)
-  else void window.loadFile(join(import.meta.dirname, '../renderer/index.html'))
+  else void window.loadFile(rendererIndex)
 }
 
 void app.whenReady().then(() => {
+  const ses = session.defaultSession
+  ses.setPermissionRequestHandler((_contents, permission, callback) =>
+    callback(permission === 'clipboard-sanitized-write')
+  )
+  ses.setPermissionCheckHandler(
+    (_contents, permission) => permission === 'clipboard-sanitized-write'
+  )
+  if (!process.env.ELECTRON_RENDERER_URL)
+    ses.webRequest.onHeadersReceived((details, callback) =>
+      callback({
+        responseHeaders: {
+          ...details.responseHeaders,
+          'Content-Security-Policy': [CONTENT_SECURITY_POLICY]
+        }
+      })
+    )
   registerIpc(() => window?.webContents)
   createWindow()
+})
+app.on('web-contents-created', (_event, contents) => {
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }))
 })
 app.on('window-all-closed', () => app.quit())

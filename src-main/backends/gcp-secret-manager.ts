@@ -61,6 +61,7 @@ export const GCP_ANNOTATION_TEAM = 'airlock-team'
 
 /** gRPC status codes the backend branches on. */
 const Status = {
+  CANCELLED: 1,
   INVALID_ARGUMENT: 3,
   DEADLINE_EXCEEDED: 4,
   NOT_FOUND: 5,
@@ -235,7 +236,15 @@ export class GcpSecretManagerBackend implements Backend {
     const r = options.retry ?? {}
     this.callOptions = {
       retry: {
-        retryCodes: [Status.RESOURCE_EXHAUSTED, Status.UNAVAILABLE, Status.DEADLINE_EXCEEDED],
+        // CANCELLED too: when a connection drops, grpc-js fails the other calls in flight on
+        // it with CANCELLED rather than UNAVAILABLE (we never cancel a call ourselves but
+        // through the abort signal, which stops the retries).
+        retryCodes: [
+          Status.RESOURCE_EXHAUSTED,
+          Status.UNAVAILABLE,
+          Status.DEADLINE_EXCEEDED,
+          Status.CANCELLED
+        ],
         backoffSettings: {
           initialRetryDelayMillis: r.initialDelayMs ?? 1000,
           retryDelayMultiplier: r.multiplier ?? 2,

@@ -3,10 +3,12 @@
  * backend instance, so what it learns carries across the batches of a job.
  *
  * Two signals, two rules:
- * - A throttling answer **with** `Retry-After` (Vault's rate-limit quotas, Azure, GCP's
- *   RetryInfo): the service says when to come back. Nothing is sent before then; afterwards
- *   the pacer sends at full speed again, because a fixed-window quota (Vault's go-limiter
- *   refills every interval) is only used fully by a client that fills each window quickly.
+ * - A throttling answer **with** `Retry-After` (Vault's rate-limit quotas, Azure): the
+ *   service says when to come back, and nothing is sent before then. What it accepted
+ *   between two such pauses is one quota interval's worth (Vault's go-limiter refills the
+ *   whole quota each interval), so afterwards the pacer sends at 97 % of that per second and
+ *   holds it for thirty seconds before probing upwards (slowly at first): every pause costs the rest of an
+ *   interval rounded up to a whole second, dearer than staying just under the quota.
  * - A throttling answer **without** it (AWS's `ThrottlingException`): the pacer sets a send
  *   rate from the rate the service accepted over the last second and steers it so that a
  *   small share of requests is throttled (at most 15 %, probing upwards below that): the
@@ -89,6 +91,8 @@ const realClock: PacerClock = { now: () => performance.now(), sleep: abortableSl
 const WINDOW_MS = 1000
 /** How often the rate and concurrency are reconsidered. */
 const ADJUST_MS = 250
+/** How long a rate learned from Retry-After throttling holds before probing upwards. */
+const HOLD_MS = 30_000
 /** Requests the rate limiter lets through at once after a quiet spell. */
 const BURST_MS = 20
 
@@ -104,6 +108,10 @@ export class AdaptivePacer {
   private inFlight = 0
   private lastAdjust = 0
   private lastDecrease = -Infinity
+  /** Accepted answers since the last Retry-After pause ended (those sent before it ignored). */
+  private acceptedSincePause = 0
+  private countFrom = -Infinity
+  private lastPacedAt = -Infinity
   /** Recent answers; `paced` is a throttle that came with Retry-After. */
   private readonly recent: { at: number; kind: PaceOutcome['kind'] | 'paced' }[] = []
   private readonly waiters: { resolve: (ticket: number) => void; reject: (e: unknown) => void }[] =
@@ -207,6 +215,7 @@ export class AdaptivePacer {
     } else if (outcome.kind === 'ok')
       this.limit = Math.min(this.maxConcurrency, this.limit + 1 / this.limit)
     const at = this.clock.now()
+    if (outcome.kind === 'ok' && at >= this.countFrom) this.acceptedSincePause++
     const paced = outcome.kind === 'throttled' && outcome.retryAfterMs !== undefined
     this.recent.push({ at, kind: paced ? 'paced' : outcome.kind })
     if (outcome.kind === 'throttled') {
@@ -217,8 +226,15 @@ export class AdaptivePacer {
           this.counters.pausedMs += until - Math.max(at, this.pausedUntil)
           this.pausedUntil = until
         }
-        // The service paces us; do not also hold back after the pause.
-        this.rate = Infinity
+        // Answers accepted between the end of the last pause and this throttle used up one
+        // quota interval: send a little below that (per second, the granularity of
+        // Retry-After) from now on, and hold it while such throttling is recent. Running
+        // into the quota again costs a pause to the next whole second; staying under it
+        // costs 3 %. Before the first estimate, full speed.
+        this.lastPacedAt = at
+        if (this.acceptedSincePause >= 20) this.rate = Math.max(1, this.acceptedSincePause * 0.97)
+        this.acceptedSincePause = 0
+        this.countFrom = Math.max(this.countFrom, until)
         this.nextAt = 0
       }
     }
@@ -251,10 +267,21 @@ export class AdaptivePacer {
       // accept in bursts, which a one-second window measures badly.
       const start = Number.isFinite(this.rate) ? this.rate : (answered * 1000) / span
       this.rate = Math.max(1, start * Math.max(0.5, 1.05 - share))
-    } else if (share <= 0.15 && Number.isFinite(this.rate)) {
+    } else if (share <= 0.15 && Number.isFinite(this.rate) && at - this.lastPacedAt >= HOLD_MS) {
       // Climb back: fast while nothing is throttled, slowly (probing) in the band, so that
       // throttling that does not come from our rate cannot hold it down.
-      this.rate = this.rate * (share < 0.03 ? 1.1 : 1.02)
+      // After Retry-After throttling, gently at first (2 %/s, then 8 %/s, then 40 %/s the
+      // longer nothing is throttled): running into that quota costs a pause.
+      const quiet = at - this.lastPacedAt - HOLD_MS
+      this.rate *= Number.isFinite(this.lastPacedAt)
+        ? quiet < 10_000
+          ? 1.005
+          : quiet < 20_000
+            ? 1.02
+            : 1.1
+        : share < 0.03
+          ? 1.1
+          : 1.02
       // Far above what is accepted, the limiter no longer limits anything: lift it.
       if (throttled === 0 && this.rate > ((ok * 1000) / span) * 3) this.rate = Infinity
     }

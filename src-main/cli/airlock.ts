@@ -4,18 +4,26 @@
  */
 import { parseArgs } from 'node:util'
 import { connParse, connSerialize, dialectOption } from './commands/conn'
-import { fernetCommand } from './commands/fernet'
-import { openProfiles, profileCommand } from './commands/profile'
-import { effectiveCommand, planCommand } from './commands/engine'
-import { decodeCommand, explainCommand } from './commands/explain'
-import { applyCommand, jobCommand, jobsCommand } from './commands/jobs'
-import { exportCommand, kindOption, listCommand, rotateCommand } from './commands/stores'
-import { LOCATOR_SCHEMES, openLocator } from '../backends/registry'
 import { AirlockError } from '../core/errors'
 import { EXIT_ITEMS_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io'
 import { VERSION } from './version'
 
 export { VERSION }
+
+/**
+ * Command modules load on first use (the build splits them into chunks), so `--help` and
+ * `conn` do not pay for the SDKs of every backend: a cold start stays close to Node's own.
+ */
+const load = {
+  fernet: () => import('./commands/fernet'),
+  profile: () => import('./commands/profile'),
+  engine: () => import('./commands/engine'),
+  explain: () => import('./commands/explain'),
+  jobs: () => import('./commands/jobs'),
+  stores: () => import('./commands/stores'),
+  registry: () => import('../backends/registry'),
+  serve: () => import('./commands/serve')
+}
 
 export const HELP = `airlock ${VERSION} — move Airflow connections and variables, exactly as Airflow reads them
 
@@ -79,6 +87,9 @@ metadb:NAME or profile:NAME wherever a store is asked for):
   profile list [--json] | show NAME | edit NAME [flags] | rename OLD NEW | remove NAME
   profile test NAME                  connect and list (writes nothing)
   profile import PREFIX [--config airflow.cfg]   profiles from what Airflow's configuration uses
+
+The app in a browser (loopback only, per-run token; the desktop app serves the same screens):
+  serve [--port N] [--no-open]       print the address (http://127.0.0.1:PORT/#token=…) and serve
 
 Options: -h, --help   this text;  -V, --version   the version
 Exit codes: 0 ok, 1 some items failed (details on their lines), 2 usage error
@@ -162,7 +173,9 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     'provider-version': { type: 'string' },
     'multi-team': { type: 'boolean' },
     'file-format': { type: 'string' },
-    'serialization-format': { type: 'string' }
+    'serialization-format': { type: 'string' },
+    port: { type: 'string' },
+    'no-open': { type: 'boolean' }
   } as const
   const { values, positionals } = parseArgs({
     args: joinDashValues(argv, options),
@@ -200,20 +213,22 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     noMore(0)
     if (sub === undefined)
       throw new UsageError('fernet needs a command (generate-key, encrypt, decrypt, rotate)')
-    return fernetCommand(io, sub, values.key)
+    return (await load.fernet()).fernetCommand(io, sub, values.key)
   }
-  if (group === 'profile') return profileCommand(io, sub, rest, values)
+  if (group === 'profile') return (await load.profile()).profileCommand(io, sub, rest, values)
   if (group === 'explain' || group === 'decode') {
     if (sub !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(sub)}`)
+    const { decodeCommand, explainCommand } = await load.explain()
     return group === 'explain' ? explainCommand(io, values) : decodeCommand(io, values)
   }
   const resolveProfile = async (name: string) => {
-    const profiles = await openProfiles(io)
+    const profiles = await (await load.profile()).openProfiles(io)
     return { profile: profiles.get(name), secrets: await profiles.secrets(name) }
   }
+  const { kindOption } = await load.stores()
   if (group === 'effective') {
     if (sub !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(sub)}`)
-    return effectiveCommand(io, values, kindOption(values.kind), {
+    return (await load.engine()).effectiveCommand(io, values, kindOption(values.kind), {
       fernetKey: values.key,
       env: io.env,
       resolveProfile
@@ -231,19 +246,25 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       env: io.env,
       resolveProfile
     }
+    const { applyCommand, jobCommand } = await load.jobs()
     return group === 'apply'
       ? applyCommand(io, sub, values, options)
       : jobCommand(io, group, sub, values, options)
   }
   if (group === 'jobs') {
     if (sub !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(sub)}`)
-    return jobsCommand(io, Boolean(values.json))
+    return (await load.jobs()).jobsCommand(io, Boolean(values.json))
+  }
+  if (group === 'serve') {
+    if (sub !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(sub)}`)
+    return (await load.serve()).serveCommand(io, values)
   }
   if (group === 'plan' || group === 'diff') {
     const [target, ...more] = rest
     if (!sub || !target) throw new UsageError(`${group} needs a source and a target store`)
     if (more.length) throw new UsageError(`unexpected argument ${JSON.stringify(more[0])}`)
     const dialect = dialectOption(values.dialect)
+    const { planCommand } = await load.engine()
     return planCommand(io, group, sub, target, values, kindOption(values.kind), dialect, {
       dialect,
       fernetKey: values.key,
@@ -253,6 +274,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   }
   if (group === 'list' || group === 'export' || group === 'rotate-fernet-key') {
     const locator = sub
+    const { LOCATOR_SCHEMES, openLocator } = await load.registry()
+    const { exportCommand, listCommand, rotateCommand } = await load.stores()
     if (!locator)
       throw new UsageError(
         `${group} needs a store, e.g. ${group} demo: (stores: ${LOCATOR_SCHEMES.map((x) => x + ':').join(' ')})`
@@ -260,11 +283,6 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     if (rest.length) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`)
     const kinds = kindOption(values.kind)
     const dialect = dialectOption(values.dialect)
-    const resolveProfile = async (name: string) => {
-      const profiles = await openProfiles(io)
-      const profile = profiles.get(name)
-      return { profile, secrets: await profiles.secrets(name) }
-    }
     const backend = await openLocator(locator, {
       dialect,
       kinds,

@@ -1,30 +1,425 @@
 /**
  * The contract between main and renderer (STYLE §3): channel names, what each takes and
- * returns, and the result envelope. Shared by Electron IPC and the loopback web mode.
+ * returns, the zod schema that checks each request, and the result envelope. Shared by
+ * Electron IPC and the loopback web mode (`airlock serve`), which serve one handler table.
+ *
+ * Secrets: masked values travel as `'***'`; a value is sent to the renderer only by the
+ * explicit `entries:reveal` / `entries:copy`; profile secrets go in (add/edit) and never out.
  */
+import { z } from 'zod'
 import type { ErrorDto } from './errors'
 
 /** Every invoke channel, `area:verb`. */
 export const Channel = {
-  appInfo: 'app:info'
+  appInfo: 'app:info',
+  keychainStatus: 'keychain:status',
+  profilesList: 'profiles:list',
+  profilesAdd: 'profiles:add',
+  profilesEdit: 'profiles:edit',
+  profilesTest: 'profiles:test',
+  profilesRemove: 'profiles:remove',
+  entriesList: 'entries:list',
+  entriesReveal: 'entries:reveal',
+  entriesCopy: 'entries:copy',
+  effectiveResolve: 'effective:resolve',
+  jobsPlan: 'jobs:plan',
+  jobsDiff: 'jobs:diff',
+  jobsSavePlan: 'jobs:save-plan',
+  jobsApply: 'jobs:apply',
+  jobsList: 'jobs:list',
+  jobsCancel: 'jobs:cancel',
+  jobsResume: 'jobs:resume',
+  jobsRollback: 'jobs:rollback',
+  exportWrite: 'export:write'
 } as const
+
+/** Every event channel main pushes to the renderer. */
+export const EventChannel = { jobsProgress: 'jobs:progress' } as const
+
+/** The largest request a transport accepts, in bytes of JSON. */
+export const MAX_REQUEST_BYTES = 256 * 1024
+
+/** The value every masked secret travels as. */
+export const MASKED = '***'
+
+// ---- DTOs ----------------------------------------------------------------------------
 
 /** What the running Airlock reports about itself. */
 export interface AppInfoDto {
   version: string
   /** The connection dialects Airlock models, with the Airflow versions each stands for. */
   dialects: { id: string; label: string }[]
+  /** `electron` in the desktop app, `web` under `airlock serve`. */
+  mode: 'electron' | 'web'
+  /** Each profile kind's credential methods and the secrets each method asks for. */
+  profileKinds: { kind: ProfileKindDto; methods: { method: string; secrets: string[] }[] }[]
 }
+
+/** Where profile secrets are kept. */
+export interface KeychainStatusDto {
+  kind: 'os' | 'memory'
+  /** Why the OS keychain is not in use (secrets are then kept for this run only). */
+  warning: string | null
+}
+
+/** A profile without its secrets: which secrets are stored is all that is said of them. */
+export interface ProfileDto {
+  name: string
+  kind: ProfileKindDto
+  url: string | null
+  region: string | null
+  airflowVersion: string | null
+  credential: { method: string; params: Record<string, string> }
+  backendKwargs: Record<string, unknown>
+  secrets: Record<string, 'stored' | 'missing'>
+  updatedAt: string
+}
+
+/** The kinds of store a profile can point at. */
+export const PROFILE_KIND_IDS = [
+  'metadb',
+  'vault',
+  'aws-secrets-manager',
+  'aws-ssm',
+  'azure-key-vault',
+  'gcp-secret-manager'
+] as const
+export type ProfileKindDto = (typeof PROFILE_KIND_IDS)[number]
+
+/** What `profiles:test` found (writes nothing). */
+export interface ProfileTestDto {
+  ok: boolean
+  connections: number
+  variables: number
+  error: ErrorDto | null
+}
+
+/** An entry as the renderer sees it: secret fields masked. */
+export interface EntryDto {
+  kind: 'connection' | 'variable'
+  id: string
+  team: string | null
+  /** conn_type for connections, null for variables. */
+  type: string | null
+  /** Connections: every field, `password` as `'***'` (or null), sensitive extras masked. Variables: `value` `'***'`, `description`. */
+  fields: Record<string, string | number | null>
+  /** The fields `entries:reveal` can show. */
+  secretFields: string[]
+  fromKey: string | null
+}
+
+/** One entry a store could not read (a decrypt failure, a bad value): id and reason only. */
+export interface EntryProblemDto {
+  kind: 'connection' | 'variable'
+  id: string
+  code: string
+  message: string
+}
+
+/** What a store holds, masked. */
+export interface EntriesDto {
+  storeId: string
+  entries: EntryDto[]
+  problems: EntryProblemDto[]
+}
+
+/** One layer of a runtime and what was learned of it. */
+export interface LayerDto {
+  role: string
+  label: string
+  state: 'loaded' | 'failed' | 'not-inspected'
+  storeId: string | null
+  error: string | null
+}
+
+/** One layer's answer for one id: fields that differ from the winner by name, never values. */
+export interface VerdictDto {
+  status: 'wins' | 'shadowed' | 'absent' | 'unreadable' | 'failed' | 'not-inspected'
+  fromKey: string | null
+  /** For `shadowed`: each compared field and whether it differs from the winner. */
+  fields: { field: string; differs: boolean }[]
+  message: string | null
+}
+
+/** Where Airflow reads one id from. */
+export interface EffectiveItemDto {
+  kind: 'connection' | 'variable'
+  id: string
+  winner: number | null
+  layers: VerdictDto[]
+  notes: string[]
+}
+
+/** The effective view of a runtime. */
+export interface EffectiveDto {
+  model: string
+  label: string
+  layers: LayerDto[]
+  items: EffectiveItemDto[]
+}
+
+/** One item of a plan: ids, action, field names that change, warnings. */
+export interface PlanItemDto {
+  kind: 'connection' | 'variable'
+  sourceId: string | null
+  targetId: string
+  action: 'create' | 'update' | 'delete' | 'unchanged' | 'conflict'
+  resolution: string | null
+  /** Each field and whether it changes (values never travel, masked or not). */
+  fields: { field: string; changed: boolean }[]
+  warnings: string[]
+}
+
+/** A plan (or a diff) as the app shows it. */
+export interface PlanDto {
+  planId: string
+  source: string
+  target: string
+  summary: Record<PlanItemDto['action'], number>
+  items: PlanItemDto[]
+  /** The target's pre-flight findings not tied to one item. */
+  preflight: { severity: 'error' | 'warning'; message: string }[]
+  preflightErrors: number
+  /** Whether this plan can be applied in this run (its drift key is in an OS keychain). */
+  applicable: boolean
+}
+
+/** A job's progress (also pushed on `jobs:progress`). */
+export interface JobProgressDto {
+  jobId: string
+  state: 'running' | 'finished' | 'failed' | 'cancelled'
+  done: number
+  total: number
+  failed: number
+  refused: number
+  retries: number
+  /** Throttling answers from the target so far, and requests it allows in flight now. */
+  throttled: number
+  concurrency: number | null
+  rate: number
+  etaSeconds: number | null
+  /** Set when the job ended with an error as a whole. */
+  error: ErrorDto | null
+}
+
+/** A job, running or past. */
+export interface JobDto {
+  jobId: string
+  createdAt: string
+  source: string
+  target: string
+  total: number
+  done: number
+  failed: number
+  state: string
+  running: boolean
+}
+
+// ---- Requests (each validated by its schema; unknown fields are refused) --------------
+
+const locator = z.string().min(1).max(4096)
+const kinds = z.array(z.enum(['connection', 'variable'])).max(2)
+const dialect = z.enum(['airflow2', 'airflow3', 'task-sdk'])
+const name = z.string().min(1).max(64)
+const secretsSchema = z
+  .object({
+    password: z.string().max(8192),
+    fernetKey: z.string().max(8192),
+    token: z.string().max(8192),
+    secretId: z.string().max(8192),
+    secretAccessKey: z.string().max(8192),
+    sessionToken: z.string().max(8192),
+    clientSecret: z.string().max(8192),
+    serviceAccountKey: z.string().max(65536)
+  })
+  .partial()
+  .strict()
+const profileFields = z
+  .object({
+    kind: z.enum(PROFILE_KIND_IDS),
+    url: z.string().max(4096).nullable(),
+    region: z.string().max(128).nullable(),
+    airflowVersion: z.string().max(32).nullable(),
+    credential: z
+      .object({
+        method: z.string().max(64),
+        params: z.record(z.string().max(128), z.string().max(4096))
+      })
+      .strict(),
+    backendKwargs: z.record(z.string().max(128), z.unknown())
+  })
+  .strict()
+const planOptions = z
+  .object({
+    kinds: kinds.optional(),
+    include: z.array(z.string().max(256)).max(100).optional(),
+    exclude: z.array(z.string().max(256)).max(100).optional(),
+    onConflict: z.enum(['skip', 'overwrite', 'fail']).optional(),
+    deleteExtraneous: z.boolean().optional(),
+    dialect: dialect.optional()
+  })
+  .strict()
+const jobId = z.object({ jobId: z.string().regex(/^[0-9A-Za-z-]{1,64}$/) }).strict()
+
+/** Each channel's arguments, as a tuple schema. */
+export const RequestSchemas = {
+  [Channel.appInfo]: z.tuple([]),
+  [Channel.keychainStatus]: z.tuple([]),
+  [Channel.profilesList]: z.tuple([]),
+  [Channel.profilesAdd]: z.tuple([
+    z.object({ name, profile: profileFields, secrets: secretsSchema.optional() }).strict()
+  ]),
+  [Channel.profilesEdit]: z.tuple([
+    z
+      .object({ name, patch: profileFields.partial().strict(), secrets: secretsSchema.optional() })
+      .strict()
+  ]),
+  [Channel.profilesTest]: z.tuple([z.object({ name }).strict()]),
+  [Channel.profilesRemove]: z.tuple([z.object({ name }).strict()]),
+  [Channel.entriesList]: z.tuple([
+    z.object({ locator, kinds: kinds.optional(), dialect: dialect.optional() }).strict()
+  ]),
+  [Channel.entriesReveal]: z.tuple([
+    z
+      .object({
+        locator,
+        kind: z.enum(['connection', 'variable']),
+        id: z.string().min(1).max(512),
+        field: z.enum(['password', 'extra', 'value'])
+      })
+      .strict()
+  ]),
+  [Channel.entriesCopy]: z.tuple([
+    z
+      .object({
+        locator,
+        kind: z.enum(['connection', 'variable']),
+        id: z.string().min(1).max(512),
+        format: z.enum(['uri', 'json']),
+        dialect
+      })
+      .strict()
+  ]),
+  [Channel.effectiveResolve]: z.tuple([
+    z
+      .object({
+        runtime: z.literal('demo').optional(),
+        model: z.enum(['airflow2', 'airflow3-server', 'airflow3-worker', 'astro']).optional(),
+        layers: z.record(z.string().max(64), locator).optional(),
+        kinds: kinds.optional()
+      })
+      .strict()
+  ]),
+  [Channel.jobsPlan]: z.tuple([
+    z.object({ source: locator, target: locator, options: planOptions }).strict()
+  ]),
+  [Channel.jobsDiff]: z.tuple([
+    z.object({ a: locator, b: locator, kinds: kinds.optional() }).strict()
+  ]),
+  [Channel.jobsSavePlan]: z.tuple([
+    z.object({ planId: z.string().max(64), path: z.string().min(1).max(4096) }).strict()
+  ]),
+  [Channel.jobsApply]: z.tuple([
+    z
+      .object({
+        planId: z.string().max(64),
+        /** `kind:targetId` of items left out of this run. */
+        skip: z.array(z.string().max(600)).max(100_000).optional()
+      })
+      .strict()
+  ]),
+  [Channel.jobsList]: z.tuple([]),
+  [Channel.jobsCancel]: z.tuple([jobId]),
+  [Channel.jobsResume]: z.tuple([jobId]),
+  [Channel.jobsRollback]: z.tuple([jobId]),
+  [Channel.exportWrite]: z.tuple([
+    z
+      .object({
+        locator,
+        to: z.string().min(1).max(4096),
+        format: z.enum(['json', 'yaml', 'uri', 'env']),
+        kind: z.enum(['connection', 'variable']),
+        dialect
+      })
+      .strict()
+  ])
+} as const
 
 /** Each channel's request and answer. */
 export interface InvokeMap {
   [Channel.appInfo]: () => AppInfoDto
+  [Channel.keychainStatus]: () => KeychainStatusDto
+  [Channel.profilesList]: () => ProfileDto[]
+  [Channel.profilesAdd]: (request: ProfileAddRequest) => ProfileDto
+  [Channel.profilesEdit]: (request: ProfileEditRequest) => ProfileDto
+  [Channel.profilesTest]: (request: { name: string }) => ProfileTestDto
+  [Channel.profilesRemove]: (request: { name: string }) => { removed: string }
+  [Channel.entriesList]: (request: EntriesRequest) => EntriesDto
+  [Channel.entriesReveal]: (request: RevealRequest) => { value: string | null }
+  [Channel.entriesCopy]: (request: CopyRequest) => { text: string }
+  [Channel.effectiveResolve]: (request: EffectiveRequest) => EffectiveDto
+  [Channel.jobsPlan]: (request: PlanRequest) => PlanDto
+  [Channel.jobsDiff]: (request: DiffRequest) => PlanDto
+  [Channel.jobsSavePlan]: (request: { planId: string; path: string }) => { path: string }
+  [Channel.jobsApply]: (request: ApplyRequest) => { jobId: string }
+  [Channel.jobsList]: () => JobDto[]
+  [Channel.jobsCancel]: (request: { jobId: string }) => { cancelled: boolean }
+  [Channel.jobsResume]: (request: { jobId: string }) => { jobId: string }
+  [Channel.jobsRollback]: (request: { jobId: string }) => {
+    restored: number
+    removed: number
+    failed: string[]
+  }
+  [Channel.exportWrite]: (request: ExportRequest) => {
+    path: string
+    count: number
+    warnings: string[]
+  }
+}
+
+/** `profiles:add`: the profile and its secrets (kept in the keychain, never returned). */
+export type ProfileAddRequest = z.infer<(typeof RequestSchemas)['profiles:add']>[0]
+/** `profiles:edit`: fields to change; a secret left empty or `***` keeps the stored one. */
+export type ProfileEditRequest = z.infer<(typeof RequestSchemas)['profiles:edit']>[0]
+/** `entries:list`: a store by locator. */
+export type EntriesRequest = z.infer<(typeof RequestSchemas)['entries:list']>[0]
+/** `entries:reveal`: one field of one entry. */
+export type RevealRequest = z.infer<(typeof RequestSchemas)['entries:reveal']>[0]
+/** `entries:copy`: one entry as a URI or connection JSON in a dialect. */
+export type CopyRequest = z.infer<(typeof RequestSchemas)['entries:copy']>[0]
+/** `effective:resolve`: a runtime model and its layers (the demo by default). */
+export type EffectiveRequest = z.infer<(typeof RequestSchemas)['effective:resolve']>[0]
+/** `jobs:plan`: source, target and options. */
+export type PlanRequest = z.infer<(typeof RequestSchemas)['jobs:plan']>[0]
+/** `jobs:diff`: two stores. */
+export type DiffRequest = z.infer<(typeof RequestSchemas)['jobs:diff']>[0]
+/** `jobs:apply`: a plan made in this run, and items to leave out. */
+export type ApplyRequest = z.infer<(typeof RequestSchemas)['jobs:apply']>[0]
+/** `export:write`: a store written as Airflow export files or env lines. */
+export type ExportRequest = z.infer<(typeof RequestSchemas)['export:write']>[0]
+
+/** An invoke channel name. */
+export type InvokeChannel = keyof InvokeMap
+
+/** Each event channel's payload. */
+export interface EventMap {
+  [EventChannel.jobsProgress]: JobProgressDto
 }
 
 /** Every answer crosses the boundary in this envelope: a value, or an error without secrets. */
 export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: ErrorDto }
 
-/** What `window.airlock` offers the renderer. */
+/** What `window.airlock` (Electron) or the fetch bridge (web mode) offers the renderer. */
 export interface AirlockBridge {
-  appInfo(): Promise<IpcResult<AppInfoDto>>
+  invoke<C extends InvokeChannel>(
+    channel: C,
+    ...args: Parameters<InvokeMap[C]>
+  ): Promise<IpcResult<ReturnType<InvokeMap[C]>>>
+  /** Subscribes to an event; returns the unsubscribe. */
+  on<E extends keyof EventMap>(event: E, listener: (payload: EventMap[E]) => void): () => void
+}
+
+/** Whether a string names an invoke channel. */
+export function isInvokeChannel(value: string): value is InvokeChannel {
+  return Object.hasOwn(RequestSchemas, value)
 }

@@ -1,11 +1,64 @@
-/** Runs a handler and wraps the outcome in the IpcResult envelope (no secret, no stack). */
-import type { IpcResult } from '../contract/ipc'
+/**
+ * The one entry into the handler table for both transports: checks the channel, the size and
+ * the shape of the arguments (the channel's zod schema; unknown fields refused), runs the
+ * handler and always answers an IpcResult — never a secret, a stack or a received value.
+ */
+import { MAX_REQUEST_BYTES, RequestSchemas, isInvokeChannel, type IpcResult } from '../contract/ipc'
 import { toErrorDto } from '../core/errors'
+import type { HandlerTable } from './handlers'
 
+/** Runs a function and wraps the outcome in the IpcResult envelope. */
 export async function invoke<T>(run: () => Promise<T> | T): Promise<IpcResult<T>> {
   try {
     return { ok: true, value: await run() }
   } catch (error) {
     return { ok: false, error: toErrorDto(error) }
   }
+}
+
+function usage(message: string): IpcResult<never> {
+  return { ok: false, error: { code: 'usage', message } }
+}
+
+/** The JSON size of a request, or undefined when it is not plain JSON. */
+function jsonSize(args: unknown): number | undefined {
+  try {
+    const text = JSON.stringify(args)
+    return text === undefined ? undefined : Buffer.byteLength(text)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Validates and runs one request. `args` is whatever the transport received (an array of
+ * arguments); nothing of it is echoed back in an error, only paths and what was expected.
+ */
+export async function dispatch(
+  table: HandlerTable,
+  channel: string,
+  args: unknown
+): Promise<IpcResult<unknown>> {
+  if (typeof channel !== 'string' || !isInvokeChannel(channel))
+    return usage('Unknown channel: nothing is served under that name.')
+  const size = jsonSize(args)
+  if (size === undefined) return usage(`Refused ${channel}: the request is not plain JSON.`)
+  if (size > MAX_REQUEST_BYTES)
+    return usage(`Refused ${channel}: the request is larger than ${MAX_REQUEST_BYTES} bytes.`)
+  const parsed = RequestSchemas[channel].safeParse(args)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    const where = issue.path.length ? issue.path.slice(1).join('.') || 'request' : 'arguments'
+    const what =
+      issue.code === 'unrecognized_keys'
+        ? 'has a field this channel does not take'
+        : issue.code === 'too_big'
+          ? 'is too long'
+          : issue.code === 'invalid_type'
+            ? `should be ${String((issue as { expected?: unknown }).expected ?? 'something else')}`
+            : 'is not valid here'
+    return usage(`Refused ${channel}: ${where} ${what}.`)
+  }
+  const handler = table[channel] as (...a: unknown[]) => unknown
+  return invoke(() => handler(...(parsed.data as unknown[])))
 }

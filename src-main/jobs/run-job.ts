@@ -68,6 +68,8 @@ export interface JobContext {
   batchSize?: number
   /** Read-backs in flight at once (default 16; the target's pacer may allow fewer). */
   readConcurrency?: number
+  /** Batches in flight at once against a paced (remote) store (default 4). */
+  pipeline?: number
 }
 
 const RETRYABLE: readonly ErrorCode[] = ['backend.unreachable']
@@ -252,9 +254,7 @@ async function execute(
       current
     })
   const batchSize = ctx.batchSize ?? 25
-  for (let start = 0; start < todo.length; start += batchSize) {
-    if (ctx.signal?.aborted) break
-    const batch = todo.slice(start, start + batchSize)
+  const runBatch = async (batch: number[]): Promise<void> => {
     journal.appendAll(batch.map((idx) => ({ t: 'begin' as const, idx, at: now() })))
     const writes = batch.filter((idx) => idx in intended).map((idx) => intended[idx]!)
     const removes: EntryRef[] = batch
@@ -281,9 +281,8 @@ async function execute(
       )
       for (const idx of batch) report.failed.push({ id: meta.items[idx]!.targetId, code, message })
       progress()
-      continue
+      return
     }
-    const fp = fingerprinter()
     // Read back in parallel: the target's pacer keeps the requests within what it allows.
     const backs = await mapLimit(batch, ctx.readConcurrency ?? 16, (idx) =>
       target
@@ -297,7 +296,7 @@ async function execute(
       const want = intended[idx]
       const keepable = (e: Entry) => withoutLossy(withTargetId(e, item.targetId), target)
       const ok = want
-        ? back !== undefined && fp(entryDigest(keepable(back))) === fp(entryDigest(keepable(want)))
+        ? back !== undefined && entryDigest(keepable(back)) === entryDigest(keepable(want))
         : back === undefined
       if (ok) {
         outcomes.push({ t: 'done', idx, at: now(), verified: true })
@@ -313,6 +312,20 @@ async function execute(
     journal.appendAll(outcomes)
     progress(meta.items[batch.at(-1)!]!.targetId)
   }
+  const batches: number[][] = []
+  for (let start = 0; start < todo.length; start += batchSize)
+    batches.push(todo.slice(start, start + batchSize))
+  // A paced (remote) store takes several batches at once, so its quota is not left idle
+  // while one batch is read back; a database or file takes one at a time (one transaction
+  // or one rewrite of the file per batch).
+  const depth = target.pacer ? Math.max(1, ctx.pipeline ?? 4) : 1
+  let nextBatch = 0
+  await Promise.all(
+    Array.from({ length: Math.min(depth, batches.length) }, async () => {
+      while (nextBatch < batches.length && !ctx.signal?.aborted)
+        await runBatch(batches[nextBatch++]!)
+    })
+  )
   if (!ctx.signal?.aborted)
     journal.append({
       t: 'end',

@@ -3,13 +3,27 @@ import { createContext, useContext } from 'react'
 import { createStore, useStore, type StoreApi } from 'zustand'
 import type { AirlockBridge } from '../../src-main/contract/ipc'
 import { createAppSlice, type AppSlice } from './slices/app-slice'
+import { createProfilesSlice, type ProfilesSlice } from './slices/profiles-slice'
+import { createInventorySlice, type InventorySlice } from './slices/inventory-slice'
+import { createPrecedenceSlice, type PrecedenceSlice } from './slices/precedence-slice'
+import { createMigrateSlice, type MigrateSlice } from './slices/migrate-slice'
+import { createJobsSlice, type JobsSlice } from './slices/jobs-slice'
 
-export interface AppState extends AppSlice {
+export interface AppState
+  extends AppSlice, ProfilesSlice, InventorySlice, PrecedenceSlice, MigrateSlice, JobsSlice {
   bridge: AirlockBridge
 }
 
 export function createAppStore(bridge: AirlockBridge): StoreApi<AppState> {
-  return createStore<AppState>()((...a) => ({ bridge, ...createAppSlice(...a) }))
+  return createStore<AppState>()((...a) => ({
+    bridge,
+    ...createAppSlice(...a),
+    ...createProfilesSlice(...a),
+    ...createInventorySlice(...a),
+    ...createPrecedenceSlice(...a),
+    ...createMigrateSlice(...a),
+    ...createJobsSlice(...a)
+  }))
 }
 
 export const StoreContext = createContext<StoreApi<AppState> | undefined>(undefined)

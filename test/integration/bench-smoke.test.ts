@@ -29,6 +29,8 @@ describe.runIf(hasBus)('bench --smoke', () => {
       /^apply .* Vault KV v2 .* 0 failed.* naive sequential SDK loop/m,
       /^apply .* AWS Secrets Manager .* 0 failed.* naive sequential SDK loop/m,
       /^AWS Secrets Manager: read .* one read per item/m,
+      /^ui: first render of .* rows \(Chromium/m,
+      /^ui: filter .* rows by search/m,
       /^airlock --help, cold start .* node -e 0/m
     ])
       expect(out).toMatch(row)

@@ -1,12 +1,12 @@
 /** `airlock effective`, `airlock plan`, `airlock diff`: precedence and migration previews. */
-import type { Backend, EntryKind } from '../../backends/backend'
+import type { EntryKind } from '../../backends/backend'
 import type { LocatorOptions } from '../../backends/registry'
 import { openLocator, parseLocator } from '../../backends/registry'
 import { writeFileAtomic } from '../../backends/airflow-export'
 import { LOOKUP_BACKEND_CLASSES, LOOKUP_BACKENDS } from '../../core/airflow-lookup'
 import { explainLayer, type ConfiguredBackend } from '../../core/airflow-lookup/runtime'
 import { pyToPlain } from '../../core/codecs/py-json'
-import { AirlockError, toErrorDto } from '../../core/errors'
+import { toErrorDto } from '../../core/errors'
 import { fingerprinter } from '../../core/fingerprint'
 import {
   plan,
@@ -15,9 +15,15 @@ import {
   type PlanItem,
   type PlanOptions
 } from '../../core/plan'
-import { randomBytes } from 'node:crypto'
 import { openKeychain } from '../../keychain/keytar-keychain'
 import { newPlanKey } from '../../jobs/run-job'
+import {
+  annotatePlan,
+  entriesForPlan,
+  loadLayer,
+  newPlanId,
+  redactLocator
+} from '../../jobs/prepare-plan'
 import {
   RUNTIME_MODELS,
   resolveEffective,
@@ -28,26 +34,6 @@ import {
 import type { Dialect } from '../../core/model'
 import { loadAirflowConfig } from '../../platform/airflow-config-file'
 import { EXIT_ITEMS_FAILED, EXIT_OK, UsageError, writeLine, type CliIo } from '../io'
-
-async function loadLayer(
-  backend: Backend | undefined,
-  kinds: EntryKind[] | undefined
-): Promise<LayerData> {
-  if (!backend) return { state: 'not-inspected' }
-  try {
-    const r = await backend.load({ kinds })
-    return {
-      state: 'loaded',
-      storeId: backend.id,
-      entries: r.entries,
-      problems: r.problems.map((p) => ({ id: p.ref.id, kind: p.ref.kind, message: p.message }))
-    }
-  } catch (error) {
-    return { state: 'failed', storeId: backend.id, error: toErrorDto(error) }
-  } finally {
-    await backend.close?.()
-  }
-}
 
 /** Options of `airlock effective`. */
 export interface EffectiveFlags {
@@ -319,123 +305,92 @@ export async function planCommand(
     throw new UsageError('--on-conflict must be skip, overwrite or fail')
   const source = await openLocator(sourceLocator, locatorOptions)
   const target = await openLocator(targetLocator, locatorOptions)
-  const [s, t] = [await loadLayer(source, kinds), await loadLayer(target, kinds)]
-  for (const [name, d] of [
-    [sourceLocator, s],
-    [targetLocator, t]
-  ] as const) {
-    if (d.state === 'failed') throw new AirlockError(d.error.code, `${name}: ${d.error.message}`)
-    if (d.state === 'loaded' && d.problems.length) {
-      for (const p of d.problems) io.stderr.write(`airlock: ${p.message}\n`)
-      throw new AirlockError(
-        'job.conflict',
-        `${name}: ${d.problems.length} entries could not be read; fix them (or exclude them) before planning.`
-      )
+  try {
+    return await planFromStores()
+  } finally {
+    await target.close?.()
+  }
+
+  async function planFromStores(): Promise<number> {
+    const [sourceEntries, targetEntries] = entriesForPlan(
+      [
+        { name: sourceLocator, data: await loadLayer(source, kinds) },
+        // The target stays open for its pre-flight.
+        { name: targetLocator, data: await loadLayer(target, kinds, { keepOpen: true }) }
+      ],
+      (message) => io.stderr.write(`airlock: ${message}\n`)
+    )
+    const planId = newPlanId()
+    let key: Uint8Array | undefined
+    if (mode === 'plan' && flags.out) {
+      const keychain = await openKeychain()
+      if (keychain.kind !== 'os')
+        io.stderr.write(
+          `airlock: warning: ${keychain.warning ?? 'no OS keychain'} — this plan cannot be applied after this run (its drift key is not saved).\n`
+        )
+      key = await newPlanKey(keychain, planId)
     }
-  }
-  const entries = (d: LayerData) => (d.state === 'loaded' ? d.entries : [])
-  const planId = `${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`
-  let key: Uint8Array | undefined
-  if (mode === 'plan' && flags.out) {
-    const keychain = await openKeychain()
-    if (keychain.kind !== 'os')
-      io.stderr.write(
-        `airlock: warning: ${keychain.warning ?? 'no OS keychain'} — this plan cannot be applied after this run (its drift key is not saved).\n`
-      )
-    key = await newPlanKey(keychain, planId)
-  }
-  const planOptions: PlanOptions = {
-    kinds,
-    include: flags.include,
-    exclude: flags.exclude,
-    rename: Object.fromEntries(pairs(flags.rename, '--rename')),
-    prefixMap: pairs(flags.prefix, '--prefix'),
-    onConflict: mode === 'diff' ? 'overwrite' : policy,
-    deleteExtraneous: mode === 'diff' || Boolean(flags['delete-extraneous']),
-    targetDialect: dialect
-  }
-  const result = plan(entries(s), entries(t), planOptions, fingerprinter(key))
-  // Fields the target cannot keep: said per item, so nobody is surprised after apply.
-  const lossy = target.lossyFields ?? []
-  const sourceById = new Map(
-    entries(s).map((e) => [`${e.kind}:${e.kind === 'connection' ? e.id : e.key}`, e])
-  )
-  for (const item of result.items) {
-    if (item.action !== 'create' && item.action !== 'update') continue
-    const e = sourceById.get(`${item.kind}:${item.sourceId}`)
-    const description = e?.kind === 'connection' ? e.fields.description : e?.description
-    if (description && lossy.includes(`${item.kind}.description`))
-      item.warnings.push(
-        `${target.id} does not keep the ${item.kind} description (Airflow does not read it from there either); it will be dropped`
-      )
-  }
-  // The target's own pre-flight on what would be written: errors block, warnings inform.
-  let preflightErrors = 0
-  if (mode === 'plan' && target.preflight) {
-    const toWrite = result.items.flatMap((item) => {
-      if (item.action !== 'create' && item.action !== 'update') return []
-      const e = sourceById.get(`${item.kind}:${item.sourceId}`)
-      if (!e) return []
-      return [e.kind === 'connection' ? { ...e, id: item.targetId } : { ...e, key: item.targetId }]
-    })
-    const found = await target.preflight(toWrite).catch((error: unknown) => [
-      {
-        ref: null,
-        severity: 'error' as const,
-        message: `pre-flight could not run: ${error instanceof AirlockError ? error.userMessage : 'unexpected error'}`
+    const planOptions: PlanOptions = {
+      kinds,
+      include: flags.include,
+      exclude: flags.exclude,
+      rename: Object.fromEntries(pairs(flags.rename, '--rename')),
+      prefixMap: pairs(flags.prefix, '--prefix'),
+      onConflict: mode === 'diff' ? 'overwrite' : policy,
+      deleteExtraneous: mode === 'diff' || Boolean(flags['delete-extraneous']),
+      targetDialect: dialect
+    }
+    const result = plan(sourceEntries!, targetEntries!, planOptions, fingerprinter(key))
+    // What the target cannot keep, and its own pre-flight (errors block, warnings inform).
+    const { preflightErrors, storeProblems } = await annotatePlan(
+      result.items,
+      sourceEntries!,
+      target,
+      { preflight: mode === 'plan' }
+    )
+    for (const p of storeProblems)
+      io.stderr.write(`airlock: pre-flight ${p.severity}: ${p.message}\n`)
+    const shown = result.items.filter((i) => mode === 'plan' || i.action !== 'unchanged')
+    if (flags.json || flags.out) {
+      const doc: PlanDocument = {
+        version: 1,
+        planId,
+        createdAt: new Date().toISOString(),
+        source: redactLocator(sourceLocator),
+        target: redactLocator(targetLocator),
+        dialect,
+        options: planOptions,
+        summary: result.summary,
+        items: result.items
       }
-    ])
-    for (const p of found) {
-      if (p.severity === 'error') preflightErrors++
-      const item =
-        p.ref && result.items.find((i) => i.kind === p.ref!.kind && i.targetId === p.ref!.id)
-      if (item) item.warnings.push(`pre-flight ${p.severity}: ${p.message}`)
-      else io.stderr.write(`airlock: pre-flight ${p.severity}: ${p.message}\n`)
-    }
+      if (flags.out) {
+        await writeFileAtomic(flags.out, JSON.stringify(doc, null, 2) + '\n')
+        io.stderr.write(`plan written to ${flags.out} (no values: fingerprints only)\n`)
+      } else await writeLine(io.stdout, JSON.stringify(doc))
+    } else
+      for (const i of shown) {
+        const changed = i.diff.filter((d) => d.change === 'changed').map((d) => d.field)
+        const detail =
+          i.action === 'update' || i.action === 'conflict' ? ` (${changed.join(', ')})` : ''
+        const rename = i.sourceId && i.sourceId !== i.targetId ? ` ← ${i.sourceId}` : ''
+        await writeLine(
+          io.stdout,
+          `${SYMBOL[i.action]} ${i.kind === 'connection' ? 'conn' : 'var '} ${i.targetId}${rename}${detail}${i.resolution ? ` [${i.resolution}]` : ''}`
+        )
+        for (const w of i.warnings) await writeLine(io.stdout, `    warning: ${w}`)
+      }
+    const sum = result.summary
+    io.stderr.write(
+      `${mode}: ${sum.create} to create, ${sum.update} to update, ${sum.delete} to delete, ${sum.unchanged} unchanged, ${sum.conflict} in conflict\n`
+    )
+    if (preflightErrors)
+      io.stderr.write(`${preflightErrors} pre-flight errors: fix them before applying\n`)
+    return preflightErrors ||
+      (mode === 'plan' &&
+        result.items.some((i) => i.action === 'conflict' && i.resolution === 'fail'))
+      ? EXIT_ITEMS_FAILED
+      : EXIT_OK
   }
-  const shown = result.items.filter((i) => mode === 'plan' || i.action !== 'unchanged')
-  if (flags.json || flags.out) {
-    const doc: PlanDocument = {
-      version: 1,
-      planId,
-      createdAt: new Date().toISOString(),
-      source: redactLocator(sourceLocator),
-      target: redactLocator(targetLocator),
-      dialect,
-      options: planOptions,
-      summary: result.summary,
-      items: result.items
-    }
-    if (flags.out) {
-      await writeFileAtomic(flags.out, JSON.stringify(doc, null, 2) + '\n')
-      io.stderr.write(`plan written to ${flags.out} (no values: fingerprints only)\n`)
-    } else await writeLine(io.stdout, JSON.stringify(doc))
-  } else
-    for (const i of shown) {
-      const changed = i.diff.filter((d) => d.change === 'changed').map((d) => d.field)
-      const detail =
-        i.action === 'update' || i.action === 'conflict' ? ` (${changed.join(', ')})` : ''
-      const rename = i.sourceId && i.sourceId !== i.targetId ? ` ← ${i.sourceId}` : ''
-      await writeLine(
-        io.stdout,
-        `${SYMBOL[i.action]} ${i.kind === 'connection' ? 'conn' : 'var '} ${i.targetId}${rename}${detail}${i.resolution ? ` [${i.resolution}]` : ''}`
-      )
-      for (const w of i.warnings) await writeLine(io.stdout, `    warning: ${w}`)
-    }
-  const sum = result.summary
-  io.stderr.write(
-    `${mode}: ${sum.create} to create, ${sum.update} to update, ${sum.delete} to delete, ${sum.unchanged} unchanged, ${sum.conflict} in conflict\n`
-  )
-  if (preflightErrors)
-    io.stderr.write(`${preflightErrors} pre-flight errors: fix them before applying\n`)
-  return preflightErrors ||
-    (mode === 'plan' &&
-      result.items.some((i) => i.action === 'conflict' && i.resolution === 'fail'))
-    ? EXIT_ITEMS_FAILED
-    : EXIT_OK
 }
 
-/** A locator as it may be written to a file: any password in a URL is removed. */
-export function redactLocator(locator: string): string {
-  return locator.replace(/(\/\/[^/@:]*):[^/@]*@/, '$1@')
-}
+export { redactLocator }

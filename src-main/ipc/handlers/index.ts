@@ -3,7 +3,14 @@
  * transports (Electron IPC and the loopback web mode) so they cannot drift apart.
  */
 import { Channel, type InvokeMap } from '../../contract/ipc'
-import { appInfo } from './app'
+import { appInfo, keychainStatus } from './app'
+import type { HandlerContext } from './context'
+import { diffStores, makePlan, resolveEffectiveView, savePlan } from './engine'
+import { copyEntry, exportEntries, listEntries, revealEntry } from './entries'
+import { applyHeldPlan, cancelJob, listAllJobs, resumeHeldJob, rollbackHeldJob } from './jobs'
+import { addProfile, editProfile, listProfiles, removeProfile, testProfile } from './profiles'
+
+export { createHandlerContext, type HandlerContext } from './context'
 
 /** Implementations of every invoke channel. */
 export type HandlerTable = {
@@ -12,6 +19,28 @@ export type HandlerTable = {
   ) => Promise<ReturnType<InvokeMap[C]>> | ReturnType<InvokeMap[C]>
 }
 
-export const handlers: HandlerTable = {
-  [Channel.appInfo]: appInfo
+/** The table bound to one context. */
+export function createHandlers(ctx: HandlerContext): HandlerTable {
+  return {
+    [Channel.appInfo]: () => appInfo(ctx.mode),
+    [Channel.keychainStatus]: () => keychainStatus(ctx),
+    [Channel.profilesList]: () => listProfiles(ctx),
+    [Channel.profilesAdd]: (r) => addProfile(ctx, r),
+    [Channel.profilesEdit]: (r) => editProfile(ctx, r),
+    [Channel.profilesTest]: (r) => testProfile(ctx, r),
+    [Channel.profilesRemove]: (r) => removeProfile(ctx, r),
+    [Channel.entriesList]: (r) => listEntries(ctx, r),
+    [Channel.entriesReveal]: (r) => revealEntry(ctx, r),
+    [Channel.entriesCopy]: (r) => copyEntry(ctx, r),
+    [Channel.effectiveResolve]: (r) => resolveEffectiveView(ctx, r),
+    [Channel.jobsPlan]: (r) => makePlan(ctx, r),
+    [Channel.jobsDiff]: (r) => diffStores(ctx, r),
+    [Channel.jobsSavePlan]: (r) => savePlan(ctx, r),
+    [Channel.jobsApply]: (r) => applyHeldPlan(ctx, r),
+    [Channel.jobsList]: () => listAllJobs(ctx),
+    [Channel.jobsCancel]: (r) => cancelJob(ctx, r),
+    [Channel.jobsResume]: (r) => resumeHeldJob(ctx, r),
+    [Channel.jobsRollback]: (r) => rollbackHeldJob(ctx, r),
+    [Channel.exportWrite]: (r) => exportEntries(ctx, r)
+  }
 }

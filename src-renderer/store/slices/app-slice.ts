@@ -1,13 +1,19 @@
 import type { StateCreator } from 'zustand'
-import type { AppInfoDto } from '../../../src-main/contract/ipc'
+import type { AppInfoDto, KeychainStatusDto } from '../../../src-main/contract/ipc'
 import type { ErrorDto } from '../../../src-main/contract/errors'
 import type { AppState } from '../index'
 
-/** What the app knows about the running Airlock. */
+/** The screens of the app. */
+export type Screen = 'profiles' | 'inventory' | 'precedence' | 'migrate' | 'jobs'
+
+/** What the app knows about the running Airlock, and which screen is shown. */
 export interface AppSlice {
   info: AppInfoDto | undefined
   infoStatus: 'idle' | 'loading' | 'ready' | 'failed'
   infoError: ErrorDto | undefined
+  keychain: KeychainStatusDto | undefined
+  screen: Screen
+  setScreen: (screen: Screen) => void
   loadInfo: () => Promise<void>
 }
 
@@ -15,10 +21,18 @@ export const createAppSlice: StateCreator<AppState, [], [], AppSlice> = (set, ge
   info: undefined,
   infoStatus: 'idle',
   infoError: undefined,
+  keychain: undefined,
+  screen: 'inventory',
+  setScreen: (screen) => set({ screen }),
   loadInfo: async () => {
     set({ infoStatus: 'loading' })
-    const result = await get().bridge.appInfo()
+    const result = await get().bridge.invoke('app:info')
     if (!result.ok) return set({ infoStatus: 'failed', infoError: result.error })
-    set({ infoStatus: 'ready', info: result.value })
+    const keychain = await get().bridge.invoke('keychain:status')
+    set({
+      infoStatus: 'ready',
+      info: result.value,
+      keychain: keychain.ok ? keychain.value : undefined
+    })
   }
 })

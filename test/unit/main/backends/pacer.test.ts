@@ -150,6 +150,22 @@ describe('AdaptivePacer', () => {
     expect(await done).toBe(0)
   })
 
+  it('with Retry-After, stays just under the quota, and climbs when it is raised', async () => {
+    const clock = new VirtualClock()
+    let Q = 100
+    const server = fixedWindowServer(clock, () => Q, { retryAfter: true })
+    const pacer = new AdaptivePacer({ maxConcurrency: 16, clock, random: seededRandom(4) })
+    const done = runAll(pacer, 16_000, 16, server.send)
+    const raise = clock.sleep(20_000).then(() => (Q = 300))
+    await clock.drive(Promise.all([done, raise]))
+    const at = (second: number) => server.accepted.get(second) ?? 0
+    // Learned from the first pauses: about 97 % of the quota, with no more pauses after.
+    for (let second = 3; second < 20; second++) expect(at(second)).toBeGreaterThanOrEqual(95)
+    // Raised at 20 s: after the hold and the probe the rate follows.
+    for (const second of [75, 76, 77]) expect(at(second)).toBeGreaterThanOrEqual(285)
+    expect(await done).toBe(0)
+  })
+
   it('lowers concurrency on overload and raises it again', async () => {
     const clock = new VirtualClock()
     const pacer = new AdaptivePacer({ maxConcurrency: 20, clock })

@@ -1,0 +1,182 @@
+/**
+ * Handlers of the `entries:*` and `export:*` channels: a store's entries masked, one field
+ * revealed on request, an entry copied as a URI or JSON, a store exported as Airflow writes it.
+ */
+import { renameSync, writeFileSync } from 'node:fs'
+import type {
+  CopyRequest,
+  EntriesDto,
+  EntriesRequest,
+  EntryDto,
+  ExportRequest,
+  RevealRequest
+} from '../../contract/ipc'
+import { MASKED } from '../../contract/ipc'
+import type { Backend } from '../../backends/backend'
+import { openLocator } from '../../backends/registry'
+import { connectionToJson } from '../../core/codecs/connection-json'
+import { serializeConnectionUri } from '../../core/codecs/connection-uri'
+import { AirlockError } from '../../core/errors'
+import type { Entry } from '../../core/model'
+import { maskExtra } from '../../platform/redact'
+import { renderExport, type ExportFormat } from '../../cli/commands/stores'
+import type { HandlerContext } from './context'
+
+/** An entry with its secret fields masked. */
+export function maskedEntry(e: Entry): EntryDto {
+  if (e.kind === 'variable')
+    return {
+      kind: 'variable',
+      id: e.key,
+      team: e.team ?? null,
+      type: null,
+      fields: { value: MASKED, description: e.description },
+      secretFields: ['value'],
+      fromKey: e.source?.fromKey ?? null
+    }
+  const f = e.fields
+  const extra = maskExtra(f.extra)
+  return {
+    kind: 'connection',
+    id: e.id,
+    team: e.team ?? null,
+    type: f.conn_type,
+    fields: {
+      conn_type: f.conn_type,
+      description: f.description,
+      host: f.host,
+      login: f.login,
+      password: f.password === null ? null : MASKED,
+      schema: f.schema,
+      port: f.port,
+      extra
+    },
+    secretFields: [
+      ...(f.password !== null ? ['password'] : []),
+      ...(f.extra !== null && extra !== f.extra ? ['extra'] : [])
+    ],
+    fromKey: e.source?.fromKey ?? null
+  }
+}
+
+async function withStore<T>(
+  ctx: HandlerContext,
+  locator: string,
+  options: Parameters<HandlerContext['locatorOptions']>[0],
+  run: (backend: Backend) => Promise<T>
+): Promise<T> {
+  const backend = await openLocator(locator, ctx.locatorOptions(options))
+  try {
+    return await run(backend)
+  } finally {
+    await backend.close?.()
+  }
+}
+
+/** `entries:list`: everything in the store, masked, and what could not be read. */
+export function listEntries(ctx: HandlerContext, request: EntriesRequest): Promise<EntriesDto> {
+  return withStore(
+    ctx,
+    request.locator,
+    { kinds: request.kinds, dialect: request.dialect },
+    async (backend) => {
+      const { entries, problems } = await backend.load({ kinds: request.kinds })
+      return {
+        storeId: backend.id,
+        entries: entries.map(maskedEntry),
+        problems: problems.map((p) => ({
+          kind: p.ref.kind,
+          id: p.ref.id,
+          code: p.code,
+          message: p.message
+        }))
+      }
+    }
+  )
+}
+
+async function readOne(backend: Backend, kind: Entry['kind'], id: string): Promise<Entry> {
+  const entry = await backend.read({ kind, id })
+  if (!entry)
+    throw new AirlockError('backend.not-found', `${backend.id} holds no ${kind} "${id}" now.`)
+  return entry
+}
+
+/** `entries:reveal`: one field of one entry, on explicit request. */
+export function revealEntry(
+  ctx: HandlerContext,
+  request: RevealRequest
+): Promise<{ value: string | null }> {
+  return withStore(ctx, request.locator, { kinds: [request.kind] }, async (backend) => {
+    const e = await readOne(backend, request.kind, request.id)
+    if (e.kind === 'variable') {
+      if (request.field !== 'value')
+        throw new AirlockError('usage', 'A variable has only its value to reveal.')
+      return { value: e.value }
+    }
+    if (request.field === 'value')
+      throw new AirlockError('usage', 'Reveal a connection field: password or extra.')
+    return { value: e.fields[request.field] }
+  })
+}
+
+/** `entries:copy`: the entry as Airflow would write it (URI or connection JSON) in a dialect. */
+export function copyEntry(ctx: HandlerContext, request: CopyRequest): Promise<{ text: string }> {
+  return withStore(
+    ctx,
+    request.locator,
+    { kinds: [request.kind], dialect: request.dialect },
+    async (backend) => {
+      const e = await readOne(backend, request.kind, request.id)
+      if (e.kind === 'variable')
+        return { text: request.format === 'json' ? JSON.stringify(e.value) : e.value }
+      return {
+        text:
+          request.format === 'uri'
+            ? serializeConnectionUri(e.fields, request.dialect)
+            : connectionToJson(e.fields, request.dialect)
+      }
+    }
+  )
+}
+
+/** `export:write`: the store as Airflow's export files (or env lines), written atomically. */
+export function exportEntries(
+  ctx: HandlerContext,
+  request: ExportRequest
+): Promise<{ path: string; count: number; warnings: string[] }> {
+  return withStore(
+    ctx,
+    request.locator,
+    { kinds: [request.kind], dialect: request.dialect },
+    async (backend) => {
+      const { entries, problems } = await backend.load({ kinds: [request.kind] })
+      if (problems.length)
+        throw new AirlockError(
+          'job.conflict',
+          `${problems.length} entries of ${backend.id} could not be read (${problems
+            .slice(0, 5)
+            .map((p) => p.ref.id)
+            .join(', ')}); nothing was written.`
+        )
+      const warnings: string[] = []
+      let text: string
+      try {
+        text = renderExport(
+          entries,
+          request.format as ExportFormat,
+          request.kind,
+          request.dialect,
+          warnings
+        )
+      } catch (error) {
+        if (error instanceof AirlockError) throw error
+        throw new AirlockError('usage', (error as Error).message)
+      }
+      const tmp = `${request.to}.tmp-${process.pid}`
+      writeFileSync(tmp, text, { mode: 0o600 })
+      renameSync(tmp, request.to)
+      return { path: request.to, count: entries.length, warnings }
+    }
+  )
+}

@@ -1,0 +1,88 @@
+/** Handlers of the `profiles:*` channels: secrets go in with add/edit and never come out. */
+import { MASKED } from '../../contract/ipc'
+import type {
+  ProfileAddRequest,
+  ProfileDto,
+  ProfileEditRequest,
+  ProfileTestDto
+} from '../../contract/ipc'
+import { openProfile } from '../../backends/registry'
+import { AirlockError } from '../../core/errors'
+import type { Profiles } from '../../platform/profiles'
+import type { Profile } from '../../platform/settings'
+import type { HandlerContext } from './context'
+
+async function toDto(profiles: Profiles, p: Profile): Promise<ProfileDto> {
+  return {
+    name: p.name,
+    kind: p.kind,
+    url: p.url,
+    region: p.region,
+    airflowVersion: p.airflowVersion,
+    credential: { method: p.credential.method, params: { ...p.credential.params } },
+    backendKwargs: p.backendKwargs,
+    secrets: await profiles.secretStatus(p.name),
+    updatedAt: p.updatedAt
+  }
+}
+
+/** `profiles:list`. */
+export async function listProfiles(ctx: HandlerContext): Promise<ProfileDto[]> {
+  const profiles = await ctx.profiles()
+  return Promise.all(profiles.list().map((p) => toDto(profiles, p)))
+}
+
+/** `profiles:add`: the secrets go to the keychain; the answer says only which are stored. */
+export async function addProfile(
+  ctx: HandlerContext,
+  request: ProfileAddRequest
+): Promise<ProfileDto> {
+  const profiles = await ctx.profiles()
+  const p = await profiles.add({ name: request.name, ...request.profile }, request.secrets ?? {})
+  return toDto(profiles, p)
+}
+
+/** `profiles:edit`: secrets given replace those stored; absent ones are kept. */
+export async function editProfile(
+  ctx: HandlerContext,
+  request: ProfileEditRequest
+): Promise<ProfileDto> {
+  const profiles = await ctx.profiles()
+  // An empty field, or one still masked, keeps the stored secret.
+  const given = Object.fromEntries(
+    Object.entries(request.secrets ?? {}).filter(([, v]) => v && v !== MASKED)
+  )
+  const secrets = Object.keys(given).length ? given : undefined
+  const p = await profiles.edit(request.name, request.patch, secrets)
+  return toDto(profiles, p)
+}
+
+/** `profiles:test`: connects and lists, writing nothing. */
+export async function testProfile(
+  ctx: HandlerContext,
+  request: { name: string }
+): Promise<ProfileTestDto> {
+  const profiles = await ctx.profiles()
+  const p = profiles.get(request.name)
+  let backend
+  try {
+    backend = await openProfile(p, await profiles.secrets(p.name))
+    const refs = await backend.list({})
+    const connections = refs.filter((r) => r.kind === 'connection').length
+    return { ok: true, connections, variables: refs.length - connections, error: null }
+  } catch (error) {
+    if (!(error instanceof AirlockError)) throw error
+    return { ok: false, connections: 0, variables: 0, error: error.toDto() }
+  } finally {
+    await backend?.close?.()
+  }
+}
+
+/** `profiles:remove`: the settings entry and its keychain item. */
+export async function removeProfile(
+  ctx: HandlerContext,
+  request: { name: string }
+): Promise<{ removed: string }> {
+  await (await ctx.profiles()).remove(request.name)
+  return { removed: request.name }
+}

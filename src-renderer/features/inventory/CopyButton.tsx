@@ -1,0 +1,56 @@
+import { useEffect, useRef, useState } from 'react'
+import { useAppStore } from '../../store'
+
+/** How long a copied value stays on the clipboard. */
+export const CLIPBOARD_CLEAR_MS = 30_000
+
+/** Copies one entry as a URI or connection JSON in a dialect; clears the clipboard later. */
+export function CopyButton(props: {
+  locator: string
+  kind: 'connection' | 'variable'
+  id: string
+  format: 'uri' | 'json'
+  dialect: 'airflow2' | 'airflow3' | 'task-sdk'
+  onMessage: (message: string) => void
+}) {
+  const bridge = useAppStore((s) => s.bridge)
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
+  const [busy, setBusy] = useState(false)
+  useEffect(() => () => clearTimeout(timer.current), [])
+  const copy = async () => {
+    setBusy(true)
+    const r = await bridge.invoke('entries:copy', {
+      locator: props.locator,
+      kind: props.kind,
+      id: props.id,
+      format: props.format,
+      dialect: props.dialect
+    })
+    setBusy(false)
+    if (!r.ok) return props.onMessage(r.error.message)
+    try {
+      await navigator.clipboard.writeText(r.value.text)
+    } catch {
+      return props.onMessage('The clipboard is not available here; nothing was copied.')
+    }
+    props.onMessage(
+      `Copied ${props.id} as ${props.format.toUpperCase()} (${props.dialect}); the clipboard is cleared in ${CLIPBOARD_CLEAR_MS / 1000} s.`
+    )
+    clearTimeout(timer.current)
+    timer.current = setTimeout(
+      () => void navigator.clipboard.writeText('').catch(() => undefined),
+      CLIPBOARD_CLEAR_MS
+    )
+  }
+  return (
+    <button
+      type="button"
+      className="link"
+      data-testid="copy"
+      disabled={busy}
+      onClick={() => void copy()}
+    >
+      copy
+    </button>
+  )
+}

@@ -1,0 +1,84 @@
+import { useState } from 'react'
+import type { ErrorDto } from '../../../src-main/contract/errors'
+import { useAppStore } from '../../store'
+import { ErrorNote } from '../../components/ErrorNote'
+
+/** Writes the shown store to a file as Airflow's export commands do (or as env lines). */
+export function ExportPanel(props: { locator: string }) {
+  const bridge = useAppStore((s) => s.bridge)
+  const [to, setTo] = useState('')
+  const [kind, setKind] = useState<'connection' | 'variable'>('connection')
+  const [format, setFormat] = useState<'json' | 'yaml' | 'uri' | 'env'>('json')
+  const [dialect, setDialect] = useState<'airflow3' | 'airflow2' | 'task-sdk'>('airflow3')
+  const [message, setMessage] = useState<string | undefined>(undefined)
+  const [error, setError] = useState<ErrorDto | undefined>(undefined)
+  return (
+    <details className="card" data-testid="export">
+      <summary>Export this store to a file (Airflow formats)</summary>
+      <form
+        className="toolbar"
+        onSubmit={async (e) => {
+          e.preventDefault()
+          setMessage(undefined)
+          setError(undefined)
+          const r = await bridge.invoke('export:write', {
+            locator: props.locator,
+            to,
+            format,
+            kind,
+            dialect
+          })
+          if (!r.ok) return setError(r.error)
+          setMessage(
+            `Wrote ${r.value.count} ${kind === 'connection' ? 'connections' : 'variables'} to ${r.value.path}.${r.value.warnings.length ? ` Warnings: ${r.value.warnings.join('; ')}` : ''}`
+          )
+        }}
+      >
+        <input
+          data-testid="export-path"
+          placeholder="/path/connections.json"
+          value={to}
+          onChange={(e) => setTo(e.target.value)}
+          required
+        />
+        <select
+          aria-label="Kind"
+          value={kind}
+          onChange={(e) => setKind(e.target.value as typeof kind)}
+        >
+          <option value="connection">connections</option>
+          <option value="variable">variables</option>
+        </select>
+        <select
+          aria-label="Format"
+          data-testid="export-format"
+          value={format}
+          onChange={(e) => setFormat(e.target.value as typeof format)}
+        >
+          <option value="json">JSON (airflow … export)</option>
+          <option value="yaml">YAML</option>
+          <option value="uri">id=URI lines</option>
+          <option value="env">AIRFLOW_CONN_* / AIRFLOW_VAR_* lines</option>
+        </select>
+        <select
+          aria-label="Dialect"
+          value={dialect}
+          onChange={(e) => setDialect(e.target.value as typeof dialect)}
+        >
+          <option value="airflow3">airflow3</option>
+          <option value="airflow2">airflow2</option>
+          <option value="task-sdk">task-sdk</option>
+        </select>
+        <button type="submit" data-testid="export-write">
+          Export
+        </button>
+      </form>
+      {message && (
+        <p className="note" data-testid="export-message">
+          {message}
+        </p>
+      )}
+      <ErrorNote error={error} testId="export-error" />
+    </details>
+  )
+}

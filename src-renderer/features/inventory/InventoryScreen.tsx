@@ -1,0 +1,263 @@
+import { useEffect, useMemo, useState } from 'react'
+import type { EntryDto } from '../../../src-main/contract/ipc'
+import { useAppStore } from '../../store'
+import { ErrorNote } from '../../components/ErrorNote'
+import { VirtualTable, type Column } from '../../components/VirtualTable'
+import { CopyButton } from './CopyButton'
+import { ExportPanel } from './ExportPanel'
+import { SecretCell } from './SecretCell'
+
+type Row = EntryDto | { kind: 'problem'; id: string; entryKind: string; message: string }
+
+/** What one store holds, masked: search, filters, reveal one field, copy one entry. */
+export function InventoryScreen() {
+  const locator = useAppStore((s) => s.inventoryLocator)
+  const inventory = useAppStore((s) => s.inventory)
+  const status = useAppStore((s) => s.inventoryStatus)
+  const error = useAppStore((s) => s.inventoryError)
+  const load = useAppStore((s) => s.loadInventory)
+  const [draft, setDraft] = useState(locator)
+  const [search, setSearch] = useState('')
+  const [kind, setKind] = useState<'all' | 'connection' | 'variable'>('all')
+  const [type, setType] = useState('')
+  const [prefix, setPrefix] = useState('')
+  const [format, setFormat] = useState<'uri' | 'json'>('uri')
+  const [dialect, setDialect] = useState<'airflow2' | 'airflow3' | 'task-sdk'>('airflow3')
+  const [message, setMessage] = useState<string | undefined>(undefined)
+  useEffect(() => {
+    if (status === 'idle') void load(locator)
+  }, [status, load, locator])
+
+  const types = useMemo(
+    () => [...new Set((inventory?.entries ?? []).map((e) => e.type).filter(Boolean))].sort(),
+    [inventory]
+  ) as string[]
+  const rows = useMemo<Row[]>(() => {
+    const q = search.trim().toLowerCase()
+    const entries = (inventory?.entries ?? []).filter(
+      (e) =>
+        (kind === 'all' || e.kind === kind) &&
+        (!type || e.type === type) &&
+        (!prefix || e.id.startsWith(prefix)) &&
+        (!q ||
+          e.id.toLowerCase().includes(q) ||
+          String(e.fields.host ?? '')
+            .toLowerCase()
+            .includes(q) ||
+          String(e.fields.description ?? '')
+            .toLowerCase()
+            .includes(q))
+    )
+    // One row per unreadable entry, every reason it gave (a password and an extra may both fail).
+    const byId = new Map<
+      string,
+      { kind: 'problem'; id: string; entryKind: string; message: string }
+    >()
+    const prefix0 = inventory ? `${inventory.storeId}: ` : ''
+    for (const p of inventory?.problems ?? []) {
+      if ((kind !== 'all' && p.kind !== kind) || (prefix && !p.id.startsWith(prefix))) continue
+      const message = p.message.startsWith(prefix0) ? p.message.slice(prefix0.length) : p.message
+      const key = `${p.kind}:${p.id}`
+      const row = byId.get(key)
+      if (row) row.message += `; ${message}`
+      else byId.set(key, { kind: 'problem', id: p.id, entryKind: p.kind, message })
+    }
+    const problems: Row[] = [...byId.values()]
+    return [...problems, ...entries]
+  }, [inventory, search, kind, type, prefix])
+
+  const shownLocator = inventory ? locator : draft
+  const columns: Column<Row>[] = [
+    {
+      key: 'kind',
+      label: 'Kind',
+      width: '70px',
+      render: (r) => (r.kind === 'problem' ? '⚠' : r.kind === 'connection' ? 'conn' : 'var')
+    },
+    {
+      key: 'id',
+      label: 'ID',
+      width: 'minmax(160px, 1.2fr)',
+      render: (r) => <span className="id">{r.id}</span>
+    },
+    {
+      key: 'type',
+      label: 'Type',
+      width: '110px',
+      render: (r) => (r.kind === 'problem' ? r.entryKind : (r.type ?? ''))
+    },
+    {
+      key: 'host',
+      label: 'Host / description',
+      width: 'minmax(160px, 1.4fr)',
+      render: (r) =>
+        r.kind === 'problem' ? '' : String(r.fields.host ?? r.fields.description ?? '')
+    },
+    {
+      key: 'login',
+      label: 'Login',
+      width: '100px',
+      render: (r) => (r.kind === 'problem' ? '' : String(r.fields.login ?? ''))
+    },
+    {
+      key: 'secret',
+      label: 'Secret',
+      width: 'minmax(180px, 1.3fr)',
+      render: (r) => {
+        if (r.kind === 'problem') return ''
+        if (!r.secretFields.length) return <span className="muted">none</span>
+        // Each secret field has its own reveal (a connection may hide a password and an extra).
+        return (
+          <span className="secrets">
+            {r.secretFields.map((field) => (
+              <SecretCell
+                key={`${r.kind}:${r.id}:${field}`}
+                locator={locator}
+                kind={r.kind}
+                id={r.id}
+                field={field as 'password' | 'extra' | 'value'}
+                masked={String(r.fields[field] ?? '')}
+                label={r.secretFields.length > 1 ? field : undefined}
+              />
+            ))}
+          </span>
+        )
+      }
+    },
+    {
+      key: 'from',
+      label: 'Source key',
+      width: 'minmax(120px, 1fr)',
+      render: (r) => (r.kind === 'problem' ? '' : <span className="muted">{r.fromKey ?? ''}</span>)
+    },
+    {
+      key: 'copy',
+      label: '',
+      width: '60px',
+      render: (r) =>
+        r.kind === 'problem' ? null : (
+          <CopyButton
+            locator={locator}
+            kind={r.kind}
+            id={r.id}
+            format={format}
+            dialect={dialect}
+            onMessage={setMessage}
+          />
+        )
+    }
+  ]
+
+  return (
+    <section data-testid="inventory" data-state={status}>
+      <h2>Inventory</h2>
+      <form
+        className="toolbar"
+        onSubmit={(e) => {
+          e.preventDefault()
+          void load(draft.trim())
+        }}
+      >
+        <label>
+          Store
+          <input
+            data-testid="inventory-locator"
+            value={draft}
+            onChange={(e) => setDraft(e.target.value)}
+            placeholder="demo:, envfile:./.env, metadb:NAME"
+          />
+        </label>
+        <button type="submit" data-testid="inventory-load">
+          Load
+        </button>
+        <span className="muted">{inventory?.storeId ?? shownLocator}</span>
+      </form>
+      <div className="toolbar">
+        <input
+          data-testid="inventory-search"
+          placeholder="Search id, host, description"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+        />
+        <select
+          data-testid="inventory-kind"
+          value={kind}
+          onChange={(e) => setKind(e.target.value as typeof kind)}
+          aria-label="Kind"
+        >
+          <option value="all">All kinds</option>
+          <option value="connection">Connections</option>
+          <option value="variable">Variables</option>
+        </select>
+        <select
+          data-testid="inventory-type"
+          value={type}
+          onChange={(e) => setType(e.target.value)}
+          aria-label="Connection type"
+        >
+          <option value="">All types</option>
+          {types.map((t) => (
+            <option key={t} value={t}>
+              {t}
+            </option>
+          ))}
+        </select>
+        <input
+          data-testid="inventory-prefix"
+          placeholder="Id prefix"
+          value={prefix}
+          onChange={(e) => setPrefix(e.target.value)}
+        />
+        <span className="spacer" />
+        <label>
+          Copy as
+          <select value={format} onChange={(e) => setFormat(e.target.value as typeof format)}>
+            <option value="uri">URI</option>
+            <option value="json">JSON</option>
+          </select>
+        </label>
+        <select
+          value={dialect}
+          onChange={(e) => setDialect(e.target.value as typeof dialect)}
+          aria-label="Dialect"
+        >
+          <option value="airflow3">airflow3</option>
+          <option value="airflow2">airflow2</option>
+          <option value="task-sdk">task-sdk</option>
+        </select>
+      </div>
+      <ErrorNote error={error} />
+      {message && (
+        <p className="note" data-testid="inventory-message">
+          {message}
+        </p>
+      )}
+      {inventory && (
+        <p className="muted" data-testid="inventory-count">
+          {rows.filter((r) => r.kind !== 'problem').length} of {inventory.entries.length} entries
+          {inventory.problems.length
+            ? ` · ${new Set(inventory.problems.map((p) => `${p.kind}:${p.id}`)).size} could not be read`
+            : ''}{' '}
+          · values masked
+        </p>
+      )}
+      {inventory && <ExportPanel locator={locator} />}
+      <VirtualTable
+        testId="inventory-table"
+        rows={rows}
+        columns={columns}
+        rowKey={(r) => `${r.kind === 'problem' ? 'problem:' + r.entryKind : r.kind}:${r.id}`}
+        rowClass={(r) => (r.kind === 'problem' ? 'problem' : '')}
+        wide={{
+          after: 3,
+          render: (r) =>
+            r.kind === 'problem' ? (
+              <span className="problem-text" data-testid="problem" title={r.message}>
+                could not be read: {r.message}
+              </span>
+            ) : undefined
+        }}
+      />
+    </section>
+  )
+}

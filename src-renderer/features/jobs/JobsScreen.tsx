@@ -1,0 +1,136 @@
+import { useEffect } from 'react'
+import type { JobDto, JobProgressDto } from '../../../src-main/contract/ipc'
+import { useAppStore } from '../../store'
+import { ErrorNote } from '../../components/ErrorNote'
+
+function eta(seconds: number | null): string {
+  if (seconds === null) return '—'
+  if (seconds < 60) return `${Math.ceil(seconds)} s`
+  return `${Math.floor(seconds / 60)} min ${Math.ceil(seconds % 60)} s`
+}
+
+function Progress(props: { job: JobDto; live: JobProgressDto | undefined }) {
+  const done = props.live?.done ?? props.job.done
+  const total = props.live?.total ?? props.job.total
+  const pct = total ? Math.round((done / total) * 100) : 100
+  return (
+    <div className="progress" data-testid="job-progress">
+      <progress max={100} value={pct} />
+      <span className="small">
+        {done}/{total}
+        {props.live?.state === 'running' &&
+          ` · ${props.live.rate.toFixed(1)}/s · ETA ${eta(props.live.etaSeconds)}`}
+        {props.live?.state === 'running' &&
+          props.live.throttled > 0 &&
+          ` · throttled ${props.live.throttled}×, ${props.live.concurrency ?? '?'} in flight`}
+        {(props.live?.failed ?? props.job.failed) > 0 &&
+          ` · ${props.live?.failed ?? props.job.failed} failed`}
+      </span>
+    </div>
+  )
+}
+
+/** Running and past jobs: live progress, rate, ETA; cancel, resume, roll back. */
+export function JobsScreen() {
+  const jobs = useAppStore((s) => s.jobs)
+  const status = useAppStore((s) => s.jobsStatus)
+  const error = useAppStore((s) => s.jobsError)
+  const progress = useAppStore((s) => s.progress)
+  const message = useAppStore((s) => s.jobMessage)
+  const load = useAppStore((s) => s.loadJobs)
+  const cancel = useAppStore((s) => s.cancelJob)
+  const resume = useAppStore((s) => s.resumeJob)
+  const rollback = useAppStore((s) => s.rollbackJob)
+  useEffect(() => {
+    void load()
+  }, [load])
+  return (
+    <section data-testid="jobs" data-state={status}>
+      <h2>Jobs</h2>
+      <div className="toolbar">
+        <button type="button" onClick={() => void load()}>
+          Refresh
+        </button>
+        {message && (
+          <span className="note" data-testid="job-message">
+            {message}
+          </span>
+        )}
+      </div>
+      <ErrorNote error={error} />
+      {status === 'ready' && jobs.length === 0 && (
+        <p className="muted">No jobs yet: apply a plan from Migrate.</p>
+      )}
+      <table className="grid" data-testid="jobs-table">
+        <thead>
+          <tr>
+            <th>Job</th>
+            <th>Created</th>
+            <th>Stores</th>
+            <th>State</th>
+            <th>Progress</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {jobs.map((j) => {
+            const live = progress[j.jobId]
+            const running = j.running || live?.state === 'running'
+            return (
+              <tr
+                key={j.jobId}
+                data-testid="job-row"
+                data-job-id={j.jobId}
+                data-state={running ? 'running' : j.state}
+              >
+                <td className="id">{j.jobId}</td>
+                <td className="small">{new Date(j.createdAt).toLocaleString()}</td>
+                <td className="small">
+                  {j.source} → {j.target}
+                </td>
+                <td>{running ? 'running' : j.state}</td>
+                <td>
+                  <Progress job={j} live={live} />
+                </td>
+                <td className="actions">
+                  {running && (
+                    <button
+                      type="button"
+                      data-testid="job-cancel"
+                      onClick={() => void cancel(j.jobId)}
+                    >
+                      Cancel
+                    </button>
+                  )}
+                  {!running && j.state.startsWith('interrupted') && (
+                    <button
+                      type="button"
+                      data-testid="job-resume"
+                      onClick={() => void resume(j.jobId)}
+                    >
+                      Resume
+                    </button>
+                  )}
+                  {!running && j.state !== 'rolled back' && j.state !== 'never started' && (
+                    <button
+                      type="button"
+                      data-testid="job-rollback"
+                      onClick={() => void rollback(j.jobId)}
+                    >
+                      Roll back
+                    </button>
+                  )}
+                </td>
+              </tr>
+            )
+          })}
+        </tbody>
+      </table>
+      {Object.values(progress)
+        .filter((p) => p.error)
+        .map((p) => (
+          <ErrorNote key={p.jobId} error={p.error ?? undefined} />
+        ))}
+    </section>
+  )
+}

@@ -1,0 +1,301 @@
+import { useState } from 'react'
+import type { PlanItemDto } from '../../../src-main/contract/ipc'
+import { useAppStore } from '../../store'
+import { ErrorNote } from '../../components/ErrorNote'
+
+const ACTIONS: PlanItemDto['action'][] = ['create', 'update', 'delete', 'unchanged', 'conflict']
+const globs = (text: string) =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+
+/** Source, target and options → a plan shown as a diff; leave items out, save it, apply it. */
+export function MigrateScreen() {
+  const plan = useAppStore((s) => s.plan)
+  const status = useAppStore((s) => s.planStatus)
+  const error = useAppStore((s) => s.planError)
+  const skipped = useAppStore((s) => s.skipped)
+  const applyStatus = useAppStore((s) => s.applyStatus)
+  const applyError = useAppStore((s) => s.applyError)
+  const requestPlan = useAppStore((s) => s.requestPlan)
+  const requestDiff = useAppStore((s) => s.requestDiff)
+  const toggleSkipped = useAppStore((s) => s.toggleSkipped)
+  const savePlan = useAppStore((s) => s.savePlan)
+  const applyPlan = useAppStore((s) => s.applyPlan)
+  const setScreen = useAppStore((s) => s.setScreen)
+  const [source, setSource] = useState('demo:')
+  const [target, setTarget] = useState('')
+  const [include, setInclude] = useState('')
+  const [exclude, setExclude] = useState('')
+  const [kinds, setKinds] = useState<'both' | 'connection' | 'variable'>('both')
+  const [onConflict, setOnConflict] = useState<'overwrite' | 'skip' | 'fail'>('overwrite')
+  const [deleteExtraneous, setDeleteExtraneous] = useState(false)
+  const [dialect, setDialect] = useState<'airflow3' | 'airflow2' | 'task-sdk'>('airflow3')
+  const [hideUnchanged, setHideUnchanged] = useState(true)
+  const [savePath, setSavePath] = useState('')
+  const [saveMessage, setSaveMessage] = useState<string | undefined>(undefined)
+  const items = (plan?.items ?? []).filter((i) => !hideUnchanged || i.action !== 'unchanged')
+  const toApply = (plan?.items ?? []).filter(
+    (i) =>
+      ['create', 'update', 'delete'].includes(i.action) &&
+      !skipped.includes(`${i.kind}:${i.targetId}`)
+  ).length
+  return (
+    <section data-testid="migrate" data-state={status}>
+      <h2>Migrate</h2>
+      <form
+        className="form-grid"
+        onSubmit={(e) => {
+          e.preventDefault()
+          void requestPlan({
+            source: source.trim(),
+            target: target.trim(),
+            options: {
+              kinds: kinds === 'both' ? undefined : [kinds],
+              include: globs(include),
+              exclude: globs(exclude),
+              onConflict,
+              deleteExtraneous,
+              dialect
+            }
+          })
+        }}
+      >
+        <label>
+          Source
+          <input
+            data-testid="plan-source"
+            value={source}
+            onChange={(e) => setSource(e.target.value)}
+            required
+          />
+        </label>
+        <label>
+          Target
+          <input
+            data-testid="plan-target"
+            value={target}
+            onChange={(e) => setTarget(e.target.value)}
+            placeholder="envfile:/path/.env, metadb:NAME"
+            required
+          />
+        </label>
+        <label>
+          Include (globs)
+          <input
+            data-testid="plan-include"
+            value={include}
+            onChange={(e) => setInclude(e.target.value)}
+            placeholder="postgres_*, aws_*"
+          />
+        </label>
+        <label>
+          Exclude (globs)
+          <input
+            data-testid="plan-exclude"
+            value={exclude}
+            onChange={(e) => setExclude(e.target.value)}
+            placeholder="tmp_*"
+          />
+        </label>
+        <label>
+          Kinds
+          <select value={kinds} onChange={(e) => setKinds(e.target.value as typeof kinds)}>
+            <option value="both">Connections and variables</option>
+            <option value="connection">Connections</option>
+            <option value="variable">Variables</option>
+          </select>
+        </label>
+        <label>
+          On conflict
+          <select
+            data-testid="plan-on-conflict"
+            value={onConflict}
+            onChange={(e) => setOnConflict(e.target.value as typeof onConflict)}
+          >
+            <option value="overwrite">overwrite</option>
+            <option value="skip">skip</option>
+            <option value="fail">fail</option>
+          </select>
+        </label>
+        <label>
+          Target dialect
+          <select value={dialect} onChange={(e) => setDialect(e.target.value as typeof dialect)}>
+            <option value="airflow3">airflow3</option>
+            <option value="airflow2">airflow2</option>
+            <option value="task-sdk">task-sdk</option>
+          </select>
+        </label>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={deleteExtraneous}
+            onChange={(e) => setDeleteExtraneous(e.target.checked)}
+          />
+          Delete what the source lacks
+        </label>
+        <div className="actions">
+          <button
+            type="submit"
+            className="primary"
+            data-testid="plan-make"
+            disabled={status === 'loading'}
+          >
+            {status === 'loading' ? 'Planning…' : 'Make plan'}
+          </button>
+          <button
+            type="button"
+            data-testid="plan-diff"
+            disabled={status === 'loading' || !source.trim() || !target.trim()}
+            onClick={() =>
+              void requestDiff({
+                a: source.trim(),
+                b: target.trim(),
+                kinds: kinds === 'both' ? undefined : [kinds]
+              })
+            }
+          >
+            Diff only
+          </button>
+        </div>
+      </form>
+      <ErrorNote error={error} testId="plan-error" />
+      {plan && (
+        <div data-testid="plan" data-plan-id={plan.planId}>
+          <h3>
+            Plan <code>{plan.planId}</code>: {plan.source} → {plan.target}
+          </h3>
+          <ul className="counts">
+            {ACTIONS.map((a) => (
+              <li key={a} className={`badge ${a}`} data-testid={`plan-count-${a}`}>
+                {plan.summary[a]} {a}
+              </li>
+            ))}
+          </ul>
+          {plan.preflight.length > 0 && (
+            <ul className="preflight" data-testid="preflight">
+              {plan.preflight.map((p, i) => (
+                <li key={i} className={p.severity}>
+                  pre-flight {p.severity}: {p.message}
+                </li>
+              ))}
+            </ul>
+          )}
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={hideUnchanged}
+              onChange={(e) => setHideUnchanged(e.target.checked)}
+            />
+            Hide unchanged
+          </label>
+          <table className="grid" data-testid="plan-table">
+            <thead>
+              <tr>
+                <th>Apply</th>
+                <th>Action</th>
+                <th>Kind</th>
+                <th>ID</th>
+                <th>Fields (values masked)</th>
+                <th>Warnings</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((i) => {
+                const key = `${i.kind}:${i.targetId}`
+                const actionable = ['create', 'update', 'delete'].includes(i.action)
+                return (
+                  <tr key={key} data-testid="plan-item" data-action={i.action} data-id={i.targetId}>
+                    <td>
+                      {actionable && (
+                        <input
+                          type="checkbox"
+                          aria-label={`Apply ${i.targetId}`}
+                          checked={!skipped.includes(key)}
+                          onChange={() => toggleSkipped(key)}
+                        />
+                      )}
+                    </td>
+                    <td>
+                      <span className={`badge ${i.action}`}>{i.action}</span>
+                      {i.resolution && <span className="muted small"> ({i.resolution})</span>}
+                    </td>
+                    <td>{i.kind === 'connection' ? 'conn' : 'var'}</td>
+                    <td className="id">
+                      {i.targetId}
+                      {i.sourceId && i.sourceId !== i.targetId && (
+                        <span className="muted"> ← {i.sourceId}</span>
+                      )}
+                    </td>
+                    <td className="fields">
+                      {i.action === 'create' && (
+                        <span className="muted">new entry (values masked)</span>
+                      )}
+                      {i.action === 'delete' && (
+                        <span className="muted">removed from the target</span>
+                      )}
+                      {i.action === 'unchanged' && <span className="muted">same value</span>}
+                      {(i.action === 'update' || i.action === 'conflict') &&
+                        i.fields
+                          .filter((f) => f.changed)
+                          .map((f) => (
+                            <span key={f.field} className="field-diff" data-testid="field-diff">
+                              {f.field}: <code>***</code> → <code>***</code>
+                            </span>
+                          ))}
+                    </td>
+                    <td className="small">{i.warnings.join('; ')}</td>
+                  </tr>
+                )
+              })}
+            </tbody>
+          </table>
+          <div className="toolbar">
+            <input
+              data-testid="plan-save-path"
+              placeholder="/path/plan.json"
+              value={savePath}
+              onChange={(e) => setSavePath(e.target.value)}
+            />
+            <button
+              type="button"
+              data-testid="plan-save"
+              disabled={!savePath}
+              onClick={async () => {
+                const err = await savePlan(savePath)
+                setSaveMessage(
+                  err ? err.message : `Saved to ${savePath} (no values: fingerprints only).`
+                )
+              }}
+            >
+              Save plan
+            </button>
+            <span className="spacer" />
+            {!plan.applicable && (
+              <span className="error small" data-testid="plan-not-applicable">
+                {plan.preflightErrors
+                  ? 'Pre-flight errors block this plan.'
+                  : 'Not applicable: a diff, or no OS keychain holds the plan’s drift key.'}
+              </span>
+            )}
+            <button
+              type="button"
+              className="primary"
+              data-testid="plan-apply"
+              disabled={!plan.applicable || toApply === 0 || applyStatus === 'starting'}
+              onClick={async () => {
+                const jobId = await applyPlan()
+                if (jobId) setScreen('jobs')
+              }}
+            >
+              Apply {toApply} changes
+            </button>
+          </div>
+          {saveMessage && <p className="note">{saveMessage}</p>}
+          <ErrorNote error={applyError} testId="apply-error" />
+        </div>
+      )}
+    </section>
+  )
+}

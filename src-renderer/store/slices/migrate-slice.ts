@@ -1,0 +1,69 @@
+import type { StateCreator } from 'zustand'
+import type { DiffRequest, PlanDto, PlanRequest } from '../../../src-main/contract/ipc'
+import type { ErrorDto } from '../../../src-main/contract/errors'
+import type { AppState } from '../index'
+
+/** The plan being reviewed, which of its items are left out, and applying it. */
+export interface MigrateSlice {
+  plan: PlanDto | undefined
+  planStatus: 'idle' | 'loading' | 'ready' | 'failed'
+  planError: ErrorDto | undefined
+  /** `kind:targetId` of items left out of the apply. */
+  skipped: string[]
+  applyStatus: 'idle' | 'starting' | 'started' | 'failed'
+  applyError: ErrorDto | undefined
+  requestPlan: (request: PlanRequest) => Promise<void>
+  /** Every difference between two stores (a plan that is never applied). */
+  requestDiff: (request: DiffRequest) => Promise<void>
+  toggleSkipped: (key: string) => void
+  savePlan: (path: string) => Promise<ErrorDto | undefined>
+  /** Starts the job; resolves to its id. */
+  applyPlan: () => Promise<string | undefined>
+}
+
+export const createMigrateSlice: StateCreator<AppState, [], [], MigrateSlice> = (set, get) => ({
+  plan: undefined,
+  planStatus: 'idle',
+  planError: undefined,
+  skipped: [],
+  applyStatus: 'idle',
+  applyError: undefined,
+  requestPlan: async (request) => {
+    set({ planStatus: 'loading', applyStatus: 'idle', applyError: undefined })
+    const result = await get().bridge.invoke('jobs:plan', request)
+    if (!result.ok) return set({ planStatus: 'failed', planError: result.error, plan: undefined })
+    set({ planStatus: 'ready', plan: result.value, planError: undefined, skipped: [] })
+  },
+  requestDiff: async (request) => {
+    set({ planStatus: 'loading', applyStatus: 'idle', applyError: undefined })
+    const result = await get().bridge.invoke('jobs:diff', request)
+    if (!result.ok) return set({ planStatus: 'failed', planError: result.error, plan: undefined })
+    set({ planStatus: 'ready', plan: result.value, planError: undefined, skipped: [] })
+  },
+  toggleSkipped: (key) => {
+    const skipped = get().skipped
+    set({ skipped: skipped.includes(key) ? skipped.filter((k) => k !== key) : [...skipped, key] })
+  },
+  savePlan: async (path) => {
+    const plan = get().plan
+    if (!plan) return { code: 'usage', message: 'Make a plan first.' }
+    const r = await get().bridge.invoke('jobs:save-plan', { planId: plan.planId, path })
+    return r.ok ? undefined : r.error
+  },
+  applyPlan: async () => {
+    const plan = get().plan
+    if (!plan) return undefined
+    set({ applyStatus: 'starting', applyError: undefined })
+    const r = await get().bridge.invoke('jobs:apply', {
+      planId: plan.planId,
+      skip: get().skipped
+    })
+    if (!r.ok) {
+      set({ applyStatus: 'failed', applyError: r.error })
+      return undefined
+    }
+    set({ applyStatus: 'started' })
+    await get().loadJobs()
+    return r.value.jobId
+  }
+})

@@ -1,0 +1,59 @@
+import type { StateCreator } from 'zustand'
+import type {
+  ProfileAddRequest,
+  ProfileDto,
+  ProfileEditRequest,
+  ProfileTestDto
+} from '../../../src-main/contract/ipc'
+import type { ErrorDto } from '../../../src-main/contract/errors'
+import type { AppState } from '../index'
+
+/** Saved profiles (never their secrets) and what testing them found. */
+export interface ProfilesSlice {
+  profiles: ProfileDto[]
+  profilesStatus: 'idle' | 'loading' | 'ready' | 'failed'
+  profilesError: ErrorDto | undefined
+  profileTests: Record<string, ProfileTestDto | 'testing'>
+  loadProfiles: () => Promise<void>
+  /** Resolves to an error to show beside the form, or undefined when saved. */
+  addProfile: (request: ProfileAddRequest) => Promise<ErrorDto | undefined>
+  editProfile: (request: ProfileEditRequest) => Promise<ErrorDto | undefined>
+  testProfile: (name: string) => Promise<void>
+  removeProfile: (name: string) => Promise<ErrorDto | undefined>
+}
+
+export const createProfilesSlice: StateCreator<AppState, [], [], ProfilesSlice> = (set, get) => ({
+  profiles: [],
+  profilesStatus: 'idle',
+  profilesError: undefined,
+  profileTests: {},
+  loadProfiles: async () => {
+    set({ profilesStatus: 'loading' })
+    const r = await get().bridge.invoke('profiles:list')
+    if (!r.ok) return set({ profilesStatus: 'failed', profilesError: r.error })
+    set({ profilesStatus: 'ready', profiles: r.value, profilesError: undefined })
+  },
+  addProfile: async (request) => {
+    const r = await get().bridge.invoke('profiles:add', request)
+    if (!r.ok) return r.error
+    await get().loadProfiles()
+  },
+  editProfile: async (request) => {
+    const r = await get().bridge.invoke('profiles:edit', request)
+    if (!r.ok) return r.error
+    await get().loadProfiles()
+  },
+  testProfile: async (name) => {
+    set({ profileTests: { ...get().profileTests, [name]: 'testing' } })
+    const r = await get().bridge.invoke('profiles:test', { name })
+    const value: ProfileTestDto = r.ok
+      ? r.value
+      : { ok: false, connections: 0, variables: 0, error: r.error }
+    set({ profileTests: { ...get().profileTests, [name]: value } })
+  },
+  removeProfile: async (name) => {
+    const r = await get().bridge.invoke('profiles:remove', { name })
+    if (!r.ok) return r.error
+    await get().loadProfiles()
+  }
+})

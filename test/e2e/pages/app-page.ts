@@ -1,0 +1,31 @@
+/** Locators of the app's screens (STYLE §9: they live here, not in the specs). */
+import { expect, type Locator, type Page } from '@playwright/test'
+
+export class AppPage {
+  constructor(readonly page: Page) {}
+
+  async open(url: string): Promise<void> {
+    await this.page.goto(url)
+    await expect(this.page.locator('[data-app-state="ready"]')).toBeVisible()
+  }
+
+  nav(screen: 'inventory' | 'precedence' | 'migrate' | 'jobs' | 'profiles'): Locator {
+    return this.page.getByTestId(`nav-${screen}`)
+  }
+
+  inventoryRow(kind: 'connection' | 'variable', id: string): Locator {
+    return this.page.getByTestId('inventory-table').locator(`[data-row-id="${kind}:${id}"]`)
+  }
+
+  precedenceRow(id: string): Locator {
+    return this.page.getByTestId('precedence-row').and(this.page.locator(`[data-id="${id}"]`))
+  }
+
+  planItem(id: string): Locator {
+    return this.page.getByTestId('plan-item').and(this.page.locator(`[data-id="${id}"]`))
+  }
+
+  async screenshot(name: string): Promise<void> {
+    await this.page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true })
+  }
+}

@@ -1,0 +1,303 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MAX_REQUEST_BYTES, type JobProgressDto } from '../../../../src-main/contract/ipc'
+import { dispatch } from '../../../../src-main/ipc/handle'
+import {
+  createHandlerContext,
+  createHandlers,
+  type HandlerTable
+} from '../../../../src-main/ipc/handlers'
+import { MemoryKeychain } from '../../../../src-main/keychain/memory-keychain'
+import { osLikeKeychain } from '../../../support/test-keychain'
+
+const SECRET = 'hunter2-very-secret-value'
+let dir: string
+let table: HandlerTable
+const events: JobProgressDto[] = []
+const savedHome = process.env.AIRLOCK_HOME
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'airlock-handle-'))
+  // The demo lives under AIRLOCK_HOME (read from the process environment).
+  process.env.AIRLOCK_HOME = join(dir, 'home')
+  table = createHandlers(
+    createHandlerContext({
+      mode: 'web',
+      env: { AIRLOCK_HOME: join(dir, 'home'), AIRLOCK_CONFIG_DIR: join(dir, 'config') },
+      keychain: osLikeKeychain(),
+      emit: (_event, payload) => void events.push(payload)
+    })
+  )
+})
+afterAll(() => {
+  if (savedHome === undefined) delete process.env.AIRLOCK_HOME
+  else process.env.AIRLOCK_HOME = savedHome
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('ipc dispatch', () => {
+  it('answers app:info in the envelope', async () => {
+    const r = await dispatch(table, 'app:info', [])
+    expect(r).toMatchObject({ ok: true, value: { mode: 'web' } })
+  })
+
+  it('refuses an unknown channel', async () => {
+    const r = await dispatch(table, 'fs:read', ['/etc/passwd'])
+    expect(r).toMatchObject({ ok: false, error: { code: 'usage' } })
+    if (!r.ok) expect(r.error.message).toMatch(/Unknown channel/)
+  })
+
+  it('refuses unknown fields without echoing what was sent', async () => {
+    const r = await dispatch(table, 'profiles:add', [
+      {
+        name: 'x',
+        profile: {
+          kind: 'metadb',
+          url: null,
+          region: null,
+          airflowVersion: null,
+          credential: { method: 'password', params: {} },
+          backendKwargs: {}
+        },
+        secrets: { password: SECRET },
+        [SECRET]: SECRET
+      }
+    ])
+    expect(r.ok).toBe(false)
+    expect(JSON.stringify(r)).not.toContain(SECRET)
+    if (!r.ok) expect(r.error.message).toMatch(/field this channel does not take/)
+  })
+
+  it('refuses wrong types, missing and extra arguments', async () => {
+    expect((await dispatch(table, 'entries:list', [{ locator: 42 }])).ok).toBe(false)
+    expect((await dispatch(table, 'entries:list', [])).ok).toBe(false)
+    expect((await dispatch(table, 'app:info', ['extra'])).ok).toBe(false)
+    expect((await dispatch(table, 'app:info', { not: 'an array' })).ok).toBe(false)
+  })
+
+  it('refuses oversized requests before looking at them', async () => {
+    const r = await dispatch(table, 'entries:list', [
+      { locator: 'demo:', pad: 'x'.repeat(MAX_REQUEST_BYTES) }
+    ])
+    expect(r).toMatchObject({ ok: false, error: { code: 'usage' } })
+    if (!r.ok) expect(r.error.message).toMatch(/larger than/)
+  })
+
+  it('turns handler failures into error DTOs without values', async () => {
+    const r = await dispatch(table, 'entries:list', [
+      { locator: `metadb:postgres://u:${SECRET}@h/db` }
+    ])
+    expect(r.ok).toBe(false)
+    expect(JSON.stringify(r)).not.toContain(SECRET)
+  })
+
+  it('keeps profile secrets in the keychain and never returns them', async () => {
+    const add = await dispatch(table, 'profiles:add', [
+      {
+        name: 'staging',
+        profile: {
+          kind: 'metadb',
+          url: 'postgresql://airflow@db.invalid/airflow',
+          region: null,
+          airflowVersion: '3.2',
+          credential: { method: 'password', params: {} },
+          backendKwargs: {}
+        },
+        secrets: { password: SECRET }
+      }
+    ])
+    expect(add).toMatchObject({
+      ok: true,
+      value: { name: 'staging', secrets: { password: 'stored', fernetKey: 'missing' } }
+    })
+    const list = await dispatch(table, 'profiles:list', [])
+    expect(JSON.stringify(list)).not.toContain(SECRET)
+    expect(readFileSync(join(dir, 'config', 'settings.json'), 'utf8')).not.toContain(SECRET)
+    const edit = await dispatch(table, 'profiles:edit', [
+      { name: 'staging', patch: { region: 'eu' }, secrets: {} }
+    ])
+    expect(edit).toMatchObject({
+      ok: true,
+      value: { region: 'eu', secrets: { password: 'stored' } }
+    })
+    expect(await dispatch(table, 'profiles:remove', [{ name: 'staging' }])).toMatchObject({
+      ok: true
+    })
+  })
+
+  it('lists the demo masked and reveals one field on request', async () => {
+    const r = await dispatch(table, 'entries:list', [{ locator: 'demo:' }])
+    if (!r.ok) throw new Error(r.error.message)
+    const value = r.value as { entries: { id: string; fields: Record<string, unknown> }[] }
+    const pg = value.entries.find((e) => e.id === 'postgres_default')!
+    expect(pg.fields.password).toBe('***')
+    expect(JSON.stringify(r)).not.toContain('demo-p@ss/word')
+    const reveal = await dispatch(table, 'entries:reveal', [
+      { locator: 'demo:', kind: 'connection', id: 'postgres_default', field: 'password' }
+    ])
+    expect(reveal).toEqual({ ok: true, value: { value: 'demo-p@ss/word' } })
+  })
+
+  it('shows demo-env shadowing the metadata DB, fields by name only', async () => {
+    const r = await dispatch(table, 'effective:resolve', [{ runtime: 'demo' }])
+    if (!r.ok) throw new Error(r.error.message)
+    const items = (
+      r.value as {
+        items: {
+          id: string
+          winner: number
+          layers: { status: string; fields: { field: string; differs: boolean }[] }[]
+        }[]
+      }
+    ).items
+    const pg = items.find((i) => i.id === 'postgres_default')!
+    expect(pg.winner).toBe(1)
+    expect(pg.layers[2]!.status).toBe('shadowed')
+    expect(pg.layers[2]!.fields.filter((f) => f.differs).map((f) => f.field)).toContain('password')
+  })
+
+  it('plans demo → an env file, applies it as a job with progress, and lists the job', async () => {
+    const target = `envfile:${join(dir, 'target.env')}`
+    const plan = await dispatch(table, 'jobs:plan', [
+      { source: 'demo:', target, options: { kinds: ['connection'], exclude: ['aws_*'] } }
+    ])
+    if (!plan.ok) throw new Error(plan.error.message)
+    const p = plan.value as {
+      planId: string
+      applicable: boolean
+      summary: { create: number }
+      items: { targetId: string }[]
+    }
+    expect(p.applicable).toBe(true)
+    expect(p.summary.create).toBeGreaterThan(0)
+    expect(p.items.some((i) => i.targetId === 'aws_default')).toBe(false)
+    const apply = await dispatch(table, 'jobs:apply', [
+      { planId: p.planId, skip: ['connection:http_api'] }
+    ])
+    if (!apply.ok) throw new Error(apply.error.message)
+    const { jobId } = apply.value as { jobId: string }
+    await expect
+      .poll(() => events.find((e) => e.jobId === jobId && e.state !== 'running')?.state)
+      .toBe('finished')
+    const text = readFileSync(join(dir, 'target.env'), 'utf8')
+    expect(text).toMatch(/AIRFLOW_CONN_POSTGRES_DEFAULT=/)
+    expect(text).not.toMatch(/AIRFLOW_CONN_HTTP_API=/)
+    const jobs = await dispatch(table, 'jobs:list', [])
+    expect(jobs).toMatchObject({ ok: true, value: [{ jobId, state: 'finished', running: false }] })
+    // Rolling back removes what the job created.
+    const rollback = await dispatch(table, 'jobs:rollback', [{ jobId }])
+    expect(rollback).toMatchObject({
+      ok: true,
+      value: { removed: p.summary.create - 1, failed: [] }
+    })
+    expect(readFileSync(join(dir, 'target.env'), 'utf8')).not.toMatch(
+      /AIRFLOW_CONN_POSTGRES_DEFAULT=/
+    )
+    expect(await dispatch(table, 'jobs:list', [])).toMatchObject({
+      ok: true,
+      value: [{ jobId, state: 'rolled back' }]
+    })
+  })
+
+  it('cancels a running job between batches, then resumes it to the end', async () => {
+    const source = join(dir, 'many.env')
+    writeFileSync(
+      source,
+      Array.from(
+        { length: 500 },
+        (_, i) => `AIRFLOW_VAR_V${String(i).padStart(4, '0')}=value-${i}\n`
+      ).join('')
+    )
+    const target = join(dir, 'many-target.env')
+    const plan = await dispatch(table, 'jobs:plan', [
+      { source: `envfile:${source}`, target: `envfile:${target}`, options: {} }
+    ])
+    if (!plan.ok) throw new Error(plan.error.message)
+    const { planId } = plan.value as { planId: string }
+    const apply = await dispatch(table, 'jobs:apply', [{ planId }])
+    if (!apply.ok) throw new Error(apply.error.message)
+    const { jobId } = apply.value as { jobId: string }
+    expect(await dispatch(table, 'jobs:cancel', [{ jobId }])).toEqual({
+      ok: true,
+      value: { cancelled: true }
+    })
+    await expect
+      .poll(() => events.find((e) => e.jobId === jobId && e.state !== 'running')?.state, {
+        timeout: 20_000
+      })
+      .toBe('cancelled')
+    const listed = await dispatch(table, 'jobs:list', [])
+    expect(
+      listed.ok &&
+        (listed.value as { jobId: string; state: string }[]).find((j) => j.jobId === jobId)?.state
+    ).toBe('interrupted (resume it)')
+    const resumed = await dispatch(table, 'jobs:resume', [{ jobId }])
+    expect(resumed).toEqual({ ok: true, value: { jobId } })
+    await expect
+      .poll(() => events.filter((e) => e.jobId === jobId && e.state === 'finished').length, {
+        timeout: 30_000
+      })
+      .toBe(1)
+    expect(readFileSync(target, 'utf8').match(/^AIRFLOW_VAR_/gm)).toHaveLength(500)
+  }, 60_000)
+
+  it('copies one entry as a URI or JSON in the dialect asked for', async () => {
+    const uri = await dispatch(table, 'entries:copy', [
+      {
+        locator: 'demo:',
+        kind: 'connection',
+        id: 'postgres_default',
+        format: 'uri',
+        dialect: 'airflow3'
+      }
+    ])
+    expect(uri.ok && (uri.value as { text: string }).text).toMatch(/^postgres:\/\/etl:/)
+    const json = await dispatch(table, 'entries:copy', [
+      {
+        locator: 'demo:',
+        kind: 'connection',
+        id: 'postgres_default',
+        format: 'json',
+        dialect: 'airflow3'
+      }
+    ])
+    expect(json.ok && JSON.parse((json.value as { text: string }).text)).toMatchObject({
+      conn_type: 'postgres',
+      host: 'warehouse.internal'
+    })
+  })
+
+  it('exports a store as airflow connections export writes it', async () => {
+    const to = join(dir, 'connections.json')
+    const r = await dispatch(table, 'export:write', [
+      { locator: 'demo:', to, format: 'json', kind: 'connection', dialect: 'airflow3' }
+    ])
+    expect(r).toMatchObject({ ok: true, value: { path: to } })
+    expect(JSON.parse(readFileSync(to, 'utf8'))).toHaveProperty(
+      'postgres_default.conn_type',
+      'postgres'
+    )
+  })
+
+  it('refuses to apply a plan when no OS keychain holds its drift key', async () => {
+    const memoryTable = createHandlers(
+      createHandlerContext({
+        mode: 'web',
+        env: { AIRLOCK_HOME: join(dir, 'home'), AIRLOCK_CONFIG_DIR: join(dir, 'config2') },
+        keychain: new MemoryKeychain('no keychain in this test')
+      })
+    )
+    const plan = await dispatch(memoryTable, 'jobs:plan', [
+      { source: 'demo:', target: `envfile:${join(dir, 't2.env')}`, options: {} }
+    ])
+    if (!plan.ok) throw new Error(plan.error.message)
+    const { planId, applicable } = plan.value as { planId: string; applicable: boolean }
+    expect(applicable).toBe(false)
+    expect(await dispatch(memoryTable, 'jobs:apply', [{ planId }])).toMatchObject({
+      ok: false,
+      error: { code: 'keychain.unavailable' }
+    })
+  })
+})

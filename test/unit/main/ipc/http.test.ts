@@ -1,0 +1,255 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MAX_REQUEST_BYTES } from '../../../../src-main/contract/ipc'
+import { createHandlerContext, createHandlers } from '../../../../src-main/ipc/handlers'
+import { startLoopbackServer, type LoopbackServer } from '../../../../src-main/ipc/http'
+import { MemoryKeychain } from '../../../../src-main/keychain/memory-keychain'
+
+let dir: string
+let server: LoopbackServer
+
+interface Answer {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: string
+}
+
+/** A raw request (fetch would not let us set Host or leave Origin out deliberately). */
+function send(options: {
+  method?: string
+  path: string
+  headers?: Record<string, string>
+  body?: string | Buffer
+}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        method: options.method ?? 'POST',
+        path: options.path,
+        headers: { host: `127.0.0.1:${server.port}`, ...options.headers }
+      },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8')
+          })
+        )
+      }
+    )
+    req.on('error', reject)
+    req.end(options.body)
+  })
+}
+
+const json = (token?: string, extra: Record<string, string> = {}) => ({
+  'content-type': 'application/json',
+  ...(token ? { 'x-airlock-token': token } : {}),
+  ...extra
+})
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'airlock-http-'))
+  mkdirSync(join(dir, 'renderer'))
+  writeFileSync(join(dir, 'renderer', 'index.html'), '<!doctype html><title>Airlock</title>')
+  server = await startLoopbackServer({
+    rendererDir: join(dir, 'renderer'),
+    handlers: (emit) =>
+      createHandlers(
+        createHandlerContext({
+          mode: 'web',
+          env: { AIRLOCK_HOME: join(dir, 'home'), AIRLOCK_CONFIG_DIR: join(dir, 'config') },
+          keychain: new MemoryKeychain(),
+          emit
+        })
+      )
+  })
+})
+afterAll(async () => {
+  await server.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('loopback web mode', () => {
+  it('listens on 127.0.0.1 with a random port and prints the token in the fragment', () => {
+    expect(server.port).toBeGreaterThan(0)
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/#token=${server.token}`)
+    expect(server.token.length).toBeGreaterThanOrEqual(40)
+  })
+
+  it('answers an invoke with the token', async () => {
+    const r = await send({ path: '/api/invoke/app:info', headers: json(server.token), body: '[]' })
+    expect(r.status).toBe(200)
+    expect(JSON.parse(r.body)).toMatchObject({ ok: true, value: { mode: 'web' } })
+  })
+
+  it('answers 401 without a token or with a wrong one', async () => {
+    const none = await send({ path: '/api/invoke/app:info', headers: json(), body: '[]' })
+    expect(none.status).toBe(401)
+    const wrong = await send({
+      path: '/api/invoke/app:info',
+      headers: json('x'.repeat(server.token.length)),
+      body: '[]'
+    })
+    expect(wrong.status).toBe(401)
+    expect(JSON.parse(wrong.body)).toMatchObject({
+      ok: false,
+      error: { code: 'backend.access-denied' }
+    })
+    const events = await send({ method: 'GET', path: '/api/events' })
+    expect(events.status).toBe(401)
+  })
+
+  it('answers 403 to a foreign Host (DNS rebinding) even with the token', async () => {
+    const r = await send({
+      path: '/api/invoke/app:info',
+      headers: json(server.token, { host: `evil.example:${server.port}` }),
+      body: '[]'
+    })
+    expect(r.status).toBe(403)
+    const otherPort = await send({
+      method: 'GET',
+      path: '/',
+      headers: { host: `127.0.0.1:${server.port + 1}` }
+    })
+    expect(otherPort.status).toBe(403)
+  })
+
+  it('answers 403 to a foreign Origin and serves its own', async () => {
+    const foreign = await send({
+      path: '/api/invoke/app:info',
+      headers: json(server.token, { origin: 'http://evil.example' }),
+      body: '[]'
+    })
+    expect(foreign.status).toBe(403)
+    const own = await send({
+      path: '/api/invoke/app:info',
+      headers: json(server.token, { origin: server.origin }),
+      body: '[]'
+    })
+    expect(own.status).toBe(200)
+    const localhost = await send({
+      path: '/api/invoke/app:info',
+      headers: json(server.token, {
+        host: `localhost:${server.port}`,
+        origin: `http://localhost:${server.port}`
+      }),
+      body: '[]'
+    })
+    expect(localhost.status).toBe(200)
+  })
+
+  it('answers 405 to GET on an invoke and 415 to a body that is not JSON', async () => {
+    const get = await send({
+      method: 'GET',
+      path: '/api/invoke/app:info',
+      headers: json(server.token)
+    })
+    expect(get.status).toBe(405)
+    expect(get.headers.allow).toBe('POST')
+    const form = await send({
+      path: '/api/invoke/app:info',
+      headers: {
+        'x-airlock-token': server.token,
+        'content-type': 'application/x-www-form-urlencoded'
+      },
+      body: 'a=b'
+    })
+    expect(form.status).toBe(415)
+    const broken = await send({
+      path: '/api/invoke/app:info',
+      headers: json(server.token),
+      body: '['
+    })
+    expect(broken.status).toBe(400)
+  })
+
+  it('answers 413 to an oversized body', async () => {
+    const big = JSON.stringify([{ locator: 'demo:', pad: 'x'.repeat(MAX_REQUEST_BYTES) }])
+    const r = await send({
+      path: '/api/invoke/entries:list',
+      headers: json(server.token),
+      body: big
+    })
+    expect(r.status).toBe(413)
+  })
+
+  it('answers 404 to an unknown channel', async () => {
+    const r = await send({ path: '/api/invoke/fs:read', headers: json(server.token), body: '[]' })
+    expect(r.status).toBe(404)
+    expect(JSON.parse(r.body)).toMatchObject({ ok: false, error: { code: 'usage' } })
+  })
+
+  it('validates arguments like Electron IPC does (same dispatch)', async () => {
+    const r = await send({
+      path: '/api/invoke/entries:list',
+      headers: json(server.token),
+      body: JSON.stringify([{ locator: 'demo:', extra: 1 }])
+    })
+    expect(r.status).toBe(200)
+    expect(JSON.parse(r.body)).toMatchObject({ ok: false, error: { code: 'usage' } })
+  })
+
+  it('serves the renderer with a strict CSP and refuses paths outside it', async () => {
+    const page = await send({ method: 'GET', path: '/' })
+    expect(page.status).toBe(200)
+    expect(page.headers['content-security-policy']).toMatch(/default-src 'none'/)
+    expect(page.headers['content-security-policy']).toMatch(/script-src 'self'/)
+    expect(page.headers['content-security-policy']).not.toMatch(/unsafe/)
+    expect(page.headers['x-content-type-options']).toBe('nosniff')
+    const escape = await send({ method: 'GET', path: '/..%2f..%2fetc%2fpasswd' })
+    expect([403, 400]).toContain(escape.status)
+  })
+
+  it('streams events to token holders as server-sent events', async () => {
+    const received = new Promise<string>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          path: '/api/events',
+          headers: { host: `127.0.0.1:${server.port}`, 'x-airlock-token': server.token }
+        },
+        (res) => {
+          expect(res.headers['content-type']).toMatch(/text\/event-stream/)
+          let text = ''
+          res.on('data', (c: Buffer) => {
+            text += c.toString('utf8')
+            if (text.includes('\n\ndata') || text.includes('event: jobs:progress')) {
+              if (text.endsWith('\n\n') && text.includes('"jobId"')) {
+                resolve(text)
+                req.destroy()
+              }
+            }
+            if (text === ': connected\n\n')
+              server.emit('jobs:progress', {
+                jobId: 'j1',
+                state: 'running',
+                done: 1,
+                total: 2,
+                failed: 0,
+                refused: 0,
+                retries: 0,
+                throttled: 0,
+                concurrency: null,
+                rate: 1,
+                etaSeconds: 1,
+                error: null
+              })
+          })
+        }
+      )
+      req.on('error', reject)
+      req.end()
+    })
+    expect(await received).toMatch(/event: jobs:progress\ndata: \{"jobId":"j1"/)
+  })
+})
