@@ -146,7 +146,7 @@ describe('fuzz: connection URI', () => {
           const out = typedOutcome(() => parseConnectionUri(text, d))
           assertNoMarker(out.value?.warnings ?? [])
         }),
-        fuzzParams(3000)
+        fuzzParams(2000)
       )
     },
     FUZZ_TIMEOUT
@@ -325,7 +325,7 @@ describe('fuzz: connection JSON', () => {
           const value = typedOutcome(() => parseConnectionValue(`  ${text}\n`, d))
           assertNoMarker(value.value?.warnings ?? [])
         }),
-        fuzzParams(3000)
+        fuzzParams(2000)
       )
     },
     FUZZ_TIMEOUT

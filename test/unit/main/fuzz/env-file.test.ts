@@ -77,7 +77,7 @@ describe('fuzz: .env files', () => {
               expect(p.line).toBeGreaterThanOrEqual(1)
           }
         ),
-        fuzzParams(3000)
+        fuzzParams(2000)
       )
     },
     FUZZ_TIMEOUT

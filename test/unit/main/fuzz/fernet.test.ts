@@ -84,7 +84,7 @@ describe('fuzz: Fernet', () => {
             expect(f.isCurrent(token)).toBe(out.error === undefined)
           }
         ),
-        fuzzParams(3000)
+        fuzzParams(2000)
       )
     },
     FUZZ_TIMEOUT

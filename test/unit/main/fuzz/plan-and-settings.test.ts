@@ -138,7 +138,7 @@ describe('fuzz: plan files', () => {
             expect(out.error.userMessage).toMatch(/^plan\.json is not a plan file/)
           }
         }),
-        fuzzParams(2000)
+        fuzzParams(1000)
       )
     },
     FUZZ_TIMEOUT
