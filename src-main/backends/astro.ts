@@ -513,6 +513,57 @@ interface Built {
   warnings: FileProblem[]
 }
 
+/** yaml.v3's `allowedAliasRatio`: the share of decoding that may come from alias expansion. */
+function allowedAliasRatio(decodeCount: number): number {
+  if (decodeCount <= 400_000) return 0.99
+  if (decodeCount >= 4_000_000) return 0.1
+  return 0.99 - (0.89 * (decodeCount - 400_000)) / 3_600_000
+}
+
+/**
+ * The guards of yaml.v3's decoder, which viper runs over the whole file: an alias inside
+ * the value of its own anchor ("anchor … value contains itself") and "document contains
+ * excessive aliasing" (a "billion laughs" file). Without them a 1 KB file expands to
+ * gigabytes here too.
+ */
+function aliasProblem(doc: Document): string | undefined {
+  let decodeCount = 0
+  let aliasCount = 0
+  let aliasDepth = 0
+  const active = new Set<unknown>()
+  const visit = (node: unknown): string | undefined => {
+    decodeCount++
+    if (aliasDepth > 0) aliasCount++
+    if (
+      aliasCount > 100 &&
+      decodeCount > 1000 &&
+      aliasCount / decodeCount > allowedAliasRatio(decodeCount)
+    )
+      return 'the document contains excessive aliasing'
+    if (isAlias(node)) {
+      if (active.has(node)) return "an anchor's value contains an alias to itself"
+      active.add(node)
+      aliasDepth++
+      const problem = visit(node.resolve(doc))
+      aliasDepth--
+      active.delete(node)
+      return problem
+    }
+    if (isMap(node))
+      for (const pair of node.items as Pair[]) {
+        const problem = visit(pair.key) ?? visit(pair.value)
+        if (problem) return problem
+      }
+    else if (isSeq(node))
+      for (const item of node.items) {
+        const problem = visit(item)
+        if (problem) return problem
+      }
+    return undefined
+  }
+  return visit(doc.contents)
+}
+
 function parseSettings(text: string): Settings {
   const lc = new LineCounter()
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true })
@@ -528,6 +579,14 @@ function parseSettings(text: string): Settings {
       message: `YAML syntax error (${e.code}); viper cannot read the file, so astro loads nothing from it.`
     })
   if (problems.length) return out
+  const aliasing = aliasProblem(doc)
+  if (aliasing) {
+    problems.push({
+      line: null,
+      message: `YAML aliases: ${aliasing}; viper cannot read the file, so astro loads nothing from it.`
+    })
+    return out
+  }
   const root = doc.contents
   if (root === null || (isScalar(root) && root.value === null)) return out
   const fail = (node: unknown, message: string): void => {

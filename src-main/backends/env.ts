@@ -114,7 +114,12 @@ export function loadEnvEntries(
       out.entries.push(entryFromEnv(name, value, origin)!)
     } catch (error) {
       if (!(error instanceof CodecError)) throw error
-      out.problems.push({ ref: problemRef, code: error.code, message: error.userMessage })
+      // the variable's name says which entry (the codec's message names no id)
+      out.problems.push({
+        ref: problemRef,
+        code: error.code,
+        message: `${name}: ${error.userMessage}`
+      })
     }
   }
   return out

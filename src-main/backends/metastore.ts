@@ -11,6 +11,7 @@
  *   fernetKey: 'NEWKEY=,OLDKEY='
  * })
  */
+import { existsSync } from 'node:fs'
 import { AirlockError } from '../core/errors'
 import { MultiFernet } from '../core/codecs/fernet'
 import type { ConnectionEntry, ConnectionFields, Entry, VariableEntry } from '../core/model'
@@ -296,6 +297,15 @@ export class MetastoreBackend implements Backend {
   }
 
   private open(): Promise<SqlDriver> {
+    const t = this.options.target
+    // SQLite creates a missing file on open: a mistyped path would leave an empty database
+    if (t.dialect === 'sqlite' && t.path && t.path !== ':memory:' && !existsSync(t.path))
+      return Promise.reject(
+        new AirlockError(
+          'backend.not-found',
+          `${this.id} (${t.path}): the database does not exist.`
+        )
+      )
     this.driver ??= openSql(this.options.target).catch((error: unknown) => {
       this.driver = undefined
       throw this.translate(error, 'connect')
@@ -381,6 +391,18 @@ export class MetastoreBackend implements Backend {
     try {
       return await fn()
     } catch (error) {
+      const driver = await this.driver?.catch(() => undefined)
+      if (driver?.lost()) {
+        // The server rolled back the open transaction; the next call connects again (a
+        // retrying job then writes the whole batch).
+        this.driver = undefined
+        await driver.close().catch(() => undefined)
+        throw new AirlockError(
+          'backend.unreachable',
+          `${this.id} (${this.where()}): the connection to the database was lost during ${operation}; the database rolled back the unfinished transaction, so nothing of it was written.`,
+          { cause: error }
+        )
+      }
       throw this.translate(error, operation)
     }
   }

@@ -4,11 +4,13 @@
  * `lfs:./secrets/connections.yaml`, `astro:./airflow_settings.yaml`,
  * `airflow-config:./airflow.cfg` and `demo:`.
  */
+import { join } from 'node:path'
 import { parseSqlAlchemyUrl, type SqlAlchemyUrl } from '../core/airflow-config'
 import { AirlockError, CodecError } from '../core/errors'
 import type { Dialect } from '../core/model'
 import { loadAirflowConfig } from '../platform/airflow-config-file'
 import { ensureDemo } from '../platform/demo'
+import { dataDir } from '../platform/paths'
 import { AirflowExportBackend } from './airflow-export'
 import { AstroSettingsBackend } from './astro'
 import type { Backend, EntryKind } from './backend'
@@ -271,7 +273,7 @@ export async function openLocator(locator: string, options: LocatorOptions = {})
       })
     }
     case 'demo': {
-      const demo = await ensureDemo()
+      const demo = await ensureDemo(join(dataDir(env), 'demo'))
       return new MetastoreBackend({
         id: 'demo:metadb',
         target: { dialect: 'sqlite', path: demo.dbPath },
@@ -279,7 +281,7 @@ export async function openLocator(locator: string, options: LocatorOptions = {})
       })
     }
     case 'demo-env': {
-      const demo = await ensureDemo()
+      const demo = await ensureDemo(join(dataDir(env), 'demo'))
       return new EnvFileBackend({ id: 'demo:env', path: demo.envFile, dialect })
     }
     case 'env':

@@ -251,7 +251,10 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       ? applyCommand(io, sub, values, options)
       : jobCommand(io, group, sub, values, options)
   }
-  if (group === 'jobs') return (await load.jobs()).jobsCommand(io, Boolean(values.json))
+  if (group === 'jobs') {
+    if (sub !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(sub)}`)
+    return (await load.jobs()).jobsCommand(io, Boolean(values.json))
+  }
   if (group === 'serve') {
     if (sub !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(sub)}`)
     return (await load.serve()).serveCommand(io, values)

@@ -174,6 +174,17 @@ const PY_RSTRIP = new RegExp(`[${CLASS_SPACE}]+$`)
 const SECTION_HEADER = /^\[([^\n]+)\]/
 const OPTION_LINE = new RegExp(`^([^\\n]*?)[${CLASS_SPACE}]*(=|:)[${CLASS_SPACE}]*([^\\n]*)$`)
 
+/**
+ * A section or option name fit for a message: Airflow's are lower-case identifiers. Anything
+ * else on an option line is more likely a value that lost its indentation (a wrapped
+ * password or Fernet key read as `key: value` or `key=`), so it is described, not shown.
+ */
+function cfgName(name: string, what: 'section' | 'option'): string {
+  return /^[a-z_][a-z0-9_.-]{0,63}$/.test(name)
+    ? name
+    : `(${what === 'option' ? 'an option' : 'a section'} name that is not a plain name)`
+}
+
 interface BuildingOption {
   section: string
   key: string
@@ -230,7 +241,7 @@ export function parseAirflowCfg(text: string): ParsedAirflowCfg {
             problems.push({
               line: lineNo,
               severity: 'error',
-              message: `Section [${name}] appears twice (first at line ${existing.line}); configparser refuses a repeated section, so Airflow cannot start. Merge the two.`
+              message: `Section [${cfgName(name, 'section')}] appears twice (first at line ${existing.line}); configparser refuses a repeated section, so Airflow cannot start. Merge the two.`
             })
           cursect = existing.options
         } else {
@@ -277,8 +288,8 @@ export function parseAirflowCfg(text: string): ParsedAirflowCfg {
       problems.push({
         line: lineNo,
         severity: 'error',
-        setting: `${sectname}.${key}`,
-        message: `[${sectname}] ${key} is set twice${first ? ` (first at line ${first.line})` : ''}; configparser refuses a repeated key, so Airflow cannot start. Keep one.`
+        ...(cfgName(key, 'option') === key ? { setting: `${sectname}.${key}` } : {}),
+        message: `[${cfgName(sectname!, 'section')}] ${cfgName(key, 'option')} is set twice${first ? ` (first at line ${first.line})` : ''}; configparser refuses a repeated key, so Airflow cannot start. Keep one.`
       })
     }
     added.add(id)
@@ -1073,14 +1084,15 @@ export function parseSqlAlchemyUrl(url: string): SqlAlchemyUrl {
     )
   if (backendName !== 'postgresql' && backendName !== 'mysql' && backendName !== 'sqlite')
     throw new CodecError(
-      `The database ${/^[\w+]{1,30}$/.test(drivername) ? `"${backendName}"` : 'in this URL'} is not one Airflow's metadata database runs on (PostgreSQL, MySQL or SQLite); dialect names are lower-case.`,
+      // named only when it looks like a dialect name: this text may be a pasted secret
+      `The database ${/^[a-z0-9_+]{1,30}$/.test(drivername) ? `"${backendName}"` : 'in this URL'} is not one Airflow's metadata database runs on (PostgreSQL, MySQL or SQLite); dialect names are lower-case.`,
       'codec.invalid-uri'
     )
   const notes: SqlAlchemyUrl['notes'] = []
   if (driver !== undefined && !DRIVERS[backendName].includes(driver))
     notes.push({
       severity: 'warning',
-      message: `the driver "${/^\w{1,30}$/.test(driver) ? driver : '…'}" is not one SQLAlchemy ships for ${backendName} (${DRIVERS[backendName].join(', ')}).`
+      message: `the driver "${/^[a-z0-9_]{1,30}$/.test(driver) ? driver : '…'}" is not one SQLAlchemy ships for ${backendName} (${DRIVERS[backendName].join(', ')}).`
     })
   let port: number | null = null
   if (g.port !== undefined) {

@@ -6,7 +6,14 @@
 import { compareEntries, sameFields, type FieldDiff } from './precedence'
 import type { Fingerprinter } from './fingerprint'
 import type { Dialect, Entry } from './model'
-import { PyDict, pyJsonDumps, pyJsonTryLoads } from './codecs/py-json'
+import { AirlockError } from './errors'
+import {
+  PyDict,
+  PyJsonDecodeError,
+  pyJsonDumps,
+  pyJsonLoads,
+  pyJsonTryLoads
+} from './codecs/py-json'
 
 /** What happens to one item. */
 export type PlanAction = 'create' | 'update' | 'delete' | 'unchanged' | 'conflict'
@@ -227,4 +234,95 @@ export interface PlanDocument {
   options: PlanOptions
   summary: PlanSummary
   items: PlanItem[]
+}
+
+const ACTIONS: readonly PlanAction[] = ['create', 'update', 'delete', 'unchanged', 'conflict']
+const POLICIES: readonly ConflictPolicy[] = ['skip', 'overwrite', 'fail']
+const PLAN_DIALECTS: readonly Dialect[] = ['airflow2', 'airflow3', 'task-sdk']
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
+
+const isObject = (v: unknown): v is Record<string, Json> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v)
+
+/**
+ * Reads a plan file written by `airlock plan --out`: the whole document is checked before
+ * anything uses it, and the first thing wrong is named by its place (`items[3].action`),
+ * never by a value. Throws an AirlockError with code `usage`. `where` names the file.
+ */
+export function parsePlanDocument(text: string, where: string): PlanDocument {
+  const fail = (place: string, what: string): never => {
+    throw new AirlockError(
+      'usage',
+      `${where} is not a plan file of this Airlock version: ${place} ${what} (make it again with airlock plan … --out ${where}).`
+    )
+  }
+  let doc: unknown
+  try {
+    doc = JSON.parse(text)
+  } catch {
+    // Node's message quotes the text; Python's (line and column only) does not
+    let at = ''
+    try {
+      pyJsonLoads(text)
+    } catch (error) {
+      if (error instanceof PyJsonDecodeError) at = ` (line ${error.lineno} column ${error.colno})`
+    }
+    throw new AirlockError(
+      'usage',
+      `${where} is not a plan file: it is not JSON${at} (make it with airlock plan … --out ${where}).`
+    )
+  }
+  if (!isObject(doc)) return fail('the document', 'is not a JSON object')
+  if (doc.version !== 1) fail('"version"', 'is not 1')
+  const nonEmpty = (v: Json | undefined, place: string, pattern?: RegExp): string => {
+    if (typeof v !== 'string' || v === '' || (pattern && !pattern.test(v)))
+      fail(place, pattern ? 'is not a plan id (made by airlock plan)' : 'is not a non-empty text')
+    return v as string
+  }
+  const oneOf = <T extends string>(
+    v: Json | undefined,
+    allowed: readonly T[],
+    place: string
+  ): T => {
+    if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v))
+      fail(place, `must be one of ${allowed.join(', ')}`)
+    return v as T
+  }
+  const textOrNull = (v: Json | undefined, place: string): string | null => {
+    if (v !== null && typeof v !== 'string') fail(place, 'must be text or null')
+    return v as string | null
+  }
+  nonEmpty(doc.planId, '"planId"', /^[A-Za-z0-9_.-]{1,64}$/)
+  nonEmpty(doc.createdAt, '"createdAt"')
+  nonEmpty(doc.source, '"source"')
+  nonEmpty(doc.target, '"target"')
+  oneOf(doc.dialect, PLAN_DIALECTS, '"dialect"')
+  if (!isObject(doc.options)) fail('"options"', 'is not an object')
+  if (!isObject(doc.summary)) fail('"summary"', 'is not an object')
+  if (!Array.isArray(doc.items)) return fail('"items"', 'is not a list')
+  const seen = new Set<string>()
+  doc.items.forEach((item, i) => {
+    const at = `items[${i}]`
+    if (!isObject(item)) return fail(at, 'is not an object')
+    const kind = oneOf(item.kind, ['connection', 'variable'] as const, `${at}.kind`)
+    const action = oneOf(item.action, ACTIONS, `${at}.action`)
+    const targetId = nonEmpty(item.targetId, `${at}.targetId`)
+    const sourceId = textOrNull(item.sourceId, `${at}.sourceId`)
+    const sourceVersion = textOrNull(item.sourceVersion, `${at}.sourceVersion`)
+    const targetVersion = textOrNull(item.targetVersion, `${at}.targetVersion`)
+    if (item.resolution !== undefined) oneOf(item.resolution, POLICIES, `${at}.resolution`)
+    if (!Array.isArray(item.diff)) fail(`${at}.diff`, 'is not a list')
+    if (!Array.isArray(item.warnings) || item.warnings.some((w) => typeof w !== 'string'))
+      fail(`${at}.warnings`, 'is not a list of texts')
+    // what apply relies on: a source for what it writes, a target version for what it replaces
+    if (action === 'delete' ? sourceId !== null : sourceId === null || sourceVersion === null)
+      fail(`${at}.sourceId`, `does not fit the action ${action}`)
+    if ((action === 'create') !== (targetVersion === null))
+      fail(`${at}.targetVersion`, `does not fit the action ${action}`)
+    const key = `${kind}:${targetId}`
+    if (seen.has(key)) fail(`${at}.targetId`, 'repeats an earlier item')
+    seen.add(key)
+  })
+  return doc as unknown as PlanDocument
 }

@@ -126,7 +126,18 @@ export async function loadAirflowConfig(
         `"${path}" is a directory; point AIRFLOW_CONFIG (or the path) at the airflow.cfg file.`,
         { cause: error }
       )
-    if (code !== 'ENOENT') throw error
+    if (code !== 'ENOENT')
+      throw new AirlockError(
+        'backend.unreachable',
+        `Reading the Airflow configuration file "${path}" failed (${code ?? 'error'}).`,
+        { cause: error }
+      )
+    // a path the user named must exist; Airflow's own default location may not (Airflow
+    // then writes a default airflow.cfg and runs with the defaults)
+    if (options.path !== undefined)
+      throw new AirlockError('usage', `The Airflow configuration file "${path}" does not exist.`, {
+        cause: error
+      })
   }
   const profile = readAirflowConfig(text, env, {
     airflowVersion: options.airflowVersion ?? null,

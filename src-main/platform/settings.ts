@@ -166,13 +166,17 @@ export class SettingsStore {
         `Refusing to save settings: ${issue.path.join('.')} ${issue.message}.`
       )
     }
-    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 })
     const tmp = `${this.path}.tmp-${process.pid}`
     try {
+      mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 })
       writeFileSync(tmp, JSON.stringify(valid.data, null, 2) + '\n', { mode: 0o600 })
       renameSync(tmp, this.path)
     } catch (error) {
-      rmSync(tmp, { force: true })
+      try {
+        rmSync(tmp, { force: true })
+      } catch {
+        // no temp file to remove (the directory itself could not be made)
+      }
       const code = (error as NodeJS.ErrnoException).code
       throw new AirlockError(
         code === 'ENOSPC' ? 'internal' : 'backend.access-denied',

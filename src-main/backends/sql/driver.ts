@@ -32,6 +32,11 @@ export interface SqlDriver extends SqlExecutor {
   readonly dialect: SqlDialect
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>
+  /**
+   * True once the server connection is gone (killed, server restarted, network lost): an
+   * open transaction was rolled back by the server, and this driver will not work again.
+   */
+  lost(): boolean
   close(): Promise<void>
 }
 

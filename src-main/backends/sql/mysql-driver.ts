@@ -13,6 +13,10 @@ export async function openMysql(target: SqlTarget): Promise<SqlDriver> {
     supportBigNumbers: true,
     connectTimeout: 10_000
   })
+  let lost = false
+  // KILL CONNECTION, a restart or the network: fatal errors arrive as an 'error' event too
+  conn.on('error', () => (lost = true))
+  conn.on('end', () => (lost = true))
   const exec: SqlExecutor = {
     async query<T>(sql: string, params: readonly unknown[] = []) {
       const [rows] = await conn.query(sql, params as unknown[])
@@ -33,6 +37,7 @@ export async function openMysql(target: SqlTarget): Promise<SqlDriver> {
         throw error
       }
     },
+    lost: () => lost,
     close: () => conn.end()
   }
 }

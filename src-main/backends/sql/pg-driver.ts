@@ -20,6 +20,12 @@ export async function openPg(target: SqlTarget): Promise<SqlDriver> {
         : undefined,
     connectionTimeoutMillis: 10_000
   })
+  let lost = false
+  // A connection that ends (pg_terminate_backend, a restart, the network) is reported as an
+  // 'error' event; without a listener Node would crash the process. The query in flight
+  // rejects on its own.
+  client.on('error', () => (lost = true))
+  client.on('end', () => (lost = true))
   await client.connect()
   if (target.schema)
     await client.query(`SET search_path TO "${target.schema.replaceAll('"', '""')}"`)
@@ -43,6 +49,7 @@ export async function openPg(target: SqlTarget): Promise<SqlDriver> {
         throw error
       }
     },
+    lost: () => lost,
     close: () => client.end()
   }
 }

@@ -49,6 +49,7 @@ export async function openSqlite(target: SqlTarget): Promise<SqlDriver> {
         throw error
       }
     },
+    lost: () => false,
     close: async () => db.close()
   }
 }

@@ -1,8 +1,8 @@
 /** `airlock effective`, `airlock plan`, `airlock diff`: precedence and migration previews. */
-import { writeFileSync, renameSync } from 'node:fs'
 import type { EntryKind } from '../../backends/backend'
 import type { LocatorOptions } from '../../backends/registry'
 import { openLocator, parseLocator } from '../../backends/registry'
+import { writeFileAtomic } from '../../backends/airflow-export'
 import { LOOKUP_BACKEND_CLASSES, LOOKUP_BACKENDS } from '../../core/airflow-lookup'
 import { explainLayer, type ConfiguredBackend } from '../../core/airflow-lookup/runtime'
 import { pyToPlain } from '../../core/codecs/py-json'
@@ -296,6 +296,10 @@ export async function planCommand(
   dialect: Dialect,
   locatorOptions: LocatorOptions
 ): Promise<number> {
+  if (mode === 'diff' && (flags.out !== undefined || flags['on-conflict'] !== undefined))
+    throw new UsageError(
+      `${flags.out !== undefined ? '--out' : '--on-conflict'} is for airlock plan; diff only shows the differences`
+    )
   const policy = (flags['on-conflict'] ?? 'overwrite') as ConflictPolicy
   if (!['skip', 'overwrite', 'fail'].includes(policy))
     throw new UsageError('--on-conflict must be skip, overwrite or fail')
@@ -360,9 +364,7 @@ export async function planCommand(
         items: result.items
       }
       if (flags.out) {
-        const tmp = `${flags.out}.tmp-${process.pid}`
-        writeFileSync(tmp, JSON.stringify(doc, null, 2) + '\n', { mode: 0o600 })
-        renameSync(tmp, flags.out)
+        await writeFileAtomic(flags.out, JSON.stringify(doc, null, 2) + '\n')
         io.stderr.write(`plan written to ${flags.out} (no values: fingerprints only)\n`)
       } else await writeLine(io.stdout, JSON.stringify(doc))
     } else

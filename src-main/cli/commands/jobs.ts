@@ -4,7 +4,8 @@ import cliProgress from 'cli-progress'
 import type { LocatorOptions } from '../../backends/registry'
 import { openLocator } from '../../backends/registry'
 import { AirlockError } from '../../core/errors'
-import type { PlanDocument } from '../../core/plan'
+import { parsePlanDocument, type PlanDocument } from '../../core/plan'
+import { redactLocator } from './engine'
 import {
   applyPlan,
   jobStores,
@@ -108,14 +109,30 @@ export async function applyCommand(
   flags: { source?: string; target?: string },
   options: LocatorOptions
 ): Promise<number> {
-  let doc: PlanDocument
+  let text: string
   try {
-    doc = JSON.parse(readFileSync(planPath, 'utf8')) as PlanDocument
-  } catch {
-    throw new UsageError(`${planPath} is not a plan file (airlock plan … --out ${planPath})`)
+    text = readFileSync(planPath, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new UsageError(
+      code === 'ENOENT'
+        ? `${planPath} does not exist (make it with airlock plan … --out ${planPath})`
+        : code === 'EISDIR'
+          ? `${planPath} is a directory, not a plan file`
+          : `${planPath} cannot be read (${code ?? 'error'})`
+    )
   }
-  if (doc.version !== 1 || !doc.planId || !Array.isArray(doc.items))
-    throw new UsageError(`${planPath} is not a plan file of this Airlock version`)
+  const doc: PlanDocument = parsePlanDocument(text, planPath)
+  // --source/--target reopen the plan's own stores (with the password the plan left out),
+  // never other ones: the plan's versions and pre-flight were for those stores only
+  for (const [flag, given, planned] of [
+    ['--source', flags.source, doc.source],
+    ['--target', flags.target, doc.target]
+  ] as const)
+    if (given !== undefined && redactLocator(given) !== planned)
+      throw new UsageError(
+        `${planPath} was made for ${flag.slice(2)} ${planned}; ${flag} names another store. Make a plan for it (airlock plan …).`
+      )
   const source = await openLocator(flags.source ?? doc.source, options)
   const target = await openLocator(flags.target ?? doc.target, options)
   const controller = cancellation(io)

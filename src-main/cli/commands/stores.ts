@@ -1,7 +1,7 @@
 /** `airlock list` and `airlock export`: any store, by locator, as Airflow would read it. */
-import { writeFileSync, renameSync } from 'node:fs'
 import type { Backend, EntryKind, EntryProblem } from '../../backends/backend'
 import { MetastoreBackend } from '../../backends/metastore'
+import { writeFileAtomic } from '../../backends/airflow-export'
 import {
   encodeConnectionsFile,
   encodeVariablesFile,
@@ -248,9 +248,7 @@ export async function exportCommand(
   const warnings: string[] = []
   const text = renderExport(entries, format, kind, options.dialect, warnings, chosen.serialization)
   for (const w of warnings) io.stderr.write(`airlock: warning: ${w}\n`)
-  const tmp = `${options.to}.tmp-${process.pid}`
-  writeFileSync(tmp, text, { mode: 0o600 })
-  renameSync(tmp, options.to)
+  await writeFileAtomic(options.to, text)
   io.stderr.write(
     `wrote ${entries.length} ${kind === 'connection' ? 'connections' : 'variables'} to ${options.to} (${chosen.serialization ? `env, ${chosen.serialization} values` : format}, dialect ${options.dialect})\n`
   )

@@ -162,6 +162,8 @@ interface Binding {
   start: number
   /** Offset just past the value as written (closing quote, last kept character). */
   end: number
+  /** compose: a bare name that follows other text on its line (after a closing quote). */
+  midLine?: boolean
 }
 
 interface Scan {
@@ -263,7 +265,9 @@ function scanCompose(text: string): Scan {
       // parser.go reads this as a value with an empty name: the bare name is lost
       out.problems.push({
         line,
-        message: `${nameInMessage(trimEndBy(text.slice(start), isGoSpace))} has no "=" and ends the file without a line break; docker compose reads it as a value with an empty name.`
+        // no name: a last line without "=" is as likely a pasted value as a name
+        message:
+          'The last line has no "=" and ends the file without a line break; docker compose reads it as a value with an empty name.'
       })
       break
     }
@@ -276,6 +280,7 @@ function scanCompose(text: string): Scan {
       continue
     }
     if (inherited) {
+      const lineStart = text.lastIndexOf('\n', statementStart - 1) + 1
       if (name)
         out.bindings.push({
           name,
@@ -284,7 +289,8 @@ function scanCompose(text: string): Scan {
           line,
           statementStart,
           start,
-          end: start + name.length
+          end: start + name.length,
+          ...(text.slice(lineStart, statementStart).trim() ? { midLine: true } : {})
         })
       pos = valueStart
       continue
@@ -574,7 +580,8 @@ function scanPython(text: string): Scan {
       read(
         PY.endOfLine,
         raw === null && name !== null
-          ? `${nameInMessage(name)} is not followed by "=" (python-dotenv reads "NAME=value" only).`
+          ? // no name: on a malformed line it may be a piece of a value (after a stray \r)
+            'The name is not followed by "=" (python-dotenv reads "NAME=value" only).'
           : 'Unexpected text after the value.'
       )
       if (name !== null)
@@ -635,7 +642,8 @@ function resolveBindings(
         const v = lookup(b.name)
         warnings.push({
           line: b.line,
-          message: `${nameInMessage(b.name)} has no "="; docker compose takes its value from the environment${v === undefined ? ', where it is not set' : ''}.`
+          // after a closing quote the "name" is usually the rest of a mis-quoted value
+          message: `${b.midLine ? 'The text after a closing quote has no "="; docker compose takes it as a name and its value' : `${nameInMessage(b.name)} has no "="; docker compose takes its value`} from the environment${v === undefined ? ', where it is not set' : ''}.`
         })
         if (v !== undefined) values.set(b.name, { value: v, line: b.line })
       } else {
@@ -663,10 +671,13 @@ function resolveBindings(
         })
         continue
       }
-      for (const name of new Set(unset))
+      // The referenced names are not shown: `$` + letters inside a password (`pa$sword`) is
+      // the usual cause, and the "name" is then a piece of the secret.
+      const count = new Set(unset).size
+      if (count)
         warnings.push({
           line: b.line,
-          message: `The value of ${nameInMessage(b.name)} refers to ${nameInMessage(name)}, which is not set; ${label} reads it as empty.`
+          message: `The value of ${nameInMessage(b.name)} refers to ${count === 1 ? 'a variable that is' : `${count} variables that are`} not set; ${label} reads ${count === 1 ? 'it' : 'them'} as empty${loader === 'compose' ? ' (write "$$" for a literal "$")' : ''}.`
         })
     }
     values.set(b.name, { value, line: b.line })

@@ -73,6 +73,13 @@ const ESCAPES: Record<string, string> = {
   t: '\t'
 }
 
+/**
+ * How deep arrays and objects may nest. CPython's json gives up with a RecursionError at the
+ * recursion limit (1000 frames: 995 levels from the top of a fresh stack, fewer inside
+ * Airflow); the port reports it as a decode error instead of overflowing its own stack.
+ */
+export const PY_JSON_MAX_NESTING = 995
+
 /** Thrown (cheaply, without a stack) by the parser in `pyJsonTryLoads`. */
 const NOT_JSON = Object.freeze({ notJson: true })
 const JSON_START = /^[\s]*[-{["0-9tfnNI]/
@@ -193,13 +200,23 @@ function parse(text: string, silent: boolean, flatStrings = false): PyValue {
     }
     return fail('Expecting value', i)
   }
+  let nesting = 0
+  const enter = (kind: string): void => {
+    if (++nesting > PY_JSON_MAX_NESTING)
+      fail(
+        `Nested more than ${PY_JSON_MAX_NESTING} levels deep (Python's json raises RecursionError while decoding a JSON ${kind})`,
+        i
+      )
+  }
   const parseObject = (): PyDict => {
     const dict = new PyDict()
     depth++
+    enter('object')
     i++
     skip()
     if (text[i] === '}') {
       i++
+      nesting--
       return dict
     }
     for (;;) {
@@ -216,6 +233,7 @@ function parse(text: string, silent: boolean, flatStrings = false): PyValue {
       skip()
       if (text[i] === '}') {
         i++
+        nesting--
         return dict
       }
       if (text[i] !== ',') fail("Expecting ',' delimiter", i)
@@ -226,10 +244,12 @@ function parse(text: string, silent: boolean, flatStrings = false): PyValue {
   }
   const parseArray = (): PyValue[] => {
     const list: PyValue[] = []
+    enter('array')
     i++
     skip()
     if (text[i] === ']') {
       i++
+      nesting--
       return list
     }
     for (;;) {
@@ -238,6 +258,7 @@ function parse(text: string, silent: boolean, flatStrings = false): PyValue {
       skip()
       if (text[i] === ']') {
         i++
+        nesting--
         return list
       }
       if (text[i] !== ',') fail("Expecting ',' delimiter", i)
@@ -420,14 +441,23 @@ export function pyToPlain(v: PyValue): unknown {
   return v
 }
 
-/** Converts plain JS JSON (from JSON.parse or a DTO) into Python values. */
-export function plainToPy(v: unknown): PyValue {
+/**
+ * Converts plain JS JSON (from JSON.parse or a DTO) into Python values. JSON.parse nests
+ * deeper than Python can (see PY_JSON_MAX_NESTING): deeper values are refused here.
+ */
+export function plainToPy(v: unknown, nesting = 0): PyValue {
   if (v === null || typeof v === 'boolean' || typeof v === 'string') return v
   if (typeof v === 'bigint') return v
   if (typeof v === 'number')
     return Number.isInteger(v) && !Object.is(v, -0) ? BigInt(v) : new PyFloat(v)
-  if (Array.isArray(v)) return v.map(plainToPy)
   if (v instanceof PyDict || v instanceof PyFloat) return v
-  if (typeof v === 'object') return new PyDict(Object.entries(v).map(([k, x]) => [k, plainToPy(x)]))
+  if (typeof v === 'object' && nesting >= PY_JSON_MAX_NESTING)
+    throw new CodecError(
+      `The value is nested more than ${PY_JSON_MAX_NESTING} levels deep; Python's json cannot handle it (RecursionError).`,
+      'codec.invalid-json'
+    )
+  if (Array.isArray(v)) return v.map((x) => plainToPy(x, nesting + 1))
+  if (typeof v === 'object')
+    return new PyDict(Object.entries(v).map(([k, x]) => [k, plainToPy(x, nesting + 1)]))
   throw new CodecError(`Cannot represent a value of type ${typeof v} as JSON.`)
 }

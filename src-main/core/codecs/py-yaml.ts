@@ -890,5 +890,47 @@ export function pyYamlSafeLoad(text: string): PyValue {
     throw loadError(lines.linePos(start).line, 'expected a single document in the stream')
   }
   const doc = docs[0]!
-  return new Constructor(doc, lines).build((doc.contents as YamlNode | null) ?? null)
+  const value = new Constructor(doc, lines).build((doc.contents as YamlNode | null) ?? null)
+  checkExpansion(value, PY_YAML_MAX_EXPANSION + 10 * text.length)
+  return value
+}
+
+/**
+ * How large a document may grow once its aliases are expanded (characters, roughly): this
+ * much, plus ten times its own length, so large files without aliases are never refused.
+ */
+export const PY_YAML_MAX_EXPANSION = 10_000_000
+
+/**
+ * Aliases share one value, as in PyYAML, so a 1 KB document can stand for gigabytes
+ * ("billion laughs") or contain itself (`&a [*a]`). Airflow would then exhaust memory, or
+ * fail in json.dumps ("Circular reference detected"), when it stores the value; both are
+ * refused here, before anything serialises the value.
+ */
+function checkExpansion(root: PyValue, limit: number): void {
+  const sizes = new Map<object, number>()
+  const open = new Set<object>()
+  const size = (v: PyValue): number => {
+    if (typeof v === 'string') return 1 + v.length
+    if (v === null || typeof v !== 'object' || v instanceof PyFloat) return 1
+    const known = sizes.get(v)
+    if (known !== undefined) return known
+    if (open.has(v))
+      throw new CodecError(
+        'Invalid YAML: an alias refers to a collection that contains it; Airflow cannot store such a value (json.dumps: "Circular reference detected").'
+      )
+    open.add(v)
+    let n = 1
+    for (const child of Array.isArray(v) ? v : v.map.values()) {
+      n += size(child)
+      if (n > limit)
+        throw new CodecError(
+          `Invalid YAML: its aliases expand it to more than ${limit} characters (a "billion laughs" document); Airflow would exhaust its memory on it.`
+        )
+    }
+    open.delete(v)
+    sizes.set(v, n)
+    return n
+  }
+  size(root)
 }

@@ -256,4 +256,32 @@ airflow:
       b.write([{ kind: 'variable', key: 'v', value: '', description: null }])
     ).rejects.toThrow(/empty/)
   })
+
+  // Found by fuzzing (test/unit/main/fuzz/airflow-files.test.ts): a "billion laughs" extra
+  // hung the reader (gigabytes of JSON) and a self-containing one overflowed the stack;
+  // yaml.v3, which astro's viper uses, refuses both.
+  it('refuses documents yaml.v3 refuses for their aliases', async () => {
+    const laughs =
+      'x-0: &a0 {k0: lol, k1: lol, k2: lol, k3: lol, k4: lol, k5: lol, k6: lol, k7: lol, k8: lol}\n' +
+      Array.from(
+        { length: 8 },
+        (_, i) =>
+          `x-${i + 1}: &a${i + 1} {${Array.from({ length: 9 }, (_, j) => `k${j}: *a${i}`).join(', ')}}\n`
+      ).join('') +
+      'airflow:\n  connections:\n    - conn_id: x\n      conn_type: y\n      conn_extra: *a8\n'
+    for (const text of [
+      laughs,
+      'airflow:\n  connections:\n    - conn_id: x\n      conn_type: y\n      conn_extra: &a {k: *a}\n'
+    ]) {
+      const { b } = await backendWith(text)
+      await expect(b.load({})).rejects.toThrow(
+        /YAML aliases: (the document contains excessive aliasing|an anchor's value contains an alias to itself)/
+      )
+    }
+    // a few aliases are fine
+    const { b } = await backendWith(
+      'x: &t {conn_type: http}\nairflow:\n  connections:\n    - conn_id: a\n      conn_type: http\n      conn_extra: &e {k: v}\n    - conn_id: b\n      conn_type: http\n      conn_extra: *e\n'
+    )
+    expect((await b.load({})).entries).toHaveLength(2)
+  })
 })

@@ -116,7 +116,7 @@ describe('EnvFileBackend', () => {
           source: { backendId: `envfile:${path}`, path, fromKey: 'AIRFLOW_CONN_BAD' }
         },
         code: 'codec.unknown-field',
-        message: expect.stringMatching(/unknown key "nope"/)
+        message: expect.stringMatching(/^AIRFLOW_CONN_BAD: .*unknown key "nope"/)
       }
     ])
   })

@@ -117,6 +117,22 @@ describe('airflow.cfg parsing (configparser as Airflow builds it)', () => {
     const cfg = parseAirflowCfg('[core]\nok = 1\nbroken\n[core]\nok = 2\n= x\n')
     expect(cfg.problems.map((p) => p.line)).toEqual([3, 4, 5, 6])
   })
+
+  // Found by test/unit/main/fuzz/airflow-config.test.ts: a wrapped value that lost its
+  // indentation is read as `key: value` / `key=`, and a repeat named it as the key.
+  it('names repeated keys and sections only when they look like names, not like a lost value', () => {
+    const key = 'GkF3xYz9Qw1Rt5Uv7Wx0Ab2Cd4Ef6Gh8Ij0Kl2Mn4='
+    const cfg = parseAirflowCfg(
+      `[core]\nfernet_key =\n${key}\n${key}\nsql_alchemy_conn = x\nsql_alchemy_conn = y\n[Sekr3tPw]\n[Sekr3tPw]\n`
+    )
+    const messages = cfg.problems.map((p) => p.message)
+    expect(messages).toHaveLength(3)
+    expect(messages.join(' ')).not.toMatch(/GkF3xYz9|Sekr3tPw/)
+    expect(messages[0]).toMatch(/\[core\] \(an option name that is not a plain name\) is set twice/)
+    expect(messages[1]).toMatch(/\[core\] sql_alchemy_conn is set twice/)
+    expect(cfg.problems[1]!.setting).toBe('core.sql_alchemy_conn')
+    expect(cfg.problems[0]!.setting).toBeUndefined()
+  })
 })
 
 describe('expand_env_var', () => {
@@ -540,6 +556,22 @@ describe('SQLAlchemy URLs (make_url)', () => {
       notes: []
     })
     expect(parseSqlAlchemyUrl('sqlite://')).toMatchObject({ sqlitePath: ':memory:', notes: [] })
+  })
+
+  // Found by test/unit/main/fuzz/airflow-config.test.ts: a secret pasted where the URL
+  // belongs (`S3cretPw://…`) was quoted as the database name.
+  it('names an unsupported dialect only when it looks like one', () => {
+    const message = (url: string) => {
+      try {
+        parseSqlAlchemyUrl(url)
+      } catch (e) {
+        return (e as CodecError).userMessage
+      }
+      return ''
+    }
+    expect(message('mssql+pyodbc://h/db')).toMatch(/The database "mssql" is not one/)
+    expect(message('S3cretPw://h/db')).toMatch(/The database in this URL is not one/)
+    expect(message('S3cretPw://h/db')).not.toMatch(/S3cretPw/)
   })
 
   it('says Airflow refuses a relative SQLite path (and sqlite:///:memory:)', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { fingerprinter } from '../../../../src-main/core/fingerprint'
 import { connectionEntry, variableEntry } from '../../../../src-main/core/model'
-import { plan } from '../../../../src-main/core/plan'
+import { parsePlanDocument, plan } from '../../../../src-main/core/plan'
 import { parseConnectionValue } from '../../../../src-main/core/codecs/connection-json'
 
 const fp = fingerprinter(new Uint8Array(32))
@@ -86,5 +86,80 @@ describe('planner', () => {
     )
     expect(r.items[0]!.warnings.join()).toMatch(/59339/)
     expect(r.items[1]!.warnings.join()).toMatch(/not a JSON object/)
+  })
+})
+
+describe('plan files', () => {
+  const good = () => ({
+    version: 1,
+    planId: '20261123T201430-cc3782',
+    createdAt: '2026-11-23T20:14:30.000Z',
+    source: 'demo:',
+    target: 'envfile:/tmp/t.env',
+    dialect: 'airflow3',
+    options: {},
+    summary: { create: 1, update: 0, delete: 0, unchanged: 0, conflict: 0 },
+    items: [
+      {
+        kind: 'connection',
+        sourceId: 'a',
+        targetId: 'a',
+        action: 'create',
+        diff: [],
+        warnings: [],
+        sourceVersion: 'abcdef012345',
+        targetVersion: null
+      }
+    ]
+  })
+
+  it('reads back a plan as written', () => {
+    expect(parsePlanDocument(JSON.stringify(good()), 'p.json')).toEqual(good())
+  })
+
+  // Found by test/unit/main/fuzz/plan-and-settings.test.ts: apply used to crash (exit 70) on
+  // these, after opening the stores.
+  it.each([
+    [
+      'items: [null]',
+      (d: ReturnType<typeof good>) => ((d.items as unknown[]) = [null]),
+      'items[0] is not an object'
+    ],
+    [
+      'no source',
+      (d: Record<string, unknown>) => delete d.source,
+      '"source" is not a non-empty text'
+    ],
+    [
+      'an unknown action',
+      (d: ReturnType<typeof good>) => (d.items[0]!.action = 'drop'),
+      'items[0].action must be one of'
+    ],
+    [
+      'a create with a target version',
+      (d: ReturnType<typeof good>) =>
+        ((d.items[0] as { targetVersion: string | null }).targetVersion = 'x'),
+      'items[0].targetVersion does not fit the action create'
+    ],
+    [
+      'a repeated item',
+      (d: ReturnType<typeof good>) => d.items.push({ ...d.items[0]! }),
+      'items[1].targetId repeats an earlier item'
+    ]
+  ] as const)('refuses a plan with %s, naming the place', (_what, edit, message) => {
+    const doc = good()
+    ;(edit as (d: unknown) => unknown)(doc)
+    expect(() => parsePlanDocument(JSON.stringify(doc), 'p.json')).toThrow(
+      expect.objectContaining({ code: 'usage', userMessage: expect.stringContaining(message) })
+    )
+  })
+
+  it('says where a plan file stops being JSON, without quoting it', () => {
+    expect(() => parsePlanDocument('{"version": 1,\n "planId": S3CRET}', 'p.json')).toThrow(
+      /^p\.json is not a plan file: it is not JSON \(line 2 column 12\)/
+    )
+    expect(() => parsePlanDocument('{"version": 1,\n "planId": S3CRET}', 'p.json')).not.toThrow(
+      /S3CRET/
+    )
   })
 })

@@ -173,6 +173,21 @@ describe('env-file codec: docker compose rules', () => {
     for (const p of [...problems, ...warnings]) expect(p.message).not.toContain(secret)
   })
 
+  // Found by test/unit/main/fuzz/env-file.test.ts: the name after a `$` in an unquoted
+  // password, the text after a stray \r, and a last line without "=" were shown as names.
+  it.each([
+    ['A=pa$swordSecret9\n', 'compose'],
+    ['A="pa$swordSecret9"\n', 'compose'],
+    ['A=${swordSecret9}\n', 'python-dotenv'],
+    ['_=\rswordSecret9\t"', 'python-dotenv'],
+    ['A=1\nswordSecret9', 'compose'],
+    ['A=""xswordSecret9\n"', 'compose']
+  ] as const)('never shows a piece of a value as a name in %j (%s)', (text, loader) => {
+    const { problems, warnings } = decodeEnvFile(text, loader)
+    expect(problems.length + warnings.length).toBeGreaterThan(0)
+    for (const p of [...problems, ...warnings]) expect(p.message).not.toContain('swordSecret9')
+  })
+
   it('takes a bare name from the environment, or leaves it unset', () => {
     const text = 'foo=bar\nVAR_FROM_ENV\nbar=baz\n'
     expect(values(text, 'compose', { VAR_FROM_ENV: 'v' })).toEqual({
@@ -204,7 +219,7 @@ describe('env-file codec: docker compose rules', () => {
       { name: 'B', value: '2', line: 3 }
     ])
     expect(decoded.warnings.map((w) => w.line)).toEqual([1, 3])
-    expect(decoded.warnings[0]!.message).toMatch(/refers to MISSING, which is not set/)
+    expect(decoded.warnings[0]!.message).toMatch(/refers to a variable that is not set/)
     expect(decoded.warnings[1]!.message).toMatch(/set again \(first on line 2\)/)
   })
 

@@ -113,3 +113,37 @@ print(json.dumps(out))`,
     expect(pyEquals('1', 1n)).toBe(false)
   })
 })
+
+// Found by test/unit/main/fuzz/connection-codecs.test.ts: deep nesting overflowed the
+// parser's stack (a RangeError, "internal error" in the CLI) where Python raises
+// RecursionError. Python's own limit, from the top of a fresh stack, is the oracle.
+describe('python json port: nesting depth', () => {
+  const nested = (n: number, open: string, close: string, inner = '') =>
+    open.repeat(n) + inner + close.repeat(n)
+  const oracle = runPython<boolean[]>(
+    `import json, sys
+out = []
+for text in json.load(sys.stdin):
+    try:
+        json.loads(text); out.append(True)
+    except RecursionError:
+        out.append(False)
+print(json.dumps(out))`,
+    [
+      nested(995, '[', ']'),
+      nested(996, '[', ']'),
+      nested(995, '{"a":', '}', '1'),
+      nested(996, '{"a":', '}', '1')
+    ]
+  )
+
+  it('decodes as deep as Python does and refuses deeper with a typed error', () => {
+    expect(oracle).toEqual([true, false, true, false])
+    expect(() => pyJsonLoads(nested(995, '[', ']'))).not.toThrow()
+    expect(() => pyJsonLoads(nested(995, '{"a":', '}', '1'))).not.toThrow()
+    expect(() => pyJsonLoads(nested(996, '{"a":', '}', '1'))).toThrow(PyJsonDecodeError)
+    for (const text of [nested(996, '[', ']'), nested(100_000, '[', ']')])
+      expect(() => pyJsonLoads(text)).toThrow(PyJsonDecodeError)
+    expect(() => pyJsonLoads(nested(100_000, '{"a":', '}', '1'))).toThrow(/Nested more than 995/)
+  })
+})

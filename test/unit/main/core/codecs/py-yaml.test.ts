@@ -436,4 +436,20 @@ print(json.dumps([dump(dec(w, {})) for w in json.load(sys.stdin)]))`,
     expect(message).toMatch(/line 3/)
     expect(message).not.toMatch(/s3cr3t|oops|admin/)
   })
+
+  // Found by fuzzing (test/unit/main/fuzz/airflow-files.test.ts): aliases share values, so a
+  // self-containing anchor overflowed the stack of every serialiser and a "billion laughs"
+  // file (9 levels of 9 aliases, under 1 KB) expanded to gigabytes on import.
+  it('refuses a value that contains itself or expands beyond reason through aliases', () => {
+    expect(() => pyYamlSafeLoad('a: &a [1, *a]\n')).toThrow(/contains it/)
+    expect(() => pyYamlSafeLoad('a: &a {b: *a}\n')).toThrow(CodecError)
+    const laughs = (levels: number) =>
+      'l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n' +
+      Array.from(
+        { length: levels },
+        (_, i) => `l${i + 1}: &l${i + 1} [${Array(9).fill(`*l${i}`).join(', ')}]\n`
+      ).join('')
+    expect(() => pyYamlSafeLoad(laughs(4))).not.toThrow() // 59 049 strings: fine
+    expect(() => pyYamlSafeLoad(laughs(9))).toThrow(/billion laughs/)
+  })
 })

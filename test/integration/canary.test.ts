@@ -1,0 +1,230 @@
+// The leak canary (STYLE §8, issue #10): whole jobs run across CLI processes — plans, applies,
+// diffs, listings, a rollback — from a metadata DB and a .env file into a .env file and a
+// Vault emulator, with every secret carrying one marker. Afterwards every file Airlock wrote
+// (home: jobs, journals, snapshots, audit log; config: settings; the plan) and everything it
+// printed must be free of the marker, the Fernet key and the Vault token. Only the stores
+// themselves may hold the secrets, and they are excluded by name.
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, relative } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MetastoreBackend } from '../../src-main/backends/metastore'
+import { airflowSchemaDdl } from '../../src-main/backends/sql/airflow-schema'
+import { openSql } from '../../src-main/backends/sql/driver'
+import { Fernet } from '../../src-main/core/codecs/fernet'
+import { connectionEntry, variableEntry } from '../../src-main/core/model'
+import { airlockAsync } from '../support/cli'
+import { startVaultEmulator } from '../support/emulators/vault'
+
+const hasBus = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS)
+const MARKER = 'CanaryQ7x2Zsecret'
+
+/** Every file below `dir`, as paths relative to `root`. */
+function filesUnder(dir: string, root = dir): string[] {
+  const out: string[] = []
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name)
+    if (statSync(path).isDirectory()) out.push(...filesUnder(path, root))
+    else out.push(relative(root, path))
+  }
+  return out
+}
+
+/** The names of `texts` that hold any of `needles` (never the text itself: it may be long). */
+function holders(texts: Record<string, string>, needles: string[]): string[] {
+  return Object.entries(texts)
+    .filter(([, t]) => needles.some((n) => t.includes(n)))
+    .map(([name]) => name)
+}
+
+describe.runIf(hasBus)('leak canary: no secret outside the stores', () => {
+  let vault: Awaited<ReturnType<typeof startVaultEmulator>>
+  const root = mkdtempSync(join(tmpdir(), 'airlock-canary-'))
+  const stores = join(root, 'stores')
+  const key = Fernet.generateKey()
+  const vaultToken = `hvs.${MARKER}-token`
+  // what Airlock may write to: its home, its config, XDG dirs, the working dir (plans)
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS,
+    NO_PROXY: '127.0.0.1,localhost',
+    HOME: join(root, 'home'),
+    XDG_CONFIG_HOME: join(root, 'xdg-config'),
+    XDG_DATA_HOME: join(root, 'xdg-data'),
+    XDG_STATE_HOME: join(root, 'xdg-state'),
+    XDG_CACHE_HOME: join(root, 'xdg-cache'),
+    AIRLOCK_HOME: join(root, 'airlock-home'),
+    AIRLOCK_CONFIG_DIR: join(root, 'airlock-config'),
+    AIRFLOW__CORE__FERNET_KEY: key
+  }
+  const printed: Record<string, string> = {}
+  let step = 0
+  const cli = async (args: string[], input = '') => {
+    const r = await airlockAsync(args, input, env)
+    printed[`${step++} ${args.slice(0, 2).join(' ')} stdout`] = r.out
+    printed[`${step++} ${args.slice(0, 2).join(' ')} stderr`] = r.err
+    return r
+  }
+
+  beforeAll(async () => {
+    vault = await startVaultEmulator({ rootToken: vaultToken })
+    for (const d of ['home', 'xdg-config', 'xdg-data', 'xdg-state', 'xdg-cache', 'stores', 'work'])
+      mkdirSync(join(root, d), { recursive: true })
+    // the source metadata DB (Fernet-encrypted) and a source .env, secrets everywhere
+    const db = join(stores, 'source.db')
+    const sql = await openSql({ dialect: 'sqlite', path: db })
+    for (const stmt of airflowSchemaDdl('3.2', 'sqlite')) await sql.query(stmt)
+    await sql.close()
+    const source = new MetastoreBackend({ target: { dialect: 'sqlite', path: db }, fernetKey: key })
+    await source.write([
+      connectionEntry('pg_main', {
+        conn_type: 'postgres',
+        host: 'db.internal',
+        login: 'etl',
+        password: `${MARKER}-pw/with:odd@chars`,
+        schema: 'dw',
+        port: 5432,
+        extra: JSON.stringify({ sslmode: 'require', api_token: `${MARKER}-extra`, note: 'plain' })
+      }),
+      connectionEntry('http_api', {
+        conn_type: 'http',
+        host: 'https://api.example.com',
+        password: `${MARKER}-http`,
+        extra: JSON.stringify({ headers: { Authorization: `Bearer ${MARKER}-bearer` } })
+      }),
+      variableEntry('api_secret', `${MARKER}-variable`, 'a variable holding a secret'),
+      variableEntry('plain_var', 'nothing secret here')
+    ])
+    await source.close()
+    writeFileSync(
+      join(stores, 'source.env'),
+      `AIRFLOW_CONN_FROM_ENV='{"conn_type": "redis", "password": "${MARKER}-redis"}'\nAIRFLOW_VAR_ENV_SECRET=${MARKER}-env-var\n`
+    )
+    writeFileSync(join(stores, 'target.env'), '# target\nAIRFLOW_VAR_PLAIN_VAR=old value\n')
+    // values Airflow cannot read: the errors about them must not quote them
+    writeFileSync(
+      join(stores, 'broken.env'),
+      [
+        `AIRFLOW_CONN_BAD_PORT=postgres://u:${MARKER}/x@h:5432/db`,
+        `AIRFLOW_CONN_BAD_JSON={"conn_type": "x", "password": "${MARKER}-json", "port": "${MARKER}"}`,
+        `AIRFLOW_CONN_BAD_EXTRA=x://h/?__extra__=${MARKER}-not-json`,
+        `AIRFLOW_VAR_UNSET_REF=pa$${MARKER}word`,
+        ''
+      ].join('\n')
+    )
+    writeFileSync(join(stores, 'broken-syntax.env'), `A=1\nAIRFLOW_VAR_QUOTE="${MARKER}-open\n`)
+  })
+  afterAll(async () => {
+    await vault.close()
+    rmSync(root, { recursive: true, force: true })
+  })
+
+  it('plans, applies, diffs, lists and rolls back without a secret leaving the stores', async () => {
+    const work = join(root, 'work')
+    const metadb = `metadb:sqlite:///${join(stores, 'source.db')}`
+    const sourceEnv = `envfile:${join(stores, 'source.env')}`
+    const targetEnv = `envfile:${join(stores, 'target.env')}`
+
+    // metadata DB → .env file
+    const plan1 = join(work, 'to-env.json')
+    expect((await cli(['plan', metadb, targetEnv, '--out', plan1])).code).toBe(0)
+    const applied1 = await cli(['apply', plan1])
+    expect(applied1.code, applied1.err).toBe(0)
+    expect(JSON.parse(applied1.out)).toMatchObject({ applied: 4, failed: 0, refused: 0 })
+
+    // .env file → Vault (a profile: its token goes to the keychain)
+    const add = await cli(
+      [
+        'profile',
+        'add',
+        'prod',
+        '--kind',
+        'vault',
+        '--url',
+        vault.url,
+        '--secret-stdin',
+        '--kwargs',
+        '{"mount_point": "secret", "connections_path": "conns", "variables_path": "vars"}'
+      ],
+      vaultToken
+    )
+    expect(add.code, add.err).toBe(0)
+    const plan2 = join(work, 'to-vault.json')
+    expect((await cli(['plan', sourceEnv, 'vault:prod', '--out', plan2])).code).toBe(0)
+    const applied2 = await cli(['apply', plan2])
+    expect(applied2.code, applied2.err).toBe(0)
+    // metadata DB → Vault as well, then undone
+    const plan3 = join(work, 'db-to-vault.json')
+    expect((await cli(['plan', metadb, 'vault:prod', '--out', plan3])).code).toBe(0)
+    const applied3 = await cli(['apply', plan3])
+    expect(applied3.code, applied3.err).toBe(0)
+    expect((await cli(['rollback', JSON.parse(applied3.out).job])).code).toBe(0)
+
+    // a source Airflow cannot read: planning fails, naming ids and lines only
+    const brokenEnv = `envfile:${join(stores, 'broken.env')}`
+    const broken = await cli(['plan', brokenEnv, targetEnv, '--out', join(work, 'broken.json')])
+    expect(broken.code).toBe(1)
+    expect(broken.err).toMatch(/bad_port|BAD_PORT/i)
+    expect((await cli(['list', brokenEnv])).code).toBe(1)
+    expect((await cli(['diff', brokenEnv, targetEnv])).code).toBe(1)
+    const syntax = `envfile:${join(stores, 'broken-syntax.env')}`
+    expect((await cli(['plan', syntax, targetEnv])).code).toBe(1)
+    expect((await cli(['list', syntax])).code).toBe(1)
+
+    // the read-only views, without --reveal
+    for (const args of [
+      ['list', metadb],
+      ['list', metadb, '--json'],
+      ['list', targetEnv, '--json'],
+      ['list', 'vault:prod'],
+      ['diff', metadb, targetEnv],
+      ['diff', metadb, targetEnv, '--json'],
+      ['diff', sourceEnv, 'vault:prod'],
+      ['effective', '--layer', `env=${targetEnv}`, '--layer', `metastore=${metadb}`],
+      ['effective', '--layer', `env=${targetEnv}`, '--layer', `metastore=${metadb}`, '--json'],
+      ['jobs'],
+      ['jobs', '--json'],
+      ['profile', 'list'],
+      ['profile', 'show', 'prod'],
+      ['profile', 'test', 'prod']
+    ])
+      expect((await cli(args)).code, args.join(' ')).toBe(0)
+
+    // the secrets did travel: the target stores hold them (the canary is not vacuous)
+    expect(readFileSync(join(stores, 'target.env'), 'utf8')).toContain(`${MARKER}-pw`)
+    expect(JSON.stringify(vault.get('secret', 'vars/env_secret'))).toContain(`${MARKER}-env-var`)
+    const revealed = await airlockAsync(['list', targetEnv, '--json', '--reveal'], '', env)
+    expect(revealed.out).toContain(MARKER)
+
+    // every file outside the stores, and everything printed
+    const needles = [MARKER, key, vaultToken]
+    const written = filesUnder(root).filter((f) => !f.startsWith('stores/'))
+    expect(
+      written.some((f) => f.endsWith('values.fernet')),
+      written.join(' ')
+    ).toBe(true)
+    expect(written.some((f) => f.endsWith('journal.jsonl'))).toBe(true)
+    expect(written).toContain('airlock-home/audit.jsonl')
+    expect(written).toContain('airlock-config/settings.json')
+    expect(written).toContain('work/to-env.json')
+    const files = Object.fromEntries(written.map((f) => [f, readFileSync(join(root, f), 'latin1')]))
+    expect(holders(files, needles)).toEqual([])
+    expect(holders(printed, needles)).toEqual([])
+    // and the stores are only the ones named
+    expect(readdirSync(stores).sort()).toEqual([
+      'broken-syntax.env',
+      'broken.env',
+      'source.db',
+      'source.env',
+      'target.env'
+    ])
+  })
+})

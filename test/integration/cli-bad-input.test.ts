@@ -1,0 +1,377 @@
+// Bad input for every command: missing, malformed and conflicting flags and files. Each must
+// end with exit 2 (usage) or 1 and a message naming the place (flag, file, line, key, job),
+// never an internal error, and must leave every file as it was: Airlock's home and config,
+// the stores, the plans. The command line runs in-process (main(), the same entry the bin
+// calls) for speed; a few cases also run as real processes.
+import { execFileSync } from 'node:child_process'
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, relative } from 'node:path'
+import { PassThrough } from 'node:stream'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { main } from '../../src-main/cli/airlock'
+import { Fernet } from '../../src-main/core/codecs/fernet'
+import { SettingsStore } from '../../src-main/platform/settings'
+import { airlock } from '../support/cli'
+
+const root = mkdtempSync(join(tmpdir(), 'airlock-bad-input-'))
+const p = (...parts: string[]) => join(root, ...parts)
+const env = {
+  PATH: process.env.PATH ?? '',
+  HOME: p('home'),
+  AIRLOCK_HOME: p('airlock-home'),
+  AIRLOCK_CONFIG_DIR: p('config'),
+  XDG_CONFIG_HOME: p('xdg-config'),
+  XDG_DATA_HOME: p('xdg-data')
+}
+const KEY = Fernet.generateKey()
+
+async function run(
+  args: string[],
+  stdin = ''
+): Promise<{ code: number; out: string; err: string }> {
+  const io = {
+    stdin: new PassThrough(),
+    stdout: new PassThrough(),
+    stderr: new PassThrough(),
+    env: { ...env }
+  }
+  let out = ''
+  let err = ''
+  io.stdout.on('data', (d: Buffer) => (out += d))
+  io.stderr.on('data', (d: Buffer) => (err += d))
+  io.stdin.end(stdin)
+  const code = await main(args, io)
+  return { code, out, err }
+}
+
+/** Every file and directory under the root with its mode and content. */
+function snapshot(): Record<string, string> {
+  const out: Record<string, string> = {}
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name)
+      const st = statSync(path)
+      const key = relative(root, path)
+      // the OS keychain library (glib, probing D-Bus) makes an empty ~/.cache: not Airlock's
+      if (key === 'home/.cache') continue
+      if (st.isDirectory()) {
+        out[key + '/'] = (st.mode & 0o777).toString(8)
+        walk(path)
+      } else out[key] = `${(st.mode & 0o777).toString(8)} ${readFileSync(path, 'base64')}`
+    }
+  }
+  walk(root)
+  return out
+}
+
+let plan: string
+beforeAll(async () => {
+  for (const d of ['home', 'airlock-home', 'config', 'work', 'stores', 'a-directory.json'])
+    mkdirSync(p(d), { recursive: true })
+  writeFileSync(p('not-a-dir'), 'a regular file\n')
+  writeFileSync(p('stores', 'target.env'), '# target\nAIRFLOW_VAR_KEEP=1\n')
+  writeFileSync(p('stores', 'other.env'), 'AIRFLOW_VAR_OTHER=1\n')
+  writeFileSync(p('stores', 'bad.json'), '{\n  "c1": {"conn_type": "x"},\n  "c2": oops\n}\n')
+  writeFileSync(p('stores', 'bad.env'), 'AIRFLOW_VAR_A=1\nAIRFLOW_VAR_B="open\n')
+  writeFileSync(p('work', 'not-json.json'), '{"version": 1,\n "planId": oops}\n')
+  new SettingsStore(p('config')).save({
+    version: 1,
+    profiles: [
+      {
+        name: 'existing',
+        kind: 'metadb',
+        airflowVersion: null,
+        url: 'postgresql://airflow@db/airflow',
+        region: null,
+        backendKwargs: {},
+        credential: { method: 'none', params: {} },
+        createdAt: '2026-11-23T00:00:00.000Z',
+        updatedAt: '2026-11-23T00:00:00.000Z'
+      }
+    ]
+  })
+  plan = p('work', 'plan.json')
+  const made = await run(['plan', 'demo:', `envfile:${p('stores', 'target.env')}`, '--out', plan])
+  expect(made.code, made.err).toBe(0)
+  const doc = JSON.parse(readFileSync(plan, 'utf8'))
+  writeFileSync(p('work', 'null-item.json'), JSON.stringify({ ...doc, items: [null] }))
+  writeFileSync(p('work', 'no-source.json'), JSON.stringify({ ...doc, source: undefined }))
+  writeFileSync(
+    p('work', 'bad-action.json'),
+    JSON.stringify({
+      ...doc,
+      items: doc.items.map((i: object, n: number) => (n === 2 ? { ...i, action: 'drop' } : i))
+    })
+  )
+})
+afterAll(() => rmSync(root, { recursive: true, force: true }))
+
+type Case = [args: string[], code: 1 | 2, message: RegExp]
+const T = () => `envfile:${p('stores', 'target.env')}`
+
+const CASES: Record<string, () => Case[]> = {
+  'unknown commands and flags': () => [
+    [['bogus'], 2, /unknown command "bogus"/],
+    [['list', 'demo:', '--bogus'], 2, /Unknown option '--bogus'/],
+    [['plan', 'demo:', T(), '--out'], 2, /--out/],
+    [['conn', 'bogus'], 2, /unknown conn command "bogus"/],
+    [['fernet'], 2, /fernet needs a command/],
+    [['fernet', 'bogus'], 2, /bogus/],
+    [['profile'], 2, /unknown profile command/],
+    [['profile', 'bogus'], 2, /unknown profile command "bogus"/]
+  ],
+  'missing and extra positionals': () => [
+    [['list'], 2, /list needs a store/],
+    [['export'], 2, /export needs a store/],
+    [['rotate-fernet-key'], 2, /rotate-fernet-key needs a store/],
+    [['list', 'demo:', 'demo-env:'], 2, /unexpected argument "demo-env:"/],
+    [['conn', 'parse', 'x://a', 'x://b'], 2, /unexpected argument "x:\/\/b"/],
+    [['conn', 'uri', 'x'], 2, /unexpected argument "x"/],
+    [['fernet', 'generate-key', 'x'], 2, /unexpected argument "x"/],
+    [['effective', 'demo:'], 2, /unexpected argument "demo:"/],
+    [['plan', 'demo:'], 2, /plan needs a source and a target store/],
+    [['diff', 'demo:', T(), 'demo-env:'], 2, /unexpected argument "demo-env:"/],
+    [['apply'], 2, /apply needs a plan file/],
+    [['apply', plan, plan], 2, /unexpected argument/],
+    [['resume'], 2, /resume needs a job id/],
+    [['rollback', 'a', 'b'], 2, /unexpected argument "b"/],
+    [['jobs', 'x'], 2, /unexpected argument "x"/],
+    [['profile', 'add'], 2, /profile add needs a profile name/],
+    [['profile', 'rename', 'existing'], 2, /rename/]
+  ],
+  'malformed and conflicting flags': () => [
+    [['list', 'demo:', '--kind', 'bogus'], 2, /--kind/],
+    [['list', 'demo:', '--dialect', 'bogus'], 2, /--dialect/],
+    [['list', 'nosuch:x'], 2, /Unknown store "nosuch"/],
+    [['export', 'demo:'], 2, /export needs --to FILE/],
+    [['export', 'demo:', '--to', p('work', 'x.json'), '--format', 'bogus'], 2, /--format/],
+    [['export', 'demo:', '--to', p('work', 'x.txt')], 2, /x\.txt/],
+    [['conn', 'parse', '--key', KEY, 'x://h'], 2, /--key is for fernet commands/],
+    [['fernet', 'encrypt', '--dialect', 'airflow2'], 2, /--dialect is for conn commands/],
+    [['fernet', 'encrypt', '--key', 'not-a-key'], 2, /--key: A Fernet key must be/],
+    [['rotate-fernet-key', T(), '--key', KEY], 2, /rotate-fernet-key works on a metadata database/],
+    [['effective'], 2, /effective needs --runtime/],
+    [['effective', '--runtime', 'bogus'], 2, /--runtime takes demo or airflow-config/],
+    [['effective', '--runtime', 'demo', '--model', 'bogus'], 2, /--model must be one of/],
+    [['effective', '--runtime', 'demo', '--layer', 'bogus=demo:'], 2, /--layer takes role=store/],
+    [
+      ['plan', 'demo:', T(), '--on-conflict', 'maybe'],
+      2,
+      /--on-conflict must be skip, overwrite or fail/
+    ],
+    [['plan', 'demo:', T(), '--rename', 'no-equals'], 2, /--rename takes old=new/],
+    [['diff', 'demo:', T(), '--out', p('work', 'd.json')], 2, /--out is for airlock plan/],
+    [['diff', 'demo:', T(), '--on-conflict', 'skip'], 2, /--on-conflict is for airlock plan/],
+    [['profile', 'add', 'bad name!', '--kind', 'metadb', '--auth', 'none'], 2, /name/],
+    [['profile', 'add', 'x', '--kind', 'bogus'], 2, /kind/],
+    [
+      ['profile', 'add', 'x', '--kind', 'metadb', '--auth', 'none', '--kwargs', '{oops'],
+      2,
+      /--kwargs/
+    ],
+    [
+      [
+        'profile',
+        'add',
+        'x',
+        '--kind',
+        'metadb',
+        '--auth',
+        'none',
+        '--url',
+        'postgresql://u:pw@h/db'
+      ],
+      2,
+      /url holds a password/
+    ],
+    [['profile', 'add', 'existing', '--kind', 'metadb', '--auth', 'none'], 2, /existing/]
+  ],
+  'missing, unreadable and malformed files': () => [
+    [['list', `envfile:${p('a-directory.json')}`], 1, /a-directory\.json/],
+    [['list', `airflow-export:${p('stores', 'bad.json')}`], 1, /bad\.json.*line 3/],
+    [['list', `envfile:${p('stores', 'bad.env')}`], 1, /bad\.env.*line 2/],
+    [['plan', `envfile:${p('stores', 'bad.env')}`, T()], 1, /bad\.env.*line 2/],
+    [['list', `metadb:sqlite:///${p('stores', 'none.db')}`], 1, /none\.db.*does not exist/],
+    [
+      ['list', `airflow-config:${p('nowhere', 'airflow.cfg')}`],
+      2,
+      /nowhere\/airflow\.cfg" does not exist/
+    ],
+    [
+      ['effective', '--runtime', `airflow-config:${p('nowhere', 'airflow.cfg')}`],
+      2,
+      /does not exist/
+    ],
+    [['profile', 'import', 'imp', '--config', p('nowhere', 'airflow.cfg')], 2, /does not exist/],
+    [
+      ['export', 'demo:', '--to', p('not-a-dir', 'x.json')],
+      1,
+      /not-a-dir\/x\.json" failed \(ENOTDIR\)/
+    ],
+    [['export', 'demo:', '--to', p('a-directory.json')], 1, /a-directory\.json" failed \(EISDIR\)/],
+    [['plan', 'demo:', T(), '--out', p('not-a-dir', 'p.json')], 1, /not-a-dir\/p\.json" failed/],
+    [['profile', 'show', 'nope'], 1, /No profile named "nope"/],
+    [['profile', 'remove', 'nope'], 1, /No profile named "nope"/],
+    [['resume', 'nope'], 1, /No job nope/],
+    [['rollback', 'nope'], 1, /No job nope/]
+  ],
+  'bad plan files': () => [
+    [['apply', p('work', 'nowhere.json')], 2, /nowhere\.json does not exist/],
+    [['apply', p('a-directory.json')], 2, /a-directory\.json is a directory/],
+    [
+      ['apply', p('stores', 'target.env')],
+      2,
+      /target\.env is not a plan file: it is not JSON \(line 1 column 1\)/
+    ],
+    [
+      ['apply', p('work', 'not-json.json')],
+      2,
+      /not-json\.json is not a plan file: it is not JSON \(line 2 column 12\)/
+    ],
+    [['apply', p('work', 'null-item.json')], 2, /null-item\.json .*items\[0\] is not an object/],
+    [['apply', p('work', 'no-source.json')], 2, /no-source\.json .*"source"/],
+    [
+      ['apply', p('work', 'bad-action.json')],
+      2,
+      /bad-action\.json .*items\[2\]\.action must be one of/
+    ],
+    [
+      ['apply', plan, '--target', `envfile:${p('stores', 'other.env')}`],
+      2,
+      /plan\.json was made for target envfile:.*target\.env; --target names another store/
+    ],
+    [
+      ['apply', plan, '--source', 'demo-env:'],
+      2,
+      /was made for source demo:; --source names another store/
+    ]
+  ]
+}
+
+describe('bad input to every command', () => {
+  for (const [group, cases] of Object.entries(CASES))
+    it(`${group}: exit 1 or 2, the place named, nothing written`, async () => {
+      for (const [args, code, message] of cases()) {
+        const before = snapshot()
+        const r = await run(args)
+        const what = `airlock ${args.join(' ')}`
+        expect(r.err, what).toMatch(message)
+        expect(r.err, what).not.toMatch(/internal error/)
+        expect(r.code, `${what}\n${r.err}`).toBe(code)
+        expect(snapshot(), what).toEqual(before)
+      }
+    })
+
+  it('gives the same exit codes and messages as a real process', () => {
+    for (const [args, code, message] of [
+      [['list', 'demo:', '--bogus'], 2, /Unknown option '--bogus'/],
+      [['apply', p('work', 'null-item.json')], 2, /items\[0\] is not an object/],
+      [['export', 'demo:', '--to', p('not-a-dir', 'x.json')], 1, /ENOTDIR/]
+    ] as const) {
+      const before = snapshot()
+      const r = airlock([...args], '', env)
+      expect(r.stderr).toMatch(message)
+      expect(r.code).toBe(code)
+      expect(Object.keys(snapshot()).filter((k) => !(k in before))).toEqual([])
+      expect(snapshot()).toEqual(before)
+    }
+  })
+})
+
+describe('a config directory Airlock cannot write to', () => {
+  const add = [
+    'profile',
+    'add',
+    'new',
+    '--kind',
+    'metadb',
+    '--url',
+    'postgresql://a@h/db',
+    '--auth',
+    'none'
+  ]
+
+  it('says so when the config dir cannot be made (its parent is a file)', async () => {
+    const before = snapshot()
+    const io = { AIRLOCK_CONFIG_DIR: p('not-a-dir', 'config') }
+    const r = airlock(add, '', { ...env, ...io })
+    expect(r.stderr).toMatch(
+      /Cannot write .*not-a-dir\/config\/settings\.json \(ENOTDIR\); the settings file was left as it was/
+    )
+    expect(r.code).toBe(1)
+    expect(Object.keys(snapshot()).filter((k) => !(k in before))).toEqual([])
+    expect(snapshot()).toEqual(before)
+  })
+
+  // chmod 0500 stops everyone but root; as root the CLI runs as nobody (setpriv), else the
+  // test says why it cannot run
+  const root_ = process.getuid?.() === 0
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((f) => {
+    try {
+      return statSync(f).isFile()
+    } catch {
+      return false
+    }
+  })
+  it.skipIf(root_ && !setpriv)(
+    'leaves the settings file intact when the directory is read-only (as root: run as nobody, or skipped without setpriv)',
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), 'airlock-ro-config-'))
+      try {
+        const cfg = join(dir, 'config')
+        new SettingsStore(cfg).save({ version: 1, profiles: [] })
+        const settings = join(cfg, 'settings.json')
+        const before = readFileSync(settings, 'utf8')
+        chmodSync(settings, 0o644)
+        chmodSync(cfg, 0o555)
+        chmodSync(dir, 0o755)
+        if (root_) chownSync(cfg, 65534, 65534)
+        const argv = [process.execPath, fileURLToPathBin(), ...add]
+        const cmd = root_
+          ? [setpriv!, '--reuid=65534', '--regid=65534', '--clear-groups', ...argv]
+          : argv
+        let stderr = ''
+        let code = 0
+        try {
+          execFileSync(cmd[0]!, cmd.slice(1), {
+            env: {
+              PATH: env.PATH,
+              HOME: dir,
+              AIRLOCK_CONFIG_DIR: cfg,
+              AIRLOCK_HOME: join(dir, 'home')
+            },
+            stdio: ['ignore', 'pipe', 'pipe']
+          })
+        } catch (error) {
+          const e = error as { status: number; stderr: Buffer }
+          code = e.status
+          stderr = e.stderr.toString()
+        }
+        expect(stderr).toMatch(
+          /Cannot write .*settings\.json \(EACCES\); the settings file was left as it was/
+        )
+        expect(code).toBe(1)
+        expect(readFileSync(settings, 'utf8')).toBe(before)
+        expect(readdirSync(cfg)).toEqual(['settings.json'])
+      } finally {
+        chmodSync(join(dir, 'config'), 0o755)
+        rmSync(dir, { recursive: true, force: true })
+      }
+    }
+  )
+})
+
+function fileURLToPathBin(): string {
+  return new URL('../../bin/airlock.mjs', import.meta.url).pathname
+}
