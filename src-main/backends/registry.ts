@@ -4,6 +4,7 @@
  * `lfs:./secrets/connections.yaml`, `astro:./airflow_settings.yaml`,
  * `airflow-config:./airflow.cfg` and `demo:`.
  */
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseSqlAlchemyUrl, type SqlAlchemyUrl } from '../core/airflow-config'
 import { AirlockError, CodecError } from '../core/errors'
@@ -49,6 +50,22 @@ export const LOCATOR_SCHEMES = [
   'memory'
 ] as const
 export type LocatorScheme = (typeof LOCATOR_SCHEMES)[number]
+
+/** Schemes whose store is one file, which may not exist yet (as a target it is created). */
+const FILE_SCHEMES: readonly LocatorScheme[] = ['envfile', 'airflow-export', 'lfs', 'astro']
+
+/**
+ * The path of a file-backed store whose file does not exist, else undefined. A missing file
+ * reads as an empty store, which is right for a target and wrong for a source: planned with
+ * `--delete-extraneous`, a mistyped source path would delete everything in the target.
+ */
+export function missingStoreFile(locator: string): string | undefined {
+  const colon = locator.indexOf(':')
+  const scheme = locator.slice(0, colon) as LocatorScheme
+  if (colon < 0 || !FILE_SCHEMES.includes(scheme)) return undefined
+  const path = locator.slice(colon + 1)
+  return path && !existsSync(path) ? path : undefined
+}
 
 /** What a locator needs besides itself. */
 export interface LocatorOptions {

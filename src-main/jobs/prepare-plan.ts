@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Backend, EntryKind } from '../backends/backend'
+import { missingStoreFile } from '../backends/registry'
 import { AirlockError, toErrorDto } from '../core/errors'
 import type { Entry } from '../core/model'
 import type { PlanItem } from '../core/plan'
@@ -67,6 +68,16 @@ export function entriesForPlan(
     }
   }
   return sides.map(({ data }) => (data.state === 'loaded' ? [...data.entries] : []))
+}
+
+/** Refuses a plan whose source is a file that does not exist (it would read as empty). */
+export function requireSource(locator: string): void {
+  const missing = missingStoreFile(locator)
+  if (missing)
+    throw new AirlockError(
+      'backend.not-found',
+      `${missing}: no such file. The source of a plan must exist (a missing file would read as an empty store, and with --delete-extraneous empty the target).`
+    )
 }
 
 /** A pre-flight problem that concerns the whole store rather than one item. */

@@ -202,6 +202,19 @@ const CASES: Record<string, () => Case[]> = {
     [['list', `airflow-export:${p('stores', 'bad.json')}`], 1, /bad\.json.*line 3/],
     [['list', `envfile:${p('stores', 'bad.env')}`], 1, /bad\.env.*line 2/],
     [['plan', `envfile:${p('stores', 'bad.env')}`, T()], 1, /bad\.env.*line 2/],
+    // A mistyped source would read as empty: with --delete-extraneous, the target emptied.
+    [
+      [
+        'plan',
+        `envfile:${p('stores', 'typo.env')}`,
+        T(),
+        '--delete-extraneous',
+        '--out',
+        p('work', 't.json')
+      ],
+      1,
+      /typo\.env: no such file\. The source of a plan must exist/
+    ],
     [['list', `metadb:sqlite:///${p('stores', 'none.db')}`], 1, /none\.db.*does not exist/],
     [
       ['list', `airflow-config:${p('nowhere', 'airflow.cfg')}`],

@@ -22,7 +22,8 @@ import {
   entriesForPlan,
   loadLayer,
   newPlanId,
-  redactLocator
+  redactLocator,
+  requireSource
 } from '../../jobs/prepare-plan'
 import {
   RUNTIME_MODELS,
@@ -303,6 +304,7 @@ export async function planCommand(
   const policy = (flags['on-conflict'] ?? 'overwrite') as ConflictPolicy
   if (!['skip', 'overwrite', 'fail'].includes(policy))
     throw new UsageError('--on-conflict must be skip, overwrite or fail')
+  if (mode === 'plan') requireSource(sourceLocator)
   const source = await openLocator(sourceLocator, locatorOptions)
   const target = await openLocator(targetLocator, locatorOptions)
   try {

@@ -26,7 +26,8 @@ import {
   entriesForPlan,
   loadLayer,
   newPlanId,
-  redactLocator
+  redactLocator,
+  requireSource
 } from '../../jobs/prepare-plan'
 import type { HandlerContext } from './context'
 
@@ -144,6 +145,7 @@ function toPlanDto(
 export async function makePlan(ctx: HandlerContext, request: PlanRequest): Promise<PlanDto> {
   const o = request.options
   const dialect = o.dialect ?? 'airflow3'
+  requireSource(request.source)
   const loaded = await loadBoth(ctx, request.source, request.target, o.kinds, dialect)
   const target = loaded.targetBackend
   try {
