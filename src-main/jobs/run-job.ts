@@ -18,6 +18,7 @@ import { userInfo } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { ErrorCode } from '../contract/errors'
+import type { JobProgressDto } from '../contract/ipc'
 import type { Backend, EntryRef } from '../backends/backend'
 import { refOf } from '../backends/backend'
 import { Fernet, MultiFernet } from '../core/codecs/fernet'
@@ -30,22 +31,12 @@ import { mapLimit } from '../core/concurrency'
 import { failpoint } from './failpoint'
 import { Journal, type JournalRecord } from './journal'
 
-/** Progress of a running job, for a progress bar or the app. */
-export interface JobProgress {
-  jobId: string
-  done: number
-  total: number
-  failed: number
-  refused: number
-  retries: number
-  /** Throttling answers from the target so far, and requests it allows in flight now. */
-  throttled: number
-  concurrency: number | null
-  /** Items per second so far. */
-  rate: number
-  etaSeconds: number | null
-  current?: string
-}
+/**
+ * Progress of a running job, for a progress bar or the app: the contract's DTO (done/total,
+ * failed, refused, retries, throttled, concurrency, rate in items/s, ETA) without the job's
+ * end state, plus the item being written.
+ */
+export type JobProgress = Omit<JobProgressDto, 'state' | 'error'> & { current?: string }
 
 /** What a job ended with. */
 export interface JobReport {
