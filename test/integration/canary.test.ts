@@ -4,6 +4,7 @@
 // (home: jobs, journals, snapshots, audit log; config: settings; the plan) and everything it
 // printed must be free of the marker, the Fernet key and the Vault token. Only the stores
 // themselves may hold the secrets, and they are excluded by name.
+import { reportFigure } from '../support/figures'
 import {
   mkdirSync,
   mkdtempSync,
@@ -218,6 +219,12 @@ describe.runIf(hasBus)('leak canary: no secret outside the stores', () => {
     const files = Object.fromEntries(written.map((f) => [f, readFileSync(join(root, f), 'latin1')]))
     expect(holders(files, needles)).toEqual([])
     expect(holders(printed, needles)).toEqual([])
+    reportFigure({
+      kind: 'canary',
+      files: Object.keys(files).length,
+      outputs: Object.keys(printed).length,
+      hits: 0
+    })
     // and the stores are only the ones named
     expect(readdirSync(stores).sort()).toEqual([
       'broken-syntax.env',

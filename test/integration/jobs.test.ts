@@ -1,5 +1,6 @@
 // Apply, drift, rollback and crash-resume through the CLI, as a person runs them: real
 // processes (killed with SIGKILL at seeded failpoints), a real keychain, SQLite and .env files.
+import { reportFigure } from '../support/figures'
 import { spawnSync } from 'node:child_process'
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -154,6 +155,7 @@ describe.runIf(hasBus)('apply jobs', () => {
       } else expect(jobs[0].state).toBe('interrupted (resume it)')
       const resumed = cli(['resume', jobs[0].jobId, '--key', key], env)
       expect(resumed.code, resumed.err).toBe(0)
+      reportFigure({ kind: 'kill', point })
       if (!point.startsWith('snapshot-write')) {
         expect(await dump(tgt, key)).toEqual(await dump(src, key))
         const records = Journal.read(join(env.AIRLOCK_HOME, 'jobs', jobs[0].jobId, 'journal.jsonl'))

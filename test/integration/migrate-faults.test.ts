@@ -22,6 +22,7 @@ import { openKeychain } from '../../src-main/keychain/keytar-keychain'
 import { startAwsEmulator } from '../support/emulators/aws'
 import { startVaultEmulator } from '../support/emulators/vault'
 import { seededRandom } from '../support/seeded-random'
+import { reportFigure } from '../support/figures'
 
 const hasBus = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS)
 const N = Number(process.env.AIRLOCK_FAULT_ITEMS ?? 400)
@@ -161,6 +162,13 @@ describe.runIf(hasBus)('migrations under 20 % injected faults', async () => {
           expect(f.message).not.toContain(MARK)
         }
         expect(subject.faultCount()).toBeGreaterThan(N * 0.1)
+        reportFigure({
+          kind: 'faults',
+          backend: subject.name,
+          items: N,
+          faults: subject.faultCount(),
+          failedFirst: first.failed.length
+        })
         // Apply fresh plans until nothing is left (faults still on): it converges.
         let rounds = 0
         for (let last = first; last.failed.length && rounds < 4; rounds++)

@@ -6,6 +6,8 @@
  *   AIRLOCK_FUZZ_SEED=12345  (replays another seed; a failure prints its seed and path)
  */
 import fc from 'fast-check'
+import { expect } from 'vitest'
+import { reportFigure } from './figures'
 import { AirlockError } from '../../src-main/core/errors'
 
 const envRuns = Number(process.env.AIRLOCK_FUZZ_RUNS)
@@ -18,7 +20,9 @@ export const FUZZ_TIMEOUT = NIGHTLY_RUNS ? 12 * 3600_000 : 30_000
 
 /** fast-check parameters: `ci` cases in CI, AIRLOCK_FUZZ_RUNS cases per property nightly. */
 export function fuzzParams(ci: number): fc.Parameters<unknown> {
-  return { seed: FUZZ_SEED, numRuns: NIGHTLY_RUNS ? Math.max(ci, NIGHTLY_RUNS) : ci }
+  const numRuns = NIGHTLY_RUNS ? Math.max(ci, NIGHTLY_RUNS) : ci
+  reportFigure({ kind: 'fuzz', property: expect.getState().currentTestName ?? '?', runs: numRuns })
+  return { seed: FUZZ_SEED, numRuns }
 }
 
 /**
