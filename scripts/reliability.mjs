@@ -113,5 +113,6 @@ message holds the generated secret.
 ${canary.map((c) => `Whole jobs with marked secrets; ${c.files} files written outside the stores and ${c.outputs} captured outputs scanned: **${c.hits} hits**.`).join('\n')}
 `
 writeFileSync('docs/reliability.md', md)
+spawnSync('npx', ['prettier', '--write', 'docs/reliability.md'], { stdio: 'ignore' })
 process.stdout.write(`written: docs/reliability.md (tests exit ${run.status})\n`)
 process.exitCode = run.status ?? 1
