@@ -131,6 +131,15 @@ test('precedence shows demo-env shadowing the metadata DB', async ({ page, serve
     'verdict-not-inspected'
   )
   await expect(app.precedenceRow('aws_default')).toHaveCount(0)
+  // A store that cannot be reached is shown as failed, and resolution goes on past it, as
+  // Airflow logs and falls through.
+  await page.getByTestId('layer-metastore').fill('metadb:postgresql://airflow@127.0.0.1:9/airflow')
+  await page.getByTestId('precedence-resolve').click()
+  await expect(page.getByTestId('layer-head').nth(2)).toContainText('failed:')
+  await expect(pg.locator('td.verdict').nth(1)).toHaveAttribute('data-testid', 'verdict-wins')
+  await expect(pg.locator('td.verdict').nth(2)).toHaveAttribute('data-testid', 'verdict-failed')
+  const text = await page.getByTestId('layer-head').nth(2).innerText()
+  expect(text).not.toMatch(/password|secret/i)
 })
 
 test('plan demo → a new env file, apply it, and see the job finish', async ({ page, served }) => {
