@@ -215,6 +215,8 @@ test('a running job shows live progress; cancel and resume it', async ({ page, s
   const job = page.getByTestId('job-row').first()
   await expect(job).toHaveAttribute('data-state', 'running')
   await expect(job.getByTestId('job-progress')).toContainText(/\/s · ETA/)
+  // The rate over time, drawn from the progress events.
+  await expect(job.getByTestId('job-rate-chart')).toBeVisible()
   await app.screenshot('jobs-running')
   await job.getByTestId('job-cancel').click()
   await expect(job).toHaveAttribute('data-state', 'interrupted (resume it)')

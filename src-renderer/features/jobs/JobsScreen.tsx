@@ -9,13 +9,47 @@ function eta(seconds: number | null): string {
   return `${Math.floor(seconds / 60)} min ${Math.ceil(seconds % 60)} s`
 }
 
-function Progress(props: { job: JobDto; live: JobProgressDto | undefined }) {
+/** The rate over time as a small line chart (items/s, scaled to the highest sample). */
+function RateChart(props: { samples: readonly number[] }) {
+  const { samples } = props
+  if (samples.length < 2) return null
+  const width = 90
+  const height = 22
+  const max = Math.max(...samples, 1e-9)
+  const points = samples
+    .map((r, i) => {
+      const x = (i / (samples.length - 1)) * width
+      const y = height - 1 - (r / max) * (height - 2)
+      return `${x.toFixed(1)},${y.toFixed(1)}`
+    })
+    .join(' ')
+  return (
+    <svg
+      className="rate-chart"
+      data-testid="job-rate-chart"
+      width={width}
+      height={height}
+      viewBox={`0 0 ${width} ${height}`}
+      role="img"
+      aria-label={`rate over time, up to ${max.toFixed(1)} items per second`}
+    >
+      <polyline points={points} fill="none" stroke="currentColor" strokeWidth="1.5" />
+    </svg>
+  )
+}
+
+function Progress(props: {
+  job: JobDto
+  live: JobProgressDto | undefined
+  rates: readonly number[]
+}) {
   const done = props.live?.done ?? props.job.done
   const total = props.live?.total ?? props.job.total
   const pct = total ? Math.round((done / total) * 100) : 100
   return (
     <div className="progress" data-testid="job-progress">
       <progress max={100} value={pct} />
+      <RateChart samples={props.rates} />
       <span className="small">
         {done}/{total}
         {props.live?.state === 'running' &&
@@ -36,6 +70,7 @@ export function JobsScreen() {
   const status = useAppStore((s) => s.jobsStatus)
   const error = useAppStore((s) => s.jobsError)
   const progress = useAppStore((s) => s.progress)
+  const rateHistory = useAppStore((s) => s.rateHistory)
   const message = useAppStore((s) => s.jobMessage)
   const load = useAppStore((s) => s.loadJobs)
   const cancel = useAppStore((s) => s.cancelJob)
@@ -90,7 +125,7 @@ export function JobsScreen() {
                 </td>
                 <td>{running ? 'running' : j.state}</td>
                 <td>
-                  <Progress job={j} live={live} />
+                  <Progress job={j} live={live} rates={rateHistory[j.jobId] ?? []} />
                 </td>
                 <td className="actions">
                   {running && (

@@ -3,12 +3,17 @@ import type { JobDto, JobProgressDto } from '../../../src-main/contract/ipc'
 import type { ErrorDto } from '../../../src-main/contract/errors'
 import type { AppState } from '../index'
 
+/** Rate samples kept per job for its chart. */
+export const RATE_SAMPLES = 60
+
 /** Every job, and the live progress of those running. */
 export interface JobsSlice {
   jobs: JobDto[]
   jobsStatus: 'idle' | 'loading' | 'ready' | 'failed'
   jobsError: ErrorDto | undefined
   progress: Record<string, JobProgressDto>
+  /** Each running job's rate (items/s) at its last progress events, oldest first. */
+  rateHistory: Record<string, number[]>
   jobMessage: string | undefined
   loadJobs: () => Promise<void>
   /** Listens to `jobs:progress`; returns the unsubscribe. */
@@ -23,6 +28,7 @@ export const createJobsSlice: StateCreator<AppState, [], [], JobsSlice> = (set, 
   jobsStatus: 'idle',
   jobsError: undefined,
   progress: {},
+  rateHistory: {},
   jobMessage: undefined,
   loadJobs: async () => {
     if (get().jobsStatus !== 'ready') set({ jobsStatus: 'loading' })
@@ -32,7 +38,11 @@ export const createJobsSlice: StateCreator<AppState, [], [], JobsSlice> = (set, 
   },
   watchJobs: () =>
     get().bridge.on('jobs:progress', (p) => {
-      set({ progress: { ...get().progress, [p.jobId]: p } })
+      const history = [...(get().rateHistory[p.jobId] ?? []), p.rate].slice(-RATE_SAMPLES)
+      set({
+        progress: { ...get().progress, [p.jobId]: p },
+        rateHistory: { ...get().rateHistory, [p.jobId]: history }
+      })
       if (p.state !== 'running') void get().loadJobs()
     }),
   cancelJob: async (jobId) => {

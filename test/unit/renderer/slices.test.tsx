@@ -157,6 +157,9 @@ describe('migrate and jobs slices', () => {
     }
     act(() => bridge.push('jobs:progress', { ...base, state: 'running' }))
     expect(store.getState().progress.j1?.done).toBe(1)
+    // Each event adds a rate sample for the job's chart.
+    act(() => bridge.push('jobs:progress', { ...base, rate: 7, state: 'running' }))
+    expect(store.getState().rateHistory.j1?.slice(-2)).toEqual([base.rate, 7])
     expect(bridge.calls.filter((c) => c.channel === 'jobs:list')).toHaveLength(0)
     act(() => bridge.push('jobs:progress', { ...base, done: 4, state: 'finished' }))
     expect(store.getState().progress.j1?.state).toBe('finished')
