@@ -332,6 +332,39 @@ function cloneRequest(request: unknown): unknown {
   })
 }
 
+/** A write-access probe's failure when it means "may not write" (else none: the probe is moot). */
+export function probeRefusal(
+  backendId: string,
+  doing: string,
+  error: unknown
+): AirlockError | undefined {
+  const failure = awsFailure(backendId, doing, error)
+  return failure instanceof AirlockError &&
+    (failure.code === 'backend.access-denied' || failure.code === 'backend.auth')
+    ? failure
+    : undefined
+}
+
+/**
+ * The kinds of a scope both AWS backends look up: those whose prefix is not null (Airflow
+ * never asks for the others), each with a lookup pattern Airflow could compile.
+ */
+export function awsKindsIn(
+  backendId: string,
+  scope: Scope,
+  patterns: AwsSecretsManagerNaming['patterns'],
+  prefixOf: (kind: 'connection' | 'variable') => string | null
+): ('connection' | 'variable')[] {
+  const kinds = (['connection', 'variable'] as const).filter(
+    (k) => inScope(scope, k) && prefixOf(k) !== null
+  )
+  for (const k of kinds) {
+    const bad = lookupPatternError(patterns[k], k)
+    if (bad) throw new AirlockError('usage', `${backendId}: ${bad}`)
+  }
+  return kinds
+}
+
 /** The AWS error name of an SDK failure (`ResourceNotFoundException`, …). */
 export function awsErrorName(error: unknown): string {
   return (error as { name?: string } | undefined)?.name ?? ''
@@ -1104,15 +1137,11 @@ export class AwsSecretsManagerBackend implements Backend {
       )
       return undefined
     } catch (error) {
-      const failure = awsFailure(
+      return probeRefusal(
         this.id,
         `probing write access to ${name} (PutSecretValue, no change)`,
         error
       )
-      return failure instanceof AirlockError &&
-        (failure.code === 'backend.access-denied' || failure.code === 'backend.auth')
-        ? failure
-        : undefined
     }
   }
 
@@ -1120,14 +1149,7 @@ export class AwsSecretsManagerBackend implements Backend {
   // Internals
 
   private kindsIn(scope: Scope): ('connection' | 'variable')[] {
-    const kinds = (['connection', 'variable'] as const).filter(
-      (k) => inScope(scope, k) && smPrefixOf(this.naming, k) !== null
-    )
-    for (const k of kinds) {
-      const bad = lookupPatternError(this.naming.patterns[k], k)
-      if (bad) throw new AirlockError('usage', `${this.id}: ${bad}`)
-    }
-    return kinds
+    return awsKindsIn(this.id, scope, this.naming.patterns, (k) => smPrefixOf(this.naming, k))
   }
 
   private async call<O>(doing: string, fn: () => Promise<O>): Promise<O> {

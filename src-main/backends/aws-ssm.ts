@@ -54,7 +54,6 @@ import {
   type Dialect,
   type Entry
 } from '../core/model'
-import { lookupPatternError } from '../core/secrets-naming/aws-secrets-manager'
 import {
   parseAwsSsmKwargs,
   ssmIdsForName,
@@ -73,7 +72,6 @@ import type { ErrorCode } from '../contract/errors'
 import {
   preflightRecorder,
   idOf,
-  inScope,
   type Backend,
   type EntryKind,
   type EntryProblem,
@@ -91,8 +89,10 @@ import {
   chunks,
   describeRef,
   lostFields,
+  awsKindsIn,
   awsPacer,
   paceAwsClient,
+  probeRefusal,
   type AwsAmbiguousName,
   type AwsClientOptions,
   type AwsPreflightProblem
@@ -656,15 +656,11 @@ export class AwsSsmBackend implements Backend {
       })
       return undefined
     } catch (error) {
-      const failure = awsFailure(
+      return probeRefusal(
         this.id,
         `probing write access to ${name} (PutParameter that stores nothing)`,
         error
       )
-      return failure instanceof AirlockError &&
-        (failure.code === 'backend.access-denied' || failure.code === 'backend.auth')
-        ? failure
-        : undefined
     }
   }
 
@@ -672,14 +668,7 @@ export class AwsSsmBackend implements Backend {
   // Internals
 
   private kindsIn(scope: Scope): ('connection' | 'variable')[] {
-    const kinds = (['connection', 'variable'] as const).filter(
-      (k) => inScope(scope, k) && ssmPrefixOf(this.naming, k) !== null
-    )
-    for (const k of kinds) {
-      const bad = lookupPatternError(this.naming.patterns[k], k)
-      if (bad) throw new AirlockError('usage', `${this.id}: ${bad}`)
-    }
-    return kinds
+    return awsKindsIn(this.id, scope, this.naming.patterns, (k) => ssmPrefixOf(this.naming, k))
   }
 
   /** The list paths of the kinds, without paths another one covers. */
