@@ -1,25 +1,17 @@
 // An aws-ssm profile that assumes an IAM role (STS AssumeRole) from static base keys kept in
 // the real keychain: the CLI tests the profile against the AWS emulator, whose STS issues
 // temporary keys; every SSM request must be signed with them (and their session token).
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startAwsEmulator } from '../support/emulators/aws'
-import { airlockAsync } from '../support/cli'
+import { cliSandbox } from '../support/cli'
 
 const hasBus = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS)
 const ROLE = 'arn:aws:iam::123456789012:role/airflow-secrets'
 
 describe.runIf(hasBus)('aws profiles: assume-role', () => {
   let aws: Awaited<ReturnType<typeof startAwsEmulator>>
-  const dir = mkdtempSync(join(tmpdir(), 'airlock-sts-'))
-  const env = {
-    ...process.env,
-    AIRLOCK_HOME: join(dir, 'home'),
-    AIRLOCK_CONFIG_DIR: join(dir, 'cfg')
-  }
-  const cli = (args: string[], input = '') => airlockAsync(args, input, env)
+  // Asynchronous on purpose: the emulator runs in this process and must keep answering.
+  const { cli } = cliSandbox('airlock-sts-')
   const add = (name: string, externalId: string) =>
     cli(
       [

@@ -5,20 +5,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startAwsEmulator } from '../support/emulators/aws'
-import { airlockAsync } from '../support/cli'
+import { airlockAsync, cliSandbox } from '../support/cli'
 
 const hasBus = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS)
 
 describe.runIf(hasBus)('demo metadata DB → SSM Parameter Store', () => {
   let aws: Awaited<ReturnType<typeof startAwsEmulator>>
-  const dir = mkdtempSync(join(tmpdir(), 'airlock-aws-'))
-  const env = {
-    ...process.env,
-    AIRLOCK_HOME: join(dir, 'home'),
-    AIRLOCK_CONFIG_DIR: join(dir, 'cfg')
-  }
   // Asynchronous on purpose: the emulator runs in this process and must keep answering.
-  const cli = (args: string[], input = '') => airlockAsync(args, input, env)
+  const { dir, cli } = cliSandbox('airlock-aws-')
   beforeAll(async () => {
     aws = await startAwsEmulator()
   })

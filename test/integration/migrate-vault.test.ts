@@ -1,25 +1,18 @@
 // A whole migration as a user runs it: a Vault profile (token in the real keychain), the
 // demo metadata DB planned and applied into the Vault emulator through node-vault, verified
 // by diff, then rolled back — across CLI processes.
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startVaultEmulator } from '../support/emulators/vault'
-import { airlockAsync } from '../support/cli'
+import { cliSandbox } from '../support/cli'
 
 const hasBus = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS)
 
 describe.runIf(hasBus)('demo metadata DB → Vault, through profiles and a plan', () => {
   let vault: Awaited<ReturnType<typeof startVaultEmulator>>
-  const dir = mkdtempSync(join(tmpdir(), 'airlock-mig-'))
-  const env = {
-    ...process.env,
-    AIRLOCK_HOME: join(dir, 'home'),
-    AIRLOCK_CONFIG_DIR: join(dir, 'cfg')
-  }
   // Asynchronous on purpose: the emulator runs in this process and must keep answering.
-  const cli = (args: string[], input = '') => airlockAsync(args, input, env)
+  const { dir, cli } = cliSandbox('airlock-mig-')
   beforeAll(async () => {
     vault = await startVaultEmulator()
   })

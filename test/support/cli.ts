@@ -1,5 +1,8 @@
 // Runs the built `airlock` CLI as a user would: a real process, stdin closed after input.
 import { spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const BIN = fileURLToPath(new URL('../../bin/airlock.mjs', import.meta.url))
@@ -44,4 +47,23 @@ export function airlockAsync(
     child.on('close', (code) => resolve({ code, out, err }))
     child.stdin.end(input)
   })
+}
+
+/**
+ * A CLI of its own for a test file: a temporary AIRLOCK_HOME and config dir (the keyring is
+ * the one the test run has) and an asynchronous runner, for tests whose emulator runs in
+ * this process.
+ */
+export function cliSandbox(prefix: string): {
+  dir: string
+  env: NodeJS.ProcessEnv
+  cli: (args: string[], input?: string) => ReturnType<typeof airlockAsync>
+} {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  const env = {
+    ...process.env,
+    AIRLOCK_HOME: join(dir, 'home'),
+    AIRLOCK_CONFIG_DIR: join(dir, 'cfg')
+  }
+  return { dir, env, cli: (args, input = '') => airlockAsync(args, input, env) }
 }
