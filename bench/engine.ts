@@ -28,7 +28,8 @@ import { resolveEffective, type LayerData } from '../src-main/core/precedence'
 import { serializeConnectionUri } from '../src-main/core/codecs/connection-uri'
 import { fingerprinter } from '../src-main/core/fingerprint'
 import { connectionEntry, variableEntry, type Entry } from '../src-main/core/model'
-import { plan, type PlanDocument } from '../src-main/core/plan'
+import { plan } from '../src-main/core/plan'
+import { planDocument } from '../src-main/jobs/prepare-plan'
 import { applyPlan, newPlanKey } from '../src-main/jobs/run-job'
 import { openKeychain } from '../src-main/keychain/keytar-keychain'
 import { startAwsEmulator } from '../test/support/emulators/aws'
@@ -236,17 +237,14 @@ async function benchApply(ctx: BenchContext, subject: ApplySubject): Promise<Ben
     const planId = `bench-${Date.now()}`
     const fp = fingerprinter(await newPlanKey(keychain, planId))
     const planned = plan(entries, [], { onConflict: 'overwrite' }, fp)
-    const doc: PlanDocument = {
-      version: 1,
+    const doc = planDocument({
       planId,
-      createdAt: new Date().toISOString(),
       source: source.id,
       target: subject.target.id,
       dialect: 'airflow3',
       options: { onConflict: 'overwrite' },
-      summary: planned.summary,
-      items: planned.items
-    }
+      result: planned
+    })
     const accepted0 = subject.accepted()
     const throttled0 = subject.throttled()
     let t0 = performance.now()

@@ -8,7 +8,8 @@ import type { Backend, EntryKind } from '../backends/backend'
 import { missingStoreFile } from '../backends/registry'
 import { AirlockError, toErrorDto } from '../core/errors'
 import type { Entry } from '../core/model'
-import type { PlanItem } from '../core/plan'
+import type { PlanDocument, PlanItem, PlanOptions, PlanSummary } from '../core/plan'
+import type { Dialect } from '../core/model'
 import type { LayerData } from '../core/precedence'
 
 /** A store as a precedence layer: its entries and unreadable ids, or why it failed. */
@@ -78,6 +79,28 @@ export function requireSource(locator: string): void {
       'backend.not-found',
       `${missing}: no such file. The source of a plan must exist (a missing file would read as an empty store, and with --delete-extraneous empty the target).`
     )
+}
+
+/** A plan as a document to save and apply; the locators are written without passwords. */
+export function planDocument(fields: {
+  planId: string
+  source: string
+  target: string
+  dialect: Dialect
+  options: PlanOptions
+  result: { items: PlanItem[]; summary: PlanSummary }
+}): PlanDocument {
+  return {
+    version: 1,
+    planId: fields.planId,
+    createdAt: new Date().toISOString(),
+    source: redactLocator(fields.source),
+    target: redactLocator(fields.target),
+    dialect: fields.dialect,
+    options: fields.options,
+    summary: fields.result.summary,
+    items: fields.result.items
+  }
 }
 
 /** A pre-flight problem that concerns the whole store rather than one item. */

@@ -16,7 +16,8 @@ import { InMemoryBackend } from '../../src-main/backends/in-memory'
 import { VaultBackend } from '../../src-main/backends/vault'
 import { fingerprinter } from '../../src-main/core/fingerprint'
 import { connectionEntry, variableEntry, type Entry } from '../../src-main/core/model'
-import { entryDigest, plan, type PlanDocument } from '../../src-main/core/plan'
+import { entryDigest, plan } from '../../src-main/core/plan'
+import { planDocument } from '../../src-main/jobs/prepare-plan'
 import { applyPlan, newPlanKey, type JobReport } from '../../src-main/jobs/run-job'
 import { openKeychain } from '../../src-main/keychain/keytar-keychain'
 import { startAwsEmulator } from '../support/emulators/aws'
@@ -59,17 +60,14 @@ async function migrate(source: Backend, target: Backend, dataDir: string): Promi
   const fp = fingerprinter(await newPlanKey(keychain, planId))
   const [s, t] = [await source.load({}), await target.load({})]
   const result = plan(s.entries, t.entries, { onConflict: 'overwrite' }, fp)
-  const doc: PlanDocument = {
-    version: 1,
+  const doc = planDocument({
     planId,
-    createdAt: new Date().toISOString(),
     source: source.id,
     target: target.id,
     dialect: 'airflow3',
     options: { onConflict: 'overwrite' },
-    summary: result.summary,
-    items: result.items
-  }
+    result
+  })
   return applyPlan(doc, source, target, { dataDir, keychain, backoffMs: 20 })
 }
 

@@ -8,13 +8,7 @@ import { explainLayer, type ConfiguredBackend } from '../../core/airflow-lookup/
 import { pyToPlain } from '../../core/codecs/py-json'
 import { toErrorDto } from '../../core/errors'
 import { fingerprinter } from '../../core/fingerprint'
-import {
-  plan,
-  type ConflictPolicy,
-  type PlanDocument,
-  type PlanItem,
-  type PlanOptions
-} from '../../core/plan'
+import { plan, type ConflictPolicy, type PlanItem, type PlanOptions } from '../../core/plan'
 import { openKeychain } from '../../keychain/keytar-keychain'
 import { newPlanKey } from '../../jobs/run-job'
 import {
@@ -22,6 +16,7 @@ import {
   entriesForPlan,
   loadLayer,
   newPlanId,
+  planDocument,
   redactLocator,
   requireSource
 } from '../../jobs/prepare-plan'
@@ -354,17 +349,14 @@ export async function planCommand(
       io.stderr.write(`airlock: pre-flight ${p.severity}: ${p.message}\n`)
     const shown = result.items.filter((i) => mode === 'plan' || i.action !== 'unchanged')
     if (flags.json || flags.out) {
-      const doc: PlanDocument = {
-        version: 1,
+      const doc = planDocument({
         planId,
-        createdAt: new Date().toISOString(),
-        source: redactLocator(sourceLocator),
-        target: redactLocator(targetLocator),
+        source: sourceLocator,
+        target: targetLocator,
         dialect,
         options: planOptions,
-        summary: result.summary,
-        items: result.items
-      }
+        result
+      })
       if (flags.out) {
         await writeFileAtomic(flags.out, JSON.stringify(doc, null, 2) + '\n')
         io.stderr.write(`plan written to ${flags.out} (no values: fingerprints only)\n`)

@@ -26,7 +26,7 @@ import {
   entriesForPlan,
   loadLayer,
   newPlanId,
-  redactLocator,
+  planDocument,
   requireSource
 } from '../../jobs/prepare-plan'
 import type { HandlerContext } from './context'
@@ -168,17 +168,14 @@ export async function makePlan(ctx: HandlerContext, request: PlanRequest): Promi
       target,
       { preflight: true }
     )
-    const doc: PlanDocument = {
-      version: 1,
+    const doc = planDocument({
       planId,
-      createdAt: new Date().toISOString(),
-      source: redactLocator(request.source),
-      target: redactLocator(request.target),
+      source: request.source,
+      target: request.target,
       dialect,
       options,
-      summary: result.summary,
-      items: result.items
-    }
+      result
+    })
     ctx.plans.set(planId, {
       doc,
       source: request.source,
@@ -201,17 +198,14 @@ export async function diffStores(ctx: HandlerContext, request: DiffRequest): Pro
     { kinds: request.kinds, onConflict: 'overwrite', deleteExtraneous: true },
     fingerprinter()
   )
-  const doc: PlanDocument = {
-    version: 1,
+  const doc = planDocument({
     planId: newPlanId(),
-    createdAt: new Date().toISOString(),
-    source: redactLocator(request.a),
-    target: redactLocator(request.b),
+    source: request.a,
+    target: request.b,
     dialect: 'airflow3',
     options: {},
-    summary: result.summary,
-    items: result.items.filter((i) => i.action !== 'unchanged')
-  }
+    result: { ...result, items: result.items.filter((i) => i.action !== 'unchanged') }
+  })
   return toPlanDto(doc, [], 0, false)
 }
 
