@@ -337,8 +337,31 @@ describe('a config directory Airlock cannot write to', () => {
       return false
     }
   })
-  it.skipIf(root_ && !setpriv)(
-    'leaves the settings file intact when the directory is read-only (as root: run as nobody, or skipped without setpriv)',
+  // …and nobody must be able to reach this checkout (a clone inside a 0700 temp dir is not).
+  const nobodyCanRun =
+    !root_ ||
+    (setpriv !== undefined &&
+      (() => {
+        try {
+          execFileSync(
+            setpriv,
+            [
+              '--reuid=65534',
+              '--regid=65534',
+              '--clear-groups',
+              process.execPath,
+              '-e',
+              `require('node:fs').accessSync(${JSON.stringify(fileURLToPathBin())})`
+            ],
+            { stdio: 'ignore' }
+          )
+          return true
+        } catch {
+          return false
+        }
+      })())
+  it.skipIf(!nobodyCanRun)(
+    'leaves the settings file intact when the directory is read-only (as root: run as nobody, or skipped without setpriv or when nobody cannot reach this checkout)',
     () => {
       const dir = mkdtempSync(join(tmpdir(), 'airlock-ro-config-'))
       try {
