@@ -18,6 +18,8 @@ export const Channel = {
   profilesEdit: 'profiles:edit',
   profilesTest: 'profiles:test',
   profilesRemove: 'profiles:remove',
+  profilesRename: 'profiles:rename',
+  profilesImport: 'profiles:import',
   entriesList: 'entries:list',
   entriesReveal: 'entries:reveal',
   entriesCopy: 'entries:copy',
@@ -94,6 +96,15 @@ export interface ProfileTestDto {
   error: ErrorDto | null
 }
 
+/** What `profiles:import` made of an airflow.cfg (and the environment Airlock runs in). */
+export interface ProfileImportDto {
+  /** The airflow.cfg read (Airflow's own default location when none was named). */
+  path: string
+  profiles: ProfileDto[]
+  /** What in the file could not be used, in the file's terms (no values). */
+  problems: string[]
+}
+
 /** An entry as the renderer sees it: secret fields masked. */
 export interface EntryDto {
   kind: 'connection' | 'variable'
@@ -165,8 +176,18 @@ export interface PlanItemDto {
   targetId: string
   action: 'create' | 'update' | 'delete' | 'unchanged' | 'conflict'
   resolution: string | null
-  /** Each field and whether it changes (values never travel, masked or not). */
-  fields: { field: string; changed: boolean }[]
+  /**
+   * Each field and whether it changes. A connection's plain fields (type, host, schema,
+   * login, port, description, team), which the inventory shows too, carry their value in the
+   * target (`before`) and the one planned (`after`); a password, an extra and a variable's
+   * value never travel here.
+   */
+  fields: {
+    field: string
+    changed: boolean
+    before?: string | number | null
+    after?: string | number | null
+  }[]
   warnings: string[]
 }
 
@@ -276,6 +297,18 @@ export const RequestSchemas = {
   ]),
   [Channel.profilesTest]: z.tuple([z.object({ name }).strict()]),
   [Channel.profilesRemove]: z.tuple([z.object({ name }).strict()]),
+  [Channel.profilesRename]: z.tuple([z.object({ name, to: name }).strict()]),
+  [Channel.profilesImport]: z.tuple([
+    z
+      .object({
+        /** Prefix of the made profiles (`<prefix>-metadb`, `<prefix>-<backend>`). */
+        name,
+        /** The airflow.cfg; absent: where Airflow looks (AIRFLOW_CONFIG, AIRFLOW_HOME). */
+        path: z.string().min(1).max(4096).optional(),
+        airflowVersion: z.string().max(32).optional()
+      })
+      .strict()
+  ]),
   [Channel.entriesList]: z.tuple([
     z.object({ locator, kinds: kinds.optional(), dialect: dialect.optional() }).strict()
   ]),
@@ -354,6 +387,8 @@ export interface InvokeMap {
   [Channel.profilesEdit]: (request: ProfileEditRequest) => ProfileDto
   [Channel.profilesTest]: (request: { name: string }) => ProfileTestDto
   [Channel.profilesRemove]: (request: { name: string }) => { removed: string }
+  [Channel.profilesRename]: (request: { name: string; to: string }) => ProfileDto
+  [Channel.profilesImport]: (request: ProfileImportRequest) => ProfileImportDto
   [Channel.entriesList]: (request: EntriesRequest) => EntriesDto
   [Channel.entriesReveal]: (request: RevealRequest) => { value: string | null }
   [Channel.entriesCopy]: (request: CopyRequest) => { text: string }
@@ -381,6 +416,8 @@ export interface InvokeMap {
 export type ProfileAddRequest = z.infer<(typeof RequestSchemas)['profiles:add']>[0]
 /** `profiles:edit`: fields to change; a secret left empty or `***` keeps the stored one. */
 export type ProfileEditRequest = z.infer<(typeof RequestSchemas)['profiles:edit']>[0]
+/** `profiles:import`: profiles made from an airflow.cfg. */
+export type ProfileImportRequest = z.infer<(typeof RequestSchemas)['profiles:import']>[0]
 /** `entries:list`: a store by locator. */
 export type EntriesRequest = z.infer<(typeof RequestSchemas)['entries:list']>[0]
 /** `entries:reveal`: one field of one entry. */

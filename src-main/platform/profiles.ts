@@ -161,24 +161,22 @@ export class Profiles {
    * Fernet key to the keychain) and its secrets backend (secret kwargs to the keychain).
    */
   async importFromAirflow(config: AirflowRuntimeProfile, prefix: string): Promise<Profile[]> {
-    const made: Profile[] = []
+    const pending: [ProfileInput, ProfileSecrets][] = []
     const url = config.sqlAlchemyUrl
     if (url && config.sqlAlchemyConn.value) {
       const withoutPassword = config.sqlAlchemyConn.value.replace(/(\/\/[^/@:]*):[^/@]*@/, '$1@')
-      made.push(
-        await this.add(
-          {
-            name: `${prefix}-metadb`,
-            kind: 'metadb',
-            airflowVersion: config.airflowVersion,
-            url: withoutPassword,
-            region: null,
-            backendKwargs: {},
-            credential: { method: url.password ? 'password' : 'none', params: {} }
-          },
-          { password: url.password ?? undefined, fernetKey: config.fernetKey.value || undefined }
-        )
-      )
+      pending.push([
+        {
+          name: `${prefix}-metadb`,
+          kind: 'metadb',
+          airflowVersion: config.airflowVersion,
+          url: withoutPassword,
+          region: null,
+          backendKwargs: {},
+          credential: { method: url.password ? 'password' : 'none', params: {} }
+        },
+        { password: url.password ?? undefined, fernetKey: config.fernetKey.value || undefined }
+      ])
     }
     const backend = config.serverBackend
     if (backend && BACKEND_CLASSES[backend.className]) {
@@ -201,29 +199,35 @@ export class Profiles {
                 ? 'service-account-key'
                 : 'adc'
               : 'default-chain'
-      made.push(
-        await this.add(
-          {
-            name: `${prefix}-${kind}`,
-            kind,
-            airflowVersion: config.airflowVersion,
-            url:
-              (kwargs.url as string | undefined) ??
-              (kwargs.vault_url as string | undefined) ??
-              null,
-            region: (kwargs.region_name as string | undefined) ?? null,
-            backendKwargs: kwargs,
-            credential: { method, params: {} }
-          },
-          {
-            kwargs: secretKwargs,
-            token: secretKwargs.token as string | undefined,
-            secretId: secretKwargs.secret_id as string | undefined,
-            clientSecret: secretKwargs.client_secret as string | undefined
-          }
-        )
-      )
+      pending.push([
+        {
+          name: `${prefix}-${kind}`,
+          kind,
+          airflowVersion: config.airflowVersion,
+          url:
+            (kwargs.url as string | undefined) ?? (kwargs.vault_url as string | undefined) ?? null,
+          region: (kwargs.region_name as string | undefined) ?? null,
+          backendKwargs: kwargs,
+          credential: { method, params: {} }
+        },
+        {
+          kwargs: secretKwargs,
+          token: secretKwargs.token as string | undefined,
+          secretId: secretKwargs.secret_id as string | undefined,
+          clientSecret: secretKwargs.client_secret as string | undefined
+        }
+      ])
     }
+    // all or nothing: a name in use refuses the import before anything is written
+    const taken = new Set(this.settings.load().profiles.map((p) => p.name))
+    const clash = pending.find(([p]) => taken.has(p.name))
+    if (clash)
+      throw new AirlockError(
+        'usage',
+        `A profile named "${clash[0].name}" exists already; import under another name, or rename or remove it first.`
+      )
+    const made: Profile[] = []
+    for (const [input, secrets] of pending) made.push(await this.add(input, secrets))
     return made
   }
 

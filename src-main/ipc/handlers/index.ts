@@ -8,7 +8,15 @@ import type { HandlerContext } from './context'
 import { diffStores, makePlan, resolveEffectiveView, savePlan } from './engine'
 import { copyEntry, exportEntries, listEntries, revealEntry } from './entries'
 import { applyHeldPlan, cancelJob, listAllJobs, resumeHeldJob, rollbackHeldJob } from './jobs'
-import { addProfile, editProfile, listProfiles, removeProfile, testProfile } from './profiles'
+import {
+  addProfile,
+  editProfile,
+  importProfiles,
+  listProfiles,
+  removeProfile,
+  renameProfile,
+  testProfile
+} from './profiles'
 
 export { createHandlerContext, type HandlerContext } from './context'
 
@@ -29,6 +37,8 @@ export function createHandlers(ctx: HandlerContext): HandlerTable {
     [Channel.profilesEdit]: (r) => editProfile(ctx, r),
     [Channel.profilesTest]: (r) => testProfile(ctx, r),
     [Channel.profilesRemove]: (r) => removeProfile(ctx, r),
+    [Channel.profilesRename]: (r) => renameProfile(ctx, r),
+    [Channel.profilesImport]: (r) => importProfiles(ctx, r),
     [Channel.entriesList]: (r) => listEntries(ctx, r),
     [Channel.entriesReveal]: (r) => revealEntry(ctx, r),
     [Channel.entriesCopy]: (r) => copyEntry(ctx, r),

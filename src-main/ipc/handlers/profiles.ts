@@ -4,10 +4,13 @@ import type {
   ProfileAddRequest,
   ProfileDto,
   ProfileEditRequest,
+  ProfileImportDto,
+  ProfileImportRequest,
   ProfileTestDto
 } from '../../contract/ipc'
 import { openProfile } from '../../backends/registry'
 import { AirlockError } from '../../core/errors'
+import { loadAirflowConfig } from '../../platform/airflow-config-file'
 import type { Profiles } from '../../platform/profiles'
 import type { Profile } from '../../platform/settings'
 import type { HandlerContext } from './context'
@@ -85,4 +88,43 @@ export async function removeProfile(
 ): Promise<{ removed: string }> {
   await (await ctx.profiles()).remove(request.name)
   return { removed: request.name }
+}
+
+/** `profiles:rename`: the settings entry and its keychain item move to the new name. */
+export async function renameProfile(
+  ctx: HandlerContext,
+  request: { name: string; to: string }
+): Promise<ProfileDto> {
+  const profiles = await ctx.profiles()
+  return toDto(profiles, await profiles.rename(request.name, request.to))
+}
+
+/**
+ * `profiles:import`: reads airflow.cfg as Airflow would (the environment Airlock runs in
+ * overrides the file, as it does for Airflow) and makes a metadata DB profile and one for the
+ * configured secrets backend, their secrets in the keychain.
+ */
+export async function importProfiles(
+  ctx: HandlerContext,
+  request: ProfileImportRequest
+): Promise<ProfileImportDto> {
+  const loaded = await loadAirflowConfig({
+    env: ctx.env,
+    path: request.path,
+    airflowVersion: request.airflowVersion
+  })
+  const problems = loaded.profile.problems.map((p) => p.message)
+  const profiles = await ctx.profiles()
+  const made = await profiles.importFromAirflow(loaded.profile, request.name)
+  if (!made.length)
+    throw new AirlockError(
+      'usage',
+      `${loaded.path} names no metadata DB or supported secrets backend to import` +
+        (problems.length ? ` (${problems.join('; ')})` : '.')
+    )
+  return {
+    path: loaded.path,
+    profiles: await Promise.all(made.map((p) => toDto(profiles, p))),
+    problems
+  }
 }

@@ -157,7 +157,12 @@ export function ProfileForm(props: { editing: ProfileDto | undefined; onDone: ()
       </label>
       <label>
         backend_kwargs (JSON, no secrets)
-        <textarea rows={2} value={kwargs} onChange={(e) => setKwargs(e.target.value)} />
+        <textarea
+          rows={2}
+          data-testid="profile-kwargs"
+          value={kwargs}
+          onChange={(e) => setKwargs(e.target.value)}
+        />
       </label>
       {needed.map((s) => (
         <label key={s}>

@@ -4,6 +4,36 @@ import type { ProfileDto } from '../../../src-main/contract/ipc'
 import { useAppStore } from '../../store'
 import { ErrorNote } from '../../components/ErrorNote'
 import { ProfileForm } from './ProfileForm'
+import { ImportForm } from './ImportForm'
+
+/** The name cell; in rename mode a field that saves on Enter and gives up on Escape. */
+function NameCell(props: { name: string; renaming: boolean; onDone: (err?: ErrorDto) => void }) {
+  const rename = useAppStore((s) => s.renameProfile)
+  const [to, setTo] = useState(props.name)
+  if (!props.renaming) return <td className="id">{props.name}</td>
+  return (
+    <td className="id">
+      <form
+        onSubmit={async (e) => {
+          e.preventDefault()
+          if (to.trim() === props.name) return props.onDone()
+          props.onDone(await rename(props.name, to.trim()))
+        }}
+      >
+        <input
+          data-testid="profile-rename-to"
+          aria-label={`New name for ${props.name}`}
+          value={to}
+          autoFocus
+          onChange={(e) => setTo(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') props.onDone()
+          }}
+        />
+      </form>
+    </td>
+  )
+}
 
 /** Saved profiles, where their secrets are kept, and testing a connection. */
 export function ProfilesScreen() {
@@ -16,7 +46,9 @@ export function ProfilesScreen() {
   const test = useAppStore((s) => s.testProfile)
   const remove = useAppStore((s) => s.removeProfile)
   const [form, setForm] = useState<{ editing: ProfileDto | undefined } | undefined>(undefined)
-  const [removeError, setRemoveError] = useState<ErrorDto | undefined>(undefined)
+  const [importing, setImporting] = useState(false)
+  const [renaming, setRenaming] = useState<string | undefined>(undefined)
+  const [rowError, setRowError] = useState<ErrorDto | undefined>(undefined)
   useEffect(() => {
     void load()
   }, [load])
@@ -33,7 +65,7 @@ export function ProfilesScreen() {
           : (keychain?.warning ?? 'No OS keychain: secrets are kept for this run only.')}
       </p>
       <ErrorNote error={error} />
-      <ErrorNote error={removeError} />
+      <ErrorNote error={rowError} />
       <div className="toolbar">
         <button
           type="button"
@@ -43,7 +75,11 @@ export function ProfilesScreen() {
         >
           Add profile
         </button>
+        <button type="button" data-testid="profile-import" onClick={() => setImporting(true)}>
+          Import from airflow.cfg
+        </button>
       </div>
+      {importing && <ImportForm onDone={() => setImporting(false)} />}
       {form && (
         <ProfileForm
           key={form.editing?.name ?? '(new)'}
@@ -70,7 +106,14 @@ export function ProfilesScreen() {
               const t = tests[p.name]
               return (
                 <tr key={p.name} data-testid="profile-row" data-name={p.name}>
-                  <td className="id">{p.name}</td>
+                  <NameCell
+                    name={p.name}
+                    renaming={renaming === p.name}
+                    onDone={(err) => {
+                      setRowError(err)
+                      setRenaming(undefined)
+                    }}
+                  />
                   <td>{p.kind}</td>
                   <td className="small">{p.url}</td>
                   <td>{p.credential.method}</td>
@@ -105,8 +148,15 @@ export function ProfilesScreen() {
                     </button>
                     <button
                       type="button"
+                      data-testid="profile-rename"
+                      onClick={() => setRenaming(p.name)}
+                    >
+                      Rename
+                    </button>
+                    <button
+                      type="button"
                       data-testid="profile-remove"
-                      onClick={async () => setRemoveError(await remove(p.name))}
+                      onClick={async () => setRowError(await remove(p.name))}
                     >
                       Remove
                     </button>

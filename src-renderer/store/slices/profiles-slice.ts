@@ -3,6 +3,8 @@ import type {
   ProfileAddRequest,
   ProfileDto,
   ProfileEditRequest,
+  ProfileImportDto,
+  ProfileImportRequest,
   ProfileTestDto
 } from '../../../src-main/contract/ipc'
 import type { ErrorDto } from '../../../src-main/contract/errors'
@@ -20,6 +22,11 @@ export interface ProfilesSlice {
   editProfile: (request: ProfileEditRequest) => Promise<ErrorDto | undefined>
   testProfile: (name: string) => Promise<void>
   removeProfile: (name: string) => Promise<ErrorDto | undefined>
+  renameProfile: (name: string, to: string) => Promise<ErrorDto | undefined>
+  /** Profiles made from an airflow.cfg, or the error to show beside the form. */
+  importProfiles: (
+    request: ProfileImportRequest
+  ) => Promise<{ ok: true; value: ProfileImportDto } | { ok: false; error: ErrorDto }>
 }
 
 export const createProfilesSlice: StateCreator<AppState, [], [], ProfilesSlice> = (set, get) => ({
@@ -55,5 +62,18 @@ export const createProfilesSlice: StateCreator<AppState, [], [], ProfilesSlice> 
     const r = await get().bridge.invoke('profiles:remove', { name })
     if (!r.ok) return r.error
     await get().loadProfiles()
+  },
+  renameProfile: async (name, to) => {
+    const r = await get().bridge.invoke('profiles:rename', { name, to })
+    if (!r.ok) return r.error
+    // what testing found belongs to the profile, under its new name
+    const { [name]: tested, ...rest } = get().profileTests
+    set({ profileTests: tested ? { ...rest, [to]: tested } : rest })
+    await get().loadProfiles()
+  },
+  importProfiles: async (request) => {
+    const r = await get().bridge.invoke('profiles:import', request)
+    if (r.ok) await get().loadProfiles()
+    return r
   }
 })

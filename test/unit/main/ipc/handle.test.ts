@@ -2,7 +2,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { MAX_REQUEST_BYTES, type JobProgressDto } from '../../../../src-main/contract/ipc'
+import {
+  MAX_REQUEST_BYTES,
+  type JobProgressDto,
+  type ProfileDto,
+  type ProfileImportDto
+} from '../../../../src-main/contract/ipc'
 import { dispatch } from '../../../../src-main/ipc/handle'
 import {
   createHandlerContext,
@@ -201,6 +206,47 @@ describe('ipc dispatch', () => {
     })
   })
 
+  it('shows plain field values in a plan, and never a password, extra or variable value', async () => {
+    const target = join(dir, 'older.env')
+    writeFileSync(
+      target,
+      [
+        `AIRFLOW_CONN_POSTGRES_DEFAULT='{"conn_type": "postgres", "host": "old.internal", "login": "etl", "password": "${SECRET}", "schema": "analytics", "port": 5432, "extra": {"sslmode": "disable"}}'`,
+        `AIRFLOW_VAR_ENVIRONMENT=${SECRET}-var`,
+        ''
+      ].join('\n')
+    )
+    for (const channel of ['jobs:plan', 'jobs:diff'] as const) {
+      const r =
+        channel === 'jobs:plan'
+          ? await dispatch(table, channel, [
+              { source: 'demo:', target: `envfile:${target}`, options: {} }
+            ])
+          : await dispatch(table, channel, [{ a: 'demo:', b: `envfile:${target}` }])
+      if (!r.ok) throw new Error(r.error.message)
+      const dto = r.value as { items: { targetId: string; fields: Record<string, unknown>[] }[] }
+      const pg = dto.items.find((i) => i.targetId === 'postgres_default')!
+      const byField = Object.fromEntries(
+        pg.fields.filter((f) => f.changed).map((f) => [f.field, f])
+      )
+      expect(byField.host).toEqual({
+        field: 'host',
+        changed: true,
+        before: 'old.internal',
+        after: 'warehouse.internal'
+      })
+      expect(byField.description).toMatchObject({ before: null, after: 'Main warehouse' })
+      expect(byField.password).toEqual({ field: 'password', changed: true })
+      expect(byField.extra).toEqual({ field: 'extra', changed: true })
+      const variable = dto.items.find((i) => i.targetId === 'environment')!
+      for (const f of variable.fields) expect(f).not.toHaveProperty('before')
+      const text = JSON.stringify(dto)
+      expect(text).not.toContain(SECRET)
+      expect(text).not.toContain('demo-p@ss/word')
+      expect(text).not.toContain('sslmode')
+    }
+  })
+
   it('cancels a running job between batches, then resumes it to the end', async () => {
     const source = join(dir, 'many.env')
     writeFileSync(
@@ -299,5 +345,98 @@ describe('ipc dispatch', () => {
       ok: false,
       error: { code: 'keychain.unavailable' }
     })
+  })
+
+  it('imports profiles from an airflow.cfg, secrets to the keychain, and renames one', async () => {
+    const kc = osLikeKeychain()
+    const env = {
+      AIRLOCK_HOME: join(dir, 'home'),
+      AIRLOCK_CONFIG_DIR: join(dir, 'config-import')
+    }
+    const t = createHandlers(createHandlerContext({ mode: 'web', env, keychain: kc }))
+    const cfg = join(dir, 'airflow.cfg')
+    const fernet = 'lYBUQMvTS8ZylPwZkqM3JWxVz6gPyD0sV1aX3Zyi2Bs='
+    writeFileSync(
+      cfg,
+      [
+        '[database]',
+        `sql_alchemy_conn = postgresql+psycopg2://airflow:${SECRET}@db.internal:5432/airflow`,
+        '[core]',
+        `fernet_key = ${fernet}`,
+        '[secrets]',
+        'backend = airflow.providers.hashicorp.secrets.vault.VaultBackend',
+        `backend_kwargs = {"url": "http://vault.internal:8200", "token": "${SECRET}-vault", "mount_point": "airflow"}`,
+        ''
+      ].join('\n')
+    )
+    const r = await dispatch(t, 'profiles:import', [{ name: 'prod', path: cfg }])
+    if (!r.ok) throw new Error(r.error.message)
+    const imported = r.value as ProfileImportDto
+    expect(imported.path).toBe(cfg)
+    const made = Object.fromEntries(imported.profiles.map((p) => [p.name, p]))
+    expect(Object.keys(made).sort()).toEqual(['prod-metadb', 'prod-vault'])
+    expect(made['prod-metadb']).toMatchObject({
+      kind: 'metadb',
+      url: 'postgresql+psycopg2://airflow@db.internal:5432/airflow',
+      secrets: { password: 'stored', fernetKey: 'stored' }
+    })
+    expect(made['prod-vault']).toMatchObject({
+      kind: 'vault',
+      url: 'http://vault.internal:8200',
+      backendKwargs: { mount_point: 'airflow' },
+      secrets: { token: 'stored' }
+    })
+    expect(JSON.stringify(r)).not.toContain(SECRET)
+    expect(JSON.stringify(r)).not.toContain(fernet)
+    for (const f of ['settings.json'])
+      expect(readFileSync(join(env.AIRLOCK_CONFIG_DIR, f), 'utf8')).not.toContain(SECRET)
+    // Importing again under the same prefix is refused, naming the profile.
+    const again = await dispatch(t, 'profiles:import', [{ name: 'prod', path: cfg }])
+    expect(again).toMatchObject({ ok: false, error: { code: 'usage' } })
+    if (!again.ok) expect(again.error.message).toMatch(/prod-metadb/)
+    // All or nothing: with prod-vault taken, importing as prod again makes no prod-metadb.
+    await dispatch(t, 'profiles:remove', [{ name: 'prod-metadb' }])
+    const clash = await dispatch(t, 'profiles:import', [{ name: 'prod', path: cfg }])
+    expect(clash).toMatchObject({ ok: false, error: { code: 'usage' } })
+    if (!clash.ok) expect(clash.error.message).toMatch(/"prod-vault" exists already/)
+    const afterClash = await dispatch(t, 'profiles:list', [])
+    expect((afterClash.ok ? (afterClash.value as ProfileDto[]) : []).map((p) => p.name)).toEqual([
+      'prod-vault'
+    ])
+    await dispatch(t, 'profiles:remove', [{ name: 'prod-vault' }])
+    expect(await dispatch(t, 'profiles:import', [{ name: 'prod', path: cfg }])).toMatchObject({
+      ok: true
+    })
+    // Renaming carries the keychain item along; the old name is gone.
+    const renamed = await dispatch(t, 'profiles:rename', [{ name: 'prod-metadb', to: 'warehouse' }])
+    expect(renamed).toMatchObject({
+      ok: true,
+      value: { name: 'warehouse', secrets: { password: 'stored', fernetKey: 'stored' } }
+    })
+    const listed = await dispatch(t, 'profiles:list', [])
+    if (!listed.ok) throw new Error(listed.error.message)
+    const names = () => (listed.value as ProfileDto[]).map((p) => p.name).sort()
+    expect(names()).toEqual(['prod-vault', 'warehouse'])
+    expect(await kc.list()).not.toContainEqual(expect.stringContaining('prod-metadb'))
+    // Onto a name in use, or from a name that does not exist: refused, nothing changes.
+    expect(
+      await dispatch(t, 'profiles:rename', [{ name: 'warehouse', to: 'prod-vault' }])
+    ).toMatchObject({ ok: false, error: { code: 'usage' } })
+    expect(await dispatch(t, 'profiles:rename', [{ name: 'nope', to: 'other' }])).toMatchObject({
+      ok: false,
+      error: { code: 'backend.not-found' }
+    })
+    // A file naming nothing to import is refused with its path.
+    const empty = join(dir, 'empty.cfg')
+    writeFileSync(empty, '[core]\nload_examples = False\n')
+    const none = await dispatch(t, 'profiles:import', [{ name: 'x', path: empty }])
+    expect(none).toMatchObject({ ok: false, error: { code: 'usage' } })
+    if (!none.ok) expect(none.error.message).toContain(empty)
+    // A named file that does not exist is refused with its path.
+    const missing = await dispatch(t, 'profiles:import', [
+      { name: 'y', path: join(dir, 'no-such.cfg') }
+    ])
+    expect(missing.ok).toBe(false)
+    if (!missing.ok) expect(missing.error.message).toContain('no-such.cfg')
   })
 })
