@@ -244,7 +244,15 @@ async function execute(
         : null,
       current
     })
-  const batchSize = ctx.batchSize ?? 25
+  // A paced (remote) store takes several batches at once, so its quota is not left idle
+  // while one batch is read back; a database or file takes one at a time (one transaction
+  // or one rewrite of the file per batch).
+  const depth = target.pacer ? Math.max(1, ctx.pipeline ?? 4) : 1
+  // A small job against a remote store is cut finer, so all of its batches are in flight
+  // (and its progress moves) rather than one batch holding everything.
+  const batchSize =
+    ctx.batchSize ??
+    (depth > 1 ? Math.min(25, Math.max(1, Math.ceil(todo.length / (depth * 4)))) : 25)
   const runBatch = async (batch: number[]): Promise<void> => {
     journal.appendAll(batch.map((idx) => ({ t: 'begin' as const, idx, at: now() })))
     const writes = batch.filter((idx) => idx in intended).map((idx) => intended[idx]!)
@@ -306,10 +314,8 @@ async function execute(
   const batches: number[][] = []
   for (let start = 0; start < todo.length; start += batchSize)
     batches.push(todo.slice(start, start + batchSize))
-  // A paced (remote) store takes several batches at once, so its quota is not left idle
-  // while one batch is read back; a database or file takes one at a time (one transaction
-  // or one rewrite of the file per batch).
-  const depth = target.pacer ? Math.max(1, ctx.pipeline ?? 4) : 1
+  // The job is under way: say so before the first batch ends.
+  progress()
   let nextBatch = 0
   await Promise.all(
     Array.from({ length: Math.min(depth, batches.length) }, async () => {

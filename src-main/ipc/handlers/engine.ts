@@ -115,11 +115,41 @@ async function loadBoth(
   }
 }
 
+/** The connection fields the app shows in the clear (the inventory does too). */
+const PLAIN_FIELDS: ReadonlySet<string> = new Set([
+  'conn_type',
+  'host',
+  'schema',
+  'login',
+  'port',
+  'description',
+  'team_name'
+])
+
+/** Looks up the plain field values of both sides of a plan, by kind and id. */
+function plainValues(source: readonly Entry[], target: readonly Entry[]) {
+  type Fields = Readonly<Record<string, string | number | null | undefined>>
+  const index = (entries: readonly Entry[]) =>
+    new Map<string, Fields>(
+      entries.flatMap((e) =>
+        e.kind === 'connection' ? [[e.id, e.fields as unknown as Fields] as const] : []
+      )
+    )
+  const s = index(source)
+  const t = index(target)
+  return (item: PlanDocument['items'][number], field: string) => {
+    if (item.kind !== 'connection' || !PLAIN_FIELDS.has(field)) return {}
+    const from = item.sourceId === null ? undefined : s.get(item.sourceId)
+    return { before: t.get(item.targetId)?.[field] ?? null, after: from?.[field] ?? null }
+  }
+}
+
 function toPlanDto(
   doc: PlanDocument,
   preflight: PlanDto['preflight'],
   preflightErrors: number,
-  applicable: boolean
+  applicable: boolean,
+  plain?: ReturnType<typeof plainValues>
 ): PlanDto {
   return {
     planId: doc.planId,
@@ -132,7 +162,11 @@ function toPlanDto(
       targetId: i.targetId,
       action: i.action,
       resolution: i.resolution ?? null,
-      fields: i.diff.map((d) => ({ field: d.field, changed: d.change === 'changed' })),
+      fields: i.diff.map((d) => ({
+        field: d.field,
+        changed: d.change === 'changed',
+        ...(d.change === 'changed' && plain ? plain(i, d.field) : {})
+      })),
       warnings: i.warnings
     })),
     preflight,
@@ -182,7 +216,13 @@ export async function makePlan(ctx: HandlerContext, request: PlanRequest): Promi
       target: request.target,
       applicable: applicable && preflightErrors === 0
     })
-    return toPlanDto(doc, preflight, preflightErrors, applicable && preflightErrors === 0)
+    return toPlanDto(
+      doc,
+      preflight,
+      preflightErrors,
+      applicable && preflightErrors === 0,
+      plainValues(loaded.source, loaded.target)
+    )
   } finally {
     await target.close?.()
   }
@@ -206,7 +246,7 @@ export async function diffStores(ctx: HandlerContext, request: DiffRequest): Pro
     options: {},
     result: { ...result, items: result.items.filter((i) => i.action !== 'unchanged') }
   })
-  return toPlanDto(doc, [], 0, false)
+  return toPlanDto(doc, [], 0, false, plainValues(loaded.source, loaded.target))
 }
 
 /** `jobs:save-plan`: the plan file `airlock apply` takes (no values: fingerprints only). */

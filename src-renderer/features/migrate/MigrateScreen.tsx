@@ -1,4 +1,4 @@
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import type { PlanItemDto } from '../../../src-main/contract/ipc'
 import { useAppStore } from '../../store'
 import { ErrorNote } from '../../components/ErrorNote'
@@ -9,6 +9,12 @@ const globs = (text: string) =>
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
+
+/** A plain field's value as the diff shows it; a secret field never carries one. */
+function shown(value: string | number | null | undefined): string {
+  if (value === undefined) return '***'
+  return value === null ? '(none)' : String(value)
+}
 
 /** Source, target and options → a plan shown as a diff; leave items out, save it, apply it. */
 export function MigrateScreen() {
@@ -24,6 +30,12 @@ export function MigrateScreen() {
   const savePlan = useAppStore((s) => s.savePlan)
   const applyPlan = useAppStore((s) => s.applyPlan)
   const setScreen = useAppStore((s) => s.setScreen)
+  const profiles = useAppStore((s) => s.profiles)
+  const profilesStatus = useAppStore((s) => s.profilesStatus)
+  const loadProfiles = useAppStore((s) => s.loadProfiles)
+  useEffect(() => {
+    if (profilesStatus === 'idle') void loadProfiles()
+  }, [profilesStatus, loadProfiles])
   const [source, setSource] = useState('demo:')
   const [target, setTarget] = useState('')
   const [include, setInclude] = useState('')
@@ -66,6 +78,7 @@ export function MigrateScreen() {
           Source
           <input
             data-testid="plan-source"
+            list="store-locators"
             value={source}
             onChange={(e) => setSource(e.target.value)}
             required
@@ -75,12 +88,21 @@ export function MigrateScreen() {
           Target
           <input
             data-testid="plan-target"
+            list="store-locators"
             value={target}
             onChange={(e) => setTarget(e.target.value)}
             placeholder="envfile:/path/.env, metadb:NAME"
             required
           />
         </label>
+        <datalist id="store-locators" data-testid="store-locators">
+          <option value="demo:">the bundled demo metadata DB</option>
+          {profiles.map((p) => (
+            <option key={p.name} value={`${p.kind}:${p.name}`}>
+              profile {p.name}
+            </option>
+          ))}
+        </datalist>
         <label>
           Include (globs)
           <input
@@ -197,7 +219,7 @@ export function MigrateScreen() {
                 <th>Action</th>
                 <th>Kind</th>
                 <th>ID</th>
-                <th>Fields (values masked)</th>
+                <th>Changed fields (secrets masked)</th>
                 <th>Warnings</th>
               </tr>
             </thead>
@@ -241,7 +263,8 @@ export function MigrateScreen() {
                           .filter((f) => f.changed)
                           .map((f) => (
                             <span key={f.field} className="field-diff" data-testid="field-diff">
-                              {f.field}: <code>***</code> → <code>***</code>
+                              {f.field}: <code>{shown(f.before)}</code> →{' '}
+                              <code>{shown(f.after)}</code>
                             </span>
                           ))}
                     </td>
@@ -292,6 +315,11 @@ export function MigrateScreen() {
               Apply {toApply} changes
             </button>
           </div>
+          {applyStatus === 'starting' && (
+            <p className="note" role="status" data-testid="apply-starting">
+              Starting: reading both stores to check that nothing changed since the plan…
+            </p>
+          )}
           {saveMessage && <p className="note">{saveMessage}</p>}
           <ErrorNote error={applyError} testId="apply-error" />
         </div>
