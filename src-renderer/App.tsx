@@ -4,6 +4,7 @@ import type { Screen } from './store/slices/app-slice'
 import { InventoryScreen } from './features/inventory/InventoryScreen'
 import { JobsScreen } from './features/jobs/JobsScreen'
 import { MigrateScreen } from './features/migrate/MigrateScreen'
+import { LocatorSuggestions } from './components/LocatorSuggestions'
 import { PrecedenceScreen } from './features/precedence/PrecedenceScreen'
 import { ProfilesScreen } from './features/profiles/ProfilesScreen'
 
@@ -70,6 +71,8 @@ export function App() {
       )}
       {/* Screens stay mounted while hidden, so forms and filters survive switching tabs. */}
       <main className="content">
+        {/* One list of store locators (the demo, each profile) for every locator field. */}
+        <LocatorSuggestions />
         <div hidden={screen !== 'inventory'}>
           <InventoryScreen />
         </div>

@@ -138,6 +138,8 @@ export interface EntriesDto {
 export interface LayerDto {
   role: string
   label: string
+  /** The store put behind this layer (redacted as the user gave it), or null. */
+  locator: string | null
   state: 'loaded' | 'failed' | 'not-inspected'
   storeId: string | null
   error: string | null
@@ -165,6 +167,8 @@ export interface EffectiveItemDto {
 export interface EffectiveDto {
   model: string
   label: string
+  /** What the runtime's resolution wants the user to know (layers it could not fill). */
+  notes: string[]
   layers: LayerDto[]
   items: EffectiveItemDto[]
 }
@@ -336,7 +340,16 @@ export const RequestSchemas = {
   [Channel.effectiveResolve]: z.tuple([
     z
       .object({
-        runtime: z.literal('demo').optional(),
+        /** `demo`, or `airflow-config:PATH` (empty PATH: where Airflow looks). */
+        runtime: z
+          .union([
+            z.literal('demo'),
+            z
+              .string()
+              .max(4096)
+              .regex(/^airflow-config:/)
+          ])
+          .optional(),
         model: z.enum(['airflow2', 'airflow3-server', 'airflow3-worker', 'astro']).optional(),
         layers: z.record(z.string().max(64), locator).optional(),
         kinds: kinds.optional()

@@ -158,6 +158,30 @@ test('PostgreSQL metadata DB → Vault: import, plan, leave one out, apply, watc
   expect(vault.get('secret', 'airflow/connections/mysql_reporting')).toBeUndefined()
   expect(vault.get('secret', 'airflow/connections/aws_default')).toBeDefined()
 
+  // Before the cutover: what Airflow would read with Vault configured as its secrets backend.
+  await app.nav('precedence').click()
+  await page.getByTestId('precedence-runtime').selectOption('airflow-config')
+  await page.getByTestId('precedence-cfg').fill(cfg)
+  await page.getByTestId('precedence-load').click()
+  await expect(page.getByTestId('layer-metastore')).toHaveValue(`airflow-config:${cfg}`)
+  await expect(page.getByTestId('layer-env')).toHaveValue('env:')
+  await page.getByTestId('layer-custom-backend').fill('vault:vault-prod')
+  await page.getByTestId('precedence-resolve').click()
+  const pgRow = app.precedenceRow('postgres_default')
+  await expect(pgRow.locator('td.verdict').nth(0)).toHaveAttribute('data-testid', 'verdict-wins')
+  await expect(pgRow.locator('td.verdict').nth(2)).toHaveAttribute(
+    'data-testid',
+    'verdict-shadowed'
+  )
+  await expect(pgRow.locator('td.verdict').nth(2)).toContainText('same value')
+  const leftOut = app.precedenceRow('mysql_reporting')
+  await expect(leftOut.locator('td.verdict').nth(0)).toHaveAttribute(
+    'data-testid',
+    'verdict-absent'
+  )
+  await expect(leftOut.locator('td.verdict').nth(2)).toHaveAttribute('data-testid', 'verdict-wins')
+  await app.screenshot('migrate-pg-vault-precedence')
+
   // A diff of the two stores now: only the item left out differs.
   await app.nav('migrate').click()
   await page.getByTestId('plan-diff').click()

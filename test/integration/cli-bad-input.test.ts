@@ -164,7 +164,8 @@ const CASES: Record<string, () => Case[]> = {
     [['effective'], 2, /effective needs --runtime/],
     [['effective', '--runtime', 'bogus'], 2, /--runtime takes demo or airflow-config/],
     [['effective', '--runtime', 'demo', '--model', 'bogus'], 2, /--model must be one of/],
-    [['effective', '--runtime', 'demo', '--layer', 'bogus=demo:'], 2, /--layer takes role=store/],
+    [['effective', '--runtime', 'demo', '--layer', 'bogus=demo:'], 2, /has no layer "bogus"/],
+    [['effective', '--runtime', 'demo', '--layer', 'demo:'], 2, /--layer takes role=store/],
     [
       ['plan', 'demo:', T(), '--on-conflict', 'maybe'],
       2,

@@ -24,11 +24,10 @@ import {
   RUNTIME_MODELS,
   resolveEffective,
   type LayerData,
-  type LayerRole,
-  type RuntimeModelId
+  type LayerRole
 } from '../../core/precedence'
 import type { Dialect } from '../../core/model'
-import { loadAirflowConfig } from '../../platform/airflow-config-file'
+import { runtimeLayers } from '../../jobs/runtime-layers'
 import { EXIT_ITEMS_FAILED, EXIT_OK, UsageError, writeLine, type CliIo } from '../io'
 
 /** Options of `airlock effective`. */
@@ -47,46 +46,28 @@ export async function effectiveCommand(
   kinds: EntryKind[] | undefined,
   locatorOptions: LocatorOptions
 ): Promise<number> {
-  const layerLocators = new Map<LayerRole, string>()
-  let model: RuntimeModelId = 'airflow3-server'
-  const notes: string[] = []
-  let configured: { server: ConfiguredBackend | null; worker: ConfiguredBackend | null } | null =
-    null
-  if (flags.runtime === 'demo') {
-    layerLocators.set('env', 'demo-env:')
-    layerLocators.set('metastore', 'demo:')
-  } else if (flags.runtime?.startsWith('airflow-config:')) {
-    const path = flags.runtime.slice('airflow-config:'.length)
-    const loaded = await loadAirflowConfig({ env: locatorOptions.env, path: path || undefined })
-    const version = loaded.profile.airflowVersion
-    if (version && Number(version.split('.')[0]) < 3) model = 'airflow2'
-    layerLocators.set('metastore', flags.runtime)
-    layerLocators.set('env', 'env:')
-    configured = { server: loaded.profile.serverBackend, worker: loaded.profile.workerBackend }
-    notes.push(
-      "env layer: this process's environment; pass --layer env=envfile:… for the environment Airflow itself runs with"
-    )
-    if (loaded.profile.serverBackend)
-      notes.push(
-        `custom backend ${loaded.profile.serverBackend.className}: not inspected here (save it as a profile and pass --layer custom-backend=profile:NAME)`
-      )
-  } else if (flags.runtime !== undefined)
+  // The flags' own mistakes are named as flags; the rest is the runtime's resolution.
+  if (
+    flags.runtime !== undefined &&
+    flags.runtime !== 'demo' &&
+    !flags.runtime.startsWith('airflow-config:')
+  )
     throw new UsageError('--runtime takes demo or airflow-config:PATH (or give --layer role=store)')
-  if (flags.model !== undefined) {
-    if (!Object.hasOwn(RUNTIME_MODELS, flags.model))
-      throw new UsageError(`--model must be one of ${Object.keys(RUNTIME_MODELS).join(', ')}`)
-    model = flags.model as RuntimeModelId
-  }
-  const specs = RUNTIME_MODELS[model].layers
+  if (flags.model !== undefined && !Object.hasOwn(RUNTIME_MODELS, flags.model))
+    throw new UsageError(`--model must be one of ${Object.keys(RUNTIME_MODELS).join(', ')}`)
+  const given: Record<string, string> = {}
   for (const spec of flags.layer ?? []) {
     const eq = spec.indexOf('=')
-    const role = spec.slice(0, eq) as LayerRole
-    if (eq <= 0 || !specs.some((s) => s.role === role))
-      throw new UsageError(
-        `--layer takes role=store with a role of ${model}: ${specs.map((s) => s.role).join(', ')}`
-      )
-    layerLocators.set(role, spec.slice(eq + 1))
+    if (eq <= 0) throw new UsageError('--layer takes role=store, e.g. --layer metastore=demo:')
+    given[spec.slice(0, eq)] = spec.slice(eq + 1)
   }
+  const resolved = await runtimeLayers(
+    { runtime: flags.runtime, model: flags.model, layers: given },
+    locatorOptions
+  )
+  const { model, notes, configured } = resolved
+  const layerLocators = resolved.locators
+  const specs = RUNTIME_MODELS[model].layers
   if (layerLocators.size === 0)
     throw new UsageError(
       'effective needs --runtime demo|airflow-config:PATH or at least one --layer role=store'

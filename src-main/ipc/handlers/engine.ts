@@ -12,13 +12,7 @@ import { openLocator } from '../../backends/registry'
 import { AirlockError } from '../../core/errors'
 import { fingerprinter } from '../../core/fingerprint'
 import { plan, type PlanDocument, type PlanOptions } from '../../core/plan'
-import {
-  RUNTIME_MODELS,
-  resolveEffective,
-  type LayerData,
-  type LayerRole,
-  type RuntimeModelId
-} from '../../core/precedence'
+import { RUNTIME_MODELS, resolveEffective, type LayerData } from '../../core/precedence'
 import type { Entry } from '../../core/model'
 import { newPlanKey } from '../../jobs/run-job'
 import {
@@ -27,8 +21,10 @@ import {
   loadLayer,
   newPlanId,
   planDocument,
+  redactLocator,
   requireSource
 } from '../../jobs/prepare-plan'
+import { runtimeLayers } from '../../jobs/runtime-layers'
 import type { HandlerContext } from './context'
 
 /** `effective:resolve`: per id, the layer Airflow reads it from and what it shadows. */
@@ -36,19 +32,16 @@ export async function resolveEffectiveView(
   ctx: HandlerContext,
   request: EffectiveRequest
 ): Promise<EffectiveDto> {
-  const model: RuntimeModelId = request.model ?? 'airflow3-server'
+  const { model, locators, notes } = await runtimeLayers(
+    {
+      // neither a runtime nor layers: the demo
+      runtime: request.runtime ?? (request.layers === undefined ? 'demo' : undefined),
+      model: request.model,
+      layers: request.layers
+    },
+    ctx.locatorOptions()
+  )
   const specs = RUNTIME_MODELS[model].layers
-  const locators = new Map<string, string>(Object.entries(request.layers ?? {}))
-  if (request.runtime === 'demo' || locators.size === 0) {
-    if (!locators.has('env')) locators.set('env', 'demo-env:')
-    if (!locators.has('metastore')) locators.set('metastore', 'demo:')
-  }
-  for (const role of locators.keys())
-    if (!specs.some((s) => s.role === (role as LayerRole)))
-      throw new AirlockError(
-        'usage',
-        `${model} has no layer "${role}" (layers: ${specs.map((s) => s.role).join(', ')}).`
-      )
   const data: LayerData[] = []
   for (const spec of specs) {
     const locator = locators.get(spec.role)
@@ -65,11 +58,13 @@ export async function resolveEffectiveView(
   return {
     model,
     label: RUNTIME_MODELS[model].label,
+    notes,
     layers: specs.map((s, i) => {
       const d = data[i]!
       return {
         role: s.role,
         label: s.label,
+        locator: locators.has(s.role) ? redactLocator(locators.get(s.role)!) : null,
         state: d.state,
         storeId: d.state === 'not-inspected' ? null : d.storeId,
         error: d.state === 'failed' ? d.error.message : null

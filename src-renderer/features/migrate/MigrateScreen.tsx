@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'react'
+import { useState } from 'react'
 import type { PlanItemDto } from '../../../src-main/contract/ipc'
 import { useAppStore } from '../../store'
 import { ErrorNote } from '../../components/ErrorNote'
+import { LOCATOR_LIST_ID } from '../../components/LocatorSuggestions'
 
 const ACTIONS: PlanItemDto['action'][] = ['create', 'update', 'delete', 'unchanged', 'conflict']
 const globs = (text: string) =>
@@ -30,12 +31,6 @@ export function MigrateScreen() {
   const savePlan = useAppStore((s) => s.savePlan)
   const applyPlan = useAppStore((s) => s.applyPlan)
   const setScreen = useAppStore((s) => s.setScreen)
-  const profiles = useAppStore((s) => s.profiles)
-  const profilesStatus = useAppStore((s) => s.profilesStatus)
-  const loadProfiles = useAppStore((s) => s.loadProfiles)
-  useEffect(() => {
-    if (profilesStatus === 'idle') void loadProfiles()
-  }, [profilesStatus, loadProfiles])
   const [source, setSource] = useState('demo:')
   const [target, setTarget] = useState('')
   const [include, setInclude] = useState('')
@@ -78,7 +73,7 @@ export function MigrateScreen() {
           Source
           <input
             data-testid="plan-source"
-            list="store-locators"
+            list={LOCATOR_LIST_ID}
             value={source}
             onChange={(e) => setSource(e.target.value)}
             required
@@ -88,21 +83,13 @@ export function MigrateScreen() {
           Target
           <input
             data-testid="plan-target"
-            list="store-locators"
+            list={LOCATOR_LIST_ID}
             value={target}
             onChange={(e) => setTarget(e.target.value)}
             placeholder="envfile:/path/.env, metadb:NAME"
             required
           />
         </label>
-        <datalist id="store-locators" data-testid="store-locators">
-          <option value="demo:">the bundled demo metadata DB</option>
-          {profiles.map((p) => (
-            <option key={p.name} value={`${p.kind}:${p.name}`}>
-              profile {p.name}
-            </option>
-          ))}
-        </datalist>
         <label>
           Include (globs)
           <input

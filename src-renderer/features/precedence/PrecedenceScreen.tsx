@@ -2,6 +2,7 @@ import { Fragment, useEffect, useMemo, useState } from 'react'
 import type { EffectiveItemDto, VerdictDto } from '../../../src-main/contract/ipc'
 import { useAppStore } from '../../store'
 import { ErrorNote } from '../../components/ErrorNote'
+import { LOCATOR_LIST_ID } from '../../components/LocatorSuggestions'
 
 const MODELS = [
   ['airflow3-server', 'Airflow 3 server side'],
@@ -45,25 +46,43 @@ export function PrecedenceScreen() {
   const status = useAppStore((s) => s.effectiveStatus)
   const error = useAppStore((s) => s.effectiveError)
   const load = useAppStore((s) => s.loadEffective)
-  const [model, setModel] = useState<(typeof MODELS)[number][0]>('airflow3-server')
+  // '' lets the runtime decide (an airflow.cfg of Airflow 2 reads as Airflow 2).
+  const [model, setModel] = useState<(typeof MODELS)[number][0] | ''>('')
+  const [runtime, setRuntime] = useState<'demo' | 'airflow-config' | 'layers'>('demo')
+  const [cfgPath, setCfgPath] = useState('')
   const [shadowedOnly, setShadowedOnly] = useState(false)
   const [open, setOpen] = useState<string | undefined>(undefined)
-  // Which store stands behind each layer (empty: not inspected); the demo by default.
-  const [layers, setLayers] = useState<Record<string, string>>({
-    env: 'demo-env:',
-    metastore: 'demo:'
-  })
-  const resolve = (m: typeof model, l: Record<string, string>) => {
-    const given = Object.fromEntries(Object.entries(l).filter(([, v]) => v.trim()))
-    void load(
-      Object.keys(given).length ? { model: m, layers: given } : { runtime: 'demo', model: m }
-    )
+  // Which store stands behind each layer (empty: not inspected), as last resolved or edited.
+  const [layers, setLayers] = useState<Record<string, string>>({})
+  // A runtime (the demo, an airflow.cfg) fills the layers; the layer fields then say
+  // exactly what is inspected (an emptied field: that layer is not).
+  const loadRuntime = (m: typeof model, r: typeof runtime) =>
+    void load({
+      ...(r === 'demo' ? { runtime: 'demo' } : {}),
+      ...(r === 'airflow-config' ? { runtime: `airflow-config:${cfgPath.trim()}` } : {}),
+      ...(m ? { model: m } : {}),
+      ...(r === 'layers' ? { layers: {} } : {})
+    })
+  const resolveLayers = (l: Record<string, string>) => {
+    const m = model || effective?.model
+    void load({
+      ...(m ? { model: m as (typeof MODELS)[number][0] } : {}),
+      layers: Object.fromEntries(Object.entries(l).filter(([, v]) => v.trim()))
+    })
   }
   useEffect(() => {
-    resolve(model, layers)
-    // Resolved again on a model change; layer edits apply with the Resolve button.
+    loadRuntime(model, runtime)
+    // Resolved again on a model change; other edits apply with the Resolve button.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [load, model])
+  // What the runtime put behind each layer, shown in (and editable from) the layer fields:
+  // taken over whenever a new answer arrives (React's "adjust state on a prop change").
+  const [seen, setSeen] = useState(effective)
+  if (effective !== seen) {
+    setSeen(effective)
+    if (effective)
+      setLayers(Object.fromEntries(effective.layers.map((l) => [l.role, l.locator ?? ''])))
+  }
   const items = useMemo(
     () =>
       (effective?.items ?? []).filter(
@@ -77,17 +96,49 @@ export function PrecedenceScreen() {
       <h2>Precedence</h2>
       <p className="muted">
         Which layer Airflow reads each id from. By default the embedded demo: its metadata DB and
-        the demo <code>.env</code> as the server&apos;s environment; put any store (locator) behind
-        a layer. Values are never shown; shadowed layers name the fields that differ.
+        the demo <code>.env</code> as the server&apos;s environment. Load an installation from its
+        airflow.cfg, or put any store (locator) behind a layer. Values are never shown; shadowed
+        layers name the fields that differ.
       </p>
-      <div className="toolbar">
+      <form
+        className="toolbar"
+        onSubmit={(e) => {
+          e.preventDefault()
+          // a new runtime starts from its own layers, not the last one's
+          loadRuntime(model, runtime)
+        }}
+      >
         <label>
           Runtime
+          <select
+            data-testid="precedence-runtime"
+            value={runtime}
+            onChange={(e) => setRuntime(e.target.value as typeof runtime)}
+          >
+            <option value="demo">The demo</option>
+            <option value="airflow-config">An airflow.cfg</option>
+            <option value="layers">Only the layers below</option>
+          </select>
+        </label>
+        {runtime === 'airflow-config' && (
+          <label>
+            airflow.cfg
+            <input
+              data-testid="precedence-cfg"
+              value={cfgPath}
+              onChange={(e) => setCfgPath(e.target.value)}
+              placeholder="$AIRFLOW_CONFIG, else $AIRFLOW_HOME/airflow.cfg"
+            />
+          </label>
+        )}
+        <label>
+          Model
           <select
             data-testid="precedence-model"
             value={model}
             onChange={(e) => setModel(e.target.value as typeof model)}
           >
+            <option value="">As the runtime says</option>
             {MODELS.map(([id, label]) => (
               <option key={id} value={id}>
                 {label}
@@ -95,6 +146,9 @@ export function PrecedenceScreen() {
             ))}
           </select>
         </label>
+        <button type="submit" data-testid="precedence-load">
+          Load runtime
+        </button>
         <label className="check">
           <input
             type="checkbox"
@@ -105,13 +159,20 @@ export function PrecedenceScreen() {
           Shadowed only
         </label>
         {effective && <span className="muted">{effective.label}</span>}
-      </div>
+      </form>
+      {effective && effective.notes.length > 0 && (
+        <ul className="notes small" data-testid="precedence-notes">
+          {effective.notes.map((n, i) => (
+            <li key={i}>{n}</li>
+          ))}
+        </ul>
+      )}
       {effective && (
         <form
           className="toolbar layers"
           onSubmit={(e) => {
             e.preventDefault()
-            resolve(model, layers)
+            resolveLayers(layers)
           }}
         >
           {effective.layers.map((l, i) => (
@@ -119,6 +180,7 @@ export function PrecedenceScreen() {
               {i + 1}. {l.label}
               <input
                 data-testid={`layer-${l.role}`}
+                list={LOCATOR_LIST_ID}
                 value={layers[l.role] ?? ''}
                 placeholder="not inspected"
                 onChange={(e) => setLayers({ ...layers, [l.role]: e.target.value })}
