@@ -67,6 +67,16 @@ export function missingStoreFile(locator: string): string | undefined {
   return path && !existsSync(path) ? path : undefined
 }
 
+/**
+ * Refuses a store file that does not exist where reading it is the point: it would read as
+ * an empty store (a typo listing nothing, a diff where everything differs). `why` completes
+ * the message. A missing file is a fine target: a plan creates it.
+ */
+export function requireStoreFile(locator: string, why: string): void {
+  const missing = missingStoreFile(locator)
+  if (missing) throw new AirlockError('backend.not-found', `${missing}: no such file. ${why}`)
+}
+
 /** What a locator needs besides itself. */
 export interface LocatorOptions {
   dialect?: Dialect

@@ -274,7 +274,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   }
   if (group === 'list' || group === 'export' || group === 'rotate-fernet-key') {
     const locator = sub
-    const { LOCATOR_SCHEMES, openLocator } = await load.registry()
+    const { LOCATOR_SCHEMES, openLocator, requireStoreFile } = await load.registry()
     const { exportCommand, listCommand, rotateCommand } = await load.stores()
     if (!locator)
       throw new UsageError(
@@ -283,6 +283,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
     if (rest.length) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`)
     const kinds = kindOption(values.kind)
     const dialect = dialectOption(values.dialect)
+    if (group !== 'rotate-fernet-key')
+      requireStoreFile(locator, `${group} reads it (a missing file would read as an empty store).`)
     const backend = await openLocator(locator, {
       dialect,
       kinds,

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Backend, EntryKind } from '../backends/backend'
-import { missingStoreFile } from '../backends/registry'
+import { requireStoreFile } from '../backends/registry'
 import { AirlockError, toErrorDto } from '../core/errors'
 import type { Entry } from '../core/model'
 import type { PlanDocument, PlanItem, PlanOptions, PlanSummary } from '../core/plan'
@@ -73,12 +73,10 @@ export function entriesForPlan(
 
 /** Refuses a plan whose source is a file that does not exist (it would read as empty). */
 export function requireSource(locator: string): void {
-  const missing = missingStoreFile(locator)
-  if (missing)
-    throw new AirlockError(
-      'backend.not-found',
-      `${missing}: no such file. The source of a plan must exist (a missing file would read as an empty store, and with --delete-extraneous empty the target).`
-    )
+  requireStoreFile(
+    locator,
+    'The source of a plan must exist (a missing file would read as an empty store, and with --delete-extraneous empty the target).'
+  )
 }
 
 /** A plan as a document to save and apply; the locators are written without passwords. */

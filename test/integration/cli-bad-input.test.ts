@@ -217,6 +217,18 @@ const CASES: Record<string, () => Case[]> = {
       /typo\.env: no such file\. The source of a plan must exist/
     ],
     [['list', `metadb:sqlite:///${p('stores', 'none.db')}`], 1, /none\.db.*does not exist/],
+    // A mistyped file would list as empty, or diff as "everything differs".
+    [['list', `envfile:${p('stores', 'typo.env')}`], 1, /typo\.env: no such file\. list reads it/],
+    [
+      ['export', `envfile:${p('stores', 'typo.env')}`, '--to', p('work', 'typo.json')],
+      1,
+      /typo\.env: no such file\. export reads it/
+    ],
+    [
+      ['diff', 'demo:', `envfile:${p('stores', 'typo.env')}`],
+      1,
+      /typo\.env: no such file\. A diff reads both stores/
+    ],
     [
       ['list', `airflow-config:${p('nowhere', 'airflow.cfg')}`],
       2,

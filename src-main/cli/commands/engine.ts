@@ -1,7 +1,7 @@
 /** `airlock effective`, `airlock plan`, `airlock diff`: precedence and migration previews. */
 import type { EntryKind } from '../../backends/backend'
 import type { LocatorOptions } from '../../backends/registry'
-import { openLocator, parseLocator } from '../../backends/registry'
+import { openLocator, parseLocator, requireStoreFile } from '../../backends/registry'
 import { writeFileAtomic } from '../../backends/airflow-export'
 import { LOOKUP_BACKEND_CLASSES, LOOKUP_BACKENDS } from '../../core/airflow-lookup'
 import { explainLayer, type ConfiguredBackend } from '../../core/airflow-lookup/runtime'
@@ -281,6 +281,9 @@ export async function planCommand(
   if (!['skip', 'overwrite', 'fail'].includes(policy))
     throw new UsageError('--on-conflict must be skip, overwrite or fail')
   if (mode === 'plan') requireSource(sourceLocator)
+  else
+    for (const side of [sourceLocator, targetLocator])
+      requireStoreFile(side, 'A diff reads both stores (a missing file would read as empty).')
   const source = await openLocator(sourceLocator, locatorOptions)
   const target = await openLocator(targetLocator, locatorOptions)
   try {

@@ -8,7 +8,7 @@ import type {
   PlanRequest
 } from '../../contract/ipc'
 import type { Backend, EntryKind } from '../../backends/backend'
-import { openLocator } from '../../backends/registry'
+import { openLocator, requireStoreFile } from '../../backends/registry'
 import { AirlockError } from '../../core/errors'
 import { fingerprinter } from '../../core/fingerprint'
 import { plan, type PlanDocument, type PlanOptions } from '../../core/plan'
@@ -225,6 +225,8 @@ export async function makePlan(ctx: HandlerContext, request: PlanRequest): Promi
 
 /** `jobs:diff`: every difference between two stores (+ only in A, - only in B, ~ differs). */
 export async function diffStores(ctx: HandlerContext, request: DiffRequest): Promise<PlanDto> {
+  for (const side of [request.a, request.b])
+    requireStoreFile(side, 'A diff reads both stores (a missing file would read as empty).')
   const loaded = await loadBoth(ctx, request.a, request.b, request.kinds, 'airflow3')
   await loaded.targetBackend.close?.()
   const result = plan(

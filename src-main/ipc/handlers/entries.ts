@@ -13,7 +13,7 @@ import type {
 } from '../../contract/ipc'
 import { MASKED } from '../../contract/ipc'
 import type { Backend } from '../../backends/backend'
-import { openLocator } from '../../backends/registry'
+import { openLocator, requireStoreFile } from '../../backends/registry'
 import { connectionToJson } from '../../core/codecs/connection-json'
 import { serializeConnectionUri } from '../../core/codecs/connection-uri'
 import { AirlockError } from '../../core/errors'
@@ -65,6 +65,7 @@ async function withStore<T>(
   options: Parameters<HandlerContext['locatorOptions']>[0],
   run: (backend: Backend) => Promise<T>
 ): Promise<T> {
+  requireStoreFile(locator, 'A store to read must exist (a missing file would read as empty).')
   const backend = await openLocator(locator, ctx.locatorOptions(options))
   try {
     return await run(backend)

@@ -247,6 +247,34 @@ describe('ipc dispatch', () => {
     }
   })
 
+  it('refuses to read or diff a store file that does not exist (it would read as empty)', async () => {
+    const typo = `envfile:${join(dir, 'typo.env')}`
+    for (const [channel, args] of [
+      ['entries:list', [{ locator: typo }]],
+      ['jobs:diff', [{ a: 'demo:', b: typo }]],
+      [
+        'export:write',
+        [
+          {
+            locator: typo,
+            to: join(dir, 'x.json'),
+            format: 'json',
+            kind: 'connection',
+            dialect: 'airflow3'
+          }
+        ]
+      ]
+    ] as const) {
+      const r = await dispatch(table, channel, args)
+      expect(r, channel).toMatchObject({ ok: false, error: { code: 'backend.not-found' } })
+      if (!r.ok) expect(r.error.message).toMatch(/typo\.env: no such file/)
+    }
+    // A missing file is a fine target for a plan: the plan creates it.
+    expect(
+      await dispatch(table, 'jobs:plan', [{ source: 'demo:', target: typo, options: {} }])
+    ).toMatchObject({ ok: true })
+  })
+
   it('cancels a running job between batches, then resumes it to the end', async () => {
     const source = join(dir, 'many.env')
     writeFileSync(
