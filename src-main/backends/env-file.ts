@@ -70,6 +70,30 @@ function sameExtra(a: string | null, b: string | null): boolean {
 }
 
 /**
+ * The fields a connection's URI loses in `dialect`: what `deserialize_connection(get_uri())`
+ * reads back differently (names only), with `uri` when it reads back at all.
+ */
+export function uriLoss(
+  fields: ConnectionFields,
+  dialect: Dialect,
+  /** Count None read back as '' (or '' as None) as kept: what a person would call lossless. */
+  blankIsNull = false
+): { uri: string; lost: string[] } {
+  const uri = serializeConnectionUri(fields, dialect)
+  const same = (a: unknown, b: unknown) =>
+    a === b || (blankIsNull && (a === null || a === '') && (b === null || b === ''))
+  try {
+    const back = parseConnectionValue(uri, dialect).value
+    const lost: string[] = CONNECTION_SCALAR_FIELDS.filter((k) => !same(back[k], fields[k]))
+    if (!sameExtra(back.extra, fields.extra)) lost.push('extra')
+    return { uri, lost }
+  } catch (error) {
+    if (!(error instanceof CodecError)) throw error
+    return { uri, lost: ['(the URI does not parse back)'] }
+  }
+}
+
+/**
  * The value written for a connection: its URI when the dialect reads that URI back to the
  * same fields (`deserialize_connection(get_uri())` equals the connection), else compact
  * connection JSON on one line (`Connection.as_json()`), which keeps what URIs lose —
@@ -77,17 +101,8 @@ function sameExtra(a: string | null, b: string | null): boolean {
  */
 export function connectionEnvValue(fields: ConnectionFields, dialect: Dialect): string {
   if (fields.description === null) {
-    const uri = serializeConnectionUri(fields, dialect)
-    try {
-      const back = parseConnectionValue(uri, dialect).value
-      if (
-        CONNECTION_SCALAR_FIELDS.every((k) => back[k] === fields[k]) &&
-        sameExtra(back.extra, fields.extra)
-      )
-        return uri
-    } catch (error) {
-      if (!(error instanceof CodecError)) throw error
-    }
+    const { uri, lost } = uriLoss(fields, dialect)
+    if (!lost.length) return uri
   }
   return connectionToJson(fields, dialect)
 }

@@ -385,7 +385,11 @@ export const RequestSchemas = {
         to: z.string().min(1).max(4096),
         format: z.enum(['json', 'yaml', 'uri', 'env']),
         kind: z.enum(['connection', 'variable']),
-        dialect
+        dialect,
+        /** `id=value` lines (Airflow's env export): URIs (default) or connection JSON. */
+        serialization: z.enum(['uri', 'json']).optional(),
+        /** Only these ids (a selection); absent: the whole store. */
+        ids: z.array(z.string().min(1).max(512)).max(100_000).optional()
       })
       .strict()
   ])

@@ -9,7 +9,7 @@ import {
   type SerializationFormat
 } from '../../core/codecs/airflow-files'
 import { encodeEnvFile } from '../../core/codecs/env-file'
-import { connectionEnvValue } from '../../backends/env-file'
+import { connectionEnvValue, uriLoss } from '../../backends/env-file'
 import { PyDict, pyJsonDumps } from '../../core/codecs/py-json'
 import { envNameFor } from '../../core/env-names'
 import type { ConnectionEntry, Dialect, Entry, VariableEntry } from '../../core/model'
@@ -189,6 +189,10 @@ export function renderExport(
   warnings?: string[],
   serialization?: SerializationFormat
 ): string {
+  if (serialization && format !== 'uri')
+    throw new UsageError(
+      'The serialization (URI or JSON) applies only to id=value lines (Airflow: --file-format env).'
+    )
   const conns = entries.filter((e): e is ConnectionEntry => e.kind === 'connection')
   const vars = entries.filter((e): e is VariableEntry => e.kind === 'variable')
   if (format === 'env') {
@@ -208,6 +212,20 @@ export function renderExport(
     if (format !== 'json')
       throw new UsageError('variables export as json (what airflow variables export writes) or env')
     return encodeVariablesFile(vars, dialect)
+  }
+  // What the file cannot hold, per connection (names of fields, never values).
+  for (const c of conns) {
+    const lost =
+      format === 'uri' && serialization !== 'json' ? uriLoss(c.fields, dialect, true).lost : []
+    if (c.team) lost.push('team')
+    if (lost.length)
+      warnings?.push(
+        `connection ${c.id}: ${lost.join(', ')} ${lost.length > 1 ? 'do' : 'does'} not survive ${
+          format === 'uri' && serialization !== 'json'
+            ? `its URI (JSON serialization, --serialization-format json, keeps ${lost.length > 1 ? 'them' : 'it'})`
+            : `a .${format} export`
+        }`
+      )
   }
   return encodeConnectionsFile(
     conns,

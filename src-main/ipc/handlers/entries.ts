@@ -151,7 +151,13 @@ export function exportEntries(
     request.locator,
     { kinds: [request.kind], dialect: request.dialect },
     async (backend) => {
-      const { entries, problems } = await backend.load({ kinds: [request.kind] })
+      const loaded = await backend.load({ kinds: [request.kind] })
+      const selected = request.ids ? new Set(request.ids) : undefined
+      const entries = selected
+        ? loaded.entries.filter((e) => selected.has(e.kind === 'connection' ? e.id : e.key))
+        : loaded.entries
+      // An entry that cannot be read stops the export only when it is part of it.
+      const problems = loaded.problems.filter((p) => !selected || selected.has(p.ref.id))
       if (problems.length)
         throw new AirlockError(
           'job.conflict',
@@ -161,6 +167,10 @@ export function exportEntries(
             .join(', ')}); nothing was written.`
         )
       const warnings: string[] = []
+      if (selected && entries.length < selected.size)
+        warnings.push(
+          `${selected.size - entries.length} of the selected ids are no longer in ${backend.id}`
+        )
       let text: string
       try {
         text = renderExport(
@@ -168,7 +178,8 @@ export function exportEntries(
           request.format as ExportFormat,
           request.kind,
           request.dialect,
-          warnings
+          warnings,
+          request.serialization
         )
       } catch (error) {
         if (error instanceof AirlockError) throw error

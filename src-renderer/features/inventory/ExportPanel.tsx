@@ -3,14 +3,25 @@ import type { ErrorDto } from '../../../src-main/contract/errors'
 import { useAppStore } from '../../store'
 import { ErrorNote } from '../../components/ErrorNote'
 
-/** Writes the shown store to a file as Airflow's export commands do (or as env lines). */
-export function ExportPanel(props: { locator: string }) {
+/**
+ * Writes the shown store to a file as Airflow's export commands do (or as env lines): all of
+ * it, or only the rows the filters show. Each item the format cannot hold is warned about.
+ */
+export function ExportPanel(props: {
+  locator: string
+  /** The ids the filters show, per kind; undefined when nothing is filtered out. */
+  shown?: { connection: string[]; variable: string[] }
+}) {
   const bridge = useAppStore((s) => s.bridge)
   const [to, setTo] = useState('')
   const [kind, setKind] = useState<'connection' | 'variable'>('connection')
   const [format, setFormat] = useState<'json' | 'yaml' | 'uri' | 'env'>('json')
   const [dialect, setDialect] = useState<'airflow3' | 'airflow2' | 'task-sdk'>('airflow3')
+  const [serialization, setSerialization] = useState<'uri' | 'json'>('uri')
+  const [onlyShown, setOnlyShown] = useState(true)
+  const selection = props.shown && onlyShown ? props.shown[kind] : undefined
   const [message, setMessage] = useState<string | undefined>(undefined)
+  const [warnings, setWarnings] = useState<string[]>([])
   const [error, setError] = useState<ErrorDto | undefined>(undefined)
   return (
     <details className="card" data-testid="export">
@@ -20,18 +31,22 @@ export function ExportPanel(props: { locator: string }) {
         onSubmit={async (e) => {
           e.preventDefault()
           setMessage(undefined)
+          setWarnings([])
           setError(undefined)
           const r = await bridge.invoke('export:write', {
             locator: props.locator,
             to,
             format,
             kind,
-            dialect
+            dialect,
+            ...(format === 'uri' ? { serialization } : {}),
+            ...(selection ? { ids: selection } : {})
           })
           if (!r.ok) return setError(r.error)
           setMessage(
-            `Wrote ${r.value.count} ${kind === 'connection' ? 'connections' : 'variables'} to ${r.value.path}.${r.value.warnings.length ? ` Warnings: ${r.value.warnings.join('; ')}` : ''}`
+            `Wrote ${r.value.count} ${kind === 'connection' ? 'connections' : 'variables'} to ${r.value.path}.`
           )
+          setWarnings(r.value.warnings)
         }}
       >
         <input
@@ -69,14 +84,43 @@ export function ExportPanel(props: { locator: string }) {
           <option value="airflow2">airflow2</option>
           <option value="task-sdk">task-sdk</option>
         </select>
+        {format === 'uri' && (
+          <select
+            aria-label="Serialization"
+            data-testid="export-serialization"
+            value={serialization}
+            onChange={(e) => setSerialization(e.target.value as typeof serialization)}
+          >
+            <option value="uri">values as URIs</option>
+            <option value="json">values as connection JSON</option>
+          </select>
+        )}
+        {props.shown && (
+          <label className="check">
+            <input
+              type="checkbox"
+              data-testid="export-only-shown"
+              checked={onlyShown}
+              onChange={(e) => setOnlyShown(e.target.checked)}
+            />
+            Only the {props.shown[kind].length} shown by the filters
+          </label>
+        )}
         <button type="submit" data-testid="export-write">
           Export
         </button>
       </form>
       {message && (
-        <p className="note" data-testid="export-message">
+        <p className="note" data-testid="export-message" role="status">
           {message}
         </p>
+      )}
+      {warnings.length > 0 && (
+        <ul className="warning small" data-testid="export-warnings">
+          {warnings.map((w, i) => (
+            <li key={i}>{w}</li>
+          ))}
+        </ul>
       )}
       <ErrorNote error={error} testId="export-error" />
     </details>

@@ -66,6 +66,13 @@ export function InventoryScreen() {
     return [...problems, ...entries]
   }, [inventory, search, kind, type, prefix])
 
+  // What the filters leave, per kind, for exporting a selection.
+  const filtered = Boolean(search.trim() || type || prefix || kind !== 'all')
+  const shownIds = useMemo(() => {
+    const ids = { connection: [] as string[], variable: [] as string[] }
+    for (const r of rows) if (r.kind !== 'problem') ids[r.kind].push(r.id)
+    return ids
+  }, [rows])
   const shownLocator = inventory ? locator : draft
   const columns: Column<Row>[] = [
     {
@@ -241,7 +248,7 @@ export function InventoryScreen() {
           · values masked
         </p>
       )}
-      {inventory && <ExportPanel locator={locator} />}
+      {inventory && <ExportPanel locator={locator} shown={filtered ? shownIds : undefined} />}
       <VirtualTable
         testId="inventory-table"
         rows={rows}

@@ -275,6 +275,41 @@ describe('ipc dispatch', () => {
     ).toMatchObject({ ok: true })
   })
 
+  it('exports a selection, naming each item the format cannot hold, and only those', async () => {
+    const to = join(dir, 'sel.env')
+    const base = {
+      locator: 'demo:',
+      to,
+      format: 'uri',
+      kind: 'connection',
+      dialect: 'airflow3'
+    } as const
+    const r = await dispatch(table, 'export:write', [
+      { ...base, ids: ['postgres_default', 'mysql_reporting', 'gone_since'] }
+    ])
+    expect(r).toMatchObject({ ok: true, value: { count: 2 } })
+    if (!r.ok) return
+    const { warnings } = r.value as { warnings: string[] }
+    expect(warnings).toEqual([
+      '1 of the selected ids are no longer in demo:metadb',
+      'connection postgres_default: description does not survive its URI (JSON serialization, --serialization-format json, keeps it)'
+    ])
+    expect(readFileSync(to, 'utf8')).toMatch(
+      /^mysql_reporting=mysql:\/\/.*\npostgres_default=postgres:\/\//
+    )
+    const json = await dispatch(table, 'export:write', [
+      { ...base, serialization: 'json', ids: ['postgres_default'] }
+    ])
+    expect(json).toMatchObject({ ok: true, value: { count: 1, warnings: [] } })
+    expect(readFileSync(to, 'utf8')).toMatch(
+      /^postgres_default=\{"conn_type": "postgres", "description": "Main warehouse"/
+    )
+    // JSON serialization is for id=value lines only, as in Airflow.
+    expect(
+      await dispatch(table, 'export:write', [{ ...base, format: 'json', serialization: 'json' }])
+    ).toMatchObject({ ok: false, error: { code: 'usage' } })
+  })
+
   it('cancels a running job between batches, then resumes it to the end', async () => {
     const source = join(dir, 'many.env')
     writeFileSync(
