@@ -187,9 +187,14 @@ export class EnvFileBackend implements Backend {
     }
   }
 
+  /** The last text decoded and what it set: a read-back of many ids parses the file once. */
+  private decodedCache: { text: string; vars: Map<string, string> } | undefined
+
   /** The variables the loader sets from the file; throws when it has unreadable lines. */
   private async vars(signal?: AbortSignal): Promise<Map<string, string>> {
     const text = (await this.text(signal)) ?? ''
+    // the file is read every time; only an identical text reuses the parse
+    if (this.decodedCache?.text === text) return this.decodedCache.vars
     const decoded = decodeEnvFile(text, this.loader, { environment: this.environment })
     if (decoded.problems.length)
       throw new AirlockError(
@@ -198,7 +203,9 @@ export class EnvFileBackend implements Backend {
           .map((p) => `line ${p.line}: ${p.message}`)
           .join(' ')}`
       )
-    return new Map(decoded.value.map((v) => [v.name, v.value]))
+    const vars = new Map(decoded.value.map((v) => [v.name, v.value]))
+    this.decodedCache = { text, vars }
+    return vars
   }
 
   private async change(changes: readonly EnvFileChange[], signal?: AbortSignal): Promise<void> {

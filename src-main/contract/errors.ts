@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'fernet.no-key'
   | 'keychain.unavailable'
   | 'job.conflict'
+  /** Airlock's own files (jobs, settings) cannot be written: disk full, read-only, denied. */
+  | 'storage.unwritable'
   | 'usage'
   | 'internal'
 

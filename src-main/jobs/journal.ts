@@ -2,10 +2,21 @@
  * A job's append-only journal: one JSON record per line, flushed to disk (fsync) before the
  * job goes on — per record, or per group of records written together — so that after a crash
  * or `kill -9` the job knows exactly which items finished. A torn last
- * line (a crash mid-write) is ignored on reading; everything before it is intact.
+ * line (a crash mid-write) is ignored on reading and cut off before the next append, so the
+ * records that follow it stay readable. An append that fails (disk full) is undone, whole.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, writeSync, existsSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  truncateSync,
+  writeSync
+} from 'node:fs'
 import { failpoint } from './failpoint'
+import { storageError } from './storage-error'
 
 /** What the journal records. */
 export type JournalRecord =
@@ -33,10 +44,34 @@ export type JournalRecord =
 
 export class Journal {
   private fd: number | undefined
+  /** Bytes of complete records in the file: where a failed append is cut back to. */
+  private size = 0
   constructor(readonly path: string) {}
 
   append(record: JournalRecord): void {
     this.appendAll([record])
+  }
+
+  private open(): number {
+    if (this.fd !== undefined) return this.fd
+    try {
+      if (existsSync(this.path)) {
+        const bytes = readFileSync(this.path)
+        const end = bytes.lastIndexOf(0x0a) + 1
+        // a torn tail (a crash mid-append) was never committed: cut it off
+        if (end !== bytes.length) truncateSync(this.path, end)
+        this.size = end
+      }
+      this.fd = openSync(this.path, 'a', 0o600)
+    } catch (error) {
+      throw storageError(
+        'the journal',
+        this.path,
+        error,
+        'the job cannot go on; fix that, then resume it.'
+      )
+    }
+    return this.fd
   }
 
   /**
@@ -45,16 +80,33 @@ export class Journal {
    */
   appendAll(records: readonly JournalRecord[]): void {
     if (!records.length) return
-    this.fd ??= openSync(this.path, 'a', 0o600)
+    const fd = this.open()
     const text = records.map((r) => JSON.stringify(r) + '\n').join('')
     for (let i = 0; i < records.length; i++)
       if (failpoint('journal-torn-write')) {
-        writeSync(this.fd, text.slice(0, Math.max(1, Math.floor(text.length / 2))))
-        fsyncSync(this.fd)
+        writeSync(fd, text.slice(0, Math.max(1, Math.floor(text.length / 2))))
+        fsyncSync(fd)
         process.kill(process.pid, 'SIGKILL')
       }
-    writeSync(this.fd, text)
-    fsyncSync(this.fd)
+    const bytes = Buffer.from(text, 'utf8')
+    try {
+      // a short write (a full disk) is not an error by itself: go on until it is one
+      for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off)
+      fsyncSync(fd)
+    } catch (error) {
+      try {
+        ftruncateSync(fd, this.size)
+      } catch {
+        // the records are at worst a torn tail, which reading ignores and reopening cuts off
+      }
+      throw storageError(
+        'the journal',
+        this.path,
+        error,
+        'the job stopped; free space (or fix the permissions), then resume it.'
+      )
+    }
+    this.size += bytes.length
     for (let i = 0; i < records.length; i++) failpoint('after-journal-append', true)
   }
 

@@ -11,6 +11,7 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  rmSync,
   writeFileSync,
   appendFileSync
 } from 'node:fs'
@@ -29,6 +30,7 @@ import { entryDigest, type PlanDocument, type PlanItem } from '../core/plan'
 import type { Keychain } from '../keychain/keychain'
 import { mapLimit } from '../core/concurrency'
 import { failpoint } from './failpoint'
+import { storageError } from './storage-error'
 import { Journal, type JournalRecord } from './journal'
 
 /**
@@ -117,14 +119,20 @@ function openJson<T>(key: string, token: string): T {
   return JSON.parse(MultiFernet.fromSetting(key).decrypt(token).toString('utf8')) as T
 }
 
+/** Writes a file whole or not at all (a temp file, then rename); a failure leaves no temp file. */
 function writeAtomic(path: string, text: string, failpointName?: string): void {
   const tmp = `${path}.tmp`
   if (failpointName && failpoint(failpointName)) {
     writeFileSync(tmp, text.slice(0, Math.floor(text.length / 2)), { mode: 0o600 })
     process.kill(process.pid, 'SIGKILL')
   }
-  writeFileSync(tmp, text, { mode: 0o600 })
-  renameSync(tmp, path)
+  try {
+    writeFileSync(tmp, text, { mode: 0o600 })
+    renameSync(tmp, path)
+  } catch (error) {
+    rmSync(tmp, { force: true })
+    throw error
+  }
 }
 
 interface JobFiles {
@@ -166,12 +174,22 @@ async function readJob(ctx: JobContext, jobId: string): Promise<JobFiles> {
 }
 
 function audit(ctx: JobContext, record: Record<string, unknown>): void {
-  mkdirSync(ctx.dataDir, { recursive: true })
-  appendFileSync(
-    join(ctx.dataDir, 'audit.jsonl'),
-    JSON.stringify({ at: now(), user: userInfo().username, ...record }) + '\n',
-    { mode: 0o600 }
-  )
+  const path = join(ctx.dataDir, 'audit.jsonl')
+  try {
+    mkdirSync(ctx.dataDir, { recursive: true })
+    appendFileSync(
+      path,
+      JSON.stringify({ at: now(), user: userInfo().username, ...record }) + '\n',
+      { mode: 0o600 }
+    )
+  } catch (error) {
+    throw storageError(
+      'the audit log',
+      path,
+      error,
+      `the job itself is recorded in its journal (airlock jobs shows ${String(record.job)}).`
+    )
+  }
 }
 
 async function withRetries<T>(
@@ -317,12 +335,18 @@ async function execute(
   // The job is under way: say so before the first batch ends.
   progress()
   let nextBatch = 0
+  // A journal that cannot be written stops every lane after its batch: the job is then
+  // resumable from what the journal holds.
+  let fatal: { error: unknown } | undefined
   await Promise.all(
     Array.from({ length: Math.min(depth, batches.length) }, async () => {
-      while (nextBatch < batches.length && !ctx.signal?.aborted)
-        await runBatch(batches[nextBatch++]!)
+      while (nextBatch < batches.length && !ctx.signal?.aborted && !fatal)
+        await runBatch(batches[nextBatch++]!).catch((error: unknown) => {
+          fatal ??= { error }
+        })
     })
   )
+  if (fatal) throw fatal.error
   if (!ctx.signal?.aborted)
     journal.append({
       t: 'end',
@@ -384,9 +408,7 @@ export async function applyPlan(
     previous[idx] = current ? withTargetId(current, item.targetId) : null
   })
   const dir = jobDir(ctx, jobId)
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
   const key = Fernet.generateKey()
-  await ctx.keychain.set(`job:${jobId}`, key)
   const total =
     Object.keys(previous).length + Object.keys(intended).filter((i) => !(i in previous)).length
   const meta: JobFiles['meta'] = {
@@ -398,18 +420,35 @@ export async function applyPlan(
     total,
     items: doc.items
   }
-  writeAtomic(join(dir, 'meta.json'), JSON.stringify(meta, null, 2))
-  writeAtomic(join(dir, 'values.fernet'), sealJson(key, { intended, previous }), 'snapshot-write')
   const journal = new Journal(join(dir, 'journal.jsonl'))
-  journal.append({
-    t: 'start',
-    jobId,
-    planId: doc.planId,
-    source: doc.source,
-    target: doc.target,
-    total,
-    at: now()
-  })
+  // Until the journal says the job started, nothing was written to the target: a job that
+  // cannot get that far (a full disk, a read-only data dir) leaves nothing behind.
+  await ctx.keychain.set(`job:${jobId}`, key)
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    writeAtomic(join(dir, 'meta.json'), JSON.stringify(meta, null, 2))
+    writeAtomic(join(dir, 'values.fernet'), sealJson(key, { intended, previous }), 'snapshot-write')
+    journal.append({
+      t: 'start',
+      jobId,
+      planId: doc.planId,
+      source: doc.source,
+      target: doc.target,
+      total,
+      at: now()
+    })
+  } catch (error) {
+    journal.close()
+    rmSync(dir, { recursive: true, force: true })
+    await ctx.keychain.delete(`job:${jobId}`).catch(() => undefined)
+    if (error instanceof AirlockError) throw error
+    throw storageError(
+      'the snapshot of job',
+      dir,
+      error,
+      'nothing was written to the target. Free space (or fix the permissions) and apply again.'
+    )
+  }
   const refusedRecords: JournalRecord[] = []
   for (const r of refusals) {
     const rec: JournalRecord = { t: 'refused', idx: r.idx, at: now(), reason: r.reason }
@@ -478,31 +517,67 @@ export async function rollbackJob(
   ].reverse()
   const journal = new Journal(path)
   const out = { restored: 0, removed: 0, failed: [] as string[] }
-  try {
-    for (const idx of touched) {
-      const item = files.meta.items[idx]!
-      const prev = files.previous[idx]
-      try {
-        if (prev) {
-          await target.write([prev])
-          out.restored++
-          journal.append({ t: 'rollback', idx, at: now(), action: 'restored' })
-        } else {
-          await target.remove([{ kind: item.kind, id: item.targetId }])
-          out.removed++
-          journal.append({ t: 'rollback', idx, at: now(), action: 'removed' })
-        }
-      } catch (error) {
-        out.failed.push(item.targetId)
-        journal.append({
-          t: 'rollback',
-          idx,
-          at: now(),
-          action: 'failed',
-          message: error instanceof AirlockError ? error.userMessage : 'unexpected error'
-        })
+  const undoOne = async (idx: number): Promise<JournalRecord> => {
+    const item = files.meta.items[idx]!
+    const prev = files.previous[idx]
+    try {
+      if (prev) await target.write([prev])
+      else await target.remove([{ kind: item.kind, id: item.targetId }])
+      return { t: 'rollback', idx, at: now(), action: prev ? 'restored' : 'removed' }
+    } catch (error) {
+      return {
+        t: 'rollback',
+        idx,
+        at: now(),
+        action: 'failed',
+        message: error instanceof AirlockError ? error.userMessage : 'unexpected error'
       }
     }
+  }
+  // In batches, as apply writes: one write and one removal per batch (one transaction or one
+  // rewrite of a file), one journal commit; a batch that fails is undone item by item to
+  // find which items cannot be.
+  const undoBatch = async (batch: number[]): Promise<void> => {
+    const writes = batch.filter((idx) => files.previous[idx])
+    const removes = batch.filter((idx) => !files.previous[idx])
+    let records: JournalRecord[]
+    try {
+      if (writes.length) await target.write(writes.map((idx) => files.previous[idx]!))
+      if (removes.length)
+        await target.remove(
+          removes.map((idx) => {
+            const item = files.meta.items[idx]!
+            return { kind: item.kind, id: item.targetId }
+          })
+        )
+      records = batch.map((idx) => ({
+        t: 'rollback' as const,
+        idx,
+        at: now(),
+        action: files.previous[idx] ? ('restored' as const) : ('removed' as const)
+      }))
+    } catch {
+      records = []
+      for (const idx of batch) records.push(await undoOne(idx))
+    }
+    journal.appendAll(records)
+    for (const r of records)
+      if (r.t !== 'rollback') continue
+      else if (r.action === 'restored') out.restored++
+      else if (r.action === 'removed') out.removed++
+      else out.failed.push(files.meta.items[r.idx]!.targetId)
+  }
+  const batchSize = ctx.batchSize ?? 25
+  const batches: number[][] = []
+  for (let i = 0; i < touched.length; i += batchSize) batches.push(touched.slice(i, i + batchSize))
+  const depth = target.pacer ? Math.max(1, ctx.pipeline ?? 4) : 1
+  let next = 0
+  try {
+    await Promise.all(
+      Array.from({ length: Math.min(depth, batches.length) }, async () => {
+        while (next < batches.length) await undoBatch(batches[next++]!)
+      })
+    )
   } finally {
     journal.close()
   }

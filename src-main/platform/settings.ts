@@ -178,9 +178,17 @@ export class SettingsStore {
         // no temp file to remove (the directory itself could not be made)
       }
       const code = (error as NodeJS.ErrnoException).code
+      const reason =
+        code === 'ENOSPC'
+          ? 'ENOSPC: no space left on the device'
+          : code === 'EROFS'
+            ? 'EROFS: read-only file system'
+            : code === 'EACCES' || code === 'EPERM'
+              ? `${code}: permission denied`
+              : (code ?? 'error')
       throw new AirlockError(
-        code === 'ENOSPC' ? 'internal' : 'backend.access-denied',
-        `Cannot write ${this.path} (${code ?? 'error'}); the settings file was left as it was.`,
+        'storage.unwritable',
+        `Cannot write ${this.path} (${reason}); the settings file was left as it was.`,
         { cause: error }
       )
     }

@@ -408,7 +408,7 @@ describe('a config directory Airlock cannot write to', () => {
           stderr = e.stderr.toString()
         }
         expect(stderr).toMatch(
-          /Cannot write .*settings\.json \(EACCES\); the settings file was left as it was/
+          /Cannot write .*settings\.json \(EACCES: permission denied\); the settings file was left as it was/
         )
         expect(code).toBe(1)
         expect(readFileSync(settings, 'utf8')).toBe(before)
