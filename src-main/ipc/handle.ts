@@ -30,6 +30,13 @@ function jsonSize(args: unknown): number | undefined {
   }
 }
 
+/** zod's name of a type, in the words of the message. */
+function expectedName(expected: unknown): string {
+  if (expected === 'tuple' || expected === 'array') return 'a list'
+  if (expected === 'object') return 'an object'
+  return typeof expected === 'string' ? `a ${expected}` : 'something else'
+}
+
 /**
  * Validates and runs one request. `args` is whatever the transport received (an array of
  * arguments); nothing of it is echoed back in an error, only paths and what was expected.
@@ -55,7 +62,7 @@ export async function dispatch(
         : issue.code === 'too_big'
           ? 'is too long'
           : issue.code === 'invalid_type'
-            ? `should be ${String((issue as { expected?: unknown }).expected ?? 'something else')}`
+            ? `should be ${expectedName((issue as { expected?: unknown }).expected)}`
             : 'is not valid here'
     return usage(`Refused ${channel}: ${where} ${what}.`)
   }
