@@ -1,7 +1,9 @@
 /**
  * The only reader of `window.airlock` (STYLE §1). In the desktop app the preload exposes it;
- * under `airlock serve` the same AirlockBridge is implemented over the loopback API, with
- * the per-run token taken from the address's fragment (`#token=…`, never sent to a server).
+ * under `airlock serve` the same AirlockBridge is implemented over the loopback API. The
+ * address `airlock serve` printed carries a one-time launch code in its fragment (`#code=…`,
+ * never sent with a page request); the page trades it once for the per-run token, keeps that in
+ * this tab's session storage and removes the code from the address bar and history.
  */
 import type { AirlockBridge, EventMap, InvokeChannel, IpcResult } from '../src-main/contract/ipc'
 
@@ -14,15 +16,46 @@ declare global {
 const TOKEN_KEY = 'airlock-token'
 const TOKEN_HEADER = 'x-airlock-token'
 
-/** The token from `#token=…` (then removed from the address bar), else this tab's saved one. */
-export function takeToken(location: Location, storage: Storage, history: History): string | null {
-  const match = /(?:^#|&)token=([A-Za-z0-9_-]+)/.exec(location.hash)
-  if (match) {
-    storage.setItem(TOKEN_KEY, match[1]!)
-    history.replaceState(null, '', location.pathname + location.search)
-    return match[1]!
+/** The launch code from `#code=…`, removed from the address bar (and so from history). */
+export function takeLaunchCode(location: Location, history: History): string | null {
+  const match = /(?:^#|&)code=([A-Za-z0-9_-]+)/.exec(location.hash)
+  if (!match) return null
+  history.replaceState(null, '', location.pathname + location.search)
+  return match[1]!
+}
+
+/**
+ * The token of this tab: a launch code in the address is traded for it (once: the server
+ * forgets the code), else the one this tab saved. Throws with what to do when neither works.
+ */
+export async function sessionToken(
+  location: Location,
+  storage: Storage,
+  history: History,
+  fetchImpl: typeof fetch = fetch
+): Promise<string> {
+  const code = takeLaunchCode(location, history)
+  if (code) {
+    const res = await fetchImpl('/api/session', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code })
+    })
+    const answer = (await res.json()) as IpcResult<{ token: string }>
+    if (!answer.ok) {
+      // a used link in a tab that has a session already: keep using that session
+      const saved = storage.getItem(TOKEN_KEY)
+      if (saved) return saved
+      throw new Error(answer.error.message)
+    }
+    storage.setItem(TOKEN_KEY, answer.value.token)
+    return answer.value.token
   }
-  return storage.getItem(TOKEN_KEY)
+  const saved = storage.getItem(TOKEN_KEY)
+  if (saved) return saved
+  throw new Error(
+    'No session: open a link `airlock serve` printed (press Enter in its terminal for a new one).'
+  )
 }
 
 /** Parses server-sent event frames out of a growing text buffer; returns what is left over. */
@@ -104,12 +137,8 @@ export function createWebBridge(token: string, fetchImpl: typeof fetch = fetch):
 }
 
 /** The bridge of this page: the preload's in the desktop app, the loopback one in web mode. */
-export function getBridge(): AirlockBridge {
+export async function connectBridge(): Promise<AirlockBridge> {
   if (window.airlock) return window.airlock
-  const token = takeToken(window.location, window.sessionStorage, window.history)
-  if (!token)
-    throw new Error(
-      'No access token: open the address `airlock serve` printed (it ends with #token=…).'
-    )
+  const token = await sessionToken(window.location, window.sessionStorage, window.history)
   return createWebBridge(token)
 }

@@ -1,9 +1,11 @@
 /**
  * The loopback web mode (`airlock serve`): the same handler table as Electron IPC, over HTTP
- * on 127.0.0.1 only. Every API call carries the per-run token in a header; the Host header
- * must name this server (no DNS rebinding) and an Origin, when sent, must be this server's;
- * invokes are POSTs of JSON; events stream as server-sent events. The built renderer is
- * served with a strict Content-Security-Policy. See ipc/adr/0001-loopback-web-mode.md.
+ * on 127.0.0.1 only, answering only loopback peers. Every API call carries the per-run token
+ * in a header; the token itself is never in an address: the printed link carries a one-time
+ * launch code the page trades for it (`POST /api/session`). The Host header must name this
+ * server (no DNS rebinding) and an Origin, when sent, must be this server's; invokes are POSTs
+ * of JSON; events stream as server-sent events. The built renderer is served with a strict
+ * Content-Security-Policy. See ipc/adr/0001-loopback-web-mode.md.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { existsSync, readFileSync, statSync } from 'node:fs'
@@ -46,8 +48,12 @@ const TYPES: Record<string, string> = {
 export interface LoopbackServer {
   port: number
   token: string
-  /** The address to open: the token travels in the fragment, which browsers never send. */
+  /**
+   * A first address to open: a one-time launch code in the fragment (which browsers never
+   * send), traded once for the token. `launchUrl()` makes another.
+   */
   url: string
+  launchUrl(): string
   origin: string
   emit<E extends keyof EventMap>(event: E, payload: EventMap[E]): void
   close(): Promise<void>
@@ -63,6 +69,20 @@ export interface LoopbackOptions {
   rendererDir?: string
   /** For tests; default 32 random bytes. */
   token?: string
+  /** How long a launch code may wait to be used (default 2 minutes). */
+  launchCodeTtlMs?: number
+  /**
+   * Tests only (to prove the per-request peer check with a real non-loopback connection):
+   * the address to listen on. `airlock serve` never sets it: it listens on 127.0.0.1.
+   */
+  listenHost?: string
+}
+
+/** Whether a peer address is this machine's loopback (127.0.0.0/8, ::1, IPv4-mapped 127/8). */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address) return false
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4) || address === '::1'
 }
 
 const SECURITY_HEADERS = {
@@ -121,6 +141,27 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
 /** Starts the server on 127.0.0.1; resolves once it listens. */
 export async function startLoopbackServer(options: LoopbackOptions): Promise<LoopbackServer> {
   const token = options.token ?? randomBytes(32).toString('base64url')
+  // One-time launch codes: code → when it stops being accepted.
+  const codes = new Map<string, number>()
+  const ttl = options.launchCodeTtlMs ?? 120_000
+  const newCode = () => {
+    const now = Date.now()
+    for (const [c, until] of codes) if (until <= now) codes.delete(c)
+    const code = randomBytes(24).toString('base64url')
+    codes.set(code, now + ttl)
+    return code
+  }
+  /** Takes a code: true once for a live code it was given, false ever after. */
+  const takeCode = (given: unknown): boolean => {
+    if (typeof given !== 'string') return false
+    const now = Date.now()
+    for (const [c, until] of codes)
+      if (sameToken(given, c)) {
+        codes.delete(c)
+        return until > now
+      }
+    return false
+  }
   const streams = new Set<ServerResponse>()
   const emit: LoopbackServer['emit'] = (event, payload) => {
     const frame = `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`
@@ -159,6 +200,10 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
   }
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    // Defence in depth: the socket listens on 127.0.0.1, and a peer that is not this machine
+    // is refused anyway, whatever it sends.
+    if (!isLoopbackAddress(req.socket.remoteAddress))
+      return refuse(res, 403, 'Refused: this server answers only to this machine.')
     const allowedHosts = [`127.0.0.1:${port}`, `localhost:${port}`]
     const host = req.headers.host ?? ''
     if (!allowedHosts.includes(host))
@@ -169,12 +214,31 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
     const url = new URL(req.url ?? '/', `http://${host}`)
     const method = req.method ?? 'GET'
     if (!url.pathname.startsWith('/api/')) return serveStatic(res, url.pathname, method)
+    if (url.pathname === '/api/session') {
+      if (method !== 'POST') return refuse(res, 405, 'Start a session with POST.')
+      if (!/^application\/json(;|$)/.test(req.headers['content-type'] ?? ''))
+        return refuse(res, 415, 'Send a JSON body.')
+      const body = await readBody(req, 1024)
+      let code: unknown
+      try {
+        code = body ? (JSON.parse(body.toString('utf8')) as { code?: unknown }).code : undefined
+      } catch {
+        code = undefined
+      }
+      if (!takeCode(code))
+        return refuse(
+          res,
+          401,
+          'This link was already used or has expired. Press Enter in the terminal running `airlock serve` for a new one, or start it again.'
+        )
+      return sendJson(res, 200, { ok: true, value: { token } })
+    }
     const given = req.headers[TOKEN_HEADER]
     if (!sameToken(Array.isArray(given) ? given[0] : given, token))
       return refuse(
         res,
         401,
-        'Refused: missing or wrong token (open the address airlock serve printed).'
+        'Refused: missing or wrong token (open a link `airlock serve` printed).'
       )
     if (url.pathname === '/api/events') {
       if (method !== 'GET') return refuse(res, 405, 'Events are read with GET.')
@@ -219,15 +283,17 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
   server.headersTimeout = 10_000
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject)
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolveListen())
+    server.listen(options.port ?? 0, options.listenHost ?? '127.0.0.1', () => resolveListen())
   })
   port = (server.address() as AddressInfo).port
   const origin = `http://127.0.0.1:${port}`
+  const launchUrl = () => `${origin}/#code=${newCode()}`
   return {
     port,
     token,
     origin,
-    url: `${origin}/#token=${token}`,
+    url: launchUrl(),
+    launchUrl,
     emit,
     close: () =>
       new Promise<void>((resolveClose) => {

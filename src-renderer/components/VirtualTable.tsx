@@ -22,9 +22,17 @@ export function VirtualTable<T>(props: {
   /** A row whose cells after the first `wideAfter` are one wide cell (e.g. a problem's reason). */
   wide?: { after: number; render: (row: T) => ReactNode | undefined }
   testId?: string
+  /** The test id of each row (default `row`). */
+  rowTestId?: string
+  /** More attributes of a row (`data-*`), e.g. for tests and styles. */
+  rowAttributes?: (row: T) => Record<`data-${string}`, string>
+  /** Shrink to the rows when they need less than `height`. */
+  fit?: boolean
 }) {
   const rowHeight = props.rowHeight ?? 32
-  const height = props.height ?? 520
+  const height = props.fit
+    ? Math.min(props.height ?? 520, Math.max(1, props.rows.length) * rowHeight + 2)
+    : (props.height ?? 520)
   const [scrollTop, setScrollTop] = useState(0)
   const overscan = 8
   const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan)
@@ -52,8 +60,9 @@ export function VirtualTable<T>(props: {
               key={props.rowKey(row)}
               role="row"
               className={`vtable-row ${props.rowClass?.(row) ?? ''}`}
-              data-testid="row"
+              data-testid={props.rowTestId ?? 'row'}
               data-row-id={props.rowKey(row)}
+              {...props.rowAttributes?.(row)}
               style={{
                 gridTemplateColumns: template,
                 height: rowHeight,

@@ -13,7 +13,7 @@ test('export the filtered rows as id=URI lines, warned per lossy item, then as J
   served
 }) => {
   const app = new AppPage(page)
-  await app.open(served.url)
+  await app.open(await served.link())
   await expect(app.inventoryRow('connection', 'postgres_default')).toBeVisible()
   // Only the connections whose id starts with "s".
   await page.getByTestId('inventory-kind').selectOption('connection')

@@ -58,7 +58,7 @@ test('PostgreSQL metadata DB → Vault: import, plan, leave one out, apply, watc
 }) => {
   test.setTimeout(90_000)
   const app = new AppPage(page)
-  await app.open(served.url)
+  await app.open(await served.link())
   await app.nav('profiles').click()
   const keychain = await page.getByTestId('keychain-status').getAttribute('data-kind')
   test.skip(

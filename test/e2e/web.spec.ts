@@ -12,9 +12,9 @@ test.describe.configure({ mode: 'serial' })
 
 test('inventory lists the demo with every secret masked', async ({ page, served }) => {
   const app = new AppPage(page)
-  await app.open(served.url)
-  // The token left the address bar once read.
-  expect(page.url()).not.toContain('token=')
+  await app.open(await served.link())
+  // The launch code left the address bar (and history) once traded.
+  expect(page.url()).not.toContain('code=')
   const row = app.inventoryRow('connection', 'postgres_default')
   await expect(row).toBeVisible()
   await expect(row.getByTestId('masked')).toHaveText('***')
@@ -49,7 +49,7 @@ test('inventory stays fast at 50 000 rows', async ({ page, served }) => {
     ).join('')
   )
   const app = new AppPage(page)
-  await app.open(served.url)
+  await app.open(await served.link())
   await page.getByTestId('inventory-locator').fill(`envfile:${file}`)
   await page.getByTestId('inventory-load').click()
   await expect(page.getByTestId('inventory-count')).toContainText('50000 of 50000 entries', {
@@ -72,7 +72,7 @@ test('inventory stays fast at 50 000 rows', async ({ page, served }) => {
 
 test('reveal shows one field, then hides it again by itself', async ({ page, served }) => {
   const app = new AppPage(page)
-  await app.open(served.url)
+  await app.open(await served.link())
   const cell = app.inventoryRow('connection', 'postgres_default').getByTestId('secret-password')
   await cell.getByTestId('reveal').click()
   const revealed = cell.getByTestId('revealed')
@@ -91,7 +91,7 @@ test('copy puts one entry on the clipboard as a URI in the chosen dialect', asyn
 }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: served.origin })
   const app = new AppPage(page)
-  await app.open(served.url)
+  await app.open(await served.link())
   await app.inventoryRow('connection', 'postgres_default').getByTestId('copy').click()
   await expect(page.getByTestId('inventory-message')).toContainText(
     'Copied postgres_default as URI (airflow3); the clipboard is cleared in 30 s'
@@ -105,7 +105,7 @@ test('copy puts one entry on the clipboard as a URI in the chosen dialect', asyn
 
 test('precedence shows demo-env shadowing the metadata DB', async ({ page, served }) => {
   const app = new AppPage(page)
-  await app.open(served.url)
+  await app.open(await served.link())
   await app.nav('precedence').click()
   const pg = app.precedenceRow('postgres_default')
   await expect(pg).toBeVisible()
@@ -144,7 +144,7 @@ test('precedence shows demo-env shadowing the metadata DB', async ({ page, serve
 
 test('plan demo → a new env file, apply it, and see the job finish', async ({ page, served }) => {
   const app = new AppPage(page)
-  await app.open(served.url)
+  await app.open(await served.link())
   await app.nav('profiles').click()
   const keychain = await page.getByTestId('keychain-status').getAttribute('data-kind')
   test.skip(
@@ -193,7 +193,7 @@ test('plan demo → a new env file, apply it, and see the job finish', async ({ 
 
 test('a running job shows live progress; cancel and resume it', async ({ page, served }) => {
   const app = new AppPage(page)
-  await app.open(served.url)
+  await app.open(await served.link())
   await app.nav('profiles').click()
   const keychain = await page.getByTestId('keychain-status').getAttribute('data-kind')
   test.skip(
@@ -203,14 +203,14 @@ test('a running job shows live progress; cancel and resume it', async ({ page, s
   const source = join(served.dir, 'many.env')
   writeFileSync(
     source,
-    Array.from({ length: 2000 }, (_, i) => `AIRFLOW_VAR_MANY_${i}=v${i}\n`).join('')
+    Array.from({ length: 4000 }, (_, i) => `AIRFLOW_VAR_MANY_${i}=v${i}\n`).join('')
   )
   await app.nav('migrate').click()
   await page.getByTestId('plan-source').fill(`envfile:${source}`)
   await page.getByTestId('plan-target').fill(`envfile:${join(served.dir, 'many-target.env')}`)
   await page.getByTestId('plan-exclude').fill('')
   await page.getByTestId('plan-make').click()
-  await expect(page.getByTestId('plan-count-create')).toHaveText('2000 create')
+  await expect(page.getByTestId('plan-count-create')).toHaveText('4000 create')
   await page.getByTestId('plan-apply').click()
   const job = page.getByTestId('job-row').first()
   await expect(job).toHaveAttribute('data-state', 'running')
@@ -222,7 +222,7 @@ test('a running job shows live progress; cancel and resume it', async ({ page, s
   await expect(job).toHaveAttribute('data-state', 'interrupted (resume it)')
   await job.getByTestId('job-resume').click()
   await expect(job).toHaveAttribute('data-state', 'finished', { timeout: 30_000 })
-  await expect(job.getByTestId('job-progress')).toContainText('2000/2000')
+  await expect(job.getByTestId('job-progress')).toContainText('4000/4000')
 })
 
 test('profiles: add with a secret, test, edit; the secret never comes back', async ({
@@ -230,7 +230,7 @@ test('profiles: add with a secret, test, edit; the secret never comes back', asy
   served
 }) => {
   const app = new AppPage(page)
-  await app.open(served.url)
+  await app.open(await served.link())
   await app.nav('profiles').click()
   await expect(page.getByTestId('keychain-status')).toBeVisible()
   const demoKey = readFileSync(join(served.env.AIRLOCK_HOME, 'demo', 'fernet.key'), 'utf8').trim()
@@ -297,4 +297,36 @@ test('the API refuses calls without the token and from other origins', async ({
     headers: { 'x-airlock-token': served.token }
   })
   expect(ok.status()).toBe(200)
+})
+
+test('the token is in no address: links work once, and a used one is refused in a new browser', async ({
+  browser,
+  page,
+  served
+}) => {
+  const requested: string[] = []
+  page.on('request', (r) => requested.push(r.url()))
+  const link = await served.link()
+  const app = new AppPage(page)
+  await app.open(link)
+  await app.nav('jobs').click()
+  await app.nav('inventory').click()
+  expect(page.url()).not.toContain('#code=')
+  expect(await page.evaluate(() => window.location.hash)).toBe('')
+  // A reload keeps this tab's session (the code is gone, the token is in session storage).
+  await page.reload()
+  await expect(page.locator('[data-app-state="ready"]')).toBeVisible()
+  // The same link in another browser context: refused, saying what to do.
+  const other = await browser.newContext()
+  const stranger = await other.newPage()
+  await stranger.goto(link)
+  await expect(stranger.getByTestId('fatal-message')).toContainText(
+    'This link was already used or has expired. Press Enter in the terminal running `airlock serve`'
+  )
+  await other.close()
+  // Neither any address the browser asked for nor anything airlock serve printed holds the token.
+  expect(requested.length).toBeGreaterThan(3)
+  for (const url of requested) expect(url).not.toContain(served.token)
+  expect(served.output()).not.toContain(served.token)
+  expect(served.output()).toContain(link)
 })

@@ -1,13 +1,24 @@
 // Fails any test that tries to reach a non-loopback address (STYLE §9; environment.md).
+// This machine's own interface addresses count as local (packets to them never leave the
+// host): the web-mode test connects from one to prove such a peer is refused. Listening on
+// every address (0.0.0.0, ::) reaches nothing.
 import dns from 'node:dns'
 import net from 'node:net'
+import { networkInterfaces } from 'node:os'
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|\[::1\])$/
+const OWN = new Set([
+  '0.0.0.0',
+  '::',
+  ...Object.values(networkInterfaces())
+    .flat()
+    .flatMap((i) => (i ? [i.address] : []))
+])
 process.env.NO_PROXY = '127.0.0.1,localhost'
 process.env.METADATA_SERVER_DETECTION = 'none'
 
 function check(host: unknown): void {
-  if (typeof host === 'string' && host !== '' && !LOOPBACK.test(host))
+  if (typeof host === 'string' && host !== '' && !LOOPBACK.test(host) && !OWN.has(host))
     throw new Error(`network guard: a test tried to reach ${host}; only loopback is allowed`)
 }
 

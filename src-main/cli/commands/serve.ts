@@ -1,9 +1,11 @@
 /**
  * `airlock serve [--port N] [--no-open]`: the app in a browser, through the same handler table
- * as the desktop app, on 127.0.0.1 with a per-run token (see ipc/http.ts). Runs until
- * Ctrl-C / SIGTERM.
+ * as the desktop app, on 127.0.0.1 with a per-run token (see ipc/http.ts). The printed link
+ * holds a one-time launch code, never the token; Enter prints (and opens) a fresh one. Runs
+ * until Ctrl-C / SIGTERM.
  */
 import { spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -55,16 +57,26 @@ export async function serveCommand(
     rendererDir,
     handlers: (emit) => createHandlers(createHandlerContext({ mode: 'web', env: io.env, emit }))
   })
+  const open = !flags['no-open'] && !io.env.CI
   io.stdout.write(`Airlock is served at ${server.url}\n`)
   io.stderr.write(
-    'Only this machine can reach it; the token in the address is required on every call. Ctrl-C stops it.\n'
+    'Only this machine can reach it. The link works once (within 2 minutes); press Enter for another. Ctrl-C stops it.\n'
   )
-  if (!flags['no-open'] && !io.env.CI) openInBrowser(server.url)
+  if (open) openInBrowser(server.url)
+  // Each line on stdin (Enter in a terminal): a fresh one-time link, for another tab or browser.
+  const lines = createInterface({ input: io.stdin, terminal: false })
+  lines.on('line', () => {
+    const url = server.launchUrl()
+    io.stdout.write(`Airlock is served at ${url}\n`)
+    if (open) openInBrowser(url)
+  })
+  lines.on('error', () => undefined)
   await (stop ??
     new Promise<void>((resolveStop) => {
       process.once('SIGINT', () => resolveStop())
       process.once('SIGTERM', () => resolveStop())
     }))
+  lines.close()
   await server.close()
   io.stderr.write('airlock: stopped serving\n')
   return EXIT_OK

@@ -3,6 +3,7 @@ import type { PlanItemDto } from '../../../src-main/contract/ipc'
 import { useAppStore } from '../../store'
 import { ErrorNote } from '../../components/ErrorNote'
 import { LOCATOR_LIST_ID } from '../../components/LocatorSuggestions'
+import { VirtualTable, type Column } from '../../components/VirtualTable'
 
 const ACTIONS: PlanItemDto['action'][] = ['create', 'update', 'delete', 'unchanged', 'conflict']
 const globs = (text: string) =>
@@ -43,11 +44,95 @@ export function MigrateScreen() {
   const [savePath, setSavePath] = useState('')
   const [saveMessage, setSaveMessage] = useState<string | undefined>(undefined)
   const items = (plan?.items ?? []).filter((i) => !hideUnchanged || i.action !== 'unchanged')
+  const skippedSet = new Set(skipped)
   const toApply = (plan?.items ?? []).filter(
     (i) =>
       ['create', 'update', 'delete'].includes(i.action) &&
-      !skipped.includes(`${i.kind}:${i.targetId}`)
+      !skippedSet.has(`${i.kind}:${i.targetId}`)
   ).length
+  const planColumns: Column<PlanItemDto>[] = [
+    {
+      key: 'apply',
+      label: 'Apply',
+      width: '56px',
+      render: (i) => {
+        const key = `${i.kind}:${i.targetId}`
+        return ['create', 'update', 'delete'].includes(i.action) ? (
+          <input
+            type="checkbox"
+            aria-label={`Apply ${i.targetId}`}
+            checked={!skippedSet.has(key)}
+            onChange={() => toggleSkipped(key)}
+          />
+        ) : null
+      }
+    },
+    {
+      key: 'action',
+      label: 'Action',
+      width: '130px',
+      render: (i) => (
+        <>
+          <span className={`badge ${i.action}`}>{i.action}</span>
+          {i.resolution && <span className="muted small"> ({i.resolution})</span>}
+        </>
+      )
+    },
+    {
+      key: 'kind',
+      label: 'Kind',
+      width: '50px',
+      render: (i) => (i.kind === 'connection' ? 'conn' : 'var')
+    },
+    {
+      key: 'id',
+      label: 'ID',
+      width: 'minmax(160px, 1.2fr)',
+      render: (i) => (
+        <span className="id" title={i.targetId}>
+          {i.targetId}
+          {i.sourceId && i.sourceId !== i.targetId && (
+            <span className="muted"> ← {i.sourceId}</span>
+          )}
+        </span>
+      )
+    },
+    {
+      key: 'fields',
+      label: 'Changed fields (secrets masked)',
+      width: 'minmax(240px, 3fr)',
+      render: (i) => {
+        if (i.action === 'create') return <span className="muted">new entry (values masked)</span>
+        if (i.action === 'delete') return <span className="muted">removed from the target</span>
+        if (i.action === 'unchanged') return <span className="muted">same value</span>
+        const changed = i.fields.filter((f) => f.changed)
+        return (
+          <span
+            className="fields"
+            title={changed
+              .map((f) => `${f.field}: ${shown(f.before)} → ${shown(f.after)}`)
+              .join('\n')}
+          >
+            {changed.map((f) => (
+              <span key={f.field} className="field-diff" data-testid="field-diff">
+                {f.field}: <code>{shown(f.before)}</code> → <code>{shown(f.after)}</code>
+              </span>
+            ))}
+          </span>
+        )
+      }
+    },
+    {
+      key: 'warnings',
+      label: 'Warnings',
+      width: 'minmax(100px, 1fr)',
+      render: (i) => (
+        <span className="small" title={i.warnings.join('; ')}>
+          {i.warnings.join('; ')}
+        </span>
+      )
+    }
+  ]
   return (
     <section data-testid="migrate" data-state={status}>
       <h2>Migrate</h2>
@@ -199,68 +284,16 @@ export function MigrateScreen() {
             />
             Hide unchanged
           </label>
-          <table className="grid" data-testid="plan-table">
-            <thead>
-              <tr>
-                <th>Apply</th>
-                <th>Action</th>
-                <th>Kind</th>
-                <th>ID</th>
-                <th>Changed fields (secrets masked)</th>
-                <th>Warnings</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((i) => {
-                const key = `${i.kind}:${i.targetId}`
-                const actionable = ['create', 'update', 'delete'].includes(i.action)
-                return (
-                  <tr key={key} data-testid="plan-item" data-action={i.action} data-id={i.targetId}>
-                    <td>
-                      {actionable && (
-                        <input
-                          type="checkbox"
-                          aria-label={`Apply ${i.targetId}`}
-                          checked={!skipped.includes(key)}
-                          onChange={() => toggleSkipped(key)}
-                        />
-                      )}
-                    </td>
-                    <td>
-                      <span className={`badge ${i.action}`}>{i.action}</span>
-                      {i.resolution && <span className="muted small"> ({i.resolution})</span>}
-                    </td>
-                    <td>{i.kind === 'connection' ? 'conn' : 'var'}</td>
-                    <td className="id">
-                      {i.targetId}
-                      {i.sourceId && i.sourceId !== i.targetId && (
-                        <span className="muted"> ← {i.sourceId}</span>
-                      )}
-                    </td>
-                    <td className="fields">
-                      {i.action === 'create' && (
-                        <span className="muted">new entry (values masked)</span>
-                      )}
-                      {i.action === 'delete' && (
-                        <span className="muted">removed from the target</span>
-                      )}
-                      {i.action === 'unchanged' && <span className="muted">same value</span>}
-                      {(i.action === 'update' || i.action === 'conflict') &&
-                        i.fields
-                          .filter((f) => f.changed)
-                          .map((f) => (
-                            <span key={f.field} className="field-diff" data-testid="field-diff">
-                              {f.field}: <code>{shown(f.before)}</code> →{' '}
-                              <code>{shown(f.after)}</code>
-                            </span>
-                          ))}
-                    </td>
-                    <td className="small">{i.warnings.join('; ')}</td>
-                  </tr>
-                )
-              })}
-            </tbody>
-          </table>
+          <VirtualTable
+            testId="plan-table"
+            rowTestId="plan-item"
+            rows={items}
+            columns={planColumns}
+            rowKey={(i) => `${i.kind}:${i.targetId}`}
+            rowAttributes={(i) => ({ 'data-action': i.action, 'data-id': i.targetId })}
+            rowHeight={34}
+            fit
+          />
           <div className="toolbar">
             <input
               data-testid="plan-save-path"

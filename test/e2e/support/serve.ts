@@ -1,6 +1,8 @@
 /**
  * A worker-scoped `airlock serve` on the demo, with its own AIRLOCK_HOME, config and XDG
  * dirs, started from the built CLI exactly as a user starts it, and stopped after the tests.
+ * Its links work once: `link()` presses Enter in its terminal for a fresh one, as a person
+ * would; `token` is had the way the page has it, by trading a link's code.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
@@ -9,9 +11,12 @@ import { join } from 'node:path'
 import { test as base } from '@playwright/test'
 
 export interface Served {
-  url: string
+  /** A fresh one-time link (`#code=…`). */
+  link(): Promise<string>
   origin: string
   token: string
+  /** Everything the process printed so far. */
+  output(): string
   dir: string
   env: { AIRLOCK_HOME: string; AIRLOCK_CONFIG_DIR: string; [name: string]: string }
 }
@@ -28,26 +33,60 @@ async function start(): Promise<{ served: Served; child: ChildProcess }> {
   for (const d of Object.values(env)) mkdirSync(d, { recursive: true })
   const child = spawn(process.execPath, ['bin/airlock.mjs', 'serve', '--no-open'], {
     env: { ...process.env, ...env, CI: 'true' },
-    stdio: ['ignore', 'pipe', 'pipe']
+    stdio: ['pipe', 'pipe', 'pipe']
   })
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    const timer = setTimeout(
-      () => reject(new Error('airlock serve did not print its address')),
-      20_000
-    )
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8')
-      const m = /served at (http:\/\/127\.0\.0\.1:\d+\/#token=[A-Za-z0-9_-]+)/.exec(out)
-      if (m) {
+  let out = ''
+  let seen = 0
+  const waiters: ((url: string) => void)[] = []
+  const links: string[] = []
+  const scan = () => {
+    const found = [
+      ...out.matchAll(/served at (http:\/\/127\.0\.0\.1:\d+\/#code=[A-Za-z0-9_-]+)\n/g)
+    ]
+    for (const m of found.slice(seen)) {
+      const w = waiters.shift()
+      if (w) w(m[1]!)
+      else links.push(m[1]!)
+    }
+    seen = found.length
+  }
+  child.stdout!.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8')
+    scan()
+  })
+  child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')))
+  const nextLink = () =>
+    new Promise<string>((resolve, reject) => {
+      const queued = links.shift()
+      if (queued) return resolve(queued)
+      const timer = setTimeout(() => reject(new Error('airlock serve printed no link')), 20_000)
+      waiters.push((url) => {
         clearTimeout(timer)
-        resolve(m[1]!)
-      }
+        resolve(url)
+      })
     })
-    child.once('exit', (code) => reject(new Error(`airlock serve exited with ${code}`)))
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`airlock serve exited with ${code}: ${out}`)))
+  )
+  exited.catch(() => undefined)
+  const first = await Promise.race([nextLink(), exited])
+  const origin = first.slice(0, first.indexOf('/#'))
+  // The token, had as the page has it: one link's code traded once.
+  const traded = await fetch(`${origin}/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code: first.slice(first.indexOf('#code=') + 6) })
   })
-  const origin = url.slice(0, url.indexOf('/#'))
-  return { served: { url, origin, token: url.slice(url.indexOf('=') + 1), dir, env }, child }
+  const token = ((await traded.json()) as { value: { token: string } }).value.token
+  const link = async () => {
+    const next = nextLink()
+    child.stdin!.write('\n')
+    return next
+  }
+  return {
+    served: { link, origin, token, output: () => out, dir, env },
+    child
+  }
 }
 
 export const test = base.extend<object, { served: Served }>({

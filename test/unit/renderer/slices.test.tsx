@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { EntryDto, JobDto, PlanDto } from '../../../src-main/contract/ipc'
 import { createAppStore, StoreContext } from '../../../src-renderer/store'
 import { InventoryScreen } from '../../../src-renderer/features/inventory/InventoryScreen'
-import { parseEventFrames, takeToken } from '../../../src-renderer/bridge'
+import { parseEventFrames, sessionToken } from '../../../src-renderer/bridge'
 import { fakeBridge } from '../../support/fake-bridge'
 
 function entry(i: number): EntryDto {
@@ -210,12 +210,44 @@ describe('migrate and jobs slices', () => {
 })
 
 describe('web bridge helpers', () => {
-  it('takes the token from the fragment and removes it from the address', () => {
-    window.history.replaceState(null, '', '/#token=abc_DEF-123')
-    const token = takeToken(window.location, window.sessionStorage, window.history)
-    expect(token).toBe('abc_DEF-123')
+  it('trades the launch code for the token once, removes it from the address, then uses the tab’s session', async () => {
+    const codes = new Set(['code_ABC-123'])
+    const sent: unknown[] = []
+    const server = (async (url: string, init: RequestInit) => {
+      const { code } = JSON.parse(String(init.body)) as { code: string }
+      sent.push({ url, code })
+      const ok = codes.delete(code)
+      return new Response(
+        JSON.stringify(
+          ok
+            ? { ok: true, value: { token: 'the-token' } }
+            : {
+                ok: false,
+                error: { code: 'backend.access-denied', message: 'This link was already used' }
+              }
+        )
+      )
+    }) as unknown as typeof fetch
+    window.sessionStorage.clear()
+    window.history.replaceState(null, '', '/#code=code_ABC-123')
+    expect(await sessionToken(window.location, window.sessionStorage, window.history, server)).toBe(
+      'the-token'
+    )
     expect(window.location.hash).toBe('')
-    expect(takeToken(window.location, window.sessionStorage, window.history)).toBe('abc_DEF-123')
+    expect(sent).toEqual([{ url: '/api/session', code: 'code_ABC-123' }])
+    // A reload: no code any more, the tab's session goes on.
+    expect(await sessionToken(window.location, window.sessionStorage, window.history, server)).toBe(
+      'the-token'
+    )
+    // The used link in a new tab (no session): refused with the server's words.
+    window.sessionStorage.clear()
+    window.history.replaceState(null, '', '/#code=code_ABC-123')
+    await expect(
+      sessionToken(window.location, window.sessionStorage, window.history, server)
+    ).rejects.toThrow('This link was already used')
+    await expect(
+      sessionToken(window.location, window.sessionStorage, window.history, server)
+    ).rejects.toThrow(/open a link `airlock serve` printed/)
   })
 
   it('parses server-sent event frames across chunk boundaries', () => {

@@ -1,11 +1,15 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
-import { tmpdir } from 'node:os'
+import { networkInterfaces, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MAX_REQUEST_BYTES } from '../../../../src-main/contract/ipc'
 import { createHandlerContext, createHandlers } from '../../../../src-main/ipc/handlers'
-import { startLoopbackServer, type LoopbackServer } from '../../../../src-main/ipc/http'
+import {
+  isLoopbackAddress,
+  startLoopbackServer,
+  type LoopbackServer
+} from '../../../../src-main/ipc/http'
 import { MemoryKeychain } from '../../../../src-main/keychain/memory-keychain'
 
 let dir: string
@@ -79,11 +83,128 @@ afterAll(async () => {
 })
 
 describe('loopback web mode', () => {
-  it('listens on 127.0.0.1 with a random port and prints the token in the fragment', () => {
+  it('listens on 127.0.0.1 with a random port; its link holds a launch code, never the token', () => {
     expect(server.port).toBeGreaterThan(0)
-    expect(server.url).toBe(`http://127.0.0.1:${server.port}/#token=${server.token}`)
+    expect(server.url).toMatch(
+      new RegExp(`^http://127\\.0\\.0\\.1:${server.port}/#code=[A-Za-z0-9_-]{32}$`)
+    )
+    expect(server.url).not.toContain(server.token)
     expect(server.token.length).toBeGreaterThanOrEqual(40)
+    expect(server.launchUrl()).not.toBe(server.url)
   })
+
+  const session = (code: unknown, headers: Record<string, string> = {}) =>
+    send({
+      path: '/api/session',
+      headers: json(undefined, headers),
+      body: JSON.stringify({ code })
+    })
+  const codeOf = (url: string) => url.slice(url.indexOf('#code=') + 6)
+
+  it('trades a launch code for the token once; a used, wrong or expired code is refused', async () => {
+    const code = codeOf(server.launchUrl())
+    const first = await session(code)
+    expect(first.status).toBe(200)
+    expect(JSON.parse(first.body)).toEqual({ ok: true, value: { token: server.token } })
+    const again = await session(code)
+    expect(again.status).toBe(401)
+    expect(JSON.parse(again.body).error.message).toMatch(
+      /already used or has expired.*press Enter/i
+    )
+    expect(again.body).not.toContain(server.token)
+    expect((await session('x'.repeat(code.length))).status).toBe(401)
+    expect((await session(42)).status).toBe(401)
+    expect((await send({ path: '/api/session', headers: json(), body: '{' })).status).toBe(401)
+    expect((await send({ method: 'GET', path: '/api/session' })).status).toBe(405)
+    // From another origin, even a live code is refused (and stays unused).
+    const live = codeOf(server.launchUrl())
+    expect((await session(live, { origin: 'http://evil.example' })).status).toBe(403)
+    expect((await session(live)).status).toBe(200)
+  })
+
+  it('lets a launch code expire', async () => {
+    const short = await startLoopbackServer({
+      launchCodeTtlMs: 1,
+      handlers: () =>
+        createHandlers(
+          createHandlerContext({ mode: 'web', env: {}, keychain: new MemoryKeychain() })
+        )
+    })
+    try {
+      const code = codeOf(short.launchUrl())
+      await new Promise((r) => setTimeout(r, 20))
+      const r = await fetch(`${short.origin}/api/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code })
+      })
+      expect(r.status).toBe(401)
+    } finally {
+      await short.close()
+    }
+  })
+
+  it('knows loopback peers', () => {
+    for (const a of ['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1'])
+      expect(isLoopbackAddress(a), a).toBe(true)
+    for (const a of [
+      '192.0.2.2',
+      '::ffff:192.0.2.2',
+      'fd00::2',
+      '0.0.0.0',
+      '::',
+      '1127.0.0.1',
+      undefined
+    ])
+      expect(isLoopbackAddress(a), String(a)).toBe(false)
+  })
+
+  // A real connection from this machine's non-loopback address, to a server made to listen on
+  // every address (which `airlock serve` never does): refused per request, token or not.
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i && i.family === 'IPv4' && !i.internal)?.address
+  it.skipIf(!external)(
+    'refuses a peer that is not this machine, even with the token (skipped where the machine has no other address)',
+    async () => {
+      const wide = await startLoopbackServer({
+        listenHost: '0.0.0.0',
+        token: 't'.repeat(43),
+        handlers: () =>
+          createHandlers(
+            createHandlerContext({ mode: 'web', env: {}, keychain: new MemoryKeychain() })
+          )
+      })
+      try {
+        const ask = (host: string) =>
+          new Promise<number>((resolve, reject) => {
+            const req = httpRequest(
+              {
+                host,
+                port: wide.port,
+                method: 'POST',
+                path: '/api/invoke/app:info',
+                headers: {
+                  host: `127.0.0.1:${wide.port}`,
+                  'content-type': 'application/json',
+                  'x-airlock-token': 't'.repeat(43)
+                }
+              },
+              (res) => {
+                res.resume()
+                resolve(res.statusCode ?? 0)
+              }
+            )
+            req.on('error', reject)
+            req.end('[]')
+          })
+        expect(await ask(external!)).toBe(403)
+        expect(await ask('127.0.0.1')).toBe(200)
+      } finally {
+        await wide.close()
+      }
+    }
+  )
 
   it('answers an invoke with the token', async () => {
     const r = await send({ path: '/api/invoke/app:info', headers: json(server.token), body: '[]' })
