@@ -31,6 +31,7 @@ describe.runIf(hasBus)('bench --smoke', () => {
       /^AWS Secrets Manager: read .* one read per item/m,
       /^ui: first render of .* rows \(Chromium/m,
       /^ui: filter .* rows by search/m,
+      /^ui: time to first paint of the app .* a static page from node:http/m,
       /^airlock --help, cold start .* node -e 0/m
     ])
       expect(out).toMatch(row)
