@@ -5,6 +5,7 @@ import { InventoryScreen } from './features/inventory/InventoryScreen'
 import { JobsScreen } from './features/jobs/JobsScreen'
 import { MigrateScreen } from './features/migrate/MigrateScreen'
 import { LocatorSuggestions } from './components/LocatorSuggestions'
+import { ThemePicker } from './components/ThemePicker'
 import { PrecedenceScreen } from './features/precedence/PrecedenceScreen'
 import { ProfilesScreen } from './features/profiles/ProfilesScreen'
 
@@ -31,9 +32,12 @@ export function App() {
   useEffect(() => watchJobs(), [watchJobs])
   return (
     <div className="app" data-app-state={status}>
+      <a className="skip-link" href="#content" data-testid="skip-link">
+        Skip to content
+      </a>
       <header className="topbar">
         <h1>Airlock</h1>
-        <nav>
+        <nav aria-label="Screens">
           {SCREENS.map((s) => (
             <button
               key={s.id}
@@ -52,6 +56,7 @@ export function App() {
             v{info.version} · {info.mode === 'web' ? 'web mode (this machine only)' : 'desktop'}
           </span>
         )}
+        <ThemePicker />
       </header>
       {status === 'failed' && (
         <p className="error" role="alert">
@@ -70,7 +75,7 @@ export function App() {
         </section>
       )}
       {/* Screens stay mounted while hidden, so forms and filters survive switching tabs. */}
-      <main className="content">
+      <main className="content" id="content" tabIndex={-1}>
         {/* One list of store locators (the demo, each profile) for every locator field. */}
         <LocatorSuggestions />
         <div hidden={screen !== 'inventory'}>

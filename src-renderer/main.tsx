@@ -2,9 +2,12 @@ import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { App } from './App'
 import { connectBridge } from './bridge'
+import { applyTheme, savedTheme } from './components/ThemePicker'
 import { createAppStore, StoreContext } from './store'
 import './styles.css'
 
+// The theme picked before, set before the first render (no flash of the other one).
+applyTheme(savedTheme())
 const root = createRoot(document.getElementById('root')!)
 connectBridge().then(
   (bridge) => {

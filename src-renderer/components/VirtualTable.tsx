@@ -1,4 +1,4 @@
-import { useState, type ReactNode } from 'react'
+import { useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react'
 
 /** A column of a VirtualTable. */
 export interface Column<T> {
@@ -10,7 +10,10 @@ export interface Column<T> {
 
 /**
  * A table that renders only the rows in view (plus a few), so 50 000 rows scroll as fast as
- * 50. Rows have one fixed height; the grid template sizes the columns.
+ * 50. Rows have one fixed height; the grid template sizes the columns. From the keyboard it is
+ * one tab stop (an ARIA grid): arrows, Page Up/Down, Home and End move the active row (kept in
+ * view, announced through aria-activedescendant), Enter calls `onActivate`; Tab goes on to the
+ * buttons and fields of the rows in view.
  */
 export function VirtualTable<T>(props: {
   rows: readonly T[]
@@ -28,7 +31,14 @@ export function VirtualTable<T>(props: {
   rowAttributes?: (row: T) => Record<`data-${string}`, string>
   /** Shrink to the rows when they need less than `height`. */
   fit?: boolean
+  /** Enter on the active row. */
+  onActivate?: (row: T) => void
+  /** What the grid is, for screen readers. */
+  label?: string
 }) {
+  const gridId = useId()
+  const bodyRef = useRef<HTMLDivElement>(null)
+  const [active, setActive] = useState(-1)
   const rowHeight = props.rowHeight ?? 32
   const height = props.fit
     ? Math.min(props.height ?? 520, Math.max(1, props.rows.length) * rowHeight + 2)
@@ -39,9 +49,66 @@ export function VirtualTable<T>(props: {
   const count = Math.ceil(height / rowHeight) + overscan * 2
   const visible = props.rows.slice(first, first + count)
   const template = props.columns.map((c) => c.width).join(' ')
+  const current = active >= props.rows.length ? props.rows.length - 1 : active
+  const rowId = (index: number) => `${gridId}-row-${index}`
+  const moveTo = (index: number) => {
+    if (!props.rows.length) return
+    const next = Math.max(0, Math.min(props.rows.length - 1, index))
+    setActive(next)
+    // keep it in view (rendered, so aria-activedescendant names an element that exists)
+    const body = bodyRef.current
+    if (!body) return
+    const top = next * rowHeight
+    let scroll = body.scrollTop
+    if (top < scroll) scroll = top
+    else if (top + rowHeight > scroll + height) scroll = top + rowHeight - height
+    if (scroll !== body.scrollTop) {
+      body.scrollTop = scroll
+      setScrollTop(scroll)
+    }
+  }
+  const page = Math.max(1, Math.floor(height / rowHeight) - 1)
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    // keys typed into a row's own field or button are theirs
+    if (e.target !== e.currentTarget) return
+    const at = current < 0 ? -1 : current
+    const keys: Record<string, () => void> = {
+      ArrowDown: () => moveTo(at + 1),
+      ArrowUp: () => moveTo(at < 0 ? 0 : at - 1),
+      PageDown: () => moveTo(at + page),
+      PageUp: () => moveTo(at - page),
+      Home: () => moveTo(0),
+      End: () => moveTo(props.rows.length - 1),
+      Enter: () => {
+        const row = props.rows[current]
+        if (row !== undefined) props.onActivate?.(row)
+      }
+    }
+    const run = keys[e.key]
+    if (!run) return
+    e.preventDefault()
+    run()
+  }
   return (
-    <div className="vtable" data-testid={props.testId} role="table">
-      <div className="vtable-head" role="row" style={{ gridTemplateColumns: template }}>
+    <div
+      className="vtable"
+      data-testid={props.testId}
+      role="grid"
+      aria-label={props.label}
+      aria-rowcount={props.rows.length + 1}
+      tabIndex={0}
+      aria-activedescendant={current >= 0 && props.rows.length ? rowId(current) : undefined}
+      onKeyDown={onKeyDown}
+      onFocus={(e) => {
+        if (e.target === e.currentTarget && current < 0 && props.rows.length) setActive(0)
+      }}
+    >
+      <div
+        className="vtable-head"
+        role="row"
+        aria-rowindex={1}
+        style={{ gridTemplateColumns: template }}
+      >
         {props.columns.map((c) => (
           <div key={c.key} role="columnheader">
             {c.label}
@@ -50,6 +117,7 @@ export function VirtualTable<T>(props: {
       </div>
       <div
         className="vtable-body"
+        ref={bodyRef}
         style={{ height }}
         onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
         data-testid={props.testId && `${props.testId}-scroll`}
@@ -58,8 +126,10 @@ export function VirtualTable<T>(props: {
           {visible.map((row, i) => (
             <div
               key={props.rowKey(row)}
+              id={rowId(first + i)}
               role="row"
-              className={`vtable-row ${props.rowClass?.(row) ?? ''}`}
+              aria-rowindex={first + i + 2}
+              className={`vtable-row ${props.rowClass?.(row) ?? ''}${first + i === current ? ' active' : ''}`}
               data-testid={props.rowTestId ?? 'row'}
               data-row-id={props.rowKey(row)}
               {...props.rowAttributes?.(row)}
@@ -76,13 +146,13 @@ export function VirtualTable<T>(props: {
                 return (
                   <>
                     {columns.map((c) => (
-                      <div key={c.key} role="cell" className="vtable-cell">
+                      <div key={c.key} role="gridcell" className="vtable-cell">
                         {c.render(row)}
                       </div>
                     ))}
                     {wide !== undefined && (
                       <div
-                        role="cell"
+                        role="gridcell"
                         className="vtable-cell wide"
                         style={{ gridColumn: `${props.wide!.after + 1} / -1` }}
                       >

@@ -251,6 +251,7 @@ export function InventoryScreen() {
       {inventory && <ExportPanel locator={locator} shown={filtered ? shownIds : undefined} />}
       <VirtualTable
         testId="inventory-table"
+        label="Entries of the store (values masked)"
         rows={rows}
         columns={columns}
         rowKey={(r) => `${r.kind === 'problem' ? 'problem:' + r.entryKind : r.kind}:${r.id}`}

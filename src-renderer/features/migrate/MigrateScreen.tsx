@@ -293,6 +293,11 @@ export function MigrateScreen() {
             rowAttributes={(i) => ({ 'data-action': i.action, 'data-id': i.targetId })}
             rowHeight={34}
             fit
+            label="Plan items; Enter includes or leaves out the active item"
+            onActivate={(i) => {
+              if (['create', 'update', 'delete'].includes(i.action))
+                toggleSkipped(`${i.kind}:${i.targetId}`)
+            }}
           />
           <div className="toolbar">
             <input

@@ -1,0 +1,81 @@
+// The virtual table from the keyboard: one tab stop; arrows, Page keys, Home and End move
+// the active row (kept rendered and named by aria-activedescendant); Enter activates it;
+// keys typed into a row's own controls stay theirs.
+import { cleanup, fireEvent, render, screen } from '@testing-library/react'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { VirtualTable } from '../../../src-renderer/components/VirtualTable'
+
+afterEach(cleanup)
+
+const rows = Array.from({ length: 1000 }, (_, i) => ({ id: `r${i}` }))
+
+function setup() {
+  const onActivate = vi.fn()
+  render(
+    <VirtualTable
+      testId="t"
+      label="Rows"
+      rows={rows}
+      rowKey={(r) => r.id}
+      columns={[
+        { key: 'id', label: 'ID', width: '1fr', render: (r) => r.id },
+        {
+          key: 'b',
+          label: 'Action',
+          width: '80px',
+          render: (r) => <button type="button">do {r.id}</button>
+        }
+      ]}
+      onActivate={onActivate}
+    />
+  )
+  const grid = screen.getByRole('grid', { name: 'Rows' })
+  const active = () => {
+    const id = grid.getAttribute('aria-activedescendant')
+    return id ? document.getElementById(id)?.getAttribute('data-row-id') : undefined
+  }
+  return { grid, active, onActivate }
+}
+
+describe('virtual table keyboard', () => {
+  it('is one tab stop whose focus makes the first row active', () => {
+    const { grid, active } = setup()
+    expect(grid.tabIndex).toBe(0)
+    fireEvent.focus(grid)
+    expect(active()).toBe('r0')
+  })
+
+  it('moves with arrows, pages, Home and End, and keeps the active row rendered', () => {
+    const { grid, active } = setup()
+    fireEvent.focus(grid)
+    fireEvent.keyDown(grid, { key: 'ArrowDown' })
+    fireEvent.keyDown(grid, { key: 'ArrowDown' })
+    expect(active()).toBe('r2')
+    fireEvent.keyDown(grid, { key: 'ArrowUp' })
+    expect(active()).toBe('r1')
+    fireEvent.keyDown(grid, { key: 'End' })
+    // far below the first window of rows: rendered because it was scrolled to
+    expect(active()).toBe('r999')
+    expect(screen.queryByText('r0')).toBeNull()
+    fireEvent.keyDown(grid, { key: 'ArrowDown' })
+    expect(active()).toBe('r999')
+    fireEvent.keyDown(grid, { key: 'PageUp' })
+    const afterPage = Number(active()!.slice(1))
+    expect(afterPage).toBeLessThan(999)
+    expect(afterPage).toBeGreaterThan(980)
+    fireEvent.keyDown(grid, { key: 'Home' })
+    expect(active()).toBe('r0')
+    expect(screen.getByText('r0')).toBeTruthy()
+  })
+
+  it('activates the active row on Enter, and leaves the keys of a row’s button alone', () => {
+    const { grid, active, onActivate } = setup()
+    fireEvent.focus(grid)
+    fireEvent.keyDown(grid, { key: 'ArrowDown' })
+    fireEvent.keyDown(grid, { key: 'Enter' })
+    expect(onActivate).toHaveBeenCalledWith({ id: 'r1' })
+    fireEvent.keyDown(screen.getByText('do r1'), { key: 'End' })
+    expect(active()).toBe('r1')
+    expect(onActivate).toHaveBeenCalledTimes(1)
+  })
+})
