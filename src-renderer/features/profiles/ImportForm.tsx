@@ -21,6 +21,10 @@ export function ImportForm(props: { onDone: () => void }) {
     <form
       className="form-grid card"
       data-testid="import-form"
+      onKeyDown={(e) => {
+        // Escape closes the form, as it would a dialog
+        if (e.key === 'Escape') props.onDone()
+      }}
       onSubmit={async (e) => {
         e.preventDefault()
         setBusy(true)

@@ -83,6 +83,10 @@ export function ProfileForm(props: { editing: ProfileDto | undefined; onDone: ()
     <form
       className="form-grid card"
       data-testid="profile-form"
+      onKeyDown={(e) => {
+        // Escape closes the form, as it would a dialog
+        if (e.key === 'Escape') props.onDone()
+      }}
       onSubmit={(e) => {
         e.preventDefault()
         void submit()

@@ -127,4 +127,11 @@ describe('profiles screen', () => {
       { name: 'prod', path: undefined, airflowVersion: undefined }
     ])
   })
+
+  it('closes the import form with Escape', async () => {
+    setup([])
+    fireEvent.click(await screen.findByTestId('profile-import'))
+    fireEvent.keyDown(screen.getByTestId('import-path'), { key: 'Escape' })
+    expect(screen.queryByTestId('import-form')).toBeNull()
+  })
 })
