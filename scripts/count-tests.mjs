@@ -7,6 +7,8 @@ let passed = 0
 let failed = 0
 let skipped = 0
 let reports = 0
+/** Each skipped test, with its reason where the runner keeps one: skips are said, not hidden. */
+const skips = []
 
 const vitest = join(dir, 'vitest.json')
 if (existsSync(vitest)) {
@@ -16,19 +18,35 @@ if (existsSync(vitest)) {
   failed += r.numFailedTests
   skipped += r.numPendingTests + r.numTodoTests
   // a file that failed to load has no tests but is a failure
-  for (const file of r.testResults ?? [])
+  for (const file of r.testResults ?? []) {
     if (file.status === 'failed' && file.assertionResults.length === 0) failed++
+    for (const a of file.assertionResults ?? [])
+      if (a.status === 'skipped' || a.status === 'pending' || a.status === 'todo')
+        skips.push(`${a.fullName ?? a.title}${a.meta?.skipReason ? ` — ${a.meta.skipReason}` : ''}`)
+  }
 }
 
 const playwright = join(dir, 'playwright.json')
 if (existsSync(playwright)) {
   reports++
-  const s = JSON.parse(readFileSync(playwright, 'utf8')).stats
+  const report = JSON.parse(readFileSync(playwright, 'utf8'))
+  const s = report.stats
   passed += s.expected + s.flaky
   failed += s.unexpected
   skipped += s.skipped
+  const walk = (suite) => {
+    for (const spec of suite.specs ?? [])
+      for (const t of spec.tests ?? [])
+        if (t.status === 'skipped') {
+          const why = (t.annotations ?? []).find((a) => a.type === 'skip')?.description
+          skips.push(`${spec.title}${why ? ` — ${why}` : ''}`)
+        }
+    for (const child of suite.suites ?? []) walk(child)
+  }
+  for (const suite of report.suites ?? []) walk(suite)
 }
 
 if (reports === 0) failed++
+for (const skip of skips) console.log(`skipped: ${skip}`)
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`)
 process.exit(failed > 0 || passed === 0 ? 1 : 0)
