@@ -4,7 +4,7 @@
  * Pure data; the CLI prints it as Python-style JSON.
  */
 import { CodecError } from '../errors'
-import { extraDejson, pyStrip } from '../connection'
+import { extraDejson } from '../connection'
 import { parseConnectionValue } from '../codecs/connection-json'
 import { PyDict, type PyValue } from '../codecs/py-json'
 import type { ConnectionFields, Dialect } from '../model'
@@ -87,13 +87,7 @@ export function connectionFieldsToPy(c: ConnectionFields): PyDict {
  */
 export function deserializeConnection(value: string, dialect: Dialect): DecodeOutcome {
   if (value === '') return { notFound: true }
-  const stripped = pyStrip(value)
-  if (stripped === '')
-    throw new CodecError(
-      'The value is only whitespace; Airflow fails on it (IndexError in deserialize_connection).',
-      'codec.invalid'
-    )
-  return { connection: connectionFieldsToPy(parseConnectionValue(stripped, dialect).value) }
+  return { connection: connectionFieldsToPy(parseConnectionValue(value, dialect).value) }
 }
 
 /** The stored value of a string-valued service (everything but Vault): a JSON string. */

@@ -211,6 +211,12 @@ export function parseConnectionJson(text: string, dialect: Dialect): Decoded<Con
  */
 export function parseConnectionValue(value: string, dialect: Dialect): Decoded<ConnectionFields> {
   const stripped = pyStrip(value)
+  // `deserialize_connection` strips, then reads `value[0]`: IndexError on whitespace alone
+  if (stripped === '' && value !== '')
+    throw new CodecError(
+      'The value is only whitespace; Airflow fails on it (IndexError in deserialize_connection).',
+      'codec.invalid'
+    )
   return stripped.startsWith('{')
     ? parseConnectionJson(stripped, dialect)
     : parseConnectionUri(stripped, dialect)

@@ -117,7 +117,9 @@ export function parseConnectionUri(uri: string, dialect: Dialect): Decoded<Conne
   const protocol = hostWithProtocol ? parts.scheme : null
   const host = parseNetlocToHostname(parts)
   fields.host = host && protocol ? `${protocol}://${host}` : host
-  const quotedSchema = parts.path.slice(1)
+  // `uri_parts.path[1:]`: Python drops the first code point, which may be two UTF-16 units
+  const first = parts.path.codePointAt(0)
+  const quotedSchema = first === undefined ? '' : parts.path.slice(first > 0xffff ? 2 : 1)
   fields.schema = quotedSchema ? unquote(quotedSchema) : quotedSchema
   const username = parts.username
   const password = parts.password

@@ -138,6 +138,15 @@ describe('connection URI: get_uri()', () => {
 })
 
 describe('connection URI: parse', () => {
+  it('drops the first code point of the path as Python does (path[1:]), never half of one', () => {
+    // found by fuzzing: JavaScript's slice(1) split a surrogate pair into a lone surrogate
+    for (const d of DIALECTS) {
+      expect(parse('\u{10000}', d).schema).toBe('')
+      expect(parse('\u{1F600}ab', d).schema).toBe('ab')
+      expect(parse('x:///\u{1F600}db', d).schema).toBe('\u{1F600}db')
+    }
+  })
+
   it('splits userinfo at the last @ and the first :', () => {
     const c = parse('x://us@er:pa:ss@host:1/db')
     expect([c.login, c.password, c.host, c.port, c.schema]).toEqual([
