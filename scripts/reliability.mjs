@@ -15,6 +15,11 @@ const files = [
   'test/integration/metadb-connection-drop.test.ts',
   'test/integration/cli-bad-input.test.ts',
   'test/integration/canary.test.ts',
+  'test/integration/disk-full.test.ts',
+  'test/integration/npm-audit.test.ts',
+  'test/unit/main/ipc/every-channel.test.ts',
+  'test/unit/main/ipc/http.test.ts',
+  'test/unit/main/cli/serve.test.ts',
   'test/unit/main/fuzz'
 ]
 const run = spawnSync(
@@ -48,22 +53,35 @@ for (const f of results.testResults ?? []) {
   const name = f.name.replace(`${process.cwd()}/`, '')
   const passed = f.assertionResults.filter((a) => a.status === 'passed').length
   const failed = f.assertionResults.filter((a) => a.status === 'failed').length
-  byFile.set(name, { passed, failed })
+  const skippedHere = f.assertionResults.filter(
+    (a) => a.status === 'skipped' || a.status === 'pending'
+  )
+  byFile.set(name, {
+    passed,
+    failed,
+    skipped: skippedHere.length,
+    reasons: skippedHere.map((a) => a.meta?.skipReason).filter(Boolean)
+  })
 }
 const sum = (file) => {
   let passed = 0
   let failed = 0
+  let skipped = 0
   for (const [name, r] of byFile)
     if (name.startsWith(file)) {
       passed += r.passed
       failed += r.failed
+      skipped += r.skipped
     }
-  return `${passed} passed, ${failed} failed`
+  return `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`
 }
+const reasons = (file) =>
+  [...byFile].filter(([name]) => name.startsWith(file)).flatMap(([, r]) => r.reasons)
 const faults = lines.filter((l) => l.kind === 'faults')
 const kills = lines.filter((l) => l.kind === 'kill')
 const fuzz = lines.filter((l) => l.kind === 'fuzz')
 const canary = lines.filter((l) => l.kind === 'canary')
+const diskFull = lines.filter((l) => l.kind === 'disk-full')
 const fuzzCases = fuzz.reduce((a, f) => a + f.runs, 0)
 
 const md = `# Reliability
@@ -107,6 +125,28 @@ named, nothing written (every file compared before and after).
 ${fuzz.length} properties, ${fuzzCases.toLocaleString('en')} generated cases in this run: nothing throws
 but the codec's typed error, round trips hold where the format can represent the value, and no
 message holds the generated secret.
+
+## A full disk under Airlock's own files (\`test/integration/disk-full.test.ts\`: ${sum('test/integration/disk-full')})
+
+A real tmpfs mounted under the job and settings folders (root only). A job that cannot write
+its snapshot writes nothing to the target and leaves no file behind; a journal that fills the
+disk mid-run stops the job with \`ENOSPC\` named, every journal line whole (a failed append is
+undone), and after the disk grows \`airlock resume\` finishes it and rollback undoes it; a
+settings file on a full disk stays byte for byte as it was.
+${diskFull.map((d) => `${d.items} items on a ${Math.round(d.tmpfsBytes / 1024)} KiB tmpfs: ${d.doneBeforeFull} applied before the disk filled, then resumed to the end.`).join('\n')}
+
+## The app's attack surface (\`test/unit/main/ipc\`, \`test/unit/main/cli/serve.test.ts\`: ${sum('test/unit/main/ipc/every-channel')}; ${sum('test/unit/main/ipc/http')}; ${sum('test/unit/main/cli/serve')})
+
+Every IPC channel (the one dispatch both transports use) with wrong types, an extra argument, an
+unknown field, an oversized or non-JSON payload: a usage error that echoes nothing, nothing
+written. Web mode: no token or a wrong one (401), a foreign Host (DNS rebinding) or Origin
+(403), a peer that is not this machine (403, over a real connection from its other address),
+one-time launch links (a used, wrong or expired code refused), and the token in no printed or
+requested address. Electron's window policy and Electronegativity run in \`npm test\`.
+
+## Dependency advisories (\`test/integration/npm-audit.test.ts\`: ${sum('test/integration/npm-audit')})
+
+${reasons('test/integration/npm-audit').length ? `Not run: ${reasons('test/integration/npm-audit').join('; ')}` : 'No high or critical advisory in production dependencies outside `audit-exceptions.json`.'}
 
 ## Leak canary (\`test/integration/canary.test.ts\`: ${sum('test/integration/canary')})
 
