@@ -59,12 +59,7 @@ test('PostgreSQL metadata DB → Vault: import, plan, leave one out, apply, watc
   test.setTimeout(90_000)
   const app = new AppPage(page)
   await app.open(await served.link())
-  await app.nav('profiles').click()
-  const keychain = await page.getByTestId('keychain-status').getAttribute('data-kind')
-  test.skip(
-    keychain !== 'os',
-    'No OS keychain (run under scripts/with-keyring.sh, as npm test does): jobs keep their key there.'
-  )
+  await app.requireOsKeychain()
 
   // The metadata DB, from the installation's airflow.cfg (URL, then the Fernet key).
   const cfg = join(served.dir, 'airflow.cfg')

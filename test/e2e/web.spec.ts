@@ -145,12 +145,7 @@ test('precedence shows demo-env shadowing the metadata DB', async ({ page, serve
 test('plan demo → a new env file, apply it, and see the job finish', async ({ page, served }) => {
   const app = new AppPage(page)
   await app.open(await served.link())
-  await app.nav('profiles').click()
-  const keychain = await page.getByTestId('keychain-status').getAttribute('data-kind')
-  test.skip(
-    keychain !== 'os',
-    'No OS keychain (run under scripts/with-keyring.sh, as npm test does): jobs keep their key there.'
-  )
+  await app.requireOsKeychain()
   const target = join(served.dir, 'target.env')
   await app.nav('migrate').click()
   await page.getByTestId('plan-source').fill('demo:')
@@ -194,12 +189,7 @@ test('plan demo → a new env file, apply it, and see the job finish', async ({ 
 test('a running job shows live progress; cancel and resume it', async ({ page, served }) => {
   const app = new AppPage(page)
   await app.open(await served.link())
-  await app.nav('profiles').click()
-  const keychain = await page.getByTestId('keychain-status').getAttribute('data-kind')
-  test.skip(
-    keychain !== 'os',
-    'No OS keychain (run under scripts/with-keyring.sh, as npm test does).'
-  )
+  await app.requireOsKeychain()
   const source = join(served.dir, 'many.env')
   writeFileSync(
     source,

@@ -1,5 +1,5 @@
 /** Locators of the app's screens (STYLE §9: they live here, not in the specs). */
-import { expect, type Locator, type Page } from '@playwright/test'
+import { expect, test, type Locator, type Page } from '@playwright/test'
 
 export class AppPage {
   constructor(readonly page: Page) {}
@@ -7,6 +7,19 @@ export class AppPage {
   async open(url: string): Promise<void> {
     await this.page.goto(url)
     await expect(this.page.locator('[data-app-state="ready"]')).toBeVisible()
+  }
+
+  /**
+   * Skips the test, saying why, where no OS keychain holds secrets (jobs keep their key
+   * there): outside scripts/with-keyring.sh. Leaves the Profiles screen open.
+   */
+  async requireOsKeychain(): Promise<void> {
+    await this.nav('profiles').click()
+    const keychain = await this.page.getByTestId('keychain-status').getAttribute('data-kind')
+    test.skip(
+      keychain !== 'os',
+      'No OS keychain (run under scripts/with-keyring.sh, as npm test does): jobs keep their key there.'
+    )
   }
 
   nav(screen: 'inventory' | 'precedence' | 'migrate' | 'jobs' | 'profiles'): Locator {
