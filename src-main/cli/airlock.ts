@@ -89,7 +89,7 @@ metadb:NAME or profile:NAME wherever a store is asked for):
   profile import PREFIX [--config airflow.cfg]   profiles from what Airflow's configuration uses
 
 The app in a browser (loopback only, per-run token; the desktop app serves the same screens):
-  serve [--port N] [--no-open]       print the address (http://127.0.0.1:PORT/#token=…) and serve
+  serve [--port N] [--no-open]       print a one-time link (http://127.0.0.1:PORT/#code=…; Enter: another) and serve
 
 Options: -h, --help   this text;  -V, --version   the version
 Exit codes: 0 ok, 1 some items failed (details on their lines), 2 usage error
