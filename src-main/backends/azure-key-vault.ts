@@ -152,6 +152,9 @@ interface RestLikeError {
   details?: { error?: { code?: string; innerError?: { code?: string } } }
 }
 
+/** Attempts of a request throttled with no retry hint (429 without Retry-After). */
+const UNHINTED_429_ATTEMPTS = 8
+
 /** What an answer of Key Vault says about load, for the pacer. */
 function azurePaceOutcome(
   status: number,
@@ -227,6 +230,8 @@ export class AzureKeyVaultBackend implements Backend {
         ...options.clientOptions,
         // Each attempt (inside the SDK's retry policies, which wait out Retry-After themselves)
         // takes a slot of the store's pacer; a 429's Retry-After holds the other requests too.
+        // A 429 without any retry hint (as a gateway sends) the SDK does not retry: this
+        // policy does, at the pace the pacer allows after it.
         additionalPolicies: [
           ...(options.clientOptions?.additionalPolicies ?? []),
           {
@@ -235,16 +240,22 @@ export class AzureKeyVaultBackend implements Backend {
               name: 'airlockPacer',
               async sendRequest(request, next) {
                 const signal = request.abortSignal
-                const ticket = await pacer.acquire(
-                  signal instanceof AbortSignal ? signal : undefined
-                )
-                try {
-                  const response = await next(request)
-                  pacer.release(ticket, azurePaceOutcome(response.status, response.headers))
-                  return response
-                } catch (error) {
-                  pacer.release(ticket, { kind: 'overloaded' })
-                  throw error
+                for (let attempt = 1; ; attempt++) {
+                  const ticket = await pacer.acquire(
+                    signal instanceof AbortSignal ? signal : undefined
+                  )
+                  let response
+                  try {
+                    response = await next(request)
+                  } catch (error) {
+                    pacer.release(ticket, { kind: 'overloaded' })
+                    throw error
+                  }
+                  const outcome = azurePaceOutcome(response.status, response.headers)
+                  pacer.release(ticket, outcome)
+                  const unhinted =
+                    outcome.kind === 'throttled' && outcome.retryAfterMs === undefined
+                  if (!unhinted || attempt >= UNHINTED_429_ATTEMPTS) return response
                 }
               }
             }

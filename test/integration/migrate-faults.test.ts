@@ -3,14 +3,20 @@
  * without Retry-After, 5xx, connections dropped before or after the write took effect) and
  * enforce a request quota: every item ends applied or failed with a reason, applying a fresh
  * plan again converges, and the target then holds exactly what the source holds.
+ * Every backend: Vault, both AWS services, Azure Key Vault and GCP Secret Manager.
  * Size: 400 items per backend in CI; AIRLOCK_FAULT_ITEMS=2000 for the full run.
  */
+import * as grpc from '@grpc/grpc-js'
+import { ClientSecretCredential } from '@azure/identity'
+import { OAuth2Client } from 'google-auth-library'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { AwsSecretsManagerBackend } from '../../src-main/backends/aws-secrets-manager'
 import { AwsSsmBackend } from '../../src-main/backends/aws-ssm'
+import { AzureKeyVaultBackend } from '../../src-main/backends/azure-key-vault'
+import { GcpSecretManagerBackend } from '../../src-main/backends/gcp-secret-manager'
 import type { Backend } from '../../src-main/backends/backend'
 import { InMemoryBackend } from '../../src-main/backends/in-memory'
 import { VaultBackend } from '../../src-main/backends/vault'
@@ -22,6 +28,8 @@ import { applyPlan, newPlanKey, type JobReport } from '../../src-main/jobs/run-j
 import { openKeychain } from '../../src-main/keychain/keytar-keychain'
 import { startAwsEmulator } from '../support/emulators/aws'
 import { startVaultEmulator } from '../support/emulators/vault'
+import { startAzureKeyVaultEmulator } from '../support/emulators/azure-key-vault'
+import { startGcpSecretManagerEmulator } from '../support/emulators/gcp-secret-manager'
 import { seededRandom } from '../support/seeded-random'
 import { reportFigure } from '../support/figures'
 
@@ -136,9 +144,73 @@ async function awsSubject(service: 'sm' | 'ssm'): Promise<Subject> {
   }
 }
 
+/** Throttling, errors and drops counted by the Azure and GCP emulators. */
+function faultEvents(events: ReadonlyMap<string, number>): number {
+  return ['throttled', 'fault', 'dropped'].reduce((n, k) => n + (events.get(k) ?? 0), 0)
+}
+
+async function azureSubject(): Promise<Subject> {
+  // 429s without Retry-After (as from a gateway): the SDK does not retry them; the pacer and
+  // the job's own retries do. 503s and drops the SDK retries itself.
+  const emu = await startAzureKeyVaultEmulator({ seed: 11, ...FAULTS, retryAfterSeconds: null })
+  return {
+    name: 'Azure Key Vault (429, 503, drops)',
+    target: () =>
+      new AzureKeyVaultBackend({
+        id: 'azure-key-vault:faults',
+        backendKwargs: { vault_url: emu.vaultUrl },
+        credential: new ClientSecretCredential(emu.tenantId, emu.clientId, emu.clientSecret, {
+          authorityHost: emu.authorityHost,
+          disableInstanceDiscovery: true,
+          tlsOptions: { ca: emu.ca }
+        }),
+        clientOptions: {
+          disableChallengeResourceVerification: true,
+          tlsOptions: { ca: emu.ca },
+          retryOptions: { retryDelayInMs: 2, maxRetryDelayInMs: 20, maxRetries: 6 }
+        },
+        pollIntervalMs: 5,
+        concurrency: 16
+      }),
+    faultsOff: () =>
+      (emu.options = { ...emu.options, ...{ throttleRate: 0, errorRate: 0, dropRate: 0 } }),
+    faultCount: () => faultEvents(emu.events),
+    stop: () => emu.stop()
+  }
+}
+
+async function gcpSubject(): Promise<Subject> {
+  const emu = await startGcpSecretManagerEmulator({ seed: 12, ...FAULTS })
+  return {
+    name: 'GCP Secret Manager (RESOURCE_EXHAUSTED, UNAVAILABLE, dropped connections)',
+    target: () =>
+      new GcpSecretManagerBackend({
+        id: 'gcp-secret-manager:faults',
+        backendKwargs: { project_id: emu.projectId },
+        clientOptions: {
+          ...emu.address,
+          sslCreds: grpc.credentials.createInsecure(),
+          authClient: new OAuth2Client(),
+          universeDomain: 'googleapis.com'
+        },
+        retry: { initialDelayMs: 2, maxDelayMs: 20, multiplier: 1.5, maxRetries: 8 },
+        concurrency: 16
+      }),
+    faultsOff: () => emu.configure({ throttleRate: 0, errorRate: 0, dropRate: 0 }),
+    faultCount: () => faultEvents(emu.events),
+    stop: () => emu.stop()
+  }
+}
+
 describe.runIf(hasBus)('migrations under 20 % injected faults', async () => {
   const subjects = hasBus
-    ? [await vaultSubject(), await awsSubject('sm'), await awsSubject('ssm')]
+    ? [
+        await vaultSubject(),
+        await awsSubject('sm'),
+        await awsSubject('ssm'),
+        await azureSubject(),
+        await gcpSubject()
+      ]
     : []
   const dataDir = mkdtempSync(join(tmpdir(), 'airlock-faults-'))
   afterAll(async () => {
