@@ -57,6 +57,9 @@ function Progress(props: {
         {props.live?.state === 'running' &&
           props.live.throttled > 0 &&
           ` · throttled ${props.live.throttled}×, ${props.live.concurrency ?? '?'} in flight`}
+        {props.live?.state === 'running' &&
+          props.live.retries > 0 &&
+          ` · ${props.live.retries} ${props.live.retries === 1 ? 'retry' : 'retries'}`}
         {(props.live?.failed ?? props.job.failed) > 0 &&
           ` · ${props.live?.failed ?? props.job.failed} failed`}
       </span>
