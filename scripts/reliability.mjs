@@ -87,14 +87,15 @@ const fuzzCases = fuzz.reduce((a, f) => a + f.runs, 0)
 const md = `# Reliability
 
 Figures from one run of \`npm run reliability\` (${new Date().toISOString().slice(0, 10)}), which runs
-the tests below and writes this file from what they report. CI runs the same tests at these
-sizes on every change; \`AIRLOCK_FAULT_ITEMS=2000\` and \`AIRLOCK_FUZZ_RUNS=100000\` give the
-full sizes.
+the tests below and writes this file from what they report. CI runs the same tests on every
+change at 400 fault items per backend and a few hundred fuzz cases per property;
+\`AIRLOCK_FAULT_ITEMS=2000\` and \`AIRLOCK_FUZZ_RUNS=100000\` give the full sizes. This run:
+${faults[0]?.items ?? '?'} items per backend, ${fuzzCases.toLocaleString('en')} fuzz cases.
 
 ## Faults injected during whole migrations (\`test/integration/migrate-faults.test.ts\`: ${sum('test/integration/migrate-faults')})
 
 Emulators fail 20 % of requests (throttling with and without \`Retry-After\`, 5xx, connections
-dropped before and after the write took effect) under a request quota. Every item ends applied
+dropped before and after the write took effect), Vault and AWS also under a request quota. Every item ends applied
 or failed with its reason; applying a fresh plan again converges; the target then equals the
 source.
 
