@@ -176,10 +176,20 @@ export class EnvFileBackend implements Backend {
     return { backendId: this.id, path: this.path, dialect: this.dialect }
   }
 
+  /** The last text read, by the file's identity (inode, size, mtime in ns). */
+  private textCache: { key: string; text: string } | undefined
+
   private async text(signal?: AbortSignal): Promise<string | undefined> {
     signal?.throwIfAborted()
     try {
-      return await readFile(this.path, { encoding: 'utf8', signal })
+      // A read-back of many ids reads the file once: the same inode, size and nanosecond
+      // mtime mean the same bytes (Airlock's own writes replace the file, a new inode).
+      const st = await stat(this.path, { bigint: true })
+      const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`
+      if (this.textCache?.key === key) return this.textCache.text
+      const text = await readFile(this.path, { encoding: 'utf8', signal })
+      this.textCache = { key, text }
+      return text
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
       if ((error as Error).name === 'AbortError') throw error

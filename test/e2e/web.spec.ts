@@ -193,14 +193,14 @@ test('a running job shows live progress; cancel and resume it', async ({ page, s
   const source = join(served.dir, 'many.env')
   writeFileSync(
     source,
-    Array.from({ length: 4000 }, (_, i) => `AIRFLOW_VAR_MANY_${i}=v${i}\n`).join('')
+    Array.from({ length: 8000 }, (_, i) => `AIRFLOW_VAR_MANY_${i}=v${i}\n`).join('')
   )
   await app.nav('migrate').click()
   await page.getByTestId('plan-source').fill(`envfile:${source}`)
   await page.getByTestId('plan-target').fill(`envfile:${join(served.dir, 'many-target.env')}`)
   await page.getByTestId('plan-exclude').fill('')
   await page.getByTestId('plan-make').click()
-  await expect(page.getByTestId('plan-count-create')).toHaveText('4000 create')
+  await expect(page.getByTestId('plan-count-create')).toHaveText('8000 create')
   await page.getByTestId('plan-apply').click()
   const job = page.getByTestId('job-row').first()
   await expect(job).toHaveAttribute('data-state', 'running')
@@ -212,7 +212,7 @@ test('a running job shows live progress; cancel and resume it', async ({ page, s
   await expect(job).toHaveAttribute('data-state', 'interrupted (resume it)')
   await job.getByTestId('job-resume').click()
   await expect(job).toHaveAttribute('data-state', 'finished', { timeout: 30_000 })
-  await expect(job.getByTestId('job-progress')).toContainText('4000/4000')
+  await expect(job.getByTestId('job-progress')).toContainText('8000/8000')
 })
 
 test('profiles: add with a secret, test, edit; the secret never comes back', async ({
