@@ -43,7 +43,7 @@
  * await sm.write([connectionEntry('pg', { conn_type: 'postgres', host: 'db', port: 5432 })])
  * // CreateSecret airflow/connections/pg = "postgres://db:5432"
  */
-import { mapLimit } from '../core/concurrency'
+import { chunks, mapLimit } from '../core/concurrency'
 import http from 'node:http'
 import https from 'node:https'
 import {
@@ -471,13 +471,6 @@ export function lostFields(wanted: ConnectionFields, got: ConnectionFields): str
   if (!sameExtra(wanted.extra, got.extra)) lost.push('extra')
   if ((wanted.team_name ?? null) !== (got.team_name ?? null)) lost.push('team_name')
   return lost
-}
-
-/** Splits a list into chunks. */
-export function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = []
-  for (let k = 0; k < items.length; k += size) out.push(items.slice(k, k + size))
-  return out
 }
 
 // ---------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@
  * await ssm.write([variableEntry('region', 'eu-west-1')])
  * // PutParameter /airflow/variables/region (SecureString, alias/airflow, Intelligent-Tiering)
  */
-import { mapLimit } from '../core/concurrency'
+import { chunks, mapLimit } from '../core/concurrency'
 import {
   DeleteParametersCommand,
   DescribeParametersCommand,
@@ -86,7 +86,6 @@ import {
   awsClientConfig,
   awsErrorName,
   awsFailure,
-  chunks,
   describeRef,
   lostFields,
   awsKindsIn,

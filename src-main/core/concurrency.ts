@@ -26,3 +26,10 @@ export async function mapLimit<T, R>(
   if (failure) throw failure.error
   return results
 }
+
+/** Splits a list into consecutive chunks of `size` (the last may be shorter). */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let k = 0; k < items.length; k += size) out.push(items.slice(k, k + size))
+  return out
+}

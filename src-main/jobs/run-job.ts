@@ -28,7 +28,7 @@ import { fingerprinter } from '../core/fingerprint'
 import type { Entry } from '../core/model'
 import { entryDigest, type PlanDocument, type PlanItem } from '../core/plan'
 import type { Keychain } from '../keychain/keychain'
-import { mapLimit } from '../core/concurrency'
+import { chunks, mapLimit } from '../core/concurrency'
 import { failpoint } from './failpoint'
 import { storageError } from './storage-error'
 import { Journal, type JournalRecord } from './journal'
@@ -117,6 +117,15 @@ function sealJson(key: string, value: unknown): string {
 
 function openJson<T>(key: string, token: string): T {
   return JSON.parse(MultiFernet.fromSetting(key).decrypt(token).toString('utf8')) as T
+}
+
+/**
+ * Batches in flight at once: a paced (remote) store takes several, so its quota is not left
+ * idle while one batch is read back; a database or file takes one at a time (one transaction
+ * or one rewrite of the file per batch).
+ */
+function pipelineDepth(target: Backend, ctx: JobContext): number {
+  return target.pacer ? Math.max(1, ctx.pipeline ?? 4) : 1
 }
 
 /**
@@ -274,10 +283,7 @@ async function execute(
         : null,
       current
     })
-  // A paced (remote) store takes several batches at once, so its quota is not left idle
-  // while one batch is read back; a database or file takes one at a time (one transaction
-  // or one rewrite of the file per batch).
-  const depth = target.pacer ? Math.max(1, ctx.pipeline ?? 4) : 1
+  const depth = pipelineDepth(target, ctx)
   const batchSize = ctx.batchSize ?? defaultBatchSize(todo.length, depth)
   const runBatch = async (batch: number[]): Promise<void> => {
     journal.appendAll(batch.map((idx) => ({ t: 'begin' as const, idx, at: now() })))
@@ -337,24 +343,14 @@ async function execute(
     journal.appendAll(outcomes)
     progress(meta.items[batch.at(-1)!]!.targetId)
   }
-  const batches: number[][] = []
-  for (let start = 0; start < todo.length; start += batchSize)
-    batches.push(todo.slice(start, start + batchSize))
   // The job is under way: say so before the first batch ends.
   progress()
-  let nextBatch = 0
-  // A journal that cannot be written stops every lane after its batch: the job is then
-  // resumable from what the journal holds.
-  let fatal: { error: unknown } | undefined
-  await Promise.all(
-    Array.from({ length: Math.min(depth, batches.length) }, async () => {
-      while (nextBatch < batches.length && !ctx.signal?.aborted && !fatal)
-        await runBatch(batches[nextBatch++]!).catch((error: unknown) => {
-          fatal ??= { error }
-        })
-    })
-  )
-  if (fatal) throw fatal.error
+  // `depth` batches at a time; after a cancel no batch starts. A journal that cannot be
+  // written stops every lane after its batch (mapLimit starts nothing after a failure): the
+  // job is then resumable from what the journal holds.
+  await mapLimit(chunks(todo, batchSize), depth, async (batch) => {
+    if (!ctx.signal?.aborted) await runBatch(batch)
+  })
   if (!ctx.signal?.aborted)
     journal.append({
       t: 'end',
@@ -575,17 +571,10 @@ export async function rollbackJob(
       else if (r.action === 'removed') out.removed++
       else out.failed.push(files.meta.items[r.idx]!.targetId)
   }
-  const depth = target.pacer ? Math.max(1, ctx.pipeline ?? 4) : 1
+  const depth = pipelineDepth(target, ctx)
   const batchSize = ctx.batchSize ?? defaultBatchSize(touched.length, depth)
-  const batches: number[][] = []
-  for (let i = 0; i < touched.length; i += batchSize) batches.push(touched.slice(i, i + batchSize))
-  let next = 0
   try {
-    await Promise.all(
-      Array.from({ length: Math.min(depth, batches.length) }, async () => {
-        while (next < batches.length) await undoBatch(batches[next++]!)
-      })
-    )
+    await mapLimit(chunks(touched, batchSize), depth, undoBatch)
   } finally {
     journal.close()
   }
