@@ -32,7 +32,13 @@ import {
 } from '../core/codecs/airflow-files'
 import { PyDict, pyJsonDumps, pyJsonLoads, type PyValue } from '../core/codecs/py-json'
 import { AirlockError, describeKey } from '../core/errors'
-import type { ConnectionEntry, Dialect, Entry, VariableEntry } from '../core/model'
+import {
+  idOf,
+  type ConnectionEntry,
+  type Dialect,
+  type Entry,
+  type VariableEntry
+} from '../core/model'
 import {
   inScope,
   type Backend,
@@ -255,7 +261,7 @@ export class AirflowExportBackend implements Backend {
   }
 
   private withSource(e: Entry, path: string): Entry {
-    const key = e.kind === 'connection' ? e.id : e.key
+    const key = idOf(e)
     return { ...structuredClone(e), source: { backendId: this.id, path, fromKey: key } }
   }
 
@@ -273,7 +279,7 @@ export class AirflowExportBackend implements Backend {
       if (!inScope(scope, kind)) continue
       const s = await this.readable(kind)
       if (!s) continue
-      const ids = new Set(s.decoded.value.map((e) => (e.kind === 'connection' ? e.id : e.key)))
+      const ids = new Set(s.decoded.value.map((e) => idOf(e)))
       for (const p of s.decoded.problems) if (p.key !== undefined) ids.add(p.key)
       for (const id of ids) refs.push({ kind, id })
     }
@@ -285,7 +291,7 @@ export class AirflowExportBackend implements Backend {
     if (!s) return undefined
     const problem = s.decoded.problems.find((p) => p.key === ref.id)
     if (problem) throw keyError(s.path, ref.id, problem.message)
-    const e = s.decoded.value.find((x) => (x.kind === 'connection' ? x.id : x.key) === ref.id)
+    const e = s.decoded.value.find((x) => idOf(x) === ref.id)
     return e && this.withSource(e, s.path)
   }
 
@@ -342,7 +348,7 @@ export class AirflowExportBackend implements Backend {
       if (e.team)
         throw keyError(
           path,
-          e.kind === 'connection' ? e.id : e.key,
+          idOf(e),
           'export files have no teams; write team-scoped entries to a store that has them.'
         )
   }

@@ -54,7 +54,8 @@ import {
   type ConnectionFields,
   type Dialect,
   type Entry,
-  type VariableEntry
+  type VariableEntry,
+  idOf
 } from '../core/model'
 import {
   describeProblem,
@@ -851,7 +852,7 @@ export class AstroSettingsBackend implements Backend {
   }
 
   private withSource(e: Entry): Entry {
-    const key = e.kind === 'connection' ? e.id : e.key
+    const key = idOf(e)
     return { ...structuredClone(e), source: { backendId: this.id, path: this.path, fromKey: key } }
   }
 

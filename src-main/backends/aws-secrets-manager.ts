@@ -1,7 +1,7 @@
 /**
  * AWS Secrets Manager through @aws-sdk/client-secrets-manager, configured exactly as
  * Airflow's `SecretsManagerBackend` is — its `backend_kwargs`, defaults and naming
- * (core/secrets-naming/aws-secrets-manager.ts; reference §12.2) — and read exactly as Airflow
+ * (core/airflow-secrets/aws-secrets-manager.ts; reference §12.2) — and read exactly as Airflow
  * reads it:
  *
  * - the secret's `SecretString` (a binary-only secret reads as not found);
@@ -86,8 +86,8 @@ import {
   type AwsLookupKind,
   type AwsNameReading,
   type AwsSecretsManagerNaming
-} from '../core/secrets-naming/aws-secrets-manager'
-import { utf8Length } from '../core/secrets-naming/aws-ssm'
+} from '../core/airflow-secrets/aws-secrets-manager'
+import { utf8Length } from '../core/airflow-secrets/aws-ssm'
 import type { ErrorCode } from '../contract/errors'
 import {
   preflightRecorder,

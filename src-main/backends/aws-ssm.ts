@@ -1,7 +1,7 @@
 /**
  * AWS Systems Manager Parameter Store through @aws-sdk/client-ssm, configured exactly as
  * Airflow's `SystemsManagerParameterStoreBackend` is — its `backend_kwargs`, defaults and
- * naming (core/secrets-naming/aws-ssm.ts; reference §12.3) — and read exactly as Airflow
+ * naming (core/airflow-secrets/aws-ssm.ts; reference §12.3) — and read exactly as Airflow
  * reads it: the parameter's `Value`, decrypted (SecureString), is a connection URI or
  * connection JSON (`deserialize_connection`, so `description` is kept in JSON) or a
  * variable's raw text; only ParameterNotFound reads as not found.
@@ -67,7 +67,7 @@ import {
   type AwsNameReading,
   type AwsSsmNaming,
   type SsmTier
-} from '../core/secrets-naming/aws-ssm'
+} from '../core/airflow-secrets/aws-ssm'
 import type { ErrorCode } from '../contract/errors'
 import {
   preflightRecorder,

@@ -2,7 +2,7 @@
  * Azure Key Vault as Airflow's `AzureKeyVaultBackend` reads it (reference §12.4), through
  * the official @azure/keyvault-secrets `SecretClient`.
  *
- * Names come from core/secrets-naming/azure-key-vault.ts: `prefix + sep + id` with every `_`
+ * Names come from core/airflow-secrets/azure-key-vault.ts: `prefix + sep + id` with every `_`
  * turned into `sep`, so `my_db` and `my-db` are one secret, and Key Vault compares names
  * case-insensitively. What Airlock writes carries tags (`airlock-kind`, `airlock-id`,
  * `airlock-team`) so listing gives back the exact id; a name without them whose id part holds
@@ -46,7 +46,7 @@ import {
   azureSameName,
   parseAzureKeyVaultKwargs,
   type AzureKeyVaultNaming
-} from '../core/secrets-naming/azure-key-vault'
+} from '../core/airflow-secrets/azure-key-vault'
 import {
   idOf,
   inScope,

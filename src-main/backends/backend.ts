@@ -4,7 +4,9 @@
  * test/support/backend-conformance.ts.
  */
 import type { ErrorCode } from '../contract/errors'
-import type { Entry, EntrySource } from '../core/model'
+import { refOf, type Entry, type EntryRef, type Scope } from '../core/model'
+
+export { idOf, inScope, refOf, type EntryKind, type EntryRef, type Scope } from '../core/model'
 import type { PacerStats } from './pacer'
 
 /** Every kind of store Airlock knows. */
@@ -24,22 +26,6 @@ export type BackendKind =
 
 /** A field a store may be unable to keep. */
 export type LossyField = 'connection.description' | 'variable.description'
-
-/** What an entry is. */
-export type EntryKind = Entry['kind']
-
-/** Names one entry in a backend: its kind, its id (conn_id or variable key), its team. */
-export interface EntryRef {
-  kind: EntryKind
-  id: string
-  team?: string | null
-  source?: EntrySource
-}
-
-/** Which entries a listing or load covers; all kinds when `kinds` is absent. */
-export interface Scope {
-  kinds?: readonly EntryKind[]
-}
 
 /** One entry a backend could not read (it still returns the others). */
 export interface EntryProblem {
@@ -119,21 +105,4 @@ export interface Backend {
   close?(): Promise<void>
   /** Paces the requests of a remote store; its counters feed job progress. */
   readonly pacer?: { stats(): PacerStats }
-}
-
-/** The ref of an entry. */
-export function refOf(entry: Entry): EntryRef {
-  return entry.kind === 'connection'
-    ? { kind: 'connection', id: entry.id, team: entry.team ?? null }
-    : { kind: 'variable', id: entry.key, team: entry.team ?? null }
-}
-
-/** The id of an entry (conn_id or variable key). */
-export function idOf(entry: Entry): string {
-  return entry.kind === 'connection' ? entry.id : entry.key
-}
-
-/** Whether a scope includes a kind. */
-export function inScope(scope: Scope, kind: EntryKind): boolean {
-  return !scope.kinds || scope.kinds.includes(kind)
 }

@@ -2,7 +2,7 @@
  * Google Cloud Secret Manager as Airflow's `CloudSecretManagerBackend` reads it (reference
  * §12.5), through the official @google-cloud/secret-manager client (gRPC).
  *
- * Names come from core/secrets-naming/gcp-secret-manager.ts: `prefix + sep + id`, nothing
+ * Names come from core/airflow-secrets/gcp-secret-manager.ts: `prefix + sep + id`, nothing
  * replaced, in the project of `project_id`. A read is `AccessSecretVersion` of `latest`,
  * decoded as UTF-8; as in Airflow, NotFound, PermissionDenied and InvalidArgument mean "not
  * found" (an id the service cannot hold is answered without asking), while a latest version
@@ -33,7 +33,7 @@ import {
   gcpVersionPath,
   parseGcpSecretManagerKwargs,
   type GcpSecretManagerNaming
-} from '../core/secrets-naming/gcp-secret-manager'
+} from '../core/airflow-secrets/gcp-secret-manager'
 import {
   idOf,
   inScope,

@@ -37,7 +37,7 @@ import { PyDict, pyJsonDumps, pyJsonLoads, type PyValue } from '../core/codecs/p
 import { pyYamlDump, pyYamlSafeLoad } from '../core/codecs/py-yaml'
 import { PY_SPACE } from '../core/connection'
 import { AirlockError } from '../core/errors'
-import type { Dialect, Entry } from '../core/model'
+import { idOf, type Dialect, type Entry } from '../core/model'
 import {
   describeProblem,
   fileError,
@@ -298,7 +298,7 @@ export class LfsBackend implements Backend {
     if (!upserts.length && !removed.size) return null
     const values = new Map<string, Entry>()
     for (const e of upserts) {
-      const id = e.kind === 'connection' ? e.id : e.key
+      const id = idOf(e)
       if (this.multiTeam && id.includes(LFS_TEAM_SEP))
         throw keyError(
           path,

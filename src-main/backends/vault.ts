@@ -1,6 +1,6 @@
 /**
  * HashiCorp Vault KV (v1 and v2) through node-vault, configured exactly as Airflow's
- * `VaultBackend` is — its `backend_kwargs`, defaults and naming (core/secrets-naming/vault.ts;
+ * `VaultBackend` is — its `backend_kwargs`, defaults and naming (core/airflow-secrets/vault.ts;
  * reference §12.1) — and read exactly as Airflow reads it:
  *
  * - a connection is the secret's `conn_uri` when non-empty (a URI, or connection JSON when
@@ -78,7 +78,7 @@ import {
   type VaultLookup,
   type VaultSecretKind,
   type VaultSettings
-} from '../core/secrets-naming/vault'
+} from '../core/airflow-secrets/vault'
 import type { ErrorCode } from '../contract/errors'
 import {
   preflightRecorder,

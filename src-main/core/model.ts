@@ -105,3 +105,36 @@ export function variableEntry(
   if (team !== undefined) entry.team = team
   return entry
 }
+
+/** What an entry is. */
+export type EntryKind = Entry['kind']
+
+/** Names one entry in a backend: its kind, its id (conn_id or variable key), its team. */
+export interface EntryRef {
+  kind: EntryKind
+  id: string
+  team?: string | null
+  source?: EntrySource
+}
+
+/** Which entries a listing or load covers; all kinds when `kinds` is absent. */
+export interface Scope {
+  kinds?: readonly EntryKind[]
+}
+
+/** The ref of an entry. */
+export function refOf(entry: Entry): EntryRef {
+  return entry.kind === 'connection'
+    ? { kind: 'connection', id: entry.id, team: entry.team ?? null }
+    : { kind: 'variable', id: entry.key, team: entry.team ?? null }
+}
+
+/** The id of an entry (conn_id or variable key). */
+export function idOf(entry: Entry): string {
+  return entry.kind === 'connection' ? entry.id : entry.key
+}
+
+/** Whether a scope includes a kind. */
+export function inScope(scope: Scope, kind: EntryKind): boolean {
+  return !scope.kinds || scope.kinds.includes(kind)
+}

@@ -5,7 +5,7 @@
  */
 import { compareEntries, sameFields, type FieldDiff } from './precedence'
 import type { Fingerprinter } from './fingerprint'
-import type { Dialect, Entry } from './model'
+import { idOf, type Dialect, type Entry } from './model'
 import { AirlockError } from './errors'
 import {
   PyDict,
@@ -102,10 +102,6 @@ function mapId(id: string, options: PlanOptions): string {
   for (const [from, to] of options.prefixMap ?? [])
     if (id.startsWith(from)) return to + id.slice(from.length)
   return id
-}
-
-function idOf(e: Entry): string {
-  return e.kind === 'connection' ? e.id : e.key
 }
 
 function warningsFor(e: Entry, dialect: Dialect | undefined): string[] {

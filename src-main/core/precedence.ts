@@ -8,7 +8,7 @@ import type { ErrorDto } from '../contract/errors'
 import { extraDejson } from './connection'
 import { pyEquals } from './codecs/py-json'
 import type { Fingerprinter } from './fingerprint'
-import type { ConnectionFields, Dialect, Entry } from './model'
+import { idOf, type ConnectionFields, type Dialect, type Entry } from './model'
 
 /** What a layer is in Airflow's search path. */
 export type LayerRole =
@@ -197,8 +197,7 @@ export function resolveEffective(
     const map = new Map<string, Entry>()
     const unreadable = new Map<string, string>()
     if (l.state === 'loaded') {
-      for (const e of l.entries)
-        map.set(`${e.kind}:${lookupKey(specs[i]!.role, e.kind === 'connection' ? e.id : e.key)}`, e)
+      for (const e of l.entries) map.set(`${e.kind}:${lookupKey(specs[i]!.role, idOf(e))}`, e)
       for (const p of l.problems)
         unreadable.set(`${p.kind}:${lookupKey(specs[i]!.role, p.id)}`, p.message)
     }
@@ -210,7 +209,7 @@ export function resolveEffective(
     for (const l of layers)
       if (l.state === 'loaded')
         for (const e of l.entries) {
-          const id = e.kind === 'connection' ? e.id : e.key
+          const id = idOf(e)
           const isEnv = e.source?.fromKey?.startsWith('AIRFLOW_') ?? false
           const key = `${e.kind}:${isEnv ? id.toLowerCase() : id}`
           if (!wanted.has(key)) wanted.set(key, { kind: e.kind, id: isEnv ? id.toLowerCase() : id })

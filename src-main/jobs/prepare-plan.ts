@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import type { Backend, EntryKind } from '../backends/backend'
 import { requireStoreFile } from '../backends/registry'
 import { AirlockError, toErrorDto } from '../core/errors'
-import type { Entry } from '../core/model'
+import { idOf, type Entry } from '../core/model'
 import type { PlanDocument, PlanItem, PlanOptions, PlanSummary } from '../core/plan'
 import type { Dialect } from '../core/model'
 import type { LayerData } from '../core/precedence'
@@ -118,9 +118,7 @@ export async function annotatePlan(
   target: Backend,
   options: { preflight: boolean }
 ): Promise<{ preflightErrors: number; storeProblems: StoreProblem[] }> {
-  const sourceById = new Map(
-    source.map((e) => [`${e.kind}:${e.kind === 'connection' ? e.id : e.key}`, e])
-  )
+  const sourceById = new Map(source.map((e) => [`${e.kind}:${idOf(e)}`, e]))
   const lossy = target.lossyFields ?? []
   const written = items.filter((i) => i.action === 'create' || i.action === 'update')
   for (const item of written) {

@@ -25,7 +25,7 @@ import { refOf } from '../backends/backend'
 import { Fernet, MultiFernet } from '../core/codecs/fernet'
 import { AirlockError } from '../core/errors'
 import { fingerprinter } from '../core/fingerprint'
-import type { Entry } from '../core/model'
+import { idOf, type Entry } from '../core/model'
 import { entryDigest, type PlanDocument, type PlanItem } from '../core/plan'
 import type { Keychain } from '../keychain/keychain'
 import { chunks, mapLimit } from '../core/concurrency'
@@ -71,10 +71,6 @@ const now = () => new Date().toISOString()
 
 function jobDir(ctx: JobContext, jobId: string): string {
   return join(ctx.dataDir, 'jobs', jobId)
-}
-
-function idOfEntry(e: Entry): string {
-  return e.kind === 'connection' ? e.id : e.key
 }
 
 function withTargetId(e: Entry, id: string): Entry {
@@ -380,7 +376,7 @@ export async function applyPlan(
   const kinds = [...new Set(doc.items.map((i) => i.kind))]
   const [src, tgt] = [await source.load({ kinds }), await target.load({ kinds })]
   const byId = (entries: readonly Entry[]) =>
-    new Map(entries.map((e) => [`${e.kind}:${idOfEntry(e)}`, e]))
+    new Map(entries.map((e) => [`${e.kind}:${idOf(e)}`, e]))
   const sourceMap = byId(src.entries)
   const targetMap = byId(tgt.entries)
   const jobId = `${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`

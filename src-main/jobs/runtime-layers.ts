@@ -6,7 +6,7 @@
  */
 import type { LocatorOptions } from '../backends/registry'
 import { AirlockError } from '../core/errors'
-import type { ConfiguredBackend } from '../core/airflow-lookup/runtime'
+import type { ConfiguredBackend } from '../core/airflow-secrets/runtime'
 import { RUNTIME_MODELS, type LayerRole, type RuntimeModelId } from '../core/precedence'
 import { loadAirflowConfig } from '../platform/airflow-config-file'
 

@@ -1,10 +1,10 @@
 /**
  * `airlock explain` — where Airflow's secrets backend looks for an id — and `airlock
  * decode` — what it makes of the value stored there. The rules live in
- * core/airflow-lookup; this file reads arguments and stdin and prints one JSON object per
+ * core/airflow-secrets; this file reads arguments and stdin and prints one JSON object per
  * item, as `conn parse` does.
  */
-import { explainLayer } from '../../core/airflow-lookup/runtime'
+import { explainLayer } from '../../core/airflow-secrets/runtime'
 import { AirlockError, CodecError } from '../../core/errors'
 import {
   LOOKUP_BACKENDS,
@@ -15,7 +15,7 @@ import {
   type LookupBackend,
   type LookupKind,
   type LookupOptions
-} from '../../core/airflow-lookup'
+} from '../../core/airflow-secrets'
 import {
   PyDict,
   PyJsonDecodeError,

@@ -17,7 +17,7 @@ import { openLocator, requireStoreFile } from '../../backends/registry'
 import { connectionToJson } from '../../core/codecs/connection-json'
 import { serializeConnectionUri } from '../../core/codecs/connection-uri'
 import { AirlockError } from '../../core/errors'
-import type { Entry } from '../../core/model'
+import { idOf, type Entry } from '../../core/model'
 import { maskExtra } from '../../platform/redact'
 import { renderExport, type ExportFormat } from '../../cli/commands/stores'
 import type { HandlerContext } from './context'
@@ -154,7 +154,7 @@ export function exportEntries(
       const loaded = await backend.load({ kinds: [request.kind] })
       const selected = request.ids ? new Set(request.ids) : undefined
       const entries = selected
-        ? loaded.entries.filter((e) => selected.has(e.kind === 'connection' ? e.id : e.key))
+        ? loaded.entries.filter((e) => selected.has(idOf(e)))
         : loaded.entries
       // An entry that cannot be read stops the export only when it is part of it.
       const problems = loaded.problems.filter((p) => !selected || selected.has(p.ref.id))

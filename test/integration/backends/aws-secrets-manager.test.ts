@@ -19,7 +19,7 @@ import {
   type Entry,
   type VariableEntry
 } from '../../../src-main/core/model'
-import { parseAwsSecretsManagerKwargs } from '../../../src-main/core/secrets-naming/aws-secrets-manager'
+import { parseAwsSecretsManagerKwargs } from '../../../src-main/core/airflow-secrets/aws-secrets-manager'
 import { backendConformance, SECRET_MARK } from '../../support/backend-conformance'
 import { startAwsEmulator, type AwsEmulator } from '../../support/emulators/aws'
 

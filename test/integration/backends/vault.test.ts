@@ -19,7 +19,7 @@ import {
   type Entry,
   type VariableEntry
 } from '../../../src-main/core/model'
-import { VAULT_AUTH_TYPES } from '../../../src-main/core/secrets-naming/vault'
+import { VAULT_AUTH_TYPES } from '../../../src-main/core/airflow-secrets/vault'
 import { backendConformance, SECRET_MARK } from '../../support/backend-conformance'
 import { startVaultEmulator, type VaultEmulator } from '../../support/emulators/vault'
 

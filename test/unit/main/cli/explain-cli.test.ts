@@ -1,5 +1,5 @@
 // The `explain` / `decode` CLI contract: one JSON object per item, exit 0/1/2.
-// Rules come from the provider sources named in test/unit/main/core/airflow-lookup.
+// Rules come from the provider sources named in test/unit/main/core/airflow-secrets.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

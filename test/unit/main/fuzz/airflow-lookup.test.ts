@@ -1,4 +1,4 @@
-// Property-based tests of `explain` and `decode` (core/airflow-lookup: where each secrets
+// Property-based tests of `explain` and `decode` (core/airflow-secrets: where each secrets
 // backend looks for an id, and what it makes of the stored value) and of each backend's own
 // decoder: any kwargs, keys and stored values give an answer or a typed error that never
 // repeats a secret; what Airlock writes to a backend, Airflow's rules read back. Sizes and seed:
@@ -11,7 +11,7 @@ import {
   decodeStored,
   explainLookup,
   explanationToPy
-} from '../../../../src-main/core/airflow-lookup'
+} from '../../../../src-main/core/airflow-secrets'
 import {
   type PyDict,
   plainToPy,
@@ -24,8 +24,8 @@ import {
   encodeSecretsManagerConnection,
   secretsManagerLostFields
 } from '../../../../src-main/backends/aws-secrets-manager'
-import { parseAwsSecretsManagerKwargs } from '../../../../src-main/core/secrets-naming/aws-secrets-manager'
-import { connectionFieldsToPy } from '../../../../src-main/core/airflow-lookup'
+import { parseAwsSecretsManagerKwargs } from '../../../../src-main/core/airflow-secrets/aws-secrets-manager'
+import { connectionFieldsToPy } from '../../../../src-main/core/airflow-secrets'
 import { DIALECTS, type ConnectionFields } from '../../../../src-main/core/model'
 import {
   FUZZ_TIMEOUT,

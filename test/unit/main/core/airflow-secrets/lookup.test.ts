@@ -9,7 +9,7 @@ import {
   type LookupBackend,
   type LookupKind,
   type LookupOptions
-} from '../../../../../src-main/core/airflow-lookup'
+} from '../../../../../src-main/core/airflow-secrets'
 import { AirlockError } from '../../../../../src-main/core/errors'
 import { pyJsonDumps, pyJsonLoads } from '../../../../../src-main/core/codecs/py-json'
 

@@ -18,7 +18,7 @@ import {
   smSecretNameProblem,
   smSecretNameWarning,
   standardizeSecretKeys
-} from '../../../../../src-main/core/secrets-naming/aws-secrets-manager'
+} from '../../../../../src-main/core/airflow-secrets/aws-secrets-manager'
 
 const defaults = parseAwsSecretsManagerKwargs({})
 

@@ -14,7 +14,7 @@ import {
   VAULT_AUTH_TYPES,
   type VaultLookup,
   type VaultSecretKind
-} from '../../../../../src-main/core/secrets-naming/vault'
+} from '../../../../../src-main/core/airflow-secrets/vault'
 import { AirlockError } from '../../../../../src-main/core/errors'
 
 const TOKEN = {

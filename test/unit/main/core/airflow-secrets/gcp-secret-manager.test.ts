@@ -10,7 +10,7 @@ import {
   gcpSecretId,
   gcpSecretIdProblem,
   parseGcpSecretManagerKwargs
-} from '../../../../../src-main/core/secrets-naming/gcp-secret-manager'
+} from '../../../../../src-main/core/airflow-secrets/gcp-secret-manager'
 
 const PROJECT = { project_id: 'test-project-id' }
 const defaults = parseGcpSecretManagerKwargs(PROJECT)

@@ -29,6 +29,13 @@
  * tier (which AWS charges for and never downgrades), and may not hold `{{…}}` (Parameter
  * Store does not nest parameters).
  */
+/**
+ * Where Airflow's SSM Parameter Store backend looks, and what it makes of a parameter's
+ * value (reference §12.3). Source: `providers/amazon/src/airflow/providers/amazon/aws/
+ * secrets/systems_manager.py` (`_get_secret`, `_ensure_leading_slash`) and
+ * `BaseSecretsBackend.get_connection`: the value (read with decryption) is a URI or
+ * connection JSON for connections, verbatim text for variables.
+ */
 import {
   lookupPatternVerdict,
   parseLookupPatterns,
@@ -37,8 +44,17 @@ import {
   type AwsLookup,
   type AwsLookupKind,
   type AwsNameReading,
-  type LookupPattern
+  type LookupPattern,
+  explainAwsLookup
 } from './aws-secrets-manager'
+import { type PyValue } from '../codecs/py-json'
+import {
+  decodeText,
+  type DecodeOutcome,
+  type Explanation,
+  type LookupKind,
+  type LookupOptions
+} from './types'
 
 export type { AwsLookup, AwsLookupKind, AwsNameReading } from './aws-secrets-manager'
 
@@ -215,4 +231,26 @@ export function ssmValueProblem(value: string): string | undefined {
   if (/\{\{[\s\S]*\}\}/.test(value))
     return 'the value holds {{…}}, which Parameter Store refuses (parameters cannot nest other parameters); Jinja-style templates cannot be stored as they are'
   return undefined
+}
+
+/** `SystemsManagerParameterStoreBackend(**kwargs)` asked for an id. */
+export function explainAwsSsm(
+  kwargs: Readonly<Record<string, unknown>>,
+  kind: LookupKind,
+  key: string,
+  options: LookupOptions = {}
+): Explanation {
+  return explainAwsLookup(ssmLookup(parseAwsSsmKwargs(kwargs), kind, key), key, options)
+}
+
+/** What the backend returns for a parameter value. */
+export function decodeAwsSsm(
+  kwargs: Readonly<Record<string, unknown>>,
+  kind: LookupKind,
+  key: string,
+  stored: PyValue,
+  options: LookupOptions = {}
+): DecodeOutcome {
+  if ('disabled' in explainAwsSsm(kwargs, kind, key, options)) return { notFound: true }
+  return decodeText(stored, 'SSM Parameter Store', kind, options)
 }

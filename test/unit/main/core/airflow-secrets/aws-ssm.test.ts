@@ -13,7 +13,7 @@ import {
   ssmTierFor,
   ssmValueProblem,
   utf8Length
-} from '../../../../../src-main/core/secrets-naming/aws-ssm'
+} from '../../../../../src-main/core/airflow-secrets/aws-ssm'
 
 const defaults = parseAwsSsmKwargs({})
 

@@ -11,7 +11,7 @@ import {
   azureSecretName,
   parseAzureKeyVaultKwargs,
   pyRstrip
-} from '../../../../../src-main/core/secrets-naming/azure-key-vault'
+} from '../../../../../src-main/core/airflow-secrets/azure-key-vault'
 
 const defaults = parseAzureKeyVaultKwargs({})
 
