@@ -8,21 +8,10 @@ import { refOf, type Entry, type EntryRef, type Scope } from '../core/model'
 
 export { idOf, inScope, refOf, type EntryKind, type EntryRef, type Scope } from '../core/model'
 import type { PacerStats } from './pacer'
+import type { BackendKind } from '../core/providers'
 
-/** Every kind of store Airlock knows. */
-export type BackendKind =
-  | 'in-memory'
-  | 'metastore'
-  | 'env'
-  | 'env-file'
-  | 'airflow-export'
-  | 'lfs'
-  | 'astro'
-  | 'vault'
-  | 'aws-secrets-manager'
-  | 'aws-ssm'
-  | 'azure-key-vault'
-  | 'gcp-secret-manager'
+/** Every kind of store Airlock knows (core/providers.ts lists them). */
+export type { BackendKind } from '../core/providers'
 
 /** A field a store may be unable to keep. */
 export type LossyField = 'connection.description' | 'variable.description'

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod'
 import type { ErrorDto } from './errors'
+import { PROFILE_KIND_IDS, type ProfileKindId } from './providers'
 
 /** Every invoke channel, `area:verb`. */
 export const Channel = {
@@ -53,8 +54,15 @@ export interface AppInfoDto {
   dialects: { id: string; label: string }[]
   /** `electron` in the desktop app, `web` under `airlock serve`. */
   mode: 'electron' | 'web'
-  /** Each profile kind's credential methods and the secrets each method asks for. */
-  profileKinds: { kind: ProfileKindDto; methods: { method: string; secrets: string[] }[] }[]
+  /**
+   * Each profile kind's credential methods, the secrets each method asks for and what the
+   * profile form calls those secrets.
+   */
+  profileKinds: {
+    kind: ProfileKindDto
+    methods: { method: string; secrets: string[] }[]
+    secretLabels: Record<string, string>
+  }[]
 }
 
 /** Where profile secrets are kept. */
@@ -77,16 +85,10 @@ export interface ProfileDto {
   updatedAt: string
 }
 
-/** The kinds of store a profile can point at. */
-export const PROFILE_KIND_IDS = [
-  'metadb',
-  'vault',
-  'aws-secrets-manager',
-  'aws-ssm',
-  'azure-key-vault',
-  'gcp-secret-manager'
-] as const
-export type ProfileKindDto = (typeof PROFILE_KIND_IDS)[number]
+/** The kinds of store a profile can point at (contract/providers.ts). */
+export { PROFILE_KIND_IDS }
+/** One of them. */
+export type ProfileKindDto = ProfileKindId
 
 /** What `profiles:test` found (writes nothing). */
 export interface ProfileTestDto {

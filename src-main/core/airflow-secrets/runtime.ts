@@ -8,13 +8,8 @@ import { PyDict } from '../codecs/py-json'
 import { envNameFor } from '../env-names'
 import { AirlockError } from '../errors'
 import type { LayerRole } from '../precedence'
-import { explainLookup } from './index'
-import {
-  LOOKUP_BACKEND_CLASSES,
-  explanationToPy,
-  type LookupKind,
-  type LookupOptions
-} from './types'
+import { LOOKUP_BACKEND_CLASSES, explainLookup } from './index'
+import { explanationToPy, type LookupKind, type LookupOptions } from './types'
 
 /** A configured custom backend: its class path and kwargs (null when they were not read). */
 export interface ConfiguredBackend {

@@ -8,15 +8,10 @@ import { extraDejson } from '../connection'
 import { parseConnectionValue } from '../codecs/connection-json'
 import { PyDict, type PyValue } from '../codecs/py-json'
 import type { ConnectionFields, Dialect } from '../model'
+import { SECRETS_SERVICE_KINDS } from '../../contract/providers'
 
-/** The secrets backends `explain` and `decode` know. */
-export const LOOKUP_BACKENDS = [
-  'vault',
-  'aws-secrets-manager',
-  'aws-ssm',
-  'azure-key-vault',
-  'gcp-secret-manager'
-] as const
+/** The secrets backends `explain` and `decode` know: every secrets service (core/providers.ts). */
+export const LOOKUP_BACKENDS = SECRETS_SERVICE_KINDS
 
 /** One of them. */
 export type LookupBackend = (typeof LOOKUP_BACKENDS)[number]
@@ -134,16 +129,4 @@ export function providerBefore(options: LookupOptions, threshold: string): boole
   return (
     options.providerVersion !== undefined && compareVersions(options.providerVersion, threshold) < 0
   )
-}
-
-/** The class path of each backend in `[secrets] backend`. */
-export const LOOKUP_BACKEND_CLASSES: Readonly<Record<string, LookupBackend>> = {
-  'airflow.providers.hashicorp.secrets.vault.VaultBackend': 'vault',
-  'airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend':
-    'aws-secrets-manager',
-  'airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend':
-    'aws-ssm',
-  'airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend': 'azure-key-vault',
-  'airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend':
-    'gcp-secret-manager'
 }
