@@ -5,6 +5,12 @@
  */
 import type { AirflowRuntimeProfile } from '../core/airflow-config'
 import { AirlockError } from '../core/errors'
+import {
+  SECRETS_SERVICES,
+  secretsOfMethod,
+  secretsServiceOfClass,
+  type ProfileSecretField
+} from '../core/providers'
 import type { Keychain } from '../keychain/keychain'
 import { redactor } from './redact'
 import {
@@ -15,48 +21,24 @@ import {
   type SettingsStore
 } from './settings'
 
-/** Every secret a profile may hold; which ones depends on its kind and credential method. */
-export interface ProfileSecrets {
-  password?: string
-  fernetKey?: string
-  token?: string
-  secretId?: string
-  secretAccessKey?: string
-  sessionToken?: string
-  clientSecret?: string
-  serviceAccountKey?: string
+/**
+ * Every secret a profile may hold (contract/providers.ts names them); which ones depends on its
+ * kind and credential method.
+ */
+export type ProfileSecrets = { [K in ProfileSecretField]?: string } & {
   /** Secret backend_kwargs (e.g. Vault `token`), by kwarg name. */
   kwargs?: Record<string, unknown>
 }
 
 /** The secrets each kind and method needs (for prompts and `show`). */
 export function secretsNeeded(kind: ProfileKind, method: string): (keyof ProfileSecrets)[] {
-  if (kind === 'metadb') return method === 'password' ? ['password', 'fernetKey'] : ['fernetKey']
-  if (kind === 'vault') return method === 'approle' ? ['secretId'] : ['token']
-  if (kind === 'aws-secrets-manager' || kind === 'aws-ssm')
-    return method === 'static' || method === 'assume-role'
-      ? ['secretAccessKey', 'sessionToken']
-      : []
-  if (kind === 'azure-key-vault') return method === 'client-secret' ? ['clientSecret'] : []
-  return method === 'service-account-key' ? ['serviceAccountKey'] : []
+  return secretsOfMethod(kind, method)
 }
 
 /** The fields a user gives to add or edit a profile. */
 export type ProfileInput = Omit<Profile, 'createdAt' | 'updatedAt'>
 
 const account = (name: string) => `profile:${name}`
-
-/** Airflow backend class paths → profile kinds. */
-const BACKEND_CLASSES: Record<string, ProfileKind> = {
-  'airflow.providers.hashicorp.secrets.vault.VaultBackend': 'vault',
-  'airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend':
-    'aws-secrets-manager',
-  'airflow.providers.amazon.aws.secrets.systems_manager.SystemsManagerParameterStoreBackend':
-    'aws-ssm',
-  'airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend': 'azure-key-vault',
-  'airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend':
-    'gcp-secret-manager'
-}
 
 export class Profiles {
   constructor(
@@ -179,26 +161,13 @@ export class Profiles {
       ])
     }
     const backend = config.serverBackend
-    if (backend && BACKEND_CLASSES[backend.className]) {
-      const kind = BACKEND_CLASSES[backend.className]!
+    const kind = backend && secretsServiceOfClass(backend.className)
+    if (backend && kind) {
       const kwargs: Record<string, unknown> = {}
       const secretKwargs: Record<string, unknown> = {}
       for (const [k, v] of Object.entries(backend.kwargs ?? {}))
         (SECRET_KWARGS.has(k) ? secretKwargs : kwargs)[k] = v
-      const method =
-        kind === 'vault'
-          ? kwargs.auth_type === 'approle'
-            ? 'approle'
-            : 'token'
-          : kind === 'azure-key-vault'
-            ? kwargs.client_id
-              ? 'client-secret'
-              : 'default'
-            : kind === 'gcp-secret-manager'
-              ? secretKwargs.gcp_keyfile_dict
-                ? 'service-account-key'
-                : 'adc'
-              : 'default-chain'
+      const method = SECRETS_SERVICES[kind].importedMethod(kwargs, secretKwargs)
       pending.push([
         {
           name: `${prefix}-${kind}`,

@@ -9,40 +9,26 @@ import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { z } from 'zod'
 import { AirlockError } from '../core/errors'
+import {
+  PROFILE_KIND_IDS,
+  SECRET_KWARGS,
+  credentialMethodNames,
+  type ProfileKindId
+} from '../core/providers'
 
-/** The kinds of store a profile can point at. */
-export const PROFILE_KINDS = [
-  'metadb',
-  'vault',
-  'aws-secrets-manager',
-  'aws-ssm',
-  'azure-key-vault',
-  'gcp-secret-manager'
-] as const
-export type ProfileKind = (typeof PROFILE_KINDS)[number]
+/** The kinds of store a profile can point at (core/providers.ts). */
+export const PROFILE_KINDS = PROFILE_KIND_IDS
+export type ProfileKind = ProfileKindId
 
 /** How each kind may authenticate (the secret parts of each live in the keychain). */
-export const CREDENTIAL_METHODS: Record<ProfileKind, readonly string[]> = {
-  metadb: ['password', 'none'],
-  vault: ['token', 'approle'],
-  'aws-secrets-manager': ['default-chain', 'profile', 'static', 'assume-role'],
-  'aws-ssm': ['default-chain', 'profile', 'static', 'assume-role'],
-  'azure-key-vault': ['client-secret', 'default'],
-  'gcp-secret-manager': ['service-account-key', 'adc']
-}
+export const CREDENTIAL_METHODS: Readonly<Record<ProfileKind, readonly string[]>> =
+  Object.fromEntries(PROFILE_KINDS.map((kind) => [kind, credentialMethodNames(kind)])) as Record<
+    ProfileKind,
+    readonly string[]
+  >
 
 /** backend_kwargs keys that hold secrets: they move to the keychain, never to the file. */
-export const SECRET_KWARGS = new Set([
-  'token',
-  'secret_id',
-  'password',
-  'client_secret',
-  'gcp_keyfile_dict',
-  'aws_secret_access_key',
-  'aws_session_token',
-  'radius_secret',
-  'jwt_token'
-])
+export { SECRET_KWARGS }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/
 

@@ -3,8 +3,7 @@ import type { AppInfoDto, KeychainStatusDto } from '../../contract/ipc'
 import { DIALECTS } from '../../core/model'
 import { DIALECT_RULES } from '../../core/dialect'
 import { VERSION } from '../../cli/version'
-import { secretsNeeded } from '../../platform/profiles'
-import { CREDENTIAL_METHODS, PROFILE_KINDS } from '../../platform/settings'
+import { profileKindsInfo } from '../../core/providers'
 import type { HandlerContext } from './context'
 
 /** `app:info`: version, dialects and how the app is served. */
@@ -13,13 +12,7 @@ export function appInfo(mode: AppInfoDto['mode'] = 'electron'): AppInfoDto {
     version: VERSION,
     dialects: DIALECTS.map((id) => ({ id, label: DIALECT_RULES[id].label })),
     mode,
-    profileKinds: PROFILE_KINDS.map((kind) => ({
-      kind,
-      methods: CREDENTIAL_METHODS[kind].map((method) => ({
-        method,
-        secrets: secretsNeeded(kind, method)
-      }))
-    }))
+    profileKinds: profileKindsInfo()
   }
 }
 

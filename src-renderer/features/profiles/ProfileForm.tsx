@@ -4,17 +4,6 @@ import type { ProfileDto, ProfileKindDto } from '../../../src-main/contract/ipc'
 import { useAppStore } from '../../store'
 import { ErrorNote } from '../../components/ErrorNote'
 
-const SECRET_LABELS: Record<string, string> = {
-  password: 'Database password',
-  fernetKey: 'Fernet key',
-  token: 'Vault token',
-  secretId: 'AppRole secret id',
-  secretAccessKey: 'AWS secret access key',
-  sessionToken: 'AWS session token',
-  clientSecret: 'Azure client secret',
-  serviceAccountKey: 'GCP service account key (JSON)'
-}
-
 function parseParams(text: string): Record<string, string> {
   return Object.fromEntries(
     text
@@ -40,7 +29,8 @@ export function ProfileForm(props: { editing: ProfileDto | undefined; onDone: ()
   const [url, setUrl] = useState(p?.url ?? '')
   const [region, setRegion] = useState(p?.region ?? '')
   const [version, setVersion] = useState(p?.airflowVersion ?? '')
-  const methods = info?.profileKinds.find((k) => k.kind === kind)?.methods ?? []
+  const kindInfo = info?.profileKinds.find((k) => k.kind === kind)
+  const methods = kindInfo?.methods ?? []
   const [method, setMethod] = useState(p?.credential.method ?? methods[0]?.method ?? '')
   const [params, setParams] = useState(
     Object.entries(p?.credential.params ?? {})
@@ -170,7 +160,7 @@ export function ProfileForm(props: { editing: ProfileDto | undefined; onDone: ()
       </label>
       {needed.map((s) => (
         <label key={s}>
-          {SECRET_LABELS[s] ?? s}
+          {kindInfo?.secretLabels[s] ?? s}
           {p?.secrets[s] === 'stored' && (
             <span className="muted small"> (stored; leave empty to keep)</span>
           )}
