@@ -6,6 +6,7 @@ import { PyDict, pyJsonDumps } from '../../core/codecs/py-json'
 import { openKeychain } from '../../keychain/keytar-keychain'
 import type { Keychain } from '../../keychain/keychain'
 import { loadAirflowConfig } from '../../platform/airflow-config-file'
+import { credentialMethodNames } from '../../core/providers'
 import {
   Profiles,
   secretsNeeded,
@@ -100,6 +101,8 @@ async function gatherSecrets(
   kind: ProfileKind,
   method: string
 ): Promise<ProfileSecrets> {
+  // An unknown method is refused by the profile's validation, with the methods it takes.
+  if (!credentialMethodNames(kind).includes(method)) return {}
   const needed = secretsNeeded(kind, method)
   if (flags['secret-stdin']) return readSecretsFromStdin(io, needed)
   if ((io.stdin as { isTTY?: boolean }).isTTY && needed.length) return promptSecrets(io, needed)
