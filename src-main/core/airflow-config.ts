@@ -26,7 +26,7 @@
  * Pure: takes the file's text and an environment record; commands (`_cmd`) run only
  * through a runner the caller passes (the platform loader, when allowed), never here.
  */
-import { PY_SPACE, pyStrip } from './connection'
+import { PY_SPACE, pyStrip } from './codecs/py-str'
 import { parseQsl, unquote } from './codecs/py-url'
 import { PyDict, PyJsonDecodeError, pyJsonLoads, pyToPlain, pyTruthy } from './codecs/py-json'
 import { CodecError } from './errors'

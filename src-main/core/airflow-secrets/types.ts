@@ -9,6 +9,12 @@ import { parseConnectionValue } from '../codecs/connection-json'
 import { PyDict, type PyValue } from '../codecs/py-json'
 import type { ConnectionFields, Dialect } from '../model'
 
+/**
+ * Separates the team from the id in team-scoped names (`TEAM_SEP` of the amazon, azure
+ * and google providers' multi-team backends).
+ */
+export const TEAM_SEP = '--'
+
 /** The secrets backends `explain` and `decode` know. */
 export const LOOKUP_BACKENDS = [
   'vault',

@@ -7,7 +7,8 @@
  */
 import { DIALECT_RULES } from '../dialect'
 import { CodecError, describeKey } from '../errors'
-import { PY_SPACE, constructConnection } from '../connection'
+import { constructConnection } from '../connection'
+import { PY_SPACE } from './py-str'
 import type { ConnectionEntry, ConnectionFields, Dialect, VariableEntry } from '../model'
 import { emptyConnectionFields } from '../model'
 import { parseConnectionUri, serializeConnectionUri } from './connection-uri'

@@ -14,7 +14,7 @@
  * same text, and says when none exists. The rules, with their sources, are in the JSDoc of
  * {@link decodeEnvFile} and {@link encodeEnvFile}.
  */
-import { PY_SPACE } from '../connection'
+import { PY_SPACE } from './py-str'
 import { envNameProblem } from '../env-names'
 import { CodecError, describeKey } from '../errors'
 import { decodeVariablesFile, pySplitLines } from './airflow-files'
