@@ -64,3 +64,13 @@ export function pyLstrip(s: string, chars?: string): string {
   if (chars === '') return s
   return s.slice(startOfKept(s, charSet(chars)))
 }
+
+/**
+ * Python's `int(text)` for decimal text: surrounding whitespace, a sign, `_` between digits;
+ * undefined where Python raises ValueError.
+ */
+export function pyIntFromText(text: string): number | undefined {
+  const s = pyStrip(text)
+  if (!/^[+-]?\d+(?:_\d+)*$/.test(s)) return undefined
+  return Number(s.replace(/_/g, ''))
+}
