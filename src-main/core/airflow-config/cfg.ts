@@ -3,7 +3,7 @@
  * `BasicInterpolation`, delimiters `=` and `:`, full-line comments, continuation lines,
  * strict, key case kept (see index.ts for what that means to lookups).
  */
-import { PY_SPACE, pyStrip } from '../codecs/py-str'
+import { PY_SPACE_CLASS, pyRstrip, pyStrip } from '../codecs/py-str'
 
 /** One thing wrong (or worth knowing) about the configuration, with its line if it has one. */
 export interface ConfigProblem {
@@ -40,13 +40,11 @@ export interface ParsedAirflowCfg {
   problems: ConfigProblem[]
 }
 
-const CLASS_SPACE = PY_SPACE.replace(/[\]\\^-]/g, '\\$&')
-const NON_SPACE = new RegExp(`[^${CLASS_SPACE}]`)
-const PY_RSTRIP = new RegExp(`[${CLASS_SPACE}]+$`)
+const NON_SPACE = new RegExp(`[^${PY_SPACE_CLASS}]`)
 // configparser's SECTCRE and OPTCRE (delimiters `=` and `:`); `.` in Python excludes only
 // `\n`, which a line never holds here.
 const SECTION_HEADER = /^\[([^\n]+)\]/
-const OPTION_LINE = new RegExp(`^([^\\n]*?)[${CLASS_SPACE}]*(=|:)[${CLASS_SPACE}]*([^\\n]*)$`)
+const OPTION_LINE = new RegExp(`^([^\\n]*?)[${PY_SPACE_CLASS}]*(=|:)[${PY_SPACE_CLASS}]*([^\\n]*)$`)
 
 /**
  * A section or option name fit for a message: Airflow's are lower-case identifiers. Anything
@@ -149,7 +147,7 @@ export function parseAirflowCfg(text: string): ParsedAirflowCfg {
       })
       return
     }
-    const key = option[1]!.replace(PY_RSTRIP, '')
+    const key = pyRstrip(option[1]!)
     if (!key)
       problems.push({
         line: lineNo,
@@ -178,7 +176,7 @@ export function parseAirflowCfg(text: string): ParsedAirflowCfg {
           section: o.section,
           key: o.key,
           line: o.line,
-          raw: o.lines.join('\n').replace(PY_RSTRIP, '')
+          raw: pyRstrip(o.lines.join('\n'))
         }
       ])
     )

@@ -8,6 +8,12 @@
 export const PY_SPACE =
   '\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000'
 
+/** {@link PY_SPACE} as the body of a regex character class (Python's `\s` in a `str` pattern). */
+export const PY_SPACE_CLASS = PY_SPACE.replace(/[\]\\^-]/g, '\\$&')
+
+/** Python's `str.isspace()` for one character. */
+export const pyIsSpace = (c: string): boolean => PY_SPACE.includes(c)
+
 const SPACE_SET: ReadonlySet<number> = new Set([...PY_SPACE].map((c) => c.codePointAt(0)!))
 
 const isHigh = (u: number): boolean => u >= 0xd800 && u <= 0xdbff
