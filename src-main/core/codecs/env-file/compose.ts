@@ -10,7 +10,8 @@ import {
   Lines,
   nameInMessage,
   type Scan,
-  trimEndBy
+  trimEndBy,
+  SHARED_DOUBLE_ESCAPES
 } from './scan'
 
 // ---------------------------------------------------------------------------------------
@@ -18,17 +19,6 @@ import {
 
 /** `escapeSeqRegex` of parser.go: the escapes compose expands in double quotes. */
 const COMPOSE_ESCAPE = /\\(?:[abcfnrtv$"\\]|0[0-9]{0,3})/g
-const GO_SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
-  a: '\x07',
-  b: '\b',
-  f: '\f',
-  n: '\n',
-  r: '\r',
-  t: '\t',
-  v: '\v',
-  '\\': '\\',
-  '"': '"'
-}
 
 /** `expandEscapes`: Go's `strconv.UnquoteChar` on each match; `\$` becomes `$$`. */
 function composeExpandEscapes(s: string): string {
@@ -36,7 +26,7 @@ function composeExpandEscapes(s: string): string {
     if (match === '\\$') return '$$'
     // parser.go rewrites `\0` to `\` and, when UnquoteChar fails, returns the rewritten text
     const m = match.startsWith('\\0') ? '\\' + match.slice(2) : match
-    const simple = GO_SIMPLE_ESCAPES[m.slice(1)]
+    const simple = SHARED_DOUBLE_ESCAPES[m.slice(1)]
     if (m.length === 2 && simple !== undefined) return simple
     if (/^\\[0-7]{3}$/.test(m)) {
       const code = parseInt(m.slice(1), 8)

@@ -2,7 +2,7 @@
 import { envNameProblem } from '../../env-names'
 import { decodeEnvFile } from './decode'
 import { pyIsSpace } from '../py-str'
-import { isGoSpace, nameInMessage } from './scan'
+import { isGoSpace, nameInMessage, SHARED_DOUBLE_ESCAPES } from './scan'
 import {
   type EncodedEnvFile,
   type EncodeEnvFileOptions,
@@ -23,17 +23,9 @@ const CONTROL = /[\x00-\x1f\x7f]/ // eslint-disable-line no-control-regex
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 const ANY_SPACE = (c: string): boolean => pyIsSpace(c) || isGoSpace(c)
 
-const DOUBLE_ESCAPES: Readonly<Record<string, string>> = {
-  '\\': '\\\\',
-  '"': '\\"',
-  '\n': '\\n',
-  '\r': '\\r',
-  '\t': '\\t',
-  '\x07': '\\a',
-  '\b': '\\b',
-  '\f': '\\f',
-  '\v': '\\v'
-}
+const DOUBLE_ESCAPES: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(SHARED_DOUBLE_ESCAPES).map(([letter, c]) => [c, `\\${letter}`])
+)
 const escapeDouble = (v: string): string =>
   // eslint-disable-next-line no-control-regex -- BEL is one of the escapes both loaders read
   v.replace(/[\\"\n\r\t\x07\b\f\v]/g, (c) => DOUBLE_ESCAPES[c]!)

@@ -1,7 +1,7 @@
 /** python-dotenv's loader: `parser.py`, `variables.py` and `main.py` (`load_dotenv`). */
 import { type Lookup } from './compose'
 import { PY_SPACE_CLASS, pyIsSpace } from '../py-str'
-import { Lines, PY_INLINE_SPACE_CLASS, type Scan, trimEndBy } from './scan'
+import { Lines, PY_INLINE_SPACE_CLASS, type Scan, trimEndBy, SHARED_DOUBLE_ESCAPES } from './scan'
 
 // ---------------------------------------------------------------------------------------
 // python-dotenv (src/dotenv/parser.py, variables.py, main.py)
@@ -22,18 +22,8 @@ const PY = {
   restOfLine: sticky(`[^\\r\\n]*(?:\\r|\\n|\\r\\n)?`),
   inlineComment: new RegExp(`[${PY_SPACE_CLASS}]+#[^\\n]*`)
 }
-const PY_DOUBLE_ESCAPES: Readonly<Record<string, string>> = {
-  '\\': '\\',
-  "'": "'",
-  '"': '"',
-  a: '\x07',
-  b: '\b',
-  f: '\f',
-  n: '\n',
-  r: '\r',
-  t: '\t',
-  v: '\v'
-}
+// python-dotenv also expands `\'` in double quotes; compose does not.
+const PY_DOUBLE_ESCAPES: Readonly<Record<string, string>> = { ...SHARED_DOUBLE_ESCAPES, "'": "'" }
 /** variables.py `_posix_variable`: the only interpolation python-dotenv knows. */
 const PY_VARIABLE = /\$\{([^}:]*)(?::-([^}]*))?\}/g
 

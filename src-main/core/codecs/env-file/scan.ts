@@ -78,3 +78,20 @@ export interface Scan {
   problems: EnvFileProblem[]
   warnings: EnvFileProblem[]
 }
+
+/**
+ * The backslash escapes docker compose (Go's `strconv.UnquoteChar`) and python-dotenv
+ * (`decode_escapes`) both expand in double quotes, by the letter after the backslash; the
+ * encoder writes their inverse, so a value it escapes reads back in either loader.
+ */
+export const SHARED_DOUBLE_ESCAPES: Readonly<Record<string, string>> = {
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\\': '\\',
+  '"': '"'
+}
