@@ -3,7 +3,7 @@
  * what Astro's local stack uses) or python-dotenv reads it into a process environment. Names
  * map to entries exactly as in env.ts (ids listed lower-case, found in any case).
  *
- * Reading goes through core/codecs/env-file.ts with the chosen loader's rules; a file with
+ * Reading goes through core/codecs/env-file/ with the chosen loader's rules; a file with
  * lines the loader cannot read is refused as a whole (docker compose refuses it too), naming
  * every line. Writing is read-modify-write: only the lines of the written or removed names
  * change, comments and unrelated lines stay byte for byte, the result is checked by reading
