@@ -28,6 +28,9 @@
  * and unknown keys stay; a written connection has its fields set and `conn_uri` removed,
  * its extra kept as JSON text (so the stored text is exact).
  *
+ * The rules themselves are pure code in core/codecs/astro-settings.ts; this file reads and
+ * writes the file and answers as a Backend.
+ *
  * @example new AstroSettingsBackend({ path: './airflow_settings.yaml' })
  */
 import type { Document } from 'yaml'

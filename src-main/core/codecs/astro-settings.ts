@@ -793,7 +793,7 @@ export function astroItemId(doc: Document, item: YAMLMap, field: string): string
   }
 }
 
-/** The settings document to edit: the parsed one, or a new empty one. */
+/** An empty settings document, for a file that is missing or blank. */
 export function newAstroSettingsDocument(): Document {
   return new Document({})
 }
