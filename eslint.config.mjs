@@ -5,9 +5,43 @@ import react from 'eslint-plugin-react'
 import reactHooks from 'eslint-plugin-react-hooks'
 import prettier from 'eslint-config-prettier'
 import globals from 'globals'
+import { builtinModules } from 'node:module'
 
 const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] })
 const NODE_BUILTINS = ['node:*', 'fs', 'path', 'os', 'crypto', 'child_process', 'http', 'net']
+
+// core is pure TypeScript (STYLE §2): it imports contract and itself only — no other layer,
+// no electron, no Node built-in (`node:*` or bare), save the modules named in `allowed`.
+const coreImports = (allowed) => {
+  const message = 'core is pure TypeScript: no Node built-ins (STYLE §2).'
+  return {
+    'no-restricted-imports': [
+      'error',
+      {
+        paths: builtinModules
+          .filter((name) => !allowed.includes(name))
+          .map((name) => ({ name, message })),
+        patterns: [
+          {
+            group: [
+              '**/backends/**',
+              '**/keychain/**',
+              '**/jobs/**',
+              '**/platform/**',
+              '**/ipc/**',
+              '**/app/**',
+              '**/cli/**',
+              '**/preload/**'
+            ],
+            message: 'core imports only contract.'
+          },
+          { group: ['electron'], message: 'core never imports electron.' },
+          { group: ['node:*', ...allowed.map((name) => `!node:${name}`)], message }
+        ]
+      }
+    ]
+  }
+}
 
 export default tseslint.config(
   {
@@ -34,22 +68,14 @@ export default tseslint.config(
   },
   {
     files: ['src-main/core/**/*.ts'],
-    rules: restrict([
-      {
-        group: [
-          '**/backends/**',
-          '**/keychain/**',
-          '**/jobs/**',
-          '**/platform/**',
-          '**/ipc/**',
-          '**/app/**',
-          '**/cli/**',
-          '**/preload/**'
-        ],
-        message: 'core imports only contract.'
-      },
-      { group: ['electron'], message: 'core never imports electron.' }
-    ])
+    rules: coreImports([])
+  },
+  {
+    // The documented exceptions: Fernet (AES-128-CBC + HMAC, as Airflow's cryptography) and
+    // the keyed fingerprints of secret values must be synchronous, and WebCrypto is async
+    // only. Neither does I/O; node:crypto is the one built-in they may import.
+    files: ['src-main/core/codecs/fernet.ts', 'src-main/core/fingerprint.ts'],
+    rules: coreImports(['crypto'])
   },
   {
     files: ['src-main/{backends,keychain,jobs,platform}/**/*.ts'],

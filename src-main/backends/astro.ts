@@ -28,30 +28,29 @@
  * and unknown keys stay; a written connection has its fields set and `conn_uri` removed,
  * its extra kept as JSON text (so the stored text is exact).
  *
+ * The rules themselves are pure code in core/codecs/astro-settings.ts; this file reads and
+ * writes the file and answers as a Backend.
+ *
  * @example new AstroSettingsBackend({ path: './airflow_settings.yaml' })
  */
+import type { Document } from 'yaml'
 import {
-  Document,
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parseDocument,
-  Scalar,
-  YAMLMap,
-  YAMLSeq,
-  type Node as YamlNode,
-  type Pair
-} from 'yaml'
+  astroSettingsEntries,
+  astroSettingsLists,
+  decodeAstroSettings,
+  emptyAstroEntries,
+  newAstroSettingsDocument,
+  removeAstroItems,
+  setAstroConnection,
+  setAstroVariable,
+  type AstroEntries,
+  type AstroSettings
+} from '../core/codecs/astro-settings'
 import { cliKeyProblem, type FileProblem } from '../core/codecs/airflow-files'
-import { comparePyStrings } from '../core/codecs/py-json'
 import { constructConnection } from '../core/connection'
 import { CodecError } from '../core/errors'
 import {
-  emptyConnectionFields,
   type ConnectionEntry,
-  type ConnectionFields,
   type Dialect,
   type Entry,
   type VariableEntry,
@@ -68,7 +67,6 @@ import {
 import {
   inScope,
   type Backend,
-  type EntryKind,
   type EntryProblem,
   type EntryRef,
   type LoadResult,
@@ -85,736 +83,6 @@ export interface AstroSettingsOptions {
   dialect?: Dialect
 }
 
-// ---------------------------------------------------------------------------------------
-// Go's view of YAML values (yaml.v3 resolution, mapstructure weak decoding, encoding/json)
-
-type GoValue =
-  | { t: 'null' }
-  | { t: 'string'; v: string }
-  | { t: 'int'; v: bigint }
-  | { t: 'float'; v: number }
-  | { t: 'bool'; v: boolean }
-  | { t: 'time' }
-  | { t: 'map'; node: YAMLMap }
-  | { t: 'seq'; node: YAMLSeq }
-
-const YAML_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/
-const TIMESTAMP =
-  /^\d{4}-\d\d?-\d\d?(?:(?:[Tt]|[ \t]+)\d\d?:\d\d?:\d\d?(?:\.\d*)?(?:[ \t]*(?:Z|[-+]\d\d?(?::\d\d)?))?)?$/
-
-/** Go's `strconv.ParseInt(s, 0, 64)`; undefined when it fails. */
-function goParseInt(s: string): bigint | undefined {
-  const m = /^([+-]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/.exec(s)
-  if (!m) return undefined
-  let body = m[2]!
-  if (/^0[0-7]+$/.test(body)) body = '0o' + body.slice(1)
-  const v = BigInt(body.toLowerCase().replace(/^0o/, '0o'))
-  const n = m[1] === '-' ? -v : v
-  return n >= -(2n ** 63n) && n < 2n ** 63n ? n : undefined
-}
-
-/** yaml.v3's `resolve` for an untagged plain scalar. */
-function resolvePlain(s: string): GoValue {
-  if (['', '~', 'null', 'Null', 'NULL'].includes(s)) return { t: 'null' }
-  if (['true', 'True', 'TRUE'].includes(s)) return { t: 'bool', v: true }
-  if (['false', 'False', 'FALSE'].includes(s)) return { t: 'bool', v: false }
-  if (['.nan', '.NaN', '.NAN'].includes(s)) return { t: 'float', v: NaN }
-  if (/^\+?\.(inf|Inf|INF)$/.test(s)) return { t: 'float', v: Infinity }
-  if (/^-\.(inf|Inf|INF)$/.test(s)) return { t: 'float', v: -Infinity }
-  if (!'+-.0123456789'.includes(s[0]!)) return { t: 'string', v: s }
-  if (TIMESTAMP.test(s)) return { t: 'time' }
-  const plain = s.replace(/_/g, '')
-  const i = goParseInt(plain)
-  if (i !== undefined) return { t: 'int', v: i }
-  if (/^\+?[0-9]+$/.test(plain) && BigInt(plain) < 2n ** 64n) return { t: 'int', v: BigInt(plain) }
-  if (YAML_FLOAT.test(plain)) return { t: 'float', v: Number(plain) }
-  return { t: 'string', v: s }
-}
-
-/** The Go value of a YAML node, as viper's yaml.v3 decoding produces it. */
-function goValue(node: unknown, doc: Document): GoValue {
-  if (isAlias(node)) return goValue(node.resolve(doc), doc)
-  if (isMap(node)) return { t: 'map', node }
-  if (isSeq(node)) return { t: 'seq', node }
-  if (!isScalar(node)) return { t: 'null' }
-  if (node.type === Scalar.PLAIN && !node.tag)
-    return resolvePlain(node.source ?? String(node.value))
-  const v = node.value
-  if (v === null || v === undefined) return { t: 'null' }
-  if (typeof v === 'boolean') return { t: 'bool', v }
-  if (typeof v === 'number')
-    return Number.isInteger(v) ? { t: 'int', v: BigInt(v) } : { t: 'float', v }
-  if (typeof v === 'bigint') return { t: 'int', v }
-  if (v instanceof Date) return { t: 'time' }
-  return { t: 'string', v: String(v) }
-}
-
-/** Go's `strconv.FormatFloat(x, 'f', -1, 64)`. */
-function goFormatFloat(x: number): string {
-  if (Number.isNaN(x)) return 'NaN'
-  if (!Number.isFinite(x)) return x > 0 ? '+Inf' : '-Inf'
-  const s = String(x)
-  const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(s)
-  if (!m) return s
-  const digits = m[2]! + (m[3] ?? '')
-  const exp = Number(m[4])
-  if (exp >= 0) return m[1] + digits.padEnd(exp + 1, '0')
-  return `${m[1]}0.${'0'.repeat(-exp - 1)}${digits}`
-}
-
-class DecodeError extends Error {}
-
-/** mapstructure's weak decoding into a Go `string` field. */
-function weakString(v: GoValue): string {
-  switch (v.t) {
-    case 'null':
-      return ''
-    case 'string':
-      return v.v
-    case 'int':
-      return v.v.toString()
-    case 'float':
-      return goFormatFloat(v.v)
-    case 'bool':
-      return v.v ? '1' : '0'
-    default:
-      throw new DecodeError(
-        `a ${v.t === 'time' ? 'date' : v.t === 'map' ? 'mapping' : 'list'} where text is expected`
-      )
-  }
-}
-
-/** mapstructure's weak decoding into a Go `int` field. */
-function weakInt(v: GoValue): number {
-  switch (v.t) {
-    case 'null':
-      return 0
-    case 'int':
-      return Number(v.v)
-    case 'float':
-      return Math.trunc(v.v)
-    case 'bool':
-      return v.v ? 1 : 0
-    case 'string': {
-      if (v.v === '') return 0
-      const n = goParseInt(v.v)
-      if (n === undefined)
-        throw new DecodeError('text that is not an integer where a number is expected')
-      return Number(n)
-    }
-    default:
-      throw new DecodeError('a value that is not a number where a number is expected')
-  }
-}
-
-/** Go's `json.Marshal` of a string (HTML-safe escaping, as encoding/json does by default). */
-function goJsonString(s: string): string {
-  let out = '"'
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!
-    if (ch === '"') out += '\\"'
-    else if (ch === '\\') out += '\\\\'
-    else if (ch === '\n') out += '\\n'
-    else if (ch === '\r') out += '\\r'
-    else if (ch === '\t') out += '\\t'
-    else if (ch === '\b') out += '\\b'
-    else if (ch === '\f') out += '\\f'
-    else if (c < 0x20 || ch === '<' || ch === '>' || ch === '&' || c === 0x2028 || c === 0x2029)
-      out += '\\u' + c.toString(16).padStart(4, '0')
-    else if (c >= 0xd800 && c <= 0xdfff) out += '\ufffd'
-    else out += ch
-  }
-  return out + '"'
-}
-
-/** Go's `json.Marshal` float64 encoding. */
-function goJsonFloat(x: number): string {
-  if (!Number.isFinite(x))
-    throw new DecodeError('a NaN or infinite number, which Go cannot encode as JSON')
-  const abs = Math.abs(x)
-  if (abs !== 0 && (abs < 1e-6 || abs >= 1e21)) {
-    // 'e' format with the shortest digits; Go writes e-07 as e-7 and keeps e+21
-    return x
-      .toExponential()
-      .replace(/e([+-])(\d)$/, 'e$10$2')
-      .replace(/e-0(\d)/, 'e-$1')
-  }
-  return goFormatFloat(x)
-}
-
-/** Go's `strings.ToLower`: each code point's lower case (İ → i, as Go's unicode.ToLower). */
-function goToLower(s: string): string {
-  let out = ''
-  for (const ch of s) out += [...ch.toLowerCase()][0]!
-  return out
-}
-
-/**
- * A mapping key as viper leaves it: yaml.v3 keys that are not text go through
- * `cast.ToStringMap` (`1` → "1", `true` → "true", null → ""), then `insensitiviseMap`
- * lower-cases every key at every depth, lists included (viper 1.19 util.go).
- */
-function viperKey(v: GoValue): string {
-  switch (v.t) {
-    case 'string':
-      return goToLower(v.v)
-    case 'int':
-      return v.v.toString()
-    case 'float':
-      return goFormatFloat(v.v)
-    case 'bool':
-      return String(v.v)
-    case 'null':
-      return ''
-    default:
-      throw new DecodeError('a key that is a mapping, list or date, which Go cannot encode as JSON')
-  }
-}
-
-/** What `goJson` noticed that Airflow would read differently from the same YAML. */
-interface GoJsonNotes {
-  lowered?: boolean
-}
-
-/**
- * Go's `json.Marshal` of a value viper decoded: keys as `viperKey` leaves them, sorted. Two keys
- * that lower-case alike keep the value of one that was not lower-case already (insensitiviseMap
- * writes it over the other whatever the map order).
- */
-function goJson(v: GoValue, doc: Document, notes: GoJsonNotes = {}): string {
-  switch (v.t) {
-    case 'null':
-      return 'null'
-    case 'string':
-      return goJsonString(v.v)
-    case 'int':
-      return v.v.toString()
-    case 'float':
-      return goJsonFloat(v.v)
-    case 'bool':
-      return String(v.v)
-    case 'time':
-      throw new DecodeError('a date, which Airlock cannot encode as Go does')
-    case 'seq':
-      return `[${v.node.items.map((i) => goJson(goValue(i, doc), doc, notes)).join(',')}]`
-    case 'map': {
-      const byKey = new Map<string, { value: string; wasLower: boolean }>()
-      for (const p of v.node.items) {
-        const raw = goValue(p.key, doc)
-        const key = viperKey(raw)
-        const wasLower = raw.t !== 'string' || raw.v === key
-        if (!wasLower) notes.lowered = true
-        const value = goJson(goValue(p.value, doc), doc, notes)
-        const seen = byKey.get(key)
-        if (!seen || !wasLower || seen.wasLower) byKey.set(key, { value, wasLower })
-      }
-      return `{${[...byKey.keys()]
-        .sort(comparePyStrings)
-        .map((k) => `${goJsonString(k)}:${byKey.get(k)!.value}`)
-        .join(',')}}`
-    }
-  }
-}
-
-/** Go's `strconv.Quote` (what `fmt.Sprintf("%q")` writes): Go escapes, printable runes kept. */
-function goQuote(s: string): string {
-  let out = '"'
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!
-    if (ch === '"' || ch === '\\') out += '\\' + ch
-    else if (c === 0x20 || (c > 0x20 && /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u.test(ch))) out += ch
-    else if (c === 7) out += '\\a'
-    else if (c === 8) out += '\\b'
-    else if (c === 12) out += '\\f'
-    else if (c === 10) out += '\\n'
-    else if (c === 13) out += '\\r'
-    else if (c === 9) out += '\\t'
-    else if (c === 11) out += '\\v'
-    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0')
-    else if (c >= 0xd800 && c <= 0xdfff) out += '\\ufffd'
-    else if (c < 0x10000) out += '\\u' + c.toString(16).padStart(4, '0')
-    else out += '\\U' + c.toString(16).padStart(8, '0')
-  }
-  return out + '"'
-}
-
-// ---------------------------------------------------------------------------------------
-// Go's net/url, as far as the settings package uses it (Parse, Hostname, Port, User, Query)
-
-interface GoUrl {
-  scheme: string
-  host: string
-  port: string
-  user: { username: string; password?: string } | null
-  path: string
-  rawQuery: string
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: false })
-
-function goUnescape(s: string, mode: 'host' | 'path' | 'userinfo' | 'query'): string {
-  const bytes: number[] = []
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!
-    if (c === '%') {
-      const hex = s.slice(i + 1, i + 3)
-      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) throw new DecodeError('a malformed %-escape')
-      if (mode === 'host' && parseInt(hex[0]!, 16) < 8 && hex !== '25')
-        throw new DecodeError('a %-escape Go does not allow in a host')
-      bytes.push(parseInt(hex, 16))
-      i += 2
-    } else if (c === '+' && mode === 'query') bytes.push(0x20)
-    else {
-      if (
-        mode === 'host' &&
-        c.charCodeAt(0) < 0x80 &&
-        !/[A-Za-z0-9\-._~!$&'()*+,;=:[\]<>"]/.test(c)
-      )
-        throw new DecodeError('a character Go does not allow in a host')
-      for (const b of new TextEncoder().encode(c)) bytes.push(b)
-    }
-  }
-  return utf8.decode(new Uint8Array(bytes))
-}
-
-/** `url.Parse` (RFC 3986 subset Go implements), or a DecodeError. */
-function goParseUrl(raw: string): GoUrl {
-  // eslint-disable-next-line no-control-regex -- Go refuses ASCII control characters
-  if (/[\x00-\x1f\x7f]/.test(raw)) throw new DecodeError('a control character')
-  let rest = raw.split('#')[0]!
-  let scheme = ''
-  const sm = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(rest)
-  if (sm) {
-    scheme = sm[1]!.toLowerCase()
-    rest = rest.slice(sm[0].length)
-  } else if (rest.startsWith(':')) throw new DecodeError('a missing scheme')
-  let rawQuery = ''
-  const q = rest.indexOf('?')
-  if (q >= 0) {
-    rawQuery = rest.slice(q + 1)
-    rest = rest.slice(0, q)
-  }
-  const out: GoUrl = { scheme, host: '', port: '', user: null, path: '', rawQuery }
-  if (!rest.startsWith('/')) {
-    if (scheme) return out // opaque: no host, user or path
-    if (rest.split('/')[0]!.includes(':'))
-      throw new DecodeError('a colon in the first path segment')
-  }
-  if ((scheme || !rest.startsWith('///')) && rest.startsWith('//')) {
-    const slash = rest.indexOf('/', 2)
-    const authority = slash < 0 ? rest.slice(2) : rest.slice(2, slash)
-    rest = slash < 0 ? '' : rest.slice(slash)
-    const at = authority.lastIndexOf('@')
-    let host = authority
-    if (at >= 0) {
-      const userinfo = authority.slice(0, at)
-      host = authority.slice(at + 1)
-      if (!/^[A-Za-z0-9\-._:~!$&'()*+,;=%@]*$/.test(userinfo))
-        throw new DecodeError('invalid userinfo')
-      const colon = userinfo.indexOf(':')
-      out.user =
-        colon < 0
-          ? { username: goUnescape(userinfo, 'userinfo') }
-          : {
-              username: goUnescape(userinfo.slice(0, colon), 'userinfo'),
-              password: goUnescape(userinfo.slice(colon + 1), 'userinfo')
-            }
-    }
-    let hostname = host
-    if (host.startsWith('[')) {
-      const close = host.lastIndexOf(']')
-      if (close < 0) throw new DecodeError("a missing ']' in the host")
-      const colonPort = host.slice(close + 1)
-      if (colonPort && !/^:[0-9]*$/.test(colonPort)) throw new DecodeError('an invalid port')
-      out.port = colonPort.slice(1)
-      hostname = host.slice(1, close)
-    } else {
-      const colon = host.lastIndexOf(':')
-      if (colon >= 0) {
-        const colonPort = host.slice(colon)
-        if (!/^:[0-9]*$/.test(colonPort)) throw new DecodeError('an invalid port')
-        out.port = colonPort.slice(1)
-        hostname = host.slice(0, colon)
-      }
-    }
-    out.host = goUnescape(hostname, 'host')
-  }
-  out.path = goUnescape(rest, 'path')
-  return out
-}
-
-/** `url.ParseQuery`: pairs in order, `;` pairs dropped, `+` as space. */
-function goParseQuery(rawQuery: string): Map<string, string[]> {
-  const out = new Map<string, string[]>()
-  for (const part of rawQuery.split('&')) {
-    if (!part || part.includes(';')) continue
-    const eq = part.indexOf('=')
-    try {
-      const k = goUnescape(eq < 0 ? part : part.slice(0, eq), 'query')
-      const v = goUnescape(eq < 0 ? '' : part.slice(eq + 1), 'query')
-      out.set(k, [...(out.get(k) ?? []), v])
-    } catch {
-      // Go skips a pair it cannot unescape
-    }
-  }
-  return out
-}
-
-// ---------------------------------------------------------------------------------------
-// The settings document
-
-const CONN_FIELDS = [
-  'conn_id',
-  'conn_type',
-  'conn_host',
-  'conn_schema',
-  'conn_login',
-  'conn_password',
-  'conn_port',
-  'conn_uri',
-  'conn_extra'
-] as const
-const VAR_FIELDS = ['variable_name', 'variable_value'] as const
-
-/**
- * The pair a struct field reads after viper lower-cased every key: a key that was not
- * lower-case already overwrites the lower-case one (insensitiviseMap), else the exact key.
- */
-function findPair(map: YAMLMap, name: string, doc: Document): Pair | undefined {
-  let exact: Pair | undefined
-  let lowered: Pair | undefined
-  for (const pair of map.items as Pair[]) {
-    const key = goValue(pair.key, doc)
-    if (key.t !== 'string') continue
-    if (key.v === name) exact = pair
-    else if (goToLower(key.v) === name) lowered = pair
-  }
-  return lowered ?? exact
-}
-
-interface Item {
-  node: YAMLMap
-  line: number | null
-  /** The decoded Go struct's fields. */
-  fields: Record<string, GoValue>
-}
-
-interface Settings {
-  doc: Document
-  problems: FileProblem[]
-  connections: Item[]
-  variables: Item[]
-}
-
-interface Built {
-  connections: Map<string, { entry: ConnectionEntry; line: number | null }>
-  variables: Map<string, { entry: VariableEntry; line: number | null }>
-  /** Items astro rejects or that Airflow refuses, by id. */
-  problems: (FileProblem & { kind: EntryKind })[]
-  warnings: FileProblem[]
-}
-
-/** yaml.v3's `allowedAliasRatio`: the share of decoding that may come from alias expansion. */
-function allowedAliasRatio(decodeCount: number): number {
-  if (decodeCount <= 400_000) return 0.99
-  if (decodeCount >= 4_000_000) return 0.1
-  return 0.99 - (0.89 * (decodeCount - 400_000)) / 3_600_000
-}
-
-/**
- * The guards of yaml.v3's decoder, which viper runs over the whole file: an alias inside
- * the value of its own anchor ("anchor … value contains itself") and "document contains
- * excessive aliasing" (a "billion laughs" file). Without them a 1 KB file expands to
- * gigabytes here too.
- */
-function aliasProblem(doc: Document): string | undefined {
-  let decodeCount = 0
-  let aliasCount = 0
-  let aliasDepth = 0
-  const active = new Set<unknown>()
-  const visit = (node: unknown): string | undefined => {
-    decodeCount++
-    if (aliasDepth > 0) aliasCount++
-    if (
-      aliasCount > 100 &&
-      decodeCount > 1000 &&
-      aliasCount / decodeCount > allowedAliasRatio(decodeCount)
-    )
-      return 'the document contains excessive aliasing'
-    if (isAlias(node)) {
-      if (active.has(node)) return "an anchor's value contains an alias to itself"
-      active.add(node)
-      aliasDepth++
-      const problem = visit(node.resolve(doc))
-      aliasDepth--
-      active.delete(node)
-      return problem
-    }
-    if (isMap(node))
-      for (const pair of node.items as Pair[]) {
-        const problem = visit(pair.key) ?? visit(pair.value)
-        if (problem) return problem
-      }
-    else if (isSeq(node))
-      for (const item of node.items) {
-        const problem = visit(item)
-        if (problem) return problem
-      }
-    return undefined
-  }
-  return visit(doc.contents)
-}
-
-function parseSettings(text: string): Settings {
-  const lc = new LineCounter()
-  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true })
-  const problems: FileProblem[] = []
-  const lineOf = (node: unknown): number | null => {
-    const range = (node as { range?: [number, number, number] } | null)?.range
-    return range ? lc.linePos(range[0]).line : null
-  }
-  const out: Settings = { doc, problems, connections: [], variables: [] }
-  for (const e of doc.errors)
-    problems.push({
-      line: e.linePos?.[0]?.line ?? null,
-      message: `YAML syntax error (${e.code}); viper cannot read the file, so astro loads nothing from it.`
-    })
-  if (problems.length) return out
-  const aliasing = aliasProblem(doc)
-  if (aliasing) {
-    problems.push({
-      line: null,
-      message: `YAML aliases: ${aliasing}; viper cannot read the file, so astro loads nothing from it.`
-    })
-    return out
-  }
-  const root = doc.contents
-  if (root === null || (isScalar(root) && root.value === null)) return out
-  const fail = (node: unknown, message: string): void => {
-    problems.push({
-      line: lineOf(node),
-      message: `${message}; astro cannot decode the file and loads nothing from it.`
-    })
-  }
-  if (!isMap(root)) {
-    fail(root, 'The document is not a mapping')
-    return out
-  }
-  const airflow = findPair(root, 'airflow', doc)?.value
-  if (airflow === undefined || airflow === null || goValue(airflow, doc).t === 'null') return out
-  if (!isMap(airflow)) {
-    fail(airflow, '"airflow" is not a mapping')
-    return out
-  }
-  const list = (name: 'connections' | 'variables', fields: readonly string[]): Item[] => {
-    const node = findPair(airflow, name, doc)?.value
-    if (node === undefined || node === null || goValue(node, doc).t === 'null') return []
-    if (!isSeq(node)) {
-      fail(node, `"${name}" is not a list`)
-      return []
-    }
-    const items: Item[] = []
-    for (const itemNode of node.items) {
-      const resolved = isAlias(itemNode) ? itemNode.resolve(doc) : itemNode
-      if (!isMap(resolved)) {
-        fail(itemNode, `An entry of "${name}" is not a mapping`)
-        continue
-      }
-      const item: Item = { node: resolved, line: lineOf(resolved), fields: {} }
-      for (const f of fields) {
-        const pair = findPair(resolved, f, doc)
-        item.fields[f] = pair ? goValue(pair.value, doc) : { t: 'null' }
-        if (!pair || f === 'conn_extra') continue
-        try {
-          if (f === 'conn_port') weakInt(item.fields[f]!)
-          else weakString(item.fields[f]!)
-        } catch (error) {
-          if (!(error instanceof DecodeError)) throw error
-          fail(pair.value, `"${f}" holds ${error.message}`)
-        }
-      }
-      items.push(item)
-    }
-    return items
-  }
-  out.connections = list('connections', CONN_FIELDS)
-  out.variables = list('variables', VAR_FIELDS)
-  return out
-}
-
-/** What `AddConnections` / `AddVariables` make Airflow hold. */
-function buildEntries(s: Settings, dialect: Dialect): Built {
-  const built: Built = { connections: new Map(), variables: new Map(), problems: [], warnings: [] }
-  const str = (item: Item, f: string): string => weakString(item.fields[f]!)
-  const nonEmpty = (v: string): string | null => (v === '' ? null : v)
-  const seen = new Set<string>()
-  s.connections.forEach((item, index) => {
-    const id = str(item, 'conn_id')
-    if (!id) {
-      built.warnings.push({
-        line: item.line,
-        message: 'A connection without conn_id; astro skips it.'
-      })
-      return
-    }
-    const type = str(item, 'conn_type')
-    const uri = str(item, 'conn_uri')
-    if (!type && !uri) {
-      built.warnings.push({
-        line: item.line,
-        key: id,
-        message: 'Neither conn_type nor conn_uri is set; astro skips this connection.'
-      })
-      return
-    }
-    const after = s.connections.length - index - 1
-    const stops = after
-      ? ` astro stops at this connection: the ${after} after it are not added either.`
-      : ''
-    const reject = (message: string): void => {
-      built.problems.push({
-        kind: 'connection',
-        line: item.line,
-        key: id,
-        message: message + stops
-      })
-    }
-    const idProblem = cliKeyProblem(id)
-    if (idProblem) return reject(`${idProblem} Airflow's API refuses it.`)
-    const port = weakInt(item.fields.conn_port!)
-    const host = str(item, 'conn_host')
-    const login = str(item, 'conn_login')
-    const password = str(item, 'conn_password')
-    const schema = str(item, 'conn_schema')
-    const fields: ConnectionFields = emptyConnectionFields()
-    if (uri && !(type || host || login || password || schema || port)) {
-      let url: GoUrl
-      try {
-        url = goParseUrl(uri)
-      } catch (error) {
-        if (!(error instanceof DecodeError)) throw error
-        return reject(
-          `conn_uri cannot be parsed by Go's net/url (${error.message}); Airflow's API refuses the connection.`
-        )
-      }
-      fields.conn_type = url.scheme
-      fields.host = url.host
-      if (url.user) {
-        fields.login = url.user.username
-        if (url.user.password !== undefined) fields.password = url.user.password
-      }
-      if (/^[0-9]+$/.test(url.port)) fields.port = Number(url.port)
-      if (url.path) fields.schema = url.path.replace(/^\//, '')
-      if (url.rawQuery) {
-        const query = goParseQuery(url.rawQuery)
-        fields.extra = `{${[...query.keys()]
-          .sort(comparePyStrings)
-          .map((k) => `${goQuote(k)}: ${goQuote(query.get(k)!.join(','))}`)
-          .join(', ')}}`
-        if (query.size > 1)
-          built.warnings.push({
-            line: item.line,
-            key: id,
-            message:
-              'astro writes the query parameters of conn_uri into the extra in random order; Airlock shows them sorted.'
-          })
-      }
-      if (
-        !/^[a-z][a-z0-9+.-]*$/.test(url.scheme) ||
-        url.scheme.includes('-') ||
-        url.scheme === 'postgresql'
-      )
-        built.warnings.push({
-          line: item.line,
-          key: id,
-          message:
-            "astro stores conn_uri's scheme as conn_type unchanged (Airflow's own URI parser would normalise it)."
-        })
-    } else {
-      if (uri)
-        built.warnings.push({
-          line: item.line,
-          key: id,
-          message: 'conn_uri is ignored because other conn_* fields are set.'
-        })
-      fields.conn_type = nonEmpty(type)
-      fields.host = nonEmpty(host)
-      fields.login = nonEmpty(login)
-      fields.password = nonEmpty(password)
-      fields.schema = nonEmpty(schema)
-      fields.port = port || null
-      const extra = item.fields.conn_extra!
-      if (extra.t === 'string') fields.extra = nonEmpty(extra.v)
-      else if (extra.t === 'map') {
-        try {
-          const notes: GoJsonNotes = {}
-          fields.extra = goJson(extra, s.doc, notes)
-          if (notes.lowered)
-            built.warnings.push({
-              line: item.line,
-              key: id,
-              message:
-                'astro lower-cases the keys of conn_extra (viper reads every key case-insensitively); Airflow given the same mapping would keep their case.'
-            })
-        } catch (error) {
-          if (!(error instanceof DecodeError)) throw error
-          built.warnings.push({
-            line: item.line,
-            key: id,
-            message: `conn_extra holds ${error.message}; astro sends no extra.`
-          })
-        }
-      } else if (extra.t !== 'null')
-        built.warnings.push({
-          line: item.line,
-          key: id,
-          message: 'conn_extra is neither a mapping nor text; astro sends no extra.'
-        })
-    }
-    let value: ConnectionFields
-    try {
-      value = constructConnection(fields, dialect).value
-    } catch (error) {
-      if (!(error instanceof CodecError)) throw error
-      return reject(`${error.userMessage} Airflow's API refuses the connection.`)
-    }
-    if (seen.has(id))
-      built.warnings.push({
-        line: item.line,
-        key: id,
-        message:
-          'This conn_id appears more than once; astro adds each in turn, so the last one wins.'
-      })
-    seen.add(id)
-    built.connections.set(id, { entry: { kind: 'connection', id, fields: value }, line: item.line })
-  })
-  for (const item of s.variables) {
-    const key = str(item, 'variable_name')
-    const value = str(item, 'variable_value')
-    if (!key || !value) {
-      built.warnings.push({
-        line: item.line,
-        ...(key ? { key } : {}),
-        message: `A variable with an empty ${key ? 'value' : 'name'}; astro skips it.`
-      })
-      continue
-    }
-    built.variables.set(key, {
-      entry: { kind: 'variable', key, value, description: null },
-      line: item.line
-    })
-  }
-  return built
-}
-
-/** yaml.v3 would read this plain text as something else than a string: quote it. */
-function scalarFor(doc: Document, value: string | number): YamlNode {
-  const node = doc.createNode(value) as Scalar
-  if (typeof value === 'string' && resolvePlain(value).t !== 'string')
-    node.type = Scalar.QUOTE_SINGLE
-  return node
-}
-
 /** The Astro CLI's airflow_settings.yaml. */
 export class AstroSettingsBackend implements Backend {
   readonly kind = 'astro' as const
@@ -829,23 +97,19 @@ export class AstroSettingsBackend implements Backend {
     this.id = options.id ?? `astro:${options.path}`
   }
 
-  private async parse(): Promise<{ settings: Settings | null; built: Built }> {
+  private async parse(): Promise<{ settings: AstroSettings | null; built: AstroEntries }> {
     const text = await readTextIfExists(this.path)
-    const empty: Built = {
-      connections: new Map(),
-      variables: new Map(),
-      problems: [],
-      warnings: []
-    }
-    if (text === undefined) return { settings: null, built: empty }
-    const settings = parseSettings(text)
+    if (text === undefined) return { settings: null, built: emptyAstroEntries() }
+    const settings = decodeAstroSettings(text)
     return {
       settings,
-      built: settings.problems.length ? empty : buildEntries(settings, this.dialect)
+      built: settings.problems.length
+        ? emptyAstroEntries()
+        : astroSettingsEntries(settings, this.dialect)
     }
   }
 
-  private async readable(): Promise<Built> {
+  private async readable(): Promise<AstroEntries> {
     const { settings, built } = await this.parse()
     if (settings?.problems.length) throw fileError(this.path, settings.problems)
     return built
@@ -908,93 +172,47 @@ export class AstroSettingsBackend implements Backend {
   }
 
   async write(entries: readonly Entry[]): Promise<void> {
-    await this.edit((doc, conns, vars) => {
+    await this.edit((doc, lists) => {
       for (const e of entries) {
-        if (e.kind === 'connection') this.setConnection(doc, conns, e)
-        else this.setVariable(doc, vars, e)
+        if (e.kind === 'connection') {
+          this.checkConnection(e)
+          setAstroConnection(doc, lists.connections, e.id, e.fields)
+        } else {
+          this.checkVariable(e)
+          setAstroVariable(doc, lists.variables, e.key, e.value)
+        }
       }
     })
   }
 
   async remove(refs: readonly EntryRef[]): Promise<void> {
-    await this.edit((doc, conns, vars) => {
+    await this.edit((doc, lists) => {
       for (const r of refs) {
-        const seq = r.kind === 'connection' ? conns : vars
-        const field = r.kind === 'connection' ? 'conn_id' : 'variable_name'
-        seq.items = seq.items.filter(
-          (item) => !(isMap(item) && this.idOf(doc, item, field) === r.id)
-        )
+        if (r.kind === 'connection') removeAstroItems(doc, lists.connections, 'conn_id', r.id)
+        else removeAstroItems(doc, lists.variables, 'variable_name', r.id)
       }
     })
   }
 
-  private idOf(doc: Document, item: YAMLMap, field: string): string | undefined {
-    const pair = findPair(item, field, doc)
-    try {
-      return pair ? weakString(goValue(pair.value, doc)) : undefined
-    } catch {
-      return undefined
-    }
-  }
-
   /** Parses (or starts) the document, lets `change` edit its lists, writes it back. */
   private async edit(
-    change: (doc: Document, conns: YAMLSeq, vars: YAMLSeq) => void
+    change: (doc: Document, lists: ReturnType<typeof astroSettingsLists>) => void
   ): Promise<void> {
     const text = await readTextIfExists(this.path)
     let doc: Document
     if (text !== undefined && text.trim()) {
-      const settings = parseSettings(text)
+      const settings = decodeAstroSettings(text)
       if (settings.problems.length) throw refuseWriteError(this.path, settings.problems)
-      const built = buildEntries(settings, this.dialect)
+      const built = astroSettingsEntries(settings, this.dialect)
       if (built.problems.length) throw refuseWriteError(this.path, built.problems)
       doc = settings.doc
-    } else doc = new Document({})
-    if (!isMap(doc.contents)) doc.contents = doc.createNode({}) as YAMLMap
-    const root = doc.contents as YAMLMap
-    const child = (
-      parent: YAMLMap,
-      name: string,
-      make: () => YAMLMap | YAMLSeq
-    ): YAMLMap | YAMLSeq => {
-      const pair = findPair(parent, name, doc)
-      if (pair && (isMap(pair.value) || isSeq(pair.value))) return pair.value
-      const node = make()
-      if (pair) pair.value = node
-      else parent.add(doc.createPair(name, node))
-      return node
-    }
-    const airflow = child(root, 'airflow', () => new YAMLMap()) as YAMLMap
-    const conns = child(airflow, 'connections', () => new YAMLSeq()) as YAMLSeq
-    const vars = child(airflow, 'variables', () => new YAMLSeq()) as YAMLSeq
-    change(doc, conns, vars)
+    } else doc = newAstroSettingsDocument()
+    change(doc, astroSettingsLists(doc))
     await writeFileAtomic(this.path, doc.toString())
   }
 
-  private set(doc: Document, item: YAMLMap, name: string, value: string | number | null): void {
-    const pair = findPair(item, name, doc)
-    if (value === null || value === '') {
-      if (pair) item.items = item.items.filter((p) => p !== pair)
-      return
-    }
-    if (pair) pair.value = scalarFor(doc, value)
-    else item.add(doc.createPair(name, scalarFor(doc, value)))
-  }
-
-  private target(doc: Document, seq: YAMLSeq, field: string, id: string): YAMLMap {
-    const matches = seq.items.filter(
-      (i): i is YAMLMap => isMap(i) && this.idOf(doc, i, field) === id
-    )
-    if (matches.length > 1)
-      seq.items = seq.items.filter((i) => !matches.slice(1).includes(i as YAMLMap))
-    if (matches[0]) return matches[0]
-    const item = new YAMLMap()
-    item.add(doc.createPair(field, scalarFor(doc, id)))
-    seq.add(item)
-    return item
-  }
-
-  private setConnection(doc: Document, seq: YAMLSeq, e: ConnectionEntry): void {
+  /** What astro skips or Airflow refuses, refused before the file changes. */
+  private checkConnection(e: ConnectionEntry): void {
     if (e.team) throw keyError(this.path, e.id, 'airflow_settings.yaml has no teams.')
     const idProblem = cliKeyProblem(e.id)
     if (idProblem) throw keyError(this.path, e.id, `${idProblem} Airflow's API refuses it.`)
@@ -1011,22 +229,11 @@ export class AstroSettingsBackend implements Backend {
       if (!(error instanceof CodecError)) throw error
       throw keyError(this.path, e.id, error.userMessage)
     }
-    const item = this.target(doc, seq, 'conn_id', e.id)
-    this.set(doc, item, 'conn_type', f.conn_type)
-    this.set(doc, item, 'conn_host', f.host)
-    this.set(doc, item, 'conn_schema', f.schema)
-    this.set(doc, item, 'conn_login', f.login)
-    this.set(doc, item, 'conn_password', f.password)
-    this.set(doc, item, 'conn_port', f.port ? f.port : null)
-    this.set(doc, item, 'conn_uri', null)
-    this.set(doc, item, 'conn_extra', f.extra)
   }
 
-  private setVariable(doc: Document, seq: YAMLSeq, e: VariableEntry): void {
+  private checkVariable(e: VariableEntry): void {
     if (e.team) throw keyError(this.path, e.key, 'airflow_settings.yaml has no teams.')
     if (!e.key || !e.value)
       throw keyError(this.path, e.key, 'astro skips a variable whose value is empty.')
-    const item = this.target(doc, seq, 'variable_name', e.key)
-    this.set(doc, item, 'variable_value', e.value)
   }
 }

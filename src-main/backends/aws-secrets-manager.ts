@@ -101,7 +101,7 @@ import {
   type LoadResult,
   type Scope
 } from './backend'
-import { connectionEnvValue } from './env-file'
+import { connectionEnvValue } from '../core/codecs/connection-value'
 import { AdaptivePacer, type PaceOutcome } from './pacer'
 
 // ---------------------------------------------------------------------------------------

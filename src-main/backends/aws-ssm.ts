@@ -96,7 +96,7 @@ import {
   type AwsClientOptions,
   type AwsPreflightProblem
 } from './aws-secrets-manager'
-import { connectionEnvValue } from './env-file'
+import { connectionEnvValue } from '../core/codecs/connection-value'
 import type { AdaptivePacer } from './pacer'
 
 /** How a parameter's tier is chosen. */

@@ -59,7 +59,7 @@ import {
   type Scope
 } from './backend'
 import { entryFromSecretValue } from './secret-value'
-import { connectionEnvValue } from './env-file'
+import { connectionEnvValue } from '../core/codecs/connection-value'
 import { AdaptivePacer, type PaceOutcome } from './pacer'
 
 /** Key Vault's largest secret value, in bytes (25 KB). */

@@ -3,7 +3,7 @@
  * what Astro's local stack uses) or python-dotenv reads it into a process environment. Names
  * map to entries exactly as in env.ts (ids listed lower-case, found in any case).
  *
- * Reading goes through core/codecs/env-file.ts with the chosen loader's rules; a file with
+ * Reading goes through core/codecs/env-file/ with the chosen loader's rules; a file with
  * lines the loader cannot read is refused as a whole (docker compose refuses it too), naming
  * every line. Writing is read-modify-write: only the lines of the written or removed names
  * change, comments and unrelated lines stay byte for byte, the result is checked by reading
@@ -16,8 +16,7 @@
 import { randomBytes } from 'node:crypto'
 import { chmod, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { connectionToJson, parseConnectionValue } from '../core/codecs/connection-json'
-import { serializeConnectionUri } from '../core/codecs/connection-uri'
+import { connectionEnvValue } from '../core/codecs/connection-value'
 import {
   ENV_FILE_LOADER_LABEL,
   decodeEnvFile,
@@ -25,14 +24,8 @@ import {
   type EnvFileChange,
   type EnvFileLoader
 } from '../core/codecs/env-file'
-import { pyJsonDumps, pyJsonTryLoads } from '../core/codecs/py-json'
 import { AirlockError, CodecError } from '../core/errors'
-import {
-  CONNECTION_SCALAR_FIELDS,
-  type ConnectionFields,
-  type Dialect,
-  type Entry
-} from '../core/model'
+import type { Dialect, Entry } from '../core/model'
 import type { Backend, EntryRef, LoadResult, Scope } from './backend'
 import { entryFromEnv, envNameOfRef, listEnvRefs, loadEnvEntries, type EnvOrigin } from './env'
 
@@ -61,51 +54,8 @@ export interface EnvFileOptions {
   environment?: Readonly<Record<string, string | undefined>>
 }
 
-function sameExtra(a: string | null, b: string | null): boolean {
-  if (a === b) return true
-  if (a === null || b === null) return false
-  const x = pyJsonTryLoads(a)
-  const y = pyJsonTryLoads(b)
-  return x !== undefined && y !== undefined && pyJsonDumps(x) === pyJsonDumps(y)
-}
-
-/**
- * The fields a connection's URI loses in `dialect`: what `deserialize_connection(get_uri())`
- * reads back differently (names only), with `uri` when it reads back at all.
- */
-export function uriLoss(
-  fields: ConnectionFields,
-  dialect: Dialect,
-  /** Count None read back as '' (or '' as None) as kept: what a person would call lossless. */
-  blankIsNull = false
-): { uri: string; lost: string[] } {
-  const uri = serializeConnectionUri(fields, dialect)
-  const same = (a: unknown, b: unknown) =>
-    a === b || (blankIsNull && (a === null || a === '') && (b === null || b === ''))
-  try {
-    const back = parseConnectionValue(uri, dialect).value
-    const lost: string[] = CONNECTION_SCALAR_FIELDS.filter((k) => !same(back[k], fields[k]))
-    if (!sameExtra(back.extra, fields.extra)) lost.push('extra')
-    return { uri, lost }
-  } catch (error) {
-    if (!(error instanceof CodecError)) throw error
-    return { uri, lost: ['(the URI does not parse back)'] }
-  }
-}
-
-/**
- * The value written for a connection: its URI when the dialect reads that URI back to the
- * same fields (`deserialize_connection(get_uri())` equals the connection), else compact
- * connection JSON on one line (`Connection.as_json()`), which keeps what URIs lose —
- * description, host case, JSON-looking extras, port 0 on workers.
- */
-export function connectionEnvValue(fields: ConnectionFields, dialect: Dialect): string {
-  if (fields.description === null) {
-    const { uri, lost } = uriLoss(fields, dialect)
-    if (!lost.length) return uri
-  }
-  return connectionToJson(fields, dialect)
-}
+// Their home is core/codecs/connection-value; re-exported for callers that import them from here.
+export { connectionEnvValue, uriLoss } from '../core/codecs/connection-value'
 
 function fileError(path: string, verb: string, error: unknown): AirlockError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code

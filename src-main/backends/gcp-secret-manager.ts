@@ -46,7 +46,7 @@ import {
   type Scope
 } from './backend'
 import { entryFromSecretValue } from './secret-value'
-import { connectionEnvValue } from './env-file'
+import { connectionEnvValue } from '../core/codecs/connection-value'
 
 /** Secret Manager's largest payload, in bytes (64 KiB). */
 export const GCP_MAX_PAYLOAD_BYTES = 64 * 1024

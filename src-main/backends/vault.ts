@@ -91,7 +91,7 @@ import {
   type LoadResult,
   type Scope
 } from './backend'
-import { connectionEnvValue } from './env-file'
+import { connectionEnvValue } from '../core/codecs/connection-value'
 import { abortableSleep, AdaptivePacer } from './pacer'
 
 /** The bounded retry Airlock adds around every Vault request (node-vault has none). */

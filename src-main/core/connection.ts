@@ -13,6 +13,9 @@ import {
   type PyValue
 } from './codecs/py-json'
 
+// Their home is codecs/py-str; re-exported for the callers that import them from here.
+export { PY_SPACE, pyStrip } from './codecs/py-str'
+
 /** `Connection._normalize_conn_type`: exactly `postgresql` → `postgres`, else `-` → `_`. */
 export function normalizeConnType(connType: string): string {
   if (connType === 'postgresql') return 'postgres'
@@ -67,19 +70,6 @@ export function extraDejson(extra: string | null): PyValue {
   if (!extra) return new PyDict()
   const value = pyJsonTryLoads(extra)
   return value === undefined ? new PyDict() : value
-}
-
-/** Python's `str.isspace()` characters (also what `\s` matches in a `str` regex). */
-export const PY_SPACE =
-  '\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000'
-
-/** Python's `str.strip()` (a different whitespace set from JavaScript's `trim`). */
-export function pyStrip(s: string): string {
-  let a = 0
-  let b = s.length
-  while (a < b && PY_SPACE.includes(s[a]!)) a++
-  while (b > a && PY_SPACE.includes(s[b - 1]!)) b--
-  return s.slice(a, b)
 }
 
 /** Applies the dialect's password rule to a freshly built connection. */

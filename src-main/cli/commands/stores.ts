@@ -9,7 +9,7 @@ import {
   type SerializationFormat
 } from '../../core/codecs/airflow-files'
 import { encodeEnvFile } from '../../core/codecs/env-file'
-import { connectionEnvValue, uriLoss } from '../../backends/env-file'
+import { connectionEnvValue, uriLoss } from '../../core/codecs/connection-value'
 import { PyDict, pyJsonDumps } from '../../core/codecs/py-json'
 import { envNameFor } from '../../core/env-names'
 import type { ConnectionEntry, Dialect, Entry, VariableEntry } from '../../core/model'

@@ -39,7 +39,7 @@
  * added), every other key is dropped, and the result is re-dumped and read as connection
  * JSON; any other text is a URI. Variables are returned verbatim.
  */
-import { PY_SPACE, pyStrip } from '../connection'
+import { PY_SPACE, pyRstrip, pyStrip } from '../codecs/py-str'
 import { PyDict, type PyValue, pyJsonDumps, pyJsonLoads } from '../codecs/py-json'
 import { AirlockError, CodecError } from '../errors'
 import { unquote } from '../codecs/py-url'
@@ -50,7 +50,8 @@ import {
   type DecodeOutcome,
   type Explanation,
   type LookupKind,
-  type LookupOptions
+  type LookupOptions,
+  TEAM_SEP
 } from './types'
 
 /** What a name is looked up for: the two entry kinds and Airflow's `get_config`. */
@@ -130,16 +131,6 @@ export type AwsLookup =
 
 // ---------------------------------------------------------------------------------------
 // backend_kwargs
-
-/** Python's `str.rstrip(chars)`: strips any of the characters, not the string. */
-export function pyRstripChars(s: string, chars: string): string {
-  if (chars === '') return s
-  const set = new Set(chars)
-  const cps = [...s]
-  let end = cps.length
-  while (end > 0 && set.has(cps[end - 1]!)) end--
-  return cps.slice(0, end).join('')
-}
 
 function typeOf(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v
@@ -283,7 +274,7 @@ export function parseAwsSecretsManagerKwargs(
     throw new AirlockError('usage', 'backend_kwargs "sep" must be text for AWS Secrets Manager.')
   const prefix = (key: string, fallback: string) => {
     const v = stringKwarg(kwargs, key, fallback, service)
-    return v ? pyRstripChars(v, sep) : v
+    return v ? pyRstrip(v, sep) : v
   }
   return {
     connectionsPrefix: prefix('connections_prefix', d.connections_prefix),
@@ -1154,17 +1145,14 @@ export function compilePythonRegex(
 /** The amazon provider release that removed `are_secret_values_urlencoded` (#42450). */
 export const SM_URLENCODED_REMOVED_IN = '9.0.0'
 
-/** Separates team and id in team-scoped names of the multi-team providers. */
-export const AWS_TEAM_SEP = '--'
-
 /**
  * With `[core] multi_team` on, the newest amazon provider refuses ids holding `--` (they
  * spell a team-scoped name); with it off it looks them up (apache/airflow#71078).
  */
 export function awsTeamRefusal(key: string, options: LookupOptions): Explanation | undefined {
-  if (!options.multiTeam || !key.includes(AWS_TEAM_SEP)) return undefined
+  if (!options.multiTeam || !key.includes(TEAM_SEP)) return undefined
   return {
-    disabled: `the id holds "${AWS_TEAM_SEP}", which separates team and id in multi-team mode; Airflow answers not found without asking`
+    disabled: `the id holds "${TEAM_SEP}", which separates team and id in multi-team mode; Airflow answers not found without asking`
   }
 }
 

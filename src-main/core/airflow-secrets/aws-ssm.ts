@@ -39,7 +39,6 @@
 import {
   lookupPatternVerdict,
   parseLookupPatterns,
-  pyRstripChars,
   stringKwarg,
   type AwsLookup,
   type AwsLookupKind,
@@ -48,6 +47,7 @@ import {
   explainAwsLookup
 } from './aws-secrets-manager'
 import { type PyValue } from '../codecs/py-json'
+import { pyRstrip } from '../codecs/py-str'
 import {
   decodeText,
   type DecodeOutcome,
@@ -94,7 +94,7 @@ export function parseAwsSsmKwargs(kwargs: Readonly<Record<string, unknown>> = {}
   const d = AWS_SSM_DEFAULTS
   const prefix = (key: string, fallback: string) => {
     const v = stringKwarg(kwargs, key, fallback, service)
-    return v === null ? null : pyRstripChars(v, '/')
+    return v === null ? null : pyRstrip(v, '/')
   }
   return {
     connectionsPrefix: prefix('connections_prefix', d.connections_prefix),

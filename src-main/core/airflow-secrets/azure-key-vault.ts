@@ -29,20 +29,19 @@
  * verbatim.
  */
 import { AirlockError } from '../errors'
+import { pyRstrip } from '../codecs/py-str'
 import { type PyValue } from '../codecs/py-json'
 import {
   decodeText,
   type DecodeOutcome,
   type Explanation,
   type LookupKind,
-  type LookupOptions
+  type LookupOptions,
+  TEAM_SEP
 } from './types'
 
 /** What a name is looked up for: the two entry kinds and Airflow's `get_config`. */
 export type SecretLookupKind = 'connection' | 'variable' | 'config'
-
-/** Separates the team from the id in team-scoped names (`TEAM_SEP` in the provider). */
-export const AZURE_TEAM_SEP = '--'
 
 /** Key Vault's rule for a secret name. */
 export const AZURE_SECRET_NAME_PATTERN = /^[0-9a-zA-Z-]{1,127}$/
@@ -64,15 +63,6 @@ export interface AzureKeyVaultNaming {
   configPrefix: string | null
   sep: string
   vaultUrl: string
-}
-
-/** Python's `str.rstrip(chars)`: strips any of the characters, not the string. */
-export function pyRstrip(s: string, chars: string): string {
-  if (chars === '') return s
-  const set = new Set(chars)
-  let end = s.length
-  while (end > 0 && set.has(s[end - 1]!)) end--
-  return s.slice(0, end)
 }
 
 function kwarg(kwargs: Readonly<Record<string, unknown>>, key: string, fallback: string | null) {
@@ -138,7 +128,7 @@ function escapeRegExp(s: string): string {
 export function azureLooksTeamScoped(id: string, sep: string): boolean | 'error' {
   if (sep === '') return 'error'
   const normalized = id.replaceAll('_', sep)
-  const pattern = new RegExp(`^[^${escapeRegExp(sep)}]+${escapeRegExp(AZURE_TEAM_SEP)}[^\\n]+$`)
+  const pattern = new RegExp(`^[^${escapeRegExp(sep)}]+${escapeRegExp(TEAM_SEP)}[^\\n]+$`)
   return pattern.test(normalized)
 }
 
@@ -195,7 +185,7 @@ export function azureLookup(
   if (teamScoped)
     return {
       outcome: 'refused',
-      reason: `the id reads as "<team>${AZURE_TEAM_SEP}<id>", a team-scoped name; Airflow (multi-team provider) answers not found without asking`
+      reason: `the id reads as "<team>${TEAM_SEP}<id>", a team-scoped name; Airflow (multi-team provider) answers not found without asking`
     }
   const steps: AzureLookupStep[] = []
   if (kind !== 'config' && team)
@@ -206,7 +196,7 @@ export function azureLookup(
 
 /** `_build_team_secret_name("", team, id)`: `team'--id'`. */
 export function azureTeamSecretId(team: string, id: string, sep: string): string {
-  return `${azureBuildPath('', team, sep)}${AZURE_TEAM_SEP}${id.replaceAll('_', sep)}`
+  return `${azureBuildPath('', team, sep)}${TEAM_SEP}${id.replaceAll('_', sep)}`
 }
 
 /**

@@ -41,13 +41,11 @@ import {
   type DecodeOutcome,
   type Explanation,
   type LookupKind,
-  type LookupOptions
+  type LookupOptions,
+  TEAM_SEP
 } from './types'
 
 export type { SecretLookupKind } from './azure-key-vault'
-
-/** Separates the team from the id in team-scoped names (`TEAM_SEP` in the provider). */
-export const GCP_TEAM_SEP = '--'
 
 /** The service's rule for a secret id. */
 export const GCP_SECRET_ID_PATTERN = /^[A-Za-z0-9_-]{1,255}$/
@@ -207,10 +205,10 @@ export function gcpLookup(
       outcome: 'disabled',
       reason: `${kind}s_prefix is null: Airflow never asks Secret Manager`
     }
-  if (kind !== 'config' && naming.multiTeam && id.includes(GCP_TEAM_SEP))
+  if (kind !== 'config' && naming.multiTeam && id.includes(TEAM_SEP))
     return {
       outcome: 'refused',
-      reason: `the id holds "${GCP_TEAM_SEP}", which separates team and id in multi-team mode; Airflow answers not found without asking`
+      reason: `the id holds "${TEAM_SEP}", which separates team and id in multi-team mode; Airflow answers not found without asking`
     }
   const steps: GcpLookupStep[] = []
   if (kind !== 'config' && team)
@@ -221,7 +219,7 @@ export function gcpLookup(
 
 /** `_build_team_secret_name(prefix, team, id)`: `prefix + sep + team + "--" + id`. */
 export function gcpTeamSecretId(prefix: string, team: string, id: string, sep: string): string {
-  return `${gcpBuildPath(prefix, team, sep)}${GCP_TEAM_SEP}${id}`
+  return `${gcpBuildPath(prefix, team, sep)}${TEAM_SEP}${id}`
 }
 
 /**
@@ -269,7 +267,7 @@ export function gcpReadSecretId(
     out.push({
       kind,
       id,
-      teamScoped: kind !== 'config' && naming.multiTeam && id.includes(GCP_TEAM_SEP)
+      teamScoped: kind !== 'config' && naming.multiTeam && id.includes(TEAM_SEP)
     })
   }
   return out

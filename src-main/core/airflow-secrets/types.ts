@@ -10,6 +10,12 @@ import { PyDict, type PyValue } from '../codecs/py-json'
 import type { ConnectionFields, Dialect } from '../model'
 import { SECRETS_SERVICE_KINDS } from '../../contract/providers'
 
+/**
+ * Separates the team from the id in team-scoped names (`TEAM_SEP` of the amazon, azure
+ * and google providers' multi-team backends).
+ */
+export const TEAM_SEP = '--'
+
 /** The secrets backends `explain` and `decode` know: every secrets service (core/providers.ts). */
 export const LOOKUP_BACKENDS = SECRETS_SERVICE_KINDS
 

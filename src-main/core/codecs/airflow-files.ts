@@ -7,7 +7,8 @@
  */
 import { DIALECT_RULES } from '../dialect'
 import { CodecError, describeKey } from '../errors'
-import { PY_SPACE, constructConnection } from '../connection'
+import { constructConnection } from '../connection'
+import { PY_SPACE_CLASS } from './py-str'
 import type { ConnectionEntry, ConnectionFields, Dialect, VariableEntry } from '../model'
 import { emptyConnectionFields } from '../model'
 import { parseConnectionUri, serializeConnectionUri } from './connection-uri'
@@ -63,7 +64,7 @@ export function pySplitLines(text: string): string[] {
   return lines
 }
 
-const COMMENT = new RegExp(`^[${PY_SPACE.replace(/[\]\\^-]/g, '\\$&')}]*#`)
+const COMMENT = new RegExp(`^[${PY_SPACE_CLASS}]*#`)
 
 /** The 8-key dict of `_connection_to_dict`, in Airflow's key order. */
 function connectionToExportDict(f: ConnectionFields): PyDict {

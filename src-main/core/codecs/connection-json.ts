@@ -9,10 +9,10 @@ import {
   applyPasswordRule,
   extraDejson,
   normalizeConnType,
-  pyStrip,
   validateExtra,
   type Decoded
 } from '../connection'
+import { pyStrip } from './py-str'
 import {
   CONNECTION_SCALAR_FIELDS,
   emptyConnectionFields,

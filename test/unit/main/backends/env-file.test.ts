@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { EnvBackend } from '../../../../src-main/backends/env'
-import { EnvFileBackend, connectionEnvValue } from '../../../../src-main/backends/env-file'
+import { EnvFileBackend } from '../../../../src-main/backends/env-file'
+import { connectionEnvValue } from '../../../../src-main/core/codecs/connection-value'
 import { AirlockError } from '../../../../src-main/core/errors'
 import {
   emptyConnectionFields,

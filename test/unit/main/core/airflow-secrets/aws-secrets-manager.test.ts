@@ -9,7 +9,6 @@ import { PyDict, pyJsonLoads } from '../../../../../src-main/core/codecs/py-json
 import {
   compilePythonRegex,
   parseAwsSecretsManagerKwargs,
-  pyRstripChars,
   PyRegexError,
   smDroppedKeys,
   smIdsForName,
@@ -19,6 +18,7 @@ import {
   smSecretNameWarning,
   standardizeSecretKeys
 } from '../../../../../src-main/core/airflow-secrets/aws-secrets-manager'
+import { pyRstrip } from '../../../../../src-main/core/codecs/py-str'
 
 const defaults = parseAwsSecretsManagerKwargs({})
 
@@ -161,8 +161,8 @@ describe('AWS Secrets Manager naming (secrets_manager.py)', () => {
   })
 
   it('python str.rstrip strips a set of characters', () => {
-    expect(pyRstripChars('a/-/-', '-/')).toBe('a')
-    expect(pyRstripChars('abc', '')).toBe('abc')
+    expect(pyRstrip('a/-/-', '-/')).toBe('a')
+    expect(pyRstrip('abc', '')).toBe('abc')
   })
 })
 

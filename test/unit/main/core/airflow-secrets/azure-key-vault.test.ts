@@ -9,9 +9,9 @@ import {
   azureNameProblem,
   azureReadName,
   azureSecretName,
-  parseAzureKeyVaultKwargs,
-  pyRstrip
+  parseAzureKeyVaultKwargs
 } from '../../../../../src-main/core/airflow-secrets/azure-key-vault'
+import { pyRstrip } from '../../../../../src-main/core/codecs/py-str'
 
 const defaults = parseAzureKeyVaultKwargs({})
 

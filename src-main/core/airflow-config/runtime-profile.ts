@@ -1,50 +1,22 @@
 /**
- * Airflow's configuration, read exactly as Airflow reads it, into an **Airflow runtime
- * profile**: the Fernet key, the metadata database URL, the secrets backends and the cache
- * settings, each with where it came from (a line of airflow.cfg, an environment variable,
- * a command or secret that was not run, or Airflow's default).
- *
- * Sources (apache/airflow): `shared/configuration/src/airflow_shared/configuration/parser.py`
- * (3.x `AirflowConfigParser`: lookup order, `_CMD`/`_SECRET`, `expand_env_var`, `getjson`,
- * `getboolean`, `_get_custom_secret_backend`), `airflow/configuration.py` (2.x: the same
- * order, plus `[core] sql_alchemy_conn` as the deprecated name of `[database]
- * sql_alchemy_conn` from 2.3), `airflow-core/src/airflow/config_templates/config.yml`
- * (defaults and which options are `sensitive`, i.e. may come from `_cmd`/`_secret`), and
- * `airflow-core/src/airflow/settings.py` (`_is_sqlite_db_path_relative`). SQLAlchemy URLs:
- * `lib/sqlalchemy/engine/url.py` (`_parse_url`, SQLAlchemy 2.0).
- *
- * What airflow.cfg is, to Airflow: Python's `configparser.ConfigParser` with its defaults —
- * `BasicInterpolation` (`%(name)s` references, a literal `%` written `%%`), delimiters `=`
- * and `:`, full-line comments `#` and `;` (no inline comments), indented continuation
- * lines, strict (a repeated section or key is an error) — except that Airflow's
- * `optionxform` keeps key case, and every lookup lower-cases the section and key it asks
- * for: so `[Core]` or `Fernet_Key` in the file are never read. After interpolation Airflow
- * applies `expand_env_var` (`os.path.expandvars` + `expanduser`, repeated until stable) to
- * file and environment values. `{AIRFLOW_HOME}`-style braces are formatted only into
- * Airflow's built-in defaults, never into the user's file (`create_default_config_parser`).
- *
- * Pure: takes the file's text and an environment record; commands (`_cmd`) run only
- * through a runner the caller passes (the platform loader, when allowed), never here.
+ * The Airflow runtime profile: the Fernet key, the metadata database URL, the secrets
+ * backends and the cache settings, each with where it came from, looked up in Airflow's
+ * order (environment, `_cmd`/`_secret`, airflow.cfg, default).
  */
-import { PY_SPACE, pyStrip } from './connection'
-import { parseQsl, unquote } from './codecs/py-url'
-import { PyDict, PyJsonDecodeError, pyJsonLoads, pyToPlain, pyTruthy } from './codecs/py-json'
-import { CodecError } from './errors'
-
-// ---------------------------------------------------------------------------------------
-// Problems and origins
-
-/** One thing wrong (or worth knowing) about the configuration, with its line if it has one. */
-export interface ConfigProblem {
-  /** 1-based line in airflow.cfg, or null (environment, defaults, the file as a whole). */
-  line: number | null
-  /** `error`: Airflow fails (at start-up or when it reads the option); `warning`: it goes on. */
-  severity: 'error' | 'warning'
-  /** `section.key` of the setting concerned, when there is one. */
-  setting?: string
-  /** What happened and what to do; never a value. */
-  message: string
-}
+import { pyIntFromText, pyStrip } from '../codecs/py-str'
+import { PyDict, PyJsonDecodeError, pyJsonLoads, pyToPlain, pyTruthy } from '../codecs/py-json'
+import { CodecError } from '../errors'
+import {
+  findOption,
+  interpolate,
+  InterpolationError,
+  parseAirflowCfg,
+  type CfgOption,
+  type ConfigProblem,
+  type ParsedAirflowCfg
+} from './cfg'
+import { airflowEnvName, expandEnvVar, type Env } from './env'
+import { parseSqlAlchemyUrl, type SqlAlchemyUrl } from './sqlalchemy-url'
 
 /** Where a setting's value came from. */
 export type ConfigOrigin =
@@ -140,334 +112,6 @@ export function describeOrigin(origin: ConfigOrigin, fileName = 'airflow.cfg'): 
   }
 }
 
-// ---------------------------------------------------------------------------------------
-// configparser
-
-/** One option of airflow.cfg as configparser stores it (before interpolation). */
-export interface CfgOption {
-  section: string
-  key: string
-  /** The joined value: lines joined by `\n`, trailing whitespace stripped. */
-  raw: string
-  line: number
-}
-
-/** One `[section]` of airflow.cfg. */
-export interface CfgSection {
-  name: string
-  line: number
-  options: Map<string, CfgOption>
-}
-
-/** airflow.cfg as configparser reads it, with every syntax problem. */
-export interface ParsedAirflowCfg {
-  defaults: Map<string, CfgOption>
-  sections: Map<string, CfgSection>
-  problems: ConfigProblem[]
-}
-
-const CLASS_SPACE = PY_SPACE.replace(/[\]\\^-]/g, '\\$&')
-const NON_SPACE = new RegExp(`[^${CLASS_SPACE}]`)
-const PY_RSTRIP = new RegExp(`[${CLASS_SPACE}]+$`)
-// configparser's SECTCRE and OPTCRE (delimiters `=` and `:`); `.` in Python excludes only
-// `\n`, which a line never holds here.
-const SECTION_HEADER = /^\[([^\n]+)\]/
-const OPTION_LINE = new RegExp(`^([^\\n]*?)[${CLASS_SPACE}]*(=|:)[${CLASS_SPACE}]*([^\\n]*)$`)
-
-/**
- * A section or option name fit for a message: Airflow's are lower-case identifiers. Anything
- * else on an option line is more likely a value that lost its indentation (a wrapped
- * password or Fernet key read as `key: value` or `key=`), so it is described, not shown.
- */
-function cfgName(name: string, what: 'section' | 'option'): string {
-  return /^[a-z_][a-z0-9_.-]{0,63}$/.test(name)
-    ? name
-    : `(${what === 'option' ? 'an option' : 'a section'} name that is not a plain name)`
-}
-
-interface BuildingOption {
-  section: string
-  key: string
-  lines: string[]
-  line: number
-}
-
-/**
- * `ConfigParser().read_string(text)` with Airflow's case-keeping `optionxform`: sections,
- * `[DEFAULT]`, options, continuation lines, comments; every syntax problem with its line
- * (Python stops at a missing header or a duplicate; this goes on to report the rest).
- */
-export function parseAirflowCfg(text: string): ParsedAirflowCfg {
-  const problems: ConfigProblem[] = []
-  const defaults = new Map<string, BuildingOption>()
-  const sections = new Map<
-    string,
-    { name: string; line: number; options: Map<string, BuildingOption> }
-  >()
-  // Python reads text files with universal newlines: \r\n, \r and \n end a line.
-  const lines = text.split(/\r\n|\r|\n/)
-  if (lines.length && lines[lines.length - 1] === '') lines.pop()
-  let cursect: Map<string, BuildingOption> | null = null
-  let sectname: string | null = null
-  let optname: string | null = null
-  let indentLevel = 0
-  let missingHeaderReported = false
-  const added = new Set<string>()
-  lines.forEach((line, index) => {
-    const lineNo = index + 1
-    const stripped = pyStrip(line)
-    const comment = stripped.startsWith('#') || stripped.startsWith(';')
-    const value = comment ? '' : stripped
-    if (!value) {
-      // empty_lines_in_values: a blank line (not a comment) belongs to the value being read
-      if (!comment && cursect && optname !== null && cursect.has(optname))
-        cursect.get(optname)!.lines.push('')
-      return
-    }
-    const indent = NON_SPACE.exec(line)?.index ?? 0
-    if (cursect && optname !== null && indent > indentLevel) {
-      cursect.get(optname)!.lines.push(value)
-      return
-    }
-    indentLevel = indent
-    const header = SECTION_HEADER.exec(value)
-    if (header) {
-      const name = header[1]!
-      if (name === 'DEFAULT') cursect = defaults
-      else {
-        const existing = sections.get(name)
-        if (existing) {
-          if (added.has(name))
-            problems.push({
-              line: lineNo,
-              severity: 'error',
-              message: `Section [${cfgName(name, 'section')}] appears twice (first at line ${existing.line}); configparser refuses a repeated section, so Airflow cannot start. Merge the two.`
-            })
-          cursect = existing.options
-        } else {
-          const created = { name, line: lineNo, options: new Map<string, BuildingOption>() }
-          sections.set(name, created)
-          cursect = created.options
-        }
-        added.add(name)
-      }
-      sectname = name
-      optname = null
-      return
-    }
-    if (!cursect) {
-      if (!missingHeaderReported)
-        problems.push({
-          line: lineNo,
-          severity: 'error',
-          message:
-            'The file does not start with a section header such as [core]; configparser refuses it, so Airflow cannot start.'
-        })
-      missingHeaderReported = true
-      return
-    }
-    const option = OPTION_LINE.exec(value)
-    if (!option) {
-      problems.push({
-        line: lineNo,
-        severity: 'error',
-        message: `Line ${lineNo} is not "key = value", "key: value", a [section] header or a comment; configparser refuses the file, so Airflow cannot start.`
-      })
-      return
-    }
-    const key = option[1]!.replace(PY_RSTRIP, '')
-    if (!key)
-      problems.push({
-        line: lineNo,
-        severity: 'error',
-        message: `Line ${lineNo} has a value but no key; configparser refuses the file, so Airflow cannot start.`
-      })
-    const id = `${sectname}\u0000${key}`
-    if (added.has(id)) {
-      const first = cursect.get(key)
-      problems.push({
-        line: lineNo,
-        severity: 'error',
-        ...(cfgName(key, 'option') === key ? { setting: `${sectname}.${key}` } : {}),
-        message: `[${cfgName(sectname!, 'section')}] ${cfgName(key, 'option')} is set twice${first ? ` (first at line ${first.line})` : ''}; configparser refuses a repeated key, so Airflow cannot start. Keep one.`
-      })
-    }
-    added.add(id)
-    cursect.set(key, { section: sectname!, key, lines: [pyStrip(option[3]!)], line: lineNo })
-    optname = key
-  })
-  const finish = (m: Map<string, BuildingOption>): Map<string, CfgOption> =>
-    new Map(
-      [...m].map(([k, o]) => [
-        k,
-        {
-          section: o.section,
-          key: o.key,
-          line: o.line,
-          raw: o.lines.join('\n').replace(PY_RSTRIP, '')
-        }
-      ])
-    )
-  return {
-    defaults: finish(defaults),
-    sections: new Map(
-      [...sections].map(([k, s]) => [k, { name: s.name, line: s.line, options: finish(s.options) }])
-    ),
-    problems
-  }
-}
-
-/** configparser's `has_option` + raw get: the section must exist; `[DEFAULT]` fills gaps. */
-function findOption(cfg: ParsedAirflowCfg, section: string, key: string): CfgOption | undefined {
-  const sect = cfg.sections.get(section)
-  if (!sect) return undefined
-  return sect.options.get(key) ?? cfg.defaults.get(key)
-}
-
-class InterpolationError extends Error {}
-
-const MAX_INTERPOLATION_DEPTH = 10
-
-/** `BasicInterpolation.before_get`: `%%` → `%`, `%(name)s` → that option's value. */
-function interpolate(cfg: ParsedAirflowCfg, section: string, raw: string): string {
-  const out: string[] = []
-  const lookup = (name: string): string | undefined =>
-    cfg.sections.get(section)?.options.get(name)?.raw ?? cfg.defaults.get(name)?.raw
-  const some = (rest: string, depth: number): void => {
-    if (depth > MAX_INTERPOLATION_DEPTH)
-      throw new InterpolationError(
-        `%(name)s references nest deeper than ${MAX_INTERPOLATION_DEPTH} levels (a reference loop?)`
-      )
-    while (rest) {
-      const p = rest.indexOf('%')
-      if (p < 0) {
-        out.push(rest)
-        return
-      }
-      if (p > 0) {
-        out.push(rest.slice(0, p))
-        rest = rest.slice(p)
-      }
-      const c = rest.slice(1, 2)
-      if (c === '%') {
-        out.push('%')
-        rest = rest.slice(2)
-      } else if (c === '(') {
-        const m = /^%\(([^)]+)\)s/.exec(rest)
-        if (!m)
-          throw new InterpolationError(
-            'it has a "%(" that is not a complete %(name)s reference; write a literal % as %%'
-          )
-        rest = rest.slice(m[0].length)
-        const v = lookup(m[1]!)
-        if (v === undefined)
-          throw new InterpolationError(
-            'it has a %(name)s reference to an option that is not set in this section or [DEFAULT]; write a literal % as %%'
-          )
-        if (v.includes('%')) some(v, depth + 1)
-        else out.push(v)
-      } else
-        throw new InterpolationError(
-          "a '%' must be followed by '%' or '(' (configparser interpolation); write a literal % as %% — a percent-encoded password such as p%40ss is written p%%40ss in airflow.cfg"
-        )
-    }
-  }
-  some(raw, 1)
-  return out.join('')
-}
-
-/**
- * configparser's `get(section, key)` on the file alone: the interpolated value, the
- * interpolation error (never quoting the value), or undefined when the option is absent.
- */
-export function cfgGet(
-  cfg: ParsedAirflowCfg,
-  section: string,
-  key: string
-): { value: string } | { error: string } | undefined {
-  const option = findOption(cfg, section, key)
-  if (!option) return undefined
-  try {
-    return { value: interpolate(cfg, section, option.raw) }
-  } catch (error) {
-    if (!(error instanceof InterpolationError)) throw error
-    return { error: error.message }
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-// expand_env_var
-
-/** `os.path.expandvars` (POSIX): `$name` and `${name}` found in `env`; others stay. */
-export function expandVars(
-  path: string,
-  env: Readonly<Record<string, string | undefined>>
-): string {
-  if (!path.includes('$')) return path
-  const re = /\$([A-Za-z0-9_]+|\{[^}]*\})/g
-  let i = 0
-  for (;;) {
-    re.lastIndex = i
-    const m = re.exec(path)
-    if (!m) return path
-    let name = m[1]!
-    if (name.startsWith('{') && name.endsWith('}')) name = name.slice(1, -1)
-    const value = Object.hasOwn(env, name) ? env[name] : undefined
-    if (value === undefined) i = m.index + m[0].length
-    else {
-      const tail = path.slice(m.index + m[0].length)
-      path = path.slice(0, m.index) + value
-      i = path.length
-      path += tail
-    }
-  }
-}
-
-/**
- * `os.path.expanduser` (POSIX) with `HOME` from `env`. `~user` and a missing `HOME` need
- * the password database, which a pure function cannot read: those stay as they are and
- * `unresolved` says so.
- */
-export function expandUser(
-  path: string,
-  env: Readonly<Record<string, string | undefined>>
-): { value: string; unresolved: boolean } {
-  if (!path.startsWith('~')) return { value: path, unresolved: false }
-  let i = path.indexOf('/', 1)
-  if (i < 0) i = path.length
-  const home = i === 1 ? env.HOME : undefined
-  if (home === undefined) return { value: path, unresolved: true }
-  return { value: home.replace(/\/+$/, '') + path.slice(i) || '/', unresolved: false }
-}
-
-/**
- * Airflow's `expand_env_var`: `expandvars` then `expanduser`, repeated until the value stops
- * changing. `error` is set when it would never stop (Airflow would hang).
- */
-export function expandEnvVar(
-  value: string,
-  env: Readonly<Record<string, string | undefined>>
-): { value: string; unresolvedHome: boolean; error?: string } {
-  let unresolvedHome = false
-  if (!value) return { value, unresolvedHome }
-  for (let round = 0; round < 100; round++) {
-    const user = expandUser(expandVars(value, env), env)
-    unresolvedHome ||= user.unresolved
-    if (user.value === value) return { value, unresolvedHome }
-    value = user.value
-  }
-  return {
-    value,
-    unresolvedHome,
-    error: 'Expanding $VARIABLES never settles (a variable refers to itself); Airflow would hang.'
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-// The profile
-
-type Env = Readonly<Record<string, string | undefined>>
-
 interface OptionSpec {
   section: string
   key: string
@@ -482,11 +126,6 @@ type Resolved =
   | { kind: 'value'; value: string; origin: ConfigOrigin }
   | { kind: 'not-read'; origin: ConfigOrigin }
   | { kind: 'failed'; origin: ConfigOrigin }
-
-/** Airflow's `ENV_VAR_PREFIX` name for an option. */
-export function airflowEnvName(section: string, key: string): string {
-  return `AIRFLOW__${section.replace(/\./g, '_').toUpperCase()}__${key.toUpperCase()}`
-}
 
 interface Version {
   major: number
@@ -746,13 +385,6 @@ function lineOf(origin: ConfigOrigin): number | null {
   return 'line' in origin ? origin.line : null
 }
 
-/** Python's `int(str)` for ASCII digits (sign, surrounding whitespace, `_` between digits). */
-function pyInt(text: string): number | undefined {
-  const s = pyStrip(text)
-  if (!/^[+-]?\d+(?:_\d+)*$/.test(s)) return undefined
-  return Number(s.replace(/_/g, ''))
-}
-
 /**
  * Reads airflow.cfg's text and the environment as Airflow does and returns the runtime
  * profile. Never throws on bad input: every problem is in `problems`, with its line.
@@ -960,7 +592,7 @@ export function readAirflowConfig(
     default: '900'
   })
   const cacheTtlSeconds = setting(ttlRaw, (text) => {
-    const n = pyInt(text)
+    const n = pyIntFromText(text)
     if (n === undefined)
       reader.problems.push({
         line: lineOf(ttlRaw.origin),
@@ -1018,137 +650,5 @@ export function readAirflowConfig(
     useCache,
     cacheTtlSeconds,
     problems: [...cfg.problems, ...reader.problems]
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-// SQLAlchemy URLs
-
-/** A metadata-database URL as SQLAlchemy's `make_url` reads it. */
-export interface SqlAlchemyUrl {
-  dialect: 'postgresql' | 'mysql' | 'sqlite'
-  /** The part after `+` (`psycopg2`, `pymysql`, …); absent means the dialect's default. */
-  driver?: string
-  /** `dialect+driver` as written. */
-  drivername: string
-  host: string | null
-  port: number | null
-  /** The path after the first `/`, not percent-decoded (SQLAlchemy does not decode it). */
-  database: string | null
-  /** Percent-decoded (`unquote`, so `+` stays `+`). */
-  user: string | null
-  password: string | null
-  /** `parse_qsl` of the query (blank values dropped); a repeated key gives a list. */
-  query: Record<string, string | string[]>
-  /** SQLite only: the file SQLite opens (`:memory:` for `sqlite://`), else null. */
-  sqlitePath: string | null
-  /** What Airflow or the driver will make of it: `error` = Airflow refuses to start. */
-  notes: { severity: 'error' | 'warning'; message: string }[]
-}
-
-// SQLAlchemy 2.0 `_parse_url` (same in 1.4): Python's `\w` is Unicode-aware; `.` stops at \n.
-const SQLA_URL = new RegExp(
-  String.raw`^(?<name>[\p{L}\p{N}_+]+)://` +
-    String.raw`(?:(?<username>[^:/]*)(?::(?<password>[^@]*))?@)?` +
-    String.raw`(?:(?:\[(?<ipv6host>[^/?]+)\]|(?<ipv4host>[^/:?]+))?(?::(?<port>[^/?]*))?)?` +
-    String.raw`(?:/(?<database>[^?]*))?` +
-    String.raw`(?:\?(?<query>[^\n]*))?`,
-  'u'
-)
-
-const DRIVERS: Record<SqlAlchemyUrl['dialect'], readonly string[]> = {
-  postgresql: ['psycopg2', 'psycopg', 'pg8000', 'asyncpg', 'psycopg2cffi'],
-  mysql: ['mysqldb', 'pymysql', 'mysqlconnector', 'asyncmy', 'aiomysql'],
-  sqlite: ['pysqlite', 'aiosqlite']
-}
-
-/**
- * Parses a `sql_alchemy_conn` URL with SQLAlchemy's `make_url` rules and says what Airflow
- * makes of it. Throws a CodecError (never quoting the URL) when SQLAlchemy cannot parse it,
- * cannot load its dialect (`postgres://`) or the database is not one Airflow supports.
- */
-export function parseSqlAlchemyUrl(url: string): SqlAlchemyUrl {
-  const m = SQLA_URL.exec(url)
-  if (!m)
-    throw new CodecError(
-      'SQLAlchemy cannot parse it ("Could not parse SQLAlchemy URL"): it must start with dialect:// such as postgresql://, mysql:// or sqlite://.',
-      'codec.invalid-uri'
-    )
-  const g = m.groups!
-  const drivername = g.name!
-  const [backendName, driver] = drivername.split('+') as [string, string | undefined]
-  if (backendName === 'postgres')
-    throw new CodecError(
-      'The scheme postgres:// is not accepted by SQLAlchemy 1.4 or 2.x (used by Airflow 2.3+ and 3), which fail with "Can\'t load plugin: sqlalchemy.dialects:postgres"; write postgresql:// (or postgresql+psycopg2://) instead.',
-      'codec.invalid-uri'
-    )
-  if (backendName !== 'postgresql' && backendName !== 'mysql' && backendName !== 'sqlite')
-    throw new CodecError(
-      // named only when it looks like a dialect name: this text may be a pasted secret
-      `The database ${/^[a-z0-9_+]{1,30}$/.test(drivername) ? `"${backendName}"` : 'in this URL'} is not one Airflow's metadata database runs on (PostgreSQL, MySQL or SQLite); dialect names are lower-case.`,
-      'codec.invalid-uri'
-    )
-  const notes: SqlAlchemyUrl['notes'] = []
-  if (driver !== undefined && !DRIVERS[backendName].includes(driver))
-    notes.push({
-      severity: 'warning',
-      message: `the driver "${/^[a-z0-9_]{1,30}$/.test(driver) ? driver : '…'}" is not one SQLAlchemy ships for ${backendName} (${DRIVERS[backendName].join(', ')}).`
-    })
-  let port: number | null = null
-  if (g.port !== undefined) {
-    const n = pyInt(g.port)
-    if (n === undefined)
-      throw new CodecError(
-        'The port is not a number (SQLAlchemy fails with "invalid literal for int()"); a password with an unencoded ":" or "/" can cause this — percent-encode it.',
-        'codec.invalid-port'
-      )
-    port = n
-    if (n < 0 || n > 65535)
-      notes.push({ severity: 'warning', message: 'the port is outside 0–65535.' })
-  }
-  const host = g.ipv4host || g.ipv6host || null
-  if (host?.includes('@'))
-    notes.push({
-      severity: 'warning',
-      message:
-        'the host contains "@": the password (or user) probably holds an unencoded "@"; percent-encode it as %40.'
-    })
-  if (/\s/.test(url))
-    notes.push({
-      severity: 'warning',
-      message:
-        'it contains whitespace or a line break (a command output ending in a newline?); SQLAlchemy keeps it in the last component.'
-    })
-  const query: Record<string, string | string[]> = {}
-  if (g.query !== undefined)
-    for (const [k, v] of parseQsl(g.query)) {
-      const prev = query[k]
-      query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v]
-    }
-  const database = g.database ?? null
-  let sqlitePath: string | null = null
-  if (backendName === 'sqlite') {
-    sqlitePath = database || ':memory:'
-    // settings._is_sqlite_db_path_relative, on the raw string
-    const rest = url.startsWith('sqlite:///') ? url.slice('sqlite:///'.length) : null
-    if (url !== 'sqlite://' && !(rest !== null && rest.startsWith('/')))
-      notes.push({
-        severity: 'error',
-        message:
-          'Airflow refuses it ("Cannot use relative path ... to connect to sqlite"): use an absolute path with four slashes, such as sqlite:////usr/local/airflow/airflow.db.'
-      })
-  }
-  return {
-    dialect: backendName,
-    ...(driver !== undefined ? { driver } : {}),
-    drivername,
-    host,
-    port,
-    database,
-    user: g.username !== undefined ? unquote(g.username) : null,
-    password: g.password !== undefined ? unquote(g.password) : null,
-    query,
-    sqlitePath,
-    notes
   }
 }

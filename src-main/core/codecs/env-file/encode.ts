@@ -1,0 +1,193 @@
+/** Encoding: a quoting per value that docker compose and python-dotenv both read back. */
+import { envNameProblem } from '../../env-names'
+import { decodeEnvFile } from './decode'
+import { pyIsSpace } from '../py-str'
+import { isGoSpace, nameInMessage, SHARED_DOUBLE_ESCAPES } from './scan'
+import {
+  type EncodedEnvFile,
+  type EncodeEnvFileOptions,
+  ENV_FILE_LOADER_LABEL,
+  type EnvFileLoader,
+  type EnvFileWarning
+} from './types'
+
+// ---------------------------------------------------------------------------------------
+// Encoding
+
+/** shlex.quote's safe characters: bare in every loader and in a POSIX shell. */
+const SHELL_SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/
+/** A `$` that compose's template would act on (`(?i)` folds ſ and K, as Go's does). */
+const COMPOSE_TRIGGER = /\$(?:\$|\{|[_a-z])/iu
+const PY_TRIGGER = /\$\{[^}:]*(?::-[^}]*)?\}/
+const CONTROL = /[\x00-\x1f\x7f]/ // eslint-disable-line no-control-regex
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+const ANY_SPACE = (c: string): boolean => pyIsSpace(c) || isGoSpace(c)
+
+const DOUBLE_ESCAPES: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(SHARED_DOUBLE_ESCAPES).map(([letter, c]) => [c, `\\${letter}`])
+)
+const escapeDouble = (v: string): string =>
+  // eslint-disable-next-line no-control-regex -- BEL is one of the escapes both loaders read
+  v.replace(/[\\"\n\r\t\x07\b\f\v]/g, (c) => DOUBLE_ESCAPES[c]!)
+
+/** Single quotes read the same in both: no quote, no `\\`, no final `\`, no `${…}`, one line. */
+function singleQuotesCarry(v: string): boolean {
+  return (
+    !v.includes("'") &&
+    !v.includes('\\\\') &&
+    !v.endsWith('\\') &&
+    !CONTROL.test(v) &&
+    !PY_TRIGGER.test(v)
+  )
+}
+
+/**
+ * Double quotes read the same in both when compose's template has nothing to do (python-dotenv
+ * keeps `\$` and `$$` as written) and the value does not end in a backslash (python-dotenv's
+ * quoted-value regex takes `\\"` at the end for an escaped quote).
+ */
+function doubleQuotesCarry(v: string): boolean {
+  return !COMPOSE_TRIGGER.test(v) && !v.endsWith('\\')
+}
+
+/** Unquoted reads the same in both: no edge blanks, no blank + `#`, no leading quote, one line. */
+function bareCarries(v: string): boolean {
+  if (v[0] === '"' || v[0] === "'" || /[\r\n]/.test(v)) return false
+  if (ANY_SPACE(v[0]!) || ANY_SPACE(v[v.length - 1]!)) return false
+  for (let i = 1; i < v.length; i++) if (v[i] === '#' && ANY_SPACE(v[i - 1]!)) return false
+  return !COMPOSE_TRIGGER.test(v) && !PY_TRIGGER.test(v)
+}
+
+/**
+ * The written form of a value: bare when safe, else single quotes, else double quotes with
+ * escapes, else bare if both loaders still agree; when none suits both, the form `prefer`
+ * reads back exactly.
+ */
+export function encodeValue(v: string, prefer: EnvFileLoader): string {
+  if (v === '' || SHELL_SAFE.test(v)) return v
+  if (singleQuotesCarry(v)) return `'${v}'`
+  if (doubleQuotesCarry(v)) return `"${escapeDouble(v)}"`
+  if (bareCarries(v)) return v
+  if (prefer === 'compose')
+    return !v.includes("'") && !v.endsWith('\\') && !/[\r\n]/.test(v)
+      ? `'${v}'`
+      : `"${escapeDouble(v).replaceAll('$', '$$$$')}"`
+  return `"${escapeDouble(v)}"`
+}
+
+/** Reads `text` back with each loader and warns, per name, where a value does not return. */
+function readBackWarnings(
+  text: string,
+  lineNames: readonly string[],
+  want: ReadonlyMap<string, string>,
+  prefer: EnvFileLoader
+): EnvFileWarning[] {
+  const warnings: EnvFileWarning[] = []
+  const other: EnvFileLoader = prefer === 'compose' ? 'python-dotenv' : 'compose'
+  for (const loader of [prefer, other]) {
+    const label = ENV_FILE_LOADER_LABEL[loader]
+    const decoded = decodeEnvFile(text, loader)
+    const got = new Map(decoded.value.map((v) => [v.name, v.value]))
+    const reported = new Set<string>()
+    for (const p of decoded.problems) {
+      const name = lineNames[p.line - 1] ?? ''
+      reported.add(name)
+      warnings.push({
+        name,
+        message: `${label} cannot read the line of ${nameInMessage(name)}: ${p.message}`
+      })
+    }
+    for (const [name, value] of want) {
+      if (reported.has(name) || got.get(name) === value) continue
+      const why = !got.has(name)
+        ? `${label} does not read ${nameInMessage(name)} back.`
+        : loader === 'python-dotenv' && PY_TRIGGER.test(value)
+          ? `python-dotenv expands \${…} in every value and has no escape for it, so it reads the value of ${nameInMessage(name)} differently.`
+          : `No quoting carries the value of ${nameInMessage(name)} identically in docker compose and python-dotenv; ${label} reads it differently.`
+      warnings.push({ name, message: why })
+    }
+  }
+  return warnings
+}
+
+/** Values no environment variable can carry (a NUL, a lone surrogate), as warnings. */
+export function valueWarnings(name: string, value: string): EnvFileWarning[] {
+  const out: EnvFileWarning[] = []
+  if (value.includes('\0'))
+    out.push({
+      name,
+      message: `The value of ${nameInMessage(name)} holds a NUL character, which no environment variable can carry.`
+    })
+  if (LONE_SURROGATE.test(value))
+    out.push({
+      name,
+      message: `The value of ${nameInMessage(name)} is not valid Unicode (a lone surrogate) and cannot be written as UTF-8.`
+    })
+  return out
+}
+
+/**
+ * Writes variables as a `.env` file, one `NAME=value` line each, that docker compose and
+ * python-dotenv both read back to exactly the same values. Per value, the first that fits:
+ *
+ * 1. bare, when it is empty or only `A-Z a-z 0-9 _ @ % + = : , . / -` (also safe in a shell);
+ * 2. `'single quotes'`, when it has no `'`, no `\\`, no final `\`, no control character and no
+ *    `${…}` (both read single quotes literally, but python-dotenv unescapes `\\` and `\'`, and
+ *    compose takes a final `\'` for an escaped quote);
+ * 3. `"double quotes"` with `\\ \" \n \r \t \a \b \f \v` escapes, when it has no `$` that
+ *    compose would interpolate (`$$`, `${`, `$` + letter or `_`; python-dotenv has no escape
+ *    for `$`) and does not end in `\`;
+ * 4. bare, when both still agree (no blank at either end or before `#`, no leading quote, no
+ *    line break, no interpolation);
+ * 5. else none carries it in both: written so `prefer` (default compose) reads it exactly, with
+ *    a warning.
+ *
+ * Connection JSON thus stays on one line. Warnings name the variable, never the value: names
+ * that are not shell names (`envNameProblem`), lines a loader cannot read, values a loader
+ * reads differently (checked by reading the text back with both), NUL and lone surrogates.
+ *
+ * @example encodeEnvFile([{ name: 'AIRFLOW_VAR_X', value: "it's $HOME" }]).text // AIRFLOW_VAR_X="it's $HOME"… with a warning
+ */
+export function encodeEnvFile(
+  vars: readonly { name: string; value: string }[],
+  options: EncodeEnvFileOptions = {}
+): EncodedEnvFile {
+  const prefer = options.prefer ?? 'compose'
+  const warnings: EnvFileWarning[] = []
+  const seen = new Set<string>()
+  for (const v of vars) {
+    const problem = envNameProblem(v.name)
+    if (problem) warnings.push({ name: v.name, message: problem })
+    if (seen.has(v.name))
+      warnings.push({
+        name: v.name,
+        message: `${nameInMessage(v.name)} is written twice; the loaders keep the last value.`
+      })
+    seen.add(v.name)
+    warnings.push(...valueWarnings(v.name, v.value))
+  }
+  const text = vars.map((v) => `${v.name}=${encodeValue(v.value, prefer)}\n`).join('')
+  const last = new Map(vars.map((v) => [v.name, v.value]))
+  warnings.push(
+    ...readBackWarnings(
+      text,
+      vars.map((v) => v.name),
+      last,
+      prefer
+    )
+  )
+  return { text, warnings: dedupe(warnings) }
+}
+
+/** The warnings without repeats (same name and message), first kept. */
+export function dedupe(warnings: EnvFileWarning[]): EnvFileWarning[] {
+  const seen = new Set<string>()
+  return warnings.filter((w) => {
+    const key = `${w.name}\u0000${w.message}`
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}
+
+/** The last raw (uninterpolated) value of each name, as the loader leaves the mapping. */
