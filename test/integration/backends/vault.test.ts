@@ -6,10 +6,10 @@ import { inspect } from 'node:util'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   decodeVaultConnection,
-  parseRetryAfter,
   VaultBackend,
   type VaultOptions
 } from '../../../src-main/backends/vault'
+import { parseRetryAfter } from '../../../src-main/backends/vault-failures'
 import { serializeConnectionUri } from '../../../src-main/core/codecs/connection-uri'
 import { AirlockError } from '../../../src-main/core/errors'
 import {
