@@ -46,20 +46,16 @@
  */
 import { mapLimit } from '../core/concurrency'
 import { readFile } from 'node:fs/promises'
-import { parseConnectionJson, parseConnectionValue } from '../core/codecs/connection-json'
 import { quote } from '../core/codecs/py-url'
-import { PyDict, pyJsonDumps, pyJsonTryLoads, pyToPlain, plainToPy } from '../core/codecs/py-json'
-import { applyPasswordRule, pyStrip, type Decoded } from '../core/connection'
+import { pyJsonDumps, plainToPy } from '../core/codecs/py-json'
+import { pyStrip } from '../core/connection'
 import { AirlockError, CodecError } from '../core/errors'
+import { type ConnectionEntry, type Dialect, type Entry, type VariableEntry } from '../core/model'
 import {
-  CONNECTION_SCALAR_FIELDS,
-  type ConnectionEntry,
-  type ConnectionFields,
-  type Dialect,
-  type Entry,
-  type VariableEntry
-} from '../core/model'
-import {
+  decodeVaultConnection,
+  decodeVaultVariable,
+  encodeVaultConnection,
+  encodeVaultVariable,
   resolveVaultKwargs,
   unsupportedVaultAuth,
   vaultApiPath,
@@ -177,95 +173,6 @@ export type VaultSecretState =
   | { state: 'live'; data: Record<string, unknown>; version: number | null }
   | { state: 'absent' }
   | { state: 'deleted' | 'destroyed'; version: number }
-
-// ---------------------------------------------------------------------------------------
-// Value shapes (pure)
-
-function pyTruthyPlain(v: unknown): boolean {
-  if (v === undefined || v === null || v === false || v === 0 || v === '') return false
-  if (Array.isArray(v)) return v.length > 0
-  if (typeof v === 'object') return Object.keys(v).length > 0
-  return true
-}
-
-function typeName(v: unknown): string {
-  if (v === null) return 'null'
-  if (Array.isArray(v)) return 'list'
-  return typeof v === 'object' ? 'object' : typeof v === 'number' ? 'number' : typeof v
-}
-
-/**
- * `VaultBackend.get_conn_value` + `deserialize_connection`: the non-empty `conn_uri`
- * verbatim, else `json.dumps(secret)` read as connection JSON. `fromKey` names what was read.
- */
-export function decodeVaultConnection(
-  data: Readonly<Record<string, unknown>>,
-  dialect: Dialect
-): Decoded<ConnectionFields> & { fromKey: 'conn_uri' | 'fields' } {
-  const uri = data.conn_uri
-  if (pyTruthyPlain(uri)) {
-    if (typeof uri !== 'string')
-      // Airflow returns it and `value.strip()` raises AttributeError.
-      throw new CodecError(`"conn_uri" holds a ${typeName(uri)}, not text.`, 'codec.invalid-field')
-    return { ...parseConnectionValue(uri, dialect), fromKey: 'conn_uri' }
-  }
-  return { ...parseConnectionJson(JSON.stringify(data), dialect), fromKey: 'fields' }
-}
-
-/**
- * `VaultBackend.get_variable`: the `value` key; undefined where Airflow answers None (an
- * empty secret, no `value` key, `value: null`). A non-text value is an error here: Airflow
- * would hand the decoded JSON object to the task, which Airlock's text model cannot hold.
- */
-export function decodeVaultVariable(
-  data: Readonly<Record<string, unknown>>
-): { value: string; description: string | null } | undefined {
-  if (!pyTruthyPlain(data) || !Object.hasOwn(data, 'value')) return undefined
-  const value = data.value
-  if (value === null || value === undefined) return undefined
-  if (typeof value !== 'string')
-    throw new CodecError(
-      `"value" holds a ${typeName(value)}, not text; Airflow would pass that JSON ${typeName(value)} to the task as is.`,
-      'codec.invalid-field'
-    )
-  return { value, description: typeof data.description === 'string' ? data.description : null }
-}
-
-/** An extra as Vault should hold it: the JSON object when that is lossless, else the text. */
-function extraForVault(extra: string): unknown {
-  const parsed = pyJsonTryLoads(extra)
-  if (!(parsed instanceof PyDict) || parsed.size === 0) return extra
-  const plain = pyToPlain(parsed)
-  // Ints beyond 2^53, 1.0 vs 1, NaN: JavaScript's JSON would change them, so keep the text.
-  return pyJsonDumps(plainToPy(plain)) === pyJsonDumps(parsed) ? plain : extra
-}
-
-/**
- * The secret written for a connection: the field map (`Connection.as_json()`'s keys, None
- * fields dropped, `extra` as an object), or `{conn_uri}` when asked and lossless.
- */
-export function encodeVaultConnection(
-  fields: ConnectionFields,
-  dialect: Dialect,
-  shape: 'fields' | 'uri' = 'fields'
-): Record<string, unknown> {
-  if (shape === 'uri') {
-    const value = connectionEnvValue(fields, dialect)
-    if (!value.startsWith('{')) return { conn_uri: value }
-  }
-  const c = applyPasswordRule({ ...fields }, dialect)
-  const out: Record<string, unknown> = {}
-  for (const key of CONNECTION_SCALAR_FIELDS) if (c[key] !== null) out[key] = c[key]
-  if (c.extra !== null && c.extra !== '') out.extra = extraForVault(c.extra)
-  return out
-}
-
-/** The secret written for a variable: `{"value": …}` and its description when it has one. */
-export function encodeVaultVariable(entry: VariableEntry): Record<string, unknown> {
-  return entry.description === null
-    ? { value: entry.value }
-    : { value: entry.value, description: entry.description }
-}
 
 function sameJson(a: unknown, b: unknown): boolean {
   return pyJsonDumps(plainToPy(a)) === pyJsonDumps(plainToPy(b))
@@ -877,7 +784,11 @@ export class VaultBackend implements Backend {
 
   private secretOf(entry: Entry): Record<string, unknown> {
     return entry.kind === 'connection'
-      ? encodeVaultConnection(entry.fields, this.dialect, this.shape)
+      ? encodeVaultConnection(
+          entry.fields,
+          this.dialect,
+          this.shape === 'uri' ? connectionEnvValue(entry.fields, this.dialect) : undefined
+        )
       : encodeVaultVariable(entry)
   }
 
