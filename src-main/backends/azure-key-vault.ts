@@ -60,6 +60,9 @@ import {
   marksOf,
   planWrites,
   preflightTargets,
+  probeCredentials,
+  probeProblem,
+  type CredentialProbe,
   removalTargets,
   writeEach,
   type ListedSecret,
@@ -318,9 +321,15 @@ export class AzureKeyVaultBackend implements Backend {
 
   // --- errors --------------------------------------------------------------------------
 
-  /** A typed error for a failed call: backend, operation and key named, no value. */
+  /** Throws `failure(error, operation, what)`. */
   private fail(error: unknown, operation: string, what: string): never {
-    if (error instanceof AirlockError || isAbort(error)) throw error
+    throw this.failure(error, operation, what)
+  }
+
+  /** A typed error for a failed call: backend, operation and key named, no value. An abort is rethrown. */
+  private failure(error: unknown, operation: string, what: string): AirlockError {
+    if (error instanceof AirlockError) return error
+    if (isAbort(error)) throw error
     const e = (error ?? {}) as RestLikeError
     const status = e.statusCode
     const where = `${this.id}: ${operation}${what ? ` ${what}` : ''}`
@@ -366,7 +375,7 @@ export class AzureKeyVaultBackend implements Backend {
       : e.code
         ? ` (${e.code})`
         : ''
-    throw new AirlockError(code, `${where} failed${detail}: ${hint}`, { cause: error })
+    return new AirlockError(code, `${where} failed${detail}: ${hint}`, { cause: error })
   }
 
   // --- reading -------------------------------------------------------------------------
@@ -568,7 +577,7 @@ export class AzureKeyVaultBackend implements Backend {
     const problems: AzurePreflightProblem[] = checked.problems
     const named = checked.named
 
-    const probe = await this.probe(entries, signal)
+    const probe = await probeCredentials(entries, this.credentialProbe(signal))
     problems.push(...probe.problems)
     // Existing secrets owned by another id (tags), from one listing.
     const owners = new Map<string, Record<string, string>>()
@@ -603,7 +612,7 @@ export class AzureKeyVaultBackend implements Backend {
       }
     })
     if (unchecked !== undefined) {
-      const p = this.probeProblem(unchecked, 'get deleted secrets', null)
+      const p = probeProblem(this.credentialProbe(signal), unchecked, 'get deleted secrets', null)
       problems.push({
         ...p,
         check: 'soft-deleted',
@@ -625,62 +634,27 @@ export class AzureKeyVaultBackend implements Backend {
   }
 
   /** The credential probe: may it list, and may it set secrets under each prefix used? */
-  private async probe(
-    entries: readonly Entry[],
-    signal?: AbortSignal
-  ): Promise<{ problems: AzurePreflightProblem[]; canList: boolean }> {
-    const problems: AzurePreflightProblem[] = []
-    let canList = true
-    try {
-      const first = this.client
+  private readonly credentialProbe = (signal?: AbortSignal): CredentialProbe => ({
+    listOne: async () => {
+      await this.client
         .listPropertiesOfSecrets({ abortSignal: signal })
         .byPage({ maxPageSize: 1 })
-      await first.next()
-    } catch (error) {
-      if (isAbort(error)) throw error
-      canList = false
-      problems.push(this.probeProblem(error, 'list secrets', null))
-    }
-    const kinds = [...new Set(entries.map((e) => e.kind))]
-    for (const kind of kinds) {
+        .next()
+    },
+    probeName: (kind, random) => {
       const prefix = azurePrefixOf(this.naming, kind)
-      if (prefix === null) continue
-      const probeName = azureBuildPath(
-        prefix,
-        `airlock-probe-${Math.random().toString(36).slice(2, 10)}`,
-        this.naming.sep
-      )
-      if (azureNameProblem(probeName) !== undefined) continue
-      try {
-        await this.client.updateSecretProperties(probeName, '', { abortSignal: signal })
-      } catch (error) {
-        if (isAbort(error)) throw error
-        if ((error as RestLikeError).statusCode === 404) continue
-        problems.push(this.probeProblem(error, `set ${kind}s`, probeName))
-      }
-    }
-    return { problems, canList }
-  }
-
-  private probeProblem(error: unknown, what: string, name: string | null): AzurePreflightProblem {
-    let message: string
-    let code: ErrorCode
-    try {
-      this.fail(error, `probe: ${what}`, name ? `(under ${name})` : '')
-    } catch (typed) {
-      const e = typed as AirlockError
-      message = e.userMessage
-      code = e.code
-    }
-    return {
-      ref: null,
-      target: name,
-      check: 'credentials',
-      severity: 'error',
-      code: code!,
-      message: message!
-    }
-  }
+      if (prefix === null) return undefined
+      const name = azureBuildPath(prefix, `airlock-probe-${random}`, this.naming.sep)
+      return azureNameProblem(name) === undefined ? name : undefined
+    },
+    tryWrite: async (name) => {
+      await this.client.updateSecretProperties(name, '', { abortSignal: signal })
+    },
+    isNotFound: (error) => (error as RestLikeError).statusCode === 404,
+    isAbort,
+    failure: (error, operation, what) => this.failure(error, operation, what),
+    writeVerb: (kind) => `set ${kind}s`
+  })
 }
 
 function idLabel(k: EntryKind): string {

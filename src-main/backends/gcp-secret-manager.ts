@@ -52,6 +52,8 @@ import {
   marksOf,
   planWrites,
   preflightTargets,
+  probeCredentials,
+  type CredentialProbe,
   removalTargets,
   writeEach,
   type ListedSecret,
@@ -371,9 +373,15 @@ export class GcpSecretManagerBackend implements Backend {
 
   // --- errors --------------------------------------------------------------------------
 
-  /** A typed error for a failed call: backend, operation and key named, no value. */
+  /** Throws `failure(error, operation, what)`. */
   private fail(error: unknown, operation: string, what: string): never {
-    if (error instanceof AirlockError || isAbort(error)) throw error
+    throw this.failure(error, operation, what)
+  }
+
+  /** A typed error for a failed call: backend, operation and key named, no value. An abort is rethrown. */
+  private failure(error: unknown, operation: string, what: string): AirlockError {
+    if (error instanceof AirlockError) return error
+    if (isAbort(error)) throw error
     const code = codeOf(error)
     const where = `${this.id}: ${operation}${what ? ` ${what}` : ''}`
     let type: ErrorCode = 'backend.unreachable'
@@ -420,7 +428,7 @@ export class GcpSecretManagerBackend implements Backend {
         label = 'DEADLINE_EXCEEDED'
         break
     }
-    throw new AirlockError(type, `${where} failed${label ? ` (${label})` : ''}: ${hint}`, {
+    return new AirlockError(type, `${where} failed${label ? ` (${label})` : ''}: ${hint}`, {
       cause: error
     })
   }
@@ -667,7 +675,7 @@ export class GcpSecretManagerBackend implements Backend {
     const problems: GcpPreflightProblem[] = checked.problems
     const named = checked.named.map(({ ref, name }) => ({ ref, secretId: name }))
 
-    const probe = await this.probe(entries, signal)
+    const probe = await probeCredentials(entries, this.credentialProbe(signal))
     problems.push(...probe.problems)
     // Without a listing, every target is asked for its latest version instead.
     const owners = new Map<string, Record<string, string>>()
@@ -713,58 +721,29 @@ export class GcpSecretManagerBackend implements Backend {
     return problems
   }
 
-  private async probe(
-    entries: readonly Entry[],
-    signal?: AbortSignal
-  ): Promise<{ problems: GcpPreflightProblem[]; canList: boolean }> {
-    const problems: GcpPreflightProblem[] = []
-    let canList = true
-    try {
+  /** The credential probe: may it list secrets, and add versions under each prefix used? */
+  private readonly credentialProbe = (signal?: AbortSignal): CredentialProbe => ({
+    listOne: async () => {
       await this.client.listSecrets(
         { parent: this.parent, pageSize: 1 },
         { ...this.call(signal), autoPaginate: false }
       )
-    } catch (error) {
-      if (isAbort(error)) throw error
-      canList = false
-      problems.push(this.probeProblem(error, 'list secrets', null))
-    }
-    for (const kind of new Set(entries.map((e) => e.kind))) {
+    },
+    probeName: (kind, random) => {
       const prefix = gcpPrefixOf(this.naming, kind)
-      if (prefix === null) continue
-      const probeId = gcpBuildPath(
-        prefix,
-        `airlock-probe-${Math.random().toString(36).slice(2, 10)}`,
-        this.naming.sep
+      if (prefix === null) return undefined
+      const id = gcpBuildPath(prefix, `airlock-probe-${random}`, this.naming.sep)
+      return gcpSecretIdProblem(id) === undefined ? id : undefined
+    },
+    tryWrite: async (id) => {
+      await this.client.addSecretVersion(
+        { parent: this.secretPath(id), payload: { data: Buffer.alloc(0) } },
+        this.call(signal)
       )
-      if (gcpSecretIdProblem(probeId) !== undefined) continue
-      try {
-        await this.client.addSecretVersion(
-          { parent: this.secretPath(probeId), payload: { data: Buffer.alloc(0) } },
-          this.call(signal)
-        )
-      } catch (error) {
-        if (isAbort(error)) throw error
-        if (codeOf(error) === Status.NOT_FOUND) continue
-        problems.push(this.probeProblem(error, `add ${kind} versions`, probeId))
-      }
-    }
-    return { problems, canList }
-  }
-
-  private probeProblem(error: unknown, what: string, target: string | null): GcpPreflightProblem {
-    try {
-      this.fail(error, `probe: ${what}`, target ? `(under ${target})` : '')
-    } catch (typed) {
-      const e = typed as AirlockError
-      return {
-        ref: null,
-        target,
-        check: 'credentials',
-        severity: 'error',
-        code: e.code,
-        message: e.userMessage
-      }
-    }
-  }
+    },
+    isNotFound: (error) => codeOf(error) === Status.NOT_FOUND,
+    isAbort,
+    failure: (error, operation, what) => this.failure(error, operation, what),
+    writeVerb: (kind) => `add ${kind} versions`
+  })
 }

@@ -395,3 +395,69 @@ export function markedByOther(
     message: `${labelOf(ref)} maps to ${name}, which already holds ${marks?.[MARK_KIND]} ${JSON.stringify(id)}; ${consequence}. Rename one.`
   }
 }
+
+/** What a credential probe asks of a store, writing nothing. */
+export interface CredentialProbe {
+  /** Asks for the first page of the listing (one name at most). */
+  listOne(): Promise<void>
+  /** The name of a probe of a kind's writes, `airlock-probe-<random>` under its prefix; undefined skips the kind. */
+  probeName(kind: EntryKind, random: string): string | undefined
+  /** Updates the secret `name`, which does not exist: a "not found" answer means the write is allowed. */
+  tryWrite(name: string): Promise<void>
+  isNotFound(error: unknown): boolean
+  isAbort(error: unknown): boolean
+  /** The AirlockError a failed call stands for. */
+  failure(error: unknown, operation: string, what: string): AirlockError
+  /** How messages name writes of a kind: `set variables`, `add variable versions`. */
+  writeVerb(kind: EntryKind): string
+}
+
+/** The pre-flight problem of a probe that failed (`what` names what it asked). */
+export function probeProblem(
+  probe: CredentialProbe,
+  error: unknown,
+  what: string,
+  target: string | null
+): RemotePreflightProblem<'credentials'> {
+  const e = probe.failure(error, `probe: ${what}`, target ? `(under ${target})` : '')
+  return {
+    ref: null,
+    target,
+    check: 'credentials',
+    severity: 'error',
+    code: e.code,
+    message: e.userMessage
+  }
+}
+
+/**
+ * May the credentials list, and write under the prefix of each kind in `entries`? Asked
+ * without writing: one listing page, then a write to a secret that does not exist per kind
+ * ("not found" = allowed, "denied" = a problem). An abort is rethrown.
+ */
+export async function probeCredentials(
+  entries: readonly Entry[],
+  probe: CredentialProbe
+): Promise<{ problems: RemotePreflightProblem<'credentials'>[]; canList: boolean }> {
+  const problems: RemotePreflightProblem<'credentials'>[] = []
+  let canList = true
+  try {
+    await probe.listOne()
+  } catch (error) {
+    if (probe.isAbort(error)) throw error
+    canList = false
+    problems.push(probeProblem(probe, error, 'list secrets', null))
+  }
+  for (const kind of new Set(entries.map((e) => e.kind))) {
+    const name = probe.probeName(kind, Math.random().toString(36).slice(2, 10))
+    if (name === undefined) continue
+    try {
+      await probe.tryWrite(name)
+    } catch (error) {
+      if (probe.isAbort(error)) throw error
+      if (probe.isNotFound(error)) continue
+      problems.push(probeProblem(probe, error, probe.writeVerb(kind), name))
+    }
+  }
+  return { problems, canList }
+}
