@@ -84,6 +84,7 @@ import {
 } from './backend'
 import { connectionEnvValue } from './env-file'
 import { AdaptivePacer } from './pacer'
+import { loadRefs, writeEach } from './remote-store'
 import {
   toFailure,
   parseRetryAfter,
@@ -336,24 +337,14 @@ export class VaultBackend implements Backend {
       code: 'codec.invalid',
       message: `${this.id}: ${a.target} reads as ${a.readsAs.map((r) => `${r.kind} "${r.id}"`).join(' and as ')}; Airflow answers every one of those lookups from it. Give each kind its own path (connections_path, variables_path, config_path) or move the secret.`
     }))
-    const entries: Entry[] = []
-    await mapLimit(refs, this.concurrency, async (ref) => {
-      try {
-        const entry = await this.read(ref, signal)
-        if (entry) entries.push(entry)
-      } catch (error) {
-        if (
-          error instanceof AirlockError &&
-          error.code !== 'backend.unreachable' &&
-          error.code !== 'backend.auth'
-        )
-          problems.push({ ref, code: error.code, message: error.userMessage })
-        else throw error
-      }
+    const loaded = await loadRefs(refs, problems, (ref) => this.read(ref, signal), {
+      concurrency: this.concurrency,
+      // Vault down or the token refused: every other read would fail the same way.
+      fatal: (error) => error.code === 'backend.unreachable' || error.code === 'backend.auth'
     })
     const order = (e: Entry) => `${e.kind}\u0000${idOf(e)}`
-    entries.sort((a, b) => (order(a) < order(b) ? -1 : 1))
-    return { entries, problems }
+    loaded.entries.sort((a, b) => (order(a) < order(b) ? -1 : 1))
+    return loaded
   }
 
   async write(entries: readonly Entry[], signal?: AbortSignal): Promise<void> {
@@ -371,21 +362,12 @@ export class VaultBackend implements Backend {
     }
     await this.ensureAuth(signal)
     for (const mount of new Set(planned.map((p) => p.mount))) await this.requireMount(mount, signal)
-    let written = 0
-    try {
-      await mapLimit(planned, this.concurrency, async (p) => {
-        await this.writeOne(p, signal)
-        written++
-      })
-    } catch (error) {
-      if (error instanceof AirlockError && planned.length > 1)
-        throw new AirlockError(
-          error.code,
-          `${error.userMessage} ${written} of ${planned.length} entries were written before it; the others were not.`,
-          { cause: error }
-        )
-      throw error
-    }
+    await writeEach(planned, this.concurrency, (p) => this.writeOne(p, signal), {
+      note: (written, total) =>
+        total > 1
+          ? `${written} of ${total} entries were written before it; the others were not.`
+          : undefined
+    })
   }
 
   async remove(refs: readonly EntryRef[], signal?: AbortSignal): Promise<void> {
