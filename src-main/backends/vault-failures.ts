@@ -1,12 +1,12 @@
 /**
  * How a Vault request fails and is retried: node-vault's errors turned into a
  * `VaultHttpFailure` that holds nothing of the request (axios errors carry the body and the
- * token), which failures are retried and after how long (`Retry-After`, backoff with
- * jitter), and the AirlockError a failure finally becomes.
+ * token), the bounded retry (`sendWithRetry`: which failures are retried and after how long,
+ * `Retry-After`, backoff with jitter), and the AirlockError a failure finally becomes.
  */
 import { AirlockError } from '../core/errors'
-import type { PaceOutcome } from './pacer'
-import { abortableSleep } from './pacer'
+import { abortableSleep, type AdaptivePacer, type PaceOutcome } from './pacer'
+import { observe, type CallContext } from './vault-http'
 
 /** The bounded retry Airlock adds around every Vault request (node-vault has none). */
 export interface VaultRetryOptions {
@@ -207,4 +207,64 @@ export async function vaultError(
       { cause }
     )
   return new AirlockError('internal', `${at}: Vault answered ${status}${said}.`, { cause })
+}
+
+/** What `sendWithRetry` paces and retries with. */
+export interface RetryContext {
+  pacer: AdaptivePacer
+  policy: VaultRetryPolicy
+  /**
+   * Called once per request on a 403: resolves true when it renewed the token (an AppRole
+   * login) and the request should be sent again. Absent: a 403 is final.
+   */
+  renew?: () => Promise<boolean>
+}
+
+/**
+ * Sends one request with the bounded retry: 412/429/5xx and dropped connections are retried
+ * with exponential backoff (or after `Retry-After`), every attempt paced by the backend's
+ * pacer; a 403 may renew the token once. Throws a VaultHttpFailure, or what `send` threw
+ * when it is not an HTTP failure.
+ */
+export async function sendWithRetry<T>(
+  context: RetryContext,
+  send: () => Promise<T>,
+  signal?: AbortSignal
+): Promise<T> {
+  const { pacer, policy } = context
+  let renewed = context.renew === undefined
+  let throttles = 0
+  for (let attempt = 1; ; attempt++) {
+    signal?.throwIfAborted()
+    const call: CallContext = {}
+    const ticket = await pacer.acquire(signal)
+    try {
+      const value = await observe(call, send)
+      pacer.release(ticket, { kind: 'ok' })
+      return value
+    } catch (error) {
+      const failure = toFailure(error, attempt)
+      const retryAfter = parseRetryAfter(call.headers?.['retry-after'])
+      pacer.release(ticket, failure?.paceOutcome(retryAfter) ?? { kind: 'other' })
+      if (!failure) throw error
+      if (failure.status === 403 && !renewed) {
+        renewed = true
+        if (await context.renew!()) {
+          attempt--
+          continue
+        }
+      }
+      if (failure.status === 429) {
+        // Throttling has its own budget; with Retry-After the pacer holds every request
+        // of this backend until then, without it this request backs off with jitter.
+        if (++throttles >= policy.throttleAttempts) throw failure
+        if ((retryAfter ?? 0) > policy.maxRetryAfterMs) throw failure
+        attempt--
+        if (retryAfter === undefined) await policy.sleep(vaultBackoff(policy, throttles), signal)
+        continue
+      }
+      if (!failure.retryable || attempt >= policy.attempts) throw failure
+      await policy.sleep(vaultBackoff(policy, attempt), signal)
+    }
+  }
 }

@@ -86,9 +86,7 @@ import { connectionEnvValue } from './env-file'
 import { AdaptivePacer } from './pacer'
 import { loadRefs, writeEach } from './remote-store'
 import {
-  toFailure,
-  parseRetryAfter,
-  vaultBackoff,
+  sendWithRetry,
   vaultError,
   vaultRetryPolicy,
   VaultHttpFailure,
@@ -96,13 +94,7 @@ import {
   type VaultRetryOptions,
   type VaultRetryPolicy
 } from './vault-failures'
-import {
-  createVaultHttp,
-  observe,
-  type CallContext,
-  type VaultClient,
-  type VaultHttp
-} from './vault-http'
+import { createVaultHttp, type VaultClient, type VaultHttp } from './vault-http'
 
 export type { VaultRetryOptions } from './vault-failures'
 
@@ -1032,44 +1024,19 @@ export class VaultBackend implements Backend {
     signal?: AbortSignal,
     flags: { reauth?: boolean } = {}
   ): Promise<T> {
-    let reauthed = flags.reauth === false
-    let throttles = 0
-    for (let attempt = 1; ; attempt++) {
-      signal?.throwIfAborted()
-      const context: CallContext = {}
-      const ticket = await this.pacer.acquire(signal)
-      let failure: VaultHttpFailure | undefined
-      try {
-        const value = await observe(context, () => send(this.client))
-        this.pacer.release(ticket, { kind: 'ok' })
-        return value
-      } catch (error) {
-        failure = toFailure(error, attempt)
-        const retryAfter = parseRetryAfter(context.headers?.['retry-after'])
-        this.pacer.release(ticket, failure?.paceOutcome(retryAfter) ?? { kind: 'other' })
-        if (!failure) throw error
-        if (failure.status === 403 && !reauthed && this.settings.authType === 'approle') {
-          reauthed = true
-          if (!(await this.tokenValid(signal, true))) {
+    const renew =
+      flags.reauth === false || this.settings.authType !== 'approle'
+        ? undefined
+        : async () => {
+            if (await this.tokenValid(signal, true)) return false
             await this.login(signal)
-            attempt--
-            continue
+            return true
           }
-        }
-        if (failure.status === 429) {
-          // Throttling has its own budget; with Retry-After the pacer holds every request
-          // of this backend until then, without it this request backs off with jitter.
-          if (++throttles >= this.retry.throttleAttempts) throw failure
-          if ((retryAfter ?? 0) > this.retry.maxRetryAfterMs) throw failure
-          attempt--
-          if (retryAfter === undefined)
-            await this.retry.sleep(vaultBackoff(this.retry, throttles), signal)
-          continue
-        }
-        if (!failure.retryable || attempt >= this.retry.attempts) throw failure
-        await this.retry.sleep(vaultBackoff(this.retry, attempt), signal)
-      }
-    }
+    return sendWithRetry(
+      { pacer: this.pacer, policy: this.retry, renew },
+      () => send(this.client),
+      signal
+    )
   }
 
   private listedAbsent(mount: string, path: string): boolean {
