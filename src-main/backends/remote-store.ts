@@ -15,7 +15,12 @@
  * - writing: every entry checked before anything is written (target, collisions in the
  *   batch, size: `planWrites`, `preflightTargets`), then written with bounded concurrency,
  *   saying how many were written when one fails (`writeEach`);
- * - removing: each secret once, whatever the number of refs that name it (`removalTargets`).
+ * - removing: each secret once, whatever the number of refs that name it (`removalTargets`);
+ * - the credential probe of a pre-flight: one listing page, and a write per kind to a secret
+ *   that does not exist, so "not found" means allowed (`probeCredentials`).
+ *
+ * Vault uses `loadRefs` and `writeEach` only: its listing walks KV folders, and its names map
+ * to paths rather than to one flat namespace.
  */
 import type { ErrorCode } from '../contract/errors'
 import { mapLimit } from '../core/concurrency'
