@@ -29,11 +29,7 @@ import {
   type ClientSecretCredentialOptions,
   type TokenCredential
 } from '@azure/identity'
-import {
-  SecretClient,
-  type SecretClientOptions,
-  type SecretProperties
-} from '@azure/keyvault-secrets'
+import { SecretClient, type SecretClientOptions } from '@azure/keyvault-secrets'
 import type { ErrorCode } from '../contract/errors'
 import { AirlockError } from '../core/errors'
 import type { Dialect, Entry } from '../core/model'
@@ -43,21 +39,38 @@ import {
   azureNameProblem,
   azurePrefixOf,
   azureReadName,
-  azureSameName,
   parseAzureKeyVaultKwargs,
   type AzureKeyVaultNaming
 } from '../core/airflow-secrets/azure-key-vault'
 import {
   idOf,
-  inScope,
-  refOf,
   type Backend,
   type EntryKind,
-  type EntryProblem,
   type EntryRef,
   type LoadResult,
   type Scope
 } from './backend'
+import {
+  loadRefs,
+  mapListedNames,
+  MARK_ID,
+  MARK_KIND,
+  MARK_TEAM,
+  markedByOther,
+  marksOf,
+  planWrites,
+  preflightTargets,
+  probeCredentials,
+  probeProblem,
+  type CredentialProbe,
+  removalTargets,
+  writeEach,
+  type ListedSecret,
+  type PayloadRules,
+  type RemoteNaming,
+  type RemotePreflightProblem,
+  type RemoteWording
+} from './remote-store'
 import { entryFromSecretValue } from './secret-value'
 import { connectionEnvValue } from '../core/codecs/connection-value'
 import { AdaptivePacer, type PaceOutcome } from './pacer'
@@ -68,10 +81,10 @@ export const AZURE_MAX_VALUE_BYTES = 25 * 1024
 /** Key Vault's largest list page. */
 export const AZURE_MAX_PAGE_SIZE = 25
 
-/** Tags on what Airlock writes: they make listing exact. */
-export const AZURE_TAG_KIND = 'airlock-kind'
-export const AZURE_TAG_ID = 'airlock-id'
-export const AZURE_TAG_TEAM = 'airlock-team'
+/** Tags on what Airlock writes: they make listing exact (remote-store.ts's marks). */
+export const AZURE_TAG_KIND = MARK_KIND
+export const AZURE_TAG_ID = MARK_ID
+export const AZURE_TAG_TEAM = MARK_TEAM
 
 /**
  * Options of the Azure Key Vault backend.
@@ -118,17 +131,7 @@ export type AzurePreflightCheck =
   'disabled' | 'name' | 'collision' | 'size' | 'soft-deleted' | 'credentials'
 
 /** One thing that would stop or spoil a write; `ref` is null for vault-wide problems. */
-export interface AzurePreflightProblem {
-  ref: EntryRef | null
-  /** The secret name the entry maps to. */
-  target: string | null
-  check: AzurePreflightCheck
-  /** `error` stops or spoils the write; `warning` is worth knowing (the write itself fixes it). */
-  severity: 'error' | 'warning'
-  code: ErrorCode
-  /** Names the id, the target and what to do; never a value. */
-  message: string
-}
+export type AzurePreflightProblem = RemotePreflightProblem<AzurePreflightCheck>
 
 /** A listed name that several ids map to. */
 export interface AzureAmbiguousName {
@@ -199,6 +202,29 @@ export class AzureKeyVaultBackend implements Backend {
   /** Paces every request of this backend (adaptive; see pacer.ts). */
   readonly pacer: AdaptivePacer
   private readonly options: AzureKeyVaultOptions
+  /** Key Vault's naming as the remote-store skeleton reads it. */
+  private readonly names: RemoteNaming = {
+    targetOf: (ref) => this.secretNameOf(ref),
+    nameKey: (name) => name.toLowerCase(),
+    readName: (name) => azureReadName(this.naming, name)
+  }
+  private readonly wording: RemoteWording = {
+    service: 'Key Vault',
+    rejectedWrite: (label, name, problem) =>
+      `${label} maps to the secret name ${JSON.stringify(name)}, which Key Vault rejects: ${problem}. Rename the id.`,
+    rejectedName: (label, name, problem) =>
+      `${label} maps to ${name}, which Key Vault rejects: ${problem}. Rename the id.`,
+    collidingWrite: (label, other, name) =>
+      `${label} and ${other} both map to the secret ${name} (Key Vault turns "_" into "${this.naming.sep}" and ignores case). Nothing was written; rename one of them.`,
+    collidingName: (label, other, name) =>
+      `${label} and ${other} both map to ${name} ("_" becomes "${this.naming.sep}", case is ignored); Airflow reads one secret for both. Rename one.`
+  }
+  private readonly payload: PayloadRules<string> = {
+    encode: (entry) =>
+      entry.kind === 'variable' ? entry.value : connectionEnvValue(entry.fields, this.dialect),
+    sizeOf: (value) => Buffer.byteLength(value, 'utf8'),
+    maxBytes: AZURE_MAX_VALUE_BYTES
+  }
 
   constructor(options: AzureKeyVaultOptions) {
     this.options = options
@@ -293,27 +319,17 @@ export class AzureKeyVaultBackend implements Backend {
       : { name: first.name, problem: first.problem }
   }
 
-  private nameForWrite(entry: Entry): string {
-    const ref = refOf(entry)
-    const target = this.secretNameOf(ref)
-    if ('skip' in target)
-      throw new AirlockError(
-        'usage',
-        `${this.id}: ${ref.kind} ${JSON.stringify(ref.id)} cannot be written: ${target.skip}.`
-      )
-    if (target.problem !== undefined)
-      throw new AirlockError(
-        'codec.invalid',
-        `${this.id}: ${ref.kind} ${JSON.stringify(ref.id)} maps to the secret name ${JSON.stringify(target.name)}, which Key Vault rejects: ${target.problem}. Rename the id.`
-      )
-    return target.name
-  }
-
   // --- errors --------------------------------------------------------------------------
 
-  /** A typed error for a failed call: backend, operation and key named, no value. */
+  /** Throws `failure(error, operation, what)`. */
   private fail(error: unknown, operation: string, what: string): never {
-    if (error instanceof AirlockError || isAbort(error)) throw error
+    throw this.failure(error, operation, what)
+  }
+
+  /** A typed error for a failed call: backend, operation and key named, no value. An abort is rethrown. */
+  private failure(error: unknown, operation: string, what: string): AirlockError {
+    if (error instanceof AirlockError) return error
+    if (isAbort(error)) throw error
     const e = (error ?? {}) as RestLikeError
     const status = e.statusCode
     const where = `${this.id}: ${operation}${what ? ` ${what}` : ''}`
@@ -359,7 +375,7 @@ export class AzureKeyVaultBackend implements Backend {
       : e.code
         ? ` (${e.code})`
         : ''
-    throw new AirlockError(code, `${where} failed${detail}: ${hint}`, { cause: error })
+    return new AirlockError(code, `${where} failed${detail}: ${hint}`, { cause: error })
   }
 
   // --- reading -------------------------------------------------------------------------
@@ -405,58 +421,27 @@ export class AzureKeyVaultBackend implements Backend {
    * are returned as ambiguous (each of their ids still reads them).
    */
   async scan(scope: Scope, signal?: AbortSignal): Promise<AzureListing> {
-    const out: AzureListing = { refs: [], ambiguous: [] }
-    const seen = new Set<string>()
+    const listed: ListedSecret[] = []
     try {
       const pages = this.client
         .listPropertiesOfSecrets({ abortSignal: signal })
         .byPage({ maxPageSize: AZURE_MAX_PAGE_SIZE })
       for await (const page of pages)
-        for (const properties of page) this.mapListed(properties, scope, out, seen)
+        for (const properties of page)
+          listed.push({ name: properties.name, marks: properties.tags ?? {} })
     } catch (error) {
       this.fail(error, 'list secrets', '')
     }
-    return out
-  }
-
-  private mapListed(
-    properties: SecretProperties,
-    scope: Scope,
-    out: AzureListing,
-    seen: Set<string>
-  ): void {
-    const { name } = properties
-    const tags = properties.tags ?? {}
-    const kind = tags[AZURE_TAG_KIND]
-    const id = tags[AZURE_TAG_ID]
-    if ((kind === 'connection' || kind === 'variable') && id !== undefined) {
-      const team = tags[AZURE_TAG_TEAM] || null
-      const target = this.secretNameOf({ kind, id, team })
-      if ('name' in target && azureSameName(target.name, name)) {
-        if (inScope(scope, kind))
-          this.push(out, seen, { kind, id, ...(team ? { team } : {}) }, name)
-        return
-      }
+    const mapped = mapListedNames(this.id, this.names, listed, scope)
+    return {
+      refs: mapped.refs,
+      ambiguous: mapped.ambiguous.map(({ name, reading }) => ({
+        name,
+        kind: reading.kind as EntryKind,
+        ids: reading.ids,
+        reason: reading.teamScoped ? 'team-scoped' : 'separator'
+      }))
     }
-    for (const reading of azureReadName(this.naming, name)) {
-      if (reading.kind === 'config' || !inScope(scope, reading.kind)) continue
-      if (reading.ids.length === 1 && !reading.teamScoped)
-        this.push(out, seen, { kind: reading.kind, id: reading.ids[0]! }, name)
-      else
-        out.ambiguous.push({
-          name,
-          kind: reading.kind,
-          ids: reading.ids,
-          reason: reading.teamScoped ? 'team-scoped' : 'separator'
-        })
-    }
-  }
-
-  private push(out: AzureListing, seen: Set<string>, ref: EntryRef, name: string): void {
-    const key = `${ref.kind}\u0000${name.toLowerCase()}`
-    if (seen.has(key)) return
-    seen.add(key)
-    out.refs.push({ ...ref, source: { backendId: this.id, path: name, fromKey: ref.id } })
   }
 
   async list(scope: Scope, signal?: AbortSignal): Promise<EntryRef[]> {
@@ -466,9 +451,9 @@ export class AzureKeyVaultBackend implements Backend {
   /** One listing, then the values (Key Vault has no batch read), `concurrency` at a time. */
   async load(scope: Scope, signal?: AbortSignal): Promise<LoadResult> {
     const listing = await this.scan(scope, signal)
-    const out: LoadResult = { entries: [], problems: [] }
-    for (const a of listing.ambiguous)
-      out.problems.push({
+    return loadRefs(
+      listing.refs,
+      listing.ambiguous.map((a) => ({
         ref: {
           kind: a.kind,
           id: a.ids[0]!,
@@ -476,23 +461,14 @@ export class AzureKeyVaultBackend implements Backend {
         },
         code: 'codec.invalid',
         message: this.ambiguousMessage(a)
-      })
-    const results = await mapLimit(listing.refs, this.concurrency, async (ref) => {
-      const name = ref.source!.path
-      try {
+      })),
+      async (ref) => {
+        const name = ref.source!.path
         const got = await this.getValue(name, `read ${ref.kind} ${JSON.stringify(ref.id)}`, signal)
         return got && this.toEntry(ref, got.name, got.value)
-      } catch (error) {
-        if (!(error instanceof AirlockError)) throw error
-        return { ref, code: error.code, message: error.userMessage } satisfies EntryProblem
-      }
-    })
-    for (const r of results) {
-      if (r === undefined) continue
-      if ('message' in r) out.problems.push(r)
-      else out.entries.push(r)
-    }
-    return out
+      },
+      { concurrency: this.concurrency }
+    )
   }
 
   private ambiguousMessage(a: AzureAmbiguousName): string {
@@ -504,79 +480,28 @@ export class AzureKeyVaultBackend implements Backend {
 
   // --- writing -------------------------------------------------------------------------
 
-  private valueOf(entry: Entry): string {
-    return entry.kind === 'variable' ? entry.value : connectionEnvValue(entry.fields, this.dialect)
-  }
-
-  private tagsOf(entry: Entry): Record<string, string> {
-    const tags: Record<string, string> = {
-      [AZURE_TAG_KIND]: entry.kind,
-      [AZURE_TAG_ID]: idOf(entry)
-    }
-    if (entry.team) tags[AZURE_TAG_TEAM] = entry.team
-    return tags
-  }
-
-  /** Every entry's name and value, refusing the batch when one cannot be written. */
-  private plan(entries: readonly Entry[]): { entry: Entry; name: string; value: string }[] {
-    const byName = new Map<string, Entry>()
-    return entries.map((entry) => {
-      const name = this.nameForWrite(entry)
-      const other = byName.get(name.toLowerCase())
-      if (other && (other.kind !== entry.kind || idOf(other) !== idOf(entry)))
-        throw new AirlockError(
-          'job.conflict',
-          `${this.id}: ${entry.kind} ${JSON.stringify(idOf(entry))} and ${other.kind} ${JSON.stringify(idOf(other))} both map to the secret ${name} (Key Vault turns "_" into "${this.naming.sep}" and ignores case). Nothing was written; rename one of them.`
-        )
-      byName.set(name.toLowerCase(), entry)
-      const value = this.valueOf(entry)
-      const size = Buffer.byteLength(value, 'utf8')
-      if (size > AZURE_MAX_VALUE_BYTES)
-        throw new AirlockError(
-          'codec.invalid',
-          `${this.id}: ${entry.kind} ${JSON.stringify(idOf(entry))} (secret ${name}) is ${size} bytes; Key Vault holds at most ${AZURE_MAX_VALUE_BYTES}. Nothing was written.`
-        )
-      return { entry, name, value }
-    })
-  }
-
   async write(entries: readonly Entry[], signal?: AbortSignal): Promise<void> {
     if (!entries.length) return
-    const items = this.plan(entries)
-    let written = 0
-    try {
-      await mapLimit(items, this.concurrency, async ({ entry, name, value }) => {
-        signal?.throwIfAborted()
+    const items = planWrites(this.id, this.names, this.wording, entries, this.payload)
+    await writeEach(
+      items,
+      this.concurrency,
+      async ({ entry, name, payload }) => {
         try {
-          await this.client.setSecret(name, value, {
-            tags: this.tagsOf(entry),
+          await this.client.setSecret(name, payload, {
+            tags: marksOf(entry),
             abortSignal: signal
           })
-          written++
         } catch (error) {
           this.fail(error, `write ${entry.kind} ${JSON.stringify(idOf(entry))}`, `(secret ${name})`)
         }
-      })
-    } catch (error) {
-      if (error instanceof AirlockError && written > 0)
-        throw new AirlockError(
-          error.code,
-          `${error.userMessage} ${written} of ${items.length} entries were written before it failed.`,
-          { cause: error }
-        )
-      throw error
-    }
+      },
+      { signal }
+    )
   }
 
   async remove(refs: readonly EntryRef[], signal?: AbortSignal): Promise<void> {
-    const names = new Map<string, EntryRef>()
-    for (const ref of refs) {
-      const target = this.secretNameOf(ref)
-      if ('name' in target && target.problem === undefined)
-        names.set(target.name.toLowerCase(), ref)
-    }
-    await mapLimit([...names.entries()], this.concurrency, async ([, ref]) => {
-      const name = (this.secretNameOf(ref) as { name: string }).name
+    await mapLimit(removalTargets(this.names, refs), this.concurrency, async ({ name, ref }) => {
       const what = `${ref.kind} ${JSON.stringify(ref.id)}`
       try {
         const poller = await this.client.beginDeleteSecret(name, {
@@ -648,87 +573,31 @@ export class AzureKeyVaultBackend implements Backend {
     entries: readonly Entry[],
     signal?: AbortSignal
   ): Promise<AzurePreflightProblem[]> {
-    const problems: AzurePreflightProblem[] = []
-    const named: { entry: Entry; ref: EntryRef; name: string }[] = []
-    const byName = new Map<string, EntryRef>()
-    for (const entry of entries) {
-      const ref = refOf(entry)
-      const label = `${ref.kind} ${JSON.stringify(ref.id)}`
-      const target = this.secretNameOf(ref)
-      if ('skip' in target) {
-        problems.push({
-          ref,
-          target: null,
-          check: 'disabled',
-          severity: 'error',
-          code: 'usage',
-          message: `${label}: ${target.skip}; enable its prefix or leave it out.`
-        })
-        continue
-      }
-      if (target.problem !== undefined) {
-        problems.push({
-          ref,
-          target: target.name,
-          check: 'name',
-          severity: 'error',
-          code: 'codec.invalid',
-          message: `${label} maps to ${target.name}, which Key Vault rejects: ${target.problem}. Rename the id.`
-        })
-        continue
-      }
-      const other = byName.get(target.name.toLowerCase())
-      if (other)
-        problems.push({
-          ref,
-          target: target.name,
-          check: 'collision',
-          severity: 'error',
-          code: 'job.conflict',
-          message: `${label} and ${other.kind} ${JSON.stringify(other.id)} both map to ${target.name} ("_" becomes "${this.naming.sep}", case is ignored); Airflow reads one secret for both. Rename one.`
-        })
-      else byName.set(target.name.toLowerCase(), ref)
-      const size = Buffer.byteLength(this.valueOf(entry), 'utf8')
-      if (size > AZURE_MAX_VALUE_BYTES)
-        problems.push({
-          ref,
-          target: target.name,
-          check: 'size',
-          severity: 'error',
-          code: 'codec.invalid',
-          message: `${label} (${target.name}) is ${size} bytes; Key Vault holds at most ${AZURE_MAX_VALUE_BYTES}. Shorten it.`
-        })
-      named.push({ entry, ref, name: target.name })
-    }
+    const checked = preflightTargets(this.names, this.wording, entries, this.payload)
+    const problems: AzurePreflightProblem[] = checked.problems
+    const named = checked.named
 
-    const probe = await this.probe(entries, signal)
+    const probe = await probeCredentials(entries, this.credentialProbe(signal))
     problems.push(...probe.problems)
     // Existing secrets owned by another id (tags), from one listing.
-    const owners = new Map<string, { kind?: string; id?: string }>()
+    const owners = new Map<string, Record<string, string>>()
     if (probe.canList)
       try {
         for await (const page of this.client
           .listPropertiesOfSecrets({ abortSignal: signal })
           .byPage({ maxPageSize: AZURE_MAX_PAGE_SIZE }))
-          for (const p of page)
-            owners.set(p.name.toLowerCase(), {
-              kind: p.tags?.[AZURE_TAG_KIND],
-              id: p.tags?.[AZURE_TAG_ID]
-            })
+          for (const p of page) owners.set(p.name.toLowerCase(), p.tags ?? {})
       } catch (error) {
         if (isAbort(error)) throw error
       }
     for (const { ref, name } of named) {
-      const owner = owners.get(name.toLowerCase())
-      if (owner?.id !== undefined && (owner.id !== ref.id || owner.kind !== ref.kind))
-        problems.push({
-          ref,
-          target: name,
-          check: 'collision',
-          severity: 'error',
-          code: 'job.conflict',
-          message: `${ref.kind} ${JSON.stringify(ref.id)} maps to ${name}, which already holds ${owner.kind} ${JSON.stringify(owner.id)}; writing would replace it for both ids. Rename one.`
-        })
+      const clash = markedByOther(
+        ref,
+        name,
+        owners.get(name.toLowerCase()),
+        'writing would replace it for both ids'
+      )
+      if (clash) problems.push(clash)
     }
 
     let unchecked: unknown
@@ -743,7 +612,7 @@ export class AzureKeyVaultBackend implements Backend {
       }
     })
     if (unchecked !== undefined) {
-      const p = this.probeProblem(unchecked, 'get deleted secrets', null)
+      const p = probeProblem(this.credentialProbe(signal), unchecked, 'get deleted secrets', null)
       problems.push({
         ...p,
         check: 'soft-deleted',
@@ -765,62 +634,27 @@ export class AzureKeyVaultBackend implements Backend {
   }
 
   /** The credential probe: may it list, and may it set secrets under each prefix used? */
-  private async probe(
-    entries: readonly Entry[],
-    signal?: AbortSignal
-  ): Promise<{ problems: AzurePreflightProblem[]; canList: boolean }> {
-    const problems: AzurePreflightProblem[] = []
-    let canList = true
-    try {
-      const first = this.client
+  private readonly credentialProbe = (signal?: AbortSignal): CredentialProbe => ({
+    listOne: async () => {
+      await this.client
         .listPropertiesOfSecrets({ abortSignal: signal })
         .byPage({ maxPageSize: 1 })
-      await first.next()
-    } catch (error) {
-      if (isAbort(error)) throw error
-      canList = false
-      problems.push(this.probeProblem(error, 'list secrets', null))
-    }
-    const kinds = [...new Set(entries.map((e) => e.kind))]
-    for (const kind of kinds) {
+        .next()
+    },
+    probeName: (kind, random) => {
       const prefix = azurePrefixOf(this.naming, kind)
-      if (prefix === null) continue
-      const probeName = azureBuildPath(
-        prefix,
-        `airlock-probe-${Math.random().toString(36).slice(2, 10)}`,
-        this.naming.sep
-      )
-      if (azureNameProblem(probeName) !== undefined) continue
-      try {
-        await this.client.updateSecretProperties(probeName, '', { abortSignal: signal })
-      } catch (error) {
-        if (isAbort(error)) throw error
-        if ((error as RestLikeError).statusCode === 404) continue
-        problems.push(this.probeProblem(error, `set ${kind}s`, probeName))
-      }
-    }
-    return { problems, canList }
-  }
-
-  private probeProblem(error: unknown, what: string, name: string | null): AzurePreflightProblem {
-    let message: string
-    let code: ErrorCode
-    try {
-      this.fail(error, `probe: ${what}`, name ? `(under ${name})` : '')
-    } catch (typed) {
-      const e = typed as AirlockError
-      message = e.userMessage
-      code = e.code
-    }
-    return {
-      ref: null,
-      target: name,
-      check: 'credentials',
-      severity: 'error',
-      code: code!,
-      message: message!
-    }
-  }
+      if (prefix === null) return undefined
+      const name = azureBuildPath(prefix, `airlock-probe-${random}`, this.naming.sep)
+      return azureNameProblem(name) === undefined ? name : undefined
+    },
+    tryWrite: async (name) => {
+      await this.client.updateSecretProperties(name, '', { abortSignal: signal })
+    },
+    isNotFound: (error) => (error as RestLikeError).statusCode === 404,
+    isAbort,
+    failure: (error, operation, what) => this.failure(error, operation, what),
+    writeVerb: (kind) => `set ${kind}s`
+  })
 }
 
 function idLabel(k: EntryKind): string {

@@ -36,15 +36,32 @@ import {
 } from '../core/airflow-secrets/gcp-secret-manager'
 import {
   idOf,
-  inScope,
-  refOf,
   type Backend,
   type EntryKind,
-  type EntryProblem,
   type EntryRef,
   type LoadResult,
   type Scope
 } from './backend'
+import {
+  loadRefs,
+  mapListedNames,
+  MARK_ID,
+  MARK_KIND,
+  MARK_TEAM,
+  markedByOther,
+  marksOf,
+  planWrites,
+  preflightTargets,
+  probeCredentials,
+  type CredentialProbe,
+  removalTargets,
+  writeEach,
+  type ListedSecret,
+  type PayloadRules,
+  type RemoteNaming,
+  type RemotePreflightProblem,
+  type RemoteWording
+} from './remote-store'
 import { entryFromSecretValue } from './secret-value'
 import { connectionEnvValue } from '../core/codecs/connection-value'
 
@@ -54,10 +71,10 @@ export const GCP_MAX_PAYLOAD_BYTES = 64 * 1024
 /** The service's largest list page. */
 export const GCP_MAX_PAGE_SIZE = 25_000
 
-/** Annotations on secrets Airlock creates: they make listing exact. */
-export const GCP_ANNOTATION_KIND = 'airlock-kind'
-export const GCP_ANNOTATION_ID = 'airlock-id'
-export const GCP_ANNOTATION_TEAM = 'airlock-team'
+/** Annotations on secrets Airlock creates: they make listing exact (remote-store.ts's marks). */
+export const GCP_ANNOTATION_KIND = MARK_KIND
+export const GCP_ANNOTATION_ID = MARK_ID
+export const GCP_ANNOTATION_TEAM = MARK_TEAM
 
 /** gRPC status codes the backend branches on. */
 const Status = {
@@ -138,17 +155,7 @@ export type GcpPreflightCheck =
   'disabled' | 'name' | 'collision' | 'size' | 'latest-version' | 'credentials'
 
 /** One thing that would stop or spoil a write; `ref` is null for project-wide problems. */
-export interface GcpPreflightProblem {
-  ref: EntryRef | null
-  /** The secret id the entry maps to. */
-  target: string | null
-  check: GcpPreflightCheck
-  /** `error` stops or spoils the write; `warning` is worth knowing (the write itself fixes it). */
-  severity: 'error' | 'warning'
-  code: ErrorCode
-  /** Names the id, the target and what to do; never a value. */
-  message: string
-}
+export type GcpPreflightProblem = RemotePreflightProblem<GcpPreflightCheck>
 
 /** A listed secret whose entry id cannot be told from its name. */
 export interface GcpAmbiguousName {
@@ -217,6 +224,42 @@ export class GcpSecretManagerBackend implements Backend {
   private readonly concurrency: number
   private readonly options: GcpSecretManagerOptions
   private readonly callOptions: CallOptions
+  /** Secret Manager's naming as the remote-store skeleton reads it. */
+  private readonly names: RemoteNaming = {
+    targetOf: (ref) => {
+      const target = this.secretIdOf(ref)
+      if ('skip' in target) return target
+      return target.problem === undefined
+        ? { name: target.secretId }
+        : { name: target.secretId, problem: target.problem }
+    },
+    nameKey: (name) => name,
+    readName: (name) =>
+      gcpReadSecretId(this.naming, name).map((r) => ({
+        kind: r.kind,
+        ids: [r.id],
+        teamScoped: r.teamScoped
+      }))
+  }
+  private readonly wording: RemoteWording = {
+    service: 'Secret Manager',
+    rejectedWrite: (label, name, problem) =>
+      `${label} maps to the secret id ${JSON.stringify(name)}, which Secret Manager rejects: ${problem} (Airflow would never find it). Nothing was written; rename the id.`,
+    rejectedName: (label, name, problem) =>
+      `${label} maps to ${name}, which Secret Manager rejects: ${problem}. Airflow logs InvalidArgument and never finds it; rename the id.`,
+    collidingWrite: (label, other, name) =>
+      `${label} and ${other} both map to the secret ${name}. Nothing was written; rename one of them.`,
+    collidingName: (label, other, name) => `${label} and ${other} both map to ${name}. Rename one.`
+  }
+  private readonly payload: PayloadRules<Buffer> = {
+    encode: (entry) =>
+      Buffer.from(
+        entry.kind === 'variable' ? entry.value : connectionEnvValue(entry.fields, this.dialect),
+        'utf8'
+      ),
+    sizeOf: (data) => data.length,
+    maxBytes: GCP_MAX_PAYLOAD_BYTES
+  }
 
   constructor(options: GcpSecretManagerOptions = {}) {
     this.options = options
@@ -330,9 +373,15 @@ export class GcpSecretManagerBackend implements Backend {
 
   // --- errors --------------------------------------------------------------------------
 
-  /** A typed error for a failed call: backend, operation and key named, no value. */
+  /** Throws `failure(error, operation, what)`. */
   private fail(error: unknown, operation: string, what: string): never {
-    if (error instanceof AirlockError || isAbort(error)) throw error
+    throw this.failure(error, operation, what)
+  }
+
+  /** A typed error for a failed call: backend, operation and key named, no value. An abort is rethrown. */
+  private failure(error: unknown, operation: string, what: string): AirlockError {
+    if (error instanceof AirlockError) return error
+    if (isAbort(error)) throw error
     const code = codeOf(error)
     const where = `${this.id}: ${operation}${what ? ` ${what}` : ''}`
     let type: ErrorCode = 'backend.unreachable'
@@ -379,7 +428,7 @@ export class GcpSecretManagerBackend implements Backend {
         label = 'DEADLINE_EXCEEDED'
         break
     }
-    throw new AirlockError(type, `${where} failed${label ? ` (${label})` : ''}: ${hint}`, {
+    return new AirlockError(type, `${where} failed${label ? ` (${label})` : ''}: ${hint}`, {
       cause: error
     })
   }
@@ -452,46 +501,27 @@ export class GcpSecretManagerBackend implements Backend {
    * told: it is returned as ambiguous.
    */
   async scan(scope: Scope, signal?: AbortSignal): Promise<GcpListing> {
-    const out: GcpListing = { refs: [], ambiguous: [] }
+    const listed: ListedSecret[] = []
     const pageSize = Math.min(this.options.pageSize ?? GCP_MAX_PAGE_SIZE, GCP_MAX_PAGE_SIZE)
     try {
       for await (const secret of this.client.listSecretsAsync(
         { parent: this.parent, pageSize },
         { ...this.call(signal), autoPaginate: false }
       ))
-        this.mapListed(secretIdOf(secret.name ?? ''), secret.annotations ?? {}, scope, out)
+        listed.push({ name: secretIdOf(secret.name ?? ''), marks: secret.annotations ?? {} })
     } catch (error) {
       this.fail(error, 'list secrets', `(project ${this.naming.projectId})`)
     }
-    return out
-  }
-
-  private mapListed(
-    secretId: string,
-    annotations: Record<string, string>,
-    scope: Scope,
-    out: GcpListing
-  ): void {
-    const kind = annotations[GCP_ANNOTATION_KIND]
-    const id = annotations[GCP_ANNOTATION_ID]
-    if ((kind === 'connection' || kind === 'variable') && id !== undefined) {
-      const team = annotations[GCP_ANNOTATION_TEAM] || null
-      const target = this.secretIdOf({ kind, id, team })
-      if ('secretId' in target && target.secretId === secretId) {
-        if (inScope(scope, kind)) this.push(out, { kind, id, ...(team ? { team } : {}) }, secretId)
-        return
-      }
+    const mapped = mapListedNames(this.id, this.names, listed, scope)
+    return {
+      refs: mapped.refs,
+      ambiguous: mapped.ambiguous.map(({ name, reading }) => ({
+        secretId: name,
+        kind: reading.kind as EntryKind,
+        id: reading.ids[0]!,
+        reason: 'team-scoped'
+      }))
     }
-    for (const reading of gcpReadSecretId(this.naming, secretId)) {
-      if (reading.kind === 'config' || !inScope(scope, reading.kind)) continue
-      if (reading.teamScoped)
-        out.ambiguous.push({ secretId, kind: reading.kind, id: reading.id, reason: 'team-scoped' })
-      else this.push(out, { kind: reading.kind, id: reading.id }, secretId)
-    }
-  }
-
-  private push(out: GcpListing, ref: EntryRef, secretId: string): void {
-    out.refs.push({ ...ref, source: { backendId: this.id, path: secretId, fromKey: ref.id } })
   }
 
   async list(scope: Scope, signal?: AbortSignal): Promise<EntryRef[]> {
@@ -504,9 +534,9 @@ export class GcpSecretManagerBackend implements Backend {
    */
   async load(scope: Scope, signal?: AbortSignal): Promise<LoadResult> {
     const listing = await this.scan(scope, signal)
-    const out: LoadResult = { entries: [], problems: [] }
-    for (const a of listing.ambiguous)
-      out.problems.push({
+    return loadRefs(
+      listing.refs,
+      listing.ambiguous.map((a) => ({
         ref: {
           kind: a.kind,
           id: a.id,
@@ -514,76 +544,23 @@ export class GcpSecretManagerBackend implements Backend {
         },
         code: 'codec.invalid',
         message: `${this.id}: secret ${a.secretId} is a team-scoped name ("<team>--<id>") in multi-team mode; which "--" splits team and id cannot be told. Not loaded: read it by id and team, or rewrite it with Airlock to annotate it.`
-      })
-    const results = await mapLimit(listing.refs, this.concurrency, async (ref) => {
-      const secretId = ref.source!.path
-      try {
+      })),
+      async (ref) => {
+        const secretId = ref.source!.path
         const value = await this.access(secretId, ref, signal, 'strict')
         return value === undefined ? undefined : this.toEntry(ref, secretId, value)
-      } catch (error) {
-        if (!(error instanceof AirlockError)) throw error
-        return { ref, code: error.code, message: error.userMessage } satisfies EntryProblem
-      }
-    })
-    for (const r of results) {
-      if (r === undefined) continue
-      if ('message' in r) out.problems.push(r)
-      else out.entries.push(r)
-    }
-    return out
+      },
+      { concurrency: this.concurrency }
+    )
   }
 
   // --- writing -------------------------------------------------------------------------
-
-  private valueOf(entry: Entry): string {
-    return entry.kind === 'variable' ? entry.value : connectionEnvValue(entry.fields, this.dialect)
-  }
-
-  private annotationsOf(entry: Entry): Record<string, string> {
-    const a: Record<string, string> = {
-      [GCP_ANNOTATION_KIND]: entry.kind,
-      [GCP_ANNOTATION_ID]: idOf(entry)
-    }
-    if (entry.team) a[GCP_ANNOTATION_TEAM] = entry.team
-    return a
-  }
 
   private replication(): Record<string, unknown> {
     const r = this.options.replication ?? { automatic: true }
     return 'locations' in r
       ? { userManaged: { replicas: r.locations.map((location) => ({ location })) } }
       : { automatic: {} }
-  }
-
-  /** Every entry's secret id and payload, refusing the batch when one cannot be written. */
-  private plan(entries: readonly Entry[]): { entry: Entry; secretId: string; data: Buffer }[] {
-    const bySecret = new Map<string, Entry>()
-    return entries.map((entry) => {
-      const ref = refOf(entry)
-      const label = `${ref.kind} ${JSON.stringify(ref.id)}`
-      const target = this.secretIdOf(ref)
-      if ('skip' in target)
-        throw new AirlockError('usage', `${this.id}: ${label} cannot be written: ${target.skip}.`)
-      if (target.problem !== undefined)
-        throw new AirlockError(
-          'codec.invalid',
-          `${this.id}: ${label} maps to the secret id ${JSON.stringify(target.secretId)}, which Secret Manager rejects: ${target.problem} (Airflow would never find it). Nothing was written; rename the id.`
-        )
-      const other = bySecret.get(target.secretId)
-      if (other && (other.kind !== entry.kind || idOf(other) !== idOf(entry)))
-        throw new AirlockError(
-          'job.conflict',
-          `${this.id}: ${label} and ${other.kind} ${JSON.stringify(idOf(other))} both map to the secret ${target.secretId}. Nothing was written; rename one of them.`
-        )
-      bySecret.set(target.secretId, entry)
-      const data = Buffer.from(this.valueOf(entry), 'utf8')
-      if (data.length > GCP_MAX_PAYLOAD_BYTES)
-        throw new AirlockError(
-          'codec.invalid',
-          `${this.id}: ${label} (secret ${target.secretId}) is ${data.length} bytes; Secret Manager holds at most ${GCP_MAX_PAYLOAD_BYTES}. Nothing was written.`
-        )
-      return { entry, secretId: target.secretId, data }
-    })
   }
 
   /**
@@ -593,26 +570,17 @@ export class GcpSecretManagerBackend implements Backend {
    */
   async write(entries: readonly Entry[], signal?: AbortSignal): Promise<void> {
     if (!entries.length) return
-    const items = this.plan(entries)
-    let written = 0
-    try {
-      await mapLimit(items, this.concurrency, async ({ entry, secretId, data }) => {
-        signal?.throwIfAborted()
+    const items = planWrites(this.id, this.names, this.wording, entries, this.payload)
+    await writeEach(
+      items,
+      this.concurrency,
+      async ({ entry, name, payload }) => {
         const what = `write ${entry.kind} ${JSON.stringify(idOf(entry))}`
-        const version = await this.addVersion(entry, secretId, data, what, signal)
-        if (this.options.disableOlderVersions)
-          await this.disableOlder(secretId, version, what, signal)
-        written++
-      })
-    } catch (error) {
-      if (error instanceof AirlockError && written > 0)
-        throw new AirlockError(
-          error.code,
-          `${error.userMessage} ${written} of ${items.length} entries were written before it failed.`,
-          { cause: error }
-        )
-      throw error
-    }
+        const version = await this.addVersion(entry, name, payload, what, signal)
+        if (this.options.disableOlderVersions) await this.disableOlder(name, version, what, signal)
+      },
+      { signal }
+    )
   }
 
   private async addVersion(
@@ -639,7 +607,7 @@ export class GcpSecretManagerBackend implements Backend {
           secretId,
           secret: {
             replication: this.replication(),
-            annotations: this.annotationsOf(entry),
+            annotations: marksOf(entry),
             ...(this.options.labels ? { labels: { ...this.options.labels } } : {})
           }
         },
@@ -680,17 +648,12 @@ export class GcpSecretManagerBackend implements Backend {
 
   /** Deletes the secrets (with every version; Secret Manager has no soft delete of secrets). */
   async remove(refs: readonly EntryRef[], signal?: AbortSignal): Promise<void> {
-    const ids = new Map<string, EntryRef>()
-    for (const ref of refs) {
-      const target = this.secretIdOf(ref)
-      if ('secretId' in target && target.problem === undefined) ids.set(target.secretId, ref)
-    }
-    await mapLimit([...ids.entries()], this.concurrency, async ([secretId, ref]) => {
+    await mapLimit(removalTargets(this.names, refs), this.concurrency, async ({ name, ref }) => {
       try {
-        await this.client.deleteSecret({ name: this.secretPath(secretId) }, this.call(signal))
+        await this.client.deleteSecret({ name: this.secretPath(name) }, this.call(signal))
       } catch (error) {
         if (codeOf(error) === Status.NOT_FOUND) return
-        this.fail(error, `remove ${ref.kind} ${JSON.stringify(ref.id)}`, `(secret ${secretId})`)
+        this.fail(error, `remove ${ref.kind} ${JSON.stringify(ref.id)}`, `(secret ${name})`)
       }
     })
   }
@@ -708,60 +671,11 @@ export class GcpSecretManagerBackend implements Backend {
    * without creating one).
    */
   async preflight(entries: readonly Entry[], signal?: AbortSignal): Promise<GcpPreflightProblem[]> {
-    const problems: GcpPreflightProblem[] = []
-    const named: { ref: EntryRef; secretId: string }[] = []
-    const bySecret = new Map<string, EntryRef>()
-    for (const entry of entries) {
-      const ref = refOf(entry)
-      const label = `${ref.kind} ${JSON.stringify(ref.id)}`
-      const target = this.secretIdOf(ref)
-      if ('skip' in target) {
-        problems.push({
-          ref,
-          target: null,
-          check: 'disabled',
-          severity: 'error',
-          code: 'usage',
-          message: `${label}: ${target.skip}; enable its prefix or leave it out.`
-        })
-        continue
-      }
-      if (target.problem !== undefined) {
-        problems.push({
-          ref,
-          target: target.secretId,
-          check: 'name',
-          severity: 'error',
-          code: 'codec.invalid',
-          message: `${label} maps to ${target.secretId}, which Secret Manager rejects: ${target.problem}. Airflow logs InvalidArgument and never finds it; rename the id.`
-        })
-        continue
-      }
-      const other = bySecret.get(target.secretId)
-      if (other)
-        problems.push({
-          ref,
-          target: target.secretId,
-          check: 'collision',
-          severity: 'error',
-          code: 'job.conflict',
-          message: `${label} and ${other.kind} ${JSON.stringify(other.id)} both map to ${target.secretId}. Rename one.`
-        })
-      else bySecret.set(target.secretId, ref)
-      const size = Buffer.byteLength(this.valueOf(entry), 'utf8')
-      if (size > GCP_MAX_PAYLOAD_BYTES)
-        problems.push({
-          ref,
-          target: target.secretId,
-          check: 'size',
-          severity: 'error',
-          code: 'codec.invalid',
-          message: `${label} (${target.secretId}) is ${size} bytes; Secret Manager holds at most ${GCP_MAX_PAYLOAD_BYTES}. Shorten it.`
-        })
-      named.push({ ref, secretId: target.secretId })
-    }
+    const checked = preflightTargets(this.names, this.wording, entries, this.payload)
+    const problems: GcpPreflightProblem[] = checked.problems
+    const named = checked.named.map(({ ref, name }) => ({ ref, secretId: name }))
 
-    const probe = await this.probe(entries, signal)
+    const probe = await probeCredentials(entries, this.credentialProbe(signal))
     problems.push(...probe.problems)
     // Without a listing, every target is asked for its latest version instead.
     const owners = new Map<string, Record<string, string>>()
@@ -778,16 +692,8 @@ export class GcpSecretManagerBackend implements Backend {
     const existing = named.filter(({ ref, secretId }) => {
       const a = owners.get(secretId)
       if (a === undefined) return !probe.canList
-      const id = a[GCP_ANNOTATION_ID]
-      if (id !== undefined && (id !== ref.id || a[GCP_ANNOTATION_KIND] !== ref.kind))
-        problems.push({
-          ref,
-          target: secretId,
-          check: 'collision',
-          severity: 'error',
-          code: 'job.conflict',
-          message: `${ref.kind} ${JSON.stringify(ref.id)} maps to ${secretId}, which already holds ${a[GCP_ANNOTATION_KIND]} ${JSON.stringify(id)}; writing would replace it. Rename one.`
-        })
+      const clash = markedByOther(ref, secretId, a, 'writing would replace it')
+      if (clash) problems.push(clash)
       return true
     })
     const states = await mapLimit(existing, this.concurrency, async ({ ref, secretId }) => {
@@ -815,58 +721,29 @@ export class GcpSecretManagerBackend implements Backend {
     return problems
   }
 
-  private async probe(
-    entries: readonly Entry[],
-    signal?: AbortSignal
-  ): Promise<{ problems: GcpPreflightProblem[]; canList: boolean }> {
-    const problems: GcpPreflightProblem[] = []
-    let canList = true
-    try {
+  /** The credential probe: may it list secrets, and add versions under each prefix used? */
+  private readonly credentialProbe = (signal?: AbortSignal): CredentialProbe => ({
+    listOne: async () => {
       await this.client.listSecrets(
         { parent: this.parent, pageSize: 1 },
         { ...this.call(signal), autoPaginate: false }
       )
-    } catch (error) {
-      if (isAbort(error)) throw error
-      canList = false
-      problems.push(this.probeProblem(error, 'list secrets', null))
-    }
-    for (const kind of new Set(entries.map((e) => e.kind))) {
+    },
+    probeName: (kind, random) => {
       const prefix = gcpPrefixOf(this.naming, kind)
-      if (prefix === null) continue
-      const probeId = gcpBuildPath(
-        prefix,
-        `airlock-probe-${Math.random().toString(36).slice(2, 10)}`,
-        this.naming.sep
+      if (prefix === null) return undefined
+      const id = gcpBuildPath(prefix, `airlock-probe-${random}`, this.naming.sep)
+      return gcpSecretIdProblem(id) === undefined ? id : undefined
+    },
+    tryWrite: async (id) => {
+      await this.client.addSecretVersion(
+        { parent: this.secretPath(id), payload: { data: Buffer.alloc(0) } },
+        this.call(signal)
       )
-      if (gcpSecretIdProblem(probeId) !== undefined) continue
-      try {
-        await this.client.addSecretVersion(
-          { parent: this.secretPath(probeId), payload: { data: Buffer.alloc(0) } },
-          this.call(signal)
-        )
-      } catch (error) {
-        if (isAbort(error)) throw error
-        if (codeOf(error) === Status.NOT_FOUND) continue
-        problems.push(this.probeProblem(error, `add ${kind} versions`, probeId))
-      }
-    }
-    return { problems, canList }
-  }
-
-  private probeProblem(error: unknown, what: string, target: string | null): GcpPreflightProblem {
-    try {
-      this.fail(error, `probe: ${what}`, target ? `(under ${target})` : '')
-    } catch (typed) {
-      const e = typed as AirlockError
-      return {
-        ref: null,
-        target,
-        check: 'credentials',
-        severity: 'error',
-        code: e.code,
-        message: e.userMessage
-      }
-    }
-  }
+    },
+    isNotFound: (error) => codeOf(error) === Status.NOT_FOUND,
+    isAbort,
+    failure: (error, operation, what) => this.failure(error, operation, what),
+    writeVerb: (kind) => `add ${kind} versions`
+  })
 }

@@ -45,26 +45,17 @@
  * // POST /v1/airflow/data/variables/region {"data": {"value": "eu-west-1"}, "options": {"cas": 0}}
  */
 import { mapLimit } from '../core/concurrency'
-import { AsyncLocalStorage } from 'node:async_hooks'
-import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import http from 'node:http'
-import https from 'node:https'
-import nodeVault from 'node-vault'
-import { parseConnectionJson, parseConnectionValue } from '../core/codecs/connection-json'
 import { quote } from '../core/codecs/py-url'
-import { PyDict, pyJsonDumps, pyJsonTryLoads, pyToPlain, plainToPy } from '../core/codecs/py-json'
-import { applyPasswordRule, pyStrip, type Decoded } from '../core/connection'
+import { pyJsonDumps, plainToPy } from '../core/codecs/py-json'
+import { pyStrip } from '../core/connection'
 import { AirlockError, CodecError } from '../core/errors'
+import { type ConnectionEntry, type Dialect, type Entry, type VariableEntry } from '../core/model'
 import {
-  CONNECTION_SCALAR_FIELDS,
-  type ConnectionEntry,
-  type ConnectionFields,
-  type Dialect,
-  type Entry,
-  type VariableEntry
-} from '../core/model'
-import {
+  decodeVaultConnection,
+  decodeVaultVariable,
+  encodeVaultConnection,
+  encodeVaultVariable,
   resolveVaultKwargs,
   unsupportedVaultAuth,
   vaultApiPath,
@@ -92,26 +83,20 @@ import {
   type Scope
 } from './backend'
 import { connectionEnvValue } from '../core/codecs/connection-value'
-import { abortableSleep, AdaptivePacer } from './pacer'
+import { AdaptivePacer } from './pacer'
+import { loadRefs, writeEach } from './remote-store'
+import {
+  sendWithRetry,
+  vaultError,
+  vaultRetryPolicy,
+  VaultHttpFailure,
+  type Operation,
+  type VaultRetryOptions,
+  type VaultRetryPolicy
+} from './vault-failures'
+import { createVaultHttp, type VaultClient, type VaultHttp } from './vault-http'
 
-/** The bounded retry Airlock adds around every Vault request (node-vault has none). */
-export interface VaultRetryOptions {
-  /** Attempts per request, the first included (default 4). */
-  attempts?: number
-  /** First backoff in ms, doubled per retry, with jitter (default 200). */
-  baseDelayMs?: number
-  /** Longest backoff between attempts (default 10 000). */
-  maxDelayMs?: number
-  /**
-   * Throttled (429) attempts per request before giving up (default 30); they do not count
-   * against `attempts`. A `Retry-After` pauses every request of the backend until then.
-   */
-  throttleAttempts?: number
-  /** Longest `Retry-After` waited for, in ms (default 60 000); a longer one fails the request. */
-  maxRetryAfterMs?: number
-  /** How to wait (a test seam; default a timer that the abort signal cancels). */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
-}
+export type { VaultRetryOptions } from './vault-failures'
 
 /**
  * Options of the Vault backend.
@@ -182,202 +167,9 @@ export type VaultSecretState =
   | { state: 'absent' }
   | { state: 'deleted' | 'destroyed'; version: number }
 
-// ---------------------------------------------------------------------------------------
-// Value shapes (pure)
-
-function pyTruthyPlain(v: unknown): boolean {
-  if (v === undefined || v === null || v === false || v === 0 || v === '') return false
-  if (Array.isArray(v)) return v.length > 0
-  if (typeof v === 'object') return Object.keys(v).length > 0
-  return true
-}
-
-function typeName(v: unknown): string {
-  if (v === null) return 'null'
-  if (Array.isArray(v)) return 'list'
-  return typeof v === 'object' ? 'object' : typeof v === 'number' ? 'number' : typeof v
-}
-
-/**
- * `VaultBackend.get_conn_value` + `deserialize_connection`: the non-empty `conn_uri`
- * verbatim, else `json.dumps(secret)` read as connection JSON. `fromKey` names what was read.
- */
-export function decodeVaultConnection(
-  data: Readonly<Record<string, unknown>>,
-  dialect: Dialect
-): Decoded<ConnectionFields> & { fromKey: 'conn_uri' | 'fields' } {
-  const uri = data.conn_uri
-  if (pyTruthyPlain(uri)) {
-    if (typeof uri !== 'string')
-      // Airflow returns it and `value.strip()` raises AttributeError.
-      throw new CodecError(`"conn_uri" holds a ${typeName(uri)}, not text.`, 'codec.invalid-field')
-    return { ...parseConnectionValue(uri, dialect), fromKey: 'conn_uri' }
-  }
-  return { ...parseConnectionJson(JSON.stringify(data), dialect), fromKey: 'fields' }
-}
-
-/**
- * `VaultBackend.get_variable`: the `value` key; undefined where Airflow answers None (an
- * empty secret, no `value` key, `value: null`). A non-text value is an error here: Airflow
- * would hand the decoded JSON object to the task, which Airlock's text model cannot hold.
- */
-export function decodeVaultVariable(
-  data: Readonly<Record<string, unknown>>
-): { value: string; description: string | null } | undefined {
-  if (!pyTruthyPlain(data) || !Object.hasOwn(data, 'value')) return undefined
-  const value = data.value
-  if (value === null || value === undefined) return undefined
-  if (typeof value !== 'string')
-    throw new CodecError(
-      `"value" holds a ${typeName(value)}, not text; Airflow would pass that JSON ${typeName(value)} to the task as is.`,
-      'codec.invalid-field'
-    )
-  return { value, description: typeof data.description === 'string' ? data.description : null }
-}
-
-/** An extra as Vault should hold it: the JSON object when that is lossless, else the text. */
-function extraForVault(extra: string): unknown {
-  const parsed = pyJsonTryLoads(extra)
-  if (!(parsed instanceof PyDict) || parsed.size === 0) return extra
-  const plain = pyToPlain(parsed)
-  // Ints beyond 2^53, 1.0 vs 1, NaN: JavaScript's JSON would change them, so keep the text.
-  return pyJsonDumps(plainToPy(plain)) === pyJsonDumps(parsed) ? plain : extra
-}
-
-/**
- * The secret written for a connection: the field map (`Connection.as_json()`'s keys, None
- * fields dropped, `extra` as an object), or `{conn_uri}` when asked and lossless.
- */
-export function encodeVaultConnection(
-  fields: ConnectionFields,
-  dialect: Dialect,
-  shape: 'fields' | 'uri' = 'fields'
-): Record<string, unknown> {
-  if (shape === 'uri') {
-    const value = connectionEnvValue(fields, dialect)
-    if (!value.startsWith('{')) return { conn_uri: value }
-  }
-  const c = applyPasswordRule({ ...fields }, dialect)
-  const out: Record<string, unknown> = {}
-  for (const key of CONNECTION_SCALAR_FIELDS) if (c[key] !== null) out[key] = c[key]
-  if (c.extra !== null && c.extra !== '') out.extra = extraForVault(c.extra)
-  return out
-}
-
-/** The secret written for a variable: `{"value": …}` and its description when it has one. */
-export function encodeVaultVariable(entry: VariableEntry): Record<string, unknown> {
-  return entry.description === null
-    ? { value: entry.value }
-    : { value: entry.value, description: entry.description }
-}
-
-// ---------------------------------------------------------------------------------------
-// HTTP plumbing
-
-interface CallContext {
-  headers?: http.IncomingHttpHeaders
-}
-
-/** Carries each request's context to the agent, which records the response headers. */
-const callContext = new AsyncLocalStorage<CallContext>()
-
-type AddRequest = (req: http.ClientRequest, options: unknown) => void
-
-/**
- * node-vault drops response headers; the agent it is given sees every response, so it
- * hands `Retry-After` to the request's context.
- */
-function observingAgent<T extends http.Agent>(agent: T): T {
-  const target = agent as unknown as { addRequest: AddRequest }
-  const original = target.addRequest.bind(agent)
-  target.addRequest = (req, options) => {
-    const context = callContext.getStore()
-    if (context)
-      req.once('response', (res: http.IncomingMessage) => (context.headers = res.headers))
-    original(req, options)
-  }
-  return agent
-}
-
-const RETRY_STATUS = new Set([412, 429, 500, 502, 503, 504])
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ERR_SOCKET_CONNECTION_TIMEOUT'
-])
-
-/** A request that failed, with nothing of the request in it (axios errors carry the body and token). */
-class VaultHttpFailure extends Error {
-  constructor(
-    readonly status: number | undefined,
-    readonly errors: string[],
-    readonly body: unknown,
-    readonly network: string | undefined,
-    readonly attempts: number
-  ) {
-    super(
-      network
-        ? `network error ${network}`
-        : `Vault HTTP ${status}${errors.length ? `: ${errors.join('; ')}` : ''}`
-    )
-    this.name = 'VaultHttpFailure'
-  }
-}
-
-function toFailure(error: unknown, attempts: number): VaultHttpFailure | undefined {
-  const e = error as {
-    response?: { statusCode?: number; body?: unknown }
-    code?: string
-    isAxiosError?: boolean
-    message?: string
-  }
-  if (e?.response && typeof e.response.statusCode === 'number') {
-    const body = e.response.body as { errors?: unknown } | undefined
-    const errors = Array.isArray(body?.errors)
-      ? body.errors.filter((x): x is string => typeof x === 'string').map((x) => x.slice(0, 300))
-      : []
-    return new VaultHttpFailure(e.response.statusCode, errors, e.response.body, undefined, attempts)
-  }
-  if (e?.isAxiosError || (e?.code && NETWORK_CODES.has(e.code)))
-    return new VaultHttpFailure(
-      undefined,
-      [],
-      undefined,
-      e.code ?? (/socket hang up/i.test(e.message ?? '') ? 'ECONNRESET' : 'network error'),
-      attempts
-    )
-  return undefined
-}
-
-/** `Retry-After` in ms: delta-seconds or an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | string[] | undefined): number | undefined {
-  const v = Array.isArray(value) ? value[0] : value
-  if (v === undefined || v.trim() === '') return undefined
-  if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000
-  const at = Date.parse(v)
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now())
-}
-
 function sameJson(a: unknown, b: unknown): boolean {
   return pyJsonDumps(plainToPy(a)) === pyJsonDumps(plainToPy(b))
 }
-
-/** What a request is for, to name it in messages. */
-interface Operation {
-  /** `read`, `list`, `write`, `remove`, `check the mount of`, … */
-  verb: string
-  /** e.g. `connection "pg" (secret/connections/pg)` or `secret/connections/`. */
-  what: string
-}
-
-type VaultClient = ReturnType<typeof nodeVault>
 
 // ---------------------------------------------------------------------------------------
 
@@ -396,15 +188,12 @@ export class VaultBackend implements Backend {
   private readonly multiTeam: boolean
   private readonly listMounts: readonly string[] | undefined
   private readonly concurrency: number
-  private readonly retry: Required<Omit<VaultRetryOptions, 'sleep'>> & {
-    sleep: (ms: number, signal?: AbortSignal) => Promise<void>
-  }
+  private readonly retry: VaultRetryPolicy
   /** Paces every request of this backend (adaptive; see pacer.ts). */
   readonly pacer: AdaptivePacer
   private readonly environment: Readonly<Record<string, string | undefined>>
   private readonly maxValueBytes: number
-  private readonly httpAgent: http.Agent
-  private readonly httpsAgent: https.Agent
+  private readonly http: VaultHttp
   private readonly client: VaultClient
   private authReady: Promise<void> | undefined
   private tokenCheck: { at: number; valid: boolean } | undefined
@@ -436,65 +225,25 @@ export class VaultBackend implements Backend {
     this.multiTeam = options.multiTeam ?? false
     this.listMounts = options.mounts
     this.concurrency = options.concurrency ?? 16
-    this.retry = {
-      attempts: Math.max(1, options.retry?.attempts ?? 4),
-      baseDelayMs: options.retry?.baseDelayMs ?? 200,
-      maxDelayMs: options.retry?.maxDelayMs ?? 10_000,
-      throttleAttempts: Math.max(1, options.retry?.throttleAttempts ?? 30),
-      maxRetryAfterMs: options.retry?.maxRetryAfterMs ?? 60_000,
-      sleep: options.retry?.sleep ?? abortableSleep
-    }
+    this.retry = vaultRetryPolicy(options.retry)
     this.pacer = new AdaptivePacer({
       maxConcurrency: this.concurrency,
       backendId: this.id,
       clock: { now: () => performance.now(), sleep: this.retry.sleep }
     })
     this.maxValueBytes = options.maxValueBytes ?? 32 * 1024 * 1024
-    this.httpAgent = observingAgent(new http.Agent({ keepAlive: true }))
-    this.httpsAgent = observingAgent(
-      new https.Agent({
-        keepAlive: true,
-        rejectUnauthorized: this.settings.verify !== false,
-        ca:
-          typeof this.settings.verify === 'string' ? this.caBundle(this.settings.verify) : undefined
-      })
-    )
-    this.client = nodeVault({
-      endpoint: this.url,
-      noCustomHTTPVerbs: true, // LIST as GET ?list=1 (Node's http stack has no LIST verb)
-      namespace: this.settings.namespace ?? undefined,
-      // node-vault's debug logger prints request bodies, i.e. secrets: never.
-      debug: () => undefined,
-      requestOptions: {
-        httpAgent: this.httpAgent,
-        httpsAgent: this.httpsAgent,
-        timeout: this.settings.timeoutSeconds * 1000
-      }
+    this.http = createVaultHttp({
+      id: this.id,
+      url: this.url,
+      namespace: this.settings.namespace,
+      verify: this.settings.verify,
+      timeoutSeconds: this.settings.timeoutSeconds
     })
-    // node-vault falls back to VAULT_TOKEN / VAULT_NAMESPACE / VAULT_PREFIX from Airlock's own
-    // process environment; Airflow's configuration is all that counts here.
-    this.client.token = ''
-    const loose = this.client as unknown as { namespace?: string; pathPrefix: string }
-    loose.namespace = this.settings.namespace ?? undefined
-    loose.pathPrefix = ''
-  }
-
-  /** hvac's `verify: "<path>"`: the CA bundle that signs Vault's certificate. */
-  private caBundle(path: string): string {
-    try {
-      return readFileSync(path, 'utf8')
-    } catch (error) {
-      throw new AirlockError(
-        'usage',
-        `${this.id}: cannot read the CA bundle given as verify (${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
-        { cause: error }
-      )
-    }
+    this.client = this.http.client
   }
 
   async close(): Promise<void> {
-    this.httpAgent.destroy()
-    this.httpsAgent.destroy()
+    this.http.close()
   }
 
   // -------------------------------------------------------------------------------------
@@ -580,24 +329,14 @@ export class VaultBackend implements Backend {
       code: 'codec.invalid',
       message: `${this.id}: ${a.target} reads as ${a.readsAs.map((r) => `${r.kind} "${r.id}"`).join(' and as ')}; Airflow answers every one of those lookups from it. Give each kind its own path (connections_path, variables_path, config_path) or move the secret.`
     }))
-    const entries: Entry[] = []
-    await mapLimit(refs, this.concurrency, async (ref) => {
-      try {
-        const entry = await this.read(ref, signal)
-        if (entry) entries.push(entry)
-      } catch (error) {
-        if (
-          error instanceof AirlockError &&
-          error.code !== 'backend.unreachable' &&
-          error.code !== 'backend.auth'
-        )
-          problems.push({ ref, code: error.code, message: error.userMessage })
-        else throw error
-      }
+    const loaded = await loadRefs(refs, problems, (ref) => this.read(ref, signal), {
+      concurrency: this.concurrency,
+      // Vault down or the token refused: every other read would fail the same way.
+      fatal: (error) => error.code === 'backend.unreachable' || error.code === 'backend.auth'
     })
     const order = (e: Entry) => `${e.kind}\u0000${idOf(e)}`
-    entries.sort((a, b) => (order(a) < order(b) ? -1 : 1))
-    return { entries, problems }
+    loaded.entries.sort((a, b) => (order(a) < order(b) ? -1 : 1))
+    return loaded
   }
 
   async write(entries: readonly Entry[], signal?: AbortSignal): Promise<void> {
@@ -615,21 +354,12 @@ export class VaultBackend implements Backend {
     }
     await this.ensureAuth(signal)
     for (const mount of new Set(planned.map((p) => p.mount))) await this.requireMount(mount, signal)
-    let written = 0
-    try {
-      await mapLimit(planned, this.concurrency, async (p) => {
-        await this.writeOne(p, signal)
-        written++
-      })
-    } catch (error) {
-      if (error instanceof AirlockError && planned.length > 1)
-        throw new AirlockError(
-          error.code,
-          `${error.userMessage} ${written} of ${planned.length} entries were written before it; the others were not.`,
-          { cause: error }
-        )
-      throw error
-    }
+    await writeEach(planned, this.concurrency, (p) => this.writeOne(p, signal), {
+      note: (written, total) =>
+        total > 1
+          ? `${written} of ${total} entries were written before it; the others were not.`
+          : undefined
+    })
   }
 
   async remove(refs: readonly EntryRef[], signal?: AbortSignal): Promise<void> {
@@ -1028,7 +758,11 @@ export class VaultBackend implements Backend {
 
   private secretOf(entry: Entry): Record<string, unknown> {
     return entry.kind === 'connection'
-      ? encodeVaultConnection(entry.fields, this.dialect, this.shape)
+      ? encodeVaultConnection(
+          entry.fields,
+          this.dialect,
+          this.shape === 'uri' ? connectionEnvValue(entry.fields, this.dialect) : undefined
+        )
       : encodeVaultVariable(entry)
   }
 
@@ -1290,51 +1024,19 @@ export class VaultBackend implements Backend {
     signal?: AbortSignal,
     flags: { reauth?: boolean } = {}
   ): Promise<T> {
-    let reauthed = flags.reauth === false
-    let throttles = 0
-    for (let attempt = 1; ; attempt++) {
-      signal?.throwIfAborted()
-      const context: CallContext = {}
-      const ticket = await this.pacer.acquire(signal)
-      let failure: VaultHttpFailure | undefined
-      try {
-        const value = await callContext.run(context, () => send(this.client))
-        this.pacer.release(ticket, { kind: 'ok' })
-        return value
-      } catch (error) {
-        failure = toFailure(error, attempt)
-        const retryAfter = parseRetryAfter(context.headers?.['retry-after'])
-        this.pacer.release(
-          ticket,
-          failure?.status === 429
-            ? { kind: 'throttled', retryAfterMs: retryAfter }
-            : failure?.network !== undefined || (failure?.status ?? 0) >= 500
-              ? { kind: 'overloaded' }
-              : { kind: 'other' }
-        )
-        if (!failure) throw error
-        if (failure.status === 403 && !reauthed && this.settings.authType === 'approle') {
-          reauthed = true
-          if (!(await this.tokenValid(signal, true))) {
+    const renew =
+      flags.reauth === false || this.settings.authType !== 'approle'
+        ? undefined
+        : async () => {
+            if (await this.tokenValid(signal, true)) return false
             await this.login(signal)
-            attempt--
-            continue
+            return true
           }
-        }
-        if (failure.status === 429) {
-          // Throttling has its own budget; with Retry-After the pacer holds every request
-          // of this backend until then, without it this request backs off with jitter.
-          if (++throttles >= this.retry.throttleAttempts) throw failure
-          if ((retryAfter ?? 0) > this.retry.maxRetryAfterMs) throw failure
-          attempt--
-          if (retryAfter === undefined) await this.retry.sleep(this.backoff(throttles), signal)
-          continue
-        }
-        const retryable = failure.network !== undefined || RETRY_STATUS.has(failure.status ?? 0)
-        if (!retryable || attempt >= this.retry.attempts) throw failure
-        await this.retry.sleep(this.backoff(attempt), signal)
-      }
-    }
+    return sendWithRetry(
+      { pacer: this.pacer, policy: this.retry, renew },
+      () => send(this.client),
+      signal
+    )
   }
 
   private listedAbsent(mount: string, path: string): boolean {
@@ -1344,67 +1046,13 @@ export class VaultBackend implements Backend {
     )
   }
 
-  /** Exponential backoff with jitter for the nth retry, capped at `maxDelayMs`. */
-  private backoff(n: number): number {
-    const base = this.retry.baseDelayMs * 2 ** (n - 1)
-    return Math.min(this.retry.maxDelayMs, base / 2 + Math.random() * (base / 2))
-  }
-
   /** The AirlockError for a failed request: what failed, where, and what to do. */
-  private async fail(op: Operation, error: unknown): Promise<AirlockError> {
-    if (error instanceof AirlockError) return error
-    if (!(error instanceof VaultHttpFailure)) {
-      if ((error as Error)?.name === 'AbortError') throw error
-      return new AirlockError('internal', `${this.id}: could not ${op.verb} ${op.what}.`, {
-        cause: new Error(String((error as Error)?.message ?? error).slice(0, 200))
-      })
-    }
-    const cause = new Error(error.message)
-    const tries = error.attempts > 1 ? ` after ${error.attempts} attempts` : ''
-    const at = `${this.id}: cannot ${op.verb} ${op.what}`
-    if (error.network)
-      return new AirlockError(
-        'backend.unreachable',
-        `${at}: Vault at ${this.url} did not answer (${error.network})${tries}. Is it running and reachable?`,
-        { cause }
-      )
-    const status = error.status ?? 0
-    const said = error.errors.length ? ` (${error.errors.join('; ')})` : ''
-    if (status === 403 || status === 401) {
-      const valid = await this.tokenValid(undefined).catch(() => true)
-      return valid
-        ? new AirlockError(
-            'backend.access-denied',
-            `${at}: permission denied; the token's policies must allow it.`,
-            { cause }
-          )
-        : new AirlockError(
-            'backend.auth',
-            `${at}: Vault no longer accepts the token; renew it or log in again.`,
-            { cause }
-          )
-    }
-    if (status === 404)
-      return new AirlockError('backend.not-found', `${at}: not found${said}.`, { cause })
-    if (status === 413)
-      return new AirlockError(
-        'codec.invalid',
-        `${at}: the value is larger than Vault accepts${said}.`,
-        { cause }
-      )
-    if (status === 429)
-      return new AirlockError(
-        'backend.unreachable',
-        `${at}: Vault kept throttling the requests (429)${tries}; lower the concurrency or raise the rate-limit quota.`,
-        { cause }
-      )
-    if (status >= 500 || status === 412)
-      return new AirlockError(
-        'backend.unreachable',
-        `${at}: Vault answered ${status}${said}${tries}; is it sealed, on standby or overloaded?`,
-        { cause }
-      )
-    return new AirlockError('internal', `${at}: Vault answered ${status}${said}.`, { cause })
+  private fail(op: Operation, error: unknown): Promise<AirlockError> {
+    return vaultError(
+      { id: this.id, url: this.url, tokenValid: () => this.tokenValid(undefined) },
+      op,
+      error
+    )
   }
 
   private describe(kind: VaultSecretKind, id: string, at: { mount: string; path: string }): string {

@@ -28,13 +28,28 @@
 import { quote } from '../codecs/py-url'
 import { AirlockError, CodecError, describeKey } from '../errors'
 import { DIALECT_RULES } from '../dialect'
-import { extraDejson, validateExtra } from '../connection'
+import { applyPasswordRule, extraDejson, validateExtra, type Decoded } from '../connection'
+import { parseConnectionValue } from '../codecs/connection-json'
 import { parseConnectionUri } from '../codecs/connection-uri'
-import { PyDict, pyJsonDumps, pyTruthy, type PyValue } from '../codecs/py-json'
-import { type Dialect } from '../model'
+import {
+  PyDict,
+  PyJsonDecodeError,
+  plainToPy,
+  pyJsonDumps,
+  pyJsonLoads,
+  pyJsonTryLoads,
+  pyToPlain,
+  pyTruthy,
+  type PyValue
+} from '../codecs/py-json'
+import {
+  CONNECTION_SCALAR_FIELDS,
+  type ConnectionFields,
+  type Dialect,
+  type VariableEntry
+} from '../model'
 import {
   connectionFieldsToPy,
-  deserializeConnection,
   providerBefore,
   type DecodeOutcome,
   type Explanation,
@@ -690,10 +705,8 @@ export function decodeVault(
     )
   const dialect = options.dialect ?? 'airflow3'
   if (kind === 'variable') {
-    // `if not response: return None`, then `response["value"]` (KeyError → None).
-    if (stored.size === 0 || !stored.has('value')) return { notFound: true }
-    const value = stored.get('value')!
-    return value === null ? { notFound: true } : { variable: value }
+    const value = readVaultVariable(stored)
+    return value === undefined ? { notFound: true } : { variable: value }
   }
   const uri = stored.get('conn_uri')
   if (providerBefore(options, VAULT_DESERIALIZE_SINCE)) {
@@ -707,11 +720,132 @@ export function decodeVault(
     }
     return { connection: constructFromSecret(stored, dialect) }
   }
-  if (pyTruthy(uri)) {
-    if (typeof uri !== 'string')
-      // deserialize_connection calls value.strip(): AttributeError.
-      throw new CodecError(`"conn_uri" holds a ${typeName(uri!)}, not text.`, 'codec.invalid-field')
-    return deserializeConnection(uri, dialect)
+  // Neither value is empty (a truthy conn_uri, a JSON object), so never "not found" here.
+  return { connection: connectionFieldsToPy(readVaultConnection(stored, dialect).value) }
+}
+
+/**
+ * `VaultBackend.get_conn_value` (provider 4.7.2+): the truthy `conn_uri` verbatim, else
+ * `json.dumps(secret)`; `fromKey` says which. A `conn_uri` that is not text is a CodecError
+ * (`deserialize_connection` calls `value.strip()`: AttributeError).
+ */
+function vaultConnectionValue(secret: PyDict): { value: string; fromKey: 'conn_uri' | 'fields' } {
+  const uri = secret.get('conn_uri')
+  if (!pyTruthy(uri)) return { value: pyJsonDumps(secret), fromKey: 'fields' }
+  if (typeof uri !== 'string')
+    throw new CodecError(`"conn_uri" holds a ${typeName(uri!)}, not text.`, 'codec.invalid-field')
+  return { value: uri, fromKey: 'conn_uri' }
+}
+
+/**
+ * The connection Airflow reads from a Vault secret's data (`get_conn_value` +
+ * `deserialize_connection`, provider 4.7.2+), as Airlock's model holds it. `fromKey` names
+ * what was read. A secret Airflow cannot read throws a CodecError.
+ */
+export function readVaultConnection(
+  secret: PyDict,
+  dialect: Dialect
+): Decoded<ConnectionFields> & { fromKey: 'conn_uri' | 'fields' } {
+  const { value, fromKey } = vaultConnectionValue(secret)
+  return { ...parseConnectionValue(value, dialect), fromKey }
+}
+
+/**
+ * `VaultBackend.get_variable`: the `value` key as Python holds it; undefined where Airflow
+ * answers None (`if not response`, no `value` key, `value: null`).
+ */
+export function readVaultVariable(secret: PyDict): PyValue | undefined {
+  if (secret.size === 0 || !secret.has('value')) return undefined
+  const value = secret.get('value')!
+  return value === null ? undefined : value
+}
+
+/**
+ * A secret's data as node-vault hands it over (JSON.parse'd) in Python's types, read from its
+ * JSON text as hvac reads the response. Data nested deeper than Python's json can read throws
+ * a PyJsonDecodeError (hvac fails on it too).
+ */
+function vaultSecretFromJson(data: Readonly<Record<string, unknown>>): PyDict {
+  const secret = pyJsonLoads(JSON.stringify(data))
+  if (!(secret instanceof PyDict))
+    throw new CodecError(
+      `A Vault KV secret's data is a JSON object; got a ${typeName(secret)}.`,
+      'codec.invalid-field'
+    )
+  return secret
+}
+
+/**
+ * `readVaultConnection` over a secret's data as node-vault returns it: the connection the
+ * backend loads. `fromKey` names what was read. A secret Airflow cannot read throws a CodecError.
+ */
+export function decodeVaultConnection(
+  data: Readonly<Record<string, unknown>>,
+  dialect: Dialect
+): Decoded<ConnectionFields> & { fromKey: 'conn_uri' | 'fields' } {
+  let secret: PyDict
+  try {
+    secret = vaultSecretFromJson(data)
+  } catch (error) {
+    if (error instanceof PyJsonDecodeError)
+      throw new CodecError(`Invalid connection JSON: ${error.userMessage}.`, 'codec.invalid-json', {
+        cause: error
+      })
+    throw error
   }
-  return deserializeConnection(pyJsonDumps(stored), dialect)
+  return readVaultConnection(secret, dialect)
+}
+
+/**
+ * `readVaultVariable` over a secret's data as node-vault returns it, with the description
+ * Airlock writes beside the value; undefined where Airflow answers None. A value that is not
+ * text is a CodecError: Airflow would hand the decoded JSON to the task, which Airlock's text
+ * model cannot hold.
+ */
+export function decodeVaultVariable(
+  data: Readonly<Record<string, unknown>>
+): { value: string; description: string | null } | undefined {
+  const value = readVaultVariable(vaultSecretFromJson(data))
+  if (value === undefined) return undefined
+  if (typeof value !== 'string')
+    throw new CodecError(
+      `"value" holds a ${typeName(value)}, not text; Airflow would pass that JSON ${typeName(value)} to the task as is.`,
+      'codec.invalid-field'
+    )
+  return { value, description: typeof data.description === 'string' ? data.description : null }
+}
+
+/** An extra as Vault should hold it: the JSON object when that is lossless, else the text. */
+function extraForVault(extra: string): unknown {
+  const parsed = pyJsonTryLoads(extra)
+  if (!(parsed instanceof PyDict) || parsed.size === 0) return extra
+  const plain = pyToPlain(parsed)
+  // Ints beyond 2^53, 1.0 vs 1, NaN: JavaScript's JSON would change them, so keep the text.
+  return pyJsonDumps(plainToPy(plain)) === pyJsonDumps(parsed) ? plain : extra
+}
+
+/**
+ * The secret Airlock writes for a connection: the field map (`Connection.as_json()`'s keys,
+ * None fields dropped, `extra` as an object), which every Airflow from 2.3 to 3.x reads
+ * through `from_json`; or `{"conn_uri": text}` when `text` (the connection's text value,
+ * a URI when lossless, else connection JSON) is given and is a URI.
+ */
+export function encodeVaultConnection(
+  fields: ConnectionFields,
+  dialect: Dialect,
+  text?: string
+): Record<string, unknown> {
+  if (text !== undefined && !text.startsWith('{')) return { conn_uri: text }
+  const c = applyPasswordRule({ ...fields }, dialect)
+  const out: Record<string, unknown> = {}
+  for (const key of CONNECTION_SCALAR_FIELDS) if (c[key] !== null) out[key] = c[key]
+  if (c.extra !== null && c.extra !== '') out.extra = extraForVault(c.extra)
+  return out
+}
+
+/** The secret Airlock writes for a variable: `{"value": …}` and its description when it has one. */
+export function encodeVaultVariable(entry: VariableEntry): Record<string, unknown> {
+  return entry.description === null
+    ? { value: entry.value }
+    : { value: entry.value, description: entry.description }
 }

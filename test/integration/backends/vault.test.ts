@@ -4,12 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { inspect } from 'node:util'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import {
-  decodeVaultConnection,
-  parseRetryAfter,
-  VaultBackend,
-  type VaultOptions
-} from '../../../src-main/backends/vault'
+import { VaultBackend, type VaultOptions } from '../../../src-main/backends/vault'
+import { parseRetryAfter } from '../../../src-main/backends/vault-failures'
 import { serializeConnectionUri } from '../../../src-main/core/codecs/connection-uri'
 import { AirlockError } from '../../../src-main/core/errors'
 import {
@@ -19,7 +15,10 @@ import {
   type Entry,
   type VariableEntry
 } from '../../../src-main/core/model'
-import { VAULT_AUTH_TYPES } from '../../../src-main/core/airflow-secrets/vault'
+import {
+  decodeVaultConnection,
+  VAULT_AUTH_TYPES
+} from '../../../src-main/core/airflow-secrets/vault'
 import { backendConformance, SECRET_MARK } from '../../support/backend-conformance'
 import { startVaultEmulator, type VaultEmulator } from '../../support/emulators/vault'
 

@@ -18,7 +18,10 @@ import {
   pyJsonDumps,
   type PyValue
 } from '../../../../src-main/core/codecs/py-json'
-import { decodeVaultConnection, encodeVaultConnection } from '../../../../src-main/backends/vault'
+import {
+  decodeVaultConnection,
+  encodeVaultConnection
+} from '../../../../src-main/core/airflow-secrets/vault'
 import {
   decodeSecretsManagerConnection,
   encodeSecretsManagerConnection,

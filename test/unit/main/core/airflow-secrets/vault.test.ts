@@ -2,6 +2,11 @@
 // providers/hashicorp/tests/unit/hashicorp/secrets/test_vault.py and the provider source.
 import { describe, expect, it } from 'vitest'
 import {
+  decodeVault,
+  decodeVaultConnection,
+  decodeVaultVariable,
+  encodeVaultConnection,
+  encodeVaultVariable,
   resolveVaultKwargs,
   unsupportedVaultAuth,
   vaultApiPath,
@@ -15,7 +20,9 @@ import {
   type VaultLookup,
   type VaultSecretKind
 } from '../../../../../src-main/core/airflow-secrets/vault'
-import { AirlockError } from '../../../../../src-main/core/errors'
+import { PyDict, plainToPy } from '../../../../../src-main/core/codecs/py-json'
+import { AirlockError, CodecError } from '../../../../../src-main/core/errors'
+import { variableEntry } from '../../../../../src-main/core/model'
 
 const TOKEN = {
   auth_type: 'token',
@@ -336,5 +343,81 @@ describe('Vault path checks (writing)', () => {
     const got = vaultPathProblem(path)
     if (problem === undefined) expect(got).toBeUndefined()
     else expect(got).toMatch(problem)
+  })
+})
+
+describe('Vault values (what Airflow reads, what Airlock writes)', () => {
+  const decode = (kind: 'connection' | 'variable', stored: Record<string, unknown>) =>
+    decodeVault(TOKEN, kind, 'id', plainToPy(stored))
+
+  it('reads a connection the same for `decode` and for the backend: conn_uri first, else the fields', () => {
+    for (const stored of [
+      { conn_uri: 'postgres://u:p@h:5432/db', host: 'ignored' },
+      { conn_type: 'postgres', host: 'h', port: 5432, extra: { sslmode: 'require' } }
+    ]) {
+      const airflow = decode('connection', stored)
+      const model = decodeVaultConnection(stored, 'airflow3')
+      expect(model.fromKey).toBe('conn_uri' in stored ? 'conn_uri' : 'fields')
+      expect('connection' in airflow && (airflow.connection as PyDict).get('host')).toBe(
+        model.value.host
+      )
+      expect('connection' in airflow && (airflow.connection as PyDict).get('port')).toBe(
+        BigInt(model.value.port!)
+      )
+    }
+    expect(() => decodeVaultConnection({ conn_uri: 5 }, 'airflow3')).toThrow(CodecError)
+    expect(() => decode('connection', { conn_uri: 5 })).toThrow(/"conn_uri" holds a number/)
+  })
+
+  it("reads a variable's value; where Airflow answers None, so do both", () => {
+    for (const stored of [{}, { other: 'x' }, { value: null }]) {
+      expect(decode('variable', stored)).toEqual({ notFound: true })
+      expect(decodeVaultVariable(stored)).toBeUndefined()
+    }
+    expect(decode('variable', { value: 'v' })).toEqual({ variable: 'v' })
+    expect(decodeVaultVariable({ value: 'v', description: 'd' })).toEqual({
+      value: 'v',
+      description: 'd'
+    })
+    // Airflow hands a JSON object to the task; Airlock's text model refuses it.
+    expect(decode('variable', { value: { a: 1 } })).toEqual({
+      variable: new PyDict([['a', 1n]])
+    })
+    expect(() => decodeVaultVariable({ value: { a: 1 } })).toThrow(/"value" holds a object/)
+  })
+
+  it('writes the field map, or conn_uri when given a URI, and reads it back', () => {
+    const fields = {
+      conn_type: 'postgres',
+      description: null,
+      host: 'h',
+      login: null,
+      password: null,
+      schema: null,
+      port: 5432,
+      extra: '{"a": 1}'
+    }
+    expect(encodeVaultConnection(fields, 'airflow3')).toEqual({
+      conn_type: 'postgres',
+      host: 'h',
+      port: 5432,
+      extra: { a: 1 }
+    })
+    expect(encodeVaultConnection(fields, 'airflow3', 'postgres://h:5432')).toEqual({
+      conn_uri: 'postgres://h:5432'
+    })
+    // Connection JSON is never put in conn_uri: the field map holds it.
+    expect(encodeVaultConnection(fields, 'airflow3', '{"conn_type": "postgres"}')).toHaveProperty(
+      'host',
+      'h'
+    )
+    expect(
+      decodeVaultConnection(encodeVaultConnection(fields, 'airflow3'), 'airflow3').value
+    ).toEqual(fields)
+    expect(encodeVaultVariable(variableEntry('k', 'v'))).toEqual({ value: 'v' })
+    expect(encodeVaultVariable(variableEntry('k', 'v', 'd'))).toEqual({
+      value: 'v',
+      description: 'd'
+    })
   })
 })

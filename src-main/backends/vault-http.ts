@@ -1,0 +1,109 @@
+/**
+ * The HTTP side of the Vault backend: the node-vault client, configured from Airflow's
+ * `backend_kwargs` only, and the keep-alive agents it sends through. node-vault drops
+ * response headers, so the agents hand each response's headers to the request's context
+ * (`observe`), where the retry reads `Retry-After`.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { readFileSync } from 'node:fs'
+import http from 'node:http'
+import https from 'node:https'
+import nodeVault from 'node-vault'
+import { AirlockError } from '../core/errors'
+
+/** The node-vault client. */
+export type VaultClient = ReturnType<typeof nodeVault>
+
+/** What one request saw besides its body. */
+export interface CallContext {
+  headers?: http.IncomingHttpHeaders
+}
+
+/** Carries each request's context to the agent, which records the response headers. */
+const callContext = new AsyncLocalStorage<CallContext>()
+
+/** Runs `send` with `context` collecting the headers of the response it gets. */
+export function observe<T>(context: CallContext, send: () => Promise<T>): Promise<T> {
+  return callContext.run(context, send)
+}
+
+type AddRequest = (req: http.ClientRequest, options: unknown) => void
+
+/**
+ * node-vault drops response headers; the agent it is given sees every response, so it
+ * hands `Retry-After` to the request's context.
+ */
+function observingAgent<T extends http.Agent>(agent: T): T {
+  const target = agent as unknown as { addRequest: AddRequest }
+  const original = target.addRequest.bind(agent)
+  target.addRequest = (req, options) => {
+    const context = callContext.getStore()
+    if (context)
+      req.once('response', (res: http.IncomingMessage) => (context.headers = res.headers))
+    original(req, options)
+  }
+  return agent
+}
+
+/** What the client is built from (resolved `backend_kwargs`). */
+export interface VaultHttpOptions {
+  /** The backend's id, for messages. */
+  id: string
+  url: string
+  namespace: string | null
+  /** hvac's `verify`: false skips TLS verification, text is a CA bundle path. */
+  verify: boolean | string
+  timeoutSeconds: number
+}
+
+/** A node-vault client and the agents to destroy when the backend closes. */
+export interface VaultHttp {
+  client: VaultClient
+  close(): void
+}
+
+/** hvac's `verify: "<path>"`: the CA bundle that signs Vault's certificate. */
+function caBundle(id: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch (error) {
+    throw new AirlockError(
+      'usage',
+      `${id}: cannot read the CA bundle given as verify (${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+      { cause: error }
+    )
+  }
+}
+
+/** The client for one backend, talking to `url` through observing keep-alive agents. */
+export function createVaultHttp(options: VaultHttpOptions): VaultHttp {
+  const httpAgent = observingAgent(new http.Agent({ keepAlive: true }))
+  const httpsAgent = observingAgent(
+    new https.Agent({
+      keepAlive: true,
+      rejectUnauthorized: options.verify !== false,
+      ca: typeof options.verify === 'string' ? caBundle(options.id, options.verify) : undefined
+    })
+  )
+  const client = nodeVault({
+    endpoint: options.url,
+    noCustomHTTPVerbs: true, // LIST as GET ?list=1 (Node's http stack has no LIST verb)
+    namespace: options.namespace ?? undefined,
+    // node-vault's debug logger prints request bodies, i.e. secrets: never.
+    debug: () => undefined,
+    requestOptions: { httpAgent, httpsAgent, timeout: options.timeoutSeconds * 1000 }
+  })
+  // node-vault falls back to VAULT_TOKEN / VAULT_NAMESPACE / VAULT_PREFIX from Airlock's own
+  // process environment; Airflow's configuration is all that counts here.
+  client.token = ''
+  const loose = client as unknown as { namespace?: string; pathPrefix: string }
+  loose.namespace = options.namespace ?? undefined
+  loose.pathPrefix = ''
+  return {
+    client,
+    close() {
+      httpAgent.destroy()
+      httpsAgent.destroy()
+    }
+  }
+}
