@@ -95,7 +95,7 @@ import {
   type AwsAmbiguousName,
   type AwsClientOptions,
   type AwsPreflightProblem
-} from './aws-secrets-manager'
+} from './aws/common'
 import { connectionEnvValue } from './env-file'
 import type { AdaptivePacer } from './pacer'
 

@@ -1,0 +1,388 @@
+/**
+ * What the two AWS backends (aws-secrets-manager.ts, aws-ssm.ts) share: the SDK client
+ * settings and credentials types, the pacer middleware that paces every attempt, the mapping
+ * of SDK failures to AirlockErrors (never a value: only the error's name is shown), the
+ * write-probe refusal filter, the kinds a scope looks up, and the write and pre-flight steps
+ * both backends take the same way. Service calls stay in each backend's own file.
+ */
+import http from 'node:http'
+import https from 'node:https'
+import type { SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager'
+import { mapLimit } from '../../core/concurrency'
+import { pyJsonDumps, pyJsonTryLoads } from '../../core/codecs/py-json'
+import { AirlockError } from '../../core/errors'
+import { CONNECTION_SCALAR_FIELDS, type ConnectionFields, type Entry } from '../../core/model'
+import {
+  lookupPatternError,
+  type AwsNameReading,
+  type AwsSecretsManagerNaming
+} from '../../core/airflow-secrets/aws-secrets-manager'
+import type { ErrorCode } from '../../contract/errors'
+import { idOf, inScope, type Scope, type TargetedPreflightProblem } from '../backend'
+import { AdaptivePacer, type PaceOutcome } from '../pacer'
+
+/** Static AWS credentials, or a provider of them (the SDK's type). */
+export type AwsCredentials = NonNullable<SecretsManagerClientConfig['credentials']>
+/** An SDK retry strategy, e.g. `new ConfiguredRetryStrategy(4, () => 10)`. */
+export type AwsRetryStrategy = NonNullable<SecretsManagerClientConfig['retryStrategy']>
+
+/** How Airlock reaches AWS (the SDK client settings); Airflow's kwargs supply defaults. */
+export interface AwsClientOptions {
+  /** Default: `backend_kwargs.region_name`, else the SDK's own resolution (`AWS_REGION`, …). */
+  region?: string
+  /** Default: `backend_kwargs.endpoint_url` (e.g. a VPC endpoint or a local emulator). */
+  endpoint?: string
+  /** A named profile of the shared AWS config files (used when `credentials` is absent). */
+  profile?: string
+  /**
+   * Default: the SDK's provider chain (environment, shared files, SSO, instance roles). Airlock
+   * never reads credentials from `backend_kwargs`: they belong in the keychain.
+   */
+  credentials?: AwsCredentials
+  /** The SDK's retry strategy (default: its standard strategy, 3 attempts). */
+  retryStrategy?: AwsRetryStrategy
+  /** Attempts per request when no `retryStrategy` is given (SDK default 3). */
+  maxAttempts?: number
+  /** Milliseconds before a request without an answer fails (default 30 000). */
+  requestTimeoutMs?: number
+  /** Requests in flight at once for load, write and remove (the pacer may lower it). */
+  concurrency?: number
+  /** Attempts per request while AWS throttles it (default 30); see pacer.ts. */
+  throttleAttempts?: number
+}
+
+/** The tag every secret and parameter Airlock creates carries. */
+export const AIRLOCK_TAG = { Key: 'airlock:managed-by', Value: 'airlock' } as const
+
+/** What one pre-flight check found; `error` blocks the write, `warning` needs a look. */
+export type AwsPreflightProblem = TargetedPreflightProblem
+
+/** A listed name that reads as more than one id. */
+export interface AwsAmbiguousName {
+  target: string
+  readsAs: AwsNameReading[]
+}
+
+/** The SDK client settings both AWS clients take (the agents are destroyed with the client). */
+export interface AwsClientConfig {
+  region?: string
+  endpoint?: string
+  credentials?: AwsCredentials
+  /** A named profile of the shared AWS config files. */
+  profile?: string
+  retryStrategy?: AwsRetryStrategy
+  maxAttempts?: number
+  requestHandler: {
+    httpAgent: http.Agent
+    httpsAgent: https.Agent
+    requestTimeout: number
+    connectionTimeout: number
+  }
+}
+
+/** The SDK client settings shared by both AWS clients. */
+export function awsClientConfig(
+  options: AwsClientOptions,
+  kwargs: Readonly<Record<string, unknown>>
+): AwsClientConfig {
+  const text = (key: string) => {
+    const v = kwargs[key]
+    return typeof v === 'string' && v ? v : undefined
+  }
+  const sockets = Math.max(4, (options.concurrency ?? 8) * 2)
+  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: sockets })
+  const httpsAgent = new https.Agent({
+    keepAlive: true,
+    maxSockets: sockets,
+    rejectUnauthorized: kwargs.verify !== false
+  })
+  const config: AwsClientConfig = {
+    requestHandler: {
+      httpAgent,
+      httpsAgent,
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      connectionTimeout: Math.min(options.requestTimeoutMs ?? 30_000, 10_000)
+    }
+  }
+  const region = options.region ?? text('region_name')
+  if (region) config.region = region
+  const endpoint = options.endpoint ?? text('endpoint_url')
+  if (endpoint) config.endpoint = endpoint
+  if (options.credentials) config.credentials = options.credentials
+  // A named profile of ~/.aws/config and ~/.aws/credentials (the SDK's own resolution)
+  else if (options.profile) config.profile = options.profile
+  if (options.retryStrategy) config.retryStrategy = options.retryStrategy
+  else if (options.maxAttempts) config.maxAttempts = options.maxAttempts
+  return config
+}
+
+/** AWS error names meaning "these credentials may not do that". */
+export const ACCESS_DENIED = new Set([
+  'AccessDeniedException',
+  'AccessDenied',
+  'AuthorizationError'
+])
+const AUTH_FAILED = new Set([
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'InvalidSignatureException',
+  'SignatureDoesNotMatch',
+  'IncompleteSignature',
+  'MissingAuthenticationToken',
+  'MissingAuthenticationTokenException',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'CredentialsProviderError'
+])
+const THROTTLED = new Set([
+  'ThrottlingException',
+  'ThrottledException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestLimitExceeded'
+])
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN'
+])
+
+/** What an AWS SDK failure says about load, for the pacer. */
+export function awsPaceOutcome(error: unknown): PaceOutcome {
+  const name = awsErrorName(error)
+  const e = error as {
+    $metadata?: { httpStatusCode?: number }
+    $response?: { headers?: Record<string, string | undefined> }
+    code?: string
+  }
+  if (THROTTLED.has(name)) {
+    const header = e.$response?.headers?.['retry-after']
+    const seconds = header !== undefined && /^\d+$/.test(header.trim()) ? Number(header) : undefined
+    return { kind: 'throttled', retryAfterMs: seconds === undefined ? undefined : seconds * 1000 }
+  }
+  const status = e.$metadata?.httpStatusCode ?? 0
+  if (status >= 500 || NETWORK_CODES.has(e.code ?? '') || name === 'TimeoutError')
+    return { kind: 'overloaded' }
+  return { kind: 'other' }
+}
+
+/** An SDK v3 client, as far as adding a middleware goes. */
+interface MiddlewareClient {
+  middlewareStack: {
+    addRelativeTo(
+      middleware: never,
+      options: { relation: 'before' | 'after'; toMiddleware: string; name: string }
+    ): void
+  }
+}
+
+type Handler = (args: { request: unknown }) => Promise<unknown>
+
+/**
+ * Paces every attempt of an AWS SDK client: inside the SDK's retry loop and before request
+ * signing, so each attempt waits for a slot and a throttled attempt is sent again here
+ * (signed afresh) up to the pacer's budget, without spending the SDK's few retries (3 by
+ * default, for 5xx and network errors) or its retry quota on throttling.
+ */
+export function paceAwsClient(client: MiddlewareClient, pacer: AdaptivePacer): void {
+  const middleware = (next: Handler) => async (args: { request: unknown }) => {
+    let attempts = 0
+    try {
+      return await pacer.run(() => {
+        attempts++
+        return next({ ...args, request: cloneRequest(args.request) })
+      }, awsPaceOutcome)
+    } catch (error) {
+      // Handing a throttling error back would make the SDK retry it again from the start.
+      if (attempts > 1 && awsPaceOutcome(error).kind === 'throttled')
+        throw new ThrottlingOutlasted(awsErrorName(error), attempts, error)
+      throw error
+    }
+  }
+  client.middlewareStack.addRelativeTo(middleware as never, {
+    relation: 'before',
+    toMiddleware: 'httpSigningMiddleware',
+    name: 'airlockPacer'
+  })
+}
+
+/** The pacer of one AWS backend. */
+export function awsPacer(
+  id: string,
+  concurrency: number,
+  options: AwsClientOptions
+): AdaptivePacer {
+  return new AdaptivePacer({
+    maxConcurrency: concurrency,
+    maxThrottleRetries: Math.max(1, options.throttleAttempts ?? 30) - 1,
+    backendId: id
+  })
+}
+
+/** Throttling went on for every attempt the pacer allows (not an error the SDK retries). */
+export class ThrottlingOutlasted extends Error {
+  constructor(
+    readonly throttledAs: string,
+    readonly attempts: number,
+    cause: unknown
+  ) {
+    super(`throttled ${attempts} times (${throttledAs})`, { cause })
+    this.name = 'ThrottlingOutlasted'
+  }
+}
+
+/** A copy of an HTTP request whose headers and query the next attempt may change. */
+function cloneRequest(request: unknown): unknown {
+  if (!request || typeof request !== 'object') return request
+  const r = request as { headers?: object; query?: object }
+  return Object.assign(Object.create(Object.getPrototypeOf(request) as object) as object, r, {
+    headers: { ...r.headers },
+    query: { ...r.query }
+  })
+}
+
+/** A write-access probe's failure when it means "may not write" (else none: the probe is moot). */
+export function probeRefusal(
+  backendId: string,
+  doing: string,
+  error: unknown
+): AirlockError | undefined {
+  const failure = awsFailure(backendId, doing, error)
+  return failure instanceof AirlockError &&
+    (failure.code === 'backend.access-denied' || failure.code === 'backend.auth')
+    ? failure
+    : undefined
+}
+
+/**
+ * The kinds of a scope both AWS backends look up: those whose prefix is not null (Airflow
+ * never asks for the others), each with a lookup pattern Airflow could compile.
+ */
+export function awsKindsIn(
+  backendId: string,
+  scope: Scope,
+  patterns: AwsSecretsManagerNaming['patterns'],
+  prefixOf: (kind: 'connection' | 'variable') => string | null
+): ('connection' | 'variable')[] {
+  const kinds = (['connection', 'variable'] as const).filter(
+    (k) => inScope(scope, k) && prefixOf(k) !== null
+  )
+  for (const k of kinds) {
+    const bad = lookupPatternError(patterns[k], k)
+    if (bad) throw new AirlockError('usage', `${backendId}: ${bad}`)
+  }
+  return kinds
+}
+
+/** The AWS error name of an SDK failure (`ResourceNotFoundException`, …). */
+export function awsErrorName(error: unknown): string {
+  return (error as { name?: string } | undefined)?.name ?? ''
+}
+
+/**
+ * An SDK failure as an AirlockError naming the backend, the operation and the key — never a
+ * value (AWS messages can echo request fields, so only the error's name is shown).
+ */
+export function awsFailure(backendId: string, doing: string, error: unknown): unknown {
+  if (error instanceof AirlockError) return error
+  if (error instanceof ThrottlingOutlasted)
+    return new AirlockError(
+      'backend.unreachable',
+      `${backendId}: AWS kept throttling while ${doing} after ${error.attempts} attempts (${error.throttledAs}); lower the concurrency or try again later.`,
+      { cause: error }
+    )
+  const name = awsErrorName(error)
+  if (name === 'AbortError') return error
+  const e = error as { $metadata?: { httpStatusCode?: number; attempts?: number }; code?: string }
+  const status = e.$metadata?.httpStatusCode
+  const attempts = e.$metadata?.attempts
+  const tried = attempts && attempts > 1 ? ` after ${attempts} attempts` : ''
+  let code: ErrorCode
+  let message: string
+  if (ACCESS_DENIED.has(name)) {
+    code = 'backend.access-denied'
+    message = `AWS denied ${doing} (${name}); grant the IAM permission or use other credentials.`
+  } else if (AUTH_FAILED.has(name)) {
+    code = 'backend.auth'
+    message = `AWS rejected the credentials while ${doing} (${name}); check the access key, secret, session token and region.`
+  } else if (THROTTLED.has(name)) {
+    code = 'backend.unreachable'
+    message = `AWS kept throttling while ${doing}${tried} (${name}); lower the concurrency or try again later.`
+  } else if (
+    (status !== undefined && status >= 500) ||
+    NETWORK_CODES.has(e.code ?? '') ||
+    name === 'TimeoutError' ||
+    name === 'RequestTimeout'
+  ) {
+    code = 'backend.unreachable'
+    message = `Could not reach AWS while ${doing}${tried} (${name || e.code || 'network error'}); check the endpoint, region and network.`
+  } else {
+    code = 'codec.invalid'
+    message = `AWS refused ${doing} (${name || 'an unknown error'}).`
+  }
+  return new AirlockError(code, `${backendId}: ${message}`, { cause: error })
+}
+
+/** `kind "id"` for messages. */
+export function describeRef(kind: string, id: string): string {
+  return `${kind} ${JSON.stringify(id)}`
+}
+
+/**
+ * Writes planned items, at most `concurrency` at once, after refusing a batch in which two
+ * entries map to one service name. A failure names how many were written before it.
+ */
+export async function writePlanned<P extends { name: string; entry: Entry }>(
+  backendId: string,
+  planned: readonly P[],
+  concurrency: number,
+  writeOne: (p: P) => Promise<void>
+): Promise<void> {
+  const byName = new Map<string, Entry>()
+  for (const p of planned) {
+    const other = byName.get(p.name)
+    if (other)
+      throw new AirlockError(
+        'job.conflict',
+        `${backendId}: ${describeRef(other.kind, idOf(other))} and ${describeRef(p.entry.kind, idOf(p.entry))} are both written to ${p.name}; nothing was written.`
+      )
+    byName.set(p.name, p.entry)
+  }
+  let written = 0
+  try {
+    await mapLimit(planned, concurrency, async (p) => {
+      await writeOne(p)
+      written++
+    })
+  } catch (error) {
+    if (error instanceof AirlockError && planned.length > 1)
+      throw new AirlockError(
+        error.code,
+        `${error.userMessage} ${written} of ${planned.length} entries were written before it; the others may not have been.`,
+        { cause: error }
+      )
+    throw error
+  }
+}
+
+/** Whether two extra texts hold the same JSON (or are the same text). */
+export function sameExtra(a: string | null, b: string | null): boolean {
+  if (a === b) return true
+  if (!a || !b) return !a && !b
+  const x = pyJsonTryLoads(a)
+  const y = pyJsonTryLoads(b)
+  return x !== undefined && y !== undefined && pyJsonDumps(x) === pyJsonDumps(y)
+}
+
+/** The fields of `wanted` that `got` does not hold (extra compared as JSON). */
+export function lostFields(wanted: ConnectionFields, got: ConnectionFields): string[] {
+  const lost: string[] = CONNECTION_SCALAR_FIELDS.filter((k) => wanted[k] !== got[k])
+  if (!sameExtra(wanted.extra, got.extra)) lost.push('extra')
+  if ((wanted.team_name ?? null) !== (got.team_name ?? null)) lost.push('team_name')
+  return lost
+}
