@@ -59,15 +59,9 @@ import {
 import { chunks, mapLimit } from '../core/concurrency'
 import { parseConnectionValue } from '../core/codecs/connection-json'
 import { pyJsonDumps, pyJsonLoads, type PyDict } from '../core/codecs/py-json'
-import { applyPasswordRule, pyStrip, type Decoded } from '../core/connection'
-import { AirlockError, CodecError } from '../core/errors'
-import {
-  connectionEntry,
-  variableEntry,
-  type ConnectionFields,
-  type Dialect,
-  type Entry
-} from '../core/model'
+import { pyStrip, type Decoded } from '../core/connection'
+import { AirlockError } from '../core/errors'
+import { type ConnectionFields, type Dialect, type Entry } from '../core/model'
 import {
   parseAwsSecretsManagerKwargs,
   SM_MAX_SECRET_BYTES,
@@ -87,8 +81,6 @@ import {
   preflightRecorder,
   idOf,
   type Backend,
-  type EntryKind,
-  type EntryProblem,
   type EntryRef,
   type LoadResult,
   type Scope
@@ -98,16 +90,32 @@ import type { AdaptivePacer } from './pacer'
 import {
   ACCESS_DENIED,
   AIRLOCK_TAG,
+  addLossWarnings,
+  addNameWarnings,
+  addPreflightError,
+  addSameTarget,
+  ambiguousProblems,
+  AwsBackendBase,
   awsClientConfig,
   awsErrorName,
   awsFailure,
   awsKindsIn,
-  awsPacer,
+  awsTags,
+  collectEntry,
   describeRef,
-  lostFields,
-  paceAwsClient,
+  firstRef,
+  paceAws,
+  preflightStep,
   probeRefusal,
+  readProblem,
+  readsAsEntry,
+  readTarget,
+  readTargets,
+  sortEntries,
+  sortRefs,
+  storedEntry,
   writePlanned,
+  writtenLoss,
   type AwsAmbiguousName,
   type AwsClientOptions,
   type AwsPreflightProblem
@@ -162,18 +170,16 @@ export function secretsManagerLostFields(
   naming: AwsSecretsManagerNaming,
   dialect: Dialect
 ): string[] {
-  const wanted = applyPasswordRule({ ...fields }, dialect)
-  try {
-    const back = decodeSecretsManagerConnection(
-      encodeSecretsManagerConnection(fields, dialect),
-      naming,
-      dialect
-    ).value
-    return lostFields(wanted, back)
-  } catch (error) {
-    if (error instanceof CodecError) return ['everything (Airflow cannot read the value back)']
-    throw error
-  }
+  return writtenLoss(
+    fields,
+    dialect,
+    () =>
+      decodeSecretsManagerConnection(
+        encodeSecretsManagerConnection(fields, dialect),
+        naming,
+        dialect
+      ).value
+  )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -254,7 +260,7 @@ interface PlannedWrite {
 const FILTER_VALUE = /^[a-zA-Z0-9 :_@/+=.-][a-zA-Z0-9 :_@/+=.\-!]*$/
 
 /** AWS Secrets Manager, read as Airflow's SecretsManagerBackend reads it. */
-export class AwsSecretsManagerBackend implements Backend {
+export class AwsSecretsManagerBackend extends AwsBackendBase implements Backend {
   readonly lossyFields = ['variable.description', 'connection.description'] as const
   readonly kind = 'aws-secrets-manager' as const
   readonly id: string
@@ -262,7 +268,7 @@ export class AwsSecretsManagerBackend implements Backend {
   /** The resolved naming part of `backend_kwargs`. */
   readonly naming: AwsSecretsManagerNaming
   private readonly dialect: Dialect
-  private readonly client: SecretsManagerClient
+  protected readonly client: SecretsManagerClient
   private readonly concurrency: number
   /** Paces every request of this backend (adaptive; see pacer.ts). */
   readonly pacer: AdaptivePacer
@@ -274,16 +280,14 @@ export class AwsSecretsManagerBackend implements Backend {
   private batchDenied = false
 
   constructor(options: AwsSecretsManagerOptions = {}) {
+    super()
     const kwargs = options.backendKwargs ?? {}
     this.naming = parseAwsSecretsManagerKwargs(kwargs)
     const config = awsClientConfig(options, kwargs)
     this.id = options.id ?? `aws-sm:${config.endpoint ?? config.region ?? 'default'}`
     this.dialect = options.dialect ?? 'airflow3'
     this.concurrency = Math.max(1, options.concurrency ?? 8)
-    this.tags = [
-      { ...AIRLOCK_TAG },
-      ...Object.entries(options.tags ?? {}).map(([Key, Value]) => ({ Key, Value }))
-    ]
+    this.tags = awsTags(options.tags)
     this.kmsKeyId = options.kmsKeyId
     this.removeMode = options.removeMode ?? 'schedule'
     this.recoveryWindowDays = options.recoveryWindowDays ?? 30
@@ -293,27 +297,18 @@ export class AwsSecretsManagerBackend implements Backend {
         `${this.id}: recoveryWindowDays must be between 7 and 30 (AWS's limits).`
       )
     this.client = new SecretsManagerClient(config)
-    this.pacer = awsPacer(this.id, this.concurrency, options)
-    paceAwsClient(this.client, this.pacer)
-  }
-
-  async close(): Promise<void> {
-    this.client.destroy()
+    this.pacer = paceAws(this.client, this.id, this.concurrency, options)
   }
 
   // -------------------------------------------------------------------------------------
   // Backend
-
-  async list(scope: Scope, signal?: AbortSignal): Promise<EntryRef[]> {
-    return (await this.listNames(scope, signal)).refs
-  }
 
   /**
    * Lists the secrets under the kinds' prefixes (ListSecrets, filtered by name prefix) and
    * maps each back to its id; names reading as more than one id are reported, not listed.
    * With `includePlannedDeletion`, secrets scheduled for deletion are listed too (never as refs).
    */
-  async listNames(
+  override async listNames(
     scope: Scope,
     signal?: AbortSignal,
     opts: { includePlannedDeletion?: boolean } = {}
@@ -343,7 +338,7 @@ export class AwsSecretsManagerBackend implements Backend {
       for (const s of page.SecretList ?? []) {
         if (!s.Name) continue
         const readsAs = smIdsForName(this.naming, s.Name)
-        if (!readsAs.some((r) => r.kind !== 'config' && kinds.includes(r.kind))) continue
+        if (!readsAsEntry(readsAs, kinds)) continue
         const listed: SmListedSecret = {
           name: s.Name,
           readsAs,
@@ -355,47 +350,36 @@ export class AwsSecretsManagerBackend implements Backend {
         out.secrets.push(listed)
         if (listed.deletedDate) continue
         if (readsAs.length > 1) out.ambiguous.push({ target: s.Name, readsAs })
-        else out.refs.push({ kind: readsAs[0]!.kind as EntryKind, id: readsAs[0]!.id })
+        else out.refs.push(firstRef(readsAs))
       }
       token = page.NextToken
     } while (token)
-    out.refs.sort((a, b) => (a.kind + '\u0000' + a.id < b.kind + '\u0000' + b.id ? -1 : 1))
+    sortRefs(out.refs)
     return out
   }
 
   async read(ref: EntryRef, signal?: AbortSignal): Promise<Entry | undefined> {
-    const lookup = smLookup(this.naming, ref.kind, ref.id)
-    if (lookup.outcome === 'error')
-      throw new AirlockError(
-        'usage',
-        `${this.id}: ${describeRef(ref.kind, ref.id)}: ${lookup.reason}`
-      )
-    if (lookup.outcome !== 'lookup') return undefined
+    const name = readTarget(this.id, ref, smLookup(this.naming, ref.kind, ref.id))
+    if (name === undefined) return undefined
     let secret: string | undefined
     try {
-      const out = await this.client.send(new GetSecretValueCommand({ SecretId: lookup.name }), {
+      const out = await this.client.send(new GetSecretValueCommand({ SecretId: name }), {
         abortSignal: signal
       })
       secret = out.SecretString
     } catch (error) {
       if (SM_NOT_FOUND.has(awsErrorName(error))) return undefined
-      throw awsFailure(this.id, `reading ${describeRef(ref.kind, ref.id)} (${lookup.name})`, error)
+      throw awsFailure(this.id, `reading ${describeRef(ref.kind, ref.id)} (${name})`, error)
     }
     if (secret === undefined) return undefined
-    return this.entryFrom(ref.kind, ref.id, lookup.name, secret)
+    return this.entryFrom(ref.kind, ref.id, name, secret)
   }
 
   async load(scope: Scope, signal?: AbortSignal): Promise<LoadResult> {
     const listing = await this.listNames(scope, signal)
-    const problems: EntryProblem[] = listing.ambiguous.map((a) => ({
-      ref: {
-        kind: a.readsAs[0]!.kind === 'variable' ? 'variable' : 'connection',
-        id: a.readsAs[0]!.id
-      },
-      code: 'codec.invalid',
-      message: `${this.id}: ${a.target} reads as ${a.readsAs.map((r) => describeRef(r.kind, r.id)).join(' and as ')}; Airflow answers every one of those lookups from it. Give each kind its own prefix or move the secret.`
-    }))
-    const fetched = await this.fetch(listing.refs, signal)
+    const problems = ambiguousProblems(this.id, listing.ambiguous, 'secret')
+    const { byName } = readTargets(this.id, listing.refs, this.lookupOf)
+    const fetched = await this.fetch(byName, signal)
     return { entries: fetched.entries, problems: [...problems, ...fetched.problems] }
   }
 
@@ -406,48 +390,20 @@ export class AwsSecretsManagerBackend implements Backend {
    * `entries`; ids that fail are in `problems`.
    */
   async readMany(refs: readonly EntryRef[], signal?: AbortSignal): Promise<LoadResult> {
-    const problems: EntryProblem[] = []
-    const usable: EntryRef[] = []
-    for (const ref of refs) {
-      const lookup = smLookup(this.naming, ref.kind, ref.id)
-      if (lookup.outcome === 'error')
-        problems.push({
-          ref,
-          code: 'usage',
-          message: `${this.id}: ${describeRef(ref.kind, ref.id)}: ${lookup.reason}`
-        })
-      else if (lookup.outcome === 'lookup') usable.push(ref)
-    }
-    const fetched = await this.fetch(usable, signal)
+    const { byName, problems } = readTargets(this.id, refs, this.lookupOf)
+    const fetched = await this.fetch(byName, signal)
     return { entries: fetched.entries, problems: [...problems, ...fetched.problems] }
   }
 
-  private async fetch(refs: readonly EntryRef[], signal?: AbortSignal): Promise<LoadResult> {
-    const byName = new Map<string, EntryRef>()
-    for (const ref of refs) {
-      const lookup = smLookup(this.naming, ref.kind, ref.id)
-      if (lookup.outcome === 'lookup') byName.set(lookup.name, ref)
-    }
-    const entries: Entry[] = []
-    const problems: EntryProblem[] = []
+  private async fetch(byName: Map<string, EntryRef>, signal?: AbortSignal): Promise<LoadResult> {
+    const out: LoadResult = { entries: [], problems: [] }
     const take = (ref: EntryRef, name: string, secret: string | undefined) => {
-      if (secret === undefined) return
-      try {
-        entries.push(this.entryFrom(ref.kind, ref.id, name, secret))
-      } catch (error) {
-        if (!(error instanceof AirlockError)) throw error
-        problems.push({ ref, code: error.code, message: error.userMessage })
-      }
+      if (secret !== undefined)
+        collectEntry(out, ref, () => this.entryFrom(ref.kind, ref.id, name, secret))
     }
     const fail = (ref: EntryRef, name: string, error: unknown) => {
-      if (SM_NOT_FOUND.has(awsErrorName(error))) return
-      const failure = awsFailure(
-        this.id,
-        `reading ${describeRef(ref.kind, ref.id)} (${name})`,
-        error
-      )
-      if (!(failure instanceof AirlockError)) throw failure
-      problems.push({ ref, code: failure.code, message: failure.userMessage })
+      if (!SM_NOT_FOUND.has(awsErrorName(error)))
+        out.problems.push(readProblem(this.id, ref, name, error))
     }
     const one = async (name: string) => {
       const ref = byName.get(name)!
@@ -492,9 +448,8 @@ export class AwsSecretsManagerBackend implements Backend {
           )
       }
     })
-    const order = (e: Entry) => `${e.kind}\u0000${idOf(e)}`
-    entries.sort((a, b) => (order(a) < order(b) ? -1 : 1))
-    return { entries, problems }
+    sortEntries(out.entries)
+    return out
   }
 
   async write(entries: readonly Entry[], signal?: AbortSignal): Promise<void> {
@@ -620,36 +575,12 @@ export class AwsSecretsManagerBackend implements Backend {
       if (warn) add(entry, name, 'warning', 'codec.invalid', `${what} → ${name}: ${warn}.`)
       const other = targets.get(name)
       if (other) {
-        add(
-          entry,
-          name,
-          'error',
-          'job.conflict',
-          `${what} and ${describeRef(other.kind, idOf(other))} both map to ${name}; rename one.`
-        )
+        addSameTarget(add, entry, other, name)
         continue
       }
       targets.set(name, entry)
-      const readers = smIdsForName(this.naming, name).filter(
-        (r) => !(r.kind === entry.kind && r.id === idOf(entry))
-      )
-      if (readers.length)
-        add(
-          entry,
-          name,
-          'warning',
-          'job.conflict',
-          `${what} → ${name} also reads as ${readers.map((r) => describeRef(r.kind, r.id)).join(', ')} (the kinds' prefixes overlap); Airflow would answer those lookups with it too.`
-        )
-      if (entry.team)
-        add(
-          entry,
-          name,
-          'warning',
-          'codec.invalid',
-          `${what} belongs to team ${JSON.stringify(entry.team)}, but Airflow's AWS backends have no team-scoped names: every team will read it.`
-        )
-      const value = this.valueOf(entry)
+      addNameWarnings(add, entry, name, smIdsForName(this.naming, name))
+      const value = this.secretString(entry)
       const bytes = utf8Length(value)
       if (bytes > SM_MAX_SECRET_BYTES)
         add(
@@ -659,46 +590,26 @@ export class AwsSecretsManagerBackend implements Backend {
           'codec.invalid',
           `${what} → ${name}: the value takes ${bytes} bytes, over Secrets Manager's ${SM_MAX_SECRET_BYTES}-byte limit; shorten it.`
         )
-      if (entry.kind === 'connection') {
-        const lost = secretsManagerLostFields(entry.fields, this.naming, this.dialect)
-        if (lost.length)
-          add(
-            entry,
-            name,
-            'warning',
-            'codec.invalid',
-            `${what} → ${name}: Airflow will not read back ${lost.join(', ')} (its Secrets Manager backend keeps only login, password, host, port, schema, conn_type and extra).`
-          )
-      } else if (entry.description)
-        add(
-          entry,
-          name,
-          'warning',
-          'codec.invalid',
-          `${what} → ${name}: the variable's description is not kept (Airflow reads only the secret's value).`
-        )
+      addLossWarnings(
+        add,
+        entry,
+        name,
+        (fields) => secretsManagerLostFields(fields, this.naming, this.dialect),
+        ' (its Secrets Manager backend keeps only login, password, host, port, schema, conn_type and extra)',
+        'secret'
+      )
     }
     if (!targets.size) {
-      if (entries.length) return problems
-      try {
-        await this.probeCredentials(signal)
-      } catch (error) {
-        if (!(error instanceof AirlockError)) throw error
-        add(undefined, '', 'error', error.code, error.userMessage.replace(`${this.id}: `, ''))
-      }
+      if (!entries.length) await preflightStep(add, this.id, () => this.probeCredentials(signal))
       return problems
     }
 
-    let listing: SmListing
-    try {
-      listing = await this.listNames({ kinds: [...new Set(entries.map((e) => e.kind))] }, signal, {
+    const listing = await preflightStep(add, this.id, () =>
+      this.listNames({ kinds: [...new Set(entries.map((e) => e.kind))] }, signal, {
         includePlannedDeletion: true
       })
-    } catch (error) {
-      if (!(error instanceof AirlockError)) throw error
-      add(undefined, '', 'error', error.code, error.userMessage.replace(`${this.id}: `, ''))
-      return problems
-    }
+    )
+    if (!listing) return problems
     const existing = new Map(listing.secrets.map((s) => [s.name, s]))
     const probeCandidates: { name: string; entry: Entry }[] = []
     for (const [name, entry] of targets) {
@@ -728,14 +639,7 @@ export class AwsSecretsManagerBackend implements Backend {
     const probe = probeCandidates[0]
     if (probe) {
       const problem = await this.probeWrite(probe.name, signal)
-      if (problem)
-        add(
-          probe.entry,
-          probe.name,
-          'error',
-          problem.code,
-          problem.userMessage.replace(`${this.id}: `, '')
-        )
+      if (problem) addPreflightError(add, this.id, problem, probe.entry, probe.name)
     }
     return problems
   }
@@ -787,38 +691,19 @@ export class AwsSecretsManagerBackend implements Backend {
     return awsKindsIn(this.id, scope, this.naming.patterns, (k) => smPrefixOf(this.naming, k))
   }
 
-  private async call<O>(doing: string, fn: () => Promise<O>): Promise<O> {
-    try {
-      return await fn()
-    } catch (error) {
-      throw awsFailure(this.id, doing, error)
-    }
-  }
+  private readonly lookupOf = (ref: EntryRef) => smLookup(this.naming, ref.kind, ref.id)
 
   private entryFrom(kind: AwsLookupKind, id: string, name: string, secret: string): Entry {
-    const source = { backendId: this.id, path: name, fromKey: 'SecretString' }
-    if (kind === 'variable') {
-      const entry = variableEntry(id, secret)
-      entry.source = source
-      return entry
-    }
-    try {
-      const decoded = decodeSecretsManagerConnection(secret, this.naming, this.dialect)
-      const entry = connectionEntry(id, decoded.value)
-      entry.source = source
-      return entry
-    } catch (error) {
-      if (error instanceof CodecError || error instanceof AirlockError)
-        throw new AirlockError(
-          error.code,
-          `${this.id}: ${describeRef(kind, id)} (${name}): ${error.userMessage}`,
-          { cause: error }
-        )
-      throw error
-    }
+    return storedEntry(
+      { backendId: this.id, path: name, fromKey: 'SecretString' },
+      kind,
+      id,
+      secret,
+      (value) => decodeSecretsManagerConnection(value, this.naming, this.dialect).value
+    )
   }
 
-  private valueOf(entry: Entry): string {
+  private secretString(entry: Entry): string {
     return entry.kind === 'variable'
       ? entry.value
       : encodeSecretsManagerConnection(entry.fields, this.dialect)
@@ -835,7 +720,7 @@ export class AwsSecretsManagerBackend implements Backend {
         'codec.invalid',
         `${this.id}: ${what} → ${lookup.name}: ${bad}; nothing was written.`
       )
-    const value = this.valueOf(entry)
+    const value = this.secretString(entry)
     const bytes = utf8Length(value)
     if (bytes > SM_MAX_SECRET_BYTES)
       throw new AirlockError(

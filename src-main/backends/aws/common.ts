@@ -10,15 +10,35 @@ import https from 'node:https'
 import type { SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager'
 import { mapLimit } from '../../core/concurrency'
 import { pyJsonDumps, pyJsonTryLoads } from '../../core/codecs/py-json'
-import { AirlockError } from '../../core/errors'
-import { CONNECTION_SCALAR_FIELDS, type ConnectionFields, type Entry } from '../../core/model'
+import { applyPasswordRule } from '../../core/connection'
+import { AirlockError, CodecError } from '../../core/errors'
+import {
+  CONNECTION_SCALAR_FIELDS,
+  connectionEntry,
+  variableEntry,
+  type ConnectionFields,
+  type Dialect,
+  type Entry
+} from '../../core/model'
 import {
   lookupPatternError,
+  type AwsLookup,
+  type AwsLookupKind,
   type AwsNameReading,
   type AwsSecretsManagerNaming
 } from '../../core/airflow-secrets/aws-secrets-manager'
 import type { ErrorCode } from '../../contract/errors'
-import { idOf, inScope, type Scope, type TargetedPreflightProblem } from '../backend'
+import {
+  idOf,
+  inScope,
+  type preflightRecorder,
+  type EntryKind,
+  type EntryProblem,
+  type EntryRef,
+  type LoadResult,
+  type Scope,
+  type TargetedPreflightProblem
+} from '../backend'
 import { AdaptivePacer, type PaceOutcome } from '../pacer'
 
 /** Static AWS credentials, or a provider of them (the SDK's type). */
@@ -385,4 +405,343 @@ export function lostFields(wanted: ConnectionFields, got: ConnectionFields): str
   if (!sameExtra(wanted.extra, got.extra)) lost.push('extra')
   if ((wanted.team_name ?? null) !== (got.team_name ?? null)) lost.push('team_name')
   return lost
+}
+
+// ---------------------------------------------------------------------------------------
+// Steps both backends take the same way
+
+/** The tags of a new secret or parameter: Airlock's, then the configured ones. */
+export function awsTags(
+  tags: Readonly<Record<string, string>> | undefined
+): { Key: string; Value: string }[] {
+  return [{ ...AIRLOCK_TAG }, ...Object.entries(tags ?? {}).map(([Key, Value]) => ({ Key, Value }))]
+}
+
+/** Paces every request of an SDK client; returns the backend's pacer. */
+export function paceAws(
+  client: MiddlewareClient,
+  backendId: string,
+  concurrency: number,
+  options: AwsClientOptions
+): AdaptivePacer {
+  const pacer = awsPacer(backendId, concurrency, options)
+  paceAwsClient(client, pacer)
+  return pacer
+}
+
+/** Runs one SDK call, its failure mapped by `awsFailure`. */
+export async function awsCall<O>(
+  backendId: string,
+  doing: string,
+  fn: () => Promise<O>
+): Promise<O> {
+  try {
+    return await fn()
+  } catch (error) {
+    throw awsFailure(backendId, doing, error)
+  }
+}
+
+/**
+ * The name a ref is read from, undefined when Airflow never asks for it; a lookup pattern
+ * Airflow cannot use is a `usage` error, as every such lookup fails in Airflow.
+ */
+export function readTarget(
+  backendId: string,
+  ref: EntryRef,
+  lookup: AwsLookup
+): string | undefined {
+  if (lookup.outcome === 'error')
+    throw new AirlockError(
+      'usage',
+      `${backendId}: ${describeRef(ref.kind, ref.id)}: ${lookup.reason}`
+    )
+  return lookup.outcome === 'lookup' ? lookup.name : undefined
+}
+
+/**
+ * The names refs are read from (the last ref per name), and a problem per ref whose lookup
+ * Airflow fails; refs Airflow never asks for are left out.
+ */
+export function readTargets(
+  backendId: string,
+  refs: readonly EntryRef[],
+  lookupOf: (ref: EntryRef) => AwsLookup
+): { byName: Map<string, EntryRef>; problems: EntryProblem[] } {
+  const byName = new Map<string, EntryRef>()
+  const problems: EntryProblem[] = []
+  for (const ref of refs) {
+    const lookup = lookupOf(ref)
+    if (lookup.outcome === 'error')
+      problems.push({
+        ref,
+        code: 'usage',
+        message: `${backendId}: ${describeRef(ref.kind, ref.id)}: ${lookup.reason}`
+      })
+    else if (lookup.outcome === 'lookup') byName.set(lookup.name, ref)
+  }
+  return { byName, problems }
+}
+
+/**
+ * An entry read from a stored value: a variable is the value verbatim, a connection is what
+ * `decodeConnection` makes of it. A value Airflow cannot read is an AirlockError naming the
+ * backend, the ref and the name — never the value.
+ */
+export function storedEntry(
+  origin: { backendId: string; path: string; fromKey: string },
+  kind: AwsLookupKind,
+  id: string,
+  value: string,
+  decodeConnection: (value: string) => ConnectionFields
+): Entry {
+  const source = { ...origin }
+  if (kind === 'variable') {
+    const entry = variableEntry(id, value)
+    entry.source = source
+    return entry
+  }
+  try {
+    const entry = connectionEntry(id, decodeConnection(value))
+    entry.source = source
+    return entry
+  } catch (error) {
+    if (error instanceof AirlockError)
+      throw new AirlockError(
+        error.code,
+        `${origin.backendId}: ${describeRef(kind, id)} (${origin.path}): ${error.userMessage}`,
+        { cause: error }
+      )
+    throw error
+  }
+}
+
+/** Collects what `build` returns into `entries`, or its AirlockError into `problems`. */
+export function collectEntry(out: LoadResult, ref: EntryRef, build: () => Entry): void {
+  try {
+    out.entries.push(build())
+  } catch (error) {
+    if (!(error instanceof AirlockError)) throw error
+    out.problems.push({ ref, code: error.code, message: error.userMessage })
+  }
+}
+
+/** A read failure as a problem of its ref (an abort or an unknown error is thrown). */
+export function readProblem(
+  backendId: string,
+  ref: EntryRef,
+  name: string,
+  error: unknown
+): EntryProblem {
+  const failure = awsFailure(backendId, `reading ${describeRef(ref.kind, ref.id)} (${name})`, error)
+  if (!(failure instanceof AirlockError)) throw failure
+  return { ref, code: failure.code, message: failure.userMessage }
+}
+
+/** Entries in kind, then id order. */
+export function sortEntries(entries: Entry[]): Entry[] {
+  const order = (e: Entry) => `${e.kind}\u0000${idOf(e)}`
+  return entries.sort((a, b) => (order(a) < order(b) ? -1 : 1))
+}
+
+/** Refs in kind, then id order. */
+export function sortRefs(refs: EntryRef[]): EntryRef[] {
+  return refs.sort((a, b) => (a.kind + '\u0000' + a.id < b.kind + '\u0000' + b.id ? -1 : 1))
+}
+
+/** Whether a listed name reads as an entry of one of the kinds (config names never do). */
+export function readsAsEntry(
+  readsAs: readonly AwsNameReading[],
+  kinds: readonly string[]
+): boolean {
+  return readsAs.some((r) => r.kind !== 'config' && kinds.includes(r.kind))
+}
+
+/** The ref of a listed name's first reading. */
+export function firstRef(readsAs: readonly AwsNameReading[]): EntryRef {
+  return { kind: readsAs[0]!.kind as EntryKind, id: readsAs[0]!.id }
+}
+
+/** The problem of a name that reads as more than one id (`thing`: secret, parameter). */
+export function ambiguousProblem(
+  backendId: string,
+  ref: EntryRef,
+  target: string,
+  readsAs: readonly AwsNameReading[],
+  thing: string
+): EntryProblem {
+  return {
+    ref,
+    code: 'codec.invalid',
+    message: `${backendId}: ${target} reads as ${readsAs.map((r) => describeRef(r.kind, r.id)).join(' and as ')}; Airflow answers every one of those lookups from it. Give each kind its own prefix or move the ${thing}.`
+  }
+}
+
+/** The problems of a listing's ambiguous names. */
+export function ambiguousProblems(
+  backendId: string,
+  ambiguous: readonly AwsAmbiguousName[],
+  thing: string
+): EntryProblem[] {
+  return ambiguous.map((a) =>
+    ambiguousProblem(
+      backendId,
+      {
+        kind: a.readsAs[0]!.kind === 'variable' ? 'variable' : 'connection',
+        id: a.readsAs[0]!.id
+      },
+      a.target,
+      a.readsAs,
+      thing
+    )
+  )
+}
+
+/** What a pre-flight adds a problem with (backend.ts's `preflightRecorder`). */
+export type PreflightAdd = ReturnType<typeof preflightRecorder>
+
+/**
+ * Runs a pre-flight step; its AirlockError becomes an error problem (on `entry` and `target`
+ * when given) and the result is undefined. Other failures are thrown.
+ */
+export async function preflightStep<T>(
+  add: PreflightAdd,
+  backendId: string,
+  step: () => Promise<T>
+): Promise<T | undefined> {
+  try {
+    return await step()
+  } catch (error) {
+    if (!(error instanceof AirlockError)) throw error
+    addPreflightError(add, backendId, error)
+    return undefined
+  }
+}
+
+/** An AirlockError of a pre-flight step as an error problem (the backend id said once). */
+export function addPreflightError(
+  add: PreflightAdd,
+  backendId: string,
+  error: AirlockError,
+  entry?: Entry,
+  target = ''
+): void {
+  add(entry, target, 'error', error.code, error.userMessage.replace(`${backendId}: `, ''))
+}
+
+/**
+ * The warnings both AWS services give for a target name whatever the value: other ids the
+ * name reads as, and a team Airflow's AWS backends cannot scope the name to.
+ */
+export function addNameWarnings(
+  add: PreflightAdd,
+  entry: Entry,
+  name: string,
+  readsAs: readonly AwsNameReading[]
+): void {
+  const what = describeRef(entry.kind, idOf(entry))
+  const readers = readsAs.filter((r) => !(r.kind === entry.kind && r.id === idOf(entry)))
+  if (readers.length)
+    add(
+      entry,
+      name,
+      'warning',
+      'job.conflict',
+      `${what} → ${name} also reads as ${readers.map((r) => describeRef(r.kind, r.id)).join(', ')} (the kinds' prefixes overlap); Airflow would answer those lookups with it too.`
+    )
+  if (entry.team)
+    add(
+      entry,
+      name,
+      'warning',
+      'codec.invalid',
+      `${what} belongs to team ${JSON.stringify(entry.team)}, but Airflow's AWS backends have no team-scoped names: every team will read it.`
+    )
+}
+
+/** A pre-flight problem naming two entries written to one name. */
+export function addSameTarget(add: PreflightAdd, entry: Entry, other: Entry, name: string): void {
+  add(
+    entry,
+    name,
+    'error',
+    'job.conflict',
+    `${describeRef(entry.kind, idOf(entry))} and ${describeRef(other.kind, idOf(other))} both map to ${name}; rename one.`
+  )
+}
+
+/**
+ * The fields a written connection loses when Airflow reads it back: `readBack` decodes what
+ * the backend writes for `fields`; a value Airflow cannot read back at all loses everything.
+ */
+export function writtenLoss(
+  fields: ConnectionFields,
+  dialect: Dialect,
+  readBack: () => ConnectionFields
+): string[] {
+  const wanted = applyPasswordRule({ ...fields }, dialect)
+  try {
+    return lostFields(wanted, readBack())
+  } catch (error) {
+    if (error instanceof CodecError) return ['everything (Airflow cannot read the value back)']
+    throw error
+  }
+}
+
+/**
+ * The warnings of what Airflow will not read back from a target: a connection's lost fields
+ * (`lostNote` says what the service keeps), or a variable's description (`thing`: secret,
+ * parameter).
+ */
+export function addLossWarnings(
+  add: PreflightAdd,
+  entry: Entry,
+  name: string,
+  lostOf: (fields: ConnectionFields) => string[],
+  lostNote: string,
+  thing: string
+): void {
+  const what = describeRef(entry.kind, idOf(entry))
+  if (entry.kind === 'connection') {
+    const lost = lostOf(entry.fields)
+    if (lost.length)
+      add(
+        entry,
+        name,
+        'warning',
+        'codec.invalid',
+        `${what} → ${name}: Airflow will not read back ${lost.join(', ')}${lostNote}.`
+      )
+  } else if (entry.description)
+    add(
+      entry,
+      name,
+      'warning',
+      'codec.invalid',
+      `${what} → ${name}: the variable's description is not kept (Airflow reads only the ${thing}'s value).`
+    )
+}
+
+/**
+ * What both AWS backends do alike around their service calls: closing the SDK client, listing
+ * as the refs of `listNames`, and mapping a failed call to an AirlockError.
+ */
+export abstract class AwsBackendBase {
+  abstract readonly id: string
+  protected abstract readonly client: { destroy(): void }
+
+  /** The names under the kinds' prefixes, mapped back to refs. */
+  abstract listNames(scope: Scope, signal?: AbortSignal): Promise<{ refs: EntryRef[] }>
+
+  async close(): Promise<void> {
+    this.client.destroy()
+  }
+
+  async list(scope: Scope, signal?: AbortSignal): Promise<EntryRef[]> {
+    return (await this.listNames(scope, signal)).refs
+  }
+
+  protected call<O>(doing: string, fn: () => Promise<O>): Promise<O> {
+    return awsCall(this.id, doing, fn)
+  }
 }
