@@ -2,7 +2,7 @@
  * AWS Secrets Manager through @aws-sdk/client-secrets-manager, configured exactly as
  * Airflow's `SecretsManagerBackend` is — its `backend_kwargs`, defaults and naming
  * (core/airflow-secrets/aws-secrets-manager.ts; reference §12.2) — and read exactly as Airflow
- * reads it:
+ * reads it, by that module's `decodeSecretsManagerConnection` (the one `airlock decode` uses):
  *
  * - the secret's `SecretString` (a binary-only secret reads as not found);
  * - a variable is the string verbatim;
@@ -57,21 +57,17 @@ import {
   type Filter
 } from '@aws-sdk/client-secrets-manager'
 import { chunks, mapLimit } from '../core/concurrency'
-import { parseConnectionValue } from '../core/codecs/connection-json'
-import { pyJsonDumps, pyJsonLoads, type PyDict } from '../core/codecs/py-json'
-import { pyStrip, type Decoded } from '../core/connection'
 import { AirlockError } from '../core/errors'
 import { type ConnectionFields, type Dialect, type Entry } from '../core/model'
 import {
+  decodeSecretsManagerConnection,
   parseAwsSecretsManagerKwargs,
   SM_MAX_SECRET_BYTES,
-  smDroppedKeys,
   smIdsForName,
   smLookup,
   smPrefixOf,
   smSecretNameProblem,
   smSecretNameWarning,
-  standardizeSecretKeys,
   type AwsLookupKind,
   type AwsNameReading,
   type AwsSecretsManagerNaming
@@ -125,35 +121,6 @@ export type { AwsCredentials, AwsClientOptions, AwsRetryStrategy } from './aws/c
 
 // ---------------------------------------------------------------------------------------
 // Value shapes (pure)
-
-/** What Airflow makes of a connection secret, and which keys its alias map dropped. */
-export interface SecretsManagerConnection extends Decoded<ConnectionFields> {
-  shape: 'json' | 'uri'
-  droppedKeys: string[]
-}
-
-/**
- * `SecretsManagerBackend.get_conn_value` + `deserialize_connection`: a value whose stripped
- * form starts with `{` is `json.loads`ed, its keys aliased (`_standardize_secret_keys`) and
- * re-dumped, then read as connection JSON; anything else is a URI. Throws CodecError where
- * Airflow raises (bad JSON, a field of the wrong type, a bad URI).
- */
-export function decodeSecretsManagerConnection(
-  secret: string,
-  naming: AwsSecretsManagerNaming,
-  dialect: Dialect
-): SecretsManagerConnection {
-  if (!pyStrip(secret).startsWith('{'))
-    return { ...parseConnectionValue(secret, dialect), shape: 'uri', droppedKeys: [] }
-  // json.loads(secret): the unstripped text (Python's json skips only ' \t\n\r').
-  const dict = pyJsonLoads(secret) as PyDict
-  const standardized = standardizeSecretKeys(dict, naming)
-  return {
-    ...parseConnectionValue(pyJsonDumps(standardized), dialect),
-    shape: 'json',
-    droppedKeys: smDroppedKeys(dict, naming)
-  }
-}
 
 /**
  * The `SecretString` written for a connection: its URI when the dialect reads it back to the

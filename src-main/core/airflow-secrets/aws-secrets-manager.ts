@@ -44,7 +44,7 @@ import { PyDict, type PyValue, pyJsonDumps, pyJsonLoads } from '../codecs/py-jso
 import { AirlockError, CodecError } from '../errors'
 import { unquote } from '../codecs/py-url'
 import {
-  deserializeConnection,
+  connectionFieldsToPy,
   providerBefore,
   storedText,
   type DecodeOutcome,
@@ -52,6 +52,9 @@ import {
   type LookupKind,
   type LookupOptions
 } from './types'
+import type { Decoded } from '../connection'
+import { parseConnectionValue } from '../codecs/connection-json'
+import type { ConnectionFields, Dialect } from '../model'
 
 /** What a name is looked up for: the two entry kinds and Airflow's `get_config`. */
 export type AwsLookupKind = 'connection' | 'variable' | 'config'
@@ -1190,7 +1193,7 @@ export function explainAwsLookup(
   return { disabled: lookup.reason }
 }
 
-/** What `SecretsManagerBackend` returns for a `SecretString`. */
+/** What `SecretsManagerBackend` returns for a `SecretString` (`decode`'s Python view). */
 export function decodeAwsSecretsManager(
   kwargs: Readonly<Record<string, unknown>>,
   kind: LookupKind,
@@ -1202,17 +1205,56 @@ export function decodeAwsSecretsManager(
   if ('disabled' in explained) return { notFound: true }
   const text = storedText(stored, 'AWS Secrets Manager')
   if (kind === 'variable') return { variable: text }
-  const dialect = options.dialect ?? 'airflow3'
-  if (!pyStrip(text).startsWith('{')) return deserializeConnection(text, dialect)
-  // json.loads(secret) reads the unstripped text.
-  const secret = pyJsonLoads(text)
-  if (!(secret instanceof PyDict))
+  // deserialize_connection: a falsy value is "not found".
+  if (text === '') return { notFound: true }
+  const decoded = decodeSecretsManagerConnection(
+    text,
+    parseAwsSecretsManagerKwargs(kwargs),
+    options.dialect ?? 'airflow3',
+    {
+      urlencoded:
+        providerBefore(options, SM_URLENCODED_REMOVED_IN) &&
+        Boolean(kwargs.are_secret_values_urlencoded)
+    }
+  )
+  return { connection: connectionFieldsToPy(decoded.value) }
+}
+
+/** What Airflow makes of a connection secret, and which keys its alias map dropped. */
+export interface SecretsManagerConnection extends Decoded<ConnectionFields> {
+  /** `json` when the stripped value starts with `{`, else `uri`. */
+  shape: 'json' | 'uri'
+  /** The JSON keys no alias names (Airflow drops them), in the secret's order. */
+  droppedKeys: string[]
+}
+
+/**
+ * `SecretsManagerBackend.get_conn_value` + `deserialize_connection`, the one implementation
+ * both `decode` and the backend read with: a value whose stripped form starts with `{` is
+ * `json.loads`ed, its keys aliased (`_standardize_secret_keys`; with `urlencoded`, the
+ * pre-9.0.0 `are_secret_values_urlencoded` unescaping) and re-dumped, then read as connection
+ * JSON; anything else is a URI. Throws CodecError where Airflow raises (bad JSON, a field of
+ * the wrong type, a bad URI) and a `usage` AirlockError for a bad `extra_conn_words`.
+ */
+export function decodeSecretsManagerConnection(
+  secret: string,
+  naming: AwsSecretsManagerNaming,
+  dialect: Dialect,
+  options: { urlencoded?: boolean } = {}
+): SecretsManagerConnection {
+  if (!pyStrip(secret).startsWith('{'))
+    return { ...parseConnectionValue(secret, dialect), shape: 'uri', droppedKeys: [] }
+  // json.loads(secret): the unstripped text (Python's json skips only ' \t\n\r').
+  const dict = pyJsonLoads(secret)
+  if (!(dict instanceof PyDict))
     throw new CodecError('The secret is JSON but not an object.', 'codec.invalid-json')
-  const naming = parseAwsSecretsManagerKwargs(kwargs)
-  let standardized = standardizeSecretKeys(secret, naming)
-  if (providerBefore(options, SM_URLENCODED_REMOVED_IN) && kwargs.are_secret_values_urlencoded)
-    standardized = removeEscaping(standardized)
-  return deserializeConnection(pyJsonDumps(standardized), dialect)
+  let standardized = standardizeSecretKeys(dict, naming)
+  if (options.urlencoded) standardized = removeEscaping(standardized)
+  return {
+    ...parseConnectionValue(pyJsonDumps(standardized), dialect),
+    shape: 'json',
+    droppedKeys: smDroppedKeys(dict, naming)
+  }
 }
 
 /**

@@ -4,7 +4,6 @@ import { ConfiguredRetryStrategy } from '@smithy/core/retry'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
   AwsSecretsManagerBackend,
-  decodeSecretsManagerConnection,
   encodeSecretsManagerConnection,
   secretsManagerLostFields,
   type AwsSecretsManagerOptions
@@ -19,7 +18,10 @@ import {
   type Entry,
   type VariableEntry
 } from '../../../src-main/core/model'
-import { parseAwsSecretsManagerKwargs } from '../../../src-main/core/airflow-secrets/aws-secrets-manager'
+import {
+  decodeSecretsManagerConnection,
+  parseAwsSecretsManagerKwargs
+} from '../../../src-main/core/airflow-secrets/aws-secrets-manager'
 import { backendConformance, SECRET_MARK } from '../../support/backend-conformance'
 import { startAwsEmulator, type AwsEmulator } from '../../support/emulators/aws'
 

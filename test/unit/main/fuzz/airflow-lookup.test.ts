@@ -20,11 +20,13 @@ import {
 } from '../../../../src-main/core/codecs/py-json'
 import { decodeVaultConnection, encodeVaultConnection } from '../../../../src-main/backends/vault'
 import {
-  decodeSecretsManagerConnection,
   encodeSecretsManagerConnection,
   secretsManagerLostFields
 } from '../../../../src-main/backends/aws-secrets-manager'
-import { parseAwsSecretsManagerKwargs } from '../../../../src-main/core/airflow-secrets/aws-secrets-manager'
+import {
+  decodeSecretsManagerConnection,
+  parseAwsSecretsManagerKwargs
+} from '../../../../src-main/core/airflow-secrets/aws-secrets-manager'
 import { connectionFieldsToPy } from '../../../../src-main/core/airflow-secrets'
 import { DIALECTS, type ConnectionFields } from '../../../../src-main/core/model'
 import {
