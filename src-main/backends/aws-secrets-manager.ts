@@ -69,6 +69,7 @@ import {
   smSecretNameProblem,
   smSecretNameWarning,
   type AwsLookupKind,
+  type AwsLookup,
   type AwsNameReading,
   type AwsSecretsManagerNaming
 } from '../core/airflow-secrets/aws-secrets-manager'
@@ -95,7 +96,6 @@ import {
   awsClientConfig,
   awsErrorName,
   awsFailure,
-  awsKindsIn,
   awsTags,
   collectEntry,
   describeRef,
@@ -113,7 +113,7 @@ import {
   writePlanned,
   writtenLoss,
   type AwsAmbiguousName,
-  type AwsClientOptions,
+  type AwsStoreOptions,
   type AwsPreflightProblem
 } from './aws/common'
 
@@ -163,7 +163,7 @@ export function secretsManagerLostFields(
  *   removeMode: 'schedule'
  * })
  */
-export interface AwsSecretsManagerOptions extends AwsClientOptions {
+export interface AwsSecretsManagerOptions extends AwsStoreOptions {
   /**
    * Airflow's `[secrets] backend_kwargs` for `SecretsManagerBackend`, with Airflow's defaults
    * (`connections_prefix: "airflow/connections"`, `variables_prefix: "airflow/variables"`,
@@ -233,7 +233,8 @@ export class AwsSecretsManagerBackend extends AwsBackendBase implements Backend 
   readonly id: string
   readonly capabilities = { list: true, write: true }
   /** The resolved naming part of `backend_kwargs`. */
-  readonly naming: AwsSecretsManagerNaming
+  override readonly naming: AwsSecretsManagerNaming
+  protected override readonly multiTeam: boolean
   private readonly dialect: Dialect
   protected readonly client: SecretsManagerClient
   private readonly concurrency: number
@@ -253,6 +254,7 @@ export class AwsSecretsManagerBackend extends AwsBackendBase implements Backend 
     const config = awsClientConfig(options, kwargs)
     this.id = options.id ?? `aws-sm:${config.endpoint ?? config.region ?? 'default'}`
     this.dialect = options.dialect ?? 'airflow3'
+    this.multiTeam = options.multiTeam ?? false
     this.concurrency = Math.max(1, options.concurrency ?? 8)
     this.tags = awsTags(options.tags)
     this.kmsKeyId = options.kmsKeyId
@@ -326,7 +328,7 @@ export class AwsSecretsManagerBackend extends AwsBackendBase implements Backend 
   }
 
   async read(ref: EntryRef, signal?: AbortSignal): Promise<Entry | undefined> {
-    const name = readTarget(this.id, ref, smLookup(this.naming, ref.kind, ref.id))
+    const name = readTarget(this.id, ref, this.lookupOf(ref))
     if (name === undefined) return undefined
     let secret: string | undefined
     try {
@@ -427,7 +429,7 @@ export class AwsSecretsManagerBackend extends AwsBackendBase implements Backend 
 
   async remove(refs: readonly EntryRef[], signal?: AbortSignal): Promise<void> {
     const targets = refs.flatMap((ref) => {
-      const lookup = smLookup(this.naming, ref.kind, ref.id)
+      const lookup = this.lookup(ref.kind, ref.id)
       return lookup.outcome === 'lookup' ? [{ ref, name: lookup.name }] : []
     })
     await mapLimit(targets, this.concurrency, async ({ ref, name }) => {
@@ -467,7 +469,7 @@ export class AwsSecretsManagerBackend extends AwsBackendBase implements Backend 
     if (refs) {
       wanted = new Set()
       for (const r of refs) {
-        const lookup = smLookup(this.naming, r.kind, r.id)
+        const lookup = this.lookup(r.kind, r.id)
         if (lookup.outcome === 'lookup') wanted.add(lookup.name)
       }
     }
@@ -484,7 +486,7 @@ export class AwsSecretsManagerBackend extends AwsBackendBase implements Backend 
   async restore(refs: readonly EntryRef[], signal?: AbortSignal): Promise<string[]> {
     const restored: string[] = []
     for (const ref of refs) {
-      const lookup = smLookup(this.naming, ref.kind, ref.id)
+      const lookup = this.lookup(ref.kind, ref.id)
       if (lookup.outcome !== 'lookup') continue
       try {
         await this.client.send(new RestoreSecretCommand({ SecretId: lookup.name }), {
@@ -521,7 +523,7 @@ export class AwsSecretsManagerBackend extends AwsBackendBase implements Backend 
     const targets = new Map<string, Entry>()
     for (const entry of entries) {
       const what = describeRef(entry.kind, idOf(entry))
-      const lookup = smLookup(this.naming, entry.kind, idOf(entry))
+      const lookup = this.lookup(entry.kind, idOf(entry))
       if (lookup.outcome !== 'lookup') {
         add(entry, '', 'error', 'usage', `${what}: ${lookup.reason}; Airflow would never read it.`)
         continue
@@ -654,11 +656,13 @@ export class AwsSecretsManagerBackend extends AwsBackendBase implements Backend 
   // -------------------------------------------------------------------------------------
   // Internals
 
-  private kindsIn(scope: Scope): ('connection' | 'variable')[] {
-    return awsKindsIn(this.id, scope, this.naming.patterns, (k) => smPrefixOf(this.naming, k))
+  protected override nameLookup(kind: AwsLookupKind, id: string): AwsLookup {
+    return smLookup(this.naming, kind, id)
   }
 
-  private readonly lookupOf = (ref: EntryRef) => smLookup(this.naming, ref.kind, ref.id)
+  protected override prefixOf(kind: AwsLookupKind): string | null {
+    return smPrefixOf(this.naming, kind)
+  }
 
   private entryFrom(kind: AwsLookupKind, id: string, name: string, secret: string): Entry {
     return storedEntry(
@@ -678,7 +682,7 @@ export class AwsSecretsManagerBackend extends AwsBackendBase implements Backend 
 
   private planWrite(entry: Entry): PlannedWrite {
     const what = describeRef(entry.kind, idOf(entry))
-    const lookup = smLookup(this.naming, entry.kind, idOf(entry))
+    const lookup = this.lookup(entry.kind, idOf(entry))
     if (lookup.outcome !== 'lookup')
       throw new AirlockError('usage', `${this.id}: ${what}: ${lookup.reason}; nothing was written.`)
     const bad = smSecretNameProblem(lookup.name)

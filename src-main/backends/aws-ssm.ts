@@ -56,6 +56,7 @@ import {
   ssmPrefixOf,
   ssmTierFor,
   ssmValueProblem,
+  type AwsLookup,
   type AwsLookupKind,
   type AwsNameReading,
   type AwsSsmNaming,
@@ -82,7 +83,6 @@ import {
   awsClientConfig,
   awsErrorName,
   awsFailure,
-  awsKindsIn,
   awsTags,
   collectEntry,
   describeRef,
@@ -100,7 +100,7 @@ import {
   writePlanned,
   writtenLoss,
   type AwsAmbiguousName,
-  type AwsClientOptions,
+  type AwsStoreOptions,
   type AwsPreflightProblem
 } from './aws/common'
 import { connectionEnvValue } from './env-file'
@@ -121,7 +121,7 @@ export type SsmTierOption = 'auto' | 'Standard' | 'Advanced' | 'Intelligent-Tier
  *   tier: 'auto'
  * })
  */
-export interface AwsSsmOptions extends AwsClientOptions {
+export interface AwsSsmOptions extends AwsStoreOptions {
   /**
    * Airflow's `[secrets] backend_kwargs` for `SystemsManagerParameterStoreBackend`, with
    * Airflow's defaults (`connections_prefix: "/airflow/connections"`, `variables_prefix:
@@ -184,7 +184,8 @@ export class AwsSsmBackend extends AwsBackendBase implements Backend {
   readonly id: string
   readonly capabilities = { list: true, write: true }
   /** The resolved naming part of `backend_kwargs`. */
-  readonly naming: AwsSsmNaming
+  override readonly naming: AwsSsmNaming
+  protected override readonly multiTeam: boolean
   private readonly dialect: Dialect
   protected readonly client: SSMClient
   private readonly concurrency: number
@@ -204,6 +205,7 @@ export class AwsSsmBackend extends AwsBackendBase implements Backend {
     const config = awsClientConfig({ concurrency: 4, ...options }, kwargs)
     this.id = options.id ?? `aws-ssm:${config.endpoint ?? config.region ?? 'default'}`
     this.dialect = options.dialect ?? 'airflow3'
+    this.multiTeam = options.multiTeam ?? false
     this.concurrency = Math.max(1, options.concurrency ?? 4)
     this.parameterType = options.parameterType ?? 'SecureString'
     this.kmsKeyId = options.kmsKeyId
@@ -373,7 +375,7 @@ export class AwsSsmBackend extends AwsBackendBase implements Backend {
 
   async remove(refs: readonly EntryRef[], signal?: AbortSignal): Promise<void> {
     const names = refs.flatMap((ref) => {
-      const lookup = ssmLookup(this.naming, ref.kind, ref.id)
+      const lookup = this.lookup(ref.kind, ref.id)
       return lookup.outcome === 'lookup' ? [lookup.name] : []
     })
     await mapLimit(chunks([...new Set(names)], 10), this.concurrency, async (batch) => {
@@ -395,7 +397,7 @@ export class AwsSsmBackend extends AwsBackendBase implements Backend {
     entry: Entry
   ): SsmPlannedWrite | { entry: Entry; name: string; problem: string; code: ErrorCode } {
     const what = describeRef(entry.kind, idOf(entry))
-    const lookup = ssmLookup(this.naming, entry.kind, idOf(entry))
+    const lookup = this.lookup(entry.kind, idOf(entry))
     if (lookup.outcome !== 'lookup')
       return {
         entry,
@@ -568,8 +570,12 @@ export class AwsSsmBackend extends AwsBackendBase implements Backend {
   // -------------------------------------------------------------------------------------
   // Internals
 
-  private kindsIn(scope: Scope): ('connection' | 'variable')[] {
-    return awsKindsIn(this.id, scope, this.naming.patterns, (k) => ssmPrefixOf(this.naming, k))
+  protected override nameLookup(kind: AwsLookupKind, id: string): AwsLookup {
+    return ssmLookup(this.naming, kind, id)
+  }
+
+  protected override prefixOf(kind: AwsLookupKind): string | null {
+    return ssmPrefixOf(this.naming, kind)
   }
 
   /** The list paths of the kinds, without paths another one covers. */
@@ -610,8 +616,6 @@ export class AwsSsmBackend extends AwsBackendBase implements Backend {
     }
     return found
   }
-
-  private readonly lookupOf = (ref: EntryRef) => ssmLookup(this.naming, ref.kind, ref.id)
 
   private entryFrom(kind: AwsLookupKind, id: string, name: string, value: string): Entry {
     return storedEntry(

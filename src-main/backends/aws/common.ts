@@ -21,6 +21,7 @@ import {
   type Entry
 } from '../../core/model'
 import {
+  awsTeamLookup,
   lookupPatternError,
   type AwsLookup,
   type AwsLookupKind,
@@ -69,6 +70,15 @@ export interface AwsClientOptions {
   concurrency?: number
   /** Attempts per request while AWS throttles it (default 30); see pacer.ts. */
   throttleAttempts?: number
+}
+
+/** What both AWS backends take besides the client settings. */
+export interface AwsStoreOptions extends AwsClientOptions {
+  /**
+   * `[core] multi_team` of the Airflow that reads the store (default false): on, ids holding
+   * `--` are never looked up, as the newest amazon provider refuses them (`awsTeamLookup`).
+   */
+  multiTeam?: boolean
 }
 
 /** The tag every secret and parameter Airlock creates carries. */
@@ -723,15 +733,37 @@ export function addLossWarnings(
 }
 
 /**
- * What both AWS backends do alike around their service calls: closing the SDK client, listing
+ * What both AWS backends do alike around their service calls: looking an id up (the naming,
+ * then Airflow's multi-team rule), the kinds a scope looks up, closing the SDK client, listing
  * as the refs of `listNames`, and mapping a failed call to an AirlockError.
  */
 export abstract class AwsBackendBase {
   abstract readonly id: string
+  /** The naming part of `backend_kwargs` (its lookup patterns, at least). */
+  abstract readonly naming: { patterns: AwsSecretsManagerNaming['patterns'] }
   protected abstract readonly client: { destroy(): void }
+  /** `[core] multi_team` of the Airflow reading this store (see `awsTeamLookup`). */
+  protected abstract readonly multiTeam: boolean
 
   /** The names under the kinds' prefixes, mapped back to refs. */
   abstract listNames(scope: Scope, signal?: AbortSignal): Promise<{ refs: EntryRef[] }>
+
+  /** What the service's naming makes of an id (before the multi-team rule). */
+  protected abstract nameLookup(kind: AwsLookupKind, id: string): AwsLookup
+
+  /** The prefix configured for a kind (`null` = off). */
+  protected abstract prefixOf(kind: AwsLookupKind): string | null
+
+  /** What Airflow does when asked for the id: the name it reads, or why it reads none. */
+  protected lookup(kind: AwsLookupKind, id: string): AwsLookup {
+    return awsTeamLookup(this.nameLookup(kind, id), id, { multiTeam: this.multiTeam })
+  }
+
+  protected readonly lookupOf = (ref: EntryRef): AwsLookup => this.lookup(ref.kind, ref.id)
+
+  protected kindsIn(scope: Scope): ('connection' | 'variable')[] {
+    return awsKindsIn(this.id, scope, this.naming.patterns, (k) => this.prefixOf(k))
+  }
 
   async close(): Promise<void> {
     this.client.destroy()

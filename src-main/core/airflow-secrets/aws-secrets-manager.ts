@@ -1187,10 +1187,28 @@ export function explainAwsLookup(
   key: string,
   options: LookupOptions
 ): Explanation {
-  if (lookup.outcome === 'lookup')
-    return awsTeamRefusal(key, options) ?? { name: lookup.name, details: [] }
-  if (lookup.outcome === 'error') throw new AirlockError('usage', lookup.reason)
-  return { disabled: lookup.reason }
+  const verdict = awsTeamLookup(lookup, key, options)
+  if (verdict.outcome === 'lookup') return { name: verdict.name, details: [] }
+  if (verdict.outcome === 'error') throw new AirlockError('usage', verdict.reason)
+  return { disabled: verdict.reason }
+}
+
+/**
+ * The multi-team rule (`awsTeamRefusal`) applied to a lookup of either AWS backend: a name
+ * the naming would ask for is not asked for when multi-team mode refuses the id; the naming's
+ * own verdicts (null prefix, lookup pattern) come first. `explain` and both backends look up
+ * through it, so the rule lives here once.
+ */
+export function awsTeamLookup(
+  lookup: AwsLookup,
+  key: string,
+  options: Pick<LookupOptions, 'multiTeam'>
+): AwsLookup {
+  if (lookup.outcome !== 'lookup') return lookup
+  const refusal = awsTeamRefusal(key, options)
+  return refusal && 'disabled' in refusal
+    ? { outcome: 'disabled', reason: refusal.disabled }
+    : lookup
 }
 
 /** What `SecretsManagerBackend` returns for a `SecretString` (`decode`'s Python view). */

@@ -171,6 +171,20 @@ describe('aws-secrets-manager: reading as Airflow reads', () => {
     expect(await b.list({})).toEqual([{ kind: 'connection', id: 'PROD_db' }])
   })
 
+  it('multi-team rule (awsTeamLookup, apache/airflow#71078): ids holding -- are refused only with multiTeam on', async () => {
+    aws.putSecret('airflow/connections/team--db', 'postgres://h')
+    expect(await backend().read({ kind: 'connection', id: 'team--db' })).toBeDefined()
+    const b = backend({ multiTeam: true })
+    aws.clearRequests()
+    expect(await b.read({ kind: 'connection', id: 'team--db' })).toBeUndefined()
+    expect(aws.count()).toBe(0)
+    expect(await b.read({ kind: 'connection', id: 'team_db' })).toBeUndefined()
+    const problems = await b.preflight([variableEntry('a--b', 'x')])
+    expect(problems).toMatchObject([{ severity: 'error', code: 'usage' }])
+    expect(problems[0]!.message).toMatch(/multi-team mode; Airflow answers not found/)
+    expect((await failure(b.write([variableEntry('a--b', 'x')]))).code).toBe('usage')
+  })
+
   it('reports names that read as two ids and loads the rest; a bad secret is a problem, not a failure', async () => {
     aws.putSecret('airflow/variables/x', 'variable x')
     aws.putSecret('airflow/good', 'postgres://h')
