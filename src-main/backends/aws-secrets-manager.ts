@@ -69,7 +69,6 @@ import {
   smSecretNameProblem,
   smSecretNameWarning,
   type AwsLookupKind,
-  type AwsLookup,
   type AwsNameReading,
   type AwsSecretsManagerNaming
 } from '../core/airflow-secrets/aws-secrets-manager'
@@ -227,13 +226,17 @@ interface PlannedWrite {
 const FILTER_VALUE = /^[a-zA-Z0-9 :_@/+=.-][a-zA-Z0-9 :_@/+=.\-!]*$/
 
 /** AWS Secrets Manager, read as Airflow's SecretsManagerBackend reads it. */
-export class AwsSecretsManagerBackend extends AwsBackendBase implements Backend {
+export class AwsSecretsManagerBackend
+  extends AwsBackendBase<AwsSecretsManagerNaming>
+  implements Backend
+{
   readonly lossyFields = ['variable.description', 'connection.description'] as const
   readonly kind = 'aws-secrets-manager' as const
   readonly id: string
   readonly capabilities = { list: true, write: true }
   /** The resolved naming part of `backend_kwargs`. */
   override readonly naming: AwsSecretsManagerNaming
+  protected override readonly rules = { lookup: smLookup, prefixOf: smPrefixOf }
   protected override readonly multiTeam: boolean
   private readonly dialect: Dialect
   protected readonly client: SecretsManagerClient
@@ -655,14 +658,6 @@ export class AwsSecretsManagerBackend extends AwsBackendBase implements Backend 
 
   // -------------------------------------------------------------------------------------
   // Internals
-
-  protected override nameLookup(kind: AwsLookupKind, id: string): AwsLookup {
-    return smLookup(this.naming, kind, id)
-  }
-
-  protected override prefixOf(kind: AwsLookupKind): string | null {
-    return smPrefixOf(this.naming, kind)
-  }
 
   private entryFrom(kind: AwsLookupKind, id: string, name: string, secret: string): Entry {
     return storedEntry(

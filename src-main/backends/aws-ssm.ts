@@ -56,7 +56,6 @@ import {
   ssmPrefixOf,
   ssmTierFor,
   ssmValueProblem,
-  type AwsLookup,
   type AwsLookupKind,
   type AwsNameReading,
   type AwsSsmNaming,
@@ -178,13 +177,14 @@ export function ssmLostFields(fields: ConnectionFields, dialect: Dialect): strin
 }
 
 /** AWS SSM Parameter Store, read as Airflow's SystemsManagerParameterStoreBackend reads it. */
-export class AwsSsmBackend extends AwsBackendBase implements Backend {
+export class AwsSsmBackend extends AwsBackendBase<AwsSsmNaming> implements Backend {
   readonly lossyFields = ['variable.description'] as const
   readonly kind = 'aws-ssm' as const
   readonly id: string
   readonly capabilities = { list: true, write: true }
   /** The resolved naming part of `backend_kwargs`. */
   override readonly naming: AwsSsmNaming
+  protected override readonly rules = { lookup: ssmLookup, prefixOf: ssmPrefixOf }
   protected override readonly multiTeam: boolean
   private readonly dialect: Dialect
   protected readonly client: SSMClient
@@ -569,14 +569,6 @@ export class AwsSsmBackend extends AwsBackendBase implements Backend {
 
   // -------------------------------------------------------------------------------------
   // Internals
-
-  protected override nameLookup(kind: AwsLookupKind, id: string): AwsLookup {
-    return ssmLookup(this.naming, kind, id)
-  }
-
-  protected override prefixOf(kind: AwsLookupKind): string | null {
-    return ssmPrefixOf(this.naming, kind)
-  }
 
   /** The list paths of the kinds, without paths another one covers. */
   private paths(kinds: readonly ('connection' | 'variable')[]): string[] {

@@ -732,15 +732,30 @@ export function addLossWarnings(
     )
 }
 
+/** What both AWS namings hold: the compiled `*_lookup_pattern`s. */
+export interface AwsNaming {
+  patterns: AwsSecretsManagerNaming['patterns']
+}
+
+/** One AWS service's naming rules, as core/airflow-secrets transcribes them. */
+export interface AwsNamingRules<N extends AwsNaming> {
+  /** What the naming makes of an id (before the multi-team rule). */
+  lookup(naming: N, kind: AwsLookupKind, id: string): AwsLookup
+  /** The prefix configured for a kind (`null` = off). */
+  prefixOf(naming: N, kind: AwsLookupKind): string | null
+}
+
 /**
  * What both AWS backends do alike around their service calls: looking an id up (the naming,
  * then Airflow's multi-team rule), the kinds a scope looks up, closing the SDK client, listing
  * as the refs of `listNames`, and mapping a failed call to an AirlockError.
  */
-export abstract class AwsBackendBase {
+export abstract class AwsBackendBase<N extends AwsNaming> {
   abstract readonly id: string
-  /** The naming part of `backend_kwargs` (its lookup patterns, at least). */
-  abstract readonly naming: { patterns: AwsSecretsManagerNaming['patterns'] }
+  /** The resolved naming part of `backend_kwargs`. */
+  abstract readonly naming: N
+  /** The service's naming rules (core/airflow-secrets). */
+  protected abstract readonly rules: AwsNamingRules<N>
   protected abstract readonly client: { destroy(): void }
   /** `[core] multi_team` of the Airflow reading this store (see `awsTeamLookup`). */
   protected abstract readonly multiTeam: boolean
@@ -748,21 +763,19 @@ export abstract class AwsBackendBase {
   /** The names under the kinds' prefixes, mapped back to refs. */
   abstract listNames(scope: Scope, signal?: AbortSignal): Promise<{ refs: EntryRef[] }>
 
-  /** What the service's naming makes of an id (before the multi-team rule). */
-  protected abstract nameLookup(kind: AwsLookupKind, id: string): AwsLookup
-
-  /** The prefix configured for a kind (`null` = off). */
-  protected abstract prefixOf(kind: AwsLookupKind): string | null
-
   /** What Airflow does when asked for the id: the name it reads, or why it reads none. */
   protected lookup(kind: AwsLookupKind, id: string): AwsLookup {
-    return awsTeamLookup(this.nameLookup(kind, id), id, { multiTeam: this.multiTeam })
+    return awsTeamLookup(this.rules.lookup(this.naming, kind, id), id, {
+      multiTeam: this.multiTeam
+    })
   }
 
   protected readonly lookupOf = (ref: EntryRef): AwsLookup => this.lookup(ref.kind, ref.id)
 
   protected kindsIn(scope: Scope): ('connection' | 'variable')[] {
-    return awsKindsIn(this.id, scope, this.naming.patterns, (k) => this.prefixOf(k))
+    return awsKindsIn(this.id, scope, this.naming.patterns, (k) =>
+      this.rules.prefixOf(this.naming, k)
+    )
   }
 
   async close(): Promise<void> {
