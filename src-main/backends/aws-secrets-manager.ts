@@ -236,7 +236,7 @@ export class AwsSecretsManagerBackend
   readonly capabilities = { list: true, write: true }
   /** The resolved naming part of `backend_kwargs`. */
   override readonly naming: AwsSecretsManagerNaming
-  protected override readonly rules = { lookup: smLookup, prefixOf: smPrefixOf }
+  protected override readonly rules = { lookup: smLookup }
   protected override readonly multiTeam: boolean
   private readonly dialect: Dialect
   protected readonly client: SecretsManagerClient

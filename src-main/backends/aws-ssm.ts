@@ -184,7 +184,7 @@ export class AwsSsmBackend extends AwsBackendBase<AwsSsmNaming> implements Backe
   readonly capabilities = { list: true, write: true }
   /** The resolved naming part of `backend_kwargs`. */
   override readonly naming: AwsSsmNaming
-  protected override readonly rules = { lookup: ssmLookup, prefixOf: ssmPrefixOf }
+  protected override readonly rules = { lookup: ssmLookup }
   protected override readonly multiTeam: boolean
   private readonly dialect: Dialect
   protected readonly client: SSMClient

@@ -21,11 +21,13 @@ import {
   type Entry
 } from '../../core/model'
 import {
+  awsPrefixOf,
   awsTeamLookup,
   lookupPatternError,
   type AwsLookup,
   type AwsLookupKind,
   type AwsNameReading,
+  type AwsPrefixes,
   type AwsSecretsManagerNaming
 } from '../../core/airflow-secrets/aws-secrets-manager'
 import type { ErrorCode } from '../../contract/errors'
@@ -732,17 +734,10 @@ export function addLossWarnings(
     )
 }
 
-/** What both AWS namings hold: the compiled `*_lookup_pattern`s. */
-export interface AwsNaming {
-  patterns: AwsSecretsManagerNaming['patterns']
-}
-
 /** One AWS service's naming rules, as core/airflow-secrets transcribes them. */
-export interface AwsNamingRules<N extends AwsNaming> {
+export interface AwsNamingRules<N extends AwsPrefixes> {
   /** What the naming makes of an id (before the multi-team rule). */
   lookup(naming: N, kind: AwsLookupKind, id: string): AwsLookup
-  /** The prefix configured for a kind (`null` = off). */
-  prefixOf(naming: N, kind: AwsLookupKind): string | null
 }
 
 /**
@@ -750,7 +745,7 @@ export interface AwsNamingRules<N extends AwsNaming> {
  * then Airflow's multi-team rule), the kinds a scope looks up, closing the SDK client, listing
  * as the refs of `listNames`, and mapping a failed call to an AirlockError.
  */
-export abstract class AwsBackendBase<N extends AwsNaming> {
+export abstract class AwsBackendBase<N extends AwsPrefixes> {
   abstract readonly id: string
   /** The resolved naming part of `backend_kwargs`. */
   abstract readonly naming: N
@@ -773,9 +768,7 @@ export abstract class AwsBackendBase<N extends AwsNaming> {
   protected readonly lookupOf = (ref: EntryRef): AwsLookup => this.lookup(ref.kind, ref.id)
 
   protected kindsIn(scope: Scope): ('connection' | 'variable')[] {
-    return awsKindsIn(this.id, scope, this.naming.patterns, (k) =>
-      this.rules.prefixOf(this.naming, k)
-    )
+    return awsKindsIn(this.id, scope, this.naming.patterns, (k) => awsPrefixOf(this.naming, k))
   }
 
   async close(): Promise<void> {

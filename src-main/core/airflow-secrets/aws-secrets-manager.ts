@@ -298,13 +298,74 @@ export function parseAwsSecretsManagerKwargs(
   }
 }
 
-/** The prefix configured for a kind (`null` = off). */
-export function smPrefixOf(naming: AwsSecretsManagerNaming, kind: AwsLookupKind): string | null {
+/** What both AWS namings hold: a prefix per kind after `__init__` and the lookup patterns. */
+export interface AwsPrefixes {
+  connectionsPrefix: string | null
+  variablesPrefix: string | null
+  configPrefix: string | null
+  patterns: Readonly<Record<AwsLookupKind, LookupPattern | null>>
+}
+
+/** The prefix configured for a kind in either AWS naming (`null` = off). */
+export function awsPrefixOf(naming: AwsPrefixes, kind: AwsLookupKind): string | null {
   return kind === 'connection'
     ? naming.connectionsPrefix
     : kind === 'variable'
       ? naming.variablesPrefix
       : naming.configPrefix
+}
+
+/**
+ * The guard both AWS backends' `_get_secret` callers share: no request for a null prefix
+ * (the reason names `service`) or for an id the lookup pattern excludes (or a pattern Airflow
+ * cannot use); otherwise the name `nameOf(prefix, id)` the service builds.
+ */
+export function awsLookup(
+  naming: AwsPrefixes,
+  kind: AwsLookupKind,
+  id: string,
+  service: string,
+  nameOf: (prefix: string, id: string) => string
+): AwsLookup {
+  const prefix = awsPrefixOf(naming, kind)
+  const key = kind === 'connection' ? 'connections' : kind === 'variable' ? 'variables' : 'config'
+  if (prefix === null)
+    return {
+      outcome: 'disabled',
+      reason: `${key}_prefix is null: Airflow never asks ${service} for a ${kind}`
+    }
+  const verdict = lookupPatternVerdict(naming.patterns[kind], kind, id)
+  if (verdict) return verdict
+  return { outcome: 'lookup', name: nameOf(prefix, id) }
+}
+
+/**
+ * Maps a listed name back to the ids Airflow would answer from it, in either AWS naming: one
+ * reading per enabled kind whose head (`headOf(prefix)`; an empty head starts every name)
+ * starts it and whose lookup pattern lets the id through. More than one reading is an
+ * ambiguity to report.
+ */
+export function awsIdsForName(
+  naming: AwsPrefixes,
+  name: string,
+  headOf: (prefix: string) => string
+): AwsNameReading[] {
+  const out: AwsNameReading[] = []
+  for (const kind of ['connection', 'variable', 'config'] as const) {
+    const prefix = awsPrefixOf(naming, kind)
+    if (prefix === null) continue
+    const head = headOf(prefix)
+    if (head && (!name.startsWith(head) || name.length === head.length)) continue
+    const id = name.slice(head.length)
+    if (lookupPatternVerdict(naming.patterns[kind], kind, id)?.outcome === 'skipped') continue
+    out.push({ kind, id })
+  }
+  return out
+}
+
+/** The prefix configured for a kind (`null` = off). */
+export function smPrefixOf(naming: AwsSecretsManagerNaming, kind: AwsLookupKind): string | null {
+  return awsPrefixOf(naming, kind)
 }
 
 /** `_get_secret`'s path: `build_path(prefix, id, sep)` for a truthy prefix, else the id. */
@@ -321,16 +382,9 @@ export function smLookup(
   kind: AwsLookupKind,
   id: string
 ): AwsLookup {
-  const prefix = smPrefixOf(naming, kind)
-  const key = kind === 'connection' ? 'connections' : kind === 'variable' ? 'variables' : 'config'
-  if (prefix === null)
-    return {
-      outcome: 'disabled',
-      reason: `${key}_prefix is null: Airflow never asks Secrets Manager for a ${kind}`
-    }
-  const verdict = lookupPatternVerdict(naming.patterns[kind], kind, id)
-  if (verdict) return verdict
-  return { outcome: 'lookup', name: smSecretName(prefix, id, naming.sep) }
+  return awsLookup(naming, kind, id, 'Secrets Manager', (prefix) =>
+    smSecretName(prefix, id, naming.sep)
+  )
 }
 
 /** One way Airflow reads a listed secret name. */
@@ -345,21 +399,7 @@ export interface AwsNameReading {
  * lookup pattern lets the id through. More than one reading is an ambiguity to report.
  */
 export function smIdsForName(naming: AwsSecretsManagerNaming, name: string): AwsNameReading[] {
-  const out: AwsNameReading[] = []
-  for (const kind of ['connection', 'variable', 'config'] as const) {
-    const prefix = smPrefixOf(naming, kind)
-    if (prefix === null) continue
-    let id: string
-    if (!prefix) id = name
-    else {
-      const head = prefix + naming.sep
-      if (!name.startsWith(head) || name.length === head.length) continue
-      id = name.slice(head.length)
-    }
-    if (lookupPatternVerdict(naming.patterns[kind], kind, id)?.outcome === 'skipped') continue
-    out.push({ kind, id })
-  }
-  return out
+  return awsIdsForName(naming, name, (prefix) => (prefix ? prefix + naming.sep : ''))
 }
 
 /** Why Secrets Manager refuses a secret name (CreateSecret), or undefined when it is valid. */
