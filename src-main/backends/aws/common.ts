@@ -2,8 +2,10 @@
  * What the two AWS backends (aws-secrets-manager.ts, aws-ssm.ts) share: the SDK client
  * settings and credentials types, the pacer middleware that paces every attempt, the mapping
  * of SDK failures to AirlockErrors (never a value: only the error's name is shown), the
- * write-probe refusal filter, the kinds a scope looks up, and the write and pre-flight steps
- * both backends take the same way. Service calls stay in each backend's own file.
+ * write-probe refusal filter, the kinds a scope looks up, the read, write and pre-flight steps
+ * both backends take the same way, and `AwsBackendBase`, which looks ids up through the
+ * service's naming and then Airflow's multi-team rule (both in core/airflow-secrets). The
+ * service calls, and the rules only one service has, stay in each backend's own file.
  */
 import http from 'node:http'
 import https from 'node:https'
