@@ -2,7 +2,7 @@
  * AWS Secrets Manager through @aws-sdk/client-secrets-manager, configured exactly as
  * Airflow's `SecretsManagerBackend` is — its `backend_kwargs`, defaults and naming
  * (core/airflow-secrets/aws-secrets-manager.ts; reference §12.2) — and read exactly as Airflow
- * reads it:
+ * reads it, by that module's `decodeSecretsManagerConnection` (the one `airlock decode` uses):
  *
  * - the secret's `SecretString` (a binary-only secret reads as not found);
  * - a variable is the string verbatim;
@@ -43,9 +43,6 @@
  * await sm.write([connectionEntry('pg', { conn_type: 'postgres', host: 'db', port: 5432 })])
  * // CreateSecret airflow/connections/pg = "postgres://db:5432"
  */
-import { chunks, mapLimit } from '../core/concurrency'
-import http from 'node:http'
-import https from 'node:https'
 import {
   BatchGetSecretValueCommand,
   CreateSecretCommand,
@@ -57,453 +54,72 @@ import {
   RestoreSecretCommand,
   SecretsManagerClient,
   TagResourceCommand,
-  type Filter,
-  type SecretsManagerClientConfig
+  type Filter
 } from '@aws-sdk/client-secrets-manager'
-import { parseConnectionValue } from '../core/codecs/connection-json'
-import { pyJsonDumps, pyJsonLoads, pyJsonTryLoads, type PyDict } from '../core/codecs/py-json'
-import { applyPasswordRule, pyStrip, type Decoded } from '../core/connection'
-import { AirlockError, CodecError } from '../core/errors'
+import { chunks, mapLimit } from '../core/concurrency'
+import { AirlockError } from '../core/errors'
+import { type ConnectionFields, type Dialect, type Entry } from '../core/model'
 import {
-  CONNECTION_SCALAR_FIELDS,
-  connectionEntry,
-  variableEntry,
-  type ConnectionFields,
-  type Dialect,
-  type Entry
-} from '../core/model'
-import {
-  lookupPatternError,
+  decodeSecretsManagerConnection,
   parseAwsSecretsManagerKwargs,
   SM_MAX_SECRET_BYTES,
-  smDroppedKeys,
   smIdsForName,
   smLookup,
   smPrefixOf,
   smSecretNameProblem,
   smSecretNameWarning,
-  standardizeSecretKeys,
   type AwsLookupKind,
   type AwsNameReading,
   type AwsSecretsManagerNaming
 } from '../core/airflow-secrets/aws-secrets-manager'
 import { utf8Length } from '../core/airflow-secrets/aws-ssm'
-import type { ErrorCode } from '../contract/errors'
 import {
   preflightRecorder,
-  type TargetedPreflightProblem,
   idOf,
-  inScope,
   type Backend,
-  type EntryKind,
-  type EntryProblem,
   type EntryRef,
   type LoadResult,
   type Scope
 } from './backend'
 import { connectionEnvValue } from '../core/codecs/connection-value'
-import { AdaptivePacer, type PaceOutcome } from './pacer'
+import type { AdaptivePacer } from './pacer'
+import {
+  ACCESS_DENIED,
+  AIRLOCK_TAG,
+  addLossWarnings,
+  addNameWarnings,
+  addPreflightError,
+  addSameTarget,
+  ambiguousProblems,
+  AwsBackendBase,
+  awsClientConfig,
+  awsErrorName,
+  awsFailure,
+  awsTags,
+  collectEntry,
+  describeRef,
+  firstRef,
+  paceAws,
+  preflightStep,
+  probeRefusal,
+  readProblem,
+  readsAsEntry,
+  readTarget,
+  readTargets,
+  sortEntries,
+  sortRefs,
+  storedEntry,
+  writePlanned,
+  writtenLoss,
+  type AwsAmbiguousName,
+  type AwsStoreOptions,
+  type AwsPreflightProblem
+} from './aws/common'
 
-// ---------------------------------------------------------------------------------------
-// Shared by the AWS backends (aws-ssm.ts imports these)
-
-/** Static AWS credentials, or a provider of them (the SDK's type). */
-export type AwsCredentials = NonNullable<SecretsManagerClientConfig['credentials']>
-/** An SDK retry strategy, e.g. `new ConfiguredRetryStrategy(4, () => 10)`. */
-export type AwsRetryStrategy = NonNullable<SecretsManagerClientConfig['retryStrategy']>
-
-/** How Airlock reaches AWS (the SDK client settings); Airflow's kwargs supply defaults. */
-export interface AwsClientOptions {
-  /** Default: `backend_kwargs.region_name`, else the SDK's own resolution (`AWS_REGION`, …). */
-  region?: string
-  /** Default: `backend_kwargs.endpoint_url` (e.g. a VPC endpoint or a local emulator). */
-  endpoint?: string
-  /**
-   * Default: the SDK's provider chain (environment, shared files, SSO, instance roles). Airlock
-   * never reads credentials from `backend_kwargs`: they belong in the keychain.
-   */
-  /** A named profile of the shared AWS config files (used when `credentials` is absent). */
-  profile?: string
-  credentials?: AwsCredentials
-  /** The SDK's retry strategy (default: its standard strategy, 3 attempts). */
-  retryStrategy?: AwsRetryStrategy
-  /** Attempts per request when no `retryStrategy` is given (SDK default 3). */
-  maxAttempts?: number
-  /** Milliseconds before a request without an answer fails (default 30 000). */
-  requestTimeoutMs?: number
-  /** Requests in flight at once for load, write and remove (the pacer may lower it). */
-  concurrency?: number
-  /** Attempts per request while AWS throttles it (default 30); see pacer.ts. */
-  throttleAttempts?: number
-}
-
-/** The tag every secret and parameter Airlock creates carries. */
-export const AIRLOCK_TAG = { Key: 'airlock:managed-by', Value: 'airlock' } as const
-
-/** What one pre-flight check found; `error` blocks the write, `warning` needs a look. */
-export type AwsPreflightProblem = TargetedPreflightProblem
-
-/** A listed name that reads as more than one id. */
-export interface AwsAmbiguousName {
-  target: string
-  readsAs: AwsNameReading[]
-}
-
-/** The SDK client settings both AWS clients take (the agents are destroyed with the client). */
-export interface AwsClientConfig {
-  region?: string
-  endpoint?: string
-  credentials?: AwsCredentials
-  /** A named profile of the shared AWS config files. */
-  profile?: string
-  retryStrategy?: AwsRetryStrategy
-  maxAttempts?: number
-  requestHandler: {
-    httpAgent: http.Agent
-    httpsAgent: https.Agent
-    requestTimeout: number
-    connectionTimeout: number
-  }
-}
-
-/** The SDK client settings shared by both AWS clients. */
-export function awsClientConfig(
-  options: AwsClientOptions,
-  kwargs: Readonly<Record<string, unknown>>
-): AwsClientConfig {
-  const text = (key: string) => {
-    const v = kwargs[key]
-    return typeof v === 'string' && v ? v : undefined
-  }
-  const sockets = Math.max(4, (options.concurrency ?? 8) * 2)
-  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: sockets })
-  const httpsAgent = new https.Agent({
-    keepAlive: true,
-    maxSockets: sockets,
-    rejectUnauthorized: kwargs.verify !== false
-  })
-  const config: AwsClientConfig = {
-    requestHandler: {
-      httpAgent,
-      httpsAgent,
-      requestTimeout: options.requestTimeoutMs ?? 30_000,
-      connectionTimeout: Math.min(options.requestTimeoutMs ?? 30_000, 10_000)
-    }
-  }
-  const region = options.region ?? text('region_name')
-  if (region) config.region = region
-  const endpoint = options.endpoint ?? text('endpoint_url')
-  if (endpoint) config.endpoint = endpoint
-  if (options.credentials) config.credentials = options.credentials
-  // A named profile of ~/.aws/config and ~/.aws/credentials (the SDK's own resolution)
-  else if (options.profile) config.profile = options.profile
-  if (options.retryStrategy) config.retryStrategy = options.retryStrategy
-  else if (options.maxAttempts) config.maxAttempts = options.maxAttempts
-  return config
-}
-
-/** AWS error names meaning "these credentials may not do that". */
-export const ACCESS_DENIED = new Set([
-  'AccessDeniedException',
-  'AccessDenied',
-  'AuthorizationError'
-])
-const AUTH_FAILED = new Set([
-  'UnrecognizedClientException',
-  'InvalidClientTokenId',
-  'InvalidSignatureException',
-  'SignatureDoesNotMatch',
-  'IncompleteSignature',
-  'MissingAuthenticationToken',
-  'MissingAuthenticationTokenException',
-  'ExpiredToken',
-  'ExpiredTokenException',
-  'CredentialsProviderError'
-])
-const THROTTLED = new Set([
-  'ThrottlingException',
-  'ThrottledException',
-  'Throttling',
-  'TooManyRequestsException',
-  'RequestLimitExceeded'
-])
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN'
-])
-
-/** What an AWS SDK failure says about load, for the pacer. */
-export function awsPaceOutcome(error: unknown): PaceOutcome {
-  const name = awsErrorName(error)
-  const e = error as {
-    $metadata?: { httpStatusCode?: number }
-    $response?: { headers?: Record<string, string | undefined> }
-    code?: string
-  }
-  if (THROTTLED.has(name)) {
-    const header = e.$response?.headers?.['retry-after']
-    const seconds = header !== undefined && /^\d+$/.test(header.trim()) ? Number(header) : undefined
-    return { kind: 'throttled', retryAfterMs: seconds === undefined ? undefined : seconds * 1000 }
-  }
-  const status = e.$metadata?.httpStatusCode ?? 0
-  if (status >= 500 || NETWORK_CODES.has(e.code ?? '') || name === 'TimeoutError')
-    return { kind: 'overloaded' }
-  return { kind: 'other' }
-}
-
-/** An SDK v3 client, as far as adding a middleware goes. */
-interface MiddlewareClient {
-  middlewareStack: {
-    addRelativeTo(
-      middleware: never,
-      options: { relation: 'before' | 'after'; toMiddleware: string; name: string }
-    ): void
-  }
-}
-
-type Handler = (args: { request: unknown }) => Promise<unknown>
-
-/**
- * Paces every attempt of an AWS SDK client: inside the SDK's retry loop and before request
- * signing, so each attempt waits for a slot and a throttled attempt is sent again here
- * (signed afresh) up to the pacer's budget, without spending the SDK's few retries (3 by
- * default, for 5xx and network errors) or its retry quota on throttling.
- */
-export function paceAwsClient(client: MiddlewareClient, pacer: AdaptivePacer): void {
-  const middleware = (next: Handler) => async (args: { request: unknown }) => {
-    let attempts = 0
-    try {
-      return await pacer.run(() => {
-        attempts++
-        return next({ ...args, request: cloneRequest(args.request) })
-      }, awsPaceOutcome)
-    } catch (error) {
-      // Handing a throttling error back would make the SDK retry it again from the start.
-      if (attempts > 1 && awsPaceOutcome(error).kind === 'throttled')
-        throw new ThrottlingOutlasted(awsErrorName(error), attempts, error)
-      throw error
-    }
-  }
-  client.middlewareStack.addRelativeTo(middleware as never, {
-    relation: 'before',
-    toMiddleware: 'httpSigningMiddleware',
-    name: 'airlockPacer'
-  })
-}
-
-/** The pacer of one AWS backend. */
-export function awsPacer(
-  id: string,
-  concurrency: number,
-  options: AwsClientOptions
-): AdaptivePacer {
-  return new AdaptivePacer({
-    maxConcurrency: concurrency,
-    maxThrottleRetries: Math.max(1, options.throttleAttempts ?? 30) - 1,
-    backendId: id
-  })
-}
-
-/** Throttling went on for every attempt the pacer allows (not an error the SDK retries). */
-export class ThrottlingOutlasted extends Error {
-  constructor(
-    readonly throttledAs: string,
-    readonly attempts: number,
-    cause: unknown
-  ) {
-    super(`throttled ${attempts} times (${throttledAs})`, { cause })
-    this.name = 'ThrottlingOutlasted'
-  }
-}
-
-/** A copy of an HTTP request whose headers and query the next attempt may change. */
-function cloneRequest(request: unknown): unknown {
-  if (!request || typeof request !== 'object') return request
-  const r = request as { headers?: object; query?: object }
-  return Object.assign(Object.create(Object.getPrototypeOf(request) as object) as object, r, {
-    headers: { ...r.headers },
-    query: { ...r.query }
-  })
-}
-
-/** A write-access probe's failure when it means "may not write" (else none: the probe is moot). */
-export function probeRefusal(
-  backendId: string,
-  doing: string,
-  error: unknown
-): AirlockError | undefined {
-  const failure = awsFailure(backendId, doing, error)
-  return failure instanceof AirlockError &&
-    (failure.code === 'backend.access-denied' || failure.code === 'backend.auth')
-    ? failure
-    : undefined
-}
-
-/**
- * The kinds of a scope both AWS backends look up: those whose prefix is not null (Airflow
- * never asks for the others), each with a lookup pattern Airflow could compile.
- */
-export function awsKindsIn(
-  backendId: string,
-  scope: Scope,
-  patterns: AwsSecretsManagerNaming['patterns'],
-  prefixOf: (kind: 'connection' | 'variable') => string | null
-): ('connection' | 'variable')[] {
-  const kinds = (['connection', 'variable'] as const).filter(
-    (k) => inScope(scope, k) && prefixOf(k) !== null
-  )
-  for (const k of kinds) {
-    const bad = lookupPatternError(patterns[k], k)
-    if (bad) throw new AirlockError('usage', `${backendId}: ${bad}`)
-  }
-  return kinds
-}
-
-/** The AWS error name of an SDK failure (`ResourceNotFoundException`, …). */
-export function awsErrorName(error: unknown): string {
-  return (error as { name?: string } | undefined)?.name ?? ''
-}
-
-/**
- * An SDK failure as an AirlockError naming the backend, the operation and the key — never a
- * value (AWS messages can echo request fields, so only the error's name is shown).
- */
-export function awsFailure(backendId: string, doing: string, error: unknown): unknown {
-  if (error instanceof AirlockError) return error
-  if (error instanceof ThrottlingOutlasted)
-    return new AirlockError(
-      'backend.unreachable',
-      `${backendId}: AWS kept throttling while ${doing} after ${error.attempts} attempts (${error.throttledAs}); lower the concurrency or try again later.`,
-      { cause: error }
-    )
-  const name = awsErrorName(error)
-  if (name === 'AbortError') return error
-  const e = error as { $metadata?: { httpStatusCode?: number; attempts?: number }; code?: string }
-  const status = e.$metadata?.httpStatusCode
-  const attempts = e.$metadata?.attempts
-  const tried = attempts && attempts > 1 ? ` after ${attempts} attempts` : ''
-  let code: ErrorCode
-  let message: string
-  if (ACCESS_DENIED.has(name)) {
-    code = 'backend.access-denied'
-    message = `AWS denied ${doing} (${name}); grant the IAM permission or use other credentials.`
-  } else if (AUTH_FAILED.has(name)) {
-    code = 'backend.auth'
-    message = `AWS rejected the credentials while ${doing} (${name}); check the access key, secret, session token and region.`
-  } else if (THROTTLED.has(name)) {
-    code = 'backend.unreachable'
-    message = `AWS kept throttling while ${doing}${tried} (${name}); lower the concurrency or try again later.`
-  } else if (
-    (status !== undefined && status >= 500) ||
-    NETWORK_CODES.has(e.code ?? '') ||
-    name === 'TimeoutError' ||
-    name === 'RequestTimeout'
-  ) {
-    code = 'backend.unreachable'
-    message = `Could not reach AWS while ${doing}${tried} (${name || e.code || 'network error'}); check the endpoint, region and network.`
-  } else {
-    code = 'codec.invalid'
-    message = `AWS refused ${doing} (${name || 'an unknown error'}).`
-  }
-  return new AirlockError(code, `${backendId}: ${message}`, { cause: error })
-}
-
-/** `kind "id"` for messages. */
-export function describeRef(kind: string, id: string): string {
-  return `${kind} ${JSON.stringify(id)}`
-}
-
-/**
- * Writes planned items, at most `concurrency` at once, after refusing a batch in which two
- * entries map to one service name. A failure names how many were written before it.
- */
-export async function writePlanned<P extends { name: string; entry: Entry }>(
-  backendId: string,
-  planned: readonly P[],
-  concurrency: number,
-  writeOne: (p: P) => Promise<void>
-): Promise<void> {
-  const byName = new Map<string, Entry>()
-  for (const p of planned) {
-    const other = byName.get(p.name)
-    if (other)
-      throw new AirlockError(
-        'job.conflict',
-        `${backendId}: ${describeRef(other.kind, idOf(other))} and ${describeRef(p.entry.kind, idOf(p.entry))} are both written to ${p.name}; nothing was written.`
-      )
-    byName.set(p.name, p.entry)
-  }
-  let written = 0
-  try {
-    await mapLimit(planned, concurrency, async (p) => {
-      await writeOne(p)
-      written++
-    })
-  } catch (error) {
-    if (error instanceof AirlockError && planned.length > 1)
-      throw new AirlockError(
-        error.code,
-        `${error.userMessage} ${written} of ${planned.length} entries were written before it; the others may not have been.`,
-        { cause: error }
-      )
-    throw error
-  }
-}
-
-/** Whether two extra texts hold the same JSON (or are the same text). */
-export function sameExtra(a: string | null, b: string | null): boolean {
-  if (a === b) return true
-  if (!a || !b) return !a && !b
-  const x = pyJsonTryLoads(a)
-  const y = pyJsonTryLoads(b)
-  return x !== undefined && y !== undefined && pyJsonDumps(x) === pyJsonDumps(y)
-}
-
-/** The fields of `wanted` that `got` does not hold (extra compared as JSON). */
-export function lostFields(wanted: ConnectionFields, got: ConnectionFields): string[] {
-  const lost: string[] = CONNECTION_SCALAR_FIELDS.filter((k) => wanted[k] !== got[k])
-  if (!sameExtra(wanted.extra, got.extra)) lost.push('extra')
-  if ((wanted.team_name ?? null) !== (got.team_name ?? null)) lost.push('team_name')
-  return lost
-}
+export type { AwsCredentials, AwsClientOptions, AwsRetryStrategy } from './aws/common'
 
 // ---------------------------------------------------------------------------------------
 // Value shapes (pure)
-
-/** What Airflow makes of a connection secret, and which keys its alias map dropped. */
-export interface SecretsManagerConnection extends Decoded<ConnectionFields> {
-  shape: 'json' | 'uri'
-  droppedKeys: string[]
-}
-
-/**
- * `SecretsManagerBackend.get_conn_value` + `deserialize_connection`: a value whose stripped
- * form starts with `{` is `json.loads`ed, its keys aliased (`_standardize_secret_keys`) and
- * re-dumped, then read as connection JSON; anything else is a URI. Throws CodecError where
- * Airflow raises (bad JSON, a field of the wrong type, a bad URI).
- */
-export function decodeSecretsManagerConnection(
-  secret: string,
-  naming: AwsSecretsManagerNaming,
-  dialect: Dialect
-): SecretsManagerConnection {
-  if (!pyStrip(secret).startsWith('{'))
-    return { ...parseConnectionValue(secret, dialect), shape: 'uri', droppedKeys: [] }
-  // json.loads(secret): the unstripped text (Python's json skips only ' \t\n\r').
-  const dict = pyJsonLoads(secret) as PyDict
-  const standardized = standardizeSecretKeys(dict, naming)
-  return {
-    ...parseConnectionValue(pyJsonDumps(standardized), dialect),
-    shape: 'json',
-    droppedKeys: smDroppedKeys(dict, naming)
-  }
-}
 
 /**
  * The `SecretString` written for a connection: its URI when the dialect reads it back to the
@@ -520,18 +136,16 @@ export function secretsManagerLostFields(
   naming: AwsSecretsManagerNaming,
   dialect: Dialect
 ): string[] {
-  const wanted = applyPasswordRule({ ...fields }, dialect)
-  try {
-    const back = decodeSecretsManagerConnection(
-      encodeSecretsManagerConnection(fields, dialect),
-      naming,
-      dialect
-    ).value
-    return lostFields(wanted, back)
-  } catch (error) {
-    if (error instanceof CodecError) return ['everything (Airflow cannot read the value back)']
-    throw error
-  }
+  return writtenLoss(
+    fields,
+    dialect,
+    () =>
+      decodeSecretsManagerConnection(
+        encodeSecretsManagerConnection(fields, dialect),
+        naming,
+        dialect
+      ).value
+  )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -548,7 +162,7 @@ export function secretsManagerLostFields(
  *   removeMode: 'schedule'
  * })
  */
-export interface AwsSecretsManagerOptions extends AwsClientOptions {
+export interface AwsSecretsManagerOptions extends AwsStoreOptions {
   /**
    * Airflow's `[secrets] backend_kwargs` for `SecretsManagerBackend`, with Airflow's defaults
    * (`connections_prefix: "airflow/connections"`, `variables_prefix: "airflow/variables"`,
@@ -612,15 +226,20 @@ interface PlannedWrite {
 const FILTER_VALUE = /^[a-zA-Z0-9 :_@/+=.-][a-zA-Z0-9 :_@/+=.\-!]*$/
 
 /** AWS Secrets Manager, read as Airflow's SecretsManagerBackend reads it. */
-export class AwsSecretsManagerBackend implements Backend {
+export class AwsSecretsManagerBackend
+  extends AwsBackendBase<AwsSecretsManagerNaming>
+  implements Backend
+{
   readonly lossyFields = ['variable.description', 'connection.description'] as const
   readonly kind = 'aws-secrets-manager' as const
   readonly id: string
   readonly capabilities = { list: true, write: true }
   /** The resolved naming part of `backend_kwargs`. */
-  readonly naming: AwsSecretsManagerNaming
+  override readonly naming: AwsSecretsManagerNaming
+  protected override readonly rules = { lookup: smLookup }
+  protected override readonly multiTeam: boolean
   private readonly dialect: Dialect
-  private readonly client: SecretsManagerClient
+  protected readonly client: SecretsManagerClient
   private readonly concurrency: number
   /** Paces every request of this backend (adaptive; see pacer.ts). */
   readonly pacer: AdaptivePacer
@@ -632,16 +251,15 @@ export class AwsSecretsManagerBackend implements Backend {
   private batchDenied = false
 
   constructor(options: AwsSecretsManagerOptions = {}) {
+    super()
     const kwargs = options.backendKwargs ?? {}
     this.naming = parseAwsSecretsManagerKwargs(kwargs)
     const config = awsClientConfig(options, kwargs)
     this.id = options.id ?? `aws-sm:${config.endpoint ?? config.region ?? 'default'}`
     this.dialect = options.dialect ?? 'airflow3'
+    this.multiTeam = options.multiTeam ?? false
     this.concurrency = Math.max(1, options.concurrency ?? 8)
-    this.tags = [
-      { ...AIRLOCK_TAG },
-      ...Object.entries(options.tags ?? {}).map(([Key, Value]) => ({ Key, Value }))
-    ]
+    this.tags = awsTags(options.tags)
     this.kmsKeyId = options.kmsKeyId
     this.removeMode = options.removeMode ?? 'schedule'
     this.recoveryWindowDays = options.recoveryWindowDays ?? 30
@@ -651,27 +269,18 @@ export class AwsSecretsManagerBackend implements Backend {
         `${this.id}: recoveryWindowDays must be between 7 and 30 (AWS's limits).`
       )
     this.client = new SecretsManagerClient(config)
-    this.pacer = awsPacer(this.id, this.concurrency, options)
-    paceAwsClient(this.client, this.pacer)
-  }
-
-  async close(): Promise<void> {
-    this.client.destroy()
+    this.pacer = paceAws(this.client, this.id, this.concurrency, options)
   }
 
   // -------------------------------------------------------------------------------------
   // Backend
-
-  async list(scope: Scope, signal?: AbortSignal): Promise<EntryRef[]> {
-    return (await this.listNames(scope, signal)).refs
-  }
 
   /**
    * Lists the secrets under the kinds' prefixes (ListSecrets, filtered by name prefix) and
    * maps each back to its id; names reading as more than one id are reported, not listed.
    * With `includePlannedDeletion`, secrets scheduled for deletion are listed too (never as refs).
    */
-  async listNames(
+  override async listNames(
     scope: Scope,
     signal?: AbortSignal,
     opts: { includePlannedDeletion?: boolean } = {}
@@ -701,7 +310,7 @@ export class AwsSecretsManagerBackend implements Backend {
       for (const s of page.SecretList ?? []) {
         if (!s.Name) continue
         const readsAs = smIdsForName(this.naming, s.Name)
-        if (!readsAs.some((r) => r.kind !== 'config' && kinds.includes(r.kind))) continue
+        if (!readsAsEntry(readsAs, kinds)) continue
         const listed: SmListedSecret = {
           name: s.Name,
           readsAs,
@@ -713,47 +322,36 @@ export class AwsSecretsManagerBackend implements Backend {
         out.secrets.push(listed)
         if (listed.deletedDate) continue
         if (readsAs.length > 1) out.ambiguous.push({ target: s.Name, readsAs })
-        else out.refs.push({ kind: readsAs[0]!.kind as EntryKind, id: readsAs[0]!.id })
+        else out.refs.push(firstRef(readsAs))
       }
       token = page.NextToken
     } while (token)
-    out.refs.sort((a, b) => (a.kind + '\u0000' + a.id < b.kind + '\u0000' + b.id ? -1 : 1))
+    sortRefs(out.refs)
     return out
   }
 
   async read(ref: EntryRef, signal?: AbortSignal): Promise<Entry | undefined> {
-    const lookup = smLookup(this.naming, ref.kind, ref.id)
-    if (lookup.outcome === 'error')
-      throw new AirlockError(
-        'usage',
-        `${this.id}: ${describeRef(ref.kind, ref.id)}: ${lookup.reason}`
-      )
-    if (lookup.outcome !== 'lookup') return undefined
+    const name = readTarget(this.id, ref, this.lookupOf(ref))
+    if (name === undefined) return undefined
     let secret: string | undefined
     try {
-      const out = await this.client.send(new GetSecretValueCommand({ SecretId: lookup.name }), {
+      const out = await this.client.send(new GetSecretValueCommand({ SecretId: name }), {
         abortSignal: signal
       })
       secret = out.SecretString
     } catch (error) {
       if (SM_NOT_FOUND.has(awsErrorName(error))) return undefined
-      throw awsFailure(this.id, `reading ${describeRef(ref.kind, ref.id)} (${lookup.name})`, error)
+      throw awsFailure(this.id, `reading ${describeRef(ref.kind, ref.id)} (${name})`, error)
     }
     if (secret === undefined) return undefined
-    return this.entryFrom(ref.kind, ref.id, lookup.name, secret)
+    return this.entryFrom(ref.kind, ref.id, name, secret)
   }
 
   async load(scope: Scope, signal?: AbortSignal): Promise<LoadResult> {
     const listing = await this.listNames(scope, signal)
-    const problems: EntryProblem[] = listing.ambiguous.map((a) => ({
-      ref: {
-        kind: a.readsAs[0]!.kind === 'variable' ? 'variable' : 'connection',
-        id: a.readsAs[0]!.id
-      },
-      code: 'codec.invalid',
-      message: `${this.id}: ${a.target} reads as ${a.readsAs.map((r) => describeRef(r.kind, r.id)).join(' and as ')}; Airflow answers every one of those lookups from it. Give each kind its own prefix or move the secret.`
-    }))
-    const fetched = await this.fetch(listing.refs, signal)
+    const problems = ambiguousProblems(this.id, listing.ambiguous, 'secret')
+    const { byName } = readTargets(this.id, listing.refs, this.lookupOf)
+    const fetched = await this.fetch(byName, signal)
     return { entries: fetched.entries, problems: [...problems, ...fetched.problems] }
   }
 
@@ -764,48 +362,20 @@ export class AwsSecretsManagerBackend implements Backend {
    * `entries`; ids that fail are in `problems`.
    */
   async readMany(refs: readonly EntryRef[], signal?: AbortSignal): Promise<LoadResult> {
-    const problems: EntryProblem[] = []
-    const usable: EntryRef[] = []
-    for (const ref of refs) {
-      const lookup = smLookup(this.naming, ref.kind, ref.id)
-      if (lookup.outcome === 'error')
-        problems.push({
-          ref,
-          code: 'usage',
-          message: `${this.id}: ${describeRef(ref.kind, ref.id)}: ${lookup.reason}`
-        })
-      else if (lookup.outcome === 'lookup') usable.push(ref)
-    }
-    const fetched = await this.fetch(usable, signal)
+    const { byName, problems } = readTargets(this.id, refs, this.lookupOf)
+    const fetched = await this.fetch(byName, signal)
     return { entries: fetched.entries, problems: [...problems, ...fetched.problems] }
   }
 
-  private async fetch(refs: readonly EntryRef[], signal?: AbortSignal): Promise<LoadResult> {
-    const byName = new Map<string, EntryRef>()
-    for (const ref of refs) {
-      const lookup = smLookup(this.naming, ref.kind, ref.id)
-      if (lookup.outcome === 'lookup') byName.set(lookup.name, ref)
-    }
-    const entries: Entry[] = []
-    const problems: EntryProblem[] = []
+  private async fetch(byName: Map<string, EntryRef>, signal?: AbortSignal): Promise<LoadResult> {
+    const out: LoadResult = { entries: [], problems: [] }
     const take = (ref: EntryRef, name: string, secret: string | undefined) => {
-      if (secret === undefined) return
-      try {
-        entries.push(this.entryFrom(ref.kind, ref.id, name, secret))
-      } catch (error) {
-        if (!(error instanceof AirlockError)) throw error
-        problems.push({ ref, code: error.code, message: error.userMessage })
-      }
+      if (secret !== undefined)
+        collectEntry(out, ref, () => this.entryFrom(ref.kind, ref.id, name, secret))
     }
     const fail = (ref: EntryRef, name: string, error: unknown) => {
-      if (SM_NOT_FOUND.has(awsErrorName(error))) return
-      const failure = awsFailure(
-        this.id,
-        `reading ${describeRef(ref.kind, ref.id)} (${name})`,
-        error
-      )
-      if (!(failure instanceof AirlockError)) throw failure
-      problems.push({ ref, code: failure.code, message: failure.userMessage })
+      if (!SM_NOT_FOUND.has(awsErrorName(error)))
+        out.problems.push(readProblem(this.id, ref, name, error))
     }
     const one = async (name: string) => {
       const ref = byName.get(name)!
@@ -850,9 +420,8 @@ export class AwsSecretsManagerBackend implements Backend {
           )
       }
     })
-    const order = (e: Entry) => `${e.kind}\u0000${idOf(e)}`
-    entries.sort((a, b) => (order(a) < order(b) ? -1 : 1))
-    return { entries, problems }
+    sortEntries(out.entries)
+    return out
   }
 
   async write(entries: readonly Entry[], signal?: AbortSignal): Promise<void> {
@@ -863,7 +432,7 @@ export class AwsSecretsManagerBackend implements Backend {
 
   async remove(refs: readonly EntryRef[], signal?: AbortSignal): Promise<void> {
     const targets = refs.flatMap((ref) => {
-      const lookup = smLookup(this.naming, ref.kind, ref.id)
+      const lookup = this.lookup(ref.kind, ref.id)
       return lookup.outcome === 'lookup' ? [{ ref, name: lookup.name }] : []
     })
     await mapLimit(targets, this.concurrency, async ({ ref, name }) => {
@@ -903,7 +472,7 @@ export class AwsSecretsManagerBackend implements Backend {
     if (refs) {
       wanted = new Set()
       for (const r of refs) {
-        const lookup = smLookup(this.naming, r.kind, r.id)
+        const lookup = this.lookup(r.kind, r.id)
         if (lookup.outcome === 'lookup') wanted.add(lookup.name)
       }
     }
@@ -920,7 +489,7 @@ export class AwsSecretsManagerBackend implements Backend {
   async restore(refs: readonly EntryRef[], signal?: AbortSignal): Promise<string[]> {
     const restored: string[] = []
     for (const ref of refs) {
-      const lookup = smLookup(this.naming, ref.kind, ref.id)
+      const lookup = this.lookup(ref.kind, ref.id)
       if (lookup.outcome !== 'lookup') continue
       try {
         await this.client.send(new RestoreSecretCommand({ SecretId: lookup.name }), {
@@ -957,7 +526,7 @@ export class AwsSecretsManagerBackend implements Backend {
     const targets = new Map<string, Entry>()
     for (const entry of entries) {
       const what = describeRef(entry.kind, idOf(entry))
-      const lookup = smLookup(this.naming, entry.kind, idOf(entry))
+      const lookup = this.lookup(entry.kind, idOf(entry))
       if (lookup.outcome !== 'lookup') {
         add(entry, '', 'error', 'usage', `${what}: ${lookup.reason}; Airflow would never read it.`)
         continue
@@ -978,36 +547,12 @@ export class AwsSecretsManagerBackend implements Backend {
       if (warn) add(entry, name, 'warning', 'codec.invalid', `${what} → ${name}: ${warn}.`)
       const other = targets.get(name)
       if (other) {
-        add(
-          entry,
-          name,
-          'error',
-          'job.conflict',
-          `${what} and ${describeRef(other.kind, idOf(other))} both map to ${name}; rename one.`
-        )
+        addSameTarget(add, entry, other, name)
         continue
       }
       targets.set(name, entry)
-      const readers = smIdsForName(this.naming, name).filter(
-        (r) => !(r.kind === entry.kind && r.id === idOf(entry))
-      )
-      if (readers.length)
-        add(
-          entry,
-          name,
-          'warning',
-          'job.conflict',
-          `${what} → ${name} also reads as ${readers.map((r) => describeRef(r.kind, r.id)).join(', ')} (the kinds' prefixes overlap); Airflow would answer those lookups with it too.`
-        )
-      if (entry.team)
-        add(
-          entry,
-          name,
-          'warning',
-          'codec.invalid',
-          `${what} belongs to team ${JSON.stringify(entry.team)}, but Airflow's AWS backends have no team-scoped names: every team will read it.`
-        )
-      const value = this.valueOf(entry)
+      addNameWarnings(add, entry, name, smIdsForName(this.naming, name))
+      const value = this.secretString(entry)
       const bytes = utf8Length(value)
       if (bytes > SM_MAX_SECRET_BYTES)
         add(
@@ -1017,46 +562,26 @@ export class AwsSecretsManagerBackend implements Backend {
           'codec.invalid',
           `${what} → ${name}: the value takes ${bytes} bytes, over Secrets Manager's ${SM_MAX_SECRET_BYTES}-byte limit; shorten it.`
         )
-      if (entry.kind === 'connection') {
-        const lost = secretsManagerLostFields(entry.fields, this.naming, this.dialect)
-        if (lost.length)
-          add(
-            entry,
-            name,
-            'warning',
-            'codec.invalid',
-            `${what} → ${name}: Airflow will not read back ${lost.join(', ')} (its Secrets Manager backend keeps only login, password, host, port, schema, conn_type and extra).`
-          )
-      } else if (entry.description)
-        add(
-          entry,
-          name,
-          'warning',
-          'codec.invalid',
-          `${what} → ${name}: the variable's description is not kept (Airflow reads only the secret's value).`
-        )
+      addLossWarnings(
+        add,
+        entry,
+        name,
+        (fields) => secretsManagerLostFields(fields, this.naming, this.dialect),
+        ' (its Secrets Manager backend keeps only login, password, host, port, schema, conn_type and extra)',
+        'secret'
+      )
     }
     if (!targets.size) {
-      if (entries.length) return problems
-      try {
-        await this.probeCredentials(signal)
-      } catch (error) {
-        if (!(error instanceof AirlockError)) throw error
-        add(undefined, '', 'error', error.code, error.userMessage.replace(`${this.id}: `, ''))
-      }
+      if (!entries.length) await preflightStep(add, this.id, () => this.probeCredentials(signal))
       return problems
     }
 
-    let listing: SmListing
-    try {
-      listing = await this.listNames({ kinds: [...new Set(entries.map((e) => e.kind))] }, signal, {
+    const listing = await preflightStep(add, this.id, () =>
+      this.listNames({ kinds: [...new Set(entries.map((e) => e.kind))] }, signal, {
         includePlannedDeletion: true
       })
-    } catch (error) {
-      if (!(error instanceof AirlockError)) throw error
-      add(undefined, '', 'error', error.code, error.userMessage.replace(`${this.id}: `, ''))
-      return problems
-    }
+    )
+    if (!listing) return problems
     const existing = new Map(listing.secrets.map((s) => [s.name, s]))
     const probeCandidates: { name: string; entry: Entry }[] = []
     for (const [name, entry] of targets) {
@@ -1086,14 +611,7 @@ export class AwsSecretsManagerBackend implements Backend {
     const probe = probeCandidates[0]
     if (probe) {
       const problem = await this.probeWrite(probe.name, signal)
-      if (problem)
-        add(
-          probe.entry,
-          probe.name,
-          'error',
-          problem.code,
-          problem.userMessage.replace(`${this.id}: `, '')
-        )
+      if (problem) addPreflightError(add, this.id, problem, probe.entry, probe.name)
     }
     return problems
   }
@@ -1141,42 +659,17 @@ export class AwsSecretsManagerBackend implements Backend {
   // -------------------------------------------------------------------------------------
   // Internals
 
-  private kindsIn(scope: Scope): ('connection' | 'variable')[] {
-    return awsKindsIn(this.id, scope, this.naming.patterns, (k) => smPrefixOf(this.naming, k))
-  }
-
-  private async call<O>(doing: string, fn: () => Promise<O>): Promise<O> {
-    try {
-      return await fn()
-    } catch (error) {
-      throw awsFailure(this.id, doing, error)
-    }
-  }
-
   private entryFrom(kind: AwsLookupKind, id: string, name: string, secret: string): Entry {
-    const source = { backendId: this.id, path: name, fromKey: 'SecretString' }
-    if (kind === 'variable') {
-      const entry = variableEntry(id, secret)
-      entry.source = source
-      return entry
-    }
-    try {
-      const decoded = decodeSecretsManagerConnection(secret, this.naming, this.dialect)
-      const entry = connectionEntry(id, decoded.value)
-      entry.source = source
-      return entry
-    } catch (error) {
-      if (error instanceof CodecError || error instanceof AirlockError)
-        throw new AirlockError(
-          error.code,
-          `${this.id}: ${describeRef(kind, id)} (${name}): ${error.userMessage}`,
-          { cause: error }
-        )
-      throw error
-    }
+    return storedEntry(
+      { backendId: this.id, path: name, fromKey: 'SecretString' },
+      kind,
+      id,
+      secret,
+      (value) => decodeSecretsManagerConnection(value, this.naming, this.dialect).value
+    )
   }
 
-  private valueOf(entry: Entry): string {
+  private secretString(entry: Entry): string {
     return entry.kind === 'variable'
       ? entry.value
       : encodeSecretsManagerConnection(entry.fields, this.dialect)
@@ -1184,7 +677,7 @@ export class AwsSecretsManagerBackend implements Backend {
 
   private planWrite(entry: Entry): PlannedWrite {
     const what = describeRef(entry.kind, idOf(entry))
-    const lookup = smLookup(this.naming, entry.kind, idOf(entry))
+    const lookup = this.lookup(entry.kind, idOf(entry))
     if (lookup.outcome !== 'lookup')
       throw new AirlockError('usage', `${this.id}: ${what}: ${lookup.reason}; nothing was written.`)
     const bad = smSecretNameProblem(lookup.name)
@@ -1193,7 +686,7 @@ export class AwsSecretsManagerBackend implements Backend {
         'codec.invalid',
         `${this.id}: ${what} → ${lookup.name}: ${bad}; nothing was written.`
       )
-    const value = this.valueOf(entry)
+    const value = this.secretString(entry)
     const bytes = utf8Length(value)
     if (bytes > SM_MAX_SECRET_BYTES)
       throw new AirlockError(

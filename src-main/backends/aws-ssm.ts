@@ -45,15 +45,8 @@ import {
   type PutParameterCommandInput
 } from '@aws-sdk/client-ssm'
 import { parseConnectionValue } from '../core/codecs/connection-json'
-import { applyPasswordRule } from '../core/connection'
-import { AirlockError, CodecError } from '../core/errors'
-import {
-  connectionEntry,
-  variableEntry,
-  type ConnectionFields,
-  type Dialect,
-  type Entry
-} from '../core/model'
+import { AirlockError } from '../core/errors'
+import { type ConnectionFields, type Dialect, type Entry } from '../core/model'
 import {
   parseAwsSsmKwargs,
   ssmIdsForName,
@@ -73,29 +66,42 @@ import {
   preflightRecorder,
   idOf,
   type Backend,
-  type EntryKind,
-  type EntryProblem,
   type EntryRef,
   type LoadResult,
   type Scope
 } from './backend'
 import {
-  writePlanned,
   ACCESS_DENIED,
-  AIRLOCK_TAG,
+  addLossWarnings,
+  addNameWarnings,
+  addPreflightError,
+  addSameTarget,
+  ambiguousProblem,
+  ambiguousProblems,
+  AwsBackendBase,
   awsClientConfig,
   awsErrorName,
   awsFailure,
+  awsTags,
+  collectEntry,
   describeRef,
-  lostFields,
-  awsKindsIn,
-  awsPacer,
-  paceAwsClient,
+  firstRef,
+  paceAws,
+  preflightStep,
   probeRefusal,
+  readProblem,
+  readsAsEntry,
+  readTarget,
+  readTargets,
+  sortEntries,
+  sortRefs,
+  storedEntry,
+  writePlanned,
+  writtenLoss,
   type AwsAmbiguousName,
-  type AwsClientOptions,
+  type AwsStoreOptions,
   type AwsPreflightProblem
-} from './aws-secrets-manager'
+} from './aws/common'
 import { connectionEnvValue } from '../core/codecs/connection-value'
 import type { AdaptivePacer } from './pacer'
 
@@ -114,7 +120,7 @@ export type SsmTierOption = 'auto' | 'Standard' | 'Advanced' | 'Intelligent-Tier
  *   tier: 'auto'
  * })
  */
-export interface AwsSsmOptions extends AwsClientOptions {
+export interface AwsSsmOptions extends AwsStoreOptions {
   /**
    * Airflow's `[secrets] backend_kwargs` for `SystemsManagerParameterStoreBackend`, with
    * Airflow's defaults (`connections_prefix: "/airflow/connections"`, `variables_prefix:
@@ -163,28 +169,25 @@ export function encodeSsmConnection(fields: ConnectionFields, dialect: Dialect):
 
 /** The fields a written connection loses when Airflow reads it back. */
 export function ssmLostFields(fields: ConnectionFields, dialect: Dialect): string[] {
-  const wanted = applyPasswordRule({ ...fields }, dialect)
-  try {
-    return lostFields(
-      wanted,
-      parseConnectionValue(encodeSsmConnection(fields, dialect), dialect).value
-    )
-  } catch (error) {
-    if (error instanceof CodecError) return ['everything (Airflow cannot read the value back)']
-    throw error
-  }
+  return writtenLoss(
+    fields,
+    dialect,
+    () => parseConnectionValue(encodeSsmConnection(fields, dialect), dialect).value
+  )
 }
 
 /** AWS SSM Parameter Store, read as Airflow's SystemsManagerParameterStoreBackend reads it. */
-export class AwsSsmBackend implements Backend {
+export class AwsSsmBackend extends AwsBackendBase<AwsSsmNaming> implements Backend {
   readonly lossyFields = ['variable.description'] as const
   readonly kind = 'aws-ssm' as const
   readonly id: string
   readonly capabilities = { list: true, write: true }
   /** The resolved naming part of `backend_kwargs`. */
-  readonly naming: AwsSsmNaming
+  override readonly naming: AwsSsmNaming
+  protected override readonly rules = { lookup: ssmLookup }
+  protected override readonly multiTeam: boolean
   private readonly dialect: Dialect
-  private readonly client: SSMClient
+  protected readonly client: SSMClient
   private readonly concurrency: number
   /** Paces every request of this backend (adaptive; see pacer.ts). */
   readonly pacer: AdaptivePacer
@@ -196,40 +199,30 @@ export class AwsSsmBackend implements Backend {
   private readonly known = new Set<string>()
 
   constructor(options: AwsSsmOptions = {}) {
+    super()
     const kwargs = options.backendKwargs ?? {}
     this.naming = parseAwsSsmKwargs(kwargs)
     const config = awsClientConfig({ concurrency: 4, ...options }, kwargs)
     this.id = options.id ?? `aws-ssm:${config.endpoint ?? config.region ?? 'default'}`
     this.dialect = options.dialect ?? 'airflow3'
+    this.multiTeam = options.multiTeam ?? false
     this.concurrency = Math.max(1, options.concurrency ?? 4)
     this.parameterType = options.parameterType ?? 'SecureString'
     this.kmsKeyId = options.kmsKeyId
     this.tier = options.tier ?? 'auto'
-    this.tags = [
-      { ...AIRLOCK_TAG },
-      ...Object.entries(options.tags ?? {}).map(([Key, Value]) => ({ Key, Value }))
-    ]
+    this.tags = awsTags(options.tags)
     this.client = new SSMClient(config)
-    this.pacer = awsPacer(this.id, this.concurrency, options)
-    paceAwsClient(this.client, this.pacer)
-  }
-
-  async close(): Promise<void> {
-    this.client.destroy()
+    this.pacer = paceAws(this.client, this.id, this.concurrency, options)
   }
 
   // -------------------------------------------------------------------------------------
   // Backend
 
-  async list(scope: Scope, signal?: AbortSignal): Promise<EntryRef[]> {
-    return (await this.listNames(scope, signal)).refs
-  }
-
   /**
    * Lists the parameters under each kind's path (DescribeParameters, Path filter, Recursive)
    * and maps each back to its id; names reading as more than one id are reported.
    */
-  async listNames(scope: Scope, signal?: AbortSignal): Promise<SsmListing> {
+  override async listNames(scope: Scope, signal?: AbortSignal): Promise<SsmListing> {
     const out: SsmListing = { refs: [], ambiguous: [], parameters: [] }
     const kinds = this.kindsIn(scope)
     for (const path of this.paths(kinds)) {
@@ -247,37 +240,31 @@ export class AwsSsmBackend implements Backend {
         token = page.NextToken
       } while (token)
     }
-    out.refs.sort((a, b) => (a.kind + '\u0000' + a.id < b.kind + '\u0000' + b.id ? -1 : 1))
+    sortRefs(out.refs)
     return out
   }
 
   async read(ref: EntryRef, signal?: AbortSignal): Promise<Entry | undefined> {
-    const lookup = ssmLookup(this.naming, ref.kind, ref.id)
-    if (lookup.outcome === 'error')
-      throw new AirlockError(
-        'usage',
-        `${this.id}: ${describeRef(ref.kind, ref.id)}: ${lookup.reason}`
-      )
-    if (lookup.outcome !== 'lookup') return undefined
+    const name = readTarget(this.id, ref, this.lookupOf(ref))
+    if (name === undefined) return undefined
     let value: string | undefined
     try {
       const out = await this.client.send(
-        new GetParameterCommand({ Name: lookup.name, WithDecryption: true }),
+        new GetParameterCommand({ Name: name, WithDecryption: true }),
         { abortSignal: signal }
       )
       value = out.Parameter?.Value
     } catch (error) {
       if (awsErrorName(error) === 'ParameterNotFound') return undefined
-      throw awsFailure(this.id, `reading ${describeRef(ref.kind, ref.id)} (${lookup.name})`, error)
+      throw awsFailure(this.id, `reading ${describeRef(ref.kind, ref.id)} (${name})`, error)
     }
     if (value === undefined) return undefined
-    return this.entryFrom(ref.kind, ref.id, lookup.name, value)
+    return this.entryFrom(ref.kind, ref.id, name, value)
   }
 
   async load(scope: Scope, signal?: AbortSignal): Promise<LoadResult> {
     const kinds = this.kindsIn(scope)
-    const entries: Entry[] = []
-    const problems: EntryProblem[] = []
+    const out: LoadResult = { entries: [], problems: [] }
     const seen = new Set<string>()
     for (const path of this.paths(kinds)) {
       let token: string | undefined
@@ -305,29 +292,21 @@ export class AwsSsmBackend implements Backend {
           this.known.add(p.Name)
           const readsAs = ssmIdsForName(this.naming, p.Name)
           const mine = readsAs.filter((r) => r.kind !== 'config' && kinds.includes(r.kind))
-          if (!mine.length || p.Value === undefined) continue
+          const value = p.Value
+          if (!mine.length || value === undefined) continue
+          const ref = firstRef(mine)
           if (readsAs.length > 1) {
-            problems.push({
-              ref: { kind: mine[0]!.kind as EntryKind, id: mine[0]!.id },
-              code: 'codec.invalid',
-              message: `${this.id}: ${p.Name} reads as ${readsAs.map((r) => describeRef(r.kind, r.id)).join(' and as ')}; Airflow answers every one of those lookups from it. Give each kind its own prefix or move the parameter.`
-            })
+            out.problems.push(ambiguousProblem(this.id, ref, p.Name, readsAs, 'parameter'))
             continue
           }
-          const ref = { kind: mine[0]!.kind as EntryKind, id: mine[0]!.id }
-          try {
-            entries.push(this.entryFrom(ref.kind, ref.id, p.Name, p.Value))
-          } catch (error) {
-            if (!(error instanceof AirlockError)) throw error
-            problems.push({ ref, code: error.code, message: error.userMessage })
-          }
+          const name = p.Name
+          collectEntry(out, ref, () => this.entryFrom(ref.kind, ref.id, name, value))
         }
         token = page.NextToken
       } while (token)
     }
-    const order = (e: Entry) => `${e.kind}\u0000${idOf(e)}`
-    entries.sort((a, b) => (order(a) < order(b) ? -1 : 1))
-    return { entries, problems }
+    sortEntries(out.entries)
+    return out
   }
 
   /**
@@ -336,27 +315,11 @@ export class AwsSsmBackend implements Backend {
    * in `entries`; ids that fail are in `problems`.
    */
   async readMany(refs: readonly EntryRef[], signal?: AbortSignal): Promise<LoadResult> {
-    const entries: Entry[] = []
-    const problems: EntryProblem[] = []
-    const byName = new Map<string, EntryRef>()
-    for (const ref of refs) {
-      const lookup = ssmLookup(this.naming, ref.kind, ref.id)
-      if (lookup.outcome === 'error')
-        problems.push({
-          ref,
-          code: 'usage',
-          message: `${this.id}: ${describeRef(ref.kind, ref.id)}: ${lookup.reason}`
-        })
-      else if (lookup.outcome === 'lookup') byName.set(lookup.name, ref)
-    }
+    const { byName, problems } = readTargets(this.id, refs, this.lookupOf)
+    const out: LoadResult = { entries: [], problems }
     const take = (ref: EntryRef, name: string, value: string | undefined) => {
-      if (value === undefined) return
-      try {
-        entries.push(this.entryFrom(ref.kind, ref.id, name, value))
-      } catch (error) {
-        if (!(error instanceof AirlockError)) throw error
-        problems.push({ ref, code: error.code, message: error.userMessage })
-      }
+      if (value !== undefined)
+        collectEntry(out, ref, () => this.entryFrom(ref.kind, ref.id, name, value))
     }
     await mapLimit(chunks([...byName.keys()], 10), this.concurrency, async (names) => {
       try {
@@ -383,33 +346,19 @@ export class AwsSsmBackend implements Backend {
           take(ref, name, out.Parameter?.Value)
         } catch (error) {
           if (awsErrorName(error) === 'ParameterNotFound') continue
-          const failure = awsFailure(
-            this.id,
-            `reading ${describeRef(ref.kind, ref.id)} (${name})`,
-            error
-          )
-          if (!(failure instanceof AirlockError)) throw failure
-          problems.push({ ref, code: failure.code, message: failure.userMessage })
+          out.problems.push(readProblem(this.id, ref, name, error))
         }
       }
     })
-    const order = (e: Entry) => `${e.kind}\u0000${idOf(e)}`
-    entries.sort((a, b) => (order(a) < order(b) ? -1 : 1))
-    return { entries, problems }
+    sortEntries(out.entries)
+    return out
   }
 
   /** `load` without GetParametersByPath: DescribeParameters, then GetParameters. */
   private async loadByListing(scope: Scope, signal?: AbortSignal): Promise<LoadResult> {
     const listing = await this.listNames(scope, signal)
     const fetched = await this.readMany(listing.refs, signal)
-    const problems: EntryProblem[] = listing.ambiguous.map((a) => ({
-      ref: {
-        kind: a.readsAs[0]!.kind === 'variable' ? 'variable' : 'connection',
-        id: a.readsAs[0]!.id
-      },
-      code: 'codec.invalid',
-      message: `${this.id}: ${a.target} reads as ${a.readsAs.map((r) => describeRef(r.kind, r.id)).join(' and as ')}; Airflow answers every one of those lookups from it. Give each kind its own prefix or move the parameter.`
-    }))
+    const problems = ambiguousProblems(this.id, listing.ambiguous, 'parameter')
     return { entries: fetched.entries, problems: [...problems, ...fetched.problems] }
   }
 
@@ -426,7 +375,7 @@ export class AwsSsmBackend implements Backend {
 
   async remove(refs: readonly EntryRef[], signal?: AbortSignal): Promise<void> {
     const names = refs.flatMap((ref) => {
-      const lookup = ssmLookup(this.naming, ref.kind, ref.id)
+      const lookup = this.lookup(ref.kind, ref.id)
       return lookup.outcome === 'lookup' ? [lookup.name] : []
     })
     await mapLimit(chunks([...new Set(names)], 10), this.concurrency, async (batch) => {
@@ -448,7 +397,7 @@ export class AwsSsmBackend implements Backend {
     entry: Entry
   ): SsmPlannedWrite | { entry: Entry; name: string; problem: string; code: ErrorCode } {
     const what = describeRef(entry.kind, idOf(entry))
-    const lookup = ssmLookup(this.naming, entry.kind, idOf(entry))
+    const lookup = this.lookup(entry.kind, idOf(entry))
     if (lookup.outcome !== 'lookup')
       return {
         entry,
@@ -517,13 +466,7 @@ export class AwsSsmBackend implements Backend {
       }
       const other = targets.get(p.name)
       if (other) {
-        add(
-          entry,
-          p.name,
-          'error',
-          'job.conflict',
-          `${what} and ${describeRef(other.entry.kind, idOf(other.entry))} both map to ${p.name}; rename one.`
-        )
+        addSameTarget(add, entry, other.entry, p.name)
         continue
       }
       targets.set(p.name, p)
@@ -535,63 +478,25 @@ export class AwsSsmBackend implements Backend {
           'codec.invalid',
           `${what} → ${p.name}: the value takes ${p.bytes} bytes, over the Standard tier's 4 KB; it needs the Advanced tier (8 KB), which AWS charges for and cannot downgrade.`
         )
-      const readers = ssmIdsForName(this.naming, p.name).filter(
-        (r) => !(r.kind === entry.kind && r.id === idOf(entry))
+      addNameWarnings(add, entry, p.name, ssmIdsForName(this.naming, p.name))
+      addLossWarnings(
+        add,
+        entry,
+        p.name,
+        (fields) => ssmLostFields(fields, this.dialect),
+        '',
+        'parameter'
       )
-      if (readers.length)
-        add(
-          entry,
-          p.name,
-          'warning',
-          'job.conflict',
-          `${what} → ${p.name} also reads as ${readers.map((r) => describeRef(r.kind, r.id)).join(', ')} (the kinds' prefixes overlap); Airflow would answer those lookups with it too.`
-        )
-      if (entry.team)
-        add(
-          entry,
-          p.name,
-          'warning',
-          'codec.invalid',
-          `${what} belongs to team ${JSON.stringify(entry.team)}, but Airflow's AWS backends have no team-scoped names: every team will read it.`
-        )
-      if (entry.kind === 'connection') {
-        const lost = ssmLostFields(entry.fields, this.dialect)
-        if (lost.length)
-          add(
-            entry,
-            p.name,
-            'warning',
-            'codec.invalid',
-            `${what} → ${p.name}: Airflow will not read back ${lost.join(', ')}.`
-          )
-      } else if (entry.description)
-        add(
-          entry,
-          p.name,
-          'warning',
-          'codec.invalid',
-          `${what} → ${p.name}: the variable's description is not kept (Airflow reads only the parameter's value).`
-        )
     }
     if (!targets.size) {
-      if (entries.length) return problems
-      try {
-        await this.probeCredentials(signal)
-      } catch (error) {
-        if (!(error instanceof AirlockError)) throw error
-        add(undefined, '', 'error', error.code, error.userMessage.replace(`${this.id}: `, ''))
-      }
+      if (!entries.length) await preflightStep(add, this.id, () => this.probeCredentials(signal))
       return problems
     }
 
-    let existing: Map<string, ParameterMetadata>
-    try {
-      existing = await this.describe([...targets.keys()], signal)
-    } catch (error) {
-      if (!(error instanceof AirlockError)) throw error
-      add(undefined, '', 'error', error.code, error.userMessage.replace(`${this.id}: `, ''))
-      return problems
-    }
+    const existing = await preflightStep(add, this.id, () =>
+      this.describe([...targets.keys()], signal)
+    )
+    if (!existing) return problems
     for (const [name, p] of targets) {
       const what = describeRef(p.entry.kind, idOf(p.entry))
       const meta = existing.get(name)
@@ -619,8 +524,7 @@ export class AwsSsmBackend implements Backend {
       if (probed.has(parent)) continue
       probed.add(parent)
       const problem = await this.probeWrite(name, signal)
-      if (problem)
-        add(p.entry, name, 'error', problem.code, problem.userMessage.replace(`${this.id}: `, ''))
+      if (problem) addPreflightError(add, this.id, problem, p.entry, name)
     }
     return problems
   }
@@ -666,10 +570,6 @@ export class AwsSsmBackend implements Backend {
   // -------------------------------------------------------------------------------------
   // Internals
 
-  private kindsIn(scope: Scope): ('connection' | 'variable')[] {
-    return awsKindsIn(this.id, scope, this.naming.patterns, (k) => ssmPrefixOf(this.naming, k))
-  }
-
   /** The list paths of the kinds, without paths another one covers. */
   private paths(kinds: readonly ('connection' | 'variable')[]): string[] {
     const all = [...new Set(kinds.map((k) => ssmListPath(ssmPrefixOf(this.naming, k)!)))]
@@ -681,11 +581,11 @@ export class AwsSsmBackend implements Backend {
     if (!p.Name) return
     this.known.add(p.Name)
     const readsAs = ssmIdsForName(this.naming, p.Name)
-    if (!readsAs.some((r) => r.kind !== 'config' && kinds.includes(r.kind))) return
+    if (!readsAsEntry(readsAs, kinds)) return
     if (out.parameters.some((x) => x.name === p.Name)) return
     out.parameters.push({ name: p.Name, type: p.Type ?? '', tier: p.Tier ?? '', readsAs })
     if (readsAs.length > 1) out.ambiguous.push({ target: p.Name, readsAs })
-    else out.refs.push({ kind: readsAs[0]!.kind as EntryKind, id: readsAs[0]!.id })
+    else out.refs.push(firstRef(readsAs))
   }
 
   /** Metadata of the names that exist (DescribeParameters, Name filter, 50 names a call). */
@@ -709,34 +609,14 @@ export class AwsSsmBackend implements Backend {
     return found
   }
 
-  private async call<O>(doing: string, fn: () => Promise<O>): Promise<O> {
-    try {
-      return await fn()
-    } catch (error) {
-      throw awsFailure(this.id, doing, error)
-    }
-  }
-
   private entryFrom(kind: AwsLookupKind, id: string, name: string, value: string): Entry {
-    const source = { backendId: this.id, path: name, fromKey: 'Value' }
-    if (kind === 'variable') {
-      const entry = variableEntry(id, value)
-      entry.source = source
-      return entry
-    }
-    try {
-      const entry = connectionEntry(id, parseConnectionValue(value, this.dialect).value)
-      entry.source = source
-      return entry
-    } catch (error) {
-      if (error instanceof CodecError)
-        throw new AirlockError(
-          error.code,
-          `${this.id}: ${describeRef(kind, id)} (${name}): ${error.userMessage}`,
-          { cause: error }
-        )
-      throw error
-    }
+    return storedEntry(
+      { backendId: this.id, path: name, fromKey: 'Value' },
+      kind,
+      id,
+      value,
+      (text) => parseConnectionValue(text, this.dialect).value
+    )
   }
 
   private async writeOne(p: SsmPlannedWrite, signal?: AbortSignal): Promise<void> {

@@ -44,7 +44,7 @@ import { PyDict, type PyValue, pyJsonDumps, pyJsonLoads } from '../codecs/py-jso
 import { AirlockError, CodecError } from '../errors'
 import { unquote } from '../codecs/py-url'
 import {
-  deserializeConnection,
+  connectionFieldsToPy,
   providerBefore,
   storedText,
   type DecodeOutcome,
@@ -53,6 +53,9 @@ import {
   type LookupOptions,
   TEAM_SEP
 } from './types'
+import type { Decoded } from '../connection'
+import { parseConnectionValue } from '../codecs/connection-json'
+import type { ConnectionFields, Dialect } from '../model'
 
 /** What a name is looked up for: the two entry kinds and Airflow's `get_config`. */
 export type AwsLookupKind = 'connection' | 'variable' | 'config'
@@ -286,13 +289,74 @@ export function parseAwsSecretsManagerKwargs(
   }
 }
 
-/** The prefix configured for a kind (`null` = off). */
-export function smPrefixOf(naming: AwsSecretsManagerNaming, kind: AwsLookupKind): string | null {
+/** What both AWS namings hold: a prefix per kind after `__init__` and the lookup patterns. */
+export interface AwsPrefixes {
+  connectionsPrefix: string | null
+  variablesPrefix: string | null
+  configPrefix: string | null
+  patterns: Readonly<Record<AwsLookupKind, LookupPattern | null>>
+}
+
+/** The prefix configured for a kind in either AWS naming (`null` = off). */
+export function awsPrefixOf(naming: AwsPrefixes, kind: AwsLookupKind): string | null {
   return kind === 'connection'
     ? naming.connectionsPrefix
     : kind === 'variable'
       ? naming.variablesPrefix
       : naming.configPrefix
+}
+
+/**
+ * The guard both AWS backends' `_get_secret` callers share: no request for a null prefix
+ * (the reason names `service`) or for an id the lookup pattern excludes (or a pattern Airflow
+ * cannot use); otherwise the name `nameOf(prefix, id)` the service builds.
+ */
+export function awsLookup(
+  naming: AwsPrefixes,
+  kind: AwsLookupKind,
+  id: string,
+  service: string,
+  nameOf: (prefix: string, id: string) => string
+): AwsLookup {
+  const prefix = awsPrefixOf(naming, kind)
+  const key = kind === 'connection' ? 'connections' : kind === 'variable' ? 'variables' : 'config'
+  if (prefix === null)
+    return {
+      outcome: 'disabled',
+      reason: `${key}_prefix is null: Airflow never asks ${service} for a ${kind}`
+    }
+  const verdict = lookupPatternVerdict(naming.patterns[kind], kind, id)
+  if (verdict) return verdict
+  return { outcome: 'lookup', name: nameOf(prefix, id) }
+}
+
+/**
+ * Maps a listed name back to the ids Airflow would answer from it, in either AWS naming: one
+ * reading per enabled kind whose head (`headOf(prefix)`; an empty head starts every name)
+ * starts it and whose lookup pattern lets the id through. More than one reading is an
+ * ambiguity to report.
+ */
+export function awsIdsForName(
+  naming: AwsPrefixes,
+  name: string,
+  headOf: (prefix: string) => string
+): AwsNameReading[] {
+  const out: AwsNameReading[] = []
+  for (const kind of ['connection', 'variable', 'config'] as const) {
+    const prefix = awsPrefixOf(naming, kind)
+    if (prefix === null) continue
+    const head = headOf(prefix)
+    if (head && (!name.startsWith(head) || name.length === head.length)) continue
+    const id = name.slice(head.length)
+    if (lookupPatternVerdict(naming.patterns[kind], kind, id)?.outcome === 'skipped') continue
+    out.push({ kind, id })
+  }
+  return out
+}
+
+/** The prefix configured for a kind (`null` = off). */
+export function smPrefixOf(naming: AwsSecretsManagerNaming, kind: AwsLookupKind): string | null {
+  return awsPrefixOf(naming, kind)
 }
 
 /** `_get_secret`'s path: `build_path(prefix, id, sep)` for a truthy prefix, else the id. */
@@ -309,16 +373,9 @@ export function smLookup(
   kind: AwsLookupKind,
   id: string
 ): AwsLookup {
-  const prefix = smPrefixOf(naming, kind)
-  const key = kind === 'connection' ? 'connections' : kind === 'variable' ? 'variables' : 'config'
-  if (prefix === null)
-    return {
-      outcome: 'disabled',
-      reason: `${key}_prefix is null: Airflow never asks Secrets Manager for a ${kind}`
-    }
-  const verdict = lookupPatternVerdict(naming.patterns[kind], kind, id)
-  if (verdict) return verdict
-  return { outcome: 'lookup', name: smSecretName(prefix, id, naming.sep) }
+  return awsLookup(naming, kind, id, 'Secrets Manager', (prefix) =>
+    smSecretName(prefix, id, naming.sep)
+  )
 }
 
 /** One way Airflow reads a listed secret name. */
@@ -333,21 +390,7 @@ export interface AwsNameReading {
  * lookup pattern lets the id through. More than one reading is an ambiguity to report.
  */
 export function smIdsForName(naming: AwsSecretsManagerNaming, name: string): AwsNameReading[] {
-  const out: AwsNameReading[] = []
-  for (const kind of ['connection', 'variable', 'config'] as const) {
-    const prefix = smPrefixOf(naming, kind)
-    if (prefix === null) continue
-    let id: string
-    if (!prefix) id = name
-    else {
-      const head = prefix + naming.sep
-      if (!name.startsWith(head) || name.length === head.length) continue
-      id = name.slice(head.length)
-    }
-    if (lookupPatternVerdict(naming.patterns[kind], kind, id)?.outcome === 'skipped') continue
-    out.push({ kind, id })
-  }
-  return out
+  return awsIdsForName(naming, name, (prefix) => (prefix ? prefix + naming.sep : ''))
 }
 
 /** Why Secrets Manager refuses a secret name (CreateSecret), or undefined when it is valid. */
@@ -1172,13 +1215,31 @@ export function explainAwsLookup(
   key: string,
   options: LookupOptions
 ): Explanation {
-  if (lookup.outcome === 'lookup')
-    return awsTeamRefusal(key, options) ?? { name: lookup.name, details: [] }
-  if (lookup.outcome === 'error') throw new AirlockError('usage', lookup.reason)
-  return { disabled: lookup.reason }
+  const verdict = awsTeamLookup(lookup, key, options)
+  if (verdict.outcome === 'lookup') return { name: verdict.name, details: [] }
+  if (verdict.outcome === 'error') throw new AirlockError('usage', verdict.reason)
+  return { disabled: verdict.reason }
 }
 
-/** What `SecretsManagerBackend` returns for a `SecretString`. */
+/**
+ * The multi-team rule (`awsTeamRefusal`) applied to a lookup of either AWS backend: a name
+ * the naming would ask for is not asked for when multi-team mode refuses the id; the naming's
+ * own verdicts (null prefix, lookup pattern) come first. `explain` and both backends look up
+ * through it, so the rule lives here once.
+ */
+export function awsTeamLookup(
+  lookup: AwsLookup,
+  key: string,
+  options: Pick<LookupOptions, 'multiTeam'>
+): AwsLookup {
+  if (lookup.outcome !== 'lookup') return lookup
+  const refusal = awsTeamRefusal(key, options)
+  return refusal && 'disabled' in refusal
+    ? { outcome: 'disabled', reason: refusal.disabled }
+    : lookup
+}
+
+/** What `SecretsManagerBackend` returns for a `SecretString` (`decode`'s Python view). */
 export function decodeAwsSecretsManager(
   kwargs: Readonly<Record<string, unknown>>,
   kind: LookupKind,
@@ -1190,17 +1251,56 @@ export function decodeAwsSecretsManager(
   if ('disabled' in explained) return { notFound: true }
   const text = storedText(stored, 'AWS Secrets Manager')
   if (kind === 'variable') return { variable: text }
-  const dialect = options.dialect ?? 'airflow3'
-  if (!pyStrip(text).startsWith('{')) return deserializeConnection(text, dialect)
-  // json.loads(secret) reads the unstripped text.
-  const secret = pyJsonLoads(text)
-  if (!(secret instanceof PyDict))
+  // deserialize_connection: a falsy value is "not found".
+  if (text === '') return { notFound: true }
+  const decoded = decodeSecretsManagerConnection(
+    text,
+    parseAwsSecretsManagerKwargs(kwargs),
+    options.dialect ?? 'airflow3',
+    {
+      urlencoded:
+        providerBefore(options, SM_URLENCODED_REMOVED_IN) &&
+        Boolean(kwargs.are_secret_values_urlencoded)
+    }
+  )
+  return { connection: connectionFieldsToPy(decoded.value) }
+}
+
+/** What Airflow makes of a connection secret, and which keys its alias map dropped. */
+export interface SecretsManagerConnection extends Decoded<ConnectionFields> {
+  /** `json` when the stripped value starts with `{`, else `uri`. */
+  shape: 'json' | 'uri'
+  /** The JSON keys no alias names (Airflow drops them), in the secret's order. */
+  droppedKeys: string[]
+}
+
+/**
+ * `SecretsManagerBackend.get_conn_value` + `deserialize_connection`, the one implementation
+ * both `decode` and the backend read with: a value whose stripped form starts with `{` is
+ * `json.loads`ed, its keys aliased (`_standardize_secret_keys`; with `urlencoded`, the
+ * pre-9.0.0 `are_secret_values_urlencoded` unescaping) and re-dumped, then read as connection
+ * JSON; anything else is a URI. Throws CodecError where Airflow raises (bad JSON, a field of
+ * the wrong type, a bad URI) and a `usage` AirlockError for a bad `extra_conn_words`.
+ */
+export function decodeSecretsManagerConnection(
+  secret: string,
+  naming: AwsSecretsManagerNaming,
+  dialect: Dialect,
+  options: { urlencoded?: boolean } = {}
+): SecretsManagerConnection {
+  if (!pyStrip(secret).startsWith('{'))
+    return { ...parseConnectionValue(secret, dialect), shape: 'uri', droppedKeys: [] }
+  // json.loads(secret): the unstripped text (Python's json skips only ' \t\n\r').
+  const dict = pyJsonLoads(secret)
+  if (!(dict instanceof PyDict))
     throw new CodecError('The secret is JSON but not an object.', 'codec.invalid-json')
-  const naming = parseAwsSecretsManagerKwargs(kwargs)
-  let standardized = standardizeSecretKeys(secret, naming)
-  if (providerBefore(options, SM_URLENCODED_REMOVED_IN) && kwargs.are_secret_values_urlencoded)
-    standardized = removeEscaping(standardized)
-  return deserializeConnection(pyJsonDumps(standardized), dialect)
+  let standardized = standardizeSecretKeys(dict, naming)
+  if (options.urlencoded) standardized = removeEscaping(standardized)
+  return {
+    ...parseConnectionValue(pyJsonDumps(standardized), dialect),
+    shape: 'json',
+    droppedKeys: smDroppedKeys(dict, naming)
+  }
 }
 
 /**

@@ -37,7 +37,6 @@
  * connection JSON for connections, verbatim text for variables.
  */
 import {
-  lookupPatternVerdict,
   parseLookupPatterns,
   stringKwarg,
   type AwsLookup,
@@ -46,6 +45,7 @@ import {
   type LookupPattern,
   explainAwsLookup
 } from './aws-secrets-manager'
+import { awsIdsForName, awsLookup, awsPrefixOf } from './aws-secrets-manager'
 import { type PyValue } from '../codecs/py-json'
 import { pyRstrip } from '../codecs/py-str'
 import {
@@ -106,11 +106,7 @@ export function parseAwsSsmKwargs(kwargs: Readonly<Record<string, unknown>> = {}
 
 /** The prefix configured for a kind (`null` = off). */
 export function ssmPrefixOf(naming: AwsSsmNaming, kind: AwsLookupKind): string | null {
-  return kind === 'connection'
-    ? naming.connectionsPrefix
-    : kind === 'variable'
-      ? naming.variablesPrefix
-      : naming.configPrefix
+  return awsPrefixOf(naming, kind)
 }
 
 /** `_ensure_leading_slash(build_path(prefix, id))`. */
@@ -138,16 +134,7 @@ export function ssmListPath(prefix: string): string {
  * none (a null prefix, an id the lookup pattern excludes, a pattern Airflow cannot use).
  */
 export function ssmLookup(naming: AwsSsmNaming, kind: AwsLookupKind, id: string): AwsLookup {
-  const prefix = ssmPrefixOf(naming, kind)
-  const key = kind === 'connection' ? 'connections' : kind === 'variable' ? 'variables' : 'config'
-  if (prefix === null)
-    return {
-      outcome: 'disabled',
-      reason: `${key}_prefix is null: Airflow never asks Parameter Store for a ${kind}`
-    }
-  const verdict = lookupPatternVerdict(naming.patterns[kind], kind, id)
-  if (verdict) return verdict
-  return { outcome: 'lookup', name: ssmParameterName(prefix, id) }
+  return awsLookup(naming, kind, id, 'Parameter Store', ssmParameterName)
 }
 
 /**
@@ -156,17 +143,7 @@ export function ssmLookup(naming: AwsSsmNaming, kind: AwsLookupKind, id: string)
  * one reading is an ambiguity to report.
  */
 export function ssmIdsForName(naming: AwsSsmNaming, name: string): AwsNameReading[] {
-  const out: AwsNameReading[] = []
-  for (const kind of ['connection', 'variable', 'config'] as const) {
-    const prefix = ssmPrefixOf(naming, kind)
-    if (prefix === null) continue
-    const head = ssmNameHead(prefix)
-    if (!name.startsWith(head) || name.length === head.length) continue
-    const id = name.slice(head.length)
-    if (lookupPatternVerdict(naming.patterns[kind], kind, id)?.outcome === 'skipped') continue
-    out.push({ kind, id })
-  }
-  return out
+  return awsIdsForName(naming, name, ssmNameHead)
 }
 
 /**

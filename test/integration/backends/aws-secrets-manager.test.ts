@@ -4,7 +4,6 @@ import { ConfiguredRetryStrategy } from '@smithy/core/retry'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
   AwsSecretsManagerBackend,
-  decodeSecretsManagerConnection,
   encodeSecretsManagerConnection,
   secretsManagerLostFields,
   type AwsSecretsManagerOptions
@@ -19,7 +18,10 @@ import {
   type Entry,
   type VariableEntry
 } from '../../../src-main/core/model'
-import { parseAwsSecretsManagerKwargs } from '../../../src-main/core/airflow-secrets/aws-secrets-manager'
+import {
+  decodeSecretsManagerConnection,
+  parseAwsSecretsManagerKwargs
+} from '../../../src-main/core/airflow-secrets/aws-secrets-manager'
 import { backendConformance, SECRET_MARK } from '../../support/backend-conformance'
 import { startAwsEmulator, type AwsEmulator } from '../../support/emulators/aws'
 
@@ -167,6 +169,20 @@ describe('aws-secrets-manager: reading as Airflow reads', () => {
     expect(aws.count()).toBe(0)
     expect(await b.read({ kind: 'connection', id: 'PROD_db' })).toBeDefined()
     expect(await b.list({})).toEqual([{ kind: 'connection', id: 'PROD_db' }])
+  })
+
+  it('multi-team rule (awsTeamLookup, apache/airflow#71078): ids holding -- are refused only with multiTeam on', async () => {
+    aws.putSecret('airflow/connections/team--db', 'postgres://h')
+    expect(await backend().read({ kind: 'connection', id: 'team--db' })).toBeDefined()
+    const b = backend({ multiTeam: true })
+    aws.clearRequests()
+    expect(await b.read({ kind: 'connection', id: 'team--db' })).toBeUndefined()
+    expect(aws.count()).toBe(0)
+    expect(await b.read({ kind: 'connection', id: 'team_db' })).toBeUndefined()
+    const problems = await b.preflight([variableEntry('a--b', 'x')])
+    expect(problems).toMatchObject([{ severity: 'error', code: 'usage' }])
+    expect(problems[0]!.message).toMatch(/multi-team mode; Airflow answers not found/)
+    expect((await failure(b.write([variableEntry('a--b', 'x')]))).code).toBe('usage')
   })
 
   it('reports names that read as two ids and loads the rest; a bad secret is a problem, not a failure', async () => {

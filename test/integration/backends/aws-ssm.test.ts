@@ -175,6 +175,19 @@ describe('aws-ssm: reading as Airflow reads', () => {
     const loaded = await b.load({})
     expect(loaded.problems).toMatchObject([{ code: 'codec.invalid', ref: { id: 'prod_db' } }])
   })
+
+  it('multi-team rule (awsTeamLookup, apache/airflow#71078): ids holding -- are refused only with multiTeam on', async () => {
+    aws.putParameter('/airflow/variables/team--v', 'x')
+    expect(value(await backend().read({ kind: 'variable', id: 'team--v' }))).toBe('x')
+    const b = backend({ multiTeam: true })
+    aws.clearRequests()
+    expect(await b.read({ kind: 'variable', id: 'team--v' })).toBeUndefined()
+    expect(aws.count()).toBe(0)
+    const problems = await b.preflight([variableEntry('a--b', 'x')])
+    expect(problems).toMatchObject([{ severity: 'error', code: 'usage' }])
+    expect(problems[0]!.message).toMatch(/multi-team mode; Airflow answers not found/)
+    expect((await failure(b.write([variableEntry('a--b', 'x')]))).code).toBe('usage')
+  })
 })
 
 describe('aws-ssm: values and tiers', () => {

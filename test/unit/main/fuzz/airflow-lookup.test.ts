@@ -23,11 +23,13 @@ import {
   encodeVaultConnection
 } from '../../../../src-main/core/airflow-secrets/vault'
 import {
-  decodeSecretsManagerConnection,
   encodeSecretsManagerConnection,
   secretsManagerLostFields
 } from '../../../../src-main/backends/aws-secrets-manager'
-import { parseAwsSecretsManagerKwargs } from '../../../../src-main/core/airflow-secrets/aws-secrets-manager'
+import {
+  decodeSecretsManagerConnection,
+  parseAwsSecretsManagerKwargs
+} from '../../../../src-main/core/airflow-secrets/aws-secrets-manager'
 import { connectionFieldsToPy } from '../../../../src-main/core/airflow-secrets'
 import { DIALECTS, type ConnectionFields } from '../../../../src-main/core/model'
 import {

@@ -5,8 +5,8 @@
  * minutes before they expire; they live in memory only.
  */
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts'
-import { AirlockError } from '../core/errors'
-import type { AwsCredentials } from './aws-secrets-manager'
+import { AirlockError } from '../../core/errors'
+import type { AwsCredentials } from './common'
 
 export interface AssumeRoleOptions {
   /** `arn:aws:iam::123456789012:role/airflow-secrets`. */
