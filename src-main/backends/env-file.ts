@@ -13,9 +13,7 @@
  * What a file cannot keep: a variable's description, a connection's `team_name` field (the
  * team is the name's), and ids that differ only by case (one env name).
  */
-import { randomBytes } from 'node:crypto'
-import { chmod, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { readFile, stat } from 'node:fs/promises'
 import { connectionToJson, parseConnectionValue } from '../core/codecs/connection-json'
 import { serializeConnectionUri } from '../core/codecs/connection-uri'
 import {
@@ -27,6 +25,7 @@ import {
 } from '../core/codecs/env-file'
 import { pyJsonDumps, pyJsonTryLoads } from '../core/codecs/py-json'
 import { AirlockError, CodecError } from '../core/errors'
+import { writeFileAtomic } from '../platform/atomic-write'
 import {
   CONNECTION_SCALAR_FIELDS,
   type ConnectionFields,
@@ -235,22 +234,9 @@ export class EnvFileBackend implements Backend {
     }
     if (updated === before) return
     signal?.throwIfAborted()
-    let mode = 0o600
     try {
-      mode = (await stat(this.path)).mode & 0o777
-    } catch {
-      // a new file: owner-only, it holds credentials
-    }
-    const temp = join(
-      dirname(this.path),
-      `.${basename(this.path)}.airlock-${randomBytes(6).toString('hex')}.tmp`
-    )
-    try {
-      await writeFile(temp, updated, { encoding: 'utf8', mode, flag: 'wx' })
-      await chmod(temp, mode) // writeFile's mode is filtered by the umask
-      await rename(temp, this.path)
+      await writeFileAtomic(this.path, updated)
     } catch (error) {
-      await unlink(temp).catch(() => undefined)
       throw fileError(this.path, 'write', error)
     }
   }

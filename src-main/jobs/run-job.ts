@@ -10,7 +10,6 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
-  renameSync,
   rmSync,
   writeFileSync,
   appendFileSync
@@ -29,6 +28,7 @@ import { idOf, type Entry } from '../core/model'
 import { entryDigest, type PlanDocument, type PlanItem } from '../core/plan'
 import type { Keychain } from '../keychain/keychain'
 import { chunks, mapLimit } from '../core/concurrency'
+import { writeFileAtomicSync } from '../platform/atomic-write'
 import { failpoint } from './failpoint'
 import { storageError } from './storage-error'
 import { Journal, type JournalRecord } from './journal'
@@ -136,20 +136,16 @@ function defaultBatchSize(items: number, depth: number): number {
   return Math.min(500, Math.max(25, Math.ceil(items / 50)))
 }
 
-/** Writes a file whole or not at all (a temp file, then rename); a failure leaves no temp file. */
+/**
+ * Writes one of the job's files whole or not at all (platform/atomic-write). The failpoint
+ * dies mid-write, leaving a torn temp file beside it, as a crash would.
+ */
 function writeAtomic(path: string, text: string, failpointName?: string): void {
-  const tmp = `${path}.tmp`
   if (failpointName && failpoint(failpointName)) {
-    writeFileSync(tmp, text.slice(0, Math.floor(text.length / 2)), { mode: 0o600 })
+    writeFileSync(`${path}.torn.tmp`, text.slice(0, Math.floor(text.length / 2)), { mode: 0o600 })
     process.kill(process.pid, 'SIGKILL')
   }
-  try {
-    writeFileSync(tmp, text, { mode: 0o600 })
-    renameSync(tmp, path)
-  } catch (error) {
-    rmSync(tmp, { force: true })
-    throw error
-  }
+  writeFileAtomicSync(path, text)
 }
 
 interface JobFiles {
