@@ -8,7 +8,8 @@
  */
 import type { ErrorCode } from '../contract/errors'
 import type { JobProgressDto } from '../contract/ipc'
-import type { Backend, EntryRef } from '../backends/backend'
+import type { Backend, BackendKind, EntryRef } from '../backends/backend'
+import { abortableSleep } from '../backends/pacer'
 import { refOf } from '../backends/backend'
 import { AirlockError } from '../core/errors'
 import { fingerprinter } from '../core/fingerprint'
@@ -52,7 +53,10 @@ export interface JobContext {
   keychain: Keychain
   onProgress?: (p: JobProgress) => void
   signal?: AbortSignal
-  /** Attempts per batch for retryable errors (default 5) and the first backoff in ms (default 200). */
+  /**
+   * Attempts per batch for retryable errors (default 5; none against a store that retries its
+   * own requests, see batchAttempts) and the first backoff in ms (default 200).
+   */
   retries?: number
   backoffMs?: number
   batchSize?: number
@@ -103,21 +107,55 @@ function defaultBatchSize(items: number, depth: number): number {
   return Math.min(500, Math.max(25, Math.ceil(items / 50)))
 }
 
+/**
+ * The stores that retry each of their own requests: the secrets services (their SDK's retry
+ * strategy, or Vault's bounded retry, with the pacer's budget for throttling on top).
+ */
+const RETRIES_ITS_OWN_REQUESTS: ReadonlySet<BackendKind> = new Set<BackendKind>([
+  'vault',
+  'aws-secrets-manager',
+  'aws-ssm',
+  'azure-key-vault',
+  'gcp-secret-manager'
+])
+
+/**
+ * Attempts the job makes at one batch — the one retry budget. A store that retries its own
+ * requests has already spent its budget when an error reaches the job, so the job does not
+ * retry it: sending the batch again would multiply the budgets (the job's 5 × the SDK's
+ * × the pacer's, some 20 attempts for one throttled request where one layer's budget is
+ * meant). Every other store (a database, whose dropped connection is retried on a new one;
+ * a file; memory) has no retry of its own and gets `ctx.retries` attempts (default 5). So a
+ * request is sent at most max(its store's own budget, ctx.retries) times, never a product.
+ */
+export function batchAttempts(target: Pick<Backend, 'kind'>, retries = 5): number {
+  return RETRIES_ITS_OWN_REQUESTS.has(target.kind) ? 1 : Math.max(1, retries)
+}
+
+/**
+ * `fn` within the batch's attempts, with exponential backoff and jitter between them. A
+ * cancelled job ends the wait at once and makes no further attempt; the last error is thrown.
+ */
 async function withRetries<T>(
   ctx: JobContext,
+  target: Backend,
   fn: () => Promise<T>,
   onRetry: () => void
 ): Promise<T> {
-  const attempts = ctx.retries ?? 5
+  const attempts = batchAttempts(target, ctx.retries)
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn()
     } catch (error) {
       const retryable = error instanceof AirlockError && RETRYABLE.includes(error.code)
-      if (!retryable || attempt >= attempts) throw error
+      if (!retryable || attempt >= attempts || ctx.signal?.aborted) throw error
       onRetry()
       const base = (ctx.backoffMs ?? 200) * 2 ** (attempt - 1)
-      await new Promise((r) => setTimeout(r, base / 2 + Math.random() * base))
+      try {
+        await abortableSleep(base / 2 + Math.random() * base, ctx.signal)
+      } catch {
+        throw error
+      }
     }
   }
 }
@@ -185,12 +223,14 @@ async function execute(
       if (writes.length)
         await withRetries(
           ctx,
+          target,
           () => target.write(writes),
           () => retries++
         )
       if (removes.length)
         await withRetries(
           ctx,
+          target,
           () => target.remove(removes),
           () => retries++
         )
