@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
+import type { JobDto } from '../contract/ipc'
 import { Fernet, MultiFernet } from '../core/codecs/fernet'
 import { AirlockError } from '../core/errors'
 import type { Entry } from '../core/model'
@@ -162,17 +163,11 @@ export async function readJob(
   return { meta, ...values }
 }
 
+/** A job as listed: the contract's JobDto without `running` (only the app knows that). */
+export type JobSummary = Omit<JobDto, 'running'>
+
 /** Every job with its state, newest first. */
-export function listJobs(dataDir: string): {
-  jobId: string
-  createdAt: string
-  source: string
-  target: string
-  total: number
-  done: number
-  failed: number
-  state: string
-}[] {
+export function listJobs(dataDir: string): JobSummary[] {
   const root = join(dataDir, 'jobs')
   if (!existsSync(root)) return []
   return readdirSync(root)
