@@ -16,9 +16,7 @@
  * new AirflowExportBackend({ connectionsPath: 'conns.json', variablesPath: 'vars.json' })
  * new AirflowExportBackend({ path: 'conns.env', kind: 'connections', dialect: 'airflow2' })
  */
-import { randomBytes } from 'node:crypto'
-import { chmod, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { readFile } from 'node:fs/promises'
 import {
   decodeConnectionsFile,
   decodeVariablesFile,
@@ -32,6 +30,7 @@ import {
 } from '../core/codecs/airflow-files'
 import { PyDict, pyJsonDumps, pyJsonLoads, type PyValue } from '../core/codecs/py-json'
 import { AirlockError, describeKey } from '../core/errors'
+import { writeFileAtomic as writeAtomically } from '../platform/atomic-write'
 import {
   idOf,
   type ConnectionEntry,
@@ -76,24 +75,14 @@ export async function readTextIfExists(path: string): Promise<string | undefined
 }
 
 /**
- * Replaces `path` with `text` atomically: a temporary file beside it, then a rename. A new
- * file is created readable by its owner only (it holds secrets); an existing one keeps its
- * mode.
+ * Replaces `path` with `text` atomically (platform/atomic-write: a new file is owner-only, an
+ * existing one keeps its mode, a symlink keeps pointing at the file it names), as an
+ * AirlockError naming the file when it fails.
  */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
-  let mode = 0o600
   try {
-    mode = (await stat(path)).mode & 0o777
-  } catch {
-    // a new file
-  }
-  try {
-    await writeFile(temp, text, { encoding: 'utf8', mode, flag: 'wx' })
-    await chmod(temp, mode)
-    await rename(temp, path)
+    await writeAtomically(path, text)
   } catch (error) {
-    await rm(temp, { force: true }).catch(() => undefined)
     const code = (error as NodeJS.ErrnoException).code
     throw new AirlockError(
       code === 'EACCES' || code === 'EPERM' ? 'backend.access-denied' : 'backend.unreachable',

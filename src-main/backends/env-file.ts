@@ -13,9 +13,7 @@
  * What a file cannot keep: a variable's description, a connection's `team_name` field (the
  * team is the name's), and ids that differ only by case (one env name).
  */
-import { randomBytes } from 'node:crypto'
-import { chmod, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { readFile, stat } from 'node:fs/promises'
 import { connectionEnvValue } from '../core/codecs/connection-value'
 import {
   ENV_FILE_LOADER_LABEL,
@@ -25,6 +23,7 @@ import {
   type EnvFileLoader
 } from '../core/codecs/env-file'
 import { AirlockError, CodecError } from '../core/errors'
+import { writeFileAtomic } from '../platform/atomic-write'
 import type { Dialect, Entry } from '../core/model'
 import type { Backend, EntryRef, LoadResult, Scope } from './backend'
 import { entryFromEnv, envNameOfRef, listEnvRefs, loadEnvEntries, type EnvOrigin } from './env'
@@ -185,22 +184,9 @@ export class EnvFileBackend implements Backend {
     }
     if (updated === before) return
     signal?.throwIfAborted()
-    let mode = 0o600
     try {
-      mode = (await stat(this.path)).mode & 0o777
-    } catch {
-      // a new file: owner-only, it holds credentials
-    }
-    const temp = join(
-      dirname(this.path),
-      `.${basename(this.path)}.airlock-${randomBytes(6).toString('hex')}.tmp`
-    )
-    try {
-      await writeFile(temp, updated, { encoding: 'utf8', mode, flag: 'wx' })
-      await chmod(temp, mode) // writeFile's mode is filtered by the umask
-      await rename(temp, this.path)
+      await writeFileAtomic(this.path, updated)
     } catch (error) {
-      await unlink(temp).catch(() => undefined)
       throw fileError(this.path, 'write', error)
     }
   }

@@ -4,34 +4,32 @@
  * per-job key kept in the OS keychain), writes in batches with retries on retryable errors,
  * reads every item back, and journals each item so `resume` finishes a crashed job without
  * writing any item twice with different values and `rollback` restores what was there.
+ * The job's files live in job-store.ts, its audit records in audit.ts.
  */
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-  appendFileSync
-} from 'node:fs'
-import { userInfo } from 'node:os'
-import { join } from 'node:path'
-import { randomBytes } from 'node:crypto'
 import type { ErrorCode } from '../contract/errors'
 import type { JobProgressDto } from '../contract/ipc'
-import type { Backend, EntryRef } from '../backends/backend'
+import type { Backend, BackendKind, EntryRef } from '../backends/backend'
+import { abortableSleep } from '../backends/pacer'
 import { refOf } from '../backends/backend'
-import { Fernet, MultiFernet } from '../core/codecs/fernet'
 import { AirlockError } from '../core/errors'
 import { fingerprinter } from '../core/fingerprint'
 import { idOf, type Entry } from '../core/model'
-import { entryDigest, type PlanDocument, type PlanItem } from '../core/plan'
+import { entryDigest, type PlanDocument } from '../core/plan'
 import type { Keychain } from '../keychain/keychain'
 import { chunks, mapLimit } from '../core/concurrency'
-import { failpoint } from './failpoint'
-import { storageError } from './storage-error'
+import { writeAudit } from './audit'
+import {
+  createJob,
+  journalPath,
+  newJobId,
+  planKey,
+  readJob,
+  type JobFiles,
+  type JobMeta
+} from './job-store'
 import { Journal, type JournalRecord } from './journal'
+
+export { jobStores, listJobs, newPlanKey, planKey } from './job-store'
 
 /**
  * Progress of a running job, for a progress bar or the app: the contract's DTO (done/total,
@@ -55,7 +53,10 @@ export interface JobContext {
   keychain: Keychain
   onProgress?: (p: JobProgress) => void
   signal?: AbortSignal
-  /** Attempts per batch for retryable errors (default 5) and the first backoff in ms (default 200). */
+  /**
+   * Attempts per batch for retryable errors (default 5; none against a store that retries its
+   * own requests, see batchAttempts) and the first backoff in ms (default 200).
+   */
   retries?: number
   backoffMs?: number
   batchSize?: number
@@ -68,10 +69,6 @@ export interface JobContext {
 const RETRYABLE: readonly ErrorCode[] = ['backend.unreachable']
 
 const now = () => new Date().toISOString()
-
-function jobDir(ctx: JobContext, jobId: string): string {
-  return join(ctx.dataDir, 'jobs', jobId)
-}
 
 function withTargetId(e: Entry, id: string): Entry {
   const copy = structuredClone(e)
@@ -87,32 +84,6 @@ function withoutLossy(e: Entry, target: Backend): Entry {
   if (e.kind === 'connection' && lossy.includes('connection.description'))
     return { ...e, fields: { ...e.fields, description: null } }
   return e
-}
-
-/** The plan's fingerprint key, kept in the keychain when the plan was made. */
-export async function planKey(keychain: Keychain, planId: string): Promise<Uint8Array> {
-  const hex = await keychain.get(`plan:${planId}`)
-  if (!hex)
-    throw new AirlockError(
-      'job.conflict',
-      `The key that checks plan ${planId} for drift is not in this keychain (made on another machine, or with no OS keychain); make the plan again here.`
-    )
-  return Buffer.from(hex, 'hex')
-}
-
-/** Stores a new plan's fingerprint key; returns it. */
-export async function newPlanKey(keychain: Keychain, planId: string): Promise<Uint8Array> {
-  const key = randomBytes(32)
-  await keychain.set(`plan:${planId}`, key.toString('hex'))
-  return key
-}
-
-function sealJson(key: string, value: unknown): string {
-  return MultiFernet.fromSetting(key).encrypt(new TextEncoder().encode(JSON.stringify(value)))
-}
-
-function openJson<T>(key: string, token: string): T {
-  return JSON.parse(MultiFernet.fromSetting(key).decrypt(token).toString('utf8')) as T
 }
 
 /**
@@ -136,94 +107,55 @@ function defaultBatchSize(items: number, depth: number): number {
   return Math.min(500, Math.max(25, Math.ceil(items / 50)))
 }
 
-/** Writes a file whole or not at all (a temp file, then rename); a failure leaves no temp file. */
-function writeAtomic(path: string, text: string, failpointName?: string): void {
-  const tmp = `${path}.tmp`
-  if (failpointName && failpoint(failpointName)) {
-    writeFileSync(tmp, text.slice(0, Math.floor(text.length / 2)), { mode: 0o600 })
-    process.kill(process.pid, 'SIGKILL')
-  }
-  try {
-    writeFileSync(tmp, text, { mode: 0o600 })
-    renameSync(tmp, path)
-  } catch (error) {
-    rmSync(tmp, { force: true })
-    throw error
-  }
+/**
+ * The stores that retry each of their own requests: the secrets services (their SDK's retry
+ * strategy, or Vault's bounded retry, with the pacer's budget for throttling on top).
+ */
+const RETRIES_ITS_OWN_REQUESTS: ReadonlySet<BackendKind> = new Set<BackendKind>([
+  'vault',
+  'aws-secrets-manager',
+  'aws-ssm',
+  'azure-key-vault',
+  'gcp-secret-manager'
+])
+
+/**
+ * Attempts the job makes at one batch — the one retry budget. A store that retries its own
+ * requests has already spent its budget when an error reaches the job, so the job does not
+ * retry it: sending the batch again would multiply the budgets (the job's 5 × the SDK's
+ * × the pacer's, some 20 attempts for one throttled request where one layer's budget is
+ * meant). Every other store (a database, whose dropped connection is retried on a new one;
+ * a file; memory) has no retry of its own and gets `ctx.retries` attempts (default 5). So a
+ * request is sent at most max(its store's own budget, ctx.retries) times, never a product.
+ */
+export function batchAttempts(target: Pick<Backend, 'kind'>, retries = 5): number {
+  return RETRIES_ITS_OWN_REQUESTS.has(target.kind) ? 1 : Math.max(1, retries)
 }
 
-interface JobFiles {
-  meta: {
-    jobId: string
-    planId: string
-    source: string
-    target: string
-    createdAt: string
-    total: number
-    items: PlanItem[]
-  }
-  intended: Record<number, Entry>
-  previous: Record<number, Entry | null>
-}
-
-async function jobKey(ctx: JobContext, jobId: string): Promise<string> {
-  const key = await ctx.keychain.get(`job:${jobId}`)
-  if (!key)
-    throw new AirlockError(
-      'keychain.unavailable',
-      `The key of job ${jobId} is not in this keychain; its snapshot cannot be read.`
-    )
-  return key
-}
-
-async function readJob(ctx: JobContext, jobId: string): Promise<JobFiles> {
-  const dir = jobDir(ctx, jobId)
-  if (!existsSync(join(dir, 'meta.json')))
-    throw new AirlockError('backend.not-found', `No job ${jobId} (see \`airlock jobs\`).`)
-  const key = await jobKey(ctx, jobId)
-  const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as JobFiles['meta']
-  if (!existsSync(join(dir, 'values.fernet'))) return { meta, intended: {}, previous: {} } // crashed before the snapshot was complete: nothing was written
-  const values = openJson<{ intended: JobFiles['intended']; previous: JobFiles['previous'] }>(
-    key,
-    readFileSync(join(dir, 'values.fernet'), 'utf8')
-  )
-  return { meta, ...values }
-}
-
-function audit(ctx: JobContext, record: Record<string, unknown>): void {
-  const path = join(ctx.dataDir, 'audit.jsonl')
-  try {
-    mkdirSync(ctx.dataDir, { recursive: true })
-    appendFileSync(
-      path,
-      JSON.stringify({ at: now(), user: userInfo().username, ...record }) + '\n',
-      { mode: 0o600 }
-    )
-  } catch (error) {
-    throw storageError(
-      'the audit log',
-      path,
-      error,
-      `the job itself is recorded in its journal (airlock jobs shows ${String(record.job)}).`
-    )
-  }
-}
-
+/**
+ * `fn` within the batch's attempts, with exponential backoff and jitter between them. A
+ * cancelled job ends the wait at once and makes no further attempt; the last error is thrown.
+ */
 async function withRetries<T>(
   ctx: JobContext,
+  target: Backend,
   fn: () => Promise<T>,
   onRetry: () => void
 ): Promise<T> {
-  const attempts = ctx.retries ?? 5
+  const attempts = batchAttempts(target, ctx.retries)
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn()
     } catch (error) {
       const retryable = error instanceof AirlockError && RETRYABLE.includes(error.code)
-      if (!retryable || attempt >= attempts) throw error
+      if (!retryable || attempt >= attempts || ctx.signal?.aborted) throw error
       onRetry()
       const base = (ctx.backoffMs ?? 200) * 2 ** (attempt - 1)
-      await new Promise((r) => setTimeout(r, base / 2 + Math.random() * base))
+      try {
+        await abortableSleep(base / 2 + Math.random() * base, ctx.signal)
+      } catch {
+        throw error
+      }
     }
   }
 }
@@ -291,12 +223,14 @@ async function execute(
       if (writes.length)
         await withRetries(
           ctx,
+          target,
           () => target.write(writes),
           () => retries++
         )
       if (removes.length)
         await withRetries(
           ctx,
+          target,
           () => target.remove(removes),
           () => retries++
         )
@@ -379,7 +313,7 @@ export async function applyPlan(
     new Map(entries.map((e) => [`${e.kind}:${idOf(e)}`, e]))
   const sourceMap = byId(src.entries)
   const targetMap = byId(tgt.entries)
-  const jobId = `${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`
+  const jobId = newJobId()
   const intended: Record<number, Entry> = {}
   const previous: Record<number, Entry | null> = {}
   const refusals: { idx: number; reason: string }[] = []
@@ -407,11 +341,9 @@ export async function applyPlan(
     intended[idx] = mapped
     previous[idx] = current ? withTargetId(current, item.targetId) : null
   })
-  const dir = jobDir(ctx, jobId)
-  const key = Fernet.generateKey()
   const total =
     Object.keys(previous).length + Object.keys(intended).filter((i) => !(i in previous)).length
-  const meta: JobFiles['meta'] = {
+  const meta: JobMeta = {
     jobId,
     planId: doc.planId,
     source: doc.source,
@@ -420,35 +352,16 @@ export async function applyPlan(
     total,
     items: doc.items
   }
-  const journal = new Journal(join(dir, 'journal.jsonl'))
-  // Until the journal says the job started, nothing was written to the target: a job that
-  // cannot get that far (a full disk, a read-only data dir) leaves nothing behind.
-  await ctx.keychain.set(`job:${jobId}`, key)
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 })
-    writeAtomic(join(dir, 'meta.json'), JSON.stringify(meta, null, 2))
-    writeAtomic(join(dir, 'values.fernet'), sealJson(key, { intended, previous }), 'snapshot-write')
-    journal.append({
-      t: 'start',
-      jobId,
-      planId: doc.planId,
-      source: doc.source,
-      target: doc.target,
-      total,
-      at: now()
-    })
-  } catch (error) {
-    journal.close()
-    rmSync(dir, { recursive: true, force: true })
-    await ctx.keychain.delete(`job:${jobId}`).catch(() => undefined)
-    if (error instanceof AirlockError) throw error
-    throw storageError(
-      'the snapshot of job',
-      dir,
-      error,
-      'nothing was written to the target. Free space (or fix the permissions) and apply again.'
-    )
-  }
+  const journal = new Journal(journalPath(ctx.dataDir, jobId))
+  await createJob(ctx.dataDir, ctx.keychain, { meta, intended, previous }, journal, {
+    t: 'start',
+    jobId,
+    planId: doc.planId,
+    source: doc.source,
+    target: doc.target,
+    total,
+    at: now()
+  })
   const refusedRecords: JournalRecord[] = []
   for (const r of refusals) {
     const rec: JournalRecord = { t: 'refused', idx: r.idx, at: now(), reason: r.reason }
@@ -458,7 +371,7 @@ export async function applyPlan(
   try {
     const report = await execute(ctx, { meta, intended, previous }, target, journal, refusedRecords)
     report.skipped = skipped
-    audit(ctx, {
+    writeAudit(ctx.dataDir, {
       job: jobId,
       action: 'apply',
       source: doc.source,
@@ -480,17 +393,21 @@ export async function resumeJob(
   target: Backend,
   ctx: JobContext
 ): Promise<JobReport> {
-  const files = await readJob(ctx, jobId)
-  const path = join(jobDir(ctx, jobId), 'journal.jsonl')
+  const files = await readJob(ctx.dataDir, ctx.keychain, jobId)
+  const path = journalPath(ctx.dataDir, jobId)
   const records = Journal.read(path)
   if (!records.some((r) => r.t === 'start')) {
-    audit(ctx, { job: jobId, action: 'resume', note: 'never started: nothing had been written' })
+    writeAudit(ctx.dataDir, {
+      job: jobId,
+      action: 'resume',
+      note: 'never started: nothing had been written'
+    })
     return { jobId, applied: 0, failed: [], refused: [], skipped: 0 }
   }
   const journal = new Journal(path)
   try {
     const report = await execute(ctx, files, target, journal, records)
-    audit(ctx, {
+    writeAudit(ctx.dataDir, {
       job: jobId,
       action: 'resume',
       target: files.meta.target,
@@ -509,8 +426,8 @@ export async function rollbackJob(
   target: Backend,
   ctx: JobContext
 ): Promise<{ restored: number; removed: number; failed: string[] }> {
-  const files = await readJob(ctx, jobId)
-  const path = join(jobDir(ctx, jobId), 'journal.jsonl')
+  const files = await readJob(ctx.dataDir, ctx.keychain, jobId)
+  const path = journalPath(ctx.dataDir, jobId)
   const records = Journal.read(path)
   const touched = [
     ...new Set(records.filter((r) => r.t === 'begin').map((r) => (r as { idx: number }).idx))
@@ -574,7 +491,7 @@ export async function rollbackJob(
   } finally {
     journal.close()
   }
-  audit(ctx, {
+  writeAudit(ctx.dataDir, {
     job: jobId,
     action: 'rollback',
     target: files.meta.target,
@@ -583,60 +500,4 @@ export async function rollbackJob(
     failed: out.failed.length
   })
   return out
-}
-
-/** Every job with its state, newest first. */
-export function listJobs(dataDir: string): {
-  jobId: string
-  createdAt: string
-  source: string
-  target: string
-  total: number
-  done: number
-  failed: number
-  state: string
-}[] {
-  const root = join(dataDir, 'jobs')
-  if (!existsSync(root)) return []
-  return readdirSync(root)
-    .filter((id) => existsSync(join(root, id, 'meta.json')))
-    .map((jobId) => {
-      const meta = JSON.parse(
-        readFileSync(join(root, jobId, 'meta.json'), 'utf8')
-      ) as JobFiles['meta']
-      const records = Journal.read(join(root, jobId, 'journal.jsonl'))
-      const done = new Set(
-        records.filter((r) => r.t === 'done').map((r) => (r as { idx: number }).idx)
-      ).size
-      const failed = records.filter((r) => r.t === 'failed').length
-      const state = records.some((r) => r.t === 'rollback')
-        ? 'rolled back'
-        : records.some((r) => r.t === 'end')
-          ? failed
-            ? 'finished with failures'
-            : 'finished'
-          : records.some((r) => r.t === 'start')
-            ? 'interrupted (resume it)'
-            : 'never started'
-      return {
-        jobId,
-        createdAt: meta.createdAt,
-        source: meta.source,
-        target: meta.target,
-        total: meta.total,
-        done,
-        failed,
-        state
-      }
-    })
-    .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))
-}
-
-/** The stores a job was made for (to reopen them on resume and rollback). */
-export function jobStores(dataDir: string, jobId: string): { source: string; target: string } {
-  const path = join(dataDir, 'jobs', jobId, 'meta.json')
-  if (!existsSync(path))
-    throw new AirlockError('backend.not-found', `No job ${jobId} (see \`airlock jobs\`).`)
-  const meta = JSON.parse(readFileSync(path, 'utf8')) as JobFiles['meta']
-  return { source: meta.source, target: meta.target }
 }

@@ -4,13 +4,14 @@
  * real data with no server. Everything in it is made up; its Fernet key lives beside it
  * because it protects nothing.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { MetastoreBackend } from '../backends/metastore'
 import { airflowSchemaDdl } from '../backends/sql/airflow-schema'
 import { openSql } from '../backends/sql/driver'
 import { Fernet } from '../core/codecs/fernet'
 import { connectionEntry, variableEntry, type Entry } from '../core/model'
+import { writeFileAtomicSync } from './atomic-write'
 import { dataDir } from './paths'
 
 /** Where the demo lives and the key that opens it. */
@@ -124,23 +125,29 @@ export async function ensureDemo(dir = join(dataDir(), 'demo')): Promise<Demo> {
     return { dir, dbPath, envFile, fernetKey: readFileSync(keyFile, 'utf8').trim() }
   mkdirSync(dir, { recursive: true })
   const fernetKey = Fernet.generateKey()
-  const tmp = `${dbPath}.tmp-${process.pid}`
-  const db = await openSql({ dialect: 'sqlite', path: tmp })
+  // Built aside, in a folder of this run's own, and put in place whole: a demo half made (a
+  // crash, a second process making it too) is never the one opened.
+  const build = mkdtempSync(join(dir, '.build-'))
   try {
-    for (const stmt of airflowSchemaDdl('3.2', 'sqlite')) await db.query(stmt)
+    const tmp = join(build, 'airflow.db')
+    const db = await openSql({ dialect: 'sqlite', path: tmp })
+    try {
+      for (const stmt of airflowSchemaDdl('3.2', 'sqlite')) await db.query(stmt)
+    } finally {
+      await db.close()
+    }
+    const store = new MetastoreBackend({
+      id: 'metastore:demo',
+      target: { dialect: 'sqlite', path: tmp },
+      fernetKey
+    })
+    await store.write(demoEntries())
+    await store.close()
+    writeFileAtomicSync(keyFile, fernetKey + '\n')
+    writeFileAtomicSync(envFile, DEMO_ENV, { mode: 0o644 })
+    writeFileAtomicSync(dbPath, readFileSync(tmp))
   } finally {
-    await db.close()
+    rmSync(build, { recursive: true, force: true })
   }
-  const store = new MetastoreBackend({
-    id: 'metastore:demo',
-    target: { dialect: 'sqlite', path: tmp },
-    fernetKey
-  })
-  await store.write(demoEntries())
-  await store.close()
-  writeFileSync(keyFile, fernetKey + '\n', { mode: 0o600 })
-  writeFileSync(envFile, DEMO_ENV)
-  const { renameSync } = await import('node:fs')
-  renameSync(tmp, dbPath)
   return { dir, dbPath, envFile, fernetKey }
 }

@@ -4,7 +4,7 @@
  * validated on load with an error naming the field; written atomically; a corrupt file is
  * moved aside and reported, never silently overwritten. Secrets live in the keychain.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { z } from 'zod'
@@ -15,6 +15,7 @@ import {
   credentialMethodNames,
   type ProfileKindId
 } from '../core/providers'
+import { writeFileAtomicSync } from './atomic-write'
 
 /** The kinds of store a profile can point at (core/providers.ts). */
 export const PROFILE_KINDS = PROFILE_KIND_IDS
@@ -142,7 +143,7 @@ export class SettingsStore {
     )
   }
 
-  /** Writes atomically: a temp file beside it, then rename. Refuses anything that fails validation. */
+  /** Writes atomically (platform/atomic-write). Refuses anything that fails validation. */
   save(settings: Settings): void {
     const valid = SettingsSchema.safeParse(settings)
     if (!valid.success) {
@@ -152,17 +153,10 @@ export class SettingsStore {
         `Refusing to save settings: ${issue.path.join('.')} ${issue.message}.`
       )
     }
-    const tmp = `${this.path}.tmp-${process.pid}`
     try {
       mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 })
-      writeFileSync(tmp, JSON.stringify(valid.data, null, 2) + '\n', { mode: 0o600 })
-      renameSync(tmp, this.path)
+      writeFileAtomicSync(this.path, JSON.stringify(valid.data, null, 2) + '\n')
     } catch (error) {
-      try {
-        rmSync(tmp, { force: true })
-      } catch {
-        // no temp file to remove (the directory itself could not be made)
-      }
       const code = (error as NodeJS.ErrnoException).code
       const reason =
         code === 'ENOSPC'

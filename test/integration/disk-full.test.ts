@@ -2,7 +2,9 @@
 // settings directories (root only; skipped, saying so, elsewhere). The job that cannot write
 // its snapshot leaves nothing behind and writes nothing to the target; the job whose journal
 // fills the disk mid-run stops with a clear error, keeps a readable journal, and resumes to the
-// end once there is room; a settings file on a full disk stays as it was.
+// end once there is room; a settings file on a full disk stays as it was. The job cases run
+// through the engine with an in-memory keychain (no session bus needed), and all cases
+// through the CLI with the real keychain when a session bus is there.
 import { spawnSync } from 'node:child_process'
 import {
   existsSync,
@@ -18,7 +20,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { EnvFileBackend } from '../../src-main/backends/env-file'
+import { listJobs } from '../../src-main/jobs/job-store'
+import { applyPlan, resumeJob, rollbackJob } from '../../src-main/jobs/run-job'
 import { reportFigure } from '../support/figures'
+import { planBetween } from '../support/jobs'
+import { osLikeKeychain } from '../support/test-keychain'
 
 const BIN = fileURLToPath(new URL('../../bin/airlock.mjs', import.meta.url))
 const hasBus = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS)
@@ -86,6 +93,95 @@ beforeAll(() => {
 afterAll(() => {
   for (const m of mounted.reverse()) spawnSync('umount', [m])
   rmSync(dir, { recursive: true, force: true })
+})
+
+describe('a full disk under Airlock’s own files, in the engine (in-memory keychain)', () => {
+  const keychain = osLikeKeychain()
+  const sourceStore = () => new EnvFileBackend({ path: source })
+
+  it.skipIf(!canMount)(
+    'a job that cannot write its snapshot writes nothing and leaves nothing behind',
+    async () => {
+      const home = join(dir, 'engine-full-home')
+      expect(mountTmpfs(home, 256 * 1024)).toBe(true)
+      const targetPath = join(dir, 'engine-target-a.env')
+      const target = new EnvFileBackend({ path: targetPath })
+      const doc = await planBetween(sourceStore(), target, keychain)
+      const applying = applyPlan(doc, sourceStore(), target, { dataDir: home, keychain })
+      await expect(applying).rejects.toMatchObject({
+        code: 'storage.unwritable',
+        userMessage: expect.stringMatching(
+          /^Cannot write the snapshot of job \S+ \(ENOSPC: no space left on the device\); nothing was written to the target\./
+        )
+      })
+      expect(existsSync(targetPath)).toBe(false)
+      // No half-written job, no temp file: the jobs folder is as it was.
+      expect(files(home)).toEqual({})
+      expect(listJobs(home)).toEqual([])
+    }
+  )
+
+  it.skipIf(!canMount)(
+    'a journal that fills the disk mid-run stops the job readable; it resumes once there is room, and rolls back',
+    async () => {
+      // How much a whole job takes, measured on an ordinary disk first.
+      const probeHome = join(dir, 'engine-probe-home')
+      const probeTarget = new EnvFileBackend({ path: join(dir, 'engine-probe.env') })
+      const probe = await planBetween(sourceStore(), probeTarget, keychain)
+      const probed = await applyPlan(probe, sourceStore(), probeTarget, {
+        dataDir: probeHome,
+        keychain
+      })
+      expect(probed.applied).toBe(N)
+      const sizes = files(join(probeHome, 'jobs'))
+      const sizeOf = (suffix: string) => Object.entries(sizes).find(([k]) => k.endsWith(suffix))![1]
+      // Room for the snapshot and about half of the journal.
+      const room =
+        Math.ceil(
+          (sizeOf('meta.json') + sizeOf('values.fernet') + sizeOf('journal.jsonl') / 2) / 4096
+        ) * 4096
+      const home = join(dir, 'engine-half-home')
+      expect(mountTmpfs(home, room)).toBe(true)
+      const targetPath = join(dir, 'engine-target-b.env')
+      const target = new EnvFileBackend({ path: targetPath })
+      const doc = await planBetween(sourceStore(), target, keychain)
+      await expect(
+        applyPlan(doc, sourceStore(), target, { dataDir: home, keychain })
+      ).rejects.toMatchObject({
+        code: 'storage.unwritable',
+        userMessage: expect.stringMatching(
+          /^Cannot write the journal \S+journal\.jsonl \(ENOSPC: no space left on the device\); the job stopped/
+        )
+      })
+      const jobId = readdirSync(join(home, 'jobs'))[0]!
+      const journalPath = join(home, 'jobs', jobId, 'journal.jsonl')
+      // Every line of the journal is a whole record: the failed append was undone.
+      const text = readFileSync(journalPath, 'utf8')
+      expect(text.endsWith('\n')).toBe(true)
+      const records = text
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { t: string; idx?: number })
+      const done = records.filter((r) => r.t === 'done').length
+      expect(done).toBeGreaterThan(0)
+      expect(done).toBeLessThan(N)
+      expect(listJobs(home)[0]).toMatchObject({ jobId, state: 'interrupted (resume it)' })
+      // Room again: the job resumes to the end, each item written once with its value.
+      resize(home, room * 4)
+      const resumed = await resumeJob(jobId, target, { dataDir: home, keychain })
+      expect(resumed.failed).toEqual([])
+      const written = readFileSync(targetPath, 'utf8')
+      for (const i of [0, 1, N / 2, N - 1])
+        expect(written).toMatch(
+          new RegExp(`^AIRFLOW_VAR_MANY_${i}='?value-${i}-${'x'.repeat(40)}'?$`, 'm')
+        )
+      expect(written.trimEnd().split('\n')).toHaveLength(N)
+      const after = readFileSync(journalPath, 'utf8')
+      for (const line of after.trimEnd().split('\n')) JSON.parse(line)
+      expect((await rollbackJob(jobId, target, { dataDir: home, keychain })).failed).toEqual([])
+      expect(readFileSync(targetPath, 'utf8').trim()).toBe('')
+    }
+  )
 })
 
 describe.runIf(hasBus)('a full disk under Airlock’s own files', () => {

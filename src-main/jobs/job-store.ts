@@ -1,0 +1,209 @@
+/**
+ * Where a job lives on disk: `<dataDir>/jobs/<jobId>/` holds `meta.json` (the plan's items,
+ * no values), `values.fernet` (the values to write and the target's previous values,
+ * encrypted with a per-job key kept in the keychain) and `journal.jsonl` (see journal.ts).
+ * Also the plan keys (the keychain entries that check a plan for drift).
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import type { JobDto } from '../contract/ipc'
+import { Fernet, MultiFernet } from '../core/codecs/fernet'
+import { AirlockError } from '../core/errors'
+import type { Entry } from '../core/model'
+import type { PlanItem } from '../core/plan'
+import type { Keychain } from '../keychain/keychain'
+import { writeFileAtomicSync } from '../platform/atomic-write'
+import { failpoint } from './failpoint'
+import { Journal, type JournalRecord } from './journal'
+import { storageError } from './storage-error'
+
+/** What `meta.json` holds: the job's plan, without values. */
+export interface JobMeta {
+  jobId: string
+  planId: string
+  source: string
+  target: string
+  createdAt: string
+  total: number
+  items: PlanItem[]
+}
+
+/** A job as stored: its meta and its snapshot, by plan item index. */
+export interface JobFiles {
+  meta: JobMeta
+  intended: Record<number, Entry>
+  previous: Record<number, Entry | null>
+}
+
+/** A job's folder. */
+export function jobDir(dataDir: string, jobId: string): string {
+  return join(dataDir, 'jobs', jobId)
+}
+
+/** A job's journal file. */
+export function journalPath(dataDir: string, jobId: string): string {
+  return join(jobDir(dataDir, jobId), 'journal.jsonl')
+}
+
+/** A new job id: sortable by time, unique by its random tail. */
+export function newJobId(): string {
+  return `${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`
+}
+
+/** The plan's fingerprint key, kept in the keychain when the plan was made. */
+export async function planKey(keychain: Keychain, planId: string): Promise<Uint8Array> {
+  const hex = await keychain.get(`plan:${planId}`)
+  if (!hex)
+    throw new AirlockError(
+      'job.conflict',
+      `The key that checks plan ${planId} for drift is not in this keychain (made on another machine, or with no OS keychain); make the plan again here.`
+    )
+  return Buffer.from(hex, 'hex')
+}
+
+/** Stores a new plan's fingerprint key; returns it. */
+export async function newPlanKey(keychain: Keychain, planId: string): Promise<Uint8Array> {
+  const key = randomBytes(32)
+  await keychain.set(`plan:${planId}`, key.toString('hex'))
+  return key
+}
+
+function sealJson(key: string, value: unknown): string {
+  return MultiFernet.fromSetting(key).encrypt(new TextEncoder().encode(JSON.stringify(value)))
+}
+
+function openJson<T>(key: string, token: string): T {
+  return JSON.parse(MultiFernet.fromSetting(key).decrypt(token).toString('utf8')) as T
+}
+
+/**
+ * Writes one of the job's files whole or not at all. The failpoint dies mid-write, leaving a
+ * torn temp file beside it, as a crash would.
+ */
+function writeJobFile(path: string, text: string, failpointName?: string): void {
+  if (failpointName && failpoint(failpointName)) {
+    writeFileSync(`${path}.torn.tmp`, text.slice(0, Math.floor(text.length / 2)), { mode: 0o600 })
+    process.kill(process.pid, 'SIGKILL')
+  }
+  writeFileAtomicSync(path, text)
+}
+
+/**
+ * Creates a job's folder, its key, meta and snapshot, and journals its start. Until the
+ * journal says the job started, nothing was written to the target: a job that cannot get
+ * that far (a full disk, a read-only data dir) leaves nothing behind — folder and key are
+ * removed and a `storage.unwritable` error says so.
+ */
+export async function createJob(
+  dataDir: string,
+  keychain: Keychain,
+  files: JobFiles,
+  journal: Journal,
+  start: JournalRecord
+): Promise<void> {
+  const { meta, intended, previous } = files
+  const dir = jobDir(dataDir, meta.jobId)
+  const key = Fernet.generateKey()
+  await keychain.set(`job:${meta.jobId}`, key)
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    writeJobFile(join(dir, 'meta.json'), JSON.stringify(meta, null, 2))
+    writeJobFile(
+      join(dir, 'values.fernet'),
+      sealJson(key, { intended, previous }),
+      'snapshot-write'
+    )
+    journal.append(start)
+  } catch (error) {
+    journal.close()
+    rmSync(dir, { recursive: true, force: true })
+    await keychain.delete(`job:${meta.jobId}`).catch(() => undefined)
+    if (error instanceof AirlockError) throw error
+    throw storageError(
+      'the snapshot of job',
+      dir,
+      error,
+      'nothing was written to the target. Free space (or fix the permissions) and apply again.'
+    )
+  }
+}
+
+async function jobKey(keychain: Keychain, jobId: string): Promise<string> {
+  const key = await keychain.get(`job:${jobId}`)
+  if (!key)
+    throw new AirlockError(
+      'keychain.unavailable',
+      `The key of job ${jobId} is not in this keychain; its snapshot cannot be read.`
+    )
+  return key
+}
+
+function readMeta(dataDir: string, jobId: string): JobMeta {
+  const path = join(jobDir(dataDir, jobId), 'meta.json')
+  if (!existsSync(path))
+    throw new AirlockError('backend.not-found', `No job ${jobId} (see \`airlock jobs\`).`)
+  return JSON.parse(readFileSync(path, 'utf8')) as JobMeta
+}
+
+/** A job's meta and snapshot, decrypted with its key from the keychain. */
+export async function readJob(
+  dataDir: string,
+  keychain: Keychain,
+  jobId: string
+): Promise<JobFiles> {
+  const dir = jobDir(dataDir, jobId)
+  const meta = readMeta(dataDir, jobId)
+  const key = await jobKey(keychain, jobId)
+  if (!existsSync(join(dir, 'values.fernet'))) return { meta, intended: {}, previous: {} } // crashed before the snapshot was complete: nothing was written
+  const values = openJson<Omit<JobFiles, 'meta'>>(
+    key,
+    readFileSync(join(dir, 'values.fernet'), 'utf8')
+  )
+  return { meta, ...values }
+}
+
+/** A job as listed: the contract's JobDto without `running` (only the app knows that). */
+export type JobSummary = Omit<JobDto, 'running'>
+
+/** Every job with its state, newest first. */
+export function listJobs(dataDir: string): JobSummary[] {
+  const root = join(dataDir, 'jobs')
+  if (!existsSync(root)) return []
+  return readdirSync(root)
+    .filter((id) => existsSync(join(root, id, 'meta.json')))
+    .map((jobId) => {
+      const meta = readMeta(dataDir, jobId)
+      const records = Journal.read(journalPath(dataDir, jobId))
+      const done = new Set(
+        records.filter((r) => r.t === 'done').map((r) => (r as { idx: number }).idx)
+      ).size
+      const failed = records.filter((r) => r.t === 'failed').length
+      const state = records.some((r) => r.t === 'rollback')
+        ? 'rolled back'
+        : records.some((r) => r.t === 'end')
+          ? failed
+            ? 'finished with failures'
+            : 'finished'
+          : records.some((r) => r.t === 'start')
+            ? 'interrupted (resume it)'
+            : 'never started'
+      return {
+        jobId,
+        createdAt: meta.createdAt,
+        source: meta.source,
+        target: meta.target,
+        total: meta.total,
+        done,
+        failed,
+        state
+      }
+    })
+    .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))
+}
+
+/** The stores a job was made for (to reopen them on resume and rollback). */
+export function jobStores(dataDir: string, jobId: string): { source: string; target: string } {
+  const meta = readMeta(dataDir, jobId)
+  return { source: meta.source, target: meta.target }
+}

@@ -1,0 +1,157 @@
+/**
+ * Replacing a file whole or not at all — the one way Airlock writes its own files (settings,
+ * job snapshots, the demo) and the files it manages for the user (.env, Airflow exports,
+ * local filesystem secrets), so a file written by the app and one written by the CLI come out
+ * the same. Used by `backends/` too: see adr/0001-atomic-write.md.
+ *
+ * The steps: resolve a symlinked target to the file it points at; create a temp file with a
+ * random name beside it, exclusively (`O_EXCL`: never an existing file, never a file another
+ * writer is filling) and owner-only; write all of it (short writes continue where they
+ * stopped); give it the target's mode (owner-only for a new file); fsync it; rename it over
+ * the target; fsync the directory where the platform allows it. Any failure removes the temp
+ * file and rethrows the system's error as it is, so each caller keeps its own message.
+ */
+import { randomBytes } from 'node:crypto'
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync
+} from 'node:fs'
+import { open, rename, rm } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
+
+/** How to write. */
+export interface AtomicWriteOptions {
+  /**
+   * The mode of a file that does not exist yet (default 0o600: Airlock's files hold
+   * secrets). An existing file keeps its own mode. Applied as given, not filtered by the umask.
+   */
+  mode?: number
+}
+
+/** Where the bytes go, the mode they get and the temp file they pass through. */
+interface Destination {
+  file: string
+  mode: number
+  temp: string
+}
+
+/**
+ * The file to replace: a symlink is followed to its real file (a link that points nowhere yet
+ * to the path it names), so the link stays a link and its target changes — never the link
+ * replaced by a regular file.
+ */
+function realTarget(path: string): string {
+  let isLink = false
+  try {
+    isLink = lstatSync(path).isSymbolicLink()
+  } catch {
+    return path // nothing there yet
+  }
+  if (!isLink) return path
+  try {
+    return realpathSync(path)
+  } catch {
+    return resolve(dirname(path), readlinkSync(path))
+  }
+}
+
+function destination(path: string, options: AtomicWriteOptions | undefined): Destination {
+  const file = realTarget(path)
+  let mode = options?.mode ?? 0o600
+  try {
+    mode = statSync(file).mode & 0o7777
+  } catch {
+    // a new file
+  }
+  // Random and exclusive: two writers (the app and the CLI, two lanes of a job) never share
+  // or clobber a temp file, and nobody can plant one for us to write through.
+  const temp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`)
+  return { file, mode, temp }
+}
+
+const bytesOf = (data: string | Uint8Array): Uint8Array =>
+  typeof data === 'string' ? Buffer.from(data, 'utf8') : data
+
+const EXCLUSIVE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL
+
+/** Makes the rename durable: fsync the directory. Not every platform opens directories (Windows). */
+function syncDirectory(dir: string): void {
+  let fd: number | undefined
+  try {
+    fd = openSync(dir, constants.O_RDONLY)
+    fsyncSync(fd)
+  } catch {
+    // the rename stands; only its durability across a power cut is left to the OS
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+}
+
+/**
+ * Replaces `path` with `data` atomically (see the module comment): readers see the old file
+ * or the new one, never a part. A symlink at `path` is kept and the file it points at is
+ * replaced. Throws the system's error (`ENOSPC`, `EACCES`, …) and then leaves no temp file.
+ */
+export function writeFileAtomicSync(
+  path: string,
+  data: string | Uint8Array,
+  options?: AtomicWriteOptions
+): void {
+  const { file, mode, temp } = destination(path, options)
+  const bytes = bytesOf(data)
+  let fd: number | undefined
+  try {
+    fd = openSync(temp, EXCLUSIVE, 0o600)
+    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at)
+    fchmodSync(fd, mode)
+    fsyncSync(fd)
+    closeSync(fd)
+    fd = undefined
+    renameSync(temp, file)
+  } catch (error) {
+    try {
+      if (fd !== undefined) closeSync(fd)
+      rmSync(temp, { force: true })
+    } catch {
+      // the original failure is the one to report
+    }
+    throw error
+  }
+  syncDirectory(dirname(file))
+}
+
+/** {@link writeFileAtomicSync} without blocking the event loop on the write. */
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options?: AtomicWriteOptions
+): Promise<void> {
+  const { file, mode, temp } = destination(path, options)
+  const bytes = bytesOf(data)
+  let handle: Awaited<ReturnType<typeof open>> | undefined
+  try {
+    handle = await open(temp, EXCLUSIVE, 0o600)
+    for (let at = 0; at < bytes.length;)
+      at += (await handle.write(bytes, at, bytes.length - at)).bytesWritten
+    await handle.chmod(mode)
+    await handle.sync()
+    await handle.close()
+    handle = undefined
+    await rename(temp, file)
+  } catch (error) {
+    await handle?.close().catch(() => undefined)
+    await rm(temp, { force: true }).catch(() => undefined)
+    throw error
+  }
+  syncDirectory(dirname(file))
+}

@@ -1,0 +1,123 @@
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { writeFileAtomic, writeFileAtomicSync } from '../../../../src-main/platform/atomic-write'
+
+const fresh = () => mkdtempSync(join(tmpdir(), 'airlock-atomic-'))
+const modeOf = (path: string) => statSync(path).mode & 0o777
+
+const flavours = [
+  [
+    'writeFileAtomicSync',
+    async (...a: Parameters<typeof writeFileAtomicSync>) => writeFileAtomicSync(...a)
+  ],
+  ['writeFileAtomic', writeFileAtomic]
+] as const
+
+describe.each(flavours)('%s', (_name, write) => {
+  it('creates a new file owner-only, whatever the umask', async () => {
+    const dir = fresh()
+    const path = join(dir, 'new.env')
+    const umask = process.umask(0o000)
+    try {
+      await write(path, 'A=1\n')
+    } finally {
+      process.umask(umask)
+    }
+    expect(readFileSync(path, 'utf8')).toBe('A=1\n')
+    expect(modeOf(path)).toBe(0o600)
+  })
+
+  it('gives a new file the mode asked for', async () => {
+    const path = join(fresh(), 'new.env')
+    await write(path, 'x', { mode: 0o644 })
+    expect(modeOf(path)).toBe(0o644)
+  })
+
+  it('keeps the mode of the file it replaces', async () => {
+    const path = join(fresh(), 'kept.env')
+    writeFileSync(path, 'old')
+    chmodSync(path, 0o640)
+    await write(path, 'new', { mode: 0o600 })
+    expect(readFileSync(path, 'utf8')).toBe('new')
+    expect(modeOf(path)).toBe(0o640)
+  })
+
+  it('writes bytes as they are', async () => {
+    const path = join(fresh(), 'blob')
+    const bytes = new Uint8Array(300_000).map((_, i) => (i * 7) % 256)
+    await write(path, bytes)
+    expect(readFileSync(path).equals(Buffer.from(bytes))).toBe(true)
+  })
+
+  it('replaces the file a symlink points at and keeps the link', async () => {
+    const dir = fresh()
+    mkdirSync(join(dir, 'real'))
+    const real = join(dir, 'real', 'airflow.env')
+    writeFileSync(real, 'old')
+    chmodSync(real, 0o640)
+    const link = join(dir, 'airflow.env')
+    symlinkSync(real, link)
+    await write(link, 'new')
+    expect(lstatSync(link).isSymbolicLink()).toBe(true)
+    expect(readlinkSync(link)).toBe(real)
+    expect(readFileSync(real, 'utf8')).toBe('new')
+    expect(modeOf(real)).toBe(0o640)
+    // the temp file was made beside the real file, and is gone
+    expect(readdirSync(dir).sort()).toEqual(['airflow.env', 'real'])
+    expect(readdirSync(join(dir, 'real'))).toEqual(['airflow.env'])
+  })
+
+  it('creates the file a dangling symlink names, keeping the link', async () => {
+    const dir = fresh()
+    const link = join(dir, 'link.env')
+    symlinkSync('target.env', link)
+    await write(link, 'made')
+    expect(lstatSync(link).isSymbolicLink()).toBe(true)
+    expect(readFileSync(join(dir, 'target.env'), 'utf8')).toBe('made')
+  })
+
+  it('leaves the target as it was and no temp file when the write fails', async () => {
+    const dir = fresh()
+    // A directory cannot be replaced by a file: the temp file is written, the rename fails.
+    const path = join(dir, 'occupied')
+    mkdirSync(path)
+    writeFileSync(join(path, 'inside'), 'keep')
+    await expect(write(path, 'never')).rejects.toMatchObject({
+      code: expect.stringMatching(/^E/)
+    })
+    expect(readdirSync(dir)).toEqual(['occupied'])
+    expect(readFileSync(join(path, 'inside'), 'utf8')).toBe('keep')
+  })
+
+  it('fails with the system error, and no temp file, in a folder that does not exist', async () => {
+    const dir = fresh()
+    await expect(write(join(dir, 'missing', 'x.env'), 'x')).rejects.toMatchObject({
+      code: 'ENOENT'
+    })
+    expect(readdirSync(dir)).toEqual([])
+  })
+})
+
+describe('writeFileAtomic under concurrency', () => {
+  it('gives concurrent writers temp files of their own: every write lands whole, none is left over', async () => {
+    const dir = fresh()
+    const path = join(dir, 'shared.json')
+    const texts = Array.from({ length: 40 }, (_, i) => `${i}:`.padEnd(10_000, String(i % 10)))
+    await Promise.all(texts.map((t) => writeFileAtomic(path, t)))
+    expect(texts).toContain(readFileSync(path, 'utf8'))
+    expect(readdirSync(dir)).toEqual(['shared.json'])
+  })
+})
