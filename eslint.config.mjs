@@ -62,6 +62,16 @@ export default tseslint.config(
     ])
   },
   {
+    files: ['src-main/operations/**/*.ts'],
+    rules: restrict([
+      { group: ['electron'], message: 'never electron here (STYLE §2).' },
+      {
+        group: ['**/ipc/**', '**/app/**', '**/cli/**', '**/preload/**'],
+        message: 'operations take plain options and return plain data: no front end here.'
+      }
+    ])
+  },
+  {
     files: ['src-main/cli/**/*.ts'],
     rules: restrict([
       {

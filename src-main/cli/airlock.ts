@@ -21,7 +21,7 @@ const load = {
   explain: () => import('./commands/explain'),
   jobs: () => import('./commands/jobs'),
   stores: () => import('./commands/stores'),
-  registry: () => import('../backends/registry'),
+  openStore: () => import('../operations/open-store'),
   serve: () => import('./commands/serve')
 }
 
@@ -274,7 +274,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   }
   if (group === 'list' || group === 'export' || group === 'rotate-fernet-key') {
     const locator = sub
-    const { LOCATOR_SCHEMES, openLocator, requireStoreFile } = await load.registry()
+    const { LOCATOR_SCHEMES, openLocator, requireStoreFile } = await load.openStore()
     const { exportCommand, listCommand, rotateCommand } = await load.stores()
     if (!locator)
       throw new UsageError(

@@ -1,7 +1,7 @@
 /** `airlock effective`, `airlock plan`, `airlock diff`: precedence and migration previews. */
 import type { EntryKind } from '../../backends/backend'
-import type { LocatorOptions } from '../../backends/registry'
-import { openLocator, parseLocator, requireStoreFile } from '../../backends/registry'
+import type { LocatorOptions } from '../../operations/open-store'
+import { openLocator, parseLocator, requireStoreFile } from '../../operations/open-store'
 import { writeFileAtomic } from '../../backends/airflow-export'
 import { LOOKUP_BACKEND_CLASSES, LOOKUP_BACKENDS } from '../../core/airflow-secrets'
 import { explainLayer, type ConfiguredBackend } from '../../core/airflow-secrets/runtime'
@@ -19,7 +19,7 @@ import {
   planDocument,
   redactLocator,
   requireSource
-} from '../../jobs/prepare-plan'
+} from '../../operations/plan'
 import {
   RUNTIME_MODELS,
   resolveEffective,
@@ -27,7 +27,7 @@ import {
   type LayerRole
 } from '../../core/precedence'
 import type { Dialect } from '../../core/model'
-import { runtimeLayers } from '../../jobs/runtime-layers'
+import { runtimeLayers } from '../../operations/effective'
 import { EXIT_ITEMS_FAILED, EXIT_OK, UsageError, writeLine, type CliIo } from '../io'
 
 /** Options of `airlock effective`. */

@@ -8,7 +8,7 @@ import type {
   PlanRequest
 } from '../../contract/ipc'
 import type { Backend, EntryKind } from '../../backends/backend'
-import { openLocator, requireStoreFile } from '../../backends/registry'
+import { openLocator, requireStoreFile } from '../../operations/open-store'
 import { AirlockError } from '../../core/errors'
 import { fingerprinter } from '../../core/fingerprint'
 import { plan, type PlanDocument, type PlanOptions } from '../../core/plan'
@@ -23,8 +23,8 @@ import {
   planDocument,
   redactLocator,
   requireSource
-} from '../../jobs/prepare-plan'
-import { runtimeLayers } from '../../jobs/runtime-layers'
+} from '../../operations/plan'
+import { runtimeLayers } from '../../operations/effective'
 import type { HandlerContext } from './context'
 
 /** `effective:resolve`: per id, the layer Airflow reads it from and what it shadows. */

@@ -13,7 +13,7 @@ import type {
 } from '../../contract/ipc'
 import { MASKED } from '../../contract/ipc'
 import type { Backend } from '../../backends/backend'
-import { openLocator, requireStoreFile } from '../../backends/registry'
+import { openLocator, requireStoreFile } from '../../operations/open-store'
 import { connectionToJson } from '../../core/codecs/connection-json'
 import { serializeConnectionUri } from '../../core/codecs/connection-uri'
 import { AirlockError } from '../../core/errors'

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Backend, EntryKind } from '../backends/backend'
-import { requireStoreFile } from '../backends/registry'
+import { requireStoreFile } from './open-store'
 import { AirlockError, toErrorDto } from '../core/errors'
 import { idOf, type Entry } from '../core/model'
 import type { PlanDocument, PlanItem, PlanOptions, PlanSummary } from '../core/plan'

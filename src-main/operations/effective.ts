@@ -4,7 +4,7 @@
  * the environment Airlock runs in, Airflow 2 or 3 by the file's version), then any layer
  * given explicitly as `role=locator` on top.
  */
-import type { LocatorOptions } from '../backends/registry'
+import type { LocatorOptions } from './open-store'
 import { AirlockError } from '../core/errors'
 import type { ConfiguredBackend } from '../core/airflow-secrets/runtime'
 import { RUNTIME_MODELS, type LayerRole, type RuntimeModelId } from '../core/precedence'
