@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util'
 import { connParse, connSerialize, dialectOption } from './commands/conn'
 import { AirlockError } from '../core/errors'
 import { EXIT_ITEMS_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io'
-import { VERSION } from './version'
+import { VERSION } from '../platform/version'
 
 export { VERSION }
 
