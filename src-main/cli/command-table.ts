@@ -212,7 +212,7 @@ const fernet: Command = {
 /** `list`, `export`, `rotate-fernet-key`: one store, opened by its locator. */
 async function runOnStore(input: CommandInput): Promise<number> {
   const { io, name, sub: locator, rest, values } = input
-  const { LOCATOR_SCHEMES, openLocator, requireStoreFile } = await load.openStore()
+  const { LOCATOR_SCHEMES, withStore } = await load.openStore()
   const { exportCommand, kindOption, listCommand, rotateCommand } = await load.stores()
   if (!locator)
     throw new UsageError(
@@ -221,21 +221,23 @@ async function runOnStore(input: CommandInput): Promise<number> {
   noMore(rest, 0)
   const kinds = kindOption(values.kind)
   const d = dialectOption(values.dialect)
-  if (name !== 'rotate-fernet-key')
-    requireStoreFile(locator, `${name} reads it (a missing file would read as an empty store).`)
-  const backend = await openLocator(locator, {
+  const options = {
     dialect: d,
     kinds,
     fernetKey: values.key,
     env: io.env,
-    resolveProfile: input.resolveProfile
-  })
-  try {
+    resolveProfile: input.resolveProfile,
+    // rotate works on a metadata DB only, never on one of the file stores checked here.
+    ...(name === 'rotate-fernet-key'
+      ? {}
+      : { mustExist: `${name} reads it (a missing file would read as an empty store).` })
+  }
+  return withStore(locator, options, async (backend) => {
     if (name === 'list')
-      return await listCommand(io, backend, kinds, Boolean(values.json), Boolean(values.reveal))
+      return listCommand(io, backend, kinds, Boolean(values.json), Boolean(values.reveal))
     if (name === 'export') {
       if (!values.to) throw new UsageError('export needs --to FILE')
-      return await exportCommand(io, backend, {
+      return exportCommand(io, backend, {
         to: values.to,
         format: values.format,
         kind: kinds,
@@ -246,10 +248,8 @@ async function runOnStore(input: CommandInput): Promise<number> {
         }
       })
     }
-    return await rotateCommand(io, backend)
-  } finally {
-    await backend.close?.()
-  }
+    return rotateCommand(io, backend)
+  })
 }
 
 const list: Command = {

@@ -363,3 +363,23 @@ export async function openLocator(locator: string, options: LocatorOptions = {})
       return createBackend({ kind: 'in-memory', options: { id: `memory:${rest || 'default'}` } })
   }
 }
+
+/**
+ * Opens a store, runs `run` on it and closes it, whatever happens. With `mustExist`, a store
+ * file that does not exist is refused first (`mustExist` completes the message: why reading
+ * it is the point), rather than read as an empty store.
+ */
+export async function withStore<T>(
+  locator: string,
+  options: LocatorOptions & { mustExist?: string },
+  run: (backend: Backend) => Promise<T>
+): Promise<T> {
+  const { mustExist, ...locatorOptions } = options
+  if (mustExist !== undefined) requireStoreFile(locator, mustExist)
+  const backend = await openLocator(locator, locatorOptions)
+  try {
+    return await run(backend)
+  } finally {
+    await backend.close?.()
+  }
+}

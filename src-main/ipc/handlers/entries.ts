@@ -13,7 +13,7 @@ import type {
 } from '../../contract/ipc'
 import { MASKED } from '../../contract/ipc'
 import type { Backend } from '../../backends/backend'
-import { openLocator, requireStoreFile } from '../../operations/open-store'
+import { withStore as openStore } from '../../operations/open-store'
 import { connectionToJson } from '../../core/codecs/connection-json'
 import { serializeConnectionUri } from '../../core/codecs/connection-uri'
 import { AirlockError } from '../../core/errors'
@@ -59,19 +59,20 @@ export function maskedEntry(e: Entry): EntryDto {
   }
 }
 
-async function withStore<T>(
+function withStore<T>(
   ctx: HandlerContext,
   locator: string,
   options: Parameters<HandlerContext['locatorOptions']>[0],
   run: (backend: Backend) => Promise<T>
 ): Promise<T> {
-  requireStoreFile(locator, 'A store to read must exist (a missing file would read as empty).')
-  const backend = await openLocator(locator, ctx.locatorOptions(options))
-  try {
-    return await run(backend)
-  } finally {
-    await backend.close?.()
-  }
+  return openStore(
+    locator,
+    {
+      ...ctx.locatorOptions(options),
+      mustExist: 'A store to read must exist (a missing file would read as empty).'
+    },
+    run
+  )
 }
 
 /** `entries:list`: everything in the store, masked, and what could not be read. */
