@@ -9,7 +9,7 @@ import { openKeychain } from '../../keychain/keytar-keychain'
 import { newPlanKey } from '../../jobs/run-job'
 import { diffStores } from '../../operations/diff'
 import { layerLookups, loadEffective, runtimeLayers } from '../../operations/effective'
-import { planStores, redactLocator } from '../../operations/plan'
+import { planStores } from '../../operations/plan'
 import { EXIT_ITEMS_FAILED, EXIT_OK, UsageError, writeLine, type CliIo } from '../io'
 
 /** Options of `airlock effective`. */
@@ -245,5 +245,3 @@ async function planKey(io: CliIo, planId: string): Promise<Uint8Array> {
     )
   return newPlanKey(keychain, planId)
 }
-
-export { redactLocator }

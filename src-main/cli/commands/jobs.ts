@@ -5,7 +5,7 @@ import type { LocatorOptions } from '../../operations/open-store'
 import { openLocator } from '../../operations/open-store'
 import { AirlockError } from '../../core/errors'
 import { parsePlanDocument, type PlanDocument } from '../../core/plan'
-import { redactLocator } from './engine'
+import { redactLocator } from '../../operations/plan'
 import {
   applyPlan,
   jobStores,
