@@ -82,8 +82,29 @@ export default tseslint.config(
     rules: restrict([
       { group: ['electron'], message: 'never electron here (STYLE §2).' },
       {
-        group: ['**/ipc/**', '**/app/**', '**/cli/**', '**/preload/**'],
+        group: ['**/operations/**', '**/ipc/**', '**/app/**', '**/cli/**', '**/preload/**'],
         message: 'layers point down only.'
+      }
+    ])
+  },
+  {
+    // kind → factory only: which store a locator or profile names is operations/open-store's.
+    files: ['src-main/backends/registry.ts'],
+    rules: restrict([
+      { group: ['electron'], message: 'never electron here (STYLE §2).' },
+      {
+        group: ['**/platform/**', '**/operations/**', '**/ipc/**', '**/app/**', '**/cli/**'],
+        message: 'the registry maps kinds to factories; it imports backends only.'
+      }
+    ])
+  },
+  {
+    files: ['src-main/operations/**/*.ts'],
+    rules: restrict([
+      { group: ['electron'], message: 'never electron here (STYLE §2).' },
+      {
+        group: ['**/ipc/**', '**/app/**', '**/cli/**', '**/preload/**'],
+        message: 'operations take plain options and return plain data: no front end here.'
       }
     ])
   },

@@ -1,349 +1,69 @@
 /**
- * Builds backends: the only `switch (kind)` (STYLE §4), reached through locators such as
- * `metadb:postgresql://…`, `env:`, `envfile:./.env`, `airflow-export:./connections.json`,
- * `lfs:./secrets/connections.yaml`, `astro:./airflow_settings.yaml`,
- * `airflow-config:./airflow.cfg` and `demo:`.
+ * Builds backends: the only `switch (kind)` (STYLE §4). It maps a kind to its factory and
+ * nothing else; which store a locator or a saved profile names is decided in
+ * operations/open-store.ts, so that backends never import platform.
  */
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
-import { parseSqlAlchemyUrl, type SqlAlchemyUrl } from '../core/airflow-config'
-import { AirlockError, CodecError } from '../core/errors'
-import type { Dialect } from '../core/model'
-import { loadAirflowConfig } from '../platform/airflow-config-file'
-import { ensureDemo } from '../platform/demo'
-import { dataDir } from '../platform/paths'
-import { AirflowExportBackend } from './airflow-export'
-import { AstroSettingsBackend } from './astro'
-import type { Backend, EntryKind } from './backend'
-import { EnvBackend } from './env'
-import { EnvFileBackend } from './env-file'
-import { InMemoryBackend } from './in-memory'
-import { LfsBackend } from './lfs'
-import { MetastoreBackend } from './metastore'
-import { VaultBackend } from './vault'
-import { assumeRoleCredentials } from './aws/credentials'
-import { AwsSecretsManagerBackend, type AwsCredentials } from './aws-secrets-manager'
-import { AwsSsmBackend } from './aws-ssm'
-import { AzureKeyVaultBackend } from './azure-key-vault'
-import { GcpSecretManagerBackend } from './gcp-secret-manager'
-import type { SqlTarget } from './sql/driver'
-import type { ProfileSecrets } from '../platform/profiles'
-import type { Profile } from '../platform/settings'
+import { AirflowExportBackend, type AirflowExportOptions } from './airflow-export'
+import { AstroSettingsBackend, type AstroSettingsOptions } from './astro'
+import type { Backend, BackendKind } from './backend'
+import { AwsSecretsManagerBackend, type AwsSecretsManagerOptions } from './aws-secrets-manager'
+import { AwsSsmBackend, type AwsSsmOptions } from './aws-ssm'
+import { AzureKeyVaultBackend, type AzureKeyVaultOptions } from './azure-key-vault'
+import { EnvBackend, type EnvOptions } from './env'
+import { EnvFileBackend, type EnvFileOptions } from './env-file'
+import { GcpSecretManagerBackend, type GcpSecretManagerOptions } from './gcp-secret-manager'
+import { InMemoryBackend, type InMemoryOptions } from './in-memory'
+import { LfsBackend, type LfsOptions } from './lfs'
+import { MetastoreBackend, type MetastoreOptions } from './metastore'
+import { VaultBackend, type VaultOptions } from './vault'
 
-/** The schemes a locator may start with. */
-export const LOCATOR_SCHEMES = [
-  'profile',
-  'vault',
-  'aws-secrets-manager',
-  'aws-ssm',
-  'azure-key-vault',
-  'gcp-secret-manager',
-  'metadb',
-  'demo',
-  'demo-env',
-  'env',
-  'envfile',
-  'airflow-export',
-  'lfs',
-  'astro',
-  'airflow-config',
-  'memory'
-] as const
-export type LocatorScheme = (typeof LOCATOR_SCHEMES)[number]
-
-/** Schemes whose store is one file, which may not exist yet (as a target it is created). */
-const FILE_SCHEMES: readonly LocatorScheme[] = ['envfile', 'airflow-export', 'lfs', 'astro']
-
-/**
- * The path of a file-backed store whose file does not exist, else undefined. A missing file
- * reads as an empty store, which is right for a target and wrong for a source: planned with
- * `--delete-extraneous`, a mistyped source path would delete everything in the target.
- */
-export function missingStoreFile(locator: string): string | undefined {
-  const colon = locator.indexOf(':')
-  const scheme = locator.slice(0, colon) as LocatorScheme
-  if (colon < 0 || !FILE_SCHEMES.includes(scheme)) return undefined
-  const path = locator.slice(colon + 1)
-  return path && !existsSync(path) ? path : undefined
+/** The options each kind of backend is built from. */
+export interface BackendOptionsByKind {
+  'in-memory': InMemoryOptions
+  metastore: MetastoreOptions
+  env: EnvOptions
+  'env-file': EnvFileOptions
+  'airflow-export': AirflowExportOptions
+  lfs: LfsOptions
+  astro: AstroSettingsOptions
+  vault: VaultOptions
+  'aws-secrets-manager': AwsSecretsManagerOptions
+  'aws-ssm': AwsSsmOptions
+  'azure-key-vault': AzureKeyVaultOptions
+  'gcp-secret-manager': GcpSecretManagerOptions
 }
 
-/**
- * Refuses a store file that does not exist where reading it is the point: it would read as
- * an empty store (a typo listing nothing, a diff where everything differs). `why` completes
- * the message. A missing file is a fine target: a plan creates it.
- */
-export function requireStoreFile(locator: string, why: string): void {
-  const missing = missingStoreFile(locator)
-  if (missing) throw new AirlockError('backend.not-found', `${missing}: no such file. ${why}`)
-}
+/** A backend to build: its kind and that kind's options. */
+export type BackendSpec = {
+  [K in BackendKind]: { kind: K; options: BackendOptionsByKind[K] }
+}[BackendKind]
 
-/** What a locator needs besides itself. */
-export interface LocatorOptions {
-  dialect?: Dialect
-  /** Which kind a single-kind file holds (Airflow's export and LFS files hold one kind each). */
-  kinds?: readonly EntryKind[]
-  /** `[core] fernet_key` for a metadata DB; default `AIRFLOW__CORE__FERNET_KEY`. */
-  fernetKey?: string
-  /** The environment (for `env:` and defaults); default `process.env`. */
-  env?: Readonly<Record<string, string | undefined>>
-  /** Looks up a saved profile by name (`metadb:staging`, `profile:staging`). */
-  resolveProfile?: (name: string) => Promise<{ profile: Profile; secrets: ProfileSecrets }>
-}
-
-/** The connection code that reads a profile's store: Airflow 2 or 3 by its version. */
-function profileDialect(profile: Profile): Dialect {
-  return profile.airflowVersion && Number(profile.airflowVersion.split('.')[0]) < 3
-    ? 'airflow2'
-    : 'airflow3'
-}
-
-/** Opens the store a saved profile points at, with its secrets from the keychain. */
-export async function openProfile(profile: Profile, secrets: ProfileSecrets): Promise<Backend> {
-  const id = `${profile.kind}:${profile.name}`
-  switch (profile.kind) {
-    case 'metadb': {
-      if (!profile.url) throw new AirlockError('usage', `Profile ${profile.name} has no URL.`)
-      const url = parseSqlAlchemyUrl(profile.url)
-      const target = sqlTargetFromUrl(url)
-      if (secrets.password) target.password = secrets.password
-      return new MetastoreBackend({ id, target, fernetKey: secrets.fernetKey ?? null })
-    }
-    case 'vault': {
-      const kwargs: Record<string, unknown> = {
-        ...profile.backendKwargs,
-        ...(secrets.kwargs ?? {})
-      }
-      if (profile.url) kwargs.url = profile.url
-      if (profile.credential.method === 'approle') {
-        kwargs.auth_type = 'approle'
-        if (profile.credential.params.role_id) kwargs.role_id = profile.credential.params.role_id
-        if (secrets.secretId) kwargs.secret_id = secrets.secretId
-      } else if (secrets.token) kwargs.token = secrets.token
-      return new VaultBackend({ id, backendKwargs: kwargs, dialect: profileDialect(profile) })
-    }
-    case 'azure-key-vault': {
-      const kwargs: Record<string, unknown> = {
-        ...profile.backendKwargs,
-        ...(secrets.kwargs ?? {})
-      }
-      if (profile.credential.method === 'client-secret') {
-        if (profile.credential.params.tenant_id)
-          kwargs.tenant_id = profile.credential.params.tenant_id
-        if (profile.credential.params.client_id)
-          kwargs.client_id = profile.credential.params.client_id
-        if (secrets.clientSecret) kwargs.client_secret = secrets.clientSecret
-      }
-      return new AzureKeyVaultBackend({
-        id,
-        backendKwargs: kwargs,
-        vaultUrl: profile.url ?? undefined,
-        dialect: profileDialect(profile)
-      })
-    }
-    case 'gcp-secret-manager': {
-      const kwargs: Record<string, unknown> = {
-        ...profile.backendKwargs,
-        ...(secrets.kwargs ?? {})
-      }
-      if (profile.credential.method === 'service-account-key' && secrets.serviceAccountKey)
-        kwargs.gcp_keyfile_dict = secrets.serviceAccountKey
-      return new GcpSecretManagerBackend({
-        id,
-        backendKwargs: kwargs,
-        dialect: profileDialect(profile)
-      })
-    }
-    case 'aws-secrets-manager':
-    case 'aws-ssm': {
-      const method = profile.credential.method
-      const params = profile.credential.params
-      const staticKeys =
-        (method === 'static' || method === 'assume-role') &&
-        params.access_key_id &&
-        secrets.secretAccessKey
-          ? {
-              accessKeyId: params.access_key_id,
-              secretAccessKey: secrets.secretAccessKey,
-              ...(secrets.sessionToken ? { sessionToken: secrets.sessionToken } : {})
-            }
-          : undefined
-      let credentials: AwsCredentials | undefined = method === 'static' ? staticKeys : undefined
-      if (method === 'assume-role') {
-        if (!params.role_arn)
-          throw new AirlockError(
-            'usage',
-            `Profile ${profile.name}: assume-role needs --param role_arn=arn:aws:iam::ACCOUNT:role/NAME.`
-          )
-        credentials = assumeRoleCredentials({
-          label: `Profile ${profile.name}`,
-          roleArn: params.role_arn,
-          sessionName: params.role_session_name,
-          externalId: params.external_id,
-          durationSeconds: params.duration_seconds ? Number(params.duration_seconds) : undefined,
-          region: profile.region ?? undefined,
-          endpoint: params.sts_endpoint ?? profile.url ?? undefined,
-          base: staticKeys,
-          profile: params.source_profile
-        })
-      }
-      const common = {
-        id,
-        backendKwargs: { ...profile.backendKwargs, ...(secrets.kwargs ?? {}) },
-        dialect: profileDialect(profile),
-        region: profile.region ?? undefined,
-        endpoint: profile.url ?? undefined,
-        credentials,
-        profile: method === 'profile' ? params.profile_name : undefined
-      }
-      return profile.kind === 'aws-ssm'
-        ? new AwsSsmBackend(common)
-        : new AwsSecretsManagerBackend(common)
-    }
-    default:
-      throw new AirlockError(
-        'usage',
-        `Profile ${profile.name}: ${profile.kind} stores are not available in this build yet.`
-      )
-  }
-}
-
-/** Splits `scheme:rest`; throws a usage error naming the known schemes. */
-export function parseLocator(locator: string): { scheme: LocatorScheme; rest: string } {
-  const colon = locator.indexOf(':')
-  const scheme = (colon < 0 ? locator : locator.slice(0, colon)) as LocatorScheme
-  if (!LOCATOR_SCHEMES.includes(scheme))
-    throw new AirlockError(
-      'usage',
-      `Unknown store "${colon < 0 ? locator : locator.slice(0, colon)}": use one of ${LOCATOR_SCHEMES.map((s) => s + ':').join(', ')}.`
-    )
-  return { scheme, rest: colon < 0 ? '' : locator.slice(colon + 1) }
-}
-
-/** A SQLAlchemy URL as a connect target (the password stays in memory only). */
-export function sqlTargetFromUrl(url: SqlAlchemyUrl): SqlTarget {
-  if (url.dialect === 'sqlite') return { dialect: 'sqlite', path: url.sqlitePath ?? ':memory:' }
-  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)
-  const options: Record<string, string> = {}
-  const sslmode = first(url.query.sslmode)
-  if (sslmode) options.sslmode = sslmode
-  return {
-    dialect: url.dialect,
-    host: url.host ?? undefined,
-    port: url.port ?? undefined,
-    user: url.user ?? undefined,
-    password: url.password ?? undefined,
-    database: url.database ? decodeURIComponent(url.database) : undefined,
-    options
-  }
-}
-
-function needPath(scheme: string, rest: string): string {
-  if (!rest) throw new AirlockError('usage', `${scheme}: needs a file path, e.g. ${scheme}:./file`)
-  return rest
-}
-
-function redactedUrl(url: string): string {
-  return url.replace(/\/\/([^/@]*)@/, (_, userinfo: string) => `//${userinfo.split(':')[0]}:***@`)
-}
-
-/** Opens the store a locator names. */
-export async function openLocator(locator: string, options: LocatorOptions = {}): Promise<Backend> {
-  const { scheme, rest } = parseLocator(locator)
-  const env = options.env ?? process.env
-  const dialect = options.dialect ?? 'airflow3'
-  const single = options.kinds?.length === 1 ? options.kinds[0] : undefined
-  switch (scheme) {
-    case 'profile': {
-      if (!options.resolveProfile) throw new AirlockError('usage', 'profile: needs saved profiles')
-      const { profile, secrets } = await options.resolveProfile(rest)
-      return openProfile(profile, secrets)
-    }
-    case 'vault':
-    case 'aws-secrets-manager':
-    case 'aws-ssm':
-    case 'azure-key-vault':
-    case 'gcp-secret-manager': {
-      if (!options.resolveProfile)
-        throw new AirlockError('usage', `${scheme}: needs saved profiles`)
-      const { profile, secrets } = await options.resolveProfile(rest)
-      if (profile.kind !== scheme)
-        throw new AirlockError(
-          'usage',
-          `Profile ${rest} is a ${profile.kind} profile, not ${scheme}.`
-        )
-      return openProfile(profile, secrets)
-    }
-    case 'metadb': {
-      if (rest && !rest.includes('://') && options.resolveProfile) {
-        const { profile, secrets } = await options.resolveProfile(rest)
-        if (profile.kind !== 'metadb')
-          throw new AirlockError(
-            'usage',
-            `Profile ${rest} is a ${profile.kind} profile, not metadb.`
-          )
-        return openProfile(profile, secrets)
-      }
-      let url: SqlAlchemyUrl
-      try {
-        url = parseSqlAlchemyUrl(rest)
-      } catch (error) {
-        if (error instanceof CodecError)
-          throw new AirlockError('usage', `metadb: ${error.userMessage}`)
-        throw error
-      }
-      const blocking = url.notes.find((n) => n.severity === 'error')
-      if (blocking) throw new AirlockError('usage', `metadb: ${blocking.message}`)
-      return new MetastoreBackend({
-        id: `metadb:${redactedUrl(rest)}`,
-        target: sqlTargetFromUrl(url),
-        fernetKey: options.fernetKey ?? env.AIRFLOW__CORE__FERNET_KEY ?? null
-      })
-    }
-    case 'demo': {
-      const demo = await ensureDemo(join(dataDir(env), 'demo'))
-      return new MetastoreBackend({
-        id: 'demo:metadb',
-        target: { dialect: 'sqlite', path: demo.dbPath },
-        fernetKey: demo.fernetKey
-      })
-    }
-    case 'demo-env': {
-      const demo = await ensureDemo(join(dataDir(env), 'demo'))
-      return new EnvFileBackend({ id: 'demo:env', path: demo.envFile, dialect })
-    }
+/** Builds the backend a spec describes (connecting happens on first use, not here). */
+export function createBackend(spec: BackendSpec): Backend {
+  switch (spec.kind) {
+    case 'in-memory':
+      return new InMemoryBackend(spec.options)
+    case 'metastore':
+      return new MetastoreBackend(spec.options)
     case 'env':
-      return new EnvBackend({ environment: env, dialect })
-    case 'envfile':
-      return new EnvFileBackend({ path: needPath(scheme, rest), dialect })
+      return new EnvBackend(spec.options)
+    case 'env-file':
+      return new EnvFileBackend(spec.options)
     case 'airflow-export':
-      return new AirflowExportBackend({
-        path: needPath(scheme, rest),
-        kind: single === 'variable' ? 'variables' : 'connections',
-        dialect
-      })
+      return new AirflowExportBackend(spec.options)
     case 'lfs':
-      return new LfsBackend(
-        single === 'variable'
-          ? { variablesFilePath: needPath(scheme, rest), dialect }
-          : { connectionsFilePath: needPath(scheme, rest), dialect }
-      )
+      return new LfsBackend(spec.options)
     case 'astro':
-      return new AstroSettingsBackend({ path: needPath(scheme, rest), dialect })
-    case 'airflow-config': {
-      const loaded = await loadAirflowConfig({ env, path: rest || undefined })
-      const p = loaded.profile
-      if (!p.sqlAlchemyUrl)
-        throw new AirlockError(
-          'usage',
-          `${loaded.path}: no usable sql_alchemy_conn (${p.sqlAlchemyConn.read ? 'missing or invalid' : 'it comes from a command or secret Airlock did not run'}).`
-        )
-      return new MetastoreBackend({
-        id: `airflow-config:${loaded.path}`,
-        target: sqlTargetFromUrl(p.sqlAlchemyUrl),
-        fernetKey: options.fernetKey ?? p.fernetKey.value ?? null
-      })
-    }
-    case 'memory':
-      return new InMemoryBackend({ id: `memory:${rest || 'default'}` })
+      return new AstroSettingsBackend(spec.options)
+    case 'vault':
+      return new VaultBackend(spec.options)
+    case 'aws-secrets-manager':
+      return new AwsSecretsManagerBackend(spec.options)
+    case 'aws-ssm':
+      return new AwsSsmBackend(spec.options)
+    case 'azure-key-vault':
+      return new AzureKeyVaultBackend(spec.options)
+    case 'gcp-secret-manager':
+      return new GcpSecretManagerBackend(spec.options)
   }
 }

@@ -281,6 +281,13 @@ const planOptions = z
     kinds: kinds.optional(),
     include: z.array(z.string().max(256)).max(100).optional(),
     exclude: z.array(z.string().max(256)).max(100).optional(),
+    /** Exact id renames, old → new (the CLI's `--rename OLD=NEW`). */
+    rename: z.record(z.string().min(1).max(512), z.string().min(1).max(512)).optional(),
+    /** Prefix mappings `[old, new]`, applied in order after renames (`--prefix OLD=NEW`). */
+    prefix: z
+      .array(z.tuple([z.string().min(1).max(512), z.string().max(512)]))
+      .max(100)
+      .optional(),
     onConflict: z.enum(['skip', 'overwrite', 'fail']).optional(),
     deleteExtraneous: z.boolean().optional(),
     dialect: dialect.optional()
@@ -362,7 +369,15 @@ export const RequestSchemas = {
     z.object({ source: locator, target: locator, options: planOptions }).strict()
   ]),
   [Channel.jobsDiff]: z.tuple([
-    z.object({ a: locator, b: locator, kinds: kinds.optional() }).strict()
+    z
+      .object({
+        a: locator,
+        b: locator,
+        kinds: kinds.optional(),
+        /** Whose rules read both stores and whose losses are warned about; default airflow3. */
+        dialect: dialect.optional()
+      })
+      .strict()
   ]),
   [Channel.jobsSavePlan]: z.tuple([
     z.object({ planId: z.string().max(64), path: z.string().min(1).max(4096) }).strict()

@@ -4,18 +4,10 @@ import { AirlockError, CodecError, describeKey } from '../../core/errors'
 import { constructConnection, extraDejson, pyStrip } from '../../core/connection'
 import { parseConnectionValue, connectionToJson } from '../../core/codecs/connection-json'
 import { serializeConnectionUri } from '../../core/codecs/connection-uri'
-import {
-  PyDict,
-  PyFloat,
-  PyJsonDecodeError,
-  pyJsonDumps,
-  pyJsonLoads,
-  pyTruthy,
-  type PyValue
-} from '../../core/codecs/py-json'
+import { PyDict, PyFloat, pyJsonDumps, pyTruthy } from '../../core/codecs/py-json'
 import { emptyConnectionFields, type ConnectionFields, type Dialect } from '../../core/model'
 import { EXIT_ITEMS_FAILED, EXIT_OK, UsageError, readLines, writeLine, type CliIo } from '../io'
-import { errorLine } from './common'
+import { errorLine, readJsonObjectLine } from './common'
 
 /** The `--dialect` flag; `airflow3` by default. */
 export function dialectOption(value: string | undefined): Dialect {
@@ -96,16 +88,7 @@ const INPUT_KEYS = new Set<string>([...INPUT_STRING_FIELDS, 'port', 'extra', 'co
 
 /** Reads one `conn uri`/`conn json` input line: connection fields as Airflow's constructor takes them. */
 export function readFieldsLine(line: string): ConnectionFields {
-  let obj: PyValue
-  try {
-    obj = pyJsonLoads(line)
-  } catch (error) {
-    if (error instanceof PyJsonDecodeError)
-      throw new CodecError(`Input is not JSON: ${error.userMessage}.`, 'codec.invalid-json')
-    throw error
-  }
-  if (!(obj instanceof PyDict))
-    throw new CodecError('Input must be a JSON object of connection fields.', 'codec.invalid-json')
+  const obj = readJsonObjectLine(line, 'Input must be a JSON object of connection fields.')
   const fields = emptyConnectionFields()
   for (const [key, v] of obj.entries()) {
     if (!INPUT_KEYS.has(key))

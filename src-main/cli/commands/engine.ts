@@ -1,33 +1,15 @@
 /** `airlock effective`, `airlock plan`, `airlock diff`: precedence and migration previews. */
 import type { EntryKind } from '../../backends/backend'
-import type { LocatorOptions } from '../../backends/registry'
-import { openLocator, parseLocator, requireStoreFile } from '../../backends/registry'
+import type { LocatorOptions } from '../../operations/open-store'
 import { writeFileAtomic } from '../../backends/airflow-export'
-import { LOOKUP_BACKEND_CLASSES, LOOKUP_BACKENDS } from '../../core/airflow-secrets'
-import { explainLayer, type ConfiguredBackend } from '../../core/airflow-secrets/runtime'
-import { pyToPlain } from '../../core/codecs/py-json'
-import { toErrorDto } from '../../core/errors'
-import { fingerprinter } from '../../core/fingerprint'
-import { plan, type ConflictPolicy, type PlanItem, type PlanOptions } from '../../core/plan'
+import type { ConflictPolicy, PlanItem } from '../../core/plan'
+import { RUNTIME_MODELS } from '../../core/precedence'
+import type { Dialect } from '../../core/model'
 import { openKeychain } from '../../keychain/keytar-keychain'
 import { newPlanKey } from '../../jobs/run-job'
-import {
-  annotatePlan,
-  entriesForPlan,
-  loadLayer,
-  newPlanId,
-  planDocument,
-  redactLocator,
-  requireSource
-} from '../../jobs/prepare-plan'
-import {
-  RUNTIME_MODELS,
-  resolveEffective,
-  type LayerData,
-  type LayerRole
-} from '../../core/precedence'
-import type { Dialect } from '../../core/model'
-import { runtimeLayers } from '../../jobs/runtime-layers'
+import { diffStores } from '../../operations/diff'
+import { layerLookups, loadEffective, runtimeLayers } from '../../operations/effective'
+import { planStores } from '../../operations/plan'
 import { EXIT_ITEMS_FAILED, EXIT_OK, UsageError, writeLine, type CliIo } from '../io'
 
 /** Options of `airlock effective`. */
@@ -67,27 +49,14 @@ export async function effectiveCommand(
   )
   const { model, notes, configured } = resolved
   const layerLocators = resolved.locators
-  const specs = RUNTIME_MODELS[model].layers
   if (layerLocators.size === 0)
     throw new UsageError(
       'effective needs --runtime demo|airflow-config:PATH or at least one --layer role=store'
     )
-  const data: LayerData[] = []
-  for (const spec of specs) {
-    const locator = layerLocators.get(spec.role)
-    data.push(
-      await loadLayer(
-        locator
-          ? await openLocator(locator, { ...locatorOptions, dialect: spec.dialect })
-          : undefined,
-        kinds
-      )
-    )
-  }
   const ids = flags.id?.flatMap((id) =>
-    (kinds ?? ['connection', 'variable']).map((kind) => ({ kind, id }))
+    (kinds ?? (['connection', 'variable'] as const)).map((kind) => ({ kind, id }))
   )
-  const items = resolveEffective(model, data, fingerprinter(), ids)
+  const { specs, data, items } = await loadEffective(resolved, { kinds, ids, locatorOptions })
   const lookups = flags.json
     ? await layerLookups(specs, layerLocators, configured, locatorOptions)
     : []
@@ -160,80 +129,6 @@ export async function effectiveCommand(
   return data.some((d) => d.state === 'failed') ? EXIT_ITEMS_FAILED : EXIT_OK
 }
 
-type LayerLookup = ((kind: EntryKind, id: string) => { lookup: unknown }) | undefined
-
-/**
- * What each layer asks for an id (the names `airlock explain --runtime` prints): env and
- * metadata DB layers always; a custom-backend layer when its store is a secrets-backend
- * profile or the runtime's airflow.cfg names the backend.
- */
-async function layerLookups(
-  specs: readonly { role: LayerRole; dialect: Dialect }[],
-  locators: ReadonlyMap<LayerRole, string>,
-  configured: { server: ConfiguredBackend | null; worker: ConfiguredBackend | null } | null,
-  options: LocatorOptions
-): Promise<LayerLookup[]> {
-  const classOf = (kind: string) =>
-    Object.keys(LOOKUP_BACKEND_CLASSES).find((c) => LOOKUP_BACKEND_CLASSES[c] === kind)
-  const out: LayerLookup[] = []
-  for (const spec of specs) {
-    const locator = locators.get(spec.role)
-    let backend: ConfiguredBackend | null | undefined
-    if (spec.role === 'custom-backend' || spec.role === 'worker-backend') {
-      if (locator) {
-        const { scheme, rest } = parseLocator(locator)
-        if (
-          (scheme === 'profile' || (LOOKUP_BACKENDS as readonly string[]).includes(scheme)) &&
-          options.resolveProfile
-        ) {
-          try {
-            const { profile, secrets } = await options.resolveProfile(rest)
-            const className = classOf(profile.kind)
-            // Credentials only satisfy the constructor's checks; nothing here is printed.
-            const kwargs: Record<string, unknown> = { ...profile.backendKwargs }
-            if (profile.kind === 'vault') {
-              if (profile.credential.method === 'approle') {
-                kwargs.auth_type = 'approle'
-                kwargs.role_id = profile.credential.params.role_id ?? 'role'
-              } else kwargs.token = secrets.token ?? 'token'
-            }
-            backend = className ? { className, kwargs } : undefined
-          } catch {
-            backend = undefined
-          }
-        }
-      } else if (configured)
-        backend = spec.role === 'worker-backend' ? configured.worker : configured.server
-      if (backend === undefined) {
-        out.push(undefined)
-        continue
-      }
-    } else if (!locator) {
-      out.push(undefined)
-      continue
-    }
-    const stores = { env: locator ?? 'env:', metastore: locator ?? '' }
-    out.push((kind, id) => {
-      try {
-        return {
-          lookup: pyToPlain(
-            explainLayer(
-              spec.role,
-              { kind, key: id },
-              { dialect: spec.dialect, env: options.env },
-              backend ?? null,
-              stores
-            )
-          )
-        }
-      } catch (error) {
-        return { lookup: { error: toErrorDto(error) } }
-      }
-    })
-  }
-  return out
-}
-
 /** Options of `airlock plan` / `airlock diff`. */
 export interface PlanFlags {
   out?: string
@@ -280,95 +175,73 @@ export async function planCommand(
   const policy = (flags['on-conflict'] ?? 'overwrite') as ConflictPolicy
   if (!['skip', 'overwrite', 'fail'].includes(policy))
     throw new UsageError('--on-conflict must be skip, overwrite or fail')
-  if (mode === 'plan') requireSource(sourceLocator)
-  else
-    for (const side of [sourceLocator, targetLocator])
-      requireStoreFile(side, 'A diff reads both stores (a missing file would read as empty).')
-  const source = await openLocator(sourceLocator, locatorOptions)
-  const target = await openLocator(targetLocator, locatorOptions)
-  try {
-    return await planFromStores()
-  } finally {
-    await target.close?.()
+  const pair = {
+    source: sourceLocator,
+    target: targetLocator,
+    dialect,
+    locatorOptions,
+    kinds,
+    onProblem: (message: string) => io.stderr.write(`airlock: ${message}\n`)
   }
-
-  async function planFromStores(): Promise<number> {
-    const [sourceEntries, targetEntries] = entriesForPlan(
-      [
-        { name: sourceLocator, data: await loadLayer(source, kinds) },
-        // The target stays open for its pre-flight.
-        { name: targetLocator, data: await loadLayer(target, kinds, { keepOpen: true }) }
-      ],
-      (message) => io.stderr.write(`airlock: ${message}\n`)
-    )
-    const planId = newPlanId()
-    let key: Uint8Array | undefined
-    if (mode === 'plan' && flags.out) {
-      const keychain = await openKeychain()
-      if (keychain.kind !== 'os')
-        io.stderr.write(
-          `airlock: warning: ${keychain.warning ?? 'no OS keychain'} — this plan cannot be applied after this run (its drift key is not saved).\n`
-        )
-      key = await newPlanKey(keychain, planId)
-    }
-    const planOptions: PlanOptions = {
-      kinds,
-      include: flags.include,
-      exclude: flags.exclude,
-      rename: Object.fromEntries(pairs(flags.rename, '--rename')),
-      prefixMap: pairs(flags.prefix, '--prefix'),
-      onConflict: mode === 'diff' ? 'overwrite' : policy,
-      deleteExtraneous: mode === 'diff' || Boolean(flags['delete-extraneous']),
-      targetDialect: dialect
-    }
-    const result = plan(sourceEntries!, targetEntries!, planOptions, fingerprinter(key))
-    // What the target cannot keep, and its own pre-flight (errors block, warnings inform).
-    const { preflightErrors, storeProblems } = await annotatePlan(
-      result.items,
-      sourceEntries!,
-      target,
-      { preflight: mode === 'plan' }
-    )
-    for (const p of storeProblems)
-      io.stderr.write(`airlock: pre-flight ${p.severity}: ${p.message}\n`)
-    const shown = result.items.filter((i) => mode === 'plan' || i.action !== 'unchanged')
-    if (flags.json || flags.out) {
-      const doc = planDocument({
-        planId,
-        source: sourceLocator,
-        target: targetLocator,
-        dialect,
-        options: planOptions,
-        result
-      })
-      if (flags.out) {
-        await writeFileAtomic(flags.out, JSON.stringify(doc, null, 2) + '\n')
-        io.stderr.write(`plan written to ${flags.out} (no values: fingerprints only)\n`)
-      } else await writeLine(io.stdout, JSON.stringify(doc))
-    } else
-      for (const i of shown) {
-        const changed = i.diff.filter((d) => d.change === 'changed').map((d) => d.field)
-        const detail =
-          i.action === 'update' || i.action === 'conflict' ? ` (${changed.join(', ')})` : ''
-        const rename = i.sourceId && i.sourceId !== i.targetId ? ` ← ${i.sourceId}` : ''
-        await writeLine(
-          io.stdout,
-          `${SYMBOL[i.action]} ${i.kind === 'connection' ? 'conn' : 'var '} ${i.targetId}${rename}${detail}${i.resolution ? ` [${i.resolution}]` : ''}`
-        )
-        for (const w of i.warnings) await writeLine(io.stdout, `    warning: ${w}`)
-      }
-    const sum = result.summary
-    io.stderr.write(
-      `${mode}: ${sum.create} to create, ${sum.update} to update, ${sum.delete} to delete, ${sum.unchanged} unchanged, ${sum.conflict} in conflict\n`
-    )
-    if (preflightErrors)
-      io.stderr.write(`${preflightErrors} pre-flight errors: fix them before applying\n`)
-    return preflightErrors ||
-      (mode === 'plan' &&
-        result.items.some((i) => i.action === 'conflict' && i.resolution === 'fail'))
-      ? EXIT_ITEMS_FAILED
-      : EXIT_OK
+  const filters = {
+    include: flags.include,
+    exclude: flags.exclude,
+    rename: Object.fromEntries(pairs(flags.rename, '--rename')),
+    prefixMap: pairs(flags.prefix, '--prefix')
   }
+  const planned =
+    mode === 'diff'
+      ? { ...(await diffStores({ ...pair, plan: filters })), preflightErrors: 0, storeProblems: [] }
+      : await planStores({
+          ...pair,
+          plan: {
+            ...filters,
+            onConflict: policy,
+            deleteExtraneous: Boolean(flags['delete-extraneous'])
+          },
+          planKey: flags.out ? (planId) => planKey(io, planId) : undefined
+        })
+  const { result, preflightErrors, storeProblems } = planned
+  for (const p of storeProblems)
+    io.stderr.write(`airlock: pre-flight ${p.severity}: ${p.message}\n`)
+  const shown = result.items.filter((i) => mode === 'plan' || i.action !== 'unchanged')
+  if (flags.json || flags.out) {
+    const doc = planned.document
+    if (flags.out) {
+      await writeFileAtomic(flags.out, JSON.stringify(doc, null, 2) + '\n')
+      io.stderr.write(`plan written to ${flags.out} (no values: fingerprints only)\n`)
+    } else await writeLine(io.stdout, JSON.stringify(doc))
+  } else
+    for (const i of shown) {
+      const changed = i.diff.filter((d) => d.change === 'changed').map((d) => d.field)
+      const detail =
+        i.action === 'update' || i.action === 'conflict' ? ` (${changed.join(', ')})` : ''
+      const rename = i.sourceId && i.sourceId !== i.targetId ? ` ← ${i.sourceId}` : ''
+      await writeLine(
+        io.stdout,
+        `${SYMBOL[i.action]} ${i.kind === 'connection' ? 'conn' : 'var '} ${i.targetId}${rename}${detail}${i.resolution ? ` [${i.resolution}]` : ''}`
+      )
+      for (const w of i.warnings) await writeLine(io.stdout, `    warning: ${w}`)
+    }
+  const sum = result.summary
+  io.stderr.write(
+    `${mode}: ${sum.create} to create, ${sum.update} to update, ${sum.delete} to delete, ${sum.unchanged} unchanged, ${sum.conflict} in conflict\n`
+  )
+  if (preflightErrors)
+    io.stderr.write(`${preflightErrors} pre-flight errors: fix them before applying\n`)
+  return preflightErrors ||
+    (mode === 'plan' &&
+      result.items.some((i) => i.action === 'conflict' && i.resolution === 'fail'))
+    ? EXIT_ITEMS_FAILED
+    : EXIT_OK
 }
 
-export { redactLocator }
+/** The key of a plan written with --out: kept in the OS keychain so `apply` can check drift. */
+async function planKey(io: CliIo, planId: string): Promise<Uint8Array> {
+  const keychain = await openKeychain()
+  if (keychain.kind !== 'os')
+    io.stderr.write(
+      `airlock: warning: ${keychain.warning ?? 'no OS keychain'} — this plan cannot be applied after this run (its drift key is not saved).\n`
+    )
+  return newPlanKey(keychain, planId)
+}

@@ -29,7 +29,7 @@ import type { Dialect } from '../../core/model'
 import { RUNTIME_MODELS, type RuntimeModelId } from '../../core/precedence'
 import { loadAirflowConfig } from '../../platform/airflow-config-file'
 import { EXIT_ITEMS_FAILED, EXIT_OK, UsageError, readLines, writeLine, type CliIo } from '../io'
-import { errorLine } from './common'
+import { errorLine, readJsonObjectLine } from './common'
 
 /** The flags of `explain` and `decode`. */
 export interface LookupFlags {
@@ -103,16 +103,7 @@ interface BatchItem {
 }
 
 function readBatchItem(line: string, base: LookupOptions, withStored: boolean): BatchItem {
-  let obj: PyValue
-  try {
-    obj = pyJsonLoads(line)
-  } catch (error) {
-    if (error instanceof PyJsonDecodeError)
-      throw new CodecError(`Input is not JSON: ${error.userMessage}.`, 'codec.invalid-json')
-    throw error
-  }
-  if (!(obj instanceof PyDict))
-    throw new CodecError('Each input line must be a JSON object.', 'codec.invalid-json')
+  const obj = readJsonObjectLine(line, 'Each input line must be a JSON object.')
   const backend = obj.get('backend')
   if (typeof backend !== 'string' || !(LOOKUP_BACKENDS as readonly string[]).includes(backend))
     throw new CodecError(

@@ -1,11 +1,11 @@
 /** `airlock apply`, `airlock resume`, `airlock rollback`, `airlock jobs`: running plans safely. */
 import { readFileSync } from 'node:fs'
 import cliProgress from 'cli-progress'
-import type { LocatorOptions } from '../../backends/registry'
-import { openLocator } from '../../backends/registry'
+import type { LocatorOptions } from '../../operations/open-store'
+import { openLocator } from '../../operations/open-store'
 import { AirlockError } from '../../core/errors'
 import { parsePlanDocument, type PlanDocument } from '../../core/plan'
-import { redactLocator } from './engine'
+import { redactLocator } from '../../operations/plan'
 import {
   applyPlan,
   jobStores,

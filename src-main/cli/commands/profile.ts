@@ -22,7 +22,7 @@ import {
   type Profile,
   type ProfileKind
 } from '../../platform/settings'
-import { openProfile } from '../../backends/registry'
+import { openProfile } from '../../operations/open-store'
 import { EXIT_ITEMS_FAILED, EXIT_OK, UsageError, readLines, writeLine, type CliIo } from '../io'
 
 /** The flags `profile` commands take. */

@@ -2,17 +2,15 @@
 import type { Backend, EntryKind, EntryProblem } from '../../backends/backend'
 import { MetastoreBackend } from '../../backends/metastore'
 import { writeFileAtomic } from '../../backends/airflow-export'
-import {
-  encodeConnectionsFile,
-  encodeVariablesFile,
-  fileFormatFromPath,
-  type SerializationFormat
-} from '../../core/codecs/airflow-files'
-import { encodeEnvFile } from '../../core/codecs/env-file'
-import { connectionEnvValue, uriLoss } from '../../core/codecs/connection-value'
+import { fileFormatFromPath, type SerializationFormat } from '../../core/codecs/airflow-files'
 import { PyDict, pyJsonDumps } from '../../core/codecs/py-json'
-import { envNameFor } from '../../core/env-names'
-import type { ConnectionEntry, Dialect, Entry, VariableEntry } from '../../core/model'
+import type { Dialect, Entry } from '../../core/model'
+import {
+  ExportFormatError,
+  renderStoreExport,
+  type ExportFormat,
+  type RenderedExport
+} from '../../operations/export'
 import { MASK, maskExtra } from '../../platform/redact'
 import { EXIT_ITEMS_FAILED, EXIT_OK, UsageError, writeLine, type CliIo } from '../io'
 
@@ -112,9 +110,6 @@ export async function listCommand(
   return problems.length ? EXIT_ITEMS_FAILED : EXIT_OK
 }
 
-/** Export formats: Airflow's own files, or a process-environment file. */
-export type ExportFormat = 'json' | 'yaml' | 'uri' | 'env'
-
 function formatOption(value: string | undefined, to: string): ExportFormat {
   if (value !== undefined) {
     if (['json', 'yaml', 'uri', 'env'].includes(value)) return value as ExportFormat
@@ -180,61 +175,6 @@ function airflowFormatOption(
   return file === 'env' ? { format: 'uri', serialization: s ?? 'uri' } : { format: file }
 }
 
-/** The text of an export (pure; the caller writes it). */
-export function renderExport(
-  entries: readonly Entry[],
-  format: ExportFormat,
-  kind: EntryKind,
-  dialect: Dialect,
-  warnings?: string[],
-  serialization?: SerializationFormat
-): string {
-  if (serialization && format !== 'uri')
-    throw new UsageError(
-      'The serialization (URI or JSON) applies only to id=value lines (Airflow: --file-format env).'
-    )
-  const conns = entries.filter((e): e is ConnectionEntry => e.kind === 'connection')
-  const vars = entries.filter((e): e is VariableEntry => e.kind === 'variable')
-  if (format === 'env') {
-    // Quoted so docker compose and python-dotenv both read every value back exactly.
-    const pairs =
-      kind === 'connection'
-        ? conns.map((c) => ({
-            name: envNameFor('connection', c.id, c.team),
-            value: connectionEnvValue(c.fields, dialect)
-          }))
-        : vars.map((v) => ({ name: envNameFor('variable', v.key, v.team), value: v.value }))
-    const encoded = encodeEnvFile(pairs)
-    for (const w of encoded.warnings) warnings?.push(`${w.name}: ${w.message}`)
-    return encoded.text
-  }
-  if (kind === 'variable') {
-    if (format !== 'json')
-      throw new UsageError('variables export as json (what airflow variables export writes) or env')
-    return encodeVariablesFile(vars, dialect)
-  }
-  // What the file cannot hold, per connection (names of fields, never values).
-  for (const c of conns) {
-    const lost =
-      format === 'uri' && serialization !== 'json' ? uriLoss(c.fields, dialect, true).lost : []
-    if (c.team) lost.push('team')
-    if (lost.length)
-      warnings?.push(
-        `connection ${c.id}: ${lost.join(', ')} ${lost.length > 1 ? 'do' : 'does'} not survive ${
-          format === 'uri' && serialization !== 'json'
-            ? `its URI (JSON serialization, --serialization-format json, keeps ${lost.length > 1 ? 'them' : 'it'})`
-            : `a .${format} export`
-        }`
-      )
-  }
-  return encodeConnectionsFile(
-    conns,
-    format === 'uri'
-      ? { format: 'env', dialect, ...(serialization === 'json' ? { serialization } : {}) }
-      : { format, dialect }
-  )
-}
-
 /**
  * `airlock export <locator> --to FILE [--format] [--kind] [--dialect]`, or with Airflow's own
  * `--file-format` / `--serialization-format` flags and rules.
@@ -257,14 +197,24 @@ export async function exportCommand(
     ? airflowFormatOption(options.airflow!, options.format, options.to, kind)
     : { format: formatOption(options.format, options.to) }
   const format = chosen.format
-  const { entries, problems } = await backend.load({ kinds: [kind] })
-  if (problems.length) {
+  let rendered: RenderedExport
+  try {
+    rendered = await renderStoreExport(backend, {
+      kind,
+      format,
+      dialect: options.dialect,
+      serialization: chosen.serialization
+    })
+  } catch (error) {
+    if (error instanceof ExportFormatError) throw new UsageError(error.userMessage)
+    throw error
+  }
+  const { entries, problems, text, warnings } = rendered
+  if (text === undefined) {
     reportProblems(io, problems)
     io.stderr.write(`airlock: ${problems.length} entries could not be read; nothing was written.\n`)
     return EXIT_ITEMS_FAILED
   }
-  const warnings: string[] = []
-  const text = renderExport(entries, format, kind, options.dialect, warnings, chosen.serialization)
   for (const w of warnings) io.stderr.write(`airlock: warning: ${w}\n`)
   await writeFileAtomic(options.to, text)
   io.stderr.write(

@@ -2,7 +2,7 @@
 import type { AppInfoDto, KeychainStatusDto } from '../../contract/ipc'
 import { DIALECTS } from '../../core/model'
 import { DIALECT_RULES } from '../../core/dialect'
-import { VERSION } from '../../cli/version'
+import { VERSION } from '../../platform/version'
 import { profileKindsInfo } from '../../core/providers'
 import type { HandlerContext } from './context'
 

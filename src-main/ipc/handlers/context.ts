@@ -4,7 +4,7 @@
  * served app: the Electron main process or one `airlock serve`.
  */
 import type { EventMap } from '../../contract/ipc'
-import type { LocatorOptions } from '../../backends/registry'
+import type { LocatorOptions } from '../../operations/open-store'
 import type { PlanDocument } from '../../core/plan'
 import type { Keychain } from '../../keychain/keychain'
 import { openKeychain } from '../../keychain/keytar-keychain'

@@ -7,24 +7,14 @@ import type {
   PlanDto,
   PlanRequest
 } from '../../contract/ipc'
-import type { Backend, EntryKind } from '../../backends/backend'
-import { openLocator, requireStoreFile } from '../../backends/registry'
 import { AirlockError } from '../../core/errors'
-import { fingerprinter } from '../../core/fingerprint'
-import { plan, type PlanDocument, type PlanOptions } from '../../core/plan'
-import { RUNTIME_MODELS, resolveEffective, type LayerData } from '../../core/precedence'
+import type { PlanDocument } from '../../core/plan'
+import { RUNTIME_MODELS } from '../../core/precedence'
 import type { Entry } from '../../core/model'
 import { newPlanKey } from '../../jobs/run-job'
-import {
-  annotatePlan,
-  entriesForPlan,
-  loadLayer,
-  newPlanId,
-  planDocument,
-  redactLocator,
-  requireSource
-} from '../../jobs/prepare-plan'
-import { runtimeLayers } from '../../jobs/runtime-layers'
+import { diffStores as diffTwoStores } from '../../operations/diff'
+import { loadEffective, runtimeLayers } from '../../operations/effective'
+import { planStores, redactLocator } from '../../operations/plan'
 import type { HandlerContext } from './context'
 
 /** `effective:resolve`: per id, the layer Airflow reads it from and what it shadows. */
@@ -41,20 +31,10 @@ export async function resolveEffectiveView(
     },
     ctx.locatorOptions()
   )
-  const specs = RUNTIME_MODELS[model].layers
-  const data: LayerData[] = []
-  for (const spec of specs) {
-    const locator = locators.get(spec.role)
-    data.push(
-      await loadLayer(
-        locator
-          ? await openLocator(locator, ctx.locatorOptions({ dialect: spec.dialect }))
-          : undefined,
-        request.kinds
-      )
-    )
-  }
-  const items = resolveEffective(model, data, fingerprinter())
+  const { specs, data, items } = await loadEffective(
+    { model, locators },
+    { kinds: request.kinds, locatorOptions: ctx.locatorOptions() }
+  )
   return {
     model,
     label: RUNTIME_MODELS[model].label,
@@ -85,28 +65,6 @@ export async function resolveEffectiveView(
         message: 'message' in v ? v.message : null
       }))
     }))
-  }
-}
-
-async function loadBoth(
-  ctx: HandlerContext,
-  sourceLocator: string,
-  targetLocator: string,
-  kinds: EntryKind[] | undefined,
-  dialect: PlanOptions['targetDialect']
-): Promise<{ source: Entry[]; target: Entry[]; targetBackend: Backend }> {
-  const source = await openLocator(sourceLocator, ctx.locatorOptions({ dialect }))
-  const targetBackend = await openLocator(targetLocator, ctx.locatorOptions({ dialect }))
-  try {
-    const [s, t] = entriesForPlan([
-      { name: sourceLocator, data: await loadLayer(source, kinds) },
-      // The target stays open for its pre-flight; the caller closes it.
-      { name: targetLocator, data: await loadLayer(targetBackend, kinds, { keepOpen: true }) }
-    ])
-    return { source: s!, target: t!, targetBackend }
-  } catch (error) {
-    await targetBackend.close?.()
-    throw error
   }
 }
 
@@ -173,77 +131,54 @@ function toPlanDto(
 /** `jobs:plan`: what a migration would do, with the target's pre-flight; kept for apply. */
 export async function makePlan(ctx: HandlerContext, request: PlanRequest): Promise<PlanDto> {
   const o = request.options
-  const dialect = o.dialect ?? 'airflow3'
-  requireSource(request.source)
-  const loaded = await loadBoth(ctx, request.source, request.target, o.kinds, dialect)
-  const target = loaded.targetBackend
-  try {
-    const planId = newPlanId()
-    const keychain = await ctx.keychain()
-    const applicable = keychain.kind === 'os'
-    const key = applicable ? await newPlanKey(keychain, planId) : undefined
-    const options: PlanOptions = {
-      kinds: o.kinds,
+  let applicable = false
+  const planned = await planStores({
+    source: request.source,
+    target: request.target,
+    dialect: o.dialect ?? 'airflow3',
+    locatorOptions: ctx.locatorOptions(),
+    kinds: o.kinds,
+    plan: {
       include: o.include,
       exclude: o.exclude,
+      ...(o.rename ? { rename: o.rename } : {}),
+      ...(o.prefix ? { prefixMap: o.prefix } : {}),
       onConflict: o.onConflict ?? 'overwrite',
-      deleteExtraneous: Boolean(o.deleteExtraneous),
-      targetDialect: dialect
+      deleteExtraneous: Boolean(o.deleteExtraneous)
+    },
+    planKey: async (planId) => {
+      const keychain = await ctx.keychain()
+      // Without an OS keychain the drift key would not outlive this run: show, never apply.
+      applicable = keychain.kind === 'os'
+      return applicable ? await newPlanKey(keychain, planId) : undefined
     }
-    const result = plan(loaded.source, loaded.target, options, fingerprinter(key))
-    const { preflightErrors, storeProblems: preflight } = await annotatePlan(
-      result.items,
-      loaded.source,
-      target,
-      { preflight: true }
-    )
-    const doc = planDocument({
-      planId,
-      source: request.source,
-      target: request.target,
-      dialect,
-      options,
-      result
-    })
-    ctx.plans.set(planId, {
-      doc,
-      source: request.source,
-      target: request.target,
-      applicable: applicable && preflightErrors === 0
-    })
-    return toPlanDto(
-      doc,
-      preflight,
-      preflightErrors,
-      applicable && preflightErrors === 0,
-      plainValues(loaded.source, loaded.target)
-    )
-  } finally {
-    await target.close?.()
-  }
+  })
+  const doc = planned.document
+  applicable &&= planned.preflightErrors === 0
+  ctx.plans.set(doc.planId, { doc, source: request.source, target: request.target, applicable })
+  return toPlanDto(
+    doc,
+    planned.storeProblems,
+    planned.preflightErrors,
+    applicable,
+    plainValues(planned.source, planned.target)
+  )
 }
 
 /** `jobs:diff`: every difference between two stores (+ only in A, - only in B, ~ differs). */
 export async function diffStores(ctx: HandlerContext, request: DiffRequest): Promise<PlanDto> {
-  for (const side of [request.a, request.b])
-    requireStoreFile(side, 'A diff reads both stores (a missing file would read as empty).')
-  const loaded = await loadBoth(ctx, request.a, request.b, request.kinds, 'airflow3')
-  await loaded.targetBackend.close?.()
-  const result = plan(
-    loaded.source,
-    loaded.target,
-    { kinds: request.kinds, onConflict: 'overwrite', deleteExtraneous: true },
-    fingerprinter()
-  )
-  const doc = planDocument({
-    planId: newPlanId(),
+  const diff = await diffTwoStores({
     source: request.a,
     target: request.b,
-    dialect: 'airflow3',
-    options: {},
-    result: { ...result, items: result.items.filter((i) => i.action !== 'unchanged') }
+    dialect: request.dialect ?? 'airflow3',
+    locatorOptions: ctx.locatorOptions(),
+    kinds: request.kinds
   })
-  return toPlanDto(doc, [], 0, false, plainValues(loaded.source, loaded.target))
+  const doc: PlanDocument = {
+    ...diff.document,
+    items: diff.document.items.filter((i) => i.action !== 'unchanged')
+  }
+  return toPlanDto(doc, [], 0, false, plainValues(diff.source, diff.target))
 }
 
 /** `jobs:save-plan`: the plan file `airlock apply` takes (no values: fingerprints only). */

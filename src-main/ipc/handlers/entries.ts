@@ -13,13 +13,13 @@ import type {
 } from '../../contract/ipc'
 import { MASKED } from '../../contract/ipc'
 import type { Backend } from '../../backends/backend'
-import { openLocator, requireStoreFile } from '../../backends/registry'
+import { withStore as openStore } from '../../operations/open-store'
 import { connectionToJson } from '../../core/codecs/connection-json'
 import { serializeConnectionUri } from '../../core/codecs/connection-uri'
 import { AirlockError } from '../../core/errors'
-import { idOf, type Entry } from '../../core/model'
+import type { Entry } from '../../core/model'
 import { maskExtra } from '../../platform/redact'
-import { renderExport, type ExportFormat } from '../../cli/commands/stores'
+import { renderStoreExport, type ExportFormat } from '../../operations/export'
 import type { HandlerContext } from './context'
 
 /** An entry with its secret fields masked. */
@@ -59,19 +59,20 @@ export function maskedEntry(e: Entry): EntryDto {
   }
 }
 
-async function withStore<T>(
+function withStore<T>(
   ctx: HandlerContext,
   locator: string,
   options: Parameters<HandlerContext['locatorOptions']>[0],
   run: (backend: Backend) => Promise<T>
 ): Promise<T> {
-  requireStoreFile(locator, 'A store to read must exist (a missing file would read as empty).')
-  const backend = await openLocator(locator, ctx.locatorOptions(options))
-  try {
-    return await run(backend)
-  } finally {
-    await backend.close?.()
-  }
+  return openStore(
+    locator,
+    {
+      ...ctx.locatorOptions(options),
+      mustExist: 'A store to read must exist (a missing file would read as empty).'
+    },
+    run
+  )
 }
 
 /** `entries:list`: everything in the store, masked, and what could not be read. */
@@ -151,14 +152,14 @@ export function exportEntries(
     request.locator,
     { kinds: [request.kind], dialect: request.dialect },
     async (backend) => {
-      const loaded = await backend.load({ kinds: [request.kind] })
-      const selected = request.ids ? new Set(request.ids) : undefined
-      const entries = selected
-        ? loaded.entries.filter((e) => selected.has(idOf(e)))
-        : loaded.entries
-      // An entry that cannot be read stops the export only when it is part of it.
-      const problems = loaded.problems.filter((p) => !selected || selected.has(p.ref.id))
-      if (problems.length)
+      const { entries, problems, text, warnings } = await renderStoreExport(backend, {
+        kind: request.kind,
+        format: request.format as ExportFormat,
+        dialect: request.dialect,
+        serialization: request.serialization,
+        ids: request.ids
+      })
+      if (text === undefined)
         throw new AirlockError(
           'job.conflict',
           `${problems.length} entries of ${backend.id} could not be read (${problems
@@ -166,25 +167,6 @@ export function exportEntries(
             .map((p) => p.ref.id)
             .join(', ')}); nothing was written.`
         )
-      const warnings: string[] = []
-      if (selected && entries.length < selected.size)
-        warnings.push(
-          `${selected.size - entries.length} of the selected ids are no longer in ${backend.id}`
-        )
-      let text: string
-      try {
-        text = renderExport(
-          entries,
-          request.format as ExportFormat,
-          request.kind,
-          request.dialect,
-          warnings,
-          request.serialization
-        )
-      } catch (error) {
-        if (error instanceof AirlockError) throw error
-        throw new AirlockError('usage', (error as Error).message)
-      }
       const tmp = `${request.to}.tmp-${process.pid}`
       writeFileSync(tmp, text, { mode: 0o600 })
       renameSync(tmp, request.to)

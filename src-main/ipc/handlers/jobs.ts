@@ -5,7 +5,7 @@
  */
 import type { ApplyRequest, JobDto, JobProgressDto } from '../../contract/ipc'
 import type { Backend } from '../../backends/backend'
-import { openLocator } from '../../backends/registry'
+import { openLocator } from '../../operations/open-store'
 import { AirlockError, toErrorDto } from '../../core/errors'
 import {
   applyPlan,

@@ -8,7 +8,7 @@ import type {
   ProfileImportRequest,
   ProfileTestDto
 } from '../../contract/ipc'
-import { openProfile } from '../../backends/registry'
+import { openProfile } from '../../operations/open-store'
 import { AirlockError } from '../../core/errors'
 import { loadAirflowConfig } from '../../platform/airflow-config-file'
 import type { Profiles } from '../../platform/profiles'

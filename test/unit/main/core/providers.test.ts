@@ -25,7 +25,7 @@ import {
 import { explainVault, decodeVault } from '../../../../src-main/core/airflow-secrets/vault'
 import { CREDENTIAL_METHODS, PROFILE_KINDS } from '../../../../src-main/platform/settings'
 import { secretsNeeded } from '../../../../src-main/platform/profiles'
-import { LOCATOR_SCHEMES } from '../../../../src-main/backends/registry'
+import { LOCATOR_SCHEMES } from '../../../../src-main/operations/open-store'
 import { appInfo } from '../../../../src-main/ipc/handlers/app'
 
 describe('provider table', () => {

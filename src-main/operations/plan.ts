@@ -1,16 +1,22 @@
 /**
- * What the CLI and the app share between "two stores" and "a plan a person can review":
- * loading each store as a layer, refusing to plan over unreadable entries, and annotating the
- * planned items with what the target cannot keep and with the target's own pre-flight.
+ * From "two stores" to "a plan a person can review", once for the CLI and the app: loading
+ * each store as a layer, refusing to plan over unreadable entries, planning, and annotating
+ * the planned items with what the target cannot keep and with the target's own pre-flight.
  */
 import { randomBytes } from 'node:crypto'
 import type { Backend, EntryKind } from '../backends/backend'
-import { requireStoreFile } from '../backends/registry'
 import { AirlockError, toErrorDto } from '../core/errors'
-import { idOf, type Entry } from '../core/model'
-import type { PlanDocument, PlanItem, PlanOptions, PlanSummary } from '../core/plan'
-import type { Dialect } from '../core/model'
+import { fingerprinter } from '../core/fingerprint'
+import { idOf, type Dialect, type Entry } from '../core/model'
+import {
+  plan,
+  type PlanDocument,
+  type PlanItem,
+  type PlanOptions,
+  type PlanSummary
+} from '../core/plan'
 import type { LayerData } from '../core/precedence'
+import { openLocator, requireStoreFile, type LocatorOptions } from './open-store'
 
 /** A store as a precedence layer: its entries and unreadable ids, or why it failed. */
 export async function loadLayer(
@@ -152,4 +158,112 @@ export async function annotatePlan(
     else storeProblems.push({ severity: p.severity, message: p.message })
   }
   return { preflightErrors, storeProblems }
+}
+
+/** Two stores by locator, opened with one dialect. */
+export interface StorePair {
+  source: string
+  target: string
+  dialect: Dialect
+  locatorOptions: LocatorOptions
+  kinds?: readonly EntryKind[]
+  /** Sees each unreadable entry before the plan is refused (the CLI prints them). */
+  onProblem?: (message: string) => void
+}
+
+/**
+ * Opens and loads both stores of a plan or diff; the target backend is returned open (for
+ * its pre-flight) and the caller closes it. A side that cannot be planned over throws.
+ */
+export async function loadPair(
+  pair: StorePair
+): Promise<{ source: Entry[]; target: Entry[]; targetBackend: Backend }> {
+  const kinds = pair.kinds ? [...pair.kinds] : undefined
+  const options = { ...pair.locatorOptions, dialect: pair.dialect }
+  const source = await openLocator(pair.source, options)
+  const targetBackend = await openLocator(pair.target, options)
+  try {
+    const [s, t] = entriesForPlan(
+      [
+        { name: pair.source, data: await loadLayer(source, kinds) },
+        { name: pair.target, data: await loadLayer(targetBackend, kinds, { keepOpen: true }) }
+      ],
+      pair.onProblem
+    )
+    return { source: s!, target: t!, targetBackend }
+  } catch (error) {
+    await targetBackend.close?.()
+    throw error
+  }
+}
+
+/** A plan made from two stores, with what both front ends show of it. */
+export interface PlannedStores {
+  planId: string
+  options: PlanOptions
+  result: { items: PlanItem[]; summary: PlanSummary }
+  /** The plan as a document to save and apply (locators without passwords). */
+  document: PlanDocument
+  /** Pre-flight errors found on what would be written (they block applying). */
+  preflightErrors: number
+  storeProblems: StoreProblem[]
+  /** Both sides as loaded (the app shows their plain fields). */
+  source: Entry[]
+  target: Entry[]
+}
+
+/** What to plan: two stores and how the source maps onto the target. */
+export interface PlanStoresOptions extends StorePair {
+  /** Filters, renames, conflict policy; `kinds` and `targetDialect` come from the pair. */
+  plan: Omit<PlanOptions, 'kinds' | 'targetDialect'>
+  /**
+   * The key of the plan's drift fingerprints, asked for once both stores loaded;
+   * `undefined` makes an unkeyed plan (one that cannot be applied later).
+   */
+  planKey?: (planId: string) => Promise<Uint8Array | undefined>
+}
+
+/**
+ * `plan SOURCE TARGET`: what a migration would do, with the target's pre-flight. Refuses a
+ * source file that does not exist; throws when either side cannot be planned over.
+ */
+export async function planStores(request: PlanStoresOptions): Promise<PlannedStores> {
+  requireSource(request.source)
+  const loaded = await loadPair(request)
+  try {
+    const planId = newPlanId()
+    const key = await request.planKey?.(planId)
+    const options: PlanOptions = {
+      kinds: request.kinds,
+      ...request.plan,
+      targetDialect: request.dialect
+    }
+    const result = plan(loaded.source, loaded.target, options, fingerprinter(key))
+    const { preflightErrors, storeProblems } = await annotatePlan(
+      result.items,
+      loaded.source,
+      loaded.targetBackend,
+      { preflight: true }
+    )
+    const document = planDocument({
+      planId,
+      source: request.source,
+      target: request.target,
+      dialect: request.dialect,
+      options,
+      result
+    })
+    return {
+      planId,
+      options,
+      result,
+      document,
+      preflightErrors,
+      storeProblems,
+      source: loaded.source,
+      target: loaded.target
+    }
+  } finally {
+    await loaded.targetBackend.close?.()
+  }
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { runtimeLayers } from '../../../../src-main/jobs/runtime-layers'
+import { runtimeLayers } from '../../../../src-main/operations/effective'
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-runtime-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

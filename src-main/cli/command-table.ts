@@ -1,0 +1,476 @@
+/**
+ * The `airlock` commands as a table: each command owns its options, its help and its run;
+ * `airlock --help` and the option parser are built from the table. Command modules load on
+ * first use (the build splits them into chunks), so `--help` and `conn` do not pay for the
+ * SDKs of every backend: a cold start stays close to Node's own.
+ */
+import type { parseArgs } from 'node:util'
+import type { LocatorOptions } from '../operations/open-store'
+import { connParse, connSerialize, dialectOption } from './commands/conn'
+import { UsageError, type CliIo } from './io'
+
+/** One option as node:util parseArgs takes it. */
+export interface OptionSpec {
+  type: 'string' | 'boolean'
+  short?: string
+  multiple?: boolean
+}
+
+/** What a command is run with: the words after its name and every parsed flag. */
+export interface CommandInput {
+  io: CliIo
+  /** The name it was called by (`apply`, `resume` and `rollback` share one command). */
+  name: string
+  /** The word after the name: a subcommand or the first argument. */
+  sub: string | undefined
+  rest: string[]
+  values: OptionValues
+  /** Looks up a saved profile (its secrets from the keychain) for `profile:NAME` locators. */
+  resolveProfile: NonNullable<LocatorOptions['resolveProfile']>
+}
+
+/** A command of the table. */
+export interface Command {
+  /** The names it answers to. */
+  names: readonly string[]
+  /** Its lines of `airlock --help` (usage and summary), each ending in a newline. */
+  help: string
+  /** The flags it reads. */
+  options: Readonly<Record<string, OptionSpec>>
+  run(input: CommandInput): Promise<number>
+}
+
+/** A titled group of commands in `airlock --help`. */
+export interface HelpSection {
+  title: string
+  commands: readonly Command[]
+  /** Lines after the section's commands. */
+  note?: string
+}
+
+const dialect = { dialect: { type: 'string' } } as const
+const key = { key: { type: 'string' } } as const
+const kind = { kind: { type: 'string' } } as const
+const json = { json: { type: 'boolean' } } as const
+
+const GLOBAL_OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' }
+} as const
+const CONN_OPTIONS = { ...dialect } as const
+const FERNET_OPTIONS = { ...key } as const
+const LIST_OPTIONS = { ...kind, ...json, reveal: { type: 'boolean' }, ...dialect, ...key } as const
+const EXPORT_OPTIONS = {
+  to: { type: 'string' },
+  format: { type: 'string' },
+  'file-format': { type: 'string' },
+  'serialization-format': { type: 'string' },
+  ...kind,
+  ...dialect,
+  ...key
+} as const
+const ROTATE_OPTIONS = { ...key, ...kind, ...dialect } as const
+const LOOKUP_OPTIONS = {
+  backend: { type: 'string' },
+  kwargs: { type: 'string' },
+  conn: { type: 'string' },
+  var: { type: 'string' },
+  'provider-version': { type: 'string' },
+  'multi-team': { type: 'boolean' },
+  runtime: { type: 'string' },
+  model: { type: 'string' },
+  ...dialect
+} as const
+const EFFECTIVE_OPTIONS = {
+  runtime: { type: 'string' },
+  model: { type: 'string' },
+  layer: { type: 'string', multiple: true },
+  id: { type: 'string', multiple: true },
+  ...kind,
+  ...json,
+  ...key
+} as const
+const PLAN_OPTIONS = {
+  out: { type: 'string' },
+  include: { type: 'string', multiple: true },
+  exclude: { type: 'string', multiple: true },
+  rename: { type: 'string', multiple: true },
+  prefix: { type: 'string', multiple: true },
+  'on-conflict': { type: 'string' },
+  'delete-extraneous': { type: 'boolean' },
+  ...kind,
+  ...json,
+  ...dialect,
+  ...key
+} as const
+const APPLY_OPTIONS = {
+  source: { type: 'string' },
+  target: { type: 'string' },
+  ...dialect,
+  ...key
+} as const
+const JOBS_OPTIONS = { ...json } as const
+const PROFILE_OPTIONS = {
+  kind: { type: 'string' },
+  url: { type: 'string' },
+  region: { type: 'string' },
+  kwargs: { type: 'string' },
+  auth: { type: 'string' },
+  param: { type: 'string', multiple: true },
+  'airflow-version': { type: 'string' },
+  'secret-stdin': { type: 'boolean' },
+  config: { type: 'string' },
+  ...json
+} as const
+const SERVE_OPTIONS = { port: { type: 'string' }, 'no-open': { type: 'boolean' } } as const
+
+/**
+ * Every flag of every command: what the command line is parsed with. One parse for all keeps
+ * today's contract: a flag of another command is accepted (and ignored) or refused by the
+ * command with its own message (`--key is for fernet commands`), never "unknown option".
+ */
+export const ALL_OPTIONS = {
+  ...GLOBAL_OPTIONS,
+  ...CONN_OPTIONS,
+  ...FERNET_OPTIONS,
+  ...LIST_OPTIONS,
+  ...EXPORT_OPTIONS,
+  ...ROTATE_OPTIONS,
+  ...LOOKUP_OPTIONS,
+  ...EFFECTIVE_OPTIONS,
+  ...PLAN_OPTIONS,
+  ...APPLY_OPTIONS,
+  ...JOBS_OPTIONS,
+  ...PROFILE_OPTIONS,
+  ...SERVE_OPTIONS
+} as const
+
+/** The parsed flags, typed by ALL_OPTIONS. */
+export type OptionValues = ReturnType<
+  typeof parseArgs<{ options: typeof ALL_OPTIONS; allowPositionals: true; strict: true }>
+>['values']
+
+const load = {
+  fernet: () => import('./commands/fernet'),
+  profile: () => import('./commands/profile'),
+  engine: () => import('./commands/engine'),
+  explain: () => import('./commands/explain'),
+  jobs: () => import('./commands/jobs'),
+  stores: () => import('./commands/stores'),
+  openStore: () => import('../operations/open-store'),
+  serve: () => import('./commands/serve')
+}
+
+function noSub(sub: string | undefined): void {
+  if (sub !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(sub)}`)
+}
+
+function noMore(rest: readonly string[], max: number): void {
+  if (rest.length > max) throw new UsageError(`unexpected argument ${JSON.stringify(rest[max])}`)
+}
+
+const conn: Command = {
+  names: ['conn'],
+  help: `  conn parse [--dialect D] [VALUE]   parse a URI or connection JSON (an AIRFLOW_CONN_* value);
+                                     without VALUE, one value per stdin line
+  conn uri   [--dialect D]           stdin: JSON fields per line; stdout: get_uri() per line
+  conn json  [--dialect D]           stdin: JSON fields per line; stdout: as_json() per line
+`,
+  options: CONN_OPTIONS,
+  run: async ({ io, sub, rest, values }) => {
+    if (values.key !== undefined) throw new UsageError('--key is for fernet commands')
+    const d = dialectOption(values.dialect)
+    if (sub === 'parse') {
+      noMore(rest, 1)
+      return connParse(io, d, rest[0])
+    }
+    if (sub === 'uri' || sub === 'json') {
+      noMore(rest, 0)
+      return connSerialize(io, d, sub)
+    }
+    throw new UsageError(`unknown conn command ${JSON.stringify(sub ?? '')} (parse, uri, json)`)
+  }
+}
+
+const fernet: Command = {
+  names: ['fernet'],
+  help: `  fernet generate-key                print a new key
+  fernet encrypt [--key K]           stdin: one JSON string (plaintext) per line; stdout: tokens
+  fernet decrypt [--key K]           stdin: one token per line; stdout: {"plaintext": …} or {"error": …}
+  fernet rotate  [--key K]           stdin: tokens; stdout: tokens re-encrypted with the first key
+`,
+  options: FERNET_OPTIONS,
+  run: async ({ io, sub, rest, values }) => {
+    if (values.dialect !== undefined) throw new UsageError('--dialect is for conn commands')
+    noMore(rest, 0)
+    if (sub === undefined)
+      throw new UsageError('fernet needs a command (generate-key, encrypt, decrypt, rotate)')
+    return (await load.fernet()).fernetCommand(io, sub, values.key)
+  }
+}
+
+/** `list`, `export`, `rotate-fernet-key`: one store, opened by its locator. */
+async function runOnStore(input: CommandInput): Promise<number> {
+  const { io, name, sub: locator, rest, values } = input
+  const { LOCATOR_SCHEMES, withStore } = await load.openStore()
+  const { exportCommand, kindOption, listCommand, rotateCommand } = await load.stores()
+  if (!locator)
+    throw new UsageError(
+      `${name} needs a store, e.g. ${name} demo: (stores: ${LOCATOR_SCHEMES.map((x) => x + ':').join(' ')})`
+    )
+  noMore(rest, 0)
+  const kinds = kindOption(values.kind)
+  const d = dialectOption(values.dialect)
+  const options = {
+    dialect: d,
+    kinds,
+    fernetKey: values.key,
+    env: io.env,
+    resolveProfile: input.resolveProfile,
+    // rotate works on a metadata DB only, never on one of the file stores checked here.
+    ...(name === 'rotate-fernet-key'
+      ? {}
+      : { mustExist: `${name} reads it (a missing file would read as an empty store).` })
+  }
+  return withStore(locator, options, async (backend) => {
+    if (name === 'list')
+      return listCommand(io, backend, kinds, Boolean(values.json), Boolean(values.reveal))
+    if (name === 'export') {
+      if (!values.to) throw new UsageError('export needs --to FILE')
+      return exportCommand(io, backend, {
+        to: values.to,
+        format: values.format,
+        kind: kinds,
+        dialect: d,
+        airflow: {
+          fileFormat: values['file-format'],
+          serializationFormat: values['serialization-format']
+        }
+      })
+    }
+    return rotateCommand(io, backend)
+  })
+}
+
+const list: Command = {
+  names: ['list'],
+  help: `  list <store> [--kind conn|var] [--json] [--reveal]   what the store holds (values masked)
+`,
+  options: LIST_OPTIONS,
+  run: runOnStore
+}
+
+const exportStore: Command = {
+  names: ['export'],
+  help: `  export <store> --to FILE [--format json|yaml|uri|env] [--kind conn|var] [--dialect D]
+                                     write it as Airflow's export files (json, yaml, uri = id=URI
+                                     lines) or as AIRFLOW_CONN_*/AIRFLOW_VAR_* lines (env)
+  export <store> --to FILE [--file-format json|yaml|env] [--serialization-format uri|json]
+                                     the same with Airflow's own flags: byte-identical to
+                                     airflow connections export / variables export (--kind var)
+`,
+  options: EXPORT_OPTIONS,
+  run: runOnStore
+}
+
+const rotateFernetKey: Command = {
+  names: ['rotate-fernet-key'],
+  help: `  rotate-fernet-key <store> --key NEW,OLD   re-encrypt a metadata DB with the first key
+`,
+  options: ROTATE_OPTIONS,
+  run: runOnStore
+}
+
+const explain: Command = {
+  names: ['explain'],
+  help: `  explain --backend B [--kwargs JSON] (--conn ID | --var KEY) [--multi-team]
+                                     the name Airflow asks the service for, {"disabled": …} or
+                                     {"error": …}; without --conn/--var, stdin JSON Lines
+                                     {"backend", "kwargs", "kind", "key"}
+  explain --runtime demo|airflow-config:PATH [--model M] (--conn ID | --var KEY)
+                                     every layer of that runtime, in order
+`,
+  options: LOOKUP_OPTIONS,
+  run: async ({ io, sub, values }) => {
+    noSub(sub)
+    return (await load.explain()).explainCommand(io, values)
+  }
+}
+
+const decode: Command = {
+  names: ['decode'],
+  help: `  decode --backend B [--kwargs JSON] (--conn ID | --var KEY) [--dialect D]
+                                     stdin: the stored value as JSON per line (Vault: the data
+                                     object); stdout: what Airflow returns (fields, {"value"},
+                                     {"not_found": true}); batch: {"backend", …, "stored"} lines
+`,
+  options: LOOKUP_OPTIONS,
+  run: async ({ io, sub, values }) => {
+    noSub(sub)
+    return (await load.explain()).decodeCommand(io, values)
+  }
+}
+
+const effective: Command = {
+  names: ['effective'],
+  help: `  effective --runtime demo|airflow-config:PATH [--model airflow2|airflow3-server|airflow3-worker|astro]
+            [--layer ROLE=STORE]… [--id ID]… [--kind conn|var] [--json]
+                                     which layer Airflow reads each id from, and what it shadows
+`,
+  options: EFFECTIVE_OPTIONS,
+  run: async ({ io, sub, values, resolveProfile }) => {
+    const { kindOption } = await load.stores()
+    noSub(sub)
+    return (await load.engine()).effectiveCommand(io, values, kindOption(values.kind), {
+      fernetKey: values.key,
+      env: io.env,
+      resolveProfile
+    })
+  }
+}
+
+/** `plan` and `diff`: two stores. */
+async function runOnPair(input: CommandInput): Promise<number> {
+  const { io, name, sub, rest, values } = input
+  const { kindOption } = await load.stores()
+  const [target, ...more] = rest
+  if (!sub || !target) throw new UsageError(`${name} needs a source and a target store`)
+  if (more.length) throw new UsageError(`unexpected argument ${JSON.stringify(more[0])}`)
+  const d = dialectOption(values.dialect)
+  const { planCommand } = await load.engine()
+  return planCommand(io, name as 'plan' | 'diff', sub, target, values, kindOption(values.kind), d, {
+    dialect: d,
+    fernetKey: values.key,
+    env: io.env,
+    resolveProfile: input.resolveProfile
+  })
+}
+
+const planStores: Command = {
+  names: ['plan'],
+  help: `  plan SOURCE TARGET [--out plan.json] [--include GLOB]… [--exclude GLOB]… [--rename OLD=NEW]…
+       [--prefix OLD=NEW]… [--on-conflict skip|overwrite|fail] [--delete-extraneous] [--dialect D]
+`,
+  options: PLAN_OPTIONS,
+  run: runOnPair
+}
+
+const diff: Command = {
+  names: ['diff'],
+  help: `  diff A B [--kind conn|var] [--json]   + only in A, - only in B, ~ differs (fields named, never values)
+`,
+  options: PLAN_OPTIONS,
+  run: runOnPair
+}
+
+const apply: Command = {
+  names: ['apply', 'resume', 'rollback'],
+  help: `  apply plan.json [--source S] [--target T]   refuses items that changed since the plan
+  resume JOB | rollback JOB | jobs [--json]
+`,
+  options: APPLY_OPTIONS,
+  run: async ({ io, name, sub, rest, values, resolveProfile }) => {
+    if (!sub)
+      throw new UsageError(
+        name === 'apply' ? 'apply needs a plan file' : `${name} needs a job id (see airlock jobs)`
+      )
+    if (rest.length) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`)
+    const options = {
+      dialect: dialectOption(values.dialect),
+      fernetKey: values.key,
+      env: io.env,
+      resolveProfile
+    }
+    const { applyCommand, jobCommand } = await load.jobs()
+    return name === 'apply'
+      ? applyCommand(io, sub, values, options)
+      : jobCommand(io, name as 'resume' | 'rollback', sub, values, options)
+  }
+}
+
+const jobs: Command = {
+  names: ['jobs'],
+  // Listed on the line of resume and rollback.
+  help: '',
+  options: JOBS_OPTIONS,
+  run: async ({ io, sub, values }) => {
+    noSub(sub)
+    return (await load.jobs()).jobsCommand(io, Boolean(values.json))
+  }
+}
+
+const profile: Command = {
+  names: ['profile'],
+  help: `  profile add NAME --kind metadb|vault|aws-secrets-manager|aws-ssm|azure-key-vault|gcp-secret-manager
+              [--url U] [--region R] [--kwargs JSON] [--auth METHOD] [--param k=v]... [--airflow-version V]
+              [--secret-stdin]   secrets from stdin (one value, or a JSON object); else a hidden prompt
+  profile list [--json] | show NAME | edit NAME [flags] | rename OLD NEW | remove NAME
+  profile test NAME                  connect and list (writes nothing)
+  profile import PREFIX [--config airflow.cfg]   profiles from what Airflow's configuration uses
+`,
+  options: PROFILE_OPTIONS,
+  run: async ({ io, sub, rest, values }) =>
+    (await load.profile()).profileCommand(io, sub, rest, values)
+}
+
+const serve: Command = {
+  names: ['serve'],
+  help: `  serve [--port N] [--no-open]       print a one-time link (http://127.0.0.1:PORT/#code=…; Enter: another) and serve
+`,
+  options: SERVE_OPTIONS,
+  run: async ({ io, sub, values }) => {
+    noSub(sub)
+    return (await load.serve()).serveCommand(io, values)
+  }
+}
+
+/** The commands by section, in the order `airlock --help` lists them. */
+export const HELP_SECTIONS: readonly HelpSection[] = [
+  {
+    title: `Connections (Airflow's own codecs; --dialect airflow2 | airflow3 (default) | task-sdk):`,
+    commands: [conn]
+  },
+  {
+    title: `Fernet (key from --key or AIRFLOW__CORE__FERNET_KEY; a comma-separated list, first encrypts):`,
+    commands: [fernet]
+  },
+  {
+    title: `Stores (a locator names one: metadb:postgresql://user:pw@host/airflow, metadb:sqlite:////abs/airflow.db,
+        airflow-config:./airflow.cfg, env:, envfile:./.env, airflow-export:./connections.json,
+        lfs:./connections.yaml, astro:./airflow_settings.yaml, demo:, demo-env:):`,
+    commands: [list, exportStore, rotateFernetKey],
+    note: `  A metadata DB's Fernet key list comes from --key, else AIRFLOW__CORE__FERNET_KEY.
+`
+  },
+  {
+    title: `Where Airflow looks, and what it reads (backends: vault, aws-secrets-manager, aws-ssm,
+        azure-key-vault, gcp-secret-manager; --provider-version V picks an older provider's rules):`,
+    commands: [explain, decode]
+  },
+  { title: 'Precedence and migration previews:', commands: [effective, planStores, diff] },
+  {
+    title: `Applying plans (journaled; the target's previous values are snapshotted, encrypted, key in the keychain):`,
+    commands: [apply, jobs]
+  },
+  {
+    title: `Profiles (settings in ~/.config/airlock/settings.json, secrets in the OS keychain; usable as
+metadb:NAME or profile:NAME wherever a store is asked for):`,
+    commands: [profile]
+  },
+  {
+    title: `The app in a browser (loopback only, per-run token; the desktop app serves the same screens):`,
+    commands: [serve]
+  }
+]
+
+/** Every command, by each of its names. */
+export const COMMANDS: ReadonlyMap<string, Command> = new Map(
+  HELP_SECTIONS.flatMap((s) => s.commands.flatMap((c) => c.names.map((n) => [n, c] as const)))
+)
+
+/** The sections of `airlock --help`, generated from the table. */
+export function commandsHelp(): string {
+  return HELP_SECTIONS.map(
+    (s) => `${s.title}\n${s.commands.map((c) => c.help).join('')}${s.note ?? ''}`
+  ).join('\n')
+}

@@ -1,0 +1,96 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { dispatch } from '../../../../src-main/ipc/handle'
+import { createHandlerContext, createHandlers } from '../../../../src-main/ipc/handlers'
+import { diffStores } from '../../../../src-main/operations/diff'
+import { planStores } from '../../../../src-main/operations/plan'
+import { osLikeKeychain } from '../../../support/test-keychain'
+
+let dir: string
+let source: string
+let target: string
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'airlock-operations-'))
+  writeFileSync(
+    join(dir, 'source.env'),
+    'AIRFLOW_CONN_OLD_DB=postgres://h/db\nAIRFLOW_CONN_OLD_API=http://api\nAIRFLOW_VAR_LIMIT=5\n'
+  )
+  writeFileSync(join(dir, 'target.env'), 'AIRFLOW_VAR_LIMIT=6\n')
+  source = `envfile:${join(dir, 'source.env')}`
+  target = `envfile:${join(dir, 'target.env')}`
+})
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const ids = (items: readonly { action: string; kind: string; targetId: string }[]) =>
+  items.map((i) => `${i.action} ${i.kind} ${i.targetId}`).sort()
+
+describe('operations: plan and diff', () => {
+  it('plans with renames, then prefix mappings', async () => {
+    const planned = await planStores({
+      source,
+      target,
+      dialect: 'airflow3',
+      locatorOptions: { env: {} },
+      plan: { rename: { old_db: 'warehouse' }, prefixMap: [['old_', 'new_']] }
+    })
+    expect(ids(planned.result.items)).toEqual([
+      'create connection new_api',
+      'create connection warehouse',
+      'update variable limit'
+    ])
+    expect(planned.document.options.targetDialect).toBe('airflow3')
+    expect(planned.preflightErrors).toBe(0)
+  })
+
+  it('diffs in the dialect asked for, unchanged items included', async () => {
+    const diff = await diffStores({ source, target, dialect: 'airflow2', locatorOptions: {} })
+    expect(diff.document.dialect).toBe('airflow2')
+    expect(diff.options).toMatchObject({ onConflict: 'overwrite', deleteExtraneous: true })
+    expect(ids(diff.result.items)).toEqual([
+      'create connection old_api',
+      'create connection old_db',
+      'update variable limit'
+    ])
+  })
+
+  it('refuses a source file that does not exist', async () => {
+    await expect(
+      planStores({
+        source: `envfile:${join(dir, 'missing.env')}`,
+        target,
+        dialect: 'airflow3',
+        locatorOptions: {},
+        plan: {}
+      })
+    ).rejects.toMatchObject({ code: 'backend.not-found' })
+  })
+
+  it('the app plans with rename and prefix as the CLI does', async () => {
+    const table = createHandlers(
+      createHandlerContext({
+        mode: 'web',
+        env: { AIRLOCK_HOME: join(dir, 'home'), AIRLOCK_CONFIG_DIR: join(dir, 'config') },
+        keychain: osLikeKeychain()
+      })
+    )
+    const r = await dispatch(table, 'jobs:plan', [
+      {
+        source,
+        target,
+        options: {
+          kinds: ['connection'],
+          rename: { old_db: 'warehouse' },
+          prefix: [['old_', 'new_']]
+        }
+      }
+    ])
+    expect(r.ok).toBe(true)
+    const plan = (r as { value: { items: { action: string; kind: string; targetId: string }[] } })
+      .value
+    expect(ids(plan.items)).toEqual(['create connection new_api', 'create connection warehouse'])
+  })
+})
