@@ -30,7 +30,7 @@ import {
 } from '../core/codecs/airflow-files'
 import { PyDict, pyJsonDumps, pyJsonLoads, type PyValue } from '../core/codecs/py-json'
 import { AirlockError, describeKey } from '../core/errors'
-import { writeFileAtomic as writeAtomically } from '../platform/atomic-write'
+import { replaceFile } from '../platform/atomic-write'
 import {
   idOf,
   type ConnectionEntry,
@@ -70,24 +70,6 @@ export async function readTextIfExists(path: string): Promise<string | undefined
       {
         cause: error
       }
-    )
-  }
-}
-
-/**
- * Replaces `path` with `text` atomically (platform/atomic-write: a new file is owner-only, an
- * existing one keeps its mode, a symlink keeps pointing at the file it names), as an
- * AirlockError naming the file when it fails.
- */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  try {
-    await writeAtomically(path, text)
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new AirlockError(
-      code === 'EACCES' || code === 'EPERM' ? 'backend.access-denied' : 'backend.unreachable',
-      `Writing "${path}" failed (${code ?? 'error'}); the file was left as it was.`,
-      { cause: error }
     )
   }
 }
@@ -308,7 +290,7 @@ export class AirflowExportBackend implements Backend {
     const out: [string, string][] = []
     if (conns.length) out.push((await this.renderConnections(conns, []))!)
     if (vars.length) out.push((await this.renderVariables(vars, []))!)
-    for (const [path, text] of out) await writeFileAtomic(path, text)
+    for (const [path, text] of out) await replaceFile(path, text)
   }
 
   async remove(refs: readonly EntryRef[]): Promise<void> {
@@ -329,7 +311,7 @@ export class AirflowExportBackend implements Backend {
       )
       if (rendered) out.push(rendered)
     }
-    for (const [path, text] of out) await writeFileAtomic(path, text)
+    for (const [path, text] of out) await replaceFile(path, text)
   }
 
   private refuseTeams(entries: readonly Entry[], path: string): void {

@@ -61,9 +61,9 @@ import {
   fileError,
   keyError,
   readTextIfExists,
-  refuseWriteError,
-  writeFileAtomic
+  refuseWriteError
 } from './airflow-export'
+import { replaceFile } from '../platform/atomic-write'
 import {
   inScope,
   type Backend,
@@ -208,7 +208,7 @@ export class AstroSettingsBackend implements Backend {
       doc = settings.doc
     } else doc = newAstroSettingsDocument()
     change(doc, astroSettingsLists(doc))
-    await writeFileAtomic(this.path, doc.toString())
+    await replaceFile(this.path, doc.toString())
   }
 
   /** What astro skips or Airflow refuses, refused before the file changes. */

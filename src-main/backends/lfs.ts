@@ -44,9 +44,9 @@ import {
   formatOf,
   keyError,
   readTextIfExists,
-  refuseWriteError,
-  writeFileAtomic
+  refuseWriteError
 } from './airflow-export'
+import { replaceFile } from '../platform/atomic-write'
 import {
   inScope,
   type Backend,
@@ -264,7 +264,7 @@ export class LfsBackend implements Backend {
       const rendered = await this.render(kind, mine, [])
       if (rendered) out.push(rendered)
     }
-    for (const [path, text] of out) await writeFileAtomic(path, text)
+    for (const [path, text] of out) await replaceFile(path, text)
   }
 
   async remove(refs: readonly EntryRef[]): Promise<void> {
@@ -275,7 +275,7 @@ export class LfsBackend implements Backend {
       const rendered = await this.render(kind, [], mine)
       if (rendered) out.push(rendered)
     }
-    for (const [path, text] of out) await writeFileAtomic(path, text)
+    for (const [path, text] of out) await replaceFile(path, text)
   }
 
   /** The path and new text of one file; null when nothing changes. */

@@ -28,6 +28,7 @@ import {
 } from 'node:fs'
 import { open, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
+import { AirlockError } from '../core/errors'
 
 /** How to write. */
 export interface AtomicWriteOptions {
@@ -154,4 +155,22 @@ export async function writeFileAtomic(
     throw error
   }
   syncDirectory(dirname(file))
+}
+
+/**
+ * {@link writeFileAtomic} for a file the user named (an export, a plan, a store file): a
+ * failure is an AirlockError naming the file and the system error, and the file is left as it
+ * was. The one write path of the CLI, the app and the file-backed stores.
+ */
+export async function replaceFile(path: string, data: string | Uint8Array): Promise<void> {
+  try {
+    await writeFileAtomic(path, data)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new AirlockError(
+      code === 'EACCES' || code === 'EPERM' ? 'backend.access-denied' : 'backend.unreachable',
+      `Writing "${path}" failed (${code ?? 'error'}); the file was left as it was.`,
+      { cause: error }
+    )
+  }
 }

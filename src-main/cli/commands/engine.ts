@@ -1,7 +1,7 @@
 /** `airlock effective`, `airlock plan`, `airlock diff`: precedence and migration previews. */
 import type { EntryKind } from '../../backends/backend'
 import type { LocatorOptions } from '../../operations/open-store'
-import { writeFileAtomic } from '../../backends/airflow-export'
+import { replaceFile } from '../../platform/atomic-write'
 import type { ConflictPolicy, PlanItem } from '../../core/plan'
 import { RUNTIME_MODELS } from '../../core/precedence'
 import type { Dialect } from '../../core/model'
@@ -208,7 +208,7 @@ export async function planCommand(
   if (flags.json || flags.out) {
     const doc = planned.document
     if (flags.out) {
-      await writeFileAtomic(flags.out, JSON.stringify(doc, null, 2) + '\n')
+      await replaceFile(flags.out, JSON.stringify(doc, null, 2) + '\n')
       io.stderr.write(`plan written to ${flags.out} (no values: fingerprints only)\n`)
     } else await writeLine(io.stdout, JSON.stringify(doc))
   } else

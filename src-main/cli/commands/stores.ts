@@ -1,7 +1,7 @@
 /** `airlock list` and `airlock export`: any store, by locator, as Airflow would read it. */
 import type { Backend, EntryKind, EntryProblem } from '../../backends/backend'
 import { MetastoreBackend } from '../../backends/metastore'
-import { writeFileAtomic } from '../../backends/airflow-export'
+import { replaceFile } from '../../platform/atomic-write'
 import { fileFormatFromPath, type SerializationFormat } from '../../core/codecs/airflow-files'
 import { PyDict, pyJsonDumps } from '../../core/codecs/py-json'
 import type { Dialect, Entry } from '../../core/model'
@@ -216,7 +216,7 @@ export async function exportCommand(
     return EXIT_ITEMS_FAILED
   }
   for (const w of warnings) io.stderr.write(`airlock: warning: ${w}\n`)
-  await writeFileAtomic(options.to, text)
+  await replaceFile(options.to, text)
   io.stderr.write(
     `wrote ${entries.length} ${kind === 'connection' ? 'connections' : 'variables'} to ${options.to} (${chosen.serialization ? `env, ${chosen.serialization} values` : format}, dialect ${options.dialect})\n`
   )

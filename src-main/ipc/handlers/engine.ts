@@ -1,5 +1,5 @@
 /** Handlers of `effective:resolve`, `jobs:plan`, `jobs:diff` and `jobs:save-plan`. */
-import { renameSync, writeFileSync } from 'node:fs'
+import { replaceFile } from '../../platform/atomic-write'
 import type {
   DiffRequest,
   EffectiveDto,
@@ -182,15 +182,13 @@ export async function diffStores(ctx: HandlerContext, request: DiffRequest): Pro
 }
 
 /** `jobs:save-plan`: the plan file `airlock apply` takes (no values: fingerprints only). */
-export function savePlan(ctx: HandlerContext, request: { planId: string; path: string }) {
+export async function savePlan(ctx: HandlerContext, request: { planId: string; path: string }) {
   const held = ctx.plans.get(request.planId)
   if (!held)
     throw new AirlockError(
       'backend.not-found',
       `No plan ${request.planId} in this run; plan again.`
     )
-  const tmp = `${request.path}.tmp-${process.pid}`
-  writeFileSync(tmp, JSON.stringify(held.doc, null, 2) + '\n', { mode: 0o600 })
-  renameSync(tmp, request.path)
+  await replaceFile(request.path, JSON.stringify(held.doc, null, 2) + '\n')
   return { path: request.path }
 }

@@ -2,7 +2,7 @@
  * Handlers of the `entries:*` and `export:*` channels: a store's entries masked, one field
  * revealed on request, an entry copied as a URI or JSON, a store exported as Airflow writes it.
  */
-import { renameSync, writeFileSync } from 'node:fs'
+import { replaceFile } from '../../platform/atomic-write'
 import type {
   CopyRequest,
   EntriesDto,
@@ -167,9 +167,7 @@ export function exportEntries(
             .map((p) => p.ref.id)
             .join(', ')}); nothing was written.`
         )
-      const tmp = `${request.to}.tmp-${process.pid}`
-      writeFileSync(tmp, text, { mode: 0o600 })
-      renameSync(tmp, request.to)
+      await replaceFile(request.to, text)
       return { path: request.to, count: entries.length, warnings }
     }
   )
