@@ -5,6 +5,7 @@
  * SDKs of every backend: a cold start stays close to Node's own.
  */
 import type { parseArgs } from 'node:util'
+import { PROFILE_KIND_IDS, SECRETS_SERVICE_KINDS } from '../contract/providers'
 import type { LocatorOptions } from '../operations/open-store'
 import { connParse, connSerialize, dialectOption } from './commands/conn'
 import { UsageError, type CliIo } from './io'
@@ -401,7 +402,7 @@ const jobs: Command = {
 
 const profile: Command = {
   names: ['profile'],
-  help: `  profile add NAME --kind metadb|vault|aws-secrets-manager|aws-ssm|azure-key-vault|gcp-secret-manager
+  help: `  profile add NAME --kind ${PROFILE_KIND_IDS.join('|')}
               [--url U] [--region R] [--kwargs JSON] [--auth METHOD] [--param k=v]... [--airflow-version V]
               [--secret-stdin]   secrets from stdin (one value, or a JSON object); else a hidden prompt
   profile list [--json] | show NAME | edit NAME [flags] | rename OLD NEW | remove NAME
@@ -443,8 +444,8 @@ export const HELP_SECTIONS: readonly HelpSection[] = [
 `
   },
   {
-    title: `Where Airflow looks, and what it reads (backends: vault, aws-secrets-manager, aws-ssm,
-        azure-key-vault, gcp-secret-manager; --provider-version V picks an older provider's rules):`,
+    title: `Where Airflow looks, and what it reads (--provider-version V picks an older provider's rules;
+        backends: ${SECRETS_SERVICE_KINDS.join(', ')}):`,
     commands: [explain, decode]
   },
   { title: 'Precedence and migration previews:', commands: [effective, planStores, diff] },
