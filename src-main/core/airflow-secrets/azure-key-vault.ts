@@ -29,16 +29,8 @@
  * verbatim.
  */
 import { AirlockError } from '../errors'
-import { pyRstrip } from '../codecs/py-str'
-import { type PyValue } from '../codecs/py-json'
-import {
-  decodeText,
-  type DecodeOutcome,
-  type Explanation,
-  type LookupKind,
-  type LookupOptions,
-  TEAM_SEP
-} from './types'
+import { prefixKwargs, rstripSepWhenTruthy, sepKwarg, stringKwarg } from './kwargs'
+import { decodeText, decodeAfterExplain, type DecodeFn, type ExplainFn, TEAM_SEP } from './types'
 
 /** What a name is looked up for: the two entry kinds and Airflow's `get_config`. */
 export type SecretLookupKind = 'connection' | 'variable' | 'config'
@@ -65,16 +57,6 @@ export interface AzureKeyVaultNaming {
   vaultUrl: string
 }
 
-function kwarg(kwargs: Readonly<Record<string, unknown>>, key: string, fallback: string | null) {
-  if (!Object.hasOwn(kwargs, key)) return fallback
-  const v = kwargs[key]
-  if (v === null || typeof v === 'string') return v
-  throw new AirlockError(
-    'usage',
-    `backend_kwargs "${key}" must be text or null for Azure Key Vault; got ${Array.isArray(v) ? 'a list' : typeof v}.`
-  )
-}
-
 /**
  * Reads `backend_kwargs` (parsed JSON) the way `AzureKeyVaultBackend.__init__` does, with its
  * defaults. Credential kwargs (`tenant_id`, `client_id`, `client_secret`, …) are not naming
@@ -84,20 +66,13 @@ function kwarg(kwargs: Readonly<Record<string, unknown>>, key: string, fallback:
 export function parseAzureKeyVaultKwargs(
   kwargs: Readonly<Record<string, unknown>> = {}
 ): AzureKeyVaultNaming {
+  const service = 'Azure Key Vault'
   const d = AZURE_KEY_VAULT_DEFAULTS
-  const sep = kwarg(kwargs, 'sep', d.sep)
-  if (sep === null)
-    throw new AirlockError('usage', 'backend_kwargs "sep" must be text for Azure Key Vault.')
-  const prefix = (key: string, fallback: string) => {
-    const v = kwarg(kwargs, key, fallback)
-    return v ? pyRstrip(v, sep) : v
-  }
+  const sep = sepKwarg(kwargs, d.sep, service)
   return {
-    connectionsPrefix: prefix('connections_prefix', d.connections_prefix),
-    variablesPrefix: prefix('variables_prefix', d.variables_prefix),
-    configPrefix: prefix('config_prefix', d.config_prefix),
+    ...prefixKwargs(kwargs, d, service, rstripSepWhenTruthy(sep)),
     sep,
-    vaultUrl: kwarg(kwargs, 'vault_url', d.vault_url) ?? ''
+    vaultUrl: stringKwarg(kwargs, 'vault_url', d.vault_url, service) ?? ''
   }
 }
 
@@ -288,12 +263,7 @@ export function azureSameName(a: string, b: string): boolean {
 }
 
 /** `AzureKeyVaultBackend(**kwargs)` asked for an id. */
-export function explainAzureKeyVault(
-  kwargs: Readonly<Record<string, unknown>>,
-  kind: LookupKind,
-  key: string,
-  options: LookupOptions = {}
-): Explanation {
+export const explainAzureKeyVault: ExplainFn = (kwargs, kind, key, options = {}) => {
   const naming = parseAzureKeyVaultKwargs(kwargs)
   const prefix = azurePrefixOf(naming, kind)
   if (prefix === null)
@@ -308,13 +278,7 @@ export function explainAzureKeyVault(
 }
 
 /** What the backend returns for a secret value. */
-export function decodeAzureKeyVault(
-  kwargs: Readonly<Record<string, unknown>>,
-  kind: LookupKind,
-  key: string,
-  stored: PyValue,
-  options: LookupOptions = {}
-): DecodeOutcome {
-  if ('disabled' in explainAzureKeyVault(kwargs, kind, key, options)) return { notFound: true }
-  return decodeText(stored, 'Azure Key Vault', kind, options)
-}
+export const decodeAzureKeyVault: DecodeFn = decodeAfterExplain(
+  explainAzureKeyVault,
+  (stored, _, kind, options) => decodeText(stored, 'Azure Key Vault', kind, options)
+)

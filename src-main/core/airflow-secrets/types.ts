@@ -50,6 +50,48 @@ export type Explanation = { name: string; details: [string, PyValue][] } | { dis
 export type DecodeOutcome =
   { connection: PyDict } | { variable: PyValue } | { notFound: true; reason?: string }
 
+/**
+ * One service's `explain`: where its backend, built with `kwargs`, looks for `key`. Throws
+ * where Airflow raises (kwargs it rejects, an unusable lookup).
+ */
+export type ExplainFn = (
+  kwargs: Readonly<Record<string, unknown>>,
+  kind: LookupKind,
+  key: string,
+  options?: LookupOptions
+) => Explanation
+
+/** One service's `decode`: what its backend returns for `key` when the service holds `stored`. */
+export type DecodeFn = (
+  kwargs: Readonly<Record<string, unknown>>,
+  kind: LookupKind,
+  key: string,
+  stored: PyValue,
+  options?: LookupOptions
+) => DecodeOutcome
+
+/** What a service makes of a value once Airflow does ask for the name `explain` gives. */
+export type ReadFound = (
+  stored: PyValue,
+  found: Extract<Explanation, { name: string }>,
+  kind: LookupKind,
+  options: LookupOptions,
+  kwargs: Readonly<Record<string, unknown>>
+) => DecodeOutcome
+
+/**
+ * A service's `decode` from its `explain` and `read`: every backend asks its own naming
+ * first, and a lookup Airflow never makes (a null prefix, a pattern, multi-team) is "not
+ * found" whatever is stored; only a name Airflow asks for reaches `read`.
+ */
+export function decodeAfterExplain(explain: ExplainFn, read: ReadFound): DecodeFn {
+  return (kwargs, kind, key, stored, options = {}) => {
+    const found = explain(kwargs, kind, key, options)
+    if ('disabled' in found) return { notFound: true }
+    return read(stored, found, kind, options, kwargs)
+  }
+}
+
 /** `explain`'s output object. */
 export function explanationToPy(e: Explanation): PyDict {
   if ('disabled' in e)

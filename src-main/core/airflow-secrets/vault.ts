@@ -51,8 +51,10 @@ import {
 import {
   connectionFieldsToPy,
   providerBefore,
+  decodeAfterExplain,
+  type DecodeFn,
   type DecodeOutcome,
-  type Explanation,
+  type ExplainFn,
   type LookupKind,
   type LookupOptions
 } from './types'
@@ -594,12 +596,7 @@ export function vaultOverlappingKinds(
 export const VAULT_DESERIALIZE_SINCE = '4.7.2'
 
 /** `VaultBackend(**kwargs)` asked for a connection id or variable key. */
-export function explainVault(
-  kwargs: Readonly<Record<string, unknown>>,
-  kind: LookupKind,
-  key: string,
-  options: LookupOptions = {}
-): Explanation {
+export const explainVault: ExplainFn = (kwargs, kind, key, options = {}) => {
   const settings = resolveVaultKwargs(kwargs, options.env ?? {})
   const lookups = vaultLookups(settings, kind, key, { multiTeam: options.multiTeam })
   const lookup = lookups[lookups.length - 1]!
@@ -687,15 +684,11 @@ function constructFromSecret(secret: PyDict, dialect: Dialect): PyDict {
 }
 
 /** What `VaultBackend` returns for a secret whose data is `stored` (a JSON object). */
-export function decodeVault(
-  kwargs: Readonly<Record<string, unknown>>,
-  kind: LookupKind,
-  key: string,
-  stored: PyValue,
-  options: LookupOptions = {}
-): DecodeOutcome {
-  const explained = explainVault(kwargs, kind, key, options)
-  if ('disabled' in explained) return { notFound: true }
+export const decodeVault: DecodeFn = decodeAfterExplain(explainVault, (stored, _, kind, options) =>
+  readVaultData(stored, kind, options)
+)
+
+function readVaultData(stored: PyValue, kind: LookupKind, options: LookupOptions): DecodeOutcome {
   // hvac's data null (a secret without data): `if response is None: return None`.
   if (stored === null) return { notFound: true }
   if (!(stored instanceof PyDict))
