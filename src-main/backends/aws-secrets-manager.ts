@@ -58,10 +58,12 @@ import {
 } from '@aws-sdk/client-secrets-manager'
 import { chunks, mapLimit } from '../core/concurrency'
 import { AirlockError } from '../core/errors'
-import { type ConnectionFields, type Dialect, type Entry } from '../core/model'
+import { type Dialect, type Entry } from '../core/model'
 import {
   decodeSecretsManagerConnection,
+  encodeSecretsManagerConnection,
   parseAwsSecretsManagerKwargs,
+  secretsManagerLostFields,
   SM_MAX_SECRET_BYTES,
   smIdsForName,
   smLookup,
@@ -81,7 +83,6 @@ import {
   type LoadResult,
   type Scope
 } from './backend'
-import { connectionEnvValue } from '../core/codecs/connection-value'
 import type { AdaptivePacer } from './pacer'
 import {
   ACCESS_DENIED,
@@ -110,43 +111,12 @@ import {
   sortRefs,
   storedEntry,
   writePlanned,
-  writtenLoss,
   type AwsAmbiguousName,
   type AwsStoreOptions,
   type AwsPreflightProblem
 } from './aws/common'
 
 export type { AwsCredentials, AwsClientOptions, AwsRetryStrategy } from './aws/common'
-
-// ---------------------------------------------------------------------------------------
-// Value shapes (pure)
-
-/**
- * The `SecretString` written for a connection: its URI when the dialect reads it back to the
- * same fields, else connection JSON (`as_json()`), whose keys all survive the alias map.
- * Neither shape can hold `description` (Airflow drops it), so it is left out.
- */
-export function encodeSecretsManagerConnection(fields: ConnectionFields, dialect: Dialect): string {
-  return connectionEnvValue({ ...fields, description: null }, dialect)
-}
-
-/** The fields a written connection loses when Airflow reads it back (`description`, …). */
-export function secretsManagerLostFields(
-  fields: ConnectionFields,
-  naming: AwsSecretsManagerNaming,
-  dialect: Dialect
-): string[] {
-  return writtenLoss(
-    fields,
-    dialect,
-    () =>
-      decodeSecretsManagerConnection(
-        encodeSecretsManagerConnection(fields, dialect),
-        naming,
-        dialect
-      ).value
-  )
-}
 
 // ---------------------------------------------------------------------------------------
 // The backend

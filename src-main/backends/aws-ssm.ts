@@ -46,9 +46,11 @@ import {
 } from '@aws-sdk/client-ssm'
 import { parseConnectionValue } from '../core/codecs/connection-json'
 import { AirlockError } from '../core/errors'
-import { type ConnectionFields, type Dialect, type Entry } from '../core/model'
+import { type Dialect, type Entry } from '../core/model'
 import {
+  encodeSsmConnection,
   parseAwsSsmKwargs,
+  ssmLostFields,
   ssmIdsForName,
   ssmListPath,
   ssmLookup,
@@ -97,12 +99,10 @@ import {
   sortRefs,
   storedEntry,
   writePlanned,
-  writtenLoss,
   type AwsAmbiguousName,
   type AwsStoreOptions,
   type AwsPreflightProblem
 } from './aws/common'
-import { connectionEnvValue } from '../core/codecs/connection-value'
 import type { AdaptivePacer } from './pacer'
 
 /** How a parameter's tier is chosen. */
@@ -160,20 +160,6 @@ export interface SsmPlannedWrite {
   needs: SsmTier
   /** The Tier sent with PutParameter. */
   tier: 'Standard' | 'Advanced' | 'Intelligent-Tiering'
-}
-
-/** The value written for a connection: URI when it round-trips in the dialect, else JSON. */
-export function encodeSsmConnection(fields: ConnectionFields, dialect: Dialect): string {
-  return connectionEnvValue(fields, dialect)
-}
-
-/** The fields a written connection loses when Airflow reads it back. */
-export function ssmLostFields(fields: ConnectionFields, dialect: Dialect): string[] {
-  return writtenLoss(
-    fields,
-    dialect,
-    () => parseConnectionValue(encodeSsmConnection(fields, dialect), dialect).value
-  )
 }
 
 /** AWS SSM Parameter Store, read as Airflow's SystemsManagerParameterStoreBackend reads it. */

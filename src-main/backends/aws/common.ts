@@ -11,17 +11,8 @@ import http from 'node:http'
 import https from 'node:https'
 import type { SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager'
 import { mapLimit } from '../../core/concurrency'
-import { pyJsonDumps, pyJsonTryLoads } from '../../core/codecs/py-json'
-import { applyPasswordRule } from '../../core/connection'
-import { AirlockError, CodecError } from '../../core/errors'
-import {
-  CONNECTION_SCALAR_FIELDS,
-  connectionEntry,
-  variableEntry,
-  type ConnectionFields,
-  type Dialect,
-  type Entry
-} from '../../core/model'
+import { AirlockError } from '../../core/errors'
+import { connectionEntry, variableEntry, type ConnectionFields, type Entry } from '../../core/model'
 import {
   awsPrefixOf,
   awsTeamLookup,
@@ -404,23 +395,6 @@ export async function writePlanned<P extends { name: string; entry: Entry }>(
   }
 }
 
-/** Whether two extra texts hold the same JSON (or are the same text). */
-export function sameExtra(a: string | null, b: string | null): boolean {
-  if (a === b) return true
-  if (!a || !b) return !a && !b
-  const x = pyJsonTryLoads(a)
-  const y = pyJsonTryLoads(b)
-  return x !== undefined && y !== undefined && pyJsonDumps(x) === pyJsonDumps(y)
-}
-
-/** The fields of `wanted` that `got` does not hold (extra compared as JSON). */
-export function lostFields(wanted: ConnectionFields, got: ConnectionFields): string[] {
-  const lost: string[] = CONNECTION_SCALAR_FIELDS.filter((k) => wanted[k] !== got[k])
-  if (!sameExtra(wanted.extra, got.extra)) lost.push('extra')
-  if ((wanted.team_name ?? null) !== (got.team_name ?? null)) lost.push('team_name')
-  return lost
-}
-
 // ---------------------------------------------------------------------------------------
 // Steps both backends take the same way
 
@@ -682,24 +656,6 @@ export function addSameTarget(add: PreflightAdd, entry: Entry, other: Entry, nam
     'job.conflict',
     `${describeRef(entry.kind, idOf(entry))} and ${describeRef(other.kind, idOf(other))} both map to ${name}; rename one.`
   )
-}
-
-/**
- * The fields a written connection loses when Airflow reads it back: `readBack` decodes what
- * the backend writes for `fields`; a value Airflow cannot read back at all loses everything.
- */
-export function writtenLoss(
-  fields: ConnectionFields,
-  dialect: Dialect,
-  readBack: () => ConnectionFields
-): string[] {
-  const wanted = applyPasswordRule({ ...fields }, dialect)
-  try {
-    return lostFields(wanted, readBack())
-  } catch (error) {
-    if (error instanceof CodecError) return ['everything (Airflow cannot read the value back)']
-    throw error
-  }
 }
 
 /**

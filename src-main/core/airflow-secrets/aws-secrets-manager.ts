@@ -58,6 +58,8 @@ import {
   TEAM_SEP
 } from './types'
 import type { Decoded } from '../connection'
+import { connectionEnvValue } from '../codecs/connection-value'
+import { writtenLoss } from './written'
 import { parseConnectionValue } from '../codecs/connection-json'
 import type { ConnectionFields, Dialect } from '../model'
 
@@ -1273,6 +1275,33 @@ export function decodeSecretsManagerConnection(
     shape: 'json',
     droppedKeys: smDroppedKeys(dict, naming)
   }
+}
+
+/**
+ * The `SecretString` written for a connection: its URI when the dialect reads it back to the
+ * same fields, else connection JSON (`as_json()`), whose keys all survive the alias map.
+ * Neither shape can hold `description` (Airflow drops it), so it is left out.
+ */
+export function encodeSecretsManagerConnection(fields: ConnectionFields, dialect: Dialect): string {
+  return connectionEnvValue({ ...fields, description: null }, dialect)
+}
+
+/** The fields a written connection loses when Airflow reads it back (`description`, …). */
+export function secretsManagerLostFields(
+  fields: ConnectionFields,
+  naming: AwsSecretsManagerNaming,
+  dialect: Dialect
+): string[] {
+  return writtenLoss(
+    fields,
+    dialect,
+    () =>
+      decodeSecretsManagerConnection(
+        encodeSecretsManagerConnection(fields, dialect),
+        naming,
+        dialect
+      ).value
+  )
 }
 
 /**

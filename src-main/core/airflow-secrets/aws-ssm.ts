@@ -47,6 +47,10 @@ import {
 import { awsIdsForName, awsLookup, awsPrefixOf } from './aws-secrets-manager'
 import { pyRstrip } from '../codecs/py-str'
 import { prefixKwargs } from './kwargs'
+import { writtenLoss } from './written'
+import { connectionEnvValue } from '../codecs/connection-value'
+import { parseConnectionValue } from '../codecs/connection-json'
+import type { ConnectionFields, Dialect } from '../model'
 import { decodeText, decodeAfterExplain, type DecodeFn, type ExplainFn } from './types'
 
 export type { AwsLookup, AwsLookupKind, AwsNameReading } from './aws-secrets-manager'
@@ -207,3 +211,17 @@ export const decodeAwsSsm: DecodeFn = decodeAfterExplain(
   explainAwsSsm,
   (stored, _, kind, options) => decodeText(stored, 'SSM Parameter Store', kind, options)
 )
+
+/** The value written for a connection: URI when it round-trips in the dialect, else JSON. */
+export function encodeSsmConnection(fields: ConnectionFields, dialect: Dialect): string {
+  return connectionEnvValue(fields, dialect)
+}
+
+/** The fields a written connection loses when Airflow reads it back. */
+export function ssmLostFields(fields: ConnectionFields, dialect: Dialect): string[] {
+  return writtenLoss(
+    fields,
+    dialect,
+    () => parseConnectionValue(encodeSsmConnection(fields, dialect), dialect).value
+  )
+}
