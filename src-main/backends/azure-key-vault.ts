@@ -63,7 +63,9 @@ import {
   type PlannedWrite,
   type RemoteNaming,
   type RemotePreflightProblem,
+  type RemoteStoreOptions,
   type RemoteTarget,
+  type TargetCheck,
   type RemoteWording,
   RemoteStoreBackend
 } from './remote-store'
@@ -94,7 +96,7 @@ export const AZURE_TAG_TEAM = MARK_TEAM
  * await vault.read({ kind: 'connection', id: 'my_db' }) // secret airflow-connections-my-db
  * // { "variables_prefix": null } in backendKwargs turns variables off, as in Airflow.
  */
-export interface AzureKeyVaultOptions {
+export interface AzureKeyVaultOptions extends RemoteStoreOptions {
   /** Default `azure-key-vault:<vault host>`. */
   id?: string
   /**
@@ -112,10 +114,6 @@ export interface AzureKeyVaultOptions {
   credentialOptions?: ClientSecretCredentialOptions
   /** Options of the `SecretClient` (retry, TLS, `disableChallengeResourceVerification`, …). */
   clientOptions?: SecretClientOptions
-  /** Whose rules read and write connection values; default `airflow3`. */
-  dialect?: Dialect
-  /** Requests in flight when loading, checking or writing many entries; default 8. */
-  concurrency?: number
   /** Purge after soft-deleting in `remove` (fails on a vault with purge protection). */
   purgeOnRemove?: boolean
   /** Poll interval of delete and recover operations; default 2 000 ms. */
@@ -123,8 +121,7 @@ export interface AzureKeyVaultOptions {
 }
 
 /** What a pre-flight check looked at. */
-export type AzurePreflightCheck =
-  'disabled' | 'name' | 'collision' | 'size' | 'soft-deleted' | 'credentials'
+export type AzurePreflightCheck = TargetCheck | 'soft-deleted' | 'credentials'
 
 /** One thing that would stop or spoil a write; `ref` is null for vault-wide problems. */
 export type AzurePreflightProblem = RemotePreflightProblem<AzurePreflightCheck>

@@ -54,7 +54,9 @@ import {
   type PlannedWrite,
   type RemoteNaming,
   type RemotePreflightProblem,
+  type RemoteStoreOptions,
   type RemoteTarget,
+  type TargetCheck,
   type RemoteWording,
   RemoteStoreBackend
 } from './remote-store'
@@ -116,7 +118,7 @@ export type GcpReplication = { automatic: true } | { locations: readonly string[
  * await sm.read({ kind: 'connection', id: 'my_db' }) // airflow-connections-my_db, version latest
  * // { "variables_prefix": null } in backendKwargs turns variables off, as in Airflow.
  */
-export interface GcpSecretManagerOptions {
+export interface GcpSecretManagerOptions extends RemoteStoreOptions {
   /** Default `gcp-secret-manager:<project>`. */
   id?: string
   /**
@@ -131,10 +133,6 @@ export interface GcpSecretManagerOptions {
   multiTeam?: boolean
   /** Options of `SecretManagerServiceClient` (endpoint, `sslCreds`, `authClient`, `credentials`, …). */
   clientOptions?: ClientOptions
-  /** Whose rules read and write connection values; default `airflow3`. */
-  dialect?: Dialect
-  /** Requests in flight when loading, checking or writing many entries; default 8. */
-  concurrency?: number
   /** Replication of secrets Airlock creates; default automatic. */
   replication?: GcpReplication
   /** Labels on secrets Airlock creates (lower-case keys and values). */
@@ -147,8 +145,7 @@ export interface GcpSecretManagerOptions {
 }
 
 /** What a pre-flight check looked at. */
-export type GcpPreflightCheck =
-  'disabled' | 'name' | 'collision' | 'size' | 'latest-version' | 'credentials'
+export type GcpPreflightCheck = TargetCheck | 'latest-version' | 'credentials'
 
 /** One thing that would stop or spoil a write; `ref` is null for project-wide problems. */
 export type GcpPreflightProblem = RemotePreflightProblem<GcpPreflightCheck>

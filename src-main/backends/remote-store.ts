@@ -485,6 +485,14 @@ export function firstLookupTarget<S extends { problem?: string }>(
     : { name: nameOf(first), problem: first.problem }
 }
 
+/** The options every remote store takes besides its own. */
+export interface RemoteStoreOptions {
+  /** Whose rules read and write connection values; default `airflow3`. */
+  dialect?: Dialect
+  /** Requests in flight when loading, checking or writing many entries; default 8. */
+  concurrency?: number
+}
+
 /** A listed name `load` leaves out because its id cannot be told: the problem it reports. */
 export interface AmbiguousListed {
   kind: EntryKind
