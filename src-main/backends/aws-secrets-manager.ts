@@ -58,7 +58,7 @@ import {
 } from '@aws-sdk/client-secrets-manager'
 import { chunks, mapLimit } from '../core/concurrency'
 import { AirlockError } from '../core/errors'
-import { type Dialect, type Entry } from '../core/model'
+import { type ConnectionFields, type Dialect, type Entry } from '../core/model'
 import {
   decodeSecretsManagerConnection,
   encodeSecretsManagerConnection,
@@ -70,7 +70,6 @@ import {
   smPrefixOf,
   smSecretNameProblem,
   smSecretNameWarning,
-  type AwsLookupKind,
   type AwsNameReading,
   type AwsSecretsManagerNaming
 } from '../core/airflow-secrets/aws-secrets-manager'
@@ -105,11 +104,9 @@ import {
   probeRefusal,
   readProblem,
   readsAsEntry,
-  readTarget,
   readTargets,
   sortEntries,
   sortRefs,
-  storedEntry,
   writePlanned,
   type AwsAmbiguousName,
   type AwsStoreOptions,
@@ -203,7 +200,6 @@ export class AwsSecretsManagerBackend
   readonly lossyFields = ['variable.description', 'connection.description'] as const
   readonly kind = 'aws-secrets-manager' as const
   readonly id: string
-  readonly capabilities = { list: true, write: true }
   /** The resolved naming part of `backend_kwargs`. */
   override readonly naming: AwsSecretsManagerNaming
   protected override readonly rules = { lookup: smLookup }
@@ -300,21 +296,22 @@ export class AwsSecretsManagerBackend
     return out
   }
 
-  async read(ref: EntryRef, signal?: AbortSignal): Promise<Entry | undefined> {
-    const name = readTarget(this.id, ref, this.lookupOf(ref))
-    if (name === undefined) return undefined
-    let secret: string | undefined
-    try {
-      const out = await this.client.send(new GetSecretValueCommand({ SecretId: name }), {
-        abortSignal: signal
-      })
-      secret = out.SecretString
-    } catch (error) {
-      if (SM_NOT_FOUND.has(awsErrorName(error))) return undefined
-      throw awsFailure(this.id, `reading ${describeRef(ref.kind, ref.id)} (${name})`, error)
-    }
-    if (secret === undefined) return undefined
-    return this.entryFrom(ref.kind, ref.id, name, secret)
+  protected readonly valueKey = 'SecretString'
+
+  /** The `SecretString` (a binary-only secret has none: not found). */
+  protected async getValue(name: string, signal?: AbortSignal): Promise<string | undefined> {
+    const out = await this.client.send(new GetSecretValueCommand({ SecretId: name }), {
+      abortSignal: signal
+    })
+    return out.SecretString
+  }
+
+  protected isNotFound(error: unknown): boolean {
+    return SM_NOT_FOUND.has(awsErrorName(error))
+  }
+
+  protected decodeConnection(value: string): ConnectionFields {
+    return decodeSecretsManagerConnection(value, this.naming, this.dialect).value
   }
 
   async load(scope: Scope, signal?: AbortSignal): Promise<LoadResult> {
@@ -541,10 +538,7 @@ export class AwsSecretsManagerBackend
         'secret'
       )
     }
-    if (!targets.size) {
-      if (!entries.length) await preflightStep(add, this.id, () => this.probeCredentials(signal))
-      return problems
-    }
+    if (await this.noTargetsLeft(add, entries, targets.size, signal)) return problems
 
     const listing = await preflightStep(add, this.id, () =>
       this.listNames({ kinds: [...new Set(entries.map((e) => e.kind))] }, signal, {
@@ -628,16 +622,6 @@ export class AwsSecretsManagerBackend
 
   // -------------------------------------------------------------------------------------
   // Internals
-
-  private entryFrom(kind: AwsLookupKind, id: string, name: string, secret: string): Entry {
-    return storedEntry(
-      { backendId: this.id, path: name, fromKey: 'SecretString' },
-      kind,
-      id,
-      secret,
-      (value) => decodeSecretsManagerConnection(value, this.naming, this.dialect).value
-    )
-  }
 
   private secretString(entry: Entry): string {
     return entry.kind === 'variable'

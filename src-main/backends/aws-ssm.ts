@@ -46,7 +46,7 @@ import {
 } from '@aws-sdk/client-ssm'
 import { parseConnectionValue } from '../core/codecs/connection-json'
 import { AirlockError } from '../core/errors'
-import { type Dialect, type Entry } from '../core/model'
+import { type ConnectionFields, type Dialect, type Entry } from '../core/model'
 import {
   encodeSsmConnection,
   parseAwsSsmKwargs,
@@ -58,7 +58,6 @@ import {
   ssmPrefixOf,
   ssmTierFor,
   ssmValueProblem,
-  type AwsLookupKind,
   type AwsNameReading,
   type AwsSsmNaming,
   type SsmTier
@@ -93,11 +92,9 @@ import {
   probeRefusal,
   readProblem,
   readsAsEntry,
-  readTarget,
   readTargets,
   sortEntries,
   sortRefs,
-  storedEntry,
   writePlanned,
   type AwsAmbiguousName,
   type AwsStoreOptions,
@@ -167,7 +164,6 @@ export class AwsSsmBackend extends AwsBackendBase<AwsSsmNaming> implements Backe
   readonly lossyFields = ['variable.description'] as const
   readonly kind = 'aws-ssm' as const
   readonly id: string
-  readonly capabilities = { list: true, write: true }
   /** The resolved naming part of `backend_kwargs`. */
   override readonly naming: AwsSsmNaming
   protected override readonly rules = { lookup: ssmLookup }
@@ -230,22 +226,24 @@ export class AwsSsmBackend extends AwsBackendBase<AwsSsmNaming> implements Backe
     return out
   }
 
-  async read(ref: EntryRef, signal?: AbortSignal): Promise<Entry | undefined> {
-    const name = readTarget(this.id, ref, this.lookupOf(ref))
-    if (name === undefined) return undefined
-    let value: string | undefined
-    try {
-      const out = await this.client.send(
-        new GetParameterCommand({ Name: name, WithDecryption: true }),
-        { abortSignal: signal }
-      )
-      value = out.Parameter?.Value
-    } catch (error) {
-      if (awsErrorName(error) === 'ParameterNotFound') return undefined
-      throw awsFailure(this.id, `reading ${describeRef(ref.kind, ref.id)} (${name})`, error)
-    }
-    if (value === undefined) return undefined
-    return this.entryFrom(ref.kind, ref.id, name, value)
+  protected readonly valueKey = 'Value'
+
+  /** The parameter's value, decrypted. */
+  protected async getValue(name: string, signal?: AbortSignal): Promise<string | undefined> {
+    const out = await this.client.send(
+      new GetParameterCommand({ Name: name, WithDecryption: true }),
+      { abortSignal: signal }
+    )
+    return out.Parameter?.Value
+  }
+
+  /** Only ParameterNotFound: every other failure is an error, as in Airflow. */
+  protected isNotFound(error: unknown): boolean {
+    return awsErrorName(error) === 'ParameterNotFound'
+  }
+
+  protected decodeConnection(value: string): ConnectionFields {
+    return parseConnectionValue(value, this.dialect).value
   }
 
   async load(scope: Scope, signal?: AbortSignal): Promise<LoadResult> {
@@ -474,10 +472,7 @@ export class AwsSsmBackend extends AwsBackendBase<AwsSsmNaming> implements Backe
         'parameter'
       )
     }
-    if (!targets.size) {
-      if (!entries.length) await preflightStep(add, this.id, () => this.probeCredentials(signal))
-      return problems
-    }
+    if (await this.noTargetsLeft(add, entries, targets.size, signal)) return problems
 
     const existing = await preflightStep(add, this.id, () =>
       this.describe([...targets.keys()], signal)
@@ -593,16 +588,6 @@ export class AwsSsmBackend extends AwsBackendBase<AwsSsmNaming> implements Backe
       } while (token)
     }
     return found
-  }
-
-  private entryFrom(kind: AwsLookupKind, id: string, name: string, value: string): Entry {
-    return storedEntry(
-      { backendId: this.id, path: name, fromKey: 'Value' },
-      kind,
-      id,
-      value,
-      (text) => parseConnectionValue(text, this.dialect).value
-    )
   }
 
   private async writeOne(p: SsmPlannedWrite, signal?: AbortSignal): Promise<void> {

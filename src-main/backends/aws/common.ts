@@ -701,9 +701,12 @@ export interface AwsNamingRules<N extends AwsPrefixes> {
 /**
  * What both AWS backends do alike around their service calls: looking an id up (the naming,
  * then Airflow's multi-team rule), the kinds a scope looks up, closing the SDK client, listing
- * as the refs of `listNames`, and mapping a failed call to an AirlockError.
+ * as the refs of `listNames`, reading one ref (its name, the service's not-found answers, the
+ * stored value as an entry), the pre-flight of a batch with no target, and mapping a failed
+ * call to an AirlockError.
  */
 export abstract class AwsBackendBase<N extends AwsPrefixes> {
+  readonly capabilities = { list: true, write: true }
   abstract readonly id: string
   /** The resolved naming part of `backend_kwargs`. */
   abstract readonly naming: N
@@ -715,6 +718,56 @@ export abstract class AwsBackendBase<N extends AwsPrefixes> {
 
   /** The names under the kinds' prefixes, mapped back to refs. */
   abstract listNames(scope: Scope, signal?: AbortSignal): Promise<{ refs: EntryRef[] }>
+  /** The stored value's field, as entries' origins name it (`SecretString`, `Value`). */
+  protected abstract readonly valueKey: string
+  /** The stored text of one name (undefined: it holds none); throws the SDK's error. */
+  protected abstract getValue(name: string, signal?: AbortSignal): Promise<string | undefined>
+  /** The SDK errors Airflow reads as "not found" for one name. */
+  protected abstract isNotFound(error: unknown): boolean
+  /** The service's connection reading (core/airflow-secrets), for stored values. */
+  protected abstract decodeConnection(value: string): ConnectionFields
+  /** Checks that the credentials authenticate and may list (a pre-flight step). */
+  abstract probeCredentials(signal?: AbortSignal): Promise<void>
+
+  async read(ref: EntryRef, signal?: AbortSignal): Promise<Entry | undefined> {
+    const name = readTarget(this.id, ref, this.lookupOf(ref))
+    if (name === undefined) return undefined
+    let value: string | undefined
+    try {
+      value = await this.getValue(name, signal)
+    } catch (error) {
+      if (this.isNotFound(error)) return undefined
+      throw awsFailure(this.id, `reading ${describeRef(ref.kind, ref.id)} (${name})`, error)
+    }
+    if (value === undefined) return undefined
+    return this.entryFrom(ref.kind, ref.id, name, value)
+  }
+
+  /** A stored value as the entry Airflow reads from it, its origin named. */
+  protected entryFrom(kind: AwsLookupKind, id: string, name: string, value: string): Entry {
+    return storedEntry(
+      { backendId: this.id, path: name, fromKey: this.valueKey },
+      kind,
+      id,
+      value,
+      (text) => this.decodeConnection(text)
+    )
+  }
+
+  /**
+   * The pre-flight of a batch none of whose entries has a target: nothing more to check but,
+   * for an empty batch, the credentials. Returns true when the pre-flight is over.
+   */
+  protected async noTargetsLeft(
+    add: PreflightAdd,
+    entries: readonly Entry[],
+    targets: number,
+    signal?: AbortSignal
+  ): Promise<boolean> {
+    if (targets) return false
+    if (!entries.length) await preflightStep(add, this.id, () => this.probeCredentials(signal))
+    return true
+  }
 
   /** What Airflow does when asked for the id: the name it reads, or why it reads none. */
   protected lookup(kind: AwsLookupKind, id: string): AwsLookup {
