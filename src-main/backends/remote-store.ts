@@ -36,6 +36,7 @@ import {
   type Scope
 } from '../core/model'
 import type { EntryProblem, LoadResult } from './backend'
+import type { StepsLookup } from '../core/airflow-secrets/types'
 
 /** The mark naming an entry's kind, on a secret Airlock writes (Azure tag, GCP annotation). */
 export const MARK_KIND = 'airlock-kind'
@@ -475,7 +476,7 @@ export function isAbortError(error: unknown): boolean {
 
 /** The first name a lookup asks for as a target, or why it asks for none. */
 export function firstLookupTarget<S extends { problem?: string }>(
-  lookup: { outcome: 'lookup'; steps: S[] } | { outcome: string; reason: string },
+  lookup: StepsLookup<S> | { outcome: 'error'; reason: string },
   nameOf: (step: S) => string
 ): RemoteTarget {
   if (!('steps' in lookup)) return { skip: lookup.reason }

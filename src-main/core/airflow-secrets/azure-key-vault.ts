@@ -30,7 +30,14 @@
  */
 import { AirlockError } from '../errors'
 import { prefixKwargs, rstripSepWhenTruthy, sepKwarg, stringKwarg } from './kwargs'
-import { decodeText, decodeAfterExplain, type DecodeFn, type ExplainFn, TEAM_SEP } from './types'
+import {
+  decodeText,
+  decodeAfterExplain,
+  type DecodeFn,
+  type ExplainFn,
+  type StepsLookup,
+  TEAM_SEP
+} from './types'
 
 /** What a name is looked up for: the two entry kinds and Airflow's `get_config`. */
 export type SecretLookupKind = 'connection' | 'variable' | 'config'
@@ -125,11 +132,7 @@ export interface AzureLookupStep {
 }
 
 /** What Airflow does for one lookup. */
-export type AzureLookup =
-  | { outcome: 'disabled'; reason: string }
-  | { outcome: 'error'; reason: string }
-  | { outcome: 'refused'; reason: string }
-  | { outcome: 'lookup'; steps: AzureLookupStep[] }
+export type AzureLookup = StepsLookup<AzureLookupStep> | { outcome: 'error'; reason: string }
 
 function step(name: string, scope: 'team' | 'global'): AzureLookupStep {
   const problem = azureNameProblem(name)

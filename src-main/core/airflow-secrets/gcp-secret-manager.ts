@@ -36,7 +36,14 @@
 import { AirlockError, describeKey } from '../errors'
 import { type SecretLookupKind } from './azure-key-vault'
 import { sepKwarg, stringKwarg } from './kwargs'
-import { decodeText, decodeAfterExplain, type DecodeFn, type ExplainFn, TEAM_SEP } from './types'
+import {
+  decodeText,
+  decodeAfterExplain,
+  type DecodeFn,
+  type ExplainFn,
+  type StepsLookup,
+  TEAM_SEP
+} from './types'
 
 export type { SecretLookupKind } from './azure-key-vault'
 
@@ -157,10 +164,7 @@ export interface GcpLookupStep {
 }
 
 /** What Airflow does for one lookup. */
-export type GcpLookup =
-  | { outcome: 'disabled'; reason: string }
-  | { outcome: 'refused'; reason: string }
-  | { outcome: 'lookup'; steps: GcpLookupStep[] }
+export type GcpLookup = StepsLookup<GcpLookupStep>
 
 function step(naming: GcpSecretManagerNaming, secretId: string, scope: 'team' | 'global') {
   const s: GcpLookupStep = {

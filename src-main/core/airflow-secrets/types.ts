@@ -92,6 +92,15 @@ export function decodeAfterExplain(explain: ExplainFn, read: ReadFound): DecodeF
   }
 }
 
+/**
+ * What Airflow does for one lookup in a service that may ask for several names in turn (a
+ * team-scoped name, then the global one): the names (`steps`, in order), or why none.
+ */
+export type StepsLookup<Step> =
+  | { outcome: 'disabled'; reason: string }
+  | { outcome: 'refused'; reason: string }
+  | { outcome: 'lookup'; steps: Step[] }
+
 /** `explain`'s output object. */
 export function explanationToPy(e: Explanation): PyDict {
   if ('disabled' in e)

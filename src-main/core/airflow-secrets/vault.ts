@@ -83,8 +83,8 @@ export const AIRLOCK_VAULT_AUTH_TYPES: readonly VaultAuthType[] = ['token', 'app
 /** What a Vault secret holds for Airflow. Configs are Airflow options (`config_path`). */
 export type VaultSecretKind = 'connection' | 'variable' | 'config'
 
-/** The kwargs of `VaultBackend` and `_VaultClient`, plus what hvac's `Client` takes. */
-const BACKEND_KWARGS = new Set([
+/** The `VaultBackend` / `_VaultClient` kwargs Airlock acts on: paths, mount, engine, auth type, token. */
+const PATH_AND_AUTH_KWARGS = [
   'connections_path',
   'variables_path',
   'config_path',
@@ -96,7 +96,12 @@ const BACKEND_KWARGS = new Set([
   'mount_point',
   'kv_engine_version',
   'token',
-  'token_path',
+  'token_path'
+] as const
+
+/** The kwargs of `VaultBackend` and `_VaultClient`, plus what hvac's `Client` takes. */
+const BACKEND_KWARGS = new Set([
+  ...PATH_AND_AUTH_KWARGS,
   'username',
   'password',
   'key_id',
@@ -135,19 +140,8 @@ const HVAC_KWARGS = new Set([
 ])
 
 /** Which kwargs Airlock acts on; the others are accepted (as Airflow does) and reported unused. */
-const USED_KWARGS = new Set([
-  'connections_path',
-  'variables_path',
-  'config_path',
-  'use_team_secrets_path',
-  'global_secrets_path',
-  'url',
-  'auth_type',
-  'auth_mount_point',
-  'mount_point',
-  'kv_engine_version',
-  'token',
-  'token_path',
+const USED_KWARGS = new Set<string>([
+  ...PATH_AND_AUTH_KWARGS,
   'role_id',
   'secret_id',
   'namespace',
