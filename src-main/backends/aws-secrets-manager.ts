@@ -58,7 +58,7 @@ import {
 } from '@aws-sdk/client-secrets-manager'
 import { chunks, mapLimit } from '../core/concurrency'
 import { AirlockError } from '../core/errors'
-import { type ConnectionFields, type Dialect, type Entry } from '../core/model'
+import { type ConnectionFields, type Entry } from '../core/model'
 import {
   decodeSecretsManagerConnection,
   encodeSecretsManagerConnection,
@@ -139,8 +139,6 @@ export interface AwsSecretsManagerOptions extends AwsStoreOptions {
   backendKwargs?: Readonly<Record<string, unknown>>
   /** Shown in messages and on every entry's origin; default `aws-sm:<region or endpoint>`. */
   id?: string
-  /** Whose rules read connection values and build written ones; default `airflow3`. */
-  dialect?: Dialect
   /** Tags added to every secret Airlock creates, besides `airlock:managed-by=airlock`. */
   tags?: Readonly<Record<string, string>>
   /** KMS key for new secrets (default: the account's `aws/secretsmanager` key). */
@@ -203,10 +201,7 @@ export class AwsSecretsManagerBackend
   /** The resolved naming part of `backend_kwargs`. */
   override readonly naming: AwsSecretsManagerNaming
   protected override readonly rules = { lookup: smLookup }
-  protected override readonly multiTeam: boolean
-  private readonly dialect: Dialect
   protected readonly client: SecretsManagerClient
-  private readonly concurrency: number
   /** Paces every request of this backend (adaptive; see pacer.ts). */
   readonly pacer: AdaptivePacer
   private readonly tags: { Key: string; Value: string }[]
@@ -217,14 +212,11 @@ export class AwsSecretsManagerBackend
   private batchDenied = false
 
   constructor(options: AwsSecretsManagerOptions = {}) {
-    super()
+    super(options, 8)
     const kwargs = options.backendKwargs ?? {}
     this.naming = parseAwsSecretsManagerKwargs(kwargs)
     const config = awsClientConfig(options, kwargs)
     this.id = options.id ?? `aws-sm:${config.endpoint ?? config.region ?? 'default'}`
-    this.dialect = options.dialect ?? 'airflow3'
-    this.multiTeam = options.multiTeam ?? false
-    this.concurrency = Math.max(1, options.concurrency ?? 8)
     this.tags = awsTags(options.tags)
     this.kmsKeyId = options.kmsKeyId
     this.removeMode = options.removeMode ?? 'schedule'

@@ -46,7 +46,7 @@ import {
 } from '@aws-sdk/client-ssm'
 import { parseConnectionValue } from '../core/codecs/connection-json'
 import { AirlockError } from '../core/errors'
-import { type ConnectionFields, type Dialect, type Entry } from '../core/model'
+import { type ConnectionFields, type Entry } from '../core/model'
 import {
   encodeSsmConnection,
   parseAwsSsmKwargs,
@@ -127,8 +127,6 @@ export interface AwsSsmOptions extends AwsStoreOptions {
   backendKwargs?: Readonly<Record<string, unknown>>
   /** Shown in messages and on every entry's origin; default `aws-ssm:<region or endpoint>`. */
   id?: string
-  /** Whose rules read connection values and build written ones; default `airflow3`. */
-  dialect?: Dialect
   /** Type of written parameters: `SecureString` (default) or `String`. */
   parameterType?: 'SecureString' | 'String'
   /** KMS key of SecureString parameters (default: the account's `alias/aws/ssm`). */
@@ -167,10 +165,7 @@ export class AwsSsmBackend extends AwsBackendBase<AwsSsmNaming> implements Backe
   /** The resolved naming part of `backend_kwargs`. */
   override readonly naming: AwsSsmNaming
   protected override readonly rules = { lookup: ssmLookup }
-  protected override readonly multiTeam: boolean
-  private readonly dialect: Dialect
   protected readonly client: SSMClient
-  private readonly concurrency: number
   /** Paces every request of this backend (adaptive; see pacer.ts). */
   readonly pacer: AdaptivePacer
   private readonly parameterType: 'SecureString' | 'String'
@@ -181,14 +176,11 @@ export class AwsSsmBackend extends AwsBackendBase<AwsSsmNaming> implements Backe
   private readonly known = new Set<string>()
 
   constructor(options: AwsSsmOptions = {}) {
-    super()
+    super(options, 4)
     const kwargs = options.backendKwargs ?? {}
     this.naming = parseAwsSsmKwargs(kwargs)
     const config = awsClientConfig({ concurrency: 4, ...options }, kwargs)
     this.id = options.id ?? `aws-ssm:${config.endpoint ?? config.region ?? 'default'}`
-    this.dialect = options.dialect ?? 'airflow3'
-    this.multiTeam = options.multiTeam ?? false
-    this.concurrency = Math.max(1, options.concurrency ?? 4)
     this.parameterType = options.parameterType ?? 'SecureString'
     this.kmsKeyId = options.kmsKeyId
     this.tier = options.tier ?? 'auto'

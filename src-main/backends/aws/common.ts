@@ -12,7 +12,13 @@ import https from 'node:https'
 import type { SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager'
 import { mapLimit } from '../../core/concurrency'
 import { AirlockError } from '../../core/errors'
-import { connectionEntry, variableEntry, type ConnectionFields, type Entry } from '../../core/model'
+import {
+  connectionEntry,
+  variableEntry,
+  type ConnectionFields,
+  type Dialect,
+  type Entry
+} from '../../core/model'
 import {
   awsPrefixOf,
   awsTeamLookup,
@@ -74,6 +80,8 @@ export interface AwsStoreOptions extends AwsClientOptions {
    * `--` are never looked up, as the newest amazon provider refuses them (`awsTeamLookup`).
    */
   multiTeam?: boolean
+  /** Whose rules read connection values and build written ones; default `airflow3`. */
+  dialect?: Dialect
 }
 
 /** The tag every secret and parameter Airlock creates carries. */
@@ -714,7 +722,17 @@ export abstract class AwsBackendBase<N extends AwsPrefixes> {
   protected abstract readonly rules: AwsNamingRules<N>
   protected abstract readonly client: { destroy(): void }
   /** `[core] multi_team` of the Airflow reading this store (see `awsTeamLookup`). */
-  protected abstract readonly multiTeam: boolean
+  protected readonly multiTeam: boolean
+  /** Whose rules read connection values and build written ones. */
+  protected readonly dialect: Dialect
+  /** Requests in flight when reading, writing or removing many entries. */
+  protected readonly concurrency: number
+
+  constructor(options: AwsStoreOptions, defaultConcurrency: number) {
+    this.multiTeam = options.multiTeam ?? false
+    this.dialect = options.dialect ?? 'airflow3'
+    this.concurrency = Math.max(1, options.concurrency ?? defaultConcurrency)
+  }
 
   /** The names under the kinds' prefixes, mapped back to refs. */
   abstract listNames(scope: Scope, signal?: AbortSignal): Promise<{ refs: EntryRef[] }>
