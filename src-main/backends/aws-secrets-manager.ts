@@ -57,6 +57,7 @@ import {
   type Filter
 } from '@aws-sdk/client-secrets-manager'
 import { chunks, mapLimit } from '../core/concurrency'
+import { encodeText } from '../core/airflow-secrets/types'
 import { AirlockError } from '../core/errors'
 import { type ConnectionFields, type Entry } from '../core/model'
 import {
@@ -616,9 +617,7 @@ export class AwsSecretsManagerBackend
   // Internals
 
   private secretString(entry: Entry): string {
-    return entry.kind === 'variable'
-      ? entry.value
-      : encodeSecretsManagerConnection(entry.fields, this.dialect)
+    return encodeText(entry, this.dialect, encodeSecretsManagerConnection)
   }
 
   private planWrite(entry: Entry): PlannedWrite {

@@ -45,6 +45,7 @@ import {
   type PutParameterCommandInput
 } from '@aws-sdk/client-ssm'
 import { parseConnectionValue } from '../core/codecs/connection-json'
+import { encodeText } from '../core/airflow-secrets/types'
 import { AirlockError } from '../core/errors'
 import { type ConnectionFields, type Entry } from '../core/model'
 import {
@@ -390,8 +391,7 @@ export class AwsSsmBackend extends AwsBackendBase<AwsSsmNaming> implements Backe
         code: 'codec.invalid',
         problem: `${what} → ${name}: ${bad}. Rename the id or change the prefix`
       }
-    const value =
-      entry.kind === 'variable' ? entry.value : encodeSsmConnection(entry.fields, this.dialect)
+    const value = encodeText(entry, this.dialect, encodeSsmConnection)
     const valueProblem = ssmValueProblem(value)
     if (valueProblem)
       return { entry, name, code: 'codec.invalid', problem: `${what} → ${name}: ${valueProblem}` }

@@ -31,6 +31,7 @@ import {
 } from '@azure/identity'
 import { SecretClient, type SecretClientOptions } from '@azure/keyvault-secrets'
 import type { ErrorCode } from '../contract/errors'
+import { encodeText } from '../core/airflow-secrets/types'
 import { AirlockError } from '../core/errors'
 import type { Dialect, Entry } from '../core/model'
 import {
@@ -70,7 +71,6 @@ import {
   RemoteStoreBackend
 } from './remote-store'
 import { entryFromSecretValue } from './secret-value'
-import { connectionEnvValue } from '../core/codecs/connection-value'
 import { AdaptivePacer, type PaceOutcome } from './pacer'
 
 /** Key Vault's largest secret value, in bytes (25 KB). */
@@ -210,8 +210,7 @@ export class AzureKeyVaultBackend
       `${label} and ${other} both map to ${name} ("_" becomes "${this.naming.sep}", case is ignored); Airflow reads one secret for both. Rename one.`
   }
   protected readonly payload: PayloadRules<string> = {
-    encode: (entry) =>
-      entry.kind === 'variable' ? entry.value : connectionEnvValue(entry.fields, this.dialect),
+    encode: (entry) => encodeText(entry, this.dialect),
     sizeOf: (value) => Buffer.byteLength(value, 'utf8'),
     maxBytes: AZURE_MAX_VALUE_BYTES
   }

@@ -22,6 +22,7 @@ import { readFileSync } from 'node:fs'
 import { SecretManagerServiceClient } from '@google-cloud/secret-manager'
 import type { CallOptions, ClientOptions } from 'google-gax'
 import type { ErrorCode } from '../contract/errors'
+import { encodeText } from '../core/airflow-secrets/types'
 import { AirlockError } from '../core/errors'
 import type { Dialect, Entry } from '../core/model'
 import {
@@ -61,7 +62,6 @@ import {
   RemoteStoreBackend
 } from './remote-store'
 import { entryFromSecretValue } from './secret-value'
-import { connectionEnvValue } from '../core/codecs/connection-value'
 
 /** Secret Manager's largest payload, in bytes (64 KiB). */
 export const GCP_MAX_PAYLOAD_BYTES = 64 * 1024
@@ -235,11 +235,7 @@ export class GcpSecretManagerBackend
     collidingName: (label, other, name) => `${label} and ${other} both map to ${name}. Rename one.`
   }
   protected readonly payload: PayloadRules<Buffer> = {
-    encode: (entry) =>
-      Buffer.from(
-        entry.kind === 'variable' ? entry.value : connectionEnvValue(entry.fields, this.dialect),
-        'utf8'
-      ),
+    encode: (entry) => Buffer.from(encodeText(entry, this.dialect), 'utf8'),
     sizeOf: (data) => data.length,
     maxBytes: GCP_MAX_PAYLOAD_BYTES
   }

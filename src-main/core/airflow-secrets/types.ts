@@ -7,7 +7,8 @@ import { CodecError } from '../errors'
 import { extraDejson } from '../connection'
 import { parseConnectionValue } from '../codecs/connection-json'
 import { PyDict, type PyValue } from '../codecs/py-json'
-import type { ConnectionFields, Dialect } from '../model'
+import type { ConnectionFields, Dialect, Entry } from '../model'
+import { connectionEnvValue } from '../codecs/connection-value'
 import { SECRETS_SERVICE_KINDS } from '../../contract/providers'
 
 /**
@@ -165,6 +166,19 @@ export function decodeText(
   const text = storedText(stored, service)
   if (kind === 'variable') return { variable: text }
   return deserializeConnection(text, options.dialect ?? 'airflow3')
+}
+
+/**
+ * What a backend that stores text holds for an entry, the inverse of `decodeText`: a
+ * variable's value, a connection as `encodeConnection` writes it (by default its URI when that
+ * reads back the same, else connection JSON: `connectionEnvValue`).
+ */
+export function encodeText(
+  entry: Entry,
+  dialect: Dialect,
+  encodeConnection: (fields: ConnectionFields, dialect: Dialect) => string = connectionEnvValue
+): string {
+  return entry.kind === 'variable' ? entry.value : encodeConnection(entry.fields, dialect)
 }
 
 /**

@@ -10,9 +10,13 @@ import {
 } from '../../../../../src-main/core/airflow-secrets/kwargs'
 import {
   decodeAfterExplain,
+  decodeText,
+  encodeText,
   type ExplainFn
 } from '../../../../../src-main/core/airflow-secrets/types'
+import { connectionEnvValue } from '../../../../../src-main/core/codecs/connection-value'
 import { AirlockError } from '../../../../../src-main/core/errors'
+import { connectionEntry, variableEntry } from '../../../../../src-main/core/model'
 
 const defaults = { connections_prefix: 'c/', variables_prefix: 'v', config_prefix: 'k' }
 
@@ -75,5 +79,20 @@ describe('decodeAfterExplain', () => {
     expect(decode({}, 'connection', 'a', 'x', { dialect: 'airflow2' })).toEqual({
       variable: 'x n/a connection airflow2'
     })
+  })
+})
+
+describe('encodeText', () => {
+  it('stores a variable as its value and a connection as its URI or JSON', () => {
+    expect(encodeText(variableEntry('v', 'x y'), 'airflow3')).toBe('x y')
+    const conn = connectionEntry('c', { conn_type: 'postgres', host: 'db', port: 5432 })
+    const text = encodeText(conn, 'airflow3')
+    expect(text).toBe(connectionEnvValue(conn.fields, 'airflow3'))
+    expect(decodeText(text, 'S', 'connection', {})).toHaveProperty('connection')
+  })
+
+  it('uses the service encoder for connections', () => {
+    const conn = connectionEntry('c', { conn_type: 'http' })
+    expect(encodeText(conn, 'airflow2', (f, d) => `${f.conn_type}:${d}`)).toBe('http:airflow2')
   })
 })
