@@ -19,6 +19,8 @@
  * - the credential probe of a pre-flight: one listing page, and a write per kind to a secret
  *   that does not exist, so "not found" means allowed (`probeCredentials`).
  *
+ * Azure Key Vault and GCP Secret Manager extend `RemoteStoreBackend`, which strings these
+ * together (`list`, `load`, `write`, the failure prologue) around the store's own calls.
  * Vault uses `loadRefs` and `writeEach` only: its listing walks KV folders, and its names map
  * to paths rather than to one flat namespace.
  */
