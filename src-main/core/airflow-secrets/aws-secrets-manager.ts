@@ -43,7 +43,14 @@ import { PY_SPACE, pyStrip } from '../codecs/py-str'
 import { PyDict, type PyValue, pyJsonDumps, pyJsonLoads } from '../codecs/py-json'
 import { AirlockError, CodecError } from '../errors'
 import { unquote } from '../codecs/py-url'
-import { kwargTypeName, prefixKwargs, rstripSepWhenTruthy, sepKwarg, stringKwarg } from './kwargs'
+import {
+  kindPrefix,
+  kwargTypeName,
+  prefixKwargs,
+  rstripSepWhenTruthy,
+  sepKwarg,
+  stringKwarg
+} from './kwargs'
 import {
   connectionFieldsToPy,
   providerBefore,
@@ -277,11 +284,7 @@ export interface AwsPrefixes {
 
 /** The prefix configured for a kind in either AWS naming (`null` = off). */
 export function awsPrefixOf(naming: AwsPrefixes, kind: AwsLookupKind): string | null {
-  return kind === 'connection'
-    ? naming.connectionsPrefix
-    : kind === 'variable'
-      ? naming.variablesPrefix
-      : naming.configPrefix
+  return kindPrefix(naming, kind)
 }
 
 /**

@@ -29,7 +29,7 @@
  * verbatim.
  */
 import { AirlockError } from '../errors'
-import { prefixKwargs, rstripSepWhenTruthy, sepKwarg, stringKwarg } from './kwargs'
+import { kindPrefix, prefixKwargs, rstripSepWhenTruthy, sepKwarg, stringKwarg } from './kwargs'
 import {
   decodeText,
   decodeAfterExplain,
@@ -91,11 +91,7 @@ export function azureBuildPath(prefix: string, id: string, sep: string): string 
 
 /** The prefix configured for a kind (`null` = off). */
 export function azurePrefixOf(naming: AzureKeyVaultNaming, kind: SecretLookupKind): string | null {
-  return kind === 'connection'
-    ? naming.connectionsPrefix
-    : kind === 'variable'
-      ? naming.variablesPrefix
-      : naming.configPrefix
+  return kindPrefix(naming, kind)
 }
 
 function escapeRegExp(s: string): string {

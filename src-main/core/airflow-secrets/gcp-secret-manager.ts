@@ -35,7 +35,7 @@
  */
 import { AirlockError, describeKey } from '../errors'
 import { type SecretLookupKind } from './azure-key-vault'
-import { sepKwarg, stringKwarg } from './kwargs'
+import { kindPrefix, sepKwarg, stringKwarg } from './kwargs'
 import {
   decodeText,
   decodeAfterExplain,
@@ -131,11 +131,7 @@ export function gcpBuildPath(prefix: string, id: string, sep: string): string {
 
 /** The prefix configured for a kind (`null` = off). */
 export function gcpPrefixOf(naming: GcpSecretManagerNaming, kind: SecretLookupKind): string | null {
-  return kind === 'connection'
-    ? naming.connectionsPrefix
-    : kind === 'variable'
-      ? naming.variablesPrefix
-      : naming.configPrefix
+  return kindPrefix(naming, kind)
 }
 
 /** Why the service rejects a secret id, or undefined when it is valid. */

@@ -76,6 +76,18 @@ export function prefixKwargs(
   }
 }
 
+/** The prefix configured for a kind (`null` = Airflow never looks that kind up here). */
+export function kindPrefix(
+  prefixes: KindPrefixes,
+  kind: 'connection' | 'variable' | 'config'
+): string | null {
+  return kind === 'connection'
+    ? prefixes.connectionsPrefix
+    : kind === 'variable'
+      ? prefixes.variablesPrefix
+      : prefixes.configPrefix
+}
+
 /** `prefix.rstrip(sep)` when the prefix is truthy (amazon Secrets Manager, azure). */
 export function rstripSepWhenTruthy(sep: string): (prefix: string | null) => string | null {
   return (prefix) => (prefix ? pyRstrip(prefix, sep) : prefix)

@@ -2,6 +2,7 @@
 // "explain first" prologue every service's decode shares (types.ts decodeAfterExplain).
 import { describe, expect, it } from 'vitest'
 import {
+  kindPrefix,
   kwargTypeName,
   prefixKwargs,
   rstripSepWhenTruthy,
@@ -60,6 +61,15 @@ describe('backend_kwargs reader', () => {
     expect(() =>
       prefixKwargs({ connections_prefix: 1, config_prefix: [] }, defaults, 'S', strip)
     ).toThrow(/"connections_prefix".*got number/)
+  })
+})
+
+describe('kindPrefix', () => {
+  it('gives each kind its prefix', () => {
+    const p = { connectionsPrefix: 'c', variablesPrefix: null, configPrefix: '' }
+    expect(kindPrefix(p, 'connection')).toBe('c')
+    expect(kindPrefix(p, 'variable')).toBeNull()
+    expect(kindPrefix(p, 'config')).toBe('')
   })
 })
 
