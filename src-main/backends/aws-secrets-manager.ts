@@ -57,18 +57,20 @@ import {
   type Filter
 } from '@aws-sdk/client-secrets-manager'
 import { chunks, mapLimit } from '../core/concurrency'
+import { encodeText } from '../core/airflow-secrets/types'
 import { AirlockError } from '../core/errors'
-import { type ConnectionFields, type Dialect, type Entry } from '../core/model'
+import { type ConnectionFields, type Entry } from '../core/model'
 import {
   decodeSecretsManagerConnection,
+  encodeSecretsManagerConnection,
   parseAwsSecretsManagerKwargs,
+  secretsManagerLostFields,
   SM_MAX_SECRET_BYTES,
   smIdsForName,
   smLookup,
   smPrefixOf,
   smSecretNameProblem,
   smSecretNameWarning,
-  type AwsLookupKind,
   type AwsNameReading,
   type AwsSecretsManagerNaming
 } from '../core/airflow-secrets/aws-secrets-manager'
@@ -81,7 +83,6 @@ import {
   type LoadResult,
   type Scope
 } from './backend'
-import { connectionEnvValue } from '../core/codecs/connection-value'
 import type { AdaptivePacer } from './pacer'
 import {
   ACCESS_DENIED,
@@ -104,49 +105,16 @@ import {
   probeRefusal,
   readProblem,
   readsAsEntry,
-  readTarget,
   readTargets,
   sortEntries,
   sortRefs,
-  storedEntry,
   writePlanned,
-  writtenLoss,
   type AwsAmbiguousName,
   type AwsStoreOptions,
   type AwsPreflightProblem
 } from './aws/common'
 
 export type { AwsCredentials, AwsClientOptions, AwsRetryStrategy } from './aws/common'
-
-// ---------------------------------------------------------------------------------------
-// Value shapes (pure)
-
-/**
- * The `SecretString` written for a connection: its URI when the dialect reads it back to the
- * same fields, else connection JSON (`as_json()`), whose keys all survive the alias map.
- * Neither shape can hold `description` (Airflow drops it), so it is left out.
- */
-export function encodeSecretsManagerConnection(fields: ConnectionFields, dialect: Dialect): string {
-  return connectionEnvValue({ ...fields, description: null }, dialect)
-}
-
-/** The fields a written connection loses when Airflow reads it back (`description`, …). */
-export function secretsManagerLostFields(
-  fields: ConnectionFields,
-  naming: AwsSecretsManagerNaming,
-  dialect: Dialect
-): string[] {
-  return writtenLoss(
-    fields,
-    dialect,
-    () =>
-      decodeSecretsManagerConnection(
-        encodeSecretsManagerConnection(fields, dialect),
-        naming,
-        dialect
-      ).value
-  )
-}
 
 // ---------------------------------------------------------------------------------------
 // The backend
@@ -172,8 +140,6 @@ export interface AwsSecretsManagerOptions extends AwsStoreOptions {
   backendKwargs?: Readonly<Record<string, unknown>>
   /** Shown in messages and on every entry's origin; default `aws-sm:<region or endpoint>`. */
   id?: string
-  /** Whose rules read connection values and build written ones; default `airflow3`. */
-  dialect?: Dialect
   /** Tags added to every secret Airlock creates, besides `airlock:managed-by=airlock`. */
   tags?: Readonly<Record<string, string>>
   /** KMS key for new secrets (default: the account's `aws/secretsmanager` key). */
@@ -233,14 +199,10 @@ export class AwsSecretsManagerBackend
   readonly lossyFields = ['variable.description', 'connection.description'] as const
   readonly kind = 'aws-secrets-manager' as const
   readonly id: string
-  readonly capabilities = { list: true, write: true }
   /** The resolved naming part of `backend_kwargs`. */
   override readonly naming: AwsSecretsManagerNaming
   protected override readonly rules = { lookup: smLookup }
-  protected override readonly multiTeam: boolean
-  private readonly dialect: Dialect
   protected readonly client: SecretsManagerClient
-  private readonly concurrency: number
   /** Paces every request of this backend (adaptive; see pacer.ts). */
   readonly pacer: AdaptivePacer
   private readonly tags: { Key: string; Value: string }[]
@@ -251,14 +213,11 @@ export class AwsSecretsManagerBackend
   private batchDenied = false
 
   constructor(options: AwsSecretsManagerOptions = {}) {
-    super()
+    super(options, 8)
     const kwargs = options.backendKwargs ?? {}
     this.naming = parseAwsSecretsManagerKwargs(kwargs)
     const config = awsClientConfig(options, kwargs)
     this.id = options.id ?? `aws-sm:${config.endpoint ?? config.region ?? 'default'}`
-    this.dialect = options.dialect ?? 'airflow3'
-    this.multiTeam = options.multiTeam ?? false
-    this.concurrency = Math.max(1, options.concurrency ?? 8)
     this.tags = awsTags(options.tags)
     this.kmsKeyId = options.kmsKeyId
     this.removeMode = options.removeMode ?? 'schedule'
@@ -330,21 +289,22 @@ export class AwsSecretsManagerBackend
     return out
   }
 
-  async read(ref: EntryRef, signal?: AbortSignal): Promise<Entry | undefined> {
-    const name = readTarget(this.id, ref, this.lookupOf(ref))
-    if (name === undefined) return undefined
-    let secret: string | undefined
-    try {
-      const out = await this.client.send(new GetSecretValueCommand({ SecretId: name }), {
-        abortSignal: signal
-      })
-      secret = out.SecretString
-    } catch (error) {
-      if (SM_NOT_FOUND.has(awsErrorName(error))) return undefined
-      throw awsFailure(this.id, `reading ${describeRef(ref.kind, ref.id)} (${name})`, error)
-    }
-    if (secret === undefined) return undefined
-    return this.entryFrom(ref.kind, ref.id, name, secret)
+  protected readonly valueKey = 'SecretString'
+
+  /** The `SecretString` (a binary-only secret has none: not found). */
+  protected async getValue(name: string, signal?: AbortSignal): Promise<string | undefined> {
+    const out = await this.client.send(new GetSecretValueCommand({ SecretId: name }), {
+      abortSignal: signal
+    })
+    return out.SecretString
+  }
+
+  protected isNotFound(error: unknown): boolean {
+    return SM_NOT_FOUND.has(awsErrorName(error))
+  }
+
+  protected decodeConnection(value: string): ConnectionFields {
+    return decodeSecretsManagerConnection(value, this.naming, this.dialect).value
   }
 
   async load(scope: Scope, signal?: AbortSignal): Promise<LoadResult> {
@@ -571,10 +531,7 @@ export class AwsSecretsManagerBackend
         'secret'
       )
     }
-    if (!targets.size) {
-      if (!entries.length) await preflightStep(add, this.id, () => this.probeCredentials(signal))
-      return problems
-    }
+    if (await this.noTargetsLeft(add, entries, targets.size, signal)) return problems
 
     const listing = await preflightStep(add, this.id, () =>
       this.listNames({ kinds: [...new Set(entries.map((e) => e.kind))] }, signal, {
@@ -659,20 +616,8 @@ export class AwsSecretsManagerBackend
   // -------------------------------------------------------------------------------------
   // Internals
 
-  private entryFrom(kind: AwsLookupKind, id: string, name: string, secret: string): Entry {
-    return storedEntry(
-      { backendId: this.id, path: name, fromKey: 'SecretString' },
-      kind,
-      id,
-      secret,
-      (value) => decodeSecretsManagerConnection(value, this.naming, this.dialect).value
-    )
-  }
-
   private secretString(entry: Entry): string {
-    return entry.kind === 'variable'
-      ? entry.value
-      : encodeSecretsManagerConnection(entry.fields, this.dialect)
+    return encodeText(entry, this.dialect, encodeSecretsManagerConnection)
   }
 
   private planWrite(entry: Entry): PlannedWrite {

@@ -45,10 +45,13 @@ import {
   type PutParameterCommandInput
 } from '@aws-sdk/client-ssm'
 import { parseConnectionValue } from '../core/codecs/connection-json'
+import { encodeText } from '../core/airflow-secrets/types'
 import { AirlockError } from '../core/errors'
-import { type ConnectionFields, type Dialect, type Entry } from '../core/model'
+import { type ConnectionFields, type Entry } from '../core/model'
 import {
+  encodeSsmConnection,
   parseAwsSsmKwargs,
+  ssmLostFields,
   ssmIdsForName,
   ssmListPath,
   ssmLookup,
@@ -56,7 +59,6 @@ import {
   ssmPrefixOf,
   ssmTierFor,
   ssmValueProblem,
-  type AwsLookupKind,
   type AwsNameReading,
   type AwsSsmNaming,
   type SsmTier
@@ -91,18 +93,14 @@ import {
   probeRefusal,
   readProblem,
   readsAsEntry,
-  readTarget,
   readTargets,
   sortEntries,
   sortRefs,
-  storedEntry,
   writePlanned,
-  writtenLoss,
   type AwsAmbiguousName,
   type AwsStoreOptions,
   type AwsPreflightProblem
 } from './aws/common'
-import { connectionEnvValue } from '../core/codecs/connection-value'
 import type { AdaptivePacer } from './pacer'
 
 /** How a parameter's tier is chosen. */
@@ -130,8 +128,6 @@ export interface AwsSsmOptions extends AwsStoreOptions {
   backendKwargs?: Readonly<Record<string, unknown>>
   /** Shown in messages and on every entry's origin; default `aws-ssm:<region or endpoint>`. */
   id?: string
-  /** Whose rules read connection values and build written ones; default `airflow3`. */
-  dialect?: Dialect
   /** Type of written parameters: `SecureString` (default) or `String`. */
   parameterType?: 'SecureString' | 'String'
   /** KMS key of SecureString parameters (default: the account's `alias/aws/ssm`). */
@@ -162,33 +158,15 @@ export interface SsmPlannedWrite {
   tier: 'Standard' | 'Advanced' | 'Intelligent-Tiering'
 }
 
-/** The value written for a connection: URI when it round-trips in the dialect, else JSON. */
-export function encodeSsmConnection(fields: ConnectionFields, dialect: Dialect): string {
-  return connectionEnvValue(fields, dialect)
-}
-
-/** The fields a written connection loses when Airflow reads it back. */
-export function ssmLostFields(fields: ConnectionFields, dialect: Dialect): string[] {
-  return writtenLoss(
-    fields,
-    dialect,
-    () => parseConnectionValue(encodeSsmConnection(fields, dialect), dialect).value
-  )
-}
-
 /** AWS SSM Parameter Store, read as Airflow's SystemsManagerParameterStoreBackend reads it. */
 export class AwsSsmBackend extends AwsBackendBase<AwsSsmNaming> implements Backend {
   readonly lossyFields = ['variable.description'] as const
   readonly kind = 'aws-ssm' as const
   readonly id: string
-  readonly capabilities = { list: true, write: true }
   /** The resolved naming part of `backend_kwargs`. */
   override readonly naming: AwsSsmNaming
   protected override readonly rules = { lookup: ssmLookup }
-  protected override readonly multiTeam: boolean
-  private readonly dialect: Dialect
   protected readonly client: SSMClient
-  private readonly concurrency: number
   /** Paces every request of this backend (adaptive; see pacer.ts). */
   readonly pacer: AdaptivePacer
   private readonly parameterType: 'SecureString' | 'String'
@@ -199,14 +177,11 @@ export class AwsSsmBackend extends AwsBackendBase<AwsSsmNaming> implements Backe
   private readonly known = new Set<string>()
 
   constructor(options: AwsSsmOptions = {}) {
-    super()
+    super(options, 4)
     const kwargs = options.backendKwargs ?? {}
     this.naming = parseAwsSsmKwargs(kwargs)
     const config = awsClientConfig({ concurrency: 4, ...options }, kwargs)
     this.id = options.id ?? `aws-ssm:${config.endpoint ?? config.region ?? 'default'}`
-    this.dialect = options.dialect ?? 'airflow3'
-    this.multiTeam = options.multiTeam ?? false
-    this.concurrency = Math.max(1, options.concurrency ?? 4)
     this.parameterType = options.parameterType ?? 'SecureString'
     this.kmsKeyId = options.kmsKeyId
     this.tier = options.tier ?? 'auto'
@@ -244,22 +219,24 @@ export class AwsSsmBackend extends AwsBackendBase<AwsSsmNaming> implements Backe
     return out
   }
 
-  async read(ref: EntryRef, signal?: AbortSignal): Promise<Entry | undefined> {
-    const name = readTarget(this.id, ref, this.lookupOf(ref))
-    if (name === undefined) return undefined
-    let value: string | undefined
-    try {
-      const out = await this.client.send(
-        new GetParameterCommand({ Name: name, WithDecryption: true }),
-        { abortSignal: signal }
-      )
-      value = out.Parameter?.Value
-    } catch (error) {
-      if (awsErrorName(error) === 'ParameterNotFound') return undefined
-      throw awsFailure(this.id, `reading ${describeRef(ref.kind, ref.id)} (${name})`, error)
-    }
-    if (value === undefined) return undefined
-    return this.entryFrom(ref.kind, ref.id, name, value)
+  protected readonly valueKey = 'Value'
+
+  /** The parameter's value, decrypted. */
+  protected async getValue(name: string, signal?: AbortSignal): Promise<string | undefined> {
+    const out = await this.client.send(
+      new GetParameterCommand({ Name: name, WithDecryption: true }),
+      { abortSignal: signal }
+    )
+    return out.Parameter?.Value
+  }
+
+  /** Only ParameterNotFound: every other failure is an error, as in Airflow. */
+  protected isNotFound(error: unknown): boolean {
+    return awsErrorName(error) === 'ParameterNotFound'
+  }
+
+  protected decodeConnection(value: string): ConnectionFields {
+    return parseConnectionValue(value, this.dialect).value
   }
 
   async load(scope: Scope, signal?: AbortSignal): Promise<LoadResult> {
@@ -414,8 +391,7 @@ export class AwsSsmBackend extends AwsBackendBase<AwsSsmNaming> implements Backe
         code: 'codec.invalid',
         problem: `${what} → ${name}: ${bad}. Rename the id or change the prefix`
       }
-    const value =
-      entry.kind === 'variable' ? entry.value : encodeSsmConnection(entry.fields, this.dialect)
+    const value = encodeText(entry, this.dialect, encodeSsmConnection)
     const valueProblem = ssmValueProblem(value)
     if (valueProblem)
       return { entry, name, code: 'codec.invalid', problem: `${what} → ${name}: ${valueProblem}` }
@@ -488,10 +464,7 @@ export class AwsSsmBackend extends AwsBackendBase<AwsSsmNaming> implements Backe
         'parameter'
       )
     }
-    if (!targets.size) {
-      if (!entries.length) await preflightStep(add, this.id, () => this.probeCredentials(signal))
-      return problems
-    }
+    if (await this.noTargetsLeft(add, entries, targets.size, signal)) return problems
 
     const existing = await preflightStep(add, this.id, () =>
       this.describe([...targets.keys()], signal)
@@ -607,16 +580,6 @@ export class AwsSsmBackend extends AwsBackendBase<AwsSsmNaming> implements Backe
       } while (token)
     }
     return found
-  }
-
-  private entryFrom(kind: AwsLookupKind, id: string, name: string, value: string): Entry {
-    return storedEntry(
-      { backendId: this.id, path: name, fromKey: 'Value' },
-      kind,
-      id,
-      value,
-      (text) => parseConnectionValue(text, this.dialect).value
-    )
   }
 
   private async writeOne(p: SsmPlannedWrite, signal?: AbortSignal): Promise<void> {

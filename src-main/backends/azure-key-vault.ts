@@ -31,6 +31,7 @@ import {
 } from '@azure/identity'
 import { SecretClient, type SecretClientOptions } from '@azure/keyvault-secrets'
 import type { ErrorCode } from '../contract/errors'
+import { encodeText } from '../core/airflow-secrets/types'
 import { AirlockError } from '../core/errors'
 import type { Dialect, Entry } from '../core/model'
 import {
@@ -42,37 +43,34 @@ import {
   parseAzureKeyVaultKwargs,
   type AzureKeyVaultNaming
 } from '../core/airflow-secrets/azure-key-vault'
+import { idOf, type Backend, type EntryKind, type EntryRef, type Scope } from './backend'
 import {
-  idOf,
-  type Backend,
-  type EntryKind,
-  type EntryRef,
-  type LoadResult,
-  type Scope
-} from './backend'
-import {
-  loadRefs,
+  firstLookupTarget,
+  isAbortError,
   mapListedNames,
   MARK_ID,
   MARK_KIND,
   MARK_TEAM,
   markedByOther,
   marksOf,
-  planWrites,
   preflightTargets,
   probeCredentials,
   probeProblem,
   type CredentialProbe,
   removalTargets,
-  writeEach,
+  type AmbiguousListed,
   type ListedSecret,
   type PayloadRules,
+  type PlannedWrite,
   type RemoteNaming,
   type RemotePreflightProblem,
-  type RemoteWording
+  type RemoteStoreOptions,
+  type RemoteTarget,
+  type TargetCheck,
+  type RemoteWording,
+  RemoteStoreBackend
 } from './remote-store'
 import { entryFromSecretValue } from './secret-value'
-import { connectionEnvValue } from '../core/codecs/connection-value'
 import { AdaptivePacer, type PaceOutcome } from './pacer'
 
 /** Key Vault's largest secret value, in bytes (25 KB). */
@@ -98,7 +96,7 @@ export const AZURE_TAG_TEAM = MARK_TEAM
  * await vault.read({ kind: 'connection', id: 'my_db' }) // secret airflow-connections-my-db
  * // { "variables_prefix": null } in backendKwargs turns variables off, as in Airflow.
  */
-export interface AzureKeyVaultOptions {
+export interface AzureKeyVaultOptions extends RemoteStoreOptions {
   /** Default `azure-key-vault:<vault host>`. */
   id?: string
   /**
@@ -116,10 +114,6 @@ export interface AzureKeyVaultOptions {
   credentialOptions?: ClientSecretCredentialOptions
   /** Options of the `SecretClient` (retry, TLS, `disableChallengeResourceVerification`, …). */
   clientOptions?: SecretClientOptions
-  /** Whose rules read and write connection values; default `airflow3`. */
-  dialect?: Dialect
-  /** Requests in flight when loading, checking or writing many entries; default 8. */
-  concurrency?: number
   /** Purge after soft-deleting in `remove` (fails on a vault with purge protection). */
   purgeOnRemove?: boolean
   /** Poll interval of delete and recover operations; default 2 000 ms. */
@@ -127,8 +121,7 @@ export interface AzureKeyVaultOptions {
 }
 
 /** What a pre-flight check looked at. */
-export type AzurePreflightCheck =
-  'disabled' | 'name' | 'collision' | 'size' | 'soft-deleted' | 'credentials'
+export type AzurePreflightCheck = TargetCheck | 'soft-deleted' | 'credentials'
 
 /** One thing that would stop or spoil a write; `ref` is null for vault-wide problems. */
 export type AzurePreflightProblem = RemotePreflightProblem<AzurePreflightCheck>
@@ -185,30 +178,27 @@ function innerCode(error: RestLikeError): string | undefined {
   return error.details?.error?.innerError?.code
 }
 
-function isAbort(error: unknown): boolean {
-  return (error as { name?: string } | null)?.name === 'AbortError'
-}
-
 /** Azure Key Vault, named and read as Airflow's provider does. */
-export class AzureKeyVaultBackend implements Backend {
-  readonly lossyFields = ['variable.description'] as const
+export class AzureKeyVaultBackend
+  extends RemoteStoreBackend<string, AzureListing>
+  implements Backend
+{
   readonly kind = 'azure-key-vault' as const
   readonly id: string
-  readonly capabilities = { list: true, write: true }
   readonly naming: AzureKeyVaultNaming
   private readonly client: SecretClient
-  private readonly dialect: Dialect
-  private readonly concurrency: number
+  protected readonly dialect: Dialect
+  protected readonly concurrency: number
   /** Paces every request of this backend (adaptive; see pacer.ts). */
   readonly pacer: AdaptivePacer
   private readonly options: AzureKeyVaultOptions
   /** Key Vault's naming as the remote-store skeleton reads it. */
-  private readonly names: RemoteNaming = {
+  protected readonly names: RemoteNaming = {
     targetOf: (ref) => this.secretNameOf(ref),
     nameKey: (name) => name.toLowerCase(),
     readName: (name) => azureReadName(this.naming, name)
   }
-  private readonly wording: RemoteWording = {
+  protected readonly wording: RemoteWording = {
     service: 'Key Vault',
     rejectedWrite: (label, name, problem) =>
       `${label} maps to the secret name ${JSON.stringify(name)}, which Key Vault rejects: ${problem}. Rename the id.`,
@@ -219,14 +209,14 @@ export class AzureKeyVaultBackend implements Backend {
     collidingName: (label, other, name) =>
       `${label} and ${other} both map to ${name} ("_" becomes "${this.naming.sep}", case is ignored); Airflow reads one secret for both. Rename one.`
   }
-  private readonly payload: PayloadRules<string> = {
-    encode: (entry) =>
-      entry.kind === 'variable' ? entry.value : connectionEnvValue(entry.fields, this.dialect),
+  protected readonly payload: PayloadRules<string> = {
+    encode: (entry) => encodeText(entry, this.dialect),
     sizeOf: (value) => Buffer.byteLength(value, 'utf8'),
     maxBytes: AZURE_MAX_VALUE_BYTES
   }
 
   constructor(options: AzureKeyVaultOptions) {
+    super()
     this.options = options
     const kwargs = options.backendKwargs ?? {}
     this.naming = parseAzureKeyVaultKwargs(kwargs)
@@ -310,26 +300,14 @@ export class AzureKeyVaultBackend implements Backend {
    * The secret a ref is read from and written to (team-scoped for a team ref), or why there
    * is none: `disabled` (its prefix is null) or `refused` (Airflow never asks for it).
    */
-  secretNameOf(ref: EntryRef): { name: string; problem?: string } | { skip: string } {
-    const lookup = azureLookup(this.naming, ref.kind, ref.id, ref.team)
-    if (lookup.outcome !== 'lookup') return { skip: lookup.reason }
-    const first = lookup.steps[0]!
-    return first.problem === undefined
-      ? { name: first.name }
-      : { name: first.name, problem: first.problem }
+  secretNameOf(ref: EntryRef): RemoteTarget {
+    return firstLookupTarget(azureLookup(this.naming, ref.kind, ref.id, ref.team), (s) => s.name)
   }
 
   // --- errors --------------------------------------------------------------------------
 
-  /** Throws `failure(error, operation, what)`. */
-  private fail(error: unknown, operation: string, what: string): never {
-    throw this.failure(error, operation, what)
-  }
-
-  /** A typed error for a failed call: backend, operation and key named, no value. An abort is rethrown. */
-  private failure(error: unknown, operation: string, what: string): AirlockError {
-    if (error instanceof AirlockError) return error
-    if (isAbort(error)) throw error
+  /** Key Vault's failures: HTTP status and inner code to an error code and a hint. */
+  protected serviceFailure(error: unknown, operation: string, what: string): AirlockError {
     const e = (error ?? {}) as RestLikeError
     const status = e.statusCode
     const where = `${this.id}: ${operation}${what ? ` ${what}` : ''}`
@@ -444,31 +422,20 @@ export class AzureKeyVaultBackend implements Backend {
     }
   }
 
-  async list(scope: Scope, signal?: AbortSignal): Promise<EntryRef[]> {
-    return (await this.scan(scope, signal)).refs.map(({ source: _source, ...ref }) => ref)
+  protected ambiguousOf(listing: AzureListing): AmbiguousListed[] {
+    return listing.ambiguous.map((a) => ({
+      kind: a.kind,
+      id: a.ids[0]!,
+      name: a.name,
+      message: this.ambiguousMessage(a)
+    }))
   }
 
-  /** One listing, then the values (Key Vault has no batch read), `concurrency` at a time. */
-  async load(scope: Scope, signal?: AbortSignal): Promise<LoadResult> {
-    const listing = await this.scan(scope, signal)
-    return loadRefs(
-      listing.refs,
-      listing.ambiguous.map((a) => ({
-        ref: {
-          kind: a.kind,
-          id: a.ids[0]!,
-          source: { backendId: this.id, path: a.name, fromKey: a.name }
-        },
-        code: 'codec.invalid',
-        message: this.ambiguousMessage(a)
-      })),
-      async (ref) => {
-        const name = ref.source!.path
-        const got = await this.getValue(name, `read ${ref.kind} ${JSON.stringify(ref.id)}`, signal)
-        return got && this.toEntry(ref, got.name, got.value)
-      },
-      { concurrency: this.concurrency }
-    )
+  /** `load` reads the values one by one (Key Vault has no batch read), `concurrency` at a time. */
+  protected async readListed(ref: EntryRef, signal?: AbortSignal): Promise<Entry | undefined> {
+    const name = ref.source!.path
+    const got = await this.getValue(name, `read ${ref.kind} ${JSON.stringify(ref.id)}`, signal)
+    return got && this.toEntry(ref, got.name, got.value)
   }
 
   private ambiguousMessage(a: AzureAmbiguousName): string {
@@ -480,24 +447,15 @@ export class AzureKeyVaultBackend implements Backend {
 
   // --- writing -------------------------------------------------------------------------
 
-  async write(entries: readonly Entry[], signal?: AbortSignal): Promise<void> {
-    if (!entries.length) return
-    const items = planWrites(this.id, this.names, this.wording, entries, this.payload)
-    await writeEach(
-      items,
-      this.concurrency,
-      async ({ entry, name, payload }) => {
-        try {
-          await this.client.setSecret(name, payload, {
-            tags: marksOf(entry),
-            abortSignal: signal
-          })
-        } catch (error) {
-          this.fail(error, `write ${entry.kind} ${JSON.stringify(idOf(entry))}`, `(secret ${name})`)
-        }
-      },
-      { signal }
-    )
+  protected async writeOne(
+    { entry, name, payload }: PlannedWrite<string>,
+    signal?: AbortSignal
+  ): Promise<void> {
+    try {
+      await this.client.setSecret(name, payload, { tags: marksOf(entry), abortSignal: signal })
+    } catch (error) {
+      this.fail(error, `write ${entry.kind} ${JSON.stringify(idOf(entry))}`, `(secret ${name})`)
+    }
   }
 
   async remove(refs: readonly EntryRef[], signal?: AbortSignal): Promise<void> {
@@ -588,7 +546,7 @@ export class AzureKeyVaultBackend implements Backend {
           .byPage({ maxPageSize: AZURE_MAX_PAGE_SIZE }))
           for (const p of page) owners.set(p.name.toLowerCase(), p.tags ?? {})
       } catch (error) {
-        if (isAbort(error)) throw error
+        if (isAbortError(error)) throw error
       }
     for (const { ref, name } of named) {
       const clash = markedByOther(
@@ -606,7 +564,7 @@ export class AzureKeyVaultBackend implements Backend {
         const d = await this.client.getDeletedSecret(name, { abortSignal: signal })
         return { ref, name, purge: d.scheduledPurgeDate }
       } catch (error) {
-        if (isAbort(error)) throw error
+        if (isAbortError(error)) throw error
         if ((error as RestLikeError).statusCode !== 404) unchecked ??= error
         return undefined
       }
@@ -651,7 +609,7 @@ export class AzureKeyVaultBackend implements Backend {
       await this.client.updateSecretProperties(name, '', { abortSignal: signal })
     },
     isNotFound: (error) => (error as RestLikeError).statusCode === 404,
-    isAbort,
+    isAbort: isAbortError,
     failure: (error, operation, what) => this.failure(error, operation, what),
     writeVerb: (kind) => `set ${kind}s`
   })

@@ -22,6 +22,7 @@ import { readFileSync } from 'node:fs'
 import { SecretManagerServiceClient } from '@google-cloud/secret-manager'
 import type { CallOptions, ClientOptions } from 'google-gax'
 import type { ErrorCode } from '../contract/errors'
+import { encodeText } from '../core/airflow-secrets/types'
 import { AirlockError } from '../core/errors'
 import type { Dialect, Entry } from '../core/model'
 import {
@@ -34,36 +35,33 @@ import {
   parseGcpSecretManagerKwargs,
   type GcpSecretManagerNaming
 } from '../core/airflow-secrets/gcp-secret-manager'
+import { idOf, type Backend, type EntryKind, type EntryRef, type Scope } from './backend'
 import {
-  idOf,
-  type Backend,
-  type EntryKind,
-  type EntryRef,
-  type LoadResult,
-  type Scope
-} from './backend'
-import {
-  loadRefs,
+  firstLookupTarget,
+  isAbortError,
   mapListedNames,
   MARK_ID,
   MARK_KIND,
   MARK_TEAM,
   markedByOther,
   marksOf,
-  planWrites,
   preflightTargets,
   probeCredentials,
   type CredentialProbe,
   removalTargets,
-  writeEach,
+  type AmbiguousListed,
   type ListedSecret,
   type PayloadRules,
+  type PlannedWrite,
   type RemoteNaming,
   type RemotePreflightProblem,
-  type RemoteWording
+  type RemoteStoreOptions,
+  type RemoteTarget,
+  type TargetCheck,
+  type RemoteWording,
+  RemoteStoreBackend
 } from './remote-store'
 import { entryFromSecretValue } from './secret-value'
-import { connectionEnvValue } from '../core/codecs/connection-value'
 
 /** Secret Manager's largest payload, in bytes (64 KiB). */
 export const GCP_MAX_PAYLOAD_BYTES = 64 * 1024
@@ -120,7 +118,7 @@ export type GcpReplication = { automatic: true } | { locations: readonly string[
  * await sm.read({ kind: 'connection', id: 'my_db' }) // airflow-connections-my_db, version latest
  * // { "variables_prefix": null } in backendKwargs turns variables off, as in Airflow.
  */
-export interface GcpSecretManagerOptions {
+export interface GcpSecretManagerOptions extends RemoteStoreOptions {
   /** Default `gcp-secret-manager:<project>`. */
   id?: string
   /**
@@ -135,10 +133,6 @@ export interface GcpSecretManagerOptions {
   multiTeam?: boolean
   /** Options of `SecretManagerServiceClient` (endpoint, `sslCreds`, `authClient`, `credentials`, …). */
   clientOptions?: ClientOptions
-  /** Whose rules read and write connection values; default `airflow3`. */
-  dialect?: Dialect
-  /** Requests in flight when loading, checking or writing many entries; default 8. */
-  concurrency?: number
   /** Replication of secrets Airlock creates; default automatic. */
   replication?: GcpReplication
   /** Labels on secrets Airlock creates (lower-case keys and values). */
@@ -151,8 +145,7 @@ export interface GcpSecretManagerOptions {
 }
 
 /** What a pre-flight check looked at. */
-export type GcpPreflightCheck =
-  'disabled' | 'name' | 'collision' | 'size' | 'latest-version' | 'credentials'
+export type GcpPreflightCheck = TargetCheck | 'latest-version' | 'credentials'
 
 /** One thing that would stop or spoil a write; `ref` is null for project-wide problems. */
 export type GcpPreflightProblem = RemotePreflightProblem<GcpPreflightCheck>
@@ -201,11 +194,6 @@ function codeOf(error: unknown): number | undefined {
   return typeof c === 'number' ? c : undefined
 }
 
-function isAbort(error: unknown): boolean {
-  const e = error as { name?: string; code?: number } | null
-  return e?.name === 'AbortError'
-}
-
 /** The secret id of a resource name `projects/<p>/secrets/<id>[/versions/<v>]`. */
 function secretIdOf(name: string): string {
   const m = /\/secrets\/([^/]+)/.exec(name)
@@ -213,26 +201,21 @@ function secretIdOf(name: string): string {
 }
 
 /** GCP Secret Manager, named and read as Airflow's provider does. */
-export class GcpSecretManagerBackend implements Backend {
-  readonly lossyFields = ['variable.description'] as const
+export class GcpSecretManagerBackend
+  extends RemoteStoreBackend<Buffer, GcpListing>
+  implements Backend
+{
   readonly kind = 'gcp-secret-manager' as const
   readonly id: string
-  readonly capabilities = { list: true, write: true }
   readonly naming: GcpSecretManagerNaming
   private readonly client: SecretManagerServiceClient
-  private readonly dialect: Dialect
-  private readonly concurrency: number
+  protected readonly dialect: Dialect
+  protected readonly concurrency: number
   private readonly options: GcpSecretManagerOptions
   private readonly callOptions: CallOptions
   /** Secret Manager's naming as the remote-store skeleton reads it. */
-  private readonly names: RemoteNaming = {
-    targetOf: (ref) => {
-      const target = this.secretIdOf(ref)
-      if ('skip' in target) return target
-      return target.problem === undefined
-        ? { name: target.secretId }
-        : { name: target.secretId, problem: target.problem }
-    },
+  protected readonly names: RemoteNaming = {
+    targetOf: (ref) => this.secretIdOf(ref),
     nameKey: (name) => name,
     readName: (name) =>
       gcpReadSecretId(this.naming, name).map((r) => ({
@@ -241,7 +224,7 @@ export class GcpSecretManagerBackend implements Backend {
         teamScoped: r.teamScoped
       }))
   }
-  private readonly wording: RemoteWording = {
+  protected readonly wording: RemoteWording = {
     service: 'Secret Manager',
     rejectedWrite: (label, name, problem) =>
       `${label} maps to the secret id ${JSON.stringify(name)}, which Secret Manager rejects: ${problem} (Airflow would never find it). Nothing was written; rename the id.`,
@@ -251,17 +234,14 @@ export class GcpSecretManagerBackend implements Backend {
       `${label} and ${other} both map to the secret ${name}. Nothing was written; rename one of them.`,
     collidingName: (label, other, name) => `${label} and ${other} both map to ${name}. Rename one.`
   }
-  private readonly payload: PayloadRules<Buffer> = {
-    encode: (entry) =>
-      Buffer.from(
-        entry.kind === 'variable' ? entry.value : connectionEnvValue(entry.fields, this.dialect),
-        'utf8'
-      ),
+  protected readonly payload: PayloadRules<Buffer> = {
+    encode: (entry) => Buffer.from(encodeText(entry, this.dialect), 'utf8'),
     sizeOf: (data) => data.length,
     maxBytes: GCP_MAX_PAYLOAD_BYTES
   }
 
   constructor(options: GcpSecretManagerOptions = {}) {
+    super()
     this.options = options
     const kwargs = options.backendKwargs ?? {}
     const clientOptions: ClientOptions = {
@@ -362,26 +342,14 @@ export class GcpSecretManagerBackend implements Backend {
    * The secret a ref is read from and written to (team-scoped for a team ref), or why there
    * is none: its prefix is null, or Airflow refuses the id.
    */
-  secretIdOf(ref: EntryRef): { secretId: string; problem?: string } | { skip: string } {
-    const lookup = gcpLookup(this.naming, ref.kind, ref.id, ref.team)
-    if (lookup.outcome !== 'lookup') return { skip: lookup.reason }
-    const first = lookup.steps[0]!
-    return first.problem === undefined
-      ? { secretId: first.secretId }
-      : { secretId: first.secretId, problem: first.problem }
+  secretIdOf(ref: EntryRef): RemoteTarget {
+    return firstLookupTarget(gcpLookup(this.naming, ref.kind, ref.id, ref.team), (s) => s.secretId)
   }
 
   // --- errors --------------------------------------------------------------------------
 
-  /** Throws `failure(error, operation, what)`. */
-  private fail(error: unknown, operation: string, what: string): never {
-    throw this.failure(error, operation, what)
-  }
-
-  /** A typed error for a failed call: backend, operation and key named, no value. An abort is rethrown. */
-  private failure(error: unknown, operation: string, what: string): AirlockError {
-    if (error instanceof AirlockError) return error
-    if (isAbort(error)) throw error
+  /** Secret Manager's failures: gRPC status to an error code and a hint. */
+  protected serviceFailure(error: unknown, operation: string, what: string): AirlockError {
     const code = codeOf(error)
     const where = `${this.id}: ${operation}${what ? ` ${what}` : ''}`
     let type: ErrorCode = 'backend.unreachable'
@@ -439,8 +407,8 @@ export class GcpSecretManagerBackend implements Backend {
   async read(ref: EntryRef, signal?: AbortSignal): Promise<Entry | undefined> {
     const target = this.secretIdOf(ref)
     if ('skip' in target || target.problem !== undefined) return undefined
-    const value = await this.access(target.secretId, ref, signal, 'airflow')
-    return value === undefined ? undefined : this.toEntry(ref, target.secretId, value)
+    const value = await this.access(target.name, ref, signal, 'airflow')
+    return value === undefined ? undefined : this.toEntry(ref, target.name, value)
   }
 
   /**
@@ -524,34 +492,23 @@ export class GcpSecretManagerBackend implements Backend {
     }
   }
 
-  async list(scope: Scope, signal?: AbortSignal): Promise<EntryRef[]> {
-    return (await this.scan(scope, signal)).refs.map(({ source: _source, ...ref }) => ref)
+  protected ambiguousOf(listing: GcpListing): AmbiguousListed[] {
+    return listing.ambiguous.map((a) => ({
+      kind: a.kind,
+      id: a.id,
+      name: a.secretId,
+      message: `${this.id}: secret ${a.secretId} is a team-scoped name ("<team>--<id>") in multi-team mode; which "--" splits team and id cannot be told. Not loaded: read it by id and team, or rewrite it with Airlock to annotate it.`
+    }))
   }
 
   /**
-   * One listing, then `AccessSecretVersion` per secret (the API has no batch read),
+   * `load` reads with `AccessSecretVersion` per secret (the API has no batch read),
    * `concurrency` at a time. Unlike `read`, a denied or broken secret is a problem here.
    */
-  async load(scope: Scope, signal?: AbortSignal): Promise<LoadResult> {
-    const listing = await this.scan(scope, signal)
-    return loadRefs(
-      listing.refs,
-      listing.ambiguous.map((a) => ({
-        ref: {
-          kind: a.kind,
-          id: a.id,
-          source: { backendId: this.id, path: a.secretId, fromKey: a.secretId }
-        },
-        code: 'codec.invalid',
-        message: `${this.id}: secret ${a.secretId} is a team-scoped name ("<team>--<id>") in multi-team mode; which "--" splits team and id cannot be told. Not loaded: read it by id and team, or rewrite it with Airlock to annotate it.`
-      })),
-      async (ref) => {
-        const secretId = ref.source!.path
-        const value = await this.access(secretId, ref, signal, 'strict')
-        return value === undefined ? undefined : this.toEntry(ref, secretId, value)
-      },
-      { concurrency: this.concurrency }
-    )
+  protected async readListed(ref: EntryRef, signal?: AbortSignal): Promise<Entry | undefined> {
+    const secretId = ref.source!.path
+    const value = await this.access(secretId, ref, signal, 'strict')
+    return value === undefined ? undefined : this.toEntry(ref, secretId, value)
   }
 
   // --- writing -------------------------------------------------------------------------
@@ -568,19 +525,13 @@ export class GcpSecretManagerBackend implements Backend {
    * transactions: every entry is checked first, then written one by one; on a failure the
    * error says how many were written.
    */
-  async write(entries: readonly Entry[], signal?: AbortSignal): Promise<void> {
-    if (!entries.length) return
-    const items = planWrites(this.id, this.names, this.wording, entries, this.payload)
-    await writeEach(
-      items,
-      this.concurrency,
-      async ({ entry, name, payload }) => {
-        const what = `write ${entry.kind} ${JSON.stringify(idOf(entry))}`
-        const version = await this.addVersion(entry, name, payload, what, signal)
-        if (this.options.disableOlderVersions) await this.disableOlder(name, version, what, signal)
-      },
-      { signal }
-    )
+  protected async writeOne(
+    { entry, name, payload }: PlannedWrite<Buffer>,
+    signal?: AbortSignal
+  ): Promise<void> {
+    const what = `write ${entry.kind} ${JSON.stringify(idOf(entry))}`
+    const version = await this.addVersion(entry, name, payload, what, signal)
+    if (this.options.disableOlderVersions) await this.disableOlder(name, version, what, signal)
   }
 
   private async addVersion(
@@ -687,7 +638,7 @@ export class GcpSecretManagerBackend implements Backend {
         ))
           owners.set(secretIdOf(secret.name ?? ''), secret.annotations ?? {})
       } catch (error) {
-        if (isAbort(error)) throw error
+        if (isAbortError(error)) throw error
       }
     const existing = named.filter(({ ref, secretId }) => {
       const a = owners.get(secretId)
@@ -704,7 +655,7 @@ export class GcpSecretManagerBackend implements Backend {
         )
         return { ref, secretId, state: String(v.state ?? '') }
       } catch (error) {
-        if (isAbort(error)) throw error
+        if (isAbortError(error)) throw error
         return undefined
       }
     })
@@ -742,7 +693,7 @@ export class GcpSecretManagerBackend implements Backend {
       )
     },
     isNotFound: (error) => codeOf(error) === Status.NOT_FOUND,
-    isAbort,
+    isAbort: isAbortError,
     failure: (error, operation, what) => this.failure(error, operation, what),
     writeVerb: (kind) => `add ${kind} versions`
   })

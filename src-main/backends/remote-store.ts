@@ -19,6 +19,8 @@
  * - the credential probe of a pre-flight: one listing page, and a write per kind to a secret
  *   that does not exist, so "not found" means allowed (`probeCredentials`).
  *
+ * Azure Key Vault and GCP Secret Manager extend `RemoteStoreBackend`, which strings these
+ * together (`list`, `load`, `write`, the failure prologue) around the store's own calls.
  * Vault uses `loadRefs` and `writeEach` only: its listing walks KV folders, and its names map
  * to paths rather than to one flat namespace.
  */
@@ -29,12 +31,14 @@ import {
   idOf,
   inScope,
   refOf,
+  type Dialect,
   type Entry,
   type EntryKind,
   type EntryRef,
   type Scope
 } from '../core/model'
 import type { EntryProblem, LoadResult } from './backend'
+import type { StepsLookup } from '../core/airflow-secrets/types'
 
 /** The mark naming an entry's kind, on a secret Airlock writes (Azure tag, GCP annotation). */
 export const MARK_KIND = 'airlock-kind'
@@ -465,4 +469,108 @@ export async function probeCredentials(
     }
   }
   return { problems, canList }
+}
+
+/** Whether an SDK error is the abort of the caller's signal (Azure and GCP both name it so). */
+export function isAbortError(error: unknown): boolean {
+  return (error as { name?: string } | null)?.name === 'AbortError'
+}
+
+/** The first name a lookup asks for as a target, or why it asks for none. */
+export function firstLookupTarget<S extends { problem?: string }>(
+  lookup: StepsLookup<S> | { outcome: 'error'; reason: string },
+  nameOf: (step: S) => string
+): RemoteTarget {
+  if (!('steps' in lookup)) return { skip: lookup.reason }
+  const first = lookup.steps[0]!
+  return first.problem === undefined
+    ? { name: nameOf(first) }
+    : { name: nameOf(first), problem: first.problem }
+}
+
+/** The options every remote store takes besides its own. */
+export interface RemoteStoreOptions {
+  /** Whose rules read and write connection values; default `airflow3`. */
+  dialect?: Dialect
+  /** Requests in flight when loading, checking or writing many entries; default 8. */
+  concurrency?: number
+}
+
+/** A listed name `load` leaves out because its id cannot be told: the problem it reports. */
+export interface AmbiguousListed {
+  kind: EntryKind
+  /** The id the problem is filed under (the first reading). */
+  id: string
+  /** The listed name. */
+  name: string
+  message: string
+}
+
+/**
+ * What Azure Key Vault and GCP Secret Manager do the same way around their service calls:
+ * `list` and `load` over the store's `scan`, `write` over `planWrites` and `writeEach`, and
+ * the failure prologue (an AirlockError passes, an abort is rethrown). Each store supplies its
+ * naming, wording, payload rules and calls.
+ */
+export abstract class RemoteStoreBackend<P, L extends { refs: EntryRef[] }> {
+  readonly lossyFields = ['variable.description'] as const
+  readonly capabilities = { list: true, write: true }
+  abstract readonly id: string
+  protected abstract readonly dialect: Dialect
+  protected abstract readonly concurrency: number
+  /** The store's naming as this skeleton reads it. */
+  protected abstract readonly names: RemoteNaming
+  protected abstract readonly wording: RemoteWording
+  protected abstract readonly payload: PayloadRules<P>
+
+  /** Lists the secrets in scope and maps names back to refs (and ambiguous names). */
+  abstract scan(scope: Scope, signal?: AbortSignal): Promise<L>
+  /** The problems `load` reports for the names `scan` could not map to one id. */
+  protected abstract ambiguousOf(listing: L): AmbiguousListed[]
+  /** Reads a listed ref (its `source.path` is the listed name) for `load`. */
+  protected abstract readListed(ref: EntryRef, signal?: AbortSignal): Promise<Entry | undefined>
+  /** Writes one checked entry. */
+  protected abstract writeOne(item: PlannedWrite<P>, signal?: AbortSignal): Promise<void>
+  /** The store's typed error for a failed call (neither an AirlockError nor an abort). */
+  protected abstract serviceFailure(error: unknown, operation: string, what: string): AirlockError
+
+  async list(scope: Scope, signal?: AbortSignal): Promise<EntryRef[]> {
+    return (await this.scan(scope, signal)).refs.map(({ source: _source, ...ref }) => ref)
+  }
+
+  async load(scope: Scope, signal?: AbortSignal): Promise<LoadResult> {
+    const listing = await this.scan(scope, signal)
+    return loadRefs(
+      listing.refs,
+      this.ambiguousOf(listing).map((a) => ({
+        ref: {
+          kind: a.kind,
+          id: a.id,
+          source: { backendId: this.id, path: a.name, fromKey: a.name }
+        },
+        code: 'codec.invalid',
+        message: a.message
+      })),
+      (ref) => this.readListed(ref, signal),
+      { concurrency: this.concurrency }
+    )
+  }
+
+  async write(entries: readonly Entry[], signal?: AbortSignal): Promise<void> {
+    if (!entries.length) return
+    const items = planWrites(this.id, this.names, this.wording, entries, this.payload)
+    await writeEach(items, this.concurrency, (item) => this.writeOne(item, signal), { signal })
+  }
+
+  /** Throws `failure(error, operation, what)`. */
+  protected fail(error: unknown, operation: string, what: string): never {
+    throw this.failure(error, operation, what)
+  }
+
+  /** A typed error for a failed call: backend, operation and key named, no value. An abort is rethrown. */
+  protected failure(error: unknown, operation: string, what: string): AirlockError {
+    if (error instanceof AirlockError) return error
+    if (isAbortError(error)) throw error
+    return this.serviceFailure(error, operation, what)
+  }
 }

@@ -48,7 +48,7 @@ import { mapLimit } from '../core/concurrency'
 import { readFile } from 'node:fs/promises'
 import { quote } from '../core/codecs/py-url'
 import { pyJsonDumps, plainToPy } from '../core/codecs/py-json'
-import { pyStrip } from '../core/connection'
+import { pyStrip } from '../core/codecs/py-str'
 import { AirlockError, CodecError } from '../core/errors'
 import { type ConnectionEntry, type Dialect, type Entry, type VariableEntry } from '../core/model'
 import {

@@ -11,11 +11,8 @@ import http from 'node:http'
 import https from 'node:https'
 import type { SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager'
 import { mapLimit } from '../../core/concurrency'
-import { pyJsonDumps, pyJsonTryLoads } from '../../core/codecs/py-json'
-import { applyPasswordRule } from '../../core/connection'
-import { AirlockError, CodecError } from '../../core/errors'
+import { AirlockError } from '../../core/errors'
 import {
-  CONNECTION_SCALAR_FIELDS,
   connectionEntry,
   variableEntry,
   type ConnectionFields,
@@ -83,6 +80,8 @@ export interface AwsStoreOptions extends AwsClientOptions {
    * `--` are never looked up, as the newest amazon provider refuses them (`awsTeamLookup`).
    */
   multiTeam?: boolean
+  /** Whose rules read connection values and build written ones; default `airflow3`. */
+  dialect?: Dialect
 }
 
 /** The tag every secret and parameter Airlock creates carries. */
@@ -404,23 +403,6 @@ export async function writePlanned<P extends { name: string; entry: Entry }>(
   }
 }
 
-/** Whether two extra texts hold the same JSON (or are the same text). */
-export function sameExtra(a: string | null, b: string | null): boolean {
-  if (a === b) return true
-  if (!a || !b) return !a && !b
-  const x = pyJsonTryLoads(a)
-  const y = pyJsonTryLoads(b)
-  return x !== undefined && y !== undefined && pyJsonDumps(x) === pyJsonDumps(y)
-}
-
-/** The fields of `wanted` that `got` does not hold (extra compared as JSON). */
-export function lostFields(wanted: ConnectionFields, got: ConnectionFields): string[] {
-  const lost: string[] = CONNECTION_SCALAR_FIELDS.filter((k) => wanted[k] !== got[k])
-  if (!sameExtra(wanted.extra, got.extra)) lost.push('extra')
-  if ((wanted.team_name ?? null) !== (got.team_name ?? null)) lost.push('team_name')
-  return lost
-}
-
 // ---------------------------------------------------------------------------------------
 // Steps both backends take the same way
 
@@ -685,24 +667,6 @@ export function addSameTarget(add: PreflightAdd, entry: Entry, other: Entry, nam
 }
 
 /**
- * The fields a written connection loses when Airflow reads it back: `readBack` decodes what
- * the backend writes for `fields`; a value Airflow cannot read back at all loses everything.
- */
-export function writtenLoss(
-  fields: ConnectionFields,
-  dialect: Dialect,
-  readBack: () => ConnectionFields
-): string[] {
-  const wanted = applyPasswordRule({ ...fields }, dialect)
-  try {
-    return lostFields(wanted, readBack())
-  } catch (error) {
-    if (error instanceof CodecError) return ['everything (Airflow cannot read the value back)']
-    throw error
-  }
-}
-
-/**
  * The warnings of what Airflow will not read back from a target: a connection's lost fields
  * (`lostNote` says what the service keeps), or a variable's description (`thing`: secret,
  * parameter).
@@ -745,9 +709,12 @@ export interface AwsNamingRules<N extends AwsPrefixes> {
 /**
  * What both AWS backends do alike around their service calls: looking an id up (the naming,
  * then Airflow's multi-team rule), the kinds a scope looks up, closing the SDK client, listing
- * as the refs of `listNames`, and mapping a failed call to an AirlockError.
+ * as the refs of `listNames`, reading one ref (its name, the service's not-found answers, the
+ * stored value as an entry), the pre-flight of a batch with no target, and mapping a failed
+ * call to an AirlockError.
  */
 export abstract class AwsBackendBase<N extends AwsPrefixes> {
+  readonly capabilities = { list: true, write: true }
   abstract readonly id: string
   /** The resolved naming part of `backend_kwargs`. */
   abstract readonly naming: N
@@ -755,10 +722,70 @@ export abstract class AwsBackendBase<N extends AwsPrefixes> {
   protected abstract readonly rules: AwsNamingRules<N>
   protected abstract readonly client: { destroy(): void }
   /** `[core] multi_team` of the Airflow reading this store (see `awsTeamLookup`). */
-  protected abstract readonly multiTeam: boolean
+  protected readonly multiTeam: boolean
+  /** Whose rules read connection values and build written ones. */
+  protected readonly dialect: Dialect
+  /** Requests in flight when reading, writing or removing many entries. */
+  protected readonly concurrency: number
+
+  constructor(options: AwsStoreOptions, defaultConcurrency: number) {
+    this.multiTeam = options.multiTeam ?? false
+    this.dialect = options.dialect ?? 'airflow3'
+    this.concurrency = Math.max(1, options.concurrency ?? defaultConcurrency)
+  }
 
   /** The names under the kinds' prefixes, mapped back to refs. */
   abstract listNames(scope: Scope, signal?: AbortSignal): Promise<{ refs: EntryRef[] }>
+  /** The stored value's field, as entries' origins name it (`SecretString`, `Value`). */
+  protected abstract readonly valueKey: string
+  /** The stored text of one name (undefined: it holds none); throws the SDK's error. */
+  protected abstract getValue(name: string, signal?: AbortSignal): Promise<string | undefined>
+  /** The SDK errors Airflow reads as "not found" for one name. */
+  protected abstract isNotFound(error: unknown): boolean
+  /** The service's connection reading (core/airflow-secrets), for stored values. */
+  protected abstract decodeConnection(value: string): ConnectionFields
+  /** Checks that the credentials authenticate and may list (a pre-flight step). */
+  abstract probeCredentials(signal?: AbortSignal): Promise<void>
+
+  async read(ref: EntryRef, signal?: AbortSignal): Promise<Entry | undefined> {
+    const name = readTarget(this.id, ref, this.lookupOf(ref))
+    if (name === undefined) return undefined
+    let value: string | undefined
+    try {
+      value = await this.getValue(name, signal)
+    } catch (error) {
+      if (this.isNotFound(error)) return undefined
+      throw awsFailure(this.id, `reading ${describeRef(ref.kind, ref.id)} (${name})`, error)
+    }
+    if (value === undefined) return undefined
+    return this.entryFrom(ref.kind, ref.id, name, value)
+  }
+
+  /** A stored value as the entry Airflow reads from it, its origin named. */
+  protected entryFrom(kind: AwsLookupKind, id: string, name: string, value: string): Entry {
+    return storedEntry(
+      { backendId: this.id, path: name, fromKey: this.valueKey },
+      kind,
+      id,
+      value,
+      (text) => this.decodeConnection(text)
+    )
+  }
+
+  /**
+   * The pre-flight of a batch none of whose entries has a target: nothing more to check but,
+   * for an empty batch, the credentials. Returns true when the pre-flight is over.
+   */
+  protected async noTargetsLeft(
+    add: PreflightAdd,
+    entries: readonly Entry[],
+    targets: number,
+    signal?: AbortSignal
+  ): Promise<boolean> {
+    if (targets) return false
+    if (!entries.length) await preflightStep(add, this.id, () => this.probeCredentials(signal))
+    return true
+  }
 
   /** What Airflow does when asked for the id: the name it reads, or why it reads none. */
   protected lookup(kind: AwsLookupKind, id: string): AwsLookup {

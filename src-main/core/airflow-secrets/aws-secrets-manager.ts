@@ -39,21 +39,34 @@
  * added), every other key is dropped, and the result is re-dumped and read as connection
  * JSON; any other text is a URI. Variables are returned verbatim.
  */
-import { PY_SPACE, pyRstrip, pyStrip } from '../codecs/py-str'
+import { PY_SPACE, pyStrip } from '../codecs/py-str'
 import { PyDict, type PyValue, pyJsonDumps, pyJsonLoads } from '../codecs/py-json'
 import { AirlockError, CodecError } from '../errors'
 import { unquote } from '../codecs/py-url'
 import {
+  kindPrefix,
+  kwargTypeName,
+  prefixKwargs,
+  rstripSepWhenTruthy,
+  sepKwarg,
+  stringKwarg
+} from './kwargs'
+import {
   connectionFieldsToPy,
   providerBefore,
   storedText,
+  decodeAfterExplain,
+  type DecodeFn,
   type DecodeOutcome,
+  type ExplainFn,
   type Explanation,
   type LookupKind,
   type LookupOptions,
   TEAM_SEP
 } from './types'
 import type { Decoded } from '../connection'
+import { connectionEnvValue } from '../codecs/connection-value'
+import { writtenLoss } from './written'
 import { parseConnectionValue } from '../codecs/connection-json'
 import type { ConnectionFields, Dialect } from '../model'
 
@@ -134,26 +147,6 @@ export type AwsLookup =
 
 // ---------------------------------------------------------------------------------------
 // backend_kwargs
-
-function typeOf(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v
-}
-
-/** A text-or-null kwarg with its default (absent → default). */
-export function stringKwarg(
-  kwargs: Readonly<Record<string, unknown>>,
-  key: string,
-  fallback: string | null,
-  service: string
-): string | null {
-  if (!Object.hasOwn(kwargs, key)) return fallback
-  const v = kwargs[key]
-  if (v === null || typeof v === 'string') return v
-  throw new AirlockError(
-    'usage',
-    `backend_kwargs "${key}" must be text or null for ${service}; got ${typeOf(v)}.`
-  )
-}
 
 /**
  * The three `*_lookup_pattern` kwargs. A falsy pattern (`null`, `""`) means "look every id
@@ -238,7 +231,7 @@ function parseConnWords(
   if (typeof raw !== 'object' || Array.isArray(raw))
     return {
       connWords: words,
-      connWordsError: `extra_conn_words must be an object of lists (Airflow fails every JSON connection secret with it); got ${typeOf(raw)}.`
+      connWordsError: `extra_conn_words must be an object of lists (Airflow fails every JSON connection secret with it); got ${kwargTypeName(raw)}.`
     }
   for (const [field, extra] of Object.entries(raw as Record<string, unknown>)) {
     const target = field === 'user' ? 'login' : field
@@ -272,17 +265,9 @@ export function parseAwsSecretsManagerKwargs(
 ): AwsSecretsManagerNaming {
   const service = 'AWS Secrets Manager'
   const d = AWS_SECRETS_MANAGER_DEFAULTS
-  const sep = stringKwarg(kwargs, 'sep', d.sep, service)
-  if (sep === null)
-    throw new AirlockError('usage', 'backend_kwargs "sep" must be text for AWS Secrets Manager.')
-  const prefix = (key: string, fallback: string) => {
-    const v = stringKwarg(kwargs, key, fallback, service)
-    return v ? pyRstrip(v, sep) : v
-  }
+  const sep = sepKwarg(kwargs, d.sep, service)
   return {
-    connectionsPrefix: prefix('connections_prefix', d.connections_prefix),
-    variablesPrefix: prefix('variables_prefix', d.variables_prefix),
-    configPrefix: prefix('config_prefix', d.config_prefix),
+    ...prefixKwargs(kwargs, d, service, rstripSepWhenTruthy(sep)),
     sep,
     patterns: parseLookupPatterns(kwargs, service),
     ...parseConnWords(kwargs.extra_conn_words)
@@ -299,11 +284,7 @@ export interface AwsPrefixes {
 
 /** The prefix configured for a kind in either AWS naming (`null` = off). */
 export function awsPrefixOf(naming: AwsPrefixes, kind: AwsLookupKind): string | null {
-  return kind === 'connection'
-    ? naming.connectionsPrefix
-    : kind === 'variable'
-      ? naming.variablesPrefix
-      : naming.configPrefix
+  return kindPrefix(naming, kind)
 }
 
 /**
@@ -1200,14 +1181,8 @@ export function awsTeamRefusal(key: string, options: LookupOptions): Explanation
 }
 
 /** `SecretsManagerBackend(**kwargs)` asked for a connection id or variable key. */
-export function explainAwsSecretsManager(
-  kwargs: Readonly<Record<string, unknown>>,
-  kind: LookupKind,
-  key: string,
-  options: LookupOptions = {}
-): Explanation {
-  return explainAwsLookup(smLookup(parseAwsSecretsManagerKwargs(kwargs), kind, key), key, options)
-}
+export const explainAwsSecretsManager: ExplainFn = (kwargs, kind, key, options = {}) =>
+  explainAwsLookup(smLookup(parseAwsSecretsManagerKwargs(kwargs), kind, key), key, options)
 
 /** Both AWS backends: the name looked up, unless multi-team mode or the naming says no. */
 export function explainAwsLookup(
@@ -1240,15 +1215,17 @@ export function awsTeamLookup(
 }
 
 /** What `SecretsManagerBackend` returns for a `SecretString` (`decode`'s Python view). */
-export function decodeAwsSecretsManager(
-  kwargs: Readonly<Record<string, unknown>>,
-  kind: LookupKind,
-  key: string,
+export const decodeAwsSecretsManager: DecodeFn = decodeAfterExplain(
+  explainAwsSecretsManager,
+  (stored, _found, kind, options, kwargs) => readSecretsManagerValue(stored, kind, options, kwargs)
+)
+
+function readSecretsManagerValue(
   stored: PyValue,
-  options: LookupOptions = {}
+  kind: LookupKind,
+  options: LookupOptions,
+  kwargs: Readonly<Record<string, unknown>>
 ): DecodeOutcome {
-  const explained = explainAwsSecretsManager(kwargs, kind, key, options)
-  if ('disabled' in explained) return { notFound: true }
   const text = storedText(stored, 'AWS Secrets Manager')
   if (kind === 'variable') return { variable: text }
   // deserialize_connection: a falsy value is "not found".
@@ -1301,6 +1278,33 @@ export function decodeSecretsManagerConnection(
     shape: 'json',
     droppedKeys: smDroppedKeys(dict, naming)
   }
+}
+
+/**
+ * The `SecretString` written for a connection: its URI when the dialect reads it back to the
+ * same fields, else connection JSON (`as_json()`), whose keys all survive the alias map.
+ * Neither shape can hold `description` (Airflow drops it), so it is left out.
+ */
+export function encodeSecretsManagerConnection(fields: ConnectionFields, dialect: Dialect): string {
+  return connectionEnvValue({ ...fields, description: null }, dialect)
+}
+
+/** The fields a written connection loses when Airflow reads it back (`description`, …). */
+export function secretsManagerLostFields(
+  fields: ConnectionFields,
+  naming: AwsSecretsManagerNaming,
+  dialect: Dialect
+): string[] {
+  return writtenLoss(
+    fields,
+    dialect,
+    () =>
+      decodeSecretsManagerConnection(
+        encodeSecretsManagerConnection(fields, dialect),
+        naming,
+        dialect
+      ).value
+  )
 }
 
 /**

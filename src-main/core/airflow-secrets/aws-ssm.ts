@@ -38,7 +38,6 @@
  */
 import {
   parseLookupPatterns,
-  stringKwarg,
   type AwsLookup,
   type AwsLookupKind,
   type AwsNameReading,
@@ -46,15 +45,13 @@ import {
   explainAwsLookup
 } from './aws-secrets-manager'
 import { awsIdsForName, awsLookup, awsPrefixOf } from './aws-secrets-manager'
-import { type PyValue } from '../codecs/py-json'
 import { pyRstrip } from '../codecs/py-str'
-import {
-  decodeText,
-  type DecodeOutcome,
-  type Explanation,
-  type LookupKind,
-  type LookupOptions
-} from './types'
+import { prefixKwargs } from './kwargs'
+import { writtenLoss } from './written'
+import { connectionEnvValue } from '../codecs/connection-value'
+import { parseConnectionValue } from '../codecs/connection-json'
+import type { ConnectionFields, Dialect } from '../model'
+import { decodeText, decodeAfterExplain, type DecodeFn, type ExplainFn } from './types'
 
 export type { AwsLookup, AwsLookupKind, AwsNameReading } from './aws-secrets-manager'
 
@@ -91,15 +88,10 @@ export interface AwsSsmNaming {
  */
 export function parseAwsSsmKwargs(kwargs: Readonly<Record<string, unknown>> = {}): AwsSsmNaming {
   const service = 'AWS SSM Parameter Store'
-  const d = AWS_SSM_DEFAULTS
-  const prefix = (key: string, fallback: string) => {
-    const v = stringKwarg(kwargs, key, fallback, service)
-    return v === null ? null : pyRstrip(v, '/')
-  }
   return {
-    connectionsPrefix: prefix('connections_prefix', d.connections_prefix),
-    variablesPrefix: prefix('variables_prefix', d.variables_prefix),
-    configPrefix: prefix('config_prefix', d.config_prefix),
+    ...prefixKwargs(kwargs, AWS_SSM_DEFAULTS, service, (v) =>
+      v === null ? null : pyRstrip(v, '/')
+    ),
     patterns: parseLookupPatterns(kwargs, service)
   }
 }
@@ -211,23 +203,25 @@ export function ssmValueProblem(value: string): string | undefined {
 }
 
 /** `SystemsManagerParameterStoreBackend(**kwargs)` asked for an id. */
-export function explainAwsSsm(
-  kwargs: Readonly<Record<string, unknown>>,
-  kind: LookupKind,
-  key: string,
-  options: LookupOptions = {}
-): Explanation {
-  return explainAwsLookup(ssmLookup(parseAwsSsmKwargs(kwargs), kind, key), key, options)
-}
+export const explainAwsSsm: ExplainFn = (kwargs, kind, key, options = {}) =>
+  explainAwsLookup(ssmLookup(parseAwsSsmKwargs(kwargs), kind, key), key, options)
 
 /** What the backend returns for a parameter value. */
-export function decodeAwsSsm(
-  kwargs: Readonly<Record<string, unknown>>,
-  kind: LookupKind,
-  key: string,
-  stored: PyValue,
-  options: LookupOptions = {}
-): DecodeOutcome {
-  if ('disabled' in explainAwsSsm(kwargs, kind, key, options)) return { notFound: true }
-  return decodeText(stored, 'SSM Parameter Store', kind, options)
+export const decodeAwsSsm: DecodeFn = decodeAfterExplain(
+  explainAwsSsm,
+  (stored, _, kind, options) => decodeText(stored, 'SSM Parameter Store', kind, options)
+)
+
+/** The value written for a connection: URI when it round-trips in the dialect, else JSON. */
+export function encodeSsmConnection(fields: ConnectionFields, dialect: Dialect): string {
+  return connectionEnvValue(fields, dialect)
+}
+
+/** The fields a written connection loses when Airflow reads it back. */
+export function ssmLostFields(fields: ConnectionFields, dialect: Dialect): string[] {
+  return writtenLoss(
+    fields,
+    dialect,
+    () => parseConnectionValue(encodeSsmConnection(fields, dialect), dialect).value
+  )
 }

@@ -29,14 +29,13 @@
  * verbatim.
  */
 import { AirlockError } from '../errors'
-import { pyRstrip } from '../codecs/py-str'
-import { type PyValue } from '../codecs/py-json'
+import { kindPrefix, prefixKwargs, rstripSepWhenTruthy, sepKwarg, stringKwarg } from './kwargs'
 import {
   decodeText,
-  type DecodeOutcome,
-  type Explanation,
-  type LookupKind,
-  type LookupOptions,
+  decodeAfterExplain,
+  type DecodeFn,
+  type ExplainFn,
+  type StepsLookup,
   TEAM_SEP
 } from './types'
 
@@ -65,16 +64,6 @@ export interface AzureKeyVaultNaming {
   vaultUrl: string
 }
 
-function kwarg(kwargs: Readonly<Record<string, unknown>>, key: string, fallback: string | null) {
-  if (!Object.hasOwn(kwargs, key)) return fallback
-  const v = kwargs[key]
-  if (v === null || typeof v === 'string') return v
-  throw new AirlockError(
-    'usage',
-    `backend_kwargs "${key}" must be text or null for Azure Key Vault; got ${Array.isArray(v) ? 'a list' : typeof v}.`
-  )
-}
-
 /**
  * Reads `backend_kwargs` (parsed JSON) the way `AzureKeyVaultBackend.__init__` does, with its
  * defaults. Credential kwargs (`tenant_id`, `client_id`, `client_secret`, …) are not naming
@@ -84,20 +73,13 @@ function kwarg(kwargs: Readonly<Record<string, unknown>>, key: string, fallback:
 export function parseAzureKeyVaultKwargs(
   kwargs: Readonly<Record<string, unknown>> = {}
 ): AzureKeyVaultNaming {
+  const service = 'Azure Key Vault'
   const d = AZURE_KEY_VAULT_DEFAULTS
-  const sep = kwarg(kwargs, 'sep', d.sep)
-  if (sep === null)
-    throw new AirlockError('usage', 'backend_kwargs "sep" must be text for Azure Key Vault.')
-  const prefix = (key: string, fallback: string) => {
-    const v = kwarg(kwargs, key, fallback)
-    return v ? pyRstrip(v, sep) : v
-  }
+  const sep = sepKwarg(kwargs, d.sep, service)
   return {
-    connectionsPrefix: prefix('connections_prefix', d.connections_prefix),
-    variablesPrefix: prefix('variables_prefix', d.variables_prefix),
-    configPrefix: prefix('config_prefix', d.config_prefix),
+    ...prefixKwargs(kwargs, d, service, rstripSepWhenTruthy(sep)),
     sep,
-    vaultUrl: kwarg(kwargs, 'vault_url', d.vault_url) ?? ''
+    vaultUrl: stringKwarg(kwargs, 'vault_url', d.vault_url, service) ?? ''
   }
 }
 
@@ -109,11 +91,7 @@ export function azureBuildPath(prefix: string, id: string, sep: string): string 
 
 /** The prefix configured for a kind (`null` = off). */
 export function azurePrefixOf(naming: AzureKeyVaultNaming, kind: SecretLookupKind): string | null {
-  return kind === 'connection'
-    ? naming.connectionsPrefix
-    : kind === 'variable'
-      ? naming.variablesPrefix
-      : naming.configPrefix
+  return kindPrefix(naming, kind)
 }
 
 function escapeRegExp(s: string): string {
@@ -150,11 +128,7 @@ export interface AzureLookupStep {
 }
 
 /** What Airflow does for one lookup. */
-export type AzureLookup =
-  | { outcome: 'disabled'; reason: string }
-  | { outcome: 'error'; reason: string }
-  | { outcome: 'refused'; reason: string }
-  | { outcome: 'lookup'; steps: AzureLookupStep[] }
+export type AzureLookup = StepsLookup<AzureLookupStep> | { outcome: 'error'; reason: string }
 
 function step(name: string, scope: 'team' | 'global'): AzureLookupStep {
   const problem = azureNameProblem(name)
@@ -288,12 +262,7 @@ export function azureSameName(a: string, b: string): boolean {
 }
 
 /** `AzureKeyVaultBackend(**kwargs)` asked for an id. */
-export function explainAzureKeyVault(
-  kwargs: Readonly<Record<string, unknown>>,
-  kind: LookupKind,
-  key: string,
-  options: LookupOptions = {}
-): Explanation {
+export const explainAzureKeyVault: ExplainFn = (kwargs, kind, key, options = {}) => {
   const naming = parseAzureKeyVaultKwargs(kwargs)
   const prefix = azurePrefixOf(naming, kind)
   if (prefix === null)
@@ -308,13 +277,7 @@ export function explainAzureKeyVault(
 }
 
 /** What the backend returns for a secret value. */
-export function decodeAzureKeyVault(
-  kwargs: Readonly<Record<string, unknown>>,
-  kind: LookupKind,
-  key: string,
-  stored: PyValue,
-  options: LookupOptions = {}
-): DecodeOutcome {
-  if ('disabled' in explainAzureKeyVault(kwargs, kind, key, options)) return { notFound: true }
-  return decodeText(stored, 'Azure Key Vault', kind, options)
-}
+export const decodeAzureKeyVault: DecodeFn = decodeAfterExplain(
+  explainAzureKeyVault,
+  (stored, _, kind, options) => decodeText(stored, 'Azure Key Vault', kind, options)
+)

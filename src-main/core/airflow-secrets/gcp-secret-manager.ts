@@ -35,13 +35,13 @@
  */
 import { AirlockError, describeKey } from '../errors'
 import { type SecretLookupKind } from './azure-key-vault'
-import { type PyValue } from '../codecs/py-json'
+import { kindPrefix, sepKwarg, stringKwarg } from './kwargs'
 import {
   decodeText,
-  type DecodeOutcome,
-  type Explanation,
-  type LookupKind,
-  type LookupOptions,
+  decodeAfterExplain,
+  type DecodeFn,
+  type ExplainFn,
+  type StepsLookup,
   TEAM_SEP
 } from './types'
 
@@ -87,16 +87,6 @@ export function airflowValidSecretName(s: string): boolean {
   return /^[a-zA-Z0-9_-]*$/.test(body)
 }
 
-function kwarg(kwargs: Readonly<Record<string, unknown>>, key: string, fallback: string | null) {
-  if (!Object.hasOwn(kwargs, key)) return fallback
-  const v = kwargs[key]
-  if (v === null || typeof v === 'string') return v
-  throw new AirlockError(
-    'usage',
-    `backend_kwargs "${key}" must be text or null for GCP Secret Manager; got ${Array.isArray(v) ? 'a list' : typeof v}.`
-  )
-}
-
 /**
  * Reads `backend_kwargs` (parsed JSON) the way `CloudSecretManagerBackend.__init__` does.
  * Throws a `usage` error where Airflow raises: an invalid `connections_prefix + sep`, or no
@@ -106,17 +96,18 @@ export function parseGcpSecretManagerKwargs(
   kwargs: Readonly<Record<string, unknown>> = {},
   context: GcpNamingContext = {}
 ): GcpSecretManagerNaming {
+  const service = 'GCP Secret Manager'
   const d = GCP_SECRET_MANAGER_DEFAULTS
-  const sep = kwarg(kwargs, 'sep', d.sep)
-  if (sep === null)
-    throw new AirlockError('usage', 'backend_kwargs "sep" must be text for GCP Secret Manager.')
-  const connectionsPrefix = kwarg(kwargs, 'connections_prefix', d.connections_prefix)
+  const kwarg = (key: string, fallback: string | null) =>
+    stringKwarg(kwargs, key, fallback, service)
+  const sep = sepKwarg(kwargs, d.sep, service)
+  const connectionsPrefix = kwarg('connections_prefix', d.connections_prefix)
   if (connectionsPrefix !== null && !airflowValidSecretName(connectionsPrefix + sep))
     throw new AirlockError(
       'usage',
       'backend_kwargs "connections_prefix" and "sep" must follow the pattern ^[a-zA-Z0-9-_]*$ (Airflow refuses to start the backend otherwise).'
     )
-  const fromKwargs = kwarg(kwargs, 'project_id', null)
+  const fromKwargs = kwarg('project_id', null)
   const projectId = fromKwargs || context.credentialsProjectId || ''
   if (!projectId)
     throw new AirlockError(
@@ -125,8 +116,8 @@ export function parseGcpSecretManagerKwargs(
     )
   return {
     connectionsPrefix,
-    variablesPrefix: kwarg(kwargs, 'variables_prefix', d.variables_prefix),
-    configPrefix: kwarg(kwargs, 'config_prefix', d.config_prefix),
+    variablesPrefix: kwarg('variables_prefix', d.variables_prefix),
+    configPrefix: kwarg('config_prefix', d.config_prefix),
     sep,
     projectId,
     multiTeam: context.multiTeam ?? false
@@ -140,11 +131,7 @@ export function gcpBuildPath(prefix: string, id: string, sep: string): string {
 
 /** The prefix configured for a kind (`null` = off). */
 export function gcpPrefixOf(naming: GcpSecretManagerNaming, kind: SecretLookupKind): string | null {
-  return kind === 'connection'
-    ? naming.connectionsPrefix
-    : kind === 'variable'
-      ? naming.variablesPrefix
-      : naming.configPrefix
+  return kindPrefix(naming, kind)
 }
 
 /** Why the service rejects a secret id, or undefined when it is valid. */
@@ -173,10 +160,7 @@ export interface GcpLookupStep {
 }
 
 /** What Airflow does for one lookup. */
-export type GcpLookup =
-  | { outcome: 'disabled'; reason: string }
-  | { outcome: 'refused'; reason: string }
-  | { outcome: 'lookup'; steps: GcpLookupStep[] }
+export type GcpLookup = StepsLookup<GcpLookupStep>
 
 function step(naming: GcpSecretManagerNaming, secretId: string, scope: 'team' | 'global') {
   const s: GcpLookupStep = {
@@ -289,12 +273,7 @@ const GCP_KWARGS = new Set([
 ])
 
 /** `CloudSecretManagerBackend(**kwargs)` asked for an id. */
-export function explainGcpSecretManager(
-  kwargs: Readonly<Record<string, unknown>>,
-  kind: LookupKind,
-  key: string,
-  options: LookupOptions = {}
-): Explanation {
+export const explainGcpSecretManager: ExplainFn = (kwargs, kind, key, options = {}) => {
   const unknown = Object.keys(kwargs).filter((k) => !GCP_KWARGS.has(k))
   if (unknown.length)
     // `super().__init__(**kwargs)` reaches LoggingMixin.__init__(context=None): TypeError.
@@ -317,16 +296,11 @@ export function explainGcpSecretManager(
 }
 
 /** What the backend returns for a secret payload. */
-export function decodeGcpSecretManager(
-  kwargs: Readonly<Record<string, unknown>>,
-  kind: LookupKind,
-  key: string,
-  stored: PyValue,
-  options: LookupOptions = {}
-): DecodeOutcome {
-  const explained = explainGcpSecretManager(kwargs, kind, key, options)
-  if ('disabled' in explained) return { notFound: true }
-  // The service refuses the name: InvalidArgument, logged, None.
-  if (explained.details[0]?.[1] === false) return { notFound: true }
-  return decodeText(stored, 'GCP Secret Manager', kind, options)
-}
+export const decodeGcpSecretManager: DecodeFn = decodeAfterExplain(
+  explainGcpSecretManager,
+  (stored, found, kind, options) =>
+    // The service refuses the name: InvalidArgument, logged, None.
+    found.details[0]?.[1] === false
+      ? { notFound: true }
+      : decodeText(stored, 'GCP Secret Manager', kind, options)
+)

@@ -3,9 +3,8 @@
  * provider table (core/providers.ts) to the backend's module (one module per backend, each
  * naming its Airflow sources).
  */
-import type { PyValue } from '../codecs/py-json'
 import { SECRETS_SERVICE_CLASSES, SECRETS_SERVICES } from '../providers'
-import type { DecodeOutcome, Explanation, LookupBackend, LookupKind, LookupOptions } from './types'
+import type { DecodeFn, DecodeOutcome, ExplainFn, Explanation, LookupBackend } from './types'
 
 export * from './types'
 
@@ -14,24 +13,11 @@ export const LOOKUP_BACKEND_CLASSES: Readonly<Record<string, LookupBackend>> =
   SECRETS_SERVICE_CLASSES
 
 /** Where Airflow's `backend`, built with `kwargs`, looks for `key`. Throws where Airflow raises. */
-export function explainLookup(
-  backend: LookupBackend,
-  kwargs: Readonly<Record<string, unknown>>,
-  kind: LookupKind,
-  key: string,
-  options: LookupOptions = {}
-): Explanation {
-  return SECRETS_SERVICES[backend].lookup.explain(kwargs, kind, key, options)
+export function explainLookup(backend: LookupBackend, ...args: Parameters<ExplainFn>): Explanation {
+  return SECRETS_SERVICES[backend].lookup.explain(...args)
 }
 
 /** What Airflow's `backend` returns for `key` when the service holds `stored`. */
-export function decodeStored(
-  backend: LookupBackend,
-  kwargs: Readonly<Record<string, unknown>>,
-  kind: LookupKind,
-  key: string,
-  stored: PyValue,
-  options: LookupOptions = {}
-): DecodeOutcome {
-  return SECRETS_SERVICES[backend].lookup.decode(kwargs, kind, key, stored, options)
+export function decodeStored(backend: LookupBackend, ...args: Parameters<DecodeFn>): DecodeOutcome {
+  return SECRETS_SERVICES[backend].lookup.decode(...args)
 }

@@ -7,7 +7,8 @@ import { CodecError } from '../errors'
 import { extraDejson } from '../connection'
 import { parseConnectionValue } from '../codecs/connection-json'
 import { PyDict, type PyValue } from '../codecs/py-json'
-import type { ConnectionFields, Dialect } from '../model'
+import type { ConnectionFields, Dialect, Entry } from '../model'
+import { connectionEnvValue } from '../codecs/connection-value'
 import { SECRETS_SERVICE_KINDS } from '../../contract/providers'
 
 /**
@@ -49,6 +50,57 @@ export type Explanation = { name: string; details: [string, PyValue][] } | { dis
 /** What Airflow's backend returns for a stored value. */
 export type DecodeOutcome =
   { connection: PyDict } | { variable: PyValue } | { notFound: true; reason?: string }
+
+/**
+ * One service's `explain`: where its backend, built with `kwargs`, looks for `key`. Throws
+ * where Airflow raises (kwargs it rejects, an unusable lookup).
+ */
+export type ExplainFn = (
+  kwargs: Readonly<Record<string, unknown>>,
+  kind: LookupKind,
+  key: string,
+  options?: LookupOptions
+) => Explanation
+
+/** One service's `decode`: what its backend returns for `key` when the service holds `stored`. */
+export type DecodeFn = (
+  kwargs: Readonly<Record<string, unknown>>,
+  kind: LookupKind,
+  key: string,
+  stored: PyValue,
+  options?: LookupOptions
+) => DecodeOutcome
+
+/** What a service makes of a value once Airflow does ask for the name `explain` gives. */
+export type ReadFound = (
+  stored: PyValue,
+  found: Extract<Explanation, { name: string }>,
+  kind: LookupKind,
+  options: LookupOptions,
+  kwargs: Readonly<Record<string, unknown>>
+) => DecodeOutcome
+
+/**
+ * A service's `decode` from its `explain` and `read`: every backend asks its own naming
+ * first, and a lookup Airflow never makes (a null prefix, a pattern, multi-team) is "not
+ * found" whatever is stored; only a name Airflow asks for reaches `read`.
+ */
+export function decodeAfterExplain(explain: ExplainFn, read: ReadFound): DecodeFn {
+  return (kwargs, kind, key, stored, options = {}) => {
+    const found = explain(kwargs, kind, key, options)
+    if ('disabled' in found) return { notFound: true }
+    return read(stored, found, kind, options, kwargs)
+  }
+}
+
+/**
+ * What Airflow does for one lookup in a service that may ask for several names in turn (a
+ * team-scoped name, then the global one): the names (`steps`, in order), or why none.
+ */
+export type StepsLookup<Step> =
+  | { outcome: 'disabled'; reason: string }
+  | { outcome: 'refused'; reason: string }
+  | { outcome: 'lookup'; steps: Step[] }
 
 /** `explain`'s output object. */
 export function explanationToPy(e: Explanation): PyDict {
@@ -114,6 +166,19 @@ export function decodeText(
   const text = storedText(stored, service)
   if (kind === 'variable') return { variable: text }
   return deserializeConnection(text, options.dialect ?? 'airflow3')
+}
+
+/**
+ * What a backend that stores text holds for an entry, the inverse of `decodeText`: a
+ * variable's value, a connection as `encodeConnection` writes it (by default its URI when that
+ * reads back the same, else connection JSON: `connectionEnvValue`).
+ */
+export function encodeText(
+  entry: Entry,
+  dialect: Dialect,
+  encodeConnection: (fields: ConnectionFields, dialect: Dialect) => string = connectionEnvValue
+): string {
+  return entry.kind === 'variable' ? entry.value : encodeConnection(entry.fields, dialect)
 }
 
 /**

@@ -51,8 +51,10 @@ import {
 import {
   connectionFieldsToPy,
   providerBefore,
+  decodeAfterExplain,
+  type DecodeFn,
   type DecodeOutcome,
-  type Explanation,
+  type ExplainFn,
   type LookupKind,
   type LookupOptions
 } from './types'
@@ -81,8 +83,8 @@ export const AIRLOCK_VAULT_AUTH_TYPES: readonly VaultAuthType[] = ['token', 'app
 /** What a Vault secret holds for Airflow. Configs are Airflow options (`config_path`). */
 export type VaultSecretKind = 'connection' | 'variable' | 'config'
 
-/** The kwargs of `VaultBackend` and `_VaultClient`, plus what hvac's `Client` takes. */
-const BACKEND_KWARGS = new Set([
+/** The `VaultBackend` / `_VaultClient` kwargs Airlock acts on: paths, mount, engine, auth type, token. */
+const PATH_AND_AUTH_KWARGS = [
   'connections_path',
   'variables_path',
   'config_path',
@@ -94,7 +96,12 @@ const BACKEND_KWARGS = new Set([
   'mount_point',
   'kv_engine_version',
   'token',
-  'token_path',
+  'token_path'
+] as const
+
+/** The kwargs of `VaultBackend` and `_VaultClient`, plus what hvac's `Client` takes. */
+const BACKEND_KWARGS = new Set([
+  ...PATH_AND_AUTH_KWARGS,
   'username',
   'password',
   'key_id',
@@ -133,19 +140,8 @@ const HVAC_KWARGS = new Set([
 ])
 
 /** Which kwargs Airlock acts on; the others are accepted (as Airflow does) and reported unused. */
-const USED_KWARGS = new Set([
-  'connections_path',
-  'variables_path',
-  'config_path',
-  'use_team_secrets_path',
-  'global_secrets_path',
-  'url',
-  'auth_type',
-  'auth_mount_point',
-  'mount_point',
-  'kv_engine_version',
-  'token',
-  'token_path',
+const USED_KWARGS = new Set<string>([
+  ...PATH_AND_AUTH_KWARGS,
   'role_id',
   'secret_id',
   'namespace',
@@ -253,53 +249,49 @@ export function resolveVaultKwargs(
       `The auth_type is not supported: ${typeof authType === 'string' ? authType : JSON.stringify(authType)}. It should be one of [${VAULT_AUTH_TYPES.map((t) => `'${t}'`).join(', ')}]`
     )
   const has = (key: string) => truthy(kwargs[key])
-  const need = (ok: boolean, message: string) => {
-    if (!ok) throw kwargsError(message)
+  // _VaultClient's checks: "The '<type>' authentication type requires '<key>'[ or '<key>']".
+  const requires = (ok: boolean, ...keys: string[]) => {
+    if (!ok)
+      throw kwargsError(
+        `The '${authType}' authentication type requires ${keys.map((k) => `'${k}'`).join(' or ')}`
+      )
   }
   switch (authType as VaultAuthType) {
     case 'token':
-      need(
+      requires(
         has('token') || has('token_path') || environment.VAULT_TOKEN !== undefined,
-        "The 'token' authentication type requires 'token' or 'token_path'"
+        'token',
+        'token_path'
       )
       break
     case 'github':
-      need(
-        has('token') || has('token_path'),
-        "The 'github' authentication type requires 'token' or 'token_path'"
-      )
+      requires(has('token') || has('token_path'), 'token', 'token_path')
       break
     case 'approle':
-      need(has('role_id'), "The 'approle' authentication type requires 'role_id'")
+      requires(has('role_id'), 'role_id')
       break
     case 'kubernetes':
-      need(
-        has('kubernetes_role'),
-        "The 'kubernetes' authentication type requires 'kubernetes_role'"
-      )
-      need(
+      requires(has('kubernetes_role'), 'kubernetes_role')
+      requires(
         !Object.hasOwn(kwargs, 'kubernetes_jwt_path') || has('kubernetes_jwt_path'),
-        "The 'kubernetes' authentication type requires 'kubernetes_jwt_path'"
+        'kubernetes_jwt_path'
       )
       break
     case 'jwt':
-      need(has('jwt_role'), "The 'jwt' authentication type requires 'jwt_role'")
-      need(
-        has('jwt_token') || has('jwt_token_path'),
-        "The 'jwt' authentication type requires 'jwt_token' or 'jwt_token_path'"
-      )
+      requires(has('jwt_role'), 'jwt_role')
+      requires(has('jwt_token') || has('jwt_token_path'), 'jwt_token', 'jwt_token_path')
       break
     case 'azure':
-      need(has('azure_resource'), "The 'azure' authentication type requires 'azure_resource'")
-      need(has('azure_tenant_id'), "The 'azure' authentication type requires 'azure_tenant_id'")
+      requires(has('azure_resource'), 'azure_resource')
+      requires(has('azure_tenant_id'), 'azure_tenant_id')
       break
     case 'radius':
-      need(has('radius_host'), "The 'radius' authentication type requires 'radius_host'")
-      need(has('radius_secret'), "The 'radius' authentication type requires 'radius_secret'")
+      requires(has('radius_host'), 'radius_host')
+      requires(has('radius_secret'), 'radius_secret')
       break
     case 'gcp':
-      need(has('gcp_scopes'), "The 'gcp' authentication type requires 'gcp_scopes'")
-      need(has('role_id'), "The 'gcp' authentication type requires 'role_id'")
+      requires(has('gcp_scopes'), 'gcp_scopes')
+      requires(has('role_id'), 'role_id')
       break
     default:
       break
@@ -594,12 +586,7 @@ export function vaultOverlappingKinds(
 export const VAULT_DESERIALIZE_SINCE = '4.7.2'
 
 /** `VaultBackend(**kwargs)` asked for a connection id or variable key. */
-export function explainVault(
-  kwargs: Readonly<Record<string, unknown>>,
-  kind: LookupKind,
-  key: string,
-  options: LookupOptions = {}
-): Explanation {
+export const explainVault: ExplainFn = (kwargs, kind, key, options = {}) => {
   const settings = resolveVaultKwargs(kwargs, options.env ?? {})
   const lookups = vaultLookups(settings, kind, key, { multiTeam: options.multiTeam })
   const lookup = lookups[lookups.length - 1]!
@@ -623,17 +610,8 @@ function typeName(v: PyValue): string {
   return typeof v === 'bigint' ? 'number' : typeof v === 'object' ? 'number' : typeof v
 }
 
-const CONSTRUCTOR_KEYS = new Set([
-  'conn_type',
-  'description',
-  'host',
-  'login',
-  'password',
-  'schema',
-  'port',
-  'extra',
-  'uri'
-])
+/** The keywords `Connection(**secret)` takes: its fields, `extra` and `uri`. */
+const CONSTRUCTOR_KEYS = new Set<string>([...CONNECTION_SCALAR_FIELDS, 'extra', 'uri'])
 
 /**
  * `Connection(conn_id, **secret)` (core's constructor, providers before 4.7.2): fields kept as
@@ -687,15 +665,11 @@ function constructFromSecret(secret: PyDict, dialect: Dialect): PyDict {
 }
 
 /** What `VaultBackend` returns for a secret whose data is `stored` (a JSON object). */
-export function decodeVault(
-  kwargs: Readonly<Record<string, unknown>>,
-  kind: LookupKind,
-  key: string,
-  stored: PyValue,
-  options: LookupOptions = {}
-): DecodeOutcome {
-  const explained = explainVault(kwargs, kind, key, options)
-  if ('disabled' in explained) return { notFound: true }
+export const decodeVault: DecodeFn = decodeAfterExplain(explainVault, (stored, _, kind, options) =>
+  readVaultData(stored, kind, options)
+)
+
+function readVaultData(stored: PyValue, kind: LookupKind, options: LookupOptions): DecodeOutcome {
   // hvac's data null (a secret without data): `if response is None: return None`.
   if (stored === null) return { notFound: true }
   if (!(stored instanceof PyDict))

@@ -4,10 +4,12 @@ import { ConfiguredRetryStrategy } from '@smithy/core/retry'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
   AwsSecretsManagerBackend,
-  encodeSecretsManagerConnection,
-  secretsManagerLostFields,
   type AwsSecretsManagerOptions
 } from '../../../src-main/backends/aws-secrets-manager'
+import {
+  encodeSecretsManagerConnection,
+  secretsManagerLostFields
+} from '../../../src-main/core/airflow-secrets/aws-secrets-manager'
 import { AirlockError } from '../../../src-main/core/errors'
 import {
   connectionEntry,

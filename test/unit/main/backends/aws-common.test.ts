@@ -1,14 +1,14 @@
 // The steps both AWS backends share (backends/aws/common.ts) and the core rules they read
 // with (core/airflow-secrets/aws-secrets-manager.ts): lookups, the multi-team rule, stored
-// values as entries, and what a written connection loses.
+// values as entries, and what a written connection loses (core/airflow-secrets/written.ts).
 import { describe, expect, it } from 'vitest'
 import {
   ambiguousProblems,
   readTarget,
   readTargets,
-  storedEntry,
-  writtenLoss
+  storedEntry
 } from '../../../../src-main/backends/aws/common'
+import { writtenLoss } from '../../../../src-main/core/airflow-secrets/written'
 import {
   awsTeamLookup,
   decodeSecretsManagerConnection,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
+  firstLookupTarget,
+  isAbortError,
   loadRefs,
   mapListedNames,
   markedByOther,
@@ -328,5 +330,32 @@ describe('remote-store skeleton', () => {
         expect.stringMatching(/^probe: set variables \(under var-airlock-probe-/)
       ]
     ])
+  })
+})
+
+type Step = { n: string; problem?: string }
+
+describe('remote-store lookup targets', () => {
+  it('takes the first name a lookup asks for, with its problem', () => {
+    const steps: Step[] = [{ n: 'team--a', problem: 'too long' }, { n: 'a' }]
+    expect(firstLookupTarget({ outcome: 'lookup', steps }, (s) => s.n)).toEqual({
+      name: 'team--a',
+      problem: 'too long'
+    })
+    const one: Step[] = [{ n: 'a' }]
+    expect(firstLookupTarget({ outcome: 'lookup', steps: one }, (s) => s.n)).toEqual({
+      name: 'a'
+    })
+  })
+
+  it('skips with the reason where no name is asked for', () => {
+    for (const outcome of ['disabled', 'refused', 'error'] as const)
+      expect(firstLookupTarget({ outcome, reason: 'why' }, () => 'x')).toEqual({ skip: 'why' })
+  })
+
+  it('tells an abort from other failures', () => {
+    expect(isAbortError(Object.assign(new Error('x'), { name: 'AbortError' }))).toBe(true)
+    expect(isAbortError(new Error('x'))).toBe(false)
+    expect(isAbortError(null)).toBe(false)
   })
 })

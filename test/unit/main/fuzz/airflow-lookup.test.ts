@@ -23,12 +23,10 @@ import {
   encodeVaultConnection
 } from '../../../../src-main/core/airflow-secrets/vault'
 import {
-  encodeSecretsManagerConnection,
-  secretsManagerLostFields
-} from '../../../../src-main/backends/aws-secrets-manager'
-import {
   decodeSecretsManagerConnection,
-  parseAwsSecretsManagerKwargs
+  encodeSecretsManagerConnection,
+  parseAwsSecretsManagerKwargs,
+  secretsManagerLostFields
 } from '../../../../src-main/core/airflow-secrets/aws-secrets-manager'
 import { connectionFieldsToPy } from '../../../../src-main/core/airflow-secrets'
 import { DIALECTS, type ConnectionFields } from '../../../../src-main/core/model'
