@@ -54,7 +54,6 @@ export interface EnvFileOptions {
 }
 
 // Their home is core/codecs/connection-value; re-exported for callers that import them from here.
-export { connectionEnvValue, uriLoss } from '../core/codecs/connection-value'
 
 function fileError(path: string, verb: string, error: unknown): AirlockError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code

@@ -35,7 +35,7 @@ import {
 } from '../core/codecs/airflow-files'
 import { PyDict, pyJsonDumps, pyJsonLoads, type PyValue } from '../core/codecs/py-json'
 import { pyYamlDump, pyYamlSafeLoad } from '../core/codecs/py-yaml'
-import { PY_SPACE } from '../core/connection'
+import { PY_SPACE_CLASS } from '../core/codecs/py-str'
 import { AirlockError } from '../core/errors'
 import { idOf, type Dialect, type Entry } from '../core/model'
 import {
@@ -85,7 +85,7 @@ interface Decoded {
   warnings: FileProblem[]
 }
 
-const COMMENT_LINE = new RegExp(`^[${PY_SPACE.replace(/[\]\\^-]/g, '\\$&')}]*#`)
+const COMMENT_LINE = new RegExp(`^[${PY_SPACE_CLASS}]*#`)
 
 /** LocalFilesystemBackend's connections and variables files. */
 export class LfsBackend implements Backend {

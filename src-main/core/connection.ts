@@ -14,7 +14,6 @@ import {
 } from './codecs/py-json'
 
 // Their home is codecs/py-str; re-exported for the callers that import them from here.
-export { PY_SPACE, pyStrip } from './codecs/py-str'
 
 /** `Connection._normalize_conn_type`: exactly `postgresql` → `postgres`, else `-` → `_`. */
 export function normalizeConnType(connType: string): string {

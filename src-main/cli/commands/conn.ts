@@ -1,7 +1,8 @@
 /** `airlock conn parse|uri|json`: Airflow's connection codecs, one value per line. */
 import { parseDialect } from '../../core/dialect'
 import { AirlockError, CodecError, describeKey } from '../../core/errors'
-import { constructConnection, extraDejson, pyStrip } from '../../core/connection'
+import { constructConnection, extraDejson } from '../../core/connection'
+import { pyStrip } from '../../core/codecs/py-str'
 import { parseConnectionValue, connectionToJson } from '../../core/codecs/connection-json'
 import { serializeConnectionUri } from '../../core/codecs/connection-uri'
 import { PyDict, PyFloat, pyJsonDumps, pyTruthy } from '../../core/codecs/py-json'
