@@ -113,6 +113,8 @@ import {
   type AwsStoreOptions,
   type AwsPreflightProblem
 } from './aws/common'
+import { awsOptionsFromProfile } from './aws/credentials'
+import type { ServiceProfile } from '../core/providers'
 
 export type { AwsCredentials, AwsClientOptions, AwsRetryStrategy } from './aws/common'
 
@@ -701,4 +703,9 @@ export class AwsSecretsManagerBackend
     }
     return awsFailure(this.id, `writing ${what} (${p.name})`, cause)
   }
+}
+
+/** An AWS Secrets Manager profile as a backend (credentials: backends/aws/credentials.ts). */
+export function awsSecretsManagerFromProfile(p: ServiceProfile): AwsSecretsManagerBackend {
+  return new AwsSecretsManagerBackend(awsOptionsFromProfile(p))
 }

@@ -102,6 +102,8 @@ import {
   type AwsPreflightProblem
 } from './aws/common'
 import type { AdaptivePacer } from './pacer'
+import { awsOptionsFromProfile } from './aws/credentials'
+import type { ServiceProfile } from '../core/providers'
 
 /** How a parameter's tier is chosen. */
 export type SsmTierOption = 'auto' | 'Standard' | 'Advanced' | 'Intelligent-Tiering'
@@ -612,4 +614,9 @@ export class AwsSsmBackend extends AwsBackendBase<AwsSsmNaming> implements Backe
     )
     this.known.add(p.name)
   }
+}
+
+/** An SSM Parameter Store profile as a backend (credentials: backends/aws/credentials.ts). */
+export function awsSsmFromProfile(p: ServiceProfile): AwsSsmBackend {
+  return new AwsSsmBackend(awsOptionsFromProfile(p))
 }

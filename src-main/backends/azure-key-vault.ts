@@ -72,6 +72,7 @@ import {
 } from './remote-store'
 import { entryFromSecretValue } from './secret-value'
 import { AdaptivePacer, type PaceOutcome } from './pacer'
+import type { ServiceProfile } from '../core/providers'
 
 /** Key Vault's largest secret value, in bytes (25 KB). */
 export const AZURE_MAX_VALUE_BYTES = 25 * 1024
@@ -617,4 +618,20 @@ export class AzureKeyVaultBackend
 
 function idLabel(k: EntryKind): string {
   return k === 'connection' ? 'conn_id' : 'variable key'
+}
+
+/** An Azure Key Vault profile as backend options: a service principal's secret, or the default chain. */
+export function azureKeyVaultFromProfile(p: ServiceProfile): AzureKeyVaultBackend {
+  const kwargs: Record<string, unknown> = { ...p.backendKwargs }
+  if (p.method === 'client-secret') {
+    if (p.params.tenant_id) kwargs.tenant_id = p.params.tenant_id
+    if (p.params.client_id) kwargs.client_id = p.params.client_id
+    if (p.secrets.clientSecret) kwargs.client_secret = p.secrets.clientSecret
+  }
+  return new AzureKeyVaultBackend({
+    id: p.id,
+    backendKwargs: kwargs,
+    vaultUrl: p.url ?? undefined,
+    dialect: p.dialect
+  })
 }

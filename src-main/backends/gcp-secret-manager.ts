@@ -62,6 +62,7 @@ import {
   RemoteStoreBackend
 } from './remote-store'
 import { entryFromSecretValue } from './secret-value'
+import type { ServiceProfile } from '../core/providers'
 
 /** Secret Manager's largest payload, in bytes (64 KiB). */
 export const GCP_MAX_PAYLOAD_BYTES = 64 * 1024
@@ -697,4 +698,12 @@ export class GcpSecretManagerBackend
     failure: (error, operation, what) => this.failure(error, operation, what),
     writeVerb: (kind) => `add ${kind} versions`
   })
+}
+
+/** A GCP Secret Manager profile as backend options: a service account key, or the default chain. */
+export function gcpSecretManagerFromProfile(p: ServiceProfile): GcpSecretManagerBackend {
+  const kwargs: Record<string, unknown> = { ...p.backendKwargs }
+  if (p.method === 'service-account-key' && p.secrets.serviceAccountKey)
+    kwargs.gcp_keyfile_dict = p.secrets.serviceAccountKey
+  return new GcpSecretManagerBackend({ id: p.id, backendKwargs: kwargs, dialect: p.dialect })
 }

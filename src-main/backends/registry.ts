@@ -6,16 +6,30 @@
 import { AirflowExportBackend, type AirflowExportOptions } from './airflow-export'
 import { AstroSettingsBackend, type AstroSettingsOptions } from './astro'
 import type { Backend, BackendKind } from './backend'
-import { AwsSecretsManagerBackend, type AwsSecretsManagerOptions } from './aws-secrets-manager'
-import { AwsSsmBackend, type AwsSsmOptions } from './aws-ssm'
-import { AzureKeyVaultBackend, type AzureKeyVaultOptions } from './azure-key-vault'
+import {
+  AwsSecretsManagerBackend,
+  awsSecretsManagerFromProfile,
+  type AwsSecretsManagerOptions
+} from './aws-secrets-manager'
+import { AwsSsmBackend, awsSsmFromProfile, type AwsSsmOptions } from './aws-ssm'
+import {
+  AzureKeyVaultBackend,
+  azureKeyVaultFromProfile,
+  type AzureKeyVaultOptions
+} from './azure-key-vault'
 import { EnvBackend, type EnvOptions } from './env'
 import { EnvFileBackend, type EnvFileOptions } from './env-file'
-import { GcpSecretManagerBackend, type GcpSecretManagerOptions } from './gcp-secret-manager'
+import {
+  GcpSecretManagerBackend,
+  gcpSecretManagerFromProfile,
+  type GcpSecretManagerOptions
+} from './gcp-secret-manager'
 import { InMemoryBackend, type InMemoryOptions } from './in-memory'
 import { LfsBackend, type LfsOptions } from './lfs'
 import { MetastoreBackend, type MetastoreOptions } from './metastore'
-import { VaultBackend, type VaultOptions } from './vault'
+import { VaultBackend, vaultFromProfile, type VaultOptions } from './vault'
+import type { SecretsServiceKind } from '../contract/providers'
+import type { ServiceProfile } from '../core/providers'
 
 /** The options each kind of backend is built from. */
 export interface BackendOptionsByKind {
@@ -66,4 +80,23 @@ export function createBackend(spec: BackendSpec): Backend {
     case 'gcp-secret-manager':
       return new GcpSecretManagerBackend(spec.options)
   }
+}
+
+/**
+ * Each secrets service's backend, built from a saved profile. Typed over every service kind,
+ * so a new service does not compile until its factory is here.
+ */
+export const SERVICE_FACTORIES: {
+  readonly [K in SecretsServiceKind]: (profile: ServiceProfile & { kind: K }) => Backend
+} = {
+  vault: vaultFromProfile,
+  'aws-secrets-manager': awsSecretsManagerFromProfile,
+  'aws-ssm': awsSsmFromProfile,
+  'azure-key-vault': azureKeyVaultFromProfile,
+  'gcp-secret-manager': gcpSecretManagerFromProfile
+}
+
+/** The backend a secrets-service profile names. */
+export function createServiceBackend(profile: ServiceProfile): Backend {
+  return (SERVICE_FACTORIES[profile.kind] as (p: ServiceProfile) => Backend)(profile)
 }

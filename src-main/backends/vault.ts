@@ -95,6 +95,7 @@ import {
   type VaultRetryPolicy
 } from './vault-failures'
 import { createVaultHttp, type VaultClient, type VaultHttp } from './vault-http'
+import type { ServiceProfile } from '../core/providers'
 
 export type { VaultRetryOptions } from './vault-failures'
 
@@ -1096,4 +1097,16 @@ function ambiguousRef(a: VaultAmbiguousName): EntryRef {
 
 function describeEntry(entry: Entry): string {
   return `${entry.kind} "${idOf(entry)}"`
+}
+
+/** A Vault profile as backend options: the URL, then a token or an AppRole login. */
+export function vaultFromProfile(p: ServiceProfile): VaultBackend {
+  const kwargs: Record<string, unknown> = { ...p.backendKwargs }
+  if (p.url) kwargs.url = p.url
+  if (p.method === 'approle') {
+    kwargs.auth_type = 'approle'
+    if (p.params.role_id) kwargs.role_id = p.params.role_id
+    if (p.secrets.secretId) kwargs.secret_id = p.secrets.secretId
+  } else if (p.secrets.token) kwargs.token = p.secrets.token
+  return new VaultBackend({ id: p.id, backendKwargs: kwargs, dialect: p.dialect })
 }

@@ -40,3 +40,8 @@ export const PROFILE_SECRET_FIELDS = [
 
 /** One of them. */
 export type ProfileSecretField = (typeof PROFILE_SECRET_FIELDS)[number]
+
+/** Whether a name is one of the secrets services. */
+export function isSecretsServiceKind(name: string): name is SecretsServiceKind {
+  return (SECRETS_SERVICE_KINDS as readonly string[]).includes(name)
+}

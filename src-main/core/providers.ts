@@ -15,6 +15,7 @@ import {
 } from '../contract/providers'
 import type { AppInfoDto } from '../contract/ipc'
 import type { PyValue } from './codecs/py-json'
+import type { Dialect } from './model'
 import {
   decodeAwsSecretsManager,
   explainAwsSecretsManager
@@ -92,6 +93,17 @@ export interface SecretsServiceProvider extends ProfileProvider {
     kwargs: Readonly<Record<string, unknown>>,
     secretKwargs: Readonly<Record<string, unknown>>
   ): string
+  /**
+   * backend_kwargs that let the provider's constructor checks pass when a profile's
+   * credentials live in the keychain, for `explain`-style lookups only: placeholders where a
+   * secret is absent, never printed. Absent: the profile's kwargs as they are.
+   */
+  lookupKwargs?(
+    kwargs: Readonly<Record<string, unknown>>,
+    method: string,
+    params: Readonly<Record<string, string>>,
+    secrets: Readonly<Partial<Record<ProfileSecretField, string>>>
+  ): Record<string, unknown>
 }
 
 const AWS_METHODS: readonly CredentialMethod[] = [
@@ -148,7 +160,11 @@ export const SECRETS_SERVICES: {
       'gcp_keyfile_dict'
     ],
     lookup: { explain: explainVault, decode: decodeVault },
-    importedMethod: (kwargs) => (kwargs.auth_type === 'approle' ? 'approle' : 'token')
+    importedMethod: (kwargs) => (kwargs.auth_type === 'approle' ? 'approle' : 'token'),
+    lookupKwargs: (kwargs, method, params, secrets) =>
+      method === 'approle'
+        ? { ...kwargs, auth_type: 'approle', role_id: params.role_id ?? 'role' }
+        : { ...kwargs, token: secrets.token ?? 'token' }
   },
   'aws-secrets-manager': {
     kind: 'aws-secrets-manager',
@@ -279,4 +295,28 @@ export function profileKindsInfo(): AppInfoDto['profileKinds'] {
       )
     }
   })
+}
+
+/**
+ * A saved profile of a secrets service as its backend's factory sees it: plain data, with its
+ * secrets from the keychain (secret backend_kwargs already merged into `backendKwargs`). Each
+ * backend file turns it into its own options (`vaultFromProfile`, …), so what a credential
+ * method means for a service is written beside that service's calls.
+ */
+export interface ServiceProfile {
+  kind: SecretsServiceKind
+  /** The profile's name, for messages. */
+  name: string
+  /** The backend id: `<kind>:<name>`. */
+  id: string
+  url: string | null
+  region: string | null
+  backendKwargs: Record<string, unknown>
+  /** The credential method and its non-secret parameters. */
+  method: string
+  params: Readonly<Record<string, string>>
+  /** The profile's secrets by field (token, secretId, secretAccessKey, …). */
+  secrets: Readonly<Partial<Record<ProfileSecretField, string>>>
+  /** Whose connection code reads the store (by the profile's Airflow version). */
+  dialect: Dialect
 }

@@ -28,6 +28,7 @@ import {
   type JobMeta
 } from './job-store'
 import { Journal, type JournalRecord } from './journal'
+import { SECRETS_SERVICE_KINDS } from '../contract/providers'
 
 export { jobStores, listJobs, newPlanKey, planKey } from './job-store'
 
@@ -111,13 +112,9 @@ function defaultBatchSize(items: number, depth: number): number {
  * The stores that retry each of their own requests: the secrets services (their SDK's retry
  * strategy, or Vault's bounded retry, with the pacer's budget for throttling on top).
  */
-const RETRIES_ITS_OWN_REQUESTS: ReadonlySet<BackendKind> = new Set<BackendKind>([
-  'vault',
-  'aws-secrets-manager',
-  'aws-ssm',
-  'azure-key-vault',
-  'gcp-secret-manager'
-])
+const RETRIES_ITS_OWN_REQUESTS: ReadonlySet<BackendKind> = new Set<BackendKind>(
+  SECRETS_SERVICE_KINDS
+)
 
 /**
  * Attempts the job makes at one batch — the one retry budget. A store that retries its own

@@ -5,7 +5,9 @@
  * 3 by the file's version), then any layer given explicitly as `role=locator` on top.
  */
 import type { EntryKind } from '../backends/backend'
-import { LOOKUP_BACKEND_CLASSES, LOOKUP_BACKENDS } from '../core/airflow-secrets'
+import { LOOKUP_BACKENDS } from '../core/airflow-secrets'
+import { isSecretsServiceKind } from '../contract/providers'
+import { SECRETS_SERVICES } from '../core/providers'
 import { explainLayer, type ConfiguredBackend } from '../core/airflow-secrets/runtime'
 import { pyToPlain } from '../core/codecs/py-json'
 import { AirlockError, toErrorDto } from '../core/errors'
@@ -151,8 +153,6 @@ export async function layerLookups(
   configured: RuntimeLayers['configured'],
   options: LocatorOptions
 ): Promise<LayerLookup[]> {
-  const classOf = (kind: string) =>
-    Object.keys(LOOKUP_BACKEND_CLASSES).find((c) => LOOKUP_BACKEND_CLASSES[c] === kind)
   const out: LayerLookup[] = []
   for (const spec of specs) {
     const locator = locators.get(spec.role)
@@ -166,16 +166,17 @@ export async function layerLookups(
         ) {
           try {
             const { profile, secrets } = await options.resolveProfile(rest)
-            const className = classOf(profile.kind)
             // Credentials only satisfy the constructor's checks; nothing here is printed.
-            const kwargs: Record<string, unknown> = { ...profile.backendKwargs }
-            if (profile.kind === 'vault') {
-              if (profile.credential.method === 'approle') {
-                kwargs.auth_type = 'approle'
-                kwargs.role_id = profile.credential.params.role_id ?? 'role'
-              } else kwargs.token = secrets.token ?? 'token'
+            const service = isSecretsServiceKind(profile.kind)
+              ? SECRETS_SERVICES[profile.kind]
+              : undefined
+            const { method, params } = profile.credential
+            backend = service && {
+              className: service.classPaths[0]!,
+              kwargs:
+                service.lookupKwargs?.(profile.backendKwargs, method, params, secrets) ??
+                profile.backendKwargs
             }
-            backend = className ? { className, kwargs } : undefined
           } catch {
             backend = undefined
           }

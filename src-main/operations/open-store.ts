@@ -8,9 +8,8 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Backend, EntryKind } from '../backends/backend'
-import { assumeRoleCredentials } from '../backends/aws/credentials'
-import type { AwsCredentials } from '../backends/aws-secrets-manager'
-import { createBackend } from '../backends/registry'
+import { createBackend, createServiceBackend } from '../backends/registry'
+import { isSecretsServiceKind, SECRETS_SERVICE_KINDS } from '../contract/providers'
 import type { SqlTarget } from '../backends/sql/driver'
 import { parseSqlAlchemyUrl, type SqlAlchemyUrl } from '../core/airflow-config'
 import { AirlockError, CodecError } from '../core/errors'
@@ -24,11 +23,7 @@ import type { Profile } from '../platform/settings'
 /** The schemes a locator may start with. */
 export const LOCATOR_SCHEMES = [
   'profile',
-  'vault',
-  'aws-secrets-manager',
-  'aws-ssm',
-  'azure-key-vault',
-  'gcp-secret-manager',
+  ...SECRETS_SERVICE_KINDS,
   'metadb',
   'demo',
   'demo-env',
@@ -102,107 +97,20 @@ export async function openProfile(profile: Profile, secrets: ProfileSecrets): Pr
         options: { id, target, fernetKey: secrets.fernetKey ?? null }
       })
     }
-    case 'vault': {
-      const kwargs: Record<string, unknown> = {
-        ...profile.backendKwargs,
-        ...(secrets.kwargs ?? {})
-      }
-      if (profile.url) kwargs.url = profile.url
-      if (profile.credential.method === 'approle') {
-        kwargs.auth_type = 'approle'
-        if (profile.credential.params.role_id) kwargs.role_id = profile.credential.params.role_id
-        if (secrets.secretId) kwargs.secret_id = secrets.secretId
-      } else if (secrets.token) kwargs.token = secrets.token
-      return createBackend({
-        kind: 'vault',
-        options: { id, backendKwargs: kwargs, dialect: profileDialect(profile) }
-      })
-    }
-    case 'azure-key-vault': {
-      const kwargs: Record<string, unknown> = {
-        ...profile.backendKwargs,
-        ...(secrets.kwargs ?? {})
-      }
-      if (profile.credential.method === 'client-secret') {
-        if (profile.credential.params.tenant_id)
-          kwargs.tenant_id = profile.credential.params.tenant_id
-        if (profile.credential.params.client_id)
-          kwargs.client_id = profile.credential.params.client_id
-        if (secrets.clientSecret) kwargs.client_secret = secrets.clientSecret
-      }
-      return createBackend({
-        kind: 'azure-key-vault',
-        options: {
-          id,
-          backendKwargs: kwargs,
-          vaultUrl: profile.url ?? undefined,
-          dialect: profileDialect(profile)
-        }
-      })
-    }
-    case 'gcp-secret-manager': {
-      const kwargs: Record<string, unknown> = {
-        ...profile.backendKwargs,
-        ...(secrets.kwargs ?? {})
-      }
-      if (profile.credential.method === 'service-account-key' && secrets.serviceAccountKey)
-        kwargs.gcp_keyfile_dict = secrets.serviceAccountKey
-      return createBackend({
-        kind: 'gcp-secret-manager',
-        options: { id, backendKwargs: kwargs, dialect: profileDialect(profile) }
-      })
-    }
-    case 'aws-secrets-manager':
-    case 'aws-ssm': {
-      const method = profile.credential.method
-      const params = profile.credential.params
-      const staticKeys =
-        (method === 'static' || method === 'assume-role') &&
-        params.access_key_id &&
-        secrets.secretAccessKey
-          ? {
-              accessKeyId: params.access_key_id,
-              secretAccessKey: secrets.secretAccessKey,
-              ...(secrets.sessionToken ? { sessionToken: secrets.sessionToken } : {})
-            }
-          : undefined
-      let credentials: AwsCredentials | undefined = method === 'static' ? staticKeys : undefined
-      if (method === 'assume-role') {
-        if (!params.role_arn)
-          throw new AirlockError(
-            'usage',
-            `Profile ${profile.name}: assume-role needs --param role_arn=arn:aws:iam::ACCOUNT:role/NAME.`
-          )
-        credentials = assumeRoleCredentials({
-          label: `Profile ${profile.name}`,
-          roleArn: params.role_arn,
-          sessionName: params.role_session_name,
-          externalId: params.external_id,
-          durationSeconds: params.duration_seconds ? Number(params.duration_seconds) : undefined,
-          region: profile.region ?? undefined,
-          endpoint: params.sts_endpoint ?? profile.url ?? undefined,
-          base: staticKeys,
-          profile: params.source_profile
-        })
-      }
-      const common = {
+    default: {
+      return createServiceBackend({
+        kind: profile.kind,
+        name: profile.name,
         id,
+        url: profile.url ?? null,
+        region: profile.region ?? null,
         backendKwargs: { ...profile.backendKwargs, ...(secrets.kwargs ?? {}) },
-        dialect: profileDialect(profile),
-        region: profile.region ?? undefined,
-        endpoint: profile.url ?? undefined,
-        credentials,
-        profile: method === 'profile' ? params.profile_name : undefined
-      }
-      return profile.kind === 'aws-ssm'
-        ? createBackend({ kind: 'aws-ssm', options: common })
-        : createBackend({ kind: 'aws-secrets-manager', options: common })
+        method: profile.credential.method,
+        params: profile.credential.params,
+        secrets,
+        dialect: profileDialect(profile)
+      })
     }
-    default:
-      throw new AirlockError(
-        'usage',
-        `Profile ${profile.name}: ${profile.kind} stores are not available in this build yet.`
-      )
   }
 }
 
@@ -251,25 +159,20 @@ export async function openLocator(locator: string, options: LocatorOptions = {})
   const env = options.env ?? process.env
   const dialect = options.dialect ?? 'airflow3'
   const single = options.kinds?.length === 1 ? options.kinds[0] : undefined
+  if (isSecretsServiceKind(scheme)) {
+    if (!options.resolveProfile) throw new AirlockError('usage', `${scheme}: needs saved profiles`)
+    const { profile, secrets } = await options.resolveProfile(rest)
+    if (profile.kind !== scheme)
+      throw new AirlockError(
+        'usage',
+        `Profile ${rest} is a ${profile.kind} profile, not ${scheme}.`
+      )
+    return openProfile(profile, secrets)
+  }
   switch (scheme) {
     case 'profile': {
       if (!options.resolveProfile) throw new AirlockError('usage', 'profile: needs saved profiles')
       const { profile, secrets } = await options.resolveProfile(rest)
-      return openProfile(profile, secrets)
-    }
-    case 'vault':
-    case 'aws-secrets-manager':
-    case 'aws-ssm':
-    case 'azure-key-vault':
-    case 'gcp-secret-manager': {
-      if (!options.resolveProfile)
-        throw new AirlockError('usage', `${scheme}: needs saved profiles`)
-      const { profile, secrets } = await options.resolveProfile(rest)
-      if (profile.kind !== scheme)
-        throw new AirlockError(
-          'usage',
-          `Profile ${rest} is a ${profile.kind} profile, not ${scheme}.`
-        )
       return openProfile(profile, secrets)
     }
     case 'metadb': {

@@ -6,7 +6,8 @@
  */
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts'
 import { AirlockError } from '../../core/errors'
-import type { AwsCredentials } from './common'
+import type { AwsCredentials, AwsStoreOptions } from './common'
+import type { ServiceProfile } from '../../core/providers'
 
 export interface AssumeRoleOptions {
   /** `arn:aws:iam::123456789012:role/airflow-secrets`. */
@@ -101,5 +102,52 @@ export function assumeRoleCredentials(options: AssumeRoleOptions): () => Promise
     pending ??= assume().finally(() => (pending = undefined))
     cached = await pending
     return cached
+  }
+}
+
+/**
+ * An AWS profile (Secrets Manager or SSM) as client options: static keys, a role assumed from
+ * base credentials, a named profile, or the default chain.
+ */
+export function awsOptionsFromProfile(
+  p: ServiceProfile
+): AwsStoreOptions & { id: string; backendKwargs: Readonly<Record<string, unknown>> } {
+  const staticKeys =
+    (p.method === 'static' || p.method === 'assume-role') &&
+    p.params.access_key_id &&
+    p.secrets.secretAccessKey
+      ? {
+          accessKeyId: p.params.access_key_id,
+          secretAccessKey: p.secrets.secretAccessKey,
+          ...(p.secrets.sessionToken ? { sessionToken: p.secrets.sessionToken } : {})
+        }
+      : undefined
+  let credentials: AwsCredentials | undefined = p.method === 'static' ? staticKeys : undefined
+  if (p.method === 'assume-role') {
+    if (!p.params.role_arn)
+      throw new AirlockError(
+        'usage',
+        `Profile ${p.name}: assume-role needs --param role_arn=arn:aws:iam::ACCOUNT:role/NAME.`
+      )
+    credentials = assumeRoleCredentials({
+      label: `Profile ${p.name}`,
+      roleArn: p.params.role_arn,
+      sessionName: p.params.role_session_name,
+      externalId: p.params.external_id,
+      durationSeconds: p.params.duration_seconds ? Number(p.params.duration_seconds) : undefined,
+      region: p.region ?? undefined,
+      endpoint: p.params.sts_endpoint ?? p.url ?? undefined,
+      base: staticKeys,
+      profile: p.params.source_profile
+    })
+  }
+  return {
+    id: p.id,
+    backendKwargs: p.backendKwargs,
+    dialect: p.dialect,
+    region: p.region ?? undefined,
+    endpoint: p.url ?? undefined,
+    credentials,
+    profile: p.method === 'profile' ? p.params.profile_name : undefined
   }
 }
