@@ -1,0 +1,80 @@
+/**
+ * Which store holds Airlock's secrets in this run, chosen explicitly (adr/0002): the passphrase
+ * store when `AIRLOCK_PASSPHRASE` is set; else the OS keychain when it answers; else, when a
+ * keystore file exists and a terminal can ask, the passphrase store unlocked at a hidden
+ * prompt; else memory for this run, with a warning naming the ways out. The one wording of
+ * "no keychain" lives here too, so the CLI, the jobs and the app say the same thing.
+ */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Keychain } from './keychain'
+import { openKeychain as openOsKeychain } from './keytar-keychain'
+import { MemoryKeychain } from './memory-keychain'
+import { PassphraseKeychain } from './passphrase-keychain'
+
+/** The environment variable whose presence chooses the passphrase store (CI secrets). */
+export const PASSPHRASE_ENV = 'AIRLOCK_PASSPHRASE'
+
+/** The passphrase store's file name, beside settings.json in the config dir. */
+export const KEYSTORE_FILE = 'keystore.airlock'
+
+/** The passphrase store's path in a config dir (platform/settings `configDir`). */
+export function keystorePath(configDir: string): string {
+  return join(configDir, KEYSTORE_FILE)
+}
+
+/** The ways out of "no keychain" on this OS, in one line. */
+export function keychainWaysOut(platform: NodeJS.Platform = process.platform): string {
+  const passphrase = `or use the passphrase store: ${PASSPHRASE_ENV}=… airlock … (or \`airlock keystore init\`, or the app's passphrase field)`
+  if (platform === 'darwin') return `Ways out: unlock the login Keychain, ${passphrase}.`
+  if (platform === 'win32') return `Ways out: sign in so Credential Manager answers, ${passphrase}.`
+  return `Ways out: start or unlock the Secret Service (e.g. \`dbus-run-session -- sh -c 'echo "$PW" | gnome-keyring-daemon --unlock; airlock …'\`), ${passphrase}.`
+}
+
+/**
+ * The message for "no persistent keychain": what cannot be done (`what`, e.g. "a job keeps
+ * its snapshot key there") and the ways out, in two lines at most.
+ */
+export function noKeychainMessage(what: string, platform?: NodeJS.Platform): string {
+  return `No OS keychain answers and no passphrase store is in use, and ${what}.\n${keychainWaysOut(platform)}`
+}
+
+/** Which store a keychain is, after "secrets in": "the OS keychain", "the passphrase store (…)". */
+export function describeKeychain(keychain: Pick<Keychain, 'kind' | 'location'>): string {
+  if (keychain.kind === 'os') return 'the OS keychain'
+  if (keychain.kind === 'passphrase') return `the passphrase store (${keychain.location ?? '?'})`
+  return 'memory for this run only'
+}
+
+/** What {@link selectKeychain} needs to know. */
+export interface KeychainChoice {
+  env: Readonly<Record<string, string | undefined>>
+  /** The passphrase store's file ({@link keystorePath}). */
+  keystore: string
+  /** Asks for the passphrase with echo off; absent where no terminal can ask. */
+  prompt?: (question: string) => Promise<string>
+  /** The OS keychain's probe (tests give their own); default: keytar-keychain's. */
+  openOs?: () => Promise<Keychain>
+}
+
+/**
+ * The keychain for this run (see the module comment). Throws `keychain.locked` when
+ * `AIRLOCK_PASSPHRASE` (or the prompted passphrase) does not open an existing store.
+ */
+export async function selectKeychain(choice: KeychainChoice): Promise<Keychain> {
+  const passphrase = choice.env[PASSPHRASE_ENV]
+  if (passphrase) return PassphraseKeychain.open(choice.keystore, passphrase)
+  const os = await (choice.openOs ?? openOsKeychain)()
+  if (os.kind !== 'memory') return os
+  const exists = existsSync(choice.keystore)
+  if (exists && choice.prompt) {
+    const typed = await choice.prompt(`Passphrase for ${choice.keystore} (input hidden): `)
+    if (typed) return PassphraseKeychain.open(choice.keystore, typed)
+  }
+  const reason = os.warning ?? 'No OS keychain; secrets are kept in memory for this run only.'
+  return new MemoryKeychain(
+    exists
+      ? `${reason}\nA passphrase store exists at ${choice.keystore}: set ${PASSPHRASE_ENV} to use it.`
+      : `${reason}\n${keychainWaysOut()}`
+  )
+}
