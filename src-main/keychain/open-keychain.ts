@@ -36,7 +36,7 @@ export function keychainWaysOut(platform: NodeJS.Platform = process.platform): s
  * its snapshot key there") and the ways out, in two lines at most.
  */
 export function noKeychainMessage(what: string, platform?: NodeJS.Platform): string {
-  return `No OS keychain answers and no passphrase store is in use, and ${what}.\n${keychainWaysOut(platform)}`
+  return `No OS keychain answers and no passphrase store is in use: ${what}.\n${keychainWaysOut(platform)}`
 }
 
 /** Which store a keychain is, after "secrets in": "the OS keychain", "the passphrase store (…)". */
