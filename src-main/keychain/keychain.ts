@@ -30,3 +30,25 @@ export interface Keychain {
 export function isPersistent(keychain: Pick<Keychain, 'kind'>): boolean {
   return keychain.kind !== 'memory'
 }
+
+/** The environment variable whose presence chooses the passphrase store (CI secrets). */
+export const PASSPHRASE_ENV = 'AIRLOCK_PASSPHRASE'
+
+/**
+ * The ways out of "no keychain" on this OS, in one line: the one wording the CLI, the jobs,
+ * the app and the keychains' own warnings share.
+ */
+export function keychainWaysOut(platform: NodeJS.Platform = process.platform): string {
+  const passphrase = `or use the passphrase store: ${PASSPHRASE_ENV}=… airlock … (or \`airlock keystore init\`, or the app's passphrase field)`
+  if (platform === 'darwin') return `Ways out: unlock the login Keychain, ${passphrase}.`
+  if (platform === 'win32') return `Ways out: sign in so Credential Manager answers, ${passphrase}.`
+  return `Ways out: start or unlock the Secret Service (e.g. \`dbus-run-session -- sh -c 'printf %s "$PW" | gnome-keyring-daemon --unlock --components=secrets; airlock …'\`), ${passphrase}.`
+}
+
+/**
+ * The message for "no persistent keychain": what cannot be done (`what`, e.g. "a job keeps
+ * its snapshot key there") and the ways out, in two lines at most.
+ */
+export function noKeychainMessage(what: string, platform?: NodeJS.Platform): string {
+  return `No OS keychain answers and no passphrase store is in use: ${what}.\n${keychainWaysOut(platform)}`
+}

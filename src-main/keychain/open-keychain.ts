@@ -2,18 +2,14 @@
  * Which store holds Airlock's secrets in this run, chosen explicitly (adr/0002): the passphrase
  * store when `AIRLOCK_PASSPHRASE` is set; else the OS keychain when it answers; else, when a
  * keystore file exists and a terminal can ask, the passphrase store unlocked at a hidden
- * prompt; else memory for this run, with a warning naming the ways out. The one wording of
- * "no keychain" lives here too, so the CLI, the jobs and the app say the same thing.
+ * prompt; else memory for this run, with a warning naming the ways out (keychain.ts words them).
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Keychain } from './keychain'
+import { PASSPHRASE_ENV, keychainWaysOut, type Keychain } from './keychain'
 import { openKeychain as openOsKeychain } from './keytar-keychain'
 import { MemoryKeychain } from './memory-keychain'
 import { PassphraseKeychain } from './passphrase-keychain'
-
-/** The environment variable whose presence chooses the passphrase store (CI secrets). */
-export const PASSPHRASE_ENV = 'AIRLOCK_PASSPHRASE'
 
 /** The passphrase store's file name, beside settings.json in the config dir. */
 export const KEYSTORE_FILE = 'keystore.airlock'
@@ -21,22 +17,6 @@ export const KEYSTORE_FILE = 'keystore.airlock'
 /** The passphrase store's path in a config dir (platform/settings `configDir`). */
 export function keystorePath(configDir: string): string {
   return join(configDir, KEYSTORE_FILE)
-}
-
-/** The ways out of "no keychain" on this OS, in one line. */
-export function keychainWaysOut(platform: NodeJS.Platform = process.platform): string {
-  const passphrase = `or use the passphrase store: ${PASSPHRASE_ENV}=… airlock … (or \`airlock keystore init\`, or the app's passphrase field)`
-  if (platform === 'darwin') return `Ways out: unlock the login Keychain, ${passphrase}.`
-  if (platform === 'win32') return `Ways out: sign in so Credential Manager answers, ${passphrase}.`
-  return `Ways out: start or unlock the Secret Service (e.g. \`dbus-run-session -- sh -c 'echo "$PW" | gnome-keyring-daemon --unlock; airlock …'\`), ${passphrase}.`
-}
-
-/**
- * The message for "no persistent keychain": what cannot be done (`what`, e.g. "a job keeps
- * its snapshot key there") and the ways out, in two lines at most.
- */
-export function noKeychainMessage(what: string, platform?: NodeJS.Platform): string {
-  return `No OS keychain answers and no passphrase store is in use: ${what}.\n${keychainWaysOut(platform)}`
 }
 
 /** Which store a keychain is, after "secrets in": "the OS keychain", "the passphrase store (…)". */

@@ -6,13 +6,8 @@
  */
 import { createInterface } from 'node:readline'
 import { Writable } from 'node:stream'
-import type { Keychain } from '../../keychain/keychain'
-import {
-  PASSPHRASE_ENV,
-  describeKeychain,
-  keystorePath,
-  selectKeychain
-} from '../../keychain/open-keychain'
+import { PASSPHRASE_ENV, type Keychain } from '../../keychain/keychain'
+import { describeKeychain, keystorePath, selectKeychain } from '../../keychain/open-keychain'
 import { PassphraseKeychain } from '../../keychain/passphrase-keychain'
 import { configDir } from '../../platform/settings'
 import { EXIT_OK, UsageError, writeLine, type CliIo } from '../io'

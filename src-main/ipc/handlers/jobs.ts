@@ -17,7 +17,7 @@ import {
   type JobProgress,
   type JobReport
 } from '../../jobs/run-job'
-import { noKeychainMessage } from '../../keychain/open-keychain'
+import { noKeychainMessage } from '../../keychain/keychain'
 import type { HandlerContext } from './context'
 
 const PROGRESS_INTERVAL_MS = 100
