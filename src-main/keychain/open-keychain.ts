@@ -54,7 +54,7 @@ export async function selectKeychain(choice: KeychainChoice): Promise<Keychain> 
   const reason = os.warning ?? 'No OS keychain; secrets are kept in memory for this run only.'
   return new MemoryKeychain(
     exists
-      ? `${reason}\nA passphrase store exists at ${choice.keystore}: set ${PASSPHRASE_ENV} to use it.`
+      ? `${reason}\nA passphrase store exists at ${choice.keystore}: to use it, set ${PASSPHRASE_ENV} or enter its passphrase (at a terminal, or in the app's passphrase field).`
       : `${reason}\n${keychainWaysOut()}`
   )
 }

@@ -29,7 +29,7 @@ export function PassphraseUnlock() {
       }}
     >
       <h3>Passphrase store</h3>
-      <p className="small">
+      <p className="small" style={{ gridColumn: '1 / -1', margin: 0 }}>
         Keep secrets in an encrypted file instead, unlocked with a passphrase (set it the first
         time; enter the same one afterwards, or start Airlock with AIRLOCK_PASSPHRASE).
       </p>
