@@ -119,4 +119,24 @@ describe('passphrase store without a session bus', () => {
     expect(again.code).not.toBe(0)
     expect(readFileSync(keystore).equals(before)).toBe(true)
   })
+
+  it('keeps profile secrets there across runs, and nowhere in plaintext', () => {
+    const { dir, env } = machine()
+    const pw = { ...env, AIRLOCK_PASSPHRASE: 'profile-pass' }
+    const canary = 'pp-canary-5d1e'
+    const add = airlock(
+      ['profile', 'add', 'x', '--kind', 'metadb', '--url', 'sqlite:////tmp/x.db', '--secret-stdin'],
+      JSON.stringify({ password: canary }),
+      pw
+    )
+    expect(add.code, add.stderr).toBe(0)
+    expect(add.stderr).toContain('secrets in the passphrase store')
+    const show = airlock(['profile', 'show', 'x'], '', pw)
+    expect((JSON.parse(show.stdout) as { secrets: { password: string } }).secrets.password).toBe(
+      'stored'
+    )
+    for (const f of readdirSync(join(dir, 'cfg')))
+      expect(readFileSync(join(dir, 'cfg', f), 'utf8')).not.toContain(canary)
+    expect(add.stdout + add.stderr + show.stdout + show.stderr).not.toContain(canary)
+  })
 })
