@@ -159,7 +159,8 @@ const load = {
   jobs: () => import('./commands/jobs'),
   stores: () => import('./commands/stores'),
   openStore: () => import('../operations/open-store'),
-  serve: () => import('./commands/serve')
+  serve: () => import('./commands/serve'),
+  keystore: () => import('./commands/keystore')
 }
 
 function noSub(sub: string | undefined): void {
@@ -425,6 +426,18 @@ const serve: Command = {
   }
 }
 
+const keystore: Command = {
+  names: ['keystore'],
+  help: `  keystore init                      create the passphrase store (hidden prompt twice, or AIRLOCK_PASSPHRASE)
+  keystore status                    which store holds secrets in this run, and the store's file
+`,
+  options: {},
+  run: async ({ io, sub, rest }) => {
+    noMore(rest, 0)
+    return (await load.keystore()).keystoreCommand(io, sub)
+  }
+}
+
 /** The commands by section, in the order `airlock --help` lists them. */
 export const HELP_SECTIONS: readonly HelpSection[] = [
   {
@@ -457,6 +470,11 @@ export const HELP_SECTIONS: readonly HelpSection[] = [
     title: `Profiles (settings in ~/.config/airlock/settings.json, secrets in the OS keychain; usable as
 metadb:NAME or profile:NAME wherever a store is asked for):`,
     commands: [profile]
+  },
+  {
+    title: `Where secrets are kept (the OS keychain; else, chosen with AIRLOCK_PASSPHRASE or at a prompt, an
+encrypted passphrase store beside settings.json; else memory for this run only):`,
+    commands: [keystore]
   },
   {
     title: `The app in a browser (loopback only, per-run token; the desktop app serves the same screens):`,

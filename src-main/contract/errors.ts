@@ -21,6 +21,10 @@ export type ErrorCode =
   | 'fernet.invalid-token'
   | 'fernet.no-key'
   | 'keychain.unavailable'
+  /** The passphrase store would not open: a wrong passphrase, or the file was altered. */
+  | 'keychain.locked'
+  /** The passphrase store file is not one Airlock can read (unknown version, not a keystore). */
+  | 'keychain.unreadable'
   | 'job.conflict'
   /** Airlock's own files (jobs, settings) cannot be written: disk full, read-only, denied. */
   | 'storage.unwritable'

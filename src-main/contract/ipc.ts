@@ -14,6 +14,7 @@ import { PROFILE_KIND_IDS, type ProfileKindId } from './providers'
 export const Channel = {
   appInfo: 'app:info',
   keychainStatus: 'keychain:status',
+  keychainUnlock: 'keychain:unlock',
   profilesList: 'profiles:list',
   profilesAdd: 'profiles:add',
   profilesEdit: 'profiles:edit',
@@ -67,9 +68,11 @@ export interface AppInfoDto {
 
 /** Where profile secrets are kept. */
 export interface KeychainStatusDto {
-  kind: 'os' | 'memory'
-  /** Why the OS keychain is not in use (secrets are then kept for this run only). */
+  kind: 'os' | 'passphrase' | 'memory'
+  /** Why no persistent store is in use (secrets are then kept for this run only). */
   warning: string | null
+  /** The passphrase store's file when `kind` is `passphrase`. */
+  location?: string
 }
 
 /** A profile without its secrets: which secrets are stored is all that is said of them. */
@@ -207,8 +210,10 @@ export interface PlanDto {
   /** The target's pre-flight findings not tied to one item. */
   preflight: { severity: 'error' | 'warning'; message: string }[]
   preflightErrors: number
-  /** Whether this plan can be applied in this run (its drift key is in an OS keychain). */
+  /** Whether this plan can be applied in this run (its drift key is in a persistent keychain). */
   applicable: boolean
+  /** Why not, when the reason is that no persistent keychain was in use (with the ways out). */
+  notApplicable?: string
 }
 
 /** A job's progress (also pushed on `jobs:progress`). */
@@ -299,6 +304,10 @@ const jobId = z.object({ jobId: z.string().regex(/^[0-9A-Za-z-]{1,64}$/) }).stri
 export const RequestSchemas = {
   [Channel.appInfo]: z.tuple([]),
   [Channel.keychainStatus]: z.tuple([]),
+  /** A passphrase (never logged, never kept by the renderer beyond its input). */
+  [Channel.keychainUnlock]: z.tuple([
+    z.object({ passphrase: z.string().min(1).max(1024) }).strict()
+  ]),
   [Channel.profilesList]: z.tuple([]),
   [Channel.profilesAdd]: z.tuple([
     z.object({ name, profile: profileFields, secrets: secretsSchema.optional() }).strict()
@@ -416,6 +425,11 @@ export const RequestSchemas = {
 export interface InvokeMap {
   [Channel.appInfo]: () => AppInfoDto
   [Channel.keychainStatus]: () => KeychainStatusDto
+  /**
+   * Opens the passphrase store with this passphrase (creating it when it does not exist) and
+   * keeps secrets there for the rest of this run. `keychain.locked` on a wrong passphrase.
+   */
+  [Channel.keychainUnlock]: (request: { passphrase: string }) => KeychainStatusDto
   [Channel.profilesList]: () => ProfileDto[]
   [Channel.profilesAdd]: (request: ProfileAddRequest) => ProfileDto
   [Channel.profilesEdit]: (request: ProfileEditRequest) => ProfileDto

@@ -15,7 +15,7 @@ import { AirlockError } from '../core/errors'
 import { fingerprinter } from '../core/fingerprint'
 import { idOf, type Entry } from '../core/model'
 import { entryDigest, type PlanDocument } from '../core/plan'
-import type { Keychain } from '../keychain/keychain'
+import { isPersistent, noKeychainMessage, type Keychain } from '../keychain/keychain'
 import { chunks, mapLimit } from '../core/concurrency'
 import { writeAudit } from './audit'
 import {
@@ -298,10 +298,10 @@ export async function applyPlan(
   target: Backend,
   ctx: JobContext
 ): Promise<JobReport> {
-  if (ctx.keychain.kind !== 'os')
+  if (!isPersistent(ctx.keychain))
     throw new AirlockError(
       'keychain.unavailable',
-      'No OS keychain: a job keeps its snapshot key there (for resume and rollback). Unlock or start the keychain and try again.'
+      noKeychainMessage('a job keeps its snapshot key there (for resume and rollback)')
     )
   const fp = fingerprinter(await planKey(ctx.keychain, doc.planId))
   const kinds = [...new Set(doc.items.map((i) => i.kind))]

@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module'
 import { AirlockError } from '../core/errors'
-import { KEYCHAIN_SERVICE, type Keychain, type KeychainKind } from './keychain'
+import { KEYCHAIN_SERVICE, keychainWaysOut, type Keychain, type KeychainKind } from './keychain'
 import { MemoryKeychain } from './memory-keychain'
 
 interface KeytarApi {
@@ -99,7 +99,7 @@ export class FallbackKeychain implements Keychain {
     } catch (error) {
       if (!(error instanceof AirlockError) || error.code !== 'keychain.unavailable') throw error
       this.memory = new MemoryKeychain(
-        `${error.userMessage} Secrets are kept in memory for this run only and are not saved.`
+        `${error.userMessage} Secrets are kept in memory for this run only and are not saved.\n${keychainWaysOut()}`
       )
       return fn(this.memory)
     }

@@ -5,7 +5,8 @@ import { replaceFile } from '../../platform/atomic-write'
 import type { ConflictPolicy, PlanItem } from '../../core/plan'
 import { RUNTIME_MODELS } from '../../core/precedence'
 import type { Dialect } from '../../core/model'
-import { openKeychain } from '../../keychain/keytar-keychain'
+import { isPersistent, noKeychainMessage } from '../../keychain/keychain'
+import { openCliKeychain } from './keystore'
 import { newPlanKey } from '../../jobs/run-job'
 import { diffStores } from '../../operations/diff'
 import { layerLookups, loadEffective, runtimeLayers } from '../../operations/effective'
@@ -236,12 +237,12 @@ export async function planCommand(
     : EXIT_OK
 }
 
-/** The key of a plan written with --out: kept in the OS keychain so `apply` can check drift. */
+/** The key of a plan written with --out: kept in the keychain so `apply` can check drift. */
 async function planKey(io: CliIo, planId: string): Promise<Uint8Array> {
-  const keychain = await openKeychain()
-  if (keychain.kind !== 'os')
+  const keychain = await openCliKeychain(io)
+  if (!isPersistent(keychain))
     io.stderr.write(
-      `airlock: warning: ${keychain.warning ?? 'no OS keychain'} — this plan cannot be applied after this run (its drift key is not saved).\n`
+      `airlock: warning: ${noKeychainMessage('this plan cannot be applied after this run (its drift key is not saved)')}\n`
     )
   return newPlanKey(keychain, planId)
 }

@@ -16,7 +16,7 @@ import {
   type JobProgress,
   type JobReport
 } from '../../jobs/run-job'
-import { openKeychain } from '../../keychain/keytar-keychain'
+import { openCliKeychain } from './keystore'
 import { dataDir } from '../../platform/paths'
 import { EXIT_ITEMS_FAILED, EXIT_OK, UsageError, writeLine, type CliIo } from '../io'
 
@@ -66,7 +66,7 @@ async function context(
   io: CliIo,
   signal: AbortSignal
 ): Promise<{ ctx: JobContext; stop: () => void }> {
-  const keychain = await openKeychain()
+  const keychain = await openCliKeychain(io)
   const reporter = progressReporter(io)
   return {
     ctx: { dataDir: dataDir(io.env), keychain, onProgress: reporter.update, signal },

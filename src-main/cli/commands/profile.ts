@@ -1,9 +1,7 @@
 /** `airlock profile add|list|show|edit|rename|remove|test|import`: connections to stores, secrets in the keychain. */
-import { createInterface } from 'node:readline'
-import { Writable } from 'node:stream'
 import { AirlockError } from '../../core/errors'
 import { PyDict, pyJsonDumps } from '../../core/codecs/py-json'
-import { openKeychain } from '../../keychain/keytar-keychain'
+import { describeKeychain } from '../../keychain/open-keychain'
 import type { Keychain } from '../../keychain/keychain'
 import { loadAirflowConfig } from '../../platform/airflow-config-file'
 import { credentialMethodNames } from '../../core/providers'
@@ -23,6 +21,7 @@ import {
   type ProfileKind
 } from '../../platform/settings'
 import { openProfile } from '../../operations/open-store'
+import { openCliKeychain, promptHidden } from './keystore'
 import { EXIT_ITEMS_FAILED, EXIT_OK, UsageError, readLines, writeLine, type CliIo } from '../io'
 
 /** The flags `profile` commands take. */
@@ -41,7 +40,7 @@ export interface ProfileFlags {
 
 /** Opens settings and keychain, telling the user when secrets cannot be kept. */
 export async function openProfiles(io: CliIo, keychain?: Keychain): Promise<Profiles> {
-  const kc = keychain ?? (await openKeychain())
+  const kc = keychain ?? (await openCliKeychain(io))
   if (kc.warning) io.stderr.write(`airlock: warning: ${kc.warning}\n`)
   return new Profiles(new SettingsStore(configDir(io.env)), kc)
 }
@@ -76,20 +75,7 @@ async function promptSecrets(
 ): Promise<ProfileSecrets> {
   const out: ProfileSecrets = {}
   for (const key of needed) {
-    let muted = false
-    const sink = new Writable({
-      write: (chunk, _enc, done) => {
-        if (!muted) io.stderr.write(chunk)
-        done()
-      }
-    })
-    const rl = createInterface({ input: io.stdin, output: sink, terminal: true })
-    const answer = await new Promise<string>((resolve) => {
-      rl.question(`${key} (input hidden, empty to skip): `, resolve)
-      muted = true
-    })
-    rl.close()
-    io.stderr.write('\n')
+    const answer = await promptHidden(io, `${key} (input hidden, empty to skip): `)
     if (answer) (out as Record<string, string>)[key] = answer
   }
   return out
@@ -214,9 +200,7 @@ async function profileSubcommand(
             })`
           )
       }
-      io.stderr.write(
-        `keychain: ${profiles.keychain.kind === 'os' ? 'OS keychain' : 'in memory for this run only'}\n`
-      )
+      io.stderr.write(`keychain: ${describeKeychain(profiles.keychain)}\n`)
       return EXIT_OK
     }
     case 'show': {
@@ -244,7 +228,7 @@ async function profileSubcommand(
       const secrets = await gatherSecrets(io, flags, kind, method)
       await profiles.add(input, secrets)
       io.stderr.write(
-        `added profile ${name} (${kind}); secrets ${profiles.keychain.kind === 'os' ? 'in the OS keychain' : 'in memory for this run only'}\n`
+        `added profile ${name} (${kind}); secrets in ${describeKeychain(profiles.keychain)}\n`
       )
       return EXIT_OK
     }

@@ -6,8 +6,10 @@
 import type { EventMap } from '../../contract/ipc'
 import type { LocatorOptions } from '../../operations/open-store'
 import type { PlanDocument } from '../../core/plan'
+import { AirlockError } from '../../core/errors'
 import type { Keychain } from '../../keychain/keychain'
-import { openKeychain } from '../../keychain/keytar-keychain'
+import { MemoryKeychain } from '../../keychain/memory-keychain'
+import { keystorePath, selectKeychain } from '../../keychain/open-keychain'
 import { dataDir } from '../../platform/paths'
 import { Profiles } from '../../platform/profiles'
 import { SettingsStore, configDir } from '../../platform/settings'
@@ -18,6 +20,8 @@ export interface HeldPlan {
   source: string
   target: string
   applicable: boolean
+  /** Planned while secrets were kept in memory only: its drift key did not outlive the plan. */
+  keychainless?: boolean
 }
 
 /** Everything the handlers share. */
@@ -26,6 +30,8 @@ export interface HandlerContext {
   env: Readonly<Record<string, string | undefined>>
   dataDir: string
   keychain(): Promise<Keychain>
+  /** Makes `keychain` the store for the rest of this run (the app's passphrase field). */
+  useKeychain(keychain: Keychain): void
   profiles(): Promise<Profiles>
   locatorOptions(extra?: Partial<LocatorOptions>): LocatorOptions
   emit<E extends keyof EventMap>(event: E, payload: EventMap[E]): void
@@ -33,7 +39,10 @@ export interface HandlerContext {
   running: Map<string, AbortController>
 }
 
-/** Builds a context; `keychain` may be given (tests), else the OS keychain is probed once. */
+/**
+ * Builds a context; `keychain` may be given (tests), else it is chosen once as the CLI does
+ * (AIRLOCK_PASSPHRASE, the OS keychain, else memory; no prompt: the app has its own field).
+ */
 export function createHandlerContext(options: {
   mode: 'electron' | 'web'
   env?: Readonly<Record<string, string | undefined>>
@@ -49,7 +58,21 @@ export function createHandlerContext(options: {
     mode: options.mode,
     env,
     dataDir: dataDir(env as NodeJS.ProcessEnv),
-    keychain: () => (keychain ??= openKeychain()),
+    keychain: () =>
+      (keychain ??= selectKeychain({ env, keystore: keystorePath(configDir(env)) }).catch(
+        (error: unknown) => {
+          // A wrong AIRLOCK_PASSPHRASE: the app still opens, says why, and offers the field.
+          if (!(error instanceof AirlockError)) throw error
+          return new MemoryKeychain(
+            `${error.userMessage} Secrets are kept in memory for this run only until the passphrase store is unlocked.`
+          )
+        }
+      )),
+    useKeychain: (kc) => {
+      keychain = Promise.resolve(kc)
+      // Profiles hold the keychain they were opened with.
+      profiles = undefined
+    },
     profiles: () =>
       (profiles ??= ctx
         .keychain()

@@ -12,6 +12,7 @@ import type { PlanDocument } from '../../core/plan'
 import { RUNTIME_MODELS } from '../../core/precedence'
 import type { Entry } from '../../core/model'
 import { newPlanKey } from '../../jobs/run-job'
+import { isPersistent, noKeychainMessage } from '../../keychain/keychain'
 import { diffStores as diffTwoStores } from '../../operations/diff'
 import { loadEffective, runtimeLayers } from '../../operations/effective'
 import { planStores, redactLocator } from '../../operations/plan'
@@ -132,6 +133,7 @@ function toPlanDto(
 export async function makePlan(ctx: HandlerContext, request: PlanRequest): Promise<PlanDto> {
   const o = request.options
   let applicable = false
+  let keychainless = false
   const planned = await planStores({
     source: request.source,
     target: request.target,
@@ -148,21 +150,36 @@ export async function makePlan(ctx: HandlerContext, request: PlanRequest): Promi
     },
     planKey: async (planId) => {
       const keychain = await ctx.keychain()
-      // Without an OS keychain the drift key would not outlive this run: show, never apply.
-      applicable = keychain.kind === 'os'
+      // In memory the drift key would not outlive this run: show, never apply.
+      applicable = isPersistent(keychain)
+      keychainless = !applicable
       return applicable ? await newPlanKey(keychain, planId) : undefined
     }
   })
   const doc = planned.document
   applicable &&= planned.preflightErrors === 0
-  ctx.plans.set(doc.planId, { doc, source: request.source, target: request.target, applicable })
-  return toPlanDto(
+  ctx.plans.set(doc.planId, {
+    doc,
+    source: request.source,
+    target: request.target,
+    applicable,
+    keychainless
+  })
+  const dto = toPlanDto(
     doc,
     planned.storeProblems,
     planned.preflightErrors,
     applicable,
     plainValues(planned.source, planned.target)
   )
+  return keychainless
+    ? {
+        ...dto,
+        notApplicable: noKeychainMessage(
+          'this plan cannot be applied (its drift key would not outlive this run)'
+        )
+      }
+    : dto
 }
 
 /** `jobs:diff`: every difference between two stores (+ only in A, - only in B, ~ differs). */

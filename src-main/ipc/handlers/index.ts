@@ -3,7 +3,7 @@
  * transports (Electron IPC and the loopback web mode) so they cannot drift apart.
  */
 import { Channel, type InvokeMap } from '../../contract/ipc'
-import { appInfo, keychainStatus } from './app'
+import { appInfo, keychainStatus, unlockKeychain } from './app'
 import type { HandlerContext } from './context'
 import { diffStores, makePlan, resolveEffectiveView, savePlan } from './engine'
 import { copyEntry, exportEntries, listEntries, revealEntry } from './entries'
@@ -32,6 +32,7 @@ export function createHandlers(ctx: HandlerContext): HandlerTable {
   return {
     [Channel.appInfo]: () => appInfo(ctx.mode),
     [Channel.keychainStatus]: () => keychainStatus(ctx),
+    [Channel.keychainUnlock]: (r) => unlockKeychain(ctx, r),
     [Channel.profilesList]: () => listProfiles(ctx),
     [Channel.profilesAdd]: (r) => addProfile(ctx, r),
     [Channel.profilesEdit]: (r) => editProfile(ctx, r),

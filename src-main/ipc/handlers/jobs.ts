@@ -17,6 +17,7 @@ import {
   type JobProgress,
   type JobReport
 } from '../../jobs/run-job'
+import { noKeychainMessage } from '../../keychain/keychain'
 import type { HandlerContext } from './context'
 
 const PROGRESS_INTERVAL_MS = 100
@@ -126,7 +127,11 @@ export async function applyHeldPlan(
   if (!held.applicable)
     throw new AirlockError(
       'keychain.unavailable',
-      'This plan cannot be applied: it has pre-flight errors, or no OS keychain holds its drift key.'
+      held.keychainless
+        ? noKeychainMessage(
+            'this plan cannot be applied: its drift key was not saved (plan again once a store is in use)'
+          )
+        : 'This plan cannot be applied: it has pre-flight errors.'
     )
   const skip = new Set(request.skip ?? [])
   const doc = {

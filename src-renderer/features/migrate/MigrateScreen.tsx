@@ -324,7 +324,8 @@ export function MigrateScreen() {
               <span className="error small" data-testid="plan-not-applicable">
                 {plan.preflightErrors
                   ? 'Pre-flight errors block this plan.'
-                  : 'Not applicable: a diff, or no OS keychain holds the plan’s drift key.'}
+                  : (plan.notApplicable ??
+                    'Not applicable: a diff, or no keychain held the plan’s drift key.')}
               </span>
             )}
             <button

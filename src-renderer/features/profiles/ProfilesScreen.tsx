@@ -5,6 +5,7 @@ import { useAppStore } from '../../store'
 import { ErrorNote } from '../../components/ErrorNote'
 import { ProfileForm } from './ProfileForm'
 import { ImportForm } from './ImportForm'
+import { PassphraseUnlock } from './PassphraseUnlock'
 
 /** The name cell; in rename mode a field that saves on Enter and gives up on Escape. */
 function NameCell(props: { name: string; renaming: boolean; onDone: (err?: ErrorDto) => void }) {
@@ -56,14 +57,17 @@ export function ProfilesScreen() {
     <section data-testid="profiles" data-state={status}>
       <h2>Profiles</h2>
       <p
-        className={keychain?.kind === 'os' ? 'note' : 'warning'}
+        className={keychain && keychain.kind !== 'memory' ? 'note' : 'warning'}
         data-testid="keychain-status"
         data-kind={keychain?.kind}
       >
         {keychain?.kind === 'os'
           ? 'Secrets are kept in the OS keychain.'
-          : (keychain?.warning ?? 'No OS keychain: secrets are kept for this run only.')}
+          : keychain?.kind === 'passphrase'
+            ? `Secrets are kept in the passphrase store (${keychain.location ?? ''}).`
+            : (keychain?.warning ?? 'No OS keychain: secrets are kept for this run only.')}
       </p>
+      {keychain?.kind === 'memory' && <PassphraseUnlock />}
       <ErrorNote error={error} />
       <ErrorNote error={rowError} />
       <div className="toolbar">

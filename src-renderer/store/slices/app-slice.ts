@@ -15,6 +15,11 @@ export interface AppSlice {
   screen: Screen
   setScreen: (screen: Screen) => void
   loadInfo: () => Promise<void>
+  /**
+   * Opens (or creates) the passphrase store for the rest of this run. The passphrase goes to
+   * main and is not kept here; the answer is an error to show, or undefined on success.
+   */
+  unlockKeychain: (passphrase: string) => Promise<ErrorDto | undefined>
 }
 
 export const createAppSlice: StateCreator<AppState, [], [], AppSlice> = (set, get) => ({
@@ -34,5 +39,13 @@ export const createAppSlice: StateCreator<AppState, [], [], AppSlice> = (set, ge
       info: result.value,
       keychain: keychain.ok ? keychain.value : undefined
     })
+  },
+  unlockKeychain: async (passphrase) => {
+    const result = await get().bridge.invoke('keychain:unlock', { passphrase })
+    if (!result.ok) return result.error
+    set({ keychain: result.value })
+    // Secrets that were kept in memory are not in the store just opened: show what it holds.
+    void get().loadProfiles()
+    return undefined
   }
 })

@@ -38,6 +38,17 @@ export class AppPage {
     return this.page.getByTestId('plan-item').and(this.page.locator(`[data-id="${id}"]`))
   }
 
+  /** Where secrets are kept, as the Profiles screen says (`data-kind`: os, passphrase, memory). */
+  keychainStatus(): Locator {
+    return this.page.getByTestId('keychain-status')
+  }
+
+  /** Opens (or creates) the passphrase store from the Profiles screen. */
+  async usePassphraseStore(passphrase: string): Promise<void> {
+    await this.page.getByTestId('passphrase-input').fill(passphrase)
+    await this.page.getByTestId('passphrase-unlock').click()
+  }
+
   async screenshot(name: string): Promise<void> {
     await this.page.screenshot({ path: `test-results/screenshots/${name}.png`, fullPage: true })
   }

@@ -21,18 +21,30 @@ export interface Served {
   env: { AIRLOCK_HOME: string; AIRLOCK_CONFIG_DIR: string; [name: string]: string }
 }
 
-async function start(): Promise<{ served: Served; child: ChildProcess }> {
+/**
+ * Starts one `airlock serve`. `withoutSessionBus`: the session bus variables are left out of
+ * its environment, so no OS keychain answers (a server, a container, an SSH session).
+ * `configDir`: another server's AIRLOCK_CONFIG_DIR, for a second run over the same settings.
+ */
+export async function start(
+  options: { withoutSessionBus?: boolean; configDir?: string } = {}
+): Promise<{ served: Served; child: ChildProcess }> {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-e2e-'))
   const env: Served['env'] = {
     AIRLOCK_HOME: join(dir, 'home'),
-    AIRLOCK_CONFIG_DIR: join(dir, 'config'),
+    AIRLOCK_CONFIG_DIR: options.configDir ?? join(dir, 'config'),
     XDG_DATA_HOME: join(dir, 'data'),
     XDG_CONFIG_HOME: join(dir, 'xdg-config'),
     XDG_CACHE_HOME: join(dir, 'cache')
   }
   for (const d of Object.values(env)) mkdirSync(d, { recursive: true })
+  const inherited = { ...process.env }
+  if (options.withoutSessionBus) {
+    delete inherited.DBUS_SESSION_BUS_ADDRESS
+    delete inherited.AIRLOCK_PASSPHRASE
+  }
   const child = spawn(process.execPath, ['bin/airlock.mjs', 'serve', '--no-open'], {
-    env: { ...process.env, ...env, CI: 'true' },
+    env: { ...inherited, ...env, CI: 'true' },
     stdio: ['pipe', 'pipe', 'pipe']
   })
   let out = ''

@@ -22,6 +22,7 @@ describe('airlock command table', () => {
         'fernet',
         'jobs',
         'list',
+        'keystore',
         'plan',
         'profile',
         'resume',

@@ -27,6 +27,7 @@ let table: HandlerTable
 const VALID = {
   'app:info': [],
   'keychain:status': [],
+  'keychain:unlock': [{ passphrase: 'p' }],
   'profiles:list': [],
   'profiles:add': [
     {

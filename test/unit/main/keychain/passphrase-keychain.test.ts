@@ -1,0 +1,150 @@
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { AirlockError } from '../../../../src-main/core/errors'
+import {
+  KEYSTORE_HEADER,
+  PassphraseKeychain
+} from '../../../../src-main/keychain/passphrase-keychain'
+
+const fresh = () =>
+  join(mkdtempSync(join(tmpdir(), 'airlock-keystore-')), 'cfg', 'keystore.airlock')
+const SECRET = 'hunter2-s3cr3t-value'
+
+async function failure(p: Promise<unknown>): Promise<AirlockError> {
+  try {
+    await p
+  } catch (error) {
+    expect(error).toBeInstanceOf(AirlockError)
+    return error as AirlockError
+  }
+  throw new Error('expected a failure')
+}
+
+describe('passphrase keychain', () => {
+  it('round-trips secrets across instances (a new process reads what the last one wrote)', async () => {
+    const path = fresh()
+    const a = new PassphraseKeychain(path, 'correct horse')
+    await a.set('profile:vault', SECRET)
+    await a.set('plan:1', 'k1')
+    expect(await a.get('profile:vault')).toBe(SECRET)
+    const b = await PassphraseKeychain.open(path, 'correct horse')
+    expect(b.kind).toBe('passphrase')
+    expect(b.location).toBe(path)
+    expect(await b.get('profile:vault')).toBe(SECRET)
+    expect((await b.list()).sort()).toEqual(['plan:1', 'profile:vault'])
+    expect(await b.delete('plan:1')).toBe(true)
+    expect(await b.delete('plan:1')).toBe(false)
+    expect(await a.list()).toEqual(['profile:vault'])
+    expect(await a.get('missing')).toBeUndefined()
+  })
+
+  it('writes an owner-only file with the version header and no secret in its bytes', async () => {
+    const path = fresh()
+    await new PassphraseKeychain(path, 'pw').set('profile:aws', SECRET)
+    if (process.platform !== 'win32') expect(statSync(path).mode & 0o777).toBe(0o600)
+    const bytes = readFileSync(path)
+    expect(bytes.toString('utf8').split('\n')[0]).toBe(KEYSTORE_HEADER)
+    expect(bytes.includes(Buffer.from(SECRET))).toBe(false)
+    expect(bytes.includes(Buffer.from('profile:aws'))).toBe(false)
+    expect(bytes.includes(Buffer.from(Buffer.from(SECRET).toString('base64')))).toBe(false)
+    // no temp file left beside it
+    expect(readdirSync(join(path, '..'))).toEqual(['keystore.airlock'])
+  })
+
+  it('refuses a wrong passphrase clearly, names the file, and writes nothing', async () => {
+    const path = fresh()
+    await new PassphraseKeychain(path, 'right').set('a', SECRET)
+    const before = readFileSync(path)
+    const wrong = new PassphraseKeychain(path, 'wrong')
+    const e = await failure(wrong.set('b', 'other'))
+    expect(e.code).toBe('keychain.locked')
+    expect(e.userMessage).toContain(path)
+    expect(e.userMessage).toMatch(/passphrase is wrong/)
+    expect(e.userMessage).not.toContain('wrong"')
+    expect((await failure(wrong.get('a'))).code).toBe('keychain.locked')
+    expect((await failure(PassphraseKeychain.open(path, 'wrong'))).code).toBe('keychain.locked')
+    expect((await failure(wrong.delete('a'))).code).toBe('keychain.locked')
+    expect(readFileSync(path).equals(before)).toBe(true)
+  })
+
+  it('refuses a tampered ciphertext, tag or KDF parameter', async () => {
+    const path = fresh()
+    await new PassphraseKeychain(path, 'pw').set('a', SECRET)
+    const [header, body] = readFileSync(path, 'utf8').split('\n')
+    const parsed = JSON.parse(body!) as Record<string, unknown>
+    const ct = Buffer.from(parsed.ciphertext as string, 'base64')
+    ct[0]! ^= 1
+    writeFileSync(
+      path,
+      `${header}\n${JSON.stringify({ ...parsed, ciphertext: ct.toString('base64') })}\n`
+    )
+    expect((await failure(PassphraseKeychain.open(path, 'pw'))).code).toBe('keychain.locked')
+    const tag = Buffer.from(parsed.tag as string, 'base64')
+    tag[3]! ^= 0x80
+    writeFileSync(
+      path,
+      `${header}\n${JSON.stringify({ ...parsed, tag: tag.toString('base64') })}\n`
+    )
+    expect((await failure(PassphraseKeychain.open(path, 'pw'))).code).toBe('keychain.locked')
+    const kdf = { ...(parsed.kdf as object), p: 2 }
+    writeFileSync(path, `${header}\n${JSON.stringify({ ...parsed, kdf })}\n`)
+    expect((await failure(PassphraseKeychain.open(path, 'pw'))).code).toBe('keychain.locked')
+  })
+
+  it('refuses an unknown version header, naming it', async () => {
+    const path = fresh()
+    await new PassphraseKeychain(path, 'pw').set('a', SECRET)
+    const text = readFileSync(path, 'utf8').replace(KEYSTORE_HEADER, 'airlock-keystore 7')
+    writeFileSync(path, text)
+    const e = await failure(PassphraseKeychain.open(path, 'pw'))
+    expect(e.code).toBe('keychain.unreadable')
+    expect(e.userMessage).toContain('version "7"')
+    expect(e.userMessage).toContain(path)
+    writeFileSync(path, 'KEY=value\n')
+    expect((await failure(PassphraseKeychain.open(path, 'pw'))).userMessage).toMatch(
+      /no "airlock-keystore" header/
+    )
+    expect(readFileSync(path, 'utf8')).toBe('KEY=value\n')
+  })
+
+  it('creates nothing on get, list, delete or open of a missing file', async () => {
+    const path = fresh()
+    const kc = await PassphraseKeychain.open(path, 'pw')
+    expect(await kc.get('a')).toBeUndefined()
+    expect(await kc.list()).toEqual([])
+    expect(await kc.delete('a')).toBe(false)
+    expect(existsSync(path)).toBe(false)
+    expect(existsSync(join(path, '..'))).toBe(false)
+    await kc.init()
+    expect(existsSync(path)).toBe(true)
+    expect(await kc.list()).toEqual([])
+  })
+
+  it('keeps every one of many concurrent sets from one process', async () => {
+    const path = fresh()
+    const kc = new PassphraseKeychain(path, 'pw')
+    await Promise.all(Array.from({ length: 20 }, (_, i) => kc.set(`acct-${i}`, `v${i}`)))
+    const again = await PassphraseKeychain.open(path, 'pw')
+    expect((await again.list()).length).toBe(20)
+    for (let i = 0; i < 20; i++) expect(await again.get(`acct-${i}`)).toBe(`v${i}`)
+  })
+
+  it('writes a fresh IV on every write', async () => {
+    const path = fresh()
+    const kc = new PassphraseKeychain(path, 'pw')
+    await kc.set('a', '1')
+    const iv1 = (JSON.parse(readFileSync(path, 'utf8').split('\n')[1]!) as { iv: string }).iv
+    await kc.set('a', '1')
+    const iv2 = (JSON.parse(readFileSync(path, 'utf8').split('\n')[1]!) as { iv: string }).iv
+    expect(iv1).not.toBe(iv2)
+  })
+})
