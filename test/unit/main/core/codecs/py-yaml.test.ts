@@ -362,7 +362,7 @@ print(json.dumps(out))`,
         bad.push(`#${i} round trip\n  ${JSON.stringify(dump)}`)
     })
     expect(bad.slice(0, 5).join('\n'), `${bad.length} mismatches`).toBe('')
-  })
+  }, 30_000) // a Python oracle over 4,500 values: seconds on a loaded machine
 
   it(`loads what CSafeLoader loads, errors on the same line (${loadCorpus.length} texts)`, () => {
     const py = runPython<{ ok?: Wire; error?: number | null }[]>(
