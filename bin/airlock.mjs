@@ -3,19 +3,33 @@
 // The flag: see src-main/platform/runtime.ts. Airlock needs Node 22.13+ (node:sqlite); on an
 // older `node` it re-runs itself with the Node 24 that `npm ci` installs beside it.
 import { existsSync } from 'node:fs'
-import { spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 const [major, minor] = process.versions.node.split('.').map(Number)
 if (major < 22 || (major === 22 && minor < 13)) {
   const bundled = fileURLToPath(new URL('../node_modules/node/bin/node', import.meta.url))
   if (existsSync(bundled)) {
-    const r = spawnSync(
+    // spawn, not spawnSync: this process must stay responsive to forward every signal, or a
+    // killed `apply` keeps writing and an orphaned `serve` keeps answering.
+    const child = spawn(
       bundled,
       ['--max-semi-space-size=2', fileURLToPath(import.meta.url), ...process.argv.slice(2)],
       { stdio: 'inherit' }
     )
-    process.exit(r.status ?? 70)
+    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2']
+    for (const signal of signals) process.on(signal, () => child.kill(signal))
+    child.on('error', () => process.exit(70))
+    child.on('exit', (code, signal) => {
+      if (signal) {
+        // Die of the same signal so the caller sees what happened to the child.
+        for (const s of signals) process.removeAllListeners(s)
+        process.kill(process.pid, signal)
+        return
+      }
+      process.exit(code ?? 70)
+    })
+    await new Promise(() => {})
   }
   process.stderr.write(
     `airlock: needs Node 22.13 or newer (this is ${process.versions.node}); run it with \`npm run -s airlock -- …\` or upgrade Node.\n`

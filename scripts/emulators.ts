@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { startVaultEmulator } from '../test/support/emulators/vault'
 import { startAzureKeyVaultEmulator } from '../test/support/emulators/azure-key-vault'
 import { startGcpSecretManagerEmulator } from '../test/support/emulators/gcp-secret-manager'
@@ -18,15 +19,36 @@ const aws = await startAwsEmulator()
 const caPath = join(tmpdir(), `airlock-emulator-ca-${process.pid}.pem`)
 writeFileSync(caPath, azure.ca)
 
+const root = fileURLToPath(new URL('..', import.meta.url))
+
+// Commands that work from a plain shell: no OS keychain is assumed. AIRLOCK_PASSPHRASE selects
+// the passphrase-protected file store for profile and job secrets; a desktop session's keychain
+// works without it, and scripts/with-keyring.sh gives a throw-away one.
 process.stdout.write(`Airlock emulators (loopback only; Ctrl-C stops them)
 
 Vault         ${vault.url}   token: ${vault.rootToken}   (KV v2 mount "secret")
-  npm run -s airlock -- profile add demo-vault --kind vault --url ${vault.url} --secret-stdin <<< '${vault.rootToken}'
 Azure KV      ${azure.vaultUrl}   tenant ${azure.tenantId}, client ${azure.clientId}, authority ${azure.authorityHost}
   TLS CA: ${caPath} (self-signed; point NODE_EXTRA_CA_CERTS at it)
 GCP SM        ${gcp.address.apiEndpoint}:${gcp.address.port} (gRPC, insecure)
 AWS SM + SSM  ${aws.url} (region ${aws.region}, access key ${aws.credentials.accessKeyId}, secret key ${aws.credentials.secretAccessKey})
-  npm run -s airlock -- profile add demo-ssm --kind aws-ssm --url ${aws.url} --region ${aws.region} --auth static --param access_key_id=${aws.credentials.accessKeyId} --secret-stdin <<< '${aws.credentials.secretAccessKey}'
+
+One migration into the Vault emulator, from another terminal (copy and paste it whole).
+No OS keychain there? AIRLOCK_PASSPHRASE keeps profile and job secrets in a passphrase-protected
+file instead (or first open a shell with a throw-away keyring: bash scripts/with-keyring.sh bash).
+
+  cd ${root}
+  export AIRLOCK_PASSPHRASE=choose-one
+  airlock() { node bin/airlock.mjs "$@"; }
+  airlock profile add demo-vault --kind vault --url ${vault.url} --secret-stdin <<< '${vault.rootToken}'
+  airlock plan demo: vault:demo-vault --out plan.json
+  job=$(airlock apply plan.json | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).job')
+  airlock list vault:demo-vault
+  airlock jobs
+  airlock rollback "$job"
+  airlock list vault:demo-vault
+
+AWS SSM, the same way:
+  airlock profile add demo-ssm --kind aws-ssm --url ${aws.url} --region ${aws.region} --auth static --param access_key_id=${aws.credentials.accessKeyId} --secret-stdin <<< '${aws.credentials.secretAccessKey}'
 `)
 
 const stop = async () => {

@@ -2,7 +2,7 @@
  * `airlock serve [--port N] [--no-open]`: the app in a browser, through the same handler table
  * as the desktop app, on 127.0.0.1 with a per-run token (see ipc/http.ts). The printed link
  * holds a one-time launch code, never the token; Enter prints (and opens) a fresh one. Runs
- * until Ctrl-C / SIGTERM.
+ * until Ctrl-C / SIGTERM / SIGHUP.
  */
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
@@ -73,8 +73,9 @@ export async function serveCommand(
   lines.on('error', () => undefined)
   await (stop ??
     new Promise<void>((resolveStop) => {
-      process.once('SIGINT', () => resolveStop())
-      process.once('SIGTERM', () => resolveStop())
+      // SIGHUP too: a closed terminal must not leave a server answering with nobody watching.
+      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+        process.once(signal, () => resolveStop())
     }))
   lines.close()
   await server.close()
