@@ -79,16 +79,38 @@ export function parseEventFrames(
   return rest
 }
 
-/** The AirlockBridge over the loopback API of `airlock serve`. */
-export function createWebBridge(token: string, fetchImpl: typeof fetch = fetch): AirlockBridge {
+/**
+ * The AirlockBridge over the loopback API of `airlock serve`. `onStopped` is called once when
+ * the server no longer answers at all (a request or the event stream fails to connect): it was
+ * stopped, and a new one has another token, so the page says so instead of failing requests.
+ */
+export function createWebBridge(
+  token: string,
+  fetchImpl: typeof fetch = fetch,
+  onStopped?: () => void
+): AirlockBridge {
   const listeners = new Map<string, Set<(payload: unknown) => void>>()
   let streaming = false
+  let stopped = false
+  const serverGone = () => {
+    if (stopped) return
+    stopped = true
+    streaming = false
+    onStopped?.()
+  }
 
   const stream = async () => {
     streaming = true
     while (streaming) {
+      let res: Response
       try {
-        const res = await fetchImpl('/api/events', { headers: { [TOKEN_HEADER]: token } })
+        res = await fetchImpl('/api/events', { headers: { [TOKEN_HEADER]: token } })
+      } catch {
+        // nothing listens on the port any more: the server has stopped
+        serverGone()
+        break
+      }
+      try {
         if (!res.ok || !res.body) throw new Error(`events: ${res.status}`)
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader()
         let buffer = ''
@@ -116,6 +138,7 @@ export function createWebBridge(token: string, fetchImpl: typeof fetch = fetch):
         })
         return (await res.json()) as IpcResult<never>
       } catch {
+        serverGone()
         return {
           ok: false,
           error: {
@@ -130,15 +153,15 @@ export function createWebBridge(token: string, fetchImpl: typeof fetch = fetch):
       listeners.set(event, set)
       const l = listener as (payload: unknown) => void
       set.add(l)
-      if (!streaming) void stream()
+      if (!streaming && !stopped) void stream()
       return () => void set.delete(l)
     }
   } as AirlockBridge
 }
 
 /** The bridge of this page: the preload's in the desktop app, the loopback one in web mode. */
-export async function connectBridge(): Promise<AirlockBridge> {
+export async function connectBridge(onStopped?: () => void): Promise<AirlockBridge> {
   if (window.airlock) return window.airlock
   const token = await sessionToken(window.location, window.sessionStorage, window.history)
-  return createWebBridge(token)
+  return createWebBridge(token, fetch, onStopped)
 }

@@ -9,7 +9,18 @@ import './styles.css'
 // The theme picked before, set before the first render (no flash of the other one).
 applyTheme(savedTheme())
 const root = createRoot(document.getElementById('root')!)
-connectBridge().then(
+// Web mode: once `airlock serve` is gone, say so instead of leaving screens that fail.
+const stopped = () =>
+  root.render(
+    <main data-app-state="stopped" className="fatal" data-testid="app-stopped">
+      <h1>Airlock has stopped</h1>
+      <p>
+        The <code>airlock serve</code> behind this page is no longer running. Start it again with{' '}
+        <code>npm start</code> (or <code>airlock serve</code>) and open the new link it prints.
+      </p>
+    </main>
+  )
+connectBridge(stopped).then(
   (bridge) => {
     const store = createAppStore(bridge)
     root.render(
