@@ -688,7 +688,8 @@ describe('aws-secrets-manager: errors', () => {
 
   it('reads an InternalServiceError that outlasts the retries as not found, as Airflow does', async () => {
     aws.putSecret('airflow/variables/flaky', 'x')
-    aws.inject({ kind: 'error', status: 500 }, 6, /^GetSecretValue$/)
+    // more faults than the 6 attempts, so a request of another test still in flight cannot use one up
+    aws.inject({ kind: 'error', status: 500 }, 12, /^GetSecretValue$/)
     expect(await backend().read({ kind: 'variable', id: 'flaky' })).toBeUndefined()
   })
 
