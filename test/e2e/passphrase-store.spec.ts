@@ -4,7 +4,9 @@
  * wrong passphrase is refused; once it is in use a plan of the demo into an env file can be
  * applied, finishes, and rolls back.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test as base } from '@playwright/test'
 import { AppPage } from './pages/app-page'
@@ -74,18 +76,24 @@ test('without an OS keychain: unlock the passphrase store, apply a plan, roll it
 })
 
 test('a wrong passphrase for an existing store is refused and changes nothing', async ({
-  page,
-  served
+  page
 }) => {
-  // The first test created the store in this server's config dir; a new app run (a new
-  // server over the same dir) must be given the same passphrase.
-  const second = await start({
-    withoutSessionBus: true,
-    configDir: served.env.AIRLOCK_CONFIG_DIR
+  // Its own store, made the way a person makes one before starting the app
+  // (`airlock keystore init`), so this test does not depend on the one above.
+  const configDir = mkdtempSync(join(tmpdir(), 'airlock-e2e-keystore-'))
+  const init = spawnSync(process.execPath, ['bin/airlock.mjs', 'keystore', 'init'], {
+    env: {
+      ...process.env,
+      AIRLOCK_CONFIG_DIR: configDir,
+      AIRLOCK_PASSPHRASE: 'the right passphrase, long enough'
+    },
+    encoding: 'utf8'
   })
+  expect(init.status, init.stderr).toBe(0)
+  const keystore = join(configDir, 'keystore.airlock')
+  expect(existsSync(keystore)).toBe(true)
+  const second = await start({ withoutSessionBus: true, configDir })
   try {
-    const keystore = join(served.env.AIRLOCK_CONFIG_DIR, 'keystore.airlock')
-    test.skip(!existsSync(keystore), 'runs after the first test of this file')
     const app = new AppPage(page)
     await app.open(await second.served.link())
     await app.nav('profiles').click()
@@ -101,5 +109,6 @@ test('a wrong passphrase for an existing store is refused and changes nothing', 
     second.child.kill('SIGTERM')
     await new Promise((r) => second.child.once('exit', r))
     rmSync(second.served.dir, { recursive: true, force: true })
+    rmSync(configDir, { recursive: true, force: true })
   }
 })
