@@ -118,6 +118,10 @@ describe('reliability: attack files', () => {
     writeFileSync(join(dir, 'test/integration/b.test.ts'), "describe('jobs', () => {})\n")
     writeFileSync(join(dir, 'test/integration/c.test.ts'), "describe('attack: build', () => {})\n")
     writeFileSync(join(dir, 'test/integration/helper.ts'), "describe('attack: build'\n")
+    writeFileSync(
+      join(dir, 'test/integration/d.test.ts'),
+      `const fixture = "describe('attack: build'"\n`
+    )
     expect(attackFiles(dir)).toEqual(['test/integration/c.test.ts', 'test/unit/deep/a.test.ts'])
   })
 })
