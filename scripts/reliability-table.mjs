@@ -15,7 +15,7 @@ export const ATTACK_CATEGORIES = [
   'build'
 ]
 
-// At the start of a line, so a test that merely quotes one (as this module's own does) is not taken.
+// At the start of a line: a test that only quotes one (as its own unit test does) is not taken.
 const ATTACK_BLOCK = /^\s*describe\(\s*['"`]attack: /m
 
 /**

@@ -41,6 +41,20 @@ Atomics.store(state, 0, 1)
 Atomics.notify(state, 0)
 `
 
+/**
+ * Waits until the worker raises the flag or `ms` pass; false on time-out. Where the thread may
+ * not block in `Atomics.wait` (an embedder can forbid it on its main thread), it polls the flag.
+ */
+function waitForFlag(state: Int32Array, ms: number): boolean {
+  try {
+    return Atomics.wait(state, 0, 0, ms) !== 'timed-out'
+  } catch {
+    const until = performance.now() + ms
+    while (Atomics.load(state, 0) === 0) if (performance.now() > until) return false
+    return true
+  }
+}
+
 interface Running {
   worker: Worker
   port: MessagePort
@@ -65,7 +79,7 @@ export function createRegexWorkerRunner(limitMs = REGEX_TIME_LIMIT_MS): RegexRun
     // Neither the thread nor its port keeps a finished CLI alive.
     worker.unref()
     port1.unref()
-    if (Atomics.wait(state, 0, 0, START_LIMIT_MS) === 'timed-out') {
+    if (!waitForFlag(state, START_LIMIT_MS)) {
       void worker.terminate()
       throw new Error('The pattern worker did not start.')
     }
@@ -80,7 +94,7 @@ export function createRegexWorkerRunner(limitMs = REGEX_TIME_LIMIT_MS): RegexRun
     const { worker, port, state } = running
     Atomics.store(state, 0, 0)
     port.postMessage({ source, flags, text })
-    if (Atomics.wait(state, 0, 0, limitMs) === 'timed-out') {
+    if (!waitForFlag(state, limitMs)) {
       // The worker is busy in the pattern: stop it; the next pattern gets a new one.
       running = undefined
       port.close()
