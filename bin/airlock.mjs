@@ -8,8 +8,17 @@ import { fileURLToPath } from 'node:url'
 
 const [major, minor] = process.versions.node.split('.').map(Number)
 if (major < 22 || (major === 22 && minor < 13)) {
-  const bundled = fileURLToPath(new URL('../node_modules/node/bin/node', import.meta.url))
-  if (existsSync(bundled)) {
+  // This platform's pinned Node package (package-lock.json holds its sha512); an install made
+  // before the pin has it under the `node` wrapper package instead.
+  const os = process.platform === 'win32' ? 'win' : process.platform
+  const exe = process.platform === 'win32' ? 'bin/node.exe' : 'bin/node'
+  const bundled = [
+    `../node_modules/node-${os}-${process.arch}/${exe}`,
+    '../node_modules/node/bin/node'
+  ]
+    .map((path) => fileURLToPath(new URL(path, import.meta.url)))
+    .find((path) => existsSync(path))
+  if (bundled) {
     // spawn, not spawnSync: this process must stay responsive to forward every signal, or a
     // killed `apply` keeps writing and an orphaned `serve` keeps answering.
     const child = spawn(

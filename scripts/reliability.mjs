@@ -1,10 +1,13 @@
 // `npm run reliability`: runs the reliability tests (faults, kill -9, connection drops, bad
 // input, fuzzing, the leak canary) and writes docs/reliability.md from what they report
-// (test/support/figures.ts). Runs under a throw-away Secret Service, as the tests do.
+// (test/support/figures.ts), plus every test file with a `describe('attack: …')` block (found
+// at run time) for the "Attacks tried" tables (scripts/reliability-table.mjs). Runs under a
+// throw-away Secret Service, as the tests do.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { attackFiles, attackRows, renderAttackTables } from './reliability-table.mjs'
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-reliability-'))
 const figures = join(dir, 'figures.jsonl')
@@ -22,6 +25,9 @@ const files = [
   'test/unit/main/cli/serve.test.ts',
   'test/unit/main/fuzz'
 ]
+const listed = [...files]
+for (const file of attackFiles(process.cwd()))
+  if (!listed.some((f) => file === f || file.startsWith(`${f}/`))) files.push(file)
 const run = spawnSync(
   'bash',
   [
@@ -46,6 +52,7 @@ const lines = existsSync(figures)
       .map((l) => JSON.parse(l))
   : []
 const results = existsSync(report) ? JSON.parse(readFileSync(report, 'utf8')) : { testResults: [] }
+const attacks = renderAttackTables(attackRows(results, process.cwd()))
 rmSync(dir, { recursive: true, force: true })
 
 const byFile = new Map()
@@ -152,7 +159,8 @@ ${reasons('test/integration/npm-audit').length ? `Not run: ${reasons('test/integ
 ## Leak canary (\`test/integration/canary.test.ts\`: ${sum('test/integration/canary')})
 
 ${canary.map((c) => `Whole jobs with marked secrets; ${c.files} files written outside the stores and ${c.outputs} captured outputs scanned: **${c.hits} hits**.`).join('\n')}
-`
+
+${attacks}`
 writeFileSync('docs/reliability.md', md)
 spawnSync('npx', ['prettier', '--write', 'docs/reliability.md'], { stdio: 'ignore' })
 process.stdout.write(`written: docs/reliability.md (tests exit ${run.status})\n`)

@@ -29,14 +29,14 @@ fi
 export ELECTRON_SKIP_BINARY_DOWNLOAD=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm dependencies (npm ci)"
-  # Native modules (keytar) are built against the Node headers that the `node` devDependency
-  # ships, never downloaded: node-gyp would otherwise fetch headers for the Node 24 that npm
-  # scripts run under, which fails offline and without a user npm config naming a nodedir.
-  # So: install without scripts, let `node` unpack its platform package (headers included),
-  # then run every install script with nodedir pointing there, then our own prepare step.
+  # The Node 24 that npm scripts run under is this platform's `node-<os>-<arch>` package, an
+  # optional dependency pinned with its sha512 in package-lock.json (docs/build-security.md),
+  # so `npm ci` checks it like every other package. Native modules (keytar) are built against
+  # the headers it ships, never downloaded: node-gyp would otherwise fetch headers, which fails
+  # offline and without a user npm config naming a nodedir. So: install without scripts, then
+  # run every install script with nodedir pointing there, then our own prepare step.
   npm ci --no-audit --no-fund --loglevel=error --ignore-scripts
-  npm rebuild node --loglevel=error
-  headers=$PWD/node_modules/node/node_modules/node-$(uname -s | tr A-Z a-z)-$(uname -m | sed 's/x86_64/x64/;s/aarch64/arm64/')
+  headers=$PWD/node_modules/node-$(uname -s | tr A-Z a-z)-$(uname -m | sed 's/x86_64/x64/;s/aarch64/arm64/')
   [ -d "$headers/include/node" ] || { echo "setup: no Node headers in $headers" >&2; exit 1; }
   npm_config_nodedir=$headers npm rebuild --loglevel=error
   npm run --silent prepare

@@ -2,6 +2,7 @@
  * The `airlock` command line: the same core the app uses, for scripts and terminals.
  * Exit codes: 0 ok, 1 some items failed (each reported on its line), 2 usage error.
  */
+import { installRegexTimeLimit } from '../platform/regex-worker'
 import { parseArgs } from 'node:util'
 import { AirlockError } from '../core/errors'
 import { VERSION } from '../platform/version'
@@ -86,6 +87,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
 
 /** Runs the CLI; resolves to the exit code. Never throws for bad input. */
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
+  // Lookup patterns from the user's kwargs run in a worker with a time limit (`serve` too).
+  installRegexTimeLimit()
   try {
     return await dispatch(argv, io)
   } catch (error) {

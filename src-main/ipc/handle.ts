@@ -3,8 +3,15 @@
  * the shape of the arguments (the channel's zod schema; unknown fields refused), runs the
  * handler and always answers an IpcResult — never a secret, a stack or a received value.
  */
-import { MAX_REQUEST_BYTES, RequestSchemas, isInvokeChannel, type IpcResult } from '../contract/ipc'
+import {
+  MAX_REQUEST_BYTES,
+  MAX_REQUEST_DEPTH,
+  RequestSchemas,
+  isInvokeChannel,
+  type IpcResult
+} from '../contract/ipc'
 import { toErrorDto } from '../core/errors'
+import { nestedDeeperThan } from '../core/json-limits'
 import type { HandlerTable } from './handlers'
 
 /** Runs a function and wraps the outcome in the IpcResult envelope. */
@@ -48,6 +55,12 @@ export async function dispatch(
 ): Promise<IpcResult<unknown>> {
   if (typeof channel !== 'string' || !isInvokeChannel(channel))
     return usage('Unknown channel: nothing is served under that name.')
+  // Depth before size: JSON.stringify of a value nested thousands deep can overflow the stack,
+  // and a small deep request must not reach a handler that stores and indents it.
+  if (nestedDeeperThan(args, MAX_REQUEST_DEPTH))
+    return usage(
+      `Refused ${channel}: the request nests objects or lists more than ${MAX_REQUEST_DEPTH} levels deep.`
+    )
   const size = jsonSize(args)
   if (size === undefined) return usage(`Refused ${channel}: the request is not plain JSON.`)
   if (size > MAX_REQUEST_BYTES)

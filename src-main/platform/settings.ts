@@ -4,11 +4,12 @@
  * validated on load with an error naming the field; written atomically; a corrupt file is
  * moved aside and reported, never silently overwritten. Secrets live in the keychain.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { z } from 'zod'
 import { AirlockError } from '../core/errors'
+import { kwargsLimitProblem } from '../core/json-limits'
 import {
   PROFILE_KIND_IDS,
   SECRET_KWARGS,
@@ -69,6 +70,8 @@ const ProfileSchema = z
         path: ['credential', 'method'],
         message: `must be one of ${CREDENTIAL_METHODS[p.kind].join(', ')} for ${p.kind}`
       })
+    const tooBig = kwargsLimitProblem(p.backendKwargs)
+    if (tooBig) ctx.addIssue({ code: 'custom', path: ['backendKwargs'], message: tooBig })
     for (const key of Object.keys(p.backendKwargs))
       if (SECRET_KWARGS.has(key))
         ctx.addIssue({
@@ -109,6 +112,12 @@ export function validateProfile(candidate: unknown): Profile {
   throw new AirlockError('usage', `Profile ${issue.path.join('.') || '(root)'} ${issue.message}.`)
 }
 
+/**
+ * The largest settings file Airlock reads or writes. A profile is well under a kilobyte and its
+ * kwargs are bounded (MAX_KWARGS_BYTES), so a file this large was not written by Airlock.
+ */
+export const MAX_SETTINGS_BYTES = 4 * 1024 * 1024
+
 /** Reads and writes the settings file. */
 export class SettingsStore {
   readonly path: string
@@ -122,10 +131,14 @@ export class SettingsStore {
     if (!existsSync(this.path)) return { version: 1, profiles: [] }
     let problem: string
     try {
-      const parsed = SettingsSchema.safeParse(JSON.parse(readFileSync(this.path, 'utf8')))
-      if (parsed.success) return parsed.data
-      const issue = parsed.error.issues[0]!
-      problem = `field ${issue.path.join('.') || '(root)'}: ${issue.message}`
+      if (statSync(this.path).size > MAX_SETTINGS_BYTES)
+        problem = `it is larger than ${MAX_SETTINGS_BYTES / 1024 / 1024} MiB`
+      else {
+        const parsed = SettingsSchema.safeParse(JSON.parse(readFileSync(this.path, 'utf8')))
+        if (parsed.success) return parsed.data
+        const issue = parsed.error.issues[0]!
+        problem = `field ${issue.path.join('.') || '(root)'}: ${issue.message}`
+      }
     } catch (error) {
       if (error instanceof SyntaxError) problem = 'it is not valid JSON'
       else
@@ -153,9 +166,15 @@ export class SettingsStore {
         `Refusing to save settings: ${issue.path.join('.')} ${issue.message}.`
       )
     }
+    const text = JSON.stringify(valid.data, null, 2) + '\n'
+    if (Buffer.byteLength(text) > MAX_SETTINGS_BYTES)
+      throw new AirlockError(
+        'usage',
+        `Refusing to save settings: ${this.path} would be larger than ${MAX_SETTINGS_BYTES / 1024 / 1024} MiB; remove profiles you no longer use.`
+      )
     try {
       mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 })
-      writeFileAtomicSync(this.path, JSON.stringify(valid.data, null, 2) + '\n')
+      writeFileAtomicSync(this.path, text)
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
       const reason =

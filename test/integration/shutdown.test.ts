@@ -100,7 +100,7 @@ async function expectAllGone(tree: number[], url: string): Promise<void> {
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 
-describe.skipIf(!existsSync(join(root, 'node_modules/node/bin/node')))('stopping Airlock', () => {
+describe.skipIf(!existsSync(join(root, 'node_modules/.bin/node')))('stopping Airlock', () => {
   for (const signal of SIGNALS) {
     it(`npm start stops with everything it started on ${signal}`, async () => {
       const { child, url, tree } = await startServing('npm', [

@@ -6,6 +6,7 @@
  */
 import { explainLayer } from '../../core/airflow-secrets/runtime'
 import { AirlockError, CodecError } from '../../core/errors'
+import { kwargsLimitProblem } from '../../core/json-limits'
 import {
   LOOKUP_BACKENDS,
   decodeOutcomeToPy,
@@ -58,13 +59,17 @@ function kwargsObject(value: PyValue): Record<string, unknown> {
 
 function kwargsOption(text: string | undefined): Record<string, unknown> {
   if (text === undefined) return {}
+  let kwargs: Record<string, unknown>
   try {
-    return kwargsObject(pyJsonLoads(text))
+    kwargs = kwargsObject(pyJsonLoads(text))
   } catch (error) {
     if (error instanceof AirlockError)
       throw new UsageError(`--kwargs must be a JSON object (${error.userMessage})`)
     throw error
   }
+  const tooBig = kwargsLimitProblem(kwargs)
+  if (tooBig) throw new UsageError(`--kwargs ${tooBig}`)
+  return kwargs
 }
 
 /** `--conn ID` / `--var KEY`, or undefined for the batch form. */

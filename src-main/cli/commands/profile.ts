@@ -1,5 +1,6 @@
 /** `airlock profile add|list|show|edit|rename|remove|test|import`: connections to stores, secrets in the keychain. */
 import { AirlockError } from '../../core/errors'
+import { kwargsLimitProblem } from '../../core/json-limits'
 import { PyDict, pyJsonDumps } from '../../core/codecs/py-json'
 import { describeKeychain } from '../../keychain/open-keychain'
 import type { Keychain } from '../../keychain/keychain'
@@ -105,6 +106,8 @@ function parseKwargs(text: string | undefined): Record<string, unknown> | undefi
   }
   if (!v || typeof v !== 'object' || Array.isArray(v))
     throw new UsageError('--kwargs must be a JSON object')
+  const tooBig = kwargsLimitProblem(v)
+  if (tooBig) throw new UsageError(`--kwargs ${tooBig}`)
   return v as Record<string, unknown>
 }
 

@@ -6,6 +6,7 @@
 import { pyIntFromText, pyStrip } from '../codecs/py-str'
 import { PyDict, PyJsonDecodeError, pyJsonLoads, pyToPlain, pyTruthy } from '../codecs/py-json'
 import { CodecError } from '../errors'
+import { kwargsLimitProblem } from '../json-limits'
 import {
   findOption,
   interpolate,
@@ -540,7 +541,19 @@ export function readAirflowConfig(
           })
         return {}
       }
-      return pyToPlain(data) as Record<string, unknown>
+      const kwargs = pyToPlain(data) as Record<string, unknown>
+      // Airflow would take them (up to Python's recursion limit); Airlock keeps every kwargs
+      // within one bound, so explain and import say so instead of carrying them on.
+      const tooBig = kwargsLimitProblem(kwargs)
+      if (tooBig) {
+        reader.problems.push({
+          line: lineOf(r.origin),
+          severity: 'error',
+          message: `${label} ${tooBig}; Airlock refuses them and reads the backend with no kwargs.`
+        })
+        return {}
+      }
+      return kwargs
     })
   const secretsBackendKwargs = kwargsSetting(
     backendKwargs,

@@ -67,6 +67,7 @@ import {
 import type { Decoded } from '../connection'
 import { connectionEnvValue } from '../codecs/connection-value'
 import { writtenLoss } from './written'
+import { RegexTimeLimitError, regexRunner } from '../regex-runner'
 import { parseConnectionValue } from '../codecs/connection-json'
 import type { ConnectionFields, Dialect } from '../model'
 
@@ -190,7 +191,15 @@ export function lookupPatternVerdict(
           ? `${key}_lookup_pattern is not a valid Python regular expression (${pattern.error.message}); Airflow fails every ${kind} lookup with re.error.`
           : `${key}_lookup_pattern uses ${pattern.error.message}, which Airlock cannot evaluate exactly; simplify the pattern or leave it out.`
     }
-  if (pattern.regex!.match(id)) return undefined
+  try {
+    if (pattern.regex!.match(id)) return undefined
+  } catch (error) {
+    if (!(error instanceof RegexTimeLimitError)) throw error
+    return {
+      outcome: 'error',
+      reason: `${key}_lookup_pattern took longer than ${error.limitMs} ms on id ${JSON.stringify(error.text)} and was stopped; simplify the pattern (nested repeats such as (a+)+ backtrack without end).`
+    }
+  }
   return {
     outcome: 'skipped',
     reason: `the id does not match ${key}_lookup_pattern ${JSON.stringify(pattern.source)} (Python re.match, case-insensitive), so Airflow never asks for it`
@@ -1160,6 +1169,9 @@ export function compilePythonRegex(
     jsSource,
     jsFlags,
     match(s: string): boolean {
+      // A user's pattern may backtrack for minutes: run it where a time limit holds.
+      const runner = regexRunner()
+      if (runner) return runner(jsSource, jsFlags, s)
       re.lastIndex = 0
       return re.test(s)
     }

@@ -3,6 +3,7 @@
  * (opened once), the event sink of the transport, and the runs in progress. One context per
  * served app: the Electron main process or one `airlock serve`.
  */
+import { installRegexTimeLimit } from '../../platform/regex-worker'
 import type { EventMap } from '../../contract/ipc'
 import type { LocatorOptions } from '../../operations/open-store'
 import type { PlanDocument } from '../../core/plan'
@@ -50,6 +51,8 @@ export function createHandlerContext(options: {
   keychain?: Keychain
 }): HandlerContext {
   const env = options.env ?? process.env
+  // Both transports: a user's lookup pattern never runs in the thread that serves requests.
+  installRegexTimeLimit()
   let keychain: Promise<Keychain> | undefined = options.keychain
     ? Promise.resolve(options.keychain)
     : undefined
