@@ -96,7 +96,7 @@ export async function verifyPlan(
   if (doc.signature === undefined)
     throw new AirlockError(
       'plan.unverified',
-      `${where} is not signed (made by an older Airlock, or its signature was removed), so nothing shows it is the plan that was reviewed; nothing was applied. ${again}`
+      `${where} is not signed (plans of older Airlock versions and \`plan --json\` output are not; a plan to apply is saved with airlock plan … --out FILE), so nothing shows it is the plan that was reviewed; nothing was applied. ${again}`
     )
   const stored = await keychain.get(PLAN_SIGNING_ACCOUNT)
   if (stored === undefined)

@@ -95,7 +95,7 @@ describe('attack: plan binding', () => {
     p.edit((d) => delete d.signature)
     const run = p.apply()
     expectRefused(p, run)
-    expect(run.stderr).toMatch(/is not signed \(made by an older Airlock/)
+    expect(run.stderr).toMatch(/is not signed \(plans of older Airlock versions/)
   })
 
   it('17.4 a plan made with one keystore is not applied with another', () => {
