@@ -379,7 +379,8 @@ const diff: Command = {
 
 const apply: Command = {
   names: ['apply', 'resume', 'rollback'],
-  help: `  apply plan.json [--source S] [--target T]   refuses items that changed since the plan
+  help: `  apply plan.json [--source S] [--target T]   refuses a plan edited since airlock plan signed it,
+                                     and items that changed since the plan
   resume JOB | rollback JOB | jobs [--json]
 `,
   options: APPLY_OPTIONS,
