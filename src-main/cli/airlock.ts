@@ -6,7 +6,7 @@ import { installRegexTimeLimit } from '../platform/regex-worker'
 import { parseArgs } from 'node:util'
 import { AirlockError } from '../core/errors'
 import { VERSION } from '../platform/version'
-import { ALL_OPTIONS, COMMANDS, commandsHelp, type OptionSpec } from './command-table'
+import { ALL_OPTIONS, COMMANDS, checkOptions, commandsHelp, type OptionSpec } from './command-table'
 import { EXIT_ITEMS_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io'
 
 export { VERSION }
@@ -78,6 +78,7 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   }
   const command = COMMANDS.get(name)
   if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}`)
+  checkOptions(command, name, Object.keys(values))
   const resolveProfile = async (profileName: string) => {
     const profiles = await (await import('./commands/profile')).openProfiles(io)
     return { profile: profiles.get(profileName), secrets: await profiles.secrets(profileName) }

@@ -9,6 +9,7 @@ import { PROFILE_KIND_IDS, SECRETS_SERVICE_KINDS } from '../contract/providers'
 import type { LocatorOptions } from '../operations/open-store'
 import { connParse, connSerialize, dialectOption } from './commands/conn'
 import { UsageError, type CliIo } from './io'
+import { keyFromFlags } from './key-source'
 
 /** One option as node:util parseArgs takes it. */
 export interface OptionSpec {
@@ -50,7 +51,11 @@ export interface HelpSection {
 }
 
 const dialect = { dialect: { type: 'string' } } as const
-const key = { key: { type: 'string' } } as const
+const key = {
+  key: { type: 'string' },
+  'key-file': { type: 'string' },
+  'key-stdin': { type: 'boolean' }
+} as const
 const kind = { kind: { type: 'string' } } as const
 const json = { json: { type: 'boolean' } } as const
 
@@ -91,18 +96,21 @@ const EFFECTIVE_OPTIONS = {
   ...json,
   ...key
 } as const
-const PLAN_OPTIONS = {
-  out: { type: 'string' },
+const DIFF_OPTIONS = {
   include: { type: 'string', multiple: true },
   exclude: { type: 'string', multiple: true },
   rename: { type: 'string', multiple: true },
   prefix: { type: 'string', multiple: true },
-  'on-conflict': { type: 'string' },
-  'delete-extraneous': { type: 'boolean' },
   ...kind,
   ...json,
   ...dialect,
   ...key
+} as const
+const PLAN_OPTIONS = {
+  out: { type: 'string' },
+  'on-conflict': { type: 'string' },
+  'delete-extraneous': { type: 'boolean' },
+  ...DIFF_OPTIONS
 } as const
 const APPLY_OPTIONS = {
   source: { type: 'string' },
@@ -126,9 +134,10 @@ const PROFILE_OPTIONS = {
 const SERVE_OPTIONS = { port: { type: 'string' }, 'no-open': { type: 'boolean' } } as const
 
 /**
- * Every flag of every command: what the command line is parsed with. One parse for all keeps
- * today's contract: a flag of another command is accepted (and ignored) or refused by the
- * command with its own message (`--key is for fernet commands`), never "unknown option".
+ * Every flag of every command: what the command line is parsed with (so a flag's value is
+ * never taken for a word). Each command then takes only the flags it declares
+ * ({@link checkOptions}): another command's flag is a usage error naming who takes it, never
+ * silently ignored.
  */
 export const ALL_OPTIONS = {
   ...GLOBAL_OPTIONS,
@@ -139,6 +148,7 @@ export const ALL_OPTIONS = {
   ...ROTATE_OPTIONS,
   ...LOOKUP_OPTIONS,
   ...EFFECTIVE_OPTIONS,
+  ...DIFF_OPTIONS,
   ...PLAN_OPTIONS,
   ...APPLY_OPTIONS,
   ...JOBS_OPTIONS,
@@ -180,7 +190,6 @@ const conn: Command = {
 `,
   options: CONN_OPTIONS,
   run: async ({ io, sub, rest, values }) => {
-    if (values.key !== undefined) throw new UsageError('--key is for fernet commands')
     const d = dialectOption(values.dialect)
     if (sub === 'parse') {
       noMore(rest, 1)
@@ -197,17 +206,18 @@ const conn: Command = {
 const fernet: Command = {
   names: ['fernet'],
   help: `  fernet generate-key                print a new key
-  fernet encrypt [--key K]           stdin: one JSON string (plaintext) per line; stdout: tokens
-  fernet decrypt [--key K]           stdin: one token per line; stdout: {"plaintext": …} or {"error": …}
-  fernet rotate  [--key K]           stdin: tokens; stdout: tokens re-encrypted with the first key
+  fernet encrypt [--key-file F]      stdin: one JSON string (plaintext) per line; stdout: tokens
+  fernet decrypt [--key-file F]      stdin: one token per line; stdout: {"plaintext": …} or {"error": …}
+  fernet rotate  [--key-file F]      stdin: tokens; stdout: tokens re-encrypted with the first key
 `,
   options: FERNET_OPTIONS,
   run: async ({ io, sub, rest, values }) => {
-    if (values.dialect !== undefined) throw new UsageError('--dialect is for conn commands')
     noMore(rest, 0)
     if (sub === undefined)
       throw new UsageError('fernet needs a command (generate-key, encrypt, decrypt, rotate)')
-    return (await load.fernet()).fernetCommand(io, sub, values.key)
+    const given =
+      sub === 'generate-key' ? undefined : await keyFromFlags(io, values, `fernet ${sub}`)
+    return (await load.fernet()).fernetCommand(io, sub, given)
   }
 }
 
@@ -226,7 +236,7 @@ async function runOnStore(input: CommandInput): Promise<number> {
   const options = {
     dialect: d,
     kinds,
-    fernetKey: values.key,
+    fernetKey: (await keyFromFlags(io, values))?.setting,
     env: io.env,
     resolveProfile: input.resolveProfile,
     // rotate works on a metadata DB only, never on one of the file stores checked here.
@@ -277,7 +287,7 @@ const exportStore: Command = {
 
 const rotateFernetKey: Command = {
   names: ['rotate-fernet-key'],
-  help: `  rotate-fernet-key <store> --key NEW,OLD   re-encrypt a metadata DB with the first key
+  help: `  rotate-fernet-key <store> --key-file F   re-encrypt a metadata DB with the first key (F: NEW,OLD)
 `,
   options: ROTATE_OPTIONS,
   run: runOnStore
@@ -323,8 +333,9 @@ const effective: Command = {
   run: async ({ io, sub, values, resolveProfile }) => {
     const { kindOption } = await load.stores()
     noSub(sub)
+    const fernetKey = (await keyFromFlags(io, values))?.setting
     return (await load.engine()).effectiveCommand(io, values, kindOption(values.kind), {
-      fernetKey: values.key,
+      fernetKey,
       env: io.env,
       resolveProfile
     })
@@ -340,9 +351,10 @@ async function runOnPair(input: CommandInput): Promise<number> {
   if (more.length) throw new UsageError(`unexpected argument ${JSON.stringify(more[0])}`)
   const d = dialectOption(values.dialect)
   const { planCommand } = await load.engine()
+  const fernetKey = (await keyFromFlags(io, values))?.setting
   return planCommand(io, name as 'plan' | 'diff', sub, target, values, kindOption(values.kind), d, {
     dialect: d,
-    fernetKey: values.key,
+    fernetKey,
     env: io.env,
     resolveProfile: input.resolveProfile
   })
@@ -361,13 +373,14 @@ const diff: Command = {
   names: ['diff'],
   help: `  diff A B [--kind conn|var] [--json]   + only in A, - only in B, ~ differs (fields named, never values)
 `,
-  options: PLAN_OPTIONS,
+  options: DIFF_OPTIONS,
   run: runOnPair
 }
 
 const apply: Command = {
   names: ['apply', 'resume', 'rollback'],
-  help: `  apply plan.json [--source S] [--target T]   refuses items that changed since the plan
+  help: `  apply plan.json [--source S] [--target T]   refuses a plan edited since airlock plan signed it,
+                                     and items that changed since the plan
   resume JOB | rollback JOB | jobs [--json]
 `,
   options: APPLY_OPTIONS,
@@ -377,9 +390,11 @@ const apply: Command = {
         name === 'apply' ? 'apply needs a plan file' : `${name} needs a job id (see airlock jobs)`
       )
     if (rest.length) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`)
+    if (name !== 'apply' && values.source !== undefined)
+      throw new UsageError(`--source is for airlock apply; ${name} works on the job's target only`)
     const options = {
       dialect: dialectOption(values.dialect),
-      fernetKey: values.key,
+      fernetKey: (await keyFromFlags(io, values))?.setting,
       env: io.env,
       resolveProfile
     }
@@ -445,7 +460,9 @@ export const HELP_SECTIONS: readonly HelpSection[] = [
     commands: [conn]
   },
   {
-    title: `Fernet (key from --key or AIRFLOW__CORE__FERNET_KEY; a comma-separated list, first encrypts):`,
+    title: `Fernet (key from --key-file PATH (owner-only), --key-stdin (not with encrypt/decrypt/rotate: stdin is
+        their input), else AIRFLOW__CORE__FERNET_KEY; a comma-separated list, first encrypts;
+        --key K is deprecated: the key shows in ps and shell history):`,
     commands: [fernet]
   },
   {
@@ -453,7 +470,9 @@ export const HELP_SECTIONS: readonly HelpSection[] = [
         airflow-config:./airflow.cfg, env:, envfile:./.env, airflow-export:./connections.json,
         lfs:./connections.yaml, astro:./airflow_settings.yaml, demo:, demo-env:):`,
     commands: [list, exportStore, rotateFernetKey],
-    note: `  A metadata DB's Fernet key list comes from --key, else AIRFLOW__CORE__FERNET_KEY.
+    note: `  A metadata DB's Fernet key list comes from --key-file PATH or --key-stdin (a hidden prompt at a
+  terminal), else the store (a metadb: profile's key in the keychain, airflow-config:'s fernet_key),
+  else AIRFLOW__CORE__FERNET_KEY; list, export, effective, plan, diff, apply, resume and rollback take them.
 `
   },
   {
@@ -492,4 +511,37 @@ export function commandsHelp(): string {
   return HELP_SECTIONS.map(
     (s) => `${s.title}\n${s.commands.map((c) => c.help).join('')}${s.note ?? ''}`
   ).join('\n')
+}
+
+/**
+ * The flags that shape a plan. The plan file holds what they were when it was made (and is
+ * signed over it), so `apply` cannot take them: they would be ignored.
+ */
+const PLAN_SHAPING: ReadonlySet<string> = new Set([
+  'include',
+  'exclude',
+  'rename',
+  'prefix',
+  'on-conflict',
+  'delete-extraneous',
+  'kind'
+])
+
+/**
+ * Refuses (usage error, exit 2) any flag `command` does not declare, naming the commands that
+ * take it; a plan-shaping flag given to apply/resume/rollback says it belongs to `plan`.
+ * `given` are the flags parsed (without their dashes); `name` is the name it was called by.
+ */
+export function checkOptions(command: Command, name: string, given: Iterable<string>): void {
+  for (const flag of given) {
+    if (Object.hasOwn(GLOBAL_OPTIONS, flag) || Object.hasOwn(command.options, flag)) continue
+    if (command === apply && PLAN_SHAPING.has(flag))
+      throw new UsageError(
+        `--${flag} shapes a plan: it is for airlock plan, not ${name} (a plan file is applied as it was made; make the plan again with --${flag})`
+      )
+    const owners = HELP_SECTIONS.flatMap((s) => s.commands)
+      .filter((c) => Object.hasOwn(c.options, flag))
+      .flatMap((c) => c.names)
+    throw new UsageError(`--${flag} is for airlock ${owners.join(', ')}; ${name} does not take it`)
+  }
 }

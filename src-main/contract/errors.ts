@@ -26,6 +26,12 @@ export type ErrorCode =
   /** The passphrase store file is not one Airlock can read (unknown version, not a keystore). */
   | 'keychain.unreadable'
   | 'job.conflict'
+  /**
+   * A plan file cannot be trusted to be what was reviewed: it carries no signature (made by an
+   * older Airlock), its signature does not match (edited since `airlock plan`), or the key that
+   * signed it is not in this keychain. Plan again.
+   */
+  | 'plan.unverified'
   /** Airlock's own files (jobs, settings) cannot be written: disk full, read-only, denied. */
   | 'storage.unwritable'
   | 'usage'

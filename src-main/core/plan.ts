@@ -230,6 +230,11 @@ export interface PlanDocument {
   options: PlanOptions
   summary: PlanSummary
   items: PlanItem[]
+  /**
+   * `hmac-sha256:<hex>` over every other field (jobs/plan-signature.ts), under the plan-signing
+   * key kept in the keychain; absent in plans of older versions, which `apply` refuses.
+   */
+  signature?: string
 }
 
 const ACTIONS: readonly PlanAction[] = ['create', 'update', 'delete', 'unchanged', 'conflict']
@@ -297,6 +302,8 @@ export function parsePlanDocument(text: string, where: string): PlanDocument {
   if (!isObject(doc.options)) fail('"options"', 'is not an object')
   if (!isObject(doc.summary)) fail('"summary"', 'is not an object')
   if (!Array.isArray(doc.items)) return fail('"items"', 'is not a list')
+  if (doc.signature !== undefined && typeof doc.signature !== 'string')
+    fail('"signature"', 'is not a text')
   const seen = new Set<string>()
   doc.items.forEach((item, i) => {
     const at = `items[${i}]`

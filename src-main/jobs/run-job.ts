@@ -28,9 +28,11 @@ import {
   type JobMeta
 } from './job-store'
 import { Journal, type JournalRecord } from './journal'
+import { verifyPlan } from './plan-signature'
 import { SECRETS_SERVICE_KINDS } from '../contract/providers'
 
 export { jobStores, listJobs, newPlanKey, planKey } from './job-store'
+export { signPlan, verifyPlan } from './plan-signature'
 
 /**
  * Progress of a running job, for a progress bar or the app: the contract's DTO (done/total,
@@ -291,18 +293,50 @@ async function execute(
   return report
 }
 
-/** Applies a plan to its target, reading values from its source. */
-export async function applyPlan(
+/** How a plan is applied: where it came from, and which of its items to leave out. */
+export interface ApplyOptions {
+  /** Names the plan in a refusal: its file, or `plan <id>` (default). */
+  where?: string
+  /** `kind:targetId` of items not to apply (the app's unticked rows); the plan is checked whole. */
+  skip?: ReadonlySet<string>
+}
+
+/**
+ * What applying needs before any store is opened: a keychain that outlives the run (the job's
+ * snapshot key) and a plan whose signature matches (plan-signature.ts). Throws
+ * `keychain.unavailable` or `plan.unverified`. `applyPlan` runs it itself; front ends may run
+ * it first so a refused plan opens none of the stores it names.
+ */
+export async function checkPlanToApply(
   doc: PlanDocument,
-  source: Backend,
-  target: Backend,
-  ctx: JobContext
-): Promise<JobReport> {
-  if (!isPersistent(ctx.keychain))
+  keychain: Keychain,
+  where = `plan ${doc.planId}`
+): Promise<void> {
+  if (!isPersistent(keychain))
     throw new AirlockError(
       'keychain.unavailable',
       noKeychainMessage('a job keeps its snapshot key there (for resume and rollback)')
     )
+  await verifyPlan(doc, keychain, where)
+}
+
+/**
+ * Applies a plan to its target, reading values from its source. The plan's signature is
+ * checked first (plan-signature.ts): a plan changed since it was made, or not signed, is
+ * refused (`plan.unverified`) before anything is read or written.
+ */
+export async function applyPlan(
+  signed: PlanDocument,
+  source: Backend,
+  target: Backend,
+  ctx: JobContext,
+  options: ApplyOptions = {}
+): Promise<JobReport> {
+  await checkPlanToApply(signed, ctx.keychain, options.where)
+  const skip = options.skip
+  const doc = skip?.size
+    ? { ...signed, items: signed.items.filter((i) => !skip.has(`${i.kind}:${i.targetId}`)) }
+    : signed
   const fp = fingerprinter(await planKey(ctx.keychain, doc.planId))
   const kinds = [...new Set(doc.items.map((i) => i.kind))]
   const [src, tgt] = [await source.load({ kinds }), await target.load({ kinds })]

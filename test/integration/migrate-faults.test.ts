@@ -24,7 +24,7 @@ import { fingerprinter } from '../../src-main/core/fingerprint'
 import { connectionEntry, variableEntry, type Entry } from '../../src-main/core/model'
 import { entryDigest, plan } from '../../src-main/core/plan'
 import { planDocument } from '../../src-main/operations/plan'
-import { applyPlan, newPlanKey, type JobReport } from '../../src-main/jobs/run-job'
+import { applyPlan, newPlanKey, signPlan, type JobReport } from '../../src-main/jobs/run-job'
 import { openKeychain } from '../../src-main/keychain/keytar-keychain'
 import { startAwsEmulator } from '../support/emulators/aws'
 import { startVaultEmulator } from '../support/emulators/vault'
@@ -80,7 +80,11 @@ async function migrate(source: Backend, target: Backend, dataDir: string): Promi
     options: { onConflict: 'overwrite' },
     result
   })
-  return applyPlan(doc, source, target, { dataDir, keychain, backoffMs: 20 })
+  return applyPlan(await signPlan(doc, keychain), source, target, {
+    dataDir,
+    keychain,
+    backoffMs: 20
+  })
 }
 
 interface Subject {

@@ -4,9 +4,10 @@ import type { Backend } from '../../src-main/backends/backend'
 import { fingerprinter } from '../../src-main/core/fingerprint'
 import { plan, type PlanDocument, type PlanOptions } from '../../src-main/core/plan'
 import { newPlanKey } from '../../src-main/jobs/job-store'
+import { signPlan } from '../../src-main/jobs/plan-signature'
 import type { Keychain } from '../../src-main/keychain/keychain'
 
-/** A plan document from `source` to `target`, its key stored in `keychain` (as `airlock plan` does). */
+/** A plan document from `source` to `target`, its key stored in `keychain` and signed (as `airlock plan` does). */
 export async function planBetween(
   source: Backend,
   target: Backend,
@@ -17,17 +18,20 @@ export async function planBetween(
   const fp = fingerprinter(await newPlanKey(keychain, planId))
   const [s, t] = [await source.load({}), await target.load({})]
   const result = plan(s.entries, t.entries, options, fp)
-  return {
-    version: 1,
-    planId,
-    createdAt: new Date().toISOString(),
-    source: source.id,
-    target: target.id,
-    dialect: 'airflow3',
-    options,
-    summary: result.summary,
-    items: result.items
-  }
+  return signPlan(
+    {
+      version: 1,
+      planId,
+      createdAt: new Date().toISOString(),
+      source: source.id,
+      target: target.id,
+      dialect: 'airflow3',
+      options,
+      summary: result.summary,
+      items: result.items
+    },
+    keychain
+  )
 }
 
 /** `inner` with another kind and write/remove replaced: a store that fails as a test needs. */

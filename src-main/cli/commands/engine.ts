@@ -7,7 +7,7 @@ import { RUNTIME_MODELS } from '../../core/precedence'
 import type { Dialect } from '../../core/model'
 import { isPersistent, noKeychainMessage } from '../../keychain/keychain'
 import { openCliKeychain } from './keystore'
-import { newPlanKey } from '../../jobs/run-job'
+import { newPlanKey, signPlan } from '../../jobs/run-job'
 import { diffStores } from '../../operations/diff'
 import { layerLookups, loadEffective, runtimeLayers } from '../../operations/effective'
 import { planStores } from '../../operations/plan'
@@ -207,7 +207,10 @@ export async function planCommand(
     io.stderr.write(`airlock: pre-flight ${p.severity}: ${p.message}\n`)
   const shown = result.items.filter((i) => mode === 'plan' || i.action !== 'unchanged')
   if (flags.json || flags.out) {
-    const doc = planned.document
+    // a saved plan is signed, so apply runs it only as it was made (jobs/plan-signature.ts)
+    const doc = flags.out
+      ? await signPlan(planned.document, await openCliKeychain(io))
+      : planned.document
     if (flags.out) {
       await replaceFile(flags.out, JSON.stringify(doc, null, 2) + '\n')
       io.stderr.write(`plan written to ${flags.out} (no values: fingerprints only)\n`)
@@ -242,7 +245,7 @@ async function planKey(io: CliIo, planId: string): Promise<Uint8Array> {
   const keychain = await openCliKeychain(io)
   if (!isPersistent(keychain))
     io.stderr.write(
-      `airlock: warning: ${noKeychainMessage('this plan cannot be applied after this run (its drift key is not saved)')}\n`
+      `airlock: warning: ${noKeychainMessage('this plan cannot be applied after this run (its drift key and the key that signs it are not saved)')}\n`
     )
   return newPlanKey(keychain, planId)
 }

@@ -3,22 +3,23 @@ import { CodecError } from '../../core/errors'
 import { Fernet, MultiFernet } from '../../core/codecs/fernet'
 import { PyDict, PyJsonDecodeError, pyJsonDumps, pyJsonLoads } from '../../core/codecs/py-json'
 import { EXIT_ITEMS_FAILED, EXIT_OK, UsageError, readLines, writeLine, type CliIo } from '../io'
+import type { GivenKey } from '../key-source'
 import { errorLine } from './common'
 
 const utf8Strict = new TextDecoder('utf-8', { fatal: true })
 
-/** The key list from `--key`, else `AIRFLOW__CORE__FERNET_KEY`. */
-export function fernetFromOptions(io: CliIo, key: string | undefined): MultiFernet {
-  const setting = key ?? io.env.AIRFLOW__CORE__FERNET_KEY
+/** The key list the flags gave (cli/key-source.ts), else `AIRFLOW__CORE__FERNET_KEY`. */
+export function fernetFromOptions(io: CliIo, given: GivenKey | undefined): MultiFernet {
+  const setting = given?.setting ?? io.env.AIRFLOW__CORE__FERNET_KEY
   if (!setting)
-    throw new UsageError('no Fernet key: pass --key KEY[,OLDKEY…] or set AIRFLOW__CORE__FERNET_KEY')
+    throw new UsageError(
+      'no Fernet key: set AIRFLOW__CORE__FERNET_KEY, or pass --key-file PATH or --key-stdin (KEY[,OLDKEY…])'
+    )
   try {
     return MultiFernet.fromSetting(setting)
   } catch (error) {
     if (error instanceof CodecError)
-      throw new UsageError(
-        `${key === undefined ? 'AIRFLOW__CORE__FERNET_KEY' : '--key'}: ${error.userMessage}`
-      )
+      throw new UsageError(`${given?.from ?? 'AIRFLOW__CORE__FERNET_KEY'}: ${error.userMessage}`)
     throw error
   }
 }
@@ -52,7 +53,7 @@ function plaintextOf(line: string): Uint8Array {
 export async function fernetCommand(
   io: CliIo,
   sub: string,
-  key: string | undefined
+  key: GivenKey | undefined
 ): Promise<number> {
   if (sub === 'generate-key') {
     await writeLine(io.stdout, Fernet.generateKey())

@@ -8,6 +8,7 @@ import { parsePlanDocument, type PlanDocument } from '../../core/plan'
 import { redactLocator } from '../../operations/plan'
 import {
   applyPlan,
+  checkPlanToApply,
   jobStores,
   listJobs,
   resumeJob,
@@ -133,16 +134,25 @@ export async function applyCommand(
       throw new UsageError(
         `${planPath} was made for ${flag.slice(2)} ${planned}; ${flag} names another store. Make a plan for it (airlock plan …).`
       )
-  const source = await openLocator(flags.source ?? doc.source, options)
-  const target = await openLocator(flags.target ?? doc.target, options)
   const controller = cancellation(io)
   const { ctx, stop } = await context(io, controller.signal)
   try {
-    return await report(io, await applyPlan(doc, source, target, ctx))
+    // before any store the plan names is opened: a plan edited since it was made names
+    // stores (and items) nobody reviewed
+    await checkPlanToApply(doc, ctx.keychain, planPath)
+    const source = await openLocator(flags.source ?? doc.source, options)
+    try {
+      const target = await openLocator(flags.target ?? doc.target, options)
+      try {
+        return await report(io, await applyPlan(doc, source, target, ctx, { where: planPath }))
+      } finally {
+        await target.close?.()
+      }
+    } finally {
+      await source.close?.()
+    }
   } finally {
     stop()
-    await source.close?.()
-    await target.close?.()
   }
 }
 

@@ -11,7 +11,7 @@ import { AirlockError } from '../../core/errors'
 import type { PlanDocument } from '../../core/plan'
 import { RUNTIME_MODELS } from '../../core/precedence'
 import type { Entry } from '../../core/model'
-import { newPlanKey } from '../../jobs/run-job'
+import { newPlanKey, signPlan } from '../../jobs/run-job'
 import { isPersistent, noKeychainMessage } from '../../keychain/keychain'
 import { diffStores as diffTwoStores } from '../../operations/diff'
 import { loadEffective, runtimeLayers } from '../../operations/effective'
@@ -156,7 +156,8 @@ export async function makePlan(ctx: HandlerContext, request: PlanRequest): Promi
       return applicable ? await newPlanKey(keychain, planId) : undefined
     }
   })
-  const doc = planned.document
+  // signed as the CLI signs a saved plan: apply and save-plan take it only as it was made
+  const doc = await signPlan(planned.document, await ctx.keychain())
   applicable &&= planned.preflightErrors === 0
   ctx.plans.set(doc.planId, {
     doc,

@@ -9,6 +9,7 @@ import { openLocator } from '../../operations/open-store'
 import { AirlockError, toErrorDto } from '../../core/errors'
 import {
   applyPlan,
+  checkPlanToApply,
   jobStores,
   listJobs,
   resumeJob,
@@ -133,15 +134,18 @@ export async function applyHeldPlan(
           )
         : 'This plan cannot be applied: it has pre-flight errors.'
     )
+  const doc = held.doc
+  const where = `plan ${doc.planId}`
+  // the check apply makes, before the stores are opened (the plan is checked whole; the
+  // unticked rows are left out by applyPlan)
+  await checkPlanToApply(doc, await ctx.keychain(), where)
   const skip = new Set(request.skip ?? [])
-  const doc = {
-    ...held.doc,
-    items: held.doc.items.filter((i) => !skip.has(`${i.kind}:${i.targetId}`))
-  }
-  const options = ctx.locatorOptions({ dialect: held.doc.dialect })
+  const options = ctx.locatorOptions({ dialect: doc.dialect })
   const source = await openLocator(held.source, options)
   const target = await openLocator(held.target, options)
-  return startJob(ctx, [source, target], (jobCtx) => applyPlan(doc, source, target, jobCtx))
+  return startJob(ctx, [source, target], (jobCtx) =>
+    applyPlan(doc, source, target, jobCtx, { where, skip })
+  )
 }
 
 /** `jobs:list`: every job, newest first, with the ones running in this process marked. */

@@ -12,7 +12,7 @@ import { InMemoryBackend } from '../../../../src-main/backends/in-memory'
 import { fingerprinter } from '../../../../src-main/core/fingerprint'
 import { connectionEntry, variableEntry, type Entry } from '../../../../src-main/core/model'
 import { parsePlanDocument, plan, type PlanDocument } from '../../../../src-main/core/plan'
-import { applyPlan } from '../../../../src-main/jobs/run-job'
+import { applyPlan, signPlan } from '../../../../src-main/jobs/run-job'
 import type { Keychain } from '../../../../src-main/keychain/keychain'
 import { SettingsStore, type Settings } from '../../../../src-main/platform/settings'
 import {
@@ -171,8 +171,11 @@ describe('fuzz: plan files', () => {
           const source = new InMemoryBackend({ id: 'memory:source', entries: s })
           const target = new InMemoryBackend({ id: 'memory:target', entries: t })
           const dataDir = join(dir, `job${n++}`)
+          // signed as airlock plan signs it: what is tried here is the engine on any plan
+          // that reads (the signature's own refusals are plan-signature.test.ts's)
+          const signed = await signPlan(doc, keychain)
           const out = await typedOutcomeAsync(() =>
-            applyPlan(doc, source, target, { dataDir, keychain, retries: 1, backoffMs: 1 })
+            applyPlan(signed, source, target, { dataDir, keychain, retries: 1, backoffMs: 1 })
           )
           const named = new Set(doc.items.map((i) => `${i.kind}:${i.targetId}`))
           const after = (await target.load({})).entries

@@ -1,0 +1,116 @@
+/**
+ * Binds a plan to what was reviewed (as Terraform binds a saved plan to its configuration): a
+ * plan is signed when it is made, with HMAC-SHA256 under the plan-signing key kept in the
+ * keychain, over a canonical serialisation of everything in it — planId, stores, dialect,
+ * options, summary and items with their fingerprints (a plan holds no values, so neither
+ * does what is signed). `applyPlan` checks the signature before anything else: an edited
+ * target, an `unchanged` turned into a `delete`, a dropped `--exclude` or a plan without a
+ * signature (older versions) is refused, and the person plans again.
+ *
+ * The key is made on first use and kept under its own account in whichever keychain holds
+ * Airlock's secrets (OS, passphrase store or memory). A plan is therefore checked with the
+ * keychain it was made with; one made while secrets were kept in memory only can be applied
+ * by that same process only (the key ends with it).
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { AirlockError } from '../core/errors'
+import type { PlanDocument } from '../core/plan'
+import type { Keychain } from '../keychain/keychain'
+
+/** The keychain account of the plan-signing key (32 random bytes, hex). */
+export const PLAN_SIGNING_ACCOUNT = 'plan-signing-key'
+
+const PREFIX = 'hmac-sha256:'
+/** Separates this use of the key from any other, and names the serialisation's version. */
+const DOMAIN = 'airlock plan signature 1\n'
+const KEY_HEX = /^[0-9a-f]{64}$/
+
+/**
+ * The plan as signed: JSON with every object's keys sorted and absent (`undefined`) fields
+ * left out, so a plan reads back from its file to the same text; `signature` is not part of it.
+ */
+export function canonicalPlan(doc: PlanDocument): string {
+  const { signature: _signature, ...signed } = doc
+  return DOMAIN + canonicalJson(signed)
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value))
+    return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`
+  if (value !== null && typeof value === 'object') {
+    const fields = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`)
+    return `{${fields.join(',')}}`
+  }
+  return JSON.stringify(value) ?? 'null'
+}
+
+/** Which store a keychain is (open-keychain's wording, without loading the OS keychain here). */
+function storeName(keychain: Keychain): string {
+  if (keychain.kind === 'os') return 'the OS keychain'
+  if (keychain.kind === 'passphrase') return `the passphrase store (${keychain.location ?? '?'})`
+  return "this run's memory (no OS keychain or passphrase store is in use)"
+}
+
+function parseKey(hex: string): Buffer {
+  if (!KEY_HEX.test(hex))
+    throw new AirlockError(
+      'plan.unverified',
+      `The plan-signing key in the keychain (account ${PLAN_SIGNING_ACCOUNT}) is not one Airlock made; remove that entry and plan again.`
+    )
+  return Buffer.from(hex, 'hex')
+}
+
+/** The plan-signing key, made and stored on first use. */
+async function signingKey(keychain: Keychain): Promise<Buffer> {
+  const stored = await keychain.get(PLAN_SIGNING_ACCOUNT)
+  if (stored !== undefined) return parseKey(stored)
+  await keychain.set(PLAN_SIGNING_ACCOUNT, randomBytes(32).toString('hex'))
+  // Read back: when two plans make the first key at once, both sign with the one that stayed.
+  return parseKey((await keychain.get(PLAN_SIGNING_ACCOUNT)) ?? '')
+}
+
+function mac(key: Buffer, doc: PlanDocument): Buffer {
+  return createHmac('sha256', key).update(canonicalPlan(doc), 'utf8').digest()
+}
+
+/** `doc` with its signature (any earlier one replaced), under the keychain's plan-signing key. */
+export async function signPlan(doc: PlanDocument, keychain: Keychain): Promise<PlanDocument> {
+  const key = await signingKey(keychain)
+  return { ...doc, signature: PREFIX + mac(key, doc).toString('hex') }
+}
+
+/**
+ * Throws `plan.unverified` unless `doc` carries the signature its content has under the
+ * keychain's plan-signing key. `where` names the plan for the message (its file, or
+ * "plan <id>" in the app). Never makes a key.
+ */
+export async function verifyPlan(
+  doc: PlanDocument,
+  keychain: Keychain,
+  where: string
+): Promise<void> {
+  const again = 'Run airlock plan again (or plan again in the app) and review the new plan.'
+  if (doc.signature === undefined)
+    throw new AirlockError(
+      'plan.unverified',
+      `${where} is not signed (plans of older Airlock versions and \`plan --json\` output are not; a plan to apply is saved with airlock plan … --out FILE), so nothing shows it is the plan that was reviewed; nothing was applied. ${again}`
+    )
+  const stored = await keychain.get(PLAN_SIGNING_ACCOUNT)
+  if (stored === undefined)
+    throw new AirlockError(
+      'plan.unverified',
+      `${where} cannot be checked: the key that signs plans is not in ${storeName(keychain)}. A plan is applied with the secrets store it was made with, on the same machine; one made while secrets were kept in memory only can be applied only by the process that made it. Nothing was applied. ${again}`
+    )
+  const given = doc.signature.startsWith(PREFIX)
+    ? Buffer.from(doc.signature.slice(PREFIX.length), 'hex')
+    : Buffer.alloc(0)
+  const expected = mac(parseKey(stored), doc)
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    throw new AirlockError(
+      'plan.unverified',
+      `${where} was changed since airlock plan made it (its signature does not match its stores, options or items), or it was signed with another key; nothing was applied. ${again}`
+    )
+}
