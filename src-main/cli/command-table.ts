@@ -107,6 +107,7 @@ const PLAN_OPTIONS = {
 const APPLY_OPTIONS = {
   source: { type: 'string' },
   target: { type: 'string' },
+  force: { type: 'boolean' },
   ...dialect,
   ...key
 } as const
@@ -368,7 +369,8 @@ const diff: Command = {
 const apply: Command = {
   names: ['apply', 'resume', 'rollback'],
   help: `  apply plan.json [--source S] [--target T]   refuses items that changed since the plan
-  resume JOB | rollback JOB | jobs [--json]
+  resume JOB [--target T] | jobs [--json]   --target: the job's own store, named another way
+  rollback JOB [--target T] [--force]   skips items changed since the job (--force restores them)
 `,
   options: APPLY_OPTIONS,
   run: async ({ io, name, sub, rest, values, resolveProfile }) => {

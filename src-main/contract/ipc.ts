@@ -452,6 +452,8 @@ export interface InvokeMap {
     restored: number
     removed: number
     failed: string[]
+    /** Ids changed in the target since the job wrote them: left as they are. */
+    skipped: string[]
   }
   [Channel.exportWrite]: (request: ExportRequest) => {
     path: string
