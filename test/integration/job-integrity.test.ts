@@ -22,9 +22,12 @@ import { InMemoryBackend } from '../../src-main/backends/in-memory'
 import { variableEntry } from '../../src-main/core/model'
 import { listJobs } from '../../src-main/jobs/job-store'
 import { applyPlan, resumeJob } from '../../src-main/jobs/run-job'
+import { lockStore } from '../../src-main/jobs/store-lock'
+import { storeIdentity } from '../../src-main/operations/open-store'
 import { createHandlerContext } from '../../src-main/ipc/handlers'
 import { rollbackHeldJob } from '../../src-main/ipc/handlers/jobs'
 import { airlockAsync } from '../support/cli'
+import { MY_ADMIN, PG_ADMIN } from '../support/metadb'
 import { planBetween } from '../support/jobs'
 import { osLikeKeychain } from '../support/test-keychain'
 
@@ -175,6 +178,38 @@ describe('attack: job integrity', () => {
     expect(varsOf(target).size).toBe(3)
     expect(readdirSync(dir).filter((f) => f.includes('.lock'))).toEqual([])
   })
+
+  it.each([
+    ['PostgreSQL', PG_ADMIN, 'postgresql'],
+    ['MySQL', MY_ADMIN, 'mysql']
+  ] as const)(
+    '17.2 a %s metadata DB is locked for the length of a job with an advisory lock; a second job is refused',
+    async (_, admin, scheme) => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'airlock-17-2-sql-'))
+      // the same server and database named two ways: one identity, one lock
+      const a = await storeIdentity(
+        `metadb:${scheme}://${admin.user}@${admin.host}:${admin.port}/${admin.database}`
+      )
+      const b = await storeIdentity(
+        `metadb:${scheme}://${admin.user}@${admin.host}/${admin.database}`
+      )
+      expect(b.identity).toBe(a.identity)
+      expect(a.identity).toBe(`metadb:${scheme}://127.0.0.1:${admin.port}/test`)
+      const held = await lockStore(a, dataDir, { jobId: 'job-one', action: 'apply' })
+      try {
+        const refused = lockStore(b, dataDir, { jobId: 'job-two', action: 'apply' })
+        await expect(refused).rejects.toThrow(
+          scheme === 'postgresql'
+            ? /is locked by airlock job job-one \(apply, pid \d+/
+            : /is locked by another Airlock job \(MySQL connection \d+\)/
+        )
+      } finally {
+        await held.release()
+      }
+      const again = await lockStore(b, dataDir, { jobId: 'job-two', action: 'apply' })
+      await again.release()
+    }
+  )
 
   it('17.2 an edit by another process between a batch read and its rename fails the batch instead of being overwritten', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'airlock-17-2-edit-'))
