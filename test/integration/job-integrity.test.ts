@@ -19,6 +19,10 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { EnvFileBackend } from '../../src-main/backends/env-file'
 import { InMemoryBackend } from '../../src-main/backends/in-memory'
+import { MetastoreBackend } from '../../src-main/backends/metastore'
+import { airflowSchemaDdl } from '../../src-main/backends/sql/airflow-schema'
+import { openSql } from '../../src-main/backends/sql/driver'
+import { Fernet } from '../../src-main/core/codecs/fernet'
 import { variableEntry } from '../../src-main/core/model'
 import { listJobs } from '../../src-main/jobs/job-store'
 import { applyPlan, resumeJob } from '../../src-main/jobs/run-job'
@@ -94,6 +98,63 @@ describe('attack: job integrity', () => {
     const rolled = await run(['rollback', job, '--target', `envfile:${dir}/link/sub/../own.env`])
     expect(rolled.code, rolled.err).toBe(0)
     expect(readFileSync(own, 'utf8')).toBe('AIRFLOW_VAR_K0=old-0\n')
+  })
+
+  it('17.1 a metadata DB job rolls back through a profile holding its URL, and refuses another DB', async () => {
+    const { dir, run } = sandbox('airlock-17-1-db-')
+    const key = Fernet.generateKey()
+    const db = async (name: string, value: string) => {
+      const path = join(dir, name)
+      const d = await openSql({ dialect: 'sqlite', path })
+      for (const stmt of airflowSchemaDdl('3.2', 'sqlite')) await d.query(stmt)
+      await d.close()
+      const store = new MetastoreBackend({ target: { dialect: 'sqlite', path }, fernetKey: key })
+      await store.write([variableEntry('k0', value)])
+      await store.close()
+      return path
+    }
+    const values = async (path: string) => {
+      const store = new MetastoreBackend({ target: { dialect: 'sqlite', path }, fernetKey: key })
+      const { entries } = await store.load({})
+      await store.close()
+      return entries.map((e) => (e.kind === 'variable' ? `${e.key}=${e.value}` : e.id)).sort()
+    }
+    const own = await db('own.db', 'old')
+    const other = await db('other.db', 'other')
+    const src = envFile(join(dir, 'src.env'), 'K', 3, 'new-')
+    const plan = join(dir, 'plan.json')
+    const planned = await run([
+      'plan',
+      `envfile:${src}`,
+      `metadb:sqlite:///${own}`,
+      '--out',
+      plan,
+      '--key',
+      key
+    ])
+    expect(planned.code, planned.err).toBe(0)
+    const applied = await run(['apply', plan, '--key', key])
+    expect(applied.code, applied.err).toBe(0)
+    const job = jobOf(applied.out).job as string
+    const refused = await run([
+      'rollback',
+      job,
+      '--target',
+      `metadb:sqlite:///${other}`,
+      '--key',
+      key
+    ])
+    expect(refused.code).not.toBe(0)
+    expect(refused.err).toContain(`(metadb:sqlite:${own}); metadb:sqlite:///${other}`)
+    expect(await values(other)).toEqual(['k0=other'])
+    const added = await run(
+      ['profile', 'add', 'prod', '--kind', 'metadb', '--url', `sqlite:///${own}`, '--secret-stdin'],
+      JSON.stringify({ fernetKey: key })
+    )
+    expect(added.code, added.err).toBe(0)
+    const rolled = await run(['rollback', job, '--target', 'profile:prod'])
+    expect(rolled.code, rolled.err).toBe(0)
+    expect(await values(own)).toEqual(['k0=old'])
   })
 
   it('17.1 a job recorded without a store identity compares the locator text and says so', async () => {
