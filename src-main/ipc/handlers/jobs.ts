@@ -108,7 +108,14 @@ async function startJob(
       const jobId = last?.jobId ?? knownJobId
       if (jobId) {
         ctx.running.delete(jobId)
-        if (last) send(last, 'failed', toErrorDto(error))
+        // a resume refused before its first batch (another job holds the target's lock, the
+        // target is not the job's own) still says why
+        const none = { done: 0, total: 0, failed: 0, refused: 0, retries: 0, throttled: 0 }
+        send(
+          last ?? { jobId, ...none, concurrency: null, rate: 0, etaSeconds: null },
+          'failed',
+          toErrorDto(error)
+        )
       }
       throw error
     })
