@@ -323,8 +323,10 @@ function profileIdentity(profile: Profile, secrets: ProfileSecrets): Omit<Target
     return sqlIdentity(parseSqlAlchemyUrl(profile.url), secrets.password)
   }
   // A service: where it is (endpoint, region) and where in it (mount, prefixes, …), from the
-  // profile's settings — which hold no secret (those live in the keychain).
+  // profile's settings — which hold no secret (those live in the keychain); a secret-named
+  // kwarg is left out all the same, since the identity is written to the job's meta.
   const kwargs = Object.entries(profile.backendKwargs ?? {})
+    .filter(([k]) => !/secret|password|token|private|credential/i.test(k))
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
   const identity = [
