@@ -67,7 +67,8 @@ function varsOf(path: string): Map<string, string> {
 
 const jobOf = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>
 
-describe('attack: job integrity', () => {
+// Each CLI process starts Node and opens the passphrase store: seconds each on a busy machine.
+describe('attack: job integrity', { timeout: 240_000 }, () => {
   it('17.1 rollback and resume refuse a --target that names another store, naming both; the same file named another way is accepted', async () => {
     const { dir, run } = sandbox('airlock-17-1-')
     const src = envFile(join(dir, 'src.env'), 'K', 5, 'new-')
@@ -220,7 +221,7 @@ describe('attack: job integrity', () => {
     const again = await run(['apply', plans[wp === 'A' ? 1 : 0]!])
     expect(again.code, again.err).toBe(0)
     expect(varsOf(target).size).toBe(2 * n)
-  }, 240_000)
+  })
 
   it('17.2 a lock left by a killed job on this host is stale and taken over', async () => {
     const { dir, run } = sandbox('airlock-17-2-stale-')
