@@ -7,8 +7,9 @@
  * lines the loader cannot read is refused as a whole (docker compose refuses it too), naming
  * every line. Writing is read-modify-write: only the lines of the written or removed names
  * change, comments and unrelated lines stay byte for byte, the result is checked by reading
- * it back, and it replaces the file atomically (temp file in the same folder + rename). Two
- * writers racing on one file are not locked out; the last rename wins.
+ * it back, and it replaces the file atomically (temp file in the same folder + rename) only
+ * if the file is still the version read: an edit by another process in between fails the
+ * write instead of being overwritten. Jobs lock the file for their length (jobs/store-lock.ts).
  *
  * What a file cannot keep: a variable's description, a connection's `team_name` field (the
  * team is the name's), and ids that differ only by case (one env name).
@@ -169,6 +170,8 @@ export class EnvFileBackend implements Backend {
   private async change(changes: readonly EnvFileChange[], signal?: AbortSignal): Promise<void> {
     if (!changes.length) return
     const before = await this.text(signal)
+    // the version read: an edit by another process before the rename fails this write
+    const expect = before === undefined ? null : (this.textCache?.key ?? null)
     let updated: string
     try {
       updated = updateEnvFile(before ?? '', changes, this.loader).text
@@ -184,8 +187,9 @@ export class EnvFileBackend implements Backend {
     if (updated === before) return
     signal?.throwIfAborted()
     try {
-      await writeFileAtomic(this.path, updated)
+      await writeFileAtomic(this.path, updated, { expect })
     } catch (error) {
+      if (error instanceof AirlockError) throw error
       throw fileError(this.path, 'write', error)
     }
   }

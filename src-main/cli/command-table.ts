@@ -115,6 +115,7 @@ const PLAN_OPTIONS = {
 const APPLY_OPTIONS = {
   source: { type: 'string' },
   target: { type: 'string' },
+  force: { type: 'boolean' },
   ...dialect,
   ...key
 } as const
@@ -381,7 +382,8 @@ const apply: Command = {
   names: ['apply', 'resume', 'rollback'],
   help: `  apply plan.json [--source S] [--target T]   refuses a plan edited since airlock plan signed it,
                                      and items that changed since the plan
-  resume JOB | rollback JOB | jobs [--json]
+  resume JOB [--target T] | jobs [--json]   --target: the job's own store, named another way
+  rollback JOB [--target T] [--force]   skips items changed since the job (--force restores them)
 `,
   options: APPLY_OPTIONS,
   run: async ({ io, name, sub, rest, values, resolveProfile }) => {

@@ -465,6 +465,8 @@ export interface InvokeMap {
     restored: number
     removed: number
     failed: string[]
+    /** Ids changed in the target since the job wrote them: left as they are. */
+    skipped: string[]
   }
   [Channel.exportWrite]: (request: ExportRequest) => {
     path: string

@@ -27,6 +27,14 @@ export interface JobMeta {
   createdAt: string
   total: number
   items: PlanItem[]
+  /**
+   * The target's canonical identity (operations/open-store.ts `storeIdentity`), so resume and
+   * rollback act on this store only, however it is named. Absent in jobs made before it was
+   * recorded: they compare the locator text.
+   */
+  targetIdentity?: string
+  /** The target backend's id, for callers that give no resolved store (in-process use). */
+  targetBackendId?: string
 }
 
 /** A job as stored: its meta and its snapshot, by plan item index. */
@@ -179,8 +187,14 @@ export function listJobs(dataDir: string): JobSummary[] {
         records.filter((r) => r.t === 'done').map((r) => (r as { idx: number }).idx)
       ).size
       const failed = records.filter((r) => r.t === 'failed').length
-      const state = records.some((r) => r.t === 'rollback')
-        ? 'rolled back'
+      // an item's last rollback record says where it stands: skipped = changed since the job
+      const rolled = new Map<number, string>()
+      for (const r of records) if (r.t === 'rollback') rolled.set(r.idx, r.action)
+      const kept = [...rolled.values()].filter((a) => a === 'skipped').length
+      const state = rolled.size
+        ? kept
+          ? `partly rolled back (${kept} changed since the job)`
+          : 'rolled back'
         : records.some((r) => r.t === 'end')
           ? failed
             ? 'finished with failures'

@@ -38,7 +38,8 @@ export type JournalRecord =
       t: 'rollback'
       idx: number
       at: string
-      action: 'restored' | 'removed' | 'failed'
+      /** `skipped`: changed since the job wrote it, left as it is (rollback --force restores it). */
+      action: 'restored' | 'removed' | 'failed' | 'skipped'
       message?: string
     }
 

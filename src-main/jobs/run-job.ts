@@ -29,10 +29,12 @@ import {
 } from './job-store'
 import { Journal, type JournalRecord } from './journal'
 import { verifyPlan } from './plan-signature'
+import { lockStore, type StoreLock, type TargetStore } from './store-lock'
 import { SECRETS_SERVICE_KINDS } from '../contract/providers'
 
 export { jobStores, listJobs, newPlanKey, planKey } from './job-store'
 export { signPlan, verifyPlan } from './plan-signature'
+export type { TargetStore } from './store-lock'
 
 /**
  * Progress of a running job, for a progress bar or the app: the contract's DTO (done/total,
@@ -48,12 +50,21 @@ export interface JobReport {
   failed: { id: string; code: string; message: string }[]
   refused: { id: string; reason: string }[]
   skipped: number
+  /** What the job says besides its counts (e.g. how it knew the target was its own). */
+  notes?: string[]
 }
 
 /** Where jobs live and what they may use. */
 export interface JobContext {
   dataDir: string
   keychain: Keychain
+  /**
+   * The target as the front end resolved it (operations/open-store.ts `storeIdentity`): its
+   * identity is recorded by apply and compared by resume and rollback, and the job holds its
+   * lock (store-lock.ts) from before it reads the target to its last write. Without it (in-
+   * process use) the backend's id stands in for both.
+   */
+  target?: TargetStore
   onProgress?: (p: JobProgress) => void
   signal?: AbortSignal
   /**
@@ -301,6 +312,63 @@ export interface ApplyOptions {
   skip?: ReadonlySet<string>
 }
 
+/** The target's lock for this job (store-lock.ts); without a resolved store, by backend id. */
+function takeLock(
+  ctx: JobContext,
+  target: Backend,
+  jobId: string,
+  action: 'apply' | 'resume' | 'rollback'
+): Promise<StoreLock> {
+  const store: TargetStore = ctx.target ?? {
+    locator: target.id,
+    identity: target.id,
+    lock: { kind: 'local', name: target.id }
+  }
+  return lockStore(store, ctx.dataDir, { jobId, action })
+}
+
+/**
+ * Refuses to resume or roll back a job on any store but its own: the store given must have the
+ * identity the job recorded (a profile and the URL it holds are one store; another file is
+ * not), naming both when it does not. A job recorded before identities were kept is compared
+ * by its locator text, and the note returned says so.
+ */
+export function checkOwnTarget(
+  meta: JobMeta,
+  target: Backend,
+  given: TargetStore | undefined,
+  verb: 'resume' | 'rollback'
+): string[] {
+  const refuse = (ours: string, theirs: string, how: string) =>
+    new AirlockError(
+      'job.conflict',
+      `Job ${meta.jobId} was made for ${ours}; ${theirs} is another store (${how}). A job can ${verb} only on its own target: nothing was written.`
+    )
+  if (meta.targetIdentity && given) {
+    if (given.identity !== meta.targetIdentity)
+      throw refuse(
+        `${meta.target} (${meta.targetIdentity})`,
+        `${given.locator} (${given.identity})`,
+        'compared by store identity'
+      )
+    return []
+  }
+  if (given) {
+    if (given.locator !== meta.target)
+      throw refuse(
+        meta.target,
+        given.locator,
+        'the job has no recorded store identity, so the locator text was compared'
+      )
+    return [
+      `job ${meta.jobId} has no recorded store identity (made by an older Airlock): its target was checked by the locator text ${meta.target}`
+    ]
+  }
+  if (meta.targetBackendId && meta.targetBackendId !== target.id)
+    throw refuse(meta.targetBackendId, target.id, 'compared by backend id')
+  return []
+}
+
 /**
  * What applying needs before any store is opened: a keychain that outlives the run (the job's
  * snapshot key) and a plan whose signature matches (plan-signature.ts). Throws
@@ -338,13 +406,29 @@ export async function applyPlan(
     ? { ...signed, items: signed.items.filter((i) => !skip.has(`${i.kind}:${i.targetId}`)) }
     : signed
   const fp = fingerprinter(await planKey(ctx.keychain, doc.planId))
+  const jobId = newJobId()
+  const lock = await takeLock(ctx, target, jobId, 'apply')
+  try {
+    return await applyLocked(doc, source, target, ctx, fp, jobId)
+  } finally {
+    await lock.release()
+  }
+}
+
+async function applyLocked(
+  doc: PlanDocument,
+  source: Backend,
+  target: Backend,
+  ctx: JobContext,
+  fp: ReturnType<typeof fingerprinter>,
+  jobId: string
+): Promise<JobReport> {
   const kinds = [...new Set(doc.items.map((i) => i.kind))]
   const [src, tgt] = [await source.load({ kinds }), await target.load({ kinds })]
   const byId = (entries: readonly Entry[]) =>
     new Map(entries.map((e) => [`${e.kind}:${idOf(e)}`, e]))
   const sourceMap = byId(src.entries)
   const targetMap = byId(tgt.entries)
-  const jobId = newJobId()
   const intended: Record<number, Entry> = {}
   const previous: Record<number, Entry | null> = {}
   const refusals: { idx: number; reason: string }[] = []
@@ -381,7 +465,9 @@ export async function applyPlan(
     target: doc.target,
     createdAt: now(),
     total,
-    items: doc.items
+    items: doc.items,
+    ...(ctx.target ? { targetIdentity: ctx.target.identity } : {}),
+    targetBackendId: target.id
   }
   const journal = new Journal(journalPath(ctx.dataDir, jobId))
   await createJob(ctx.dataDir, ctx.keychain, { meta, intended, previous }, journal, {
@@ -425,6 +511,22 @@ export async function resumeJob(
   ctx: JobContext
 ): Promise<JobReport> {
   const files = await readJob(ctx.dataDir, ctx.keychain, jobId)
+  const notes = checkOwnTarget(files.meta, target, ctx.target, 'resume')
+  const lock = await takeLock(ctx, target, jobId, 'resume')
+  try {
+    const report = await resumeLocked(jobId, files, target, ctx)
+    return notes.length ? { ...report, notes: [...notes, ...(report.notes ?? [])] } : report
+  } finally {
+    await lock.release()
+  }
+}
+
+async function resumeLocked(
+  jobId: string,
+  files: JobFiles,
+  target: Backend,
+  ctx: JobContext
+): Promise<JobReport> {
   const path = journalPath(ctx.dataDir, jobId)
   const records = Journal.read(path)
   if (!records.some((r) => r.t === 'start')) {
@@ -451,20 +553,125 @@ export async function resumeJob(
   }
 }
 
-/** Puts back what the job changed: previous values restored, items it created removed. */
+/** What a rollback did: counts, the ids it could not restore, the ids it left alone. */
+export interface RollbackReport {
+  restored: number
+  removed: number
+  failed: string[]
+  /** Items changed in the target since the job wrote them: left as they are (no values). */
+  skipped: { id: string; reason: string }[]
+  notes?: string[]
+}
+
+/**
+ * Puts back what the job changed: previous values restored, items it created removed. Like
+ * Vault's check-and-set, each item is compared with what the job wrote first: an item changed
+ * since (a rotated token, a value edited by hand, an id removed or made again) is skipped and
+ * reported, unless `force`. An item already back as it was is counted, not written again; an
+ * item a rollback already put back is left alone, so a second rollback (say with `force`)
+ * touches only what the first one skipped or failed.
+ */
 export async function rollbackJob(
   jobId: string,
   target: Backend,
-  ctx: JobContext
-): Promise<{ restored: number; removed: number; failed: string[] }> {
+  ctx: JobContext,
+  options: { force?: boolean } = {}
+): Promise<RollbackReport> {
   const files = await readJob(ctx.dataDir, ctx.keychain, jobId)
+  const notes = checkOwnTarget(files.meta, target, ctx.target, 'rollback')
+  const lock = await takeLock(ctx, target, jobId, 'rollback')
+  try {
+    const out = await rollbackLocked(jobId, files, target, ctx, Boolean(options.force))
+    return notes.length ? { ...out, notes } : out
+  } finally {
+    await lock.release()
+  }
+}
+
+async function rollbackLocked(
+  jobId: string,
+  files: JobFiles,
+  target: Backend,
+  ctx: JobContext,
+  force: boolean
+): Promise<RollbackReport> {
   const path = journalPath(ctx.dataDir, jobId)
   const records = Journal.read(path)
+  const last = new Map<number, string>()
+  for (const r of records) if (r.t === 'rollback') last.set(r.idx, r.action)
   const touched = [
     ...new Set(records.filter((r) => r.t === 'begin').map((r) => (r as { idx: number }).idx))
-  ].reverse()
+  ]
+    .filter((idx) => last.get(idx) !== 'restored' && last.get(idx) !== 'removed')
+    .reverse()
+  const out: RollbackReport = { restored: 0, removed: 0, failed: [], skipped: [] }
   const journal = new Journal(path)
-  const out = { restored: 0, removed: 0, failed: [] as string[] }
+  try {
+    // What the target holds now, compared as the read-back compares (fields it cannot keep
+    // left out) with what the job wrote and with what was there before.
+    const kinds = [...new Set(touched.map((idx) => files.meta.items[idx]!.kind))]
+    const loaded = touched.length ? await target.load({ kinds }) : { entries: [], problems: [] }
+    const current = new Map(loaded.entries.map((e) => [`${e.kind}:${idOf(e)}`, e]))
+    const unreadable = new Set(loaded.problems.map((p) => `${p.ref.kind}:${p.ref.id}`))
+    const digest = (e: Entry | null | undefined, id: string) =>
+      e ? entryDigest(withoutLossy(withTargetId(e, id), target)) : null
+    const todo: number[] = []
+    const settled: JournalRecord[] = []
+    for (const idx of touched) {
+      const item = files.meta.items[idx]!
+      const key = `${item.kind}:${item.targetId}`
+      const held = unreadable.has(key) ? undefined : digest(current.get(key), item.targetId)
+      const before = digest(files.previous[idx], item.targetId)
+      const wrote = digest(files.intended[idx], item.targetId)
+      const action = files.previous[idx] ? ('restored' as const) : ('removed' as const)
+      if (!unreadable.has(key) && held === before) {
+        settled.push({ t: 'rollback', idx, at: now(), action })
+        continue
+      }
+      if (force || (!unreadable.has(key) && held === wrote)) {
+        todo.push(idx)
+        continue
+      }
+      const reason = unreadable.has(key)
+        ? 'it cannot be read to compare with what the job wrote'
+        : held === null
+          ? 'removed since the job wrote it'
+          : wrote === null
+            ? 'made again since the job removed it'
+            : 'changed since the job wrote it'
+      out.skipped.push({ id: item.targetId, reason })
+      settled.push({ t: 'rollback', idx, at: now(), action: 'skipped', message: reason })
+    }
+    journal.appendAll(settled)
+    for (const r of settled)
+      if (r.t === 'rollback' && r.action === 'restored') out.restored++
+      else if (r.t === 'rollback' && r.action === 'removed') out.removed++
+    await undo(files, target, ctx, journal, todo, out)
+  } finally {
+    journal.close()
+  }
+  writeAudit(ctx.dataDir, {
+    job: jobId,
+    action: 'rollback',
+    target: files.meta.target,
+    restored: out.restored,
+    removed: out.removed,
+    failed: out.failed.length,
+    skipped: out.skipped.map((s) => s.id),
+    ...(force ? { force: true } : {})
+  })
+  return out
+}
+
+/** Writes back the previous values of `todo` (removing what the job created), in batches. */
+async function undo(
+  files: JobFiles,
+  target: Backend,
+  ctx: JobContext,
+  journal: Journal,
+  todo: number[],
+  out: RollbackReport
+): Promise<void> {
   const undoOne = async (idx: number): Promise<JournalRecord> => {
     const item = files.meta.items[idx]!
     const prev = files.previous[idx]
@@ -516,19 +723,6 @@ export async function rollbackJob(
       else out.failed.push(files.meta.items[r.idx]!.targetId)
   }
   const depth = pipelineDepth(target, ctx)
-  const batchSize = ctx.batchSize ?? defaultBatchSize(touched.length, depth)
-  try {
-    await mapLimit(chunks(touched, batchSize), depth, undoBatch)
-  } finally {
-    journal.close()
-  }
-  writeAudit(ctx.dataDir, {
-    job: jobId,
-    action: 'rollback',
-    target: files.meta.target,
-    restored: out.restored,
-    removed: out.removed,
-    failed: out.failed.length
-  })
-  return out
+  const batchSize = ctx.batchSize ?? defaultBatchSize(todo.length, depth)
+  await mapLimit(chunks(todo, batchSize), depth, undoBatch)
 }

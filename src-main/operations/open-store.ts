@@ -5,8 +5,8 @@
  * or by a saved profile: what the CLI and the app both do before anything else. The backend
  * itself is built by backends/registry.ts.
  */
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, realpathSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
 import type { Backend, EntryKind } from '../backends/backend'
 import { createBackend, createServiceBackend } from '../backends/registry'
 import { isSecretsServiceKind, SECRETS_SERVICE_KINDS } from '../contract/providers'
@@ -14,7 +14,9 @@ import type { SqlTarget } from '../backends/sql/driver'
 import { parseSqlAlchemyUrl, type SqlAlchemyUrl } from '../core/airflow-config'
 import { AirlockError, CodecError } from '../core/errors'
 import type { Dialect } from '../core/model'
+import type { TargetStore } from '../jobs/store-lock'
 import { loadAirflowConfig } from '../platform/airflow-config-file'
+import { redactLocator } from './plan'
 import { ensureDemo } from '../platform/demo'
 import { dataDir } from '../platform/paths'
 import type { ProfileSecrets } from '../platform/profiles'
@@ -284,5 +286,120 @@ export async function withStore<T>(
     return await run(backend)
   } finally {
     await backend.close?.()
+  }
+}
+
+/** A file's canonical path: symlinks and `..` resolved (a file not there yet: its folder's). */
+function realFile(path: string): string {
+  try {
+    return realpathSync(path)
+  } catch {
+    try {
+      return join(realpathSync(dirname(resolve(path))), basename(path))
+    } catch {
+      return resolve(path)
+    }
+  }
+}
+
+const DEFAULT_PORTS = { postgresql: 5432, mysql: 3306 } as const
+
+/** The identity of a metadata DB: the SQLite file, or server, port and database. */
+function sqlIdentity(url: SqlAlchemyUrl, password?: string): Omit<TargetStore, 'locator'> {
+  const target = sqlTargetFromUrl(url)
+  if (password) target.password = password
+  if (target.dialect === 'sqlite') {
+    const file = target.path === ':memory:' ? ':memory:' : realFile(target.path ?? '')
+    return { identity: `metadb:sqlite:${file}`, lock: { kind: 'file', path: file } }
+  }
+  const host = (target.host ?? 'localhost').toLowerCase()
+  const identity = `metadb:${target.dialect}://${host}:${target.port ?? DEFAULT_PORTS[target.dialect]}/${target.database ?? ''}`
+  return { identity, lock: { kind: 'sql', target, name: identity } }
+}
+
+function profileIdentity(profile: Profile, secrets: ProfileSecrets): Omit<TargetStore, 'locator'> {
+  if (profile.kind === 'metadb') {
+    if (!profile.url) throw new AirlockError('usage', `Profile ${profile.name} has no URL.`)
+    return sqlIdentity(parseSqlAlchemyUrl(profile.url), secrets.password)
+  }
+  // A service: where it is (endpoint, region) and where in it (mount, prefixes, …), from the
+  // profile's settings — which hold no secret (those live in the keychain); a secret-named
+  // kwarg is left out all the same, since the identity is written to the job's meta.
+  const kwargs = Object.entries(profile.backendKwargs ?? {})
+    .filter(([k]) => !/secret|password|token|private|credential/i.test(k))
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+  const identity = [
+    `${profile.kind}:${profile.url ?? ''}`,
+    ...(profile.region ? [`region=${profile.region}`] : []),
+    ...kwargs
+  ].join(' ')
+  return { identity, lock: { kind: 'local', name: identity } }
+}
+
+/**
+ * The store a locator names, as a job records and compares it: the locator (redacted), a
+ * canonical identity without secrets — the real path of a file, `dialect://host:port/db` of a
+ * metadata DB, kind, endpoint, region and settings of a service — so a profile and the URL it
+ * holds, or `./a.env` and its absolute path, are one store; and how a job locks it
+ * (jobs/store-lock.ts).
+ */
+export async function storeIdentity(
+  locator: string,
+  options: LocatorOptions = {}
+): Promise<TargetStore> {
+  const { scheme, rest } = parseLocator(locator)
+  const env = options.env ?? process.env
+  const label = redactLocator(locator)
+  const file = (path: string): TargetStore => {
+    const real = realFile(path)
+    return { locator: label, identity: `${scheme}:${real}`, lock: { kind: 'file', path: real } }
+  }
+  const profile = async (name: string, kind?: string) => {
+    if (!options.resolveProfile) throw new AirlockError('usage', `${scheme}: needs saved profiles`)
+    const { profile, secrets } = await options.resolveProfile(name)
+    if (kind && profile.kind !== kind)
+      throw new AirlockError('usage', `Profile ${name} is a ${profile.kind} profile, not ${kind}.`)
+    return { locator: label, ...profileIdentity(profile, secrets) }
+  }
+  if (isSecretsServiceKind(scheme)) return profile(rest, scheme)
+  switch (scheme) {
+    case 'profile':
+      return profile(rest)
+    case 'metadb': {
+      if (rest && !rest.includes('://') && options.resolveProfile) return profile(rest, 'metadb')
+      try {
+        return { locator: label, ...sqlIdentity(parseSqlAlchemyUrl(rest)) }
+      } catch (error) {
+        if (error instanceof CodecError)
+          throw new AirlockError('usage', `metadb: ${error.userMessage}`)
+        throw error
+      }
+    }
+    case 'airflow-config': {
+      const loaded = await loadAirflowConfig({ env, path: rest || undefined })
+      if (!loaded.profile.sqlAlchemyUrl)
+        throw new AirlockError('usage', `${loaded.path}: no usable sql_alchemy_conn.`)
+      return { locator: label, ...sqlIdentity(loaded.profile.sqlAlchemyUrl) }
+    }
+    case 'demo': {
+      const demo = await ensureDemo(join(dataDir(env), 'demo'))
+      return { locator: label, ...sqlIdentity(parseSqlAlchemyUrl(`sqlite:///${demo.dbPath}`)) }
+    }
+    case 'demo-env': {
+      const demo = await ensureDemo(join(dataDir(env), 'demo'))
+      return { ...file(demo.envFile), identity: `envfile:${realFile(demo.envFile)}` }
+    }
+    case 'envfile':
+    case 'airflow-export':
+    case 'lfs':
+    case 'astro':
+      return file(needPath(scheme, rest))
+    case 'env':
+      return { locator: label, identity: 'env:', lock: { kind: 'local', name: 'env:' } }
+    case 'memory': {
+      const identity = `memory:${rest || 'default'}`
+      return { locator: label, identity, lock: { kind: 'local', name: identity } }
+    }
   }
 }

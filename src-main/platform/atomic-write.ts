@@ -8,8 +8,9 @@
  * random name beside it, exclusively (`O_EXCL`: never an existing file, never a file another
  * writer is filling) and owner-only; write all of it (short writes continue where they
  * stopped); give it the target's mode (owner-only for a new file); fsync it; rename it over
- * the target; fsync the directory where the platform allows it. Any failure removes the temp
- * file and rethrows the system's error as it is, so each caller keeps its own message.
+ * the target (with `expect`: only if the target is still the version the caller read); fsync
+ * the directory where the platform allows it. Any failure removes the temp file and rethrows
+ * the system's error as it is, so each caller keeps its own message.
  */
 import { randomBytes } from 'node:crypto'
 import {
@@ -37,6 +38,37 @@ export interface AtomicWriteOptions {
    * secrets). An existing file keeps its own mode. Applied as given, not filtered by the umask.
    */
   mode?: number
+  /**
+   * The file as the caller read it ({@link fileIdentity}; `null`: it did not exist). Checked
+   * just before the rename: when the file changed since (another process edited, replaced or
+   * created it), nothing is replaced and a `job.conflict` AirlockError says so — the other
+   * writer's edit is kept, never overwritten with a stale read-modify-write (git refuses to
+   * clobber the same way).
+   */
+  expect?: FileIdentity | null
+}
+
+/** What tells one version of a file from another: device, inode, size and mtime in ns. */
+export type FileIdentity = string
+
+function identityOf(st: { dev: bigint; ino: bigint; size: bigint; mtimeNs: bigint }): FileIdentity {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`
+}
+
+/** The identity of the file at `path` now (symlinks followed), or null when there is none. */
+export function fileIdentitySync(path: string): FileIdentity | null {
+  const st = statSync(path, { bigint: true, throwIfNoEntry: false })
+  return st ? identityOf(st) : null
+}
+
+/** Throws when the file is no longer the one the caller read (see `expect`). */
+function checkUnchanged(file: string, options: AtomicWriteOptions | undefined): void {
+  if (options?.expect === undefined) return
+  if (fileIdentitySync(file) !== options.expect)
+    throw new AirlockError(
+      'job.conflict',
+      `${file} was changed by another process while Airlock was updating it; it was left as that process wrote it (nothing of this write was saved). Run again to include its change.`
+    )
 }
 
 /** Where the bytes go, the mode they get and the temp file they pass through. */
@@ -118,6 +150,7 @@ export function writeFileAtomicSync(
     fsyncSync(fd)
     closeSync(fd)
     fd = undefined
+    checkUnchanged(file, options)
     renameSync(temp, file)
   } catch (error) {
     try {
@@ -148,6 +181,7 @@ export async function writeFileAtomic(
     await handle.sync()
     await handle.close()
     handle = undefined
+    checkUnchanged(file, options)
     await rename(temp, file)
   } catch (error) {
     await handle?.close().catch(() => undefined)

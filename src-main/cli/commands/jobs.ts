@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import cliProgress from 'cli-progress'
 import type { LocatorOptions } from '../../operations/open-store'
-import { openLocator } from '../../operations/open-store'
+import { openLocator, storeIdentity } from '../../operations/open-store'
 import { AirlockError } from '../../core/errors'
 import { parsePlanDocument, type PlanDocument } from '../../core/plan'
 import { redactLocator } from '../../operations/plan'
@@ -15,7 +15,8 @@ import {
   rollbackJob,
   type JobContext,
   type JobProgress,
-  type JobReport
+  type JobReport,
+  type TargetStore
 } from '../../jobs/run-job'
 import { openCliKeychain } from './keystore'
 import { dataDir } from '../../platform/paths'
@@ -65,17 +66,19 @@ function progressReporter(io: CliIo): { update: (p: JobProgress) => void; stop: 
 
 async function context(
   io: CliIo,
-  signal: AbortSignal
+  signal: AbortSignal,
+  target: TargetStore
 ): Promise<{ ctx: JobContext; stop: () => void }> {
   const keychain = await openCliKeychain(io)
   const reporter = progressReporter(io)
   return {
-    ctx: { dataDir: dataDir(io.env), keychain, onProgress: reporter.update, signal },
+    ctx: { dataDir: dataDir(io.env), keychain, target, onProgress: reporter.update, signal },
     stop: reporter.stop
   }
 }
 
 async function report(io: CliIo, r: JobReport): Promise<number> {
+  for (const n of r.notes ?? []) io.stderr.write(`airlock: note: ${n}\n`)
   for (const f of r.failed) io.stderr.write(`airlock: ${f.id}: failed (${f.code}): ${f.message}\n`)
   for (const f of r.refused) io.stderr.write(`airlock: ${f.id}: refused: ${f.reason}\n`)
   await writeLine(
@@ -107,9 +110,10 @@ function cancellation(io: CliIo): AbortController {
 export async function applyCommand(
   io: CliIo,
   planPath: string,
-  flags: { source?: string; target?: string },
+  flags: { source?: string; target?: string; force?: boolean },
   options: LocatorOptions
 ): Promise<number> {
+  if (flags.force) throw new UsageError('--force is for airlock rollback')
   let text: string
   try {
     text = readFileSync(planPath, 'utf8')
@@ -134,8 +138,9 @@ export async function applyCommand(
       throw new UsageError(
         `${planPath} was made for ${flag.slice(2)} ${planned}; ${flag} names another store. Make a plan for it (airlock plan …).`
       )
+  const identity = await storeIdentity(flags.target ?? doc.target, options)
   const controller = cancellation(io)
-  const { ctx, stop } = await context(io, controller.signal)
+  const { ctx, stop } = await context(io, controller.signal, identity)
   try {
     // before any store the plan names is opened: a plan edited since it was made names
     // stores (and items) nobody reviewed
@@ -156,33 +161,45 @@ export async function applyCommand(
   }
 }
 
-/** `airlock resume JOB` and `airlock rollback JOB`. */
+/**
+ * `airlock resume JOB [--target T]` and `airlock rollback JOB [--target T] [--force]`: `--target`
+ * reopens the job's own store (a profile for the URL it was made with, say), never another.
+ */
 export async function jobCommand(
   io: CliIo,
   verb: 'resume' | 'rollback',
   jobId: string,
-  flags: { target?: string },
+  flags: { target?: string; source?: string; force?: boolean },
   options: LocatorOptions
 ): Promise<number> {
+  if (flags.source !== undefined)
+    throw new UsageError(`--source is for airlock apply; ${verb} writes only to the job's target`)
+  if (flags.force && verb !== 'rollback') throw new UsageError('--force is for airlock rollback')
   const stores = jobStores(dataDir(io.env), jobId)
-  const target = await openLocator(flags.target ?? stores.target, options)
+  const locator = flags.target ?? stores.target
+  const identity = await storeIdentity(locator, options)
+  const target = await openLocator(locator, options)
   const controller = cancellation(io)
-  const { ctx, stop } = await context(io, controller.signal)
+  const { ctx, stop } = await context(io, controller.signal, identity)
   try {
     if (verb === 'resume') return await report(io, await resumeJob(jobId, target, ctx))
-    const r = await rollbackJob(jobId, target, ctx)
+    const r = await rollbackJob(jobId, target, ctx, { force: Boolean(flags.force) })
+    for (const n of r.notes ?? []) io.stderr.write(`airlock: note: ${n}\n`)
+    for (const s of r.skipped)
+      io.stderr.write(`airlock: ${s.id}: skipped: ${s.reason} (rollback --force restores it)\n`)
     await writeLine(
       io.stdout,
       JSON.stringify({
         job: jobId,
         restored: r.restored,
         removed: r.removed,
-        failed: r.failed.length
+        failed: r.failed.length,
+        skipped: r.skipped.map((s) => s.id)
       })
     )
     if (r.failed.length)
       throw new AirlockError('job.conflict', `rollback could not restore: ${r.failed.join(', ')}`)
-    return EXIT_OK
+    return r.skipped.length ? EXIT_ITEMS_FAILED : EXIT_OK
   } finally {
     stop()
     await target.close?.()

@@ -5,7 +5,7 @@
  */
 import type { ApplyRequest, JobDto, JobProgressDto } from '../../contract/ipc'
 import type { Backend } from '../../backends/backend'
-import { openLocator } from '../../operations/open-store'
+import { openLocator, storeIdentity } from '../../operations/open-store'
 import { AirlockError, toErrorDto } from '../../core/errors'
 import {
   applyPlan,
@@ -16,7 +16,8 @@ import {
   rollbackJob,
   type JobContext,
   type JobProgress,
-  type JobReport
+  type JobReport,
+  type TargetStore
 } from '../../jobs/run-job'
 import { noKeychainMessage } from '../../keychain/keychain'
 import type { HandlerContext } from './context'
@@ -31,6 +32,7 @@ async function startJob(
   ctx: HandlerContext,
   stores: Backend[],
   run: (jobCtx: JobContext) => Promise<JobReport>,
+  target: TargetStore,
   knownJobId?: string
 ): Promise<{ jobId: string }> {
   const controller = new AbortController()
@@ -70,7 +72,13 @@ async function startJob(
     ctx.running.set(knownJobId, controller)
     announce(knownJobId)
   }
-  const finished = run({ dataDir: ctx.dataDir, keychain, onProgress, signal: controller.signal })
+  const finished = run({
+    dataDir: ctx.dataDir,
+    keychain,
+    target,
+    onProgress,
+    signal: controller.signal
+  })
     .then((report) => {
       const final: JobProgress = last ?? {
         jobId: report.jobId,
@@ -101,7 +109,14 @@ async function startJob(
       const jobId = last?.jobId ?? knownJobId
       if (jobId) {
         ctx.running.delete(jobId)
-        if (last) send(last, 'failed', toErrorDto(error))
+        // a resume refused before its first batch (another job holds the target's lock, the
+        // target is not the job's own) still says why
+        const none = { done: 0, total: 0, failed: 0, refused: 0, retries: 0, throttled: 0 }
+        send(
+          last ?? { jobId, ...none, concurrency: null, rate: 0, etaSeconds: null },
+          'failed',
+          toErrorDto(error)
+        )
       }
       throw error
     })
@@ -141,10 +156,14 @@ export async function applyHeldPlan(
   await checkPlanToApply(doc, await ctx.keychain(), where)
   const skip = new Set(request.skip ?? [])
   const options = ctx.locatorOptions({ dialect: doc.dialect })
+  const identity = await storeIdentity(held.target, options)
   const source = await openLocator(held.source, options)
   const target = await openLocator(held.target, options)
-  return startJob(ctx, [source, target], (jobCtx) =>
-    applyPlan(doc, source, target, jobCtx, { where, skip })
+  return startJob(
+    ctx,
+    [source, target],
+    (jobCtx) => applyPlan(doc, source, target, jobCtx, { where, skip }),
+    identity
   )
 }
 
@@ -160,32 +179,49 @@ export function cancelJob(ctx: HandlerContext, request: { jobId: string }) {
   return { cancelled: Boolean(controller) }
 }
 
-async function reopenTarget(ctx: HandlerContext, jobId: string): Promise<Backend> {
+/** The job's own target, opened, and its identity (the jobs layer checks it is the job's). */
+async function reopenTarget(
+  ctx: HandlerContext,
+  jobId: string
+): Promise<{ target: Backend; identity: TargetStore }> {
   if (ctx.running.has(jobId))
     throw new AirlockError('job.conflict', `Job ${jobId} is still running; cancel it first.`)
   const stores = jobStores(ctx.dataDir, jobId)
-  return openLocator(stores.target, ctx.locatorOptions())
+  const options = ctx.locatorOptions()
+  const identity = await storeIdentity(stores.target, options)
+  return { target: await openLocator(stores.target, options), identity }
 }
 
 /** `jobs:resume`: finishes an interrupted job with its own recorded values. */
 export async function resumeHeldJob(ctx: HandlerContext, request: { jobId: string }) {
-  const target = await reopenTarget(ctx, request.jobId)
+  const { target, identity } = await reopenTarget(ctx, request.jobId)
   return startJob(
     ctx,
     [target],
     (jobCtx) => resumeJob(request.jobId, target, jobCtx),
+    identity,
     request.jobId
   )
 }
 
-/** `jobs:rollback`: puts back what the job changed. */
+/**
+ * `jobs:rollback`: puts back what the job changed, skipping (and naming) the items changed
+ * since the job wrote them, as `airlock rollback` does (the jobs layer decides both).
+ */
 export async function rollbackHeldJob(ctx: HandlerContext, request: { jobId: string }) {
-  const target = await reopenTarget(ctx, request.jobId)
+  const { target, identity } = await reopenTarget(ctx, request.jobId)
   try {
-    return await rollbackJob(request.jobId, target, {
+    const r = await rollbackJob(request.jobId, target, {
       dataDir: ctx.dataDir,
-      keychain: await ctx.keychain()
+      keychain: await ctx.keychain(),
+      target: identity
     })
+    return {
+      restored: r.restored,
+      removed: r.removed,
+      failed: r.failed,
+      skipped: r.skipped.map((s) => s.id)
+    }
   } finally {
     await target.close?.()
   }

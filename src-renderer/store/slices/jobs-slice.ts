@@ -64,7 +64,7 @@ export const createJobsSlice: StateCreator<AppState, [], [], JobsSlice> = (set, 
     const r = await get().bridge.invoke('jobs:rollback', { jobId })
     set({
       jobMessage: r.ok
-        ? `Rolled back ${jobId}: ${r.value.restored} restored, ${r.value.removed} removed${r.value.failed.length ? `, failed: ${r.value.failed.join(', ')}` : ''}.`
+        ? `Rolled back ${jobId}: ${r.value.restored} restored, ${r.value.removed} removed${r.value.failed.length ? `, failed: ${r.value.failed.join(', ')}` : ''}${r.value.skipped.length ? `; changed since the job, left as they are: ${r.value.skipped.join(', ')}` : ''}.`
         : r.error.message
     })
     await get().loadJobs()

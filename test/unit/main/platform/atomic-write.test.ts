@@ -13,7 +13,11 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { writeFileAtomic, writeFileAtomicSync } from '../../../../src-main/platform/atomic-write'
+import {
+  fileIdentitySync,
+  writeFileAtomic,
+  writeFileAtomicSync
+} from '../../../../src-main/platform/atomic-write'
 
 const fresh = () => mkdtempSync(join(tmpdir(), 'airlock-atomic-'))
 const modeOf = (path: string) => statSync(path).mode & 0o777
@@ -53,6 +57,28 @@ describe.each(flavours)('%s', (_name, write) => {
     await write(path, 'new', { mode: 0o600 })
     expect(readFileSync(path, 'utf8')).toBe('new')
     expect(modeOf(path)).toBe(0o640)
+  })
+
+  it('with expect, replaces the file only if it is still the version read (another process edited it: refused)', async () => {
+    const dir = fresh()
+    const path = join(dir, 'shared.env')
+    writeFileSync(path, 'A=1\n')
+    const read = fileIdentitySync(path)
+    await write(path, 'A=2\n', { expect: read })
+    expect(readFileSync(path, 'utf8')).toBe('A=2\n')
+    // another process edits it after our read: our stale write fails and its edit stays
+    const stale = fileIdentitySync(path)
+    writeFileSync(path, 'A=2\nB=theirs\n')
+    await expect(write(path, 'A=3\n', { expect: stale })).rejects.toThrow(
+      /changed by another process/
+    )
+    expect(readFileSync(path, 'utf8')).toBe('A=2\nB=theirs\n')
+    // a file that was not there when read (expect null) and has been created since
+    const created = join(dir, 'created.env')
+    writeFileSync(created, 'theirs')
+    await expect(write(created, 'ours', { expect: null })).rejects.toThrow(/changed by another/)
+    expect(readFileSync(created, 'utf8')).toBe('theirs')
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([])
   })
 
   it('writes bytes as they are', async () => {
