@@ -3,6 +3,8 @@
 // Python side Airflow's SecretsManagerBackend and SystemsManagerParameterStoreBackend rules
 // (test/support/airflow_interop.py) turn values into connections and variables. Every check
 // names the AWS documentation page it follows.
+import { SignatureV4 } from '@smithy/signature-v4'
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { AwsSecretsManagerBackend } from '../../../src-main/backends/aws-secrets-manager'
 import { AwsSsmBackend } from '../../../src-main/backends/aws-ssm'
@@ -494,3 +496,80 @@ describe.skipIf(noCli)(
     })
   }
 )
+
+const bytes = (data: string | ArrayBuffer | ArrayBufferView): string | Buffer =>
+  typeof data === 'string'
+    ? data
+    : ArrayBuffer.isView(data)
+      ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+      : Buffer.from(data)
+
+/** SHA-256 for the SDK's signer, from node:crypto (what @smithy/hash-node does). */
+class Sha256 {
+  private readonly hash: Hash | Hmac
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret))
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.hash.update(bytes(data))
+  }
+  digest(): Promise<Uint8Array> {
+    return Promise.resolve(new Uint8Array(this.hash.digest()))
+  }
+}
+
+// The AWS SDK for JavaScript's own signer (@smithy/signature-v4), driving the requests a client
+// library never sends: bytes changed after signing, a clock off by ten minutes.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html ("the request
+// reaches AWS within five minutes of the time stamp") and
+// https://docs.aws.amazon.com/secretsmanager/latest/apireference/CommonErrors.html
+describe('21: the AWS SDK signer on the Secrets Manager emulator', () => {
+  async function send(opts: { tamper?: boolean; signingDate?: Date }) {
+    const url = new URL(aws.url)
+    const body = JSON.stringify({ SecretId: 'airflow/variables/region' })
+    const signer = new SignatureV4({
+      service: 'secretsmanager',
+      region: aws.region,
+      credentials: aws.credentials,
+      sha256: Sha256
+    })
+    const signed = await signer.sign(
+      {
+        method: 'POST',
+        protocol: 'http:',
+        hostname: url.hostname,
+        port: Number(url.port),
+        path: '/',
+        query: {},
+        headers: {
+          host: url.host,
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amz-target': 'secretsmanager.GetSecretValue'
+        },
+        body
+      },
+      opts.signingDate ? { signingDate: opts.signingDate } : {}
+    )
+    const { host: _host, ...headers } = signed.headers
+    const res = await fetch(aws.url, {
+      method: 'POST',
+      headers,
+      body: opts.tamper ? body.replace('region', 'regiom') : body
+    })
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+  }
+
+  it('21: bytes changed after signing and a stale signature are InvalidSignatureException', async () => {
+    aws.putSecret('airflow/variables/region', 'eu-west-1')
+    expect(await send({})).toMatchObject({ status: 200, body: { SecretString: 'eu-west-1' } })
+    const tampered = await send({ tamper: true })
+    expect(tampered).toMatchObject({
+      status: 400,
+      body: { __type: 'InvalidSignatureException' }
+    })
+    expect(tampered.body.message).toMatch(/signature we calculated does not match/)
+    const stale = await send({ signingDate: new Date(Date.now() - 10 * 60_000) })
+    expect(stale).toMatchObject({ status: 400, body: { __type: 'InvalidSignatureException' } })
+    expect(stale.body.message).toMatch(/^Signature expired: \d{8}T\d{6}Z is now earlier than/)
+  })
+})

@@ -62,11 +62,12 @@ export function parseAuthorization(
   | undefined {
   if (!header) return undefined
   const m = AUTH.exec(header)
-  if (!m)
-    return {
-      type: 'IncompleteSignatureException',
-      message: `Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=${header.split(' ')[0]}`
-    }
+  // https://docs.aws.amazon.com/secretsmanager/latest/apireference/CommonErrors.html
+  const malformed: SigV4Failure = {
+    type: 'IncompleteSignatureException',
+    message: 'The request signature does not conform to AWS standards.'
+  }
+  if (!m) return malformed
   const parts = new Map<string, string>()
   for (const part of m[1]!.split(',')) {
     const eq = part.indexOf('=')
@@ -79,11 +80,7 @@ export function parseAuthorization(
       message: missing.map((k) => `Authorization header requires '${k}' parameter.`).join(' ')
     }
   const scope = parts.get('Credential')!.split('/')
-  if (scope.length !== 5 || scope[4] !== 'aws4_request')
-    return {
-      type: 'IncompleteSignatureException',
-      message: `Credential should be scoped to a valid region, not '${scope[2] ?? ''}'. `
-    }
+  if (scope.length !== 5 || scope[4] !== 'aws4_request') return malformed
   return {
     credential: {
       accessKeyId: scope[0]!,
@@ -131,7 +128,8 @@ export function canonicalRequest(
     values.set(name, list)
   }
   const headers = signedHeaders.map((h) => `${h}:${(values.get(h) ?? []).join(',')}\n`).join('')
-  const payload = (req.headers['x-amz-content-sha256'] as string | undefined) ?? sha256(body)
+  // The hash of the bytes that arrived (JSON and query services), whatever a header claims.
+  const payload = sha256(body)
   return [req.method ?? 'GET', path, query, headers, signedHeaders.join(';'), payload].join('\n')
 }
 
