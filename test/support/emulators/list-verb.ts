@@ -101,7 +101,9 @@ class ListVerbSocket extends Duplex {
   private readonly framer = new ListVerbFramer()
 
   constructor(readonly socket: Socket) {
-    super({ allowHalfOpen: false })
+    // Half-open, as Node's own HTTP server keeps its sockets: a client that sends its last
+    // request and ends its side still gets every answer.
+    super({ allowHalfOpen: true })
     socket.on('data', (chunk: Buffer) => {
       const bytes = this.framer.push(chunk)
       if (bytes.length && !this.push(bytes)) socket.pause()
@@ -155,7 +157,7 @@ class ListVerbSocket extends Duplex {
  * Every accepted socket is reported to `onSocket` (to close them all at shutdown).
  */
 export function acceptListVerb(server: Server, onSocket: (socket: Socket) => void): NetServer {
-  return createNetServer((socket) => {
+  return createNetServer({ allowHalfOpen: true }, (socket) => {
     onSocket(socket)
     server.emit('connection', new ListVerbSocket(socket))
   })
