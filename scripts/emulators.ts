@@ -1,7 +1,8 @@
 /**
  * `npm run emulators`: starts the loopback emulators the tests use (Vault, Azure Key Vault,
  * GCP Secret Manager; AWS when present) on 127.0.0.1 for demos and manual checks, prints how
- * to reach each, and stops on Ctrl-C. They hold made-up data only and never leave loopback.
+ * to reach each (Airlock and real clients: curl, hvac, boto3, awscli, azure SecretClient), and
+ * stops on Ctrl-C. They hold made-up data only and never leave loopback.
  */
 import { writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -31,6 +32,15 @@ Azure KV      ${azure.vaultUrl}   tenant ${azure.tenantId}, client ${azure.clien
   TLS CA: ${caPath} (self-signed; point NODE_EXTRA_CA_CERTS at it)
 GCP SM        ${gcp.address.apiEndpoint}:${gcp.address.port} (gRPC, insecure)
 AWS SM + SSM  ${aws.url} (region ${aws.region}, access key ${aws.credentials.accessKeyId}, secret key ${aws.credentials.secretAccessKey})
+  Signature V4 is verified: sign with that key pair; each region has its own secrets.
+
+Real clients work too (Debian: curl, python3-hvac, python3-boto3, awscli, python3-azure):
+  curl -X LIST -H 'X-Vault-Token: ${vault.rootToken}' ${vault.url}/v1/secret/metadata/connections
+  python3 -c "import hvac; print(hvac.Client(url='${vault.url}', token='${vault.rootToken}').secrets.kv.v2.list_secrets(path=''))"
+  AWS_ACCESS_KEY_ID=${aws.credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${aws.credentials.secretAccessKey} AWS_DEFAULT_REGION=${aws.region} \\
+    aws --endpoint-url ${aws.url} secretsmanager list-secrets
+  Azure SecretClient(vault_url, ClientSecretCredential(tenant, client, '${azure.clientSecret}', authority='${azure.authorityHost}',
+    instance_discovery=False (Debian's 1.13 beta; later: disable_instance_discovery=True), connection_verify='${caPath}'), verify_challenge_resource=False, connection_verify='${caPath}')
 
 One migration into the Vault emulator, from another terminal (copy and paste it whole).
 No OS keychain there? AIRLOCK_PASSPHRASE keeps profile and job secrets in a passphrase-protected

@@ -647,7 +647,7 @@ describe('aws-secrets-manager: tags and pre-flight', () => {
       const make = (accessKeyId: string) =>
         backend({
           endpoint: strict.url,
-          credentials: { accessKeyId, secretAccessKey: 'x' }
+          credentials: { accessKeyId, secretAccessKey: strict.credentials.secretAccessKey }
         })
       await make('AKIDGOOD').probeCredentials()
       expect(await make('AKIDGOOD').preflight([])).toEqual([])

@@ -520,7 +520,10 @@ describe('aws-ssm: pre-flight', () => {
     const strict = await startAwsEmulator({ accessKeyIds: ['AKIDGOOD'] })
     try {
       const make = (accessKeyId: string) =>
-        backend({ endpoint: strict.url, credentials: { accessKeyId, secretAccessKey: 'x' } })
+        backend({
+          endpoint: strict.url,
+          credentials: { accessKeyId, secretAccessKey: strict.credentials.secretAccessKey }
+        })
       await make('AKIDGOOD').probeCredentials()
       expect(await make('AKIDGOOD').preflight([])).toEqual([])
       expect(await make('AKIDBAD').preflight([])).toMatchObject([

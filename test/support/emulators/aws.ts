@@ -4,24 +4,34 @@
  * `Authorization` header), answering with the services' JSON bodies and error shapes
  * (`{"__type": "...", "message": "..."}` with status 400, 5xx for server faults).
  *
+ * Every request's Signature Version 4 is verified (./sigv4.ts) against the keys the emulator
+ * knows: an unknown access key is `UnrecognizedClientException`, a signature made with another
+ * secret key (or over other bytes, or more than 5 minutes off) `InvalidSignatureException`,
+ * both 400 with `{"__type", "message"}` as AWS JSON services answer. Each region the
+ * credential scope names has its own secrets and parameters, as in AWS; the helpers below
+ * (`putSecret`, `secret`, `putParameter`, …) act on `region`.
+ *
  * Secrets Manager: CreateSecret, PutSecretValue (ClientRequestToken = VersionId, idempotent
  * for the same value), GetSecretValue, BatchGetSecretValue (≤ 20 ids, or filters), DescribeSecret,
  * ListSecrets (≤ 100 per page, `name`/`tag-key`/`tag-value`/`description`/`all` filters with
  * `!` negation, IncludePlannedDeletion), DeleteSecret (recovery window 7–30 days or forced),
- * RestoreSecret, TagResource. A secret scheduled for deletion keeps its name: reading or
+ * RestoreSecret, TagResource, ListSecretVersionIds (versions left without a staging label stay,
+ * deprecated, until 100 versions; IncludeDeprecated lists them). A secret scheduled for deletion keeps its name: reading or
  * creating it is an InvalidRequestException until it is restored.
  *
  * Parameter Store: PutParameter (Overwrite, Tags, Tier with Intelligent-Tiering, SecureString
  * with KeyId, AllowedPattern), GetParameter, GetParameters (≤ 10), GetParametersByPath
  * (≤ 10 per page, Recursive, WithDecryption; pages may come back empty with a NextToken, as
  * AWS documents), DescribeParameters (≤ 50 per page, Path/Name filters), DeleteParameter,
- * DeleteParameters (≤ 10), AddTagsToResource, ListTagsForResource; names, hierarchy depth,
+ * DeleteParameters (≤ 10), AddTagsToResource, ListTagsForResource, GetParameterHistory,
+ * LabelParameterVersion; `name:version` and `name:label` selectors in GetParameter(s) (100
+ * versions kept per parameter); names, hierarchy depth,
  * value size per tier, and the "no {{…}} in values" rule enforced.
  *
  * Switches, all deterministic for a given `seed` and request order: throttling with the
  * service's own error (ThrottlingException or ThrottledException, `Retry-After` only when asked
  * for — AWS sends none), 5xx, dropped connections (before or after the request takes effect)
- * and latency at a rate, a page-size cap, per-name access denial, access-key checking, plus
+ * and latency at a rate, a page-size cap, per-name access denial, plus
  * `inject()` to fail the next requests on purpose.
  *
  * @example
@@ -31,6 +41,7 @@
  * await aws.close()
  */
 import { fixedWindowQuota, type RateLimit } from './quota'
+import { verifySigV4, type SigV4Failure } from './sigv4'
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
@@ -86,8 +97,13 @@ export interface AwsEmulatorOptions extends AwsFaults {
   region?: string
   /** Default `123456789012`. */
   accountId?: string
-  /** Access keys the emulator accepts; default any (the signature itself is not checked). */
+  /**
+   * Access keys the emulator knows, each with `secretAccessKey`; default `AKIDEMULATOR`. A
+   * request signed with any other key is refused, as AWS does.
+   */
   accessKeyIds?: readonly string[]
+  /** The secret key of every access key in `accessKeyIds`; default `emulator-secret`. */
+  secretAccessKey?: string
   /** Caps every page (ListSecrets, BatchGetSecretValue by filter, GetParametersByPath, …). */
   pageSize?: number
   /** Every n-th GetParametersByPath page comes back empty with a NextToken (AWS may do this). */
@@ -233,7 +249,25 @@ interface ParameterRecord {
   description?: string
   tags: Map<string, string>
   arn: string
+  /** Every kept version (the latest included), oldest first, with its labels. */
+  history: ParameterVersion[]
 }
+
+interface ParameterVersion {
+  version: number
+  value: string
+  type: ParameterRecord['type']
+  keyId?: string
+  tier: ParameterRecord['tier']
+  lastModified: number
+  description?: string
+  labels: Set<string>
+}
+
+/** Parameter Store keeps 100 versions of a parameter. */
+const SSM_MAX_VERSIONS = 100
+/** Secrets Manager keeps up to 100 versions of a secret (deprecated ones are dropped first). */
+const SM_MAX_VERSIONS = 100
 
 type Json = Record<string, unknown>
 
@@ -293,8 +327,32 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
   const suffixRng = seededRandom((options.seed ?? 1) ^ 0x5eed)
   const injected: { fault: AwsInjectedFault; action?: RegExp }[] = []
   const requests: AwsRequestRecord[] = []
-  const secrets = new Map<string, SecretRecord>()
-  const parameters = new Map<string, ParameterRecord>()
+  const keys = new Map(
+    (options.accessKeyIds ?? ['AKIDEMULATOR']).map((k) => [
+      k,
+      options.secretAccessKey ?? 'emulator-secret'
+    ])
+  )
+  // One store per region (https://docs.aws.amazon.com/general/latest/gr/rande.html: each
+  // Region is isolated); `useRegion` points the action handlers at the one a request names.
+  const stores = new Map<
+    string,
+    { secrets: Map<string, SecretRecord>; parameters: Map<string, ParameterRecord> }
+  >()
+  let activeRegion = region
+  let secrets = new Map<string, SecretRecord>()
+  let parameters = new Map<string, ParameterRecord>()
+  const useRegion = (name: string) => {
+    let store = stores.get(name)
+    if (!store) {
+      store = { secrets: new Map(), parameters: new Map() }
+      stores.set(name, store)
+    }
+    activeRegion = name
+    secrets = store.secrets
+    parameters = store.parameters
+  }
+  useRegion(region)
   let pathPages = 0
 
   const suffix = () =>
@@ -303,9 +361,9 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       () => SUFFIX_CHARS[Math.floor(suffixRng() * SUFFIX_CHARS.length)]
     ).join('')
   const smArn = (name: string) =>
-    `arn:aws:secretsmanager:${region}:${accountId}:secret:${name}-${suffix()}`
+    `arn:aws:secretsmanager:${activeRegion}:${accountId}:secret:${name}-${suffix()}`
   const ssmArn = (name: string) =>
-    `arn:aws:ssm:${region}:${accountId}:parameter${name.startsWith('/') ? '' : '/'}${name}`
+    `arn:aws:ssm:${activeRegion}:${accountId}:parameter${name.startsWith('/') ? '' : '/'}${name}`
   const page = (requested: number | undefined, awsMax: number, awsDefault = awsMax) => {
     if (requested !== undefined && (requested < 1 || requested > awsMax))
       throw new AwsError(
@@ -360,7 +418,11 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       v.stages.delete('AWSPREVIOUS')
       if (v.stages.delete('AWSCURRENT')) v.stages.add('AWSPREVIOUS')
     }
-    for (const [vid, v] of s.versions) if (v.stages.size === 0) s.versions.delete(vid)
+    // A version left without a label is deprecated: still readable by VersionId and listed by
+    // ListSecretVersionIds with IncludeDeprecated, until the secret holds 100 versions.
+    // https://docs.aws.amazon.com/secretsmanager/latest/userguide/whats-in-a-secret.html#term_version
+    for (const [vid, v] of s.versions)
+      if (s.versions.size >= SM_MAX_VERSIONS && v.stages.size === 0) s.versions.delete(vid)
     const now = Date.now()
     const version: SecretVersion = { id, created: now, stages: new Set(['AWSCURRENT']) }
     if (value !== undefined) version.value = value
@@ -397,7 +459,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       CreatedDate: seconds(s.created),
       LastChangedDate: seconds(s.lastChanged),
       SecretVersionsToStages: Object.fromEntries(
-        [...s.versions].map(([id, v]) => [id, [...v.stages]])
+        [...s.versions].filter(([, v]) => v.stages.size > 0).map(([id, v]) => [id, [...v.stages]])
       )
     }
     if (s.description !== undefined) entry.Description = s.description
@@ -549,7 +611,9 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       if (!v)
         throw new AwsError(
           'ResourceNotFoundException',
-          "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT"
+          vid !== undefined
+            ? `Secrets Manager can't find the specified secret value for VersionId: ${vid}`
+            : `Secrets Manager can't find the specified secret value for staging label: ${stage}`
         )
       const out: Json = {
         ARN: s.arn,
@@ -714,6 +778,32 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       const found = requireSecret(id)
       for (const [k, v] of readTags(body.Tags)) found.tags.set(k, v)
       return {}
+    },
+    // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ListSecretVersionIds.html
+    ListSecretVersionIds(body) {
+      const id = str(body, 'SecretId', true)!
+      const s = findSecret(id)
+      checkAccess('secretsmanager', 'ListSecretVersionIds', s?.name ?? id)
+      const found = requireSecret(id)
+      const limit = page(body.MaxResults as number | undefined, 100)
+      const after = decodeToken(str(body, 'NextToken'), 'InvalidNextTokenException')
+      const all = [...found.versions.values()].filter(
+        (v) => body.IncludeDeprecated === true || v.stages.size > 0
+      )
+      const start = after === undefined ? 0 : all.findIndex((v) => v.id === after) + 1
+      const slice = all.slice(start, start + limit)
+      const out: Json = {
+        ARN: found.arn,
+        Name: found.name,
+        Versions: slice.map((v) => ({
+          VersionId: v.id,
+          VersionStages: [...v.stages],
+          CreatedDate: seconds(v.created),
+          KmsKeyIds: [found.kmsKeyId ?? 'DEFAULT']
+        }))
+      }
+      if (start + limit < all.length) out.NextToken = encodeToken(slice[slice.length - 1]!.id)
+      return out
     }
   }
 
@@ -747,18 +837,80 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     return undefined
   }
   const notFound = () => new AwsError('ParameterNotFound', '')
-  const paramJson = (p: ParameterRecord, decrypt: boolean): Json => ({
-    Name: p.name,
-    Type: p.type,
-    Value:
-      p.type === 'SecureString' && !decrypt
-        ? Buffer.from(`kms:${p.keyId ?? 'alias/aws/ssm'}:${p.value}`, 'utf8').toString('base64')
-        : p.value,
-    Version: p.version,
-    LastModifiedDate: seconds(p.lastModified),
-    ARN: p.arn,
-    DataType: 'text'
-  })
+  const encrypted = (v: { type: string; keyId?: string; value: string }, decrypt: boolean) =>
+    v.type === 'SecureString' && !decrypt
+      ? Buffer.from(`kms:${v.keyId ?? 'alias/aws/ssm'}:${v.value}`, 'utf8').toString('base64')
+      : v.value
+  const paramJson = (
+    p: ParameterRecord,
+    decrypt: boolean,
+    version: ParameterVersion = p.history[p.history.length - 1]!,
+    selector?: string
+  ): Json => {
+    const out: Json = {
+      Name: p.name,
+      Type: version.type,
+      Value: encrypted(version, decrypt),
+      Version: version.version,
+      LastModifiedDate: seconds(version.lastModified),
+      ARN: p.arn,
+      DataType: 'text'
+    }
+    if (selector !== undefined) out.Selector = selector
+    return out
+  }
+  /**
+   * `name:version` or `name:label` (https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-versions.html
+   * and …/sysman-paramstore-labels.html): the name, and the selector with its colon.
+   */
+  const splitSelector = (raw: string): { name: string; selector?: string } => {
+    const colon = raw.indexOf(':')
+    return colon < 0 ? { name: raw } : { name: raw.slice(0, colon), selector: raw.slice(colon) }
+  }
+  /** The version a selector picks; throws as Parameter Store does. */
+  const pick = (p: ParameterRecord, selector: string | undefined): ParameterVersion => {
+    if (selector === undefined) return p.history[p.history.length - 1]!
+    const text = selector.slice(1)
+    if (/^\d+$/.test(text)) {
+      const found = p.history.find((v) => v.version === Number(text))
+      if (!found)
+        throw new AwsError(
+          'ParameterVersionNotFound',
+          `Systems Manager could not find version ${text} of ${p.name}. Verify the version and try again.`
+        )
+      return found
+    }
+    const labelled = p.history.find((v) => v.labels.has(text))
+    if (!labelled) throw notFound()
+    return labelled
+  }
+  /** A new version on top of `existing`'s kept history (100 at most). */
+  const withHistory = (
+    existing: ParameterRecord | undefined,
+    record: Omit<ParameterRecord, 'history'>
+  ): ParameterRecord => {
+    const history = [...(existing?.history ?? [])]
+    if (history.length >= SSM_MAX_VERSIONS) {
+      if (history[0]!.labels.size)
+        throw new AwsError(
+          'ParameterMaxVersionLimitExceeded',
+          `You attempted to create a new version of ${record.name} by calling the PutParameter API with the overwrite flag. Version ${history[0]!.version}, the oldest version, can't be deleted because it has a label associated with it. Move the label to another version of the parameter, and try again.`
+        )
+      history.shift()
+    }
+    const version: ParameterVersion = {
+      version: record.version,
+      value: record.value,
+      type: record.type,
+      tier: record.tier,
+      lastModified: record.lastModified,
+      labels: new Set()
+    }
+    if (record.keyId !== undefined) version.keyId = record.keyId
+    if (record.description !== undefined) version.description = record.description
+    history.push(version)
+    return { ...record, history }
+  }
   const metaJson = (p: ParameterRecord): Json => {
     const out: Json = {
       Name: p.name,
@@ -871,7 +1023,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
           'ValidationException',
           `Standard tier parameters support a maximum parameter value of ${limits.ssmStandardBytes} characters. To create a larger parameter value, upgrade the parameter to use the advanced-parameter tier. For more information, see https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html`
         )
-      const record: ParameterRecord = {
+      const record: Omit<ParameterRecord, 'history'> = {
         name,
         value,
         type,
@@ -884,29 +1036,109 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       if (keyId !== undefined) record.keyId = keyId
       const description = str(body, 'Description') ?? existing?.description
       if (description !== undefined) record.description = description
-      parameters.set(name, record)
+      parameters.set(name, withHistory(existing, record))
       return { Version: record.version, Tier: tier }
     },
     GetParameter(body) {
-      const name = str(body, 'Name', true)!
+      const { name, selector } = splitSelector(str(body, 'Name', true)!)
       checkAccess('ssm', 'GetParameter', name)
       const bad = ssmNameProblem(name)
       if (bad && bad.type !== 'HierarchyLevelLimitExceededException') throw bad
       const p = parameters.get(name)
       if (!p) throw notFound()
-      return { Parameter: paramJson(p, body.WithDecryption === true) }
+      return {
+        Parameter: paramJson(p, body.WithDecryption === true, pick(p, selector), selector)
+      }
     },
     GetParameters(body) {
       const list = names(body, 'Names')
-      for (const n of list) checkAccess('ssm', 'GetParameters', n)
+      for (const n of list) checkAccess('ssm', 'GetParameters', splitSelector(n).name)
       const found: Json[] = []
       const invalid: string[] = []
       for (const n of list) {
-        const p = parameters.get(n)
-        if (p) found.push(paramJson(p, body.WithDecryption === true))
+        const { name, selector } = splitSelector(n)
+        const p = parameters.get(name)
+        let version: ParameterVersion | undefined
+        try {
+          version = p && pick(p, selector)
+        } catch (error) {
+          if (!(error instanceof AwsError)) throw error
+        }
+        if (p && version) found.push(paramJson(p, body.WithDecryption === true, version, selector))
         else invalid.push(n)
       }
       return { Parameters: found, InvalidParameters: invalid }
+    },
+    // https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameterHistory.html
+    GetParameterHistory(body) {
+      const name = str(body, 'Name', true)!
+      checkAccess('ssm', 'GetParameterHistory', name)
+      const p = parameters.get(name)
+      if (!p) throw notFound()
+      const limit = page(body.MaxResults as number | undefined, 50)
+      const after = decodeToken(str(body, 'NextToken'), 'InvalidNextToken')
+      const start = after === undefined ? 0 : Number(after)
+      const slice = p.history.slice(start, start + limit)
+      const out: Json = {
+        Parameters: slice.map((v) => {
+          const entry: Json = {
+            Name: p.name,
+            Type: v.type,
+            LastModifiedDate: seconds(v.lastModified),
+            LastModifiedUser: `arn:aws:iam::${accountId}:user/airlock`,
+            Value: encrypted(v, body.WithDecryption === true),
+            Version: v.version,
+            Labels: [...v.labels],
+            Tier: v.tier,
+            Policies: [],
+            DataType: 'text'
+          }
+          if (v.keyId !== undefined) entry.KeyId = v.keyId
+          if (v.description !== undefined) entry.Description = v.description
+          return entry
+        })
+      }
+      if (start + limit < p.history.length) out.NextToken = encodeToken(String(start + limit))
+      return out
+    },
+    // https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-labels.html
+    LabelParameterVersion(body) {
+      const name = str(body, 'Name', true)!
+      checkAccess('ssm', 'LabelParameterVersion', name)
+      const p = parameters.get(name)
+      if (!p) throw notFound()
+      const labels = body.Labels
+      if (!Array.isArray(labels) || labels.length < 1 || labels.length > 10)
+        throw new AwsError(
+          'ValidationException',
+          "1 validation error detected: Value at 'labels' failed to satisfy constraint: Member must have length less than or equal to 10"
+        )
+      const number = body.ParameterVersion === undefined ? p.version : Number(body.ParameterVersion)
+      const target = p.history.find((v) => v.version === number)
+      if (!target)
+        throw new AwsError(
+          'ParameterVersionNotFound',
+          `Systems Manager could not find version ${number} of ${name}. Verify the version and try again.`
+        )
+      // Labels: up to 100 characters of letters, digits, `.`, `-`, `_`; not starting with a
+      // digit or with aws/ssm. Invalid ones are answered back, not refused.
+      const invalid = labels
+        .map(String)
+        .filter(
+          (l) =>
+            l.length > 100 || !/^[A-Za-z0-9_.-]+$/.test(l) || /^\d/.test(l) || /^(aws|ssm)/i.test(l)
+        )
+      const valid = labels.map(String).filter((l) => !invalid.includes(l))
+      if (new Set([...target.labels, ...valid]).size > 10)
+        throw new AwsError(
+          'ParameterVersionLabelLimitExceeded',
+          'A parameter version can have maximum 10 labels.Move one or more labels to another version and try again.'
+        )
+      for (const l of valid) {
+        for (const v of p.history) v.labels.delete(l)
+        target.labels.add(l)
+      }
+      return { InvalidLabels: invalid, ParameterVersion: number }
     },
     GetParametersByPath(body) {
       const path = str(body, 'Path', true)!
@@ -1041,18 +1273,21 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     )
   }
   const readBody = (req: IncomingMessage) =>
-    new Promise<string>((resolve, reject) => {
+    new Promise<Buffer>((resolve, reject) => {
       const chunks: Buffer[] = []
       req.on('data', (c: Buffer) => chunks.push(c))
-      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+      req.on('end', () => resolve(Buffer.concat(chunks)))
       req.on('error', reject)
     })
 
   /** Temporary keys issued by AssumeRole: access key id → what they were issued for. */
   const issued = new Map<string, { secret: string; token: string; roleArn: string }>()
+  /** The secret key of an access key: ours, or one AssumeRole issued. */
+  const secretFor = (accessKeyId: string) =>
+    issued.get(accessKeyId)?.secret ?? keys.get(accessKeyId)
   /** STS (query protocol: a form body in, XML out): AssumeRole only. */
-  const sts = (req: IncomingMessage, res: ServerResponse, text: string) => {
-    const form = new URLSearchParams(text)
+  const sts = (req: IncomingMessage, res: ServerResponse, raw: Buffer) => {
+    const form = new URLSearchParams(raw.toString('utf8'))
     const action = form.get('Action') ?? ''
     const auth = String(req.headers.authorization ?? '')
     const credential = /Credential=([^/,\s]+)\/[^/]+\/[^/]+\/([^/]+)\//.exec(auth)
@@ -1073,6 +1308,16 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
         `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`
       )
     }
+    // https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html
+    const verified = verifySigV4(req, raw, secretFor)
+    if (!verified.ok)
+      return verified.type === 'UnrecognizedClientException'
+        ? xmlError(403, 'InvalidClientTokenId', verified.message)
+        : verified.type === 'MissingAuthenticationTokenException'
+          ? xmlError(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token')
+          : verified.type === 'IncompleteSignatureException'
+            ? xmlError(400, 'IncompleteSignature', verified.message)
+            : xmlError(403, 'SignatureDoesNotMatch', verified.message)
     if (!credential || credential[2] !== 'sts')
       return xmlError(
         403,
@@ -1109,9 +1354,10 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
   }
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const text = await readBody(req)
+    const raw = await readBody(req)
+    const text = raw.toString('utf8')
     if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded'))
-      return sts(req, res, text)
+      return sts(req, res, raw)
     const target = String(req.headers['x-amz-target'] ?? '')
     const [prefix, action = ''] = target.split('.')
     const service: AwsService | undefined =
@@ -1165,35 +1411,28 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     if (draws.error < (faults.errorRate ?? 0)) return serverError(faults.errorStatus ?? 500)
     if (draws.drop < (faults.dropRate ?? 0)) return drop(false)
 
-    const auth = String(req.headers.authorization ?? '')
-    const credential = /Credential=([^/,\s]+)\/[^/]+\/[^/]+\/([^/]+)\//.exec(auth)
-    if (!credential)
-      return sendError(
-        res,
-        new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token', 400),
-        record
-      )
-    record.accessKeyId = credential[1]
+    // Signature Version 4, verified as AWS does; errors as the JSON services answer them
+    // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/CommonErrors.html,
+    // https://docs.aws.amazon.com/systems-manager/latest/APIReference/CommonErrors.html).
+    const verified = verifySigV4(req, raw, secretFor)
+    record.accessKeyId = verified.credential?.accessKeyId
     record.sessionToken = Boolean(req.headers['x-amz-security-token'])
-    const temporary = issued.get(credential[1]!)
+    const refuse = (failure: SigV4Failure, status = 400) =>
+      sendError(res, new AwsError(failure.type, failure.message, status), record)
+    if (!verified.ok)
+      return refuse(verified, verified.type === 'MissingAuthenticationTokenException' ? 403 : 400)
+    const credential = verified.credential
+    const temporary = issued.get(credential.accessKeyId)
     if (temporary && req.headers['x-amz-security-token'] !== temporary.token)
-      return sendError(
-        res,
-        new AwsError(
-          'UnrecognizedClientException',
-          'The security token included in the request is invalid.'
-        ),
-        record
-      )
-    if (!temporary && options.accessKeyIds && !options.accessKeyIds.includes(credential[1]!))
-      return sendError(
-        res,
-        new AwsError(
-          'UnrecognizedClientException',
-          'The security token included in the request is invalid.'
-        ),
-        record
-      )
+      return refuse({
+        type: 'UnrecognizedClientException',
+        message: 'The security token included in the request is invalid.'
+      })
+    if (!/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(credential.region))
+      return refuse({
+        type: 'InvalidSignatureException',
+        message: `Credential should be scoped to a valid region, not '${credential.region}'. `
+      })
     const table = service === 'secretsmanager' ? sm : service === 'ssm' ? ssm : undefined
     const fn = table && Object.hasOwn(table, action) ? table[action] : undefined
     if (!fn)
@@ -1202,7 +1441,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
         new AwsError('UnknownOperationException', `Unknown operation ${target}`),
         record
       )
-    if (credential[2] !== service)
+    if (credential.service !== service)
       return sendError(
         res,
         new AwsError(
@@ -1229,6 +1468,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     }
     let out: Json
     try {
+      useRegion(credential.region)
       out = fn(body)
     } catch (error) {
       if (error instanceof AwsError) return sendError(res, error, record)
@@ -1263,7 +1503,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       arn: s.arn,
       value: cur?.value,
       tags: Object.fromEntries(s.tags),
-      versionIds: [...s.versions.keys()],
+      versionIds: [...s.versions.values()].filter((v) => v.stages.size > 0).map((v) => v.id),
       currentVersionId: cur?.id
     }
     if (s.description !== undefined) state.description = s.description
@@ -1276,8 +1516,8 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     region,
     accountId,
     credentials: {
-      accessKeyId: options.accessKeyIds?.[0] ?? 'AKIDEMULATOR',
-      secretAccessKey: 'emulator-secret'
+      accessKeyId: [...keys.keys()][0]!,
+      secretAccessKey: options.secretAccessKey ?? 'emulator-secret'
     },
     requests,
     count(action) {
@@ -1298,8 +1538,8 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
     reset() {
-      secrets.clear()
-      parameters.clear()
+      stores.clear()
+      useRegion(region)
       injected.length = 0
       pathPages = 0
     },
@@ -1317,6 +1557,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       for (let k = 0; k < count; k++) injected.push(action ? { fault, action } : { fault })
     },
     putSecret(name, value, opts = {}) {
+      useRegion(region)
       let s = secrets.get(name)
       if (!s) {
         const now = Date.now()
@@ -1335,20 +1576,24 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       addVersion(s, randomUUID(), value)
     },
     scheduleDeletion(name) {
+      useRegion(region)
       const s = secrets.get(name)
       if (!s) throw new Error(`no secret ${name}`)
       s.deletedDate = Date.now()
     },
     secret(name) {
+      useRegion(region)
       const s = secrets.get(name)
       return s && secretState(s)
     },
     secretNames() {
+      useRegion(region)
       return sortedSecrets().map((s) => s.name)
     },
     putParameter(name, value, opts = {}) {
+      useRegion(region)
       const existing = parameters.get(name)
-      const record: ParameterRecord = {
+      const record: Omit<ParameterRecord, 'history'> = {
         name,
         value,
         type: opts.type ?? 'String',
@@ -1360,9 +1605,10 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       }
       if (opts.keyId !== undefined) record.keyId = opts.keyId
       if (opts.description !== undefined) record.description = opts.description
-      parameters.set(name, record)
+      parameters.set(name, withHistory(existing, record))
     },
     parameter(name) {
+      useRegion(region)
       const p = parameters.get(name)
       if (!p) return undefined
       const state: AwsParameterState = {
@@ -1378,6 +1624,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       return state
     },
     parameterNames() {
+      useRegion(region)
       return sortedParameters().map((p) => p.name)
     }
   }

@@ -1,7 +1,7 @@
 /**
  * A loopback HashiCorp Vault: the HTTP API subset node-vault and hvac use for Airflow's
  * secrets — KV v1 and v2 (read, write with check-and-set, soft delete, undelete, destroy,
- * metadata, LIST as `GET ?list=true`), token lookup-self, AppRole login, `sys/mounts`,
+ * metadata, LIST as the `LIST` verb or `GET ?list=true`, `?version=N` reads), token lookup-self, AppRole login, `sys/mounts`,
  * `sys/internal/ui/mounts/<path>` (the CLI's mount pre-flight), `sys/capabilities-self`,
  * namespaces (`X-Vault-Namespace`) — answering with Vault's status codes and JSON bodies
  * (404 `{"errors":[]}`, a soft-deleted v2 version's 404 with its metadata, 403
@@ -25,6 +25,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import type { Socket } from 'node:net'
 import { seededRandom } from '../seeded-random'
+import { acceptListVerb, requestVerb } from './list-verb'
 
 /** A KV mount. */
 export interface VaultMountSpec {
@@ -360,7 +361,8 @@ export async function startVaultEmulator(
     method: string,
     isList: boolean,
     body: Record<string, unknown> | undefined,
-    apiPath: string
+    apiPath: string,
+    query: URLSearchParams
   ): Answer {
     const slash = rest.indexOf('/')
     const op = slash < 0 ? rest : rest.slice(0, slash)
@@ -381,12 +383,23 @@ export async function startVaultEmulator(
       }
     }
     if (op === 'data') {
+      if (isList) return errors(405, 'unsupported operation')
       if (method === 'GET') {
         if (acl('read')) return permissionDenied()
         if (!secret || secret.current === 0) return errors(404)
-        const version = secret.versions.get(secret.current)
+        // `?version=N` reads that version; 0 or none is the latest. A version that does not
+        // exist (never written, or pruned past max_versions) is a bare 404, as Vault answers.
+        // https://developer.hashicorp.com/vault/api-docs/secret/kv/kv-v2#read-secret-version
+        const wanted = query.get('version')
+        if (wanted !== null && !/^\d+$/.test(wanted))
+          return errors(
+            400,
+            `1 error occurred:\n\t* error converting input ${wanted} for field "version": strconv.ParseInt: parsing ${JSON.stringify(wanted)}: invalid syntax\n\n`
+          )
+        const number = wanted === null || Number(wanted) === 0 ? secret.current : Number(wanted)
+        const version = secret.versions.get(number)
         if (!version) return errors(404)
-        const metadata = versionMetadata(secret, secret.current)
+        const metadata = versionMetadata(secret, number)
         if (version.deletionTime || version.destroyed || version.data === null)
           // Vault answers 404 with the version's metadata (hvac: InvalidPath with e.json).
           return { status: 404, body: envelope({ data: { data: null, metadata } }) }
@@ -561,7 +574,7 @@ export async function startVaultEmulator(
     query: URLSearchParams,
     body: unknown
   ): Answer & { operation: VaultRequestRecord['operation'] } {
-    const method = req.method ?? 'GET'
+    const method = requestVerb(req)
     const ns = nsKey(req.headers['x-vault-namespace'] as string | undefined)
     const token = (req.headers['x-vault-token'] as string | undefined) ?? ''
     const isList =
@@ -705,7 +718,7 @@ export async function startVaultEmulator(
           : 'update'
     const answer =
       match.mount.spec.version === 2
-        ? kvV2(ns, token, match.mount, match.rest, method, isList, objBody, apiPath)
+        ? kvV2(ns, token, match.mount, match.rest, method, isList, objBody, apiPath, query)
         : kvV1(
             ns,
             token,
@@ -721,7 +734,8 @@ export async function startVaultEmulator(
 
   const sockets = new Set<Socket>()
   const server = createServer((req, res) => void handle(req, res))
-  server.on('connection', (s) => {
+  // Node's parser refuses the LIST verb; this listener rewrites it before the parser sees it.
+  const listener = acceptListVerb(server, (s) => {
     sockets.add(s)
     s.on('close', () => sockets.delete(s))
   })
@@ -739,7 +753,7 @@ export async function startVaultEmulator(
     }
     const apiPath = decoded.replace(/^\/v1\//, '')
     const record: VaultRequestRecord = {
-      method: req.method ?? 'GET',
+      method: requestVerb(req),
       path: apiPath,
       query: query.toString(),
       namespace: nsKey(req.headers['x-vault-namespace'] as string | undefined),
@@ -855,8 +869,8 @@ export async function startVaultEmulator(
     send(answer)
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
+  const { port } = listener.address() as AddressInfo
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -864,9 +878,8 @@ export async function startVaultEmulator(
     requests,
     issuedTokens,
     async close() {
-      server.closeAllConnections()
       for (const s of sockets) s.destroy()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await new Promise<void>((resolve) => listener.close(() => resolve()))
     },
     setFaults(next) {
       faults = { ...faults, ...next }
