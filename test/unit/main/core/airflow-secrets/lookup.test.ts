@@ -112,6 +112,34 @@ describe('explain: HashiCorp Vault (providers/hashicorp/.../secrets/vault.py)', 
       http_path: '/v1/secret/data/connections/a%20b%23c'
     })
   })
+  it('21: http_path is the path Vault receives: hvac collapses "//", strips a trailing "/", urllib3 removes "." and ".." (recorded with Debian python3-hvac 0.11.2)', () => {
+    // Each expected path was recorded from the real stack (hvac → requests → urllib3) against
+    // a local server that logs the request line.
+    const cases: [string, Record<string, unknown>, string, string][] = [
+      ['../x', {}, '/v1/secret/data/x', 'secret/x'],
+      ['a//b', {}, '/v1/secret/data/connections/a/b', 'secret/connections/a/b'],
+      ['x/', {}, '/v1/secret/data/connections/x', ''],
+      ['./x', {}, '/v1/secret/data/connections/x', ''],
+      ['x/..', {}, '/v1/secret/data/connections/', 'leaves'],
+      ['../../../../x', {}, '/x', 'leaves'],
+      ['x', { mount_point: 'a/../b' }, '/v1/b/data/connections/x', 'leaves'],
+      ['x/.', {}, '/v1/secret/data/connections/x/', 'leaves'],
+      ['.../x', {}, '/v1/secret/data/connections/.../x', 'none'],
+      ['/x', { kv_engine_version: 1 }, '/v1/secret/connections/x', '']
+    ]
+    for (const [id, kwargs, path, reads] of cases) {
+      const out = explain('vault', { ...TOKEN, ...kwargs }, 'connection', id) as Record<
+        string,
+        unknown
+      >
+      expect(out.http_path, id).toBe(path)
+      if (reads === 'none') expect(out, id).not.toHaveProperty('note')
+      else if (reads === '') expect(out.note, id).toContain('reads the secret secret/connections/x')
+      else if (reads === 'leaves') expect(out.note, id).toMatch(/leaves the secrets of mount/)
+      else expect(out.note, id).toContain(`reads the secret ${reads}, not secret/connections/${id}`)
+    }
+    expect(explain('vault', TOKEN, 'connection', 'plain')).not.toHaveProperty('note')
+  })
   it('rejects what _VaultClient rejects (vault_client.py __init__)', () => {
     expect(() => explainLookup('vault', {}, 'connection', 'c')).toThrow(AirlockError)
     expect(() =>
