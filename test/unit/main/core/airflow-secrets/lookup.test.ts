@@ -225,6 +225,29 @@ describe('explain: Azure Key Vault (providers/microsoft/azure/.../secrets/key_va
       disabled: true
     })
   })
+  it('21: a name Key Vault cannot hold is skipped without a request (#67157); --provider-version 12.10.3 still asks and gets BadParameter', () => {
+    for (const id of ['my.app.setting', 'a/b', 'x'.repeat(120)]) {
+      const out = explain('azure-key-vault', {}, 'variable', id) as Record<string, unknown>
+      expect(out, id).toMatchObject({ disabled: true })
+      expect(String(out.reason)).toMatch(/skips it without asking Key Vault/)
+      expect(
+        explain('azure-key-vault', {}, 'variable', id, { providerVersion: '12.10.3' }),
+        id
+      ).toMatchObject({ service_error: expect.stringMatching(/BadParameter/) })
+    }
+    // `_` → `-` happens first, so an id with `_` is valid; the multi-team lookup checks too
+    expect(explain('azure-key-vault', {}, 'variable', 'my_var')).toEqual({
+      name: 'airflow-variables-my-var'
+    })
+    expect(explain('azure-key-vault', {}, 'connection', 'a.b', { multiTeam: true })).toMatchObject({
+      disabled: true
+    })
+    expect(
+      decodeOutcomeToPy(
+        decodeStored('azure-key-vault', {}, 'variable', 'my.app.setting', 'stored')
+      ).get('not_found')
+    ).toBe(true)
+  })
   it('team-scoped-looking ids refused only with multi_team on (#65692, #71078)', () => {
     expect(explain('azure-key-vault', {}, 'connection', 'team--db')).toEqual({
       name: 'airflow-connections-team--db'
