@@ -47,6 +47,7 @@ import {
   kindPrefix,
   kwargTypeName,
   prefixKwargs,
+  pyFormatSep,
   rstripSepWhenTruthy,
   sepKwarg,
   stringKwarg
@@ -268,7 +269,8 @@ export function parseAwsSecretsManagerKwargs(
   const sep = sepKwarg(kwargs, d.sep, service)
   return {
     ...prefixKwargs(kwargs, d, service, rstripSepWhenTruthy(sep)),
-    sep,
+    // `build_path`'s f-string: a null sep names secrets `<prefix>None<id>`.
+    sep: pyFormatSep(sep),
     patterns: parseLookupPatterns(kwargs, service),
     ...parseConnWords(kwargs.extra_conn_words)
   }

@@ -80,6 +80,13 @@ export function parseAzureKeyVaultKwargs(
   const service = 'Azure Key Vault'
   const d = AZURE_KEY_VAULT_DEFAULTS
   const sep = sepKwarg(kwargs, d.sep, service)
+  if (sep === null)
+    // __init__ takes it (rstrip(None) strips whitespace), but build_path's
+    // `path.replace("_", sep)` fails on every lookup.
+    throw new AirlockError(
+      'usage',
+      'backend_kwargs "sep" is null: Airflow\'s Azure Key Vault backend fails on every lookup (build_path: TypeError: replace() argument 2 must be str, not None).'
+    )
   return {
     ...prefixKwargs(kwargs, d, service, rstripSepWhenTruthy(sep)),
     sep,
