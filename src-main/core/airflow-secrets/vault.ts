@@ -29,7 +29,7 @@ import { quote, unquote } from '../codecs/py-url'
 import { AirlockError, CodecError, describeKey } from '../errors'
 import { DIALECT_RULES } from '../dialect'
 import { applyPasswordRule, extraDejson, validateExtra, type Decoded } from '../connection'
-import { parseConnectionValue } from '../codecs/connection-json'
+import { parseConnectionValue, parseConnectionValueRaw } from '../codecs/connection-json'
 import { parseConnectionUri } from '../codecs/connection-uri'
 import {
   PyDict,
@@ -51,6 +51,7 @@ import {
 import {
   connectionFieldsToPy,
   providerBefore,
+  rawConnectionToPy,
   decodeAfterExplain,
   type DecodeFn,
   type DecodeOutcome,
@@ -754,7 +755,12 @@ function readVaultData(stored: PyValue, kind: LookupKind, options: LookupOptions
     return { connection: constructFromSecret(stored, dialect) }
   }
   // Neither value is empty (a truthy conn_uri, a JSON object), so never "not found" here.
-  return { connection: connectionFieldsToPy(readVaultConnection(stored, dialect).value) }
+  // A field of another JSON type than text ("login": 1234) is kept as Python keeps it.
+  return {
+    connection: rawConnectionToPy(
+      parseConnectionValueRaw(vaultConnectionValue(stored).value, dialect)
+    )
+  }
 }
 
 /**

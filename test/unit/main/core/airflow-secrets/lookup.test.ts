@@ -593,6 +593,32 @@ describe('decode: AWS Secrets Manager (_standardize_secret_keys)', () => {
       login: 'is%20url%20encoded'
     })
   })
+  it('21: a JSON field of another type than text is kept with its type (from_json → Connection(**kwargs), never flushed)', () => {
+    const stored = s({ engine: 'postgresql', user: 1234, host: 5, database: true, password: 'p' })
+    for (const dialect of ['airflow2', 'airflow3', 'task-sdk'] as const)
+      expect(
+        decode('aws-secrets-manager', {}, 'connection', 'c', stored, { dialect }),
+        dialect
+      ).toEqual(conn({ conn_type: 'postgres', login: 1234, host: 5, schema: true, password: 'p' }))
+    // core's password setter runs bytes(value, "utf-8"): a truthy non-text password fails there,
+    // a falsy one is ignored; the Task SDK keeps it
+    expect(() => decode('aws-secrets-manager', {}, 'connection', 'c', s({ password: 12 }))).toThrow(
+      /TypeError/
+    )
+    expect(decode('aws-secrets-manager', {}, 'connection', 'c', s({ password: 0 }))).toEqual(
+      conn({})
+    )
+    expect(
+      decode('aws-secrets-manager', {}, 'connection', 'c', s({ password: 12 }), {
+        dialect: 'task-sdk'
+      })
+    ).toEqual(conn({ password: 12 }))
+    // the same reading for every text-valued service and for Vault's field map
+    expect(
+      decode('gcp-secret-manager', { project_id: 'p' }, 'connection', 'c', s({ login: 7 }))
+    ).toEqual(conn({ login: 7 }))
+    expect(decode('vault', TOKEN, 'connection', 'c', '{"login": 7}')).toEqual(conn({ login: 7 }))
+  })
   it('not asked → not found', () => {
     expect(
       decode('aws-secrets-manager', { connections_prefix: null }, 'connection', 'c', '"x://h"')
