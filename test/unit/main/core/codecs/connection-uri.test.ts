@@ -1,6 +1,7 @@
 // Cases transcribed from the reference (§3, §4, §13) and Airflow's own test tables.
 import fc from 'fast-check'
 import { runPython } from '../../../../support/python'
+import { constructConnection } from '../../../../../src-main/core/connection'
 import { describe, expect, it } from 'vitest'
 import {
   parseConnectionUri,
@@ -350,5 +351,19 @@ describe('get_uri() edge cases as Airflow writes them (issue 21)', () => {
       /port has a sign.*Port could not be cast to integer value/
     )
     expect(() => parseConnectionUri('x://h:65536', 'airflow2')).toThrow(/Port out of range/)
+  })
+
+  it('21: the Task SDK never writes a port outside 0-65535: its Connection refuses it at construction', () => {
+    expect(() => constructConnection(fields({ port: 65536 }), 'task-sdk')).toThrow(
+      /Expected value for `port` in the range 0-65535, but got 65536 instead/
+    )
+    expect(() => constructConnection(fields({ port: -1 }), 'task-sdk')).toThrow(/range 0-65535/)
+    // core's column takes it, and get_uri writes it
+    expect(
+      serializeConnectionUri(
+        constructConnection(fields({ port: 65536 }), 'airflow3').value,
+        'airflow3'
+      )
+    ).toBe('x://h:65536')
   })
 })
