@@ -86,6 +86,15 @@ export function constructConnection(
   dialect: Dialect
 ): Decoded<ConnectionFields> {
   const warnings: string[] = []
+  // The Task SDK's attrs class validates the port at construction (`_validate_port`);
+  // core's ORM column takes any integer, which get_uri then writes as is.
+  if (DIALECT_RULES[dialect].fromJsonPort === 'strict' && fields.port !== null) {
+    if (fields.port < 0 || fields.port > 65535)
+      throw new CodecError(
+        `Expected value for \`port\` in the range 0-65535, but got ${fields.port} instead (the Task SDK's Connection refuses it).`,
+        'codec.invalid-port'
+      )
+  }
   validateExtra(fields.extra, dialect, warnings)
   return { value: applyPasswordRule({ ...fields }, dialect), warnings }
 }

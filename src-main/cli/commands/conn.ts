@@ -3,7 +3,11 @@ import { parseDialect } from '../../core/dialect'
 import { AirlockError, CodecError, describeKey } from '../../core/errors'
 import { constructConnection, extraDejson } from '../../core/connection'
 import { pyStrip } from '../../core/codecs/py-str'
-import { parseConnectionValue, connectionToJson } from '../../core/codecs/connection-json'
+import {
+  parseConnectionJson,
+  parseConnectionValue,
+  connectionToJson
+} from '../../core/codecs/connection-json'
 import { serializeConnectionUri } from '../../core/codecs/connection-uri'
 import { PyDict, PyFloat, pyJsonDumps, pyTruthy } from '../../core/codecs/py-json'
 import { emptyConnectionFields, type ConnectionFields, type Dialect } from '../../core/model'
@@ -94,7 +98,7 @@ export function readFieldsLine(line: string): ConnectionFields {
   for (const [key, v] of obj.entries()) {
     if (!INPUT_KEYS.has(key))
       throw new CodecError(
-        `Unknown field ${describeKey(key)} (allowed: conn_type, description, host, login, password, schema, port, extra).`,
+        `Unknown field ${describeKey(key)} (allowed: conn_type, description, host, login, password, schema, port, extra, uri).`,
         'codec.unknown-field'
       )
     if (key === 'conn_id') continue
@@ -121,6 +125,19 @@ export function readFieldsLine(line: string): ConnectionFields {
   return fields
 }
 
+/**
+ * Builds the connection one input line describes, as Airflow's constructor does: a line with
+ * `uri` is `Connection(uri=…)` — the URI parsed, other truthy fields (core) or any other field
+ * (Task SDK) refused as "can't mix" — which is exactly `from_json`'s reading of the same
+ * object; any other line is `Connection(**fields)`.
+ */
+export function buildConnectionLine(line: string, dialect: Dialect) {
+  const obj = readJsonObjectLine(line, 'Input must be a JSON object of connection fields.')
+  if (!obj.has('uri')) return constructConnection(readFieldsLine(line), dialect)
+  const kwargs = new PyDict([...obj.entries()].filter(([key]) => key !== 'conn_id'))
+  return parseConnectionJson(pyJsonDumps(kwargs), dialect)
+}
+
 /** `airlock conn uri|json [--dialect D]`: fields in, get_uri() / as_json() out. */
 export async function connSerialize(
   io: CliIo,
@@ -128,7 +145,7 @@ export async function connSerialize(
   format: 'uri' | 'json'
 ): Promise<number> {
   return eachValue(io, undefined, async (line, where) => {
-    const built = constructConnection(readFieldsLine(line), dialect)
+    const built = buildConnectionLine(line, dialect)
     warn(io, where, built.warnings)
     const c = built.value
     await writeLine(

@@ -47,12 +47,13 @@ import {
   kindPrefix,
   kwargTypeName,
   prefixKwargs,
+  pyFormatSep,
   rstripSepWhenTruthy,
   sepKwarg,
   stringKwarg
 } from './kwargs'
 import {
-  connectionFieldsToPy,
+  rawConnectionToPy,
   providerBefore,
   storedText,
   decodeAfterExplain,
@@ -68,7 +69,7 @@ import type { Decoded } from '../connection'
 import { connectionEnvValue } from '../codecs/connection-value'
 import { writtenLoss } from './written'
 import { RegexTimeLimitError, regexRunner } from '../regex-runner'
-import { parseConnectionValue } from '../codecs/connection-json'
+import { parseConnectionValue, parseConnectionValueRaw } from '../codecs/connection-json'
 import type { ConnectionFields, Dialect } from '../model'
 
 /** What a name is looked up for: the two entry kinds and Airflow's `get_config`. */
@@ -277,7 +278,8 @@ export function parseAwsSecretsManagerKwargs(
   const sep = sepKwarg(kwargs, d.sep, service)
   return {
     ...prefixKwargs(kwargs, d, service, rstripSepWhenTruthy(sep)),
-    sep,
+    // `build_path`'s f-string: a null sep names secrets `<prefix>None<id>`.
+    sep: pyFormatSep(sep),
     patterns: parseLookupPatterns(kwargs, service),
     ...parseConnWords(kwargs.extra_conn_words)
   }
@@ -1242,17 +1244,41 @@ function readSecretsManagerValue(
   if (kind === 'variable') return { variable: text }
   // deserialize_connection: a falsy value is "not found".
   if (text === '') return { notFound: true }
-  const decoded = decodeSecretsManagerConnection(
-    text,
-    parseAwsSecretsManagerKwargs(kwargs),
-    options.dialect ?? 'airflow3',
-    {
-      urlencoded:
-        providerBefore(options, SM_URLENCODED_REMOVED_IN) &&
-        Boolean(kwargs.are_secret_values_urlencoded)
-    }
-  )
-  return { connection: connectionFieldsToPy(decoded.value) }
+  const standardized = secretsManagerConnectionValue(text, parseAwsSecretsManagerKwargs(kwargs), {
+    urlencoded:
+      providerBefore(options, SM_URLENCODED_REMOVED_IN) &&
+      Boolean(kwargs.are_secret_values_urlencoded)
+  })
+  // A field of another JSON type than text ("login": 1234) is kept as Python keeps it.
+  return {
+    connection: rawConnectionToPy(
+      parseConnectionValueRaw(standardized.value, options.dialect ?? 'airflow3')
+    )
+  }
+}
+
+/**
+ * `SecretsManagerBackend.get_conn_value`: the secret as is when its stripped text does not
+ * start with `{`; else `json.loads`, the alias map (and, with `urlencoded`, the pre-9.0.0
+ * unescaping), `json.dumps`. `droppedKeys` are the JSON keys no alias names.
+ */
+function secretsManagerConnectionValue(
+  secret: string,
+  naming: AwsSecretsManagerNaming,
+  options: { urlencoded?: boolean }
+): { value: string; shape: 'json' | 'uri'; droppedKeys: string[] } {
+  if (!pyStrip(secret).startsWith('{')) return { value: secret, shape: 'uri', droppedKeys: [] }
+  // json.loads(secret): the unstripped text (Python's json skips only ' \t\n\r').
+  const dict = pyJsonLoads(secret)
+  if (!(dict instanceof PyDict))
+    throw new CodecError('The secret is JSON but not an object.', 'codec.invalid-json')
+  let standardized = standardizeSecretKeys(dict, naming)
+  if (options.urlencoded) standardized = removeEscaping(standardized)
+  return {
+    value: pyJsonDumps(standardized),
+    shape: 'json',
+    droppedKeys: smDroppedKeys(dict, naming)
+  }
 }
 
 /** What Airflow makes of a connection secret, and which keys its alias map dropped. */
@@ -1277,19 +1303,8 @@ export function decodeSecretsManagerConnection(
   dialect: Dialect,
   options: { urlencoded?: boolean } = {}
 ): SecretsManagerConnection {
-  if (!pyStrip(secret).startsWith('{'))
-    return { ...parseConnectionValue(secret, dialect), shape: 'uri', droppedKeys: [] }
-  // json.loads(secret): the unstripped text (Python's json skips only ' \t\n\r').
-  const dict = pyJsonLoads(secret)
-  if (!(dict instanceof PyDict))
-    throw new CodecError('The secret is JSON but not an object.', 'codec.invalid-json')
-  let standardized = standardizeSecretKeys(dict, naming)
-  if (options.urlencoded) standardized = removeEscaping(standardized)
-  return {
-    ...parseConnectionValue(pyJsonDumps(standardized), dialect),
-    shape: 'json',
-    droppedKeys: smDroppedKeys(dict, naming)
-  }
+  const { value, shape, droppedKeys } = secretsManagerConnectionValue(secret, naming, options)
+  return { ...parseConnectionValue(value, dialect), shape, droppedKeys }
 }
 
 /**

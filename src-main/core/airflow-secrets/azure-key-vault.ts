@@ -15,9 +15,10 @@
  *   `build_path(prefix, team' + "--" + id')` (`'` = `_` → `sep`), then the global name. A
  *   global lookup (no team) whose normalised id fully matches `[^<sep chars>]+--.+` is
  *   refused without calling the service.
- * - Key Vault itself accepts only names of 1–127 characters from `0-9a-zA-Z-`, compares
- *   them case-insensitively, and answers an invalid name with an error (not a not-found), so
- *   Airflow logs the error and moves on to the next backend.
+ * - Key Vault itself accepts only names of 1–127 characters from `0-9a-zA-Z-` and compares
+ *   them case-insensitively. Providers after 12.10.3 (apache/airflow#67157) skip any other
+ *   name without a request (not found); older ones send it, Key Vault answers BadParameter,
+ *   and Airflow logs the error and moves on to the next backend.
  */
 /**
  * Where Airflow's Azure Key Vault backend looks, and what it makes of a secret's value
@@ -32,9 +33,12 @@ import { AirlockError } from '../errors'
 import { kindPrefix, prefixKwargs, rstripSepWhenTruthy, sepKwarg, stringKwarg } from './kwargs'
 import {
   decodeText,
+  compareVersions,
   decodeAfterExplain,
   type DecodeFn,
+  type Explanation,
   type ExplainFn,
+  type LookupOptions,
   type StepsLookup,
   TEAM_SEP
 } from './types'
@@ -76,6 +80,13 @@ export function parseAzureKeyVaultKwargs(
   const service = 'Azure Key Vault'
   const d = AZURE_KEY_VAULT_DEFAULTS
   const sep = sepKwarg(kwargs, d.sep, service)
+  if (sep === null)
+    // __init__ takes it (rstrip(None) strips whitespace), but build_path's
+    // `path.replace("_", sep)` fails on every lookup.
+    throw new AirlockError(
+      'usage',
+      'backend_kwargs "sep" is null: Airflow\'s Azure Key Vault backend fails on every lookup (build_path: TypeError: replace() argument 2 must be str, not None).'
+    )
   return {
     ...prefixKwargs(kwargs, d, service, rstripSepWhenTruthy(sep)),
     sep,
@@ -261,6 +272,49 @@ export function azureSameName(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase()
 }
 
+/**
+ * The last microsoft-azure provider release that still sends a name Key Vault cannot hold:
+ * apache/airflow#67157 (merged 2026-05-19, in the providers wave prepared that day, #67137)
+ * made `_get_secret_value` return None without a request, logging a warning, for any name
+ * not matching `[0-9a-zA-Z-]{1,127}` (`re.fullmatch`, after the `_` → `sep` mapping). The
+ * stored provider sources here stop at 12.10.x (changelog up to 12.10.2, conda-forge 12.10.3,
+ * February 2026), which do not have it; the number of the first release that does could not
+ * be confirmed, so every version after 12.10.3 is modelled with the check.
+ */
+export const AZURE_UNCHECKED_NAMES_UNTIL = '12.10.3'
+
+/** True when the provider release skips invalid names without asking Key Vault (#67157). */
+export function azureSkipsInvalidNames(options: Pick<LookupOptions, 'providerVersion'>): boolean {
+  return (
+    options.providerVersion === undefined ||
+    compareVersions(options.providerVersion, AZURE_UNCHECKED_NAMES_UNTIL) > 0
+  )
+}
+
+/**
+ * The name Airflow builds for the id, checked as the provider release checks it: the newest
+ * ones answer not found without a request when Key Vault cannot hold the name; older ones
+ * send it, Key Vault answers BadParameter, and Airflow logs that error and moves on to the
+ * next backend.
+ */
+function checkedName(name: string, options: LookupOptions): Explanation {
+  const problem = azureNameProblem(name)
+  if (problem === undefined) return { name, details: [] }
+  if (azureSkipsInvalidNames(options))
+    return {
+      disabled: `"${name}" is not a valid Key Vault secret name (${problem}); Airflow's provider skips it without asking Key Vault (apache/airflow#67157, after 12.10.3) and answers not found`
+    }
+  return {
+    name,
+    details: [
+      [
+        'service_error',
+        `Key Vault refuses the name (BadParameter: ${problem}); Airflow logs the error and moves on to the next backend`
+      ]
+    ]
+  }
+}
+
 /** `AzureKeyVaultBackend(**kwargs)` asked for an id. */
 export const explainAzureKeyVault: ExplainFn = (kwargs, kind, key, options = {}) => {
   const naming = parseAzureKeyVaultKwargs(kwargs)
@@ -269,11 +323,11 @@ export const explainAzureKeyVault: ExplainFn = (kwargs, kind, key, options = {})
     return {
       disabled: `${kind === 'connection' ? 'connections' : 'variables'}_prefix is null: Airflow never asks Key Vault for a ${kind}`
     }
-  if (!options.multiTeam) return { name: azureBuildPath(prefix, key, naming.sep), details: [] }
+  if (!options.multiTeam) return checkedName(azureBuildPath(prefix, key, naming.sep), options)
   const lookup = azureLookup(naming, kind, key, null)
   if (lookup.outcome === 'error') throw new AirlockError('usage', lookup.reason)
   if (lookup.outcome !== 'lookup') return { disabled: lookup.reason }
-  return { name: lookup.steps[lookup.steps.length - 1]!.name, details: [] }
+  return checkedName(lookup.steps[lookup.steps.length - 1]!.name, options)
 }
 
 /** What the backend returns for a secret value. */

@@ -35,7 +35,7 @@
  */
 import { AirlockError, describeKey } from '../errors'
 import { type SecretLookupKind } from './azure-key-vault'
-import { kindPrefix, sepKwarg, stringKwarg } from './kwargs'
+import { kindPrefix, pyFormatSep, sepKwarg, stringKwarg } from './kwargs'
 import {
   decodeText,
   decodeAfterExplain,
@@ -100,8 +100,15 @@ export function parseGcpSecretManagerKwargs(
   const d = GCP_SECRET_MANAGER_DEFAULTS
   const kwarg = (key: string, fallback: string | null) =>
     stringKwarg(kwargs, key, fallback, service)
-  const sep = sepKwarg(kwargs, d.sep, service)
+  const rawSep = sepKwarg(kwargs, d.sep, service)
   const connectionsPrefix = kwarg('connections_prefix', d.connections_prefix)
+  if (connectionsPrefix !== null && rawSep === null)
+    throw new AirlockError(
+      'usage',
+      'backend_kwargs "sep" is null: Airflow\'s GCP Secret Manager backend fails to start (_is_valid_prefix_and_sep: TypeError: can only concatenate str (not "NoneType") to str).'
+    )
+  // With connections off, a null sep reaches build_path's f-string: `<prefix>None<id>`.
+  const sep = pyFormatSep(rawSep)
   if (connectionsPrefix !== null && !airflowValidSecretName(connectionsPrefix + sep))
     throw new AirlockError(
       'usage',

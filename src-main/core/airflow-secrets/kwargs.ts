@@ -35,12 +35,20 @@ export function stringKwarg(
   )
 }
 
-/** The `sep` kwarg: text (absent → `fallback`); null or any other type is a `usage` error. */
-export function sepKwarg(kwargs: BackendKwargs, fallback: string, service: string): string {
-  const sep = stringKwarg(kwargs, 'sep', fallback, service)
-  if (sep === null)
-    throw new AirlockError('usage', `backend_kwargs "sep" must be text for ${service}.`)
-  return sep
+/**
+ * The `sep` kwarg: text (absent → `fallback`), or null (JSON null is Python's None, which the
+ * providers take without a check); any other type is a `usage` error.
+ */
+export function sepKwarg(kwargs: BackendKwargs, fallback: string, service: string): string | null {
+  return stringKwarg(kwargs, 'sep', fallback, service)
+}
+
+/**
+ * `BaseSecretsBackend.build_path` is `f"{path_prefix}{sep}{secret_id}"`: a None `sep` is
+ * formatted as the text `None`.
+ */
+export function pyFormatSep(sep: string | null): string {
+  return sep === null ? 'None' : sep
 }
 
 /** The provider defaults of the three prefix kwargs. */
@@ -88,7 +96,10 @@ export function kindPrefix(
       : prefixes.configPrefix
 }
 
-/** `prefix.rstrip(sep)` when the prefix is truthy (amazon Secrets Manager, azure). */
-export function rstripSepWhenTruthy(sep: string): (prefix: string | null) => string | null {
-  return (prefix) => (prefix ? pyRstrip(prefix, sep) : prefix)
+/**
+ * `prefix.rstrip(sep)` when the prefix is truthy (amazon Secrets Manager, azure); a None
+ * `sep` makes Python strip trailing whitespace.
+ */
+export function rstripSepWhenTruthy(sep: string | null): (prefix: string | null) => string | null {
+  return (prefix) => (prefix ? pyRstrip(prefix, sep ?? undefined) : prefix)
 }

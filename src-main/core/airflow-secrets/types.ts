@@ -5,7 +5,7 @@
  */
 import { CodecError } from '../errors'
 import { extraDejson } from '../connection'
-import { parseConnectionValue } from '../codecs/connection-json'
+import { parseConnectionValueRaw, type RawConnectionFields } from '../codecs/connection-json'
 import { PyDict, type PyValue } from '../codecs/py-json'
 import type { ConnectionFields, Dialect, Entry } from '../model'
 import { connectionEnvValue } from '../codecs/connection-value'
@@ -134,13 +134,28 @@ export function connectionFieldsToPy(c: ConnectionFields): PyDict {
 }
 
 /**
+ * `connectionFieldsToPy` with the fields connection JSON gave another type than text, kept
+ * as Python keeps them (`"login": 1234` stays the number 1234).
+ */
+export function rawConnectionToPy(decoded: {
+  value: ConnectionFields
+  raw: RawConnectionFields
+}): PyDict {
+  const out = connectionFieldsToPy(decoded.value)
+  for (const [key, v] of Object.entries(decoded.raw))
+    if (out.has(key) && v !== undefined) out.set(key, v)
+  return out
+}
+
+/**
  * `BaseSecretsBackend.get_connection` → `deserialize_connection(conn_id, value)`: a falsy
  * value is "not found"; the value is stripped; `value[0] == "{"` selects `from_json`,
- * anything else the URI parser. A value of only whitespace fails on `value[0]`.
+ * anything else the URI parser. A value of only whitespace fails on `value[0]`. JSON fields
+ * of another type than text are kept as Python keeps them.
  */
 export function deserializeConnection(value: string, dialect: Dialect): DecodeOutcome {
   if (value === '') return { notFound: true }
-  return { connection: connectionFieldsToPy(parseConnectionValue(value, dialect).value) }
+  return { connection: rawConnectionToPy(parseConnectionValueRaw(value, dialect)) }
 }
 
 /** The stored value of a string-valued service (everything but Vault): a JSON string. */

@@ -25,11 +25,11 @@
  * `conn_type` kept as stored, unknown keys a TypeError). `get_variable`: a falsy secret or
  * one without `value` is not found. Naming and kwargs checks: `core/airflow-secrets/vault.ts`.
  */
-import { quote } from '../codecs/py-url'
+import { quote, unquote } from '../codecs/py-url'
 import { AirlockError, CodecError, describeKey } from '../errors'
 import { DIALECT_RULES } from '../dialect'
 import { applyPasswordRule, extraDejson, validateExtra, type Decoded } from '../connection'
-import { parseConnectionValue } from '../codecs/connection-json'
+import { parseConnectionValue, parseConnectionValueRaw } from '../codecs/connection-json'
 import { parseConnectionUri } from '../codecs/connection-uri'
 import {
   PyDict,
@@ -51,6 +51,7 @@ import {
 import {
   connectionFieldsToPy,
   providerBefore,
+  rawConnectionToPy,
   decodeAfterExplain,
   type DecodeFn,
   type DecodeOutcome,
@@ -467,6 +468,55 @@ export function vaultApiPath(
   return version === 1 ? `${m}/${p}` : `${m}/${operation}/${p}`
 }
 
+/**
+ * urllib3's `_remove_path_dot_segments` (RFC 3986 §5.2.4), which `parse_url` applies to every
+ * http(s) URL requests prepares: `.` segments go, `..` pops the segment before it (never past
+ * the root), and a path ending in `/.` or `/..` keeps a trailing `/`.
+ */
+function removeDotSegments(path: string): string {
+  const output: string[] = []
+  for (const segment of path.split('/')) {
+    if (segment === '.') continue
+    if (segment !== '..') output.push(segment)
+    else if (output.length) output.pop()
+  }
+  if (path.startsWith('/') && (output.length === 0 || output[0])) output.unshift('')
+  if (path.endsWith('/.') || path.endsWith('/..')) output.push('')
+  return output.join('/')
+}
+
+/**
+ * The path Vault receives for hvac's request to `/v1/{apiPath}`, after what the client stack
+ * does before sending it: hvac's `Adapter.request` replaces `//` with `/` until none is left,
+ * `Adapter.urljoin` strips leading and trailing `/` from the URL (`str.strip("/")`), and
+ * requests' `prepare_url` hands it to urllib3's `parse_url`, which removes `.` and `..`
+ * segments. Checked against Debian's python3-hvac 0.11.2, python3-requests 2.28 and
+ * python3-urllib3 1.26 (a local server recording the request line); the same code is in hvac
+ * 2.x (`adapters.py`) and urllib3 2.x (`util/url.py`). Assumes `url` has no path of its own.
+ */
+export function vaultRequestPath(apiPath: string): string {
+  let url = `/v1/${apiPath}`
+  while (url.includes('//')) url = url.replaceAll('//', '/')
+  return removeDotSegments('/' + url.replace(/^\/+|\/+$/g, ''))
+}
+
+/**
+ * What Vault reads for a request path: the mount and KV path when it still addresses a
+ * secret's data in `mount` (`/v1/{mount}/data/{path}` for KV v2, `/v1/{mount}/{path}` for
+ * v1), else undefined (the request left the mount or names no secret).
+ */
+function vaultPathRead(
+  version: 1 | 2,
+  mount: string,
+  requestPath: string
+): { mount: string; path: string } | undefined {
+  const head = `/v1/${quote(mount, '/')}/${version === 2 ? 'data/' : ''}`
+  if (!requestPath.startsWith(head)) return undefined
+  const rest = requestPath.slice(head.length)
+  if (rest === '' || rest.endsWith('/')) return undefined
+  return { mount, path: unquote(rest) }
+}
+
 /** How a KV path is written in Vault's CLI and UI: `secret/connections/my_db`. */
 export function vaultDisplayPath(mount: string, path: string): string {
   return `${mount}/${path}`
@@ -592,15 +642,25 @@ export const explainVault: ExplainFn = (kwargs, kind, key, options = {}) => {
   const lookup = lookups[lookups.length - 1]!
   if (lookup.status !== 'read') return { disabled: lookup.reason }
   const version = settings.kvEngineVersion
-  return {
-    name: lookup.path,
-    details: [
-      ['mount_point', lookup.mount],
-      ['kv_engine_version', BigInt(version)],
-      ['http_method', 'GET'],
-      ['http_path', `/v1/${vaultApiPath(version, lookup.mount, lookup.path)}`]
-    ]
+  const requested = `/v1/${vaultApiPath(version, lookup.mount, lookup.path)}`
+  const sent = vaultRequestPath(vaultApiPath(version, lookup.mount, lookup.path))
+  const details: [string, PyValue][] = [
+    ['mount_point', lookup.mount],
+    ['kv_engine_version', BigInt(version)],
+    ['http_method', 'GET'],
+    ['http_path', sent]
+  ]
+  if (sent !== requested) {
+    const read = vaultPathRead(version, lookup.mount, sent)
+    details.push(['requested_path', requested])
+    details.push([
+      'note',
+      read
+        ? `hvac and the HTTP stack collapse "//", strip a trailing "/" and remove "." and ".." segments before sending, so Airflow reads the secret ${vaultDisplayPath(read.mount, read.path)}${read.path === lookup.path ? '' : `, not ${vaultDisplayPath(lookup.mount, lookup.path)}`}.`
+        : `hvac and the HTTP stack collapse "//", strip a trailing "/" and remove "." and ".." segments before sending, so the request leaves the secrets of mount "${lookup.mount}": Vault answers with an error or a 404, and Airflow reads nothing for this id.`
+    ])
   }
+  return { name: lookup.path, details }
 }
 
 function typeName(v: PyValue): string {
@@ -695,7 +755,12 @@ function readVaultData(stored: PyValue, kind: LookupKind, options: LookupOptions
     return { connection: constructFromSecret(stored, dialect) }
   }
   // Neither value is empty (a truthy conn_uri, a JSON object), so never "not found" here.
-  return { connection: connectionFieldsToPy(readVaultConnection(stored, dialect).value) }
+  // A field of another JSON type than text ("login": 1234) is kept as Python keeps it.
+  return {
+    connection: rawConnectionToPy(
+      parseConnectionValueRaw(vaultConnectionValue(stored).value, dialect)
+    )
+  }
 }
 
 /**

@@ -660,6 +660,11 @@ export function astroSettingsEntries(s: AstroSettings, dialect: Dialect): AstroE
           `conn_uri cannot be parsed by Go's net/url (${error.message}); Airflow's API refuses the connection.`
         )
       }
+      // astro sends no empty field, and Airflow's API requires conn_type (422 without it).
+      if (!url.scheme)
+        return reject(
+          "conn_uri has no scheme, so astro sends the connection without conn_type; Airflow's API refuses it (422: conn_type is required)."
+        )
       fields.conn_type = url.scheme
       fields.host = url.host
       if (url.user) {
@@ -694,6 +699,12 @@ export function astroSettingsEntries(s: AstroSettings, dialect: Dialect): AstroE
             "astro stores conn_uri's scheme as conn_type unchanged (Airflow's own URI parser would normalise it)."
         })
     } else {
+      // Here a conn_uri is set beside other fields (no conn_type and no conn_uri is skipped
+      // above): astro sends the fields alone, without conn_type, and Airflow's API answers 422.
+      if (!type)
+        return reject(
+          "conn_uri is ignored because other conn_* fields are set, and conn_type is empty, so astro sends the connection without conn_type; Airflow's API refuses it (422: conn_type is required)."
+        )
       if (uri)
         built.warnings.push({
           line: item.line,

@@ -100,8 +100,40 @@ function coercePort(port: PyValue, dialect: Dialect): number | null {
   return Number(n)
 }
 
+/**
+ * A field of connection JSON that is neither text nor null, as Airflow keeps it: `from_json`
+ * hands it to the constructor, which stores it on the object as is (the ORM never flushes a
+ * connection read from a secrets backend; the Task SDK's attrs class has no validator).
+ */
+export type RawConnectionFields = Partial<
+  Record<'description' | 'host' | 'login' | 'password' | 'schema', PyValue>
+>
+
 /** `Connection.from_json(text)`: the dialect's reading of connection JSON. */
 export function parseConnectionJson(text: string, dialect: Dialect): Decoded<ConnectionFields> {
+  return readConnectionJson(text, dialect, undefined)
+}
+
+/**
+ * `Connection.from_json(text)` as Python holds the result, for `decode`: like
+ * `parseConnectionJson`, but a text field given another JSON type (`"login": 1234`) is kept
+ * with that type in `raw` instead of refused — except a truthy non-text password in core's
+ * dialects, whose setter fails on it (`bytes(value, "utf-8")`: TypeError); a falsy one is
+ * ignored by that setter (None).
+ */
+export function parseConnectionJsonRaw(
+  text: string,
+  dialect: Dialect
+): Decoded<ConnectionFields> & { raw: RawConnectionFields } {
+  const raw: RawConnectionFields = {}
+  return { ...readConnectionJson(text, dialect, raw), raw }
+}
+
+function readConnectionJson(
+  text: string,
+  dialect: Dialect,
+  raw: RawConnectionFields | undefined
+): Decoded<ConnectionFields> {
   const rules = DIALECT_RULES[dialect]
   let kwargs: PyValue
   try {
@@ -144,14 +176,29 @@ export function parseConnectionJson(text: string, dialect: Dialect): Decoded<Con
         'codec.unknown-field'
       )
   const strings: Partial<Record<(typeof STRING_FIELDS)[number], string | null>> = {}
+  // A kept non-text field counts for the "can't mix" check by its truthiness, as in Python.
+  let rawTruthy = false
   for (const key of STRING_FIELDS) {
     if (!kwargs.has(key)) continue
     const v = kwargs.get(key)!
-    if (v !== null && typeof v !== 'string')
-      throw new CodecError(
-        `Invalid connection JSON: "${key}" must be text or null, not a ${typeName(v)}.`,
-        'codec.invalid-field'
-      )
+    if (v !== null && typeof v !== 'string') {
+      if (raw === undefined)
+        throw new CodecError(
+          `Invalid connection JSON: "${key}" must be text or null, not a ${typeName(v)}.`,
+          'codec.invalid-field'
+        )
+      if (key === 'password' && rules.emptyPasswordBecomesNull) {
+        if (pyTruthy(v))
+          throw new CodecError(
+            `Invalid connection JSON: "password" is a ${typeName(v)}; Airflow's password setter fails on it (TypeError: bytes(value, "utf-8")).`,
+            'codec.invalid-field'
+          )
+        continue
+      }
+      raw[key] = v
+      if (key !== 'description') rawTruthy ||= pyTruthy(v)
+      continue
+    }
     strings[key] = v
   }
   const uri = kwargs.get('uri')
@@ -170,7 +217,8 @@ export function parseConnectionJson(text: string, dialect: Dialect): Decoded<Con
             strings.password ||
             strings.schema ||
             port ||
-            extra
+            extra ||
+            rawTruthy
           )
     if (mixed)
       throw new CodecError(
@@ -210,6 +258,27 @@ export function parseConnectionJson(text: string, dialect: Dialect): Decoded<Con
  * first character `{` selects JSON, anything else is a URI.
  */
 export function parseConnectionValue(value: string, dialect: Dialect): Decoded<ConnectionFields> {
+  const stripped = strippedValue(value)
+  return stripped.startsWith('{')
+    ? parseConnectionJson(stripped, dialect)
+    : parseConnectionUri(stripped, dialect)
+}
+
+/**
+ * `parseConnectionValue` as Python holds the result (`decode`): JSON fields of another type
+ * than text are kept in `raw` (see `parseConnectionJsonRaw`).
+ */
+export function parseConnectionValueRaw(
+  value: string,
+  dialect: Dialect
+): Decoded<ConnectionFields> & { raw: RawConnectionFields } {
+  const stripped = strippedValue(value)
+  return stripped.startsWith('{')
+    ? parseConnectionJsonRaw(stripped, dialect)
+    : { ...parseConnectionUri(stripped, dialect), raw: {} }
+}
+
+function strippedValue(value: string): string {
   const stripped = pyStrip(value)
   // `deserialize_connection` strips, then reads `value[0]`: IndexError on whitespace alone
   if (stripped === '' && value !== '')
@@ -217,7 +286,5 @@ export function parseConnectionValue(value: string, dialect: Dialect): Decoded<C
       'The value is only whitespace; Airflow fails on it (IndexError in deserialize_connection).',
       'codec.invalid'
     )
-  return stripped.startsWith('{')
-    ? parseConnectionJson(stripped, dialect)
-    : parseConnectionUri(stripped, dialect)
+  return stripped
 }

@@ -72,7 +72,7 @@ function scheme(uri: string): string {
   }
 }
 
-function readPort(parts: SplitResult): number | null {
+function readPort(parts: SplitResult, netloc: string): number | null {
   try {
     return parts.port
   } catch (error) {
@@ -80,8 +80,11 @@ function readPort(parts: SplitResult): number | null {
     // Python's message quotes the port text, which is often a piece of an unencoded password.
     throw new CodecError(
       error.userMessage.startsWith('Port out of range')
-        ? 'Invalid connection URI: the port is out of range 0-65535.'
-        : "Invalid connection URI: the port is not a number. An unencoded '/', '?' or '#' in the " +
+        ? 'Invalid connection URI: the port is out of range 0-65535 (Python: "Port out of range 0-65535").'
+        : /:[+-][0-9]+$/.test(netloc)
+          ? // get_uri writes any port it is given (Airflow 2's constructor checks none): `:-1`
+            'Invalid connection URI: the port has a sign, which Python\'s urlsplit cannot cast (ValueError: "Port could not be cast to integer value"); a port is 0-65535.'
+          : "Invalid connection URI: the port is not a number. An unencoded '/', '?' or '#' in the " +
             'password cuts the URI short; percent-encode them (%2F, %3F, %23).',
       'codec.invalid-port'
     )
@@ -125,7 +128,7 @@ export function parseConnectionUri(uri: string, dialect: Dialect): Decoded<Conne
   const password = parts.password
   fields.login = username ? unquote(username) : username
   fields.password = password ? unquote(password) : password
-  fields.port = readPort(parts)
+  fields.port = readPort(parts, parts.netloc)
   const warnings: string[] = []
   if (parts.query) {
     const query = new Map(parseQsl(parts.query, true))

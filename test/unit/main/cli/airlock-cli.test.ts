@@ -104,6 +104,28 @@ describe('airlock CLI: conn uri / conn json', () => {
     ])
   })
 
+  it('21: a line {"uri": …} builds the connection from the URI, as Connection(uri=…) does', () => {
+    const input = [
+      `{"uri": "postgresql://u:${SECRET}@h:5432/db?sslmode=require"}`,
+      '{"conn_id": "x", "uri": "redis://h", "description": "d"}',
+      '{"uri": "mysql://h", "host": "other"}'
+    ].join('\n')
+    const json = airlock(['conn', 'json'], input)
+    expect(json.code).toBe(1)
+    expect(json.lines.slice(0, 2)).toEqual([
+      `{"conn_type": "postgres", "host": "h", "login": "u", "password": "${SECRET}", "schema": "db", "port": 5432, "extra": {"sslmode": "require"}}`,
+      '{"conn_type": "redis", "description": "d", "host": "h", "schema": ""}'
+    ])
+    expect(JSON.parse(json.lines[2]!).error.code).toBe('codec.mixed-uri-and-fields')
+    expect(airlock(['conn', 'uri'], input).lines[0]).toBe(
+      `postgres://u:${SECRET}@h:5432/db?sslmode=require`
+    )
+    // the Task SDK refuses any other key beside uri, even a description
+    expect(
+      JSON.parse(airlock(['conn', 'json', '--dialect', 'task-sdk'], input).lines[1]!).error.code
+    ).toBe('codec.mixed-uri-and-fields')
+  })
+
   it('round-trips: conn json output parses back to the same fields', () => {
     const input =
       '{"conn_type": "aws", "host": "", "schema": "", "login": "AK", "password": "p+w d", "extra": {"region_name": "eu-west-1", "n": 1.5}}'

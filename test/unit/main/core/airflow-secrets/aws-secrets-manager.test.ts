@@ -121,9 +121,27 @@ describe('AWS Secrets Manager naming (secrets_manager.py)', () => {
     expect(lookup.outcome === 'error' && lookup.reason).toMatch(/possessive quantifier/)
   })
 
-  it('refuses prefixes and sep that are not text', () => {
+  it('refuses prefixes and sep that are neither text nor null', () => {
     expect(() => parseAwsSecretsManagerKwargs({ connections_prefix: 3 })).toThrow(/text or null/)
-    expect(() => parseAwsSecretsManagerKwargs({ sep: null })).toThrow(/sep/)
+    expect(() => parseAwsSecretsManagerKwargs({ sep: 3 })).toThrow(/sep/)
+  })
+
+  it('21: sep null names secrets as Python formats None: f"{prefix}{sep}{id}" (build_path)', () => {
+    // __init__: `connections_prefix.rstrip(None)` strips trailing whitespace
+    const naming = parseAwsSecretsManagerKwargs({ sep: null, connections_prefix: 'airflow ' })
+    expect(smLookup(naming, 'connection', 'db')).toEqual({
+      outcome: 'lookup',
+      name: 'airflowNonedb'
+    })
+    expect(smLookup(naming, 'variable', 'v')).toEqual({
+      outcome: 'lookup',
+      name: 'airflow/variablesNonev'
+    })
+    expect(smIdsForName(naming, 'airflowNonedb')).toEqual([{ kind: 'connection', id: 'db' }])
+    // an empty prefix never reaches build_path: the id alone
+    expect(
+      smLookup(parseAwsSecretsManagerKwargs({ sep: null, variables_prefix: '' }), 'variable', 'v')
+    ).toEqual({ outcome: 'lookup', name: 'v' })
   })
 
   it('maps listed names back to ids, reporting every reading', () => {

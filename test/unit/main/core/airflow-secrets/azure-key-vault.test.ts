@@ -124,6 +124,6 @@ describe('Azure Key Vault naming (key_vault.py)', () => {
 
   it('refuses kwargs Python could not use', () => {
     expect(() => parseAzureKeyVaultKwargs({ connections_prefix: 3 })).toThrow(/must be text/)
-    expect(() => parseAzureKeyVaultKwargs({ sep: null })).toThrow(/sep/)
+    expect(() => parseAzureKeyVaultKwargs({ sep: null })).toThrow(/replace\(\) argument 2/)
   })
 })

@@ -129,4 +129,15 @@ describe('GCP Secret Manager naming (secret_manager.py)', () => {
     const n = parseGcpSecretManagerKwargs({ ...PROJECT }, { multiTeam: true })
     expect(gcpReadSecretId(n, 'airflow-variables-t--k')[0]?.teamScoped).toBe(true)
   })
+
+  it('21: sep null: Python fails at start when connections are on (prefix + None), else names use "None"', () => {
+    expect(() => parseGcpSecretManagerKwargs({ ...PROJECT, sep: null })).toThrow(
+      /TypeError: can only concatenate str/
+    )
+    const n = parseGcpSecretManagerKwargs({ ...PROJECT, sep: null, connections_prefix: null })
+    expect(gcpLookup(n, 'variable', 'k')).toMatchObject({
+      outcome: 'lookup',
+      steps: [{ secretId: 'airflow-variablesNonek' }]
+    })
+  })
 })

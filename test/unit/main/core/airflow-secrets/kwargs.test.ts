@@ -6,6 +6,7 @@ import {
   kwargTypeName,
   prefixKwargs,
   rstripSepWhenTruthy,
+  pyFormatSep,
   sepKwarg,
   stringKwarg
 } from '../../../../../src-main/core/airflow-secrets/kwargs'
@@ -38,10 +39,12 @@ describe('backend_kwargs reader', () => {
     expect(kwargTypeName({})).toBe('object')
   })
 
-  it('needs sep as text', () => {
+  it('needs sep as text or null (Python formats None as "None")', () => {
     expect(sepKwarg({}, '/', 'Svc')).toBe('/')
-    expect(() => sepKwarg({ sep: null }, '/', 'Svc')).toThrow(
-      'backend_kwargs "sep" must be text for Svc.'
+    expect(sepKwarg({ sep: null }, '/', 'Svc')).toBeNull()
+    expect(pyFormatSep(null)).toBe('None')
+    expect(() => sepKwarg({ sep: 1 }, '/', 'Svc')).toThrow(
+      'backend_kwargs "sep" must be text or null for Svc; got number.'
     )
   })
 

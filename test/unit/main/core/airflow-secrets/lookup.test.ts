@@ -112,6 +112,34 @@ describe('explain: HashiCorp Vault (providers/hashicorp/.../secrets/vault.py)', 
       http_path: '/v1/secret/data/connections/a%20b%23c'
     })
   })
+  it('21: http_path is the path Vault receives: hvac collapses "//", strips a trailing "/", urllib3 removes "." and ".." (recorded with Debian python3-hvac 0.11.2)', () => {
+    // Each expected path was recorded from the real stack (hvac → requests → urllib3) against
+    // a local server that logs the request line.
+    const cases: [string, Record<string, unknown>, string, string][] = [
+      ['../x', {}, '/v1/secret/data/x', 'secret/x'],
+      ['a//b', {}, '/v1/secret/data/connections/a/b', 'secret/connections/a/b'],
+      ['x/', {}, '/v1/secret/data/connections/x', ''],
+      ['./x', {}, '/v1/secret/data/connections/x', ''],
+      ['x/..', {}, '/v1/secret/data/connections/', 'leaves'],
+      ['../../../../x', {}, '/x', 'leaves'],
+      ['x', { mount_point: 'a/../b' }, '/v1/b/data/connections/x', 'leaves'],
+      ['x/.', {}, '/v1/secret/data/connections/x/', 'leaves'],
+      ['.../x', {}, '/v1/secret/data/connections/.../x', 'none'],
+      ['/x', { kv_engine_version: 1 }, '/v1/secret/connections/x', '']
+    ]
+    for (const [id, kwargs, path, reads] of cases) {
+      const out = explain('vault', { ...TOKEN, ...kwargs }, 'connection', id) as Record<
+        string,
+        unknown
+      >
+      expect(out.http_path, id).toBe(path)
+      if (reads === 'none') expect(out, id).not.toHaveProperty('note')
+      else if (reads === '') expect(out.note, id).toContain('reads the secret secret/connections/x')
+      else if (reads === 'leaves') expect(out.note, id).toMatch(/leaves the secrets of mount/)
+      else expect(out.note, id).toContain(`reads the secret ${reads}, not secret/connections/${id}`)
+    }
+    expect(explain('vault', TOKEN, 'connection', 'plain')).not.toHaveProperty('note')
+  })
   it('rejects what _VaultClient rejects (vault_client.py __init__)', () => {
     expect(() => explainLookup('vault', {}, 'connection', 'c')).toThrow(AirlockError)
     expect(() =>
@@ -196,6 +224,29 @@ describe('explain: Azure Key Vault (providers/microsoft/azure/.../secrets/key_va
     ).toMatchObject({
       disabled: true
     })
+  })
+  it('21: a name Key Vault cannot hold is skipped without a request (#67157); --provider-version 12.10.3 still asks and gets BadParameter', () => {
+    for (const id of ['my.app.setting', 'a/b', 'x'.repeat(120)]) {
+      const out = explain('azure-key-vault', {}, 'variable', id) as Record<string, unknown>
+      expect(out, id).toMatchObject({ disabled: true })
+      expect(String(out.reason)).toMatch(/skips it without asking Key Vault/)
+      expect(
+        explain('azure-key-vault', {}, 'variable', id, { providerVersion: '12.10.3' }),
+        id
+      ).toMatchObject({ service_error: expect.stringMatching(/BadParameter/) })
+    }
+    // `_` → `-` happens first, so an id with `_` is valid; the multi-team lookup checks too
+    expect(explain('azure-key-vault', {}, 'variable', 'my_var')).toEqual({
+      name: 'airflow-variables-my-var'
+    })
+    expect(explain('azure-key-vault', {}, 'connection', 'a.b', { multiTeam: true })).toMatchObject({
+      disabled: true
+    })
+    expect(
+      decodeOutcomeToPy(
+        decodeStored('azure-key-vault', {}, 'variable', 'my.app.setting', 'stored')
+      ).get('not_found')
+    ).toBe(true)
   })
   it('team-scoped-looking ids refused only with multi_team on (#65692, #71078)', () => {
     expect(explain('azure-key-vault', {}, 'connection', 'team--db')).toEqual({
@@ -541,6 +592,32 @@ describe('decode: AWS Secrets Manager (_standardize_secret_keys)', () => {
     expect(decode('aws-secrets-manager', kwargs, 'connection', 'c', stored)).toMatchObject({
       login: 'is%20url%20encoded'
     })
+  })
+  it('21: a JSON field of another type than text is kept with its type (from_json → Connection(**kwargs), never flushed)', () => {
+    const stored = s({ engine: 'postgresql', user: 1234, host: 5, database: true, password: 'p' })
+    for (const dialect of ['airflow2', 'airflow3', 'task-sdk'] as const)
+      expect(
+        decode('aws-secrets-manager', {}, 'connection', 'c', stored, { dialect }),
+        dialect
+      ).toEqual(conn({ conn_type: 'postgres', login: 1234, host: 5, schema: true, password: 'p' }))
+    // core's password setter runs bytes(value, "utf-8"): a truthy non-text password fails there,
+    // a falsy one is ignored; the Task SDK keeps it
+    expect(() => decode('aws-secrets-manager', {}, 'connection', 'c', s({ password: 12 }))).toThrow(
+      /TypeError/
+    )
+    expect(decode('aws-secrets-manager', {}, 'connection', 'c', s({ password: 0 }))).toEqual(
+      conn({})
+    )
+    expect(
+      decode('aws-secrets-manager', {}, 'connection', 'c', s({ password: 12 }), {
+        dialect: 'task-sdk'
+      })
+    ).toEqual(conn({ password: 12 }))
+    // the same reading for every text-valued service and for Vault's field map
+    expect(
+      decode('gcp-secret-manager', { project_id: 'p' }, 'connection', 'c', s({ login: 7 }))
+    ).toEqual(conn({ login: 7 }))
+    expect(decode('vault', TOKEN, 'connection', 'c', '{"login": 7}')).toEqual(conn({ login: 7 }))
   })
   it('not asked → not found', () => {
     expect(

@@ -39,11 +39,16 @@ const FIELDS = ['conn_type', 'host', 'login', 'password', 'schema', 'port', 'ext
  * The Task SDK fixtures were recorded from a fork whose SDK differs from apache/airflow
  * main and the reference (§3 step 5, §6) in three documented ways; Airlock follows main:
  * port 0 is emitted by get_uri(), from_json range-checks ports strictly, and conn_type is
- * not required by from_json. Records that exercise those are skipped; everything else counts.
+ * not required by from_json; the constructor's attrs validator also refuses a port outside
+ * 0-65535, so main never serialises one. Records that exercise those are skipped; everything else counts.
  */
 function sdkDivergence(file: string, r: OracleRecord): boolean {
   if (r.dialect !== 'task-sdk') return false
-  if (file === 'uri-serialize') return (r.input as { port?: unknown }).port === 0
+  // main's SDK also validates the port at construction (attrs `_validate_port`)
+  const port = (r.input as { port?: unknown } | null)?.port
+  const outOfRange = typeof port === 'number' && (port < 0 || port > 65535)
+  if (file === 'uri-serialize') return port === 0 || outOfRange
+  if (file === 'json-serialize' && outOfRange) return true
   if (file === 'json-parse') {
     const text = r.input as string
     return (

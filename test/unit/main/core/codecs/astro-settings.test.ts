@@ -31,6 +31,28 @@ describe('astro-settings codec', () => {
     expect(built.variables.get('flag')?.entry.value).toBe('true')
   })
 
+  it("21: what astro sends but Airflow's API refuses (no conn_type) is a problem, not a good connection", () => {
+    const text = `airflow:
+  connections:
+    - conn_id: fields_beside_uri
+      conn_host: h
+      conn_uri: postgres://u@db/x
+    - conn_id: uri_without_scheme
+      conn_uri: //h:5432/x
+    - conn_id: good
+      conn_type: http
+`
+    const built = astroSettingsEntries(decodeAstroSettings(text), 'airflow3')
+    expect([...built.connections.keys()]).toEqual(['good'])
+    expect(built.problems.map((p) => [p.key, p.message])).toEqual([
+      [
+        'fields_beside_uri',
+        expect.stringMatching(/without conn_type; Airflow's API refuses it \(422/)
+      ],
+      ['uri_without_scheme', expect.stringMatching(/no scheme.*422/)]
+    ])
+  })
+
   it('decodes weakly as mapstructure does and keeps comments on edit', () => {
     const text =
       '# mine\nairflow:\n  variables:\n    - variable_name: n\n      variable_value: 0123\n'

@@ -1,5 +1,7 @@
 // Cases transcribed from the reference (§3, §4, §13) and Airflow's own test tables.
 import fc from 'fast-check'
+import { runPython } from '../../../../support/python'
+import { constructConnection } from '../../../../../src-main/core/connection'
 import { describe, expect, it } from 'vitest'
 import {
   parseConnectionUri,
@@ -305,5 +307,63 @@ describe('connection URI: round trips', () => {
       }),
       { seed: 21, numRuns: 400 }
     )
+  })
+})
+
+describe('get_uri() edge cases as Airflow writes them (issue 21)', () => {
+  const fields = (f: Partial<ConnectionFields>): ConnectionFields => ({
+    ...emptyConnectionFields(),
+    conn_type: 'x',
+    host: 'h',
+    ...f
+  })
+  // Python's own urllib is the oracle for the encoded pieces.
+  const py = runPython<{ empty: string; colon: string }>(
+    'import json, sys; from urllib.parse import urlencode, quote\n' +
+      'print(json.dumps({"empty": urlencode({"__extra__": "{}"}), "colon": ":" + quote("", safe="") + "@"}))',
+    null
+  )
+
+  it('21: an empty-object extra, login "" with password "", __extra__ that is not JSON, and URIs Airflow 2 writes but cannot read back', () => {
+    // '{}' is truthy text whose urlencode is '': the __extra__ form
+    for (const d of DIALECTS)
+      expect(serializeConnectionUri(fields({ extra: '{}' }), d), d).toBe(`x://h/?${py.empty}`)
+    // login "" and password "": ":@" where the password stays "" (Task SDK); core's
+    // password setter drops a falsy password, so only the empty login is left (nothing)
+    expect(serializeConnectionUri(fields({ login: '', password: '' }), 'task-sdk')).toBe(
+      `x://${py.colon}h`
+    )
+    expect(serializeConnectionUri(fields({ login: '', password: '' }), 'airflow3')).toBe('x://h')
+    // __extra__ that is not JSON: core 3 refuses it (_validate_extra), Airflow 2 warns, the SDK keeps it
+    expect(() => parseConnectionUri('x://h/?__extra__=abc', 'airflow3')).toThrow(/not JSON/)
+    expect(parseConnectionUri('x://h/?__extra__=abc', 'airflow2').warnings).toHaveLength(1)
+    expect(parseConnectionUri('x://h/?__extra__=abc', 'task-sdk').value.extra).toBe('abc')
+    // Airflow 2 writes these, and its own parser refuses them (recorded in the oracle fixtures)
+    const written = serializeConnectionUri(
+      fields({ conn_type: 'http', host: 'http://h', login: 'u', password: 'p' }),
+      'airflow2'
+    )
+    expect(written).toBe('http://http://u:p@h')
+    expect(() => parseConnectionUri(written, 'airflow2')).toThrow(/credentials go after it/)
+    const negative = serializeConnectionUri(fields({ port: -1 }), 'airflow2')
+    expect(negative).toBe('x://h:-1')
+    expect(() => parseConnectionUri(negative, 'airflow2')).toThrow(
+      /port has a sign.*Port could not be cast to integer value/
+    )
+    expect(() => parseConnectionUri('x://h:65536', 'airflow2')).toThrow(/Port out of range/)
+  })
+
+  it('21: the Task SDK never writes a port outside 0-65535: its Connection refuses it at construction', () => {
+    expect(() => constructConnection(fields({ port: 65536 }), 'task-sdk')).toThrow(
+      /Expected value for `port` in the range 0-65535, but got 65536 instead/
+    )
+    expect(() => constructConnection(fields({ port: -1 }), 'task-sdk')).toThrow(/range 0-65535/)
+    // core's column takes it, and get_uri writes it
+    expect(
+      serializeConnectionUri(
+        constructConnection(fields({ port: 65536 }), 'airflow3').value,
+        'airflow3'
+      )
+    ).toBe('x://h:65536')
   })
 })
