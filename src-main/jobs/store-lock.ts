@@ -13,24 +13,15 @@
  * - A secrets service (and anything else): a lock file in the data dir, one per store identity
  *   — two jobs of this user on this machine exclude each other; other machines are not seen.
  */
-import { createHash, randomBytes } from 'node:crypto'
-import {
-  closeSync,
-  fsyncSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  unlinkSync,
-  writeSync
-} from 'node:fs'
+import { createHash } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { SqlTarget } from '../backends/sql/driver'
 import { openSql } from '../backends/sql/driver'
 import { AirlockError } from '../core/errors'
 import { storageError } from './storage-error'
+import { tryLockFile } from '../platform/lock-file'
 
 /** How a store is locked (from operations/open-store.ts `storeIdentity`). */
 export type LockSpec =
@@ -71,80 +62,33 @@ function describe(h: LockHolder): string {
   return `job ${h.jobId} (${h.action}, pid ${h.pid} on ${h.host}, since ${h.startedAt})`
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-function readHolder(path: string): LockHolder | undefined | null {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as LockHolder
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? null : undefined
-  }
-}
-
 function lockedError(label: string, holder: string, then: string): AirlockError {
   return new AirlockError('job.conflict', `${label} is locked by ${holder}; ${then}`)
 }
 
-/**
- * Creates `path` holding `holder`, whole or not at all: written to a private temp file, then
- * hard-linked into place (`link` fails with EEXIST when the lock exists, as O_EXCL does).
- */
+/** Takes the lock file `path` for `holder`, or refuses naming who holds it. */
 function lockFile(path: string, label: string, holder: LockHolder): StoreLock {
-  const text = JSON.stringify(holder) + '\n'
-  for (let attempt = 0; ; attempt++) {
-    const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`
-    try {
-      const fd = openSync(temp, 'wx', 0o600)
-      try {
-        writeSync(fd, text)
-        fsyncSync(fd)
-      } finally {
-        closeSync(fd)
-      }
-      linkSync(temp, path)
-      return {
-        release: async () => {
-          const now = readHolder(path)
-          if (now && now.jobId === holder.jobId && now.pid === holder.pid)
-            rmSync(path, { force: true })
-        }
-      }
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3)
-        throw storageError('the lock', path, error, 'nothing was written.')
-      const other = readHolder(path)
-      if (other === null) continue // released meanwhile
-      if (other === undefined)
-        throw lockedError(
-          label,
-          `an unreadable lock file ${path}`,
-          'if no Airlock job is running, remove that file and run again.'
-        )
-      if (other.host === hostname() && !alive(other.pid)) {
-        // a job killed on this machine (kill -9, power cut): its lock is stale
-        try {
-          unlinkSync(path)
-        } catch {
-          // taken over by another process already: the next attempt sees its lock
-        }
-        continue
-      }
-      throw lockedError(
-        label,
-        describe(other),
-        `wait for it to finish (airlock jobs), or, if that process is gone, remove ${path}.`
-      )
-    } finally {
-      rmSync(temp, { force: true })
-    }
+  let attempt
+  try {
+    attempt = tryLockFile(path, holder, (a, b) => a.jobId === b.jobId && a.pid === b.pid)
+  } catch (error) {
+    throw storageError('the lock', path, error, 'nothing was written.')
   }
+  if (attempt.taken) {
+    const { release } = attempt
+    return { release: async () => release() }
+  }
+  if (attempt.holder === undefined)
+    throw lockedError(
+      label,
+      `an unreadable lock file ${path}`,
+      'if no Airlock job is running, remove that file and run again.'
+    )
+  throw lockedError(
+    label,
+    describe(attempt.holder),
+    `wait for it to finish (airlock jobs), or, if that process is gone, remove ${path}.`
+  )
 }
 
 /** A 64-bit advisory lock key (signed, as PostgreSQL takes it) for a store identity. */

@@ -11,10 +11,13 @@
  * a fresh IV and replaces the file atomically, owner-only (0600).
  */
 import { createCipheriv, createDecipheriv, randomBytes, scrypt } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { mkdir, readFile } from 'node:fs/promises'
+import { hostname } from 'node:os'
 import { dirname } from 'node:path'
 import { AirlockError } from '../core/errors'
 import { writeFileAtomic } from '../platform/atomic-write'
+import { withLockFile } from '../platform/lock-file'
 import type { Keychain } from './keychain'
 
 /** The first line of every keystore file; the number is the format version. */
@@ -23,6 +26,8 @@ export const KEYSTORE_HEADER = 'airlock-keystore 1'
 /** scrypt's cost: N=2^15, r=8, p=1 (32 MiB, ~0.1 s), as OWASP's guidance for scrypt. */
 const KDF = { name: 'scrypt', N: 2 ** 15, r: 8, p: 1 } as const
 /** scrypt needs 128·N·r bytes; Node's default limit (32 MiB) is exactly that, so give room. */
+/** How long a change waits for another process's change of the same store. */
+const LOCK_WAIT_MS = 15_000
 const MAX_MEM = 64 * 1024 * 1024
 
 interface KdfParams {
@@ -133,15 +138,62 @@ export class PassphraseKeychain implements Keychain {
 
   /** Read, change, seal, replace — serialised; `change` returning false skips the write. */
   private mutate(change: (map: Map<string, string>) => boolean | void): Promise<void> {
+    // Another process (the CLI beside the app, two plans at once) changes the same file: the
+    // read and the write happen under its lock file, or one of two changes would be lost.
     const run = this.queue.then(async () => {
-      const sealed = await this.readSealed()
-      const map = sealed ? await this.open(sealed) : new Map<string, string>()
-      if (change(map) === false) return
-      const salt = sealed?.salt ?? randomBytes(16)
-      await this.write(map, salt)
+      // a change that writes nothing into a store that does not exist makes no folder either
+      if (!existsSync(this.location) && change(new Map()) === false) return
+      await this.ensureFolder()
+      await this.locked(
+        `${this.location}.lock`,
+        { pid: process.pid, host: hostname() },
+        async () => {
+          const sealed = await this.readSealed()
+          const map = sealed ? await this.open(sealed) : new Map<string, string>()
+          if (change(map) === false) return
+          const salt = sealed?.salt ?? randomBytes(16)
+          await this.write(map, salt)
+        },
+        {
+          waitMs: LOCK_WAIT_MS,
+          timeout: (holder) =>
+            new AirlockError(
+              'storage.unwritable',
+              `The passphrase store "${this.location}" is being changed by ${holder ? `process ${holder.pid} on ${holder.host}` : 'another process'} (its lock ${this.location}.lock stayed for ${LOCK_WAIT_MS / 1000} s); nothing was changed. If no Airlock is running, remove that lock file.`
+            )
+        }
+      )
     })
     this.queue = run.catch(() => undefined)
     return run
+  }
+
+  /** `withLockFile`, with a lock that cannot be made (a read-only folder) named as a write failure. */
+  private async locked(
+    ...args: Parameters<typeof withLockFile<void, { pid: number; host: string }>>
+  ): Promise<void> {
+    try {
+      await withLockFile(...args)
+    } catch (error) {
+      if (error instanceof AirlockError) throw error
+      throw this.unwritable(error)
+    }
+  }
+
+  private async ensureFolder(): Promise<void> {
+    try {
+      await mkdir(dirname(this.location), { recursive: true, mode: 0o700 })
+    } catch (error) {
+      throw this.unwritable(error)
+    }
+  }
+
+  private unwritable(error: unknown): AirlockError {
+    return new AirlockError(
+      'storage.unwritable',
+      `Writing the passphrase store "${this.location}" failed (${(error as NodeJS.ErrnoException).code ?? 'error'}); it was left as it was.`,
+      { cause: error }
+    )
   }
 
   private async readMap(): Promise<Map<string, string>> {
@@ -250,16 +302,11 @@ export class PassphraseKeychain implements Keychain {
       ciphertext: ciphertext.toString('base64')
     }
     try {
-      await mkdir(dirname(this.location), { recursive: true, mode: 0o700 })
       await writeFileAtomic(this.location, `${KEYSTORE_HEADER}\n${JSON.stringify(body)}\n`, {
         mode: 0o600
       })
     } catch (error) {
-      throw new AirlockError(
-        'storage.unwritable',
-        `Writing the passphrase store "${this.location}" failed (${(error as NodeJS.ErrnoException).code ?? 'error'}); it was left as it was.`,
-        { cause: error }
-      )
+      throw this.unwritable(error)
     }
   }
 }

@@ -6,7 +6,8 @@ import {
   statSync,
   writeFileSync
 } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { hostname, tmpdir } from 'node:os'
+import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { AirlockError } from '../../../../src-main/core/errors'
@@ -136,6 +137,36 @@ describe('passphrase keychain', () => {
     const again = await PassphraseKeychain.open(path, 'pw')
     expect((await again.list()).length).toBe(20)
     for (let i = 0; i < 20; i++) expect(await again.get(`acct-${i}`)).toBe(`v${i}`)
+  })
+
+  it('keeps every set when two stores over one file change it at once (another process: the CLI beside the app)', async () => {
+    // Two instances have two in-process queues, as two processes do: only the lock file
+    // beside the store keeps one's read-change-write from overwriting the other's.
+    const path = fresh()
+    await new PassphraseKeychain(path, 'pw').init()
+    const [a, b] = [new PassphraseKeychain(path, 'pw'), new PassphraseKeychain(path, 'pw')]
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) => [
+        a.set(`a-${i}`, `v${i}`),
+        b.set(`b-${i}`, `w${i}`)
+      ]).flat()
+    )
+    const again = await PassphraseKeychain.open(path, 'pw')
+    expect((await again.list()).length).toBe(24)
+    expect(await again.get('a-11')).toBe('v11')
+    expect(await again.get('b-11')).toBe('w11')
+    expect(existsSync(`${path}.lock`)).toBe(false)
+  })
+
+  it('takes over a lock left by a process that died on this machine', async () => {
+    const path = fresh()
+    const kc = new PassphraseKeychain(path, 'pw')
+    await kc.init()
+    const dead = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid!
+    writeFileSync(`${path}.lock`, JSON.stringify({ pid: dead, host: hostname() }))
+    await kc.set('after', 'x')
+    expect(await kc.get('after')).toBe('x')
+    expect(existsSync(`${path}.lock`)).toBe(false)
   })
 
   it('writes a fresh IV on every write', async () => {
