@@ -78,7 +78,7 @@ const ProfileSchema = z
           path: ['backendKwargs', key],
           message: 'is a secret and belongs in the keychain'
         })
-    if (p.url && /\/\/[^/@]*:[^/@]*@/.test(p.url))
+    if (p.url && sqlAlchemyUrlPasswordText(p.url) !== undefined)
       ctx.addIssue({
         code: 'custom',
         path: ['url'],
