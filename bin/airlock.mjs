@@ -21,10 +21,12 @@ if (major < 22 || (major === 22 && minor < 13)) {
   if (bundled) {
     // spawn, not spawnSync: this process must stay responsive to forward every signal, or a
     // killed `apply` keeps writing and an orphaned `serve` keeps answering.
+    // The IPC channel is how the child notices this process is gone (even by SIGKILL, which
+    // cannot be forwarded): it closes, and the child stops as on SIGTERM.
     const child = spawn(
       bundled,
       ['--max-semi-space-size=2', fileURLToPath(import.meta.url), ...process.argv.slice(2)],
-      { stdio: 'inherit' }
+      { stdio: ['inherit', 'inherit', 'inherit', 'ipc'] }
     )
     const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR2']
     for (const signal of signals) process.on(signal, () => child.kill(signal))
@@ -44,6 +46,13 @@ if (major < 22 || (major === 22 && minor < 13)) {
     `airlock: needs Node 22.13 or newer (this is ${process.versions.node}); run it with \`npm run -s airlock -- …\` or upgrade Node.\n`
   )
   process.exit(2)
+}
+
+// Re-run by an older Node's `airlock` (above): die with it. The channel must not keep this
+// process alive by itself, and its closing means the parent is gone.
+if (process.channel) {
+  process.channel.unref()
+  process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'))
 }
 
 const entry = fileURLToPath(new URL('../out/cli/airlock.mjs', import.meta.url))

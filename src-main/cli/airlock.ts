@@ -5,6 +5,7 @@
 import { installRegexTimeLimit } from '../platform/regex-worker'
 import { parseArgs } from 'node:util'
 import { AirlockError } from '../core/errors'
+import { addSensitiveVarConnNames, redactor } from '../platform/redact'
 import { VERSION } from '../platform/version'
 import { ALL_OPTIONS, COMMANDS, checkOptions, commandsHelp, type OptionSpec } from './command-table'
 import { EXIT_ITEMS_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io'
@@ -90,6 +91,8 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
   // Lookup patterns from the user's kwargs run in a worker with a time limit (`serve` too).
   installRegexTimeLimit()
+  // Airflow reads [core] sensitive_var_conn_names from the environment as well as airflow.cfg
+  addSensitiveVarConnNames(io.env.AIRFLOW__CORE__SENSITIVE_VAR_CONN_NAMES)
   try {
     return await dispatch(argv, io)
   } catch (error) {
@@ -99,15 +102,18 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
         'code' in error &&
         String(error.code).startsWith('ERR_PARSE_ARGS'))
     if (error instanceof AirlockError) {
-      io.stderr.write(`airlock: ${error.userMessage}\n`)
+      io.stderr.write(`airlock: ${redactor.redact(error.userMessage)}\n`)
       return error.code === 'usage' ? EXIT_USAGE : EXIT_ITEMS_FAILED
     }
     if (usage) {
-      io.stderr.write(`airlock: ${(error as Error).message}\nRun 'airlock --help' for usage.\n`)
+      io.stderr.write(
+        `airlock: ${redactor.redact((error as Error).message)}\nRun 'airlock --help' for usage.\n`
+      )
       return EXIT_USAGE
     }
     io.stderr.write('airlock: internal error; please report it.\n')
-    if (io.env.AIRLOCK_DEBUG) io.stderr.write(`${(error as Error).stack ?? String(error)}\n`)
+    if (io.env.AIRLOCK_DEBUG)
+      io.stderr.write(`${redactor.redact((error as Error).stack ?? String(error))}\n`)
     return 70
   }
 }

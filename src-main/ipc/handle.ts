@@ -12,6 +12,7 @@ import {
 } from '../contract/ipc'
 import { toErrorDto } from '../core/errors'
 import { nestedDeeperThan } from '../core/json-limits'
+import { redactor } from '../platform/redact'
 import type { HandlerTable } from './handlers'
 
 /** Runs a function and wraps the outcome in the IpcResult envelope. */
@@ -19,7 +20,9 @@ export async function invoke<T>(run: () => Promise<T> | T): Promise<IpcResult<T>
   try {
     return { ok: true, value: await run() }
   } catch (error) {
-    return { ok: false, error: toErrorDto(error) }
+    const dto = toErrorDto(error)
+    // a secret read on the way (a URL's password, a profile's token) never travels in a message
+    return { ok: false, error: { ...dto, message: redactor.redact(dto.message) } }
   }
 }
 

@@ -11,7 +11,12 @@ import type { Backend, EntryKind } from '../backends/backend'
 import { createBackend, createServiceBackend } from '../backends/registry'
 import { isSecretsServiceKind, SECRETS_SERVICE_KINDS } from '../contract/providers'
 import type { SqlTarget } from '../backends/sql/driver'
-import { parseSqlAlchemyUrl, type SqlAlchemyUrl } from '../core/airflow-config'
+import {
+  parseSqlAlchemyUrl,
+  redactSqlAlchemyUrl,
+  sqlAlchemyUrlPasswordText,
+  type SqlAlchemyUrl
+} from '../core/airflow-config'
 import { AirlockError, CodecError } from '../core/errors'
 import type { Dialect } from '../core/model'
 import type { TargetStore } from '../jobs/store-lock'
@@ -19,6 +24,7 @@ import { loadAirflowConfig } from '../platform/airflow-config-file'
 import { redactLocator } from './plan'
 import { ensureDemo } from '../platform/demo'
 import { dataDir } from '../platform/paths'
+import { redactor } from '../platform/redact'
 import type { ProfileSecrets } from '../platform/profiles'
 import type { Profile } from '../platform/settings'
 
@@ -130,6 +136,7 @@ export function parseLocator(locator: string): { scheme: LocatorScheme; rest: st
 
 /** A SQLAlchemy URL as a connect target (the password stays in memory only). */
 export function sqlTargetFromUrl(url: SqlAlchemyUrl): SqlTarget {
+  redactor.register(url.password)
   if (url.dialect === 'sqlite') return { dialect: 'sqlite', path: url.sqlitePath ?? ':memory:' }
   const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)
   const options: Record<string, string> = {}
@@ -149,10 +156,6 @@ export function sqlTargetFromUrl(url: SqlAlchemyUrl): SqlTarget {
 function needPath(scheme: string, rest: string): string {
   if (!rest) throw new AirlockError('usage', `${scheme}: needs a file path, e.g. ${scheme}:./file`)
   return rest
-}
-
-function redactedUrl(url: string): string {
-  return url.replace(/\/\/([^/@]*)@/, (_, userinfo: string) => `//${userinfo.split(':')[0]}:***@`)
 }
 
 /** Opens the store a locator names. */
@@ -187,6 +190,8 @@ export async function openLocator(locator: string, options: LocatorOptions = {})
           )
         return openProfile(profile, secrets)
       }
+      // masked in every message from here on, as written and as decoded
+      redactor.register(sqlAlchemyUrlPasswordText(rest))
       let url: SqlAlchemyUrl
       try {
         url = parseSqlAlchemyUrl(rest)
@@ -200,7 +205,7 @@ export async function openLocator(locator: string, options: LocatorOptions = {})
       return createBackend({
         kind: 'metastore',
         options: {
-          id: `metadb:${redactedUrl(rest)}`,
+          id: `metadb:${redactSqlAlchemyUrl(rest)}`,
           target: sqlTargetFromUrl(url),
           fernetKey: options.fernetKey ?? env.AIRFLOW__CORE__FERNET_KEY ?? null
         }

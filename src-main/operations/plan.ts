@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Backend, EntryKind } from '../backends/backend'
+import { redactSqlAlchemyUrl } from '../core/airflow-config'
 import { AirlockError, toErrorDto } from '../core/errors'
 import { fingerprinter } from '../core/fingerprint'
 import { idOf, type Dialect, type Entry } from '../core/model'
@@ -40,9 +41,18 @@ export async function loadLayer(
   }
 }
 
-/** A locator as it may be written down: the password of a `scheme://user:pw@host` URL dropped. */
+/**
+ * A locator as it may be written down: the password of its `scheme://user:pw@host` URL
+ * dropped, the URL read as SQLAlchemy reads it (so a password holding `/`, `:`, `#` or `?`
+ * goes whole).
+ */
 export function redactLocator(locator: string): string {
-  return locator.replace(/(\/\/[^/@:]*):[^/@]*@/, '$1@')
+  const whole = redactSqlAlchemyUrl(locator, '')
+  if (whole !== locator) return whole
+  const colon = locator.indexOf(':')
+  return colon < 0
+    ? locator
+    : locator.slice(0, colon + 1) + redactSqlAlchemyUrl(locator.slice(colon + 1), '')
 }
 
 /** `20261123T201430-cc3782`: sortable, unique enough for one person's plans and jobs. */

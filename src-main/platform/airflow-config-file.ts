@@ -18,6 +18,7 @@ import {
   type CommandRunner
 } from '../core/airflow-config'
 import { AirlockError } from '../core/errors'
+import { addSensitiveVarConnNames } from './redact'
 
 /** Options of `loadAirflowConfig`. */
 export interface AirflowConfigFileOptions {
@@ -144,5 +145,7 @@ export async function loadAirflowConfig(
     fileName: path,
     ...(options.allowCommands ? { runCommand: commandRunner(options.commandTimeoutMs) } : {})
   })
+  // Airflow hides these names in every display once its configuration is read; so do we.
+  addSensitiveVarConnNames(profile.sensitiveVarConnNames.value)
   return { path, exists: text !== null, profile }
 }

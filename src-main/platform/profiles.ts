@@ -3,7 +3,7 @@
  * lives in the settings file, every secret in the keychain under `profile:<name>` as one JSON
  * object — never in the file, never in a log.
  */
-import type { AirflowRuntimeProfile } from '../core/airflow-config'
+import { redactSqlAlchemyUrl, type AirflowRuntimeProfile } from '../core/airflow-config'
 import { AirlockError } from '../core/errors'
 import {
   SECRETS_SERVICES,
@@ -14,7 +14,7 @@ import {
 import type { Keychain } from '../keychain/keychain'
 import { redactor } from './redact'
 import {
-  SECRET_KWARGS,
+  isSecretKwarg,
   validateProfile,
   type Profile,
   type ProfileKind,
@@ -146,7 +146,7 @@ export class Profiles {
     const pending: [ProfileInput, ProfileSecrets][] = []
     const url = config.sqlAlchemyUrl
     if (url && config.sqlAlchemyConn.value) {
-      const withoutPassword = config.sqlAlchemyConn.value.replace(/(\/\/[^/@:]*):[^/@]*@/, '$1@')
+      const withoutPassword = redactSqlAlchemyUrl(config.sqlAlchemyConn.value, '')
       pending.push([
         {
           name: `${prefix}-metadb`,
@@ -166,7 +166,7 @@ export class Profiles {
       const kwargs: Record<string, unknown> = {}
       const secretKwargs: Record<string, unknown> = {}
       for (const [k, v] of Object.entries(backend.kwargs ?? {}))
-        (SECRET_KWARGS.has(k) ? secretKwargs : kwargs)[k] = v
+        (isSecretKwarg(k) ? secretKwargs : kwargs)[k] = v
       const method = SECRETS_SERVICES[kind].importedMethod(kwargs, secretKwargs)
       pending.push([
         {

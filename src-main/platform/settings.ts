@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { z } from 'zod'
+import { sqlAlchemyUrlPasswordText } from '../core/airflow-config'
 import { AirlockError } from '../core/errors'
 import { kwargsLimitProblem } from '../core/json-limits'
 import {
@@ -17,6 +18,7 @@ import {
   type ProfileKindId
 } from '../core/providers'
 import { writeFileAtomicSync } from './atomic-write'
+import { AIRFLOW_SENSITIVE_FIELDS } from './redact'
 
 /** The kinds of store a profile can point at (core/providers.ts). */
 export const PROFILE_KINDS = PROFILE_KIND_IDS
@@ -79,7 +81,7 @@ const ProfileSchema = z
           path: ['backendKwargs', key],
           message: 'is a secret and belongs in the keychain'
         })
-    if (p.url && /\/\/[^/@]*:[^/@]*@/.test(p.url))
+    if (p.url && sqlAlchemyUrlPasswordText(p.url) !== undefined)
       ctx.addIssue({
         code: 'custom',
         path: ['url'],
@@ -104,12 +106,87 @@ export function configDir(env: Readonly<Record<string, string | undefined>> = pr
   )
 }
 
-/** Validates profile fields (for add/edit) with the same rules as the file. */
+/** A secret found in a profile's non-secret fields: where, and why it is refused. */
+export interface ProfileSecretIssue {
+  /** `url`, `credential.params.<name>` or `backendKwargs.<name>[.<nested>…]`. */
+  path: string[]
+  message: string
+}
+
+/** A name compared without case or whitespace (` Client_SECRET ` is `client_secret`). */
+function normalName(name: string): string {
+  return name.replace(/\s+/g, '').toLowerCase()
+}
+
+const SECRET_KWARG_NAMES = new Set([...SECRET_KWARGS].map(normalName))
+/** What a credential parameter may not be called (the CLI's rule and Airflow's names). */
+const SECRET_PARAM = /secret|password|token|private/
+
+/** Whether a top-level backend kwarg holds a secret (its name without case or whitespace). */
+export function isSecretKwarg(name: string): boolean {
+  return SECRET_KWARG_NAMES.has(normalName(name))
+}
+
+function secretName(name: string, nested: boolean): boolean {
+  const n = normalName(name)
+  if (SECRET_KWARG_NAMES.has(n)) return true
+  // top-level kwargs such as `token_path` or `are_secret_values_urlencoded` are not secrets;
+  // nested ones are the provider's free-form kwargs, judged by Airflow's sensitive names
+  return nested && AIRFLOW_SENSITIVE_FIELDS.some((f) => n.includes(f))
+}
+
+function secretKwargPaths(value: unknown, path: string[], nested: boolean): string[][] {
+  if (Array.isArray(value))
+    return value.flatMap((v, i) => secretKwargPaths(v, [...path, String(i)], true))
+  if (!value || typeof value !== 'object') return []
+  return Object.entries(value).flatMap(([k, v]) =>
+    secretName(k, nested) ? [[...path, k]] : secretKwargPaths(v, [...path, k], true)
+  )
+}
+
+/**
+ * Secrets in the fields of a profile that go to the settings file: a URL with a password (read
+ * as SQLAlchemy reads it, so `/`, `:`, `#`, `?` in it change nothing), a credential parameter
+ * with a secret's name, a backend kwarg named as a secret at any depth. Names are compared
+ * without case or whitespace. The one check behind `airlock profile add/edit` and the app's
+ * `profiles:add/edit`.
+ */
+export function profileSecretIssues(p: {
+  url?: string | null
+  credential?: { params?: Readonly<Record<string, unknown>> }
+  backendKwargs?: Readonly<Record<string, unknown>>
+}): ProfileSecretIssue[] {
+  const issues: ProfileSecretIssue[] = []
+  if (p.url && sqlAlchemyUrlPasswordText(p.url) !== undefined)
+    issues.push({ path: ['url'], message: 'holds a password; it belongs in the keychain' })
+  for (const key of Object.keys(p.credential?.params ?? {})) {
+    const n = normalName(key)
+    if (SECRET_PARAM.test(n) || AIRFLOW_SENSITIVE_FIELDS.some((f) => n.includes(f)))
+      issues.push({
+        path: ['credential', 'params', key],
+        message: 'looks like a secret; it belongs in the keychain'
+      })
+  }
+  for (const path of secretKwargPaths(p.backendKwargs ?? {}, ['backendKwargs'], false))
+    issues.push({ path, message: 'is a secret and belongs in the keychain' })
+  return issues
+}
+
+/** Validates profile fields (for add/edit) with the same rules as the file, and more. */
 export function validateProfile(candidate: unknown): Profile {
   const r = ProfileSchema.safeParse(candidate)
-  if (r.success) return r.data
-  const issue = r.error.issues[0]!
-  throw new AirlockError('usage', `Profile ${issue.path.join('.') || '(root)'} ${issue.message}.`)
+  if (!r.success) {
+    const issue = r.error.issues[0]!
+    throw new AirlockError('usage', `Profile ${issue.path.join('.') || '(root)'} ${issue.message}.`)
+  }
+  // stricter than loading an existing file, which is never moved aside for these
+  const secret = profileSecretIssues(r.data)[0]
+  if (secret)
+    throw new AirlockError(
+      'usage',
+      `Profile ${secret.path.map((k) => JSON.stringify(k).slice(1, -1)).join('.')} ${secret.message}.`
+    )
+  return r.data
 }
 
 /**

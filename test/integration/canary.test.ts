@@ -14,6 +14,7 @@ import {
   statSync,
   writeFileSync
 } from 'node:fs'
+import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -23,6 +24,7 @@ import { openSql } from '../../src-main/backends/sql/driver'
 import { Fernet } from '../../src-main/core/codecs/fernet'
 import { connectionEntry, variableEntry } from '../../src-main/core/model'
 import { airlockAsync } from '../support/cli'
+import { PG_ADMIN } from '../support/metadb'
 import { startVaultEmulator } from '../support/emulators/vault'
 
 const hasBus = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS)
@@ -234,4 +236,80 @@ describe.runIf(hasBus)('leak canary: no secret outside the stores', () => {
       'target.env'
     ])
   })
+})
+
+// Issue #17.3: a metadata-DB password that SQLAlchemy reads whole (`[^@]*`) but that holds the
+// characters a hand-written redaction regex stops at. PostgreSQL trusts local connections, so
+// the password is sent and ignored: the job really runs.
+describe.runIf(hasBus)('attack: secret hygiene', () => {
+  it('17.3 a password containing / @ : # ? is redacted from a SQLAlchemy URL everywhere', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'airlock-canary-url-'))
+    const dbName = `airlock_t_${randomBytes(5).toString('hex')}`
+    const admin = await openSql(PG_ADMIN)
+    await admin.query(`CREATE DATABASE ${dbName}`)
+    await admin.close()
+    try {
+      const db = await openSql({ ...PG_ADMIN, database: dbName })
+      for (const stmt of airflowSchemaDdl('3.2', 'postgresql')) await db.query(stmt)
+      await db.close()
+      const password = `${MARKER}/pw@x:y#z?w`
+      // only `@` must be encoded for SQLAlchemy; `/ : # ?` stay as typed
+      const url = `postgresql://postgres:${password.replace('@', '%40')}@127.0.0.1:5432/${dbName}`
+      const metadb = `metadb:${url}`
+      for (const d of ['home', 'cfg', 'work', 'stores']) mkdirSync(join(root, d))
+      const env: NodeJS.ProcessEnv = {
+        PATH: process.env.PATH,
+        DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS,
+        HOME: join(root, 'home'),
+        AIRLOCK_HOME: join(root, 'home', 'airlock'),
+        AIRLOCK_CONFIG_DIR: join(root, 'cfg'),
+        AIRFLOW__CORE__FERNET_KEY: Fernet.generateKey()
+      }
+      const printed: Record<string, string> = {}
+      let step = 0
+      const cli = async (args: string[]) => {
+        const r = await airlockAsync(args, '', env)
+        printed[`${step++} ${args.slice(0, 2).join(' ')} stdout`] = r.out
+        printed[`${step++} ${args.slice(0, 2).join(' ')} stderr`] = r.err
+        return r
+      }
+      const sourceEnv = join(root, 'stores', 'source.env')
+      writeFileSync(sourceEnv, 'AIRFLOW_VAR_PLAIN=one\nAIRFLOW_CONN_WEB=http://h.example\n')
+      const plan = join(root, 'work', 'plan.json')
+      const planned = await cli(['plan', `envfile:${sourceEnv}`, metadb, '--out', plan])
+      expect(planned.code, planned.err).toBe(0)
+      const applied = await cli(['apply', plan])
+      expect(applied.code, applied.err).toBe(0)
+      const job = JSON.parse(applied.out).job as string
+      // the other direction, a diff, a failing plan (stderr) and the job listings
+      const back = join(root, 'work', 'back.json')
+      const target = `envfile:${join(root, 'stores', 'target.env')}`
+      expect((await cli(['plan', metadb, target, '--out', back])).code).toBe(0)
+      expect((await cli(['apply', back])).code).toBe(0)
+      expect((await cli(['diff', `envfile:${sourceEnv}`, metadb])).code).toBe(0)
+      const missing = metadb.replace(dbName, `${dbName}_gone`)
+      expect((await cli(['plan', `envfile:${sourceEnv}`, missing])).code).not.toBe(0)
+      expect((await cli(['jobs'])).code).toBe(0)
+      expect((await cli(['jobs', '--json'])).code).toBe(0)
+      expect((await cli(['rollback', job])).code).toBe(0)
+
+      const written = filesUnder(root).filter((f) => !f.startsWith('stores/'))
+      expect(written).toContain('work/plan.json')
+      expect(written).toContain('home/airlock/audit.jsonl')
+      expect(written.some((f) => f.endsWith('journal.jsonl'))).toBe(true)
+      const files = Object.fromEntries(
+        written.map((f) => [f, readFileSync(join(root, f), 'latin1')])
+      )
+      // the job did name its store: the host and database, without the password
+      expect(Object.values(files).some((t) => t.includes(`127.0.0.1:5432/${dbName}`))).toBe(true)
+      const needles = [MARKER, 'pw@x', 'pw%40x', 'y#z?w']
+      expect(holders(files, needles)).toEqual([])
+      expect(holders(printed, needles)).toEqual([])
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+      const a = await openSql(PG_ADMIN)
+      await a.query(`DROP DATABASE IF EXISTS ${dbName}`)
+      await a.close()
+    }
+  }, 300_000)
 })

@@ -15,8 +15,8 @@ import {
 import {
   CREDENTIAL_METHODS,
   PROFILE_KINDS,
-  SECRET_KWARGS,
   SettingsStore,
+  profileSecretIssues,
   configDir,
   type Profile,
   type ProfileKind
@@ -122,22 +122,33 @@ function parseParams(list: string[] | undefined): Record<string, string> | undef
   )
 }
 
-/** Secrets never come from argv (any user can read it with ps): refuse them there. */
+/**
+ * Secrets never come from argv (any user can read it with ps): refuse them there, by the same
+ * check the settings file's profiles pass (platform/settings.ts `profileSecretIssues`).
+ */
 function refuseArgvSecrets(flags: ProfileFlags, kwargs: Record<string, unknown> | undefined): void {
-  if (flags.url && /^[^:]+:\/\/[^/@]*:[^/@]*@/.test(flags.url))
+  const params = Object.fromEntries(
+    (flags.param ?? []).map((kv) => [kv.slice(0, Math.max(0, kv.indexOf('='))), ''])
+  )
+  const issue = profileSecretIssues({
+    url: flags.url,
+    credential: { params },
+    backendKwargs: kwargs
+  })[0]
+  if (!issue) return
+  const [field, ...rest] = issue.path
+  if (field === 'url')
     throw new UsageError(
       '--url holds a password; give the URL without it and the password on stdin (--secret-stdin) or at the prompt'
     )
-  for (const kv of flags.param ?? [])
-    if (/secret|password|token|private/i.test(kv.slice(0, Math.max(0, kv.indexOf('=')))))
-      throw new UsageError(
-        `--param ${kv.slice(0, kv.indexOf('='))} looks like a secret; give it on stdin (--secret-stdin) or at the prompt`
-      )
-  for (const key of Object.keys(kwargs ?? {}))
-    if (SECRET_KWARGS.has(key))
-      throw new UsageError(
-        `--kwargs holds the secret "${key}"; pass it on stdin as {"kwargs": {"${key}": …}} with --secret-stdin, or at the prompt`
-      )
+  if (field === 'credential')
+    throw new UsageError(
+      `--param ${rest[1]} looks like a secret; give it on stdin (--secret-stdin) or at the prompt`
+    )
+  const key = rest.join('.')
+  throw new UsageError(
+    `--kwargs holds the secret "${key}"; pass it on stdin as {"kwargs": {"${rest[0]}": …}} with --secret-stdin, or at the prompt`
+  )
 }
 
 function profileLine(p: Profile, status: Record<string, string>): string {

@@ -41,5 +41,9 @@ export type {
   EffectiveBackend,
   ProfileSetting
 } from './runtime-profile'
-export { parseSqlAlchemyUrl } from './sqlalchemy-url'
+export {
+  parseSqlAlchemyUrl,
+  redactSqlAlchemyUrl,
+  sqlAlchemyUrlPasswordText
+} from './sqlalchemy-url'
 export type { SqlAlchemyUrl } from './sqlalchemy-url'

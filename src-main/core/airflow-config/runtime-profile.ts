@@ -73,6 +73,8 @@ export interface AirflowRuntimeProfile {
   useCache: ProfileSetting<boolean>
   /** `[secrets] cache_ttl_seconds` (default 900). */
   cacheTtlSeconds: ProfileSetting<number>
+  /** `[core] sensitive_var_conn_names`: extra names to hide, comma-separated (default ''). */
+  sensitiveVarConnNames: ProfileSetting<string>
   /** Every problem found, in file order, then the settings' own. */
   problems: ConfigProblem[]
 }
@@ -411,7 +413,8 @@ export function readAirflowConfig(
     { section: 'secrets', key: 'use_cache' },
     { section: 'secrets', key: 'cache_ttl_seconds' },
     { section: 'workers', key: 'secrets_backend' },
-    { section: 'workers', key: 'secrets_backend_kwargs' }
+    { section: 'workers', key: 'secrets_backend_kwargs' },
+    { section: 'core', key: 'sensitive_var_conn_names' }
   ]
   reader.checkSpellings(wanted)
   for (const w of wanted) reader.checkBraces(w.section, w.key)
@@ -618,6 +621,15 @@ export function readAirflowConfig(
   })
 
   const sqlAlchemyConn = setting(sql, (text) => text)
+  const sensitiveVarConnNames = setting(
+    reader.resolve({
+      section: 'core',
+      key: 'sensitive_var_conn_names',
+      sensitive: false,
+      default: ''
+    }),
+    (text) => text
+  )
   let sqlAlchemyUrl: SqlAlchemyUrl | null = null
   if (sqlAlchemyConn.origin.kind === 'default' && sqlAlchemyConn.value?.includes('~'))
     reader.problems.push({
@@ -662,6 +674,7 @@ export function readAirflowConfig(
     workerBackend,
     useCache,
     cacheTtlSeconds,
+    sensitiveVarConnNames,
     problems: [...cfg.problems, ...reader.problems]
   }
 }

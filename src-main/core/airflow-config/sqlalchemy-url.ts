@@ -38,6 +38,44 @@ const SQLA_URL = new RegExp(
   'u'
 )
 
+/** Where the password of a URL lies, read with SQLAlchemy's `_parse_url` pattern. */
+function passwordSpan(url: string): { start: number; end: number } | undefined {
+  const m = SQLA_URL.exec(url)
+  const g = m?.groups
+  if (!g || g.password === undefined) return undefined
+  // the pattern is anchored: name, `://`, username, `:`, then the password
+  const start = g.name!.length + 3 + (g.username ?? '').length + 1
+  let end = start + g.password.length
+  // An unencoded `@` in the password ends it early for SQLAlchemy (`[^@]*`) and leaves the
+  // rest in the host or database: hide up to their last `@` as well (not the query's).
+  const queryAt =
+    g.query !== undefined ? m!.index + m![0].length - g.query.length - 1 : m![0].length
+  const at = url.slice(end + 1, queryAt).lastIndexOf('@')
+  if (at >= 0) end += 1 + at
+  return { start, end }
+}
+
+/**
+ * A SQLAlchemy URL without its password, as SQLAlchemy parses it (the one rule for every
+ * locator, plan, job record and message): the password is replaced by `mask`, or dropped
+ * with its `:` when `mask` is empty (`user@host`, so a later connect falls back to
+ * `.pgpass` and the like rather than sending `***`). Text that is not such a URL is returned
+ * unchanged.
+ */
+export function redactSqlAlchemyUrl(url: string, mask = '***'): string {
+  const span = passwordSpan(url)
+  if (!span) return url
+  return mask
+    ? `${url.slice(0, span.start)}${mask}${url.slice(span.end)}`
+    : `${url.slice(0, span.start - 1)}${url.slice(span.end)}`
+}
+
+/** The password written in a SQLAlchemy URL, as written (not decoded), else undefined. */
+export function sqlAlchemyUrlPasswordText(url: string): string | undefined {
+  const span = passwordSpan(url)
+  return span && span.end > span.start ? url.slice(span.start, span.end) : undefined
+}
+
 const DRIVERS: Record<SqlAlchemyUrl['dialect'], readonly string[]> = {
   postgresql: ['psycopg2', 'psycopg', 'pg8000', 'asyncpg', 'psycopg2cffi'],
   mysql: ['mysqldb', 'pymysql', 'mysqlconnector', 'asyncmy', 'aiomysql'],
