@@ -158,6 +158,7 @@ export class AirflowExportBackend implements Backend {
   readonly kind = 'airflow-export' as const
   readonly id: string
   readonly capabilities: { list: boolean; write: boolean }
+  readonly holds: readonly EntryKind[]
   private readonly connectionsPath: string | null
   private readonly variablesPath: string | null
   private readonly dialect: Dialect
@@ -189,6 +190,10 @@ export class AirflowExportBackend implements Backend {
     if (variablesPath !== null) formatOf(variablesPath)
     this.connectionsPath = connectionsPath
     this.variablesPath = variablesPath
+    this.holds = [
+      ...(connectionsPath !== null ? (['connection'] as const) : []),
+      ...(variablesPath !== null ? (['variable'] as const) : [])
+    ]
     this.dialect = options.dialect ?? 'airflow3'
     this.id =
       options.id ??

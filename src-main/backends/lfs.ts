@@ -92,6 +92,7 @@ export class LfsBackend implements Backend {
   readonly kind = 'lfs' as const
   readonly id: string
   readonly capabilities = { list: true, write: true }
+  readonly holds: readonly EntryKind[]
   private readonly connectionsPath: string | null
   private readonly variablesPath: string | null
   private readonly dialect: Dialect
@@ -102,6 +103,10 @@ export class LfsBackend implements Backend {
     this.variablesPath = options.variablesFilePath ?? null
     if (this.connectionsPath !== null) formatOf(this.connectionsPath)
     if (this.variablesPath !== null) formatOf(this.variablesPath)
+    this.holds = [
+      ...(this.connectionsPath !== null ? (['connection'] as const) : []),
+      ...(this.variablesPath !== null ? (['variable'] as const) : [])
+    ]
     this.dialect = options.dialect ?? 'airflow3'
     this.multiTeam = options.multiTeam ?? false
     this.id =

@@ -36,7 +36,7 @@ export async function diffStores(request: DiffStoresOptions): Promise<DiffResult
   try {
     const planId = newPlanId()
     const options: PlanOptions = {
-      kinds: request.kinds,
+      kinds: loaded.kinds,
       ...request.plan,
       onConflict: 'overwrite',
       deleteExtraneous: true,

@@ -5,7 +5,7 @@ import type { LocatorOptions } from '../../operations/open-store'
 import { openLocator } from '../../operations/open-store'
 import { AirlockError } from '../../core/errors'
 import { parsePlanDocument, type PlanDocument } from '../../core/plan'
-import { redactLocator } from '../../operations/plan'
+import { planKinds, redactLocator } from '../../operations/plan'
 import {
   applyPlan,
   jobStores,
@@ -133,8 +133,10 @@ export async function applyCommand(
       throw new UsageError(
         `${planPath} was made for ${flag.slice(2)} ${planned}; ${flag} names another store. Make a plan for it (airlock plan …).`
       )
-  const source = await openLocator(flags.source ?? doc.source, options)
-  const target = await openLocator(flags.target ?? doc.target, options)
+  // A one-kind file store reopens as the kind the plan was made for.
+  const planned = { ...options, kinds: planKinds(doc), kindsFrom: `the plan (${planPath})` }
+  const source = await openLocator(flags.source ?? doc.source, planned)
+  const target = await openLocator(flags.target ?? doc.target, planned)
   const controller = cancellation(io)
   const { ctx, stop } = await context(io, controller.signal)
   try {
@@ -155,7 +157,11 @@ export async function jobCommand(
   options: LocatorOptions
 ): Promise<number> {
   const stores = jobStores(dataDir(io.env), jobId)
-  const target = await openLocator(flags.target ?? stores.target, options)
+  const target = await openLocator(flags.target ?? stores.target, {
+    ...options,
+    kinds: stores.kinds,
+    kindsFrom: `the job (${jobId})`
+  })
   const controller = cancellation(io)
   const { ctx, stop } = await context(io, controller.signal)
   try {
@@ -181,7 +187,10 @@ export async function jobCommand(
 
 /** `airlock jobs [--json]`. */
 export async function jobsCommand(io: CliIo, json: boolean): Promise<number> {
-  for (const j of listJobs(dataDir(io.env)))
+  const jobs = listJobs(dataDir(io.env))
+  // On stderr, so stdout stays a list (of none) for scripts.
+  if (!jobs.length) io.stderr.write('no jobs\n')
+  for (const j of jobs)
     await writeLine(
       io.stdout,
       json

@@ -6,6 +6,7 @@
 import type { ApplyRequest, JobDto, JobProgressDto } from '../../contract/ipc'
 import type { Backend } from '../../backends/backend'
 import { openLocator } from '../../operations/open-store'
+import { planKinds } from '../../operations/plan'
 import { AirlockError, toErrorDto } from '../../core/errors'
 import {
   applyPlan,
@@ -138,7 +139,12 @@ export async function applyHeldPlan(
     ...held.doc,
     items: held.doc.items.filter((i) => !skip.has(`${i.kind}:${i.targetId}`))
   }
-  const options = ctx.locatorOptions({ dialect: held.doc.dialect })
+  // A one-kind file store reopens as the kind the plan was made for.
+  const options = ctx.locatorOptions({
+    dialect: held.doc.dialect,
+    kinds: planKinds(held.doc),
+    kindsFrom: `the plan ${held.doc.planId}`
+  })
   const source = await openLocator(held.source, options)
   const target = await openLocator(held.target, options)
   return startJob(ctx, [source, target], (jobCtx) => applyPlan(doc, source, target, jobCtx))
@@ -160,7 +166,10 @@ async function reopenTarget(ctx: HandlerContext, jobId: string): Promise<Backend
   if (ctx.running.has(jobId))
     throw new AirlockError('job.conflict', `Job ${jobId} is still running; cancel it first.`)
   const stores = jobStores(ctx.dataDir, jobId)
-  return openLocator(stores.target, ctx.locatorOptions())
+  return openLocator(
+    stores.target,
+    ctx.locatorOptions({ kinds: stores.kinds, kindsFrom: `the job ${jobId}` })
+  )
 }
 
 /** `jobs:resume`: finishes an interrupted job with its own recorded values. */
