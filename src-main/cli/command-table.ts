@@ -225,6 +225,7 @@ async function runOnStore(input: CommandInput): Promise<number> {
   const d = dialectOption(values.dialect)
   const options = {
     dialect: d,
+    dialectGiven: values.dialect !== undefined,
     kinds,
     fernetKey: values.key,
     env: io.env,
@@ -342,6 +343,7 @@ async function runOnPair(input: CommandInput): Promise<number> {
   const { planCommand } = await load.engine()
   return planCommand(io, name as 'plan' | 'diff', sub, target, values, kindOption(values.kind), d, {
     dialect: d,
+    dialectGiven: values.dialect !== undefined,
     fernetKey: values.key,
     env: io.env,
     resolveProfile: input.resolveProfile

@@ -68,7 +68,10 @@ export function requireStoreFile(locator: string, why: string): void {
 
 /** What a locator needs besides itself. */
 export interface LocatorOptions {
+  /** Whose rules read the store; default airflow3, for a profile its Airflow version. */
   dialect?: Dialect
+  /** `dialect` was asked for (`--dialect`): it overrides a profile's Airflow version too. */
+  dialectGiven?: boolean
   /** Which kind a single-kind file holds (Airflow's export and LFS files hold one kind each). */
   kinds?: readonly EntryKind[]
   /** Where `kinds` came from, for messages; default the `--kind` flag. */
@@ -88,8 +91,15 @@ function profileDialect(profile: Profile): Dialect {
     : 'airflow3'
 }
 
-/** Opens the store a saved profile points at, with its secrets from the keychain. */
-export async function openProfile(profile: Profile, secrets: ProfileSecrets): Promise<Backend> {
+/**
+ * Opens the store a saved profile points at, with its secrets from the keychain; `dialect`
+ * (asked for explicitly) overrides the one of the profile's Airflow version.
+ */
+export async function openProfile(
+  profile: Profile,
+  secrets: ProfileSecrets,
+  dialect?: Dialect
+): Promise<Backend> {
   const id = `${profile.kind}:${profile.name}`
   switch (profile.kind) {
     case 'metadb': {
@@ -113,7 +123,7 @@ export async function openProfile(profile: Profile, secrets: ProfileSecrets): Pr
         method: profile.credential.method,
         params: profile.credential.params,
         secrets,
-        dialect: profileDialect(profile)
+        dialect: dialect ?? profileDialect(profile)
       })
     }
   }
@@ -264,6 +274,7 @@ export async function openLocator(locator: string, options: LocatorOptions = {})
   const { scheme, rest } = parseLocator(locator)
   const env = options.env ?? process.env
   const dialect = options.dialect ?? 'airflow3'
+  const given = options.dialectGiven ? options.dialect : undefined
   if (isSecretsServiceKind(scheme)) {
     if (!options.resolveProfile) throw new AirlockError('usage', `${scheme}: needs saved profiles`)
     const { profile, secrets } = await options.resolveProfile(rest)
@@ -272,13 +283,13 @@ export async function openLocator(locator: string, options: LocatorOptions = {})
         'usage',
         `Profile ${rest} is a ${profile.kind} profile, not ${scheme}.`
       )
-    return openProfile(profile, secrets)
+    return openProfile(profile, secrets, given)
   }
   switch (scheme) {
     case 'profile': {
       if (!options.resolveProfile) throw new AirlockError('usage', 'profile: needs saved profiles')
       const { profile, secrets } = await options.resolveProfile(rest)
-      return openProfile(profile, secrets)
+      return openProfile(profile, secrets, given)
     }
     case 'metadb': {
       if (rest && !rest.includes('://') && options.resolveProfile) {
@@ -288,7 +299,7 @@ export async function openLocator(locator: string, options: LocatorOptions = {})
             'usage',
             `Profile ${rest} is a ${profile.kind} profile, not metadb.`
           )
-        return openProfile(profile, secrets)
+        return openProfile(profile, secrets, given)
       }
       let url: SqlAlchemyUrl
       try {

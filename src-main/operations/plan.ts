@@ -13,8 +13,10 @@ import {
   type PlanDocument,
   type PlanItem,
   type PlanOptions,
-  type PlanSummary
+  type PlanSummary,
+  type TargetLimits
 } from '../core/plan'
+import { DIALECT_RULES } from '../core/dialect'
 import type { LayerData } from '../core/precedence'
 import { openLocator, requireStoreFile, type LocatorOptions } from './open-store'
 
@@ -129,6 +131,19 @@ export interface StoreProblem {
  * cannot keep, and (with `preflight`) every problem the target's own pre-flight finds on what
  * would be written. Returns the number of pre-flight errors and the store-wide problems.
  */
+/** What a target cannot keep, for `plan` (core/plan.ts TargetLimits). */
+export function targetLimits(target: Backend, dialect: Dialect): TargetLimits {
+  return {
+    lossy: target.lossyFields ?? [],
+    // The metadata DB keeps "" in its row (get_password returns it); the in-memory store
+    // keeps entries as given; every other store is read through Connection(password="").
+    emptyPasswordIsNone:
+      target.kind !== 'metastore' &&
+      target.kind !== 'in-memory' &&
+      DIALECT_RULES[dialect].emptyPasswordBecomesNull
+  }
+}
+
 export async function annotatePlan(
   items: PlanItem[],
   source: readonly Entry[],
@@ -280,7 +295,13 @@ export async function planStores(request: PlanStoresOptions): Promise<PlannedSto
       ...request.plan,
       targetDialect: request.dialect
     }
-    const result = plan(loaded.source, loaded.target, options, fingerprinter(key))
+    const result = plan(
+      loaded.source,
+      loaded.target,
+      options,
+      fingerprinter(key),
+      targetLimits(loaded.targetBackend, request.dialect)
+    )
     const { preflightErrors, storeProblems } = await annotatePlan(
       result.items,
       loaded.source,

@@ -133,8 +133,14 @@ export async function applyCommand(
       throw new UsageError(
         `${planPath} was made for ${flag.slice(2)} ${planned}; ${flag} names another store. Make a plan for it (airlock plan …).`
       )
-  // A one-kind file store reopens as the kind the plan was made for.
-  const planned = { ...options, kinds: planKinds(doc), kindsFrom: `the plan (${planPath})` }
+  // The stores reopen as the plan read them: in its dialect (a task-sdk plan keeps a password
+  // "" that airflow3 reads as None), a one-kind file as the kind it was made for.
+  const planned = {
+    ...options,
+    dialect: doc.dialect,
+    kinds: planKinds(doc),
+    kindsFrom: `the plan (${planPath})`
+  }
   const source = await openLocator(flags.source ?? doc.source, planned)
   const target = await openLocator(flags.target ?? doc.target, planned)
   const controller = cancellation(io)
