@@ -5,7 +5,8 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { airlock } from '../support/cli'
+import { airlock, airlockAsync } from '../support/cli'
+import { startVaultEmulator } from '../support/emulators/vault'
 
 let home: string
 let work: string
@@ -214,5 +215,54 @@ describe('21: CLI answers that said nothing', () => {
     ])
     expect(asVar.lines.filter((l) => /postgres_default/.test(l))).toHaveLength(1)
     expect(asVar.stderr).not.toContain('looked up as a connection and as a variable')
+  })
+})
+
+describe('21: --dialect on a saved profile', () => {
+  it("21: list profile:X --dialect airflow2 reads query values as Airflow 2 does (strings), not with the profile's Airflow 3 rules", async () => {
+    const vault = await startVaultEmulator()
+    try {
+      vault.put('secret', 'connections/api', {
+        conn_uri: 'http://api.example?timeout=5&verify=true'
+      })
+      const env = {
+        PATH: process.env.PATH ?? '',
+        AIRLOCK_HOME: join(work, 'dialect-home'),
+        AIRLOCK_CONFIG_DIR: join(work, 'dialect-cfg'),
+        AIRLOCK_PASSPHRASE: 'issue-21-passphrase'
+      }
+      const add = await airlockAsync(
+        [
+          'profile',
+          'add',
+          'prod',
+          '--kind',
+          'vault',
+          '--url',
+          vault.url,
+          '--kwargs',
+          '{"mount_point": "secret"}',
+          '--airflow-version',
+          '3.1.6',
+          '--secret-stdin'
+        ],
+        vault.rootToken,
+        env
+      )
+      expect(add.code, add.err).toBe(0)
+      const extra = async (...dialect: string[]) => {
+        const r = await airlockAsync(
+          ['list', 'profile:prod', '--json', '--reveal', ...dialect],
+          '',
+          env
+        )
+        expect(r.code, r.err).toBe(0)
+        return JSON.parse(JSON.parse(r.out.trim()).fields.extra) as unknown
+      }
+      expect(await extra()).toEqual({ timeout: 5, verify: true })
+      expect(await extra('--dialect', 'airflow2')).toEqual({ timeout: '5', verify: 'true' })
+    } finally {
+      await vault.close()
+    }
   })
 })
