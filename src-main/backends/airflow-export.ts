@@ -20,6 +20,7 @@ import { readFile } from 'node:fs/promises'
 import {
   decodeConnectionsFile,
   decodeVariablesFile,
+  fileLevelProblems,
   encodeConnectionsFile,
   encodeVariablesFile,
   fileFormatFromPath,
@@ -244,7 +245,7 @@ export class AirflowExportBackend implements Backend {
   private async readable(kind: EntryKind): Promise<FileState<Entry> | undefined> {
     if (this.pathOf(kind) === null) return undefined
     const s = await this.state(kind)
-    const fileLevel = s.decoded.problems.filter((p) => p.key === undefined)
+    const fileLevel = fileLevelProblems(s.decoded.problems)
     if (fileLevel.length) throw fileError(s.path, fileLevel)
     return s
   }
