@@ -20,6 +20,7 @@ import { readFile } from 'node:fs/promises'
 import {
   decodeConnectionsFile,
   decodeVariablesFile,
+  fileLevelProblems,
   encodeConnectionsFile,
   encodeVariablesFile,
   fileFormatFromPath,
@@ -158,6 +159,7 @@ export class AirflowExportBackend implements Backend {
   readonly kind = 'airflow-export' as const
   readonly id: string
   readonly capabilities: { list: boolean; write: boolean }
+  readonly holds: readonly EntryKind[]
   private readonly connectionsPath: string | null
   private readonly variablesPath: string | null
   private readonly dialect: Dialect
@@ -189,6 +191,10 @@ export class AirflowExportBackend implements Backend {
     if (variablesPath !== null) formatOf(variablesPath)
     this.connectionsPath = connectionsPath
     this.variablesPath = variablesPath
+    this.holds = [
+      ...(connectionsPath !== null ? (['connection'] as const) : []),
+      ...(variablesPath !== null ? (['variable'] as const) : [])
+    ]
     this.dialect = options.dialect ?? 'airflow3'
     this.id =
       options.id ??
@@ -239,7 +245,7 @@ export class AirflowExportBackend implements Backend {
   private async readable(kind: EntryKind): Promise<FileState<Entry> | undefined> {
     if (this.pathOf(kind) === null) return undefined
     const s = await this.state(kind)
-    const fileLevel = s.decoded.problems.filter((p) => p.key === undefined)
+    const fileLevel = fileLevelProblems(s.decoded.problems)
     if (fileLevel.length) throw fileError(s.path, fileLevel)
     return s
   }

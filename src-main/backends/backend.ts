@@ -4,7 +4,7 @@
  * test/support/backend-conformance.ts.
  */
 import type { ErrorCode } from '../contract/errors'
-import { refOf, type Entry, type EntryRef, type Scope } from '../core/model'
+import { refOf, type Entry, type EntryKind, type EntryRef, type Scope } from '../core/model'
 
 export { idOf, inScope, refOf, type EntryKind, type EntryRef, type Scope } from '../core/model'
 import type { PacerStats } from './pacer'
@@ -71,6 +71,8 @@ export interface Backend {
   /** A stable, human-readable id such as `metastore:prod` or `envfile:./.env`. */
   readonly id: string
   readonly capabilities: { list: boolean; write: boolean }
+  /** The kinds this store can hold at all (a one-kind file); absent: both. */
+  readonly holds?: readonly EntryKind[]
   /**
    * Fields this store cannot keep (Airflow does not read them from it either): writes drop
    * them, read-back verification ignores them, and plans warn about them.

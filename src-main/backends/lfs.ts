@@ -29,6 +29,7 @@ import {
   pySplitLines,
   decodeConnectionsFile,
   decodeVariablesFile,
+  fileLevelProblems,
   encodeConnectionsFile,
   type FileFormat,
   type FileProblem
@@ -92,6 +93,7 @@ export class LfsBackend implements Backend {
   readonly kind = 'lfs' as const
   readonly id: string
   readonly capabilities = { list: true, write: true }
+  readonly holds: readonly EntryKind[]
   private readonly connectionsPath: string | null
   private readonly variablesPath: string | null
   private readonly dialect: Dialect
@@ -102,6 +104,10 @@ export class LfsBackend implements Backend {
     this.variablesPath = options.variablesFilePath ?? null
     if (this.connectionsPath !== null) formatOf(this.connectionsPath)
     if (this.variablesPath !== null) formatOf(this.variablesPath)
+    this.holds = [
+      ...(this.connectionsPath !== null ? (['connection'] as const) : []),
+      ...(this.variablesPath !== null ? (['variable'] as const) : [])
+    ]
     this.dialect = options.dialect ?? 'airflow3'
     this.multiTeam = options.multiTeam ?? false
     this.id =
@@ -147,7 +153,10 @@ export class LfsBackend implements Backend {
     const out: Decoded = { path, format, text, entries: new Map(), problems: [], warnings: [] }
     if (text === undefined) return out
     if (kind === 'connection') {
-      const d = decodeConnectionsFile(text, format, this.dialect, { idRule: 'none' })
+      const d = decodeConnectionsFile(text, format, this.dialect, {
+        idRule: 'none',
+        keepTypes: true
+      })
       out.problems.push(...d.problems)
       out.warnings.push(...d.warnings)
       for (const e of d.value) out.entries.set(e.id, e)
@@ -160,13 +169,27 @@ export class LfsBackend implements Backend {
       return out
     }
     // JSON/YAML: load_variables returns each value as found (no {"value": …} unpacking).
-    const fileLevel = d.problems.filter((p) => p.key === undefined)
+    const fileLevel = fileLevelProblems(d.problems)
     if (fileLevel.length) {
       out.problems.push(...fileLevel)
       return out
     }
     const data = (format === 'json' ? pyJsonLoads(text) : pyYamlSafeLoad(text)) as PyDict
-    for (const [key, value] of data.entries()) {
+    for (const [key, found] of data.entries()) {
+      // Airflow 2's load_variables unwraps a list of one and refuses other lists for the whole
+      // file; Airflow 3 keeps a JSON/YAML list as the list (`variables = dict(secrets)`).
+      let value = found
+      if (Array.isArray(found) && this.dialect === 'airflow2') {
+        if (found.length !== 1) {
+          out.problems.push({
+            line: null,
+            key,
+            message: `A list of ${found.length} values: Airflow 2 refuses the whole file ("contains multiple values for keys").`
+          })
+          continue
+        }
+        value = found[0]!
+      }
       if (typeof value === 'string') {
         out.entries.set(key, { kind: 'variable', key, value, description: null })
         continue
@@ -185,7 +208,7 @@ export class LfsBackend implements Backend {
   private async readable(kind: EntryKind): Promise<Decoded | undefined> {
     const d = await this.decode(kind)
     if (!d) return undefined
-    const fileLevel = d.problems.filter((p) => p.key === undefined)
+    const fileLevel = fileLevelProblems(d.problems)
     if (fileLevel.length) throw fileError(d.path, fileLevel)
     return d
   }

@@ -236,6 +236,7 @@ async function runOnStore(input: CommandInput): Promise<number> {
   const d = dialectOption(values.dialect)
   const options = {
     dialect: d,
+    dialectGiven: values.dialect !== undefined,
     kinds,
     fernetKey: (await keyFromFlags(io, values))?.setting,
     env: io.env,
@@ -356,6 +357,7 @@ async function runOnPair(input: CommandInput): Promise<number> {
   return planCommand(io, name as 'plan' | 'diff', sub, target, values, kindOption(values.kind), d, {
     dialect: d,
     fernetKey,
+    dialectGiven: values.dialect !== undefined,
     env: io.env,
     resolveProfile: input.resolveProfile
   })

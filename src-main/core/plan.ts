@@ -134,12 +134,56 @@ function warningsFor(e: Entry, dialect: Dialect | undefined): string[] {
   return out
 }
 
-/** Plans source → target. */
+/**
+ * What a target cannot keep, so that a plan counts an entry that differs only there as
+ * unchanged (with a warning) instead of an update that every apply repeats.
+ */
+export interface TargetLimits {
+  /** Fields the store drops: `connection.description`, `variable.description`. */
+  lossy?: readonly string[]
+  /**
+   * Its readers make a password `""` None (Airflow core builds the connection through the ORM
+   * setter, which ignores falsy values): every store but the metadata DB, in core dialects.
+   */
+  emptyPasswordIsNone?: boolean
+}
+
+/** The entry as the target will hold it, and the warnings for what it drops. */
+function asKept(e: Entry, limits: TargetLimits): { kept: Entry; lost: string[] } {
+  const lost: string[] = []
+  const lossy = limits.lossy ?? []
+  if (e.kind === 'variable') {
+    if (e.description !== null && lossy.includes('variable.description')) {
+      lost.push(
+        'the target does not keep the variable description (Airflow does not read it from there either); it is left out'
+      )
+      return { kept: { ...e, description: null }, lost }
+    }
+    return { kept: e, lost }
+  }
+  const fields = { ...e.fields }
+  if (fields.description !== null && lossy.includes('connection.description')) {
+    fields.description = null
+    lost.push(
+      'the target does not keep the connection description (Airflow does not read it from there either); it is left out'
+    )
+  }
+  if (fields.password === '' && limits.emptyPasswordIsNone) {
+    fields.password = null
+    lost.push(
+      'the password is "" (empty): Airflow core reads an empty password from this target as None (Task SDK workers keep ""); Airlock writes "" where the format holds it'
+    )
+  }
+  return { kept: lost.length ? { ...e, fields } : e, lost }
+}
+
+/** Plans source → target; `limits` are what the target cannot keep (see TargetLimits). */
 export function plan(
   source: readonly Entry[],
   target: readonly Entry[],
   options: PlanOptions,
-  fp: Fingerprinter
+  fp: Fingerprinter,
+  limits: TargetLimits = {}
 ): { items: PlanItem[]; summary: PlanSummary } {
   const include = (options.include ?? []).map(globToRegExp)
   const exclude = (options.exclude ?? []).map(globToRegExp)
@@ -171,7 +215,11 @@ export function plan(
       sourceVersion,
       targetVersion: targetDigest === sourceDigest ? sourceVersion : fp(targetDigest)
     }
+    // The description is said by annotatePlan (it knows the target's name); the password here.
+    const { kept, lost } = asKept(mapped, limits)
+    const lostPassword = lost.filter((w) => w.startsWith('the password'))
     if (!t) {
+      base.warnings.push(...lostPassword)
       items.push({ ...base, action: 'create', diff: compareEntries(mapped, mapped, fp) })
       continue
     }
@@ -180,6 +228,13 @@ export function plan(
       items.push({ ...base, action: 'unchanged', diff: [] })
       continue
     }
+    // What the target cannot keep is said once, and the item counts as unchanged: otherwise
+    // every plan shows it as an update and every apply rewrites it.
+    if (lost.length && sameFields(t, kept)) {
+      items.push({ ...base, action: 'unchanged', diff: [], warnings: [...base.warnings, ...lost] })
+      continue
+    }
+    base.warnings.push(...lostPassword)
     // diff fields read "target → source": `winner` is the value now in the target
     const diff = compareEntries(t, mapped, fp)
     const policy = options.conflictOverrides?.[idOf(s)] ?? options.onConflict ?? 'overwrite'

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto'
 import type { JobDto } from '../contract/ipc'
 import { Fernet, MultiFernet } from '../core/codecs/fernet'
 import { AirlockError } from '../core/errors'
-import type { Entry } from '../core/model'
+import type { Entry, EntryKind } from '../core/model'
 import type { PlanItem } from '../core/plan'
 import type { Keychain } from '../keychain/keychain'
 import { writeFileAtomicSync } from '../platform/atomic-write'
@@ -217,7 +217,14 @@ export function listJobs(dataDir: string): JobSummary[] {
 }
 
 /** The stores a job was made for (to reopen them on resume and rollback). */
-export function jobStores(dataDir: string, jobId: string): { source: string; target: string } {
+export function jobStores(
+  dataDir: string,
+  jobId: string
+): { source: string; target: string; kinds: EntryKind[] } {
   const meta = readMeta(dataDir, jobId)
-  return { source: meta.source, target: meta.target }
+  return {
+    source: meta.source,
+    target: meta.target,
+    kinds: [...new Set(meta.items.map((i) => i.kind))]
+  }
 }

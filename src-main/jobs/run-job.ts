@@ -95,8 +95,15 @@ function withoutLossy(e: Entry, target: Backend): Entry {
   const lossy = target.lossyFields ?? []
   if (e.kind === 'variable' && lossy.includes('variable.description'))
     return { ...e, description: null }
-  if (e.kind === 'connection' && lossy.includes('connection.description'))
-    return { ...e, fields: { ...e.fields, description: null } }
+  if (e.kind === 'connection') {
+    const fields = { ...e.fields }
+    if (lossy.includes('connection.description')) fields.description = null
+    // Read through Connection(password=""), core gives None (plan.ts targetLimits); only the
+    // metadata DB row and the in-memory store give "" back in every dialect.
+    if (fields.password === '' && target.kind !== 'metastore' && target.kind !== 'in-memory')
+      fields.password = null
+    return { ...e, fields }
+  }
   return e
 }
 

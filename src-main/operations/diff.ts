@@ -12,6 +12,7 @@ import {
   newPlanId,
   planDocument,
   type PlannedStores,
+  targetLimits,
   type StorePair
 } from './plan'
 
@@ -36,13 +37,19 @@ export async function diffStores(request: DiffStoresOptions): Promise<DiffResult
   try {
     const planId = newPlanId()
     const options: PlanOptions = {
-      kinds: request.kinds,
+      kinds: loaded.kinds,
       ...request.plan,
       onConflict: 'overwrite',
       deleteExtraneous: true,
       targetDialect: request.dialect
     }
-    const result = plan(loaded.source, loaded.target, options, fingerprinter())
+    const result = plan(
+      loaded.source,
+      loaded.target,
+      options,
+      fingerprinter(),
+      targetLimits(loaded.targetBackend, request.dialect)
+    )
     await annotatePlan(result.items, loaded.source, loaded.targetBackend, { preflight: false })
     const document = planDocument({
       planId,

@@ -130,7 +130,11 @@ export async function loadEffective(
     data.push(
       await loadLayer(
         locator
-          ? await openLocator(locator, { ...options.locatorOptions, dialect: spec.dialect })
+          ? await openLocator(locator, {
+              ...options.locatorOptions,
+              kinds: options.kinds,
+              dialect: spec.dialect
+            })
           : undefined,
         options.kinds
       )

@@ -74,6 +74,9 @@ export function renderExport(
   for (const c of conns) {
     const lost =
       format === 'uri' && serialization !== 'json' ? uriLoss(c.fields, dialect, true).lost : []
+    // get_uri() writes a password only when it is truthy: "" reads back as None.
+    if (format === 'uri' && serialization !== 'json' && c.fields.password === '')
+      lost.push('password "" (empty)')
     if (c.team) lost.push('team')
     if (lost.length)
       warnings?.push(

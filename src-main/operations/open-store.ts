@@ -9,6 +9,9 @@ import { existsSync, realpathSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import type { Backend, EntryKind } from '../backends/backend'
 import { createBackend, createServiceBackend } from '../backends/registry'
+import { formatOf, readTextIfExists } from '../backends/airflow-export'
+import { PyDict, pyJsonLoads, type PyValue } from '../core/codecs/py-json'
+import { pyYamlSafeLoad } from '../core/codecs/py-yaml'
 import { isSecretsServiceKind, SECRETS_SERVICE_KINDS } from '../contract/providers'
 import type { SqlTarget } from '../backends/sql/driver'
 import {
@@ -73,9 +76,14 @@ export function requireStoreFile(locator: string, why: string): void {
 
 /** What a locator needs besides itself. */
 export interface LocatorOptions {
+  /** Whose rules read the store; default airflow3, for a profile its Airflow version. */
   dialect?: Dialect
+  /** `dialect` was asked for (`--dialect`): it overrides a profile's Airflow version too. */
+  dialectGiven?: boolean
   /** Which kind a single-kind file holds (Airflow's export and LFS files hold one kind each). */
   kinds?: readonly EntryKind[]
+  /** Where `kinds` came from, for messages; default the `--kind` flag. */
+  kindsFrom?: string
   /** `[core] fernet_key` for a metadata DB; default `AIRFLOW__CORE__FERNET_KEY`. */
   fernetKey?: string
   /** The environment (for `env:` and defaults); default `process.env`. */
@@ -91,8 +99,15 @@ function profileDialect(profile: Profile): Dialect {
     : 'airflow3'
 }
 
-/** Opens the store a saved profile points at, with its secrets from the keychain. */
-export async function openProfile(profile: Profile, secrets: ProfileSecrets): Promise<Backend> {
+/**
+ * Opens the store a saved profile points at, with its secrets from the keychain; `dialect`
+ * (asked for explicitly) overrides the one of the profile's Airflow version.
+ */
+export async function openProfile(
+  profile: Profile,
+  secrets: ProfileSecrets,
+  dialect?: Dialect
+): Promise<Backend> {
   const id = `${profile.kind}:${profile.name}`
   switch (profile.kind) {
     case 'metadb': {
@@ -116,7 +131,7 @@ export async function openProfile(profile: Profile, secrets: ProfileSecrets): Pr
         method: profile.credential.method,
         params: profile.credential.params,
         secrets,
-        dialect: profileDialect(profile)
+        dialect: dialect ?? profileDialect(profile)
       })
     }
   }
@@ -158,12 +173,113 @@ function needPath(scheme: string, rest: string): string {
   return rest
 }
 
+/** The keys `Connection(...)` takes in a connections file (local_filesystem.py). */
+const CONNECTION_KEYS: ReadonlySet<string> = new Set([
+  'conn_id',
+  'conn_type',
+  'description',
+  'host',
+  'login',
+  'password',
+  'schema',
+  'port',
+  'extra',
+  'extra_dejson',
+  'uri',
+  'team_name'
+])
+
+/** What a file's name says it holds: a word starting with `conn` or `var`, not both. */
+function kindByName(path: string): EntryKind | undefined {
+  const words = basename(path)
+    .toLowerCase()
+    .split(/[^a-z]+/)
+  const conn = words.some((w) => w.startsWith('conn'))
+  const variable = words.some((w) => w.startsWith('var'))
+  return conn === variable ? undefined : conn ? 'connection' : 'variable'
+}
+
+/**
+ * What one value of a JSON/YAML file says: an object of `Connection(...)` keys with a
+ * `conn_type` or `uri` is a connection; `{"value", "description"}`, an object no connection
+ * could be, a number or a boolean is a variable. Text, lists and null could be either.
+ */
+function kindOfValue(v: PyValue): EntryKind | undefined {
+  if (v instanceof PyDict) {
+    const keys = [...v.keys()]
+    if (keys.every((k) => CONNECTION_KEYS.has(k)))
+      return v.has('conn_type') || v.has('uri') ? 'connection' : undefined
+    return 'variable'
+  }
+  if (typeof v === 'string' || v === null || Array.isArray(v)) return undefined
+  return 'variable'
+}
+
+/**
+ * What a JSON/YAML file's values all say, if they agree; a .env file's text says nothing.
+ * `unreadable`: the file exists but Airflow rejects it as a whole (empty, not JSON/YAML, not
+ * an object), whatever its kind.
+ */
+async function kindByContent(path: string): Promise<EntryKind | 'unreadable' | undefined> {
+  const format = formatOf(path)
+  if (format === 'env') return undefined
+  const text = await readTextIfExists(path)
+  if (text === undefined) return undefined
+  let data: PyValue
+  try {
+    data = format === 'json' ? pyJsonLoads(text) : pyYamlSafeLoad(text)
+  } catch {
+    return 'unreadable'
+  }
+  if (!(data instanceof PyDict)) return 'unreadable'
+  const said = new Set([...data.map.values()].map(kindOfValue).filter((k) => k !== undefined))
+  return said.size === 1 ? [...said][0] : undefined
+}
+
+const KIND_WORDS: Record<EntryKind, string> = { connection: 'connections', variable: 'variables' }
+
+/**
+ * Which kind a one-kind file store (`airflow-export:`, `lfs:`) holds: `--kind`, the file's
+ * name and its content must agree, and at least one must say. A store that cannot tell is
+ * refused: read as the wrong kind, a variables file lists as mangled connections, and a plan
+ * of the other kind finds nothing and says "0 items".
+ */
+export async function fileStoreKind(
+  scheme: string,
+  path: string,
+  kinds: readonly EntryKind[] | undefined,
+  kindsFrom?: string
+): Promise<EntryKind> {
+  const said: [EntryKind, string][] = []
+  if (kinds?.length === 1)
+    said.push([kinds[0]!, kindsFrom ?? `--kind ${kinds[0] === 'connection' ? 'conn' : 'var'}`])
+  const byName = kindByName(path)
+  if (byName) said.push([byName, `its name`])
+  const byContent = await kindByContent(path)
+  if (byContent && byContent !== 'unreadable') said.push([byContent, `its content`])
+  const first = said[0]
+  // Either kind of store refuses the file as a whole, naming Airflow's error and its line.
+  if (!first && byContent === 'unreadable') return 'connection'
+  if (!first)
+    throw new AirlockError(
+      'usage',
+      `${scheme}:${path}: cannot tell whether the file holds connections or variables; pass --kind conn or --kind var (or name the file connections.* or variables.*).`
+    )
+  const other = said.find(([k]) => k !== first[0])
+  if (other)
+    throw new AirlockError(
+      'usage',
+      `${scheme}:${path}: ${first[1]} says ${KIND_WORDS[first[0]]} but ${other[1]} says ${KIND_WORDS[other[0]]}; a file holds one kind. Pass the --kind that matches the file.`
+    )
+  return first[0]
+}
+
 /** Opens the store a locator names. */
 export async function openLocator(locator: string, options: LocatorOptions = {}): Promise<Backend> {
   const { scheme, rest } = parseLocator(locator)
   const env = options.env ?? process.env
   const dialect = options.dialect ?? 'airflow3'
-  const single = options.kinds?.length === 1 ? options.kinds[0] : undefined
+  const given = options.dialectGiven ? options.dialect : undefined
   if (isSecretsServiceKind(scheme)) {
     if (!options.resolveProfile) throw new AirlockError('usage', `${scheme}: needs saved profiles`)
     const { profile, secrets } = await options.resolveProfile(rest)
@@ -172,13 +288,13 @@ export async function openLocator(locator: string, options: LocatorOptions = {})
         'usage',
         `Profile ${rest} is a ${profile.kind} profile, not ${scheme}.`
       )
-    return openProfile(profile, secrets)
+    return openProfile(profile, secrets, given)
   }
   switch (scheme) {
     case 'profile': {
       if (!options.resolveProfile) throw new AirlockError('usage', 'profile: needs saved profiles')
       const { profile, secrets } = await options.resolveProfile(rest)
-      return openProfile(profile, secrets)
+      return openProfile(profile, secrets, given)
     }
     case 'metadb': {
       if (rest && !rest.includes('://') && options.resolveProfile) {
@@ -188,7 +304,7 @@ export async function openLocator(locator: string, options: LocatorOptions = {})
             'usage',
             `Profile ${rest} is a ${profile.kind} profile, not metadb.`
           )
-        return openProfile(profile, secrets)
+        return openProfile(profile, secrets, given)
       }
       // masked in every message from here on, as written and as decoded
       redactor.register(sqlAlchemyUrlPasswordText(rest))
@@ -233,23 +349,25 @@ export async function openLocator(locator: string, options: LocatorOptions = {})
       return createBackend({ kind: 'env', options: { environment: env, dialect } })
     case 'envfile':
       return createBackend({ kind: 'env-file', options: { path: needPath(scheme, rest), dialect } })
-    case 'airflow-export':
+    case 'airflow-export': {
+      const path = needPath(scheme, rest)
+      const kind = await fileStoreKind(scheme, path, options.kinds, options.kindsFrom)
       return createBackend({
         kind: 'airflow-export',
-        options: {
-          path: needPath(scheme, rest),
-          kind: single === 'variable' ? 'variables' : 'connections',
-          dialect
-        }
+        options: { path, kind: kind === 'variable' ? 'variables' : 'connections', dialect }
       })
-    case 'lfs':
+    }
+    case 'lfs': {
+      const path = needPath(scheme, rest)
+      const kind = await fileStoreKind(scheme, path, options.kinds, options.kindsFrom)
       return createBackend({
         kind: 'lfs',
         options:
-          single === 'variable'
-            ? { variablesFilePath: needPath(scheme, rest), dialect }
-            : { connectionsFilePath: needPath(scheme, rest), dialect }
+          kind === 'variable'
+            ? { variablesFilePath: path, dialect }
+            : { connectionsFilePath: path, dialect }
       })
+    }
     case 'astro':
       return createBackend({ kind: 'astro', options: { path: needPath(scheme, rest), dialect } })
     case 'airflow-config': {

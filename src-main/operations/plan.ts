@@ -14,8 +14,10 @@ import {
   type PlanDocument,
   type PlanItem,
   type PlanOptions,
-  type PlanSummary
+  type PlanSummary,
+  type TargetLimits
 } from '../core/plan'
+import { DIALECT_RULES } from '../core/dialect'
 import type { LayerData } from '../core/precedence'
 import { openLocator, requireStoreFile, type LocatorOptions } from './open-store'
 
@@ -95,6 +97,17 @@ export function requireSource(locator: string): void {
   )
 }
 
+/**
+ * The kinds a plan was made for (what a one-kind file store reopens as on apply): its items'
+ * kinds, else the kinds it was asked for; undefined when it says nothing.
+ */
+export function planKinds(doc: PlanDocument): EntryKind[] | undefined {
+  const kinds = new Set<EntryKind>(doc.items.map((i) => i.kind))
+  for (const k of Array.isArray(doc.options.kinds) ? doc.options.kinds : [])
+    if (k === 'connection' || k === 'variable') kinds.add(k)
+  return kinds.size ? [...kinds] : undefined
+}
+
 /** A plan as a document to save and apply; the locators are written without passwords. */
 export function planDocument(fields: {
   planId: string
@@ -128,6 +141,19 @@ export interface StoreProblem {
  * cannot keep, and (with `preflight`) every problem the target's own pre-flight finds on what
  * would be written. Returns the number of pre-flight errors and the store-wide problems.
  */
+/** What a target cannot keep, for `plan` (core/plan.ts TargetLimits). */
+export function targetLimits(target: Backend, dialect: Dialect): TargetLimits {
+  return {
+    lossy: target.lossyFields ?? [],
+    // The metadata DB keeps "" in its row (get_password returns it); the in-memory store
+    // keeps entries as given; every other store is read through Connection(password="").
+    emptyPasswordIsNone:
+      target.kind !== 'metastore' &&
+      target.kind !== 'in-memory' &&
+      DIALECT_RULES[dialect].emptyPasswordBecomesNull
+  }
+}
+
 export async function annotatePlan(
   items: PlanItem[],
   source: readonly Entry[],
@@ -184,14 +210,45 @@ export interface StorePair {
 /**
  * Opens and loads both stores of a plan or diff; the target backend is returned open (for
  * its pre-flight) and the caller closes it. A side that cannot be planned over throws.
+ * `kinds` are the kinds planned: as asked, else those both stores can hold (a one-kind file
+ * on either side narrows them; a connections file against a variables file is refused).
  */
-export async function loadPair(
-  pair: StorePair
-): Promise<{ source: Entry[]; target: Entry[]; targetBackend: Backend }> {
-  const kinds = pair.kinds ? [...pair.kinds] : undefined
+export async function loadPair(pair: StorePair): Promise<{
+  source: Entry[]
+  target: Entry[]
+  targetBackend: Backend
+  kinds: EntryKind[] | undefined
+}> {
   const options = { ...pair.locatorOptions, dialect: pair.dialect }
-  const source = await openLocator(pair.source, options)
-  const targetBackend = await openLocator(pair.target, options)
+  const source = await openLocator(pair.source, { ...options, kinds: pair.kinds })
+  let targetBackend: Backend
+  try {
+    // A one-kind target file takes the kind of a one-kind source (what the plan can write).
+    targetBackend = await openLocator(
+      pair.target,
+      pair.kinds || !source.holds
+        ? { ...options, kinds: pair.kinds }
+        : { ...options, kinds: source.holds, kindsFrom: `the source (${source.id})` }
+    )
+  } catch (error) {
+    await source.close?.()
+    throw error
+  }
+  let kinds = pair.kinds ? [...pair.kinds] : undefined
+  if (!kinds && (source.holds || targetBackend.holds)) {
+    const both = (['connection', 'variable'] as const).filter(
+      (k) => (source.holds ?? [k]).includes(k) && (targetBackend.holds ?? [k]).includes(k)
+    )
+    if (!both.length) {
+      await source.close?.()
+      await targetBackend.close?.()
+      throw new AirlockError(
+        'usage',
+        `${redactLocator(pair.source)} holds only ${source.holds!.join(', ')}s and ${redactLocator(pair.target)} only ${targetBackend.holds!.join(', ')}s: nothing to compare.`
+      )
+    }
+    kinds = [...both]
+  }
   try {
     const [s, t] = entriesForPlan(
       [
@@ -200,7 +257,7 @@ export async function loadPair(
       ],
       pair.onProblem
     )
-    return { source: s!, target: t!, targetBackend }
+    return { source: s!, target: t!, targetBackend, kinds }
   } catch (error) {
     await targetBackend.close?.()
     throw error
@@ -244,11 +301,17 @@ export async function planStores(request: PlanStoresOptions): Promise<PlannedSto
     const planId = newPlanId()
     const key = await request.planKey?.(planId)
     const options: PlanOptions = {
-      kinds: request.kinds,
+      kinds: loaded.kinds,
       ...request.plan,
       targetDialect: request.dialect
     }
-    const result = plan(loaded.source, loaded.target, options, fingerprinter(key))
+    const result = plan(
+      loaded.source,
+      loaded.target,
+      options,
+      fingerprinter(key),
+      targetLimits(loaded.targetBackend, request.dialect)
+    )
     const { preflightErrors, storeProblems } = await annotatePlan(
       result.items,
       loaded.source,

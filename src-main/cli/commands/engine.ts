@@ -57,7 +57,27 @@ export async function effectiveCommand(
   const ids = flags.id?.flatMap((id) =>
     (kinds ?? (['connection', 'variable'] as const)).map((kind) => ({ kind, id }))
   )
-  const { specs, data, items } = await loadEffective(resolved, { kinds, ids, locatorOptions })
+  const { specs, data, ...loaded } = await loadEffective(resolved, { kinds, ids, locatorOptions })
+  // --id without --kind looks the id up as both kinds: a kind no layer holds is left out when
+  // the other kind was found (a connection id is not also "a variable not found"), and said.
+  const nowhere = (it: (typeof loaded.items)[number]) =>
+    it.winner === null && it.layers.every((v) => v.status !== 'unreadable')
+  const items = loaded.items.filter(
+    (it) =>
+      kinds ||
+      !ids ||
+      !nowhere(it) ||
+      !loaded.items.some((o) => o.id === it.id && o.kind !== it.kind && !nowhere(o))
+  )
+  if (ids && !kinds)
+    for (const id of new Set(ids.map((r) => r.id))) {
+      const found = items.filter((it) => it.id === id && !nowhere(it)).map((it) => it.kind)
+      io.stderr.write(
+        `airlock: note: --id ${id} looked up as a connection and as a variable (no --kind): ${
+          found.length ? `found as ${found.join(' and ')}` : 'found as neither'
+        }\n`
+      )
+    }
   const lookups = flags.json
     ? await layerLookups(specs, layerLocators, configured, locatorOptions)
     : []

@@ -5,7 +5,7 @@ import type { LocatorOptions } from '../../operations/open-store'
 import { openLocator, storeIdentity } from '../../operations/open-store'
 import { AirlockError } from '../../core/errors'
 import { parsePlanDocument, type PlanDocument } from '../../core/plan'
-import { redactLocator } from '../../operations/plan'
+import { planKinds, redactLocator } from '../../operations/plan'
 import {
   applyPlan,
   checkPlanToApply,
@@ -139,15 +139,23 @@ export async function applyCommand(
         `${planPath} was made for ${flag.slice(2)} ${planned}; ${flag} names another store. Make a plan for it (airlock plan …).`
       )
   const identity = await storeIdentity(flags.target ?? doc.target, options)
+  // The stores reopen as the plan read them: in its dialect (a task-sdk plan keeps a password
+  // "" that airflow3 reads as None), a one-kind file as the kind it was made for.
+  const planned = {
+    ...options,
+    dialect: doc.dialect,
+    kinds: planKinds(doc),
+    kindsFrom: `the plan (${planPath})`
+  }
   const controller = cancellation(io)
   const { ctx, stop } = await context(io, controller.signal, identity)
   try {
     // before any store the plan names is opened: a plan edited since it was made names
     // stores (and items) nobody reviewed
     await checkPlanToApply(doc, ctx.keychain, planPath)
-    const source = await openLocator(flags.source ?? doc.source, options)
+    const source = await openLocator(flags.source ?? doc.source, planned)
     try {
-      const target = await openLocator(flags.target ?? doc.target, options)
+      const target = await openLocator(flags.target ?? doc.target, planned)
       try {
         return await report(io, await applyPlan(doc, source, target, ctx, { where: planPath }))
       } finally {
@@ -178,7 +186,11 @@ export async function jobCommand(
   const stores = jobStores(dataDir(io.env), jobId)
   const locator = flags.target ?? stores.target
   const identity = await storeIdentity(locator, options)
-  const target = await openLocator(locator, options)
+  const target = await openLocator(locator, {
+    ...options,
+    kinds: stores.kinds,
+    kindsFrom: `the job (${jobId})`
+  })
   const controller = cancellation(io)
   const { ctx, stop } = await context(io, controller.signal, identity)
   try {
@@ -208,7 +220,10 @@ export async function jobCommand(
 
 /** `airlock jobs [--json]`. */
 export async function jobsCommand(io: CliIo, json: boolean): Promise<number> {
-  for (const j of listJobs(dataDir(io.env)))
+  const jobs = listJobs(dataDir(io.env))
+  // On stderr, so stdout stays a list (of none) for scripts.
+  if (!jobs.length) io.stderr.write('no jobs\n')
+  for (const j of jobs)
     await writeLine(
       io.stdout,
       json

@@ -190,7 +190,13 @@ export async function exportCommand(
     airflow?: AirflowExportFlags
   }
 ): Promise<number> {
-  const kind: EntryKind = options.kind?.length === 1 ? options.kind[0]! : 'connection'
+  // Without --kind: the kind a one-kind file holds, else connections (as Airflow's export).
+  const kind: EntryKind =
+    options.kind?.length === 1
+      ? options.kind[0]!
+      : backend.holds?.length === 1
+        ? backend.holds[0]!
+        : 'connection'
   const airflowMode =
     options.airflow?.fileFormat !== undefined || options.airflow?.serializationFormat !== undefined
   const chosen = airflowMode

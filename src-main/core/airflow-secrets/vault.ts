@@ -875,7 +875,8 @@ export function encodeVaultConnection(
   text?: string
 ): Record<string, unknown> {
   if (text !== undefined && !text.startsWith('{')) return { conn_uri: text }
-  const c = applyPasswordRule({ ...fields }, dialect)
+  // A password "" is kept: Task SDK workers read it as "", core as None either way.
+  const c = fields.password === '' ? { ...fields } : applyPasswordRule({ ...fields }, dialect)
   const out: Record<string, unknown> = {}
   for (const key of CONNECTION_SCALAR_FIELDS) if (c[key] !== null) out[key] = c[key]
   if (c.extra !== null && c.extra !== '') out.extra = extraForVault(c.extra)

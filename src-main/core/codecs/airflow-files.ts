@@ -34,6 +34,18 @@ export interface FileProblem {
   line: number | null
   key?: string
   message: string
+  /**
+   * A syntax error of the file (`FileSyntaxError`): Airflow collects them all in one pass, in
+   * line order, and rejects the whole file. One may still name its key (`KEY=`).
+   */
+  syntax?: true
+}
+
+/** The problems Airflow reports when it rejects a whole file: every syntax error, in order. */
+export function fileLevelProblems(problems: readonly FileProblem[]): FileProblem[] {
+  return problems.some((p) => p.key === undefined)
+    ? problems.filter((p) => p.key === undefined || p.syntax)
+    : []
 }
 
 /** A decoded file: every item that decoded, and every problem found. */
@@ -146,7 +158,12 @@ function parseAirflowEnv(text: string): RawItems {
     const value = line.slice(eq + 1)
     if (!key) return problems.push({ line: lineNo, message: 'Invalid line format. Key is empty.' })
     if (!value)
-      return problems.push({ line: lineNo, key, message: 'Invalid line format. Value is empty.' })
+      return problems.push({
+        line: lineNo,
+        key,
+        message: 'Invalid line format. Value is empty.',
+        syntax: true
+      })
     const seen = byKey.get(key)
     if (seen) seen.values.push(value)
     else byKey.set(key, { values: [value], line: lineNo })
@@ -188,7 +205,8 @@ function createConnection(
   id: string,
   value: PyValue,
   dialect: Dialect,
-  warnings: string[]
+  warnings: string[],
+  keepTypes = false
 ): ConnectionFields {
   if (typeof value === 'string') {
     if (value.trimStart().startsWith('{'))
@@ -242,9 +260,17 @@ function createConnection(
         ? port
         : typeof port === 'string' && /^[0-9]+$/.test(port)
           ? BigInt(port)
-          : undefined
+          : port instanceof PyFloat && Number.isInteger(port.value)
+            ? BigInt(port.value)
+            : undefined
     if (n === undefined) throw new CodecError('"port" must be an integer.', 'codec.invalid-port')
     fields.port = Number(n)
+    // Connection(port=…) keeps what it is given; only a flush to the metadata DB (the import
+    // command) makes it an integer. LocalFilesystemBackend never flushes.
+    if (keepTypes && typeof port !== 'bigint')
+      warnings.push(
+        `"port" is ${typeof port === 'string' ? 'text' : 'a float'} in the file: LocalFilesystemBackend hands the task that ${typeof port === 'string' ? 'str' : 'float'}, not an int (Airlock shows the number; write it as an integer).`
+      )
   }
   const extraValue = value.has('extra_dejson') ? value.get('extra_dejson')! : value.get('extra')
   if (extraValue !== undefined && extraValue !== null) {
@@ -304,7 +330,11 @@ export function decodeConnectionsFile(
   text: string,
   format: FileFormat,
   dialect: Dialect,
-  options: { idRule?: 'cli' | 'none' } = {}
+  options: {
+    idRule?: 'cli' | 'none'
+    /** LocalFilesystemBackend: values keep their file types (never flushed to the DB). */
+    keepTypes?: boolean
+  } = {}
 ): DecodedFile<ConnectionEntry> {
   const raw = parseSecretFile(text, format)
   const out: DecodedFile<ConnectionEntry> = { value: [], problems: raw.problems, warnings: [] }
@@ -316,24 +346,27 @@ export function decodeConnectionsFile(
       out.problems.push({ line, key: id, message: idProblem })
       continue
     }
+    // load_connections_dict: a list (a .env key's values, or a JSON/YAML list) of one is that
+    // connection, an empty list none, more than one ConnectionNotUnique for the whole file.
     let single: PyValue
-    if (Array.isArray(value) && format === 'env') {
+    if (Array.isArray(value)) {
       if (value.length > 1) {
         out.problems.push({
           line,
           key: id,
-          message: `Found ${value.length} values for this id; Airflow refuses duplicates.`
+          message: `Found ${value.length} values for this id; Airflow refuses the whole file (ConnectionNotUnique: "Found multiple values for ${id} in …").`
         })
         continue
       }
-      single = (value as string[])[0]!
+      if (!value.length) continue
+      single = (value as PyValue[])[0]!
     } else single = value as PyValue
     const warnings: string[] = []
     try {
       out.value.push({
         kind: 'connection',
         id,
-        fields: createConnection(id, single, dialect, warnings)
+        fields: createConnection(id, single, dialect, warnings, options.keepTypes)
       })
       for (const w of warnings) out.warnings.push({ line, key: id, message: w })
     } catch (error) {

@@ -5,7 +5,7 @@
  */
 import { connectionToJson, parseConnectionValue } from './connection-json'
 import { serializeConnectionUri } from './connection-uri'
-import { pyJsonDumps, pyJsonTryLoads } from './py-json'
+import { PyDict, pyJsonDumps, pyJsonLoads, pyJsonTryLoads } from './py-json'
 import { CodecError } from '../errors'
 import { CONNECTION_SCALAR_FIELDS, type ConnectionFields, type Dialect } from '../model'
 
@@ -52,5 +52,16 @@ export function connectionEnvValue(fields: ConnectionFields, dialect: Dialect): 
     const { uri, lost } = uriLoss(fields, dialect)
     if (!lost.length) return uri
   }
-  return connectionToJson(fields, dialect)
+  const json = connectionToJson(fields, dialect)
+  if (fields.password !== '') return json
+  // as_json() drops a password "" (the core ORM setter ignores it), but the value is written
+  // for every reader: Task SDK workers keep "", core reads it as None either way.
+  const parsed = pyJsonLoads(json) as PyDict
+  const out = new PyDict()
+  for (const key of CONNECTION_SCALAR_FIELDS) {
+    if (key === 'password') out.set(key, '')
+    else if (parsed.has(key)) out.set(key, parsed.get(key)!)
+  }
+  if (parsed.has('extra')) out.set('extra', parsed.get('extra')!)
+  return pyJsonDumps(out)
 }

@@ -6,6 +6,7 @@
 import type { ApplyRequest, JobDto, JobProgressDto } from '../../contract/ipc'
 import type { Backend } from '../../backends/backend'
 import { openLocator, storeIdentity } from '../../operations/open-store'
+import { planKinds } from '../../operations/plan'
 import { AirlockError, toErrorDto } from '../../core/errors'
 import {
   applyPlan,
@@ -155,7 +156,12 @@ export async function applyHeldPlan(
   // unticked rows are left out by applyPlan)
   await checkPlanToApply(doc, await ctx.keychain(), where)
   const skip = new Set(request.skip ?? [])
-  const options = ctx.locatorOptions({ dialect: doc.dialect })
+  // A one-kind file store reopens as the kind the plan was made for.
+  const options = ctx.locatorOptions({
+    dialect: doc.dialect,
+    kinds: planKinds(doc),
+    kindsFrom: `the plan ${doc.planId}`
+  })
   const identity = await storeIdentity(held.target, options)
   const source = await openLocator(held.source, options)
   const target = await openLocator(held.target, options)
@@ -187,7 +193,7 @@ async function reopenTarget(
   if (ctx.running.has(jobId))
     throw new AirlockError('job.conflict', `Job ${jobId} is still running; cancel it first.`)
   const stores = jobStores(ctx.dataDir, jobId)
-  const options = ctx.locatorOptions()
+  const options = ctx.locatorOptions({ kinds: stores.kinds, kindsFrom: `the job ${jobId}` })
   const identity = await storeIdentity(stores.target, options)
   return { target: await openLocator(stores.target, options), identity }
 }

@@ -119,8 +119,19 @@ describe('airflow CLI files: connections import', () => {
         message: 'Invalid line format. The line should contain at least one equal sign ("=").'
       },
       { line: 6, message: 'Invalid line format. Key is empty.' },
-      { line: 7, key: 'empty_value', message: 'Invalid line format. Value is empty.' },
-      { line: 8, key: 'dup', message: 'Found 2 values for this id; Airflow refuses duplicates.' },
+      {
+        line: 7,
+        key: 'empty_value',
+        message: 'Invalid line format. Value is empty.',
+        syntax: true
+      },
+      {
+        line: 8,
+        key: 'dup',
+        message: expect.stringMatching(
+          /^Found 2 values for this id; Airflow refuses the whole file/
+        )
+      },
       { line: 10, key: 'bad id', message: expect.stringMatching(/letters, digits/) }
     ])
     expect(r.warnings.map((w) => w.key)).toContain('jsonish')
