@@ -179,6 +179,13 @@ describe('azure-key-vault backend', () => {
     expect(e.code).toBe('usage')
   })
 
+  it('21: reads an id whose name Key Vault cannot hold as not found, asking nothing, as the newest provider does', async () => {
+    const b = backend()
+    const before = emulator.requests.get('get') ?? 0
+    expect(await b.read({ kind: 'connection', id: 'my.db' })).toBeUndefined()
+    expect(emulator.requests.get('get') ?? 0).toBe(before)
+  })
+
   it('round-trips tricky values', async () => {
     const b = backend()
     const values = [
@@ -406,7 +413,7 @@ describe('azure-key-vault backend', () => {
   })
 
   describe('errors', () => {
-    it('types a refused credential, denied access, disabled secrets and invalid names', async () => {
+    it('types a refused credential, denied access and disabled secrets; refuses to write invalid names', async () => {
       const bad = backend({ credential: credential('wrong') })
       const auth = await caught(bad.read({ kind: 'variable', id: 'x' }))
       expect(auth.code).toBe('backend.auth')
@@ -426,8 +433,10 @@ describe('azure-key-vault backend', () => {
       const disabled = await caught(b.read({ kind: 'variable', id: 'off' }))
       expect(disabled.userMessage).toMatch(/disabled/)
 
-      const invalid = await caught(b.read({ kind: 'variable', id: 'a.b' }))
-      expect(invalid.code).toBe('codec.invalid')
+      // an invalid name is not found (the newest provider skips it); writing it is refused
+      expect(await b.read({ kind: 'variable', id: 'a.b' })).toBeUndefined()
+      const invalid = await caught(b.write([variableEntry('a.b', '1')]))
+      expect(invalid.userMessage).toMatch(/Key Vault rejects/)
     })
 
     it('stops at the first failed write and says how many were written', async () => {
