@@ -23,6 +23,7 @@ import {
   type EnvFileLoader
 } from '../core/codecs/env-file'
 import { AirlockError, CodecError } from '../core/errors'
+import { decodeUtf8File } from '../core/codecs/utf8'
 import { writeFileAtomic } from '../platform/atomic-write'
 import type { Dialect, Entry } from '../core/model'
 import type { Backend, EntryRef, LoadResult, Scope } from './backend'
@@ -135,10 +136,11 @@ export class EnvFileBackend implements Backend {
       const st = await stat(this.path, { bigint: true })
       const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`
       if (this.textCache?.key === key) return this.textCache.text
-      const text = await readFile(this.path, { encoding: 'utf8', signal })
+      const text = decodeUtf8File(await readFile(this.path, { signal }), this.path)
       this.textCache = { key, text }
       return text
     } catch (error) {
+      if (error instanceof AirlockError) throw error
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
       if ((error as Error).name === 'AbortError') throw error
       throw fileError(this.path, 'read', error)

@@ -5,6 +5,7 @@ import type { LocatorOptions } from '../../operations/open-store'
 import { openLocator } from '../../operations/open-store'
 import { AirlockError } from '../../core/errors'
 import { parsePlanDocument, type PlanDocument } from '../../core/plan'
+import { decodeUtf8File } from '../../core/codecs/utf8'
 import { redactLocator } from '../../operations/plan'
 import {
   applyPlan,
@@ -109,9 +110,9 @@ export async function applyCommand(
   flags: { source?: string; target?: string },
   options: LocatorOptions
 ): Promise<number> {
-  let text: string
+  let bytes: Buffer
   try {
-    text = readFileSync(planPath, 'utf8')
+    bytes = readFileSync(planPath)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     throw new UsageError(
@@ -121,6 +122,13 @@ export async function applyCommand(
           ? `${planPath} is a directory, not a plan file`
           : `${planPath} cannot be read (${code ?? 'error'})`
     )
+  }
+  let text: string
+  try {
+    text = decodeUtf8File(bytes, planPath)
+  } catch (error) {
+    // a plan file Airlock did not write as-is: a usage error, as every other bad plan file
+    throw new UsageError((error as AirlockError).userMessage)
   }
   const doc: PlanDocument = parsePlanDocument(text, planPath)
   // --source/--target reopen the plan's own stores (with the password the plan left out),
