@@ -424,3 +424,130 @@ describe('a config directory Airlock cannot write to', () => {
 function fileURLToPathBin(): string {
   return new URL('../../bin/airlock.mjs', import.meta.url).pathname
 }
+
+describe('attack: bad input', () => {
+  it('17.12 invalid UTF-8 in a file is refused naming the file and line, not replaced with U+FFFD', async () => {
+    const dir = p('utf8')
+    mkdirSync(dir, { recursive: true })
+    const latin1 = (text: string) => Buffer.from(text, 'latin1')
+    writeFileSync(join(dir, 'in.env'), latin1('AIRFLOW_VAR_A=1\n# ok\nAIRFLOW_VAR_B=caf\xe9\n'))
+    writeFileSync(
+      join(dir, 'conns.json'),
+      latin1('{\n  "c1": {"conn_type": "x", "host": "h\xe9"}\n}\n')
+    )
+    writeFileSync(join(dir, 'vars.yaml'), latin1('a: b\nc: d\nd: "caf\xe9"\n'))
+    writeFileSync(join(dir, 'vars.env'), latin1('A=1\nB=\xff\n'))
+    writeFileSync(join(dir, 'export.json'), latin1('{"x": "1",\n"y": "\xe9"}\n'))
+    // a BOM-less UTF-8 sequence cut short at the end of the file
+    writeFileSync(
+      join(dir, 'cut.env'),
+      Buffer.from([...Buffer.from('AIRFLOW_VAR_A=1\nAIRFLOW_VAR_B='), 0xe2, 0x82])
+    )
+    const target = join(dir, 'target.env')
+    writeFileSync(target, latin1('AIRFLOW_VAR_KEEP=\xe9t\xe9\n'))
+    const planBytes = readFileSync(plan)
+    const badPlan = join(dir, 'plan.json')
+    writeFileSync(
+      badPlan,
+      Buffer.concat([planBytes.subarray(0, 2), Buffer.from([0xc3]), planBytes.subarray(2)])
+    )
+    const cases: [string[], number, RegExp][] = [
+      [['list', `envfile:${join(dir, 'in.env')}`], 1, /in\.env is not UTF-8 text: line 3 /],
+      [['list', `lfs:${join(dir, 'conns.json')}`], 1, /conns\.json" is not UTF-8 text: line 2 /],
+      [
+        ['list', `lfs:${join(dir, 'vars.yaml')}`, '--kind', 'var'],
+        1,
+        /vars\.yaml" is not UTF-8 text: line 3 /
+      ],
+      [
+        ['list', `lfs:${join(dir, 'vars.env')}`, '--kind', 'var'],
+        1,
+        /vars\.env" is not UTF-8 text: line 2 /
+      ],
+      [
+        ['list', `airflow-export:${join(dir, 'export.json')}`, '--kind', 'var'],
+        1,
+        /export\.json" is not UTF-8 text: line 2 /
+      ],
+      [['list', `envfile:${join(dir, 'cut.env')}`], 1, /cut\.env is not UTF-8 text: line 2 /],
+      // a target that is not UTF-8 is not rewritten with its bytes replaced
+      [['plan', 'demo:', `envfile:${target}`], 1, /target\.env is not UTF-8 text: line 1 /],
+      [
+        ['export', `envfile:${join(dir, 'in.env')}`, '--to', join(dir, 'out.json')],
+        1,
+        /in\.env is not UTF-8 text: line 3/
+      ],
+      [['apply', badPlan], 2, /plan\.json is not UTF-8 text: line 2 /]
+    ]
+    for (const [args, code, message] of cases) {
+      const before = snapshot()
+      const r = await run(args)
+      const what = `airlock ${args.join(' ')}`
+      expect(r.err, what).toMatch(message)
+      expect(r.err, what).not.toMatch(/internal error|\uFFFD/)
+      expect(r.out, what).not.toMatch(/\uFFFD/)
+      expect(r.code, `${what}\n${r.err}`).toBe(code)
+      expect(snapshot(), what).toEqual(before)
+    }
+  })
+
+  it('17.13 an over-large port is a clear error naming the item, never Infinity or exit 70', async () => {
+    const dir = p('ports')
+    mkdirSync(dir, { recursive: true })
+    const huge = '9'.repeat(400)
+    writeFileSync(
+      join(dir, 'uri.env'),
+      'AIRFLOW_CONN_BIG=postgres://u:p@h:99999999999999999999/db\nAIRFLOW_CONN_OK=postgres://u:p@h:5432/db\n'
+    )
+    writeFileSync(
+      join(dir, 'json.env'),
+      `AIRFLOW_CONN_HUGE={"conn_type": "x", "port": ${huge}}\nAIRFLOW_CONN_WIDE={"conn_type": "x", "port": 99999999999999999999}\n`
+    )
+    writeFileSync(
+      join(dir, 'conns.json'),
+      JSON.stringify({ ok: { conn_type: 'x', port: 5432 } }).replace(
+        '}}',
+        `}, "huge": {"conn_type": "x", "port": ${huge}}, "text": {"conn_type": "x", "port": "99999999999999999999"}}`
+      )
+    )
+    const cases: [string[], number, RegExp[]][] = [
+      [
+        ['list', `envfile:${join(dir, 'uri.env')}`],
+        1,
+        [/AIRFLOW_CONN_BIG: .*port is out of range 0-65535/]
+      ],
+      [
+        ['list', `envfile:${join(dir, 'json.env')}`],
+        1,
+        [
+          /AIRFLOW_CONN_HUGE: The port is out of range/,
+          /AIRFLOW_CONN_WIDE: The port is out of range/
+        ]
+      ],
+      [
+        ['list', `lfs:${join(dir, 'conns.json')}`],
+        1,
+        [/"huge": The port is out of range/, /"text": The port is out of range/]
+      ],
+      [
+        ['plan', `envfile:${join(dir, 'json.env')}`, `envfile:${join(dir, 'target.env')}`],
+        1,
+        [/AIRFLOW_CONN_HUGE: The port is out of range/, /could not be read \(huge, wide\)/]
+      ],
+      [
+        ['list', 'metadb:postgresql://u:p@h:99999999999999999999/db'],
+        2,
+        [/metadb: the port is out of range 0-65535/]
+      ]
+    ]
+    for (const [args, code, messages] of cases) {
+      const before = snapshot()
+      const r = await run(args)
+      const what = `airlock ${args.join(' ')}`
+      for (const m of messages) expect(r.err, what).toMatch(m)
+      expect(r.err + r.out, what).not.toMatch(/Infinity|internal error|1e\+|100000000000000000000/)
+      expect(r.code, `${what}\n${r.err}`).toBe(code)
+      expect(snapshot(), what).toEqual(before)
+    }
+  })
+})

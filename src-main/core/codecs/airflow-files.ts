@@ -7,7 +7,7 @@
  */
 import { DIALECT_RULES } from '../dialect'
 import { CodecError, describeKey } from '../errors'
-import { constructConnection } from '../connection'
+import { constructConnection, portNumber } from '../connection'
 import { PY_SPACE_CLASS } from './py-str'
 import type { ConnectionEntry, ConnectionFields, Dialect, VariableEntry } from '../model'
 import { emptyConnectionFields } from '../model'
@@ -244,7 +244,7 @@ function createConnection(
           ? BigInt(port)
           : undefined
     if (n === undefined) throw new CodecError('"port" must be an integer.', 'codec.invalid-port')
-    fields.port = Number(n)
+    fields.port = portNumber(n)
   }
   const extraValue = value.has('extra_dejson') ? value.get('extra_dejson')! : value.get('extra')
   if (extraValue !== undefined && extraValue !== null) {
