@@ -76,6 +76,7 @@ async function context(
 }
 
 async function report(io: CliIo, r: JobReport): Promise<number> {
+  for (const w of r.warnings ?? []) io.stderr.write(`airlock: warning: ${w}\n`)
   for (const f of r.failed) io.stderr.write(`airlock: ${f.id}: failed (${f.code}): ${f.message}\n`)
   for (const f of r.refused) io.stderr.write(`airlock: ${f.id}: refused: ${f.reason}\n`)
   await writeLine(
