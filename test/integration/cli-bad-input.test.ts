@@ -491,6 +491,93 @@ describe('attack: bad input', () => {
     }
   })
 
+  it('17.14 colliding ids and NUL bytes get their own pre-flight error in the plan; apply refuses just those items', async () => {
+    const dir = p('per-item')
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(
+      join(dir, 'conns.json'),
+      JSON.stringify({
+        good: { conn_type: 'postgres', host: 'h1' },
+        Dup: { conn_type: 'postgres', host: 'h2' },
+        dup: { conn_type: 'postgres', host: 'h3' },
+        'bad\u0000id': { conn_type: 'postgres', host: 'h4' }
+      })
+    )
+    const target = join(dir, 'target.env')
+    writeFileSync(target, '# kept\n')
+    const out = join(dir, 'plan.json')
+    const planned = await run([
+      'plan',
+      `lfs:${join(dir, 'conns.json')}`,
+      `envfile:${target}`,
+      '--out',
+      out
+    ])
+    expect(planned.code, planned.err).toBe(1)
+    expect(planned.err).toMatch(/2 pre-flight errors/)
+    const doc = JSON.parse(readFileSync(out, 'utf8')) as {
+      items: { targetId: string; warnings: string[] }[]
+    }
+    const warnings = Object.fromEntries(doc.items.map((i) => [i.targetId, i.warnings]))
+    expect(warnings).toEqual({
+      Dup: [],
+      dup: [
+        expect.stringMatching(
+          /^pre-flight error: envfile:.*target\.env: connection "dup" and connection "Dup" are both written as AIRFLOW_CONN_DUP/
+        )
+      ],
+      good: [],
+      'bad\u0000id': [
+        expect.stringMatching(
+          /^pre-flight error: .*connection "bad\\u0000id": the id holds a NUL character/
+        )
+      ]
+    })
+    const applied = await run(['apply', out])
+    expect(applied.code, applied.err).toBe(1)
+    expect(JSON.parse(applied.out)).toMatchObject({ applied: 2, failed: 0, refused: 2 })
+    expect(applied.err).toMatch(
+      /airlock: dup: refused: pre-flight: .*both written as AIRFLOW_CONN_DUP/
+    )
+    expect(applied.err).toContain('airlock: bad\u0000id: refused: pre-flight: ')
+    expect(applied.err).toMatch(/refused: pre-flight: .*the id holds a NUL character/)
+    const written = readFileSync(target, 'utf8')
+    expect(written).toMatch(/^# kept\n/)
+    expect(written).toMatch(/AIRFLOW_CONN_GOOD=/)
+    expect(written.match(/AIRFLOW_CONN_DUP=.*h2/g)).toHaveLength(1)
+    expect(written).not.toMatch(/AIRFLOW_CONN_BAD|h3|h4/)
+  })
+
+  it('17.15 a plan into a .env warns per item that python-dotenv expands ${…}, in the words export uses', async () => {
+    const dir = p('dotenv')
+    mkdirSync(dir, { recursive: true })
+    const source = join(dir, 'source.env')
+    writeFileSync(source, "AIRFLOW_VAR_GREETING='hi ${USER}'\nAIRFLOW_VAR_PLAIN=x\n")
+    const words =
+      'python-dotenv expands ${…} in every value and has no escape for it, so it reads the value of AIRFLOW_VAR_GREETING differently.'
+    const exported = await run([
+      'export',
+      `envfile:${source}`,
+      '--kind',
+      'variable',
+      '--format',
+      'env',
+      '--to',
+      join(dir, 'export.env')
+    ])
+    expect(exported.code, exported.err).toBe(0)
+    expect(exported.err).toContain(words)
+    const planned = await run(['plan', `envfile:${source}`, `envfile:${join(dir, 'target.env')}`])
+    expect(planned.code, planned.err).toBe(0)
+    const lines = planned.out.split('\n')
+    const at = lines.indexOf('+ var  greeting')
+    expect(at, planned.out).toBeGreaterThanOrEqual(0)
+    expect(lines[at + 1]).toBe(
+      `    warning: pre-flight warning: envfile:${join(dir, 'target.env')}: ${words}`
+    )
+    expect(lines[lines.indexOf('+ var  plain') + 1] ?? '').not.toMatch(/warning/)
+  })
+
   it('17.13 an over-large port is a clear error naming the item, never Infinity or exit 70', async () => {
     const dir = p('ports')
     mkdirSync(dir, { recursive: true })
