@@ -71,19 +71,15 @@ export interface JobContext {
 
 const RETRYABLE: readonly ErrorCode[] = ['backend.unreachable']
 
-/** Failures of the store itself, not of an item: a failed batch is not retried item by item. */
-const STORE_WIDE: readonly ErrorCode[] = [
-  'backend.unreachable',
-  'backend.auth',
-  'backend.access-denied',
-  'backend.not-found',
-  'backend.invalid-kwargs',
-  'fernet.invalid-key',
-  'fernet.no-key',
-  'keychain.unavailable',
-  'keychain.locked',
-  'storage.unwritable'
-]
+/**
+ * Failures that may be one item's (a value the store refuses, a constraint of the database):
+ * a batch failing with one is written again item by item. Any other failure (the store
+ * unreachable or refusing the credentials, a conflict such as an edit by another process) is
+ * the whole batch's, and resume redoes it.
+ */
+function itemFailure(code: ErrorCode): boolean {
+  return code.startsWith('codec.') || code === 'usage' || code === 'internal'
+}
 
 const now = () => new Date().toISOString()
 
@@ -257,11 +253,11 @@ async function execute(
     try {
       await writeItems(all)
     } catch (error) {
-      // One bad item must not fail the others with its reason: unless the store itself
-      // failed, the batch (written all or nothing, or idempotently) is written item by item,
+      // One bad item must not fail the others with its reason: when the failure may be one
+      // item's, the batch (written all or nothing, or idempotently) is written item by item,
       // so each item carries its own outcome.
       let reason = failure(error)
-      let storeWide = all.length === 1 || STORE_WIDE.includes(reason.code)
+      let storeWide = all.length === 1 || !itemFailure(reason.code)
       batch = []
       for (const idx of all) {
         if (storeWide || ctx.signal?.aborted) {
@@ -273,7 +269,7 @@ async function execute(
           batch.push(idx)
         } catch (itemError) {
           failed.push({ idx, ...failure(itemError) })
-          if (STORE_WIDE.includes(failure(itemError).code)) {
+          if (!itemFailure(failure(itemError).code)) {
             storeWide = true
             reason = failure(itemError)
           }
