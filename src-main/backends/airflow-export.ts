@@ -31,6 +31,7 @@ import {
 } from '../core/codecs/airflow-files'
 import { PyDict, pyJsonDumps, pyJsonLoads, type PyValue } from '../core/codecs/py-json'
 import { AirlockError, describeKey } from '../core/errors'
+import { decodeUtf8File } from '../core/codecs/utf8'
 import { replaceFile } from '../platform/atomic-write'
 import {
   idOf,
@@ -52,10 +53,14 @@ import {
 // ---------------------------------------------------------------------------------------
 // File helpers shared by the file-based backends (lfs.ts, astro.ts)
 
-/** The file's text, or undefined when it does not exist. Other failures throw AirlockError. */
+/**
+ * The file's text (strict UTF-8), or undefined when it does not exist. Other failures, and
+ * bytes that are not UTF-8 (named by line), throw AirlockError.
+ */
 export async function readTextIfExists(path: string): Promise<string | undefined> {
+  let bytes: Buffer
   try {
-    return await readFile(path, 'utf8')
+    bytes = await readFile(path)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') return undefined
@@ -73,6 +78,7 @@ export async function readTextIfExists(path: string): Promise<string | undefined
       }
     )
   }
+  return decodeUtf8File(bytes, `"${path}"`)
 }
 
 /** One problem as a message fragment: its line and key, never a value. */

@@ -19,14 +19,16 @@ import { connectionEnvValue } from '../core/codecs/connection-value'
 import {
   ENV_FILE_LOADER_LABEL,
   decodeEnvFile,
+  encodeEnvFile,
   updateEnvFile,
   type EnvFileChange,
   type EnvFileLoader
 } from '../core/codecs/env-file'
 import { AirlockError, CodecError } from '../core/errors'
+import { decodeUtf8File } from '../core/codecs/utf8'
 import { writeFileAtomic } from '../platform/atomic-write'
-import type { Dialect, Entry } from '../core/model'
-import type { Backend, EntryRef, LoadResult, Scope } from './backend'
+import { idOf, refOf, type Dialect, type Entry } from '../core/model'
+import type { Backend, EntryRef, LoadResult, PreflightProblem, Scope } from './backend'
 import { entryFromEnv, envNameOfRef, listEnvRefs, loadEnvEntries, type EnvOrigin } from './env'
 
 /**
@@ -103,15 +105,74 @@ export class EnvFileBackend implements Backend {
   }
 
   async write(entries: readonly Entry[], signal?: AbortSignal): Promise<void> {
-    const changes: EnvFileChange[] = entries.map((e) =>
-      e.kind === 'variable'
-        ? { name: envNameOfRef({ kind: 'variable', id: e.key, team: e.team }), value: e.value }
-        : {
-            name: envNameOfRef({ kind: 'connection', id: e.id, team: e.team }),
-            value: connectionEnvValue(e.fields, this.dialect)
-          }
+    await this.change(
+      entries.map((e) => this.changeOf(e)),
+      signal
     )
-    await this.change(changes, signal)
+  }
+
+  /**
+   * Per entry, writing nothing: two ids on one variable name (Airflow upper-cases the id, so
+   * `Foo` and `foo` are one name) and values no environment variable can carry (a NUL) are
+   * errors; what export warns about — python-dotenv expanding `${…}`, a value the loaders read
+   * differently, a name shells cannot express — is a warning on the item (the same encoder).
+   * A file that cannot be read (bad lines, not UTF-8) is a store-wide error.
+   */
+  async preflight(entries: readonly Entry[], signal?: AbortSignal): Promise<PreflightProblem[]> {
+    const problems: PreflightProblem[] = []
+    try {
+      await this.vars(signal)
+    } catch (error) {
+      if (!(error instanceof AirlockError)) throw error
+      problems.push({ ref: null, severity: 'error', message: error.userMessage })
+    }
+    const byName = new Map<string, Entry>()
+    const unique: EnvFileChange[] = []
+    const label = (e: Entry) => `${e.kind} ${JSON.stringify(idOf(e))}`
+    for (const e of entries) {
+      const change = this.changeOf(e)
+      const other = byName.get(change.name)
+      const error = (message: string) =>
+        problems.push({ ref: refOf(e), severity: 'error', message: `${this.id}: ${message}` })
+      if (other) {
+        error(
+          `${label(e)} and ${label(other)} are both written as ${change.name} (Airflow upper-cases the id in the name, so they are one entry); rename one.`
+        )
+        continue
+      }
+      byName.set(change.name, e)
+      if (idOf(e).includes('\0'))
+        error(
+          `${label(e)}: the id holds a NUL character, which no environment variable name can carry; rename it.`
+        )
+      else if (change.value?.includes('\0'))
+        error(
+          `${label(e)}: the value holds a NUL character, which no environment variable can carry.`
+        )
+      else unique.push(change)
+    }
+    const encoded = encodeEnvFile(
+      unique.map((c) => ({ name: c.name, value: c.value ?? '' })),
+      { prefer: this.loader }
+    )
+    for (const w of encoded.warnings) {
+      const e = byName.get(w.name)
+      problems.push({
+        ref: e ? refOf(e) : null,
+        severity: 'warning',
+        message: `${this.id}: ${w.message}`
+      })
+    }
+    return problems
+  }
+
+  private changeOf(e: Entry): EnvFileChange {
+    return e.kind === 'variable'
+      ? { name: envNameOfRef({ kind: 'variable', id: e.key, team: e.team }), value: e.value }
+      : {
+          name: envNameOfRef({ kind: 'connection', id: e.id, team: e.team }),
+          value: connectionEnvValue(e.fields, this.dialect)
+        }
   }
 
   async remove(refs: readonly EntryRef[], signal?: AbortSignal): Promise<void> {
@@ -136,10 +197,11 @@ export class EnvFileBackend implements Backend {
       const st = await stat(this.path, { bigint: true })
       const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`
       if (this.textCache?.key === key) return this.textCache.text
-      const text = await readFile(this.path, { encoding: 'utf8', signal })
+      const text = decodeUtf8File(await readFile(this.path, { signal }), this.path)
       this.textCache = { key, text }
       return text
     } catch (error) {
+      if (error instanceof AirlockError) throw error
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
       if ((error as Error).name === 'AbortError') throw error
       throw fileError(this.path, 'read', error)

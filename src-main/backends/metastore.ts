@@ -22,7 +22,9 @@ import {
   type EntryProblem,
   type EntryRef,
   type LoadResult,
-  type Scope
+  type PreflightProblem,
+  type Scope,
+  refOf
 } from './backend'
 import { releaseForRevision } from './sql/airflow-schema'
 import { openSql, quoteIdent, type SqlDriver, type SqlExecutor, type SqlTarget } from './sql/driver'
@@ -94,6 +96,15 @@ function str(v: unknown): string | null {
 }
 
 const utf8Strict = new TextDecoder('utf-8', { fatal: true })
+
+/** Whether the entry's id or any text field holds a NUL character. */
+function holdsNul(e: Entry): boolean {
+  const texts =
+    e.kind === 'connection'
+      ? [e.id, e.team, ...Object.values(e.fields)]
+      : [e.key, e.value, e.description, e.team]
+  return texts.some((t) => typeof t === 'string' && t.includes('\0'))
+}
 
 export class MetastoreBackend implements Backend {
   readonly kind = 'metastore' as const
@@ -178,6 +189,8 @@ export class MetastoreBackend implements Backend {
     if (entries.length === 0) return
     const db = await this.ready()
     const info = await this.schema()
+    const key = await this.keyCheck()
+    if (key.error) throw new AirlockError('fernet.invalid-key', key.error)
     const rows = entries.map((e) =>
       e.kind === 'connection' ? this.connectionRow(e, info) : this.variableRow(e, info)
     )
@@ -202,6 +215,98 @@ export class MetastoreBackend implements Backend {
         }
       })
     )
+  }
+
+  /**
+   * Checks a write before it happens, writing nothing. Store-wide: with no Fernet key the
+   * values would be stored in plaintext (a warning: Airflow does the same with an empty
+   * `[core] fernet_key`, NullFernet); a key that decrypts none of the target's sampled
+   * encrypted rows is refused (Airflow, holding its own key, could not read what this one
+   * writes). Per entry: what the write itself would refuse (a field longer than its column, a
+   * missing NOT NULL value, a port beyond INTEGER, a team the schema lacks), a NUL character
+   * PostgreSQL cannot store, and ids MySQL's case-insensitive collation sees as one.
+   */
+  async preflight(entries: readonly Entry[]): Promise<PreflightProblem[]> {
+    const problems: PreflightProblem[] = []
+    if (entries.length === 0) return problems
+    const db = await this.ready()
+    const info = await this.schema()
+    const key = await this.keyCheck()
+    if (key.error) problems.push({ ref: null, severity: 'error', message: key.error })
+    if (key.warning) problems.push({ ref: null, severity: 'warning', message: key.warning })
+    if (!this.fernet)
+      problems.push({
+        ref: null,
+        severity: 'warning',
+        message: `${this.id}: no Fernet key is configured, so passwords, extras and variable values will be stored in plaintext (is_encrypted false), as Airflow does with an empty [core] fernet_key. Give the target's key (--key or AIRFLOW__CORE__FERNET_KEY) to encrypt them.`
+      })
+    const folded = new Map<string, Entry>()
+    const fold = (e: Entry) =>
+      `${e.kind}:${idOf(e).normalize('NFD').replace(/\p{M}/gu, '').toLowerCase()}`
+    const ok: Entry[] = []
+    for (const e of entries) {
+      const label = `${e.kind} "${idOf(e)}"`
+      const error = (message: string) =>
+        problems.push({ ref: refOf(e), severity: 'error', message })
+      if (db.dialect === 'postgresql' && holdsNul(e)) {
+        error(
+          `${this.id}: ${label} holds a NUL character (in its id or a field), which PostgreSQL cannot store in text; remove it.`
+        )
+        continue
+      }
+      try {
+        if (e.kind === 'connection') this.connectionRow(e, info)
+        else this.variableRow(e, info)
+      } catch (err) {
+        if (!(err instanceof AirlockError)) throw err
+        error(err.userMessage)
+        continue
+      }
+      if (info.caseInsensitiveIds) {
+        const other = folded.get(fold(e))
+        if (other) {
+          error(
+            `${this.id}: ${e.kind} ids "${idOf(other)}" and "${idOf(e)}" are the same id under MySQL's case-insensitive collation; rename one.`
+          )
+          continue
+        }
+        folded.set(fold(e), e)
+      }
+      ok.push(e)
+    }
+    if (info.caseInsensitiveIds)
+      for (const kind of ['connection', 'variable'] as const) {
+        const ids = ok.filter((e) => e.kind === kind).map(idOf)
+        if (ids.length === 0) continue
+        const [table, column] =
+          kind === 'connection' ? ['connection', 'conn_id'] : ['variable', 'key']
+        const exact = new Set(ids)
+        for (let i = 0; i < ids.length; i += 500) {
+          const part = ids.slice(i, i + 500)
+          const existing = await this.run('check ids', () =>
+            db.query<Row>(
+              `SELECT ${this.q(column)} AS k FROM ${this.q(table)} WHERE ${this.q(column)} IN (${part.map(() => '?').join(', ')})`,
+              part
+            )
+          )
+          for (const r of existing) {
+            const k = str(r.k ?? r.K)!
+            if (exact.has(k)) continue
+            const mine = ok.find(
+              (e) =>
+                e.kind === kind &&
+                fold(e) === `${kind}:${k.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase()}`
+            )
+            if (mine)
+              problems.push({
+                ref: refOf(mine),
+                severity: 'error',
+                message: `${this.id}: ${kind} "${k}" already exists and is the same id as "${idOf(mine)}" under MySQL's case-insensitive collation; rename it.`
+              })
+          }
+        }
+      }
+    return problems
   }
 
   /**
@@ -522,6 +627,66 @@ export class MetastoreBackend implements Backend {
     return this.run(`read ${table}s`, () =>
       db.query<Row>(`SELECT ${cols.join(', ')} FROM ${from}${where} ORDER BY ${key}${limit}`, args)
     )
+  }
+
+  private keyChecked?: Promise<{ error?: string; warning?: string }>
+
+  /**
+   * Whether the configured key list reads what the target already holds: a few encrypted
+   * values of each table (connection passwords and extras, variable values) are decrypted.
+   * None decrypting means another key encrypted them; what this key writes, the target's
+   * Airflow could not read (and this key cannot read the target's rows). Checked once.
+   */
+  private keyCheck(): Promise<{ error?: string; warning?: string }> {
+    this.keyChecked ??= this.sampleKey().catch((error: unknown) => {
+      this.keyChecked = undefined
+      throw error
+    })
+    return this.keyChecked
+  }
+
+  private async sampleKey(): Promise<{ error?: string; warning?: string }> {
+    const fernet = this.fernet
+    if (!fernet) return {}
+    const db = await this.ready()
+    const yes = db.dialect === 'postgresql' ? true : 1
+    const samples: { what: string; token: string }[] = []
+    for (const [table, key, field, flag] of [
+      ['connection', 'conn_id', 'password', 'is_encrypted'],
+      ['connection', 'conn_id', 'extra', 'is_extra_encrypted'],
+      ['variable', 'key', 'val', 'is_encrypted']
+    ] as const) {
+      const rows = await this.run('check the Fernet key', () =>
+        db.query<Row>(
+          `SELECT ${this.q(key)} AS k, ${this.q(field)} AS v FROM ${this.q(table)} WHERE ${this.q(flag)} = ? AND ${this.q(field)} IS NOT NULL ORDER BY ${this.q('id')} LIMIT 5`,
+          [yes]
+        )
+      )
+      for (const r of rows) {
+        const token = str(r.v ?? r.V)
+        if (token) samples.push({ what: `${table} "${str(r.k ?? r.K)}" ${field}`, token })
+      }
+    }
+    const wrong = samples.filter((s) => {
+      try {
+        fernet.decrypt(s.token)
+        return false
+      } catch {
+        return fernet.diagnose(s.token) === 'wrong-key'
+      }
+    })
+    if (wrong.length === 0) return {}
+    const named = wrong
+      .slice(0, 3)
+      .map((s) => s.what)
+      .join(', ')
+    if (wrong.length === samples.length)
+      return {
+        error: `${this.id} (${this.where()}): the Fernet key given does not decrypt any of the ${samples.length} encrypted values sampled from the target (${named}${wrong.length > 3 ? ', …' : ''}): it is not this database's [core] fernet_key, so Airflow could not read what it would write. Give the target's key (new key first, old keys after); nothing was written.`
+      }
+    return {
+      warning: `${this.id} (${this.where()}): ${wrong.length} of ${samples.length} encrypted values sampled from the target do not decrypt with the Fernet key given (${named}); the key list may lack an old key.`
+    }
   }
 
   private reason(diagnosis: ReturnType<MultiFernet['diagnose']>): string {

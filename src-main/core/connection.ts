@@ -98,3 +98,21 @@ export function constructConnection(
   validateExtra(fields.extra, dialect, warnings)
   return { value: applyPasswordRule({ ...fields }, dialect), warnings }
 }
+
+/** The range of the metadata database's INTEGER `connection.port` column. */
+export const PORT_COLUMN_RANGE = [-2147483648, 2147483647] as const
+
+/**
+ * An integer port (Python's unbounded int) as a number. Python keeps any size, but Airflow's
+ * `connection.port` column is an INTEGER: a port beyond it cannot be stored anywhere Airflow
+ * keeps connections (and beyond 2^53 a JavaScript number would not even hold it exactly, or
+ * would become Infinity). Throws a CodecError (`codec.invalid-port`) naming no value.
+ */
+export function portNumber(n: bigint): number {
+  if (n < BigInt(PORT_COLUMN_RANGE[0]) || n > BigInt(PORT_COLUMN_RANGE[1]))
+    throw new CodecError(
+      "The port is out of range: it does not fit Airflow's INTEGER port column (a TCP port is 0-65535).",
+      'codec.invalid-port'
+    )
+  return Number(n)
+}

@@ -52,6 +52,8 @@ export interface JobReport {
   skipped: number
   /** What the job says besides its counts (e.g. how it knew the target was its own). */
   notes?: string[]
+  /** The target's pre-flight warnings at apply time (e.g. values stored in plaintext). */
+  warnings?: string[]
 }
 
 /** Where jobs live and what they may use. */
@@ -81,6 +83,16 @@ export interface JobContext {
 }
 
 const RETRYABLE: readonly ErrorCode[] = ['backend.unreachable']
+
+/**
+ * Failures that may be one item's (a value the store refuses, a constraint of the database):
+ * a batch failing with one is written again item by item. Any other failure (the store
+ * unreachable or refusing the credentials, a conflict such as an edit by another process) is
+ * the whole batch's, and resume redoes it.
+ */
+function itemFailure(code: ErrorCode): boolean {
+  return code.startsWith('codec.') || code === 'usage' || code === 'internal'
+}
 
 const now = () => new Date().toISOString()
 
@@ -230,36 +242,63 @@ async function execute(
     })
   const depth = pipelineDepth(target, ctx)
   const batchSize = ctx.batchSize ?? defaultBatchSize(todo.length, depth)
-  const runBatch = async (batch: number[]): Promise<void> => {
-    journal.appendAll(batch.map((idx) => ({ t: 'begin' as const, idx, at: now() })))
-    const writes = batch.filter((idx) => idx in intended).map((idx) => intended[idx]!)
-    const removes: EntryRef[] = batch
+  const writeItems = async (items: number[]): Promise<void> => {
+    const writes = items.filter((idx) => idx in intended).map((idx) => intended[idx]!)
+    const removes: EntryRef[] = items
       .filter((idx) => !(idx in intended))
       .map((idx) => refOf(previous[idx]!))
-    try {
-      if (writes.length)
-        await withRetries(
-          ctx,
-          target,
-          () => target.write(writes),
-          () => retries++
-        )
-      if (removes.length)
-        await withRetries(
-          ctx,
-          target,
-          () => target.remove(removes),
-          () => retries++
-        )
-    } catch (error) {
-      const code = error instanceof AirlockError ? error.code : 'internal'
-      const message = error instanceof AirlockError ? error.userMessage : 'unexpected error'
-      journal.appendAll(
-        batch.map((idx) => ({ t: 'failed' as const, idx, at: now(), code, message }))
+    if (writes.length)
+      await withRetries(
+        ctx,
+        target,
+        () => target.write(writes),
+        () => retries++
       )
-      for (const idx of batch) report.failed.push({ id: meta.items[idx]!.targetId, code, message })
-      progress()
-      return
+    if (removes.length)
+      await withRetries(
+        ctx,
+        target,
+        () => target.remove(removes),
+        () => retries++
+      )
+  }
+  const failure = (error: unknown) => ({
+    code: error instanceof AirlockError ? error.code : ('internal' as const),
+    message: error instanceof AirlockError ? error.userMessage : 'unexpected error'
+  })
+  const runBatch = async (all: number[]): Promise<void> => {
+    journal.appendAll(all.map((idx) => ({ t: 'begin' as const, idx, at: now() })))
+    let batch = all
+    const failed: { idx: number; code: ErrorCode; message: string }[] = []
+    try {
+      await writeItems(all)
+    } catch (error) {
+      // One bad item must not fail the others with its reason: when the failure may be one
+      // item's, the batch (written all or nothing, or idempotently) is written item by item,
+      // so each item carries its own outcome.
+      let reason = failure(error)
+      let storeWide = all.length === 1 || !itemFailure(reason.code)
+      batch = []
+      for (const idx of all) {
+        if (storeWide || ctx.signal?.aborted) {
+          failed.push({ idx, ...reason })
+          continue
+        }
+        try {
+          await writeItems([idx])
+          batch.push(idx)
+        } catch (itemError) {
+          failed.push({ idx, ...failure(itemError) })
+          if (!itemFailure(failure(itemError).code)) {
+            storeWide = true
+            reason = failure(itemError)
+          }
+        }
+      }
+      journal.appendAll(failed.map((f) => ({ t: 'failed' as const, at: now(), ...f })))
+      for (const f of failed)
+        report.failed.push({ id: meta.items[f.idx]!.targetId, code: f.code, message: f.message })
+      if (batch.length === 0) return progress()
     }
     // Read back in parallel: the target's pacer keeps the requests within what it allows.
     const backs = await mapLimit(batch, ctx.readConcurrency ?? 16, (idx) =>
@@ -309,6 +348,43 @@ async function execute(
       }
     })
   return report
+}
+
+/**
+ * The target's pre-flight again at apply time, on what will be written now (the plan may be
+ * old, or made with another key): an item it finds an error on is refused with its own
+ * reason (and left out of the job); a store-wide error refuses the whole job before anything
+ * is written. Returns the warnings.
+ */
+async function preflightAtApply(
+  target: Backend,
+  doc: PlanDocument,
+  intended: Record<number, Entry>,
+  previous: Record<number, Entry | null>,
+  refusals: { idx: number; reason: string }[]
+): Promise<string[]> {
+  const idxs = Object.keys(intended).map(Number)
+  if (!target.preflight || idxs.length === 0) return []
+  const found = await target.preflight(idxs.map((idx) => intended[idx]!))
+  const byTarget = new Map(
+    idxs.map((idx) => [`${doc.items[idx]!.kind}:${doc.items[idx]!.targetId}`, idx])
+  )
+  const warnings: string[] = []
+  for (const p of found) {
+    const idx = p.ref ? byTarget.get(`${p.ref.kind}:${p.ref.id}`) : undefined
+    if (p.severity === 'warning') warnings.push(p.message)
+    else if (idx === undefined)
+      throw new AirlockError(
+        'job.conflict',
+        `The target's pre-flight refused this apply (nothing was written): ${p.message}`
+      )
+    else if (idx in intended) {
+      delete intended[idx]
+      delete previous[idx]
+      refusals.push({ idx, reason: `pre-flight: ${p.message}` })
+    }
+  }
+  return warnings
 }
 
 /** How a plan is applied: where it came from, and which of its items to leave out. */
@@ -463,6 +539,7 @@ async function applyLocked(
     intended[idx] = mapped
     previous[idx] = current ? withTargetId(current, item.targetId) : null
   })
+  const warnings = await preflightAtApply(target, doc, intended, previous, refusals)
   const total =
     Object.keys(previous).length + Object.keys(intended).filter((i) => !(i in previous)).length
   const meta: JobMeta = {
@@ -495,6 +572,7 @@ async function applyLocked(
   try {
     const report = await execute(ctx, { meta, intended, previous }, target, journal, refusedRecords)
     report.skipped = skipped
+    if (warnings.length) report.warnings = warnings
     writeAudit(ctx.dataDir, {
       job: jobId,
       action: 'apply',

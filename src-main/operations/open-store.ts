@@ -113,6 +113,8 @@ export async function openProfile(
     case 'metadb': {
       if (!profile.url) throw new AirlockError('usage', `Profile ${profile.name} has no URL.`)
       const url = parseSqlAlchemyUrl(profile.url)
+      const blocking = url.notes.find((n) => n.severity === 'error')
+      if (blocking) throw new AirlockError('usage', `Profile ${profile.name}: ${blocking.message}`)
       const target = sqlTargetFromUrl(url)
       if (secrets.password) target.password = secrets.password
       return createBackend({

@@ -19,6 +19,7 @@ import {
 } from '../core/airflow-config'
 import { AirlockError } from '../core/errors'
 import { addSensitiveVarConnNames } from './redact'
+import { decodeUtf8File } from '../core/codecs/utf8'
 
 /** Options of `loadAirflowConfig`. */
 export interface AirflowConfigFileOptions {
@@ -112,8 +113,9 @@ export async function loadAirflowConfig(
   const path = options.path ?? resolveAirflowConfigPath(env)
   let text: string | null = null
   try {
-    text = await readFile(path, 'utf8')
+    text = decodeUtf8File(await readFile(path), `The Airflow configuration file "${path}"`)
   } catch (error) {
+    if (error instanceof AirlockError) throw error
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'EACCES' || code === 'EPERM')
       throw new AirlockError(

@@ -424,3 +424,217 @@ describe('a config directory Airlock cannot write to', () => {
 function fileURLToPathBin(): string {
   return new URL('../../bin/airlock.mjs', import.meta.url).pathname
 }
+
+describe('attack: bad input', () => {
+  it('17.12 invalid UTF-8 in a file is refused naming the file and line, not replaced with U+FFFD', async () => {
+    const dir = p('utf8')
+    mkdirSync(dir, { recursive: true })
+    const latin1 = (text: string) => Buffer.from(text, 'latin1')
+    writeFileSync(join(dir, 'in.env'), latin1('AIRFLOW_VAR_A=1\n# ok\nAIRFLOW_VAR_B=caf\xe9\n'))
+    writeFileSync(
+      join(dir, 'conns.json'),
+      latin1('{\n  "c1": {"conn_type": "x", "host": "h\xe9"}\n}\n')
+    )
+    writeFileSync(join(dir, 'vars.yaml'), latin1('a: b\nc: d\nd: "caf\xe9"\n'))
+    writeFileSync(join(dir, 'vars.env'), latin1('A=1\nB=\xff\n'))
+    writeFileSync(join(dir, 'export.json'), latin1('{"x": "1",\n"y": "\xe9"}\n'))
+    // a BOM-less UTF-8 sequence cut short at the end of the file
+    writeFileSync(
+      join(dir, 'cut.env'),
+      Buffer.from([...Buffer.from('AIRFLOW_VAR_A=1\nAIRFLOW_VAR_B='), 0xe2, 0x82])
+    )
+    const target = join(dir, 'target.env')
+    writeFileSync(target, latin1('AIRFLOW_VAR_KEEP=\xe9t\xe9\n'))
+    const planBytes = readFileSync(plan)
+    const badPlan = join(dir, 'plan.json')
+    writeFileSync(
+      badPlan,
+      Buffer.concat([planBytes.subarray(0, 2), Buffer.from([0xc3]), planBytes.subarray(2)])
+    )
+    const cases: [string[], number, RegExp][] = [
+      [['list', `envfile:${join(dir, 'in.env')}`], 1, /in\.env is not UTF-8 text: line 3 /],
+      [['list', `lfs:${join(dir, 'conns.json')}`], 1, /conns\.json" is not UTF-8 text: line 2 /],
+      [
+        ['list', `lfs:${join(dir, 'vars.yaml')}`, '--kind', 'var'],
+        1,
+        /vars\.yaml" is not UTF-8 text: line 3 /
+      ],
+      [
+        ['list', `lfs:${join(dir, 'vars.env')}`, '--kind', 'var'],
+        1,
+        /vars\.env" is not UTF-8 text: line 2 /
+      ],
+      [
+        ['list', `airflow-export:${join(dir, 'export.json')}`, '--kind', 'var'],
+        1,
+        /export\.json" is not UTF-8 text: line 2 /
+      ],
+      [['list', `envfile:${join(dir, 'cut.env')}`], 1, /cut\.env is not UTF-8 text: line 2 /],
+      // a target that is not UTF-8 is not rewritten with its bytes replaced
+      [['plan', 'demo:', `envfile:${target}`], 1, /target\.env is not UTF-8 text: line 1 /],
+      [
+        ['export', `envfile:${join(dir, 'in.env')}`, '--to', join(dir, 'out.json')],
+        1,
+        /in\.env is not UTF-8 text: line 3/
+      ],
+      [['apply', badPlan], 2, /plan\.json is not UTF-8 text: line 2 /]
+    ]
+    for (const [args, code, message] of cases) {
+      const before = snapshot()
+      const r = await run(args)
+      const what = `airlock ${args.join(' ')}`
+      expect(r.err, what).toMatch(message)
+      expect(r.err, what).not.toMatch(/internal error|\uFFFD/)
+      expect(r.out, what).not.toMatch(/\uFFFD/)
+      expect(r.code, `${what}\n${r.err}`).toBe(code)
+      expect(snapshot(), what).toEqual(before)
+    }
+  })
+
+  it('17.14 colliding ids and NUL bytes get their own pre-flight error in the plan; apply refuses just those items', async () => {
+    const dir = p('per-item')
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(
+      join(dir, 'conns.json'),
+      JSON.stringify({
+        good: { conn_type: 'postgres', host: 'h1' },
+        Dup: { conn_type: 'postgres', host: 'h2' },
+        dup: { conn_type: 'postgres', host: 'h3' },
+        'bad\u0000id': { conn_type: 'postgres', host: 'h4' }
+      })
+    )
+    const target = join(dir, 'target.env')
+    writeFileSync(target, '# kept\n')
+    const out = join(dir, 'plan.json')
+    const planned = await run([
+      'plan',
+      `lfs:${join(dir, 'conns.json')}`,
+      `envfile:${target}`,
+      '--out',
+      out
+    ])
+    expect(planned.code, planned.err).toBe(1)
+    expect(planned.err).toMatch(/2 pre-flight errors/)
+    const doc = JSON.parse(readFileSync(out, 'utf8')) as {
+      items: { targetId: string; warnings: string[] }[]
+    }
+    const warnings = Object.fromEntries(doc.items.map((i) => [i.targetId, i.warnings]))
+    expect(warnings).toEqual({
+      Dup: [],
+      dup: [
+        expect.stringMatching(
+          /^pre-flight error: envfile:.*target\.env: connection "dup" and connection "Dup" are both written as AIRFLOW_CONN_DUP/
+        )
+      ],
+      good: [],
+      'bad\u0000id': [
+        expect.stringMatching(
+          /^pre-flight error: .*connection "bad\\u0000id": the id holds a NUL character/
+        )
+      ]
+    })
+    const applied = await run(['apply', out])
+    expect(applied.code, applied.err).toBe(1)
+    expect(JSON.parse(applied.out)).toMatchObject({ applied: 2, failed: 0, refused: 2 })
+    expect(applied.err).toMatch(
+      /airlock: dup: refused: pre-flight: .*both written as AIRFLOW_CONN_DUP/
+    )
+    expect(applied.err).toContain('airlock: bad\u0000id: refused: pre-flight: ')
+    expect(applied.err).toMatch(/refused: pre-flight: .*the id holds a NUL character/)
+    const written = readFileSync(target, 'utf8')
+    expect(written).toMatch(/^# kept\n/)
+    expect(written).toMatch(/AIRFLOW_CONN_GOOD=/)
+    expect(written.match(/AIRFLOW_CONN_DUP=.*h2/g)).toHaveLength(1)
+    expect(written).not.toMatch(/AIRFLOW_CONN_BAD|h3|h4/)
+  })
+
+  it('17.15 a plan into a .env warns per item that python-dotenv expands ${…}, in the words export uses', async () => {
+    const dir = p('dotenv')
+    mkdirSync(dir, { recursive: true })
+    const source = join(dir, 'source.env')
+    writeFileSync(source, "AIRFLOW_VAR_GREETING='hi ${USER}'\nAIRFLOW_VAR_PLAIN=x\n")
+    const words =
+      'python-dotenv expands ${…} in every value and has no escape for it, so it reads the value of AIRFLOW_VAR_GREETING differently.'
+    const exported = await run([
+      'export',
+      `envfile:${source}`,
+      '--kind',
+      'variable',
+      '--format',
+      'env',
+      '--to',
+      join(dir, 'export.env')
+    ])
+    expect(exported.code, exported.err).toBe(0)
+    expect(exported.err).toContain(words)
+    const planned = await run(['plan', `envfile:${source}`, `envfile:${join(dir, 'target.env')}`])
+    expect(planned.code, planned.err).toBe(0)
+    const lines = planned.out.split('\n')
+    const at = lines.indexOf('+ var  greeting')
+    expect(at, planned.out).toBeGreaterThanOrEqual(0)
+    expect(lines[at + 1]).toBe(
+      `    warning: pre-flight warning: envfile:${join(dir, 'target.env')}: ${words}`
+    )
+    expect(lines[lines.indexOf('+ var  plain') + 1] ?? '').not.toMatch(/warning/)
+  })
+
+  it('17.13 an over-large port is a clear error naming the item, never Infinity or exit 70', async () => {
+    const dir = p('ports')
+    mkdirSync(dir, { recursive: true })
+    const huge = '9'.repeat(400)
+    writeFileSync(
+      join(dir, 'uri.env'),
+      'AIRFLOW_CONN_BIG=postgres://u:p@h:99999999999999999999/db\nAIRFLOW_CONN_OK=postgres://u:p@h:5432/db\n'
+    )
+    writeFileSync(
+      join(dir, 'json.env'),
+      `AIRFLOW_CONN_HUGE={"conn_type": "x", "port": ${huge}}\nAIRFLOW_CONN_WIDE={"conn_type": "x", "port": 99999999999999999999}\n`
+    )
+    writeFileSync(
+      join(dir, 'conns.json'),
+      JSON.stringify({ ok: { conn_type: 'x', port: 5432 } }).replace(
+        '}}',
+        `}, "huge": {"conn_type": "x", "port": ${huge}}, "text": {"conn_type": "x", "port": "99999999999999999999"}}`
+      )
+    )
+    const cases: [string[], number, RegExp[]][] = [
+      [
+        ['list', `envfile:${join(dir, 'uri.env')}`],
+        1,
+        [/AIRFLOW_CONN_BIG: .*port is out of range 0-65535/]
+      ],
+      [
+        ['list', `envfile:${join(dir, 'json.env')}`],
+        1,
+        [
+          /AIRFLOW_CONN_HUGE: The port is out of range/,
+          /AIRFLOW_CONN_WIDE: The port is out of range/
+        ]
+      ],
+      [
+        ['list', `lfs:${join(dir, 'conns.json')}`],
+        1,
+        [/"huge": The port is out of range/, /"text": The port is out of range/]
+      ],
+      [
+        ['plan', `envfile:${join(dir, 'json.env')}`, `envfile:${join(dir, 'target.env')}`],
+        1,
+        [/AIRFLOW_CONN_HUGE: The port is out of range/, /could not be read \(huge, wide\)/]
+      ],
+      [
+        ['list', 'metadb:postgresql://u:p@h:99999999999999999999/db'],
+        2,
+        [/metadb: the port is out of range 0-65535/]
+      ]
+    ]
+    for (const [args, code, messages] of cases) {
+      const before = snapshot()
+      const r = await run(args)
+      const what = `airlock ${args.join(' ')}`
+      for (const m of messages) expect(r.err, what).toMatch(m)
+      expect(r.err + r.out, what).not.toMatch(/Infinity|internal error|1e\+|100000000000000000000/)
+      expect(r.code, `${what}\n${r.err}`).toBe(code)
+      expect(snapshot(), what).toEqual(before)
+    }
+  })
+})

@@ -5,6 +5,7 @@ import type { LocatorOptions } from '../../operations/open-store'
 import { openLocator, storeIdentity } from '../../operations/open-store'
 import { AirlockError } from '../../core/errors'
 import { parsePlanDocument, type PlanDocument } from '../../core/plan'
+import { decodeUtf8File } from '../../core/codecs/utf8'
 import { planKinds, redactLocator } from '../../operations/plan'
 import {
   applyPlan,
@@ -79,6 +80,7 @@ async function context(
 
 async function report(io: CliIo, r: JobReport): Promise<number> {
   for (const n of r.notes ?? []) io.stderr.write(`airlock: note: ${n}\n`)
+  for (const w of r.warnings ?? []) io.stderr.write(`airlock: warning: ${w}\n`)
   for (const f of r.failed) io.stderr.write(`airlock: ${f.id}: failed (${f.code}): ${f.message}\n`)
   for (const f of r.refused) io.stderr.write(`airlock: ${f.id}: refused: ${f.reason}\n`)
   await writeLine(
@@ -114,9 +116,9 @@ export async function applyCommand(
   options: LocatorOptions
 ): Promise<number> {
   if (flags.force) throw new UsageError('--force is for airlock rollback')
-  let text: string
+  let bytes: Buffer
   try {
-    text = readFileSync(planPath, 'utf8')
+    bytes = readFileSync(planPath)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     throw new UsageError(
@@ -126,6 +128,13 @@ export async function applyCommand(
           ? `${planPath} is a directory, not a plan file`
           : `${planPath} cannot be read (${code ?? 'error'})`
     )
+  }
+  let text: string
+  try {
+    text = decodeUtf8File(bytes, planPath)
+  } catch (error) {
+    // a plan file Airlock did not write as-is: a usage error, as every other bad plan file
+    throw new UsageError((error as AirlockError).userMessage)
   }
   const doc: PlanDocument = parsePlanDocument(text, planPath)
   // --source/--target reopen the plan's own stores (with the password the plan left out),

@@ -123,8 +123,9 @@ export function parseSqlAlchemyUrl(url: string): SqlAlchemyUrl {
         'codec.invalid-port'
       )
     port = n
+    // the drivers refuse it (Node's net: ERR_SOCKET_BAD_PORT), as urlsplit's .port does
     if (n < 0 || n > 65535)
-      notes.push({ severity: 'warning', message: 'the port is outside 0–65535.' })
+      notes.push({ severity: 'error', message: 'the port is out of range 0-65535.' })
   }
   const host = g.ipv4host || g.ipv6host || null
   if (host?.includes('@'))

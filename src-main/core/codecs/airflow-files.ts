@@ -7,7 +7,7 @@
  */
 import { DIALECT_RULES } from '../dialect'
 import { CodecError, describeKey } from '../errors'
-import { constructConnection } from '../connection'
+import { constructConnection, portNumber } from '../connection'
 import { PY_SPACE_CLASS } from './py-str'
 import type { ConnectionEntry, ConnectionFields, Dialect, VariableEntry } from '../model'
 import { emptyConnectionFields } from '../model'
@@ -264,7 +264,7 @@ function createConnection(
             ? BigInt(port.value)
             : undefined
     if (n === undefined) throw new CodecError('"port" must be an integer.', 'codec.invalid-port')
-    fields.port = Number(n)
+    fields.port = portNumber(n)
     // Connection(port=…) keeps what it is given; only a flush to the metadata DB (the import
     // command) makes it an integer. LocalFilesystemBackend never flushes.
     if (keepTypes && typeof port !== 'bigint')

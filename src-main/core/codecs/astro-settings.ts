@@ -22,7 +22,7 @@ import {
 } from 'yaml'
 import { cliKeyProblem, type FileProblem } from './airflow-files'
 import { comparePyStrings } from './py-json'
-import { constructConnection } from '../connection'
+import { constructConnection, portNumber } from '../connection'
 import { CodecError } from '../errors'
 import {
   emptyConnectionFields,
@@ -671,7 +671,7 @@ export function astroSettingsEntries(s: AstroSettings, dialect: Dialect): AstroE
         fields.login = url.user.username
         if (url.user.password !== undefined) fields.password = url.user.password
       }
-      if (/^[0-9]+$/.test(url.port)) fields.port = Number(url.port)
+      if (/^[0-9]+$/.test(url.port)) fields.port = portNumber(BigInt(url.port))
       if (url.path) fields.schema = url.path.replace(/^\//, '')
       if (url.rawQuery) {
         const query = goParseQuery(url.rawQuery)

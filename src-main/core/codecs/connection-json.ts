@@ -9,6 +9,7 @@ import {
   applyPasswordRule,
   extraDejson,
   normalizeConnType,
+  portNumber,
   validateExtra,
   type Decoded
 } from '../connection'
@@ -84,7 +85,7 @@ function coercePort(port: PyValue, dialect: Dialect): number | null {
       )
     const n = pyInt(port)
     if (n === undefined) throw portError()
-    return Number(n)
+    return portNumber(n)
   }
   // Task SDK: None and '' mean no port; text goes through int(); then an int in 0–65535.
   if (port === null || port === '') return null
