@@ -235,7 +235,7 @@ describe.runIf(hasBus)('leak canary: no secret outside the stores', () => {
       'source.env',
       'target.env'
     ])
-  })
+  }, 300_000) // about 20 CLI processes, each seconds long on a loaded 2-core machine
 })
 
 // Issue #17.3: a metadata-DB password that SQLAlchemy reads whole (`[^@]*`) but that holds the
