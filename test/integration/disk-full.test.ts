@@ -180,7 +180,8 @@ describe('a full disk under Airlock’s own files, in the engine (in-memory keyc
       for (const line of after.trimEnd().split('\n')) JSON.parse(line)
       expect((await rollbackJob(jobId, target, { dataDir: home, keychain })).failed).toEqual([])
       expect(readFileSync(targetPath, 'utf8').trim()).toBe('')
-    }
+    },
+    240_000 // whole jobs on a tmpfs, filled and resumed; minutes on a loaded 2-core machine
   )
 })
 
@@ -278,7 +279,8 @@ describe.runIf(hasBus)('a full disk under Airlock’s own files', () => {
         doneBeforeFull: done,
         resumed: true
       })
-    }
+    },
+    240_000 // whole jobs on a tmpfs, filled and resumed; minutes on a loaded 2-core machine
   )
 
   it.skipIf(!canMount)('a settings file on a full disk stays as it was', () => {
