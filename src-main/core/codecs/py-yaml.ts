@@ -732,6 +732,7 @@ class Constructor {
       return value
     }
     if (isSeq(node)) {
+      if (tag === TAG + 'omap' || tag === TAG + 'pairs') throw this.notModelled(node, tag)
       if (tag !== undefined && tag !== '!' && tag !== TAG + 'seq')
         throw loadError(this.lineOf(node), 'unsupported tag on a sequence')
       const list: PyValue[] = []
@@ -740,6 +741,7 @@ class Constructor {
       return list
     }
     if (isMap(node)) {
+      if (tag === TAG + 'set') throw this.notModelled(node, tag)
       if (tag !== undefined && tag !== '!' && tag !== TAG + 'map')
         throw loadError(this.lineOf(node), 'unsupported tag on a mapping')
       const dict = new PyDict()
@@ -821,6 +823,14 @@ class Constructor {
     return result
   }
 
+  /** SafeConstructor reads `!!set` (a set), `!!omap` and `!!pairs` (lists of tuples). */
+  private notModelled(node: YamlNode, tag: string): YamlNotModelledError {
+    const kind = tag.slice(TAG.length)
+    return new YamlNotModelledError(
+      `a !!${kind} value on line ${this.lineOf(node)}, which Airflow reads as a Python ${kind === 'set' ? 'set' : 'list of pairs'}: Airlock does not model it (give the value as a plain mapping or list to move it)`
+    )
+  }
+
   private scalar(node: Scalar): PyValue {
     const raw = String(node.value)
     const kind = this.scalarKind(node)
@@ -868,9 +878,9 @@ class Constructor {
  * - timestamps become `str(datetime)` / `str(date)` (see constructTimestamp);
  * - a non-str key becomes its `str()` (`1`, `True`, `None`, `1.5`); keys equal in Python
  *   (`1`, `1.0`, `true`) merge as Python merges them;
- * - `!!binary` is refused with YamlNotModelledError (SafeLoader reads it as bytes, which
- *   PyValue cannot hold); `!!set`, `!!omap`, `!!pairs` and unknown tags are rejected
- *   (SafeLoader accepts the first three; Airflow cannot use them as connection fields).
+ * - `!!binary`, `!!set`, `!!omap` and `!!pairs` are refused with YamlNotModelledError
+ *   (SafeLoader reads them as bytes, a set, lists of tuples, which PyValue cannot hold);
+ *   unknown tags are rejected as SafeLoader rejects them.
  *
  * Known gaps: the `yaml` package, not libyaml, decides what is well-formed, so exotic
  * syntax (tabs around tokens, odd flow-key spacing, directives) may be accepted or

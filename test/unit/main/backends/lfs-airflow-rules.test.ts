@@ -88,7 +88,7 @@ describe('21: LocalFilesystemBackend files as Airflow reads them', () => {
     )
   })
 
-  it('21: a YAML !!binary value (bytes to Airflow) is refused as not modelled by Airlock, never as a file Airflow rejects', async () => {
+  it('21: a YAML !!binary, !!set, !!omap or !!pairs value (bytes, a set, pairs to Airflow) is refused as not modelled by Airlock, never as a file Airflow rejects', async () => {
     for (const [option, name, text, line] of [
       ['variablesFilePath', 'v.yaml', 'ok: x\nblob: !!binary aGVsbG8=\n', 2],
       ['connectionsFilePath', 'c.yaml', 'c:\n  conn_type: http\n  password: !!binary aGVsbG8=\n', 3]
@@ -102,6 +102,18 @@ describe('21: LocalFilesystemBackend files as Airflow reads them', () => {
         'Airflow reads the file; Airlock cannot hold what it reads there.'
       )
       await expect(lfs.load({}), name).rejects.not.toThrow(/Airflow rejects it too|constructor/)
+    }
+    for (const [text, kind] of [
+      ['s: !!set {a, b}\n', 'set'],
+      ['o: !!omap [a: 1]\n', 'omap'],
+      ['p: !!pairs [a: 1]\n', 'pairs']
+    ] as const) {
+      const lfs = new LfsBackend({ variablesFilePath: await file(`${kind}.yaml`, text) })
+      await expect(lfs.load({}), kind).rejects.toThrow(
+        new RegExp(
+          `a !!${kind} value on line 1, which Airflow reads as a Python .*Airlock does not model it.*Airflow reads the file; Airlock cannot hold what it reads there\\.`
+        )
+      )
     }
   })
 
