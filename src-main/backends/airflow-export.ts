@@ -102,7 +102,11 @@ export function describeProblems(problems: readonly FileProblem[], max = 5): str
 export function fileError(path: string, problems: readonly FileProblem[]): AirlockError {
   return new AirlockError(
     'codec.parse',
-    `"${path}" cannot be read (${problems.length} problem${problems.length === 1 ? '' : 's'}: ${describeProblems(problems)}). Fix the file; Airflow rejects it too.`
+    `"${path}" cannot be read (${problems.length} problem${problems.length === 1 ? '' : 's'}: ${describeProblems(problems)}). ${
+      problems.some((p) => p.notModelled)
+        ? 'Airflow reads the file; Airlock cannot hold what it reads there.'
+        : 'Fix the file; Airflow rejects it too.'
+    }`
   )
 }
 

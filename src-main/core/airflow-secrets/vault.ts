@@ -501,20 +501,32 @@ export function vaultRequestPath(apiPath: string): string {
 }
 
 /**
+ * The mount a request reaches when `mount_point` goes through the same stack: `kv/`, `/kv`
+ * and `kv` are the one mount `kv` (Vault names mounts with a trailing `/` itself), `a//b` is
+ * `a/b`; undefined when nothing of the mount is left under `/v1/`.
+ */
+function vaultSentMount(mount: string): string | undefined {
+  const sent = vaultRequestPath(quote(mount, '/'))
+  return sent.startsWith('/v1/') && sent.length > 4 ? unquote(sent.slice(4)) : undefined
+}
+
+/**
  * What Vault reads for a request path: the mount and KV path when it still addresses a
- * secret's data in `mount` (`/v1/{mount}/data/{path}` for KV v2, `/v1/{mount}/{path}` for
- * v1), else undefined (the request left the mount or names no secret).
+ * secret's data in the mount as sent (`/v1/{mount}/data/{path}` for KV v2,
+ * `/v1/{mount}/{path}` for v1), else undefined (the request left the mount or names no secret).
  */
 function vaultPathRead(
   version: 1 | 2,
   mount: string,
   requestPath: string
 ): { mount: string; path: string } | undefined {
-  const head = `/v1/${quote(mount, '/')}/${version === 2 ? 'data/' : ''}`
+  const sentMount = vaultSentMount(mount)
+  if (sentMount === undefined) return undefined
+  const head = `/v1/${quote(sentMount, '/')}/${version === 2 ? 'data/' : ''}`
   if (!requestPath.startsWith(head)) return undefined
   const rest = requestPath.slice(head.length)
   if (rest === '' || rest.endsWith('/')) return undefined
-  return { mount, path: unquote(rest) }
+  return { mount: sentMount, path: unquote(rest) }
 }
 
 /** How a KV path is written in Vault's CLI and UI: `secret/connections/my_db`. */
@@ -656,7 +668,7 @@ export const explainVault: ExplainFn = (kwargs, kind, key, options = {}) => {
     details.push([
       'note',
       read
-        ? `hvac and the HTTP stack collapse "//", strip a trailing "/" and remove "." and ".." segments before sending, so Airflow reads the secret ${vaultDisplayPath(read.mount, read.path)}${read.path === lookup.path ? '' : `, not ${vaultDisplayPath(lookup.mount, lookup.path)}`}.`
+        ? `hvac and the HTTP stack collapse "//", strip a trailing "/" and remove "." and ".." segments before sending, so Airflow reads the secret ${vaultDisplayPath(read.mount, read.path)}${read.path === lookup.path && read.mount === lookup.mount ? '' : `, not ${vaultDisplayPath(lookup.mount, lookup.path)}`}.`
         : `hvac and the HTTP stack collapse "//", strip a trailing "/" and remove "." and ".." segments before sending, so the request leaves the secrets of mount "${lookup.mount}": Vault answers with an error or a 404, and Airflow reads nothing for this id.`
     ])
   }

@@ -21,7 +21,7 @@ import {
   pyJsonLoads,
   type PyValue
 } from './py-json'
-import { pyYamlDump, pyYamlSafeLoad } from './py-yaml'
+import { pyYamlDump, pyYamlSafeLoad, YamlNotModelledError } from './py-yaml'
 
 /** The file formats Airflow's CLI and LocalFilesystemBackend read and write. */
 export type FileFormat = 'json' | 'yaml' | 'env'
@@ -39,6 +39,8 @@ export interface FileProblem {
    * line order, and rejects the whole file. One may still name its key (`KEY=`).
    */
   syntax?: true
+  /** Airflow reads this, but Airlock's model cannot hold it (a YAML `!!binary` value). */
+  notModelled?: true
 }
 
 /** The problems Airflow reports when it rejects a whole file: every syntax error, in order. */
@@ -179,6 +181,11 @@ function parseStructured(text: string, format: 'json' | 'yaml'): RawItems {
   } catch (error) {
     if (error instanceof PyJsonDecodeError)
       return { items: [], problems: [{ line: error.lineno, message: error.reason }] }
+    if (error instanceof YamlNotModelledError)
+      return {
+        items: [],
+        problems: [{ line: null, message: error.userMessage, notModelled: true }]
+      }
     if (error instanceof CodecError) {
       // Airflow reports PyYAML's `problem_mark.line`, which counts from 0 (and -1 without a mark).
       const line = /line (\d+)/.exec(error.userMessage)

@@ -538,6 +538,17 @@ const SYNTAX_PROBLEMS: Partial<Record<YamlErrorCode, string>> = {
   UNEXPECTED_TOKEN: 'unexpected content'
 }
 
+/**
+ * Thrown for a value PyYAML's SafeLoader reads but Airlock's model cannot hold (`!!binary`,
+ * which Airflow gets as Python bytes): Airflow reads the file, Airlock refuses it.
+ */
+export class YamlNotModelledError extends CodecError {
+  constructor(message: string) {
+    super(message, 'codec.parse')
+    this.name = 'YamlNotModelledError'
+  }
+}
+
 /** Thrown for anything PyYAML would reject (YAMLError or a constructor's ValueError). */
 function loadError(line: number, problem: string): CodecError {
   return new CodecError(`Invalid YAML on line ${line}: ${problem}.`)
@@ -721,6 +732,7 @@ class Constructor {
       return value
     }
     if (isSeq(node)) {
+      if (tag === TAG + 'omap' || tag === TAG + 'pairs') throw this.notModelled(node, tag)
       if (tag !== undefined && tag !== '!' && tag !== TAG + 'seq')
         throw loadError(this.lineOf(node), 'unsupported tag on a sequence')
       const list: PyValue[] = []
@@ -729,6 +741,7 @@ class Constructor {
       return list
     }
     if (isMap(node)) {
+      if (tag === TAG + 'set') throw this.notModelled(node, tag)
       if (tag !== undefined && tag !== '!' && tag !== TAG + 'map')
         throw loadError(this.lineOf(node), 'unsupported tag on a mapping')
       const dict = new PyDict()
@@ -810,6 +823,14 @@ class Constructor {
     return result
   }
 
+  /** SafeConstructor reads `!!set` (a set), `!!omap` and `!!pairs` (lists of tuples). */
+  private notModelled(node: YamlNode, tag: string): YamlNotModelledError {
+    const kind = tag.slice(TAG.length)
+    return new YamlNotModelledError(
+      `a !!${kind} value on line ${this.lineOf(node)}, which Airflow reads as a Python ${kind === 'set' ? 'set' : 'list of pairs'}: Airlock does not model it (give the value as a plain mapping or list to move it)`
+    )
+  }
+
   private scalar(node: Scalar): PyValue {
     const raw = String(node.value)
     const kind = this.scalarKind(node)
@@ -833,9 +854,15 @@ class Constructor {
       }
       case 'timestamp':
         return constructTimestamp(raw) ?? fail('invalid timestamp')
+      case 'binary':
+        // SafeConstructor.construct_yaml_binary: base64 → bytes. Airflow reads it; PyValue
+        // has no bytes type, so Airlock refuses it without calling the file invalid.
+        throw new YamlNotModelledError(
+          `a !!binary value on line ${this.lineOf(node)}, which Airflow reads as Python bytes: Airlock does not model bytes (give the value as text to move it)`
+        )
       default:
-        // `=` (tag:yaml.org,2002:value) and `!!binary`, `!!python/...`, local tags:
-        // SafeLoader has no constructor for them as values.
+        // `=` (tag:yaml.org,2002:value), `!!python/...`, local tags: SafeLoader has no
+        // constructor for them as values.
         return fail('could not determine a constructor for the tag')
     }
   }
@@ -851,8 +878,9 @@ class Constructor {
  * - timestamps become `str(datetime)` / `str(date)` (see constructTimestamp);
  * - a non-str key becomes its `str()` (`1`, `True`, `None`, `1.5`); keys equal in Python
  *   (`1`, `1.0`, `true`) merge as Python merges them;
- * - `!!binary`, `!!set`, `!!omap`, `!!pairs` and unknown tags are rejected (SafeLoader
- *   accepts the first four; Airflow cannot use them as connection fields).
+ * - `!!binary`, `!!set`, `!!omap` and `!!pairs` are refused with YamlNotModelledError
+ *   (SafeLoader reads them as bytes, a set, lists of tuples, which PyValue cannot hold);
+ *   unknown tags are rejected as SafeLoader rejects them.
  *
  * Known gaps: the `yaml` package, not libyaml, decides what is well-formed, so exotic
  * syntax (tabs around tokens, odd flow-key spacing, directives) may be accepted or

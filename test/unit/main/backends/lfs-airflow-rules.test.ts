@@ -88,6 +88,35 @@ describe('21: LocalFilesystemBackend files as Airflow reads them', () => {
     )
   })
 
+  it('21: a YAML !!binary, !!set, !!omap or !!pairs value (bytes, a set, pairs to Airflow) is refused as not modelled by Airlock, never as a file Airflow rejects', async () => {
+    for (const [option, name, text, line] of [
+      ['variablesFilePath', 'v.yaml', 'ok: x\nblob: !!binary aGVsbG8=\n', 2],
+      ['connectionsFilePath', 'c.yaml', 'c:\n  conn_type: http\n  password: !!binary aGVsbG8=\n', 3]
+    ] as const) {
+      const lfs = new LfsBackend({ [option]: await file(name, text) })
+      const refused = lfs.load({})
+      await expect(refused, name).rejects.toThrow(
+        `a !!binary value on line ${line}, which Airflow reads as Python bytes: Airlock does not model bytes`
+      )
+      await expect(lfs.load({}), name).rejects.toThrow(
+        'Airflow reads the file; Airlock cannot hold what it reads there.'
+      )
+      await expect(lfs.load({}), name).rejects.not.toThrow(/Airflow rejects it too|constructor/)
+    }
+    for (const [text, kind] of [
+      ['s: !!set {a, b}\n', 'set'],
+      ['o: !!omap [a: 1]\n', 'omap'],
+      ['p: !!pairs [a: 1]\n', 'pairs']
+    ] as const) {
+      const lfs = new LfsBackend({ variablesFilePath: await file(`${kind}.yaml`, text) })
+      await expect(lfs.load({}), kind).rejects.toThrow(
+        new RegExp(
+          `a !!${kind} value on line 1, which Airflow reads as a Python .*Airlock does not model it.*Airflow reads the file; Airlock cannot hold what it reads there\\.`
+        )
+      )
+    }
+  })
+
   it('21: Airflow 2 unwraps a variable list of one and refuses other lists; Airflow 3 keeps the list', async () => {
     const path = await file('v.json', '{"l": ["x"], "m": [1, 2]}')
     const a2 = await new LfsBackend({ variablesFilePath: path, dialect: 'airflow2' }).load({})

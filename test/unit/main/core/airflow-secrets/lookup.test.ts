@@ -122,7 +122,6 @@ describe('explain: HashiCorp Vault (providers/hashicorp/.../secrets/vault.py)', 
       ['./x', {}, '/v1/secret/data/connections/x', ''],
       ['x/..', {}, '/v1/secret/data/connections/', 'leaves'],
       ['../../../../x', {}, '/x', 'leaves'],
-      ['x', { mount_point: 'a/../b' }, '/v1/b/data/connections/x', 'leaves'],
       ['x/.', {}, '/v1/secret/data/connections/x/', 'leaves'],
       ['.../x', {}, '/v1/secret/data/connections/.../x', 'none'],
       ['/x', { kv_engine_version: 1 }, '/v1/secret/connections/x', '']
@@ -139,6 +138,34 @@ describe('explain: HashiCorp Vault (providers/hashicorp/.../secrets/vault.py)', 
       else expect(out.note, id).toContain(`reads the secret ${reads}, not secret/connections/${id}`)
     }
     expect(explain('vault', TOKEN, 'connection', 'plain')).not.toHaveProperty('note')
+  })
+  it('21: a mount_point the stack rewrites (kv/, /kv, a//b, a/../b) still reads a secret of the mount the request reaches, not "nothing" (recorded with Debian python3-hvac 0.11.2)', () => {
+    const cases: [string, 1 | 2, string, string][] = [
+      ['kv/', 2, '/v1/kv/data/connections/x', 'kv/connections/x'],
+      ['/kv', 2, '/v1/kv/data/connections/x', 'kv/connections/x'],
+      ['kv/', 1, '/v1/kv/connections/x', 'kv/connections/x'],
+      ['a//b', 2, '/v1/a/b/data/connections/x', 'a/b/connections/x'],
+      ['a/../b', 2, '/v1/b/data/connections/x', 'b/connections/x']
+    ]
+    for (const [mount, version, path, reads] of cases) {
+      const out = explain(
+        'vault',
+        { ...TOKEN, mount_point: mount, kv_engine_version: version },
+        'connection',
+        'x'
+      ) as Record<string, unknown>
+      expect(out.http_path, mount).toBe(path)
+      expect(out.note, mount).toContain(
+        `so Airflow reads the secret ${reads}, not ${mount}/connections/x`
+      )
+      expect(out.note, mount).not.toMatch(/reads nothing/)
+    }
+    // Nothing of the mount left under /v1/: the request leaves every mount.
+    const gone = explain('vault', { ...TOKEN, mount_point: '..' }, 'connection', 'x') as Record<
+      string,
+      unknown
+    >
+    expect(gone.note).toMatch(/leaves the secrets of mount "\.\."/)
   })
   it('rejects what _VaultClient rejects (vault_client.py __init__)', () => {
     expect(() => explainLookup('vault', {}, 'connection', 'c')).toThrow(AirlockError)
