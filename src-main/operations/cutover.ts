@@ -6,6 +6,7 @@
  * key that wins (`AIRFLOW_CONN_X`), never a value.
  */
 import type { EntryKind } from '../backends/backend'
+import type { CutoverDto } from '../contract/ipc'
 import { AirlockError } from '../core/errors'
 import { fingerprinter } from '../core/fingerprint'
 import { idOf, type Entry } from '../core/model'
@@ -284,5 +285,27 @@ export async function previewCutover(
     counts,
     items,
     notes
+  }
+}
+
+/**
+ * The cutover as plain JSON, for `plan --json` (its `cutover` object, README "The cutover
+ * preview") and the app's `PlanDto.cutover` alike: `winner` and `differs` only where they apply.
+ */
+export function cutoverDto(view: CutoverView): CutoverDto {
+  return {
+    runtime: view.runtime,
+    model: view.model,
+    target: view.target,
+    counts: view.counts,
+    items: view.items.map((i) => ({
+      kind: i.kind,
+      id: i.id,
+      action: i.action as CutoverDto['items'][number]['action'],
+      outcome: i.outcome,
+      ...(i.winner ? { winner: i.winner } : {}),
+      ...(i.differs === undefined ? {} : { differs: i.differs })
+    })),
+    notes: view.notes
   }
 }

@@ -9,7 +9,7 @@ import { isPersistent, noKeychainMessage } from '../../keychain/keychain'
 import { openCliKeychain } from './keystore'
 import { newPlanKey, signPlan } from '../../jobs/run-job'
 import { diffStores } from '../../operations/diff'
-import { previewCutover, type CutoverView } from '../../operations/cutover'
+import { cutoverDto, previewCutover, type CutoverView } from '../../operations/cutover'
 import {
   layerLookups,
   loadEffective,
@@ -258,7 +258,7 @@ export async function planCommand(
     } else
       await writeLine(
         io.stdout,
-        JSON.stringify(cutover ? { ...doc, cutover: cutoverJson(cutover) } : doc)
+        JSON.stringify(cutover ? { ...doc, cutover: cutoverDto(cutover) } : doc)
       )
   } else
     for (const i of shown) {
@@ -295,25 +295,6 @@ async function planKey(io: CliIo, planId: string): Promise<Uint8Array> {
       `airlock: warning: ${noKeychainMessage('this plan cannot be applied after this run (its drift key and the key that signs it are not saved)')}\n`
     )
   return newPlanKey(keychain, planId)
-}
-
-/** The `cutover` object of `plan --json` (README: "The cutover preview"); never a value. */
-function cutoverJson(view: CutoverView) {
-  return {
-    runtime: view.runtime,
-    model: view.model,
-    target: view.target,
-    counts: view.counts,
-    items: view.items.map((i) => ({
-      kind: i.kind,
-      id: i.id,
-      action: i.action,
-      outcome: i.outcome,
-      ...(i.winner ? { winner: i.winner } : {}),
-      ...(i.differs === undefined ? {} : { differs: i.differs })
-    })),
-    notes: view.notes
-  }
 }
 
 /** The counts per outcome, then one line per shadowed id naming the layer that wins. */

@@ -1,13 +1,17 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import type { PlanDto } from '../../../../src-main/contract/ipc'
+import { dispatch } from '../../../../src-main/ipc/handle'
+import { createHandlerContext, createHandlers } from '../../../../src-main/ipc/handlers'
 import type { Entry } from '../../../../src-main/core/model'
 import type { PlanItem } from '../../../../src-main/core/plan'
 import type { LayerData } from '../../../../src-main/core/precedence'
 import type { RuntimeRequest } from '../../../../src-main/operations/effective'
 import { previewCutover, resolveCutover } from '../../../../src-main/operations/cutover'
 import { planStores } from '../../../../src-main/operations/plan'
+import { osLikeKeychain } from '../../../support/test-keychain'
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-cutover-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -163,6 +167,66 @@ describe('cutover preview', () => {
         )
       )
     })
+  })
+})
+
+describe('cutover preview in the app', () => {
+  it('19: jobs:plan with a runtime answers the cutover beside the plan, outside the saved plan file', async () => {
+    const src = envFile('AIRFLOW_CONN_BILLING_DB=postgres://u:new@newhost/billing\n')
+    const tgt = envFile('')
+    const table = createHandlers(
+      createHandlerContext({
+        mode: 'web',
+        env: {
+          AIRLOCK_HOME: join(dir, 'home'),
+          AIRLOCK_CONFIG_DIR: join(dir, 'config'),
+          AIRFLOW_CONN_BILLING_DB: `postgres://u:${SECRET}@oldhost/billing`
+        },
+        keychain: osLikeKeychain()
+      })
+    )
+    const r = await dispatch(table, 'jobs:plan', [
+      {
+        source: `envfile:${src}`,
+        target: `envfile:${tgt}`,
+        options: {},
+        model: 'airflow2',
+        layers: { env: 'env:', metastore: `envfile:${tgt}` }
+      }
+    ])
+    expect(r.ok).toBe(true)
+    const plan = (r as { value: PlanDto }).value
+    expect(plan.cutover).toEqual({
+      runtime: 'layers',
+      model: 'airflow2',
+      target: { layer: 'metadata DB', role: 'metastore' },
+      counts: { readsNew: 0, alreadyEqual: 0, shadowed: 1 },
+      items: [
+        {
+          kind: 'connection',
+          id: 'billing_db',
+          action: 'create',
+          outcome: 'shadowed',
+          winner: {
+            layer: 'AIRFLOW_CONN_* / AIRFLOW_VAR_*',
+            role: 'env',
+            name: 'AIRFLOW_CONN_BILLING_DB'
+          },
+          differs: true
+        }
+      ],
+      notes: []
+    })
+    expect(JSON.stringify(plan)).not.toContain(SECRET)
+    const out = join(dir, 'saved-plan.json')
+    const saved = await dispatch(table, 'jobs:save-plan', [{ planId: plan.planId, path: out }])
+    expect(saved.ok).toBe(true)
+    expect(Object.keys(JSON.parse(readFileSync(out, 'utf8')))).not.toContain('cutover')
+    // a plan without a runtime has no cutover
+    const bare = await dispatch(table, 'jobs:plan', [
+      { source: `envfile:${src}`, target: `envfile:${tgt}`, options: {} }
+    ])
+    expect((bare as { value: PlanDto }).value.cutover).toBeUndefined()
   })
 })
 
