@@ -272,11 +272,27 @@ export async function previewCutover(
   }
   const top = Math.min(...targetLayers)
   const notes = [...resolved.notes]
-  for (const [i, d] of data.entries())
-    if (i < top && d.state === 'failed')
+  for (const [i, d] of data.entries()) {
+    if (i >= top) continue
+    if (d.state === 'failed')
       notes.push(
         `layer ${i + 1}. ${specs[i]!.label} failed (${d.error.message}): an id it holds would win there, so shadowing there is not ruled out`
       )
+    if (d.state !== 'loaded') continue
+    // a value Airflow cannot read there is tried first, then skipped (logged) in its search
+    const role = specs[i]!.role
+    const wanted = new Set(planned.result.items.map((p) => keyIn(role, p.kind, p.targetId)))
+    const unreadable = d.problems.filter((p) => wanted.has(keyIn(role, p.kind, p.id)))
+    if (unreadable.length)
+      notes.push(
+        `layer ${i + 1}. ${specs[i]!.label} holds ${unreadable.length} planned id(s) it cannot read (${unreadable
+          .slice(0, 5)
+          .map((p) => p.id)
+          .join(
+            ', '
+          )}): Airflow tries them there first and reads on when they fail; fix or remove them`
+      )
+  }
   const { items, counts } = resolveCutover(model, data, targetLayers, planned, where)
   return {
     runtime: redactLocator(runtime),

@@ -150,6 +150,24 @@ describe('cutover preview', () => {
     expect(view.counts.readsNew).toBe(1)
   })
 
+  it('19: a planned id the environment holds but cannot be read is named in the notes, never its value', async () => {
+    const src = envFile('AIRFLOW_CONN_BROKEN=http://fine\n')
+    const tgt = envFile('')
+    const view = await preview(
+      `envfile:${src}`,
+      `envfile:${tgt}`,
+      { model: 'airflow2', layers: { env: 'env:', metastore: `envfile:${tgt}` } },
+      { AIRFLOW_CONN_BROKEN: `{"conn_type": "http", "password": "${SECRET}"` }
+    )
+    expect(view.items).toMatchObject([{ id: 'broken', outcome: 'reads-new' }])
+    expect(view.notes).toEqual([
+      expect.stringMatching(
+        /^layer 2\. AIRFLOW_CONN_\* \/ AIRFLOW_VAR_\* holds 1 planned id\(s\) it cannot read \(broken\)/
+      )
+    ])
+    expect(JSON.stringify(view)).not.toContain(SECRET)
+  })
+
   it('19: a target that is none of the runtime layers is refused, naming it and listing the layers', async () => {
     const src = envFile('AIRFLOW_VAR_V=1\n')
     const tgt = envFile('')
