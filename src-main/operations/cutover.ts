@@ -210,18 +210,29 @@ async function identityOf(locator: string, options: LocatorOptions): Promise<str
   }
 }
 
+/** Where a plan's target sits in a runtime: resolved before the plan is made. */
+export interface CutoverPlacement {
+  /** The runtime as asked (redacted), or `layers`. */
+  runtime: string
+  model: RuntimeModelId
+  locators: ReadonlyMap<LayerRole, string>
+  notes: readonly string[]
+  /** The target's locator (as given) and the layers it is, in the model's order. */
+  target: string
+  targetLayers: number[]
+}
+
 /**
- * `plan … --runtime R`: the cutover preview of a plan made from `targetLocator`'s store.
- * Refuses (usage) a runtime that names no layer, and a target that is none of its layers
- * (named, with the runtime's layers listed). A layer other than the target that fails to load
- * is noted, as Airflow logs it and reads on.
+ * Resolves a runtime and finds the plan's target among its layers, by store identity
+ * (operations/open-store.ts `storeIdentity`) or locator. Refuses (usage) a runtime that names
+ * no layer, and a target that is none of its layers (named, with the runtime's layers listed):
+ * called before anything is planned, so a refusal has opened no store and made no plan key.
  */
-export async function previewCutover(
-  planned: PlannedForCutover & { options: { kinds?: readonly EntryKind[] } },
+export async function placeTarget(
   targetLocator: string,
   request: RuntimeRequest,
   locatorOptions: LocatorOptions
-): Promise<CutoverView> {
+): Promise<CutoverPlacement> {
   const resolved = await runtimeLayers(request, locatorOptions)
   const { model, locators } = resolved
   const specs = RUNTIME_MODELS[model].layers
@@ -255,6 +266,29 @@ export async function previewCutover(
         .map((s) => s.role)
         .join('|')}=${where}).`
     )
+  return {
+    runtime: redactLocator(runtime),
+    model,
+    locators,
+    notes: resolved.notes,
+    target: targetLocator,
+    targetLayers
+  }
+}
+
+/**
+ * `plan … --runtime R`: the cutover preview of a plan made into `placement.target`. Every
+ * other layer is loaded as it is; one that fails, or holds a planned id it cannot read, above
+ * the target is noted, as Airflow logs it and reads on.
+ */
+export async function previewCutover(
+  planned: PlannedForCutover & { options: { kinds?: readonly EntryKind[] } },
+  placement: CutoverPlacement,
+  locatorOptions: LocatorOptions
+): Promise<CutoverView> {
+  const { model, locators, targetLayers } = placement
+  const specs = RUNTIME_MODELS[model].layers
+  const where = redactLocator(placement.target)
   const kinds = planned.options.kinds ? [...planned.options.kinds] : undefined
   const data: LayerData[] = []
   for (const [i, spec] of specs.entries()) {
@@ -271,7 +305,7 @@ export async function previewCutover(
     )
   }
   const top = Math.min(...targetLayers)
-  const notes = [...resolved.notes]
+  const notes = [...placement.notes]
   for (const [i, d] of data.entries()) {
     if (i >= top) continue
     if (d.state === 'failed')
@@ -295,7 +329,7 @@ export async function previewCutover(
   }
   const { items, counts } = resolveCutover(model, data, targetLayers, planned, where)
   return {
-    runtime: redactLocator(runtime),
+    runtime: placement.runtime,
     model,
     target: { layer: specs[top]!.label, role: specs[top]!.role },
     counts,

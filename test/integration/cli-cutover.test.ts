@@ -141,6 +141,8 @@ describe('airlock plan --runtime', () => {
     )
     expect(refused.stderr).toContain(`metadata DB [metastore] = airflow-config:${cfg}`)
     expect(refused.stdout).toBe('')
+    // refused before planning: no plan summary
+    expect(refused.stderr).not.toContain('to create')
   })
 
   it('19: the runtime flags belong to plan; diff refuses them and a bad --runtime is named', () => {

@@ -9,7 +9,7 @@ import { isPersistent, noKeychainMessage } from '../../keychain/keychain'
 import { openCliKeychain } from './keystore'
 import { newPlanKey, signPlan } from '../../jobs/run-job'
 import { diffStores } from '../../operations/diff'
-import { cutoverDto, previewCutover, type CutoverView } from '../../operations/cutover'
+import { cutoverDto, placeTarget, previewCutover, type CutoverView } from '../../operations/cutover'
 import {
   layerLookups,
   loadEffective,
@@ -208,8 +208,10 @@ export async function planCommand(
     )
   const wantsCutover =
     flags.runtime !== undefined || flags.model !== undefined || flags.layer !== undefined
-  // a usage mistake in the runtime flags is named before any store is opened
-  if (wantsCutover) runtimeFlags(flags)
+  // the runtime and the target's place in it are settled before anything is planned
+  const placement = wantsCutover
+    ? await placeTarget(targetLocator, runtimeFlags(flags), locatorOptions)
+    : undefined
   const policy = (flags['on-conflict'] ?? 'overwrite') as ConflictPolicy
   if (!['skip', 'overwrite', 'fail'].includes(policy))
     throw new UsageError('--on-conflict must be skip, overwrite or fail')
@@ -242,9 +244,7 @@ export async function planCommand(
   const { result, preflightErrors, storeProblems } = planned
   for (const p of storeProblems)
     io.stderr.write(`airlock: pre-flight ${p.severity}: ${p.message}\n`)
-  const cutover = wantsCutover
-    ? await previewCutover(planned, targetLocator, runtimeFlags(flags), locatorOptions)
-    : undefined
+  const cutover = placement ? await previewCutover(planned, placement, locatorOptions) : undefined
   for (const n of cutover?.notes ?? []) io.stderr.write(`airlock: note: ${n}\n`)
   const shown = result.items.filter((i) => mode === 'plan' || i.action !== 'unchanged')
   if (flags.json || flags.out) {

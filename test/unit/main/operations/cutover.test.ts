@@ -9,7 +9,11 @@ import type { Entry } from '../../../../src-main/core/model'
 import type { PlanItem } from '../../../../src-main/core/plan'
 import type { LayerData } from '../../../../src-main/core/precedence'
 import type { RuntimeRequest } from '../../../../src-main/operations/effective'
-import { previewCutover, resolveCutover } from '../../../../src-main/operations/cutover'
+import {
+  placeTarget,
+  previewCutover,
+  resolveCutover
+} from '../../../../src-main/operations/cutover'
 import { planStores } from '../../../../src-main/operations/plan'
 import { osLikeKeychain } from '../../../support/test-keychain'
 
@@ -34,6 +38,7 @@ async function preview(
   deleteExtraneous = false
 ) {
   const locatorOptions = { env }
+  const placement = await placeTarget(target, runtime, locatorOptions)
   const planned = await planStores({
     source,
     target,
@@ -41,7 +46,7 @@ async function preview(
     locatorOptions,
     plan: { deleteExtraneous }
   })
-  return previewCutover(planned, target, runtime, locatorOptions)
+  return previewCutover(planned, placement, locatorOptions)
 }
 
 describe('cutover preview', () => {
@@ -245,6 +250,17 @@ describe('cutover preview in the app', () => {
       { source: `envfile:${src}`, target: `envfile:${tgt}`, options: {} }
     ])
     expect((bare as { value: PlanDto }).value.cutover).toBeUndefined()
+    // a target that is none of the runtime's layers: a usage error, no plan made
+    const refused = await dispatch(table, 'jobs:plan', [
+      { source: `envfile:${src}`, target: `envfile:${tgt}`, options: {}, runtime: 'demo' }
+    ])
+    expect(refused).toMatchObject({
+      ok: false,
+      error: {
+        code: 'usage',
+        message: expect.stringContaining(`The plan's target envfile:${tgt} is not a layer`)
+      }
+    })
   })
 })
 
