@@ -108,6 +108,9 @@ const DIFF_OPTIONS = {
 } as const
 const PLAN_OPTIONS = {
   out: { type: 'string' },
+  runtime: { type: 'string' },
+  model: { type: 'string' },
+  layer: { type: 'string', multiple: true },
   'on-conflict': { type: 'string' },
   'delete-extraneous': { type: 'boolean' },
   ...DIFF_OPTIONS
@@ -367,6 +370,9 @@ const planStores: Command = {
   names: ['plan'],
   help: `  plan SOURCE TARGET [--out plan.json] [--include GLOB]… [--exclude GLOB]… [--rename OLD=NEW]…
        [--prefix OLD=NEW]… [--on-conflict skip|overwrite|fail] [--delete-extraneous] [--dialect D]
+       [--runtime demo|airflow-config:PATH [--model M] [--layer ROLE=STORE]…]
+                                     --runtime: the cutover preview, what Airflow reads after the
+                                     apply (new value, already equal, or shadowed by a layer above)
 `,
   options: PLAN_OPTIONS,
   run: runOnPair

@@ -213,6 +213,33 @@ export interface PlanItemDto {
   warnings: string[]
 }
 
+/**
+ * One planned item in the cutover preview: what Airflow reads after the apply. `winner` is the
+ * layer it reads from and the key it finds there (`AIRFLOW_CONN_X`), absent when no inspected
+ * layer has it (after a delete); `differs` (shadowed only) whether that layer's value differs
+ * from the one the target holds after the apply. Never a value.
+ */
+export interface CutoverItemDto {
+  kind: 'connection' | 'variable'
+  id: string
+  action: 'create' | 'update' | 'delete' | 'unchanged'
+  outcome: 'reads-new' | 'already-equal' | 'shadowed'
+  winner?: { layer: string; role: string; name: string }
+  differs?: boolean
+}
+
+/** The cutover preview of a plan against one runtime (conflicts are not written: left out). */
+export interface CutoverDto {
+  runtime: string
+  model: string
+  /** The top-most layer the plan's target is in that runtime. */
+  target: { layer: string; role: string }
+  counts: { readsNew: number; alreadyEqual: number; shadowed: number }
+  items: CutoverItemDto[]
+  /** What limits the preview (layers not inspected or failed above the target). */
+  notes: string[]
+}
+
 /** A plan (or a diff) as the app shows it. */
 export interface PlanDto {
   planId: string
@@ -227,6 +254,8 @@ export interface PlanDto {
   applicable: boolean
   /** Why not, when the reason is that no persistent keychain was in use (with the ways out). */
   notApplicable?: string
+  /** When the request named a runtime (or layers): what Airflow reads after the apply. */
+  cutover?: CutoverDto
 }
 
 /** A job's progress (also pushed on `jobs:progress`). */
@@ -311,6 +340,22 @@ const planOptions = z
     dialect: dialect.optional()
   })
   .strict()
+/** A runtime whose search order a view resolves (`effective:resolve`, the plan's cutover). */
+const runtimeFields = {
+  /** `demo`, or `airflow-config:PATH` (empty PATH: where Airflow looks). */
+  runtime: z
+    .union([
+      z.literal('demo'),
+      z
+        .string()
+        .max(4096)
+        .regex(/^airflow-config:/)
+    ])
+    .optional(),
+  model: z.enum(['airflow2', 'airflow3-server', 'airflow3-worker', 'astro']).optional(),
+  /** role → locator, over what the runtime put there. */
+  layers: z.record(z.string().max(64), locator).optional()
+}
 const jobId = z.object({ jobId: z.string().regex(/^[0-9A-Za-z-]{1,64}$/) }).strict()
 
 /** Each channel's arguments, as a tuple schema. */
@@ -371,24 +416,21 @@ export const RequestSchemas = {
   [Channel.effectiveResolve]: z.tuple([
     z
       .object({
-        /** `demo`, or `airflow-config:PATH` (empty PATH: where Airflow looks). */
-        runtime: z
-          .union([
-            z.literal('demo'),
-            z
-              .string()
-              .max(4096)
-              .regex(/^airflow-config:/)
-          ])
-          .optional(),
-        model: z.enum(['airflow2', 'airflow3-server', 'airflow3-worker', 'astro']).optional(),
-        layers: z.record(z.string().max(64), locator).optional(),
+        ...runtimeFields,
         kinds: kinds.optional()
       })
       .strict()
   ]),
   [Channel.jobsPlan]: z.tuple([
-    z.object({ source: locator, target: locator, options: planOptions }).strict()
+    z
+      .object({
+        source: locator,
+        target: locator,
+        options: planOptions,
+        /** With a runtime (or layers): the plan's cutover preview (`PlanDto.cutover`). */
+        ...runtimeFields
+      })
+      .strict()
   ]),
   [Channel.jobsDiff]: z.tuple([
     z

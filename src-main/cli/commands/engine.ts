@@ -9,7 +9,13 @@ import { isPersistent, noKeychainMessage } from '../../keychain/keychain'
 import { openCliKeychain } from './keystore'
 import { newPlanKey, signPlan } from '../../jobs/run-job'
 import { diffStores } from '../../operations/diff'
-import { layerLookups, loadEffective, runtimeLayers } from '../../operations/effective'
+import { cutoverDto, placeTarget, previewCutover, type CutoverView } from '../../operations/cutover'
+import {
+  layerLookups,
+  loadEffective,
+  runtimeLayers,
+  type RuntimeRequest
+} from '../../operations/effective'
 import { planStores } from '../../operations/plan'
 import { EXIT_ITEMS_FAILED, EXIT_OK, UsageError, writeLine, type CliIo } from '../io'
 
@@ -22,14 +28,10 @@ export interface EffectiveFlags {
   json?: boolean
 }
 
-/** `airlock effective [--runtime demo|airflow-config:PATH] [--model M] [--layer role=store]… [--id ID]… [--json]`. */
-export async function effectiveCommand(
-  io: CliIo,
-  flags: EffectiveFlags,
-  kinds: EntryKind[] | undefined,
-  locatorOptions: LocatorOptions
-): Promise<number> {
-  // The flags' own mistakes are named as flags; the rest is the runtime's resolution.
+/** `--runtime`, `--model`, `--layer role=store` as a runtime request; the flags' own mistakes named as flags. */
+function runtimeFlags(
+  flags: Pick<EffectiveFlags, 'runtime' | 'model' | 'layer'>
+): Required<Pick<RuntimeRequest, 'layers'>> & RuntimeRequest {
   if (
     flags.runtime !== undefined &&
     flags.runtime !== 'demo' &&
@@ -38,16 +40,23 @@ export async function effectiveCommand(
     throw new UsageError('--runtime takes demo or airflow-config:PATH (or give --layer role=store)')
   if (flags.model !== undefined && !Object.hasOwn(RUNTIME_MODELS, flags.model))
     throw new UsageError(`--model must be one of ${Object.keys(RUNTIME_MODELS).join(', ')}`)
-  const given: Record<string, string> = {}
+  const layers: Record<string, string> = {}
   for (const spec of flags.layer ?? []) {
     const eq = spec.indexOf('=')
     if (eq <= 0) throw new UsageError('--layer takes role=store, e.g. --layer metastore=demo:')
-    given[spec.slice(0, eq)] = spec.slice(eq + 1)
+    layers[spec.slice(0, eq)] = spec.slice(eq + 1)
   }
-  const resolved = await runtimeLayers(
-    { runtime: flags.runtime, model: flags.model, layers: given },
-    locatorOptions
-  )
+  return { runtime: flags.runtime, model: flags.model, layers }
+}
+
+/** `airlock effective [--runtime demo|airflow-config:PATH] [--model M] [--layer role=store]… [--id ID]… [--json]`. */
+export async function effectiveCommand(
+  io: CliIo,
+  flags: EffectiveFlags,
+  kinds: EntryKind[] | undefined,
+  locatorOptions: LocatorOptions
+): Promise<number> {
+  const resolved = await runtimeLayers(runtimeFlags(flags), locatorOptions)
   const { model, notes, configured } = resolved
   const layerLocators = resolved.locators
   if (layerLocators.size === 0)
@@ -160,6 +169,10 @@ export interface PlanFlags {
   'on-conflict'?: string
   'delete-extraneous'?: boolean
   json?: boolean
+  /** The cutover preview (plan only): the runtime, its model, layers given as role=store. */
+  runtime?: string
+  model?: string
+  layer?: string[]
 }
 
 function pairs(list: string[] | undefined, flag: string): [string, string][] {
@@ -193,6 +206,12 @@ export async function planCommand(
     throw new UsageError(
       `${flags.out !== undefined ? '--out' : '--on-conflict'} is for airlock plan; diff only shows the differences`
     )
+  const wantsCutover =
+    flags.runtime !== undefined || flags.model !== undefined || flags.layer !== undefined
+  // the runtime and the target's place in it are settled before anything is planned
+  const placement = wantsCutover
+    ? await placeTarget(targetLocator, runtimeFlags(flags), locatorOptions)
+    : undefined
   const policy = (flags['on-conflict'] ?? 'overwrite') as ConflictPolicy
   if (!['skip', 'overwrite', 'fail'].includes(policy))
     throw new UsageError('--on-conflict must be skip, overwrite or fail')
@@ -225,6 +244,8 @@ export async function planCommand(
   const { result, preflightErrors, storeProblems } = planned
   for (const p of storeProblems)
     io.stderr.write(`airlock: pre-flight ${p.severity}: ${p.message}\n`)
+  const cutover = placement ? await previewCutover(planned, placement, locatorOptions) : undefined
+  for (const n of cutover?.notes ?? []) io.stderr.write(`airlock: note: ${n}\n`)
   const shown = result.items.filter((i) => mode === 'plan' || i.action !== 'unchanged')
   if (flags.json || flags.out) {
     // a saved plan is signed, so apply runs it only as it was made (jobs/plan-signature.ts)
@@ -234,7 +255,11 @@ export async function planCommand(
     if (flags.out) {
       await replaceFile(flags.out, JSON.stringify(doc, null, 2) + '\n')
       io.stderr.write(`plan written to ${flags.out} (no values: fingerprints only)\n`)
-    } else await writeLine(io.stdout, JSON.stringify(doc))
+    } else
+      await writeLine(
+        io.stdout,
+        JSON.stringify(cutover ? { ...doc, cutover: cutoverDto(cutover) } : doc)
+      )
   } else
     for (const i of shown) {
       const changed = i.diff.filter((d) => d.change === 'changed').map((d) => d.field)
@@ -251,6 +276,8 @@ export async function planCommand(
   io.stderr.write(
     `${mode}: ${sum.create} to create, ${sum.update} to update, ${sum.delete} to delete, ${sum.unchanged} unchanged, ${sum.conflict} in conflict\n`
   )
+  // the cutover is not part of the signed plan file: printed, or in --json's line only
+  if (cutover && !(flags.json && !flags.out)) await printCutover(io, cutover)
   if (preflightErrors)
     io.stderr.write(`${preflightErrors} pre-flight errors: fix them before applying\n`)
   return preflightErrors ||
@@ -268,4 +295,19 @@ async function planKey(io: CliIo, planId: string): Promise<Uint8Array> {
       `airlock: warning: ${noKeychainMessage('this plan cannot be applied after this run (its drift key and the key that signs it are not saved)')}\n`
     )
   return newPlanKey(keychain, planId)
+}
+
+/** The counts per outcome, then one line per shadowed id naming the layer that wins. */
+async function printCutover(io: CliIo, view: CutoverView): Promise<void> {
+  const c = view.counts
+  await writeLine(
+    io.stdout,
+    `cutover (${RUNTIME_MODELS[view.model].label}; the target is the layer ${view.target.layer}): ${c.readsNew} will read the new value, ${c.alreadyEqual} no change (already equal), ${c.shadowed} shadowed`
+  )
+  for (const i of view.items)
+    if (i.outcome === 'shadowed' && i.winner)
+      await writeLine(
+        io.stdout,
+        `  shadowed ${i.kind === 'connection' ? 'conn' : 'var '} ${i.id}: ${i.winner.name} in ${i.winner.layer} still wins (${i.differs ? 'its value differs' : 'same value'})`
+      )
 }

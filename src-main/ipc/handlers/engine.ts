@@ -13,6 +13,7 @@ import { RUNTIME_MODELS } from '../../core/precedence'
 import type { Entry } from '../../core/model'
 import { newPlanKey, signPlan } from '../../jobs/run-job'
 import { isPersistent, noKeychainMessage } from '../../keychain/keychain'
+import { cutoverDto, placeTarget, previewCutover } from '../../operations/cutover'
 import { diffStores as diffTwoStores } from '../../operations/diff'
 import { loadEffective, runtimeLayers } from '../../operations/effective'
 import { planStores, redactLocator } from '../../operations/plan'
@@ -134,6 +135,15 @@ export async function makePlan(ctx: HandlerContext, request: PlanRequest): Promi
   const o = request.options
   let applicable = false
   let keychainless = false
+  // a runtime that does not hold the target is refused before anything is planned
+  const placement =
+    request.runtime !== undefined || request.model !== undefined || request.layers !== undefined
+      ? await placeTarget(
+          request.target,
+          { runtime: request.runtime, model: request.model, layers: request.layers },
+          ctx.locatorOptions()
+        )
+      : undefined
   const planned = await planStores({
     source: request.source,
     target: request.target,
@@ -156,6 +166,10 @@ export async function makePlan(ctx: HandlerContext, request: PlanRequest): Promi
       return applicable ? await newPlanKey(keychain, planId) : undefined
     }
   })
+  // the cutover preview travels beside the plan, never in its signed document
+  const cutover = placement
+    ? cutoverDto(await previewCutover(planned, placement, ctx.locatorOptions()))
+    : undefined
   // signed as the CLI signs a saved plan: apply and save-plan take it only as it was made
   const doc = await signPlan(planned.document, await ctx.keychain())
   applicable &&= planned.preflightErrors === 0
@@ -166,13 +180,16 @@ export async function makePlan(ctx: HandlerContext, request: PlanRequest): Promi
     applicable,
     keychainless
   })
-  const dto = toPlanDto(
-    doc,
-    planned.storeProblems,
-    planned.preflightErrors,
-    applicable,
-    plainValues(planned.source, planned.target)
-  )
+  const dto: PlanDto = {
+    ...toPlanDto(
+      doc,
+      planned.storeProblems,
+      planned.preflightErrors,
+      applicable,
+      plainValues(planned.source, planned.target)
+    ),
+    ...(cutover ? { cutover } : {})
+  }
   return keychainless
     ? {
         ...dto,
