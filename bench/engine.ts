@@ -30,7 +30,7 @@ import { fingerprinter } from '../src-main/core/fingerprint'
 import { connectionEntry, variableEntry, type Entry } from '../src-main/core/model'
 import { plan } from '../src-main/core/plan'
 import { planDocument } from '../src-main/operations/plan'
-import { applyPlan, newPlanKey } from '../src-main/jobs/run-job'
+import { applyPlan, newPlanKey, signPlan } from '../src-main/jobs/run-job'
 import { openKeychain } from '../src-main/keychain/keytar-keychain'
 import { startAwsEmulator } from '../test/support/emulators/aws'
 import { startVaultEmulator } from '../test/support/emulators/vault'
@@ -237,14 +237,17 @@ async function benchApply(ctx: BenchContext, subject: ApplySubject): Promise<Ben
     const planId = `bench-${Date.now()}`
     const fp = fingerprinter(await newPlanKey(keychain, planId))
     const planned = plan(entries, [], { onConflict: 'overwrite' }, fp)
-    const doc = planDocument({
-      planId,
-      source: source.id,
-      target: subject.target.id,
-      dialect: 'airflow3',
-      options: { onConflict: 'overwrite' },
-      result: planned
-    })
+    const doc = await signPlan(
+      planDocument({
+        planId,
+        source: source.id,
+        target: subject.target.id,
+        dialect: 'airflow3',
+        options: { onConflict: 'overwrite' },
+        result: planned
+      }),
+      keychain
+    )
     const accepted0 = subject.accepted()
     const throttled0 = subject.throttled()
     let t0 = performance.now()
