@@ -107,7 +107,7 @@ describe('AdaptivePacer', () => {
     const stats = pacer.stats()
     expect(stats.rate).not.toBeNull()
     expect(stats.throttled / stats.sent).toBeLessThan(0.2)
-  })
+  }, 30_000)
 
   it('honours Retry-After: nothing is sent in a window after being told to wait for the next', async () => {
     const clock = new VirtualClock()
@@ -129,7 +129,7 @@ describe('AdaptivePacer', () => {
     // ones already in flight when the window ran out: at most `concurrency` per window.
     expect(server.throttledCount()).toBeLessThanOrEqual(8 * (windows.length + 2))
     expect(pacer.stats().pausedMs).toBeGreaterThan(0)
-  })
+  }, 30_000)
 
   it('climbs back when the quota is raised, and backs off when it is lowered', async () => {
     const clock = new VirtualClock()
@@ -148,7 +148,7 @@ describe('AdaptivePacer', () => {
     // And it backs off: after the cut, most attempts are not throttled.
     expect(pacer.stats().rate).toBeLessThan(100)
     expect(await done).toBe(0)
-  })
+  }, 30_000)
 
   it('with Retry-After, stays just under the quota, and climbs when it is raised', async () => {
     const clock = new VirtualClock()
@@ -164,7 +164,7 @@ describe('AdaptivePacer', () => {
     // Raised at 20 s: after the hold and the probe the rate follows.
     for (const second of [75, 76, 77]) expect(at(second)).toBeGreaterThanOrEqual(285)
     expect(await done).toBe(0)
-  })
+  }, 30_000)
 
   it('lowers concurrency on overload and raises it again', async () => {
     const clock = new VirtualClock()
@@ -185,7 +185,7 @@ describe('AdaptivePacer', () => {
     overloaded = false
     await clock.drive(many(400))
     expect(pacer.stats().concurrency).toBe(20)
-  })
+  }, 30_000)
 
   it('gives up on a request after its throttle retries, and on a Retry-After beyond the cap', async () => {
     const clock = new VirtualClock()
@@ -206,5 +206,5 @@ describe('AdaptivePacer', () => {
     }
     await clock.drive(capped.run(longWait, classify).catch((e) => (error = e)))
     expect((error as Error).message).toMatch(/asks to wait 3600 s/)
-  })
+  }, 30_000)
 })
