@@ -30,6 +30,8 @@ for (const scheme of ['light', 'dark'] as const)
     page,
     served
   }) => {
+    // axe over every screen: tens of seconds when the machine is busy
+    test.setTimeout(120_000)
     await page.emulateMedia({ colorScheme: scheme })
     const app = new AppPage(page)
     await app.open(await served.link())
