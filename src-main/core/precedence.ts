@@ -8,7 +8,13 @@ import type { ErrorDto } from '../contract/errors'
 import { extraDejson } from './connection'
 import { pyEquals } from './codecs/py-json'
 import type { Fingerprinter } from './fingerprint'
-import { idOf, type ConnectionFields, type Dialect, type Entry } from './model'
+import {
+  CONNECTION_SCALAR_FIELDS,
+  idOf,
+  type ConnectionFields,
+  type Dialect,
+  type Entry
+} from './model'
 
 /** What a layer is in Airflow's search path. */
 export type LayerRole =
@@ -135,16 +141,7 @@ export interface EffectiveItem {
   notes: string[]
 }
 
-const FIELDS: readonly (keyof ConnectionFields)[] = [
-  'conn_type',
-  'description',
-  'host',
-  'login',
-  'password',
-  'schema',
-  'port',
-  'extra'
-]
+const FIELDS: readonly (keyof ConnectionFields)[] = [...CONNECTION_SCALAR_FIELDS, 'extra']
 
 function valueOf(e: Entry, field: string): string | null {
   if (e.kind === 'variable') return field === 'value' ? e.value : e.description

@@ -21,7 +21,7 @@ import {
   type SqlAlchemyUrl
 } from '../core/airflow-config'
 import { AirlockError, CodecError } from '../core/errors'
-import type { Dialect } from '../core/model'
+import { CONNECTION_SCALAR_FIELDS, type Dialect } from '../core/model'
 import type { TargetStore } from '../jobs/store-lock'
 import { loadAirflowConfig } from '../platform/airflow-config-file'
 import { redactLocator } from './plan'
@@ -178,13 +178,7 @@ function needPath(scheme: string, rest: string): string {
 /** The keys `Connection(...)` takes in a connections file (local_filesystem.py). */
 const CONNECTION_KEYS: ReadonlySet<string> = new Set([
   'conn_id',
-  'conn_type',
-  'description',
-  'host',
-  'login',
-  'password',
-  'schema',
-  'port',
+  ...CONNECTION_SCALAR_FIELDS,
   'extra',
   'extra_dejson',
   'uri',
