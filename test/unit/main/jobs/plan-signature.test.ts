@@ -96,7 +96,11 @@ describe('attack: plan binding', () => {
     [
       'the signature altered',
       (d) => void (d.signature = d.signature!.replace(/.$/, (c) => (c === '0' ? '1' : '0')))
-    ]
+    ],
+    // Buffer.from(hex) stops at the first non-hex character: the valid signature with
+    // anything after it must not pass
+    ['characters appended to the signature', (d) => void (d.signature = `${d.signature!}z`)],
+    ['a signature in capitals', (d) => void (d.signature = d.signature!.toUpperCase())]
   ])('17.4 refuses a plan with %s', async (_what, edit) => {
     const keychain = osLikeKeychain()
     const { doc } = await signedPlan(keychain)
