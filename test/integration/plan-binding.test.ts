@@ -144,7 +144,9 @@ describe('attack: plan binding', () => {
       ['--delete-extraneous'],
       ['--rename', 'new=other'],
       ['--prefix', 'a=b'],
-      ['--on-conflict', 'skip']
+      ['--on-conflict', 'skip'],
+      // the plan's dialect is the one it was made and signed in: another was silently ignored
+      ['--dialect', 'airflow2']
     ]) {
       const run = airlock(['apply', p.plan, ...args], '', p.env)
       expect(run.code, args[0]).toBe(2)
