@@ -67,8 +67,11 @@ function parseKey(hex: string): Buffer {
 async function signingKey(keychain: Keychain): Promise<Buffer> {
   const stored = await keychain.get(PLAN_SIGNING_ACCOUNT)
   if (stored !== undefined) return parseKey(stored)
-  await keychain.set(PLAN_SIGNING_ACCOUNT, randomBytes(32).toString('hex'))
-  // Read back: when two plans make the first key at once, both sign with the one that stayed.
+  const made = randomBytes(32).toString('hex')
+  // Two plans making the first key at once (two processes): the one stored first is kept and
+  // both sign with it; a later set would replace the key the other plan was signed with.
+  if (keychain.setIfAbsent) return parseKey(await keychain.setIfAbsent(PLAN_SIGNING_ACCOUNT, made))
+  await keychain.set(PLAN_SIGNING_ACCOUNT, made)
   return parseKey((await keychain.get(PLAN_SIGNING_ACCOUNT)) ?? '')
 }
 

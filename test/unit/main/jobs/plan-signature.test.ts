@@ -160,6 +160,19 @@ describe('attack: plan binding', () => {
     expect(error.userMessage).toMatch(/only by the process that made it/)
   })
 
+  it('17.4 plans made at once by processes sharing a new passphrase store all verify (one signing key is kept)', async () => {
+    const path = join(dir, `keystore-${n++}.airlock`)
+    const first = new PassphraseKeychain(path, 'correct horse')
+    await first.init()
+    // each opening stands for another process (its own queue; the store's lock file between them)
+    const openings = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map(() => PassphraseKeychain.open(path, 'correct horse'))
+    )
+    const docs = await Promise.all(openings.map(async (k) => (await signedPlan(k)).doc))
+    const again = await PassphraseKeychain.open(path, 'correct horse')
+    for (const doc of docs) await verifyPlan(throughFile(doc), again, 'plan.json')
+  })
+
   it('17.4 a plan signed with the passphrase store is checked by another opening of that store', async () => {
     const path = join(dir, `keystore-${n++}.airlock`)
     const first = new PassphraseKeychain(path, 'correct horse')
