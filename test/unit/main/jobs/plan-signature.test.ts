@@ -171,7 +171,7 @@ describe('attack: plan binding', () => {
     const docs = await Promise.all(openings.map(async (k) => (await signedPlan(k)).doc))
     const again = await PassphraseKeychain.open(path, 'correct horse')
     for (const doc of docs) await verifyPlan(throughFile(doc), again, 'plan.json')
-  })
+  }, 60_000) // eight openings of a passphrase store (scrypt each) on a loaded machine
 
   it('17.4 a plan signed with the passphrase store is checked by another opening of that store', async () => {
     const path = join(dir, `keystore-${n++}.airlock`)
