@@ -238,7 +238,7 @@ export class MetastoreBackend implements Backend {
       problems.push({
         ref: null,
         severity: 'warning',
-        message: `${this.id}: no Fernet key is configured, so passwords, extras and variable values will be stored in plaintext (is_encrypted false), as Airflow does with an empty [core] fernet_key. Give the target's key (--key or AIRFLOW__CORE__FERNET_KEY) to encrypt them.`
+        message: `${this.id}: no Fernet key is configured, so passwords, extras and variable values will be stored in plaintext (is_encrypted false), as Airflow does with an empty [core] fernet_key. Give the target's key (--key-file, --key-stdin, AIRFLOW__CORE__FERNET_KEY or a metadb profile's key) to encrypt them.`
       })
     const folded = new Map<string, Entry>()
     const fold = (e: Entry) =>

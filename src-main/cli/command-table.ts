@@ -544,8 +544,12 @@ const PLAN_SHAPING: ReadonlySet<string> = new Set([
  */
 export function checkOptions(command: Command, name: string, given: Iterable<string>): void {
   for (const flag of given) {
-    if (Object.hasOwn(GLOBAL_OPTIONS, flag) || Object.hasOwn(command.options, flag)) continue
-    if (command === apply && PLAN_SHAPING.has(flag))
+    // --dialect is resume's and rollback's (the store reopened), but apply's plan holds its own
+    const shapes =
+      command === apply && (PLAN_SHAPING.has(flag) || (name === 'apply' && flag === 'dialect'))
+    if (!shapes && (Object.hasOwn(GLOBAL_OPTIONS, flag) || Object.hasOwn(command.options, flag)))
+      continue
+    if (shapes)
       throw new UsageError(
         `--${flag} shapes a plan: it is for airlock plan, not ${name} (a plan file is applied as it was made; make the plan again with --${flag})`
       )

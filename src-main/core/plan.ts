@@ -281,6 +281,13 @@ export interface PlanDocument {
   /** The stores as given (a locator with a password in it is stored without the password). */
   source: string
   target: string
+  /**
+   * The target's store identity when it was planned (operations/open-store.ts `storeIdentity`:
+   * the real path of a file, a metadata DB's server and database, a service's settings), so a
+   * relative path applied from another directory or a profile pointed elsewhere since is
+   * refused; absent in plans of older versions and `plan --json` output.
+   */
+  targetIdentity?: string
   dialect: Dialect
   options: PlanOptions
   summary: PlanSummary
@@ -353,6 +360,7 @@ export function parsePlanDocument(text: string, where: string): PlanDocument {
   nonEmpty(doc.createdAt, '"createdAt"')
   nonEmpty(doc.source, '"source"')
   nonEmpty(doc.target, '"target"')
+  if (doc.targetIdentity !== undefined) nonEmpty(doc.targetIdentity, '"targetIdentity"')
   oneOf(doc.dialect, PLAN_DIALECTS, '"dialect"')
   if (!isObject(doc.options)) fail('"options"', 'is not an object')
   if (!isObject(doc.summary)) fail('"summary"', 'is not an object')

@@ -67,8 +67,11 @@ function parseKey(hex: string): Buffer {
 async function signingKey(keychain: Keychain): Promise<Buffer> {
   const stored = await keychain.get(PLAN_SIGNING_ACCOUNT)
   if (stored !== undefined) return parseKey(stored)
-  await keychain.set(PLAN_SIGNING_ACCOUNT, randomBytes(32).toString('hex'))
-  // Read back: when two plans make the first key at once, both sign with the one that stayed.
+  const made = randomBytes(32).toString('hex')
+  // Two plans making the first key at once (two processes): the one stored first is kept and
+  // both sign with it; a later set would replace the key the other plan was signed with.
+  if (keychain.setIfAbsent) return parseKey(await keychain.setIfAbsent(PLAN_SIGNING_ACCOUNT, made))
+  await keychain.set(PLAN_SIGNING_ACCOUNT, made)
   return parseKey((await keychain.get(PLAN_SIGNING_ACCOUNT)) ?? '')
 }
 
@@ -104,9 +107,10 @@ export async function verifyPlan(
       'plan.unverified',
       `${where} cannot be checked: the key that signs plans is not in ${storeName(keychain)}. A plan is applied with the secrets store it was made with, on the same machine; one made while secrets were kept in memory only can be applied only by the process that made it. Nothing was applied. ${again}`
     )
-  const given = doc.signature.startsWith(PREFIX)
-    ? Buffer.from(doc.signature.slice(PREFIX.length), 'hex')
-    : Buffer.alloc(0)
+  // exactly the 64 hex digits signPlan writes: Buffer.from(…, 'hex') would stop at the first
+  // other character and take a signature with anything appended
+  const hex = doc.signature.startsWith(PREFIX) ? doc.signature.slice(PREFIX.length) : ''
+  const given = KEY_HEX.test(hex) ? Buffer.from(hex, 'hex') : Buffer.alloc(0)
   const expected = mac(parseKey(stored), doc)
   if (given.length !== expected.length || !timingSafeEqual(given, expected))
     throw new AirlockError(

@@ -455,13 +455,15 @@ export function checkOwnTarget(
 /**
  * What applying needs before any store is opened: a keychain that outlives the run (the job's
  * snapshot key) and a plan whose signature matches (plan-signature.ts). Throws
- * `keychain.unavailable` or `plan.unverified`. `applyPlan` runs it itself; front ends may run
+ * `keychain.unavailable` or `plan.unverified` (also for a `target` whose identity is not the
+ * one the plan was made for). `applyPlan` runs it itself; front ends may run
  * it first so a refused plan opens none of the stores it names.
  */
 export async function checkPlanToApply(
   doc: PlanDocument,
   keychain: Keychain,
-  where = `plan ${doc.planId}`
+  where = `plan ${doc.planId}`,
+  target?: TargetStore
 ): Promise<void> {
   if (!isPersistent(keychain))
     throw new AirlockError(
@@ -469,6 +471,12 @@ export async function checkPlanToApply(
       noKeychainMessage('a job keeps its snapshot key there (for resume and rollback)')
     )
   await verifyPlan(doc, keychain, where)
+  // the signature binds the locator text; the store it names now must be the one planned
+  if (target && doc.targetIdentity !== undefined && target.identity !== doc.targetIdentity)
+    throw new AirlockError(
+      'plan.unverified',
+      `${where} was made for the target ${doc.target} (${doc.targetIdentity}); it names ${target.identity} here (another directory, or a profile changed since); nothing was applied. Run airlock plan again (or plan again in the app) and review the new plan.`
+    )
 }
 
 /**
@@ -483,7 +491,7 @@ export async function applyPlan(
   ctx: JobContext,
   options: ApplyOptions = {}
 ): Promise<JobReport> {
-  await checkPlanToApply(signed, ctx.keychain, options.where)
+  await checkPlanToApply(signed, ctx.keychain, options.where, ctx.target)
   const skip = options.skip
   const doc = skip?.size
     ? { ...signed, items: signed.items.filter((i) => !skip.has(`${i.kind}:${i.targetId}`)) }

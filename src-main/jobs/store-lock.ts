@@ -96,12 +96,18 @@ function advisoryKey(name: string): bigint {
   return createHash('sha256').update(`airlock:${name}`).digest().readBigInt64BE(0)
 }
 
-async function lockSql(
-  target: SqlTarget,
-  name: string,
-  label: string,
-  holder: LockHolder
-): Promise<StoreLock> {
+/**
+ * The name a metadata DB's job lock is taken under, on the server itself: the database's name
+ * only. PostgreSQL scopes advisory locks to the database connected to and MySQL's GET_LOCK to
+ * the server, so the host a locator uses (`localhost`, `127.0.0.1`, a DNS alias) must not
+ * enter it, or two jobs naming one server two ways would both hold "the" lock.
+ */
+function sqlLockName(target: SqlTarget): string {
+  return `${target.dialect}/${target.database ?? ''}`
+}
+
+async function lockSql(target: SqlTarget, label: string, holder: LockHolder): Promise<StoreLock> {
+  const name = sqlLockName(target)
   const driver = await openSql(target)
   try {
     if (target.dialect === 'postgresql') {
@@ -175,7 +181,7 @@ export async function lockStore(
   }
   const spec = store.lock
   if (spec.kind === 'file') return lockFile(lockFilePath(spec.path), spec.path, full)
-  if (spec.kind === 'sql') return lockSql(spec.target, spec.name, store.locator, full)
+  if (spec.kind === 'sql') return lockSql(spec.target, store.locator, full)
   const dir = join(dataDir, 'locks')
   const path = join(
     dir,

@@ -24,6 +24,12 @@ export interface Keychain {
   set(account: string, secret: string): Promise<void>
   delete(account: string): Promise<boolean>
   list(): Promise<string[]>
+  /**
+   * Stores `secret` under `account` unless it holds one already, in one step that other
+   * processes cannot split (the passphrase store's lock); returns what `account` holds then.
+   * Stores without it are written with `set` and read back.
+   */
+  setIfAbsent?(account: string, secret: string): Promise<string>
 }
 
 /** Whether secrets put in this keychain outlive the run (drift keys, job snapshot keys). */

@@ -122,6 +122,17 @@ export class PassphraseKeychain implements Keychain {
     await this.mutate((map) => void map.set(account, secret))
   }
 
+  async setIfAbsent(account: string, secret: string): Promise<string> {
+    let held = secret
+    await this.mutate((map) => {
+      const now = map.get(account)
+      if (now === undefined) return void map.set(account, secret)
+      held = now
+      return false
+    })
+    return held
+  }
+
   async delete(account: string): Promise<boolean> {
     let removed = false
     await this.mutate((map) => {

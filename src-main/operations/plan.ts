@@ -19,7 +19,7 @@ import {
 } from '../core/plan'
 import { DIALECT_RULES } from '../core/dialect'
 import type { LayerData } from '../core/precedence'
-import { openLocator, requireStoreFile, type LocatorOptions } from './open-store'
+import { openLocator, requireStoreFile, storeIdentity, type LocatorOptions } from './open-store'
 
 /** A store as a precedence layer: its entries and unreadable ids, or why it failed. */
 export async function loadLayer(
@@ -113,6 +113,7 @@ export function planDocument(fields: {
   planId: string
   source: string
   target: string
+  targetIdentity?: string
   dialect: Dialect
   options: PlanOptions
   result: { items: PlanItem[]; summary: PlanSummary }
@@ -123,6 +124,7 @@ export function planDocument(fields: {
     createdAt: new Date().toISOString(),
     source: redactLocator(fields.source),
     target: redactLocator(fields.target),
+    ...(fields.targetIdentity !== undefined ? { targetIdentity: fields.targetIdentity } : {}),
     dialect: fields.dialect,
     options: fields.options,
     summary: fields.result.summary,
@@ -322,6 +324,9 @@ export async function planStores(request: PlanStoresOptions): Promise<PlannedSto
       planId,
       source: request.source,
       target: request.target,
+      // what apply compares its target with: the locator text alone names another store from
+      // another directory, or once a profile is changed
+      targetIdentity: (await storeIdentity(request.target, request.locatorOptions)).identity,
       dialect: request.dialect,
       options,
       result

@@ -273,6 +273,32 @@ describe('attack: job integrity', { timeout: 240_000 }, () => {
     }
   )
 
+  it.each([
+    ['PostgreSQL', PG_ADMIN, 'postgresql'],
+    ['MySQL', MY_ADMIN, 'mysql']
+  ] as const)(
+    '17.2 a %s metadata DB named by two host names (localhost, 127.0.0.1) is still one lock',
+    async (_, admin, scheme) => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'airlock-17-2-alias-'))
+      const at = (host: string) =>
+        storeIdentity(`metadb:${scheme}://${admin.user}@${host}:${admin.port}/${admin.database}`)
+      const [a, b] = [await at('127.0.0.1'), await at('localhost')]
+      // identities differ (a rollback through the other name is refused, the safe way), but the
+      // server is one: the lock must be too
+      expect(b.identity).not.toBe(a.identity)
+      const held = await lockStore(a, dataDir, { jobId: 'job-one', action: 'apply' })
+      try {
+        await expect(
+          lockStore(b, dataDir, { jobId: 'job-two', action: 'apply' })
+        ).rejects.toMatchObject({ code: 'job.conflict' })
+      } finally {
+        await held.release()
+      }
+      const again = await lockStore(b, dataDir, { jobId: 'job-two', action: 'apply' })
+      await again.release()
+    }
+  )
+
   it('17.2 an edit by another process between a batch read and its rename fails the batch instead of being overwritten', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'airlock-17-2-edit-'))
     const dataDir = join(dir, 'home')

@@ -133,6 +133,9 @@ describe('attack: job integrity', () => {
           )
         }
       ])
+      // the ways to give a key, never the deprecated --key (17.16)
+      expect(planned.storeProblems[0]!.message).toContain('--key-file, --key-stdin')
+      expect(planned.storeProblems[0]!.message).not.toMatch(/--key[ )]/)
       const report = await applyPlan(doc, source, target, ctx)
       expect(report.applied).toBe(2)
       expect(report.warnings).toEqual([

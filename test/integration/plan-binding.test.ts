@@ -2,7 +2,7 @@
 // edited after `airlock plan` (or made by an older version, unsigned) is refused by `apply`.
 // Secrets are kept in the passphrase store (AIRLOCK_PASSPHRASE), so this runs without a
 // session bus; each test has its own home, config dir and keystore.
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -75,6 +75,32 @@ describe('attack: plan binding', () => {
     expect(readFileSync(elsewhere, 'utf8')).toBe(TARGET)
   })
 
+  it('17.4 a plan made with a relative target path is refused from another directory, whose file of that name it never reviewed', () => {
+    const p = planned()
+    const here = join(p.dir, 'here')
+    const there = join(p.dir, 'there')
+    for (const d of [here, there]) {
+      mkdirSync(d)
+      writeFileSync(join(d, 'source.env'), SOURCE)
+      writeFileSync(join(d, 'target.env'), 'AIRFLOW_VAR_OTHER=unrelated\n')
+    }
+    const plan = join(p.dir, 'relative.json')
+    const args = ['plan', 'envfile:source.env', 'envfile:target.env', '--out', plan]
+    const made = airlock(args, '', p.env, here)
+    expect(made.code, made.stderr).toBe(0)
+    // the signature binds the locator text, which names ./target.env of whichever directory
+    const run = airlock(['apply', plan], '', p.env, there)
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain(`airlock: ${plan} was made for the target envfile:target.env`)
+    expect(run.stderr).toContain(join(there, 'target.env'))
+    expect(run.stderr).toMatch(/nothing was applied\. Run airlock plan again/)
+    expect(readFileSync(join(there, 'target.env'), 'utf8')).toBe('AIRFLOW_VAR_OTHER=unrelated\n')
+    // from the directory it was made in, it applies
+    const ok = airlock(['apply', plan], '', p.env, here)
+    expect(ok.code, ok.stderr).toBe(0)
+    expect(readFileSync(join(here, 'target.env'), 'utf8')).toMatch(/AIRFLOW_VAR_NEW=2/)
+  })
+
   it('17.4 a plan with an unchanged item turned into a delete is refused', () => {
     const p = planned()
     p.edit((d) => {
@@ -118,7 +144,9 @@ describe('attack: plan binding', () => {
       ['--delete-extraneous'],
       ['--rename', 'new=other'],
       ['--prefix', 'a=b'],
-      ['--on-conflict', 'skip']
+      ['--on-conflict', 'skip'],
+      // the plan's dialect is the one it was made and signed in: another was silently ignored
+      ['--dialect', 'airflow2']
     ]) {
       const run = airlock(['apply', p.plan, ...args], '', p.env)
       expect(run.code, args[0]).toBe(2)

@@ -14,10 +14,19 @@ export interface CliRun {
   lines: string[]
 }
 
-/** `airlock ...args` with `input` on stdin and only `env` added to a minimal environment. */
-export function airlock(args: string[], input = '', env: Record<string, string> = {}): CliRun {
+/**
+ * `airlock ...args` with `input` on stdin and only `env` added to a minimal environment, run in
+ * `cwd` (default: this process's).
+ */
+export function airlock(
+  args: string[],
+  input = '',
+  env: Record<string, string> = {},
+  cwd?: string
+): CliRun {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     input,
+    cwd,
     encoding: 'utf8',
     env: { PATH: process.env.PATH ?? '', ...env }
   })

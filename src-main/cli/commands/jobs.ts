@@ -161,7 +161,7 @@ export async function applyCommand(
   try {
     // before any store the plan names is opened: a plan edited since it was made names
     // stores (and items) nobody reviewed
-    await checkPlanToApply(doc, ctx.keychain, planPath)
+    await checkPlanToApply(doc, ctx.keychain, planPath, identity)
     const source = await openLocator(flags.source ?? doc.source, planned)
     try {
       const target = await openLocator(flags.target ?? doc.target, planned)

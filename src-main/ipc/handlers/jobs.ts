@@ -152,9 +152,6 @@ export async function applyHeldPlan(
     )
   const doc = held.doc
   const where = `plan ${doc.planId}`
-  // the check apply makes, before the stores are opened (the plan is checked whole; the
-  // unticked rows are left out by applyPlan)
-  await checkPlanToApply(doc, await ctx.keychain(), where)
   const skip = new Set(request.skip ?? [])
   // A one-kind file store reopens as the kind the plan was made for.
   const options = ctx.locatorOptions({
@@ -163,6 +160,9 @@ export async function applyHeldPlan(
     kindsFrom: `the plan ${doc.planId}`
   })
   const identity = await storeIdentity(held.target, options)
+  // the check apply makes, before the stores are opened (the plan is checked whole; the
+  // unticked rows are left out by applyPlan)
+  await checkPlanToApply(doc, await ctx.keychain(), where, identity)
   const source = await openLocator(held.source, options)
   const target = await openLocator(held.target, options)
   return startJob(

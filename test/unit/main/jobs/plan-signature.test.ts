@@ -96,7 +96,11 @@ describe('attack: plan binding', () => {
     [
       'the signature altered',
       (d) => void (d.signature = d.signature!.replace(/.$/, (c) => (c === '0' ? '1' : '0')))
-    ]
+    ],
+    // Buffer.from(hex) stops at the first non-hex character: the valid signature with
+    // anything after it must not pass
+    ['characters appended to the signature', (d) => void (d.signature = `${d.signature!}z`)],
+    ['a signature in capitals', (d) => void (d.signature = d.signature!.toUpperCase())]
   ])('17.4 refuses a plan with %s', async (_what, edit) => {
     const keychain = osLikeKeychain()
     const { doc } = await signedPlan(keychain)
@@ -155,6 +159,19 @@ describe('attack: plan binding', () => {
     expect(error.userMessage).toMatch(/not in this run's memory/)
     expect(error.userMessage).toMatch(/only by the process that made it/)
   })
+
+  it('17.4 plans made at once by processes sharing a new passphrase store all verify (one signing key is kept)', async () => {
+    const path = join(dir, `keystore-${n++}.airlock`)
+    const first = new PassphraseKeychain(path, 'correct horse')
+    await first.init()
+    // each opening stands for another process (its own queue; the store's lock file between them)
+    const openings = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map(() => PassphraseKeychain.open(path, 'correct horse'))
+    )
+    const docs = await Promise.all(openings.map(async (k) => (await signedPlan(k)).doc))
+    const again = await PassphraseKeychain.open(path, 'correct horse')
+    for (const doc of docs) await verifyPlan(throughFile(doc), again, 'plan.json')
+  }, 60_000) // eight openings of a passphrase store (scrypt each) on a loaded machine
 
   it('17.4 a plan signed with the passphrase store is checked by another opening of that store', async () => {
     const path = join(dir, `keystore-${n++}.airlock`)
