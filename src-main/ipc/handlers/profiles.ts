@@ -25,6 +25,7 @@ async function toDto(profiles: Profiles, p: Profile): Promise<ProfileDto> {
     credential: { method: p.credential.method, params: { ...p.credential.params } },
     backendKwargs: p.backendKwargs,
     secrets: await profiles.secretStatus(p.name),
+    protected: Boolean(p.protected),
     updatedAt: p.updatedAt
   }
 }
