@@ -400,7 +400,9 @@ const apply: Command = {
       )
     if (rest.length) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`)
     if (name === 'resume' && values.yes)
-      throw new UsageError('--yes is for airlock apply and rollback; resume finishes a confirmed job')
+      throw new UsageError(
+        '--yes is for airlock apply and rollback; resume finishes a confirmed job'
+      )
     if (name !== 'apply' && values.source !== undefined)
       throw new UsageError(`--source is for airlock apply; ${name} works on the job's target only`)
     const options = {

@@ -437,11 +437,7 @@ export const RequestSchemas = {
   [Channel.jobsCancel]: z.tuple([jobId]),
   [Channel.jobsResume]: z.tuple([jobId]),
   /** `confirm`: required when the job's target is a protected profile (its name). */
-  [Channel.jobsRollback]: z.tuple([
-    z
-      .object({ jobId: jobId.shape.jobId, confirm })
-      .strict()
-  ]),
+  [Channel.jobsRollback]: z.tuple([z.object({ jobId: jobId.shape.jobId, confirm }).strict()]),
   /** Either a plan made in this run (less the items in `skip`) or a job to roll back. */
   [Channel.jobsConfirmation]: z.tuple([
     z.union([

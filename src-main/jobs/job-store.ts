@@ -220,7 +220,10 @@ export function listJobs(dataDir: string): JobSummary[] {
  * What a rollback of the job would put back, read from its meta and journal (no keychain, no
  * values): the plan items it began writing and has not rolled back yet, and its target.
  */
-export function rollbackScope(dataDir: string, jobId: string): { target: string; items: PlanItem[] } {
+export function rollbackScope(
+  dataDir: string,
+  jobId: string
+): { target: string; items: PlanItem[] } {
   const meta = readMeta(dataDir, jobId)
   const records = Journal.read(journalPath(dataDir, jobId))
   const undone = new Set(

@@ -29,14 +29,7 @@ import {
   rollbackConfirmation,
   type Confirmation
 } from '../../operations/confirm'
-import {
-  EXIT_ITEMS_FAILED,
-  EXIT_OK,
-  UsageError,
-  promptLine,
-  writeLine,
-  type CliIo
-} from '../io'
+import { EXIT_ITEMS_FAILED, EXIT_OK, UsageError, promptLine, writeLine, type CliIo } from '../io'
 
 /**
  * Asks before a destructive write (operations/confirm.ts decides what is): into a protected
@@ -52,11 +45,14 @@ async function confirmWrite(
 ): Promise<void> {
   const name = confirmation.protectedProfile
   if (name === null) {
-    if (confirmation.destructive) io.stderr.write(`airlock: ${verb} will ${confirmation.sentence}\n`)
+    if (confirmation.destructive)
+      io.stderr.write(`airlock: ${verb} will ${confirmation.sentence}\n`)
     return
   }
   if (yes) {
-    io.stderr.write(`airlock: ${verb} will ${confirmation.sentence} (protected profile ${name}; confirmed by --yes)\n`)
+    io.stderr.write(
+      `airlock: ${verb} will ${confirmation.sentence} (protected profile ${name}; confirmed by --yes)\n`
+    )
     return
   }
   if (!(io.stdin as { isTTY?: boolean }).isTTY)

@@ -146,7 +146,8 @@ async function startJob(
 
 function heldPlan(ctx: HandlerContext, planId: string) {
   const held = ctx.plans.get(planId)
-  if (!held) throw new AirlockError('backend.not-found', `No plan ${planId} in this run; plan again.`)
+  if (!held)
+    throw new AirlockError('backend.not-found', `No plan ${planId} in this run; plan again.`)
   return held
 }
 
@@ -197,10 +198,7 @@ export async function applyHeldPlan(
   request: ApplyRequest
 ): Promise<{ jobId: string }> {
   const held = heldPlan(ctx, request.planId)
-  requireTypedName(
-    await planConfirmation(ctx, request.planId, request.skip),
-    request.confirm
-  )
+  requireTypedName(await planConfirmation(ctx, request.planId, request.skip), request.confirm)
   if (!held.applicable)
     throw new AirlockError(
       'keychain.unavailable',
