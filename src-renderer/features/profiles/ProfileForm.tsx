@@ -38,6 +38,7 @@ export function ProfileForm(props: { editing: ProfileDto | undefined; onDone: ()
       .join('\n')
   )
   const [kwargs, setKwargs] = useState(p ? JSON.stringify(p.backendKwargs) : '{}')
+  const [isProtected, setProtected] = useState(Boolean(p?.protected))
   const [secrets, setSecrets] = useState<Record<string, string>>({})
   const [error, setError] = useState<ErrorDto | undefined>(undefined)
   const [busy, setBusy] = useState(false)
@@ -57,7 +58,8 @@ export function ProfileForm(props: { editing: ProfileDto | undefined; onDone: ()
       region: region || null,
       airflowVersion: version || null,
       credential: { method, params: parseParams(params) },
-      backendKwargs
+      backendKwargs,
+      protected: isProtected
     }
     setBusy(true)
     const err = p
@@ -157,6 +159,15 @@ export function ProfileForm(props: { editing: ProfileDto | undefined; onDone: ()
           value={kwargs}
           onChange={(e) => setKwargs(e.target.value)}
         />
+      </label>
+      <label className="check">
+        <input
+          type="checkbox"
+          data-testid="profile-protected"
+          checked={isProtected}
+          onChange={(e) => setProtected(e.target.checked)}
+        />
+        Protected (production): applying to it or rolling back in it asks to type its name
       </label>
       {needed.map((s) => (
         <label key={s}>

@@ -104,7 +104,7 @@ describe('19: confirm what is destructive (handlers)', () => {
 
     const applied = await dispatch(table, 'jobs:apply', [{ planId, confirm: 'prod' }])
     if (!applied.ok) throw new Error(applied.error.message)
-    const { jobId } = applied.value
+    const { jobId } = applied.value as { jobId: string }
     await expect
       .poll(() => events.find((e) => e.jobId === jobId && e.state !== 'running')?.state)
       .toBe('finished')
