@@ -37,7 +37,7 @@ import { EXIT_ITEMS_FAILED, EXIT_OK, UsageError, promptLine, writeLine, type Cli
  * anything is opened or written; into any other store, the sentence on stderr and no prompt
  * (scripts rely on apply and rollback not prompting).
  */
-async function confirmWrite(
+export async function confirmWrite(
   io: CliIo,
   verb: 'apply' | 'rollback',
   confirmation: Confirmation,
