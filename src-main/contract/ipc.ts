@@ -345,7 +345,13 @@ export const RequestSchemas = {
   ]),
   [Channel.profilesEdit]: z.tuple([
     z
-      .object({ name, patch: profileFields.partial().strict(), secrets: secretsSchema.optional() })
+      .object({
+        name,
+        patch: profileFields.partial().strict(),
+        secrets: secretsSchema.optional(),
+        /** Lifting protection (`patch.protected: false`) needs the profile's name typed. */
+        confirm
+      })
       .strict()
   ]),
   [Channel.profilesTest]: z.tuple([z.object({ name }).strict()]),

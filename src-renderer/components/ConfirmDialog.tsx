@@ -25,6 +25,7 @@ export function ConfirmDialog(props: {
   const [typed, setTyped] = useState('')
   const needsName = Boolean(props.typeName)
   const ready = !needsName || typed === props.typeName
+  const confirm = () => props.onConfirm(needsName ? typed : undefined)
 
   useEffect(() => {
     const before = document.activeElement as HTMLElement | null
@@ -71,12 +72,8 @@ export function ConfirmDialog(props: {
         <p id={textId} data-testid="confirm-sentence">
           This will {props.sentence}.
         </p>
-        <form
-          onSubmit={(e) => {
-            e.preventDefault()
-            if (ready) props.onConfirm(needsName ? typed : undefined)
-          }}
-        >
+        {/* no <form>: the dialog may open inside another form (the profile form) */}
+        <div>
           {needsName && (
             <label className="field">
               <span>
@@ -91,6 +88,11 @@ export function ConfirmDialog(props: {
                 spellCheck={false}
                 value={typed}
                 onChange={(e) => setTyped(e.target.value)}
+                onKeyDown={(e) => {
+                  if (e.key !== 'Enter') return
+                  e.preventDefault()
+                  if (ready) confirm()
+                }}
               />
             </label>
           )}
@@ -105,11 +107,17 @@ export function ConfirmDialog(props: {
             >
               Cancel
             </button>
-            <button type="submit" className="danger" data-testid="confirm-ok" disabled={!ready}>
+            <button
+              type="button"
+              className="danger"
+              data-testid="confirm-ok"
+              disabled={!ready}
+              onClick={confirm}
+            >
               {props.confirmLabel}
             </button>
           </div>
-        </form>
+        </div>
       </div>
     </div>
   )

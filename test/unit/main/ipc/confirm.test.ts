@@ -126,6 +126,24 @@ describe('19: confirm what is destructive (handlers)', () => {
     expect(await variables()).toEqual(['KEEP'])
   })
 
+  it('19: profiles:edit lifts a protection only with the profile name typed', async () => {
+    const lift = { name: 'prod', patch: { protected: false } }
+    const refused = await dispatch(table, 'profiles:edit', [lift])
+    expect(refused).toMatchObject({ ok: false, error: { code: 'confirm.required' } })
+    const still = await dispatch(table, 'profiles:list', [])
+    expect(still).toMatchObject({ ok: true, value: [{ name: 'prod', protected: true }] })
+    // other edits of a protected profile need no name
+    expect(
+      await dispatch(table, 'profiles:edit', [{ name: 'prod', patch: { region: null } }])
+    ).toMatchObject({ ok: true })
+    const lifted = await dispatch(table, 'profiles:edit', [{ ...lift, confirm: 'prod' }])
+    expect(lifted).toMatchObject({ ok: true, value: { name: 'prod', protected: false } })
+    const again = await dispatch(table, 'profiles:edit', [
+      { name: 'prod', patch: { protected: true } }
+    ])
+    expect(again).toMatchObject({ ok: true, value: { protected: true } })
+  })
+
   it('19: export:write does not replace an existing file without overwrite', async () => {
     const to = join(dir, 'existing.json')
     writeFileSync(to, 'mine\n')
