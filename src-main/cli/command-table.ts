@@ -119,6 +119,7 @@ const APPLY_OPTIONS = {
   source: { type: 'string' },
   target: { type: 'string' },
   force: { type: 'boolean' },
+  yes: { type: 'boolean', short: 'y' },
   ...dialect,
   ...key
 } as const
@@ -133,6 +134,8 @@ const PROFILE_OPTIONS = {
   'airflow-version': { type: 'string' },
   'secret-stdin': { type: 'boolean' },
   config: { type: 'string' },
+  protected: { type: 'boolean' },
+  'no-protected': { type: 'boolean' },
   ...json
 } as const
 const SERVE_OPTIONS = { port: { type: 'string' }, 'no-open': { type: 'boolean' } } as const
@@ -388,10 +391,12 @@ const diff: Command = {
 
 const apply: Command = {
   names: ['apply', 'resume', 'rollback'],
-  help: `  apply plan.json [--source S] [--target T]   refuses a plan edited since airlock plan signed it,
-                                     and items that changed since the plan
+  help: `  apply plan.json [--source S] [--target T] [--yes]   refuses a plan edited since airlock plan
+                                     signed it, and items that changed since the plan
   resume JOB [--target T] | jobs [--json]   --target: the job's own store, named another way
-  rollback JOB [--target T] [--force]   skips items changed since the job (--force restores them)
+  rollback JOB [--target T] [--force] [--yes]   skips items changed since the job (--force restores them)
+                                     a protected profile's store asks for its name at a terminal;
+                                     --yes confirms (without a terminal it is required: exit 2)
 `,
   options: APPLY_OPTIONS,
   run: async ({ io, name, sub, rest, values, resolveProfile }) => {
@@ -400,6 +405,10 @@ const apply: Command = {
         name === 'apply' ? 'apply needs a plan file' : `${name} needs a job id (see airlock jobs)`
       )
     if (rest.length) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`)
+    if (name === 'resume' && values.yes)
+      throw new UsageError(
+        '--yes is for airlock apply and rollback; resume finishes a confirmed job'
+      )
     if (name !== 'apply' && values.source !== undefined)
       throw new UsageError(`--source is for airlock apply; ${name} works on the job's target only`)
     const options = {
@@ -431,7 +440,8 @@ const profile: Command = {
   help: `  profile add NAME --kind ${PROFILE_KIND_IDS.join('|')}
               [--url U] [--region R] [--kwargs JSON] [--auth METHOD] [--param k=v]... [--airflow-version V]
               [--secret-stdin]   secrets from stdin (one value, or a JSON object); else a hidden prompt
-  profile list [--json] | show NAME | edit NAME [flags] | rename OLD NEW | remove NAME
+              [--protected]      production: apply and rollback into it ask for its name (or --yes)
+  profile list [--json] | show NAME | edit NAME [flags] [--protected|--no-protected] | rename OLD NEW | remove NAME
   profile test NAME                  connect and list (writes nothing)
   profile import PREFIX [--config airflow.cfg]   profiles from what Airflow's configuration uses
 `,

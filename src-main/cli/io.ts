@@ -28,3 +28,15 @@ export async function* readLines(stdin: Readable): AsyncGenerator<string> {
 export async function writeLine(out: Writable, line: string): Promise<void> {
   if (!out.write(line + '\n')) await new Promise<void>((resolve) => out.once('drain', resolve))
 }
+
+/** One line typed at a terminal after `question` (on stderr); '' when stdin ends first. */
+export async function promptLine(io: CliIo, question: string): Promise<string> {
+  const rl = createInterface({ input: io.stdin, output: io.stderr, terminal: false })
+  io.stderr.write(question)
+  const answer = await new Promise<string>((resolve) => {
+    rl.once('line', resolve)
+    rl.once('close', () => resolve(''))
+  })
+  rl.close()
+  return answer
+}

@@ -32,6 +32,11 @@ export type ErrorCode =
    * signed it is not in this keychain. Plan again.
    */
   | 'plan.unverified'
+  /**
+   * A destructive write needs the user's confirmation first: the target is a protected profile
+   * (its name must be given), or an export would replace an existing file. Nothing was written.
+   */
+  | 'confirm.required'
   /** Airlock's own files (jobs, settings) cannot be written: disk full, read-only, denied. */
   | 'storage.unwritable'
   | 'usage'

@@ -34,6 +34,7 @@ export const Channel = {
   jobsCancel: 'jobs:cancel',
   jobsResume: 'jobs:resume',
   jobsRollback: 'jobs:rollback',
+  jobsConfirmation: 'jobs:confirmation',
   exportWrite: 'export:write'
 } as const
 
@@ -98,6 +99,8 @@ export interface ProfileDto {
   credential: { method: string; params: Record<string, string> }
   backendKwargs: Record<string, unknown>
   secrets: Record<string, 'stored' | 'missing'>
+  /** Production: apply and rollback into it need its name typed (`confirm`); absent: no. */
+  protected?: boolean
   updatedAt: string
 }
 
@@ -276,6 +279,17 @@ export interface JobProgressDto {
   error: ErrorDto | null
 }
 
+/**
+ * What an apply or rollback will do, asked before it runs (operations/confirm.ts decides): the
+ * sentence the confirm dialog shows (counts per kind and the target, no ids, no values), whether
+ * it deletes or overwrites, and the protected profile whose name must be typed (`confirm`).
+ */
+export interface ConfirmationDto {
+  sentence: string
+  destructive: boolean
+  protectedProfile: string | null
+}
+
 /** A job, running or past. */
 export interface JobDto {
   jobId: string
@@ -320,9 +334,13 @@ const profileFields = z
         params: z.record(z.string().max(128), z.string().max(4096))
       })
       .strict(),
-    backendKwargs: z.record(z.string().max(128), z.unknown())
+    backendKwargs: z.record(z.string().max(128), z.unknown()),
+    /** Production: apply and rollback into it need its name typed. */
+    protected: z.boolean().optional()
   })
   .strict()
+/** The name of the protected profile a write goes to, typed by the user to confirm it. */
+const confirm = z.string().max(64).optional()
 const planOptions = z
   .object({
     kinds: kinds.optional(),
@@ -372,7 +390,13 @@ export const RequestSchemas = {
   ]),
   [Channel.profilesEdit]: z.tuple([
     z
-      .object({ name, patch: profileFields.partial().strict(), secrets: secretsSchema.optional() })
+      .object({
+        name,
+        patch: profileFields.partial().strict(),
+        secrets: secretsSchema.optional(),
+        /** Lifting protection (`patch.protected: false`) needs the profile's name typed. */
+        confirm
+      })
       .strict()
   ]),
   [Channel.profilesTest]: z.tuple([z.object({ name }).strict()]),
@@ -451,14 +475,29 @@ export const RequestSchemas = {
       .object({
         planId: z.string().max(64),
         /** `kind:targetId` of items left out of this run. */
-        skip: z.array(z.string().max(600)).max(100_000).optional()
+        skip: z.array(z.string().max(600)).max(100_000).optional(),
+        /** Required when the target is a protected profile: that profile's name. */
+        confirm
       })
       .strict()
   ]),
   [Channel.jobsList]: z.tuple([]),
   [Channel.jobsCancel]: z.tuple([jobId]),
   [Channel.jobsResume]: z.tuple([jobId]),
-  [Channel.jobsRollback]: z.tuple([jobId]),
+  /** `confirm`: required when the job's target is a protected profile (its name). */
+  [Channel.jobsRollback]: z.tuple([z.object({ jobId: jobId.shape.jobId, confirm }).strict()]),
+  /** Either a plan made in this run (less the items in `skip`) or a job to roll back. */
+  [Channel.jobsConfirmation]: z.tuple([
+    z.union([
+      z
+        .object({
+          planId: z.string().max(64),
+          skip: z.array(z.string().max(600)).max(100_000).optional()
+        })
+        .strict(),
+      z.object({ rollback: jobId.shape.jobId }).strict()
+    ])
+  ]),
   [Channel.exportWrite]: z.tuple([
     z
       .object({
@@ -470,7 +509,9 @@ export const RequestSchemas = {
         /** `id=value` lines (Airflow's env export): URIs (default) or connection JSON. */
         serialization: z.enum(['uri', 'json']).optional(),
         /** Only these ids (a selection); absent: the whole store. */
-        ids: z.array(z.string().min(1).max(512)).max(100_000).optional()
+        ids: z.array(z.string().min(1).max(512)).max(100_000).optional(),
+        /** Replace `to` when it exists; without it an existing file is refused (`confirm.required`). */
+        overwrite: z.boolean().optional()
       })
       .strict()
   ])
@@ -503,13 +544,14 @@ export interface InvokeMap {
   [Channel.jobsList]: () => JobDto[]
   [Channel.jobsCancel]: (request: { jobId: string }) => { cancelled: boolean }
   [Channel.jobsResume]: (request: { jobId: string }) => { jobId: string }
-  [Channel.jobsRollback]: (request: { jobId: string }) => {
+  [Channel.jobsRollback]: (request: RollbackRequest) => {
     restored: number
     removed: number
     failed: string[]
     /** Ids changed in the target since the job wrote them: left as they are. */
     skipped: string[]
   }
+  [Channel.jobsConfirmation]: (request: ConfirmationRequest) => ConfirmationDto
   [Channel.exportWrite]: (request: ExportRequest) => {
     path: string
     count: number
@@ -537,6 +579,10 @@ export type PlanRequest = z.infer<(typeof RequestSchemas)['jobs:plan']>[0]
 export type DiffRequest = z.infer<(typeof RequestSchemas)['jobs:diff']>[0]
 /** `jobs:apply`: a plan made in this run, and items to leave out. */
 export type ApplyRequest = z.infer<(typeof RequestSchemas)['jobs:apply']>[0]
+/** `jobs:rollback`: a job, and the protected target's name when it is one. */
+export type RollbackRequest = z.infer<(typeof RequestSchemas)['jobs:rollback']>[0]
+/** `jobs:confirmation`: what applying a held plan, or rolling back a job, will do. */
+export type ConfirmationRequest = z.infer<(typeof RequestSchemas)['jobs:confirmation']>[0]
 /** `export:write`: a store written as Airflow export files or env lines. */
 export type ExportRequest = z.infer<(typeof RequestSchemas)['export:write']>[0]
 

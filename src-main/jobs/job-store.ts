@@ -216,6 +216,28 @@ export function listJobs(dataDir: string): JobSummary[] {
     .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))
 }
 
+/**
+ * What a rollback of the job would put back, read from its meta and journal (no keychain, no
+ * values): the plan items it began writing and has not rolled back yet, and its target.
+ */
+export function rollbackScope(
+  dataDir: string,
+  jobId: string
+): { target: string; items: PlanItem[] } {
+  const meta = readMeta(dataDir, jobId)
+  const records = Journal.read(journalPath(dataDir, jobId))
+  const undone = new Set(
+    records.flatMap((r) =>
+      r.t === 'rollback' && (r.action === 'restored' || r.action === 'removed') ? [r.idx] : []
+    )
+  )
+  const begun = new Set(records.flatMap((r) => (r.t === 'begin' ? [r.idx] : [])))
+  return {
+    target: meta.target,
+    items: [...begun].filter((i) => !undone.has(i) && meta.items[i]).map((i) => meta.items[i]!)
+  }
+}
+
 /** The stores a job was made for (to reopen them on resume and rollback). */
 export function jobStores(
   dataDir: string,

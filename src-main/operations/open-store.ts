@@ -456,6 +456,22 @@ function profileIdentity(profile: Profile, secrets: ProfileSecrets): Omit<Target
   return { identity, lock: { kind: 'local', name: identity } }
 }
 
+/** The canonical identity of the store a profile points at (as {@link storeIdentity} gives it). */
+export function profileStoreIdentity(profile: Profile): string {
+  return profileIdentity(profile, {}).identity
+}
+
+/**
+ * The name of the saved profile a locator names (`profile:NAME`, `vault:NAME`, `metadb:NAME`),
+ * or undefined when it names a store directly.
+ */
+export function locatorProfileName(locator: string): string | undefined {
+  const { scheme, rest } = parseLocator(locator)
+  if (isSecretsServiceKind(scheme) || scheme === 'profile') return rest || undefined
+  if (scheme === 'metadb' && rest && !rest.includes('://')) return rest
+  return undefined
+}
+
 /**
  * The store a locator names, as a job records and compares it: the locator (redacted), a
  * canonical identity without secrets — the real path of a file, `dialect://host:port/db` of a

@@ -61,6 +61,11 @@ const ProfileSchema = z
         params: z.record(z.string(), z.string()).default({})
       })
       .strict(),
+    /**
+     * Production: applying a plan to this store or rolling a job back in it asks for the
+     * profile's name to be typed (the CLI: `--yes`, or the name at a prompt).
+     */
+    protected: z.boolean().optional(),
     createdAt: z.string(),
     updatedAt: z.string()
   })

@@ -44,6 +44,8 @@ test('export the filtered rows as id=URI lines, warned per lossy item, then as J
   await app.screenshot('export-selection')
   await page.getByTestId('export-serialization').selectOption('json')
   await page.getByTestId('export-write').click()
+  // the file exists now: the app asks before replacing it (issue 19)
+  await page.getByTestId('confirm-ok').click()
   await expect(page.getByTestId('export-message')).toContainText('Wrote 4 connections')
   await expect(page.getByTestId('export-warnings')).toHaveCount(0)
   const json = readFileSync(file, 'utf8').trimEnd().split('\n')
@@ -52,5 +54,7 @@ test('export the filtered rows as id=URI lines, warned per lossy item, then as J
   // The whole store, with the selection turned off.
   await page.getByTestId('export-only-shown').uncheck()
   await page.getByTestId('export-write').click()
+  // the file exists now: the app asks before replacing it (issue 19)
+  await page.getByTestId('confirm-ok').click()
   await expect(page.getByTestId('export-message')).toContainText('Wrote 10 connections')
 })

@@ -132,6 +132,8 @@ test('PostgreSQL metadata DB → Vault: import, plan, leave one out, apply, watc
   // Apply, and watch it: Vault answers slowly, under a rate-limit quota, as a busy one does.
   vault.setFaults({ latencyMs: 200, rateLimit: { rate: 5 } })
   await page.getByTestId('plan-apply').click()
+  // it overwrites postgres_default: the app asks first (issue 19)
+  await page.getByTestId('confirm-ok').click()
   // First both stores are read again, to refuse whatever changed since the plan.
   await expect(page.getByTestId('apply-starting')).toBeVisible()
   await expect(page.getByTestId('jobs')).toBeVisible({ timeout: 30_000 })
@@ -186,6 +188,8 @@ test('PostgreSQL metadata DB → Vault: import, plan, leave one out, apply, watc
   // Roll back: the old postgres_default is back, everything the job created is gone.
   await app.nav('jobs').click()
   await job.getByTestId('job-rollback').click()
+  // a rollback asks first (issue 19)
+  await page.getByTestId('confirm-ok').click()
   await expect(job).toHaveAttribute('data-state', 'rolled back')
   await expect(page.getByTestId('job-message')).toContainText(`1 restored, ${total - 2} removed`)
   await app.screenshot('migrate-pg-vault-rolled-back')

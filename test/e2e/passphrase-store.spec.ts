@@ -71,6 +71,8 @@ test('without an OS keychain: unlock the passphrase store, apply a plan, roll it
   expect(readFileSync(target, 'utf8')).toMatch(/^AIRFLOW_CONN_POSTGRES_DEFAULT=/m)
 
   await job.getByTestId('job-rollback').click()
+  // a rollback asks first (issue 19)
+  await page.getByTestId('confirm-ok').click()
   await expect(job).toHaveAttribute('data-state', 'rolled back')
   expect(readFileSync(target, 'utf8')).not.toMatch(/AIRFLOW_CONN_POSTGRES_DEFAULT=/)
 })

@@ -181,6 +181,8 @@ test('plan demo → a new env file, apply it, and see the job finish', async ({ 
   // Roll the job back: what it created is removed again.
   await app.nav('jobs').click()
   await job.getByTestId('job-rollback').click()
+  // a rollback asks first (issue 19)
+  await page.getByTestId('confirm-ok').click()
   await expect(job).toHaveAttribute('data-state', 'rolled back')
   await expect(page.getByTestId('job-message')).toContainText('0 restored, 13 removed')
   expect(readFileSync(target, 'utf8')).not.toMatch(/AIRFLOW_CONN_POSTGRES_DEFAULT=/)

@@ -21,7 +21,54 @@ import {
 } from '../../jobs/run-job'
 import { openCliKeychain } from './keystore'
 import { dataDir } from '../../platform/paths'
-import { EXIT_ITEMS_FAILED, EXIT_OK, UsageError, writeLine, type CliIo } from '../io'
+import { SettingsStore, configDir } from '../../platform/settings'
+import { rollbackScope } from '../../jobs/job-store'
+import {
+  applyConfirmation,
+  protectingProfile,
+  rollbackConfirmation,
+  type Confirmation
+} from '../../operations/confirm'
+import { EXIT_ITEMS_FAILED, EXIT_OK, UsageError, promptLine, writeLine, type CliIo } from '../io'
+
+/**
+ * Asks before a destructive write (operations/confirm.ts decides what is): into a protected
+ * profile's store, `--yes` or its name typed at a terminal, else a usage error (exit 2) before
+ * anything is opened or written; into any other store, the sentence on stderr and no prompt
+ * (scripts rely on apply and rollback not prompting).
+ */
+export async function confirmWrite(
+  io: CliIo,
+  verb: 'apply' | 'rollback',
+  confirmation: Confirmation,
+  yes: boolean | undefined
+): Promise<void> {
+  const name = confirmation.protectedProfile
+  if (name === null) {
+    if (confirmation.destructive)
+      io.stderr.write(`airlock: ${verb} will ${confirmation.sentence}\n`)
+    return
+  }
+  if (yes) {
+    io.stderr.write(
+      `airlock: ${verb} will ${confirmation.sentence} (protected profile ${name}; confirmed by --yes)\n`
+    )
+    return
+  }
+  if (!(io.stdin as { isTTY?: boolean }).isTTY)
+    throw new UsageError(
+      `${verb} would ${confirmation.sentence}, the protected profile ${name}; pass --yes to confirm (there is no terminal to ask at). Nothing was written.`
+    )
+  io.stderr.write(`airlock: ${verb} will ${confirmation.sentence} (protected profile ${name}).\n`)
+  const typed = await promptLine(io, `Type the profile name "${name}" to continue: `)
+  if (typed.trim() !== name)
+    throw new UsageError(`the name typed is not ${name}; nothing was written`)
+}
+
+/** The saved profiles (non-secret part only: protection needs no keychain). */
+function savedProfiles(io: CliIo) {
+  return new SettingsStore(configDir(io.env)).load().profiles
+}
 
 /** A progress bar on a terminal (cli-progress); plain lines, one per 10 %, otherwise. */
 function progressReporter(io: CliIo): { update: (p: JobProgress) => void; stop: () => void } {
@@ -112,7 +159,7 @@ function cancellation(io: CliIo): AbortController {
 export async function applyCommand(
   io: CliIo,
   planPath: string,
-  flags: { source?: string; target?: string; force?: boolean },
+  flags: { source?: string; target?: string; force?: boolean; yes?: boolean },
   options: LocatorOptions
 ): Promise<number> {
   if (flags.force) throw new UsageError('--force is for airlock rollback')
@@ -148,6 +195,15 @@ export async function applyCommand(
         `${planPath} was made for ${flag.slice(2)} ${planned}; ${flag} names another store. Make a plan for it (airlock plan …).`
       )
   const identity = await storeIdentity(flags.target ?? doc.target, options)
+  await confirmWrite(
+    io,
+    'apply',
+    applyConfirmation(
+      doc,
+      protectingProfile(flags.target ?? doc.target, identity.identity, savedProfiles(io))
+    ),
+    flags.yes
+  )
   // The stores reopen as the plan read them: in its dialect (a task-sdk plan keeps a password
   // "" that airflow3 reads as None), a one-kind file as the kind it was made for.
   const planned = {
@@ -186,7 +242,7 @@ export async function jobCommand(
   io: CliIo,
   verb: 'resume' | 'rollback',
   jobId: string,
-  flags: { target?: string; source?: string; force?: boolean },
+  flags: { target?: string; source?: string; force?: boolean; yes?: boolean },
   options: LocatorOptions
 ): Promise<number> {
   if (flags.source !== undefined)
@@ -195,6 +251,17 @@ export async function jobCommand(
   const stores = jobStores(dataDir(io.env), jobId)
   const locator = flags.target ?? stores.target
   const identity = await storeIdentity(locator, options)
+  if (verb === 'rollback')
+    await confirmWrite(
+      io,
+      'rollback',
+      rollbackConfirmation(
+        jobId,
+        rollbackScope(dataDir(io.env), jobId),
+        protectingProfile(locator, identity.identity, savedProfiles(io))
+      ),
+      flags.yes
+    )
   const target = await openLocator(locator, {
     ...options,
     kinds: stores.kinds,

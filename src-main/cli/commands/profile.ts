@@ -36,7 +36,16 @@ export interface ProfileFlags {
   'airflow-version'?: string
   'secret-stdin'?: boolean
   config?: string
+  protected?: boolean
+  'no-protected'?: boolean
   json?: boolean
+}
+
+/** `--protected` / `--no-protected`: undefined when neither is given. */
+function protectedFlag(flags: ProfileFlags): boolean | undefined {
+  if (flags.protected && flags['no-protected'])
+    throw new UsageError('--protected and --no-protected contradict each other; give one')
+  return flags.protected ? true : flags['no-protected'] ? false : undefined
 }
 
 /** Opens settings and keychain, telling the user when secrets cannot be kept. */
@@ -161,7 +170,8 @@ function profileLine(p: Profile, status: Record<string, string>): string {
     ['credential', p.credential.method],
     ['credential_params', new PyDict(Object.entries(p.credential.params))],
     ['secrets', new PyDict(Object.entries(status))],
-    ['backend_kwargs', JSON.stringify(p.backendKwargs)]
+    ['backend_kwargs', JSON.stringify(p.backendKwargs)],
+    ['protected', Boolean(p.protected)]
   ])
   return pyJsonDumps(out, { ensureAscii: false })
 }
@@ -211,7 +221,7 @@ async function profileSubcommand(
               Object.entries(status)
                 .map(([k, v]) => `${k} ${v}`)
                 .join(', ') || 'no secrets'
-            })`
+            })${p.protected ? ' [protected]' : ''}`
           )
       }
       io.stderr.write(`keychain: ${describeKeychain(profiles.keychain)}\n`)
@@ -224,6 +234,7 @@ async function profileSubcommand(
     }
     case 'add': {
       need('one')
+      const isProtected = protectedFlag(flags)
       const kind = flags.kind as ProfileKind | undefined
       if (!kind || !PROFILE_KINDS.includes(kind))
         throw new UsageError(`profile add needs --kind (${PROFILE_KINDS.join(', ')})`)
@@ -237,7 +248,8 @@ async function profileSubcommand(
         url: flags.url ?? null,
         region: flags.region ?? null,
         backendKwargs: kwargs ?? {},
-        credential: { method, params: parseParams(flags.param) ?? {} }
+        credential: { method, params: parseParams(flags.param) ?? {} },
+        ...(isProtected ? { protected: true } : {})
       }
       const secrets = await gatherSecrets(io, flags, kind, method)
       await profiles.add(input, secrets)
@@ -251,6 +263,8 @@ async function profileSubcommand(
       const kwargsPatch = parseKwargs(flags.kwargs)
       refuseArgvSecrets(flags, kwargsPatch)
       const patch: Partial<ProfileInput> = {}
+      const isProtected = protectedFlag(flags)
+      if (isProtected !== undefined) patch.protected = isProtected
       if (flags.url !== undefined) patch.url = flags.url
       if (flags.region !== undefined) patch.region = flags.region
       if (flags['airflow-version'] !== undefined) patch.airflowVersion = flags['airflow-version']
@@ -265,7 +279,9 @@ async function profileSubcommand(
         ? await gatherSecrets(io, flags, p.kind, method)
         : undefined
       await profiles.edit(p.name, patch, secrets)
-      io.stderr.write(`updated profile ${p.name}\n`)
+      io.stderr.write(
+        `updated profile ${p.name}${isProtected === undefined ? '' : isProtected ? ' (protected)' : ' (not protected)'}\n`
+      )
       return EXIT_OK
     }
     case 'rename': {

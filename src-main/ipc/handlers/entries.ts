@@ -2,6 +2,7 @@
  * Handlers of the `entries:*` and `export:*` channels: a store's entries masked, one field
  * revealed on request, an entry copied as a URI or JSON, a store exported as Airflow writes it.
  */
+import { existsSync, statSync } from 'node:fs'
 import { replaceFile } from '../../platform/atomic-write'
 import type {
   CopyRequest,
@@ -142,11 +143,26 @@ export function copyEntry(ctx: HandlerContext, request: CopyRequest): Promise<{ 
   )
 }
 
+/** What exporting to `to` would replace: undefined when nothing is there. */
+function exportReplaces(to: string): string | undefined {
+  if (!existsSync(to)) return undefined
+  return statSync(to).isDirectory() ? undefined : `replace the existing file ${to}`
+}
+
 /** `export:write`: the store as Airflow's export files (or env lines), written atomically. */
 export function exportEntries(
   ctx: HandlerContext,
   request: ExportRequest
 ): Promise<{ path: string; count: number; warnings: string[] }> {
+  // the app asks before replacing a file; this is the gate, the dialog only its question
+  const replaces = exportReplaces(request.to)
+  if (replaces && !request.overwrite)
+    return Promise.reject(
+      new AirlockError(
+        'confirm.required',
+        `${request.to} exists: confirm to ${replaces} (nothing was written).`
+      )
+    )
   return withStore(
     ctx,
     request.locator,

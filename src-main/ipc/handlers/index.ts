@@ -7,7 +7,14 @@ import { appInfo, keychainStatus, unlockKeychain } from './app'
 import type { HandlerContext } from './context'
 import { diffStores, makePlan, resolveEffectiveView, savePlan } from './engine'
 import { copyEntry, exportEntries, listEntries, revealEntry } from './entries'
-import { applyHeldPlan, cancelJob, listAllJobs, resumeHeldJob, rollbackHeldJob } from './jobs'
+import {
+  applyHeldPlan,
+  cancelJob,
+  confirmationOf,
+  listAllJobs,
+  resumeHeldJob,
+  rollbackHeldJob
+} from './jobs'
 import {
   addProfile,
   editProfile,
@@ -52,6 +59,7 @@ export function createHandlers(ctx: HandlerContext): HandlerTable {
     [Channel.jobsCancel]: (r) => cancelJob(ctx, r),
     [Channel.jobsResume]: (r) => resumeHeldJob(ctx, r),
     [Channel.jobsRollback]: (r) => rollbackHeldJob(ctx, r),
+    [Channel.jobsConfirmation]: (r) => confirmationOf(ctx, r),
     [Channel.exportWrite]: (r) => exportEntries(ctx, r)
   }
 }

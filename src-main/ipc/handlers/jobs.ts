@@ -3,7 +3,21 @@
  * serving process, their progress pushed on `jobs:progress`; cancel stops between batches
  * (the job can then be resumed).
  */
-import type { ApplyRequest, JobDto, JobProgressDto } from '../../contract/ipc'
+import type {
+  ApplyRequest,
+  ConfirmationDto,
+  ConfirmationRequest,
+  JobDto,
+  JobProgressDto,
+  RollbackRequest
+} from '../../contract/ipc'
+import { rollbackScope } from '../../jobs/job-store'
+import {
+  applyConfirmation,
+  protectingProfile,
+  requireTypedName,
+  rollbackConfirmation
+} from '../../operations/confirm'
 import type { Backend } from '../../backends/backend'
 import { openLocator, storeIdentity } from '../../operations/open-store'
 import { planKinds } from '../../operations/plan'
@@ -130,17 +144,61 @@ async function startJob(
   return { jobId }
 }
 
-/** `jobs:apply`: runs a plan made in this run, leaving out the items in `skip`. */
+function heldPlan(ctx: HandlerContext, planId: string) {
+  const held = ctx.plans.get(planId)
+  if (!held)
+    throw new AirlockError('backend.not-found', `No plan ${planId} in this run; plan again.`)
+  return held
+}
+
+/** What applying a held plan (less `skip`) will do, and whether its target is protected. */
+async function planConfirmation(
+  ctx: HandlerContext,
+  planId: string,
+  skip: readonly string[] | undefined
+): Promise<ConfirmationDto> {
+  const held = heldPlan(ctx, planId)
+  const identity = await storeIdentity(held.target, ctx.locatorOptions())
+  const profiles = (await ctx.profiles()).list()
+  return applyConfirmation(
+    held.doc,
+    protectingProfile(held.target, identity.identity, profiles),
+    new Set(skip ?? [])
+  )
+}
+
+/** What rolling back a job will do, and whether its target is protected. */
+async function jobConfirmation(ctx: HandlerContext, jobId: string): Promise<ConfirmationDto> {
+  const scope = rollbackScope(ctx.dataDir, jobId)
+  const identity = await storeIdentity(scope.target, ctx.locatorOptions())
+  const profiles = (await ctx.profiles()).list()
+  return rollbackConfirmation(
+    jobId,
+    scope,
+    protectingProfile(scope.target, identity.identity, profiles)
+  )
+}
+
+/** `jobs:confirmation`: what the confirm dialog says before an apply or a rollback. */
+export function confirmationOf(
+  ctx: HandlerContext,
+  request: ConfirmationRequest
+): Promise<ConfirmationDto> {
+  return 'rollback' in request
+    ? jobConfirmation(ctx, request.rollback)
+    : planConfirmation(ctx, request.planId, request.skip)
+}
+
+/**
+ * `jobs:apply`: runs a plan made in this run, leaving out the items in `skip`. Into a protected
+ * profile's store only with `confirm` set to its name (the dialog is not the only gate).
+ */
 export async function applyHeldPlan(
   ctx: HandlerContext,
   request: ApplyRequest
 ): Promise<{ jobId: string }> {
-  const held = ctx.plans.get(request.planId)
-  if (!held)
-    throw new AirlockError(
-      'backend.not-found',
-      `No plan ${request.planId} in this run; plan again.`
-    )
+  const held = heldPlan(ctx, request.planId)
+  requireTypedName(await planConfirmation(ctx, request.planId, request.skip), request.confirm)
   if (!held.applicable)
     throw new AirlockError(
       'keychain.unavailable',
@@ -211,10 +269,12 @@ export async function resumeHeldJob(ctx: HandlerContext, request: { jobId: strin
 }
 
 /**
- * `jobs:rollback`: puts back what the job changed, skipping (and naming) the items changed
+ * `jobs:rollback` (`confirm`: the protected target's name): puts back what the job changed, skipping (and naming) the items changed
  * since the job wrote them, as `airlock rollback` does (the jobs layer decides both).
  */
-export async function rollbackHeldJob(ctx: HandlerContext, request: { jobId: string }) {
+export async function rollbackHeldJob(ctx: HandlerContext, request: RollbackRequest) {
+  // into a protected profile's store only with its name (before the store is opened)
+  requireTypedName(await jobConfirmation(ctx, request.jobId), request.confirm)
   const { target, identity } = await reopenTarget(ctx, request.jobId)
   try {
     const r = await rollbackJob(request.jobId, target, {

@@ -25,6 +25,7 @@ async function toDto(profiles: Profiles, p: Profile): Promise<ProfileDto> {
     credential: { method: p.credential.method, params: { ...p.credential.params } },
     backendKwargs: p.backendKwargs,
     secrets: await profiles.secretStatus(p.name),
+    protected: Boolean(p.protected),
     updatedAt: p.updatedAt
   }
 }
@@ -51,6 +52,16 @@ export async function editProfile(
   request: ProfileEditRequest
 ): Promise<ProfileDto> {
   const profiles = await ctx.profiles()
+  // lifting protection is itself guarded, or it would be the way around the typed name
+  if (
+    request.patch.protected === false &&
+    profiles.get(request.name).protected &&
+    request.confirm !== request.name
+  )
+    throw new AirlockError(
+      'confirm.required',
+      `${request.name} is a protected profile: type its name to lift the protection. Nothing was changed.`
+    )
   // An empty field, or one still masked, keeps the stored secret.
   const given = Object.fromEntries(
     Object.entries(request.secrets ?? {}).filter(([, v]) => v && v !== MASKED)

@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import type { ErrorDto } from '../../../src-main/contract/errors'
 import { useAppStore } from '../../store'
+import { ConfirmDialog } from '../../components/ConfirmDialog'
 import { ErrorNote } from '../../components/ErrorNote'
 
 /**
@@ -23,30 +24,38 @@ export function ExportPanel(props: {
   const [message, setMessage] = useState<string | undefined>(undefined)
   const [warnings, setWarnings] = useState<string[]>([])
   const [error, setError] = useState<ErrorDto | undefined>(undefined)
+  /** The file that exists, while the confirm dialog asks whether to replace it. */
+  const [replacing, setReplacing] = useState<string | undefined>(undefined)
+  const write = async (overwrite: boolean) => {
+    setMessage(undefined)
+    setWarnings([])
+    setError(undefined)
+    const r = await bridge.invoke('export:write', {
+      locator: props.locator,
+      to,
+      format,
+      kind,
+      dialect,
+      ...(format === 'uri' ? { serialization } : {}),
+      ...(selection ? { ids: selection } : {}),
+      ...(overwrite ? { overwrite } : {})
+    })
+    // the main process refuses to replace a file unasked: ask, then write again
+    if (!r.ok && r.error.code === 'confirm.required' && !overwrite) return setReplacing(to)
+    if (!r.ok) return setError(r.error)
+    setMessage(
+      `Wrote ${r.value.count} ${kind === 'connection' ? 'connections' : 'variables'} to ${r.value.path}.`
+    )
+    setWarnings(r.value.warnings)
+  }
   return (
     <details className="card" data-testid="export">
       <summary>Export this store to a file (Airflow formats)</summary>
       <form
         className="toolbar"
-        onSubmit={async (e) => {
+        onSubmit={(e) => {
           e.preventDefault()
-          setMessage(undefined)
-          setWarnings([])
-          setError(undefined)
-          const r = await bridge.invoke('export:write', {
-            locator: props.locator,
-            to,
-            format,
-            kind,
-            dialect,
-            ...(format === 'uri' ? { serialization } : {}),
-            ...(selection ? { ids: selection } : {})
-          })
-          if (!r.ok) return setError(r.error)
-          setMessage(
-            `Wrote ${r.value.count} ${kind === 'connection' ? 'connections' : 'variables'} to ${r.value.path}.`
-          )
-          setWarnings(r.value.warnings)
+          void write(false)
         }}
       >
         <input
@@ -123,6 +132,18 @@ export function ExportPanel(props: {
         </ul>
       )}
       <ErrorNote error={error} testId="export-error" />
+      {replacing && (
+        <ConfirmDialog
+          title="Replace the file?"
+          sentence={`replace the existing file ${replacing} with ${selection ? selection.length : 'every'} ${kind === 'connection' ? 'connection' : 'variable'}${selection?.length === 1 ? '' : 's'} of ${props.locator}`}
+          confirmLabel="Replace file"
+          onCancel={() => setReplacing(undefined)}
+          onConfirm={() => {
+            setReplacing(undefined)
+            void write(true)
+          }}
+        />
+      )}
     </details>
   )
 }

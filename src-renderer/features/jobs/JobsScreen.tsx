@@ -1,6 +1,8 @@
-import { useEffect } from 'react'
-import type { JobDto, JobProgressDto } from '../../../src-main/contract/ipc'
+import { useEffect, useState } from 'react'
+import type { ConfirmationDto, JobDto, JobProgressDto } from '../../../src-main/contract/ipc'
+import type { ErrorDto } from '../../../src-main/contract/errors'
 import { useAppStore } from '../../store'
+import { ConfirmDialog } from '../../components/ConfirmDialog'
 import { ErrorNote } from '../../components/ErrorNote'
 
 function eta(seconds: number | null): string {
@@ -79,6 +81,12 @@ export function JobsScreen() {
   const cancel = useAppStore((s) => s.cancelJob)
   const resume = useAppStore((s) => s.resumeJob)
   const rollback = useAppStore((s) => s.rollbackJob)
+  const bridge = useAppStore((s) => s.bridge)
+  /** The rollback being asked about: which job, and what it will do. */
+  const [asking, setAsking] = useState<
+    { jobId: string; confirmation: ConfirmationDto } | undefined
+  >(undefined)
+  const [askError, setAskError] = useState<ErrorDto | undefined>(undefined)
   useEffect(() => {
     void load()
   }, [load])
@@ -153,7 +161,12 @@ export function JobsScreen() {
                     <button
                       type="button"
                       data-testid="job-rollback"
-                      onClick={() => void rollback(j.jobId)}
+                      onClick={async () => {
+                        setAskError(undefined)
+                        const r = await bridge.invoke('jobs:confirmation', { rollback: j.jobId })
+                        if (!r.ok) return setAskError(r.error)
+                        setAsking({ jobId: j.jobId, confirmation: r.value })
+                      }}
                     >
                       Roll back
                     </button>
@@ -164,6 +177,20 @@ export function JobsScreen() {
           })}
         </tbody>
       </table>
+      {asking && (
+        <ConfirmDialog
+          title="Roll back this job?"
+          sentence={asking.confirmation.sentence}
+          confirmLabel="Roll back"
+          typeName={asking.confirmation.protectedProfile}
+          onCancel={() => setAsking(undefined)}
+          onConfirm={(typed) => {
+            setAsking(undefined)
+            void rollback(asking.jobId, typed)
+          }}
+        />
+      )}
+      <ErrorNote error={askError} testId="rollback-ask-error" />
       {Object.values(progress)
         .filter((p) => p.error)
         .map((p) => (

@@ -1,5 +1,7 @@
 import { useState } from 'react'
-import type { PlanItemDto } from '../../../src-main/contract/ipc'
+import type { ConfirmationDto, PlanItemDto } from '../../../src-main/contract/ipc'
+import type { ErrorDto } from '../../../src-main/contract/errors'
+import { ConfirmDialog } from '../../components/ConfirmDialog'
 import { useAppStore } from '../../store'
 import { ErrorNote } from '../../components/ErrorNote'
 import { LOCATOR_LIST_ID } from '../../components/LocatorSuggestions'
@@ -32,6 +34,10 @@ export function MigrateScreen() {
   const savePlan = useAppStore((s) => s.savePlan)
   const applyPlan = useAppStore((s) => s.applyPlan)
   const setScreen = useAppStore((s) => s.setScreen)
+  const bridge = useAppStore((s) => s.bridge)
+  /** What the apply will do, while the confirm dialog asks about it. */
+  const [asking, setAsking] = useState<ConfirmationDto | undefined>(undefined)
+  const [askError, setAskError] = useState<ErrorDto | undefined>(undefined)
   const [source, setSource] = useState('demo:')
   const [target, setTarget] = useState('')
   const [include, setInclude] = useState('')
@@ -334,6 +340,14 @@ export function MigrateScreen() {
               data-testid="plan-apply"
               disabled={!plan.applicable || toApply === 0 || applyStatus === 'starting'}
               onClick={async () => {
+                setAskError(undefined)
+                // deletes, overwrites or a protected target: ask first, naming what happens
+                const r = await bridge.invoke('jobs:confirmation', {
+                  planId: plan.planId,
+                  skip: skipped
+                })
+                if (!r.ok) return setAskError(r.error)
+                if (r.value.destructive || r.value.protectedProfile) return setAsking(r.value)
                 const jobId = await applyPlan()
                 if (jobId) setScreen('jobs')
               }}
@@ -341,6 +355,21 @@ export function MigrateScreen() {
               Apply {toApply} changes
             </button>
           </div>
+          {asking && (
+            <ConfirmDialog
+              title="Apply this plan?"
+              sentence={asking.sentence}
+              confirmLabel={`Apply ${toApply} changes`}
+              typeName={asking.protectedProfile}
+              onCancel={() => setAsking(undefined)}
+              onConfirm={async (typed) => {
+                setAsking(undefined)
+                const jobId = await applyPlan(typed)
+                if (jobId) setScreen('jobs')
+              }}
+            />
+          )}
+          <ErrorNote error={askError} testId="apply-ask-error" />
           {applyStatus === 'starting' && (
             <p className="note" role="status" data-testid="apply-starting">
               Starting: reading both stores to check that nothing changed since the plan…

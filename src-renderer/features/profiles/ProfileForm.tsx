@@ -2,6 +2,7 @@ import { useState } from 'react'
 import type { ErrorDto } from '../../../src-main/contract/errors'
 import type { ProfileDto, ProfileKindDto } from '../../../src-main/contract/ipc'
 import { useAppStore } from '../../store'
+import { ConfirmDialog } from '../../components/ConfirmDialog'
 import { ErrorNote } from '../../components/ErrorNote'
 
 function parseParams(text: string): Record<string, string> {
@@ -38,12 +39,15 @@ export function ProfileForm(props: { editing: ProfileDto | undefined; onDone: ()
       .join('\n')
   )
   const [kwargs, setKwargs] = useState(p ? JSON.stringify(p.backendKwargs) : '{}')
+  const [isProtected, setProtected] = useState(Boolean(p?.protected))
   const [secrets, setSecrets] = useState<Record<string, string>>({})
   const [error, setError] = useState<ErrorDto | undefined>(undefined)
   const [busy, setBusy] = useState(false)
   const needed = methods.find((m) => m.method === method)?.secrets ?? []
 
-  const submit = async () => {
+  /** Lifting a profile's protection asks for its name, as applying to it does. */
+  const [lifting, setLifting] = useState(false)
+  const submit = async (confirm?: string) => {
     let backendKwargs: Record<string, unknown>
     try {
       backendKwargs = JSON.parse(kwargs || '{}') as Record<string, unknown>
@@ -57,11 +61,18 @@ export function ProfileForm(props: { editing: ProfileDto | undefined; onDone: ()
       region: region || null,
       airflowVersion: version || null,
       credential: { method, params: parseParams(params) },
-      backendKwargs
+      backendKwargs,
+      protected: isProtected
     }
+    if (p?.protected && !isProtected && confirm === undefined) return setLifting(true)
     setBusy(true)
     const err = p
-      ? await editProfile({ name: p.name, patch: profile, secrets: filled })
+      ? await editProfile({
+          name: p.name,
+          patch: profile,
+          secrets: filled,
+          ...(confirm !== undefined ? { confirm } : {})
+        })
       : await addProfile({ name, profile, secrets: filled })
     setBusy(false)
     setSecrets({})
@@ -158,6 +169,15 @@ export function ProfileForm(props: { editing: ProfileDto | undefined; onDone: ()
           onChange={(e) => setKwargs(e.target.value)}
         />
       </label>
+      <label className="check">
+        <input
+          type="checkbox"
+          data-testid="profile-protected"
+          checked={isProtected}
+          onChange={(e) => setProtected(e.target.checked)}
+        />
+        Protected (production): applying to it or rolling back in it asks to type its name
+      </label>
       {needed.map((s) => (
         <label key={s}>
           {kindInfo?.secretLabels[s] ?? s}
@@ -174,6 +194,19 @@ export function ProfileForm(props: { editing: ProfileDto | undefined; onDone: ()
         </label>
       ))}
       <ErrorNote error={error} testId="profile-error" />
+      {lifting && p && (
+        <ConfirmDialog
+          title="Lift the protection?"
+          sentence={`let apply and rollback write to ${p.name} without typing its name`}
+          confirmLabel="Lift protection"
+          typeName={p.name}
+          onCancel={() => setLifting(false)}
+          onConfirm={(typed) => {
+            setLifting(false)
+            void submit(typed)
+          }}
+        />
+      )}
       <div className="actions">
         <button type="submit" className="primary" data-testid="profile-save" disabled={busy}>
           {p ? 'Save changes' : 'Add profile'}

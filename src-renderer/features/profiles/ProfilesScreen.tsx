@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react'
 import type { ErrorDto } from '../../../src-main/contract/errors'
 import type { ProfileDto } from '../../../src-main/contract/ipc'
 import { useAppStore } from '../../store'
+import { ConfirmDialog } from '../../components/ConfirmDialog'
 import { ErrorNote } from '../../components/ErrorNote'
 import { ProfileForm } from './ProfileForm'
 import { ImportForm } from './ImportForm'
@@ -50,6 +51,8 @@ export function ProfilesScreen() {
   const [importing, setImporting] = useState(false)
   const [renaming, setRenaming] = useState<string | undefined>(undefined)
   const [rowError, setRowError] = useState<ErrorDto | undefined>(undefined)
+  /** The profile whose removal the confirm dialog asks about. */
+  const [removing, setRemoving] = useState<ProfileDto | undefined>(undefined)
   useEffect(() => {
     void load()
   }, [load])
@@ -118,7 +121,17 @@ export function ProfilesScreen() {
                       setRenaming(undefined)
                     }}
                   />
-                  <td>{p.kind}</td>
+                  <td>
+                    {p.kind}
+                    {p.protected && (
+                      <>
+                        {' '}
+                        <span className="badge protected" data-testid="profile-protected-badge">
+                          protected
+                        </span>
+                      </>
+                    )}
+                  </td>
                   <td className="small">{p.url}</td>
                   <td>{p.credential.method}</td>
                   <td className="small" data-testid="profile-secrets">
@@ -160,7 +173,7 @@ export function ProfilesScreen() {
                     <button
                       type="button"
                       data-testid="profile-remove"
-                      onClick={async () => setRowError(await remove(p.name))}
+                      onClick={() => setRemoving(p)}
                     >
                       Remove
                     </button>
@@ -170,6 +183,19 @@ export function ProfilesScreen() {
             })}
           </tbody>
         </table>
+      )}
+      {removing && (
+        <ConfirmDialog
+          title="Remove this profile?"
+          sentence={`remove the profile ${removing.name}${removing.protected ? ' (protected)' : ''} and delete its secrets from the keychain; the store it points at is not changed`}
+          confirmLabel="Remove profile"
+          onCancel={() => setRemoving(undefined)}
+          onConfirm={async () => {
+            const name = removing.name
+            setRemoving(undefined)
+            setRowError(await remove(name))
+          }}
+        />
       )}
     </section>
   )

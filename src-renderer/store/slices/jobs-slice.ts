@@ -20,7 +20,8 @@ export interface JobsSlice {
   watchJobs: () => () => void
   cancelJob: (jobId: string) => Promise<void>
   resumeJob: (jobId: string) => Promise<void>
-  rollbackJob: (jobId: string) => Promise<void>
+  /** `confirm`: the protected target's name, as typed in the confirm dialog. */
+  rollbackJob: (jobId: string, confirm?: string) => Promise<void>
 }
 
 export const createJobsSlice: StateCreator<AppState, [], [], JobsSlice> = (set, get) => ({
@@ -60,8 +61,11 @@ export const createJobsSlice: StateCreator<AppState, [], [], JobsSlice> = (set, 
     set({ jobMessage: r.ok ? `Resuming ${jobId}.` : r.error.message })
     await get().loadJobs()
   },
-  rollbackJob: async (jobId) => {
-    const r = await get().bridge.invoke('jobs:rollback', { jobId })
+  rollbackJob: async (jobId, confirm) => {
+    const r = await get().bridge.invoke('jobs:rollback', {
+      jobId,
+      ...(confirm !== undefined ? { confirm } : {})
+    })
     set({
       jobMessage: r.ok
         ? `Rolled back ${jobId}: ${r.value.restored} restored, ${r.value.removed} removed${r.value.failed.length ? `, failed: ${r.value.failed.join(', ')}` : ''}${r.value.skipped.length ? `; changed since the job, left as they are: ${r.value.skipped.join(', ')}` : ''}.`

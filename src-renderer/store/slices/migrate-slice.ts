@@ -17,8 +17,8 @@ export interface MigrateSlice {
   requestDiff: (request: DiffRequest) => Promise<void>
   toggleSkipped: (key: string) => void
   savePlan: (path: string) => Promise<ErrorDto | undefined>
-  /** Starts the job; resolves to its id. */
-  applyPlan: () => Promise<string | undefined>
+  /** Starts the job (`confirm`: a protected target's name, as typed); resolves to its id. */
+  applyPlan: (confirm?: string) => Promise<string | undefined>
 }
 
 export const createMigrateSlice: StateCreator<AppState, [], [], MigrateSlice> = (set, get) => ({
@@ -50,13 +50,14 @@ export const createMigrateSlice: StateCreator<AppState, [], [], MigrateSlice> = 
     const r = await get().bridge.invoke('jobs:save-plan', { planId: plan.planId, path })
     return r.ok ? undefined : r.error
   },
-  applyPlan: async () => {
+  applyPlan: async (confirm) => {
     const plan = get().plan
     if (!plan) return undefined
     set({ applyStatus: 'starting', applyError: undefined })
     const r = await get().bridge.invoke('jobs:apply', {
       planId: plan.planId,
-      skip: get().skipped
+      skip: get().skipped,
+      ...(confirm !== undefined ? { confirm } : {})
     })
     if (!r.ok) {
       set({ applyStatus: 'failed', applyError: r.error })

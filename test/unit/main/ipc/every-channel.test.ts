@@ -61,6 +61,7 @@ const VALID = {
   'jobs:cancel': [{ jobId: 'x' }],
   'jobs:resume': [{ jobId: 'x' }],
   'jobs:rollback': [{ jobId: 'x' }],
+  'jobs:confirmation': [{ planId: 'x' }],
   'export:write': [
     { locator: 'demo:', to: '/tmp/x.json', format: 'json', kind: 'connection', dialect: 'airflow3' }
   ]

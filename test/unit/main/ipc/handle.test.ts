@@ -282,7 +282,9 @@ describe('ipc dispatch', () => {
       to,
       format: 'uri',
       kind: 'connection',
-      dialect: 'airflow3'
+      dialect: 'airflow3',
+      // exported twice to the same file: the second replaces it, confirmed
+      overwrite: true
     } as const
     const r = await dispatch(table, 'export:write', [
       { ...base, ids: ['postgres_default', 'mysql_reporting', 'gone_since'] }

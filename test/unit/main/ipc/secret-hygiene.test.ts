@@ -148,7 +148,15 @@ describe('attack: secret hygiene', () => {
         'export:write',
         (to) =>
           dispatch(table, 'export:write', [
-            { locator: 'demo:', to, format: 'json', kind: 'connection', dialect: 'airflow3' }
+            {
+              locator: 'demo:',
+              to,
+              format: 'json',
+              kind: 'connection',
+              dialect: 'airflow3',
+              // the symlink test replaces a file that exists (confirmed, as the app does)
+              overwrite: true
+            }
           ])
       ],
       ['jobs:save-plan', (to) => dispatch(table, 'jobs:save-plan', [{ planId, path: to }])]
