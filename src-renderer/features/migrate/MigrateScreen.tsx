@@ -352,14 +352,14 @@ export function MigrateScreen() {
                 if (jobId) setScreen('jobs')
               }}
             >
-              Apply {toApply} changes
+              Apply {toApply} {toApply === 1 ? 'change' : 'changes'}
             </button>
           </div>
           {asking && (
             <ConfirmDialog
               title="Apply this plan?"
               sentence={asking.sentence}
-              confirmLabel={`Apply ${toApply} changes`}
+              confirmLabel={`Apply ${toApply} ${toApply === 1 ? 'change' : 'changes'}`}
               typeName={asking.protectedProfile}
               onCancel={() => setAsking(undefined)}
               onConfirm={async (typed) => {
