@@ -16,7 +16,8 @@ export const ATTACK_CATEGORIES = [
 ]
 
 // At the start of a line: a test that only quotes one (as its own unit test does) is not taken.
-const ATTACK_BLOCK = /^\s*describe\(\s*['"`]attack: /m
+// `describe(`, `describe.skipIf(…)(` or the title alone on its line (a long describe call).
+const ATTACK_BLOCK = /^\s*(describe(\.\w+\(.*\))?\(\s*)?['"`]attack: /m
 
 /**
  * @typedef {{ category: string, finding: string, title: string, file: string, outcome: 'passed' | 'failed' | 'skipped' }} AttackRow

@@ -162,7 +162,7 @@ async function waitFor(what: string, check: () => boolean, ms: number): Promise<
 // Issue #17.9: `airlock` under an older system Node re-runs itself under the bundled Node; a
 // signal for the outer process must reach the one doing the work, and that one must not
 // outlive the outer process however it ends.
-describe.skipIf(!existsSync(join(root, 'node_modules/node/bin/node')))(
+describe.skipIf(!existsSync(join(root, 'node_modules/.bin/node')))(
   'attack: job integrity',
   () => {
     it.runIf(Boolean(process.env.DBUS_SESSION_BUS_ADDRESS))(
