@@ -162,84 +162,80 @@ async function waitFor(what: string, check: () => boolean, ms: number): Promise<
 // Issue #17.9: `airlock` under an older system Node re-runs itself under the bundled Node; a
 // signal for the outer process must reach the one doing the work, and that one must not
 // outlive the outer process however it ends.
-describe.skipIf(!existsSync(join(root, 'node_modules/.bin/node')))(
-  'attack: job integrity',
-  () => {
-    it.runIf(Boolean(process.env.DBUS_SESSION_BUS_ADDRESS))(
-      '17.9 Ctrl-C on an apply under an older system Node reaches the bundled Node: it stops writing after the batch',
-      async () => {
-        const vault = await startVaultEmulator({ rootToken: 'root-token' })
-        const { dir, env } = cliSandbox('airlock-killed-apply-')
-        const cli = (args: string[], input = '') =>
-          airlockAsync(args, input, { ...env, NO_PROXY: '127.0.0.1' })
-        try {
-          const add = await cli(
-            ['profile', 'add', 'v', '--kind', 'vault', '--url', vault.url, '--secret-stdin'],
-            'root-token'
-          )
-          expect(add.code, add.err).toBe(0)
-          const count = 300
-          writeFileSync(
-            join(dir, 'source.env'),
-            Array.from({ length: count }, (_, i) => `AIRFLOW_VAR_V${i}=value-${i}\n`).join('')
-          )
-          const plan = join(dir, 'plan.json')
-          const planned = await cli([
-            'plan',
-            `envfile:${join(dir, 'source.env')}`,
-            'vault:v',
-            '--out',
-            plan
-          ])
-          expect(planned.code, planned.err).toBe(0)
-          // slow enough that the apply is mid-way when the signal comes
-          vault.setFaults({ latencyMs: 100 })
-          const writes = () =>
-            vault.requests.filter((r) => r.operation === 'create' || r.operation === 'update')
-              .length
-          const child = spawn(SYSTEM_NODE, [join(root, 'bin/airlock.mjs'), 'apply', plan], {
-            env: { ...env, NO_PROXY: '127.0.0.1' },
-            stdio: ['ignore', 'pipe', 'pipe']
-          })
-          let stderr = ''
-          child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-          const exited = new Promise<string | null>((r) => child.on('exit', (_, sig) => r(sig)))
-          await waitFor('the first write', () => writes() > 0, 120_000)
-          const tree = [child.pid!, ...descendants(child.pid!)]
-          expect(tree.length).toBe(2) // the re-run under the bundled Node does the writing
-          child.kill('SIGINT')
-          // the outer process waits for the bundled Node, which stops the job as Ctrl-C asks
-          expect(await exited).toBe(null)
-          expect(stderr).toContain('stopping after the current batch')
-          await waitFor('the bundled Node to stop', () => !tree.some(alive), 10_000).catch(() => {})
-          expect(tree.filter(alive)).toEqual([])
-          await sleep(300) // answers already on their way
-          const after = writes()
-          await sleep(2000)
-          expect(writes()).toBe(after)
-          expect(after).toBeLessThan(count)
-        } finally {
-          await vault.close()
-          rmSync(dir, { recursive: true, force: true })
-        }
-      },
-      300_000
-    )
+describe.skipIf(!existsSync(join(root, 'node_modules/.bin/node')))('attack: job integrity', () => {
+  it.runIf(Boolean(process.env.DBUS_SESSION_BUS_ADDRESS))(
+    '17.9 Ctrl-C on an apply under an older system Node reaches the bundled Node: it stops writing after the batch',
+    async () => {
+      const vault = await startVaultEmulator({ rootToken: 'root-token' })
+      const { dir, env } = cliSandbox('airlock-killed-apply-')
+      const cli = (args: string[], input = '') =>
+        airlockAsync(args, input, { ...env, NO_PROXY: '127.0.0.1' })
+      try {
+        const add = await cli(
+          ['profile', 'add', 'v', '--kind', 'vault', '--url', vault.url, '--secret-stdin'],
+          'root-token'
+        )
+        expect(add.code, add.err).toBe(0)
+        const count = 300
+        writeFileSync(
+          join(dir, 'source.env'),
+          Array.from({ length: count }, (_, i) => `AIRFLOW_VAR_V${i}=value-${i}\n`).join('')
+        )
+        const plan = join(dir, 'plan.json')
+        const planned = await cli([
+          'plan',
+          `envfile:${join(dir, 'source.env')}`,
+          'vault:v',
+          '--out',
+          plan
+        ])
+        expect(planned.code, planned.err).toBe(0)
+        // slow enough that the apply is mid-way when the signal comes
+        vault.setFaults({ latencyMs: 100 })
+        const writes = () =>
+          vault.requests.filter((r) => r.operation === 'create' || r.operation === 'update').length
+        const child = spawn(SYSTEM_NODE, [join(root, 'bin/airlock.mjs'), 'apply', plan], {
+          env: { ...env, NO_PROXY: '127.0.0.1' },
+          stdio: ['ignore', 'pipe', 'pipe']
+        })
+        let stderr = ''
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+        const exited = new Promise<string | null>((r) => child.on('exit', (_, sig) => r(sig)))
+        await waitFor('the first write', () => writes() > 0, 120_000)
+        const tree = [child.pid!, ...descendants(child.pid!)]
+        expect(tree.length).toBe(2) // the re-run under the bundled Node does the writing
+        child.kill('SIGINT')
+        // the outer process waits for the bundled Node, which stops the job as Ctrl-C asks
+        expect(await exited).toBe(null)
+        expect(stderr).toContain('stopping after the current batch')
+        await waitFor('the bundled Node to stop', () => !tree.some(alive), 10_000).catch(() => {})
+        expect(tree.filter(alive)).toEqual([])
+        await sleep(300) // answers already on their way
+        const after = writes()
+        await sleep(2000)
+        expect(writes()).toBe(after)
+        expect(after).toBeLessThan(count)
+      } finally {
+        await vault.close()
+        rmSync(dir, { recursive: true, force: true })
+      }
+    },
+    300_000
+  )
 
-    it('17.9 an orphaned serve stops with its parent (the outer airlock killed by SIGKILL)', async () => {
-      const { child, url, tree } = await startServing(SYSTEM_NODE, [
-        'bin/airlock.mjs',
-        'serve',
-        '--no-open',
-        '--port',
-        '0'
-      ])
-      expect(tree.length).toBe(2)
-      child.kill('SIGKILL') // cannot be forwarded: the bundled Node must notice by itself
-      await expectAllGone(tree, url)
-    }, 60_000)
-  }
-)
+  it('17.9 an orphaned serve stops with its parent (the outer airlock killed by SIGKILL)', async () => {
+    const { child, url, tree } = await startServing(SYSTEM_NODE, [
+      'bin/airlock.mjs',
+      'serve',
+      '--no-open',
+      '--port',
+      '0'
+    ])
+    expect(tree.length).toBe(2)
+    child.kill('SIGKILL') // cannot be forwarded: the bundled Node must notice by itself
+    await expectAllGone(tree, url)
+  }, 60_000)
+})
 
 describe.skipIf(!existsSync('/usr/bin/dbus-run-session'))('scripts/with-keyring.sh', () => {
   const leftovers = (): string[] =>
