@@ -4,6 +4,7 @@ import type { Screen } from './store/slices/app-slice'
 import { InventoryScreen } from './features/inventory/InventoryScreen'
 import { JobsScreen } from './features/jobs/JobsScreen'
 import { MigrateScreen } from './features/migrate/MigrateScreen'
+import { CompareScreen } from './features/compare/CompareScreen'
 import { LocatorSuggestions } from './components/LocatorSuggestions'
 import { ThemePicker } from './components/ThemePicker'
 import { PrecedenceScreen } from './features/precedence/PrecedenceScreen'
@@ -13,6 +14,7 @@ const SCREENS: { id: Screen; label: string }[] = [
   { id: 'inventory', label: 'Inventory' },
   { id: 'precedence', label: 'Precedence' },
   { id: 'migrate', label: 'Migrate' },
+  { id: 'compare', label: 'Compare' },
   { id: 'jobs', label: 'Jobs' },
   { id: 'profiles', label: 'Profiles' }
 ]
@@ -86,6 +88,9 @@ export function App() {
         </div>
         <div hidden={screen !== 'migrate'}>
           <MigrateScreen />
+        </div>
+        <div hidden={screen !== 'compare'}>
+          <CompareScreen />
         </div>
         <div hidden={screen !== 'jobs'}>
           <JobsScreen />

@@ -26,8 +26,8 @@ export const Channel = {
   entriesReveal: 'entries:reveal',
   entriesCopy: 'entries:copy',
   effectiveResolve: 'effective:resolve',
+  storesCompare: 'stores:compare',
   jobsPlan: 'jobs:plan',
-  jobsDiff: 'jobs:diff',
   jobsSavePlan: 'jobs:save-plan',
   jobsApply: 'jobs:apply',
   jobsList: 'jobs:list',
@@ -243,7 +243,43 @@ export interface CutoverDto {
   notes: string[]
 }
 
-/** A plan (or a diff) as the app shows it. */
+/**
+ * One field of one id compared between stores A and B. A connection's plain fields (type,
+ * host, schema, login, port, description) and a variable's description carry each side's
+ * value; a secret field (a password, an extra, a variable's value) carries `'***'` where that
+ * side holds one and null where it is empty, never a value. `a` or `b` is absent on the side
+ * that lacks the id.
+ */
+export interface CompareFieldDto {
+  field: string
+  secret: boolean
+  /** Whether A and B hold different values, judged as a plan judges them (extras as decoded JSON). */
+  differs: boolean
+  a?: string | number | null
+  b?: string | number | null
+}
+
+/** One id in a comparison of two stores. */
+export interface CompareItemDto {
+  kind: 'connection' | 'variable'
+  id: string
+  status: 'only-a' | 'only-b' | 'differs' | 'same'
+  fields: CompareFieldDto[]
+  /** What B cannot hold of A's value, and how the dialect reads it (no values). */
+  notes: string[]
+}
+
+/** Two stores side by side (`stores:compare`): read only, nothing to apply. */
+export interface CompareDto {
+  /** The stores as given, a password in a locator left out. */
+  a: string
+  b: string
+  dialect: 'airflow2' | 'airflow3' | 'task-sdk'
+  counts: { onlyA: number; onlyB: number; differs: number; same: number }
+  items: CompareItemDto[]
+}
+
+/** A plan as the app shows it. */
 export interface PlanDto {
   planId: string
   source: string
@@ -456,7 +492,7 @@ export const RequestSchemas = {
       })
       .strict()
   ]),
-  [Channel.jobsDiff]: z.tuple([
+  [Channel.storesCompare]: z.tuple([
     z
       .object({
         a: locator,
@@ -537,8 +573,8 @@ export interface InvokeMap {
   [Channel.entriesReveal]: (request: RevealRequest) => { value: string | null }
   [Channel.entriesCopy]: (request: CopyRequest) => { text: string }
   [Channel.effectiveResolve]: (request: EffectiveRequest) => EffectiveDto
+  [Channel.storesCompare]: (request: CompareRequest) => CompareDto
   [Channel.jobsPlan]: (request: PlanRequest) => PlanDto
-  [Channel.jobsDiff]: (request: DiffRequest) => PlanDto
   [Channel.jobsSavePlan]: (request: { planId: string; path: string }) => { path: string }
   [Channel.jobsApply]: (request: ApplyRequest) => { jobId: string }
   [Channel.jobsList]: () => JobDto[]
@@ -573,10 +609,10 @@ export type RevealRequest = z.infer<(typeof RequestSchemas)['entries:reveal']>[0
 export type CopyRequest = z.infer<(typeof RequestSchemas)['entries:copy']>[0]
 /** `effective:resolve`: a runtime model and its layers (the demo by default). */
 export type EffectiveRequest = z.infer<(typeof RequestSchemas)['effective:resolve']>[0]
+/** `stores:compare`: stores A and B, the kinds compared and the dialect that reads both. */
+export type CompareRequest = z.infer<(typeof RequestSchemas)['stores:compare']>[0]
 /** `jobs:plan`: source, target and options. */
 export type PlanRequest = z.infer<(typeof RequestSchemas)['jobs:plan']>[0]
-/** `jobs:diff`: two stores. */
-export type DiffRequest = z.infer<(typeof RequestSchemas)['jobs:diff']>[0]
 /** `jobs:apply`: a plan made in this run, and items to leave out. */
 export type ApplyRequest = z.infer<(typeof RequestSchemas)['jobs:apply']>[0]
 /** `jobs:rollback`: a job, and the protected target's name when it is one. */

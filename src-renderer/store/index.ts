@@ -8,9 +8,17 @@ import { createInventorySlice, type InventorySlice } from './slices/inventory-sl
 import { createPrecedenceSlice, type PrecedenceSlice } from './slices/precedence-slice'
 import { createMigrateSlice, type MigrateSlice } from './slices/migrate-slice'
 import { createJobsSlice, type JobsSlice } from './slices/jobs-slice'
+import { createCompareSlice, type CompareSlice } from './slices/compare-slice'
 
 export interface AppState
-  extends AppSlice, ProfilesSlice, InventorySlice, PrecedenceSlice, MigrateSlice, JobsSlice {
+  extends
+    AppSlice,
+    ProfilesSlice,
+    InventorySlice,
+    PrecedenceSlice,
+    MigrateSlice,
+    CompareSlice,
+    JobsSlice {
   bridge: AirlockBridge
 }
 
@@ -22,6 +30,7 @@ export function createAppStore(bridge: AirlockBridge): StoreApi<AppState> {
     ...createInventorySlice(...a),
     ...createPrecedenceSlice(...a),
     ...createMigrateSlice(...a),
+    ...createCompareSlice(...a),
     ...createJobsSlice(...a)
   }))
 }

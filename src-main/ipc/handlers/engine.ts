@@ -1,12 +1,6 @@
-/** Handlers of `effective:resolve`, `jobs:plan`, `jobs:diff` and `jobs:save-plan`. */
+/** Handlers of `effective:resolve`, `jobs:plan` and `jobs:save-plan`. */
 import { replaceFile } from '../../platform/atomic-write'
-import type {
-  DiffRequest,
-  EffectiveDto,
-  EffectiveRequest,
-  PlanDto,
-  PlanRequest
-} from '../../contract/ipc'
+import type { EffectiveDto, EffectiveRequest, PlanDto, PlanRequest } from '../../contract/ipc'
 import { AirlockError } from '../../core/errors'
 import type { PlanDocument } from '../../core/plan'
 import { RUNTIME_MODELS } from '../../core/precedence'
@@ -14,7 +8,6 @@ import type { Entry } from '../../core/model'
 import { newPlanKey, signPlan } from '../../jobs/run-job'
 import { isPersistent, noKeychainMessage } from '../../keychain/keychain'
 import { cutoverDto, placeTarget, previewCutover } from '../../operations/cutover'
-import { diffStores as diffTwoStores } from '../../operations/diff'
 import { loadEffective, runtimeLayers } from '../../operations/effective'
 import { planStores, redactLocator } from '../../operations/plan'
 import type { HandlerContext } from './context'
@@ -198,22 +191,6 @@ export async function makePlan(ctx: HandlerContext, request: PlanRequest): Promi
         )
       }
     : dto
-}
-
-/** `jobs:diff`: every difference between two stores (+ only in A, - only in B, ~ differs). */
-export async function diffStores(ctx: HandlerContext, request: DiffRequest): Promise<PlanDto> {
-  const diff = await diffTwoStores({
-    source: request.a,
-    target: request.b,
-    dialect: request.dialect ?? 'airflow3',
-    locatorOptions: ctx.locatorOptions(),
-    kinds: request.kinds
-  })
-  const doc: PlanDocument = {
-    ...diff.document,
-    items: diff.document.items.filter((i) => i.action !== 'unchanged')
-  }
-  return toPlanDto(doc, [], 0, false, plainValues(diff.source, diff.target))
 }
 
 /** `jobs:save-plan`: the plan file `airlock apply` takes (no values: fingerprints only). */

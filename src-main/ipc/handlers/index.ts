@@ -5,7 +5,8 @@
 import { Channel, type InvokeMap } from '../../contract/ipc'
 import { appInfo, keychainStatus, unlockKeychain } from './app'
 import type { HandlerContext } from './context'
-import { diffStores, makePlan, resolveEffectiveView, savePlan } from './engine'
+import { compareStores } from './compare'
+import { makePlan, resolveEffectiveView, savePlan } from './engine'
 import { copyEntry, exportEntries, listEntries, revealEntry } from './entries'
 import {
   applyHeldPlan,
@@ -51,8 +52,8 @@ export function createHandlers(ctx: HandlerContext): HandlerTable {
     [Channel.entriesReveal]: (r) => revealEntry(ctx, r),
     [Channel.entriesCopy]: (r) => copyEntry(ctx, r),
     [Channel.effectiveResolve]: (r) => resolveEffectiveView(ctx, r),
+    [Channel.storesCompare]: (r) => compareStores(ctx, r),
     [Channel.jobsPlan]: (r) => makePlan(ctx, r),
-    [Channel.jobsDiff]: (r) => diffStores(ctx, r),
     [Channel.jobsSavePlan]: (r) => savePlan(ctx, r),
     [Channel.jobsApply]: (r) => applyHeldPlan(ctx, r),
     [Channel.jobsList]: () => listAllJobs(ctx),

@@ -29,7 +29,7 @@ export function MigrateScreen() {
   const applyStatus = useAppStore((s) => s.applyStatus)
   const applyError = useAppStore((s) => s.applyError)
   const requestPlan = useAppStore((s) => s.requestPlan)
-  const requestDiff = useAppStore((s) => s.requestDiff)
+  const openCompare = useAppStore((s) => s.openCompare)
   const toggleSkipped = useAppStore((s) => s.toggleSkipped)
   const savePlan = useAppStore((s) => s.savePlan)
   const applyPlan = useAppStore((s) => s.applyPlan)
@@ -246,17 +246,11 @@ export function MigrateScreen() {
           </button>
           <button
             type="button"
-            data-testid="plan-diff"
-            disabled={status === 'loading' || !source.trim() || !target.trim()}
-            onClick={() =>
-              void requestDiff({
-                a: source.trim(),
-                b: target.trim(),
-                kinds: kinds === 'both' ? undefined : [kinds]
-              })
-            }
+            data-testid="plan-compare"
+            disabled={!source.trim() || !target.trim()}
+            onClick={() => void openCompare({ a: source.trim(), b: target.trim(), kinds, dialect })}
           >
-            Diff only
+            Compare these stores
           </button>
         </div>
       </form>

@@ -4,7 +4,7 @@ import type { ErrorDto } from '../../../src-main/contract/errors'
 import type { AppState } from '../index'
 
 /** The screens of the app. */
-export type Screen = 'profiles' | 'inventory' | 'precedence' | 'migrate' | 'jobs'
+export type Screen = 'profiles' | 'inventory' | 'precedence' | 'migrate' | 'compare' | 'jobs'
 
 /** What the app knows about the running Airlock, and which screen is shown. */
 export interface AppSlice {

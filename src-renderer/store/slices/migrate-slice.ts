@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand'
-import type { DiffRequest, PlanDto, PlanRequest } from '../../../src-main/contract/ipc'
+import type { PlanDto, PlanRequest } from '../../../src-main/contract/ipc'
 import type { ErrorDto } from '../../../src-main/contract/errors'
 import type { AppState } from '../index'
 
@@ -13,8 +13,6 @@ export interface MigrateSlice {
   applyStatus: 'idle' | 'starting' | 'started' | 'failed'
   applyError: ErrorDto | undefined
   requestPlan: (request: PlanRequest) => Promise<void>
-  /** Every difference between two stores (a plan that is never applied). */
-  requestDiff: (request: DiffRequest) => Promise<void>
   toggleSkipped: (key: string) => void
   savePlan: (path: string) => Promise<ErrorDto | undefined>
   /** Starts the job (`confirm`: a protected target's name, as typed); resolves to its id. */
@@ -31,12 +29,6 @@ export const createMigrateSlice: StateCreator<AppState, [], [], MigrateSlice> = 
   requestPlan: async (request) => {
     set({ planStatus: 'loading', applyStatus: 'idle', applyError: undefined })
     const result = await get().bridge.invoke('jobs:plan', request)
-    if (!result.ok) return set({ planStatus: 'failed', planError: result.error, plan: undefined })
-    set({ planStatus: 'ready', plan: result.value, planError: undefined, skipped: [] })
-  },
-  requestDiff: async (request) => {
-    set({ planStatus: 'loading', applyStatus: 'idle', applyError: undefined })
-    const result = await get().bridge.invoke('jobs:diff', request)
     if (!result.ok) return set({ planStatus: 'failed', planError: result.error, plan: undefined })
     set({ planStatus: 'ready', plan: result.value, planError: undefined, skipped: [] })
   },

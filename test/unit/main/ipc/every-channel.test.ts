@@ -53,8 +53,8 @@ const VALID = {
     { locator: 'demo:', kind: 'connection', id: 'x', format: 'uri', dialect: 'airflow3' }
   ],
   'effective:resolve': [{ runtime: 'demo' }],
+  'stores:compare': [{ a: 'demo:', b: 'demo-env:' }],
   'jobs:plan': [{ source: 'demo:', target: 'demo-env:', options: {} }],
-  'jobs:diff': [{ a: 'demo:', b: 'demo-env:' }],
   'jobs:save-plan': [{ planId: 'x', path: '/tmp/x.json' }],
   'jobs:apply': [{ planId: 'x' }],
   'jobs:list': [],

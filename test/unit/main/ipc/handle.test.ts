@@ -216,13 +216,10 @@ describe('ipc dispatch', () => {
         ''
       ].join('\n')
     )
-    for (const channel of ['jobs:plan', 'jobs:diff'] as const) {
-      const r =
-        channel === 'jobs:plan'
-          ? await dispatch(table, channel, [
-              { source: 'demo:', target: `envfile:${target}`, options: {} }
-            ])
-          : await dispatch(table, channel, [{ a: 'demo:', b: `envfile:${target}` }])
+    {
+      const r = await dispatch(table, 'jobs:plan', [
+        { source: 'demo:', target: `envfile:${target}`, options: {} }
+      ])
       if (!r.ok) throw new Error(r.error.message)
       const dto = r.value as { items: { targetId: string; fields: Record<string, unknown>[] }[] }
       const pg = dto.items.find((i) => i.targetId === 'postgres_default')!
@@ -251,7 +248,7 @@ describe('ipc dispatch', () => {
     const typo = `envfile:${join(dir, 'typo.env')}`
     for (const [channel, args] of [
       ['entries:list', [{ locator: typo }]],
-      ['jobs:diff', [{ a: 'demo:', b: typo }]],
+      ['stores:compare', [{ a: 'demo:', b: typo }]],
       [
         'export:write',
         [

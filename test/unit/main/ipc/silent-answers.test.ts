@@ -50,16 +50,16 @@ describe('21: the app answers as the CLI does', () => {
       { source: `airflow-export:${vars}`, target: 'memory:', options: { kinds: ['variable'] } }
     ])
     expect(plan).toMatchObject({ ok: true, value: { summary: { create: 2 } } })
-    const diff = await dispatch(table, 'jobs:diff', [
+    const diff = await dispatch(table, 'stores:compare', [
       { a: `lfs:${vars}`, b: 'memory:', kinds: ['variable'] }
     ])
-    expect(diff).toMatchObject({ ok: true, value: { summary: { create: 2 } } })
+    expect(diff).toMatchObject({ ok: true, value: { counts: { onlyA: 2 } } })
     const env = join(dir, 'secrets.env')
     writeFileSync(env, 'region=eu-west-1\n')
     for (const [channel, args] of [
       ['entries:list', [{ locator: `lfs:${env}` }]],
       ['jobs:plan', [{ source: `lfs:${env}`, target: 'memory:', options: {} }]],
-      ['jobs:diff', [{ a: 'memory:', b: `lfs:${env}` }]],
+      ['stores:compare', [{ a: 'memory:', b: `lfs:${env}` }]],
       ['effective:resolve', [{ layers: { 'custom-backend': `lfs:${env}` } }]]
     ] as const) {
       const r = await dispatch(table, channel, args)
