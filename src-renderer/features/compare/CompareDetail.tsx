@@ -56,9 +56,11 @@ export function CompareDetail({ item }: { item: CompareItemDto | undefined }) {
               data-field={f.field}
               data-differs={String(f.differs)}
             >
-              <th scope="row">
+              <th
+                scope="row"
+                title={f.secret ? 'secret: never shown, only whether A and B differ' : undefined}
+              >
                 {f.field}
-                {f.secret && <span className="muted small"> (secret)</span>}
               </th>
               <td>{sideValue(f, 'a')}</td>
               <td>{sideValue(f, 'b')}</td>

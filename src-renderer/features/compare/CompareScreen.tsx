@@ -54,7 +54,7 @@ function summary(item: CompareItemDto, side: 'a' | 'b'): string | undefined {
   const port = v('port')
   const schema = v('schema')
   const where = `${login ? `${login}@` : ''}${v('host')}${port ? `:${port}` : ''}${schema ? `/${schema}` : ''}`
-  return [v('conn_type') || '(no type)', where].filter(Boolean).join('  ')
+  return [v('conn_type') || '(no type)', where].filter(Boolean).join(' · ')
 }
 
 /** Stores A and B side by side: only in A, only in B, differing, the same. Nothing here writes. */
@@ -98,19 +98,19 @@ export function CompareScreen() {
     {
       key: 'status',
       label: 'A vs B',
-      width: '100px',
+      width: '96px',
       render: (i) => <span className={`badge cmp-${i.status}`}>{STATUS_LABEL[i.status]}</span>
     },
     {
       key: 'kind',
       label: 'Kind',
-      width: '50px',
+      width: '54px',
       render: (i) => (i.kind === 'connection' ? 'conn' : 'var')
     },
     {
       key: 'id',
       label: 'ID',
-      width: 'minmax(150px, 1.2fr)',
+      width: 'minmax(110px, 1fr)',
       render: (i) => (
         <button
           type="button"
@@ -124,12 +124,12 @@ export function CompareScreen() {
         </button>
       )
     },
-    { key: 'a', label: 'A', width: 'minmax(150px, 1.4fr)', render: (i) => side(i, 'a') },
-    { key: 'b', label: 'B', width: 'minmax(150px, 1.4fr)', render: (i) => side(i, 'b') },
+    { key: 'a', label: 'A', width: 'minmax(150px, 1.6fr)', render: (i) => side(i, 'a') },
+    { key: 'b', label: 'B', width: 'minmax(150px, 1.6fr)', render: (i) => side(i, 'b') },
     {
       key: 'differs',
       label: 'Fields that differ',
-      width: 'minmax(110px, 1fr)',
+      width: 'minmax(100px, 1fr)',
       render: (i) => {
         const names = i.fields.filter((f) => f.differs).map((f) => f.field)
         return names.length ? (
@@ -279,6 +279,7 @@ export function CompareScreen() {
               })}
               rowHeight={34}
               height={480}
+              fit
               label="Ids of A and B; Enter shows every field of the active id"
               onActivate={(i) => setSelected(keyOf(i))}
             />

@@ -22,7 +22,7 @@ export class AppPage {
     )
   }
 
-  nav(screen: 'inventory' | 'precedence' | 'migrate' | 'jobs' | 'profiles'): Locator {
+  nav(screen: 'inventory' | 'precedence' | 'migrate' | 'compare' | 'jobs' | 'profiles'): Locator {
     return this.page.getByTestId(`nav-${screen}`)
   }
 
@@ -36,6 +36,16 @@ export class AppPage {
 
   planItem(id: string): Locator {
     return this.page.getByTestId('plan-item').and(this.page.locator(`[data-id="${id}"]`))
+  }
+
+  /** A row of the Compare list (`data-status`: only-a, only-b, differs, same). */
+  compareItem(id: string): Locator {
+    return this.page.getByTestId('compare-item').and(this.page.locator(`[data-id="${id}"]`))
+  }
+
+  /** The count of one Compare group, which is also its filter (`aria-pressed`). */
+  compareGroup(status: 'only-a' | 'only-b' | 'differs' | 'same'): Locator {
+    return this.page.getByTestId(`compare-count-${status}`)
   }
 
   /** Where secrets are kept, as the Profiles screen says (`data-kind`: os, passphrase, memory). */
