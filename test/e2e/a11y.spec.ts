@@ -8,7 +8,7 @@ import type { Page } from '@playwright/test'
 import { AppPage } from './pages/app-page'
 import { expect, test } from './support/serve'
 
-const SCREENS = ['inventory', 'precedence', 'migrate', 'jobs', 'profiles'] as const
+const SCREENS = ['inventory', 'precedence', 'migrate', 'compare', 'jobs', 'profiles'] as const
 
 async function violations(page: Page): Promise<string[]> {
   const result = await new AxeBuilder({ page })
@@ -40,6 +40,11 @@ for (const scheme of ['light', 'dark'] as const)
     await page.getByTestId('plan-target').fill('demo-env:')
     await page.getByTestId('plan-make').click()
     await expect(page.getByTestId('plan')).toBeVisible()
+    // The same stores compared, one id open, so Compare shows its list, badges and detail.
+    await page.getByTestId('plan-compare').click()
+    await expect(page.getByTestId('comparison')).toBeVisible()
+    await page.getByTestId('compare-open').first().click()
+    await expect(page.getByTestId('compare-field').first()).toBeVisible()
     for (const screen of SCREENS) {
       await app.nav(screen).click()
       await expect(page.getByTestId(screen)).toBeVisible()

@@ -122,6 +122,8 @@ test('19: Compare shows A and B side by side: counts, filters, detail; no secret
   await expect(app.compareItem('only_a')).toContainText('a-only.internal')
   await expect(app.compareItem('only_a')).toContainText('not in B')
   await expect(app.compareItem('only_b')).toContainText('not in A')
+  await expect(app.compareItem('region')).toContainText('value ***')
+  await expect(app.compareItem('region')).toContainText(/value$/)
 
   // Filters: the groups, kind, id glob.
   await app.compareGroup('same').click()

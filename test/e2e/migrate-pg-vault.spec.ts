@@ -179,11 +179,11 @@ test('PostgreSQL metadata DB → Vault: import, plan, leave one out, apply, watc
   await expect(leftOut.locator('td.verdict').nth(2)).toHaveAttribute('data-testid', 'verdict-wins')
   await app.screenshot('migrate-pg-vault-precedence')
 
-  // A diff of the two stores now: only the item left out differs.
+  // The two stores compared now: only the item left out is only in A.
   await app.nav('migrate').click()
-  await page.getByTestId('plan-diff').click()
-  await expect(page.getByTestId('plan-count-create')).toHaveText('1 create')
-  await expect(app.planItem('mysql_reporting')).toHaveAttribute('data-action', 'create')
+  await page.getByTestId('plan-compare').click()
+  await expect(app.compareGroup('only-a')).toHaveText(/^✓?1 only in A$/)
+  await expect(app.compareItem('mysql_reporting')).toHaveAttribute('data-status', 'only-a')
 
   // Roll back: the old postgres_default is back, everything the job created is gone.
   await app.nav('jobs').click()

@@ -166,12 +166,13 @@ test('plan demo → a new env file, apply it, and see the job finish', async ({ 
   const job = page.getByTestId('job-row').first()
   await expect(job).toHaveAttribute('data-state', 'finished')
   await app.screenshot('jobs')
-  // A diff of the same stores now: only what was left out or excluded differs.
+  // The same stores compared now: only what was left out or excluded is only in A.
   await app.nav('migrate').click()
-  await page.getByTestId('plan-diff').click()
-  await expect(page.getByTestId('plan-not-applicable')).toBeVisible()
-  await expect(app.planItem('http_api')).toHaveAttribute('data-action', 'create')
-  await expect(app.planItem('postgres_default')).toHaveCount(0)
+  await page.getByTestId('plan-compare').click()
+  await expect(page.getByTestId('compare')).toHaveAttribute('data-state', 'ready')
+  await expect(app.compareItem('http_api')).toHaveAttribute('data-status', 'only-a')
+  await expect(app.compareItem('postgres_default')).toHaveCount(0)
+  await expect(app.compareGroup('differs')).toHaveText(/^✓?0 differ$/)
   const written = readFileSync(target, 'utf8')
   expect(written).toMatch(/^AIRFLOW_CONN_POSTGRES_DEFAULT=/m)
   expect(written).not.toMatch(/AIRFLOW_CONN_HTTP_API=/)

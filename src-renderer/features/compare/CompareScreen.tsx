@@ -49,11 +49,12 @@ function summary(item: CompareItemDto, side: 'a' | 'b'): string | undefined {
     const x = f?.[side]
     return x === null || x === undefined || f?.secret ? '' : String(x)
   }
-  if (item.kind === 'variable') return v('description') || 'value set (masked)'
+  if (item.kind === 'variable') return ['value ***', v('description')].filter(Boolean).join(' · ')
   const login = v('login')
   const port = v('port')
   const schema = v('schema')
-  const where = `${login ? `${login}@` : ''}${v('host')}${port ? `:${port}` : ''}${schema ? `/${schema}` : ''}`
+  const host = v('host')
+  const where = `${login ? (host ? `${login}@` : login) : ''}${host}${port ? `:${port}` : ''}${schema ? `/${schema}` : ''}`
   return [v('conn_type') || '(no type)', where].filter(Boolean).join(' · ')
 }
 
