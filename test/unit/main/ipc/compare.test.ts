@@ -172,6 +172,22 @@ describe('stores:compare', () => {
     })
   })
 
+  it("19: says what B cannot hold or read of an id, in A and B's terms", async () => {
+    writeFileSync(
+      join(dir, 'no-type.env'),
+      `AIRFLOW_CONN_NO_TYPE='${JSON.stringify({ host: 'x.internal' })}'\n`
+    )
+    const r = await dispatch(table, 'stores:compare', [
+      { a: `envfile:${join(dir, 'no-type.env')}`, b: `envfile:${join(dir, 'b.env')}` }
+    ])
+    if (!r.ok) throw new Error(r.error.message)
+    const item = (r.value as CompareDto).items.find((i) => i.id === 'no_type')!
+    expect(item.status).toBe('only-a')
+    expect(item.notes).toEqual([
+      'conn_type is empty: the metadata DB requires one and Airflow 3 needs it for most uses'
+    ])
+  })
+
   it('19: carries no secret value, extra or variable value', async () => {
     const text = JSON.stringify(await compare())
     for (const secret of SECRETS) expect(text).not.toContain(secret)
