@@ -8,6 +8,7 @@
  * both themes go to docs/screenshots/.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
+import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 import { join } from 'node:path'
 import { AppPage } from './pages/app-page'
@@ -29,6 +30,16 @@ async function expectNoHorizontalOverflow(page: Page): Promise<void> {
     client: document.documentElement.clientWidth
   }))
   expect(scroll).toBeLessThanOrEqual(client)
+}
+
+/** Serious or critical WCAG 2.1 A/AA findings (contrast among them), as a11y.spec.ts checks. */
+async function axeFindings(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze()
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`)
 }
 
 test.use({ viewport: { width: 1280, height: 800 } })
@@ -122,6 +133,7 @@ test('19: the plan is grouped by action, filtered with counts, and driven from t
     await page.emulateMedia({ colorScheme: scheme })
     await expectNoHorizontalOverflow(page)
     await page.getByTestId('plan-filters').scrollIntoViewIfNeeded()
+    expect(await axeFindings(page), scheme).toEqual([])
     await gallery(page, `plan-review-filters-${scheme}`)
   }
 
@@ -169,6 +181,7 @@ test('19: the plan is grouped by action, filtered with counts, and driven from t
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme })
     await expectNoHorizontalOverflow(page)
+    expect(await axeFindings(page), scheme).toEqual([])
     await gallery(page, `plan-review-detail-${scheme}`)
   }
   await grid.focus()
@@ -242,6 +255,7 @@ test("19: the cutover preview catches an AIRFLOW_CONN_* in the workers' environm
     await page.emulateMedia({ colorScheme: scheme })
     await expectNoHorizontalOverflow(page)
     await summary.scrollIntoViewIfNeeded()
+    expect(await axeFindings(page), scheme).toEqual([])
     await gallery(page, `cutover-${scheme}`)
   }
   await page.getByTestId('apply-shadowed-show').click()
