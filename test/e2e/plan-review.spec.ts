@@ -276,6 +276,13 @@ test("19: the cutover preview catches an AIRFLOW_CONN_* in the workers' environm
     await page.getByTestId('plan-table').scrollIntoViewIfNeeded()
     await gallery(page, `cutover-shadowed-only-${scheme}`)
   }
+  // The detail beside the list still fits 1280 px, the outcome column kept.
+  await app.planItem('postgres_default').locator('.id').click()
+  await expect(page.getByTestId('plan-detail')).toContainText('postgres_default')
+  await expect(outcome('postgres_default')).toBeVisible()
+  await expectNoHorizontalOverflow(page)
+  await page.getByTestId('plan-detail-close').click()
+  await expect(page.getByTestId('plan-detail')).toHaveCount(0)
   // Leaving the shadowed update out of the apply: one stays shadowed (the unchanged one).
   await page.getByRole('checkbox', { name: 'Apply postgres_default' }).uncheck()
   await expect(warning).toContainText('1 item will stay shadowed after apply')

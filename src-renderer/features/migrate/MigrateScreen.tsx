@@ -173,6 +173,16 @@ export function MigrateScreen() {
     return counts
   }, [plan])
   const rows = review?.rows ?? []
+  // the first row of each action's group, drawn with a rule above it
+  const groupStarts = useMemo(() => {
+    const starts = new Set<string>()
+    let last: PlanAction | undefined
+    for (const r of review?.rows ?? []) {
+      if (r.action !== last) starts.add(itemKey(r))
+      last = r.action
+    }
+    return starts
+  }, [review])
   const skippedSet = new Set(skipped)
   const toApply = (plan?.items ?? []).filter(
     (i) => WRITES.includes(i.action) && !skippedSet.has(itemKey(i))
@@ -572,7 +582,7 @@ export function MigrateScreen() {
                   : {})
               })}
               rowClass={(i) =>
-                `action-${i.action}${outcomes.get(itemKey(i))?.outcome === 'shadowed' ? ' shadowed' : ''}`
+                `action-${i.action}${groupStarts.has(itemKey(i)) ? ' group-start' : ''}${outcomes.get(itemKey(i))?.outcome === 'shadowed' ? ' shadowed' : ''}`
               }
               // with a cutover preview, its sentence may take two lines
               rowHeight={cutover ? 48 : 34}
