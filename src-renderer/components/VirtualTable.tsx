@@ -12,8 +12,9 @@ export interface Column<T> {
  * A table that renders only the rows in view (plus a few), so 50 000 rows scroll as fast as
  * 50. Rows have one fixed height; the grid template sizes the columns. From the keyboard it is
  * one tab stop (an ARIA grid): arrows, Page Up/Down, Home and End move the active row (kept in
- * view, announced through aria-activedescendant), Enter calls `onActivate`; Tab goes on to the
- * buttons and fields of the rows in view.
+ * view, announced through aria-activedescendant), Enter calls `onActivate`, Space `onToggle`;
+ * Tab goes on to the buttons and fields of the rows in view. A click on a row (not on one of
+ * its controls) makes it the active one and calls `onRowClick`; the row whose key is `selectedKey` is marked selected.
  */
 export function VirtualTable<T>(props: {
   rows: readonly T[]
@@ -33,6 +34,12 @@ export function VirtualTable<T>(props: {
   fit?: boolean
   /** Enter on the active row. */
   onActivate?: (row: T) => void
+  /** Space on the active row (e.g. include or leave out an item). */
+  onToggle?: (row: T) => void
+  /** A click on a row, not on its own controls (it also becomes the active row). */
+  onRowClick?: (row: T) => void
+  /** The key (`rowKey`) of the selected row, e.g. the one a detail pane shows. */
+  selectedKey?: string
   /** What the grid is, for screen readers. */
   label?: string
 }) {
@@ -84,6 +91,11 @@ export function VirtualTable<T>(props: {
         if (row !== undefined) props.onActivate?.(row)
       }
     }
+    if (props.onToggle)
+      keys[' '] = () => {
+        const row = props.rows[current]
+        if (row !== undefined) props.onToggle?.(row)
+      }
     const run = keys[e.key]
     if (!run) return
     e.preventDefault()
@@ -129,10 +141,26 @@ export function VirtualTable<T>(props: {
               id={rowId(first + i)}
               role="row"
               aria-rowindex={first + i + 2}
-              className={`vtable-row ${props.rowClass?.(row) ?? ''}${first + i === current ? ' active' : ''}`}
+              aria-selected={
+                props.selectedKey === undefined
+                  ? undefined
+                  : props.rowKey(row) === props.selectedKey
+              }
+              className={`vtable-row ${props.rowClass?.(row) ?? ''}${first + i === current ? ' active' : ''}${props.selectedKey !== undefined && props.rowKey(row) === props.selectedKey ? ' selected' : ''}`}
               data-testid={props.rowTestId ?? 'row'}
               data-row-id={props.rowKey(row)}
               {...props.rowAttributes?.(row)}
+              onClick={
+                props.onRowClick
+                  ? (e) => {
+                      // a click on the row's own checkbox or button is theirs
+                      if ((e.target as Element).closest('input, button, a, select, textarea'))
+                        return
+                      setActive(first + i)
+                      props.onRowClick?.(row)
+                    }
+                  : undefined
+              }
               style={{
                 gridTemplateColumns: template,
                 height: rowHeight,

@@ -149,14 +149,16 @@ test('keyboard only: skip link, the screens, the inventory grid, reveal, a plan 
   await box.focus()
   await page.keyboard.press('Space')
   await expect(box).not.toBeChecked()
-  // ... and back with Enter on the plan grid's active row.
+  // ... and back with Space on the plan grid's active row; Enter opens its detail.
   const planGrid = page.getByTestId('plan-table')
   await planGrid.focus()
   const rows = await page
     .getByTestId('plan-item')
     .evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))
   for (let i = 0; i < rows.indexOf('postgres_default'); i++) await page.keyboard.press('ArrowDown')
-  await page.keyboard.press('Enter')
+  await page.keyboard.press('Space')
   await expect(box).toBeChecked()
+  await page.keyboard.press('Enter')
+  await expect(page.getByTestId('plan-detail')).toContainText('postgres_default')
   await app.screenshot('keyboard-migrate')
 })

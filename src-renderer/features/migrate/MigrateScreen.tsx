@@ -1,13 +1,37 @@
-import { useState } from 'react'
-import type { ConfirmationDto, PlanItemDto } from '../../../src-main/contract/ipc'
+import { useMemo, useState } from 'react'
+import type {
+  ConfirmationDto,
+  CutoverDto,
+  CutoverItemDto,
+  PlanItemDto
+} from '../../../src-main/contract/ipc'
 import type { ErrorDto } from '../../../src-main/contract/errors'
 import { ConfirmDialog } from '../../components/ConfirmDialog'
 import { useAppStore } from '../../store'
 import { ErrorNote } from '../../components/ErrorNote'
 import { LOCATOR_LIST_ID } from '../../components/LocatorSuggestions'
 import { VirtualTable, type Column } from '../../components/VirtualTable'
+import {
+  OUTCOME_TEXT,
+  RUNTIME_MODEL_LABELS,
+  layerWords,
+  outcomeSentence,
+  shadowedWarning
+} from './cutover-text'
+import {
+  ACTION_ORDER,
+  cutoverByKey,
+  itemKey,
+  reviewPlan,
+  type PlanAction,
+  type PlanFilter
+} from './plan-filter'
+import { PlanItemDetail } from './PlanItemDetail'
+import { previewFields, type PreviewRuntime, type RuntimeModel } from './preview-request'
 
-const ACTIONS: PlanItemDto['action'][] = ['create', 'update', 'delete', 'unchanged', 'conflict']
+const WRITES: readonly PlanAction[] = ['create', 'update', 'delete']
+/** Shown at first: everything but what stays as it is. */
+const FIRST_SHOWN: readonly PlanAction[] = ['create', 'update', 'delete', 'conflict']
 const globs = (text: string) =>
   text
     .split(',')
@@ -20,17 +44,83 @@ function shown(value: string | number | null | undefined): string {
   return value === null ? '(none)' : String(value)
 }
 
+/** One item's cutover outcome, in the issue's words; shadowed ones flagged. */
+function OutcomeCell(props: { item: CutoverItemDto | undefined; model: string }) {
+  const c = props.item
+  if (!c) return <span className="muted small">not written (conflict)</span>
+  const sentence = outcomeSentence(c, props.model)
+  const differs =
+    c.outcome === 'shadowed' ? (c.differs ? 'its value differs' : 'same value') : undefined
+  return (
+    <span
+      className={`outcome ${c.outcome}`}
+      data-testid="cutover-outcome"
+      data-outcome={c.outcome}
+      title={differs ? `${sentence} (${differs})` : sentence}
+    >
+      {c.outcome === 'shadowed' && c.winner ? (
+        <>
+          <span className="outcome-mark" aria-hidden="true">
+            ⚠{' '}
+          </span>
+          <strong>shadowed:</strong> <code>{c.winner.name}</code> in{' '}
+          {layerWords(c.winner, props.model)} still wins
+        </>
+      ) : (
+        sentence
+      )}
+      {differs && <span className="muted small"> ({differs})</span>}
+    </span>
+  )
+}
+
+/** The counts per outcome over the plan, the runtime it was previewed for, and the notes. */
+function CutoverSummary(props: { cutover: CutoverDto }) {
+  const c = props.cutover
+  return (
+    <div className="cutover-summary" data-testid="cutover-summary">
+      <div className="cutover-head">
+        <strong>Cutover preview</strong>
+        <span className="muted small">
+          {RUNTIME_MODEL_LABELS[c.model as RuntimeModel] ?? c.model} · {c.runtime} · the target is
+          the layer {c.target.layer}
+        </span>
+      </div>
+      <ul className="counts">
+        <li className="outcome-count reads-new" data-testid="cutover-count-reads-new">
+          {OUTCOME_TEXT['reads-new']}: {c.counts.readsNew}
+        </li>
+        <li className="outcome-count already-equal" data-testid="cutover-count-already-equal">
+          {OUTCOME_TEXT['already-equal']}: {c.counts.alreadyEqual}
+        </li>
+        <li className="outcome-count shadowed" data-testid="cutover-count-shadowed">
+          {OUTCOME_TEXT.shadowed}: {c.counts.shadowed}
+        </li>
+      </ul>
+      {c.notes.length > 0 && (
+        <ul className="notes small" data-testid="cutover-notes">
+          {c.notes.map((n, i) => (
+            <li key={i}>{n}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  )
+}
+
 /** Source, target and options → a plan shown as a diff; leave items out, save it, apply it. */
 export function MigrateScreen() {
   const plan = useAppStore((s) => s.plan)
   const status = useAppStore((s) => s.planStatus)
   const error = useAppStore((s) => s.planError)
   const skipped = useAppStore((s) => s.skipped)
+  const selectedItem = useAppStore((s) => s.selectedItem)
   const applyStatus = useAppStore((s) => s.applyStatus)
   const applyError = useAppStore((s) => s.applyError)
   const requestPlan = useAppStore((s) => s.requestPlan)
   const openCompare = useAppStore((s) => s.openCompare)
   const toggleSkipped = useAppStore((s) => s.toggleSkipped)
+  const selectItem = useAppStore((s) => s.selectItem)
   const savePlan = useAppStore((s) => s.savePlan)
   const applyPlan = useAppStore((s) => s.applyPlan)
   const setScreen = useAppStore((s) => s.setScreen)
@@ -46,24 +136,76 @@ export function MigrateScreen() {
   const [onConflict, setOnConflict] = useState<'overwrite' | 'skip' | 'fail'>('overwrite')
   const [deleteExtraneous, setDeleteExtraneous] = useState(false)
   const [dialect, setDialect] = useState<'airflow3' | 'airflow2' | 'task-sdk'>('airflow3')
-  const [hideUnchanged, setHideUnchanged] = useState(true)
+  const [previewRuntime, setPreviewRuntime] = useState<PreviewRuntime>('none')
+  const [previewModel, setPreviewModel] = useState<RuntimeModel | ''>('')
+  const [cfgPath, setCfgPath] = useState('')
+  const [layersText, setLayersText] = useState('')
+  const [formError, setFormError] = useState<ErrorDto | undefined>(undefined)
+  const [shownActions, setShownActions] = useState<ReadonlySet<PlanAction>>(
+    () => new Set(FIRST_SHOWN)
+  )
+  const [kindFilter, setKindFilter] = useState<PlanFilter['kind']>('both')
+  const [idFilter, setIdFilter] = useState('')
+  const [shadowedOnly, setShadowedOnly] = useState(false)
   const [savePath, setSavePath] = useState('')
   const [saveMessage, setSaveMessage] = useState<string | undefined>(undefined)
-  const items = (plan?.items ?? []).filter((i) => !hideUnchanged || i.action !== 'unchanged')
+  const cutover = plan?.cutover
+  const outcomes = useMemo(() => (plan ? cutoverByKey(plan) : new Map()), [plan])
+  const review = useMemo(
+    () =>
+      plan
+        ? reviewPlan(
+            plan,
+            {
+              actions: shownActions,
+              kind: kindFilter,
+              ids: idFilter,
+              shadowedOnly: shadowedOnly && Boolean(cutover)
+            },
+            outcomes
+          )
+        : undefined,
+    [plan, shownActions, kindFilter, idFilter, shadowedOnly, cutover, outcomes]
+  )
+  const kindCounts = useMemo(() => {
+    const counts = { connection: 0, variable: 0 }
+    for (const i of plan?.items ?? []) counts[i.kind]++
+    return counts
+  }, [plan])
+  const rows = review?.rows ?? []
+  // the first row of each action's group, drawn with a rule above it
+  const groupStarts = useMemo(() => {
+    const starts = new Set<string>()
+    let last: PlanAction | undefined
+    for (const r of review?.rows ?? []) {
+      if (r.action !== last) starts.add(itemKey(r))
+      last = r.action
+    }
+    return starts
+  }, [review])
   const skippedSet = new Set(skipped)
   const toApply = (plan?.items ?? []).filter(
-    (i) =>
-      ['create', 'update', 'delete'].includes(i.action) &&
-      !skippedSet.has(`${i.kind}:${i.targetId}`)
+    (i) => WRITES.includes(i.action) && !skippedSet.has(itemKey(i))
   ).length
+  // shadowed after apply: every shadowed item still in it (unchanged ones stay shadowed too)
+  const staysShadowed = (cutover?.items ?? []).filter(
+    (c) => c.outcome === 'shadowed' && !skippedSet.has(`${c.kind}:${c.id}`)
+  ).length
+  const selected = selectedItem ? plan?.items.find((i) => itemKey(i) === selectedItem) : undefined
+  const toggleAction = (a: PlanAction) => {
+    const next = new Set(shownActions)
+    if (next.has(a)) next.delete(a)
+    else next.add(a)
+    setShownActions(next)
+  }
   const planColumns: Column<PlanItemDto>[] = [
     {
       key: 'apply',
       label: 'Apply',
-      width: '56px',
+      width: '60px',
       render: (i) => {
-        const key = `${i.kind}:${i.targetId}`
-        return ['create', 'update', 'delete'].includes(i.action) ? (
+        const key = itemKey(i)
+        return WRITES.includes(i.action) ? (
           <input
             type="checkbox"
             aria-label={`Apply ${i.targetId}`}
@@ -76,7 +218,7 @@ export function MigrateScreen() {
     {
       key: 'action',
       label: 'Action',
-      width: '130px',
+      width: '124px',
       render: (i) => (
         <>
           <span className={`badge ${i.action}`}>{i.action}</span>
@@ -87,13 +229,13 @@ export function MigrateScreen() {
     {
       key: 'kind',
       label: 'Kind',
-      width: '50px',
+      width: '52px',
       render: (i) => (i.kind === 'connection' ? 'conn' : 'var')
     },
     {
       key: 'id',
       label: 'ID',
-      width: 'minmax(160px, 1.2fr)',
+      width: 'minmax(150px, 1.2fr)',
       render: (i) => (
         <span className="id" title={i.targetId}>
           {i.targetId}
@@ -103,41 +245,60 @@ export function MigrateScreen() {
         </span>
       )
     },
-    {
-      key: 'fields',
-      label: 'Changed fields (secrets masked)',
-      width: 'minmax(240px, 3fr)',
-      render: (i) => {
-        if (i.action === 'create') return <span className="muted">new entry (values masked)</span>
-        if (i.action === 'delete') return <span className="muted">removed from the target</span>
-        if (i.action === 'unchanged') return <span className="muted">same value</span>
-        const changed = i.fields.filter((f) => f.changed)
-        return (
-          <span
-            className="fields"
-            title={changed
-              .map((f) => `${f.field}: ${shown(f.before)} → ${shown(f.after)}`)
-              .join('\n')}
-          >
-            {changed.map((f) => (
-              <span key={f.field} className="field-diff" data-testid="field-diff">
-                {f.field}: <code>{shown(f.before)}</code> → <code>{shown(f.after)}</code>
+    // with the detail open, it shows the fields and warnings: the list keeps to the ids
+    ...(selected
+      ? []
+      : [
+          {
+            key: 'fields',
+            label: 'Changed fields (secrets masked)',
+            width: cutover ? 'minmax(180px, 2fr)' : 'minmax(200px, 3fr)',
+            render: (i: PlanItemDto) => {
+              if (i.action === 'create')
+                return <span className="muted">new entry (values masked)</span>
+              if (i.action === 'delete')
+                return <span className="muted">removed from the target</span>
+              if (i.action === 'unchanged') return <span className="muted">same value</span>
+              const changed = i.fields.filter((f) => f.changed)
+              return (
+                <span
+                  className="fields"
+                  title={changed
+                    .map((f) => `${f.field}: ${shown(f.before)} → ${shown(f.after)}`)
+                    .join('\n')}
+                >
+                  {changed.map((f) => (
+                    <span key={f.field} className="field-diff" data-testid="field-diff">
+                      {f.field}: <code>{shown(f.before)}</code> → <code>{shown(f.after)}</code>
+                    </span>
+                  ))}
+                </span>
+              )
+            }
+          },
+          {
+            key: 'warnings',
+            label: 'Warnings',
+            width: 'minmax(90px, 1fr)',
+            render: (i: PlanItemDto) => (
+              <span className="small" title={i.warnings.join('; ')}>
+                {i.warnings.join('; ')}
               </span>
-            ))}
-          </span>
-        )
-      }
-    },
-    {
-      key: 'warnings',
-      label: 'Warnings',
-      width: 'minmax(100px, 1fr)',
-      render: (i) => (
-        <span className="small" title={i.warnings.join('; ')}>
-          {i.warnings.join('; ')}
-        </span>
-      )
-    }
+            )
+          }
+        ]),
+    ...(cutover
+      ? [
+          {
+            key: 'cutover',
+            label: 'After apply, Airflow reads',
+            width: 'minmax(280px, 3fr)',
+            render: (i: PlanItemDto) => (
+              <OutcomeCell item={outcomes.get(itemKey(i))} model={cutover.model} />
+            )
+          }
+        ]
+      : [])
   ]
   return (
     <section data-testid="migrate" data-state={status}>
@@ -146,6 +307,14 @@ export function MigrateScreen() {
         className="form-grid"
         onSubmit={(e) => {
           e.preventDefault()
+          const preview = previewFields({
+            runtime: previewRuntime,
+            model: previewModel,
+            cfgPath,
+            layers: layersText
+          })
+          if ('error' in preview) return setFormError({ code: 'usage', message: preview.error })
+          setFormError(undefined)
           void requestPlan({
             source: source.trim(),
             target: target.trim(),
@@ -156,7 +325,8 @@ export function MigrateScreen() {
               onConflict,
               deleteExtraneous,
               dialect
-            }
+            },
+            ...preview.fields
           })
         }}
       >
@@ -235,6 +405,59 @@ export function MigrateScreen() {
           />
           Delete what the source lacks
         </label>
+        <fieldset className="preview-runtime" data-testid="plan-preview">
+          <legend>Cutover preview: what Airflow will read after apply</legend>
+          <label>
+            Preview for runtime
+            <select
+              data-testid="plan-runtime"
+              value={previewRuntime}
+              onChange={(e) => setPreviewRuntime(e.target.value as PreviewRuntime)}
+            >
+              <option value="none">None</option>
+              <option value="demo">The demo</option>
+              <option value="airflow-config">An airflow.cfg</option>
+              <option value="layers">Only the layers given</option>
+            </select>
+          </label>
+          <label>
+            As
+            <select
+              data-testid="plan-model"
+              value={previewModel}
+              disabled={previewRuntime === 'none'}
+              onChange={(e) => setPreviewModel(e.target.value as typeof previewModel)}
+            >
+              <option value="">As the runtime says</option>
+              {Object.entries(RUNTIME_MODEL_LABELS).map(([id, label]) => (
+                <option key={id} value={id}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          </label>
+          {previewRuntime === 'airflow-config' && (
+            <label>
+              airflow.cfg
+              <input
+                data-testid="plan-cfg"
+                value={cfgPath}
+                onChange={(e) => setCfgPath(e.target.value)}
+                placeholder="$AIRFLOW_CONFIG, else $AIRFLOW_HOME/airflow.cfg"
+              />
+            </label>
+          )}
+          <label className="grow">
+            Layers (role=store; …, over the runtime&apos;s)
+            <input
+              data-testid="plan-layers"
+              value={layersText}
+              disabled={previewRuntime === 'none'}
+              onChange={(e) => setLayersText(e.target.value)}
+              placeholder="worker-env=envfile:/srv/worker.env; metastore=metadb:prod"
+            />
+          </label>
+        </fieldset>
         <div className="actions">
           <button
             type="submit"
@@ -254,19 +477,14 @@ export function MigrateScreen() {
           </button>
         </div>
       </form>
+      <ErrorNote error={formError} testId="plan-form-error" />
       <ErrorNote error={error} testId="plan-error" />
-      {plan && (
+      {plan && review && (
         <div data-testid="plan" data-plan-id={plan.planId}>
           <h3>
             Plan <code>{plan.planId}</code>: {plan.source} → {plan.target}
           </h3>
-          <ul className="counts">
-            {ACTIONS.map((a) => (
-              <li key={a} className={`badge ${a}`} data-testid={`plan-count-${a}`}>
-                {plan.summary[a]} {a}
-              </li>
-            ))}
-          </ul>
+          {cutover && <CutoverSummary cutover={cutover} />}
           {plan.preflight.length > 0 && (
             <ul className="preflight" data-testid="preflight">
               {plan.preflight.map((p, i) => (
@@ -276,29 +494,146 @@ export function MigrateScreen() {
               ))}
             </ul>
           )}
-          <label className="check">
-            <input
-              type="checkbox"
-              checked={hideUnchanged}
-              onChange={(e) => setHideUnchanged(e.target.checked)}
-            />
-            Hide unchanged
-          </label>
-          <VirtualTable
-            testId="plan-table"
-            rowTestId="plan-item"
-            rows={items}
-            columns={planColumns}
-            rowKey={(i) => `${i.kind}:${i.targetId}`}
-            rowAttributes={(i) => ({ 'data-action': i.action, 'data-id': i.targetId })}
-            rowHeight={34}
-            fit
-            label="Plan items; Enter includes or leaves out the active item"
-            onActivate={(i) => {
-              if (['create', 'update', 'delete'].includes(i.action))
-                toggleSkipped(`${i.kind}:${i.targetId}`)
+          <div
+            className="plan-filters"
+            role="group"
+            aria-label="Show in the plan"
+            data-testid="plan-filters"
+          >
+            <ul className="counts chips">
+              {ACTION_ORDER.map((a) => (
+                <li key={a}>
+                  <button
+                    type="button"
+                    className={`badge chip ${a}`}
+                    aria-pressed={shownActions.has(a)}
+                    data-testid={`plan-count-${a}`}
+                    title={`${shownActions.has(a) ? 'Hide' : 'Show'} the items to ${a === 'unchanged' ? 'leave unchanged' : a}`}
+                    onClick={() => toggleAction(a)}
+                  >
+                    {review.counts[a]} {a}
+                  </button>
+                </li>
+              ))}
+            </ul>
+            <label>
+              Kind
+              <select
+                data-testid="plan-filter-kind"
+                value={kindFilter}
+                onChange={(e) => setKindFilter(e.target.value as PlanFilter['kind'])}
+              >
+                <option value="both">All ({plan.items.length})</option>
+                <option value="connection">Connections ({kindCounts.connection})</option>
+                <option value="variable">Variables ({kindCounts.variable})</option>
+              </select>
+            </label>
+            <label>
+              IDs
+              <input
+                type="search"
+                data-testid="plan-filter-id"
+                value={idFilter}
+                onChange={(e) => setIdFilter(e.target.value)}
+                placeholder="postgres_*, *_default"
+              />
+            </label>
+            {cutover && (
+              <label className="check">
+                <input
+                  type="checkbox"
+                  data-testid="plan-shadowed-only"
+                  checked={shadowedOnly}
+                  onChange={(e) => setShadowedOnly(e.target.checked)}
+                />
+                Shadowed only
+              </label>
+            )}
+            <span className="muted small" data-testid="plan-shown">
+              {rows.length} of {plan.items.length} shown
+            </span>
+          </div>
+          <div
+            className={`plan-review${selected ? ' with-detail' : ''}`}
+            onKeyDown={(e) => {
+              if (e.key === 'Escape' && selected) {
+                e.preventDefault()
+                selectItem(undefined)
+              }
             }}
-          />
+          >
+            <VirtualTable
+              testId="plan-table"
+              rowTestId="plan-item"
+              rows={rows}
+              columns={planColumns}
+              rowKey={itemKey}
+              rowAttributes={(i) => ({
+                'data-action': i.action,
+                'data-id': i.targetId,
+                ...(cutover
+                  ? { 'data-outcome': outcomes.get(itemKey(i))?.outcome ?? 'not-written' }
+                  : {})
+              })}
+              rowClass={(i) =>
+                `action-${i.action}${groupStarts.has(itemKey(i)) ? ' group-start' : ''}${outcomes.get(itemKey(i))?.outcome === 'shadowed' ? ' shadowed' : ''}`
+              }
+              // with a cutover preview, its sentence may take two lines
+              rowHeight={cutover ? 48 : 34}
+              fit
+              label="Plan items; Space includes or leaves out the active item, Enter opens its detail"
+              selectedKey={selectedItem}
+              onRowClick={(i) => selectItem(itemKey(i))}
+              onActivate={(i) => selectItem(itemKey(i))}
+              onToggle={(i) => {
+                if (WRITES.includes(i.action)) toggleSkipped(itemKey(i))
+              }}
+            />
+            {selected && (
+              <aside
+                className="plan-detail"
+                data-testid="plan-detail"
+                aria-label={`Detail of ${selected.targetId}`}
+              >
+                <button
+                  type="button"
+                  className="link close"
+                  data-testid="plan-detail-close"
+                  aria-label="Close the detail"
+                  onClick={() => selectItem(undefined)}
+                >
+                  Close
+                </button>
+                <PlanItemDetail plan={plan} item={selected} />
+              </aside>
+            )}
+          </div>
+          {rows.length === 0 && (
+            <p className="muted small" data-testid="plan-empty">
+              No item matches these filters.
+            </p>
+          )}
+          {staysShadowed > 0 && (
+            <p className="warning shadowed-warning" data-testid="apply-shadowed-warning">
+              <strong>{shadowedWarning(staysShadowed)}</strong>: a layer above{' '}
+              {cutover?.target.layer} still wins for {staysShadowed === 1 ? 'it' : 'them'}, so
+              Airflow will not read what this plan writes.{' '}
+              {!shadowedOnly && (
+                <button
+                  type="button"
+                  className="link"
+                  data-testid="apply-shadowed-show"
+                  onClick={() => {
+                    // every shadowed item, whatever its action (unchanged ones stay shadowed too)
+                    setShadowedOnly(true)
+                    setShownActions(new Set(ACTION_ORDER))
+                  }}
+                >
+                  Show {staysShadowed === 1 ? 'it' : 'them'}
+                </button>
+              )}
+            </p>
+          )}
           <div className="toolbar">
             <input
               data-testid="plan-save-path"

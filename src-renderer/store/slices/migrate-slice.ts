@@ -10,10 +10,14 @@ export interface MigrateSlice {
   planError: ErrorDto | undefined
   /** `kind:targetId` of items left out of the apply. */
   skipped: string[]
+  /** `kind:targetId` of the item whose detail is open, if any. */
+  selectedItem: string | undefined
   applyStatus: 'idle' | 'starting' | 'started' | 'failed'
   applyError: ErrorDto | undefined
   requestPlan: (request: PlanRequest) => Promise<void>
   toggleSkipped: (key: string) => void
+  /** Opens the detail of one item (`kind:targetId`), or closes it (`undefined`). */
+  selectItem: (key: string | undefined) => void
   savePlan: (path: string) => Promise<ErrorDto | undefined>
   /** Starts the job (`confirm`: a protected target's name, as typed); resolves to its id. */
   applyPlan: (confirm?: string) => Promise<string | undefined>
@@ -24,18 +28,26 @@ export const createMigrateSlice: StateCreator<AppState, [], [], MigrateSlice> = 
   planStatus: 'idle',
   planError: undefined,
   skipped: [],
+  selectedItem: undefined,
   applyStatus: 'idle',
   applyError: undefined,
   requestPlan: async (request) => {
     set({ planStatus: 'loading', applyStatus: 'idle', applyError: undefined })
     const result = await get().bridge.invoke('jobs:plan', request)
     if (!result.ok) return set({ planStatus: 'failed', planError: result.error, plan: undefined })
-    set({ planStatus: 'ready', plan: result.value, planError: undefined, skipped: [] })
+    set({
+      planStatus: 'ready',
+      plan: result.value,
+      planError: undefined,
+      skipped: [],
+      selectedItem: undefined
+    })
   },
   toggleSkipped: (key) => {
     const skipped = get().skipped
     set({ skipped: skipped.includes(key) ? skipped.filter((k) => k !== key) : [...skipped, key] })
   },
+  selectItem: (key) => set({ selectedItem: key }),
   savePlan: async (path) => {
     const plan = get().plan
     if (!plan) return { code: 'usage', message: 'Make a plan first.' }

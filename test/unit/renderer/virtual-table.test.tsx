@@ -79,3 +79,86 @@ describe('virtual table keyboard', () => {
     expect(onActivate).toHaveBeenCalledTimes(1)
   })
 })
+
+describe('virtual table: Space, clicks and the selected row', () => {
+  function table(selectedKey?: string) {
+    const onToggle = vi.fn()
+    const onRowClick = vi.fn()
+    const onActivate = vi.fn()
+    render(
+      <VirtualTable
+        testId="s"
+        label="Selectable"
+        rows={rows.slice(0, 20)}
+        rowKey={(r) => r.id}
+        columns={[
+          { key: 'id', label: 'ID', width: '1fr', render: (r) => r.id },
+          {
+            key: 'b',
+            label: 'Action',
+            width: '80px',
+            render: (r) => <button type="button">do {r.id}</button>
+          }
+        ]}
+        onActivate={onActivate}
+        onToggle={onToggle}
+        onRowClick={onRowClick}
+        selectedKey={selectedKey}
+      />
+    )
+    const grid = screen.getByRole('grid', { name: 'Selectable' })
+    const active = () => {
+      const id = grid.getAttribute('aria-activedescendant')
+      return id ? document.getElementById(id)?.getAttribute('data-row-id') : undefined
+    }
+    return { grid, active, onToggle, onRowClick, onActivate }
+  }
+
+  it('calls onToggle for Space on the active row, not for Space in a row’s button', () => {
+    const { grid, onToggle, onActivate } = table()
+    fireEvent.focus(grid)
+    fireEvent.keyDown(grid, { key: 'ArrowDown' })
+    fireEvent.keyDown(grid, { key: ' ' })
+    expect(onToggle).toHaveBeenCalledWith({ id: 'r1' })
+    expect(onActivate).not.toHaveBeenCalled()
+    fireEvent.keyDown(screen.getByText('do r1'), { key: ' ' })
+    expect(onToggle).toHaveBeenCalledTimes(1)
+  })
+
+  it('makes a clicked row active and reports it; a click on its button is the button’s', () => {
+    const { active, onRowClick } = table()
+    fireEvent.click(screen.getByText('r5'))
+    expect(onRowClick).toHaveBeenCalledWith({ id: 'r5' })
+    expect(active()).toBe('r5')
+    fireEvent.click(screen.getByText('do r7'))
+    expect(onRowClick).toHaveBeenCalledTimes(1)
+    expect(active()).toBe('r5')
+  })
+
+  it('marks the selected row (aria-selected) and no other', () => {
+    table('r3')
+    const selected = document.querySelectorAll('[aria-selected="true"]')
+    expect([...selected].map((e) => e.getAttribute('data-row-id'))).toEqual(['r3'])
+    expect(selected[0]!.className).toContain('selected')
+    expect(document.querySelectorAll('[aria-selected="false"]').length).toBe(19)
+  })
+
+  it('leaves Space alone without onToggle (a page scroll, as before)', () => {
+    const onActivate = vi.fn()
+    render(
+      <VirtualTable
+        label="Plain"
+        rows={rows.slice(0, 5)}
+        rowKey={(r) => r.id}
+        columns={[{ key: 'id', label: 'ID', width: '1fr', render: (r) => r.id }]}
+        onActivate={onActivate}
+      />
+    )
+    const grid = screen.getByRole('grid', { name: 'Plain' })
+    fireEvent.focus(grid)
+    const event = new KeyboardEvent('keydown', { key: ' ', bubbles: true, cancelable: true })
+    grid.dispatchEvent(event)
+    expect(event.defaultPrevented).toBe(false)
+    expect(document.querySelector('[aria-selected]')).toBeNull()
+  })
+})
