@@ -6,6 +6,8 @@ export interface Column<T> {
   label: string
   width: string
   render: (row: T) => ReactNode
+  /** What the column head shows, when more than `label` (e.g. a layer and its store). */
+  header?: ReactNode
 }
 
 /**
@@ -35,6 +37,10 @@ export function VirtualTable<T>(props: {
   onActivate?: (row: T) => void
   /** What the grid is, for screen readers. */
   label?: string
+  /** A click on a row (outside its own buttons and fields). */
+  onRowClick?: (row: T) => void
+  /** The key of the row shown as selected (e.g. the one a detail pane shows). */
+  selectedKey?: string
 }) {
   const gridId = useId()
   const bodyRef = useRef<HTMLDivElement>(null)
@@ -110,8 +116,8 @@ export function VirtualTable<T>(props: {
         style={{ gridTemplateColumns: template }}
       >
         {props.columns.map((c) => (
-          <div key={c.key} role="columnheader">
-            {c.label}
+          <div key={c.key} role="columnheader" aria-label={c.header ? c.label : undefined}>
+            {c.header ?? c.label}
           </div>
         ))}
       </div>
@@ -129,10 +135,25 @@ export function VirtualTable<T>(props: {
               id={rowId(first + i)}
               role="row"
               aria-rowindex={first + i + 2}
-              className={`vtable-row ${props.rowClass?.(row) ?? ''}${first + i === current ? ' active' : ''}`}
+              aria-selected={
+                props.selectedKey === undefined
+                  ? undefined
+                  : props.selectedKey === props.rowKey(row)
+              }
+              className={`vtable-row ${props.rowClass?.(row) ?? ''}${first + i === current ? ' active' : ''}${props.onRowClick ? ' clickable' : ''}${props.selectedKey === props.rowKey(row) ? ' selected' : ''}`}
               data-testid={props.rowTestId ?? 'row'}
               data-row-id={props.rowKey(row)}
               {...props.rowAttributes?.(row)}
+              onClick={
+                props.onRowClick &&
+                ((e) => {
+                  // a row's own buttons and fields keep their clicks
+                  if ((e.target as HTMLElement).closest('button, a, input, select, textarea'))
+                    return
+                  setActive(first + i)
+                  props.onRowClick!(row)
+                })
+              }
               style={{
                 gridTemplateColumns: template,
                 height: rowHeight,
