@@ -6,6 +6,8 @@ export interface Column<T> {
   label: string
   width: string
   render: (row: T) => ReactNode
+  /** What the column head shows, when more than `label` (e.g. a layer and its store). */
+  header?: ReactNode
 }
 
 /**
@@ -122,8 +124,8 @@ export function VirtualTable<T>(props: {
         style={{ gridTemplateColumns: template }}
       >
         {props.columns.map((c) => (
-          <div key={c.key} role="columnheader">
-            {c.label}
+          <div key={c.key} role="columnheader" aria-label={c.header ? c.label : undefined}>
+            {c.header ?? c.label}
           </div>
         ))}
       </div>
@@ -146,7 +148,7 @@ export function VirtualTable<T>(props: {
                   ? undefined
                   : props.rowKey(row) === props.selectedKey
               }
-              className={`vtable-row ${props.rowClass?.(row) ?? ''}${first + i === current ? ' active' : ''}${props.selectedKey !== undefined && props.rowKey(row) === props.selectedKey ? ' selected' : ''}`}
+              className={`vtable-row ${props.rowClass?.(row) ?? ''}${first + i === current ? ' active' : ''}${props.onRowClick ? ' clickable' : ''}${props.selectedKey !== undefined && props.rowKey(row) === props.selectedKey ? ' selected' : ''}`}
               data-testid={props.rowTestId ?? 'row'}
               data-row-id={props.rowKey(row)}
               {...props.rowAttributes?.(row)}

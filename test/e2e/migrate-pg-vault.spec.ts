@@ -165,18 +165,12 @@ test('PostgreSQL metadata DB → Vault: import, plan, leave one out, apply, watc
   await page.getByTestId('layer-custom-backend').fill('vault:vault-prod')
   await page.getByTestId('precedence-resolve').click()
   const pgRow = app.precedenceRow('postgres_default')
-  await expect(pgRow.locator('td.verdict').nth(0)).toHaveAttribute('data-testid', 'verdict-wins')
-  await expect(pgRow.locator('td.verdict').nth(2)).toHaveAttribute(
-    'data-testid',
-    'verdict-shadowed'
-  )
-  await expect(pgRow.locator('td.verdict').nth(2)).toContainText('same value')
+  await expect(pgRow.locator('.verdict').nth(0)).toHaveAttribute('data-testid', 'verdict-wins')
+  await expect(pgRow.locator('.verdict').nth(2)).toHaveAttribute('data-testid', 'verdict-shadowed')
+  await expect(pgRow.locator('.verdict').nth(2)).toContainText('same value')
   const leftOut = app.precedenceRow('mysql_reporting')
-  await expect(leftOut.locator('td.verdict').nth(0)).toHaveAttribute(
-    'data-testid',
-    'verdict-absent'
-  )
-  await expect(leftOut.locator('td.verdict').nth(2)).toHaveAttribute('data-testid', 'verdict-wins')
+  await expect(leftOut.locator('.verdict').nth(0)).toHaveAttribute('data-testid', 'verdict-absent')
+  await expect(leftOut.locator('.verdict').nth(2)).toHaveAttribute('data-testid', 'verdict-wins')
   await app.screenshot('migrate-pg-vault-precedence')
 
   // The two stores compared now: only the item left out is only in A.

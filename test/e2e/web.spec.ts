@@ -109,7 +109,7 @@ test('precedence shows demo-env shadowing the metadata DB', async ({ page, serve
   await app.nav('precedence').click()
   const pg = app.precedenceRow('postgres_default')
   await expect(pg).toBeVisible()
-  const cells = pg.locator('td.verdict')
+  const cells = pg.locator('.verdict')
   await expect(cells.nth(0)).toHaveAttribute('data-testid', 'verdict-not-inspected')
   await expect(cells.nth(1)).toHaveAttribute('data-testid', 'verdict-wins')
   await expect(cells.nth(2)).toHaveAttribute('data-testid', 'verdict-shadowed')
@@ -117,16 +117,17 @@ test('precedence shows demo-env shadowing the metadata DB', async ({ page, serve
   await pg.click()
   await expect(page.getByTestId('precedence-detail')).toContainText('differs')
   const all = await page.getByTestId('precedence-row').count()
-  await page.getByTestId('shadowed-only').check()
+  await page.getByTestId('precedence-show').selectOption('shadowed')
+  await expect(page.getByTestId('precedence-row')).not.toHaveCount(all)
   const shadowed = await page.getByTestId('precedence-row').count()
   expect(shadowed).toBeGreaterThan(0)
   expect(shadowed).toBeLessThan(all)
-  await page.getByTestId('shadowed-only').uncheck()
+  await page.getByTestId('precedence-show').selectOption('all')
   await app.screenshot('precedence')
   // With no store behind the metadata DB layer, it is "not inspected", never "empty".
   await page.getByTestId('layer-metastore').fill('')
   await page.getByTestId('precedence-resolve').click()
-  await expect(pg.locator('td.verdict').nth(2)).toHaveAttribute(
+  await expect(pg.locator('.verdict').nth(2)).toHaveAttribute(
     'data-testid',
     'verdict-not-inspected'
   )
@@ -136,8 +137,8 @@ test('precedence shows demo-env shadowing the metadata DB', async ({ page, serve
   await page.getByTestId('layer-metastore').fill('metadb:postgresql://airflow@127.0.0.1:9/airflow')
   await page.getByTestId('precedence-resolve').click()
   await expect(page.getByTestId('layer-head').nth(2)).toContainText('failed:')
-  await expect(pg.locator('td.verdict').nth(1)).toHaveAttribute('data-testid', 'verdict-wins')
-  await expect(pg.locator('td.verdict').nth(2)).toHaveAttribute('data-testid', 'verdict-failed')
+  await expect(pg.locator('.verdict').nth(1)).toHaveAttribute('data-testid', 'verdict-wins')
+  await expect(pg.locator('.verdict').nth(2)).toHaveAttribute('data-testid', 'verdict-failed')
   const text = await page.getByTestId('layer-head').nth(2).innerText()
   expect(text).not.toMatch(/password|secret/i)
 })

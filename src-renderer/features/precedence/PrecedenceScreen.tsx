@@ -1,8 +1,19 @@
-import { Fragment, useEffect, useMemo, useState } from 'react'
-import type { EffectiveItemDto, VerdictDto } from '../../../src-main/contract/ipc'
+import { useEffect, useMemo, useState } from 'react'
+import type { EffectiveItemDto, LayerDto, VerdictDto } from '../../../src-main/contract/ipc'
 import { useAppStore } from '../../store'
 import { ErrorNote } from '../../components/ErrorNote'
 import { LOCATOR_LIST_ID } from '../../components/LocatorSuggestions'
+import { VirtualTable, type Column } from '../../components/VirtualTable'
+import { LayerStack } from './LayerStack'
+import { PrecedenceOverview } from './PrecedenceOverview'
+import {
+  VERDICT_TEXT,
+  filterItems,
+  overviewOf,
+  verdictKind,
+  verdictLine,
+  type PrecedenceFilter
+} from './verdicts'
 
 const MODELS = [
   ['airflow3-server', 'Airflow 3 server side'],
@@ -11,34 +22,7 @@ const MODELS = [
   ['astro', 'Astro']
 ] as const
 
-const STATUS_LABEL: Record<VerdictDto['status'], string> = {
-  wins: 'read from here',
-  shadowed: 'shadowed',
-  absent: '—',
-  unreadable: 'unreadable',
-  failed: 'layer failed',
-  'not-inspected': 'not inspected'
-}
-
-function VerdictCell(props: { verdict: VerdictDto }) {
-  const v = props.verdict
-  const differs = v.fields.filter((f) => f.differs).map((f) => f.field)
-  return (
-    <td
-      className={`verdict ${v.status}`}
-      data-testid={`verdict-${v.status}`}
-      title={v.message ?? undefined}
-    >
-      <strong>{STATUS_LABEL[v.status]}</strong>
-      {v.fromKey && v.status !== 'absent' && <div className="muted small">{v.fromKey}</div>}
-      {v.status === 'shadowed' && (
-        <div className="small">
-          {differs.length ? `differs: ${differs.join(', ')}` : 'same value'}
-        </div>
-      )}
-    </td>
-  )
-}
+const key = (it: EffectiveItemDto) => `${it.kind}:${it.id}`
 
 /** Per id, the stack of layers Airflow searches, the winner highlighted, what it shadows. */
 export function PrecedenceScreen() {
@@ -50,7 +34,12 @@ export function PrecedenceScreen() {
   const [model, setModel] = useState<(typeof MODELS)[number][0] | ''>('')
   const [runtime, setRuntime] = useState<'demo' | 'airflow-config' | 'layers'>('demo')
   const [cfgPath, setCfgPath] = useState('')
-  const [shadowedOnly, setShadowedOnly] = useState(false)
+  const [filter, setFilter] = useState<PrecedenceFilter>({
+    show: 'all',
+    layer: '',
+    kind: 'all',
+    id: ''
+  })
   const [open, setOpen] = useState<string | undefined>(undefined)
   // Which store stands behind each layer (empty: not inspected), as last resolved or edited.
   const [layers, setLayers] = useState<Record<string, string>>({})
@@ -83,14 +72,16 @@ export function PrecedenceScreen() {
     if (effective)
       setLayers(Object.fromEntries(effective.layers.map((l) => [l.role, l.locator ?? ''])))
   }
-  const items = useMemo(
-    () =>
-      (effective?.items ?? []).filter(
-        (it) => !shadowedOnly || it.layers.some((l) => l.status === 'shadowed')
-      ),
-    [effective, shadowedOnly]
+  const items = useMemo(() => filterItems(effective?.items ?? [], filter), [effective, filter])
+  const overview = useMemo(() => effective && overviewOf(effective), [effective])
+  const opened = useMemo(
+    () => (open === undefined ? undefined : effective?.items.find((it) => key(it) === open)),
+    [effective, open]
   )
-  const key = (it: EffectiveItemDto) => `${it.kind}:${it.id}`
+  const columns = useMemo(
+    () => effective && precedenceColumns(effective.layers, (it) => setOpen(key(it))),
+    [effective]
+  )
   return (
     <section data-testid="precedence" data-state={status}>
       <h2>Precedence</h2>
@@ -149,15 +140,6 @@ export function PrecedenceScreen() {
         <button type="submit" data-testid="precedence-load">
           Load runtime
         </button>
-        <label className="check">
-          <input
-            type="checkbox"
-            data-testid="shadowed-only"
-            checked={shadowedOnly}
-            onChange={(e) => setShadowedOnly(e.target.checked)}
-          />
-          Shadowed only
-        </label>
         {effective && <span className="muted">{effective.label}</span>}
       </form>
       {effective && effective.notes.length > 0 && (
@@ -193,94 +175,184 @@ export function PrecedenceScreen() {
         </form>
       )}
       <ErrorNote error={error} />
+      {effective && overview && (
+        <PrecedenceOverview
+          layers={effective.layers}
+          overview={overview}
+          onShowRisk={(i) => setFilter({ ...filter, show: 'differs', layer: `present:${i}` })}
+          onShowAllRisk={() => setFilter({ ...filter, show: 'differs', layer: '' })}
+        />
+      )}
       {effective && (
-        <table className="grid" data-testid="precedence-table">
-          <thead>
-            <tr>
-              <th>Kind</th>
-              <th>ID</th>
+        <div className="toolbar prec-filters" data-testid="precedence-filters">
+          <label>
+            Show
+            <select
+              data-testid="precedence-show"
+              value={filter.show}
+              onChange={(e) =>
+                setFilter({ ...filter, show: e.target.value as PrecedenceFilter['show'] })
+              }
+            >
+              <option value="all">Every id</option>
+              <option value="shadowed">Shadowed (any)</option>
+              <option value="differs">Shadowed with a difference</option>
+            </select>
+          </label>
+          <label>
+            Layer
+            <select
+              data-testid="precedence-layer"
+              value={filter.layer}
+              onChange={(e) => setFilter({ ...filter, layer: e.target.value })}
+            >
+              <option value="">Any layer</option>
               {effective.layers.map((l, i) => (
-                <th key={l.role} data-testid="layer-head">
-                  {i + 1}. {l.label}
-                  <div className="muted small">
-                    {l.state === 'loaded'
-                      ? l.storeId
-                      : l.state === 'failed'
-                        ? `failed: ${l.error}`
-                        : 'not inspected'}
-                  </div>
-                </th>
+                <option key={`served:${i}`} value={`served:${i}`}>
+                  Served by {i + 1}. {l.label}
+                </option>
               ))}
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((it) => (
-              <Fragment key={key(it)}>
-                <tr
-                  data-testid="precedence-row"
-                  data-id={it.id}
-                  className={open === key(it) ? 'open clickable' : 'clickable'}
-                  onClick={() => setOpen(open === key(it) ? undefined : key(it))}
-                >
-                  <td>{it.kind === 'connection' ? 'conn' : 'var'}</td>
-                  <td className="id">
-                    {it.id}
-                    {it.winner === null && (
-                      <div className="muted small">not found in any inspected layer</div>
-                    )}
-                  </td>
-                  {it.layers.map((v, i) => (
-                    <VerdictCell key={i} verdict={v} />
-                  ))}
-                </tr>
-                {open === key(it) && (
-                  <tr className="detail" data-testid="precedence-detail">
-                    <td colSpan={2 + it.layers.length}>
-                      <FieldComparison item={it} layers={effective.layers.map((l) => l.label)} />
-                    </td>
-                  </tr>
-                )}
-              </Fragment>
-            ))}
-          </tbody>
-        </table>
+              {effective.layers.map((l, i) => (
+                <option key={`present:${i}`} value={`present:${i}`}>
+                  Present in {i + 1}. {l.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Kind
+            <select
+              data-testid="precedence-kind"
+              value={filter.kind}
+              onChange={(e) =>
+                setFilter({ ...filter, kind: e.target.value as PrecedenceFilter['kind'] })
+              }
+            >
+              <option value="all">All kinds</option>
+              <option value="connection">Connections</option>
+              <option value="variable">Variables</option>
+            </select>
+          </label>
+          <label>
+            Id
+            <input
+              data-testid="precedence-id"
+              value={filter.id}
+              placeholder="substring, or a glob: aws_*"
+              onChange={(e) => setFilter({ ...filter, id: e.target.value })}
+            />
+          </label>
+          <span className="muted" data-testid="precedence-count" data-count={items.length}>
+            {items.length.toLocaleString('en-US')} of{' '}
+            {effective.items.length.toLocaleString('en-US')} ids · values never shown
+          </span>
+        </div>
+      )}
+      {effective && columns && (
+        <div className={`prec-body${opened ? ' with-detail' : ''}`}>
+          <VirtualTable
+            testId="precedence-table"
+            label="Per id, each layer Airflow searches, in order (values never shown)"
+            rows={items}
+            columns={columns}
+            rowKey={key}
+            rowHeight={46}
+            height={460}
+            fit
+            rowTestId="precedence-row"
+            rowAttributes={(it) => ({ 'data-id': it.id, 'data-kind': it.kind })}
+            rowClass={(it) =>
+              it.layers.some((v) => verdictKind(v) === 'differs') ? 'at-risk' : ''
+            }
+            onActivate={(it) => setOpen(key(it))}
+            onRowClick={(it) => setOpen(open === key(it) ? undefined : key(it))}
+            selectedKey={open}
+          />
+          {opened && (
+            <LayerStack
+              item={opened}
+              layers={effective.layers}
+              onClose={() => setOpen(undefined)}
+            />
+          )}
+        </div>
       )}
     </section>
   )
 }
 
-function FieldComparison(props: { item: EffectiveItemDto; layers: string[] }) {
-  const shadowed = props.item.layers
-    .map((v, i) => ({ v, label: props.layers[i] }))
-    .filter((x) => x.v.status === 'shadowed')
-  if (!shadowed.length)
-    return <p className="muted">Nothing is shadowed: only one layer holds {props.item.id}.</p>
-  const fields = shadowed[0]!.v.fields.map((f) => f.field)
+/** One layer's answer for one id, drawn as a block of the id's stack. */
+function VerdictBlock(props: { verdict: VerdictDto }) {
+  const v = props.verdict
+  const kind = verdictKind(v)
+  const line = verdictLine(v)
   return (
-    <table className="compare">
-      <thead>
-        <tr>
-          <th>Field</th>
-          {shadowed.map((s) => (
-            <th key={s.label}>vs. {s.label}</th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {fields.map((field) => (
-          <tr key={field}>
-            <td>{field}</td>
-            {shadowed.map((s) => {
-              const d = s.v.fields.find((f) => f.field === field)?.differs
-              return (
-                <td key={s.label} className={d ? 'differs' : 'same'}>
-                  {d ? 'differs' : 'same'}
-                </td>
-              )
-            })}
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <div
+      className={`verdict ${v.status} vk-${kind}`}
+      data-testid={`verdict-${v.status}`}
+      data-verdict={kind}
+      title={[line, v.fromKey, v.message].filter(Boolean).join(' · ')}
+    >
+      <span className="verdict-line">
+        {VERDICT_TEXT[kind].icon && <span aria-hidden="true">{VERDICT_TEXT[kind].icon} </span>}
+        {kind === 'absent' ? '—' : line}
+      </span>
+      {v.fromKey && v.status !== 'absent' && (
+        <span className="verdict-key muted small">{v.fromKey}</span>
+      )}
+    </div>
   )
+}
+
+/** Kind, id, then one column per layer in Airflow's search order. */
+function precedenceColumns(
+  layers: readonly LayerDto[],
+  onOpen: (it: EffectiveItemDto) => void
+): Column<EffectiveItemDto>[] {
+  return [
+    {
+      key: 'kind',
+      label: 'Kind',
+      width: '48px',
+      render: (it) => (it.kind === 'connection' ? 'conn' : 'var')
+    },
+    {
+      key: 'id',
+      label: 'ID',
+      width: 'minmax(140px, 1fr)',
+      render: (it) => (
+        <span className="prec-id">
+          <button
+            type="button"
+            className="link prec-open id"
+            title={`The layers of ${it.id}`}
+            onClick={() => onOpen(it)}
+          >
+            {it.id}
+          </button>
+          {it.winner === null && (
+            <span className="muted small">not found in any inspected layer</span>
+          )}
+        </span>
+      )
+    },
+    ...layers.map((l, i): Column<EffectiveItemDto> => ({
+      key: `layer-${l.role}`,
+      label: `${i + 1}. ${l.label}`,
+      width: 'minmax(120px, 1fr)',
+      header: (
+        <div data-testid="layer-head" className="prec-layer-head" title={l.error ?? undefined}>
+          {i + 1}. {l.label}
+          <div className="muted small">
+            {l.state === 'loaded'
+              ? l.storeId
+              : l.state === 'failed'
+                ? `failed: ${l.error}`
+                : 'not inspected'}
+          </div>
+        </div>
+      ),
+      render: (it) => <VerdictBlock verdict={it.layers[i]!} />
+    }))
+  ]
 }

@@ -162,3 +162,66 @@ describe('virtual table: Space, clicks and the selected row', () => {
     expect(document.querySelector('[aria-selected]')).toBeNull()
   })
 })
+
+describe('virtual table clicks and selection', () => {
+  function clickable(selectedKey?: string) {
+    const onRowClick = vi.fn()
+    const buttonClick = vi.fn()
+    render(
+      <VirtualTable
+        label="Rows"
+        rows={rows}
+        rowKey={(r) => r.id}
+        columns={[
+          {
+            key: 'id',
+            label: 'ID',
+            header: <span>ID of the row</span>,
+            width: '1fr',
+            render: (r) => r.id
+          },
+          {
+            key: 'b',
+            label: 'Action',
+            width: '80px',
+            render: (r) => (
+              <button type="button" onClick={buttonClick}>
+                do {r.id}
+              </button>
+            )
+          }
+        ]}
+        onRowClick={onRowClick}
+        selectedKey={selectedKey}
+      />
+    )
+    const grid = screen.getByRole('grid', { name: 'Rows' })
+    return { grid, onRowClick, buttonClick }
+  }
+
+  it('calls onRowClick for a click on a row, makes it active, and leaves its buttons alone', () => {
+    const { grid, onRowClick, buttonClick } = clickable()
+    fireEvent.click(screen.getByText('r3'))
+    expect(onRowClick).toHaveBeenCalledWith({ id: 'r3' })
+    const id = grid.getAttribute('aria-activedescendant')
+    expect(document.getElementById(id!)?.getAttribute('data-row-id')).toBe('r3')
+    fireEvent.click(screen.getByText('do r4'))
+    expect(buttonClick).toHaveBeenCalledTimes(1)
+    expect(onRowClick).toHaveBeenCalledTimes(1)
+  })
+
+  it('marks the selected row (aria-selected) and shows a header node, its label as the name', () => {
+    clickable('r2')
+    const row = (key: string) => document.querySelector(`[data-row-id="${key}"]`)!
+    expect(row('r2').getAttribute('aria-selected')).toBe('true')
+    expect(row('r1').getAttribute('aria-selected')).toBe('false')
+    expect(screen.getByRole('columnheader', { name: 'ID' }).textContent).toBe('ID of the row')
+  })
+
+  it('has no aria-selected and no click handler where nothing is selectable', () => {
+    setup()
+    const row = document.querySelector('[data-row-id="r1"]')!
+    expect(row.hasAttribute('aria-selected')).toBe(false)
+    expect(row.className).not.toContain('clickable')
+  })
+})
