@@ -5,13 +5,15 @@
 import { Channel, type InvokeMap } from '../../contract/ipc'
 import { appInfo, keychainStatus, unlockKeychain } from './app'
 import type { HandlerContext } from './context'
-import { diffStores, makePlan, resolveEffectiveView, savePlan } from './engine'
+import { diffStores, makePlan, planRetry, resolveEffectiveView, savePlan } from './engine'
 import { copyEntry, exportEntries, listEntries, revealEntry } from './entries'
 import {
   applyHeldPlan,
   cancelJob,
   confirmationOf,
+  detailOfJob,
   listAllJobs,
+  listAudit,
   resumeHeldJob,
   rollbackHeldJob
 } from './jobs'
@@ -60,6 +62,9 @@ export function createHandlers(ctx: HandlerContext): HandlerTable {
     [Channel.jobsResume]: (r) => resumeHeldJob(ctx, r),
     [Channel.jobsRollback]: (r) => rollbackHeldJob(ctx, r),
     [Channel.jobsConfirmation]: (r) => confirmationOf(ctx, r),
+    [Channel.jobsDetail]: (r) => detailOfJob(ctx, r),
+    [Channel.jobsRetryFailed]: (r) => planRetry(ctx, r),
+    [Channel.auditList]: (r) => listAudit(ctx, r),
     [Channel.exportWrite]: (r) => exportEntries(ctx, r)
   }
 }
