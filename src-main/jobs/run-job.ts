@@ -358,25 +358,27 @@ async function execute(
     await mapLimit(chunks(todo, batchSize), depth, async (batch) => {
       if (!ctx.signal?.aborted) await runBatch(batch)
     })
-    if (!ctx.signal?.aborted)
-      journal.append({
-        t: 'end',
-        at: now(),
-        counts: {
-          applied: report.applied,
-          failed: report.failed.length,
-          refused: report.refused.length
-        }
-      })
   } finally {
+    // the run's figures, also for a run that stopped (cancelled, or its journal failed); before
+    // `end`, which stays the last record of a finished job
     const stats = recorder.finish(Boolean(ctx.signal?.aborted))
     try {
       journal.append({ t: 'stats', at: now(), ...stats })
     } catch {
-      // the run's figures are for the job's detail view: a journal that cannot take them (a
-      // full disk) fails nothing the run did, and its items' outcomes are already recorded
+      // they are for the job's detail view: a journal that cannot take them (a full disk)
+      // fails nothing the run did, and its items' outcomes are already recorded
     }
   }
+  if (!ctx.signal?.aborted)
+    journal.append({
+      t: 'end',
+      at: now(),
+      counts: {
+        applied: report.applied,
+        failed: report.failed.length,
+        refused: report.refused.length
+      }
+    })
   return report
 }
 

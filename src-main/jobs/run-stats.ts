@@ -30,7 +30,9 @@ export class RunRecorder {
     private readonly counts: () => RunCounts,
     private readonly pacer: (() => PacerStats) | undefined
   ) {
-    this.pacerAtStart = pacer?.()
+    // a copy: the counters go on changing under the run
+    const atStart = pacer?.()
+    this.pacerAtStart = atStart ? { ...atStart } : undefined
     this.sample()
     this.schedule()
   }
