@@ -440,9 +440,6 @@ const apply: Command = {
   help: `  apply plan.json [--source S] [--target T] [--yes]   refuses a plan edited since airlock plan
                                      signed it, and items that changed since the plan
   resume JOB [--target T] | jobs [--json]   --target: the job's own store, named another way
-  jobs show JOB [--json]             one job: every item's outcome (applied, failed with its reason,
-                                     refused, skipped, pending; retries), each run's duration, rate
-                                     over time, requests, throttling; its plan, snapshot, rollback
   rollback JOB [--target T] [--force] [--yes]   skips items changed since the job (--force restores them)
                                      a protected profile's store asks for its name at a terminal;
                                      --yes confirms (without a terminal it is required: exit 2)
@@ -475,8 +472,11 @@ const apply: Command = {
 
 const jobs: Command = {
   names: ['jobs'],
-  // Listed on the line of resume and rollback.
-  help: '',
+  // `jobs [--json]` is listed on the line of resume.
+  help: `  jobs show JOB [--json]             one job: every item's outcome (applied, failed with its reason,
+                                     refused, skipped, pending; retries), each run's duration, rate
+                                     over time, requests, throttling; its plan, snapshot, rollback
+`,
   options: JOBS_OPTIONS,
   run: async ({ io, sub, rest, values }) => {
     if (sub === 'show') {

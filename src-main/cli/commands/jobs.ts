@@ -315,6 +315,9 @@ export async function jobsCommand(io: CliIo, json: boolean): Promise<number> {
   return EXIT_OK
 }
 
+/** What a job id looks like (as the app's channels check it): never a path. */
+const JOB_ID = /^[0-9A-Za-z-]{1,64}$/
+
 /** `airlock audit` flags. */
 export interface AuditFlags {
   since?: string
@@ -344,7 +347,7 @@ function auditDetails(r: AuditRecordDto): string {
  * oldest first; `--json` prints each record as one JSON line (the app's export).
  */
 export async function auditCommand(io: CliIo, flags: AuditFlags): Promise<number> {
-  if (flags.job !== undefined && !/^[0-9A-Za-z-]{1,64}$/.test(flags.job))
+  if (flags.job !== undefined && !JOB_ID.test(flags.job))
     throw new UsageError(
       `--job takes a job id (see airlock jobs), not ${JSON.stringify(flags.job)}`
     )
@@ -382,6 +385,10 @@ function seconds(ms: number | null): string {
 
 /** `airlock jobs show JOB [--json]`: one job in full (operations/job-detail.ts). */
 export async function jobShowCommand(io: CliIo, jobId: string, json: boolean): Promise<number> {
+  if (!JOB_ID.test(jobId))
+    throw new UsageError(
+      `jobs show takes a job id (see airlock jobs), not ${JSON.stringify(jobId)}`
+    )
   const d = jobDetail(dataDir(io.env), jobId)
   if (json) {
     await writeLine(io.stdout, JSON.stringify(d))
