@@ -374,7 +374,8 @@ export interface JobRunDto {
 export interface JobDetailDto extends JobDto {
   plan: {
     planId: string
-    /** The plan's dialect and options, when the job recorded them (jobs of older Airlock do not). */
+    /** When the plan was made, its dialect and options: null in jobs of older Airlock versions. */
+    createdAt: string | null
     dialect: string | null
     options: Record<string, unknown> | null
   }

@@ -113,6 +113,7 @@ export function jobDetail(dataDir: string, jobId: string): JobDetail {
     ...summary,
     plan: {
       planId: meta.planId,
+      createdAt: meta.planCreatedAt ?? null,
       dialect: meta.dialect ?? null,
       options: meta.options ? { ...meta.options } : null
     },

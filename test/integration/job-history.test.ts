@@ -68,7 +68,7 @@ describe('airlock audit and airlock jobs show, across processes', () => {
       expect(detail).toMatchObject({
         jobId: job,
         state: 'finished',
-        plan: { planId, dialect: 'airflow3' },
+        plan: { planId, dialect: 'airflow3', createdAt: expect.any(String) },
         counts: { applied: 3, failed: 0, refused: 0, skipped: 0, pending: 0 },
         snapshot: { present: true },
         rollback: { state: 'none', remaining: 3 }
