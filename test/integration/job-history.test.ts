@@ -135,10 +135,7 @@ describe('airlock audit and airlock jobs show, across processes', () => {
           .map((l) => (JSON.parse(l) as { action: string }).action)
       }
       expect(await only('--action', 'rollback')).toEqual(['rollback'])
-      expect(await only('--action', 'apply', '--action', 'rollback')).toEqual([
-        'apply',
-        'rollback'
-      ])
+      expect(await only('--action', 'apply', '--action', 'rollback')).toEqual(['apply', 'rollback'])
       expect(await only('--store', `envfile:${src}`)).toEqual(['apply'])
       expect(await only('--store', `envfile:${tgt}`)).toEqual(['apply', 'rollback'])
       expect(await only('--store', 'envfile:/nowhere.env')).toEqual([])
@@ -153,9 +150,7 @@ describe('airlock audit and airlock jobs show, across processes', () => {
         createHandlerContext({ mode: 'web', env, keychain: osLikeKeychain() })
       )
       expect(await table['audit:list']({})).toEqual(records)
-      expect(await table['audit:list']({ actions: ['rollback'], jobId: job })).toEqual([
-        records[1]
-      ])
+      expect(await table['audit:list']({ actions: ['rollback'], jobId: job })).toEqual([records[1]])
       const viaIpc = await table['jobs:detail']({ jobId: job })
       expect(viaIpc).toEqual({ ...after, running: false })
       printed.push(JSON.stringify(viaIpc), JSON.stringify(await table['audit:list']({})))
