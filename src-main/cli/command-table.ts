@@ -113,6 +113,7 @@ const PLAN_OPTIONS = {
   layer: { type: 'string', multiple: true },
   'on-conflict': { type: 'string' },
   'delete-extraneous': { type: 'boolean' },
+  'retry-failed': { type: 'string' },
   ...DIFF_OPTIONS
 } as const
 const APPLY_OPTIONS = {
@@ -124,6 +125,13 @@ const APPLY_OPTIONS = {
   ...key
 } as const
 const JOBS_OPTIONS = { ...json } as const
+const AUDIT_OPTIONS = {
+  since: { type: 'string' },
+  action: { type: 'string', multiple: true },
+  store: { type: 'string' },
+  job: { type: 'string' },
+  ...json
+} as const
 const PROFILE_OPTIONS = {
   kind: { type: 'string' },
   url: { type: 'string' },
@@ -159,6 +167,7 @@ export const ALL_OPTIONS = {
   ...PLAN_OPTIONS,
   ...APPLY_OPTIONS,
   ...JOBS_OPTIONS,
+  ...AUDIT_OPTIONS,
   ...PROFILE_OPTIONS,
   ...SERVE_OPTIONS
 } as const
@@ -350,11 +359,30 @@ const effective: Command = {
   }
 }
 
-/** `plan` and `diff`: two stores. */
+/** `plan` and `diff`: two stores (`plan --retry-failed JOB`: the job's own, or none). */
 async function runOnPair(input: CommandInput): Promise<number> {
   const { io, name, sub, rest, values } = input
   const { kindOption } = await load.stores()
   const [target, ...more] = rest
+  const retry = values['retry-failed']
+  if (retry !== undefined) {
+    if (sub !== undefined && target === undefined)
+      throw new UsageError(
+        'plan --retry-failed JOB takes both the source and the target, or neither'
+      )
+    if (more.length) throw new UsageError(`unexpected argument ${JSON.stringify(more[0])}`)
+    for (const flag of [...RETRY_SHAPED, 'dialect'] as const)
+      if (values[flag] !== undefined)
+        throw new UsageError(
+          `--${flag} is not for plan --retry-failed: the retry plan maps each failed item as the job did, in its dialect`
+        )
+    const { retryPlanCommand } = await load.engine()
+    return retryPlanCommand(io, retry, sub, target, values, {
+      fernetKey: (await keyFromFlags(io, values))?.setting,
+      env: io.env,
+      resolveProfile: input.resolveProfile
+    })
+  }
   if (!sub || !target) throw new UsageError(`${name} needs a source and a target store`)
   if (more.length) throw new UsageError(`unexpected argument ${JSON.stringify(more[0])}`)
   const d = dialectOption(values.dialect)
@@ -369,6 +397,20 @@ async function runOnPair(input: CommandInput): Promise<number> {
   })
 }
 
+/** The flags that shape a plan, which a retry plan takes from the job instead. */
+const RETRY_SHAPED = [
+  'include',
+  'exclude',
+  'rename',
+  'prefix',
+  'on-conflict',
+  'delete-extraneous',
+  'kind',
+  'runtime',
+  'model',
+  'layer'
+] as const
+
 const planStores: Command = {
   names: ['plan'],
   help: `  plan SOURCE TARGET [--out plan.json] [--include GLOB]… [--exclude GLOB]… [--rename OLD=NEW]…
@@ -376,6 +418,10 @@ const planStores: Command = {
        [--runtime demo|airflow-config:PATH [--model M] [--layer ROLE=STORE]…]
                                      --runtime: the cutover preview, what Airflow reads after the
                                      apply (new value, already equal, or shadowed by a layer above)
+  plan --retry-failed JOB [SOURCE TARGET] [--out plan.json] [--json]
+                                     a plan of just the items JOB failed, made again against its
+                                     stores as they are now; apply it as any plan. SOURCE TARGET:
+                                     the job's own stores (with the password its record leaves out)
 `,
   options: PLAN_OPTIONS,
   run: runOnPair
@@ -426,12 +472,34 @@ const apply: Command = {
 
 const jobs: Command = {
   names: ['jobs'],
-  // Listed on the line of resume and rollback.
-  help: '',
+  // `jobs [--json]` is listed on the line of resume.
+  help: `  jobs show JOB [--json]             one job: every item's outcome (applied, failed with its reason,
+                                     refused, skipped, pending; retries), each run's duration, rate
+                                     over time, requests, throttling; its plan, snapshot, rollback
+`,
   options: JOBS_OPTIONS,
-  run: async ({ io, sub, values }) => {
+  run: async ({ io, sub, rest, values }) => {
+    if (sub === 'show') {
+      if (!rest[0]) throw new UsageError('jobs show needs a job id (see airlock jobs)')
+      noMore(rest, 1)
+      return (await load.jobs()).jobShowCommand(io, rest[0], Boolean(values.json))
+    }
     noSub(sub)
     return (await load.jobs()).jobsCommand(io, Boolean(values.json))
+  }
+}
+
+const audit: Command = {
+  names: ['audit'],
+  help: `  audit [--since TIME|24h|7d] [--action A]… [--store S] [--job ID] [--json]
+                                     the audit log, oldest first: who ran which job action when, on
+                                     which stores, with counts and ids (never a value); --json: JSON
+                                     Lines, one record each (what the app exports)
+`,
+  options: AUDIT_OPTIONS,
+  run: async ({ io, sub, values }) => {
+    noSub(sub)
+    return (await load.jobs()).auditCommand(io, values)
   }
 }
 
@@ -503,7 +571,7 @@ export const HELP_SECTIONS: readonly HelpSection[] = [
   { title: 'Precedence and migration previews:', commands: [effective, planStores, diff] },
   {
     title: `Applying plans (journaled; the target's previous values are snapshotted, encrypted, key in the keychain):`,
-    commands: [apply, jobs]
+    commands: [apply, jobs, audit]
   },
   {
     title: `Profiles (settings in ~/.config/airlock/settings.json, secrets in the OS keychain; usable as

@@ -35,6 +35,9 @@ export const Channel = {
   jobsResume: 'jobs:resume',
   jobsRollback: 'jobs:rollback',
   jobsConfirmation: 'jobs:confirmation',
+  jobsDetail: 'jobs:detail',
+  jobsRetryFailed: 'jobs:retry-failed',
+  auditList: 'audit:list',
   exportWrite: 'export:write'
 } as const
 
@@ -337,6 +340,116 @@ export interface JobDto {
   failed: number
   state: string
   running: boolean
+  /** Items refused at apply (changed since the plan); absent in older answers. */
+  refused?: number
+  /** Time spent running, summed over the job's runs (apply, then any resumes); null: none recorded. */
+  durationMs?: number | null
+  /** Items applied per second over that time; null: none recorded. */
+  rate?: number | null
+}
+
+/**
+ * One item of a job and how it ended: `applied` (written and read back), `failed` (with the
+ * store's reason, redacted), `refused` (changed since the plan: not written), `skipped` (the plan
+ * left it as it was: unchanged, or a conflict kept), `pending` (not reached: the job stopped
+ * before it). Never a value.
+ */
+export interface JobItemDto {
+  kind: 'connection' | 'variable'
+  sourceId: string | null
+  targetId: string
+  action: PlanItemDto['action']
+  outcome: 'applied' | 'failed' | 'refused' | 'skipped' | 'pending'
+  /** The error code of a failure; null otherwise. */
+  code: string | null
+  /** Why it failed, was refused or skipped; null when applied or pending. */
+  reason: string | null
+  /** Times the job sent its batch again after a retryable error, over every run. */
+  retries: number
+  /** Runs that began writing it (an apply, then each resume that redid it). */
+  attempts: number
+  /** When its outcome was recorded (ISO); null when pending or skipped. */
+  at: string | null
+  /** Its rollback record's action, if the job was rolled back; null otherwise. */
+  rollback: 'restored' | 'removed' | 'failed' | 'skipped' | null
+}
+
+/**
+ * One run of a job (the apply, or a resume), with its rate over time. `samples` are cumulative
+ * counts at `t` seconds after the run started, about one a second (fewer, evenly spaced, for a
+ * long run: at most 240), the last one at the run's end; the rate between two samples is
+ * Δdone / Δt items per second.
+ */
+export interface JobRunDto {
+  kind: 'apply' | 'resume'
+  startedAt: string
+  endedAt: string
+  durationMs: number
+  /** How the run ended: every item done or failed, or stopped by a cancel. */
+  ended: 'finished' | 'cancelled'
+  applied: number
+  failed: number
+  refused: number
+  /** Batches sent again after a retryable error (the job's own retries). */
+  retries: number
+  /** Throttling answers and overload answers (5xx, timeouts, drops) from the target. */
+  throttled: number
+  overloaded: number
+  /** Requests sent to the target's service (its pacer's count, retries included); null for a store without one (a database, a file). */
+  requests: number | null
+  /** Items applied per second over the run. */
+  rate: number
+  samples: { t: number; done: number; failed: number; throttled: number }[]
+}
+
+/**
+ * A job in full (`jobs:detail`, `airlock jobs show`): its summary, the plan it came from, every
+ * item's outcome, each run's figures and rate series, its snapshot and its rollback state. Ids,
+ * counts and reasons only, never a value.
+ */
+export interface JobDetailDto extends JobDto {
+  plan: {
+    planId: string
+    /** When the plan was made, its dialect and options: null in jobs of older Airlock versions. */
+    createdAt: string | null
+    dialect: string | null
+    options: Record<string, unknown> | null
+  }
+  counts: Record<JobItemDto['outcome'], number>
+  /** Sums over the runs (null when no run recorded figures: a job of an older Airlock, a crash). */
+  totals: {
+    durationMs: number | null
+    requests: number | null
+    retries: number
+    throttled: number
+    overloaded: number
+  }
+  runs: JobRunDto[]
+  items: JobItemDto[]
+  /** The encrypted snapshot of previous and intended values (its key is in the keychain). */
+  snapshot: { present: boolean; bytes: number }
+  rollback: {
+    state: 'none' | 'partial' | 'done'
+    restored: number
+    removed: number
+    failed: number
+    skipped: number
+    /** Items the job began writing that a rollback has not put back yet. */
+    remaining: number
+  }
+}
+
+/**
+ * One audit-log record: when (`at`, ISO), who (`user`, the OS user), the job and its action
+ * (`apply`, `resume`, `rollback`), then what that action records — stores (`source`,
+ * `target`, locators without passwords), counts and entry ids. Never a value.
+ */
+export interface AuditRecordDto {
+  at: string
+  user: string
+  job: string
+  action: string
+  [field: string]: unknown
 }
 
 // ---- Requests (each validated by its schema; unknown fields are refused) --------------
@@ -411,6 +524,21 @@ const runtimeFields = {
   layers: z.record(z.string().max(64), locator).optional()
 }
 const jobId = z.object({ jobId: z.string().regex(/^[0-9A-Za-z-]{1,64}$/) }).strict()
+/** An ISO time, or a duration back from now: `90s`, `30m`, `24h`, `7d`, `2w`. */
+const since = z.string().min(1).max(64)
+/** Filters of the audit log; every one given must match. */
+const auditQuery = z
+  .object({
+    /** Records at or after this time (ISO) or this long ago (`24h`, `7d`). */
+    since: since.optional(),
+    /** Only these actions (`apply`, `resume`, `rollback`). */
+    actions: z.array(z.string().min(1).max(32)).max(16).optional(),
+    /** Only records whose source or target is this store (its locator, without password). */
+    store: locator.optional(),
+    /** Only this job's records. */
+    jobId: jobId.shape.jobId.optional()
+  })
+  .strict()
 
 /** Each channel's arguments, as a tuple schema. */
 export const RequestSchemas = {
@@ -534,6 +662,10 @@ export const RequestSchemas = {
       z.object({ rollback: jobId.shape.jobId }).strict()
     ])
   ]),
+  [Channel.jobsDetail]: z.tuple([jobId]),
+  /** A plan of the job's failed items, made again against both stores as they are now. */
+  [Channel.jobsRetryFailed]: z.tuple([jobId]),
+  [Channel.auditList]: z.tuple([auditQuery]),
   [Channel.exportWrite]: z.tuple([
     z
       .object({
@@ -588,6 +720,16 @@ export interface InvokeMap {
     skipped: string[]
   }
   [Channel.jobsConfirmation]: (request: ConfirmationRequest) => ConfirmationDto
+  /** A job in full; `backend.not-found` for an unknown id. */
+  [Channel.jobsDetail]: (request: { jobId: string }) => JobDetailDto
+  /**
+   * A new plan of just the job's failed items (create, update or delete again, against both
+   * stores as they are now), held for `jobs:apply` like a `jobs:plan` answer. `usage` when the
+   * job has no failed item.
+   */
+  [Channel.jobsRetryFailed]: (request: { jobId: string }) => PlanDto
+  /** The audit log, oldest first, filtered; the same records `airlock audit --json` prints. */
+  [Channel.auditList]: (request: AuditQuery) => AuditRecordDto[]
   [Channel.exportWrite]: (request: ExportRequest) => {
     path: string
     count: number
@@ -619,6 +761,8 @@ export type ApplyRequest = z.infer<(typeof RequestSchemas)['jobs:apply']>[0]
 export type RollbackRequest = z.infer<(typeof RequestSchemas)['jobs:rollback']>[0]
 /** `jobs:confirmation`: what applying a held plan, or rolling back a job, will do. */
 export type ConfirmationRequest = z.infer<(typeof RequestSchemas)['jobs:confirmation']>[0]
+/** `audit:list`: filters of the audit log. */
+export type AuditQuery = z.infer<(typeof RequestSchemas)['audit:list']>[0]
 /** `export:write`: a store written as Airflow export files or env lines. */
 export type ExportRequest = z.infer<(typeof RequestSchemas)['export:write']>[0]
 

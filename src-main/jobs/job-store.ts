@@ -10,8 +10,8 @@ import { randomBytes } from 'node:crypto'
 import type { JobDto } from '../contract/ipc'
 import { Fernet, MultiFernet } from '../core/codecs/fernet'
 import { AirlockError } from '../core/errors'
-import type { Entry, EntryKind } from '../core/model'
-import type { PlanItem } from '../core/plan'
+import type { Dialect, Entry, EntryKind } from '../core/model'
+import type { PlanItem, PlanOptions } from '../core/plan'
 import type { Keychain } from '../keychain/keychain'
 import { writeFileAtomicSync } from '../platform/atomic-write'
 import { failpoint } from './failpoint'
@@ -35,6 +35,10 @@ export interface JobMeta {
   targetIdentity?: string
   /** The target backend's id, for callers that give no resolved store (in-process use). */
   targetBackendId?: string
+  /** The plan's dialect, options and time (absent in jobs of older versions). */
+  dialect?: Dialect
+  options?: PlanOptions
+  planCreatedAt?: string
 }
 
 /** A job as stored: its meta and its snapshot, by plan item index. */
@@ -147,7 +151,8 @@ async function jobKey(keychain: Keychain, jobId: string): Promise<string> {
   return key
 }
 
-function readMeta(dataDir: string, jobId: string): JobMeta {
+/** A job's meta (its plan's items, no values); `backend.not-found` for an unknown id. */
+export function readMeta(dataDir: string, jobId: string): JobMeta {
   const path = join(jobDir(dataDir, jobId), 'meta.json')
   if (!existsSync(path))
     throw new AirlockError('backend.not-found', `No job ${jobId} (see \`airlock jobs\`).`)
@@ -171,6 +176,11 @@ export async function readJob(
   return { meta, ...values }
 }
 
+/** Items per second, to one decimal (0 for a run too short to measure). */
+export function rateOf(items: number, ms: number): number {
+  return ms > 0 ? Math.round((items / (ms / 1000)) * 10) / 10 : 0
+}
+
 /** A job as listed: the contract's JobDto without `running` (only the app knows that). */
 export type JobSummary = Omit<JobDto, 'running'>
 
@@ -180,40 +190,48 @@ export function listJobs(dataDir: string): JobSummary[] {
   if (!existsSync(root)) return []
   return readdirSync(root)
     .filter((id) => existsSync(join(root, id, 'meta.json')))
-    .map((jobId) => {
-      const meta = readMeta(dataDir, jobId)
-      const records = Journal.read(journalPath(dataDir, jobId))
-      const done = new Set(
-        records.filter((r) => r.t === 'done').map((r) => (r as { idx: number }).idx)
-      ).size
-      const failed = records.filter((r) => r.t === 'failed').length
-      // an item's last rollback record says where it stands: skipped = changed since the job
-      const rolled = new Map<number, string>()
-      for (const r of records) if (r.t === 'rollback') rolled.set(r.idx, r.action)
-      const kept = [...rolled.values()].filter((a) => a === 'skipped').length
-      const state = rolled.size
-        ? kept
-          ? `partly rolled back (${kept} changed since the job)`
-          : 'rolled back'
-        : records.some((r) => r.t === 'end')
-          ? failed
-            ? 'finished with failures'
-            : 'finished'
-          : records.some((r) => r.t === 'start')
-            ? 'interrupted (resume it)'
-            : 'never started'
-      return {
-        jobId,
-        createdAt: meta.createdAt,
-        source: meta.source,
-        target: meta.target,
-        total: meta.total,
-        done,
-        failed,
-        state
-      }
-    })
+    .map((jobId) => jobSummary(dataDir, jobId))
     .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))
+}
+
+/** One job with its state, read from its meta and journal. */
+export function jobSummary(dataDir: string, jobId: string): JobSummary {
+  const meta = readMeta(dataDir, jobId)
+  const records = Journal.read(journalPath(dataDir, jobId))
+  const done = new Set(records.filter((r) => r.t === 'done').map((r) => (r as { idx: number }).idx))
+    .size
+  const failed = records.filter((r) => r.t === 'failed').length
+  // an item's last rollback record says where it stands: skipped = changed since the job
+  const rolled = new Map<number, string>()
+  for (const r of records) if (r.t === 'rollback') rolled.set(r.idx, r.action)
+  const kept = [...rolled.values()].filter((a) => a === 'skipped').length
+  const state = rolled.size
+    ? kept
+      ? `partly rolled back (${kept} changed since the job)`
+      : 'rolled back'
+    : records.some((r) => r.t === 'end')
+      ? failed
+        ? 'finished with failures'
+        : 'finished'
+      : records.some((r) => r.t === 'start')
+        ? 'interrupted (resume it)'
+        : 'never started'
+  const runs = records.filter((r) => r.t === 'stats')
+  const durationMs = runs.length ? runs.reduce((n, r) => n + r.durationMs, 0) : null
+  const applied = runs.reduce((n, r) => n + r.applied, 0)
+  return {
+    jobId,
+    createdAt: meta.createdAt,
+    source: meta.source,
+    target: meta.target,
+    total: meta.total,
+    done,
+    failed,
+    state,
+    refused: new Set(records.flatMap((r) => (r.t === 'refused' ? [r.idx] : []))).size,
+    durationMs,
+    rate: durationMs === null ? null : rateOf(applied, durationMs)
+  }
 }
 
 /**

@@ -30,10 +30,13 @@ export type JournalRecord =
       at: string
     }
   | { t: 'begin'; idx: number; at: string }
-  | { t: 'done'; idx: number; at: string; verified: boolean }
-  | { t: 'failed'; idx: number; at: string; code: string; message: string }
+  /** `retries`: times its batch was sent again after a retryable error (absent: none). */
+  | { t: 'done'; idx: number; at: string; verified: boolean; retries?: number }
+  | { t: 'failed'; idx: number; at: string; code: string; message: string; retries?: number }
   | { t: 'refused'; idx: number; at: string; reason: string }
   | { t: 'end'; at: string; counts: Record<string, number> }
+  /** One run's figures (the apply, or a resume), written when it ends or is cancelled. */
+  | ({ t: 'stats'; at: string } & RunStats)
   | {
       t: 'rollback'
       idx: number
@@ -42,6 +45,26 @@ export type JournalRecord =
       action: 'restored' | 'removed' | 'failed' | 'skipped'
       message?: string
     }
+
+/**
+ * What one run of a job did and how fast: counts of this run, the target's throttling and
+ * overload answers and requests (`null` for a store that does not count them), and the rate
+ * over time as cumulative samples `[ms since the run started, done, failed, throttled]`.
+ */
+export interface RunStats {
+  run: 'apply' | 'resume'
+  startedAt: string
+  durationMs: number
+  cancelled: boolean
+  applied: number
+  failed: number
+  refused: number
+  retries: number
+  throttled: number
+  overloaded: number
+  requests: number | null
+  samples: [number, number, number, number][]
+}
 
 export class Journal {
   private fd: number | undefined

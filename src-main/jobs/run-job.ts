@@ -29,6 +29,7 @@ import {
 } from './job-store'
 import { Journal, type JournalRecord } from './journal'
 import { verifyPlan } from './plan-signature'
+import { RunRecorder } from './run-stats'
 import { lockStore, type StoreLock, type TargetStore } from './store-lock'
 import { SECRETS_SERVICE_KINDS } from '../contract/providers'
 
@@ -195,7 +196,8 @@ async function execute(
   files: JobFiles,
   target: Backend,
   journal: Journal,
-  already: JournalRecord[]
+  already: JournalRecord[],
+  run: 'apply' | 'resume'
 ): Promise<JobReport> {
   const { meta, intended, previous } = files
   const finished = new Set(
@@ -222,6 +224,23 @@ async function execute(
     .sort((a, b) => a - b)
   const started = Date.now()
   let retries = 0
+  // what this run adds (a resume starts from what the journal holds), for its figures
+  const before = { applied: report.applied, refused: report.refused.length }
+  const itemRetries = new Map<number, number>()
+  const recorder = new RunRecorder(
+    run,
+    () => ({
+      applied: report.applied - before.applied,
+      failed: report.failed.length,
+      refused: report.refused.length - before.refused,
+      retries
+    }),
+    target.pacer ? () => target.pacer!.stats() : undefined
+  )
+  const retried = (idx: number) => {
+    const n = itemRetries.get(idx)
+    return n ? { retries: n } : {}
+  }
   const progress = (current?: string) =>
     ctx.onProgress?.({
       jobId: meta.jobId,
@@ -247,20 +266,12 @@ async function execute(
     const removes: EntryRef[] = items
       .filter((idx) => !(idx in intended))
       .map((idx) => refOf(previous[idx]!))
-    if (writes.length)
-      await withRetries(
-        ctx,
-        target,
-        () => target.write(writes),
-        () => retries++
-      )
-    if (removes.length)
-      await withRetries(
-        ctx,
-        target,
-        () => target.remove(removes),
-        () => retries++
-      )
+    const onRetry = () => {
+      retries++
+      for (const idx of items) itemRetries.set(idx, (itemRetries.get(idx) ?? 0) + 1)
+    }
+    if (writes.length) await withRetries(ctx, target, () => target.write(writes), onRetry)
+    if (removes.length) await withRetries(ctx, target, () => target.remove(removes), onRetry)
   }
   const failure = (error: unknown) => ({
     code: error instanceof AirlockError ? error.code : ('internal' as const),
@@ -295,7 +306,9 @@ async function execute(
           }
         }
       }
-      journal.appendAll(failed.map((f) => ({ t: 'failed' as const, at: now(), ...f })))
+      journal.appendAll(
+        failed.map((f) => ({ t: 'failed' as const, at: now(), ...f, ...retried(f.idx) }))
+      )
       for (const f of failed)
         report.failed.push({ id: meta.items[f.idx]!.targetId, code: f.code, message: f.message })
       if (batch.length === 0) return progress()
@@ -316,13 +329,20 @@ async function execute(
         ? back !== undefined && entryDigest(keepable(back)) === entryDigest(keepable(want))
         : back === undefined
       if (ok) {
-        outcomes.push({ t: 'done', idx, at: now(), verified: true })
+        outcomes.push({ t: 'done', idx, at: now(), verified: true, ...retried(idx) })
         report.applied++
       } else {
         const message = want
           ? 'read-back differs from what was written (the store cannot hold some field)'
           : 'still present after removal'
-        outcomes.push({ t: 'failed', idx, at: now(), code: 'job.conflict', message })
+        outcomes.push({
+          t: 'failed',
+          idx,
+          at: now(),
+          code: 'job.conflict',
+          message,
+          ...retried(idx)
+        })
         report.failed.push({ id: item.targetId, code: 'job.conflict', message })
       }
     }
@@ -334,9 +354,21 @@ async function execute(
   // `depth` batches at a time; after a cancel no batch starts. A journal that cannot be
   // written stops every lane after its batch (mapLimit starts nothing after a failure): the
   // job is then resumable from what the journal holds.
-  await mapLimit(chunks(todo, batchSize), depth, async (batch) => {
-    if (!ctx.signal?.aborted) await runBatch(batch)
-  })
+  try {
+    await mapLimit(chunks(todo, batchSize), depth, async (batch) => {
+      if (!ctx.signal?.aborted) await runBatch(batch)
+    })
+  } finally {
+    // the run's figures, also for a run that stopped (cancelled, or its journal failed); before
+    // `end`, which stays the last record of a finished job
+    const stats = recorder.finish(Boolean(ctx.signal?.aborted))
+    try {
+      journal.append({ t: 'stats', at: now(), ...stats })
+    } catch {
+      // they are for the job's detail view: a journal that cannot take them (a full disk)
+      // fails nothing the run did, and its items' outcomes are already recorded
+    }
+  }
   if (!ctx.signal?.aborted)
     journal.append({
       t: 'end',
@@ -559,7 +591,10 @@ async function applyLocked(
     total,
     items: doc.items,
     ...(ctx.target ? { targetIdentity: ctx.target.identity } : {}),
-    targetBackendId: target.id
+    targetBackendId: target.id,
+    dialect: doc.dialect,
+    options: doc.options,
+    planCreatedAt: doc.createdAt
   }
   const journal = new Journal(journalPath(ctx.dataDir, jobId))
   await createJob(ctx.dataDir, ctx.keychain, { meta, intended, previous }, journal, {
@@ -578,7 +613,14 @@ async function applyLocked(
     refusedRecords.push(rec)
   }
   try {
-    const report = await execute(ctx, { meta, intended, previous }, target, journal, refusedRecords)
+    const report = await execute(
+      ctx,
+      { meta, intended, previous },
+      target,
+      journal,
+      refusedRecords,
+      'apply'
+    )
     report.skipped = skipped
     if (warnings.length) report.warnings = warnings
     writeAudit(ctx.dataDir, {
@@ -632,7 +674,7 @@ async function resumeLocked(
   }
   const journal = new Journal(path)
   try {
-    const report = await execute(ctx, files, target, journal, records)
+    const report = await execute(ctx, files, target, journal, records, 'resume')
     writeAudit(ctx.dataDir, {
       job: jobId,
       action: 'resume',

@@ -290,6 +290,16 @@ export interface PlanStoresOptions extends StorePair {
    * `undefined` makes an unkeyed plan (one that cannot be applied later).
    */
   planKey?: (planId: string) => Promise<Uint8Array | undefined>
+  /**
+   * Plans only these entries (`kind:id` of each side) and keeps only the items `keep` accepts:
+   * a plan of some items of an earlier one (operations/retry.ts), the rest of both stores left
+   * out as if they were not there.
+   */
+  only?: {
+    source: ReadonlySet<string>
+    target: ReadonlySet<string>
+    keep: (item: PlanItem) => boolean
+  }
 }
 
 /**
@@ -307,16 +317,25 @@ export async function planStores(request: PlanStoresOptions): Promise<PlannedSto
       ...request.plan,
       targetDialect: request.dialect
     }
+    const only = request.only
+    const pick = (entries: Entry[], keys: ReadonlySet<string> | undefined) =>
+      keys ? entries.filter((e) => keys.has(`${e.kind}:${idOf(e)}`)) : entries
+    const source = pick(loaded.source, only?.source)
     const result = plan(
-      loaded.source,
-      loaded.target,
+      source,
+      pick(loaded.target, only?.target),
       options,
       fingerprinter(key),
       targetLimits(loaded.targetBackend, request.dialect)
     )
+    if (only) {
+      result.items = result.items.filter(only.keep)
+      for (const a of Object.keys(result.summary) as PlanItem['action'][]) result.summary[a] = 0
+      for (const i of result.items) result.summary[i.action]++
+    }
     const { preflightErrors, storeProblems } = await annotatePlan(
       result.items,
-      loaded.source,
+      source,
       loaded.targetBackend,
       { preflight: true }
     )

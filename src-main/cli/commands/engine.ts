@@ -16,7 +16,9 @@ import {
   runtimeLayers,
   type RuntimeRequest
 } from '../../operations/effective'
-import { planStores } from '../../operations/plan'
+import { planStores, type PlannedStores } from '../../operations/plan'
+import { planRetryFailed } from '../../operations/retry'
+import { dataDir } from '../../platform/paths'
 import { EXIT_ITEMS_FAILED, EXIT_OK, UsageError, writeLine, type CliIo } from '../io'
 
 /** Options of `airlock effective`. */
@@ -241,10 +243,21 @@ export async function planCommand(
           },
           planKey: flags.out ? (planId) => planKey(io, planId) : undefined
         })
+  const cutover = placement ? await previewCutover(planned, placement, locatorOptions) : undefined
+  return printPlan(io, mode, planned, flags, cutover)
+}
+
+/** Prints a plan (or diff) as `plan` does, saving it signed with --out; the exit code. */
+async function printPlan(
+  io: CliIo,
+  mode: 'plan' | 'diff',
+  planned: Pick<PlannedStores, 'result' | 'document' | 'preflightErrors' | 'storeProblems'>,
+  flags: PlanFlags,
+  cutover: CutoverView | undefined
+): Promise<number> {
   const { result, preflightErrors, storeProblems } = planned
   for (const p of storeProblems)
     io.stderr.write(`airlock: pre-flight ${p.severity}: ${p.message}\n`)
-  const cutover = placement ? await previewCutover(planned, placement, locatorOptions) : undefined
   for (const n of cutover?.notes ?? []) io.stderr.write(`airlock: note: ${n}\n`)
   const shown = result.items.filter((i) => mode === 'plan' || i.action !== 'unchanged')
   if (flags.json || flags.out) {
@@ -285,6 +298,35 @@ export async function planCommand(
       result.items.some((i) => i.action === 'conflict' && i.resolution === 'fail'))
     ? EXIT_ITEMS_FAILED
     : EXIT_OK
+}
+
+/**
+ * `airlock plan --retry-failed JOB [SOURCE TARGET] [--out FILE] [--json]`: a plan of the job's
+ * failed items against its stores as they are now (operations/retry.ts), printed and saved as
+ * `plan` prints and saves one.
+ */
+export async function retryPlanCommand(
+  io: CliIo,
+  jobId: string,
+  sourceLocator: string | undefined,
+  targetLocator: string | undefined,
+  flags: PlanFlags,
+  locatorOptions: LocatorOptions
+): Promise<number> {
+  const retry = await planRetryFailed({
+    dataDir: dataDir(io.env),
+    jobId,
+    locatorOptions,
+    source: sourceLocator,
+    target: targetLocator,
+    planKey: flags.out ? (planId) => planKey(io, planId) : undefined
+  })
+  io.stderr.write(
+    `airlock: job ${jobId} failed ${retry.failed} item(s); planned again against ${retry.source} → ${retry.target} as they are now\n`
+  )
+  for (const d of retry.dropped)
+    io.stderr.write(`airlock: note: ${d.id} is not planned again: ${d.reason}\n`)
+  return printPlan(io, 'plan', retry.planned, flags, undefined)
 }
 
 /** The key of a plan written with --out: kept in the keychain so `apply` can check drift. */

@@ -1,4 +1,7 @@
-/** `airlock apply`, `airlock resume`, `airlock rollback`, `airlock jobs`: running plans safely. */
+/**
+ * `airlock apply`, `airlock resume`, `airlock rollback`, `airlock jobs [show]`, `airlock audit`:
+ * running plans safely, and what they did.
+ */
 import { readFileSync } from 'node:fs'
 import cliProgress from 'cli-progress'
 import type { LocatorOptions } from '../../operations/open-store'
@@ -23,6 +26,9 @@ import { openCliKeychain } from './keystore'
 import { dataDir } from '../../platform/paths'
 import { SettingsStore, configDir } from '../../platform/settings'
 import { rollbackScope } from '../../jobs/job-store'
+import type { AuditRecordDto } from '../../contract/ipc'
+import { auditHistory } from '../../operations/audit'
+import { jobDetail } from '../../operations/job-detail'
 import {
   applyConfirmation,
   protectingProfile,
@@ -305,6 +311,120 @@ export async function jobsCommand(io: CliIo, json: boolean): Promise<number> {
       json
         ? JSON.stringify(j)
         : `${j.jobId}  ${j.state.padEnd(24)} ${String(j.done).padStart(5)}/${j.total}  ${j.source} → ${j.target}`
+    )
+  return EXIT_OK
+}
+
+/** What a job id looks like (as the app's channels check it): never a path. */
+const JOB_ID = /^[0-9A-Za-z-]{1,64}$/
+
+/** `airlock audit` flags. */
+export interface AuditFlags {
+  since?: string
+  action?: string[]
+  store?: string
+  job?: string
+  json?: boolean
+}
+
+/** What a record says besides who, when, its action, job and stores: counts, then id lists by size. */
+function auditDetails(r: AuditRecordDto): string {
+  const skip = new Set(['at', 'user', 'job', 'action', 'source', 'target'])
+  return Object.entries(r)
+    .filter(([k]) => !skip.has(k))
+    .map(([k, v]) =>
+      Array.isArray(v)
+        ? `${k} ${v.length}`
+        : typeof v === 'string'
+          ? `${k}: ${v}`
+          : `${k} ${JSON.stringify(v)}`
+    )
+    .join(', ')
+}
+
+/**
+ * `airlock audit [--since T] [--action A]… [--store S] [--job ID] [--json]`: the audit log,
+ * oldest first; `--json` prints each record as one JSON line (the app's export).
+ */
+export async function auditCommand(io: CliIo, flags: AuditFlags): Promise<number> {
+  if (flags.job !== undefined && !JOB_ID.test(flags.job))
+    throw new UsageError(
+      `--job takes a job id (see airlock jobs), not ${JSON.stringify(flags.job)}`
+    )
+  const records = auditHistory(dataDir(io.env), {
+    since: flags.since,
+    actions: flags.action,
+    store: flags.store,
+    jobId: flags.job
+  })
+  if (!records.length) io.stderr.write('no audit records\n')
+  for (const r of records) {
+    if (flags.json) {
+      await writeLine(io.stdout, JSON.stringify(r))
+      continue
+    }
+    const stores =
+      typeof r.source === 'string' && typeof r.target === 'string'
+        ? `${r.source} → ${r.target}`
+        : typeof r.target === 'string'
+          ? r.target
+          : ''
+    await writeLine(
+      io.stdout,
+      [r.at, r.user, r.action.padEnd(8), r.job, stores, auditDetails(r)]
+        .filter((c) => c !== '')
+        .join('  ')
+    )
+  }
+  return EXIT_OK
+}
+
+function seconds(ms: number | null): string {
+  return ms === null ? '—' : `${(ms / 1000).toFixed(1)} s`
+}
+
+/** `airlock jobs show JOB [--json]`: one job in full (operations/job-detail.ts). */
+export async function jobShowCommand(io: CliIo, jobId: string, json: boolean): Promise<number> {
+  if (!JOB_ID.test(jobId))
+    throw new UsageError(
+      `jobs show takes a job id (see airlock jobs), not ${JSON.stringify(jobId)}`
+    )
+  const d = jobDetail(dataDir(io.env), jobId)
+  if (json) {
+    await writeLine(io.stdout, JSON.stringify(d))
+    return EXIT_OK
+  }
+  const c = d.counts
+  const t = d.totals
+  const lines = [
+    `job ${d.jobId}  ${d.state}`,
+    `  ${d.source} → ${d.target}; created ${d.createdAt}`,
+    `  plan ${d.plan.planId}${d.plan.dialect ? ` (${d.plan.dialect})` : ''}`,
+    `  items: ${d.total} to write; ${c.applied} applied, ${c.failed} failed, ${c.refused} refused, ${c.skipped} skipped, ${c.pending} pending`,
+    `  time ${seconds(t.durationMs)}, ${d.rate ?? '—'} items/s, requests ${t.requests ?? '— (not counted by this store)'}, retries ${t.retries}, throttled ${t.throttled}, overloaded ${t.overloaded}`,
+    ...d.runs.map(
+      (r) =>
+        `  run ${r.kind} ${r.startedAt}: ${seconds(r.durationMs)}, ${r.rate} items/s, ${r.applied} applied, ${r.failed} failed${r.ended === 'cancelled' ? ', cancelled' : ''}`
+    ),
+    `  snapshot: ${d.snapshot.present ? `kept, encrypted (${d.snapshot.bytes} bytes)` : 'none (the job stopped before writing)'}`,
+    `  rollback: ${
+      d.rollback.state === 'none'
+        ? `not rolled back (${d.rollback.remaining} item(s) it could put back)`
+        : `${d.rollback.state}: ${d.rollback.restored} restored, ${d.rollback.removed} removed, ${d.rollback.failed} failed, ${d.rollback.skipped} skipped, ${d.rollback.remaining} remaining`
+    }`
+  ]
+  for (const l of lines) await writeLine(io.stdout, l)
+  for (const i of d.items) {
+    if (i.outcome === 'applied' || i.outcome === 'skipped') continue
+    const kind = i.kind === 'connection' ? 'conn' : 'var '
+    const why = i.reason ? `: ${i.code ? `(${i.code}) ` : ''}${i.reason}` : ''
+    const retried = i.retries ? ` [retried ${i.retries}×]` : ''
+    await writeLine(io.stdout, `  ${i.outcome.padEnd(8)} ${kind} ${i.targetId}${why}${retried}`)
+  }
+  if (c.failed)
+    await writeLine(
+      io.stdout,
+      `  retry the failed items: airlock plan --retry-failed ${d.jobId} --out retry.json`
     )
   return EXIT_OK
 }

@@ -10,6 +10,7 @@ import { isPersistent, noKeychainMessage } from '../../keychain/keychain'
 import { cutoverDto, placeTarget, previewCutover } from '../../operations/cutover'
 import { loadEffective, runtimeLayers } from '../../operations/effective'
 import { planStores, redactLocator } from '../../operations/plan'
+import { planRetryFailed } from '../../operations/retry'
 import type { HandlerContext } from './context'
 
 /** `effective:resolve`: per id, the layer Airflow reads it from and what it shadows. */
@@ -183,6 +184,57 @@ export async function makePlan(ctx: HandlerContext, request: PlanRequest): Promi
     ),
     ...(cutover ? { cutover } : {})
   }
+  return keychainless
+    ? {
+        ...dto,
+        notApplicable: noKeychainMessage(
+          'this plan cannot be applied (its drift key would not outlive this run)'
+        )
+      }
+    : dto
+}
+
+/**
+ * `jobs:retry-failed`: a plan of the job's failed items against its stores as they are now,
+ * held for `jobs:apply` as a `jobs:plan` answer is (operations/retry.ts).
+ */
+export async function planRetry(ctx: HandlerContext, request: { jobId: string }): Promise<PlanDto> {
+  let applicable = false
+  let keychainless = false
+  const retry = await planRetryFailed({
+    dataDir: ctx.dataDir,
+    jobId: request.jobId,
+    locatorOptions: ctx.locatorOptions(),
+    planKey: async (planId) => {
+      const keychain = await ctx.keychain()
+      applicable = isPersistent(keychain)
+      keychainless = !applicable
+      return applicable ? await newPlanKey(keychain, planId) : undefined
+    }
+  })
+  const { planned } = retry
+  const doc = await signPlan(planned.document, await ctx.keychain())
+  applicable &&= planned.preflightErrors === 0
+  ctx.plans.set(doc.planId, {
+    doc,
+    source: retry.source,
+    target: retry.target,
+    applicable,
+    keychainless
+  })
+  const dto = toPlanDto(
+    doc,
+    [
+      ...planned.storeProblems,
+      ...retry.dropped.map((d) => ({
+        severity: 'warning' as const,
+        message: `${d.id} failed in job ${request.jobId} and is not planned again: ${d.reason}`
+      }))
+    ],
+    planned.preflightErrors,
+    applicable,
+    plainValues(planned.source, planned.target)
+  )
   return keychainless
     ? {
         ...dto,

@@ -6,13 +6,15 @@ import { Channel, type InvokeMap } from '../../contract/ipc'
 import { appInfo, keychainStatus, unlockKeychain } from './app'
 import type { HandlerContext } from './context'
 import { compareStores } from './compare'
-import { makePlan, resolveEffectiveView, savePlan } from './engine'
+import { makePlan, planRetry, resolveEffectiveView, savePlan } from './engine'
 import { copyEntry, exportEntries, listEntries, revealEntry } from './entries'
 import {
   applyHeldPlan,
   cancelJob,
   confirmationOf,
+  detailOfJob,
   listAllJobs,
+  listAudit,
   resumeHeldJob,
   rollbackHeldJob
 } from './jobs'
@@ -61,6 +63,9 @@ export function createHandlers(ctx: HandlerContext): HandlerTable {
     [Channel.jobsResume]: (r) => resumeHeldJob(ctx, r),
     [Channel.jobsRollback]: (r) => rollbackHeldJob(ctx, r),
     [Channel.jobsConfirmation]: (r) => confirmationOf(ctx, r),
+    [Channel.jobsDetail]: (r) => detailOfJob(ctx, r),
+    [Channel.jobsRetryFailed]: (r) => planRetry(ctx, r),
+    [Channel.auditList]: (r) => listAudit(ctx, r),
     [Channel.exportWrite]: (r) => exportEntries(ctx, r)
   }
 }

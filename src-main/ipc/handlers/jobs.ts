@@ -1,10 +1,13 @@
 /**
- * Handlers of `jobs:apply|list|cancel|resume|rollback`: jobs run in the background of the
+ * Handlers of `jobs:apply|list|detail|cancel|resume|rollback` and `audit:list`: jobs run in the background of the
  * serving process, their progress pushed on `jobs:progress`; cancel stops between batches
  * (the job can then be resumed).
  */
 import type {
   ApplyRequest,
+  AuditQuery,
+  AuditRecordDto,
+  JobDetailDto,
   ConfirmationDto,
   ConfirmationRequest,
   JobDto,
@@ -12,6 +15,8 @@ import type {
   RollbackRequest
 } from '../../contract/ipc'
 import { rollbackScope } from '../../jobs/job-store'
+import { auditHistory } from '../../operations/audit'
+import { jobDetail } from '../../operations/job-detail'
 import {
   applyConfirmation,
   protectingProfile,
@@ -234,6 +239,16 @@ export async function applyHeldPlan(
 /** `jobs:list`: every job, newest first, with the ones running in this process marked. */
 export function listAllJobs(ctx: HandlerContext): JobDto[] {
   return listJobs(ctx.dataDir).map((j) => ({ ...j, running: ctx.running.has(j.jobId) }))
+}
+
+/** `jobs:detail`: a job in full (operations/job-detail.ts), marked when running here. */
+export function detailOfJob(ctx: HandlerContext, request: { jobId: string }): JobDetailDto {
+  return { ...jobDetail(ctx.dataDir, request.jobId), running: ctx.running.has(request.jobId) }
+}
+
+/** `audit:list`: the audit log, oldest first, filtered (operations/audit.ts). */
+export function listAudit(ctx: HandlerContext, request: AuditQuery): AuditRecordDto[] {
+  return auditHistory(ctx.dataDir, request)
 }
 
 /** `jobs:cancel`: stops a running job after its current batch. */

@@ -13,6 +13,7 @@ describe('airlock command table', () => {
     expect([...COMMANDS.keys()].sort()).toEqual(
       [
         'apply',
+        'audit',
         'conn',
         'decode',
         'diff',

@@ -62,6 +62,9 @@ const VALID = {
   'jobs:resume': [{ jobId: 'x' }],
   'jobs:rollback': [{ jobId: 'x' }],
   'jobs:confirmation': [{ planId: 'x' }],
+  'jobs:detail': [{ jobId: 'x' }],
+  'jobs:retry-failed': [{ jobId: 'x' }],
+  'audit:list': [{ since: '24h', actions: ['apply'], store: 'demo:', jobId: 'x' }],
   'export:write': [
     { locator: 'demo:', to: '/tmp/x.json', format: 'json', kind: 'connection', dialect: 'airflow3' }
   ]
