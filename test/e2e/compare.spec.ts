@@ -4,7 +4,7 @@
  * a secret and offers nothing to apply; Migrate's "Compare these stores" opens it on the
  * plan's source and target. Both themes are saved as screenshots (docs/screenshots).
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import { AppPage } from './pages/app-page'
@@ -199,12 +199,11 @@ test('19: Compare shows A and B side by side: counts, filters, detail; no secret
   await expect(screen.getByText(/not applicable/i)).toHaveCount(0)
   await expectNoSecret(page)
 
-  mkdirSync('docs/screenshots', { recursive: true })
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme })
     // no focus ring of the last key press in the picture
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur())
-    await page.screenshot({ path: `docs/screenshots/compare-${scheme}.png` })
+    await app.gallery(`compare-${scheme}`)
   }
   await expectNoSecret(page)
 })

@@ -7,7 +7,7 @@
  * DOM; the layout fits 1280×800 without a horizontal scroll bar. Screenshots of each state in
  * both themes go to docs/screenshots/.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 import { join } from 'node:path'
@@ -19,8 +19,7 @@ const WORKER_SECRET = 'w0rker-env-s3cret'
 
 /** A viewport screenshot for the README gallery. */
 async function gallery(page: Page, name: string): Promise<void> {
-  mkdirSync('docs/screenshots', { recursive: true })
-  await page.screenshot({ path: `docs/screenshots/${name}.png` })
+  await new AppPage(page).gallery(name)
 }
 
 /** Nothing is wider than the window (no horizontal scroll bar). */

@@ -144,7 +144,7 @@ test('19: each id a stack of layers; differs, same, failed and absent told apart
     await diff.click()
     await expect(page.getByTestId('precedence-detail')).toHaveAttribute('data-id', 'diff_conn')
     expect(await axeViolations(page), `precedence with details in ${scheme}`).toEqual([])
-    await page.screenshot({ path: `docs/screenshots/precedence-${scheme}.png` })
+    await app.gallery(`precedence-${scheme}`)
     await page.getByTestId('precedence-detail-close').click()
     await expect(page.getByTestId('precedence-detail')).toHaveCount(0)
   }
@@ -195,7 +195,7 @@ test('19: filters: shadowed with a difference, per layer, per kind, by id glob o
   // The demo as it opens: the custom backend not inspected, its env shadowing the metadata DB.
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme })
-    await page.screenshot({ path: `docs/screenshots/precedence-demo-${scheme}.png` })
+    await app.gallery(`precedence-demo-${scheme}`)
   }
   await page.emulateMedia({ colorScheme: 'light' })
   const { env, exported } = writeRuntime(served.dir)
@@ -245,7 +245,7 @@ test('19: filters: shadowed with a difference, per layer, per kind, by id glob o
   expect(await ids()).toEqual(['diff_conn'])
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme })
-    await page.screenshot({ path: `docs/screenshots/precedence-differs-only-${scheme}.png` })
+    await app.gallery(`precedence-differs-only-${scheme}`)
   }
 })
 
@@ -330,7 +330,7 @@ test('22: 50 000 ids resolve and render, timed from the click to the first rows'
       `inventory reads the same two files in ${inventoryMs} ms); click → first rows ${shownMs} ms, ` +
       `of which the renderer (parse, count, draw) ${renderMs} ms; a filter ${filterMs} ms`
   )
-  await page.screenshot({ path: 'docs/screenshots/precedence-50k-light.png' })
+  await app.gallery('precedence-50k-light')
   // Generous bounds, for a shared machine: the figures printed above are the measure.
   expect(renderMs).toBeLessThan(10_000)
   expect(filterMs).toBeLessThan(5_000)

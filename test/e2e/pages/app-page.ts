@@ -1,4 +1,5 @@
 /** Locators of the app's screens (STYLE §9: they live here, not in the specs). */
+import { mkdirSync } from 'node:fs'
 import { expect, test, type Locator, type Page } from '@playwright/test'
 
 export class AppPage {
@@ -57,6 +58,19 @@ export class AppPage {
   async usePassphraseStore(passphrase: string): Promise<void> {
     await this.page.getByTestId('passphrase-input').fill(passphrase)
     await this.page.getByTestId('passphrase-unlock').click()
+  }
+
+  /**
+   * A viewport picture for the README gallery: always in test-results/screenshots/, and in
+   * docs/screenshots/ only when AIRLOCK_GALLERY=1 (`npm run gallery`), so a test run never
+   * changes the tree.
+   */
+  async gallery(name: string): Promise<void> {
+    await this.page.screenshot({ path: `test-results/screenshots/${name}.png` })
+    if (process.env.AIRLOCK_GALLERY === '1') {
+      mkdirSync('docs/screenshots', { recursive: true })
+      await this.page.screenshot({ path: `docs/screenshots/${name}.png` })
+    }
   }
 
   async screenshot(name: string): Promise<void> {
