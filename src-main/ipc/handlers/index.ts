@@ -5,7 +5,14 @@
 import { Channel, type InvokeMap } from '../../contract/ipc'
 import { appInfo, keychainStatus, unlockKeychain } from './app'
 import type { HandlerContext } from './context'
-import { diffStores, makePlan, resolveEffectiveView, savePlan } from './engine'
+import {
+  diffStores,
+  makePlan,
+  planItem,
+  planItemReveal,
+  resolveEffectiveView,
+  savePlan
+} from './engine'
 import { copyEntry, exportEntries, listEntries, revealEntry } from './entries'
 import {
   applyHeldPlan,
@@ -60,6 +67,8 @@ export function createHandlers(ctx: HandlerContext): HandlerTable {
     [Channel.jobsResume]: (r) => resumeHeldJob(ctx, r),
     [Channel.jobsRollback]: (r) => rollbackHeldJob(ctx, r),
     [Channel.jobsConfirmation]: (r) => confirmationOf(ctx, r),
+    [Channel.jobsPlanItem]: (r) => planItem(ctx, r),
+    [Channel.jobsPlanItemReveal]: (r) => planItemReveal(ctx, r),
     [Channel.exportWrite]: (r) => exportEntries(ctx, r)
   }
 }

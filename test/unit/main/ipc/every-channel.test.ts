@@ -62,6 +62,8 @@ const VALID = {
   'jobs:resume': [{ jobId: 'x' }],
   'jobs:rollback': [{ jobId: 'x' }],
   'jobs:confirmation': [{ planId: 'x' }],
+  'jobs:plan-item': [{ planId: 'x', kind: 'connection', targetId: 'x' }],
+  'jobs:plan-item-reveal': [{ planId: 'x', kind: 'connection', targetId: 'x', part: 'password' }],
   'export:write': [
     { locator: 'demo:', to: '/tmp/x.json', format: 'json', kind: 'connection', dialect: 'airflow3' }
   ]
