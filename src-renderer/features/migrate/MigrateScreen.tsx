@@ -6,6 +6,7 @@ import { useAppStore } from '../../store'
 import { ErrorNote } from '../../components/ErrorNote'
 import { LOCATOR_LIST_ID } from '../../components/LocatorSuggestions'
 import { VirtualTable, type Column } from '../../components/VirtualTable'
+import { PlanItemDetail } from './PlanItemDetail'
 
 const ACTIONS: PlanItemDto['action'][] = ['create', 'update', 'delete', 'unchanged', 'conflict']
 const globs = (text: string) =>
@@ -49,6 +50,9 @@ export function MigrateScreen() {
   const [hideUnchanged, setHideUnchanged] = useState(true)
   const [savePath, setSavePath] = useState('')
   const [saveMessage, setSaveMessage] = useState<string | undefined>(undefined)
+  /** The plan item whose detail pane is open (`kind:targetId`), kept across re-plans. */
+  const [selected, setSelected] = useState<string | undefined>(undefined)
+  const selectedItem = plan?.items.find((i) => `${i.kind}:${i.targetId}` === selected)
   const items = (plan?.items ?? []).filter((i) => !hideUnchanged || i.action !== 'unchanged')
   const skippedSet = new Set(skipped)
   const toApply = (plan?.items ?? []).filter(
@@ -290,21 +294,49 @@ export function MigrateScreen() {
             />
             Hide unchanged
           </label>
-          <VirtualTable
-            testId="plan-table"
-            rowTestId="plan-item"
-            rows={items}
-            columns={planColumns}
-            rowKey={(i) => `${i.kind}:${i.targetId}`}
-            rowAttributes={(i) => ({ 'data-action': i.action, 'data-id': i.targetId })}
-            rowHeight={34}
-            fit
-            label="Plan items; Enter includes or leaves out the active item"
-            onActivate={(i) => {
-              if (['create', 'update', 'delete'].includes(i.action))
-                toggleSkipped(`${i.kind}:${i.targetId}`)
-            }}
-          />
+          {/* plan-detail: a click on a row (not on its checkbox) opens its detail beside the list */}
+          <div className={`plan-review${selectedItem ? ' with-detail' : ''}`}>
+            <div
+              className="plan-review-list"
+              // a click on a row selects it without focusing the grid (whose focus would
+              // mark its first row active beside the selected one)
+              onMouseDown={(e) => {
+                const target = e.target as HTMLElement
+                if (!target.closest('input, button, a, label') && target.closest('[data-row-id]'))
+                  e.preventDefault()
+              }}
+              onClick={(e) => {
+                const target = e.target as HTMLElement
+                if (target.closest('input, button, a, label')) return
+                const row = target.closest<HTMLElement>('[data-row-id]')
+                if (row?.dataset.rowId) setSelected(row.dataset.rowId)
+              }}
+            >
+              <VirtualTable
+                testId="plan-table"
+                rowTestId="plan-item"
+                rows={items}
+                columns={planColumns}
+                rowKey={(i) => `${i.kind}:${i.targetId}`}
+                rowAttributes={(i) => ({ 'data-action': i.action, 'data-id': i.targetId })}
+                rowClass={(i) => (`${i.kind}:${i.targetId}` === selected ? 'selected' : '')}
+                rowHeight={34}
+                fit
+                label="Plan items; Enter includes or leaves out the active item"
+                onActivate={(i) => {
+                  if (['create', 'update', 'delete'].includes(i.action))
+                    toggleSkipped(`${i.kind}:${i.targetId}`)
+                }}
+              />
+            </div>
+            {selectedItem && (
+              <PlanItemDetail
+                plan={plan}
+                item={selectedItem}
+                onClose={() => setSelected(undefined)}
+              />
+            )}
+          </div>
           <div className="toolbar">
             <input
               data-testid="plan-save-path"
