@@ -226,6 +226,35 @@ describe('19: the detail of a plan item (jobs:plan-item, jobs:plan-item-reveal)'
     }
   })
 
+  it("lists the target's pre-flight problems for the item", async () => {
+    const file = join(dir, 'connections.json')
+    writeFileSync(
+      file,
+      JSON.stringify({ Dup: { conn_type: 'http' }, dup: { conn_type: 'http', host: 'h' } })
+    )
+    const plan = await call<PlanDto>('jobs:plan', {
+      source: `airflow-export:${file}`,
+      target: `envfile:${join(dir, 'dup-target.env')}`,
+      options: { kinds: ['connection'] }
+    })
+    expect(plan.preflightErrors).toBe(1)
+    const details = await Promise.all(
+      ['Dup', 'dup'].map((targetId) =>
+        call<PlanItemDetailDto>('jobs:plan-item', {
+          planId: plan.planId,
+          kind: 'connection',
+          targetId
+        })
+      )
+    )
+    const problems = details.flatMap((d) => d.problems)
+    expect(problems).toHaveLength(1)
+    expect(problems[0]).toMatchObject({ severity: 'error' })
+    expect(problems[0]!.message).toMatch(/both written as AIRFLOW_CONN_DUP/)
+    // the problem is the item's, not repeated among its other warnings
+    expect(details.flatMap((d) => d.warnings).join()).not.toMatch(/pre-flight/)
+  })
+
   it(`keeps the values of the newest ${HELD_PLAN_SIDES} plans only`, async () => {
     const first = await planEnv(join(dir, 'source.env'), join(dir, 'target.env'))
     const ref = { planId: first.planId, kind: 'variable', targetId: 'new' }
