@@ -144,6 +144,18 @@ test('19: the detail pane of a plan item: before → after, secrets masked until
     await detail.scrollIntoViewIfNeeded()
     await docsScreenshot(page, `plan-detail-delete-${scheme}`)
   }
+  // a narrow window: the pane goes below the list
+  await page.setViewportSize({ width: 1100, height: 860 })
+  const list = await page.getByTestId('plan-table').boundingBox()
+  const pane = await detail.boundingBox()
+  expect(pane!.y).toBeGreaterThan(list!.y + list!.height - 1)
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme })
+    await detail.scrollIntoViewIfNeeded()
+    await docsScreenshot(page, `plan-detail-narrow-${scheme}`)
+  }
+  await page.setViewportSize({ width: 1360, height: 860 })
+  await noSecretInPage(page)
   await page.getByTestId('plan-detail-reveal-value').click()
   await expect(field('value').getByTestId('revealed')).toHaveText(OLD_VALUE)
   await expect(field('value').locator('td.after')).toHaveText('—')
