@@ -5,6 +5,10 @@
  * write gives the item, and the item's pre-flight problems and warnings. A second, explicit
  * call reveals both sides of one secret field, or the exact text the target's write would
  * store (the backend's own encoder, `Backend.written`). Nothing here logs.
+ *
+ * The name comes from the target's own write path (`Backend.written`), which names an entry
+ * with the lookup `airlock explain` prints (core/airflow-secrets: the first place Airflow
+ * looks; `AIRFLOW_CONN_*` for env files; the row's key for a metadata DB), so the two agree.
  */
 import type {
   FieldChangeDto,
