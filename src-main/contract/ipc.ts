@@ -311,8 +311,10 @@ export interface PlanItemDetailDto {
    * write names it; null for items the apply leaves alone or a store that cannot say.
    */
   writtenAs: { name: string; store: string; verb: 'written' | 'removed' } | null
-  /** Why the name could not be told (the error the write would give), or null. */
+  /** The error the target's write would give for the item (so no name), or null. */
   writtenAsProblem: string | null
+  /** Why the name is not told otherwise (the store cannot say what it writes), or null. */
+  writtenAsNote: string | null
   /** The target's pre-flight problems for this item. */
   problems: { severity: 'error' | 'warning'; message: string }[]
   /** What else the plan warns about for it (fields the target cannot keep, …). */

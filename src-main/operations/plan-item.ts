@@ -193,9 +193,9 @@ async function withTarget<T>(target: PlanTarget, run: (b: Backend) => Promise<T>
 async function writtenOf(
   backend: Backend,
   entry: Entry
-): Promise<{ form: WrittenForm } | { problem: string }> {
+): Promise<{ form: WrittenForm } | { problem: string } | { unknown: string }> {
   if (!backend.written)
-    return { problem: `${backend.id} cannot show the name or text it writes an entry as.` }
+    return { unknown: `${backend.id} cannot show the name or text it writes an entry as.` }
   try {
     return { form: await backend.written(entry) }
   } catch (error) {
@@ -247,6 +247,7 @@ export async function planItemDetail(
   const { problems, warnings } = problemsOf(item)
   let writtenAs: PlanItemDetailDto['writtenAs'] = null
   let writtenAsProblem: string | null = null
+  let writtenAsNote: string | null = null
   const subject = writes(item) ? after : item.action === 'delete' ? before : undefined
   if (subject)
     await withTarget(target, async (backend) => {
@@ -260,7 +261,8 @@ export async function planItemDetail(
       else if (item.action === 'delete' && before?.source?.fromKey)
         // a store that cannot say still read it from somewhere
         writtenAs = { name: before.source.fromKey, store: backend.id, verb: 'removed' }
-      else writtenAsProblem = w.problem
+      else if ('problem' in w) writtenAsProblem = w.problem
+      else writtenAsNote = w.unknown
     })
   return {
     kind: item.kind,
@@ -274,6 +276,7 @@ export async function planItemDetail(
     extraNote,
     writtenAs,
     writtenAsProblem,
+    writtenAsNote,
     problems,
     warnings,
     textAvailable: writes(item) && Boolean(after) && writtenAs !== null
@@ -300,7 +303,7 @@ export async function revealPlanItem(
       )
     return withTarget(target, async (backend) => {
       const w = await writtenOf(backend, after)
-      if ('problem' in w) throw new AirlockError('usage', w.problem)
+      if (!('form' in w)) throw new AirlockError('usage', 'problem' in w ? w.problem : w.unknown)
       return { part, ...w.form, note: w.form.note ?? null }
     })
   }

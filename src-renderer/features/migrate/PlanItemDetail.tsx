@@ -187,6 +187,8 @@ function DetailPane(props: PlanItemDetailProps) {
               </>
             ) : detail.writtenAsProblem ? (
               <span className="error">Cannot be written: {detail.writtenAsProblem}</span>
+            ) : detail.writtenAsNote ? (
+              <span className="muted">{detail.writtenAsNote}</span>
             ) : (
               <span className="muted">
                 Not written by this plan ({detail.action}

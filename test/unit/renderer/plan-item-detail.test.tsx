@@ -44,6 +44,7 @@ const detail = (targetId: string): PlanItemDetailDto => ({
   extraNote: null,
   writtenAs: { name: 'AIRFLOW_CONN_DB', store: 'envfile:b.env', verb: 'written' },
   writtenAsProblem: null,
+  writtenAsNote: null,
   problems: [{ severity: 'error', message: 'two ids on one name' }],
   warnings: ['description dropped'],
   textAvailable: true

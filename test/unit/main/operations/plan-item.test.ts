@@ -11,6 +11,7 @@ import type {
   PlanItemDetailDto,
   PlanItemRevealDto
 } from '../../../../src-main/contract/ipc'
+import { AirflowExportBackend } from '../../../../src-main/backends/airflow-export'
 import { EnvFileBackend } from '../../../../src-main/backends/env-file'
 import { MetastoreBackend } from '../../../../src-main/backends/metastore'
 import { airflowSchemaDdl } from '../../../../src-main/backends/sql/airflow-schema'
@@ -223,6 +224,35 @@ describe('19: the detail of a plan item (jobs:plan-item, jobs:plan-item-reveal)'
       expect(form.note).toMatch(/val stored Fernet-encrypted/)
     } finally {
       await sealed.close()
+    }
+  })
+
+  it('shows for an Airflow export file the part of the file write stores for the item', async () => {
+    for (const name of ['conns.json', 'conns.env']) {
+      const file = join(dir, `export-${name}`)
+      const plan = await call<PlanDto>('jobs:plan', {
+        source: `envfile:${join(dir, 'source.env')}`,
+        target: `airflow-export:${file}`,
+        options: { kinds: ['connection'] }
+      })
+      const ref = { planId: plan.planId, kind: 'connection', targetId: 'db' }
+      const d = await call<PlanItemDetailDto>('jobs:plan-item', ref)
+      expect(d.writtenAs).toMatchObject({ name: 'db', verb: 'written' })
+      const shown = await call<PlanItemRevealDto>('jobs:plan-item-reveal', { ...ref, part: 'text' })
+      // the file a write of the item alone makes, by the target's own backend
+      const entry = await new EnvFileBackend({ path: join(dir, 'source.env') }).read({
+        kind: 'connection',
+        id: 'db'
+      })
+      const fresh = new AirflowExportBackend({
+        path: join(dir, `fresh-${name}`),
+        kind: 'connections'
+      })
+      await fresh.write([entry!])
+      expect(shown.part === 'text' && shown.text.trimEnd()).toBe(
+        readFileSync(join(dir, `fresh-${name}`), 'utf8').trimEnd()
+      )
+      expect(shown).toMatchObject({ format: name.endsWith('.env') ? 'env-line' : 'json' })
     }
   })
 
