@@ -59,6 +59,11 @@ export interface HandlerContext {
   locatorOptions(extra?: Partial<LocatorOptions>): LocatorOptions
   emit<E extends keyof EventMap>(event: E, payload: EventMap[E]): void
   plans: Map<string, HeldPlan>
+  /**
+   * Diffs made in this run (`jobs:diff`), held apart from the plans so that nothing applies or
+   * saves one: only the detail of an item reads them.
+   */
+  diffs: Map<string, HeldPlan>
   running: Map<string, AbortController>
 }
 
@@ -112,6 +117,7 @@ export function createHandlerContext(options: {
     }),
     emit: options.emit ?? (() => undefined),
     plans: new Map(),
+    diffs: new Map(),
     running: new Map()
   }
   return ctx

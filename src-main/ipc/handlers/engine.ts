@@ -219,6 +219,14 @@ export async function diffStores(ctx: HandlerContext, request: DiffRequest): Pro
     ...diff.document,
     items: diff.document.items.filter((i) => i.action !== 'unchanged')
   }
+  // for the detail of an item only (B now → A); never applied or saved
+  holdPlan(ctx.diffs, {
+    doc,
+    source: request.a,
+    target: request.b,
+    applicable: false,
+    sides: { source: diff.source, target: diff.target }
+  })
   return toPlanDto(doc, [], 0, false, plainValues(diff.source, diff.target))
 }
 
@@ -236,7 +244,7 @@ export async function savePlan(ctx: HandlerContext, request: { planId: string; p
 
 /** A held plan with its sides, and its target opened as apply opens it. */
 function heldWithSides(ctx: HandlerContext, planId: string) {
-  const held = ctx.plans.get(planId)
+  const held = ctx.plans.get(planId) ?? ctx.diffs.get(planId)
   if (!held)
     throw new AirlockError('backend.not-found', `No plan ${planId} in this run; plan again.`)
   if (!held.sides)
