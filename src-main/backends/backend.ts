@@ -70,7 +70,7 @@ export interface WrittenForm {
   /** The text stored there, in the store's dialect. */
   text: string
   /** What `text` is: a URI, JSON, an env line, or a row's columns as JSON. */
-  format: 'uri' | 'json' | 'text' | 'env-line' | 'row'
+  format: 'uri' | 'json' | 'yaml' | 'text' | 'env-line' | 'row'
   /** What the text does not show (a metadata DB row's Fernet encryption). */
   note?: string
 }

@@ -13,6 +13,7 @@ import type {
 } from '../../../../src-main/contract/ipc'
 import { AirflowExportBackend } from '../../../../src-main/backends/airflow-export'
 import { EnvFileBackend } from '../../../../src-main/backends/env-file'
+import { LfsBackend } from '../../../../src-main/backends/lfs'
 import { MetastoreBackend } from '../../../../src-main/backends/metastore'
 import { airflowSchemaDdl } from '../../../../src-main/backends/sql/airflow-schema'
 import { openSql } from '../../../../src-main/backends/sql/driver'
@@ -227,12 +228,17 @@ describe('19: the detail of a plan item (jobs:plan-item, jobs:plan-item-reveal)'
     }
   })
 
-  it('shows for an Airflow export file the part of the file write stores for the item', async () => {
-    for (const name of ['conns.json', 'conns.env']) {
+  it('shows for an export or LocalFilesystemBackend file the part write stores for the item', async () => {
+    for (const [scheme, name] of [
+      ['airflow-export', 'conns.json'],
+      ['airflow-export', 'conns.env'],
+      ['lfs', 'lfs.yaml'],
+      ['lfs', 'lfs.env']
+    ] as const) {
       const file = join(dir, `export-${name}`)
       const plan = await call<PlanDto>('jobs:plan', {
         source: `envfile:${join(dir, 'source.env')}`,
-        target: `airflow-export:${file}`,
+        target: `${scheme}:${file}`,
         options: { kinds: ['connection'] }
       })
       const ref = { planId: plan.planId, kind: 'connection', targetId: 'db' }
@@ -244,15 +250,18 @@ describe('19: the detail of a plan item (jobs:plan-item, jobs:plan-item-reveal)'
         kind: 'connection',
         id: 'db'
       })
-      const fresh = new AirflowExportBackend({
-        path: join(dir, `fresh-${name}`),
-        kind: 'connections'
-      })
+      const freshPath = join(dir, `fresh-${name}`)
+      const fresh =
+        scheme === 'lfs'
+          ? new LfsBackend({ connectionsFilePath: freshPath })
+          : new AirflowExportBackend({ path: freshPath, kind: 'connections' })
       await fresh.write([entry!])
       expect(shown.part === 'text' && shown.text.trimEnd()).toBe(
-        readFileSync(join(dir, `fresh-${name}`), 'utf8').trimEnd()
+        readFileSync(freshPath, 'utf8').trimEnd()
       )
-      expect(shown).toMatchObject({ format: name.endsWith('.env') ? 'env-line' : 'json' })
+      expect(shown).toMatchObject({
+        format: name.endsWith('.env') ? 'env-line' : name.endsWith('.yaml') ? 'yaml' : 'json'
+      })
     }
   })
 
