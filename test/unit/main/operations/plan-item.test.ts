@@ -12,6 +12,7 @@ import type {
   PlanItemRevealDto
 } from '../../../../src-main/contract/ipc'
 import { AirflowExportBackend } from '../../../../src-main/backends/airflow-export'
+import { AstroSettingsBackend } from '../../../../src-main/backends/astro'
 import { EnvFileBackend } from '../../../../src-main/backends/env-file'
 import { LfsBackend } from '../../../../src-main/backends/lfs'
 import { MetastoreBackend } from '../../../../src-main/backends/metastore'
@@ -228,14 +229,15 @@ describe('19: the detail of a plan item (jobs:plan-item, jobs:plan-item-reveal)'
     }
   })
 
-  it('shows for an export or LocalFilesystemBackend file the part write stores for the item', async () => {
+  it('shows for export, LocalFilesystemBackend and Astro settings files the part write stores for the item', async () => {
     for (const [scheme, name] of [
       ['airflow-export', 'conns.json'],
       ['airflow-export', 'conns.env'],
       ['lfs', 'lfs.yaml'],
-      ['lfs', 'lfs.env']
+      ['lfs', 'lfs.env'],
+      ['astro', 'airflow_settings.yaml']
     ] as const) {
-      const file = join(dir, `export-${name}`)
+      const file = join(dir, `${scheme}-${name}`)
       const plan = await call<PlanDto>('jobs:plan', {
         source: `envfile:${join(dir, 'source.env')}`,
         target: `${scheme}:${file}`,
@@ -243,7 +245,10 @@ describe('19: the detail of a plan item (jobs:plan-item, jobs:plan-item-reveal)'
       })
       const ref = { planId: plan.planId, kind: 'connection', targetId: 'db' }
       const d = await call<PlanItemDetailDto>('jobs:plan-item', ref)
-      expect(d.writtenAs).toMatchObject({ name: 'db', verb: 'written' })
+      expect(d.writtenAs).toMatchObject({
+        name: scheme === 'astro' ? 'airflow.connections[conn_id=db]' : 'db',
+        verb: 'written'
+      })
       const shown = await call<PlanItemRevealDto>('jobs:plan-item-reveal', { ...ref, part: 'text' })
       // the file a write of the item alone makes, by the target's own backend
       const entry = await new EnvFileBackend({ path: join(dir, 'source.env') }).read({
@@ -254,7 +259,9 @@ describe('19: the detail of a plan item (jobs:plan-item, jobs:plan-item-reveal)'
       const fresh =
         scheme === 'lfs'
           ? new LfsBackend({ connectionsFilePath: freshPath })
-          : new AirflowExportBackend({ path: freshPath, kind: 'connections' })
+          : scheme === 'astro'
+            ? new AstroSettingsBackend({ path: freshPath })
+            : new AirflowExportBackend({ path: freshPath, kind: 'connections' })
       await fresh.write([entry!])
       expect(shown.part === 'text' && shown.text.trimEnd()).toBe(
         readFileSync(freshPath, 'utf8').trimEnd()
