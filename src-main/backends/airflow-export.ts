@@ -47,7 +47,8 @@ import {
   type EntryProblem,
   type EntryRef,
   type LoadResult,
-  type Scope
+  type Scope,
+  type WrittenForm
 } from './backend'
 
 // ---------------------------------------------------------------------------------------
@@ -362,15 +363,42 @@ export class AirflowExportBackend implements Backend {
       delete copy.source
       byId.set(e.id, copy)
     }
-    const serialization = s.format === 'env' ? (this.options.serialization ?? 'uri') : undefined
-    return [
-      s.path,
-      encodeConnectionsFile([...byId.values()], {
-        format: s.format,
-        dialect: this.dialect,
-        ...(serialization ? { serialization } : {})
-      })
-    ]
+    return [s.path, this.encodeConnections([...byId.values()], s.format)]
+  }
+
+  /** The connections file's text for `entries`, in its format (what `write` stores). */
+  private encodeConnections(entries: readonly ConnectionEntry[], format: FileFormat): string {
+    const serialization = format === 'env' ? (this.options.serialization ?? 'uri') : undefined
+    return encodeConnectionsFile(entries, {
+      format,
+      dialect: this.dialect,
+      ...(serialization ? { serialization } : {})
+    })
+  }
+
+  /** The variables file's text for `all` (what `write` stores). */
+  private encodeVariables(all: readonly VariableEntry[]): string {
+    return this.options.variableValues !== 'lossless'
+      ? encodeVariablesFile(all, this.dialect)
+      : encodeVariablesLossless(all, this.dialect)
+  }
+
+  /**
+   * The entry's part of its export file: the file as `write` would encode it holding only this
+   * entry (the same encoder and options), under the id as its key.
+   */
+  async written(entry: Entry): Promise<WrittenForm> {
+    const copy = structuredClone(entry)
+    delete copy.source
+    // the checks write makes (no file for the kind, unreadable lines, teams), writing nothing
+    if (copy.kind === 'connection') {
+      const [path] = (await this.renderConnections([copy], []))!
+      const format = formatOf(path)
+      const text = this.encodeConnections([copy], format).replace(/\n$/, '')
+      return { name: copy.id, text, format: format === 'env' ? 'env-line' : 'json' }
+    }
+    await this.renderVariables([copy], [])
+    return { name: copy.key, text: this.encodeVariables([copy]), format: 'json' }
   }
 
   private async renderVariables(
@@ -396,10 +424,7 @@ export class AirflowExportBackend implements Backend {
     if (!upserts.length && byKey.size === before) return null
     for (const e of upserts)
       byKey.set(e.key, { kind: 'variable', key: e.key, value: e.value, description: e.description })
-    const all = [...byKey.values()]
-    if (this.options.variableValues !== 'lossless')
-      return [s.path, encodeVariablesFile(all, this.dialect)]
-    return [s.path, encodeVariablesLossless(all, this.dialect)]
+    return [s.path, this.encodeVariables([...byKey.values()])]
   }
 }
 

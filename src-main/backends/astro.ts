@@ -70,7 +70,8 @@ import {
   type EntryProblem,
   type EntryRef,
   type LoadResult,
-  type Scope
+  type Scope,
+  type WrittenForm
 } from './backend'
 
 /** Options of the Astro settings-file store. */
@@ -173,16 +174,32 @@ export class AstroSettingsBackend implements Backend {
 
   async write(entries: readonly Entry[]): Promise<void> {
     await this.edit((doc, lists) => {
-      for (const e of entries) {
-        if (e.kind === 'connection') {
-          this.checkConnection(e)
-          setAstroConnection(doc, lists.connections, e.id, e.fields)
-        } else {
-          this.checkVariable(e)
-          setAstroVariable(doc, lists.variables, e.key, e.value)
-        }
-      }
+      for (const e of entries) this.put(doc, lists, e)
     })
+  }
+
+  /** The item `write` puts in the file for `entry`, in a settings file holding only it. */
+  async written(entry: Entry): Promise<WrittenForm> {
+    const doc = newAstroSettingsDocument()
+    this.put(doc, astroSettingsLists(doc), entry)
+    const field = entry.kind === 'connection' ? 'conn_id' : 'variable_name'
+    const list = entry.kind === 'connection' ? 'connections' : 'variables'
+    return {
+      name: `airflow.${list}[${field}=${idOf(entry)}]`,
+      text: doc.toString().replace(/\n$/, ''),
+      format: 'yaml'
+    }
+  }
+
+  /** Checks one entry as astro and Airflow would, and sets it in the document's lists. */
+  private put(doc: Document, lists: ReturnType<typeof astroSettingsLists>, e: Entry): void {
+    if (e.kind === 'connection') {
+      this.checkConnection(e)
+      setAstroConnection(doc, lists.connections, e.id, e.fields)
+    } else {
+      this.checkVariable(e)
+      setAstroVariable(doc, lists.variables, e.key, e.value)
+    }
   }
 
   async remove(refs: readonly EntryRef[]): Promise<void> {

@@ -81,7 +81,8 @@ import {
   type Backend,
   type EntryRef,
   type LoadResult,
-  type Scope
+  type Scope,
+  type WrittenForm
 } from './backend'
 import type { AdaptivePacer } from './pacer'
 import {
@@ -617,6 +618,12 @@ export class AwsSecretsManagerBackend
 
   // -------------------------------------------------------------------------------------
   // Internals
+
+  /** The secret `write` stores for `entry`: its name and SecretString (the same encoder). */
+  async written(entry: Entry): Promise<WrittenForm> {
+    const p = this.planWrite(entry)
+    return { name: p.name, text: p.value, format: entry.kind === 'variable' ? 'text' : 'json' }
+  }
 
   private secretString(entry: Entry): string {
     return encodeText(entry, this.dialect, encodeSecretsManagerConnection)

@@ -70,7 +70,8 @@ import {
   type Backend,
   type EntryRef,
   type LoadResult,
-  type Scope
+  type Scope,
+  type WrittenForm
 } from './backend'
 import {
   ACCESS_DENIED,
@@ -367,6 +368,13 @@ export class AwsSsmBackend extends AwsBackendBase<AwsSsmNaming> implements Backe
 
   // -------------------------------------------------------------------------------------
   // Pre-flight
+
+  /** The parameter `write` puts for `entry`: its name and value (the same encoder). */
+  async written(entry: Entry): Promise<WrittenForm> {
+    const p = this.planWrite(entry)
+    if ('problem' in p) throw new AirlockError(p.code, `${this.id}: ${p.problem}.`)
+    return { name: p.name, text: p.value, format: entry.kind === 'variable' ? 'text' : 'uri' }
+  }
 
   /**
    * What a write of one entry would send: the name, value, the tier the value needs and the

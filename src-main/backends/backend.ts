@@ -59,6 +59,22 @@ export function preflightRecorder(backendId: string, problems: TargetedPreflight
     })
 }
 
+/**
+ * What `write` would store for one entry, worked out by the code `write` runs and writing
+ * nothing: the name the entry is stored under and the text stored there. Holds the entry's
+ * secrets: shown only on an explicit reveal, never logged.
+ */
+export interface WrittenForm {
+  /** The name Airflow finds it under (`AIRFLOW_CONN_X`, a Vault path, a row's `conn_id`). */
+  name: string
+  /** The text stored there, in the store's dialect. */
+  text: string
+  /** What `text` is: a URI, JSON, an env line, or a row's columns as JSON. */
+  format: 'uri' | 'json' | 'yaml' | 'text' | 'env-line' | 'row'
+  /** What the text does not show (a metadata DB row's Fernet encryption). */
+  note?: string
+}
+
 /** Everything in scope, and what could not be read. */
 export interface LoadResult {
   entries: Entry[]
@@ -92,6 +108,11 @@ export interface Backend {
    * sizes, soft-deleted or pending-deletion names, mounts, a permission probe — and writes nothing.
    */
   preflight?(entries: readonly Entry[], signal?: AbortSignal): Promise<readonly PreflightProblem[]>
+  /**
+   * What writing `entry` would store (WrittenForm), by the same encoder and naming as `write`;
+   * throws the AirlockError `write` would throw for it. Absent: the store cannot say.
+   */
+  written?(entry: Entry): Promise<WrittenForm>
   /** Releases connections and handles. */
   close?(): Promise<void>
   /** Paces the requests of a remote store; its counters feed job progress. */

@@ -28,7 +28,7 @@ import { AirlockError, CodecError } from '../core/errors'
 import { decodeUtf8File } from '../core/codecs/utf8'
 import { writeFileAtomic } from '../platform/atomic-write'
 import { idOf, refOf, type Dialect, type Entry } from '../core/model'
-import type { Backend, EntryRef, LoadResult, PreflightProblem, Scope } from './backend'
+import type { Backend, EntryRef, LoadResult, PreflightProblem, Scope, WrittenForm } from './backend'
 import { entryFromEnv, envNameOfRef, listEnvRefs, loadEnvEntries, type EnvOrigin } from './env'
 
 /**
@@ -164,6 +164,19 @@ export class EnvFileBackend implements Backend {
       })
     }
     return problems
+  }
+
+  /** The line `write` puts in the file for `entry` (the same change, the same encoder). */
+  async written(entry: Entry): Promise<WrittenForm> {
+    const change = this.changeOf(entry)
+    try {
+      const text = updateEnvFile('', [change], this.loader).text.replace(/\r?\n$/, '')
+      return { name: change.name, text, format: 'env-line' }
+    } catch (error) {
+      if (error instanceof CodecError)
+        throw new AirlockError(error.code, `${this.id}: ${error.userMessage}`, { cause: error })
+      throw error
+    }
   }
 
   private changeOf(e: Entry): EnvFileChange {

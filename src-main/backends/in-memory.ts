@@ -12,7 +12,8 @@ import {
   type Backend,
   type EntryRef,
   type LoadResult,
-  type Scope
+  type Scope,
+  type WrittenForm
 } from './backend'
 
 /** Options of the in-memory backend. */
@@ -49,6 +50,13 @@ export class InMemoryBackend implements Backend {
       .filter((e) => inScope(scope, e.kind))
       .map((e) => this.withSource(e))
     return { entries, problems: [] }
+  }
+
+  /** The entry as this store keeps it (a copy without its origin), as JSON. */
+  async written(entry: Entry): Promise<WrittenForm> {
+    const copy = structuredClone(entry)
+    delete copy.source
+    return { name: idOf(entry), text: JSON.stringify(copy, null, 2), format: 'json' }
   }
 
   async write(entries: readonly Entry[]): Promise<void> {

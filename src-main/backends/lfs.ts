@@ -55,7 +55,8 @@ import {
   type EntryProblem,
   type EntryRef,
   type LoadResult,
-  type Scope
+  type Scope,
+  type WrittenForm
 } from './backend'
 
 /** LocalFilesystemBackend's separator of team and id in a team-scoped key. */
@@ -299,6 +300,26 @@ export class LfsBackend implements Backend {
       if (rendered) out.push(rendered)
     }
     for (const [path, text] of out) await replaceFile(path, text)
+  }
+
+  /**
+   * The entry's part of its file: the file `write` would make holding only this entry (the
+   * same key and encoder), after the checks `write` makes; other entries are never shown.
+   */
+  async written(entry: Entry): Promise<WrittenForm> {
+    const kind = entry.kind
+    await this.render(kind, [entry], [])
+    const path = this.pathOf(kind)!
+    const d = (await this.decode(kind))!
+    const key = this.keyOf(kind, idOf(entry), entry.team, path)
+    const copy = structuredClone(entry)
+    delete copy.source
+    delete copy.team
+    if (copy.kind === 'connection') copy.id = key
+    else copy.key = key
+    const alone: Decoded = { ...d, text: undefined, entries: new Map() }
+    const text = this.edit(alone, new Map([[key, copy]]), new Set()).replace(/\n$/, '')
+    return { name: key, text, format: d.format === 'env' ? 'env-line' : d.format }
   }
 
   /** The path and new text of one file; null when nothing changes. */

@@ -24,6 +24,7 @@ import {
   type LoadResult,
   type PreflightProblem,
   type Scope,
+  type WrittenForm,
   refOf
 } from './backend'
 import { releaseForRevision } from './sql/airflow-schema'
@@ -183,6 +184,36 @@ export class MetastoreBackend implements Backend {
         after = str(page[page.length - 1]!.key)!
       }
     return out
+  }
+
+  /**
+   * The row `write` upserts for `entry` (the same row builder and checks), its Fernet-sealed
+   * columns shown as the text sealed: the token differs on every encryption.
+   */
+  async written(entry: Entry): Promise<WrittenForm> {
+    const info = await this.schema()
+    const row =
+      entry.kind === 'connection' ? this.connectionRow(entry, info) : this.variableRow(entry, info)
+    const sealed: string[] = []
+    const plain = (column: string, flag: string, value: string | null) => {
+      if (row[flag] !== true) return
+      row[column] = value
+      sealed.push(column)
+    }
+    if (entry.kind === 'connection') {
+      plain('password', 'is_encrypted', entry.fields.password)
+      plain('extra', 'is_extra_encrypted', entry.fields.extra)
+    } else plain('val', 'is_encrypted', entry.value)
+    const table = entry.kind === 'connection' ? 'connection' : 'variable'
+    const column = entry.kind === 'connection' ? 'conn_id' : 'key'
+    return {
+      name: `${table}.${column} = ${JSON.stringify(idOf(entry))}`,
+      text: JSON.stringify(row, null, 2),
+      format: 'row',
+      ...(sealed.length
+        ? { note: `${sealed.join(' and ')} stored Fernet-encrypted with the store's key` }
+        : {})
+    }
   }
 
   async write(entries: readonly Entry[]): Promise<void> {

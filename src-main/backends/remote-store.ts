@@ -37,7 +37,7 @@ import {
   type EntryRef,
   type Scope
 } from '../core/model'
-import type { EntryProblem, LoadResult } from './backend'
+import type { EntryProblem, LoadResult, WrittenForm } from './backend'
 import type { StepsLookup } from '../core/airflow-secrets/types'
 
 /** The mark naming an entry's kind, on a secret Airlock writes (Azure tag, GCP annotation). */
@@ -554,6 +554,19 @@ export abstract class RemoteStoreBackend<P, L extends { refs: EntryRef[] }> {
       (ref) => this.readListed(ref, signal),
       { concurrency: this.concurrency }
     )
+  }
+
+  /** The secret `write` stores for `entry`: its name and payload (the same naming and encoder). */
+  async written(entry: Entry): Promise<WrittenForm> {
+    const [item] = planWrites(this.id, this.names, this.wording, [entry], this.payload)
+    const p: unknown = item!.payload
+    const text = typeof p === 'string' ? p : Buffer.from(p as Uint8Array).toString('utf8')
+    const json = entry.kind === 'connection' && text.trimStart().startsWith('{')
+    return {
+      name: item!.name,
+      text,
+      format: entry.kind === 'variable' ? 'text' : json ? 'json' : 'uri'
+    }
   }
 
   async write(entries: readonly Entry[], signal?: AbortSignal): Promise<void> {

@@ -80,7 +80,8 @@ import {
   type EntryProblem,
   type EntryRef,
   type LoadResult,
-  type Scope
+  type Scope,
+  type WrittenForm
 } from './backend'
 import { connectionEnvValue } from '../core/codecs/connection-value'
 import { AdaptivePacer } from './pacer'
@@ -338,6 +339,12 @@ export class VaultBackend implements Backend {
     const order = (e: Entry) => `${e.kind}\u0000${idOf(e)}`
     loaded.entries.sort((a, b) => (order(a) < order(b) ? -1 : 1))
     return loaded
+  }
+
+  /** The secret `write` stores for `entry`: its path and its data (the same encoder). */
+  async written(entry: Entry): Promise<WrittenForm> {
+    const p = this.planWrite(entry)
+    return { name: p.target, text: JSON.stringify(this.secretOf(entry), null, 2), format: 'json' }
   }
 
   async write(entries: readonly Entry[], signal?: AbortSignal): Promise<void> {

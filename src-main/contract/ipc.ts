@@ -38,6 +38,8 @@ export const Channel = {
   jobsDetail: 'jobs:detail',
   jobsRetryFailed: 'jobs:retry-failed',
   auditList: 'audit:list',
+  jobsPlanItem: 'jobs:plan-item',
+  jobsPlanItemReveal: 'jobs:plan-item-reveal',
   exportWrite: 'export:write'
 } as const
 
@@ -300,6 +302,71 @@ export interface PlanDto {
   cutover?: CutoverDto
 }
 
+/** How one field (or extra key) goes from the target now to the plan. */
+export type FieldChangeDto = 'same' | 'changed' | 'added' | 'removed'
+
+/**
+ * One field of a plan item: the target's value now (`before`) and the planned one (`after`).
+ * Plain fields carry both values; a secret field (a password, a variable's value, an extra
+ * holding hidden keys or not JSON) carries only its change: `jobs:plan-item-reveal` shows it.
+ */
+export interface PlanItemFieldDto {
+  field: string
+  change: FieldChangeDto
+  secret: boolean
+  before?: string | number | null
+  after?: string | number | null
+}
+
+/**
+ * One top-level key of a connection's extra, target now → planned: values as JSON text for
+ * keys Airflow's masker shows, none for keys it hides (`should_hide_value_for_key`); a
+ * non-sensitive key's nested sensitive values arrive as `'***'`.
+ */
+export interface PlanItemExtraKeyDto {
+  key: string
+  change: FieldChangeDto
+  secret: boolean
+  before?: string
+  after?: string
+}
+
+/** The detail of one plan item (`jobs:plan-item`): every field, before → after, masked. */
+export interface PlanItemDetailDto {
+  kind: 'connection' | 'variable'
+  sourceId: string | null
+  targetId: string
+  action: PlanItemDto['action']
+  resolution: string | null
+  /** Whether the target holds the id now, and whether the plan has a value for it. */
+  sides: { before: boolean; after: boolean }
+  fields: PlanItemFieldDto[]
+  /** The extra key by key; null when neither side's extra is a JSON object. */
+  extra: PlanItemExtraKeyDto[] | null
+  /** Why the extra is not shown key by key (a side that is not a JSON object), or null. */
+  extraNote: string | null
+  /**
+   * The name the item is written under (or removed from) in the target, as the target's own
+   * write names it; null for items the apply leaves alone or a store that cannot say.
+   */
+  writtenAs: { name: string; store: string; verb: 'written' | 'removed' } | null
+  /** The error the target's write would give for the item (so no name), or null. */
+  writtenAsProblem: string | null
+  /** Why the name is not told otherwise (the store cannot say what it writes), or null. */
+  writtenAsNote: string | null
+  /** The target's pre-flight problems for this item. */
+  problems: { severity: 'error' | 'warning'; message: string }[]
+  /** What else the plan warns about for it (fields the target cannot keep, …). */
+  warnings: string[]
+  /** Whether `jobs:plan-item-reveal` can show the text written. */
+  textAvailable: boolean
+}
+
+/** What `jobs:plan-item-reveal` shows: both sides of one secret field, or the text written. */
+export type PlanItemRevealDto =
+  | { part: 'password' | 'extra' | 'value'; before: string | null; after: string | null }
+  | { part: 'text'; name: string; text: string; format: string; note: string | null }
+
 /** A job's progress (also pushed on `jobs:progress`). */
 export interface JobProgressDto {
   jobId: string
@@ -540,6 +607,15 @@ const auditQuery = z
   })
   .strict()
 
+/** One item of a plan held in this run. */
+const planItemRef = z
+  .object({
+    planId: z.string().max(64),
+    kind: z.enum(['connection', 'variable']),
+    targetId: z.string().min(1).max(512)
+  })
+  .strict()
+
 /** Each channel's arguments, as a tuple schema. */
 export const RequestSchemas = {
   [Channel.appInfo]: z.tuple([]),
@@ -666,6 +742,11 @@ export const RequestSchemas = {
   /** A plan of the job's failed items, made again against both stores as they are now. */
   [Channel.jobsRetryFailed]: z.tuple([jobId]),
   [Channel.auditList]: z.tuple([auditQuery]),
+  [Channel.jobsPlanItem]: z.tuple([planItemRef]),
+  /** On explicit request: both sides of one secret field, or the exact text to be written. */
+  [Channel.jobsPlanItemReveal]: z.tuple([
+    planItemRef.extend({ part: z.enum(['password', 'extra', 'value', 'text']) }).strict()
+  ]),
   [Channel.exportWrite]: z.tuple([
     z
       .object({
@@ -730,6 +811,8 @@ export interface InvokeMap {
   [Channel.jobsRetryFailed]: (request: { jobId: string }) => PlanDto
   /** The audit log, oldest first, filtered; the same records `airlock audit --json` prints. */
   [Channel.auditList]: (request: AuditQuery) => AuditRecordDto[]
+  [Channel.jobsPlanItem]: (request: PlanItemRequest) => PlanItemDetailDto
+  [Channel.jobsPlanItemReveal]: (request: PlanItemRevealRequest) => PlanItemRevealDto
   [Channel.exportWrite]: (request: ExportRequest) => {
     path: string
     count: number
@@ -763,6 +846,10 @@ export type RollbackRequest = z.infer<(typeof RequestSchemas)['jobs:rollback']>[
 export type ConfirmationRequest = z.infer<(typeof RequestSchemas)['jobs:confirmation']>[0]
 /** `audit:list`: filters of the audit log. */
 export type AuditQuery = z.infer<(typeof RequestSchemas)['audit:list']>[0]
+/** `jobs:plan-item`: one item of a plan held in this run. */
+export type PlanItemRequest = z.infer<(typeof RequestSchemas)['jobs:plan-item']>[0]
+/** `jobs:plan-item-reveal`: one secret field of a plan item, or the text it is written as. */
+export type PlanItemRevealRequest = z.infer<(typeof RequestSchemas)['jobs:plan-item-reveal']>[0]
 /** `export:write`: a store written as Airflow export files or env lines. */
 export type ExportRequest = z.infer<(typeof RequestSchemas)['export:write']>[0]
 

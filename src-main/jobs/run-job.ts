@@ -97,7 +97,8 @@ function itemFailure(code: ErrorCode): boolean {
 
 const now = () => new Date().toISOString()
 
-function withTargetId(e: Entry, id: string): Entry {
+/** The entry as a plan item writes it: under the target id, without its origin. */
+export function withTargetId(e: Entry, id: string): Entry {
   const copy = structuredClone(e)
   delete copy.source
   return copy.kind === 'connection' ? { ...copy, id } : { ...copy, key: id }

@@ -7,6 +7,7 @@ import { installRegexTimeLimit } from '../../platform/regex-worker'
 import type { EventMap } from '../../contract/ipc'
 import type { LocatorOptions } from '../../operations/open-store'
 import type { PlanDocument } from '../../core/plan'
+import type { Entry } from '../../core/model'
 import { AirlockError } from '../../core/errors'
 import type { Keychain } from '../../keychain/keychain'
 import { MemoryKeychain } from '../../keychain/memory-keychain'
@@ -23,6 +24,27 @@ export interface HeldPlan {
   applicable: boolean
   /** Planned while secrets were kept in memory only: its drift key did not outlive the plan. */
   keychainless?: boolean
+  /**
+   * Both sides as they were loaded for the plan, for the detail of an item (what the plan was
+   * made from, not the stores as they are by now); kept for the newest plans only
+   * (HELD_PLAN_SIDES), dropped from older ones.
+   */
+  sides?: { source: Entry[]; target: Entry[] }
+}
+
+/**
+ * How many of the newest plans keep their sides in memory. Re-reading the stores instead would
+ * show values that may have drifted since the plan (the detail must show what the plan will
+ * write); keeping every plan's values would grow without bound in a long session.
+ */
+export const HELD_PLAN_SIDES = 3
+
+/** Holds a plan made in this run; only the newest HELD_PLAN_SIDES keep their sides. */
+export function holdPlan(plans: Map<string, HeldPlan>, held: HeldPlan): void {
+  plans.set(held.doc.planId, held)
+  let newer = 0
+  for (const p of [...plans.values()].reverse())
+    if (p.sides && ++newer > HELD_PLAN_SIDES) delete p.sides
 }
 
 /** Everything the handlers share. */

@@ -1,6 +1,15 @@
 /** Handlers of `effective:resolve`, `jobs:plan` and `jobs:save-plan`. */
 import { replaceFile } from '../../platform/atomic-write'
-import type { EffectiveDto, EffectiveRequest, PlanDto, PlanRequest } from '../../contract/ipc'
+import type {
+  EffectiveDto,
+  EffectiveRequest,
+  PlanDto,
+  PlanItemDetailDto,
+  PlanItemRequest,
+  PlanItemRevealDto,
+  PlanItemRevealRequest,
+  PlanRequest
+} from '../../contract/ipc'
 import { AirlockError } from '../../core/errors'
 import type { PlanDocument } from '../../core/plan'
 import { RUNTIME_MODELS } from '../../core/precedence'
@@ -9,9 +18,10 @@ import { newPlanKey, signPlan } from '../../jobs/run-job'
 import { isPersistent, noKeychainMessage } from '../../keychain/keychain'
 import { cutoverDto, placeTarget, previewCutover } from '../../operations/cutover'
 import { loadEffective, runtimeLayers } from '../../operations/effective'
-import { planStores, redactLocator } from '../../operations/plan'
+import { planKinds, planStores, redactLocator } from '../../operations/plan'
+import { planItemDetail, revealPlanItem } from '../../operations/plan-item'
 import { planRetryFailed } from '../../operations/retry'
-import type { HandlerContext } from './context'
+import { holdPlan, type HandlerContext } from './context'
 
 /** `effective:resolve`: per id, the layer Airflow reads it from and what it shadows. */
 export async function resolveEffectiveView(
@@ -167,12 +177,13 @@ export async function makePlan(ctx: HandlerContext, request: PlanRequest): Promi
   // signed as the CLI signs a saved plan: apply and save-plan take it only as it was made
   const doc = await signPlan(planned.document, await ctx.keychain())
   applicable &&= planned.preflightErrors === 0
-  ctx.plans.set(doc.planId, {
+  holdPlan(ctx.plans, {
     doc,
     source: request.source,
     target: request.target,
     applicable,
-    keychainless
+    keychainless,
+    sides: { source: planned.source, target: planned.target }
   })
   const dto: PlanDto = {
     ...toPlanDto(
@@ -215,12 +226,13 @@ export async function planRetry(ctx: HandlerContext, request: { jobId: string })
   const { planned } = retry
   const doc = await signPlan(planned.document, await ctx.keychain())
   applicable &&= planned.preflightErrors === 0
-  ctx.plans.set(doc.planId, {
+  holdPlan(ctx.plans, {
     doc,
     source: retry.source,
     target: retry.target,
     applicable,
-    keychainless
+    keychainless,
+    sides: { source: planned.source, target: planned.target }
   })
   const dto = toPlanDto(
     doc,
@@ -255,4 +267,46 @@ export async function savePlan(ctx: HandlerContext, request: { planId: string; p
     )
   await replaceFile(request.path, JSON.stringify(held.doc, null, 2) + '\n')
   return { path: request.path }
+}
+
+/** A held plan with its sides, and its target opened as apply opens it. */
+function heldWithSides(ctx: HandlerContext, planId: string) {
+  const held = ctx.plans.get(planId)
+  if (!held)
+    throw new AirlockError('backend.not-found', `No plan ${planId} in this run; plan again.`)
+  if (!held.sides)
+    throw new AirlockError(
+      'backend.not-found',
+      `Plan ${planId} is no longer held with its values (only the newest plans are); plan again.`
+    )
+  const doc = held.doc
+  return {
+    plan: { doc, ...held.sides },
+    target: {
+      locator: held.target,
+      options: ctx.locatorOptions({
+        dialect: doc.dialect,
+        kinds: planKinds(doc),
+        kindsFrom: `the plan ${doc.planId}`
+      })
+    }
+  }
+}
+
+/** `jobs:plan-item`: one item of a held plan, before → after, secrets masked. */
+export function planItem(
+  ctx: HandlerContext,
+  request: PlanItemRequest
+): Promise<PlanItemDetailDto> {
+  const { plan, target } = heldWithSides(ctx, request.planId)
+  return planItemDetail(plan, request, target)
+}
+
+/** `jobs:plan-item-reveal`: on explicit request, one secret field's sides or the text written. */
+export function planItemReveal(
+  ctx: HandlerContext,
+  request: PlanItemRevealRequest
+): Promise<PlanItemRevealDto> {
+  const { plan, target } = heldWithSides(ctx, request.planId)
+  return revealPlanItem(plan, request, request.part, target)
 }

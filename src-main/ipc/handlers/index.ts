@@ -6,7 +6,14 @@ import { Channel, type InvokeMap } from '../../contract/ipc'
 import { appInfo, keychainStatus, unlockKeychain } from './app'
 import type { HandlerContext } from './context'
 import { compareStores } from './compare'
-import { makePlan, planRetry, resolveEffectiveView, savePlan } from './engine'
+import {
+  makePlan,
+  planItem,
+  planItemReveal,
+  planRetry,
+  resolveEffectiveView,
+  savePlan
+} from './engine'
 import { copyEntry, exportEntries, listEntries, revealEntry } from './entries'
 import {
   applyHeldPlan,
@@ -66,6 +73,8 @@ export function createHandlers(ctx: HandlerContext): HandlerTable {
     [Channel.jobsDetail]: (r) => detailOfJob(ctx, r),
     [Channel.jobsRetryFailed]: (r) => planRetry(ctx, r),
     [Channel.auditList]: (r) => listAudit(ctx, r),
+    [Channel.jobsPlanItem]: (r) => planItem(ctx, r),
+    [Channel.jobsPlanItemReveal]: (r) => planItemReveal(ctx, r),
     [Channel.exportWrite]: (r) => exportEntries(ctx, r)
   }
 }

@@ -590,22 +590,7 @@ export function MigrateScreen() {
               }}
             />
             {selected && (
-              <aside
-                className="plan-detail"
-                data-testid="plan-detail"
-                aria-label={`Detail of ${selected.targetId}`}
-              >
-                <button
-                  type="button"
-                  className="link close"
-                  data-testid="plan-detail-close"
-                  aria-label="Close the detail"
-                  onClick={() => selectItem(undefined)}
-                >
-                  Close
-                </button>
-                <PlanItemDetail plan={plan} item={selected} />
-              </aside>
+              <PlanItemDetail plan={plan} item={selected} onClose={() => selectItem(undefined)} />
             )}
           </div>
           {rows.length === 0 && (

@@ -254,7 +254,10 @@ describe('aws-secrets-manager: values', () => {
   for (const dialect of ['airflow2', 'airflow3', 'task-sdk'] as Dialect[])
     it(`round-trips tricky values (${dialect})`, async () => {
       const b = backend({ dialect })
+      // written(): the name and the value write stores, said before writing (the same encoder)
+      const forms = await Promise.all(tricky.map((e) => b.written(e)))
       await b.write(tricky)
+      for (const f of forms) expect(aws.secret(f.name)?.value).toBe(f.text)
       const loaded = await b.load({})
       expect(loaded.problems).toEqual([])
       for (const e of tricky) {

@@ -226,7 +226,10 @@ describe('aws-ssm: values and tiers', () => {
   for (const dialect of ['airflow2', 'airflow3', 'task-sdk'] as Dialect[])
     it(`round-trips tricky values (${dialect})`, async () => {
       const b = backend({ dialect })
+      // written(): the name and the value write stores, said before writing (the same encoder)
+      const forms = await Promise.all(tricky.map((e) => b.written(e)))
       await b.write(tricky)
+      for (const f of forms) expect(aws.parameter(f.name)?.value).toBe(f.text)
       const loaded = await b.load({})
       expect(loaded.problems).toEqual([])
       expect(loaded.entries).toHaveLength(tricky.length)

@@ -216,9 +216,17 @@ describe('azure-key-vault backend', () => {
         extra: '{"n": 1, "nested": {"a": [true, null]}, "s": "1"}'
       })
     ]
+    // written(): the name and the text write stores, said before writing (the same encoder)
+    const forms = await Promise.all(conns.map((c) => b.written(c)))
+    expect(forms.map((f) => [f.name, f.format])).toEqual([
+      ['airflow-connections-c-uri', 'uri'],
+      ['airflow-connections-c-json', 'json']
+    ])
+    expect(emulator.valueOf('airflow-connections-c-uri')).toBeUndefined()
     await b.write([...vars, ...conns])
     expect(emulator.valueOf('airflow-connections-c-uri')).toMatch(/^postgres:\/\//)
     expect(emulator.valueOf('airflow-connections-c-json')).toMatch(/^\{"conn_type": "http"/)
+    for (const f of forms) expect(emulator.valueOf(f.name)).toBe(f.text)
     for (const v of vars)
       expect(((await b.read({ kind: 'variable', id: v.key })) as VariableEntry).value).toBe(v.value)
     for (const c of conns) {

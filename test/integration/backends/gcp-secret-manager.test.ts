@@ -228,8 +228,11 @@ describe('gcp-secret-manager backend', () => {
         extra: '{"n": 1, "nested": {"a": [true, null]}, "s": "1"}'
       })
     ]
+    // written(): the secret id and payload write stores, said before writing (the same encoder)
+    const forms = await Promise.all([...vars, ...conns].map((e) => b.written(e)))
     await b.write([...vars, ...conns])
     expect(emulator.versionsOf('airflow-connections-c_json')[0]!.value).toMatch(/^\{"conn_type"/)
+    for (const f of forms) expect(emulator.versionsOf(f.name).at(-1)!.value).toBe(f.text)
     for (const v of vars)
       expect(((await b.read({ kind: 'variable', id: v.key })) as VariableEntry).value).toBe(v.value)
     for (const c of conns) {

@@ -401,6 +401,28 @@ describe('vault: writing', () => {
     expect(vault.get(uriMount, 'connections/pg')).toHaveProperty('description', 'Main')
   })
 
+  it('says what write stores for an entry (written): the same path and data, writing nothing', async () => {
+    const conn = connectionEntry('pg', {
+      conn_type: 'postgres',
+      host: 'db.internal',
+      password: `pw ${SECRET_MARK}`,
+      extra: '{"sslmode": "require"}'
+    })
+    for (const shape of ['fields', 'uri'] as const) {
+      const mount = freshMount()
+      const b = backend({ mount_point: mount }, { connectionShape: shape })
+      const form = await b.written(conn)
+      expect(vault.paths(mount)).toEqual([])
+      expect(form).toMatchObject({ name: `${mount}/connections/pg`, format: 'json' })
+      await b.write([conn])
+      expect(vault.get(mount, 'connections/pg')).toEqual(JSON.parse(form.text))
+    }
+    const refused = await thrown(
+      backend({ mount_point: freshMount(), connections_path: null }).written(conn)
+    )
+    expect(refused.code).toBe('usage')
+  })
+
   it('uses check-and-set with the version it read; a change in between is a typed conflict', async () => {
     const mount = freshMount()
     const b = backend({ mount_point: mount })

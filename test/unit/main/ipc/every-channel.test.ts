@@ -65,6 +65,8 @@ const VALID = {
   'jobs:detail': [{ jobId: 'x' }],
   'jobs:retry-failed': [{ jobId: 'x' }],
   'audit:list': [{ since: '24h', actions: ['apply'], store: 'demo:', jobId: 'x' }],
+  'jobs:plan-item': [{ planId: 'x', kind: 'connection', targetId: 'x' }],
+  'jobs:plan-item-reveal': [{ planId: 'x', kind: 'connection', targetId: 'x', part: 'password' }],
   'export:write': [
     { locator: 'demo:', to: '/tmp/x.json', format: 'json', kind: 'connection', dialect: 'airflow3' }
   ]
