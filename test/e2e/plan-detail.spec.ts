@@ -4,7 +4,7 @@
  * after with no secret in the page until "Reveal both", the name it is written under, and on
  * request the exact line the target file gets. Screenshots (before any reveal) in both themes.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import { EnvFileBackend } from '../../src-main/backends/env-file'
@@ -27,10 +27,9 @@ async function noSecretInPage(page: Page): Promise<void> {
   for (const s of SECRETS) expect(html, 'a secret is in the DOM before reveal').not.toContain(s)
 }
 
-/** Saves a viewport screenshot to docs/screenshots (what the README gallery shows). */
+/** A viewport picture for the README gallery (docs/screenshots/ under `npm run gallery`). */
 async function docsScreenshot(page: Page, name: string): Promise<void> {
-  mkdirSync('docs/screenshots', { recursive: true })
-  await page.screenshot({ path: `docs/screenshots/${name}.png` })
+  await new AppPage(page).gallery(name)
 }
 
 test('19: the detail pane of a plan item: before → after, secrets masked until revealed, the text written', async ({
