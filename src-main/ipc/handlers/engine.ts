@@ -88,18 +88,24 @@ const PLAIN_FIELDS: ReadonlySet<string> = new Set([
 /** Looks up the plain field values of both sides of a plan, by kind and id. */
 function plainValues(source: readonly Entry[], target: readonly Entry[]) {
   type Fields = Readonly<Record<string, string | number | null | undefined>>
+  // a variable's description is plain (the inventory shows it); its value never is
   const index = (entries: readonly Entry[]) =>
     new Map<string, Fields>(
-      entries.flatMap((e) =>
-        e.kind === 'connection' ? [[e.id, e.fields as unknown as Fields] as const] : []
+      entries.map((e) =>
+        e.kind === 'connection'
+          ? ([`connection:${e.id}`, e.fields as unknown as Fields] as const)
+          : ([`variable:${e.key}`, { description: e.description }] as const)
       )
     )
   const s = index(source)
   const t = index(target)
   return (item: PlanDocument['items'][number], field: string) => {
-    if (item.kind !== 'connection' || !PLAIN_FIELDS.has(field)) return {}
-    const from = item.sourceId === null ? undefined : s.get(item.sourceId)
-    return { before: t.get(item.targetId)?.[field] ?? null, after: from?.[field] ?? null }
+    if (item.kind === 'connection' ? !PLAIN_FIELDS.has(field) : field !== 'description') return {}
+    const from = item.sourceId === null ? undefined : s.get(`${item.kind}:${item.sourceId}`)
+    return {
+      before: t.get(`${item.kind}:${item.targetId}`)?.[field] ?? null,
+      after: from?.[field] ?? null
+    }
   }
 }
 

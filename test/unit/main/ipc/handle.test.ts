@@ -236,7 +236,14 @@ describe('ipc dispatch', () => {
       expect(byField.password).toEqual({ field: 'password', changed: true })
       expect(byField.extra).toEqual({ field: 'extra', changed: true })
       const variable = dto.items.find((i) => i.targetId === 'environment')!
-      for (const f of variable.fields) expect(f).not.toHaveProperty('before')
+      // a variable's value never travels; its description is plain, as in the inventory
+      for (const f of variable.fields.filter((f) => f.field !== 'description'))
+        expect(f).not.toHaveProperty('before')
+      expect(variable.fields.find((f) => f.field === 'description')).toMatchObject({
+        changed: true,
+        before: null,
+        after: expect.stringMatching(/\S/)
+      })
       const text = JSON.stringify(dto)
       expect(text).not.toContain(SECRET)
       expect(text).not.toContain('demo-p@ss/word')
