@@ -43,7 +43,7 @@ test('19: applying a plan with a delete asks first, and Cancel writes nothing', 
       `This will delete 1 variable in envfile:${target}.`
     )
     await expect(page.getByTestId('confirm-cancel')).toBeFocused()
-    await app.screenshot(`confirm-apply-delete-${scheme}`)
+    await app.gallery(`confirm-apply-delete-${scheme}`)
     // Cancel in light, Escape in dark: both leave the target as it was
     if (scheme === 'light') await page.getByTestId('confirm-cancel').click()
     else await page.keyboard.press('Escape')
@@ -128,7 +128,7 @@ test("19: a protected profile's apply and rollback need its name typed", async (
     await expect(page.getByTestId('confirm-ok')).toBeDisabled()
     await page.getByTestId('confirm-name').fill('Prod')
     await expect(page.getByTestId('confirm-ok')).toBeDisabled()
-    await app.screenshot(`confirm-rollback-protected-${scheme}`)
+    await app.gallery(`confirm-rollback-protected-${scheme}`)
     await page.keyboard.press('Escape')
     await expect(dialog).toHaveCount(0)
   }

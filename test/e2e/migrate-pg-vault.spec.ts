@@ -142,7 +142,7 @@ test('PostgreSQL metadata DB → Vault: import, plan, leave one out, apply, watc
   await expect(job).toHaveAttribute('data-state', 'running')
   await expect(job.getByTestId('job-progress')).toContainText(/\d+\/\d+ · [\d.]+\/s · ETA/)
   await expect(job.getByTestId('job-progress')).toContainText(/throttled \d+×/)
-  await app.screenshot('migrate-pg-vault-running')
+  await app.gallery('migrate-pg-vault-running')
   await expect(job).toHaveAttribute('data-state', 'finished', { timeout: 60_000 })
   await expect(job.getByTestId('job-progress')).toContainText(`${total - 1}/${total - 1}`)
   vault.setFaults({})
@@ -171,7 +171,7 @@ test('PostgreSQL metadata DB → Vault: import, plan, leave one out, apply, watc
   const leftOut = app.precedenceRow('mysql_reporting')
   await expect(leftOut.locator('.verdict').nth(0)).toHaveAttribute('data-testid', 'verdict-absent')
   await expect(leftOut.locator('.verdict').nth(2)).toHaveAttribute('data-testid', 'verdict-wins')
-  await app.screenshot('migrate-pg-vault-precedence')
+  await app.gallery('migrate-pg-vault-precedence')
 
   // The two stores compared now: only the item left out is only in A.
   await app.nav('migrate').click()

@@ -36,7 +36,7 @@ test('inventory lists the demo with every secret masked', async ({ page, served 
   const demoKey = readFileSync(join(served.env.AIRLOCK_HOME, 'demo', 'fernet.key'), 'utf8').trim()
   const text = await page.locator('body').innerText()
   expect(text.includes(demoKey)).toBe(false)
-  await app.screenshot('inventory')
+  await app.gallery('inventory')
 })
 
 test('inventory stays fast at 50 000 rows', async ({ page, served }) => {
@@ -248,7 +248,7 @@ test('profiles: add with a secret, test, edit; the secret never comes back', asy
   expect((await page.content()).includes(demoKey)).toBe(false)
   const settings = readFileSync(join(served.env.AIRLOCK_CONFIG_DIR, 'settings.json'), 'utf8')
   expect(settings.includes(demoKey)).toBe(false)
-  await app.screenshot('profiles')
+  await app.gallery('profiles')
 
   // The same database with a key that decrypts nothing: each row it cannot read is shown
   // with its reason, in the inventory, and the rest is still listed.
