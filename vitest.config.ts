@@ -1,7 +1,13 @@
+import { availableParallelism } from 'node:os'
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
+    // Vitest's default runs cores - 1 files at once: on a 2-core machine one at a time,
+    // leaving a core idle while an integration file waits on emulators, child processes,
+    // retries and databases. At least two at once use both cores. (Three, on a
+    // 2-core machine busy with other work, pushed timing-bound tests past their limits.)
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       {
         test: {

@@ -8,7 +8,8 @@ results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 status=0
 
-node scripts/build-cli.mjs || status=1
+# Built once here; the vitest and Playwright global setups skip their own build when told so.
+if node scripts/build-cli.mjs; then export AIRLOCK_TEST_BUILT=1; else status=1; fi
 
 # Vitest: unit (main, renderer) and integration projects, with a JSON report to count.
 # Keychain tests need a Secret Service: run under a private D-Bus session with a

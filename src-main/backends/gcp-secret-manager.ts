@@ -19,7 +19,7 @@
  */
 import { mapLimit } from '../core/concurrency'
 import { readFileSync } from 'node:fs'
-import { SecretManagerServiceClient } from '@google-cloud/secret-manager'
+import type { SecretManagerServiceClient } from '@google-cloud/secret-manager'
 import type { CallOptions, ClientOptions } from 'google-gax'
 import type { ErrorCode } from '../contract/errors'
 import { encodeText } from '../core/airflow-secrets/types'
@@ -209,7 +209,12 @@ export class GcpSecretManagerBackend
   readonly kind = 'gcp-secret-manager' as const
   readonly id: string
   readonly naming: GcpSecretManagerNaming
-  private readonly client: SecretManagerServiceClient
+  private readonly clientOptions: ClientOptions
+  /**
+   * The SDK client, made on first use: loading the SDK (gRPC, google-gax) takes a few hundred
+   * ms, which every CLI process paid, whatever stores it named.
+   */
+  private client: Promise<SecretManagerServiceClient> | undefined
   protected readonly dialect: Dialect
   protected readonly concurrency: number
   private readonly options: GcpSecretManagerOptions
@@ -256,7 +261,7 @@ export class GcpSecretManagerBackend
     this.id = options.id ?? `gcp-secret-manager:${this.naming.projectId}`
     this.dialect = options.dialect ?? 'airflow3'
     this.concurrency = options.concurrency ?? 8
-    this.client = new SecretManagerServiceClient(clientOptions)
+    this.clientOptions = clientOptions
     const r = options.retry ?? {}
     this.callOptions = {
       retry: {
@@ -333,8 +338,15 @@ export class GcpSecretManagerBackend
     return `${this.parent}/secrets/${secretId}`
   }
 
+  private sdk(): Promise<SecretManagerServiceClient> {
+    this.client ??= import('@google-cloud/secret-manager').then(
+      ({ SecretManagerServiceClient }) => new SecretManagerServiceClient(this.clientOptions)
+    )
+    return this.client
+  }
+
   async close(): Promise<void> {
-    await this.client.close()
+    if (this.client) await (await this.client).close()
   }
 
   // --- names ---------------------------------------------------------------------------
@@ -426,7 +438,9 @@ export class GcpSecretManagerBackend
     let data: Uint8Array
     let sent: unknown
     try {
-      const [response] = await this.client.accessSecretVersion(
+      const [response] = await (
+        await this.sdk()
+      ).accessSecretVersion(
         { name: gcpVersionPath(this.naming.projectId, secretId) },
         this.call(signal)
       )
@@ -473,7 +487,7 @@ export class GcpSecretManagerBackend
     const listed: ListedSecret[] = []
     const pageSize = Math.min(this.options.pageSize ?? GCP_MAX_PAGE_SIZE, GCP_MAX_PAGE_SIZE)
     try {
-      for await (const secret of this.client.listSecretsAsync(
+      for await (const secret of (await this.sdk()).listSecretsAsync(
         { parent: this.parent, pageSize },
         { ...this.call(signal), autoPaginate: false }
       ))
@@ -547,13 +561,15 @@ export class GcpSecretManagerBackend
       payload: { data, dataCrc32c: crc32c(data) }
     }
     try {
-      const [version] = await this.client.addSecretVersion(request, this.call(signal))
+      const [version] = await (await this.sdk()).addSecretVersion(request, this.call(signal))
       return version.name ?? ''
     } catch (error) {
       if (codeOf(error) !== Status.NOT_FOUND) this.fail(error, what, `(secret ${secretId})`)
     }
     try {
-      await this.client.createSecret(
+      await (
+        await this.sdk()
+      ).createSecret(
         {
           parent: this.parent,
           secretId,
@@ -571,7 +587,7 @@ export class GcpSecretManagerBackend
         this.fail(error, `${what}: create secret`, `(secret ${secretId})`)
     }
     try {
-      const [version] = await this.client.addSecretVersion(request, this.call(signal))
+      const [version] = await (await this.sdk()).addSecretVersion(request, this.call(signal))
       return version.name ?? ''
     } catch (error) {
       this.fail(error, what, `(secret ${secretId})`)
@@ -586,13 +602,14 @@ export class GcpSecretManagerBackend
   ): Promise<void> {
     try {
       const older: string[] = []
-      for await (const v of this.client.listSecretVersionsAsync(
+      for await (const v of (await this.sdk()).listSecretVersionsAsync(
         { parent: this.secretPath(secretId), filter: 'state:ENABLED', pageSize: 1000 },
         { ...this.call(signal), autoPaginate: false }
       ))
         if (v.name && v.name !== keep && v.name.split('/').at(-1) !== keep.split('/').at(-1))
           older.push(v.name)
-      for (const name of older) await this.client.disableSecretVersion({ name }, this.call(signal))
+      for (const name of older)
+        await (await this.sdk()).disableSecretVersion({ name }, this.call(signal))
     } catch (error) {
       this.fail(error, `${what}: disable older versions`, `(secret ${secretId})`)
     }
@@ -602,7 +619,7 @@ export class GcpSecretManagerBackend
   async remove(refs: readonly EntryRef[], signal?: AbortSignal): Promise<void> {
     await mapLimit(removalTargets(this.names, refs), this.concurrency, async ({ name, ref }) => {
       try {
-        await this.client.deleteSecret({ name: this.secretPath(name) }, this.call(signal))
+        await (await this.sdk()).deleteSecret({ name: this.secretPath(name) }, this.call(signal))
       } catch (error) {
         if (codeOf(error) === Status.NOT_FOUND) return
         this.fail(error, `remove ${ref.kind} ${JSON.stringify(ref.id)}`, `(secret ${name})`)
@@ -633,7 +650,7 @@ export class GcpSecretManagerBackend
     const owners = new Map<string, Record<string, string>>()
     if (probe.canList)
       try {
-        for await (const secret of this.client.listSecretsAsync(
+        for await (const secret of (await this.sdk()).listSecretsAsync(
           { parent: this.parent, pageSize: GCP_MAX_PAGE_SIZE },
           { ...this.call(signal), autoPaginate: false }
         ))
@@ -650,7 +667,9 @@ export class GcpSecretManagerBackend
     })
     const states = await mapLimit(existing, this.concurrency, async ({ ref, secretId }) => {
       try {
-        const [v] = await this.client.getSecretVersion(
+        const [v] = await (
+          await this.sdk()
+        ).getSecretVersion(
           { name: gcpVersionPath(this.naming.projectId, secretId) },
           this.call(signal)
         )
@@ -676,7 +695,9 @@ export class GcpSecretManagerBackend
   /** The credential probe: may it list secrets, and add versions under each prefix used? */
   private readonly credentialProbe = (signal?: AbortSignal): CredentialProbe => ({
     listOne: async () => {
-      await this.client.listSecrets(
+      await (
+        await this.sdk()
+      ).listSecrets(
         { parent: this.parent, pageSize: 1 },
         { ...this.call(signal), autoPaginate: false }
       )
@@ -688,7 +709,9 @@ export class GcpSecretManagerBackend
       return gcpSecretIdProblem(id) === undefined ? id : undefined
     },
     tryWrite: async (id) => {
-      await this.client.addSecretVersion(
+      await (
+        await this.sdk()
+      ).addSecretVersion(
         { parent: this.secretPath(id), payload: { data: Buffer.alloc(0) } },
         this.call(signal)
       )

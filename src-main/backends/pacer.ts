@@ -89,6 +89,13 @@ const realClock: PacerClock = { now: () => performance.now(), sleep: abortableSl
 
 /** The window over which accepted and throttled answers are counted. */
 const WINDOW_MS = 1000
+/**
+ * The answers the rate is steered from. At a slow rate the window is longer, so that it holds
+ * about twice this many (a rate under it would otherwise never be changed again), up to
+ * MAX_WINDOW_MS.
+ */
+const MIN_ANSWERS = 20
+const MAX_WINDOW_MS = 10_000
 /** How often the rate and concurrency are reconsidered. */
 const ADJUST_MS = 250
 /** How long a rate learned from Retry-After throttling holds before probing upwards. */
@@ -243,9 +250,15 @@ export class AdaptivePacer {
     this.pump()
   }
 
-  /** Steers the send rate from the last second's answers (throttling without Retry-After). */
+  /**
+   * Steers the send rate from the last second's answers, or longer ones at slow rates
+   * (throttling without Retry-After).
+   */
   private adjustRate(at: number): void {
-    while (this.recent.length && this.recent[0]!.at < at - WINDOW_MS) this.recent.shift()
+    const windowMs = Number.isFinite(this.rate)
+      ? Math.min(MAX_WINDOW_MS, Math.max(WINDOW_MS, (2000 * MIN_ANSWERS) / this.rate))
+      : WINDOW_MS
+    while (this.recent.length && this.recent[0]!.at < at - windowMs) this.recent.shift()
     if (at - this.lastAdjust < ADJUST_MS) return
     let ok = 0
     let throttled = 0
@@ -255,11 +268,15 @@ export class AdaptivePacer {
     }
     // Throttles that came with Retry-After are handled by the pause, not the rate.
     const answered = ok + throttled
-    if (answered < 20) return
+    // At the slowest rates even the longest window holds fewer: half of what it lets through.
+    const enough = Number.isFinite(this.rate)
+      ? Math.min(MIN_ANSWERS, (this.rate * windowMs) / 2000)
+      : MIN_ANSWERS
+    if (answered < enough) return
     this.lastAdjust = at
-    const span = Math.max(ADJUST_MS, Math.min(WINDOW_MS, at - this.recent[0]!.at))
+    const span = Math.max(ADJUST_MS, Math.min(windowMs, at - this.recent[0]!.at))
     const share = throttled / answered
-    if (share > 0.15 && at - this.lastDecrease >= WINDOW_MS) {
+    if (share > 0.15 && at - this.lastDecrease >= windowMs) {
       // Once per window: the window still holds the throttles that caused the last one.
       this.lastDecrease = at
       // Down in proportion to the excess (halving at most); the first time, from the rate

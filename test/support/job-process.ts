@@ -6,7 +6,8 @@ import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { Keychain } from '../../src-main/keychain/keychain'
 
-const RUNNER = fileURLToPath(new URL('./job-runner.ts', import.meta.url))
+// job-runner.ts as global-setup.ts bundles it (no TypeScript to compile in each child).
+const RUNNER = fileURLToPath(new URL('../../out/test/job-runner.mjs', import.meta.url))
 
 /** What the runner is asked to do: apply a plan file, or resume / roll back a job, between two SQLite metadata DBs. */
 export type JobCommand =
@@ -39,7 +40,7 @@ export function runJobProcess(
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; result?: unknown; err: string }> {
   return new Promise((resolve, reject) => {
     const child = fork(RUNNER, [JSON.stringify({ command, stores })], {
-      execArgv: ['--import', 'tsx'],
+      execArgv: [],
       env: { ...process.env, AIRLOCK_FAILPOINT: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc']
     })

@@ -150,6 +150,35 @@ describe('AdaptivePacer', () => {
     expect(await done).toBe(0)
   }, 30_000)
 
+  it('steers at low rates too (a quota under 20 a second): follows it down and back up', async () => {
+    const clock = new VirtualClock()
+    let Q = 200
+    const server = fixedWindowServer(clock, () => Q, { retryAfter: false })
+    const attempts = new Map<number, number>()
+    const send = () => {
+      const second = Math.floor(clock.now() / 1000)
+      attempts.set(second, (attempts.get(second) ?? 0) + 1)
+      return server.send()
+    }
+    const pacer = new AdaptivePacer({ maxConcurrency: 16, clock, random: seededRandom(5) })
+    const done = runAll(pacer, 3000, 16, send)
+    const lower = clock.sleep(5_000).then(() => (Q = 8))
+    const raise = clock.sleep(25_000).then(() => (Q = 200))
+    await clock.drive(Promise.all([done, lower, raise]))
+    const at = (second: number) => server.accepted.get(second) ?? 0
+    // At 8 a second: the quota saturated, and the rate learned within ten seconds (about
+    // one attempt in five throttled, where a rate stuck at its first estimate sends 13).
+    let sent = 0
+    for (let second = 15; second < 25; second++) {
+      expect(at(second)).toBe(8)
+      sent += attempts.get(second) ?? 0
+    }
+    expect(sent).toBeLessThan(10 * 8 * 1.35)
+    // Raised again: within fifteen seconds the rate follows.
+    for (const second of [39, 40, 41]) expect(at(second)).toBeGreaterThanOrEqual(190)
+    expect(await done).toBe(0)
+  }, 30_000)
+
   it('with Retry-After, stays just under the quota, and climbs when it is raised', async () => {
     const clock = new VirtualClock()
     let Q = 100
