@@ -221,6 +221,28 @@ export async function loadPair(pair: StorePair): Promise<{
   targetBackend: Backend
   kinds: EntryKind[] | undefined
 }> {
+  const opened = await openPair(pair)
+  try {
+    const { source, target } = await loadOpened(pair, opened)
+    return { source, target, targetBackend: opened.targetBackend, kinds: opened.kinds }
+  } catch (error) {
+    await opened.targetBackend.close?.()
+    throw error
+  }
+}
+
+/** Both stores of a pair, opened and not yet read (see {@link loadPair}). */
+export interface OpenedPair {
+  sourceBackend: Backend
+  targetBackend: Backend
+  kinds: EntryKind[] | undefined
+}
+
+/**
+ * Opens both stores of a plan or diff and settles the kinds planned (see {@link loadPair});
+ * the caller closes the target, and the source unless {@link loadOpened} reads it.
+ */
+export async function openPair(pair: StorePair): Promise<OpenedPair> {
   const options = { ...pair.locatorOptions, dialect: pair.dialect }
   const source = await openLocator(pair.source, { ...options, kinds: pair.kinds })
   let targetBackend: Backend
@@ -251,19 +273,25 @@ export async function loadPair(pair: StorePair): Promise<{
     }
     kinds = [...both]
   }
-  try {
-    const [s, t] = entriesForPlan(
-      [
-        { name: pair.source, data: await loadLayer(source, kinds) },
-        { name: pair.target, data: await loadLayer(targetBackend, kinds, { keepOpen: true }) }
-      ],
-      pair.onProblem
-    )
-    return { source: s!, target: t!, targetBackend, kinds }
-  } catch (error) {
-    await targetBackend.close?.()
-    throw error
-  }
+  return { sourceBackend: source, targetBackend, kinds }
+}
+
+/**
+ * Reads both sides of an opened pair whole (closing the source, leaving the target open); a
+ * side that cannot be planned over throws.
+ */
+export async function loadOpened(
+  pair: StorePair,
+  { sourceBackend, targetBackend, kinds }: OpenedPair
+): Promise<{ source: Entry[]; target: Entry[] }> {
+  const [s, t] = entriesForPlan(
+    [
+      { name: pair.source, data: await loadLayer(sourceBackend, kinds) },
+      { name: pair.target, data: await loadLayer(targetBackend, kinds, { keepOpen: true }) }
+    ],
+    pair.onProblem
+  )
+  return { source: s!, target: t! }
 }
 
 /** A plan made from two stores, with what both front ends show of it. */

@@ -231,7 +231,12 @@ export async function planCommand(
   }
   const planned =
     mode === 'diff'
-      ? { ...(await diffStores({ ...pair, plan: filters })), preflightErrors: 0, storeProblems: [] }
+      ? {
+          // the sides are kept only for a cutover preview; without, unchanged texts go unread
+          ...(await diffStores({ ...pair, plan: filters, sides: placement !== undefined })),
+          preflightErrors: 0,
+          storeProblems: []
+        }
       : await planStores({
           ...pair,
           plan: {
