@@ -57,7 +57,14 @@ export async function diffStores(request: DiffStoresOptions): Promise<DiffResult
     const limits = targetLimits(targetBackend, request.dialect)
     const fast =
       request.sides === false
-        ? await planRaw(opened.sourceBackend, targetBackend, opened.kinds, options, fp, limits)
+        ? await planRaw(
+            opened.sourceBackend,
+            targetBackend,
+            opened.kinds,
+            options,
+            async () => fp,
+            limits
+          )
         : undefined
     let sides: { source: Entry[]; target: Entry[] }
     let result: ReturnType<typeof plan>

@@ -20,6 +20,7 @@ import {
 import { DIALECT_RULES } from '../core/dialect'
 import type { LayerData } from '../core/precedence'
 import { openLocator, requireStoreFile, storeIdentity, type LocatorOptions } from './open-store'
+import { planRaw } from './raw-plan'
 
 /** A store as a precedence layer: its entries and unreadable ids, or why it failed. */
 export async function loadLayer(
@@ -318,6 +319,12 @@ export interface PlanStoresOptions extends StorePair {
    * `undefined` makes an unkeyed plan (one that cannot be applied later).
    */
   planKey?: (planId: string) => Promise<Uint8Array | undefined>
+  /**
+   * Whether the result carries both sides as read (default true). Without them, entries whose
+   * text is the same on both sides need not be read whole (operations/raw-plan.ts), and
+   * `source`/`target` hold only the entries read.
+   */
+  sides?: boolean
 }
 
 /**
@@ -326,26 +333,43 @@ export interface PlanStoresOptions extends StorePair {
  */
 export async function planStores(request: PlanStoresOptions): Promise<PlannedStores> {
   requireSource(request.source)
-  const loaded = await loadPair(request)
+  const opened = await openPair(request)
+  const { targetBackend } = opened
   try {
     const planId = newPlanId()
-    const key = await request.planKey?.(planId)
     const options: PlanOptions = {
-      kinds: loaded.kinds,
+      kinds: opened.kinds,
       ...request.plan,
       targetDialect: request.dialect
     }
-    const result = plan(
-      loaded.source,
-      loaded.target,
-      options,
-      fingerprinter(key),
-      targetLimits(loaded.targetBackend, request.dialect)
-    )
+    const limits = targetLimits(targetBackend, request.dialect)
+    // the key is asked for once both stores have read: one that cannot be read fails first
+    const fingerprints = async () => fingerprinter(await request.planKey?.(planId))
+    const fast =
+      request.sides === false
+        ? await planRaw(
+            opened.sourceBackend,
+            targetBackend,
+            opened.kinds,
+            options,
+            fingerprints,
+            limits
+          )
+        : undefined
+    let loaded: { source: Entry[]; target: Entry[] }
+    let result: { items: PlanItem[]; summary: PlanSummary }
+    if (fast) {
+      await opened.sourceBackend.close?.()
+      loaded = fast
+      result = fast.result
+    } else {
+      loaded = await loadOpened(request, opened)
+      result = plan(loaded.source, loaded.target, options, await fingerprints(), limits)
+    }
     const { preflightErrors, storeProblems } = await annotatePlan(
       result.items,
       loaded.source,
-      loaded.targetBackend,
+      targetBackend,
       { preflight: true }
     )
     const document = planDocument({
@@ -370,6 +394,6 @@ export async function planStores(request: PlanStoresOptions): Promise<PlannedSto
       target: loaded.target
     }
   } finally {
-    await loaded.targetBackend.close?.()
+    await targetBackend.close?.()
   }
 }

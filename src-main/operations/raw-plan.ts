@@ -123,7 +123,9 @@ class UnchangedItem implements PlanItem {
 
 /**
  * Plans `source` → `target` comparing raw texts first (see the file doc); `kinds` are the
- * kinds both sides are read in. Undefined when the fast path does not apply. Its unchanged
+ * kinds both sides are read in; `fingerprints` is asked for once both sides have read (a
+ * plan's key is made only for a plan that can be made). Undefined when the fast path does
+ * not apply. Its unchanged
  * items are not plain objects: they serialize as plan items, and are not for spreading.
  */
 export async function planRaw(
@@ -131,7 +133,7 @@ export async function planRaw(
   target: Backend,
   kinds: readonly EntryKind[] | undefined,
   options: PlanOptions,
-  fp: Fingerprinter,
+  fingerprints: () => Promise<Fingerprinter>,
   limits: TargetLimits
 ): Promise<RawPlan | undefined> {
   if (Object.keys(options.rename ?? {}).length || (options.prefixMap ?? []).length) return undefined
@@ -146,8 +148,7 @@ export async function planRaw(
   }
   const selects = planSelector(options)
   const seen = { connection: new Set<string>(), variable: new Set<string>() }
-  const context: UnchangedContext = { side: s, options, fp }
-  const unchanged: PlanItem[] = []
+  const unchanged: RawEntry[] = []
   const sourceEntries: Entry[] = []
   for (const r of s.entries) {
     if (seen[r.kind].has(r.id)) return undefined
@@ -159,7 +160,7 @@ export async function planRaw(
     const other = targets[r.kind].get(r.id)
     if (other && other.text === r.text && other.team === r.team) {
       targets[r.kind].delete(r.id)
-      if (selects(r.kind, r.id)) unchanged.push(new UnchangedItem(r, context))
+      if (selects(r.kind, r.id)) unchanged.push(r)
     } else sourceEntries.push(entry)
   }
   // a target entry with the source's text reads as the source's did: only the others are read
@@ -170,9 +171,14 @@ export async function planRaw(
     if (!entry) return undefined
     targetEntries.push(entry)
   }
+  const fp = await fingerprints()
   const differing = plan(sourceEntries, targetEntries, options, fp, limits)
+  const context: UnchangedContext = { side: s, options, fp }
   return {
-    result: finishPlan([...unchanged, ...differing.items]),
+    result: finishPlan([
+      ...unchanged.map((r) => new UnchangedItem(r, context)),
+      ...differing.items
+    ]),
     source: sourceEntries,
     target: targetEntries
   }

@@ -244,7 +244,8 @@ export async function planCommand(
             onConflict: policy,
             deleteExtraneous: Boolean(flags['delete-extraneous'])
           },
-          planKey: flags.out ? (planId) => planKey(io, planId) : undefined
+          planKey: flags.out ? (planId) => planKey(io, planId) : undefined,
+          sides: placement !== undefined
         })
   const { result, preflightErrors, storeProblems } = planned
   for (const p of storeProblems)

@@ -10,7 +10,7 @@ import { envNameFor } from '../../../../src-main/core/env-names'
 import type { Dialect } from '../../../../src-main/core/model'
 import { plan, type PlanOptions } from '../../../../src-main/core/plan'
 import { diffStores } from '../../../../src-main/operations/diff'
-import { targetLimits } from '../../../../src-main/operations/plan'
+import { planStores, targetLimits } from '../../../../src-main/operations/plan'
 import { planRaw } from '../../../../src-main/operations/raw-plan'
 import { seededRandom } from '../../../support/seeded-random'
 
@@ -92,7 +92,14 @@ async function bothPlans(
   const source = new EnvFileBackend({ path: a, dialect })
   const target = new EnvFileBackend({ path: b, dialect })
   const limits = targetLimits(target, dialect)
-  const fast = await planRaw(source, target, undefined, options, fingerprinter(KEY), limits)
+  const fast = await planRaw(
+    source,
+    target,
+    undefined,
+    options,
+    async () => fingerprinter(KEY),
+    limits
+  )
   const full = plan(
     (await source.load({})).entries,
     (await target.load({})).entries,
@@ -192,7 +199,7 @@ describe('plan/diff fast path: equal raw text is equal meaning', () => {
         new EnvFileBackend({ path: t }),
         undefined,
         DIFF,
-        fingerprinter(KEY),
+        async () => fingerprinter(KEY),
         {}
       )
     expect(await raw(ok, lower)).toBeUndefined()
@@ -240,5 +247,32 @@ describe('plan/diff fast path: equal raw text is equal meaning', () => {
       d.result.items.map((i) => i.sourceVersion === i.targetVersion)
     expect(same(lean)).toEqual(same(whole))
     expect(whole.source.length).toBeGreaterThan(lean.source.length)
+  })
+
+  it('plans .env → .env as the full read does, pre-flight and key included', async () => {
+    const { a, b } = generated(6, 300)
+    const asked: string[] = []
+    const planned = (sides: boolean) =>
+      planStores({
+        source: `envfile:${a}`,
+        target: `envfile:${b}`,
+        dialect: 'airflow3',
+        locatorOptions: {},
+        plan: { onConflict: 'overwrite', deleteExtraneous: true },
+        planKey: async (planId) => {
+          asked.push(planId)
+          return KEY
+        },
+        sides
+      })
+    const [lean, whole] = [await planned(false), await planned(true)]
+    const doc = (p: Awaited<ReturnType<typeof planned>>) =>
+      JSON.stringify({ ...p.document, planId: '', createdAt: '' })
+    expect(doc(lean)).toBe(doc(whole))
+    expect([lean.preflightErrors, lean.storeProblems]).toEqual([
+      whole.preflightErrors,
+      whole.storeProblems
+    ])
+    expect(asked).toEqual([lean.planId, whole.planId])
   })
 })
