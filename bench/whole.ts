@@ -25,6 +25,8 @@ const TIME = '/usr/bin/time'
 interface Run {
   seconds: number
   peakMb: number | undefined
+  /** User + system CPU seconds (undefined without GNU time): what a loaded machine does not skew. */
+  cpu: number | undefined
 }
 
 /** Runs `argv` to its end; `ok` says which exit codes are its success (diff: 1, differences). */
@@ -32,15 +34,19 @@ function runWhole(argv: readonly string[], ok: readonly number[]): Run {
   const timed = existsSync(TIME)
   const t0 = performance.now()
   const out = timed
-    ? spawnSync(TIME, ['-f', '%M', ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
+    ? spawnSync(TIME, ['-f', '%M %U %S', ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
     : spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] })
   const seconds = (performance.now() - t0) / 1000
   const stderr = out.stderr.toString()
   // GNU time exits with the command's status (and says so on stderr before its figure)
   if (!ok.includes(out.status ?? -1))
     throw new Error(`${argv.join(' ')} exited ${out.status}: ${stderr.slice(-500)}`)
-  const kb = timed ? Number(stderr.trim().split('\n').pop()) : NaN
-  return { seconds, peakMb: Number.isFinite(kb) ? kb / 1024 : undefined }
+  const [kb, user, sys] = timed ? stderr.trim().split('\n').pop()!.split(' ').map(Number) : []
+  return {
+    seconds,
+    peakMb: kb === undefined || !Number.isFinite(kb) ? undefined : kb / 1024,
+    cpu: user === undefined || sys === undefined ? undefined : user + sys
+  }
 }
 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
@@ -60,7 +66,8 @@ function sideBySide(
   }
   const summary = (runs: Run[]): Run => ({
     seconds: median(runs.map((r) => r.seconds)),
-    peakMb: runs[0]!.peakMb === undefined ? undefined : median(runs.map((r) => r.peakMb!))
+    peakMb: runs[0]!.peakMb === undefined ? undefined : median(runs.map((r) => r.peakMb!)),
+    cpu: runs[0]!.cpu === undefined ? undefined : median(runs.map((r) => r.cpu!))
   })
   return {
     airlock: summary(a),
