@@ -353,7 +353,9 @@ export async function planStores(request: PlanStoresOptions): Promise<PlannedSto
             opened.kinds,
             options,
             fingerprints,
-            limits
+            limits,
+            // a plan to be signed and saved needs every fingerprint, as plain fields
+            { lazy: request.planKey === undefined }
           )
         : undefined
     let loaded: { source: Entry[]; target: Entry[] }

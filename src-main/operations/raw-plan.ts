@@ -125,8 +125,9 @@ class UnchangedItem implements PlanItem {
  * Plans `source` → `target` comparing raw texts first (see the file doc); `kinds` are the
  * kinds both sides are read in; `fingerprints` is asked for once both sides have read (a
  * plan's key is made only for a plan that can be made). Undefined when the fast path does
- * not apply. Its unchanged
- * items are not plain objects: they serialize as plan items, and are not for spreading.
+ * not apply. Its unchanged items are not plain objects (they serialize as plan items through
+ * toJSON, and are not for spreading) unless `lazy` is false: what is signed or stored is
+ * walked field by field.
  */
 export async function planRaw(
   source: Backend,
@@ -134,7 +135,8 @@ export async function planRaw(
   kinds: readonly EntryKind[] | undefined,
   options: PlanOptions,
   fingerprints: () => Promise<Fingerprinter>,
-  limits: TargetLimits
+  limits: TargetLimits,
+  { lazy = true }: { lazy?: boolean } = {}
 ): Promise<RawPlan | undefined> {
   if (Object.keys(options.rename ?? {}).length || (options.prefixMap ?? []).length) return undefined
   const s = await loadRaw(source, kinds)
@@ -176,7 +178,10 @@ export async function planRaw(
   const context: UnchangedContext = { side: s, options, fp }
   return {
     result: finishPlan([
-      ...unchanged.map((r) => new UnchangedItem(r, context)),
+      ...unchanged.map((r) => {
+        const item = new UnchangedItem(r, context)
+        return lazy ? item : item.toJSON()
+      }),
       ...differing.items
     ]),
     source: sourceEntries,
