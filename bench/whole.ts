@@ -78,7 +78,9 @@ function sideBySide(
 }
 
 const mb = (r: Run) =>
-  r.peakMb === undefined ? 'peak RSS n/a' : `peak RSS ${Math.round(r.peakMb)} MB`
+  r.peakMb === undefined
+    ? 'peak RSS n/a'
+    : `peak RSS ${Math.round(r.peakMb)} MB, CPU ${(r.cpu ?? NaN).toFixed(2)} s`
 
 export async function benchWhole(ctx: BenchContext): Promise<BenchFigure[]> {
   const n = ctx.smoke ? 2_000 : Number(process.env.AIRLOCK_BENCH_ITEMS ?? 100_000)
