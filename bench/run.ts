@@ -10,6 +10,7 @@ import { benchMetadb, metadbChild } from './metadb'
 import { benchBackends } from './backends'
 import { benchEngine } from './engine'
 import { benchCli } from './cli'
+import { benchWhole } from './whole'
 import { benchUi } from './ui'
 import { renderReport } from './report'
 import type { BenchContext, BenchFigure } from './harness'
@@ -26,7 +27,8 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchFigure[]>> = {
   engine: benchEngine,
   backends: benchBackends,
   ui: benchUi,
-  cli: benchCli
+  cli: benchCli,
+  whole: benchWhole
 }
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en') : n.toPrecision(3))

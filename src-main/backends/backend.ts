@@ -81,6 +81,35 @@ export interface LoadResult {
   problems: EntryProblem[]
 }
 
+/**
+ * One entry as its store holds it, before it is read: what `plan`/`diff` compare first (equal
+ * raw text is equal meaning) so that only entries whose text differs are parsed, decoded and
+ * fingerprinted.
+ */
+export interface RawEntry {
+  kind: EntryKind
+  id: string
+  team: string | undefined
+  /** Where the store keeps it (an env variable's name). */
+  name: string
+  /**
+   * The value as the store holds it (an env variable's value, after the file's quoting): two
+   * raw entries of the same `format`, kind, id and team with the same text read as the same
+   * entry.
+   */
+  text: string
+}
+
+/** Everything in scope, unread; problems are the entries `load` would report without reading. */
+export interface RawLoadResult {
+  /** What `text` means: raw entries compare only with those of the same format. */
+  format: string
+  entries: RawEntry[]
+  problems: EntryProblem[]
+  /** Reads one of the entries as `load` would; throws a CodecError where `load` reports one. */
+  read(raw: RawEntry): Entry
+}
+
 /** A store of connections and variables. */
 export interface Backend {
   readonly kind: BackendKind
@@ -99,6 +128,11 @@ export interface Backend {
   read(ref: EntryRef, signal?: AbortSignal): Promise<Entry | undefined>
   /** Reads everything in scope at once (one listing, batched reads), reporting bad entries. */
   load(scope: Scope, signal?: AbortSignal): Promise<LoadResult>
+  /**
+   * Everything in scope, unread (stores whose entries are texts: `.env` files); `load` reads
+   * the same entries in the same order.
+   */
+  loadRaw?(scope: Scope, signal?: AbortSignal): Promise<RawLoadResult>
   /** Writes all entries or none (where the store allows transactions; see each backend). */
   write(entries: readonly Entry[], signal?: AbortSignal): Promise<void>
   /** Removes entries; a ref that is not there is not an error. */

@@ -14,6 +14,7 @@
  * What a file cannot keep: a variable's description, a connection's `team_name` field (the
  * team is the name's), and ids that differ only by case (one env name).
  */
+import { isUtf8 } from 'node:buffer'
 import { readFile, stat } from 'node:fs/promises'
 import { connectionEnvValue } from '../core/codecs/connection-value'
 import {
@@ -28,8 +29,23 @@ import { AirlockError, CodecError } from '../core/errors'
 import { decodeUtf8File } from '../core/codecs/utf8'
 import { writeFileAtomic } from '../platform/atomic-write'
 import { idOf, refOf, type Dialect, type Entry } from '../core/model'
-import type { Backend, EntryRef, LoadResult, PreflightProblem, Scope, WrittenForm } from './backend'
-import { entryFromEnv, envNameOfRef, listEnvRefs, loadEnvEntries, type EnvOrigin } from './env'
+import type {
+  Backend,
+  EntryRef,
+  LoadResult,
+  PreflightProblem,
+  RawLoadResult,
+  Scope,
+  WrittenForm
+} from './backend'
+import {
+  entryFromEnv,
+  envNameOfRef,
+  listEnvRefs,
+  loadEnvEntries,
+  loadRawEnvEntries,
+  type EnvOrigin
+} from './env'
 
 /**
  * Options of the `.env` file backend.
@@ -102,6 +118,11 @@ export class EnvFileBackend implements Backend {
   async load(scope: Scope, signal?: AbortSignal): Promise<LoadResult> {
     const vars = await this.vars(signal)
     return loadEnvEntries(vars, scope, this.origin())
+  }
+
+  async loadRaw(scope: Scope, signal?: AbortSignal): Promise<RawLoadResult> {
+    const vars = await this.vars(signal)
+    return loadRawEnvEntries(vars, scope, this.origin())
   }
 
   async write(entries: readonly Entry[], signal?: AbortSignal): Promise<void> {
@@ -210,7 +231,9 @@ export class EnvFileBackend implements Backend {
       const st = await stat(this.path, { bigint: true })
       const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`
       if (this.textCache?.key === key) return this.textCache.text
-      const text = decodeUtf8File(await readFile(this.path, { signal }), this.path)
+      const bytes = await readFile(this.path, { signal })
+      // valid UTF-8 reads the same through either decoder, and Buffer's is the faster one
+      const text = isUtf8(bytes) ? bytes.toString('utf8') : decodeUtf8File(bytes, this.path)
       this.textCache = { key, text }
       return text
     } catch (error) {

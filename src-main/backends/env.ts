@@ -20,6 +20,7 @@ import {
   type EntryProblem,
   type EntryRef,
   type LoadResult,
+  type RawLoadResult,
   type Scope
 } from './backend'
 
@@ -125,6 +126,45 @@ export function loadEnvEntries(
   return out
 }
 
+/**
+ * {@link loadEnvEntries} without reading the values: each entry is read (its connection value
+ * parsed) only when asked. The same names are problems; a value that does not parse throws
+ * from `read()` instead.
+ */
+export function loadRawEnvEntries(
+  vars: Iterable<readonly [string, string]>,
+  scope: Scope,
+  origin: EnvOrigin
+): RawLoadResult {
+  const out: RawLoadResult = {
+    format: `env ${origin.dialect}`,
+    entries: [],
+    problems: [],
+    read: (raw) => entryFromEnv(raw.name, raw.text, origin)!
+  }
+  for (const [name, value] of vars) {
+    const ref = refOfName(name)
+    if (!ref || !inScope(scope, ref.kind)) continue
+    if (!isReadableEnvName(name)) {
+      out.problems.push(
+        unreadableNameProblem(name, {
+          ...ref,
+          source: { backendId: origin.backendId, path: origin.path, fromKey: name }
+        })
+      )
+      continue
+    }
+    out.entries.push({
+      kind: ref.kind,
+      id: ref.id,
+      team: ref.team ?? undefined,
+      name,
+      text: value
+    })
+  }
+  return out
+}
+
 function unreadableNameProblem(name: string, ref: EntryRef): EntryProblem {
   return {
     ref,
@@ -166,6 +206,11 @@ export class EnvBackend implements Backend {
   async load(scope: Scope, signal?: AbortSignal): Promise<LoadResult> {
     signal?.throwIfAborted()
     return loadEnvEntries(this.vars(), scope, this.origin())
+  }
+
+  async loadRaw(scope: Scope, signal?: AbortSignal): Promise<RawLoadResult> {
+    signal?.throwIfAborted()
+    return loadRawEnvEntries(this.vars(), scope, this.origin())
   }
 
   async write(_entries: readonly Entry[]): Promise<void> {

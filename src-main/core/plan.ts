@@ -97,6 +97,18 @@ function globToRegExp(glob: string): RegExp {
   )
 }
 
+/** Whether a plan with these options covers an id (its kinds, `include` and `exclude`). */
+export function planSelector(options: PlanOptions): (kind: Entry['kind'], id: string) => boolean {
+  const include = (options.include ?? []).map(globToRegExp)
+  const exclude = (options.exclude ?? []).map(globToRegExp)
+  return (kind, id) => {
+    if (options.kinds && !options.kinds.includes(kind)) return false
+    return (
+      (include.length === 0 || include.some((r) => r.test(id))) && !exclude.some((r) => r.test(id))
+    )
+  }
+}
+
 function mapId(id: string, options: PlanOptions): string {
   if (options.rename && Object.hasOwn(options.rename, id)) return options.rename[id]!
   for (const [from, to] of options.prefixMap ?? [])
@@ -104,7 +116,8 @@ function mapId(id: string, options: PlanOptions): string {
   return id
 }
 
-function warningsFor(e: Entry, dialect: Dialect | undefined): string[] {
+/** What a plan warns about a source entry whatever its action (what the target dialect rejects). */
+export function warningsFor(e: Entry, dialect: Dialect | undefined): string[] {
   if (e.kind !== 'connection' || !dialect) return []
   const out: string[] = []
   const extra = e.fields.extra
@@ -185,15 +198,8 @@ export function plan(
   fp: Fingerprinter,
   limits: TargetLimits = {}
 ): { items: PlanItem[]; summary: PlanSummary } {
-  const include = (options.include ?? []).map(globToRegExp)
-  const exclude = (options.exclude ?? []).map(globToRegExp)
-  const selected = (e: Entry) => {
-    if (options.kinds && !options.kinds.includes(e.kind)) return false
-    const id = idOf(e)
-    return (
-      (include.length === 0 || include.some((r) => r.test(id))) && !exclude.some((r) => r.test(id))
-    )
-  }
+  const selects = planSelector(options)
+  const selected = (e: Entry) => selects(e.kind, idOf(e))
   const targetByKey = new Map(target.map((e) => [`${e.kind}:${idOf(e)}`, e]))
   const items: PlanItem[] = []
   const touched = new Set<string>()
@@ -257,6 +263,11 @@ export function plan(
         targetVersion: fp(entryDigest(t))
       })
     }
+  return finishPlan(items)
+}
+
+/** Counts the items per action and sorts them as a plan lists them (connections first, by id). */
+export function finishPlan(items: PlanItem[]): { items: PlanItem[]; summary: PlanSummary } {
   const summary: PlanSummary = { create: 0, update: 0, delete: 0, unchanged: 0, conflict: 0 }
   for (const i of items) summary[i.action]++
   items.sort((a, b) =>

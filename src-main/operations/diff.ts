@@ -3,23 +3,32 @@
  * from A to B that is never applied (+ only in A, - only in B, ~ differs; fields named, never
  * values). Both stores must exist: a missing file would read as empty and differ everywhere.
  */
+import type { Entry } from '../core/model'
 import { fingerprinter } from '../core/fingerprint'
 import { plan, type PlanOptions } from '../core/plan'
 import { requireStoreFile } from './open-store'
 import {
   annotatePlan,
-  loadPair,
+  loadOpened,
   newPlanId,
+  openPair,
   planDocument,
   type PlannedStores,
   targetLimits,
   type StorePair
 } from './plan'
+import { planRaw } from './raw-plan'
 
 /** What to compare: two stores, and optionally which ids and under which names. */
 export interface DiffStoresOptions extends StorePair {
   /** Filters and renames, as a plan takes them; a diff overwrites and deletes by nature. */
   plan?: Pick<PlanOptions, 'include' | 'exclude' | 'rename' | 'prefixMap'>
+  /**
+   * Whether the result carries both sides as read (default true: the app shows their plain
+   * fields). Without them, entries whose text is the same on both sides need not be read
+   * whole (operations/raw-plan.ts), and `source`/`target` hold only the entries read.
+   */
+  sides?: boolean
 }
 
 /** A diff: the plan from A to B with every item, `unchanged` ones included. */
@@ -33,24 +42,41 @@ export type DiffResult = Omit<PlannedStores, 'preflightErrors' | 'storeProblems'
 export async function diffStores(request: DiffStoresOptions): Promise<DiffResult> {
   for (const side of [request.source, request.target])
     requireStoreFile(side, 'A diff reads both stores (a missing file would read as empty).')
-  const loaded = await loadPair(request)
+  const opened = await openPair(request)
+  const { targetBackend } = opened
   try {
     const planId = newPlanId()
     const options: PlanOptions = {
-      kinds: loaded.kinds,
+      kinds: opened.kinds,
       ...request.plan,
       onConflict: 'overwrite',
       deleteExtraneous: true,
       targetDialect: request.dialect
     }
-    const result = plan(
-      loaded.source,
-      loaded.target,
-      options,
-      fingerprinter(),
-      targetLimits(loaded.targetBackend, request.dialect)
-    )
-    await annotatePlan(result.items, loaded.source, loaded.targetBackend, { preflight: false })
+    const fp = fingerprinter()
+    const limits = targetLimits(targetBackend, request.dialect)
+    const fast =
+      request.sides === false
+        ? await planRaw(
+            opened.sourceBackend,
+            targetBackend,
+            opened.kinds,
+            options,
+            async () => fp,
+            limits
+          )
+        : undefined
+    let sides: { source: Entry[]; target: Entry[] }
+    let result: ReturnType<typeof plan>
+    if (fast) {
+      await opened.sourceBackend.close?.()
+      sides = fast
+      result = fast.result
+    } else {
+      sides = await loadOpened(request, opened)
+      result = plan(sides.source, sides.target, options, fp, limits)
+    }
+    await annotatePlan(result.items, sides.source, targetBackend, { preflight: false })
     const document = planDocument({
       planId,
       source: request.source,
@@ -59,8 +85,8 @@ export async function diffStores(request: DiffStoresOptions): Promise<DiffResult
       options,
       result
     })
-    return { planId, options, result, document, source: loaded.source, target: loaded.target }
+    return { planId, options, result, document, source: sides.source, target: sides.target }
   } finally {
-    await loaded.targetBackend.close?.()
+    await targetBackend.close?.()
   }
 }

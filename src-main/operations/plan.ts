@@ -20,6 +20,7 @@ import {
 import { DIALECT_RULES } from '../core/dialect'
 import type { LayerData } from '../core/precedence'
 import { openLocator, requireStoreFile, storeIdentity, type LocatorOptions } from './open-store'
+import { planRaw } from './raw-plan'
 
 /** A store as a precedence layer: its entries and unreadable ids, or why it failed. */
 export async function loadLayer(
@@ -221,6 +222,28 @@ export async function loadPair(pair: StorePair): Promise<{
   targetBackend: Backend
   kinds: EntryKind[] | undefined
 }> {
+  const opened = await openPair(pair)
+  try {
+    const { source, target } = await loadOpened(pair, opened)
+    return { source, target, targetBackend: opened.targetBackend, kinds: opened.kinds }
+  } catch (error) {
+    await opened.targetBackend.close?.()
+    throw error
+  }
+}
+
+/** Both stores of a pair, opened and not yet read (see {@link loadPair}). */
+export interface OpenedPair {
+  sourceBackend: Backend
+  targetBackend: Backend
+  kinds: EntryKind[] | undefined
+}
+
+/**
+ * Opens both stores of a plan or diff and settles the kinds planned (see {@link loadPair});
+ * the caller closes the target, and the source unless {@link loadOpened} reads it.
+ */
+export async function openPair(pair: StorePair): Promise<OpenedPair> {
   const options = { ...pair.locatorOptions, dialect: pair.dialect }
   const source = await openLocator(pair.source, { ...options, kinds: pair.kinds })
   let targetBackend: Backend
@@ -251,19 +274,25 @@ export async function loadPair(pair: StorePair): Promise<{
     }
     kinds = [...both]
   }
-  try {
-    const [s, t] = entriesForPlan(
-      [
-        { name: pair.source, data: await loadLayer(source, kinds) },
-        { name: pair.target, data: await loadLayer(targetBackend, kinds, { keepOpen: true }) }
-      ],
-      pair.onProblem
-    )
-    return { source: s!, target: t!, targetBackend, kinds }
-  } catch (error) {
-    await targetBackend.close?.()
-    throw error
-  }
+  return { sourceBackend: source, targetBackend, kinds }
+}
+
+/**
+ * Reads both sides of an opened pair whole (closing the source, leaving the target open); a
+ * side that cannot be planned over throws.
+ */
+export async function loadOpened(
+  pair: StorePair,
+  { sourceBackend, targetBackend, kinds }: OpenedPair
+): Promise<{ source: Entry[]; target: Entry[] }> {
+  const [s, t] = entriesForPlan(
+    [
+      { name: pair.source, data: await loadLayer(sourceBackend, kinds) },
+      { name: pair.target, data: await loadLayer(targetBackend, kinds, { keepOpen: true }) }
+    ],
+    pair.onProblem
+  )
+  return { source: s!, target: t! }
 }
 
 /** A plan made from two stores, with what both front ends show of it. */
@@ -300,6 +329,12 @@ export interface PlanStoresOptions extends StorePair {
     target: ReadonlySet<string>
     keep: (item: PlanItem) => boolean
   }
+  /**
+   * Whether the result carries both sides as read (default true). Without them, entries whose
+   * text is the same on both sides need not be read whole (operations/raw-plan.ts), and
+   * `source`/`target` hold only the entries read.
+   */
+  sides?: boolean
 }
 
 /**
@@ -308,35 +343,54 @@ export interface PlanStoresOptions extends StorePair {
  */
 export async function planStores(request: PlanStoresOptions): Promise<PlannedStores> {
   requireSource(request.source)
-  const loaded = await loadPair(request)
+  const opened = await openPair(request)
+  const { targetBackend } = opened
   try {
     const planId = newPlanId()
-    const key = await request.planKey?.(planId)
     const options: PlanOptions = {
-      kinds: loaded.kinds,
+      kinds: opened.kinds,
       ...request.plan,
       targetDialect: request.dialect
     }
+    const limits = targetLimits(targetBackend, request.dialect)
+    // the key is asked for once both stores have read: one that cannot be read fails first
+    const fingerprints = async () => fingerprinter(await request.planKey?.(planId))
     const only = request.only
-    const pick = (entries: Entry[], keys: ReadonlySet<string> | undefined) =>
-      keys ? entries.filter((e) => keys.has(`${e.kind}:${idOf(e)}`)) : entries
-    const source = pick(loaded.source, only?.source)
-    const result = plan(
-      source,
-      pick(loaded.target, only?.target),
-      options,
-      fingerprinter(key),
-      targetLimits(loaded.targetBackend, request.dialect)
-    )
-    if (only) {
-      result.items = result.items.filter(only.keep)
-      for (const a of Object.keys(result.summary) as PlanItem['action'][]) result.summary[a] = 0
-      for (const i of result.items) result.summary[i.action]++
+    const fast =
+      request.sides === false && !only
+        ? await planRaw(
+            opened.sourceBackend,
+            targetBackend,
+            opened.kinds,
+            options,
+            fingerprints,
+            limits,
+            // a plan to be signed and saved needs every fingerprint, as plain fields
+            { lazy: request.planKey === undefined }
+          )
+        : undefined
+    let loaded: { source: Entry[]; target: Entry[] }
+    let result: { items: PlanItem[]; summary: PlanSummary }
+    if (fast) {
+      await opened.sourceBackend.close?.()
+      loaded = fast
+      result = fast.result
+    } else {
+      const read = await loadOpened(request, opened)
+      const pick = (entries: Entry[], keys: ReadonlySet<string> | undefined) =>
+        keys ? entries.filter((e) => keys.has(`${e.kind}:${idOf(e)}`)) : entries
+      loaded = { source: pick(read.source, only?.source), target: pick(read.target, only?.target) }
+      result = plan(loaded.source, loaded.target, options, await fingerprints(), limits)
+      if (only) {
+        result.items = result.items.filter(only.keep)
+        for (const a of Object.keys(result.summary) as PlanItem['action'][]) result.summary[a] = 0
+        for (const i of result.items) result.summary[i.action]++
+      }
     }
     const { preflightErrors, storeProblems } = await annotatePlan(
       result.items,
-      source,
-      loaded.targetBackend,
+      loaded.source,
+      targetBackend,
       { preflight: true }
     )
     const document = planDocument({
@@ -361,6 +415,6 @@ export async function planStores(request: PlanStoresOptions): Promise<PlannedSto
       target: loaded.target
     }
   } finally {
-    await loaded.targetBackend.close?.()
+    await targetBackend.close?.()
   }
 }

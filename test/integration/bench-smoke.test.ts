@@ -32,9 +32,11 @@ describe.runIf(hasBus)('bench --smoke', () => {
       /^ui: first render of .* rows \(Chromium/m,
       /^ui: filter .* rows by search/m,
       /^ui: time to first paint of the app .* a static page from node:http/m,
-      /^airlock --help, cold start .* node -e 0/m
+      /^airlock --help, cold start .* node -e 0/m,
+      /^airlock diff, \.env files .* whole process .* GNU diff of the sorted \.env files/m,
+      /^airlock diff, connections export files .* whole process .* GNU diff of the sorted/m
     ])
       expect(out).toMatch(row)
     expect(out).toMatch(/smoke sizes: figures are not meaningful/)
-  }, 180_000)
+  }, 240_000)
 })

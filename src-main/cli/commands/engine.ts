@@ -233,7 +233,12 @@ export async function planCommand(
   }
   const planned =
     mode === 'diff'
-      ? { ...(await diffStores({ ...pair, plan: filters })), preflightErrors: 0, storeProblems: [] }
+      ? {
+          // the sides are kept only for a cutover preview; without, unchanged texts go unread
+          ...(await diffStores({ ...pair, plan: filters, sides: placement !== undefined })),
+          preflightErrors: 0,
+          storeProblems: []
+        }
       : await planStores({
           ...pair,
           plan: {
@@ -241,7 +246,8 @@ export async function planCommand(
             onConflict: policy,
             deleteExtraneous: Boolean(flags['delete-extraneous'])
           },
-          planKey: flags.out ? (planId) => planKey(io, planId) : undefined
+          planKey: flags.out ? (planId) => planKey(io, planId) : undefined,
+          sides: placement !== undefined
         })
   const cutover = placement ? await previewCutover(planned, placement, locatorOptions) : undefined
   return printPlan(io, mode, planned, flags, cutover)

@@ -83,7 +83,7 @@ export function resolveBindings(
       }
       // The referenced names are not shown: `$` + letters inside a password (`pa$sword`) is
       // the usual cause, and the "name" is then a piece of the secret.
-      const count = new Set(unset).size
+      const count = unset.length && new Set(unset).size
       if (count)
         warnings.push({
           line: b.line,

@@ -36,6 +36,11 @@ export function nameInMessage(name: string): string {
 export class Lines {
   private readonly starts: number[] = [0]
   constructor(text: string, crIsBreak: boolean) {
+    if (!crIsBreak) {
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1))
+        this.starts.push(nl + 1)
+      return
+    }
     for (let i = 0; i < text.length; i++) {
       const c = text[i]
       if (c === '\n') this.starts.push(i + 1)

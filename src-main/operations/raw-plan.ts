@@ -1,0 +1,190 @@
+/**
+ * The fast path of `plan` and `diff` over stores whose entries are texts (`.env` files, the
+ * process environment): equal raw text is equal meaning. Both sides are listed unread; an id
+ * whose text is the same on both sides is an `unchanged` item whose warnings and version
+ * fingerprints are computed only when something reads them (`--json`, a saved plan), and only
+ * the entries whose text differs are planned by core/plan.ts. The result is the plan
+ * core/plan.ts makes from both sides read whole, item for item.
+ *
+ * It declines (returns undefined, and the caller reads both sides whole) whenever the answer
+ * could differ or an error must be reported as the full read reports it: a store without raw
+ * entries, stores of different formats, renames, an id twice on one side, entries the store
+ * reports as problems or that do not read.
+ */
+import type { Backend, EntryKind, RawEntry, RawLoadResult } from '../backends/backend'
+import type { Fingerprinter } from '../core/fingerprint'
+import type { Entry } from '../core/model'
+import {
+  entryDigest,
+  finishPlan,
+  plan,
+  planSelector,
+  warningsFor,
+  type PlanItem,
+  type PlanOptions,
+  type PlanSummary,
+  type TargetLimits
+} from '../core/plan'
+
+/** A plan made on the fast path, and the entries it read (those whose text differs). */
+export interface RawPlan {
+  result: { items: PlanItem[]; summary: PlanSummary }
+  source: Entry[]
+  target: Entry[]
+}
+
+async function loadRaw(
+  backend: Backend,
+  kinds: readonly EntryKind[] | undefined
+): Promise<RawLoadResult | undefined> {
+  if (!backend.loadRaw) return undefined
+  try {
+    const raw = await backend.loadRaw({ kinds })
+    return raw.problems.length ? undefined : raw
+  } catch {
+    return undefined // the full read reports it, as it always has
+  }
+}
+
+function read(side: RawLoadResult, raw: RawEntry): Entry | undefined {
+  try {
+    return side.read(raw)
+  } catch {
+    return undefined
+  }
+}
+
+/** What the unchanged items of one plan share. */
+interface UnchangedContext {
+  side: RawLoadResult
+  options: PlanOptions
+  fp: Fingerprinter
+}
+
+/**
+ * An `unchanged` item for an id whose text is the same on both sides: what core/plan.ts makes
+ * for it, its warnings and fingerprints made when first read. It writes itself as JSON with
+ * the same fields in the same order (toJSON), and holds a few words, not the entry.
+ */
+class UnchangedItem implements PlanItem {
+  readonly action = 'unchanged' as const
+  readonly diff = []
+  readonly sourceId: string
+  readonly targetId: string
+  readonly kind: EntryKind
+  #facts: { warnings: string[]; version: string | null } | undefined
+  readonly #raw: RawEntry
+  readonly #context: UnchangedContext
+
+  constructor(raw: RawEntry, context: UnchangedContext) {
+    this.kind = raw.kind
+    this.sourceId = raw.id
+    this.targetId = raw.id
+    this.#raw = raw
+    this.#context = context
+  }
+
+  #known(): { warnings: string[]; version: string | null } {
+    if (!this.#facts) {
+      const { side, options, fp } = this.#context
+      // it read once already, before it was judged unchanged: it reads again
+      const e = side.read(this.#raw)
+      this.#facts = { warnings: warningsFor(e, options.targetDialect), version: fp(entryDigest(e)) }
+    }
+    return this.#facts
+  }
+
+  get warnings(): string[] {
+    return this.#known().warnings
+  }
+
+  get sourceVersion(): string | null {
+    return this.#known().version
+  }
+
+  /** The same text under the same id: the same digest, so the same fingerprint. */
+  get targetVersion(): string | null {
+    return this.#known().version
+  }
+
+  toJSON(): PlanItem {
+    return {
+      kind: this.kind,
+      sourceId: this.sourceId,
+      targetId: this.targetId,
+      warnings: this.warnings,
+      sourceVersion: this.sourceVersion,
+      targetVersion: this.targetVersion,
+      action: this.action,
+      diff: this.diff
+    }
+  }
+}
+
+/**
+ * Plans `source` → `target` comparing raw texts first (see the file doc); `kinds` are the
+ * kinds both sides are read in; `fingerprints` is asked for once both sides have read (a
+ * plan's key is made only for a plan that can be made). Undefined when the fast path does
+ * not apply. Its unchanged items are not plain objects (they serialize as plan items through
+ * toJSON, and are not for spreading) unless `lazy` is false: what is signed or stored is
+ * walked field by field.
+ */
+export async function planRaw(
+  source: Backend,
+  target: Backend,
+  kinds: readonly EntryKind[] | undefined,
+  options: PlanOptions,
+  fingerprints: () => Promise<Fingerprinter>,
+  limits: TargetLimits,
+  { lazy = true }: { lazy?: boolean } = {}
+): Promise<RawPlan | undefined> {
+  if (Object.keys(options.rename ?? {}).length || (options.prefixMap ?? []).length) return undefined
+  const s = await loadRaw(source, kinds)
+  const t = s && (await loadRaw(target, kinds))
+  if (!s || !t || s.format !== t.format) return undefined
+  // per kind, by id: the ids themselves are the keys (no key strings are made)
+  const targets = { connection: new Map<string, RawEntry>(), variable: new Map<string, RawEntry>() }
+  for (const r of t.entries) {
+    if (targets[r.kind].has(r.id)) return undefined
+    targets[r.kind].set(r.id, r)
+  }
+  const selects = planSelector(options)
+  const seen = { connection: new Set<string>(), variable: new Set<string>() }
+  const unchanged: RawEntry[] = []
+  const sourceEntries: Entry[] = []
+  for (const r of s.entries) {
+    if (seen[r.kind].has(r.id)) return undefined
+    seen[r.kind].add(r.id)
+    // every source entry is read (one that does not read stops the plan, as it always has);
+    // an unchanged one is dropped at once, so it never outlives this loop
+    const entry = read(s, r)
+    if (!entry) return undefined
+    const other = targets[r.kind].get(r.id)
+    if (other && other.text === r.text && other.team === r.team) {
+      targets[r.kind].delete(r.id)
+      if (selects(r.kind, r.id)) unchanged.push(r)
+    } else sourceEntries.push(entry)
+  }
+  // a target entry with the source's text reads as the source's did: only the others are read
+  const targetEntries: Entry[] = []
+  for (const r of t.entries) {
+    if (targets[r.kind].get(r.id) !== r) continue
+    const entry = read(t, r)
+    if (!entry) return undefined
+    targetEntries.push(entry)
+  }
+  const fp = await fingerprints()
+  const differing = plan(sourceEntries, targetEntries, options, fp, limits)
+  const context: UnchangedContext = { side: s, options, fp }
+  return {
+    result: finishPlan([
+      ...unchanged.map((r) => {
+        const item = new UnchangedItem(r, context)
+        return lazy ? item : item.toJSON()
+      }),
+      ...differing.items
+    ]),
+    source: sourceEntries,
+    target: targetEntries
+  }
+}

@@ -1,0 +1,278 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { EnvFileBackend } from '../../../../src-main/backends/env-file'
+import { serializeConnectionUri } from '../../../../src-main/core/codecs/connection-uri'
+import { connectionEnvValue } from '../../../../src-main/core/codecs/connection-value'
+import { fingerprinter } from '../../../../src-main/core/fingerprint'
+import { envNameFor } from '../../../../src-main/core/env-names'
+import type { Dialect } from '../../../../src-main/core/model'
+import { plan, type PlanOptions } from '../../../../src-main/core/plan'
+import { diffStores } from '../../../../src-main/operations/diff'
+import { planStores, targetLimits } from '../../../../src-main/operations/plan'
+import { planRaw } from '../../../../src-main/operations/raw-plan'
+import { seededRandom } from '../../../support/seeded-random'
+
+let dir: string
+const KEY = new Uint8Array(32).fill(7)
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'airlock-raw-plan-'))
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+function file(name: string, text: string): string {
+  const path = join(dir, name)
+  writeFileSync(path, text)
+  return path
+}
+
+/** `.env` lines, quoted in turn bare, in single quotes and in double quotes. */
+function envText(lines: readonly [string, string][], quoting = 0): string {
+  return lines
+    .map(([name, value], i) => {
+      const q = (i + quoting) % 3
+      const safe = !/['"\\$#\s]/.test(value)
+      if (q === 0 && safe) return `${name}=${value}\n`
+      if (q === 1 && !value.includes("'") && !value.includes('\\')) return `${name}='${value}'\n`
+      return `${name}="${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\$/g, '$$$$')}"\n`
+    })
+    .join('')
+}
+
+/** Generated stores: seeded entries, then B as A with changes of every kind the plan knows. */
+function generated(seed: number, n: number): { a: string; b: string } {
+  const rand = seededRandom(seed)
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!
+  const word = (len: number) =>
+    Array.from({ length: len }, () => pick([...'abcdefghij0123456789@:/?#%+ é$\'"\\'])).join('')
+  const a: [string, string][] = []
+  const b: [string, string][] = []
+  for (let i = 0; i < n; i++) {
+    const isVar = i % 5 === 4
+    const name = envNameFor(isVar ? 'variable' : 'connection', `${isVar ? 'v' : 'c'}_${i}`)
+    const fields = {
+      conn_type: pick(['postgres', 'http', 'aws']),
+      description: null,
+      host: `h${i}.example.com`,
+      login: pick([null, `u_${word(4)}`]),
+      password: pick([null, '', word(10)]),
+      schema: pick([null, 'db']),
+      port: pick([null, 5432]),
+      extra: pick([null, '{"a": 1, "b": [1, 2]}', '{"k": "{\\"x\\": 1}"}'])
+    }
+    const value = isVar ? word(12) : connectionEnvValue(fields, 'airflow3')
+    const r = rand()
+    if (r >= 0.05) a.push([name, value]) // 5 %: only in B
+    if (r < 0.05) b.push([name, value])
+    else if (r < 0.1)
+      continue // only in A
+    else if (r < 0.2)
+      // differs: another value, another host
+      b.push([name, isVar ? `${value}!` : value.replace(`h${i}.example`, `h${i}.changed`)])
+    else if (r < 0.25 && !isVar)
+      // the same connection written as JSON: another text, the same meaning
+      b.push([name, JSON.stringify(fields)])
+    else if (r < 0.3 && !isVar && fields.extra?.startsWith('{"a"'))
+      // the same extra with its keys in another order and other spacing
+      b.push([name, connectionEnvValue({ ...fields, extra: '{"b":[1,2],"a":1}' }, 'airflow3')])
+    else b.push([name, value])
+  }
+  return { a: file(`a-${seed}.env`, envText(a)), b: file(`b-${seed}.env`, envText(b, 1)) }
+}
+
+/** Both plans of A → B: the fast path's, and core/plan.ts's from both sides read whole. */
+async function bothPlans(
+  a: string,
+  b: string,
+  options: PlanOptions,
+  dialect: Dialect = 'airflow3'
+) {
+  const source = new EnvFileBackend({ path: a, dialect })
+  const target = new EnvFileBackend({ path: b, dialect })
+  const limits = targetLimits(target, dialect)
+  const fast = await planRaw(
+    source,
+    target,
+    undefined,
+    options,
+    async () => fingerprinter(KEY),
+    limits
+  )
+  const full = plan(
+    (await source.load({})).entries,
+    (await target.load({})).entries,
+    options,
+    fingerprinter(KEY),
+    limits
+  )
+  return { fast, full }
+}
+
+const DIFF: PlanOptions = { onConflict: 'overwrite', deleteExtraneous: true }
+
+describe('plan/diff fast path: equal raw text is equal meaning', () => {
+  it('makes the plan core/plan.ts makes from both sides read whole, item for item', async () => {
+    for (const seed of [1, 2, 3]) {
+      const { a, b } = generated(seed, 400)
+      for (const options of [
+        { ...DIFF, targetDialect: 'airflow3' as const },
+        { ...DIFF, targetDialect: 'airflow2' as const, include: ['c_1*', 'v_*'] },
+        { onConflict: 'skip' as const, exclude: ['c_2*'] },
+        { ...DIFF, kinds: ['variable' as const] }
+      ]) {
+        const { fast, full } = await bothPlans(a, b, options)
+        expect(fast).toBeDefined()
+        // the saved or printed plan: every field, in the same order, byte for byte
+        expect(JSON.stringify(fast!.result)).toBe(JSON.stringify(full))
+        // and read field by field, as the CLI reads them
+        expect(
+          fast!.result.items.map((i) => [i.warnings, i.sourceVersion, i.targetVersion])
+        ).toEqual(full.items.map((i) => [i.warnings, i.sourceVersion, i.targetVersion]))
+        expect(full.summary.unchanged).toBeGreaterThan(0)
+        expect(full.summary.update + full.summary.conflict).toBeGreaterThan(0)
+      }
+    }
+  })
+
+  it('reads only what differs: an unchanged id is never planned as a read entry', async () => {
+    const { a, b } = generated(4, 300)
+    const { fast, full } = await bothPlans(a, b, DIFF)
+    const unchangedByText = full.items.filter((i) => i.action === 'unchanged').length
+    // some unchanged ids differ in text (JSON vs URI, extra key order) and so were read
+    expect(fast!.source.length).toBeLessThan(300 - unchangedByText + 60)
+    expect(fast!.source.length + fast!.target.length).toBeLessThan(300)
+  })
+
+  it('counts as today the same meaning in other text: quoting, JSON against URI, extra key order', async () => {
+    const conn = {
+      conn_type: 'postgres',
+      description: null,
+      host: 'db',
+      login: 'me',
+      password: 'p w $x',
+      schema: 'main',
+      port: 5432,
+      extra: '{"a": "1", "b": "2"}'
+    }
+    const uri = serializeConnectionUri(conn, 'airflow3')
+    const json = JSON.stringify(conn)
+    const reordered = serializeConnectionUri({ ...conn, extra: '{"b":"2","a":"1"}' }, 'airflow3')
+    const lines = (q2: string, x: string): [string, string][] => [
+      ['AIRFLOW_CONN_Q1', uri],
+      ['AIRFLOW_CONN_Q2', q2],
+      ['AIRFLOW_VAR_S', 'plain'],
+      ['AIRFLOW_CONN_X', x]
+    ]
+    // every line quoted otherwise in B (bare, '…', "…" in turn)
+    const a = file('same-a.env', envText(lines(uri, uri), 0))
+    const b = file('same-b.env', envText(lines(json, reordered), 1))
+    const { fast, full } = await bothPlans(a, b, DIFF)
+    const action = (id: string) => full.items.find((i) => i.targetId === id)?.action
+    // today's reading: quoting is not meaning, nor is the order of an extra's keys
+    expect([action('q1'), action('s'), action('x')]).toEqual([
+      'unchanged',
+      'unchanged',
+      'unchanged'
+    ])
+    expect(full.items).toHaveLength(4)
+    expect(JSON.stringify(fast!.result)).toBe(JSON.stringify(full))
+    // the texts that differ were read and planned; those equal after unquoting were not
+    expect(fast!.source.map((e) => (e.kind === 'connection' ? e.id : e.key)).sort()).toEqual([
+      'q2',
+      'x'
+    ])
+  })
+
+  it('declines where the answer or its error could differ: the full read then decides', async () => {
+    const ok = file('ok.env', 'AIRFLOW_CONN_A=postgres://h/db\nAIRFLOW_VAR_B=1\n')
+    const bad = file('bad.env', 'AIRFLOW_CONN_A=postgres://h/db\nAIRFLOW_CONN_C={"conn_type": \n')
+    const lower = file('lower.env', 'AIRFLOW_CONN_a=postgres://h/db\n')
+    const twice = file('twice.env', 'AIRFLOW_CONN_A=postgres://h/db\nAIRFLOW_CONN__T___A=x://\n')
+    expect((await bothPlans(ok, ok, { ...DIFF, rename: { a: 'z' } })).fast).toBeUndefined()
+    expect((await bothPlans(ok, ok, { ...DIFF, prefixMap: [['a', 'z']] })).fast).toBeUndefined()
+    expect((await bothPlans(ok, twice, DIFF)).fast).toBeUndefined()
+    const raw = async (s: string, t: string) =>
+      planRaw(
+        new EnvFileBackend({ path: s }),
+        new EnvFileBackend({ path: t }),
+        undefined,
+        DIFF,
+        async () => fingerprinter(KEY),
+        {}
+      )
+    expect(await raw(ok, lower)).toBeUndefined()
+    expect(await raw(bad, ok)).toBeUndefined()
+    expect(await raw(ok, bad)).toBeUndefined()
+    // the diff without its sides refuses as the diff with them does, with the same message
+    const diff = (sides: boolean) =>
+      diffStores({
+        source: `envfile:${bad}`,
+        target: `envfile:${ok}`,
+        dialect: 'airflow3',
+        locatorOptions: {},
+        sides
+      }).then(
+        () => 'no error',
+        (e: Error) => e.message
+      )
+    const message = await diff(true)
+    expect(message).toMatch(/could not be read \(c\)/)
+    expect(await diff(false)).toBe(message)
+  })
+
+  it('gives the CLI the same diff without the sides (fingerprints under its own key aside)', async () => {
+    const { a, b } = generated(5, 300)
+    const diff = (sides: boolean) =>
+      diffStores({
+        source: `envfile:${a}`,
+        target: `envfile:${b}`,
+        dialect: 'airflow3',
+        locatorOptions: {},
+        sides
+      })
+    const [lean, whole] = [await diff(false), await diff(true)]
+    const shape = (d: Awaited<ReturnType<typeof diff>>) =>
+      JSON.parse(
+        JSON.stringify({ ...d.document, planId: '', createdAt: '' }, (k, v: unknown) =>
+          k === 'sourceVersion' || k === 'targetVersion' || k === 'winner' || k === 'shadowed'
+            ? typeof v
+            : v
+        )
+      ) as unknown
+    expect(shape(lean)).toEqual(shape(whole))
+    // the same fingerprint where the whole read gives the same one, and a different one elsewhere
+    const same = (d: Awaited<ReturnType<typeof diff>>) =>
+      d.result.items.map((i) => i.sourceVersion === i.targetVersion)
+    expect(same(lean)).toEqual(same(whole))
+    expect(whole.source.length).toBeGreaterThan(lean.source.length)
+  })
+
+  it('plans .env → .env as the full read does, pre-flight and key included', async () => {
+    const { a, b } = generated(6, 300)
+    const asked: string[] = []
+    const planned = (sides: boolean) =>
+      planStores({
+        source: `envfile:${a}`,
+        target: `envfile:${b}`,
+        dialect: 'airflow3',
+        locatorOptions: {},
+        plan: { onConflict: 'overwrite', deleteExtraneous: true },
+        planKey: async (planId) => {
+          asked.push(planId)
+          return KEY
+        },
+        sides
+      })
+    const [lean, whole] = [await planned(false), await planned(true)]
+    const doc = (p: Awaited<ReturnType<typeof planned>>) =>
+      JSON.stringify({ ...p.document, planId: '', createdAt: '' })
+    expect(doc(lean)).toBe(doc(whole))
+    expect([lean.preflightErrors, lean.storeProblems]).toEqual([
+      whole.preflightErrors,
+      whole.storeProblems
+    ])
+    expect(asked).toEqual([lean.planId, whole.planId])
+  })
+})
