@@ -83,6 +83,11 @@ export interface Backend {
   read(ref: EntryRef, signal?: AbortSignal): Promise<Entry | undefined>
   /** Reads everything in scope at once (one listing, batched reads), reporting bad entries. */
   load(scope: Scope, signal?: AbortSignal): Promise<LoadResult>
+  /**
+   * The same as `load`, in the same order, page by page as the store hands it over, for a
+   * reader that streams (`airlock list --json`); a store without it is read with `load`.
+   */
+  loadPages?(scope: Scope, signal?: AbortSignal): AsyncIterable<LoadResult>
   /** Writes all entries or none (where the store allows transactions; see each backend). */
   write(entries: readonly Entry[], signal?: AbortSignal): Promise<void>
   /** Removes entries; a ref that is not there is not an error. */
