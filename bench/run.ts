@@ -11,6 +11,7 @@ import { benchBackends } from './backends'
 import { benchEngine } from './engine'
 import { benchCli } from './cli'
 import { benchUi } from './ui'
+import { benchProcessList } from './process-list'
 import { renderReport } from './report'
 import type { BenchContext, BenchFigure } from './harness'
 
@@ -26,7 +27,9 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchFigure[]>> = {
   engine: benchEngine,
   backends: benchBackends,
   ui: benchUi,
-  cli: benchCli
+  cli: benchCli,
+  // whole processes: list and fernet decrypt (bench/process-list.ts)
+  'process-list': benchProcessList
 }
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en') : n.toPrecision(3))

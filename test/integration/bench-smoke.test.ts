@@ -32,7 +32,9 @@ describe.runIf(hasBus)('bench --smoke', () => {
       /^ui: first render of .* rows \(Chromium/m,
       /^ui: filter .* rows by search/m,
       /^ui: time to first paint of the app .* a static page from node:http/m,
-      /^airlock --help, cold start .* node -e 0/m
+      /^airlock --help, cold start .* node -e 0/m,
+      /^airlock list metadb --json --reveal, .* whole process .* psql \\copy \| Python decrypt loop/m,
+      /^airlock fernet decrypt, .* whole process .* Python cryptography loop/m
     ])
       expect(out).toMatch(row)
     expect(out).toMatch(/smoke sizes: figures are not meaningful/)
