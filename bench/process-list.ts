@@ -49,17 +49,26 @@ for line in sys.stdin:
 
 const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`
 
-/** One run of a shell command line: wall seconds and peak RSS (MB). */
-function runShell(command: string): { seconds: number; rssMb: number } {
+interface Run {
+  seconds: number
+  rssMb: number
+  /** User + system CPU seconds of every process of the command line. */
+  cpu: number
+}
+
+/** One run of a shell command line: wall seconds, peak RSS (MB), CPU seconds. */
+function runShell(command: string): Run {
   const timed = existsSync(TIME)
   const t0 = performance.now()
   const r = timed
-    ? spawnSync(TIME, ['-f', '%M', 'sh', '-c', command], { encoding: 'utf8' })
+    ? spawnSync(TIME, ['-f', '%M %U %S', 'sh', '-c', command], { encoding: 'utf8' })
     : spawnSync('sh', ['-c', command], { encoding: 'utf8' })
   const seconds = (performance.now() - t0) / 1000
   if (r.status !== 0) throw new Error(`${command.slice(0, 80)}… exited ${r.status}: ${r.stderr}`)
-  const kb = timed ? Number(r.stderr.trim().split('\n').pop()) : NaN
-  return { seconds, rssMb: kb / 1024 }
+  const [kb, user, system] = timed
+    ? r.stderr.trim().split('\n').pop()!.split(' ').map(Number)
+    : [NaN, NaN, NaN]
+  return { seconds, rssMb: kb! / 1024, cpu: user! + system! }
 }
 
 function lineCount(path: string): number {
@@ -73,27 +82,30 @@ interface Side {
   median: number
   spread: number
   rssMb: number
+  /** Median CPU seconds. */
+  cpu: number
 }
 
 /** `reps` alternating pairs (Airlock, anchor); each side's median and spread. */
 function pairs(
   reps: number,
-  airlock: () => { seconds: number; rssMb: number },
-  anchor: () => { seconds: number; rssMb: number }
+  airlock: () => Run,
+  anchor: () => Run
 ): { airlock: Side; anchor: Side } {
-  const a: { seconds: number; rssMb: number }[] = []
-  const b: { seconds: number; rssMb: number }[] = []
+  const a: Run[] = []
+  const b: Run[] = []
   for (let i = 0; i < reps; i++) {
     a.push(airlock())
     b.push(anchor())
   }
-  const side = (xs: { seconds: number; rssMb: number }[]): Side => {
+  const side = (xs: Run[]): Side => {
     const s = xs.map((x) => x.seconds).sort((p, r) => p - r)
     const median = s[Math.floor(s.length / 2)]!
     return {
       median,
       spread: (s[s.length - 1]! - s[0]!) / median,
-      rssMb: Math.max(...xs.map((x) => x.rssMb))
+      rssMb: Math.max(...xs.map((x) => x.rssMb)),
+      cpu: xs.map((x) => x.cpu).sort((p, r) => p - r)[Math.floor(xs.length / 2)]!
     }
   }
   return { airlock: side(a), anchor: side(b) }
@@ -121,6 +133,15 @@ function figure(
       ratio,
       goal,
       pass: pass(ratio)
+    },
+    {
+      // On a busy machine wall time follows the scheduler; CPU time is the work done.
+      name: `${name}, CPU time (user + sys)`,
+      airlock: { value: sides.airlock.cpu, unit: 's CPU', spread: 0 },
+      anchor: { name: anchorName, value: sides.anchor.cpu, unit: 's CPU', spread: 0 },
+      ratio: sides.anchor.cpu / sides.airlock.cpu,
+      goal: 'breakdown',
+      pass: true
     },
     {
       name: `${name}, peak RSS`,
