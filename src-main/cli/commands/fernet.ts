@@ -93,15 +93,19 @@ export async function fernetCommand(
   const fernet = fernetFromOptions(io, key)
   let failed = 0
   const out = new LineBatcher(io.stdout)
-  for await (const line of readLines(io.stdin)) {
-    try {
-      await out.line(handler(fernet, line))
-    } catch (error) {
-      if (!(error instanceof CodecError)) throw error
-      failed++
-      await out.line(errorLine(error))
+  try {
+    for await (const line of readLines(io.stdin)) {
+      try {
+        await out.line(handler(fernet, line))
+      } catch (error) {
+        if (!(error instanceof CodecError)) throw error
+        failed++
+        await out.line(errorLine(error))
+      }
     }
+  } finally {
+    // Every answer given so far goes out, also when an unexpected error ends the loop.
+    await out.end()
   }
-  await out.end()
   return failed ? EXIT_ITEMS_FAILED : EXIT_OK
 }
