@@ -12,6 +12,7 @@ import { benchEngine } from './engine'
 import { benchCli } from './cli'
 import { benchWhole } from './whole'
 import { benchUi } from './ui'
+import { benchProcessList } from './process-list'
 import { renderReport } from './report'
 import type { BenchContext, BenchFigure } from './harness'
 
@@ -28,7 +29,9 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchFigure[]>> = {
   backends: benchBackends,
   ui: benchUi,
   cli: benchCli,
-  whole: benchWhole
+  whole: benchWhole,
+  // whole processes: list and fernet decrypt (bench/process-list.ts)
+  'process-list': benchProcessList
 }
 
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en') : n.toPrecision(3))

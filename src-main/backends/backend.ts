@@ -133,6 +133,11 @@ export interface Backend {
    * the same entries in the same order.
    */
   loadRaw?(scope: Scope, signal?: AbortSignal): Promise<RawLoadResult>
+  /**
+   * The same as `load`, in the same order, page by page as the store hands it over, for a
+   * reader that streams (`airlock list --json`); a store without it is read with `load`.
+   */
+  loadPages?(scope: Scope, signal?: AbortSignal): AsyncIterable<LoadResult>
   /** Writes all entries or none (where the store allows transactions; see each backend). */
   write(entries: readonly Entry[], signal?: AbortSignal): Promise<void>
   /** Removes entries; a ref that is not there is not an error. */

@@ -160,29 +160,11 @@ export class MetastoreBackend implements Backend {
   }
 
   async load(scope: Scope): Promise<LoadResult> {
-    const db = await this.ready()
     const out: LoadResult = { entries: [], problems: [] }
-    // Pages of LOAD_PAGE rows (keyset on the id), so a large table is never held twice.
-    if (inScope(scope, 'connection'))
-      for (let after: string | undefined; ;) {
-        const page = await this.connectionRows(db, undefined, after)
-        for (const row of page) {
-          const e = this.toConnection(row, out.problems)
-          if (e) out.entries.push(e)
-        }
-        if (page.length < LOAD_PAGE) break
-        after = str(page[page.length - 1]!.conn_id)!
-      }
-    if (inScope(scope, 'variable'))
-      for (let after: string | undefined; ;) {
-        const page = await this.variableRows(db, undefined, after)
-        for (const row of page) {
-          const e = this.toVariable(row, out.problems)
-          if (e) out.entries.push(e)
-        }
-        if (page.length < LOAD_PAGE) break
-        after = str(page[page.length - 1]!.key)!
-      }
+    for await (const page of this.loadPages(scope)) {
+      for (const e of page.entries) out.entries.push(e)
+      for (const p of page.problems) out.problems.push(p)
+    }
     return out
   }
 
@@ -213,6 +195,55 @@ export class MetastoreBackend implements Backend {
       ...(sealed.length
         ? { note: `${sealed.join(' and ')} stored Fernet-encrypted with the store's key` }
         : {})
+    }
+  }
+
+  /**
+   * Everything in scope as pages of LOAD_PAGE rows (keyset on the id: a large table is never
+   * held at once), connections then variables, each in id order. The next page is asked for
+   * before this one is decrypted, so the database reads while this process decrypts.
+   */
+  async *loadPages(scope: Scope): AsyncGenerator<LoadResult> {
+    const db = await this.ready()
+    if (inScope(scope, 'connection'))
+      yield* this.pagesOf(
+        (after) => this.connectionRows(db, undefined, after),
+        (row) => str(row.conn_id)!,
+        (row, problems) => this.toConnection(row, problems)
+      )
+    if (inScope(scope, 'variable'))
+      yield* this.pagesOf(
+        (after) => this.variableRows(db, undefined, after),
+        (row) => str(row.key)!,
+        (row, problems) => this.toVariable(row, problems)
+      )
+  }
+
+  private async *pagesOf(
+    fetch: (after: string | undefined) => Promise<Row[]>,
+    keyOf: (row: Row) => string,
+    toEntry: (row: Row, problems: EntryProblem[]) => Entry | undefined
+  ): AsyncGenerator<LoadResult> {
+    let next: Promise<Row[]> | undefined = fetch(undefined)
+    try {
+      while (next) {
+        const page: Row[] = await next
+        next = undefined
+        if (page.length >= LOAD_PAGE) {
+          next = fetch(keyOf(page[page.length - 1]!))
+          // A consumer that stops early never awaits it: its failure is not unhandled.
+          next.catch(() => undefined)
+        }
+        const out: LoadResult = { entries: [], problems: [] }
+        for (const row of page) {
+          const e = toEntry(row, out.problems)
+          if (e) out.entries.push(e)
+        }
+        yield out
+      }
+    } finally {
+      // Stopped early: the page asked for ahead must finish before the driver is closed.
+      await next?.catch(() => undefined)
     }
   }
 

@@ -2,32 +2,24 @@
  * Builds backends: the only `switch (kind)` (STYLE §4). It maps a kind to its factory and
  * nothing else; which store a locator or a saved profile names is decided in
  * operations/open-store.ts, so that backends never import platform.
+ *
+ * The secrets services' modules (and the vendor SDKs they import: AWS, Azure, Google, Vault —
+ * over a hundred packages, seconds of start-up on a busy machine) are loaded only when one of
+ * them is built, so `airlock list metadb:…` or `envfile:…` never pays for them.
  */
 import { AirflowExportBackend, type AirflowExportOptions } from './airflow-export'
 import { AstroSettingsBackend, type AstroSettingsOptions } from './astro'
 import type { Backend, BackendKind } from './backend'
-import {
-  AwsSecretsManagerBackend,
-  awsSecretsManagerFromProfile,
-  type AwsSecretsManagerOptions
-} from './aws-secrets-manager'
-import { AwsSsmBackend, awsSsmFromProfile, type AwsSsmOptions } from './aws-ssm'
-import {
-  AzureKeyVaultBackend,
-  azureKeyVaultFromProfile,
-  type AzureKeyVaultOptions
-} from './azure-key-vault'
+import type { AwsSecretsManagerOptions } from './aws-secrets-manager'
+import type { AwsSsmOptions } from './aws-ssm'
+import type { AzureKeyVaultOptions } from './azure-key-vault'
 import { EnvBackend, type EnvOptions } from './env'
 import { EnvFileBackend, type EnvFileOptions } from './env-file'
-import {
-  GcpSecretManagerBackend,
-  gcpSecretManagerFromProfile,
-  type GcpSecretManagerOptions
-} from './gcp-secret-manager'
+import type { GcpSecretManagerOptions } from './gcp-secret-manager'
 import { InMemoryBackend, type InMemoryOptions } from './in-memory'
 import { LfsBackend, type LfsOptions } from './lfs'
 import { MetastoreBackend, type MetastoreOptions } from './metastore'
-import { VaultBackend, vaultFromProfile, type VaultOptions } from './vault'
+import type { VaultOptions } from './vault'
 import type { SecretsServiceKind } from '../contract/providers'
 import type { ServiceProfile } from '../core/providers'
 
@@ -53,7 +45,7 @@ export type BackendSpec = {
 }[BackendKind]
 
 /** Builds the backend a spec describes (connecting happens on first use, not here). */
-export function createBackend(spec: BackendSpec): Backend {
+export async function createBackend(spec: BackendSpec): Promise<Backend> {
   switch (spec.kind) {
     case 'in-memory':
       return new InMemoryBackend(spec.options)
@@ -70,33 +62,38 @@ export function createBackend(spec: BackendSpec): Backend {
     case 'astro':
       return new AstroSettingsBackend(spec.options)
     case 'vault':
-      return new VaultBackend(spec.options)
+      return new (await import('./vault')).VaultBackend(spec.options)
     case 'aws-secrets-manager':
-      return new AwsSecretsManagerBackend(spec.options)
+      return new (await import('./aws-secrets-manager')).AwsSecretsManagerBackend(spec.options)
     case 'aws-ssm':
-      return new AwsSsmBackend(spec.options)
+      return new (await import('./aws-ssm')).AwsSsmBackend(spec.options)
     case 'azure-key-vault':
-      return new AzureKeyVaultBackend(spec.options)
+      return new (await import('./azure-key-vault')).AzureKeyVaultBackend(spec.options)
     case 'gcp-secret-manager':
-      return new GcpSecretManagerBackend(spec.options)
+      return new (await import('./gcp-secret-manager')).GcpSecretManagerBackend(spec.options)
   }
 }
 
 /**
- * Each secrets service's backend, built from a saved profile. Typed over every service kind,
- * so a new service does not compile until its factory is here.
+ * Each secrets service's backend, built from a saved profile (its module loaded on first use).
+ * Typed over every service kind, so a new service does not compile until its factory is here.
  */
 export const SERVICE_FACTORIES: {
-  readonly [K in SecretsServiceKind]: (profile: ServiceProfile & { kind: K }) => Backend
+  readonly [K in SecretsServiceKind]: () => Promise<
+    (profile: ServiceProfile & { kind: K }) => Backend
+  >
 } = {
-  vault: vaultFromProfile,
-  'aws-secrets-manager': awsSecretsManagerFromProfile,
-  'aws-ssm': awsSsmFromProfile,
-  'azure-key-vault': azureKeyVaultFromProfile,
-  'gcp-secret-manager': gcpSecretManagerFromProfile
+  vault: async () => (await import('./vault')).vaultFromProfile,
+  'aws-secrets-manager': async () =>
+    (await import('./aws-secrets-manager')).awsSecretsManagerFromProfile,
+  'aws-ssm': async () => (await import('./aws-ssm')).awsSsmFromProfile,
+  'azure-key-vault': async () => (await import('./azure-key-vault')).azureKeyVaultFromProfile,
+  'gcp-secret-manager': async () =>
+    (await import('./gcp-secret-manager')).gcpSecretManagerFromProfile
 }
 
 /** The backend a secrets-service profile names. */
-export function createServiceBackend(profile: ServiceProfile): Backend {
-  return (SERVICE_FACTORIES[profile.kind] as (p: ServiceProfile) => Backend)(profile)
+export async function createServiceBackend(profile: ServiceProfile): Promise<Backend> {
+  const factory = (await SERVICE_FACTORIES[profile.kind]()) as (p: ServiceProfile) => Backend
+  return factory(profile)
 }

@@ -34,7 +34,9 @@ describe.runIf(hasBus)('bench --smoke', () => {
       /^ui: time to first paint of the app .* a static page from node:http/m,
       /^airlock --help, cold start .* node -e 0/m,
       /^airlock diff, \.env files .* whole process .* GNU diff of the sorted \.env files/m,
-      /^airlock diff, connections export files .* whole process .* GNU diff of the sorted/m
+      /^airlock diff, connections export files .* whole process .* GNU diff of the sorted/m,
+      /^airlock list metadb --json --reveal, .* whole process .* psql \\copy \| Python decrypt loop/m,
+      /^airlock fernet decrypt, .* whole process .* Python cryptography loop/m
     ])
       expect(out).toMatch(row)
     expect(out).toMatch(/smoke sizes: figures are not meaningful/)

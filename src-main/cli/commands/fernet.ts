@@ -1,8 +1,16 @@
 /** `airlock fernet generate-key|encrypt|decrypt|rotate`: Airflow's Fernet, line by line. */
 import { CodecError } from '../../core/errors'
 import { Fernet, MultiFernet } from '../../core/codecs/fernet'
-import { PyDict, PyJsonDecodeError, pyJsonDumps, pyJsonLoads } from '../../core/codecs/py-json'
-import { EXIT_ITEMS_FAILED, EXIT_OK, UsageError, readLines, writeLine, type CliIo } from '../io'
+import { PyJsonDecodeError, pyJsonLoads, pyJsonString } from '../../core/codecs/py-json'
+import {
+  EXIT_ITEMS_FAILED,
+  EXIT_OK,
+  LineBatcher,
+  UsageError,
+  readLines,
+  writeLine,
+  type CliIo
+} from '../io'
 import type { GivenKey } from '../key-source'
 import { errorLine } from './common'
 
@@ -72,7 +80,8 @@ export async function fernetCommand(
           'codec.invalid'
         )
       }
-      return pyJsonDumps(new PyDict([['plaintext', text]]))
+      // json.dumps({'plaintext': text})
+      return '{"plaintext": ' + pyJsonString(text) + '}'
     },
     rotate: (f, line) => f.rotate(line)
   }
@@ -83,14 +92,20 @@ export async function fernetCommand(
     )
   const fernet = fernetFromOptions(io, key)
   let failed = 0
-  for await (const line of readLines(io.stdin)) {
-    try {
-      await writeLine(io.stdout, handler(fernet, line))
-    } catch (error) {
-      if (!(error instanceof CodecError)) throw error
-      failed++
-      await writeLine(io.stdout, errorLine(error))
+  const out = new LineBatcher(io.stdout)
+  try {
+    for await (const line of readLines(io.stdin)) {
+      try {
+        await out.line(handler(fernet, line))
+      } catch (error) {
+        if (!(error instanceof CodecError)) throw error
+        failed++
+        await out.line(errorLine(error))
+      }
     }
+  } finally {
+    // Every answer given so far goes out, also when an unexpected error ends the loop.
+    await out.end()
   }
   return failed ? EXIT_ITEMS_FAILED : EXIT_OK
 }

@@ -3,7 +3,7 @@ import type { Backend, EntryKind, EntryProblem } from '../../backends/backend'
 import { MetastoreBackend } from '../../backends/metastore'
 import { replaceFile } from '../../platform/atomic-write'
 import { fileFormatFromPath, type SerializationFormat } from '../../core/codecs/airflow-files'
-import { PyDict, pyJsonDumps } from '../../core/codecs/py-json'
+import { PyDict, pyJsonDumps, pyJsonString } from '../../core/codecs/py-json'
 import type { Dialect, Entry } from '../../core/model'
 import {
   ExportFormatError,
@@ -26,7 +26,11 @@ function reportProblems(io: CliIo, problems: readonly EntryProblem[]): void {
   for (const p of problems) io.stderr.write(`airlock: ${p.message}\n`)
 }
 
-function entryLine(e: Entry, reveal: boolean): string {
+/**
+ * One entry of `list --json`: `json.dumps(dict, ensure_ascii=False)` of the entry built as a
+ * PyDict, through the general Python-exact encoder. The reference for `entryLine`.
+ */
+export function entryLineReference(e: Entry, reveal: boolean): string {
   const out = new PyDict([['kind', e.kind]])
   if (e.kind === 'connection') {
     out.set('id', e.id)
@@ -48,6 +52,63 @@ function entryLine(e: Entry, reveal: boolean): string {
   out.set('team', e.team ?? null)
   out.set('source', e.source ? new PyDict(Object.entries(e.source)) : null)
   return pyJsonDumps(out, { ensureAscii: false })
+}
+
+/** A string, null or safe integer as Python's json writes it; undefined for anything else. */
+function scalar(v: unknown): string | undefined {
+  if (typeof v === 'string') return pyJsonString(v, false)
+  if (v === null) return 'null'
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v)
+  return undefined
+}
+
+/** `"key": ` for each field name met (a handful): written once, not per entry. */
+const keyPrefixes = new Map<string, string>()
+function keyPrefix(k: string): string {
+  let p = keyPrefixes.get(k)
+  if (p === undefined) keyPrefixes.set(k, (p = pyJsonString(k, false) + ': '))
+  return p
+}
+
+/** `{"k": v, …}` of a flat record of scalars, skipping `skip`; undefined if a value is not one. */
+function flatDict(
+  record: Readonly<Record<string, unknown>>,
+  reveal: boolean,
+  skip?: string
+): string | undefined {
+  let out = '{'
+  let first = true
+  for (const k in record) {
+    if (k === skip) continue
+    let v = record[k]
+    if (!reveal && skip !== undefined) {
+      if (k === 'password' && v !== null) v = MASK
+      else if (k === 'extra') v = maskExtra(v as string | null)
+    }
+    const text = scalar(v)
+    if (text === undefined) return undefined
+    out += (first ? '' : ', ') + keyPrefix(k) + text
+    first = false
+  }
+  return out + '}'
+}
+
+/**
+ * `entryLineReference`'s bytes, written straight into one string (no PyDict, no BigInt): the
+ * line `list --json` streams per entry. Any value of another shape takes the reference path.
+ */
+export function entryLine(e: Entry, reveal: boolean): string {
+  const team = scalar(e.team ?? null)
+  const source = e.source ? flatDict(e.source as unknown as Record<string, unknown>, true) : 'null'
+  if (team === undefined || source === undefined) return entryLineReference(e, reveal)
+  if (e.kind === 'connection') {
+    const fields = flatDict(e.fields as unknown as Record<string, unknown>, reveal, 'team_name')
+    if (fields === undefined) return entryLineReference(e, reveal)
+    return `{"kind": "connection", "id": ${pyJsonString(e.id, false)}, "fields": ${fields}, "team": ${team}, "source": ${source}}`
+  }
+  const description = scalar(e.description)
+  if (description === undefined) return entryLineReference(e, reveal)
+  return `{"kind": "variable", "id": ${pyJsonString(e.key, false)}, "value": ${pyJsonString(reveal ? e.value : MASK, false)}, "description": ${description}, "team": ${team}, "source": ${source}}`
 }
 
 function tableRow(e: Entry): string[] {
@@ -84,28 +145,46 @@ export async function listCommand(
   json: boolean,
   reveal: boolean
 ): Promise<number> {
-  const { entries, problems } = await backend.load({ kinds })
-  if (json) for (const e of entries) await writeLine(io.stdout, entryLine(e, reveal))
-  else {
-    const rows = [
-      ['KIND', 'ID', 'TYPE', 'HOST', 'LOGIN', 'PORT', 'SECRET', 'SOURCE KEY'],
-      ...entries.map(tableRow)
-    ]
-    const widths = rows[0]!.map((_, i) =>
-      Math.min(48, Math.max(...rows.map((r) => [...r[i]!].length)))
-    )
-    for (const r of rows)
-      await writeLine(
-        io.stdout,
-        r
-          .map((c, i) => (c.length > 48 ? c.slice(0, 47) + '…' : c).padEnd(widths[i]!))
-          .join('  ')
-          .trimEnd()
-      )
-    io.stderr.write(
-      `${entries.length} entries from ${backend.id}${problems.length ? `, ${problems.length} could not be read` : ''}\n`
-    )
+  if (json) {
+    // Streamed: each page of the store is written as it is read and decrypted, in one write.
+    const problems: EntryProblem[] = []
+    const pages = backend.loadPages ? backend.loadPages({ kinds }) : [await backend.load({ kinds })]
+    let text = ''
+    const flush = async () => {
+      if (text && !io.stdout.write(text))
+        await new Promise<void>((resolve) => io.stdout.once('drain', resolve))
+      text = ''
+    }
+    for await (const page of pages) {
+      for (const e of page.entries) {
+        text += entryLine(e, reveal) + '\n'
+        if (text.length >= 1 << 20) await flush()
+      }
+      for (const p of page.problems) problems.push(p)
+      await flush()
+    }
+    reportProblems(io, problems)
+    return problems.length ? EXIT_ITEMS_FAILED : EXIT_OK
   }
+  const { entries, problems } = await backend.load({ kinds })
+  const rows = [
+    ['KIND', 'ID', 'TYPE', 'HOST', 'LOGIN', 'PORT', 'SECRET', 'SOURCE KEY'],
+    ...entries.map(tableRow)
+  ]
+  const widths = rows[0]!.map((_, i) =>
+    Math.min(48, Math.max(...rows.map((r) => [...r[i]!].length)))
+  )
+  for (const r of rows)
+    await writeLine(
+      io.stdout,
+      r
+        .map((c, i) => (c.length > 48 ? c.slice(0, 47) + '…' : c).padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd()
+    )
+  io.stderr.write(
+    `${entries.length} entries from ${backend.id}${problems.length ? `, ${problems.length} could not be read` : ''}\n`
+  )
   reportProblems(io, problems)
   return problems.length ? EXIT_ITEMS_FAILED : EXIT_OK
 }

@@ -309,23 +309,37 @@ const PLAIN_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/
 // eslint-disable-next-line no-control-regex -- the complement of what must be escaped
 const PLAIN_ANY = /^[^"\\\x00-\x1f]*$/
 
+// Where JSON.stringify writes Python's bytes: it escapes the same characters the same way
+// (\" \\ \b \f \n \r \t, other controls as lowercase \u00xx) and nothing else, but it escapes
+// a lone surrogate (Python leaves it) and leaves U+007F and non-ASCII (ensure_ascii escapes them).
+// eslint-disable-next-line no-control-regex -- every ASCII character but DEL
+const ASCII_BELOW_DEL = /^[\x00-\x7e]*$/
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
 /** Python's `json` string encoder (`ensure_ascii` on by default). */
 export function pyJsonString(s: string, ensureAscii = true): string {
   if (ensureAscii ? PLAIN_ASCII.test(s) : PLAIN_ANY.test(s)) return '"' + s + '"'
+  if (ensureAscii ? ASCII_BELOW_DEL.test(s) : !LONE_SURROGATE.test(s)) return JSON.stringify(s)
+  // Runs of characters that need no escape are copied as one slice (a JSON extra holds a
+  // quote every few characters; appending character by character allocated a string each).
   let out = '"'
+  let from = 0
   for (let k = 0; k < s.length; k++) {
     const c = s.charCodeAt(k)
-    if (c === 0x22) out += '\\"'
-    else if (c === 0x5c) out += '\\\\'
-    else if (c === 0x0a) out += '\\n'
-    else if (c === 0x0d) out += '\\r'
-    else if (c === 0x09) out += '\\t'
-    else if (c === 0x08) out += '\\b'
-    else if (c === 0x0c) out += '\\f'
-    else if (c < 0x20 || (ensureAscii && c > 0x7e)) out += '\\u' + c.toString(16).padStart(4, '0')
-    else out += s[k]
+    let esc: string
+    if (c === 0x22) esc = '\\"'
+    else if (c === 0x5c) esc = '\\\\'
+    else if (c === 0x0a) esc = '\\n'
+    else if (c === 0x0d) esc = '\\r'
+    else if (c === 0x09) esc = '\\t'
+    else if (c === 0x08) esc = '\\b'
+    else if (c === 0x0c) esc = '\\f'
+    else if (c < 0x20 || (ensureAscii && c > 0x7e)) esc = '\\u' + c.toString(16).padStart(4, '0')
+    else continue
+    out += from === k ? esc : s.slice(from, k) + esc
+    from = k + 1
   }
-  return out + '"'
+  return out + (from === 0 ? s : s.slice(from)) + '"'
 }
 
 /** `json.dumps(value, ...)` with Python's exact bytes. */
