@@ -79,7 +79,7 @@ interface PlanItemDetailProps {
  * The detail of one plan item: every field, the target now beside the planned value, secrets
  * masked until "Reveal both" (kept in this component's state only, hidden again after
  * REVEAL_MS), the extra key by key, the name it is written under, the exact text written on
- * request, and the item's pre-flight problems and warnings.
+ * request (hidden again after REVEAL_MS too), and the item's pre-flight problems and warnings.
  */
 export function PlanItemDetail(props: PlanItemDetailProps) {
   // another item (or plan) is a fresh pane: nothing revealed carries over
@@ -137,7 +137,10 @@ function DetailPane(props: PlanItemDetailProps) {
     setRevealError(undefined)
     const r = await bridge.invoke('jobs:plan-item-reveal', { ...ref, part: 'text' })
     if (!r.ok) return setRevealError(r.error)
-    if (r.value.part === 'text') setWritten(r.value)
+    if (r.value.part !== 'text') return
+    setWritten(r.value)
+    // the text holds the secrets whole: it goes as a revealed field goes
+    later(() => setWritten(undefined))
   }
 
   return (

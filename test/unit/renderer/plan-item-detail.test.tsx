@@ -121,4 +121,17 @@ describe('plan item detail', () => {
     expect(container.innerHTML).not.toContain(NEW_PW)
     expect(container.innerHTML).not.toContain(OLD_PW)
   })
+
+  it('hides the text to be written again after the reveal time, as a revealed field', async () => {
+    const { view } = setup()
+    const { container } = render(view(item('db', 'connection')))
+    const button = await screen.findByTestId('plan-detail-show-text')
+    await act(async () => fireEvent.click(button))
+    expect((await screen.findByTestId('plan-detail-text')).textContent).toContain(NEW_PW)
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(REVEAL_MS + 10)
+    })
+    expect(container.innerHTML).not.toContain(NEW_PW)
+    expect(screen.getByTestId('plan-detail-show-text')).toBeTruthy()
+  })
 })
