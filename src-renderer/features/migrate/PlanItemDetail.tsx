@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react'
 import type {
+  CutoverItemDto,
   FieldChangeDto,
   PlanDto,
   PlanItemDetailDto,
@@ -11,6 +12,7 @@ import type { ErrorDto } from '../../../src-main/contract/errors'
 import { ErrorNote } from '../../components/ErrorNote'
 import { useAppStore } from '../../store'
 import { REVEAL_MS } from '../inventory/SecretCell'
+import { layerWords, outcomeSentence } from './cutover-text'
 
 /** How a masked secret shows (contract MASKED; the renderer imports types only). */
 const MASKED = '***'
@@ -73,6 +75,34 @@ interface PlanItemDetailProps {
   item: PlanItemDto
   /** Closes the pane (the list keeps its place). */
   onClose?: () => void
+  /** With a cutover preview: its model and this item's outcome (none: not written). */
+  cutover?: { model: string; item: CutoverItemDto | undefined }
+}
+
+/** What Airflow reads after apply, for this item, as the plan's cutover column says it. */
+function CutoverLine(props: { model: string; item: CutoverItemDto | undefined }) {
+  const c = props.item
+  return (
+    <p
+      className={`plan-detail-cutover outcome ${c?.outcome ?? 'not-written'}`}
+      data-testid="plan-detail-cutover"
+      data-outcome={c?.outcome ?? 'not-written'}
+    >
+      <span className="muted">After apply, Airflow reads: </span>
+      {!c ? (
+        <span className="muted">not written by this plan (conflict)</span>
+      ) : c.outcome === 'shadowed' && c.winner ? (
+        <>
+          <span aria-hidden="true">⚠ </span>
+          <strong>shadowed:</strong> <code>{c.winner.name}</code> in{' '}
+          {layerWords(c.winner, props.model)} still wins
+          <span className="muted small"> ({c.differs ? 'its value differs' : 'same value'})</span>
+        </>
+      ) : (
+        outcomeSentence(c, props.model)
+      )}
+    </p>
+  )
 }
 
 /**
@@ -199,6 +229,7 @@ function DetailPane(props: PlanItemDetailProps) {
               </span>
             )}
           </p>
+          {props.cutover && <CutoverLine {...props.cutover} />}
           {detail.action === 'delete' && (
             <p className="plan-detail-removes small">
               Applying removes this entry from the target.
