@@ -183,7 +183,7 @@ function DetailPane(props: PlanItemDetailProps) {
     >
       <header className="plan-detail-head">
         <span className={`badge ${item.action}`}>{item.action}</span>
-        <span className="muted small">{item.kind}</span>
+        <span className="muted small kind">{item.kind}</span>
         <h3 className="id" title={item.targetId}>
           {item.targetId}
         </h3>
