@@ -2,7 +2,7 @@
 // channels) over real stores — .env files and a SQLite metadata DB. Secrets travel only as
 // "changed" / "same" until an explicit reveal; the text shown as "to be written" is the very
 // text the target's write stores.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -270,29 +270,6 @@ describe('19: the detail of a plan item (jobs:plan-item, jobs:plan-item-reveal)'
         format: name.endsWith('.env') ? 'env-line' : name.endsWith('.yaml') ? 'yaml' : 'json'
       })
     }
-  })
-
-  it('details the items of a diff too, which still cannot be applied or saved', async () => {
-    const diff = await call<PlanDto>('jobs:diff', {
-      a: `envfile:${join(dir, 'source.env')}`,
-      b: `envfile:${join(dir, 'target.env')}`
-    })
-    const ref = { planId: diff.planId, kind: 'connection', targetId: 'db' }
-    const d = await call<PlanItemDetailDto>('jobs:plan-item', ref)
-    expect(d.fields.find((f) => f.field === 'host')).toMatchObject({
-      before: 'old-host',
-      after: 'new-host'
-    })
-    for (const s of SECRETS) expect(JSON.stringify(d)).not.toContain(s)
-    expect(await dispatch(table, 'jobs:apply', [{ planId: diff.planId }])).toMatchObject({
-      ok: false,
-      error: { code: 'backend.not-found' }
-    })
-    const saved = join(dir, 'diff-plan.json')
-    expect(
-      await dispatch(table, 'jobs:save-plan', [{ planId: diff.planId, path: saved }])
-    ).toMatchObject({ ok: false })
-    expect(existsSync(saved)).toBe(false)
   })
 
   it("lists the target's pre-flight problems for the item", async () => {
