@@ -15,7 +15,8 @@ export interface Column<T> {
  * 50. Rows have one fixed height; the grid template sizes the columns. From the keyboard it is
  * one tab stop (an ARIA grid): arrows, Page Up/Down, Home and End move the active row (kept in
  * view, announced through aria-activedescendant), Enter calls `onActivate`, Space `onToggle`;
- * Tab goes on to the buttons and fields of the rows in view. A click on a row (not on one of
+ * Tab goes on to the buttons and fields of the rows in view. The active row is held by its key:
+ * when the rows change it stays on its row, or there is none if that row is gone. A click on a row (not on one of
  * its controls) makes it the active one and calls `onRowClick`; the row whose key is `selectedKey` is marked selected.
  */
 export function VirtualTable<T>(props: {
@@ -47,7 +48,10 @@ export function VirtualTable<T>(props: {
 }) {
   const gridId = useId()
   const bodyRef = useRef<HTMLDivElement>(null)
-  const [active, setActive] = useState(-1)
+  // the active row by its key, so a filter that moves or drops it never leaves another row
+  // active in its place (Space would toggle a row the user did not point at)
+  const [active, setActiveRow] = useState<{ key: string; index: number } | undefined>(undefined)
+  const { rows, rowKey } = props
   const rowHeight = props.rowHeight ?? 32
   const height = props.fit
     ? Math.min(props.height ?? 520, Math.max(1, props.rows.length) * rowHeight + 2)
@@ -58,7 +62,17 @@ export function VirtualTable<T>(props: {
   const count = Math.ceil(height / rowHeight) + overscan * 2
   const visible = props.rows.slice(first, first + count)
   const template = props.columns.map((c) => c.width).join(' ')
-  const current = active >= props.rows.length ? props.rows.length - 1 : active
+  const current = (() => {
+    if (!active) return -1
+    // where it was last: a scroll re-renders without a search through 50 000 rows
+    const at = rows[active.index]
+    if (at !== undefined && rowKey(at) === active.key) return active.index
+    return rows.findIndex((r) => rowKey(r) === active.key)
+  })()
+  const setActive = (index: number) => {
+    const row = rows[index]
+    setActiveRow(row === undefined ? undefined : { key: rowKey(row), index })
+  }
   const rowId = (index: number) => `${gridId}-row-${index}`
   const moveTo = (index: number) => {
     if (!props.rows.length) return

@@ -233,3 +233,33 @@ test('19: Migrate\'s "Compare these stores" opens Compare on the source and targ
   await expect(page.getByTestId('plan')).toHaveCount(0)
   await expectNoSecret(page)
 })
+
+test('19: a long id in the Compare detail wraps inside the pane: the page does not scroll sideways', async ({
+  page,
+  served
+}) => {
+  test.setTimeout(90_000)
+  const app = new AppPage(page)
+  await page.setViewportSize({ width: 1280, height: 800 })
+  await app.open(await served.link())
+  const longId = `warehouse_${'replica_'.repeat(20)}eu`
+  const a = join(served.dir, 'long-a.env')
+  const b = join(served.dir, 'long-b.env')
+  writeFileSync(a, `AIRFLOW_CONN_${longId.toUpperCase()}=postgres://etl@db.internal:5432/a\n`)
+  writeFileSync(b, '')
+  await app.nav('compare').click()
+  await page.getByTestId('compare-a').fill(`envfile:${a}`)
+  await page.getByTestId('compare-b').fill(`envfile:${b}`)
+  await page.getByTestId('compare-run').click()
+  await expect(page.getByTestId('compare-shown')).toContainText('1 of 1')
+  await page.getByTestId('compare-table').focus()
+  await page.keyboard.press('Enter')
+  await expect(page.getByTestId('compare-detail')).toHaveAttribute('data-id', longId)
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth
+  )
+  expect(overflow).toBeLessThanOrEqual(0)
+  const pane = await page.getByTestId('compare-detail').boundingBox()
+  const id = await page.getByTestId('compare-detail').locator('h3 code').boundingBox()
+  expect(id!.x + id!.width).toBeLessThanOrEqual(pane!.x + pane!.width)
+})

@@ -160,3 +160,36 @@ test('19: the detail pane of a plan item: before → after, secrets masked until
   await expect(field('value').locator('td.after')).toHaveText('—')
   expect(await page.content()).not.toContain(NEW_VALUE)
 })
+
+test('19: a long id in the detail head is cut, its badge, kind and close stay whole on one line', async ({
+  page,
+  served
+}) => {
+  test.setTimeout(90_000)
+  const app = new AppPage(page)
+  await page.setViewportSize({ width: 1280, height: 800 })
+  await app.open(await served.link())
+  const longId = `warehouse_${'replica_'.repeat(20)}eu`
+  const source = join(served.dir, 'long-source.env')
+  writeFileSync(
+    source,
+    `AIRFLOW_CONN_${longId.toUpperCase()}=postgres://etl:${NEW_PW}@db.internal:5432/a\n`
+  )
+  await app.nav('migrate').click()
+  await page.getByTestId('plan-source').fill(`envfile:${source}`)
+  await page.getByTestId('plan-target').fill(`envfile:${join(served.dir, 'long-target.env')}`)
+  await page.getByTestId('plan-exclude').fill('')
+  await page.getByTestId('plan-make').click()
+  await app.planItem(longId).click({ position: { x: 120, y: 10 } })
+  const head = page.locator('.plan-detail-head')
+  await expect(page.getByTestId('plan-detail')).toHaveAttribute('data-id', longId)
+  const oneLine = async (name: string, box: { height: number } | null) => {
+    expect(box, name).not.toBeNull()
+    expect(box!.height, `${name} wraps`).toBeLessThan(30)
+  }
+  await oneLine('badge', await head.locator('.badge').boundingBox())
+  await oneLine('kind', await head.getByText('connection', { exact: true }).boundingBox())
+  await oneLine('close', await page.getByTestId('plan-detail-close').boundingBox())
+  await oneLine('id', await head.locator('h3').boundingBox())
+  await noSecretInPage(page)
+})

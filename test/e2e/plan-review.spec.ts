@@ -187,6 +187,22 @@ test('19: the plan is grouped by action, filtered with counts, and driven from t
   await page.keyboard.press('Escape')
   await expect(detail).toHaveCount(0)
 
+  // The active row follows its item through a filter: Space toggles it, not the row that now
+  // sits at its old place (pg_legacy), and Enter opens it.
+  await page.getByTestId('plan-filter-id').fill('pg_*')
+  await expect(page.getByTestId('plan-shown')).toHaveText('3 of 7 shown')
+  await grid.focus()
+  expect(await activeId()).toBe('pg_replica')
+  await page.keyboard.press('Space')
+  await expect(page.getByRole('checkbox', { name: 'Apply pg_replica' })).not.toBeChecked()
+  await expect(page.getByRole('checkbox', { name: 'Apply pg_legacy' })).toBeChecked()
+  await page.keyboard.press('Enter')
+  await expect(detail).toContainText('pg_replica')
+  await page.keyboard.press('Space')
+  await expect(page.getByRole('checkbox', { name: 'Apply pg_replica' })).toBeChecked()
+  await page.keyboard.press('Escape')
+  await page.getByTestId('plan-filter-id').fill('')
+
   // No secret anywhere in the page.
   expect(await page.content()).not.toContain(SECRET)
 })
@@ -279,6 +295,11 @@ test("19: the cutover preview catches an AIRFLOW_CONN_* in the workers' environm
   await app.planItem('postgres_default').locator('.id').click()
   await expect(page.getByTestId('plan-detail')).toContainText('postgres_default')
   await expect(outcome('postgres_default')).toBeVisible()
+  // The detail says it too: the item's cutover outcome, with the name that still wins.
+  await expect(page.getByTestId('plan-detail-cutover')).toHaveAttribute('data-outcome', 'shadowed')
+  await expect(page.getByTestId('plan-detail-cutover')).toContainText(
+    "shadowed: AIRFLOW_CONN_POSTGRES_DEFAULT in the workers' environment still wins"
+  )
   await expectNoHorizontalOverflow(page)
   await page.getByTestId('plan-detail-close').click()
   await expect(page.getByTestId('plan-detail')).toHaveCount(0)

@@ -335,3 +335,29 @@ test('22: 50 000 ids resolve and render, timed from the click to the first rows'
   expect(renderMs).toBeLessThan(10_000)
   expect(filterMs).toBeLessThan(5_000)
 })
+
+test('19: a long id in the precedence detail wraps: nothing is cut at the pane edge', async ({
+  page,
+  served
+}) => {
+  test.setTimeout(90_000)
+  const app = new AppPage(page)
+  await page.setViewportSize({ width: 1280, height: 800 })
+  await app.open(await served.link())
+  await app.nav('precedence').click()
+  await expect(app.precedenceRow('postgres_default')).toBeVisible()
+  const longId = `warehouse_${'replica_'.repeat(20)}eu`
+  const env = join(served.dir, 'long-precedence.env')
+  writeFileSync(env, `AIRFLOW_CONN_${longId.toUpperCase()}=postgres://etl:${ENV_PASSWORD}@db/a\n`)
+  await resolveLayers(page, { env: `envfile:${env}` })
+  await page.getByTestId('precedence-id').fill('warehouse_')
+  await expect(app.precedenceRow(longId)).toBeVisible()
+  await page.getByTestId('precedence-table').focus()
+  await page.keyboard.press('Enter')
+  const detail = page.getByTestId('precedence-detail')
+  await expect(detail).toHaveAttribute('data-id', longId)
+  // the pane scrolls down, never sideways: each line wraps inside it
+  const sideways = await detail.evaluate((e) => e.scrollWidth - e.clientWidth)
+  expect(sideways).toBeLessThanOrEqual(0)
+  await expectNoSecretInDom(page)
+})

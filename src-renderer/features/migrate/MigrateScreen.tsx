@@ -590,7 +590,12 @@ export function MigrateScreen() {
               }}
             />
             {selected && (
-              <PlanItemDetail plan={plan} item={selected} onClose={() => selectItem(undefined)} />
+              <PlanItemDetail
+                plan={plan}
+                item={selected}
+                onClose={() => selectItem(undefined)}
+                cutover={cutover && { model: cutover.model, item: outcomes.get(itemKey(selected)) }}
+              />
             )}
           </div>
           {rows.length === 0 && (

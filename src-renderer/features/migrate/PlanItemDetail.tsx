@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react'
 import type {
+  CutoverItemDto,
   FieldChangeDto,
   PlanDto,
   PlanItemDetailDto,
@@ -11,6 +12,7 @@ import type { ErrorDto } from '../../../src-main/contract/errors'
 import { ErrorNote } from '../../components/ErrorNote'
 import { useAppStore } from '../../store'
 import { REVEAL_MS } from '../inventory/SecretCell'
+import { layerWords, outcomeSentence } from './cutover-text'
 
 /** How a masked secret shows (contract MASKED; the renderer imports types only). */
 const MASKED = '***'
@@ -73,13 +75,41 @@ interface PlanItemDetailProps {
   item: PlanItemDto
   /** Closes the pane (the list keeps its place). */
   onClose?: () => void
+  /** With a cutover preview: its model and this item's outcome (none: not written). */
+  cutover?: { model: string; item: CutoverItemDto | undefined }
+}
+
+/** What Airflow reads after apply, for this item, as the plan's cutover column says it. */
+function CutoverLine(props: { model: string; item: CutoverItemDto | undefined }) {
+  const c = props.item
+  return (
+    <p
+      className={`plan-detail-cutover outcome ${c?.outcome ?? 'not-written'}`}
+      data-testid="plan-detail-cutover"
+      data-outcome={c?.outcome ?? 'not-written'}
+    >
+      <span className="muted">After apply, Airflow reads: </span>
+      {!c ? (
+        <span className="muted">not written by this plan (conflict)</span>
+      ) : c.outcome === 'shadowed' && c.winner ? (
+        <>
+          <span aria-hidden="true">⚠ </span>
+          <strong>shadowed:</strong> <code>{c.winner.name}</code> in{' '}
+          {layerWords(c.winner, props.model)} still wins
+          <span className="muted small"> ({c.differs ? 'its value differs' : 'same value'})</span>
+        </>
+      ) : (
+        outcomeSentence(c, props.model)
+      )}
+    </p>
+  )
 }
 
 /**
  * The detail of one plan item: every field, the target now beside the planned value, secrets
  * masked until "Reveal both" (kept in this component's state only, hidden again after
  * REVEAL_MS), the extra key by key, the name it is written under, the exact text written on
- * request, and the item's pre-flight problems and warnings.
+ * request (hidden again after REVEAL_MS too), and the item's pre-flight problems and warnings.
  */
 export function PlanItemDetail(props: PlanItemDetailProps) {
   // another item (or plan) is a fresh pane: nothing revealed carries over
@@ -137,7 +167,10 @@ function DetailPane(props: PlanItemDetailProps) {
     setRevealError(undefined)
     const r = await bridge.invoke('jobs:plan-item-reveal', { ...ref, part: 'text' })
     if (!r.ok) return setRevealError(r.error)
-    if (r.value.part === 'text') setWritten(r.value)
+    if (r.value.part !== 'text') return
+    setWritten(r.value)
+    // the text holds the secrets whole: it goes as a revealed field goes
+    later(() => setWritten(undefined))
   }
 
   return (
@@ -150,7 +183,7 @@ function DetailPane(props: PlanItemDetailProps) {
     >
       <header className="plan-detail-head">
         <span className={`badge ${item.action}`}>{item.action}</span>
-        <span className="muted small">{item.kind}</span>
+        <span className="muted small kind">{item.kind}</span>
         <h3 className="id" title={item.targetId}>
           {item.targetId}
         </h3>
@@ -196,6 +229,7 @@ function DetailPane(props: PlanItemDetailProps) {
               </span>
             )}
           </p>
+          {props.cutover && <CutoverLine {...props.cutover} />}
           {detail.action === 'delete' && (
             <p className="plan-detail-removes small">
               Applying removes this entry from the target.

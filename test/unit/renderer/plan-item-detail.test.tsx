@@ -1,10 +1,17 @@
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { PlanDto, PlanItemDetailDto, PlanItemDto } from '../../../src-main/contract/ipc'
+import type {
+  CutoverItemDto,
+  PlanDto,
+  PlanItemDetailDto,
+  PlanItemDto
+} from '../../../src-main/contract/ipc'
 import { createAppStore, StoreContext } from '../../../src-renderer/store'
 import { PlanItemDetail } from '../../../src-renderer/features/migrate/PlanItemDetail'
 import { REVEAL_MS } from '../../../src-renderer/features/inventory/SecretCell'
 import { fakeBridge } from '../../support/fake-bridge'
+
+type PlanItemDetailProps = Parameters<typeof PlanItemDetail>[0]
 
 const OLD_PW = 'old-pw-unit-1'
 const NEW_PW = 'new-pw-unit-2'
@@ -68,9 +75,9 @@ function setup() {
     })
   })
   const store = createAppStore(bridge)
-  const view = (it: PlanItemDto) => (
+  const view = (it: PlanItemDto, cutover?: PlanItemDetailProps['cutover']) => (
     <StoreContext.Provider value={store}>
-      <PlanItemDetail plan={plan} item={it} />
+      <PlanItemDetail plan={plan} item={it} cutover={cutover} />
     </StoreContext.Provider>
   )
   return { bridge, view }
@@ -120,5 +127,53 @@ describe('plan item detail', () => {
     expect(screen.getByTestId('plan-detail').getAttribute('data-id')).toBe('other')
     expect(container.innerHTML).not.toContain(NEW_PW)
     expect(container.innerHTML).not.toContain(OLD_PW)
+  })
+
+  it('hides the text to be written again after the reveal time, as a revealed field', async () => {
+    const { view } = setup()
+    const { container } = render(view(item('db', 'connection')))
+    const button = await screen.findByTestId('plan-detail-show-text')
+    await act(async () => fireEvent.click(button))
+    expect((await screen.findByTestId('plan-detail-text')).textContent).toContain(NEW_PW)
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(REVEAL_MS + 10)
+    })
+    expect(container.innerHTML).not.toContain(NEW_PW)
+    expect(screen.getByTestId('plan-detail-show-text')).toBeTruthy()
+  })
+})
+
+describe('plan item detail with a cutover preview', () => {
+  afterEach(cleanup)
+  const shadowed: CutoverItemDto = {
+    kind: 'connection',
+    id: 'db',
+    action: 'update',
+    outcome: 'shadowed',
+    winner: { layer: 'worker-env', role: 'worker-env', name: 'AIRFLOW_CONN_DB' },
+    differs: true
+  }
+
+  it('says what Airflow reads after apply for this item, a shadowed one with the winning name', async () => {
+    const { view } = setup()
+    render(view(item('db', 'connection'), { model: 'airflow3-worker', item: shadowed }))
+    const line = await screen.findByTestId('plan-detail-cutover')
+    expect(line.getAttribute('data-outcome')).toBe('shadowed')
+    expect(line.textContent).toContain(
+      "shadowed: AIRFLOW_CONN_DB in the workers' environment still wins"
+    )
+    expect(line.textContent).toContain('its value differs')
+  })
+
+  it('says a conflict is not written, and says nothing without a preview', async () => {
+    const { view } = setup()
+    const { rerender } = render(
+      view(item('db', 'connection'), { model: 'airflow2', item: undefined })
+    )
+    const line = await screen.findByTestId('plan-detail-cutover')
+    expect(line.getAttribute('data-outcome')).toBe('not-written')
+    rerender(view(item('db', 'connection')))
+    await screen.findByTestId('plan-detail-fields')
+    expect(screen.queryByTestId('plan-detail-cutover')).toBeNull()
   })
 })

@@ -225,3 +225,56 @@ describe('virtual table clicks and selection', () => {
     expect(row.className).not.toContain('clickable')
   })
 })
+
+describe('virtual table: the active row when the rows change', () => {
+  const columns = [{ key: 'id', label: 'ID', width: '1fr', render: (r: { id: string }) => r.id }]
+  function filtered() {
+    const onToggle = vi.fn()
+    const onActivate = vi.fn()
+    const view = (shown: readonly { id: string }[]) => (
+      <VirtualTable
+        label="Filtered"
+        rows={shown}
+        rowKey={(r) => r.id}
+        columns={columns}
+        onToggle={onToggle}
+        onActivate={onActivate}
+      />
+    )
+    const all = rows.slice(0, 10)
+    const { rerender } = render(view(all))
+    const grid = screen.getByRole('grid', { name: 'Filtered' })
+    const active = () => {
+      const id = grid.getAttribute('aria-activedescendant')
+      return id ? document.getElementById(id)?.getAttribute('data-row-id') : undefined
+    }
+    return { grid, active, onToggle, onActivate, rerender: (s: typeof all) => rerender(view(s)) }
+  }
+
+  it('stays on the same row when a filter moves it, so Space toggles the row that was active', () => {
+    const { grid, active, onToggle, rerender } = filtered()
+    fireEvent.focus(grid)
+    for (let i = 0; i < 5; i++) fireEvent.keyDown(grid, { key: 'ArrowDown' })
+    expect(active()).toBe('r5')
+    // a filter leaves out r0..r3: r5 is now the second row
+    rerender(rows.slice(4, 10))
+    expect(active()).toBe('r5')
+    fireEvent.keyDown(grid, { key: ' ' })
+    expect(onToggle).toHaveBeenCalledWith({ id: 'r5' })
+  })
+
+  it('has no active row once its row is filtered out: Space and Enter act on nothing', () => {
+    const { grid, active, onToggle, onActivate, rerender } = filtered()
+    fireEvent.focus(grid)
+    for (let i = 0; i < 3; i++) fireEvent.keyDown(grid, { key: 'ArrowDown' })
+    expect(active()).toBe('r3')
+    rerender([rows[0]!, rows[1]!, rows[2]!, rows[4]!, rows[5]!])
+    expect(active()).toBeUndefined()
+    fireEvent.keyDown(grid, { key: ' ' })
+    fireEvent.keyDown(grid, { key: 'Enter' })
+    expect(onToggle).not.toHaveBeenCalled()
+    expect(onActivate).not.toHaveBeenCalled()
+    fireEvent.keyDown(grid, { key: 'ArrowDown' })
+    expect(active()).toBe('r0')
+  })
+})
