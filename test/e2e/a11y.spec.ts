@@ -3,27 +3,11 @@
  * contrast among them) on every screen in both themes — the system's choice and the one picked
  * in the top bar — with screenshots of each; then a keyboard-only walk through the app.
  */
-import AxeBuilder from '@axe-core/playwright'
-import type { Page } from '@playwright/test'
 import { AppPage } from './pages/app-page'
+import { axeViolations } from './support/checks'
 import { expect, test } from './support/serve'
 
 const SCREENS = ['inventory', 'precedence', 'migrate', 'compare', 'jobs', 'profiles'] as const
-
-async function violations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-    .analyze()
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map(
-      (v) =>
-        `${v.id} (${v.impact}): ${v.nodes
-          .slice(0, 3)
-          .map((n) => n.target.join(' '))
-          .join(' | ')}`
-    )
-}
 
 for (const scheme of ['light', 'dark'] as const)
   test(`every screen passes axe in the ${scheme} theme (the system's choice)`, async ({
@@ -51,7 +35,7 @@ for (const scheme of ['light', 'dark'] as const)
       if (screen === 'precedence') await expect(app.precedenceRow('postgres_default')).toBeVisible()
       if (screen === 'inventory')
         await expect(app.inventoryRow('connection', 'postgres_default')).toBeVisible()
-      expect(await violations(page), `${screen} in ${scheme}`).toEqual([])
+      expect(await axeViolations(page), `${screen} in ${scheme}`).toEqual([])
       await app.screenshot(`theme-${scheme}-${screen}`)
     }
     // The check can fail: text too faint for this theme is found.
@@ -67,7 +51,7 @@ for (const scheme of ['light', 'dark'] as const)
           : '#d0d0d0'
       document.getElementById('content')!.prepend(p)
     })
-    expect((await violations(page)).join('\n')).toMatch(/color-contrast \(serious\): #too-faint/)
+    expect((await axeViolations(page)).join('\n')).toMatch(/color-contrast \(serious\): #too-faint/)
     await page.evaluate(() => document.getElementById('too-faint')!.remove())
     const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor)
     expect(background).toBe(scheme === 'dark' ? 'rgb(20, 24, 31)' : 'rgb(255, 255, 255)')
@@ -84,7 +68,7 @@ test('the theme picked in the top bar wins over the system and is remembered', a
   expect(await bg()).toBe('rgb(255, 255, 255)')
   await page.getByTestId('theme').selectOption('dark')
   expect(await bg()).toBe('rgb(20, 24, 31)')
-  expect(await violations(page)).toEqual([])
+  expect(await axeViolations(page)).toEqual([])
   await page.reload()
   await expect(page.locator('[data-app-state="ready"]')).toBeVisible()
   expect(await bg()).toBe('rgb(20, 24, 31)')

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import { AppPage } from './pages/app-page'
+import { expectNoHorizontalOverflow, expectNoSecretsInDom } from './support/checks'
 import { expect, test } from './support/serve'
 
 const SECRETS = {
@@ -77,12 +78,6 @@ function writeStores(dir: string): { a: string; b: string } {
 /** The ids the Compare list shows, in order. */
 function shownIds(page: Page): Promise<(string | null)[]> {
   return page.getByTestId('compare-item').evaluateAll((rows) => rows.map((r) => r.dataset.id!))
-}
-
-async function expectNoSecret(page: Page): Promise<void> {
-  const html = await page.content()
-  for (const [name, secret] of Object.entries(SECRETS))
-    expect(html.includes(secret), `${name} in the DOM`).toBe(false)
 }
 
 test('19: Compare shows A and B side by side: counts, filters, detail; no secret, nothing to apply', async ({
@@ -197,7 +192,7 @@ test('19: Compare shows A and B side by side: counts, filters, detail; no secret
   ).toHaveCount(0)
   await expect(screen.getByRole('checkbox')).toHaveCount(0)
   await expect(screen.getByText(/not applicable/i)).toHaveCount(0)
-  await expectNoSecret(page)
+  await expectNoSecretsInDom(page, SECRETS)
 
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme })
@@ -205,7 +200,7 @@ test('19: Compare shows A and B side by side: counts, filters, detail; no secret
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur())
     await app.gallery(`compare-${scheme}`)
   }
-  await expectNoSecret(page)
+  await expectNoSecretsInDom(page, SECRETS)
 })
 
 test('19: Migrate\'s "Compare these stores" opens Compare on the source and target', async ({
@@ -231,7 +226,7 @@ test('19: Migrate\'s "Compare these stores" opens Compare on the source and targ
   // no plan was made on the way
   await app.nav('migrate').click()
   await expect(page.getByTestId('plan')).toHaveCount(0)
-  await expectNoSecret(page)
+  await expectNoSecretsInDom(page, SECRETS)
 })
 
 test('19: a long id in the Compare detail wraps inside the pane: the page does not scroll sideways', async ({
@@ -255,10 +250,7 @@ test('19: a long id in the Compare detail wraps inside the pane: the page does n
   await page.getByTestId('compare-table').focus()
   await page.keyboard.press('Enter')
   await expect(page.getByTestId('compare-detail')).toHaveAttribute('data-id', longId)
-  const overflow = await page.evaluate(
-    () => document.documentElement.scrollWidth - document.documentElement.clientWidth
-  )
-  expect(overflow).toBeLessThanOrEqual(0)
+  await expectNoHorizontalOverflow(page)
   const pane = await page.getByTestId('compare-detail').boundingBox()
   const id = await page.getByTestId('compare-detail').locator('h3 code').boundingBox()
   expect(id!.x + id!.width).toBeLessThanOrEqual(pane!.x + pane!.width)

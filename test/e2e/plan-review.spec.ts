@@ -8,10 +8,10 @@
  * both themes go to docs/screenshots/.
  */
 import { writeFileSync } from 'node:fs'
-import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 import { join } from 'node:path'
 import { AppPage } from './pages/app-page'
+import { axeViolations, expectNoHorizontalOverflow, expectNoSecretsInDom } from './support/checks'
 import { expect, test } from './support/serve'
 
 const SECRET = 'pl4n-review-s3cret'
@@ -20,25 +20,6 @@ const WORKER_SECRET = 'w0rker-env-s3cret'
 /** A viewport screenshot for the README gallery. */
 async function gallery(page: Page, name: string): Promise<void> {
   await new AppPage(page).gallery(name)
-}
-
-/** Nothing is wider than the window (no horizontal scroll bar). */
-async function expectNoHorizontalOverflow(page: Page): Promise<void> {
-  const { scroll, client } = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth,
-    client: document.documentElement.clientWidth
-  }))
-  expect(scroll).toBeLessThanOrEqual(client)
-}
-
-/** Serious or critical WCAG 2.1 A/AA findings (contrast among them), as a11y.spec.ts checks. */
-async function axeFindings(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-    .analyze()
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`)
 }
 
 test.use({ viewport: { width: 1280, height: 800 } })
@@ -132,7 +113,7 @@ test('19: the plan is grouped by action, filtered with counts, and driven from t
     await page.emulateMedia({ colorScheme: scheme })
     await expectNoHorizontalOverflow(page)
     await page.getByTestId('plan-filters').scrollIntoViewIfNeeded()
-    expect(await axeFindings(page), scheme).toEqual([])
+    expect(await axeViolations(page), scheme).toEqual([])
     await gallery(page, `plan-review-filters-${scheme}`)
   }
 
@@ -180,7 +161,7 @@ test('19: the plan is grouped by action, filtered with counts, and driven from t
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme })
     await expectNoHorizontalOverflow(page)
-    expect(await axeFindings(page), scheme).toEqual([])
+    expect(await axeViolations(page), scheme).toEqual([])
     await gallery(page, `plan-review-detail-${scheme}`)
   }
   await grid.focus()
@@ -204,7 +185,7 @@ test('19: the plan is grouped by action, filtered with counts, and driven from t
   await page.getByTestId('plan-filter-id').fill('')
 
   // No secret anywhere in the page.
-  expect(await page.content()).not.toContain(SECRET)
+  await expectNoSecretsInDom(page, { 'the source secret': SECRET })
 })
 
 test("19: the cutover preview catches an AIRFLOW_CONN_* in the workers' environment that still wins", async ({
@@ -270,7 +251,7 @@ test("19: the cutover preview catches an AIRFLOW_CONN_* in the workers' environm
     await page.emulateMedia({ colorScheme: scheme })
     await expectNoHorizontalOverflow(page)
     await summary.scrollIntoViewIfNeeded()
-    expect(await axeFindings(page), scheme).toEqual([])
+    expect(await axeViolations(page), scheme).toEqual([])
     await gallery(page, `cutover-${scheme}`)
   }
   await page.getByTestId('apply-shadowed-show').click()
@@ -313,7 +294,8 @@ test("19: the cutover preview catches an AIRFLOW_CONN_* in the workers' environm
   await expect(page.getByTestId('plan-shadowed-only')).toHaveCount(0)
   await expect(page.getByTestId('cutover-summary')).toHaveCount(0)
 
-  const html = await page.content()
-  expect(html).not.toContain(SECRET)
-  expect(html).not.toContain(WORKER_SECRET)
+  await expectNoSecretsInDom(page, {
+    'the source secret': SECRET,
+    'the worker secret': WORKER_SECRET
+  })
 })

@@ -7,10 +7,10 @@
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 import { AppPage } from './pages/app-page'
 import { writeBigRuntime } from './support/big-runtime'
+import { axeViolations, expectNoSecretsInDom, named } from './support/checks'
 import { expect, test } from './support/serve'
 
 // Made-up values; none may reach the DOM before a reveal.
@@ -51,21 +51,6 @@ function writeRuntime(dir: string): { env: string; exported: string } {
     })
   )
   return { env, exported }
-}
-
-async function expectNoSecretInDom(page: Page): Promise<void> {
-  const html = await page.content()
-  // a boolean, so a failure prints no value
-  expect(SECRETS.filter((s) => html.includes(s)).length, 'secrets in the DOM').toBe(0)
-}
-
-async function axeViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
-    .analyze()
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`)
 }
 
 async function resolveLayers(page: Page, layers: Record<string, string>): Promise<void> {
@@ -137,7 +122,7 @@ test('19: each id a stack of layers; differs, same, failed and absent told apart
   await expect(card('metastore')).toHaveAttribute('data-differs', '1')
   await expect(card('metastore').getByTestId('overview-same')).toContainText('1 same')
   await expect(card('custom-backend')).toContainText('failed')
-  await expectNoSecretInDom(page)
+  await expectNoSecretsInDom(page, named(SECRETS))
 
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme })
@@ -164,14 +149,14 @@ test('19: each id a stack of layers; differs, same, failed and absent told apart
   await expect(detail.getByTestId('precedence-detail-summary')).toContainText(
     'Airflow reads it from layer 2, env on the API server (AIRFLOW_CONN_DIFF_CONN)'
   )
-  await expectNoSecretInDom(page)
+  await expectNoSecretsInDom(page, named(SECRETS))
   // Reveal: the value Airflow reads, from the winning layer (env), not the shadowed one.
   await detail.getByTestId('secret-password').getByTestId('reveal').click()
   const revealed = detail.getByTestId('secret-password').getByTestId('revealed')
   await expect(revealed).toBeVisible()
   expect((await revealed.textContent()) === ENV_PASSWORD).toBe(true)
   await detail.getByTestId('secret-password').getByRole('button', { name: 'hide' }).click()
-  await expectNoSecretInDom(page)
+  await expectNoSecretsInDom(page, named(SECRETS))
 
   // From the keyboard: the grid is one tab stop, arrows move, Enter opens the details.
   await page.getByTestId('precedence-table').focus()
@@ -359,5 +344,5 @@ test('19: a long id in the precedence detail wraps: nothing is cut at the pane e
   // the pane scrolls down, never sideways: each line wraps inside it
   const sideways = await detail.evaluate((e) => e.scrollWidth - e.clientWidth)
   expect(sideways).toBeLessThanOrEqual(0)
-  await expectNoSecretInDom(page)
+  await expectNoSecretsInDom(page, named(SECRETS))
 })
