@@ -4,6 +4,7 @@ import type { ErrorDto } from '../../../src-main/contract/errors'
 import { useAppStore } from '../../store'
 import { ConfirmDialog } from '../../components/ConfirmDialog'
 import { ErrorNote } from '../../components/ErrorNote'
+import { JobDetail } from './JobDetail'
 
 function eta(seconds: number | null): string {
   if (seconds === null) return '—'
@@ -82,6 +83,8 @@ export function JobsScreen() {
   const resume = useAppStore((s) => s.resumeJob)
   const rollback = useAppStore((s) => s.rollbackJob)
   const bridge = useAppStore((s) => s.bridge)
+  const selected = useAppStore((s) => s.selectedJob)
+  const openJob = useAppStore((s) => s.openJob)
   /** The rollback being asked about: which job, and what it will do. */
   const [asking, setAsking] = useState<
     { jobId: string; confirmation: ConfirmationDto } | undefined
@@ -107,76 +110,94 @@ export function JobsScreen() {
       {status === 'ready' && jobs.length === 0 && (
         <p className="muted">No jobs yet: apply a plan from Migrate.</p>
       )}
-      <table className="grid" data-testid="jobs-table">
-        <thead>
-          <tr>
-            <th>Job</th>
-            <th>Created</th>
-            <th>Stores</th>
-            <th>State</th>
-            <th>Progress</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {jobs.map((j) => {
-            const live = progress[j.jobId]
-            const running = j.running || live?.state === 'running'
-            return (
-              <tr
-                key={j.jobId}
-                data-testid="job-row"
-                data-job-id={j.jobId}
-                data-state={running ? 'running' : j.state}
-              >
-                <td className="id">{j.jobId}</td>
-                <td className="small">{new Date(j.createdAt).toLocaleString()}</td>
-                <td className="small">
-                  {j.source} → {j.target}
-                </td>
-                <td>{running ? 'running' : j.state}</td>
-                <td>
-                  <Progress job={j} live={live} rates={rateHistory[j.jobId] ?? []} />
-                </td>
-                <td className="actions">
-                  {running && (
+      <div className={selected === undefined ? 'jobs-layout' : 'jobs-layout open'}>
+        <table className="grid jobs-list" data-testid="jobs-table">
+          <thead>
+            <tr>
+              <th>Job</th>
+              <th>Created</th>
+              <th className="job-stores">Stores</th>
+              <th>State</th>
+              <th>Progress</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {jobs.map((j) => {
+              const live = progress[j.jobId]
+              const running = j.running || live?.state === 'running'
+              return (
+                <tr
+                  key={j.jobId}
+                  data-testid="job-row"
+                  data-job-id={j.jobId}
+                  data-state={running ? 'running' : j.state}
+                  className={j.jobId === selected ? 'job-row selected' : 'job-row'}
+                  onClick={(e) => {
+                    // a click on the row's own buttons is theirs
+                    if ((e.target as Element).closest('button')) return
+                    void openJob(j.jobId)
+                  }}
+                >
+                  <td className="id">{j.jobId}</td>
+                  <td className="small">{new Date(j.createdAt).toLocaleString()}</td>
+                  <td className="small job-stores">
+                    {j.source} → {j.target}
+                  </td>
+                  <td>{running ? 'running' : j.state}</td>
+                  <td>
+                    <Progress job={j} live={live} rates={rateHistory[j.jobId] ?? []} />
+                  </td>
+                  <td className="actions">
                     <button
                       type="button"
-                      data-testid="job-cancel"
-                      onClick={() => void cancel(j.jobId)}
+                      data-testid="job-open"
+                      aria-label={`Details of ${j.jobId}`}
+                      aria-expanded={j.jobId === selected}
+                      onClick={() => void openJob(j.jobId === selected ? undefined : j.jobId)}
                     >
-                      Cancel
+                      Details
                     </button>
-                  )}
-                  {!running && j.state.startsWith('interrupted') && (
-                    <button
-                      type="button"
-                      data-testid="job-resume"
-                      onClick={() => void resume(j.jobId)}
-                    >
-                      Resume
-                    </button>
-                  )}
-                  {!running && j.state !== 'rolled back' && j.state !== 'never started' && (
-                    <button
-                      type="button"
-                      data-testid="job-rollback"
-                      onClick={async () => {
-                        setAskError(undefined)
-                        const r = await bridge.invoke('jobs:confirmation', { rollback: j.jobId })
-                        if (!r.ok) return setAskError(r.error)
-                        setAsking({ jobId: j.jobId, confirmation: r.value })
-                      }}
-                    >
-                      Roll back
-                    </button>
-                  )}
-                </td>
-              </tr>
-            )
-          })}
-        </tbody>
-      </table>
+                    {running && (
+                      <button
+                        type="button"
+                        data-testid="job-cancel"
+                        onClick={() => void cancel(j.jobId)}
+                      >
+                        Cancel
+                      </button>
+                    )}
+                    {!running && j.state.startsWith('interrupted') && (
+                      <button
+                        type="button"
+                        data-testid="job-resume"
+                        onClick={() => void resume(j.jobId)}
+                      >
+                        Resume
+                      </button>
+                    )}
+                    {!running && j.state !== 'rolled back' && j.state !== 'never started' && (
+                      <button
+                        type="button"
+                        data-testid="job-rollback"
+                        onClick={async () => {
+                          setAskError(undefined)
+                          const r = await bridge.invoke('jobs:confirmation', { rollback: j.jobId })
+                          if (!r.ok) return setAskError(r.error)
+                          setAsking({ jobId: j.jobId, confirmation: r.value })
+                        }}
+                      >
+                        Roll back
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              )
+            })}
+          </tbody>
+        </table>
+        <JobDetail />
+      </div>
       {asking && (
         <ConfirmDialog
           title="Roll back this job?"

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand'
-import type { JobDto, JobProgressDto } from '../../../src-main/contract/ipc'
+import type { JobDetailDto, JobDto, JobProgressDto } from '../../../src-main/contract/ipc'
 import type { ErrorDto } from '../../../src-main/contract/errors'
 import type { AppState } from '../index'
 
@@ -22,6 +22,18 @@ export interface JobsSlice {
   resumeJob: (jobId: string) => Promise<void>
   /** `confirm`: the protected target's name, as typed in the confirm dialog. */
   rollbackJob: (jobId: string, confirm?: string) => Promise<void>
+  /** The job whose detail is open, if any, and that detail (`jobs:detail`). */
+  selectedJob: string | undefined
+  jobDetail: JobDetailDto | undefined
+  jobDetailStatus: 'idle' | 'loading' | 'ready' | 'failed'
+  jobDetailError: ErrorDto | undefined
+  /** Opens the detail of a job (loading it), or closes it (`undefined`). */
+  openJob: (jobId: string | undefined) => Promise<void>
+  /**
+   * Plans the job's failed items again (`jobs:retry-failed`) and puts that plan in Migrate,
+   * ready to review and apply, switching to it; resolves to the error when it could not.
+   */
+  retryFailed: (jobId: string) => Promise<ErrorDto | undefined>
 }
 
 export const createJobsSlice: StateCreator<AppState, [], [], JobsSlice> = (set, get) => ({
@@ -31,11 +43,54 @@ export const createJobsSlice: StateCreator<AppState, [], [], JobsSlice> = (set, 
   progress: {},
   rateHistory: {},
   jobMessage: undefined,
+  selectedJob: undefined,
+  jobDetail: undefined,
+  jobDetailStatus: 'idle',
+  jobDetailError: undefined,
   loadJobs: async () => {
     if (get().jobsStatus !== 'ready') set({ jobsStatus: 'loading' })
     const r = await get().bridge.invoke('jobs:list')
     if (!r.ok) return set({ jobsStatus: 'failed', jobsError: r.error })
     set({ jobsStatus: 'ready', jobs: r.value, jobsError: undefined })
+    // the open detail follows the job (a run ended, a rollback)
+    const open = get().selectedJob
+    if (open !== undefined) await get().openJob(open)
+  },
+  openJob: async (jobId) => {
+    if (jobId === undefined)
+      return set({
+        selectedJob: undefined,
+        jobDetail: undefined,
+        jobDetailStatus: 'idle',
+        jobDetailError: undefined
+      })
+    const same = get().jobDetail?.jobId === jobId
+    set({
+      selectedJob: jobId,
+      jobDetailStatus: same ? get().jobDetailStatus : 'loading',
+      ...(same ? {} : { jobDetail: undefined, jobDetailError: undefined })
+    })
+    const r = await get().bridge.invoke('jobs:detail', { jobId })
+    // another job opened (or the pane closed) while this one loaded
+    if (get().selectedJob !== jobId) return
+    if (!r.ok)
+      return set({ jobDetailStatus: 'failed', jobDetailError: r.error, jobDetail: undefined })
+    set({ jobDetailStatus: 'ready', jobDetail: r.value, jobDetailError: undefined })
+  },
+  retryFailed: async (jobId) => {
+    const r = await get().bridge.invoke('jobs:retry-failed', { jobId })
+    if (!r.ok) return r.error
+    set({
+      plan: r.value,
+      planStatus: 'ready',
+      planError: undefined,
+      skipped: [],
+      selectedItem: undefined,
+      applyStatus: 'idle',
+      applyError: undefined,
+      screen: 'migrate'
+    })
+    return undefined
   },
   watchJobs: () =>
     get().bridge.on('jobs:progress', (p) => {
