@@ -18,7 +18,7 @@ import { newPlanKey, signPlan } from '../../jobs/run-job'
 import { isPersistent, noKeychainMessage } from '../../keychain/keychain'
 import { cutoverDto, placeTarget, previewCutover } from '../../operations/cutover'
 import { loadEffective, runtimeLayers } from '../../operations/effective'
-import { planKinds, planStores, redactLocator } from '../../operations/plan'
+import { planKinds, planStores, redactLocator, type PlannedStores } from '../../operations/plan'
 import { planItemDetail, revealPlanItem } from '../../operations/plan-item'
 import { planRetryFailed } from '../../operations/retry'
 import { holdPlan, type HandlerContext } from './context'
@@ -140,11 +140,67 @@ function toPlanDto(
   }
 }
 
+/**
+ * The drift key of a plan made in the app, kept in a persistent keychain only: in memory it
+ * would not outlive this run (the plan is shown, never applied). `state` says which it was.
+ */
+function appPlanKey(ctx: HandlerContext) {
+  const state = { applicable: false, keychainless: false }
+  const planKey = async (planId: string) => {
+    const keychain = await ctx.keychain()
+    state.applicable = isPersistent(keychain)
+    state.keychainless = !state.applicable
+    return state.applicable ? await newPlanKey(keychain, planId) : undefined
+  }
+  return { state, planKey }
+}
+
+/**
+ * Signs a plan made in the app as the CLI signs a saved one (apply and save-plan take it only as
+ * it was made), holds it with both sides for apply and the item detail, and answers it as the
+ * app shows it; `extra` (the cutover preview) travels beside it, never in the signed document.
+ */
+async function holdPlanned(
+  ctx: HandlerContext,
+  planned: PlannedStores,
+  locators: { source: string; target: string },
+  state: ReturnType<typeof appPlanKey>['state'],
+  problems: PlanDto['preflight'],
+  extra: Partial<PlanDto> = {}
+): Promise<PlanDto> {
+  const doc = await signPlan(planned.document, await ctx.keychain())
+  const applicable = state.applicable && planned.preflightErrors === 0
+  holdPlan(ctx.plans, {
+    doc,
+    ...locators,
+    applicable,
+    keychainless: state.keychainless,
+    sides: { source: planned.source, target: planned.target }
+  })
+  const dto: PlanDto = {
+    ...toPlanDto(
+      doc,
+      problems,
+      planned.preflightErrors,
+      applicable,
+      plainValues(planned.source, planned.target)
+    ),
+    ...extra
+  }
+  return state.keychainless
+    ? {
+        ...dto,
+        notApplicable: noKeychainMessage(
+          'this plan cannot be applied (its drift key would not outlive this run)'
+        )
+      }
+    : dto
+}
+
 /** `jobs:plan`: what a migration would do, with the target's pre-flight; kept for apply. */
 export async function makePlan(ctx: HandlerContext, request: PlanRequest): Promise<PlanDto> {
   const o = request.options
-  let applicable = false
-  let keychainless = false
+  const { state, planKey } = appPlanKey(ctx)
   // a runtime that does not hold the target is refused before anything is planned
   const placement =
     request.runtime !== undefined || request.model !== undefined || request.layers !== undefined
@@ -168,47 +224,19 @@ export async function makePlan(ctx: HandlerContext, request: PlanRequest): Promi
       onConflict: o.onConflict ?? 'overwrite',
       deleteExtraneous: Boolean(o.deleteExtraneous)
     },
-    planKey: async (planId) => {
-      const keychain = await ctx.keychain()
-      // In memory the drift key would not outlive this run: show, never apply.
-      applicable = isPersistent(keychain)
-      keychainless = !applicable
-      return applicable ? await newPlanKey(keychain, planId) : undefined
-    }
+    planKey
   })
-  // the cutover preview travels beside the plan, never in its signed document
   const cutover = placement
     ? cutoverDto(await previewCutover(planned, placement, ctx.locatorOptions()))
     : undefined
-  // signed as the CLI signs a saved plan: apply and save-plan take it only as it was made
-  const doc = await signPlan(planned.document, await ctx.keychain())
-  applicable &&= planned.preflightErrors === 0
-  holdPlan(ctx.plans, {
-    doc,
-    source: request.source,
-    target: request.target,
-    applicable,
-    keychainless,
-    sides: { source: planned.source, target: planned.target }
-  })
-  const dto: PlanDto = {
-    ...toPlanDto(
-      doc,
-      planned.storeProblems,
-      planned.preflightErrors,
-      applicable,
-      plainValues(planned.source, planned.target)
-    ),
-    ...(cutover ? { cutover } : {})
-  }
-  return keychainless
-    ? {
-        ...dto,
-        notApplicable: noKeychainMessage(
-          'this plan cannot be applied (its drift key would not outlive this run)'
-        )
-      }
-    : dto
+  return holdPlanned(
+    ctx,
+    planned,
+    { source: request.source, target: request.target },
+    state,
+    planned.storeProblems,
+    cutover ? { cutover } : {}
+  )
 }
 
 /**
@@ -216,51 +244,20 @@ export async function makePlan(ctx: HandlerContext, request: PlanRequest): Promi
  * held for `jobs:apply` as a `jobs:plan` answer is (operations/retry.ts).
  */
 export async function planRetry(ctx: HandlerContext, request: { jobId: string }): Promise<PlanDto> {
-  let applicable = false
-  let keychainless = false
+  const { state, planKey } = appPlanKey(ctx)
   const retry = await planRetryFailed({
     dataDir: ctx.dataDir,
     jobId: request.jobId,
     locatorOptions: ctx.locatorOptions(),
-    planKey: async (planId) => {
-      const keychain = await ctx.keychain()
-      applicable = isPersistent(keychain)
-      keychainless = !applicable
-      return applicable ? await newPlanKey(keychain, planId) : undefined
-    }
+    planKey
   })
-  const { planned } = retry
-  const doc = await signPlan(planned.document, await ctx.keychain())
-  applicable &&= planned.preflightErrors === 0
-  holdPlan(ctx.plans, {
-    doc,
-    source: retry.source,
-    target: retry.target,
-    applicable,
-    keychainless,
-    sides: { source: planned.source, target: planned.target }
-  })
-  const dto = toPlanDto(
-    doc,
-    [
-      ...planned.storeProblems,
-      ...retry.dropped.map((d) => ({
-        severity: 'warning' as const,
-        message: `${d.id} failed in job ${request.jobId} and is not planned again: ${d.reason}`
-      }))
-    ],
-    planned.preflightErrors,
-    applicable,
-    plainValues(planned.source, planned.target)
-  )
-  return keychainless
-    ? {
-        ...dto,
-        notApplicable: noKeychainMessage(
-          'this plan cannot be applied (its drift key would not outlive this run)'
-        )
-      }
-    : dto
+  return holdPlanned(ctx, retry.planned, { source: retry.source, target: retry.target }, state, [
+    ...retry.planned.storeProblems,
+    ...retry.dropped.map((d) => ({
+      severity: 'warning' as const,
+      message: `${d.id} failed in job ${request.jobId} and is not planned again: ${d.reason}`
+    }))
+  ])
 }
 
 /** `jobs:save-plan`: the plan file `airlock apply` takes (no values: fingerprints only). */
