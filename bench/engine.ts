@@ -27,44 +27,16 @@ import { VaultBackend } from '../src-main/backends/vault'
 import { resolveEffective, type LayerData } from '../src-main/core/precedence'
 import { serializeConnectionUri } from '../src-main/core/codecs/connection-uri'
 import { fingerprinter } from '../src-main/core/fingerprint'
-import { connectionEntry, variableEntry, type Entry } from '../src-main/core/model'
+import type { Entry } from '../src-main/core/model'
 import { plan } from '../src-main/core/plan'
 import { planDocument } from '../src-main/operations/plan'
 import { applyPlan, newPlanKey, signPlan } from '../src-main/jobs/run-job'
 import { openKeychain } from '../src-main/keychain/keytar-keychain'
+import { benchDataset } from './diff-fixtures'
 import { startAwsEmulator } from '../test/support/emulators/aws'
 import { startVaultEmulator } from '../test/support/emulators/vault'
 import type { BenchContext, BenchFigure } from './harness'
 import { measure, rng } from './harness'
-
-/** Seeded, realistic entries: URIs with special characters, large extras, JSON variables. */
-function dataset(n: number, seed: number): Entry[] {
-  const rand = rng(seed)
-  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!
-  const word = (len: number) =>
-    Array.from({ length: len }, () =>
-      pick([...'abcdefghijklmnopqrstuvwxyz0123456789@:/?#%+ é'])
-    ).join('')
-  return Array.from({ length: n }, (_, i): Entry => {
-    if (i % 3 === 2)
-      return variableEntry(
-        `var_${i}`,
-        i % 2 ? JSON.stringify({ rows: Array.from({ length: 8 }, () => word(12)) }) : word(40)
-      )
-    return connectionEntry(`conn_${i}`, {
-      conn_type: pick(['postgres', 'mysql', 'http', 'aws', 'snowflake']),
-      host: `db-${i}.example.com`,
-      login: `user_${word(6)}`,
-      password: word(24),
-      schema: 'analytics',
-      port: 5432,
-      extra:
-        i % 4 === 0
-          ? JSON.stringify({ role: 'ANALYST', opts: Array.from({ length: 20 }, () => word(10)) })
-          : null
-    })
-  })
-}
 
 function idOf(e: Entry): string {
   return e.kind === 'connection' ? e.id : e.key
@@ -78,7 +50,7 @@ function exportLine(e: Entry): string {
 
 async function benchPlan(ctx: BenchContext): Promise<BenchFigure> {
   const n = ctx.smoke ? 2_000 : 100_000
-  const source = dataset(n, 7)
+  const source = benchDataset(n, 7)
   const rand = rng(8)
   const target: Entry[] = []
   for (const e of source) {
@@ -91,7 +63,7 @@ async function benchPlan(ctx: BenchContext): Promise<BenchFigure> {
       target.push(changed)
     } else target.push(e)
   }
-  for (const e of dataset(Math.floor(n * 0.05), 9))
+  for (const e of benchDataset(Math.floor(n * 0.05), 9))
     target.push(
       e.kind === 'connection' ? { ...e, id: `extra_${e.id}` } : { ...e, key: `extra_${e.key}` }
     )
@@ -227,7 +199,7 @@ async function awsSubject(quota: number): Promise<ApplySubject> {
 
 async function benchApply(ctx: BenchContext, subject: ApplySubject): Promise<BenchFigure> {
   const n = ctx.smoke ? 300 : Number(process.env.AIRLOCK_BENCH_ITEMS ?? 10_000)
-  const entries = dataset(n, 11)
+  const entries = benchDataset(n, 11)
   const keychain = await openKeychain()
   if (keychain.kind !== 'os')
     throw new Error('the apply bench needs an OS keychain (npm run bench runs under one)')
@@ -299,7 +271,7 @@ async function benchApply(ctx: BenchContext, subject: ApplySubject): Promise<Ben
  */
 async function benchEffective(ctx: BenchContext): Promise<BenchFigure> {
   const n = ctx.smoke ? 300 : 10_000
-  const entries = dataset(n, 13)
+  const entries = benchDataset(n, 13)
   const vault = await startVaultEmulator()
   const aws = await startAwsEmulator()
   const dir = mkdtempSync(join(tmpdir(), 'airlock-bench-effective-'))
