@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useRef, useState, type ReactNode } from 'react'
 import type {
   CutoverItemDto,
   FieldChangeDto,
@@ -53,6 +53,33 @@ function Secret(props: { revealed: string | null | undefined; present: boolean }
 }
 
 /** One side of one extra key: absent, masked (a key Airflow hides), or its JSON. */
+/** The head of a before → after table: the row's name, the target now, the plan. */
+function SidesHead(props: { first: string }) {
+  return (
+    <thead>
+      <tr>
+        <th scope="col">{props.first}</th>
+        <th scope="col">Target now</th>
+        <th scope="col" aria-label="becomes" />
+        <th scope="col">Planned</th>
+      </tr>
+    </thead>
+  )
+}
+
+/** One row's target now → planned cells. */
+function SidesCells(props: { before: ReactNode; after: ReactNode }) {
+  return (
+    <>
+      <td className="before">{props.before}</td>
+      <td className="arrow" aria-hidden="true">
+        →
+      </td>
+      <td className="after">{props.after}</td>
+    </>
+  )
+}
+
 function ExtraValue(props: { side: 'before' | 'after'; k: PlanItemExtraKeyDto }) {
   const { k, side } = props
   if (k.change === (side === 'before' ? 'added' : 'removed'))
@@ -236,14 +263,7 @@ function DetailPane(props: PlanItemDetailProps) {
             </p>
           )}
           <table className="plan-detail-fields" data-testid="plan-detail-fields">
-            <thead>
-              <tr>
-                <th scope="col">Field</th>
-                <th scope="col">Target now</th>
-                <th scope="col" aria-label="becomes" />
-                <th scope="col">Planned</th>
-              </tr>
-            </thead>
+            <SidesHead first="Field" />
             <tbody>
               {detail.fields.map((f) => {
                 const part = f.field as Part
@@ -280,23 +300,22 @@ function DetailPane(props: PlanItemDetailProps) {
                         </span>
                       )}
                     </th>
-                    <td className="before">
-                      {f.secret ? (
-                        <Secret revealed={shown?.before} present={detail.sides.before} />
-                      ) : (
-                        <Value value={f.before} present={detail.sides.before} />
-                      )}
-                    </td>
-                    <td className="arrow" aria-hidden="true">
-                      →
-                    </td>
-                    <td className="after">
-                      {f.secret ? (
-                        <Secret revealed={shown?.after} present={detail.sides.after} />
-                      ) : (
-                        <Value value={f.after} present={detail.sides.after} />
-                      )}
-                    </td>
+                    <SidesCells
+                      before={
+                        f.secret ? (
+                          <Secret revealed={shown?.before} present={detail.sides.before} />
+                        ) : (
+                          <Value value={f.before} present={detail.sides.before} />
+                        )
+                      }
+                      after={
+                        f.secret ? (
+                          <Secret revealed={shown?.after} present={detail.sides.after} />
+                        ) : (
+                          <Value value={f.after} present={detail.sides.after} />
+                        )
+                      }
+                    />
                   </tr>
                 )
               })}
@@ -312,14 +331,7 @@ function DetailPane(props: PlanItemDetailProps) {
               )}
               {detail.extra && detail.extra.length > 0 && (
                 <table className="plan-detail-fields">
-                  <thead>
-                    <tr>
-                      <th scope="col">Key</th>
-                      <th scope="col">Target now</th>
-                      <th scope="col" aria-label="becomes" />
-                      <th scope="col">Planned</th>
-                    </tr>
-                  </thead>
+                  <SidesHead first="Key" />
                   <tbody>
                     {detail.extra.map((k) => (
                       <tr
@@ -334,15 +346,10 @@ function DetailPane(props: PlanItemDetailProps) {
                           <ChangeBadge change={k.change} />
                           {k.secret && <span className="muted small secret-tag">secret</span>}
                         </th>
-                        <td className="before">
-                          <ExtraValue side="before" k={k} />
-                        </td>
-                        <td className="arrow" aria-hidden="true">
-                          →
-                        </td>
-                        <td className="after">
-                          <ExtraValue side="after" k={k} />
-                        </td>
+                        <SidesCells
+                          before={<ExtraValue side="before" k={k} />}
+                          after={<ExtraValue side="after" k={k} />}
+                        />
                       </tr>
                     ))}
                   </tbody>
