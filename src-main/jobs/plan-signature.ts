@@ -103,7 +103,7 @@ export async function verifyPlan(
   if (doc.signature === undefined)
     throw new AirlockError(
       'plan.unverified',
-      `${where} is not signed (plans of older Airlock versions and \`plan --json\` output are not; a plan to apply is saved with airlock plan … --out FILE), so nothing shows it is the plan that was reviewed; nothing was applied. ${again}`,
+      `${where} is not signed (plans of older Airlock versions and a plan's JSON output are not), so nothing shows it is the plan that was reviewed; nothing was applied. ${again}`,
       hint
     )
   const stored = await keychain.get(PLAN_SIGNING_ACCOUNT)
@@ -121,7 +121,7 @@ export async function verifyPlan(
   if (given.length !== expected.length || !timingSafeEqual(given, expected))
     throw new AirlockError(
       'plan.unverified',
-      `${where} was changed since airlock plan made it (its signature does not match its stores, options or items), or it was signed with another key; nothing was applied. ${again}`,
+      `${where} was changed since it was planned (its signature does not match its stores, options or items), or it was signed with another key; nothing was applied. ${again}`,
       hint
     )
 }

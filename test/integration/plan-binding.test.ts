@@ -73,7 +73,7 @@ describe('attack: plan binding', () => {
     p.edit((d) => (d.target = `envfile:${elsewhere}`))
     const run = p.apply()
     expectRefused(p, run)
-    expect(run.stderr).toMatch(/was changed since airlock plan made it/)
+    expect(run.stderr).toMatch(/was changed since it was planned/)
     expect(readFileSync(elsewhere, 'utf8')).toBe(TARGET)
   })
 
