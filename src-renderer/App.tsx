@@ -7,6 +7,7 @@ import { MigrateScreen } from './features/migrate/MigrateScreen'
 import { CompareScreen } from './features/compare/CompareScreen'
 import { LocatorSuggestions } from './components/LocatorSuggestions'
 import { ThemePicker } from './components/ThemePicker'
+import { Toasts } from './components/Toasts'
 import { PrecedenceScreen } from './features/precedence/PrecedenceScreen'
 import { ProfilesScreen } from './features/profiles/ProfilesScreen'
 
@@ -99,6 +100,7 @@ export function App() {
           <ProfilesScreen />
         </div>
       </main>
+      <Toasts />
     </div>
   )
 }

@@ -77,8 +77,9 @@ export interface EnvFileOptions {
 function fileError(path: string, verb: string, error: unknown): AirlockError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code
   const denied = code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+  const missing = code === 'ENOENT' || code === 'ENOTDIR'
   return new AirlockError(
-    denied ? 'backend.access-denied' : 'backend.unreachable',
+    denied ? 'backend.access-denied' : missing ? 'backend.not-found' : 'backend.unreachable',
     `Could not ${verb} ${path}${code ? ` (${code})` : ''}; check that the path exists and is ${verb === 'read' ? 'readable' : 'writable'}.`,
     { cause: error }
   )

@@ -102,7 +102,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
         'code' in error &&
         String(error.code).startsWith('ERR_PARSE_ARGS'))
     if (error instanceof AirlockError) {
-      io.stderr.write(`airlock: ${redactor.redact(error.userMessage)}\n`)
+      io.stderr.write(`airlock: ${redactor.redact(error.cliMessage)}\n`)
       return error.code === 'usage' ? EXIT_USAGE : EXIT_ITEMS_FAILED
     }
     if (usage) {

@@ -37,7 +37,10 @@ export type ErrorCode =
    * (its name must be given), or an export would replace an existing file. Nothing was written.
    */
   | 'confirm.required'
-  /** Airlock's own files (jobs, settings) cannot be written: disk full, read-only, denied. */
+  /**
+   * Files cannot be written for lack of room or a read-only disk, or Airlock's own files (jobs,
+   * settings) cannot be written at all: disk full, read-only, denied.
+   */
   | 'storage.unwritable'
   | 'usage'
   | 'internal'
@@ -45,5 +48,12 @@ export type ErrorCode =
 /** An error as it crosses a process or IPC boundary: a code and a message with no secret. */
 export interface ErrorDto {
   code: ErrorCode
+  /** What happened and what to do, fit for any surface (no command line to type). */
   message: string
+  /**
+   * The technical detail behind the message, for the curious and for bug reports: the system
+   * error (`ENOENT`, `ECONNREFUSED`) and the call it came from. Never a value; absent when
+   * there is nothing beyond the code.
+   */
+  details?: string
 }

@@ -155,7 +155,9 @@ async function jobKey(keychain: Keychain, jobId: string): Promise<string> {
 export function readMeta(dataDir: string, jobId: string): JobMeta {
   const path = join(jobDir(dataDir, jobId), 'meta.json')
   if (!existsSync(path))
-    throw new AirlockError('backend.not-found', `No job ${jobId} (see \`airlock jobs\`).`)
+    throw new AirlockError('backend.not-found', `No job ${jobId}.`, {
+      cliHint: '`airlock jobs` lists the jobs.'
+    })
   return JSON.parse(readFileSync(path, 'utf8')) as JobMeta
 }
 

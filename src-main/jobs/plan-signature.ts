@@ -20,6 +20,9 @@ import type { Keychain } from '../keychain/keychain'
 /** The keychain account of the plan-signing key (32 random bytes, hex). */
 export const PLAN_SIGNING_ACCOUNT = 'plan-signing-key'
 
+/** How to plan again at the command line (the app has its Plan button). */
+export const PLAN_AGAIN_CLI_HINT = '(`airlock plan … --out FILE` makes a signed plan to apply.)'
+
 const PREFIX = 'hmac-sha256:'
 /** Separates this use of the key from any other, and names the serialisation's version. */
 const DOMAIN = 'airlock plan signature 1\n'
@@ -95,17 +98,20 @@ export async function verifyPlan(
   keychain: Keychain,
   where: string
 ): Promise<void> {
-  const again = 'Run airlock plan again (or plan again in the app) and review the new plan.'
+  const again = 'Plan again and review the new plan.'
+  const hint = { cliHint: PLAN_AGAIN_CLI_HINT }
   if (doc.signature === undefined)
     throw new AirlockError(
       'plan.unverified',
-      `${where} is not signed (plans of older Airlock versions and \`plan --json\` output are not; a plan to apply is saved with airlock plan … --out FILE), so nothing shows it is the plan that was reviewed; nothing was applied. ${again}`
+      `${where} is not signed (plans of older Airlock versions and a plan's JSON output are not), so nothing shows it is the plan that was reviewed; nothing was applied. ${again}`,
+      hint
     )
   const stored = await keychain.get(PLAN_SIGNING_ACCOUNT)
   if (stored === undefined)
     throw new AirlockError(
       'plan.unverified',
-      `${where} cannot be checked: the key that signs plans is not in ${storeName(keychain)}. A plan is applied with the secrets store it was made with, on the same machine; one made while secrets were kept in memory only can be applied only by the process that made it. Nothing was applied. ${again}`
+      `${where} cannot be checked: the key that signs plans is not in ${storeName(keychain)}. A plan is applied with the secrets store it was made with, on the same machine; one made while secrets were kept in memory only can be applied only by the process that made it. Nothing was applied. ${again}`,
+      hint
     )
   // exactly the 64 hex digits signPlan writes: Buffer.from(…, 'hex') would stop at the first
   // other character and take a signature with anything appended
@@ -115,6 +121,7 @@ export async function verifyPlan(
   if (given.length !== expected.length || !timingSafeEqual(given, expected))
     throw new AirlockError(
       'plan.unverified',
-      `${where} was changed since airlock plan made it (its signature does not match its stores, options or items), or it was signed with another key; nothing was applied. ${again}`
+      `${where} was changed since it was planned (its signature does not match its stores, options or items), or it was signed with another key; nothing was applied. ${again}`,
+      hint
     )
 }

@@ -28,7 +28,7 @@ import {
   type JobMeta
 } from './job-store'
 import { Journal, type JournalRecord } from './journal'
-import { verifyPlan } from './plan-signature'
+import { PLAN_AGAIN_CLI_HINT, verifyPlan } from './plan-signature'
 import { RunRecorder } from './run-stats'
 import { lockStore, type StoreLock, type TargetStore } from './store-lock'
 import { SECRETS_SERVICE_KINDS } from '../contract/providers'
@@ -508,7 +508,8 @@ export async function checkPlanToApply(
   if (target && doc.targetIdentity !== undefined && target.identity !== doc.targetIdentity)
     throw new AirlockError(
       'plan.unverified',
-      `${where} was made for the target ${doc.target} (${doc.targetIdentity}); it names ${target.identity} here (another directory, or a profile changed since); nothing was applied. Run airlock plan again (or plan again in the app) and review the new plan.`
+      `${where} was made for the target ${doc.target} (${doc.targetIdentity}); it names ${target.identity} here (another directory, or a profile changed since); nothing was applied. Plan again and review the new plan.`,
+      { cliHint: PLAN_AGAIN_CLI_HINT }
     )
 }
 

@@ -63,7 +63,9 @@ function describe(h: LockHolder): string {
 }
 
 function lockedError(label: string, holder: string, then: string): AirlockError {
-  return new AirlockError('job.conflict', `${label} is locked by ${holder}; ${then}`)
+  return new AirlockError('job.conflict', `${label} is locked by ${holder}; ${then}`, {
+    cliHint: '`airlock jobs` lists the running jobs.'
+  })
 }
 
 /** Takes the lock file `path` for `holder`, or refuses naming who holds it. */
@@ -87,7 +89,7 @@ function lockFile(path: string, label: string, holder: LockHolder): StoreLock {
   throw lockedError(
     label,
     describe(attempt.holder),
-    `wait for it to finish (airlock jobs), or, if that process is gone, remove ${path}.`
+    `wait for it to finish, or, if that process is gone, remove ${path}.`
   )
 }
 
@@ -125,7 +127,7 @@ async function lockSql(target: SqlTarget, label: string, holder: LockHolder): Pr
         const who = held[0]?.application_name
           ? held[0].application_name
           : `PostgreSQL backend pid ${held[0]?.pid ?? '?'}`
-        throw lockedError(label, who, 'wait for it to finish (airlock jobs).')
+        throw lockedError(label, who, 'wait for it to finish.')
       }
       // names the holder to the next job that asks (pg_stat_activity.application_name)
       await driver.query("select set_config('application_name', ?, false)", [
@@ -149,7 +151,7 @@ async function lockSql(target: SqlTarget, label: string, holder: LockHolder): Pr
       throw lockedError(
         label,
         `another Airlock job (MySQL connection ${who?.id ?? '?'})`,
-        'wait for it to finish (airlock jobs).'
+        'wait for it to finish.'
       )
     }
     return {

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Backend, EntryKind } from '../backends/backend'
 import { redactSqlAlchemyUrl } from '../core/airflow-config'
-import { AirlockError, toErrorDto } from '../core/errors'
+import { AirlockError, nameOnce, toErrorDto } from '../core/errors'
 import { fingerprinter } from '../core/fingerprint'
 import { idOf, type Dialect, type Entry } from '../core/model'
 import {
@@ -74,8 +74,11 @@ export function entriesForPlan(
 ): Entry[][] {
   for (const { name, data } of sides) {
     const where = redactLocator(name)
+    // a backend's errors start with its id (`vault:prod: cannot …`): the store is named once
     if (data.state === 'failed')
-      throw new AirlockError(data.error.code, `${where}: ${data.error.message}`)
+      throw new AirlockError(data.error.code, nameOnce(where, data.error.message, [data.storeId]), {
+        details: data.error.details
+      })
     if (data.state === 'loaded' && data.problems.length) {
       for (const p of data.problems) onProblem?.(p.message)
       throw new AirlockError(
@@ -94,7 +97,7 @@ export function entriesForPlan(
 export function requireSource(locator: string): void {
   requireStoreFile(
     locator,
-    'The source of a plan must exist (a missing file would read as an empty store, and with --delete-extraneous empty the target).'
+    'The source of a plan must exist (a missing file would read as an empty store, and a plan that deletes extraneous entries would empty the target).'
   )
 }
 

@@ -62,10 +62,9 @@ export async function planRetryFailed(request: RetryFailedRequest): Promise<Retr
   const meta = readMeta(dataDir, jobId)
   const failed = failedItems(dataDir, jobId)
   if (!failed.length)
-    throw new AirlockError(
-      'usage',
-      `Job ${jobId} has no failed item to retry (see airlock jobs show ${jobId}).`
-    )
+    throw new AirlockError('usage', `Job ${jobId} has no failed item to retry.`, {
+      cliHint: `\`airlock jobs show ${jobId}\` lists its items.`
+    })
   for (const [side, given, recorded] of [
     ['source', request.source, meta.source],
     ['target', request.target, meta.target]

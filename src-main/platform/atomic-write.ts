@@ -200,11 +200,39 @@ export async function replaceFile(path: string, data: string | Uint8Array): Prom
   try {
     await writeFileAtomic(path, data)
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new AirlockError(
-      code === 'EACCES' || code === 'EPERM' ? 'backend.access-denied' : 'backend.unreachable',
-      `Writing "${path}" failed (${code ?? 'error'}); the file was left as it was.`,
+    throw writeFailure(path, error)
+  }
+}
+
+/** Why writing a file the user named failed, as the user reads it; the file is left as it was. */
+function writeFailure(path: string, error: unknown): AirlockError {
+  const code = (error as NodeJS.ErrnoException).code
+  const folder = dirname(path)
+  if (code === 'ENOENT' || code === 'ENOTDIR')
+    return new AirlockError(
+      'backend.not-found',
+      `Cannot write "${path}": the folder "${folder}" does not exist. Nothing was written.`,
       { cause: error }
     )
-  }
+  if (code === 'EISDIR')
+    return new AirlockError('usage', `Cannot write "${path}": it is a folder; name a file.`, {
+      cause: error
+    })
+  if (code === 'EACCES' || code === 'EPERM')
+    return new AirlockError(
+      'backend.access-denied',
+      `Cannot write "${path}": permission denied; the file was left as it was.`,
+      { cause: error }
+    )
+  if (code === 'EROFS' || code === 'ENOSPC' || code === 'EDQUOT')
+    return new AirlockError(
+      'storage.unwritable',
+      `Cannot write "${path}": ${code === 'EROFS' ? 'the disk is read-only' : 'no space left'}; the file was left as it was.`,
+      { cause: error }
+    )
+  return new AirlockError(
+    'backend.unreachable',
+    `Writing "${path}" failed (${code ?? 'error'}); the file was left as it was.`,
+    { cause: error }
+  )
 }

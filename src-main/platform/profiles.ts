@@ -53,10 +53,9 @@ export class Profiles {
   get(name: string): Profile {
     const p = this.list().find((x) => x.name === name)
     if (!p)
-      throw new AirlockError(
-        'backend.not-found',
-        `No profile named "${name}" (see \`airlock profile list\`).`
-      )
+      throw new AirlockError('backend.not-found', `No profile named "${name}".`, {
+        cliHint: '`airlock profile list` lists the profiles.'
+      })
     return p
   }
 
@@ -82,7 +81,8 @@ export class Profiles {
     if (settings.profiles.some((p) => p.name === input.name))
       throw new AirlockError(
         'usage',
-        `A profile named "${input.name}" exists already; use \`airlock profile edit\`.`
+        `A profile named "${input.name}" exists already; edit it, or choose another name.`,
+        { cliHint: '`airlock profile edit` changes it.' }
       )
     const now = new Date().toISOString()
     const profile = validateProfile({ ...input, createdAt: now, updatedAt: now })

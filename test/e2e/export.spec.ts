@@ -29,7 +29,8 @@ test('export the filtered rows as id=URI lines, warned per lossy item, then as J
   await page.getByTestId('export-format').selectOption('uri')
   await page.getByTestId('export-serialization').selectOption('uri')
   await page.getByTestId('export-write').click()
-  await expect(page.getByTestId('export-message')).toContainText('Wrote 4 connections')
+  // said in a toast, with the warnings below the form
+  await expect(app.toast(/^Wrote 4 connections to \S+ \(\d+ warned about below\)\.$/)).toBeVisible()
   const lines = readFileSync(file, 'utf8').trimEnd().split('\n')
   expect(lines.map((l) => l.slice(0, l.indexOf('=')))).toEqual([
     'sftp_uploads',
@@ -46,7 +47,7 @@ test('export the filtered rows as id=URI lines, warned per lossy item, then as J
   await page.getByTestId('export-write').click()
   // the file exists now: the app asks before replacing it (issue 19)
   await page.getByTestId('confirm-ok').click()
-  await expect(page.getByTestId('export-message')).toContainText('Wrote 4 connections')
+  await expect(app.toast(/^Wrote 4 connections to \S+\.$/)).toBeVisible()
   await expect(page.getByTestId('export-warnings')).toHaveCount(0)
   const json = readFileSync(file, 'utf8').trimEnd().split('\n')
   const slack = json.find((l) => l.startsWith('slack_alerts='))!
@@ -56,5 +57,5 @@ test('export the filtered rows as id=URI lines, warned per lossy item, then as J
   await page.getByTestId('export-write').click()
   // the file exists now: the app asks before replacing it (issue 19)
   await page.getByTestId('confirm-ok').click()
-  await expect(page.getByTestId('export-message')).toContainText('Wrote 10 connections')
+  await expect(app.toast(/^Wrote 10 connections to \S+\.$/)).toBeVisible()
 })

@@ -185,7 +185,7 @@ test('PostgreSQL metadata DB → Vault: import, plan, leave one out, apply, watc
   // a rollback asks first (issue 19)
   await page.getByTestId('confirm-ok').click()
   await expect(job).toHaveAttribute('data-state', 'rolled back')
-  await expect(page.getByTestId('job-message')).toContainText(`1 restored, ${total - 2} removed`)
+  await expect(app.toast(`1 restored, ${total - 2} removed`)).toBeVisible()
   await app.screenshot('migrate-pg-vault-rolled-back')
   expect(vault.get('secret', 'airflow/connections/postgres_default')).toMatchObject({
     host: 'old-warehouse.internal',

@@ -30,7 +30,7 @@ test('inventory lists the demo with every secret masked', async ({ page, served 
   await page.getByTestId('export-path').fill(join(served.dir, 'connections.yaml'))
   await page.getByTestId('export-format').selectOption('yaml')
   await page.getByTestId('export-write').click()
-  await expect(page.getByTestId('export-message')).toContainText('Wrote')
+  await expect(app.toast(/^Wrote \d+ connections/)).toBeVisible()
   expect(readFileSync(join(served.dir, 'connections.yaml'), 'utf8')).toMatch(/^postgres_default:/m)
   await page.getByTestId('export').locator('summary').click()
   const demoKey = readFileSync(join(served.env.AIRLOCK_HOME, 'demo', 'fernet.key'), 'utf8').trim()
@@ -93,9 +93,9 @@ test('copy puts one entry on the clipboard as a URI in the chosen dialect', asyn
   const app = new AppPage(page)
   await app.open(await served.link())
   await app.inventoryRow('connection', 'postgres_default').getByTestId('copy').click()
-  await expect(page.getByTestId('inventory-message')).toContainText(
-    'Copied postgres_default as URI (airflow3); the clipboard is cleared in 30 s'
-  )
+  await expect(
+    app.toast('Copied postgres_default as URI (airflow3); the clipboard is cleared in 30 s')
+  ).toBeVisible()
   const copied = await page.evaluate(() => navigator.clipboard.readText())
   // Compared without printing it: the value holds the demo password.
   expect(copied.startsWith('postgres://etl:')).toBe(true)
@@ -186,7 +186,7 @@ test('plan demo → a new env file, apply it, and see the job finish', async ({ 
   // a rollback asks first (issue 19)
   await page.getByTestId('confirm-ok').click()
   await expect(job).toHaveAttribute('data-state', 'rolled back')
-  await expect(page.getByTestId('job-message')).toContainText('0 restored, 13 removed')
+  await expect(app.toast(/0 restored, 13 removed/)).toBeVisible()
   expect(readFileSync(target, 'utf8')).not.toMatch(/AIRFLOW_CONN_POSTGRES_DEFAULT=/)
 })
 

@@ -47,7 +47,9 @@ function planned() {
 function expectRefused(p: ReturnType<typeof planned>, run: ReturnType<typeof airlock>) {
   expect(run.code).toBe(1)
   expect(run.stderr).toContain(`airlock: ${p.plan} `)
-  expect(run.stderr).toMatch(/nothing was applied\. Run airlock plan again/)
+  expect(run.stderr).toMatch(
+    /nothing was applied\. Plan again and review the new plan\. \(`airlock plan/
+  )
   expect(run.stdout).toBe('')
   expect(readFileSync(p.target, 'utf8')).toBe(TARGET)
   expect(existsSync(join(p.env.AIRLOCK_HOME, 'jobs'))).toBe(false)
@@ -71,7 +73,7 @@ describe('attack: plan binding', () => {
     p.edit((d) => (d.target = `envfile:${elsewhere}`))
     const run = p.apply()
     expectRefused(p, run)
-    expect(run.stderr).toMatch(/was changed since airlock plan made it/)
+    expect(run.stderr).toMatch(/was changed since it was planned/)
     expect(readFileSync(elsewhere, 'utf8')).toBe(TARGET)
   })
 
@@ -93,7 +95,9 @@ describe('attack: plan binding', () => {
     expect(run.code).toBe(1)
     expect(run.stderr).toContain(`airlock: ${plan} was made for the target envfile:target.env`)
     expect(run.stderr).toContain(join(there, 'target.env'))
-    expect(run.stderr).toMatch(/nothing was applied\. Run airlock plan again/)
+    expect(run.stderr).toMatch(
+      /nothing was applied\. Plan again and review the new plan\. \(`airlock plan/
+    )
     expect(readFileSync(join(there, 'target.env'), 'utf8')).toBe('AIRFLOW_VAR_OTHER=unrelated\n')
     // from the directory it was made in, it applies
     const ok = airlock(['apply', plan], '', p.env, here)

@@ -14,6 +14,7 @@ export function ExportPanel(props: {
   shown?: { connection: string[]; variable: string[] }
 }) {
   const bridge = useAppStore((s) => s.bridge)
+  const notify = useAppStore((s) => s.notify)
   const [to, setTo] = useState('')
   const [kind, setKind] = useState<'connection' | 'variable'>('connection')
   const [format, setFormat] = useState<'json' | 'yaml' | 'uri' | 'env'>('json')
@@ -21,13 +22,11 @@ export function ExportPanel(props: {
   const [serialization, setSerialization] = useState<'uri' | 'json'>('uri')
   const [onlyShown, setOnlyShown] = useState(true)
   const selection = props.shown && onlyShown ? props.shown[kind] : undefined
-  const [message, setMessage] = useState<string | undefined>(undefined)
   const [warnings, setWarnings] = useState<string[]>([])
   const [error, setError] = useState<ErrorDto | undefined>(undefined)
   /** The file that exists, while the confirm dialog asks whether to replace it. */
   const [replacing, setReplacing] = useState<string | undefined>(undefined)
   const write = async (overwrite: boolean) => {
-    setMessage(undefined)
     setWarnings([])
     setError(undefined)
     const r = await bridge.invoke('export:write', {
@@ -43,8 +42,9 @@ export function ExportPanel(props: {
     // the main process refuses to replace a file unasked: ask, then write again
     if (!r.ok && r.error.code === 'confirm.required' && !overwrite) return setReplacing(to)
     if (!r.ok) return setError(r.error)
-    setMessage(
-      `Wrote ${r.value.count} ${kind === 'connection' ? 'connections' : 'variables'} to ${r.value.path}.`
+    notify(
+      `Wrote ${r.value.count} ${kind === 'connection' ? 'connections' : 'variables'} to ${r.value.path}${r.value.warnings.length ? ` (${r.value.warnings.length} warned about below)` : ''}.`,
+      { tone: r.value.warnings.length ? 'warning' : 'success' }
     )
     setWarnings(r.value.warnings)
   }
@@ -119,11 +119,6 @@ export function ExportPanel(props: {
           Export
         </button>
       </form>
-      {message && (
-        <p className="note" data-testid="export-message" role="status">
-          {message}
-        </p>
-      )}
       {warnings.length > 0 && (
         <ul className="warning small" data-testid="export-warnings">
           {warnings.map((w, i) => (

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react'
 import type { EntryDto } from '../../../src-main/contract/ipc'
+import type { ErrorDto } from '../../../src-main/contract/errors'
 import { useAppStore } from '../../store'
 import { ErrorNote } from '../../components/ErrorNote'
 import { VirtualTable, type Column } from '../../components/VirtualTable'
@@ -23,7 +24,7 @@ export function InventoryScreen() {
   const [prefix, setPrefix] = useState('')
   const [format, setFormat] = useState<'uri' | 'json'>('uri')
   const [dialect, setDialect] = useState<'airflow2' | 'airflow3' | 'task-sdk'>('airflow3')
-  const [message, setMessage] = useState<string | undefined>(undefined)
+  const [copyError, setCopyError] = useState<ErrorDto | undefined>(undefined)
   useEffect(() => {
     if (status === 'idle') void load(locator)
   }, [status, load, locator])
@@ -149,7 +150,7 @@ export function InventoryScreen() {
             id={r.id}
             format={format}
             dialect={dialect}
-            onMessage={setMessage}
+            onError={setCopyError}
           />
         )
     }
@@ -234,11 +235,7 @@ export function InventoryScreen() {
         </select>
       </div>
       <ErrorNote error={error} />
-      {message && (
-        <p className="note" data-testid="inventory-message">
-          {message}
-        </p>
-      )}
+      <ErrorNote error={copyError} testId="copy-error" />
       {inventory && (
         <p className="muted" data-testid="inventory-count">
           {rows.filter((r) => r.kind !== 'problem').length} of {inventory.entries.length} entries

@@ -1,4 +1,6 @@
 import { useEffect, useRef, useState } from 'react'
+import type { ErrorDto } from '../../../src-main/contract/errors'
+import { ErrorNote } from '../../components/ErrorNote'
 import { useAppStore } from '../../store'
 
 /** How long a revealed value stays on screen. */
@@ -19,7 +21,7 @@ export function SecretCell(props: {
 }) {
   const bridge = useAppStore((s) => s.bridge)
   const [revealed, setRevealed] = useState<string | null | undefined>(undefined)
-  const [failed, setFailed] = useState<string | undefined>(undefined)
+  const [failed, setFailed] = useState<ErrorDto | undefined>(undefined)
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
   useEffect(() => () => clearTimeout(timer.current), [])
   const reveal = async () => {
@@ -29,7 +31,8 @@ export function SecretCell(props: {
       id: props.id,
       field: props.field
     })
-    if (!r.ok) return setFailed(r.error.message)
+    if (!r.ok) return setFailed(r.error)
+    setFailed(undefined)
     setRevealed(r.value.value)
     clearTimeout(timer.current)
     timer.current = setTimeout(() => setRevealed(undefined), REVEAL_MS)
@@ -43,7 +46,7 @@ export function SecretCell(props: {
       {props.label && <span className="muted small label">{props.label}</span>}
       {revealed === undefined ? (
         <>
-          <code className="masked" data-testid="masked" title={failed ?? props.masked}>
+          <code className="masked" data-testid="masked" title={props.masked}>
             {props.masked}
           </code>
           <button
@@ -55,6 +58,7 @@ export function SecretCell(props: {
           >
             reveal
           </button>
+          <ErrorNote error={failed} testId="reveal-error" inline />
         </>
       ) : (
         <>

@@ -77,7 +77,7 @@ export function JobsScreen() {
   const error = useAppStore((s) => s.jobsError)
   const progress = useAppStore((s) => s.progress)
   const rateHistory = useAppStore((s) => s.rateHistory)
-  const message = useAppStore((s) => s.jobMessage)
+  const actionError = useAppStore((s) => s.jobActionError)
   const load = useAppStore((s) => s.loadJobs)
   const cancel = useAppStore((s) => s.cancelJob)
   const resume = useAppStore((s) => s.resumeJob)
@@ -100,13 +100,9 @@ export function JobsScreen() {
         <button type="button" onClick={() => void load()}>
           Refresh
         </button>
-        {message && (
-          <span className="note" data-testid="job-message">
-            {message}
-          </span>
-        )}
       </div>
       <ErrorNote error={error} />
+      <ErrorNote error={actionError} testId="job-action-error" />
       {status === 'ready' && jobs.length === 0 && (
         <p className="muted">No jobs yet: apply a plan from Migrate.</p>
       )}

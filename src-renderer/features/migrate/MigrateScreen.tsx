@@ -148,7 +148,8 @@ export function MigrateScreen() {
   const [idFilter, setIdFilter] = useState('')
   const [shadowedOnly, setShadowedOnly] = useState(false)
   const [savePath, setSavePath] = useState('')
-  const [saveMessage, setSaveMessage] = useState<string | undefined>(undefined)
+  const [saveError, setSaveError] = useState<ErrorDto | undefined>(undefined)
+  const notify = useAppStore((s) => s.notify)
   const cutover = plan?.cutover
   const outcomes = useMemo(() => (plan ? cutoverByKey(plan) : new Map()), [plan])
   const review = useMemo(
@@ -637,9 +638,8 @@ export function MigrateScreen() {
               disabled={!savePath}
               onClick={async () => {
                 const err = await savePlan(savePath)
-                setSaveMessage(
-                  err ? err.message : `Saved to ${savePath} (no values: fingerprints only).`
-                )
+                setSaveError(err)
+                if (!err) notify(`Saved the plan to ${savePath} (no values: fingerprints only).`)
               }}
             >
               Save plan
@@ -694,7 +694,7 @@ export function MigrateScreen() {
               Starting: reading both stores to check that nothing changed since the plan…
             </p>
           )}
-          {saveMessage && <p className="note">{saveMessage}</p>}
+          <ErrorNote error={saveError} testId="plan-save-error" />
           <ErrorNote error={applyError} testId="apply-error" />
         </div>
       )}

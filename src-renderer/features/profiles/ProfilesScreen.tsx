@@ -144,9 +144,9 @@ export function ProfilesScreen() {
                       ? 'testing…'
                       : t?.ok
                         ? `ok: ${t.connections} connections, ${t.variables} variables`
-                        : t?.error
-                          ? `failed: ${t.error.message}`
-                          : ''}
+                        : t?.error && (
+                            <ErrorNote error={t.error} testId="profile-test-error" inline />
+                          )}
                   </td>
                   <td className="actions">
                     <button

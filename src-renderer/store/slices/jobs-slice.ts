@@ -14,7 +14,8 @@ export interface JobsSlice {
   progress: Record<string, JobProgressDto>
   /** Each running job's rate (items/s) at its last progress events, oldest first. */
   rateHistory: Record<string, number[]>
-  jobMessage: string | undefined
+  /** Why the last cancel, resume or rollback failed (what succeeded is said in a toast). */
+  jobActionError: ErrorDto | undefined
   loadJobs: () => Promise<void>
   /** Listens to `jobs:progress`; returns the unsubscribe. */
   watchJobs: () => () => void
@@ -42,7 +43,7 @@ export const createJobsSlice: StateCreator<AppState, [], [], JobsSlice> = (set, 
   jobsError: undefined,
   progress: {},
   rateHistory: {},
-  jobMessage: undefined,
+  jobActionError: undefined,
   selectedJob: undefined,
   jobDetail: undefined,
   jobDetailStatus: 'idle',
@@ -102,30 +103,38 @@ export const createJobsSlice: StateCreator<AppState, [], [], JobsSlice> = (set, 
       if (p.state !== 'running') void get().loadJobs()
     }),
   cancelJob: async (jobId) => {
+    set({ jobActionError: undefined })
     const r = await get().bridge.invoke('jobs:cancel', { jobId })
-    set({
-      jobMessage: r.ok
-        ? r.value.cancelled
-          ? `Stopping ${jobId} after its current batch; resume it later.`
-          : `${jobId} is not running.`
-        : r.error.message
-    })
+    if (!r.ok) return set({ jobActionError: r.error })
+    get().notify(
+      r.value.cancelled
+        ? `Stopping ${jobId} after its current batch; resume it later.`
+        : `${jobId} is not running.`,
+      { tone: r.value.cancelled ? 'success' : 'info' }
+    )
   },
   resumeJob: async (jobId) => {
+    set({ jobActionError: undefined })
     const r = await get().bridge.invoke('jobs:resume', { jobId })
-    set({ jobMessage: r.ok ? `Resuming ${jobId}.` : r.error.message })
+    if (r.ok) get().notify(`Resuming ${jobId}.`)
+    else set({ jobActionError: r.error })
     await get().loadJobs()
   },
   rollbackJob: async (jobId, confirm) => {
+    set({ jobActionError: undefined })
     const r = await get().bridge.invoke('jobs:rollback', {
       jobId,
       ...(confirm !== undefined ? { confirm } : {})
     })
-    set({
-      jobMessage: r.ok
-        ? `Rolled back ${jobId}: ${r.value.restored} restored, ${r.value.removed} removed${r.value.failed.length ? `, failed: ${r.value.failed.join(', ')}` : ''}${r.value.skipped.length ? `; changed since the job, left as they are: ${r.value.skipped.join(', ')}` : ''}.`
-        : r.error.message
-    })
+    if (!r.ok) set({ jobActionError: r.error })
+    else {
+      // items that failed or were left as they are stay listed in the job's detail too
+      const partial = r.value.failed.length > 0 || r.value.skipped.length > 0
+      get().notify(
+        `Rolled back ${jobId}: ${r.value.restored} restored, ${r.value.removed} removed${r.value.failed.length ? `, failed: ${r.value.failed.join(', ')}` : ''}${r.value.skipped.length ? `; changed since the job, left as they are: ${r.value.skipped.join(', ')}` : ''}.`,
+        { tone: partial ? 'warning' : 'success' }
+      )
+    }
     await get().loadJobs()
   }
 })

@@ -43,11 +43,13 @@ export const createProfilesSlice: StateCreator<AppState, [], [], ProfilesSlice> 
   addProfile: async (request) => {
     const r = await get().bridge.invoke('profiles:add', request)
     if (!r.ok) return r.error
+    get().notify(`Saved the profile ${r.value.name}.`)
     await get().loadProfiles()
   },
   editProfile: async (request) => {
     const r = await get().bridge.invoke('profiles:edit', request)
     if (!r.ok) return r.error
+    get().notify(`Saved the profile ${r.value.name}.`)
     await get().loadProfiles()
   },
   testProfile: async (name) => {
@@ -61,11 +63,13 @@ export const createProfilesSlice: StateCreator<AppState, [], [], ProfilesSlice> 
   removeProfile: async (name) => {
     const r = await get().bridge.invoke('profiles:remove', { name })
     if (!r.ok) return r.error
+    get().notify(`Removed the profile ${name}; the store it pointed at is unchanged.`)
     await get().loadProfiles()
   },
   renameProfile: async (name, to) => {
     const r = await get().bridge.invoke('profiles:rename', { name, to })
     if (!r.ok) return r.error
+    get().notify(`Renamed the profile ${name} to ${to}.`)
     // what testing found belongs to the profile, under its new name
     const { [name]: tested, ...rest } = get().profileTests
     set({ profileTests: tested ? { ...rest, [to]: tested } : rest })

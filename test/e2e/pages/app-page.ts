@@ -49,6 +49,37 @@ export class AppPage {
     return this.page.getByTestId(`compare-count-${status}`)
   }
 
+  /** The notifications shown now (toasts clear themselves; the newest is last). */
+  toasts(): Locator {
+    return this.page.getByTestId('toasts').getByTestId('toast')
+  }
+
+  /** The one toast saying `text`. */
+  toast(text: string | RegExp): Locator {
+    return this.toasts().filter({
+      has: this.page.locator('.toast-message', { hasText: text })
+    })
+  }
+
+  /**
+   * An error as ErrorNote shows it (`testId`, default `error`): its message, and its code and
+   * details behind the "Details" disclosure.
+   */
+  errorNote(testId = 'error'): {
+    note: Locator
+    message: Locator
+    disclosure: Locator
+    code: Locator
+  } {
+    const note = this.page.getByTestId(testId)
+    return {
+      note,
+      message: note.locator('.error-message'),
+      disclosure: note.locator('details > summary'),
+      code: note.getByTestId('error-code')
+    }
+  }
+
   /** Where secrets are kept, as the Profiles screen says (`data-kind`: os, passphrase, memory). */
   keychainStatus(): Locator {
     return this.page.getByTestId('keychain-status')

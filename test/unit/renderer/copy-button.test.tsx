@@ -1,5 +1,6 @@
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { ErrorDto } from '../../../src-main/contract/errors'
 import { createAppStore, StoreContext } from '../../../src-renderer/store'
 import { CLIPBOARD_CLEAR_MS, CopyButton } from '../../../src-renderer/features/inventory/CopyButton'
 import { fakeBridge } from '../../support/fake-bridge'
@@ -27,16 +28,17 @@ describe('copy button', () => {
     const bridge = fakeBridge({
       'entries:copy': (r) => ({ ok: true, value: { text: `${r.format}:${r.dialect}:${r.id}` } })
     })
-    const messages: string[] = []
+    const errors: (ErrorDto | undefined)[] = []
+    const store = createAppStore(bridge)
     render(
-      <StoreContext.Provider value={createAppStore(bridge)}>
+      <StoreContext.Provider value={store}>
         <CopyButton
           locator="demo:"
           kind="connection"
           id="pg"
           format="json"
           dialect="airflow2"
-          onMessage={(m) => messages.push(m)}
+          onError={(e) => errors.push(e)}
         />
       </StoreContext.Provider>
     )
@@ -44,7 +46,11 @@ describe('copy button', () => {
       fireEvent.click(screen.getByTestId('copy'))
     })
     await vi.waitFor(() => expect(clipboard).toBe('json:airflow2:pg'))
-    expect(messages.at(-1)).toMatch(/cleared in 30 s/)
+    // said in a toast, not as an error
+    expect(store.getState().toasts.map((t) => t.message)).toEqual([
+      'Copied pg as JSON (airflow2); the clipboard is cleared in 30 s.'
+    ])
+    expect(errors.filter(Boolean)).toEqual([])
     await act(async () => {
       await vi.advanceTimersByTimeAsync(CLIPBOARD_CLEAR_MS + 10)
     })
@@ -55,23 +61,28 @@ describe('copy button', () => {
     const bridge = fakeBridge({
       'entries:copy': () => ({ ok: false, error: { code: 'backend.not-found', message: 'gone' } })
     })
-    const messages: string[] = []
+    const errors: (ErrorDto | undefined)[] = []
+    const store = createAppStore(bridge)
     render(
-      <StoreContext.Provider value={createAppStore(bridge)}>
+      <StoreContext.Provider value={store}>
         <CopyButton
           locator="demo:"
           kind="connection"
           id="pg"
           format="uri"
           dialect="airflow3"
-          onMessage={(m) => messages.push(m)}
+          onError={(e) => errors.push(e)}
         />
       </StoreContext.Provider>
     )
     await act(async () => {
       fireEvent.click(screen.getByTestId('copy'))
     })
-    await vi.waitFor(() => expect(messages).toEqual(['gone']))
+    // an error, whole (code and all), for ErrorNote; never a toast
+    await vi.waitFor(() =>
+      expect(errors.at(-1)).toEqual({ code: 'backend.not-found', message: 'gone' })
+    )
+    expect(store.getState().toasts).toEqual([])
     expect(clipboard).toBe('before')
   })
 })

@@ -33,14 +33,20 @@ afterAll(() => {
 })
 
 describe('21: the app answers as the CLI does', () => {
-  it('21: an export to a missing folder names the file and the system error, not "internal"', async () => {
+  it('21: an export to a missing folder names the file and the folder, not "internal"', async () => {
     const to = join(dir, 'no-such-folder', 'connections.json')
     const r = await dispatch(table, 'export:write', [
       { locator: 'demo:', to, format: 'json', kind: 'connection', dialect: 'airflow3' }
     ])
-    expect(r).toMatchObject({ ok: false, error: { code: 'backend.unreachable' } })
+    // the system error goes behind the message, as its details
+    expect(r).toMatchObject({
+      ok: false,
+      error: { code: 'backend.not-found', details: 'system error ENOENT (open)' }
+    })
     if (!r.ok)
-      expect(r.error.message).toBe(`Writing "${to}" failed (ENOENT); the file was left as it was.`)
+      expect(r.error.message).toBe(
+        `Cannot write "${to}": the folder "${join(dir, 'no-such-folder')}" does not exist. Nothing was written.`
+      )
   })
 
   it('21: plan and diff of a variables file with kinds [variable] plan its variables; a file that cannot tell is refused', async () => {

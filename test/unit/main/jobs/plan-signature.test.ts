@@ -44,7 +44,10 @@ async function refusal(doc: PlanDocument, keychain: Keychain): Promise<AirlockEr
   expect(error).toBeInstanceOf(AirlockError)
   expect((error as AirlockError).code).toBe('plan.unverified')
   expect((error as AirlockError).userMessage).toMatch(/^plan\.json /)
-  expect((error as AirlockError).userMessage).toMatch(/airlock plan again/)
+  // says to plan again, in words for every surface; the command line only in the CLI hint
+  expect((error as AirlockError).userMessage).toMatch(/Plan again and review the new plan\.$/)
+  expect((error as AirlockError).userMessage).not.toMatch(/airlock /)
+  expect((error as AirlockError).cliMessage).toMatch(/`airlock plan … --out FILE`/)
   return error as AirlockError
 }
 
@@ -107,7 +110,7 @@ describe('attack: plan binding', () => {
     const edited = structuredClone(doc)
     edit(edited)
     const error = await refusal(throughFile(edited), keychain)
-    expect(error.userMessage).toMatch(/was changed since airlock plan made it/)
+    expect(error.userMessage).toMatch(/was changed since it was planned/)
   })
 
   it('17.4 refuses an unsigned plan (older versions) and says to plan again', async () => {
