@@ -1,106 +1,108 @@
-import { useEffect } from 'react'
+import { useEffect, type ComponentType } from 'react'
 import { useAppStore } from './store'
 import type { Screen } from './store/slices/app-slice'
 import { InventoryScreen } from './features/inventory/InventoryScreen'
 import { JobsScreen } from './features/jobs/JobsScreen'
 import { MigrateScreen } from './features/migrate/MigrateScreen'
 import { CompareScreen } from './features/compare/CompareScreen'
+import { CommandPalette } from './components/CommandPalette'
 import { LocatorSuggestions } from './components/LocatorSuggestions'
-import { ThemePicker } from './components/ThemePicker'
+import { ErrorNote } from './components/ErrorNote'
 import { Toasts } from './components/Toasts'
+import { isTextField, screenSearchBox } from './components/screen-search'
+import { SideNav } from './components/SideNav'
+import { StatusBar } from './components/StatusBar'
 import { PrecedenceScreen } from './features/precedence/PrecedenceScreen'
 import { ProfilesScreen } from './features/profiles/ProfilesScreen'
 
-const SCREENS: { id: Screen; label: string }[] = [
-  { id: 'inventory', label: 'Inventory' },
-  { id: 'precedence', label: 'Precedence' },
-  { id: 'migrate', label: 'Migrate' },
-  { id: 'compare', label: 'Compare' },
-  { id: 'jobs', label: 'Jobs' },
-  { id: 'profiles', label: 'Profiles' }
+/** The screens, in the side navigation's order: one line each (the palette lists them too). */
+const SCREENS: { id: Screen; label: string; Component: ComponentType }[] = [
+  { id: 'inventory', label: 'Inventory', Component: InventoryScreen },
+  { id: 'precedence', label: 'Precedence', Component: PrecedenceScreen },
+  { id: 'migrate', label: 'Migrate', Component: MigrateScreen },
+  { id: 'compare', label: 'Compare', Component: CompareScreen },
+  { id: 'jobs', label: 'Jobs', Component: JobsScreen },
+  { id: 'profiles', label: 'Profiles', Component: ProfilesScreen }
 ]
 
-/** The shell: navigation and the current screen. */
+/** App-wide keys: Ctrl/Cmd+K opens (or closes) the palette, `/` the screen's search box. */
+function useShellKeys() {
+  const setPaletteOpen = useAppStore((s) => s.setPaletteOpen)
+  const paletteOpen = useAppStore((s) => s.paletteOpen)
+  const screen = useAppStore((s) => s.screen)
+  useEffect(() => {
+    const onKeyDown = (e: KeyboardEvent) => {
+      if (e.defaultPrevented) return
+      // another modal (a confirm dialog) owns the keyboard while it is open
+      const otherModal = document.querySelector('[aria-modal="true"]:not([data-testid="palette"])')
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'k') {
+        if (otherModal) return
+        e.preventDefault()
+        setPaletteOpen(!paletteOpen)
+        return
+      }
+      if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return
+      if (paletteOpen || otherModal || isTextField(e.target)) return
+      e.preventDefault()
+      const box = screenSearchBox(screen)
+      if (!box) {
+        // a screen with nothing to filter (yet): the palette is the search there
+        setPaletteOpen(true)
+        return
+      }
+      box.focus()
+      if (box instanceof HTMLInputElement) box.select()
+    }
+    window.addEventListener('keydown', onKeyDown)
+    return () => window.removeEventListener('keydown', onKeyDown)
+  }, [setPaletteOpen, paletteOpen, screen])
+}
+
+/** The shell: side navigation, the current screen, the status bar and the command palette. */
 export function App() {
   const info = useAppStore((s) => s.info)
   const status = useAppStore((s) => s.infoStatus)
   const error = useAppStore((s) => s.infoError)
   const loadInfo = useAppStore((s) => s.loadInfo)
   const screen = useAppStore((s) => s.screen)
-  const setScreen = useAppStore((s) => s.setScreen)
   const watchJobs = useAppStore((s) => s.watchJobs)
+  const paletteOpen = useAppStore((s) => s.paletteOpen)
   useEffect(() => {
     void loadInfo()
   }, [loadInfo])
   useEffect(() => watchJobs(), [watchJobs])
+  useShellKeys()
   return (
     <div className="app" data-app-state={status}>
       <a className="skip-link" href="#content" data-testid="skip-link">
         Skip to content
       </a>
-      <header className="topbar">
-        <h1>Airlock</h1>
-        <nav aria-label="Screens">
-          {SCREENS.map((s) => (
-            <button
-              key={s.id}
-              type="button"
-              data-testid={`nav-${s.id}`}
-              className={screen === s.id ? 'tab active' : 'tab'}
-              aria-current={screen === s.id ? 'page' : undefined}
-              onClick={() => setScreen(s.id)}
-            >
-              {s.label}
-            </button>
-          ))}
-        </nav>
-        {info && (
-          <span className="meta" data-testid="app-meta">
-            v{info.version} · {info.mode === 'web' ? 'web mode (this machine only)' : 'desktop'}
-          </span>
-        )}
-        <ThemePicker />
-      </header>
-      {status === 'failed' && (
-        <p className="error" role="alert">
-          {error?.message}
-        </p>
-      )}
-      {info && (
-        <section data-testid="dialects" className="dialects" hidden>
-          <ul>
-            {info.dialects.map((d) => (
-              <li key={d.id}>
-                <code>{d.id}</code> — {d.label}
-              </li>
-            ))}
-          </ul>
-        </section>
-      )}
-      {/* Screens stay mounted while hidden, so forms and filters survive switching tabs. */}
+      <SideNav screens={SCREENS} />
+      {/* Screens stay mounted while hidden, so forms and filters survive switching screens. */}
       <main className="content" id="content" tabIndex={-1}>
+        {status === 'failed' && <ErrorNote error={error} testId="app-error" />}
+        {info && (
+          <section data-testid="dialects" className="dialects" hidden>
+            <ul>
+              {info.dialects.map((d) => (
+                <li key={d.id}>
+                  <code>{d.id}</code> — {d.label}
+                </li>
+              ))}
+            </ul>
+          </section>
+        )}
         {/* One list of store locators (the demo, each profile) for every locator field. */}
         <LocatorSuggestions />
-        <div hidden={screen !== 'inventory'}>
-          <InventoryScreen />
-        </div>
-        <div hidden={screen !== 'precedence'}>
-          <PrecedenceScreen />
-        </div>
-        <div hidden={screen !== 'migrate'}>
-          <MigrateScreen />
-        </div>
-        <div hidden={screen !== 'compare'}>
-          <CompareScreen />
-        </div>
-        <div hidden={screen !== 'jobs'}>
-          <JobsScreen />
-        </div>
-        <div hidden={screen !== 'profiles'}>
-          <ProfilesScreen />
-        </div>
+        {SCREENS.map(({ id, Component }) => (
+          <div key={id} data-screen={id} hidden={screen !== id}>
+            <Component />
+          </div>
+        ))}
       </main>
       <Toasts />
+      <StatusBar />
+      {paletteOpen && <CommandPalette screens={SCREENS} />}
     </div>
   )
 }

@@ -2,7 +2,7 @@ import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { App } from './App'
 import { connectBridge } from './bridge'
-import { applyTheme, savedTheme } from './components/ThemePicker'
+import { applyTheme, savedTheme } from './theme'
 import { createAppStore, StoreContext } from './store'
 import './styles.css'
 

@@ -256,6 +256,7 @@ export function CompareScreen() {
             </select>
             <input
               data-testid="compare-id"
+              data-search
               aria-label="Id glob"
               placeholder="Id glob: pg_*, *_prod"
               value={idGlob}

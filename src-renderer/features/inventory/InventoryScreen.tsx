@@ -28,6 +28,20 @@ export function InventoryScreen() {
   useEffect(() => {
     if (status === 'idle') void load(locator)
   }, [status, load, locator])
+  // The store field follows a store loaded from elsewhere (the command palette), and an id
+  // opened there is shown alone, whatever the filters were.
+  const searchRequest = useAppStore((s) => s.searchRequest)
+  const [seen, setSeen] = useState({ locator, searchRequest })
+  if (seen.locator !== locator || seen.searchRequest !== searchRequest) {
+    setSeen({ locator, searchRequest })
+    if (seen.locator !== locator) setDraft(locator)
+    if (seen.searchRequest !== searchRequest && searchRequest?.screen === 'inventory') {
+      setSearch(searchRequest.text)
+      setKind('all')
+      setType('')
+      setPrefix('')
+    }
+  }
 
   const types = useMemo(
     () => [...new Set((inventory?.entries ?? []).map((e) => e.type).filter(Boolean))].sort(),
@@ -183,6 +197,7 @@ export function InventoryScreen() {
       <div className="toolbar">
         <input
           data-testid="inventory-search"
+          data-search
           placeholder="Search id, host, description"
           value={search}
           onChange={(e) => setSearch(e.target.value)}

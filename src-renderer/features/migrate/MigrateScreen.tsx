@@ -534,6 +534,7 @@ export function MigrateScreen() {
               <input
                 type="search"
                 data-testid="plan-filter-id"
+                data-search
                 value={idFilter}
                 onChange={(e) => setIdFilter(e.target.value)}
                 placeholder="postgres_*, *_default"

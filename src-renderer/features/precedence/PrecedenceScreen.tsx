@@ -237,6 +237,7 @@ export function PrecedenceScreen() {
             Id
             <input
               data-testid="precedence-id"
+              data-search
               value={filter.id}
               placeholder="substring, or a glob: aws_*"
               onChange={(e) => setFilter({ ...filter, id: e.target.value })}

@@ -2,6 +2,7 @@ import type { StateCreator } from 'zustand'
 import type { AppInfoDto, KeychainStatusDto } from '../../../src-main/contract/ipc'
 import type { ErrorDto } from '../../../src-main/contract/errors'
 import type { AppState } from '../index'
+import { applyTheme, saveTheme, savedTheme, type Theme } from '../../theme'
 
 /** The screens of the app. */
 export type Screen = 'profiles' | 'inventory' | 'precedence' | 'migrate' | 'compare' | 'jobs'
@@ -14,6 +15,18 @@ export interface AppSlice {
   keychain: KeychainStatusDto | undefined
   screen: Screen
   setScreen: (screen: Screen) => void
+  /** The colour theme picked (applied to the document and remembered by `setTheme`). */
+  theme: Theme
+  setTheme: (theme: Theme) => void
+  /** Whether the command palette (Ctrl/Cmd+K) is open. */
+  paletteOpen: boolean
+  setPaletteOpen: (open: boolean) => void
+  /**
+   * A request, from the palette, to show this text in a screen's search box (`seq` tells two
+   * requests for the same text apart). The screen applies it; nothing else reads it.
+   */
+  searchRequest: { screen: Screen; text: string; seq: number } | undefined
+  requestSearch: (screen: Screen, text: string) => void
   loadInfo: () => Promise<void>
   /**
    * Opens (or creates) the passphrase store for the rest of this run. The passphrase goes to
@@ -29,6 +42,17 @@ export const createAppSlice: StateCreator<AppState, [], [], AppSlice> = (set, ge
   keychain: undefined,
   screen: 'inventory',
   setScreen: (screen) => set({ screen }),
+  theme: savedTheme(),
+  setTheme: (theme) => {
+    applyTheme(theme)
+    saveTheme(theme)
+    set({ theme })
+  },
+  paletteOpen: false,
+  setPaletteOpen: (paletteOpen) => set({ paletteOpen }),
+  searchRequest: undefined,
+  requestSearch: (screen, text) =>
+    set({ screen, searchRequest: { screen, text, seq: (get().searchRequest?.seq ?? 0) + 1 } }),
   loadInfo: async () => {
     set({ infoStatus: 'loading' })
     const result = await get().bridge.invoke('app:info')
