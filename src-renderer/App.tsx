@@ -9,6 +9,7 @@ import { LocatorSuggestions } from './components/LocatorSuggestions'
 import { ThemePicker } from './components/ThemePicker'
 import { PrecedenceScreen } from './features/precedence/PrecedenceScreen'
 import { ProfilesScreen } from './features/profiles/ProfilesScreen'
+import { AuditScreen } from './features/audit/AuditScreen'
 
 const SCREENS: { id: Screen; label: string }[] = [
   { id: 'inventory', label: 'Inventory' },
@@ -16,6 +17,7 @@ const SCREENS: { id: Screen; label: string }[] = [
   { id: 'migrate', label: 'Migrate' },
   { id: 'compare', label: 'Compare' },
   { id: 'jobs', label: 'Jobs' },
+  { id: 'audit', label: 'Audit' },
   { id: 'profiles', label: 'Profiles' }
 ]
 
@@ -94,6 +96,9 @@ export function App() {
         </div>
         <div hidden={screen !== 'jobs'}>
           <JobsScreen />
+        </div>
+        <div hidden={screen !== 'audit'}>
+          <AuditScreen />
         </div>
         <div hidden={screen !== 'profiles'}>
           <ProfilesScreen />

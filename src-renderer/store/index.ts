@@ -9,6 +9,7 @@ import { createPrecedenceSlice, type PrecedenceSlice } from './slices/precedence
 import { createMigrateSlice, type MigrateSlice } from './slices/migrate-slice'
 import { createJobsSlice, type JobsSlice } from './slices/jobs-slice'
 import { createCompareSlice, type CompareSlice } from './slices/compare-slice'
+import { createAuditSlice, type AuditSlice } from './slices/audit-slice'
 
 export interface AppState
   extends
@@ -18,7 +19,8 @@ export interface AppState
     PrecedenceSlice,
     MigrateSlice,
     CompareSlice,
-    JobsSlice {
+    JobsSlice,
+    AuditSlice {
   bridge: AirlockBridge
 }
 
@@ -31,7 +33,8 @@ export function createAppStore(bridge: AirlockBridge): StoreApi<AppState> {
     ...createPrecedenceSlice(...a),
     ...createMigrateSlice(...a),
     ...createCompareSlice(...a),
-    ...createJobsSlice(...a)
+    ...createJobsSlice(...a),
+    ...createAuditSlice(...a)
   }))
 }
 

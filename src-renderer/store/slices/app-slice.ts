@@ -4,7 +4,8 @@ import type { ErrorDto } from '../../../src-main/contract/errors'
 import type { AppState } from '../index'
 
 /** The screens of the app. */
-export type Screen = 'profiles' | 'inventory' | 'precedence' | 'migrate' | 'compare' | 'jobs'
+export type Screen =
+  'profiles' | 'inventory' | 'precedence' | 'migrate' | 'compare' | 'jobs' | 'audit'
 
 /** What the app knows about the running Airlock, and which screen is shown. */
 export interface AppSlice {
