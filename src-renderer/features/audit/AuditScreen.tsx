@@ -118,7 +118,7 @@ export function AuditScreen() {
     {
       key: 'at',
       label: 'When',
-      width: '190px',
+      width: '215px',
       render: ({ record }) => (
         <time dateTime={record.at} title={record.at}>
           {when(record.at)}
@@ -128,7 +128,7 @@ export function AuditScreen() {
     {
       key: 'user',
       label: 'Who',
-      width: 'minmax(70px, 0.5fr)',
+      width: 'minmax(60px, 0.4fr)',
       render: ({ record }) => record.user
     },
     {
@@ -142,7 +142,7 @@ export function AuditScreen() {
     {
       key: 'job',
       label: 'Job',
-      width: 'minmax(120px, 0.9fr)',
+      width: '190px',
       render: ({ record }) => (
         <button
           type="button"
@@ -161,17 +161,24 @@ export function AuditScreen() {
     {
       key: 'stores',
       label: 'Stores',
-      width: 'minmax(160px, 1.6fr)',
-      render: ({ record }) => (
-        <span className="audit-stores" title={stores(record)}>
-          {stores(record)}
-        </span>
-      )
+      width: 'minmax(200px, 2.4fr)',
+      render: ({ record }) => {
+        const source = typeof record.source === 'string' ? record.source : undefined
+        const target = typeof record.target === 'string' ? record.target : undefined
+        // each store keeps its own room: a long source does not push the target out of view
+        return (
+          <span className="audit-stores" title={stores(record)}>
+            {source && <span>{source}</span>}
+            {source && target && <span className="arrow">{' → '}</span>}
+            {target && <span>{target}</span>}
+          </span>
+        )
+      }
     },
     {
       key: 'details',
       label: 'Counts and ids',
-      width: 'minmax(140px, 1.2fr)',
+      width: 'minmax(140px, 1fr)',
       render: ({ record }) => (
         <span className="muted" title={auditDetails(record)}>
           {auditDetails(record)}
