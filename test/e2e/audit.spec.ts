@@ -42,6 +42,12 @@ test('20: the audit history: filters, a job link, the export as the CLI prints i
   await expect(page.getByTestId('audit')).toHaveAttribute('data-state', 'ready')
   await expect(page.getByTestId('audit-empty')).toContainText('No job action in this time')
   await expect(page.getByTestId('audit-export')).toBeDisabled()
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme })
+    expect(await axeViolations(page), `axe on the empty state in ${scheme}`).toEqual([])
+    await app.gallery(`audit-empty-${scheme}`)
+  }
+  await page.emulateMedia({ colorScheme: 'light' })
 
   // A small .env → .env job through the UI, then its rollback: two records.
   const source = join(served.dir, 'audit-source.env')
@@ -110,8 +116,10 @@ test('20: the audit history: filters, a job link, the export as the CLI prints i
   await page.getByTestId('audit-since').selectOption('other')
   await page.getByTestId('audit-since-text').fill('yesterday')
   await page.getByTestId('audit-apply').click()
-  await expect(page.getByTestId('audit-error')).toContainText('takes an ISO time')
+  await expect(page.getByTestId('audit-error')).toContainText('Since takes an ISO time')
   await expect(page.getByTestId('audit-error')).toContainText('(usage)')
+  await expect(page.getByTestId('audit-empty')).toHaveCount(0)
+  await app.gallery('audit-error-light')
   await page.getByTestId('audit-since-text').fill('2w')
   await page.getByTestId('audit-apply').click()
   await expect(rows).toHaveCount(2)

@@ -290,7 +290,7 @@ export function AuditScreen() {
           onChange={(e) => setText(e.target.value)}
         />
         <span className="muted" data-testid="audit-count">
-          {status === 'ready' || shown.length
+          {records.length
             ? `${shown.length} of ${records.length} record${records.length === 1 ? '' : 's'} · newest first`
             : ''}
         </span>
