@@ -14,6 +14,7 @@ import { SideNav } from './components/SideNav'
 import { StatusBar } from './components/StatusBar'
 import { PrecedenceScreen } from './features/precedence/PrecedenceScreen'
 import { ProfilesScreen } from './features/profiles/ProfilesScreen'
+import { AuditScreen } from './features/audit/AuditScreen'
 
 /** The screens, in the side navigation's order: one line each (the palette lists them too). */
 const SCREENS: { id: Screen; label: string; Component: ComponentType }[] = [
@@ -22,6 +23,7 @@ const SCREENS: { id: Screen; label: string; Component: ComponentType }[] = [
   { id: 'migrate', label: 'Migrate', Component: MigrateScreen },
   { id: 'compare', label: 'Compare', Component: CompareScreen },
   { id: 'jobs', label: 'Jobs', Component: JobsScreen },
+  { id: 'audit', label: 'Audit', Component: AuditScreen },
   { id: 'profiles', label: 'Profiles', Component: ProfilesScreen }
 ]
 

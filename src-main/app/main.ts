@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { registerIpc } from '../ipc/electron-ipc'
 import { CONTENT_SECURITY_POLICY } from '../ipc/http'
+import { chooseFile } from './file-dialog'
 import { externalLinkAllowed, isAppUrl, permissionAllowed } from './window-policy'
 
 let window: BrowserWindow | undefined
@@ -76,7 +77,10 @@ void app.whenReady().then(() => {
         }
       })
     )
-  registerIpc(() => window?.webContents)
+  registerIpc(
+    () => window?.webContents,
+    (request) => chooseFile(window, request)
+  )
   createWindow()
 })
 app.on('web-contents-created', (_event, contents) => {

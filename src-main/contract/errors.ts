@@ -43,6 +43,8 @@ export type ErrorCode =
    */
   | 'storage.unwritable'
   | 'usage'
+  /** The channel exists, but not in this mode (the desktop app's file chooser in web mode). */
+  | 'unsupported'
   | 'internal'
 
 /** An error as it crosses a process or IPC boundary: a code and a message with no secret. */

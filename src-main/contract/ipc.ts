@@ -40,7 +40,9 @@ export const Channel = {
   auditList: 'audit:list',
   jobsPlanItem: 'jobs:plan-item',
   jobsPlanItemReveal: 'jobs:plan-item-reveal',
-  exportWrite: 'export:write'
+  exportWrite: 'export:write',
+  fsComplete: 'fs:complete',
+  dialogOpenFile: 'dialog:open-file'
 } as const
 
 /** Every event channel main pushes to the renderer. */
@@ -607,6 +609,16 @@ const auditQuery = z
   })
   .strict()
 
+/** The most `fs:complete` answers with. */
+export const MAX_PATH_COMPLETIONS = 50
+
+/** One entry of a directory, as `fs:complete` offers it: its path as typed, and whether it is a folder. */
+export interface PathCompletionDto {
+  /** The prefix's folder part as typed, then the entry's name (a folder's ends with `/`). */
+  path: string
+  dir: boolean
+}
+
 /** One item of a plan held in this run. */
 const planItemRef = z
   .object({
@@ -763,6 +775,18 @@ export const RequestSchemas = {
         overwrite: z.boolean().optional()
       })
       .strict()
+  ]),
+  /** A path as typed so far (relative: to the app's working directory, as a locator's path is). */
+  [Channel.fsComplete]: z.tuple([z.object({ prefix: z.string().max(4096) }).strict()]),
+  [Channel.dialogOpenFile]: z.tuple([
+    z
+      .object({
+        /** The dialog's title (what the file is for). */
+        title: z.string().max(200).optional(),
+        /** The folder it opens in. */
+        defaultPath: z.string().max(4096).optional()
+      })
+      .strict()
   ])
 } as const
 
@@ -818,6 +842,18 @@ export interface InvokeMap {
     count: number
     warnings: string[]
   }
+  /**
+   * Up to MAX_PATH_COMPLETIONS entries of the prefix's folder whose names start with the rest,
+   * folders first (names only: no file is opened). `backend.not-found` when the folder does not
+   * exist, `backend.access-denied` when it cannot be listed.
+   */
+  [Channel.fsComplete]: (request: { prefix: string }) => PathCompletionDto[]
+  /**
+   * The desktop app's file chooser (Electron's dialog): the chosen file's absolute path, or
+   * `null` when the user cancelled. `unsupported` in web mode (a browser page cannot give a
+   * file's path): type the path there, which completes.
+   */
+  [Channel.dialogOpenFile]: (request: OpenFileRequest) => { path: string | null }
 }
 
 /** `profiles:add`: the profile and its secrets (kept in the keychain, never returned). */
@@ -852,6 +888,9 @@ export type PlanItemRequest = z.infer<(typeof RequestSchemas)['jobs:plan-item']>
 export type PlanItemRevealRequest = z.infer<(typeof RequestSchemas)['jobs:plan-item-reveal']>[0]
 /** `export:write`: a store written as Airflow export files or env lines. */
 export type ExportRequest = z.infer<(typeof RequestSchemas)['export:write']>[0]
+
+/** `dialog:open-file`: the chooser's title and starting folder. */
+export type OpenFileRequest = z.infer<(typeof RequestSchemas)['dialog:open-file']>[0]
 
 /** An invoke channel name. */
 export type InvokeChannel = keyof InvokeMap

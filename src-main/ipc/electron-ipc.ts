@@ -1,13 +1,20 @@
 /** Serves the handler table over Electron IPC, refusing senders other than our main frame. */
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron'
 import type { EventMap } from '../contract/ipc'
+import type { HandlerContext } from './handlers/context'
 import { createHandlerContext, createHandlers } from './handlers'
 import { dispatch } from './handle'
 
-export function registerIpc(trusted: () => WebContents | undefined): void {
+/** `openFileDialog`: the app's file chooser (app/file-dialog.ts), for `dialog:open-file`. */
+export function registerIpc(
+  trusted: () => WebContents | undefined,
+  openFileDialog?: HandlerContext['openFileDialog']
+): void {
   const send = <E extends keyof EventMap>(event: E, payload: EventMap[E]) =>
     trusted()?.send(event, payload)
-  const handlers = createHandlers(createHandlerContext({ mode: 'electron', emit: send }))
+  const handlers = createHandlers(
+    createHandlerContext({ mode: 'electron', emit: send, openFileDialog })
+  )
   ipcMain.handle('airlock:invoke', (event: IpcMainInvokeEvent, channel: unknown, args: unknown) => {
     const main = trusted()
     if (!main || event.sender !== main || event.senderFrame !== main.mainFrame)

@@ -18,9 +18,10 @@ const UNIT_MS: Record<string, number> = {
 
 /**
  * The time `since` names: an ISO time (`2026-12-01`, `2026-12-01T08:00:00Z`) or a duration back
- * from `now` (`90s`, `30m`, `24h`, `7d`, `2w`). Throws `usage` for anything else.
+ * from `now` (`90s`, `30m`, `24h`, `7d`, `2w`). Throws `usage` for anything else, naming the
+ * field as `field` (the CLI's flag; the app's field is "Since").
  */
-export function parseSince(since: string, now = Date.now()): Date {
+export function parseSince(since: string, now = Date.now(), field = '--since'): Date {
   const duration = /^(\d{1,9})([smhdw])$/.exec(since.trim())
   if (duration) return new Date(now - Number(duration[1]) * UNIT_MS[duration[2]!]!)
   // an ISO date or date-time only: Date.parse takes far more (and reads it in local time)
@@ -30,7 +31,7 @@ export function parseSince(since: string, now = Date.now()): Date {
   }
   throw new AirlockError(
     'usage',
-    `--since takes an ISO time (2026-12-01 or 2026-12-01T08:00:00Z) or a duration back from now (90s, 30m, 24h, 7d, 2w), not ${JSON.stringify(since)}.`
+    `${field} takes an ISO time (2026-12-01 or 2026-12-01T08:00:00Z) or a duration back from now (90s, 30m, 24h, 7d, 2w), not ${JSON.stringify(since)}.`
   )
 }
 
@@ -43,14 +44,16 @@ function storesOf(r: AuditRecordDto): string[] {
  * The audit log, oldest first, with only the records every given filter matches: at or after
  * `since`, one of `actions`, naming `store` as source or target (compared as recorded: the
  * locator without its password), of job `jobId`. Strings are passed through the redactor as
- * every printed text is.
+ * every printed text is. `sinceField` names the since filter in an error (default `--since`).
  */
 export function auditHistory(
   dataDir: string,
   query: AuditQuery = {},
-  now = Date.now()
+  now = Date.now(),
+  sinceField?: string
 ): AuditRecordDto[] {
-  const from = query.since !== undefined ? parseSince(query.since, now).getTime() : undefined
+  const from =
+    query.since !== undefined ? parseSince(query.since, now, sinceField).getTime() : undefined
   const actions = query.actions?.length ? new Set(query.actions) : undefined
   const store = query.store !== undefined ? redactLocator(query.store) : undefined
   return readAudit(dataDir)

@@ -10,6 +10,7 @@ import { createMigrateSlice, type MigrateSlice } from './slices/migrate-slice'
 import { createJobsSlice, type JobsSlice } from './slices/jobs-slice'
 import { createCompareSlice, type CompareSlice } from './slices/compare-slice'
 import { createToastsSlice, type ToastsSlice } from './slices/toasts-slice'
+import { createAuditSlice, type AuditSlice } from './slices/audit-slice'
 
 export interface AppState
   extends
@@ -20,7 +21,8 @@ export interface AppState
     MigrateSlice,
     CompareSlice,
     JobsSlice,
-    ToastsSlice {
+    ToastsSlice,
+    AuditSlice {
   bridge: AirlockBridge
 }
 
@@ -34,7 +36,8 @@ export function createAppStore(bridge: AirlockBridge): StoreApi<AppState> {
     ...createMigrateSlice(...a),
     ...createCompareSlice(...a),
     ...createJobsSlice(...a),
-    ...createToastsSlice(...a)
+    ...createToastsSlice(...a),
+    ...createAuditSlice(...a)
   }))
 }
 

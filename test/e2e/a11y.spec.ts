@@ -7,7 +7,15 @@ import { AppPage } from './pages/app-page'
 import { axeViolations } from './support/checks'
 import { expect, test } from './support/serve'
 
-const SCREENS = ['inventory', 'precedence', 'migrate', 'compare', 'jobs', 'profiles'] as const
+const SCREENS = [
+  'inventory',
+  'precedence',
+  'migrate',
+  'compare',
+  'jobs',
+  'audit',
+  'profiles'
+] as const
 
 for (const scheme of ['light', 'dark'] as const)
   test(`every screen passes axe in the ${scheme} theme (the system's choice)`, async ({

@@ -4,7 +4,7 @@
  * served app: the Electron main process or one `airlock serve`.
  */
 import { installRegexTimeLimit } from '../../platform/regex-worker'
-import type { EventMap } from '../../contract/ipc'
+import type { EventMap, OpenFileRequest } from '../../contract/ipc'
 import type { LocatorOptions } from '../../operations/open-store'
 import type { PlanDocument } from '../../core/plan'
 import type { Entry } from '../../core/model'
@@ -60,6 +60,8 @@ export interface HandlerContext {
   emit<E extends keyof EventMap>(event: E, payload: EventMap[E]): void
   plans: Map<string, HeldPlan>
   running: Map<string, AbortController>
+  /** The desktop app's file chooser: the chosen path, undefined when cancelled; absent in web mode. */
+  openFileDialog?: (request: OpenFileRequest) => Promise<string | undefined>
 }
 
 /**
@@ -71,6 +73,7 @@ export function createHandlerContext(options: {
   env?: Readonly<Record<string, string | undefined>>
   emit?: HandlerContext['emit']
   keychain?: Keychain
+  openFileDialog?: HandlerContext['openFileDialog']
 }): HandlerContext {
   const env = options.env ?? process.env
   // Both transports: a user's lookup pattern never runs in the thread that serves requests.
@@ -112,7 +115,8 @@ export function createHandlerContext(options: {
     }),
     emit: options.emit ?? (() => undefined),
     plans: new Map(),
-    running: new Map()
+    running: new Map(),
+    openFileDialog: options.openFileDialog
   }
   return ctx
 }

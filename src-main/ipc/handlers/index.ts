@@ -15,6 +15,7 @@ import {
   savePlan
 } from './engine'
 import { copyEntry, exportEntries, listEntries, revealEntry } from './entries'
+import { completePaths, openFile } from './files'
 import {
   applyHeldPlan,
   cancelJob,
@@ -75,6 +76,8 @@ export function createHandlers(ctx: HandlerContext): HandlerTable {
     [Channel.auditList]: (r) => listAudit(ctx, r),
     [Channel.jobsPlanItem]: (r) => planItem(ctx, r),
     [Channel.jobsPlanItemReveal]: (r) => planItemReveal(ctx, r),
-    [Channel.exportWrite]: (r) => exportEntries(ctx, r)
+    [Channel.exportWrite]: (r) => exportEntries(ctx, r),
+    [Channel.fsComplete]: (r) => completePaths(r),
+    [Channel.dialogOpenFile]: (r) => openFile(ctx, r)
   }
 }

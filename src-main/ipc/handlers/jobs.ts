@@ -248,7 +248,8 @@ export function detailOfJob(ctx: HandlerContext, request: { jobId: string }): Jo
 
 /** `audit:list`: the audit log, oldest first, filtered (operations/audit.ts). */
 export function listAudit(ctx: HandlerContext, request: AuditQuery): AuditRecordDto[] {
-  return auditHistory(ctx.dataDir, request)
+  // the app's field is "Since", not the CLI's flag
+  return auditHistory(ctx.dataDir, request, Date.now(), 'Since')
 }
 
 /** `jobs:cancel`: stops a running job after its current batch. */

@@ -3,6 +3,7 @@ import type { EntryDto } from '../../../src-main/contract/ipc'
 import type { ErrorDto } from '../../../src-main/contract/errors'
 import { useAppStore } from '../../store'
 import { ErrorNote } from '../../components/ErrorNote'
+import { LocatorField } from '../../components/LocatorField'
 import { VirtualTable, type Column } from '../../components/VirtualTable'
 import { CopyButton } from './CopyButton'
 import { ExportPanel } from './ExportPanel'
@@ -180,15 +181,14 @@ export function InventoryScreen() {
           void load(draft.trim())
         }}
       >
-        <label>
-          Store
-          <input
-            data-testid="inventory-locator"
-            value={draft}
-            onChange={(e) => setDraft(e.target.value)}
-            placeholder="demo:, envfile:./.env, metadb:NAME"
-          />
-        </label>
+        <LocatorField
+          label="Store"
+          testId="inventory-locator"
+          value={draft}
+          onChange={setDraft}
+          placeholder="demo:, envfile:./.env, metadb:NAME"
+          chooseTitle="Choose the store file to list"
+        />
         <button type="submit" data-testid="inventory-load">
           Load
         </button>

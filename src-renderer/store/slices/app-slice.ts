@@ -5,7 +5,8 @@ import type { AppState } from '../index'
 import { applyTheme, saveTheme, savedTheme, type Theme } from '../../theme'
 
 /** The screens of the app. */
-export type Screen = 'profiles' | 'inventory' | 'precedence' | 'migrate' | 'compare' | 'jobs'
+export type Screen =
+  'profiles' | 'inventory' | 'precedence' | 'migrate' | 'compare' | 'jobs' | 'audit'
 
 /** What the app knows about the running Airlock, and which screen is shown. */
 export interface AppSlice {

@@ -23,7 +23,9 @@ export class AppPage {
     )
   }
 
-  nav(screen: 'inventory' | 'precedence' | 'migrate' | 'compare' | 'jobs' | 'profiles'): Locator {
+  nav(
+    screen: 'inventory' | 'precedence' | 'migrate' | 'compare' | 'jobs' | 'audit' | 'profiles'
+  ): Locator {
     return this.page.getByTestId(`nav-${screen}`)
   }
 

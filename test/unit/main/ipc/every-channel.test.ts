@@ -69,7 +69,9 @@ const VALID = {
   'jobs:plan-item-reveal': [{ planId: 'x', kind: 'connection', targetId: 'x', part: 'password' }],
   'export:write': [
     { locator: 'demo:', to: '/tmp/x.json', format: 'json', kind: 'connection', dialect: 'airflow3' }
-  ]
+  ],
+  'fs:complete': [{ prefix: '/tmp/' }],
+  'dialog:open-file': [{ title: 'x' }]
 } satisfies Record<InvokeChannel, unknown[]>
 
 const CHANNELS = Object.keys(RequestSchemas) as InvokeChannel[]

@@ -20,6 +20,8 @@ describe('audit history', () => {
     expect(parseSince('2026-12-01T08:00:00Z', now).toISOString()).toBe('2026-12-01T08:00:00.000Z')
     for (const bad of ['yesterday', '7', '-1d', '1y', '2026-13-45', '12/01/2026', ''])
       expect(() => parseSince(bad, now), bad).toThrow(/--since takes/)
+    // the app names its own field, not the CLI's flag
+    expect(() => parseSince('yesterday', now, 'Since')).toThrow(/^Since takes an ISO time/)
   })
 
   it('filters by time, action, store and job, and skips a torn last line', () => {
