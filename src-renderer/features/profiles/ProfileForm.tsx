@@ -170,11 +170,15 @@ export function ProfileForm(props: { editing: ProfileDto | undefined; onDone: ()
             value={f.store === 'secret' ? (secrets[f.name] ?? '') : (values[f.id] ?? '')}
             stored={f.store === 'secret' && p?.secrets[f.name] === 'stored'}
             error={fieldErrors[f.id]}
-            onChange={(v) =>
-              f.store === 'secret'
-                ? setSecrets({ ...secrets, [f.name]: v })
-                : setValues({ ...values, [f.id]: v })
-            }
+            onChange={(v) => {
+              if (f.store === 'secret') setSecrets({ ...secrets, [f.name]: v })
+              else setValues({ ...values, [f.id]: v })
+              // a field's problem goes once it is edited; main checks again on save
+              if (fieldErrors[f.id]) {
+                const { [f.id]: _fixed, ...rest } = fieldErrors
+                setFieldErrors(rest)
+              }
+            }}
           />
         ))}
       </fieldset>
@@ -191,7 +195,7 @@ export function ProfileForm(props: { editing: ProfileDto | undefined; onDone: ()
           />
         </label>
       </details>
-      <label className="check">
+      <label className="check profile-protected">
         <input
           type="checkbox"
           data-testid="profile-protected"
