@@ -177,6 +177,8 @@ export function ProfileForm(props: { editing: ProfileDto | undefined; onDone: ()
               if (fieldErrors[f.id]) {
                 const { [f.id]: _fixed, ...rest } = fieldErrors
                 setFieldErrors(rest)
+                // the summary named only these fields: it goes with the last of them
+                if (Object.keys(rest).length === 0) setError(undefined)
               }
             }}
           />

@@ -125,6 +125,9 @@ describe('profile form', () => {
       target: { value: '1' }
     })
     fireEvent.change(screen.getByTestId('profile-secret-secretId'), { target: { value: 'sid' } })
+    // each field's problem went as it was filled, and the summary with the last one
+    expect(screen.queryByTestId('profile-error')).toBeNull()
+    expect(screen.getByTestId('profile-url').getAttribute('aria-invalid')).toBeNull()
     fireEvent.submit(screen.getByTestId('profile-form'))
     await waitFor(() => expect(added).toHaveLength(1))
     expect(added[0]).toMatchObject({
