@@ -8,7 +8,7 @@
  */
 import { z } from 'zod'
 import type { ErrorDto } from './errors'
-import { PROFILE_KIND_IDS, type ProfileKindId } from './providers'
+import { PROFILE_KIND_IDS, type ProfileFieldSpec, type ProfileKindId } from './providers'
 
 /** Every invoke channel, `area:verb`. */
 export const Channel = {
@@ -82,7 +82,11 @@ export interface AppInfoDto {
    */
   profileKinds: {
     kind: ProfileKindDto
-    methods: { method: string; secrets: string[] }[]
+    /** The service's name as its vendor writes it. */
+    label: string
+    /** The labelled fields of the profile form, per credential method (core/profile-fields.ts). */
+    fields: ProfileFieldSpec[]
+    methods: { method: string; label: string; secrets: string[]; params: string[] }[]
     secretLabels: Record<string, string>
   }[]
 }
@@ -105,7 +109,12 @@ export interface ProfileDto {
   airflowVersion: string | null
   credential: { method: string; params: Record<string, string> }
   backendKwargs: Record<string, unknown>
-  secrets: Record<string, 'stored' | 'missing'>
+  /** Each secret the method asks for: stored, or not — `optional` when the method can do without. */
+  secrets: Record<string, 'stored' | 'missing' | 'optional'>
+  /** Jobs (kept in the job store) whose source or target is this profile. */
+  usedByJobs?: number
+  /** Ids of the jobs that wrote to this profile (its target), newest first. */
+  targetJobIds?: string[]
   /** Production: apply and rollback into it need its name typed (`confirm`); absent: no. */
   protected?: boolean
   updatedAt: string
@@ -122,6 +131,10 @@ export interface ProfileTestDto {
   connections: number
   variables: number
   error: ErrorDto | null
+  /** Time to connect and list, in milliseconds (absent in older answers). */
+  latencyMs?: number
+  /** When the test ran (ISO). */
+  testedAt?: string
 }
 
 /** What `profiles:import` made of an airflow.cfg (and the environment Airlock runs in). */

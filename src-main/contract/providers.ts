@@ -45,3 +45,39 @@ export type ProfileSecretField = (typeof PROFILE_SECRET_FIELDS)[number]
 export function isSecretsServiceKind(name: string): name is SecretsServiceKind {
   return (SECRETS_SERVICE_KINDS as readonly string[]).includes(name)
 }
+
+/** Where a profile form field's value is kept. */
+export type ProfileFieldStore = 'url' | 'region' | 'param' | 'kwarg' | 'secret'
+
+/**
+ * One labelled field of the profile form, for one kind (and, when `methods` is given, only for
+ * those credential methods). The form renders from these, and add/edit check a profile against
+ * them (core/profile-fields.ts), so the app and the CLI refuse the same input.
+ */
+export interface ProfileFieldSpec {
+  /** `url`, `region`, `param.<name>`, `kwarg.<name>` or `secret.<name>`; unique within a kind. */
+  id: string
+  store: ProfileFieldStore
+  /** The credential param, backend kwarg or secret name; `url` / `region` for those. */
+  name: string
+  label: string
+  /** `password` fields are secrets: typed once, kept in the keychain, never shown again. */
+  type: 'text' | 'select' | 'password' | 'number'
+  /** Optional fields say so beside their label; a missing required one is refused, by name. */
+  required: boolean
+  /** Only shown and checked for these credential methods; absent: for every method. */
+  methods?: string[]
+  /** A select's choices (the first is the default); values as the profile stores them. */
+  options?: { value: string; label: string }[]
+  /** A select that also takes any value matching this (a region AWS added after this list). */
+  pattern?: string
+  /** A backend kwarg kept as a number (`kv_engine_version`, …). */
+  numeric?: boolean
+  min?: number
+  max?: number
+  placeholder?: string
+  /** One short sentence under the field: the default, or where Airflow takes it from. */
+  help?: string
+  /** Backend kwargs that stand in for this field when it is empty (Vault's `url` kwarg). */
+  orKwargs?: string[]
+}

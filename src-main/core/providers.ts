@@ -14,6 +14,7 @@ import {
   type SecretsServiceKind
 } from '../contract/providers'
 import type { AppInfoDto } from '../contract/ipc'
+import { METHOD_LABELS, PROFILE_FIELDS } from './profile-fields'
 import type { PyValue } from './codecs/py-json'
 import type { Dialect } from './model'
 import {
@@ -208,12 +209,18 @@ export const SECRETS_SERVICES: {
     classPaths: ['airflow.providers.google.cloud.secrets.secret_manager.CloudSecretManagerBackend'],
     credentialMethods: [
       { method: 'service-account-key', secrets: ['serviceAccountKey'], params: [] },
+      // `gcp_key_path` in backend_kwargs: a key file Airflow's workers read too
+      { method: 'key-file', secrets: [], params: [] },
       { method: 'adc', secrets: [], params: [] }
     ],
     secretKwargs: ['gcp_keyfile_dict'],
     lookup: { explain: explainGcpSecretManager, decode: decodeGcpSecretManager },
-    importedMethod: (_kwargs, secretKwargs) =>
-      secretKwargs.gcp_keyfile_dict ? 'service-account-key' : 'adc'
+    importedMethod: (kwargs, secretKwargs) =>
+      secretKwargs.gcp_keyfile_dict
+        ? 'service-account-key'
+        : kwargs.gcp_key_path
+          ? 'key-file'
+          : 'adc'
   }
 }
 
@@ -283,13 +290,23 @@ export function secretsServiceOfClass(className: string): SecretsServiceKind | u
     : undefined
 }
 
-/** What `app:info` says of each profile kind: its methods, their secrets and the secrets' labels. */
+/**
+ * What `app:info` says of each profile kind: its label, its methods (labelled) and their
+ * secrets, the secrets' labels, and the labelled fields the profile form renders.
+ */
 export function profileKindsInfo(): AppInfoDto['profileKinds'] {
   return PROFILE_KIND_IDS.map((kind) => {
     const methods = PROFILE_PROVIDERS[kind].credentialMethods
     return {
       kind,
-      methods: methods.map((m) => ({ method: m.method, secrets: [...m.secrets] })),
+      label: PROFILE_PROVIDERS[kind].label,
+      fields: PROFILE_FIELDS[kind].map((f) => ({ ...f })),
+      methods: methods.map((m) => ({
+        method: m.method,
+        label: METHOD_LABELS[kind][m.method] ?? m.method,
+        secrets: [...m.secrets],
+        params: [...m.params]
+      })),
       secretLabels: Object.fromEntries(
         methods.flatMap((m) => m.secrets).map((s) => [s, SECRET_LABELS[s]])
       )

@@ -5,7 +5,9 @@
  */
 import { redactSqlAlchemyUrl, type AirflowRuntimeProfile } from '../core/airflow-config'
 import { AirlockError } from '../core/errors'
+import { profileFieldProblems, secretIsOptional } from '../core/profile-fields'
 import {
+  PROFILE_PROVIDERS,
   SECRETS_SERVICES,
   secretsOfMethod,
   secretsServiceOfClass,
@@ -33,6 +35,34 @@ export type ProfileSecrets = { [K in ProfileSecretField]?: string } & {
 /** The secrets each kind and method needs (for prompts and `show`). */
 export function secretsNeeded(kind: ProfileKind, method: string): (keyof ProfileSecrets)[] {
   return secretsOfMethod(kind, method)
+}
+
+/**
+ * Refuses a profile whose plain fields do not fit its kind and credential method
+ * (core/profile-fields.ts), naming each field; the app and the CLI both add and edit through
+ * here, so they refuse the same input.
+ */
+export function checkProfileFields(p: Profile): void {
+  const method = PROFILE_PROVIDERS[p.kind].credentialMethods.find(
+    (m) => m.method === p.credential.method
+  )
+  if (!method) return // validateProfile names the methods the kind takes
+  const problems = profileFieldProblems(
+    p.kind,
+    method.method,
+    {
+      url: p.url,
+      region: p.region,
+      params: p.credential.params,
+      backendKwargs: p.backendKwargs
+    },
+    method.params
+  )
+  if (problems.length)
+    throw new AirlockError(
+      'usage',
+      `Profile "${p.name}": ${problems.map((x) => x.message).join('; ')}. Nothing was saved.`
+    )
 }
 
 /** The fields a user gives to add or edit a profile. */
@@ -68,11 +98,15 @@ export class Profiles {
   }
 
   /** Which of the secrets the profile needs are stored (values never leave this method). */
-  async secretStatus(name: string): Promise<Record<string, 'stored' | 'missing'>> {
+  async secretStatus(name: string): Promise<Record<string, 'stored' | 'missing' | 'optional'>> {
     const p = this.get(name)
     const s = await this.secrets(name)
+    const method = p.credential.method
     return Object.fromEntries(
-      secretsNeeded(p.kind, p.credential.method).map((k) => [k, s[k] ? 'stored' : 'missing'])
+      secretsNeeded(p.kind, method).map((k) => [
+        k,
+        s[k] ? 'stored' : secretIsOptional(p.kind, method, k) ? 'optional' : 'missing'
+      ])
     )
   }
 
@@ -86,6 +120,7 @@ export class Profiles {
       )
     const now = new Date().toISOString()
     const profile = validateProfile({ ...input, createdAt: now, updatedAt: now })
+    checkProfileFields(profile)
     await this.storeSecrets(profile.name, secrets)
     this.settings.save({ ...settings, profiles: [...settings.profiles, profile] })
     return profile
@@ -105,6 +140,7 @@ export class Profiles {
       name,
       updatedAt: new Date().toISOString()
     })
+    checkProfileFields(updated)
     if (secrets) await this.storeSecrets(name, { ...(await this.secrets(name)), ...secrets })
     this.settings.save({
       ...settings,

@@ -89,11 +89,9 @@ test('PostgreSQL metadata DB → Vault: import, plan, leave one out, apply, watc
   await page.getByTestId('profile-kind').selectOption('vault')
   await page.getByTestId('profile-url').fill(vault.url)
   await page.getByTestId('profile-method').selectOption('token')
-  await page
-    .getByTestId('profile-kwargs')
-    .fill(
-      '{"mount_point": "secret", "connections_path": "airflow/connections", "variables_path": "airflow/variables"}'
-    )
+  await page.getByLabel('Mount point').fill('secret')
+  await page.getByLabel('Connections path').fill('airflow/connections')
+  await page.getByLabel('Variables path').fill('airflow/variables')
   await page.getByTestId('profile-secret-token').fill(vault.rootToken)
   await page.getByTestId('profile-save').click()
   const vp = page.getByTestId('profile-row').and(page.locator('[data-name="vault-prod"]'))

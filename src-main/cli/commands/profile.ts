@@ -6,6 +6,7 @@ import { describeKeychain } from '../../keychain/open-keychain'
 import type { Keychain } from '../../keychain/keychain'
 import { loadAirflowConfig } from '../../platform/airflow-config-file'
 import { credentialMethodNames } from '../../core/providers'
+import { secretIsOptional } from '../../core/profile-fields'
 import {
   Profiles,
   secretsNeeded,
@@ -81,11 +82,15 @@ async function readSecretsFromStdin(
 /** Asks for each secret with echo off (a terminal only). */
 async function promptSecrets(
   io: CliIo,
-  needed: readonly (keyof ProfileSecrets)[]
+  needed: readonly (keyof ProfileSecrets)[],
+  kind: ProfileKind,
+  method: string
 ): Promise<ProfileSecrets> {
   const out: ProfileSecrets = {}
   for (const key of needed) {
-    const answer = await promptHidden(io, `${key} (input hidden, empty to skip): `)
+    // the same "optional" the app's form shows (core/profile-fields.ts)
+    const optional = secretIsOptional(kind, method, key) ? 'optional, ' : ''
+    const answer = await promptHidden(io, `${key} (${optional}input hidden, empty to skip): `)
     if (answer) (out as Record<string, string>)[key] = answer
   }
   return out
@@ -101,7 +106,8 @@ async function gatherSecrets(
   if (!credentialMethodNames(kind).includes(method)) return {}
   const needed = secretsNeeded(kind, method)
   if (flags['secret-stdin']) return readSecretsFromStdin(io, needed)
-  if ((io.stdin as { isTTY?: boolean }).isTTY && needed.length) return promptSecrets(io, needed)
+  if ((io.stdin as { isTTY?: boolean }).isTTY && needed.length)
+    return promptSecrets(io, needed, kind, method)
   return {}
 }
 

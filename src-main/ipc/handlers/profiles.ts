@@ -9,13 +9,14 @@ import type {
   ProfileTestDto
 } from '../../contract/ipc'
 import { openProfile } from '../../operations/open-store'
+import { profileUsage, type ProfileUsage } from '../../operations/profile-usage'
 import { AirlockError } from '../../core/errors'
 import { loadAirflowConfig } from '../../platform/airflow-config-file'
 import type { Profiles } from '../../platform/profiles'
 import type { Profile } from '../../platform/settings'
 import type { HandlerContext } from './context'
 
-async function toDto(profiles: Profiles, p: Profile): Promise<ProfileDto> {
+async function toDto(profiles: Profiles, p: Profile, usage?: ProfileUsage): Promise<ProfileDto> {
   return {
     name: p.name,
     kind: p.kind,
@@ -26,14 +27,20 @@ async function toDto(profiles: Profiles, p: Profile): Promise<ProfileDto> {
     backendKwargs: p.backendKwargs,
     secrets: await profiles.secretStatus(p.name),
     protected: Boolean(p.protected),
+    ...(usage ? { usedByJobs: usage.jobs, targetJobIds: usage.targetJobIds } : {}),
     updatedAt: p.updatedAt
   }
 }
 
-/** `profiles:list`. */
+/** `profiles:list`, each with the jobs that use it. */
 export async function listProfiles(ctx: HandlerContext): Promise<ProfileDto[]> {
   const profiles = await ctx.profiles()
-  return Promise.all(profiles.list().map((p) => toDto(profiles, p)))
+  const list = profiles.list()
+  const usage = profileUsage(
+    ctx.dataDir,
+    list.map((p) => p.name)
+  )
+  return Promise.all(list.map((p) => toDto(profiles, p, usage[p.name])))
 }
 
 /** `profiles:add`: the secrets go to the keychain; the answer says only which are stored. */
@@ -78,15 +85,33 @@ export async function testProfile(
 ): Promise<ProfileTestDto> {
   const profiles = await ctx.profiles()
   const p = profiles.get(request.name)
+  const secrets = await profiles.secrets(p.name)
+  const testedAt = new Date().toISOString()
+  const started = performance.now()
+  const latencyMs = () => Math.round(performance.now() - started)
   let backend
   try {
-    backend = await openProfile(p, await profiles.secrets(p.name))
+    backend = await openProfile(p, secrets)
     const refs = await backend.list({})
     const connections = refs.filter((r) => r.kind === 'connection').length
-    return { ok: true, connections, variables: refs.length - connections, error: null }
+    return {
+      ok: true,
+      connections,
+      variables: refs.length - connections,
+      error: null,
+      latencyMs: latencyMs(),
+      testedAt
+    }
   } catch (error) {
     if (!(error instanceof AirlockError)) throw error
-    return { ok: false, connections: 0, variables: 0, error: error.toDto() }
+    return {
+      ok: false,
+      connections: 0,
+      variables: 0,
+      error: error.toDto(),
+      latencyMs: latencyMs(),
+      testedAt
+    }
   } finally {
     await backend?.close?.()
   }

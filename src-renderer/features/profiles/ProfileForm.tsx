@@ -1,67 +1,70 @@
 import { useState } from 'react'
 import type { ErrorDto } from '../../../src-main/contract/errors'
-import type { ProfileDto, ProfileKindDto } from '../../../src-main/contract/ipc'
+import type { AppInfoDto, ProfileDto, ProfileKindDto } from '../../../src-main/contract/ipc'
+import type { ProfileFieldSpec } from '../../../src-main/contract/providers'
 import { useAppStore } from '../../store'
 import { ConfirmDialog } from '../../components/ConfirmDialog'
 import { ErrorNote } from '../../components/ErrorNote'
+import { ProfileField } from './ProfileField'
+import { checkFields, kindFields, splitProfile, type FieldValues } from './profile-form-model'
 
-function parseParams(text: string): Record<string, string> {
-  return Object.fromEntries(
-    text
-      .split('\n')
-      .map((l) => l.trim())
-      .filter(Boolean)
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])
-      .filter(([k]) => k)
-  )
-}
+type KindInfo = AppInfoDto['profileKinds'][number]
 
 /**
- * Adds a profile or edits one. Secrets are typed into password fields, sent once with the
- * save and cleared; an empty secret field on edit keeps the stored one.
+ * Adds a profile or edits one. It shows the labelled fields of the chosen kind and credential
+ * method only (main describes them, `app:info`), with an "Advanced" disclosure for any other
+ * backend_kwargs. Secrets are typed into password fields, sent once with the save and cleared;
+ * an empty secret field on edit keeps the stored one.
  */
 export function ProfileForm(props: { editing: ProfileDto | undefined; onDone: () => void }) {
   const info = useAppStore((s) => s.info)
   const addProfile = useAppStore((s) => s.addProfile)
   const editProfile = useAppStore((s) => s.editProfile)
   const p = props.editing
+  const kinds = info?.profileKinds ?? []
   const [name, setName] = useState(p?.name ?? '')
   const [kind, setKind] = useState<ProfileKindDto>(p?.kind ?? 'metadb')
-  const [url, setUrl] = useState(p?.url ?? '')
-  const [region, setRegion] = useState(p?.region ?? '')
+  const kindInfo: KindInfo | undefined = kinds.find((k) => k.kind === kind)
   const [version, setVersion] = useState(p?.airflowVersion ?? '')
-  const kindInfo = info?.profileKinds.find((k) => k.kind === kind)
-  const methods = kindInfo?.methods ?? []
-  const [method, setMethod] = useState(p?.credential.method ?? methods[0]?.method ?? '')
-  const [params, setParams] = useState(
-    Object.entries(p?.credential.params ?? {})
-      .map(([k, v]) => `${k}=${v}`)
-      .join('\n')
-  )
-  const [kwargs, setKwargs] = useState(p ? JSON.stringify(p.backendKwargs) : '{}')
+  const [method, setMethod] = useState(p?.credential.method ?? kindInfo?.methods[0]?.method ?? '')
+  const initial = splitProfile(p, kindInfo)
+  const [values, setValues] = useState<FieldValues>(initial.values)
+  const [advanced, setAdvanced] = useState(initial.advanced)
   const [isProtected, setProtected] = useState(Boolean(p?.protected))
   const [secrets, setSecrets] = useState<Record<string, string>>({})
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({})
   const [error, setError] = useState<ErrorDto | undefined>(undefined)
   const [busy, setBusy] = useState(false)
-  const needed = methods.find((m) => m.method === method)?.secrets ?? []
+  const fields = kindFields(kindInfo, method)
 
   /** Lifting a profile's protection asks for its name, as applying to it does. */
   const [lifting, setLifting] = useState(false)
   const submit = async (confirm?: string) => {
-    let backendKwargs: Record<string, unknown>
-    try {
-      backendKwargs = JSON.parse(kwargs || '{}') as Record<string, unknown>
-    } catch {
-      return setError({ code: 'usage', message: 'backend_kwargs must be a JSON object.' })
+    const checked = checkFields(fields, values, secrets, advanced, p?.secrets ?? {})
+    setFieldErrors(checked.errors)
+    if (!checked.ok) {
+      return setError({
+        code: 'usage',
+        message: checked.advancedError
+          ? checked.advancedError
+          : `Fix the fields marked below: ${fields
+              .filter((f) => checked.errors[f.id])
+              .map((f) => f.label)
+              .join(', ')}.`
+      })
     }
-    const filled = Object.fromEntries(Object.entries(secrets).filter(([, v]) => v))
+    const filled = Object.fromEntries(
+      Object.entries(secrets).filter(
+        ([k, v]) => v && fields.some((f) => f.store === 'secret' && f.name === k)
+      )
+    )
     const profile = {
       kind,
-      url: url || null,
-      region: region || null,
-      airflowVersion: version || null,
-      credential: { method, params: parseParams(params) },
-      backendKwargs,
+      url: checked.url,
+      region: checked.region,
+      airflowVersion: version.trim() || null,
+      credential: { method, params: checked.params },
+      backendKwargs: checked.backendKwargs,
       protected: isProtected
     }
     if (p?.protected && !isProtected && confirm === undefined) return setLifting(true)
@@ -73,7 +76,7 @@ export function ProfileForm(props: { editing: ProfileDto | undefined; onDone: ()
           secrets: filled,
           ...(confirm !== undefined ? { confirm } : {})
         })
-      : await addProfile({ name, profile, secrets: filled })
+      : await addProfile({ name: name.trim(), profile, secrets: filled })
     setBusy(false)
     setSecrets({})
     if (err) return setError(err)
@@ -82,8 +85,11 @@ export function ProfileForm(props: { editing: ProfileDto | undefined; onDone: ()
 
   return (
     <form
-      className="form-grid card"
+      className="form-grid card profile-form"
       data-testid="profile-form"
+      data-kind={kind}
+      data-method={method}
+      noValidate
       onKeyDown={(e) => {
         // Escape closes the form, as it would a dialog
         if (e.key === 'Escape') props.onDone()
@@ -113,63 +119,85 @@ export function ProfileForm(props: { editing: ProfileDto | undefined; onDone: ()
           onChange={(e) => {
             const k = e.target.value as ProfileKindDto
             setKind(k)
-            setMethod(info?.profileKinds.find((x) => x.kind === k)?.methods[0]?.method ?? '')
+            setMethod(kinds.find((x) => x.kind === k)?.methods[0]?.method ?? '')
+            setValues({})
+            setSecrets({})
+            setFieldErrors({})
+            setError(undefined)
           }}
         >
-          {info?.profileKinds.map((k) => (
+          {kinds.map((k) => (
             <option key={k.kind} value={k.kind}>
-              {k.kind}
+              {k.label}
             </option>
           ))}
         </select>
       </label>
       <label>
-        URL
-        <input
-          data-testid="profile-url"
-          value={url}
-          onChange={(e) => setUrl(e.target.value)}
-          placeholder={
-            kind === 'metadb' ? 'postgresql://airflow@db/airflow (no password)' : 'https://…'
-          }
-        />
-      </label>
-      <label>
-        Region
-        <input value={region} onChange={(e) => setRegion(e.target.value)} />
-      </label>
-      <label>
-        Airflow version
-        <input value={version} onChange={(e) => setVersion(e.target.value)} placeholder="3.2" />
-      </label>
-      <label>
-        Credential
+        Credential method
         <select
           data-testid="profile-method"
           value={method}
-          onChange={(e) => setMethod(e.target.value)}
+          onChange={(e) => {
+            setMethod(e.target.value)
+            setFieldErrors({})
+          }}
         >
-          {methods.map((m) => (
+          {kindInfo?.methods.map((m) => (
             <option key={m.method} value={m.method}>
-              {m.method}
+              {m.label}
             </option>
           ))}
         </select>
       </label>
       <label>
-        Parameters (key=value per line, no secrets)
-        <textarea rows={2} value={params} onChange={(e) => setParams(e.target.value)} />
-      </label>
-      <label>
-        backend_kwargs (JSON, no secrets)
-        <textarea
-          rows={2}
-          data-testid="profile-kwargs"
-          value={kwargs}
-          onChange={(e) => setKwargs(e.target.value)}
+        <span>
+          Airflow version <span className="optional">(optional)</span>
+        </span>
+        <input
+          data-testid="profile-version"
+          value={version}
+          onChange={(e) => setVersion(e.target.value)}
+          placeholder="3.2"
         />
       </label>
-      <label className="check">
+      <fieldset className="profile-fields" data-testid="profile-fields">
+        <legend>{kindInfo?.label ?? kind}</legend>
+        {fields.map((f: ProfileFieldSpec) => (
+          <ProfileField
+            key={`${f.id}:${method}`}
+            spec={f}
+            value={f.store === 'secret' ? (secrets[f.name] ?? '') : (values[f.id] ?? '')}
+            stored={f.store === 'secret' && p?.secrets[f.name] === 'stored'}
+            error={fieldErrors[f.id]}
+            onChange={(v) => {
+              if (f.store === 'secret') setSecrets({ ...secrets, [f.name]: v })
+              else setValues({ ...values, [f.id]: v })
+              // a field's problem goes once it is edited; main checks again on save
+              if (fieldErrors[f.id]) {
+                const { [f.id]: _fixed, ...rest } = fieldErrors
+                setFieldErrors(rest)
+                // the summary named only these fields: it goes with the last of them
+                if (Object.keys(rest).length === 0) setError(undefined)
+              }
+            }}
+          />
+        ))}
+      </fieldset>
+      <details className="profile-advanced" open={initial.advanced.trim() !== '{}'}>
+        <summary>Advanced: other backend_kwargs</summary>
+        <label>
+          backend_kwargs (JSON, no secrets; the fields above win)
+          <textarea
+            rows={3}
+            data-testid="profile-kwargs"
+            value={advanced}
+            aria-invalid={fieldErrors.advanced ? true : undefined}
+            onChange={(e) => setAdvanced(e.target.value)}
+          />
+        </label>
+      </details>
+      <label className="check profile-protected">
         <input
           type="checkbox"
           data-testid="profile-protected"
@@ -178,21 +206,6 @@ export function ProfileForm(props: { editing: ProfileDto | undefined; onDone: ()
         />
         Protected (production): applying to it or rolling back in it asks to type its name
       </label>
-      {needed.map((s) => (
-        <label key={s}>
-          {kindInfo?.secretLabels[s] ?? s}
-          {p?.secrets[s] === 'stored' && (
-            <span className="muted small"> (stored; leave empty to keep)</span>
-          )}
-          <input
-            type="password"
-            autoComplete="off"
-            data-testid={`profile-secret-${s}`}
-            value={secrets[s] ?? ''}
-            onChange={(e) => setSecrets({ ...secrets, [s]: e.target.value })}
-          />
-        </label>
-      ))}
       <ErrorNote error={error} testId="profile-error" />
       {lifting && p && (
         <ConfirmDialog

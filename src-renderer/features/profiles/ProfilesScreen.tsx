@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react'
 import type { ErrorDto } from '../../../src-main/contract/errors'
-import type { ProfileDto } from '../../../src-main/contract/ipc'
+import type { ProfileDto, ProfileTestDto } from '../../../src-main/contract/ipc'
 import { useAppStore } from '../../store'
 import { ConfirmDialog } from '../../components/ConfirmDialog'
 import { ErrorNote } from '../../components/ErrorNote'
@@ -37,6 +37,52 @@ function NameCell(props: { name: string; renaming: boolean; onDone: (err?: Error
   )
 }
 
+/** Which secrets are stored; a missing optional one reads as optional, not as a problem. */
+function SecretsCell(props: { secrets: ProfileDto['secrets'] }) {
+  const entries = Object.entries(props.secrets)
+  if (!entries.length) return <>none needed</>
+  return (
+    <>
+      {entries.map(([k, v], i) => (
+        <span key={k} className={`secret-status ${v}`}>
+          {i > 0 ? ', ' : ''}
+          {k}: {v === 'optional' ? 'not set (optional)' : v}
+        </span>
+      ))}
+    </>
+  )
+}
+
+/** What testing found: counts and latency, or the error in red (announced). */
+function TestResult(props: { result: ProfileTestDto | 'testing' | undefined }) {
+  const t = props.result
+  if (t === undefined) return null
+  if (t === 'testing') return <span className="muted">testing…</span>
+  const ms = t.latencyMs === undefined ? '' : ` · ${t.latencyMs} ms`
+  if (t.ok)
+    return (
+      <span className="test-ok" data-testid="profile-test-ok">
+        ok: {t.connections} connections, {t.variables} variables
+        <span className="muted" data-testid="profile-test-latency">
+          {ms}
+        </span>
+      </span>
+    )
+  const error = t.error ?? { code: 'internal', message: 'unknown error' }
+  return (
+    <span className="test-failed">
+      <ErrorNote
+        error={{ ...error, message: `failed: ${error.message}` }}
+        testId="profile-test-error"
+        inline
+      />
+      <span className="muted" data-testid="profile-test-latency">
+        {ms}
+      </span>
+    </span>
+  )
+}
+
 /** Saved profiles, where their secrets are kept, and testing a connection. */
 export function ProfilesScreen() {
   const profiles = useAppStore((s) => s.profiles)
@@ -47,6 +93,13 @@ export function ProfilesScreen() {
   const load = useAppStore((s) => s.loadProfiles)
   const test = useAppStore((s) => s.testProfile)
   const remove = useAppStore((s) => s.removeProfile)
+  const info = useAppStore((s) => s.info)
+  const kindLabel = (p: ProfileDto) =>
+    info?.profileKinds.find((k) => k.kind === p.kind)?.label ?? p.kind
+  const methodLabel = (p: ProfileDto) =>
+    info?.profileKinds
+      .find((k) => k.kind === p.kind)
+      ?.methods.find((m) => m.method === p.credential.method)?.label ?? p.credential.method
   const [form, setForm] = useState<{ editing: ProfileDto | undefined } | undefined>(undefined)
   const [importing, setImporting] = useState(false)
   const [renaming, setRenaming] = useState<string | undefined>(undefined)
@@ -101,9 +154,10 @@ export function ProfilesScreen() {
             <tr>
               <th>Name</th>
               <th>Kind</th>
-              <th>URL</th>
+              <th>URL or region</th>
               <th>Credential</th>
               <th>Secrets</th>
+              <th>Jobs</th>
               <th>Test</th>
               <th />
             </tr>
@@ -122,7 +176,7 @@ export function ProfilesScreen() {
                     }}
                   />
                   <td>
-                    {p.kind}
+                    {kindLabel(p)}
                     {p.protected && (
                       <>
                         {' '}
@@ -132,21 +186,20 @@ export function ProfilesScreen() {
                       </>
                     )}
                   </td>
-                  <td className="small">{p.url}</td>
-                  <td>{p.credential.method}</td>
+                  <td className="small profile-url-cell">{p.url ?? p.region ?? ''}</td>
+                  <td className="small">{methodLabel(p)}</td>
                   <td className="small" data-testid="profile-secrets">
-                    {Object.entries(p.secrets)
-                      .map(([k, v]) => `${k}: ${v}`)
-                      .join(', ') || 'none needed'}
+                    <SecretsCell secrets={p.secrets} />
                   </td>
-                  <td className="small" data-testid="profile-test-result">
-                    {t === 'testing'
-                      ? 'testing…'
-                      : t?.ok
-                        ? `ok: ${t.connections} connections, ${t.variables} variables`
-                        : t?.error && (
-                            <ErrorNote error={t.error} testId="profile-test-error" inline />
-                          )}
+                  <td className="small num" data-testid="profile-used-by">
+                    {p.usedByJobs === undefined
+                      ? ''
+                      : p.usedByJobs === 1
+                        ? 'used by 1 job'
+                        : `used by ${p.usedByJobs} jobs`}
+                  </td>
+                  <td className="small" data-testid="profile-test-result" aria-live="polite">
+                    <TestResult result={t} />
                   </td>
                   <td className="actions">
                     <button

@@ -23,61 +23,108 @@ export interface ProfilesSlice {
   testProfile: (name: string) => Promise<void>
   removeProfile: (name: string) => Promise<ErrorDto | undefined>
   renameProfile: (name: string, to: string) => Promise<ErrorDto | undefined>
+  /**
+   * After these jobs ended: reloads the profiles and tests again each tested profile one of
+   * them wrote to.
+   */
+  refreshAfterJobs: (jobIds: readonly string[]) => Promise<void>
   /** Profiles made from an airflow.cfg, or the error to show beside the form. */
   importProfiles: (
     request: ProfileImportRequest
   ) => Promise<{ ok: true; value: ProfileImportDto } | { ok: false; error: ErrorDto }>
 }
 
-export const createProfilesSlice: StateCreator<AppState, [], [], ProfilesSlice> = (set, get) => ({
-  profiles: [],
-  profilesStatus: 'idle',
-  profilesError: undefined,
-  profileTests: {},
-  loadProfiles: async () => {
-    set({ profilesStatus: 'loading' })
-    const r = await get().bridge.invoke('profiles:list')
-    if (!r.ok) return set({ profilesStatus: 'failed', profilesError: r.error })
-    set({ profilesStatus: 'ready', profiles: r.value, profilesError: undefined })
-  },
-  addProfile: async (request) => {
-    const r = await get().bridge.invoke('profiles:add', request)
-    if (!r.ok) return r.error
-    get().notify(`Saved the profile ${r.value.name}.`)
-    await get().loadProfiles()
-  },
-  editProfile: async (request) => {
-    const r = await get().bridge.invoke('profiles:edit', request)
-    if (!r.ok) return r.error
-    get().notify(`Saved the profile ${r.value.name}.`)
-    await get().loadProfiles()
-  },
-  testProfile: async (name) => {
-    set({ profileTests: { ...get().profileTests, [name]: 'testing' } })
-    const r = await get().bridge.invoke('profiles:test', { name })
-    const value: ProfileTestDto = r.ok
-      ? r.value
-      : { ok: false, connections: 0, variables: 0, error: r.error }
-    set({ profileTests: { ...get().profileTests, [name]: value } })
-  },
-  removeProfile: async (name) => {
-    const r = await get().bridge.invoke('profiles:remove', { name })
-    if (!r.ok) return r.error
-    get().notify(`Removed the profile ${name}; the store it pointed at is unchanged.`)
-    await get().loadProfiles()
-  },
-  renameProfile: async (name, to) => {
-    const r = await get().bridge.invoke('profiles:rename', { name, to })
-    if (!r.ok) return r.error
-    get().notify(`Renamed the profile ${name} to ${to}.`)
-    // what testing found belongs to the profile, under its new name
-    const { [name]: tested, ...rest } = get().profileTests
-    set({ profileTests: tested ? { ...rest, [to]: tested } : rest })
-    await get().loadProfiles()
-  },
-  importProfiles: async (request) => {
-    const r = await get().bridge.invoke('profiles:import', request)
-    if (r.ok) await get().loadProfiles()
-    return r
+/** The ids of jobs that ended (not running) in `now` but were running or unknown in `before`. */
+function endedJobs(before: AppState['jobs'], now: AppState['jobs']): string[] {
+  const was = new Map(before.map((j) => [j.jobId, j]))
+  return now
+    .filter((j) => {
+      const prev = was.get(j.jobId)
+      return !j.running && (!prev || prev.running || prev.done !== j.done || prev.state !== j.state)
+    })
+    .map((j) => j.jobId)
+}
+
+export const createProfilesSlice: StateCreator<AppState, [], [], ProfilesSlice> = (
+  set,
+  get,
+  api
+) => {
+  // A job that ended may have written to a tested profile: reload the profiles (their "used by"
+  // counts and the jobs that wrote to each) and test again each tested one it wrote to, so its
+  // counts are not stale. The jobs slice reloads `jobs` when a job ends.
+  api.subscribe((state, previous) => {
+    if (state.jobs === previous.jobs || previous.jobsStatus !== 'ready') return
+    const ended = endedJobs(previous.jobs, state.jobs)
+    if (ended.length) void get().refreshAfterJobs(ended)
+  })
+  return {
+    profiles: [],
+    profilesStatus: 'idle',
+    profilesError: undefined,
+    profileTests: {},
+    loadProfiles: async () => {
+      set({ profilesStatus: 'loading' })
+      const r = await get().bridge.invoke('profiles:list')
+      if (!r.ok) return set({ profilesStatus: 'failed', profilesError: r.error })
+      set({ profilesStatus: 'ready', profiles: r.value, profilesError: undefined })
+    },
+    addProfile: async (request) => {
+      const r = await get().bridge.invoke('profiles:add', request)
+      if (!r.ok) return r.error
+      get().notify(`Saved the profile ${r.value.name}.`)
+      await get().loadProfiles()
+    },
+    editProfile: async (request) => {
+      const r = await get().bridge.invoke('profiles:edit', request)
+      if (!r.ok) return r.error
+      get().notify(`Saved the profile ${r.value.name}.`)
+      await get().loadProfiles()
+    },
+    testProfile: async (name) => {
+      set({ profileTests: { ...get().profileTests, [name]: 'testing' } })
+      const r = await get().bridge.invoke('profiles:test', { name })
+      const value: ProfileTestDto = r.ok
+        ? r.value
+        : {
+            ok: false,
+            connections: 0,
+            variables: 0,
+            error: r.error,
+            testedAt: new Date().toISOString()
+          }
+      set({ profileTests: { ...get().profileTests, [name]: value } })
+    },
+    removeProfile: async (name) => {
+      const r = await get().bridge.invoke('profiles:remove', { name })
+      if (!r.ok) return r.error
+      get().notify(`Removed the profile ${name}; the store it pointed at is unchanged.`)
+      await get().loadProfiles()
+    },
+    renameProfile: async (name, to) => {
+      const r = await get().bridge.invoke('profiles:rename', { name, to })
+      if (!r.ok) return r.error
+      get().notify(`Renamed the profile ${name} to ${to}.`)
+      // what testing found belongs to the profile, under its new name
+      const { [name]: tested, ...rest } = get().profileTests
+      set({ profileTests: tested ? { ...rest, [to]: tested } : rest })
+      await get().loadProfiles()
+    },
+    importProfiles: async (request) => {
+      const r = await get().bridge.invoke('profiles:import', request)
+      if (r.ok) await get().loadProfiles()
+      return r
+    },
+    refreshAfterJobs: async (jobIds) => {
+      await get().loadProfiles()
+      const tests = get().profileTests
+      const written = get().profiles.filter(
+        (p) =>
+          tests[p.name] !== undefined &&
+          tests[p.name] !== 'testing' &&
+          (p.targetJobIds ?? []).some((id) => jobIds.includes(id))
+      )
+      await Promise.all(written.map((p) => get().testProfile(p.name)))
+    }
   }
-})
+}

@@ -133,7 +133,7 @@ describe('lists derived from the provider table', () => {
       'aws-secrets-manager': ['default-chain', 'profile', 'static', 'assume-role'],
       'aws-ssm': ['default-chain', 'profile', 'static', 'assume-role'],
       'azure-key-vault': ['client-secret', 'default'],
-      'gcp-secret-manager': ['service-account-key', 'adc']
+      'gcp-secret-manager': ['service-account-key', 'key-file', 'adc']
     })
     const needed = Object.fromEntries(
       PROFILE_KIND_IDS.map((kind) => [
@@ -153,7 +153,11 @@ describe('lists derived from the provider table', () => {
       'aws-secrets-manager': aws,
       'aws-ssm': aws,
       'azure-key-vault': { 'client-secret': ['clientSecret'], default: [] },
-      'gcp-secret-manager': { 'service-account-key': ['serviceAccountKey'], adc: [] }
+      'gcp-secret-manager': {
+        'service-account-key': ['serviceAccountKey'],
+        'key-file': [],
+        adc: []
+      }
     })
     expect([...SECRET_KWARGS].sort()).toEqual(
       [

@@ -1,0 +1,179 @@
+// The profile form's fields (core/profile-fields.ts), described once in main: they agree with
+// the provider table, app:info carries them, and adding or editing a profile — the app and the
+// CLI both go through Profiles — refuses a field that does not fit, by name, writing nothing.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import {
+  AWS_REGIONS,
+  METHOD_LABELS,
+  PROFILE_FIELDS,
+  fieldsOf,
+  profileFieldProblems,
+  secretIsOptional
+} from '../../../../src-main/core/profile-fields'
+import { PROFILE_KIND_IDS, PROFILE_PROVIDERS } from '../../../../src-main/core/providers'
+import { appInfo } from '../../../../src-main/ipc/handlers/app'
+import { MemoryKeychain } from '../../../../src-main/keychain/memory-keychain'
+import { Profiles, type ProfileInput } from '../../../../src-main/platform/profiles'
+import { SettingsStore } from '../../../../src-main/platform/settings'
+
+const methodOf = (kind: (typeof PROFILE_KIND_IDS)[number], method: string) =>
+  PROFILE_PROVIDERS[kind].credentialMethods.find((m) => m.method === method)!
+
+function problems(
+  kind: (typeof PROFILE_KIND_IDS)[number],
+  method: string,
+  values: Partial<Parameters<typeof profileFieldProblems>[2]>
+) {
+  return profileFieldProblems(
+    kind,
+    method,
+    { url: null, region: null, params: {}, backendKwargs: {}, ...values },
+    methodOf(kind, method).params
+  ).map((p) => p.message)
+}
+
+describe('profile fields', () => {
+  it('cover every credential method: its params and secrets, each labelled, no other', () => {
+    for (const kind of PROFILE_KIND_IDS)
+      for (const m of PROFILE_PROVIDERS[kind].credentialMethods) {
+        expect(METHOD_LABELS[kind][m.method], `${kind} ${m.method}`).toBeTruthy()
+        const fields = fieldsOf(kind, m.method)
+        const ids = fields.map((f) => f.id)
+        expect(new Set(ids).size, `${kind} ${m.method}: ids unique`).toBe(ids.length)
+        for (const f of fields) {
+          expect(f.label.trim()).not.toBe('')
+          if (f.store === 'param') expect(m.params).toContain(f.name)
+          if (f.store === 'secret') expect(m.secrets as readonly string[]).toContain(f.name)
+          expect(f.type === 'password').toBe(f.store === 'secret')
+        }
+        for (const s of m.secrets)
+          expect(fields.some((f) => f.store === 'secret' && f.name === s)).toBe(true)
+      }
+  })
+
+  it('are what app:info tells the form, with labelled kinds and methods', () => {
+    for (const k of appInfo('web').profileKinds) {
+      expect(k.label).toBe(PROFILE_PROVIDERS[k.kind].label)
+      expect(k.fields).toEqual(PROFILE_FIELDS[k.kind])
+      for (const m of k.methods) expect(m.label).toBe(METHOD_LABELS[k.kind][m.method])
+    }
+  })
+
+  it('show only the chosen method’s fields (Vault token vs AppRole)', () => {
+    const token = fieldsOf('vault', 'token').map((f) => f.id)
+    const approle = fieldsOf('vault', 'approle').map((f) => f.id)
+    expect(token).toContain('secret.token')
+    expect(token).not.toContain('param.role_id')
+    expect(approle).toEqual(expect.arrayContaining(['param.role_id', 'secret.secretId']))
+    expect(approle).not.toContain('secret.token')
+    for (const shared of ['url', 'kwarg.mount_point', 'kwarg.kv_engine_version', 'kwarg.namespace'])
+      expect(token.includes(shared) && approle.includes(shared)).toBe(true)
+  })
+
+  it('mark an AWS session token optional and the secret access key required for static keys', () => {
+    expect(secretIsOptional('aws-ssm', 'static', 'sessionToken')).toBe(true)
+    expect(secretIsOptional('aws-ssm', 'static', 'secretAccessKey')).toBe(false)
+    expect(secretIsOptional('vault', 'token', 'token')).toBe(false)
+    expect(secretIsOptional('metadb', 'none', 'fernetKey')).toBe(true)
+    expect(AWS_REGIONS.map((r) => r.value)).toEqual(
+      expect.arrayContaining(['us-east-1', 'eu-west-1', 'ap-southeast-2'])
+    )
+  })
+
+  it('refuse a missing required field by its label and where the CLI takes it', () => {
+    expect(problems('vault', 'token', {})).toEqual(['Vault URL (--url) is required'])
+    expect(problems('vault', 'approle', { url: 'http://v' })).toEqual([
+      'Role ID (--param role_id) is required'
+    ])
+    expect(problems('metadb', 'none', {})).toEqual(['Database URL (--url) is required'])
+    expect(problems('azure-key-vault', 'client-secret', { url: 'https://x' })).toEqual([
+      'Tenant ID (--param tenant_id) is required',
+      'Client ID (--param client_id) is required'
+    ])
+    expect(problems('gcp-secret-manager', 'key-file', {})).toEqual([
+      'Key file (backend_kwargs gcp_key_path) is required'
+    ])
+    expect(problems('aws-secrets-manager', 'static', {})).toEqual([
+      'Access key ID (--param access_key_id) is required'
+    ])
+    // a kwarg Airflow takes for the same thing stands in for the field
+    expect(problems('vault', 'token', { backendKwargs: { url: 'http://v' } })).toEqual([])
+    expect(problems('aws-ssm', 'default-chain', {})).toEqual([])
+  })
+
+  it('refuse a choice not offered, a number out of range and a parameter the method lacks', () => {
+    expect(
+      problems('vault', 'token', { url: 'http://v', backendKwargs: { kv_engine_version: 3 } })
+    ).toEqual(['KV version (backend_kwargs kv_engine_version) must be one of 2, 1'])
+    expect(problems('aws-ssm', 'default-chain', { region: 'mars-1' })).toEqual([
+      'Region (--region) is not a known one (e.g. us-east-1)'
+    ])
+    // a region AWS opened after this list is still taken when spelled like one
+    expect(problems('aws-ssm', 'default-chain', { region: 'eu-east-7' })).toEqual([])
+    expect(
+      problems('aws-ssm', 'assume-role', {
+        params: { role_arn: 'arn:aws:iam::123456789012:role/x', duration_seconds: '60' }
+      })
+    ).toEqual(['Session duration (seconds) (--param duration_seconds) must be from 900 to 43200'])
+    expect(problems('aws-ssm', 'default-chain', { params: { role_arn: 'x' } })).toEqual([
+      '--param role_arn: the default-chain credential method takes no parameters'
+    ])
+  })
+})
+
+describe('Profiles add and edit check the fields', () => {
+  let dir: string
+  let profiles: Profiles
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'airlock-fields-'))
+    profiles = new Profiles(new SettingsStore(dir), new MemoryKeychain())
+  })
+  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+  const vault: ProfileInput = {
+    name: 'v',
+    kind: 'vault',
+    url: null,
+    region: null,
+    airflowVersion: null,
+    backendKwargs: {},
+    credential: { method: 'token', params: {} }
+  }
+
+  it('refuses a Vault profile without its URL, naming it, and writes nothing', async () => {
+    await expect(profiles.add(vault, { token: 'tok-1' })).rejects.toThrow(
+      'Profile "v": Vault URL (--url) is required. Nothing was saved.'
+    )
+    expect(existsSync(join(dir, 'settings.json'))).toBe(false)
+    expect(await profiles.keychain.get('profile:v')).toBeUndefined()
+  })
+
+  it('refuses an edit that empties a required field and keeps the profile as it was', async () => {
+    await profiles.add({ ...vault, url: 'http://127.0.0.1:8200' }, { token: 'tok-1' })
+    const before = readFileSync(join(dir, 'settings.json'), 'utf8')
+    await expect(
+      profiles.edit('v', { credential: { method: 'approle', params: {} } })
+    ).rejects.toThrow('Role ID (--param role_id) is required')
+    expect(readFileSync(join(dir, 'settings.json'), 'utf8')).toBe(before)
+  })
+
+  it('says an optional secret not set is optional, a required one missing', async () => {
+    await profiles.add(
+      {
+        ...vault,
+        name: 'aws',
+        kind: 'aws-ssm',
+        region: 'eu-west-1',
+        credential: { method: 'static', params: { access_key_id: 'AKIAEXAMPLE' } }
+      },
+      {}
+    )
+    expect(await profiles.secretStatus('aws')).toEqual({
+      secretAccessKey: 'missing',
+      sessionToken: 'optional'
+    })
+  })
+})
