@@ -277,7 +277,11 @@ export async function sendWithRetry<T>(
         if (++throttles >= policy.throttleAttempts) throw failure
         if ((retryAfter ?? 0) > policy.maxRetryAfterMs) throw failure
         attempt--
-        if (retryAfter === undefined) await policy.sleep(vaultBackoff(policy, throttles), signal)
+        // A bare 429 (Vault's default, no quota headers): the pacer steers the rate; this
+        // request only steps aside briefly (full jitter, at most a second, as pacer.ts's
+        // run does), since the quota refills every interval.
+        if (retryAfter === undefined)
+          await policy.sleep(Math.random() * Math.min(1000, 25 * 2 ** throttles), signal)
         continue
       }
       if (!failure.retryable || attempt >= policy.attempts) throw failure
