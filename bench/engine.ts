@@ -35,6 +35,7 @@ import { openKeychain } from '../src-main/keychain/keytar-keychain'
 import { benchDataset } from './diff-fixtures'
 import { startAwsEmulator } from '../test/support/emulators/aws'
 import { startVaultEmulator } from '../test/support/emulators/vault'
+import { azureSubject, gcpSubject, ssmSubject } from './apply-subjects'
 import type { BenchContext, BenchFigure } from './harness'
 import { measure, rng } from './harness'
 
@@ -112,7 +113,7 @@ async function benchPlan(ctx: BenchContext): Promise<BenchFigure> {
   }
 }
 
-interface ApplySubject {
+export interface ApplySubject {
   name: string
   quota: number
   target: Backend
@@ -126,12 +127,20 @@ interface ApplySubject {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-async function vaultSubject(quota: number): Promise<ApplySubject> {
-  const emu = await startVaultEmulator({ rateLimit: { rate: quota } })
+/**
+ * Vault under a rate-limit quota as Vault keeps it (go-limiter: `quota` per second, fixed
+ * windows from the first request). `headers`: with `enable_rate_limit_response_headers`
+ * (`X-Ratelimit-*` on every answer, `Retry-After` on a 429); without, Vault's default, a
+ * bare 429.
+ */
+async function vaultSubject(quota: number, headers: boolean): Promise<ApplySubject> {
+  const emu = await startVaultEmulator({ rateLimit: { rate: quota, responseHeaders: headers } })
   emu.addMount('naive', { version: 2 })
   const client = vaultClient({ endpoint: emu.url, token: emu.rootToken, noCustomHTTPVerbs: true })
   return {
-    name: 'Vault KV v2 (429 + Retry-After)',
+    name: headers
+      ? 'Vault KV v2 (429 + Retry-After, X-Ratelimit-* headers)'
+      : 'Vault KV v2 (bare 429, Vault’s default)',
     quota,
     target: new VaultBackend({
       id: 'vault:bench',
@@ -150,6 +159,7 @@ async function vaultSubject(quota: number): Promise<ApplySubject> {
         } catch (error) {
           const res = (error as { response?: { statusCode?: number; headers?: object } }).response
           if (res?.statusCode !== 429) throw error
+          // Retry-After when Vault sends it (whole seconds, often 0), else a second.
           const after = Number((res.headers as Record<string, string>)?.['retry-after'] ?? 1)
           await sleep(after * 1000)
         }
@@ -374,7 +384,10 @@ async function benchEffective(ctx: BenchContext): Promise<BenchFigure> {
   }
 }
 
-/** All parts, or those named in AIRLOCK_BENCH_ONLY (plan, effective, apply; comma-separated). */
+/**
+ * All parts, or those named in AIRLOCK_BENCH_ONLY (plan, effective, apply; comma-separated);
+ * the apply services, all or those in AIRLOCK_BENCH_SERVICES (vault, sm, ssm, azure, gcp).
+ */
 export async function benchEngine(ctx: BenchContext): Promise<BenchFigure[]> {
   const only = process.env.AIRLOCK_BENCH_ONLY?.split(',')
   const want = (part: string) => !only || only.includes(part)
@@ -382,8 +395,18 @@ export async function benchEngine(ctx: BenchContext): Promise<BenchFigure[]> {
   if (want('plan')) figures.push(await benchPlan(ctx))
   if (want('effective')) figures.push(await benchEffective(ctx))
   if (want('apply')) {
-    figures.push(await benchApply(ctx, await vaultSubject(ctx.smoke ? 200 : 500)))
-    figures.push(await benchApply(ctx, await awsSubject(ctx.smoke ? 200 : 300)))
+    // AIRLOCK_BENCH_QUOTA: one Q for every service (a loaded machine cannot send 500 a second).
+    const q = (full: number) => (ctx.smoke ? 200 : Number(process.env.AIRLOCK_BENCH_QUOTA ?? full))
+    const services = process.env.AIRLOCK_BENCH_SERVICES?.split(',')
+    const run = (name: string) => !services || services.includes(name)
+    if (run('vault')) {
+      figures.push(await benchApply(ctx, await vaultSubject(q(500), true)))
+      figures.push(await benchApply(ctx, await vaultSubject(q(500), false)))
+    }
+    if (run('sm')) figures.push(await benchApply(ctx, await awsSubject(q(300))))
+    if (run('ssm')) figures.push(await benchApply(ctx, await ssmSubject(q(300))))
+    if (run('azure')) figures.push(await benchApply(ctx, await azureSubject(q(300))))
+    if (run('gcp')) figures.push(await benchApply(ctx, await gcpSubject(q(300))))
   }
   return figures
 }

@@ -18,6 +18,7 @@
  * and writes the team-scoped id only (Airflow itself then falls back to the global id).
  */
 import { mapLimit } from '../core/concurrency'
+import { InterceptingCall, type Interceptor } from '@grpc/grpc-js'
 import { readFileSync } from 'node:fs'
 import type { SecretManagerServiceClient } from '@google-cloud/secret-manager'
 import type { CallOptions, ClientOptions } from 'google-gax'
@@ -62,10 +63,46 @@ import {
   RemoteStoreBackend
 } from './remote-store'
 import { entryFromSecretValue } from './secret-value'
+import { AdaptivePacer, type PaceOutcome } from './pacer'
 import type { ServiceProfile } from '../core/providers'
 
 /** Secret Manager's largest payload, in bytes (64 KiB). */
 export const GCP_MAX_PAYLOAD_BYTES = 64 * 1024
+
+/** What a call's gRPC status says about load, for the pacer. */
+export function gcpPaceOutcome(code: number): PaceOutcome {
+  if (code === 0) return { kind: 'ok' } // OK
+  if (code === Status.RESOURCE_EXHAUSTED) return { kind: 'throttled' }
+  if (code === Status.UNAVAILABLE || code === Status.DEADLINE_EXCEEDED || code === Status.CANCELLED)
+    return { kind: 'overloaded' }
+  return { kind: 'other' }
+}
+
+/**
+ * A grpc-js client interceptor that makes each attempt wait for a slot of `pacer` before it
+ * starts, and hands the slot back with the call's status.
+ */
+export function pacingInterceptor(pacer: AdaptivePacer): Interceptor {
+  return (options, nextCall) =>
+    new InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        pacer.acquire().then(
+          (ticket) => {
+            let released = false
+            next(metadata, {
+              onReceiveStatus(status, nextStatus) {
+                if (!released) pacer.release(ticket, gcpPaceOutcome(status.code))
+                released = true
+                nextStatus(status)
+              }
+            })
+          },
+          // acquire rejects only on an abort, which no signal here can raise
+          () => next(metadata, listener)
+        )
+      }
+    })
+}
 
 /** The service's largest list page. */
 export const GCP_MAX_PAGE_SIZE = 25_000
@@ -219,6 +256,8 @@ export class GcpSecretManagerBackend
   protected readonly concurrency: number
   private readonly options: GcpSecretManagerOptions
   private readonly callOptions: CallOptions
+  /** Paces every attempt of this backend, gax's retries included (adaptive; see pacer.ts). */
+  readonly pacer: AdaptivePacer
   /** Secret Manager's naming as the remote-store skeleton reads it. */
   protected readonly names: RemoteNaming = {
     targetOf: (ref) => this.secretIdOf(ref),
@@ -263,7 +302,11 @@ export class GcpSecretManagerBackend
     this.concurrency = options.concurrency ?? 8
     this.clientOptions = clientOptions
     const r = options.retry ?? {}
+    this.pacer = new AdaptivePacer({ maxConcurrency: this.concurrency, backendId: this.id })
     this.callOptions = {
+      // Every attempt gax sends, its retries of RESOURCE_EXHAUSTED included, takes a slot of
+      // the pacer and tells it what came back (grpc-js call options reach the stub).
+      otherArgs: { options: { interceptors: [pacingInterceptor(this.pacer)] } },
       retry: {
         // CANCELLED too: when a connection drops, grpc-js fails the other calls in flight on
         // it with CANCELLED rather than UNAVAILABLE (we never cancel a call ourselves but

@@ -14,6 +14,13 @@
  *   small share of requests is throttled (at most 15 %, probing upwards below that): the
  *   quota stays saturated, throttled requests are sent again, and the rate climbs back when
  *   throttling stops.
+ * - A quota **announced** with the answers (Vault's `X-Ratelimit-Limit`/`-Reset`): `limit`
+ *   per interval, the interval at least the longest `Reset` seen plus one second (Vault
+ *   truncates it to whole seconds; a new bucket's first answer says interval − 1). The pacer
+ *   sends at 98 % of limit ÷ interval from the first such answer and does not probe above
+ *   it: evenly spaced, every interval of the fixed window receives under its quota, whatever
+ *   its phase, so nothing is throttled and nothing needs to be learned by running into it.
+ *   Throttling that still comes (a quota shared with other clients) lowers it as above.
  * Failures that mean overload (5xx, timeouts, dropped connections) lower the number of
  * requests in flight (multiplicatively), successes raise it again (additively), up to the
  * backend's `concurrency`.
@@ -23,10 +30,20 @@
  */
 import { AirlockError } from '../core/errors'
 
+/**
+ * A quota the service announced with the answer (Vault's `X-Ratelimit-Limit` and
+ * `X-Ratelimit-Reset` with `enable_rate_limit_response_headers`): `limit` requests per
+ * interval, the interval refilled in `resetSeconds` (whole seconds, truncated).
+ */
+export interface AnnouncedQuota {
+  limit: number
+  resetSeconds: number
+}
+
 /** What one attempt came to. */
 export type PaceOutcome =
-  | { kind: 'ok' }
-  | { kind: 'throttled'; retryAfterMs?: number }
+  | { kind: 'ok'; quota?: AnnouncedQuota }
+  | { kind: 'throttled'; retryAfterMs?: number; quota?: AnnouncedQuota }
   /** The service is overloaded or the connection failed (5xx, timeout, reset). */
   | { kind: 'overloaded' }
   /** Any other answer (4xx): says nothing about load. */
@@ -102,6 +119,8 @@ const ADJUST_MS = 250
 const HOLD_MS = 30_000
 /** Requests the rate limiter lets through at once after a quiet spell. */
 const BURST_MS = 20
+/** The share of an announced quota sent. */
+const ANNOUNCED_SHARE = 0.98
 
 /** Paces one backend's requests; see the module comment. */
 export class AdaptivePacer {
@@ -119,6 +138,10 @@ export class AdaptivePacer {
   private acceptedSincePause = 0
   private countFrom = -Infinity
   private lastPacedAt = -Infinity
+  /** The announced quota in requests per second (0: none announced), and its interval. */
+  private announcedRate = 0
+  private announcedIntervalMs = 0
+  private announcedLimit = 0
   /** Recent answers; `paced` is a throttle that came with Retry-After. */
   private readonly recent: { at: number; kind: PaceOutcome['kind'] | 'paced' }[] = []
   private readonly waiters: { resolve: (ticket: number) => void; reject: (e: unknown) => void }[] =
@@ -222,6 +245,8 @@ export class AdaptivePacer {
     } else if (outcome.kind === 'ok')
       this.limit = Math.min(this.maxConcurrency, this.limit + 1 / this.limit)
     const at = this.clock.now()
+    if ((outcome.kind === 'ok' || outcome.kind === 'throttled') && outcome.quota)
+      this.announce(outcome.quota)
     if (outcome.kind === 'ok' && at >= this.countFrom) this.acceptedSincePause++
     const paced = outcome.kind === 'throttled' && outcome.retryAfterMs !== undefined
     this.recent.push({ at, kind: paced ? 'paced' : outcome.kind })
@@ -239,15 +264,35 @@ export class AdaptivePacer {
         // into the quota again costs a pause to the next whole second; staying under it
         // costs 3 %. Before the first estimate, full speed.
         this.lastPacedAt = at
-        if (this.acceptedSincePause >= 20) this.rate = Math.max(1, this.acceptedSincePause * 0.97)
+        if (this.acceptedSincePause >= 20 && !this.announcedRate)
+          this.rate = Math.max(1, this.acceptedSincePause * 0.97)
         this.acceptedSincePause = 0
         this.countFrom = Math.max(this.countFrom, until)
-        this.nextAt = 0
+        // Paced at an announced quota, the pause does not make room for a burst: that would
+        // run into the next interval's quota and pause again, and again.
+        this.nextAt = this.announcedRate ? Math.max(this.nextAt, until) : 0
       }
     }
     if (outcome.kind === 'overloaded') this.counters.overloaded++
     this.adjustRate(at)
     this.pump()
+  }
+
+  /**
+   * Takes in a quota the service announced: paces at ANNOUNCED_SHARE of it when it is new or
+   * changed (a longer interval seen, another limit).
+   */
+  private announce(quota: AnnouncedQuota): void {
+    if (!(quota.limit >= 1) || !(quota.resetSeconds >= 0)) return
+    const intervalMs = Math.max(
+      this.announcedIntervalMs,
+      (Math.floor(quota.resetSeconds) + 1) * 1000
+    )
+    if (quota.limit === this.announcedLimit && intervalMs === this.announcedIntervalMs) return
+    this.announcedLimit = quota.limit
+    this.announcedIntervalMs = intervalMs
+    this.announcedRate = (quota.limit * 1000) / intervalMs
+    this.rate = Math.max(0.1, this.announcedRate * ANNOUNCED_SHARE)
   }
 
   /**
@@ -301,6 +346,8 @@ export class AdaptivePacer {
           : 1.02
       // Far above what is accepted, the limiter no longer limits anything: lift it.
       if (throttled === 0 && this.rate > ((ok * 1000) / span) * 3) this.rate = Infinity
+      // An announced quota is not probed above.
+      if (this.announcedRate) this.rate = Math.min(this.rate, this.announcedRate * ANNOUNCED_SHARE)
     }
   }
 

@@ -5,7 +5,7 @@
  * `Retry-After`, backoff with jitter), and the AirlockError a failure finally becomes.
  */
 import { AirlockError } from '../core/errors'
-import { abortableSleep, type AdaptivePacer, type PaceOutcome } from './pacer'
+import { abortableSleep, type AdaptivePacer, type AnnouncedQuota, type PaceOutcome } from './pacer'
 import { observe, type CallContext } from './vault-http'
 
 /** The bounded retry Airlock adds around every Vault request (node-vault has none). */
@@ -85,8 +85,8 @@ export class VaultHttpFailure extends Error {
   }
 
   /** What this failure tells the pacer about Vault's load. */
-  paceOutcome(retryAfterMs: number | undefined): PaceOutcome {
-    if (this.status === 429) return { kind: 'throttled', retryAfterMs }
+  paceOutcome(retryAfterMs: number | undefined, quota?: AnnouncedQuota): PaceOutcome {
+    if (this.status === 429) return { kind: 'throttled', retryAfterMs, quota }
     return this.network !== undefined || (this.status ?? 0) >= 500
       ? { kind: 'overloaded' }
       : { kind: 'other' }
@@ -126,6 +126,20 @@ export function parseRetryAfter(value: string | string[] | undefined): number | 
   if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000
   const at = Date.parse(v)
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now())
+}
+
+/**
+ * The quota Vault announces with `enable_rate_limit_response_headers` (`X-Ratelimit-Limit`,
+ * `X-Ratelimit-Reset` in whole seconds); undefined when it does not.
+ */
+export function announcedQuota(
+  headers: Record<string, string | string[] | undefined> | undefined
+): AnnouncedQuota | undefined {
+  const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?.trim()
+  const limit = one(headers?.['x-ratelimit-limit'])
+  const reset = one(headers?.['x-ratelimit-reset'])
+  if (!limit || !reset || !/^\d+$/.test(limit) || !/^\d+$/.test(reset)) return undefined
+  return { limit: Number(limit), resetSeconds: Number(reset) }
 }
 
 /** What a request is for, to name it in messages. */
@@ -240,12 +254,15 @@ export async function sendWithRetry<T>(
     const ticket = await pacer.acquire(signal)
     try {
       const value = await observe(call, send)
-      pacer.release(ticket, { kind: 'ok' })
+      pacer.release(ticket, { kind: 'ok', quota: announcedQuota(call.headers) })
       return value
     } catch (error) {
       const failure = toFailure(error, attempt)
       const retryAfter = parseRetryAfter(call.headers?.['retry-after'])
-      pacer.release(ticket, failure?.paceOutcome(retryAfter) ?? { kind: 'other' })
+      pacer.release(
+        ticket,
+        failure?.paceOutcome(retryAfter, announcedQuota(call.headers)) ?? { kind: 'other' }
+      )
       if (!failure) throw error
       if (failure.status === 403 && !renewed) {
         renewed = true
@@ -260,7 +277,11 @@ export async function sendWithRetry<T>(
         if (++throttles >= policy.throttleAttempts) throw failure
         if ((retryAfter ?? 0) > policy.maxRetryAfterMs) throw failure
         attempt--
-        if (retryAfter === undefined) await policy.sleep(vaultBackoff(policy, throttles), signal)
+        // A bare 429 (Vault's default, no quota headers): the pacer steers the rate; this
+        // request only steps aside briefly (full jitter, at most a second, as pacer.ts's
+        // run does), since the quota refills every interval.
+        if (retryAfter === undefined)
+          await policy.sleep(Math.random() * Math.min(1000, 25 * 2 ** throttles), signal)
         continue
       }
       if (!failure.retryable || attempt >= policy.attempts) throw failure

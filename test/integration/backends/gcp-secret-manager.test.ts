@@ -279,6 +279,23 @@ describe('gcp-secret-manager backend', () => {
     expect(emulator.events.get('dropped')).toBeGreaterThan(0)
   })
 
+  it('paces every attempt, gax retries included: under a quota the pacer sees each call and learns a rate', async () => {
+    // gax's retries keep their own budget: a time, as by default, rather than a count.
+    const b = backend({ retry: { initialDelayMs: 20, maxDelayMs: 200, totalTimeoutMs: 30_000 } })
+    emulator.configure({ rateLimit: { rate: 40 } })
+    const entries = Array.from({ length: 60 }, (_, i) => variableEntry(`q${i}`, `value ${i}`))
+    await b.write(entries)
+    const calls = [...emulator.requests.values()].reduce((a, x) => a + x, 0)
+    const stats = b.pacer.stats()
+    // Every call the service saw went through the pacer, the throttled ones included.
+    expect(stats.sent).toBe(calls)
+    expect(stats.throttled).toBe(emulator.events.get('throttled'))
+    expect(stats.throttled).toBeGreaterThan(0)
+    expect(stats.rate).not.toBeNull()
+    emulator.configure({ rateLimit: undefined })
+    expect((await b.load({})).entries).toHaveLength(60)
+  })
+
   it('waits out the latency switch', async () => {
     const b = backend()
     await b.write([variableEntry('slow', '1')])

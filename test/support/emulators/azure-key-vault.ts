@@ -24,6 +24,7 @@ import { createServer, type Server } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { seededRandom } from '../seeded-random'
+import { fixedWindowQuota, type RateLimit } from './quota'
 
 /** The operations access rules and counters name. */
 export type AzureOperation =
@@ -54,6 +55,13 @@ export interface AzureKeyVaultEmulatorOptions {
   throttleRate?: number
   /** `Retry-After` seconds on a 429; `null` sends none (the SDK then does not retry). Default 1. */
   retryAfterSeconds?: number | null
+  /**
+   * A request quota over the vault's operations (Key Vault's service limits count
+   * transactions per vault per window): a refused one is answered as Key Vault throttles,
+   * 429 `Throttled` with `Retry-After` in whole seconds to the refill, rounded up (or the
+   * `retryAfterSeconds` given).
+   */
+  rateLimit?: RateLimit
   /** Delay before each vault answer. */
   latencyMs?: number
   /** Share of vault requests answered 503 (or 500 when `errorStatus` says so). */
@@ -213,6 +221,7 @@ export class AzureKeyVaultEmulator {
   private readonly server: Server
   private readonly key: string
   private roll: () => number
+  private quota: ReturnType<typeof fixedWindowQuota> | undefined
   private readonly secrets = new Map<string, StoredSecret>()
   private readonly deleted = new Map<string, DeletedSecret>()
   private readonly tokens = new Set<string>()
@@ -224,6 +233,7 @@ export class AzureKeyVaultEmulator {
     this.clientId = options.clientId ?? 'airlock-test-client'
     this.clientSecret = options.clientSecret ?? 'airlock-test-client-secret'
     this.roll = dice(options.seed ?? 1)
+    this.quota = options.rateLimit ? fixedWindowQuota(options.rateLimit) : undefined
     const { cert, key } = selfSignedCertificate()
     this.ca = cert
     this.key = key
@@ -255,6 +265,8 @@ export class AzureKeyVaultEmulator {
   configure(options: Partial<AzureKeyVaultEmulatorOptions>): void {
     this.options = { ...this.options, ...options }
     this.roll = dice(this.options.seed ?? 1)
+    if ('rateLimit' in options)
+      this.quota = options.rateLimit ? fixedWindowQuota(options.rateLimit) : undefined
   }
 
   /** Forgets every secret, deleted secret and counter (tokens stay valid). */
@@ -438,9 +450,16 @@ export class AzureKeyVaultEmulator {
       req.socket.destroy()
       return
     }
-    if (o.throttleRate && this.roll() < o.throttleRate) {
+    const refused = this.quota?.take()
+    const overQuota = refused !== undefined && !refused.ok
+    if (overQuota || (o.throttleRate && this.roll() < o.throttleRate)) {
       this.count(this.events, 'throttled')
-      const after = o.retryAfterSeconds === undefined ? 1 : o.retryAfterSeconds
+      const after =
+        o.retryAfterSeconds !== undefined
+          ? o.retryAfterSeconds
+          : overQuota
+            ? Math.ceil(refused.resetMs / 1000)
+            : 1
       throw new HttpError(
         429,
         'Throttled',

@@ -25,6 +25,7 @@ import { createRequire } from 'node:module'
 import * as grpc from '@grpc/grpc-js'
 import * as protoLoader from '@grpc/proto-loader'
 import { seededRandom } from '../seeded-random'
+import { fixedWindowQuota, type RateLimit } from './quota'
 
 /** The methods counters and access rules name. */
 export type GcpMethod =
@@ -55,6 +56,12 @@ export interface GcpSecretManagerEmulatorOptions {
   seed?: number
   /** Share of calls answered RESOURCE_EXHAUSTED. */
   throttleRate?: number
+  /**
+   * A request quota over every call (Secret Manager's quotas are per minute per project;
+   * the window is a parameter): a refused call gets RESOURCE_EXHAUSTED "Quota exceeded …",
+   * with no retry delay, as the service answers.
+   */
+  rateLimit?: RateLimit
   /** Share of calls answered UNAVAILABLE. */
   errorRate?: number
   /** Share of calls whose connection is dropped (GOAWAY, then closed). */
@@ -151,6 +158,7 @@ export class GcpSecretManagerEmulator {
   private readonly server = new grpc.Server()
   private readonly secrets = new Map<string, Secret>()
   private roll: () => number
+  private quota: ReturnType<typeof fixedWindowQuota> | undefined
   private port = 0
   private clock = Date.now()
 
@@ -159,6 +167,7 @@ export class GcpSecretManagerEmulator {
     this.projectId = options.projectId ?? 'airlock-test-project'
     this.projectNumber = options.projectNumber ?? '424242424242'
     this.roll = dice(options.seed ?? 1)
+    this.quota = options.rateLimit ? fixedWindowQuota(options.rateLimit) : undefined
     const handlers: Record<GcpMethod, Handler> = {
       ListSecrets: (r) => this.listSecrets(r),
       CreateSecret: (r) => this.createSecret(r),
@@ -210,6 +219,8 @@ export class GcpSecretManagerEmulator {
   configure(options: Partial<GcpSecretManagerEmulatorOptions>): void {
     this.options = { ...this.options, ...options }
     this.roll = dice(this.options.seed ?? 1)
+    if ('rateLimit' in options)
+      this.quota = options.rateLimit ? fixedWindowQuota(options.rateLimit) : undefined
   }
 
   reset(): void {
@@ -295,7 +306,8 @@ export class GcpSecretManagerEmulator {
         this.server.drain(`127.0.0.1:${this.port}`, 0)
         throw new RpcError(grpc.status.UNAVAILABLE, 'Connection dropped.')
       }
-      if (o.throttleRate && this.roll() < o.throttleRate) {
+      const overQuota = this.quota !== undefined && !this.quota.take().ok
+      if (overQuota || (o.throttleRate && this.roll() < o.throttleRate)) {
         this.count(this.events, 'throttled')
         throw new RpcError(
           grpc.status.RESOURCE_EXHAUSTED,

@@ -1,35 +1,70 @@
 /**
- * A request quota as Vault's rate-limit quotas keep it (go-limiter's memory store): `rate`
- * requests per interval, the bucket refilled whole at each interval boundary, and a refused
- * request told how long until the refill. The AWS emulator uses it too, as a stand-in for an
- * account's per-API request quota.
+ * A request quota as Vault's rate-limit quotas keep it: go-limiter's memory store
+ * (github.com/sethvargo/go-limiter/memorystore), `rate` tokens per interval in one bucket
+ * whose intervals start at the bucket's first request; at the first request of a new
+ * interval the bucket is refilled whole, and a refused request takes nothing. `take()`
+ * answers what Vault's quota answers: whether it was allowed, the limit, the tokens left and
+ * the time until the refill. The AWS, Azure and GCP emulators use it too, as a stand-in for
+ * a service's per-API request quota.
  */
 export interface RateLimit {
   /** Requests accepted per interval. */
   rate: number
   /** Default 1000 ms. */
   intervalMs?: number
+  /**
+   * Vault's `enable_rate_limit_response_headers` (sys/quotas/config, default off): every
+   * answer under the quota carries `X-Ratelimit-Limit`, `-Remaining` and `-Reset`, and a
+   * refused one `Retry-After`. Off, a refused request gets a bare 429. Vault only.
+   */
+  responseHeaders?: boolean
 }
 
-/** A fixed-window counter; `take()` answers whether one more request fits. */
-export function fixedWindowQuota(limit: RateLimit) {
+export interface QuotaTake {
+  ok: boolean
+  limit: number
+  remaining: number
+  /** Milliseconds until the bucket refills. */
+  resetMs: number
+}
+
+/** go-limiter's bucket (see the module comment); `now` is injectable for tests. */
+export function fixedWindowQuota(limit: RateLimit, now: () => number = () => performance.now()) {
   const interval = limit.intervalMs ?? 1000
-  const started = performance.now()
-  let window = 0
-  let used = 0
+  let started: number | undefined
+  let lastTick = 0
+  let available = limit.rate
   return {
-    take(): { ok: true } | { ok: false; resetMs: number } {
-      const elapsed = performance.now() - started
-      const w = Math.floor(elapsed / interval)
-      if (w !== window) {
-        window = w
-        used = 0
+    take(): QuotaTake {
+      const at = now()
+      started ??= at
+      const tick = Math.floor((at - started) / interval)
+      const resetMs = started + (tick + 1) * interval - at
+      if (lastTick < tick) {
+        available = limit.rate
+        lastTick = tick
       }
-      if (used < limit.rate) {
-        used++
-        return { ok: true }
+      if (available > 0) {
+        available--
+        return { ok: true, limit: limit.rate, remaining: available, resetMs }
       }
-      return { ok: false, resetMs: (w + 1) * interval - elapsed }
+      return { ok: false, limit: limit.rate, remaining: 0, resetMs }
     }
+  }
+}
+
+/**
+ * The headers Vault adds with `enable_rate_limit_response_headers` (vault/quotas/rate_limit.go):
+ * the reset and `Retry-After` are whole seconds until the refill, truncated (Go's
+ * `int(time.Until(reset).Seconds())`), so "0" for most of a one-second interval.
+ */
+export function vaultQuotaHeaders(take: QuotaTake): Record<string, string> {
+  // Time passes between the bucket's clock and Go's time.Until: never a whole interval.
+  const seconds = String(Math.max(0, Math.ceil(take.resetMs / 1000) - 1))
+  return {
+    'X-Ratelimit-Limit': String(take.limit),
+    'X-Ratelimit-Remaining': String(take.remaining),
+    'X-Ratelimit-Reset': seconds,
+    ...(take.ok ? {} : { 'Retry-After': seconds })
   }
 }

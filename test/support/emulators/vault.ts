@@ -19,7 +19,7 @@
  * // new VaultBackend({ backendKwargs: { url: vault.url, token: vault.rootToken } })
  * await vault.close()
  */
-import { fixedWindowQuota, type RateLimit } from './quota'
+import { fixedWindowQuota, vaultQuotaHeaders, type RateLimit } from './quota'
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -75,8 +75,10 @@ export interface VaultFaults {
   /** Milliseconds before each answer. */
   latencyMs?: number
   /**
-   * A rate-limit quota over every request: refused ones get 429 with `Retry-After` (whole
-   * seconds to the refill, rounded up) and the `X-Ratelimit-*` headers, as Vault sends them.
+   * A rate-limit quota over every request, kept as Vault keeps it (go-limiter; quota.ts):
+   * refused ones get 429 `rate limit quota exceeded`; with `responseHeaders` (Vault's
+   * `enable_rate_limit_response_headers`) every answer carries the `X-Ratelimit-*` headers
+   * and a refused one `Retry-After`, whole seconds to the refill truncated, as Vault sends them.
    */
   rateLimit?: RateLimit
 }
@@ -113,7 +115,11 @@ export interface VaultRequestRecord {
 
 /** A fault queued for the next requests. */
 export type VaultInjectedFault =
-  | { kind: 'throttle'; retryAfterSeconds?: number | null }
+  | {
+      kind: 'throttle'
+      retryAfterSeconds?: number | null
+      /** The rate-limit quota's refusal. */ quota?: boolean
+    }
   | { kind: 'error'; status?: number }
   /** `afterApply`: the request takes effect, then the connection drops before the answer. */
   | { kind: 'drop'; afterApply?: boolean }
@@ -771,9 +777,14 @@ export async function startVaultEmulator(
       else chunks.push(chunk)
     }
 
+    let quotaHeaders: Record<string, string> = {}
     const send = (answer: Answer) => {
       record.status = answer.status
-      const headers: Record<string, string> = { 'Cache-Control': 'no-store', ...answer.headers }
+      const headers: Record<string, string> = {
+        'Cache-Control': 'no-store',
+        ...quotaHeaders,
+        ...answer.headers
+      }
       if (answer.body === undefined || answer.status === 204) {
         res.writeHead(answer.status, headers)
         res.end()
@@ -795,7 +806,8 @@ export async function startVaultEmulator(
     const drawError = random()
     if (!fault && quota) {
       const q = quota.take()
-      if (!q.ok) fault = { kind: 'throttle', retryAfterSeconds: Math.ceil(q.resetMs / 1000) }
+      if (faults.rateLimit?.responseHeaders) quotaHeaders = vaultQuotaHeaders(q)
+      if (!q.ok) fault = { kind: 'throttle', quota: true }
     }
     if (!fault) {
       if (drawDrop < (faults.dropRate ?? 0)) fault = { kind: 'drop' }
@@ -811,23 +823,17 @@ export async function startVaultEmulator(
     }
     if (fault?.kind === 'throttle') {
       record.fault = 'throttle'
-      const retryAfter =
-        fault.retryAfterSeconds !== undefined
+      // The quota's own answer carries its headers (above) or none, as Vault's does.
+      const retryAfter = fault.quota
+        ? null
+        : fault.retryAfterSeconds !== undefined
           ? fault.retryAfterSeconds
           : faults.retryAfterSeconds === undefined
             ? 1
             : faults.retryAfterSeconds
       return send({
         ...errors(429, `request path "${apiPath}": rate limit quota exceeded`),
-        headers:
-          retryAfter === null
-            ? {}
-            : {
-                'Retry-After': String(retryAfter),
-                'X-Ratelimit-Limit': String(faults.rateLimit?.rate ?? 100),
-                'X-Ratelimit-Remaining': '0',
-                'X-Ratelimit-Reset': String(retryAfter)
-              }
+        headers: retryAfter === null ? {} : { 'Retry-After': String(retryAfter) }
       })
     }
     if (fault?.kind === 'error') {

@@ -10,6 +10,7 @@ import {
   type PacerClock
 } from '../../../../src-main/backends/pacer'
 import { seededRandom } from '../../../support/seeded-random'
+import { fixedWindowQuota, vaultQuotaHeaders } from '../../../support/emulators/quota'
 
 class VirtualClock implements PacerClock {
   private t = 0
@@ -91,7 +92,107 @@ function fullWindows(accepted: Map<number, number>): number[] {
   return keys.slice(1, -1).map((k) => accepted.get(k)!)
 }
 
+/**
+ * Vault under a rate-limit quota with `enable_rate_limit_response_headers`: the emulator's
+ * go-limiter bucket on the virtual clock, every answer carrying its `X-Ratelimit-*` headers
+ * and a refusal `Retry-After` (truncated whole seconds, so mostly 0), handed to the pacer as
+ * vault-failures.ts does (acquire, send, release with the announced quota).
+ */
+function announcingServer(clock: VirtualClock, rate: number, intervalMs = 1000) {
+  const bucket = fixedWindowQuota({ rate, intervalMs }, () => clock.now())
+  const acceptedAt: number[] = []
+  let throttled = 0
+  const send = async (): Promise<PaceOutcome> => {
+    const take = bucket.take()
+    const headers = vaultQuotaHeaders(take)
+    if (take.ok) acceptedAt.push(clock.now())
+    await clock.sleep(2)
+    const quota = {
+      limit: Number(headers['X-Ratelimit-Limit']),
+      resetSeconds: Number(headers['X-Ratelimit-Reset'])
+    }
+    if (take.ok) return { kind: 'ok', quota }
+    throttled++
+    return { kind: 'throttled', retryAfterMs: Number(headers['Retry-After']) * 1000, quota }
+  }
+  return { send, acceptedAt, throttledCount: () => throttled }
+}
+
+async function runAnnounced(
+  pacer: AdaptivePacer,
+  n: number,
+  workers: number,
+  send: () => Promise<PaceOutcome>
+) {
+  let next = 0
+  const worker = async () => {
+    while (next < n) {
+      next++
+      for (;;) {
+        const ticket = await pacer.acquire()
+        const outcome = await send()
+        pacer.release(ticket, outcome)
+        if (outcome.kind === 'ok') break
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: workers }, worker))
+}
+
+describe("the emulators' quota (go-limiter, as Vault keeps it)", () => {
+  it('starts its intervals at the first request, refills whole, and refusals take nothing', () => {
+    let t = 5_000
+    const q = fixedWindowQuota({ rate: 3, intervalMs: 1000 }, () => t)
+    expect([q.take(), q.take(), q.take()].map((x) => [x.ok, x.remaining])).toEqual([
+      [true, 2],
+      [true, 1],
+      [true, 0]
+    ])
+    t += 400
+    const refused = q.take()
+    expect(refused).toMatchObject({ ok: false, remaining: 0, resetMs: 600 })
+    // Vault truncates: 0.6 s to the refill reads "0".
+    expect(vaultQuotaHeaders(refused)).toEqual({
+      'X-Ratelimit-Limit': '3',
+      'X-Ratelimit-Remaining': '0',
+      'X-Ratelimit-Reset': '0',
+      'Retry-After': '0'
+    })
+    t += 600 // the next interval of this bucket (from 5 000 ms, not from 0)
+    expect(q.take()).toMatchObject({ ok: true, remaining: 2, resetMs: 1000 })
+    const slow = fixedWindowQuota({ rate: 10, intervalMs: 10_000 }, () => t)
+    expect(vaultQuotaHeaders(slow.take())['X-Ratelimit-Reset']).toBe('9')
+  })
+})
+
 describe('AdaptivePacer', () => {
+  it('paces at an announced quota (X-Ratelimit-*) from the first answer: ≥ 95 % of it, next to nothing throttled', async () => {
+    const clock = new VirtualClock()
+    const Q = 500
+    const server = announcingServer(clock, Q)
+    const pacer = new AdaptivePacer({ maxConcurrency: 16, clock, random: seededRandom(6) })
+    await clock.drive(runAnnounced(pacer, 10_000, 16, server.send))
+    const seconds = server.acceptedAt.at(-1)! / 1000
+    expect(10_000 / seconds / Q).toBeGreaterThanOrEqual(0.95)
+    // Only the first interval, sent at full speed before the first answer, runs into it.
+    expect(server.throttledCount()).toBeLessThanOrEqual(16)
+    expect(pacer.stats().rate).toBe(490)
+  }, 30_000)
+
+  it('reads a longer interval from X-Ratelimit-Reset (1 000 per 10 s → 98 a second)', async () => {
+    const clock = new VirtualClock()
+    const server = announcingServer(clock, 1000, 10_000)
+    const pacer = new AdaptivePacer({ maxConcurrency: 8, clock, random: seededRandom(7) })
+    await clock.drive(runAnnounced(pacer, 3000, 8, server.send))
+    expect(pacer.stats().rate).toBe(98)
+    expect(server.throttledCount()).toBe(0)
+    // 3 000 at 98 a second: about 30.6 s, where 1 000 per interval allows 3 000 in 20 s
+    // plus the start of the third interval.
+    const seconds = server.acceptedAt.at(-1)! / 1000
+    expect(seconds).toBeGreaterThan(29)
+    expect(seconds).toBeLessThan(32)
+  }, 30_000)
+
   it('keeps a quota without Retry-After (AWS-style) saturated: ≥ 95 % of it, nothing failed', async () => {
     const clock = new VirtualClock()
     const Q = 200
