@@ -168,7 +168,8 @@ export function parseUriFast(uri: string, dialect: Dialect): Decoded<ConnectionF
   if (queryStart >= 0 && queryStart + 1 < queryEnd) {
     // parse_qsl(query, keep_blank_values=True) into a dict: the last value of a key wins,
     // in the place of its first
-    const query = new Map<string, string>()
+    const keys: string[] = []
+    const values: string[] = []
     let from = queryStart + 1
     while (from <= queryEnd) {
       let amp = uri.indexOf('&', from)
@@ -176,22 +177,27 @@ export function parseUriFast(uri: string, dialect: Dialect): Decoded<ConnectionF
       if (amp > from) {
         let eq = uri.indexOf('=', from)
         if (eq < 0 || eq > amp) eq = -1
-        const name = uri.slice(from, eq < 0 ? amp : eq)
-        const value = eq < 0 ? '' : uri.slice(eq + 1, amp)
-        query.set(unquotePlusFast(name), unquotePlusFast(value))
+        const name = unquotePlusFast(uri.slice(from, eq < 0 ? amp : eq))
+        const value = eq < 0 ? '' : unquotePlusFast(uri.slice(eq + 1, amp))
+        const seen = keys.indexOf(name)
+        if (seen < 0) {
+          keys.push(name)
+          values.push(value)
+        } else values[seen] = value
       }
       from = amp + 1
     }
-    const verbatim = query.get(EXTRA_KEY)
-    if (verbatim !== undefined) {
-      extra = verbatim
+    const verbatim = keys.indexOf(EXTRA_KEY)
+    if (verbatim >= 0) {
+      extra = values[verbatim]!
       validateExtra(extra, dialect, warnings)
     } else {
       // `json.dumps(dict(query))`, member by member
       let out = '{'
-      for (const [key, value] of query) {
-        if (out.length > 1) out += ', '
-        out += pyJsonString(key) + ': '
+      for (let q = 0; q < keys.length; q++) {
+        const value = values[q]!
+        if (q) out += ', '
+        out += pyJsonString(keys[q]!) + ': '
         if (rules.jsonDecodeQueryValues) {
           const decoded = pyJsonTryLoads(value)
           out += decoded === undefined ? pyJsonString(value) : pyJsonDumps(decoded)

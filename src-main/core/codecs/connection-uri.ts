@@ -169,7 +169,7 @@ export function serializeConnectionUri(c: ConnectionFields, dialect: Dialect): s
   // the empty password is dropped without copying the fields
   const password = rules.emptyPasswordBecomesNull && !c.password ? null : c.password
   const connType = c.conn_type
-  let uri = connType ? `${connType.toLowerCase().replaceAll('_', '-')}://` : '//'
+  let uri = connType ? `${schemeOf(connType)}://` : '//'
   let hostToUse = c.host
   if (hostToUse) {
     const at = hostToUse.indexOf('://')
@@ -202,6 +202,16 @@ export function serializeConnectionUri(c: ConnectionFields, dialect: Dialect): s
     uri += flat ?? urlencode([[EXTRA_KEY, extra]])
   }
   return uri
+}
+
+/** `conn_type.lower().replace('_', '-')`, without copies when there is nothing to change. */
+function schemeOf(connType: string): string {
+  for (let k = 0; k < connType.length; k++) {
+    const c = connType.charCodeAt(k)
+    if ((c >= 0x41 && c <= 0x5a) || c === 0x5f || c > 0x7f)
+      return connType.toLowerCase().replaceAll('_', '-')
+  }
+  return connType
 }
 
 /**
