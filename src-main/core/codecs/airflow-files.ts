@@ -538,12 +538,13 @@ function jsonObjectMembers(text: string): [string, string][] | undefined {
   const skip = (): void => {
     while (k < n && JSON_SPACE(text.charCodeAt(k))) k++
   }
-  /** The index after the string that starts at k (a quote), or -1. */
+  /** The index after the string whose opening quote is at `from`, or -1. */
   const stringEnd = (from: number): number => {
-    for (let i = from + 1; i < n; i++) {
-      const c = text.charCodeAt(i)
-      if (c === 0x22) return i + 1
-      if (c === 0x5c) i++
+    // the next quote not escaped: one after an even run of backslashes
+    for (let q = text.indexOf('"', from + 1); q >= 0; q = text.indexOf('"', q + 1)) {
+      let b = q - 1
+      while (text.charCodeAt(b) === 0x5c) b--
+      if ((q - 1 - b) % 2 === 0) return q + 1
     }
     return -1
   }
