@@ -24,6 +24,8 @@ import {
   encodeConnectionsFile,
   encodeVariablesFile,
   fileFormatFromPath,
+  rawFileItems,
+  readRawFileItem,
   type DecodedFile,
   type FileFormat,
   type FileProblem,
@@ -47,6 +49,8 @@ import {
   type EntryProblem,
   type EntryRef,
   type LoadResult,
+  type RawEntry,
+  type RawLoadResult,
   type Scope,
   type WrittenForm
 } from './backend'
@@ -299,6 +303,40 @@ export class AirflowExportBackend implements Backend {
         })
     }
     return { entries, problems }
+  }
+
+  /**
+   * Every item unread (`plan`/`diff` compare texts first): each member's text as the file holds
+   * it, read only when asked. Refused (an error, so the caller reads the files whole, which
+   * reports what is wrong) for YAML, and for any file whose items the decoders would not read
+   * one by one from those texts (see rawFileItems).
+   */
+  async loadRaw(scope: Scope): Promise<RawLoadResult> {
+    const entries: RawEntry[] = []
+    const formats: string[] = []
+    const files = new Map<EntryKind, { path: string; format: FileFormat }>()
+    for (const kind of ['connection', 'variable'] as const) {
+      const path = this.pathOf(kind)
+      if (path === null || !inScope(scope, kind)) continue
+      const format = formatOf(path)
+      const text = await readTextIfExists(path)
+      const items = text === undefined ? [] : rawFileItems(text, format)
+      if (!items) throw new AirlockError('usage', `"${path}" has no raw listing; it is read whole.`)
+      files.set(kind, { path, format })
+      formats.push(`${kind}:${format}`)
+      for (const [id, itemText] of items)
+        entries.push({ kind, id, team: undefined, name: id, text: itemText })
+    }
+    return {
+      format: `airflow-export ${formats.join(' ')} ${this.dialect}`,
+      entries,
+      problems: [],
+      read: (raw) => {
+        const file = files.get(raw.kind)!
+        const e = readRawFileItem(raw.kind, raw.id, raw.text, file.format, this.dialect)
+        return { ...e, source: { backendId: this.id, path: file.path, fromKey: raw.id } }
+      }
+    }
   }
 
   async write(entries: readonly Entry[]): Promise<void> {

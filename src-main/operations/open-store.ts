@@ -11,6 +11,7 @@ import type { Backend, EntryKind } from '../backends/backend'
 import { createBackend, createServiceBackend } from '../backends/registry'
 import { formatOf, readTextIfExists } from '../backends/airflow-export'
 import { PyDict, pyJsonLoads, type PyValue } from '../core/codecs/py-json'
+import { rawFileItems } from '../core/codecs/airflow-files'
 import { pyYamlSafeLoad } from '../core/codecs/py-yaml'
 import { isSecretsServiceKind, SECRETS_SERVICE_KINDS } from '../contract/providers'
 import type { SqlTarget } from '../backends/sql/driver'
@@ -212,6 +213,36 @@ function kindOfValue(v: PyValue): EntryKind | undefined {
 }
 
 /**
+ * {@link kindOfValue} of a JSON member's text without decoding it, for a member of a valid
+ * file; null where the text alone cannot tell (an object whose keys do not list).
+ */
+function kindOfMemberText(text: string): EntryKind | undefined | null {
+  const c = text.charCodeAt(0)
+  if (c === 0x22 || c === 0x6e || c === 0x5b) return undefined // a string, null, a list
+  if (c !== 0x7b) return 'variable' // a number, true, false, NaN, Infinity
+  const members = rawFileItems(text, 'json')
+  if (!members) return null
+  if (!members.every(([k]) => CONNECTION_KEYS.has(k))) return 'variable'
+  return members.some(([k]) => k === 'conn_type' || k === 'uri') ? 'connection' : undefined
+}
+
+/**
+ * What a JSON file's members all say (as {@link kindByContent} for a valid file), from their
+ * texts, without decoding the file; null where the texts cannot tell.
+ */
+function kindByMemberTexts(text: string): EntryKind | undefined | null {
+  const members = rawFileItems(text, 'json')
+  if (!members) return null
+  const said = new Set<EntryKind>()
+  for (const [, member] of members) {
+    const kind = kindOfMemberText(member)
+    if (kind === null) return null
+    if (kind) said.add(kind)
+  }
+  return said.size === 1 ? [...said][0] : undefined
+}
+
+/**
  * What a JSON/YAML file's values all say, if they agree; a .env file's text says nothing.
  * `unreadable`: the file exists but Airflow rejects it as a whole (empty, not JSON/YAML, not
  * an object), whatever its kind.
@@ -251,6 +282,12 @@ export async function fileStoreKind(
     said.push([kinds[0]!, kindsFrom ?? `--kind ${kinds[0] === 'connection' ? 'conn' : 'var'}`])
   const byName = kindByName(path)
   if (byName) said.push([byName, `its name`])
+  // A JSON file's member texts answer without decoding the file where the answer is the same
+  // whether or not the file decodes: they say connections and nothing else says otherwise.
+  if (formatOf(path) === 'json' && said.every(([k]) => k === 'connection')) {
+    const text = await readTextIfExists(path)
+    if (text !== undefined && kindByMemberTexts(text) === 'connection') return 'connection'
+  }
   const byContent = await kindByContent(path)
   if (byContent && byContent !== 'unreadable') said.push([byContent, `its content`])
   const first = said[0]

@@ -16,6 +16,7 @@ import {
   PyDict,
   PyFloat,
   PyJsonDecodeError,
+  PY_JSON_MAX_NESTING,
   comparePyStrings,
   pyJsonDumps,
   pyJsonLoads,
@@ -348,33 +349,14 @@ export function decodeConnectionsFile(
   // `airflow connections import` validates ids; LocalFilesystemBackend reads any key.
   const checkId = (options.idRule ?? 'cli') === 'cli' ? cliKeyProblem : () => undefined
   for (const [id, value, line] of raw.items) {
-    const idProblem = checkId(id)
-    if (idProblem) {
-      out.problems.push({ line, key: id, message: idProblem })
-      continue
-    }
-    // load_connections_dict: a list (a .env key's values, or a JSON/YAML list) of one is that
-    // connection, an empty list none, more than one ConnectionNotUnique for the whole file.
-    let single: PyValue
-    if (Array.isArray(value)) {
-      if (value.length > 1) {
-        out.problems.push({
-          line,
-          key: id,
-          message: `Found ${value.length} values for this id; Airflow refuses the whole file (ConnectionNotUnique: "Found multiple values for ${id} in …").`
-        })
-        continue
-      }
-      if (!value.length) continue
-      single = (value as PyValue[])[0]!
-    } else single = value as PyValue
     const warnings: string[] = []
     try {
-      out.value.push({
-        kind: 'connection',
-        id,
-        fields: createConnection(id, single, dialect, warnings, options.keepTypes)
+      const entry = decodeConnectionItem(id, value, dialect, warnings, {
+        checkId,
+        keepTypes: options.keepTypes
       })
+      if (!entry) continue
+      out.value.push(entry)
       for (const w of warnings) out.warnings.push({ line, key: id, message: w })
     } catch (error) {
       if (!(error instanceof CodecError)) throw error
@@ -382,6 +364,37 @@ export function decodeConnectionsFile(
     }
   }
   return out
+}
+
+/**
+ * One item of a connections file as {@link decodeConnectionsFile} reads it: the connection,
+ * undefined for an empty list (no connection), or a CodecError with the problem's message.
+ */
+export function decodeConnectionItem(
+  id: string,
+  value: PyValue | string[],
+  dialect: Dialect,
+  warnings: string[],
+  options: { checkId?: (id: string) => string | undefined; keepTypes?: boolean } = {}
+): ConnectionEntry | undefined {
+  const idProblem = (options.checkId ?? cliKeyProblem)(id)
+  if (idProblem) throw new CodecError(idProblem)
+  // load_connections_dict: a list (a .env key's values, or a JSON/YAML list) of one is that
+  // connection, an empty list none, more than one ConnectionNotUnique for the whole file.
+  let single: PyValue
+  if (Array.isArray(value)) {
+    if (value.length > 1)
+      throw new CodecError(
+        `Found ${value.length} values for this id; Airflow refuses the whole file (ConnectionNotUnique: "Found multiple values for ${id} in …").`
+      )
+    if (!value.length) return undefined
+    single = (value as PyValue[])[0]!
+  } else single = value as PyValue
+  return {
+    kind: 'connection',
+    id,
+    fields: createConnection(id, single, dialect, warnings, options.keepTypes)
+  }
 }
 
 /**
@@ -435,22 +448,170 @@ export function decodeVariablesFile(text: string, format: FileFormat): DecodedFi
       }
       v = values[0]!
     } else v = value as PyValue
-    let description: string | null = null
-    if (v instanceof PyDict && v.has('value')) {
-      const d = v.get('description')
-      if (d !== undefined && d !== null && typeof d !== 'string') {
-        out.problems.push({ line, key, message: '"description" must be text.' })
-        continue
-      }
-      description = d ?? null
-      v = v.get('value')!
+    try {
+      out.value.push(decodeVariableItem(key, v))
+    } catch (error) {
+      if (!(error instanceof CodecError)) throw error
+      out.problems.push({ line, key, message: error.userMessage })
     }
-    out.value.push({
-      kind: 'variable',
-      key,
-      value: typeof v === 'string' ? v : pyJsonDumps(v, { indent: 2 }),
-      description
-    })
   }
   return out
+}
+
+/** One item of a variables file as {@link decodeVariablesFile} reads it (its one value). */
+export function decodeVariableItem(key: string, value: PyValue): VariableEntry {
+  let v = value
+  let description: string | null = null
+  if (v instanceof PyDict && v.has('value')) {
+    const d = v.get('description')
+    if (d !== undefined && d !== null && typeof d !== 'string')
+      throw new CodecError('"description" must be text.')
+    description = d ?? null
+    v = v.get('value')!
+  }
+  return {
+    kind: 'variable',
+    key,
+    value: typeof v === 'string' ? v : pyJsonDumps(v, { indent: 2 }),
+    description
+  }
+}
+
+/**
+ * The items of an export file unread: each key with its value's text (a JSON member's value as
+ * written; a `.env` line's value), in the order the decoders read them. Undefined unless the
+ * file is one whose items the decoders would read one by one from exactly these texts: a JSON
+ * object (no key twice, checked around the members; each member's text is checked when it is
+ * read) or a `.env` file without problems or repeated keys. YAML is always undefined.
+ */
+export function rawFileItems(text: string, format: FileFormat): [string, string][] | undefined {
+  if (format === 'yaml') return undefined
+  if (format === 'json') return jsonObjectMembers(text)
+  const raw = parseAirflowEnv(text)
+  if (raw.problems.length) return undefined
+  const out: [string, string][] = []
+  for (const [key, values] of raw.items) {
+    if ((values as string[]).length !== 1) return undefined
+    out.push([key, (values as string[])[0]!])
+  }
+  return out
+}
+
+/**
+ * One raw item of {@link rawFileItems} read as the file decoders read it: a CodecError where
+ * they report a problem (a JSON member that does not decode reports the file's syntax error).
+ */
+export function readRawFileItem(
+  kind: 'connection' | 'variable',
+  key: string,
+  text: string,
+  format: FileFormat,
+  dialect: Dialect
+): ConnectionEntry | VariableEntry {
+  const value: PyValue = format === 'json' ? pyJsonLoads(text) : text
+  if (kind === 'variable') return decodeVariableItem(key, value)
+  const entry = decodeConnectionItem(key, format === 'json' ? value : [text], dialect, [])
+  // a JSON member that is an empty list is no connection: the full read decides
+  if (!entry) throw new CodecError('The member is an empty list.')
+  return entry
+}
+
+/** Whether a JSON string's text holds an escape or a control character (else it is its value). */
+function needsJsonDecode(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c === 0x5c || c < 0x20) return true
+  }
+  return false
+}
+
+const JSON_SPACE = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
+
+/**
+ * The members of a JSON object text as [decoded key, value text], found without decoding the
+ * values: undefined for anything but `{ "key": value, … }` with Python's whitespace, distinct
+ * keys and values nested less than Python's limit. Values are delimited, not validated.
+ */
+function jsonObjectMembers(text: string): [string, string][] | undefined {
+  const n = text.length
+  let k = 0
+  const skip = (): void => {
+    while (k < n && JSON_SPACE(text.charCodeAt(k))) k++
+  }
+  /** The index after the string whose opening quote is at `from`, or -1. */
+  const stringEnd = (from: number): number => {
+    // the next quote not escaped: one after an even run of backslashes
+    for (let q = text.indexOf('"', from + 1); q >= 0; q = text.indexOf('"', q + 1)) {
+      let b = q - 1
+      while (text.charCodeAt(b) === 0x5c) b--
+      if ((q - 1 - b) % 2 === 0) return q + 1
+    }
+    return -1
+  }
+  skip()
+  if (text.charCodeAt(k) !== 0x7b) return undefined
+  k++
+  skip()
+  const out: [string, string][] = []
+  const keys = new Set<string>()
+  if (text.charCodeAt(k) === 0x7d) {
+    k++
+    skip()
+    return k === n ? out : undefined
+  }
+  for (;;) {
+    if (text.charCodeAt(k) !== 0x22) return undefined
+    const keyEnd = stringEnd(k)
+    if (keyEnd < 0) return undefined
+    let key = text.slice(k + 1, keyEnd - 1)
+    if (needsJsonDecode(key)) {
+      try {
+        key = pyJsonLoads(text.slice(k, keyEnd)) as string
+      } catch {
+        return undefined
+      }
+    }
+    if (keys.has(key)) return undefined
+    keys.add(key)
+    k = keyEnd
+    skip()
+    if (text.charCodeAt(k) !== 0x3a) return undefined
+    k++
+    skip()
+    const start = k
+    let depth = 0
+    for (; k < n; k++) {
+      const c = text.charCodeAt(k)
+      if (c === 0x22) {
+        const end = stringEnd(k)
+        if (end < 0) return undefined
+        k = end - 1
+        if (depth === 0) {
+          k++
+          break
+        }
+      } else if (c === 0x7b || c === 0x5b) {
+        // the file's object is one level the member's text does not have
+        if (++depth >= PY_JSON_MAX_NESTING - 1) return undefined
+      } else if (c === 0x7d || c === 0x5d) {
+        if (depth === 0) break
+        if (--depth === 0) {
+          k++
+          break
+        }
+      } else if (depth === 0 && (c === 0x2c || JSON_SPACE(c))) break
+    }
+    if (k === start) return undefined
+    out.push([key, text.slice(start, k)])
+    skip()
+    const c = text.charCodeAt(k)
+    if (c === 0x7d) {
+      k++
+      skip()
+      return k === n ? out : undefined
+    }
+    if (c !== 0x2c) return undefined
+    k++
+    skip()
+  }
 }

@@ -17,6 +17,7 @@ import {
 import {
   parseQsl,
   quote,
+  quotePlus,
   unquote,
   urlencode,
   urlsplit,
@@ -24,8 +25,9 @@ import {
   type SplitResult
 } from './py-url'
 
-/** The query key that carries extras verbatim when they cannot be flattened. */
-export const EXTRA_KEY = '__extra__'
+import { EXTRA_KEY, extraQueryFast, parseUriFast } from './connection-uri-fast'
+
+export { EXTRA_KEY }
 
 function countOccurrences(haystack: string, needle: string): number {
   let count = 0
@@ -93,6 +95,17 @@ function readPort(parts: SplitResult, netloc: string): number | null {
 
 /** Parses an Airflow connection URI as the dialect's `Connection(uri=…)` does. */
 export function parseConnectionUri(uri: string, dialect: Dialect): Decoded<ConnectionFields> {
+  return parseUriFast(uri, dialect) ?? parseConnectionUriGeneral(uri, dialect)
+}
+
+/**
+ * {@link parseConnectionUri} through the exact port of `urlsplit`/`unquote`/`parse_qsl` for
+ * every input: what the fast path (connection-uri-fast.ts) must equal, and its fallback.
+ */
+export function parseConnectionUriGeneral(
+  uri: string,
+  dialect: Dialect
+): Decoded<ConnectionFields> {
   const rules = DIALECT_RULES[dialect]
   // Core's constructor only parses a truthy uri: '' leaves every field None.
   if (uri === '' && rules.uriWhen === 'truthy')
@@ -151,7 +164,61 @@ function tryJson(text: string): PyValue {
 }
 
 /** Serialises a connection as the dialect's `get_uri()` does. */
-export function serializeConnectionUri(input: ConnectionFields, dialect: Dialect): string {
+export function serializeConnectionUri(c: ConnectionFields, dialect: Dialect): string {
+  const rules = DIALECT_RULES[dialect]
+  // the empty password is dropped without copying the fields
+  const password = rules.emptyPasswordBecomesNull && !c.password ? null : c.password
+  const connType = c.conn_type
+  let uri = connType ? `${schemeOf(connType)}://` : '//'
+  let hostToUse = c.host
+  if (hostToUse) {
+    const at = hostToUse.indexOf('://')
+    if (at >= 0) {
+      const protocol = hostToUse.slice(0, at)
+      if (!rules.keepHostProtocolMatchingConnType || protocol !== connType) {
+        hostToUse = hostToUse.slice(at + 3)
+        if (protocol) uri += `${protocol}://`
+      }
+    }
+  }
+  const hasAuthority = c.login !== null || password !== null
+  if (c.login !== null) uri += quote(c.login, '')
+  if (password !== null) uri += ':' + quote(password, '')
+  // `authority` is '' when the login is '' and there is no password: then no '@'
+  const authority = hasAuthority && (password !== null || c.login !== '')
+  if (authority) uri += '@'
+  const hostBlockStart = uri.length
+  if (hostToUse) uri += quote(hostToUse, '')
+  if (rules.emitPortZero ? c.port !== null : Boolean(c.port))
+    uri += uri.length === hostBlockStart && !authority ? `@:${c.port}` : `:${c.port}`
+  if (c.schema) uri += `/${quote(c.schema, '')}`
+  const extra = c.extra
+  if (extra) {
+    uri += c.schema ? '?' : '/?'
+    const fast = extraQueryFast(extra)
+    if (fast) return uri + fast
+    if (fast === null) return uri + EXTRA_KEY + '=' + quotePlus(extra)
+    const flat = flatQuery(pyJsonFlatStringObject(extra))
+    uri += flat ?? urlencode([[EXTRA_KEY, extra]])
+  }
+  return uri
+}
+
+/** `conn_type.lower().replace('_', '-')`, without copies when there is nothing to change. */
+function schemeOf(connType: string): string {
+  for (let k = 0; k < connType.length; k++) {
+    const c = connType.charCodeAt(k)
+    if ((c >= 0x41 && c <= 0x5a) || c === 0x5f || c > 0x7f)
+      return connType.toLowerCase().replaceAll('_', '-')
+  }
+  return connType
+}
+
+/**
+ * {@link serializeConnectionUri} as a direct port of `get_uri()`, step for step: what the fast
+ * serializer must equal (test/unit/main/core/codecs/connection-uri-fast.test.ts).
+ */
+export function serializeConnectionUriGeneral(input: ConnectionFields, dialect: Dialect): string {
   const rules = DIALECT_RULES[dialect]
   const c = rules.emptyPasswordBecomesNull && !input.password ? { ...input, password: null } : input
   let uri = c.conn_type ? `${c.conn_type.toLowerCase().replaceAll('_', '-')}://` : '//'

@@ -5,8 +5,8 @@
 import {
   type Binding,
   COMPOSE_INLINE_SPACE,
-  GO_SPACE,
   isGoSpace,
+  isGoSpaceCode,
   Lines,
   nameInMessage,
   type Scan,
@@ -55,7 +55,7 @@ export function scanCompose(text: string): Scan {
   let pos = text.startsWith('\ufeff') ? 1 : 0
   while (pos < len) {
     // getStatementStart: skip whitespace (line feeds too) and `#` comment lines
-    while (pos < len && isGoSpace(text[pos]!)) pos++
+    while (pos < len && isGoSpaceCode(text.charCodeAt(pos))) pos++
     if (pos >= len) break
     if (text[pos] === '#') {
       const nl = text.indexOf('\n', pos)
@@ -67,7 +67,7 @@ export function scanCompose(text: string): Scan {
     const line = lines.at(pos)
     // locateKeyName: `export` + Go `\s` ([\t\n\f\r ]), then compose's isSpace
     let p = pos
-    if (/^export[\t\n\f\r ]/.test(text.slice(p, p + 7))) {
+    if (text.startsWith('export', p) && /^[\t\n\f\r ]$/.test(text.charAt(p + 6))) {
       p += 6
       while (p < len && COMPOSE_INLINE_SPACE.includes(text[p]!)) p++
     }
@@ -183,9 +183,11 @@ export function scanCompose(text: string): Scan {
         end: close + 1
       }
       pos = close + 1
-      const rest = text.slice(pos, endOfLine(pos)).replace(/\n$/, '')
-      const next = rest.replace(new RegExp(`^[${GO_SPACE}]*`, 'u'), '')
-      if (next && !next.startsWith('#'))
+      // the rest of the line after Go spaces: empty or a comment, else a warning
+      let next = pos
+      while (next < len && text.charCodeAt(next) !== 0x0a && isGoSpaceCode(text.charCodeAt(next)))
+        next++
+      if (next < len && text.charCodeAt(next) !== 0x0a && text.charCodeAt(next) !== 0x23)
         out.warnings.push({
           line,
           message: `Text follows the closing quote of ${nameInMessage(name)}; docker compose reads it as another statement, python-dotenv rejects the line.`
@@ -301,6 +303,8 @@ function applyOperator(
 
 /** `template.Substitute`: `$$`, `$NAME`, `${NAME}`, `${NAME:-x}` and friends. */
 export function composeSubstitute(template: string, lookup: Lookup, unset: string[]): string {
+  // every substitution starts with a '$'
+  if (!template.includes('$')) return template
   return template.replace(COMPOSE_PATTERN, (whole: string) => {
     const op = firstOperator(whole)
     let substring = whole

@@ -20,6 +20,23 @@ const GO_SPACE_RE = new RegExp(`^[${GO_SPACE}]$`, 'u')
 /** Go's `unicode.IsSpace` for one character. */
 export const isGoSpace = (c: string): boolean => GO_SPACE_RE.test(c)
 
+/** {@link isGoSpace} of one UTF-16 code unit (every Go space is one unit), without a match. */
+export function isGoSpaceCode(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d)
+  if (c < 0x85) return false
+  return (
+    c === 0x85 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000
+  )
+}
+
 /** `s` without the trailing characters `isSpace` accepts. */
 export function trimEndBy(s: string, isSpace: (c: string) => boolean): string {
   let end = s.length

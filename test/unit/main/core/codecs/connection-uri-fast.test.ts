@@ -1,0 +1,359 @@
+// The fast paths of the connection URI codec (connection-uri-fast.ts) against the exact
+// general path (the port of Python's urlsplit/unquote/parse_qsl and get_uri step for step):
+// on generated URIs and connections they give the same fields, warnings, bytes and errors.
+// The general path itself is held to Airflow by airflow-oracle.test.ts.
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import {
+  parseConnectionUri,
+  parseConnectionUriGeneral,
+  serializeConnectionUri,
+  serializeConnectionUriGeneral
+} from '../../../../../src-main/core/codecs/connection-uri'
+import {
+  extraQueryFast,
+  parseUriFast
+} from '../../../../../src-main/core/codecs/connection-uri-fast'
+import { CodecError } from '../../../../../src-main/core/errors'
+import { DIALECTS, type ConnectionFields } from '../../../../../src-main/core/model'
+import { FUZZ_TIMEOUT, fuzzParams, nastyText } from '../../../../support/fuzz'
+
+/** What a codec call gave: its value, or its error's message and code. */
+function outcome<T>(fn: () => T): { value?: T; error?: { message: string; code: string } } {
+  try {
+    return { value: fn() }
+  } catch (error) {
+    if (!(error instanceof CodecError)) throw error
+    return { error: { message: error.message, code: error.code } }
+  }
+}
+
+/** Text for URI parts: percent escapes (good, bad, non-ASCII), '+', delimiters, non-ASCII. */
+const piece = fc.oneof(
+  { weight: 3, arbitrary: fc.stringMatching(/^[a-zA-Z0-9_.~-]{0,8}$/) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .array(
+        fc.constantFrom(
+          ..."abcXYZ019_-.~!$&'()*+,;=:@/?#%[] é日".split(''),
+          '%20',
+          '%2B',
+          '%2F',
+          '%40',
+          '%3A',
+          '%C3%A9',
+          '%e6%97%a5',
+          '%F0%9F%98%80',
+          '%C3',
+          '%ED%A0%80',
+          '%FF',
+          '%zz',
+          '%4',
+          '+',
+          '://',
+          '__extra__',
+          'HOST'
+        ),
+        { maxLength: 10 }
+      )
+      .map((xs) => xs.join(''))
+  },
+  { weight: 1, arbitrary: nastyText({ maxLength: 10 }) }
+)
+
+/** Mostly what get_uri writes (percent-encoded, so the fast path takes it), sometimes raw. */
+const part = fc.oneof(
+  { weight: 3, arbitrary: piece.map((s) => encodeURIComponent(s.replace(/[\uD800-\uDFFF]/g, ''))) },
+  { weight: 1, arbitrary: piece }
+)
+
+const scheme = fc.constantFrom(
+  'postgres',
+  'postgres',
+  'mysql',
+  'postgres',
+  'postgresql',
+  'mysql',
+  'google-cloud-platform',
+  'aws',
+  'a+b.c-d',
+  'x1',
+  'Postgres',
+  'HTTP',
+  '1x',
+  '',
+  'k8s'
+)
+
+const host = fc.oneof(
+  part,
+  fc.constantFrom(
+    'db.example.com',
+    'DB.Example.COM',
+    '10.0.0.1',
+    '[::1]',
+    '[fe80::1%25eth0]',
+    '[FE80::A%25Eth0]',
+    '[v1.x]',
+    '[10.0.0.1]',
+    '[::1',
+    '::1]',
+    'k8s://10.0.0.1',
+    'HOST%2Fpath',
+    'h%C3%A9st',
+    'HÉST'
+  )
+)
+
+const port = fc.constantFrom(
+  '',
+  '',
+  ':1',
+  ':',
+  ':5432',
+  ':0',
+  ':00080',
+  ':65535',
+  ':65536',
+  ':-1',
+  ':+1',
+  ':1a',
+  ':99999999999999999999'
+)
+
+const queryPair = fc.oneof(
+  fc.tuple(part, part).map(([k, v]) => `${k}=${v}`),
+  piece,
+  fc.constantFrom(
+    'a=1',
+    'a=2',
+    'a=',
+    '=b',
+    '',
+    'a=%7B%7D',
+    'timeout=30',
+    'flag=true',
+    'n=null',
+    'f=1.5e3',
+    's=%22quoted%22',
+    'o=%7B%22x%22%3A+%5B1%2C+2%5D%7D',
+    'k+ey=va+lue',
+    '__extra__=%7B%22a%22%3A+%22b%22%7D',
+    '__extra__=%5B1%5D',
+    '__extra__=not+json',
+    '__extra__=',
+    '__extra__=%7B%22a%22%3A+1%7D'
+  )
+)
+
+const encoded = piece.map((s) => encodeURIComponent(s.replace(/[\uD800-\uDFFF]/g, '')))
+
+/** URIs from parts: `clean` ones as get_uri writes them, the others anything. */
+function uriOf(clean: boolean): fc.Arbitrary<string> {
+  const p = clean ? encoded : part
+  return fc
+    .record({
+      scheme: clean
+        ? fc.constantFrom('postgres', 'mysql', 'google-cloud-platform', 'a+b.c-d', 'x1')
+        : scheme,
+      sep: clean ? fc.constant('://') : fc.constantFrom('://', '://', '://', ':/', ':', ''),
+      protocol: clean
+        ? fc.constantFrom('', '', '', 'k8s://', 'a.b+c://', 'postgres://', 'xmysql://')
+        : fc.constantFrom('', '', '', 'https://', 'k8s://'),
+      user: fc.option(p),
+      password: fc.option(p),
+      host: clean
+        ? fc.oneof(
+            encoded,
+            fc.constantFrom('DB.Example.COM', 'HOST%2Fpath', 'h%C3%A9st', '10.0.0.1')
+          )
+        : host,
+      port: clean ? fc.constantFrom('', ':', ':1', ':5432', ':00080', ':65535', ':65536') : port,
+      path: fc.option(p),
+      query: fc.option(
+        fc.array(
+          clean
+            ? fc.oneof(
+                fc.tuple(encoded, encoded).map(([k, v]) => `${k}=${v}`),
+                queryPair
+              )
+            : queryPair,
+          { maxLength: 5 }
+        )
+      ),
+      fragment: fc.option(p)
+    })
+    .map((x) => {
+      let s = x.scheme + x.sep + x.protocol
+      if (x.user !== null || x.password !== null)
+        s += (x.user ?? '') + (x.password !== null ? ':' + x.password : '') + '@'
+      s += x.host + x.port
+      if (x.path !== null) s += '/' + x.path
+      if (x.query !== null) s += '?' + x.query.join('&')
+      if (x.fragment !== null) s += '#' + x.fragment
+      return s
+    })
+}
+
+const uri = fc.oneof(uriOf(true), uriOf(false))
+
+describe('connection URI fast path', () => {
+  it(
+    'parses every generated URI as the general path does (fields, warnings, errors)',
+    () => {
+      let fast = 0
+      let total = 0
+      fc.assert(
+        fc.property(uri, fc.constantFrom(...DIALECTS), (text, dialect) => {
+          total++
+          if (outcome(() => parseUriFast(text, dialect)).value !== undefined) fast++
+          expect(outcome(() => parseConnectionUri(text, dialect))).toEqual(
+            outcome(() => parseConnectionUriGeneral(text, dialect))
+          )
+        }),
+        fuzzParams(4000)
+      )
+      // the comparison means something only if the fast path takes a good share of the inputs
+      expect(fast / total).toBeGreaterThan(0.2)
+    },
+    FUZZ_TIMEOUT
+  )
+
+  it('parses hand-picked URIs as the general path does', () => {
+    const cases = [
+      'postgres://user:pass@host:5432/schema?a=1&a=2&b=%7B%22x%22%3A+1%7D',
+      'postgres://u%2Bser:p%20a+ss@HOST.Example.com:1/s%C3%A9?k+1=v+1#frag?x=1',
+      'mysql://:@h',
+      'mysql://@h',
+      'mysql://u@h/',
+      'mysql://h?',
+      'mysql://h?&&',
+      'mysql://h?x',
+      'mysql://h/?__extra__=%7B%7D&__extra__=%5B%5D',
+      'mysql://h#?a=1',
+      'mysql://h%2Fx',
+      'mysql://h:80:90',
+      'mysql://HOST%41B:1',
+      'mysql://h/%ZZ/%C3',
+      'a://b',
+      'http://h?q=%ED%A0%80'
+    ]
+    for (const dialect of DIALECTS)
+      for (const text of cases) {
+        expect(
+          outcome(() => parseConnectionUri(text, dialect)),
+          text
+        ).toEqual(outcome(() => parseConnectionUriGeneral(text, dialect)))
+      }
+    // these are the fast path's
+    expect(parseUriFast(cases[0]!, 'airflow3')).toBeDefined()
+    expect(parseUriFast(cases[1]!, 'airflow2')).toBeDefined()
+  })
+
+  /** Extras as texts: flat objects of plain strings, escapes, duplicates, other JSON, not JSON. */
+  const jsonString = fc.oneof(
+    piece.map((s) => JSON.stringify(s)),
+    piece.map((s) => `"${s.replaceAll('"', '').replaceAll('\\', '')}"`),
+    fc.constantFrom('"a\\"b"', '"\\u00e9"', '"\\ud800"', '"tab\there"', '"a\\/b"', '"unterminated')
+  )
+  const member = fc.oneof(
+    { weight: 5, arbitrary: fc.tuple(jsonString, jsonString) },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(
+        jsonString,
+        fc.constantFrom('1', 'true', 'null', '[1, 2]', '{"a": "b"}', '1.5', 'NaN', 'x')
+      )
+    },
+    { weight: 1, arbitrary: fc.constant(['"dup"', '"first"'] as [string, string]) },
+    { weight: 1, arbitrary: fc.constant(['"dup"', '"second"'] as [string, string]) }
+  )
+  const space = fc.constantFrom('', '', ' ', '\n  ', '\t', '\r\n', '\u00a0')
+  const extra = fc.oneof(
+    {
+      weight: 6,
+      arbitrary: fc
+        .tuple(
+          space,
+          fc.array(fc.tuple(member, space, space), { maxLength: 5 }),
+          space,
+          fc.constantFrom('}', '}', '} x', ',}', '')
+        )
+        .map(
+          ([s0, members, s1, close]) =>
+            s0 +
+            '{' +
+            members.map(([[k, v], a, b]) => `${a}${k}${b}:${a}${v}${b}`).join(',') +
+            s1 +
+            close
+        )
+    },
+    { weight: 1, arbitrary: piece },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        '{}',
+        '[]',
+        '"s"',
+        '1',
+        '{"a": "b"} ',
+        ' {"a":"b"}',
+        '{"a": "b",}',
+        '{"a" "b"}'
+      )
+    }
+  )
+
+  const fields = fc.record({
+    conn_type: fc.option(fc.oneof(scheme, piece)),
+    description: fc.constant(null),
+    host: fc.option(host),
+    login: fc.option(piece),
+    password: fc.option(piece),
+    schema: fc.option(piece),
+    port: fc.option(fc.constantFrom(0, 1, 5432, 65535, 70000, -1)),
+    extra: fc.option(extra)
+  }) as fc.Arbitrary<ConnectionFields>
+
+  it(
+    'serializes every generated connection as the general path does, and parses it back alike',
+    () => {
+      let decided = 0
+      let total = 0
+      fc.assert(
+        fc.property(fields, fc.constantFrom(...DIALECTS), (c, dialect) => {
+          if (c.extra) {
+            total++
+            if (extraQueryFast(c.extra) !== undefined) decided++
+          }
+          const got = outcome(() => serializeConnectionUri(c, dialect))
+          expect(got).toEqual(outcome(() => serializeConnectionUriGeneral(c, dialect)))
+          if (got.value !== undefined)
+            expect(outcome(() => parseConnectionUri(got.value!, dialect))).toEqual(
+              outcome(() => parseConnectionUriGeneral(got.value!, dialect))
+            )
+        }),
+        fuzzParams(4000)
+      )
+      expect(decided / total).toBeGreaterThan(0.5)
+    },
+    FUZZ_TIMEOUT
+  )
+
+  it('does not change the fields it is given', () => {
+    const c: ConnectionFields = {
+      conn_type: 'postgres',
+      description: null,
+      host: 'h',
+      login: 'u',
+      password: '',
+      schema: null,
+      port: null,
+      extra: '{"a": "b"}'
+    }
+    const copy = { ...c }
+    expect(serializeConnectionUri(c, 'airflow3')).toBe('postgres://u@h/?a=b')
+    expect(c).toEqual(copy)
+  })
+})

@@ -1,0 +1,257 @@
+// plan/diff over `airflow connections|variables export` files compares each member's text
+// first (AirflowExportBackend.loadRaw): the plan equals the one made from both files read
+// whole, item for item, and the fast path declines wherever the answer could differ.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import fc from 'fast-check'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AirflowExportBackend } from '../../../../src-main/backends/airflow-export'
+import {
+  encodeConnectionsFile,
+  encodeVariablesFile,
+  rawFileItems
+} from '../../../../src-main/core/codecs/airflow-files'
+import {
+  PyDict,
+  plainToPy,
+  pyEquals,
+  pyJsonDumps,
+  pyJsonLoads
+} from '../../../../src-main/core/codecs/py-json'
+import { fingerprinter } from '../../../../src-main/core/fingerprint'
+import type { ConnectionEntry, VariableEntry } from '../../../../src-main/core/model'
+import { plan, type PlanOptions } from '../../../../src-main/core/plan'
+import { diffStores } from '../../../../src-main/operations/diff'
+import { targetLimits } from '../../../../src-main/operations/plan'
+import { planRaw } from '../../../../src-main/operations/raw-plan'
+import { seededRandom } from '../../../support/seeded-random'
+import { FUZZ_TIMEOUT, fuzzParams } from '../../../support/fuzz'
+
+let dir: string
+const KEY = new Uint8Array(32).fill(7)
+const DIFF: PlanOptions = { onConflict: 'overwrite', deleteExtraneous: true }
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'airlock-raw-plan-export-'))
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+function file(name: string, text: string): string {
+  const path = join(dir, name)
+  writeFileSync(path, text)
+  return path
+}
+
+/** Seeded connections and variables, and B: A with changes of every kind, some only in text. */
+function generated(seed: number, n: number) {
+  const rand = seededRandom(seed)
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!
+  const word = (len: number) =>
+    Array.from({ length: len }, () => pick([...'abcdefghij0123456789@:/?#%+ é$\'"\\'])).join('')
+  const conns: [ConnectionEntry, ConnectionEntry | null][] = []
+  const vars: [VariableEntry, VariableEntry | null][] = []
+  for (let i = 0; i < n; i++) {
+    const r = rand()
+    if (i % 4 === 3) {
+      const v: VariableEntry = {
+        kind: 'variable',
+        key: `v_${i}`,
+        value: pick([word(10), '{"a": [1, 2]}', '3']),
+        description: pick([null, 'about it'])
+      }
+      vars.push([v, r < 0.1 ? null : r < 0.2 ? { ...v, value: `${v.value}!` } : v])
+      continue
+    }
+    const c: ConnectionEntry = {
+      kind: 'connection',
+      id: `c_${i}`,
+      fields: {
+        conn_type: pick(['postgres', 'http', 'aws']),
+        description: pick([null, 'd']),
+        host: `h${i}.example.com`,
+        login: pick([null, `u_${word(4)}`]),
+        password: pick([null, word(10)]),
+        schema: pick([null, 'db']),
+        port: pick([null, 5432]),
+        extra: pick([null, '{"a": 1, "b": [1, 2]}', '{"k": "v"}'])
+      }
+    }
+    conns.push([
+      c,
+      r < 0.1 ? null : r < 0.2 ? { ...c, fields: { ...c.fields, host: `h${i}.changed` } } : c
+    ])
+  }
+  const only = <T>(pairs: [T, T | null][], side: 0 | 1) =>
+    pairs.map((p) => p[side]).filter((x): x is T => x !== null)
+  return {
+    conns: [only(conns, 0), only(conns, 1)] as const,
+    vars: [only(vars, 0), only(vars, 1)] as const
+  }
+}
+
+async function bothPlans(
+  source: AirflowExportBackend,
+  target: AirflowExportBackend,
+  options: PlanOptions = DIFF
+) {
+  const limits = targetLimits(target, 'airflow3')
+  const fast = await planRaw(
+    source,
+    target,
+    undefined,
+    options,
+    async () => fingerprinter(KEY),
+    limits
+  )
+  const full = plan(
+    (await source.load({})).entries,
+    (await target.load({})).entries,
+    options,
+    fingerprinter(KEY),
+    limits
+  )
+  return { fast, full }
+}
+
+describe('plan/diff of export files: equal member text is equal meaning', () => {
+  it(
+    'makes the plan of both files read whole, for JSON and .env exports',
+    { timeout: 60_000 },
+    async () => {
+      for (const seed of [1, 2]) {
+        const g = generated(seed, 300)
+        for (const format of ['json', 'env'] as const) {
+          const backend = (side: 0 | 1) =>
+            new AirflowExportBackend({
+              connectionsPath: file(
+                `c${seed}-${side}.${format}`,
+                encodeConnectionsFile(g.conns[side], { format, dialect: 'airflow3' })
+              ),
+              variablesPath: file(
+                `v${seed}-${side}.json`,
+                encodeVariablesFile(g.vars[side], 'airflow3')
+              )
+            })
+          for (const options of [DIFF, { ...DIFF, kinds: ['variable' as const] }]) {
+            const { fast, full } = await bothPlans(backend(0), backend(1), options)
+            expect(fast, format).toBeDefined()
+            expect(JSON.stringify(fast!.result)).toBe(JSON.stringify(full))
+            expect(full.summary.unchanged).toBeGreaterThan(0)
+            expect(full.summary.update).toBeGreaterThan(0)
+            // only the members whose text differs were read
+            expect(fast!.source.length).toBeLessThan(300 * 0.4)
+          }
+        }
+      }
+    }
+  )
+
+  it('counts another text of the same meaning as unchanged, as the full read does', async () => {
+    const a = file('same-a.json', '{"c": {"conn_type": "http", "host": "h"}, "d": "mysql://x"}')
+    // other spacing and key order in "c"; the same URI in "d"
+    const b = file(
+      'same-b.json',
+      '{\n  "c": {"host": "h",   "conn_type": "http"},\n  "d": "mysql://x"\n}\n'
+    )
+    const { fast, full } = await bothPlans(
+      new AirflowExportBackend({ connectionsPath: a }),
+      new AirflowExportBackend({ connectionsPath: b })
+    )
+    expect(full.items.map((i) => i.action)).toEqual(['unchanged', 'unchanged'])
+    expect(JSON.stringify(fast!.result)).toBe(JSON.stringify(full))
+    expect(fast!.source.map((e) => (e.kind === 'connection' ? e.id : e.key))).toEqual(['c'])
+  })
+
+  it('declines where the answer or its error could differ', async () => {
+    const ok = file('ok.json', '{"a": "postgres://h/db"}')
+    const cases = {
+      yaml: file('x.yaml', 'a: postgres://h/db\n'),
+      twice: file('twice.json', '{"a": "postgres://h/db", "a": "mysql://h"}'),
+      badMember: file('bad-member.json', '{"a": "postgres://h/db", "b": [1,,2]}'),
+      badTail: file('bad-tail.json', '{"a": "postgres://h/db"} x'),
+      emptyList: file('empty-list.json', '{"a": "postgres://h/db", "b": []}'),
+      badConnection: file('bad-conn.json', '{"a": "postgres://h/db", "b": {"nope": 1}}'),
+      badId: file('bad-id.json', '{"a": "postgres://h/db", "b c": "http://h"}'),
+      notObject: file('list.json', '["a"]')
+    }
+    for (const [name, path] of Object.entries(cases)) {
+      const fast = await planRaw(
+        new AirflowExportBackend({ connectionsPath: path }),
+        new AirflowExportBackend({ connectionsPath: ok }),
+        undefined,
+        DIFF,
+        async () => fingerprinter(KEY),
+        {}
+      )
+      expect(fast, name).toBeUndefined()
+    }
+    // the diff without its sides refuses as the diff with them does, with the same message
+    for (const path of [cases.badMember, cases.badConnection]) {
+      const diff = (sides: boolean) =>
+        diffStores({
+          source: `airflow-export:${path}`,
+          target: `airflow-export:${ok}`,
+          dialect: 'airflow3',
+          locatorOptions: {},
+          sides
+        }).then(
+          () => 'no error',
+          (e: Error) => e.message
+        )
+      const message = await diff(true)
+      expect(message).not.toBe('no error')
+      expect(await diff(false)).toBe(message)
+    }
+  })
+
+  it(
+    'lists a JSON object member by member only where the whole decode gives those members',
+    () => {
+      const value = fc
+        .jsonValue({ maxDepth: 3 })
+        .map((v) => plainToPy(v))
+        .filter((v): v is PyDict => v instanceof PyDict)
+      // mutations: a character cut, doubled or replaced by a JSON delimiter
+      const text = fc
+        .tuple(
+          value,
+          fc.constantFrom(undefined, 2, 4),
+          fc.option(
+            fc.tuple(
+              fc.nat(),
+              fc.constantFrom('', '"', ',', '{', '}', '[', ']', '\\', ' ', ':', '1')
+            )
+          )
+        )
+        .map(([v, indent, mutation]) => {
+          const t = pyJsonDumps(v, indent === undefined ? {} : { indent })
+          if (!mutation) return t
+          const at = mutation[0] % (t.length + 1)
+          return t.slice(0, at) + mutation[1] + t.slice(at + 1)
+        })
+      let listed = 0
+      fc.assert(
+        fc.property(text, (t) => {
+          const items = rawFileItems(t, 'json')
+          if (!items) return
+          let members: [string, unknown][]
+          try {
+            members = items.map(([k, v]) => [k, pyJsonLoads(v)])
+          } catch {
+            return // a member that does not decode: the fast path declines on reading it
+          }
+          listed++
+          const whole = pyJsonLoads(t)
+          expect(whole).toBeInstanceOf(PyDict)
+          const entries = [...(whole as PyDict).entries()]
+          expect(entries.map(([k]) => k)).toEqual(members.map(([k]) => k))
+          entries.forEach(([, v], i) => expect(pyEquals(v, members[i]![1] as never)).toBe(true))
+        }),
+        fuzzParams(3000)
+      )
+      expect(listed).toBeGreaterThan(500)
+    },
+    FUZZ_TIMEOUT
+  )
+})
