@@ -290,5 +290,16 @@ export class EnvFileBackend implements Backend {
       if (error instanceof AirlockError) throw error
       throw fileError(this.path, 'write', error)
     }
+    // The file is now the text just written (checked by updateEnvFile reading it back): a
+    // read-back of the batch finds it by the new file's identity instead of reading the whole
+    // file again. Only when the file there is that text's size (jobs hold the store's lock, so
+    // no other writer replaced it in between); otherwise the next read reads it.
+    try {
+      const st = await stat(this.path, { bigint: true })
+      if (st.size === BigInt(Buffer.byteLength(updated)))
+        this.textCache = { key: `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`, text: updated }
+    } catch {
+      // the next read reads the file
+    }
   }
 }
