@@ -6,7 +6,7 @@
  * the `sqlite3` shell running the same rows' INSERTs in one transaction (no encryption).
  * Every repetition starts from a fresh, empty target (every item a create); runs alternate
  * Airlock and anchor, the figure is the median. `AIRLOCK_BENCH_JOB_SIZES=10000,100000`
- * picks the sizes. The jobs run under the keyring the bench runs in (scripts/with-keyring.sh).
+ * picks the sizes, `AIRLOCK_BENCH_JOB_TARGETS=env` (or `metadb`) one kind of target. The jobs run under the keyring the bench runs in (scripts/with-keyring.sh).
  */
 import { spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -76,6 +76,8 @@ export async function benchJobs(ctx: BenchContext): Promise<BenchFigure[]> {
   const sizes = ctx.smoke
     ? [300]
     : (process.env.AIRLOCK_BENCH_JOB_SIZES ?? '10000,100000').split(',').map(Number)
+  // AIRLOCK_BENCH_JOB_TARGETS=env or =metadb runs one kind of target
+  const targets = (process.env.AIRLOCK_BENCH_JOB_TARGETS ?? 'env,metadb').split(',')
   const reps = ctx.smoke ? 1 : Number(process.env.AIRLOCK_BENCH_JOB_REPS ?? 3)
   const dir = mkdtempSync(join(tmpdir(), 'airlock-bench-jobs-'))
   const env = {
@@ -109,6 +111,7 @@ export async function benchJobs(ctx: BenchContext): Promise<BenchFigure[]> {
       )
       const size = `${n.toLocaleString('en')} items`
       for (const target of ['env', 'metadb'] as const) {
+        if (!targets.includes(target)) continue
         const plans: Run[] = []
         const applies: Run[] = []
         const anchors: Run[] = []
