@@ -115,6 +115,24 @@ export class EnvFileBackend implements Backend {
     return value === undefined ? undefined : entryFromEnv(name, value, this.origin())
   }
 
+  async readEach(refs: readonly EntryRef[], signal?: AbortSignal): Promise<(Entry | undefined)[]> {
+    let vars: Map<string, string>
+    try {
+      vars = await this.vars(signal)
+    } catch {
+      return refs.map(() => undefined)
+    }
+    return refs.map((ref) => {
+      const name = envNameOfRef(ref)
+      const value = vars.get(name)
+      try {
+        return value === undefined ? undefined : entryFromEnv(name, value, this.origin())
+      } catch {
+        return undefined
+      }
+    })
+  }
+
   async load(scope: Scope, signal?: AbortSignal): Promise<LoadResult> {
     const vars = await this.vars(signal)
     return loadEnvEntries(vars, scope, this.origin())
