@@ -11,6 +11,7 @@ import { benchBackends } from './backends'
 import { benchEngine } from './engine'
 import { benchCli } from './cli'
 import { benchWhole } from './whole'
+import { benchJobs } from './jobs'
 import { benchUi } from './ui'
 import { benchProcessList } from './process-list'
 import { renderReport } from './report'
@@ -30,6 +31,8 @@ const BENCHES: Record<string, (ctx: BenchContext) => Promise<BenchFigure[]>> = {
   ui: benchUi,
   cli: benchCli,
   whole: benchWhole,
+  // whole jobs: airlock plan --out, then airlock apply (bench/jobs.ts)
+  jobs: benchJobs,
   // whole processes: list and fernet decrypt (bench/process-list.ts)
   'process-list': benchProcessList
 }

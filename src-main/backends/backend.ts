@@ -126,6 +126,12 @@ export interface Backend {
   list(scope: Scope, signal?: AbortSignal): Promise<EntryRef[]>
   /** `undefined` means "not in this backend"; failures throw an AirlockError. */
   read(ref: EntryRef, signal?: AbortSignal): Promise<Entry | undefined>
+  /**
+   * `read` of each ref, answered from one read of the store (a file read and parsed once, not
+   * once per ref): a job's read-back of a batch. A ref that does not read is `undefined` in
+   * its place; optional (jobs read ref by ref without it).
+   */
+  readEach?(refs: readonly EntryRef[], signal?: AbortSignal): Promise<(Entry | undefined)[]>
   /** Reads everything in scope at once (one listing, batched reads), reporting bad entries. */
   load(scope: Scope, signal?: AbortSignal): Promise<LoadResult>
   /**

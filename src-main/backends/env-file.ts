@@ -116,6 +116,24 @@ export class EnvFileBackend implements Backend {
     return value === undefined ? undefined : entryFromEnv(name, value, this.origin())
   }
 
+  async readEach(refs: readonly EntryRef[], signal?: AbortSignal): Promise<(Entry | undefined)[]> {
+    let vars: Map<string, string>
+    try {
+      vars = await this.vars(signal)
+    } catch {
+      return refs.map(() => undefined)
+    }
+    return refs.map((ref) => {
+      const name = envNameOfRef(ref)
+      const value = vars.get(name)
+      try {
+        return value === undefined ? undefined : entryFromEnv(name, value, this.origin())
+      } catch {
+        return undefined
+      }
+    })
+  }
+
   async load(scope: Scope, signal?: AbortSignal): Promise<LoadResult> {
     const vars = await this.vars(signal)
     return loadEnvEntries(vars, scope, this.origin())
@@ -290,6 +308,17 @@ export class EnvFileBackend implements Backend {
     } catch (error) {
       if (error instanceof AirlockError) throw error
       throw fileError(this.path, 'write', error)
+    }
+    // The file is now the text just written (checked by updateEnvFile reading it back): a
+    // read-back of the batch finds it by the new file's identity instead of reading the whole
+    // file again. Only when the file there is that text's size (jobs hold the store's lock, so
+    // no other writer replaced it in between); otherwise the next read reads it.
+    try {
+      const st = await stat(this.path, { bigint: true })
+      if (st.size === BigInt(Buffer.byteLength(updated)))
+        this.textCache = { key: `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`, text: updated }
+    } catch {
+      // the next read reads the file
     }
   }
 }

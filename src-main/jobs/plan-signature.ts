@@ -33,21 +33,53 @@ const KEY_HEX = /^[0-9a-f]{64}$/
  * left out, so a plan reads back from its file to the same text; `signature` is not part of it.
  */
 export function canonicalPlan(doc: PlanDocument): string {
-  const { signature: _signature, ...signed } = doc
-  return DOMAIN + canonicalJson(signed)
+  const parts: string[] = []
+  writeCanonicalPlan(doc, (text) => parts.push(text))
+  return parts.join('')
 }
 
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value))
-    return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`
+/**
+ * {@link canonicalPlan} handed out in pieces of about 64 KB, in order: a plan of 100 k items is
+ * hashed without its whole text (tens of MB) and every nested level's copy of it in memory.
+ */
+function writeCanonicalPlan(doc: PlanDocument, sink: (text: string) => void): void {
+  const { signature: _signature, ...signed } = doc
+  let pending = DOMAIN
+  const put = (text: string) => {
+    pending += text
+    if (pending.length >= 65_536) {
+      sink(pending)
+      pending = ''
+    }
+  }
+  canonicalJson(signed, put)
+  sink(pending)
+}
+
+function canonicalJson(value: unknown, put: (text: string) => void): void {
+  if (Array.isArray(value)) {
+    put('[')
+    value.forEach((v, i) => {
+      if (i) put(',')
+      if (v === undefined) put('null')
+      else canonicalJson(v, put)
+    })
+    put(']')
+    return
+  }
   if (value !== null && typeof value === 'object') {
     const fields = Object.entries(value as Record<string, unknown>)
       .filter(([, v]) => v !== undefined)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`)
-    return `{${fields.join(',')}}`
+    put('{')
+    fields.forEach(([k, v], i) => {
+      put(`${i ? ',' : ''}${JSON.stringify(k)}:`)
+      canonicalJson(v, put)
+    })
+    put('}')
+    return
   }
-  return JSON.stringify(value) ?? 'null'
+  put(JSON.stringify(value) ?? 'null')
 }
 
 /** Which store a keychain is (open-keychain's wording, without loading the OS keychain here). */
@@ -79,7 +111,9 @@ async function signingKey(keychain: Keychain): Promise<Buffer> {
 }
 
 function mac(key: Buffer, doc: PlanDocument): Buffer {
-  return createHmac('sha256', key).update(canonicalPlan(doc), 'utf8').digest()
+  const hmac = createHmac('sha256', key)
+  writeCanonicalPlan(doc, (text) => hmac.update(text, 'utf8'))
+  return hmac.digest()
 }
 
 /** `doc` with its signature (any earlier one replaced), under the keychain's plan-signing key. */

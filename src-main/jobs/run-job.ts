@@ -131,15 +131,54 @@ function pipelineDepth(target: Backend, ctx: JobContext): number {
 }
 
 /**
+ * The stores whose every write rewrites one whole file (read-modify-write, then an atomic
+ * rename): a job writes them in a few large batches (defaultBatchSize), so the file is
+ * rewritten a few times, not once per 500 items (time linear in the file, not quadratic).
+ */
+const WHOLE_FILE_KINDS: ReadonlySet<BackendKind> = new Set<BackendKind>([
+  'env-file',
+  'airflow-export',
+  'lfs',
+  'astro'
+])
+
+/**
  * Items per batch (one journal commit, one write call). A remote store (several batches in
  * flight) takes small jobs in fine cuts, so all of a small job is in flight and its progress
- * moves; a database or file (one batch at a time: a transaction, or a rewrite of the whole
- * file) takes 25, and larger cuts for large jobs (about 50 batches, at most 500 items), so a
- * 10 000-line .env is not rewritten 400 times.
+ * moves; a database (one batch at a time, a transaction each) takes 25, and larger cuts for
+ * large jobs (about 50 batches, at most 500 items). A whole-file store takes the job in at
+ * most 4 batches (of 500 items at least): every write of it is a rewrite of the file, so a
+ * job costs at most 4 rewrites, linear in the file, not 50 or 200; progress still moves, a
+ * cancel stops between quarters, and a journal that fills keeps the quarters before. Each
+ * batch is crash-safe as before: its `begin` records are journalled before the rename and its
+ * `done` records after the read-back, so a crash before the rename leaves the file as it was
+ * and resume redoes the batch with the job's own values.
  */
-function defaultBatchSize(items: number, depth: number): number {
+function defaultBatchSize(items: number, depth: number, target: Pick<Backend, 'kind'>): number {
+  if (WHOLE_FILE_KINDS.has(target.kind)) return Math.max(500, Math.ceil(items / 4))
   if (depth > 1) return Math.min(25, Math.max(1, Math.ceil(items / (depth * 4))))
   return Math.min(500, Math.max(25, Math.ceil(items / 50)))
+}
+
+/**
+ * Reads back the items of a batch: from one read of the store where it offers that
+ * (`readEach`: a file read and parsed once, where one read per item costs a `stat` each), else
+ * one `read` per item, in parallel (the target's pacer keeps the requests within what it
+ * allows). A ref that does not read back is `undefined`, and its item fails.
+ */
+async function readBack(
+  target: Backend,
+  refs: readonly EntryRef[],
+  concurrency: number
+): Promise<(Entry | undefined)[]> {
+  if (target.readEach) {
+    try {
+      return await target.readEach(refs)
+    } catch {
+      // read them one by one, as a store without readEach is read
+    }
+  }
+  return mapLimit(refs, concurrency, (ref) => target.read(ref).catch(() => undefined))
 }
 
 /**
@@ -261,7 +300,7 @@ async function execute(
       current
     })
   const depth = pipelineDepth(target, ctx)
-  const batchSize = ctx.batchSize ?? defaultBatchSize(todo.length, depth)
+  const batchSize = ctx.batchSize ?? defaultBatchSize(todo.length, depth, target)
   const writeItems = async (items: number[]): Promise<void> => {
     const writes = items.filter((idx) => idx in intended).map((idx) => intended[idx]!)
     const removes: EntryRef[] = items
@@ -286,27 +325,46 @@ async function execute(
       await writeItems(all)
     } catch (error) {
       // One bad item must not fail the others with its reason: when the failure may be one
-      // item's, the batch (written all or nothing, or idempotently) is written item by item,
-      // so each item carries its own outcome.
+      // item's, the batch (written all or nothing, or idempotently) is written again in
+      // halves, and each half that fails in halves again, down to single items, so each item
+      // carries its own outcome (one bad item in a batch of n costs about 2·log2(n) writes,
+      // not n: a whole-file store's batch is the whole job). A failure that is not one
+      // item's fails every item not written yet with its reason.
       let reason = failure(error)
       let storeWide = all.length === 1 || !itemFailure(reason.code)
       batch = []
-      for (const idx of all) {
+      const settle = async (items: number[]): Promise<void> => {
         if (storeWide || ctx.signal?.aborted) {
-          failed.push({ idx, ...reason })
-          continue
+          for (const idx of items) failed.push({ idx, ...reason })
+          return
         }
         try {
-          await writeItems([idx])
-          batch.push(idx)
-        } catch (itemError) {
-          failed.push({ idx, ...failure(itemError) })
-          if (!itemFailure(failure(itemError).code)) {
+          await writeItems(items)
+          batch.push(...items)
+        } catch (partError) {
+          const part = failure(partError)
+          if (items.length > 1 && itemFailure(part.code)) {
+            const half = Math.ceil(items.length / 2)
+            await settle(items.slice(0, half))
+            await settle(items.slice(half))
+            return
+          }
+          if (items.length === 1) failed.push({ idx: items[0]!, ...part })
+          if (!itemFailure(part.code)) {
             storeWide = true
-            reason = failure(itemError)
+            reason = part
+            if (items.length > 1) for (const idx of items) failed.push({ idx, ...part })
           }
         }
       }
+      if (storeWide) await settle(all)
+      else {
+        const half = Math.ceil(all.length / 2)
+        await settle(all.slice(0, half))
+        await settle(all.slice(half))
+      }
+      batch.sort((a, b) => a - b)
+      failed.sort((a, b) => a.idx - b.idx)
       journal.appendAll(
         failed.map((f) => ({ t: 'failed' as const, at: now(), ...f, ...retried(f.idx) }))
       )
@@ -314,11 +372,10 @@ async function execute(
         report.failed.push({ id: meta.items[f.idx]!.targetId, code: f.code, message: f.message })
       if (batch.length === 0) return progress()
     }
-    // Read back in parallel: the target's pacer keeps the requests within what it allows.
-    const backs = await mapLimit(batch, ctx.readConcurrency ?? 16, (idx) =>
-      target
-        .read({ kind: meta.items[idx]!.kind, id: meta.items[idx]!.targetId })
-        .catch(() => undefined)
+    const backs = await readBack(
+      target,
+      batch.map((idx) => ({ kind: meta.items[idx]!.kind, id: meta.items[idx]!.targetId })),
+      ctx.readConcurrency ?? 16
     )
     const outcomes: JournalRecord[] = []
     for (const [j, idx] of batch.entries()) {
@@ -860,6 +917,6 @@ async function undo(
       else out.failed.push(files.meta.items[r.idx]!.targetId)
   }
   const depth = pipelineDepth(target, ctx)
-  const batchSize = ctx.batchSize ?? defaultBatchSize(todo.length, depth)
+  const batchSize = ctx.batchSize ?? defaultBatchSize(todo.length, depth, target)
   await mapLimit(chunks(todo, batchSize), depth, undoBatch)
 }

@@ -40,7 +40,10 @@ describe.runIf(hasBus)('bench --smoke', () => {
       /^airlock diff, \.env files .* whole process .* GNU diff of the sorted \.env files/m,
       /^airlock diff, connections export files .* whole process .* GNU diff of the sorted/m,
       /^airlock list metadb --json --reveal, .* whole process .* psql \\copy \| Python decrypt loop/m,
-      /^airlock fernet decrypt, .* whole process .* Python cryptography loop/m
+      /^airlock fernet decrypt, .* whole process .* Python cryptography loop/m,
+      /^job \.env → \.env, airlock apply --yes .* whole process .* cp of the source \.env/m,
+      /^job \.env → SQLite metadata DB, airlock apply --yes .* whole process .* sqlite3 shell/m,
+      /^job \.env → SQLite metadata DB, airlock plan --out .* whole process/m
     ])
       expect(out).toMatch(row)
     expect(out).toMatch(/smoke sizes: figures are not meaningful/)

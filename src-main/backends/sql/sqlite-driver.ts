@@ -24,9 +24,21 @@ export async function openSqlite(target: SqlTarget): Promise<SqlDriver> {
   const { DatabaseSync } = loadSqlite()
   const db: NodeSqlite.DatabaseSync = new DatabaseSync(target.path ?? ':memory:')
   db.exec('PRAGMA busy_timeout = 5000')
+  // Prepared statements by their text: a batch runs the same few statements once per row, and
+  // compiling each again cost more than running it. Bounded: texts with a list of `?`s vary.
+  const prepared = new Map<string, NodeSqlite.StatementSync>()
+  const prepare = (sql: string): NodeSqlite.StatementSync => {
+    let stmt = prepared.get(sql)
+    if (!stmt) {
+      stmt = db.prepare(sql)
+      if (prepared.size >= 64) prepared.delete(prepared.keys().next().value!)
+      prepared.set(sql, stmt)
+    }
+    return stmt
+  }
   const exec: SqlExecutor = {
     async query<T>(sql: string, params: readonly unknown[] = []) {
-      const stmt = db.prepare(sql)
+      const stmt = prepare(sql)
       const args = params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p)) as (
         string | number | null
       )[]
@@ -50,6 +62,9 @@ export async function openSqlite(target: SqlTarget): Promise<SqlDriver> {
       }
     },
     lost: () => false,
-    close: async () => db.close()
+    close: async () => {
+      prepared.clear()
+      db.close()
+    }
   }
 }

@@ -61,8 +61,15 @@ export function updateEnvFile(
   const edits: { start: number; end: number; text: string }[] = []
   const appended: string[] = []
   const warnings: EnvFileWarning[] = []
+  // the bindings of each name, in file order: one pass, not one scan of the file per change
+  const byName = new Map<string, Binding[]>()
+  for (const b of scan.bindings) {
+    const list = byName.get(b.name)
+    if (list) list.push(b)
+    else byName.set(b.name, [b])
+  }
   for (const [name, value] of wanted) {
-    const bindings = scan.bindings.filter((b) => b.name === name)
+    const bindings = byName.get(name) ?? []
     if (value === null) {
       for (const b of bindings) edits.push(removal(text, b))
       continue
@@ -82,9 +89,16 @@ export function updateEnvFile(
     const glue = bare && next !== undefined && !/\s/u.test(next) ? ' ' : ''
     edits.push({ start: target.start, end: target.end, text: written + glue })
   }
-  edits.sort((a, b) => b.start - a.start)
-  let out = text
-  for (const e of edits) out = out.slice(0, e.start) + e.text + out.slice(e.end)
+  // the kept spans and the edits in file order, joined once (linear in the file)
+  edits.sort((a, b) => a.start - b.start)
+  const pieces: string[] = []
+  let at = 0
+  for (const e of edits) {
+    pieces.push(text.slice(at, e.start), e.text)
+    at = e.end
+  }
+  pieces.push(text.slice(at))
+  let out = pieces.join('')
   if (appended.length) {
     if (out !== '' && !out.endsWith('\n')) out += '\n'
     out += appended.join('')
@@ -92,10 +106,12 @@ export function updateEnvFile(
   verifyRewrite(out, wanted, scan, loader)
   const others: EnvFileLoader = loader === 'compose' ? 'python-dotenv' : 'compose'
   const changed = [...wanted].filter(([, v]) => v !== null) as [string, string][]
-  const cross = decodeEnvFile(out, others)
+  const cross = new Map<string, string>()
+  // the first binding of a name, as a search from the start finds it
+  for (const v of decodeEnvFile(out, others).value)
+    if (!cross.has(v.name)) cross.set(v.name, v.value)
   for (const [name, value] of changed) {
-    const got = cross.value.find((v) => v.name === name)
-    if (got?.value !== value)
+    if (cross.get(name) !== value)
       warnings.push({
         name,
         message: `${ENV_FILE_LOADER_LABEL[others]} would read ${nameInMessage(name)} differently from ${label}.`
