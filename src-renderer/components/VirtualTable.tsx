@@ -13,7 +13,8 @@ import { rowControlKey, rowControls, useRowControlsOutOfTabOrder } from './row-g
  * How a column sizes itself from its content: `text` is what a cell holds as plain text (also
  * its tooltip, so a cut value can be read whole). The longest text over the rows (the first
  * FIT_SAMPLE of them), in `ch`, between `min` and `max`, is the column's width; a `grow`
- * column takes at least `min` and shares the free space in proportion to that length.
+ * column takes at least `min` and shares the free space in proportion to that length (in
+ * tens of ch, so it weighs 2fr at 20ch beside columns given as `1fr`).
  */
 export interface ColumnFit<T> {
   text: (row: T) => string
@@ -55,7 +56,8 @@ export function columnTracks<T>(columns: readonly Column<T>[], rows: readonly T[
       if (n > longest) longest = n
     }
     const ch = Math.min(max, Math.max(min, longest)) + CELL_PAD_CH
-    return c.fit.grow ? `minmax(${min + CELL_PAD_CH}ch, ${ch}fr)` : `${ch}ch`
+    // a growing column weighs its length in tens of ch: a 20ch id is 2fr beside a 1fr column
+    return c.fit.grow ? `minmax(${min + CELL_PAD_CH}ch, ${ch / 10}fr)` : `${ch}ch`
   })
 }
 

@@ -206,6 +206,8 @@ test('20: short columns fit, long ids are cut with a tooltip, no secret before a
   await expect(long).toHaveAttribute('title', LONG_ID)
   await expectNoHorizontalOverflow(page)
 
+  await app.gallery('inventory-columns-light')
+
   // The drawer of an entry with a password and a secret extra: both masked until revealed.
   await app.inventoryRow('connection', 'api').locator('[data-col="id"]').click()
   const drawer = page.getByTestId('inventory-detail')
@@ -222,7 +224,6 @@ test('20: short columns fit, long ids are cut with a tooltip, no secret before a
     await page.emulateMedia({ colorScheme: scheme })
     expect(await axeViolations(page), `inventory with fitted columns in ${scheme}`).toEqual([])
   }
-  await app.gallery('inventory-columns-light')
 })
 
 test('20: the grids of Precedence and the plan are one tab stop each', async ({ page, served }) => {

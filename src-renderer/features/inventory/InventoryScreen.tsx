@@ -11,6 +11,8 @@ import { SecretCell } from './SecretCell'
 
 type Row = EntryDto | { kind: 'problem'; id: string; entryKind: string; message: string }
 
+/** The columns the list leaves out while the drawer (which shows them all) is open. */
+const DRAWER_HIDES = ['host', 'secret', 'from']
 const rowKey = (r: Row) => `${r.kind === 'problem' ? 'problem:' + r.entryKind : r.kind}:${r.id}`
 const plain = (r: Row, field: string) => (r.kind === 'problem' ? '' : String(r.fields[field] ?? ''))
 
@@ -281,7 +283,8 @@ export function InventoryScreen() {
             testId="inventory-table"
             label="Entries of the store (values masked); Enter opens an entry's details"
             rows={rows}
-            columns={columns}
+            // with the drawer open (it has every field), the list keeps to what finds a row
+            columns={opened ? columns.filter((c) => !DRAWER_HIDES.includes(c.key)) : columns}
             rowKey={rowKey}
             rowClass={(r) => (r.kind === 'problem' ? 'problem' : '')}
             wide={{

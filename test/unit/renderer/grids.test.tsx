@@ -170,8 +170,8 @@ describe('columns fitted to their content', () => {
       fit: { text: (r) => r.id, min: 12, max: 40, grow: true },
       render: (r) => r.id
     }
-    expect(columnTracks([id], long)).toEqual(['minmax(14ch, 42fr)'])
-    expect(columnTracks([id], [{ id: 'short_id', type: '' }])).toEqual(['minmax(14ch, 14fr)'])
+    expect(columnTracks([id], long)).toEqual(['minmax(14ch, 4.2fr)'])
+    expect(columnTracks([id], [{ id: 'short_id', type: '' }])).toEqual(['minmax(14ch, 1.4fr)'])
     // fixed widths stay as given
     expect(columnTracks([{ key: 'n', label: 'N', width: '72px', render: () => '' }], long)).toEqual(
       ['72px']
@@ -203,7 +203,7 @@ describe('columns fitted to their content', () => {
     )
     expect(cell?.getAttribute('title')).toBe('a_rather_long_connection_id')
     const before = template()
-    expect(before).toContain('29fr')
+    expect(before).toContain('2.9fr')
     // the same rows again (a running job's refresh): the same widths
     rerender(view(data.map((r) => ({ ...r }))))
     expect(template()).toBe(before)
