@@ -13,8 +13,8 @@ import { rowControlKey, rowControls, useRowControlsOutOfTabOrder } from './row-g
  * How a column sizes itself from its content: `text` is what a cell holds as plain text (also
  * its tooltip, so a cut value can be read whole). The longest text over the rows (the first
  * FIT_SAMPLE of them), in `ch`, between `min` and `max`, is the column's width; a `grow`
- * column takes at least `min` and shares the free space in proportion to that length (in
- * tens of ch, so it weighs 2fr at 20ch beside columns given as `1fr`).
+ * column keeps its content whole up to 20ch (or `min`), and shares the free space in
+ * proportion to its length (in tens of ch: 2fr at 20ch beside columns given as `1fr`).
  */
 export interface ColumnFit<T> {
   text: (row: T) => string
@@ -40,6 +40,8 @@ export interface Column<T> {
 
 /** How many rows a fitted column measures (enough for the rows a user reads; bounded work). */
 export const FIT_SAMPLE = 2000
+/** Up to this many ch, a growing column's content is never cut (longer content may be). */
+const GROW_FLOOR = 20
 /** A cell's padding (8px each side) in ch, added to the measured text. */
 const CELL_PAD_CH = 2
 
@@ -56,8 +58,10 @@ export function columnTracks<T>(columns: readonly Column<T>[], rows: readonly T[
       if (n > longest) longest = n
     }
     const ch = Math.min(max, Math.max(min, longest)) + CELL_PAD_CH
-    // a growing column weighs its length in tens of ch: a 20ch id is 2fr beside a 1fr column
-    return c.fit.grow ? `minmax(${min + CELL_PAD_CH}ch, ${ch / 10}fr)` : `${ch}ch`
+    // a growing column weighs its length in tens of ch (a 20ch id is 2fr beside a 1fr
+    // column); it never gets narrower than its content up to GROW_FLOOR ch (or its min)
+    const floor = Math.min(ch, Math.max(min, GROW_FLOOR) + CELL_PAD_CH)
+    return c.fit.grow ? `minmax(${floor}ch, ${ch / 10}fr)` : `${ch}ch`
   })
 }
 

@@ -152,7 +152,10 @@ test('20: the Inventory grid is one tab stop; arrows and Enter open the drawer, 
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme })
     expect(await axeViolations(page), `inventory drawer in ${scheme}`).toEqual([])
+    await drawer.evaluate((el) => (el.scrollTop = 0))
     await app.gallery(`inventory-drawer-${scheme}`)
+    await drawer.evaluate((el) => (el.scrollTop = el.scrollHeight))
+    await app.gallery(`inventory-drawer-explain-${scheme}`)
   }
 
   // Escape closes it; focus is back on the grid, on the same row.

@@ -166,7 +166,7 @@ export function InventoryScreen() {
     {
       key: 'copy',
       label: '',
-      width: '6ch',
+      width: '64px',
       render: (r) =>
         r.kind === 'problem' ? null : (
           <CopyButton
@@ -287,6 +287,7 @@ export function InventoryScreen() {
             columns={opened ? columns.filter((c) => !DRAWER_HIDES.includes(c.key)) : columns}
             rowKey={rowKey}
             rowClass={(r) => (r.kind === 'problem' ? 'problem' : '')}
+            fit
             wide={{
               after: 3,
               render: (r) =>

@@ -170,7 +170,7 @@ describe('columns fitted to their content', () => {
       fit: { text: (r) => r.id, min: 12, max: 40, grow: true },
       render: (r) => r.id
     }
-    expect(columnTracks([id], long)).toEqual(['minmax(14ch, 4.2fr)'])
+    expect(columnTracks([id], long)).toEqual(['minmax(22ch, 4.2fr)'])
     expect(columnTracks([id], [{ id: 'short_id', type: '' }])).toEqual(['minmax(14ch, 1.4fr)'])
     // fixed widths stay as given
     expect(columnTracks([{ key: 'n', label: 'N', width: '72px', render: () => '' }], long)).toEqual(
