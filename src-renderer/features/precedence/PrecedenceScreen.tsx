@@ -346,7 +346,8 @@ function precedenceColumns(
     ...layers.map((l, i): Column<EffectiveItemDto> => ({
       key: `layer-${l.role}`,
       label: `${i + 1}. ${l.label}`,
-      width: 'minmax(120px, 1fr)',
+      // 2fr: a layer's block (verdict and key) weighs as a 20ch id does
+      width: 'minmax(120px, 2fr)',
       header: (
         <div data-testid="layer-head" className="prec-layer-head" title={l.error ?? undefined}>
           {i + 1}. {l.label}
