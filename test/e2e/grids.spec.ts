@@ -152,9 +152,12 @@ test('20: the Inventory grid is one tab stop; arrows and Enter open the drawer, 
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme })
     expect(await axeViolations(page), `inventory drawer in ${scheme}`).toEqual([])
-    await drawer.evaluate((el) => (el.scrollTop = 0))
+    await page.evaluate(() => window.scrollTo(0, 0))
     await app.gallery(`inventory-drawer-${scheme}`)
-    await drawer.evaluate((el) => (el.scrollTop = el.scrollHeight))
+    // the explanation, further down the drawer (the page scrolls to it)
+    await drawer
+      .getByTestId('inventory-explain-layers')
+      .evaluate((el) => el.scrollIntoView({ block: 'end' }))
     await app.gallery(`inventory-drawer-explain-${scheme}`)
   }
 
