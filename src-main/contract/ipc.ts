@@ -202,6 +202,12 @@ export interface EffectiveItemDto {
   winner: number | null
   layers: VerdictDto[]
   notes: string[]
+  /**
+   * With `ids` in the request: per layer, what Airflow asks that layer for this id (e.g.
+   * `{ name: 'AIRFLOW_CONN_X', store: 'env:' }`, a table and column, a secret's path), as
+   * `airlock effective --json` prints it; null where Airlock does not model the lookup.
+   */
+  lookups?: (Record<string, unknown> | null)[]
 }
 
 /** The effective view of a runtime. */
@@ -706,7 +712,20 @@ export const RequestSchemas = {
     z
       .object({
         ...runtimeFields,
-        kinds: kinds.optional()
+        kinds: kinds.optional(),
+        /** Only these ids (e.g. one Inventory entry's "where Airflow looks"), each with what every layer asks for it (`lookups`). */
+        ids: z
+          .array(
+            z
+              .object({
+                kind: z.enum(['connection', 'variable']),
+                id: z.string().min(1).max(1024)
+              })
+              .strict()
+          )
+          .min(1)
+          .max(100)
+          .optional()
       })
       .strict()
   ]),

@@ -17,7 +17,7 @@ import type { Entry } from '../../core/model'
 import { newPlanKey, signPlan } from '../../jobs/run-job'
 import { isPersistent, noKeychainMessage } from '../../keychain/keychain'
 import { cutoverDto, placeTarget, previewCutover } from '../../operations/cutover'
-import { loadEffective, runtimeLayers } from '../../operations/effective'
+import { layerLookups, loadEffective, runtimeLayers } from '../../operations/effective'
 import { planKinds, planStores, redactLocator, type PlannedStores } from '../../operations/plan'
 import { planItemDetail, revealPlanItem } from '../../operations/plan-item'
 import { planRetryFailed } from '../../operations/retry'
@@ -28,7 +28,7 @@ export async function resolveEffectiveView(
   ctx: HandlerContext,
   request: EffectiveRequest
 ): Promise<EffectiveDto> {
-  const { model, locators, notes } = await runtimeLayers(
+  const { model, locators, notes, configured } = await runtimeLayers(
     {
       // neither a runtime nor layers: the demo
       runtime: request.runtime ?? (request.layers === undefined ? 'demo' : undefined),
@@ -39,8 +39,20 @@ export async function resolveEffectiveView(
   )
   const { specs, data, items } = await loadEffective(
     { model, locators },
-    { kinds: request.kinds, locatorOptions: ctx.locatorOptions() }
+    { kinds: request.kinds, ids: request.ids, locatorOptions: ctx.locatorOptions() }
   )
+  // Asked for a few ids: also what each layer asks for them (`airlock effective --json`'s
+  // lookups), the stores named as the user gave them, credentials redacted.
+  const lookups = request.ids
+    ? await layerLookups(specs, locators, configured, ctx.locatorOptions())
+    : undefined
+  const lookupOf = (at: number, kind: 'connection' | 'variable', id: string) => {
+    const found = lookups?.[at]?.(kind, id).lookup
+    if (!found || typeof found !== 'object') return null
+    const out = { ...(found as Record<string, unknown>) }
+    if (typeof out.store === 'string') out.store = redactLocator(out.store)
+    return out
+  }
   return {
     model,
     label: RUNTIME_MODELS[model].label,
@@ -69,7 +81,8 @@ export async function resolveEffectiveView(
             ? v.differs.map((d) => ({ field: d.field, differs: d.change === 'changed' }))
             : [],
         message: 'message' in v ? v.message : null
-      }))
+      })),
+      ...(lookups ? { lookups: it.layers.map((_, i) => lookupOf(i, it.kind, it.id)) } : {})
     }))
   }
 }

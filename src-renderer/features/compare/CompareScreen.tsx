@@ -111,7 +111,7 @@ export function CompareScreen() {
     {
       key: 'id',
       label: 'ID',
-      width: 'minmax(110px, 1fr)',
+      fit: { text: (i) => i.id, min: 12, max: 40, grow: true },
       render: (i) => (
         <button
           type="button"

@@ -16,6 +16,9 @@ export function CopyButton(props: {
   format: 'uri' | 'json'
   dialect: 'airflow2' | 'airflow3' | 'task-sdk'
   onError: (error: ErrorDto | undefined) => void
+  /** The button's text (default `copy`) and test id (default `copy`). */
+  label?: string
+  testId?: string
 }) {
   const bridge = useAppStore((s) => s.bridge)
   const notify = useAppStore((s) => s.notify)
@@ -55,11 +58,11 @@ export function CopyButton(props: {
     <button
       type="button"
       className="link"
-      data-testid="copy"
+      data-testid={props.testId ?? 'copy'}
       disabled={busy}
       onClick={() => void copy()}
     >
-      copy
+      {props.label ?? 'copy'}
     </button>
   )
 }

@@ -3,13 +3,20 @@ import type { EntryDto } from '../../../src-main/contract/ipc'
 import type { ErrorDto } from '../../../src-main/contract/errors'
 import { useAppStore } from '../../store'
 import { ErrorNote } from '../../components/ErrorNote'
+import { ListDetail } from '../../components/ListDetail'
 import { LocatorField } from '../../components/LocatorField'
 import { VirtualTable, type Column } from '../../components/VirtualTable'
 import { CopyButton } from './CopyButton'
 import { ExportPanel } from './ExportPanel'
+import { InventoryDetail } from './InventoryDetail'
 import { SecretCell } from './SecretCell'
 
 type Row = EntryDto | { kind: 'problem'; id: string; entryKind: string; message: string }
+
+/** The columns the list leaves out while the drawer (which shows them all) is open. */
+const DRAWER_HIDES = ['host', 'secret', 'from']
+const rowKey = (r: Row) => `${r.kind === 'problem' ? 'problem:' + r.entryKind : r.kind}:${r.id}`
+const plain = (r: Row, field: string) => (r.kind === 'problem' ? '' : String(r.fields[field] ?? ''))
 
 /** What one store holds, masked: search, filters, reveal one field, copy one entry. */
 export function InventoryScreen() {
@@ -26,6 +33,8 @@ export function InventoryScreen() {
   const [format, setFormat] = useState<'uri' | 'json'>('uri')
   const [dialect, setDialect] = useState<'airflow2' | 'airflow3' | 'task-sdk'>('airflow3')
   const [copyError, setCopyError] = useState<ErrorDto | undefined>(undefined)
+  // the entry whose drawer is open, by its row key
+  const [open, setOpen] = useState<string | undefined>(undefined)
   useEffect(() => {
     if (status === 'idle') void load(locator)
   }, [status, load, locator])
@@ -82,6 +91,11 @@ export function InventoryScreen() {
     return [...problems, ...entries]
   }, [inventory, search, kind, type, prefix])
 
+  // the open entry, while the store still holds it (a reload or another store closes it)
+  const opened = useMemo(
+    () => (open === undefined ? undefined : inventory?.entries.find((e) => rowKey(e) === open)),
+    [inventory, open]
+  )
   // What the filters leave, per kind, for exporting a selection.
   const filtered = Boolean(search.trim() || type || prefix || kind !== 'all')
   const shownIds = useMemo(() => {
@@ -90,42 +104,49 @@ export function InventoryScreen() {
     return ids
   }, [rows])
   const shownLocator = inventory ? locator : draft
+  // Short columns (kind, type, login) fit their longest value; id, host and source key share
+  // the rest by their content's length and are cut with the whole value in the tooltip.
   const columns: Column<Row>[] = [
     {
       key: 'kind',
       label: 'Kind',
-      width: '70px',
+      width: '6ch',
       render: (r) => (r.kind === 'problem' ? '⚠' : r.kind === 'connection' ? 'conn' : 'var')
     },
     {
       key: 'id',
       label: 'ID',
-      width: 'minmax(160px, 1.2fr)',
+      fit: { text: (r) => r.id, min: 14, max: 48, grow: true },
       render: (r) => <span className="id">{r.id}</span>
     },
     {
       key: 'type',
       label: 'Type',
-      width: '110px',
+      fit: { text: (r) => (r.kind === 'problem' ? r.entryKind : (r.type ?? '')), min: 4, max: 18 },
       render: (r) => (r.kind === 'problem' ? r.entryKind : (r.type ?? ''))
     },
     {
       key: 'host',
       label: 'Host / description',
-      width: 'minmax(160px, 1.4fr)',
+      fit: {
+        text: (r) => plain(r, 'host') || plain(r, 'description'),
+        min: 12,
+        max: 40,
+        grow: true
+      },
       render: (r) =>
         r.kind === 'problem' ? '' : String(r.fields.host ?? r.fields.description ?? '')
     },
     {
       key: 'login',
       label: 'Login',
-      width: '100px',
-      render: (r) => (r.kind === 'problem' ? '' : String(r.fields.login ?? ''))
+      fit: { text: (r) => plain(r, 'login'), min: 5, max: 16 },
+      render: (r) => plain(r, 'login')
     },
     {
       key: 'secret',
       label: 'Secret',
-      width: 'minmax(180px, 1.3fr)',
+      width: 'minmax(150px, 190px)',
       render: (r) => {
         if (r.kind === 'problem') return ''
         if (!r.secretFields.length) return <span className="muted">none</span>
@@ -150,13 +171,18 @@ export function InventoryScreen() {
     {
       key: 'from',
       label: 'Source key',
-      width: 'minmax(120px, 1fr)',
+      fit: {
+        text: (r) => (r.kind === 'problem' ? '' : (r.fromKey ?? '')),
+        min: 10,
+        max: 40,
+        grow: true
+      },
       render: (r) => (r.kind === 'problem' ? '' : <span className="muted">{r.fromKey ?? ''}</span>)
     },
     {
       key: 'copy',
       label: '',
-      width: '60px',
+      width: '64px',
       render: (r) =>
         r.kind === 'problem' ? null : (
           <CopyButton
@@ -261,22 +287,50 @@ export function InventoryScreen() {
         </p>
       )}
       {inventory && <ExportPanel locator={locator} shown={filtered ? shownIds : undefined} />}
-      <VirtualTable
-        testId="inventory-table"
-        label="Entries of the store (values masked)"
-        rows={rows}
-        columns={columns}
-        rowKey={(r) => `${r.kind === 'problem' ? 'problem:' + r.entryKind : r.kind}:${r.id}`}
-        rowClass={(r) => (r.kind === 'problem' ? 'problem' : '')}
-        wide={{
-          after: 3,
-          render: (r) =>
-            r.kind === 'problem' ? (
-              <span className="problem-text" data-testid="problem" title={r.message}>
-                could not be read: {r.message}
-              </span>
-            ) : undefined
-        }}
+      <ListDetail
+        className="inv-body"
+        onClose={() => setOpen(undefined)}
+        list={
+          <VirtualTable
+            testId="inventory-table"
+            label="Entries of the store (values masked); Enter opens an entry's details"
+            rows={rows}
+            // with the drawer open (it has every field), the list keeps to what finds a row
+            columns={opened ? columns.filter((c) => !DRAWER_HIDES.includes(c.key)) : columns}
+            rowKey={rowKey}
+            rowClass={(r) => (r.kind === 'problem' ? 'problem' : '')}
+            fit
+            wide={{
+              after: 3,
+              render: (r) =>
+                r.kind === 'problem' ? (
+                  <span className="problem-text" data-testid="problem" title={r.message}>
+                    could not be read: {r.message}
+                  </span>
+                ) : undefined
+            }}
+            selectedKey={opened ? open : undefined}
+            onActivate={(r) => {
+              if (r.kind !== 'problem') setOpen(rowKey(r))
+            }}
+            onRowClick={(r) => {
+              if (r.kind !== 'problem') setOpen(open === rowKey(r) ? undefined : rowKey(r))
+            }}
+          />
+        }
+        detail={
+          opened &&
+          inventory && (
+            <InventoryDetail
+              entry={opened}
+              locator={locator}
+              storeId={inventory.storeId}
+              dialect={dialect}
+              onError={setCopyError}
+              onClose={() => setOpen(undefined)}
+            />
+          )
+        }
       />
     </section>
   )

@@ -157,7 +157,8 @@ const columns: Column<JobItemDto>[] = [
   {
     key: 'id',
     label: 'Id',
-    width: 'minmax(70px, 1fr)',
+    // the ids fit (up to 36ch); the reason takes what is left, both cut with a tooltip
+    fit: { text: (i) => i.targetId, min: 10, max: 36 },
     render: (i) => (
       <span className="id" title={i.targetId}>
         {i.targetId}
@@ -180,7 +181,7 @@ const columns: Column<JobItemDto>[] = [
   {
     key: 'reason',
     label: 'Reason',
-    width: 'minmax(50px, 1.2fr)',
+    width: 'minmax(8ch, 1fr)',
     render: (i) =>
       i.reason === null ? (
         ''

@@ -4,6 +4,7 @@ import type { ErrorDto } from '../../../src-main/contract/errors'
 import { useAppStore } from '../../store'
 import { ConfirmDialog } from '../../components/ConfirmDialog'
 import { ErrorNote } from '../../components/ErrorNote'
+import { useRowGrid } from '../../components/row-grid'
 import { JobDetail } from './JobDetail'
 
 function eta(seconds: number | null): string {
@@ -93,6 +94,12 @@ export function JobsScreen() {
   useEffect(() => {
     void load()
   }, [load])
+  // one tab stop: arrows move between jobs, Enter opens the active one's detail
+  const jobGrid = useRowGrid({
+    keys: jobs.map((j) => j.jobId),
+    label: 'Jobs; Enter opens the active job, F2 reaches its buttons',
+    onActivate: (jobId) => void openJob(jobId)
+  })
   return (
     <section data-testid="jobs" data-state={status}>
       <h2>Jobs</h2>
@@ -107,7 +114,7 @@ export function JobsScreen() {
         <p className="muted">No jobs yet: apply a plan from Migrate.</p>
       )}
       <div className={selected === undefined ? 'jobs-layout' : 'jobs-layout open'}>
-        <table className="grid jobs-list" data-testid="jobs-table">
+        <table className="grid jobs-list" data-testid="jobs-table" {...jobGrid.grid}>
           <thead>
             <tr>
               <th>Job</th>
@@ -125,6 +132,7 @@ export function JobsScreen() {
               return (
                 <tr
                   key={j.jobId}
+                  {...jobGrid.row(j.jobId)}
                   data-testid="job-row"
                   data-job-id={j.jobId}
                   data-state={running ? 'running' : j.state}

@@ -10,6 +10,7 @@ import { ConfirmDialog } from '../../components/ConfirmDialog'
 import { useAppStore } from '../../store'
 import { ErrorNote } from '../../components/ErrorNote'
 import { LOCATOR_LIST_ID } from '../../components/LocatorSuggestions'
+import { ListDetail } from '../../components/ListDetail'
 import { VirtualTable, type Column } from '../../components/VirtualTable'
 import {
   OUTCOME_TEXT,
@@ -236,7 +237,13 @@ export function MigrateScreen() {
     {
       key: 'id',
       label: 'ID',
-      width: 'minmax(150px, 1.2fr)',
+      fit: {
+        text: (i) =>
+          i.sourceId && i.sourceId !== i.targetId ? `${i.targetId} ← ${i.sourceId}` : i.targetId,
+        min: 16,
+        max: 44,
+        grow: true
+      },
       render: (i) => (
         <span className="id" title={i.targetId}>
           {i.targetId}
@@ -555,51 +562,51 @@ export function MigrateScreen() {
               {rows.length} of {plan.items.length} shown
             </span>
           </div>
-          <div
-            className={`plan-review${selected ? ' with-detail' : ''}`}
-            onKeyDown={(e) => {
-              if (e.key === 'Escape' && selected) {
-                e.preventDefault()
-                selectItem(undefined)
-              }
-            }}
-          >
-            <VirtualTable
-              testId="plan-table"
-              rowTestId="plan-item"
-              rows={rows}
-              columns={planColumns}
-              rowKey={itemKey}
-              rowAttributes={(i) => ({
-                'data-action': i.action,
-                'data-id': i.targetId,
-                ...(cutover
-                  ? { 'data-outcome': outcomes.get(itemKey(i))?.outcome ?? 'not-written' }
-                  : {})
-              })}
-              rowClass={(i) =>
-                `action-${i.action}${groupStarts.has(itemKey(i)) ? ' group-start' : ''}${outcomes.get(itemKey(i))?.outcome === 'shadowed' ? ' shadowed' : ''}`
-              }
-              // with a cutover preview, its sentence may take two lines
-              rowHeight={cutover ? 48 : 34}
-              fit
-              label="Plan items; Space includes or leaves out the active item, Enter opens its detail"
-              selectedKey={selectedItem}
-              onRowClick={(i) => selectItem(itemKey(i))}
-              onActivate={(i) => selectItem(itemKey(i))}
-              onToggle={(i) => {
-                if (WRITES.includes(i.action)) toggleSkipped(itemKey(i))
-              }}
-            />
-            {selected && (
-              <PlanItemDetail
-                plan={plan}
-                item={selected}
-                onClose={() => selectItem(undefined)}
-                cutover={cutover && { model: cutover.model, item: outcomes.get(itemKey(selected)) }}
+          <ListDetail
+            className="plan-review"
+            onClose={() => selectItem(undefined)}
+            list={
+              <VirtualTable
+                testId="plan-table"
+                rowTestId="plan-item"
+                rows={rows}
+                columns={planColumns}
+                rowKey={itemKey}
+                rowAttributes={(i) => ({
+                  'data-action': i.action,
+                  'data-id': i.targetId,
+                  ...(cutover
+                    ? { 'data-outcome': outcomes.get(itemKey(i))?.outcome ?? 'not-written' }
+                    : {})
+                })}
+                rowClass={(i) =>
+                  `action-${i.action}${groupStarts.has(itemKey(i)) ? ' group-start' : ''}${outcomes.get(itemKey(i))?.outcome === 'shadowed' ? ' shadowed' : ''}`
+                }
+                // with a cutover preview, its sentence may take two lines
+                rowHeight={cutover ? 48 : 34}
+                fit
+                label="Plan items; Space includes or leaves out the active item, Enter opens its detail"
+                selectedKey={selectedItem}
+                onRowClick={(i) => selectItem(itemKey(i))}
+                onActivate={(i) => selectItem(itemKey(i))}
+                onToggle={(i) => {
+                  if (WRITES.includes(i.action)) toggleSkipped(itemKey(i))
+                }}
               />
-            )}
-          </div>
+            }
+            detail={
+              selected && (
+                <PlanItemDetail
+                  plan={plan}
+                  item={selected}
+                  onClose={() => selectItem(undefined)}
+                  cutover={
+                    cutover && { model: cutover.model, item: outcomes.get(itemKey(selected)) }
+                  }
+                />
+              )
+            }
+          />
           {rows.length === 0 && (
             <p className="muted small" data-testid="plan-empty">
               No item matches these filters.

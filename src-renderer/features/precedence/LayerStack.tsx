@@ -21,9 +21,6 @@ export function LayerStack(props: {
       data-testid="precedence-detail"
       data-id={item.id}
       aria-label={`Layers of ${item.id}`}
-      onKeyDown={(e) => {
-        if (e.key === 'Escape') props.onClose()
-      }}
     >
       <header className="prec-detail-head">
         <div>

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react'
 import type { EffectiveItemDto, LayerDto, VerdictDto } from '../../../src-main/contract/ipc'
 import { useAppStore } from '../../store'
 import { ErrorNote } from '../../components/ErrorNote'
+import { ListDetail } from '../../components/ListDetail'
 import { LOCATOR_LIST_ID } from '../../components/LocatorSuggestions'
 import { VirtualTable, type Column } from '../../components/VirtualTable'
 import { LayerStack } from './LayerStack'
@@ -250,33 +251,39 @@ export function PrecedenceScreen() {
         </div>
       )}
       {effective && columns && (
-        <div className={`prec-body${opened ? ' with-detail' : ''}`}>
-          <VirtualTable
-            testId="precedence-table"
-            label="Per id, each layer Airflow searches, in order (values never shown)"
-            rows={items}
-            columns={columns}
-            rowKey={key}
-            rowHeight={46}
-            height={460}
-            fit
-            rowTestId="precedence-row"
-            rowAttributes={(it) => ({ 'data-id': it.id, 'data-kind': it.kind })}
-            rowClass={(it) =>
-              it.layers.some((v) => verdictKind(v) === 'differs') ? 'at-risk' : ''
-            }
-            onActivate={(it) => setOpen(key(it))}
-            onRowClick={(it) => setOpen(open === key(it) ? undefined : key(it))}
-            selectedKey={open}
-          />
-          {opened && (
-            <LayerStack
-              item={opened}
-              layers={effective.layers}
-              onClose={() => setOpen(undefined)}
+        <ListDetail
+          className="prec-body"
+          onClose={() => setOpen(undefined)}
+          list={
+            <VirtualTable
+              testId="precedence-table"
+              label="Per id, each layer Airflow searches, in order (values never shown)"
+              rows={items}
+              columns={columns}
+              rowKey={key}
+              rowHeight={46}
+              height={460}
+              fit
+              rowTestId="precedence-row"
+              rowAttributes={(it) => ({ 'data-id': it.id, 'data-kind': it.kind })}
+              rowClass={(it) =>
+                it.layers.some((v) => verdictKind(v) === 'differs') ? 'at-risk' : ''
+              }
+              onActivate={(it) => setOpen(key(it))}
+              onRowClick={(it) => setOpen(open === key(it) ? undefined : key(it))}
+              selectedKey={open}
             />
-          )}
-        </div>
+          }
+          detail={
+            opened && (
+              <LayerStack
+                item={opened}
+                layers={effective.layers}
+                onClose={() => setOpen(undefined)}
+              />
+            )
+          }
+        />
       )}
     </section>
   )
@@ -320,7 +327,7 @@ function precedenceColumns(
     {
       key: 'id',
       label: 'ID',
-      width: 'minmax(140px, 1fr)',
+      fit: { text: (it) => it.id, min: 14, max: 40, grow: true },
       render: (it) => (
         <span className="prec-id">
           <button
@@ -340,7 +347,8 @@ function precedenceColumns(
     ...layers.map((l, i): Column<EffectiveItemDto> => ({
       key: `layer-${l.role}`,
       label: `${i + 1}. ${l.label}`,
-      width: 'minmax(120px, 1fr)',
+      // 2fr: a layer's block (verdict and key) weighs as a 20ch id does
+      width: 'minmax(120px, 2fr)',
       header: (
         <div data-testid="layer-head" className="prec-layer-head" title={l.error ?? undefined}>
           {i + 1}. {l.label}

@@ -4,6 +4,7 @@ import type { ProfileDto, ProfileTestDto } from '../../../src-main/contract/ipc'
 import { useAppStore } from '../../store'
 import { ConfirmDialog } from '../../components/ConfirmDialog'
 import { ErrorNote } from '../../components/ErrorNote'
+import { useRowGrid } from '../../components/row-grid'
 import { ProfileForm } from './ProfileForm'
 import { ImportForm } from './ImportForm'
 import { PassphraseUnlock } from './PassphraseUnlock'
@@ -109,6 +110,11 @@ export function ProfilesScreen() {
   useEffect(() => {
     void load()
   }, [load])
+  // one tab stop: arrows move between profiles, Enter or F2 reaches the row's buttons
+  const profileGrid = useRowGrid({
+    keys: profiles.map((p) => p.name),
+    label: 'Profiles; Enter reaches the active profile’s buttons'
+  })
   return (
     <section data-testid="profiles" data-state={status}>
       <h2>Profiles</h2>
@@ -149,7 +155,7 @@ export function ProfilesScreen() {
       )}
       {status === 'ready' && profiles.length === 0 && <p className="muted">No profiles yet.</p>}
       {profiles.length > 0 && (
-        <table className="grid" data-testid="profiles-table">
+        <table className="grid" data-testid="profiles-table" {...profileGrid.grid}>
           <thead>
             <tr>
               <th>Name</th>
@@ -166,7 +172,12 @@ export function ProfilesScreen() {
             {profiles.map((p) => {
               const t = tests[p.name]
               return (
-                <tr key={p.name} data-testid="profile-row" data-name={p.name}>
+                <tr
+                  key={p.name}
+                  {...profileGrid.row(p.name)}
+                  data-testid="profile-row"
+                  data-name={p.name}
+                >
                   <NameCell
                     name={p.name}
                     renaming={renaming === p.name}

@@ -163,6 +163,37 @@ describe('ipc dispatch', () => {
     expect(pg.layers[2]!.fields.filter((f) => f.differs).map((f) => f.field)).toContain('password')
   })
 
+  it('narrows to the ids asked for and says what each layer asks for them (the Inventory drawer)', async () => {
+    const r = await dispatch(table, 'effective:resolve', [
+      { runtime: 'demo', ids: [{ kind: 'connection', id: 'postgres_default' }] }
+    ])
+    if (!r.ok) throw new Error(r.error.message)
+    const { items, layers } = r.value as {
+      layers: { role: string }[]
+      items: { id: string; winner: number; lookups?: (Record<string, unknown> | null)[] }[]
+    }
+    expect(items.map((i) => i.id)).toEqual(['postgres_default'])
+    expect(layers.map((l) => l.role)).toEqual(['custom-backend', 'env', 'metastore'])
+    const [custom, env, metastore] = items[0]!.lookups!
+    // no custom backend in the demo: nothing to ask there
+    expect(custom).toBeNull()
+    expect(env).toMatchObject({ name: 'AIRFLOW_CONN_POSTGRES_DEFAULT', store: 'demo-env:' })
+    expect(metastore).toMatchObject({
+      name: 'postgres_default',
+      table: 'connection',
+      column: 'conn_id'
+    })
+    // without ids: every id, and no lookups
+    const all = await dispatch(table, 'effective:resolve', [{ runtime: 'demo' }])
+    if (!all.ok) throw new Error(all.error.message)
+    const every = (all.value as { items: { lookups?: unknown }[] }).items
+    expect(every.length).toBeGreaterThan(1)
+    expect(every.every((i) => i.lookups === undefined)).toBe(true)
+    // a bad id list is refused by the contract, naming the field
+    const bad = await dispatch(table, 'effective:resolve', [{ runtime: 'demo', ids: [] }])
+    expect(bad.ok).toBe(false)
+  })
+
   it('plans demo → an env file, applies it as a job with progress, and lists the job', async () => {
     const target = `envfile:${join(dir, 'target.env')}`
     const plan = await dispatch(table, 'jobs:plan', [
