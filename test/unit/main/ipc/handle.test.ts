@@ -115,7 +115,7 @@ describe('ipc dispatch', () => {
     ])
     expect(add).toMatchObject({
       ok: true,
-      value: { name: 'staging', secrets: { password: 'stored', fernetKey: 'missing' } }
+      value: { name: 'staging', secrets: { password: 'stored', fernetKey: 'optional' } }
     })
     const list = await dispatch(table, 'profiles:list', [])
     expect(JSON.stringify(list)).not.toContain(SECRET)
