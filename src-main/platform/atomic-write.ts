@@ -208,10 +208,16 @@ export async function replaceFile(path: string, data: string | Uint8Array): Prom
 function writeFailure(path: string, error: unknown): AirlockError {
   const code = (error as NodeJS.ErrnoException).code
   const folder = dirname(path)
-  if (code === 'ENOENT' || code === 'ENOTDIR')
+  if (code === 'ENOENT')
     return new AirlockError(
       'backend.not-found',
       `Cannot write "${path}": the folder "${folder}" does not exist. Nothing was written.`,
+      { cause: error }
+    )
+  if (code === 'ENOTDIR')
+    return new AirlockError(
+      'backend.not-found',
+      `Cannot write "${path}": "${folder}" is not a folder (a part of it is a file). Nothing was written.`,
       { cause: error }
     )
   if (code === 'EISDIR')
