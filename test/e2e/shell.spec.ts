@@ -10,7 +10,15 @@ import { AppPage } from './pages/app-page'
 import { axeViolations, expectNoHorizontalOverflow } from './support/checks'
 import { expect, test } from './support/serve'
 
-const SCREENS = ['inventory', 'precedence', 'migrate', 'compare', 'jobs', 'profiles'] as const
+const SCREENS = [
+  'inventory',
+  'precedence',
+  'migrate',
+  'compare',
+  'jobs',
+  'audit',
+  'profiles'
+] as const
 
 /** The element that has focus, by test id (else its tag). */
 const focused = (page: Page) =>
@@ -108,6 +116,10 @@ test('the command palette: Ctrl+K, filter, arrows, Enter, Escape, focus back', a
   await expect(page.locator('[data-key="action:new-profile"]')).toHaveCount(1)
   await input.fill('postgres_def')
   await expect(options).toHaveText([/Connection\s*Open postgres_default in Inventory/])
+  // A word's start ranks first: "po" starts postgres_default but is inside "Import".
+  await input.fill('po')
+  await expect(options.first()).toHaveText(/Connection\s*Open po/)
+  await expect(options.filter({ hasText: 'Import profiles' })).toHaveCount(1)
 
   // Type to filter; arrows move (and wrap); Enter goes there; focus back on the nav button.
   await input.fill('screen go to')
@@ -217,6 +229,12 @@ test('/ focuses the search box of the screen shown', async ({ page, served }) =>
   await expect(page.getByTestId('comparison')).toBeVisible()
   await slash()
   await expect.poll(() => focused(page)).toBe('compare-id')
+
+  // Audit: its text filter, even before any job has been run.
+  await app.nav('audit').click()
+  await expect(page.getByTestId('audit')).toHaveAttribute('data-state', 'ready')
+  await slash()
+  await expect.poll(() => focused(page)).toBe('audit-text')
 })
 
 for (const theme of ['light', 'dark'] as const)
@@ -250,6 +268,19 @@ for (const theme of ['light', 'dark'] as const)
       await expect(page.getByTestId('status-jobs')).toBeInViewport({ ratio: 1 })
       expect(await axeViolations(page), `${screen} in ${theme}`).toEqual([])
     }
+    // The profile form open: it fits, and its last control scrolls clear of the status bar.
+    await app.nav('profiles').click()
+    await page.getByTestId('profile-add').click()
+    await expect(page.getByTestId('profile-form')).toBeVisible()
+    await expectNoHorizontalOverflow(page)
+    const save = page.getByTestId('profile-save')
+    await save.focus()
+    await expect(save).toBeInViewport({ ratio: 1 })
+    const bar = await page.getByTestId('statusbar').boundingBox()
+    const box = await save.boundingBox()
+    expect(box && bar && box.y + box.height <= bar.y, 'Save is above the status bar').toBe(true)
+    expect(await axeViolations(page), `profile form in ${theme}`).toEqual([])
+    await app.gallery(`shell-profile-form-${theme}`)
     await app.nav('inventory').click()
     await app.gallery(`shell-${theme}`)
     await page.keyboard.press('Control+K')
