@@ -117,7 +117,8 @@ test('20: the audit history: filters, a job link, the export as the CLI prints i
   await page.getByTestId('audit-since-text').fill('yesterday')
   await page.getByTestId('audit-apply').click()
   await expect(page.getByTestId('audit-error')).toContainText('Since takes an ISO time')
-  await expect(page.getByTestId('audit-error')).toContainText('(usage)')
+  // the one error component: the message, the code behind Details
+  await expect(page.getByTestId('audit-error')).toHaveAttribute('data-code', 'usage')
   await expect(page.getByTestId('audit-empty')).toHaveCount(0)
   await app.gallery('audit-error-light')
   await page.getByTestId('audit-since-text').fill('2w')
