@@ -6,7 +6,6 @@ import { JobsScreen } from './features/jobs/JobsScreen'
 import { MigrateScreen } from './features/migrate/MigrateScreen'
 import { CompareScreen } from './features/compare/CompareScreen'
 import { CommandPalette } from './components/CommandPalette'
-import { LocatorSuggestions } from './components/LocatorSuggestions'
 import { ErrorNote } from './components/ErrorNote'
 import { Toasts } from './components/Toasts'
 import { isTextField, screenSearchBox } from './components/screen-search'
@@ -94,8 +93,6 @@ export function App() {
             </ul>
           </section>
         )}
-        {/* One list of store locators (the demo, each profile) for every locator field. */}
-        <LocatorSuggestions />
         {SCREENS.map(({ id, Component }) => (
           <div key={id} data-screen={id} hidden={screen !== id}>
             <Component />

@@ -19,9 +19,53 @@ export const PALETTE_LIMIT = 60
 
 /** Every word typed appears in the option's group or label, in any order, any case. */
 export function paletteMatch(query: string, text: string): boolean {
+  return paletteRank(query, text) !== undefined
+}
+
+/** Where a word of an option begins: its start, or after a space, `_ - . : / (`. */
+const WORD_BREAK = /[\s_\-.:/(]/
+
+function startsAWord(hay: string, word: string): boolean {
+  for (let at = hay.indexOf(word); at >= 0; at = hay.indexOf(word, at + 1))
+    if (at === 0 || WORD_BREAK.test(hay[at - 1] ?? '')) return true
+  return false
+}
+
+/**
+ * How well an option matches what is typed, lower first: the number of typed words found only
+ * inside a word (`po` in "Import") rather than at a word's start (`po` in "postgres_default").
+ * Undefined when some typed word is not in the option at all.
+ */
+export function paletteRank(query: string, text: string): number | undefined {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean)
   const hay = text.toLowerCase()
-  return words.every((w) => hay.includes(w))
+  let rank = 0
+  for (const w of words) {
+    if (!hay.includes(w)) return undefined
+    if (!startsAWord(hay, w)) rank++
+  }
+  return rank
+}
+
+/**
+ * The options shown for a query, at most `limit`: word-start matches before inside-a-word ones;
+ * among equals, the list's order (screens, actions, profiles, ids).
+ */
+export function paletteOptions<T extends { group: string; label: string }>(
+  items: readonly T[],
+  query: string,
+  limit = PALETTE_LIMIT
+): T[] {
+  const byRank: T[][] = []
+  for (const item of items) {
+    const rank = paletteRank(query, `${item.group} ${item.label}`)
+    if (rank === undefined) continue
+    const bucket = (byRank[rank] ??= [])
+    bucket.push(item)
+    // the best rank is full: nothing after it can be shown
+    if (rank === 0 && bucket.length === limit) break
+  }
+  return byRank.flatMap((b) => b ?? []).slice(0, limit)
 }
 
 /** An element of the page by its test id (the screens' controls the palette reaches into). */
@@ -150,15 +194,7 @@ export function CommandPalette(props: { screens: readonly ScreenEntry[] }) {
     return [...screens, ...actions, ...profileItems, ...ids]
   }, [props.screens, profiles, inventory, theme, setScreen, setTheme, loadInventory, requestSearch])
 
-  const shown = useMemo(() => {
-    const out: PaletteItem[] = []
-    for (const item of items) {
-      if (!paletteMatch(query, `${item.group} ${item.label}`)) continue
-      out.push(item)
-      if (out.length === PALETTE_LIMIT) break
-    }
-    return out
-  }, [items, query])
+  const shown = useMemo(() => paletteOptions(items, query), [items, query])
   const current = Math.min(active, shown.length - 1)
   const optionId = (i: number) => `${listId}-option-${i}`
 

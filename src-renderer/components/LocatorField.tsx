@@ -48,6 +48,7 @@ export function LocatorField(props: {
   placeholder?: string
   /** The title of the desktop file chooser. */
   chooseTitle?: string
+  required?: boolean
 }) {
   const { value, onChange, testId } = props
   const bridge = useAppStore((s) => s.bridge)
@@ -155,6 +156,7 @@ export function LocatorField(props: {
             spellCheck={false}
             value={value}
             placeholder={props.placeholder}
+            required={props.required}
             onChange={(e) => {
               onChange(e.target.value)
               setActive(-1)

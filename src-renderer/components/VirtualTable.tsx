@@ -24,6 +24,11 @@ export interface ColumnFit<T> {
   max?: number
   /** Shares the free space (weight: its content length) instead of a fixed width. */
   grow?: boolean
+  /**
+   * A growing column's content is whole up to this many ch (default 20); past it, it may be cut
+   * when the window is narrow. A column that matters less than its neighbours takes a lower one.
+   */
+  floor?: number
 }
 
 /** A column of a VirtualTable: a fixed `width` (any CSS grid track), or `fit` to its content. */
@@ -60,7 +65,7 @@ export function columnTracks<T>(columns: readonly Column<T>[], rows: readonly T[
     const ch = Math.min(max, Math.max(min, longest)) + CELL_PAD_CH
     // a growing column weighs its length in tens of ch (a 20ch id is 2fr beside a 1fr
     // column); it never gets narrower than its content up to GROW_FLOOR ch (or its min)
-    const floor = Math.min(ch, Math.max(min, GROW_FLOOR) + CELL_PAD_CH)
+    const floor = Math.min(ch, Math.max(min, c.fit.floor ?? GROW_FLOOR) + CELL_PAD_CH)
     return c.fit.grow ? `minmax(${floor}ch, ${ch / 10}fr)` : `${ch}ch`
   })
 }

@@ -5,6 +5,7 @@
  * with the store named once, never "(internal)" for an expected failure, and no command line
  * to type. axe in both themes; gallery pictures of a toast and of an open error.
  */
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { AppPage } from './pages/app-page'
 import { axeViolations, expectNoHorizontalOverflow } from './support/checks'
@@ -33,6 +34,10 @@ test('copy says so in a toast that clears itself, holds while pointed at and clo
   await expect(toast).toBeVisible()
   // it floats over the page: the table did not move down
   expect((await table.boundingBox())!.y).toBe(tableTop)
+  // and above the status bar, which stays readable
+  const bar = (await page.getByTestId('statusbar').boundingBox())!
+  const shown = (await toast.boundingBox())!
+  expect(shown.y + shown.height, 'the toast ends above the status bar').toBeLessThanOrEqual(bar.y)
   await expect(page.getByTestId('copy-error')).toHaveCount(0)
 
   for (const scheme of ['light', 'dark'] as const) {
@@ -119,4 +124,37 @@ test('an error shows its message once, the code behind a disclosure, never "(int
     await expectNoHorizontalOverflow(page)
     await app.gallery(`feedback-error-${scheme}`)
   }
+})
+
+test('a copy from the Inventory drawer: done in a toast, failed in the drawer as one error note', async ({
+  page,
+  context,
+  served
+}) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: served.origin })
+  const file = join(served.dir, 'drawer.env')
+  writeFileSync(file, 'AIRFLOW_CONN_SMTP_ALERTS=smtp://mailer@smtp.internal:25\n')
+  const app = new AppPage(page)
+  await app.open(await served.link())
+  await page.getByTestId('inventory-locator').fill(`envfile:${file}`)
+  await page.getByTestId('inventory-load').click()
+  await app.inventoryRow('connection', 'smtp_alerts').locator('.vtable-cell').first().click()
+  const drawer = page.getByTestId('inventory-detail')
+  await expect(drawer).toHaveAttribute('data-id', 'smtp_alerts')
+
+  await drawer.getByTestId('inventory-detail-copy-json').click()
+  await expect(app.toast(/^Copied smtp_alerts as JSON/)).toBeVisible()
+  await page.evaluate(() => navigator.clipboard.writeText(''))
+
+  // the file goes away: the copy fails beside the drawer's buttons, in the one error component
+  rmSync(file)
+  await drawer.getByTestId('inventory-detail-copy-uri').click()
+  const failed = app.errorNote('inventory-detail-copy-error')
+  await expect(failed.message).toContainText('drawer.env')
+  await expect(failed.note).toHaveAttribute('data-code', /^backend\./)
+  await expect(failed.note).not.toHaveAttribute('data-code', 'internal')
+  await expect(app.toast(/^Copied smtp_alerts as URI/)).toHaveCount(0)
+  // not also at the top of the screen, away from what failed
+  await expect(page.getByTestId('copy-error')).toHaveCount(0)
+  expect(await axeViolations(page), 'a failed copy in the drawer').toEqual([])
 })

@@ -121,9 +121,8 @@ test('20: the Inventory grid is one tab stop; arrows and Enter open the drawer, 
 
   // Copy as URI, through entries:copy (compared without printing: it holds the demo password).
   await drawer.getByTestId('inventory-detail-copy-uri').click()
-  await expect(page.getByTestId('inventory-message')).toContainText(
-    'Copied postgres_default as URI'
-  )
+  await expect(app.toast(/^Copied postgres_default as URI/)).toBeVisible()
+  await expect(drawer.getByTestId('inventory-detail-copy-error')).toHaveCount(0)
   const copied = await page.evaluate(() => navigator.clipboard.readText())
   expect(copied.startsWith('postgres://etl:')).toBe(true)
   expect(copied.includes('@warehouse.internal:5432/analytics')).toBe(true)
@@ -173,6 +172,28 @@ test('20: the Inventory grid is one tab stop; arrows and Enter open the drawer, 
   await drawer.getByTestId('inventory-detail-close').click()
   await expect(drawer).toHaveCount(0)
   expect(await focusedTestId(page)).toBe('inventory-table')
+})
+
+test('20: beside the side nav at 1280×800 the demo Inventory shows every column, copy included', async ({
+  page,
+  served
+}) => {
+  await page.setViewportSize({ width: 1280, height: 800 })
+  const app = new AppPage(page)
+  await app.open(await served.link())
+  await expect(app.inventoryRow('connection', 'google_cloud_default')).toBeVisible()
+  const grid = page.getByTestId('inventory-table')
+  // nothing hidden past the grid's right edge (it clips sideways)
+  const widths = await grid.evaluate((g) => ({ scroll: g.scrollWidth, client: g.clientWidth }))
+  expect(widths.scroll, 'the columns fit the grid').toBeLessThanOrEqual(widths.client)
+  const box = (await grid.boundingBox())!
+  for (const id of ['google_cloud_default', 'snowflake_default', 'postgres_default']) {
+    const copy = (await app.inventoryRow('connection', id).getByTestId('copy').boundingBox())!
+    expect(copy.x + copy.width, `${id}'s copy button is inside the grid`).toBeLessThanOrEqual(
+      box.x + box.width
+    )
+  }
+  await expectNoHorizontalOverflow(page)
 })
 
 test('20: short columns fit, long ids are cut with a tooltip, no secret before a reveal', async ({

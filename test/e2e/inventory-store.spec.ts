@@ -107,6 +107,13 @@ test('20: the Inventory store field suggests stores and completes paths', async 
     `No folder "${dir}/nope/" to complete the path in.`
   )
   await expect(options).toHaveCount(0)
+  // the hint floats: it leaves the Load button where it was, so a click on Load (which blurs
+  // the field and hides the hint) lands on Load
+  const load = page.getByTestId('inventory-load')
+  const withHint = await load.boundingBox()
+  await field.blur()
+  await expect(page.getByTestId('inventory-locator-hint')).toHaveCount(0)
+  expect(await load.boundingBox()).toEqual(withHint)
 
   // No file chooser in web mode: the button is not there, and the channel says why.
   await expect(page.getByTestId('inventory-locator-choose')).toHaveCount(0)

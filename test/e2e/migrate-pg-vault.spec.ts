@@ -101,8 +101,10 @@ test('PostgreSQL metadata DB → Vault: import, plan, leave one out, apply, watc
 
   // The plan, reviewed as a diff.
   await app.nav('migrate').click()
+  // the target field suggests the saved profile
+  await page.getByTestId('plan-target').fill('vault:')
   await expect(
-    page.getByTestId('store-locators').locator('option[value="vault:vault-prod"]')
+    page.getByTestId('plan-target-option').and(page.locator('[data-value="vault:vault-prod"]'))
   ).toHaveCount(1)
   await page.getByTestId('plan-source').fill('metadb:airflow-pg')
   await page.getByTestId('plan-target').fill('vault:vault-prod')

@@ -265,6 +265,10 @@ test('20: a metadb profile: test counts and latency, rename, used by a job, test
   await expect(renamed.getByTestId('profile-test-ok')).toHaveText(
     new RegExp(`, ${before + 1} variables · \\d+ ms$`)
   )
+  // beside the side nav at 1280 px the row buttons leave the URL room to be read (it wrapped
+  // a few characters a line when the four buttons sat on one line)
+  const url = renamed.locator('.profile-url-cell')
+  expect((await url.boundingBox())!.width, 'the URL cell is wide enough').toBeGreaterThan(130)
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme })
     await app.gallery(`profiles-test-results-${scheme}`)

@@ -10,7 +10,21 @@ import { AppPage } from './pages/app-page'
 import { axeViolations, expectNoHorizontalOverflow } from './support/checks'
 import { expect, test } from './support/serve'
 
-const SCREENS = ['inventory', 'precedence', 'migrate', 'compare', 'jobs', 'profiles'] as const
+const SCREENS = [
+  'inventory',
+  'precedence',
+  'migrate',
+  'compare',
+  'jobs',
+  'audit',
+  'profiles'
+] as const
+
+/**
+ * Items in the job the status bar watches: enough that it is still running when cancelled
+ * (`.env` jobs got fast: 8,000 items could finish before the click).
+ */
+const MANY = 40_000
 
 /** The element that has focus, by test id (else its tag). */
 const focused = (page: Page) =>
@@ -58,19 +72,19 @@ test('the side nav switches screens; the status bar says where secrets go and wh
   const source = join(served.dir, 'many.env')
   writeFileSync(
     source,
-    Array.from({ length: 8000 }, (_, i) => `AIRFLOW_VAR_MANY_${i}=v${i}\n`).join('')
+    Array.from({ length: MANY }, (_, i) => `AIRFLOW_VAR_MANY_${i}=v${i}\n`).join('')
   )
   await app.nav('migrate').click()
   await page.getByTestId('plan-source').fill(`envfile:${source}`)
   await page.getByTestId('plan-target').fill(`envfile:${join(served.dir, 'many-target.env')}`)
   await page.getByTestId('plan-exclude').fill('')
   await page.getByTestId('plan-make').click()
-  await expect(page.getByTestId('plan-count-create')).toHaveText('8000 create')
+  await expect(page.getByTestId('plan-count-create')).toHaveText(`${MANY} create`)
   await page.getByTestId('plan-apply').click()
   const row = page.getByTestId('job-row').first()
   await expect(row).toHaveAttribute('data-state', 'running')
   await expect(jobs).toHaveAttribute('data-count', '1')
-  await expect(jobs).toHaveText(/^1 job running · \d+\/8000$/)
+  await expect(jobs).toHaveText(new RegExp(`^1 job running · \\d+/${MANY}$`))
   await app.nav('inventory').click()
   await jobs.click()
   await expect(app.nav('jobs')).toHaveAttribute('aria-current', 'page')
@@ -108,6 +122,10 @@ test('the command palette: Ctrl+K, filter, arrows, Enter, Escape, focus back', a
   await expect(page.locator('[data-key="action:new-profile"]')).toHaveCount(1)
   await input.fill('postgres_def')
   await expect(options).toHaveText([/Connection\s*Open postgres_default in Inventory/])
+  // A word's start ranks first: "po" starts postgres_default but is inside "Import".
+  await input.fill('po')
+  await expect(options.first()).toHaveText(/Connection\s*Open po/)
+  await expect(options.filter({ hasText: 'Import profiles' })).toHaveCount(1)
 
   // Type to filter; arrows move (and wrap); Enter goes there; focus back on the nav button.
   await input.fill('screen go to')
@@ -217,6 +235,12 @@ test('/ focuses the search box of the screen shown', async ({ page, served }) =>
   await expect(page.getByTestId('comparison')).toBeVisible()
   await slash()
   await expect.poll(() => focused(page)).toBe('compare-id')
+
+  // Audit: its text filter, even before any job has been run.
+  await app.nav('audit').click()
+  await expect(page.getByTestId('audit')).toHaveAttribute('data-state', 'ready')
+  await slash()
+  await expect.poll(() => focused(page)).toBe('audit-text')
 })
 
 for (const theme of ['light', 'dark'] as const)
@@ -250,6 +274,19 @@ for (const theme of ['light', 'dark'] as const)
       await expect(page.getByTestId('status-jobs')).toBeInViewport({ ratio: 1 })
       expect(await axeViolations(page), `${screen} in ${theme}`).toEqual([])
     }
+    // The profile form open: it fits, and its last control scrolls clear of the status bar.
+    await app.nav('profiles').click()
+    await page.getByTestId('profile-add').click()
+    await expect(page.getByTestId('profile-form')).toBeVisible()
+    await expectNoHorizontalOverflow(page)
+    const save = page.getByTestId('profile-save')
+    await save.focus()
+    await expect(save).toBeInViewport({ ratio: 1 })
+    const bar = await page.getByTestId('statusbar').boundingBox()
+    const box = await save.boundingBox()
+    expect(box && bar && box.y + box.height <= bar.y, 'Save is above the status bar').toBe(true)
+    expect(await axeViolations(page), `profile form in ${theme}`).toEqual([])
+    await app.gallery(`shell-profile-form-${theme}`)
     await app.nav('inventory').click()
     await app.gallery(`shell-${theme}`)
     await page.keyboard.press('Control+K')

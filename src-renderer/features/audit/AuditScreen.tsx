@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react'
 import type { AuditQuery, AuditRecordDto } from '../../../src-main/contract/ipc'
 import { useAppStore } from '../../store'
 import { ErrorNote } from '../../components/ErrorNote'
-import { LOCATOR_LIST_ID } from '../../components/LocatorSuggestions'
+import { LocatorField } from '../../components/LocatorField'
 import { VirtualTable, type Column } from '../../components/VirtualTable'
 import { auditDetails, auditFileName, auditJsonLines, auditMatches } from './audit-lines'
 
@@ -48,13 +48,13 @@ export function AuditScreen() {
   const jobs = useAppStore((s) => s.jobs)
   const setScreen = useAppStore((s) => s.setScreen)
   const openJob = useAppStore((s) => s.openJob)
+  const notify = useAppStore((s) => s.notify)
   const [preset, setPreset] = useState<SincePreset>('7d')
   const [since, setSince] = useState('')
   const [action, setAction] = useState('')
   const [store, setStore] = useState('')
   const [job, setJob] = useState('')
   const [text, setText] = useState('')
-  const [exported, setExported] = useState<string | undefined>(undefined)
 
   useEffect(() => {
     if (status === 'idle') void load()
@@ -111,7 +111,7 @@ export function AuditScreen() {
     a.click()
     a.remove()
     setTimeout(() => URL.revokeObjectURL(url), 10_000)
-    setExported(`Exported ${shown.length} record${shown.length === 1 ? '' : 's'} as ${name}.`)
+    notify(`Exported ${shown.length} record${shown.length === 1 ? '' : 's'} as ${name}.`)
   }
 
   const columns: Column<Row>[] = [
@@ -255,17 +255,14 @@ export function AuditScreen() {
             ))}
           </select>
         </label>
-        <label>
-          Store
-          <input
-            data-testid="audit-store"
-            list={LOCATOR_LIST_ID}
-            value={store}
-            onChange={(e) => setStore(e.target.value)}
-            placeholder="source or target"
-            size={22}
-          />
-        </label>
+        <LocatorField
+          label="Store"
+          testId="audit-store"
+          value={store}
+          onChange={setStore}
+          placeholder="source or target"
+          chooseTitle="Choose the store file to filter by"
+        />
         <label>
           Job
           <input
@@ -284,6 +281,7 @@ export function AuditScreen() {
         <input
           type="search"
           data-testid="audit-text"
+          data-search
           aria-label="Filter the records shown"
           placeholder="Filter: user, job, store, id"
           value={text}
@@ -306,11 +304,6 @@ export function AuditScreen() {
         </button>
       </div>
       <ErrorNote error={error} testId="audit-error" />
-      {exported && (
-        <p className="note" data-testid="audit-message" role="status">
-          {exported}
-        </p>
-      )}
       {status === 'ready' && !shown.length && (
         <p className="empty" data-testid="audit-empty">
           {empty}

@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react'
 import type { CompareItemDto } from '../../../src-main/contract/ipc'
 import { ErrorNote } from '../../components/ErrorNote'
-import { LOCATOR_LIST_ID } from '../../components/LocatorSuggestions'
+import { LocatorField } from '../../components/LocatorField'
 import { VirtualTable, type Column } from '../../components/VirtualTable'
 import { useAppStore } from '../../store'
 import { CompareDetail } from './CompareDetail'
@@ -157,28 +157,24 @@ export function CompareScreen() {
           void requestCompare()
         }}
       >
-        <label>
-          Store A
-          <input
-            data-testid="compare-a"
-            list={LOCATOR_LIST_ID}
-            value={form.a}
-            onChange={(e) => setForm({ a: e.target.value })}
-            placeholder="demo:, envfile:/path/.env, metadb:NAME"
-            required
-          />
-        </label>
-        <label>
-          Store B
-          <input
-            data-testid="compare-b"
-            list={LOCATOR_LIST_ID}
-            value={form.b}
-            onChange={(e) => setForm({ b: e.target.value })}
-            placeholder="envfile:/path/.env, vault:NAME"
-            required
-          />
-        </label>
+        <LocatorField
+          label="Store A"
+          testId="compare-a"
+          value={form.a}
+          onChange={(a) => setForm({ a })}
+          placeholder="demo:, envfile:/path/.env, metadb:NAME"
+          chooseTitle="Choose the file of store A"
+          required
+        />
+        <LocatorField
+          label="Store B"
+          testId="compare-b"
+          value={form.b}
+          onChange={(b) => setForm({ b })}
+          placeholder="envfile:/path/.env, vault:NAME"
+          chooseTitle="Choose the file of store B"
+          required
+        />
         <label>
           Kinds
           <select

@@ -171,11 +171,12 @@ export function InventoryDetail(props: {
   locator: string
   storeId: string
   dialect: 'airflow2' | 'airflow3' | 'task-sdk'
-  onError: (error: ErrorDto | undefined) => void
   onClose: () => void
 }) {
   const { entry } = props
   const fields = Object.entries(entry.fields)
+  // a failed copy is said here, beside the buttons that failed (a copy done is a toast)
+  const [copyError, setCopyError] = useState<ErrorDto | undefined>(undefined)
   return (
     <aside
       className="inv-detail"
@@ -247,7 +248,7 @@ export function InventoryDetail(props: {
           id={entry.id}
           format="uri"
           dialect={props.dialect}
-          onError={props.onError}
+          onError={setCopyError}
           label={entry.kind === 'connection' ? 'Copy as URI' : 'Copy value'}
           testId="inventory-detail-copy-uri"
         />
@@ -257,11 +258,12 @@ export function InventoryDetail(props: {
           id={entry.id}
           format="json"
           dialect={props.dialect}
-          onError={props.onError}
+          onError={setCopyError}
           label="Copy as JSON"
           testId="inventory-detail-copy-json"
         />
       </div>
+      <ErrorNote error={copyError} testId="inventory-detail-copy-error" />
       {/* another entry or store asks again: its own explanation, not the last one's */}
       <ExplainLookups
         key={`${entry.kind}:${entry.id}:${props.locator}`}

@@ -105,7 +105,8 @@ export function InventoryScreen() {
   }, [rows])
   const shownLocator = inventory ? locator : draft
   // Short columns (kind, type, login) fit their longest value; id, host and source key share
-  // the rest by their content's length and are cut with the whole value in the tooltip.
+  // the rest by their content's length and are cut with the whole value in the tooltip (the
+  // host sooner than the others, so that every column stays in a 1280 px window).
   const columns: Column<Row>[] = [
     {
       key: 'kind',
@@ -116,13 +117,13 @@ export function InventoryScreen() {
     {
       key: 'id',
       label: 'ID',
-      fit: { text: (r) => r.id, min: 14, max: 48, grow: true },
+      fit: { text: (r) => r.id, min: 14, max: 32, grow: true },
       render: (r) => <span className="id">{r.id}</span>
     },
     {
       key: 'type',
       label: 'Type',
-      fit: { text: (r) => (r.kind === 'problem' ? r.entryKind : (r.type ?? '')), min: 4, max: 18 },
+      fit: { text: (r) => (r.kind === 'problem' ? r.entryKind : (r.type ?? '')), min: 4, max: 14 },
       render: (r) => (r.kind === 'problem' ? r.entryKind : (r.type ?? ''))
     },
     {
@@ -130,9 +131,11 @@ export function InventoryScreen() {
       label: 'Host / description',
       fit: {
         text: (r) => plain(r, 'host') || plain(r, 'description'),
-        min: 12,
+        min: 10,
         max: 40,
-        grow: true
+        grow: true,
+        // gives way first: beside the side nav at 1280 px every column still fits
+        floor: 10
       },
       render: (r) =>
         r.kind === 'problem' ? '' : String(r.fields.host ?? r.fields.description ?? '')
@@ -140,7 +143,7 @@ export function InventoryScreen() {
     {
       key: 'login',
       label: 'Login',
-      fit: { text: (r) => plain(r, 'login'), min: 5, max: 16 },
+      fit: { text: (r) => plain(r, 'login'), min: 5, max: 14 },
       render: (r) => plain(r, 'login')
     },
     {
@@ -322,11 +325,11 @@ export function InventoryScreen() {
           opened &&
           inventory && (
             <InventoryDetail
+              key={`${opened.kind}:${opened.id}:${locator}`}
               entry={opened}
               locator={locator}
               storeId={inventory.storeId}
               dialect={dialect}
-              onError={setCopyError}
               onClose={() => setOpen(undefined)}
             />
           )

@@ -9,7 +9,7 @@ import type { ErrorDto } from '../../../src-main/contract/errors'
 import { ConfirmDialog } from '../../components/ConfirmDialog'
 import { useAppStore } from '../../store'
 import { ErrorNote } from '../../components/ErrorNote'
-import { LOCATOR_LIST_ID } from '../../components/LocatorSuggestions'
+import { LocatorField } from '../../components/LocatorField'
 import { ListDetail } from '../../components/ListDetail'
 import { VirtualTable, type Column } from '../../components/VirtualTable'
 import {
@@ -338,27 +338,23 @@ export function MigrateScreen() {
           })
         }}
       >
-        <label>
-          Source
-          <input
-            data-testid="plan-source"
-            list={LOCATOR_LIST_ID}
-            value={source}
-            onChange={(e) => setSource(e.target.value)}
-            required
-          />
-        </label>
-        <label>
-          Target
-          <input
-            data-testid="plan-target"
-            list={LOCATOR_LIST_ID}
-            value={target}
-            onChange={(e) => setTarget(e.target.value)}
-            placeholder="envfile:/path/.env, metadb:NAME"
-            required
-          />
-        </label>
+        <LocatorField
+          label="Source"
+          testId="plan-source"
+          value={source}
+          onChange={setSource}
+          chooseTitle="Choose the source store file"
+          required
+        />
+        <LocatorField
+          label="Target"
+          testId="plan-target"
+          value={target}
+          onChange={setTarget}
+          placeholder="envfile:/path/.env, metadb:NAME"
+          chooseTitle="Choose the target store file"
+          required
+        />
         <label>
           Include (globs)
           <input

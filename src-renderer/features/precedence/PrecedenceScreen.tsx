@@ -3,7 +3,7 @@ import type { EffectiveItemDto, LayerDto, VerdictDto } from '../../../src-main/c
 import { useAppStore } from '../../store'
 import { ErrorNote } from '../../components/ErrorNote'
 import { ListDetail } from '../../components/ListDetail'
-import { LOCATOR_LIST_ID } from '../../components/LocatorSuggestions'
+import { LocatorField } from '../../components/LocatorField'
 import { VirtualTable, type Column } from '../../components/VirtualTable'
 import { LayerStack } from './LayerStack'
 import { PrecedenceOverview } from './PrecedenceOverview'
@@ -159,16 +159,15 @@ export function PrecedenceScreen() {
           }}
         >
           {effective.layers.map((l, i) => (
-            <label key={l.role}>
-              {i + 1}. {l.label}
-              <input
-                data-testid={`layer-${l.role}`}
-                list={LOCATOR_LIST_ID}
-                value={layers[l.role] ?? ''}
-                placeholder="not inspected"
-                onChange={(e) => setLayers({ ...layers, [l.role]: e.target.value })}
-              />
-            </label>
+            <LocatorField
+              key={l.role}
+              label={`${i + 1}. ${l.label}`}
+              testId={`layer-${l.role}`}
+              value={layers[l.role] ?? ''}
+              placeholder="not inspected"
+              onChange={(v) => setLayers({ ...layers, [l.role]: v })}
+              chooseTitle={`Choose the file of the layer ${l.label}`}
+            />
           ))}
           <button type="submit" data-testid="precedence-resolve">
             Resolve

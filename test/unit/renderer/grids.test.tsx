@@ -172,6 +172,12 @@ describe('columns fitted to their content', () => {
     }
     expect(columnTracks([id], long)).toEqual(['minmax(22ch, 4.2fr)'])
     expect(columnTracks([id], [{ id: 'short_id', type: '' }])).toEqual(['minmax(14ch, 1.4fr)'])
+    // a column that matters less may be cut sooner (its floor), never below its min
+    const from = { ...id, fit: { ...id.fit!, min: 8, floor: 10 } }
+    expect(columnTracks([from], long)).toEqual(['minmax(12ch, 4.2fr)'])
+    expect(columnTracks([{ ...from, fit: { ...from.fit, min: 14 } }], long)).toEqual([
+      'minmax(16ch, 4.2fr)'
+    ])
     // fixed widths stay as given
     expect(columnTracks([{ key: 'n', label: 'N', width: '72px', render: () => '' }], long)).toEqual(
       ['72px']

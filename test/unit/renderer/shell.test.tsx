@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { JobDto, JobProgressDto } from '../../../src-main/contract/ipc'
-import { paletteMatch } from '../../../src-renderer/components/CommandPalette'
+import { paletteMatch, paletteOptions } from '../../../src-renderer/components/CommandPalette'
 import { runningJobIds } from '../../../src-renderer/components/StatusBar'
 import { isTextField } from '../../../src-renderer/components/screen-search'
 
@@ -53,6 +53,49 @@ describe('command palette: filter', () => {
     expect(
       paletteMatch('  postgres_default ', 'Connection Open postgres_default in Inventory')
     ).toBe(true)
+  })
+})
+
+describe('command palette: ranking', () => {
+  // the palette's own order: screens, actions, profiles, then the inventory's ids
+  const items = [
+    { group: 'Screen', label: 'Go to Compare' },
+    { group: 'Action', label: 'Import profiles from airflow.cfg' },
+    { group: 'Action', label: 'Plan migration' },
+    { group: 'Profile', label: 'Open vault-prod in Profiles' },
+    { group: 'Connection', label: 'Open postgres_default in Inventory' },
+    { group: 'Connection', label: 'Open mysql_default in Inventory' }
+  ]
+  const labels = (query: string, limit?: number) =>
+    paletteOptions(items, query, limit).map((i) => i.label)
+
+  it('lists matches at a word start before matches inside a word, else in list order', () => {
+    // "po" is inside "Import" but starts "postgres_default"
+    expect(labels('po')).toEqual([
+      'Open postgres_default in Inventory',
+      'Import profiles from airflow.cfg'
+    ])
+    // after _ - : / a word starts too
+    expect(labels('def')).toEqual([
+      'Open postgres_default in Inventory',
+      'Open mysql_default in Inventory'
+    ])
+    expect(labels('prod')).toEqual(['Open vault-prod in Profiles'])
+    // every word typed counts; equal ranks keep the list's order
+    expect(labels('open in')).toEqual([
+      'Open vault-prod in Profiles',
+      'Open postgres_default in Inventory',
+      'Open mysql_default in Inventory'
+    ])
+    expect(labels('')).toEqual(items.map((i) => i.label))
+  })
+
+  it('keeps the best matches within the limit', () => {
+    expect(labels('po', 1)).toEqual(['Open postgres_default in Inventory'])
+    expect(labels('o', 2)).toEqual([
+      'Open vault-prod in Profiles',
+      'Open postgres_default in Inventory'
+    ])
   })
 })
 
