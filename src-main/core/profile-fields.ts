@@ -225,7 +225,7 @@ export const PROFILE_FIELDS: Readonly<Record<ProfileKindId, readonly ProfileFiel
     field('kwarg', 'kubernetes_jwt_path', 'Service-account token file', {
       methods: ['kubernetes'],
       placeholder: VAULT_KUBERNETES_JWT_PATH,
-      help: 'Read at each login, never stored. Default: the pod’s service-account token.'
+      help: 'Default: the pod’s service-account token, …/serviceaccount/token. Read at each login, never stored.'
     }),
     field('kwarg', 'auth_mount_point', 'Kubernetes auth mount', {
       methods: ['kubernetes'],
