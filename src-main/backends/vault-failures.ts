@@ -228,8 +228,8 @@ export interface RetryContext {
   pacer: AdaptivePacer
   policy: VaultRetryPolicy
   /**
-   * Called once per request on a 403: resolves true when it renewed the token (an AppRole
-   * login) and the request should be sent again. Absent: a 403 is final.
+   * Called once per request on a 403: resolves true when it renewed the token (an AppRole or
+   * Kubernetes login) and the request should be sent again. Absent: a 403 is final.
    */
   renew?: () => Promise<boolean>
 }

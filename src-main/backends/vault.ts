@@ -31,7 +31,8 @@
  * Vault's SDK has no retry: each request is retried here on 412/429/5xx and dropped
  * connections, with exponential backoff and `Retry-After` honoured, a bounded number of times.
  *
- * Auth: `token` (or `token_path`, or `VAULT_TOKEN` in `environment`) and `approle`; Airflow's
+ * Auth: `token` (or `token_path`, or `VAULT_TOKEN` in `environment`), `approle` and
+ * `kubernetes` (the service-account JWT read from `kubernetes_jwt_path` at login); Airflow's
  * other auth types are refused with a clear message. `namespace` is sent as
  * `X-Vault-Namespace`.
  *
@@ -949,7 +950,8 @@ export class VaultBackend implements Backend {
   }
 
   private async authenticate(signal?: AbortSignal): Promise<void> {
-    if (this.settings.authType === 'approle') return this.login(signal)
+    if (this.settings.authType === 'approle' || this.settings.authType === 'kubernetes')
+      return this.login(signal)
     let token = this.settings.token
     if (this.settings.tokenPath) {
       try {
@@ -977,27 +979,81 @@ export class VaultBackend implements Backend {
       )
   }
 
+  /**
+   * Logs in with the configured auth method and takes `auth.client_token`, as hvac does:
+   * AppRole (`auth/<mount or approle>/login` with role_id and secret_id) or Kubernetes
+   * (`auth/<mount or kubernetes>/login` with the role and the service-account JWT, read from
+   * `kubernetes_jwt_path` now and stripped, as `_VaultClient._auth_kubernetes` does). The JWT
+   * never reaches a message.
+   */
   private async login(signal?: AbortSignal): Promise<void> {
-    const op = {
-      verb: 'log in with AppRole at',
-      what: `auth/${this.settings.authMountPoint ?? 'approle'}`
-    }
-    const args: Record<string, string> = { role_id: this.settings.roleId ?? '' }
-    if (this.settings.secretId !== null) args.secret_id = this.settings.secretId
-    if (this.settings.authMountPoint) args.mount_point = this.settings.authMountPoint
+    const { method, mount, body, refused } =
+      this.settings.authType === 'kubernetes' ? await this.kubernetesLogin() : this.approleLogin()
+    const op = { verb: `log in with ${method} at`, what: `auth/${mount}` }
     this.client.token = ''
+    let answer: unknown
     try {
-      await this.request(op, (c) => c.approleLogin(args), signal, { reauth: false })
+      answer = await this.request(op, (c) => c.write(`auth/${mount}/login`, body), signal, {
+        reauth: false
+      })
     } catch (error) {
       if (error instanceof VaultHttpFailure && (error.status === 400 || error.status === 403))
         throw new AirlockError(
           'backend.auth',
-          `${this.id}: Vault refused the AppRole login at auth/${this.settings.authMountPoint ?? 'approle'}/login (${error.errors[0] ?? error.status}); check role_id and secret_id.`,
-          { cause: new Error(error.message) }
+          refused(`auth/${mount}/login`, String(error.errors[0] ?? error.status)),
+          { cause: new Error(`Vault answered ${error.status}`) }
         )
       throw await this.fail(op, error)
     }
+    const auth = isObject(answer) && isObject(answer.auth) ? answer.auth : undefined
+    if (typeof auth?.client_token === 'string') this.client.token = auth.client_token
+    if (!this.client.token)
+      throw new AirlockError(
+        'backend.auth',
+        `${this.id}: Vault answered the ${method} login at auth/${mount}/login without auth.client_token.`
+      )
     this.tokenCheck = { at: Date.now(), valid: true }
+  }
+
+  private approleLogin(): LoginRequest {
+    const mount = this.settings.authMountPoint || 'approle'
+    const body: Record<string, string> = { role_id: this.settings.roleId ?? '' }
+    if (this.settings.secretId !== null) body.secret_id = this.settings.secretId
+    return {
+      method: 'AppRole',
+      mount,
+      body,
+      refused: (at, why) =>
+        `${this.id}: Vault refused the AppRole login at ${at} (${why}); check role_id and secret_id.`
+    }
+  }
+
+  private async kubernetesLogin(): Promise<LoginRequest> {
+    const mount = this.settings.authMountPoint || 'kubernetes'
+    const role = this.settings.kubernetesRole ?? ''
+    const path = this.settings.kubernetesJwtPath
+    let jwt: string
+    try {
+      jwt = pyStrip(await readFile(path, 'utf8'))
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'error'
+      throw new AirlockError(
+        'backend.auth',
+        `${this.id}: cannot read the Kubernetes service-account token at kubernetes_jwt_path ${path} (${code === 'ENOENT' ? 'no such file' : code}); run Airlock where that file exists or set kubernetes_jwt_path.`
+      )
+    }
+    if (!jwt)
+      throw new AirlockError(
+        'backend.auth',
+        `${this.id}: the Kubernetes service-account token file ${path} (kubernetes_jwt_path) is empty.`
+      )
+    return {
+      method: 'Kubernetes',
+      mount,
+      body: { role, jwt },
+      refused: (at, why) =>
+        `${this.id}: Kubernetes login refused for role ${role} at ${at} (${why}); check the role's bound service account names and namespaces, and kubernetes_jwt_path.`
+    }
   }
 
   /** Whether Vault accepts the current token (`auth/token/lookup-self`); memoised briefly. */
@@ -1033,7 +1089,8 @@ export class VaultBackend implements Backend {
     flags: { reauth?: boolean } = {}
   ): Promise<T> {
     const renew =
-      flags.reauth === false || this.settings.authType !== 'approle'
+      flags.reauth === false ||
+      (this.settings.authType !== 'approle' && this.settings.authType !== 'kubernetes')
         ? undefined
         : async () => {
             if (await this.tokenValid(signal, true)) return false
@@ -1066,6 +1123,14 @@ export class VaultBackend implements Backend {
   private describe(kind: VaultSecretKind, id: string, at: { mount: string; path: string }): string {
     return `${kind} "${id}" (${vaultDisplayPath(at.mount, at.path)})`
   }
+}
+
+/** One login request: its method's name, auth mount, body, and the message when refused. */
+interface LoginRequest {
+  method: 'AppRole' | 'Kubernetes'
+  mount: string
+  body: Record<string, string>
+  refused: (at: string, why: string) => string
 }
 
 /** Whether a mount has the expected KV version. */
@@ -1106,11 +1171,15 @@ function describeEntry(entry: Entry): string {
   return `${entry.kind} "${idOf(entry)}"`
 }
 
-/** A Vault profile as backend options: the URL, then a token or an AppRole login. */
+/**
+ * A Vault profile as backend options: the URL, then a token, an AppRole or a Kubernetes login
+ * (its role, JWT path and mount are plain backend_kwargs; nothing of it is in the keychain).
+ */
 export function vaultFromProfile(p: ServiceProfile): VaultBackend {
   const kwargs: Record<string, unknown> = { ...p.backendKwargs }
   if (p.url) kwargs.url = p.url
-  if (p.method === 'approle') {
+  if (p.method === 'kubernetes') kwargs.auth_type = 'kubernetes'
+  else if (p.method === 'approle') {
     kwargs.auth_type = 'approle'
     if (p.params.role_id) kwargs.role_id = p.params.role_id
     if (p.secrets.secretId) kwargs.secret_id = p.secrets.secretId

@@ -4,6 +4,7 @@
  * checks the profile against them, naming the field it refuses. Pure data and functions.
  */
 import type { ProfileFieldSpec, ProfileKindId } from '../contract/providers'
+import { VAULT_KUBERNETES_JWT_PATH } from './airflow-secrets/vault'
 
 /**
  * AWS regions, for the region list of the AWS profiles. A region AWS opens later is still
@@ -54,7 +55,7 @@ export const AWS_REGION_PATTERN = '^[a-z]{2}(-[a-z]+)+-\\d{1,2}$'
 /** What the form calls each credential method. */
 export const METHOD_LABELS: Readonly<Record<ProfileKindId, Readonly<Record<string, string>>>> = {
   metadb: { password: 'Password', none: 'No password (SQLite, trust or peer auth)' },
-  vault: { token: 'Token', approle: 'AppRole' },
+  vault: { token: 'Token', approle: 'AppRole', kubernetes: 'Kubernetes (service account)' },
   'aws-secrets-manager': awsMethodLabels(),
   'aws-ssm': awsMethodLabels(),
   'azure-key-vault': {
@@ -204,12 +205,32 @@ export const PROFILE_FIELDS: Readonly<Record<ProfileKindId, readonly ProfileFiel
       methods: ['token'],
       orKwargs: ['token_path']
     }),
-    field('param', 'role_id', 'Role ID', { required: true, methods: ['approle'] }),
+    field('param', 'role_id', 'Role ID', {
+      required: true,
+      methods: ['approle'],
+      orKwargs: ['role_id']
+    }),
     field('secret', 'secretId', 'Secret ID', { methods: ['approle'] }),
     field('kwarg', 'auth_mount_point', 'AppRole mount', {
       methods: ['approle'],
       placeholder: 'approle',
       help: 'Default approle.'
+    }),
+    field('kwarg', 'kubernetes_role', 'Kubernetes role', {
+      required: true,
+      methods: ['kubernetes'],
+      placeholder: 'airflow',
+      help: 'The Vault role bound to the service account.'
+    }),
+    field('kwarg', 'kubernetes_jwt_path', 'Service-account token file', {
+      methods: ['kubernetes'],
+      placeholder: VAULT_KUBERNETES_JWT_PATH,
+      help: 'Default: the pod’s service-account token, …/serviceaccount/token. Read at each login, never stored.'
+    }),
+    field('kwarg', 'auth_mount_point', 'Kubernetes auth mount', {
+      methods: ['kubernetes'],
+      placeholder: 'kubernetes',
+      help: 'Default kubernetes.'
     }),
     field('kwarg', 'namespace', 'Namespace', {
       help: 'Vault Enterprise: sent as X-Vault-Namespace.'

@@ -150,7 +150,9 @@ export const SECRETS_SERVICES: {
     classPaths: ['airflow.providers.hashicorp.secrets.vault.VaultBackend'],
     credentialMethods: [
       { method: 'token', secrets: ['token'], params: [] },
-      { method: 'approle', secrets: ['secretId'], params: ['role_id'] }
+      { method: 'approle', secrets: ['secretId'], params: ['role_id'] },
+      // kubernetes_role, kubernetes_jwt_path and auth_mount_point are backend_kwargs, as Airflow names them
+      { method: 'kubernetes', secrets: [], params: [] }
     ],
     secretKwargs: [
       'token',
@@ -161,11 +163,20 @@ export const SECRETS_SERVICES: {
       'gcp_keyfile_dict'
     ],
     lookup: { explain: explainVault, decode: decodeVault },
-    importedMethod: (kwargs) => (kwargs.auth_type === 'approle' ? 'approle' : 'token'),
+    importedMethod: (kwargs) =>
+      kwargs.auth_type === 'approle' || kwargs.auth_type === 'kubernetes'
+        ? kwargs.auth_type
+        : 'token',
     lookupKwargs: (kwargs, method, params, secrets) =>
       method === 'approle'
         ? { ...kwargs, auth_type: 'approle', role_id: params.role_id ?? 'role' }
-        : { ...kwargs, token: secrets.token ?? 'token' }
+        : method === 'kubernetes'
+          ? {
+              ...kwargs,
+              auth_type: 'kubernetes',
+              kubernetes_role: kwargs.kubernetes_role || 'role'
+            }
+          : { ...kwargs, token: secrets.token ?? 'token' }
   },
   'aws-secrets-manager': {
     kind: 'aws-secrets-manager',

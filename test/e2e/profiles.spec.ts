@@ -1,6 +1,6 @@
 /**
  * Issue 20, "profiles per backend": the form shows only the chosen kind's and credential
- * method's labelled fields (Vault token / AppRole, AWS with its region list and an optional
+ * method's labelled fields (Vault token / AppRole / Kubernetes, AWS with its region list and an optional
  * session token), refuses what is missing by name; a test shows counts and latency, or the
  * error in red; rename; "used by N jobs"; a test result follows a job that wrote to the
  * profile. Both themes pass axe, nothing scrolls sideways at 1280×800, no secret is in the DOM.
@@ -58,6 +58,45 @@ test('20: the profile form shows each kind’s own labelled fields', async ({ pa
     'Connections path (optional)',
     'Variables path (optional)'
   ])
+  // Kubernetes: a role, the service-account token file and the auth mount; no secret at all.
+  await page.getByTestId('profile-method').selectOption('kubernetes')
+  expect(await fieldLabels(page)).toEqual([
+    'Vault URL',
+    'Mount point (optional)',
+    'KV version (optional)',
+    'Kubernetes role',
+    'Service-account token file (optional)',
+    'Kubernetes auth mount (optional)',
+    'Namespace (optional)',
+    'Connections path (optional)',
+    'Variables path (optional)'
+  ])
+  await expect(page.getByTestId('profile-fields').locator('input[type="password"]')).toHaveCount(0)
+  await expect(page.getByLabel('Service-account token file')).toHaveAttribute(
+    'placeholder',
+    '/var/run/secrets/kubernetes.io/serviceaccount/token'
+  )
+  await expect(page.getByLabel('Kubernetes auth mount')).toHaveAttribute(
+    'placeholder',
+    'kubernetes'
+  )
+  await page.getByTestId('profile-save').click()
+  await expect(page.getByTestId('profile-error')).toContainText(
+    'Fix the fields marked below: Vault URL, Kubernetes role.'
+  )
+  await expect(page.getByLabel('Kubernetes role')).toHaveAttribute('aria-invalid', 'true')
+  await page.getByTestId('profile-url').fill('https://vault.example.com:8200')
+  await page.getByLabel('Kubernetes role').fill('airflow-worker')
+  await page.getByLabel('Kubernetes auth mount').fill('k8s-prod')
+  await expect(page.getByLabel('Kubernetes role')).not.toHaveAttribute('aria-invalid', 'true')
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme })
+    expect(await axeViolations(page), `Kubernetes form in ${scheme}`).toEqual([])
+    await expectNoHorizontalOverflow(page)
+    await app.gallery(`profile-form-vault-kubernetes-${scheme}`)
+  }
+  await page.getByTestId('profile-url').fill('')
+  await page.getByTestId('profile-method').selectOption('approle')
   // Nothing filled: each required field is named, and nothing is saved.
   await page.getByTestId('profile-save').click()
   await expect(page.getByTestId('profile-error')).toContainText(

@@ -79,7 +79,10 @@ export const VAULT_AUTH_TYPES = [
 export type VaultAuthType = (typeof VAULT_AUTH_TYPES)[number]
 
 /** The auth types Airlock can log in with; the others are refused with a clear message. */
-export const AIRLOCK_VAULT_AUTH_TYPES: readonly VaultAuthType[] = ['token', 'approle']
+export const AIRLOCK_VAULT_AUTH_TYPES: readonly VaultAuthType[] = ['token', 'approle', 'kubernetes']
+
+/** `_VaultClient`'s default `kubernetes_jwt_path`: the pod's service-account token. */
+export const VAULT_KUBERNETES_JWT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount/token'
 
 /** What a Vault secret holds for Airflow. Configs are Airflow options (`config_path`). */
 export type VaultSecretKind = 'connection' | 'variable' | 'config'
@@ -145,6 +148,8 @@ const USED_KWARGS = new Set<string>([
   ...PATH_AND_AUTH_KWARGS,
   'role_id',
   'secret_id',
+  'kubernetes_role',
+  'kubernetes_jwt_path',
   'namespace',
   'verify',
   'timeout'
@@ -174,6 +179,10 @@ export interface VaultSettings {
   tokenPath: string | null
   roleId: string | null
   secretId: string | null
+  /** `kubernetes_role`: the Vault role a Kubernetes login asks for. */
+  kubernetesRole: string | null
+  /** `kubernetes_jwt_path` (default the pod's service-account token); read at login. */
+  kubernetesJwtPath: string
   /** hvac's `namespace` (sent as `X-Vault-Namespace`). */
   namespace: string | null
   /** hvac's `verify`: false skips TLS verification, text is a CA bundle path. */
@@ -324,6 +333,8 @@ export function resolveVaultKwargs(
     tokenPath: optionalText(kwargs, 'token_path') || null,
     roleId: optionalText(kwargs, 'role_id'),
     secretId: optionalText(kwargs, 'secret_id'),
+    kubernetesRole: optionalText(kwargs, 'kubernetes_role'),
+    kubernetesJwtPath: optionalText(kwargs, 'kubernetes_jwt_path') || VAULT_KUBERNETES_JWT_PATH,
     namespace: optionalText(kwargs, 'namespace') || null,
     verify: verify === undefined ? true : verify,
     timeoutSeconds: typeof timeout === 'number' ? timeout : 30,
@@ -331,10 +342,10 @@ export function resolveVaultKwargs(
   }
 }
 
-/** Why Airlock cannot log in with this auth type; undefined for token and approle. */
+/** Why Airlock cannot log in with this auth type; undefined for token, approle and kubernetes. */
 export function unsupportedVaultAuth(settings: VaultSettings): string | undefined {
   if (AIRLOCK_VAULT_AUTH_TYPES.includes(settings.authType)) return undefined
-  return `Airflow accepts auth_type "${settings.authType}", but Airlock can only log in to Vault with "token" or "approle" for now; give Airlock a token (e.g. from \`vault login\` with ${settings.authType}) or an AppRole instead.`
+  return `Airflow accepts auth_type "${settings.authType}", but Airlock can only log in to Vault with "token", "approle" or "kubernetes" for now; give Airlock a token (e.g. from \`vault login\` with ${settings.authType}), an AppRole or a Kubernetes role instead.`
 }
 
 /** `BaseSecretsBackend.build_path(prefix, id, sep="/")`. */

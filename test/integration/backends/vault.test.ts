@@ -23,6 +23,10 @@ import { backendConformance, SECRET_MARK } from '../../support/backend-conforman
 import { startVaultEmulator, type VaultEmulator } from '../../support/emulators/vault'
 
 const APPROLE = { roleId: 'airflow-role', secretId: 'airflow-secret-id' }
+/** A service-account JWT as the kubelet mounts it (the file ends in a newline here). */
+const K8S_JWT =
+  'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6YWlyZmxvdzphaXJmbG93In0.k8s-sig-XYZ'
+let jwtDir: string
 let vault: VaultEmulator
 let mountSeq = 0
 const opened: VaultBackend[] = []
@@ -37,6 +41,10 @@ const fastRetry = {
 }
 
 beforeAll(async () => {
+  jwtDir = await mkdtemp(join(tmpdir(), 'airlock-k8s-'))
+  await writeFile(join(jwtDir, 'token'), `${K8S_JWT}\n`)
+  await writeFile(join(jwtDir, 'other-token'), 'eyJ.not-this-cluster.sig\n')
+  await writeFile(join(jwtDir, 'empty'), '')
   vault = await startVaultEmulator({
     mounts: { secret: { version: 2 }, locked: { version: 2 } },
     namespaces: { 'team-a': {} },
@@ -44,6 +52,10 @@ beforeAll(async () => {
       APPROLE,
       { mount: 'airflow-approle', roleId: 'other-role', secretId: 'other-secret' },
       { roleId: 'short-lived', secretId: 's', tokenUses: 3 }
+    ],
+    kubernetesRoles: [
+      { role: 'airflow', jwt: K8S_JWT },
+      { mount: 'k8s-prod', role: 'airflow-prod', jwt: K8S_JWT, tokenUses: 3 }
     ],
     deny: [
       { path: 'locked/data/connections/locked', operations: ['read', 'create', 'update'] },
@@ -53,6 +65,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await vault.close()
+  await rm(jwtDir, { recursive: true, force: true })
 })
 afterEach(async () => {
   for (const b of opened.splice(0)) await b.close()
@@ -826,16 +839,108 @@ describe('vault: auth, namespaces and typed errors', () => {
     expect(token.userMessage).toMatch('rejected the token')
   })
 
+  it('logs in with Kubernetes auth (role + service-account JWT from the file), reads and writes', async () => {
+    const mount = freshMount()
+    vault.put(mount, 'variables/k', { value: 'v' })
+    const before = vault.issuedTokens.length
+    const mark = vault.requests.length
+    const b = backend({
+      mount_point: mount,
+      auth_type: 'kubernetes',
+      token: undefined,
+      kubernetes_role: 'airflow',
+      kubernetes_jwt_path: join(jwtDir, 'token')
+    })
+    expect(await b.read({ kind: 'variable', id: 'k' })).toMatchObject({ value: 'v' })
+    await b.write([variableEntry('written', 'by k8s')])
+    expect(vault.get(mount, 'variables/written')).toEqual({ value: 'by k8s' })
+    const login = requestsSince(mark).filter((r) => r.path === 'auth/kubernetes/login')
+    expect(login).toHaveLength(1)
+    expect(login[0]!.method).toBe('POST')
+    expect(vault.issuedTokens.length - before).toBe(1)
+    expect(vault.issuedTokens.at(-1)).toMatch(/^hvs\.kubernetes-/)
+  })
+
+  it('logs in with Kubernetes auth at auth_mount_point, and again when the token expires', async () => {
+    const mount = freshMount()
+    vault.put(mount, 'variables/k', { value: 'v' })
+    const before = vault.issuedTokens.length
+    const mark = vault.requests.length
+    const b = backend({
+      mount_point: mount,
+      auth_type: 'kubernetes',
+      token: undefined,
+      kubernetes_role: 'airflow-prod',
+      kubernetes_jwt_path: join(jwtDir, 'token'),
+      auth_mount_point: 'k8s-prod'
+    })
+    for (let i = 0; i < 6; i++)
+      expect(await b.read({ kind: 'variable', id: 'k' })).toMatchObject({ value: 'v' })
+    expect(requestsSince(mark).some((r) => r.path === 'auth/k8s-prod/login')).toBe(true)
+    expect(requestsSince(mark).some((r) => r.path === 'auth/kubernetes/login')).toBe(false)
+    expect(vault.issuedTokens.length - before).toBeGreaterThanOrEqual(2)
+  })
+
+  it('says clearly when a Kubernetes login is refused or its JWT file cannot be read, never showing the JWT', async () => {
+    const k8s = (kwargs: Record<string, unknown>) =>
+      backend({ auth_type: 'kubernetes', token: undefined, ...kwargs })
+    const wrongJwt = await thrown(
+      k8s({
+        kubernetes_role: 'airflow',
+        kubernetes_jwt_path: join(jwtDir, 'other-token')
+      }).read({ kind: 'variable', id: 'k' })
+    )
+    expect(wrongJwt.code).toBe('backend.auth')
+    expect(wrongJwt.userMessage).toMatch(
+      'Kubernetes login refused for role airflow at auth/kubernetes/login (permission denied)'
+    )
+    expect(everything(wrongJwt)).not.toContain('not-this-cluster')
+    const wrongRole = await thrown(
+      k8s({ kubernetes_role: 'nobody', kubernetes_jwt_path: join(jwtDir, 'token') }).read({
+        kind: 'variable',
+        id: 'k'
+      })
+    )
+    expect(wrongRole.code).toBe('backend.auth')
+    expect(wrongRole.userMessage).toMatch('Kubernetes login refused for role nobody')
+    expect(wrongRole.userMessage).toMatch('invalid role name')
+    expect(everything(wrongRole)).not.toContain(K8S_JWT)
+    const missing = join(jwtDir, 'no-such-token')
+    const mark = vault.requests.length
+    const unreadable = await thrown(
+      k8s({ kubernetes_role: 'airflow', kubernetes_jwt_path: missing }).read({
+        kind: 'variable',
+        id: 'k'
+      })
+    )
+    expect(unreadable.code).toBe('backend.auth')
+    expect(unreadable.userMessage).toMatch(`kubernetes_jwt_path ${missing} (no such file)`)
+    expect(requestsSince(mark)).toEqual([])
+    const empty = await thrown(
+      k8s({ kubernetes_role: 'airflow', kubernetes_jwt_path: join(jwtDir, 'empty') }).read({
+        kind: 'variable',
+        id: 'k'
+      })
+    )
+    expect(empty.userMessage).toMatch('is empty')
+    // Without kubernetes_jwt_path: the pod's service-account token, which this machine lacks.
+    const absent = await thrown(
+      k8s({ kubernetes_role: 'airflow' }).read({ kind: 'variable', id: 'k' })
+    )
+    expect(absent.userMessage).toMatch('/var/run/secrets/kubernetes.io/serviceaccount/token')
+  })
+
   it('refuses the auth types Airlock does not support yet, naming them', () => {
     const needs: Record<string, Record<string, unknown>> = {
-      kubernetes: { kubernetes_role: 'r' },
       jwt: { jwt_role: 'r', jwt_token: 't' },
       azure: { azure_resource: 'r', azure_tenant_id: 't' },
       radius: { radius_host: 'h', radius_secret: 's' },
       gcp: { gcp_scopes: 's', role_id: 'r' },
       github: { token: 't' }
     }
-    for (const authType of VAULT_AUTH_TYPES.filter((t) => t !== 'token' && t !== 'approle')) {
+    for (const authType of VAULT_AUTH_TYPES.filter(
+      (t) => t !== 'token' && t !== 'approle' && t !== 'kubernetes'
+    )) {
       let error: unknown
       try {
         new VaultBackend({

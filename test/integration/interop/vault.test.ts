@@ -2,7 +2,10 @@
 // VaultBackend. Each side reads what the other wrote; on the Python side Airflow's
 // VaultBackend rules (test/support/airflow_interop.py) turn secrets into connections and
 // variables. Every check names the Vault documentation page it follows.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { VaultBackend } from '../../../src-main/backends/vault'
 import { connectionEntry, variableEntry, type ConnectionEntry } from '../../../src-main/core/model'
@@ -330,3 +333,94 @@ describe('21: the LIST verb on one kept-alive connection', () => {
     expect(vault.get(m, 'variables/second')).toEqual({ value: 'x' })
   })
 })
+
+// https://developer.hashicorp.com/vault/api-docs/auth/kubernetes#login
+// hvac's auth.kubernetes.login (what Airflow's _VaultClient._auth_kubernetes calls) pins the
+// emulator's Kubernetes login: POST auth/<mount>/login {role, jwt} → auth.client_token, then a
+// read with that token; a JWT Vault does not accept is 403, an unknown role 400. Airlock's
+// VaultBackend logs in through the same answer.
+describe.skipIf(noHvac)(
+  noHvac ? `20: hvac Kubernetes login (skipped: ${noHvac})` : '20: hvac Kubernetes login',
+  () => {
+    const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6YWlyZmxvdyJ9.sig'
+    let k8s: VaultEmulator
+    let dir: string
+    beforeAll(async () => {
+      k8s = await startVaultEmulator({
+        kubernetesRoles: [
+          { role: 'airflow', jwt: JWT },
+          { mount: 'k8s-prod', role: 'airflow', jwt: JWT }
+        ]
+      })
+      k8s.put('secret', 'variables/region', { value: 'eu-west-1' })
+      dir = await mkdtemp(join(tmpdir(), 'airlock-k8s-interop-'))
+      await writeFile(join(dir, 'token'), `${JWT}\n`)
+    })
+    afterAll(async () => {
+      await k8s.close()
+      await rm(dir, { recursive: true, force: true })
+    })
+
+    it('20: hvac auth.kubernetes.login gets a token that reads; a bad JWT is 403, an unknown role 400', async () => {
+      const [login, read, custom, badJwt, badRole] = await airflow(
+        'vault',
+        { url: k8s.url, token: 'none-yet' },
+        [
+          { op: 'call', method: 'auth.kubernetes.login', kwargs: { role: 'airflow', jwt: JWT } },
+          {
+            op: 'call',
+            method: 'secrets.kv.v2.read_secret_version',
+            kwargs: { path: 'variables/region', mount_point: 'secret' }
+          },
+          {
+            op: 'call',
+            method: 'auth.kubernetes.login',
+            kwargs: { role: 'airflow', jwt: JWT, mount_point: 'k8s-prod' }
+          },
+          {
+            op: 'call',
+            method: 'auth.kubernetes.login',
+            kwargs: { role: 'airflow', jwt: 'eyJ.other.sig' }
+          },
+          { op: 'call', method: 'auth.kubernetes.login', kwargs: { role: 'nobody', jwt: JWT } }
+        ]
+      )
+      expect(login!.response).toMatchObject({
+        auth: {
+          client_token: expect.stringMatching(/^hvs\.kubernetes-/),
+          metadata: { role: 'airflow' },
+          renewable: true
+        }
+      })
+      expect(read!.response).toMatchObject({ data: { data: { value: 'eu-west-1' } } })
+      expect(custom!.response).toMatchObject({ auth: { client_token: expect.any(String) } })
+      expect(badJwt!.error).toMatchObject({ code: 'Forbidden' })
+      expect(badRole!.error).toMatchObject({ code: 'InvalidRequest' })
+      expect(badRole!.error!.message).toMatch('invalid role name "nobody"')
+      const hvacLogins = k8s.requests.filter((r) => r.operation === 'login')
+      expect(hvacLogins.map((r) => [r.method, r.path, r.status])).toEqual([
+        ['POST', 'auth/kubernetes/login', 200],
+        ['POST', 'auth/k8s-prod/login', 200],
+        ['POST', 'auth/kubernetes/login', 403],
+        ['POST', 'auth/kubernetes/login', 400]
+      ])
+
+      const mark = k8s.requests.length
+      const b = new VaultBackend({
+        id: 'vault:k8s',
+        backendKwargs: {
+          url: k8s.url,
+          auth_type: 'kubernetes',
+          kubernetes_role: 'airflow',
+          kubernetes_jwt_path: join(dir, 'token')
+        }
+      })
+      opened.push(b)
+      expect(await b.read({ kind: 'variable', id: 'region' })).toMatchObject({ value: 'eu-west-1' })
+      const airlockLogin = k8s.requests.slice(mark).filter((r) => r.operation === 'login')
+      expect(airlockLogin.map((r) => [r.method, r.path, r.status])).toEqual([
+        ['POST', 'auth/kubernetes/login', 200]
+      ])
+    })
+  }
+)

@@ -1,7 +1,7 @@
 /**
  * A loopback HashiCorp Vault: the HTTP API subset node-vault and hvac use for Airflow's
  * secrets — KV v1 and v2 (read, write with check-and-set, soft delete, undelete, destroy,
- * metadata, LIST as the `LIST` verb or `GET ?list=true`, `?version=N` reads), token lookup-self, AppRole login, `sys/mounts`,
+ * metadata, LIST as the `LIST` verb or `GET ?list=true`, `?version=N` reads), token lookup-self, AppRole and Kubernetes login, `sys/mounts`,
  * `sys/internal/ui/mounts/<path>` (the CLI's mount pre-flight), `sys/capabilities-self`,
  * namespaces (`X-Vault-Namespace`) — answering with Vault's status codes and JSON bodies
  * (404 `{"errors":[]}`, a soft-deleted v2 version's 404 with its metadata, 403
@@ -62,6 +62,19 @@ export interface VaultAppRoleSpec {
   tokenUses?: number
 }
 
+/**
+ * A Kubernetes auth role: a login with this role and this service-account JWT gets a token
+ * (Vault would check the JWT with the cluster's TokenReview API; here it is compared).
+ */
+export interface VaultKubernetesRoleSpec {
+  /** Auth mount (default `kubernetes`). */
+  mount?: string
+  role: string
+  jwt: string
+  /** Issued tokens expire after this many requests made with them (to test re-login). */
+  tokenUses?: number
+}
+
 /** Faults at a rate in [0, 1]. */
 export interface VaultFaults {
   /** 429 `rate limit quota exceeded`, with `Retry-After` unless `retryAfterSeconds` is null. */
@@ -93,6 +106,7 @@ export interface VaultEmulatorOptions extends VaultFaults {
   /** More valid tokens. */
   tokens?: readonly string[]
   approles?: readonly VaultAppRoleSpec[]
+  kubernetesRoles?: readonly VaultKubernetesRoleSpec[]
   deny?: readonly VaultDenyRule[]
   /** Largest request body in bytes (Vault's `max_request_size`, default 32 MiB). */
   maxRequestBytes?: number
@@ -153,7 +167,7 @@ export interface VaultEmulator {
     | undefined
   /** Every secret path of a mount (KV v2: those with metadata). */
   paths(mount: string, namespace?: string): string[]
-  /** Tokens issued by AppRole logins so far. */
+  /** Tokens issued by AppRole and Kubernetes logins so far. */
   readonly issuedTokens: string[]
   /** Invalidates a token (as if it expired). */
   revoke(token: string): void
@@ -597,17 +611,35 @@ export async function startVaultEmulator(
         operation: 'sys'
       }
 
-    // AppRole login needs no token.
+    // AppRole and Kubernetes logins need no token.
     const login = /^auth\/(.+)\/login$/.exec(apiPath)
     if (login && (method === 'POST' || method === 'PUT')) {
-      const role = (options.approles ?? []).find(
-        (r) =>
-          (r.mount ?? 'approle') === login[1] &&
-          r.roleId === objBody?.role_id &&
-          (r.secretId === undefined || r.secretId === objBody?.secret_id)
+      let role: { tokenUses?: number } | undefined
+      let via: 'approle' | 'kubernetes' = 'approle'
+      const kubernetes = (options.kubernetesRoles ?? []).filter(
+        (r) => (r.mount ?? 'kubernetes') === login[1]
       )
+      if (kubernetes.length) {
+        // Vault: an unknown role is 400 `invalid role name "<role>"`; a JWT the cluster
+        // does not vouch for, 403 `permission denied`.
+        via = 'kubernetes'
+        const named = kubernetes.find((r) => r.role === objBody?.role)
+        if (!named)
+          return {
+            ...errors(400, `invalid role name "${String(objBody?.role ?? '')}"`),
+            operation: 'login'
+          }
+        if (named.jwt !== objBody?.jwt) return { ...permissionDenied(), operation: 'login' }
+        role = named
+      } else
+        role = (options.approles ?? []).find(
+          (r) =>
+            (r.mount ?? 'approle') === login[1] &&
+            r.roleId === objBody?.role_id &&
+            (r.secretId === undefined || r.secretId === objBody?.secret_id)
+        )
       if (!role) return { ...errors(400, 'invalid role or secret ID'), operation: 'login' }
-      const issued = `hvs.approle-${randomUUID()}`
+      const issued = `hvs.${via}-${randomUUID()}`
       tokens.set(issued, { usesLeft: role.tokenUses ?? null })
       issuedTokens.push(issued)
       return {
@@ -618,7 +650,16 @@ export async function startVaultEmulator(
             accessor: randomUUID(),
             policies: ['default', 'airflow'],
             token_policies: ['default', 'airflow'],
-            metadata: { role_name: 'airflow' },
+            metadata:
+              via === 'kubernetes'
+                ? {
+                    role: String(objBody?.role),
+                    service_account_name: 'airflow',
+                    service_account_namespace: 'airflow',
+                    service_account_secret_name: '',
+                    service_account_uid: randomUUID()
+                  }
+                : { role_name: 'airflow' },
             lease_duration: 3600,
             renewable: true,
             entity_id: randomUUID(),

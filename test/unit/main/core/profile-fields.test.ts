@@ -1,7 +1,7 @@
 // The profile form's fields (core/profile-fields.ts), described once in main: they agree with
 // the provider table, app:info carries them, and adding or editing a profile — the app and the
 // CLI both go through Profiles — refuses a field that does not fit, by name, writing nothing.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -18,6 +18,8 @@ import { appInfo } from '../../../../src-main/ipc/handlers/app'
 import { MemoryKeychain } from '../../../../src-main/keychain/memory-keychain'
 import { Profiles, type ProfileInput } from '../../../../src-main/platform/profiles'
 import { SettingsStore } from '../../../../src-main/platform/settings'
+import { loadAirflowConfig } from '../../../../src-main/platform/airflow-config-file'
+import { vaultFromProfile } from '../../../../src-main/backends/vault'
 
 const methodOf = (kind: (typeof PROFILE_KIND_IDS)[number], method: string) =>
   PROFILE_PROVIDERS[kind].credentialMethods.find((m) => m.method === method)!
@@ -71,6 +73,38 @@ describe('profile fields', () => {
     expect(approle).not.toContain('secret.token')
     for (const shared of ['url', 'kwarg.mount_point', 'kwarg.kv_engine_version', 'kwarg.namespace'])
       expect(token.includes(shared) && approle.includes(shared)).toBe(true)
+  })
+
+  it('give Vault Kubernetes auth a required role, an optional JWT path and mount, and no secret', () => {
+    const k8s = fieldsOf('vault', 'kubernetes')
+    const ids = k8s.map((f) => f.id)
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'kwarg.kubernetes_role',
+        'kwarg.kubernetes_jwt_path',
+        'kwarg.auth_mount_point'
+      ])
+    )
+    expect(k8s.filter((f) => f.store === 'secret')).toEqual([])
+    expect(methodOf('vault', 'kubernetes').secrets).toEqual([])
+    const byId = Object.fromEntries(k8s.map((f) => [f.id, f]))
+    expect(byId['kwarg.kubernetes_role']!.required).toBe(true)
+    expect(byId['kwarg.kubernetes_jwt_path']!.required).toBe(false)
+    expect(byId['kwarg.kubernetes_jwt_path']!.placeholder).toBe(
+      '/var/run/secrets/kubernetes.io/serviceaccount/token'
+    )
+    expect(byId['kwarg.auth_mount_point']!.placeholder).toBe('kubernetes')
+    expect(
+      fieldsOf('vault', 'approle').find((f) => f.id === 'kwarg.auth_mount_point')!.placeholder
+    ).toBe('approle')
+    expect(fieldsOf('vault', 'token').map((f) => f.id)).not.toContain('kwarg.kubernetes_role')
+    expect(problems('vault', 'kubernetes', { url: 'http://v' })).toEqual([
+      'Kubernetes role (backend_kwargs kubernetes_role) is required'
+    ])
+    expect(
+      problems('vault', 'kubernetes', { url: 'http://v', backendKwargs: { kubernetes_role: 'r' } })
+    ).toEqual([])
+    expect(METHOD_LABELS.vault.kubernetes).toMatch('Kubernetes')
   })
 
   it('mark an AWS session token optional and the secret access key required for static keys', () => {
@@ -158,6 +192,68 @@ describe('Profiles add and edit check the fields', () => {
       profiles.edit('v', { credential: { method: 'approle', params: {} } })
     ).rejects.toThrow('Role ID (--param role_id) is required')
     expect(readFileSync(join(dir, 'settings.json'), 'utf8')).toBe(before)
+  })
+
+  it('imports airflow.cfg auth_type kubernetes as the Kubernetes method, its kwargs as Airflow names them', async () => {
+    const cfg = join(dir, 'airflow.cfg')
+    writeFileSync(
+      cfg,
+      [
+        '[secrets]',
+        'backend = airflow.providers.hashicorp.secrets.vault.VaultBackend',
+        'backend_kwargs = {"url": "http://vault:8200", "mount_point": "airflow", "auth_type": "kubernetes", "kubernetes_role": "airflow-worker", "kubernetes_jwt_path": "/var/run/secrets/custom/token", "auth_mount_point": "k8s-prod"}',
+        ''
+      ].join('\n')
+    )
+    const loaded = await loadAirflowConfig({ env: {}, path: cfg, airflowVersion: '2.10.5' })
+    const [made] = await profiles.importFromAirflow(loaded.profile, 'prod')
+    expect(made!.kind).toBe('vault')
+    expect(made!.credential).toEqual({ method: 'kubernetes', params: {} })
+    expect(made!.backendKwargs).toMatchObject({
+      auth_type: 'kubernetes',
+      kubernetes_role: 'airflow-worker',
+      kubernetes_jwt_path: '/var/run/secrets/custom/token',
+      auth_mount_point: 'k8s-prod'
+    })
+    expect(await profiles.keychain.get('profile:prod-vault')).toBeUndefined()
+    expect(await profiles.secretStatus('prod-vault')).toEqual({})
+    const backend = vaultFromProfile({
+      kind: 'vault',
+      name: made!.name,
+      id: `vault:${made!.name}`,
+      url: made!.url,
+      region: null,
+      backendKwargs: made!.backendKwargs,
+      method: made!.credential.method,
+      params: made!.credential.params,
+      secrets: {},
+      dialect: 'airflow2'
+    })
+    expect(backend.settings).toMatchObject({
+      authType: 'kubernetes',
+      kubernetesRole: 'airflow-worker',
+      kubernetesJwtPath: '/var/run/secrets/custom/token',
+      authMountPoint: 'k8s-prod'
+    })
+    await backend.close()
+  })
+
+  it('imports airflow.cfg auth_type approle with role_id in backend_kwargs', async () => {
+    const cfg = join(dir, 'airflow.cfg')
+    writeFileSync(
+      cfg,
+      [
+        '[secrets]',
+        'backend = airflow.providers.hashicorp.secrets.vault.VaultBackend',
+        'backend_kwargs = {"url": "http://vault:8200", "auth_type": "approle", "role_id": "r-1", "secret_id": "s-1"}',
+        ''
+      ].join('\n')
+    )
+    const loaded = await loadAirflowConfig({ env: {}, path: cfg, airflowVersion: '2.10.5' })
+    const [made] = await profiles.importFromAirflow(loaded.profile, 'prod')
+    expect(made!.credential.method).toBe('approle')
+    expect(made!.backendKwargs).toMatchObject({ role_id: 'r-1' })
+    expect(await profiles.secretStatus('prod-vault')).toEqual({ secretId: 'stored' })
   })
 
   it('says an optional secret not set is optional, a required one missing', async () => {

@@ -82,6 +82,7 @@ describe('provider table', () => {
     const samples: Record<string, unknown>[] = [
       {},
       { auth_type: 'approle', role_id: 'r' },
+      { auth_type: 'kubernetes', kubernetes_role: 'r' },
       { client_id: 'c', tenant_id: 't' }
     ]
     for (const kind of SECRETS_SERVICE_KINDS)
@@ -129,7 +130,7 @@ describe('lists derived from the provider table', () => {
   it('keeps the credential methods, their secrets and the secret kwargs Airlock had', () => {
     expect(CREDENTIAL_METHODS).toEqual({
       metadb: ['password', 'none'],
-      vault: ['token', 'approle'],
+      vault: ['token', 'approle', 'kubernetes'],
       'aws-secrets-manager': ['default-chain', 'profile', 'static', 'assume-role'],
       'aws-ssm': ['default-chain', 'profile', 'static', 'assume-role'],
       'azure-key-vault': ['client-secret', 'default'],
@@ -149,7 +150,7 @@ describe('lists derived from the provider table', () => {
     }
     expect(needed).toEqual({
       metadb: { password: ['password', 'fernetKey'], none: ['fernetKey'] },
-      vault: { token: ['token'], approle: ['secretId'] },
+      vault: { token: ['token'], approle: ['secretId'], kubernetes: [] },
       'aws-secrets-manager': aws,
       'aws-ssm': aws,
       'azure-key-vault': { 'client-secret': ['clientSecret'], default: [] },

@@ -121,7 +121,7 @@ describe('Vault backend_kwargs', () => {
   it('lists every auth type Airflow supports but Airlock does not, clearly', () => {
     for (const authType of VAULT_AUTH_TYPES) {
       const s = { ...settings(), authType }
-      if (authType === 'token' || authType === 'approle')
+      if (authType === 'token' || authType === 'approle' || authType === 'kubernetes')
         expect(unsupportedVaultAuth(s)).toBeUndefined()
       else expect(unsupportedVaultAuth(s)).toMatch(`auth_type "${authType}"`)
     }
