@@ -306,9 +306,32 @@ export class MetastoreBackend implements Backend {
     const info = await this.schema()
     const key = await this.keyCheck()
     if (key.error) throw new AirlockError('fernet.invalid-key', key.error)
+    // rows checked with their sealed columns measured, then every value of the batch sealed
+    // at once (Fernet.encryptMany)
     const rows = entries.map((e) =>
-      e.kind === 'connection' ? this.connectionRow(e, info) : this.variableRow(e, info)
+      e.kind === 'connection' ? this.connectionRow(e, info, true) : this.variableRow(e, info, true)
     )
+    if (this.fernet) {
+      const slots: [Row, string][] = []
+      const plain: Uint8Array[] = []
+      const utf8 = new TextEncoder()
+      entries.forEach((e, i) => {
+        const row = rows[i]!
+        const put = (column: string, flag: string, value: string | null) => {
+          if (row[flag] !== true || value === null) return
+          slots.push([row, column])
+          plain.push(utf8.encode(value))
+        }
+        if (e.kind === 'connection') {
+          put('password', 'is_encrypted', e.fields.password)
+          put('extra', 'is_extra_encrypted', e.fields.extra)
+        } else put('val', 'is_encrypted', e.value)
+      })
+      this.fernet.encryptMany(plain).forEach((token, i) => {
+        const [row, column] = slots[i]!
+        row[column] = token
+      })
+    }
     await this.checkCollisions(db, entries, info)
     await this.run('write', () =>
       db.transaction(async (tx) => {

@@ -77,6 +77,34 @@ describe('fernet codec', () => {
     expect(plaintexts.map((p) => f.encrypt(enc.encode(p), at, iv))).toEqual(fromPython)
   })
 
+  it('encryptMany makes tokens Python decrypts, each with its own IV, short and long mixed', () => {
+    const key = Fernet.generateKey()
+    const plaintexts = [
+      'p@ss',
+      '',
+      'x'.repeat(16),
+      'é日本😀'.repeat(9),
+      'y'.repeat(1500),
+      'z'.repeat(47),
+      'a'
+    ]
+    const at = 1_700_000_123
+    const tokens = MultiFernet.fromSetting(key).encryptMany(
+      plaintexts.map((p) => enc.encode(p)),
+      at
+    )
+    expect(new Set(tokens.map((t) => readToken(t).data.subarray(9, 25).toString('hex'))).size).toBe(
+      plaintexts.length
+    )
+    tokens.forEach((t) => expect(readToken(t).timestamp).toBe(BigInt(at)))
+    const back = runPython<string[]>(
+      PY_FERNET +
+        'd=json.load(sys.stdin)\nf=Fernet(d["key"].encode())\nprint(json.dumps([f.decrypt(t.encode()).decode() for t in d["t"]]))',
+      { key, t: tokens }
+    )
+    expect(back).toEqual(plaintexts)
+  })
+
   it('accepts and rejects exactly the keys Python accepts (via Airflow: UTF-8 bytes)', () => {
     const good = Fernet.generateKey()
     const keys = [
