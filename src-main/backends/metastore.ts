@@ -70,6 +70,14 @@ export interface RotationReport {
 /** Rows per page when loading a whole table. */
 const LOAD_PAGE = 2000
 
+/**
+ * Ids per `IN (…)` list, and `?`s per multi-row INSERT: under the smallest parameter limit of
+ * the engines (SQLite before 3.32 allows 999; PostgreSQL 65,535; mysql2 fills them in itself),
+ * so one statement serves a job's batch of up to 500 items.
+ */
+const IDS_PER_QUERY = 500
+const PARAMS_PER_INSERT = 900
+
 const CONN_COLUMNS = [
   'conn_id',
   'conn_type',
@@ -85,6 +93,13 @@ const CONN_COLUMNS = [
 ] as const
 
 type Row = Record<string, unknown>
+
+/** Which rows a read asks for: one id, some ids, or the page after an id (the first without). */
+interface Which {
+  only?: string
+  ids?: readonly string[]
+  after?: string
+}
 
 function truthy(v: unknown): boolean {
   return v === true || v === 1 || v === '1' || v === 't' || (typeof v === 'bigint' && v !== 0n)
@@ -105,6 +120,14 @@ function holdsNul(e: Entry): boolean {
       ? [e.id, e.team, ...Object.values(e.fields)]
       : [e.key, e.value, e.description, e.team]
   return texts.some((t) => typeof t === 'string' && t.includes('\0'))
+}
+
+/**
+ * The length of the Fernet token of `bytes` bytes of plaintext: version, timestamp and IV (25
+ * bytes), the PKCS7-padded ciphertext and the HMAC (32), in url-safe base64 with padding.
+ */
+export function sealedLength(bytes: number): number {
+  return 4 * Math.ceil((25 + 16 * (Math.floor(bytes / 16) + 1) + 32) / 3)
 }
 
 export class MetastoreBackend implements Backend {
@@ -148,8 +171,8 @@ export class MetastoreBackend implements Backend {
     const db = await this.ready()
     const rows =
       ref.kind === 'connection'
-        ? await this.connectionRows(db, ref.id)
-        : await this.variableRows(db, ref.id)
+        ? await this.connectionRows(db, { only: ref.id })
+        : await this.variableRows(db, { only: ref.id })
     const row = rows[0]
     if (!row) return undefined
     const problems: EntryProblem[] = []
@@ -157,6 +180,36 @@ export class MetastoreBackend implements Backend {
       ref.kind === 'connection' ? this.toConnection(row, problems) : this.toVariable(row, problems)
     if (problems[0]) throw new AirlockError(problems[0].code, problems[0].message)
     return entry
+  }
+
+  /**
+   * `read` of each ref from one `SELECT … WHERE id IN (…)` per kind and IDS_PER_QUERY ids (a
+   * job's read-back of a batch), matched by the exact id; a row that does not decrypt is
+   * `undefined` in its place. A failing query throws (the job then reads ref by ref).
+   */
+  async readEach(refs: readonly EntryRef[]): Promise<(Entry | undefined)[]> {
+    if (refs.length === 0) return []
+    const db = await this.ready()
+    const found = new Map<string, Entry>()
+    for (const kind of ['connection', 'variable'] as const) {
+      const ids = [...new Set(refs.filter((r) => r.kind === kind).map((r) => r.id))]
+      for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
+        const part = ids.slice(i, i + IDS_PER_QUERY)
+        const rows =
+          kind === 'connection'
+            ? await this.connectionRows(db, { ids: part })
+            : await this.variableRows(db, { ids: part })
+        for (const row of rows) {
+          const problems: EntryProblem[] = []
+          const e =
+            kind === 'connection'
+              ? this.toConnection(row, problems)
+              : this.toVariable(row, problems)
+          if (e && problems.length === 0) found.set(`${kind}:${idOf(e)}`, e)
+        }
+      }
+    }
+    return refs.map((r) => found.get(`${r.kind}:${r.id}`))
   }
 
   async load(scope: Scope): Promise<LoadResult> {
@@ -207,13 +260,13 @@ export class MetastoreBackend implements Backend {
     const db = await this.ready()
     if (inScope(scope, 'connection'))
       yield* this.pagesOf(
-        (after) => this.connectionRows(db, undefined, after),
+        (after) => this.connectionRows(db, { after }),
         (row) => str(row.conn_id)!,
         (row, problems) => this.toConnection(row, problems)
       )
     if (inScope(scope, 'variable'))
       yield* this.pagesOf(
-        (after) => this.variableRows(db, undefined, after),
+        (after) => this.variableRows(db, { after }),
         (row) => str(row.key)!,
         (row, problems) => this.toVariable(row, problems)
       )
@@ -253,13 +306,45 @@ export class MetastoreBackend implements Backend {
     const info = await this.schema()
     const key = await this.keyCheck()
     if (key.error) throw new AirlockError('fernet.invalid-key', key.error)
+    // rows checked with their sealed columns measured, then every value of the batch sealed
+    // at once (Fernet.encryptMany)
     const rows = entries.map((e) =>
-      e.kind === 'connection' ? this.connectionRow(e, info) : this.variableRow(e, info)
+      e.kind === 'connection' ? this.connectionRow(e, info, true) : this.variableRow(e, info, true)
     )
+    if (this.fernet) {
+      const slots: [Row, string][] = []
+      const plain: Uint8Array[] = []
+      const utf8 = new TextEncoder()
+      entries.forEach((e, i) => {
+        const row = rows[i]!
+        const put = (column: string, flag: string, value: string | null) => {
+          if (row[flag] !== true || value === null) return
+          slots.push([row, column])
+          plain.push(utf8.encode(value))
+        }
+        if (e.kind === 'connection') {
+          put('password', 'is_encrypted', e.fields.password)
+          put('extra', 'is_extra_encrypted', e.fields.extra)
+        } else put('val', 'is_encrypted', e.value)
+      })
+      this.fernet.encryptMany(plain).forEach((token, i) => {
+        const [row, column] = slots[i]!
+        row[column] = token
+      })
+    }
     await this.checkCollisions(db, entries, info)
     await this.run('write', () =>
       db.transaction(async (tx) => {
-        for (const [i, row] of rows.entries()) await this.upsert(tx, entries[i]!, row)
+        for (const kind of ['connection', 'variable'] as const) {
+          // an id written twice in one batch: the last one is what the row ends up holding
+          const last = new Map<string, Row>()
+          entries.forEach((e, i) => {
+            if (e.kind !== kind) return
+            last.delete(idOf(e))
+            last.set(idOf(e), rows[i]!)
+          })
+          if (last.size) await this.upsertAll(tx, kind, last)
+        }
       })
     )
   }
@@ -270,10 +355,17 @@ export class MetastoreBackend implements Backend {
     const exact = db.dialect === 'mysql' ? 'BINARY ' : ''
     await this.run('remove', () =>
       db.transaction(async (tx) => {
-        for (const r of refs) {
+        for (const kind of ['connection', 'variable'] as const) {
           const [table, key] =
-            r.kind === 'connection' ? ['connection', 'conn_id'] : ['variable', 'key']
-          await tx.query(`DELETE FROM ${this.q(table)} WHERE ${exact}${this.q(key)} = ?`, [r.id])
+            kind === 'connection' ? ['connection', 'conn_id'] : ['variable', 'key']
+          const ids = [...new Set(refs.filter((r) => r.kind === kind).map((r) => r.id))]
+          for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
+            const part = ids.slice(i, i + IDS_PER_QUERY)
+            await tx.query(
+              `DELETE FROM ${this.q(table)} WHERE ${exact}${this.q(key)} IN (${part.map(() => '?').join(', ')})`,
+              part
+            )
+          }
         }
       })
     )
@@ -317,8 +409,9 @@ export class MetastoreBackend implements Backend {
         continue
       }
       try {
-        if (e.kind === 'connection') this.connectionRow(e, info)
-        else this.variableRow(e, info)
+        // the checks only: a sealed column is measured, not encrypted (sealedLength)
+        if (e.kind === 'connection') this.connectionRow(e, info, true)
+        else this.variableRow(e, info, true)
       } catch (err) {
         if (!(err instanceof AirlockError)) throw err
         error(err.userMessage)
@@ -647,29 +740,30 @@ export class MetastoreBackend implements Backend {
     }
   }
 
-  private connectionRows(db: SqlExecutor, id?: string, after?: string): Promise<Row[]> {
-    return this.tableRows(db, 'connection', 'conn_id', CONN_COLUMNS, id, after)
+  private connectionRows(db: SqlExecutor, which: Which): Promise<Row[]> {
+    return this.tableRows(db, 'connection', 'conn_id', CONN_COLUMNS, which)
   }
 
-  private variableRows(db: SqlExecutor, key?: string, after?: string): Promise<Row[]> {
+  private variableRows(db: SqlExecutor, which: Which): Promise<Row[]> {
     return this.tableRows(
       db,
       'variable',
       'key',
       ['key', 'val', 'description', 'is_encrypted'],
-      key,
-      after
+      which
     )
   }
 
-  /** One id (`only`), or a page of LOAD_PAGE rows after `after`, with the team's name. */
+  /**
+   * One id (`only`), the rows of some ids (`ids`, matched exactly by the caller), or a page of
+   * LOAD_PAGE rows after `after`, with the team's name.
+   */
   private async tableRows(
     db: SqlExecutor,
     table: 'connection' | 'variable',
     keyColumn: string,
     columns: readonly string[],
-    only?: string,
-    after?: string
+    which: Which
   ): Promise<Row[]> {
     const info = await this.schema()
     const cols = columns.map((c) => `r.${this.q(c)}`)
@@ -680,12 +774,14 @@ export class MetastoreBackend implements Backend {
       from += ` LEFT JOIN ${this.q('team')} t ON t.${this.q('id')} = r.${this.q('team_id')}`
     }
     const key = `r.${this.q(keyColumn)}`
-    const [where, args, limit] =
-      only !== undefined
-        ? [` WHERE ${key} = ?`, [only], '']
-        : after !== undefined
-          ? [` WHERE ${key} > ?`, [after], ` LIMIT ${LOAD_PAGE}`]
-          : ['', [], ` LIMIT ${LOAD_PAGE}`]
+    const [where, args, limit]: [string, readonly unknown[], string] =
+      which.only !== undefined
+        ? [` WHERE ${key} = ?`, [which.only], '']
+        : which.ids
+          ? [` WHERE ${key} IN (${which.ids.map(() => '?').join(', ')})`, which.ids, '']
+          : which.after !== undefined
+            ? [` WHERE ${key} > ?`, [which.after], ` LIMIT ${LOAD_PAGE}`]
+            : ['', [], ` LIMIT ${LOAD_PAGE}`]
     return this.run(`read ${table}s`, () =>
       db.query<Row>(`SELECT ${cols.join(', ')} FROM ${from}${where} ORDER BY ${key}${limit}`, args)
     )
@@ -855,10 +951,19 @@ export class MetastoreBackend implements Backend {
     }
   }
 
-  /** `fernet.encrypt` when a key is configured; the flag says whether it was. */
-  private seal(value: string | null): [string | null, boolean] {
+  /**
+   * `fernet.encrypt` when a key is configured; the flag says whether it was. `measure`: a text
+   * of the token's length instead of the token (what a check needs, without the encryption).
+   */
+  private seal(value: string | null, measure = false): [string | null, boolean] {
     if (value === null || value === '' || !this.fernet) return [value === '' ? null : value, false]
-    return [this.fernet.encrypt(new TextEncoder().encode(value)), true]
+    return [this.encrypt(value, measure), true]
+  }
+
+  private encrypt(value: string, measure: boolean): string {
+    return measure
+      ? 'x'.repeat(sealedLength(Buffer.byteLength(value, 'utf8')))
+      : this.fernet!.encrypt(new TextEncoder().encode(value))
   }
 
   private fits(
@@ -883,11 +988,12 @@ export class MetastoreBackend implements Backend {
       )
   }
 
-  private connectionRow(e: ConnectionEntry, info: MetastoreSchema): Row {
+  /** The row written for `e`; `measure`: its sealed columns are placeholders of their length. */
+  private connectionRow(e: ConnectionEntry, info: MetastoreSchema, measure = false): Row {
     const where = `${this.id}: connection "${e.id}"`
     const f = e.fields
-    const [password, isEncrypted] = this.seal(f.password)
-    const [extra, isExtraEncrypted] = this.seal(f.extra)
+    const [password, isEncrypted] = this.seal(f.password, measure)
+    const [extra, isExtraEncrypted] = this.seal(f.extra, measure)
     const row: Row = {
       conn_id: e.id,
       conn_type: f.conn_type,
@@ -929,11 +1035,11 @@ export class MetastoreBackend implements Backend {
     return row
   }
 
-  private variableRow(e: VariableEntry, info: MetastoreSchema): Row {
+  private variableRow(e: VariableEntry, info: MetastoreSchema, measure = false): Row {
     const where = `${this.id}: variable "${e.key}"`
     // Variable.set encrypts any value that is not None, '' included.
     const [val, isEncrypted] = this.fernet
-      ? [this.fernet.encrypt(new TextEncoder().encode(e.value)), true]
+      ? [this.encrypt(e.value, measure), true]
       : [e.value, false]
     const row: Row = { key: e.key, val, description: e.description, is_encrypted: isEncrypted }
     if (info.team === 'team_name') row.team_name = e.team ?? null
@@ -987,36 +1093,53 @@ export class MetastoreBackend implements Backend {
     }
   }
 
-  private async upsert(tx: SqlExecutor, e: Entry, row: Row): Promise<void> {
-    const [table, key] = e.kind === 'connection' ? ['connection', 'conn_id'] : ['variable', 'key']
-    const cols = Object.keys(row)
-    const values = cols.map((c) => {
-      const v = row[c]
-      return typeof v === 'boolean' && this.options.target.dialect !== 'postgresql'
-        ? v
-          ? 1
-          : 0
-        : v
-    })
-    const exact = this.options.target.dialect === 'mysql' ? 'BINARY ' : ''
-    const found = await tx.query<Row>(
-      `SELECT ${this.q('id')} FROM ${this.q(table)} WHERE ${exact}${this.q(key)} = ?`,
-      [idOf(e)]
-    )
-    if (found.length) {
-      const set = cols.filter((c) => c !== key).map((c) => `${this.q(c)} = ?`)
-      const args = cols
-        .map((c, i) => [c, values[i]] as const)
-        .filter(([c]) => c !== key)
-        .map(([, v]) => v)
-      await tx.query(`UPDATE ${this.q(table)} SET ${set.join(', ')} WHERE ${this.q('id')} = ?`, [
-        ...args,
-        found[0]!.id
-      ])
-    } else {
+  /**
+   * Upserts the rows of one kind, keyed by their exact id, as Airflow's ORM does (an existing
+   * row is updated in place and keeps its `id`; a new one is inserted): one SELECT of the ids
+   * already there per IDS_PER_QUERY ids, an UPDATE per existing row, and the new rows as
+   * multi-row INSERTs of up to PARAMS_PER_INSERT values (the same statement text for every
+   * full one, so SQLite prepares it once).
+   */
+  private async upsertAll(
+    tx: SqlExecutor,
+    kind: 'connection' | 'variable',
+    rows: ReadonlyMap<string, Row>
+  ): Promise<void> {
+    const [table, key] = kind === 'connection' ? ['connection', 'conn_id'] : ['variable', 'key']
+    const sqlValue = (v: unknown) =>
+      typeof v === 'boolean' && this.options.target.dialect !== 'postgresql' ? (v ? 1 : 0) : v
+    const ids = [...rows.keys()]
+    const existing = new Map<string, unknown>()
+    for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
+      const part = ids.slice(i, i + IDS_PER_QUERY)
+      const found = await tx.query<Row>(
+        `SELECT ${this.q('id')} AS id, ${this.q(key)} AS k FROM ${this.q(table)} WHERE ${this.q(key)} IN (${part.map(() => '?').join(', ')})`,
+        part
+      )
+      // exact ids only: MySQL's collation also matches other cases (checkCollisions refused those)
+      for (const r of found) existing.set(str(r.k ?? r.K)!, r.id ?? r.ID)
+    }
+    const fresh: Row[] = []
+    for (const [id, row] of rows) {
+      if (!existing.has(id)) {
+        fresh.push(row)
+        continue
+      }
+      const cols = Object.keys(row).filter((c) => c !== key)
       await tx.query(
-        `INSERT INTO ${this.q(table)} (${cols.map((c) => this.q(c)).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`,
-        values
+        `UPDATE ${this.q(table)} SET ${cols.map((c) => `${this.q(c)} = ?`).join(', ')} WHERE ${this.q('id')} = ?`,
+        [...cols.map((c) => sqlValue(row[c])), existing.get(id)]
+      )
+    }
+    if (fresh.length === 0) return
+    const cols = Object.keys(fresh[0]!)
+    const per = Math.max(1, Math.floor(PARAMS_PER_INSERT / cols.length))
+    const tuple = `(${cols.map(() => '?').join(', ')})`
+    for (let i = 0; i < fresh.length; i += per) {
+      const part = fresh.slice(i, i + per)
+      await tx.query(
+        `INSERT INTO ${this.q(table)} (${cols.map((c) => this.q(c)).join(', ')}) VALUES ${part.map(() => tuple).join(', ')}`,
+        part.flatMap((row) => cols.map((c) => sqlValue(row[c])))
       )
     }
   }

@@ -46,6 +46,7 @@ export interface PlanItem {
   action: PlanAction
   /** For conflicts: what the policy decided. */
   resolution?: ConflictPolicy
+  /** What differs field by field: updates and conflicts only (a create or delete has none). */
   diff: FieldDiff[]
   warnings: string[]
   /** Keyed fingerprints of the whole source and target values at plan time (drift checks). */
@@ -226,7 +227,10 @@ export function plan(
     const lostPassword = lost.filter((w) => w.startsWith('the password'))
     if (!t) {
       base.warnings.push(...lostPassword)
-      items.push({ ...base, action: 'create', diff: compareEntries(mapped, mapped, fp) })
+      // a create shows no field changes: its fields are the source's (the plan detail reads
+      // them from the sides held), and a field-by-field "same" with two fingerprints each was
+      // most of a plan of creates
+      items.push({ ...base, action: 'create', diff: [] })
       continue
     }
     // Unchanged: nothing to show, so no field fingerprints are made (most of a re-plan).

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { MetastoreBackend } from '../../../src-main/backends/metastore'
+import { MetastoreBackend, sealedLength } from '../../../src-main/backends/metastore'
 import { SCHEMA_VERSIONS, type SchemaVersion } from '../../../src-main/backends/sql/airflow-schema'
 import type { SqlDialect } from '../../../src-main/backends/sql/driver'
 import { Fernet } from '../../../src-main/core/codecs/fernet'
@@ -179,6 +179,87 @@ describe.each(DIALECTS)('metastore on %s', (dialect) => {
     expect(await backend.list({})).toEqual([])
   })
 
+  it('writes a batch as multi-row INSERTs and in-place UPDATEs: row ids kept, the last of a repeated id wins', async () => {
+    const { db, backend } = await make('3.2')
+    // more rows than one INSERT statement holds (900 values / 12 columns)
+    const first = Array.from({ length: 160 }, (_, i) =>
+      conn(`c_${String(i).padStart(3, '0')}`, { host: `h${i}`, password: `pw${i}`, port: i })
+    )
+    await backend.write([...first, { kind: 'variable', key: 'v', value: 'one', description: 'd' }])
+    const ids = async () =>
+      new Map(
+        (await rawRows(db, 'SELECT id, conn_id FROM connection')).map((r) => [
+          String(r.conn_id),
+          Number(r.id)
+        ])
+      )
+    const before = await ids()
+    expect(before.size).toBe(160)
+    await backend.write([
+      conn('c_005', { host: 'first' }),
+      conn('new_one', { host: 'n' }),
+      conn('c_005', { host: 'changed', password: null }),
+      { kind: 'variable', key: 'v', value: 'two', description: null }
+    ])
+    const after = await ids()
+    expect(after.size).toBe(161)
+    expect(after.get('c_005')).toBe(before.get('c_005'))
+    const c5 = await backend.read({ kind: 'connection', id: 'c_005' })
+    expect(c5).toMatchObject({ fields: { host: 'changed', password: null, port: null } })
+    const [flags] = await rawRows(
+      db,
+      "SELECT is_encrypted, password FROM connection WHERE conn_id = 'c_005'"
+    )
+    expect([Boolean(Number(flags!.is_encrypted)), flags!.password]).toEqual([false, null])
+    expect(await backend.read({ kind: 'variable', id: 'v' })).toMatchObject({
+      value: 'two',
+      description: null
+    })
+    expect(await backend.read({ kind: 'connection', id: 'c_159' })).toMatchObject({
+      fields: { password: 'pw159' }
+    })
+  })
+
+  it('reads back a batch with readEach, by exact id, undefined where nothing reads', async () => {
+    const { db, backend } = await make('3.2')
+    const many = Array.from({ length: 620 }, (_, i) => conn(`r_${i}`, { login: `l${i}` }))
+    await backend.write([...many, { kind: 'variable', key: 'r_1', value: 'v', description: null }])
+    // a row whose password does not decrypt
+    const d = await db.raw()
+    await d.query(
+      "INSERT INTO connection (conn_id, conn_type, password, is_encrypted, is_extra_encrypted) VALUES ('bad', 'generic', 'gAAAAAnotatoken', " +
+        (dialect === 'postgresql' ? 'true, false' : '1, 0') +
+        ')'
+    )
+    await d.close()
+    const refs = [
+      ...many.map((e) => ({ kind: 'connection' as const, id: e.id })).reverse(),
+      { kind: 'variable' as const, id: 'r_1' },
+      { kind: 'connection' as const, id: 'missing' },
+      { kind: 'connection' as const, id: 'bad' },
+      { kind: 'connection' as const, id: 'R_1' }
+    ]
+    const got = await backend.readEach(refs)
+    expect(got).toHaveLength(refs.length)
+    for (const [i, e] of got.slice(0, 620).entries()) {
+      const expected = await backend.read(refs[i]!)
+      expect(e).toEqual(expected)
+    }
+    expect(got[620]).toMatchObject({ kind: 'variable', key: 'r_1', value: 'v' })
+    expect(got.slice(621)).toEqual([undefined, undefined, undefined])
+  })
+
+  it('removes many ids at once, exactly those', async () => {
+    const { backend } = await make('3.2')
+    await backend.write(Array.from({ length: 700 }, (_, i) => conn(`x_${i}`)))
+    await backend.remove([
+      ...Array.from({ length: 699 }, (_, i) => ({ kind: 'connection' as const, id: `x_${i}` })),
+      { kind: 'connection', id: 'X_699' },
+      { kind: 'variable', id: 'x_699' }
+    ])
+    expect(await backend.list({})).toEqual([{ kind: 'connection', id: 'x_699' }])
+  })
+
   it('detects the schema generation by introspection', async () => {
     for (const version of ['2.3', '3.1', '3.2'] as const) {
       const { backend } = await make(version)
@@ -215,6 +296,16 @@ describe.each(DIALECTS)('metastore on %s', (dialect) => {
       })
       await expect(backend.list({})).rejects.toMatchObject({ code: 'backend.unreachable' })
     })
+})
+
+describe('sealedLength', () => {
+  it('is the length of the Fernet token of that many bytes', () => {
+    const f = new Fernet(KEY)
+    for (const text of ['', 'a', 'x'.repeat(15), 'x'.repeat(16), 'x'.repeat(17), 'é'.repeat(40)])
+      expect(sealedLength(Buffer.byteLength(text))).toBe(
+        f.encrypt(new TextEncoder().encode(text)).length
+      )
+  })
 })
 
 describe('metastore on MariaDB: collation and credentials', () => {

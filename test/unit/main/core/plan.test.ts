@@ -36,6 +36,20 @@ describe('planner', () => {
     expect(r.summary).toEqual({ create: 1, update: 1, delete: 0, unchanged: 2, conflict: 0 })
   })
 
+  it('gives a create and a delete no field diff: only updates and conflicts carry one', () => {
+    const r = plan(source, target, { deleteExtraneous: true, onConflict: 'skip' }, fp)
+    const byId = new Map(r.items.map((i) => [i.targetId, i]))
+    expect(byId.get('new_one')).toMatchObject({ action: 'create', diff: [], targetVersion: null })
+    expect(byId.get('new_one')!.sourceVersion).toMatch(/\S/)
+    expect(byId.get('extraneous')).toMatchObject({
+      action: 'delete',
+      diff: [],
+      sourceVersion: null
+    })
+    expect(byId.get('changed')!.action).toBe('conflict')
+    expect(byId.get('changed')!.diff.map((d) => d.field)).toContain('password')
+  })
+
   it('treats a URI and a JSON value that decode to the same connection as equal', () => {
     const a = parseConnectionValue('postgres://u:p%40w@h:5432/db?sslmode=require', 'airflow3').value
     const b = parseConnectionValue(

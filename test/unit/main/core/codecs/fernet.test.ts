@@ -56,6 +56,55 @@ describe('fernet codec', () => {
     expect(back).toEqual(plaintexts)
   })
 
+  it('makes the very token Python makes for the same time and IV, small and large plaintexts alike', () => {
+    const key = Fernet.generateKey()
+    const iv = Uint8Array.from({ length: 16 }, (_, i) => i * 7)
+    const at = 1_700_000_000
+    // either side of the size from which one CBC context encrypts, and a megabyte snapshot
+    const plaintexts = [
+      '',
+      'z'.repeat(1023),
+      'z'.repeat(1024),
+      'é'.repeat(700),
+      'q'.repeat(1 << 20)
+    ]
+    const fromPython = runPython<string[]>(
+      PY_FERNET +
+        'd=json.load(sys.stdin)\nf=Fernet(d["key"].encode())\nprint(json.dumps([f._encrypt_from_parts(p.encode(), d["at"], bytes(d["iv"])).decode() for p in d["p"]]))',
+      { key, p: plaintexts, at, iv: [...iv] }
+    )
+    const f = new Fernet(key)
+    expect(plaintexts.map((p) => f.encrypt(enc.encode(p), at, iv))).toEqual(fromPython)
+  })
+
+  it('encryptMany makes tokens Python decrypts, each with its own IV, short and long mixed', () => {
+    const key = Fernet.generateKey()
+    const plaintexts = [
+      'p@ss',
+      '',
+      'x'.repeat(16),
+      'é日本😀'.repeat(9),
+      'y'.repeat(1500),
+      'z'.repeat(47),
+      'a'
+    ]
+    const at = 1_700_000_123
+    const tokens = MultiFernet.fromSetting(key).encryptMany(
+      plaintexts.map((p) => enc.encode(p)),
+      at
+    )
+    expect(new Set(tokens.map((t) => readToken(t).data.subarray(9, 25).toString('hex'))).size).toBe(
+      plaintexts.length
+    )
+    tokens.forEach((t) => expect(readToken(t).timestamp).toBe(BigInt(at)))
+    const back = runPython<string[]>(
+      PY_FERNET +
+        'd=json.load(sys.stdin)\nf=Fernet(d["key"].encode())\nprint(json.dumps([f.decrypt(t.encode()).decode() for t in d["t"]]))',
+      { key, t: tokens }
+    )
+    expect(back).toEqual(plaintexts)
+  })
+
   it('accepts and rejects exactly the keys Python accepts (via Airflow: UTF-8 bytes)', () => {
     const good = Fernet.generateKey()
     const keys = [
