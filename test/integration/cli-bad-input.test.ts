@@ -245,7 +245,11 @@ const CASES: Record<string, () => Case[]> = {
       1,
       /not-a-dir\/x\.json": ".*not-a-dir" is not a folder/
     ],
-    [['export', 'demo:', '--to', p('a-directory.json')], 1, /a-directory\.json" failed \(EISDIR\)/],
+    [
+      ['export', 'demo:', '--to', p('a-directory.json')],
+      2,
+      /a-directory\.json": it is a folder; name a file/
+    ],
     [['plan', 'demo:', T(), '--out', p('not-a-dir', 'p.json')], 1, /not-a-dir\/p\.json" failed/],
     [['profile', 'show', 'nope'], 1, /No profile named "nope"/],
     [['profile', 'remove', 'nope'], 1, /No profile named "nope"/],
@@ -535,6 +539,7 @@ describe('attack: bad input', () => {
     })
     const applied = await run(['apply', out])
     expect(applied.code, applied.err).toBe(1)
+    expect(applied.out, applied.err).not.toBe('')
     expect(JSON.parse(applied.out)).toMatchObject({ applied: 2, failed: 0, refused: 2 })
     expect(applied.err).toMatch(
       /airlock: dup: refused: pre-flight: .*both written as AIRFLOW_CONN_DUP/
