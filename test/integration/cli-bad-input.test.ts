@@ -250,7 +250,11 @@ const CASES: Record<string, () => Case[]> = {
       2,
       /a-directory\.json": it is a folder; name a file/
     ],
-    [['plan', 'demo:', T(), '--out', p('not-a-dir', 'p.json')], 1, /not-a-dir\/p\.json" failed/],
+    [
+      ['plan', 'demo:', T(), '--out', p('not-a-dir', 'p.json')],
+      1,
+      /not-a-dir\/p\.json": .* is not a folder/
+    ],
     [['profile', 'show', 'nope'], 1, /No profile named "nope"/],
     [['profile', 'remove', 'nope'], 1, /No profile named "nope"/],
     [['resume', 'nope'], 1, /No job nope/],
