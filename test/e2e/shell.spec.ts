@@ -69,14 +69,16 @@ test('the side nav switches screens; the status bar says where secrets go and wh
 
   // A job running: counted, with its progress; the item opens Jobs.
   await app.requireOsKeychain()
-  const source = join(served.dir, 'many.env')
+  const source = join(served.dir, 'shell-running.env')
   writeFileSync(
     source,
     Array.from({ length: MANY }, (_, i) => `AIRFLOW_VAR_MANY_${i}=v${i}\n`).join('')
   )
   await app.nav('migrate').click()
   await page.getByTestId('plan-source').fill(`envfile:${source}`)
-  await page.getByTestId('plan-target').fill(`envfile:${join(served.dir, 'many-target.env')}`)
+  await page
+    .getByTestId('plan-target')
+    .fill(`envfile:${join(served.dir, 'shell-running-target.env')}`)
   await page.getByTestId('plan-exclude').fill('')
   await page.getByTestId('plan-make').click()
   await expect(page.getByTestId('plan-count-create')).toHaveText(`${MANY} create`)

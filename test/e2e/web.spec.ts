@@ -188,6 +188,9 @@ test('plan demo → a new env file, apply it, and see the job finish', async ({ 
   expect(readFileSync(target, 'utf8')).not.toMatch(/AIRFLOW_CONN_POSTGRES_DEFAULT=/)
 })
 
+/** Enough items that a job is still running when Cancel is clicked (a .env job is fast). */
+const MANY = 40_000
+
 test('a running job shows live progress; cancel and resume it', async ({ page, served }) => {
   const app = new AppPage(page)
   await app.open(await served.link())
@@ -195,14 +198,14 @@ test('a running job shows live progress; cancel and resume it', async ({ page, s
   const source = join(served.dir, 'many.env')
   writeFileSync(
     source,
-    Array.from({ length: 8000 }, (_, i) => `AIRFLOW_VAR_MANY_${i}=v${i}\n`).join('')
+    Array.from({ length: MANY }, (_, i) => `AIRFLOW_VAR_MANY_${i}=v${i}\n`).join('')
   )
   await app.nav('migrate').click()
   await page.getByTestId('plan-source').fill(`envfile:${source}`)
   await page.getByTestId('plan-target').fill(`envfile:${join(served.dir, 'many-target.env')}`)
   await page.getByTestId('plan-exclude').fill('')
   await page.getByTestId('plan-make').click()
-  await expect(page.getByTestId('plan-count-create')).toHaveText('8000 create')
+  await expect(page.getByTestId('plan-count-create')).toHaveText(`${MANY} create`)
   await page.getByTestId('plan-apply').click()
   const job = page.getByTestId('job-row').first()
   await expect(job).toHaveAttribute('data-state', 'running')
@@ -214,7 +217,7 @@ test('a running job shows live progress; cancel and resume it', async ({ page, s
   await expect(job).toHaveAttribute('data-state', 'interrupted (resume it)')
   await job.getByTestId('job-resume').click()
   await expect(job).toHaveAttribute('data-state', 'finished', { timeout: 30_000 })
-  await expect(job.getByTestId('job-progress')).toContainText('8000/8000')
+  await expect(job.getByTestId('job-progress')).toContainText(`${MANY}/${MANY}`)
 })
 
 test('profiles: add with a secret, test, edit; the secret never comes back', async ({
