@@ -1,5 +1,6 @@
 import { useMemo } from 'react'
 import { useAppStore } from '../store'
+import { appKeychainWarning } from './keychain-text'
 import type { AppState } from '../store'
 
 /**
@@ -43,7 +44,11 @@ export function StatusBar() {
         className={keychain?.kind === 'memory' ? 'status-item warn' : 'status-item'}
         data-testid="status-store"
         data-kind={keychain?.kind}
-        title={keychain?.warning ?? keychain?.location ?? undefined}
+        title={
+          keychain?.warning
+            ? appKeychainWarning(keychain.warning)
+            : (keychain?.location ?? undefined)
+        }
         onClick={() => setScreen('profiles')}
       >
         <span className="status-dot" aria-hidden="true" />

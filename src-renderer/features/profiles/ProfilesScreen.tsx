@@ -6,6 +6,7 @@ import { ConfirmDialog } from '../../components/ConfirmDialog'
 import { ErrorNote } from '../../components/ErrorNote'
 import { useRowGrid } from '../../components/row-grid'
 import { ProfileForm } from './ProfileForm'
+import { appKeychainWarning } from '../../components/keychain-text'
 import { ImportForm } from './ImportForm'
 import { PassphraseUnlock } from './PassphraseUnlock'
 
@@ -127,7 +128,9 @@ export function ProfilesScreen() {
           ? 'Secrets are kept in the OS keychain.'
           : keychain?.kind === 'passphrase'
             ? `Secrets are kept in the passphrase store (${keychain.location ?? ''}).`
-            : (keychain?.warning ?? 'No OS keychain: secrets are kept for this run only.')}
+            : appKeychainWarning(
+                keychain?.warning ?? 'No OS keychain: secrets are kept for this run only.'
+              )}
       </p>
       {keychain?.kind === 'memory' && <PassphraseUnlock />}
       <ErrorNote error={error} />
