@@ -4,7 +4,7 @@
  * its name typed before the confirm button enables. The dialog in both themes is saved as
  * screenshots.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { airflowSchemaDdl } from '../../src-main/backends/sql/airflow-schema'
 import { openSql } from '../../src-main/backends/sql/driver'
@@ -21,6 +21,9 @@ test('19: applying a plan with a delete asks first, and Cancel writes nothing', 
   const app = new AppPage(page)
   await app.open(await served.link())
   await app.requireOsKeychain()
+  // other specs in this worker may have run jobs already: Cancel must add none
+  const jobsDir = join(served.env.AIRLOCK_HOME, 'jobs')
+  const jobsBefore = existsSync(jobsDir) ? readdirSync(jobsDir).sort() : []
   const source = join(served.dir, 'confirm-source.env')
   const target = join(served.dir, 'confirm-target.env')
   writeFileSync(source, 'AIRFLOW_VAR_KEEP=1\n')
@@ -51,7 +54,7 @@ test('19: applying a plan with a delete asks first, and Cancel writes nothing', 
     await expect(page.getByTestId('plan-apply')).toBeFocused()
   }
   expect(readFileSync(target, 'utf8')).toBe(before)
-  expect(existsSync(join(served.env.AIRLOCK_HOME, 'jobs'))).toBe(false)
+  expect(existsSync(jobsDir) ? readdirSync(jobsDir).sort() : []).toEqual(jobsBefore)
 
   // Confirmed, it runs.
   await page.getByTestId('plan-apply').click()
