@@ -183,8 +183,9 @@ test('plan demo → a new env file, apply it, and see the job finish', async ({ 
   await job.getByTestId('job-rollback').click()
   // a rollback asks first (issue 19)
   await page.getByTestId('confirm-ok').click()
-  await expect(job).toHaveAttribute('data-state', 'rolled back')
+  // the toast first: it clears itself after a few seconds, the row's state stays
   await expect(app.toast(/0 restored, 13 removed/)).toBeVisible()
+  await expect(job).toHaveAttribute('data-state', 'rolled back')
   expect(readFileSync(target, 'utf8')).not.toMatch(/AIRFLOW_CONN_POSTGRES_DEFAULT=/)
 })
 
