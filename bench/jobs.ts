@@ -9,54 +9,16 @@
  * picks the sizes, `AIRLOCK_BENCH_JOB_TARGETS=env` (or `metadb`) one kind of target. The jobs run under the keyring the bench runs in (scripts/with-keyring.sh).
  */
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { randomBytes } from 'node:crypto'
 import { airflowSchemaDdl } from '../src-main/backends/sql/airflow-schema'
 import { NODE_FLAGS } from '../src-main/platform/runtime'
 import { benchDataset, envFileText } from './diff-fixtures'
 import type { BenchContext, BenchFigure } from './harness'
+import { BIN, runWhole, spread, summary, type Run } from './process-run'
 
-const here = fileURLToPath(new URL('.', import.meta.url))
-const BIN = here.endsWith('/out/bench/')
-  ? fileURLToPath(new URL('../../bin/airlock.mjs', import.meta.url))
-  : fileURLToPath(new URL('../bin/airlock.mjs', import.meta.url))
-const TIME = '/usr/bin/time'
-
-/** One whole process: wall seconds, peak RSS in MB and CPU seconds (undefined without GNU time). */
-export interface Run {
-  seconds: number
-  peakMb: number | undefined
-  cpu: number | undefined
-}
-
-function runWhole(argv: readonly string[], env: NodeJS.ProcessEnv, ok = [0]): Run {
-  const timed = existsSync(TIME)
-  const t0 = performance.now()
-  const out = timed
-    ? spawnSync(TIME, ['-f', '%M %U %S', ...argv], { stdio: ['ignore', 'ignore', 'pipe'], env })
-    : spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env })
-  const seconds = (performance.now() - t0) / 1000
-  const stderr = out.stderr.toString()
-  if (!ok.includes(out.status ?? -1))
-    throw new Error(`${argv.join(' ')} exited ${out.status}: ${stderr.slice(-800)}`)
-  const [kb, user, sys] = timed ? stderr.trim().split('\n').pop()!.split(' ').map(Number) : []
-  return {
-    seconds,
-    peakMb: kb === undefined || !Number.isFinite(kb) ? undefined : kb / 1024,
-    cpu: user === undefined || sys === undefined ? undefined : user + sys
-  }
-}
-
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-const spread = (xs: readonly number[]) => (Math.max(...xs) - Math.min(...xs)) / median(xs)
-const summary = (runs: readonly Run[]): Run => ({
-  seconds: median(runs.map((r) => r.seconds)),
-  peakMb: runs[0]!.peakMb === undefined ? undefined : median(runs.map((r) => r.peakMb!)),
-  cpu: runs[0]!.cpu === undefined ? undefined : median(runs.map((r) => r.cpu!))
-})
 const mb = (r: Run) =>
   r.peakMb === undefined
     ? 'peak RSS n/a'
@@ -87,7 +49,7 @@ export async function benchJobs(ctx: BenchContext): Promise<BenchFigure[]> {
   }
   const key = Fernet32()
   const airlock = (...args: string[]) =>
-    runWhole([process.execPath, ...NODE_FLAGS, BIN, ...args], env)
+    runWhole([process.execPath, ...NODE_FLAGS, BIN, ...args], { env })
   const figures: BenchFigure[] = []
   try {
     emptyMetadb(join(dir, 'empty.db'))
@@ -127,10 +89,10 @@ export async function benchJobs(ctx: BenchContext): Promise<BenchFigure[]> {
           rmSync(t, { force: true })
           rmSync(env.AIRLOCK_HOME, { recursive: true, force: true })
           const a = join(dir, `anchor-${i}`)
-          if (target === 'env') anchors.push(runWhole(['cp', source, a], env))
+          if (target === 'env') anchors.push(runWhole(['cp', source, a], { env }))
           else {
             copyFileSync(join(dir, 'empty.db'), a)
-            anchors.push(runWhole(['sh', '-c', `sqlite3 '${a}' < '${inserts}'`], env))
+            anchors.push(runWhole(['sh', '-c', `sqlite3 '${a}' < '${inserts}'`], { env }))
           }
           rmSync(a, { force: true })
         }

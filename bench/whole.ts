@@ -6,51 +6,13 @@
  * spread the (max − min) / median. The in-process figures of the other benchmarks are the
  * breakdown of these.
  */
-import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { NODE_FLAGS } from '../src-main/platform/runtime'
 import { writeDiffFixtures } from './diff-fixtures'
 import type { BenchContext, BenchFigure } from './harness'
-
-const here = fileURLToPath(new URL('.', import.meta.url))
-const BIN = here.endsWith('/out/bench/')
-  ? fileURLToPath(new URL('../../bin/airlock.mjs', import.meta.url))
-  : fileURLToPath(new URL('../bin/airlock.mjs', import.meta.url))
-const TIME = '/usr/bin/time'
-
-/** One whole process: wall seconds and peak RSS in MB (undefined without GNU time). */
-interface Run {
-  seconds: number
-  peakMb: number | undefined
-  /** User + system CPU seconds (undefined without GNU time): what a loaded machine does not skew. */
-  cpu: number | undefined
-}
-
-/** Runs `argv` to its end; `ok` says which exit codes are its success (diff: 1, differences). */
-function runWhole(argv: readonly string[], ok: readonly number[]): Run {
-  const timed = existsSync(TIME)
-  const t0 = performance.now()
-  const out = timed
-    ? spawnSync(TIME, ['-f', '%M %U %S', ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
-    : spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] })
-  const seconds = (performance.now() - t0) / 1000
-  const stderr = out.stderr.toString()
-  // GNU time exits with the command's status (and says so on stderr before its figure)
-  if (!ok.includes(out.status ?? -1))
-    throw new Error(`${argv.join(' ')} exited ${out.status}: ${stderr.slice(-500)}`)
-  const [kb, user, sys] = timed ? stderr.trim().split('\n').pop()!.split(' ').map(Number) : []
-  return {
-    seconds,
-    peakMb: kb === undefined || !Number.isFinite(kb) ? undefined : kb / 1024,
-    cpu: user === undefined || sys === undefined ? undefined : user + sys
-  }
-}
-
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-const spread = (xs: readonly number[]) => (Math.max(...xs) - Math.min(...xs)) / median(xs)
+import { BIN, runWhole, spread, summary, type Run } from './process-run'
 
 /** Alternating runs of both commands; medians and spreads of each. */
 function sideBySide(
@@ -64,11 +26,6 @@ function sideBySide(
     a.push(airlock())
     b.push(anchor())
   }
-  const summary = (runs: Run[]): Run => ({
-    seconds: median(runs.map((r) => r.seconds)),
-    peakMb: runs[0]!.peakMb === undefined ? undefined : median(runs.map((r) => r.peakMb!)),
-    cpu: runs[0]!.cpu === undefined ? undefined : median(runs.map((r) => r.cpu!))
-  })
   return {
     airlock: summary(a),
     airlockSpread: spread(a.map((r) => r.seconds)),
@@ -91,8 +48,9 @@ export async function benchWhole(ctx: BenchContext): Promise<BenchFigure[]> {
     const airlock =
       (...args: string[]) =>
       () =>
-        runWhole([process.execPath, ...NODE_FLAGS, BIN, ...args], [0])
-    const gnuDiff = () => runWhole(['diff', join(dir, 'a.sorted'), join(dir, 'b.sorted')], [1])
+        runWhole([process.execPath, ...NODE_FLAGS, BIN, ...args])
+    const gnuDiff = () =>
+      runWhole(['diff', join(dir, 'a.sorted'), join(dir, 'b.sorted')], { ok: [1] })
     const size = `${n.toLocaleString('en')} vs ${(n * 1.02).toLocaleString('en')} items, 10 % differ`
     const figures: BenchFigure[] = []
     for (const [what, a, b] of [
