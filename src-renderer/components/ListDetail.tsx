@@ -47,3 +47,30 @@ export function ListDetail(props: {
     </div>
   )
 }
+
+/** The head of a detail pane: the entry's kind above its id, and the close button. */
+export function DetailHead(props: {
+  className: string
+  kind: string
+  id: string
+  closeTestId: string
+  onClose: () => void
+}) {
+  return (
+    <header className={props.className}>
+      <div>
+        <span className="muted small">{props.kind}</span>
+        <h3 className="id">{props.id}</h3>
+      </div>
+      <button
+        type="button"
+        className="link"
+        data-testid={props.closeTestId}
+        aria-label="Close the details"
+        onClick={props.onClose}
+      >
+        ✕ close
+      </button>
+    </header>
+  )
+}

@@ -5,6 +5,7 @@ import { useAppStore } from '../../store'
 import { ErrorNote } from '../../components/ErrorNote'
 import { VERDICT_TEXT, verdictKind, verdictLine } from '../precedence/verdicts'
 import { CopyButton } from './CopyButton'
+import { DetailHead } from '../../components/ListDetail'
 import { SecretCell } from './SecretCell'
 
 const MODELS = [
@@ -185,21 +186,13 @@ export function InventoryDetail(props: {
       data-kind={entry.kind}
       aria-label={`Details of ${entry.id}`}
     >
-      <header className="inv-detail-head">
-        <div>
-          <span className="muted small">{entry.kind}</span>
-          <h3 className="id">{entry.id}</h3>
-        </div>
-        <button
-          type="button"
-          className="link"
-          data-testid="inventory-detail-close"
-          aria-label="Close the details"
-          onClick={props.onClose}
-        >
-          ✕ close
-        </button>
-      </header>
+      <DetailHead
+        className="inv-detail-head"
+        kind={entry.kind}
+        id={entry.id}
+        closeTestId="inventory-detail-close"
+        onClose={props.onClose}
+      />
       <dl className="inv-fields" data-testid="inventory-detail-fields">
         {fields.map(([field, value]) => (
           <div key={field} className="inv-field" data-field={field}>

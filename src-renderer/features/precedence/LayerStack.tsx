@@ -1,5 +1,6 @@
 import type { EffectiveItemDto, LayerDto } from '../../../src-main/contract/ipc'
 import { SecretCell } from '../inventory/SecretCell'
+import { DetailHead } from '../../components/ListDetail'
 import { VERDICT_TEXT, verdictKind, verdictLine } from './verdicts'
 
 /**
@@ -22,21 +23,13 @@ export function LayerStack(props: {
       data-id={item.id}
       aria-label={`Layers of ${item.id}`}
     >
-      <header className="prec-detail-head">
-        <div>
-          <span className="muted small">{item.kind}</span>
-          <h3 className="id">{item.id}</h3>
-        </div>
-        <button
-          type="button"
-          className="link"
-          data-testid="precedence-detail-close"
-          aria-label="Close the details"
-          onClick={props.onClose}
-        >
-          ✕ close
-        </button>
-      </header>
+      <DetailHead
+        className="prec-detail-head"
+        kind={item.kind}
+        id={item.id}
+        closeTestId="precedence-detail-close"
+        onClose={props.onClose}
+      />
       <p className="small" data-testid="precedence-detail-summary">
         {winner
           ? `Airflow reads it from layer ${item.winner! + 1}, ${winner.label}${
