@@ -5,7 +5,7 @@
  * error in red; rename; "used by N jobs"; a test result follows a job that wrote to the
  * profile. Both themes pass axe, nothing scrolls sideways at 1280×800, no secret is in the DOM.
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import { AppPage } from './pages/app-page'
@@ -244,13 +244,15 @@ test('20: a metadb profile: test counts and latency, rename, used by a job, test
   await app.open(await served.link())
   await app.requireOsKeychain()
   const demoKey = readFileSync(join(served.env.AIRLOCK_HOME, 'demo', 'fernet.key'), 'utf8').trim()
+  // a copy of the demo database: the job below writes to it, and the worker's other specs count
+  // on the demo as it ships
+  const demoCopy = join(served.dir, 'profiles-demo.db')
+  copyFileSync(join(served.env.AIRLOCK_HOME, 'demo', 'airflow.db'), demoCopy)
   await page.getByTestId('profile-add').click()
   await page.getByTestId('profile-name').fill('demo-db')
   await page.getByTestId('profile-kind').selectOption('metadb')
   await page.getByTestId('profile-method').selectOption('none')
-  await page
-    .getByTestId('profile-url')
-    .fill(`sqlite:///${join(served.env.AIRLOCK_HOME, 'demo', 'airflow.db')}`)
+  await page.getByTestId('profile-url').fill(`sqlite:///${demoCopy}`)
   await page.getByTestId('profile-secret-fernetKey').fill(demoKey)
   await page.getByTestId('profile-save').click()
   const db = row(page, 'demo-db')
