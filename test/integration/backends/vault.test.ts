@@ -563,14 +563,16 @@ describe('vault: listing', () => {
     expect(lists.length).toBe(12) // connections/, its 10 team folders, variables/
     expect(requestsSince(mark).length).toBeLessThanOrEqual(12 + 1) // + the token check
     mark = vault.requests.length
-    const started = performance.now()
-    const loaded = await b.load({})
-    const seconds = (performance.now() - started) / 1000
+    vault.inFlight.peak = 0
+    vault.setFaults({ latencyMs: 2 }) // answers overlap only when they take time
+    const loaded = await b.load({}).finally(() => vault.setFaults({ latencyMs: 0 }))
     expect(loaded.problems).toEqual([])
     expect(loaded.entries.length).toBe(2400)
     const used = requestsSince(mark).length
     expect(used / 2400).toBeLessThanOrEqual(1 + 12 / 2400)
-    expect(2400 / seconds).toBeGreaterThan(200) // items/s against loopback
+    // the GETs overlap, up to the backend's concurrency (speed itself is the bench's to measure)
+    expect(vault.inFlight.peak).toBeGreaterThan(1)
+    expect(vault.inFlight.peak).toBeLessThanOrEqual(32)
     expect(loaded.entries.find((e) => e.kind === 'connection' && e.id === 'team3/c4')).toBeDefined()
   })
 

@@ -143,6 +143,8 @@ export interface VaultEmulator {
   rootToken: string
   /** Every request, in arrival order. */
   readonly requests: VaultRequestRecord[]
+  /** Requests being served now, and the most served at once since `peak` was last set to 0. */
+  readonly inFlight: { now: number; peak: number }
   close(): Promise<void>
   /** Changes the fault switches. */
   setFaults(faults: VaultFaults): void
@@ -252,6 +254,7 @@ export async function startVaultEmulator(
   for (const t of options.tokens ?? []) tokens.set(t, { usesLeft: null })
   const issuedTokens: string[] = []
   const requests: VaultRequestRecord[] = []
+  const inFlight = { now: 0, peak: 0 }
   const maxRequestBytes = options.maxRequestBytes ?? 32 * 1024 * 1024
 
   const nsKey = (ns: string | undefined) => (ns ?? '').replace(/^\/+|\/+$/g, '')
@@ -780,7 +783,12 @@ export async function startVaultEmulator(
   }
 
   const sockets = new Set<Socket>()
-  const server = createServer((req, res) => void handle(req, res))
+  const server = createServer((req, res) => {
+    inFlight.now++
+    inFlight.peak = Math.max(inFlight.peak, inFlight.now)
+    res.on('close', () => inFlight.now--)
+    void handle(req, res)
+  })
   // Node's parser refuses the LIST verb; this listener rewrites it before the parser sees it.
   const listener = acceptListVerb(server, (s) => {
     sockets.add(s)
@@ -923,6 +931,7 @@ export async function startVaultEmulator(
     url: `http://127.0.0.1:${port}`,
     rootToken,
     requests,
+    inFlight,
     issuedTokens,
     async close() {
       for (const s of sockets) s.destroy()
