@@ -9,7 +9,7 @@ import { existsSync, realpathSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import type { Backend, EntryKind } from '../backends/backend'
 import { createBackend, createServiceBackend } from '../backends/registry'
-import { formatOf, readTextIfExists } from '../backends/airflow-export'
+import { formatOf, readRawJsonMembers, readTextIfExists } from '../backends/airflow-export'
 import { PyDict, pyJsonLoads, type PyValue } from '../core/codecs/py-json'
 import { rawFileItems } from '../core/codecs/airflow-files'
 import { pyYamlSafeLoad } from '../core/codecs/py-yaml'
@@ -230,8 +230,7 @@ function kindOfMemberText(text: string): EntryKind | undefined | null {
  * What a JSON file's members all say (as {@link kindByContent} for a valid file), from their
  * texts, without decoding the file; null where the texts cannot tell.
  */
-function kindByMemberTexts(text: string): EntryKind | undefined | null {
-  const members = rawFileItems(text, 'json')
+function kindByMemberTexts(members: [string, string][] | undefined): EntryKind | undefined | null {
   if (!members) return null
   const said = new Set<EntryKind>()
   for (const [, member] of members) {
@@ -285,8 +284,9 @@ export async function fileStoreKind(
   // A JSON file's member texts answer without decoding the file where the answer is the same
   // whether or not the file decodes: they say connections and nothing else says otherwise.
   if (formatOf(path) === 'json' && said.every(([k]) => k === 'connection')) {
-    const text = await readTextIfExists(path)
-    if (text !== undefined && kindByMemberTexts(text) === 'connection') return 'connection'
+    // the listing is kept (weakly) for the store's own listing: the file is split once
+    const members = await readRawJsonMembers(path)
+    if (members !== 'missing' && kindByMemberTexts(members) === 'connection') return 'connection'
   }
   const byContent = await kindByContent(path)
   if (byContent && byContent !== 'unreadable') said.push([byContent, `its content`])
