@@ -53,7 +53,6 @@ export function decodeComposeFast(
     while (pos < n && NAME_BYTE[bytes[pos]!]) pos++
     if (pos === nameStart || pos >= n || bytes[pos] !== 0x3d) return undefined
     const name = slice(nameStart, pos, true)
-    if (vars.has(name)) return undefined
     pos++
     c = pos < n ? bytes[pos]! : 0x0a
     let value: string
@@ -90,7 +89,10 @@ export function decodeComposeFast(
       value = k > from ? slice(from, k, ascii) : ''
       pos = k + 1
     }
+    // a name set twice (the map did not grow) is the exact path's: one hash lookup, not two
+    const size = vars.size
     vars.set(name, value)
+    if (vars.size === size) return undefined
   }
   return vars
 }
