@@ -139,8 +139,8 @@ export async function planRaw(
   { lazy = true }: { lazy?: boolean } = {}
 ): Promise<RawPlan | undefined> {
   if (Object.keys(options.rename ?? {}).length || (options.prefixMap ?? []).length) return undefined
-  const s = await loadRaw(source, kinds)
-  const t = s && (await loadRaw(target, kinds))
+  // both sides at once: one file is read (by the thread pool) while the other is parsed
+  const [s, t] = await Promise.all([loadRaw(source, kinds), loadRaw(target, kinds)])
   if (!s || !t || s.format !== t.format) return undefined
   // per kind, by id: the ids themselves are the keys (no key strings are made)
   const targets = { connection: new Map<string, RawEntry>(), variable: new Map<string, RawEntry>() }
