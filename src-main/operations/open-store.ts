@@ -11,7 +11,7 @@ import type { Backend, EntryKind } from '../backends/backend'
 import { createBackend, createServiceBackend } from '../backends/registry'
 import { formatOf, readRawJsonMembers, readTextIfExists } from '../backends/airflow-export'
 import { PyDict, pyJsonLoads, type PyValue } from '../core/codecs/py-json'
-import { rawFileItems } from '../core/codecs/airflow-files'
+import { jsonObjectKeys } from '../core/codecs/airflow-files'
 import { pyYamlSafeLoad } from '../core/codecs/py-yaml'
 import { isSecretsServiceKind, SECRETS_SERVICE_KINDS } from '../contract/providers'
 import type { SqlTarget } from '../backends/sql/driver'
@@ -220,10 +220,11 @@ function kindOfMemberText(text: string): EntryKind | undefined | null {
   const c = text.charCodeAt(0)
   if (c === 0x22 || c === 0x6e || c === 0x5b) return undefined // a string, null, a list
   if (c !== 0x7b) return 'variable' // a number, true, false, NaN, Infinity
-  const members = rawFileItems(text, 'json')
-  if (!members) return null
-  if (!members.every(([k]) => CONNECTION_KEYS.has(k))) return 'variable'
-  return members.some(([k]) => k === 'conn_type' || k === 'uri') ? 'connection' : undefined
+  // the keys alone (rawFileItems' keys, its values not sliced): one call per member of the file
+  const keys = jsonObjectKeys(text)
+  if (!keys) return null
+  if (!keys.every((k) => CONNECTION_KEYS.has(k))) return 'variable'
+  return keys.some((k) => k === 'conn_type' || k === 'uri') ? 'connection' : undefined
 }
 
 /**

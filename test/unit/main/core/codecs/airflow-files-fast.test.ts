@@ -3,7 +3,7 @@
 // the same members or both decline.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { rawFileItems } from '../../../../../src-main/core/codecs/airflow-files'
+import { jsonObjectKeys, rawFileItems } from '../../../../../src-main/core/codecs/airflow-files'
 import { jsonObjectMembersOfBytes } from '../../../../../src-main/core/codecs/airflow-files-fast'
 import { FUZZ_TIMEOUT, fuzzParams } from '../../../../support/fuzz'
 
@@ -53,7 +53,7 @@ const file = fc
       `${lead}{${members.map(([k, c, v]) => k + c + v).join(', ')}${close}`
   )
 
-describe('airflow-files codec: JSON members from bytes', () => {
+describe('airflow-files codec: JSON members from bytes, and keys alone', () => {
   it(
     'lists what the text listing lists, or declines where it declines',
     () => {
@@ -63,6 +63,7 @@ describe('airflow-files codec: JSON members from bytes', () => {
           const want = rawFileItems(text, 'json')
           if (want) listed++
           expect(bytesWay(text)).toEqual(want)
+          expect(jsonObjectKeys(text)).toEqual(want?.map(([k]) => k))
         }),
         fuzzParams(3000)
       )
