@@ -16,7 +16,8 @@
  * new AirflowExportBackend({ connectionsPath: 'conns.json', variablesPath: 'vars.json' })
  * new AirflowExportBackend({ path: 'conns.env', kind: 'connections', dialect: 'airflow2' })
  */
-import { readFile } from 'node:fs/promises'
+import { isUtf8 } from 'node:buffer'
+import { readFile, stat } from 'node:fs/promises'
 import {
   decodeConnectionsFile,
   decodeVariablesFile,
@@ -31,6 +32,7 @@ import {
   type FileProblem,
   type SerializationFormat
 } from '../core/codecs/airflow-files'
+import { jsonObjectMembersOfBytes } from '../core/codecs/airflow-files-fast'
 import { PyDict, pyJsonDumps, pyJsonLoads, type PyValue } from '../core/codecs/py-json'
 import { AirlockError, describeKey } from '../core/errors'
 import { decodeUtf8File } from '../core/codecs/utf8'
@@ -58,14 +60,10 @@ import {
 // ---------------------------------------------------------------------------------------
 // File helpers shared by the file-based backends (lfs.ts, astro.ts)
 
-/**
- * The file's text (strict UTF-8), or undefined when it does not exist. Other failures, and
- * bytes that are not UTF-8 (named by line), throw AirlockError.
- */
-export async function readTextIfExists(path: string): Promise<string | undefined> {
-  let bytes: Buffer
+/** The file's bytes, or undefined when it does not exist; other failures throw AirlockError. */
+async function readBytesIfExists(path: string): Promise<Buffer | undefined> {
   try {
-    bytes = await readFile(path)
+    return await readFile(path)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') return undefined
@@ -83,7 +81,51 @@ export async function readTextIfExists(path: string): Promise<string | undefined
       }
     )
   }
-  return decodeUtf8File(bytes, `"${path}"`)
+}
+
+/**
+ * The file's text (strict UTF-8), or undefined when it does not exist. Other failures, and
+ * bytes that are not UTF-8 (named by line), throw AirlockError.
+ */
+export async function readTextIfExists(path: string): Promise<string | undefined> {
+  const bytes = await readBytesIfExists(path)
+  return bytes && decodeUtf8File(bytes, `"${path}"`)
+}
+
+/**
+ * The last JSON member listings made, by path and the file's identity (device, inode, size,
+ * mtime in ns): opening a store (which asks the members what kind the file holds) and listing
+ * it read and split the file once. Held weakly: only while something still uses them.
+ */
+const jsonMembersCache = new Map<string, { key: string; items: WeakRef<[string, string][]> }>()
+
+/**
+ * `rawFileItems(text, 'json')` of the file at `path` (undefined: not a listable JSON object),
+ * split from its bytes where they are UTF-8 (core/codecs/airflow-files-fast.ts), so the whole
+ * file is never one string; `missing` when it does not exist. Throws as readTextIfExists does.
+ */
+export async function readRawJsonMembers(
+  path: string
+): Promise<[string, string][] | undefined | 'missing'> {
+  let key: string | undefined
+  try {
+    const st = await stat(path, { bigint: true })
+    key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`
+  } catch {
+    // the read below says what is wrong
+  }
+  const cached = key === undefined ? undefined : jsonMembersCache.get(path)
+  const hit = cached?.key === key ? cached?.items.deref() : undefined
+  if (hit) return hit
+  const bytes = await readBytesIfExists(path)
+  if (!bytes) return 'missing'
+  const items = isUtf8(bytes)
+    ? jsonObjectMembersOfBytes(bytes, (start, end, ascii) =>
+        bytes.toString(ascii ? 'latin1' : 'utf8', start, end)
+      )
+    : rawFileItems(decodeUtf8File(bytes, `"${path}"`), 'json')
+  if (items && key !== undefined) jsonMembersCache.set(path, { key, items: new WeakRef(items) })
+  return items
 }
 
 /** One problem as a message fragment: its line and key, never a value. */
@@ -319,8 +361,14 @@ export class AirflowExportBackend implements Backend {
       const path = this.pathOf(kind)
       if (path === null || !inScope(scope, kind)) continue
       const format = formatOf(path)
-      const text = await readTextIfExists(path)
-      const items = text === undefined ? [] : rawFileItems(text, format)
+      let items: [string, string][] | undefined
+      if (format === 'json') {
+        const members = await readRawJsonMembers(path)
+        items = members === 'missing' ? [] : members
+      } else {
+        const text = await readTextIfExists(path)
+        items = text === undefined ? [] : rawFileItems(text, format)
+      }
       if (!items) throw new AirlockError('usage', `"${path}" has no raw listing; it is read whole.`)
       files.set(kind, { path, format })
       formats.push(`${kind}:${format}`)

@@ -17,6 +17,7 @@
 import { isUtf8 } from 'node:buffer'
 import { readFile, stat } from 'node:fs/promises'
 import { connectionEnvValue } from '../core/codecs/connection-value'
+import { decodeComposeFast } from '../core/codecs/env-file/compose-fast'
 import {
   ENV_FILE_LOADER_LABEL,
   decodeEnvFile,
@@ -242,35 +243,70 @@ export class EnvFileBackend implements Backend {
   /** The last text read, by the file's identity (inode, size, mtime in ns). */
   private textCache: { key: string; text: string } | undefined
 
-  private async text(signal?: AbortSignal): Promise<string | undefined> {
+  /** The file's identity and bytes; undefined when it does not exist. */
+  private async bytes(signal?: AbortSignal): Promise<{ key: string; bytes?: Buffer } | undefined> {
     signal?.throwIfAborted()
     try {
       // A read-back of many ids reads the file once: the same inode, size and nanosecond
       // mtime mean the same bytes (Airlock's own writes replace the file, a new inode).
       const st = await stat(this.path, { bigint: true })
       const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`
-      if (this.textCache?.key === key) return this.textCache.text
-      const bytes = await readFile(this.path, { signal })
-      // valid UTF-8 reads the same through either decoder, and Buffer's is the faster one
-      const text = isUtf8(bytes) ? bytes.toString('utf8') : decodeUtf8File(bytes, this.path)
-      this.textCache = { key, text }
-      return text
+      if (this.textCache?.key === key || this.varsCache?.key === key) return { key }
+      return { key, bytes: await readFile(this.path, { signal }) }
     } catch (error) {
-      if (error instanceof AirlockError) throw error
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
       if ((error as Error).name === 'AbortError') throw error
       throw fileError(this.path, 'read', error)
     }
   }
 
-  /** The last text decoded and what it set: a read-back of many ids parses the file once. */
-  private decodedCache: { text: string; vars: Map<string, string> } | undefined
+  /** The text of bytes just read (`bytes` undefined: the cached text of `key`). */
+  private textOf(key: string, bytes: Buffer | undefined): string {
+    if (!bytes && this.textCache?.key === key) return this.textCache.text
+    // valid UTF-8 reads the same through either decoder, and Buffer's is the faster one
+    const text = isUtf8(bytes!) ? bytes!.toString('utf8') : decodeUtf8File(bytes!, this.path)
+    this.textCache = { key, text }
+    return text
+  }
+
+  private async text(signal?: AbortSignal): Promise<string | undefined> {
+    const file = await this.bytes(signal)
+    if (!file) return undefined
+    if (!file.bytes && this.textCache?.key !== file.key) {
+      // known only by its parse: read it again for its text
+      this.varsCache = undefined
+      return this.text(signal)
+    }
+    return this.textOf(file.key, file.bytes)
+  }
+
+  /**
+   * What the last file read sets, by its identity: a read-back of many ids parses it once.
+   * (Only the same identity reuses the parse, as only the same identity reuses the text.)
+   */
+  private varsCache: { key: string; vars: Map<string, string> } | undefined
 
   /** The variables the loader sets from the file; throws when it has unreadable lines. */
   private async vars(signal?: AbortSignal): Promise<Map<string, string>> {
-    const text = (await this.text(signal)) ?? ''
-    // the file is read every time; only an identical text reuses the parse
-    if (this.decodedCache?.text === text) return this.decodedCache.vars
+    const file = await this.bytes(signal)
+    if (!file) return this.decode('')
+    if (this.varsCache?.key === file.key) return this.varsCache.vars
+    const bytes = file.bytes
+    // the common file (plain `NAME=value` lines) is read from its bytes, values alone decoded
+    // (core/codecs/env-file/compose-fast.ts); anything else by the exact decoder
+    const fast =
+      bytes && this.loader === 'compose' && isUtf8(bytes)
+        ? decodeComposeFast(bytes, (start, end, ascii) =>
+            bytes.toString(ascii ? 'latin1' : 'utf8', start, end)
+          )
+        : undefined
+    const vars = fast ?? this.decode(this.textOf(file.key, bytes))
+    this.varsCache = { key: file.key, vars }
+    return vars
+  }
+
+  /** The exact decoder's reading of `text`; throws when it has unreadable lines. */
+  private decode(text: string): Map<string, string> {
     const decoded = decodeEnvFile(text, this.loader, { environment: this.environment })
     if (decoded.problems.length)
       throw new AirlockError(
@@ -279,9 +315,7 @@ export class EnvFileBackend implements Backend {
           .map((p) => `line ${p.line}: ${p.message}`)
           .join(' ')}`
       )
-    const vars = new Map(decoded.value.map((v) => [v.name, v.value]))
-    this.decodedCache = { text, vars }
-    return vars
+    return new Map(decoded.value.map((v) => [v.name, v.value]))
   }
 
   private async change(changes: readonly EnvFileChange[], signal?: AbortSignal): Promise<void> {

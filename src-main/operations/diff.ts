@@ -4,7 +4,7 @@
  * values). Both stores must exist: a missing file would read as empty and differ everywhere.
  */
 import type { Entry } from '../core/model'
-import { fingerprinter } from '../core/fingerprint'
+import { fingerprinter, noFingerprints } from '../core/fingerprint'
 import { plan, type PlanOptions } from '../core/plan'
 import { requireStoreFile } from './open-store'
 import {
@@ -29,6 +29,12 @@ export interface DiffStoresOptions extends StorePair {
    * whole (operations/raw-plan.ts), and `source`/`target` hold only the entries read.
    */
   sides?: boolean
+  /**
+   * Whether items carry version fingerprints (default true: the JSON form shows them). A diff
+   * shown as text names changed fields only; without, no HMAC is made (most of the time of
+   * planning the differing items).
+   */
+  fingerprints?: boolean
 }
 
 /** A diff: the plan from A to B with every item, `unchanged` ones included. */
@@ -53,7 +59,7 @@ export async function diffStores(request: DiffStoresOptions): Promise<DiffResult
       deleteExtraneous: true,
       targetDialect: request.dialect
     }
-    const fp = fingerprinter()
+    const fp = request.fingerprints === false ? noFingerprints : fingerprinter()
     const limits = targetLimits(targetBackend, request.dialect)
     const fast =
       request.sides === false

@@ -9,9 +9,9 @@ import { existsSync, realpathSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import type { Backend, EntryKind } from '../backends/backend'
 import { createBackend, createServiceBackend } from '../backends/registry'
-import { formatOf, readTextIfExists } from '../backends/airflow-export'
+import { formatOf, readRawJsonMembers, readTextIfExists } from '../backends/airflow-export'
 import { PyDict, pyJsonLoads, type PyValue } from '../core/codecs/py-json'
-import { rawFileItems } from '../core/codecs/airflow-files'
+import { jsonObjectKeys } from '../core/codecs/airflow-files'
 import { pyYamlSafeLoad } from '../core/codecs/py-yaml'
 import { isSecretsServiceKind, SECRETS_SERVICE_KINDS } from '../contract/providers'
 import type { SqlTarget } from '../backends/sql/driver'
@@ -220,18 +220,18 @@ function kindOfMemberText(text: string): EntryKind | undefined | null {
   const c = text.charCodeAt(0)
   if (c === 0x22 || c === 0x6e || c === 0x5b) return undefined // a string, null, a list
   if (c !== 0x7b) return 'variable' // a number, true, false, NaN, Infinity
-  const members = rawFileItems(text, 'json')
-  if (!members) return null
-  if (!members.every(([k]) => CONNECTION_KEYS.has(k))) return 'variable'
-  return members.some(([k]) => k === 'conn_type' || k === 'uri') ? 'connection' : undefined
+  // the keys alone (rawFileItems' keys, its values not sliced): one call per member of the file
+  const keys = jsonObjectKeys(text)
+  if (!keys) return null
+  if (!keys.every((k) => CONNECTION_KEYS.has(k))) return 'variable'
+  return keys.some((k) => k === 'conn_type' || k === 'uri') ? 'connection' : undefined
 }
 
 /**
  * What a JSON file's members all say (as {@link kindByContent} for a valid file), from their
  * texts, without decoding the file; null where the texts cannot tell.
  */
-function kindByMemberTexts(text: string): EntryKind | undefined | null {
-  const members = rawFileItems(text, 'json')
+function kindByMemberTexts(members: [string, string][] | undefined): EntryKind | undefined | null {
   if (!members) return null
   const said = new Set<EntryKind>()
   for (const [, member] of members) {
@@ -285,8 +285,9 @@ export async function fileStoreKind(
   // A JSON file's member texts answer without decoding the file where the answer is the same
   // whether or not the file decodes: they say connections and nothing else says otherwise.
   if (formatOf(path) === 'json' && said.every(([k]) => k === 'connection')) {
-    const text = await readTextIfExists(path)
-    if (text !== undefined && kindByMemberTexts(text) === 'connection') return 'connection'
+    // the listing is kept (weakly) for the store's own listing: the file is split once
+    const members = await readRawJsonMembers(path)
+    if (members !== 'missing' && kindByMemberTexts(members) === 'connection') return 'connection'
   }
   const byContent = await kindByContent(path)
   if (byContent && byContent !== 'unreadable') said.push([byContent, `its content`])

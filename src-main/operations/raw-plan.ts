@@ -139,22 +139,27 @@ export async function planRaw(
   { lazy = true }: { lazy?: boolean } = {}
 ): Promise<RawPlan | undefined> {
   if (Object.keys(options.rename ?? {}).length || (options.prefixMap ?? []).length) return undefined
-  const s = await loadRaw(source, kinds)
-  const t = s && (await loadRaw(target, kinds))
+  // both sides at once: one file is read (by the thread pool) while the other is parsed
+  const [s, t] = await Promise.all([loadRaw(source, kinds), loadRaw(target, kinds)])
   if (!s || !t || s.format !== t.format) return undefined
   // per kind, by id: the ids themselves are the keys (no key strings are made)
   const targets = { connection: new Map<string, RawEntry>(), variable: new Map<string, RawEntry>() }
+  // an id twice (the map did not grow) declines; one hash lookup per id, not two
   for (const r of t.entries) {
-    if (targets[r.kind].has(r.id)) return undefined
-    targets[r.kind].set(r.id, r)
+    const byId = targets[r.kind]
+    const size = byId.size
+    byId.set(r.id, r)
+    if (byId.size === size) return undefined
   }
   const selects = planSelector(options)
   const seen = { connection: new Set<string>(), variable: new Set<string>() }
   const unchanged: RawEntry[] = []
   const sourceEntries: Entry[] = []
   for (const r of s.entries) {
-    if (seen[r.kind].has(r.id)) return undefined
-    seen[r.kind].add(r.id)
+    const ids = seen[r.kind]
+    const size = ids.size
+    ids.add(r.id)
+    if (ids.size === size) return undefined
     // every source entry is read (one that does not read stops the plan, as it always has);
     // an unchanged one is dropped at once, so it never outlives this loop
     const entry = read(s, r)

@@ -19,7 +19,7 @@ import {
 import { planStores, type PlannedStores } from '../../operations/plan'
 import { planRetryFailed } from '../../operations/retry'
 import { dataDir } from '../../platform/paths'
-import { EXIT_ITEMS_FAILED, EXIT_OK, UsageError, writeLine, type CliIo } from '../io'
+import { EXIT_ITEMS_FAILED, EXIT_OK, LineBatcher, UsageError, writeLine, type CliIo } from '../io'
 
 /** Options of `airlock effective`. */
 export interface EffectiveFlags {
@@ -235,7 +235,13 @@ export async function planCommand(
     mode === 'diff'
       ? {
           // the sides are kept only for a cutover preview; without, unchanged texts go unread
-          ...(await diffStores({ ...pair, plan: filters, sides: placement !== undefined })),
+          // text shows no fingerprints: they are made only for --json (and a cutover preview)
+          ...(await diffStores({
+            ...pair,
+            plan: filters,
+            sides: placement !== undefined,
+            fingerprints: Boolean(flags.json) || placement !== undefined
+          })),
           preflightErrors: 0,
           storeProblems: []
         }
@@ -279,18 +285,21 @@ async function printPlan(
         io.stdout,
         JSON.stringify(cutover ? { ...doc, cutover: cutoverDto(cutover) } : doc)
       )
-  } else
+  } else {
+    // in batches of 64 KB, not a write per line (12 k lines: most of the printing)
+    const out = new LineBatcher(io.stdout)
     for (const i of shown) {
       const changed = i.diff.filter((d) => d.change === 'changed').map((d) => d.field)
       const detail =
         i.action === 'update' || i.action === 'conflict' ? ` (${changed.join(', ')})` : ''
       const rename = i.sourceId && i.sourceId !== i.targetId ? ` ← ${i.sourceId}` : ''
-      await writeLine(
-        io.stdout,
+      await out.line(
         `${SYMBOL[i.action]} ${i.kind === 'connection' ? 'conn' : 'var '} ${i.targetId}${rename}${detail}${i.resolution ? ` [${i.resolution}]` : ''}`
       )
-      for (const w of i.warnings) await writeLine(io.stdout, `    warning: ${w}`)
+      for (const w of i.warnings) await out.line(`    warning: ${w}`)
     }
+    await out.end()
+  }
   const sum = result.summary
   io.stderr.write(
     `${mode}: ${sum.create} to create, ${sum.update} to update, ${sum.delete} to delete, ${sum.unchanged} unchanged, ${sum.conflict} in conflict\n`

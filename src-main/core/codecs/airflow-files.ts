@@ -533,6 +533,32 @@ const JSON_SPACE = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0
  * keys and values nested less than Python's limit. Values are delimited, not validated.
  */
 function jsonObjectMembers(text: string): [string, string][] | undefined {
+  const out: [string, string][] = []
+  return scanJsonObject(text, (key, start, end) => {
+    out.push([key, text.slice(start, end)])
+  })
+    ? out
+    : undefined
+}
+
+/**
+ * The keys of `rawFileItems(text, 'json')`, in order, without slicing the values (undefined
+ * where it is undefined): what a member's text says about its kind.
+ */
+export function jsonObjectKeys(text: string): string[] | undefined {
+  const keys: string[] = []
+  return scanJsonObject(text, (key) => {
+    keys.push(key)
+  })
+    ? keys
+    : undefined
+}
+
+/** The scan of {@link jsonObjectMembers}: each member's key and value span; false to decline. */
+function scanJsonObject(
+  text: string,
+  member: (key: string, start: number, end: number) => void
+): boolean {
   const n = text.length
   let k = 0
   const skip = (): void => {
@@ -549,33 +575,32 @@ function jsonObjectMembers(text: string): [string, string][] | undefined {
     return -1
   }
   skip()
-  if (text.charCodeAt(k) !== 0x7b) return undefined
+  if (text.charCodeAt(k) !== 0x7b) return false
   k++
   skip()
-  const out: [string, string][] = []
   const keys = new Set<string>()
   if (text.charCodeAt(k) === 0x7d) {
     k++
     skip()
-    return k === n ? out : undefined
+    return k === n
   }
   for (;;) {
-    if (text.charCodeAt(k) !== 0x22) return undefined
+    if (text.charCodeAt(k) !== 0x22) return false
     const keyEnd = stringEnd(k)
-    if (keyEnd < 0) return undefined
+    if (keyEnd < 0) return false
     let key = text.slice(k + 1, keyEnd - 1)
     if (needsJsonDecode(key)) {
       try {
         key = pyJsonLoads(text.slice(k, keyEnd)) as string
       } catch {
-        return undefined
+        return false
       }
     }
-    if (keys.has(key)) return undefined
+    if (keys.has(key)) return false
     keys.add(key)
     k = keyEnd
     skip()
-    if (text.charCodeAt(k) !== 0x3a) return undefined
+    if (text.charCodeAt(k) !== 0x3a) return false
     k++
     skip()
     const start = k
@@ -584,7 +609,7 @@ function jsonObjectMembers(text: string): [string, string][] | undefined {
       const c = text.charCodeAt(k)
       if (c === 0x22) {
         const end = stringEnd(k)
-        if (end < 0) return undefined
+        if (end < 0) return false
         k = end - 1
         if (depth === 0) {
           k++
@@ -592,7 +617,7 @@ function jsonObjectMembers(text: string): [string, string][] | undefined {
         }
       } else if (c === 0x7b || c === 0x5b) {
         // the file's object is one level the member's text does not have
-        if (++depth >= PY_JSON_MAX_NESTING - 1) return undefined
+        if (++depth >= PY_JSON_MAX_NESTING - 1) return false
       } else if (c === 0x7d || c === 0x5d) {
         if (depth === 0) break
         if (--depth === 0) {
@@ -601,16 +626,16 @@ function jsonObjectMembers(text: string): [string, string][] | undefined {
         }
       } else if (depth === 0 && (c === 0x2c || JSON_SPACE(c))) break
     }
-    if (k === start) return undefined
-    out.push([key, text.slice(start, k)])
+    if (k === start) return false
+    member(key, start, k)
     skip()
     const c = text.charCodeAt(k)
     if (c === 0x7d) {
       k++
       skip()
-      return k === n ? out : undefined
+      return k === n
     }
-    if (c !== 0x2c) return undefined
+    if (c !== 0x2c) return false
     k++
     skip()
   }
