@@ -606,14 +606,23 @@ export async function applyPlan(
   }
 }
 
-async function applyLocked(
+/**
+ * What the job writes, by plan item index, and what it refuses: each item checked against
+ * both stores as they are now. Its own function so that both stores' entries and their maps
+ * are garbage once it returns (an async function's locals live as long as it is suspended,
+ * and applyLocked is suspended for the whole job): at 100 k items they are some 60 MB.
+ */
+async function whatToWrite(
   doc: PlanDocument,
   source: Backend,
   target: Backend,
-  ctx: JobContext,
-  fp: ReturnType<typeof fingerprinter>,
-  jobId: string
-): Promise<JobReport> {
+  fp: ReturnType<typeof fingerprinter>
+): Promise<{
+  intended: Record<number, Entry>
+  previous: Record<number, Entry | null>
+  refusals: { idx: number; reason: string }[]
+  skipped: number
+}> {
   const kinds = [...new Set(doc.items.map((i) => i.kind))]
   const [src, tgt] = [await source.load({ kinds }), await target.load({ kinds })]
   const byId = (entries: readonly Entry[]) =>
@@ -647,6 +656,18 @@ async function applyLocked(
     intended[idx] = mapped
     previous[idx] = current ? withTargetId(current, item.targetId) : null
   })
+  return { intended, previous, refusals, skipped }
+}
+
+async function applyLocked(
+  doc: PlanDocument,
+  source: Backend,
+  target: Backend,
+  ctx: JobContext,
+  fp: ReturnType<typeof fingerprinter>,
+  jobId: string
+): Promise<JobReport> {
+  const { intended, previous, refusals, skipped } = await whatToWrite(doc, source, target, fp)
   const warnings = await preflightAtApply(target, doc, intended, previous, refusals)
   const total =
     Object.keys(previous).length + Object.keys(intended).filter((i) => !(i in previous)).length
