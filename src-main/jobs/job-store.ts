@@ -1,6 +1,6 @@
 /**
  * Where a job lives on disk: `<dataDir>/jobs/<jobId>/` holds `meta.json` (the plan's items,
- * no values), `values.fernet` (the values to write and the target's previous values,
+ * no values), `values.fernet` (the values to write and the target's previous values, sealed in parts,
  * encrypted with a per-job key kept in the keychain) and `journal.jsonl` (see journal.ts).
  * Also the plan keys (the keychain entries that check a plan for drift).
  */
@@ -13,7 +13,7 @@ import { AirlockError } from '../core/errors'
 import type { Dialect, Entry, EntryKind } from '../core/model'
 import type { PlanItem, PlanOptions } from '../core/plan'
 import type { Keychain } from '../keychain/keychain'
-import { writeFileAtomicSync } from '../platform/atomic-write'
+import { writeFileAtomicPartsSync } from '../platform/atomic-write'
 import { failpoint } from './failpoint'
 import { Journal, type JournalRecord } from './journal'
 import { storageError } from './storage-error'
@@ -81,24 +81,80 @@ export async function newPlanKey(keychain: Keychain, planId: string): Promise<Ui
   return key
 }
 
-function sealJson(key: string, value: unknown): string {
-  return MultiFernet.fromSetting(key).encrypt(new TextEncoder().encode(JSON.stringify(value)))
-}
+/** The first line of a snapshot sealed in parts (below); an older snapshot is one token. */
+const SNAPSHOT_HEADER = 'airlock-snapshot 2'
+/** Items per sealed part of a snapshot. */
+const SNAPSHOT_PART = 1000
 
-function openJson<T>(key: string, token: string): T {
-  return JSON.parse(MultiFernet.fromSetting(key).decrypt(token).toString('utf8')) as T
+/** One sealed part of a snapshot: its place, whether it is the last, and its items' values. */
+interface SnapshotPart {
+  n: number
+  last: boolean
+  intended: Record<number, Entry>
+  previous: Record<number, Entry | null>
 }
 
 /**
- * Writes one of the job's files whole or not at all. The failpoint dies mid-write, leaving a
- * torn temp file beside it, as a crash would.
+ * The snapshot's lines: a header, then the items in parts of {@link SNAPSHOT_PART}, each part
+ * one Fernet token (encrypted and authenticated with the job's key) holding its number and
+ * whether it is the last, so a part left out, repeated, moved or cut off is refused on
+ * reading, as a changed byte is. Produced part by part: the snapshot of a large job is never
+ * one document, one string or one token in memory (it was three copies of every value).
  */
-function writeJobFile(path: string, text: string, failpointName?: string): void {
+function* snapshotLines(
+  key: string,
+  intended: Record<number, Entry>,
+  previous: Record<number, Entry | null>
+): Generator<string> {
+  const fernet = MultiFernet.fromSetting(key)
+  const idxs = [...new Set([...Object.keys(intended), ...Object.keys(previous)])]
+    .map(Number)
+    .sort((a, b) => a - b)
+  yield `${SNAPSHOT_HEADER}\n`
+  const parts = Math.max(1, Math.ceil(idxs.length / SNAPSHOT_PART))
+  for (let n = 0; n < parts; n++) {
+    const part: SnapshotPart = { n, last: n === parts - 1, intended: {}, previous: {} }
+    for (const idx of idxs.slice(n * SNAPSHOT_PART, (n + 1) * SNAPSHOT_PART)) {
+      if (idx in intended) part.intended[idx] = intended[idx]!
+      if (idx in previous) part.previous[idx] = previous[idx]!
+    }
+    yield fernet.encrypt(new TextEncoder().encode(JSON.stringify(part))) + '\n'
+  }
+}
+
+/** A snapshot's values: sealed in parts (snapshotLines), or as one token (older jobs). */
+function openSnapshot(key: string, text: string, jobId: string): Omit<JobFiles, 'meta'> {
+  const fernet = MultiFernet.fromSetting(key)
+  const open = <T>(token: string) => JSON.parse(fernet.decrypt(token).toString('utf8')) as T
+  if (!text.startsWith(`${SNAPSHOT_HEADER}\n`)) return open(text)
+  const intended: Record<number, Entry> = {}
+  const previous: Record<number, Entry | null> = {}
+  const lines = text.slice(SNAPSHOT_HEADER.length + 1).split('\n')
+  if (lines.at(-1) === '') lines.pop()
+  lines.forEach((line, n) => {
+    const part = open<SnapshotPart>(line)
+    if (part.n !== n || part.last !== (n === lines.length - 1))
+      throw new AirlockError(
+        'job.conflict',
+        `The snapshot of job ${jobId} is incomplete or out of order (part ${n} of ${lines.length} is not where it was written); it cannot be used for resume or rollback.`
+      )
+    Object.assign(intended, part.intended)
+    Object.assign(previous, part.previous)
+  })
+  return { intended, previous }
+}
+
+/**
+ * Writes one of the job's files whole or not at all, produced part by part. The failpoint dies
+ * mid-write, leaving a torn temp file beside it, as a crash would.
+ */
+function writeJobFile(path: string, parts: Iterable<string>, failpointName?: string): void {
   if (failpointName && failpoint(failpointName)) {
+    const text = [...parts].join('')
     writeFileSync(`${path}.torn.tmp`, text.slice(0, Math.floor(text.length / 2)), { mode: 0o600 })
     process.kill(process.pid, 'SIGKILL')
   }
-  writeFileAtomicSync(path, text)
+  writeFileAtomicPartsSync(path, parts)
 }
 
 /**
@@ -120,10 +176,10 @@ export async function createJob(
   await keychain.set(`job:${meta.jobId}`, key)
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 })
-    writeJobFile(join(dir, 'meta.json'), JSON.stringify(meta, null, 2))
+    writeJobFile(join(dir, 'meta.json'), [JSON.stringify(meta)])
     writeJobFile(
       join(dir, 'values.fernet'),
-      sealJson(key, { intended, previous }),
+      snapshotLines(key, intended, previous),
       'snapshot-write'
     )
     journal.append(start)
@@ -171,10 +227,7 @@ export async function readJob(
   const meta = readMeta(dataDir, jobId)
   const key = await jobKey(keychain, jobId)
   if (!existsSync(join(dir, 'values.fernet'))) return { meta, intended: {}, previous: {} } // crashed before the snapshot was complete: nothing was written
-  const values = openJson<Omit<JobFiles, 'meta'>>(
-    key,
-    readFileSync(join(dir, 'values.fernet'), 'utf8')
-  )
+  const values = openSnapshot(key, readFileSync(join(dir, 'values.fernet'), 'utf8'), jobId)
   return { meta, ...values }
 }
 

@@ -1,7 +1,8 @@
 /**
  * A job's append-only journal: one JSON record per line, flushed to disk (fsync) before the
- * job goes on — per record, or per group of records written together — so that after a crash
- * or `kill -9` the job knows exactly which items finished. A torn last
+ * job goes on — per record, or per group of records written together (a batch's outcomes go
+ * with the next batch's `begin` records, see `appendAll`) — so that after a crash or `kill -9`
+ * the job knows exactly which items finished. A torn last
  * line (a crash mid-write) is ignored on reading and cut off before the next append, so the
  * records that follow it stay readable. An append that fails (disk full) is undone, whole.
  */
@@ -70,6 +71,8 @@ export class Journal {
   private fd: number | undefined
   /** Bytes of complete records in the file: where a failed append is cut back to. */
   private size = 0
+  /** Records written since the last fsync (`appendAll` with `{ sync: false }`). */
+  private unsynced = false
   constructor(readonly path: string) {}
 
   append(record: JournalRecord): void {
@@ -101,8 +104,15 @@ export class Journal {
   /**
    * Appends records with one write and one fsync (a group commit: a batch's `begin` records
    * before its writes, its outcomes after its read-back). Failpoints still count per record.
+   *
+   * `{ sync: false }` writes them without the fsync: they reach the file (a killed process
+   * keeps them) and the next synced append, or `close`, flushes them with its own records. A
+   * job's `done` records go so, committed with the next batch's `begin` records (one fsync per
+   * batch, not two): only a power cut between the two can lose them, and then resume writes
+   * their items again with the same values and reads them back, as for a batch cut off
+   * mid-write. What must be on disk before the target changes (`begin`) is always synced.
    */
-  appendAll(records: readonly JournalRecord[]): void {
+  appendAll(records: readonly JournalRecord[], options: { sync?: boolean } = {}): void {
     if (!records.length) return
     const fd = this.open()
     const text = records.map((r) => JSON.stringify(r) + '\n').join('')
@@ -116,7 +126,11 @@ export class Journal {
     try {
       // a short write (a full disk) is not an error by itself: go on until it is one
       for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off)
-      fsyncSync(fd)
+      if (options.sync === false) this.unsynced = true
+      else {
+        fsyncSync(fd)
+        this.unsynced = false
+      }
     } catch (error) {
       try {
         ftruncateSync(fd, this.size)
@@ -135,8 +149,17 @@ export class Journal {
   }
 
   close(): void {
-    if (this.fd !== undefined) closeSync(this.fd)
+    if (this.fd !== undefined) {
+      try {
+        if (this.unsynced) fsyncSync(this.fd)
+      } catch {
+        // what it held is in the file already; only a power cut could lose it (see appendAll)
+      } finally {
+        closeSync(this.fd)
+      }
+    }
     this.fd = undefined
+    this.unsynced = false
   }
 
   /** Every complete record; a torn final line is dropped. */

@@ -140,12 +140,26 @@ export function writeFileAtomicSync(
   data: string | Uint8Array,
   options?: AtomicWriteOptions
 ): void {
+  writeFileAtomicPartsSync(path, [data], options)
+}
+
+/**
+ * {@link writeFileAtomicSync} of the concatenation of `parts`, each produced as it is written:
+ * a large file (a job's snapshot) is never one string in memory.
+ */
+export function writeFileAtomicPartsSync(
+  path: string,
+  parts: Iterable<string | Uint8Array>,
+  options?: AtomicWriteOptions
+): void {
   const { file, mode, temp } = destination(path, options)
-  const bytes = bytesOf(data)
   let fd: number | undefined
   try {
     fd = openSync(temp, EXCLUSIVE, 0o600)
-    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at)
+    for (const part of parts) {
+      const bytes = bytesOf(part)
+      for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at)
+    }
     fchmodSync(fd, mode)
     fsyncSync(fd)
     closeSync(fd)

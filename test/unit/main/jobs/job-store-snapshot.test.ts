@@ -1,0 +1,101 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { MultiFernet } from '../../../../src-main/core/codecs/fernet'
+import { connectionEntry, variableEntry, type Entry } from '../../../../src-main/core/model'
+import {
+  createJob,
+  jobDir,
+  journalPath,
+  readJob,
+  type JobMeta
+} from '../../../../src-main/jobs/job-store'
+import { Journal } from '../../../../src-main/jobs/journal'
+import { osLikeKeychain } from '../../../support/test-keychain'
+
+const dirs: string[] = []
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
+
+/** A job of `n` items (every third a variable, every fifth a create), written by createJob. */
+async function job(n: number) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'airlock-snapshot-'))
+  dirs.push(dataDir)
+  const keychain = osLikeKeychain()
+  const intended: Record<number, Entry> = {}
+  const previous: Record<number, Entry | null> = {}
+  for (let i = 0; i < n; i++) {
+    intended[i] =
+      i % 3
+        ? connectionEntry(`c${i}`, { conn_type: 'http', password: `new-${i}` })
+        : variableEntry(`v${i}`, `new-${i}`)
+    previous[i] = i % 5 ? null : variableEntry(`v${i}`, `old-${i}`)
+  }
+  const meta = {
+    jobId: `20261206T000000-${n}`,
+    planId: 'p',
+    source: 's',
+    target: 't',
+    createdAt: '',
+    total: n,
+    items: []
+  } as JobMeta
+  const journal = new Journal(journalPath(dataDir, meta.jobId))
+  await createJob(dataDir, keychain, { meta, intended, previous }, journal, {
+    t: 'begin',
+    idx: 0,
+    at: ''
+  })
+  journal.close()
+  return {
+    dataDir,
+    keychain,
+    meta,
+    intended,
+    previous,
+    values: join(jobDir(dataDir, meta.jobId), 'values.fernet')
+  }
+}
+
+describe('a job snapshot sealed in parts', () => {
+  it('reads back every item, across parts and in one part', async () => {
+    for (const n of [0, 3, 2500]) {
+      const j = await job(n)
+      const text = readFileSync(j.values, 'utf8')
+      expect(text.split('\n').filter(Boolean)).toHaveLength(1 + Math.max(1, Math.ceil(n / 1000)))
+      expect(text).not.toContain('new-1')
+      const back = await readJob(j.dataDir, j.keychain, j.meta.jobId)
+      expect(back.intended).toEqual(j.intended)
+      expect(back.previous).toEqual(j.previous)
+    }
+  })
+
+  it('refuses a snapshot with a part left out, repeated or moved', async () => {
+    const j = await job(2500)
+    const [head, a, b, c] = readFileSync(j.values, 'utf8').split('\n')
+    for (const parts of [
+      [a, b],
+      [a, c],
+      [a, b, b, c],
+      [b, a, c]
+    ]) {
+      writeFileSync(j.values, [head, ...parts, ''].join('\n'))
+      await expect(readJob(j.dataDir, j.keychain, j.meta.jobId)).rejects.toMatchObject({
+        code: 'job.conflict'
+      })
+    }
+  })
+
+  it("still reads an older job's snapshot sealed as one token", async () => {
+    const j = await job(4)
+    const key = (await j.keychain.get(`job:${j.meta.jobId}`))!
+    const one = { intended: j.intended, previous: j.previous }
+    writeFileSync(
+      j.values,
+      MultiFernet.fromSetting(key).encrypt(new TextEncoder().encode(JSON.stringify(one)))
+    )
+    expect(await readJob(j.dataDir, j.keychain, j.meta.jobId)).toMatchObject(one)
+  })
+})
