@@ -67,23 +67,32 @@ export async function fernetCommand(
     await writeLine(io.stdout, Fernet.generateKey())
     return EXIT_OK
   }
-  const handlers: Record<string, (f: MultiFernet, line: string) => string> = {
-    encrypt: (f, line) => f.encrypt(plaintextOf(line)),
-    decrypt: (f, line) => {
-      const bytes = f.decrypt(line)
-      let text: string
-      try {
-        text = utf8Strict.decode(bytes)
-      } catch {
-        throw new CodecError(
-          'The token decrypts to bytes that are not UTF-8 text.',
-          'codec.invalid'
-        )
+  // Each command answers a batch of lines (one chunk of stdin): `decrypt` opens the batch's
+  // tokens at once (MultiFernet.decryptMany), then answers line by line.
+  const handlers: Record<
+    string,
+    (f: MultiFernet, lines: readonly string[]) => (line: string, i: number) => string
+  > = {
+    encrypt: (f) => (line) => f.encrypt(plaintextOf(line)),
+    decrypt: (f, lines) => {
+      const opened = f.decryptMany(lines)
+      return (_line, i) => {
+        const bytes = opened[i]!
+        if (bytes instanceof CodecError) throw bytes
+        let text: string
+        try {
+          text = utf8Strict.decode(bytes)
+        } catch {
+          throw new CodecError(
+            'The token decrypts to bytes that are not UTF-8 text.',
+            'codec.invalid'
+          )
+        }
+        // json.dumps({'plaintext': text})
+        return '{"plaintext": ' + pyJsonString(text) + '}'
       }
-      // json.dumps({'plaintext': text})
-      return '{"plaintext": ' + pyJsonString(text) + '}'
     },
-    rotate: (f, line) => f.rotate(line)
+    rotate: (f) => (line) => f.rotate(line)
   }
   const handler = handlers[sub]
   if (!handler)
@@ -98,9 +107,10 @@ export async function fernetCommand(
   const out = new OutputBuffer(io.stdout, 1 << 16)
   try {
     for await (const lines of readLineBatches(io.stdin)) {
-      for (const line of lines) {
+      const answer = handler(fernet, lines)
+      for (let i = 0; i < lines.length; i++) {
         try {
-          out.line(handler(fernet, line))
+          out.line(answer(lines[i]!, i))
         } catch (error) {
           if (!(error instanceof CodecError)) throw error
           failed++
