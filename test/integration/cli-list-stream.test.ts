@@ -161,6 +161,29 @@ describe('airlock list --json, streamed', () => {
     expect(new Set(ids).size).toBe(2600)
     expect(r.stderr).toContain('c_01000x')
     expect(r.stderr).toContain('zz_wrong_key')
+    // What was written comes back: the decrypted fields, not only the same bytes as load().
+    const revealed = airlock([
+      'list',
+      LOCATOR,
+      '--json',
+      '--reveal',
+      '--kind',
+      'conn',
+      '--key-file',
+      keyFile
+    ])
+    const byId = new Map(
+      revealed.lines.map((l) => {
+        const e = JSON.parse(l) as { id: string; fields: { password: unknown; extra: unknown } }
+        return [e.id, e.fields] as const
+      })
+    )
+    for (const e of trickyEntries())
+      if (e.kind === 'connection')
+        expect(byId.get(e.id), e.id).toMatchObject({
+          password: e.fields.password,
+          extra: e.fields.extra
+        })
   }, 120_000)
 
   it('ends quietly when the reader closes the pipe early (`| head`), fernet decrypt too', () => {
