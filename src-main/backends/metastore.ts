@@ -105,6 +105,12 @@ function truthy(v: unknown): boolean {
   return v === true || v === 1 || v === '1' || v === 't' || (typeof v === 'bigint' && v !== 0n)
 }
 
+/** A value `decrypt` opens (flagged, non-empty), added to `into`. */
+function sealedOf(value: unknown, flag: unknown, into: string[]): void {
+  const v = str(value)
+  if (v && truthy(flag)) into.push(v)
+}
+
 function str(v: unknown): string | null {
   if (v === null || v === undefined) return null
   if (Buffer.isBuffer(v)) return v.toString('utf8')
@@ -136,6 +142,8 @@ export class MetastoreBackend implements Backend {
   readonly capabilities = { list: true, write: true }
   private readonly options: MetastoreOptions
   private readonly fernet: MultiFernet | null
+  /** The tokens of the page being turned into entries, opened at once (pagesOf). */
+  private opened: { tokens: string[]; results: (Buffer | Error)[]; at: number } | undefined
   private driver?: Promise<SqlDriver>
   private schemaInfo?: Promise<MetastoreSchema>
 
@@ -262,20 +270,27 @@ export class MetastoreBackend implements Backend {
       yield* this.pagesOf(
         (after) => this.connectionRows(db, { after }),
         (row) => str(row.conn_id)!,
-        (row, problems) => this.toConnection(row, problems)
+        (row, problems) => this.toConnection(row, problems),
+        (row, into) => {
+          sealedOf(row.password, row.is_encrypted, into)
+          sealedOf(row.extra, row.is_extra_encrypted, into)
+        }
       )
     if (inScope(scope, 'variable'))
       yield* this.pagesOf(
         (after) => this.variableRows(db, { after }),
         (row) => str(row.key)!,
-        (row, problems) => this.toVariable(row, problems)
+        (row, problems) => this.toVariable(row, problems),
+        (row, into) => sealedOf(row.val, row.is_encrypted, into)
       )
   }
 
   private async *pagesOf(
     fetch: (after: string | undefined) => Promise<Row[]>,
     keyOf: (row: Row) => string,
-    toEntry: (row: Row, problems: EntryProblem[]) => Entry | undefined
+    toEntry: (row: Row, problems: EntryProblem[]) => Entry | undefined,
+    /** A row's Fernet-sealed values, in the order `toEntry` decrypts them. */
+    sealed: (row: Row, into: string[]) => void
   ): AsyncGenerator<LoadResult> {
     let next: Promise<Row[]> | undefined = fetch(undefined)
     try {
@@ -288,9 +303,19 @@ export class MetastoreBackend implements Backend {
           next.catch(() => undefined)
         }
         const out: LoadResult = { entries: [], problems: [] }
-        for (const row of page) {
-          const e = toEntry(row, out.problems)
-          if (e) out.entries.push(e)
+        // The page's tokens opened at once (MultiFernet.decryptMany); `decrypt` takes each.
+        if (this.fernet) {
+          const tokens: string[] = []
+          for (const row of page) sealed(row, tokens)
+          this.opened = { tokens, results: this.fernet.decryptMany(tokens), at: 0 }
+        }
+        try {
+          for (const row of page) {
+            const e = toEntry(row, out.problems)
+            if (e) out.entries.push(e)
+          }
+        } finally {
+          this.opened = undefined
         }
         yield out
       }
@@ -878,8 +903,12 @@ export class MetastoreBackend implements Backend {
       })
       return undefined
     }
+    // Opened with its page (pagesOf), when it is the next one there; else here.
+    const o = this.opened
+    const opened = o && o.tokens[o.at] === value ? o.results[o.at++] : undefined
     try {
-      return utf8Strict.decode(this.fernet.decrypt(value))
+      if (opened instanceof Error) throw opened
+      return utf8Strict.decode(opened ?? this.fernet.decrypt(value))
     } catch {
       problems.push({
         ref,

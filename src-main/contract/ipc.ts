@@ -8,7 +8,10 @@
  */
 import { z } from 'zod'
 import type { ErrorDto } from './errors'
+import { MAX_KWARGS_BYTES, MAX_KWARGS_DEPTH } from './kwargs-limits'
 import { PROFILE_KIND_IDS, type ProfileFieldSpec, type ProfileKindId } from './providers'
+
+export { MAX_KWARGS_BYTES, MAX_KWARGS_DEPTH }
 
 /** Every invoke channel, `area:verb`. */
 export const Channel = {
@@ -50,16 +53,6 @@ export const EventChannel = { jobsProgress: 'jobs:progress' } as const
 
 /** The largest request a transport accepts, in bytes of JSON. */
 export const MAX_REQUEST_BYTES = 256 * 1024
-
-/**
- * The deepest nesting of objects and arrays in one `backend_kwargs` (the settings file, a
- * profile from the app or `--kwargs`, an airflow.cfg's kwargs). No provider's kwargs nest past
- * three; a bound keeps a small request from growing into a huge indented settings file.
- */
-export const MAX_KWARGS_DEPTH = 32
-
-/** The largest `backend_kwargs`, in bytes of JSON. */
-export const MAX_KWARGS_BYTES = 64 * 1024
 
 /** The deepest nesting of a whole request: the kwargs' limit plus the request's own levels. */
 export const MAX_REQUEST_DEPTH = MAX_KWARGS_DEPTH + 8

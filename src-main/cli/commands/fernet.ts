@@ -5,9 +5,9 @@ import { PyJsonDecodeError, pyJsonLoads, pyJsonString } from '../../core/codecs/
 import {
   EXIT_ITEMS_FAILED,
   EXIT_OK,
-  LineBatcher,
+  OutputBuffer,
   UsageError,
-  readLines,
+  readLineBatches,
   writeLine,
   type CliIo
 } from '../io'
@@ -67,23 +67,32 @@ export async function fernetCommand(
     await writeLine(io.stdout, Fernet.generateKey())
     return EXIT_OK
   }
-  const handlers: Record<string, (f: MultiFernet, line: string) => string> = {
-    encrypt: (f, line) => f.encrypt(plaintextOf(line)),
-    decrypt: (f, line) => {
-      const bytes = f.decrypt(line)
-      let text: string
-      try {
-        text = utf8Strict.decode(bytes)
-      } catch {
-        throw new CodecError(
-          'The token decrypts to bytes that are not UTF-8 text.',
-          'codec.invalid'
-        )
+  // Each command answers a batch of lines (one chunk of stdin): `decrypt` opens the batch's
+  // tokens at once (MultiFernet.decryptMany), then answers line by line.
+  const handlers: Record<
+    string,
+    (f: MultiFernet, lines: readonly string[]) => (line: string, i: number) => string
+  > = {
+    encrypt: (f) => (line) => f.encrypt(plaintextOf(line)),
+    decrypt: (f, lines) => {
+      const opened = f.decryptMany(lines)
+      return (_line, i) => {
+        const bytes = opened[i]!
+        if (bytes instanceof CodecError) throw bytes
+        let text: string
+        try {
+          text = utf8Strict.decode(bytes)
+        } catch {
+          throw new CodecError(
+            'The token decrypts to bytes that are not UTF-8 text.',
+            'codec.invalid'
+          )
+        }
+        // json.dumps({'plaintext': text})
+        return '{"plaintext": ' + pyJsonString(text) + '}'
       }
-      // json.dumps({'plaintext': text})
-      return '{"plaintext": ' + pyJsonString(text) + '}'
     },
-    rotate: (f, line) => f.rotate(line)
+    rotate: (f) => (line) => f.rotate(line)
   }
   const handler = handlers[sub]
   if (!handler)
@@ -92,20 +101,28 @@ export async function fernetCommand(
     )
   const fernet = fernetFromOptions(io, key)
   let failed = 0
-  const out = new LineBatcher(io.stdout)
+  // Each chunk of stdin is answered at once, its lines without an await between them, and its
+  // answers written together: a pipe gets a few large writes, a terminal each answer as soon
+  // as its line was read.
+  const out = new OutputBuffer(io.stdout, 1 << 16)
   try {
-    for await (const line of readLines(io.stdin)) {
-      try {
-        await out.line(handler(fernet, line))
-      } catch (error) {
-        if (!(error instanceof CodecError)) throw error
-        failed++
-        await out.line(errorLine(error))
+    for await (const lines of readLineBatches(io.stdin)) {
+      const answer = handler(fernet, lines)
+      for (let i = 0; i < lines.length; i++) {
+        try {
+          out.line(answer(lines[i]!, i))
+        } catch (error) {
+          if (!(error instanceof CodecError)) throw error
+          failed++
+          out.line(errorLine(error))
+        }
+        if (out.full) await out.flush()
       }
+      await out.flush()
     }
   } finally {
     // Every answer given so far goes out, also when an unexpected error ends the loop.
-    await out.end()
+    await out.flush()
   }
   return failed ? EXIT_ITEMS_FAILED : EXIT_OK
 }

@@ -12,7 +12,7 @@ import {
   type RenderedExport
 } from '../../operations/export'
 import { MASK, maskExtra } from '../../platform/redact'
-import { EXIT_ITEMS_FAILED, EXIT_OK, UsageError, writeLine, type CliIo } from '../io'
+import { EXIT_ITEMS_FAILED, EXIT_OK, OutputBuffer, UsageError, writeLine, type CliIo } from '../io'
 
 /** `--kind conn|var` (both when absent). */
 export function kindOption(value: string | undefined): EntryKind[] | undefined {
@@ -146,22 +146,18 @@ export async function listCommand(
   reveal: boolean
 ): Promise<number> {
   if (json) {
-    // Streamed: each page of the store is written as it is read and decrypted, in one write.
+    // Streamed: each page of the store is written as it is read and decrypted, its lines
+    // encoded straight into large buffers (cli/io.ts OutputBuffer).
     const problems: EntryProblem[] = []
     const pages = backend.loadPages ? backend.loadPages({ kinds }) : [await backend.load({ kinds })]
-    let text = ''
-    const flush = async () => {
-      if (text && !io.stdout.write(text))
-        await new Promise<void>((resolve) => io.stdout.once('drain', resolve))
-      text = ''
-    }
+    const out = new OutputBuffer(io.stdout)
     for await (const page of pages) {
       for (const e of page.entries) {
-        text += entryLine(e, reveal) + '\n'
-        if (text.length >= 1 << 20) await flush()
+        out.line(entryLine(e, reveal))
+        if (out.full) await out.flush()
       }
       for (const p of page.problems) problems.push(p)
-      await flush()
+      await out.flush()
     }
     reportProblems(io, problems)
     return problems.length ? EXIT_ITEMS_FAILED : EXIT_OK

@@ -1,3 +1,4 @@
+import { createCipheriv, createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import {
   Fernet,
@@ -103,6 +104,53 @@ describe('fernet codec', () => {
       { key, t: tokens }
     )
     expect(back).toEqual(plaintexts)
+  })
+
+  it('decryptMany gives what decrypt gives for each token: plaintexts, old keys, every refusal', () => {
+    const [k1, k2, k3] = [Fernet.generateKey(), Fernet.generateKey(), Fernet.generateKey()]
+    const mf = MultiFernet.fromSetting(`${k1},${k2}`)
+    const raw = urlsafeB64Decode(enc.encode(k1))
+    // A token whose MAC verifies but whose padding is not PKCS7 (or whose length is not
+    // whole blocks): built by hand, as no Fernet writes one.
+    const forged = (body: Buffer, cbc = true) => {
+      const iv = Buffer.alloc(16, 7)
+      const head = Buffer.concat([Buffer.from([0x80]), Buffer.alloc(8, 1), iv])
+      const sealed = cbc
+        ? createCipheriv('aes-128-cbc', raw.subarray(16), iv).setAutoPadding(false).update(body)
+        : body
+      const signed = Buffer.concat([head, sealed])
+      const mac = createHmac('sha256', raw.subarray(0, 16)).update(signed).digest()
+      return Buffer.concat([signed, mac]).toString('base64url')
+    }
+    const tokens = [
+      ...['', 'a', 'x'.repeat(15), 'x'.repeat(16), 'é日本😀'.repeat(7), 'y'.repeat(1200)].map((p) =>
+        new Fernet(k1).encrypt(enc.encode(p))
+      ),
+      new Fernet(k2).encrypt(enc.encode('old key')),
+      new Fernet(k3).encrypt(enc.encode('unknown key')),
+      'not base64 !',
+      '',
+      Buffer.from([0x81, 1, 2, 3, 4, 5, 6, 7, 8, 9]).toString('base64url'),
+      Buffer.from([0x80, 1, 2]).toString('base64url'),
+      forged(Buffer.concat([Buffer.from('abcdefghijklmno'), Buffer.from([0])])),
+      forged(Buffer.concat([Buffer.from('abcdefghijklm'), Buffer.from([3, 2, 3])])),
+      forged(Buffer.alloc(16, 17)),
+      forged(Buffer.alloc(0)),
+      forged(Buffer.alloc(20, 1), false),
+      SPEC.token
+    ]
+    const one = (t: string) => {
+      try {
+        return mf.decrypt(t).toString('hex')
+      } catch (error) {
+        return String((error as Error).message)
+      }
+    }
+    const many = mf
+      .decryptMany(tokens)
+      .map((r) => (r instanceof Error ? r.message : r.toString('hex')))
+    expect(many).toEqual(tokens.map(one))
+    expect(many.filter((m) => /^[0-9a-f]*$/.test(m))).toHaveLength(7)
   })
 
   it('accepts and rejects exactly the keys Python accepts (via Airflow: UTF-8 bytes)', () => {
