@@ -19,7 +19,7 @@ import {
 import { planStores, type PlannedStores } from '../../operations/plan'
 import { planRetryFailed } from '../../operations/retry'
 import { dataDir } from '../../platform/paths'
-import { EXIT_ITEMS_FAILED, EXIT_OK, LineBatcher, UsageError, writeLine, type CliIo } from '../io'
+import { EXIT_ITEMS_FAILED, EXIT_OK, OutputBuffer, UsageError, writeLine, type CliIo } from '../io'
 
 /** Options of `airlock effective`. */
 export interface EffectiveFlags {
@@ -298,19 +298,20 @@ async function printPlan(
         JSON.stringify(cutover ? { ...doc, cutover: cutoverDto(cutover) } : doc)
       )
   } else {
-    // in batches of 64 KB, not a write per line (12 k lines: most of the printing)
-    const out = new LineBatcher(io.stdout)
+    // in 64 KB buffers, not a write per line (12 k lines: most of the printing)
+    const out = new OutputBuffer(io.stdout, 1 << 16)
     for (const i of shown) {
       const changed = i.diff.filter((d) => d.change === 'changed').map((d) => d.field)
       const detail =
         i.action === 'update' || i.action === 'conflict' ? ` (${changed.join(', ')})` : ''
       const rename = i.sourceId && i.sourceId !== i.targetId ? ` ← ${i.sourceId}` : ''
-      await out.line(
+      out.line(
         `${SYMBOL[i.action]} ${i.kind === 'connection' ? 'conn' : 'var '} ${i.targetId}${rename}${detail}${i.resolution ? ` [${i.resolution}]` : ''}`
       )
-      for (const w of i.warnings) await out.line(`    warning: ${w}`)
+      for (const w of i.warnings) out.line(`    warning: ${w}`)
+      if (out.full) await out.flush()
     }
-    await out.end()
+    await out.flush()
   }
   const sum = result.summary
   io.stderr.write(
