@@ -32,6 +32,26 @@ function unquotePlusFast(s: string): string {
   return unquoteFast(s.indexOf('+') < 0 ? s : s.replaceAll('+', ' '))
 }
 
+const SCAN_REFUSE = 1
+const SCAN_COLON = 2
+const SCAN_AT = 3
+const SCAN_SLASH = 4
+const SCAN_QUERY = 5
+const SCAN_FRAGMENT = 6
+/**
+ * What the scan of {@link parseUriFast} does with an ASCII code: 0 goes on; it refuses
+ * controls, space, DEL and brackets (as it refuses anything beyond ASCII), and marks `:`,
+ * `@`, `/`, `?` and `#`.
+ */
+const SCAN_CLASS = new Uint8Array(128)
+for (let c = 0; c <= 0x20; c++) SCAN_CLASS[c] = SCAN_REFUSE
+SCAN_CLASS[0x7f] = SCAN_CLASS[0x5b] = SCAN_CLASS[0x5d] = SCAN_REFUSE
+SCAN_CLASS[0x3a] = SCAN_COLON
+SCAN_CLASS[0x40] = SCAN_AT
+SCAN_CLASS[0x2f] = SCAN_SLASH
+SCAN_CLASS[0x3f] = SCAN_QUERY
+SCAN_CLASS[0x23] = SCAN_FRAGMENT
+
 /** Whether `s[from, to)` holds an upper-case ASCII letter. */
 function hasUpper(s: string, from: number, to: number): boolean {
   for (let k = from; k < to; k++) {
@@ -99,18 +119,20 @@ export function parseUriFast(uri: string, dialect: Dialect): Decoded<ConnectionF
   let fragStart = -1
   for (k = a; k < n; k++) {
     c = uri.charCodeAt(k)
-    if (c <= 0x20 || c >= 0x7f || c === 0x5b || c === 0x5d) return undefined
-    if (c === 0x3a) {
+    const kind = c < 0x80 ? SCAN_CLASS[c]! : SCAN_REFUSE
+    if (kind === 0) continue
+    if (kind === SCAN_REFUSE) return undefined
+    if (kind === SCAN_COLON) {
       // a second '://' (a protocol in the host, or too many) is the general path's
       if (uri.charCodeAt(k + 1) === 0x2f && uri.charCodeAt(k + 2) === 0x2f) return undefined
-    } else if (c === 0x40) {
+    } else if (kind === SCAN_AT) {
       if (netEnd < 0) lastAt = k
-    } else if (c === 0x2f) {
+    } else if (kind === SCAN_SLASH) {
       if (netEnd < 0) netEnd = k
-    } else if (c === 0x3f) {
+    } else if (kind === SCAN_QUERY) {
       if (netEnd < 0) netEnd = k
       if (queryStart < 0 && fragStart < 0) queryStart = k
-    } else if (c === 0x23) {
+    } else {
       if (netEnd < 0) netEnd = k
       if (fragStart < 0) fragStart = k
     }
