@@ -9,7 +9,7 @@
 import { DIALECT_RULES } from '../dialect'
 import { applyPasswordRule, normalizeConnType, validateExtra, type Decoded } from '../connection'
 import type { ConnectionFields, Dialect } from '../model'
-import { pyJsonDumps, pyJsonString, pyJsonTryLoads } from './py-json'
+import { digitTextIsNotJson, pyJsonDumps, pyJsonString, pyJsonTryLoads } from './py-json'
 import { unquote } from './py-url'
 
 /** The query key that carries extras verbatim when they cannot be flattened. */
@@ -248,7 +248,7 @@ const QUERY_VALUES: string[] = []
 /**
  * `json.dumps(v)` of a query value decoded as JSON where it is (`json.loads`), else of the
  * text: a canonical integer of up to 15 digits is its own dump (`-0` is not: it dumps as
- * `0`); the rest asks the parser.
+ * `0`), a digit that starts no whole number is text; the rest asks the parser.
  */
 function queryValueJson(value: string): string {
   const n = value.length
@@ -262,6 +262,9 @@ function queryValueJson(value: string): string {
     }
     if (k === n) return value
   } else if (c === 0x30 && k === 0 && n === 1) return value
+  // a digit that does not start a whole number: a string, without the parser's throw
+  c = value.charCodeAt(0)
+  if (c >= 0x30 && c <= 0x39 && digitTextIsNotJson(value)) return pyJsonString(value)
   const decoded = pyJsonTryLoads(value)
   return decoded === undefined ? pyJsonString(value) : pyJsonDumps(decoded)
 }

@@ -608,6 +608,15 @@ function isDigitCode(c: number): boolean {
   return c >= 0x30 && c <= 0x39
 }
 
+/**
+ * Whether `json.loads(text)` surely fails for a text that starts with an ASCII digit: the
+ * number there is cut short (`1.`, `1e`) or followed by more than white space (`0x`, `007`).
+ */
+export function digitTextIsNotJson(text: string): boolean {
+  const end = jsonLiteralEnd(text, 0, text.charCodeAt(0))
+  return end < 0 || skipJsonSpace(text, end) !== text.length
+}
+
 /** A number, `true`, `false` or `null` at `i` (its first code `c`): the index after it, or -1. */
 function jsonLiteralEnd(s: string, i: number, c: number): number {
   if (c === 0x74) return s.startsWith('true', i) ? i + 4 : -1

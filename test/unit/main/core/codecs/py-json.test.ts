@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { PyDict } from '../../../../../src-main/core/codecs/py-json'
 import {
+  digitTextIsNotJson,
   isJsonObjectText,
   PyDict as PyDictClass,
   PyFloat,
@@ -9,7 +10,8 @@ import {
   pyEquals,
   pyFloatRepr,
   pyJsonDumps,
-  pyJsonLoads
+  pyJsonLoads,
+  pyJsonTryLoads
 } from '../../../../../src-main/core/codecs/py-json'
 import { runPython } from '../../../../support/python'
 import { FUZZ_TIMEOUT, fuzzParams } from '../../../../support/fuzz'
@@ -259,4 +261,26 @@ describe('isJsonObjectText (the check validateExtra makes before any parser)', (
     },
     FUZZ_TIMEOUT
   )
+})
+
+describe('digitTextIsNotJson (query values that need no parser)', () => {
+  it('is true only where json.loads fails', () => {
+    const text = fc
+      .tuple(
+        fc.constantFrom(...'0123456789'),
+        fc.array(fc.constantFrom(...'0123456789.eE+- \t\n\rx'), { maxLength: 8 })
+      )
+      .map(([d, rest]) => d + rest.join(''))
+    let sure = 0
+    fc.assert(
+      fc.property(text, (t) => {
+        if (digitTextIsNotJson(t)) {
+          sure++
+          expect(pyJsonTryLoads(t)).toBeUndefined()
+        } else expect(pyJsonTryLoads(t)).toBeDefined()
+      }),
+      fuzzParams(4000)
+    )
+    expect(sure).toBeGreaterThan(100)
+  })
 })
