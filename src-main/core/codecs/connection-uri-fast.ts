@@ -364,10 +364,21 @@ function putScheme(connType: string): boolean {
  * then takes the string path.
  */
 export function serializeUriFast(c: ConnectionFields, dialect: Dialect): string | undefined {
+  at = 0
+  const text = writeUri(c, dialect)
+  // the buffer keeps no text (it holds the password) past the call, nor a huge extra's size
+  out.fill(0, 0, at)
+  if (out.length > MAX_KEPT) out = Buffer.allocUnsafe(1024)
+  return text
+}
+
+/** The size above which the buffer is not kept for the next call. */
+const MAX_KEPT = 64 * 1024
+
+function writeUri(c: ConnectionFields, dialect: Dialect): string | undefined {
   const rules = DIALECT_RULES[dialect]
   const password = rules.emptyPasswordBecomesNull && !c.password ? null : c.password
   const connType = c.conn_type
-  at = 0
   reserve(16)
   if (connType) {
     if (!putScheme(connType)) return undefined

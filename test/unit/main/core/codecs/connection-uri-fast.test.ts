@@ -438,6 +438,21 @@ describe('connection URI fast path', () => {
     FUZZ_TIMEOUT
   )
 
+  it('writes texts larger than the buffer it keeps, and the next URI after them', () => {
+    const c: ConnectionFields = {
+      ...EMPTY,
+      conn_type: 'postgres',
+      host: 'h',
+      password: 'é'.repeat(20_000),
+      extra: JSON.stringify({ k: 'v '.repeat(30_000) })
+    }
+    for (const dialect of DIALECTS) {
+      expect(serializeConnectionUri(c, dialect)).toBe(serializeConnectionUriGeneral(c, dialect))
+      const small = { ...EMPTY, conn_type: 'mysql', host: 'x', login: 'u' }
+      expect(serializeConnectionUri(small, dialect)).toBe('mysql://u@x')
+    }
+  })
+
   it('does not change the fields it is given', () => {
     const c: ConnectionFields = {
       conn_type: 'postgres',
