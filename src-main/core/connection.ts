@@ -6,6 +6,7 @@ import { DIALECT_RULES } from './dialect'
 import { CodecError } from './errors'
 import type { ConnectionFields, Dialect } from './model'
 import {
+  isJsonObjectText,
   PyDict,
   PyJsonDecodeError,
   pyJsonLoads,
@@ -35,7 +36,9 @@ export function validateExtra(extra: string | null, dialect: Dialect, warnings: 
   const mode = DIALECT_RULES[dialect].extraValidation
   if (extra === null || extra === '' || mode === 'none') return
   // Whatever JSON.parse accepts, Python's json accepts too (its grammar is a superset), with
-  // the same top-level type: a plain object here is valid without the exact parser.
+  // the same top-level type: a plain object here is valid without the exact parser. The
+  // common case is told by a scan that builds nothing; JSON.parse takes deep nesting.
+  if (isJsonObjectText(extra)) return
   if (extra.charCodeAt(extra.length - 1) === 0x7d) {
     try {
       const quick: unknown = JSON.parse(extra)

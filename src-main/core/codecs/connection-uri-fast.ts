@@ -9,8 +9,8 @@
 import { DIALECT_RULES } from '../dialect'
 import { applyPasswordRule, normalizeConnType, validateExtra, type Decoded } from '../connection'
 import type { ConnectionFields, Dialect } from '../model'
-import { pyJsonDumps, pyJsonString, pyJsonTryLoads } from './py-json'
-import { quotePlus, unquote } from './py-url'
+import { digitTextIsNotJson, pyJsonDumps, pyJsonString, pyJsonTryLoads } from './py-json'
+import { unquote } from './py-url'
 
 /** The query key that carries extras verbatim when they cannot be flattened. */
 export const EXTRA_KEY = '__extra__'
@@ -31,6 +31,26 @@ function unquoteFast(s: string): string {
 function unquotePlusFast(s: string): string {
   return unquoteFast(s.indexOf('+') < 0 ? s : s.replaceAll('+', ' '))
 }
+
+const SCAN_REFUSE = 1
+const SCAN_COLON = 2
+const SCAN_AT = 3
+const SCAN_SLASH = 4
+const SCAN_QUERY = 5
+const SCAN_FRAGMENT = 6
+/**
+ * What the scan of {@link parseUriFast} does with an ASCII code: 0 goes on; it refuses
+ * controls, space, DEL and brackets (as it refuses anything beyond ASCII), and marks `:`,
+ * `@`, `/`, `?` and `#`.
+ */
+const SCAN_CLASS = new Uint8Array(128)
+for (let c = 0; c <= 0x20; c++) SCAN_CLASS[c] = SCAN_REFUSE
+SCAN_CLASS[0x7f] = SCAN_CLASS[0x5b] = SCAN_CLASS[0x5d] = SCAN_REFUSE
+SCAN_CLASS[0x3a] = SCAN_COLON
+SCAN_CLASS[0x40] = SCAN_AT
+SCAN_CLASS[0x2f] = SCAN_SLASH
+SCAN_CLASS[0x3f] = SCAN_QUERY
+SCAN_CLASS[0x23] = SCAN_FRAGMENT
 
 /** Whether `s[from, to)` holds an upper-case ASCII letter. */
 function hasUpper(s: string, from: number, to: number): boolean {
@@ -99,18 +119,20 @@ export function parseUriFast(uri: string, dialect: Dialect): Decoded<ConnectionF
   let fragStart = -1
   for (k = a; k < n; k++) {
     c = uri.charCodeAt(k)
-    if (c <= 0x20 || c >= 0x7f || c === 0x5b || c === 0x5d) return undefined
-    if (c === 0x3a) {
+    const kind = c < 0x80 ? SCAN_CLASS[c]! : SCAN_REFUSE
+    if (kind === 0) continue
+    if (kind === SCAN_REFUSE) return undefined
+    if (kind === SCAN_COLON) {
       // a second '://' (a protocol in the host, or too many) is the general path's
       if (uri.charCodeAt(k + 1) === 0x2f && uri.charCodeAt(k + 2) === 0x2f) return undefined
-    } else if (c === 0x40) {
+    } else if (kind === SCAN_AT) {
       if (netEnd < 0) lastAt = k
-    } else if (c === 0x2f) {
+    } else if (kind === SCAN_SLASH) {
       if (netEnd < 0) netEnd = k
-    } else if (c === 0x3f) {
+    } else if (kind === SCAN_QUERY) {
       if (netEnd < 0) netEnd = k
       if (queryStart < 0 && fragStart < 0) queryStart = k
-    } else if (c === 0x23) {
+    } else {
       if (netEnd < 0) netEnd = k
       if (fragStart < 0) fragStart = k
     }
@@ -167,9 +189,10 @@ export function parseUriFast(uri: string, dialect: Dialect): Decoded<ConnectionF
   const queryEnd = fragStart >= 0 ? fragStart : n
   if (queryStart >= 0 && queryStart + 1 < queryEnd) {
     // parse_qsl(query, keep_blank_values=True) into a dict: the last value of a key wins,
-    // in the place of its first
-    const keys: string[] = []
-    const values: string[] = []
+    // in the place of its first (pairs kept in two arrays reused from call to call)
+    const keys = QUERY_KEYS
+    const values = QUERY_VALUES
+    let count = 0
     let from = queryStart + 1
     while (from <= queryEnd) {
       let amp = uri.indexOf('&', from)
@@ -179,32 +202,32 @@ export function parseUriFast(uri: string, dialect: Dialect): Decoded<ConnectionF
         if (eq < 0 || eq > amp) eq = -1
         const name = unquotePlusFast(uri.slice(from, eq < 0 ? amp : eq))
         const value = eq < 0 ? '' : unquotePlusFast(uri.slice(eq + 1, amp))
-        const seen = keys.indexOf(name)
-        if (seen < 0) {
-          keys.push(name)
-          values.push(value)
+        let seen = 0
+        while (seen < count && keys[seen] !== name) seen++
+        if (seen === count) {
+          keys[count] = name
+          values[count++] = value
         } else values[seen] = value
       }
       from = amp + 1
     }
-    const verbatim = keys.indexOf(EXTRA_KEY)
-    if (verbatim >= 0) {
-      extra = values[verbatim]!
-      validateExtra(extra, dialect, warnings)
-    } else {
+    let verbatim = 0
+    while (verbatim < count && keys[verbatim] !== EXTRA_KEY) verbatim++
+    if (verbatim < count) extra = values[verbatim]!
+    else {
       // `json.dumps(dict(query))`, member by member
       let out = '{'
-      for (let q = 0; q < keys.length; q++) {
+      for (let q = 0; q < count; q++) {
         const value = values[q]!
         if (q) out += ', '
         out += pyJsonString(keys[q]!) + ': '
-        if (rules.jsonDecodeQueryValues) {
-          const decoded = pyJsonTryLoads(value)
-          out += decoded === undefined ? pyJsonString(value) : pyJsonDumps(decoded)
-        } else out += pyJsonString(value)
+        out += rules.jsonDecodeQueryValues ? queryValueJson(value) : pyJsonString(value)
       }
       extra = out + '}'
     }
+    // the arrays keep no text (a value may be a secret) past the call
+    for (let q = 0; q < count; q++) keys[q] = values[q] = ''
+    if (verbatim < count) validateExtra(extra, dialect, warnings)
   }
   const fields: ConnectionFields = {
     conn_type: normalizeConnType(uri.slice(0, schemeEnd)),
@@ -219,72 +242,358 @@ export function parseUriFast(uri: string, dialect: Dialect): Decoded<ConnectionF
   return { value: applyPasswordRule(fields, dialect), warnings }
 }
 
-const WS_SPACE = 0x20
-const WS_TAB = 0x09
-const WS_LF = 0x0a
-const WS_CR = 0x0d
-function isJsonSpace(c: number): boolean {
-  return c === WS_SPACE || c === WS_TAB || c === WS_LF || c === WS_CR
+const QUERY_KEYS: string[] = []
+const QUERY_VALUES: string[] = []
+
+/**
+ * `json.dumps(v)` of a query value decoded as JSON where it is (`json.loads`), else of the
+ * text: a canonical integer of up to 15 digits is its own dump (`-0` is not: it dumps as
+ * `0`), a digit that starts no whole number is text; the rest asks the parser.
+ */
+function queryValueJson(value: string): string {
+  const n = value.length
+  let c = value.charCodeAt(0)
+  let k = c === 0x2d ? 1 : 0
+  c = value.charCodeAt(k)
+  if (c >= 0x31 && c <= 0x39 && n - k <= 15) {
+    while (++k < n) {
+      c = value.charCodeAt(k)
+      if (c < 0x30 || c > 0x39) break
+    }
+    if (k === n) return value
+  } else if (c === 0x30 && k === 0 && n === 1) return value
+  // a digit that does not start a whole number: a string, without the parser's throw
+  c = value.charCodeAt(0)
+  if (c >= 0x30 && c <= 0x39 && digitTextIsNotJson(value)) return pyJsonString(value)
+  const decoded = pyJsonTryLoads(value)
+  return decoded === undefined ? pyJsonString(value) : pyJsonDumps(decoded)
+}
+
+/** Bytes `quote(…, safe='')` leaves alone: `A-Za-z0-9_.-~`. */
+const UNRESERVED = new Uint8Array(128)
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~')
+  UNRESERVED[c.charCodeAt(0)] = 1
+const HEX_DIGITS = new Uint8Array([...'0123456789ABCDEF'].map((c) => c.charCodeAt(0)))
+
+/** The URI being written, as ASCII bytes; reused from call to call, grown when short. */
+let out = Buffer.allocUnsafe(1024)
+let at = 0
+
+function reserve(n: number): void {
+  if (at + n <= out.length) return
+  const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, at + n))
+  out.copy(bigger, 0, 0, at)
+  out = bigger
+}
+
+function put(c: number): void {
+  out[at++] = c
+}
+
+function putEscape(b: Buffer, k: number, byte: number): number {
+  b[k] = 0x25
+  b[k + 1] = HEX_DIGITS[byte >> 4]!
+  b[k + 2] = HEX_DIGITS[byte & 15]!
+  return k + 3
 }
 
 /**
- * The query `get_uri()` writes for an extra, from its text in one scan where that is sure:
- * the flat `k=v&…` form of a JSON object of plain strings (no escapes, no control characters,
- * no key twice); null where it is sure the general path writes `__extra__=…` (not a JSON
- * object, an empty one, a member that is not a string, bad JSON before any escape); undefined
- * where the general path must decide (escapes, control characters, a key twice).
+ * Writes `quote(s[from:to], safe='')` (with `plus`, `quote_plus`): UTF-8 bytes, all but
+ * `A-Za-z0-9_.-~` as upper-case `%XX`; false at a lone surrogate (Python's encode raises:
+ * the caller leaves that to the general path, which says so).
  */
-export function extraQueryFast(extra: string): string | null | undefined {
+function putQuoted(s: string, from: number, to: number, plus: boolean): boolean {
+  // at most 9 bytes a UTF-16 unit (3 UTF-8 bytes, each %XX)
+  reserve((to - from) * 9)
+  const b = out
+  let k = at
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x80) {
+      if (UNRESERVED[c] === 1) b[k++] = c
+      else if (c === 0x20 && plus) b[k++] = 0x2b
+      else k = putEscape(b, k, c)
+    } else if (c < 0x800) {
+      k = putEscape(b, k, 0xc0 | (c >> 6))
+      k = putEscape(b, k, 0x80 | (c & 0x3f))
+    } else if (c < 0xd800 || c > 0xdfff) {
+      k = putEscape(b, k, 0xe0 | (c >> 12))
+      k = putEscape(b, k, 0x80 | ((c >> 6) & 0x3f))
+      k = putEscape(b, k, 0x80 | (c & 0x3f))
+    } else {
+      const low = i + 1 < to ? s.charCodeAt(i + 1) : 0
+      if (c > 0xdbff || low < 0xdc00 || low > 0xdfff) return false
+      const cp = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00)
+      k = putEscape(b, k, 0xf0 | (cp >> 18))
+      k = putEscape(b, k, 0x80 | ((cp >> 12) & 0x3f))
+      k = putEscape(b, k, 0x80 | ((cp >> 6) & 0x3f))
+      k = putEscape(b, k, 0x80 | (cp & 0x3f))
+      i++
+    }
+  }
+  at = k
+  return true
+}
+
+/** Writes ASCII text as it is; false at a character that is not ASCII. */
+function putAscii(s: string, from: number, to: number): boolean {
+  reserve(to - from)
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i)
+    if (c > 0x7f) return false
+    out[at++] = c
+  }
+  return true
+}
+
+/** Writes `conn_type.lower().replace('_', '-')` of an ASCII type; false otherwise. */
+function putScheme(connType: string): boolean {
+  reserve(connType.length)
+  for (let i = 0; i < connType.length; i++) {
+    const c = connType.charCodeAt(i)
+    if (c > 0x7f) return false
+    out[at++] = c >= 0x41 && c <= 0x5a ? c + 0x20 : c === 0x5f ? 0x2d : c
+  }
+  return true
+}
+
+/**
+ * `get_uri()` written as bytes into one reused buffer, one string made at the end; undefined
+ * where it is not sure (a non-ASCII type or protocol, a port that is not a non-negative
+ * integer, a lone surrogate, an extra whose flat form needs its JSON decoded), and the caller
+ * then takes the string path.
+ */
+export function serializeUriFast(c: ConnectionFields, dialect: Dialect): string | undefined {
+  at = 0
+  const text = writeUri(c, dialect)
+  // the buffer keeps no text (it holds the password) past the call, nor a huge extra's size
+  out.fill(0, 0, at)
+  if (out.length > MAX_KEPT) out = Buffer.allocUnsafe(1024)
+  return text
+}
+
+/** The size above which the buffer is not kept for the next call. */
+const MAX_KEPT = 64 * 1024
+
+function writeUri(c: ConnectionFields, dialect: Dialect): string | undefined {
+  const rules = DIALECT_RULES[dialect]
+  const password = rules.emptyPasswordBecomesNull && !c.password ? null : c.password
+  const connType = c.conn_type
+  reserve(16)
+  if (connType) {
+    if (!putScheme(connType)) return undefined
+    reserve(3)
+    put(0x3a)
+  }
+  put(0x2f)
+  put(0x2f)
+  const host = c.host
+  let hostFrom = 0
+  if (host) {
+    const sep = host.indexOf('://')
+    if (sep >= 0) {
+      const keep =
+        rules.keepHostProtocolMatchingConnType &&
+        connType !== null &&
+        sep === connType.length &&
+        host.startsWith(connType)
+      if (!keep) {
+        hostFrom = sep + 3
+        if (sep > 0) {
+          if (!putAscii(host, 0, sep + 3)) return undefined
+        }
+      }
+    }
+  }
+  const login = c.login
+  if (login !== null && !putQuoted(login, 0, login.length, false)) return undefined
+  if (password !== null) {
+    reserve(1)
+    put(0x3a)
+    if (!putQuoted(password, 0, password.length, false)) return undefined
+  }
+  // `authority` is '' when the login is '' and there is no password: then no '@'
+  const authority = password !== null || (login !== null && login !== '')
+  reserve(1)
+  if (authority) put(0x40)
+  const hostBlockStart = at
+  if (host && hostFrom < host.length && !putQuoted(host, hostFrom, host.length, false))
+    return undefined
+  const port = c.port
+  if (rules.emitPortZero ? port !== null : Boolean(port)) {
+    if (!Number.isSafeInteger(port) || port! < 0) return undefined
+    reserve(18)
+    if (at === hostBlockStart && !authority) put(0x40)
+    put(0x3a)
+    putDigits(port!)
+  }
+  const schema = c.schema
+  if (schema) {
+    reserve(1)
+    put(0x2f)
+    if (!putQuoted(schema, 0, schema.length, false)) return undefined
+  }
+  const extra = c.extra
+  if (extra) {
+    reserve(2)
+    if (!schema) put(0x2f)
+    put(0x3f)
+    const members = flatExtraMembers(extra)
+    if (members === EXTRA_UNSURE) return undefined
+    if (members === EXTRA_NOT_FLAT) {
+      putAscii(EXTRA_PREFIX, 0, EXTRA_PREFIX.length)
+      if (!putQuoted(extra, 0, extra.length, true)) return undefined
+    } else
+      for (let m = 0; m < members; m++) {
+        const r = m * 4
+        if (m) {
+          reserve(1)
+          put(0x26)
+        }
+        if (!putQuoted(extra, MEMBERS[r]!, MEMBERS[r + 1]!, true)) return undefined
+        reserve(1)
+        put(0x3d)
+        if (!putQuoted(extra, MEMBERS[r + 2]!, MEMBERS[r + 3]!, true)) return undefined
+      }
+  }
+  return out.toString('latin1', 0, at)
+}
+
+function putDigits(n: number): void {
+  const start = at
+  let v = n
+  do {
+    out[at++] = 0x30 + (v % 10)
+    v = Math.floor(v / 10)
+  } while (v > 0)
+  // written least significant first: reverse in place
+  for (let l = start, r = at - 1; l < r; l++, r--) {
+    const t = out[l]!
+    out[l] = out[r]!
+    out[r] = t
+  }
+}
+
+const EXTRA_PREFIX = EXTRA_KEY + '='
+
+/** The extra is not a flat object of strings: `get_uri()` writes `__extra__=…`. */
+export const EXTRA_NOT_FLAT = -1
+/** Only the general path can tell (escapes to decode, a key twice, many members). */
+export const EXTRA_UNSURE = -2
+const MAX_MEMBERS = 64
+/** Key start, key end, value start, value end of each member {@link flatExtraMembers} found. */
+const MEMBERS = new Int32Array(MAX_MEMBERS * 4)
+
+/**
+ * How `get_uri()` writes an extra, from its text in one scan that builds nothing: the number
+ * of members (their ranges in MEMBERS) when it is a JSON object of plain strings, written
+ * `k=v&…`; EXTRA_NOT_FLAT where the port of `json.loads` stops (not JSON, not an object, an
+ * empty one, a member that is not a string: `__extra__=…`); EXTRA_UNSURE where the flat form
+ * needs the decoded strings (an escape) or the dict (a key twice).
+ */
+export function flatExtraMembers(extra: string): number {
   const n = extra.length
-  let k = 0
-  while (k < n && isJsonSpace(extra.charCodeAt(k))) k++
-  if (extra.charCodeAt(k) !== 0x7b) return null
+  let k = skipSpace(extra, 0)
+  if (extra.charCodeAt(k) !== 0x7b) return EXTRA_NOT_FLAT
   k++
-  let out = ''
-  let keys: string[] | undefined
+  let count = 0
+  let unsure = false
   for (;;) {
-    while (k < n && isJsonSpace(extra.charCodeAt(k))) k++
-    if (extra.charCodeAt(k) !== 0x22) return null
-    const keyEnd = plainStringEnd(extra, k + 1)
-    if (keyEnd < 0) return keyEnd === NOT_CLOSED ? null : undefined
-    const key = extra.slice(k + 1, keyEnd)
-    if (keys === undefined) keys = [key]
-    else if (keys.includes(key)) return undefined
-    else keys.push(key)
-    k = keyEnd + 1
-    while (k < n && isJsonSpace(extra.charCodeAt(k))) k++
-    if (extra.charCodeAt(k) !== 0x3a) return null
-    k++
-    while (k < n && isJsonSpace(extra.charCodeAt(k))) k++
-    if (extra.charCodeAt(k) !== 0x22) return null
-    const valueEnd = plainStringEnd(extra, k + 1)
-    if (valueEnd < 0) return valueEnd === NOT_CLOSED ? null : undefined
-    out += (out ? '&' : '') + quotePlus(key) + '=' + quotePlus(extra.slice(k + 1, valueEnd))
-    k = valueEnd + 1
-    while (k < n && isJsonSpace(extra.charCodeAt(k))) k++
+    k = skipSpace(extra, k)
+    if (extra.charCodeAt(k) !== 0x22) return EXTRA_NOT_FLAT
+    const keyEnd = stringEnd(extra, k + 1)
+    if (keyEnd < 0) return EXTRA_NOT_FLAT
+    if (keyEnd >= ESCAPED) unsure = true
+    const keyStart = k + 1
+    k = (keyEnd & ~ESCAPED) + 1
+    k = skipSpace(extra, k)
+    if (extra.charCodeAt(k) !== 0x3a) return EXTRA_NOT_FLAT
+    k = skipSpace(extra, k + 1)
+    if (extra.charCodeAt(k) !== 0x22) return EXTRA_NOT_FLAT
+    const valueEnd = stringEnd(extra, k + 1)
+    if (valueEnd < 0) return EXTRA_NOT_FLAT
+    if (valueEnd >= ESCAPED) unsure = true
+    if (count === MAX_MEMBERS) unsure = true
+    if (!unsure) {
+      const r = count * 4
+      MEMBERS[r] = keyStart
+      MEMBERS[r + 1] = keyEnd
+      MEMBERS[r + 2] = k + 1
+      MEMBERS[r + 3] = valueEnd
+      for (let q = 0; q < r && !unsure; q += 4)
+        if (sameText(extra, MEMBERS[q]!, MEMBERS[q + 1]!, keyStart, keyEnd)) unsure = true
+      count++
+    }
+    k = skipSpace(extra, (valueEnd & ~ESCAPED) + 1)
     const c = extra.charCodeAt(k)
     if (c === 0x7d) {
-      k++
-      while (k < n && isJsonSpace(extra.charCodeAt(k))) k++
-      return k === n ? out : null
+      if (skipSpace(extra, k + 1) !== n) return EXTRA_NOT_FLAT
+      return unsure ? EXTRA_UNSURE : count
     }
-    if (c !== 0x2c) return null
+    if (c !== 0x2c) return EXTRA_NOT_FLAT
     k++
   }
 }
 
-const NOT_CLOSED = -1
-const NOT_PLAIN = -2
+function sameText(s: string, a: number, aEnd: number, b: number, bEnd: number): boolean {
+  if (aEnd - a !== bEnd - b) return false
+  for (let i = 0; i < aEnd - a; i++) if (s.charCodeAt(a + i) !== s.charCodeAt(b + i)) return false
+  return true
+}
+
+function skipSpace(s: string, from: number): number {
+  let i = from
+  for (;;) {
+    const c = s.charCodeAt(i)
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return i
+    i++
+  }
+}
+
+/** Set in {@link stringEnd}'s answer when the string holds an escape. */
+const ESCAPED = 1 << 30
 
 /**
- * The index of the closing quote of a JSON string; NOT_PLAIN at an escape or a control
- * character, NOT_CLOSED when the text ends first.
+ * From just after an opening quote: the index of the closing one (with ESCAPED set if the
+ * string holds an escape), or -1 where the port of `json.loads` fails (a control character,
+ * an unknown escape, a bad `\uXXXX`, no closing quote).
  */
-function plainStringEnd(s: string, from: number): number {
-  for (let k = from; k < s.length; k++) {
+function stringEnd(s: string, from: number): number {
+  const n = s.length
+  let escaped = 0
+  for (let k = from; k < n; k++) {
     const c = s.charCodeAt(k)
-    if (c === 0x22) return k
-    if (c === 0x5c || c < 0x20) return NOT_PLAIN
+    if (c === 0x22) return k | escaped
+    if (c < 0x20) return -1
+    if (c === 0x5c) {
+      escaped = ESCAPED
+      const e = s.charCodeAt(k + 1)
+      if (e === 0x75) {
+        if (
+          !isHex(s.charCodeAt(k + 2)) ||
+          !isHex(s.charCodeAt(k + 3)) ||
+          !isHex(s.charCodeAt(k + 4)) ||
+          !isHex(s.charCodeAt(k + 5))
+        )
+          return -1
+        k += 5
+      } else if (
+        e === 0x22 ||
+        e === 0x5c ||
+        e === 0x2f ||
+        e === 0x62 ||
+        e === 0x66 ||
+        e === 0x6e ||
+        e === 0x72 ||
+        e === 0x74
+      )
+        k++
+      else return -1
+    }
   }
-  return NOT_CLOSED
+  return -1
+}
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
 }

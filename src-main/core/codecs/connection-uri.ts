@@ -17,7 +17,6 @@ import {
 import {
   parseQsl,
   quote,
-  quotePlus,
   unquote,
   urlencode,
   urlsplit,
@@ -25,7 +24,7 @@ import {
   type SplitResult
 } from './py-url'
 
-import { EXTRA_KEY, extraQueryFast, parseUriFast } from './connection-uri-fast'
+import { EXTRA_KEY, parseUriFast, serializeUriFast } from './connection-uri-fast'
 
 export { EXTRA_KEY }
 
@@ -165,58 +164,13 @@ function tryJson(text: string): PyValue {
 
 /** Serialises a connection as the dialect's `get_uri()` does. */
 export function serializeConnectionUri(c: ConnectionFields, dialect: Dialect): string {
-  const rules = DIALECT_RULES[dialect]
-  // the empty password is dropped without copying the fields
-  const password = rules.emptyPasswordBecomesNull && !c.password ? null : c.password
-  const connType = c.conn_type
-  let uri = connType ? `${schemeOf(connType)}://` : '//'
-  let hostToUse = c.host
-  if (hostToUse) {
-    const at = hostToUse.indexOf('://')
-    if (at >= 0) {
-      const protocol = hostToUse.slice(0, at)
-      if (!rules.keepHostProtocolMatchingConnType || protocol !== connType) {
-        hostToUse = hostToUse.slice(at + 3)
-        if (protocol) uri += `${protocol}://`
-      }
-    }
-  }
-  const hasAuthority = c.login !== null || password !== null
-  if (c.login !== null) uri += quote(c.login, '')
-  if (password !== null) uri += ':' + quote(password, '')
-  // `authority` is '' when the login is '' and there is no password: then no '@'
-  const authority = hasAuthority && (password !== null || c.login !== '')
-  if (authority) uri += '@'
-  const hostBlockStart = uri.length
-  if (hostToUse) uri += quote(hostToUse, '')
-  if (rules.emitPortZero ? c.port !== null : Boolean(c.port))
-    uri += uri.length === hostBlockStart && !authority ? `@:${c.port}` : `:${c.port}`
-  if (c.schema) uri += `/${quote(c.schema, '')}`
-  const extra = c.extra
-  if (extra) {
-    uri += c.schema ? '?' : '/?'
-    const fast = extraQueryFast(extra)
-    if (fast) return uri + fast
-    if (fast === null) return uri + EXTRA_KEY + '=' + quotePlus(extra)
-    const flat = flatQuery(pyJsonFlatStringObject(extra))
-    uri += flat ?? urlencode([[EXTRA_KEY, extra]])
-  }
-  return uri
-}
-
-/** `conn_type.lower().replace('_', '-')`, without copies when there is nothing to change. */
-function schemeOf(connType: string): string {
-  for (let k = 0; k < connType.length; k++) {
-    const c = connType.charCodeAt(k)
-    if ((c >= 0x41 && c <= 0x5a) || c === 0x5f || c > 0x7f)
-      return connType.toLowerCase().replaceAll('_', '-')
-  }
-  return connType
+  return serializeUriFast(c, dialect) ?? serializeConnectionUriGeneral(c, dialect)
 }
 
 /**
  * {@link serializeConnectionUri} as a direct port of `get_uri()`, step for step: what the fast
- * serializer must equal (test/unit/main/core/codecs/connection-uri-fast.test.ts).
+ * serializer must equal (test/unit/main/core/codecs/connection-uri-fast.test.ts), and its
+ * fallback.
  */
 export function serializeConnectionUriGeneral(input: ConnectionFields, dialect: Dialect): string {
   const rules = DIALECT_RULES[dialect]

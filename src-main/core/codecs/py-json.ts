@@ -475,3 +475,168 @@ export function plainToPy(v: unknown, nesting = 0): PyValue {
     return new PyDict(Object.entries(v).map(([k, x]) => [k, plainToPy(x, nesting + 1)]))
   throw new CodecError(`Cannot represent a value of type ${typeof v} as JSON.`)
 }
+
+/** Levels {@link isJsonObjectText} follows below the top before it gives up (a bit each). */
+const OBJECT_CHECK_MAX_DEPTH = 30
+
+/**
+ * Whether `text` is a JSON object in the strict grammar (RFC 8259: what `JSON.parse`
+ * accepts), checked in one scan that builds nothing. True means Python's `json.loads`
+ * returns a dict for it too (its grammar is a superset, with the same top-level type);
+ * false means "not sure": not strict JSON, not an object, or more than 31 levels deep,
+ * which the caller leaves to a full parser.
+ */
+export function isJsonObjectText(text: string): boolean {
+  let i = skipJsonSpace(text, 0)
+  if (text.charCodeAt(i) !== 0x7b) return false
+  // bit d of `objects` is set when level d is an object, clear when it is an array
+  let objects = 1
+  let depth = 0
+  i = skipJsonSpace(text, i + 1)
+  if (text.charCodeAt(i) === 0x7d) return skipJsonSpace(text, i + 1) === text.length
+  i = jsonMemberValueStart(text, i)
+  if (i < 0) return false
+  for (;;) {
+    // a value starts at i
+    i = skipJsonSpace(text, i)
+    let c = text.charCodeAt(i)
+    if (c === 0x7b || c === 0x5b) {
+      if (++depth > OBJECT_CHECK_MAX_DEPTH) return false
+      i = skipJsonSpace(text, i + 1)
+      const close = text.charCodeAt(i)
+      if (c === 0x7b) {
+        objects |= 1 << depth
+        if (close !== 0x7d) {
+          i = jsonMemberValueStart(text, i)
+          if (i < 0) return false
+          continue
+        }
+      } else {
+        objects &= ~(1 << depth)
+        if (close !== 0x5d) continue
+      }
+      // an empty container: it ends here
+      depth--
+      i++
+    } else if (c === 0x22) {
+      i = jsonStringEnd(text, i + 1)
+      if (i < 0) return false
+    } else {
+      i = jsonLiteralEnd(text, i, c)
+      if (i < 0) return false
+    }
+    // a value has ended: close containers up to the next ',' (or the end of the text)
+    for (;;) {
+      i = skipJsonSpace(text, i)
+      c = text.charCodeAt(i)
+      const inObject = ((objects >> depth) & 1) === 1
+      if (c === 0x2c) {
+        i = skipJsonSpace(text, i + 1)
+        if (inObject) {
+          i = jsonMemberValueStart(text, i)
+          if (i < 0) return false
+        }
+        break
+      }
+      if (c !== (inObject ? 0x7d : 0x5d)) return false
+      i++
+      if (depth === 0) return skipJsonSpace(text, i) === text.length
+      depth--
+    }
+  }
+}
+
+function skipJsonSpace(s: string, from: number): number {
+  let i = from
+  for (;;) {
+    const c = s.charCodeAt(i)
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return i
+    i++
+  }
+}
+
+/** After `"key"` and `:` (and white space) at `i`: where the member's value starts, or -1. */
+function jsonMemberValueStart(s: string, i: number): number {
+  if (s.charCodeAt(i) !== 0x22) return -1
+  let k = jsonStringEnd(s, i + 1)
+  if (k < 0) return -1
+  k = skipJsonSpace(s, k)
+  if (s.charCodeAt(k) !== 0x3a) return -1
+  return k + 1
+}
+
+function isHexCode(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
+}
+
+/** From just after an opening quote: the index after the closing one, or -1. */
+function jsonStringEnd(s: string, from: number): number {
+  const n = s.length
+  for (let k = from; k < n; k++) {
+    const c = s.charCodeAt(k)
+    if (c === 0x22) return k + 1
+    if (c < 0x20) return -1
+    if (c === 0x5c) {
+      const e = s.charCodeAt(k + 1)
+      if (e === 0x75) {
+        if (
+          !isHexCode(s.charCodeAt(k + 2)) ||
+          !isHexCode(s.charCodeAt(k + 3)) ||
+          !isHexCode(s.charCodeAt(k + 4)) ||
+          !isHexCode(s.charCodeAt(k + 5))
+        )
+          return -1
+        k += 5
+      } else if (
+        e === 0x22 ||
+        e === 0x5c ||
+        e === 0x2f ||
+        e === 0x62 ||
+        e === 0x66 ||
+        e === 0x6e ||
+        e === 0x72 ||
+        e === 0x74
+      )
+        k++
+      else return -1
+    }
+  }
+  return -1
+}
+
+function isDigitCode(c: number): boolean {
+  return c >= 0x30 && c <= 0x39
+}
+
+/**
+ * Whether `json.loads(text)` surely fails for a text that starts with an ASCII digit: the
+ * number there is cut short (`1.`, `1e`) or followed by more than white space (`0x`, `007`).
+ */
+export function digitTextIsNotJson(text: string): boolean {
+  const end = jsonLiteralEnd(text, 0, text.charCodeAt(0))
+  return end < 0 || skipJsonSpace(text, end) !== text.length
+}
+
+/** A number, `true`, `false` or `null` at `i` (its first code `c`): the index after it, or -1. */
+function jsonLiteralEnd(s: string, i: number, c: number): number {
+  if (c === 0x74) return s.startsWith('true', i) ? i + 4 : -1
+  if (c === 0x66) return s.startsWith('false', i) ? i + 5 : -1
+  if (c === 0x6e) return s.startsWith('null', i) ? i + 4 : -1
+  let k = i
+  if (c === 0x2d) c = s.charCodeAt(++k)
+  if (c === 0x30) k++
+  else if (c >= 0x31 && c <= 0x39) while (isDigitCode(s.charCodeAt(++k)));
+  else return -1
+  if (s.charCodeAt(k) === 0x2e) {
+    if (!isDigitCode(s.charCodeAt(++k))) return -1
+    while (isDigitCode(s.charCodeAt(++k)));
+  }
+  c = s.charCodeAt(k)
+  if (c === 0x65 || c === 0x45) {
+    c = s.charCodeAt(++k)
+    if (c === 0x2b || c === 0x2d) c = s.charCodeAt(++k)
+    if (!isDigitCode(c)) return -1
+    while (isDigitCode(s.charCodeAt(++k)));
+  }
+  return k
+}

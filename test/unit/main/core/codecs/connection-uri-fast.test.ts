@@ -11,9 +11,14 @@ import {
   serializeConnectionUriGeneral
 } from '../../../../../src-main/core/codecs/connection-uri'
 import {
-  extraQueryFast,
-  parseUriFast
+  EXTRA_NOT_FLAT,
+  EXTRA_UNSURE,
+  flatExtraMembers,
+  parseUriFast,
+  serializeUriFast
 } from '../../../../../src-main/core/codecs/connection-uri-fast'
+import { pyJsonFlatStringObject } from '../../../../../src-main/core/codecs/py-json'
+import { urlencode } from '../../../../../src-main/core/codecs/py-url'
 import { CodecError } from '../../../../../src-main/core/errors'
 import { DIALECTS, type ConnectionFields } from '../../../../../src-main/core/model'
 import { FUZZ_TIMEOUT, fuzzParams, nastyText } from '../../../../support/fuzz'
@@ -133,6 +138,26 @@ const queryPair = fc.oneof(
     '',
     'a=%7B%7D',
     'timeout=30',
+    'n=0',
+    'n=-0',
+    'n=-12',
+    'n=007',
+    'n=123456789012345',
+    'n=1234567890123456789',
+    'n=-',
+    'n=1+',
+    'n=+1',
+    'n=%201',
+    'n=1.',
+    'n=1e',
+    'n=0x1',
+    'n=1%20',
+    'n=1%0A%09',
+    'n=1.5e3%0A',
+    'n=12ab',
+    'n=1e5',
+    'n=1E-2',
+    'n=0.5+x',
     'flag=true',
     'n=null',
     'f=1.5e3',
@@ -251,6 +276,17 @@ describe('connection URI fast path', () => {
     expect(parseUriFast(cases[1]!, 'airflow2')).toBeDefined()
   })
 
+  const EMPTY: ConnectionFields = {
+    conn_type: null,
+    description: null,
+    host: null,
+    login: null,
+    password: null,
+    schema: null,
+    port: null,
+    extra: null
+  }
+
   /** Extras as texts: flat objects of plain strings, escapes, duplicates, other JSON, not JSON. */
   const jsonString = fc.oneof(
     piece.map((s) => JSON.stringify(s)),
@@ -305,27 +341,86 @@ describe('connection URI fast path', () => {
     }
   )
 
+  /** Field text: pieces, lone surrogates, and long texts that outgrow the writer's buffer. */
+  const text = fc.oneof(
+    { weight: 6, arbitrary: piece },
+    { weight: 1, arbitrary: nastyText({ maxLength: 6, loneSurrogates: true }) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('é'.repeat(400), '日😀'.repeat(300), 'a b+'.repeat(600))
+    }
+  )
   const fields = fc.record({
-    conn_type: fc.option(fc.oneof(scheme, piece)),
+    conn_type: fc.option(fc.oneof(scheme, piece, fc.constantFrom('Pöstgres', 'A_B', 'x😀'))),
     description: fc.constant(null),
-    host: fc.option(host),
-    login: fc.option(piece),
-    password: fc.option(piece),
-    schema: fc.option(piece),
-    port: fc.option(fc.constantFrom(0, 1, 5432, 65535, 70000, -1)),
-    extra: fc.option(extra)
+    host: fc.option(
+      fc.oneof(
+        host,
+        text,
+        fc.constantFrom('é://h', '://h', 'postgres://h', 'POSTGRES://h', 'x://', 'k8s://a://b')
+      )
+    ),
+    login: fc.option(text),
+    password: fc.option(text),
+    schema: fc.option(text),
+    port: fc.option(fc.constantFrom(0, -0, 1, 5432, 65535, 70000, -1, 1.5, 2 ** 53, 1e21)),
+    extra: fc.option(
+      fc.oneof(
+        { weight: 8, arbitrary: extra },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom(
+            `{${Array.from({ length: 70 }, (_, k) => `"k${k}": "v ${k}"`).join(', ')}}`,
+            `{${Array.from({ length: 64 }, (_, k) => `"k${k}": "v ${k}"`).join(', ')}}`,
+            '{"a": "\\u00e9", "b": 1}',
+            '{"a": "\\x", "b": "c"}',
+            '{"a": "\\u12", "b": "c"}',
+            '{"a": "\\ud800\\uzzzz"}',
+            '{"a": "\\ud800\\u0041"}',
+            '{"a": "x\u0001"}',
+            JSON.stringify({ a: 'é'.repeat(300), b: '\ud800' }),
+            JSON.stringify({ a: '\ud800' })
+          )
+        }
+      )
+    )
   }) as fc.Arbitrary<ConnectionFields>
+
+  it(
+    'tells flat extras as the port of json.loads does',
+    () => {
+      fc.assert(
+        fc.property(extra, (text) => {
+          const members = flatExtraMembers(text)
+          const dict = pyJsonFlatStringObject(text)
+          if (members === EXTRA_NOT_FLAT) expect(dict === undefined || dict.size === 0).toBe(true)
+          else if (members !== EXTRA_UNSURE) {
+            expect(dict?.size).toBe(members)
+            expect(serializeConnectionUri({ ...EMPTY, extra: text }, 'airflow3')).toBe(
+              '///?' + urlencode([...dict!.entries()] as [string, string][])
+            )
+          }
+        }),
+        fuzzParams(4000)
+      )
+    },
+    FUZZ_TIMEOUT
+  )
 
   it(
     'serializes every generated connection as the general path does, and parses it back alike',
     () => {
       let decided = 0
       let total = 0
+      let written = 0
+      let serialized = 0
       fc.assert(
         fc.property(fields, fc.constantFrom(...DIALECTS), (c, dialect) => {
+          serialized++
+          if (serializeUriFast(c, dialect) !== undefined) written++
           if (c.extra) {
             total++
-            if (extraQueryFast(c.extra) !== undefined) decided++
+            if (flatExtraMembers(c.extra) !== EXTRA_UNSURE) decided++
           }
           const got = outcome(() => serializeConnectionUri(c, dialect))
           expect(got).toEqual(outcome(() => serializeConnectionUriGeneral(c, dialect)))
@@ -337,9 +432,26 @@ describe('connection URI fast path', () => {
         fuzzParams(4000)
       )
       expect(decided / total).toBeGreaterThan(0.5)
+      // the rest are the nasty cases the generator leans on (non-ASCII types, escaped extras)
+      expect(written / serialized).toBeGreaterThan(0.3)
     },
     FUZZ_TIMEOUT
   )
+
+  it('writes texts larger than the buffer it keeps, and the next URI after them', () => {
+    const c: ConnectionFields = {
+      ...EMPTY,
+      conn_type: 'postgres',
+      host: 'h',
+      password: 'é'.repeat(20_000),
+      extra: JSON.stringify({ k: 'v '.repeat(30_000) })
+    }
+    for (const dialect of DIALECTS) {
+      expect(serializeConnectionUri(c, dialect)).toBe(serializeConnectionUriGeneral(c, dialect))
+      const small = { ...EMPTY, conn_type: 'mysql', host: 'x', login: 'u' }
+      expect(serializeConnectionUri(small, dialect)).toBe('mysql://u@x')
+    }
+  })
 
   it('does not change the fields it is given', () => {
     const c: ConnectionFields = {

@@ -2,14 +2,19 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { PyDict } from '../../../../../src-main/core/codecs/py-json'
 import {
+  digitTextIsNotJson,
+  isJsonObjectText,
+  PyDict as PyDictClass,
   PyFloat,
   PyJsonDecodeError,
   pyEquals,
   pyFloatRepr,
   pyJsonDumps,
-  pyJsonLoads
+  pyJsonLoads,
+  pyJsonTryLoads
 } from '../../../../../src-main/core/codecs/py-json'
 import { runPython } from '../../../../support/python'
+import { FUZZ_TIMEOUT, fuzzParams } from '../../../../support/fuzz'
 
 const jsonTexts = [
   '{"b": 1, "1": 2, "a": [1.0, 1e3, -0, -0.0, 1E-7, 123456789012345678901234567890]}',
@@ -145,5 +150,137 @@ print(json.dumps(out))`,
     for (const text of [nested(996, '[', ']'), nested(100_000, '[', ']')])
       expect(() => pyJsonLoads(text)).toThrow(PyJsonDecodeError)
     expect(() => pyJsonLoads(nested(100_000, '{"a":', '}', '1'))).toThrow(/Nested more than 995/)
+  })
+})
+
+describe('isJsonObjectText (the check validateExtra makes before any parser)', () => {
+  /** How deep a JSON text nests (outside strings). */
+  function depthOf(text: string): number {
+    let depth = 0
+    let max = 0
+    let inString = false
+    for (let k = 0; k < text.length; k++) {
+      const c = text[k]
+      if (inString) {
+        if (c === '\\') k++
+        else if (c === '"') inString = false
+      } else if (c === '"') inString = true
+      else if (c === '{' || c === '[') max = Math.max(max, ++depth)
+      else if (c === '}' || c === ']') depth--
+    }
+    return max
+  }
+  /** What it must say: JSON.parse gives a plain object, at most 31 levels deep (the top is one). */
+  function expected(text: string): boolean {
+    let value: unknown
+    try {
+      value = JSON.parse(text)
+    } catch {
+      return false
+    }
+    return (
+      value !== null && typeof value === 'object' && !Array.isArray(value) && depthOf(text) <= 31
+    )
+  }
+  const token = fc.constantFrom(
+    '{',
+    '}',
+    '[',
+    ']',
+    ',',
+    ':',
+    ' ',
+    '\n',
+    '\t',
+    '\r',
+    '\u00a0',
+    '"',
+    '"a"',
+    '"\\',
+    '\\"',
+    '\\u00e9',
+    '\\u12',
+    '\\x',
+    '\\/',
+    '\u0001',
+    '\ud800',
+    '0',
+    '-',
+    '-0',
+    '01',
+    '1.',
+    '.5',
+    '1.5',
+    '1e5',
+    '1E+5',
+    '1e',
+    '-1.0e-7',
+    'true',
+    'tru',
+    'false',
+    'null',
+    'NaN',
+    'Infinity',
+    'x'
+  )
+  const mutated = fc
+    .tuple(fc.json({ maxDepth: 4 }), fc.array(fc.tuple(fc.nat(), token), { maxLength: 3 }))
+    .map(([text, edits]) => {
+      let s = text
+      for (const [at, t] of edits) {
+        const k = at % (s.length + 1)
+        s = s.slice(0, k) + t + s.slice(k)
+      }
+      return s
+    })
+  const text = fc.oneof(
+    fc.json({ maxDepth: 4 }),
+    fc.json({ maxDepth: 4 }).map((j) => `{"k": ${j}}`),
+    mutated,
+    mutated.map((j) => `{"k": ${j}}`),
+    fc.array(token, { maxLength: 12 }).map((ts) => '{' + ts.join('')),
+    fc.integer({ min: 25, max: 35 }).map((n) => '{"a":'.repeat(n) + '1' + '}'.repeat(n)),
+    fc.integer({ min: 25, max: 35 }).map((n) => '{"a":' + '['.repeat(n) + ']'.repeat(n) + '}')
+  )
+
+  it(
+    'is true exactly for strict JSON objects up to 31 levels, and Python reads those as dicts',
+    () => {
+      fc.assert(
+        fc.property(text, (t) => {
+          const got = isJsonObjectText(t)
+          expect(got).toBe(expected(t))
+          if (got) expect(pyJsonLoads(t)).toBeInstanceOf(PyDictClass)
+        }),
+        fuzzParams(8000)
+      )
+      for (const t of ['{}', ' {"a": [1, {"b": null}]} ', '{"a":"\\ud800"}', '{"a": -0.5e-3}'])
+        expect(isJsonObjectText(t), t).toBe(true)
+      for (const t of ['{', '{"a"}', '{"a": 01}', '{"a": NaN}', '[]', '{"a": 1} x', '{"a": 1,}'])
+        expect(isJsonObjectText(t), t).toBe(false)
+    },
+    FUZZ_TIMEOUT
+  )
+})
+
+describe('digitTextIsNotJson (query values that need no parser)', () => {
+  it('is true only where json.loads fails', () => {
+    const text = fc
+      .tuple(
+        fc.constantFrom(...'0123456789'),
+        fc.array(fc.constantFrom(...'0123456789.eE+- \t\n\rx'), { maxLength: 8 })
+      )
+      .map(([d, rest]) => d + rest.join(''))
+    let sure = 0
+    fc.assert(
+      fc.property(text, (t) => {
+        if (digitTextIsNotJson(t)) {
+          sure++
+          expect(pyJsonTryLoads(t)).toBeUndefined()
+        } else expect(pyJsonTryLoads(t)).toBeDefined()
+      }),
+      fuzzParams(4000)
+    )
+    expect(sure).toBeGreaterThan(100)
   })
 })
