@@ -289,3 +289,71 @@ export async function compareFigures(
     }
   ]
 }
+
+/** The Migrate view's plan of A → B: N items to update (the same pair as Compare's). */
+export async function migrateFigures(
+  browser: Browser,
+  served: Served,
+  n: number,
+  reps: number
+): Promise<BenchFigure[]> {
+  const { a, b } = writeComparePair(served.dir, n)
+  const shown: number[] = []
+  const answered: number[] = []
+  const renders: number[] = []
+  const filters: number[] = []
+  const scrolls: number[] = []
+  let domRows = 0
+  let bytes = 0
+  const last = `cmp_${String(n - 1).padStart(6, '0')}`
+  for (let r = 0; r < reps; r++) {
+    const { page, close } = await openScreen(browser, served, 'migrate')
+    await page.getByTestId('plan-source').fill(`envfile:${a}`)
+    await page.getByTestId('plan-target').fill(`envfile:${b}`)
+    let timer = await arm(page, '[data-testid="plan-item"][data-id="cmp_000000"]')
+    await page.getByTestId('plan-make').click()
+    const t = await timer.done()
+    const answer = await answerTiming(page, 'jobs:plan')
+    shown.push(t.end - t.start)
+    answered.push(answer.end - answer.start)
+    renders.push(t.end - answer.end)
+    bytes = answer.bytes
+    domRows = Math.max(domRows, await rowsInDom(page, 'plan-item'))
+    if (r === 0 && served.shots)
+      await page.screenshot({ path: join(served.shots, 'migrate-50k.png') })
+    timer = await arm(page, '[data-testid="plan-shown"]', `1 of ${n} shown`)
+    await page.getByTestId('plan-filter-id').fill(last)
+    filters.push(await timer.done().then((x) => x.end - x.start))
+    timer = await arm(page, '[data-testid="plan-shown"]', `${n} of ${n} shown`)
+    await page.getByTestId('plan-filter-id').fill('')
+    await timer.done()
+    await page.getByTestId('plan-table').focus()
+    timer = await arm(page, `[data-testid="plan-item"][data-id="${last}"]`)
+    await page.keyboard.press('End')
+    scrolls.push(await timer.done().then((x) => x.end - x.start))
+    domRows = Math.max(domRows, await rowsInDom(page, 'plan-item'))
+    await close()
+  }
+  const size = n.toLocaleString('en')
+  return [
+    {
+      name: `ui: migrate plan, ${size} updates: click Plan → first rows painted`,
+      airlock: fig(shown),
+      goal: `— (answer ${Math.round(median(answered))} ms, ${(bytes / 2 ** 20).toFixed(1)} MiB)`,
+      pass: true
+    },
+    {
+      name: `ui: migrate plan, ${size} items: render (plan received → first rows painted)`,
+      airlock: fig(renders),
+      goal: `≤ 1000 ms; rows in the DOM ≤ 60 (${domRows})`,
+      pass: median(renders) <= 1000 && domRows <= 60
+    },
+    {
+      name: `ui: migrate plan, ${size} items: filter by id / scroll to the end`,
+      airlock: fig(filters),
+      anchor: { name: 'End key → last row painted', ...fig(scrolls) },
+      goal: '≤ 1000 ms each',
+      pass: median(filters) <= 1000 && median(scrolls) <= 1000
+    }
+  ]
+}

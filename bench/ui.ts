@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type Page } from '@playwright/test'
 import type { BenchContext, BenchFigure } from './harness'
 import { rng } from './harness'
-import { compareFigures, precedenceFigures, type Served } from './ui-views'
+import { compareFigures, migrateFigures, precedenceFigures, type Served } from './ui-views'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const BIN = here.endsWith('/out/bench/')
@@ -154,7 +154,7 @@ export async function benchUi(ctx: BenchContext): Promise<BenchFigure[]> {
       filters.push(performance.now() - t0)
       await page.close()
     }
-    // Issue 22: the Precedence and Compare views at the same size, in the same browser.
+    // Issue 22: the Precedence, Compare and Migrate (plan) views at the same size, in the same browser.
     const first = await link()
     const origin = first.slice(0, first.indexOf('/#'))
     const traded = await fetch(`${origin}/api/session`, {
@@ -171,7 +171,8 @@ export async function benchUi(ctx: BenchContext): Promise<BenchFigure[]> {
     }
     const views = [
       ...(await precedenceFigures(browser, served, n, reps)),
-      ...(await compareFigures(browser, served, n, reps))
+      ...(await compareFigures(browser, served, n, reps)),
+      ...(await migrateFigures(browser, served, n, reps))
     ]
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
     const spread = (xs: number[]) => (Math.max(...xs) - Math.min(...xs)) / median(xs)
