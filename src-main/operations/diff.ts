@@ -4,7 +4,7 @@
  * values). Both stores must exist: a missing file would read as empty and differ everywhere.
  */
 import type { Entry } from '../core/model'
-import { fingerprinter } from '../core/fingerprint'
+import { fingerprinter, noFingerprints } from '../core/fingerprint'
 import { plan, type PlanOptions } from '../core/plan'
 import { requireStoreFile } from './open-store'
 import {
@@ -29,6 +29,12 @@ export interface DiffStoresOptions extends StorePair {
    * whole (operations/raw-plan.ts), and `source`/`target` hold only the entries read.
    */
   sides?: boolean
+  /**
+   * Whether items carry keyed fingerprints (versions, field fingerprints; default true, as
+   * `airlock diff --json` prints them). A view that says only which fields differ passes
+   * false: an HMAC per compared field was most of a 50 k id comparison.
+   */
+  fingerprints?: boolean
 }
 
 /** A diff: the plan from A to B with every item, `unchanged` ones included. */
@@ -53,7 +59,7 @@ export async function diffStores(request: DiffStoresOptions): Promise<DiffResult
       deleteExtraneous: true,
       targetDialect: request.dialect
     }
-    const fp = fingerprinter()
+    const fp = request.fingerprints === false ? noFingerprints : fingerprinter()
     const limits = targetLimits(targetBackend, request.dialect)
     const fast =
       request.sides === false

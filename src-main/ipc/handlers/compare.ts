@@ -66,7 +66,9 @@ export async function compareStores(
     target: request.b,
     dialect,
     locatorOptions: ctx.locatorOptions(),
-    kinds: request.kinds
+    kinds: request.kinds,
+    // the view names the fields that differ, never compares fingerprints
+    fingerprints: false
   })
   const index = (entries: readonly Entry[]) =>
     new Map(entries.map((e) => [`${e.kind}:${idOf(e)}`, e]))
