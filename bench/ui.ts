@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type Page } from '@playwright/test'
 import type { BenchContext, BenchFigure } from './harness'
 import { rng } from './harness'
+import { compareFigures, migrateFigures, precedenceFigures, type Served } from './ui-views'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const BIN = here.endsWith('/out/bench/')
@@ -153,6 +154,26 @@ export async function benchUi(ctx: BenchContext): Promise<BenchFigure[]> {
       filters.push(performance.now() - t0)
       await page.close()
     }
+    // Issue 22: the Precedence, Compare and Migrate (plan) views at the same size, in the same browser.
+    const first = await link()
+    const origin = first.slice(0, first.indexOf('/#'))
+    const traded = await fetch(`${origin}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: first.slice(first.indexOf('#code=') + 6) })
+    })
+    const served: Served = {
+      link,
+      origin,
+      token: ((await traded.json()) as { value: { token: string } }).value.token,
+      dir,
+      shots: process.env.AIRLOCK_BENCH_SHOTS
+    }
+    const views = [
+      ...(await precedenceFigures(browser, served, n, reps)),
+      ...(await compareFigures(browser, served, n, reps)),
+      ...(await migrateFigures(browser, served, n, reps))
+    ]
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
     const spread = (xs: number[]) => (Math.max(...xs) - Math.min(...xs)) / median(xs)
     const paint = median(paints)
@@ -195,7 +216,8 @@ export async function benchUi(ctx: BenchContext): Promise<BenchFigure[]> {
         airlock: { value: median(filters), unit: 'ms', spread: spread(filters) },
         goal: '≤ 500 ms',
         pass: median(filters) <= 500
-      }
+      },
+      ...views
     ]
   } finally {
     await browser.close()

@@ -66,7 +66,9 @@ export async function compareStores(
     target: request.b,
     dialect,
     locatorOptions: ctx.locatorOptions(),
-    kinds: request.kinds
+    kinds: request.kinds,
+    // the view names the fields that differ, never compares fingerprints
+    fingerprints: false
   })
   const index = (entries: readonly Entry[]) =>
     new Map(entries.map((e) => [`${e.kind}:${idOf(e)}`, e]))
@@ -87,7 +89,10 @@ export async function compareStores(
     )
     const one = status === 'only-a' || status === 'only-b'
     const fields = FIELDS[item.kind].map(([field, secret]): CompareFieldDto => {
-      const f: CompareFieldDto = { field, secret, differs: !one && changed.has(field) }
+      // what is false is left out (CompareFieldDto)
+      const f: CompareFieldDto = { field }
+      if (secret) f.secret = true
+      if (!one && changed.has(field)) f.differs = true
       const av = shown(a, field, secret)
       const bv = shown(b, field, secret)
       if (av !== undefined) f.a = av

@@ -54,7 +54,7 @@ export function CompareDetail({ item }: { item: CompareItemDto | undefined }) {
               className={f.differs ? 'cmp-differs' : undefined}
               data-testid="compare-field"
               data-field={f.field}
-              data-differs={String(f.differs)}
+              data-differs={String(f.differs === true)}
             >
               <th
                 scope="row"

@@ -70,7 +70,7 @@ export function LayerStack(props: {
                       Fields of layer {i + 1} compared with the value Airflow reads
                     </caption>
                     <tbody>
-                      {v.fields.map((f) => (
+                      {(v.fields ?? []).map((f) => (
                         <tr key={f.field} data-differs={f.differs}>
                           <th scope="row">{f.field}</th>
                           <td className={f.differs ? 'differs' : 'same'}>
@@ -102,7 +102,7 @@ export function LayerStack(props: {
           )
         })}
       </ol>
-      {item.notes.length > 0 && (
+      {item.notes && item.notes.length > 0 && (
         <ul className="notes small">
           {item.notes.map((n, i) => (
             <li key={i}>{n}</li>

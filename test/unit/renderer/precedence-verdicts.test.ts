@@ -11,14 +11,18 @@ import {
   type PrecedenceFilter
 } from '../../../src-renderer/features/precedence/verdicts'
 
+// as main sends it: what is empty (no key, no fields, no message) is left out
 const v = (status: VerdictDto['status'], differs: string[] = [], same: string[] = []) => ({
   status,
-  fromKey: status === 'absent' ? null : 'K',
-  fields: [
-    ...differs.map((field) => ({ field, differs: true })),
-    ...same.map((field) => ({ field, differs: false }))
-  ],
-  message: null
+  ...(status === 'absent' ? {} : { fromKey: 'K' }),
+  ...(status === 'shadowed'
+    ? {
+        fields: [
+          ...differs.map((field) => ({ field, differs: true })),
+          ...same.map((field) => ({ field, differs: false }))
+        ]
+      }
+    : {})
 })
 
 const layer = (role: string) => ({

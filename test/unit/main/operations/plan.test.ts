@@ -57,6 +57,27 @@ describe('operations: plan and diff', () => {
     ])
   })
 
+  it('diffs without fingerprints for a view: the same items and field changes, no HMACs', async () => {
+    const keyed = await diffStores({ source, target, dialect: 'airflow3', locatorOptions: {} })
+    const bare = await diffStores({
+      source,
+      target,
+      dialect: 'airflow3',
+      locatorOptions: {},
+      fingerprints: false
+    })
+    const changes = (d: typeof keyed) =>
+      d.result.items.map((i) => [i.action, i.targetId, i.diff.map((f) => `${f.field}:${f.change}`)])
+    expect(changes(bare)).toEqual(changes(keyed))
+    expect(keyed.result.items.every((i) => i.sourceVersion !== null)).toBe(true)
+    const fingerprints = bare.result.items.flatMap((i) => [
+      i.sourceVersion,
+      i.targetVersion,
+      ...i.diff.flatMap((f) => [f.winner, f.shadowed])
+    ])
+    expect(fingerprints.every((f) => f === null)).toBe(true)
+  })
+
   it('refuses a source file that does not exist', async () => {
     await expect(
       planStores({
