@@ -247,7 +247,8 @@ export class AdaptivePacer {
     const at = this.clock.now()
     if ((outcome.kind === 'ok' || outcome.kind === 'throttled') && outcome.quota)
       this.announce(outcome.quota)
-    if (outcome.kind === 'ok' && at >= this.countFrom) this.acceptedSincePause++
+    if ((outcome.kind === 'ok' || outcome.kind === 'other') && at >= this.countFrom)
+      this.acceptedSincePause++
     const paced = outcome.kind === 'throttled' && outcome.retryAfterMs !== undefined
     this.recent.push({ at, kind: paced ? 'paced' : outcome.kind })
     if (outcome.kind === 'throttled') {
@@ -308,7 +309,10 @@ export class AdaptivePacer {
     let ok = 0
     let throttled = 0
     for (const r of this.recent) {
-      if (r.kind === 'ok') ok++
+      // Any other answer (a 404 for a secret not there yet, a 400) was still accepted under
+      // the quota: the service spent a request on it. Counted as accepted, so that a run of
+      // them (a pre-flight over new ids) can climb back from a throttle.
+      if (r.kind === 'ok' || r.kind === 'other') ok++
       else if (r.kind === 'throttled') throttled++
     }
     // Throttles that came with Retry-After are handled by the pause, not the rate.

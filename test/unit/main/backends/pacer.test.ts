@@ -210,6 +210,34 @@ describe('AdaptivePacer', () => {
     expect(stats.throttled / stats.sent).toBeLessThan(0.2)
   }, 30_000)
 
+  it('counts accepted answers that are not successes (404s of a pre-flight over new ids) as accepted: keeps the quota saturated', async () => {
+    const clock = new VirtualClock()
+    const Q = 200
+    const server = fixedWindowServer(clock, () => Q, { retryAfter: false })
+    class NotFound extends Error {}
+    // Every accepted answer is a 404 (the secret is not there yet): the quota spent a token on it.
+    const send = () =>
+      server.send().then(() => {
+        throw new NotFound('404')
+      })
+    const pacer = new AdaptivePacer({ maxConcurrency: 16, clock, random: seededRandom(2) })
+    let notFound = 0
+    let next = 0
+    const worker = async () => {
+      while (next < 4000) {
+        next++
+        await pacer.run(send, classify).catch((e) => {
+          if (e instanceof NotFound) notFound++
+        })
+      }
+    }
+    await clock.drive(Promise.all(Array.from({ length: 16 }, worker)))
+    expect(notFound).toBe(4000)
+    const windows = fullWindows(server.accepted)
+    const mean = windows.reduce((a, b) => a + b, 0) / windows.length
+    expect(mean / Q).toBeGreaterThanOrEqual(0.95)
+  }, 30_000)
+
   it('honours Retry-After: nothing is sent in a window after being told to wait for the next', async () => {
     const clock = new VirtualClock()
     const Q = 150
