@@ -20,13 +20,15 @@ import type { Entry } from '../src-main/core/model'
 import { startAwsEmulator } from '../test/support/emulators/aws'
 import { startAzureKeyVaultEmulator } from '../test/support/emulators/azure-key-vault'
 import type { ApplySubject } from './engine'
+import { quotaLog } from './quota-share'
 
 const idOf = (e: Entry) => (e.kind === 'connection' ? e.id : e.key)
 const valueOf = (e: Entry) =>
   e.kind === 'connection' ? serializeConnectionUri(e.fields, 'airflow3') : e.value
 
 export async function ssmSubject(quota: number): Promise<ApplySubject> {
-  const emu = await startAwsEmulator({ rateLimit: { rate: quota } })
+  const { rateLimit, takes } = quotaLog(quota)
+  const emu = await startAwsEmulator({ rateLimit })
   const client = new SSMClient({
     endpoint: emu.url,
     region: emu.region,
@@ -35,6 +37,7 @@ export async function ssmSubject(quota: number): Promise<ApplySubject> {
   return {
     name: 'AWS SSM Parameter Store (ThrottlingException)',
     quota,
+    takes,
     target: new AwsSsmBackend({
       id: 'aws-ssm:bench',
       backendKwargs: {},
@@ -64,7 +67,8 @@ export async function ssmSubject(quota: number): Promise<ApplySubject> {
 }
 
 export async function azureSubject(quota: number): Promise<ApplySubject> {
-  const emu = await startAzureKeyVaultEmulator({ rateLimit: { rate: quota } })
+  const { rateLimit, takes } = quotaLog(quota)
+  const emu = await startAzureKeyVaultEmulator({ rateLimit })
   const credential = () =>
     new ClientSecretCredential(emu.tenantId, emu.clientId, emu.clientSecret, {
       authorityHost: emu.authorityHost,
@@ -80,6 +84,7 @@ export async function azureSubject(quota: number): Promise<ApplySubject> {
   return {
     name: 'Azure Key Vault (429 Throttled + Retry-After)',
     quota,
+    takes,
     target: new AzureKeyVaultBackend({
       id: 'azure:bench',
       backendKwargs: { vault_url: emu.vaultUrl },
@@ -99,7 +104,8 @@ export async function azureSubject(quota: number): Promise<ApplySubject> {
 
 export async function gcpSubject(quota: number): Promise<ApplySubject> {
   process.env.METADATA_SERVER_DETECTION = 'none'
-  const emu = await startGcpSecretManagerEmulator({ rateLimit: { rate: quota } })
+  const { rateLimit, takes } = quotaLog(quota)
+  const emu = await startGcpSecretManagerEmulator({ rateLimit })
   const clientOptions = {
     ...emu.address,
     sslCreds: grpc.credentials.createInsecure(),
@@ -113,6 +119,7 @@ export async function gcpSubject(quota: number): Promise<ApplySubject> {
   return {
     name: 'GCP Secret Manager (RESOURCE_EXHAUSTED)',
     quota,
+    takes,
     target: new GcpSecretManagerBackend({
       id: 'gcp:bench',
       backendKwargs: { project_id: emu.projectId },

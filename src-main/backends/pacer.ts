@@ -38,6 +38,8 @@ import { AirlockError } from '../core/errors'
 export interface AnnouncedQuota {
   limit: number
   resetSeconds: number
+  /** Requests left in the current interval (`X-Ratelimit-Remaining`), when sent. */
+  remaining?: number
 }
 
 /** What one attempt came to. */
@@ -46,8 +48,8 @@ export type PaceOutcome =
   | { kind: 'throttled'; retryAfterMs?: number; quota?: AnnouncedQuota }
   /** The service is overloaded or the connection failed (5xx, timeout, reset). */
   | { kind: 'overloaded' }
-  /** Any other answer (4xx): says nothing about load. */
-  | { kind: 'other' }
+  /** Any other answer (4xx): says nothing about load (a quota's headers still count). */
+  | { kind: 'other'; quota?: AnnouncedQuota }
 
 /** Counters for progress and benchmarks. */
 export interface PacerStats {
@@ -121,6 +123,8 @@ const HOLD_MS = 30_000
 const BURST_MS = 20
 /** The share of an announced quota sent. */
 const ANNOUNCED_SHARE = 0.98
+/** A refill predicted from the last one seen is waited for this much longer (its answer's latency). */
+const REFILL_SLACK_MS = 5
 
 /** Paces one backend's requests; see the module comment. */
 export class AdaptivePacer {
@@ -142,6 +146,15 @@ export class AdaptivePacer {
   private announcedRate = 0
   private announcedIntervalMs = 0
   private announcedLimit = 0
+  /**
+   * Requests the announced quota still has in this interval by our count: the last answer's
+   * `X-Ratelimit-Remaining`, less what was in flight then (they may not have been counted
+   * yet) and what was sent since. NaN: not announced.
+   */
+  private tokens = NaN
+  private lastRemaining = NaN
+  /** When the interval is next refilled, from the last refill seen (0: not seen yet). */
+  private nextRefillAt = 0
   /** Recent answers; `paced` is a throttle that came with Retry-After. */
   private readonly recent: { at: number; kind: PaceOutcome['kind'] | 'paced' }[] = []
   private readonly waiters: { resolve: (ticket: number) => void; reject: (e: unknown) => void }[] =
@@ -245,9 +258,9 @@ export class AdaptivePacer {
     } else if (outcome.kind === 'ok')
       this.limit = Math.min(this.maxConcurrency, this.limit + 1 / this.limit)
     const at = this.clock.now()
-    if ((outcome.kind === 'ok' || outcome.kind === 'throttled') && outcome.quota)
-      this.announce(outcome.quota)
-    if (outcome.kind === 'ok' && at >= this.countFrom) this.acceptedSincePause++
+    if (outcome.kind !== 'overloaded' && outcome.quota) this.announce(outcome.quota, at)
+    if ((outcome.kind === 'ok' || outcome.kind === 'other') && at >= this.countFrom)
+      this.acceptedSincePause++
     const paced = outcome.kind === 'throttled' && outcome.retryAfterMs !== undefined
     this.recent.push({ at, kind: paced ? 'paced' : outcome.kind })
     if (outcome.kind === 'throttled') {
@@ -282,8 +295,9 @@ export class AdaptivePacer {
    * Takes in a quota the service announced: paces at ANNOUNCED_SHARE of it when it is new or
    * changed (a longer interval seen, another limit).
    */
-  private announce(quota: AnnouncedQuota): void {
+  private announce(quota: AnnouncedQuota, at: number): void {
     if (!(quota.limit >= 1) || !(quota.resetSeconds >= 0)) return
+    this.countTokens(quota, at)
     const intervalMs = Math.max(
       this.announcedIntervalMs,
       (Math.floor(quota.resetSeconds) + 1) * 1000
@@ -293,6 +307,25 @@ export class AdaptivePacer {
     this.announcedIntervalMs = intervalMs
     this.announcedRate = (quota.limit * 1000) / intervalMs
     this.rate = Math.max(0.1, this.announcedRate * ANNOUNCED_SHARE)
+  }
+
+  /**
+   * The fixed window's own count (`X-Ratelimit-Remaining`): while it has requests left, they
+   * are sent at once rather than at the even pace, so a stall of the client (a pause of the
+   * event loop, a batch still reading back) is made up within the interval instead of being
+   * lost. A refill shows as more remaining than the answer before (by more than answers
+   * can overtake one another): the interval starts there
+   * (go-limiter refills whole at the first request of a new interval), and the next one an
+   * interval later; once the count is spent nothing is sent before then.
+   */
+  private countTokens(quota: AnnouncedQuota, at: number): void {
+    const remaining = quota.remaining
+    if (remaining === undefined || !(remaining >= 0)) return
+    // Answers overtake one another by at most what is in flight: a larger jump is a refill.
+    if (remaining > this.lastRemaining + this.maxConcurrency && this.announcedIntervalMs)
+      this.nextRefillAt = at + this.announcedIntervalMs + REFILL_SLACK_MS
+    this.lastRemaining = remaining
+    this.tokens = remaining - this.inFlight
   }
 
   /**
@@ -308,7 +341,10 @@ export class AdaptivePacer {
     let ok = 0
     let throttled = 0
     for (const r of this.recent) {
-      if (r.kind === 'ok') ok++
+      // Any other answer (a 404 for a secret not there yet, a 400) was still accepted under
+      // the quota: the service spent a request on it. Counted as accepted, so that a run of
+      // them (a pre-flight over new ids) can climb back from a throttle.
+      if (r.kind === 'ok' || r.kind === 'other') ok++
       else if (r.kind === 'throttled') throttled++
     }
     // Throttles that came with Retry-After are handled by the pause, not the rate.
@@ -354,9 +390,14 @@ export class AdaptivePacer {
   private pump(): void {
     while (this.waiters.length && this.inFlight < Math.floor(this.limit)) {
       const at = this.clock.now()
+      // With the interval's count announced: at once while it has requests left; spent,
+      // not before the predicted refill; otherwise (or past it) at the even pace.
+      const counted = this.tokens > 0
+      const spent = this.tokens <= 0 && this.nextRefillAt > at
       const wait = Math.max(
         this.pausedUntil - at,
-        Number.isFinite(this.rate) ? this.nextAt - at : 0
+        spent ? this.nextRefillAt - at : 0,
+        Number.isFinite(this.rate) && !counted ? this.nextAt - at : 0
       )
       if (wait > 0) {
         if (!this.timer) {
@@ -366,6 +407,7 @@ export class AdaptivePacer {
             // What was slept for is over, whatever the clock says (a test's sleep may not
             // advance it); a pause extended meanwhile still holds.
             if (this.pausedUntil <= deadline) this.pausedUntil = 0
+            if (this.nextRefillAt <= deadline) this.nextRefillAt = 0
             if (this.nextAt <= deadline) this.nextAt = Math.min(this.nextAt, this.clock.now())
             this.pump()
           })
@@ -375,6 +417,7 @@ export class AdaptivePacer {
       }
       if (Number.isFinite(this.rate))
         this.nextAt = Math.max(this.nextAt, at - BURST_MS) + 1000 / this.rate
+      if (!Number.isNaN(this.tokens)) this.tokens--
       this.inFlight++
       this.counters.sent++
       this.waiters.shift()!.resolve(++this.ticket)

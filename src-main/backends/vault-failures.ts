@@ -89,7 +89,7 @@ export class VaultHttpFailure extends Error {
     if (this.status === 429) return { kind: 'throttled', retryAfterMs, quota }
     return this.network !== undefined || (this.status ?? 0) >= 500
       ? { kind: 'overloaded' }
-      : { kind: 'other' }
+      : { kind: 'other', quota }
   }
 }
 
@@ -130,7 +130,7 @@ export function parseRetryAfter(value: string | string[] | undefined): number | 
 
 /**
  * The quota Vault announces with `enable_rate_limit_response_headers` (`X-Ratelimit-Limit`,
- * `X-Ratelimit-Reset` in whole seconds); undefined when it does not.
+ * `X-Ratelimit-Reset` in whole seconds, `X-Ratelimit-Remaining`); undefined when it does not.
  */
 export function announcedQuota(
   headers: Record<string, string | string[] | undefined> | undefined
@@ -139,7 +139,12 @@ export function announcedQuota(
   const limit = one(headers?.['x-ratelimit-limit'])
   const reset = one(headers?.['x-ratelimit-reset'])
   if (!limit || !reset || !/^\d+$/.test(limit) || !/^\d+$/.test(reset)) return undefined
-  return { limit: Number(limit), resetSeconds: Number(reset) }
+  const remaining = one(headers?.['x-ratelimit-remaining'])
+  return {
+    limit: Number(limit),
+    resetSeconds: Number(reset),
+    ...(remaining && /^\d+$/.test(remaining) ? { remaining: Number(remaining) } : {})
+  }
 }
 
 /** What a request is for, to name it in messages. */

@@ -18,6 +18,12 @@ export interface RateLimit {
    * refused one `Retry-After`. Off, a refused request gets a bare 429. Vault only.
    */
   responseHeaders?: boolean
+  /**
+   * Told of every request the quota decided (a bench's measure, not the service's): when
+   * (the quota's clock, ms), in which interval of the bucket (0 from its first request), and
+   * whether it was accepted.
+   */
+  observe?: (take: { at: number; interval: number; ok: boolean }) => void
 }
 
 export interface QuotaTake {
@@ -44,11 +50,10 @@ export function fixedWindowQuota(limit: RateLimit, now: () => number = () => per
         available = limit.rate
         lastTick = tick
       }
-      if (available > 0) {
-        available--
-        return { ok: true, limit: limit.rate, remaining: available, resetMs }
-      }
-      return { ok: false, limit: limit.rate, remaining: 0, resetMs }
+      const ok = available > 0
+      if (ok) available--
+      limit.observe?.({ at, interval: tick, ok })
+      return { ok, limit: limit.rate, remaining: available, resetMs }
     }
   }
 }
