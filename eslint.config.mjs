@@ -78,6 +78,13 @@ export default tseslint.config(
     rules: coreImports(['crypto'])
   },
   {
+    // core/codecs/yaml-lib.ts loads the `yaml` package on first use so that opening a
+    // `.env` or DB store does not pay for it (issue #22); the codecs are synchronous, so it
+    // uses node:module's createRequire. core/adr/0001-yaml-loaded-on-first-use.md.
+    files: ['src-main/core/codecs/yaml-lib.ts'],
+    rules: coreImports(['module'])
+  },
+  {
     files: ['src-main/{backends,keychain,jobs,platform}/**/*.ts'],
     rules: restrict([
       { group: ['electron'], message: 'never electron here (STYLE §2).' },

@@ -5,7 +5,6 @@
  * moved aside and reported, never silently overwritten. Secrets live in the keychain.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs'
-import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { z } from 'zod'
 import { sqlAlchemyUrlPasswordText } from '../core/airflow-config'
@@ -18,6 +17,7 @@ import {
   type ProfileKindId
 } from '../core/providers'
 import { writeFileAtomicSync } from './atomic-write'
+import { configDir } from './paths'
 import { AIRFLOW_SENSITIVE_FIELDS } from './redact'
 
 /** The kinds of store a profile can point at (core/providers.ts). */
@@ -104,12 +104,8 @@ const SettingsSchema = z
 /** The settings file's content. */
 export type Settings = z.infer<typeof SettingsSchema>
 
-/** `$AIRLOCK_CONFIG_DIR`, else `$XDG_CONFIG_HOME/airlock`, else `~/.config/airlock`. */
-export function configDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
-  return (
-    env.AIRLOCK_CONFIG_DIR || join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'airlock')
-  )
-}
+/** In platform/paths (zod-free, so the keychain opens without loading this module). */
+export { configDir }
 
 /** A secret found in a profile's non-secret fields: where, and why it is refused. */
 export interface ProfileSecretIssue {

@@ -7,7 +7,6 @@ import { RUNTIME_MODELS } from '../../core/precedence'
 import type { Dialect } from '../../core/model'
 import { isPersistent, noKeychainMessage } from '../../keychain/keychain'
 import { openCliKeychain } from './keystore'
-import { newPlanKey, signPlan } from '../../jobs/run-job'
 import { diffStores } from '../../operations/diff'
 import { cutoverDto, placeTarget, previewCutover, type CutoverView } from '../../operations/cutover'
 import {
@@ -17,7 +16,6 @@ import {
   type RuntimeRequest
 } from '../../operations/effective'
 import { planStores, type PlannedStores } from '../../operations/plan'
-import { planRetryFailed } from '../../operations/retry'
 import { dataDir } from '../../platform/paths'
 import { EXIT_ITEMS_FAILED, EXIT_OK, OutputBuffer, UsageError, writeLine, type CliIo } from '../io'
 
@@ -286,8 +284,11 @@ async function printPlan(
   const shown = result.items.filter((i) => mode === 'plan' || i.action !== 'unchanged')
   if (flags.json || flags.out) {
     // a saved plan is signed, so apply runs it only as it was made (jobs/plan-signature.ts)
+    // jobs/ (and retry below) load where used: a diff needs neither (issue #22)
     const doc = flags.out
-      ? await signPlan(planned.document, await openCliKeychain(io))
+      ? await (
+          await import('../../jobs/run-job')
+        ).signPlan(planned.document, await openCliKeychain(io))
       : planned.document
     if (flags.out) {
       await replaceFile(flags.out, planFileText(doc))
@@ -341,6 +342,7 @@ export async function retryPlanCommand(
   flags: PlanFlags,
   locatorOptions: LocatorOptions
 ): Promise<number> {
+  const { planRetryFailed } = await import('../../operations/retry')
   const retry = await planRetryFailed({
     dataDir: dataDir(io.env),
     jobId,
@@ -364,6 +366,7 @@ async function planKey(io: CliIo, planId: string): Promise<Uint8Array> {
     io.stderr.write(
       `airlock: warning: ${noKeychainMessage('this plan cannot be applied after this run (its drift key and the key that signs it are not saved)')}\n`
     )
+  const { newPlanKey } = await import('../../jobs/run-job')
   return newPlanKey(keychain, planId)
 }
 

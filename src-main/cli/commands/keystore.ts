@@ -9,7 +9,7 @@ import { Writable } from 'node:stream'
 import { PASSPHRASE_ENV, type Keychain } from '../../keychain/keychain'
 import { describeKeychain, keystorePath, selectKeychain } from '../../keychain/open-keychain'
 import { PassphraseKeychain } from '../../keychain/passphrase-keychain'
-import { configDir } from '../../platform/settings'
+import { configDir } from '../../platform/paths'
 import { EXIT_OK, UsageError, writeLine, type CliIo } from '../io'
 
 /** Asks one question on a terminal with echo off; the answer is never written anywhere. */

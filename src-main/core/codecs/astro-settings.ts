@@ -6,22 +6,10 @@
  * that keep comments, pools and unknown keys. Pure; the file itself is the backend's
  * (backends/astro.ts), which documents the rules.
  */
-import {
-  Document,
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parseDocument,
-  Scalar,
-  YAMLMap,
-  YAMLSeq,
-  type Node as YamlNode,
-  type Pair
-} from 'yaml'
+import type { Document, Node as YamlNode, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml'
 import { cliKeyProblem, type FileProblem } from './airflow-files'
 import { comparePyStrings } from './py-json'
+import { yaml } from './yaml-lib'
 import { constructConnection, portNumber } from '../connection'
 import { CodecError } from '../errors'
 import {
@@ -81,11 +69,11 @@ function resolvePlain(s: string): GoValue {
 
 /** The Go value of a YAML node, as viper's yaml.v3 decoding produces it. */
 function goValue(node: unknown, doc: Document): GoValue {
-  if (isAlias(node)) return goValue(node.resolve(doc), doc)
-  if (isMap(node)) return { t: 'map', node }
-  if (isSeq(node)) return { t: 'seq', node }
-  if (!isScalar(node)) return { t: 'null' }
-  if (node.type === Scalar.PLAIN && !node.tag)
+  if (yaml().isAlias(node)) return goValue(node.resolve(doc), doc)
+  if (yaml().isMap(node)) return { t: 'map', node }
+  if (yaml().isSeq(node)) return { t: 'seq', node }
+  if (!yaml().isScalar(node)) return { t: 'null' }
+  if (node.type === yaml().Scalar.PLAIN && !node.tag)
     return resolvePlain(node.source ?? String(node.value))
   const v = node.value
   if (v === null || v === undefined) return { t: 'null' }
@@ -492,7 +480,7 @@ function aliasProblem(doc: Document): string | undefined {
       aliasCount / decodeCount > allowedAliasRatio(decodeCount)
     )
       return 'the document contains excessive aliasing'
-    if (isAlias(node)) {
+    if (yaml().isAlias(node)) {
       if (active.has(node)) return "an anchor's value contains an alias to itself"
       active.add(node)
       aliasDepth++
@@ -501,12 +489,12 @@ function aliasProblem(doc: Document): string | undefined {
       active.delete(node)
       return problem
     }
-    if (isMap(node))
+    if (yaml().isMap(node))
       for (const pair of node.items as Pair[]) {
         const problem = visit(pair.key) ?? visit(pair.value)
         if (problem) return problem
       }
-    else if (isSeq(node))
+    else if (yaml().isSeq(node))
       for (const item of node.items) {
         const problem = visit(item)
         if (problem) return problem
@@ -521,8 +509,8 @@ function aliasProblem(doc: Document): string | undefined {
  * nothing from it (the items are then not filled).
  */
 export function decodeAstroSettings(text: string): AstroSettings {
-  const lc = new LineCounter()
-  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true })
+  const lc = new (yaml().LineCounter)()
+  const doc = yaml().parseDocument(text, { lineCounter: lc, uniqueKeys: true })
   const problems: FileProblem[] = []
   const lineOf = (node: unknown): number | null => {
     const range = (node as { range?: [number, number, number] } | null)?.range
@@ -544,20 +532,20 @@ export function decodeAstroSettings(text: string): AstroSettings {
     return out
   }
   const root = doc.contents
-  if (root === null || (isScalar(root) && root.value === null)) return out
+  if (root === null || (yaml().isScalar(root) && root.value === null)) return out
   const fail = (node: unknown, message: string): void => {
     problems.push({
       line: lineOf(node),
       message: `${message}; astro cannot decode the file and loads nothing from it.`
     })
   }
-  if (!isMap(root)) {
+  if (!yaml().isMap(root)) {
     fail(root, 'The document is not a mapping')
     return out
   }
   const airflow = findPair(root, 'airflow', doc)?.value
   if (airflow === undefined || airflow === null || goValue(airflow, doc).t === 'null') return out
-  if (!isMap(airflow)) {
+  if (!yaml().isMap(airflow)) {
     fail(airflow, '"airflow" is not a mapping')
     return out
   }
@@ -567,14 +555,14 @@ export function decodeAstroSettings(text: string): AstroSettings {
   ): AstroSettingsItem[] => {
     const node = findPair(airflow, name, doc)?.value
     if (node === undefined || node === null || goValue(node, doc).t === 'null') return []
-    if (!isSeq(node)) {
+    if (!yaml().isSeq(node)) {
       fail(node, `"${name}" is not a list`)
       return []
     }
     const items: AstroSettingsItem[] = []
     for (const itemNode of node.items) {
-      const resolved = isAlias(itemNode) ? itemNode.resolve(doc) : itemNode
-      if (!isMap(resolved)) {
+      const resolved = yaml().isAlias(itemNode) ? itemNode.resolve(doc) : itemNode
+      if (!yaml().isMap(resolved)) {
         fail(itemNode, `An entry of "${name}" is not a mapping`)
         continue
       }
@@ -785,7 +773,7 @@ export function astroSettingsEntries(s: AstroSettings, dialect: Dialect): AstroE
 function scalarFor(doc: Document, value: string | number): YamlNode {
   const node = doc.createNode(value) as Scalar
   if (typeof value === 'string' && resolvePlain(value).t !== 'string')
-    node.type = Scalar.QUOTE_SINGLE
+    node.type = yaml().Scalar.QUOTE_SINGLE
   return node
 }
 
@@ -806,12 +794,12 @@ export function astroItemId(doc: Document, item: YAMLMap, field: string): string
 
 /** An empty settings document, for a file that is missing or blank. */
 export function newAstroSettingsDocument(): Document {
-  return new Document({})
+  return new (yaml().Document)({})
 }
 
 /** The document's `airflow.connections` and `airflow.variables` lists, made when missing. */
 export function astroSettingsLists(doc: Document): { connections: YAMLSeq; variables: YAMLSeq } {
-  if (!isMap(doc.contents)) doc.contents = doc.createNode({}) as YAMLMap
+  if (!yaml().isMap(doc.contents)) doc.contents = doc.createNode({}) as YAMLMap
   const root = doc.contents as YAMLMap
   const child = (
     parent: YAMLMap,
@@ -819,22 +807,24 @@ export function astroSettingsLists(doc: Document): { connections: YAMLSeq; varia
     make: () => YAMLMap | YAMLSeq
   ): YAMLMap | YAMLSeq => {
     const pair = findPair(parent, name, doc)
-    if (pair && (isMap(pair.value) || isSeq(pair.value))) return pair.value
+    if (pair && (yaml().isMap(pair.value) || yaml().isSeq(pair.value))) return pair.value
     const node = make()
     if (pair) pair.value = node
     else parent.add(doc.createPair(name, node))
     return node
   }
-  const airflow = child(root, 'airflow', () => new YAMLMap()) as YAMLMap
+  const airflow = child(root, 'airflow', () => new (yaml().YAMLMap)()) as YAMLMap
   return {
-    connections: child(airflow, 'connections', () => new YAMLSeq()) as YAMLSeq,
-    variables: child(airflow, 'variables', () => new YAMLSeq()) as YAMLSeq
+    connections: child(airflow, 'connections', () => new (yaml().YAMLSeq)()) as YAMLSeq,
+    variables: child(airflow, 'variables', () => new (yaml().YAMLSeq)()) as YAMLSeq
   }
 }
 
 /** Drops every item of `seq` whose `field` (`conn_id` or `variable_name`) reads as `id`. */
 export function removeAstroItems(doc: Document, seq: YAMLSeq, field: string, id: string): void {
-  seq.items = seq.items.filter((item) => !(isMap(item) && astroItemId(doc, item, field) === id))
+  seq.items = seq.items.filter(
+    (item) => !(yaml().isMap(item) && astroItemId(doc, item, field) === id)
+  )
 }
 
 function setField(doc: Document, item: YAMLMap, name: string, value: string | number | null): void {
@@ -850,12 +840,12 @@ function setField(doc: Document, item: YAMLMap, name: string, value: string | nu
 /** The one item for `id` (later duplicates dropped, as they would shadow it), made when missing. */
 function target(doc: Document, seq: YAMLSeq, field: string, id: string): YAMLMap {
   const matches = seq.items.filter(
-    (i): i is YAMLMap => isMap(i) && astroItemId(doc, i, field) === id
+    (i): i is YAMLMap => yaml().isMap(i) && astroItemId(doc, i, field) === id
   )
   if (matches.length > 1)
     seq.items = seq.items.filter((i) => !matches.slice(1).includes(i as YAMLMap))
   if (matches[0]) return matches[0]
-  const item = new YAMLMap()
+  const item = new (yaml().YAMLMap)()
   item.add(doc.createPair(field, scalarFor(doc, id)))
   seq.add(item)
   return item

@@ -8,10 +8,11 @@
  * double quotes, the 128-byte simple-key limit, a root plain scalar's `...` end marker),
  * this module follows libyaml, because that is what Airflow's output contains.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml'
+import type * as YamlLib from 'yaml'
 import type { Document, ErrorCode as YamlErrorCode, Node as YamlNode, Scalar } from 'yaml'
 import { CodecError } from '../errors'
 import { PyDict, PyFloat, comparePyStrings, pyFloatRepr, type PyValue } from './py-json'
+import { yaml } from './yaml-lib'
 
 // ---------------------------------------------------------------------------------------
 // Resolver: PyYAML's implicit tags for plain scalars (resolver.py), keyed by first char.
@@ -704,7 +705,7 @@ class Constructor {
 
   constructor(
     private readonly doc: Document.Parsed,
-    private readonly lines: LineCounter
+    private readonly lines: YamlLib.LineCounter
   ) {}
 
   lineOf(node: YamlNode | null | undefined): number {
@@ -713,7 +714,7 @@ class Constructor {
   }
 
   private deref(node: YamlNode): YamlNode {
-    if (!isAlias(node)) return node
+    if (!yaml().isAlias(node)) return node
     const target = node.resolve(this.doc)
     if (!target) throw loadError(this.lineOf(node), 'found undefined alias')
     return target
@@ -726,12 +727,12 @@ class Constructor {
     const done = this.built.get(node)
     if (done !== undefined) return done
     const tag = node.tag
-    if (isScalar(node)) {
+    if (yaml().isScalar(node)) {
       const value = this.scalar(node)
       this.built.set(node, value)
       return value
     }
-    if (isSeq(node)) {
+    if (yaml().isSeq(node)) {
       if (tag === TAG + 'omap' || tag === TAG + 'pairs') throw this.notModelled(node, tag)
       if (tag !== undefined && tag !== '!' && tag !== TAG + 'seq')
         throw loadError(this.lineOf(node), 'unsupported tag on a sequence')
@@ -740,7 +741,7 @@ class Constructor {
       for (const item of node.items) list.push(this.build(item as YamlNode | null))
       return list
     }
-    if (isMap(node)) {
+    if (yaml().isMap(node)) {
       if (tag === TAG + 'set') throw this.notModelled(node, tag)
       if (tag !== undefined && tag !== '!' && tag !== TAG + 'map')
         throw loadError(this.lineOf(node), 'unsupported tag on a mapping')
@@ -780,13 +781,13 @@ class Constructor {
   private isMergeKey(key: YamlNode | null): boolean {
     if (key === null) return false
     const node = this.deref(key)
-    return isScalar(node) && this.scalarKind(node) === 'merge'
+    return yaml().isScalar(node) && this.scalarKind(node) === 'merge'
   }
 
   /** flatten_mapping retags a `=` key as str; as a value `=` has no constructor. */
   private buildKey(key: YamlNode | null): PyValue {
     const node = key === null ? null : this.deref(key)
-    if (node !== null && isScalar(node) && this.scalarKind(node) === 'value')
+    if (node !== null && yaml().isScalar(node) && this.scalarKind(node) === 'value')
       return String(node.value)
     return this.build(node)
   }
@@ -795,7 +796,7 @@ class Constructor {
   private flatten(node: YamlNode): [YamlNode | null, YamlNode | null][] {
     const done = this.flattened.get(node)
     if (done) return done
-    if (!isMap(node)) throw loadError(this.lineOf(node), 'expected a mapping for merging')
+    if (!yaml().isMap(node)) throw loadError(this.lineOf(node), 'expected a mapping for merging')
     const own: [YamlNode | null, YamlNode | null][] = []
     const merged: [YamlNode | null, YamlNode | null][] = []
     for (const pair of node.items) {
@@ -806,12 +807,12 @@ class Constructor {
         continue
       }
       const source = value === null ? null : this.deref(value)
-      if (source !== null && isMap(source)) merged.push(...this.flatten(source))
-      else if (source !== null && isSeq(source)) {
+      if (source !== null && yaml().isMap(source)) merged.push(...this.flatten(source))
+      else if (source !== null && yaml().isSeq(source)) {
         const parts: [YamlNode | null, YamlNode | null][][] = []
         for (const sub of source.items) {
           const target = sub === null ? null : this.deref(sub as YamlNode)
-          if (target === null || !isMap(target))
+          if (target === null || !yaml().isMap(target))
             throw loadError(this.lineOf(key), 'expected a mapping for merging')
           parts.push(this.flatten(target))
         }
@@ -888,8 +889,8 @@ class Constructor {
  * the document.
  */
 export function pyYamlSafeLoad(text: string): PyValue {
-  const lines = new LineCounter()
-  const docs = parseAllDocuments(text, {
+  const lines = new (yaml().LineCounter)()
+  const docs = yaml().parseAllDocuments(text, {
     version: '1.1',
     // Failsafe keeps every scalar a string, so PyYAML's own resolver decides the type.
     schema: 'failsafe',
