@@ -455,9 +455,11 @@ describe('attack: bad input', () => {
     writeFileSync(target, latin1('AIRFLOW_VAR_KEEP=\xe9t\xe9\n'))
     const planBytes = readFileSync(plan)
     const badPlan = join(dir, 'plan.json')
+    // a bad byte on the plan file's second line (its first item)
+    const at = planBytes.indexOf(0x0a) + 2
     writeFileSync(
       badPlan,
-      Buffer.concat([planBytes.subarray(0, 2), Buffer.from([0xc3]), planBytes.subarray(2)])
+      Buffer.concat([planBytes.subarray(0, at), Buffer.from([0xc3]), planBytes.subarray(at)])
     )
     const cases: [string[], number, RegExp][] = [
       [['list', `envfile:${join(dir, 'in.env')}`], 1, /in\.env is not UTF-8 text: line 3 /],
