@@ -222,12 +222,68 @@ function writeComparePair(dir: string, n: number): { a: string; b: string } {
   return { a, b }
 }
 
-/** The Compare view (the plan of A against B): N ids that differ. */
-export async function compareFigures(
+/** A view that shows the plan of store A against store B: its screen and test ids. */
+interface PairView {
+  screen: string
+  /** The two store fields, the button that asks, and the IPC channel that answers. */
+  a: string
+  b: string
+  run: string
+  channel: string
+  /** A row, the "N of M shown" line (and its wording after the count), the id filter. */
+  item: string
+  shown: string
+  shownText: string
+  filter: string
+  table: string
+  /** Names in the figures: the view, what is clicked, what the rows are, the answer. */
+  label: string
+  click: string
+  rows: string
+  answer: string
+}
+
+const COMPARE_VIEW: PairView = {
+  screen: 'compare',
+  a: 'compare-a',
+  b: 'compare-b',
+  run: 'compare-run',
+  channel: 'stores:compare',
+  item: 'compare-item',
+  shown: 'compare-shown',
+  shownText: 'ids shown',
+  filter: 'compare-id',
+  table: 'compare-table',
+  label: 'compare',
+  click: 'Compare',
+  rows: 'ids',
+  answer: 'answer'
+}
+
+const MIGRATE_VIEW: PairView = {
+  screen: 'migrate',
+  a: 'plan-source',
+  b: 'plan-target',
+  run: 'plan-make',
+  channel: 'jobs:plan',
+  item: 'plan-item',
+  shown: 'plan-shown',
+  shownText: 'shown',
+  filter: 'plan-filter-id',
+  table: 'plan-table',
+  label: 'migrate plan',
+  click: 'Plan',
+  rows: 'items',
+  answer: 'plan'
+}
+
+/** One plan view over the same N differing ids: answer, render, filter and scroll. */
+async function pairViewFigures(
   browser: Browser,
   served: Served,
   n: number,
-  reps: number
+  reps: number,
+  view: PairView
 ): Promise<BenchFigure[]> {
   const { a, b } = writeComparePair(served.dir, n)
   const shown: number[] = []
@@ -239,49 +295,50 @@ export async function compareFigures(
   let bytes = 0
   const last = `cmp_${String(n - 1).padStart(6, '0')}`
   for (let r = 0; r < reps; r++) {
-    const { page, close } = await openScreen(browser, served, 'compare')
-    await page.getByTestId('compare-a').fill(`envfile:${a}`)
-    await page.getByTestId('compare-b').fill(`envfile:${b}`)
-    let timer = await arm(page, '[data-testid="compare-item"][data-id="cmp_000000"]')
-    await page.getByTestId('compare-run').click()
+    const { page, close } = await openScreen(browser, served, view.screen)
+    await page.getByTestId(view.a).fill(`envfile:${a}`)
+    await page.getByTestId(view.b).fill(`envfile:${b}`)
+    let timer = await arm(page, `[data-testid="${view.item}"][data-id="cmp_000000"]`)
+    await page.getByTestId(view.run).click()
     const t = await timer.done()
-    const answer = await answerTiming(page, 'stores:compare')
+    const answer = await answerTiming(page, view.channel)
     shown.push(t.end - t.start)
     answered.push(answer.end - answer.start)
     renders.push(t.end - answer.end)
     bytes = answer.bytes
-    domRows = Math.max(domRows, await rowsInDom(page, 'compare-item'))
+    domRows = Math.max(domRows, await rowsInDom(page, view.item))
     if (r === 0 && served.shots)
-      await page.screenshot({ path: join(served.shots, 'compare-50k.png') })
-    timer = await arm(page, '[data-testid="compare-shown"]', `1 of ${n} ids shown`)
-    await page.getByTestId('compare-id').fill(last)
+      await page.screenshot({ path: join(served.shots, `${view.screen}-50k.png`) })
+    timer = await arm(page, `[data-testid="${view.shown}"]`, `1 of ${n} ${view.shownText}`)
+    await page.getByTestId(view.filter).fill(last)
     filters.push(await timer.done().then((x) => x.end - x.start))
-    timer = await arm(page, '[data-testid="compare-shown"]', `${n} of ${n} ids shown`)
-    await page.getByTestId('compare-id').fill('')
+    timer = await arm(page, `[data-testid="${view.shown}"]`, `${n} of ${n} ${view.shownText}`)
+    await page.getByTestId(view.filter).fill('')
     await timer.done()
-    await page.getByTestId('compare-table').focus()
-    timer = await arm(page, `[data-testid="compare-item"][data-id="${last}"]`)
+    await page.getByTestId(view.table).focus()
+    timer = await arm(page, `[data-testid="${view.item}"][data-id="${last}"]`)
     await page.keyboard.press('End')
     scrolls.push(await timer.done().then((x) => x.end - x.start))
-    domRows = Math.max(domRows, await rowsInDom(page, 'compare-item'))
+    domRows = Math.max(domRows, await rowsInDom(page, view.item))
     await close()
   }
   const size = n.toLocaleString('en')
+  const what = view.screen === 'compare' ? 'ids differ' : 'updates'
   return [
     {
-      name: `ui: compare, ${size} ids differ: click Compare → first rows painted`,
+      name: `ui: ${view.label}, ${size} ${what}: click ${view.click} → first rows painted`,
       airlock: fig(shown),
       goal: `— (answer ${Math.round(median(answered))} ms, ${(bytes / 2 ** 20).toFixed(1)} MiB)`,
       pass: true
     },
     {
-      name: `ui: compare, ${size} ids: render (answer received → first rows painted)`,
+      name: `ui: ${view.label}, ${size} ${view.rows}: render (${view.answer} received → first rows painted)`,
       airlock: fig(renders),
       goal: `≤ 1000 ms; rows in the DOM ≤ 60 (${domRows})`,
       pass: median(renders) <= 1000 && domRows <= 60
     },
     {
-      name: `ui: compare, ${size} ids: filter by id / scroll to the end`,
+      name: `ui: ${view.label}, ${size} ${view.rows}: filter by id / scroll to the end`,
       airlock: fig(filters),
       anchor: { name: 'End key → last row painted', ...fig(scrolls) },
       goal: '≤ 1000 ms each',
@@ -290,70 +347,22 @@ export async function compareFigures(
   ]
 }
 
-/** The Migrate view's plan of A → B: N items to update (the same pair as Compare's). */
-export async function migrateFigures(
+/** The Compare view (the plan of A against B): N ids that differ. */
+export function compareFigures(
   browser: Browser,
   served: Served,
   n: number,
   reps: number
 ): Promise<BenchFigure[]> {
-  const { a, b } = writeComparePair(served.dir, n)
-  const shown: number[] = []
-  const answered: number[] = []
-  const renders: number[] = []
-  const filters: number[] = []
-  const scrolls: number[] = []
-  let domRows = 0
-  let bytes = 0
-  const last = `cmp_${String(n - 1).padStart(6, '0')}`
-  for (let r = 0; r < reps; r++) {
-    const { page, close } = await openScreen(browser, served, 'migrate')
-    await page.getByTestId('plan-source').fill(`envfile:${a}`)
-    await page.getByTestId('plan-target').fill(`envfile:${b}`)
-    let timer = await arm(page, '[data-testid="plan-item"][data-id="cmp_000000"]')
-    await page.getByTestId('plan-make').click()
-    const t = await timer.done()
-    const answer = await answerTiming(page, 'jobs:plan')
-    shown.push(t.end - t.start)
-    answered.push(answer.end - answer.start)
-    renders.push(t.end - answer.end)
-    bytes = answer.bytes
-    domRows = Math.max(domRows, await rowsInDom(page, 'plan-item'))
-    if (r === 0 && served.shots)
-      await page.screenshot({ path: join(served.shots, 'migrate-50k.png') })
-    timer = await arm(page, '[data-testid="plan-shown"]', `1 of ${n} shown`)
-    await page.getByTestId('plan-filter-id').fill(last)
-    filters.push(await timer.done().then((x) => x.end - x.start))
-    timer = await arm(page, '[data-testid="plan-shown"]', `${n} of ${n} shown`)
-    await page.getByTestId('plan-filter-id').fill('')
-    await timer.done()
-    await page.getByTestId('plan-table').focus()
-    timer = await arm(page, `[data-testid="plan-item"][data-id="${last}"]`)
-    await page.keyboard.press('End')
-    scrolls.push(await timer.done().then((x) => x.end - x.start))
-    domRows = Math.max(domRows, await rowsInDom(page, 'plan-item'))
-    await close()
-  }
-  const size = n.toLocaleString('en')
-  return [
-    {
-      name: `ui: migrate plan, ${size} updates: click Plan → first rows painted`,
-      airlock: fig(shown),
-      goal: `— (answer ${Math.round(median(answered))} ms, ${(bytes / 2 ** 20).toFixed(1)} MiB)`,
-      pass: true
-    },
-    {
-      name: `ui: migrate plan, ${size} items: render (plan received → first rows painted)`,
-      airlock: fig(renders),
-      goal: `≤ 1000 ms; rows in the DOM ≤ 60 (${domRows})`,
-      pass: median(renders) <= 1000 && domRows <= 60
-    },
-    {
-      name: `ui: migrate plan, ${size} items: filter by id / scroll to the end`,
-      airlock: fig(filters),
-      anchor: { name: 'End key → last row painted', ...fig(scrolls) },
-      goal: '≤ 1000 ms each',
-      pass: median(filters) <= 1000 && median(scrolls) <= 1000
-    }
-  ]
+  return pairViewFigures(browser, served, n, reps, COMPARE_VIEW)
+}
+
+/** The Migrate view's plan of A → B: N items to update (the same pair as Compare's). */
+export function migrateFigures(
+  browser: Browser,
+  served: Served,
+  n: number,
+  reps: number
+): Promise<BenchFigure[]> {
+  return pairViewFigures(browser, served, n, reps, MIGRATE_VIEW)
 }

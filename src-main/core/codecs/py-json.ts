@@ -546,7 +546,8 @@ export function isJsonObjectText(text: string): boolean {
   }
 }
 
-function skipJsonSpace(s: string, from: number): number {
+/** The index of the first character at or after `from` that is not JSON white space. */
+export function skipJsonSpace(s: string, from: number): number {
   let i = from
   for (;;) {
     const c = s.charCodeAt(i)
@@ -569,14 +570,23 @@ function isHexCode(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
 }
 
-/** From just after an opening quote: the index after the closing one, or -1. */
-function jsonStringEnd(s: string, from: number): number {
+/** Set in {@link jsonStringScan}'s answer when the string holds an escape. */
+export const JSON_STRING_ESCAPED = 1 << 30
+
+/**
+ * From just after an opening quote: the index of the closing one (with JSON_STRING_ESCAPED set
+ * if the string holds an escape), or -1 where `json.loads` fails (a control character, an
+ * unknown escape, a bad `\uXXXX`, no closing quote).
+ */
+export function jsonStringScan(s: string, from: number): number {
   const n = s.length
+  let escaped = 0
   for (let k = from; k < n; k++) {
     const c = s.charCodeAt(k)
-    if (c === 0x22) return k + 1
+    if (c === 0x22) return k | escaped
     if (c < 0x20) return -1
     if (c === 0x5c) {
+      escaped = JSON_STRING_ESCAPED
       const e = s.charCodeAt(k + 1)
       if (e === 0x75) {
         if (
@@ -602,6 +612,12 @@ function jsonStringEnd(s: string, from: number): number {
     }
   }
   return -1
+}
+
+/** From just after an opening quote: the index after the closing one, or -1. */
+function jsonStringEnd(s: string, from: number): number {
+  const k = jsonStringScan(s, from)
+  return k < 0 ? -1 : (k & ~JSON_STRING_ESCAPED) + 1
 }
 
 function isDigitCode(c: number): boolean {
