@@ -294,10 +294,16 @@ describe('airlock start-up', () => {
       writeFileSync(
         hook,
         `import { registerHooks } from 'node:module'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 const seen = new Set()
 registerHooks({ load(url, context, next) {
   const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(url)
   if (m && !seen.has(m[1])) { seen.add(m[1]); process.stderr.write('package ' + m[1] + '\\n') }
+  if (/\\/out\\/cli\\/.*\\.mjs$/.test(url)) {
+    const map = JSON.parse(readFileSync(fileURLToPath(url) + '.map', 'utf8'))
+    for (const s of map.sources) process.stderr.write('source ' + s.replace(/^.*src-main\\//, '') + '\\n')
+  }
   return next(url, context)
 } })
 `
@@ -317,6 +323,12 @@ registerHooks({ load(url, context, next) {
       // yaml (only YAML files need it: core/adr/0001) and zod (settings and IPC schemas)
       expect(packages).not.toContain('package yaml')
       expect(packages).not.toContain('package zod')
+      // the registry loads a backend's module when its kind is opened (issue #22): no
+      // metastore, SQL schema or YAML file stores for two .env files
+      const sources = r.stderr.split('\n').filter((l) => l.startsWith('source '))
+      expect(sources).toContain('source backends/env-file.ts')
+      for (const absent of ['metastore', 'sql/airflow-schema', 'lfs', 'astro', 'airflow-export'])
+        expect(sources).not.toContain(`source backends/${absent}.ts`)
     },
     120_000
   )
