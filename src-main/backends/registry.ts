@@ -3,22 +3,23 @@
  * nothing else; which store a locator or a saved profile names is decided in
  * operations/open-store.ts, so that backends never import platform.
  *
- * The secrets services' modules (and the vendor SDKs they import: AWS, Azure, Google, Vault —
- * over a hundred packages, seconds of start-up on a busy machine) are loaded only when one of
- * them is built, so `airlock list metadb:…` or `envfile:…` never pays for them.
+ * Every backend's module is loaded only when that kind is built: the secrets services' (and the
+ * vendor SDKs they import: AWS, Azure, Google, Vault — over a hundred packages, seconds of
+ * start-up on a busy machine), and the file and database ones too, so `airlock diff envfile:…`
+ * compiles neither the metastore and its SQL schema nor the YAML file stores (issue #22).
  */
-import { AirflowExportBackend, type AirflowExportOptions } from './airflow-export'
-import { AstroSettingsBackend, type AstroSettingsOptions } from './astro'
+import type { AirflowExportOptions } from './airflow-export'
+import type { AstroSettingsOptions } from './astro'
 import type { Backend, BackendKind } from './backend'
 import type { AwsSecretsManagerOptions } from './aws-secrets-manager'
 import type { AwsSsmOptions } from './aws-ssm'
 import type { AzureKeyVaultOptions } from './azure-key-vault'
-import { EnvBackend, type EnvOptions } from './env'
-import { EnvFileBackend, type EnvFileOptions } from './env-file'
+import type { EnvOptions } from './env'
+import type { EnvFileOptions } from './env-file'
 import type { GcpSecretManagerOptions } from './gcp-secret-manager'
-import { InMemoryBackend, type InMemoryOptions } from './in-memory'
-import { LfsBackend, type LfsOptions } from './lfs'
-import { MetastoreBackend, type MetastoreOptions } from './metastore'
+import type { InMemoryOptions } from './in-memory'
+import type { LfsOptions } from './lfs'
+import type { MetastoreOptions } from './metastore'
 import type { VaultOptions } from './vault'
 import type { SecretsServiceKind } from '../contract/providers'
 import type { ServiceProfile } from '../core/providers'
@@ -48,19 +49,19 @@ export type BackendSpec = {
 export async function createBackend(spec: BackendSpec): Promise<Backend> {
   switch (spec.kind) {
     case 'in-memory':
-      return new InMemoryBackend(spec.options)
+      return new (await import('./in-memory')).InMemoryBackend(spec.options)
     case 'metastore':
-      return new MetastoreBackend(spec.options)
+      return new (await import('./metastore')).MetastoreBackend(spec.options)
     case 'env':
-      return new EnvBackend(spec.options)
+      return new (await import('./env')).EnvBackend(spec.options)
     case 'env-file':
-      return new EnvFileBackend(spec.options)
+      return new (await import('./env-file')).EnvFileBackend(spec.options)
     case 'airflow-export':
-      return new AirflowExportBackend(spec.options)
+      return new (await import('./airflow-export')).AirflowExportBackend(spec.options)
     case 'lfs':
-      return new LfsBackend(spec.options)
+      return new (await import('./lfs')).LfsBackend(spec.options)
     case 'astro':
-      return new AstroSettingsBackend(spec.options)
+      return new (await import('./astro')).AstroSettingsBackend(spec.options)
     case 'vault':
       return new (await import('./vault')).VaultBackend(spec.options)
     case 'aws-secrets-manager':

@@ -9,7 +9,6 @@ import { existsSync, realpathSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import type { Backend, EntryKind } from '../backends/backend'
 import { createBackend, createServiceBackend } from '../backends/registry'
-import { formatOf, readRawJsonMembers, readTextIfExists } from '../backends/airflow-export'
 import { PyDict, pyJsonLoads, type PyValue } from '../core/codecs/py-json'
 import { jsonObjectKeys } from '../core/codecs/airflow-files'
 import { pyYamlSafeLoad } from '../core/codecs/py-yaml'
@@ -26,7 +25,7 @@ import { CONNECTION_SCALAR_FIELDS, type Dialect } from '../core/model'
 import type { TargetStore } from '../jobs/store-lock'
 import { loadAirflowConfig } from '../platform/airflow-config-file'
 import { redactLocator } from './plan'
-import { ensureDemo } from '../platform/demo'
+import type { Demo } from '../platform/demo'
 import { dataDir } from '../platform/paths'
 import { redactor } from '../platform/redact'
 import type { ProfileSecrets } from '../platform/profiles'
@@ -186,6 +185,14 @@ const CONNECTION_KEYS: ReadonlySet<string> = new Set([
   'team_name'
 ])
 
+/**
+ * The demo's database and `.env` file, made on first use; platform/demo.ts (with the metastore
+ * and the SQL schema it builds the database with) is loaded only for `demo:` (issue #22).
+ */
+async function openDemo(env: NodeJS.ProcessEnv): Promise<Demo> {
+  return (await import('../platform/demo')).ensureDemo(join(dataDir(env), 'demo'))
+}
+
 /** What a file's name says it holds: a word starting with `conn` or `var`, not both. */
 function kindByName(path: string): EntryKind | undefined {
   const words = basename(path)
@@ -248,6 +255,7 @@ function kindByMemberTexts(members: [string, string][] | undefined): EntryKind |
  * an object), whatever its kind.
  */
 async function kindByContent(path: string): Promise<EntryKind | 'unreadable' | undefined> {
+  const { formatOf, readTextIfExists } = await import('../backends/airflow-export')
   const format = formatOf(path)
   if (format === 'env') return undefined
   const text = await readTextIfExists(path)
@@ -277,6 +285,8 @@ export async function fileStoreKind(
   kinds: readonly EntryKind[] | undefined,
   kindsFrom?: string
 ): Promise<EntryKind> {
+  // loaded here, not at the top: an `envfile:` store never needs the JSON/YAML file stores
+  const { formatOf, readRawJsonMembers } = await import('../backends/airflow-export')
   const said: [EntryKind, string][] = []
   if (kinds?.length === 1)
     said.push([kinds[0]!, kindsFrom ?? `--kind ${kinds[0] === 'connection' ? 'conn' : 'var'}`])
@@ -362,7 +372,7 @@ export async function openLocator(locator: string, options: LocatorOptions = {})
       })
     }
     case 'demo': {
-      const demo = await ensureDemo(join(dataDir(env), 'demo'))
+      const demo = await openDemo(env)
       return createBackend({
         kind: 'metastore',
         options: {
@@ -373,7 +383,7 @@ export async function openLocator(locator: string, options: LocatorOptions = {})
       })
     }
     case 'demo-env': {
-      const demo = await ensureDemo(join(dataDir(env), 'demo'))
+      const demo = await openDemo(env)
       return createBackend({
         kind: 'env-file',
         options: { id: 'demo:env', path: demo.envFile, dialect }
@@ -556,11 +566,11 @@ export async function storeIdentity(
       return { locator: label, ...sqlIdentity(loaded.profile.sqlAlchemyUrl) }
     }
     case 'demo': {
-      const demo = await ensureDemo(join(dataDir(env), 'demo'))
+      const demo = await openDemo(env)
       return { locator: label, ...sqlIdentity(parseSqlAlchemyUrl(`sqlite:///${demo.dbPath}`)) }
     }
     case 'demo-env': {
-      const demo = await ensureDemo(join(dataDir(env), 'demo'))
+      const demo = await openDemo(env)
       return { ...file(demo.envFile), identity: `envfile:${realFile(demo.envFile)}` }
     }
     case 'envfile':

@@ -296,6 +296,11 @@ describe('airlock start-up', () => {
       // yaml (only YAML files need it: core/adr/0001) and zod (settings and IPC schemas)
       expect(r.packages).not.toContain('yaml')
       expect(r.packages).not.toContain('zod')
+      // the registry loads a backend's module when its kind is opened (issue #22): no
+      // metastore, SQL schema or YAML file stores for two .env files
+      expect(r.sources).toContain('backends/env-file.ts')
+      for (const absent of ['metastore', 'sql/airflow-schema', 'lfs', 'astro', 'airflow-export'])
+        expect(r.sources).not.toContain(`backends/${absent}.ts`)
     },
     120_000
   )

@@ -85,22 +85,30 @@ export const hasNode24 = existsSync(NODE24)
 
 /**
  * `airlock ...args` under Node 24 with a load hook that names each npm package the process
- * loads: the exit status, stderr without the hook's lines, and the packages in load order.
+ * loads and each of Airlock's source files in the CLI chunks it loads (from their source maps,
+ * as `backends/env-file.ts`): the exit status, stderr without the hook's lines, the packages
+ * and the sources in load order.
  * `dir` holds the hook file; `env` is the whole environment besides PATH.
  */
 export function packagesLoadedBy(
   args: string[],
   dir: string,
   env: Record<string, string>
-): { status: number | null; stderr: string; packages: string[] } {
+): { status: number | null; stderr: string; packages: string[]; sources: string[] } {
   const hook = join(dir, 'packages.mjs')
   writeFileSync(
     hook,
     `import { registerHooks } from 'node:module'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 const seen = new Set()
 registerHooks({ load(url, context, next) {
   const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(url)
   if (m && !seen.has(m[1])) { seen.add(m[1]); process.stderr.write('package ' + m[1] + '\\n') }
+  if (/\\/out\\/cli\\/.*\\.mjs$/.test(url)) {
+    const map = JSON.parse(readFileSync(fileURLToPath(url) + '.map', 'utf8'))
+    for (const s of map.sources) process.stderr.write('source ' + s.replace(/^.*src-main\\//, '') + '\\n')
+  }
   return next(url, context)
 } })
 `
@@ -112,7 +120,8 @@ registerHooks({ load(url, context, next) {
   const lines = r.stderr.split('\n')
   return {
     status: r.status,
-    stderr: lines.filter((l) => !l.startsWith('package ')).join('\n'),
-    packages: lines.filter((l) => l.startsWith('package ')).map((l) => l.slice('package '.length))
+    stderr: lines.filter((l) => !/^(package|source) /.test(l)).join('\n'),
+    packages: lines.filter((l) => l.startsWith('package ')).map((l) => l.slice('package '.length)),
+    sources: lines.filter((l) => l.startsWith('source ')).map((l) => l.slice('source '.length))
   }
 }

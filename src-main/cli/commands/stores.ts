@@ -1,6 +1,5 @@
 /** `airlock list` and `airlock export`: any store, by locator, as Airflow would read it. */
 import type { Backend, EntryKind, EntryProblem } from '../../backends/backend'
-import { MetastoreBackend } from '../../backends/metastore'
 import { replaceFile } from '../../platform/atomic-write'
 import { fileFormatFromPath, type SerializationFormat } from '../../core/codecs/airflow-files'
 import { PyDict, pyJsonDumps, pyJsonString } from '../../core/codecs/py-json'
@@ -306,6 +305,8 @@ export async function exportCommand(
 
 /** `airlock rotate-fernet-key <metadb store> --key NEW,OLD`. */
 export async function rotateCommand(io: CliIo, backend: Backend): Promise<number> {
+  // loaded here: the other commands of this module never need the metastore (issue #22)
+  const { MetastoreBackend } = await import('../../backends/metastore')
   if (!(backend instanceof MetastoreBackend))
     throw new UsageError(
       'rotate-fernet-key works on a metadata database (metadb:, airflow-config:, demo:)'
