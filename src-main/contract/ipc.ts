@@ -219,26 +219,31 @@ export interface EffectiveDto {
   items: EffectiveItemDto[]
 }
 
-/** One item of a plan: ids, action, field names that change, warnings. */
+/**
+ * One item of a plan: ids, action, field names that change, warnings. What is empty is left out
+ * (50 000 items × their fields: more than half the answer's bytes): the signed plan file and
+ * `airlock plan --json` keep every field (core/plan.ts).
+ */
 export interface PlanItemDto {
   kind: 'connection' | 'variable'
   sourceId: string | null
   targetId: string
   action: 'create' | 'update' | 'delete' | 'unchanged' | 'conflict'
-  resolution: string | null
+  /** How a conflict was resolved; absent when it was not one. */
+  resolution?: string
   /**
-   * Each field and whether it changes. A connection's plain fields (type, host, schema,
-   * login, port, description, team), which the inventory shows too, carry their value in the
-   * target (`before`) and the one planned (`after`); a password, an extra and a variable's
-   * value never travel here.
+   * The fields that change (absent when none). A connection's plain fields (type, host,
+   * schema, login, port, description, team), which the inventory shows too, carry their value
+   * in the target (`before`) and the one planned (`after`); a password, an extra and a
+   * variable's value never travel here.
    */
-  fields: {
+  fields?: {
     field: string
-    changed: boolean
     before?: string | number | null
     after?: string | number | null
   }[]
-  warnings: string[]
+  /** Absent when there are none. */
+  warnings?: string[]
 }
 
 /**

@@ -5,6 +5,7 @@ import type {
   EffectiveRequest,
   PlanDto,
   PlanItemDetailDto,
+  PlanItemDto,
   PlanItemRequest,
   PlanItemRevealDto,
   PlanItemRevealRequest,
@@ -135,19 +136,21 @@ function toPlanDto(
     source: doc.source,
     target: doc.target,
     summary: doc.summary,
-    items: doc.items.map((i) => ({
-      kind: i.kind,
-      sourceId: i.sourceId,
-      targetId: i.targetId,
-      action: i.action,
-      resolution: i.resolution ?? null,
-      fields: i.diff.map((d) => ({
-        field: d.field,
-        changed: d.change === 'changed',
-        ...(d.change === 'changed' && plain ? plain(i, d.field) : {})
-      })),
-      warnings: i.warnings
-    })),
+    // what is empty is left out: at 50 000 items the answer is less than half (PlanItemDto)
+    items: doc.items.map((i): PlanItemDto => {
+      const out: PlanItemDto = {
+        kind: i.kind,
+        sourceId: i.sourceId,
+        targetId: i.targetId,
+        action: i.action
+      }
+      if (i.resolution) out.resolution = i.resolution
+      const changed = i.diff.filter((d) => d.change === 'changed')
+      if (changed.length)
+        out.fields = changed.map((d) => ({ field: d.field, ...(plain ? plain(i, d.field) : {}) }))
+      if (i.warnings.length) out.warnings = i.warnings
+      return out
+    }),
     preflight,
     preflightErrors,
     applicable

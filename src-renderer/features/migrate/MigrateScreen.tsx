@@ -267,7 +267,7 @@ export function MigrateScreen() {
               if (i.action === 'delete')
                 return <span className="muted">removed from the target</span>
               if (i.action === 'unchanged') return <span className="muted">same value</span>
-              const changed = i.fields.filter((f) => f.changed)
+              const changed = i.fields ?? []
               return (
                 <span
                   className="fields"
@@ -289,8 +289,8 @@ export function MigrateScreen() {
             label: 'Warnings',
             width: 'minmax(90px, 1fr)',
             render: (i: PlanItemDto) => (
-              <span className="small" title={i.warnings.join('; ')}>
-                {i.warnings.join('; ')}
+              <span className="small" title={i.warnings?.join('; ')}>
+                {i.warnings?.join('; ')}
               </span>
             )
           }

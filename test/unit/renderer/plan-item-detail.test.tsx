@@ -30,10 +30,8 @@ const item = (targetId: string, kind: PlanItemDto['kind']): PlanItemDto => ({
   kind,
   sourceId: targetId,
   targetId,
-  action: kind === 'connection' ? 'update' : 'create',
-  resolution: null,
-  fields: [],
-  warnings: []
+  action: kind === 'connection' ? 'update' : 'create'
+  // as the answer carries it: no resolution, changed fields or warnings left out
 })
 
 const detail = (targetId: string): PlanItemDetailDto => ({

@@ -29,10 +29,8 @@ const item = (
   kind,
   sourceId,
   targetId: id,
-  action,
-  resolution: null,
-  fields: [],
-  warnings: []
+  action
+  // as the answer carries it: no resolution, changed fields or warnings left out
 })
 
 const ITEMS: PlanItemDto[] = [

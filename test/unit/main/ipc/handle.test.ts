@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   MAX_REQUEST_BYTES,
   type JobProgressDto,
+  type PlanDto,
   type ProfileDto,
   type ProfileImportDto
 } from '../../../../src-main/contract/ipc'
@@ -255,26 +256,25 @@ describe('ipc dispatch', () => {
         { source: 'demo:', target: `envfile:${target}`, options: {} }
       ])
       if (!r.ok) throw new Error(r.error.message)
-      const dto = r.value as { items: { targetId: string; fields: Record<string, unknown>[] }[] }
+      const dto = r.value as PlanDto
       const pg = dto.items.find((i) => i.targetId === 'postgres_default')!
-      const byField = Object.fromEntries(
-        pg.fields.filter((f) => f.changed).map((f) => [f.field, f])
-      )
+      // only the fields that change travel; what is empty is left out
+      const byField = Object.fromEntries((pg.fields ?? []).map((f) => [f.field, f]))
       expect(byField.host).toEqual({
         field: 'host',
-        changed: true,
         before: 'old.internal',
         after: 'warehouse.internal'
       })
       expect(byField.description).toMatchObject({ before: null, after: 'Main warehouse' })
-      expect(byField.password).toEqual({ field: 'password', changed: true })
-      expect(byField.extra).toEqual({ field: 'extra', changed: true })
+      expect(byField.password).toEqual({ field: 'password' })
+      expect(byField.extra).toEqual({ field: 'extra' })
+      expect(pg).not.toHaveProperty('resolution')
+      expect(pg).not.toHaveProperty('warnings')
       const variable = dto.items.find((i) => i.targetId === 'environment')!
       // a variable's value never travels; its description is plain, as in the inventory
-      for (const f of variable.fields.filter((f) => f.field !== 'description'))
+      for (const f of (variable.fields ?? []).filter((f) => f.field !== 'description'))
         expect(f).not.toHaveProperty('before')
-      expect(variable.fields.find((f) => f.field === 'description')).toMatchObject({
-        changed: true,
+      expect(variable.fields?.find((f) => f.field === 'description')).toMatchObject({
         before: null,
         after: expect.stringMatching(/\S/)
       })
