@@ -246,6 +246,8 @@ test('profiles: add with a secret, test, edit; the secret never comes back', asy
   await row.getByTestId('profile-edit').click()
   await expect(page.getByTestId('profile-secret-fernetKey')).toHaveValue('')
   await page.getByTestId('profile-save').click()
+  // the save has ended when its form closes (the row read "stored" before it, too)
+  await expect(page.getByTestId('profile-form')).toBeHidden()
   await expect(row.getByTestId('profile-secrets')).toHaveText('fernetKey: stored')
   expect((await page.content()).includes(demoKey)).toBe(false)
   const settings = readFileSync(join(served.env.AIRLOCK_CONFIG_DIR, 'settings.json'), 'utf8')

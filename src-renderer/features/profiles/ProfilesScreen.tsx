@@ -153,7 +153,8 @@ export function ProfilesScreen() {
         <ProfileForm
           key={form.editing?.name ?? '(new)'}
           editing={form.editing}
-          onDone={() => setForm(undefined)}
+          // only this form: a save that ends after another form was opened leaves that one open
+          onDone={() => setForm((now) => (now === form ? undefined : now))}
         />
       )}
       {status === 'ready' && profiles.length === 0 && <p className="muted">No profiles yet.</p>}

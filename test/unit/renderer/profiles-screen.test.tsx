@@ -21,7 +21,7 @@ function profile(name: string, kind: ProfileDto['kind'] = 'metadb'): ProfileDto 
   }
 }
 
-function setup(initial: ProfileDto[]) {
+function setup(initial: ProfileDto[], answers: Parameters<typeof fakeBridge>[0] = {}) {
   let profiles = [...initial]
   const bridge = fakeBridge({
     'app:info': () => ({
@@ -58,7 +58,8 @@ function setup(initial: ProfileDto[]) {
           problems: ['[secrets] backend_kwargs: unknown key "x"']
         }
       }
-    }
+    },
+    ...answers
   })
   const store = createAppStore(bridge)
   render(
@@ -75,6 +76,24 @@ const row = (name: string) =>
 afterEach(cleanup)
 
 describe('profiles screen', () => {
+  it('a save that ends after Add profile was clicked leaves the new form open', async () => {
+    let answer: (v: unknown) => void = () => {}
+    const saved = new Promise((resolve) => (answer = resolve))
+    setup([profile('old')], {
+      'profiles:edit': (() => saved) as never
+    })
+    await screen.findByText('old')
+    fireEvent.click(within(row('old')!).getByTestId('profile-edit'))
+    fireEvent.click(screen.getByTestId('profile-save'))
+    // the edit is still being saved when a new profile is started
+    fireEvent.click(screen.getByTestId('profile-add'))
+    expect(screen.getByTestId('profile-form').textContent).toContain('Add a profile')
+    answer({ ok: true, value: profile('old') })
+    await saved
+    await new Promise((r) => setTimeout(r, 20)) // the stale save finishes its work
+    expect(screen.queryByTestId('profile-form')?.textContent).toContain('Add a profile')
+  })
+
   it('renames a profile in place: Enter saves, and the table shows the new name', async () => {
     const { bridge } = setup([profile('old'), profile('other')])
     await screen.findByText('old')
