@@ -4,28 +4,20 @@
 import { PassThrough, Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { OutputBuffer, readLineBatches, readLines } from '../../../../src-main/cli/io'
+import { seededRandom } from '../../../support/seeded-random'
 
-async function viaReadline(chunks: Buffer[]): Promise<string[]> {
+/**
+ * The lines `read` gives for stdin fed `chunks` one a turn, as stdin delivers them (`read`
+ * yields lines one by one, as readLines does, or in batches, as readLineBatches does).
+ */
+async function linesFrom(
+  chunks: Buffer[],
+  read: (input: PassThrough) => AsyncIterable<string | string[]>
+): Promise<string[]> {
   const input = new PassThrough()
   const lines: string[] = []
   const done = (async () => {
-    for await (const line of readLines(input)) lines.push(line)
-  })()
-  for (const c of chunks) {
-    input.write(c)
-    // one chunk a turn, as stdin delivers them
-    await new Promise((resolve) => setImmediate(resolve))
-  }
-  input.end()
-  await done
-  return lines
-}
-
-async function viaBatches(chunks: Buffer[]): Promise<string[]> {
-  const input = new PassThrough()
-  const lines: string[] = []
-  const done = (async () => {
-    for await (const batch of readLineBatches(input)) lines.push(...batch)
+    for await (const got of read(input)) lines.push(...(Array.isArray(got) ? got : [got]))
   })()
   for (const c of chunks) {
     input.write(c)
@@ -34,19 +26,13 @@ async function viaBatches(chunks: Buffer[]): Promise<string[]> {
   input.end()
   await done
   return lines
-}
-
-/** A deterministic generator (no Math.random: a failure must be reproducible). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32
 }
 
 describe('readLineBatches', () => {
   it('gives the lines readline gives, for any chunking of \\n, \\r\\n, lone \\r and multibyte text', async () => {
     const pieces = ['a', 'bc', '\n', '\r\n', '\r', 'é', '日', '😀', '', ' ', '\n\n', '\r\r', 'x\r']
     for (let seed = 1; seed <= 150; seed++) {
-      const rand = rng(seed)
+      const rand = seededRandom(seed) // reproducible: no Math.random
       let text = ''
       for (let i = 0; i < 40; i++) text += pieces[Math.floor(rand() * pieces.length)]
       const bytes = Buffer.from(text)
@@ -58,7 +44,9 @@ describe('readLineBatches', () => {
         chunks.push(all.subarray(at, at + n))
         at += n
       }
-      expect(await viaBatches(chunks), `seed ${seed}`).toEqual(await viaReadline(chunks))
+      expect(await linesFrom(chunks, readLineBatches), `seed ${seed}`).toEqual(
+        await linesFrom(chunks, readLines)
+      )
     }
   })
 
