@@ -187,16 +187,16 @@ export function encodeEnvFile(
     seen.add(v.name)
     warnings.push(...valueWarnings(v.name, v.value))
   }
-  const text = vars.map((v) => `${v.name}=${encodeValue(v.value, prefer)}\n`).join('')
-  const last = new Map(vars.map((v) => [v.name, v.value]))
-  warnings.push(
-    ...readBackWarnings(
-      text,
-      vars.map((v) => v.name),
-      last,
-      prefer
-    )
-  )
+  // one pass, no array of lines or of pairs beside the text (a 100 k-line pre-flight: its peak)
+  let text = ''
+  const last = new Map<string, string>()
+  const lineNames: string[] = []
+  for (const v of vars) {
+    text += `${v.name}=${encodeValue(v.value, prefer)}\n`
+    last.set(v.name, v.value)
+    lineNames.push(v.name)
+  }
+  warnings.push(...readBackWarnings(text, lineNames, last, prefer))
   return { text, warnings: dedupe(warnings) }
 }
 
