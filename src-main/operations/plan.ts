@@ -166,11 +166,16 @@ export async function annotatePlan(
   target: Backend,
   options: { preflight: boolean }
 ): Promise<{ preflightErrors: number; storeProblems: StoreProblem[] }> {
-  // by kind, then id: the ids themselves are the keys (no key text is made per entry)
-  const sourceById = { connection: new Map<string, Entry>(), variable: new Map<string, Entry>() }
-  for (const e of source) sourceById[e.kind].set(idOf(e), e)
-  const sourceOf = (item: PlanItem) =>
-    item.sourceId === null ? undefined : sourceById[item.kind].get(item.sourceId)
+  // by kind, then id: the ids themselves are the keys (no key text is made per entry); made
+  // when first asked (a diff without lossy fields asks nothing)
+  let sourceById: Record<EntryKind, Map<string, Entry>> | undefined
+  const sourceOf = (item: PlanItem) => {
+    if (!sourceById) {
+      sourceById = { connection: new Map(), variable: new Map() }
+      for (const e of source) sourceById[e.kind].set(idOf(e), e)
+    }
+    return item.sourceId === null ? undefined : sourceById[item.kind].get(item.sourceId)
+  }
   const lossy = target.lossyFields ?? []
   const written = items.filter((i) => i.action === 'create' || i.action === 'update')
   const dropped = (['connection', 'variable'] as const).filter((k) =>
