@@ -168,7 +168,8 @@ export class EnvFileBackend implements Backend {
       problems.push({ ref: null, severity: 'error', message: error.userMessage })
     }
     const byName = new Map<string, Entry>()
-    const unique: EnvFileChange[] = []
+    // what is encoded, made as it is checked (not a list of changes copied into another)
+    const unique: { name: string; value: string }[] = []
     const label = (e: Entry) => `${e.kind} ${JSON.stringify(idOf(e))}`
     for (const e of entries) {
       const change = this.changeOf(e)
@@ -190,12 +191,9 @@ export class EnvFileBackend implements Backend {
         error(
           `${label(e)}: the value holds a NUL character, which no environment variable can carry.`
         )
-      else unique.push(change)
+      else unique.push({ name: change.name, value: change.value ?? '' })
     }
-    const encoded = encodeEnvFile(
-      unique.map((c) => ({ name: c.name, value: c.value ?? '' })),
-      { prefer: this.loader }
-    )
+    const encoded = encodeEnvFile(unique, { prefer: this.loader })
     for (const w of encoded.warnings) {
       const e = byName.get(w.name)
       problems.push({

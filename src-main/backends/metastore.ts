@@ -1010,7 +1010,9 @@ export class MetastoreBackend implements Backend {
         )
       return
     }
-    if (col?.maxLength && [...value].length > col.maxLength)
+    // characters are code points; a text no longer in UTF-16 units than the limit fits, and is
+    // not split into an array of its characters (a pre-flight of 100 k rows: its garbage)
+    if (col?.maxLength && value.length > col.maxLength && [...value].length > col.maxLength)
       throw new AirlockError(
         'codec.invalid-field',
         `${where}: ${column} is longer than the column allows (${col.maxLength} characters${column === 'password' ? ', measured after encryption' : ''}); nothing was written.`

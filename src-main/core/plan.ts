@@ -10,6 +10,7 @@ import { AirlockError } from './errors'
 import {
   PyDict,
   PyJsonDecodeError,
+  type PyValue,
   pyJsonDumps,
   pyJsonLoads,
   pyJsonTryLoads
@@ -59,10 +60,18 @@ export interface PlanItem {
  * basis of the version fingerprints. Extras are decoded and re-dumped with sorted keys.
  */
 export function entryDigest(e: Entry): string {
+  return digestWith(e, e.kind === 'connection' ? parsedExtra(e.fields.extra) : null)
+}
+
+/** A connection's extra as both the digest and the warnings read it (parsed once for both). */
+const parsedExtra = (extra: string | null): PyValue | undefined | null =>
+  extra ? pyJsonTryLoads(extra) : null
+
+/** {@link entryDigest} of an entry whose extra is parsed already (`parsedExtra`). */
+function digestWith(e: Entry, extra: PyValue | undefined | null): string {
   if (e.kind === 'variable')
     return JSON.stringify(['variable', e.key, e.value, e.description, e.team ?? null])
   const f = e.fields
-  const extra = f.extra ? pyJsonTryLoads(f.extra) : null
   const canonicalExtra =
     extra === undefined
       ? ['text', f.extra]
@@ -120,10 +129,17 @@ function mapId(id: string, options: PlanOptions): string {
 /** What a plan warns about a source entry whatever its action (what the target dialect rejects). */
 export function warningsFor(e: Entry, dialect: Dialect | undefined): string[] {
   if (e.kind !== 'connection' || !dialect) return []
+  return warningsWith(e, dialect, parsedExtra(e.fields.extra))
+}
+
+/** {@link warningsFor} a connection whose extra is parsed already (`parsedExtra`). */
+function warningsWith(
+  e: Entry & { kind: 'connection' },
+  dialect: Dialect,
+  parsed: PyValue | undefined | null
+): string[] {
   const out: string[] = []
-  const extra = e.fields.extra
-  if (extra) {
-    const parsed = pyJsonTryLoads(extra)
+  if (e.fields.extra) {
     if (parsed === undefined)
       out.push(
         dialect === 'airflow3' ? 'extra is not JSON: Airflow 3 rejects it' : 'extra is not JSON'
@@ -175,8 +191,11 @@ function asKept(e: Entry, limits: TargetLimits): { kept: Entry; lost: string[] }
     }
     return { kept: e, lost }
   }
+  const dropsDescription = e.fields.description !== null && lossy.includes('connection.description')
+  if (!dropsDescription && !(e.fields.password === '' && limits.emptyPasswordIsNone))
+    return { kept: e, lost }
   const fields = { ...e.fields }
-  if (fields.description !== null && lossy.includes('connection.description')) {
+  if (dropsDescription) {
     fields.description = null
     lost.push(
       'the target does not keep the connection description (Airflow does not read it from there either); it is left out'
@@ -201,61 +220,82 @@ export function plan(
 ): { items: PlanItem[]; summary: PlanSummary } {
   const selects = planSelector(options)
   const selected = (e: Entry) => selects(e.kind, idOf(e))
-  const targetByKey = new Map(target.map((e) => [`${e.kind}:${idOf(e)}`, e]))
+  // by kind, then id: the ids themselves are the keys (no key text is made per entry)
+  const targetById = { connection: new Map<string, Entry>(), variable: new Map<string, Entry>() }
+  for (const t of target) targetById[t.kind].set(idOf(t), t)
   const items: PlanItem[] = []
-  const touched = new Set<string>()
+  const touched = { connection: new Set<string>(), variable: new Set<string>() }
+  const dialect = options.targetDialect
+  const mapsIds = Object.keys(options.rename ?? {}).length > 0 || Boolean(options.prefixMap?.length)
   for (const s of source) {
-    if (!selected(s)) continue
-    const targetId = mapId(idOf(s), options)
-    const key = `${s.kind}:${targetId}`
-    touched.add(key)
-    const t = targetByKey.get(key)
-    const mapped: Entry = s.kind === 'connection' ? { ...s, id: targetId } : { ...s, key: targetId }
-    const sourceDigest = entryDigest(mapped)
+    const sourceId = idOf(s)
+    if (!selects(s.kind, sourceId)) continue
+    const targetId = mapsIds ? mapId(sourceId, options) : sourceId
+    if (options.deleteExtraneous) touched[s.kind].add(targetId)
+    const t = targetById[s.kind].get(targetId)
+    // under its own id, the entry is its own mapping (read only from here on)
+    const mapped: Entry =
+      targetId === sourceId
+        ? s
+        : s.kind === 'connection'
+          ? { ...s, id: targetId }
+          : { ...s, key: targetId }
+    // the extra is parsed once, for the digest and the warnings
+    const extra = s.kind === 'connection' ? parsedExtra(s.fields.extra) : null
+    const sourceDigest = digestWith(mapped, extra)
     const targetDigest = t ? entryDigest(t) : null
     const sourceVersion = fp(sourceDigest)
-    const base = {
+    // an item's fields in the order a plan has always written them
+    const item = (
+      action: PlanAction,
+      diff: FieldDiff[],
+      warnings: string[],
+      resolution?: ConflictPolicy
+    ): PlanItem => ({
       kind: s.kind,
-      sourceId: idOf(s),
+      sourceId,
       targetId,
-      warnings: warningsFor(s, options.targetDialect),
+      warnings,
       sourceVersion,
-      targetVersion: targetDigest === sourceDigest ? sourceVersion : fp(targetDigest)
-    }
+      targetVersion: targetDigest === sourceDigest ? sourceVersion : fp(targetDigest),
+      action,
+      ...(resolution ? { resolution } : {}),
+      diff
+    })
+    const warnings = s.kind === 'connection' && dialect ? warningsWith(s, dialect, extra) : []
     // The description is said by annotatePlan (it knows the target's name); the password here.
     const { kept, lost } = asKept(mapped, limits)
-    const lostPassword = lost.filter((w) => w.startsWith('the password'))
+    const lostPassword = lost.length ? lost.filter((w) => w.startsWith('the password')) : lost
     if (!t) {
-      base.warnings.push(...lostPassword)
+      warnings.push(...lostPassword)
       // a create shows no field changes: its fields are the source's (the plan detail reads
       // them from the sides held), and a field-by-field "same" with two fingerprints each was
       // most of a plan of creates
-      items.push({ ...base, action: 'create', diff: [] })
+      items.push(item('create', [], warnings))
       continue
     }
     // Unchanged: nothing to show, so no field fingerprints are made (most of a re-plan).
     if (sameFields(t, mapped)) {
-      items.push({ ...base, action: 'unchanged', diff: [] })
+      items.push(item('unchanged', [], warnings))
       continue
     }
     // What the target cannot keep is said once, and the item counts as unchanged: otherwise
     // every plan shows it as an update and every apply rewrites it.
     if (lost.length && sameFields(t, kept)) {
-      items.push({ ...base, action: 'unchanged', diff: [], warnings: [...base.warnings, ...lost] })
+      items.push(item('unchanged', [], [...warnings, ...lost]))
       continue
     }
-    base.warnings.push(...lostPassword)
+    warnings.push(...lostPassword)
     // diff fields read "target → source": `winner` is the value now in the target
     const diff = compareEntries(t, mapped, fp)
-    const policy = options.conflictOverrides?.[idOf(s)] ?? options.onConflict ?? 'overwrite'
-    if (policy === 'overwrite') items.push({ ...base, action: 'update', diff })
-    else items.push({ ...base, action: 'conflict', resolution: policy, diff })
+    const policy = options.conflictOverrides?.[sourceId] ?? options.onConflict ?? 'overwrite'
+    if (policy === 'overwrite') items.push(item('update', diff, warnings))
+    else items.push(item('conflict', diff, warnings, policy))
   }
   if (options.deleteExtraneous)
     for (const t of target) {
-      const key = `${t.kind}:${idOf(t)}`
       // Only ids the filters select may be deleted: an excluded id is left alone.
-      if (touched.has(key) || !selected(t)) continue
+      if (touched[t.kind].has(idOf(t)) || !selected(t)) continue
       items.push({
         kind: t.kind,
         sourceId: null,

@@ -52,8 +52,69 @@ function writeCanonicalPlan(doc: PlanDocument, sink: (text: string) => void): vo
       pending = ''
     }
   }
-  canonicalJson(signed, put)
+  const { items, ...head } = signed
+  // the document's fields in order with `items` among them, each item written by canonicalItem
+  const fields = Object.entries({ ...head, items })
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  put('{')
+  fields.forEach(([k, v], i) => {
+    put(`${i ? ',' : ''}${JSON.stringify(k)}:`)
+    if (k !== 'items' || !Array.isArray(v)) return canonicalJson(v, put)
+    put('[')
+    v.forEach((item: unknown, n) => {
+      if (n) put(',')
+      canonicalItem(item, put)
+    })
+    put(']')
+  })
+  put('}')
   sink(pending)
+}
+
+/** A plan item's fields as {@link canonicalJson} orders them (sorted by name). */
+const ITEM_FIELDS = [
+  'action',
+  'diff',
+  'kind',
+  'resolution',
+  'sourceId',
+  'sourceVersion',
+  'targetId',
+  'targetVersion',
+  'warnings'
+] as const
+const ITEM_NAMES = ITEM_FIELDS.map((k) => `${JSON.stringify(k)}:`)
+
+/**
+ * One item as {@link canonicalJson} writes it, in one piece: a plain object holding only the
+ * fields of a plan item is written without sorting its entries (most of signing 100 k items);
+ * anything else (another prototype, another field) is written by canonicalJson itself.
+ */
+function canonicalItem(item: unknown, put: (text: string) => void): void {
+  if (item === null || typeof item !== 'object' || Object.getPrototypeOf(item) !== Object.prototype)
+    return item === undefined ? put('null') : canonicalJson(item, put)
+  const fields = item as Record<string, unknown>
+  let text = '{'
+  let present = 0
+  for (let f = 0; f < ITEM_FIELDS.length; f++) {
+    const v = fields[ITEM_FIELDS[f]!]
+    if (v === undefined) continue
+    text += (present++ ? ',' : '') + ITEM_NAMES[f]! + canonicalValue(v)
+  }
+  // an own field the list does not name (or one that is undefined): the general walk decides
+  if (Object.keys(fields).length !== present) return canonicalJson(item, put)
+  put(text + '}')
+}
+
+/** A value as canonicalJson writes it, as one text. */
+function canonicalValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v)
+  if (v === null) return 'null'
+  if (Array.isArray(v) && v.length === 0) return '[]'
+  let text = ''
+  canonicalJson(v, (t) => (text += t))
+  return text
 }
 
 function canonicalJson(value: unknown, put: (text: string) => void): void {

@@ -166,25 +166,47 @@ export async function annotatePlan(
   target: Backend,
   options: { preflight: boolean }
 ): Promise<{ preflightErrors: number; storeProblems: StoreProblem[] }> {
-  const sourceById = new Map(source.map((e) => [`${e.kind}:${idOf(e)}`, e]))
+  // by kind, then id: the ids themselves are the keys (no key text is made per entry); made
+  // when first asked (a diff without lossy fields asks nothing)
+  let sourceById: Record<EntryKind, Map<string, Entry>> | undefined
+  const sourceOf = (item: PlanItem) => {
+    if (!sourceById) {
+      sourceById = { connection: new Map(), variable: new Map() }
+      for (const e of source) sourceById[e.kind].set(idOf(e), e)
+    }
+    return item.sourceId === null ? undefined : sourceById[item.kind].get(item.sourceId)
+  }
   const lossy = target.lossyFields ?? []
   const written = items.filter((i) => i.action === 'create' || i.action === 'update')
-  for (const item of written) {
-    const e = sourceById.get(`${item.kind}:${item.sourceId}`)
-    const description = e?.kind === 'connection' ? e.fields.description : e?.description
-    if (description && lossy.includes(`${item.kind}.description`))
-      item.warnings.push(
-        `${target.id} does not keep the ${item.kind} description (Airflow does not read it from there either); it will be dropped`
-      )
-  }
+  const dropped = (['connection', 'variable'] as const).filter((k) =>
+    lossy.includes(`${k}.description`)
+  )
+  if (dropped.length)
+    for (const item of written) {
+      if (!dropped.includes(item.kind)) continue
+      const e = sourceOf(item)
+      const description = e?.kind === 'connection' ? e.fields.description : e?.description
+      if (description)
+        item.warnings.push(
+          `${target.id} does not keep the ${item.kind} description (Airflow does not read it from there either); it will be dropped`
+        )
+    }
   const storeProblems: StoreProblem[] = []
   let preflightErrors = 0
   if (!options.preflight || !target.preflight) return { preflightErrors, storeProblems }
-  const toWrite = written.flatMap((item) => {
-    const e = sourceById.get(`${item.kind}:${item.sourceId}`)
-    if (!e) return []
-    return [e.kind === 'connection' ? { ...e, id: item.targetId } : { ...e, key: item.targetId }]
-  })
+  const toWrite: Entry[] = []
+  for (const item of written) {
+    const e = sourceOf(item)
+    // under its own id, the entry is what is written (no copy of it per item)
+    if (e)
+      toWrite.push(
+        item.targetId === item.sourceId
+          ? e
+          : e.kind === 'connection'
+            ? { ...e, id: item.targetId }
+            : { ...e, key: item.targetId }
+      )
+  }
   const found = await target.preflight(toWrite).catch((error: unknown) => [
     {
       ref: null,
@@ -192,10 +214,15 @@ export async function annotatePlan(
       message: `pre-flight could not run: ${error instanceof AirlockError ? error.userMessage : 'unexpected error'}`
     }
   ])
-  const byTarget = new Map(items.map((i) => [`${i.kind}:${i.targetId}`, i]))
+  // made only when a problem names an item (most plans have none)
+  let byTarget: { connection: Map<string, PlanItem>; variable: Map<string, PlanItem> } | undefined
   for (const p of found) {
     if (p.severity === 'error') preflightErrors++
-    const item = p.ref && byTarget.get(`${p.ref.kind}:${p.ref.id}`)
+    if (p.ref && !byTarget) {
+      byTarget = { connection: new Map(), variable: new Map() }
+      for (const i of items) byTarget[i.kind].set(i.targetId, i)
+    }
+    const item = p.ref && byTarget?.[p.ref.kind].get(p.ref.id)
     if (item) item.warnings.push(`pre-flight ${p.severity}: ${p.message}`)
     else storeProblems.push({ severity: p.severity, message: p.message })
   }
@@ -359,8 +386,10 @@ export async function planStores(request: PlanStoresOptions): Promise<PlannedSto
     // the key is asked for once both stores have read: one that cannot be read fails first
     const fingerprints = async () => fingerprinter(await request.planKey?.(planId))
     const only = request.only
+    // a store without raw entries (a metadata DB) declines the fast path: neither side is
+    // listed raw first only to be read whole again
     const fast =
-      request.sides === false && !only
+      request.sides === false && !only && opened.sourceBackend.loadRaw && targetBackend.loadRaw
         ? await planRaw(
             opened.sourceBackend,
             targetBackend,

@@ -218,6 +218,18 @@ export async function replaceFile(path: string, data: string | Uint8Array): Prom
   }
 }
 
+/**
+ * {@link replaceFile} of the concatenation of `parts`, each produced as it is written (a plan
+ * of 100 k items is never one string, nor one buffer, in memory); written synchronously.
+ */
+export function replaceFileParts(path: string, parts: Iterable<string | Uint8Array>): void {
+  try {
+    writeFileAtomicPartsSync(path, parts)
+  } catch (error) {
+    throw writeFailure(path, error)
+  }
+}
+
 /** Why writing a file the user named failed, as the user reads it; the file is left as it was. */
 function writeFailure(path: string, error: unknown): AirlockError {
   const code = (error as NodeJS.ErrnoException).code

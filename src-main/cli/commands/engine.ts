@@ -1,7 +1,7 @@
 /** `airlock effective`, `airlock plan`, `airlock diff`: precedence and migration previews. */
 import type { EntryKind } from '../../backends/backend'
 import type { LocatorOptions } from '../../operations/open-store'
-import { replaceFile } from '../../platform/atomic-write'
+import { replaceFileParts } from '../../platform/atomic-write'
 import type { ConflictPolicy, PlanItem } from '../../core/plan'
 import { RUNTIME_MODELS } from '../../core/precedence'
 import type { Dialect } from '../../core/model'
@@ -260,13 +260,21 @@ export async function planCommand(
 /**
  * A saved plan's text: its header on the first line, then one item per line (compact JSON).
  * Still read and grepped item by item, without the pretty-printer's indentation, which made
- * the file about twice the size and cost a fifth of a 100 k `plan` (issue #22).
+ * the file about twice the size and cost a fifth of a 100 k `plan` (issue #22). Made in pieces
+ * of about 64 KB, in order, each as it is written: never one string of the whole file.
  */
-export function planFileText(doc: object & { items: readonly unknown[] }): string {
+export function* planFileParts(doc: object & { items: readonly unknown[] }): Generator<string> {
   const { items: all, ...rest } = doc
   const head = JSON.stringify({ ...rest, items: [] })
-  const items = all.map((i) => JSON.stringify(i)).join(',\n')
-  return `${head.slice(0, -'[]}'.length)}[\n${items}\n]}\n`
+  let part = `${head.slice(0, -'[]}'.length)}[\n`
+  for (let i = 0; i < all.length; i++) {
+    part += (i ? ',\n' : '') + (JSON.stringify(all[i]) ?? '')
+    if (part.length >= 65_536) {
+      yield part
+      part = ''
+    }
+  }
+  yield `${part}\n]}\n`
 }
 
 /** Prints a plan (or diff) as `plan` does, saving it signed with --out; the exit code. */
@@ -291,7 +299,7 @@ async function printPlan(
         ).signPlan(planned.document, await openCliKeychain(io))
       : planned.document
     if (flags.out) {
-      await replaceFile(flags.out, planFileText(doc))
+      replaceFileParts(flags.out, planFileParts(doc))
       io.stderr.write(`plan written to ${flags.out} (no values: fingerprints only)\n`)
     } else
       await writeLine(

@@ -1,5 +1,6 @@
 /** Encoding: a quoting per value that docker compose and python-dotenv both read back. */
 import { envNameProblem } from '../../env-names'
+import { decodeComposeFast } from './compose-fast'
 import { decodeEnvFile } from './decode'
 import { pyIsSpace } from '../py-str'
 import { isGoSpace, nameInMessage, SHARED_DOUBLE_ESCAPES } from './scan'
@@ -75,6 +76,27 @@ export function encodeValue(v: string, prefer: EnvFileLoader): string {
   return `"${escapeDouble(v)}"`
 }
 
+/**
+ * What `loader` reads from `text`: name → value (the last of a name) and the lines it cannot
+ * read. compose's reading of the common file (plain `NAME=value` lines, what this encoder
+ * writes) is its fast path's (compose-fast.ts: the exact decoder's answer where it answers),
+ * from the text's UTF-8 bytes — exact only when the text is well-formed UTF-16.
+ */
+function readBack(
+  text: string,
+  loader: EnvFileLoader
+): { got: ReadonlyMap<string, string>; problems: readonly { line: number; message: string }[] } {
+  if (loader === 'compose' && !LONE_SURROGATE.test(text)) {
+    const bytes = Buffer.from(text, 'utf8')
+    const fast = decodeComposeFast(bytes, (start, end, ascii) =>
+      bytes.toString(ascii ? 'latin1' : 'utf8', start, end)
+    )
+    if (fast) return { got: fast, problems: [] }
+  }
+  const decoded = decodeEnvFile(text, loader)
+  return { got: new Map(decoded.value.map((v) => [v.name, v.value])), problems: decoded.problems }
+}
+
 /** Reads `text` back with each loader and warns, per name, where a value does not return. */
 function readBackWarnings(
   text: string,
@@ -86,10 +108,9 @@ function readBackWarnings(
   const other: EnvFileLoader = prefer === 'compose' ? 'python-dotenv' : 'compose'
   for (const loader of [prefer, other]) {
     const label = ENV_FILE_LOADER_LABEL[loader]
-    const decoded = decodeEnvFile(text, loader)
-    const got = new Map(decoded.value.map((v) => [v.name, v.value]))
+    const { got, problems } = readBack(text, loader)
     const reported = new Set<string>()
-    for (const p of decoded.problems) {
+    for (const p of problems) {
       const name = lineNames[p.line - 1] ?? ''
       reported.add(name)
       warnings.push({
@@ -166,16 +187,16 @@ export function encodeEnvFile(
     seen.add(v.name)
     warnings.push(...valueWarnings(v.name, v.value))
   }
-  const text = vars.map((v) => `${v.name}=${encodeValue(v.value, prefer)}\n`).join('')
-  const last = new Map(vars.map((v) => [v.name, v.value]))
-  warnings.push(
-    ...readBackWarnings(
-      text,
-      vars.map((v) => v.name),
-      last,
-      prefer
-    )
-  )
+  // one pass, no array of lines or of pairs beside the text (a 100 k-line pre-flight: its peak)
+  let text = ''
+  const last = new Map<string, string>()
+  const lineNames: string[] = []
+  for (const v of vars) {
+    text += `${v.name}=${encodeValue(v.value, prefer)}\n`
+    last.set(v.name, v.value)
+    lineNames.push(v.name)
+  }
+  warnings.push(...readBackWarnings(text, lineNames, last, prefer))
   return { text, warnings: dedupe(warnings) }
 }
 

@@ -193,3 +193,60 @@ describe('attack: plan binding', () => {
     expect(error.userMessage).toContain(`the passphrase store (${other})`)
   })
 })
+
+describe('the signed text', () => {
+  /** What canonicalPlan promises, written independently: every object's own entries sorted. */
+  const sorted = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sorted)
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v)
+              .filter(([, x]) => x !== undefined)
+              .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+              .map(([k, x]) => [k, sorted(x)])
+          )
+        : v
+
+  it('is the plan with every object’s keys sorted and undefined fields left out, whatever an item holds', async () => {
+    const { doc } = await signedPlan(osLikeKeychain())
+    const base = doc.items[0]!
+    /** An item that is not a plain object: its own fields are what is signed, not its toJSON. */
+    class Lazy {
+      kind = 'variable'
+      targetId = 'lazy'
+      toJSON() {
+        return { kind: 'variable', targetId: 'other' }
+      }
+    }
+    const items = [
+      ...doc.items,
+      { ...base, targetId: 'é "quoted" \u2028 id', warnings: ['w\n1', 'w2'] },
+      { ...base, targetId: 'r', action: 'conflict', resolution: 'skip' },
+      { ...base, targetId: 'u', resolution: undefined },
+      { ...base, targetId: 'x', extra: { b: 1, a: [2, undefined, { d: null, c: true }] } },
+      {
+        ...base,
+        targetId: 'd',
+        diff: [{ field: 'host', change: 'changed', winner: 'aa', shadowed: null }]
+      },
+      { targetId: 'few', kind: 'variable' },
+      new Lazy(),
+      null,
+      'text',
+      7
+    ] as unknown as PlanDocument['items']
+    const whole = { ...doc, items, signature: 'hmac-sha256:ignored' }
+    const { signature: _signature, ...signed } = whole
+    expect(canonicalPlan(whole)).toBe('airlock plan signature 1\n' + JSON.stringify(sorted(signed)))
+    // the pieces of about 64 KB join to the same text
+    const many = {
+      ...doc,
+      items: Array.from({ length: 3000 }, (_, i) => ({ ...base, targetId: `id_${i}` }))
+    }
+    const { signature: _s, ...manySigned } = many
+    expect(canonicalPlan(many)).toBe(
+      'airlock plan signature 1\n' + JSON.stringify(sorted(manySigned))
+    )
+  })
+})

@@ -415,6 +415,26 @@ describe('env-file codec: encoding', () => {
     for (const w of warnings) expect(w.message).not.toMatch(/HOME|it's|a\0b/)
   })
 
+  it('reads a plain file back as the exact decoders do: a lone surrogate is warned about once', () => {
+    // the read-back of plain lines takes compose's fast path from UTF-8 bytes, where a lone
+    // surrogate would turn into U+FFFD and read back as another value
+    const vars = [
+      { name: 'AIRFLOW_VAR_PLAIN', value: 'plain' },
+      { name: 'AIRFLOW_VAR_LONE', value: 'a\uD800b' },
+      { name: 'AIRFLOW_VAR_QUOTED', value: 'two words' }
+    ]
+    const { text, warnings } = encodeEnvFile(vars)
+    expect(text).toBe(
+      "AIRFLOW_VAR_PLAIN=plain\nAIRFLOW_VAR_LONE='a\uD800b'\nAIRFLOW_VAR_QUOTED='two words'\n"
+    )
+    expect(warnings).toEqual([
+      {
+        name: 'AIRFLOW_VAR_LONE',
+        message: expect.stringMatching(/lone surrogate\) and cannot be written as UTF-8\.$/)
+      }
+    ])
+  })
+
   it('writes for python-dotenv when asked to prefer it', () => {
     const { text } = encodeEnvFile([{ name: 'A', value: "it's $HOME" }], {
       prefer: 'python-dotenv'
