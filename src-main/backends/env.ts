@@ -12,6 +12,7 @@
  */
 import { AirlockError, CodecError } from '../core/errors'
 import { parseConnectionValue } from '../core/codecs/connection-json'
+import { uriSurelyReads } from '../core/codecs/connection-uri-fast'
 import { envNameFor, isReadableEnvName, parseEnvName } from '../core/env-names'
 import type { Dialect, Entry } from '../core/model'
 import {
@@ -20,9 +21,12 @@ import {
   type EntryProblem,
   type EntryRef,
   type LoadResult,
+  type RawEntry,
   type RawLoadResult,
   type Scope
 } from './backend'
+import type { ComposeSpans } from '../core/codecs/env-file/compose-fast'
+import { SpanRawEntry } from './raw-span'
 
 /**
  * Options of the process-environment backend.
@@ -129,10 +133,11 @@ export function loadEnvEntries(
 /**
  * {@link loadEnvEntries} without reading the values: each entry is read (its connection value
  * parsed) only when asked. The same names are problems; a value that does not parse throws
- * from `read()` instead.
+ * from `read()` instead. `vars` may also be a file's variables as ranges of its bytes
+ * (core/codecs/env-file/compose-fast.ts): their texts then stay undecoded until asked.
  */
 export function loadRawEnvEntries(
-  vars: Iterable<readonly [string, string]>,
+  vars: Iterable<readonly [string, string]> | ComposeSpansOf,
   scope: Scope,
   origin: EnvOrigin
 ): RawLoadResult {
@@ -142,9 +147,9 @@ export function loadRawEnvEntries(
     problems: [],
     read: (raw) => entryFromEnv(raw.name, raw.text, origin)!
   }
-  for (const [name, value] of vars) {
+  const add = (name: string, text: (ref: EntryRef) => RawEntry): void => {
     const ref = refOfName(name)
-    if (!ref || !inScope(scope, ref.kind)) continue
+    if (!ref || !inScope(scope, ref.kind)) return
     if (!isReadableEnvName(name)) {
       out.problems.push(
         unreadableNameProblem(name, {
@@ -152,17 +157,51 @@ export function loadRawEnvEntries(
           source: { backendId: origin.backendId, path: origin.path, fromKey: name }
         })
       )
-      continue
+      return
     }
-    out.entries.push({
-      kind: ref.kind,
-      id: ref.id,
-      team: ref.team ?? undefined,
-      name,
-      text: value
-    })
+    out.entries.push(text(ref))
   }
+  if ('spans' in vars) {
+    const { names, spans, bytes } = vars
+    // the names are ASCII and each once (compose-fast.ts), and a readable name's suffix is
+    // its id upper-cased: without teams, no id is there twice
+    let teams = false
+    // a variable always reads; a connection's URI is checked in its bytes
+    out.surelyReads = (raw) =>
+      raw.kind === 'variable' ||
+      (raw.bytes !== undefined && uriSurelyReads(raw.bytes, raw.start!, raw.end!))
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!
+      add(name, (ref) => {
+        if (ref.team != null) teams = true
+        return new SpanRawEntry(
+          ref.kind,
+          ref.id,
+          ref.team ?? undefined,
+          name,
+          bytes,
+          spans[3 * i]!,
+          spans[3 * i + 1]!,
+          spans[3 * i + 2] === 1
+        )
+      })
+    }
+    out.uniqueIds = !teams
+  } else
+    for (const [name, value] of vars)
+      add(name, (ref) => ({
+        kind: ref.kind,
+        id: ref.id,
+        team: ref.team ?? undefined,
+        name,
+        text: value
+      }))
   return out
+}
+
+/** A file's variables as ranges of its bytes (ComposeSpans and the bytes they range over). */
+export interface ComposeSpansOf extends ComposeSpans {
+  bytes: Buffer
 }
 
 function unreadableNameProblem(name: string, ref: EntryRef): EntryProblem {

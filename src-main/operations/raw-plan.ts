@@ -54,6 +54,15 @@ function read(side: RawLoadResult, raw: RawEntry): Entry | undefined {
   }
 }
 
+/** Whether two raw entries hold the same text: by their bytes where both have them. */
+function sameText(a: RawEntry, b: RawEntry): boolean {
+  if (a.bytes && b.bytes) {
+    const n = a.end! - a.start!
+    return n === b.end! - b.start! && a.bytes.compare(b.bytes, b.start, b.end, a.start, a.end) === 0
+  }
+  return a.text === b.text
+}
+
 /** What the unchanged items of one plan share. */
 interface UnchangedContext {
   side: RawLoadResult
@@ -149,26 +158,31 @@ export async function planRaw(
     const byId = targets[r.kind]
     const size = byId.size
     byId.set(r.id, r)
-    if (byId.size === size) return undefined
+    if (byId.size === size && !t.uniqueIds) return undefined
   }
   const selects = planSelector(options)
   const seen = { connection: new Set<string>(), variable: new Set<string>() }
   const unchanged: RawEntry[] = []
   const sourceEntries: Entry[] = []
   for (const r of s.entries) {
-    const ids = seen[r.kind]
-    const size = ids.size
-    ids.add(r.id)
-    if (ids.size === size) return undefined
-    // every source entry is read (one that does not read stops the plan, as it always has);
-    // an unchanged one is dropped at once, so it never outlives this loop
-    const entry = read(s, r)
-    if (!entry) return undefined
+    if (!s.uniqueIds) {
+      const ids = seen[r.kind]
+      const size = ids.size
+      ids.add(r.id)
+      if (ids.size === size) return undefined
+    }
+    // every source entry must read (one that does not stops the plan, as it always has): an
+    // unchanged one the store vouches for is not read, another is read and dropped at once
     const other = targets[r.kind].get(r.id)
-    if (other && other.text === r.text && other.team === r.team) {
+    if (other && other.team === r.team && sameText(other, r)) {
+      if (!s.surelyReads?.(r) && !read(s, r)) return undefined
       targets[r.kind].delete(r.id)
       if (selects(r.kind, r.id)) unchanged.push(r)
-    } else sourceEntries.push(entry)
+    } else {
+      const entry = read(s, r)
+      if (!entry) return undefined
+      sourceEntries.push(entry)
+    }
   }
   // a target entry with the source's text reads as the source's did: only the others are read
   const targetEntries: Entry[] = []

@@ -222,6 +222,31 @@ describe('plan/diff fast path: equal raw text is equal meaning', () => {
     expect(await diff(false)).toBe(message)
   })
 
+  it('refuses a store whose unchanged entry does not read, as the full read does', async () => {
+    // the same text on both sides: unchanged, so checked in its bytes rather than read
+    for (const value of ['mysql://h:65536/db', 'mysql://h/?__extra__=not-json', '{"conn_type": '])
+      for (const dialect of ['airflow2', 'airflow3'] as const) {
+        const text = `AIRFLOW_CONN_A=postgres://h/db\nAIRFLOW_CONN_BAD='${value}'\nAIRFLOW_VAR_B=1\n`
+        const s = file('same-bad-a.env', text)
+        const t = file('same-bad-b.env', text)
+        const diff = (sides: boolean) =>
+          diffStores({
+            source: `envfile:${s}`,
+            target: `envfile:${t}`,
+            dialect,
+            locatorOptions: {},
+            sides
+          }).then(
+            () => 'no error',
+            (e: Error) => e.message
+          )
+        const message = await diff(true)
+        if (message === 'no error') continue // this dialect reads it: nothing to refuse
+        expect(message).toMatch(/could not be read \(bad\)/)
+        expect(await diff(false)).toBe(message)
+      }
+  })
+
   it('gives the CLI the same diff without the sides (fingerprints under its own key aside)', async () => {
     const { a, b } = generated(5, 300)
     const diff = (sides: boolean) =>
