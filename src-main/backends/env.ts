@@ -13,7 +13,12 @@
 import { AirlockError, CodecError } from '../core/errors'
 import { parseConnectionValue } from '../core/codecs/connection-json'
 import { uriSurelyReads } from '../core/codecs/connection-uri-fast'
-import { envNameFor, isReadableEnvName, parseEnvName } from '../core/env-names'
+import {
+  envNameFor,
+  isReadableEnvName,
+  isReadableParsedName,
+  parseEnvName
+} from '../core/env-names'
 import type { Dialect, Entry } from '../core/model'
 import {
   inScope,
@@ -147,19 +152,19 @@ export function loadRawEnvEntries(
     problems: [],
     read: (raw) => entryFromEnv(raw.name, raw.text, origin)!
   }
+  const unreadable = (name: string, ref: EntryRef): void => {
+    out.problems.push(
+      unreadableNameProblem(name, {
+        ...ref,
+        source: { backendId: origin.backendId, path: origin.path, fromKey: name }
+      })
+    )
+  }
   const add = (name: string, text: (ref: EntryRef) => RawEntry): void => {
     const ref = refOfName(name)
     if (!ref || !inScope(scope, ref.kind)) return
-    if (!isReadableEnvName(name)) {
-      out.problems.push(
-        unreadableNameProblem(name, {
-          ...ref,
-          source: { backendId: origin.backendId, path: origin.path, fromKey: name }
-        })
-      )
-      return
-    }
-    out.entries.push(text(ref))
+    if (!isReadableEnvName(name)) unreadable(name, ref)
+    else out.entries.push(text(ref))
   }
   if ('spans' in vars) {
     const { names, spans, bytes } = vars
@@ -171,20 +176,28 @@ export function loadRawEnvEntries(
       raw.kind === 'variable' ||
       (raw.bytes !== undefined && uriSurelyReads(raw.bytes, raw.start!, raw.end!))
     for (let i = 0; i < names.length; i++) {
+      // add() above, each name parsed once
       const name = names[i]!
-      add(name, (ref) => {
-        if (ref.team != null) teams = true
-        return new SpanRawEntry(
-          ref.kind,
-          ref.id,
-          ref.team ?? undefined,
+      const parsed = parseEnvName(name)
+      if (!parsed || !inScope(scope, parsed.kind)) continue
+      if (!isReadableParsedName(parsed)) {
+        unreadable(name, refOfName(name)!)
+        continue
+      }
+      const team = parsed.teamUpper?.toLowerCase()
+      if (team !== undefined) teams = true
+      out.entries.push(
+        new SpanRawEntry(
+          parsed.kind,
+          parsed.idUpper.toLowerCase(),
+          team,
           name,
           bytes,
           spans[3 * i]!,
           spans[3 * i + 1]!,
           spans[3 * i + 2] === 1
         )
-      })
+      )
     }
     out.uniqueIds = !teams
   } else
