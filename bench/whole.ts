@@ -6,11 +6,15 @@
  * spread the (max − min) / median. The in-process figures of the other benchmarks are the
  * breakdown of these.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { airflowSchemaDdl } from '../src-main/backends/sql/airflow-schema'
+import { Fernet } from '../src-main/core/codecs/fernet'
+import type { Entry } from '../src-main/core/model'
 import { NODE_FLAGS } from '../src-main/platform/runtime'
-import { writeDiffFixtures } from './diff-fixtures'
+import { diffPair, writeDiffFixtures } from './diff-fixtures'
 import type { BenchContext, BenchFigure } from './harness'
 import { BIN, runWhole, spread, summary, type Run } from './process-run'
 
@@ -38,6 +42,36 @@ const mb = (r: Run) =>
   r.peakMb === undefined
     ? 'peak RSS n/a'
     : `peak RSS ${Math.round(r.peakMb)} MB, CPU ${(r.cpu ?? NaN).toFixed(2)} s`
+
+const sqlText = (v: string | number | null | undefined) =>
+  v === null || v === undefined ? 'NULL' : `'${String(v).replaceAll("'", "''")}'`
+
+/**
+ * Two Airflow 3.2 SQLite metadata DBs holding the entries of {@link diffPair} as Airflow
+ * keeps them (passwords, extras and values Fernet-encrypted under `key`), made with the
+ * sqlite3 shell. Returns their paths.
+ */
+export function writeMetadbPair(dir: string, n: number, key: string): [string, string] {
+  const fernet = new Fernet(key)
+  const enc = (v: string | null) => (v === null ? null : fernet.encrypt(Buffer.from(v)))
+  const { a, b } = diffPair(n)
+  const ddl = airflowSchemaDdl('3.2', 'sqlite').join(';\n') + ';\n'
+  const write = (name: string, entries: readonly Entry[]): string => {
+    const path = join(dir, name)
+    const rows = entries.map((e) =>
+      e.kind === 'connection'
+        ? `INSERT INTO connection (conn_id, conn_type, description, host, login, password, schema, port, extra, is_encrypted, is_extra_encrypted) VALUES (${[e.id, e.fields.conn_type, e.fields.description, e.fields.host, e.fields.login, enc(e.fields.password), e.fields.schema, e.fields.port, enc(e.fields.extra)].map(sqlText).join(', ')}, 1, 1);`
+        : `INSERT INTO variable (key, val, is_encrypted) VALUES (${sqlText(e.key)}, ${sqlText(enc(e.value))}, 1);`
+    )
+    const sql = join(dir, `${name}.sql`)
+    writeFileSync(sql, `${ddl}BEGIN;\n${rows.join('\n')}\nCOMMIT;\n`)
+    const out = spawnSync('sh', ['-c', `sqlite3 '${path}' < '${sql}'`])
+    if (out.status !== 0) throw new Error(`sqlite3: ${out.stderr.toString()}`)
+    rmSync(sql)
+    return path
+  }
+  return [write('a.db', a), write('b.db', b)]
+}
 
 export async function benchWhole(ctx: BenchContext): Promise<BenchFigure[]> {
   const n = ctx.smoke ? 2_000 : Number(process.env.AIRLOCK_BENCH_ITEMS ?? 100_000)
@@ -81,6 +115,36 @@ export async function benchWhole(ctx: BenchContext): Promise<BenchFigure[]> {
         pass
       })
     }
+    // two metadata DBs (SQLite files): the same items, as Airflow keeps them; no anchor (GNU
+    // diff of the sorted .env files is the text diff's, above, and sqlite3 cannot decrypt)
+    const key = Fernet.generateKey()
+    const [dbA, dbB] = writeMetadbPair(dir, n, key)
+    const dbRuns: Run[] = []
+    for (let i = 0; i < reps; i++)
+      dbRuns.push(
+        runWhole(
+          [
+            process.execPath,
+            ...NODE_FLAGS,
+            BIN,
+            'diff',
+            `metadb:sqlite:///${dbA}`,
+            `metadb:sqlite:///${dbB}`
+          ],
+          { env: { ...process.env, AIRFLOW__CORE__FERNET_KEY: key } }
+        )
+      )
+    const db = summary(dbRuns)
+    figures.push({
+      name: `airlock diff, two SQLite metadata DBs (${size}), whole process`,
+      airlock: {
+        value: db.seconds,
+        unit: `s, ${mb(db)}`,
+        spread: spread(dbRuns.map((r) => r.seconds))
+      },
+      goal: '≤ 1 s',
+      pass: db.seconds <= 1
+    })
     return figures
   } finally {
     rmSync(dir, { recursive: true, force: true })

@@ -32,11 +32,12 @@ import {
   type FileProblem,
   type SerializationFormat
 } from '../core/codecs/airflow-files'
-import { jsonObjectMembersOfBytes } from '../core/codecs/airflow-files-fast'
+import { jsonObjectMemberSpansOfBytes } from '../core/codecs/airflow-files-fast'
 import { PyDict, pyJsonDumps, pyJsonLoads, type PyValue } from '../core/codecs/py-json'
 import { AirlockError, describeKey } from '../core/errors'
 import { decodeUtf8File } from '../core/codecs/utf8'
 import { replaceFile } from '../platform/atomic-write'
+import { SpanRawEntry } from './raw-span'
 import {
   idOf,
   type ConnectionEntry,
@@ -93,20 +94,33 @@ export async function readTextIfExists(path: string): Promise<string | undefined
 }
 
 /**
+ * The members of a JSON object file: `keys` in file order, member i's text `text(i)`. Split
+ * from valid UTF-8 bytes, the texts stay in `bytes` (`spans` as in core/codecs/
+ * airflow-files-fast.ts) and each `text(i)` decodes anew.
+ */
+export interface JsonMemberListing {
+  keys: string[]
+  text(i: number): string
+  bytes?: Buffer
+  spans?: number[]
+}
+
+/**
  * The last JSON member listings made, by path and the file's identity (device, inode, size,
  * mtime in ns): opening a store (which asks the members what kind the file holds) and listing
  * it read and split the file once. Held weakly: only while something still uses them.
  */
-const jsonMembersCache = new Map<string, { key: string; items: WeakRef<[string, string][]> }>()
+const jsonMembersCache = new Map<string, { key: string; items: WeakRef<JsonMemberListing> }>()
 
 /**
  * `rawFileItems(text, 'json')` of the file at `path` (undefined: not a listable JSON object),
  * split from its bytes where they are UTF-8 (core/codecs/airflow-files-fast.ts), so the whole
- * file is never one string; `missing` when it does not exist. Throws as readTextIfExists does.
+ * file is never one string and the member texts are not decoded; `missing` when it does not
+ * exist. Throws as readTextIfExists does.
  */
 export async function readRawJsonMembers(
   path: string
-): Promise<[string, string][] | undefined | 'missing'> {
+): Promise<JsonMemberListing | undefined | 'missing'> {
   let key: string | undefined
   try {
     const st = await stat(path, { bigint: true })
@@ -119,11 +133,25 @@ export async function readRawJsonMembers(
   if (hit) return hit
   const bytes = await readBytesIfExists(path)
   if (!bytes) return 'missing'
-  const items = isUtf8(bytes)
-    ? jsonObjectMembersOfBytes(bytes, (start, end, ascii) =>
-        bytes.toString(ascii ? 'latin1' : 'utf8', start, end)
-      )
-    : rawFileItems(decodeUtf8File(bytes, `"${path}"`), 'json')
+  let items: JsonMemberListing | undefined
+  if (isUtf8(bytes)) {
+    const found = jsonObjectMemberSpansOfBytes(bytes, (start, end, ascii) =>
+      bytes.toString(ascii ? 'latin1' : 'utf8', start, end)
+    )
+    if (found) {
+      const { keys, spans } = found
+      items = {
+        keys,
+        bytes,
+        spans,
+        text: (i) =>
+          bytes.toString(spans[3 * i + 2] === 1 ? 'latin1' : 'utf8', spans[3 * i], spans[3 * i + 1])
+      }
+    }
+  } else {
+    const pairs = rawFileItems(decodeUtf8File(bytes, `"${path}"`), 'json')
+    if (pairs) items = { keys: pairs.map(([k]) => k), text: (i) => pairs[i]![1] }
+  }
   if (items && key !== undefined) jsonMembersCache.set(path, { key, items: new WeakRef(items) })
   return items
 }
@@ -364,7 +392,30 @@ export class AirflowExportBackend implements Backend {
       let items: [string, string][] | undefined
       if (format === 'json') {
         const members = await readRawJsonMembers(path)
-        items = members === 'missing' ? [] : members
+        if (members && members !== 'missing' && members.bytes && members.spans) {
+          // the texts stay in the file's bytes: compared as bytes, decoded when read
+          const { keys, bytes, spans } = members
+          files.set(kind, { path, format })
+          formats.push(`${kind}:${format}`)
+          for (let i = 0; i < keys.length; i++)
+            entries.push(
+              new SpanRawEntry(
+                kind,
+                keys[i]!,
+                undefined,
+                keys[i]!,
+                bytes,
+                spans[3 * i]!,
+                spans[3 * i + 1]!,
+                spans[3 * i + 2] === 1
+              )
+            )
+          continue
+        }
+        items =
+          members === 'missing'
+            ? []
+            : members && members.keys.map((k, i): [string, string] => [k, members.text(i)])
       } else {
         const text = await readTextIfExists(path)
         items = text === undefined ? [] : rawFileItems(text, format)
@@ -379,6 +430,8 @@ export class AirflowExportBackend implements Backend {
       format: `airflow-export ${formats.join(' ')} ${this.dialect}`,
       entries,
       problems: [],
+      // one kind per file, each key once in a JSON file's listing (a key twice is none)
+      uniqueIds: [...files.values()].every((f) => f.format === 'json'),
       read: (raw) => {
         const file = files.get(raw.kind)!
         const e = readRawFileItem(raw.kind, raw.id, raw.text, file.format, this.dialect)

@@ -98,6 +98,14 @@ export interface RawEntry {
    * entry.
    */
   text: string
+  /**
+   * Optionally, where `text` is in the store's bytes: the valid UTF-8 `bytes[start, end)`
+   * decodes to it. Two raw entries that both have them have the same text exactly when those
+   * are the same bytes, so they compare without decoding (operations/raw-plan.ts).
+   */
+  bytes?: Buffer
+  start?: number
+  end?: number
 }
 
 /** Everything in scope, unread; problems are the entries `load` would report without reading. */
@@ -108,6 +116,13 @@ export interface RawLoadResult {
   problems: EntryProblem[]
   /** Reads one of the entries as `load` would; throws a CodecError where `load` reports one. */
   read(raw: RawEntry): Entry
+  /**
+   * Optionally, whether `read(raw)` certainly returns (false: not sure), told without reading
+   * it: a plan need not read an unchanged entry to know the store reads.
+   */
+  surelyReads?(raw: RawEntry): boolean
+  /** True when no kind and id are twice among `entries` (a plan need not check it again). */
+  uniqueIds?: boolean
 }
 
 /** A store of connections and variables. */

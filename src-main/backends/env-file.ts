@@ -17,7 +17,7 @@
 import { isUtf8 } from 'node:buffer'
 import { readFile, stat } from 'node:fs/promises'
 import { connectionEnvValue } from '../core/codecs/connection-value'
-import { decodeComposeFast } from '../core/codecs/env-file/compose-fast'
+import { composeFastSpans, decodeComposeFast } from '../core/codecs/env-file/compose-fast'
 import {
   ENV_FILE_LOADER_LABEL,
   decodeEnvFile,
@@ -141,6 +141,13 @@ export class EnvFileBackend implements Backend {
   }
 
   async loadRaw(scope: Scope, signal?: AbortSignal): Promise<RawLoadResult> {
+    // the common file: its values stay in its bytes, compared as bytes (compose-fast.ts)
+    const file = this.loader === 'compose' ? await this.bytes(signal) : undefined
+    const bytes = file?.bytes
+    if (bytes && isUtf8(bytes)) {
+      const spans = composeFastSpans(bytes, (start, end) => bytes.toString('latin1', start, end))
+      if (spans) return loadRawEnvEntries({ ...spans, bytes }, scope, this.origin())
+    }
     const vars = await this.vars(signal)
     return loadRawEnvEntries(vars, scope, this.origin())
   }

@@ -12,7 +12,13 @@
  */
 import { AirlockError, CodecError } from '../core/errors'
 import { parseConnectionValue } from '../core/codecs/connection-json'
-import { envNameFor, isReadableEnvName, parseEnvName } from '../core/env-names'
+import { uriSurelyReads } from '../core/codecs/connection-uri-fast'
+import {
+  envNameFor,
+  isReadableEnvName,
+  isReadableParsedName,
+  parseEnvName
+} from '../core/env-names'
 import type { Dialect, Entry } from '../core/model'
 import {
   inScope,
@@ -20,9 +26,12 @@ import {
   type EntryProblem,
   type EntryRef,
   type LoadResult,
+  type RawEntry,
   type RawLoadResult,
   type Scope
 } from './backend'
+import type { ComposeSpans } from '../core/codecs/env-file/compose-fast'
+import { SpanRawEntry } from './raw-span'
 
 /**
  * Options of the process-environment backend.
@@ -129,10 +138,11 @@ export function loadEnvEntries(
 /**
  * {@link loadEnvEntries} without reading the values: each entry is read (its connection value
  * parsed) only when asked. The same names are problems; a value that does not parse throws
- * from `read()` instead.
+ * from `read()` instead. `vars` may also be a file's variables as ranges of its bytes
+ * (core/codecs/env-file/compose-fast.ts): their texts then stay undecoded until asked.
  */
 export function loadRawEnvEntries(
-  vars: Iterable<readonly [string, string]>,
+  vars: Iterable<readonly [string, string]> | ComposeSpansOf,
   scope: Scope,
   origin: EnvOrigin
 ): RawLoadResult {
@@ -142,27 +152,69 @@ export function loadRawEnvEntries(
     problems: [],
     read: (raw) => entryFromEnv(raw.name, raw.text, origin)!
   }
-  for (const [name, value] of vars) {
-    const ref = refOfName(name)
-    if (!ref || !inScope(scope, ref.kind)) continue
-    if (!isReadableEnvName(name)) {
-      out.problems.push(
-        unreadableNameProblem(name, {
-          ...ref,
-          source: { backendId: origin.backendId, path: origin.path, fromKey: name }
-        })
-      )
-      continue
-    }
-    out.entries.push({
-      kind: ref.kind,
-      id: ref.id,
-      team: ref.team ?? undefined,
-      name,
-      text: value
-    })
+  const unreadable = (name: string, ref: EntryRef): void => {
+    out.problems.push(
+      unreadableNameProblem(name, {
+        ...ref,
+        source: { backendId: origin.backendId, path: origin.path, fromKey: name }
+      })
+    )
   }
+  const add = (name: string, text: (ref: EntryRef) => RawEntry): void => {
+    const ref = refOfName(name)
+    if (!ref || !inScope(scope, ref.kind)) return
+    if (!isReadableEnvName(name)) unreadable(name, ref)
+    else out.entries.push(text(ref))
+  }
+  if ('spans' in vars) {
+    const { names, spans, bytes } = vars
+    // the names are ASCII and each once (compose-fast.ts), and a readable name's suffix is
+    // its id upper-cased: without teams, no id is there twice
+    let teams = false
+    // a variable always reads; a connection's URI is checked in its bytes
+    out.surelyReads = (raw) =>
+      raw.kind === 'variable' ||
+      (raw.bytes !== undefined && uriSurelyReads(raw.bytes, raw.start!, raw.end!))
+    for (let i = 0; i < names.length; i++) {
+      // add() above, each name parsed once
+      const name = names[i]!
+      const parsed = parseEnvName(name)
+      if (!parsed || !inScope(scope, parsed.kind)) continue
+      if (!isReadableParsedName(parsed)) {
+        unreadable(name, refOfName(name)!)
+        continue
+      }
+      const team = parsed.teamUpper?.toLowerCase()
+      if (team !== undefined) teams = true
+      out.entries.push(
+        new SpanRawEntry(
+          parsed.kind,
+          parsed.idUpper.toLowerCase(),
+          team,
+          name,
+          bytes,
+          spans[3 * i]!,
+          spans[3 * i + 1]!,
+          spans[3 * i + 2] === 1
+        )
+      )
+    }
+    out.uniqueIds = !teams
+  } else
+    for (const [name, value] of vars)
+      add(name, (ref) => ({
+        kind: ref.kind,
+        id: ref.id,
+        team: ref.team ?? undefined,
+        name,
+        text: value
+      }))
   return out
+}
+
+/** A file's variables as ranges of its bytes (ComposeSpans and the bytes they range over). */
+export interface ComposeSpansOf extends ComposeSpans {
+  bytes: Buffer
 }
 
 function unreadableNameProblem(name: string, ref: EntryRef): EntryProblem {

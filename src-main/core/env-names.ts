@@ -58,7 +58,11 @@ export function parseEnvName(name: string): ParsedEnvName | undefined {
 /** True when Airflow would read this exact name for some id (id and team upper-case). */
 export function isReadableEnvName(name: string): boolean {
   const parsed = parseEnvName(name)
-  if (!parsed) return false
+  return parsed !== undefined && isReadableParsedName(parsed)
+}
+
+/** {@link isReadableEnvName} of a name already parsed. */
+export function isReadableParsedName(parsed: ParsedEnvName): boolean {
   const team = parsed.teamUpper ?? ''
   return pyUpper(parsed.idUpper) === parsed.idUpper && pyUpper(team) === team
 }

@@ -8,6 +8,7 @@
 import { existsSync, realpathSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import type { Backend, EntryKind } from '../backends/backend'
+import type { JsonMemberListing } from '../backends/airflow-export'
 import { createBackend, createServiceBackend } from '../backends/registry'
 import { PyDict, pyJsonLoads, type PyValue } from '../core/codecs/py-json'
 import { jsonObjectKeys } from '../core/codecs/airflow-files'
@@ -238,11 +239,12 @@ function kindOfMemberText(text: string): EntryKind | undefined | null {
  * What a JSON file's members all say (as {@link kindByContent} for a valid file), from their
  * texts, without decoding the file; null where the texts cannot tell.
  */
-function kindByMemberTexts(members: [string, string][] | undefined): EntryKind | undefined | null {
+function kindByMemberTexts(members: JsonMemberListing | undefined): EntryKind | undefined | null {
   if (!members) return null
   const said = new Set<EntryKind>()
-  for (const [, member] of members) {
-    const kind = kindOfMemberText(member)
+  for (let i = 0; i < members.keys.length; i++) {
+    // each text decoded, looked at and dropped (the listing keeps its bytes, not its texts)
+    const kind = kindOfMemberText(members.text(i))
     if (kind === null) return null
     if (kind) said.add(kind)
   }

@@ -54,6 +54,15 @@ function read(side: RawLoadResult, raw: RawEntry): Entry | undefined {
   }
 }
 
+/** Whether two raw entries hold the same text: by their bytes where both have them. */
+function sameText(a: RawEntry, b: RawEntry): boolean {
+  if (a.bytes && b.bytes) {
+    const n = a.end! - a.start!
+    return n === b.end! - b.start! && a.bytes.compare(b.bytes, b.start, b.end, a.start, a.end) === 0
+  }
+  return a.text === b.text
+}
+
 /** What the unchanged items of one plan share. */
 interface UnchangedContext {
   side: RawLoadResult
@@ -142,39 +151,63 @@ export async function planRaw(
   // both sides at once: one file is read (by the thread pool) while the other is parsed
   const [s, t] = await Promise.all([loadRaw(source, kinds), loadRaw(target, kinds)])
   if (!s || !t || s.format !== t.format) return undefined
-  // per kind, by id: the ids themselves are the keys (no key strings are made)
-  const targets = { connection: new Map<string, RawEntry>(), variable: new Map<string, RawEntry>() }
+  const te = t.entries
+  // per kind, by id, the index of each target entry not paired by place (below): the ids
+  // themselves are the keys (no key strings are made)
+  const targets = { connection: new Map<string, number>(), variable: new Map<string, number>() }
+  // Two files written in the same order (an export, a file and its edited copy) hold most ids
+  // at the same place: where each side's ids are known unique, those pair without a lookup
+  // (a hash of every id was most of the time left). At: source i is paired with target i.
+  const unique = s.uniqueIds === true && t.uniqueIds === true
+  const at = new Uint8Array(s.entries.length)
+  if (unique)
+    for (let i = 0; i < s.entries.length && i < te.length; i++) {
+      const r = s.entries[i]!
+      const o = te[i]!
+      if (o.kind === r.kind && o.id === r.id) at[i] = 1
+    }
   // an id twice (the map did not grow) declines; one hash lookup per id, not two
-  for (const r of t.entries) {
+  for (let j = 0; j < te.length; j++) {
+    if (j < at.length && at[j]) continue
+    const r = te[j]!
     const byId = targets[r.kind]
     const size = byId.size
-    byId.set(r.id, r)
-    if (byId.size === size) return undefined
+    byId.set(r.id, j)
+    if (byId.size === size && !t.uniqueIds) return undefined
   }
   const selects = planSelector(options)
   const seen = { connection: new Set<string>(), variable: new Set<string>() }
   const unchanged: RawEntry[] = []
   const sourceEntries: Entry[] = []
-  for (const r of s.entries) {
-    const ids = seen[r.kind]
-    const size = ids.size
-    ids.add(r.id)
-    if (ids.size === size) return undefined
-    // every source entry is read (one that does not read stops the plan, as it always has);
-    // an unchanged one is dropped at once, so it never outlives this loop
-    const entry = read(s, r)
-    if (!entry) return undefined
-    const other = targets[r.kind].get(r.id)
-    if (other && other.text === r.text && other.team === r.team) {
-      targets[r.kind].delete(r.id)
+  // the target entries unchanged in the source: not read
+  const same = new Uint8Array(te.length)
+  for (let i = 0; i < s.entries.length; i++) {
+    const r = s.entries[i]!
+    if (!s.uniqueIds) {
+      const ids = seen[r.kind]
+      const size = ids.size
+      ids.add(r.id)
+      if (ids.size === size) return undefined
+    }
+    // every source entry must read (one that does not stops the plan, as it always has): an
+    // unchanged one the store vouches for is not read, another is read and dropped at once
+    const j = at[i] ? i : (targets[r.kind].get(r.id) ?? -1)
+    const other = j >= 0 ? te[j] : undefined
+    if (other && other.team === r.team && sameText(other, r)) {
+      if (!s.surelyReads?.(r) && !read(s, r)) return undefined
+      same[j] = 1
       if (selects(r.kind, r.id)) unchanged.push(r)
-    } else sourceEntries.push(entry)
+    } else {
+      const entry = read(s, r)
+      if (!entry) return undefined
+      sourceEntries.push(entry)
+    }
   }
   // a target entry with the source's text reads as the source's did: only the others are read
   const targetEntries: Entry[] = []
-  for (const r of t.entries) {
-    if (targets[r.kind].get(r.id) !== r) continue
-    const entry = read(t, r)
+  for (let j = 0; j < te.length; j++) {
+    if (same[j]) continue
+    const entry = read(t, te[j]!)
     if (!entry) return undefined
     targetEntries.push(entry)
   }

@@ -548,3 +548,95 @@ function sameText(s: string, a: number, aEnd: number, b: number, bEnd: number): 
   for (let i = 0; i < aEnd - a; i++) if (s.charCodeAt(a + i) !== s.charCodeAt(b + i)) return false
   return true
 }
+
+/**
+ * Whether the connection value in `bytes[start, end)` (UTF-8) certainly reads — that
+ * `parseConnectionValue` of its text, in any dialect, returns rather than throws — decided
+ * without making a string: `plan`/`diff` must refuse a store with an entry that does not read,
+ * and this spares them reading every entry whose text is the same on both sides. False means
+ * "not sure" (the caller reads it). True only for a value {@link parseUriFast} takes whole,
+ * where nothing can throw: printable ASCII without brackets, one lower-case `scheme://` and
+ * no other `://`, a host without `%`, a port of digits ≤ 65535, and no query key that is or
+ * could decode to `__extra__` (the one part it validates). test/unit/main/core/codecs/
+ * connection-uri-fast.test.ts holds it to that on generated values.
+ */
+export function uriSurelyReads(bytes: Uint8Array, start: number, end: number): boolean {
+  let k = start
+  let c = k < end ? bytes[k]! : 0
+  if (c < 0x61 || c > 0x7a) return false
+  for (k++; k < end; k++) {
+    c = bytes[k]!
+    if (!(
+      (c >= 0x61 && c <= 0x7a) ||
+      (c >= 0x30 && c <= 0x39) ||
+      c === 0x2b ||
+      c === 0x2d ||
+      c === 0x2e
+    ))
+      break
+  }
+  if (c !== 0x3a || k + 2 >= end || bytes[k + 1] !== 0x2f || bytes[k + 2] !== 0x2f) return false
+  const a = k + 3
+  // the netloc's end, its last '@', where the query starts and ends
+  let netEnd = -1
+  let lastAt = -1
+  let queryStart = -1
+  let queryEnd = end
+  for (k = a; k < end; k++) {
+    c = bytes[k]!
+    const kind = c < 0x80 ? SCAN_CLASS[c]! : SCAN_REFUSE
+    if (kind === 0) continue
+    if (kind === SCAN_REFUSE) return false
+    if (kind === SCAN_COLON) {
+      if (k + 2 < end && bytes[k + 1] === 0x2f && bytes[k + 2] === 0x2f) return false
+    } else if (kind === SCAN_AT) {
+      if (netEnd < 0) lastAt = k
+    } else if (kind === SCAN_SLASH) {
+      if (netEnd < 0) netEnd = k
+    } else if (kind === SCAN_QUERY) {
+      if (netEnd < 0) netEnd = k
+      if (queryStart < 0 && queryEnd === end) queryStart = k
+    } else {
+      if (netEnd < 0) netEnd = k
+      if (queryEnd === end) queryEnd = k
+    }
+  }
+  if (netEnd < 0) netEnd = end
+  // host and port: after the last '@', split at the first ':'
+  const hostStart = lastAt >= 0 ? lastAt + 1 : a
+  let hostEnd = hostStart
+  while (hostEnd < netEnd && bytes[hostEnd] !== 0x3a) hostEnd++
+  for (k = hostStart; k < hostEnd; k++) if (bytes[k] === 0x25) return false
+  let port = 0
+  for (k = hostEnd + 1; k < netEnd; k++) {
+    c = bytes[k]!
+    if (c < 0x30 || c > 0x39) return false
+    port = port * 10 + (c - 0x30)
+    if (port > 65535) return false
+  }
+  // each query key: plain (no `%`, no `+`) and not `__extra__`
+  if (queryStart >= 0)
+    for (let from = queryStart + 1; from < queryEnd;) {
+      let keyEnd = from
+      let plain = true
+      while (keyEnd < queryEnd && bytes[keyEnd] !== 0x3d && bytes[keyEnd] !== 0x26) {
+        c = bytes[keyEnd]!
+        if (c === 0x25 || c === 0x2b) plain = false
+        keyEnd++
+      }
+      if (!plain || isExtraKey(bytes, from, keyEnd)) return false
+      let amp = keyEnd
+      while (amp < queryEnd && bytes[amp] !== 0x26) amp++
+      from = amp + 1
+    }
+  return true
+}
+
+const EXTRA_KEY_BYTES = Buffer.from(EXTRA_KEY)
+
+function isExtraKey(bytes: Uint8Array, from: number, to: number): boolean {
+  if (to - from !== EXTRA_KEY_BYTES.length) return false
+  for (let i = 0; i < EXTRA_KEY_BYTES.length; i++)
+    if (bytes[from + i] !== EXTRA_KEY_BYTES[i]) return false
+  return true
+}

@@ -22,16 +22,47 @@ export type ByteSlicer = (start: number, end: number, ascii: boolean) => string
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true })
 
 /**
- * The variables docker compose sets from a `.env` file's UTF-8 `bytes` (already known to be
- * valid UTF-8), name → value in line order; undefined where the exact decoder must decide.
- * `slice` decodes a byte range (default: TextDecoder over a subarray).
+ * Where the variables of {@link decodeComposeFast} are in the bytes, without decoding their
+ * values: `names` in line order, and for the i-th, its value is bytes `[spans[3i],
+ * spans[3i + 1])` decoded, `spans[3i + 2]` 1 when those bytes are all ASCII. Undefined where
+ * decodeComposeFast is. Two values are the same text exactly when their byte ranges are the
+ * same bytes (valid UTF-8 decodes one way), so a caller can compare them undecoded.
  */
-export function decodeComposeFast(
+export interface ComposeSpans {
+  names: string[]
+  spans: number[]
+}
+
+/** A byte's class in an unquoted value: 0 goes on, 1 ends it (LF), 2 declines, 3 non-ASCII. */
+const UNQUOTED = new Uint8Array(0x100)
+for (let c = 0; c <= 0x20; c++) UNQUOTED[c] = 2
+UNQUOTED[0x0a] = 1
+UNQUOTED[0x24] = UNQUOTED[0x7f] = 2
+for (let c = 0x80; c < 0x100; c++) UNQUOTED[c] = 3
+
+/** The same in a single-quoted value: 1 is the closing quote; `\\` and LF decline. */
+const SINGLE_QUOTED = new Uint8Array(0x100)
+SINGLE_QUOTED[0x27] = 1
+SINGLE_QUOTED[0x5c] = SINGLE_QUOTED[0x0a] = 2
+for (let c = 0x80; c < 0x100; c++) SINGLE_QUOTED[c] = 3
+/** In a double-quoted value, `$` declines too. */
+const DOUBLE_QUOTED = SINGLE_QUOTED.slice()
+DOUBLE_QUOTED[0x27] = 0
+DOUBLE_QUOTED[0x22] = 1
+DOUBLE_QUOTED[0x24] = 2
+
+/**
+ * {@link ComposeSpans} of a `.env` file's UTF-8 `bytes` (already known to be valid UTF-8);
+ * `slice` decodes the names.
+ */
+export function composeFastSpans(
   bytes: Uint8Array,
   slice: ByteSlicer = (start, end) => utf8.decode(bytes.subarray(start, end))
-): Map<string, string> | undefined {
+): ComposeSpans | undefined {
   const n = bytes.length
-  const vars = new Map<string, string>()
+  const names: string[] = []
+  const spans: number[] = []
+  const seen = new Set<string>()
   // a BOM is the exact path's
   if (n >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return undefined
   let pos = 0
@@ -55,44 +86,68 @@ export function decodeComposeFast(
     const name = slice(nameStart, pos, true)
     pos++
     c = pos < n ? bytes[pos]! : 0x0a
-    let value: string
     if (c === 0x27 || c === 0x22) {
       // quoted, on one line, closed, and nothing after the quote: single quotes are literal,
       // and double quotes without `\` or `$` are too (no escape, nothing to interpolate)
       const from = pos + 1
-      let ascii = true
+      const table = c === 0x27 ? SINGLE_QUOTED : DOUBLE_QUOTED
+      let ascii = 1
       let k = from
       for (; k < n; k++) {
-        const b = bytes[k]!
-        if (b === c) break
-        if (b === 0x5c || b === 0x0a || (c === 0x22 && b === 0x24)) return undefined
-        if (b >= 0x80) ascii = false
+        const t = table[bytes[k]!]!
+        if (t === 0) continue
+        if (t === 1) break
+        if (t === 2) return undefined
+        ascii = 0
       }
       if (k >= n) return undefined
       if (k + 1 < n && bytes[k + 1] !== 0x0a) return undefined
-      value = slice(from, k, ascii)
+      spans.push(from, k, ascii)
       pos = k + 2
     } else {
       // unquoted: printable, no blank (so no ` #` comment and nothing to trim), no `$`
       // (nothing to interpolate); non-ASCII only inside (compose skips and trims some
       // non-ASCII spaces at either end)
       const from = pos
-      let ascii = true
+      let ascii = 1
       let k = from
       for (; k < n; k++) {
-        const b = bytes[k]!
-        if (b === 0x0a) break
-        if (b <= 0x20 || b === 0x24 || b === 0x7f) return undefined
-        if (b >= 0x80) ascii = false
+        const t = UNQUOTED[bytes[k]!]!
+        if (t === 0) continue
+        if (t === 1) break
+        if (t === 2) return undefined
+        ascii = 0
       }
       if (k > from && (bytes[from]! >= 0x80 || bytes[k - 1]! >= 0x80)) return undefined
-      value = k > from ? slice(from, k, ascii) : ''
+      spans.push(from, k, ascii)
       pos = k + 1
     }
-    // a name set twice (the map did not grow) is the exact path's: one hash lookup, not two
-    const size = vars.size
-    vars.set(name, value)
-    if (vars.size === size) return undefined
+    // a name set twice (the set did not grow) is the exact path's: one hash lookup, not two
+    const size = seen.size
+    seen.add(name)
+    if (seen.size === size) return undefined
+    names.push(name)
+  }
+  return { names, spans }
+}
+
+/**
+ * The variables docker compose sets from a `.env` file's UTF-8 `bytes` (already known to be
+ * valid UTF-8), name → value in line order; undefined where the exact decoder must decide.
+ * `slice` decodes a byte range (default: TextDecoder over a subarray).
+ */
+export function decodeComposeFast(
+  bytes: Uint8Array,
+  slice: ByteSlicer = (start, end) => utf8.decode(bytes.subarray(start, end))
+): Map<string, string> | undefined {
+  const found = composeFastSpans(bytes, slice)
+  if (!found) return undefined
+  const { names, spans } = found
+  const vars = new Map<string, string>()
+  for (let i = 0; i < names.length; i++) {
+    const start = spans[3 * i]!
+    const end = spans[3 * i + 1]!
+    vars.set(names[i]!, end > start ? slice(start, end, spans[3 * i + 2] === 1) : '')
   }
   return vars
 }

@@ -29,11 +29,13 @@ function file(name: string, text: string): string {
 }
 
 /** `.env` lines, quoted in turn bare, in single quotes and in double quotes. */
-function envText(lines: readonly [string, string][], quoting = 0): string {
+function envText(lines: readonly [string, string][], quoting = 0, plain = false): string {
   return lines
     .map(([name, value], i) => {
-      const q = (i + quoting) % 3
+      let q = (i + quoting) % 3
       const safe = !/['"\\$#\s]/.test(value)
+      // a double-quoted `"` is escaped: in a plain file, single quotes keep it unescaped
+      if (plain && !safe && value.includes('"') && !value.includes("'")) q = 1
       if (q === 0 && safe) return `${name}=${value}\n`
       if (q === 1 && !value.includes("'") && !value.includes('\\')) return `${name}='${value}'\n`
       return `${name}="${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\$/g, '$$$$')}"\n`
@@ -42,11 +44,12 @@ function envText(lines: readonly [string, string][], quoting = 0): string {
 }
 
 /** Generated stores: seeded entries, then B as A with changes of every kind the plan knows. */
-function generated(seed: number, n: number): { a: string; b: string } {
+function generated(seed: number, n: number, plain = false): { a: string; b: string } {
+  // a plain file: no `\` in any value (connection JSON writes non-ASCII as `\u` escapes)
+  const alphabet = plain ? 'abcdefghij0123456789@:/?#%+ ' : 'abcdefghij0123456789@:/?#%+ é$\'"\\'
   const rand = seededRandom(seed)
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!
-  const word = (len: number) =>
-    Array.from({ length: len }, () => pick([...'abcdefghij0123456789@:/?#%+ é$\'"\\'])).join('')
+  const word = (len: number) => Array.from({ length: len }, () => pick([...alphabet])).join('')
   const a: [string, string][] = []
   const b: [string, string][] = []
   for (let i = 0; i < n; i++) {
@@ -60,9 +63,14 @@ function generated(seed: number, n: number): { a: string; b: string } {
       password: pick([null, '', word(10)]),
       schema: pick([null, 'db']),
       port: pick([null, 5432]),
-      extra: pick([null, '{"a": 1, "b": [1, 2]}', '{"k": "{\\"x\\": 1}"}'])
+      // a plain file: no extra (written as JSON, its quotes are escaped)
+      extra: plain ? null : pick([null, '{"a": 1, "b": [1, 2]}', '{"k": "{\\"x\\": 1}"}'])
     }
-    const value = isVar ? word(12) : connectionEnvValue(fields, 'airflow3')
+    const value = isVar
+      ? plain
+        ? `${word(6)}é日${word(6)}`
+        : word(12)
+      : connectionEnvValue(fields, 'airflow3')
     const r = rand()
     if (r >= 0.05) a.push([name, value]) // 5 %: only in B
     if (r < 0.05) b.push([name, value])
@@ -79,7 +87,10 @@ function generated(seed: number, n: number): { a: string; b: string } {
       b.push([name, connectionEnvValue({ ...fields, extra: '{"b":[1,2],"a":1}' }, 'airflow3')])
     else b.push([name, value])
   }
-  return { a: file(`a-${seed}.env`, envText(a)), b: file(`b-${seed}.env`, envText(b, 1)) }
+  return {
+    a: file(`a-${seed}.env`, envText(a, 0, plain)),
+    b: file(`b-${seed}.env`, envText(b, 1, plain))
+  }
 }
 
 /** Both plans of A → B: the fast path's, and core/plan.ts's from both sides read whole. */
@@ -114,8 +125,12 @@ const DIFF: PlanOptions = { onConflict: 'overwrite', deleteExtraneous: true }
 
 describe('plan/diff fast path: equal raw text is equal meaning', () => {
   it('makes the plan core/plan.ts makes from both sides read whole, item for item', async () => {
-    for (const seed of [1, 2, 3]) {
-      const { a, b } = generated(seed, 400)
+    // seeds 1-3: files only the exact decoder reads; 4-5: plain files, listed from their bytes
+    // (values compared as bytes, ids paired by place where the files agree)
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const { a, b } = generated(seed, 400, seed > 3)
+      const listed = await new EnvFileBackend({ path: a }).loadRaw({})
+      expect(listed.entries.every((r) => r.bytes !== undefined)).toBe(seed > 3)
       for (const options of [
         { ...DIFF, targetDialect: 'airflow3' as const },
         { ...DIFF, targetDialect: 'airflow2' as const, include: ['c_1*', 'v_*'] },
@@ -220,6 +235,41 @@ describe('plan/diff fast path: equal raw text is equal meaning', () => {
     const message = await diff(true)
     expect(message).toMatch(/could not be read \(c\)/)
     expect(await diff(false)).toBe(message)
+  })
+
+  it('pairs the entries at the same place in both files only when their ids are the same', async () => {
+    // the same texts at the same places, under other ids: every one differs
+    const a = file('place-a.env', 'AIRFLOW_VAR_X=1\nAIRFLOW_VAR_Y=2\nAIRFLOW_CONN_C=mysql://h\n')
+    const b = file('place-b.env', 'AIRFLOW_VAR_Y=1\nAIRFLOW_VAR_X=2\nAIRFLOW_VAR_C=mysql://h\n')
+    const { fast, full } = await bothPlans(a, b, DIFF)
+    expect(fast).toBeDefined()
+    expect(JSON.stringify(fast!.result)).toBe(JSON.stringify(full))
+    expect(full.summary).toMatchObject({ unchanged: 0, update: 2, create: 1, delete: 1 })
+  })
+
+  it('refuses a store whose unchanged entry does not read, as the full read does', async () => {
+    // the same text on both sides: unchanged, so checked in its bytes rather than read
+    for (const value of ['mysql://h:65536/db', 'mysql://h/?__extra__=not-json', '{"conn_type": '])
+      for (const dialect of ['airflow2', 'airflow3'] as const) {
+        const text = `AIRFLOW_CONN_A=postgres://h/db\nAIRFLOW_CONN_BAD='${value}'\nAIRFLOW_VAR_B=1\n`
+        const s = file('same-bad-a.env', text)
+        const t = file('same-bad-b.env', text)
+        const diff = (sides: boolean) =>
+          diffStores({
+            source: `envfile:${s}`,
+            target: `envfile:${t}`,
+            dialect,
+            locatorOptions: {},
+            sides
+          }).then(
+            () => 'no error',
+            (e: Error) => e.message
+          )
+        const message = await diff(true)
+        if (message === 'no error') continue // this dialect reads it: nothing to refuse
+        expect(message).toMatch(/could not be read \(bad\)/)
+        expect(await diff(false)).toBe(message)
+      }
   })
 
   it('gives the CLI the same diff without the sides (fingerprints under its own key aside)', async () => {

@@ -15,8 +15,10 @@ import {
   EXTRA_UNSURE,
   flatExtraMembers,
   parseUriFast,
-  serializeUriFast
+  serializeUriFast,
+  uriSurelyReads
 } from '../../../../../src-main/core/codecs/connection-uri-fast'
+import { parseConnectionValue } from '../../../../../src-main/core/codecs/connection-json'
 import { pyJsonFlatStringObject } from '../../../../../src-main/core/codecs/py-json'
 import { urlencode } from '../../../../../src-main/core/codecs/py-url'
 import { CodecError } from '../../../../../src-main/core/errors'
@@ -467,5 +469,79 @@ describe('connection URI fast path', () => {
     const copy = { ...c }
     expect(serializeConnectionUri(c, 'airflow3')).toBe('postgres://u@h/?a=b')
     expect(c).toEqual(copy)
+  })
+})
+
+describe('uriSurelyReads: whether a connection value reads, from its bytes', () => {
+  /** Its answer for `text` inside other bytes (the range, not the whole buffer, is read). */
+  const surely = (text: string): boolean => {
+    const bytes = Buffer.from(`x=${text}\n`)
+    return uriSurelyReads(bytes, 2, bytes.length - 1)
+  }
+
+  it(
+    'says yes only for values that read in every dialect, through the fast path',
+    () => {
+      let yes = 0
+      let total = 0
+      // plain URIs (ports out of range among them), then the generated ones, then others
+      const plain = fc.stringMatching(
+        /^[a-z][a-z0-9+.-]{0,5}:\/\/([a-z0-9_.~-]{0,6}(:[a-z0-9_.~%-]{0,6})?@)?[a-zA-Z0-9.%-]{0,8}(:[0-9]{0,6})?(\/[a-z0-9%_.:@-]{0,6})?(\?[a-z_%+]{0,9}=[a-z0-9%+:/]{0,5}(&[a-z_]{0,9}(=[a-z0-9{}]{0,5})?)?)?(#[a-z?&=]{0,4})?$/
+      )
+      const value = fc.oneof(
+        { weight: 4, arbitrary: plain },
+        { weight: 4, arbitrary: uri },
+        { weight: 1, arbitrary: nastyText({ maxLength: 12 }) },
+        { weight: 1, arbitrary: uri.map((u) => ` ${u}`) }
+      )
+      fc.assert(
+        fc.property(value, (text) => {
+          total++
+          if (!surely(text)) return
+          yes++
+          for (const dialect of DIALECTS) {
+            expect(outcome(() => parseConnectionValue(text, dialect)).error).toBeUndefined()
+            expect(parseUriFast(text, dialect)).toBeDefined()
+          }
+        }),
+        fuzzParams(4000)
+      )
+      // the check means something only if it says yes for a good share of the values
+      expect(yes / total).toBeGreaterThan(0.1)
+    },
+    FUZZ_TIMEOUT
+  )
+
+  it('says no where a value does not read, or where it cannot tell without reading', () => {
+    const cases: [string, boolean][] = [
+      ['postgres://user:p%40ss@db.example.com:5432/analytics?sslmode=require', true],
+      ['mysql://h', true],
+      ['mysql://h:65535', true],
+      ['mysql://h:', true],
+      // these do not read
+      ['mysql://h:65536', false],
+      ['mysql://h:x', false],
+      ['mysql://h/?__extra__=not-json', false],
+      ['{"conn_type": ', false],
+      ['  ', false],
+      // these may read, but only reading tells
+      ['postgres://h/?__extra__=%7B%7D', false],
+      ['postgres://h/?%5F%5Fextra%5F%5F=x', false],
+      ['postgres://h/?a+b=x', false],
+      ['postgres://h%2Fx/db', false],
+      ['k8s://https://h', false],
+      ['mysql://[::1]/db', false],
+      ['mysql://h/s\u00e9', false],
+      ['mysql://h/a b', false],
+      ['', false],
+      ['MySQL://h', false]
+    ]
+    for (const [text, expected] of cases) {
+      expect([text, surely(text)]).toEqual([text, expected])
+      const read = DIALECTS.every(
+        (d) => outcome(() => parseConnectionValue(text, d)).error === undefined
+      )
+      if (expected) expect(read).toBe(true)
+    }
   })
 })
