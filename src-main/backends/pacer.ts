@@ -216,11 +216,20 @@ export class AdaptivePacer {
       } finally {
         this.release(ticket, outcome)
       }
-      // Without Retry-After, each request also backs off (full jitter) so that retries do
-      // not pile up while the rate is being learned.
       if (outcome.kind === 'throttled' && outcome.retryAfterMs === undefined)
-        await this.clock.sleep(this.random() * Math.min(1000, 25 * 2 ** attempt), signal)
+        await this.throttleBackoff(attempt, signal)
     }
+  }
+
+  /**
+   * The wait of a request throttled without `Retry-After` before it is sent again (its
+   * `attempt`, 0 for the first throttle): full jitter over 25 ms · 2^attempt, at most a
+   * second, so that retries do not pile up while the rate is being learned. For transports
+   * that send again themselves (`acquire`/`release`), instead of a client library's own
+   * backoff, which starts at a second and leaves the quota idle meanwhile.
+   */
+  throttleBackoff(attempt: number, signal?: AbortSignal): Promise<void> {
+    return this.clock.sleep(this.random() * Math.min(1000, 25 * 2 ** attempt), signal)
   }
 
   /**
