@@ -4,11 +4,12 @@
  *
  * Two signals, two rules:
  * - A throttling answer **with** `Retry-After` (Vault's rate-limit quotas, Azure): the
- *   service says when to come back, and nothing is sent before then. What it accepted
- *   between two such pauses is one quota interval's worth (Vault's go-limiter refills the
- *   whole quota each interval), so afterwards the pacer sends at 97 % of that per second and
- *   holds it for thirty seconds before probing upwards (slowly at first): every pause costs the rest of an
- *   interval rounded up to a whole second, dearer than staying just under the quota.
+ *   service says when to come back, and nothing is sent before then. What it accepted in
+ *   the second before such a throttle (since the last pause) is one quota interval's worth
+ *   (Vault's go-limiter refills the whole quota each interval), so afterwards the pacer
+ *   sends at 97 % of that per second and holds it for thirty seconds before probing upwards
+ *   (slowly at first): every pause costs the rest of an interval rounded up to a whole
+ *   second, dearer than staying just under the quota.
  * - A throttling answer **without** it (AWS's `ThrottlingException`): the pacer sets a send
  *   rate from the rate the service accepted over the last second and steers it so that a
  *   small share of requests is throttled (at most 15 %, probing upwards below that): the
@@ -138,8 +139,7 @@ export class AdaptivePacer {
   private inFlight = 0
   private lastAdjust = 0
   private lastDecrease = -Infinity
-  /** Accepted answers since the last Retry-After pause ended (those sent before it ignored). */
-  private acceptedSincePause = 0
+  /** When the last Retry-After pause ended: answers before it are not counted for the rate. */
   private countFrom = -Infinity
   private lastPacedAt = -Infinity
   /** The announced quota in requests per second (0: none announced), and its interval. */
@@ -216,11 +216,20 @@ export class AdaptivePacer {
       } finally {
         this.release(ticket, outcome)
       }
-      // Without Retry-After, each request also backs off (full jitter) so that retries do
-      // not pile up while the rate is being learned.
       if (outcome.kind === 'throttled' && outcome.retryAfterMs === undefined)
-        await this.clock.sleep(this.random() * Math.min(1000, 25 * 2 ** attempt), signal)
+        await this.throttleBackoff(attempt, signal)
     }
+  }
+
+  /**
+   * The wait of a request throttled without `Retry-After` before it is sent again (its
+   * `attempt`, 0 for the first throttle): full jitter over 25 ms · 2^attempt, at most a
+   * second, so that retries do not pile up while the rate is being learned. For transports
+   * that send again themselves (`acquire`/`release`), instead of a client library's own
+   * backoff, which starts at a second and leaves the quota idle meanwhile.
+   */
+  throttleBackoff(attempt: number, signal?: AbortSignal): Promise<void> {
+    return this.clock.sleep(this.random() * Math.min(1000, 25 * 2 ** attempt), signal)
   }
 
   /**
@@ -259,8 +268,6 @@ export class AdaptivePacer {
       this.limit = Math.min(this.maxConcurrency, this.limit + 1 / this.limit)
     const at = this.clock.now()
     if (outcome.kind !== 'overloaded' && outcome.quota) this.announce(outcome.quota, at)
-    if ((outcome.kind === 'ok' || outcome.kind === 'other') && at >= this.countFrom)
-      this.acceptedSincePause++
     const paced = outcome.kind === 'throttled' && outcome.retryAfterMs !== undefined
     this.recent.push({ at, kind: paced ? 'paced' : outcome.kind })
     if (outcome.kind === 'throttled') {
@@ -276,10 +283,13 @@ export class AdaptivePacer {
         // Retry-After) from now on, and hold it while such throttling is recent. Running
         // into the quota again costs a pause to the next whole second; staying under it
         // costs 3 %. Before the first estimate, full speed.
+        // Counted over the last second only (Retry-After's unit): after a longer spell
+        // without a pause (a slow stretch of the job, the plan check between the pre-flight
+        // and the writes) the count since the pause holds several intervals' worth, and a
+        // rate from it ran into the quota at once, pausing again.
         this.lastPacedAt = at
-        if (this.acceptedSincePause >= 20 && !this.announcedRate)
-          this.rate = Math.max(1, this.acceptedSincePause * 0.97)
-        this.acceptedSincePause = 0
+        const accepted = this.acceptedWithin(Math.max(this.countFrom, at - WINDOW_MS))
+        if (accepted >= 20 && !this.announcedRate) this.rate = Math.max(1, accepted * 0.97)
         this.countFrom = Math.max(this.countFrom, until)
         // Paced at an announced quota, the pause does not make room for a burst: that would
         // run into the next interval's quota and pause again, and again.
@@ -289,6 +299,16 @@ export class AdaptivePacer {
     if (outcome.kind === 'overloaded') this.counters.overloaded++
     this.adjustRate(at)
     this.pump()
+  }
+
+  /** Accepted answers (successes and other answers, not throttles) since `from`. */
+  private acceptedWithin(from: number): number {
+    let n = 0
+    for (let i = this.recent.length - 1; i >= 0 && this.recent[i]!.at >= from; i--) {
+      const kind = this.recent[i]!.kind
+      if (kind === 'ok' || kind === 'other') n++
+    }
+    return n
   }
 
   /**

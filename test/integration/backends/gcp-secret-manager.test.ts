@@ -296,6 +296,22 @@ describe('gcp-secret-manager backend', () => {
     expect((await b.load({})).entries).toHaveLength(60)
   })
 
+  it("sends a throttled attempt again itself, at the pacer's pace, rather than through gax's backoff", async () => {
+    // gax gives up after its first retry here: what succeeds under this much throttling was
+    // sent again by the pacing interceptor (up to GCP_THROTTLED_ATTEMPTS), not by gax.
+    const b = backend({ retry: { initialDelayMs: 1, maxDelayMs: 2, maxRetries: 1 } })
+    emulator.configure({ throttleRate: 0.3, seed: 7 })
+    const entries = Array.from({ length: 40 }, (_, i) => variableEntry(`r${i}`, `value ${i}`))
+    await b.write(entries)
+    const throttled = emulator.events.get('throttled') ?? 0
+    expect(throttled).toBeGreaterThan(10)
+    expect(b.pacer.stats().throttled).toBe(throttled)
+    emulator.configure({ throttleRate: 0 })
+    const loaded = await b.load({})
+    expect(loaded.problems).toEqual([])
+    expect(loaded.entries).toHaveLength(40)
+  })
+
   it('waits out the latency switch', async () => {
     const b = backend()
     await b.write([variableEntry('slow', '1')])

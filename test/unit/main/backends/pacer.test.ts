@@ -365,6 +365,37 @@ describe('AdaptivePacer', () => {
     expect(await done).toBe(0)
   }, 30_000)
 
+  it('with Retry-After, learns the rate from the second before a throttle, not from a long spell since the last pause', async () => {
+    const clock = new VirtualClock()
+    let Q = 100
+    const server = fixedWindowServer(clock, () => Q, { retryAfter: true })
+    const pacer = new AdaptivePacer({ maxConcurrency: 8, clock, random: seededRandom(6) })
+    // Full speed at first: the first pause teaches about 97 a second.
+    await clock.drive(runAll(pacer, 300, 8, server.send))
+    expect(pacer.stats().rate).toBeGreaterThan(90)
+    expect(pacer.stats().rate).toBeLessThanOrEqual(100)
+    // Then a slow stretch of the job (one request at a time, 80 a second) for five seconds,
+    // nothing throttled, until the quota falls to 60 (another client takes its share).
+    const before = server.throttledCount()
+    let rateAfterThrottle: number | null = null
+    const slow = async () => {
+      for (let i = 0; i < 560; i++) {
+        if (i === 400) Q = 60
+        await pacer.run(server.send, classify)
+        if (rateAfterThrottle === null && server.throttledCount() > before)
+          rateAfterThrottle = pacer.stats().rate
+        await clock.sleep(10.5)
+      }
+    }
+    await clock.drive(slow())
+    expect(server.throttledCount()).toBeGreaterThan(before)
+    // The throttle's second held at most the quota's 60 and what the slow stretch sent in the
+    // part of that second before the interval began (80 a second): the rate is set under
+    // what the job was sending, not to the 400-odd accepted since the last pause.
+    expect(rateAfterThrottle).not.toBeNull()
+    expect(rateAfterThrottle!).toBeLessThan(80)
+  }, 30_000)
+
   it('lowers concurrency on overload and raises it again', async () => {
     const clock = new VirtualClock()
     const pacer = new AdaptivePacer({ maxConcurrency: 20, clock })
