@@ -256,7 +256,7 @@ export class EnvFileBackend implements Backend {
       // mtime mean the same bytes (Airlock's own writes replace the file, a new inode).
       const st = await stat(this.path, { bigint: true })
       const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`
-      if (this.textCache?.key === key || this.varsCache?.key === key) return { key }
+      if (this.textCache?.key === key || this.cachedVars(key)) return { key }
       return { key, bytes: await readFile(this.path, { signal }) }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
@@ -288,14 +288,28 @@ export class EnvFileBackend implements Backend {
   /**
    * What the last file read sets, by its identity: a read-back of many ids parses it once.
    * (Only the same identity reuses the parse, as only the same identity reuses the text.)
+   * Held weakly: a job's source is loaded once and kept open for the whole job, and a strong
+   * cache kept every value of its file (some 25 MB at 100 k items) alive to the job's end. A
+   * parse the collector dropped is made again from the file.
    */
-  private varsCache: { key: string; vars: Map<string, string> } | undefined
+  private varsCache: { key: string; vars: WeakRef<Map<string, string>> } | undefined
+
+  /** The cached parse of the file of identity `key`, if it is still held. */
+  private cachedVars(key: string): Map<string, string> | undefined {
+    return this.varsCache?.key === key ? this.varsCache.vars.deref() : undefined
+  }
 
   /** The variables the loader sets from the file; throws when it has unreadable lines. */
   private async vars(signal?: AbortSignal): Promise<Map<string, string>> {
     const file = await this.bytes(signal)
     if (!file) return this.decode('')
-    if (this.varsCache?.key === file.key) return this.varsCache.vars
+    const cached = this.cachedVars(file.key)
+    if (cached) return cached
+    if (!file.bytes && this.textCache?.key !== file.key) {
+      // known only by a parse collected since: read the file again
+      this.varsCache = undefined
+      return this.vars(signal)
+    }
     const bytes = file.bytes
     // the common file (plain `NAME=value` lines) is read from its bytes, values alone decoded
     // (core/codecs/env-file/compose-fast.ts); anything else by the exact decoder
@@ -306,7 +320,7 @@ export class EnvFileBackend implements Backend {
           )
         : undefined
     const vars = fast ?? this.decode(this.textOf(file.key, bytes))
-    this.varsCache = { key: file.key, vars }
+    this.varsCache = { key: file.key, vars: new WeakRef(vars) }
     return vars
   }
 
@@ -342,6 +356,9 @@ export class EnvFileBackend implements Backend {
     }
     if (updated === before) return
     signal?.throwIfAborted()
+    // the parse of the version read names a file this write replaces (a new identity): let it
+    // go before the new text is written, not after the next read-back
+    this.varsCache = undefined
     try {
       await writeFileAtomic(this.path, updated, { expect })
     } catch (error) {

@@ -423,7 +423,15 @@ async function execute(
   // job is then resumable from what the journal holds.
   try {
     await mapLimit(chunks(todo, batchSize), depth, async (batch) => {
-      if (!ctx.signal?.aborted) await runBatch(batch)
+      if (ctx.signal?.aborted) return
+      await runBatch(batch)
+      // A settled batch's values are in the sealed snapshot (resume and rollback read them
+      // there): the run lets them go, so what it holds shrinks batch by batch instead of
+      // keeping every value of the job to its end.
+      for (const idx of batch) {
+        delete intended[idx]
+        delete previous[idx]
+      }
     })
   } finally {
     // the run's figures, also for a run that stopped (cancelled, or its journal failed); before

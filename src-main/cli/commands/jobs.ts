@@ -24,6 +24,7 @@ import {
 } from '../../jobs/run-job'
 import { openCliKeychain } from './keystore'
 import { dataDir } from '../../platform/paths'
+import { collectLikeAJob } from '../../platform/runtime'
 import { SettingsStore, configDir } from '../../platform/settings'
 import { rollbackScope } from '../../jobs/job-store'
 import type { AuditRecordDto } from '../../contract/ipc'
@@ -161,14 +162,12 @@ function cancellation(io: CliIo): AbortController {
   return controller
 }
 
-/** `airlock apply plan.json [--source S] [--target T]`. */
-export async function applyCommand(
-  io: CliIo,
-  planPath: string,
-  flags: { source?: string; target?: string; force?: boolean; yes?: boolean },
-  options: LocatorOptions
-): Promise<number> {
-  if (flags.force) throw new UsageError('--force is for airlock rollback')
+/**
+ * The plan in the file at `planPath`, parsed and checked (not yet verified). Its own function
+ * so that the file's bytes and text (some 16 MB each at 100 k items) are garbage once it
+ * returns: `applyCommand` is suspended for the whole job, and its locals live as long.
+ */
+function readPlanFile(planPath: string): PlanDocument {
   let bytes: Buffer
   try {
     bytes = readFileSync(planPath)
@@ -189,7 +188,19 @@ export async function applyCommand(
     // a plan file Airlock did not write as-is: a usage error, as every other bad plan file
     throw new UsageError((error as AirlockError).userMessage)
   }
-  const doc: PlanDocument = parsePlanDocument(text, planPath)
+  return parsePlanDocument(text, planPath)
+}
+
+/** `airlock apply plan.json [--source S] [--target T]`. */
+export async function applyCommand(
+  io: CliIo,
+  planPath: string,
+  flags: { source?: string; target?: string; force?: boolean; yes?: boolean },
+  options: LocatorOptions
+): Promise<number> {
+  if (flags.force) throw new UsageError('--force is for airlock rollback')
+  collectLikeAJob()
+  const doc = readPlanFile(planPath)
   // --source/--target reopen the plan's own stores (with the password the plan left out),
   // never other ones: the plan's versions and pre-flight were for those stores only
   for (const [flag, given, planned] of [
@@ -254,6 +265,7 @@ export async function jobCommand(
   if (flags.source !== undefined)
     throw new UsageError(`--source is for airlock apply; ${verb} writes only to the job's target`)
   if (flags.force && verb !== 'rollback') throw new UsageError('--force is for airlock rollback')
+  collectLikeAJob()
   const stores = jobStores(dataDir(io.env), jobId)
   const locator = flags.target ?? stores.target
   const identity = await storeIdentity(locator, options)

@@ -238,6 +238,33 @@ describe('EnvFileBackend', () => {
       ['c', '$B']
     ])
   })
+
+  it('reads the file again when the parse it held was collected between two reads', async () => {
+    // the parse is held weakly (a job's source would keep every value to the job's end):
+    // here it is alive when the file's identity is checked and gone when it is used
+    const path = await fileWith('AIRFLOW_VAR_A=1\nAIRFLOW_VAR_B=two\n')
+    const backend = new EnvFileBackend({ path })
+    const refs = [
+      { kind: 'variable' as const, id: 'a' },
+      { kind: 'variable' as const, id: 'b' }
+    ]
+    const values = async () =>
+      (await backend.readEach(refs)).map((e) => (e?.kind === 'variable' ? e.value : e))
+    expect(await values()).toEqual(['1', 'two'])
+    const held = backend as unknown as {
+      varsCache?: { vars: WeakRef<Map<string, string>> }
+      textCache?: unknown
+    }
+    const parse = held.varsCache!.vars.deref()!
+    held.textCache = undefined // the fast reading keeps no text; neither does this one
+    let derefs = 0
+    held.varsCache!.vars = { deref: () => (derefs++ === 0 ? parse : undefined) } as WeakRef<
+      Map<string, string>
+    >
+    expect(await values()).toEqual(['1', 'two'])
+    expect(derefs).toBeGreaterThan(1)
+    expect(await backend.read({ kind: 'variable', id: 'b' })).toMatchObject({ value: 'two' })
+  })
 })
 
 describe('EnvBackend', () => {
