@@ -116,7 +116,13 @@ export function App() {
         {SCREENS.map(({ id, Component }) => (
           <div key={id} data-screen={id} hidden={screen !== id}>
             {visited.has(id) && (
-              <Suspense fallback={<p className="muted">Loading…</p>}>
+              <Suspense
+                fallback={
+                  <p className="muted" data-screen-loading>
+                    Loading…
+                  </p>
+                }
+              >
                 <Component />
               </Suspense>
             )}
