@@ -1,19 +1,34 @@
-import { useEffect, type ComponentType } from 'react'
+import { lazy, Suspense, useEffect, useState, type ComponentType } from 'react'
 import { useAppStore } from './store'
 import type { Screen } from './store/slices/app-slice'
 import { InventoryScreen } from './features/inventory/InventoryScreen'
-import { JobsScreen } from './features/jobs/JobsScreen'
-import { MigrateScreen } from './features/migrate/MigrateScreen'
-import { CompareScreen } from './features/compare/CompareScreen'
 import { CommandPalette } from './components/CommandPalette'
 import { ErrorNote } from './components/ErrorNote'
 import { Toasts } from './components/Toasts'
 import { isTextField, screenSearchBox } from './components/screen-search'
 import { SideNav } from './components/SideNav'
 import { StatusBar } from './components/StatusBar'
-import { PrecedenceScreen } from './features/precedence/PrecedenceScreen'
-import { ProfilesScreen } from './features/profiles/ProfilesScreen'
-import { AuditScreen } from './features/audit/AuditScreen'
+
+// The first screen is in the page's script; the others are chunks fetched the first time
+// they are shown, so the first row waits for less script to load and run.
+const PrecedenceScreen = lazy(() =>
+  import('./features/precedence/PrecedenceScreen').then((m) => ({ default: m.PrecedenceScreen }))
+)
+const MigrateScreen = lazy(() =>
+  import('./features/migrate/MigrateScreen').then((m) => ({ default: m.MigrateScreen }))
+)
+const CompareScreen = lazy(() =>
+  import('./features/compare/CompareScreen').then((m) => ({ default: m.CompareScreen }))
+)
+const JobsScreen = lazy(() =>
+  import('./features/jobs/JobsScreen').then((m) => ({ default: m.JobsScreen }))
+)
+const AuditScreen = lazy(() =>
+  import('./features/audit/AuditScreen').then((m) => ({ default: m.AuditScreen }))
+)
+const ProfilesScreen = lazy(() =>
+  import('./features/profiles/ProfilesScreen').then((m) => ({ default: m.ProfilesScreen }))
+)
 
 /** The screens, in the side navigation's order: one line each (the palette lists them too). */
 const SCREENS: { id: Screen; label: string; Component: ComponentType }[] = [
@@ -73,6 +88,11 @@ export function App() {
   }, [loadInfo])
   useEffect(() => watchJobs(), [watchJobs])
   useShellKeys()
+  // A screen is mounted the first time it is shown (its loads and first render wait until
+  // then, so the first screen's rows are not queued behind six hidden screens' work), and
+  // stays mounted after, so forms and filters survive switching screens.
+  const [visited, setVisited] = useState<ReadonlySet<Screen>>(() => new Set([screen]))
+  if (!visited.has(screen)) setVisited(new Set([...visited, screen]))
   return (
     <div className="app" data-app-state={status}>
       <a className="skip-link" href="#content" data-testid="skip-link">
@@ -95,7 +115,17 @@ export function App() {
         )}
         {SCREENS.map(({ id, Component }) => (
           <div key={id} data-screen={id} hidden={screen !== id}>
-            <Component />
+            {visited.has(id) && (
+              <Suspense
+                fallback={
+                  <p className="muted" data-screen-loading>
+                    Loading…
+                  </p>
+                }
+              >
+                <Component />
+              </Suspense>
+            )}
           </div>
         ))}
       </main>

@@ -23,6 +23,11 @@ const stopped = () =>
 connectBridge(stopped).then(
   (bridge) => {
     const store = createAppStore(bridge)
+    // The first screen's store is asked for now, so main reads it while React renders the
+    // shell (the screen's own effect loads only a store not asked for yet).
+    const first = store.getState()
+    if (first.screen === 'inventory' && first.inventoryStatus === 'idle')
+      void first.loadInventory(first.inventoryLocator)
     root.render(
       <StrictMode>
         <StoreContext.Provider value={store}>

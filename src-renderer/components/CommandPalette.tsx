@@ -208,7 +208,13 @@ export function CommandPalette(props: { screens: readonly ScreenEntry[] }) {
     item?.run()
     setOpen(false)
     const previous = before.current
-    setTimeout(() => {
+    // A screen shown for the first time loads its chunk and mounts first (App): its controls
+    // are reached once it is there (polled; at most a few seconds).
+    const started = Date.now()
+    const settle = () => {
+      const shown = document.querySelector('[data-screen]:not([hidden])')
+      const loading = !shown?.childElementCount || shown.querySelector('[data-screen-loading]')
+      if (loading && Date.now() - started < 5000) return void setTimeout(settle, 20)
       const target = item?.focus?.()
       if (target && isShown(target)) {
         if (document.activeElement !== target && !target.contains(document.activeElement))
@@ -217,7 +223,8 @@ export function CommandPalette(props: { screens: readonly ScreenEntry[] }) {
       }
       if (previous && isShown(previous)) previous.focus()
       else document.getElementById('content')?.focus()
-    }, 0)
+    }
+    setTimeout(settle, 0)
   }
 
   const onKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {

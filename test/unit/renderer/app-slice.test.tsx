@@ -1,4 +1,4 @@
-import { render, screen, within } from '@testing-library/react'
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react'
 import { describe, expect, it } from 'vitest'
 import { App } from '../../../src-renderer/App'
 import { createAppStore, StoreContext } from '../../../src-renderer/store'
@@ -35,5 +35,47 @@ describe('app shell', () => {
       infoStatus: 'failed',
       infoError: { code: 'internal' }
     })
+  })
+})
+
+describe('app shell: screens mount when first shown', () => {
+  it('asks main only for what the first screen shows, and keeps a shown screen mounted', async () => {
+    cleanup()
+    const bridge = fakeBridge({
+      'app:info': () => ({ ok: true, value: appInfo('web') }),
+      'keychain:status': () => ({ ok: true, value: { kind: 'memory', warning: 'no keychain' } }),
+      'entries:list': () => ({
+        ok: true,
+        value: { storeId: 'demo:metadb', entries: [], problems: [] }
+      }),
+      'profiles:list': () => ({ ok: true, value: [] })
+    })
+    const store = createAppStore(bridge)
+    render(
+      <StoreContext.Provider value={store}>
+        <App />
+      </StoreContext.Provider>
+    )
+    await screen.findByTestId('inventory-count')
+    await within(await screen.findByTestId('dialects')).findByText('airflow2')
+    // the hidden screens have neither rendered nor asked for anything (the profiles are the
+    // store field's suggestions)
+    expect(new Set(bridge.calls.map((c) => c.channel))).toEqual(
+      new Set(['app:info', 'keychain:status', 'entries:list', 'profiles:list'])
+    )
+    expect(screen.queryByTestId('precedence')).toBeNull()
+    expect(screen.queryByTestId('jobs')).toBeNull()
+
+    fireEvent.click(screen.getByTestId('nav-precedence'))
+    await screen.findByTestId('precedence')
+    await waitFor(() =>
+      expect(bridge.calls.some((c) => c.channel === 'effective:resolve')).toBe(true)
+    )
+    // back on the inventory, the precedence screen stays mounted (hidden), its state kept
+    fireEvent.click(screen.getByTestId('nav-inventory'))
+    expect(screen.getByTestId('precedence').closest('[data-screen]')?.hasAttribute('hidden')).toBe(
+      true
+    )
+    expect(bridge.calls.filter((c) => c.channel === 'entries:list')).toHaveLength(1)
   })
 })
