@@ -123,6 +123,33 @@ export interface RawLoadResult {
   surelyReads?(raw: RawEntry): boolean
   /** True when no kind and id are twice among `entries` (a plan need not check it again). */
   uniqueIds?: boolean
+  /**
+   * Optionally, the same listing as columns over the store's bytes, with no object per entry
+   * (operations/raw-plan.ts pairs and compares them, and makes a raw entry only for one it
+   * reads or lists).
+   */
+  columns?: RawColumns
+}
+
+/**
+ * A raw listing as columns: entries `0 … count - 1` in the store's order (a raw entry made
+ * only when asked for), each name and text a range of `bytes`. Two entries of listings of
+ * the same format have the same kind, id and team exactly when their names are the same
+ * bytes, and the same text exactly when their texts are.
+ */
+export interface RawColumns {
+  bytes: Buffer
+  count: number
+  /** Per entry: 1 a connection, 2 a variable, 0 not listed (not an Airflow name, out of scope). */
+  listed: Uint8Array
+  /** Per entry i: name bytes `[cols[5i], cols[5i + 1])`, text bytes `[cols[5i + 2], cols[5i + 3])`. */
+  cols: Int32Array
+  /** The index of the entry named by bytes `other[start, end)`, or -1. */
+  find(other: Uint8Array, start: number, end: number): number
+  /** The raw entry `i` (a listed one), made when asked for. */
+  entry(i: number): RawEntry
+  /** Whether the entry `i` certainly reads (as RawLoadResult.surelyReads). */
+  surelyReads(i: number): boolean
 }
 
 /** A store of connections and variables. */

@@ -17,7 +17,11 @@
 import { isUtf8 } from 'node:buffer'
 import { readFile, stat } from 'node:fs/promises'
 import { connectionEnvValue } from '../core/codecs/connection-value'
-import { composeFastSpans, decodeComposeFast } from '../core/codecs/env-file/compose-fast'
+import {
+  composeFastColumns,
+  composeFastSpans,
+  decodeComposeFast
+} from '../core/codecs/env-file/compose-fast'
 import {
   ENV_FILE_LOADER_LABEL,
   decodeEnvFile,
@@ -43,6 +47,7 @@ import {
   entryFromEnv,
   envNameOfRef,
   listEnvRefs,
+  loadColumnEnvEntries,
   loadEnvEntries,
   loadRawEnvEntries,
   type EnvOrigin
@@ -145,6 +150,9 @@ export class EnvFileBackend implements Backend {
     const file = this.loader === 'compose' ? await this.bytes(signal) : undefined
     const bytes = file?.bytes
     if (bytes && isUtf8(bytes)) {
+      const columns = composeFastColumns(bytes)
+      const listed = columns && loadColumnEnvEntries(columns, bytes, scope, this.origin())
+      if (listed) return listed
       const spans = composeFastSpans(bytes, (start, end) => bytes.toString('latin1', start, end))
       if (spans) return loadRawEnvEntries({ ...spans, bytes }, scope, this.origin())
     }

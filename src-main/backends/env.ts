@@ -30,7 +30,7 @@ import {
   type RawLoadResult,
   type Scope
 } from './backend'
-import type { ComposeSpans } from '../core/codecs/env-file/compose-fast'
+import type { ComposeColumns, ComposeSpans } from '../core/codecs/env-file/compose-fast'
 import { SpanRawEntry } from './raw-span'
 
 /**
@@ -210,6 +210,95 @@ export function loadRawEnvEntries(
         text: value
       }))
   return out
+}
+
+const CONN_PREFIX = Buffer.from('AIRFLOW_CONN_', 'latin1')
+const VAR_PREFIX = Buffer.from('AIRFLOW_VAR_', 'latin1')
+
+/** Whether `bytes[start, end)` starts with `prefix`. */
+function startsWith(bytes: Buffer, start: number, end: number, prefix: Buffer): boolean {
+  if (end - start < prefix.length) return false
+  for (let k = 0; k < prefix.length; k++) if (bytes[start + k] !== prefix[k]) return false
+  return true
+}
+
+/**
+ * {@link loadRawEnvEntries} of a file's variables as columns of its bytes
+ * (core/codecs/env-file/compose-fast.ts), listed with no object or string per entry: a raw
+ * entry is made only when asked for. Undefined (the caller lists them otherwise) when a name
+ * could be team-scoped or is not one Airflow reads, which the listing by names reports.
+ */
+export function loadColumnEnvEntries(
+  columns: ComposeColumns,
+  bytes: Buffer,
+  scope: Scope,
+  origin: EnvOrigin
+): RawLoadResult | undefined {
+  const { count, cols, find } = columns
+  // 1 a connection, 2 a variable, 0 not listed
+  const listed = new Uint8Array(count)
+  for (let i = 0; i < count; i++) {
+    const start = cols[5 * i]!
+    const end = cols[5 * i + 1]!
+    const kind = startsWith(bytes, start, end, CONN_PREFIX)
+      ? 1
+      : startsWith(bytes, start, end, VAR_PREFIX)
+        ? 2
+        : 0
+    if (!kind) continue
+    const from = start + (kind === 1 ? CONN_PREFIX : VAR_PREFIX).length
+    // no id, a `_` that may start a team, or a lower-case letter (a name Airflow never
+    // reads): the listing by names decides. Otherwise the name is its kind and upper-cased
+    // id, so the same name bytes are the same kind and id.
+    if (from === end || bytes[from] === 0x5f) return undefined
+    for (let k = from; k < end; k++) {
+      const c = bytes[k]!
+      if (c >= 0x61 && c <= 0x7a) return undefined
+    }
+    if (inScope(scope, kind === 1 ? 'connection' : 'variable')) listed[i] = kind
+  }
+  const entry = (i: number): RawEntry => {
+    const name = bytes.toString('latin1', cols[5 * i]!, cols[5 * i + 1]!)
+    const kind = listed[i] === 1 ? 'connection' : 'variable'
+    return new SpanRawEntry(
+      kind,
+      name.slice((kind === 'connection' ? CONN_PREFIX : VAR_PREFIX).length).toLowerCase(),
+      undefined,
+      name,
+      bytes,
+      cols[5 * i + 2]!,
+      cols[5 * i + 3]!,
+      cols[5 * i + 4] === 1
+    )
+  }
+  let entries: RawEntry[] | undefined
+  return {
+    format: `env ${origin.dialect}`,
+    get entries(): RawEntry[] {
+      if (!entries) {
+        entries = []
+        for (let i = 0; i < count; i++) if (listed[i]) entries.push(entry(i))
+      }
+      return entries
+    },
+    problems: [],
+    read: (raw) => entryFromEnv(raw.name, raw.text, origin)!,
+    // a variable always reads; a connection's URI is checked in its bytes
+    surelyReads: (raw) =>
+      raw.kind === 'variable' ||
+      (raw.bytes !== undefined && uriSurelyReads(raw.bytes, raw.start!, raw.end!)),
+    uniqueIds: true,
+    columns: {
+      bytes,
+      count,
+      listed,
+      cols,
+      find,
+      entry,
+      surelyReads: (i) =>
+        listed[i] === 2 || uriSurelyReads(bytes, cols[5 * i + 2]!, cols[5 * i + 3]!)
+    }
+  }
 }
 
 /** A file's variables as ranges of its bytes (ComposeSpans and the bytes they range over). */

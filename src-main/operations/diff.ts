@@ -36,6 +36,13 @@ export interface DiffStoresOptions extends StorePair {
    * items; an HMAC per compared field was most of a 50 k id comparison).
    */
   fingerprints?: boolean
+  /**
+   * Whether `result.items` lists the `unchanged` items (default true). A view of the
+   * differences alone passes false: where the sides need not be read, the unchanged ids whose
+   * text is the same on both sides are then counted in the summary and not listed (90 k items
+   * made and sorted only to be dropped); other unchanged items may still be listed.
+   */
+  unchangedItems?: boolean
 }
 
 /** A diff: the plan from A to B with every item, `unchanged` ones included. */
@@ -70,7 +77,8 @@ export async function diffStores(request: DiffStoresOptions): Promise<DiffResult
             opened.kinds,
             options,
             async () => fp,
-            limits
+            limits,
+            { unchanged: request.unchangedItems !== false }
           )
         : undefined
     let sides: { source: Entry[]; target: Entry[] }

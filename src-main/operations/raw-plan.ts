@@ -11,7 +11,8 @@
  * entries, stores of different formats, renames, an id twice on one side, entries the store
  * reports as problems or that do not read.
  */
-import type { Backend, EntryKind, RawEntry, RawLoadResult } from '../backends/backend'
+import type { Backend, EntryKind, RawColumns, RawEntry, RawLoadResult } from '../backends/backend'
+import { sameBytes } from '../core/codecs/env-file/compose-fast'
 import type { Fingerprinter } from '../core/fingerprint'
 import type { Entry } from '../core/model'
 import {
@@ -136,7 +137,8 @@ class UnchangedItem implements PlanItem {
  * plan's key is made only for a plan that can be made). Undefined when the fast path does
  * not apply. Its unchanged items are not plain objects (they serialize as plan items through
  * toJSON, and are not for spreading) unless `lazy` is false: what is signed or stored is
- * walked field by field.
+ * walked field by field. With `unchanged` false, the unchanged items of the same text are
+ * only counted (in the summary), not listed: for a caller that shows only what differs.
  */
 export async function planRaw(
   source: Backend,
@@ -145,12 +147,51 @@ export async function planRaw(
   options: PlanOptions,
   fingerprints: () => Promise<Fingerprinter>,
   limits: TargetLimits,
-  { lazy = true }: { lazy?: boolean } = {}
+  { lazy = true, unchanged: listUnchanged = true }: { lazy?: boolean; unchanged?: boolean } = {}
 ): Promise<RawPlan | undefined> {
   if (Object.keys(options.rename ?? {}).length || (options.prefixMap ?? []).length) return undefined
   // both sides at once: one file is read (by the thread pool) while the other is parsed
   const [s, t] = await Promise.all([loadRaw(source, kinds), loadRaw(target, kinds)])
   if (!s || !t || s.format !== t.format) return undefined
+  const selects = planSelector(options)
+  // without include/exclude patterns, an id is selected by its kind alone
+  const byKind = !options.include?.length && !options.exclude?.length
+  // a listing as columns on both sides pairs with no object per entry
+  const paired =
+    s.columns && t.columns
+      ? pairColumns(s, t, s.columns, t.columns, selects, byKind, listUnchanged)
+      : pairEntries(s, t, selects, listUnchanged)
+  if (!paired) return undefined
+  const { unchanged, unchangedCount, sourceEntries, targetEntries } = paired
+  const fp = await fingerprints()
+  const differing = plan(sourceEntries, targetEntries, options, fp, limits)
+  const context: UnchangedContext = { side: s, options, fp }
+  const result = finishPlan([
+    ...unchanged.map((r) => {
+      const item = new UnchangedItem(r, context)
+      return lazy ? item : item.toJSON()
+    }),
+    ...differing.items
+  ])
+  result.summary.unchanged += unchangedCount
+  return { result, source: sourceEntries, target: targetEntries }
+}
+
+/** Both sides paired by id: the unchanged (listed, or counted) and the entries read. */
+interface Paired {
+  unchanged: RawEntry[]
+  unchangedCount: number
+  sourceEntries: Entry[]
+  targetEntries: Entry[]
+}
+
+/** The pairing of {@link planRaw} over raw entries; undefined where it declines. */
+function pairEntries(
+  s: RawLoadResult,
+  t: RawLoadResult,
+  selects: (kind: EntryKind, id: string) => boolean,
+  listUnchanged: boolean
+): Paired | undefined {
   const te = t.entries
   // per kind, by id, the index of each target entry not paired by place (below): the ids
   // themselves are the keys (no key strings are made)
@@ -175,9 +216,9 @@ export async function planRaw(
     byId.set(r.id, j)
     if (byId.size === size && !t.uniqueIds) return undefined
   }
-  const selects = planSelector(options)
   const seen = { connection: new Set<string>(), variable: new Set<string>() }
   const unchanged: RawEntry[] = []
+  let unchangedCount = 0
   const sourceEntries: Entry[] = []
   // the target entries unchanged in the source: not read
   const same = new Uint8Array(te.length)
@@ -196,7 +237,9 @@ export async function planRaw(
     if (other && other.team === r.team && sameText(other, r)) {
       if (!s.surelyReads?.(r) && !read(s, r)) return undefined
       same[j] = 1
-      if (selects(r.kind, r.id)) unchanged.push(r)
+      if (!selects(r.kind, r.id)) continue
+      if (listUnchanged) unchanged.push(r)
+      else unchangedCount++
     } else {
       const entry = read(s, r)
       if (!entry) return undefined
@@ -211,18 +254,72 @@ export async function planRaw(
     if (!entry) return undefined
     targetEntries.push(entry)
   }
-  const fp = await fingerprints()
-  const differing = plan(sourceEntries, targetEntries, options, fp, limits)
-  const context: UnchangedContext = { side: s, options, fp }
-  return {
-    result: finishPlan([
-      ...unchanged.map((r) => {
-        const item = new UnchangedItem(r, context)
-        return lazy ? item : item.toJSON()
-      }),
-      ...differing.items
-    ]),
-    source: sourceEntries,
-    target: targetEntries
+  return { unchanged, unchangedCount, sourceEntries, targetEntries }
+}
+
+/**
+ * The pairing of {@link planRaw} over two listings as columns: an entry at the same place
+ * under the same name on both sides pairs by place, another through the target's table of
+ * names; a raw entry is made only for an entry read or listed unchanged.
+ */
+function pairColumns(
+  s: RawLoadResult,
+  t: RawLoadResult,
+  sc: RawColumns,
+  tc: RawColumns,
+  selects: (kind: EntryKind, id: string) => boolean,
+  byKind: boolean,
+  listUnchanged: boolean
+): Paired | undefined {
+  const { bytes: sb, cols: scol, listed: sl } = sc
+  const { bytes: tb, cols: tcol, listed: tl } = tc
+  const unchanged: RawEntry[] = []
+  let unchangedCount = 0
+  const sourceEntries: Entry[] = []
+  // the target entries unchanged in the source: not read
+  const same = new Uint8Array(tc.count)
+  for (let i = 0; i < sc.count; i++) {
+    if (!sl[i]) continue
+    const ns = scol[5 * i]!
+    const ne = scol[5 * i + 1]!
+    const j =
+      i < tc.count && sameBytes(sb, ns, ne, tb, tcol[5 * i]!, tcol[5 * i + 1]!)
+        ? i
+        : tc.find(sb, ns, ne)
+    const vs = scol[5 * i + 2]!
+    const ve = scol[5 * i + 3]!
+    if (
+      j >= 0 &&
+      tl[j] &&
+      ve - vs === tcol[5 * j + 3]! - tcol[5 * j + 2]! &&
+      sb.compare(tb, tcol[5 * j + 2]!, tcol[5 * j + 3]!, vs, ve) === 0
+    ) {
+      // every source entry must read (as in pairEntries)
+      if (!sc.surelyReads(i) && !read(s, sc.entry(i))) return undefined
+      same[j] = 1
+      const kind = sl[i] === 1 ? 'connection' : 'variable'
+      if (!listUnchanged && byKind) {
+        // no id filter: whether it is selected is told by its kind, no id made to ask
+        if (selects(kind, '')) unchangedCount++
+        continue
+      }
+      const r = sc.entry(i)
+      if (!selects(r.kind, r.id)) continue
+      if (listUnchanged) unchanged.push(r)
+      else unchangedCount++
+    } else {
+      const entry = read(s, sc.entry(i))
+      if (!entry) return undefined
+      sourceEntries.push(entry)
+    }
   }
+  // a target entry with the source's text reads as the source's did: only the others are read
+  const targetEntries: Entry[] = []
+  for (let j = 0; j < tc.count; j++) {
+    if (!tl[j] || same[j]) continue
+    const entry = read(t, tc.entry(j))
+    if (!entry) return undefined
+    targetEntries.push(entry)
+  }
+  return { unchanged, unchangedCount, sourceEntries, targetEntries }
 }

@@ -238,7 +238,9 @@ export async function planCommand(
             ...pair,
             plan: filters,
             sides: placement !== undefined,
-            fingerprints: Boolean(flags.json) || placement !== undefined
+            fingerprints: Boolean(flags.json) || placement !== undefined,
+            // text lists only what differs
+            unchangedItems: Boolean(flags.json) || placement !== undefined
           })),
           preflightErrors: 0,
           storeProblems: []

@@ -52,17 +52,49 @@ DOUBLE_QUOTED[0x22] = 1
 DOUBLE_QUOTED[0x24] = 2
 
 /**
- * {@link ComposeSpans} of a `.env` file's UTF-8 `bytes` (already known to be valid UTF-8);
- * `slice` decodes the names.
+ * Where the variables of {@link decodeComposeFast} are in the bytes, nothing decoded, as
+ * columns (no object or string per variable): the i-th variable's name is bytes
+ * `[cols[5i], cols[5i + 1])` (ASCII), its value bytes `[cols[5i + 2], cols[5i + 3])`, and
+ * `cols[5i + 4]` is 1 when those are all ASCII. `find` gives the index of a name (by its
+ * bytes), each name being there once. Undefined where decodeComposeFast is.
  */
-export function composeFastSpans(
-  bytes: Uint8Array,
-  slice: ByteSlicer = (start, end) => utf8.decode(bytes.subarray(start, end))
-): ComposeSpans | undefined {
+export interface ComposeColumns {
+  count: number
+  cols: Int32Array
+  /** The index of the variable named by `other[start, end)`, or -1. */
+  find(other: Uint8Array, start: number, end: number): number
+}
+
+/** FNV-1a of bytes `[start, end)`. */
+function hashBytes(bytes: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5
+  for (let k = start; k < end; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193)
+  return h >>> 0
+}
+
+/** Whether `a[as, ae)` and `b[bs, be)` are the same bytes (short ranges: names). */
+export function sameBytes(
+  a: Uint8Array,
+  as: number,
+  ae: number,
+  b: Uint8Array,
+  bs: number,
+  be: number
+): boolean {
+  const n = ae - as
+  if (n !== be - bs) return false
+  for (let k = 0; k < n; k++) if (a[as + k] !== b[bs + k]) return false
+  return true
+}
+
+/**
+ * {@link ComposeColumns} of a `.env` file's UTF-8 `bytes` (already known to be valid UTF-8).
+ * A name set twice is found by a table of the names' hashes (no string is made).
+ */
+export function composeFastColumns(bytes: Uint8Array): ComposeColumns | undefined {
   const n = bytes.length
-  const names: string[] = []
-  const spans: number[] = []
-  const seen = new Set<string>()
+  let cols = new Int32Array(5 * 1024)
+  let count = 0
   // a BOM is the exact path's
   if (n >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return undefined
   let pos = 0
@@ -83,15 +115,17 @@ export function composeFastSpans(
     const nameStart = pos
     while (pos < n && NAME_BYTE[bytes[pos]!]) pos++
     if (pos === nameStart || pos >= n || bytes[pos] !== 0x3d) return undefined
-    const name = slice(nameStart, pos, true)
+    const nameEnd = pos
     pos++
     c = pos < n ? bytes[pos]! : 0x0a
+    let from: number
+    let to: number
+    let ascii = 1
     if (c === 0x27 || c === 0x22) {
       // quoted, on one line, closed, and nothing after the quote: single quotes are literal,
       // and double quotes without `\` or `$` are too (no escape, nothing to interpolate)
-      const from = pos + 1
+      from = pos + 1
       const table = c === 0x27 ? SINGLE_QUOTED : DOUBLE_QUOTED
-      let ascii = 1
       let k = from
       for (; k < n; k++) {
         const t = table[bytes[k]!]!
@@ -102,14 +136,13 @@ export function composeFastSpans(
       }
       if (k >= n) return undefined
       if (k + 1 < n && bytes[k + 1] !== 0x0a) return undefined
-      spans.push(from, k, ascii)
+      to = k
       pos = k + 2
     } else {
       // unquoted: printable, no blank (so no ` #` comment and nothing to trim), no `$`
       // (nothing to interpolate); non-ASCII only inside (compose skips and trims some
       // non-ASCII spaces at either end)
-      const from = pos
-      let ascii = 1
+      from = pos
       let k = from
       for (; k < n; k++) {
         const t = UNQUOTED[bytes[k]!]!
@@ -119,14 +152,72 @@ export function composeFastSpans(
         ascii = 0
       }
       if (k > from && (bytes[from]! >= 0x80 || bytes[k - 1]! >= 0x80)) return undefined
-      spans.push(from, k, ascii)
+      to = k
       pos = k + 1
     }
-    // a name set twice (the set did not grow) is the exact path's: one hash lookup, not two
-    const size = seen.size
-    seen.add(name)
-    if (seen.size === size) return undefined
-    names.push(name)
+    if (5 * count + 5 > cols.length) {
+      const grown = new Int32Array(cols.length * 2)
+      grown.set(cols)
+      cols = grown
+    }
+    const at = 5 * count++
+    cols[at] = nameStart
+    cols[at + 1] = nameEnd
+    cols[at + 2] = from
+    cols[at + 3] = to
+    cols[at + 4] = ascii
+  }
+  // the names' table: open addressing, index + 1 per slot; a name set twice (found in the
+  // table) is the exact path's
+  let size = 16
+  while (size < 2 * count) size *= 2
+  const mask = size - 1
+  const table = new Int32Array(size)
+  for (let i = 0; i < count; i++) {
+    const s = cols[5 * i]!
+    const e = cols[5 * i + 1]!
+    let slot = hashBytes(bytes, s, e) & mask
+    for (;;) {
+      const j = table[slot]! - 1
+      if (j < 0) break
+      if (sameBytes(bytes, s, e, bytes, cols[5 * j]!, cols[5 * j + 1]!)) return undefined
+      slot = (slot + 1) & mask
+    }
+    table[slot] = i + 1
+  }
+  return {
+    count,
+    cols,
+    find(other, start, end) {
+      let slot = hashBytes(other, start, end) & mask
+      for (;;) {
+        const j = table[slot]! - 1
+        if (j < 0) return -1
+        if (sameBytes(other, start, end, bytes, cols[5 * j]!, cols[5 * j + 1]!)) return j
+        slot = (slot + 1) & mask
+      }
+    }
+  }
+}
+
+/**
+ * {@link ComposeSpans} of a `.env` file's UTF-8 `bytes` (already known to be valid UTF-8);
+ * `slice` decodes the names.
+ */
+export function composeFastSpans(
+  bytes: Uint8Array,
+  slice: ByteSlicer = (start, end) => utf8.decode(bytes.subarray(start, end))
+): ComposeSpans | undefined {
+  const found = composeFastColumns(bytes)
+  if (!found) return undefined
+  const { count, cols } = found
+  const names: string[] = new Array<string>(count)
+  const spans: number[] = new Array<number>(3 * count)
+  for (let i = 0; i < count; i++) {
+    names[i] = slice(cols[5 * i]!, cols[5 * i + 1]!, true)
+    spans[3 * i] = cols[5 * i + 2]!
+    spans[3 * i + 1] = cols[5 * i + 3]!
+    spans[3 * i + 2] = cols[5 * i + 4]!
   }
   return { names, spans }
 }

@@ -299,6 +299,57 @@ describe('plan/diff fast path: equal raw text is equal meaning', () => {
     expect(whole.source.length).toBeGreaterThan(lean.source.length)
   })
 
+  it('lists a plain file as columns, one raw entry per listed name made only when asked', async () => {
+    const path = file(
+      'columns.env',
+      "AIRFLOW_CONN_A_1='postgres://h/db'\nOTHER=x\nAIRFLOW_VAR_V=1é2\n# c\nAIRFLOW_VAR_W=\n"
+    )
+    const listed = await new EnvFileBackend({ path }).loadRaw({})
+    const columns = listed.columns!
+    expect(columns.count).toBe(4)
+    expect([...columns.listed]).toEqual([1, 0, 2, 2])
+    const made = [0, 2, 3].map((i) => columns.entry(i))
+    expect(made.map((r) => [r.kind, r.id, r.name, r.text])).toEqual([
+      ['connection', 'a_1', 'AIRFLOW_CONN_A_1', 'postgres://h/db'],
+      ['variable', 'v', 'AIRFLOW_VAR_V', '1é2'],
+      ['variable', 'w', 'AIRFLOW_VAR_W', '']
+    ])
+    // the same entries as the listing by objects, and each found by its name's bytes
+    expect(listed.entries.map((r) => [r.kind, r.id, r.text])).toEqual(
+      made.map((r) => [r.kind, r.id, r.text])
+    )
+    const name = Buffer.from('xAIRFLOW_VAR_V')
+    expect(columns.find(name, 1, name.length)).toBe(2)
+    expect(columns.find(name, 2, name.length)).toBe(-1)
+    // a team-scoped or lower-case name: listed by names (which reports what it must)
+    for (const text of ['AIRFLOW_CONN__T___A=x://\n', 'AIRFLOW_VAR_a=1\n'])
+      expect(
+        (await new EnvFileBackend({ path: file('names.env', text) }).loadRaw({})).columns
+      ).toBeUndefined()
+  })
+
+  it('counts the unchanged items of a diff without listing them when asked', async () => {
+    const { a, b } = generated(7, 300, true)
+    const diff = (unchangedItems: boolean) =>
+      diffStores({
+        source: `envfile:${a}`,
+        target: `envfile:${b}`,
+        dialect: 'airflow3',
+        locatorOptions: {},
+        sides: false,
+        fingerprints: false,
+        unchangedItems
+      })
+    const [listed, counted] = [await diff(true), await diff(false)]
+    expect(counted.result.summary).toEqual(listed.result.summary)
+    expect(listed.result.summary.unchanged).toBeGreaterThan(0)
+    // those of the same text are only counted (others of the same meaning are planned)
+    const shown = (d: Awaited<ReturnType<typeof diff>>) =>
+      d.result.items.filter((i) => i.action !== 'unchanged')
+    expect(shown(counted)).toEqual(shown(listed))
+    expect(counted.result.items.length).toBeLessThan(listed.result.items.length - 100)
+  })
+
   it('plans .env → .env as the full read does, pre-flight and key included', async () => {
     const { a, b } = generated(6, 300)
     const asked: string[] = []
