@@ -70,8 +70,13 @@ export interface RotationReport {
   failed: EntryProblem[]
 }
 
-/** Rows per page when loading a whole table. */
+/**
+ * Rows per page when loading a whole table: a server's pages are large (one round trip each);
+ * SQLite's, read in this process without one, small (a page of 2000 rows and their tokens
+ * outlived the young generation: every collection during it copied it).
+ */
 const LOAD_PAGE = 2000
+const SQLITE_LOAD_PAGE = 500
 
 /**
  * Ids per `IN (…)` list, and `?`s per multi-row INSERT: under the smallest parameter limit of
@@ -175,11 +180,14 @@ export class MetastoreBackend implements Backend {
   private opened: { tokens: string[]; results: (Buffer | Error)[]; at: number } | undefined
   private driver?: Promise<SqlDriver>
   private schemaInfo?: Promise<MetastoreSchema>
+  /** Rows per page of a whole table (LOAD_PAGE, SQLITE_LOAD_PAGE). */
+  private readonly loadPage: number
 
   constructor(options: MetastoreOptions) {
     this.options = options
     this.id = options.id ?? `metastore:${options.target.dialect}`
     this.fernet = options.fernetKey ? MultiFernet.fromSetting(options.fernetKey) : null
+    this.loadPage = options.target.dialect === 'sqlite' ? SQLITE_LOAD_PAGE : LOAD_PAGE
   }
 
   /** The introspected schema (connects on first use). */
@@ -289,7 +297,7 @@ export class MetastoreBackend implements Backend {
   }
 
   /**
-   * Everything in scope as pages of LOAD_PAGE rows (keyset on the id: a large table is never
+   * Everything in scope as pages of rows (LOAD_PAGE, SQLITE_LOAD_PAGE) (keyset on the id: a large table is never
    * held at once), connections then variables, each in id order. The next page is asked for
    * before this one is decrypted, so the database reads while this process decrypts.
    */
@@ -386,7 +394,7 @@ export class MetastoreBackend implements Backend {
       while (next) {
         const page: Row[] = await next
         next = undefined
-        if (page.length >= LOAD_PAGE) {
+        if (page.length >= this.loadPage) {
           next = fetch(keyOf(page[page.length - 1]!))
           // A consumer that stops early never awaits it: its failure is not unhandled.
           next.catch(() => undefined)
@@ -870,7 +878,7 @@ export class MetastoreBackend implements Backend {
 
   /**
    * One id (`only`), the rows of some ids (`ids`, matched exactly by the caller), or a page of
-   * LOAD_PAGE rows after `after`, with the team's name.
+   * rows (LOAD_PAGE, SQLITE_LOAD_PAGE) after `after`, with the team's name.
    */
   private async tableRows(
     db: SqlExecutor,
@@ -894,8 +902,8 @@ export class MetastoreBackend implements Backend {
         : which.ids
           ? [` WHERE ${key} IN (${which.ids.map(() => '?').join(', ')})`, which.ids, '']
           : which.after !== undefined
-            ? [` WHERE ${key} > ?`, [which.after], ` LIMIT ${LOAD_PAGE}`]
-            : ['', [], ` LIMIT ${LOAD_PAGE}`]
+            ? [` WHERE ${key} > ?`, [which.after], ` LIMIT ${this.loadPage}`]
+            : ['', [], ` LIMIT ${this.loadPage}`]
     return this.run(`read ${table}s`, () =>
       db.query<Row>(`SELECT ${cols.join(', ')} FROM ${from}${where} ORDER BY ${key}${limit}`, args)
     )
@@ -983,12 +991,13 @@ export class MetastoreBackend implements Backend {
     problems: EntryProblem[]
   ): string | null | undefined {
     if (!value || !flagged) return value
-    const where = `${this.id}: ${ref.kind} "${ref.id}" ${field}`
+    // made only for a problem (not for every value that decrypts)
+    const what = () => `${this.id}: ${ref.kind} "${ref.id}" ${field}`
     if (!this.fernet) {
       problems.push({
         ref,
         code: 'fernet.no-key',
-        message: `${where} is encrypted, but no Fernet key is configured for this store.`
+        message: `${what()} is encrypted, but no Fernet key is configured for this store.`
       })
       return undefined
     }
@@ -1002,7 +1011,7 @@ export class MetastoreBackend implements Backend {
       problems.push({
         ref,
         code: 'fernet.invalid-token',
-        message: `${where} cannot be decrypted: ${this.reason(this.fernet.diagnose(value))}.`
+        message: `${what()} cannot be decrypted: ${this.reason(this.fernet.diagnose(value))}.`
       })
       return undefined
     }
