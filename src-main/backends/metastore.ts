@@ -297,8 +297,8 @@ export class MetastoreBackend implements Backend {
   }
 
   /**
-   * Everything in scope as pages of rows (LOAD_PAGE, SQLITE_LOAD_PAGE) (keyset on the id: a large table is never
-   * held at once), connections then variables, each in id order. The next page is asked for
+   * Everything in scope as pages of rows (LOAD_PAGE, SQLITE_LOAD_PAGE; keyset on the id: a
+   * large table is never held at once), connections then variables, each in id order. The next page is asked for
    * before this one is decrypted, so the database reads while this process decrypts.
    */
   async *loadPages(scope: Scope): AsyncGenerator<LoadResult> {

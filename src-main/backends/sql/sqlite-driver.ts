@@ -39,7 +39,7 @@ function rowsOf(
   if (!cols) {
     cols = stmt.columns().map((c) => c.name)
     if (cols.includes('__proto__')) cols = []
-    else stmt.setReturnArrays(true)
+    if (cols.length) stmt.setReturnArrays(true)
     names.set(stmt, cols)
   }
   if (cols.length === 0) return stmt.all(...args) as Record<string, unknown>[]
