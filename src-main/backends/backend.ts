@@ -177,10 +177,16 @@ export interface Backend {
   /** Reads everything in scope at once (one listing, batched reads), reporting bad entries. */
   load(scope: Scope, signal?: AbortSignal): Promise<LoadResult>
   /**
-   * Everything in scope, unread (stores whose entries are texts: `.env` files); `load` reads
-   * the same entries in the same order.
+   * Everything in scope, unread (stores whose entries are texts: `.env` files; a metadata DB's
+   * rows decrypted, not made entries); `load` reads the same entries in the same order.
    */
   loadRaw?(scope: Scope, signal?: AbortSignal): Promise<RawLoadResult>
+  /**
+   * Known before listing, what `loadRaw`'s format can match: two stores are listed raw only
+   * where this is the same (absent on both: their formats decide). A metadata DB decrypts
+   * every row to list it, a listing a file's could never match.
+   */
+  readonly rawFamily?: string
   /**
    * The same as `load`, in the same order, page by page as the store hands it over, for a
    * reader that streams (`airlock list --json`); a store without it is read with `load`.

@@ -19,10 +19,13 @@ import {
   idOf,
   inScope,
   type Backend,
+  type EntryKind,
   type EntryProblem,
   type EntryRef,
   type LoadResult,
   type PreflightProblem,
+  type RawEntry,
+  type RawLoadResult,
   type Scope,
   type WrittenForm,
   refOf
@@ -67,8 +70,13 @@ export interface RotationReport {
   failed: EntryProblem[]
 }
 
-/** Rows per page when loading a whole table. */
+/**
+ * Rows per page when loading a whole table: a server's pages are large (one round trip each);
+ * SQLite's, read in this process without one, small (a page of 2000 rows and their tokens
+ * outlived the young generation: every collection during it copied it).
+ */
 const LOAD_PAGE = 2000
+const SQLITE_LOAD_PAGE = 500
 
 /**
  * Ids per `IN (…)` list, and `?`s per multi-row INSERT: under the smallest parameter limit of
@@ -93,6 +101,31 @@ const CONN_COLUMNS = [
 ] as const
 
 type Row = Record<string, unknown>
+
+/**
+ * A connection row's values as its entry holds them, in the order of ConnectionFields
+ * (conn_type, description, host, login, password, schema, port, extra); a port JSON cannot
+ * write (not finite, -0) is its text.
+ */
+type ConnectionValues = [
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  number | string | null,
+  string | null
+]
+
+/** A variable row's value and description as its entry holds them. */
+type VariableValues = [string, string | null]
+
+/**
+ * The format of a metadata DB's raw entries (loadRaw): the entry's values as JSON, the same
+ * text for the same entry whatever the engine, so any two metadata DBs compare.
+ */
+const RAW_FORMAT = 'metastore values v1'
 
 /** Which rows a read asks for: one id, some ids, or the page after an id (the first without). */
 interface Which {
@@ -140,17 +173,21 @@ export class MetastoreBackend implements Backend {
   readonly kind = 'metastore' as const
   readonly id: string
   readonly capabilities = { list: true, write: true }
+  readonly rawFamily = RAW_FORMAT
   private readonly options: MetastoreOptions
   private readonly fernet: MultiFernet | null
   /** The tokens of the page being turned into entries, opened at once (pagesOf). */
   private opened: { tokens: string[]; results: (Buffer | Error)[]; at: number } | undefined
   private driver?: Promise<SqlDriver>
   private schemaInfo?: Promise<MetastoreSchema>
+  /** Rows per page of a whole table (LOAD_PAGE, SQLITE_LOAD_PAGE). */
+  private readonly loadPage: number
 
   constructor(options: MetastoreOptions) {
     this.options = options
     this.id = options.id ?? `metastore:${options.target.dialect}`
     this.fernet = options.fernetKey ? MultiFernet.fromSetting(options.fernetKey) : null
+    this.loadPage = options.target.dialect === 'sqlite' ? SQLITE_LOAD_PAGE : LOAD_PAGE
   }
 
   /** The introspected schema (connects on first use). */
@@ -260,8 +297,8 @@ export class MetastoreBackend implements Backend {
   }
 
   /**
-   * Everything in scope as pages of LOAD_PAGE rows (keyset on the id: a large table is never
-   * held at once), connections then variables, each in id order. The next page is asked for
+   * Everything in scope as pages of rows (LOAD_PAGE, SQLITE_LOAD_PAGE; keyset on the id: a
+   * large table is never held at once), connections then variables, each in id order. The next page is asked for
    * before this one is decrypted, so the database reads while this process decrypts.
    */
   async *loadPages(scope: Scope): AsyncGenerator<LoadResult> {
@@ -285,24 +322,84 @@ export class MetastoreBackend implements Backend {
       )
   }
 
-  private async *pagesOf(
+  /**
+   * Everything in scope unread, as `plan`/`diff` compare it first (operations/raw-plan.ts): the
+   * rows `load` reads, in its order, each decrypted (a page's tokens at once) but not made an
+   * entry; its text is the JSON of the values its entry holds (the team apart), so the same
+   * text is the same entry in any two metadata DBs whatever their ciphertexts, and `read`
+   * makes the entry of the text alone. The problems are `load`'s.
+   */
+  async loadRaw(scope: Scope): Promise<RawLoadResult> {
+    const db = await this.ready()
+    const entries: RawEntry[] = []
+    const problems: EntryProblem[] = []
+    const add = (kind: EntryKind, id: string, team: string | null, text: string) =>
+      entries.push({ kind, id, team: team ?? undefined, name: id, text })
+    const collect = async (pages: AsyncIterable<{ problems: EntryProblem[] }>) => {
+      for await (const page of pages) for (const p of page.problems) problems.push(p)
+    }
+    if (inScope(scope, 'connection'))
+      await collect(
+        this.pagesOf(
+          (after) => this.connectionRows(db, { after }),
+          (row) => str(row.conn_id)!,
+          (row, problems) => {
+            const v = this.connectionValues(row, problems, true)
+            if (v) add('connection', str(row.conn_id)!, str(row.team), JSON.stringify(v))
+            return undefined
+          },
+          (row, into) => {
+            sealedOf(row.password, row.is_encrypted, into)
+            sealedOf(row.extra, row.is_extra_encrypted, into)
+          }
+        )
+      )
+    if (inScope(scope, 'variable'))
+      await collect(
+        this.pagesOf(
+          (after) => this.variableRows(db, { after }),
+          (row) => str(row.key)!,
+          (row, problems) => {
+            const v = this.variableValues(row, problems)
+            if (v) add('variable', str(row.key)!, str(row.team), JSON.stringify(v))
+            return undefined
+          },
+          (row, into) => sealedOf(row.val, row.is_encrypted, into)
+        )
+      )
+    return {
+      format: RAW_FORMAT,
+      entries,
+      problems,
+      // the text is the entry's values: every entry listed reads
+      surelyReads: () => true,
+      read: (raw) => {
+        const team = raw.team ?? null
+        return raw.kind === 'connection'
+          ? this.connectionEntry(raw.id, JSON.parse(raw.text) as ConnectionValues, team)
+          : this.variableEntry(raw.id, JSON.parse(raw.text) as VariableValues, team)
+      }
+    }
+  }
+
+  private async *pagesOf<T>(
     fetch: (after: string | undefined) => Promise<Row[]>,
     keyOf: (row: Row) => string,
-    toEntry: (row: Row, problems: EntryProblem[]) => Entry | undefined,
+    toEntry: (row: Row, problems: EntryProblem[]) => T | undefined,
     /** A row's Fernet-sealed values, in the order `toEntry` decrypts them. */
     sealed: (row: Row, into: string[]) => void
-  ): AsyncGenerator<LoadResult> {
+  ): AsyncGenerator<{ entries: T[]; problems: EntryProblem[] }> {
     let next: Promise<Row[]> | undefined = fetch(undefined)
     try {
       while (next) {
         const page: Row[] = await next
         next = undefined
-        if (page.length >= LOAD_PAGE) {
+        if (page.length >= this.loadPage) {
           next = fetch(keyOf(page[page.length - 1]!))
           // A consumer that stops early never awaits it: its failure is not unhandled.
           next.catch(() => undefined)
         }
-        const out: LoadResult = { entries: [], problems: [] }
+        const out: { entries: T[]; problems: EntryProblem[] } = { entries: [], problems: [] }
         // The page's tokens opened at once (MultiFernet.decryptMany); `decrypt` takes each.
         if (this.fernet) {
           const tokens: string[] = []
@@ -781,7 +878,7 @@ export class MetastoreBackend implements Backend {
 
   /**
    * One id (`only`), the rows of some ids (`ids`, matched exactly by the caller), or a page of
-   * LOAD_PAGE rows after `after`, with the team's name.
+   * rows (LOAD_PAGE, SQLITE_LOAD_PAGE) after `after`, with the team's name.
    */
   private async tableRows(
     db: SqlExecutor,
@@ -805,8 +902,8 @@ export class MetastoreBackend implements Backend {
         : which.ids
           ? [` WHERE ${key} IN (${which.ids.map(() => '?').join(', ')})`, which.ids, '']
           : which.after !== undefined
-            ? [` WHERE ${key} > ?`, [which.after], ` LIMIT ${LOAD_PAGE}`]
-            : ['', [], ` LIMIT ${LOAD_PAGE}`]
+            ? [` WHERE ${key} > ?`, [which.after], ` LIMIT ${this.loadPage}`]
+            : ['', [], ` LIMIT ${this.loadPage}`]
     return this.run(`read ${table}s`, () =>
       db.query<Row>(`SELECT ${cols.join(', ')} FROM ${from}${where} ORDER BY ${key}${limit}`, args)
     )
@@ -894,12 +991,13 @@ export class MetastoreBackend implements Backend {
     problems: EntryProblem[]
   ): string | null | undefined {
     if (!value || !flagged) return value
-    const where = `${this.id}: ${ref.kind} "${ref.id}" ${field}`
+    // made only for a problem (not for every value that decrypts)
+    const what = () => `${this.id}: ${ref.kind} "${ref.id}" ${field}`
     if (!this.fernet) {
       problems.push({
         ref,
         code: 'fernet.no-key',
-        message: `${where} is encrypted, but no Fernet key is configured for this store.`
+        message: `${what()} is encrypted, but no Fernet key is configured for this store.`
       })
       return undefined
     }
@@ -913,7 +1011,7 @@ export class MetastoreBackend implements Backend {
       problems.push({
         ref,
         code: 'fernet.invalid-token',
-        message: `${where} cannot be decrypted: ${this.reason(this.fernet.diagnose(value))}.`
+        message: `${what()} cannot be decrypted: ${this.reason(this.fernet.diagnose(value))}.`
       })
       return undefined
     }
@@ -923,9 +1021,17 @@ export class MetastoreBackend implements Backend {
     return { backendId: this.id, path: table, fromKey: id }
   }
 
-  private toConnection(row: Row, problems: EntryProblem[]): ConnectionEntry | undefined {
-    const id = str(row.conn_id)!
-    const ref: EntryRef = { kind: 'connection', id }
+  /**
+   * What `load` makes a connection's entry of (`undefined`: a problem was recorded): its fields'
+   * values in the order of ConnectionFields, the secrets decrypted; the port a number, or the
+   * text of a number JSON cannot write (raw: a canonical text must read back exactly).
+   */
+  private connectionValues(
+    row: Row,
+    problems: EntryProblem[],
+    raw = false
+  ): ConnectionValues | undefined {
+    const ref: EntryRef = { kind: 'connection', id: str(row.conn_id)! }
     const password = this.decrypt(
       str(row.password),
       truthy(row.is_encrypted),
@@ -941,43 +1047,69 @@ export class MetastoreBackend implements Backend {
       problems
     )
     if (password === undefined || extra === undefined) return undefined
-    const fields: ConnectionFields = {
-      conn_type: str(row.conn_type),
-      description: str(row.description),
-      host: str(row.host),
-      login: str(row.login),
+    const port = row.port === null || row.port === undefined ? null : Number(row.port)
+    return [
+      str(row.conn_type),
+      str(row.description),
+      str(row.host),
+      str(row.login),
       password,
-      schema: str(row.schema),
-      port: row.port === null || row.port === undefined ? null : Number(row.port),
+      str(row.schema),
+      raw && port !== null && (!Number.isFinite(port) || Object.is(port, -0))
+        ? Object.is(port, -0)
+          ? '-0'
+          : String(port)
+        : port,
       extra
+    ]
+  }
+
+  private connectionEntry(id: string, v: ConnectionValues, team: string | null): ConnectionEntry {
+    const port = v[6]
+    const fields: ConnectionFields = {
+      conn_type: v[0],
+      description: v[1],
+      host: v[2],
+      login: v[3],
+      password: v[4],
+      schema: v[5],
+      port: typeof port === 'string' ? Number(port) : port,
+      extra: v[7]
     }
+    return { kind: 'connection', id, fields, team, source: this.source('connection', id) }
+  }
+
+  private toConnection(row: Row, problems: EntryProblem[]): ConnectionEntry | undefined {
+    const values = this.connectionValues(row, problems)
+    return values && this.connectionEntry(str(row.conn_id)!, values, str(row.team))
+  }
+
+  /** A variable's value (decrypted) and description, as `load` makes its entry of them. */
+  private variableValues(row: Row, problems: EntryProblem[]): VariableValues | undefined {
+    const value = this.decrypt(
+      str(row.val),
+      truthy(row.is_encrypted),
+      { kind: 'variable', id: str(row.key)! },
+      'value',
+      problems
+    )
+    return value === undefined ? undefined : [value ?? '', str(row.description)]
+  }
+
+  private variableEntry(key: string, v: VariableValues, team: string | null): VariableEntry {
     return {
-      kind: 'connection',
-      id,
-      fields,
-      team: str(row.team),
-      source: this.source('connection', id)
+      kind: 'variable',
+      key,
+      value: v[0],
+      description: v[1],
+      team,
+      source: this.source('variable', key)
     }
   }
 
   private toVariable(row: Row, problems: EntryProblem[]): VariableEntry | undefined {
-    const key = str(row.key)!
-    const value = this.decrypt(
-      str(row.val),
-      truthy(row.is_encrypted),
-      { kind: 'variable', id: key },
-      'value',
-      problems
-    )
-    if (value === undefined) return undefined
-    return {
-      kind: 'variable',
-      key,
-      value: value ?? '',
-      description: str(row.description),
-      team: str(row.team),
-      source: this.source('variable', key)
-    }
+    const values = this.variableValues(row, problems)
+    return values && this.variableEntry(str(row.key)!, values, str(row.team))
   }
 
   /**

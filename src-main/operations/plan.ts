@@ -386,7 +386,7 @@ export async function planStores(request: PlanStoresOptions): Promise<PlannedSto
     // the key is asked for once both stores have read: one that cannot be read fails first
     const fingerprints = async () => fingerprinter(await request.planKey?.(planId))
     const only = request.only
-    // a store without raw entries (a metadata DB) declines the fast path: neither side is
+    // a store without raw entries (a secrets manager) declines the fast path: neither side is
     // listed raw first only to be read whole again
     const fast =
       request.sides === false && !only && opened.sourceBackend.loadRaw && targetBackend.loadRaw

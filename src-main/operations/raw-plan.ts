@@ -150,6 +150,7 @@ export async function planRaw(
   { lazy = true, unchanged: listUnchanged = true }: { lazy?: boolean; unchanged?: boolean } = {}
 ): Promise<RawPlan | undefined> {
   if (Object.keys(options.rename ?? {}).length || (options.prefixMap ?? []).length) return undefined
+  if (source.rawFamily !== target.rawFamily) return undefined // listings that cannot match
   // both sides at once: one file is read (by the thread pool) while the other is parsed
   const [s, t] = await Promise.all([loadRaw(source, kinds), loadRaw(target, kinds)])
   if (!s || !t || s.format !== t.format) return undefined

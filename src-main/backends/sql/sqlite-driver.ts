@@ -20,6 +20,40 @@ function loadSqlite(): typeof NodeSqlite {
   }
 }
 
+/** Column names per statement, for rows read as arrays (rowsOf). */
+const names = new WeakMap<NodeSqlite.StatementSync, string[]>()
+
+/**
+ * `stmt.all(...args)`: rows as objects keyed by column name. Where node:sqlite can (22.16+),
+ * they are read as arrays and made plain objects here (node:sqlite's own, without prototype,
+ * cost three times as much to make: a page of a 100 k-row table was most of reading it, and
+ * of its garbage); a column named `__proto__` keeps node:sqlite's objects.
+ */
+function rowsOf(
+  stmt: NodeSqlite.StatementSync,
+  args: (string | number | null)[]
+): Record<string, unknown>[] {
+  if (typeof stmt.setReturnArrays !== 'function' || typeof stmt.columns !== 'function')
+    return stmt.all(...args) as Record<string, unknown>[]
+  let cols = names.get(stmt)
+  if (!cols) {
+    cols = stmt.columns().map((c) => c.name)
+    if (cols.includes('__proto__')) cols = []
+    if (cols.length) stmt.setReturnArrays(true)
+    names.set(stmt, cols)
+  }
+  if (cols.length === 0) return stmt.all(...args) as Record<string, unknown>[]
+  const rows = stmt.all(...args) as unknown as unknown[][]
+  const out = new Array<Record<string, unknown>>(rows.length)
+  for (let r = 0; r < rows.length; r++) {
+    const values = rows[r]!
+    const row: Record<string, unknown> = {}
+    for (let i = 0; i < cols.length; i++) row[cols[i]!] = values[i]
+    out[r] = row
+  }
+  return out
+}
+
 export async function openSqlite(target: SqlTarget): Promise<SqlDriver> {
   const { DatabaseSync } = loadSqlite()
   const db: NodeSqlite.DatabaseSync = new DatabaseSync(target.path ?? ':memory:')
@@ -42,7 +76,7 @@ export async function openSqlite(target: SqlTarget): Promise<SqlDriver> {
       const args = params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p)) as (
         string | number | null
       )[]
-      if (/^\s*(select|pragma|with)/i.test(sql)) return stmt.all(...args) as T[]
+      if (/^\s*(select|pragma|with)/i.test(sql)) return rowsOf(stmt, args) as T[]
       stmt.run(...args)
       return []
     }
