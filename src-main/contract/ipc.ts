@@ -139,18 +139,27 @@ export interface ProfileImportDto {
   problems: string[]
 }
 
-/** An entry as the renderer sees it: secret fields masked. */
+/**
+ * An entry as the renderer sees it: secret fields masked. Absent means empty: a null `team`,
+ * `type` or `fromKey`, a null field and an empty `secretFields` are left out of the answer
+ * (50 000 entries: their nulls were a sixth of its 11.9 MB).
+ */
 export interface EntryDto {
   kind: 'connection' | 'variable'
   id: string
-  team: string | null
-  /** conn_type for connections, null for variables. */
-  type: string | null
-  /** Connections: every field, `password` as `'***'` (or null), sensitive extras masked. Variables: `value` `'***'`, `description`. */
-  fields: Record<string, string | number | null>
-  /** The fields `entries:reveal` can show. */
-  secretFields: string[]
-  fromKey: string | null
+  team?: string
+  /** conn_type for connections (absent where it is null); absent for variables. */
+  type?: string
+  /**
+   * Connections: `conn_type`, `description`, `host`, `login`, `password` (`'***'`), `schema`,
+   * `port`, `extra` (sensitive extras masked). Variables: `value` (`'***'`), `description`.
+   * A field absent here is null; an empty string is kept (Airflow tells '' from NULL).
+   */
+  fields: Partial<Record<string, string | number>>
+  /** The fields `entries:reveal` can show; absent when none. */
+  secretFields?: string[]
+  /** The key the store holds it under (`AIRFLOW_CONN_X`); absent where it has none. */
+  fromKey?: string
 }
 
 /** One entry a store could not read (a decrypt failure, a bad value): id and reason only. */

@@ -23,26 +23,43 @@ import { maskExtra } from '../../platform/redact'
 import { renderStoreExport, type ExportFormat } from '../../operations/export'
 import type { HandlerContext } from './context'
 
-/** An entry with its secret fields masked. */
+/** Keeps the fields that hold something: the answer leaves nulls out (absent means null). */
+function present(
+  fields: Record<string, string | number | null>
+): Partial<Record<string, string | number>> {
+  const out: Partial<Record<string, string | number>> = {}
+  for (const [k, v] of Object.entries(fields)) if (v !== null) out[k] = v
+  return out
+}
+
+/** An entry with its secret fields masked; null and empty parts left out (see EntryDto). */
 export function maskedEntry(e: Entry): EntryDto {
+  const team = e.team ?? null
+  const fromKey = e.source?.fromKey ?? null
+  const common = {
+    ...(team !== null && { team }),
+    ...(fromKey !== null && { fromKey })
+  }
   if (e.kind === 'variable')
     return {
       kind: 'variable',
       id: e.key,
-      team: e.team ?? null,
-      type: null,
-      fields: { value: MASKED, description: e.description },
-      secretFields: ['value'],
-      fromKey: e.source?.fromKey ?? null
+      ...common,
+      fields: present({ value: MASKED, description: e.description }),
+      secretFields: ['value']
     }
   const f = e.fields
   const extra = maskExtra(f.extra)
+  const secretFields = [
+    ...(f.password !== null ? ['password'] : []),
+    ...(f.extra !== null && extra !== f.extra ? ['extra'] : [])
+  ]
   return {
     kind: 'connection',
     id: e.id,
-    team: e.team ?? null,
-    type: f.conn_type,
-    fields: {
+    ...common,
+    ...(f.conn_type !== null && { type: f.conn_type }),
+    fields: present({
       conn_type: f.conn_type,
       description: f.description,
       host: f.host,
@@ -51,12 +68,8 @@ export function maskedEntry(e: Entry): EntryDto {
       schema: f.schema,
       port: f.port,
       extra
-    },
-    secretFields: [
-      ...(f.password !== null ? ['password'] : []),
-      ...(f.extra !== null && extra !== f.extra ? ['extra'] : [])
-    ],
-    fromKey: e.source?.fromKey ?? null
+    }),
+    ...(secretFields.length > 0 && { secretFields })
   }
 }
 

@@ -7,6 +7,7 @@ import { VERDICT_TEXT, verdictKind, verdictLine } from '../precedence/verdicts'
 import { CopyButton } from './CopyButton'
 import { DetailHead } from '../../components/ListDetail'
 import { SecretCell } from './SecretCell'
+import { ENTRY_FIELDS, fieldOf, secretFieldsOf } from './entry-fields'
 
 const MODELS = [
   ['airflow3-server', 'Airflow 3 server side'],
@@ -175,7 +176,7 @@ export function InventoryDetail(props: {
   onClose: () => void
 }) {
   const { entry } = props
-  const fields = Object.entries(entry.fields)
+  const secrets = secretFieldsOf(entry)
   // a failed copy is said here, beside the buttons that failed (a copy done is a toast)
   const [copyError, setCopyError] = useState<ErrorDto | undefined>(undefined)
   return (
@@ -194,27 +195,30 @@ export function InventoryDetail(props: {
         onClose={props.onClose}
       />
       <dl className="inv-fields" data-testid="inventory-detail-fields">
-        {fields.map(([field, value]) => (
-          <div key={field} className="inv-field" data-field={field}>
-            <dt>{field}</dt>
-            <dd>
-              {entry.secretFields.includes(field) ? (
-                <SecretCell
-                  locator={props.locator}
-                  kind={entry.kind}
-                  id={entry.id}
-                  field={field as 'password' | 'extra' | 'value'}
-                  masked={String(value ?? '')}
-                />
-              ) : value === null || value === '' ? (
-                <span className="muted">—</span>
-              ) : (
-                String(value)
-              )}
-            </dd>
-          </div>
-        ))}
-        {entry.team !== null && (
+        {ENTRY_FIELDS[entry.kind].map((field) => {
+          const value = fieldOf(entry, field)
+          return (
+            <div key={field} className="inv-field" data-field={field}>
+              <dt>{field}</dt>
+              <dd>
+                {secrets.includes(field) ? (
+                  <SecretCell
+                    locator={props.locator}
+                    kind={entry.kind}
+                    id={entry.id}
+                    field={field as 'password' | 'extra' | 'value'}
+                    masked={String(value ?? '')}
+                  />
+                ) : value === null || value === '' ? (
+                  <span className="muted">—</span>
+                ) : (
+                  String(value)
+                )}
+              </dd>
+            </div>
+          )
+        })}
+        {entry.team !== undefined && (
           <div className="inv-field" data-field="team">
             <dt>team</dt>
             <dd>{entry.team}</dd>

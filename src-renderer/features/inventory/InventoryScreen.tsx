@@ -7,6 +7,7 @@ import { ListDetail } from '../../components/ListDetail'
 import { LocatorField } from '../../components/LocatorField'
 import { VirtualTable, type Column } from '../../components/VirtualTable'
 import { CopyButton } from './CopyButton'
+import { secretFieldsOf } from './entry-fields'
 import { ExportPanel } from './ExportPanel'
 import { InventoryDetail } from './InventoryDetail'
 import { SecretCell } from './SecretCell'
@@ -164,11 +165,12 @@ export function InventoryScreen() {
       width: 'minmax(150px, 190px)',
       render: (r) => {
         if (r.kind === 'problem') return ''
-        if (!r.secretFields.length) return <span className="muted">none</span>
+        const secrets = secretFieldsOf(r)
+        if (!secrets.length) return <span className="muted">none</span>
         // Each secret field has its own reveal (a connection may hide a password and an extra).
         return (
           <span className="secrets">
-            {r.secretFields.map((field) => (
+            {secrets.map((field) => (
               <SecretCell
                 key={`${r.kind}:${r.id}:${field}`}
                 locator={locator}
@@ -176,7 +178,7 @@ export function InventoryScreen() {
                 id={r.id}
                 field={field as 'password' | 'extra' | 'value'}
                 masked={String(r.fields[field] ?? '')}
-                label={r.secretFields.length > 1 ? field : undefined}
+                label={secrets.length > 1 ? field : undefined}
               />
             ))}
           </span>

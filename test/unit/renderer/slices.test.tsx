@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { EntryDto, JobDto, PlanDto } from '../../../src-main/contract/ipc'
 import { createAppStore, StoreContext } from '../../../src-renderer/store'
 import { InventoryScreen } from '../../../src-renderer/features/inventory/InventoryScreen'
+import { InventoryDetail } from '../../../src-renderer/features/inventory/InventoryDetail'
 import { parseEventFrames, sessionToken } from '../../../src-renderer/bridge'
 import { fakeBridge } from '../../support/fake-bridge'
 
@@ -11,13 +12,11 @@ function entry(i: number): EntryDto {
   return {
     kind: variable ? 'variable' : 'connection',
     id: `conn_${String(i).padStart(5, '0')}`,
-    team: null,
-    type: variable ? null : i % 2 ? 'postgres' : 'http',
+    ...(!variable && { type: i % 2 ? 'postgres' : 'http' }),
     fields: variable
       ? { value: '***', description: `h${i}.internal` }
       : { host: `h${i}.internal`, password: '***', login: 'u' },
-    secretFields: [variable ? 'value' : 'password'],
-    fromKey: null
+    secretFields: [variable ? 'value' : 'password']
   }
 }
 
@@ -88,6 +87,36 @@ describe('inventory slice and screen', () => {
       'variable:conn_49990'
     ])
     expect(screen.queryByText(/\*\*\*/)).toBeTruthy()
+  })
+  it('shows every field of an entry whose answer left the empty ones out, "—" for those', () => {
+    // (entries:list leaves out null fields, team, type, source key and empty secret lists)
+    const bare: EntryDto = { kind: 'connection', id: 'bare', fields: { host: 'h', port: 5432 } }
+    const store = createAppStore(fakeBridge({}))
+    render(
+      <StoreContext.Provider value={store}>
+        <InventoryDetail
+          entry={bare}
+          locator="demo:"
+          storeId="demo"
+          dialect="airflow3"
+          onClose={() => undefined}
+        />
+      </StoreContext.Provider>
+    )
+    const rows = [
+      ...screen.getByTestId('inventory-detail-fields').querySelectorAll('.inv-field')
+    ].map((r) => [r.getAttribute('data-field'), r.querySelector('dd')!.textContent])
+    expect(rows).toEqual([
+      ['conn_type', '—'],
+      ['description', '—'],
+      ['host', 'h'],
+      ['login', '—'],
+      ['password', '—'],
+      ['schema', '—'],
+      ['port', '5432'],
+      ['extra', '—']
+    ])
+    expect(screen.getByTestId('inventory-detail-from').textContent).toBe('—')
   })
 })
 

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   MAX_REQUEST_BYTES,
+  type EntriesDto,
   type JobProgressDto,
   type PlanDto,
   type ProfileDto,
@@ -144,6 +145,20 @@ describe('ipc dispatch', () => {
       { locator: 'demo:', kind: 'connection', id: 'postgres_default', field: 'password' }
     ])
     expect(reveal).toEqual({ ok: true, value: { value: 'demo-p@ss/word' } })
+  })
+
+  it('lists entries without their empty parts (absent means null)', async () => {
+    const r = await dispatch(table, 'entries:list', [{ locator: 'demo:' }])
+    if (!r.ok) throw new Error(r.error.message)
+    const entries = (r.value as EntriesDto).entries
+    // nothing null travels: a null field, team, type or source key is left out
+    expect(JSON.stringify(entries)).not.toContain('null')
+    const variable = entries.find((e) => e.kind === 'variable')!
+    expect(variable).not.toHaveProperty('type')
+    expect(variable.secretFields).toEqual(['value'])
+    expect(entries.some((e) => e.kind === 'connection' && !('description' in e.fields))).toBe(true)
+    const pg = entries.find((e) => e.id === 'postgres_default')!
+    expect(pg.type).toBe(pg.fields.conn_type)
   })
 
   it('shows demo-env shadowing the metadata DB, fields by name only', async () => {
