@@ -273,6 +273,9 @@ export class AdaptivePacer {
     if (outcome.kind === 'throttled') {
       this.counters.throttled++
       if (outcome.retryAfterMs !== undefined) {
+        // Throttles answered while already told to wait are the same episode (requests that
+        // were in flight): they do not count as running into the quota again.
+        const sameEpisode = at < this.pausedUntil
         const until = at + outcome.retryAfterMs
         if (until > this.pausedUntil) {
           this.counters.pausedMs += until - Math.max(at, this.pausedUntil)
@@ -287,9 +290,20 @@ export class AdaptivePacer {
         // without a pause (a slow stretch of the job, the plan check between the pre-flight
         // and the writes) the count since the pause holds several intervals' worth, and a
         // rate from it ran into the quota at once, pausing again.
+        // Throttled again while sending at a rate learned so: that rate was too high, whatever
+        // the count says. Answers are counted when they come back, not when the quota took
+        // them, so a second of answers can hold more than one interval's quota (a few from
+        // the end of the last); a rate from it ran into every interval's end, and each pause
+        // (Retry-After rounded up to the next whole second) cost most of the next interval
+        // (Azure at Q = 100: 100 then 3–30 accepted, interval after interval, 59 % of Q).
+        const pacedAtLearnedRate =
+          !sameEpisode && Number.isFinite(this.rate) && at - this.lastPacedAt < HOLD_MS
         this.lastPacedAt = at
         const accepted = this.acceptedWithin(Math.max(this.countFrom, at - WINDOW_MS))
-        if (accepted >= 20 && !this.announcedRate) this.rate = Math.max(1, accepted * 0.97)
+        if (accepted >= 20 && !this.announcedRate) {
+          const learned = Math.max(1, accepted * 0.97)
+          this.rate = pacedAtLearnedRate ? Math.min(learned, this.rate * 0.97) : learned
+        }
         this.countFrom = Math.max(this.countFrom, until)
         // Paced at an announced quota, the pause does not make room for a burst: that would
         // run into the next interval's quota and pause again, and again.

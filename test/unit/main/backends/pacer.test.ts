@@ -396,6 +396,44 @@ describe('AdaptivePacer', () => {
     expect(rateAfterThrottle!).toBeLessThan(80)
   }, 30_000)
 
+  it('with Retry-After, throttled again at a learned rate, lowers it even when a second of answers held more than the quota', async () => {
+    // Answers are counted when they come back: a second of them can hold a few of the last
+    // interval's beside this one's (103 at a quota of 100). A rate learned from that count
+    // (99.9) ran into the end of every interval; each pause, rounded up to a whole second,
+    // emptied most of the next (Azure at Q = 100: 59 % of Q).
+    const clock = new VirtualClock()
+    // (a wide window of requests in flight, so that 103 can be answered together)
+    const pacer = new AdaptivePacer({ maxConcurrency: 128, clock, random: seededRandom(9) })
+    const answer = async (kind: 'ok' | 'throttled', count = 1) => {
+      for (let i = 0; i < count; i++) {
+        const ticket = await pacer.acquire()
+        pacer.release(
+          ticket,
+          kind === 'ok' ? { kind: 'ok' } : { kind: 'throttled', retryAfterMs: 1000 }
+        )
+      }
+    }
+    // Full speed, then the first throttle: 100 answers in its second, a rate of 97.
+    await clock.drive(answer('ok', 100))
+    await clock.drive(answer('throttled'))
+    expect(pacer.stats().rate).toBeCloseTo(97, 0)
+    // Paced at 97 a second after the pause, 103 requests are sent and their answers come back
+    // together, then the next throttle (the quota is still 100 an interval: the rate was too
+    // high, though the second before the throttle counts 103).
+    await clock.drive(clock.sleep(1000))
+    const tickets: number[] = []
+    await clock.drive(
+      (async () => {
+        for (let i = 0; i < 103; i++) tickets.push(await pacer.acquire())
+      })()
+    )
+    for (const ticket of tickets) pacer.release(ticket, { kind: 'ok' })
+    const before = pacer.stats().rate
+    await clock.drive(answer('throttled'))
+    // (stats() gives the rate to a tenth)
+    expect(pacer.stats().rate).toBeLessThanOrEqual(before * 0.97 + 0.05)
+  })
+
   it('lowers concurrency on overload and raises it again', async () => {
     const clock = new VirtualClock()
     const pacer = new AdaptivePacer({ maxConcurrency: 20, clock })
