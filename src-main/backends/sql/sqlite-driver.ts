@@ -20,14 +20,17 @@ function loadSqlite(): typeof NodeSqlite {
   }
 }
 
-/** Column names per statement, for rows read as arrays (rowsOf). */
-const names = new WeakMap<NodeSqlite.StatementSync, string[]>()
+/** Statements set to return their rows as arrays (rowsOf). */
+const arrayed = new WeakSet<NodeSqlite.StatementSync>()
 
 /**
  * `stmt.all(...args)`: rows as objects keyed by column name. Where node:sqlite can (22.16+),
  * they are read as arrays and made plain objects here (node:sqlite's own, without prototype,
  * cost three times as much to make: a page of a 100 k-row table was most of reading it, and
- * of its garbage); a column named `__proto__` keeps node:sqlite's objects.
+ * of its garbage). The names are read after the rows, every time: SQLite prepares a statement
+ * again by itself after a schema change (at its next step), and its columns with it; names
+ * kept from before would put every value under another column's name. A column named
+ * `__proto__` gets a row without prototype, as node:sqlite makes them.
  */
 function rowsOf(
   stmt: NodeSqlite.StatementSync,
@@ -35,19 +38,19 @@ function rowsOf(
 ): Record<string, unknown>[] {
   if (typeof stmt.setReturnArrays !== 'function' || typeof stmt.columns !== 'function')
     return stmt.all(...args) as Record<string, unknown>[]
-  let cols = names.get(stmt)
-  if (!cols) {
-    cols = stmt.columns().map((c) => c.name)
-    if (cols.includes('__proto__')) cols = []
-    if (cols.length) stmt.setReturnArrays(true)
-    names.set(stmt, cols)
+  if (!arrayed.has(stmt)) {
+    stmt.setReturnArrays(true)
+    arrayed.add(stmt)
   }
-  if (cols.length === 0) return stmt.all(...args) as Record<string, unknown>[]
   const rows = stmt.all(...args) as unknown as unknown[][]
+  const cols = stmt.columns().map((c) => c.name)
+  const bare = cols.includes('__proto__')
   const out = new Array<Record<string, unknown>>(rows.length)
   for (let r = 0; r < rows.length; r++) {
     const values = rows[r]!
-    const row: Record<string, unknown> = {}
+    const row: Record<string, unknown> = bare
+      ? (Object.create(null) as Record<string, unknown>)
+      : {}
     for (let i = 0; i < cols.length; i++) row[cols[i]!] = values[i]
     out[r] = row
   }

@@ -428,7 +428,7 @@ describe('AdaptivePacer', () => {
       })()
     )
     for (const ticket of tickets) pacer.release(ticket, { kind: 'ok' })
-    const before = pacer.stats().rate
+    const before = pacer.stats().rate!
     await clock.drive(answer('throttled'))
     // (stats() gives the rate to a tenth)
     expect(pacer.stats().rate).toBeLessThanOrEqual(before * 0.97 + 0.05)
