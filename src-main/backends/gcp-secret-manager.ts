@@ -77,12 +77,27 @@ import type { ServiceProfile } from '../core/providers'
 export const GCP_MAX_PAYLOAD_BYTES = 64 * 1024
 
 /** What a call's gRPC status says about load, for the pacer. */
-export function gcpPaceOutcome(code: number): PaceOutcome {
+export function gcpPaceOutcome(code: number, details = ''): PaceOutcome {
   if (code === 0) return { kind: 'ok' } // OK
-  if (code === Status.RESOURCE_EXHAUSTED) return { kind: 'throttled' }
+  if (code === Status.RESOURCE_EXHAUSTED)
+    return LOCAL_SIZE_REFUSAL.test(details) ? { kind: 'other' } : { kind: 'throttled' }
   if (code === Status.UNAVAILABLE || code === Status.DEADLINE_EXCEEDED || code === Status.CANCELLED)
     return { kind: 'overloaded' }
   return { kind: 'other' }
+}
+
+/**
+ * grpc-js's own RESOURCE_EXHAUSTED for a message over its size limits (compression-filter:
+ * "Received message larger than max", "… decompresses to a size larger than", "Attempted to send
+ * message with a size larger than"):
+ * not the service's quota, so neither a throttle to pace by nor one to send again.
+ */
+const LOCAL_SIZE_REFUSAL = /message larger than max|size larger than/i
+
+/** When a call's deadline falls (ms since the epoch), Infinity without one. */
+function deadlineOf(deadline: Date | number | undefined): number {
+  if (deadline instanceof Date) return deadline.getTime()
+  return typeof deadline === 'number' ? deadline : Infinity
 }
 
 /**
@@ -133,9 +148,18 @@ export function pacingInterceptor(
                 onReceiveStatus(status) {
                   if (released) return
                   released = true
-                  const outcome = gcpPaceOutcome(status.code)
+                  const outcome = gcpPaceOutcome(status.code, status.details)
                   pacer.release(ticket, outcome)
-                  if (outcome.kind === 'throttled' && n < throttledAttempts && !cancelled) {
+                  // Not sent again when the call's deadline would pass in the backoff (the
+                  // resend would fail at once, and count as overload): gax has the answer.
+                  const backoffMs = Math.min(1000, 25 * 2 ** (n - 1))
+                  const inTime = deadlineOf(options.deadline) - Date.now() > backoffMs + 50
+                  if (
+                    outcome.kind === 'throttled' &&
+                    n < throttledAttempts &&
+                    !cancelled &&
+                    inTime
+                  ) {
                     void pacer.throttleBackoff(n - 1).then(() => {
                       if (cancelled) return deliver(listener, [], cancelledStatus(status.metadata))
                       attempt(n + 1, (l) => {
@@ -149,8 +173,10 @@ export function pacingInterceptor(
                 }
               })
             },
-            // acquire rejects only on an abort, which no signal here can raise
-            () => next(metadata, listener)
+            // acquire rejects only on an abort, which no signal here can raise; were it to, a
+            // first attempt goes unpaced and a later one is not started again
+            () =>
+              n === 1 ? next(metadata, listener) : deliver(listener, [], cancelledStatus(metadata))
           )
         attempt(1, (l) => next(metadata, l))
       },

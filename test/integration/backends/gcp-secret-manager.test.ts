@@ -312,6 +312,24 @@ describe('gcp-secret-manager backend', () => {
     expect(loaded.entries).toHaveLength(40)
   })
 
+  it("does not take grpc-js's own RESOURCE_EXHAUSTED for a message too large as the quota's", async () => {
+    // The client refuses an answer over its receive limit with RESOURCE_EXHAUSTED ("Received
+    // message larger than max"): nothing to pace by, nothing the interceptor sends again.
+    await backend().write([variableEntry('big', 'x'.repeat(4_000))])
+    const b = backend({
+      clientOptions: {
+        ...emulator.address,
+        sslCreds: grpc.credentials.createInsecure(),
+        authClient: new OAuth2Client(),
+        universeDomain: 'googleapis.com',
+        'grpc.max_receive_message_length': 1_000
+      },
+      retry: { initialDelayMs: 1, maxDelayMs: 2, maxRetries: 0 }
+    })
+    await expect(b.read({ kind: 'variable', id: 'big' })).rejects.toThrow()
+    expect(b.pacer.stats().throttled).toBe(0)
+  })
+
   it('waits out the latency switch', async () => {
     const b = backend()
     await b.write([variableEntry('slow', '1')])
