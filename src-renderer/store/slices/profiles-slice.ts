@@ -52,11 +52,33 @@ export const createProfilesSlice: StateCreator<AppState, [], [], ProfilesSlice> 
 ) => {
   // A job that ended may have written to a tested profile: reload the profiles (their "used by"
   // counts and the jobs that wrote to each) and test again each tested one it wrote to, so its
-  // counts are not stale. The jobs slice reloads `jobs` when a job ends.
+  // counts are not stale. Two signals: a job's last progress event (a job this app ran, seen
+  // whether or not the job list was ever loaded: the Jobs screen loads it only when first
+  // shown, which may be after the job ended), and the job list reloaded with a job ended in it
+  // (the jobs slice reloads `jobs` when a job ends). Each end (a job, its state and count) once.
+  const seen = new Set<string>()
+  const refreshFor = (ended: readonly { jobId: string; state: string; done: number }[]) => {
+    const fresh = ended.filter((j) => !seen.has(`${j.jobId} ${j.state} ${j.done}`))
+    for (const j of fresh) seen.add(`${j.jobId} ${j.state} ${j.done}`)
+    if (fresh.length) void get().refreshAfterJobs(fresh.map((j) => j.jobId))
+  }
   api.subscribe((state, previous) => {
+    if (state.progress !== previous.progress)
+      refreshFor(
+        Object.values(state.progress).filter(
+          (p) =>
+            p.state !== 'running' &&
+            (previous.progress[p.jobId]?.state !== p.state ||
+              previous.progress[p.jobId]?.done !== p.done)
+        )
+      )
     if (state.jobs === previous.jobs || previous.jobsStatus !== 'ready') return
-    const ended = endedJobs(previous.jobs, state.jobs)
-    if (ended.length) void get().refreshAfterJobs(ended)
+    const ended = new Set(endedJobs(previous.jobs, state.jobs))
+    refreshFor(
+      state.jobs
+        .filter((j) => ended.has(j.jobId))
+        .map((j) => ({ jobId: j.jobId, state: j.state, done: j.done }))
+    )
   })
   return {
     profiles: [],

@@ -64,6 +64,7 @@ function setup(initial: ProfileDto[] = []) {
   )
   return {
     store,
+    bridge,
     added,
     setProfiles: (next: ProfileDto[]) => (profiles = next),
     setJobs: (next: JobDto[]) => (jobs = next)
@@ -226,5 +227,42 @@ describe('profile test results', () => {
       )
     )
     expect(within(row).getByTestId('profile-used-by').textContent).toBe('used by 1 job')
+  })
+
+  it('tests again after a job that ended before the job list was ever loaded (its last progress event)', async () => {
+    // The Jobs screen loads the list only when first shown: an apply that ends before then is
+    // seen by its progress events alone.
+    const { store, bridge, setProfiles } = setup([metadb])
+    const stop = store.getState().watchJobs()
+    const row = await screen.findByTestId('profile-row')
+    fireEvent.click(within(row).getByTestId('profile-test'))
+    await waitFor(() =>
+      expect(within(row).getByTestId('profile-test-result').textContent).toBe(
+        'ok: 1 connections, 0 variables · 7 ms'
+      )
+    )
+    expect(store.getState().jobsStatus).toBe('idle')
+    setProfiles([{ ...metadb, usedByJobs: 1, targetJobIds: ['j1'] }])
+    const progress = {
+      jobId: 'j1',
+      done: 1,
+      total: 1,
+      failed: 0,
+      refused: 0,
+      retries: 0,
+      throttled: 0,
+      concurrency: null,
+      rate: 0,
+      etaSeconds: null,
+      error: null
+    }
+    bridge.push('jobs:progress', { ...progress, state: 'finished' })
+    await waitFor(() =>
+      expect(within(row).getByTestId('profile-test-result').textContent).toBe(
+        'ok: 2 connections, 0 variables · 7 ms'
+      )
+    )
+    expect(within(row).getByTestId('profile-used-by').textContent).toBe('used by 1 job')
+    stop()
   })
 })
