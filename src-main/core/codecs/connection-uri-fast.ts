@@ -70,6 +70,16 @@ function hasUpper(s: string, from: number, to: number): boolean {
 }
 
 /**
+ * A character after a scheme's first (a lower-case letter) that the fast paths accept: a–z,
+ * 0–9, `+`, `-`, `.` (parseUriFast's scheme and protocol, uriSurelyReads's scheme).
+ */
+function isSchemeTail(c: number): boolean {
+  return (
+    (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e
+  )
+}
+
+/**
  * `Connection(uri=…)` in one scan, or undefined to take the general path. Covered: a
  * lower-case scheme `[a-z][a-z0-9+.-]*` followed by `://`, optionally a protocol of that form
  * and `://` (`k8s://host`), no other `://`, printable ASCII
@@ -82,14 +92,7 @@ export function parseUriFast(uri: string, dialect: Dialect): Decoded<ConnectionF
   let k = 1
   for (; k < n; k++) {
     c = uri.charCodeAt(k)
-    if (
-      (c >= 0x61 && c <= 0x7a) ||
-      (c >= 0x30 && c <= 0x39) ||
-      c === 0x2b ||
-      c === 0x2d ||
-      c === 0x2e
-    )
-      continue
+    if (isSchemeTail(c)) continue
     break
   }
   if (c !== 0x3a || uri.charCodeAt(k + 1) !== 0x2f || uri.charCodeAt(k + 2) !== 0x2f)
@@ -103,14 +106,7 @@ export function parseUriFast(uri: string, dialect: Dialect): Decoded<ConnectionF
   if (c >= 0x61 && c <= 0x7a) {
     for (k = a + 1; k < n; k++) {
       c = uri.charCodeAt(k)
-      if (
-        (c >= 0x61 && c <= 0x7a) ||
-        (c >= 0x30 && c <= 0x39) ||
-        c === 0x2b ||
-        c === 0x2d ||
-        c === 0x2e
-      )
-        continue
+      if (isSchemeTail(c)) continue
       break
     }
     if (c === 0x3a && uri.charCodeAt(k + 1) === 0x2f && uri.charCodeAt(k + 2) === 0x2f) {
@@ -566,14 +562,7 @@ export function uriSurelyReads(bytes: Uint8Array, start: number, end: number): b
   if (c < 0x61 || c > 0x7a) return false
   for (k++; k < end; k++) {
     c = bytes[k]!
-    if (!(
-      (c >= 0x61 && c <= 0x7a) ||
-      (c >= 0x30 && c <= 0x39) ||
-      c === 0x2b ||
-      c === 0x2d ||
-      c === 0x2e
-    ))
-      break
+    if (!isSchemeTail(c)) break
   }
   if (c !== 0x3a || k + 2 >= end || bytes[k + 1] !== 0x2f || bytes[k + 2] !== 0x2f) return false
   const a = k + 3
