@@ -31,7 +31,7 @@ const fig = (xs: number[], unit = 'ms') => ({ value: median(xs), unit, spread: s
  * Arms a timer in the page: it starts at the next user event (capture phase) and stops on the
  * frame after `selector` (with `text` in it, if given) is in the DOM. `done()` waits for it.
  */
-async function arm(
+export async function arm(
   page: Page,
   selector: string,
   text?: string
@@ -80,7 +80,7 @@ async function arm(
 }
 
 /** The last answer of `channel` in the page's resource timings: when it started and ended. */
-function answerTiming(
+export function answerTiming(
   page: Page,
   channel: string
 ): Promise<{ start: number; end: number; bytes: number }> {
