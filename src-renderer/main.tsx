@@ -1,46 +1,23 @@
-import { StrictMode } from 'react'
-import { createRoot } from 'react-dom/client'
-import { App } from './App'
+/**
+ * The page's first script, kept small: it sets the theme, trades the launch code for this tab's
+ * session and asks for the first screen's store while the app itself (React, the store, the
+ * screens: start.tsx) is still being fetched and compiled, so the first rows are usually there
+ * by the time the app first renders (issue #22: first inventory row).
+ */
+import type { AirlockBridge } from '../src-main/contract/ipc'
 import { connectBridge } from './bridge'
+import { FIRST_INVENTORY_LOCATOR } from './store/slices/inventory-slice'
 import { applyTheme, savedTheme } from './theme'
-import { createAppStore, StoreContext } from './store'
 import './styles.css'
 
 // The theme picked before, set before the first render (no flash of the other one).
 applyTheme(savedTheme())
-const root = createRoot(document.getElementById('root')!)
-// Web mode: once `airlock serve` is gone, say so instead of leaving screens that fail.
-const stopped = () =>
-  root.render(
-    <main data-app-state="stopped" className="fatal" data-testid="app-stopped">
-      <h1>Airlock has stopped</h1>
-      <p>
-        The <code>airlock serve</code> behind this page is no longer running. Start it again with{' '}
-        <code>npm start</code> (or <code>airlock serve</code>) and open the new link it prints.
-      </p>
-    </main>
-  )
-connectBridge(stopped).then(
-  (bridge) => {
-    const store = createAppStore(bridge)
-    // The first screen's store is asked for now, so main reads it while React renders the
-    // shell (the screen's own effect loads only a store not asked for yet).
-    const first = store.getState()
-    if (first.screen === 'inventory' && first.inventoryStatus === 'idle')
-      void first.loadInventory(first.inventoryLocator)
-    root.render(
-      <StrictMode>
-        <StoreContext.Provider value={store}>
-          <App />
-        </StoreContext.Provider>
-      </StrictMode>
-    )
+const app = import('./start')
+// Web mode: once `airlock serve` is gone, the app says so instead of leaving screens that fail.
+connectBridge(() => void app.then((m) => m.showStopped())).then(
+  (bridge: AirlockBridge) => {
+    const firstListing = bridge.invoke('entries:list', { locator: FIRST_INVENTORY_LOCATOR })
+    return app.then((m) => m.start(bridge, firstListing))
   },
-  (error: unknown) =>
-    root.render(
-      <main data-app-state="failed" className="fatal">
-        <h1>Airlock</h1>
-        <p data-testid="fatal-message">{(error as Error).message}</p>
-      </main>
-    )
+  (error: unknown) => app.then((m) => m.showFailed(error))
 )

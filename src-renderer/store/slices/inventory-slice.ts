@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand'
-import type { EntriesDto } from '../../../src-main/contract/ipc'
+import type { EntriesDto, IpcResult } from '../../../src-main/contract/ipc'
 import type { ErrorDto } from '../../../src-main/contract/errors'
 import type { AppState } from '../index'
 
@@ -9,17 +9,24 @@ export interface InventorySlice {
   inventory: EntriesDto | undefined
   inventoryStatus: 'idle' | 'loading' | 'ready' | 'failed'
   inventoryError: ErrorDto | undefined
-  loadInventory: (locator: string) => Promise<void>
+  /**
+   * Shows the store at `locator`; `asked`, when given, is its listing asked for already (the
+   * page asks for the first screen's store while the app's script still loads).
+   */
+  loadInventory: (locator: string, asked?: Promise<IpcResult<EntriesDto>>) => Promise<void>
 }
 
+/** The store the Inventory shows first. */
+export const FIRST_INVENTORY_LOCATOR = 'demo:'
+
 export const createInventorySlice: StateCreator<AppState, [], [], InventorySlice> = (set, get) => ({
-  inventoryLocator: 'demo:',
+  inventoryLocator: FIRST_INVENTORY_LOCATOR,
   inventory: undefined,
   inventoryStatus: 'idle',
   inventoryError: undefined,
-  loadInventory: async (locator) => {
+  loadInventory: async (locator, asked) => {
     set({ inventoryStatus: 'loading', inventoryLocator: locator })
-    const r = await get().bridge.invoke('entries:list', { locator })
+    const r = await (asked ?? get().bridge.invoke('entries:list', { locator }))
     // A slower answer for a store no longer shown is dropped.
     if (get().inventoryLocator !== locator) return
     if (!r.ok)

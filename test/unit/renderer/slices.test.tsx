@@ -49,6 +49,32 @@ describe('inventory slice and screen', () => {
     expect(store.getState().inventory?.storeId).toBe('demo:')
   })
 
+  it('shows a listing asked for before the store existed, without asking again', async () => {
+    let asked = 0
+    const bridge = fakeBridge({
+      'entries:list': ({ locator }) => {
+        asked++
+        return { ok: true, value: { storeId: locator, entries: [entry(1)], problems: [] } }
+      }
+    })
+    // what main.tsx does: the listing is asked for first, the store made around it later
+    const early = bridge.invoke('entries:list', { locator: 'demo:' })
+    const store = createAppStore(bridge)
+    await store.getState().loadInventory('demo:', early)
+    expect(asked).toBe(1)
+    expect(store.getState().inventoryStatus).toBe('ready')
+    expect(store.getState().inventory?.entries.map((e) => e.id)).toEqual(['conn_00001'])
+    // and the early answer is still dropped if another store was asked for meanwhile
+    let release: () => void = () => undefined
+    const held = new Promise<void>((r) => (release = r))
+    const late = held.then(() => early)
+    const first = store.getState().loadInventory('demo:', late)
+    await store.getState().loadInventory('other:')
+    release()
+    await first
+    expect(store.getState().inventory?.storeId).toBe('other:')
+  })
+
   it('renders 50 000 rows as a window of a few dozen, and filters them', async () => {
     const entries = Array.from({ length: 50_000 }, (_, i) => entry(i))
     const bridge = fakeBridge({
