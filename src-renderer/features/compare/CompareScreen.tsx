@@ -6,6 +6,7 @@ import { VirtualTable, type Column } from '../../components/VirtualTable'
 import { useAppStore } from '../../store'
 import { CompareDetail } from './CompareDetail'
 import { STATUS_LABEL } from './status-label'
+import { DialectOptions, KindOptions } from '../../components/choices'
 
 type Status = CompareItemDto['status']
 
@@ -182,9 +183,7 @@ export function CompareScreen() {
             value={form.kinds}
             onChange={(e) => setForm({ kinds: e.target.value as typeof form.kinds })}
           >
-            <option value="both">Connections and variables</option>
-            <option value="connection">Connections</option>
-            <option value="variable">Variables</option>
+            <KindOptions />
           </select>
         </label>
         <label>
@@ -194,9 +193,7 @@ export function CompareScreen() {
             value={form.dialect}
             onChange={(e) => setForm({ dialect: e.target.value as typeof form.dialect })}
           >
-            <option value="airflow3">airflow3</option>
-            <option value="airflow2">airflow2</option>
-            <option value="task-sdk">task-sdk</option>
+            <DialectOptions />
           </select>
         </label>
         <div className="actions">

@@ -3,6 +3,7 @@ import type { ErrorDto } from '../../../src-main/contract/errors'
 import { useAppStore } from '../../store'
 import { ConfirmDialog } from '../../components/ConfirmDialog'
 import { ErrorNote } from '../../components/ErrorNote'
+import { DialectOptions } from '../../components/choices'
 
 /**
  * Writes the shown store to a file as Airflow's export commands do (or as env lines): all of
@@ -89,9 +90,7 @@ export function ExportPanel(props: {
           value={dialect}
           onChange={(e) => setDialect(e.target.value as typeof dialect)}
         >
-          <option value="airflow3">airflow3</option>
-          <option value="airflow2">airflow2</option>
-          <option value="task-sdk">task-sdk</option>
+          <DialectOptions />
         </select>
         {format === 'uri' && (
           <select

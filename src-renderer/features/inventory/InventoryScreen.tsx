@@ -11,6 +11,7 @@ import { secretFieldsOf } from './entry-fields'
 import { ExportPanel } from './ExportPanel'
 import { InventoryDetail } from './InventoryDetail'
 import { SecretCell } from './SecretCell'
+import { DialectOptions } from '../../components/choices'
 
 type Row = EntryDto | { kind: 'problem'; id: string; entryKind: string; message: string }
 
@@ -287,9 +288,7 @@ export function InventoryScreen() {
           onChange={(e) => setDialect(e.target.value as typeof dialect)}
           aria-label="Dialect"
         >
-          <option value="airflow3">airflow3</option>
-          <option value="airflow2">airflow2</option>
-          <option value="task-sdk">task-sdk</option>
+          <DialectOptions />
         </select>
       </div>
       <ErrorNote error={error} />

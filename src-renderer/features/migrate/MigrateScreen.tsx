@@ -29,6 +29,7 @@ import {
 } from './plan-filter'
 import { PlanItemDetail } from './PlanItemDetail'
 import { previewFields, type PreviewRuntime, type RuntimeModel } from './preview-request'
+import { DialectOptions, KindOptions } from '../../components/choices'
 
 const WRITES: readonly PlanAction[] = ['create', 'update', 'delete']
 /** Shown at first: everything but what stays as it is. */
@@ -376,9 +377,7 @@ export function MigrateScreen() {
         <label>
           Kinds
           <select value={kinds} onChange={(e) => setKinds(e.target.value as typeof kinds)}>
-            <option value="both">Connections and variables</option>
-            <option value="connection">Connections</option>
-            <option value="variable">Variables</option>
+            <KindOptions />
           </select>
         </label>
         <label>
@@ -396,9 +395,7 @@ export function MigrateScreen() {
         <label>
           Target dialect
           <select value={dialect} onChange={(e) => setDialect(e.target.value as typeof dialect)}>
-            <option value="airflow3">airflow3</option>
-            <option value="airflow2">airflow2</option>
-            <option value="task-sdk">task-sdk</option>
+            <DialectOptions />
           </select>
         </label>
         <label className="check">
