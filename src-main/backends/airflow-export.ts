@@ -19,6 +19,7 @@
 import { isUtf8 } from 'node:buffer'
 import { readFile, stat } from 'node:fs/promises'
 import {
+  cliKeyProblem,
   decodeConnectionsFile,
   decodeVariablesFile,
   fileLevelProblems,
@@ -32,8 +33,13 @@ import {
   type FileProblem,
   type SerializationFormat
 } from '../core/codecs/airflow-files'
-import { jsonObjectMemberSpansOfBytes } from '../core/codecs/airflow-files-fast'
+import {
+  jsonConnectionSurelyReads,
+  jsonObjectMemberSpansOfBytes,
+  jsonVariableSurelyReads
+} from '../core/codecs/airflow-files-fast'
 import { PyDict, pyJsonDumps, pyJsonLoads, type PyValue } from '../core/codecs/py-json'
+import { DIALECT_RULES } from '../core/dialect'
 import { AirlockError, describeKey } from '../core/errors'
 import { decodeUtf8File } from '../core/codecs/utf8'
 import { replaceFile } from '../platform/atomic-write'
@@ -426,6 +432,7 @@ export class AirflowExportBackend implements Backend {
       for (const [id, itemText] of items)
         entries.push({ kind, id, team: undefined, name: id, text: itemText })
     }
+    const checkExtra = DIALECT_RULES[this.dialect].extraValidation !== 'none'
     return {
       format: `airflow-export ${formats.join(' ')} ${this.dialect}`,
       entries,
@@ -436,6 +443,15 @@ export class AirflowExportBackend implements Backend {
         const file = files.get(raw.kind)!
         const e = readRawFileItem(raw.kind, raw.id, raw.text, file.format, this.dialect)
         return { ...e, source: { backendId: this.id, path: file.path, fromKey: raw.id } }
+      },
+      // a JSON member still in the file's bytes is checked there (airflow-files-fast.ts)
+      surelyReads: (raw) => {
+        if (!(raw instanceof SpanRawEntry)) return false
+        const { bytes, start, end } = raw
+        return raw.kind === 'variable'
+          ? jsonVariableSurelyReads(bytes, start, end)
+          : cliKeyProblem(raw.id) === undefined &&
+              jsonConnectionSurelyReads(bytes, start, end, checkExtra)
       }
     }
   }

@@ -205,6 +205,40 @@ describe('plan/diff of export files: equal member text is equal meaning', () => 
     }
   })
 
+  it('vouches for the members the export command writes, and not for one that does not read', async () => {
+    const g = generated(3, 200)
+    const path = file(
+      'surely.json',
+      encodeConnectionsFile(g.conns[0], { format: 'json', dialect: 'airflow3' })
+    )
+    const raw = await new AirflowExportBackend({ connectionsPath: path }).loadRaw({})
+    // every member written by the export reads, and the check says so from the bytes
+    const vouched = raw.entries.filter((r) => raw.surelyReads?.(r) === true)
+    expect(vouched.length).toBe(raw.entries.length)
+    for (const r of vouched) expect(() => raw.read(r)).not.toThrow()
+    // the same unreadable member on both sides still stops the diff, with the full read's message
+    const bad =
+      '{"a": {"conn_type": "http", "port": 5432}, "b": {"conn_type": "http", "extra": "not json"}}'
+    const a = file('same-bad-a.json', bad)
+    const b = file('same-bad-b.json', bad)
+    const badRaw = await new AirflowExportBackend({ connectionsPath: a }).loadRaw({})
+    expect(badRaw.entries.map((r) => badRaw.surelyReads?.(r))).toEqual([true, false])
+    const diff = (sides: boolean) =>
+      diffStores({
+        source: `airflow-export:${a}`,
+        target: `airflow-export:${b}`,
+        dialect: 'airflow3',
+        locatorOptions: {},
+        sides
+      }).then(
+        () => 'no error',
+        (e: Error) => e.message
+      )
+    const message = await diff(true)
+    expect(message).toMatch(/could not be read \(b\)/)
+    expect(await diff(false)).toBe(message)
+  })
+
   it(
     'lists a JSON object member by member only where the whole decode gives those members',
     () => {
