@@ -21,16 +21,13 @@ import {
 } from '../../../../src-main/core/codecs/py-json'
 import { fingerprinter } from '../../../../src-main/core/fingerprint'
 import type { ConnectionEntry, VariableEntry } from '../../../../src-main/core/model'
-import { plan, type PlanOptions } from '../../../../src-main/core/plan'
 import { diffStores } from '../../../../src-main/operations/diff'
-import { targetLimits } from '../../../../src-main/operations/plan'
 import { planRaw } from '../../../../src-main/operations/raw-plan'
 import { seededRandom } from '../../../support/seeded-random'
+import { bothPlans, DIFF, PLAN_KEY } from '../../../support/raw-plans'
 import { FUZZ_TIMEOUT, fuzzParams } from '../../../support/fuzz'
 
 let dir: string
-const KEY = new Uint8Array(32).fill(7)
-const DIFF: PlanOptions = { onConflict: 'overwrite', deleteExtraneous: true }
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'airlock-raw-plan-export-'))
@@ -88,30 +85,6 @@ function generated(seed: number, n: number) {
     conns: [only(conns, 0), only(conns, 1)] as const,
     vars: [only(vars, 0), only(vars, 1)] as const
   }
-}
-
-async function bothPlans(
-  source: AirflowExportBackend,
-  target: AirflowExportBackend,
-  options: PlanOptions = DIFF
-) {
-  const limits = targetLimits(target, 'airflow3')
-  const fast = await planRaw(
-    source,
-    target,
-    undefined,
-    options,
-    async () => fingerprinter(KEY),
-    limits
-  )
-  const full = plan(
-    (await source.load({})).entries,
-    (await target.load({})).entries,
-    options,
-    fingerprinter(KEY),
-    limits
-  )
-  return { fast, full }
 }
 
 describe('plan/diff of export files: equal member text is equal meaning', () => {
@@ -181,7 +154,7 @@ describe('plan/diff of export files: equal member text is equal meaning', () => 
         new AirflowExportBackend({ connectionsPath: ok }),
         undefined,
         DIFF,
-        async () => fingerprinter(KEY),
+        async () => fingerprinter(PLAN_KEY),
         {}
       )
       expect(fast, name).toBeUndefined()
