@@ -269,11 +269,12 @@ function kindOfMemberBytes(
 function kindByMemberTexts(members: JsonMemberListing | undefined): EntryKind | undefined | null {
   if (!members) return null
   const said = new Set<EntryKind>()
-  const { bytes, spans } = members
-  for (let i = 0; i < members.keys.length; i++) {
+  const { bytes } = members
+  const cols = members.columns?.cols
+  for (let i = 0; i < members.count; i++) {
     // told from the bytes where they can tell; else the text decoded, looked at and dropped
     // (the listing keeps its bytes, not its texts)
-    let kind = bytes && spans ? kindOfMemberBytes(bytes, spans[3 * i]!, spans[3 * i + 1]!) : null
+    let kind = bytes && cols ? kindOfMemberBytes(bytes, cols[5 * i + 2]!, cols[5 * i + 3]!) : null
     if (kind === null) kind = kindOfMemberText(members.text(i))
     if (kind === null) return null
     if (kind) said.add(kind)

@@ -30,14 +30,52 @@ export interface JsonMemberSpans {
 }
 
 /**
- * {@link JsonMemberSpans} of a JSON object file's valid UTF-8 `bytes`: the members
- * `rawFileItems(text, 'json')` gives for the decoded text (undefined where it does), their
- * texts not decoded. `slice` decodes the keys.
+ * Where the members of a JSON object file are in its bytes, nothing decoded where it need not
+ * be, as columns (no object or string per member): member i's key is bytes `[cols[5i],
+ * cols[5i + 1])` (inside its quotes), its text bytes `[cols[5i + 2], cols[5i + 3])`, and
+ * `cols[5i + 4]` has bit 0 set when the text is all ASCII, bit 1 when the key is. Where every
+ * key is plain (no escape, no control character) a key's bytes are its text, so two keys are
+ * the same exactly when their bytes are: `find` gives a member by its key's bytes and `keys`
+ * is undefined. Otherwise `keys` holds each key decoded and `find` is undefined.
  */
-export function jsonObjectMemberSpansOfBytes(
+export interface JsonMemberColumns {
+  count: number
+  cols: Int32Array
+  keys: string[] | undefined
+  find: ((other: Uint8Array, start: number, end: number) => number) | undefined
+}
+
+/** FNV-1a of bytes `[start, end)`. */
+function hashBytes(bytes: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5
+  for (let k = start; k < end; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193)
+  return h >>> 0
+}
+
+/** Whether `a[as, ae)` and `b[bs, be)` are the same bytes (short ranges: keys). */
+function sameBytes(
+  a: Uint8Array,
+  as: number,
+  ae: number,
+  b: Uint8Array,
+  bs: number,
+  be: number
+): boolean {
+  const n = ae - as
+  if (n !== be - bs) return false
+  for (let k = 0; k < n; k++) if (a[as + k] !== b[bs + k]) return false
+  return true
+}
+
+/**
+ * {@link JsonMemberColumns} of a JSON object file's valid UTF-8 `bytes`: the members
+ * `rawFileItems(text, 'json')` gives for the decoded text (undefined where it does: a key
+ * twice among them too), their texts not decoded. `slice` decodes the keys that must be.
+ */
+export function jsonObjectMemberColumnsOfBytes(
   bytes: Uint8Array,
   slice: ByteSlicer = (start, end) => utf8.decode(bytes.subarray(start, end))
-): JsonMemberSpans | undefined {
+): JsonMemberColumns | undefined {
   const n = bytes.length
   let k = 0
   /** Whether the last string scanned held a byte 0x80 or above. */
@@ -60,38 +98,30 @@ export function jsonObjectMemberSpansOfBytes(
     }
     return -1
   }
+  let cols = new Int32Array(5 * 1024)
+  let count = 0
+  let allPlain = true
   skip()
   if (bytes[k] !== 0x7b) return undefined
   k++
   skip()
-  const keys: string[] = []
-  const spans: number[] = []
-  const seen = new Set<string>()
   if (bytes[k] === 0x7d) {
     k++
     skip()
-    return k === n ? { keys, spans } : undefined
+    return k === n ? { count: 0, cols, keys: undefined, find: () => -1 } : undefined
   }
   for (;;) {
     if (bytes[k] !== 0x22) return undefined
     const keyEnd = stringEnd(k)
     if (keyEnd < 0) return undefined
+    const keyAscii = wide ? 0 : 2
     // a key without an escape or a control character is its own text
-    let plain = true
-    for (let i = k + 1; i < keyEnd - 1; i++) {
-      const c = bytes[i]!
-      if (c === 0x5c || c < 0x20) plain = false
-    }
-    let key: string
-    if (plain) key = slice(k + 1, keyEnd - 1, !wide)
-    else
-      try {
-        key = pyJsonLoads(slice(k, keyEnd, false)) as string
-      } catch {
-        return undefined
+    if (allPlain)
+      for (let i = k + 1; i < keyEnd - 1; i++) {
+        const c = bytes[i]!
+        if (c === 0x5c || c < 0x20) allPlain = false
       }
-    if (seen.has(key)) return undefined
-    seen.add(key)
+    const keyStart = k + 1
     k = keyEnd
     skip()
     if (bytes[k] !== 0x3a) return undefined
@@ -124,19 +154,105 @@ export function jsonObjectMemberSpansOfBytes(
       else if (c >= 0x80) ascii = 0
     }
     if (k === start) return undefined
-    keys.push(key)
-    spans.push(start, k, ascii)
+    if (5 * count + 5 > cols.length) {
+      const grown = new Int32Array(cols.length * 2)
+      grown.set(cols)
+      cols = grown
+    }
+    const at = 5 * count++
+    cols[at] = keyStart
+    cols[at + 1] = keyEnd - 1
+    cols[at + 2] = start
+    cols[at + 3] = k
+    cols[at + 4] = ascii | keyAscii
     skip()
     const c = bytes[k]
     if (c === 0x7d) {
       k++
       skip()
-      return k === n ? { keys, spans } : undefined
+      if (k !== n) return undefined
+      break
     }
     if (c !== 0x2c) return undefined
     k++
     skip()
   }
+  if (!allPlain) {
+    // keys with escapes: decoded, and compared as text
+    const keys: string[] = new Array<string>(count)
+    const seen = new Set<string>()
+    for (let i = 0; i < count; i++) {
+      const ks = cols[5 * i]!
+      const ke = cols[5 * i + 1]!
+      let key: string
+      try {
+        key = pyJsonLoads(slice(ks - 1, ke + 1, false)) as string
+      } catch {
+        return undefined
+      }
+      if (seen.has(key)) return undefined
+      seen.add(key)
+      keys[i] = key
+    }
+    return { count, cols, keys, find: undefined }
+  }
+  // the keys' table: open addressing, index + 1 per slot; a key twice declines
+  let size = 16
+  while (size < 2 * count) size *= 2
+  const mask = size - 1
+  const table = new Int32Array(size)
+  for (let i = 0; i < count; i++) {
+    const s = cols[5 * i]!
+    const e = cols[5 * i + 1]!
+    let slot = hashBytes(bytes, s, e) & mask
+    for (;;) {
+      const j = table[slot]! - 1
+      if (j < 0) break
+      if (sameBytes(bytes, s, e, bytes, cols[5 * j]!, cols[5 * j + 1]!)) return undefined
+      slot = (slot + 1) & mask
+    }
+    table[slot] = i + 1
+  }
+  return {
+    count,
+    cols,
+    keys: undefined,
+    find(other, start, end) {
+      let slot = hashBytes(other, start, end) & mask
+      for (;;) {
+        const j = table[slot]! - 1
+        if (j < 0) return -1
+        if (sameBytes(other, start, end, bytes, cols[5 * j]!, cols[5 * j + 1]!)) return j
+        slot = (slot + 1) & mask
+      }
+    }
+  }
+}
+
+/**
+ * {@link JsonMemberSpans} of a JSON object file's valid UTF-8 `bytes`: the members
+ * `rawFileItems(text, 'json')` gives for the decoded text (undefined where it does), their
+ * texts not decoded. `slice` decodes the keys.
+ */
+export function jsonObjectMemberSpansOfBytes(
+  bytes: Uint8Array,
+  slice: ByteSlicer = (start, end) => utf8.decode(bytes.subarray(start, end))
+): JsonMemberSpans | undefined {
+  const found = jsonObjectMemberColumnsOfBytes(bytes, slice)
+  if (!found) return undefined
+  const { count, cols } = found
+  const keys =
+    found.keys ??
+    Array.from({ length: count }, (_, i) =>
+      slice(cols[5 * i]!, cols[5 * i + 1]!, (cols[5 * i + 4]! & 2) !== 0)
+    )
+  const spans: number[] = new Array<number>(3 * count)
+  for (let i = 0; i < count; i++) {
+    spans[3 * i] = cols[5 * i + 2]!
+    spans[3 * i + 1] = cols[5 * i + 3]!
+    spans[3 * i + 2] = cols[5 * i + 4]! & 1
+  }
+  return { keys, spans }
 }
 
 /**

@@ -1,7 +1,7 @@
 // plan/diff over `airflow connections|variables export` files compares each member's text
 // first (AirflowExportBackend.loadRaw): the plan equals the one made from both files read
 // whole, item for item, and the fast path declines wherever the answer could differ.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
@@ -119,6 +119,41 @@ describe('plan/diff of export files: equal member text is equal meaning', () => 
       }
     }
   )
+
+  it('lists one JSON file as columns where its keys are their bytes, planning as the whole read', async () => {
+    const g = generated(4, 300)
+    const json = (name: string, side: 0 | 1) =>
+      file(name, encodeConnectionsFile(g.conns[side], { format: 'json', dialect: 'airflow3' }))
+    const [pathA, pathB] = [json('cols-a.json', 0), json('cols-b.json', 1)]
+    const a = new AirflowExportBackend({ connectionsPath: pathA })
+    const b = new AirflowExportBackend({ connectionsPath: pathB })
+    const raw = await a.loadRaw({})
+    expect(raw.columns?.count).toBe(g.conns[0].length)
+    // a raw entry per member only when asked for: the same listing as the text's
+    expect(raw.entries.map((r) => [r.id, r.text])).toEqual(
+      rawFileItems(readFileSync(pathA, 'utf8'), 'json')
+    )
+    const { fast, full } = await bothPlans(a, b)
+    expect(JSON.stringify(fast!.result)).toBe(JSON.stringify(full))
+    expect(full.summary.unchanged).toBeGreaterThan(0)
+    expect(full.summary.update + full.summary.create + full.summary.delete).toBeGreaterThan(0)
+    // a key with an escape: its bytes do not tell it apart, so no columns; the same plan
+    const escaped = file('cols-escaped.json', '{"a\\u0062": "http://h", "c": "http://h2"}')
+    const plain = file('cols-plain.json', '{"ab": "http://h", "c": "http://other"}')
+    const e = new AirflowExportBackend({ connectionsPath: escaped })
+    expect((await e.loadRaw({})).columns).toBeUndefined()
+    for (const [s, t] of [
+      [escaped, plain],
+      [plain, escaped]
+    ]) {
+      const plans = await bothPlans(
+        new AirflowExportBackend({ connectionsPath: s }),
+        new AirflowExportBackend({ connectionsPath: t })
+      )
+      expect(plans.full.items.map((i) => i.action)).toEqual(['unchanged', 'update'])
+      expect(JSON.stringify(plans.fast!.result)).toBe(JSON.stringify(plans.full))
+    }
+  })
 
   it('counts another text of the same meaning as unchanged, as the full read does', async () => {
     const a = file('same-a.json', '{"c": {"conn_type": "http", "host": "h"}, "d": "mysql://x"}')
