@@ -3,7 +3,6 @@
 // The flag: see src-main/platform/runtime.ts. Airlock needs Node 22.13+ (node:sqlite); on an
 // older `node` it re-runs itself with the Node 24 that `npm ci` installs beside it.
 import { existsSync } from 'node:fs'
-import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 const [major, minor] = process.versions.node.split('.').map(Number)
@@ -19,6 +18,8 @@ if (major < 22 || (major === 22 && minor < 13)) {
     .map((path) => fileURLToPath(new URL(path, import.meta.url)))
     .find((path) => existsSync(path))
   if (bundled) {
+    // loaded only here: a run on a current Node never needs child_process
+    const { spawn } = await import('node:child_process')
     // spawn, not spawnSync: this process must stay responsive to forward every signal, or a
     // killed `apply` keeps writing and an orphaned `serve` keeps answering.
     // The IPC channel is how the child notices this process is gone (even by SIGKILL, which

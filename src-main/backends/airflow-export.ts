@@ -19,6 +19,7 @@
 import { isUtf8 } from 'node:buffer'
 import { readFile, stat } from 'node:fs/promises'
 import {
+  cliKeyProblem,
   decodeConnectionsFile,
   decodeVariablesFile,
   fileLevelProblems,
@@ -32,8 +33,14 @@ import {
   type FileProblem,
   type SerializationFormat
 } from '../core/codecs/airflow-files'
-import { jsonObjectMemberSpansOfBytes } from '../core/codecs/airflow-files-fast'
+import {
+  jsonConnectionSurelyReads,
+  jsonObjectMemberColumnsOfBytes,
+  jsonVariableSurelyReads,
+  type JsonMemberColumns
+} from '../core/codecs/airflow-files-fast'
 import { PyDict, pyJsonDumps, pyJsonLoads, type PyValue } from '../core/codecs/py-json'
+import { DIALECT_RULES } from '../core/dialect'
 import { AirlockError, describeKey } from '../core/errors'
 import { decodeUtf8File } from '../core/codecs/utf8'
 import { replaceFile } from '../platform/atomic-write'
@@ -52,6 +59,7 @@ import {
   type EntryProblem,
   type EntryRef,
   type LoadResult,
+  type RawColumns,
   type RawEntry,
   type RawLoadResult,
   type Scope,
@@ -94,15 +102,17 @@ export async function readTextIfExists(path: string): Promise<string | undefined
 }
 
 /**
- * The members of a JSON object file: `keys` in file order, member i's text `text(i)`. Split
- * from valid UTF-8 bytes, the texts stay in `bytes` (`spans` as in core/codecs/
- * airflow-files-fast.ts) and each `text(i)` decodes anew.
+ * The members of a JSON object file: `count` of them, `keys` in file order, member i's text
+ * `text(i)`. Split from valid UTF-8 bytes, the keys and texts stay in `bytes` (`columns` as in
+ * core/codecs/airflow-files-fast.ts: the keys are decoded when `keys` is first read) and each
+ * `text(i)` decodes anew.
  */
 export interface JsonMemberListing {
-  keys: string[]
+  count: number
+  readonly keys: string[]
   text(i: number): string
   bytes?: Buffer
-  spans?: number[]
+  columns?: JsonMemberColumns
 }
 
 /**
@@ -135,22 +145,29 @@ export async function readRawJsonMembers(
   if (!bytes) return 'missing'
   let items: JsonMemberListing | undefined
   if (isUtf8(bytes)) {
-    const found = jsonObjectMemberSpansOfBytes(bytes, (start, end, ascii) =>
+    const slice = (start: number, end: number, ascii: boolean) =>
       bytes.toString(ascii ? 'latin1' : 'utf8', start, end)
-    )
-    if (found) {
-      const { keys, spans } = found
+    const columns = jsonObjectMemberColumnsOfBytes(bytes, slice)
+    if (columns) {
+      const { count, cols } = columns
+      let keys = columns.keys
       items = {
-        keys,
+        count,
+        get keys(): string[] {
+          keys ??= Array.from({ length: count }, (_, i) =>
+            slice(cols[5 * i]!, cols[5 * i + 1]!, (cols[5 * i + 4]! & 2) !== 0)
+          )
+          return keys
+        },
         bytes,
-        spans,
-        text: (i) =>
-          bytes.toString(spans[3 * i + 2] === 1 ? 'latin1' : 'utf8', spans[3 * i], spans[3 * i + 1])
+        columns,
+        text: (i) => slice(cols[5 * i + 2]!, cols[5 * i + 3]!, (cols[5 * i + 4]! & 1) !== 0)
       }
     }
   } else {
     const pairs = rawFileItems(decodeUtf8File(bytes, `"${path}"`), 'json')
-    if (pairs) items = { keys: pairs.map(([k]) => k), text: (i) => pairs[i]![1] }
+    if (pairs)
+      items = { count: pairs.length, keys: pairs.map(([k]) => k), text: (i) => pairs[i]![1] }
   }
   if (items && key !== undefined) jsonMembersCache.set(path, { key, items: new WeakRef(items) })
   return items
@@ -382,34 +399,65 @@ export class AirflowExportBackend implements Backend {
    * one by one from those texts (see rawFileItems).
    */
   async loadRaw(scope: Scope): Promise<RawLoadResult> {
+    const checkExtra = DIALECT_RULES[this.dialect].extraValidation !== 'none'
+    // a JSON member still in the file's bytes is checked there (airflow-files-fast.ts)
+    const surelyReads = (kind: EntryKind, id: string, bytes: Buffer, start: number, end: number) =>
+      kind === 'variable'
+        ? jsonVariableSurelyReads(bytes, start, end)
+        : cliKeyProblem(id) === undefined &&
+          jsonConnectionSurelyReads(bytes, start, end, checkExtra)
+    const kinds = (['connection', 'variable'] as const).filter(
+      (kind) => this.pathOf(kind) !== null && inScope(scope, kind)
+    )
     const entries: RawEntry[] = []
     const formats: string[] = []
     const files = new Map<EntryKind, { path: string; format: FileFormat }>()
-    for (const kind of ['connection', 'variable'] as const) {
-      const path = this.pathOf(kind)
-      if (path === null || !inScope(scope, kind)) continue
+    let columns: RawColumns | undefined
+    for (const kind of kinds) {
+      const path = this.pathOf(kind)!
       const format = formatOf(path)
       let items: [string, string][] | undefined
       if (format === 'json') {
         const members = await readRawJsonMembers(path)
-        if (members && members !== 'missing' && members.bytes && members.spans) {
+        if (members && members !== 'missing' && members.bytes && members.columns) {
           // the texts stay in the file's bytes: compared as bytes, decoded when read
-          const { keys, bytes, spans } = members
+          const { bytes } = members
+          const { count, cols, find } = members.columns
           files.set(kind, { path, format })
           formats.push(`${kind}:${format}`)
-          for (let i = 0; i < keys.length; i++)
-            entries.push(
-              new SpanRawEntry(
-                kind,
-                keys[i]!,
-                undefined,
-                keys[i]!,
-                bytes,
-                spans[3 * i]!,
-                spans[3 * i + 1]!,
-                spans[3 * i + 2] === 1
-              )
+          const entry = (i: number): RawEntry =>
+            new SpanRawEntry(
+              kind,
+              members.keys[i]!,
+              undefined,
+              members.keys[i]!,
+              bytes,
+              cols[5 * i + 2]!,
+              cols[5 * i + 3]!,
+              (cols[5 * i + 4]! & 1) !== 0
             )
+          // one file in scope whose keys are their bytes: listed as columns too (no object or
+          // string per member; operations/raw-plan.ts pairs them by their keys' bytes)
+          if (kinds.length === 1 && find) {
+            const keyOf = (i: number): string =>
+              bytes.toString(
+                (cols[5 * i + 4]! & 2) !== 0 ? 'latin1' : 'utf8',
+                cols[5 * i]!,
+                cols[5 * i + 1]!
+              )
+            columns = {
+              bytes,
+              count,
+              listed: new Uint8Array(count).fill(kind === 'connection' ? 1 : 2),
+              cols,
+              find,
+              entry,
+              surelyReads: (i) =>
+                surelyReads(kind, keyOf(i), bytes, cols[5 * i + 2]!, cols[5 * i + 3]!)
+            }
+            break
+          }
+          for (let i = 0; i < count; i++) entries.push(entry(i))
           continue
         }
         items =
@@ -426,9 +474,16 @@ export class AirflowExportBackend implements Backend {
       for (const [id, itemText] of items)
         entries.push({ kind, id, team: undefined, name: id, text: itemText })
     }
+    const listing = columns
+    let listed: RawEntry[] | undefined
     return {
       format: `airflow-export ${formats.join(' ')} ${this.dialect}`,
-      entries,
+      // as columns, the raw entries are made when first asked for
+      get entries(): RawEntry[] {
+        if (!listing) return entries
+        listed ??= Array.from({ length: listing.count }, (_, i) => listing.entry(i))
+        return listed
+      },
       problems: [],
       // one kind per file, each key once in a JSON file's listing (a key twice is none)
       uniqueIds: [...files.values()].every((f) => f.format === 'json'),
@@ -436,7 +491,10 @@ export class AirflowExportBackend implements Backend {
         const file = files.get(raw.kind)!
         const e = readRawFileItem(raw.kind, raw.id, raw.text, file.format, this.dialect)
         return { ...e, source: { backendId: this.id, path: file.path, fromKey: raw.id } }
-      }
+      },
+      surelyReads: (raw) =>
+        raw instanceof SpanRawEntry && surelyReads(raw.kind, raw.id, raw.bytes, raw.start, raw.end),
+      ...(listing ? { columns: listing } : {})
     }
   }
 

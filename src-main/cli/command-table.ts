@@ -6,6 +6,7 @@
  */
 import type { parseArgs } from 'node:util'
 import { PROFILE_KIND_IDS, SECRETS_SERVICE_KINDS } from '../contract/providers'
+import type { EntryKind } from '../backends/backend'
 import type { LocatorOptions } from '../operations/open-store'
 import { connParse, connSerialize, dialectOption } from './commands/conn'
 import { UsageError, type CliIo } from './io'
@@ -189,6 +190,17 @@ const load = {
   keystore: () => import('./commands/keystore')
 }
 
+/**
+ * `--kind conn|var` (both when absent). Here, not beside `list`: `plan`, `diff` and `effective`
+ * take it without loading the `list`/`export` command module (issue #22).
+ */
+function kindOption(value: string | undefined): EntryKind[] | undefined {
+  if (value === undefined) return undefined
+  if (value === 'conn' || value === 'connection' || value === 'connections') return ['connection']
+  if (value === 'var' || value === 'variable' || value === 'variables') return ['variable']
+  throw new UsageError(`--kind must be conn or var (got ${JSON.stringify(value)})`)
+}
+
 function noSub(sub: string | undefined): void {
   if (sub !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(sub)}`)
 }
@@ -241,7 +253,7 @@ const fernet: Command = {
 async function runOnStore(input: CommandInput): Promise<number> {
   const { io, name, sub: locator, rest, values } = input
   const { LOCATOR_SCHEMES, withStore } = await load.openStore()
-  const { exportCommand, kindOption, listCommand, rotateCommand } = await load.stores()
+  const { exportCommand, listCommand, rotateCommand } = await load.stores()
   if (!locator)
     throw new UsageError(
       `${name} needs a store, e.g. ${name} demo: (stores: ${LOCATOR_SCHEMES.map((x) => x + ':').join(' ')})`
@@ -348,7 +360,6 @@ const effective: Command = {
 `,
   options: EFFECTIVE_OPTIONS,
   run: async ({ io, sub, values, resolveProfile }) => {
-    const { kindOption } = await load.stores()
     noSub(sub)
     const fernetKey = (await keyFromFlags(io, values))?.setting
     return (await load.engine()).effectiveCommand(io, values, kindOption(values.kind), {
@@ -362,7 +373,6 @@ const effective: Command = {
 /** `plan` and `diff`: two stores (`plan --retry-failed JOB`: the job's own, or none). */
 async function runOnPair(input: CommandInput): Promise<number> {
   const { io, name, sub, rest, values } = input
-  const { kindOption } = await load.stores()
   const [target, ...more] = rest
   const retry = values['retry-failed']
   if (retry !== undefined) {

@@ -12,6 +12,7 @@ import type { JsonMemberListing } from '../backends/airflow-export'
 import { createBackend, createServiceBackend } from '../backends/registry'
 import { PyDict, pyJsonLoads, type PyValue } from '../core/codecs/py-json'
 import { jsonObjectKeys } from '../core/codecs/airflow-files'
+import { asciiNames, flatObjectKeyBits } from '../core/codecs/airflow-files-fast'
 import { pyYamlSafeLoad } from '../core/codecs/py-yaml'
 import { isSecretsServiceKind, SECRETS_SERVICE_KINDS } from '../contract/providers'
 import type { SqlTarget } from '../backends/sql/driver'
@@ -235,6 +236,32 @@ function kindOfMemberText(text: string): EntryKind | undefined | null {
   return keys.some((k) => k === 'conn_type' || k === 'uri') ? 'connection' : undefined
 }
 
+/** CONNECTION_KEYS as bytes, and the bits of `conn_type` and `uri` among them. */
+const CONNECTION_KEY_BYTES = asciiNames([...CONNECTION_KEYS])
+const CONNECTION_MARK_BITS = [...CONNECTION_KEYS].reduce(
+  (bits, k, i) => (k === 'conn_type' || k === 'uri' ? bits | (1 << i) : bits),
+  0
+)
+
+/**
+ * {@link kindOfMemberText} of the member in bytes `[start, end)` of a JSON file, told from the
+ * bytes where they are a flat object of connection keys (each once, no escape): the common
+ * connection member, with no string made. Null where the bytes alone do not tell (the caller
+ * asks kindOfMemberText of its text).
+ */
+function kindOfMemberBytes(
+  bytes: Uint8Array,
+  start: number,
+  end: number
+): EntryKind | undefined | null {
+  const c = bytes[start]
+  if (c === 0x22 || c === 0x6e || c === 0x5b) return undefined // a string, null, a list
+  if (c !== 0x7b) return 'variable' // a number, true, false, NaN, Infinity
+  const bits = flatObjectKeyBits(bytes, start, end, CONNECTION_KEY_BYTES)
+  if (bits < 0) return null
+  return bits & CONNECTION_MARK_BITS ? 'connection' : undefined
+}
+
 /**
  * What a JSON file's members all say (as {@link kindByContent} for a valid file), from their
  * texts, without decoding the file; null where the texts cannot tell.
@@ -242,9 +269,13 @@ function kindOfMemberText(text: string): EntryKind | undefined | null {
 function kindByMemberTexts(members: JsonMemberListing | undefined): EntryKind | undefined | null {
   if (!members) return null
   const said = new Set<EntryKind>()
-  for (let i = 0; i < members.keys.length; i++) {
-    // each text decoded, looked at and dropped (the listing keeps its bytes, not its texts)
-    const kind = kindOfMemberText(members.text(i))
+  const { bytes } = members
+  const cols = members.columns?.cols
+  for (let i = 0; i < members.count; i++) {
+    // told from the bytes where they can tell; else the text decoded, looked at and dropped
+    // (the listing keeps its bytes, not its texts)
+    let kind = bytes && cols ? kindOfMemberBytes(bytes, cols[5 * i + 2]!, cols[5 * i + 3]!) : null
+    if (kind === null) kind = kindOfMemberText(members.text(i))
     if (kind === null) return null
     if (kind) said.add(kind)
   }

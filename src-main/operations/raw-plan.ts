@@ -55,12 +55,17 @@ function read(side: RawLoadResult, raw: RawEntry): Entry | undefined {
   }
 }
 
+/**
+ * Whether `a[as, ae)` and `b[bs, be)` are the same bytes: lengths first, then compared natively
+ * (values are long; compose-fast's sameBytes loops, for short names).
+ */
+function sameRange(a: Buffer, as: number, ae: number, b: Buffer, bs: number, be: number): boolean {
+  return ae - as === be - bs && a.compare(b, bs, be, as, ae) === 0
+}
+
 /** Whether two raw entries hold the same text: by their bytes where both have them. */
 function sameText(a: RawEntry, b: RawEntry): boolean {
-  if (a.bytes && b.bytes) {
-    const n = a.end! - a.start!
-    return n === b.end! - b.start! && a.bytes.compare(b.bytes, b.start, b.end, a.start, a.end) === 0
-  }
+  if (a.bytes && b.bytes) return sameRange(a.bytes, a.start!, a.end!, b.bytes, b.start!, b.end!)
   return a.text === b.text
 }
 
@@ -287,13 +292,10 @@ function pairColumns(
       i < tc.count && sameBytes(sb, ns, ne, tb, tcol[5 * i]!, tcol[5 * i + 1]!)
         ? i
         : tc.find(sb, ns, ne)
-    const vs = scol[5 * i + 2]!
-    const ve = scol[5 * i + 3]!
     if (
       j >= 0 &&
       tl[j] &&
-      ve - vs === tcol[5 * j + 3]! - tcol[5 * j + 2]! &&
-      sb.compare(tb, tcol[5 * j + 2]!, tcol[5 * j + 3]!, vs, ve) === 0
+      sameRange(sb, scol[5 * i + 2]!, scol[5 * i + 3]!, tb, tcol[5 * j + 2]!, tcol[5 * j + 3]!)
     ) {
       // every source entry must read (as in pairEntries)
       if (!sc.surelyReads(i) && !read(s, sc.entry(i))) return undefined

@@ -5,16 +5,10 @@ import { replaceFileParts } from '../../platform/atomic-write'
 import type { ConflictPolicy, PlanItem } from '../../core/plan'
 import { RUNTIME_MODELS } from '../../core/precedence'
 import type { Dialect } from '../../core/model'
-import { isPersistent, noKeychainMessage } from '../../keychain/keychain'
-import { openCliKeychain } from './keystore'
+import type { Keychain } from '../../keychain/keychain'
 import { diffStores } from '../../operations/diff'
-import { cutoverDto, placeTarget, previewCutover, type CutoverView } from '../../operations/cutover'
-import {
-  layerLookups,
-  loadEffective,
-  runtimeLayers,
-  type RuntimeRequest
-} from '../../operations/effective'
+import type { CutoverView } from '../../operations/cutover'
+import type { RuntimeRequest } from '../../operations/effective'
 import { planStores, type PlannedStores } from '../../operations/plan'
 import { dataDir } from '../../platform/paths'
 import { EXIT_ITEMS_FAILED, EXIT_OK, OutputBuffer, UsageError, writeLine, type CliIo } from '../io'
@@ -56,6 +50,7 @@ export async function effectiveCommand(
   kinds: EntryKind[] | undefined,
   locatorOptions: LocatorOptions
 ): Promise<number> {
+  const { layerLookups, loadEffective, runtimeLayers } = await import('../../operations/effective')
   const resolved = await runtimeLayers(runtimeFlags(flags), locatorOptions)
   const { model, notes, configured } = resolved
   const layerLocators = resolved.locators
@@ -209,8 +204,11 @@ export async function planCommand(
   const wantsCutover =
     flags.runtime !== undefined || flags.model !== undefined || flags.layer !== undefined
   // the runtime and the target's place in it are settled before anything is planned
-  const placement = wantsCutover
-    ? await placeTarget(targetLocator, runtimeFlags(flags), locatorOptions)
+  // the cutover preview (and `effective`) load where used: a plan or diff without one needs
+  // neither, nor the secrets services' rules they read (issue #22)
+  const cutovers = wantsCutover ? await import('../../operations/cutover') : undefined
+  const placement = cutovers
+    ? await cutovers.placeTarget(targetLocator, runtimeFlags(flags), locatorOptions)
     : undefined
   const policy = (flags['on-conflict'] ?? 'overwrite') as ConflictPolicy
   if (!['skip', 'overwrite', 'fail'].includes(policy))
@@ -255,7 +253,10 @@ export async function planCommand(
           planKey: flags.out ? (planId) => planKey(io, planId) : undefined,
           sides: placement !== undefined
         })
-  const cutover = placement ? await previewCutover(planned, placement, locatorOptions) : undefined
+  const cutover =
+    cutovers && placement
+      ? await cutovers.previewCutover(planned, placement, locatorOptions)
+      : undefined
   return printPlan(io, mode, planned, flags, cutover)
 }
 
@@ -306,7 +307,11 @@ async function printPlan(
     } else
       await writeLine(
         io.stdout,
-        JSON.stringify(cutover ? { ...doc, cutover: cutoverDto(cutover) } : doc)
+        JSON.stringify(
+          cutover
+            ? { ...doc, cutover: (await import('../../operations/cutover')).cutoverDto(cutover) }
+            : doc
+        )
       )
   } else {
     // in 64 KB buffers, not a write per line (12 k lines: most of the printing)
@@ -369,9 +374,15 @@ export async function retryPlanCommand(
   return printPlan(io, 'plan', retry.planned, flags, undefined)
 }
 
+/** The keychain `plan --out` keeps its keys in (loaded where used: a diff needs none). */
+async function openCliKeychain(io: CliIo): Promise<Keychain> {
+  return (await import('./keystore')).openCliKeychain(io)
+}
+
 /** The key of a plan written with --out: kept in the keychain so `apply` can check drift. */
 async function planKey(io: CliIo, planId: string): Promise<Uint8Array> {
   const keychain = await openCliKeychain(io)
+  const { isPersistent, noKeychainMessage } = await import('../../keychain/keychain')
   if (!isPersistent(keychain))
     io.stderr.write(
       `airlock: warning: ${noKeychainMessage('this plan cannot be applied after this run (its drift key and the key that signs it are not saved)')}\n`

@@ -13,14 +13,6 @@ import {
 import { MASK, maskExtra } from '../../platform/redact'
 import { EXIT_ITEMS_FAILED, EXIT_OK, OutputBuffer, UsageError, writeLine, type CliIo } from '../io'
 
-/** `--kind conn|var` (both when absent). */
-export function kindOption(value: string | undefined): EntryKind[] | undefined {
-  if (value === undefined) return undefined
-  if (value === 'conn' || value === 'connection' || value === 'connections') return ['connection']
-  if (value === 'var' || value === 'variable' || value === 'variables') return ['variable']
-  throw new UsageError(`--kind must be conn or var (got ${JSON.stringify(value)})`)
-}
-
 function reportProblems(io: CliIo, problems: readonly EntryProblem[]): void {
   for (const p of problems) io.stderr.write(`airlock: ${p.message}\n`)
 }

@@ -7,7 +7,8 @@
  * character, so the bytes split where the text splits. test/unit/main/core/codecs/
  * airflow-files-fast.test.ts compares the two on generated files.
  */
-import { PY_JSON_MAX_NESTING, pyJsonLoads } from './py-json'
+import { uriSurelyReads } from './connection-uri-fast'
+import { isJsonObjectText, PY_JSON_MAX_NESTING, pyJsonLoads } from './py-json'
 
 /** Bytes `[start, end)` as text; `ascii` says none is 0x80 or above. */
 export type ByteSlicer = (start: number, end: number, ascii: boolean) => string
@@ -29,14 +30,52 @@ export interface JsonMemberSpans {
 }
 
 /**
- * {@link JsonMemberSpans} of a JSON object file's valid UTF-8 `bytes`: the members
- * `rawFileItems(text, 'json')` gives for the decoded text (undefined where it does), their
- * texts not decoded. `slice` decodes the keys.
+ * Where the members of a JSON object file are in its bytes, nothing decoded where it need not
+ * be, as columns (no object or string per member): member i's key is bytes `[cols[5i],
+ * cols[5i + 1])` (inside its quotes), its text bytes `[cols[5i + 2], cols[5i + 3])`, and
+ * `cols[5i + 4]` has bit 0 set when the text is all ASCII, bit 1 when the key is. Where every
+ * key is plain (no escape, no control character) a key's bytes are its text, so two keys are
+ * the same exactly when their bytes are: `find` gives a member by its key's bytes and `keys`
+ * is undefined. Otherwise `keys` holds each key decoded and `find` is undefined.
  */
-export function jsonObjectMemberSpansOfBytes(
+export interface JsonMemberColumns {
+  count: number
+  cols: Int32Array
+  keys: string[] | undefined
+  find: ((other: Uint8Array, start: number, end: number) => number) | undefined
+}
+
+/** FNV-1a of bytes `[start, end)`. */
+function hashBytes(bytes: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5
+  for (let k = start; k < end; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193)
+  return h >>> 0
+}
+
+/** Whether `a[as, ae)` and `b[bs, be)` are the same bytes (short ranges: keys). */
+function sameBytes(
+  a: Uint8Array,
+  as: number,
+  ae: number,
+  b: Uint8Array,
+  bs: number,
+  be: number
+): boolean {
+  const n = ae - as
+  if (n !== be - bs) return false
+  for (let k = 0; k < n; k++) if (a[as + k] !== b[bs + k]) return false
+  return true
+}
+
+/**
+ * {@link JsonMemberColumns} of a JSON object file's valid UTF-8 `bytes`: the members
+ * `rawFileItems(text, 'json')` gives for the decoded text (undefined where it does: a key
+ * twice among them too), their texts not decoded. `slice` decodes the keys that must be.
+ */
+export function jsonObjectMemberColumnsOfBytes(
   bytes: Uint8Array,
   slice: ByteSlicer = (start, end) => utf8.decode(bytes.subarray(start, end))
-): JsonMemberSpans | undefined {
+): JsonMemberColumns | undefined {
   const n = bytes.length
   let k = 0
   /** Whether the last string scanned held a byte 0x80 or above. */
@@ -59,38 +98,30 @@ export function jsonObjectMemberSpansOfBytes(
     }
     return -1
   }
+  let cols = new Int32Array(5 * 1024)
+  let count = 0
+  let allPlain = true
   skip()
   if (bytes[k] !== 0x7b) return undefined
   k++
   skip()
-  const keys: string[] = []
-  const spans: number[] = []
-  const seen = new Set<string>()
   if (bytes[k] === 0x7d) {
     k++
     skip()
-    return k === n ? { keys, spans } : undefined
+    return k === n ? { count: 0, cols, keys: undefined, find: () => -1 } : undefined
   }
   for (;;) {
     if (bytes[k] !== 0x22) return undefined
     const keyEnd = stringEnd(k)
     if (keyEnd < 0) return undefined
+    const keyAscii = wide ? 0 : 2
     // a key without an escape or a control character is its own text
-    let plain = true
-    for (let i = k + 1; i < keyEnd - 1; i++) {
-      const c = bytes[i]!
-      if (c === 0x5c || c < 0x20) plain = false
-    }
-    let key: string
-    if (plain) key = slice(k + 1, keyEnd - 1, !wide)
-    else
-      try {
-        key = pyJsonLoads(slice(k, keyEnd, false)) as string
-      } catch {
-        return undefined
+    if (allPlain)
+      for (let i = k + 1; i < keyEnd - 1; i++) {
+        const c = bytes[i]!
+        if (c === 0x5c || c < 0x20) allPlain = false
       }
-    if (seen.has(key)) return undefined
-    seen.add(key)
+    const keyStart = k + 1
     k = keyEnd
     skip()
     if (bytes[k] !== 0x3a) return undefined
@@ -123,19 +154,105 @@ export function jsonObjectMemberSpansOfBytes(
       else if (c >= 0x80) ascii = 0
     }
     if (k === start) return undefined
-    keys.push(key)
-    spans.push(start, k, ascii)
+    if (5 * count + 5 > cols.length) {
+      const grown = new Int32Array(cols.length * 2)
+      grown.set(cols)
+      cols = grown
+    }
+    const at = 5 * count++
+    cols[at] = keyStart
+    cols[at + 1] = keyEnd - 1
+    cols[at + 2] = start
+    cols[at + 3] = k
+    cols[at + 4] = ascii | keyAscii
     skip()
     const c = bytes[k]
     if (c === 0x7d) {
       k++
       skip()
-      return k === n ? { keys, spans } : undefined
+      if (k !== n) return undefined
+      break
     }
     if (c !== 0x2c) return undefined
     k++
     skip()
   }
+  if (!allPlain) {
+    // keys with escapes: decoded, and compared as text
+    const keys: string[] = new Array<string>(count)
+    const seen = new Set<string>()
+    for (let i = 0; i < count; i++) {
+      const ks = cols[5 * i]!
+      const ke = cols[5 * i + 1]!
+      let key: string
+      try {
+        key = pyJsonLoads(slice(ks - 1, ke + 1, false)) as string
+      } catch {
+        return undefined
+      }
+      if (seen.has(key)) return undefined
+      seen.add(key)
+      keys[i] = key
+    }
+    return { count, cols, keys, find: undefined }
+  }
+  // the keys' table: open addressing, index + 1 per slot; a key twice declines
+  let size = 16
+  while (size < 2 * count) size *= 2
+  const mask = size - 1
+  const table = new Int32Array(size)
+  for (let i = 0; i < count; i++) {
+    const s = cols[5 * i]!
+    const e = cols[5 * i + 1]!
+    let slot = hashBytes(bytes, s, e) & mask
+    for (;;) {
+      const j = table[slot]! - 1
+      if (j < 0) break
+      if (sameBytes(bytes, s, e, bytes, cols[5 * j]!, cols[5 * j + 1]!)) return undefined
+      slot = (slot + 1) & mask
+    }
+    table[slot] = i + 1
+  }
+  return {
+    count,
+    cols,
+    keys: undefined,
+    find(other, start, end) {
+      let slot = hashBytes(other, start, end) & mask
+      for (;;) {
+        const j = table[slot]! - 1
+        if (j < 0) return -1
+        if (sameBytes(other, start, end, bytes, cols[5 * j]!, cols[5 * j + 1]!)) return j
+        slot = (slot + 1) & mask
+      }
+    }
+  }
+}
+
+/**
+ * {@link JsonMemberSpans} of a JSON object file's valid UTF-8 `bytes`: the members
+ * `rawFileItems(text, 'json')` gives for the decoded text (undefined where it does), their
+ * texts not decoded. `slice` decodes the keys.
+ */
+export function jsonObjectMemberSpansOfBytes(
+  bytes: Uint8Array,
+  slice: ByteSlicer = (start, end) => utf8.decode(bytes.subarray(start, end))
+): JsonMemberSpans | undefined {
+  const found = jsonObjectMemberColumnsOfBytes(bytes, slice)
+  if (!found) return undefined
+  const { count, cols } = found
+  const keys =
+    found.keys ??
+    Array.from({ length: count }, (_, i) =>
+      slice(cols[5 * i]!, cols[5 * i + 1]!, (cols[5 * i + 4]! & 2) !== 0)
+    )
+  const spans: number[] = new Array<number>(3 * count)
+  for (let i = 0; i < count; i++) {
+    spans[3 * i] = cols[5 * i + 2]!
+    spans[3 * i + 1] = cols[5 * i + 3]!
+    spans[3 * i + 2] = cols[5 * i + 4]! & 1
+  }
+  return { keys, spans }
 }
 
 /**
@@ -153,4 +270,213 @@ export function jsonObjectMembersOfBytes(
     key,
     slice(spans[3 * i]!, spans[3 * i + 1]!, spans[3 * i + 2] === 1)
   ])
+}
+
+/** The bytes of each ASCII name, for comparing keys where they are (flatObjectKeyBits). */
+export function asciiNames(names: readonly string[]): Uint8Array[] {
+  return names.map((name) => Uint8Array.from(name, (c) => c.charCodeAt(0)))
+}
+
+/** The index in `names` of the key bytes `[start, end)`, or -1. */
+function nameIndex(bytes: Uint8Array, start: number, end: number, names: readonly Uint8Array[]) {
+  const n = end - start
+  search: for (let i = 0; i < names.length; i++) {
+    const name = names[i]!
+    if (name.length !== n) continue
+    for (let k = 0; k < n; k++) if (bytes[start + k] !== name[k]) continue search
+    return i
+  }
+  return -1
+}
+
+/**
+ * Walks the flat JSON object that is exactly the bytes `[start, end)`: `{`, then members
+ * `"key": value` with JSON blanks between tokens, then `}`. Each key must be one of `names`
+ * (compared as bytes: no escape, so its bytes are its text) and appear once; each value must
+ * be a string (its range includes the quotes, escapes not checked) or a token without a
+ * bracket, brace, quote, comma or blank. `member(i, from, to)` is told each member, name
+ * index and value range, and returns false to stop. False where anything else is found: the
+ * caller is not sure and reads the text as before.
+ */
+function walkFlatObject(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  names: readonly Uint8Array[],
+  member: (name: number, from: number, to: number) => boolean
+): boolean {
+  let k = start
+  const skip = (): void => {
+    while (k < end && JSON_SPACE(bytes[k]!)) k++
+  }
+  if (bytes[k] !== 0x7b || bytes[end - 1] !== 0x7d) return false
+  k++
+  skip()
+  if (k === end - 1) return true
+  let seen = 0
+  for (;;) {
+    if (bytes[k] !== 0x22) return false
+    const keyStart = ++k
+    while (k < end && bytes[k] !== 0x22 && bytes[k] !== 0x5c) k++
+    if (bytes[k] !== 0x22) return false
+    const name = nameIndex(bytes, keyStart, k, names)
+    if (name < 0 || seen & (1 << name)) return false
+    seen |= 1 << name
+    k++
+    skip()
+    if (bytes[k] !== 0x3a) return false
+    k++
+    skip()
+    const from = k
+    if (bytes[k] === 0x22) {
+      for (k++; k < end; k++) {
+        const c = bytes[k]!
+        if (c === 0x5c) k++
+        else if (c === 0x22) break
+      }
+      if (k >= end) return false
+      k++
+    } else
+      for (; k < end; k++) {
+        const c = bytes[k]!
+        if (c === 0x2c || c === 0x7d || JSON_SPACE(c)) break
+        if (c === 0x22 || c === 0x5b || c === 0x5d || c === 0x7b) return false
+      }
+    if (k === from || !member(name, from, k)) return false
+    skip()
+    if (bytes[k] === 0x7d) return k === end - 1
+    if (bytes[k] !== 0x2c) return false
+    k++
+    skip()
+  }
+}
+
+/**
+ * Which of `names` the flat JSON object in bytes `[start, end)` has as keys, as bits (bit i:
+ * `names[i]`), each key once; -1 where it has another key or is not such an object (see
+ * walkFlatObject), so the caller reads its text. At most 30 names, all ASCII.
+ */
+export function flatObjectKeyBits(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  names: readonly Uint8Array[]
+): number {
+  let bits = 0
+  const ok = walkFlatObject(bytes, start, end, names, (name) => {
+    bits |= 1 << name
+    return true
+  })
+  return ok ? bits : -1
+}
+
+/**
+ * Whether the JSON string whose quotes are at bytes `from` and `to - 1` decodes (Python's
+ * `json.loads`, strict): no control character, each escape one of `\" \\ \/ \b \f \n \r \t`
+ * or `\uXXXX` outside the surrogates (a lone surrogate decodes in Python; not sure here).
+ */
+function jsonStringSurelyDecodes(bytes: Uint8Array, from: number, to: number): boolean {
+  if (bytes[from] !== 0x22 || bytes[to - 1] !== 0x22 || to - from < 2) return false
+  for (let k = from + 1; k < to - 1; k++) {
+    const c = bytes[k]!
+    if (c < 0x20) return false
+    if (c !== 0x5c) continue
+    const e = bytes[++k]!
+    if (e === 0x75) {
+      if (k + 4 >= to - 1) return false
+      for (let h = 1; h <= 4; h++) if (!HEX(bytes[k + h]!)) return false
+      if ((bytes[k + 1]! | 0x20) === 0x64) return false // \uD800–\uDFFF
+      k += 4
+    } else if (!SIMPLE_ESCAPE(e) || k >= to - 1) return false
+  }
+  return true
+}
+
+const HEX = (c: number): boolean =>
+  (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66)
+
+// " \ / b f n r t
+const SIMPLE_ESCAPE = (c: number): boolean =>
+  c === 0x22 ||
+  c === 0x5c ||
+  c === 0x2f ||
+  c === 0x62 ||
+  c === 0x66 ||
+  c === 0x6e ||
+  c === 0x72 ||
+  c === 0x74
+
+const isNull = (bytes: Uint8Array, from: number, to: number): boolean =>
+  to - from === 4 &&
+  bytes[from] === 0x6e &&
+  bytes[from + 1] === 0x75 &&
+  bytes[from + 2] === 0x6c &&
+  bytes[from + 3] === 0x6c
+
+/** The fields surelyReads knows: 0–5 text, 6 the port, 7 the extra. */
+const CONNECTION_FIELDS = asciiNames([
+  'conn_type',
+  'description',
+  'host',
+  'login',
+  'password',
+  'schema',
+  'port',
+  'extra'
+])
+
+/**
+ * Whether the JSON member in bytes `[start, end)` (valid UTF-8) certainly reads as a
+ * connection — that `readRawFileItem('connection', id, text, 'json', dialect)` of its text
+ * returns rather than throws, for an id the import command accepts (`cliKeyProblem`, which the
+ * caller checks) — told without decoding it: `plan`/`diff` must refuse a file with a member
+ * that does not read, and this spares them reading every member whose text is the same on
+ * both sides. False means "not sure" (the caller reads it). True only for a URI string that
+ * {@link uriSurelyReads} vouches for, or a flat object of the fields `airflow connections
+ * export` writes, each once: text fields a string or null, the port null or an integer
+ * 0–65535, the extra null or a string — which, where the dialect checks extras
+ * (`checkExtra`), is decoded and must be a JSON object in the strict grammar. Strings must
+ * decode (see jsonStringSurelyDecodes). test/unit/main/core/codecs/airflow-files-fast.test.ts
+ * holds it to the decoder on generated members.
+ */
+export function jsonConnectionSurelyReads(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  checkExtra: boolean
+): boolean {
+  const first = bytes[start]
+  if (first === 0x22) {
+    // a string without escapes is its own text: a URI read as `.env` values are
+    for (let k = start + 1; k < end - 1; k++) if (bytes[k] === 0x5c) return false
+    return jsonStringSurelyDecodes(bytes, start, end) && uriSurelyReads(bytes, start + 1, end - 1)
+  }
+  if (first !== 0x7b) return false
+  return walkFlatObject(bytes, start, end, CONNECTION_FIELDS, (name, from, to) => {
+    if (isNull(bytes, from, to)) return true
+    if (name === 6) {
+      // an integer as JSON writes it (no sign, no leading zero), 0–65535
+      if (to - from > 5 || (bytes[from] === 0x30 && to - from > 1)) return false
+      let port = 0
+      for (let k = from; k < to; k++) {
+        const c = bytes[k]!
+        if (c < 0x30 || c > 0x39) return false
+        port = port * 10 + c - 0x30
+      }
+      return port <= 65535
+    }
+    if (!jsonStringSurelyDecodes(bytes, from, to)) return false
+    if (name !== 7 || !checkExtra || to - from === 2) return true
+    // the extra's text, decoded (JSON.parse takes the strings jsonStringSurelyDecodes does)
+    const extra = JSON.parse(utf8.decode(bytes.subarray(from, to))) as string
+    return isJsonObjectText(extra)
+  })
+}
+
+/**
+ * Whether the JSON member in bytes `[start, end)` (valid UTF-8) certainly reads as a
+ * variable (`readRawFileItem('variable', …)` returns): a string that decodes. False: not sure.
+ */
+export function jsonVariableSurelyReads(bytes: Uint8Array, start: number, end: number): boolean {
+  return jsonStringSurelyDecodes(bytes, start, end)
 }

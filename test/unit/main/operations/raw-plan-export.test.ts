@@ -1,7 +1,7 @@
 // plan/diff over `airflow connections|variables export` files compares each member's text
 // first (AirflowExportBackend.loadRaw): the plan equals the one made from both files read
 // whole, item for item, and the fast path declines wherever the answer could differ.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
@@ -21,16 +21,13 @@ import {
 } from '../../../../src-main/core/codecs/py-json'
 import { fingerprinter } from '../../../../src-main/core/fingerprint'
 import type { ConnectionEntry, VariableEntry } from '../../../../src-main/core/model'
-import { plan, type PlanOptions } from '../../../../src-main/core/plan'
 import { diffStores } from '../../../../src-main/operations/diff'
-import { targetLimits } from '../../../../src-main/operations/plan'
 import { planRaw } from '../../../../src-main/operations/raw-plan'
 import { seededRandom } from '../../../support/seeded-random'
+import { bothPlans, DIFF, PLAN_KEY } from '../../../support/raw-plans'
 import { FUZZ_TIMEOUT, fuzzParams } from '../../../support/fuzz'
 
 let dir: string
-const KEY = new Uint8Array(32).fill(7)
-const DIFF: PlanOptions = { onConflict: 'overwrite', deleteExtraneous: true }
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'airlock-raw-plan-export-'))
@@ -90,30 +87,6 @@ function generated(seed: number, n: number) {
   }
 }
 
-async function bothPlans(
-  source: AirflowExportBackend,
-  target: AirflowExportBackend,
-  options: PlanOptions = DIFF
-) {
-  const limits = targetLimits(target, 'airflow3')
-  const fast = await planRaw(
-    source,
-    target,
-    undefined,
-    options,
-    async () => fingerprinter(KEY),
-    limits
-  )
-  const full = plan(
-    (await source.load({})).entries,
-    (await target.load({})).entries,
-    options,
-    fingerprinter(KEY),
-    limits
-  )
-  return { fast, full }
-}
-
 describe('plan/diff of export files: equal member text is equal meaning', () => {
   it(
     'makes the plan of both files read whole, for JSON and .env exports',
@@ -146,6 +119,41 @@ describe('plan/diff of export files: equal member text is equal meaning', () => 
       }
     }
   )
+
+  it('lists one JSON file as columns where its keys are their bytes, planning as the whole read', async () => {
+    const g = generated(4, 300)
+    const json = (name: string, side: 0 | 1) =>
+      file(name, encodeConnectionsFile(g.conns[side], { format: 'json', dialect: 'airflow3' }))
+    const [pathA, pathB] = [json('cols-a.json', 0), json('cols-b.json', 1)]
+    const a = new AirflowExportBackend({ connectionsPath: pathA })
+    const b = new AirflowExportBackend({ connectionsPath: pathB })
+    const raw = await a.loadRaw({})
+    expect(raw.columns?.count).toBe(g.conns[0].length)
+    // a raw entry per member only when asked for: the same listing as the text's
+    expect(raw.entries.map((r) => [r.id, r.text])).toEqual(
+      rawFileItems(readFileSync(pathA, 'utf8'), 'json')
+    )
+    const { fast, full } = await bothPlans(a, b)
+    expect(JSON.stringify(fast!.result)).toBe(JSON.stringify(full))
+    expect(full.summary.unchanged).toBeGreaterThan(0)
+    expect(full.summary.update + full.summary.create + full.summary.delete).toBeGreaterThan(0)
+    // a key with an escape: its bytes do not tell it apart, so no columns; the same plan
+    const escaped = file('cols-escaped.json', '{"a\\u0062": "http://h", "c": "http://h2"}')
+    const plain = file('cols-plain.json', '{"ab": "http://h", "c": "http://other"}')
+    const e = new AirflowExportBackend({ connectionsPath: escaped })
+    expect((await e.loadRaw({})).columns).toBeUndefined()
+    for (const [s, t] of [
+      [escaped, plain],
+      [plain, escaped]
+    ]) {
+      const plans = await bothPlans(
+        new AirflowExportBackend({ connectionsPath: s }),
+        new AirflowExportBackend({ connectionsPath: t })
+      )
+      expect(plans.full.items.map((i) => i.action)).toEqual(['unchanged', 'update'])
+      expect(JSON.stringify(plans.fast!.result)).toBe(JSON.stringify(plans.full))
+    }
+  })
 
   it('counts another text of the same meaning as unchanged, as the full read does', async () => {
     const a = file('same-a.json', '{"c": {"conn_type": "http", "host": "h"}, "d": "mysql://x"}')
@@ -181,7 +189,7 @@ describe('plan/diff of export files: equal member text is equal meaning', () => 
         new AirflowExportBackend({ connectionsPath: ok }),
         undefined,
         DIFF,
-        async () => fingerprinter(KEY),
+        async () => fingerprinter(PLAN_KEY),
         {}
       )
       expect(fast, name).toBeUndefined()
@@ -203,6 +211,40 @@ describe('plan/diff of export files: equal member text is equal meaning', () => 
       expect(message).not.toBe('no error')
       expect(await diff(false)).toBe(message)
     }
+  })
+
+  it('vouches for the members the export command writes, and not for one that does not read', async () => {
+    const g = generated(3, 200)
+    const path = file(
+      'surely.json',
+      encodeConnectionsFile(g.conns[0], { format: 'json', dialect: 'airflow3' })
+    )
+    const raw = await new AirflowExportBackend({ connectionsPath: path }).loadRaw({})
+    // every member written by the export reads, and the check says so from the bytes
+    const vouched = raw.entries.filter((r) => raw.surelyReads?.(r) === true)
+    expect(vouched.length).toBe(raw.entries.length)
+    for (const r of vouched) expect(() => raw.read(r)).not.toThrow()
+    // the same unreadable member on both sides still stops the diff, with the full read's message
+    const bad =
+      '{"a": {"conn_type": "http", "port": 5432}, "b": {"conn_type": "http", "extra": "not json"}}'
+    const a = file('same-bad-a.json', bad)
+    const b = file('same-bad-b.json', bad)
+    const badRaw = await new AirflowExportBackend({ connectionsPath: a }).loadRaw({})
+    expect(badRaw.entries.map((r) => badRaw.surelyReads?.(r))).toEqual([true, false])
+    const diff = (sides: boolean) =>
+      diffStores({
+        source: `airflow-export:${a}`,
+        target: `airflow-export:${b}`,
+        dialect: 'airflow3',
+        locatorOptions: {},
+        sides
+      }).then(
+        () => 'no error',
+        (e: Error) => e.message
+      )
+    const message = await diff(true)
+    expect(message).toMatch(/could not be read \(b\)/)
+    expect(await diff(false)).toBe(message)
   })
 
   it(

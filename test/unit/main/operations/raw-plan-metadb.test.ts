@@ -10,16 +10,14 @@ import { MetastoreBackend } from '../../../../src-main/backends/metastore'
 import { Fernet } from '../../../../src-main/core/codecs/fernet'
 import { fingerprinter } from '../../../../src-main/core/fingerprint'
 import { connectionEntry, idOf, variableEntry, type Entry } from '../../../../src-main/core/model'
-import { plan, type PlanOptions } from '../../../../src-main/core/plan'
+import type { PlanOptions } from '../../../../src-main/core/plan'
 import { diffStores } from '../../../../src-main/operations/diff'
-import { targetLimits } from '../../../../src-main/operations/plan'
 import { planRaw } from '../../../../src-main/operations/raw-plan'
 import { createTestDb, type TestDb } from '../../../support/metadb'
 import { seededRandom } from '../../../support/seeded-random'
+import { bothPlans as bothPlansOf, DIFF, PLAN_KEY } from '../../../support/raw-plans'
 
-const KEY = new Uint8Array(32).fill(7)
 const FERNET = Fernet.generateKey()
-const DIFF: PlanOptions = { onConflict: 'overwrite', deleteExtraneous: true }
 const dbs: TestDb[] = []
 const dirs: string[] = []
 afterEach(async () => {
@@ -97,25 +95,10 @@ const store = (db: TestDb) => new MetastoreBackend({ target: db.target, fernetKe
 async function bothPlans(a: TestDb, b: TestDb, options: PlanOptions) {
   const source = store(a)
   const target = store(b)
-  const limits = targetLimits(target, 'airflow3')
-  const fast = await planRaw(
-    source,
-    target,
-    undefined,
-    options,
-    async () => fingerprinter(KEY),
-    limits
-  )
-  const full = plan(
-    (await source.load({})).entries,
-    (await target.load({})).entries,
-    options,
-    fingerprinter(KEY),
-    limits
-  )
+  const plans = await bothPlansOf(source, target, options)
   await source.close()
   await target.close()
-  return { fast, full }
+  return plans
 }
 
 describe('plan/diff fast path over metadata DBs: the same decrypted row is the same entry', () => {
@@ -221,7 +204,7 @@ describe('plan/diff fast path over metadata DBs: the same decrypted row is the s
       [env, source]
     ] as const)
       expect(
-        await planRaw(s, t, undefined, DIFF, async () => fingerprinter(KEY), {})
+        await planRaw(s, t, undefined, DIFF, async () => fingerprinter(PLAN_KEY), {})
       ).toBeUndefined()
     expect(listed).not.toHaveBeenCalled()
     await source.close()

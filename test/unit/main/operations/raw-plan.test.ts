@@ -8,14 +8,14 @@ import { connectionEnvValue } from '../../../../src-main/core/codecs/connection-
 import { fingerprinter } from '../../../../src-main/core/fingerprint'
 import { envNameFor } from '../../../../src-main/core/env-names'
 import type { Dialect } from '../../../../src-main/core/model'
-import { plan, type PlanOptions } from '../../../../src-main/core/plan'
+import type { PlanOptions } from '../../../../src-main/core/plan'
 import { diffStores } from '../../../../src-main/operations/diff'
-import { planStores, targetLimits } from '../../../../src-main/operations/plan'
+import { planStores } from '../../../../src-main/operations/plan'
 import { planRaw } from '../../../../src-main/operations/raw-plan'
 import { seededRandom } from '../../../support/seeded-random'
+import { bothPlans as bothPlansOf, DIFF, PLAN_KEY } from '../../../support/raw-plans'
 
 let dir: string
-const KEY = new Uint8Array(32).fill(7)
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'airlock-raw-plan-'))
@@ -93,35 +93,15 @@ function generated(seed: number, n: number, plain = false): { a: string; b: stri
   }
 }
 
-/** Both plans of A → B: the fast path's, and core/plan.ts's from both sides read whole. */
-async function bothPlans(
-  a: string,
-  b: string,
-  options: PlanOptions,
-  dialect: Dialect = 'airflow3'
-) {
-  const source = new EnvFileBackend({ path: a, dialect })
-  const target = new EnvFileBackend({ path: b, dialect })
-  const limits = targetLimits(target, dialect)
-  const fast = await planRaw(
-    source,
-    target,
-    undefined,
+/** Both plans of the `.env` files A → B (test/support/raw-plans.ts). */
+function bothPlans(a: string, b: string, options: PlanOptions, dialect: Dialect = 'airflow3') {
+  return bothPlansOf(
+    new EnvFileBackend({ path: a, dialect }),
+    new EnvFileBackend({ path: b, dialect }),
     options,
-    async () => fingerprinter(KEY),
-    limits
+    dialect
   )
-  const full = plan(
-    (await source.load({})).entries,
-    (await target.load({})).entries,
-    options,
-    fingerprinter(KEY),
-    limits
-  )
-  return { fast, full }
 }
-
-const DIFF: PlanOptions = { onConflict: 'overwrite', deleteExtraneous: true }
 
 describe('plan/diff fast path: equal raw text is equal meaning', () => {
   it('makes the plan core/plan.ts makes from both sides read whole, item for item', async () => {
@@ -214,7 +194,7 @@ describe('plan/diff fast path: equal raw text is equal meaning', () => {
         new EnvFileBackend({ path: t }),
         undefined,
         DIFF,
-        async () => fingerprinter(KEY),
+        async () => fingerprinter(PLAN_KEY),
         {}
       )
     expect(await raw(ok, lower)).toBeUndefined()
@@ -362,7 +342,7 @@ describe('plan/diff fast path: equal raw text is equal meaning', () => {
         plan: { onConflict: 'overwrite', deleteExtraneous: true },
         planKey: async (planId) => {
           asked.push(planId)
-          return KEY
+          return PLAN_KEY
         },
         sides
       })

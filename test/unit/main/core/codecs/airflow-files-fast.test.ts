@@ -3,8 +3,20 @@
 // the same members or both decline.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { jsonObjectKeys, rawFileItems } from '../../../../../src-main/core/codecs/airflow-files'
-import { jsonObjectMembersOfBytes } from '../../../../../src-main/core/codecs/airflow-files-fast'
+import {
+  jsonObjectKeys,
+  rawFileItems,
+  readRawFileItem
+} from '../../../../../src-main/core/codecs/airflow-files'
+import {
+  asciiNames,
+  flatObjectKeyBits,
+  jsonConnectionSurelyReads,
+  jsonObjectMembersOfBytes,
+  jsonVariableSurelyReads
+} from '../../../../../src-main/core/codecs/airflow-files-fast'
+import { DIALECT_RULES } from '../../../../../src-main/core/dialect'
+import { DIALECTS } from '../../../../../src-main/core/model'
 import { FUZZ_TIMEOUT, fuzzParams } from '../../../../support/fuzz'
 
 function bytesWay(text: string): [string, string][] | undefined {
@@ -80,5 +92,231 @@ describe('airflow-files codec: JSON members from bytes, and keys alone', () => {
     )
     expect(bytesWay(text)).toEqual(rawFileItems(text, 'json'))
     expect(bytesWay(text)?.map(([k]) => k)).toEqual(['a\u00e9', 'b'])
+  })
+})
+
+/** Whether the whole decoder reads `text` as a member, in one dialect. */
+function readsIn(
+  kind: 'connection' | 'variable',
+  text: string,
+  dialect: (typeof DIALECTS)[number]
+): boolean {
+  try {
+    readRawFileItem(kind, 'conn_a', text, 'json', dialect)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Field values as export files hold them, and near misses: bad escapes, other types. */
+const fieldValue = fc.constantFrom(
+  'null',
+  '"postgres"',
+  '""',
+  '"p\\u00e9\\\\\\"x\\/\\n"',
+  '"caf\u00e9 \u65e5"',
+  '"bad \\x escape"',
+  '"lone \\ud83d"',
+  '"tab\\there"',
+  '"raw\\u0001ok"',
+  '"raw \u0001 control"',
+  '1',
+  'true',
+  '[]',
+  '{}'
+)
+const portValue = fc.constantFrom(
+  'null',
+  '0',
+  '5432',
+  '65535',
+  '65536',
+  '01',
+  '-1',
+  '1.0',
+  '1e3',
+  '"5432"',
+  'x'
+)
+const extraValue = fc.constantFrom(
+  'null',
+  '""',
+  '"{\\"a\\": 1}"',
+  '"{\\"role\\": \\"ANALYST\\", \\"opts\\": [\\"a\\", \\"\\u00e9\\"]}"',
+  '"{\\"a\\": 1,}"',
+  '"not json"',
+  '"[1, 2]"',
+  '" {}"',
+  '{"a": 1}',
+  '1'
+)
+/** Connection members: a flat object of known (and a few other) keys, now and then mutated. */
+const member = fc
+  .tuple(
+    fc.subarray([
+      'conn_type',
+      'description',
+      'host',
+      'login',
+      'password',
+      'schema',
+      'port',
+      'extra'
+    ]),
+    fc.array(fc.constantFrom('conn_id', 'uri', 'team_name', 'extra_dejson', 'bogus', 'host'), {
+      maxLength: 1
+    }),
+    fc.array(fc.tuple(fieldValue, portValue, extraValue), { minLength: 12, maxLength: 12 }),
+    fc.constantFrom(', ', ',\n    ', ','),
+    fc.option(fc.tuple(fc.nat(), fc.constantFrom('', '"', ',', '{', '}', '\\', ' ', ':', '1')), {
+      freq: 4
+    })
+  )
+  .map(([known, other, values, sep, mutation]) => {
+    const t = `{${[...known, ...other]
+      .map((k, i) => {
+        const [v, port, extra] = values[i]!
+        const text = k === 'port' ? port : k === 'extra' ? extra : k === 'conn_id' ? '"conn_a"' : v
+        return `"${k}": ${text}`
+      })
+      .join(sep)}}`
+    if (!mutation) return t
+    const at = mutation[0] % (t.length + 1)
+    return t.slice(0, at) + mutation[1] + t.slice(at + 1)
+  })
+/** Connection members that are URI strings, some with escapes or URIs that do not read. */
+const uriMember = fc
+  .tuple(
+    fc.constantFrom('postgres', 'MySQL', 'http', 'k8s'),
+    fc.constantFrom(
+      'h',
+      'db.example.com:5432',
+      'h:70000',
+      'u:p%40ss@h',
+      'h/db?a=b',
+      'h/?__extra__=x'
+    ),
+    fc.constantFrom('', '\\\\', '\\/', ' ', '\\u0041')
+  )
+  .map(([scheme, rest, tail]) => `"${scheme}://${rest}${tail}"`)
+
+describe('JSON members that surely read, told from their bytes', () => {
+  it(
+    'says a connection member reads only where the whole decoder reads it, in its dialect',
+    () => {
+      let yes = 0
+      let total = 0
+      fc.assert(
+        fc.property(fc.oneof(member, uriMember), fc.constantFrom(...DIALECTS), (text, dialect) => {
+          // inside other bytes: the range, not the whole buffer, is read
+          const bytes = Buffer.from(`{"k": ${text}}`)
+          total++
+          const checkExtra = DIALECT_RULES[dialect].extraValidation !== 'none'
+          if (!jsonConnectionSurelyReads(bytes, 6, bytes.length - 1, checkExtra)) return
+          yes++
+          expect([text, dialect, readsIn('connection', text, dialect)]).toEqual([
+            text,
+            dialect,
+            true
+          ])
+        }),
+        fuzzParams(4000)
+      )
+      // the check means something only if it says yes for a good share of the members
+      expect(yes / total).toBeGreaterThan(0.05)
+    },
+    FUZZ_TIMEOUT
+  )
+
+  it('says yes to what the export command writes, and no where a member does not read', () => {
+    const exported = JSON.stringify(
+      {
+        conn_type: 'postgres',
+        description: null,
+        login: 'u\u00e9',
+        password: 'p"w\\',
+        host: 'h',
+        port: 5432,
+        schema: 'db',
+        extra: '{"a": [1, "\u00e9"]}'
+      },
+      null,
+      4
+    )
+    const cases: [string, boolean][] = [
+      [exported, true],
+      ['{}', true],
+      ['"postgres://u:p@h:5432/db"', true],
+      // these do not read in airflow3
+      ['{"conn_type": "http", "extra": "not json"}', false],
+      ['{"conn_type": "http", "port": 65536}', false],
+      ['{"conn_type": "http", "port": "x"}', false],
+      ['{"conn_type": 1}', false],
+      ['{"conn_type": "http", "nope": 1}', false],
+      ['{"host": "bad \\x"}', false],
+      ['"mysql://h:x"', false],
+      // these may read, but only reading tells
+      ['{"conn_id": "conn_a"}', false],
+      ['{"uri": "http://h"}', false],
+      ['{"port": "5432"}', false],
+      ['{"extra": {"a": 1}}', false],
+      ['{"host": "h", "host": "h"}', false]
+    ]
+    for (const [text, expected] of cases) {
+      const bytes = Buffer.from(text)
+      expect([text, jsonConnectionSurelyReads(bytes, 0, bytes.length, true)]).toEqual([
+        text,
+        expected
+      ])
+      if (expected) expect(readsIn('connection', text, 'airflow3')).toBe(true)
+    }
+  })
+
+  it('says a variable member reads only where the decoder reads it', () => {
+    let yes = 0
+    fc.assert(
+      fc.property(fieldValue, (text) => {
+        const bytes = Buffer.from(text)
+        if (!jsonVariableSurelyReads(bytes, 0, bytes.length)) return
+        yes++
+        expect(readsIn('variable', text, 'airflow3')).toBe(true)
+      }),
+      fuzzParams(500)
+    )
+    expect(yes).toBeGreaterThan(0)
+  })
+
+  it('tells the keys of a flat object from its bytes only where the text scan finds them', () => {
+    const names = [
+      'conn_type',
+      'description',
+      'host',
+      'login',
+      'password',
+      'schema',
+      'port',
+      'extra',
+      'conn_id',
+      'uri',
+      'team_name',
+      'extra_dejson'
+    ]
+    const bytesNames = asciiNames(names)
+    let told = 0
+    fc.assert(
+      fc.property(fc.oneof(member, value), (text) => {
+        const bytes = Buffer.from(`[${text}]`)
+        const bits = flatObjectKeyBits(bytes, 1, bytes.length - 1, bytesNames)
+        if (bits < 0) return
+        told++
+        const keys = jsonObjectKeys(text)
+        expect(keys).toBeDefined()
+        expect(keys!.length).toBe(new Set(keys).size)
+        expect(new Set(keys)).toEqual(new Set(names.filter((_, i) => bits & (1 << i))))
+      }),
+      fuzzParams(3000)
+    )
+    expect(told).toBeGreaterThan(100)
   })
 })
