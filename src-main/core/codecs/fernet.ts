@@ -142,6 +142,15 @@ export class Fernet {
     this.blockEncrypt = createCipheriv('aes-128-ecb', aesKey, null).setAutoPadding(false)
   }
 
+  /** Whether `other` is the same key (the same signing and encryption keys). */
+  sameKey(other: Fernet): boolean {
+    return (
+      this === other ||
+      (this.aesKey.equals(other.aesKey) &&
+        this.inner.subarray(0, 64).equals(other.inner.subarray(0, 64)))
+    )
+  }
+
   /** HMAC-SHA256 of `data` under the signing key. */
   private mac(data: Uint8Array): Buffer {
     const need = 64 + data.length
@@ -355,6 +364,17 @@ export class MultiFernet {
           throw error
         }
       })
+    )
+  }
+
+  /**
+   * Whether `other` holds the same keys in the same order: a token then decrypts (or fails
+   * to) the same with both.
+   */
+  sameKeys(other: MultiFernet): boolean {
+    return (
+      this.fernets.length === other.fernets.length &&
+      this.fernets.every((f, i) => f.sameKey(other.fernets[i]!))
     )
   }
 
