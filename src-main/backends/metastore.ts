@@ -420,11 +420,12 @@ export class MetastoreBackend implements Backend {
     const { dialect } = this.options.target
     if (dialect === 'sqlite') return !(await this.schema()).caseInsensitiveIds
     if (dialect !== 'postgresql') return false
+    // not known (the catalog unreadable): the listing is paired by id, as any other order
     const rows = await this.run('read the id collation', () =>
       db.query<Row>(
         `SELECT c.collation_name AS c, d.datcollate AS d, pg_encoding_to_char(d.encoding) AS e FROM information_schema.columns c, pg_database d WHERE d.datname = current_database() AND c.table_schema = current_schema() AND ((c.table_name = 'connection' AND c.column_name = 'conn_id') OR (c.table_name = 'variable' AND c.column_name = 'key'))`
       )
-    )
+    ).catch(() => [])
     return (
       rows.length === 2 &&
       rows.every((r) => {
