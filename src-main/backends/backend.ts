@@ -108,7 +108,10 @@ export interface RawEntry {
   end?: number
 }
 
-/** Everything in scope, unread; problems are the entries `load` would report without reading. */
+/**
+ * Everything in scope, unread; problems are the entries `load` would report without reading
+ * (a listing may stop at the first page that has one: a reader declines on any).
+ */
 export interface RawLoadResult {
   /** What `text` means: raw entries compare only with those of the same format. */
   format: string
@@ -152,6 +155,45 @@ export interface RawColumns {
   surelyReads(i: number): boolean
 }
 
+/**
+ * A raw listing row by row, a page at a time, for a reader that pairs two listings as they
+ * come (operations/raw-plan.ts's merge join) and drops what it has compared: the entries
+ * `loadRaw` lists, in its order, each opened (decrypted, its raw entry made) only when asked.
+ */
+export interface RawRowListing {
+  /** As RawLoadResult.format. */
+  format: string
+  /**
+   * Whether the rows are expected sorted by kind (connections first) and then id, strictly
+   * ascending as JavaScript compares strings (UTF-16 code units): the store's own order
+   * (SQLite's BINARY collation, PostgreSQL's "C") is that for these ids. Expected, not
+   * promised: a reader checks every step and, where it fails, lists the store again.
+   */
+  sortedById: boolean
+  pages: AsyncIterable<RawRowPage>
+  /** As RawLoadResult.read, for a raw entry `open` made. */
+  read(raw: RawEntry): Entry
+  /**
+   * Optionally, whether row `i` of `page` (this listing's) and row `j` of `other` (another
+   * listing's) store the same values that open to the same text with either listing's keys
+   * (false: not sure): then only one of them need be opened.
+   */
+  sameStored?(page: RawRowPage, i: number, other: RawRowPage, j: number): boolean
+}
+
+/** One page of a RawRowListing: rows `0 … count - 1`, their kind, id and team unopened. */
+export interface RawRowPage {
+  readonly count: number
+  kind(i: number): EntryKind
+  id(i: number): string
+  team(i: number): string | undefined
+  /**
+   * Opens the rows `which` (ascending), all of them where absent: the raw entry of each (one
+   * that surely reads), or undefined where the row is a problem `load` reports (in `problems`).
+   */
+  open(which?: readonly number[]): { entries: (RawEntry | undefined)[]; problems: EntryProblem[] }
+}
+
 /** A store of connections and variables. */
 export interface Backend {
   readonly kind: BackendKind
@@ -181,6 +223,8 @@ export interface Backend {
    * rows decrypted, not made entries); `load` reads the same entries in the same order.
    */
   loadRaw?(scope: Scope, signal?: AbortSignal): Promise<RawLoadResult>
+  /** Optionally, what `loadRaw` lists, row by row and page by page (RawRowListing). */
+  loadRawRows?(scope: Scope): Promise<RawRowListing>
   /**
    * Known before listing, what `loadRaw`'s format can match: two stores are listed raw only
    * where this is the same (absent on both: their formats decide). A metadata DB decrypts

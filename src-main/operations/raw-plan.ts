@@ -11,7 +11,15 @@
  * entries, stores of different formats, renames, an id twice on one side, entries the store
  * reports as problems or that do not read.
  */
-import type { Backend, EntryKind, RawColumns, RawEntry, RawLoadResult } from '../backends/backend'
+import type {
+  Backend,
+  EntryKind,
+  RawColumns,
+  RawEntry,
+  RawLoadResult,
+  RawRowListing,
+  RawRowPage
+} from '../backends/backend'
 import { sameBytes } from '../core/codecs/env-file/compose-fast'
 import type { Fingerprinter } from '../core/fingerprint'
 import type { Entry } from '../core/model'
@@ -47,7 +55,7 @@ async function loadRaw(
   }
 }
 
-function read(side: RawLoadResult, raw: RawEntry): Entry | undefined {
+function read(side: Pick<RawLoadResult, 'read'>, raw: RawEntry): Entry | undefined {
   try {
     return side.read(raw)
   } catch {
@@ -71,7 +79,7 @@ function sameText(a: RawEntry, b: RawEntry): boolean {
 
 /** What the unchanged items of one plan share. */
 interface UnchangedContext {
-  side: RawLoadResult
+  side: Pick<RawLoadResult, 'read'>
   options: PlanOptions
   fp: Fingerprinter
 }
@@ -156,17 +164,28 @@ export async function planRaw(
 ): Promise<RawPlan | undefined> {
   if (Object.keys(options.rename ?? {}).length || (options.prefixMap ?? []).length) return undefined
   if (source.rawFamily !== target.rawFamily) return undefined // listings that cannot match
-  // both sides at once: one file is read (by the thread pool) while the other is parsed
-  const [s, t] = await Promise.all([loadRaw(source, kinds), loadRaw(target, kinds)])
-  if (!s || !t || s.format !== t.format) return undefined
   const selects = planSelector(options)
-  // without include/exclude patterns, an id is selected by its kind alone
-  const byKind = !options.include?.length && !options.exclude?.length
-  // a listing as columns on both sides pairs with no object per entry
-  const paired =
-    s.columns && t.columns
-      ? pairColumns(s, t, s.columns, t.columns, selects, byKind, listUnchanged)
-      : pairEntries(s, t, selects, listUnchanged)
+  // two listings of rows sorted alike pair as they come (a merge join), or step aside
+  const merged = await mergeRows(source, target, kinds, selects, listUnchanged)
+  if (merged === 'declined') return undefined
+  let paired: Paired | undefined
+  let s: Pick<RawLoadResult, 'read'>
+  if (merged) {
+    paired = merged
+    s = merged.sourceSide
+  } else {
+    // both sides at once: one file is read (by the thread pool) while the other is parsed
+    const [sl, tl] = await Promise.all([loadRaw(source, kinds), loadRaw(target, kinds)])
+    if (!sl || !tl || sl.format !== tl.format) return undefined
+    // without include/exclude patterns, an id is selected by its kind alone
+    const byKind = !options.include?.length && !options.exclude?.length
+    // a listing as columns on both sides pairs with no object per entry
+    paired =
+      sl.columns && tl.columns
+        ? pairColumns(sl, tl, sl.columns, tl.columns, selects, byKind, listUnchanged)
+        : pairEntries(sl, tl, selects, listUnchanged)
+    s = sl
+  }
   if (!paired) return undefined
   const { unchanged, unchangedCount, sourceEntries, targetEntries } = paired
   const fp = await fingerprints()
@@ -323,6 +342,197 @@ function pairColumns(
     const entry = read(t, tc.entry(j))
     if (!entry) return undefined
     targetEntries.push(entry)
+  }
+  return { unchanged, unchangedCount, sourceEntries, targetEntries }
+}
+
+/** One side of {@link mergeRows}: its listing, the page being walked, and the order so far. */
+class RowCursor {
+  page: RawRowPage | undefined
+  /** The page's rows opened (the source's, each opened as its page comes). */
+  opened: (RawEntry | undefined)[] | undefined
+  at = 0
+  /** The kind (0 connections, 1 variables) and id of the last row, for the order check. */
+  private lastRank = -1
+  private lastId = ''
+  readonly #pages: AsyncIterator<RawRowPage>
+
+  constructor(readonly listing: RawRowListing) {
+    this.#pages = listing.pages[Symbol.asyncIterator]()
+  }
+
+  /** Turns to the next page that has rows (false: none left). */
+  async next(): Promise<boolean> {
+    for (;;) {
+      const r = await this.#pages.next()
+      if (r.done) {
+        this.page = undefined
+        return false
+      }
+      this.page = r.value
+      this.opened = undefined
+      this.at = 0
+      if (r.value.count) return true
+    }
+  }
+
+  /** Stops the listing early (its next page asked for ahead finishes first). */
+  async stop(): Promise<void> {
+    await this.#pages.return?.()
+  }
+
+  /** Whether row `i` of the page comes strictly after the last row checked (then it is last). */
+  ordered(rank: number, id: string): boolean {
+    if (rank < this.lastRank || (rank === this.lastRank && id <= this.lastId)) return false
+    this.lastRank = rank
+    this.lastId = id
+    return true
+  }
+}
+
+const rankOf = (kind: EntryKind): number => (kind === 'connection' ? 0 : 1)
+
+/**
+ * The pairing of {@link planRaw} over two row listings sorted alike (RawRowListing.sortedById),
+ * as a merge join: both are walked in step, a page at a time, and a row is dropped once it is
+ * compared (a side's unchanged texts are not held until the end, nor promoted by the
+ * collections the listing causes). Every row of the source is opened (every source entry must
+ * read, as in pairEntries); a target row the source stores the same (RawRowListing.sameStored:
+ * the same ciphertexts under the same keys, a cloned DB) is the same text and is not opened,
+ * and the others of a target page are opened at once. Undefined where neither side lists
+ * rows; 'declined' where the plan cannot be made fast (a row that does not open); undefined
+ * too, after stopping both listings, where a side is out of order (the caller then pairs
+ * whole listings by id).
+ */
+async function mergeRows(
+  source: Backend,
+  target: Backend,
+  kinds: readonly EntryKind[] | undefined,
+  selects: (kind: EntryKind, id: string) => boolean,
+  listUnchanged: boolean
+): Promise<(Paired & { sourceSide: RawRowListing }) | 'declined' | undefined> {
+  if (!source.loadRawRows || !target.loadRawRows) return undefined
+  let sl: RawRowListing
+  let tl: RawRowListing
+  try {
+    ;[sl, tl] = await Promise.all([source.loadRawRows({ kinds }), target.loadRawRows({ kinds })])
+  } catch {
+    return 'declined' // the full read reports it, as it always has
+  }
+  if (sl.format !== tl.format) return 'declined'
+  if (!sl.sortedById || !tl.sortedById) return undefined
+  const s = new RowCursor(sl)
+  const t = new RowCursor(tl)
+  try {
+    const paired = await mergeCursors(s, t, sl, tl, selects, listUnchanged)
+    if (paired === 'unsorted') return undefined
+    return paired === 'declined' ? paired : { ...paired, sourceSide: sl }
+  } catch {
+    return 'declined'
+  } finally {
+    await Promise.all([s.stop(), t.stop()]).catch(() => undefined)
+  }
+}
+
+async function mergeCursors(
+  s: RowCursor,
+  t: RowCursor,
+  sl: RawRowListing,
+  tl: RawRowListing,
+  selects: (kind: EntryKind, id: string) => boolean,
+  listUnchanged: boolean
+): Promise<Paired | 'declined' | 'unsorted'> {
+  const unchanged: RawEntry[] = []
+  let unchangedCount = 0
+  const sourceEntries: Entry[] = []
+  const targetEntries: Entry[] = []
+  const same = sl.sameStored
+
+  // the source's current row, opened with its page; false where it does not open
+  const sourceRow = (): RawEntry | false => {
+    if (!s.opened) {
+      const { entries, problems } = s.page!.open()
+      if (problems.length) return false
+      s.opened = entries
+    }
+    return s.opened[s.at] ?? false
+  }
+  // a source row with no target row: read, and an entry
+  const sourceOnly = (r: RawEntry): boolean => {
+    const entry = read(sl, r)
+    if (!entry) return false
+    sourceEntries.push(entry)
+    return true
+  }
+  const unchangedRow = (r: RawEntry) => {
+    if (!selects(r.kind, r.id)) return
+    if (listUnchanged) unchanged.push(r)
+    else unchangedCount++
+  }
+
+  let sourceLeft = await s.next()
+  while (await t.next()) {
+    const tp = t.page!
+    // Walk the target page against the source; what each target row pairs with is noted,
+    // then the rows to open are opened at once and the notes taken in order.
+    // per target row: the source row it pairs with (undefined: none), and whether it is
+    // stored the same (not opened)
+    const notes: { before: RawEntry[]; pair: RawEntry | undefined; same: boolean }[] = []
+    const open: number[] = []
+    for (let j = 0; j < tp.count; j++) {
+      const tRank = rankOf(tp.kind(j))
+      const tId = tp.id(j)
+      if (!t.ordered(tRank, tId)) return 'unsorted'
+      const before: RawEntry[] = []
+      let pair: RawEntry | undefined
+      let stored = false
+      while (sourceLeft) {
+        const sp = s.page!
+        const sRank = rankOf(sp.kind(s.at))
+        const sId = sp.id(s.at)
+        if (sRank > tRank || (sRank === tRank && sId > tId)) break
+        // the source row is at or before the target row: it is checked in order once
+        if (!s.ordered(sRank, sId)) return 'unsorted'
+        const r = sourceRow()
+        if (!r) return 'declined'
+        if (sRank === tRank && sId === tId) {
+          pair = r
+          stored = same !== undefined && tp.team(j) === r.team && same(sp, s.at, tp, j)
+        } else before.push(r)
+        if (++s.at >= sp.count) sourceLeft = await s.next()
+        if (pair) break
+      }
+      notes.push({ before, pair, same: stored })
+      if (!stored) open.push(j)
+    }
+    const opened = open.length ? tp.open(open) : undefined
+    if (opened?.problems.length) return 'declined'
+    let k = 0
+    for (let j = 0; j < notes.length; j++) {
+      const { before, pair, same: stored } = notes[j]!
+      for (const r of before) if (!sourceOnly(r)) return 'declined'
+      if (stored) {
+        unchangedRow(pair!)
+        continue
+      }
+      const o = opened!.entries[k++]!
+      if (pair && pair.team === o.team && pair.text === o.text) {
+        unchangedRow(pair)
+        continue
+      }
+      if (pair && !sourceOnly(pair)) return 'declined'
+      const entry = read(tl, o)
+      if (!entry) return 'declined'
+      targetEntries.push(entry)
+    }
+  }
+  // the source rows after the target's last
+  while (sourceLeft) {
+    const sp = s.page!
+    if (!s.ordered(rankOf(sp.kind(s.at)), sp.id(s.at))) return 'unsorted'
+    const r = sourceRow()
+    if (!r || !sourceOnly(r)) return 'declined'
+    if (++s.at >= sp.count) sourceLeft = await s.next()
   }
   return { unchanged, unchangedCount, sourceEntries, targetEntries }
 }

@@ -1,21 +1,22 @@
 // The plan/diff fast path over two Airflow metadata DBs (SQLite file, PostgreSQL schema): each
 // row listed decrypted as the JSON of its entry's values, held to the plan core/plan.ts makes
 // from both DBs read whole, item for item.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { EnvFileBackend } from '../../../../src-main/backends/env-file'
 import { MetastoreBackend } from '../../../../src-main/backends/metastore'
-import { Fernet } from '../../../../src-main/core/codecs/fernet'
+import { Fernet, MultiFernet } from '../../../../src-main/core/codecs/fernet'
 import { fingerprinter } from '../../../../src-main/core/fingerprint'
 import { connectionEntry, idOf, variableEntry, type Entry } from '../../../../src-main/core/model'
-import type { PlanOptions } from '../../../../src-main/core/plan'
+import { plan, type PlanOptions } from '../../../../src-main/core/plan'
+import { targetLimits } from '../../../../src-main/operations/plan'
 import { diffStores } from '../../../../src-main/operations/diff'
 import { planRaw } from '../../../../src-main/operations/raw-plan'
 import { createTestDb, type TestDb } from '../../../support/metadb'
 import { seededRandom } from '../../../support/seeded-random'
-import { bothPlans as bothPlansOf, DIFF, PLAN_KEY } from '../../../support/raw-plans'
+import { DIFF, PLAN_KEY } from '../../../support/raw-plans'
 
 const FERNET = Fernet.generateKey()
 const dbs: TestDb[] = []
@@ -89,16 +90,52 @@ async function metadb(dialect: 'sqlite' | 'postgresql', entries: Entry[]): Promi
   return db
 }
 
-const store = (db: TestDb) => new MetastoreBackend({ target: db.target, fernetKey: FERNET })
+const store = (db: TestDb, fernetKey = FERNET) =>
+  new MetastoreBackend({ target: db.target, fernetKey })
 
-/** Both plans of A → B: the fast path's, and core/plan.ts's from both sides read whole. */
-async function bothPlans(a: TestDb, b: TestDb, options: PlanOptions) {
+/**
+ * Both plans of A → B: the fast path's, and core/plan.ts's from both sides read whole; whether
+ * the fast path listed either side whole (loadRaw: the pairing by id, not the merge join), and
+ * how many tokens it decrypted.
+ */
+async function bothPlans(a: TestDb, b: TestDb, options: PlanOptions, targetKey = FERNET) {
   const source = store(a)
-  const target = store(b)
-  const plans = await bothPlansOf(source, target, options)
+  const target = store(b, targetKey)
+  const limits = targetLimits(target, 'airflow3')
+  const listed = [vi.spyOn(source, 'loadRaw'), vi.spyOn(target, 'loadRaw')]
+  const decrypting = vi.spyOn(MultiFernet.prototype, 'decryptMany')
+  const fast = await planRaw(
+    source,
+    target,
+    undefined,
+    options,
+    async () => fingerprinter(PLAN_KEY),
+    limits
+  )
+  const decrypted = decrypting.mock.calls.reduce((n, [tokens]) => n + tokens.length, 0)
+  decrypting.mockRestore()
+  const listedWhole = listed.some((l) => l.mock.calls.length > 0)
+  const full = plan(
+    (await source.load({})).entries,
+    (await target.load({})).entries,
+    options,
+    fingerprinter(PLAN_KEY),
+    limits
+  )
   await source.close()
   await target.close()
-  return plans
+  return { fast, full, listedWhole, decrypted }
+}
+
+/** The Fernet tokens stored in a DB (its flagged, non-empty sealed values). */
+async function tokensIn(db: TestDb): Promise<number> {
+  const raw = await db.raw()
+  const [c] = await raw.query<{ n: number | string }>(
+    `SELECT COUNT(password) + COUNT(extra) AS n FROM connection`
+  )
+  const [v] = await raw.query<{ n: number | string }>(`SELECT COUNT(val) AS n FROM variable`)
+  await raw.close()
+  return Number(c!.n) + Number(v!.n)
 }
 
 describe('plan/diff fast path over metadata DBs: the same decrypted row is the same entry', () => {
@@ -188,6 +225,172 @@ describe('plan/diff fast path over metadata DBs: the same decrypted row is the s
     const message = await diff(true)
     expect(message).toMatch(/1 entries could not be read \(v_\d+\)/)
     expect(await diff(false)).toBe(message)
+  })
+
+  // ids SQLite, PostgreSQL ("C.UTF-8", ICU) and JavaScript sort differently: in case only, by
+  // '_' and '-', non-ASCII, and above U+FFFF against U+E000–U+FFFF (SQLite and "C" sort code
+  // points; JavaScript sorts UTF-16 code units, so '\u{1F600}' < '\uE000' there only)
+  const EDGE_IDS = ['a', 'A', 'aB', 'ab', 'a_b', 'a-b', 'a.b', 'B', 'b', 'e', 'E', 'é', 'É', 'z']
+  const ABOVE = ['\uE000', '\uFB00x', '\u{1F600}', '\u{1F600}a', '日本']
+  function edgeEntries(ids: readonly string[]): { a: Entry[]; b: Entry[] } {
+    const a: Entry[] = []
+    const b: Entry[] = []
+    ids.forEach((id, i) => {
+      const c = connectionEntry(`c${id}`, { conn_type: 'http', host: `h${i}`, password: `p${i}` })
+      const v = variableEntry(`v${id}`, `value ${i}`)
+      // by turns: the same on both sides, changed in B, only in A, only in B
+      for (const [k, e] of [c, v].entries()) {
+        const turn = (i + k) % 4
+        if (turn !== 3) a.push(e)
+        if (turn === 0 || turn === 3) b.push(e)
+        if (turn === 1)
+          b.push(
+            e.kind === 'variable'
+              ? { ...e, value: `${e.value}!` }
+              : { ...e, fields: { ...e.fields, host: 'other' } }
+          )
+      }
+    })
+    return { a, b }
+  }
+
+  /** A DB of `dialect` ('postgresql-icu': its ids under the ICU "en-x-icu" collation). */
+  async function edgeDb(dialect: 'sqlite' | 'postgresql' | 'postgresql-icu', entries: Entry[]) {
+    const db = await metadb(dialect === 'sqlite' ? 'sqlite' : 'postgresql', [])
+    if (dialect === 'postgresql-icu') {
+      const raw = await db.raw()
+      for (const [table, column] of [
+        ['connection', 'conn_id'],
+        ['variable', 'key']
+      ])
+        await raw.query(
+          `ALTER TABLE ${table} ALTER COLUMN ${column} TYPE VARCHAR(250) COLLATE "en-x-icu"`
+        )
+      await raw.close()
+    }
+    const s = store(db)
+    await s.write(entries)
+    await s.close()
+    return db
+  }
+
+  for (const [sa, sb] of [
+    ['sqlite', 'sqlite'],
+    ['sqlite', 'postgresql'],
+    ['postgresql', 'sqlite'],
+    ['postgresql-icu', 'sqlite'],
+    ['sqlite', 'postgresql-icu']
+  ] as const)
+    it(`pairs ids that sort differently as the whole read does: ${sa} → ${sb}`, async () => {
+      for (const above of [false, true]) {
+        const { a, b } = edgeEntries(above ? [...EDGE_IDS, ...ABOVE] : EDGE_IDS)
+        const { fast, full, listedWhole } = await bothPlans(
+          await edgeDb(sa, a),
+          await edgeDb(sb, b),
+          DIFF
+        )
+        expect(fast).toBeDefined()
+        expect(JSON.stringify(fast!.result)).toBe(JSON.stringify(full))
+        expect(full.summary.unchanged * full.summary.update * full.summary.create).toBeGreaterThan(
+          0
+        )
+        expect(full.summary.delete).toBeGreaterThan(0)
+        // both in code-point order: a merge join, unless ids above U+FFFF meet U+E000–U+FFFF
+        // (that order is not JavaScript's: the listings are then paired by id); under ICU
+        // (case and punctuation folded) always by id
+        const merged = !sa.endsWith('icu') && !sb.endsWith('icu') && !above
+        expect(listedWhole).toBe(!merged)
+      }
+    })
+
+  /** A SQLite DB and its clone (the same file: the same ciphertexts), B then changed. */
+  async function cloned(entries: Entry[]): Promise<[TestDb, TestDb]> {
+    const dbA = await metadb('sqlite', entries)
+    const dbB = await createTestDb('sqlite', '3.2')
+    dbs.push(dbB)
+    copyFileSync(dbA.target.path!, dbB.target.path!)
+    return [dbA, dbB]
+  }
+
+  it('decrypts a row stored the same in a cloned DB once (same keys), and plans the same', async () => {
+    const { a } = generated(6, 400)
+    const [dbA, dbB] = await cloned(a)
+    // B changed: some rows written again (new ciphertexts, some new values), some deleted
+    const changed = a.filter((_, i) => i % 10 === 0)
+    const writer = store(dbB)
+    await writer.write(
+      changed.map((e, i) =>
+        i % 2 ? e : e.kind === 'variable' ? { ...e, value: `${e.value}~` } : { ...e, team: null }
+      )
+    )
+    await writer.remove(
+      a.filter((_, i) => i % 25 === 1).map((e) => ({ kind: e.kind, id: idOf(e) }))
+    )
+    await writer.close()
+    const tokensA = await tokensIn(dbA)
+    const tokensB = await tokensIn(dbB)
+    for (const options of [
+      DIFF,
+      { ...DIFF, include: ['c_1*'] },
+      { ...DIFF, kinds: ['variable' as const] }
+    ]) {
+      const { fast, full, listedWhole } = await bothPlans(dbA, dbB, options)
+      expect(listedWhole).toBe(false)
+      expect(JSON.stringify(fast!.result)).toBe(JSON.stringify(full))
+    }
+    const { fast, full, decrypted } = await bothPlans(dbA, dbB, DIFF)
+    expect(JSON.stringify(fast!.result)).toBe(JSON.stringify(full))
+    expect(full.summary.unchanged).toBeGreaterThan(300)
+    // every source token, and of B only the rows written again (at most two tokens each)
+    expect(decrypted).toBeGreaterThanOrEqual(tokensA)
+    expect(decrypted).toBeLessThanOrEqual(tokensA + 2 * changed.length)
+    // B read with another key list (the same key among others): every token of both sides
+    const other = await bothPlans(dbA, dbB, DIFF, `${FERNET},${Fernet.generateKey()}`)
+    expect(JSON.stringify(other.fast!.result)).toBe(JSON.stringify(full))
+    expect(other.decrypted).toBe(tokensA + tokensB)
+  })
+
+  it('still reports a bad token stored the same on both sides of a clone', async () => {
+    const { a } = generated(7, 60)
+    const dbA = await metadb('sqlite', a)
+    const raw = await dbA.raw()
+    await raw.query(`UPDATE variable SET val = 'gAAAAbroken' WHERE id = 2`)
+    await raw.close()
+    const dbB = await createTestDb('sqlite', '3.2')
+    dbs.push(dbB)
+    copyFileSync(dbA.target.path!, dbB.target.path!)
+    expect((await bothPlans(dbA, dbB, DIFF)).fast).toBeUndefined()
+    const diff = (sides: boolean) =>
+      diffStores({
+        source: `metadb:sqlite:///${dbA.target.path!}`,
+        target: `metadb:sqlite:///${dbB.target.path!}`,
+        dialect: 'airflow3',
+        locatorOptions: { fernetKey: FERNET },
+        sides
+      }).then(
+        () => 'no error',
+        (e: Error) => e.message
+      )
+    const message = await diff(true)
+    expect(message).toMatch(/1 entries could not be read \(v_\d+\)/)
+    expect(await diff(false)).toBe(message)
+  })
+
+  it('stops listing raw at the first page with a row that does not decrypt', async () => {
+    const entries = Array.from({ length: 600 }, (_, i) => variableEntry(`v_${1000 + i}`, `x${i}`))
+    const db = await metadb('sqlite', entries)
+    const raw = await db.raw()
+    await raw.query(`UPDATE variable SET val = 'gAAAAbroken' WHERE key = 'v_1001'`)
+    await raw.close()
+    const s = store(db)
+    const decrypting = vi.spyOn(MultiFernet.prototype, 'decryptMany')
+    const listed = await s.loadRaw({})
+    const decrypted = decrypting.mock.calls.reduce((n, [tokens]) => n + tokens.length, 0)
+    decrypting.mockRestore()
+    await s.close()
+    expect(listed.problems.map((p) => p.ref.id)).toEqual(['v_1001'])
+    // the first page's tokens, not the table's
+    expect(decrypted).toBeLessThan(entries.length / 2)
   })
 
   it('does not list a metadata DB raw against a file (its listing could never match)', async () => {
