@@ -236,7 +236,17 @@ export function planWritten(
   limits: TargetLimits = {}
 ): { items: PlanItem[]; summary: PlanSummary; written: (Entry | undefined)[] } {
   const entries: (Entry | undefined)[] = []
-  const items = planItems(source, target, options, fp, limits, entries)
+  return finishPlanWritten(planItems(source, target, options, fp, limits, entries), entries)
+}
+
+/**
+ * {@link finishPlan} of items with the entry each writes beside it (`entries[i]` for
+ * `items[i]`, see planWritten), both in the plan's order.
+ */
+export function finishPlanWritten(
+  items: readonly PlanItem[],
+  entries: readonly (Entry | undefined)[]
+): { items: PlanItem[]; summary: PlanSummary; written: (Entry | undefined)[] } {
   // the items sorted as finishPlan sorts them (a stable sort by the same order), each entry
   // moved with its item
   const order = new Array<number>(items.length)

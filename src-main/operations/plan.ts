@@ -413,12 +413,13 @@ export async function planStores(request: PlanStoresOptions): Promise<PlannedSto
         : undefined
     let loaded: { source: Entry[]; target: Entry[] }
     let result: { items: PlanItem[]; summary: PlanSummary }
-    // the entry each item writes, beside it (the fast path's are looked up by id)
+    // the entry each item writes, beside it
     let written: (Entry | undefined)[] | undefined
     if (fast) {
       await opened.sourceBackend.close?.()
       loaded = fast
       result = fast.result
+      written = fast.written
     } else {
       const read = await loadOpened(request, opened)
       const pick = (entries: Entry[], keys: ReadonlySet<string> | undefined) =>
