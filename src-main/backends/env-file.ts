@@ -20,7 +20,8 @@ import { connectionEnvValue } from '../core/codecs/connection-value'
 import {
   composeFastColumns,
   composeFastSpans,
-  decodeComposeFast
+  decodeComposeFast,
+  type ComposeColumns
 } from '../core/codecs/env-file/compose-fast'
 import {
   ENV_FILE_LOADER_LABEL,
@@ -91,6 +92,22 @@ function fileError(path: string, verb: string, error: unknown): AirlockError {
   )
 }
 
+/**
+ * The variables of a listing as columns (compose-fast.ts), in line order, each value decoded
+ * when it is reached: what decodeComposeFast's map holds, one at a time.
+ */
+function* columnVars(bytes: Buffer, columns: ComposeColumns): Generator<[string, string]> {
+  const { count, cols } = columns
+  for (let i = 0; i < count; i++) {
+    const start = cols[5 * i + 2]!
+    const end = cols[5 * i + 3]!
+    yield [
+      bytes.toString('latin1', cols[5 * i]!, cols[5 * i + 1]!),
+      end > start ? bytes.toString(cols[5 * i + 4] === 1 ? 'latin1' : 'utf8', start, end) : ''
+    ]
+  }
+}
+
 /** A `.env` file read and written as docker compose or python-dotenv reads it. */
 export class EnvFileBackend implements Backend {
   readonly lossyFields = ['variable.description'] as const
@@ -141,6 +158,14 @@ export class EnvFileBackend implements Backend {
   }
 
   async load(scope: Scope, signal?: AbortSignal): Promise<LoadResult> {
+    if (scope.once && this.loader === 'compose') {
+      // read once: the common file's values are decoded one at a time as their entries are
+      // made, so a connection's text dies once parsed (not all of them held in a map for the
+      // whole read, and copied by every young-generation collection meanwhile: issue #22)
+      const bytes = (await this.bytes(signal))?.bytes
+      const columns = bytes && isUtf8(bytes) ? composeFastColumns(bytes) : undefined
+      if (columns) return loadEnvEntries(columnVars(bytes!, columns), scope, this.origin())
+    }
     const vars = await this.vars(signal)
     return loadEnvEntries(vars, scope, this.origin())
   }

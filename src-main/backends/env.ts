@@ -17,7 +17,8 @@ import {
   envNameFor,
   isReadableEnvName,
   isReadableParsedName,
-  parseEnvName
+  parseEnvName,
+  type ParsedEnvName
 } from '../core/env-names'
 import type { Dialect, Entry } from '../core/model'
 import {
@@ -60,7 +61,11 @@ export interface EnvOrigin {
 /** The ref of a parsed, readable env name: lower-cased id and team. */
 function refOfName(name: string): EntryRef | undefined {
   const parsed = parseEnvName(name)
-  if (!parsed) return undefined
+  return parsed && refOfParsed(parsed)
+}
+
+/** {@link refOfName} of a name already parsed. */
+function refOfParsed(parsed: ParsedEnvName): EntryRef {
   return {
     kind: parsed.kind,
     id: parsed.idUpper.toLowerCase(),
@@ -80,7 +85,11 @@ export function envNameOfRef(ref: EntryRef): string {
  */
 export function entryFromEnv(name: string, value: string, origin: EnvOrigin): Entry | undefined {
   const ref = refOfName(name)
-  if (!ref) return undefined
+  return ref && entryOfRef(ref, name, value, origin)
+}
+
+/** {@link entryFromEnv} of a name whose ref is known (its name parsed once). */
+function entryOfRef(ref: EntryRef, name: string, value: string, origin: EnvOrigin): Entry {
   const source = { backendId: origin.backendId, path: origin.path, fromKey: name }
   const team = ref.team === undefined ? {} : { team: ref.team }
   if (ref.kind === 'variable')
@@ -109,24 +118,27 @@ export function loadEnvEntries(
   origin: EnvOrigin
 ): LoadResult {
   const out: LoadResult = { entries: [], problems: [] }
+  // each name parsed once, and a problem's ref made only for a problem (issue #22: a plan of
+  // 100 k entries parsed every name three times)
+  const problemRef = (ref: EntryRef, name: string): EntryRef => ({
+    ...ref,
+    source: { backendId: origin.backendId, path: origin.path, fromKey: name }
+  })
   for (const [name, value] of vars) {
-    const ref = refOfName(name)
-    if (!ref || !inScope(scope, ref.kind)) continue
-    const problemRef: EntryRef = {
-      ...ref,
-      source: { backendId: origin.backendId, path: origin.path, fromKey: name }
-    }
-    if (!isReadableEnvName(name)) {
-      out.problems.push(unreadableNameProblem(name, problemRef))
+    const parsed = parseEnvName(name)
+    if (!parsed || !inScope(scope, parsed.kind)) continue
+    const ref = refOfParsed(parsed)
+    if (!isReadableParsedName(parsed)) {
+      out.problems.push(unreadableNameProblem(name, problemRef(ref, name)))
       continue
     }
     try {
-      out.entries.push(entryFromEnv(name, value, origin)!)
+      out.entries.push(entryOfRef(ref, name, value, origin))
     } catch (error) {
       if (!(error instanceof CodecError)) throw error
       // the variable's name says which entry (the codec's message names no id)
       out.problems.push({
-        ref: problemRef,
+        ref: problemRef(ref, name),
         code: error.code,
         message: `${name}: ${error.userMessage}`
       })

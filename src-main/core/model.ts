@@ -120,6 +120,11 @@ export interface EntryRef {
 /** Which entries a listing or load covers; all kinds when `kinds` is absent. */
 export interface Scope {
   kinds?: readonly EntryKind[]
+  /**
+   * Read once by the caller (a plan's source): a store may skip what it keeps for later reads
+   * of the same data (a file's parse held for a read-back).
+   */
+  once?: boolean
 }
 
 /** The ref of an entry. */

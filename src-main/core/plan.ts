@@ -218,12 +218,79 @@ export function plan(
   fp: Fingerprinter,
   limits: TargetLimits = {}
 ): { items: PlanItem[]; summary: PlanSummary } {
+  return finishPlan(planItems(source, target, options, fp, limits))
+}
+
+/**
+ * {@link plan}, and beside each item the entry it writes (`written[i]` for `items[i]`: the
+ * source entry under the target id, as apply writes it; undefined for a delete), so that what
+ * is checked before writing needs no lookup of every item's entry by id (issue #22). A source
+ * id that is there twice gives each of its items the last entry of that id, as a lookup by id
+ * did.
+ */
+export function planWritten(
+  source: readonly Entry[],
+  target: readonly Entry[],
+  options: PlanOptions,
+  fp: Fingerprinter,
+  limits: TargetLimits = {}
+): { items: PlanItem[]; summary: PlanSummary; written: (Entry | undefined)[] } {
+  const entries: (Entry | undefined)[] = []
+  return finishPlanWritten(planItems(source, target, options, fp, limits, entries), entries)
+}
+
+/**
+ * {@link finishPlan} of items with the entry each writes beside it (`entries[i]` for
+ * `items[i]`, see planWritten), both in the plan's order.
+ */
+export function finishPlanWritten(
+  items: PlanItem[],
+  entries: readonly (Entry | undefined)[]
+): { items: PlanItem[]; summary: PlanSummary; written: (Entry | undefined)[] } {
+  // each item's entry by the item itself (an index sort beside the items cost 4× the sort)
+  const entryOf = new Map<PlanItem, Entry | undefined>()
+  for (let i = 0; i < items.length; i++) entryOf.set(items[i]!, entries[i])
+  const result = finishPlan(items)
+  const sorted = result.items
+  const written = sorted.map((item) => entryOf.get(item))
+  // the same source id twice (a team-scoped name beside another): the last entry of that id,
+  // as a lookup by id gave (its items are in one run of the same target id, in source order:
+  // the sort is stable)
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i - 1]!.targetId !== sorted[i]!.targetId) continue
+    let end = i + 1
+    while (end < sorted.length && byPlanOrder(sorted[i]!, sorted[end]!) === 0) end++
+    const from = byPlanOrder(sorted[i - 1]!, sorted[i]!) === 0 ? i - 1 : i
+    for (let a = from; a < end; a++)
+      for (let b = end - 1; b > a; b--)
+        if (sorted[b]!.sourceId !== null && sorted[b]!.sourceId === sorted[a]!.sourceId) {
+          written[a] = written[b]
+          break
+        }
+    i = end
+  }
+  return { ...result, written }
+}
+
+/** The items of {@link plan} in source order; `written` gets each item's entry (planWritten). */
+function planItems(
+  source: readonly Entry[],
+  target: readonly Entry[],
+  options: PlanOptions,
+  fp: Fingerprinter,
+  limits: TargetLimits,
+  written?: (Entry | undefined)[]
+): PlanItem[] {
   const selects = planSelector(options)
   const selected = (e: Entry) => selects(e.kind, idOf(e))
   // by kind, then id: the ids themselves are the keys (no key text is made per entry)
   const targetById = { connection: new Map<string, Entry>(), variable: new Map<string, Entry>() }
   for (const t of target) targetById[t.kind].set(idOf(t), t)
   const items: PlanItem[] = []
+  const push = (mapped: Entry, item: PlanItem) => {
+    items.push(item)
+    written?.push(mapped)
+  }
   const touched = { connection: new Set<string>(), variable: new Set<string>() }
   const dialect = options.targetDialect
   const mapsIds = Object.keys(options.rename ?? {}).length > 0 || Boolean(options.prefixMap?.length)
@@ -271,26 +338,26 @@ export function plan(
       // a create shows no field changes: its fields are the source's (the plan detail reads
       // them from the sides held), and a field-by-field "same" with two fingerprints each was
       // most of a plan of creates
-      items.push(item('create', [], warnings))
+      push(mapped, item('create', [], warnings))
       continue
     }
     // Unchanged: nothing to show, so no field fingerprints are made (most of a re-plan).
     if (sameFields(t, mapped)) {
-      items.push(item('unchanged', [], warnings))
+      push(mapped, item('unchanged', [], warnings))
       continue
     }
     // What the target cannot keep is said once, and the item counts as unchanged: otherwise
     // every plan shows it as an update and every apply rewrites it.
     if (lost.length && sameFields(t, kept)) {
-      items.push(item('unchanged', [], [...warnings, ...lost]))
+      push(mapped, item('unchanged', [], [...warnings, ...lost]))
       continue
     }
     warnings.push(...lostPassword)
     // diff fields read "target → source": `winner` is the value now in the target
     const diff = compareEntries(t, mapped, fp)
     const policy = options.conflictOverrides?.[sourceId] ?? options.onConflict ?? 'overwrite'
-    if (policy === 'overwrite') items.push(item('update', diff, warnings))
-    else items.push(item('conflict', diff, warnings, policy))
+    if (policy === 'overwrite') push(mapped, item('update', diff, warnings))
+    else push(mapped, item('conflict', diff, warnings, policy))
   }
   if (options.deleteExtraneous)
     for (const t of target) {
@@ -306,26 +373,30 @@ export function plan(
         sourceVersion: null,
         targetVersion: fp(entryDigest(t))
       })
+      written?.push(undefined)
     }
-  return finishPlan(items)
+  return items
 }
 
 /** Counts the items per action and sorts them as a plan lists them (connections first, by id). */
 export function finishPlan(items: PlanItem[]): { items: PlanItem[]; summary: PlanSummary } {
   const summary: PlanSummary = { create: 0, update: 0, delete: 0, unchanged: 0, conflict: 0 }
   for (const i of items) summary[i.action]++
-  items.sort((a, b) =>
-    a.kind === b.kind
-      ? a.targetId < b.targetId
-        ? -1
-        : a.targetId > b.targetId
-          ? 1
-          : 0
-      : a.kind === 'connection'
-        ? -1
-        : 1
-  )
+  items.sort(byPlanOrder)
   return { items, summary }
+}
+
+/** The order of a plan's items: connections first, then by target id. */
+function byPlanOrder(a: PlanItem, b: PlanItem): number {
+  return a.kind === b.kind
+    ? a.targetId < b.targetId
+      ? -1
+      : a.targetId > b.targetId
+        ? 1
+        : 0
+    : a.kind === 'connection'
+      ? -1
+      : 1
 }
 
 /** A plan as a file a person reviews and commits: no values, fingerprints only. */

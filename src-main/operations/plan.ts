@@ -10,7 +10,7 @@ import { AirlockError, nameOnce, toErrorDto } from '../core/errors'
 import { fingerprinter } from '../core/fingerprint'
 import { idOf, type Dialect, type Entry } from '../core/model'
 import {
-  plan,
+  planWritten,
   type PlanDocument,
   type PlanItem,
   type PlanOptions,
@@ -26,11 +26,11 @@ import { planRaw } from './raw-plan'
 export async function loadLayer(
   backend: Backend | undefined,
   kinds: readonly EntryKind[] | undefined,
-  options: { keepOpen?: boolean } = {}
+  options: { keepOpen?: boolean; once?: boolean } = {}
 ): Promise<LayerData> {
   if (!backend) return { state: 'not-inspected' }
   try {
-    const r = await backend.load({ kinds })
+    const r = await backend.load(options.once ? { kinds, once: true } : { kinds })
     return {
       state: 'loaded',
       storeId: backend.id,
@@ -164,10 +164,12 @@ export async function annotatePlan(
   items: PlanItem[],
   source: readonly Entry[],
   target: Backend,
-  options: { preflight: boolean }
+  options: { preflight: boolean },
+  written?: readonly (Entry | undefined)[]
 ): Promise<{ preflightErrors: number; storeProblems: StoreProblem[] }> {
   // by kind, then id: the ids themselves are the keys (no key text is made per entry); made
-  // when first asked (a diff without lossy fields asks nothing)
+  // when first asked (a diff without lossy fields asks nothing), and not at all when the
+  // entry each item writes is given beside it (core/plan.ts planWritten)
   let sourceById: Record<EntryKind, Map<string, Entry>> | undefined
   const sourceOf = (item: PlanItem) => {
     if (!sourceById) {
@@ -176,15 +178,30 @@ export async function annotatePlan(
     }
     return item.sourceId === null ? undefined : sourceById[item.kind].get(item.sourceId)
   }
+  // what item i writes: the source's entry under the item's target id
+  const entryOf = (i: number): Entry | undefined => {
+    if (written) return written[i]
+    const item = items[i]!
+    const e = sourceOf(item)
+    // under its own id, the entry is what is written (no copy of it per item)
+    return !e || item.targetId === item.sourceId
+      ? e
+      : e.kind === 'connection'
+        ? { ...e, id: item.targetId }
+        : { ...e, key: item.targetId }
+  }
   const lossy = target.lossyFields ?? []
-  const written = items.filter((i) => i.action === 'create' || i.action === 'update')
+  const writes: number[] = []
+  for (let i = 0; i < items.length; i++)
+    if (items[i]!.action === 'create' || items[i]!.action === 'update') writes.push(i)
   const dropped = (['connection', 'variable'] as const).filter((k) =>
     lossy.includes(`${k}.description`)
   )
   if (dropped.length)
-    for (const item of written) {
+    for (const i of writes) {
+      const item = items[i]!
       if (!dropped.includes(item.kind)) continue
-      const e = sourceOf(item)
+      const e = entryOf(i)
       const description = e?.kind === 'connection' ? e.fields.description : e?.description
       if (description)
         item.warnings.push(
@@ -195,17 +212,9 @@ export async function annotatePlan(
   let preflightErrors = 0
   if (!options.preflight || !target.preflight) return { preflightErrors, storeProblems }
   const toWrite: Entry[] = []
-  for (const item of written) {
-    const e = sourceOf(item)
-    // under its own id, the entry is what is written (no copy of it per item)
-    if (e)
-      toWrite.push(
-        item.targetId === item.sourceId
-          ? e
-          : e.kind === 'connection'
-            ? { ...e, id: item.targetId }
-            : { ...e, key: item.targetId }
-      )
+  for (const i of writes) {
+    const e = entryOf(i)
+    if (e) toWrite.push(e)
   }
   const found = await target.preflight(toWrite).catch((error: unknown) => [
     {
@@ -317,7 +326,8 @@ export async function loadOpened(
 ): Promise<{ source: Entry[]; target: Entry[] }> {
   const [s, t] = entriesForPlan(
     [
-      { name: pair.source, data: await loadLayer(sourceBackend, kinds) },
+      // the source is read once (it is closed here)
+      { name: pair.source, data: await loadLayer(sourceBackend, kinds, { once: true }) },
       { name: pair.target, data: await loadLayer(targetBackend, kinds, { keepOpen: true }) }
     ],
     pair.onProblem
@@ -403,18 +413,31 @@ export async function planStores(request: PlanStoresOptions): Promise<PlannedSto
         : undefined
     let loaded: { source: Entry[]; target: Entry[] }
     let result: { items: PlanItem[]; summary: PlanSummary }
+    // the entry each item writes, beside it
+    let written: (Entry | undefined)[] | undefined
     if (fast) {
       await opened.sourceBackend.close?.()
       loaded = fast
       result = fast.result
+      written = fast.written
     } else {
       const read = await loadOpened(request, opened)
       const pick = (entries: Entry[], keys: ReadonlySet<string> | undefined) =>
         keys ? entries.filter((e) => keys.has(`${e.kind}:${idOf(e)}`)) : entries
       loaded = { source: pick(read.source, only?.source), target: pick(read.target, only?.target) }
-      result = plan(loaded.source, loaded.target, options, await fingerprints(), limits)
+      const planned = planWritten(
+        loaded.source,
+        loaded.target,
+        options,
+        await fingerprints(),
+        limits
+      )
+      result = { items: planned.items, summary: planned.summary }
+      written = planned.written
       if (only) {
-        result.items = result.items.filter(only.keep)
+        const kept = result.items.map(only.keep)
+        result.items = result.items.filter((_, i) => kept[i])
+        written = written.filter((_, i) => kept[i])
         for (const a of Object.keys(result.summary) as PlanItem['action'][]) result.summary[a] = 0
         for (const i of result.items) result.summary[i.action]++
       }
@@ -423,7 +446,8 @@ export async function planStores(request: PlanStoresOptions): Promise<PlannedSto
       result.items,
       loaded.source,
       targetBackend,
-      { preflight: true }
+      { preflight: true },
+      written
     )
     const document = planDocument({
       planId,

@@ -25,9 +25,9 @@ import type { Fingerprinter } from '../core/fingerprint'
 import type { Entry } from '../core/model'
 import {
   entryDigest,
-  finishPlan,
-  plan,
+  finishPlanWritten,
   planSelector,
+  planWritten,
   warningsFor,
   type PlanItem,
   type PlanOptions,
@@ -38,6 +38,8 @@ import {
 /** A plan made on the fast path, and the entries it read (those whose text differs). */
 export interface RawPlan {
   result: { items: PlanItem[]; summary: PlanSummary }
+  /** The entry each item writes, beside it (core/plan.ts planWritten; none for an unchanged). */
+  written: (Entry | undefined)[]
   source: Entry[]
   target: Entry[]
 }
@@ -189,17 +191,21 @@ export async function planRaw(
   if (!paired) return undefined
   const { unchanged, unchangedCount, sourceEntries, targetEntries } = paired
   const fp = await fingerprints()
-  const differing = plan(sourceEntries, targetEntries, options, fp, limits)
+  const differing = planWritten(sourceEntries, targetEntries, options, fp, limits)
   const context: UnchangedContext = { side: s, options, fp }
-  const result = finishPlan([
-    ...unchanged.map((r) => {
-      const item = new UnchangedItem(r, context)
-      return lazy ? item : item.toJSON()
-    }),
-    ...differing.items
-  ])
+  const { written, ...result } = finishPlanWritten(
+    [
+      ...unchanged.map((r) => {
+        const item = new UnchangedItem(r, context)
+        return lazy ? item : item.toJSON()
+      }),
+      ...differing.items
+    ],
+    // an unchanged item writes nothing
+    [...new Array<undefined>(unchanged.length), ...differing.written]
+  )
   result.summary.unchanged += unchangedCount
-  return { result, source: sourceEntries, target: targetEntries }
+  return { result, written, source: sourceEntries, target: targetEntries }
 }
 
 /** Both sides paired by id: the unchanged (listed, or counted) and the entries read. */

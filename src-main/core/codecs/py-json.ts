@@ -390,6 +390,23 @@ function dumps(value: PyValue, options: PyDumpsOptions): string {
 
 /** Python compares str by code point; JS `<` compares UTF-16 units. */
 export function comparePyStrings(a: string, b: string): number {
+  // by UTF-16 units up to the first that differs: below the surrogates a unit is its code
+  // point, and the units before it are the same code points on both sides (no iterator and
+  // no string per character: every extra's keys are sorted for its plan digest)
+  const n = a.length < b.length ? a.length : b.length
+  for (let k = 0; k < n; k++) {
+    const x = a.charCodeAt(k)
+    const y = b.charCodeAt(k)
+    if (x === y) continue
+    if (x < 0xd800 && y < 0xd800) return x < y ? -1 : 1
+    return compareCodePoints(a, b)
+  }
+  // one is the other's start: a lone high surrogate at its end is below any pair's code point
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1
+}
+
+/** {@link comparePyStrings} code point by code point. */
+function compareCodePoints(a: string, b: string): number {
   const ia = a[Symbol.iterator]()
   const ib = b[Symbol.iterator]()
   for (;;) {

@@ -97,16 +97,44 @@ function readBack(
   return { got: new Map(decoded.value.map((v) => [v.name, v.value])), problems: decoded.problems }
 }
 
-/** Reads `text` back with each loader and warns, per name, where a value does not return. */
+const PY_PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+// eslint-disable-next-line no-control-regex -- no quote, backslash, `$` or control character
+const PY_PLAIN_SINGLE = /^'[^'\\$\x00-\x1f\x7f]*'$/
+
+/**
+ * Whether python-dotenv reads the line `NAME=written` as `value`, whatever lines are around it:
+ * a plain name, and `written` the value itself (empty or shell-safe: no blank, `#`, quote,
+ * `\` or `$`) or the value in single quotes holding no quote, `\`, `$` or control character.
+ * Such a line is one binding with no escape, comment or interpolation (python-dotenv expands
+ * `${…}` in every value; there is no `$`), and ends where it is written.
+ */
+export function pythonReadsLiterally(name: string, written: string, value: string): boolean {
+  if (!PY_PLAIN_NAME.test(name)) return false
+  if (written === value) return written === '' || SHELL_SAFE.test(written)
+  return (
+    written.length === value.length + 2 &&
+    written.startsWith(value, 1) &&
+    PY_PLAIN_SINGLE.test(written)
+  )
+}
+
+/**
+ * Reads `text` back with each loader and warns, per name, where a value does not return.
+ * `pythonLiteral`: every line is one python-dotenv reads as written (pythonReadsLiterally), so
+ * it reads every name back and is not run (its full parse was a fifth of a 100 k `.env`
+ * pre-flight: issue #22).
+ */
 function readBackWarnings(
   text: string,
   lineNames: readonly string[],
   want: ReadonlyMap<string, string>,
-  prefer: EnvFileLoader
+  prefer: EnvFileLoader,
+  pythonLiteral = false
 ): EnvFileWarning[] {
   const warnings: EnvFileWarning[] = []
   const other: EnvFileLoader = prefer === 'compose' ? 'python-dotenv' : 'compose'
   for (const loader of [prefer, other]) {
+    if (loader === 'python-dotenv' && pythonLiteral) continue
     const label = ENV_FILE_LOADER_LABEL[loader]
     const { got, problems } = readBack(text, loader)
     const reported = new Set<string>()
@@ -191,12 +219,15 @@ export function encodeEnvFile(
   let text = ''
   const last = new Map<string, string>()
   const lineNames: string[] = []
+  let pythonLiteral = true
   for (const v of vars) {
-    text += `${v.name}=${encodeValue(v.value, prefer)}\n`
+    const written = encodeValue(v.value, prefer)
+    text += `${v.name}=${written}\n`
+    if (pythonLiteral) pythonLiteral = pythonReadsLiterally(v.name, written, v.value)
     last.set(v.name, v.value)
     lineNames.push(v.name)
   }
-  warnings.push(...readBackWarnings(text, lineNames, last, prefer))
+  warnings.push(...readBackWarnings(text, lineNames, last, prefer, pythonLiteral))
   return { text, warnings: dedupe(warnings) }
 }
 

@@ -122,6 +122,29 @@ describe('EnvFileBackend', () => {
     ])
   })
 
+  it('loads a file read once (a plan source) as it loads it otherwise, problems included', async () => {
+    // the common file (values decoded one at a time from its bytes), a name Airflow never
+    // reads, a value that does not parse, non-ASCII, an empty value, a team-scoped name
+    const common =
+      'AIRFLOW_CONN_GOOD=postgres://u:p@db:5432/x\nAIRFLOW_CONN_BAD={"conn_type": "x", "nope": 1}\n' +
+      'AIRFLOW_VAR_lower=1\nAIRFLOW_VAR_V="héllo"\nAIRFLOW_VAR_EMPTY=\nAIRFLOW_VAR__T1___X=2\nOTHER=3\n'
+    // and files the fast listing declines (a name twice, a quoted value with an escape)
+    for (const text of [
+      common,
+      common + 'AIRFLOW_VAR_V=again\n',
+      common + 'AIRFLOW_VAR_Q="a\\nb"\n'
+    ]) {
+      const path = await fileWith(text)
+      for (const kinds of [undefined, ['variable'] as const]) {
+        const once = await new EnvFileBackend({ path }).load({ kinds, once: true })
+        const whole = await new EnvFileBackend({ path }).load({ kinds })
+        expect(once).toEqual(whole)
+        expect(JSON.stringify(once)).toBe(JSON.stringify(whole))
+        expect(once.entries.length).toBeGreaterThan(1)
+      }
+    }
+  })
+
   it('lists lower-cased ids and reads an entry by any case of its id, with its origin', async () => {
     const path = await fileWith('AIRFLOW_CONN_MY_DB=postgres://db/x\nAIRFLOW_VAR_Feature=on\n')
     const backend = new EnvFileBackend({ path, id: 'envfile:test' })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { fingerprinter } from '../../../../src-main/core/fingerprint'
 import { connectionEntry, variableEntry } from '../../../../src-main/core/model'
-import { parsePlanDocument, plan } from '../../../../src-main/core/plan'
+import { parsePlanDocument, plan, planWritten } from '../../../../src-main/core/plan'
 import { parseConnectionValue } from '../../../../src-main/core/codecs/connection-json'
 
 const fp = fingerprinter(new Uint8Array(32))
@@ -175,5 +175,46 @@ describe('plan files', () => {
     expect(() => parsePlanDocument('{"version": 1,\n "planId": S3CRET}', 'p.json')).not.toThrow(
       /S3CRET/
     )
+  })
+})
+
+describe('planWritten', () => {
+  it('is plan() with the entry each item writes beside it, under the target id', () => {
+    const source = [
+      variableEntry('zeta', '1'),
+      connectionEntry('b_conn', { conn_type: 'http', host: 'new' }),
+      connectionEntry('a_conn', { conn_type: 'http' }),
+      variableEntry('same', 'x')
+    ]
+    const target = [
+      connectionEntry('b_conn', { conn_type: 'http', host: 'old' }),
+      variableEntry('same', 'x'),
+      variableEntry('gone', 'y')
+    ]
+    const options = { deleteExtraneous: true, prefixMap: [['a_', 'renamed_']] as const }
+    const r = planWritten(source, target, options, fp)
+    const whole = plan(source, target, options, fp)
+    expect(JSON.stringify({ items: r.items, summary: r.summary })).toBe(JSON.stringify(whole))
+    expect(
+      r.items.map((item, i) => {
+        const e = r.written[i]
+        return [item.targetId, e && (e.kind === 'connection' ? e.id : e.key)]
+      })
+    ).toEqual([
+      ['b_conn', 'b_conn'],
+      ['renamed_conn', 'renamed_conn'],
+      ['gone', undefined],
+      ['same', 'same'],
+      ['zeta', 'zeta']
+    ])
+    expect(r.written[0]).toBe(source[1])
+  })
+
+  it('gives every item of an id that is there twice the last entry of that id', () => {
+    const first = { ...connectionEntry('dup', { conn_type: 'http' }), team: 'one' }
+    const last = { ...connectionEntry('dup', { conn_type: 'ftp' }), team: 'two' }
+    const r = planWritten([first, variableEntry('v', '1'), last], [], {}, fp)
+    expect(r.items.map((i) => i.targetId)).toEqual(['dup', 'dup', 'v'])
+    expect(r.written.slice(0, 2)).toEqual([last, last])
   })
 })

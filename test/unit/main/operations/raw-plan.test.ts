@@ -127,6 +127,18 @@ describe('plan/diff fast path: equal raw text is equal meaning', () => {
         ).toEqual(full.items.map((i) => [i.warnings, i.sourceVersion, i.targetVersion]))
         expect(full.summary.unchanged).toBeGreaterThan(0)
         expect(full.summary.update + full.summary.conflict).toBeGreaterThan(0)
+        // beside each item, the entry it writes (what the pre-flight checks): the source's
+        // entry of that id, read; none for an item unchanged in its text (not read)
+        fast!.result.items.forEach((item, i) => {
+          const e = fast!.written[i]
+          if (item.action === 'delete' || (item.action === 'unchanged' && !e))
+            return expect(e).toBeUndefined()
+          expect(e && [e.kind, e.kind === 'connection' ? e.id : e.key]).toEqual([
+            item.kind,
+            item.targetId
+          ])
+          expect(fast!.source).toContain(e)
+        })
       }
     }
   })

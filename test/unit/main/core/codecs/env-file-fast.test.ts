@@ -6,6 +6,10 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { decodeEnvFile, encodeEnvFile } from '../../../../../src-main/core/codecs/env-file'
 import { decodeComposeFast } from '../../../../../src-main/core/codecs/env-file/compose-fast'
+import {
+  encodeValue,
+  pythonReadsLiterally
+} from '../../../../../src-main/core/codecs/env-file/encode'
 import { FUZZ_TIMEOUT, fuzzParams } from '../../../../support/fuzz'
 
 const bytesOf = (text: string) => new TextEncoder().encode(text)
@@ -122,4 +126,68 @@ describe('env-file codec: the compose fast path', () => {
     const text = encodeEnvFile(vars.map(([name, value]) => ({ name, value }))).text
     expect(fast(text)).toEqual(vars.map(([n, v]) => [n, v]))
   })
+})
+
+describe('python-dotenv read-back of lines it reads literally (encode.ts pythonReadsLiterally)', () => {
+  // names plain and not, some twice; values of the characters that decide quoting and reading
+  const name = fc.constantFrom('A', 'B_1', '_x', 'a.b', '1A', 'C D', 'export')
+  const value = fc.string({
+    unit: fc.constantFrom(
+      'a',
+      'Z',
+      '9',
+      ' ',
+      '#',
+      "'",
+      '"',
+      '\\',
+      '$',
+      '{',
+      '}',
+      '=',
+      ':',
+      '%',
+      'é',
+      '\n',
+      '\t',
+      '\u00a0',
+      '\u2028',
+      '😀'
+    ),
+    maxLength: 8
+  })
+
+  it(
+    'is told only of files python-dotenv reads back exactly, and of the plain files Airlock writes',
+    () => {
+      let literal = 0
+      fc.assert(
+        fc.property(fc.array(fc.tuple(name, value), { maxLength: 6 }), (pairs) => {
+          const vars = pairs.map(([n, v]) => ({ name: n, value: v }))
+          const text = encodeEnvFile(vars).text
+          const all = vars.every((v) =>
+            pythonReadsLiterally(v.name, encodeValue(v.value, 'compose'), v.value)
+          )
+          if (!all) return
+          literal++
+          // the exact decoder's reading: every name, its last value, no problem
+          const decoded = decodeEnvFile(text, 'python-dotenv')
+          expect(decoded.problems).toEqual([])
+          expect(new Map(decoded.value.map((v) => [v.name, v.value]))).toEqual(
+            new Map(vars.map((v) => [v.name, v.value]))
+          )
+        }),
+        fuzzParams(3000)
+      )
+      expect(literal).toBeGreaterThan(100)
+      // what a connection's URI and a JSON variable are written as
+      for (const v of ['postgres://u:p%40@db:5432/x', '{"rows": ["a b", "c#d"]}', ''])
+        expect(pythonReadsLiterally('AIRFLOW_VAR_X', encodeValue(v, 'compose'), v)).toBe(true)
+      // and what it is not told of
+      expect(pythonReadsLiterally('AIRFLOW_VAR_X', "'${HOME}'", '${HOME}')).toBe(false)
+      expect(pythonReadsLiterally('AIRFLOW_VAR_X', "'a\\\\b'", 'a\\b')).toBe(false)
+      expect(pythonReadsLiterally('A B', 'x', 'x')).toBe(false)
+    },
+    FUZZ_TIMEOUT
+  )
 })

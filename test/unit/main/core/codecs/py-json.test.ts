@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { PyDict } from '../../../../../src-main/core/codecs/py-json'
 import {
+  comparePyStrings,
   digitTextIsNotJson,
   isJsonObjectText,
   PyDict as PyDictClass,
@@ -282,5 +283,39 @@ describe('digitTextIsNotJson (query values that need no parser)', () => {
       fuzzParams(4000)
     )
     expect(sure).toBeGreaterThan(100)
+  })
+})
+
+describe('comparePyStrings', () => {
+  // Python's order of str: code point by code point (written here independently)
+  const byCodePoint = (a: string, b: string): number => {
+    const x = [...a].map((c) => c.codePointAt(0)!)
+    const y = [...b].map((c) => c.codePointAt(0)!)
+    for (let k = 0; k < Math.min(x.length, y.length); k++)
+      if (x[k] !== y[k]) return x[k]! < y[k]! ? -1 : 1
+    return Math.sign(x.length - y.length)
+  }
+  // ASCII, BMP above the surrogates, pairs, lone surrogates
+  const unit = fc.constantFrom(
+    'a',
+    'b',
+    'é',
+    '\uffff',
+    '\ud83d\ude00',
+    '\ud83d',
+    '\ude00',
+    '\ue000'
+  )
+
+  it('orders by code point, surrogates and prefixes included', () => {
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 6 }), fc.string({ unit, maxLength: 6 }), (a, b) => {
+        expect(comparePyStrings(a, b)).toBe(byCodePoint(a, b))
+      }),
+      { numRuns: 2000 }
+    )
+    // U+E000 is above U+1F600's first unit but below its code point
+    expect(comparePyStrings('\ue000', '\ud83d\ude00')).toBe(-1)
+    expect(comparePyStrings('\ud83d', '\ud83d\ude00')).toBe(-1)
   })
 })
