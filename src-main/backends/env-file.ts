@@ -27,10 +27,13 @@ import {
   ENV_FILE_LOADER_LABEL,
   decodeEnvFile,
   encodeEnvFile,
+  rewriteEnvFile,
   updateEnvFile,
   type EnvFileChange,
-  type EnvFileLoader
+  type EnvFileLoader,
+  type RewrittenEnvFile
 } from '../core/codecs/env-file'
+import type { Scan } from '../core/codecs/env-file/scan'
 import { AirlockError, CodecError } from '../core/errors'
 import { decodeUtf8File } from '../core/codecs/utf8'
 import { writeFileAtomic } from '../platform/atomic-write'
@@ -118,6 +121,8 @@ export class EnvFileBackend implements Backend {
   private readonly dialect: Dialect
   private readonly loader: EnvFileLoader
   private readonly environment: Readonly<Record<string, string | undefined>>
+  /** Whether `environment` is an empty plain object (`{}`, the default). */
+  private readonly noEnvironment: boolean
 
   constructor(options: EnvFileOptions) {
     this.path = options.path
@@ -125,6 +130,9 @@ export class EnvFileBackend implements Backend {
     this.dialect = options.dialect ?? 'airflow3'
     this.loader = options.loader ?? 'compose'
     this.environment = options.environment ?? {}
+    this.noEnvironment =
+      Object.getPrototypeOf(this.environment) === Object.prototype &&
+      Object.keys(this.environment).length === 0
   }
 
   async list(scope: Scope, signal?: AbortSignal): Promise<EntryRef[]> {
@@ -278,6 +286,9 @@ export class EnvFileBackend implements Backend {
     return { backendId: this.id, path: this.path, dialect: this.dialect }
   }
 
+  /** The text this backend last wrote and the loader's scan of it (the next write's `before`). */
+  private lastWrite: { text: string; scan: Scan } | undefined
+
   /** The last text read, by the file's identity (inode, size, mtime in ns). */
   private textCache: { key: string; text: string } | undefined
 
@@ -375,9 +386,13 @@ export class EnvFileBackend implements Backend {
     const before = await this.text(signal)
     // the version read: an edit by another process before the rename fails this write
     const expect = before === undefined ? null : (this.textCache?.key ?? null)
-    let updated: string
+    let rewritten: RewrittenEnvFile
     try {
-      updated = updateEnvFile(before ?? '', changes, this.loader).text
+      // the scan of the text this backend wrote last, when that is the text read (a job's
+      // batches: each version scanned once); no warnings (the pre-flight made them)
+      const scan =
+        before !== undefined && this.lastWrite?.text === before ? this.lastWrite.scan : undefined
+      rewritten = rewriteEnvFile(before ?? '', changes, this.loader, { scan, warnings: false })
     } catch (error) {
       if (error instanceof CodecError)
         throw new AirlockError(
@@ -387,11 +402,13 @@ export class EnvFileBackend implements Backend {
         )
       throw error
     }
+    const updated = rewritten.text
     if (updated === before) return
     signal?.throwIfAborted()
     // the parse of the version read names a file this write replaces (a new identity): let it
     // go before the new text is written, not after the next read-back
     this.varsCache = undefined
+    this.lastWrite = undefined
     try {
       await writeFileAtomic(this.path, updated, { expect })
     } catch (error) {
@@ -404,8 +421,16 @@ export class EnvFileBackend implements Backend {
     // no other writer replaced it in between); otherwise the next read reads it.
     try {
       const st = await stat(this.path, { bigint: true })
-      if (st.size === BigInt(Buffer.byteLength(updated)))
-        this.textCache = { key: `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`, text: updated }
+      if (st.size === BigInt(Buffer.byteLength(updated))) {
+        const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`
+        this.textCache = { key, text: updated }
+        this.lastWrite = { text: updated, scan: rewritten.scan }
+        // The check read the new text as `vars` would (the exact decoder, no environment):
+        // the read-back uses that reading instead of parsing the file again. Only without an
+        // environment of the file's own (the check fills references from none).
+        if (rewritten.values && this.noEnvironment)
+          this.varsCache = { key, vars: new WeakRef(rewritten.values) }
+      }
     } catch {
       // the next read reads the file
     }

@@ -183,6 +183,28 @@ export function sealedLength(bytes: number): number {
   return 4 * Math.ceil((25 + 16 * (Math.floor(bytes / 16) + 1) + 32) / 3)
 }
 
+/**
+ * Whether decrypting the token of `text` surely gives `text` back: `utf8Strict` drops a
+ * leading BOM, and a lone surrogate is sealed as U+FFFD (any surrogate is left to decrypting).
+ */
+function readsBackAsIs(text: string): boolean {
+  return !SURROGATE.test(text) && !text.startsWith('\ufeff')
+}
+const SURROGATE = /[\uD800-\uDFFF]/
+
+const PLACEHOLDERS = new Map<number, string>()
+
+/**
+ * A text of `length` characters standing for a sealed column in a check (only its length is
+ * read): one per length, kept, not a new string per field of every row checked. Token lengths
+ * come in steps of a cipher block, so few lengths occur.
+ */
+function placeholder(length: number): string {
+  let text = PLACEHOLDERS.get(length)
+  if (text === undefined) PLACEHOLDERS.set(length, (text = 'x'.repeat(length)))
+  return text
+}
+
 export class MetastoreBackend implements Backend {
   readonly kind = 'metastore' as const
   readonly id: string
@@ -190,6 +212,13 @@ export class MetastoreBackend implements Backend {
   readonly rawFamily = RAW_FORMAT
   private readonly options: MetastoreOptions
   private readonly fernet: MultiFernet | null
+  /**
+   * The tokens the last `write` sealed, each with the text it holds: its read-back (readEach)
+   * takes the text instead of decrypting the token again (an HMAC and AES per field). A token
+   * decrypts to the same text whenever it is read, so this only spares the work; texts that
+   * would not come back as they are (readsBackAsIs) are not kept, and are decrypted.
+   */
+  private lastSealed: Map<string, string> | undefined
   /** The tokens of the rows being turned into entries, opened at once (openRows). */
   private opened: { tokens: string[]; results: (Buffer | Error)[]; at: number } | undefined
   private driver?: Promise<SqlDriver>
@@ -550,6 +579,7 @@ export class MetastoreBackend implements Backend {
 
   async write(entries: readonly Entry[]): Promise<void> {
     if (entries.length === 0) return
+    this.lastSealed = undefined
     const db = await this.ready()
     const info = await this.schema()
     const key = await this.keyCheck()
@@ -562,6 +592,7 @@ export class MetastoreBackend implements Backend {
     if (this.fernet) {
       const slots: [Row, string][] = []
       const plain: Uint8Array[] = []
+      const texts: string[] = []
       const utf8 = new TextEncoder()
       entries.forEach((e, i) => {
         const row = rows[i]!
@@ -569,16 +600,21 @@ export class MetastoreBackend implements Backend {
           if (row[flag] !== true || value === null) return
           slots.push([row, column])
           plain.push(utf8.encode(value))
+          texts.push(value)
         }
         if (e.kind === 'connection') {
           put('password', 'is_encrypted', e.fields.password)
           put('extra', 'is_extra_encrypted', e.fields.extra)
         } else put('val', 'is_encrypted', e.value)
       })
+      const sealed = new Map<string, string>()
       this.fernet.encryptMany(plain).forEach((token, i) => {
         const [row, column] = slots[i]!
+        const text = texts[i]!
         row[column] = token
+        if (readsBackAsIs(text)) sealed.set(token, text)
       })
+      this.lastSealed = sealed
     }
     await this.checkCollisions(db, entries, info)
     await this.run('write', () =>
@@ -1124,6 +1160,9 @@ export class MetastoreBackend implements Backend {
     // Opened with its page (pagesOf), when it is the next one there; else here.
     const o = this.opened
     const opened = o && o.tokens[o.at] === value ? o.results[o.at++] : undefined
+    // a token the last write made (its read-back): the text it sealed, as decrypting gives it
+    const known = opened === undefined ? this.lastSealed?.get(value) : undefined
+    if (known !== undefined) return known
     try {
       if (opened instanceof Error) throw opened
       return utf8Strict.decode(opened ?? this.fernet.decrypt(value))
@@ -1243,7 +1282,7 @@ export class MetastoreBackend implements Backend {
 
   private encrypt(value: string, measure: boolean): string {
     return measure
-      ? 'x'.repeat(sealedLength(Buffer.byteLength(value, 'utf8')))
+      ? placeholder(sealedLength(Buffer.byteLength(value, 'utf8')))
       : this.fernet!.encrypt(new TextEncoder().encode(value))
   }
 

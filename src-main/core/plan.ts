@@ -63,6 +63,36 @@ export function entryDigest(e: Entry): string {
   return digestWith(e, e.kind === 'connection' ? parsedExtra(e.fields.extra) : null)
 }
 
+/**
+ * Whether two entries surely have the same {@link entryDigest} but for their ids: every other
+ * field the digest reads is the same, the extra as the same text. `false` says nothing (an
+ * extra written another way may still decode alike): compare the digests then. A job's
+ * read-back of what it just wrote mostly finds the same texts, without a digest of either.
+ */
+export function sameDigestFields(a: Entry, b: Entry): boolean {
+  if (a.kind === 'variable' || b.kind === 'variable')
+    return (
+      a.kind === 'variable' &&
+      b.kind === 'variable' &&
+      a.value === b.value &&
+      a.description === b.description &&
+      (a.team ?? null) === (b.team ?? null)
+    )
+  const f = a.fields
+  const g = b.fields
+  return (
+    f.conn_type === g.conn_type &&
+    f.description === g.description &&
+    f.host === g.host &&
+    f.login === g.login &&
+    f.password === g.password &&
+    f.schema === g.schema &&
+    f.port === g.port &&
+    f.extra === g.extra &&
+    (a.team ?? null) === (b.team ?? null)
+  )
+}
+
 /** A connection's extra as both the digest and the warnings read it (parsed once for both). */
 const parsedExtra = (extra: string | null): PyValue | undefined | null =>
   extra ? pyJsonTryLoads(extra) : null

@@ -14,7 +14,7 @@ import { refOf } from '../backends/backend'
 import { AirlockError } from '../core/errors'
 import { fingerprinter } from '../core/fingerprint'
 import { idOf, type Entry } from '../core/model'
-import { entryDigest, type PlanDocument } from '../core/plan'
+import { entryDigest, sameDigestFields, type PlanDocument } from '../core/plan'
 import { isPersistent, noKeychainMessage, type Keychain } from '../keychain/keychain'
 import { chunks, mapLimit } from '../core/concurrency'
 import { writeAudit } from './audit'
@@ -326,7 +326,9 @@ async function execute(
     message: error instanceof AirlockError ? error.userMessage : 'unexpected error'
   })
   const runBatch = async (all: number[]): Promise<void> => {
-    journal.appendAll(all.map((idx) => ({ t: 'begin' as const, idx, at: now() })))
+    // the records of one append are made at one moment: one timestamp for them all
+    const begun = now()
+    journal.appendAll(all.map((idx) => ({ t: 'begin' as const, idx, at: begun })))
     let batch = all
     const failed: { idx: number; code: ErrorCode; message: string }[] = []
     try {
@@ -386,16 +388,21 @@ async function execute(
       ctx.readConcurrency ?? 16
     )
     const outcomes: JournalRecord[] = []
+    const checked = now()
     for (const [j, idx] of batch.entries()) {
       const item = meta.items[idx]!
       const back = backs[j]
       const want = intended[idx]
       const keepable = (e: Entry) => withoutLossy(withTargetId(e, item.targetId), target)
+      // the same texts need no digests (withoutLossy treats both alike): the digests of the
+      // kept fields are compared only where a text differs
       const ok = want
-        ? back !== undefined && entryDigest(keepable(back)) === entryDigest(keepable(want))
+        ? back !== undefined &&
+          (sameDigestFields(back, want) ||
+            entryDigest(keepable(back)) === entryDigest(keepable(want)))
         : back === undefined
       if (ok) {
-        outcomes.push({ t: 'done', idx, at: now(), verified: true, ...retried(idx) })
+        outcomes.push({ t: 'done', idx, at: checked, verified: true, ...retried(idx) })
         report.applied++
       } else {
         const message = want
@@ -404,7 +411,7 @@ async function execute(
         outcomes.push({
           t: 'failed',
           idx,
-          at: now(),
+          at: checked,
           code: 'job.conflict',
           message,
           ...retried(idx)

@@ -32,4 +32,5 @@ export type {
   EncodeEnvFileOptions,
   EnvFileChange
 } from './types'
-export { updateEnvFile } from './update'
+export { rewriteEnvFile, updateEnvFile } from './update'
+export type { RewriteEnvFileOptions, RewrittenEnvFile } from './update'

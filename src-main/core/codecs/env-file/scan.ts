@@ -58,10 +58,11 @@ export class Lines {
         this.starts.push(nl + 1)
       return
     }
+    // by code (no one-character string per character of the file)
     for (let i = 0; i < text.length; i++) {
-      const c = text[i]
-      if (c === '\n') this.starts.push(i + 1)
-      else if (crIsBreak && c === '\r' && text[i + 1] !== '\n') this.starts.push(i + 1)
+      const c = text.charCodeAt(i)
+      if (c === 0x0a) this.starts.push(i + 1)
+      else if (c === 0x0d && text.charCodeAt(i + 1) !== 0x0a) this.starts.push(i + 1)
     }
   }
   at(offset: number): number {

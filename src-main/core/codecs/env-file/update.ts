@@ -18,11 +18,20 @@ import {
   type EnvFileWarning
 } from './types'
 
+/**
+ * The last raw value of each name a scan binds. Kept per scan while the scan lives: a scan
+ * given back to the next rewrite (`RewriteEnvFileOptions.scan`) was this rewrite's "after",
+ * and its map is that rewrite's "before".
+ */
 function finalRaw(scan: Scan): Map<string, string | null> {
+  const known = FINAL_RAW.get(scan)
+  if (known) return known
   const out = new Map<string, string | null>()
   for (const b of scan.bindings) out.set(b.name, b.raw)
+  FINAL_RAW.set(scan, out)
   return out
 }
+const FINAL_RAW = new WeakMap<Scan, Map<string, string | null>>()
 
 const INLINE_BLANK = new RegExp(`^[${PY_INLINE_SPACE_CLASS}${COMPOSE_INLINE_SPACE}]*$`)
 const TAIL_IS_COMMENT = new RegExp(
@@ -47,8 +56,52 @@ export function updateEnvFile(
   changes: readonly EnvFileChange[],
   loader: EnvFileLoader = 'compose'
 ): EncodedEnvFile {
+  const { text: out, warnings } = rewriteEnvFile(text, changes, loader)
+  return { text: out, warnings }
+}
+
+/** What {@link rewriteEnvFile} may be given besides the changes. */
+export interface RewriteEnvFileOptions {
+  /**
+   * The loader's scan of exactly `text` (a `scan` an earlier rewrite returned for it): the text
+   * is not scanned again. A caller that rewrites one file batch after batch scans it once per
+   * batch instead of twice.
+   */
+  scan?: Scan
+  /**
+   * `false`: no warnings are made (none is returned), so the other loader does not read the
+   * whole new text; for a caller that drops them (a store's write, whose pre-flight warned).
+   * The rewrite and its check are the same.
+   */
+  warnings?: boolean
+}
+
+/** {@link updateEnvFile}'s text and warnings, with what its check read of the new text. */
+export interface RewrittenEnvFile extends EncodedEnvFile {
+  /** The loader's scan of the new text (give it to the next rewrite of that text). */
+  scan: Scan
+  /**
+   * What the loader reads from the new text with no environment (name → value, in the
+   * decoder's order), as `decodeEnvFile(text, loader)` gives it; `undefined` when that
+   * reading has problems (the decoder would refuse the file).
+   */
+  values: Map<string, string> | undefined
+}
+
+/**
+ * {@link updateEnvFile}, also returning the scan and the reading its check made of the new
+ * text, so a store that rewrites a file batch by batch parses each version once (the check's
+ * reading is the read-back's, the scan the next batch's `before`).
+ */
+export function rewriteEnvFile(
+  text: string,
+  changes: readonly EnvFileChange[],
+  loader: EnvFileLoader = 'compose',
+  options: RewriteEnvFileOptions = {}
+): RewrittenEnvFile {
+  const warn = options.warnings !== false
   const label = ENV_FILE_LOADER_LABEL[loader]
-  const scan = scanLoader(text, loader)
+  const scan = options.scan ?? scanLoader(text, loader)
   if (scan.problems.length)
     throw new CodecError(
       `The file has ${scan.problems.length} line(s) ${label} cannot read (${scan.problems
@@ -74,8 +127,10 @@ export function updateEnvFile(
       for (const b of bindings) edits.push(removal(text, b))
       continue
     }
-    if (envNameProblem(name)) warnings.push({ name, message: envNameProblem(name)! })
-    warnings.push(...valueWarnings(name, value))
+    if (warn) {
+      if (envNameProblem(name)) warnings.push({ name, message: envNameProblem(name)! })
+      warnings.push(...valueWarnings(name, value))
+    }
     const encoded = encodeValue(value, loader)
     const written = `${name}=${encoded}`
     const target = bindings.at(-1)
@@ -103,7 +158,8 @@ export function updateEnvFile(
     if (out !== '' && !out.endsWith('\n')) out += '\n'
     out += appended.join('')
   }
-  verifyRewrite(out, wanted, scan, loader)
+  const after = verifyRewrite(out, wanted, scan, loader)
+  if (!warn) return { text: out, warnings: [], ...after }
   const others: EnvFileLoader = loader === 'compose' ? 'python-dotenv' : 'compose'
   const changed = [...wanted].filter(([, v]) => v !== null) as [string, string][]
   const cross = new Map<string, string>()
@@ -117,7 +173,7 @@ export function updateEnvFile(
         message: `${ENV_FILE_LOADER_LABEL[others]} would read ${nameInMessage(name)} differently from ${label}.`
       })
   }
-  return { text: out, warnings: dedupe(warnings) }
+  return { text: out, warnings: dedupe(warnings), ...after }
 }
 
 /** The span that removes a binding: its whole line(s) when nothing else shares them. */
@@ -138,7 +194,7 @@ function verifyRewrite(
   wanted: ReadonlyMap<string, string | null>,
   scanBefore: Scan,
   loader: EnvFileLoader
-): void {
+): { scan: Scan; values: Map<string, string> | undefined } {
   const label = ENV_FILE_LOADER_LABEL[loader]
   const scanAfter = scanLoader(after, loader)
   const fail = (name: string): never => {
@@ -161,4 +217,5 @@ function verifyRewrite(
   for (const [name, raw] of rawBefore)
     if (!wanted.has(name) && rawAfter.get(name) !== raw) fail(name)
   for (const name of rawAfter.keys()) if (!wanted.has(name) && !rawBefore.has(name)) fail(name)
+  return { scan: scanAfter, values: decoded.problems.length ? undefined : values }
 }

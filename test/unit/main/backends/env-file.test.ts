@@ -262,6 +262,39 @@ describe('EnvFileBackend', () => {
     ])
   })
 
+  it('reads back each batch it writes from the reading its check made, as a fresh read does', async () => {
+    const path = await fileWith('# kept\nAIRFLOW_VAR_REF=${PG}\nexport AIRFLOW_VAR_OLD="o"\n')
+    const refs = ['ref', 'old', 'a', 'b', 'c'].map((id) => ({ kind: 'variable' as const, id }))
+    const values = async (b: EnvFileBackend) =>
+      (await b.readEach(refs)).map((e) => (e?.kind === 'variable' ? e.value : e))
+    for (const environment of [undefined, { PG: 'pw' }]) {
+      const backend = new EnvFileBackend({ path, environment })
+      const held = backend as unknown as {
+        varsCache?: { vars: WeakRef<Map<string, string>> }
+        lastWrite?: { text: string }
+      }
+      for (const [key, value] of [
+        ['a', 'one'],
+        ['b', 'two words'],
+        ['a', "it's"],
+        ['c', 'x # y']
+      ] as const) {
+        await backend.write([variable(key, `${value} ${environment ? 'env' : ''}`)])
+        // the check's reading is the read-back's, without an environment of the file's own
+        expect(held.varsCache?.vars.deref() !== undefined).toBe(environment === undefined)
+        expect(held.lastWrite?.text).toBe(await readFile(path, 'utf8'))
+        expect(await values(backend)).toEqual(
+          await values(new EnvFileBackend({ path, environment }))
+        )
+      }
+      expect((await values(backend))[0]).toBe(environment ? 'pw' : '')
+      await backend.remove(refs.slice(2))
+    }
+    expect(await readFile(path, 'utf8')).toBe(
+      '# kept\nAIRFLOW_VAR_REF=${PG}\nexport AIRFLOW_VAR_OLD="o"\n'
+    )
+  })
+
   it('reads the file again when the parse it held was collected between two reads', async () => {
     // the parse is held weakly (a job's source would keep every value to the job's end):
     // here it is alive when the file's identity is checked and gone when it is used

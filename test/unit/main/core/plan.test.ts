@@ -1,7 +1,15 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { fingerprinter } from '../../../../src-main/core/fingerprint'
 import { connectionEntry, variableEntry } from '../../../../src-main/core/model'
-import { parsePlanDocument, plan, planWritten } from '../../../../src-main/core/plan'
+import {
+  entryDigest,
+  parsePlanDocument,
+  plan,
+  planWritten,
+  sameDigestFields
+} from '../../../../src-main/core/plan'
+import type { Entry } from '../../../../src-main/core/model'
 import { parseConnectionValue } from '../../../../src-main/core/codecs/connection-json'
 
 const fp = fingerprinter(new Uint8Array(32))
@@ -216,5 +224,57 @@ describe('planWritten', () => {
     const r = planWritten([first, variableEntry('v', '1'), last], [], {}, fp)
     expect(r.items.map((i) => i.targetId)).toEqual(['dup', 'dup', 'v'])
     expect(r.written.slice(0, 2)).toEqual([last, last])
+  })
+})
+
+describe('sameDigestFields', () => {
+  const text = fc.option(fc.constantFrom('', 'a', 'b', 'é'), { nil: null })
+  const extra = fc.option(fc.constantFrom('{"a": 1}', '{"a":1}', '{"b": [1, 2]}', 'not json'), {
+    nil: null
+  })
+  const entry: fc.Arbitrary<Entry> = fc.oneof(
+    fc.record({
+      kind: fc.constant('variable' as const),
+      key: fc.constantFrom('k', 'K'),
+      value: fc.constantFrom('', 'v', 'w'),
+      description: text,
+      team: fc.option(fc.constantFrom('t', 'u'), { nil: undefined })
+    }),
+    fc.record({
+      kind: fc.constant('connection' as const),
+      id: fc.constantFrom('c', 'C'),
+      fields: fc.record({
+        conn_type: text,
+        description: text,
+        host: text,
+        login: text,
+        password: text,
+        schema: text,
+        port: fc.option(fc.constantFrom(0, 5432), { nil: null }),
+        extra,
+        team_name: fc.option(fc.constantFrom('t', null), { nil: undefined })
+      }),
+      team: fc.option(fc.constantFrom('t', null), { nil: undefined })
+    })
+  )
+  const withId = (e: Entry): Entry =>
+    e.kind === 'variable' ? { ...e, key: 'same' } : { ...e, id: 'same' }
+
+  it('is true only where the digests but for the ids are the same', () => {
+    fc.assert(
+      fc.property(entry, entry, (a, b) => {
+        if (sameDigestFields(a, b)) expect(entryDigest(withId(a))).toBe(entryDigest(withId(b)))
+      }),
+      { numRuns: 2000 }
+    )
+  })
+
+  it('is true for an entry and its copy under another id, false for extras written another way', () => {
+    const a = connectionEntry('a', { conn_type: 'http', host: 'h', extra: '{"a": 1}' })
+    expect(sameDigestFields(a, { ...a, id: 'b', fields: { ...a.fields } })).toBe(true)
+    const b = { ...a, fields: { ...a.fields, extra: '{"a":1}' } }
+    expect(sameDigestFields(a, b)).toBe(false)
+    expect(entryDigest(a)).toBe(entryDigest(b))
+    expect(sameDigestFields(variableEntry('k', 'v'), a)).toBe(false)
   })
 })

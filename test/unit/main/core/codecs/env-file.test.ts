@@ -11,6 +11,7 @@ import {
   ENV_FILE_LOADER_LABEL,
   decodeEnvFile,
   encodeEnvFile,
+  rewriteEnvFile,
   updateEnvFile,
   type EnvFileDialect,
   type EnvFileLoader
@@ -606,5 +607,74 @@ describe('env-file codec: updating a file in place', () => {
   it('warns when the other loader would read a written value differently', () => {
     const { warnings } = updateEnvFile('', [{ name: 'A', value: 'echo ${HOME}' }], 'compose')
     expect(warnings).toEqual([{ name: 'A', message: expect.stringMatching(/python-dotenv/) }])
+  })
+})
+
+describe('env-file codec: rewriting a file batch after batch', () => {
+  const LINES = [
+    '# comment',
+    '',
+    'export AIRFLOW_VAR_A=1 # keep',
+    'AIRFLOW_VAR_B="two\nlines"',
+    "AIRFLOW_VAR_C='single'",
+    'REF=${AIRFLOW_VAR_A}',
+    'AIRFLOW_VAR_A=again',
+    'BARE',
+    'AIRFLOW_VAR_D=x\r',
+    'KEY: yaml'
+  ]
+  const NAMES = ['AIRFLOW_VAR_A', 'AIRFLOW_VAR_B', 'AIRFLOW_VAR_E', 'AIRFLOW_VAR_F', 'REF']
+  const VALUES = ['v', 'two words', "it's", 'a$b', 'x # y', '', 'line\nbreak', '${HOME}', 'é']
+  const change = fc.record({
+    name: fc.constantFrom(...NAMES),
+    value: fc.option(fc.constantFrom(...VALUES), { nil: null })
+  })
+
+  it('gives, from the scan it returned, what updateEnvFile gives from the text, and the reading decodeEnvFile gives', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...LINES), { maxLength: 8 }),
+        fc.array(fc.array(change, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 4 }),
+        fc.constantFrom('compose' as const, 'python-dotenv' as const),
+        (lines, batches, loader) => {
+          let text = lines.join('\n')
+          let scan: ReturnType<typeof rewriteEnvFile>['scan'] | undefined
+          for (const changes of batches) {
+            let expected: string
+            try {
+              expected = updateEnvFile(text, changes, loader).text
+            } catch (error) {
+              expect(() => rewriteEnvFile(text, changes, loader, { scan })).toThrow(
+                (error as Error).message
+              )
+              return
+            }
+            const quiet = rewriteEnvFile(text, changes, loader, { scan, warnings: false })
+            const loud = rewriteEnvFile(text, changes, loader, { scan })
+            expect(quiet.text).toBe(expected)
+            expect(loud.text).toBe(expected)
+            expect(quiet.warnings).toEqual([])
+            expect(loud.warnings).toEqual(updateEnvFile(text, changes, loader).warnings)
+            const decoded = decodeEnvFile(expected, loader)
+            expect(quiet.values).toEqual(
+              decoded.problems.length
+                ? undefined
+                : new Map(decoded.value.map((v) => [v.name, v.value]))
+            )
+            text = expected
+            scan = quiet.scan
+          }
+        }
+      ),
+      { numRuns: 300 }
+    )
+  })
+
+  it('has no reading to give when the new text has problems after interpolation', () => {
+    const out = rewriteEnvFile('A=${UNSET:?needed}\n', [{ name: 'B', value: '1' }], 'compose', {
+      warnings: false
+    })
+    expect(out.text).toBe('A=${UNSET:?needed}\nB=1\n')
+    expect(out.values).toBeUndefined()
   })
 })
