@@ -149,6 +149,8 @@ export class AdaptivePacer {
   /** When the last Retry-After pause ended: answers before it are not counted for the rate. */
   private countFrom = -Infinity
   private lastPacedAt = -Infinity
+  /** The last pause's length (Retry-After), bounding the interval's. */
+  private lastPauseMs = 0
   /** The announced quota in requests per second (0: none announced), and its interval. */
   private announcedRate = 0
   private announcedIntervalMs = 0
@@ -319,11 +321,15 @@ export class AdaptivePacer {
           // took after it, all of its quota (nothing was sent in it before): learned from it.
           // The step can land up to 8 % under the quota, where the rate holds like any other
           // learned one and then probes upwards (adjustRate).
-          const spanned = at - this.countFrom >= WINDOW_MS
+          // Two intervals or more after it (an interval taken as the last pause, a second at
+          // least), this rate ran under the quota for a while, and is over it by little: 3 %.
+          const since = at - this.countFrom
+          const spanned = since >= WINDOW_MS && since < 2 * Math.max(WINDOW_MS, this.lastPauseMs)
           this.rate = pacedAtLearnedRate
             ? Math.min(learned, this.rate * (spanned ? REPEAT_STEP : 0.97))
             : learned
         }
+        if (!sameEpisode) this.lastPauseMs = outcome.retryAfterMs
         this.countFrom = Math.max(this.countFrom, until)
         // Paced at an announced quota, the pause does not make room for a burst: that would
         // run into the next interval's quota and pause again, and again.

@@ -527,6 +527,30 @@ describe('AdaptivePacer', () => {
     expect(pacer.stats().rate!).toBeLessThanOrEqual(Q)
   }, 30_000)
 
+  it('with Retry-After, throttled once after running clean at a learned rate for a while, lowers it only 3 %', async () => {
+    // Seconds after the pause, the rate ran under the quota: a lone throttle (a stall made up
+    // in a burst, another client) says it is only just over, not by the larger step.
+    const clock = new VirtualClock()
+    const pacer = new AdaptivePacer({ maxConcurrency: 16, clock, random: seededRandom(10) })
+    const answer = async (kind: 'ok' | 'throttled', count = 1) => {
+      for (let i = 0; i < count; i++) {
+        const ticket = await pacer.acquire()
+        pacer.release(
+          ticket,
+          kind === 'ok' ? { kind: 'ok' } : { kind: 'throttled', retryAfterMs: 1000 }
+        )
+      }
+    }
+    await clock.drive(answer('ok', 100))
+    await clock.drive(answer('throttled'))
+    const learned = pacer.stats().rate!
+    expect(learned).toBeCloseTo(97, 0)
+    // Five seconds at that rate, every answer accepted, then one throttle.
+    await clock.drive(answer('ok', 5 * 97))
+    await clock.drive(answer('throttled'))
+    expect(pacer.stats().rate).toBeCloseTo(learned * 0.97, 0)
+  })
+
   it('lowers concurrency on overload and raises it again', async () => {
     const clock = new VirtualClock()
     const pacer = new AdaptivePacer({ maxConcurrency: 20, clock })
