@@ -488,6 +488,69 @@ describe('AdaptivePacer', () => {
     expect(pacer.stats().rate).toBeLessThanOrEqual(before * 0.97 + 0.05)
   })
 
+  it('with Retry-After, comes down to just under the quota within two cycles when its first second spanned two intervals', async () => {
+    // The first rate is counted from the second of answers before the first throttle. When
+    // the job went full speed in the middle of an interval, after a slower stretch, that second
+    // holds the slower tail of the last interval besides this one's quota: 354 at a quota of
+    // 300, a rate of 343. Paced so, each interval after a pause runs into its quota and the
+    // pause (Retry-After rounded up to the next whole second) empties most of the next; a
+    // second of answers then counts what was sent (all of it accepted), so the rate came down
+    // 3 % per two intervals, five such cycles before it fitted (Azure at Q = 300: 67.5 % of Q).
+    const clock = new VirtualClock()
+    const Q = 300
+    const server = fixedWindowServer(clock, () => Q, { retryAfter: true, latencyMs: 3 })
+    const pacer = new AdaptivePacer({ maxConcurrency: 16, clock, random: seededRandom(13) })
+    // A slower stretch (one at a time, 120 a second) for 2.5 s, then full speed.
+    await clock.drive(
+      (async () => {
+        for (let i = 0; i < 300; i++) {
+          await pacer.run(server.send, classify)
+          await clock.sleep(1000 / 120 - 3)
+        }
+      })()
+    )
+    const start = Math.floor(clock.now() / 1000)
+    let failed = -1
+    await clock.drive(runAll(pacer, 6000, 16, server.send).then((f) => (failed = f)))
+    expect(failed).toBe(0)
+    const first = server.accepted.get(start)!
+    expect(first).toBe(Q)
+    // At most two more cycles (the interval a pause emptied, then one run into its quota),
+    // and the interval the second pause emptied: from the sixth interval after the first
+    // throttle on, every interval is filled to at least 95 % of the quota (3 % a cycle, the
+    // rate fitted only in the thirteenth).
+    const last = Math.max(...server.accepted.keys())
+    const filled: number[] = []
+    for (let k = start + 6; k < last; k++) filled.push(server.accepted.get(k) ?? 0)
+    expect(filled.length).toBeGreaterThan(10)
+    expect(Math.min(...filled)).toBeGreaterThanOrEqual(0.95 * Q)
+    expect(pacer.stats().rate!).toBeLessThanOrEqual(Q)
+  }, 30_000)
+
+  it('with Retry-After, throttled once after running clean at a learned rate for a while, lowers it only 3 %', async () => {
+    // Seconds after the pause, the rate ran under the quota: a lone throttle (a stall made up
+    // in a burst, another client) says it is only just over, not by the larger step.
+    const clock = new VirtualClock()
+    const pacer = new AdaptivePacer({ maxConcurrency: 16, clock, random: seededRandom(10) })
+    const answer = async (kind: 'ok' | 'throttled', count = 1) => {
+      for (let i = 0; i < count; i++) {
+        const ticket = await pacer.acquire()
+        pacer.release(
+          ticket,
+          kind === 'ok' ? { kind: 'ok' } : { kind: 'throttled', retryAfterMs: 1000 }
+        )
+      }
+    }
+    await clock.drive(answer('ok', 100))
+    await clock.drive(answer('throttled'))
+    const learned = pacer.stats().rate!
+    expect(learned).toBeCloseTo(97, 0)
+    // Five seconds at that rate, every answer accepted, then one throttle.
+    await clock.drive(answer('ok', 5 * 97))
+    await clock.drive(answer('throttled'))
+    expect(pacer.stats().rate).toBeCloseTo(learned * 0.97, 0)
+  })
+
   it('lowers concurrency on overload and raises it again', async () => {
     const clock = new VirtualClock()
     const pacer = new AdaptivePacer({ maxConcurrency: 20, clock })
