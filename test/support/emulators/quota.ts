@@ -64,8 +64,10 @@ export function fixedWindowQuota(limit: RateLimit, now: () => number = () => per
  * `int(time.Until(reset).Seconds())`), so "0" for most of a one-second interval.
  */
 export function vaultQuotaHeaders(take: QuotaTake): Record<string, string> {
-  // Time passes between the bucket's clock and Go's time.Until: never a whole interval.
-  const seconds = String(Math.max(0, Math.ceil(take.resetMs / 1000) - 1))
+  // Time passes between the bucket's clock and Go's time.Until: never a whole interval. The
+  // milliseconds are rounded to microseconds first: the bucket's floating-point arithmetic
+  // makes a whole interval 1000.0000000000073 ms at times, which is not more than a second.
+  const seconds = String(Math.max(0, Math.ceil(Math.round(take.resetMs * 1000) / 1e6) - 1))
   return {
     'X-Ratelimit-Limit': String(take.limit),
     'X-Ratelimit-Remaining': String(take.remaining),

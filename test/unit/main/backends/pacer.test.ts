@@ -185,6 +185,16 @@ describe("the emulators' quota (go-limiter, as Vault keeps it)", () => {
     const slow = fixedWindowQuota({ rate: 10, intervalMs: 10_000 }, () => t)
     expect(vaultQuotaHeaders(slow.take())['X-Ratelimit-Reset']).toBe('9')
   })
+
+  it("reads a whole interval to the refill as Vault does at an interval's first request", () => {
+    // 64891.375… + 1000 − 64891.375… is 1000.0000000000073 in floating point: read as more
+    // than a second, that first answer said "1", and a client took the interval for two
+    // seconds (the pacer sent at half the quota from then on).
+    for (const start of [64891.37501271458, 32001.13435440839, 15392.174969142246, 5_000]) {
+      const q = fixedWindowQuota({ rate: 300, intervalMs: 1000 }, () => start)
+      expect(vaultQuotaHeaders(q.take())['X-Ratelimit-Reset']).toBe('0')
+    }
+  })
 })
 
 describe('AdaptivePacer', () => {
