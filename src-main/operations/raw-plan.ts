@@ -20,7 +20,7 @@ import type {
   RawRowListing,
   RawRowPage
 } from '../backends/backend'
-import { sameBytes } from '../core/codecs/env-file/compose-fast'
+import { sameBytes } from '../core/codecs/byte-columns'
 import type { Fingerprinter } from '../core/fingerprint'
 import type { Entry } from '../core/model'
 import {
@@ -67,7 +67,7 @@ function read(side: Pick<RawLoadResult, 'read'>, raw: RawEntry): Entry | undefin
 
 /**
  * Whether `a[as, ae)` and `b[bs, be)` are the same bytes: lengths first, then compared natively
- * (values are long; compose-fast's sameBytes loops, for short names).
+ * (values are long; byte-columns' sameBytes loops, for short names).
  */
 function sameRange(a: Buffer, as: number, ae: number, b: Buffer, bs: number, be: number): boolean {
   return ae - as === be - bs && a.compare(b, bs, be, as, ae) === 0

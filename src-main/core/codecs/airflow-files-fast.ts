@@ -7,6 +7,7 @@
  * character, so the bytes split where the text splits. test/unit/main/core/codecs/
  * airflow-files-fast.test.ts compares the two on generated files.
  */
+import { indexNames, type NameFinder } from './byte-columns'
 import { uriSurelyReads } from './connection-uri-fast'
 import { isJsonObjectText, PY_JSON_MAX_NESTING, pyJsonLoads } from './py-json'
 
@@ -42,29 +43,7 @@ export interface JsonMemberColumns {
   count: number
   cols: Int32Array
   keys: string[] | undefined
-  find: ((other: Uint8Array, start: number, end: number) => number) | undefined
-}
-
-/** FNV-1a of bytes `[start, end)`. */
-function hashBytes(bytes: Uint8Array, start: number, end: number): number {
-  let h = 0x811c9dc5
-  for (let k = start; k < end; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193)
-  return h >>> 0
-}
-
-/** Whether `a[as, ae)` and `b[bs, be)` are the same bytes (short ranges: keys). */
-function sameBytes(
-  a: Uint8Array,
-  as: number,
-  ae: number,
-  b: Uint8Array,
-  bs: number,
-  be: number
-): boolean {
-  const n = ae - as
-  if (n !== be - bs) return false
-  for (let k = 0; k < n; k++) if (a[as + k] !== b[bs + k]) return false
-  return true
+  find: NameFinder | undefined
 }
 
 /**
@@ -196,37 +175,9 @@ export function jsonObjectMemberColumnsOfBytes(
     }
     return { count, cols, keys, find: undefined }
   }
-  // the keys' table: open addressing, index + 1 per slot; a key twice declines
-  let size = 16
-  while (size < 2 * count) size *= 2
-  const mask = size - 1
-  const table = new Int32Array(size)
-  for (let i = 0; i < count; i++) {
-    const s = cols[5 * i]!
-    const e = cols[5 * i + 1]!
-    let slot = hashBytes(bytes, s, e) & mask
-    for (;;) {
-      const j = table[slot]! - 1
-      if (j < 0) break
-      if (sameBytes(bytes, s, e, bytes, cols[5 * j]!, cols[5 * j + 1]!)) return undefined
-      slot = (slot + 1) & mask
-    }
-    table[slot] = i + 1
-  }
-  return {
-    count,
-    cols,
-    keys: undefined,
-    find(other, start, end) {
-      let slot = hashBytes(other, start, end) & mask
-      for (;;) {
-        const j = table[slot]! - 1
-        if (j < 0) return -1
-        if (sameBytes(other, start, end, bytes, cols[5 * j]!, cols[5 * j + 1]!)) return j
-        slot = (slot + 1) & mask
-      }
-    }
-  }
+  // a key twice declines
+  const find = indexNames(bytes, cols, count)
+  return find && { count, cols, keys: undefined, find }
 }
 
 /**

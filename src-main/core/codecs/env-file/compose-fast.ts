@@ -9,6 +9,7 @@
  * order, and no problems), byte for byte: test/unit/main/core/codecs/env-file-fast.test.ts
  * compares them on generated files.
  */
+import { indexNames, type NameFinder } from '../byte-columns'
 
 /** compose's ASCII name characters (`[_.[\]\-\p{L}\p{N}]` below 0x80), by byte. */
 const NAME_BYTE: readonly boolean[] = Array.from({ length: 0x100 }, (_, c) =>
@@ -62,29 +63,7 @@ export interface ComposeColumns {
   count: number
   cols: Int32Array
   /** The index of the variable named by `other[start, end)`, or -1. */
-  find(other: Uint8Array, start: number, end: number): number
-}
-
-/** FNV-1a of bytes `[start, end)`. */
-function hashBytes(bytes: Uint8Array, start: number, end: number): number {
-  let h = 0x811c9dc5
-  for (let k = start; k < end; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193)
-  return h >>> 0
-}
-
-/** Whether `a[as, ae)` and `b[bs, be)` are the same bytes (short ranges: names). */
-export function sameBytes(
-  a: Uint8Array,
-  as: number,
-  ae: number,
-  b: Uint8Array,
-  bs: number,
-  be: number
-): boolean {
-  const n = ae - as
-  if (n !== be - bs) return false
-  for (let k = 0; k < n; k++) if (a[as + k] !== b[bs + k]) return false
-  return true
+  find: NameFinder
 }
 
 /**
@@ -167,37 +146,9 @@ export function composeFastColumns(bytes: Uint8Array): ComposeColumns | undefine
     cols[at + 3] = to
     cols[at + 4] = ascii
   }
-  // the names' table: open addressing, index + 1 per slot; a name set twice (found in the
-  // table) is the exact path's
-  let size = 16
-  while (size < 2 * count) size *= 2
-  const mask = size - 1
-  const table = new Int32Array(size)
-  for (let i = 0; i < count; i++) {
-    const s = cols[5 * i]!
-    const e = cols[5 * i + 1]!
-    let slot = hashBytes(bytes, s, e) & mask
-    for (;;) {
-      const j = table[slot]! - 1
-      if (j < 0) break
-      if (sameBytes(bytes, s, e, bytes, cols[5 * j]!, cols[5 * j + 1]!)) return undefined
-      slot = (slot + 1) & mask
-    }
-    table[slot] = i + 1
-  }
-  return {
-    count,
-    cols,
-    find(other, start, end) {
-      let slot = hashBytes(other, start, end) & mask
-      for (;;) {
-        const j = table[slot]! - 1
-        if (j < 0) return -1
-        if (sameBytes(other, start, end, bytes, cols[5 * j]!, cols[5 * j + 1]!)) return j
-        slot = (slot + 1) & mask
-      }
-    }
-  }
+  // a name set twice is the exact path's
+  const find = indexNames(bytes, cols, count)
+  return find && { count, cols, find }
 }
 
 /**
