@@ -466,16 +466,19 @@ export class AdaptivePacer {
             if (this.timer === timer) this.timer = undefined
             // A pause or a refill slept for is over, whatever the clock says (a test's sleep
             // may not advance it); one extended meanwhile still holds. The even pace is kept
-            // by the clock alone: a timer can fire before the clock reaches its deadline
-            // (Node starts it from the event loop's cached time, which lags the clock by as
-            // long as the current tick has run, milliseconds on a loaded machine). Taking
-            // the wake-up as the deadline let that send out early and counted the next one's
-            // slot from it, so every early wake shortened the spacing: at 292 a second
-            // (3.4 ms apart) sends went out 3.0 ms apart, 301 in one quota interval of 300;
-            // every interval ran over it, and each pause (Retry-After rounded up to a whole
-            // second) emptied most of the next one (Azure at Q = 300: 56–59 % of Q).
+            // by the clock: a timer can fire before the clock reaches its deadline (Node starts
+            // it from the event loop's cached time, which lags the clock by as long as the
+            // current tick has run, milliseconds on a loaded machine). Taking the wake-up as
+            // the deadline let a send out early and counted the next one's slot from it, so
+            // every early wake shortened the spacing: at 292 a second (3.4 ms apart) sends went
+            // out 3.0 ms apart, 301 in one quota interval of 300; every interval ran over it,
+            // and each pause (Retry-After rounded up to a whole second) emptied most of the
+            // next one (Azure at Q = 300: 56–59 % of Q). An early wake sleeps the rest (pump);
+            // only a sleep that did not move the clock at all (a test's virtual one) counts as
+            // slept through, or the pacer would wait on it for ever.
             if (this.pausedUntil <= deadline) this.pausedUntil = 0
             if (this.nextRefillAt <= deadline) this.nextRefillAt = 0
+            if (this.nextAt <= deadline && this.clock.now() === at) this.nextAt = at
             this.pump()
           })
           this.timer = timer

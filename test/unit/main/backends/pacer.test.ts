@@ -198,6 +198,31 @@ describe("the emulators' quota (go-limiter, as Vault keeps it)", () => {
 })
 
 describe('AdaptivePacer', () => {
+  it('does not wait for ever on a sleep that does not move the clock (a test clock)', async () => {
+    let t = 0
+    let sleeps = 0
+    const pacer = new AdaptivePacer({
+      maxConcurrency: 4,
+      // (it yields to timers, so a pacer that waits on it for ever fails here instead of hanging)
+      clock: { now: () => t, sleep: () => new Promise((r) => setImmediate(() => (sleeps++, r()))) }
+    })
+    // a rate learned from a Retry-After throttle (40 answers over 0.4 s, then the throttle)
+    for (let i = 0; i < 40; i++) {
+      t += 10
+      pacer.release(await pacer.acquire(), { kind: 'ok' })
+    }
+    pacer.release(await pacer.acquire(), { kind: 'throttled', retryAfterMs: 1000 })
+    expect(pacer.stats().rate).not.toBeNull()
+    // then the clock stands still: each paced send waits on a sleep that returns at once
+    const sends = (async () => {
+      for (let i = 0; i < 5; i++) pacer.release(await pacer.acquire(), { kind: 'ok' })
+      return 'sent'
+    })()
+    const stuck = new Promise((r) => setTimeout(() => r('stuck'), 2_000))
+    expect(await Promise.race([sends, stuck])).toBe('sent')
+    expect(sleeps).toBeLessThan(20)
+  })
+
   it('paces at an announced quota (X-Ratelimit-*) from the first answer: ≥ 95 % of it, next to nothing throttled', async () => {
     const clock = new VirtualClock()
     const Q = 500
