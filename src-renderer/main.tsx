@@ -13,11 +13,21 @@ import './styles.css'
 // The theme picked before, set before the first render (no flash of the other one).
 applyTheme(savedTheme())
 const app = import('./start')
+// The app's script could not be fetched (the server stopped meanwhile): say so without it.
+app.catch(() => {
+  const note = document.createElement('main')
+  note.className = 'fatal'
+  note.dataset.appState = 'stopped'
+  note.textContent =
+    'Airlock could not load: is `airlock serve` still running? Start it again and open the new link it prints.'
+  document.getElementById('root')!.replaceChildren(note)
+})
+const withApp = (use: (m: Awaited<typeof app>) => unknown) => void app.then(use, () => undefined)
 // Web mode: once `airlock serve` is gone, the app says so instead of leaving screens that fail.
-connectBridge(() => void app.then((m) => m.showStopped())).then(
+connectBridge(() => withApp((m) => m.showStopped())).then(
   (bridge: AirlockBridge) => {
     const firstListing = bridge.invoke('entries:list', { locator: FIRST_INVENTORY_LOCATOR })
-    return app.then((m) => m.start(bridge, firstListing))
+    withApp((m) => m.start(bridge, firstListing))
   },
-  (error: unknown) => app.then((m) => m.showFailed(error))
+  (error: unknown) => withApp((m) => m.showFailed(error))
 )

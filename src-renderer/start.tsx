@@ -6,6 +6,8 @@ import { App } from './App'
 import { createAppStore, StoreContext } from './store'
 
 const root = createRoot(document.getElementById('root')!)
+/** Set once the page says it cannot go on (stopped, failed): the app is not drawn over that. */
+let ended = false
 
 /**
  * How long the first render waits for the first screen's store, asked for before the app
@@ -22,7 +24,12 @@ export async function start(
   const store = createAppStore(bridge)
   const first = store.getState()
   const shown = first.loadInventory(first.inventoryLocator, firstListing)
-  await Promise.race([shown, new Promise((r) => setTimeout(r, FIRST_ROWS_WAIT_MS))])
+  await Promise.race([
+    shown.catch(() => undefined),
+    new Promise((r) => setTimeout(r, FIRST_ROWS_WAIT_MS))
+  ])
+  // the server may have stopped while the listing was on its way
+  if (ended) return
   root.render(
     <StrictMode>
       <StoreContext.Provider value={store}>
@@ -34,6 +41,7 @@ export async function start(
 
 /** Web mode: the `airlock serve` behind the page is gone. */
 export function showStopped(): void {
+  ended = true
   root.render(
     <main data-app-state="stopped" className="fatal" data-testid="app-stopped">
       <h1>Airlock has stopped</h1>
@@ -47,6 +55,7 @@ export function showStopped(): void {
 
 /** The page could not connect (no session, a used link): what to do instead. */
 export function showFailed(error: unknown): void {
+  ended = true
   root.render(
     <main data-app-state="failed" className="fatal">
       <h1>Airlock</h1>

@@ -26,7 +26,13 @@ export const createInventorySlice: StateCreator<AppState, [], [], InventorySlice
   inventoryError: undefined,
   loadInventory: async (locator, asked) => {
     set({ inventoryStatus: 'loading', inventoryLocator: locator })
-    const r = await (asked ?? get().bridge.invoke('entries:list', { locator }))
+    // (a bridge that rejects, as Electron's does when main throws, is a failed listing too)
+    const r = await (asked ?? get().bridge.invoke('entries:list', { locator })).catch(
+      (): IpcResult<EntriesDto> => ({
+        ok: false,
+        error: { code: 'internal', message: 'The store could not be listed: no answer came.' }
+      })
+    )
     // A slower answer for a store no longer shown is dropped.
     if (get().inventoryLocator !== locator) return
     if (!r.ok)

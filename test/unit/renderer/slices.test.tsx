@@ -75,6 +75,13 @@ describe('inventory slice and screen', () => {
     expect(store.getState().inventory?.storeId).toBe('other:')
   })
 
+  it('shows a listing that rejects (a bridge that throws) as failed, not loading for ever', async () => {
+    const store = createAppStore(fakeBridge({}))
+    await store.getState().loadInventory('demo:', Promise.reject(new Error('handler threw')))
+    expect(store.getState().inventoryStatus).toBe('failed')
+    expect(store.getState().inventoryError?.message).not.toContain('handler threw')
+  })
+
   it('renders 50 000 rows as a window of a few dozen, and filters them', async () => {
     const entries = Array.from({ length: 50_000 }, (_, i) => entry(i))
     const bridge = fakeBridge({
