@@ -2,6 +2,7 @@
 import { replaceFile } from '../../platform/atomic-write'
 import type {
   EffectiveDto,
+  EffectiveItemDto,
   EffectiveRequest,
   PlanDto,
   PlanItemDetailDto,
@@ -14,7 +15,7 @@ import type {
 } from '../../contract/ipc'
 import { AirlockError } from '../../core/errors'
 import type { PlanDocument } from '../../core/plan'
-import { RUNTIME_MODELS } from '../../core/precedence'
+import { RUNTIME_MODELS, type LayerVerdict } from '../../core/precedence'
 import type { Entry } from '../../core/model'
 import { newPlanKey, signPlan } from '../../jobs/run-job'
 import { isPersistent, noKeychainMessage } from '../../keychain/keychain'
@@ -70,22 +71,35 @@ export async function resolveEffectiveView(
         error: d.state === 'failed' ? d.error.message : null
       }
     }),
-    // what is empty is left out: at 50 000 ids the answer is a third smaller (VerdictDto)
-    items: items.map((it) => ({
-      kind: it.kind,
-      id: it.id,
-      winner: it.winner,
-      ...(it.notes.length ? { notes: it.notes } : {}),
-      layers: it.layers.map((v): VerdictDto => {
-        const out: VerdictDto = { status: v.status }
-        if ('fromKey' in v && v.fromKey !== null) out.fromKey = v.fromKey
-        if (v.status === 'shadowed')
-          out.fields = v.differs.map((d) => ({ field: d.field, differs: d.change === 'changed' }))
-        if ('message' in v && v.message !== null) out.message = v.message
-        return out
-      }),
-      ...(lookups ? { lookups: it.layers.map((_, i) => lookupOf(i, it.kind, it.id)) } : {})
-    }))
+    // what is empty is left out: at 50 000 ids the answer is a third smaller (VerdictDto);
+    // built as object literals of fixed shapes, no spreads (a third of the handler's own time)
+    items: items.map((it): EffectiveItemDto => {
+      const layers = it.layers.map(verdictDto)
+      const out: EffectiveItemDto = it.notes.length
+        ? { kind: it.kind, id: it.id, winner: it.winner, notes: it.notes, layers }
+        : { kind: it.kind, id: it.id, winner: it.winner, layers }
+      if (lookups) out.lookups = it.layers.map((_, i) => lookupOf(i, it.kind, it.id))
+      return out
+    })
+  }
+}
+
+/** One layer's verdict as the app reads it: what is empty left out, field values never. */
+function verdictDto(v: LayerVerdict): VerdictDto {
+  switch (v.status) {
+    case 'wins':
+      return { status: v.status, fromKey: v.fromKey }
+    case 'shadowed':
+      return {
+        status: v.status,
+        fromKey: v.fromKey,
+        fields: v.differs.map((d) => ({ field: d.field, differs: d.change === 'changed' }))
+      }
+    case 'unreadable':
+    case 'failed':
+      return { status: v.status, message: v.message }
+    default:
+      return { status: v.status }
   }
 }
 

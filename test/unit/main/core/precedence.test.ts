@@ -155,4 +155,34 @@ describe('precedence tables', () => {
     const v = items[0]!.layers[2]!
     expect(v.status === 'shadowed' && v.differs.every((d) => d.change === 'same')).toBe(true)
   })
+
+  it('lists connections before variables, each by id in code-unit order, every id once', () => {
+    const layers: LayerData[] = [
+      { state: 'not-inspected' },
+      loaded('env', [envConn('b_conn', 'h'), envConn('a_conn', 'h')]),
+      loaded('db', [
+        variableEntry('b_var', 'v'),
+        connectionEntry('Z_conn', { conn_type: 'x' }),
+        connectionEntry('a_conn', { conn_type: 'x' }),
+        variableEntry('A_var', 'v')
+      ])
+    ]
+    const ids = (items: ReturnType<typeof resolveEffective>) =>
+      items.map((it) => `${it.kind}:${it.id}`)
+    expect(ids(resolveEffective('airflow2', layers, fp))).toEqual([
+      'connection:Z_conn',
+      'connection:a_conn',
+      'connection:b_conn',
+      'variable:A_var',
+      'variable:b_var'
+    ])
+    const asked = resolveEffective('airflow2', layers, fp, [
+      { kind: 'variable', id: 'b_var' },
+      { kind: 'connection', id: 'b_conn' },
+      { kind: 'variable', id: 'b_var' },
+      { kind: 'connection', id: 'nowhere' }
+    ])
+    expect(ids(asked)).toEqual(['connection:b_conn', 'connection:nowhere', 'variable:b_var'])
+    expect(asked.map((it) => it.winner)).toEqual([1, null, 2])
+  })
 })
