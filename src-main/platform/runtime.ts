@@ -11,17 +11,20 @@ export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2']
 
 /**
  * Heap growth between full collections for a job (`airlock apply`, `resume`, `rollback`):
- * +50 % of what the last full collection kept. V8 by default lets the old generation grow to
+ * +35 % of what the last full collection kept. V8 by default lets the old generation grow to
  * up to 4 × what was live at the last full collection before it collects again; a job of
  * 100 k items keeps some 100–150 MB live while it checks and writes, and its batches' garbage
  * (encryption, SQL, file rewrites) is promoted (the semi-spaces are small, NODE_FLAGS), so its
- * peak RSS reached 4 × that (540–650 MB), most of it garbage. At +50 % the peak stays near
- * what is live (apply of 100 k: metadata DB ~620 → ~330 MB, `.env` ~700 → ~450 MB) at no
- * measured CPU cost; +25 % saved some 30 MB more but cost the `.env` job ~2 s of CPU (more
- * full collections of the same live heap). Unlike the semi-space size this V8 flag is read
- * each time a collection sets the next limit, so it takes effect when set at run time.
+ * peak RSS reached 4 × that (540–650 MB), most of it garbage. At +50 % the peak stayed near
+ * what is live (apply of 100 k: metadata DB ~620 → ~310 MB, `.env` ~700 → ~375 MB) at no
+ * measured CPU cost; +35 % takes the metadata DB's to ~280 MB (every run under 300 MB) and
+ * the `.env` job's worst runs from ~420 to ~370 MB for up to ~0.5 s more CPU (the peak comes
+ * while the plan and every value to write are still live, before the batches let theirs
+ * go); +25 % cost the `.env` job ~2 s of CPU (more full collections of the same live heap).
+ * Unlike the semi-space size this V8 flag is read each time a collection sets the next limit,
+ * so it takes effect when set at run time.
  */
-export const JOB_HEAP_GROWING_PERCENT = 50
+export const JOB_HEAP_GROWING_PERCENT = 35
 
 /** Makes this process collect its heap as a job should (see JOB_HEAP_GROWING_PERCENT). */
 export function collectLikeAJob(): void {
