@@ -22,9 +22,10 @@ const SCREENS = [
 
 /**
  * Items in the job the status bar watches: enough that it is still running when cancelled
- * (`.env` jobs got fast: 8,000 items could finish before the click).
+ * (`.env` jobs got fast: 8,000 items could finish before the click, and after a batch came to
+ * read its file once, so could 40,000 in CI).
  */
-const MANY = 40_000
+const MANY = 100_000
 
 /** The element that has focus, by test id (else its tag). */
 const focused = (page: Page) =>
@@ -37,6 +38,7 @@ test('the side nav switches screens; the status bar says where secrets go and wh
   page,
   served
 }) => {
+  test.setTimeout(120_000) // a job of MANY items is planned and started
   const app = new AppPage(page)
   await app.open(await served.link())
   const nav = page.getByRole('navigation', { name: 'Screens' })
@@ -81,7 +83,9 @@ test('the side nav switches screens; the status bar says where secrets go and wh
     .fill(`envfile:${join(served.dir, 'shell-running-target.env')}`)
   await page.getByTestId('plan-exclude').fill('')
   await page.getByTestId('plan-make').click()
-  await expect(page.getByTestId('plan-count-create')).toHaveText(`${MANY} create`)
+  await expect(page.getByTestId('plan-count-create')).toHaveText(`${MANY} create`, {
+    timeout: 60_000
+  })
   await page.getByTestId('plan-apply').click()
   const row = page.getByTestId('job-row').first()
   await expect(row).toHaveAttribute('data-state', 'running')
