@@ -387,7 +387,7 @@ class RowCursor {
     await this.#pages.return?.()
   }
 
-  /** Whether row `i` of the page comes strictly after the last row checked (then it is last). */
+  /** Whether the row (`rank`, `id`) comes strictly after the last row checked (then it is last). */
   ordered(rank: number, id: string): boolean {
     if (rank < this.lastRank || (rank === this.lastRank && id <= this.lastId)) return false
     this.lastRank = rank

@@ -20,7 +20,9 @@ export async function bothPlans(
   source: Backend,
   target: Backend,
   options: PlanOptions = DIFF,
-  dialect: Dialect = 'airflow3'
+  dialect: Dialect = 'airflow3',
+  /** Called once the fast plan is made, before the whole read (to count what it alone did). */
+  afterFast: () => void = () => undefined
 ) {
   const limits = targetLimits(target, dialect)
   const fast = await planRaw(
@@ -31,6 +33,7 @@ export async function bothPlans(
     async () => fingerprinter(PLAN_KEY),
     limits
   )
+  afterFast()
   const full = plan(
     (await source.load({})).entries,
     (await target.load({})).entries,

@@ -10,13 +10,12 @@ import { MetastoreBackend } from '../../../../src-main/backends/metastore'
 import { Fernet, MultiFernet } from '../../../../src-main/core/codecs/fernet'
 import { fingerprinter } from '../../../../src-main/core/fingerprint'
 import { connectionEntry, idOf, variableEntry, type Entry } from '../../../../src-main/core/model'
-import { plan, type PlanOptions } from '../../../../src-main/core/plan'
-import { targetLimits } from '../../../../src-main/operations/plan'
+import type { PlanOptions } from '../../../../src-main/core/plan'
 import { diffStores } from '../../../../src-main/operations/diff'
 import { planRaw } from '../../../../src-main/operations/raw-plan'
 import { createTestDb, type TestDb } from '../../../support/metadb'
 import { seededRandom } from '../../../support/seeded-random'
-import { DIFF, PLAN_KEY } from '../../../support/raw-plans'
+import { bothPlans as bothPlansOf, DIFF, PLAN_KEY } from '../../../support/raw-plans'
 
 const FERNET = Fernet.generateKey()
 const dbs: TestDb[] = []
@@ -101,27 +100,14 @@ const store = (db: TestDb, fernetKey = FERNET) =>
 async function bothPlans(a: TestDb, b: TestDb, options: PlanOptions, targetKey = FERNET) {
   const source = store(a)
   const target = store(b, targetKey)
-  const limits = targetLimits(target, 'airflow3')
   const listed = [vi.spyOn(source, 'loadRaw'), vi.spyOn(target, 'loadRaw')]
   const decrypting = vi.spyOn(MultiFernet.prototype, 'decryptMany')
-  const fast = await planRaw(
-    source,
-    target,
-    undefined,
-    options,
-    async () => fingerprinter(PLAN_KEY),
-    limits
-  )
-  const decrypted = decrypting.mock.calls.reduce((n, [tokens]) => n + tokens.length, 0)
-  decrypting.mockRestore()
+  let decrypted = 0
+  const { fast, full } = await bothPlansOf(source, target, options, 'airflow3', () => {
+    decrypted = decrypting.mock.calls.reduce((n, [tokens]) => n + tokens.length, 0)
+    decrypting.mockRestore()
+  })
   const listedWhole = listed.some((l) => l.mock.calls.length > 0)
-  const full = plan(
-    (await source.load({})).entries,
-    (await target.load({})).entries,
-    options,
-    fingerprinter(PLAN_KEY),
-    limits
-  )
   await source.close()
   await target.close()
   return { fast, full, listedWhole, decrypted }
