@@ -16,9 +16,20 @@ export function runningJobIds(state: Pick<AppState, 'jobs' | 'progress'>): strin
   return [...running].sort()
 }
 
-/** Where secrets are kept, in a few words, and whether the passphrase store is locked. */
-function storeWords(keychain: AppState['keychain']): string {
-  if (!keychain) return 'Secret store: unknown'
+/**
+ * Where secrets are kept, in a few words, and whether the passphrase store is locked. Before
+ * main has answered (the first screen's rows can come first) it says so, rather than "unknown",
+ * which is kept for a main that could not tell.
+ */
+export function storeWords(
+  keychain: AppState['keychain'],
+  infoStatus: AppState['infoStatus']
+): string {
+  if (!keychain) {
+    return infoStatus === 'idle' || infoStatus === 'loading'
+      ? 'Secret store: checking…'
+      : 'Secret store: unknown'
+  }
   if (keychain.kind === 'os') return 'OS keychain'
   if (keychain.kind === 'passphrase') return 'Passphrase store · unlocked'
   return 'No keychain · this run only (passphrase store locked)'
@@ -31,6 +42,7 @@ function storeWords(keychain: AppState['keychain']): string {
 export function StatusBar() {
   const info = useAppStore((s) => s.info)
   const keychain = useAppStore((s) => s.keychain)
+  const infoStatus = useAppStore((s) => s.infoStatus)
   const jobs = useAppStore((s) => s.jobs)
   const progress = useAppStore((s) => s.progress)
   const setScreen = useAppStore((s) => s.setScreen)
@@ -52,7 +64,7 @@ export function StatusBar() {
         onClick={() => setScreen('profiles')}
       >
         <span className="status-dot" aria-hidden="true" />
-        {storeWords(keychain)}
+        {storeWords(keychain, infoStatus)}
       </button>
       {info && (
         <span className="status-item" data-testid="app-meta">

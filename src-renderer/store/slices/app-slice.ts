@@ -56,9 +56,12 @@ export const createAppSlice: StateCreator<AppState, [], [], AppSlice> = (set, ge
     set({ screen, searchRequest: { screen, text, seq: (get().searchRequest?.seq ?? 0) + 1 } }),
   loadInfo: async () => {
     set({ infoStatus: 'loading' })
-    const result = await get().bridge.invoke('app:info')
+    // Asked together: the status bar waits on both, and neither needs the other's answer.
+    const [result, keychain] = await Promise.all([
+      get().bridge.invoke('app:info'),
+      get().bridge.invoke('keychain:status')
+    ])
     if (!result.ok) return set({ infoStatus: 'failed', infoError: result.error })
-    const keychain = await get().bridge.invoke('keychain:status')
     set({
       infoStatus: 'ready',
       info: result.value,

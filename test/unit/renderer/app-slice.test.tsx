@@ -38,6 +38,61 @@ describe('app shell', () => {
   })
 })
 
+describe('status bar: the secret store', () => {
+  it('says it is checking until main answers, then names the store', async () => {
+    cleanup()
+    let answerInfo: () => void = () => undefined
+    const infoAnswered = new Promise<void>((resolve) => (answerInfo = resolve))
+    const bridge = fakeBridge({
+      'app:info': async () => {
+        await infoAnswered
+        return { ok: true, value: appInfo('web') }
+      },
+      'keychain:status': () => ({ ok: true, value: { kind: 'os', warning: null } }),
+      'entries:list': () => ({
+        ok: true,
+        value: { storeId: 'demo:metadb', entries: [], problems: [] }
+      })
+    })
+    const store = createAppStore(bridge)
+    render(
+      <StoreContext.Provider value={store}>
+        <App />
+      </StoreContext.Provider>
+    )
+    await screen.findByTestId('inventory-count')
+    // both asked at once: the keychain's answer does not wait for app:info's
+    expect(bridge.calls.map((c) => c.channel)).toEqual(
+      expect.arrayContaining(['app:info', 'keychain:status'])
+    )
+    expect(screen.getByTestId('status-store').textContent).toBe('Secret store: checking…')
+    answerInfo()
+    await waitFor(() => expect(screen.getByTestId('status-store').textContent).toBe('OS keychain'))
+  })
+
+  it('says unknown when main could not tell', async () => {
+    cleanup()
+    const store = createAppStore(
+      fakeBridge({
+        'app:info': () => ({ ok: true, value: appInfo('web') }),
+        'entries:list': () => ({
+          ok: true,
+          value: { storeId: 'demo:metadb', entries: [], problems: [] }
+        })
+      })
+    )
+    render(
+      <StoreContext.Provider value={store}>
+        <App />
+      </StoreContext.Provider>
+    )
+    await waitFor(() =>
+      expect(screen.getByTestId('status-store').textContent).toBe('Secret store: unknown')
+    )
+    expect(store.getState().infoStatus).toBe('ready')
+  })
+})
+
 describe('app shell: screens mount when first shown', () => {
   it('asks main only for what the first screen shows, and keeps a shown screen mounted', async () => {
     cleanup()
