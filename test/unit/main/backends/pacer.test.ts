@@ -454,6 +454,33 @@ describe('AdaptivePacer', () => {
     expect(server.throttledCount()).toBeLessThanOrEqual(16 + 16)
   }, 30_000)
 
+  it('honours Retry-After to the millisecond when timers fire early: nothing is sent before a pause ends', async () => {
+    // A pause's timer that fired a tick early was taken as the pause's end, and the first send
+    // after it went out into the interval the server had said to wait out.
+    const clock = new EarlyTimerClock(1)
+    const Q = 200
+    const sends: number[] = []
+    const pauses: { from: number; until: number }[] = []
+    const server = fixedWindowServer(clock, () => Q, { retryAfter: true })
+    const pacer = new AdaptivePacer({ maxConcurrency: 8, clock, random: seededRandom(5) })
+    const send = async () => {
+      sends.push(clock.now())
+      try {
+        await server.send()
+      } catch (e) {
+        if (e instanceof Throttled && e.retryAfterMs)
+          pauses.push({ from: clock.now(), until: clock.now() + e.retryAfterMs })
+        throw e
+      }
+    }
+    let failed = -1
+    await clock.drive(runAll(pacer, 2000, 8, send).then((f) => (failed = f)))
+    expect(failed).toBe(0)
+    expect(pauses.length).toBeGreaterThan(0)
+    const early = sends.filter((t) => pauses.some((p) => t > p.from && t < p.until))
+    expect(early).toEqual([])
+  }, 30_000)
+
   it('with Retry-After, learns the rate from the second before a throttle, not from a long spell since the last pause', async () => {
     const clock = new VirtualClock()
     let Q = 100
