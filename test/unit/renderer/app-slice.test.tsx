@@ -4,23 +4,30 @@ import { App } from '../../../src-renderer/App'
 import { createAppStore, StoreContext } from '../../../src-renderer/store'
 import { appInfo } from '../../../src-main/ipc/handlers/app'
 import { fakeBridge } from '../../support/fake-bridge'
+import type { EntriesDto, IpcResult } from '../../../src-main/contract/ipc'
+
+/** The demo's listing, empty: what the first screen asks for. */
+const emptyListing = (): IpcResult<EntriesDto> => ({
+  ok: true,
+  value: { storeId: 'demo:metadb', entries: [], problems: [] }
+})
+
+const renderApp = (store: ReturnType<typeof createAppStore>) =>
+  render(
+    <StoreContext.Provider value={store}>
+      <App />
+    </StoreContext.Provider>
+  )
 
 describe('app shell', () => {
   it('loads app info through the bridge and lists the dialects', async () => {
     const bridge = fakeBridge({
       'app:info': () => ({ ok: true, value: appInfo('web') }),
       'keychain:status': () => ({ ok: true, value: { kind: 'memory', warning: 'no keychain' } }),
-      'entries:list': () => ({
-        ok: true,
-        value: { storeId: 'demo:metadb', entries: [], problems: [] }
-      })
+      'entries:list': emptyListing
     })
     const store = createAppStore(bridge)
-    render(
-      <StoreContext.Provider value={store}>
-        <App />
-      </StoreContext.Provider>
-    )
+    renderApp(store)
     expect(await within(await screen.findByTestId('dialects')).findByText('airflow2')).toBeTruthy()
     expect(store.getState().infoStatus).toBe('ready')
     expect(screen.getByTestId('dialects').textContent).toMatch(/Task SDK/)
@@ -49,17 +56,10 @@ describe('status bar: the secret store', () => {
         return { ok: true, value: appInfo('web') }
       },
       'keychain:status': () => ({ ok: true, value: { kind: 'os', warning: null } }),
-      'entries:list': () => ({
-        ok: true,
-        value: { storeId: 'demo:metadb', entries: [], problems: [] }
-      })
+      'entries:list': emptyListing
     })
     const store = createAppStore(bridge)
-    render(
-      <StoreContext.Provider value={store}>
-        <App />
-      </StoreContext.Provider>
-    )
+    renderApp(store)
     await screen.findByTestId('inventory-count')
     // both asked at once: the keychain's answer does not wait for app:info's
     expect(bridge.calls.map((c) => c.channel)).toEqual(
@@ -75,17 +75,10 @@ describe('status bar: the secret store', () => {
     const store = createAppStore(
       fakeBridge({
         'app:info': () => ({ ok: true, value: appInfo('web') }),
-        'entries:list': () => ({
-          ok: true,
-          value: { storeId: 'demo:metadb', entries: [], problems: [] }
-        })
+        'entries:list': emptyListing
       })
     )
-    render(
-      <StoreContext.Provider value={store}>
-        <App />
-      </StoreContext.Provider>
-    )
+    renderApp(store)
     await waitFor(() =>
       expect(screen.getByTestId('status-store').textContent).toBe('Secret store: unknown')
     )
@@ -99,18 +92,11 @@ describe('app shell: screens mount when first shown', () => {
     const bridge = fakeBridge({
       'app:info': () => ({ ok: true, value: appInfo('web') }),
       'keychain:status': () => ({ ok: true, value: { kind: 'memory', warning: 'no keychain' } }),
-      'entries:list': () => ({
-        ok: true,
-        value: { storeId: 'demo:metadb', entries: [], problems: [] }
-      }),
+      'entries:list': emptyListing,
       'profiles:list': () => ({ ok: true, value: [] })
     })
     const store = createAppStore(bridge)
-    render(
-      <StoreContext.Provider value={store}>
-        <App />
-      </StoreContext.Provider>
-    )
+    renderApp(store)
     await screen.findByTestId('inventory-count')
     await within(await screen.findByTestId('dialects')).findByText('airflow2')
     // the hidden screens have neither rendered nor asked for anything (the profiles are the
