@@ -119,22 +119,33 @@ export function pythonReadsLiterally(name: string, written: string, value: strin
 }
 
 /**
+ * Whether docker compose reads the line `NAME=written` as `value`, whatever lines are around
+ * it: what {@link pythonReadsLiterally} says (a plain name; the value bare and shell-safe, or in
+ * single quotes with no quote, `\\`, `$` or control character), and a value that is
+ * well-formed UTF-16 (compose reads the file's UTF-8, which has no lone surrogate).
+ */
+export function composeReadsLiterally(name: string, written: string, value: string): boolean {
+  return pythonReadsLiterally(name, written, value) && !LONE_SURROGATE.test(value)
+}
+
+/**
  * Reads `text` back with each loader and warns, per name, where a value does not return.
- * `pythonLiteral`: every line is one python-dotenv reads as written (pythonReadsLiterally), so
- * it reads every name back and is not run (its full parse was a fifth of a 100 k `.env`
- * pre-flight: issue #22).
+ * `literal` names the loaders that read every line as written, each name once
+ * (pythonReadsLiterally, composeReadsLiterally): they read every name back and are not run
+ * (python-dotenv's full parse was a fifth of a 100 k `.env` pre-flight, compose's read-back a
+ * tenth of a 100 k `.env` → `.env` plan: issue #22).
  */
 function readBackWarnings(
   text: string,
   lineNames: readonly string[],
   want: ReadonlyMap<string, string>,
   prefer: EnvFileLoader,
-  pythonLiteral = false
+  literal: { python: boolean; compose: boolean } = { python: false, compose: false }
 ): EnvFileWarning[] {
   const warnings: EnvFileWarning[] = []
   const other: EnvFileLoader = prefer === 'compose' ? 'python-dotenv' : 'compose'
   for (const loader of [prefer, other]) {
-    if (loader === 'python-dotenv' && pythonLiteral) continue
+    if (loader === 'python-dotenv' ? literal.python : literal.compose) continue
     const label = ENV_FILE_LOADER_LABEL[loader]
     const { got, problems } = readBack(text, loader)
     const reported = new Set<string>()
@@ -220,14 +231,22 @@ export function encodeEnvFile(
   const last = new Map<string, string>()
   const lineNames: string[] = []
   let pythonLiteral = true
+  // a name written twice: compose's reading is left to its decoder
+  let composeLiteral = seen.size === vars.length
   for (const v of vars) {
     const written = encodeValue(v.value, prefer)
     text += `${v.name}=${written}\n`
     if (pythonLiteral) pythonLiteral = pythonReadsLiterally(v.name, written, v.value)
+    if (composeLiteral) composeLiteral = pythonLiteral && !LONE_SURROGATE.test(v.value)
     last.set(v.name, v.value)
     lineNames.push(v.name)
   }
-  warnings.push(...readBackWarnings(text, lineNames, last, prefer, pythonLiteral))
+  warnings.push(
+    ...readBackWarnings(text, lineNames, last, prefer, {
+      python: pythonLiteral,
+      compose: composeLiteral
+    })
+  )
   return { text, warnings: dedupe(warnings) }
 }
 
