@@ -170,20 +170,37 @@ function readBackWarnings(
   return warnings
 }
 
+/** Any surrogate: the regular expression of lone ones runs only on a value that has one. */
+const SURROGATE = /[\uD800-\uDFFF]/
+
+/** Whether `value` holds a lone surrogate (is not well-formed UTF-16). */
+const hasLoneSurrogate = (value: string): boolean =>
+  SURROGATE.test(value) && LONE_SURROGATE.test(value)
+
 /** Values no environment variable can carry (a NUL, a lone surrogate), as warnings. */
 export function valueWarnings(name: string, value: string): EnvFileWarning[] {
   const out: EnvFileWarning[] = []
+  pushValueWarnings(out, name, value, hasLoneSurrogate(value))
+  return out
+}
+
+/** {@link valueWarnings} pushed onto `out`; `lone`: the value holds a lone surrogate. */
+function pushValueWarnings(
+  out: EnvFileWarning[],
+  name: string,
+  value: string,
+  lone: boolean
+): void {
   if (value.includes('\0'))
     out.push({
       name,
       message: `The value of ${nameInMessage(name)} holds a NUL character, which no environment variable can carry.`
     })
-  if (LONE_SURROGATE.test(value))
+  if (lone)
     out.push({
       name,
       message: `The value of ${nameInMessage(name)} is not valid Unicode (a lone surrogate) and cannot be written as UTF-8.`
     })
-  return out
 }
 
 /**
@@ -215,38 +232,42 @@ export function encodeEnvFile(
   const prefer = options.prefer ?? 'compose'
   const warnings: EnvFileWarning[] = []
   const seen = new Set<string>()
+  // one pass, no array of lines or of pairs beside the text (a 100 k-line pre-flight: its peak)
+  let text = ''
+  const lineNames: string[] = []
+  let pythonLiteral = true
+  // a name written twice: compose's reading is left to its decoder
+  let composeLiteral = true
   for (const v of vars) {
     const problem = envNameProblem(v.name)
     if (problem) warnings.push({ name: v.name, message: problem })
-    if (seen.has(v.name))
+    if (seen.has(v.name)) {
+      composeLiteral = false
       warnings.push({
         name: v.name,
         message: `${nameInMessage(v.name)} is written twice; the loaders keep the last value.`
       })
+    }
     seen.add(v.name)
-    warnings.push(...valueWarnings(v.name, v.value))
-  }
-  // one pass, no array of lines or of pairs beside the text (a 100 k-line pre-flight: its peak)
-  let text = ''
-  const last = new Map<string, string>()
-  const lineNames: string[] = []
-  let pythonLiteral = true
-  // a name written twice: compose's reading is left to its decoder
-  let composeLiteral = seen.size === vars.length
-  for (const v of vars) {
+    const lone = hasLoneSurrogate(v.value)
+    pushValueWarnings(warnings, v.name, v.value, lone)
     const written = encodeValue(v.value, prefer)
     text += `${v.name}=${written}\n`
     if (pythonLiteral) pythonLiteral = pythonReadsLiterally(v.name, written, v.value)
-    if (composeLiteral) composeLiteral = pythonLiteral && !LONE_SURROGATE.test(v.value)
-    last.set(v.name, v.value)
+    if (composeLiteral) composeLiteral = pythonLiteral && !lone
     lineNames.push(v.name)
   }
-  warnings.push(
-    ...readBackWarnings(text, lineNames, last, prefer, {
-      python: pythonLiteral,
-      compose: composeLiteral
-    })
-  )
+  // what each name should read back as (its last value), made only for a read-back that runs
+  if (!pythonLiteral || !composeLiteral) {
+    const last = new Map<string, string>()
+    for (const v of vars) last.set(v.name, v.value)
+    warnings.push(
+      ...readBackWarnings(text, lineNames, last, prefer, {
+        python: pythonLiteral,
+        compose: composeLiteral
+      })
+    )
+  }
   return { text, warnings: dedupe(warnings) }
 }
 
