@@ -11,6 +11,7 @@ import {
   PyDict,
   PyJsonDecodeError,
   type PyValue,
+  pyJsonCanonicalObject,
   pyJsonDumps,
   pyJsonLoads,
   pyJsonTryLoads
@@ -93,12 +94,31 @@ export function sameDigestFields(a: Entry, b: Entry): boolean {
   )
 }
 
-/** A connection's extra as both the digest and the warnings read it (parsed once for both). */
-const parsedExtra = (extra: string | null): PyValue | undefined | null =>
-  extra ? pyJsonTryLoads(extra) : null
+/**
+ * An extra that is a JSON object as JSON.parse read it (pyJsonCanonicalObject): its canonical
+ * text and its members, what the digest and the warnings read of it.
+ */
+interface CanonicalExtra {
+  canonical: string
+  members: Readonly<Record<string, unknown>>
+}
+
+/** A connection's extra as the digest and the warnings read it: parsed once for both. */
+type ParsedExtra = CanonicalExtra | PyValue | undefined | null
+
+const isCanonicalExtra = (extra: ParsedExtra): extra is CanonicalExtra =>
+  extra !== null && typeof extra === 'object' && 'canonical' in extra
+
+/**
+ * A connection's extra as both the digest and the warnings read it (parsed once for both): a
+ * JSON object by the engine's parser where that reads it as Python does, else Python's
+ * reading (undefined: not JSON; null: no extra).
+ */
+const parsedExtra = (extra: string | null): ParsedExtra =>
+  extra ? (pyJsonCanonicalObject(extra) ?? pyJsonTryLoads(extra)) : null
 
 /** {@link entryDigest} of an entry whose extra is parsed already (`parsedExtra`). */
-function digestWith(e: Entry, extra: PyValue | undefined | null): string {
+function digestWith(e: Entry, extra: ParsedExtra): string {
   if (e.kind === 'variable')
     return JSON.stringify(['variable', e.key, e.value, e.description, e.team ?? null])
   const f = e.fields
@@ -107,7 +127,9 @@ function digestWith(e: Entry, extra: PyValue | undefined | null): string {
       ? ['text', f.extra]
       : extra === null
         ? null
-        : pyJsonDumps(extra, { sortKeys: true })
+        : isCanonicalExtra(extra)
+          ? extra.canonical
+          : pyJsonDumps(extra, { sortKeys: true })
   return JSON.stringify([
     'connection',
     e.id,
@@ -166,22 +188,25 @@ export function warningsFor(e: Entry, dialect: Dialect | undefined): string[] {
 function warningsWith(
   e: Entry & { kind: 'connection' },
   dialect: Dialect,
-  parsed: PyValue | undefined | null
+  extra: ParsedExtra
 ): string[] {
   const out: string[] = []
   if (e.fields.extra) {
-    if (parsed === undefined)
+    if (extra === undefined)
       out.push(
         dialect === 'airflow3' ? 'extra is not JSON: Airflow 3 rejects it' : 'extra is not JSON'
       )
-    else if (!(parsed instanceof PyDict))
+    else if (!isCanonicalExtra(extra) && !(extra instanceof PyDict))
       out.push(
         dialect === 'airflow3'
           ? 'extra is not a JSON object: Airflow 3 rejects it'
           : 'extra is not a JSON object'
       )
     else if (dialect === 'airflow3')
-      for (const [k, v] of parsed.entries())
+      // an object read by JSON.parse has a dict's members in the dict's order
+      for (const [k, v] of isCanonicalExtra(extra)
+        ? Object.entries(extra.members)
+        : extra.entries())
         if (typeof v === 'string' && pyJsonTryLoads(v) !== undefined)
           out.push(
             `extra "${k}" is a string that looks like JSON: through a URI, Airflow 3 reads it back as another type (#59339); prefer JSON values`

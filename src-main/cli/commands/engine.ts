@@ -298,7 +298,7 @@ async function printPlan(
     // jobs/ (and retry below) load where used: a diff needs neither (issue #22)
     const doc = flags.out
       ? await (
-          await import('../../jobs/run-job')
+          await import('../../jobs/plan-signature')
         ).signPlan(planned.document, await openCliKeychain(io))
       : planned.document
     if (flags.out) {
@@ -387,7 +387,7 @@ async function planKey(io: CliIo, planId: string): Promise<Uint8Array> {
     io.stderr.write(
       `airlock: warning: ${noKeychainMessage('this plan cannot be applied after this run (its drift key and the key that signs it are not saved)')}\n`
     )
-  const { newPlanKey } = await import('../../jobs/run-job')
+  const { newPlanKey } = await import('../../jobs/job-store')
   return newPlanKey(keychain, planId)
 }
 

@@ -388,6 +388,67 @@ function dumps(value: PyValue, options: PyDumpsOptions): string {
   return enc(value, 0)
 }
 
+/**
+ * `json.loads(text)` of a JSON object, and `json.dumps` of it with sorted keys, by the engine's
+ * JSON.parse (several times faster than the exact parser, and no PyDict): `canonical` is
+ * `pyJsonDumps(pyJsonTryLoads(text), { sortKeys: true })` and `members` its members in Python's
+ * order (first place of a key, last value). Undefined wherever the two readings could differ,
+ * and the caller then takes the exact path: not JSON to JSON.parse (Python's `NaN`, `Infinity`),
+ * not an object, a number anywhere (Python keeps ints exact and writes floats its own way), a
+ * key that is an array index (JavaScript lists those first), nesting past
+ * {@link CANONICAL_MAX_DEPTH}.
+ */
+export function pyJsonCanonicalObject(
+  text: string
+): { canonical: string; members: Readonly<Record<string, unknown>> } | undefined {
+  if (!/^[ \t\n\r]*\{/.test(text)) return undefined
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  const canonical = canonicalJsonOf(value, 0)
+  return canonical === undefined
+    ? undefined
+    : { canonical, members: value as Readonly<Record<string, unknown>> }
+}
+
+/** How deep {@link pyJsonCanonicalObject} follows objects and lists (Python's limit is 995). */
+const CANONICAL_MAX_DEPTH = 64
+/** A canonical numeric string below 2³² − 1: a key JavaScript orders before the others. */
+const ARRAY_INDEX = /^(?:0|[1-9][0-9]{0,9})$/
+
+const byPyKey = (a: [string, unknown], b: [string, unknown]): number => comparePyStrings(a[0], b[0])
+
+/** `json.dumps(v, sort_keys=True)` of a JSON.parse value, or undefined (see the caller). */
+function canonicalJsonOf(v: unknown, depth: number): string | undefined {
+  if (typeof v === 'string') return pyJsonString(v)
+  if (v === null) return 'null'
+  if (v === true) return 'true'
+  if (v === false) return 'false'
+  if (typeof v !== 'object' || depth >= CANONICAL_MAX_DEPTH) return undefined
+  let out = ''
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const item = canonicalJsonOf(v[i], depth + 1)
+      if (item === undefined) return undefined
+      out += i ? ', ' + item : item
+    }
+    return '[' + out + ']'
+  }
+  const entries = Object.entries(v as Record<string, unknown>)
+  if (entries.length > 1) entries.sort(byPyKey)
+  for (let i = 0; i < entries.length; i++) {
+    const [k, member] = entries[i]!
+    if (ARRAY_INDEX.test(k) && Number(k) < 0xffffffff) return undefined
+    const item = canonicalJsonOf(member, depth + 1)
+    if (item === undefined) return undefined
+    out += (i ? ', ' : '') + pyJsonString(k) + ': ' + item
+  }
+  return '{' + out + '}'
+}
+
 /** Python compares str by code point; JS `<` compares UTF-16 units. */
 export function comparePyStrings(a: string, b: string): number {
   // by UTF-16 units up to the first that differs: below the surrogates a unit is its code

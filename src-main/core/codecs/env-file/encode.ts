@@ -119,22 +119,33 @@ export function pythonReadsLiterally(name: string, written: string, value: strin
 }
 
 /**
+ * Whether docker compose reads the line `NAME=written` as `value`, whatever lines are around
+ * it: what {@link pythonReadsLiterally} says (a plain name; the value bare and shell-safe, or in
+ * single quotes with no quote, `\\`, `$` or control character), and a value that is
+ * well-formed UTF-16 (compose reads the file's UTF-8, which has no lone surrogate).
+ */
+export function composeReadsLiterally(name: string, written: string, value: string): boolean {
+  return pythonReadsLiterally(name, written, value) && !LONE_SURROGATE.test(value)
+}
+
+/**
  * Reads `text` back with each loader and warns, per name, where a value does not return.
- * `pythonLiteral`: every line is one python-dotenv reads as written (pythonReadsLiterally), so
- * it reads every name back and is not run (its full parse was a fifth of a 100 k `.env`
- * pre-flight: issue #22).
+ * `literal` names the loaders that read every line as written, each name once
+ * (pythonReadsLiterally, composeReadsLiterally): they read every name back and are not run
+ * (python-dotenv's full parse was a fifth of a 100 k `.env` pre-flight, compose's read-back a
+ * tenth of a 100 k `.env` → `.env` plan: issue #22).
  */
 function readBackWarnings(
   text: string,
   lineNames: readonly string[],
   want: ReadonlyMap<string, string>,
   prefer: EnvFileLoader,
-  pythonLiteral = false
+  literal: { python: boolean; compose: boolean } = { python: false, compose: false }
 ): EnvFileWarning[] {
   const warnings: EnvFileWarning[] = []
   const other: EnvFileLoader = prefer === 'compose' ? 'python-dotenv' : 'compose'
   for (const loader of [prefer, other]) {
-    if (loader === 'python-dotenv' && pythonLiteral) continue
+    if (loader === 'python-dotenv' ? literal.python : literal.compose) continue
     const label = ENV_FILE_LOADER_LABEL[loader]
     const { got, problems } = readBack(text, loader)
     const reported = new Set<string>()
@@ -159,20 +170,37 @@ function readBackWarnings(
   return warnings
 }
 
+/** Any surrogate: the regular expression of lone ones runs only on a value that has one. */
+const SURROGATE = /[\uD800-\uDFFF]/
+
+/** Whether `value` holds a lone surrogate (is not well-formed UTF-16). */
+const hasLoneSurrogate = (value: string): boolean =>
+  SURROGATE.test(value) && LONE_SURROGATE.test(value)
+
 /** Values no environment variable can carry (a NUL, a lone surrogate), as warnings. */
 export function valueWarnings(name: string, value: string): EnvFileWarning[] {
   const out: EnvFileWarning[] = []
+  pushValueWarnings(out, name, value, hasLoneSurrogate(value))
+  return out
+}
+
+/** {@link valueWarnings} pushed onto `out`; `lone`: the value holds a lone surrogate. */
+function pushValueWarnings(
+  out: EnvFileWarning[],
+  name: string,
+  value: string,
+  lone: boolean
+): void {
   if (value.includes('\0'))
     out.push({
       name,
       message: `The value of ${nameInMessage(name)} holds a NUL character, which no environment variable can carry.`
     })
-  if (LONE_SURROGATE.test(value))
+  if (lone)
     out.push({
       name,
       message: `The value of ${nameInMessage(name)} is not valid Unicode (a lone surrogate) and cannot be written as UTF-8.`
     })
-  return out
 }
 
 /**
@@ -204,30 +232,42 @@ export function encodeEnvFile(
   const prefer = options.prefer ?? 'compose'
   const warnings: EnvFileWarning[] = []
   const seen = new Set<string>()
+  // one pass, no array of lines or of pairs beside the text (a 100 k-line pre-flight: its peak)
+  let text = ''
+  const lineNames: string[] = []
+  let pythonLiteral = true
+  // a name written twice: compose's reading is left to its decoder
+  let composeLiteral = true
   for (const v of vars) {
     const problem = envNameProblem(v.name)
     if (problem) warnings.push({ name: v.name, message: problem })
-    if (seen.has(v.name))
+    if (seen.has(v.name)) {
+      composeLiteral = false
       warnings.push({
         name: v.name,
         message: `${nameInMessage(v.name)} is written twice; the loaders keep the last value.`
       })
+    }
     seen.add(v.name)
-    warnings.push(...valueWarnings(v.name, v.value))
-  }
-  // one pass, no array of lines or of pairs beside the text (a 100 k-line pre-flight: its peak)
-  let text = ''
-  const last = new Map<string, string>()
-  const lineNames: string[] = []
-  let pythonLiteral = true
-  for (const v of vars) {
+    const lone = hasLoneSurrogate(v.value)
+    pushValueWarnings(warnings, v.name, v.value, lone)
     const written = encodeValue(v.value, prefer)
     text += `${v.name}=${written}\n`
     if (pythonLiteral) pythonLiteral = pythonReadsLiterally(v.name, written, v.value)
-    last.set(v.name, v.value)
+    if (composeLiteral) composeLiteral = pythonLiteral && !lone
     lineNames.push(v.name)
   }
-  warnings.push(...readBackWarnings(text, lineNames, last, prefer, pythonLiteral))
+  // what each name should read back as (its last value), made only for a read-back that runs
+  if (!pythonLiteral || !composeLiteral) {
+    const last = new Map<string, string>()
+    for (const v of vars) last.set(v.name, v.value)
+    warnings.push(
+      ...readBackWarnings(text, lineNames, last, prefer, {
+        python: pythonLiteral,
+        compose: composeLiteral
+      })
+    )
+  }
   return { text, warnings: dedupe(warnings) }
 }
 

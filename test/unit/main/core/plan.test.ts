@@ -7,9 +7,11 @@ import {
   parsePlanDocument,
   plan,
   planWritten,
-  sameDigestFields
+  sameDigestFields,
+  warningsFor
 } from '../../../../src-main/core/plan'
 import type { Entry } from '../../../../src-main/core/model'
+import { pyJsonDumps, pyJsonTryLoads } from '../../../../src-main/core/codecs/py-json'
 import { parseConnectionValue } from '../../../../src-main/core/codecs/connection-json'
 
 const fp = fingerprinter(new Uint8Array(32))
@@ -276,5 +278,56 @@ describe('sameDigestFields', () => {
     expect(sameDigestFields(a, b)).toBe(false)
     expect(entryDigest(a)).toBe(entryDigest(b))
     expect(sameDigestFields(variableEntry('k', 'v'), a)).toBe(false)
+  })
+})
+
+describe('extras read by JSON.parse (py-json.ts pyJsonCanonicalObject)', () => {
+  // Python's reading, as the digest and warnings were made before the engine's parser read them
+  const python = (e: Entry & { kind: 'connection' }) => {
+    const parsed = e.fields.extra ? pyJsonTryLoads(e.fields.extra) : null
+    const f = e.fields
+    return JSON.stringify([
+      'connection',
+      e.id,
+      f.conn_type,
+      f.description,
+      f.host,
+      f.login,
+      f.password,
+      f.schema,
+      f.port,
+      parsed === undefined
+        ? ['text', f.extra]
+        : parsed === null
+          ? null
+          : pyJsonDumps(parsed, { sortKeys: true }),
+      e.team ?? null
+    ])
+  }
+
+  it('digest as Python reads them, and warn of their members in the dict’s order', () => {
+    for (const extra of [
+      '{"b": "{\\"x\\": 1}", "a": "[1]", "c": "plain", "b": "[2]"}',
+      '{"role":"ANALYST","opts":["a b","é","😀"],"ssl":true,"x":null,"n":{"z":"1","y":[]}}',
+      '{"port": 5432, "a": "[1]"}',
+      '{"2": "[1]", "a": "{}"}',
+      '["not", "an", "object"]',
+      'not json',
+      '{"a": NaN}'
+    ]) {
+      const e = connectionEntry('c', { conn_type: 'http', extra })
+      expect(entryDigest(e)).toBe(python(e))
+    }
+    const e = connectionEntry('c', {
+      conn_type: 'http',
+      extra: '{"b": "{}", "a": "[1]", "b": "[2]"}'
+    })
+    expect(warningsFor(e, 'airflow3')).toEqual([
+      'extra "b" is a string that looks like JSON: through a URI, Airflow 3 reads it back as another type (#59339); prefer JSON values',
+      'extra "a" is a string that looks like JSON: through a URI, Airflow 3 reads it back as another type (#59339); prefer JSON values'
+    ])
+    expect(
+      warningsFor(connectionEntry('c', { conn_type: 'http', extra: '["a"]' }), 'airflow3')
+    ).toEqual(['extra is not a JSON object: Airflow 3 rejects it'])
   })
 })

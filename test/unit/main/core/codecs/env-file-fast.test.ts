@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { decodeEnvFile, encodeEnvFile } from '../../../../../src-main/core/codecs/env-file'
 import { decodeComposeFast } from '../../../../../src-main/core/codecs/env-file/compose-fast'
 import {
+  composeReadsLiterally,
   encodeValue,
   pythonReadsLiterally
 } from '../../../../../src-main/core/codecs/env-file/encode'
@@ -190,4 +191,105 @@ describe('python-dotenv read-back of lines it reads literally (encode.ts pythonR
     },
     FUZZ_TIMEOUT
   )
+})
+
+describe('compose read-back of lines it reads literally (encode.ts composeReadsLiterally)', () => {
+  // names plain and not, some twice; values of the characters that decide quoting and reading,
+  // lone surrogates among them (the file compose reads is UTF-8)
+  const name = fc.constantFrom('A', 'B_1', '_x', 'a.b', '1A', 'C D', 'export')
+  const value = fc.string({
+    unit: fc.constantFrom(
+      'a',
+      'Z',
+      '9',
+      ' ',
+      '#',
+      "'",
+      '"',
+      '\\',
+      '$',
+      '{',
+      '}',
+      '=',
+      ':',
+      '%',
+      'é',
+      '\n',
+      '\r',
+      '\t',
+      '\u00a0',
+      '\x85',
+      '\u2028',
+      '\ufeff',
+      '\ud800',
+      '\udc00',
+      '😀'
+    ),
+    maxLength: 8
+  })
+
+  it(
+    'is told only of files compose reads back exactly, and of the plain files Airlock writes',
+    () => {
+      let literal = 0
+      fc.assert(
+        fc.property(fc.array(fc.tuple(name, value), { maxLength: 6 }), (pairs) => {
+          const vars = pairs.map(([n, v]) => ({ name: n, value: v }))
+          if (new Set(vars.map((v) => v.name)).size !== vars.length) return
+          const text = encodeEnvFile(vars).text
+          const all = vars.every((v) =>
+            composeReadsLiterally(v.name, encodeValue(v.value, 'compose'), v.value)
+          )
+          if (!all) return
+          literal++
+          // the exact decoder's reading of the file's UTF-8: every name, its value, no problem
+          const decoded = decodeEnvFile(Buffer.from(text, 'utf8').toString('utf8'), 'compose')
+          expect(decoded.problems).toEqual([])
+          expect(new Map(decoded.value.map((v) => [v.name, v.value]))).toEqual(
+            new Map(vars.map((v) => [v.name, v.value]))
+          )
+        }),
+        fuzzParams(3000)
+      )
+      expect(literal).toBeGreaterThan(100)
+      // what a connection's URI and a JSON variable are written as
+      for (const v of ['postgres://u:p%40@db:5432/x?a=b&c=d', '{"rows": ["a b", "c#d"]}', ''])
+        expect(composeReadsLiterally('AIRFLOW_VAR_X', encodeValue(v, 'compose'), v)).toBe(true)
+      // and what it is not told of
+      expect(composeReadsLiterally('AIRFLOW_VAR_X', "'a\ud800'", 'a\ud800')).toBe(false)
+      expect(composeReadsLiterally('AIRFLOW_VAR_X', "'${HOME}'", '${HOME}')).toBe(false)
+      expect(composeReadsLiterally('A B', 'x', 'x')).toBe(false)
+    },
+    FUZZ_TIMEOUT
+  )
+
+  it('warns as the whole read-back does on files of literal lines and others', () => {
+    // encodeEnvFile skips a loader's read-back when every line is literal to it: it warns
+    // exactly where reading the text back with both loaders' exact decoders misses a value
+    const prefers = ['compose', 'python-dotenv'] as const
+    const reread = (vars: { name: string; value: string }[], prefer: (typeof prefers)[number]) => {
+      const text = encodeEnvFile(vars, { prefer }).text
+      const out: string[] = []
+      for (const loader of ['compose', 'python-dotenv'] as const) {
+        const decoded = decodeEnvFile(text, loader)
+        const got = new Map(decoded.value.map((v) => [v.name, v.value]))
+        for (const v of vars) if (got.get(v.name) !== v.value) out.push(`${loader} ${v.name}`)
+      }
+      return out
+    }
+    fc.assert(
+      fc.property(fc.array(fc.tuple(name, value), { maxLength: 6 }), (pairs) => {
+        const vars = pairs.map(([n, v]) => ({ name: n, value: v }))
+        if (new Set(vars.map((v) => v.name)).size !== vars.length) return
+        for (const prefer of prefers) {
+          const readsBack = reread(vars, prefer).length === 0
+          const warned = encodeEnvFile(vars, { prefer }).warnings.some((w) =>
+            / back\.$|differently|cannot read the line/.test(w.message)
+          )
+          expect(warned).toBe(!readsBack)
+        }
+      }),
+      fuzzParams(2000)
+    )
+  })
 })

@@ -10,6 +10,7 @@ import {
   PyJsonDecodeError,
   pyEquals,
   pyFloatRepr,
+  pyJsonCanonicalObject,
   pyJsonDumps,
   pyJsonLoads,
   pyJsonTryLoads
@@ -317,5 +318,100 @@ describe('comparePyStrings', () => {
     // U+E000 is above U+1F600's first unit but below its code point
     expect(comparePyStrings('\ue000', '\ud83d\ude00')).toBe(-1)
     expect(comparePyStrings('\ud83d', '\ud83d\ude00')).toBe(-1)
+  })
+})
+
+describe('pyJsonCanonicalObject: JSON.parse where it reads an object as Python does', () => {
+  // keys JavaScript orders differently (array indexes), sorts differently (astral, lone
+  // surrogates), or that are special to objects; values of every JSON type, numbers among them
+  const key = fc.constantFrom(
+    'a',
+    'b',
+    'B',
+    '',
+    '1',
+    '01',
+    '4294967295',
+    '__proto__',
+    'é',
+    '😀',
+    '\uffff',
+    '\ud800',
+    'a b',
+    '"',
+    '\\'
+  )
+  const text = fc.string({
+    unit: fc.constantFrom(
+      'a',
+      ' ',
+      '"',
+      '\\',
+      '/',
+      'é',
+      '😀',
+      '\ud800',
+      '\u2028',
+      '\x7f',
+      '\n',
+      '{',
+      '1'
+    ),
+    maxLength: 6
+  })
+  const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+    v: fc.oneof(
+      { depthSize: 'small' },
+      text,
+      fc.constantFrom(true, false, null),
+      fc.constantFrom(1, -0, 1.5, 1e21, 2 ** 60),
+      fc.array(tie('v'), { maxLength: 3 }),
+      fc.array(fc.tuple(key, tie('v')), { maxLength: 3 }).map((pairs) => Object.fromEntries(pairs))
+    )
+  })).v
+  /** An object's text: members as written (a key may repeat), spacing, or a number's form. */
+  const objectText = fc
+    .tuple(
+      fc.array(fc.tuple(key, value), { maxLength: 5 }),
+      fc.constantFrom('', ' ', '\n\t'),
+      fc.constantFrom('', '1.0', '1e2', 'NaN', '-Infinity', '12345678901234567890')
+    )
+    .map(
+      ([members, space, number]) =>
+        `${space}{${members
+          .map(([k, v]) => `${JSON.stringify(k)}${space}:${space}${JSON.stringify(v)}`)
+          .concat(number ? [`"n": ${number}`] : [])
+          .join(`,${space}`)}}${space}`
+    )
+
+  it('gives Python’s sorted dump and the dict’s members, or declines', () => {
+    let answered = 0
+    fc.assert(
+      fc.property(fc.oneof(objectText, fc.json()), (t) => {
+        const fast = pyJsonCanonicalObject(t)
+        if (!fast) return
+        answered++
+        const slow = pyJsonTryLoads(t)
+        expect(slow).toBeInstanceOf(PyDictClass)
+        expect(fast.canonical).toBe(pyJsonDumps(slow!, { sortKeys: true }))
+        // the members the plan's warnings read: keys in the dict's order, string values
+        const shape = (entries: Iterable<[string, unknown]>) =>
+          [...entries].map(([k, v]) => [k, typeof v === 'string' ? v : typeof v])
+        expect(shape(Object.entries(fast.members))).toEqual(shape((slow as PyDict).entries()))
+      }),
+      fuzzParams(3000)
+    )
+    expect(answered).toBeGreaterThan(100)
+  })
+
+  it('answers for the extras a plan digests, and declines numbers and index keys', () => {
+    const extra = '{"role":"ANALYST","opts":["a b","é","😀"],"ssl":true,"x":null}'
+    expect(pyJsonCanonicalObject(extra)?.canonical).toBe(
+      pyJsonDumps(pyJsonLoads(extra), { sortKeys: true })
+    )
+    expect(pyJsonCanonicalObject('{"a": 1}')).toBeUndefined()
+    expect(pyJsonCanonicalObject('{"b": "x", "1": "y"}')).toBeUndefined()
+    expect(pyJsonCanonicalObject('{"a": NaN}')).toBeUndefined()
+    expect(pyJsonCanonicalObject('["a"]')).toBeUndefined()
   })
 })
