@@ -639,7 +639,7 @@ for (let d = 0; d < 16; d++)
 const EXTRA_MAX_DEPTH = 64
 /** Per open container of extraSurelyObject's walk: 1 an object, 0 an array. */
 const OPEN = new Uint8Array(EXTRA_MAX_DEPTH)
-/** The decoded bytes of the value extraSurelyObject checks (grown as needed, never shrunk). */
+/** The decoded bytes of the value extraSurelyObject checks (grown as needed; zeroed after). */
 let decoded = new Uint8Array(4096)
 
 /**
@@ -649,8 +649,8 @@ let decoded = new Uint8Array(4096)
  * EXTRA_MAX_DEPTH deep: then `validateExtra` accepts it in every dialect. Outside strings
  * every character of such a text is ASCII; inside them any byte ≥ 0x80 decodes to a character
  * JSON takes there (a sequence that is not UTF-8 to U+FFFD), and a byte < 0x20 is refused as
- * JSON refuses it. The bytes are decoded into a buffer kept from call to call (a value may be
- * a secret: it holds bytes of the last one until the next). False: not sure.
+ * JSON refuses it. The bytes are decoded into a buffer kept from call to call, zeroed after
+ * each (a value may be a secret). False: not sure.
  */
 function extraSurelyObject(bytes: Uint8Array, from: number, to: number): boolean {
   if (to - from > decoded.length) decoded = new Uint8Array(Math.max(to - from, 2 * decoded.length))
