@@ -96,15 +96,17 @@ export interface RowsWorkerData {
 }
 
 /**
- * A page of loadRawRows opened whole, as the rows worker posts it: arrays of strings (an
+ * A page of loadRawRows opened whole, as the rows worker posts it: arrays of plain values (an
  * object per row costs several times as much to post and take), by row its id, team and text
- * (undefined: a problem).
+ * (undefined: a problem), and its stored values, row by row in storedColumns order (what
+ * sameStored compares).
  */
 export interface OpenedRowPage {
   kind: EntryKind
   ids: string[]
   teams: (string | undefined)[]
   texts: (string | undefined)[]
+  stored: unknown[]
   problems: EntryProblem[]
 }
 
@@ -445,8 +447,8 @@ export class MetastoreBackend implements Backend {
           : this.variableEntry(raw.id, JSON.parse(raw.text) as VariableValues, team)
       },
       sameStored: (page, i, other, j) =>
-        page instanceof MetastoreRowPage &&
-        other instanceof MetastoreRowPage &&
+        page instanceof StoredRowPage &&
+        other instanceof StoredRowPage &&
         page.sameStored(i, other, j)
     }
   }
@@ -490,8 +492,7 @@ export class MetastoreBackend implements Backend {
    * (metastore-rows-worker.ts): started on the first page asked for; a thread that fails, ends
    * without its last message or stops at a page with a problem makes the listing throw after
    * it (its reader then declines, and the store is read whole here, which reports it). Stopped
-   * early, the thread is ended. Its pages' rows are never "stored the same" as another
-   * listing's (sameStored): they are all opened, in that thread.
+   * early, the thread is ended.
    */
   private async *workerRowPages(entry: URL, scope: Scope): AsyncGenerator<RawRowPage> {
     const { Worker } = await import('node:worker_threads')
@@ -524,7 +525,7 @@ export class MetastoreBackend implements Backend {
         queue[at] = null
         if (page === null) return
         worker.postMessage(0) // one page taken: the thread may post one more
-        yield new OpenedMetastorePage(page)
+        yield new OpenedMetastorePage(this, page)
         // the thread stops after a page with a problem: what follows was not listed
         if (page.problems.length) throw new Error('The rows worker stopped at a problem.')
       }
@@ -565,11 +566,6 @@ export class MetastoreBackend implements Backend {
         return /^(C|POSIX)(\.utf-?8)?$/i.test(collation) && str(r.e) === 'UTF8'
       })
     )
-  }
-
-  /** Whether two values read from a row are the same stored value. */
-  static sameValue(a: unknown, b: unknown): boolean {
-    return a === b || (Buffer.isBuffer(a) && Buffer.isBuffer(b) && a.equals(b))
   }
 
   /** Whether `other` opens a stored value as this store does: the same Fernet keys, or none. */
@@ -1570,20 +1566,68 @@ export class MetastoreBackend implements Backend {
   }
 }
 
-/** A page of one table's rows, opened when asked (MetastoreBackend.loadRawRows). */
-class MetastoreRowPage implements RawRowPage {
-  readonly count: number
+/** A stored value's columns, in the order sameStored compares them, by kind. */
+const storedColumns = (kind: EntryKind): readonly string[] =>
+  kind === 'connection' ? CONN_COLUMNS : VARIABLE_COLUMNS
+
+/**
+ * Whether two values read from a row are the same stored value; a blob the rows worker posted
+ * comes as a plain Uint8Array.
+ */
+function sameStoredValue(a: unknown, b: unknown): boolean {
+  return (
+    a === b || (a instanceof Uint8Array && b instanceof Uint8Array && Buffer.compare(a, b) === 0)
+  )
+}
+
+/** A page of one table's rows (MetastoreBackend.loadRawRows), as read or as posted opened. */
+abstract class StoredRowPage implements RawRowPage {
+  abstract readonly count: number
 
   constructor(
-    private readonly store: MetastoreBackend,
-    private readonly rowKind: EntryKind,
-    private readonly rows: readonly Row[]
-  ) {
-    this.count = rows.length
-  }
+    readonly store: MetastoreBackend,
+    readonly rowKind: EntryKind
+  ) {}
 
   kind(): EntryKind {
     return this.rowKind
+  }
+
+  abstract id(i: number): string
+  abstract team(i: number): string | undefined
+  abstract open(which?: readonly number[]): {
+    entries: (RawEntry | undefined)[]
+    problems: EntryProblem[]
+  }
+  /** Row `i`'s value of the `c`th of storedColumns. */
+  abstract storedAt(i: number, c: number): unknown
+
+  /**
+   * Whether row `i` and `other`'s row `j` store the same values (each column the same, the
+   * sealed ones the same ciphertext) and the stores open them alike: the same entry values.
+   */
+  sameStored(i: number, other: StoredRowPage, j: number): boolean {
+    if (other.rowKind !== this.rowKind || !this.store.opensLike(other.store)) return false
+    const n = storedColumns(this.rowKind).length
+    for (let c = 0; c < n; c++)
+      if (!sameStoredValue(this.storedAt(i, c), other.storedAt(j, c))) return false
+    return true
+  }
+}
+
+/** A page of one table's rows, opened when asked. */
+class MetastoreRowPage extends StoredRowPage {
+  readonly count: number
+  readonly #columns: readonly string[]
+
+  constructor(
+    store: MetastoreBackend,
+    rowKind: EntryKind,
+    private readonly rows: readonly Row[]
+  ) {
+    super(store, rowKind)
+    this.count = rows.length
+    this.#columns = storedColumns(rowKind)
   }
 
   id(i: number): string {
@@ -1602,48 +1646,45 @@ class MetastoreRowPage implements RawRowPage {
     return this.store.openRaw(this.rowKind, this.rows, which)
   }
 
-  /**
-   * Whether row `i` and `other`'s row `j` store the same values (each column the same, the
-   * sealed ones the same ciphertext) and the stores open them alike: the same entry values.
-   */
-  sameStored(i: number, other: MetastoreRowPage, j: number): boolean {
-    if (other.rowKind !== this.rowKind || !this.store.opensLike(other.store)) return false
-    const a = this.rows[i]!
-    const b = other.rows[j]!
-    const columns = this.rowKind === 'connection' ? CONN_COLUMNS : VARIABLE_COLUMNS
-    for (const c of columns) if (!MetastoreBackend.sameValue(a[c], b[c])) return false
-    return true
+  storedAt(i: number, c: number): unknown {
+    return this.rows[i]![this.#columns[c]!]
   }
 
-  /** The page opened whole, as the rows worker posts it: arrays, no object per row. */
+  /** The page opened whole, as the rows worker posts it: flat arrays, no object per row. */
   opened(): OpenedRowPage {
     const { entries, problems } = this.open()
+    const columns = this.#columns
     const ids = new Array<string>(this.count)
     const teams = new Array<string | undefined>(this.count)
     const texts = new Array<string | undefined>(this.count)
+    const stored = new Array<unknown>(this.count * columns.length)
+    let k = 0
     for (let i = 0; i < this.count; i++) {
+      const row = this.rows[i]!
       ids[i] = this.id(i)
       teams[i] = this.team(i)
       texts[i] = entries[i]?.text
+      for (const c of columns) stored[k++] = row[c]
     }
-    return { kind: this.rowKind, ids, teams, texts, problems }
+    return { kind: this.rowKind, ids, teams, texts, stored, problems }
   }
 }
 
 /**
  * A page the rows worker listed and opened (OpenedRowPage): its raw entries are made from the
- * texts (as openRaw makes them); nothing is decrypted here, and no row is "stored the same"
- * as another listing's (its stored values are not posted: every row is opened).
+ * texts (as openRaw makes them); nothing is decrypted here.
  */
-class OpenedMetastorePage implements RawRowPage {
+class OpenedMetastorePage extends StoredRowPage {
   readonly count: number
+  readonly #width: number
 
-  constructor(private readonly page: OpenedRowPage) {
+  constructor(
+    store: MetastoreBackend,
+    private readonly page: OpenedRowPage
+  ) {
+    super(store, page.kind)
     this.count = page.ids.length
-  }
-
-  kind(): EntryKind {
-    return this.page.kind
+    this.#width = storedColumns(page.kind).length
   }
 
   id(i: number): string {
@@ -1670,5 +1711,9 @@ class OpenedMetastorePage implements RawRowPage {
     // the chosen rows' problems (a problem names its row's id; a page is one kind)
     const chosen = new Set(which.map((i) => ids[i]!))
     return { entries: which.map(entry), problems: problems.filter((p) => chosen.has(p.ref.id)) }
+  }
+
+  storedAt(i: number, c: number): unknown {
+    return this.page.stored[i * this.#width + c]
   }
 }
