@@ -225,8 +225,8 @@ export interface Backend {
   loadRaw?(scope: Scope, signal?: AbortSignal): Promise<RawLoadResult>
   /**
    * Optionally, what `loadRaw` lists, row by row and page by page (RawRowListing). `ahead`: the
-   * reader opens every row (a merge join's source), so the store may list and open them
-   * ahead, off this thread (a SQLite metadata DB's rows worker).
+   * store may list and open every row ahead, off this thread (a SQLite metadata DB's rows
+   * worker), even one the reader would not open.
    */
   loadRawRows?(scope: Scope, options?: { ahead?: boolean }): Promise<RawRowListing>
   /**

@@ -96,17 +96,15 @@ export interface RowsWorkerData {
 }
 
 /**
- * A page of loadRawRows opened whole, as the rows worker posts it: arrays of plain values (an
+ * A page of loadRawRows opened whole, as the rows worker posts it: arrays of strings (an
  * object per row costs several times as much to post and take), by row its id, team and text
- * (undefined: a problem), and its stored values, row by row in storedColumns order (what
- * sameStored compares).
+ * (undefined: a problem).
  */
 export interface OpenedRowPage {
   kind: EntryKind
   ids: string[]
   teams: (string | undefined)[]
   texts: (string | undefined)[]
-  stored: unknown[]
   problems: EntryProblem[]
 }
 
@@ -447,8 +445,8 @@ export class MetastoreBackend implements Backend {
           : this.variableEntry(raw.id, JSON.parse(raw.text) as VariableValues, team)
       },
       sameStored: (page, i, other, j) =>
-        page instanceof StoredRowPage &&
-        other instanceof StoredRowPage &&
+        page instanceof MetastoreRowPage &&
+        other instanceof MetastoreRowPage &&
         page.sameStored(i, other, j)
     }
   }
@@ -492,7 +490,8 @@ export class MetastoreBackend implements Backend {
    * (metastore-rows-worker.ts): started on the first page asked for; a thread that fails, ends
    * without its last message or stops at a page with a problem makes the listing throw after
    * it (its reader then declines, and the store is read whole here, which reports it). Stopped
-   * early, the thread is ended.
+   * early, the thread is ended. Its pages' rows are never "stored the same" as another
+   * listing's (sameStored): they are all opened, in that thread.
    */
   private async *workerRowPages(entry: URL, scope: Scope): AsyncGenerator<RawRowPage> {
     const { Worker } = await import('node:worker_threads')
@@ -525,7 +524,7 @@ export class MetastoreBackend implements Backend {
         queue[at] = null
         if (page === null) return
         worker.postMessage(0) // one page taken: the thread may post one more
-        yield new OpenedMetastorePage(this, page)
+        yield new OpenedMetastorePage(page)
         // the thread stops after a page with a problem: what follows was not listed
         if (page.problems.length) throw new Error('The rows worker stopped at a problem.')
       }
@@ -566,6 +565,11 @@ export class MetastoreBackend implements Backend {
         return /^(C|POSIX)(\.utf-?8)?$/i.test(collation) && str(r.e) === 'UTF8'
       })
     )
+  }
+
+  /** Whether two values read from a row are the same stored value. */
+  static sameValue(a: unknown, b: unknown): boolean {
+    return a === b || (Buffer.isBuffer(a) && Buffer.isBuffer(b) && a.equals(b))
   }
 
   /** Whether `other` opens a stored value as this store does: the same Fernet keys, or none. */
@@ -1566,68 +1570,20 @@ export class MetastoreBackend implements Backend {
   }
 }
 
-/** A stored value's columns, in the order sameStored compares them, by kind. */
-const storedColumns = (kind: EntryKind): readonly string[] =>
-  kind === 'connection' ? CONN_COLUMNS : VARIABLE_COLUMNS
-
-/**
- * Whether two values read from a row are the same stored value; a blob the rows worker posted
- * comes as a plain Uint8Array.
- */
-function sameStoredValue(a: unknown, b: unknown): boolean {
-  return (
-    a === b || (a instanceof Uint8Array && b instanceof Uint8Array && Buffer.compare(a, b) === 0)
-  )
-}
-
-/** A page of one table's rows (MetastoreBackend.loadRawRows), as read or as posted opened. */
-abstract class StoredRowPage implements RawRowPage {
-  abstract readonly count: number
+/** A page of one table's rows, opened when asked (MetastoreBackend.loadRawRows). */
+class MetastoreRowPage implements RawRowPage {
+  readonly count: number
 
   constructor(
-    readonly store: MetastoreBackend,
-    readonly rowKind: EntryKind
-  ) {}
+    private readonly store: MetastoreBackend,
+    private readonly rowKind: EntryKind,
+    private readonly rows: readonly Row[]
+  ) {
+    this.count = rows.length
+  }
 
   kind(): EntryKind {
     return this.rowKind
-  }
-
-  abstract id(i: number): string
-  abstract team(i: number): string | undefined
-  abstract open(which?: readonly number[]): {
-    entries: (RawEntry | undefined)[]
-    problems: EntryProblem[]
-  }
-  /** Row `i`'s value of the `c`th of storedColumns. */
-  abstract storedAt(i: number, c: number): unknown
-
-  /**
-   * Whether row `i` and `other`'s row `j` store the same values (each column the same, the
-   * sealed ones the same ciphertext) and the stores open them alike: the same entry values.
-   */
-  sameStored(i: number, other: StoredRowPage, j: number): boolean {
-    if (other.rowKind !== this.rowKind || !this.store.opensLike(other.store)) return false
-    const n = storedColumns(this.rowKind).length
-    for (let c = 0; c < n; c++)
-      if (!sameStoredValue(this.storedAt(i, c), other.storedAt(j, c))) return false
-    return true
-  }
-}
-
-/** A page of one table's rows, opened when asked. */
-class MetastoreRowPage extends StoredRowPage {
-  readonly count: number
-  readonly #columns: readonly string[]
-
-  constructor(
-    store: MetastoreBackend,
-    rowKind: EntryKind,
-    private readonly rows: readonly Row[]
-  ) {
-    super(store, rowKind)
-    this.count = rows.length
-    this.#columns = storedColumns(rowKind)
   }
 
   id(i: number): string {
@@ -1646,45 +1602,48 @@ class MetastoreRowPage extends StoredRowPage {
     return this.store.openRaw(this.rowKind, this.rows, which)
   }
 
-  storedAt(i: number, c: number): unknown {
-    return this.rows[i]![this.#columns[c]!]
+  /**
+   * Whether row `i` and `other`'s row `j` store the same values (each column the same, the
+   * sealed ones the same ciphertext) and the stores open them alike: the same entry values.
+   */
+  sameStored(i: number, other: MetastoreRowPage, j: number): boolean {
+    if (other.rowKind !== this.rowKind || !this.store.opensLike(other.store)) return false
+    const a = this.rows[i]!
+    const b = other.rows[j]!
+    const columns = this.rowKind === 'connection' ? CONN_COLUMNS : VARIABLE_COLUMNS
+    for (const c of columns) if (!MetastoreBackend.sameValue(a[c], b[c])) return false
+    return true
   }
 
-  /** The page opened whole, as the rows worker posts it: flat arrays, no object per row. */
+  /** The page opened whole, as the rows worker posts it: arrays, no object per row. */
   opened(): OpenedRowPage {
     const { entries, problems } = this.open()
-    const columns = this.#columns
     const ids = new Array<string>(this.count)
     const teams = new Array<string | undefined>(this.count)
     const texts = new Array<string | undefined>(this.count)
-    const stored = new Array<unknown>(this.count * columns.length)
-    let k = 0
     for (let i = 0; i < this.count; i++) {
-      const row = this.rows[i]!
       ids[i] = this.id(i)
       teams[i] = this.team(i)
       texts[i] = entries[i]?.text
-      for (const c of columns) stored[k++] = row[c]
     }
-    return { kind: this.rowKind, ids, teams, texts, stored, problems }
+    return { kind: this.rowKind, ids, teams, texts, problems }
   }
 }
 
 /**
  * A page the rows worker listed and opened (OpenedRowPage): its raw entries are made from the
- * texts (as openRaw makes them); nothing is decrypted here.
+ * texts (as openRaw makes them); nothing is decrypted here, and no row is "stored the same"
+ * as another listing's (its stored values are not posted: every row is opened).
  */
-class OpenedMetastorePage extends StoredRowPage {
+class OpenedMetastorePage implements RawRowPage {
   readonly count: number
-  readonly #width: number
 
-  constructor(
-    store: MetastoreBackend,
-    private readonly page: OpenedRowPage
-  ) {
-    super(store, page.kind)
+  constructor(private readonly page: OpenedRowPage) {
     this.count = page.ids.length
-    this.#width = storedColumns(page.kind).length
+  }
+
+  kind(): EntryKind {
+    return this.page.kind
   }
 
   id(i: number): string {
@@ -1711,9 +1670,5 @@ class OpenedMetastorePage extends StoredRowPage {
     // the chosen rows' problems (a problem names its row's id; a page is one kind)
     const chosen = new Set(which.map((i) => ids[i]!))
     return { entries: which.map(entry), problems: problems.filter((p) => chosen.has(p.ref.id)) }
-  }
-
-  storedAt(i: number, c: number): unknown {
-    return this.page.stored[i * this.#width + c]
   }
 }

@@ -421,11 +421,11 @@ async function mergeRows(
   let sl: RawRowListing
   let tl: RawRowListing
   try {
-    // every source row is opened (below): its store may open them ahead, in another thread,
-    // while this one reads the target's
+    // the target's rows may be listed and opened in another thread while this one opens the
+    // source's (each row that thread opens is one fewer here, whether or not it had to be)
     ;[sl, tl] = await Promise.all([
-      source.loadRawRows({ kinds }, { ahead: true }),
-      target.loadRawRows({ kinds })
+      source.loadRawRows({ kinds }),
+      target.loadRawRows({ kinds }, { ahead: true })
     ])
   } catch {
     return 'declined' // the full read reports it, as it always has
@@ -481,7 +481,7 @@ async function mergeCursors(
     else unchangedCount++
   }
 
-  // both first pages at once: a source listed in another thread starts while the target reads
+  // both first pages at once: a target listed in another thread starts while the source reads
   let [sourceLeft, targetLeft] = await Promise.all([s.next(), t.next()])
   for (; targetLeft; targetLeft = await t.next()) {
     const tp = t.page!
