@@ -10,12 +10,7 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 // The CLI is split: its entry holds what `--help` and `conn` need, and each command module
 // (with the SDKs it imports) is a chunk loaded on first use.
 const targets = {
-  // with the thread that lists a SQLite metadata DB's rows beside the main one (loaded by path)
-  cli: {
-    entry: ['src-main/cli/airlock.ts', 'src-main/backends/metastore-rows-worker.ts'],
-    outdir: 'out/cli',
-    split: true
-  },
+  cli: { entry: 'src-main/cli/airlock.ts', outdir: 'out/cli', split: true },
   bench: { entry: 'bench/run.ts', outdir: 'out/bench', split: false }
 }
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : ['cli', 'renderer']
@@ -41,7 +36,7 @@ for (const name of wanted) {
   rmSync(join(root, target.outdir, 'chunks'), { recursive: true, force: true })
   await build({
     absWorkingDir: root,
-    entryPoints: [target.entry].flat(),
+    entryPoints: [target.entry],
     outdir: target.outdir,
     entryNames: '[name]',
     chunkNames: 'chunks/[name]-[hash]',

@@ -223,12 +223,8 @@ export interface Backend {
    * rows decrypted, not made entries); `load` reads the same entries in the same order.
    */
   loadRaw?(scope: Scope, signal?: AbortSignal): Promise<RawLoadResult>
-  /**
-   * Optionally, what `loadRaw` lists, row by row and page by page (RawRowListing). `ahead`: the
-   * store may list and open every row ahead, off this thread (a SQLite metadata DB's rows
-   * worker), even one the reader would not open.
-   */
-  loadRawRows?(scope: Scope, options?: { ahead?: boolean }): Promise<RawRowListing>
+  /** Optionally, what `loadRaw` lists, row by row and page by page (RawRowListing). */
+  loadRawRows?(scope: Scope): Promise<RawRowListing>
   /**
    * Known before listing, what `loadRaw`'s format can match: two stores are listed raw only
    * where this is the same (absent on both: their formats decide). A metadata DB decrypts

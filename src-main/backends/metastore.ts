@@ -32,7 +32,6 @@ import {
   type WrittenForm,
   refOf
 } from './backend'
-import { rowsWorkerEntry } from './rows-worker-entry'
 import { releaseForRevision } from './sql/airflow-schema'
 import { openSql, quoteIdent, type SqlDriver, type SqlExecutor, type SqlTarget } from './sql/driver'
 
@@ -88,31 +87,6 @@ const SQLITE_LOAD_PAGE = 500
  * instead of 394 and fewer full collections; 50 no better).
  */
 const SQLITE_RAW_PAGE = 100
-
-/** What the rows worker is started with (metastore-rows-worker.ts). */
-export interface RowsWorkerData {
-  options: MetastoreOptions
-  scope: Scope
-}
-
-/**
- * A page of loadRawRows opened whole, as the rows worker posts it: arrays of strings (an
- * object per row costs several times as much to post and take), by row its id, team and text
- * (undefined: a problem).
- */
-export interface OpenedRowPage {
-  kind: EntryKind
-  ids: string[]
-  teams: (string | undefined)[]
-  texts: (string | undefined)[]
-  problems: EntryProblem[]
-}
-
-/**
- * Pages the rows worker posts ahead of those taken (100 rows each): enough to keep both
- * threads busy, few enough that the listing is not held whole.
- */
-export const ROWS_WORKER_WINDOW = 8
 
 /**
  * Ids per `IN (…)` list, and `?`s per multi-row INSERT: under the smallest parameter limit of
@@ -427,17 +401,13 @@ export class MetastoreBackend implements Backend {
    * code points above U+FFFF sort after U+E000–U+FFFF there and before them in JavaScript (the
    * reader checks every step); not on MySQL (PAD SPACE: "a" and "a " are one id there).
    */
-  async loadRawRows(
-    scope: Scope,
-    { ahead = false }: { ahead?: boolean } = {}
-  ): Promise<RawRowListing> {
+  async loadRawRows(scope: Scope): Promise<RawRowListing> {
     const db = await this.ready()
     const sortedById = await this.sortsLikeJavaScript(db)
-    const worker = ahead ? this.rowsWorker() : undefined
     return {
       format: RAW_FORMAT,
       sortedById,
-      pages: worker ? this.workerRowPages(worker, scope) : this.rawRowPages(db, scope),
+      pages: this.rawRowPages(db, scope),
       read: (raw) => {
         const team = raw.team ?? null
         return raw.kind === 'connection'
@@ -472,79 +442,6 @@ export class MetastoreBackend implements Backend {
         !sqlite
       ))
         yield new MetastoreRowPage(this, 'variable', rows)
-  }
-
-  /**
-   * The worker entry that lists this store's rows off the main thread (rows-worker-entry.ts):
-   * SQLite only (its rows are stepped and their tokens opened in the thread that asks; a
-   * server's are read by the server), and only where the built entry is there.
-   */
-  private rowsWorker(): URL | undefined {
-    const entry = rowsWorkerEntry()
-    if (!entry || this.options.target.dialect !== 'sqlite') return undefined
-    return existsSync(entry) ? entry : undefined
-  }
-
-  /**
-   * The pages of loadRawRows, each opened whole, as one worker thread lists them
-   * (metastore-rows-worker.ts): started on the first page asked for; a thread that fails, ends
-   * without its last message or stops at a page with a problem makes the listing throw after
-   * it (its reader then declines, and the store is read whole here, which reports it). Stopped
-   * early, the thread is ended. Its pages' rows are never "stored the same" as another
-   * listing's (sameStored): they are all opened, in that thread.
-   */
-  private async *workerRowPages(entry: URL, scope: Scope): AsyncGenerator<RawRowPage> {
-    const { Worker } = await import('node:worker_threads')
-    const data: RowsWorkerData = { options: this.options, scope }
-    const worker = new Worker(entry, { workerData: data })
-    // a thread left waiting never keeps a finished command alive
-    worker.unref()
-    const queue: (OpenedRowPage | null)[] = []
-    let failed = false
-    let wake: (() => void) | undefined
-    worker.on('message', (m: OpenedRowPage | null) => {
-      queue.push(m)
-      wake?.()
-    })
-    const fail = () => {
-      failed = true
-      wake?.()
-    }
-    worker.on('error', fail)
-    worker.on('exit', fail)
-    try {
-      for (let at = 0; ; at++) {
-        while (at >= queue.length && !failed)
-          await new Promise<void>((resolve) => {
-            wake = resolve
-          })
-        wake = undefined
-        if (at >= queue.length) throw new Error('The rows worker stopped.')
-        const page = queue[at]!
-        queue[at] = null
-        if (page === null) return
-        worker.postMessage(0) // one page taken: the thread may post one more
-        yield new OpenedMetastorePage(page)
-        // the thread stops after a page with a problem: what follows was not listed
-        if (page.problems.length) throw new Error('The rows worker stopped at a problem.')
-      }
-    } finally {
-      worker.off('exit', fail)
-      await worker.terminate()
-    }
-  }
-
-  /**
-   * loadRawRows's pages, each opened whole (rows, raw entries and problems), stopping after the
-   * first page with a problem: what the rows worker posts.
-   */
-  async *openedRowPages(scope: Scope): AsyncGenerator<OpenedRowPage> {
-    const db = await this.ready()
-    for await (const page of this.rawRowPages(db, scope)) {
-      const opened = (page as MetastoreRowPage).opened()
-      yield opened
-      if (opened.problems.length) return
-    }
   }
 
   /** Whether the ids' `ORDER BY` is code-point order (see loadRawRows). */
@@ -1613,62 +1510,5 @@ class MetastoreRowPage implements RawRowPage {
     const columns = this.rowKind === 'connection' ? CONN_COLUMNS : VARIABLE_COLUMNS
     for (const c of columns) if (!MetastoreBackend.sameValue(a[c], b[c])) return false
     return true
-  }
-
-  /** The page opened whole, as the rows worker posts it: arrays, no object per row. */
-  opened(): OpenedRowPage {
-    const { entries, problems } = this.open()
-    const ids = new Array<string>(this.count)
-    const teams = new Array<string | undefined>(this.count)
-    const texts = new Array<string | undefined>(this.count)
-    for (let i = 0; i < this.count; i++) {
-      ids[i] = this.id(i)
-      teams[i] = this.team(i)
-      texts[i] = entries[i]?.text
-    }
-    return { kind: this.rowKind, ids, teams, texts, problems }
-  }
-}
-
-/**
- * A page the rows worker listed and opened (OpenedRowPage): its raw entries are made from the
- * texts (as openRaw makes them); nothing is decrypted here, and no row is "stored the same"
- * as another listing's (its stored values are not posted: every row is opened).
- */
-class OpenedMetastorePage implements RawRowPage {
-  readonly count: number
-
-  constructor(private readonly page: OpenedRowPage) {
-    this.count = page.ids.length
-  }
-
-  kind(): EntryKind {
-    return this.page.kind
-  }
-
-  id(i: number): string {
-    return this.page.ids[i]!
-  }
-
-  team(i: number): string | undefined {
-    return this.page.teams[i] ?? undefined
-  }
-
-  open(which?: readonly number[]): {
-    entries: (RawEntry | undefined)[]
-    problems: EntryProblem[]
-  } {
-    const { kind, ids, teams, texts, problems } = this.page
-    const entry = (i: number): RawEntry | undefined => {
-      const text = texts[i]
-      const id = ids[i]!
-      return text === undefined
-        ? undefined
-        : { kind, id, team: teams[i] ?? undefined, name: id, text }
-    }
-    if (!which) return { entries: ids.map((_, i) => entry(i)), problems }
-    // the chosen rows' problems (a problem names its row's id; a page is one kind)
-    const chosen = new Set(which.map((i) => ids[i]!))
-    return { entries: which.map(entry), problems: problems.filter((p) => chosen.has(p.ref.id)) }
   }
 }

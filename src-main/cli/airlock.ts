@@ -3,7 +3,6 @@
  * Exit codes: 0 ok, 1 some items failed (each reported on its line), 2 usage error.
  */
 import { installRegexTimeLimit } from '../platform/regex-worker'
-import { useRowsWorker } from '../backends/rows-worker-entry'
 import { parseArgs } from 'node:util'
 import { AirlockError } from '../core/errors'
 import { addSensitiveVarConnNames, redactor } from '../platform/redact'
@@ -92,9 +91,6 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
   // Lookup patterns from the user's kwargs run in a worker with a time limit (`serve` too).
   installRegexTimeLimit()
-  // A SQLite metadata DB's rows are listed in a worker thread beside this one where a plan or
-  // diff opens them all; the worker is built beside this file (from the sources: not there)
-  useRowsWorker(new URL('./metastore-rows-worker.mjs', import.meta.url))
   // Airflow reads [core] sensitive_var_conn_names from the environment as well as airflow.cfg
   addSensitiveVarConnNames(io.env.AIRFLOW__CORE__SENSITIVE_VAR_CONN_NAMES)
   try {

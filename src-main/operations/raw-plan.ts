@@ -421,12 +421,7 @@ async function mergeRows(
   let sl: RawRowListing
   let tl: RawRowListing
   try {
-    // the target's rows may be listed and opened in another thread while this one opens the
-    // source's (each row that thread opens is one fewer here, whether or not it had to be)
-    ;[sl, tl] = await Promise.all([
-      source.loadRawRows({ kinds }),
-      target.loadRawRows({ kinds }, { ahead: true })
-    ])
+    ;[sl, tl] = await Promise.all([source.loadRawRows({ kinds }), target.loadRawRows({ kinds })])
   } catch {
     return 'declined' // the full read reports it, as it always has
   }
@@ -481,9 +476,8 @@ async function mergeCursors(
     else unchangedCount++
   }
 
-  // both first pages at once: a target listed in another thread starts while the source reads
-  let [sourceLeft, targetLeft] = await Promise.all([s.next(), t.next()])
-  for (; targetLeft; targetLeft = await t.next()) {
+  let sourceLeft = await s.next()
+  while (await t.next()) {
     const tp = t.page!
     // Walk the target page against the source; what each target row pairs with is noted,
     // then the rows to open are opened at once and the notes taken in order.
