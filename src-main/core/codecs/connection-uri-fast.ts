@@ -552,9 +552,10 @@ function sameText(s: string, a: number, aEnd: number, b: number, bEnd: number): 
  * and this spares them reading every entry whose text is the same on both sides. False means
  * "not sure" (the caller reads it). True only for a value {@link parseUriFast} takes whole,
  * where nothing can throw: printable ASCII without brackets, one lower-case `scheme://` and
- * no other `://`, a host without `%`, a port of digits ≤ 65535, and no query key that is or
- * could decode to `__extra__` (the one part it validates). test/unit/main/core/codecs/
- * connection-uri-fast.test.ts holds it to that on generated values.
+ * no other `://`, a host without `%`, a port of digits ≤ 65535, query keys without `%` or `+`
+ * (none decodes to `__extra__` unseen), and each `__extra__` (the one part it validates) a
+ * JSON object (extraSurelyObject). test/unit/main/core/codecs/connection-uri-fast.test.ts
+ * holds it to that on generated values.
  */
 export function uriSurelyReads(bytes: Uint8Array, start: number, end: number): boolean {
   let k = start
@@ -613,15 +614,186 @@ export function uriSurelyReads(bytes: Uint8Array, start: number, end: number): b
         if (c === 0x25 || c === 0x2b) plain = false
         keyEnd++
       }
-      if (!plain || isExtraKey(bytes, from, keyEnd)) return false
+      if (!plain) return false
       let amp = keyEnd
       while (amp < queryEnd && bytes[amp] !== 0x26) amp++
+      // the extra verbatim (the one part the parser validates): a JSON object, whatever wins
+      if (
+        isExtraKey(bytes, from, keyEnd) &&
+        (keyEnd === amp || !extraSurelyObject(bytes, keyEnd + 1, amp))
+      )
+        return false
       from = amp + 1
     }
   return true
 }
 
 const EXTRA_KEY_BYTES = Buffer.from(EXTRA_KEY)
+
+/** Each byte's value as a hex digit, -1 where it is none. */
+const HEX = new Int8Array(256).fill(-1)
+for (let d = 0; d < 16; d++)
+  HEX['0123456789abcdef'.charCodeAt(d)] = HEX['0123456789ABCDEF'.charCodeAt(d)] = d
+
+/** Deepest nesting {@link extraSurelyObject} vouches for (Python's json recurses per level). */
+const EXTRA_MAX_DEPTH = 64
+/** Per open container of extraSurelyObject's walk: 1 an object, 0 an array. */
+const OPEN = new Uint8Array(EXTRA_MAX_DEPTH)
+/** The decoded bytes of the value extraSurelyObject checks (grown as needed; zeroed after). */
+let decoded = new Uint8Array(4096)
+
+/**
+ * Whether the query value `bytes[from, to)`, decoded as parse_qsl decodes it (`+` a space,
+ * `%XX` its byte, any other `%` itself; then UTF-8), is strictly a JSON object (RFC 8259:
+ * what JSON.parse takes, and so Python's json too, the same top-level type), nested at most
+ * EXTRA_MAX_DEPTH deep: then `validateExtra` accepts it in every dialect. Outside strings
+ * every character of such a text is ASCII; inside them any byte ≥ 0x80 decodes to a character
+ * JSON takes there (a sequence that is not UTF-8 to U+FFFD), and a byte < 0x20 is refused as
+ * JSON refuses it. The bytes are decoded into a buffer kept from call to call, zeroed after
+ * each (a value may be a secret). False: not sure.
+ */
+function extraSurelyObject(bytes: Uint8Array, from: number, to: number): boolean {
+  if (to - from > decoded.length) decoded = new Uint8Array(Math.max(to - from, 2 * decoded.length))
+  const b = decoded
+  let n = 0
+  for (let k = from; k < to; k++) {
+    let c = bytes[k]!
+    if (c === 0x2b) c = 0x20
+    else if (c === 0x25 && k + 2 < to) {
+      const hi = HEX[bytes[k + 1]!]!
+      const lo = HEX[bytes[k + 2]!]!
+      if (hi >= 0 && lo >= 0) {
+        c = (hi << 4) | lo
+        k += 2
+      }
+    }
+    b[n++] = c
+  }
+  const ok = jsonObjectBytes(b, n)
+  b.fill(0, 0, n)
+  return ok
+}
+
+/** The first position from `k` that is not JSON whitespace. */
+function skipBlank(b: Uint8Array, k: number, n: number): number {
+  while (k < n) {
+    const c = b[k]!
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) break
+    k++
+  }
+  return k
+}
+
+/** After the JSON string that starts at `k` (a quote), or -1 where none does. */
+function jsonStringBytes(b: Uint8Array, k: number, n: number): number {
+  if (k >= n || b[k] !== 0x22) return -1
+  for (k++; k < n;) {
+    const c = b[k]!
+    if (c === 0x22) return k + 1
+    if (c < 0x20) return -1
+    if (c !== 0x5c) {
+      k++
+      continue
+    }
+    const e = k + 1 < n ? b[k + 1]! : -1
+    if (e === 0x75) {
+      if (k + 5 >= n) return -1
+      for (let h = k + 2; h < k + 6; h++) if (HEX[b[h]!]! < 0) return -1
+      k += 6
+    } else if (
+      e === 0x22 ||
+      e === 0x5c ||
+      e === 0x2f ||
+      e === 0x62 ||
+      e === 0x66 ||
+      e === 0x6e ||
+      e === 0x72 ||
+      e === 0x74
+    )
+      k += 2
+    else return -1
+  }
+  return -1
+}
+
+/** After the digits from `k` (at least one), or -1. */
+function digitsBytes(b: Uint8Array, k: number, n: number): number {
+  const start = k
+  while (k < n && b[k]! >= 0x30 && b[k]! <= 0x39) k++
+  return k > start ? k : -1
+}
+
+/** After the JSON number, `true`, `false` or `null` at `k`, or -1. */
+function jsonScalarBytes(b: Uint8Array, k: number, n: number): number {
+  const c = k < n ? b[k]! : -1
+  if (c === 0x74 || c === 0x66 || c === 0x6e) {
+    const word = c === 0x74 ? 'true' : c === 0x66 ? 'false' : 'null'
+    if (k + word.length > n) return -1
+    for (let i = 1; i < word.length; i++) if (b[k + i] !== word.charCodeAt(i)) return -1
+    return k + word.length
+  }
+  // -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
+  if (c === 0x2d) k++
+  if (k < n && b[k] === 0x30) k++
+  else if ((k = digitsBytes(b, k, n)) < 0) return -1
+  if (k < n && b[k] === 0x2e && (k = digitsBytes(b, k + 1, n)) < 0) return -1
+  if (k < n && (b[k] === 0x65 || b[k] === 0x45)) {
+    k++
+    if (k < n && (b[k] === 0x2b || b[k] === 0x2d)) k++
+    if ((k = digitsBytes(b, k, n)) < 0) return -1
+  }
+  return k
+}
+
+/** After a member's key and colon at `k` (where its value starts, blanks skipped), or -1. */
+function jsonKeyBytes(b: Uint8Array, k: number, n: number): number {
+  k = jsonStringBytes(b, k, n)
+  if (k < 0) return -1
+  k = skipBlank(b, k, n)
+  if (k >= n || b[k] !== 0x3a) return -1
+  return skipBlank(b, k + 1, n)
+}
+
+/** Whether `b[0, n)` is strictly one JSON object, nested at most EXTRA_MAX_DEPTH deep. */
+function jsonObjectBytes(b: Uint8Array, n: number): boolean {
+  let k = skipBlank(b, 0, n)
+  if (k >= n || b[k] !== 0x7b) return false
+  let depth = 0
+  for (;;) {
+    // a value starts at k (not a blank)
+    const c = k < n ? b[k]! : -1
+    if (c === 0x7b || c === 0x5b) {
+      if (depth === EXTRA_MAX_DEPTH) return false
+      const object = c === 0x7b
+      OPEN[depth++] = object ? 1 : 0
+      k = skipBlank(b, k + 1, n)
+      if (k < n && b[k] === (object ? 0x7d : 0x5d)) {
+        k++
+        depth--
+      } else {
+        if (object && (k = jsonKeyBytes(b, k, n)) < 0) return false
+        continue
+      }
+    } else if ((k = c === 0x22 ? jsonStringBytes(b, k, n) : jsonScalarBytes(b, k, n)) < 0)
+      return false
+    // a value ended at k: close what it ends, or go on to the next member or element
+    for (;;) {
+      if (depth === 0) return skipBlank(b, k, n) === n
+      k = skipBlank(b, k, n)
+      const object = OPEN[depth - 1] === 1
+      const d = k < n ? b[k]! : -1
+      if (d === (object ? 0x7d : 0x5d)) {
+        k++
+        depth--
+        continue
+      }
+      if (d !== 0x2c) return false
+      k = skipBlank(b, k + 1, n)
+      if (object && (k = jsonKeyBytes(b, k, n)) < 0) return false
+      break
+    }
+  }
+}
 
 function isExtraKey(bytes: Uint8Array, from: number, to: number): boolean {
   if (to - from !== EXTRA_KEY_BYTES.length) return false

@@ -512,6 +512,62 @@ describe('uriSurelyReads: whether a connection value reads, from its bytes', () 
     FUZZ_TIMEOUT
   )
 
+  it(
+    'says yes for an extra verbatim only where it is a JSON object in every dialect',
+    () => {
+      // JSON texts (objects mostly), broken ones, and their bytes encoded every which way
+      const json = fc.oneof(
+        { weight: 4, arbitrary: fc.json({ maxDepth: 3 }) },
+        {
+          weight: 3,
+          arbitrary: fc
+            .tuple(
+              fc.dictionary(fc.string({ maxLength: 4 }), fc.jsonValue({ maxDepth: 2 }), {
+                maxKeys: 4
+              }),
+              fc.constantFrom(0, 1, '\t')
+            )
+            .map(([o, indent]) => JSON.stringify(o, null, indent))
+        },
+        { weight: 1, arbitrary: nastyText({ maxLength: 12 }).map((t) => `{"k": "${t}"}`) }
+      )
+      const mangled = fc
+        .tuple(json, fc.nat(), fc.constantFrom('', '}', ',', ']', ' x', '\u0000'))
+        .map(([t, at, extra]) =>
+          at % 4 === 0 ? t.slice(0, at % (t.length + 1)) + extra : at % 4 === 1 ? t + extra : t
+        )
+      const encoded = fc
+        .tuple(mangled, fc.constantFrom('uri', 'plus', 'raw', 'lower', 'bad'))
+        .map(([text, how]) => {
+          const t = text.replace(/[\uD800-\uDFFF]/g, '')
+          const e = encodeURIComponent(t)
+          if (how === 'plus') return e.replaceAll('%20', '+')
+          if (how === 'raw')
+            return t.replace(/[^\x21-\x7e]|[#&%+[\]]/gu, (ch) => encodeURIComponent(ch))
+          if (how === 'lower') return e.replace(/%[0-9A-F]{2}/g, (x) => x.toLowerCase())
+          if (how === 'bad') return e.replace('%22', '%2').replace('%7D', '%FF')
+          return e
+        })
+      let yes = 0
+      let total = 0
+      fc.assert(
+        fc.property(encoded, fc.boolean(), (value, twice) => {
+          const text = `postgres://u:p@h:5432/db?a=1&__extra__=${value}${twice ? '&__extra__=%7B%7D' : ''}`
+          total++
+          if (!surely(text)) return
+          yes++
+          for (const dialect of DIALECTS) {
+            expect(outcome(() => parseConnectionValue(text, dialect)).error).toBeUndefined()
+            expect(parseUriFast(text, dialect)).toBeDefined()
+          }
+        }),
+        fuzzParams(4000)
+      )
+      expect(yes / total).toBeGreaterThan(0.2)
+    },
+    FUZZ_TIMEOUT
+  )
+
   it('says no where a value does not read, or where it cannot tell without reading', () => {
     const cases: [string, boolean][] = [
       ['postgres://user:p%40ss@db.example.com:5432/analytics?sslmode=require', true],
@@ -522,10 +578,22 @@ describe('uriSurelyReads: whether a connection value reads, from its bytes', () 
       ['mysql://h:65536', false],
       ['mysql://h:x', false],
       ['mysql://h/?__extra__=not-json', false],
+      ['mysql://h/?__extra__=%5B1%5D', false],
+      ['mysql://h/?__extra__=%7B%7D&__extra__=%5B%5D', false],
+      ['mysql://h/?__extra__=%7B%22a%22%3A1%7D%7D', false],
+      ['mysql://h/?__extra__=%7B%22a%22%3A01%7D', false],
+      ['mysql://h/?__extra__=%7B%22a%0A%22%3A1%7D', false],
       ['{"conn_type": ', false],
       ['  ', false],
+      // an extra verbatim that is a JSON object (however encoded) reads in every dialect
+      ['postgres://h/?__extra__=%7B%7D', true],
+      ['postgres://h/?__extra__=%7b+%22a%22+:+%5B1,-2.5e%2B3,true,null,%7B%7D%5D%7d&x=1', true],
+      ['postgres://h/?__extra__=%7B%22%C3%A9%5Cu00e9%22%3A%22%FF%22%7D', true],
+      ['postgres://h/?__extra__=%7B%7D&__extra__=%7B%22a%22:%22b%22%7D', true],
       // these may read, but only reading tells
-      ['postgres://h/?__extra__=%7B%7D', false],
+      ['postgres://h/?__extra__=', false],
+      ['postgres://h/?__extra__', false],
+      [`postgres://h/?__extra__=${'%7B%22a%22:'.repeat(70)}1${'%7D'.repeat(70)}`, false],
       ['postgres://h/?%5F%5Fextra%5F%5F=x', false],
       ['postgres://h/?a+b=x', false],
       ['postgres://h%2Fx/db', false],
