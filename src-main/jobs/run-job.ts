@@ -490,14 +490,20 @@ async function preflightAtApply(
   const idxs = Object.keys(intended).map(Number)
   if (!target.preflight || idxs.length === 0) return []
   const found = await target.preflight(idxs.map((idx) => intended[idx]!))
-  const byTarget = new Map(
-    idxs.map((idx) => [`${doc.items[idx]!.kind}:${doc.items[idx]!.targetId}`, idx])
-  )
+  // by target id, made only for an error on an item (not a string key per item for nothing)
+  let byTarget: Map<string, number> | undefined
+  const idxOf = (ref: EntryRef) =>
+    (byTarget ??= new Map(
+      idxs.map((idx) => [`${doc.items[idx]!.kind}:${doc.items[idx]!.targetId}`, idx])
+    )).get(`${ref.kind}:${ref.id}`)
   const warnings: string[] = []
   for (const p of found) {
-    const idx = p.ref ? byTarget.get(`${p.ref.kind}:${p.ref.id}`) : undefined
-    if (p.severity === 'warning') warnings.push(p.message)
-    else if (idx === undefined)
+    if (p.severity === 'warning') {
+      warnings.push(p.message)
+      continue
+    }
+    const idx = p.ref ? idxOf(p.ref) : undefined
+    if (idx === undefined)
       throw new AirlockError(
         'job.conflict',
         `The target's pre-flight refused this apply (nothing was written): ${p.message}`
@@ -663,9 +669,14 @@ async function whatToWrite(
   skipped: number
 }> {
   const kinds = [...new Set(doc.items.map((i) => i.kind))]
-  const [src, tgt] = [await source.load({ kinds }), await target.load({ kinds })]
-  const byId = (entries: readonly Entry[]) =>
-    new Map(entries.map((e) => [`${e.kind}:${idOf(e)}`, e]))
+  // the source is read this once (the job reads the target again, after each write)
+  const [src, tgt] = [await source.load({ kinds, once: true }), await target.load({ kinds })]
+  // one map per kind, by id (the last entry of an id kept): no `kind:id` string per entry
+  const byId = (entries: readonly Entry[]) => {
+    const maps = { connection: new Map<string, Entry>(), variable: new Map<string, Entry>() }
+    for (const e of entries) maps[e.kind].set(idOf(e), e)
+    return { get: (kind: Entry['kind'], id: string) => maps[kind].get(id) }
+  }
   const sourceMap = byId(src.entries)
   const targetMap = byId(tgt.entries)
   const intended: Record<number, Entry> = {}
@@ -674,7 +685,7 @@ async function whatToWrite(
   let skipped = 0
   doc.items.forEach((item, idx) => {
     if (item.action === 'unchanged' || item.action === 'conflict') return void skipped++
-    const current = targetMap.get(`${item.kind}:${item.targetId}`)
+    const current = targetMap.get(item.kind, item.targetId)
     const currentVersion = current ? fp(entryDigest(current)) : null
     if (currentVersion !== item.targetVersion)
       return void refusals.push({
@@ -687,7 +698,7 @@ async function whatToWrite(
       })
     if (item.action === 'delete')
       return void (previous[idx] = withTargetId(current!, item.targetId))
-    const s = sourceMap.get(`${item.kind}:${item.sourceId}`)
+    const s = item.sourceId === null ? undefined : sourceMap.get(item.kind, item.sourceId)
     if (!s) return void refusals.push({ idx, reason: 'the source no longer holds this id' })
     const mapped = withTargetId(s, item.targetId)
     if (fp(entryDigest(mapped)) !== item.sourceVersion)
