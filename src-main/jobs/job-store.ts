@@ -107,19 +107,32 @@ function* snapshotLines(
   previous: Record<number, Entry | null>
 ): Generator<string> {
   const fernet = MultiFernet.fromSetting(key)
-  const idxs = [...new Set([...Object.keys(intended), ...Object.keys(previous)])]
-    .map(Number)
-    .sort((a, b) => a - b)
+  const idxs = itemIndexes(intended, previous)
   yield `${SNAPSHOT_HEADER}\n`
   const parts = Math.max(1, Math.ceil(idxs.length / SNAPSHOT_PART))
   for (let n = 0; n < parts; n++) {
     const part: SnapshotPart = { n, last: n === parts - 1, intended: {}, previous: {} }
-    for (const idx of idxs.slice(n * SNAPSHOT_PART, (n + 1) * SNAPSHOT_PART)) {
+    for (const idx of idxs.subarray(n * SNAPSHOT_PART, (n + 1) * SNAPSHOT_PART)) {
       if (idx in intended) part.intended[idx] = intended[idx]!
       if (idx in previous) part.previous[idx] = previous[idx]!
     }
     yield fernet.encrypt(new TextEncoder().encode(JSON.stringify(part))) + '\n'
   }
+}
+
+/**
+ * The item indexes either map holds, ascending, as numbers: no string key and no set entry per
+ * item (100 k of each for a large job). Plan item indexes are array indexes, which an object
+ * lists in ascending order before its other keys.
+ */
+function itemIndexes(
+  intended: Record<number, Entry>,
+  previous: Record<number, Entry | null>
+): Int32Array {
+  const idxs: number[] = []
+  for (const k in intended) idxs.push(Number(k))
+  for (const k in previous) if (!(k in intended)) idxs.push(Number(k))
+  return Int32Array.from(idxs).sort()
 }
 
 /** A snapshot's values: sealed in parts (snapshotLines), or as one token (older jobs). */
@@ -142,6 +155,32 @@ function openSnapshot(key: string, text: string, jobId: string): Omit<JobFiles, 
     Object.assign(previous, part.previous)
   })
   return { intended, previous }
+}
+
+/** Plan items per part of `meta.json` as it is written. */
+const META_PART = 1000
+
+/**
+ * `JSON.stringify(meta)`, produced in parts: the items a thousand at a time, so a large job's
+ * meta is never one string (or one buffer) of every item (some 16 MB each at 100 k items).
+ * The bytes are `JSON.stringify(meta)`'s: the same keys in the same order.
+ */
+export function* metaParts(meta: JobMeta): Generator<string> {
+  // the meta with its items as a placeholder no item text can hold (a fresh random token)
+  const hole = JSON.stringify(`airlock-items-${randomBytes(16).toString('hex')}`)
+  const shell = JSON.stringify({ ...meta, items: JSON.parse(hole) as string })
+  const at = shell.indexOf(hole)
+  yield `${shell.slice(0, at)}[`
+  const { items } = meta
+  for (let i = 0; i < items.length; i += META_PART)
+    yield (
+      (i ? ',' : '') +
+      items
+        .slice(i, i + META_PART)
+        .map((item) => JSON.stringify(item))
+        .join(',')
+    )
+  yield `]${shell.slice(at + hole.length)}`
 }
 
 /**
@@ -176,7 +215,7 @@ export async function createJob(
   await keychain.set(`job:${meta.jobId}`, key)
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 })
-    writeJobFile(join(dir, 'meta.json'), [JSON.stringify(meta)])
+    writeJobFile(join(dir, 'meta.json'), metaParts(meta))
     writeJobFile(
       join(dir, 'values.fernet'),
       snapshotLines(key, intended, previous),

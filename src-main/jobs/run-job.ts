@@ -27,6 +27,7 @@ import {
   type JobFiles,
   type JobMeta
 } from './job-store'
+import { JobItems } from './job-items'
 import { Journal, type JournalRecord } from './journal'
 import { PLAN_AGAIN_CLI_HINT, verifyPlan } from './plan-signature'
 import { RunRecorder } from './run-stats'
@@ -238,34 +239,43 @@ async function withRetries<T>(
   }
 }
 
+/**
+ * What a run works from: the job's id and size, its items' records (not the plan's items) and
+ * the values it has left to write.
+ */
+interface RunFiles {
+  jobId: string
+  total: number
+  items: JobItems
+  intended: Record<number, Entry>
+  previous: Record<number, Entry | null>
+}
+
 /** Runs (or continues) the items of a job that are not finished yet. */
 async function execute(
   ctx: JobContext,
-  files: JobFiles,
+  files: RunFiles,
   target: Backend,
   journal: Journal,
   already: JournalRecord[],
   run: 'apply' | 'resume'
 ): Promise<JobReport> {
-  const { meta, intended, previous } = files
+  const { intended, previous, items: planned } = files
   const finished = new Set(
     already
       .filter((r) => r.t === 'done' || r.t === 'refused')
       .map((r) => (r as { idx: number }).idx)
   )
-  const report: JobReport = { jobId: meta.jobId, applied: 0, failed: [], refused: [], skipped: 0 }
+  const report: JobReport = { jobId: files.jobId, applied: 0, failed: [], refused: [], skipped: 0 }
   for (const r of already) {
     if (r.t === 'done') report.applied++
-    if (r.t === 'refused')
-      report.refused.push({ id: meta.items[r.idx]!.targetId, reason: r.reason })
+    if (r.t === 'refused') report.refused.push({ id: planned.targetId(r.idx), reason: r.reason })
   }
   const todo = Object.keys(intended)
     .map(Number)
     .concat(
       Object.entries(previous)
-        .filter(
-          ([idx]) => !(Number(idx) in intended) && meta.items[Number(idx)]!.action === 'delete'
-        )
+        .filter(([idx]) => !(Number(idx) in intended) && planned.action(Number(idx)) === 'delete')
         .map(([i]) => Number(i))
     )
     .filter((idx) => !finished.has(idx))
@@ -291,9 +301,9 @@ async function execute(
   }
   const progress = (current?: string) =>
     ctx.onProgress?.({
-      jobId: meta.jobId,
+      jobId: files.jobId,
       done: report.applied,
-      total: meta.total,
+      total: files.total,
       failed: report.failed.length,
       refused: report.refused.length,
       retries,
@@ -301,7 +311,7 @@ async function execute(
       concurrency: target.pacer?.stats().concurrency ?? null,
       rate: report.applied / Math.max(0.001, (Date.now() - started) / 1000),
       etaSeconds: report.applied
-        ? ((meta.total - report.applied) * (Date.now() - started)) /
+        ? ((files.total - report.applied) * (Date.now() - started)) /
           1000 /
           Math.max(1, report.applied)
         : null,
@@ -379,21 +389,21 @@ async function execute(
         failed.map((f) => ({ t: 'failed' as const, at: now(), ...f, ...retried(f.idx) }))
       )
       for (const f of failed)
-        report.failed.push({ id: meta.items[f.idx]!.targetId, code: f.code, message: f.message })
+        report.failed.push({ id: planned.targetId(f.idx), code: f.code, message: f.message })
       if (batch.length === 0) return progress()
     }
     const backs = await readBack(
       target,
-      batch.map((idx) => ({ kind: meta.items[idx]!.kind, id: meta.items[idx]!.targetId })),
+      batch.map((idx) => ({ kind: planned.kind(idx), id: planned.targetId(idx) })),
       ctx.readConcurrency ?? 16
     )
     const outcomes: JournalRecord[] = []
     const checked = now()
     for (const [j, idx] of batch.entries()) {
-      const item = meta.items[idx]!
+      const targetId = planned.targetId(idx)
       const back = backs[j]
       const want = intended[idx]
-      const keepable = (e: Entry) => withoutLossy(withTargetId(e, item.targetId), target)
+      const keepable = (e: Entry) => withoutLossy(withTargetId(e, targetId), target)
       // the same texts need no digests (withoutLossy treats both alike): the digests of the
       // kept fields are compared only where a text differs
       const ok = want
@@ -416,12 +426,12 @@ async function execute(
           message,
           ...retried(idx)
         })
-        report.failed.push({ id: item.targetId, code: 'job.conflict', message })
+        report.failed.push({ id: targetId, code: 'job.conflict', message })
       }
     }
     // committed by the next batch's `begin` records, or the run's `stats` (Journal.appendAll)
     journal.appendAll(outcomes, { sync: false })
-    progress(meta.items[batch.at(-1)!]!.targetId)
+    progress(planned.targetId(batch.at(-1)!))
   }
   // The job is under way: say so before the first batch ends.
   progress()
@@ -480,14 +490,20 @@ async function preflightAtApply(
   const idxs = Object.keys(intended).map(Number)
   if (!target.preflight || idxs.length === 0) return []
   const found = await target.preflight(idxs.map((idx) => intended[idx]!))
-  const byTarget = new Map(
-    idxs.map((idx) => [`${doc.items[idx]!.kind}:${doc.items[idx]!.targetId}`, idx])
-  )
+  // by target id, made only for an error on an item (not a string key per item for nothing)
+  let byTarget: Map<string, number> | undefined
+  const idxOf = (ref: EntryRef) =>
+    (byTarget ??= new Map(
+      idxs.map((idx) => [`${doc.items[idx]!.kind}:${doc.items[idx]!.targetId}`, idx])
+    )).get(`${ref.kind}:${ref.id}`)
   const warnings: string[] = []
   for (const p of found) {
-    const idx = p.ref ? byTarget.get(`${p.ref.kind}:${p.ref.id}`) : undefined
-    if (p.severity === 'warning') warnings.push(p.message)
-    else if (idx === undefined)
+    if (p.severity === 'warning') {
+      warnings.push(p.message)
+      continue
+    }
+    const idx = p.ref ? idxOf(p.ref) : undefined
+    if (idx === undefined)
       throw new AirlockError(
         'job.conflict',
         `The target's pre-flight refused this apply (nothing was written): ${p.message}`
@@ -595,27 +611,41 @@ export async function checkPlanToApply(
 }
 
 /**
+ * A plan handed over to {@link applyPlan} for good: it takes the document out (leaving `plan`
+ * undefined) and lets it go once the job's files are written, so a caller that keeps no other
+ * reference to it does not hold every item of a large plan for the whole job (an async
+ * function's locals live as long as it is suspended, even where no later line reads them).
+ */
+export interface PlanHandover {
+  plan: PlanDocument | undefined
+}
+
+/**
  * Applies a plan to its target, reading values from its source. The plan's signature is
  * checked first (plan-signature.ts): a plan changed since it was made, or not signed, is
  * refused (`plan.unverified`) before anything is read or written.
  */
 export async function applyPlan(
-  signed: PlanDocument,
+  signed: PlanDocument | PlanHandover,
   source: Backend,
   target: Backend,
   ctx: JobContext,
   options: ApplyOptions = {}
 ): Promise<JobReport> {
-  await checkPlanToApply(signed, ctx.keychain, options.where, ctx.target)
+  let doc = 'plan' in signed ? signed.plan : signed
+  if ('plan' in signed) signed.plan = undefined
+  if (!doc) throw new AirlockError('internal', 'the plan to apply was handed over already')
+  await checkPlanToApply(doc, ctx.keychain, options.where, ctx.target)
   const skip = options.skip
-  const doc = skip?.size
-    ? { ...signed, items: signed.items.filter((i) => !skip.has(`${i.kind}:${i.targetId}`)) }
-    : signed
+  if (skip?.size)
+    doc = { ...doc, items: doc.items.filter((i) => !skip.has(`${i.kind}:${i.targetId}`)) }
   const fp = fingerprinter(await planKey(ctx.keychain, doc.planId))
   const jobId = newJobId()
   const lock = await takeLock(ctx, target, jobId, 'apply')
   try {
-    return await applyLocked(doc, source, target, ctx, fp, jobId)
+    const handover: PlanHandover = { plan: doc }
+    doc = undefined
+    return await applyLocked(handover, source, target, ctx, fp, jobId)
   } finally {
     await lock.release()
   }
@@ -639,9 +669,14 @@ async function whatToWrite(
   skipped: number
 }> {
   const kinds = [...new Set(doc.items.map((i) => i.kind))]
-  const [src, tgt] = [await source.load({ kinds }), await target.load({ kinds })]
-  const byId = (entries: readonly Entry[]) =>
-    new Map(entries.map((e) => [`${e.kind}:${idOf(e)}`, e]))
+  // the source is read this once (the job reads the target again, after each write)
+  const [src, tgt] = [await source.load({ kinds, once: true }), await target.load({ kinds })]
+  // one map per kind, by id (the last entry of an id kept): no `kind:id` string per entry
+  const byId = (entries: readonly Entry[]) => {
+    const maps = { connection: new Map<string, Entry>(), variable: new Map<string, Entry>() }
+    for (const e of entries) maps[e.kind].set(idOf(e), e)
+    return { get: (kind: Entry['kind'], id: string) => maps[kind].get(id) }
+  }
   const sourceMap = byId(src.entries)
   const targetMap = byId(tgt.entries)
   const intended: Record<number, Entry> = {}
@@ -650,7 +685,7 @@ async function whatToWrite(
   let skipped = 0
   doc.items.forEach((item, idx) => {
     if (item.action === 'unchanged' || item.action === 'conflict') return void skipped++
-    const current = targetMap.get(`${item.kind}:${item.targetId}`)
+    const current = targetMap.get(item.kind, item.targetId)
     const currentVersion = current ? fp(entryDigest(current)) : null
     if (currentVersion !== item.targetVersion)
       return void refusals.push({
@@ -663,7 +698,7 @@ async function whatToWrite(
       })
     if (item.action === 'delete')
       return void (previous[idx] = withTargetId(current!, item.targetId))
-    const s = sourceMap.get(`${item.kind}:${item.sourceId}`)
+    const s = item.sourceId === null ? undefined : sourceMap.get(item.kind, item.sourceId)
     if (!s) return void refusals.push({ idx, reason: 'the source no longer holds this id' })
     const mapped = withTargetId(s, item.targetId)
     if (fp(entryDigest(mapped)) !== item.sourceVersion)
@@ -674,14 +709,32 @@ async function whatToWrite(
   return { intended, previous, refusals, skipped }
 }
 
-async function applyLocked(
-  doc: PlanDocument,
+/** A job made and started (its files written, its refusals journalled), ready to run. */
+interface StartedJob {
+  files: RunFiles
+  source: string
+  target: string
+  journal: Journal
+  refused: JournalRecord[]
+  skipped: number
+  warnings: string[]
+}
+
+/**
+ * Checks the plan's items against both stores, writes the job's meta and snapshot, and
+ * journals its start and refusals. Takes the plan out of `handover`: it is garbage once this
+ * returns (the run keeps `JobItems`, job-items.ts), as are both stores' entries.
+ */
+async function startJob(
+  handover: PlanHandover,
   source: Backend,
   target: Backend,
   ctx: JobContext,
   fp: ReturnType<typeof fingerprinter>,
   jobId: string
-): Promise<JobReport> {
+): Promise<StartedJob> {
+  const doc = handover.plan!
+  handover.plan = undefined
   const { intended, previous, refusals, skipped } = await whatToWrite(doc, source, target, fp)
   const warnings = await preflightAtApply(target, doc, intended, previous, refusals)
   const total =
@@ -710,32 +763,54 @@ async function applyLocked(
     total,
     at: now()
   })
-  const refusedRecords: JournalRecord[] = []
-  for (const r of refusals) {
-    const rec: JournalRecord = { t: 'refused', idx: r.idx, at: now(), reason: r.reason }
-    journal.append(rec)
-    refusedRecords.push(rec)
-  }
+  const refused: JournalRecord[] = []
   try {
-    const report = await execute(
-      ctx,
-      { meta, intended, previous },
-      target,
-      journal,
-      refusedRecords,
-      'apply'
-    )
-    report.skipped = skipped
-    if (warnings.length) report.warnings = warnings
+    for (const r of refusals) {
+      const rec: JournalRecord = { t: 'refused', idx: r.idx, at: now(), reason: r.reason }
+      journal.append(rec)
+      refused.push(rec)
+    }
+  } catch (error) {
+    journal.close()
+    throw error
+  }
+  return {
+    files: { jobId, total, items: JobItems.of(doc.items), intended, previous },
+    source: doc.source,
+    target: doc.target,
+    journal,
+    refused,
+    skipped,
+    warnings
+  }
+}
+
+async function applyLocked(
+  handover: PlanHandover,
+  source: Backend,
+  target: Backend,
+  ctx: JobContext,
+  fp: ReturnType<typeof fingerprinter>,
+  jobId: string
+): Promise<JobReport> {
+  const job = await startJob(handover, source, target, ctx, fp, jobId)
+  const { files, journal } = job
+  try {
+    const report = await execute(ctx, files, target, journal, job.refused, 'apply')
+    report.skipped = job.skipped
+    if (job.warnings.length) report.warnings = job.warnings
+    const ids: string[] = []
+    for (let idx = 0; idx < files.items.length; idx++)
+      if (files.items.action(idx) !== 'unchanged') ids.push(files.items.targetId(idx))
     writeAudit(ctx.dataDir, {
       job: jobId,
       action: 'apply',
-      source: doc.source,
-      target: doc.target,
+      source: job.source,
+      target: job.target,
       applied: report.applied,
       failed: report.failed.length,
       refused: report.refused.length,
-      ids: doc.items.filter((i) => i.action !== 'unchanged').map((i) => i.targetId)
+      ids
     })
     return report
   } finally {
@@ -778,7 +853,16 @@ async function resumeLocked(
   }
   const journal = new Journal(path)
   try {
-    const report = await execute(ctx, files, target, journal, records, 'resume')
+    const { meta, intended, previous } = files
+    const run = { jobId: meta.jobId, total: meta.total, items: JobItems.of(meta.items) }
+    const report = await execute(
+      ctx,
+      { ...run, intended, previous },
+      target,
+      journal,
+      records,
+      'resume'
+    )
     writeAudit(ctx.dataDir, {
       job: jobId,
       action: 'resume',

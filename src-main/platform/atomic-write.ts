@@ -115,6 +115,26 @@ function destination(path: string, options: AtomicWriteOptions | undefined): Des
 const bytesOf = (data: string | Uint8Array): Uint8Array =>
   typeof data === 'string' ? Buffer.from(data, 'utf8') : data
 
+/** UTF-16 code units of a text encoded per write (at most 3 MiB of UTF-8). */
+const TEXT_CHUNK = 1 << 20
+
+/**
+ * The UTF-8 bytes of `data` in pieces: a long text a megabyte of characters at a time, never
+ * cut between the halves of a surrogate pair, so the pieces are `Buffer.from(data)`'s bytes.
+ * A job's rewrite of a 20 MB `.env` then never holds one buffer of the whole file: freed, such
+ * a buffer raises glibc's mmap threshold, and the next batches' buffers stay in its heap.
+ */
+function* piecesOf(data: string | Uint8Array): Generator<Uint8Array> {
+  if (typeof data !== 'string' || data.length <= TEXT_CHUNK) return yield bytesOf(data)
+  for (let at = 0; at < data.length;) {
+    let end = Math.min(data.length, at + TEXT_CHUNK)
+    const last = data.charCodeAt(end - 1)
+    if (end < data.length && last >= 0xd800 && last <= 0xdbff) end--
+    yield Buffer.from(data.slice(at, end), 'utf8')
+    at = end
+  }
+}
+
 const EXCLUSIVE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL
 
 /** Makes the rename durable: fsync the directory. Not every platform opens directories (Windows). */
@@ -185,12 +205,12 @@ export async function writeFileAtomic(
   options?: AtomicWriteOptions
 ): Promise<void> {
   const { file, mode, temp } = destination(path, options)
-  const bytes = bytesOf(data)
   let handle: Awaited<ReturnType<typeof open>> | undefined
   try {
     handle = await open(temp, EXCLUSIVE, 0o600)
-    for (let at = 0; at < bytes.length;)
-      at += (await handle.write(bytes, at, bytes.length - at)).bytesWritten
+    for (const bytes of piecesOf(data))
+      for (let at = 0; at < bytes.length;)
+        at += (await handle.write(bytes, at, bytes.length - at)).bytesWritten
     await handle.chmod(mode)
     await handle.sync()
     await handle.close()

@@ -200,7 +200,9 @@ export async function applyCommand(
 ): Promise<number> {
   if (flags.force) throw new UsageError('--force is for airlock rollback')
   collectLikeAJob()
-  const doc = readPlanFile(planPath)
+  // handed over to applyPlan, which lets it go once the job's files are written (this
+  // function is suspended for the whole job: a local would keep every plan item to its end)
+  let doc: PlanDocument | undefined = readPlanFile(planPath)
   // --source/--target reopen the plan's own stores (with the password the plan left out),
   // never other ones: the plan's versions and pre-flight were for those stores only
   for (const [flag, given, planned] of [
@@ -239,7 +241,9 @@ export async function applyCommand(
     try {
       const target = await openLocator(flags.target ?? doc.target, planned)
       try {
-        return await report(io, await applyPlan(doc, source, target, ctx, { where: planPath }))
+        const handover = { plan: doc }
+        doc = undefined
+        return await report(io, await applyPlan(handover, source, target, ctx, { where: planPath }))
       } finally {
         await target.close?.()
       }

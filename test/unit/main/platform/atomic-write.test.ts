@@ -147,3 +147,23 @@ describe('writeFileAtomic under concurrency', () => {
     expect(readdirSync(dir)).toEqual(['shared.json'])
   })
 })
+
+describe('writeFileAtomic of a long text', () => {
+  it('writes Buffer.from(text)’s bytes, pairs and lone surrogates included, however it cuts', async () => {
+    const dir = fresh()
+    const mb = 1 << 20
+    // a pair across each place a megabyte cut could fall, a lone high surrogate at one, and
+    // non-ASCII throughout
+    const texts = [
+      'é'.repeat(mb - 1) + '😀' + 'x'.repeat(10),
+      'a'.repeat(mb - 1) + '\ud83d' + 'b'.repeat(mb) + '😀😀' + 'ü',
+      'z'.repeat(mb) + '😀'.repeat(mb) + '\udc00',
+      'q'.repeat(3 * mb + 5)
+    ]
+    for (const [i, text] of texts.entries()) {
+      const path = join(dir, `long-${i}.env`)
+      await writeFileAtomic(path, text)
+      expect(readFileSync(path).equals(Buffer.from(text, 'utf8'))).toBe(true)
+    }
+  })
+})
