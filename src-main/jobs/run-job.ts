@@ -32,6 +32,7 @@ import { Journal, type JournalRecord } from './journal'
 import { PLAN_AGAIN_CLI_HINT, verifyPlan } from './plan-signature'
 import { RunRecorder } from './run-stats'
 import { lockStore, type StoreLock, type TargetStore } from './store-lock'
+import { atJobGate, jobGateSet } from './test-gate'
 import { SECRETS_SERVICE_KINDS } from '../contract/providers'
 
 export { jobStores, listJobs, newPlanKey, planKey } from './job-store'
@@ -438,9 +439,12 @@ async function execute(
   // `depth` batches at a time; after a cancel no batch starts. A journal that cannot be
   // written stops every lane after its batch (mapLimit starts nothing after a failure): the
   // job is then resumable from what the journal holds.
+  let batchesStarted = 0
   try {
     await mapLimit(chunks(todo, batchSize), depth, async (batch) => {
+      if (jobGateSet) await atJobGate(batchesStarted, ctx.signal) // browser tests only
       if (ctx.signal?.aborted) return
+      batchesStarted++
       await runBatch(batch)
       // A settled batch's values are in the sealed snapshot (resume and rollback read them
       // there): the run lets them go, so what it holds shrinks batch by batch instead of

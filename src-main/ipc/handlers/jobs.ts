@@ -76,18 +76,26 @@ async function startJob(
       etaSeconds: p.etaSeconds,
       error
     })
+  // At most one event per interval, and the last one always goes out: a progress that came
+  // within an interval of the one sent is sent when the interval ends, so a job that pauses
+  // (a backoff, a slow batch) shows how far it got, not where it was 100 ms before.
+  let trailing: ReturnType<typeof setTimeout> | undefined
+  const sendLast = () => {
+    trailing = undefined
+    lastSent = Date.now()
+    send(last!, 'running', null)
+  }
   const onProgress = (p: JobProgress) => {
     if (!last) {
       ctx.running.set(p.jobId, controller)
       announce(p.jobId)
     }
     last = p
-    const t = Date.now()
-    if (t - lastSent >= PROGRESS_INTERVAL_MS) {
-      lastSent = t
-      send(p, 'running', null)
-    }
+    const wait = lastSent + PROGRESS_INTERVAL_MS - Date.now()
+    if (wait <= 0) sendLast()
+    else trailing ??= setTimeout(sendLast, wait)
   }
+  const stopTrailing = () => clearTimeout(trailing)
   if (knownJobId) {
     ctx.running.set(knownJobId, controller)
     announce(knownJobId)
@@ -100,6 +108,7 @@ async function startJob(
     signal: controller.signal
   })
     .then((report) => {
+      stopTrailing()
       const final: JobProgress = last ?? {
         jobId: report.jobId,
         done: report.applied,
@@ -126,6 +135,7 @@ async function startJob(
       return report.jobId
     })
     .catch((error: unknown) => {
+      stopTrailing()
       const jobId = last?.jobId ?? knownJobId
       if (jobId) {
         ctx.running.delete(jobId)

@@ -5,7 +5,7 @@
  * would; `token` is had the way the page has it, by trading a link's code.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test as base } from '@playwright/test'
@@ -19,6 +19,12 @@ export interface Served {
   output(): string
   dir: string
   env: { AIRLOCK_HOME: string; AIRLOCK_CONFIG_DIR: string; [name: string]: string }
+  /**
+   * Holds every job this server runs after its first `batches` batches (src-main/jobs/test-gate.ts),
+   * until `releaseJobs()` or a cancel: a test sees it running however fast the store is.
+   */
+  holdJobs(batches: number): void
+  releaseJobs(): void
 }
 
 /**
@@ -43,8 +49,15 @@ export async function start(
     delete inherited.DBUS_SESSION_BUS_ADDRESS
     delete inherited.AIRLOCK_PASSPHRASE
   }
+  const gate = join(dir, 'job-gate')
   const child = spawn(process.execPath, ['bin/airlock.mjs', 'serve', '--no-open'], {
-    env: { ...inherited, ...env, CI: 'true' },
+    env: {
+      ...inherited,
+      ...env,
+      CI: 'true',
+      AIRLOCK_TEST_HARNESS: '1',
+      AIRLOCK_TEST_JOB_GATE: gate
+    },
     stdio: ['pipe', 'pipe', 'pipe']
   })
   let out = ''
@@ -96,7 +109,16 @@ export async function start(
     return next
   }
   return {
-    served: { link, origin, token, output: () => out, dir, env },
+    served: {
+      link,
+      origin,
+      token,
+      output: () => out,
+      dir,
+      env,
+      holdJobs: (batches) => writeFileSync(gate, String(batches)),
+      releaseJobs: () => rmSync(gate, { force: true })
+    },
     child
   }
 }
