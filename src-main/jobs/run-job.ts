@@ -620,8 +620,8 @@ export async function checkPlanToApply(
  * reference to it does not hold every item of a large plan for the whole job (an async
  * function's locals live as long as it is suspended, even where no later line reads them).
  */
-export interface PlanHandover {
-  plan: PlanDocument | undefined
+export class PlanHandover {
+  constructor(public plan: PlanDocument | undefined) {}
 }
 
 /**
@@ -636,8 +636,9 @@ export async function applyPlan(
   ctx: JobContext,
   options: ApplyOptions = {}
 ): Promise<JobReport> {
-  let doc = 'plan' in signed ? signed.plan : signed
-  if ('plan' in signed) signed.plan = undefined
+  // A class, not a shape: a document with a top-level `plan` key is still a document.
+  let doc = signed instanceof PlanHandover ? signed.plan : signed
+  if (signed instanceof PlanHandover) signed.plan = undefined
   if (!doc) throw new AirlockError('internal', 'the plan to apply was handed over already')
   await checkPlanToApply(doc, ctx.keychain, options.where, ctx.target)
   const skip = options.skip
@@ -647,7 +648,7 @@ export async function applyPlan(
   const jobId = newJobId()
   const lock = await takeLock(ctx, target, jobId, 'apply')
   try {
-    const handover: PlanHandover = { plan: doc }
+    const handover = new PlanHandover(doc)
     doc = undefined
     return await applyLocked(handover, source, target, ctx, fp, jobId)
   } finally {

@@ -13,6 +13,7 @@ import { planKinds, redactLocator } from '../../operations/plan'
 import {
   applyPlan,
   checkPlanToApply,
+  PlanHandover,
   jobStores,
   listJobs,
   resumeJob,
@@ -241,7 +242,7 @@ export async function applyCommand(
     try {
       const target = await openLocator(flags.target ?? doc.target, planned)
       try {
-        const handover = { plan: doc }
+        const handover = new PlanHandover(doc)
         doc = undefined
         return await report(io, await applyPlan(handover, source, target, ctx, { where: planPath }))
       } finally {

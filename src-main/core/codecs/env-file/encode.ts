@@ -102,8 +102,8 @@ const PY_PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 const PY_PLAIN_SINGLE = /^'[^'\\$\x00-\x1f\x7f]*'$/
 
 /**
- * Whether python-dotenv reads the line `NAME=written` as `value`, whatever lines are around it:
- * a plain name, and `written` the value itself (empty or shell-safe: no blank, `#`, quote,
+ * Whether python-dotenv reads the line `NAME=written` as `value`, whatever other such lines
+ * are around it (a quoted value left open above can take it in): a plain name, and `written` the value itself (empty or shell-safe: no blank, `#`, quote,
  * `\` or `$`) or the value in single quotes holding no quote, `\`, `$` or control character.
  * Such a line is one binding with no escape, comment or interpolation (python-dotenv expands
  * `${…}` in every value; there is no `$`), and ends where it is written.
@@ -119,8 +119,8 @@ export function pythonReadsLiterally(name: string, written: string, value: strin
 }
 
 /**
- * Whether docker compose reads the line `NAME=written` as `value`, whatever lines are around
- * it: what {@link pythonReadsLiterally} says (a plain name; the value bare and shell-safe, or in
+ * Whether docker compose reads the line `NAME=written` as `value`, whatever other such
+ * lines are around it: what {@link pythonReadsLiterally} says (a plain name; the value bare and shell-safe, or in
  * single quotes with no quote, `\\`, `$` or control character), and a value that is
  * well-formed UTF-16 (compose reads the file's UTF-8, which has no lone surrogate).
  */

@@ -8,7 +8,7 @@ import { InMemoryBackend } from '../../../../src-main/backends/in-memory'
 import { connectionEntry, variableEntry, type Entry } from '../../../../src-main/core/model'
 import type { PlanDocument } from '../../../../src-main/core/plan'
 import { jobDir, readJob } from '../../../../src-main/jobs/job-store'
-import { applyPlan, rollbackJob, type PlanHandover } from '../../../../src-main/jobs/run-job'
+import { applyPlan, PlanHandover, rollbackJob } from '../../../../src-main/jobs/run-job'
 import { osLikeKeychain } from '../../../support/test-keychain'
 import { planBetween, storeLike } from '../../../support/jobs'
 
@@ -42,7 +42,7 @@ describe('a plan handed over to applyPlan', () => {
         return inner.write(batch)
       }
     })
-    const handover: PlanHandover = { plan: await planBetween(source, target, keychain) }
+    const handover = new PlanHandover(await planBetween(source, target, keychain))
     const plan: WeakRef<PlanDocument> = new WeakRef(handover.plan!)
     const planId = handover.plan!.planId
     const report = await applyPlan(handover, source, target, {
@@ -82,7 +82,7 @@ describe('a plan handed over to applyPlan', () => {
         deleteExtraneous: true
       })
       const data = dataDir()
-      const report = await applyPlan(handed ? { plan: doc } : doc, source, target, {
+      const report = await applyPlan(handed ? new PlanHandover(doc) : doc, source, target, {
         dataDir: data,
         keychain
       })
@@ -107,5 +107,18 @@ describe('a plan handed over to applyPlan', () => {
     })
     expect(back.failed).toEqual([])
     expect(back.restored + back.removed).toBe(2501)
+  })
+
+  it('is told from a document by its class, not its shape: a document with a `plan` key is a document', async () => {
+    const keychain = osLikeKeychain()
+    const source = new InMemoryBackend({ id: 'memory:source', entries: entries(3) })
+    const target = new InMemoryBackend({ id: 'memory:target' })
+    const doc = await planBetween(source, target, keychain)
+    // a key added after signing: the signature covers it, so the plan is refused as edited
+    const edited = { ...doc, plan: null } as unknown as PlanDocument
+    await expect(
+      applyPlan(edited, source, target, { dataDir: dataDir(), keychain })
+    ).rejects.toMatchObject({ code: 'plan.unverified' })
+    expect((await target.load({})).entries).toEqual([])
   })
 })
