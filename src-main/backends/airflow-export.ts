@@ -339,9 +339,9 @@ export class AirflowExportBackend implements Backend {
     return out
   }
 
+  /** `e` with where it was read; `e` is this read's own decoding (state() reads anew), not copied. */
   private withSource(e: Entry, path: string): Entry {
-    const key = idOf(e)
-    return { ...structuredClone(e), source: { backendId: this.id, path, fromKey: key } }
+    return { ...e, source: { backendId: this.id, path, fromKey: idOf(e) } }
   }
 
   private async readable(kind: EntryKind): Promise<FileState<Entry> | undefined> {

@@ -11,7 +11,6 @@ import { SECRETS_SERVICES } from '../core/providers'
 import { explainLayer, type ConfiguredBackend } from '../core/airflow-secrets/runtime'
 import { pyToPlain } from '../core/codecs/py-json'
 import { AirlockError, toErrorDto } from '../core/errors'
-import { noFingerprints } from '../core/fingerprint'
 import type { Dialect } from '../core/model'
 import {
   RUNTIME_MODELS,
@@ -136,13 +135,14 @@ export async function loadEffective(
               dialect: spec.dialect
             })
           : undefined,
-        options.kinds
+        options.kinds,
+        // each layer is listed once and closed (no parse kept for a read-back)
+        { once: true }
       )
     )
   }
-  // Both readers (the app, `airlock effective`) say only which fields differ, never compare
-  // fingerprints across runs: an HMAC per field was most of the time for 50 k ids.
-  const items = resolveEffective(layers.model, data, noFingerprints, options.ids)
+  // Both readers (the app, `airlock effective`) say only which fields differ (by name).
+  const items = resolveEffective(layers.model, data, options.ids)
   return { specs, data, items }
 }
 

@@ -15,7 +15,7 @@ import type {
 } from '../../contract/ipc'
 import { AirlockError } from '../../core/errors'
 import type { PlanDocument } from '../../core/plan'
-import { RUNTIME_MODELS, type LayerVerdict } from '../../core/precedence'
+import { COMPARED_FIELDS, RUNTIME_MODELS, type LayerVerdict } from '../../core/precedence'
 import type { Entry } from '../../core/model'
 import { newPlanKey, signPlan } from '../../jobs/run-job'
 import { isPersistent, noKeychainMessage } from '../../keychain/keychain'
@@ -71,6 +71,11 @@ export async function resolveEffectiveView(
         error: d.state === 'failed' ? d.error.message : null
       }
     }),
+    // once, not per shadowed layer: a verdict names only the fields that differ
+    fields: {
+      connection: [...COMPARED_FIELDS.connection],
+      variable: [...COMPARED_FIELDS.variable]
+    },
     // what is empty is left out: at 50 000 ids the answer is a third smaller (VerdictDto);
     // built as object literals of fixed shapes, no spreads (a third of the handler's own time)
     items: items.map((it): EffectiveItemDto => {
@@ -90,18 +95,23 @@ function verdictDto(v: LayerVerdict): VerdictDto {
     case 'wins':
       return { status: v.status, fromKey: v.fromKey }
     case 'shadowed':
-      return {
-        status: v.status,
-        fromKey: v.fromKey,
-        fields: v.differs.map((d) => ({ field: d.field, differs: d.change === 'changed' }))
-      }
+      // the names resolveEffective made, not copied (the answer is serialised and dropped)
+      return v.differs.length
+        ? { status: v.status, fromKey: v.fromKey, differs: v.differs }
+        : { status: v.status, fromKey: v.fromKey }
     case 'unreadable':
     case 'failed':
       return { status: v.status, message: v.message }
+    case 'absent':
+      return ABSENT
     default:
-      return { status: v.status }
+      return NOT_INSPECTED
   }
 }
+
+// shared by every id's answer (read only): at 50 000 ids most verdicts are these
+const ABSENT: VerdictDto = Object.freeze({ status: 'absent' })
+const NOT_INSPECTED: VerdictDto = Object.freeze({ status: 'not-inspected' })
 
 /** The connection fields the app shows in the clear (the inventory does too). */
 const PLAIN_FIELDS: ReadonlySet<string> = new Set([
