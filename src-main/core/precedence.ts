@@ -219,6 +219,22 @@ export function resolveEffective(
   layers: readonly LayerData[],
   ids?: readonly { kind: Entry['kind']; id: string }[]
 ): EffectiveItem[] {
+  const items: EffectiveItem[] = []
+  resolveEach(model, layers, ids, (item) => items.push(item))
+  return items
+}
+
+/**
+ * {@link resolveEffective}, each item handed to `visit` as it is made, in the same order: a
+ * reader that turns items into something else (the app's answer) drops each at once instead
+ * of holding 50 000 of them, and their verdicts, until the last is made.
+ */
+export function resolveEach(
+  model: RuntimeModelId,
+  layers: readonly LayerData[],
+  ids: readonly { kind: Entry['kind']; id: string }[] | undefined,
+  visit: (item: EffectiveItem) => void
+): void {
   const specs = RUNTIME_MODELS[model].layers
   // per layer and kind, keyed by what the layer is asked for (no `kind:id` string per lookup:
   // at 50 000 ids building and hashing those keys was a third of the resolve)
@@ -254,7 +270,6 @@ export function resolveEffective(
           const isEnv = e.source?.fromKey?.startsWith('AIRFLOW_') ?? false
           wanted[e.kind].add(isEnv ? id.toLowerCase() : id)
         }
-  const items: EffectiveItem[] = []
   // connections first, each kind by id in UTF-16 code units (`sort()`'s own order for strings,
   // as `<` compares, without a comparator called per pair)
   for (const kind of ['connection', 'variable'] as const)
@@ -301,9 +316,8 @@ export function resolveEffective(
           differs: changedFields(winning!, e)
         })
       }
-      items.push({ kind, id, winner, layers: verdicts, notes })
+      visit({ kind, id, winner, layers: verdicts, notes })
     }
-  return items
 }
 
 type ByKind<T> = Record<Entry['kind'], Map<string, T>>

@@ -122,6 +122,20 @@ export async function loadEffective(
     locatorOptions: LocatorOptions
   }
 ): Promise<EffectiveView> {
+  const { specs, data } = await loadLayers(layers, options)
+  // Both readers (the app, `airlock effective`) say only which fields differ (by name).
+  const items = resolveEffective(layers.model, data, options.ids)
+  return { specs, data, items }
+}
+
+/**
+ * Every layer the resolved runtime names, loaded as {@link loadEffective} loads them: for a
+ * reader that resolves them itself (`resolveEach`).
+ */
+export async function loadLayers(
+  layers: Pick<RuntimeLayers, 'model' | 'locators'>,
+  options: { kinds?: EntryKind[]; locatorOptions: LocatorOptions }
+): Promise<Pick<EffectiveView, 'specs' | 'data'>> {
   const specs = RUNTIME_MODELS[layers.model].layers
   const data: LayerData[] = []
   for (const spec of specs) {
@@ -141,9 +155,7 @@ export async function loadEffective(
       )
     )
   }
-  // Both readers (the app, `airlock effective`) say only which fields differ (by name).
-  const items = resolveEffective(layers.model, data, options.ids)
-  return { specs, data, items }
+  return { specs, data }
 }
 
 /** What one layer asks its store for an id (the names `airlock explain --runtime` prints). */
