@@ -370,11 +370,7 @@ async function benchEffective(ctx: BenchContext): Promise<BenchFigure> {
       load(layers.sm),
       load(layers.serverEnv)
     ])
-    const items = resolveEffective(
-      'airflow3-worker',
-      [...data, { state: 'not-inspected' }],
-      fingerprinter()
-    )
+    const items = resolveEffective('airflow3-worker', [...data, { state: 'not-inspected' }])
     const seconds = (performance.now() - t0) / 1000
     const vaultRequests = vault.requests.length - v0
     const smRequests = aws.requests.length - a0

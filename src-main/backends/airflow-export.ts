@@ -20,6 +20,7 @@ import { isUtf8 } from 'node:buffer'
 import { readFile, stat } from 'node:fs/promises'
 import {
   cliKeyProblem,
+  decodeConnectionItem,
   decodeConnectionsFile,
   decodeVariablesFile,
   fileLevelProblems,
@@ -34,6 +35,7 @@ import {
   type SerializationFormat
 } from '../core/codecs/airflow-files'
 import {
+  jsonConnectionMemberValue,
   jsonConnectionSurelyReads,
   jsonObjectMemberColumnsOfBytes,
   jsonVariableSurelyReads,
@@ -41,7 +43,7 @@ import {
 } from '../core/codecs/airflow-files-fast'
 import { PyDict, pyJsonDumps, pyJsonLoads, type PyValue } from '../core/codecs/py-json'
 import { DIALECT_RULES } from '../core/dialect'
-import { AirlockError, describeKey } from '../core/errors'
+import { AirlockError, CodecError, describeKey } from '../core/errors'
 import { decodeUtf8File } from '../core/codecs/utf8'
 import { replaceFile } from '../platform/atomic-write'
 import { SpanRawEntry } from './raw-span'
@@ -339,9 +341,9 @@ export class AirflowExportBackend implements Backend {
     return out
   }
 
+  /** `e` with where it was read; `e` is this read's own decoding (state() reads anew), not copied. */
   private withSource(e: Entry, path: string): Entry {
-    const key = idOf(e)
-    return { ...structuredClone(e), source: { backendId: this.id, path, fromKey: key } }
+    return { ...e, source: { backendId: this.id, path, fromKey: idOf(e) } }
   }
 
   private async readable(kind: EntryKind): Promise<FileState<Entry> | undefined> {
@@ -379,6 +381,11 @@ export class AirflowExportBackend implements Backend {
     const problems: EntryProblem[] = []
     for (const kind of ['connection', 'variable'] as const) {
       if (!inScope(scope, kind)) continue
+      const byMember = kind === 'connection' ? await this.jsonConnectionsByMember() : undefined
+      if (byMember) {
+        for (const e of byMember) entries.push(e)
+        continue
+      }
       const s = await this.readable(kind)
       if (!s) continue
       entries.push(...s.decoded.value.map((e) => this.withSource(e, s.path)))
@@ -390,6 +397,41 @@ export class AirflowExportBackend implements Backend {
         })
     }
     return { entries, problems }
+  }
+
+  /**
+   * The entries `load` makes of a JSON connections file, read member by member from its bytes
+   * (the listing the kind check made, readRawJsonMembers) instead of parsing the whole file:
+   * each member's value as `pyJsonLoads` gives it (jsonConnectionMemberValue), read by
+   * `decodeConnectionItem` as decodeConnectionsFile reads it. Undefined — the file is read
+   * whole, as before, which says what is wrong — unless every member is a string or flat
+   * object read there and decodes without a problem.
+   */
+  private async jsonConnectionsByMember(): Promise<Entry[] | undefined> {
+    const path = this.connectionsPath
+    if (path === null || formatOf(path) !== 'json') return undefined
+    const members = await readRawJsonMembers(path)
+    if (!members || members === 'missing' || !members.bytes || !members.columns) return undefined
+    const { bytes } = members
+    const { count, cols } = members.columns
+    const keys = members.keys
+    const slice = (start: number, end: number, ascii: boolean) =>
+      bytes.toString(ascii ? 'latin1' : 'utf8', start, end)
+    const out: Entry[] = []
+    for (let i = 0; i < count; i++) {
+      const value = jsonConnectionMemberValue(bytes, cols[5 * i + 2]!, cols[5 * i + 3]!, slice)
+      if (value === undefined) return undefined
+      let e: ConnectionEntry | undefined
+      try {
+        e = decodeConnectionItem(keys[i]!, value, this.dialect, [])
+      } catch (error) {
+        if (error instanceof CodecError) return undefined
+        throw error
+      }
+      if (!e) return undefined
+      out.push(this.withSource(e, path))
+    }
+    return out
   }
 
   /**

@@ -196,8 +196,12 @@ export interface VerdictDto {
   status: 'wins' | 'shadowed' | 'absent' | 'unreadable' | 'failed' | 'not-inspected'
   /** The key the layer holds the id under; absent where it holds none. */
   fromKey?: string
-  /** For `shadowed`: each compared field and whether it differs from the winner (else absent). */
-  fields?: { field: string; differs: boolean }[]
+  /**
+   * For `shadowed`: the fields whose values differ from the winner's, by name, in the order of
+   * `EffectiveDto.fields`; absent where none differ (the layer holds the same value) and for
+   * every other status.
+   */
+  differs?: string[]
   /** Why a layer failed or is unreadable; absent otherwise. */
   message?: string
 }
@@ -225,6 +229,8 @@ export interface EffectiveDto {
   /** What the runtime's resolution wants the user to know (layers it could not fill). */
   notes: string[]
   layers: LayerDto[]
+  /** The fields every shadowed layer is compared on with the winner, per kind, in order. */
+  fields: { connection: string[]; variable: string[] }
   items: EffectiveItemDto[]
 }
 

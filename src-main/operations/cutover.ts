@@ -8,7 +8,6 @@
 import type { EntryKind } from '../backends/backend'
 import type { CutoverDto } from '../contract/ipc'
 import { AirlockError } from '../core/errors'
-import { fingerprinter } from '../core/fingerprint'
 import { idOf, type Entry } from '../core/model'
 import type { PlanAction, PlanItem } from '../core/plan'
 import {
@@ -138,9 +137,8 @@ export function resolveCutover(
   const beforeIndex = index(beforeLayers)
   const afterIndex = index(afterLayers)
   const ids = planItems.map((i) => ({ kind: i.kind, id: i.targetId }))
-  const fp = fingerprinter()
   const byId = (data: readonly LayerData[]) =>
-    new Map(resolveEffective(model, data, fp, ids).map((r) => [`${r.kind}:${r.id}`, r]))
+    new Map(resolveEffective(model, data, ids).map((r) => [`${r.kind}:${r.id}`, r]))
   const before = byId(beforeLayers)
   const resolved = byId(afterLayers)
   const counts: CutoverCounts = { readsNew: 0, alreadyEqual: 0, shadowed: 0 }

@@ -11,7 +11,6 @@ import { SECRETS_SERVICES } from '../core/providers'
 import { explainLayer, type ConfiguredBackend } from '../core/airflow-secrets/runtime'
 import { pyToPlain } from '../core/codecs/py-json'
 import { AirlockError, toErrorDto } from '../core/errors'
-import { noFingerprints } from '../core/fingerprint'
 import type { Dialect } from '../core/model'
 import {
   RUNTIME_MODELS,
@@ -123,6 +122,20 @@ export async function loadEffective(
     locatorOptions: LocatorOptions
   }
 ): Promise<EffectiveView> {
+  const { specs, data } = await loadLayers(layers, options)
+  // Both readers (the app, `airlock effective`) say only which fields differ (by name).
+  const items = resolveEffective(layers.model, data, options.ids)
+  return { specs, data, items }
+}
+
+/**
+ * Every layer the resolved runtime names, loaded as {@link loadEffective} loads them: for a
+ * reader that resolves them itself (`resolveEach`).
+ */
+export async function loadLayers(
+  layers: Pick<RuntimeLayers, 'model' | 'locators'>,
+  options: { kinds?: EntryKind[]; locatorOptions: LocatorOptions }
+): Promise<Pick<EffectiveView, 'specs' | 'data'>> {
   const specs = RUNTIME_MODELS[layers.model].layers
   const data: LayerData[] = []
   for (const spec of specs) {
@@ -136,14 +149,13 @@ export async function loadEffective(
               dialect: spec.dialect
             })
           : undefined,
-        options.kinds
+        options.kinds,
+        // each layer is listed once and closed (no parse kept for a read-back)
+        { once: true }
       )
     )
   }
-  // Both readers (the app, `airlock effective`) say only which fields differ, never compare
-  // fingerprints across runs: an HMAC per field was most of the time for 50 k ids.
-  const items = resolveEffective(layers.model, data, noFingerprints, options.ids)
-  return { specs, data, items }
+  return { specs, data }
 }
 
 /** What one layer asks its store for an id (the names `airlock explain --runtime` prints). */

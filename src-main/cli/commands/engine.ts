@@ -105,11 +105,9 @@ export async function effectiveCommand(
           layers: it.layers.map((v, i) => ({
             layer: specs[i]!.label,
             role: specs[i]!.role,
+            // a shadowed layer's `differs`: the names of the fields that differ
             ...v,
-            ...lookups[i]?.(it.kind, it.id),
-            ...('differs' in v
-              ? { differs: v.differs.filter((d) => d.change === 'changed').map((d) => d.field) }
-              : {})
+            ...lookups[i]?.(it.kind, it.id)
           })),
           notes: it.notes
         })
@@ -122,14 +120,7 @@ export async function effectiveCommand(
     for (const it of items) {
       const shadowed = it.layers.flatMap((v, i) =>
         v.status === 'shadowed'
-          ? [
-              `${i + 1}. ${specs[i]!.label} (${
-                v.differs
-                  .filter((d) => d.change === 'changed')
-                  .map((d) => d.field)
-                  .join(', ') || 'same value'
-              })`
-            ]
+          ? [`${i + 1}. ${specs[i]!.label} (${v.differs.join(', ') || 'same value'})`]
           : []
       )
       rows.push([

@@ -9,7 +9,7 @@
  */
 import { indexNames, type NameFinder } from './byte-columns'
 import { uriSurelyReads } from './connection-uri-fast'
-import { isJsonObjectText, PY_JSON_MAX_NESTING, pyJsonLoads } from './py-json'
+import { isJsonObjectText, PY_JSON_MAX_NESTING, PyDict, pyJsonLoads, type PyValue } from './py-json'
 
 /** Bytes `[start, end)` as text; `ascii` says none is 0x80 or above. */
 export type ByteSlicer = (start: number, end: number, ascii: boolean) => string
@@ -365,7 +365,7 @@ const isNull = (bytes: Uint8Array, from: number, to: number): boolean =>
   bytes[from + 3] === 0x6c
 
 /** The fields surelyReads knows: 0–5 text, 6 the port, 7 the extra. */
-const CONNECTION_FIELDS = asciiNames([
+const CONNECTION_FIELD_NAMES = [
   'conn_type',
   'description',
   'host',
@@ -374,7 +374,8 @@ const CONNECTION_FIELDS = asciiNames([
   'schema',
   'port',
   'extra'
-])
+] as const
+const CONNECTION_FIELDS = asciiNames(CONNECTION_FIELD_NAMES)
 
 /**
  * Whether the JSON member in bytes `[start, end)` (valid UTF-8) certainly reads as a
@@ -430,4 +431,59 @@ export function jsonConnectionSurelyReads(
  */
 export function jsonVariableSurelyReads(bytes: Uint8Array, start: number, end: number): boolean {
   return jsonStringSurelyDecodes(bytes, start, end)
+}
+
+/** The JSON string whose quotes are at bytes `from` and `to - 1`, decoded (it surely decodes). */
+function jsonStringAt(bytes: Uint8Array, from: number, to: number, slice: ByteSlicer): string {
+  let high = 0
+  for (let k = from + 1; k < to - 1; k++) {
+    const c = bytes[k]!
+    // an escape: JSON.parse reads what Python's json.loads reads (jsonStringSurelyDecodes)
+    if (c === 0x5c) return JSON.parse(slice(from, to, false)) as string
+    high |= c
+  }
+  return slice(from + 1, to - 1, high < 0x80)
+}
+
+/**
+ * The connection member in bytes `[start, end)` (valid UTF-8) as `pyJsonLoads` of its text
+ * gives it, read from its bytes — a string, or a PyDict of the fields `airflow connections
+ * export` writes, each once, in file order: strings, nulls, a port that is an integer as JSON
+ * writes it (a bigint) — where every string surely decodes (jsonStringSurelyDecodes);
+ * undefined for anything else (the caller parses the text). Nothing is checked beyond the
+ * JSON: `decodeConnectionItem` reads the value as it reads the parsed one.
+ * test/unit/main/core/codecs/airflow-files-fast.test.ts holds it to `pyJsonLoads`.
+ */
+export function jsonConnectionMemberValue(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  slice: ByteSlicer = (from, to) => utf8.decode(bytes.subarray(from, to))
+): PyValue | undefined {
+  if (bytes[start] === 0x22)
+    return jsonStringSurelyDecodes(bytes, start, end)
+      ? jsonStringAt(bytes, start, end, slice)
+      : undefined
+  const out = new PyDict()
+  const ok = walkFlatObject(bytes, start, end, CONNECTION_FIELDS, (name, from, to) => {
+    const key = CONNECTION_FIELD_NAMES[name]!
+    if (isNull(bytes, from, to)) out.set(key, null)
+    else if (bytes[from] === 0x22) {
+      if (!jsonStringSurelyDecodes(bytes, from, to)) return false
+      out.set(key, jsonStringAt(bytes, from, to, slice))
+    } else {
+      // an integer as JSON writes it: digits, no leading zero (any field: a port, or not), no
+      // longer than an INTEGER port column's (far from Python's 4,300-digit limit)
+      if ((bytes[from] === 0x30 && to - from > 1) || to - from > 10) return false
+      let n = 0
+      for (let k = from; k < to; k++) {
+        const c = bytes[k]!
+        if (c < 0x30 || c > 0x39) return false
+        n = n * 10 + c - 0x30
+      }
+      out.set(key, BigInt(n))
+    }
+    return true
+  })
+  return ok ? out : undefined
 }

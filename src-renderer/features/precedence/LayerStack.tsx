@@ -1,4 +1,4 @@
-import type { EffectiveItemDto, LayerDto } from '../../../src-main/contract/ipc'
+import type { EffectiveDto, EffectiveItemDto, LayerDto } from '../../../src-main/contract/ipc'
 import { SecretCell } from '../inventory/SecretCell'
 import { DetailHead } from '../../components/ListDetail'
 import { VERDICT_TEXT, verdictKind, verdictLine } from './verdicts'
@@ -11,6 +11,8 @@ import { VERDICT_TEXT, verdictKind, verdictLine } from './verdicts'
 export function LayerStack(props: {
   item: EffectiveItemDto
   layers: readonly LayerDto[]
+  /** The fields a shadowed layer is compared on (`EffectiveDto.fields`). */
+  fields: EffectiveDto['fields']
   onClose: () => void
 }) {
   const { item } = props
@@ -70,14 +72,17 @@ export function LayerStack(props: {
                       Fields of layer {i + 1} compared with the value Airflow reads
                     </caption>
                     <tbody>
-                      {(v.fields ?? []).map((f) => (
-                        <tr key={f.field} data-differs={f.differs}>
-                          <th scope="row">{f.field}</th>
-                          <td className={f.differs ? 'differs' : 'same'}>
-                            {f.differs ? '✕ differs' : '= same'}
-                          </td>
-                        </tr>
-                      ))}
+                      {props.fields[item.kind].map((field) => {
+                        const differs = v.differs?.includes(field) ?? false
+                        return (
+                          <tr key={field} data-differs={differs}>
+                            <th scope="row">{field}</th>
+                            <td className={differs ? 'differs' : 'same'}>
+                              {differs ? '✕ differs' : '= same'}
+                            </td>
+                          </tr>
+                        )
+                      })}
                     </tbody>
                   </table>
                 </>

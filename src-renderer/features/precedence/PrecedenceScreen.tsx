@@ -278,6 +278,7 @@ export function PrecedenceScreen() {
               <LayerStack
                 item={opened}
                 layers={effective.layers}
+                fields={effective.fields}
                 onClose={() => setOpen(undefined)}
               />
             )

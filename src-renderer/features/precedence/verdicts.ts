@@ -10,12 +10,12 @@ export type VerdictKind =
 /** The kind of a verdict (shadowed: differs or same). */
 export function verdictKind(v: VerdictDto): VerdictKind {
   if (v.status !== 'shadowed') return v.status
-  return v.fields?.some((f) => f.differs) ? 'differs' : 'same'
+  return v.differs?.length ? 'differs' : 'same'
 }
 
 /** The names of the fields a shadowed layer holds differently from the winner. */
-export function differingFields(v: VerdictDto): string[] {
-  return (v.fields ?? []).filter((f) => f.differs).map((f) => f.field)
+export function differingFields(v: VerdictDto): readonly string[] {
+  return v.differs ?? []
 }
 
 /** A symbol and words for each kind, so no state is told by colour alone. */
@@ -68,7 +68,7 @@ export function overviewOf(effective: EffectiveDto): Overview {
       if (v.status === 'wins') c.present++
       else if (v.status === 'shadowed') {
         c.present++
-        if (v.fields?.some((f) => f.differs)) {
+        if (v.differs?.length) {
           c.differs++
           atRisk = true
         } else c.same++

@@ -11,18 +11,12 @@ import {
   type PrecedenceFilter
 } from '../../../src-renderer/features/precedence/verdicts'
 
-// as main sends it: what is empty (no key, no fields, no message) is left out
-const v = (status: VerdictDto['status'], differs: string[] = [], same: string[] = []) => ({
+// as main sends it: what is empty (no key, no field that differs, no message) is left out;
+// a shadowed layer names the fields that differ, the others of `fields` hold the same
+const v = (status: VerdictDto['status'], differs: string[] = []): VerdictDto => ({
   status,
   ...(status === 'absent' ? {} : { fromKey: 'K' }),
-  ...(status === 'shadowed'
-    ? {
-        fields: [
-          ...differs.map((field) => ({ field, differs: true })),
-          ...same.map((field) => ({ field, differs: false }))
-        ]
-      }
-    : {})
+  ...(status === 'shadowed' && differs.length ? { differs } : {})
 })
 
 const layer = (role: string) => ({
@@ -39,6 +33,7 @@ const effective: EffectiveDto = {
   label: 'test',
   notes: [],
   layers: [layer('custom-backend'), layer('env'), layer('metastore')],
+  fields: { connection: ['conn_type', 'host', 'password', 'extra'], variable: ['value'] },
   items: [
     // env wins; both lower layers differ: one id at risk, counted once
     {
@@ -46,14 +41,14 @@ const effective: EffectiveDto = {
       id: 'aws_default',
       winner: 0,
       notes: [],
-      layers: [v('wins'), v('shadowed', ['password']), v('shadowed', ['host'], ['password'])]
+      layers: [v('wins'), v('shadowed', ['password']), v('shadowed', ['host'])]
     },
     {
       kind: 'connection',
       id: 'pg_main',
       winner: 1,
       notes: [],
-      layers: [v('absent'), v('wins'), v('shadowed', [], ['password', 'host'])]
+      layers: [v('absent'), v('wins'), v('shadowed')]
     },
     {
       kind: 'variable',
@@ -79,11 +74,9 @@ const ids = (f: Partial<PrecedenceFilter>) =>
 describe('precedence verdicts', () => {
   it('tells a shadowed layer that differs from one that holds the same value', () => {
     expect(verdictKind(v('shadowed', ['password']))).toBe('differs')
-    expect(verdictLine(v('shadowed', ['password', 'extra'], ['host']))).toBe(
-      'differs: password, extra'
-    )
-    expect(verdictKind(v('shadowed', [], ['password']))).toBe('same')
-    expect(verdictLine(v('shadowed', [], ['password']))).toBe('same value')
+    expect(verdictLine(v('shadowed', ['password', 'extra']))).toBe('differs: password, extra')
+    expect(verdictKind(v('shadowed'))).toBe('same')
+    expect(verdictLine(v('shadowed'))).toBe('same value')
     expect(verdictKind(v('failed'))).toBe('failed')
   })
 

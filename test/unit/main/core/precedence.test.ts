@@ -1,13 +1,17 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { fingerprinter } from '../../../../src-main/core/fingerprint'
 import { connectionEntry, variableEntry, type Entry } from '../../../../src-main/core/model'
 import {
+  COMPARED_FIELDS,
   RUNTIME_MODELS,
+  changedFields,
+  compareEntries,
   resolveEffective,
   type LayerData
 } from '../../../../src-main/core/precedence'
+import { fuzzParams } from '../../../support/fuzz'
 
-const fp = fingerprinter(new Uint8Array(32))
 type Loaded = Extract<LayerData, { state: 'loaded' }>
 const loaded = (
   storeId: string,
@@ -54,26 +58,19 @@ describe('precedence tables', () => {
   })
 
   it('picks the first layer holding an id, reports shadowed layers with the fields that differ', () => {
-    const items = resolveEffective(
-      'airflow3-server',
-      [
-        { state: 'not-inspected' },
-        loaded('env', [envConn('MY_DB', 'replica')]),
-        loaded('db', [
-          connectionEntry('my_db', { conn_type: 'postgres', host: 'primary' }),
-          variableEntry('only_db', 'x')
-        ])
-      ],
-      fp
-    )
+    const items = resolveEffective('airflow3-server', [
+      { state: 'not-inspected' },
+      loaded('env', [envConn('MY_DB', 'replica')]),
+      loaded('db', [
+        connectionEntry('my_db', { conn_type: 'postgres', host: 'primary' }),
+        variableEntry('only_db', 'x')
+      ])
+    ])
     const db = items.find((i) => i.id === 'my_db')!
     expect(db.winner).toBe(1)
     expect(db.layers.map((l) => l.status)).toEqual(['not-inspected', 'wins', 'shadowed'])
     const shadowed = db.layers[2]!
-    expect(
-      shadowed.status === 'shadowed' &&
-        shadowed.differs.filter((d) => d.change === 'changed').map((d) => d.field)
-    ).toEqual(['host'])
+    expect(shadowed.status === 'shadowed' && shadowed.differs).toEqual(['host'])
     expect(JSON.stringify(db)).not.toMatch(/replica|primary/)
     expect(items.find((i) => i.id === 'only_db')!.winner).toBe(2)
   })
@@ -94,7 +91,6 @@ describe('precedence tables', () => {
           [{ id: 'b', kind: 'connection', message: 'wrong key' }]
         )
       ],
-      fp,
       [
         { kind: 'connection', id: 'a' },
         { kind: 'connection', id: 'b' }
@@ -114,46 +110,37 @@ describe('precedence tables', () => {
     const items = resolveEffective(
       'airflow2',
       [{ state: 'not-inspected' }, loaded('env', [envConn('MIXED_Case', 'h')]), loaded('db', [])],
-      fp,
       [{ kind: 'connection', id: 'Mixed_case' }]
     )
     expect(items[0]!.winner).toBe(1)
   })
 
   it('notes ids with "/" that fail through the Execution API (#57864)', () => {
-    const items = resolveEffective(
-      'airflow3-worker',
-      [
-        { state: 'not-inspected' },
-        loaded('wenv', []),
-        { state: 'not-inspected' },
-        loaded('env', []),
-        loaded('db', [connectionEntry('team/db', { conn_type: 'x' })])
-      ],
-      fp
-    )
+    const items = resolveEffective('airflow3-worker', [
+      { state: 'not-inspected' },
+      loaded('wenv', []),
+      { state: 'not-inspected' },
+      loaded('env', []),
+      loaded('db', [connectionEntry('team/db', { conn_type: 'x' })])
+    ])
     expect(items[0]!.notes.join()).toMatch(/57864/)
   })
 
   it('compares extras as JSON, not text', () => {
-    const items = resolveEffective(
-      'airflow2',
-      [
-        { state: 'not-inspected' },
-        loaded('env', [
-          {
-            ...envConn('c', 'h'),
-            fields: { ...envConn('c', 'h').fields, extra: '{"a":1,"b":"x"}' }
-          }
-        ]),
-        loaded('db', [
-          connectionEntry('c', { conn_type: 'postgres', host: 'h', extra: '{"b": "x", "a": 1.0}' })
-        ])
-      ],
-      fp
-    )
+    const items = resolveEffective('airflow2', [
+      { state: 'not-inspected' },
+      loaded('env', [
+        {
+          ...envConn('c', 'h'),
+          fields: { ...envConn('c', 'h').fields, extra: '{"a":1,"b":"x"}' }
+        }
+      ]),
+      loaded('db', [
+        connectionEntry('c', { conn_type: 'postgres', host: 'h', extra: '{"b": "x", "a": 1.0}' })
+      ])
+    ])
     const v = items[0]!.layers[2]!
-    expect(v.status === 'shadowed' && v.differs.every((d) => d.change === 'same')).toBe(true)
+    expect(v.status === 'shadowed' && v.differs).toEqual([])
   })
 
   it('lists connections before variables, each by id in code-unit order, every id once', () => {
@@ -169,14 +156,14 @@ describe('precedence tables', () => {
     ]
     const ids = (items: ReturnType<typeof resolveEffective>) =>
       items.map((it) => `${it.kind}:${it.id}`)
-    expect(ids(resolveEffective('airflow2', layers, fp))).toEqual([
+    expect(ids(resolveEffective('airflow2', layers))).toEqual([
       'connection:Z_conn',
       'connection:a_conn',
       'connection:b_conn',
       'variable:A_var',
       'variable:b_var'
     ])
-    const asked = resolveEffective('airflow2', layers, fp, [
+    const asked = resolveEffective('airflow2', layers, [
       { kind: 'variable', id: 'b_var' },
       { kind: 'connection', id: 'b_conn' },
       { kind: 'variable', id: 'b_var' },
@@ -184,5 +171,73 @@ describe('precedence tables', () => {
     ])
     expect(ids(asked)).toEqual(['connection:b_conn', 'connection:nowhere', 'variable:b_var'])
     expect(asked.map((it) => it.winner)).toEqual([1, null, 2])
+  })
+})
+
+describe('the names of the fields that differ (what the precedence views show)', () => {
+  // few values per field, so fields are often equal; extras equal as JSON but not as text
+  const text = fc.constantFrom(null, '', 'a', 'b', 'A', ' a', '1', '1.0')
+  const extra = fc.constantFrom(
+    null,
+    '',
+    '{}',
+    '{"a": 1}',
+    '{"a":1}',
+    '{"a": 1.0}',
+    '{"b": "x", "a": 1}',
+    '{"a": 1, "b": "x"}',
+    '{"a": NaN}',
+    '{"a": [1, 2]}',
+    '{"a": [2, 1]}',
+    'not json',
+    '[1]',
+    '"s"'
+  )
+  const port = fc.constantFrom(null, 0, 5432, 5433)
+  const conn = fc
+    .record({
+      conn_type: text,
+      description: text,
+      host: text,
+      login: text,
+      password: text,
+      schema: text,
+      port,
+      extra
+    })
+    .map(({ conn_type, ...rest }) => connectionEntry('c', { conn_type: conn_type ?? 'x', ...rest }))
+  const variable = fc
+    .record({ value: text, description: text })
+    .map(({ value, description }) => variableEntry('v', value ?? '', description))
+  const named = (a: Entry, b: Entry) =>
+    compareEntries(a, b, fingerprinter(new Uint8Array(32)))
+      .filter((d) => d.change === 'changed')
+      .map((d) => d.field)
+
+  it('are what compareEntries finds changed, in its order, for any two connections or variables', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.tuple(conn, conn), fc.tuple(variable, variable)), ([a, b]) => {
+        expect(changedFields(a, b)).toEqual(named(a, b))
+        expect(compareEntries(a, b, fingerprinter(new Uint8Array(32))).map((d) => d.field)).toEqual(
+          COMPARED_FIELDS[a.kind]
+        )
+      }),
+      fuzzParams(2000)
+    )
+  })
+
+  it('are what a shadowed layer says in resolveEffective', () => {
+    fc.assert(
+      fc.property(fc.tuple(conn, conn), ([a, b]) => {
+        const items = resolveEffective('airflow2', [
+          loaded('custom', [a]),
+          loaded('env', []),
+          loaded('db', [b])
+        ])
+        const verdict = items[0]!.layers[2]!
+        expect(verdict.status === 'shadowed' && verdict.differs).toEqual(named(a, b))
+      }),
+      fuzzParams(500)
+    )
   })
 })

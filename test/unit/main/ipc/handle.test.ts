@@ -164,19 +164,26 @@ describe('ipc dispatch', () => {
   it('shows demo-env shadowing the metadata DB, fields by name only', async () => {
     const r = await dispatch(table, 'effective:resolve', [{ runtime: 'demo' }])
     if (!r.ok) throw new Error(r.error.message)
-    const items = (
-      r.value as {
-        items: {
-          id: string
-          winner: number
-          layers: { status: string; fields: { field: string; differs: boolean }[] }[]
-        }[]
-      }
-    ).items
+    const { items, fields } = r.value as {
+      fields: { connection: string[]; variable: string[] }
+      items: { id: string; winner: number; layers: { status: string; differs?: string[] }[] }[]
+    }
     const pg = items.find((i) => i.id === 'postgres_default')!
     expect(pg.winner).toBe(1)
     expect(pg.layers[2]!.status).toBe('shadowed')
-    expect(pg.layers[2]!.fields.filter((f) => f.differs).map((f) => f.field)).toContain('password')
+    // the fields compared travel once; a shadowed layer names those that differ
+    expect(fields.connection).toEqual([
+      'conn_type',
+      'description',
+      'host',
+      'login',
+      'password',
+      'schema',
+      'port',
+      'extra'
+    ])
+    expect(fields.variable).toEqual(['value', 'description'])
+    expect(pg.layers[2]!.differs).toContain('password')
     // what is empty is left out of the answer (a third of its bytes at 50 000 ids)
     expect(pg.layers[0]).toEqual({ status: 'not-inspected' })
     expect(pg.layers[1]).toEqual({ status: 'wins', fromKey: 'AIRFLOW_CONN_POSTGRES_DEFAULT' })

@@ -1,9 +1,18 @@
 // The byte-level listing of a JSON export file's members (airflow-files-fast.ts) against the
 // text one (rawFileItems(text, 'json')): on generated files, well-formed or not, both give
 // the same members or both decline.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import {
+  AirflowExportBackend,
+  describeProblem
+} from '../../../../../src-main/backends/airflow-export'
+import {
+  decodeConnectionsFile,
+  fileLevelProblems,
   jsonObjectKeys,
   rawFileItems,
   readRawFileItem
@@ -11,10 +20,12 @@ import {
 import {
   asciiNames,
   flatObjectKeyBits,
+  jsonConnectionMemberValue,
   jsonConnectionSurelyReads,
   jsonObjectMembersOfBytes,
   jsonVariableSurelyReads
 } from '../../../../../src-main/core/codecs/airflow-files-fast'
+import { pyJsonLoads, type PyDict } from '../../../../../src-main/core/codecs/py-json'
 import { DIALECT_RULES } from '../../../../../src-main/core/dialect'
 import { DIALECTS } from '../../../../../src-main/core/model'
 import { FUZZ_TIMEOUT, fuzzParams } from '../../../../support/fuzz'
@@ -185,6 +196,44 @@ const member = fc
     const at = mutation[0] % (t.length + 1)
     return t.slice(0, at) + mutation[1] + t.slice(at + 1)
   })
+/** Connection members as the export command writes them but for a near miss now and then. */
+const exportedMember = fc
+  .tuple(
+    fc.subarray([
+      'conn_type',
+      'description',
+      'host',
+      'login',
+      'password',
+      'schema',
+      'port',
+      'extra'
+    ]),
+    fc.array(
+      fc.tuple(
+        fc.constantFrom(
+          'null',
+          '"postgres"',
+          '""',
+          '"p\\u00e9\\\\\\"x\\/\\n"',
+          '"caf\u00e9 \u65e5"'
+        ),
+        portValue,
+        extraValue
+      ),
+      { minLength: 8, maxLength: 8 }
+    ),
+    fc.constantFrom(', ', ',\n    ', ',')
+  )
+  .map(
+    ([known, values, sep]) =>
+      `{${known
+        .map((k, i) => {
+          const [v, port, extra] = values[i]!
+          return `"${k}": ${k === 'port' ? port : k === 'extra' ? extra : v}`
+        })
+        .join(sep)}}`
+  )
 /** Connection members that are URI strings, some with escapes or URIs that do not read. */
 const uriMember = fc
   .tuple(
@@ -319,4 +368,126 @@ describe('JSON members that surely read, told from their bytes', () => {
     )
     expect(told).toBeGreaterThan(100)
   })
+
+  it('reads a connection member from its bytes as the JSON parser reads its text, or declines', () => {
+    let read = 0
+    const widen = fc.constantFrom('', '\u00e9', '\u65e5', '\ud83d\ude00')
+    fc.assert(
+      fc.property(
+        fc.oneof(member, exportedMember, uriMember, value),
+        widen,
+        fc.boolean(),
+        (text, wide, bySlicer) => {
+          // non-ASCII inside the strings the generators make, and inside other bytes
+          const t = wide ? text.replace(/"([a-z])/, `"$1${wide}`) : text
+          const bytes = Buffer.from(`[${t}]`)
+          const slice = (start: number, end: number, ascii: boolean) =>
+            bytes.toString(ascii ? 'latin1' : 'utf8', start, end)
+          const got = bySlicer
+            ? jsonConnectionMemberValue(bytes, 1, bytes.length - 1, slice)
+            : jsonConnectionMemberValue(bytes, 1, bytes.length - 1)
+          if (got === undefined) return
+          read++
+          expect([t, got]).toEqual([t, pyJsonLoads(t)])
+        }
+      ),
+      fuzzParams(4000)
+    )
+    expect(read).toBeGreaterThan(400)
+  })
+
+  it('reads what the export command writes, keys in file order, the port a bigint', () => {
+    const exported = JSON.stringify(
+      {
+        conn_type: 'postgres',
+        description: null,
+        login: 'u\u00e9',
+        password: 'p"w\\\u{1f600}',
+        host: 'h',
+        port: 5432,
+        schema: 'db',
+        extra: '{"a": [1, "\u00e9"]}'
+      },
+      null,
+      4
+    )
+    const bytes = Buffer.from(exported)
+    const got = jsonConnectionMemberValue(bytes, 0, bytes.length)
+    expect(got).toEqual(pyJsonLoads(exported))
+    const dict = got as PyDict
+    expect([...dict.keys()]).toEqual([
+      'conn_type',
+      'description',
+      'login',
+      'password',
+      'host',
+      'port',
+      'schema',
+      'extra'
+    ])
+    expect(dict.get('port')).toBe(5432n)
+    for (const text of [
+      '{"port": -1}',
+      '{"port": 1.0}',
+      '{"x": 1}',
+      '{"host": "a", "host": "b"}',
+      '[1]'
+    ])
+      expect([text, jsonConnectionMemberValue(Buffer.from(text), 0, text.length)]).toEqual([
+        text,
+        undefined
+      ])
+  })
+})
+
+describe('a JSON connections file loaded member by member from its bytes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-json-members-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  let n = 0
+
+  /** What `load` made of the file before: the whole text decoded (decodeConnectionsFile). */
+  function wholeRead(path: string, id: string, dialect: (typeof DIALECTS)[number]) {
+    const decoded = decodeConnectionsFile(readFileSync(path, 'utf8'), 'json', dialect)
+    if (fileLevelProblems(decoded.problems).length) return 'refused'
+    return {
+      entries: decoded.value.map((e) => ({ ...e, source: { backendId: id, path, fromKey: e.id } })),
+      problems: decoded.problems.map((p) => ({
+        ref: { kind: 'connection', id: p.key },
+        code: 'codec.parse',
+        message: `"${path}": ${describeProblem(p)}`
+      }))
+    }
+  }
+
+  it(
+    'gives the entries and problems the whole read gives, in every dialect',
+    async () => {
+      let clean = 0
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.oneof(member, exportedMember, exportedMember, uriMember), { maxLength: 4 }),
+          fc.constantFrom(...DIALECTS),
+          fc.constantFrom('', '\n', '\n    '),
+          async (members, dialect, indent) => {
+            const path = join(dir, `c${n++}.json`)
+            const sep = `,${indent || ' '}`
+            writeFileSync(
+              path,
+              // every other key non-ASCII (its bytes decoded as UTF-8)
+              `{${indent}${members.map((m, i) => `"conn_${i}${i % 2 ? '\u00e9' : ''}": ${m}`).join(sep)}}`
+            )
+            const backend = new AirflowExportBackend({ path, kind: 'connections', dialect })
+            const expected = wholeRead(path, backend.id, dialect)
+            const got = await backend.load({}).catch(() => 'refused' as const)
+            expect(got).toEqual(expected)
+            if (expected !== 'refused' && !expected.problems.length && members.length) clean++
+          }
+        ),
+        fuzzParams(400)
+      )
+      // files read member by member (every member reads) are a good share of them
+      expect(clean).toBeGreaterThan(20)
+    },
+    FUZZ_TIMEOUT
+  )
 })
