@@ -11,6 +11,7 @@ import { applyPasswordRule, normalizeConnType, validateExtra, type Decoded } fro
 import type { ConnectionFields, Dialect } from '../model'
 import {
   digitTextIsNotJson,
+  isJsonShortEscape,
   JSON_STRING_ESCAPED as ESCAPED,
   jsonStringScan as stringEnd,
   pyJsonDumps,
@@ -700,17 +701,7 @@ function jsonStringBytes(b: Uint8Array, k: number, n: number): number {
       if (k + 5 >= n) return -1
       for (let h = k + 2; h < k + 6; h++) if (HEX[b[h]!]! < 0) return -1
       k += 6
-    } else if (
-      e === 0x22 ||
-      e === 0x5c ||
-      e === 0x2f ||
-      e === 0x62 ||
-      e === 0x66 ||
-      e === 0x6e ||
-      e === 0x72 ||
-      e === 0x74
-    )
-      k += 2
+    } else if (isJsonShortEscape(e)) k += 2
     else return -1
   }
   return -1

@@ -644,6 +644,21 @@ function jsonMemberValueStart(s: string, i: number): number {
   return k + 1
 }
 
+/** Whether `\` and this character code are one of JSON's two-character escapes (RFC 8259). */
+export function isJsonShortEscape(c: number): boolean {
+  // " \ / b f n r t
+  return (
+    c === 0x22 ||
+    c === 0x5c ||
+    c === 0x2f ||
+    c === 0x62 ||
+    c === 0x66 ||
+    c === 0x6e ||
+    c === 0x72 ||
+    c === 0x74
+  )
+}
+
 function isHexCode(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
 }
@@ -675,17 +690,7 @@ export function jsonStringScan(s: string, from: number): number {
         )
           return -1
         k += 5
-      } else if (
-        e === 0x22 ||
-        e === 0x5c ||
-        e === 0x2f ||
-        e === 0x62 ||
-        e === 0x66 ||
-        e === 0x6e ||
-        e === 0x72 ||
-        e === 0x74
-      )
-        k++
+      } else if (isJsonShortEscape(e)) k++
       else return -1
     }
   }
