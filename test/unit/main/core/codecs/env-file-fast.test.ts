@@ -129,35 +129,41 @@ describe('env-file codec: the compose fast path', () => {
   })
 })
 
-describe('python-dotenv read-back of lines it reads literally (encode.ts pythonReadsLiterally)', () => {
-  // names plain and not, some twice; values of the characters that decide quoting and reading
-  const name = fc.constantFrom('A', 'B_1', '_x', 'a.b', '1A', 'C D', 'export')
-  const value = fc.string({
-    unit: fc.constantFrom(
-      'a',
-      'Z',
-      '9',
-      ' ',
-      '#',
-      "'",
-      '"',
-      '\\',
-      '$',
-      '{',
-      '}',
-      '=',
-      ':',
-      '%',
-      'é',
-      '\n',
-      '\t',
-      '\u00a0',
-      '\u2028',
-      '😀'
-    ),
-    maxLength: 8
-  })
+// names plain and not, some twice; values of the characters that decide quoting and reading,
+// lone surrogates among them (the file compose reads is UTF-8): for both loaders' rules
+const name = fc.constantFrom('A', 'B_1', '_x', 'a.b', '1A', 'C D', 'export')
+const value = fc.string({
+  unit: fc.constantFrom(
+    'a',
+    'Z',
+    '9',
+    ' ',
+    '#',
+    "'",
+    '"',
+    '\\',
+    '$',
+    '{',
+    '}',
+    '=',
+    ':',
+    '%',
+    'é',
+    '\n',
+    '\r',
+    '\t',
+    '\u00a0',
+    '\x85',
+    '\u2028',
+    '\ufeff',
+    '\ud800',
+    '\udc00',
+    '😀'
+  ),
+  maxLength: 8
+})
 
+describe('python-dotenv read-back of lines it reads literally (encode.ts pythonReadsLiterally)', () => {
   it(
     'is told only of files python-dotenv reads back exactly, and of the plain files Airlock writes',
     () => {
@@ -194,40 +200,6 @@ describe('python-dotenv read-back of lines it reads literally (encode.ts pythonR
 })
 
 describe('compose read-back of lines it reads literally (encode.ts composeReadsLiterally)', () => {
-  // names plain and not, some twice; values of the characters that decide quoting and reading,
-  // lone surrogates among them (the file compose reads is UTF-8)
-  const name = fc.constantFrom('A', 'B_1', '_x', 'a.b', '1A', 'C D', 'export')
-  const value = fc.string({
-    unit: fc.constantFrom(
-      'a',
-      'Z',
-      '9',
-      ' ',
-      '#',
-      "'",
-      '"',
-      '\\',
-      '$',
-      '{',
-      '}',
-      '=',
-      ':',
-      '%',
-      'é',
-      '\n',
-      '\r',
-      '\t',
-      '\u00a0',
-      '\x85',
-      '\u2028',
-      '\ufeff',
-      '\ud800',
-      '\udc00',
-      '😀'
-    ),
-    maxLength: 8
-  })
-
   it(
     'is told only of files compose reads back exactly, and of the plain files Airlock writes',
     () => {
