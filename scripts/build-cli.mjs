@@ -32,8 +32,8 @@ for (const name of wanted) {
   }
   const target = targets[name]
   if (!target) throw new Error(`unknown build target ${name}`)
-  // Chunks of an earlier build would pile up under new hashes.
-  rmSync(join(root, target.outdir, 'chunks'), { recursive: true, force: true })
+  // What an earlier build left would stay: chunks under old hashes, entries no longer built.
+  rmSync(join(root, target.outdir), { recursive: true, force: true })
   await build({
     absWorkingDir: root,
     entryPoints: [target.entry],
