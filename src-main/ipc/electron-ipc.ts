@@ -10,8 +10,12 @@ export function registerIpc(
   trusted: () => WebContents | undefined,
   openFileDialog?: HandlerContext['openFileDialog']
 ): void {
-  const send = <E extends keyof EventMap>(event: E, payload: EventMap[E]) =>
-    trusted()?.send(event, payload)
+  // A closed window's contents are destroyed: an event for it (a job's progress, from a
+  // timer) has nowhere to go, and sending would throw outside any handler.
+  const send = <E extends keyof EventMap>(event: E, payload: EventMap[E]) => {
+    const contents = trusted()
+    if (contents && !contents.isDestroyed()) contents.send(event, payload)
+  }
   const handlers = createHandlers(
     createHandlerContext({ mode: 'electron', emit: send, openFileDialog })
   )

@@ -439,12 +439,13 @@ async function execute(
   // `depth` batches at a time; after a cancel no batch starts. A journal that cannot be
   // written stops every lane after its batch (mapLimit starts nothing after a failure): the
   // job is then resumable from what the journal holds.
-  let batchesStarted = 0
+  let batchesSeen = 0
   try {
     await mapLimit(chunks(todo, batchSize), depth, async (batch) => {
-      if (jobGateSet) await atJobGate(batchesStarted, ctx.signal) // browser tests only
+      // browser tests only; each lane's ordinal taken before it waits, so n lets n through
+      const ordinal = batchesSeen++
+      if (jobGateSet) await atJobGate(ordinal, ctx.signal)
       if (ctx.signal?.aborted) return
-      batchesStarted++
       await runBatch(batch)
       // A settled batch's values are in the sealed snapshot (resume and rollback read them
       // there): the run lets them go, so what it holds shrinks batch by batch instead of

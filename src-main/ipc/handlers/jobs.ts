@@ -41,6 +41,7 @@ import {
 } from '../../jobs/run-job'
 import { noKeychainMessage } from '../../keychain/keychain'
 import type { HandlerContext } from './context'
+import { ProgressPace } from '../progress-pace'
 
 const PROGRESS_INTERVAL_MS = 100
 
@@ -58,7 +59,6 @@ async function startJob(
   const controller = new AbortController()
   const keychain = await ctx.keychain()
   let last: JobProgress | undefined
-  let lastSent = 0
   let announce: (jobId: string) => void = () => undefined
   const announced = new Promise<string>((resolve) => (announce = resolve))
   const send = (p: JobProgress, state: JobProgressDto['state'], error: JobProgressDto['error']) =>
@@ -76,26 +76,16 @@ async function startJob(
       etaSeconds: p.etaSeconds,
       error
     })
-  // At most one event per interval, and the last one always goes out: a progress that came
-  // within an interval of the one sent is sent when the interval ends, so a job that pauses
-  // (a backoff, a slow batch) shows how far it got, not where it was 100 ms before.
-  let trailing: ReturnType<typeof setTimeout> | undefined
-  const sendLast = () => {
-    trailing = undefined
-    lastSent = Date.now()
-    send(last!, 'running', null)
-  }
+  const pace = new ProgressPace<JobProgress>((p) => send(p, 'running', null), PROGRESS_INTERVAL_MS)
   const onProgress = (p: JobProgress) => {
     if (!last) {
       ctx.running.set(p.jobId, controller)
       announce(p.jobId)
     }
     last = p
-    const wait = lastSent + PROGRESS_INTERVAL_MS - Date.now()
-    if (wait <= 0) sendLast()
-    else trailing ??= setTimeout(sendLast, wait)
+    pace.push(p)
   }
-  const stopTrailing = () => clearTimeout(trailing)
+  const stopTrailing = () => pace.end()
   if (knownJobId) {
     ctx.running.set(knownJobId, controller)
     announce(knownJobId)

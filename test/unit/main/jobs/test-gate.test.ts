@@ -11,7 +11,8 @@ import { InMemoryBackend } from '../../../../src-main/backends/in-memory'
 import { variableEntry } from '../../../../src-main/core/model'
 import type { JobProgress } from '../../../../src-main/jobs/run-job'
 import { osLikeKeychain } from '../../../support/test-keychain'
-import { planBetween } from '../../../support/jobs'
+import { AdaptivePacer } from '../../../../src-main/backends/pacer'
+import { planBetween, storeLike } from '../../../support/jobs'
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-test-gate-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -86,7 +87,11 @@ describe('the test job gate', () => {
 
   it('does nothing without AIRLOCK_TEST_HARNESS=1', async () => {
     const s = await setUp()
-    const { applyPlan } = await runnerWith({ AIRLOCK_TEST_JOB_GATE: s.gate })
+    // (unset here even where the runner of this test runs under a harness)
+    const { applyPlan } = await runnerWith({
+      AIRLOCK_TEST_HARNESS: '',
+      AIRLOCK_TEST_JOB_GATE: s.gate
+    })
     writeFileSync(s.gate, '0')
     const report = await applyPlan(s.doc, s.source, s.target, {
       dataDir: s.dataDir,
@@ -94,5 +99,36 @@ describe('the test job gate', () => {
     })
     expect(report.applied).toBe(1000)
     expect(written(s.path)).toBe(1000)
+  }, 60_000)
+
+  it('lets n batches through, not one per lane, when batches run side by side (a paced target)', async () => {
+    const gate = join(dir, `gate${n++}`)
+    const { applyPlan } = await runnerWith({
+      AIRLOCK_TEST_HARNESS: '1',
+      AIRLOCK_TEST_JOB_GATE: gate
+    })
+    writeFileSync(gate, '1')
+    const keychain = osLikeKeychain()
+    const items = ITEMS.slice(0, 100)
+    const source = new InMemoryBackend({ id: 'memory:source', entries: items })
+    // a paced store runs four batches at a time
+    const pacer = new AdaptivePacer({ maxConcurrency: 4 })
+    const target = storeLike(new InMemoryBackend({ id: 'ssm:target' }), { kind: 'aws-ssm', pacer })
+    const doc = await planBetween(source, target, keychain)
+    const controller = new AbortController()
+    const seen: JobProgress[] = []
+    const run = applyPlan(doc, source, target, {
+      dataDir: join(dir, `home${n++}`),
+      keychain,
+      batchSize: 10,
+      signal: controller.signal,
+      onProgress: (p) => seen.push(p)
+    })
+    await new Promise((r) => setTimeout(r, 300))
+    const held = seen.at(-1)?.done
+    controller.abort()
+    const report = await run
+    expect(held).toBe(10)
+    expect(report.applied).toBe(10)
   }, 60_000)
 })
