@@ -398,6 +398,10 @@ export class EnvFileBackend implements Backend {
     const before = await this.text(signal)
     // the version read: an edit by another process before the rename fails this write
     const expect = before === undefined ? null : (this.textCache?.key ?? null)
+    // the parse of the version read (the last batch's read-back): the rewrite does not use it,
+    // and a file this write replaces (a new identity) is never read through it again; let it
+    // go before the rewrite builds the new text and its reading (issue #22)
+    this.varsCache = undefined
     let rewritten: RewrittenEnvFile
     try {
       // the scan of the text this backend wrote last, when that is the text read (a job's
@@ -417,9 +421,6 @@ export class EnvFileBackend implements Backend {
     const updated = rewritten.text
     if (updated === before) return
     signal?.throwIfAborted()
-    // the parse of the version read names a file this write replaces (a new identity): let it
-    // go before the new text is written, not after the next read-back
-    this.varsCache = undefined
     this.lastWrite = undefined
     try {
       await writeFileAtomic(this.path, updated, { expect })

@@ -698,10 +698,9 @@ describe('env-file codec: rewriting a file batch after batch', () => {
             expect(quiet.warnings).toEqual([])
             expect(loud.warnings).toEqual(updateEnvFile(text, changes, loader).warnings)
             const decoded = decodeEnvFile(expected, loader)
-            expect(quiet.values).toEqual(
-              decoded.problems.length
-                ? undefined
-                : new Map(decoded.value.map((v) => [v.name, v.value]))
+            // in the decoder's order too (a Map's toEqual does not compare the order)
+            expect(quiet.values && [...quiet.values]).toEqual(
+              decoded.problems.length ? undefined : decoded.value.map((v) => [v.name, v.value])
             )
             text = expected
             scan = quiet.scan
@@ -709,6 +708,29 @@ describe('env-file codec: rewriting a file batch after batch', () => {
         }
       ),
       { numRuns: 300 }
+    )
+  })
+
+  it('reads a file of plain lines (no name twice, no "$") as the decoder does, in its order', () => {
+    const value = fc.oneof(
+      fc.stringMatching(/^[A-Za-z0-9_@%+=:,./-]{0,8}$/),
+      fc.constantFrom('two words', "it's", 'x # y', 'é', 'line\nbreak', '"q"', 'a\\b')
+    )
+    const name = fc.constantFrom('A', 'B', 'C', 'D', 'E', 'F')
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.record({ name, value }), { selector: (v) => v.name, maxLength: 5 }),
+        fc.array(fc.record({ name, value: fc.option(value, { nil: null }) }), { maxLength: 4 }),
+        fc.constantFrom(...LOADERS),
+        (first, changes, loader) => {
+          const text = encodeEnvFile(first, { prefer: loader }).text
+          const out = rewriteEnvFile(text, changes, loader, { warnings: false })
+          const decoded = decodeEnvFile(out.text, loader)
+          expect(decoded.problems).toEqual([])
+          expect(out.values && [...out.values]).toEqual(decoded.value.map((v) => [v.name, v.value]))
+        }
+      ),
+      { numRuns: 500 }
     )
   })
 
