@@ -147,9 +147,11 @@ function rewrittenText(
 ): string {
   const edits: { start: number; end: number; text: string }[] = []
   const appended: string[] = []
-  // the bindings of each name, in file order: one pass, not one scan of the file per change
+  // the bindings of each name written, in file order: one pass, not one scan of the file per
+  // change (only those names: a job's batch appending new names indexes nothing)
   const byName = new Map<string, Binding[]>()
   for (const b of scan.bindings) {
+    if (!wanted.has(b.name)) continue
     const list = byName.get(b.name)
     if (list) list.push(b)
     else byName.set(b.name, [b])
@@ -186,12 +188,16 @@ function rewrittenText(
     at = e.end
   }
   pieces.push(text.slice(at))
-  let out = pieces.join('')
   if (appended.length) {
-    if (out !== '' && !out.endsWith('\n')) out += '\n'
-    out += appended.join('')
+    // after a line break of its own, unless the text so far is empty or ends in one
+    let last = pieces.length - 1
+    while (last > 0 && pieces[last] === '') last--
+    if (pieces[last] !== '' && !pieces[last]!.endsWith('\n')) pieces.push('\n')
+    // one join, one flat string: not the text so far and the appended lines joined apart
+    // and then copied again into the new text the first time it is scanned
+    for (const line of appended) pieces.push(line)
   }
-  return out
+  return pieces.join('')
 }
 
 /** The span that removes a binding: its whole line(s) when nothing else shares them. */
