@@ -25,8 +25,8 @@ import {
 } from '../core/codecs/env-file/compose-fast'
 import {
   ENV_FILE_LOADER_LABEL,
+  EnvFileChecks,
   decodeEnvFile,
-  encodeEnvFile,
   rewriteEnvFile,
   updateEnvFile,
   type EnvFileChange,
@@ -216,8 +216,11 @@ export class EnvFileBackend implements Backend {
       problems.push({ ref: null, severity: 'error', message: error.userMessage })
     }
     const byName = new Map<string, Entry>()
-    // what is encoded, made as it is checked (not a list of changes copied into another)
-    const unique: { name: string; value: string }[] = []
+    // what is encoded, checked as it is made: each value dies once checked (the common file's
+    // lines need no read-back; a 100 k pre-flight held every value and the new file's text:
+    // issue #22). The entries written, to make their values again for a read-back that runs.
+    const checks = new EnvFileChecks(this.loader)
+    const written: Entry[] = []
     const label = (e: Entry) => `${e.kind} ${JSON.stringify(idOf(e))}`
     for (const e of entries) {
       const change = this.changeOf(e)
@@ -239,10 +242,19 @@ export class EnvFileBackend implements Backend {
         error(
           `${label(e)}: the value holds a NUL character, which no environment variable can carry.`
         )
-      else unique.push({ name: change.name, value: change.value ?? '' })
+      else {
+        checks.add(change.name, change.value ?? '')
+        written.push(e)
+      }
     }
-    const encoded = encodeEnvFile(unique, { prefer: this.loader })
-    for (const w of encoded.warnings) {
+    const changeOf = (e: Entry) => this.changeOf(e)
+    const warnings = checks.finish(function* () {
+      for (const e of written) {
+        const change = changeOf(e)
+        yield { name: change.name, value: change.value ?? '' }
+      }
+    })
+    for (const w of warnings) {
       const e = byName.get(w.name)
       problems.push({
         ref: e ? refOf(e) : null,
@@ -386,6 +398,10 @@ export class EnvFileBackend implements Backend {
     const before = await this.text(signal)
     // the version read: an edit by another process before the rename fails this write
     const expect = before === undefined ? null : (this.textCache?.key ?? null)
+    // the parse of the version read (the last batch's read-back): the rewrite does not use it,
+    // and a file this write replaces (a new identity) is never read through it again; let it
+    // go before the rewrite builds the new text and its reading (issue #22)
+    this.varsCache = undefined
     let rewritten: RewrittenEnvFile
     try {
       // the scan of the text this backend wrote last, when that is the text read (a job's
@@ -405,9 +421,6 @@ export class EnvFileBackend implements Backend {
     const updated = rewritten.text
     if (updated === before) return
     signal?.throwIfAborted()
-    // the parse of the version read names a file this write replaces (a new identity): let it
-    // go before the new text is written, not after the next read-back
-    this.varsCache = undefined
     this.lastWrite = undefined
     try {
       await writeFileAtomic(this.path, updated, { expect })

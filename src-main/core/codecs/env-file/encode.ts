@@ -229,46 +229,80 @@ export function encodeEnvFile(
   vars: readonly { name: string; value: string }[],
   options: EncodeEnvFileOptions = {}
 ): EncodedEnvFile {
-  const prefer = options.prefer ?? 'compose'
-  const warnings: EnvFileWarning[] = []
-  const seen = new Set<string>()
+  const checks = new EnvFileChecks(options.prefer)
   // one pass, no array of lines or of pairs beside the text (a 100 k-line pre-flight: its peak)
   let text = ''
-  const lineNames: string[] = []
-  let pythonLiteral = true
+  for (const v of vars) text += `${v.name}=${checks.add(v.name, v.value)}\n`
+  return { text, warnings: checks.finish(() => vars, text) }
+}
+
+/**
+ * {@link encodeEnvFile}'s warnings, line by line, without its text: `add` each variable in
+ * order, then `finish`. When every line is one both loaders read literally (the common file),
+ * no text is made at all and no value need be held between `add`s (a 100 k `.env` pre-flight
+ * held every value and the whole new text at once: issue #22); otherwise `finish` asks for the
+ * variables again, in the same order, and reads their text back as encodeEnvFile does.
+ *
+ * @example
+ * const checks = new EnvFileChecks('compose')
+ * for (const v of vars) checks.add(v.name, v.value)
+ * checks.finish(() => vars) // encodeEnvFile(vars, { prefer: 'compose' }).warnings
+ */
+export class EnvFileChecks {
+  private readonly prefer: EnvFileLoader
+  private readonly warnings: EnvFileWarning[] = []
+  private readonly seen = new Set<string>()
+  private pythonLiteral = true
   // a name written twice: compose's reading is left to its decoder
-  let composeLiteral = true
-  for (const v of vars) {
-    const problem = envNameProblem(v.name)
-    if (problem) warnings.push({ name: v.name, message: problem })
-    if (seen.has(v.name)) {
-      composeLiteral = false
-      warnings.push({
-        name: v.name,
-        message: `${nameInMessage(v.name)} is written twice; the loaders keep the last value.`
+  private composeLiteral = true
+
+  constructor(prefer: EnvFileLoader = 'compose') {
+    this.prefer = prefer
+  }
+
+  /** Checks the next line's name and value; returns the value as written. */
+  add(name: string, value: string): string {
+    const problem = envNameProblem(name)
+    if (problem) this.warnings.push({ name, message: problem })
+    if (this.seen.has(name)) {
+      this.composeLiteral = false
+      this.warnings.push({
+        name,
+        message: `${nameInMessage(name)} is written twice; the loaders keep the last value.`
       })
     }
-    seen.add(v.name)
-    const lone = hasLoneSurrogate(v.value)
-    pushValueWarnings(warnings, v.name, v.value, lone)
-    const written = encodeValue(v.value, prefer)
-    text += `${v.name}=${written}\n`
-    if (pythonLiteral) pythonLiteral = pythonReadsLiterally(v.name, written, v.value)
-    if (composeLiteral) composeLiteral = pythonLiteral && !lone
-    lineNames.push(v.name)
+    this.seen.add(name)
+    const lone = hasLoneSurrogate(value)
+    pushValueWarnings(this.warnings, name, value, lone)
+    const written = encodeValue(value, this.prefer)
+    if (this.pythonLiteral) this.pythonLiteral = pythonReadsLiterally(name, written, value)
+    if (this.composeLiteral) this.composeLiteral = this.pythonLiteral && !lone
+    return written
   }
-  // what each name should read back as (its last value), made only for a read-back that runs
-  if (!pythonLiteral || !composeLiteral) {
+
+  /**
+   * The warnings of the lines added. `vars`: the variables added, in order (asked for only when
+   * a loader must read the text back); `text`: their encodeEnvFile text, when made already.
+   */
+  finish(vars: () => Iterable<{ name: string; value: string }>, text?: string): EnvFileWarning[] {
+    if (this.pythonLiteral && this.composeLiteral) return dedupe(this.warnings)
+    // what each name should read back as (its last value), and the name of each line
     const last = new Map<string, string>()
-    for (const v of vars) last.set(v.name, v.value)
-    warnings.push(
-      ...readBackWarnings(text, lineNames, last, prefer, {
-        python: pythonLiteral,
-        compose: composeLiteral
+    const lineNames: string[] = []
+    let made = ''
+    for (const v of vars()) {
+      last.set(v.name, v.value)
+      lineNames.push(v.name)
+      if (text === undefined) made += `${v.name}=${encodeValue(v.value, this.prefer)}\n`
+    }
+    this.warnings.push(
+      ...readBackWarnings(text ?? made, lineNames, last, this.prefer, {
+        python: this.pythonLiteral,
+        compose: this.composeLiteral
       })
     )
+    return dedupe(this.warnings)
   }
-  return { text, warnings: dedupe(warnings) }
 }
 
 /** The warnings without repeats (same name and message), first kept. */

@@ -18,7 +18,7 @@
  * decode.ts, encode.ts, update.ts; this module re-exports the public names.
  */
 export { decodeEnvFile } from './decode'
-export { encodeEnvFile } from './encode'
+export { EnvFileChecks, encodeEnvFile } from './encode'
 export { ENV_FILE_LOADER_LABEL } from './types'
 export type {
   EnvFileDialect,

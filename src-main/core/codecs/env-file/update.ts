@@ -111,12 +111,47 @@ export function rewriteEnvFile(
     )
   const wanted = new Map<string, string | null>()
   for (const c of changes) wanted.set(c.name, c.value)
+  const warnings: EnvFileWarning[] = []
+  // made in a function of its own: its index of the old bindings, the edits and the appended
+  // lines are gone before the new text is scanned (issue #22: a 100 k file's last batch)
+  const out = rewrittenText(text, scan, wanted, loader, warn ? warnings : undefined)
+  const after = verifyRewrite(out, wanted, scan, loader)
+  if (!warn) return { text: out, warnings: [], ...after }
+  const others: EnvFileLoader = loader === 'compose' ? 'python-dotenv' : 'compose'
+  const changed = [...wanted].filter(([, v]) => v !== null) as [string, string][]
+  const cross = new Map<string, string>()
+  // the first binding of a name, as a search from the start finds it
+  for (const v of decodeEnvFile(out, others).value)
+    if (!cross.has(v.name)) cross.set(v.name, v.value)
+  for (const [name, value] of changed) {
+    if (cross.get(name) !== value)
+      warnings.push({
+        name,
+        message: `${ENV_FILE_LOADER_LABEL[others]} would read ${nameInMessage(name)} differently from ${label}.`
+      })
+  }
+  return { text: out, warnings: dedupe(warnings), ...after }
+}
+
+/**
+ * `text` with `wanted` applied to the bindings of `scan` (its scan): each set name's last
+ * binding replaced or its line appended, each removed name's bindings taken out. Pushes the
+ * set names' own warnings (name, value) onto `warnings` when given.
+ */
+function rewrittenText(
+  text: string,
+  scan: Scan,
+  wanted: ReadonlyMap<string, string | null>,
+  loader: EnvFileLoader,
+  warnings: EnvFileWarning[] | undefined
+): string {
   const edits: { start: number; end: number; text: string }[] = []
   const appended: string[] = []
-  const warnings: EnvFileWarning[] = []
-  // the bindings of each name, in file order: one pass, not one scan of the file per change
+  // the bindings of each name written, in file order: one pass, not one scan of the file per
+  // change (only those names: a job's batch appending new names indexes nothing)
   const byName = new Map<string, Binding[]>()
   for (const b of scan.bindings) {
+    if (!wanted.has(b.name)) continue
     const list = byName.get(b.name)
     if (list) list.push(b)
     else byName.set(b.name, [b])
@@ -127,7 +162,7 @@ export function rewriteEnvFile(
       for (const b of bindings) edits.push(removal(text, b))
       continue
     }
-    if (warn) {
+    if (warnings) {
       if (envNameProblem(name)) warnings.push({ name, message: envNameProblem(name)! })
       warnings.push(...valueWarnings(name, value))
     }
@@ -153,27 +188,16 @@ export function rewriteEnvFile(
     at = e.end
   }
   pieces.push(text.slice(at))
-  let out = pieces.join('')
   if (appended.length) {
-    if (out !== '' && !out.endsWith('\n')) out += '\n'
-    out += appended.join('')
+    // after a line break of its own, unless the text so far is empty or ends in one
+    let last = pieces.length - 1
+    while (last > 0 && pieces[last] === '') last--
+    if (pieces[last] !== '' && !pieces[last]!.endsWith('\n')) pieces.push('\n')
+    // one join, one flat string: not the text so far and the appended lines joined apart
+    // and then copied again into the new text the first time it is scanned
+    for (const line of appended) pieces.push(line)
   }
-  const after = verifyRewrite(out, wanted, scan, loader)
-  if (!warn) return { text: out, warnings: [], ...after }
-  const others: EnvFileLoader = loader === 'compose' ? 'python-dotenv' : 'compose'
-  const changed = [...wanted].filter(([, v]) => v !== null) as [string, string][]
-  const cross = new Map<string, string>()
-  // the first binding of a name, as a search from the start finds it
-  for (const v of decodeEnvFile(out, others).value)
-    if (!cross.has(v.name)) cross.set(v.name, v.value)
-  for (const [name, value] of changed) {
-    if (cross.get(name) !== value)
-      warnings.push({
-        name,
-        message: `${ENV_FILE_LOADER_LABEL[others]} would read ${nameInMessage(name)} differently from ${label}.`
-      })
-  }
-  return { text: out, warnings: dedupe(warnings), ...after }
+  return pieces.join('')
 }
 
 /** The span that removes a binding: its whole line(s) when nothing else shares them. */
@@ -208,8 +232,7 @@ function verifyRewrite(
     const culprit = scanAfter.bindings.find((b) => b.line >= line && wanted.has(b.name))
     fail(culprit?.name ?? [...wanted.keys()][0] ?? '')
   }
-  const decoded = resolveBindings(scanAfter, loader, {})
-  const values = new Map(decoded.value.map((v) => [v.name, v.value]))
+  const { values, clean } = readValues(scanAfter, loader)
   for (const [name, value] of wanted)
     if (value === null ? values.has(name) : values.get(name) !== value) fail(name)
   const rawBefore = finalRaw(scanBefore)
@@ -217,5 +240,31 @@ function verifyRewrite(
   for (const [name, raw] of rawBefore)
     if (!wanted.has(name) && rawAfter.get(name) !== raw) fail(name)
   for (const name of rawAfter.keys()) if (!wanted.has(name) && !rawBefore.has(name)) fail(name)
-  return { scan: scanAfter, values: decoded.problems.length ? undefined : values }
+  return { scan: scanAfter, values: clean ? values : undefined }
+}
+
+/**
+ * What `loader` reads from a scan with no environment, name → value in the decoder's order,
+ * and whether that reading has no problems. Its own function: the decoder's list of pairs is
+ * gone before the caller goes on (a 100 k file's last batch held it through its check).
+ *
+ * The file this encoder writes (each name once, every value without `$` or not interpolated)
+ * reads as its raw values: the scan's {@link finalRaw} map is that reading — the same pairs in
+ * the same order (bindings are in line order, the decoder sorts by line) — and is returned
+ * itself, not made again beside it with the decoder's lists (a 100 k file's last batch: 25 MB
+ * of its peak, issue #22). Neither map is changed by anyone once made.
+ */
+function readValues(
+  scan: Scan,
+  loader: EnvFileLoader
+): { values: Map<string, string>; clean: boolean } {
+  const raw = finalRaw(scan)
+  if (
+    raw.size === scan.bindings.length &&
+    scan.bindings.every((b) => b.raw !== null && (!b.interpolated || !b.raw.includes('$')))
+  )
+    return { values: raw as Map<string, string>, clean: true }
+  const decoded = resolveBindings(scan, loader, {})
+  const values = new Map(decoded.value.map((v) => [v.name, v.value]))
+  return { values, clean: !decoded.problems.length }
 }

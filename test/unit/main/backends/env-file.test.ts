@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { EnvBackend } from '../../../../src-main/backends/env'
 import { EnvFileBackend } from '../../../../src-main/backends/env-file'
 import { connectionEnvValue } from '../../../../src-main/core/codecs/connection-value'
+import { encodeEnvFile } from '../../../../src-main/core/codecs/env-file'
 import { AirlockError } from '../../../../src-main/core/errors'
 import {
   emptyConnectionFields,
@@ -401,5 +402,53 @@ describe('EnvBackend', () => {
     } finally {
       delete process.env[key]
     }
+  })
+})
+
+describe('EnvFileBackend pre-flight', () => {
+  const entries = [
+    variable('plain', 'eu-west-1'),
+    variable('quoted', 'two words'),
+    // python-dotenv expands ${…} in every value: only a read-back of the whole text finds it
+    variable('expands', 'a ${HOME} b'),
+    variable('nul', 'a\0b'),
+    conn('db', { conn_type: 'postgres', host: 'db.example.com', password: "it's $x" }),
+    variable('Plain', 'again')
+  ]
+
+  for (const loader of ['compose', 'python-dotenv'] as const)
+    it(`warns as encodeEnvFile does for the values it writes (${loader})`, async () => {
+      const file = new EnvFileBackend({ path: await fileWith(undefined), loader })
+      const problems = await file.preflight(entries)
+      const written = [entries[0]!, entries[1]!, entries[2]!, entries[4]!]
+      const expected = encodeEnvFile(
+        written.map((e) => ({
+          name:
+            e.kind === 'variable'
+              ? `AIRFLOW_VAR_${e.key.toUpperCase()}`
+              : `AIRFLOW_CONN_${e.id.toUpperCase()}`,
+          value: e.kind === 'variable' ? e.value : connectionEnvValue(e.fields, 'airflow3')
+        })),
+        { prefer: loader }
+      ).warnings
+      expect(expected.map((w) => w.name)).toContain('AIRFLOW_VAR_EXPANDS')
+      expect(problems.filter((p) => p.severity === 'warning')).toEqual(
+        expected.map((w) => ({
+          ref: expect.objectContaining({
+            id: w.name.replace(/^AIRFLOW_(VAR|CONN)_/, '').toLowerCase()
+          }),
+          severity: 'warning',
+          message: `${file.id}: ${w.message}`
+        }))
+      )
+      expect(problems.filter((p) => p.severity === 'error').map((p) => p.ref?.id)).toEqual([
+        'nul',
+        'Plain'
+      ])
+    })
+
+  it('has no warning when both loaders read every line as written', async () => {
+    const file = new EnvFileBackend({ path: await fileWith(undefined) })
+    expect(await file.preflight([entries[0]!, entries[1]!])).toEqual([])
   })
 })

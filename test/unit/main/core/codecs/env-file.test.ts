@@ -9,6 +9,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   ENV_FILE_LOADER_LABEL,
+  EnvFileChecks,
   decodeEnvFile,
   encodeEnvFile,
   rewriteEnvFile,
@@ -16,6 +17,10 @@ import {
   type EnvFileDialect,
   type EnvFileLoader
 } from '../../../../../src-main/core/codecs/env-file'
+import {
+  composeReadsLiterally,
+  pythonReadsLiterally
+} from '../../../../../src-main/core/codecs/env-file/encode'
 import { CodecError } from '../../../../../src-main/core/errors'
 
 const LOADERS: readonly EnvFileLoader[] = ['compose', 'python-dotenv']
@@ -554,6 +559,43 @@ describe('env-file codec: round trip', () => {
       { numRuns: 300 }
     )
   })
+  it('checks line by line with the warnings of encodeEnvFile, asking again only for a read-back', () => {
+    // names repeat (written twice) and some are no shell names; values from the tricky alphabet
+    const vars = fc.array(
+      fc.record({
+        name: fc.constantFrom('A', 'B', 'AIRFLOW_VAR_X', 'A.B', 'A/B', '1X'),
+        value: fc.oneof(
+          fc.string({ unit: tricky, maxLength: 16 }),
+          fc.stringMatching(/^[A-Za-z0-9_@%+=:,./ -]{0,12}$/)
+        )
+      }),
+      { maxLength: 6 }
+    )
+    fc.assert(
+      fc.property(vars, fc.constantFrom(...LOADERS), (vars, prefer) => {
+        const checks = new EnvFileChecks(prefer)
+        const written = vars.map((v) => checks.add(v.name, v.value))
+        let asked = 0
+        const warnings = checks.finish(() => {
+          asked++
+          return vars
+        })
+        const encoded = encodeEnvFile(vars, { prefer })
+        expect(warnings).toEqual(encoded.warnings)
+        expect(written.map((w, i) => `${vars[i]!.name}=${w}\n`).join('')).toBe(encoded.text)
+        // no read-back (and no text) when both loaders read every line as written
+        const literal =
+          new Set(vars.map((v) => v.name)).size === vars.length &&
+          vars.every(
+            (v, i) =>
+              pythonReadsLiterally(v.name, written[i]!, v.value) &&
+              composeReadsLiterally(v.name, written[i]!, v.value)
+          )
+        expect(asked).toBe(literal ? 0 : 1)
+      }),
+      { numRuns: 1000 }
+    )
+  })
 })
 
 describe('env-file codec: updating a file in place', () => {
@@ -656,10 +698,9 @@ describe('env-file codec: rewriting a file batch after batch', () => {
             expect(quiet.warnings).toEqual([])
             expect(loud.warnings).toEqual(updateEnvFile(text, changes, loader).warnings)
             const decoded = decodeEnvFile(expected, loader)
-            expect(quiet.values).toEqual(
-              decoded.problems.length
-                ? undefined
-                : new Map(decoded.value.map((v) => [v.name, v.value]))
+            // in the decoder's order too (a Map's toEqual does not compare the order)
+            expect(quiet.values && [...quiet.values]).toEqual(
+              decoded.problems.length ? undefined : decoded.value.map((v) => [v.name, v.value])
             )
             text = expected
             scan = quiet.scan
@@ -667,6 +708,29 @@ describe('env-file codec: rewriting a file batch after batch', () => {
         }
       ),
       { numRuns: 300 }
+    )
+  })
+
+  it('reads a file of plain lines (no name twice, no "$") as the decoder does, in its order', () => {
+    const value = fc.oneof(
+      fc.stringMatching(/^[A-Za-z0-9_@%+=:,./-]{0,8}$/),
+      fc.constantFrom('two words', "it's", 'x # y', 'é', 'line\nbreak', '"q"', 'a\\b')
+    )
+    const name = fc.constantFrom('A', 'B', 'C', 'D', 'E', 'F')
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.record({ name, value }), { selector: (v) => v.name, maxLength: 5 }),
+        fc.array(fc.record({ name, value: fc.option(value, { nil: null }) }), { maxLength: 4 }),
+        fc.constantFrom(...LOADERS),
+        (first, changes, loader) => {
+          const text = encodeEnvFile(first, { prefer: loader }).text
+          const out = rewriteEnvFile(text, changes, loader, { warnings: false })
+          const decoded = decodeEnvFile(out.text, loader)
+          expect(decoded.problems).toEqual([])
+          expect(out.values && [...out.values]).toEqual(decoded.value.map((v) => [v.name, v.value]))
+        }
+      ),
+      { numRuns: 500 }
     )
   })
 
