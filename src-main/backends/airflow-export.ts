@@ -45,7 +45,7 @@ import { PyDict, pyJsonDumps, pyJsonLoads, type PyValue } from '../core/codecs/p
 import { DIALECT_RULES } from '../core/dialect'
 import { AirlockError, CodecError, describeKey } from '../core/errors'
 import { decodeUtf8File } from '../core/codecs/utf8'
-import { replaceFile } from '../platform/atomic-write'
+import { identityOf, replaceFile } from '../platform/atomic-write'
 import { SpanRawEntry } from './raw-span'
 import {
   idOf,
@@ -136,7 +136,7 @@ export async function readRawJsonMembers(
   let key: string | undefined
   try {
     const st = await stat(path, { bigint: true })
-    key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`
+    key = identityOf(st)
   } catch {
     // the read below says what is wrong
   }

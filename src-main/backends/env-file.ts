@@ -36,7 +36,7 @@ import {
 import type { Scan } from '../core/codecs/env-file/scan'
 import { AirlockError, CodecError } from '../core/errors'
 import { decodeUtf8File } from '../core/codecs/utf8'
-import { writeFileAtomic } from '../platform/atomic-write'
+import { identityOf, writeFileAtomic } from '../platform/atomic-write'
 import { idOf, refOf, type Dialect, type Entry } from '../core/model'
 import type {
   Backend,
@@ -308,10 +308,10 @@ export class EnvFileBackend implements Backend {
   private async bytes(signal?: AbortSignal): Promise<{ key: string; bytes?: Buffer } | undefined> {
     signal?.throwIfAborted()
     try {
-      // A read-back of many ids reads the file once: the same inode, size and nanosecond
-      // mtime mean the same bytes (Airlock's own writes replace the file, a new inode).
+      // A read-back of many ids reads the file once: the same inode, size, mtime and ctime
+      // mean the same bytes (Airlock's own writes replace the file, a new inode).
       const st = await stat(this.path, { bigint: true })
-      const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`
+      const key = identityOf(st)
       if (this.textCache?.key === key || this.cachedVars(key)) return { key }
       return { key, bytes: await readFile(this.path, { signal }) }
     } catch (error) {
@@ -435,7 +435,7 @@ export class EnvFileBackend implements Backend {
     try {
       const st = await stat(this.path, { bigint: true })
       if (st.size === BigInt(Buffer.byteLength(updated))) {
-        const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`
+        const key = identityOf(st)
         this.textCache = { key, text: updated }
         this.lastWrite = { text: updated, scan: rewritten.scan }
         // The check read the new text as `vars` would (the exact decoder, no environment):

@@ -48,11 +48,22 @@ export interface AtomicWriteOptions {
   expect?: FileIdentity | null
 }
 
-/** What tells one version of a file from another: device, inode, size and mtime in ns. */
+/**
+ * What tells one version of a file from another: device, inode, size, and mtime and ctime in
+ * ns. The ctime too: an in-place rewrite of the same size can keep its mtime (`cp -p`, `tar`,
+ * `touch -r`, `utimes`), but every write and rename sets the ctime, which nothing can set back.
+ */
 export type FileIdentity = string
 
-function identityOf(st: { dev: bigint; ino: bigint; size: bigint; mtimeNs: bigint }): FileIdentity {
-  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`
+/** A file's identity from its `stat(…, { bigint: true })`: the key of caches by version too. */
+export function identityOf(st: {
+  dev: bigint
+  ino: bigint
+  size: bigint
+  mtimeNs: bigint
+  ctimeNs: bigint
+}): FileIdentity {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`
 }
 
 /** The identity of the file at `path` now (symlinks followed), or null when there is none. */

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -246,5 +246,22 @@ print(json.dumps(json.dumps(d, indent=2)))`,
     await b.remove([{ kind: 'connection', id: 'x' }])
     expect(await readFile(path, 'utf8')).toBe('')
     expect(await b.list({})).toEqual([])
+  })
+})
+
+describe('airflow-export: a file rewritten in place', () => {
+  it('is read anew after a same-size rewrite that kept its mtime (cp -p, tar, utimes)', async () => {
+    const dir = await tempDir()
+    const path = join(dir, 'connections.json')
+    const text = (host: string) => `{"c": {"conn_type": "http", "host": "${host}"}}`
+    const hostOf = (r: { entries: Entry[] }) =>
+      r.entries[0]!.kind === 'connection' ? r.entries[0]!.fields.host : undefined
+    const store = new AirflowExportBackend({ connectionsPath: path, variablesPath: null })
+    await writeFile(path, text('aaaa'))
+    await utimes(path, 1000, 1000)
+    expect(hostOf(await store.load({}))).toBe('aaaa')
+    await writeFile(path, text('bbbb'))
+    await utimes(path, 1000, 1000)
+    expect(hostOf(await store.load({}))).toBe('bbbb')
   })
 })
