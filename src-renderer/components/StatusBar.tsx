@@ -53,7 +53,13 @@ export function StatusBar() {
     <footer className="statusbar" data-testid="statusbar">
       <button
         type="button"
-        className={keychain?.kind === 'memory' ? 'status-item warn' : 'status-item'}
+        className={
+          !keychain
+            ? 'status-item unknown'
+            : keychain.kind === 'memory'
+              ? 'status-item warn'
+              : 'status-item'
+        }
         data-testid="status-store"
         data-kind={keychain?.kind}
         title={

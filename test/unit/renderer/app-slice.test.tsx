@@ -66,8 +66,11 @@ describe('status bar: the secret store', () => {
       expect.arrayContaining(['app:info', 'keychain:status'])
     )
     expect(screen.getByTestId('status-store').textContent).toBe('Secret store: checking…')
+    // no colour that says "fine" before main has said anything
+    expect(screen.getByTestId('status-store').className).toBe('status-item unknown')
     answerInfo()
     await waitFor(() => expect(screen.getByTestId('status-store').textContent).toBe('OS keychain'))
+    expect(screen.getByTestId('status-store').className).toBe('status-item')
   })
 
   it('says unknown when main could not tell', async () => {
