@@ -7,9 +7,17 @@
  * character, so the bytes split where the text splits. test/unit/main/core/codecs/
  * airflow-files-fast.test.ts compares the two on generated files.
  */
+import { CONNECTION_SCALAR_FIELDS } from '../model'
 import { indexNames, type NameFinder } from './byte-columns'
 import { uriSurelyReads } from './connection-uri-fast'
-import { isJsonObjectText, PY_JSON_MAX_NESTING, PyDict, pyJsonLoads, type PyValue } from './py-json'
+import {
+  isJsonObjectText,
+  isJsonShortEscape,
+  PY_JSON_MAX_NESTING,
+  PyDict,
+  pyJsonLoads,
+  type PyValue
+} from './py-json'
 
 /** Bytes `[start, end)` as text; `ascii` says none is 0x80 or above. */
 export type ByteSlicer = (start: number, end: number, ascii: boolean) => string
@@ -338,24 +346,13 @@ function jsonStringSurelyDecodes(bytes: Uint8Array, from: number, to: number): b
       for (let h = 1; h <= 4; h++) if (!HEX(bytes[k + h]!)) return false
       if ((bytes[k + 1]! | 0x20) === 0x64) return false // \uD800–\uDFFF
       k += 4
-    } else if (!SIMPLE_ESCAPE(e) || k >= to - 1) return false
+    } else if (!isJsonShortEscape(e) || k >= to - 1) return false
   }
   return true
 }
 
 const HEX = (c: number): boolean =>
   (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66)
-
-// " \ / b f n r t
-const SIMPLE_ESCAPE = (c: number): boolean =>
-  c === 0x22 ||
-  c === 0x5c ||
-  c === 0x2f ||
-  c === 0x62 ||
-  c === 0x66 ||
-  c === 0x6e ||
-  c === 0x72 ||
-  c === 0x74
 
 const isNull = (bytes: Uint8Array, from: number, to: number): boolean =>
   to - from === 4 &&
@@ -365,16 +362,7 @@ const isNull = (bytes: Uint8Array, from: number, to: number): boolean =>
   bytes[from + 3] === 0x6c
 
 /** The fields surelyReads knows: 0–5 text, 6 the port, 7 the extra. */
-const CONNECTION_FIELD_NAMES = [
-  'conn_type',
-  'description',
-  'host',
-  'login',
-  'password',
-  'schema',
-  'port',
-  'extra'
-] as const
+const CONNECTION_FIELD_NAMES = [...CONNECTION_SCALAR_FIELDS, 'extra'] as const
 const CONNECTION_FIELDS = asciiNames(CONNECTION_FIELD_NAMES)
 
 /**
