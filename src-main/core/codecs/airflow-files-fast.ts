@@ -11,8 +11,10 @@ import { CONNECTION_SCALAR_FIELDS } from '../model'
 import { indexNames, type NameFinder } from './byte-columns'
 import { uriSurelyReads } from './connection-uri-fast'
 import {
+  isHexCode,
   isJsonObjectText,
   isJsonShortEscape,
+  isJsonSpace,
   PY_JSON_MAX_NESTING,
   PyDict,
   pyJsonLoads,
@@ -24,8 +26,6 @@ export type ByteSlicer = (start: number, end: number, ascii: boolean) => string
 
 // ignoreBOM: text that starts with U+FEFF keeps it, as the whole-file decoder keeps it
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true })
-
-const JSON_SPACE = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
 
 /**
  * Where the members of a JSON object file are in its bytes: `keys` decoded, in file order, and
@@ -68,7 +68,7 @@ export function jsonObjectMemberColumnsOfBytes(
   /** Whether the last string scanned held a byte 0x80 or above. */
   let wide = false
   const skip = (): void => {
-    while (k < n && JSON_SPACE(bytes[k]!)) k++
+    while (k < n && isJsonSpace(bytes[k]!)) k++
   }
   /** The index after the string whose opening quote is at `from`, or -1 (sets `wide`). */
   const stringEnd = (from: number): number => {
@@ -137,7 +137,7 @@ export function jsonObjectMemberColumnsOfBytes(
           k++
           break
         }
-      } else if (depth === 0 && (c === 0x2c || JSON_SPACE(c))) break
+      } else if (depth === 0 && (c === 0x2c || isJsonSpace(c))) break
       else if (c >= 0x80) ascii = 0
     }
     if (k === start) return undefined
@@ -266,7 +266,7 @@ function walkFlatObject(
 ): boolean {
   let k = start
   const skip = (): void => {
-    while (k < end && JSON_SPACE(bytes[k]!)) k++
+    while (k < end && isJsonSpace(bytes[k]!)) k++
   }
   if (bytes[k] !== 0x7b || bytes[end - 1] !== 0x7d) return false
   k++
@@ -298,7 +298,7 @@ function walkFlatObject(
     } else
       for (; k < end; k++) {
         const c = bytes[k]!
-        if (c === 0x2c || c === 0x7d || JSON_SPACE(c)) break
+        if (c === 0x2c || c === 0x7d || isJsonSpace(c)) break
         if (c === 0x22 || c === 0x5b || c === 0x5d || c === 0x7b) return false
       }
     if (k === from || !member(name, from, k)) return false
@@ -343,16 +343,13 @@ function jsonStringSurelyDecodes(bytes: Uint8Array, from: number, to: number): b
     const e = bytes[++k]!
     if (e === 0x75) {
       if (k + 4 >= to - 1) return false
-      for (let h = 1; h <= 4; h++) if (!HEX(bytes[k + h]!)) return false
+      for (let h = 1; h <= 4; h++) if (!isHexCode(bytes[k + h]!)) return false
       if ((bytes[k + 1]! | 0x20) === 0x64) return false // \uD800–\uDFFF
       k += 4
     } else if (!isJsonShortEscape(e) || k >= to - 1) return false
   }
   return true
 }
-
-const HEX = (c: number): boolean =>
-  (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66)
 
 const isNull = (bytes: Uint8Array, from: number, to: number): boolean =>
   to - from === 4 &&

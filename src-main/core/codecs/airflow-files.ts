@@ -18,6 +18,7 @@ import {
   PyJsonDecodeError,
   PY_JSON_MAX_NESTING,
   comparePyStrings,
+  isJsonSpace,
   pyJsonDumps,
   pyJsonLoads,
   type PyValue
@@ -525,8 +526,6 @@ function needsJsonDecode(s: string): boolean {
   return false
 }
 
-const JSON_SPACE = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
-
 /**
  * The members of a JSON object text as [decoded key, value text], found without decoding the
  * values: undefined for anything but `{ "key": value, … }` with Python's whitespace, distinct
@@ -562,7 +561,7 @@ function scanJsonObject(
   const n = text.length
   let k = 0
   const skip = (): void => {
-    while (k < n && JSON_SPACE(text.charCodeAt(k))) k++
+    while (k < n && isJsonSpace(text.charCodeAt(k))) k++
   }
   /** The index after the string whose opening quote is at `from`, or -1. */
   const stringEnd = (from: number): number => {
@@ -624,7 +623,7 @@ function scanJsonObject(
           k++
           break
         }
-      } else if (depth === 0 && (c === 0x2c || JSON_SPACE(c))) break
+      } else if (depth === 0 && (c === 0x2c || isJsonSpace(c))) break
     }
     if (k === start) return false
     member(key, start, k)

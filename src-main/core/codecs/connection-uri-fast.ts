@@ -12,6 +12,7 @@ import type { ConnectionFields, Dialect } from '../model'
 import {
   digitTextIsNotJson,
   isJsonShortEscape,
+  isJsonSpace,
   JSON_STRING_ESCAPED as ESCAPED,
   jsonStringScan as stringEnd,
   pyJsonDumps,
@@ -677,11 +678,7 @@ function extraSurelyObject(bytes: Uint8Array, from: number, to: number): boolean
 
 /** The first position from `k` that is not JSON whitespace. */
 function skipBlank(b: Uint8Array, k: number, n: number): number {
-  while (k < n) {
-    const c = b[k]!
-    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) break
-    k++
-  }
+  while (k < n && isJsonSpace(b[k]!)) k++
   return k
 }
 

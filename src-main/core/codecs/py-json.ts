@@ -624,14 +624,16 @@ export function isJsonObjectText(text: string): boolean {
   }
 }
 
+/** Whether this character code (or byte) is JSON white space: space, tab, LF, CR. */
+export function isJsonSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
+}
+
 /** The index of the first character at or after `from` that is not JSON white space. */
 export function skipJsonSpace(s: string, from: number): number {
   let i = from
-  for (;;) {
-    const c = s.charCodeAt(i)
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return i
-    i++
-  }
+  while (isJsonSpace(s.charCodeAt(i))) i++
+  return i
 }
 
 /** After `"key"` and `:` (and white space) at `i`: where the member's value starts, or -1. */
@@ -659,7 +661,8 @@ export function isJsonShortEscape(c: number): boolean {
   )
 }
 
-function isHexCode(c: number): boolean {
+/** Whether this character code (or byte) is a hex digit. */
+export function isHexCode(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
 }
 
