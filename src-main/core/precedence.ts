@@ -142,13 +142,10 @@ export interface EffectiveItem {
   notes: string[]
 }
 
-const FIELDS: readonly (keyof ConnectionFields)[] = [...CONNECTION_SCALAR_FIELDS, 'extra']
-const VARIABLE_FIELDS: readonly string[] = ['value', 'description']
-
 /** The fields a shadowed layer is compared on with the winner, per kind, in order. */
 export const COMPARED_FIELDS: Readonly<Record<Entry['kind'], readonly string[]>> = {
-  connection: FIELDS,
-  variable: VARIABLE_FIELDS
+  connection: [...CONNECTION_SCALAR_FIELDS, 'extra'],
+  variable: ['value', 'description']
 }
 
 function valueOf(e: Entry, field: string): string | null {
@@ -160,19 +157,18 @@ function valueOf(e: Entry, field: string): string | null {
 /** Whether every field is the same, as `compareEntries` judges it (no fingerprints made). */
 export function sameFields(a: Entry, b: Entry): boolean {
   if (a.kind !== b.kind) return false
-  const fields = a.kind === 'variable' ? VARIABLE_FIELDS : FIELDS
-  for (const field of fields) {
+  for (const field of COMPARED_FIELDS[a.kind]) {
     const x = valueOf(a, field)
     const y = valueOf(b, field)
-    if (x === y) continue
-    if (field !== 'extra' || !x || !y || !pyEquals(extraDejson(x), extraDejson(y))) return false
+    // the same text is the same value here (compareEntries decodes even equal extras)
+    if (x !== y && !sameField(field, x, y)) return false
   }
   return true
 }
 
 /** Field-level comparison; extras compare as decoded JSON (key order and spacing do not matter). */
 export function compareEntries(a: Entry, b: Entry, fp: Fingerprinter): FieldDiff[] {
-  const fields = a.kind === 'variable' ? VARIABLE_FIELDS : FIELDS
+  const fields = COMPARED_FIELDS[a.kind]
   return fields.map((field) => {
     const x = valueOf(a, field)
     const y = valueOf(b, field)
@@ -188,7 +184,7 @@ export function compareEntries(a: Entry, b: Entry, fp: Fingerprinter): FieldDiff
  * was ~108 k objects, made and then mapped again into the answer.
  */
 export function changedFields(a: Entry, b: Entry): string[] {
-  const fields = a.kind === 'variable' ? VARIABLE_FIELDS : FIELDS
+  const fields = COMPARED_FIELDS[a.kind]
   const out: string[] = []
   for (const field of fields)
     if (!sameField(field, valueOf(a, field), valueOf(b, field))) out.push(field)
