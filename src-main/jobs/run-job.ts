@@ -860,15 +860,14 @@ async function resumeLocked(
   const journal = new Journal(path)
   try {
     const { meta, intended, previous } = files
-    const run = { jobId: meta.jobId, total: meta.total, items: JobItems.of(meta.items) }
-    const report = await execute(
-      ctx,
-      { ...run, intended, previous },
-      target,
-      journal,
-      records,
-      'resume'
-    )
+    const run = {
+      jobId: meta.jobId,
+      total: meta.total,
+      items: JobItems.of(meta.items),
+      intended,
+      previous
+    }
+    const report = await execute(ctx, run, target, journal, records, 'resume')
     writeAudit(ctx.dataDir, {
       job: jobId,
       action: 'resume',

@@ -85,7 +85,6 @@ async function startJob(
     last = p
     pace.push(p)
   }
-  const stopTrailing = () => pace.end()
   if (knownJobId) {
     ctx.running.set(knownJobId, controller)
     announce(knownJobId)
@@ -98,7 +97,7 @@ async function startJob(
     signal: controller.signal
   })
     .then((report) => {
-      stopTrailing()
+      pace.end()
       const final: JobProgress = last ?? {
         jobId: report.jobId,
         done: report.applied,
@@ -125,7 +124,7 @@ async function startJob(
       return report.jobId
     })
     .catch((error: unknown) => {
-      stopTrailing()
+      pace.end()
       const jobId = last?.jobId ?? knownJobId
       if (jobId) {
         ctx.running.delete(jobId)

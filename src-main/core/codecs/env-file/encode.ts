@@ -103,8 +103,9 @@ const PY_PLAIN_SINGLE = /^'[^'\\$\x00-\x1f\x7f]*'$/
 
 /**
  * Whether python-dotenv reads the line `NAME=written` as `value`, whatever other such lines
- * are around it (a quoted value left open above can take it in): a plain name, and `written` the value itself (empty or shell-safe: no blank, `#`, quote,
- * `\` or `$`) or the value in single quotes holding no quote, `\`, `$` or control character.
+ * are around it (a quoted value left open above can take it in): a plain name, and `written`
+ * the value itself (empty or shell-safe: no blank, `#`, quote, `\` or `$`) or the value in
+ * single quotes holding no quote, `\`, `$` or control character.
  * Such a line is one binding with no escape, comment or interpolation (python-dotenv expands
  * `${…}` in every value; there is no `$`), and ends where it is written.
  */
@@ -119,10 +120,11 @@ export function pythonReadsLiterally(name: string, written: string, value: strin
 }
 
 /**
- * Whether docker compose reads the line `NAME=written` as `value`, whatever other such
- * lines are around it: what {@link pythonReadsLiterally} says (a plain name; the value bare and shell-safe, or in
- * single quotes with no quote, `\\`, `$` or control character), and a value that is
- * well-formed UTF-16 (compose reads the file's UTF-8, which has no lone surrogate).
+ * Whether docker compose reads the line `NAME=written` as `value`, whatever other such lines
+ * are around it: what {@link pythonReadsLiterally} says (a plain name; the value bare and
+ * shell-safe, or in single quotes with no quote, `\\`, `$` or control character), and a value
+ * that is well-formed UTF-16 (compose reads the file's UTF-8, which has no lone surrogate).
+ * EnvFileChecks applies it with the python-dotenv half it has just computed.
  */
 export function composeReadsLiterally(name: string, written: string, value: string): boolean {
   return pythonReadsLiterally(name, written, value) && !LONE_SURROGATE.test(value)
