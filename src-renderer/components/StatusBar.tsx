@@ -21,10 +21,7 @@ export function runningJobIds(state: Pick<AppState, 'jobs' | 'progress'>): strin
  * main has answered (the first screen's rows can come first) it says so, rather than "unknown",
  * which is kept for a main that could not tell.
  */
-export function storeWords(
-  keychain: AppState['keychain'],
-  infoStatus: AppState['infoStatus']
-): string {
+function storeWords(keychain: AppState['keychain'], infoStatus: AppState['infoStatus']): string {
   if (!keychain) {
     return infoStatus === 'idle' || infoStatus === 'loading'
       ? 'Secret store: checking…'

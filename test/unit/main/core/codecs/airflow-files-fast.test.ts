@@ -162,19 +162,21 @@ const extraValue = fc.constantFrom(
   '{"a": 1}',
   '1'
 )
+/** The fields `airflow connections export` writes for a connection, in its order. */
+const EXPORTED_FIELDS = [
+  'conn_type',
+  'description',
+  'host',
+  'login',
+  'password',
+  'schema',
+  'port',
+  'extra'
+]
 /** Connection members: a flat object of known (and a few other) keys, now and then mutated. */
 const member = fc
   .tuple(
-    fc.subarray([
-      'conn_type',
-      'description',
-      'host',
-      'login',
-      'password',
-      'schema',
-      'port',
-      'extra'
-    ]),
+    fc.subarray(EXPORTED_FIELDS),
     fc.array(fc.constantFrom('conn_id', 'uri', 'team_name', 'extra_dejson', 'bogus', 'host'), {
       maxLength: 1
     }),
@@ -199,16 +201,7 @@ const member = fc
 /** Connection members as the export command writes them but for a near miss now and then. */
 const exportedMember = fc
   .tuple(
-    fc.subarray([
-      'conn_type',
-      'description',
-      'host',
-      'login',
-      'password',
-      'schema',
-      'port',
-      'extra'
-    ]),
+    fc.subarray(EXPORTED_FIELDS),
     fc.array(
       fc.tuple(
         fc.constantFrom(

@@ -225,6 +225,14 @@ function uriOf(clean: boolean): fc.Arbitrary<string> {
 
 const uri = fc.oneof(uriOf(true), uriOf(false))
 
+/** What uriSurelyReads vouches for: the decoder and the fast parser read it in every dialect. */
+function expectReadsInEveryDialect(text: string): void {
+  for (const dialect of DIALECTS) {
+    expect(outcome(() => parseConnectionValue(text, dialect)).error).toBeUndefined()
+    expect(parseUriFast(text, dialect)).toBeDefined()
+  }
+}
+
 describe('connection URI fast path', () => {
   it(
     'parses every generated URI as the general path does (fields, warnings, errors)',
@@ -499,10 +507,7 @@ describe('uriSurelyReads: whether a connection value reads, from its bytes', () 
           total++
           if (!surely(text)) return
           yes++
-          for (const dialect of DIALECTS) {
-            expect(outcome(() => parseConnectionValue(text, dialect)).error).toBeUndefined()
-            expect(parseUriFast(text, dialect)).toBeDefined()
-          }
+          expectReadsInEveryDialect(text)
         }),
         fuzzParams(4000)
       )
@@ -556,10 +561,7 @@ describe('uriSurelyReads: whether a connection value reads, from its bytes', () 
           total++
           if (!surely(text)) return
           yes++
-          for (const dialect of DIALECTS) {
-            expect(outcome(() => parseConnectionValue(text, dialect)).error).toBeUndefined()
-            expect(parseUriFast(text, dialect)).toBeDefined()
-          }
+          expectReadsInEveryDialect(text)
         }),
         fuzzParams(4000)
       )
