@@ -160,8 +160,7 @@ export function sameFields(a: Entry, b: Entry): boolean {
   for (const field of COMPARED_FIELDS[a.kind]) {
     const x = valueOf(a, field)
     const y = valueOf(b, field)
-    // the same text is the same value here (compareEntries decodes even equal extras)
-    if (x !== y && !sameField(field, x, y)) return false
+    if (!sameField(field, x, y)) return false
   }
   return true
 }
@@ -191,9 +190,14 @@ export function changedFields(a: Entry, b: Entry): string[] {
   return out
 }
 
-/** One field of two entries as `compareEntries` judges it: extras as decoded JSON. */
+/**
+ * One field of two entries as `compareEntries` judges it: extras as decoded JSON. The same
+ * text is the same value (an extra that is a bare `NaN` is not `==` to itself in Python, but
+ * two layers holding the same text hold the same extra).
+ */
 function sameField(field: string, x: string | null, y: string | null): boolean {
-  return field === 'extra' && x && y ? pyEquals(extraDejson(x), extraDejson(y)) : x === y
+  if (x === y) return true
+  return field === 'extra' && x && y ? pyEquals(extraDejson(x), extraDejson(y)) : false
 }
 
 /** Airflow looks env vars up by `id.upper()`; every other layer by the exact id. */

@@ -480,8 +480,17 @@ function compareCodePoints(a: string, b: string): number {
   }
 }
 
-/** Python `==` between two decoded JSON values (1 == 1.0 == True, NaN != NaN). */
+/**
+ * Python `==` between two decoded JSON values (1 == 1.0 == True, NaN != NaN). Inside a list
+ * or dict, NaN equals NaN: Python's `json` decodes every `NaN` to one shared float
+ * (`json.decoder.NaN`) and containers compare members with `PyObject_RichCompareBool`,
+ * which takes an object as equal to itself — `json.loads('[NaN]') == json.loads('[NaN]')`.
+ */
 export function pyEquals(a: PyValue, b: PyValue): boolean {
+  return pyEqualsAt(a, b, false)
+}
+
+function pyEqualsAt(a: PyValue, b: PyValue, member: boolean): boolean {
   const num = (v: PyValue): number | bigint | undefined =>
     typeof v === 'boolean'
       ? BigInt(v ? 1 : 0)
@@ -494,18 +503,20 @@ export function pyEquals(a: PyValue, b: PyValue): boolean {
   const nb = num(b)
   if (na !== undefined || nb !== undefined) {
     if (na === undefined || nb === undefined) return false
-
+    // the one shared NaN, as a member, is itself (see above)
+    if (member && a instanceof PyFloat && b instanceof PyFloat && a.value !== a.value)
+      return b.value !== b.value
     return na == nb
   }
   if (a === null || b === null || typeof a === 'string' || typeof b === 'string') return a === b
   if (Array.isArray(a) || Array.isArray(b)) {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false
-    return a.every((item, k) => pyEquals(item, b[k]!))
+    return a.every((item, k) => pyEqualsAt(item, b[k]!, true))
   }
   if (!(a instanceof PyDict) || !(b instanceof PyDict) || a.size !== b.size) return false
   for (const [k, v] of a.entries()) {
     const other = b.get(k)
-    if (other === undefined || !pyEquals(v, other)) return false
+    if (other === undefined || !pyEqualsAt(v, other, true)) return false
   }
   return true
 }

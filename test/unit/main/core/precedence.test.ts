@@ -8,6 +8,7 @@ import {
   changedFields,
   compareEntries,
   resolveEffective,
+  sameFields,
   type LayerData
 } from '../../../../src-main/core/precedence'
 import { fuzzParams } from '../../../support/fuzz'
@@ -187,6 +188,8 @@ describe('the names of the fields that differ (what the precedence views show)',
     '{"b": "x", "a": 1}',
     '{"a": 1, "b": "x"}',
     '{"a": NaN}',
+    '{"a":NaN}',
+    'NaN',
     '{"a": [1, 2]}',
     '{"a": [2, 1]}',
     'not json',
@@ -218,12 +221,36 @@ describe('the names of the fields that differ (what the precedence views show)',
     fc.assert(
       fc.property(fc.oneof(fc.tuple(conn, conn), fc.tuple(variable, variable)), ([a, b]) => {
         expect(changedFields(a, b)).toEqual(named(a, b))
+        // the plan's and cutover's "unchanged" is the same rule
+        expect(sameFields(a, b)).toBe(named(a, b).length === 0)
         expect(compareEntries(a, b, fingerprinter(new Uint8Array(32))).map((d) => d.field)).toEqual(
           COMPARED_FIELDS[a.kind]
         )
       }),
       fuzzParams(2000)
     )
+  })
+
+  it('are none between two connections holding the same extra, NaN included', () => {
+    // Python's json reads {"a": NaN} twice as equal dicts (one shared NaN); a bare NaN is not
+    // == to itself, but the same text in two layers is the same extra
+    const pairs = [
+      ['{"a": NaN}', '{"a": NaN}'],
+      ['{"a": NaN}', '{"a":NaN}'],
+      ['{"a": [NaN, 1]}', '{"a":[NaN,1]}'],
+      ['NaN', 'NaN']
+    ]
+    for (const [x, y] of pairs) {
+      const a = connectionEntry('c', { conn_type: 'http', extra: x })
+      const b = connectionEntry('c', { conn_type: 'http', extra: y })
+      expect(changedFields(a, b), `${x} / ${y}`).toEqual([])
+      expect(named(a, b)).toEqual([])
+      expect(sameFields(a, b)).toBe(true)
+    }
+    const nan = connectionEntry('c', { conn_type: 'http', extra: '{"a": NaN}' })
+    const one = connectionEntry('c', { conn_type: 'http', extra: '{"a": 1}' })
+    expect(changedFields(nan, one)).toEqual(['extra'])
+    expect(sameFields(nan, one)).toBe(false)
   })
 
   it('are what a shadowed layer says in resolveEffective', () => {

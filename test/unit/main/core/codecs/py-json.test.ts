@@ -119,6 +119,44 @@ print(json.dumps(out))`,
     expect(pyEquals(new PyFloat(NaN), new PyFloat(NaN))).toBe(false)
     expect(pyEquals('1', 1n)).toBe(false)
   })
+
+  it('compares decoded values as Python does, NaN members included', () => {
+    // json decodes every NaN to one shared float, and a list or dict takes a member as equal
+    // to itself: NaN equals NaN inside containers but not at the top
+    const texts = [
+      'NaN',
+      ' NaN',
+      '[NaN]',
+      '[ NaN ]',
+      '[NaN, 1]',
+      '[1, NaN]',
+      '{"a": NaN}',
+      '{"a":NaN}',
+      '{"a": [NaN]}',
+      '{"a": {"b": NaN}}',
+      '{"a": {"b": NaN }}',
+      '{"a": NaN, "b": 1}',
+      '{"b": 1, "a": NaN}',
+      '{"a": 1.0}',
+      '{"a": 1}',
+      '{"a": true}',
+      '[Infinity]',
+      '[1e999]',
+      '[-Infinity]',
+      '[0]',
+      '[-0.0]',
+      '{"a": -Infinity}'
+    ]
+    const pairs = texts.flatMap((a) => texts.map((b) => [a, b] as const))
+    const py = runPython<boolean[]>(
+      `import json,sys
+print(json.dumps([json.loads(a) == json.loads(b) for a, b in json.load(sys.stdin)]))`,
+      pairs
+    )
+    pairs.forEach(([a, b], i) =>
+      expect(pyEquals(pyJsonLoads(a), pyJsonLoads(b)), `${a} == ${b}`).toBe(py[i])
+    )
+  })
 })
 
 // Found by test/unit/main/fuzz/connection-codecs.test.ts: deep nesting overflowed the
