@@ -484,7 +484,8 @@ export function serializeUriFast(c: ConnectionFields, dialect: Dialect): string 
   at = 0
   const text = writeUri(c, dialect)
   // the buffer keeps no text (it holds the password) past the call, nor a huge extra's size
-  out.fill(0, 0, at)
+  // (the typed array's own fill: Buffer's checks its arguments in JavaScript first)
+  Uint8Array.prototype.fill.call(out, 0, 0, at)
   if (out.length > MAX_KEPT) out = Buffer.allocUnsafe(1024)
   return text
 }
