@@ -169,7 +169,7 @@ export function parseUriFast(uri: string, dialect: Dialect): Decoded<ConnectionF
   }
 
   // login, password, schema and the query's names and values: their ranges, then decoded
-  fieldCount = 0
+  startFields()
   let loginField = -1
   let passwordField = -1
   if (lastAt >= 0) {
@@ -264,6 +264,15 @@ let FIELD_RANGES = new Int32Array(3 * 32)
 let FIELD_TEXTS = new Int32Array(2 * 32)
 let fieldCount = 0
 
+/** Forgets the last URI's fields (and the room a URI of very many took). */
+function startFields(): void {
+  fieldCount = 0
+  if (FIELD_RANGES.length > 3 * 1024) {
+    FIELD_RANGES = new Int32Array(3 * 32)
+    FIELD_TEXTS = new Int32Array(2 * 32)
+  }
+}
+
 function addField(from: number, to: number, plus: number): number {
   if (3 * (fieldCount + 1) > FIELD_RANGES.length) {
     const ranges = new Int32Array(2 * FIELD_RANGES.length)
@@ -308,9 +317,16 @@ function decodeFields(uri: string): string | undefined {
     FIELD_TEXTS[2 * f + 1] = m
   }
   const text = m >= 0 ? fieldBytes.toString('latin1', 0, m) : undefined
-  // the fields' bytes are at most the URI's
+  // the buffers keep no text (a field may be a secret) past the call: the fields' bytes are
+  // at most the URI's
   uriBytes.fill(0, 0, n)
   fieldBytesView.fill(0, 0, n)
+  // nor a huge URI's size
+  if (n > MAX_KEPT) {
+    uriBytes = new Uint8Array(1024)
+    fieldBytes = Buffer.alloc(1024)
+    fieldBytesView = new Uint8Array(fieldBytes.buffer, fieldBytes.byteOffset, fieldBytes.length)
+  }
   return text
 }
 

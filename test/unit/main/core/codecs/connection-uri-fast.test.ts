@@ -327,6 +327,27 @@ describe('connection URI fast path', () => {
     FUZZ_TIMEOUT
   )
 
+  it('parses URIs longer than the buffers it keeps, with more fields than it has room for', () => {
+    const many = Array.from({ length: 70 }, (_, i) => `k${i % 50}=v%C3%A9+${i}`).join('&')
+    const long = encodeURIComponent('pé /:@'.repeat(700))
+    const huge = encodeURIComponent('pé /:@'.repeat(5000))
+    const manyMore = Array.from({ length: 2000 }, (_, i) => `k${i}=v%C3%A9+${i}`).join('&')
+    const cases = [
+      `postgres://u%40:p%2B@h:1/s?${many}`,
+      `postgres://${huge}@h/?${manyMore}`,
+      // right after one beyond the size the buffers are kept at
+      'mysql://a:b%C3%A9@h/short?x=1',
+      `postgres://${long}:${long}@h/${long}?a=${long}`,
+      `postgres://u:p@h/?${many}&__extra__=%7B%22a%22%3A+%22${long}%22%7D`,
+      'mysql://a:b@h/short?x=1'
+    ]
+    for (const text of cases)
+      for (const dialect of DIALECTS) {
+        expect(parseUriFast(text, dialect)).toBeDefined()
+        expect(parseConnectionUri(text, dialect)).toEqual(parseConnectionUriGeneral(text, dialect))
+      }
+  })
+
   it('parses hand-picked URIs as the general path does', () => {
     const cases = [
       'postgres://user:pass@host:5432/schema?a=1&a=2&b=%7B%22x%22%3A+1%7D',
