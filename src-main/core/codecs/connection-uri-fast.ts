@@ -62,6 +62,12 @@ SCAN_CLASS[0x2f] = SCAN_SLASH
 SCAN_CLASS[0x3f] = SCAN_QUERY
 SCAN_CLASS[0x23] = SCAN_FRAGMENT
 
+/**
+ * A whole URI of the characters {@link parseUriFast} takes: printable ASCII but for space,
+ * `[` and `]` (what SCAN_CLASS does not refuse).
+ */
+const FAST_URI_TEXT = /^[\x21-\x5a\x5c\x5e-\x7e]*$/
+
 /** Whether `s[from, to)` holds an upper-case ASCII letter. */
 function hasUpper(s: string, from: number, to: number): boolean {
   for (let k = from; k < to; k++) {
@@ -118,32 +124,19 @@ export function parseUriFast(uri: string, dialect: Dialect): Decoded<ConnectionF
   }
   const protocolStart = a
   if (protocolEnd >= 0) a = protocolEnd + 3
-  // one scan: where the netloc, path, query and fragment end, the last '@' of the netloc
-  let netEnd = -1
-  let lastAt = -1
-  let queryStart = -1
-  let fragStart = -1
-  for (k = a; k < n; k++) {
-    c = uri.charCodeAt(k)
-    const kind = c < 0x80 ? SCAN_CLASS[c]! : SCAN_REFUSE
-    if (kind === 0) continue
-    if (kind === SCAN_REFUSE) return undefined
-    if (kind === SCAN_COLON) {
-      // a second '://' (a protocol in the host, or too many) is the general path's
-      if (uri.charCodeAt(k + 1) === 0x2f && uri.charCodeAt(k + 2) === 0x2f) return undefined
-    } else if (kind === SCAN_AT) {
-      if (netEnd < 0) lastAt = k
-    } else if (kind === SCAN_SLASH) {
-      if (netEnd < 0) netEnd = k
-    } else if (kind === SCAN_QUERY) {
-      if (netEnd < 0) netEnd = k
-      if (queryStart < 0 && fragStart < 0) queryStart = k
-    } else {
-      if (netEnd < 0) netEnd = k
-      if (fragStart < 0) fragStart = k
-    }
-  }
+  // printable ASCII without space or brackets (one native test; the scheme and protocol
+  // checked above are of that set too) and no other '://' (a protocol in the host, or too many)
+  if (!FAST_URI_TEXT.test(uri) || uri.indexOf('://', a) >= 0) return undefined
+  // where the netloc, path, query and fragment end, the last '@' of the netloc
+  const fragStart = uri.indexOf('#', a)
+  let queryStart = uri.indexOf('?', a)
+  let netEnd = uri.indexOf('/', a)
   if (netEnd < 0) netEnd = n
+  if (queryStart >= 0 && queryStart < netEnd) netEnd = queryStart
+  if (fragStart >= 0 && fragStart < netEnd) netEnd = fragStart
+  if (fragStart >= 0 && queryStart > fragStart) queryStart = -1
+  let lastAt = uri.lastIndexOf('@', netEnd - 1)
+  if (lastAt < a) lastAt = -1
   const pathEnd = queryStart >= 0 ? queryStart : fragStart >= 0 ? fragStart : n
   const rules = DIALECT_RULES[dialect]
 
@@ -175,47 +168,61 @@ export function parseUriFast(uri: string, dialect: Dialect): Decoded<ConnectionF
     if (protocolEnd >= 0) host = uri.slice(protocolStart, protocolEnd) + '://' + host
   }
 
-  let login: string | null = null
-  let password: string | null = null
+  // login, password, schema and the query's names and values: their ranges, then decoded
+  startFields()
+  let loginField = -1
+  let passwordField = -1
   if (lastAt >= 0) {
     let colon = uri.indexOf(':', a)
     if (colon > lastAt) colon = -1
-    if (colon < 0) login = lastAt > a ? unquoteFast(uri.slice(a, lastAt)) : ''
+    if (colon < 0) loginField = addField(a, lastAt, 0)
     else {
-      login = colon > a ? unquoteFast(uri.slice(a, colon)) : ''
-      password = colon + 1 < lastAt ? unquoteFast(uri.slice(colon + 1, lastAt)) : ''
+      loginField = addField(a, colon, 0)
+      passwordField = addField(colon + 1, lastAt, 0)
     }
   }
-
   // `uri_parts.path[1:]`: the path starts with '/' (one code unit) whenever it is not empty
-  const schema = pathEnd > netEnd + 1 ? unquoteFast(uri.slice(netEnd + 1, pathEnd)) : ''
-
-  const warnings: string[] = []
-  let extra: string | null = null
+  const schemaField = pathEnd > netEnd + 1 ? addField(netEnd + 1, pathEnd, 0) : -1
   const queryEnd = fragStart >= 0 ? fragStart : n
-  if (queryStart >= 0 && queryStart + 1 < queryEnd) {
-    // parse_qsl(query, keep_blank_values=True) into a dict: the last value of a key wins,
-    // in the place of its first (pairs kept in two arrays reused from call to call)
-    const keys = QUERY_KEYS
-    const values = QUERY_VALUES
-    let count = 0
-    let from = queryStart + 1
-    while (from <= queryEnd) {
+  const firstPair = fieldCount
+  const hasQuery = queryStart >= 0 && queryStart + 1 < queryEnd
+  if (hasQuery)
+    // parse_qsl(query, keep_blank_values=True): `&`-separated pairs, empty ones skipped, a
+    // pair without `=` a name with an empty value
+    for (let from = queryStart + 1; from <= queryEnd;) {
       let amp = uri.indexOf('&', from)
       if (amp < 0 || amp > queryEnd) amp = queryEnd
       if (amp > from) {
         let eq = uri.indexOf('=', from)
         if (eq < 0 || eq > amp) eq = -1
-        const name = unquotePlusFast(uri.slice(from, eq < 0 ? amp : eq))
-        const value = eq < 0 ? '' : unquotePlusFast(uri.slice(eq + 1, amp))
-        let seen = 0
-        while (seen < count && keys[seen] !== name) seen++
-        if (seen === count) {
-          keys[count] = name
-          values[count++] = value
-        } else values[seen] = value
+        addField(from, eq < 0 ? amp : eq, 1)
+        if (eq < 0) addField(amp, amp, 1)
+        else addField(eq + 1, amp, 1)
       }
       from = amp + 1
+    }
+  const decoded = decodeFields(uri)
+  const login = loginField < 0 ? null : fieldText(uri, decoded, loginField)
+  const password = passwordField < 0 ? null : fieldText(uri, decoded, passwordField)
+  const schema = schemaField < 0 ? '' : fieldText(uri, decoded, schemaField)
+
+  const warnings: string[] = []
+  let extra: string | null = null
+  if (hasQuery) {
+    // into a dict: the last value of a key wins, in the place of its first (pairs kept in
+    // two arrays reused from call to call)
+    const keys = QUERY_KEYS
+    const values = QUERY_VALUES
+    let count = 0
+    for (let f = firstPair; f < fieldCount; f += 2) {
+      const name = fieldText(uri, decoded, f)
+      const value = fieldText(uri, decoded, f + 1)
+      let seen = 0
+      while (seen < count && keys[seen] !== name) seen++
+      if (seen === count) {
+        keys[count] = name
+        values[count++] = value
+      } else values[seen] = value
     }
     let verbatim = 0
     while (verbatim < count && keys[verbatim] !== EXTRA_KEY) verbatim++
@@ -246,6 +253,126 @@ export function parseUriFast(uri: string, dialect: Dialect): Decoded<ConnectionF
     extra
   }
   return { value: applyPasswordRule(fields, dialect), warnings }
+}
+
+/**
+ * The fields {@link parseUriFast} decodes, three numbers each: the range of the URI it
+ * spans, and 1 where `+` means a space (a query's names and values). Grown as needed.
+ */
+let FIELD_RANGES = new Int32Array(3 * 32)
+/** Where each field's text starts and ends in the one string {@link decodeFields} makes. */
+let FIELD_TEXTS = new Int32Array(2 * 32)
+let fieldCount = 0
+
+/** Forgets the last URI's fields (and the room a URI of very many took). */
+function startFields(): void {
+  fieldCount = 0
+  if (FIELD_RANGES.length > 3 * 1024) {
+    FIELD_RANGES = new Int32Array(3 * 32)
+    FIELD_TEXTS = new Int32Array(2 * 32)
+  }
+}
+
+function addField(from: number, to: number, plus: number): number {
+  if (3 * (fieldCount + 1) > FIELD_RANGES.length) {
+    const ranges = new Int32Array(2 * FIELD_RANGES.length)
+    ranges.set(FIELD_RANGES)
+    FIELD_RANGES = ranges
+    FIELD_TEXTS = new Int32Array(2 * FIELD_TEXTS.length)
+  }
+  const r = 3 * fieldCount
+  FIELD_RANGES[r] = from
+  FIELD_RANGES[r + 1] = to
+  FIELD_RANGES[r + 2] = plus
+  return fieldCount++
+}
+
+/** The URI's bytes (ASCII by then, one a character); its fields' decoded bytes. */
+let uriBytes = new Uint8Array(1024)
+let fieldBytes = Buffer.alloc(1024)
+let fieldBytesView = new Uint8Array(fieldBytes.buffer, fieldBytes.byteOffset, fieldBytes.length)
+const asciiEncoder = new TextEncoder()
+
+/**
+ * Every field {@link addField} noted, unquoted (`+` a space where it means one) into one
+ * string, each field's place in it in FIELD_TEXTS: one native call for all of them instead
+ * of one `decodeURIComponent` each. Undefined where an escape is not one it decodes
+ * (`%` without two hex digits in the field, UTF-8 beyond U+00FF or not well-formed: the
+ * caller unquotes field by field then). The byte buffers are zeroed after (a field may be
+ * a secret).
+ */
+function decodeFields(uri: string): string | undefined {
+  const n = uri.length
+  if (uriBytes.length < n) uriBytes = new Uint8Array(2 * n)
+  if (fieldBytes.length < n) {
+    fieldBytes = Buffer.alloc(2 * n)
+    fieldBytesView = new Uint8Array(fieldBytes.buffer, fieldBytes.byteOffset, fieldBytes.length)
+  }
+  asciiEncoder.encodeInto(uri, uriBytes)
+  let m = 0
+  for (let f = 0; f < fieldCount && m >= 0; f++) {
+    const r = 3 * f
+    FIELD_TEXTS[2 * f] = m
+    m = unquoteBytes(uriBytes, FIELD_RANGES[r]!, FIELD_RANGES[r + 1]!, FIELD_RANGES[r + 2]!, m)
+    FIELD_TEXTS[2 * f + 1] = m
+  }
+  const text = m >= 0 ? fieldBytes.toString('latin1', 0, m) : undefined
+  // the buffers keep no text (a field may be a secret) past the call: the fields' bytes are
+  // at most the URI's
+  uriBytes.fill(0, 0, n)
+  fieldBytesView.fill(0, 0, n)
+  // nor a huge URI's size
+  if (n > MAX_KEPT) {
+    uriBytes = new Uint8Array(1024)
+    fieldBytes = Buffer.alloc(1024)
+    fieldBytesView = new Uint8Array(fieldBytes.buffer, fieldBytes.byteOffset, fieldBytes.length)
+  }
+  return text
+}
+
+/**
+ * Writes `unquote(s[from:to])` (with `plus`, `unquote_plus`) into fieldBytes from `m` as
+ * Latin-1: `%XX` below 0x80 its byte, `%C2`/`%C3` and a continuation byte the character
+ * U+0080–U+00FF they encode in UTF-8, any other byte itself. The end, or -1 at any other
+ * escape (then `decodeURIComponent`/`unquote` decide: a `%` without two hex digits stays,
+ * malformed UTF-8 is replaced, and beyond U+00FF is not Latin-1).
+ */
+function unquoteBytes(s: Uint8Array, from: number, to: number, plus: number, m: number): number {
+  const d = fieldBytesView
+  for (let k = from; k < to; k++) {
+    let c = s[k]!
+    if (c === 0x25) {
+      if (k + 2 >= to) return -1
+      const hi = HEX[s[k + 1]!]!
+      const lo = HEX[s[k + 2]!]!
+      if ((hi | lo) < 0) return -1
+      c = (hi << 4) | lo
+      k += 2
+      if (c >= 0x80) {
+        if ((c !== 0xc2 && c !== 0xc3) || k + 3 >= to || s[k + 1] !== 0x25) return -1
+        const hi2 = HEX[s[k + 2]!]!
+        const lo2 = HEX[s[k + 3]!]!
+        if ((hi2 | lo2) < 0) return -1
+        const next = (hi2 << 4) | lo2
+        if ((next & 0xc0) !== 0x80) return -1
+        c = ((c & 0x1f) << 6) | (next & 0x3f)
+        k += 3
+      }
+    } else if (c === 0x2b && plus === 1) c = 0x20
+    d[m++] = c
+  }
+  return m
+}
+
+/** Field `f`'s text: its piece of `decoded`, or (where decodeFields declined) unquoted alone. */
+function fieldText(uri: string, decoded: string | undefined, f: number): string {
+  if (decoded !== undefined) return decoded.slice(FIELD_TEXTS[2 * f]!, FIELD_TEXTS[2 * f + 1]!)
+  const r = 3 * f
+  const from = FIELD_RANGES[r]!
+  const to = FIELD_RANGES[r + 1]!
+  if (from === to) return ''
+  const raw = uri.slice(from, to)
+  return FIELD_RANGES[r + 2] === 1 ? unquotePlusFast(raw) : unquoteFast(raw)
 }
 
 const QUERY_KEYS: string[] = []
@@ -373,7 +500,8 @@ export function serializeUriFast(c: ConnectionFields, dialect: Dialect): string 
   at = 0
   const text = writeUri(c, dialect)
   // the buffer keeps no text (it holds the password) past the call, nor a huge extra's size
-  out.fill(0, 0, at)
+  // (the typed array's own fill: Buffer's checks its arguments in JavaScript first)
+  Uint8Array.prototype.fill.call(out, 0, 0, at)
   if (out.length > MAX_KEPT) out = Buffer.allocUnsafe(1024)
   return text
 }

@@ -255,6 +255,99 @@ describe('connection URI fast path', () => {
     FUZZ_TIMEOUT
   )
 
+  it(
+    'unquotes every escape in the login, password, path and query as the general path does',
+    () => {
+      // what the fast parser decodes at once (ASCII, and UTF-8 of U+0080–U+00FF) among what
+      // it must leave to unquote field by field: any byte escaped in either case, lead bytes
+      // around C2/C3 with any next byte, escapes cut short by a field's end, '+'
+      const hexByte = fc.tuple(fc.integer({ min: 0, max: 255 }), fc.boolean()).map(([b, lower]) => {
+        const h = b.toString(16).padStart(2, '0')
+        return '%' + (lower ? h : h.toUpperCase())
+      })
+      const lead = fc.constantFrom('%C1', '%c2', '%C2', '%C3', '%c3', '%C4', '%C5', '%D0', '%E2')
+      const next = fc.oneof(
+        hexByte,
+        fc.constantFrom(
+          '%80',
+          '%A9',
+          '%bf',
+          '%BF',
+          '%C0',
+          '%7F',
+          '%3A',
+          '%',
+          '%8',
+          '+',
+          'a',
+          'A9a',
+          ''
+        )
+      )
+      const token = fc.oneof(
+        { weight: 3, arbitrary: fc.constantFrom('a', 'Z', '9', '-', '.', '_', '~', '+', '%2B') },
+        { weight: 3, arbitrary: hexByte },
+        { weight: 3, arbitrary: fc.tuple(lead, next).map(([l, x]) => l + x) },
+        { weight: 1, arbitrary: fc.constantFrom('%', '%4', '%G1', '%%', '%C3%', '%C3%A') }
+      )
+      const text = fc.array(token, { maxLength: 6 }).map((xs) => xs.join(''))
+      const pair = fc.tuple(text, fc.option(text)).map(([k, v]) => (v === null ? k : `${k}=${v}`))
+      const uriText = fc
+        .record({
+          user: fc.option(text),
+          password: fc.option(text),
+          path: fc.option(text),
+          query: fc.option(fc.array(pair, { maxLength: 4 })),
+          fragment: fc.option(text)
+        })
+        .map((x) => {
+          let s = 'postgres://'
+          if (x.user !== null || x.password !== null)
+            s += (x.user ?? '') + (x.password !== null ? ':' + x.password : '') + '@'
+          s += 'db.example.com:5432'
+          if (x.path !== null) s += '/' + x.path
+          if (x.query !== null) s += '?' + x.query.join('&')
+          if (x.fragment !== null) s += '#' + x.fragment
+          return s
+        })
+      let fast = 0
+      let total = 0
+      fc.assert(
+        fc.property(uriText, fc.constantFrom(...DIALECTS), (text, dialect) => {
+          total++
+          if (outcome(() => parseUriFast(text, dialect)).value !== undefined) fast++
+          expect(outcome(() => parseConnectionUri(text, dialect))).toEqual(
+            outcome(() => parseConnectionUriGeneral(text, dialect))
+          )
+        }),
+        fuzzParams(4000)
+      )
+      expect(fast / total).toBeGreaterThan(0.5)
+    },
+    FUZZ_TIMEOUT
+  )
+
+  it('parses URIs longer than the buffers it keeps, with more fields than it has room for', () => {
+    const many = Array.from({ length: 70 }, (_, i) => `k${i % 50}=v%C3%A9+${i}`).join('&')
+    const long = encodeURIComponent('pé /:@'.repeat(700))
+    const huge = encodeURIComponent('pé /:@'.repeat(5000))
+    const manyMore = Array.from({ length: 2000 }, (_, i) => `k${i}=v%C3%A9+${i}`).join('&')
+    const cases = [
+      `postgres://u%40:p%2B@h:1/s?${many}`,
+      `postgres://${huge}@h/?${manyMore}`,
+      // right after one beyond the size the buffers are kept at
+      'mysql://a:b%C3%A9@h/short?x=1',
+      `postgres://${long}:${long}@h/${long}?a=${long}`,
+      `postgres://u:p@h/?${many}&__extra__=%7B%22a%22%3A+%22${long}%22%7D`,
+      'mysql://a:b@h/short?x=1'
+    ]
+    for (const text of cases)
+      for (const dialect of DIALECTS) {
+        expect(parseUriFast(text, dialect)).toBeDefined()
+        expect(parseConnectionUri(text, dialect)).toEqual(parseConnectionUriGeneral(text, dialect))
+      }
+  })
+
   it('parses hand-picked URIs as the general path does', () => {
     const cases = [
       'postgres://user:pass@host:5432/schema?a=1&a=2&b=%7B%22x%22%3A+1%7D',
