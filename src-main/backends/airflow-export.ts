@@ -435,6 +435,22 @@ export class AirflowExportBackend implements Backend {
   }
 
   /**
+   * `readRawFileItem` of a JSON connection member still in the file's bytes, its value read
+   * there (jsonConnectionMemberValue: what `pyJsonLoads` of its text gives) instead of from its
+   * text by the general parser; undefined where the bytes do not tell (the caller reads the
+   * text). The same value, so the same entry or the same error.
+   */
+  private connectionMember(raw: SpanRawEntry): ConnectionEntry | undefined {
+    const { bytes } = raw
+    const value = jsonConnectionMemberValue(bytes, raw.start, raw.end, (start, end, ascii) =>
+      bytes.toString(ascii ? 'latin1' : 'utf8', start, end)
+    )
+    return value === undefined
+      ? undefined
+      : decodeConnectionItem(raw.id, value, this.dialect, []) || undefined
+  }
+
+  /**
    * Every item unread (`plan`/`diff` compare texts first): each member's text as the file holds
    * it, read only when asked. Refused (an error, so the caller reads the files whole, which
    * reports what is wrong) for YAML, and for any file whose items the decoders would not read
@@ -538,7 +554,10 @@ export class AirflowExportBackend implements Backend {
       uniqueIds: [...files.values()].every((f) => f.format === 'json'),
       read: (raw) => {
         const file = files.get(raw.kind)!
-        const e = readRawFileItem(raw.kind, raw.id, raw.text, file.format, this.dialect)
+        const e =
+          (raw.kind === 'connection' && raw instanceof SpanRawEntry
+            ? this.connectionMember(raw)
+            : undefined) ?? readRawFileItem(raw.kind, raw.id, raw.text, file.format, this.dialect)
         return { ...e, source: { backendId: this.id, path: file.path, fromKey: raw.id } }
       },
       surelyReads: (raw) =>
