@@ -370,23 +370,31 @@ function planItems(
     const sourceDigest = versioned ? digestWith(mapped, extra) : null
     const targetDigest = versioned && t ? entryDigest(t) : null
     const sourceVersion = fp(sourceDigest)
-    // an item's fields in the order a plan has always written them
+    // an item's fields in the order a plan has always written them (two literals, not a
+    // spread of an optional field: a literal with a spread is built by the runtime, field by
+    // field, ~5x slower in a cold process)
     const item = (
       action: PlanAction,
       diff: FieldDiff[],
       warnings: string[],
       resolution?: ConflictPolicy
-    ): PlanItem => ({
-      kind: s.kind,
-      sourceId,
-      targetId,
-      warnings,
-      sourceVersion,
-      targetVersion: targetDigest === sourceDigest ? sourceVersion : fp(targetDigest),
-      action,
-      ...(resolution ? { resolution } : {}),
-      diff
-    })
+    ): PlanItem => {
+      const targetVersion = targetDigest === sourceDigest ? sourceVersion : fp(targetDigest)
+      const kind = s.kind
+      return resolution
+        ? {
+            kind,
+            sourceId,
+            targetId,
+            warnings,
+            sourceVersion,
+            targetVersion,
+            action,
+            resolution,
+            diff
+          }
+        : { kind, sourceId, targetId, warnings, sourceVersion, targetVersion, action, diff }
+    }
     const warnings = s.kind === 'connection' && dialect ? warningsWith(s, dialect, extra) : []
     // The description is said by annotatePlan (it knows the target's name); the password here.
     const { kept, lost } = asKept(mapped, limits)
