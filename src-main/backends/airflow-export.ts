@@ -435,6 +435,22 @@ export class AirflowExportBackend implements Backend {
   }
 
   /**
+   * `readRawFileItem` of a JSON connection member still in the file's bytes, its value read
+   * there (jsonConnectionMemberValue: what `pyJsonLoads` of its text gives) instead of from its
+   * text by the general parser; undefined where the bytes do not tell (the caller reads the
+   * text). The same value, so the same entry or the same error.
+   */
+  private connectionMember(raw: SpanRawEntry): ConnectionEntry | undefined {
+    const { bytes } = raw
+    const value = jsonConnectionMemberValue(bytes, raw.start, raw.end, (start, end, ascii) =>
+      bytes.toString(ascii ? 'latin1' : 'utf8', start, end)
+    )
+    return value === undefined
+      ? undefined
+      : decodeConnectionItem(raw.id, value, this.dialect, []) || undefined
+  }
+
+  /**
    * Every item unread (`plan`/`diff` compare texts first): each member's text as the file holds
    * it, read only when asked. Refused (an error, so the caller reads the files whole, which
    * reports what is wrong) for YAML, and for any file whose items the decoders would not read
@@ -464,29 +480,36 @@ export class AirflowExportBackend implements Backend {
         if (members && members !== 'missing' && members.bytes && members.columns) {
           // the texts stay in the file's bytes: compared as bytes, decoded when read
           const { bytes } = members
-          const { count, cols, find } = members.columns
+          const { count, cols, find, keys } = members.columns
           files.set(kind, { path, format })
           formats.push(`${kind}:${format}`)
-          const entry = (i: number): RawEntry =>
-            new SpanRawEntry(
+          // a key without an escape (the columns hold no decoded keys) is its bytes, decoded
+          // alone: making the listing's whole `keys` for the first entry read decoded every key
+          // of the file (each side's ~68 k) for the ~10 % that differ
+          const keyOf = (i: number): string =>
+            keys
+              ? keys[i]!
+              : bytes.toString(
+                  (cols[5 * i + 4]! & 2) !== 0 ? 'latin1' : 'utf8',
+                  cols[5 * i]!,
+                  cols[5 * i + 1]!
+                )
+          const entry = (i: number): RawEntry => {
+            const key = keyOf(i)
+            return new SpanRawEntry(
               kind,
-              members.keys[i]!,
+              key,
               undefined,
-              members.keys[i]!,
+              key,
               bytes,
               cols[5 * i + 2]!,
               cols[5 * i + 3]!,
               (cols[5 * i + 4]! & 1) !== 0
             )
+          }
           // one file in scope whose keys are their bytes: listed as columns too (no object or
           // string per member; operations/raw-plan.ts pairs them by their keys' bytes)
           if (kinds.length === 1 && find) {
-            const keyOf = (i: number): string =>
-              bytes.toString(
-                (cols[5 * i + 4]! & 2) !== 0 ? 'latin1' : 'utf8',
-                cols[5 * i]!,
-                cols[5 * i + 1]!
-              )
             columns = {
               bytes,
               count,
@@ -531,7 +554,10 @@ export class AirflowExportBackend implements Backend {
       uniqueIds: [...files.values()].every((f) => f.format === 'json'),
       read: (raw) => {
         const file = files.get(raw.kind)!
-        const e = readRawFileItem(raw.kind, raw.id, raw.text, file.format, this.dialect)
+        const e =
+          (raw.kind === 'connection' && raw instanceof SpanRawEntry
+            ? this.connectionMember(raw)
+            : undefined) ?? readRawFileItem(raw.kind, raw.id, raw.text, file.format, this.dialect)
         return { ...e, source: { backendId: this.id, path: file.path, fromKey: raw.id } }
       },
       surelyReads: (raw) =>

@@ -91,11 +91,16 @@ export function entryFromEnv(name: string, value: string, origin: EnvOrigin): En
 /** {@link entryFromEnv} of a name whose ref is known (its name parsed once). */
 function entryOfRef(ref: EntryRef, name: string, value: string, origin: EnvOrigin): Entry {
   const source = { backendId: origin.backendId, path: origin.path, fromKey: name }
-  const team = ref.team === undefined ? {} : { team: ref.team }
+  // literals with and without a team, not a spread of one (built field by field at run time)
+  const { team } = ref
   if (ref.kind === 'variable')
-    return { kind: 'variable', key: ref.id, value, description: null, ...team, source }
+    return team === undefined
+      ? { kind: 'variable', key: ref.id, value, description: null, source }
+      : { kind: 'variable', key: ref.id, value, description: null, team, source }
   const fields = parseConnectionValue(value, origin.dialect).value
-  return { kind: 'connection', id: ref.id, fields, ...team, source }
+  return team === undefined
+    ? { kind: 'connection', id: ref.id, fields, source }
+    : { kind: 'connection', id: ref.id, fields, team, source }
 }
 
 /** Refs of every readable Airflow name among `names`, in scope. */

@@ -78,7 +78,7 @@ export async function diffStores(request: DiffStoresOptions): Promise<DiffResult
             options,
             async () => fp,
             limits,
-            { unchanged: request.unchangedItems !== false }
+            { unchanged: request.unchangedItems !== false, written: false }
           )
         : undefined
     let sides: { source: Entry[]; target: Entry[] }

@@ -25,7 +25,9 @@ import type { Fingerprinter } from '../core/fingerprint'
 import type { Entry } from '../core/model'
 import {
   entryDigest,
+  finishPlan,
   finishPlanWritten,
+  plan,
   planSelector,
   planWritten,
   warningsFor,
@@ -38,8 +40,11 @@ import {
 /** A plan made on the fast path, and the entries it read (those whose text differs). */
 export interface RawPlan {
   result: { items: PlanItem[]; summary: PlanSummary }
-  /** The entry each item writes, beside it (core/plan.ts planWritten; none for an unchanged). */
-  written: (Entry | undefined)[]
+  /**
+   * The entry each item writes, beside it (core/plan.ts planWritten; none for an unchanged);
+   * undefined where the caller said it needs none (`written: false`).
+   */
+  written: (Entry | undefined)[] | undefined
   source: Entry[]
   target: Entry[]
 }
@@ -153,7 +158,8 @@ class UnchangedItem implements PlanItem {
  * not apply. Its unchanged items are not plain objects (they serialize as plan items through
  * toJSON, and are not for spreading) unless `lazy` is false: what is signed or stored is
  * walked field by field. With `unchanged` false, the unchanged items of the same text are
- * only counted (in the summary), not listed: for a caller that shows only what differs.
+ * only counted (in the summary), not listed: for a caller that shows only what differs. With
+ * `written` false, the entry each item writes is not paired with it (a diff writes nothing).
  */
 export async function planRaw(
   source: Backend,
@@ -162,7 +168,11 @@ export async function planRaw(
   options: PlanOptions,
   fingerprints: () => Promise<Fingerprinter>,
   limits: TargetLimits,
-  { lazy = true, unchanged: listUnchanged = true }: { lazy?: boolean; unchanged?: boolean } = {}
+  {
+    lazy = true,
+    unchanged: listUnchanged = true,
+    written: pairWritten = true
+  }: { lazy?: boolean; unchanged?: boolean; written?: boolean } = {}
 ): Promise<RawPlan | undefined> {
   if (Object.keys(options.rename ?? {}).length || (options.prefixMap ?? []).length) return undefined
   if (source.rawFamily !== target.rawFamily) return undefined // listings that cannot match
@@ -191,16 +201,21 @@ export async function planRaw(
   if (!paired) return undefined
   const { unchanged, unchangedCount, sourceEntries, targetEntries } = paired
   const fp = await fingerprints()
-  const differing = planWritten(sourceEntries, targetEntries, options, fp, limits)
   const context: UnchangedContext = { side: s, options, fp }
+  const unchangedItems = unchanged.map((r) => {
+    const item = new UnchangedItem(r, context)
+    return lazy ? item : item.toJSON()
+  })
+  if (!pairWritten) {
+    // the same items in the same order, without the entries each writes
+    const differing = plan(sourceEntries, targetEntries, options, fp, limits)
+    const result = finishPlan([...unchangedItems, ...differing.items])
+    result.summary.unchanged += unchangedCount
+    return { result, written: undefined, source: sourceEntries, target: targetEntries }
+  }
+  const differing = planWritten(sourceEntries, targetEntries, options, fp, limits)
   const { written, ...result } = finishPlanWritten(
-    [
-      ...unchanged.map((r) => {
-        const item = new UnchangedItem(r, context)
-        return lazy ? item : item.toJSON()
-      }),
-      ...differing.items
-    ],
+    [...unchangedItems, ...differing.items],
     // an unchanged item writes nothing
     [...new Array<undefined>(unchanged.length), ...differing.written]
   )

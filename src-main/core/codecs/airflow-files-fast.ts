@@ -54,6 +54,33 @@ export interface JsonMemberColumns {
   find: NameFinder | undefined
 }
 
+/** The first position from `k` before `end` that is not JSON white space. */
+function skipBlanks(bytes: Uint8Array, k: number, end: number): number {
+  while (k < end && isJsonSpace(bytes[k]!)) k++
+  return k
+}
+
+/** Whether the last string {@link stringEnd} scanned held a byte 0x80 or above. */
+let stringWide = false
+
+/**
+ * The index after the JSON string whose opening quote is at `from` (bytes before `n`), or -1;
+ * sets {@link stringWide}. The next quote not escaped, found by a loop (Buffer#indexOf costs
+ * more per call than short strings take to scan).
+ */
+function stringEnd(bytes: Uint8Array, from: number, n: number): number {
+  let high = 0
+  for (let q = from + 1; q < n; q++) {
+    const c = bytes[q]!
+    if (c === 0x5c) q++
+    else if (c === 0x22) {
+      stringWide = high >= 0x80
+      return q + 1
+    } else high |= c
+  }
+  return -1
+}
+
 /**
  * {@link JsonMemberColumns} of a JSON object file's valid UTF-8 `bytes`: the members
  * `rawFileItems(text, 'json')` gives for the decoded text (undefined where it does: a key
@@ -65,43 +92,23 @@ export function jsonObjectMemberColumnsOfBytes(
 ): JsonMemberColumns | undefined {
   const n = bytes.length
   let k = 0
-  /** Whether the last string scanned held a byte 0x80 or above. */
-  let wide = false
-  const skip = (): void => {
-    while (k < n && isJsonSpace(bytes[k]!)) k++
-  }
-  /** The index after the string whose opening quote is at `from`, or -1 (sets `wide`). */
-  const stringEnd = (from: number): number => {
-    // the next quote not escaped (a loop: Buffer#indexOf costs more per call than short
-    // strings take to scan)
-    let high = 0
-    for (let q = from + 1; q < n; q++) {
-      const c = bytes[q]!
-      if (c === 0x5c) q++
-      else if (c === 0x22) {
-        wide = high >= 0x80
-        return q + 1
-      } else high |= c
-    }
-    return -1
-  }
   let cols = new Int32Array(5 * 1024)
   let count = 0
   let allPlain = true
-  skip()
+  k = skipBlanks(bytes, k, n)
   if (bytes[k] !== 0x7b) return undefined
   k++
-  skip()
+  k = skipBlanks(bytes, k, n)
   if (bytes[k] === 0x7d) {
     k++
-    skip()
+    k = skipBlanks(bytes, k, n)
     return k === n ? { count: 0, cols, keys: undefined, find: () => -1 } : undefined
   }
   for (;;) {
     if (bytes[k] !== 0x22) return undefined
-    const keyEnd = stringEnd(k)
+    const keyEnd = stringEnd(bytes, k, n)
     if (keyEnd < 0) return undefined
-    const keyAscii = wide ? 0 : 2
+    const keyAscii = stringWide ? 0 : 2
     // a key without an escape or a control character is its own text
     if (allPlain)
       for (let i = k + 1; i < keyEnd - 1; i++) {
@@ -110,19 +117,19 @@ export function jsonObjectMemberColumnsOfBytes(
       }
     const keyStart = k + 1
     k = keyEnd
-    skip()
+    k = skipBlanks(bytes, k, n)
     if (bytes[k] !== 0x3a) return undefined
     k++
-    skip()
+    k = skipBlanks(bytes, k, n)
     const start = k
     let depth = 0
     let ascii = 1
     for (; k < n; k++) {
       const c = bytes[k]!
       if (c === 0x22) {
-        const end = stringEnd(k)
+        const end = stringEnd(bytes, k, n)
         if (end < 0) return undefined
-        if (wide) ascii = 0
+        if (stringWide) ascii = 0
         k = end - 1
         if (depth === 0) {
           k++
@@ -152,17 +159,17 @@ export function jsonObjectMemberColumnsOfBytes(
     cols[at + 2] = start
     cols[at + 3] = k
     cols[at + 4] = ascii | keyAscii
-    skip()
+    k = skipBlanks(bytes, k, n)
     const c = bytes[k]
     if (c === 0x7d) {
       k++
-      skip()
+      k = skipBlanks(bytes, k, n)
       if (k !== n) return undefined
       break
     }
     if (c !== 0x2c) return undefined
     k++
-    skip()
+    k = skipBlanks(bytes, k, n)
   }
   if (!allPlain) {
     // keys with escapes: decoded, and compared as text
@@ -265,12 +272,9 @@ function walkFlatObject(
   member: (name: number, from: number, to: number) => boolean
 ): boolean {
   let k = start
-  const skip = (): void => {
-    while (k < end && isJsonSpace(bytes[k]!)) k++
-  }
   if (bytes[k] !== 0x7b || bytes[end - 1] !== 0x7d) return false
   k++
-  skip()
+  k = skipBlanks(bytes, k, end)
   if (k === end - 1) return true
   let seen = 0
   for (;;) {
@@ -282,10 +286,10 @@ function walkFlatObject(
     if (name < 0 || seen & (1 << name)) return false
     seen |= 1 << name
     k++
-    skip()
+    k = skipBlanks(bytes, k, end)
     if (bytes[k] !== 0x3a) return false
     k++
-    skip()
+    k = skipBlanks(bytes, k, end)
     const from = k
     if (bytes[k] === 0x22) {
       for (k++; k < end; k++) {
@@ -302,11 +306,11 @@ function walkFlatObject(
         if (c === 0x22 || c === 0x5b || c === 0x5d || c === 0x7b) return false
       }
     if (k === from || !member(name, from, k)) return false
-    skip()
+    k = skipBlanks(bytes, k, end)
     if (bytes[k] === 0x7d) return k === end - 1
     if (bytes[k] !== 0x2c) return false
     k++
-    skip()
+    k = skipBlanks(bytes, k, end)
   }
 }
 

@@ -68,6 +68,16 @@ SCAN_CLASS[0x23] = SCAN_FRAGMENT
  */
 const FAST_URI_TEXT = /^[\x21-\x5a\x5c\x5e-\x7e]*$/
 
+/** The class of an `&` in {@link SURE_CLASS} (a query's separator). */
+const SCAN_AMP = 7
+/**
+ * {@link SCAN_CLASS} by byte for {@link uriSurelyReads}: every byte beyond ASCII refused (one
+ * lookup, no test of the byte first), and `&` marked.
+ */
+const SURE_CLASS = new Uint8Array(0x100).fill(SCAN_REFUSE)
+SURE_CLASS.set(SCAN_CLASS)
+SURE_CLASS[0x26] = SCAN_AMP
+
 /** Whether `s[from, to)` holds an upper-case ASCII letter. */
 function hasUpper(s: string, from: number, to: number): boolean {
   for (let k = from; k < to; k++) {
@@ -702,12 +712,15 @@ export function uriSurelyReads(bytes: Uint8Array, start: number, end: number): b
   let lastAt = -1
   let queryStart = -1
   let queryEnd = end
+  // whether the query holds an `&` (without one, its one key's value runs to its end)
+  let ampInQuery = false
   for (k = a; k < end; k++) {
-    c = bytes[k]!
-    const kind = c < 0x80 ? SCAN_CLASS[c]! : SCAN_REFUSE
+    const kind = SURE_CLASS[bytes[k]!]!
     if (kind === 0) continue
     if (kind === SCAN_REFUSE) return false
-    if (kind === SCAN_COLON) {
+    if (kind === SCAN_AMP) {
+      if (queryStart >= 0 && queryEnd === end) ampInQuery = true
+    } else if (kind === SCAN_COLON) {
       if (k + 2 < end && bytes[k + 1] === 0x2f && bytes[k + 2] === 0x2f) return false
     } else if (kind === SCAN_AT) {
       if (netEnd < 0) lastAt = k
@@ -745,7 +758,7 @@ export function uriSurelyReads(bytes: Uint8Array, start: number, end: number): b
         keyEnd++
       }
       if (!plain) return false
-      let amp = keyEnd
+      let amp = ampInQuery ? keyEnd : queryEnd
       while (amp < queryEnd && bytes[amp] !== 0x26) amp++
       // the extra verbatim (the one part the parser validates): a JSON object, whatever wins
       if (

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { fingerprinter } from '../../../../src-main/core/fingerprint'
+import { fingerprinter, noFingerprints } from '../../../../src-main/core/fingerprint'
 import { connectionEntry, variableEntry } from '../../../../src-main/core/model'
 import {
   entryDigest,
@@ -8,7 +8,8 @@ import {
   plan,
   planWritten,
   sameDigestFields,
-  warningsFor
+  warningsFor,
+  type PlanItem
 } from '../../../../src-main/core/plan'
 import type { Entry } from '../../../../src-main/core/model'
 import { pyJsonDumps, pyJsonTryLoads } from '../../../../src-main/core/codecs/py-json'
@@ -278,6 +279,66 @@ describe('sameDigestFields', () => {
     expect(sameDigestFields(a, b)).toBe(false)
     expect(entryDigest(a)).toBe(entryDigest(b))
     expect(sameDigestFields(variableEntry('k', 'v'), a)).toBe(false)
+  })
+})
+
+describe('a plan without fingerprints (noFingerprints: no digest is made)', () => {
+  const text = fc.option(fc.constantFrom('', 'a', 'é'), { nil: null })
+  const extra = fc.option(
+    fc.constantFrom('{"a": 1}', '{"a":1}', '{"b": "[1]"}', '[1]', 'not json', '{"x": NaN}'),
+    { nil: null }
+  )
+  const entry: fc.Arbitrary<Entry> = fc.oneof(
+    fc.record({
+      kind: fc.constant('variable' as const),
+      key: fc.constantFrom('k', 'l', 'm'),
+      value: fc.constantFrom('', 'v', 'w'),
+      description: text
+    }),
+    fc.record({
+      kind: fc.constant('connection' as const),
+      id: fc.constantFrom('c', 'd', 'e'),
+      fields: fc.record({
+        conn_type: text,
+        description: text,
+        host: text,
+        login: text,
+        password: text,
+        schema: text,
+        port: fc.option(fc.constantFrom(0, 5432), { nil: null }),
+        extra
+      })
+    })
+  )
+  const nulled = (items: readonly PlanItem[]) =>
+    items.map((i) => ({
+      ...i,
+      sourceVersion: null,
+      targetVersion: null,
+      diff: i.diff.map((d) => ({ ...d, winner: null, shadowed: null }))
+    }))
+
+  it('is the plan with fingerprints, every version and field fingerprint null', () => {
+    fc.assert(
+      fc.property(
+        fc.array(entry, { maxLength: 6 }),
+        fc.array(entry, { maxLength: 6 }),
+        fc.boolean(),
+        fc.constantFrom('airflow2', 'airflow3', undefined),
+        fc.boolean(),
+        (source, target, deleteExtraneous, targetDialect, lossy) => {
+          const options = { deleteExtraneous, targetDialect } as const
+          const limits = lossy
+            ? { lossy: ['connection.description'], emptyPasswordIsNone: true }
+            : {}
+          const without = plan(source, target, options, noFingerprints, limits)
+          const withFp = plan(source, target, options, fp, limits)
+          expect(without.summary).toEqual(withFp.summary)
+          expect(without.items).toEqual(nulled(withFp.items))
+        }
+      ),
+      { numRuns: 3000 }
+    )
   })
 })
 

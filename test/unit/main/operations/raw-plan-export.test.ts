@@ -10,7 +10,8 @@ import { AirflowExportBackend } from '../../../../src-main/backends/airflow-expo
 import {
   encodeConnectionsFile,
   encodeVariablesFile,
-  rawFileItems
+  rawFileItems,
+  readRawFileItem
 } from '../../../../src-main/core/codecs/airflow-files'
 import {
   PyDict,
@@ -33,6 +34,22 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'airlock-raw-plan-export-'))
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+/** What `f` returns, or the message it throws. */
+function outcome<T>(f: () => T): { value?: T; error?: string } {
+  try {
+    return { value: f() }
+  } catch (error) {
+    return { error: `${(error as Error).constructor.name}: ${(error as Error).message}` }
+  }
+}
+
+/** An entry as read, without where it was read from (`read` adds its source). */
+function stripSource<T>(e: T | undefined): T | undefined {
+  if (!e || typeof e !== 'object') return e
+  const { source: _source, ...rest } = e as T & { source?: unknown }
+  return rest as T
+}
 
 function file(name: string, text: string): string {
   const path = join(dir, name)
@@ -210,6 +227,44 @@ describe('plan/diff of export files: equal member text is equal meaning', () => 
       const message = await diff(true)
       expect(message).not.toBe('no error')
       expect(await diff(false)).toBe(message)
+    }
+  })
+
+  it('reads a member from its bytes as from its text: the same entry, or the same error', async () => {
+    const g = generated(5, 300)
+    const written = encodeConnectionsFile(g.conns[0], { format: 'json', dialect: 'airflow3' })
+    // crafted members: escapes, non-ASCII, a number where a text goes, a port out of range, a
+    // list, a string URI, a bad extra, fields twice or unknown (the bytes do not tell)
+    const crafted = [
+      '"a\\u0062": {"conn_type": "h\\u00e9", "host": "x\\"y", "port": 80}',
+      '"c": {"conn_type": "http", "login": 5, "port": null}',
+      '"d": {"conn_type": "http", "port": 70000}',
+      '"e": {"conn_type": "http", "port": 0080}',
+      '"f": ["http://h"]',
+      '"g": "postgres://u:p@h:5432/s?__extra__=%7B%7D"',
+      '"h": {"conn_type": "http", "extra": "not json"}',
+      '"i": {"conn_type": "http", "host": "a", "host": "b"}',
+      '"j": {"conn_type": "http", "what": 1}',
+      '"k": {"conn_type": "é", "description": "d\\n", "schema": "", "password": null}',
+      '"l": "no uri"',
+      '"m": {}'
+    ]
+    for (const [name, text] of [
+      ['written.json', written],
+      ['crafted.json', `{${crafted.join(', ')}}`]
+    ] as const) {
+      const path = file(`member-${name}`, text)
+      const raw = await new AirflowExportBackend({ connectionsPath: path }).loadRaw({})
+      const asText = (id: string, member: string) =>
+        outcome(() => readRawFileItem('connection', id, member, 'json', 'airflow3'))
+      for (const r of raw.entries) {
+        const read = outcome(() => raw.read(r))
+        const expected = asText(r.id, r.text)
+        expect([r.id, read.error ?? stripSource(read.value)]).toEqual([
+          r.id,
+          expected.error ?? expected.value
+        ])
+      }
     }
   })
 

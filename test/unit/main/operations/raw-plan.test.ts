@@ -10,7 +10,7 @@ import { envNameFor } from '../../../../src-main/core/env-names'
 import type { Dialect } from '../../../../src-main/core/model'
 import type { PlanOptions } from '../../../../src-main/core/plan'
 import { diffStores } from '../../../../src-main/operations/diff'
-import { planStores } from '../../../../src-main/operations/plan'
+import { planStores, targetLimits } from '../../../../src-main/operations/plan'
 import { planRaw } from '../../../../src-main/operations/raw-plan'
 import { seededRandom } from '../../../support/seeded-random'
 import { bothPlans as bothPlansOf, DIFF, PLAN_KEY } from '../../../support/raw-plans'
@@ -93,14 +93,29 @@ function generated(seed: number, n: number, plain = false): { a: string; b: stri
   }
 }
 
-/** Both plans of the `.env` files A → B (test/support/raw-plans.ts). */
-function bothPlans(a: string, b: string, options: PlanOptions, dialect: Dialect = 'airflow3') {
-  return bothPlansOf(
-    new EnvFileBackend({ path: a, dialect }),
-    new EnvFileBackend({ path: b, dialect }),
+/**
+ * Both plans of the `.env` files A → B (test/support/raw-plans.ts), and the fast path's made
+ * as a diff makes it (`unpaired`: no entries beside the items).
+ */
+async function bothPlans(
+  a: string,
+  b: string,
+  options: PlanOptions,
+  dialect: Dialect = 'airflow3'
+) {
+  const source = () => new EnvFileBackend({ path: a, dialect })
+  const target = () => new EnvFileBackend({ path: b, dialect })
+  const both = await bothPlansOf(source(), target(), options, dialect)
+  const unpaired = await planRaw(
+    source(),
+    target(),
+    undefined,
     options,
-    dialect
+    async () => fingerprinter(PLAN_KEY),
+    targetLimits(target(), dialect),
+    { written: false }
   )
+  return { ...both, unpaired }
 }
 
 describe('plan/diff fast path: equal raw text is equal meaning', () => {
@@ -117,10 +132,13 @@ describe('plan/diff fast path: equal raw text is equal meaning', () => {
         { onConflict: 'skip' as const, exclude: ['c_2*'] },
         { ...DIFF, kinds: ['variable' as const] }
       ]) {
-        const { fast, full } = await bothPlans(a, b, options)
+        const { fast, full, unpaired } = await bothPlans(a, b, options)
         expect(fast).toBeDefined()
         // the saved or printed plan: every field, in the same order, byte for byte
         expect(JSON.stringify(fast!.result)).toBe(JSON.stringify(full))
+        // the same made as a diff makes it, with no entries beside the items
+        expect(JSON.stringify(unpaired!.result)).toBe(JSON.stringify(full))
+        expect(unpaired!.written).toBeUndefined()
         // and read field by field, as the CLI reads them
         expect(
           fast!.result.items.map((i) => [i.warnings, i.sourceVersion, i.targetVersion])
@@ -130,7 +148,7 @@ describe('plan/diff fast path: equal raw text is equal meaning', () => {
         // beside each item, the entry it writes (what the pre-flight checks): the source's
         // entry of that id, read; none for an item unchanged in its text (not read)
         fast!.result.items.forEach((item, i) => {
-          const e = fast!.written[i]
+          const e = fast!.written![i]
           if (item.action === 'delete' || (item.action === 'unchanged' && !e))
             return expect(e).toBeUndefined()
           expect(e && [e.kind, e.kind === 'connection' ? e.id : e.key]).toEqual([

@@ -685,6 +685,12 @@ describe('uriSurelyReads: whether a connection value reads, from its bytes', () 
       ['postgres://h/?__extra__=%7b+%22a%22+:+%5B1,-2.5e%2B3,true,null,%7B%7D%5D%7d&x=1', true],
       ['postgres://h/?__extra__=%7B%22%C3%A9%5Cu00e9%22%3A%22%FF%22%7D', true],
       ['postgres://h/?__extra__=%7B%7D&__extra__=%7B%22a%22:%22b%22%7D', true],
+      // an `&` before the query or in the fragment separates nothing; one in it does
+      ['postgres://u&v:p@h/a&b?__extra__=%7B%7D', true],
+      ['postgres://h/?__extra__=%7B%7D#a&__extra__=x', true],
+      ['postgres://h/?a=1&__extra__=not+json', false],
+      ['postgres://h/?__extra__=%7B%7D&__extra__=x', false],
+      ['postgres://h/?__extra__=%7B%7D&', true],
       // these may read, but only reading tells
       ['postgres://h/?__extra__=', false],
       ['postgres://h/?__extra__', false],
