@@ -11,6 +11,7 @@
  *   fernetKey: 'NEWKEY=,OLDKEY='
  * })
  */
+import { isUtf8 } from 'node:buffer'
 import { existsSync } from 'node:fs'
 import { AirlockError } from '../core/errors'
 import { MultiFernet } from '../core/codecs/fernet'
@@ -117,21 +118,25 @@ type Row = Record<string, unknown>
 /**
  * A connection row's values as its entry holds them, in the order of ConnectionFields
  * (conn_type, description, host, login, password, schema, port, extra); a port JSON cannot
- * write (not finite, -0) is its text.
+ * write (not finite, -0) is its text. `S`: what a decrypted value is (a raw entry's: its
+ * plaintext bytes, valid UTF-8, not yet decoded).
  */
-type ConnectionValues = [
+type ConnectionValues<S = string> = [
   string | null,
   string | null,
   string | null,
   string | null,
-  string | null,
+  S | null,
   string | null,
   number | string | null,
-  string | null
+  S | null
 ]
 
 /** A variable row's value and description as its entry holds them. */
-type VariableValues = [string, string | null]
+type VariableValues<S = string> = [S, string | null]
+
+/** A decrypted value of a raw entry: its text, or its plaintext bytes (valid UTF-8). */
+type Sealed = string | Buffer
 
 /**
  * The format of a metadata DB's raw entries (loadRaw): the entry's values as JSON, the same
@@ -496,17 +501,11 @@ export class MetastoreBackend implements Backend {
       kind === 'connection'
         ? (row, problems): RawEntry | undefined => {
             const v = this.connectionValues(row, problems, true)
-            const id = str(row.conn_id)!
-            return (
-              v && { kind, id, team: str(row.team) ?? undefined, name: id, text: JSON.stringify(v) }
-            )
+            return v && new MetastoreRawEntry(kind, str(row.conn_id)!, str(row.team), v)
           }
         : (row, problems): RawEntry | undefined => {
-            const v = this.variableValues(row, problems)
-            const id = str(row.key)!
-            return (
-              v && { kind, id, team: str(row.team) ?? undefined, name: id, text: JSON.stringify(v) }
-            )
+            const v = this.variableValues(row, problems, true)
+            return v && new MetastoreRawEntry(kind, str(row.key)!, str(row.team), v)
           }
     )
   }
@@ -1145,7 +1144,24 @@ export class MetastoreBackend implements Backend {
     ref: EntryRef,
     field: string,
     problems: EntryProblem[]
-  ): string | null | undefined {
+  ): string | null | undefined
+  /** `bytes`: a decrypted value is its plaintext, checked to be UTF-8 but not decoded. */
+  private decrypt(
+    value: string | null,
+    flagged: boolean,
+    ref: EntryRef,
+    field: string,
+    problems: EntryProblem[],
+    bytes: boolean
+  ): Sealed | null | undefined
+  private decrypt(
+    value: string | null,
+    flagged: boolean,
+    ref: EntryRef,
+    field: string,
+    problems: EntryProblem[],
+    bytes = false
+  ): Sealed | null | undefined {
     if (!value || !flagged) return value
     // made only for a problem (not for every value that decrypts)
     const what = () => `${this.id}: ${ref.kind} "${ref.id}" ${field}`
@@ -1165,7 +1181,11 @@ export class MetastoreBackend implements Backend {
     if (known !== undefined) return known
     try {
       if (opened instanceof Error) throw opened
-      return utf8Strict.decode(opened ?? this.fernet.decrypt(value))
+      const plaintext = opened ?? this.fernet.decrypt(value)
+      if (!bytes) return utf8Strict.decode(plaintext)
+      // what utf8Strict refuses (a bad sequence, a surrogate, an overlong form) isUtf8 does
+      if (isUtf8(plaintext)) return plaintext
+      throw new Error('not UTF-8')
     } catch {
       problems.push({
         ref,
@@ -1185,25 +1205,34 @@ export class MetastoreBackend implements Backend {
    * values in the order of ConnectionFields, the secrets decrypted; the port a number, or the
    * text of a number JSON cannot write (raw: a canonical text must read back exactly).
    */
+  private connectionValues(row: Row, problems: EntryProblem[]): ConnectionValues | undefined
+  /** `raw`: a raw entry's (a port JSON cannot write as its text, plaintexts as bytes). */
+  private connectionValues(
+    row: Row,
+    problems: EntryProblem[],
+    raw: true
+  ): ConnectionValues<Sealed> | undefined
   private connectionValues(
     row: Row,
     problems: EntryProblem[],
     raw = false
-  ): ConnectionValues | undefined {
+  ): ConnectionValues<Sealed> | undefined {
     const ref: EntryRef = { kind: 'connection', id: str(row.conn_id)! }
     const password = this.decrypt(
       str(row.password),
       truthy(row.is_encrypted),
       ref,
       'password',
-      problems
+      problems,
+      raw
     )
     const extra = this.decrypt(
       str(row.extra),
       truthy(row.is_extra_encrypted),
       ref,
       'extra',
-      problems
+      problems,
+      raw
     )
     if (password === undefined || extra === undefined) return undefined
     const port = row.port === null || row.port === undefined ? null : Number(row.port)
@@ -1244,13 +1273,25 @@ export class MetastoreBackend implements Backend {
   }
 
   /** A variable's value (decrypted) and description, as `load` makes its entry of them. */
-  private variableValues(row: Row, problems: EntryProblem[]): VariableValues | undefined {
+  private variableValues(row: Row, problems: EntryProblem[]): VariableValues | undefined
+  /** `raw`: a raw entry's (its plaintext as bytes). */
+  private variableValues(
+    row: Row,
+    problems: EntryProblem[],
+    raw: true
+  ): VariableValues<Sealed> | undefined
+  private variableValues(
+    row: Row,
+    problems: EntryProblem[],
+    raw = false
+  ): VariableValues<Sealed> | undefined {
     const value = this.decrypt(
       str(row.val),
       truthy(row.is_encrypted),
       { kind: 'variable', id: str(row.key)! },
       'value',
-      problems
+      problems,
+      raw
     )
     return value === undefined ? undefined : [value ?? '', str(row.description)]
   }
@@ -1509,6 +1550,54 @@ class MetastoreRowPage implements RawRowPage {
     const b = other.rows[j]!
     const columns = this.rowKind === 'connection' ? CONN_COLUMNS : VARIABLE_COLUMNS
     for (const c of columns) if (!MetastoreBackend.sameValue(a[c], b[c])) return false
+    return true
+  }
+}
+
+/**
+ * A raw entry of a metadata DB (openRaw): its values with the decrypted ones as plaintext
+ * bytes; its text (the JSON of the values its entry holds, the plaintexts decoded) is made
+ * when first asked for. Most rows of a diff are only compared, and `sameAs` compares them
+ * without it.
+ */
+class MetastoreRawEntry implements RawEntry {
+  readonly name: string
+  readonly team: string | undefined
+  #text: string | undefined
+
+  constructor(
+    readonly kind: EntryKind,
+    readonly id: string,
+    team: string | null,
+    private readonly values: readonly (Sealed | number | null)[]
+  ) {
+    this.name = id
+    this.team = team ?? undefined
+  }
+
+  get text(): string {
+    this.#text ??= JSON.stringify(
+      this.values.map((v) => (Buffer.isBuffer(v) ? utf8Strict.decode(v) : v))
+    )
+    return this.#text
+  }
+
+  /**
+   * True only where `other.text` is this text: each value the same (a text, a number, or the
+   * same plaintext bytes, which decode to the same text). False says nothing (a value as text
+   * on one side and bytes on the other, or bytes that differ yet decode alike: a leading BOM).
+   */
+  sameAs(other: RawEntry): boolean {
+    if (!(other instanceof MetastoreRawEntry) || other.kind !== this.kind) return false
+    const a = this.values
+    const b = other.values
+    if (a.length !== b.length) return false
+    for (let k = 0; k < a.length; k++) {
+      const x = a[k]!
+      const y = b[k]!
+      if (x === y) continue
+      if (!Buffer.isBuffer(x) || !Buffer.isBuffer(y) || !x.equals(y)) return false
+    }
     return true
   }
 }

@@ -73,10 +73,13 @@ function sameRange(a: Buffer, as: number, ae: number, b: Buffer, bs: number, be:
   return ae - as === be - bs && a.compare(b, bs, be, as, ae) === 0
 }
 
-/** Whether two raw entries hold the same text: by their bytes where both have them. */
+/**
+ * Whether two raw entries hold the same text: by their bytes where both have them, else by
+ * the store's quicker test (RawEntry.sameAs), else by the texts.
+ */
 function sameText(a: RawEntry, b: RawEntry): boolean {
   if (a.bytes && b.bytes) return sameRange(a.bytes, a.start!, a.end!, b.bytes, b.start!, b.end!)
-  return a.text === b.text
+  return a.sameAs?.(b) === true || a.text === b.text
 }
 
 /** What the unchanged items of one plan share. */
@@ -522,7 +525,7 @@ async function mergeCursors(
         continue
       }
       const o = opened!.entries[k++]!
-      if (pair && pair.team === o.team && pair.text === o.text) {
+      if (pair && pair.team === o.team && sameText(pair, o)) {
         unchangedRow(pair)
         continue
       }
