@@ -1557,41 +1557,47 @@ class MetastoreRowPage implements RawRowPage {
 /**
  * A raw entry of a metadata DB (openRaw): its values with the decrypted ones as plaintext
  * bytes; its text (the JSON of the values its entry holds, the plaintexts decoded) is made
- * when first asked for. Most rows of a diff are only compared, and `sameAs` compares them
- * without it.
+ * when first asked for, and the values then let go (a text is what a listed row is held as).
+ * Most rows of a diff are only compared, and `sameAs` compares them without making it.
  */
 class MetastoreRawEntry implements RawEntry {
   readonly name: string
   readonly team: string | undefined
   #text: string | undefined
+  #values: readonly (Sealed | number | null)[] | undefined
 
   constructor(
     readonly kind: EntryKind,
     readonly id: string,
     team: string | null,
-    private readonly values: readonly (Sealed | number | null)[]
+    values: readonly (Sealed | number | null)[]
   ) {
     this.name = id
     this.team = team ?? undefined
+    this.#values = values
   }
 
   get text(): string {
-    this.#text ??= JSON.stringify(
-      this.values.map((v) => (Buffer.isBuffer(v) ? utf8Strict.decode(v) : v))
-    )
+    if (this.#text === undefined) {
+      this.#text = JSON.stringify(
+        this.#values!.map((v) => (Buffer.isBuffer(v) ? utf8Strict.decode(v) : v))
+      )
+      this.#values = undefined
+    }
     return this.#text
   }
 
   /**
    * True only where `other.text` is this text: each value the same (a text, a number, or the
    * same plaintext bytes, which decode to the same text). False says nothing (a value as text
-   * on one side and bytes on the other, or bytes that differ yet decode alike: a leading BOM).
+   * on one side and bytes on the other, bytes that differ yet decode alike: a leading BOM, or
+   * a text already made).
    */
   sameAs(other: RawEntry): boolean {
     if (!(other instanceof MetastoreRawEntry) || other.kind !== this.kind) return false
-    const a = this.values
-    const b = other.values
-    if (a.length !== b.length) return false
+    const a = this.#values
+    const b = other.#values
+    if (!a || !b || a.length !== b.length) return false
     for (let k = 0; k < a.length; k++) {
       const x = a[k]!
       const y = b[k]!

@@ -475,8 +475,11 @@ async function mergeCursors(
   }
   const unchangedRow = (r: RawEntry) => {
     if (!selects(r.kind, r.id)) return
-    if (listUnchanged) unchanged.push(r)
-    else unchangedCount++
+    // a listed row is held to the end: as its text (a store may make it only when asked, from
+    // values that take more room)
+    if (!listUnchanged) return void unchangedCount++
+    void r.text
+    unchanged.push(r)
   }
 
   let sourceLeft = await s.next()
