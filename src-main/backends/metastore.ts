@@ -113,6 +113,17 @@ const CONN_COLUMNS = [
 
 const VARIABLE_COLUMNS = ['key', 'val', 'description', 'is_encrypted'] as const
 
+/**
+ * The columns in the order MetastoreRowPage.sameStored compares them: the sealed ones first
+ * (two DBs encrypted apart differ there, on every row).
+ */
+const CONN_STORED = [
+  'password',
+  'extra',
+  ...CONN_COLUMNS.filter((c) => c !== 'password' && c !== 'extra')
+] as const
+const VARIABLE_STORED = ['val', ...VARIABLE_COLUMNS.filter((c) => c !== 'val')] as const
+
 type Row = Record<string, unknown>
 
 /**
@@ -474,11 +485,20 @@ export class MetastoreBackend implements Backend {
     return a === b || (Buffer.isBuffer(a) && Buffer.isBuffer(b) && a.equals(b))
   }
 
-  /** Whether `other` opens a stored value as this store does: the same Fernet keys, or none. */
+  /**
+   * Whether `other` opens a stored value as this store does: the same Fernet keys, or none.
+   * A store's keys never change: the answer for the last store asked about is kept (a merge
+   * join asks once per row).
+   */
   opensLike(other: MetastoreBackend): boolean {
+    if (this.opensLikeLast?.other === other) return this.opensLikeLast.same
     const [a, b] = [this.fernet, other.fernet]
-    return a === null || b === null ? a === b : a.sameKeys(b)
+    const same = a === null || b === null ? a === b : a.sameKeys(b)
+    this.opensLikeLast = { other, same }
+    return same
   }
+
+  private opensLikeLast: { other: MetastoreBackend; same: boolean } | undefined
 
   /**
    * A page of `kind`'s rows opened (`rows[i]` for each `which`, all where absent): the raw
@@ -1548,7 +1568,7 @@ class MetastoreRowPage implements RawRowPage {
     if (other.rowKind !== this.rowKind || !this.store.opensLike(other.store)) return false
     const a = this.rows[i]!
     const b = other.rows[j]!
-    const columns = this.rowKind === 'connection' ? CONN_COLUMNS : VARIABLE_COLUMNS
+    const columns = this.rowKind === 'connection' ? CONN_STORED : VARIABLE_STORED
     for (const c of columns) if (!MetastoreBackend.sameValue(a[c], b[c])) return false
     return true
   }
