@@ -1183,13 +1183,11 @@ export class MetastoreBackend implements Backend {
     bytes = false
   ): Sealed | null | undefined {
     if (!value || !flagged) return value
-    // made only for a problem (not for every value that decrypts)
-    const what = () => `${this.id}: ${ref.kind} "${ref.id}" ${field}`
     if (!this.fernet) {
       problems.push({
         ref,
         code: 'fernet.no-key',
-        message: `${what()} is encrypted, but no Fernet key is configured for this store.`
+        message: `${this.what(ref, field)} is encrypted, but no Fernet key is configured for this store.`
       })
       return undefined
     }
@@ -1210,10 +1208,15 @@ export class MetastoreBackend implements Backend {
       problems.push({
         ref,
         code: 'fernet.invalid-token',
-        message: `${what()} cannot be decrypted: ${this.reason(this.fernet.diagnose(value))}.`
+        message: `${this.what(ref, field)} cannot be decrypted: ${this.reason(this.fernet.diagnose(value))}.`
       })
       return undefined
     }
+  }
+
+  /** A field named in a problem's message (made only for a problem, not for every value). */
+  private what(ref: EntryRef, field: string): string {
+    return `${this.id}: ${ref.kind} "${ref.id}" ${field}`
   }
 
   private source(table: string, id: string) {

@@ -489,13 +489,15 @@ async function mergeCursors(
     // then the rows to open are opened at once and the notes taken in order.
     // per target row: the source row it pairs with (undefined: none), and whether it is
     // stored the same (not opened)
-    const notes: { before: RawEntry[]; pair: RawEntry | undefined; same: boolean }[] = []
+    // (`before`: the source rows before it, without a pair; absent where none, as most are)
+    const notes: { before: RawEntry[] | undefined; pair: RawEntry | undefined; same: boolean }[] =
+      []
     const open: number[] = []
     for (let j = 0; j < tp.count; j++) {
       const tRank = rankOf(tp.kind(j))
       const tId = tp.id(j)
       if (!t.ordered(tRank, tId)) return 'unsorted'
-      const before: RawEntry[] = []
+      let before: RawEntry[] | undefined
       let pair: RawEntry | undefined
       let stored = false
       while (sourceLeft) {
@@ -510,7 +512,7 @@ async function mergeCursors(
         if (sRank === tRank && sId === tId) {
           pair = r
           stored = same !== undefined && tp.team(j) === r.team && same(sp, s.at, tp, j)
-        } else before.push(r)
+        } else (before ??= []).push(r)
         if (++s.at >= sp.count) sourceLeft = await s.next()
         if (pair) break
       }
@@ -522,7 +524,7 @@ async function mergeCursors(
     let k = 0
     for (let j = 0; j < notes.length; j++) {
       const { before, pair, same: stored } = notes[j]!
-      for (const r of before) if (!sourceOnly(r)) return 'declined'
+      if (before) for (const r of before) if (!sourceOnly(r)) return 'declined'
       if (stored) {
         unchangedRow(pair!)
         continue
