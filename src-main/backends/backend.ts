@@ -107,11 +107,11 @@ export interface RawEntry {
   start?: number
   end?: number
   /**
-   * Optionally, a quicker test of the same text: true only where `other.text` is `text` (a
-   * metadata DB's rows compare their plaintext bytes without making either text); false says
-   * nothing, and the texts are compared.
+   * Optionally, a quicker test of the same text: true only where `other.text` is `text`, false
+   * only where it is not (a metadata DB's rows compare their values and plaintext bytes
+   * without making either text); undefined where it cannot tell, and the texts are compared.
    */
-  sameAs?(other: RawEntry): boolean
+  sameAs?(other: RawEntry): boolean | undefined
 }
 
 /**

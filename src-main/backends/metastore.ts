@@ -426,9 +426,11 @@ export class MetastoreBackend implements Backend {
       pages: this.rawRowPages(db, scope),
       read: (raw) => {
         const team = raw.team ?? null
+        // the values themselves where the text was not made: what JSON.parse of it gives
+        const values = (raw instanceof MetastoreRawEntry && raw.decoded()) || JSON.parse(raw.text)
         return raw.kind === 'connection'
-          ? this.connectionEntry(raw.id, JSON.parse(raw.text) as ConnectionValues, team)
-          : this.variableEntry(raw.id, JSON.parse(raw.text) as VariableValues, team)
+          ? this.connectionEntry(raw.id, values as ConnectionValues, team)
+          : this.variableEntry(raw.id, values as VariableValues, team)
       },
       sameStored: (page, i, other, j) =>
         page instanceof MetastoreRowPage &&
@@ -1583,7 +1585,7 @@ class MetastoreRowPage implements RawRowPage {
  * when first asked for, and the values then let go (a text is what a listed row is held as).
  * Most rows of a diff are only compared, and `sameAs` compares them without making it.
  */
-class MetastoreRawEntry implements RawEntry {
+export class MetastoreRawEntry implements RawEntry {
   readonly name: string
   readonly team: string | undefined
   #text: string | undefined
@@ -1602,31 +1604,52 @@ class MetastoreRawEntry implements RawEntry {
 
   get text(): string {
     if (this.#text === undefined) {
-      this.#text = JSON.stringify(
-        this.#values!.map((v) => (Buffer.isBuffer(v) ? utf8Strict.decode(v) : v))
-      )
+      this.#text = JSON.stringify(this.decoded())
       this.#values = undefined
     }
     return this.#text
   }
 
   /**
-   * True only where `other.text` is this text: each value the same (a text, a number, or the
-   * same plaintext bytes, which decode to the same text). False says nothing (a value as text
-   * on one side and bytes on the other, bytes that differ yet decode alike: a leading BOM, or
-   * a text already made).
+   * The values with the plaintexts decoded (undefined once the text is made): what
+   * `JSON.parse(text)` gives, as JSON writes texts (a decoded plaintext or a column's text
+   * holds no lone surrogate), null, and numbers (a port JSON cannot write is its text) back
+   * as they were.
    */
-  sameAs(other: RawEntry): boolean {
-    if (!(other instanceof MetastoreRawEntry) || other.kind !== this.kind) return false
+  decoded(): (string | number | null)[] | undefined {
+    return this.#values?.map((v) => (Buffer.isBuffer(v) ? utf8Strict.decode(v) : v))
+  }
+
+  /**
+   * Whether `other.text` is this text, from the values (undefined: cannot tell). The same:
+   * each value the same text, number or null, or the same plaintext bytes (they decode to the
+   * same text). Not the same: a value that differs where neither is bytes (JSON writes each
+   * value so that another value is another text), or bytes that differ and start with no BOM
+   * (UTF-8 decoding maps other valid bytes to another text, dropping a leading BOM only).
+   * Otherwise (bytes against a text, a BOM, a text already made) it cannot tell.
+   */
+  sameAs(other: RawEntry): boolean | undefined {
+    if (!(other instanceof MetastoreRawEntry) || other.kind !== this.kind) return undefined
     const a = this.#values
     const b = other.#values
-    if (!a || !b || a.length !== b.length) return false
+    if (!a || !b || a.length !== b.length) return undefined
+    let unsure = false
     for (let k = 0; k < a.length; k++) {
       const x = a[k]!
       const y = b[k]!
       if (x === y) continue
-      if (!Buffer.isBuffer(x) || !Buffer.isBuffer(y) || !x.equals(y)) return false
+      const bytesX = Buffer.isBuffer(x)
+      const bytesY = Buffer.isBuffer(y)
+      if (!bytesX && !bytesY) return false
+      if (bytesX && bytesY && x.equals(y)) continue
+      if (bytesX && bytesY && !startsWithBom(x) && !startsWithBom(y)) return false
+      unsure = true
     }
-    return true
+    return unsure ? undefined : true
   }
+}
+
+/** Whether bytes start with UTF-8's BOM (EF BB BF), which UTF-8 decoding drops. */
+function startsWithBom(b: Buffer): boolean {
+  return b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf
 }

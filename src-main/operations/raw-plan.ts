@@ -79,7 +79,7 @@ function sameRange(a: Buffer, as: number, ae: number, b: Buffer, bs: number, be:
  */
 function sameText(a: RawEntry, b: RawEntry): boolean {
   if (a.bytes && b.bytes) return sameRange(a.bytes, a.start!, a.end!, b.bytes, b.start!, b.end!)
-  return a.sameAs?.(b) === true || a.text === b.text
+  return a.sameAs?.(b) ?? a.text === b.text
 }
 
 /** What the unchanged items of one plan share. */
