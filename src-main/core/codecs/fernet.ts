@@ -324,13 +324,10 @@ export class Fernet {
    * before it, or the call before) is skipped. The plaintexts are views into one buffer.
    *
    * Into `out[i]`: the plaintext, or readTokenData's refusal; where this key does not open a
-   * token that reads, nothing, and the token's index and bytes are in the answer.
+   * token that reads, nothing, and the token's index is in the answer.
    */
-  openMany(
-    tokens: readonly string[],
-    out: (Buffer | CodecError)[]
-  ): { at: number[]; datas: Buffer[] } {
-    const left = { at: [] as number[], datas: [] as Buffer[] }
+  openMany(tokens: readonly string[], out: (Buffer | CodecError)[]): number[] {
+    const left: number[] = []
     // per token that verifies: its index, where its IV is in the stream, its ciphertext length
     const sealed: number[] = []
     let stream = this.stream
@@ -350,8 +347,7 @@ export class Fernet {
           continue
         }
         if (length < 32 || !this.verifiesInner(length)) {
-          left.at.push(i)
-          left.datas.push(Buffer.from(this.inner.subarray(64, 64 + length)))
+          left.push(i)
           continue
         }
       } else {
@@ -365,16 +361,14 @@ export class Fernet {
         }
         length = data.length
         if (length < 32 || !this.verifies(data)) {
-          left.at.push(i)
-          left.datas.push(data)
+          left.push(i)
           continue
         }
       }
       // the token verified and is now in `inner` after the padded key
       const body = length - 57
       if (length < 25 + 32 || body % 16 !== 0 || body === 0) {
-        left.at.push(i)
-        left.datas.push(Buffer.from(this.inner.subarray(64, 64 + length)))
+        left.push(i)
         continue
       }
       if (stream.length < at + 16 + body) {
@@ -400,11 +394,7 @@ export class Fernet {
       let padded = pad >= 1 && pad <= 16
       for (let k = end - pad; padded && k < end; k++) if (opened[k] !== pad) padded = false
       if (padded) out[i] = opened.subarray(from, end - pad)
-      else {
-        left.at.push(i)
-        // rare (verified, but not PKCS7): its bytes read again from its text, for other keys
-        left.datas.push(readTokenData(tokens[i]!))
-      }
+      else left.push(i)
     }
     return left
   }
@@ -515,26 +505,32 @@ export class MultiFernet {
   }
 
   /**
-   * `decrypt` of each token, for many at once (Fernet.openMany with the first key; a token it
-   * does not open is tried with the other keys one by one): each a plaintext, or the
-   * CodecError `decrypt` throws for it.
+   * `decrypt` of each token, for many at once: Fernet.openMany with the first key, then the
+   * tokens it does not open with the next key, and so on (a key list mid-rotation opens most
+   * tokens with its second key); each a plaintext, or the CodecError `decrypt` throws for it.
    */
   decryptMany(tokens: readonly string[]): (Buffer | CodecError)[] {
     const out = new Array<Buffer | CodecError>(tokens.length)
-    const left = this.fernets[0]!.openMany(tokens, out)
-    left.at.forEach((i, j) => {
-      const data = left.datas[j]!
-      let plaintext: Buffer | undefined
-      for (let k = 1; !plaintext && k < this.fernets.length; k++)
-        plaintext = this.fernets[k]!.decryptData(data)
-      out[i] =
-        plaintext ??
-        invalidToken(
-          this.fernets.length > 1
-            ? 'none of the configured keys can decrypt it (wrong key or corrupted token)'
-            : 'the key cannot decrypt it (wrong key or corrupted token)'
-        )
-    })
+    let left = this.fernets[0]!.openMany(tokens, out)
+    for (let k = 1; left.length && k < this.fernets.length; k++) {
+      // every token left reads (readTokenData refused none of them): only opened or not
+      const part = new Array<Buffer | CodecError>(left.length)
+      const still = this.fernets[k]!.openMany(
+        left.map((i) => tokens[i]!),
+        part
+      )
+      const opened = left
+      left = still.map((j) => opened[j]!)
+      opened.forEach((i, j) => {
+        if (part[j] !== undefined) out[i] = part[j]
+      })
+    }
+    for (const i of left)
+      out[i] = invalidToken(
+        this.fernets.length > 1
+          ? 'none of the configured keys can decrypt it (wrong key or corrupted token)'
+          : 'the key cannot decrypt it (wrong key or corrupted token)'
+      )
     return out
   }
 
