@@ -98,6 +98,9 @@ export function urlsafeB64Encode(data: Uint8Array): string {
  */
 const ONE_CONTEXT_FROM = 1024
 
+/** The most bytes of openMany's stream a Fernet keeps between calls (1 MiB). */
+const KEPT_STREAM = 1 << 20
+
 /**
  * One Fernet key: 16 bytes of HMAC-SHA256 key, 16 of AES-128 key.
  *
@@ -385,6 +388,8 @@ export class Fernet {
       false
     )
     const opened = this.chained.update(stream.subarray(0, at))
+    // a stream grown past a page of ordinary values (a batch of large ones) is not kept
+    if (stream.length > KEPT_STREAM) this.stream = Buffer.alloc(0)
     for (let s = 0; s < sealed.length; s += 3) {
       const i = sealed[s]!
       const from = sealed[s + 1]! + 16
@@ -399,7 +404,7 @@ export class Fernet {
     return left
   }
 
-  /** Where openMany gathers IVs and ciphertexts (kept, grown as needed). */
+  /** Where openMany gathers IVs and ciphertexts (kept up to KEPT_STREAM bytes, grown as needed). */
   private stream = Buffer.alloc(0)
   /** AES-128-CBC decryption under this key, made on first use (openMany). */
   private chained: Decipheriv | undefined
