@@ -106,6 +106,12 @@ export interface RawEntry {
   bytes?: Buffer
   start?: number
   end?: number
+  /**
+   * Optionally, a quicker test of the same text: true only where `other.text` is `text`, false
+   * only where it is not (a metadata DB's rows compare their values and plaintext bytes
+   * without making either text); undefined where it cannot tell, and the texts are compared.
+   */
+  sameAs?(other: RawEntry): boolean | undefined
 }
 
 /**

@@ -11,6 +11,7 @@
  *   fernetKey: 'NEWKEY=,OLDKEY='
  * })
  */
+import { isUtf8 } from 'node:buffer'
 import { existsSync } from 'node:fs'
 import { AirlockError } from '../core/errors'
 import { MultiFernet } from '../core/codecs/fernet'
@@ -112,26 +113,41 @@ const CONN_COLUMNS = [
 
 const VARIABLE_COLUMNS = ['key', 'val', 'description', 'is_encrypted'] as const
 
+/**
+ * The columns in the order MetastoreRowPage.sameStored compares them: the sealed ones first
+ * (two DBs encrypted apart differ there, on every row).
+ */
+const CONN_STORED = [
+  'password',
+  'extra',
+  ...CONN_COLUMNS.filter((c) => c !== 'password' && c !== 'extra')
+] as const
+const VARIABLE_STORED = ['val', ...VARIABLE_COLUMNS.filter((c) => c !== 'val')] as const
+
 type Row = Record<string, unknown>
 
 /**
  * A connection row's values as its entry holds them, in the order of ConnectionFields
  * (conn_type, description, host, login, password, schema, port, extra); a port JSON cannot
- * write (not finite, -0) is its text.
+ * write (not finite, -0) is its text. `S`: what a decrypted value is (a raw entry's: its
+ * plaintext bytes, valid UTF-8, not yet decoded).
  */
-type ConnectionValues = [
+type ConnectionValues<S = string> = [
   string | null,
   string | null,
   string | null,
   string | null,
-  string | null,
+  S | null,
   string | null,
   number | string | null,
-  string | null
+  S | null
 ]
 
 /** A variable row's value and description as its entry holds them. */
-type VariableValues = [string, string | null]
+type VariableValues<S = string> = [S, string | null]
+
+/** A decrypted value of a raw entry: its text, or its plaintext bytes (valid UTF-8). */
+type Sealed = string | Buffer
 
 /**
  * The format of a metadata DB's raw entries (loadRaw): the entry's values as JSON, the same
@@ -410,9 +426,11 @@ export class MetastoreBackend implements Backend {
       pages: this.rawRowPages(db, scope),
       read: (raw) => {
         const team = raw.team ?? null
+        // the values themselves where the text was not made: what JSON.parse of it gives
+        const values = (raw instanceof MetastoreRawEntry && raw.decoded()) || JSON.parse(raw.text)
         return raw.kind === 'connection'
-          ? this.connectionEntry(raw.id, JSON.parse(raw.text) as ConnectionValues, team)
-          : this.variableEntry(raw.id, JSON.parse(raw.text) as VariableValues, team)
+          ? this.connectionEntry(raw.id, values as ConnectionValues, team)
+          : this.variableEntry(raw.id, values as VariableValues, team)
       },
       sameStored: (page, i, other, j) =>
         page instanceof MetastoreRowPage &&
@@ -469,11 +487,20 @@ export class MetastoreBackend implements Backend {
     return a === b || (Buffer.isBuffer(a) && Buffer.isBuffer(b) && a.equals(b))
   }
 
-  /** Whether `other` opens a stored value as this store does: the same Fernet keys, or none. */
+  /**
+   * Whether `other` opens a stored value as this store does: the same Fernet keys, or none.
+   * A store's keys never change: the answer for the last store asked about is kept (a merge
+   * join asks once per row).
+   */
   opensLike(other: MetastoreBackend): boolean {
+    if (this.opensLikeLast?.other === other) return this.opensLikeLast.same
     const [a, b] = [this.fernet, other.fernet]
-    return a === null || b === null ? a === b : a.sameKeys(b)
+    const same = a === null || b === null ? a === b : a.sameKeys(b)
+    this.opensLikeLast = { other, same }
+    return same
   }
+
+  private opensLikeLast: { other: MetastoreBackend; same: boolean } | undefined
 
   /**
    * A page of `kind`'s rows opened (`rows[i]` for each `which`, all where absent): the raw
@@ -496,17 +523,11 @@ export class MetastoreBackend implements Backend {
       kind === 'connection'
         ? (row, problems): RawEntry | undefined => {
             const v = this.connectionValues(row, problems, true)
-            const id = str(row.conn_id)!
-            return (
-              v && { kind, id, team: str(row.team) ?? undefined, name: id, text: JSON.stringify(v) }
-            )
+            return v && new MetastoreRawEntry(kind, str(row.conn_id)!, str(row.team), v)
           }
         : (row, problems): RawEntry | undefined => {
-            const v = this.variableValues(row, problems)
-            const id = str(row.key)!
-            return (
-              v && { kind, id, team: str(row.team) ?? undefined, name: id, text: JSON.stringify(v) }
-            )
+            const v = this.variableValues(row, problems, true)
+            return v && new MetastoreRawEntry(kind, str(row.key)!, str(row.team), v)
           }
     )
   }
@@ -1145,15 +1166,30 @@ export class MetastoreBackend implements Backend {
     ref: EntryRef,
     field: string,
     problems: EntryProblem[]
-  ): string | null | undefined {
+  ): string | null | undefined
+  /** `bytes`: a decrypted value is its plaintext, checked to be UTF-8 but not decoded. */
+  private decrypt(
+    value: string | null,
+    flagged: boolean,
+    ref: EntryRef,
+    field: string,
+    problems: EntryProblem[],
+    bytes: boolean
+  ): Sealed | null | undefined
+  private decrypt(
+    value: string | null,
+    flagged: boolean,
+    ref: EntryRef,
+    field: string,
+    problems: EntryProblem[],
+    bytes = false
+  ): Sealed | null | undefined {
     if (!value || !flagged) return value
-    // made only for a problem (not for every value that decrypts)
-    const what = () => `${this.id}: ${ref.kind} "${ref.id}" ${field}`
     if (!this.fernet) {
       problems.push({
         ref,
         code: 'fernet.no-key',
-        message: `${what()} is encrypted, but no Fernet key is configured for this store.`
+        message: `${this.what(ref, field)} is encrypted, but no Fernet key is configured for this store.`
       })
       return undefined
     }
@@ -1165,15 +1201,24 @@ export class MetastoreBackend implements Backend {
     if (known !== undefined) return known
     try {
       if (opened instanceof Error) throw opened
-      return utf8Strict.decode(opened ?? this.fernet.decrypt(value))
+      const plaintext = opened ?? this.fernet.decrypt(value)
+      if (!bytes) return utf8Strict.decode(plaintext)
+      // what utf8Strict refuses (a bad sequence, a surrogate, an overlong form) isUtf8 does
+      if (isUtf8(plaintext)) return plaintext
+      throw new Error('not UTF-8')
     } catch {
       problems.push({
         ref,
         code: 'fernet.invalid-token',
-        message: `${what()} cannot be decrypted: ${this.reason(this.fernet.diagnose(value))}.`
+        message: `${this.what(ref, field)} cannot be decrypted: ${this.reason(this.fernet.diagnose(value))}.`
       })
       return undefined
     }
+  }
+
+  /** A field named in a problem's message (made only for a problem, not for every value). */
+  private what(ref: EntryRef, field: string): string {
+    return `${this.id}: ${ref.kind} "${ref.id}" ${field}`
   }
 
   private source(table: string, id: string) {
@@ -1185,25 +1230,34 @@ export class MetastoreBackend implements Backend {
    * values in the order of ConnectionFields, the secrets decrypted; the port a number, or the
    * text of a number JSON cannot write (raw: a canonical text must read back exactly).
    */
+  private connectionValues(row: Row, problems: EntryProblem[]): ConnectionValues | undefined
+  /** `raw`: a raw entry's (a port JSON cannot write as its text, plaintexts as bytes). */
+  private connectionValues(
+    row: Row,
+    problems: EntryProblem[],
+    raw: true
+  ): ConnectionValues<Sealed> | undefined
   private connectionValues(
     row: Row,
     problems: EntryProblem[],
     raw = false
-  ): ConnectionValues | undefined {
+  ): ConnectionValues<Sealed> | undefined {
     const ref: EntryRef = { kind: 'connection', id: str(row.conn_id)! }
     const password = this.decrypt(
       str(row.password),
       truthy(row.is_encrypted),
       ref,
       'password',
-      problems
+      problems,
+      raw
     )
     const extra = this.decrypt(
       str(row.extra),
       truthy(row.is_extra_encrypted),
       ref,
       'extra',
-      problems
+      problems,
+      raw
     )
     if (password === undefined || extra === undefined) return undefined
     const port = row.port === null || row.port === undefined ? null : Number(row.port)
@@ -1244,13 +1298,25 @@ export class MetastoreBackend implements Backend {
   }
 
   /** A variable's value (decrypted) and description, as `load` makes its entry of them. */
-  private variableValues(row: Row, problems: EntryProblem[]): VariableValues | undefined {
+  private variableValues(row: Row, problems: EntryProblem[]): VariableValues | undefined
+  /** `raw`: a raw entry's (its plaintext as bytes). */
+  private variableValues(
+    row: Row,
+    problems: EntryProblem[],
+    raw: true
+  ): VariableValues<Sealed> | undefined
+  private variableValues(
+    row: Row,
+    problems: EntryProblem[],
+    raw = false
+  ): VariableValues<Sealed> | undefined {
     const value = this.decrypt(
       str(row.val),
       truthy(row.is_encrypted),
       { kind: 'variable', id: str(row.key)! },
       'value',
-      problems
+      problems,
+      raw
     )
     return value === undefined ? undefined : [value ?? '', str(row.description)]
   }
@@ -1507,8 +1573,83 @@ class MetastoreRowPage implements RawRowPage {
     if (other.rowKind !== this.rowKind || !this.store.opensLike(other.store)) return false
     const a = this.rows[i]!
     const b = other.rows[j]!
-    const columns = this.rowKind === 'connection' ? CONN_COLUMNS : VARIABLE_COLUMNS
+    const columns = this.rowKind === 'connection' ? CONN_STORED : VARIABLE_STORED
     for (const c of columns) if (!MetastoreBackend.sameValue(a[c], b[c])) return false
     return true
   }
+}
+
+/**
+ * A raw entry of a metadata DB (openRaw): its values with the decrypted ones as plaintext
+ * bytes; its text (the JSON of the values its entry holds, the plaintexts decoded) is made
+ * when first asked for, and the values then let go (a text is what a listed row is held as).
+ * Most rows of a diff are only compared, and `sameAs` compares them without making it.
+ */
+export class MetastoreRawEntry implements RawEntry {
+  readonly name: string
+  readonly team: string | undefined
+  #text: string | undefined
+  #values: readonly (Sealed | number | null)[] | undefined
+
+  constructor(
+    readonly kind: EntryKind,
+    readonly id: string,
+    team: string | null,
+    values: readonly (Sealed | number | null)[]
+  ) {
+    this.name = id
+    this.team = team ?? undefined
+    this.#values = values
+  }
+
+  get text(): string {
+    if (this.#text === undefined) {
+      this.#text = JSON.stringify(this.decoded())
+      this.#values = undefined
+    }
+    return this.#text
+  }
+
+  /**
+   * The values with the plaintexts decoded (undefined once the text is made): what
+   * `JSON.parse(text)` gives, as JSON writes texts (a decoded plaintext or a column's text
+   * holds no lone surrogate), null, and numbers (a port JSON cannot write is its text) back
+   * as they were.
+   */
+  decoded(): (string | number | null)[] | undefined {
+    return this.#values?.map((v) => (Buffer.isBuffer(v) ? utf8Strict.decode(v) : v))
+  }
+
+  /**
+   * Whether `other.text` is this text, from the values (undefined: cannot tell). The same:
+   * each value the same text, number or null, or the same plaintext bytes (they decode to the
+   * same text). Not the same: a value that differs where neither is bytes (JSON writes each
+   * value so that another value is another text), or bytes that differ and start with no BOM
+   * (UTF-8 decoding maps other valid bytes to another text, dropping a leading BOM only).
+   * Otherwise (bytes against a text, a BOM, a text already made) it cannot tell.
+   */
+  sameAs(other: RawEntry): boolean | undefined {
+    if (!(other instanceof MetastoreRawEntry) || other.kind !== this.kind) return undefined
+    const a = this.#values
+    const b = other.#values
+    if (!a || !b || a.length !== b.length) return undefined
+    let unsure = false
+    for (let k = 0; k < a.length; k++) {
+      const x = a[k]!
+      const y = b[k]!
+      if (x === y) continue
+      const bytesX = Buffer.isBuffer(x)
+      const bytesY = Buffer.isBuffer(y)
+      if (!bytesX && !bytesY) return false
+      if (bytesX && bytesY && x.equals(y)) continue
+      if (bytesX && bytesY && !startsWithBom(x) && !startsWithBom(y)) return false
+      unsure = true
+    }
+    return unsure ? undefined : true
+  }
+}
+
+/** Whether bytes start with UTF-8's BOM (EF BB BF), which UTF-8 decoding drops. */
+function startsWithBom(b: Buffer): boolean {
+  return b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf
 }

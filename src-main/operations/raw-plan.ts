@@ -78,10 +78,13 @@ function sameRange(a: Buffer, as: number, ae: number, b: Buffer, bs: number, be:
   return ae - as === be - bs && a.compare(b, bs, be, as, ae) === 0
 }
 
-/** Whether two raw entries hold the same text: by their bytes where both have them. */
+/**
+ * Whether two raw entries hold the same text: by their bytes where both have them, else by
+ * the store's quicker test (RawEntry.sameAs), else by the texts.
+ */
 function sameText(a: RawEntry, b: RawEntry): boolean {
   if (a.bytes && b.bytes) return sameRange(a.bytes, a.start!, a.end!, b.bytes, b.start!, b.end!)
-  return a.text === b.text
+  return a.sameAs?.(b) ?? a.text === b.text
 }
 
 /** What the unchanged items of one plan share. */
@@ -487,8 +490,11 @@ async function mergeCursors(
   }
   const unchangedRow = (r: RawEntry) => {
     if (!selects(r.kind, r.id)) return
-    if (listUnchanged) unchanged.push(r)
-    else unchangedCount++
+    // a listed row is held to the end: as its text (a store may make it only when asked, from
+    // values that take more room)
+    if (!listUnchanged) return void unchangedCount++
+    void r.text
+    unchanged.push(r)
   }
 
   let sourceLeft = await s.next()
@@ -498,13 +504,15 @@ async function mergeCursors(
     // then the rows to open are opened at once and the notes taken in order.
     // per target row: the source row it pairs with (undefined: none), and whether it is
     // stored the same (not opened)
-    const notes: { before: RawEntry[]; pair: RawEntry | undefined; same: boolean }[] = []
+    // (`before`: the source rows before it, without a pair; absent where none, as most are)
+    const notes: { before: RawEntry[] | undefined; pair: RawEntry | undefined; same: boolean }[] =
+      []
     const open: number[] = []
     for (let j = 0; j < tp.count; j++) {
       const tRank = rankOf(tp.kind(j))
       const tId = tp.id(j)
       if (!t.ordered(tRank, tId)) return 'unsorted'
-      const before: RawEntry[] = []
+      let before: RawEntry[] | undefined
       let pair: RawEntry | undefined
       let stored = false
       while (sourceLeft) {
@@ -519,7 +527,7 @@ async function mergeCursors(
         if (sRank === tRank && sId === tId) {
           pair = r
           stored = same !== undefined && tp.team(j) === r.team && same(sp, s.at, tp, j)
-        } else before.push(r)
+        } else (before ??= []).push(r)
         if (++s.at >= sp.count) sourceLeft = await s.next()
         if (pair) break
       }
@@ -531,13 +539,13 @@ async function mergeCursors(
     let k = 0
     for (let j = 0; j < notes.length; j++) {
       const { before, pair, same: stored } = notes[j]!
-      for (const r of before) if (!sourceOnly(r)) return 'declined'
+      if (before) for (const r of before) if (!sourceOnly(r)) return 'declined'
       if (stored) {
         unchangedRow(pair!)
         continue
       }
       const o = opened!.entries[k++]!
-      if (pair && pair.team === o.team && pair.text === o.text) {
+      if (pair && pair.team === o.team && sameText(pair, o)) {
         unchangedRow(pair)
         continue
       }

@@ -98,6 +98,9 @@ export function urlsafeB64Encode(data: Uint8Array): string {
  */
 const ONE_CONTEXT_FROM = 1024
 
+/** The most bytes of openMany's stream a Fernet keeps between calls (1 MiB). */
+const KEPT_STREAM = 1 << 20
+
 /**
  * One Fernet key: 16 bytes of HMAC-SHA256 key, 16 of AES-128 key.
  *
@@ -185,18 +188,26 @@ export class Fernet {
 
   /**
    * Whether a token's last 32 bytes are the HMAC of the bytes before them, compared in
-   * constant time as `timingSafeEqual` does. The digests are asked for as latin1 text ('binary'), not
-   * Buffers, and no view of `data` is made: a Buffer per digest and per view was most of what
-   * decrypting 300 k tokens allocated.
+   * constant time as `timingSafeEqual` does (the token copied after the inner padded key).
    */
   private verifies(data: Buffer): boolean {
-    const end = data.length - 32
-    const at = this.room(end) // first: it may replace `inner`
-    data.copy(this.inner, at, 0, end)
+    const at = this.room(data.length) // first: it may replace `inner`
+    data.copy(this.inner, at)
+    return this.verifiesInner(data.length)
+  }
+
+  /**
+   * `verifies` of the token of `length` bytes already in `inner` after the padded key. The
+   * digests are asked for as latin1 text ('binary'), not Buffers, and no view of the token is
+   * made: a Buffer per digest and per view was most of what decrypting 300 k tokens allocated.
+   */
+  private verifiesInner(length: number): boolean {
+    const end = length - 32
+    const inner = this.inner
     this.outer.write(hash('sha256', this.innerOf(end), 'binary'), 64, 'latin1')
     const mac = hash('sha256', this.outer, 'binary')
     let differ = 0
-    for (let k = 0; k < 32; k++) differ |= mac.charCodeAt(k) ^ data[end + k]!
+    for (let k = 0; k < 32; k++) differ |= mac.charCodeAt(k) ^ inner[64 + end + k]!
     return differ === 0
   }
 
@@ -305,48 +316,98 @@ export class Fernet {
   }
 
   /**
-   * `decryptData` of each token's bytes, for many at once: every MAC is checked as one token's
-   * is, then the ciphertexts of all tokens that verify go through the ECB context in one call
-   * (CBC chains within a token, so each block is then XORed with its token's previous
-   * ciphertext block). The plaintexts are views into one buffer.
+   * `decryptData(readTokenData(token))` of each token, for many at once, without a Buffer per
+   * token: a canonical token (readTokenData's fast path) is decoded straight into the room
+   * after the inner padded key (`Buffer.write` decodes as `Buffer.from` does) and its MAC
+   * checked there; another is read by readTokenData and checked as one. The IV and ciphertext
+   * of each token that verifies are copied one after the other into one stream, opened by one
+   * call of a kept AES-128-CBC context: in CBC a block is decrypted, then XORed with the
+   * ciphertext block before it, so a token's first block is XORed with its IV, each other
+   * with its own previous block, and what the IV's own block opens to (XORed with the token
+   * before it, or the call before) is skipped. The plaintexts are views into one buffer.
+   *
+   * Into `out[i]`: the plaintext, or readTokenData's refusal; where this key does not open a
+   * token that reads, nothing, and the token's index is in the answer.
    */
-  decryptDataMany(datas: readonly Buffer[]): (Buffer | undefined)[] {
-    const out = new Array<Buffer | undefined>(datas.length).fill(undefined)
-    const ok: number[] = []
-    let total = 0
-    datas.forEach((data, i) => {
-      if (data.length < 32) return
-      if (!this.verifies(data)) return
-      const length = data.length - 57
-      if (data.length < 25 + 32 || length % 16 !== 0 || length === 0) return
-      ok.push(i)
-      total += length
-    })
-    if (ok.length === 0) return out
-    const sealed = Buffer.allocUnsafe(total)
+  openMany(tokens: readonly string[], out: (Buffer | CodecError)[]): number[] {
+    const left: number[] = []
+    // per token that verifies: its index, where its IV is in the stream, its ciphertext length
+    const sealed: number[] = []
+    let stream = this.stream
     let at = 0
-    for (const i of ok) {
-      const data = datas[i]!
-      at += data.copy(sealed, at, 25, data.length - 32)
+    for (let i = 0; i < tokens.length; i++) {
+      const token = tokens[i]!
+      let length: number
+      if (token.length % 4 === 0 && CANONICAL_B64.test(token)) {
+        this.room((token.length / 4) * 3) // first: it may replace `inner`
+        length = this.inner.write(token, 64, 'base64url')
+        if (length === 0 || this.inner[64] !== VERSION) {
+          out[i] = invalidToken('it is not a Fernet token (wrong version byte)')
+          continue
+        }
+        if (length < 9) {
+          out[i] = invalidToken('it is too short')
+          continue
+        }
+        if (length < 32 || !this.verifiesInner(length)) {
+          left.push(i)
+          continue
+        }
+      } else {
+        let data: Buffer
+        try {
+          data = readTokenData(token)
+        } catch (error) {
+          if (!(error instanceof CodecError)) throw error
+          out[i] = error
+          continue
+        }
+        length = data.length
+        if (length < 32 || !this.verifies(data)) {
+          left.push(i)
+          continue
+        }
+      }
+      // the token verified and is now in `inner` after the padded key
+      const body = length - 57
+      if (length < 25 + 32 || body % 16 !== 0 || body === 0) {
+        left.push(i)
+        continue
+      }
+      if (stream.length < at + 16 + body) {
+        const grown = Buffer.allocUnsafe(Math.max(2 * stream.length, at + 16 + body, 4096))
+        stream.copy(grown, 0, 0, at)
+        stream = this.stream = grown
+      }
+      this.inner.copy(stream, at, 64 + 9, 64 + length - 32)
+      sealed.push(i, at, body)
+      at += 16 + body
     }
-    const opened = this.blockDecrypt.update(sealed)
-    at = 0
-    for (const i of ok) {
-      const data = datas[i]!
-      const length = data.length - 57
-      // the plaintext is opened[from, from + length): one view made, of what it keeps
-      const from = at
-      at += length
-      // iv at 9..25, ciphertext from 25: block k is XORed with the 16 bytes before it
-      for (let k = length - 1; k >= 0; k--) opened[from + k]! ^= data[9 + k]!
-      const pad = opened[from + length - 1]!
-      if (pad < 1 || pad > 16) continue
-      let padded = true
-      for (let k = length - pad; k < length; k++) if (opened[from + k] !== pad) padded = false
-      if (padded) out[i] = opened.subarray(from, from + length - pad)
+    if (at === 0) return left
+    this.chained ??= createDecipheriv('aes-128-cbc', this.aesKey, Buffer.alloc(16)).setAutoPadding(
+      false
+    )
+    const opened = this.chained.update(stream.subarray(0, at))
+    // a stream grown past a page of ordinary values (a batch of large ones) is not kept
+    if (stream.length > KEPT_STREAM) this.stream = Buffer.alloc(0)
+    for (let s = 0; s < sealed.length; s += 3) {
+      const i = sealed[s]!
+      const from = sealed[s + 1]! + 16
+      const end = from + sealed[s + 2]!
+      // PKCS7, as cryptography's unpadder checks it: 1–16, all padding bytes equal
+      const pad = opened[end - 1]!
+      let padded = pad >= 1 && pad <= 16
+      for (let k = end - pad; padded && k < end; k++) if (opened[k] !== pad) padded = false
+      if (padded) out[i] = opened.subarray(from, end - pad)
+      else left.push(i)
     }
-    return out
+    return left
   }
+
+  /** Where openMany gathers IVs and ciphertexts (kept up to KEPT_STREAM bytes, grown as needed). */
+  private stream = Buffer.alloc(0)
+  /** AES-128-CBC decryption under this key, made on first use (openMany). */
+  private chained: Decipheriv | undefined
 }
 
 /** A token's bytes and timestamp before any key is tried (`_get_unverified_token_data`). */
@@ -449,36 +510,32 @@ export class MultiFernet {
   }
 
   /**
-   * `decrypt` of each token, for many at once (Fernet.decryptDataMany with the first key; a
-   * token it does not verify is tried with the other keys one by one): each a plaintext, or
-   * the CodecError `decrypt` throws for it.
+   * `decrypt` of each token, for many at once: Fernet.openMany with the first key, then the
+   * tokens it does not open with the next key, and so on (a key list mid-rotation opens most
+   * tokens with its second key); each a plaintext, or the CodecError `decrypt` throws for it.
    */
   decryptMany(tokens: readonly string[]): (Buffer | CodecError)[] {
     const out = new Array<Buffer | CodecError>(tokens.length)
-    const datas: Buffer[] = []
-    const at: number[] = []
-    tokens.forEach((token, i) => {
-      try {
-        datas.push(readTokenData(token))
-        at.push(i)
-      } catch (error) {
-        if (!(error instanceof CodecError)) throw error
-        out[i] = error
-      }
-    })
-    const first = this.fernets[0]!.decryptDataMany(datas)
-    first.forEach((plaintext, j) => {
-      const data = datas[j]!
-      for (let k = 1; !plaintext && k < this.fernets.length; k++)
-        plaintext = this.fernets[k]!.decryptData(data)
-      out[at[j]!] =
-        plaintext ??
-        invalidToken(
-          this.fernets.length > 1
-            ? 'none of the configured keys can decrypt it (wrong key or corrupted token)'
-            : 'the key cannot decrypt it (wrong key or corrupted token)'
-        )
-    })
+    let left = this.fernets[0]!.openMany(tokens, out)
+    for (let k = 1; left.length && k < this.fernets.length; k++) {
+      // every token left reads (readTokenData refused none of them): only opened or not
+      const part = new Array<Buffer | CodecError>(left.length)
+      const still = this.fernets[k]!.openMany(
+        left.map((i) => tokens[i]!),
+        part
+      )
+      const opened = left
+      left = still.map((j) => opened[j]!)
+      opened.forEach((i, j) => {
+        if (part[j] !== undefined) out[i] = part[j]
+      })
+    }
+    for (const i of left)
+      out[i] = invalidToken(
+        this.fernets.length > 1
+          ? 'none of the configured keys can decrypt it (wrong key or corrupted token)'
+          : 'the key cannot decrypt it (wrong key or corrupted token)'
+      )
     return out
   }
 

@@ -91,6 +91,57 @@ describe('fuzz: Fernet', () => {
   )
 
   it(
+    'decryptMany gives what decrypt gives for each token, batch after batch of any size',
+    () => {
+      // one MultiFernet for the whole run: its kept contexts and buffers carry over batches
+      const keys = [Fernet.generateKey(), Fernet.generateKey(), Fernet.generateKey()]
+      const f = MultiFernet.fromSetting(`${keys[0]},${keys[1]}`)
+      const single = MultiFernet.fromSetting(keys[0]!)
+      const token = fc.oneof(
+        fc
+          .tuple(
+            fc.constantFrom(...keys),
+            fc.oneof(plaintext, fc.uint8Array({ minLength: 1000, maxLength: 1500 }))
+          )
+          .map(([k, p]) => new Fernet(k).encrypt(p)),
+        // a token that still decrypts but is not canonical base64 (Python's lenient reading)
+        fc
+          .tuple(plaintext, fc.nat(), fc.constantFrom(' ', '\n', '*', '=='))
+          .map(([p, at, junk]) => {
+            const t = new Fernet(keys[0]!).encrypt(p)
+            const i = at % t.length
+            return t.slice(0, i) + junk + t.slice(i)
+          }),
+        damagedToken,
+        nastyText({ maxLength: 60, loneSurrogates: true })
+      )
+      const outcome = (m: MultiFernet, t: string) => {
+        try {
+          return m.decrypt(t).toString('hex')
+        } catch (error) {
+          return (error as Error).message
+        }
+      }
+      fc.assert(
+        fc.property(
+          fc.array(fc.array(token, { maxLength: 12 }), { minLength: 1, maxLength: 4 }),
+          (batches) => {
+            for (const m of [f, single])
+              for (const batch of batches)
+                expect(
+                  m
+                    .decryptMany(batch)
+                    .map((r) => (r instanceof Error ? r.message : r.toString('hex')))
+                ).toEqual(batch.map((t) => outcome(m, t)))
+          }
+        ),
+        fuzzParams(500)
+      )
+    },
+    FUZZ_TIMEOUT
+  )
+
+  it(
     'decrypts what it encrypts, with any of its keys, and rotation keeps plaintext and timestamp',
     () => {
       fc.assert(

@@ -18,6 +18,7 @@ import { seededRandom } from '../../../support/seeded-random'
 import { bothPlans as bothPlansOf, DIFF, PLAN_KEY } from '../../../support/raw-plans'
 
 const FERNET = Fernet.generateKey()
+const enc = new TextEncoder()
 const dbs: TestDb[] = []
 const dirs: string[] = []
 afterEach(async () => {
@@ -361,6 +362,85 @@ describe('plan/diff fast path over metadata DBs: the same decrypted row is the s
     expect(message).toMatch(/1 entries could not be read \(v_\d+\)/)
     expect(await diff(false)).toBe(message)
   })
+
+  it('compares plaintext bytes, and texts where bytes differ yet read alike, as the whole read', async () => {
+    // each pair stores its plaintexts as bytes of its own: the same bytes; a leading BOM on
+    // one side only (UTF-8 decoding drops it: the same text); the same text once in plaintext
+    // (flag false) and once sealed; and bytes that differ
+    const seal = (bytes: number[] | string) =>
+      new Fernet(FERNET).encrypt(typeof bytes === 'string' ? enc.encode(bytes) : Buffer.from(bytes))
+    const bom = [0xef, 0xbb, 0xbf]
+    const pairs: [string, string | null, boolean, string | null, boolean][] = [
+      ['v_same', seal('same é'), true, seal('same é'), true],
+      ['v_bom', seal([...bom, 0x61]), true, seal('a'), true],
+      ['v_bom_both', seal([...bom, 0x61]), true, seal([...bom, 0x61]), true],
+      ['v_plain', 'p', false, seal('p'), true],
+      ['v_other', seal('x'), true, seal('y'), true],
+      ['v_bom_other', seal([...bom, 0x61]), true, seal([...bom, 0x62]), true]
+    ]
+    const dbA = await metadb('sqlite', [])
+    const dbB = await metadb('sqlite', [])
+    for (const [db, side] of [
+      [dbA, 0],
+      [dbB, 1]
+    ] as const) {
+      const raw = await db.raw()
+      for (const p of pairs)
+        await raw.query(`INSERT INTO variable (key, val, is_encrypted) VALUES (?, ?, ?)`, [
+          p[0],
+          p[1 + 2 * side],
+          p[2 + 2 * side]
+        ])
+      await raw.close()
+    }
+    const { fast, full, listedWhole } = await bothPlans(dbA, dbB, DIFF)
+    expect(listedWhole).toBe(false)
+    expect(JSON.stringify(fast!.result)).toBe(JSON.stringify(full))
+    const action = (id: string) => full.items.find((i) => i.targetId === id)?.action
+    expect(pairs.map((p) => action(p[0]))).toEqual([
+      'unchanged',
+      'unchanged',
+      'unchanged',
+      'unchanged',
+      'update',
+      'update'
+    ])
+  })
+
+  for (const [what, bytes] of [
+    ['a bad sequence', [0x61, 0xff]],
+    ['a surrogate', [0xed, 0xa0, 0x80]],
+    ['an overlong form', [0xc0, 0xaf]],
+    ['a code point above U+10FFFF', [0xf4, 0x90, 0x80, 0x80]],
+    ['a cut sequence', [0x61, 0xe6, 0x97]]
+  ] as const)
+    it(`reports a plaintext that is not UTF-8 (${what}) as the whole read does`, async () => {
+      const { a } = generated(8, 30)
+      const dbA = await metadb('sqlite', a)
+      const dbB = await metadb('sqlite', a)
+      for (const db of [dbA, dbB]) {
+        const raw = await db.raw()
+        await raw.query(`UPDATE variable SET val = ? WHERE id = 2`, [
+          new Fernet(FERNET).encrypt(Buffer.from(bytes))
+        ])
+        await raw.close()
+      }
+      expect((await bothPlans(dbA, dbB, DIFF)).fast).toBeUndefined()
+      const diff = (sides: boolean) =>
+        diffStores({
+          source: `metadb:sqlite:///${dbA.target.path!}`,
+          target: `metadb:sqlite:///${dbB.target.path!}`,
+          dialect: 'airflow3',
+          locatorOptions: { fernetKey: FERNET },
+          sides
+        }).then(
+          () => 'no error',
+          (e: Error) => e.message
+        )
+      const message = await diff(true)
+      expect(message).toMatch(/1 entries could not be read \(v_\d+\)/)
+      expect(await diff(false)).toBe(message)
+    })
 
   it('stops listing raw at the first page with a row that does not decrypt', async () => {
     const entries = Array.from({ length: 600 }, (_, i) => variableEntry(`v_${1000 + i}`, `x${i}`))

@@ -153,6 +153,20 @@ describe('fernet codec', () => {
     expect(many.filter((m) => /^[0-9a-f]*$/.test(m))).toHaveLength(7)
   })
 
+  it('decryptMany opens a batch past its kept stream (over 1 MiB), and small ones after it', () => {
+    const k = Fernet.generateKey()
+    const f = new Fernet(k)
+    const mf = MultiFernet.fromSetting(k)
+    const big = Array.from({ length: 800 }, (_, i) => f.encrypt(Buffer.alloc(1500, i % 251)))
+    const small = ['a', 'bb', ''].map((p) => f.encrypt(enc.encode(p)))
+    for (const batch of [small, big, small, big.slice(0, 3)]) {
+      const many = mf
+        .decryptMany(batch)
+        .map((r) => (r instanceof Error ? r.message : r.toString('hex')))
+      expect(many).toEqual(batch.map((t) => mf.decrypt(t).toString('hex')))
+    }
+  })
+
   it('accepts and rejects exactly the keys Python accepts (via Airflow: UTF-8 bytes)', () => {
     const good = Fernet.generateKey()
     const keys = [
