@@ -34,6 +34,7 @@ import { RunRecorder } from './run-stats'
 import { lockStore, type StoreLock, type TargetStore } from './store-lock'
 import { atJobGate, jobGateSet } from './test-gate'
 import { SECRETS_SERVICE_KINDS } from '../contract/providers'
+import { reclaimMemory } from '../platform/runtime'
 
 export { jobStores, listJobs, newPlanKey, planKey } from './job-store'
 export { signPlan, verifyPlan } from './plan-signature'
@@ -150,6 +151,30 @@ const WHOLE_FILE_KINDS: ReadonlySet<BackendKind> = new Set<BackendKind>([
   'lfs',
   'astro'
 ])
+
+/** Items per batch from which a whole-file job reclaims memory once (reclaimBefore). */
+const RECLAIM_BATCH = 5000
+
+/**
+ * The batch (by ordinal) before which a job hands back the memory its heap reached and no
+ * longer uses (platform/runtime.ts, reclaimMemory), or -1 for none: once, halfway, in a large
+ * job on a whole-file store. Each of its rewrites holds the file's old and new texts, their
+ * scans and maps (some 100 MB at 100 k items), its large texts and maps take fresh pages while
+ * the pages the pre-flight and the earlier batches freed stay pooled, so RSS climbs batch by
+ * batch to the last (issue #22: 290–320 MB at 100 k items, four batches). Once halfway, the
+ * climb starts again from what is live (240–260 MB); before every batch it cost four full
+ * collections for ~20 MB more.
+ */
+export function reclaimBefore(
+  items: number,
+  batchSize: number,
+  target: Pick<Backend, 'kind'>
+): number {
+  const batches = Math.ceil(items / batchSize)
+  return WHOLE_FILE_KINDS.has(target.kind) && batchSize >= RECLAIM_BATCH && batches > 1
+    ? Math.floor(batches / 2)
+    : -1
+}
 
 /**
  * Items per batch (one journal commit, one write call). A remote store (several batches in
@@ -440,12 +465,14 @@ async function execute(
   // written stops every lane after its batch (mapLimit starts nothing after a failure): the
   // job is then resumable from what the journal holds.
   let batchesSeen = 0
+  const reclaimAt = reclaimBefore(todo.length, batchSize, target)
   try {
     await mapLimit(chunks(todo, batchSize), depth, async (batch) => {
       // browser tests only; each lane's ordinal taken before it waits, so n lets n through
       const ordinal = batchesSeen++
       if (jobGateSet) await atJobGate(ordinal, ctx.signal)
       if (ctx.signal?.aborted) return
+      if (ordinal === reclaimAt) reclaimMemory()
       await runBatch(batch)
       // A settled batch's values are in the sealed snapshot (resume and rollback read them
       // there): the run lets them go, so what it holds shrinks batch by batch instead of

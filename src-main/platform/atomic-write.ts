@@ -123,28 +123,43 @@ function destination(path: string, options: AtomicWriteOptions | undefined): Des
   return { file, mode, temp }
 }
 
-const bytesOf = (data: string | Uint8Array): Uint8Array =>
-  typeof data === 'string' ? Buffer.from(data, 'utf8') : data
-
-/** UTF-16 code units of a text encoded per write (at most 3 MiB of UTF-8). */
-const TEXT_CHUNK = 1 << 20
+/** UTF-16 code units of a text encoded per write (at most 768 KiB of UTF-8). */
+const TEXT_CHUNK = 1 << 18
 
 /**
- * The UTF-8 bytes of `data` in pieces: a long text a megabyte of characters at a time, never
- * cut between the halves of a surrogate pair, so the pieces are `Buffer.from(data)`'s bytes.
- * A job's rewrite of a 20 MB `.env` then never holds one buffer of the whole file: freed, such
- * a buffer raises glibc's mmap threshold, and the next batches' buffers stay in its heap.
+ * The UTF-8 bytes of `parts` (`Buffer.from`'s: a lone surrogate as U+FFFD), a text encoded a
+ * piece at a time into one buffer made for the write and reused for every piece (never cut
+ * between the halves of a surrogate pair); each yielded view is good until the next is asked
+ * for, so the caller writes it first. No buffer per part or piece is left for the collector:
+ * a job's snapshot (100 parts of ~0.5 MB at 100 k items) and each of its rewrites of a 20 MB
+ * `.env` left 20–50 MB of them waiting for one (issue #22), and a buffer of the whole file,
+ * freed, raises glibc's mmap threshold so the next batches' buffers stay in its heap.
  */
-function* piecesOf(data: string | Uint8Array): Generator<Uint8Array> {
-  if (typeof data !== 'string' || data.length <= TEXT_CHUNK) return yield bytesOf(data)
-  for (let at = 0; at < data.length;) {
-    let end = Math.min(data.length, at + TEXT_CHUNK)
-    const last = data.charCodeAt(end - 1)
-    if (end < data.length && last >= 0xd800 && last <= 0xdbff) end--
-    yield Buffer.from(data.slice(at, end), 'utf8')
-    at = end
+function* bytesThrough(parts: Iterable<string | Uint8Array>): Generator<Uint8Array> {
+  let buffer: Buffer | undefined
+  for (const part of parts) {
+    if (typeof part !== 'string') {
+      yield part
+      continue
+    }
+    for (let at = 0; at < part.length;) {
+      let end = Math.min(part.length, at + TEXT_CHUNK)
+      const last = part.charCodeAt(end - 1)
+      if (end < part.length && last >= 0xd800 && last <= 0xdbff) end--
+      // at most 3 bytes per UTF-16 code unit: the piece always fits whole
+      const need = 3 * (end - at)
+      if (!buffer || buffer.length < need)
+        buffer = Buffer.allocUnsafeSlow(3 * Math.min(TEXT_CHUNK, Math.max(part.length, 1024)))
+      const { written } = UTF8.encodeInto(
+        at === 0 && end === part.length ? part : part.slice(at, end),
+        buffer
+      )
+      yield buffer.subarray(0, written)
+      at = end
+    }
   }
 }
+const UTF8 = new TextEncoder()
 
 const EXCLUSIVE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL
 
@@ -187,10 +202,8 @@ export function writeFileAtomicPartsSync(
   let fd: number | undefined
   try {
     fd = openSync(temp, EXCLUSIVE, 0o600)
-    for (const part of parts) {
-      const bytes = bytesOf(part)
+    for (const bytes of bytesThrough(parts))
       for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at)
-    }
     fchmodSync(fd, mode)
     fsyncSync(fd)
     closeSync(fd)
@@ -219,7 +232,7 @@ export async function writeFileAtomic(
   let handle: Awaited<ReturnType<typeof open>> | undefined
   try {
     handle = await open(temp, EXCLUSIVE, 0o600)
-    for (const bytes of piecesOf(data))
+    for (const bytes of bytesThrough([data]))
       for (let at = 0; at < bytes.length;)
         at += (await handle.write(bytes, at, bytes.length - at)).bytesWritten
     await handle.chmod(mode)

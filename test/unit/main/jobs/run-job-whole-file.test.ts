@@ -9,7 +9,8 @@ import { EnvFileBackend } from '../../../../src-main/backends/env-file'
 import { InMemoryBackend } from '../../../../src-main/backends/in-memory'
 import { AirlockError } from '../../../../src-main/core/errors'
 import { connectionEntry, variableEntry } from '../../../../src-main/core/model'
-import { applyPlan, rollbackJob } from '../../../../src-main/jobs/run-job'
+import { applyPlan, reclaimBefore, rollbackJob } from '../../../../src-main/jobs/run-job'
+import { collectLikeAJob } from '../../../../src-main/platform/runtime'
 import { osLikeKeychain } from '../../../support/test-keychain'
 import { planBetween, storeLike } from '../../../support/jobs'
 
@@ -108,4 +109,47 @@ describe('jobs against a whole-file store', () => {
     expect(new Set(report.failed.map((f) => f.code))).toEqual(new Set(['backend.access-denied']))
     expect(writes).toBe(2)
   }, 60_000)
+
+  it('reclaims memory once, halfway through a large job on a whole-file store only', () => {
+    const env = { kind: 'env-file' } as const
+    expect(reclaimBefore(100_000, 25_000, env)).toBe(2)
+    expect(reclaimBefore(75_000, 25_000, env)).toBe(1)
+    expect(reclaimBefore(10_000, 5_000, env)).toBe(1)
+    expect(reclaimBefore(5_000, 5_000, env)).toBe(-1)
+    expect(reclaimBefore(9_999, 2_500, env)).toBe(-1)
+    expect(reclaimBefore(100_000, 25_000, { kind: 'airflow-export' })).toBe(2)
+    expect(reclaimBefore(100_000, 2_000, { kind: 'metastore' })).toBe(-1)
+  })
+
+  it('writes, reads back and rolls back a large job the same where it reclaims memory', async () => {
+    // as the CLI's apply runs it: the collection between batches runs
+    collectLikeAJob()
+    const keychain = osLikeKeychain()
+    const path = join(dir, `t${n++}.env`)
+    const file = new EnvFileBackend({ path })
+    await file.write([variableEntry('kept', 'before')])
+    const original = readFileSync(path)
+    let writes = 0
+    const target = storeLike(file, {
+      write: async (entries) => {
+        writes++
+        return file.write(entries)
+      }
+    })
+    const source = new InMemoryBackend({ id: 'memory:source', entries: items(20_000) })
+    const doc = await planBetween(source, target, keychain)
+    const dataDir = join(dir, `home${n}`)
+    const report = await applyPlan(doc, source, target, { dataDir, keychain })
+    expect(report.failed).toEqual([])
+    expect(report.applied).toBe(20_000)
+    expect(writes).toBe(4)
+    const written = await file.load({})
+    expect(written.entries).toHaveLength(20_001)
+    expect(written.entries).toContainEqual(
+      expect.objectContaining({ kind: 'variable', key: 'var_19999', value: 'value 19999' })
+    )
+    const back = await rollbackJob(report.jobId, file, { dataDir, keychain })
+    expect(back.failed).toEqual([])
+    expect(readFileSync(path).equals(original)).toBe(true)
+  }, 120_000)
 })

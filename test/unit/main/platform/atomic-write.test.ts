@@ -16,6 +16,7 @@ import { describe, expect, it } from 'vitest'
 import {
   fileIdentitySync,
   writeFileAtomic,
+  writeFileAtomicPartsSync,
   writeFileAtomicSync
 } from '../../../../src-main/platform/atomic-write'
 
@@ -149,21 +150,45 @@ describe('writeFileAtomic under concurrency', () => {
 })
 
 describe('writeFileAtomic of a long text', () => {
+  // a pair across each place a cut of a power-of-two size from 64 Ki code units could fall, a
+  // lone surrogate at some, and non-ASCII throughout
+  const cut = 1 << 16
+  const texts = [
+    'é'.repeat(16 * cut - 1) + '😀' + 'x'.repeat(10),
+    'a'.repeat(4 * cut - 1) + '\ud83d' + 'b'.repeat(4 * cut) + '😀😀' + 'ü',
+    'z'.repeat(cut) + '😀'.repeat(8 * cut) + '\udc00',
+    Array.from({ length: 40 }, (_, k) => 'ä'.repeat(cut - 1) + (k % 3 ? '😀' : '\ud800')).join(''),
+    'q'.repeat(48 * cut + 5)
+  ]
+
   it('writes Buffer.from(text)’s bytes, pairs and lone surrogates included, however it cuts', async () => {
     const dir = fresh()
-    const mb = 1 << 20
-    // a pair across each place a megabyte cut could fall, a lone high surrogate at one, and
-    // non-ASCII throughout
-    const texts = [
-      'é'.repeat(mb - 1) + '😀' + 'x'.repeat(10),
-      'a'.repeat(mb - 1) + '\ud83d' + 'b'.repeat(mb) + '😀😀' + 'ü',
-      'z'.repeat(mb) + '😀'.repeat(mb) + '\udc00',
-      'q'.repeat(3 * mb + 5)
-    ]
     for (const [i, text] of texts.entries()) {
       const path = join(dir, `long-${i}.env`)
       await writeFileAtomic(path, text)
       expect(readFileSync(path).equals(Buffer.from(text, 'utf8'))).toBe(true)
+      writeFileAtomicSync(path, text)
+      expect(readFileSync(path).equals(Buffer.from(text, 'utf8'))).toBe(true)
     }
+  })
+
+  it('writes parts as their concatenation: texts long and short, bytes, empty parts', () => {
+    const dir = fresh()
+    const path = join(dir, 'parts.json')
+    const parts: (string | Uint8Array)[] = [
+      'x',
+      texts[3]!,
+      '',
+      Buffer.from('\u00ff bytes as they are \u{1f600}'),
+      'short \ud83d',
+      texts[2]!,
+      '\ude00 tail',
+      new Uint8Array(0)
+    ]
+    writeFileAtomicPartsSync(path, parts)
+    const expected = Buffer.concat(
+      parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p))
+    )
+    expect(readFileSync(path).equals(expected)).toBe(true)
   })
 })
