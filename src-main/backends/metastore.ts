@@ -208,6 +208,18 @@ function readsBackAsIs(text: string): boolean {
 }
 const SURROGATE = /[\uD800-\uDFFF]/
 
+/** The text columns of a connection row, in the order they are checked. */
+const CONNECTION_TEXT_COLUMNS = [
+  'conn_id',
+  'conn_type',
+  'description',
+  'host',
+  'schema',
+  'login',
+  'password',
+  'extra'
+] as const
+
 const PLACEHOLDERS = new Map<number, string>()
 
 /**
@@ -703,13 +715,14 @@ export class MetastoreBackend implements Backend {
     const fold = (e: Entry) =>
       `${e.kind}:${idOf(e).normalize('NFD').replace(/\p{M}/gu, '').toLowerCase()}`
     const ok: Entry[] = []
+    // made for an entry with a problem only (a pre-flight of 100 k rows: their garbage)
+    const error = (e: Entry, message: string) =>
+      problems.push({ ref: refOf(e), severity: 'error', message })
     for (const e of entries) {
-      const label = `${e.kind} "${idOf(e)}"`
-      const error = (message: string) =>
-        problems.push({ ref: refOf(e), severity: 'error', message })
       if (db.dialect === 'postgresql' && holdsNul(e)) {
         error(
-          `${this.id}: ${label} holds a NUL character (in its id or a field), which PostgreSQL cannot store in text; remove it.`
+          e,
+          `${this.id}: ${e.kind} "${idOf(e)}" holds a NUL character (in its id or a field), which PostgreSQL cannot store in text; remove it.`
         )
         continue
       }
@@ -719,13 +732,14 @@ export class MetastoreBackend implements Backend {
         else this.variableRow(e, info, true)
       } catch (err) {
         if (!(err instanceof AirlockError)) throw err
-        error(err.userMessage)
+        error(e, err.userMessage)
         continue
       }
       if (info.caseInsensitiveIds) {
         const other = folded.get(fold(e))
         if (other) {
           error(
+            e,
             `${this.id}: ${e.kind} ids "${idOf(other)}" and "${idOf(e)}" are the same id under MySQL's case-insensitive collation; rename one.`
           )
           continue
@@ -1352,18 +1366,23 @@ export class MetastoreBackend implements Backend {
       : this.fernet!.encrypt(new TextEncoder().encode(value))
   }
 
-  private fits(
+  /**
+   * Throws when `value` does not fit `column`; `where` names the row (made only then: a
+   * pre-flight of 100 k rows made a text per row for messages it never showed).
+   */
+  private fits<E>(
     info: ReadonlyMap<string, Column>,
     column: string,
     value: string | null,
-    where: string
+    where: (e: E) => string,
+    e: E
   ): void {
     const col = info.get(column)
     if (value === null) {
       if (col && !col.nullable)
         throw new AirlockError(
           'codec.invalid-field',
-          `${where}: ${column} is required by this schema (NOT NULL).`
+          `${where(e)}: ${column} is required by this schema (NOT NULL).`
         )
       return
     }
@@ -1372,13 +1391,18 @@ export class MetastoreBackend implements Backend {
     if (col?.maxLength && value.length > col.maxLength && [...value].length > col.maxLength)
       throw new AirlockError(
         'codec.invalid-field',
-        `${where}: ${column} is longer than the column allows (${col.maxLength} characters${column === 'password' ? ', measured after encryption' : ''}); nothing was written.`
+        `${where(e)}: ${column} is longer than the column allows (${col.maxLength} characters${column === 'password' ? ', measured after encryption' : ''}); nothing was written.`
       )
   }
 
+  /** How a connection's row is named in what its checks throw. */
+  private readonly connectionWhere = (e: ConnectionEntry) => `${this.id}: connection "${e.id}"`
+  /** How a variable's row is named in what its checks throw. */
+  private readonly variableWhere = (e: VariableEntry) => `${this.id}: variable "${e.key}"`
+
   /** The row written for `e`; `measure`: its sealed columns are placeholders of their length. */
   private connectionRow(e: ConnectionEntry, info: MetastoreSchema, measure = false): Row {
-    const where = `${this.id}: connection "${e.id}"`
+    const where = this.connectionWhere
     const f = e.fields
     const [password, isEncrypted] = this.seal(f.password, measure)
     const [extra, isExtraEncrypted] = this.seal(f.extra, measure)
@@ -1399,32 +1423,23 @@ export class MetastoreBackend implements Backend {
     else if (e.team)
       throw new AirlockError(
         'codec.invalid-field',
-        `${where}: this schema has no team_name column; write it without a team.`
+        `${where(e)}: this schema has no team_name column; write it without a team.`
       )
-    for (const c of [
-      'conn_id',
-      'conn_type',
-      'description',
-      'host',
-      'schema',
-      'login',
-      'password',
-      'extra'
-    ])
-      this.fits(info.connection, c, row[c] as string | null, where)
+    for (const c of CONNECTION_TEXT_COLUMNS)
+      this.fits(info.connection, c, row[c] as string | null, where, e)
     if (
       f.port !== null &&
       (!Number.isInteger(f.port) || f.port < -2147483648 || f.port > 2147483647)
     )
       throw new AirlockError(
         'codec.invalid-port',
-        `${where}: the port does not fit the INTEGER column.`
+        `${where(e)}: the port does not fit the INTEGER column.`
       )
     return row
   }
 
   private variableRow(e: VariableEntry, info: MetastoreSchema, measure = false): Row {
-    const where = `${this.id}: variable "${e.key}"`
+    const where = this.variableWhere
     // Variable.set encrypts any value that is not None, '' included.
     const [val, isEncrypted] = this.fernet
       ? [this.encrypt(e.value, measure), true]
@@ -1434,10 +1449,10 @@ export class MetastoreBackend implements Backend {
     else if (e.team)
       throw new AirlockError(
         'codec.invalid-field',
-        `${where}: this schema has no team_name column; write it without a team.`
+        `${where(e)}: this schema has no team_name column; write it without a team.`
       )
-    this.fits(info.variable, 'key', e.key, where)
-    this.fits(info.variable, 'val', val, where)
+    this.fits(info.variable, 'key', e.key, where, e)
+    this.fits(info.variable, 'val', val, where, e)
     return row
   }
 

@@ -233,8 +233,20 @@ export interface TargetLimits {
   emptyPasswordIsNone?: boolean
 }
 
-/** The entry as the target will hold it, and the warnings for what it drops. */
-function asKept(e: Entry, limits: TargetLimits): { kept: Entry; lost: string[] } {
+/** What {@link asKept} says of an entry the target keeps whole (one object for all). */
+const KEPT_WHOLE: { kept: undefined; lost: readonly string[] } = Object.freeze({
+  kept: undefined,
+  lost: Object.freeze([])
+})
+
+/**
+ * The entry as the target will hold it, and the warnings for what it drops; `kept` undefined
+ * (and nothing lost) when it is the entry itself.
+ */
+function asKept(
+  e: Entry,
+  limits: TargetLimits
+): { kept: Entry | undefined; lost: readonly string[] } {
   const lost: string[] = []
   const lossy = limits.lossy ?? []
   if (e.kind === 'variable') {
@@ -244,11 +256,11 @@ function asKept(e: Entry, limits: TargetLimits): { kept: Entry; lost: string[] }
       )
       return { kept: { ...e, description: null }, lost }
     }
-    return { kept: e, lost }
+    return KEPT_WHOLE
   }
   const dropsDescription = e.fields.description !== null && lossy.includes('connection.description')
   if (!dropsDescription && !(e.fields.password === '' && limits.emptyPasswordIsNone))
-    return { kept: e, lost }
+    return KEPT_WHOLE
   const fields = { ...e.fields }
   if (dropsDescription) {
     fields.description = null
@@ -368,45 +380,26 @@ function planItems(
     // the extra is parsed once, for the digest and the warnings
     const extra = s.kind === 'connection' ? parsedExtra(s.fields.extra) : null
     const sourceDigest = versioned ? digestWith(mapped, extra) : null
-    const targetDigest = versioned && t ? entryDigest(t) : null
     const sourceVersion = fp(sourceDigest)
-    // an item's fields in the order a plan has always written them (two literals, not a
-    // spread of an optional field: a literal with a spread is built by the runtime, field by
-    // field, ~5x slower in a cold process)
-    const item = (
-      action: PlanAction,
-      diff: FieldDiff[],
-      warnings: string[],
-      resolution?: ConflictPolicy
-    ): PlanItem => {
-      const targetVersion = targetDigest === sourceDigest ? sourceVersion : fp(targetDigest)
-      const kind = s.kind
-      return resolution
-        ? {
-            kind,
-            sourceId,
-            targetId,
-            warnings,
-            sourceVersion,
-            targetVersion,
-            action,
-            resolution,
-            diff
-          }
-        : { kind, sourceId, targetId, warnings, sourceVersion, targetVersion, action, diff }
-    }
     const warnings = s.kind === 'connection' && dialect ? warningsWith(s, dialect, extra) : []
     // The description is said by annotatePlan (it knows the target's name); the password here.
     const { kept, lost } = asKept(mapped, limits)
     const lostPassword = lost.length ? lost.filter((w) => w.startsWith('the password')) : lost
     if (!t) {
-      warnings.push(...lostPassword)
+      if (lostPassword.length) warnings.push(...lostPassword)
       // a create shows no field changes: its fields are the source's (the plan detail reads
       // them from the sides held), and a field-by-field "same" with two fingerprints each was
       // most of a plan of creates
-      push(mapped, item('create', [], warnings))
+      push(
+        mapped,
+        planItem(s.kind, sourceId, targetId, warnings, sourceVersion, null, 'create', [])
+      )
       continue
     }
+    const targetDigest = versioned ? entryDigest(t) : null
+    const targetVersion = targetDigest === sourceDigest ? sourceVersion : fp(targetDigest)
+    const item = (action: PlanAction, diff: FieldDiff[], warnings: string[]) =>
+      planItem(s.kind, sourceId, targetId, warnings, sourceVersion, targetVersion, action, diff)
     // Unchanged: nothing to show, so no field fingerprints are made (most of a re-plan).
     if (sameFields(t, mapped)) {
       push(mapped, item('unchanged', [], warnings))
@@ -414,7 +407,7 @@ function planItems(
     }
     // What the target cannot keep is said once, and the item counts as unchanged: otherwise
     // every plan shows it as an update and every apply rewrites it.
-    if (lost.length && sameFields(t, kept)) {
+    if (kept && sameFields(t, kept)) {
       push(mapped, item('unchanged', [], [...warnings, ...lost]))
       continue
     }
@@ -423,7 +416,19 @@ function planItems(
     const diff = compareEntries(t, mapped, fp)
     const policy = options.conflictOverrides?.[sourceId] ?? options.onConflict ?? 'overwrite'
     if (policy === 'overwrite') push(mapped, item('update', diff, warnings))
-    else push(mapped, item('conflict', diff, warnings, policy))
+    else
+      // its fields in the order a plan has always written them: the resolution before the diff
+      push(mapped, {
+        kind: s.kind,
+        sourceId,
+        targetId,
+        warnings,
+        sourceVersion,
+        targetVersion,
+        action: 'conflict',
+        resolution: policy,
+        diff
+      })
   }
   if (options.deleteExtraneous)
     for (const t of target) {
@@ -442,6 +447,20 @@ function planItems(
       written?.push(undefined)
     }
   return items
+}
+
+/** A plan item without a resolution, its fields in the order a plan has always written them. */
+function planItem(
+  kind: Entry['kind'],
+  sourceId: string,
+  targetId: string,
+  warnings: string[],
+  sourceVersion: string | null,
+  targetVersion: string | null,
+  action: PlanAction,
+  diff: FieldDiff[]
+): PlanItem {
+  return { kind, sourceId, targetId, warnings, sourceVersion, targetVersion, action, diff }
 }
 
 /** Counts the items per action and sorts them as a plan lists them (connections first, by id). */
