@@ -208,17 +208,10 @@ function readsBackAsIs(text: string): boolean {
 }
 const SURROGATE = /[\uD800-\uDFFF]/
 
-/** The text columns of a connection row, in the order they are checked. */
-const CONNECTION_TEXT_COLUMNS = [
-  'conn_id',
-  'conn_type',
-  'description',
-  'host',
-  'schema',
-  'login',
-  'password',
-  'extra'
-] as const
+/** The text columns of a connection row (all but the port and the two flags), in table order. */
+const CONNECTION_TEXT_COLUMNS = CONN_COLUMNS.filter(
+  (c) => c !== 'port' && c !== 'is_encrypted' && c !== 'is_extra_encrypted'
+)
 
 const PLACEHOLDERS = new Map<number, string>()
 
