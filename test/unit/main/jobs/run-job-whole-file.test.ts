@@ -25,27 +25,33 @@ const items = (count: number): Entry[] =>
       : connectionEntry(`conn_${i}`, { conn_type: 'postgres', host: `h${i}`, password: `pw-${i}` })
   )
 
+/** A `.env` target holding one variable, whose writes are counted (`writes()`). */
+async function countedEnvTarget() {
+  const keychain = osLikeKeychain()
+  const path = join(dir, `t${n++}.env`)
+  const file = new EnvFileBackend({ path })
+  await file.write([variableEntry('kept', 'before')])
+  const original = readFileSync(path)
+  let count = 0
+  const target = storeLike(file, {
+    write: async (entries) => {
+      count++
+      return file.write(entries)
+    }
+  })
+  return { keychain, path, file, original, target, writes: () => count }
+}
+
 describe('jobs against a whole-file store', () => {
   it('rewrites a .env once for a job of 300 items (the default cut of a database: 12 batches), reads every item back, and rolls back byte for byte', async () => {
-    const keychain = osLikeKeychain()
-    const path = join(dir, `t${n++}.env`)
-    const file = new EnvFileBackend({ path })
-    await file.write([variableEntry('kept', 'before')])
-    const original = readFileSync(path)
-    let writes = 0
-    const target = storeLike(file, {
-      write: async (entries) => {
-        writes++
-        return file.write(entries)
-      }
-    })
+    const { keychain, path, file, original, target, writes } = await countedEnvTarget()
     const source = new InMemoryBackend({ id: 'memory:source', entries: items(300) })
     const doc = await planBetween(source, target, keychain)
     const dataDir = join(dir, `home${n}`)
     const report = await applyPlan(doc, source, target, { dataDir, keychain })
     expect(report.failed).toEqual([])
     expect(report.applied).toBe(300)
-    expect(writes).toBe(1)
+    expect(writes()).toBe(1)
     const text = readFileSync(path, 'utf8')
     expect(text).toMatch(/^AIRFLOW_VAR_KEPT=before$/m)
     expect(text).toMatch(/^AIRFLOW_VAR_VAR_299='value 299'$/m)
@@ -124,25 +130,14 @@ describe('jobs against a whole-file store', () => {
   it('writes, reads back and rolls back a large job the same where it reclaims memory', async () => {
     // as the CLI's apply runs it: the collection between batches runs
     collectLikeAJob()
-    const keychain = osLikeKeychain()
-    const path = join(dir, `t${n++}.env`)
-    const file = new EnvFileBackend({ path })
-    await file.write([variableEntry('kept', 'before')])
-    const original = readFileSync(path)
-    let writes = 0
-    const target = storeLike(file, {
-      write: async (entries) => {
-        writes++
-        return file.write(entries)
-      }
-    })
+    const { keychain, path, file, original, target, writes } = await countedEnvTarget()
     const source = new InMemoryBackend({ id: 'memory:source', entries: items(20_000) })
     const doc = await planBetween(source, target, keychain)
     const dataDir = join(dir, `home${n}`)
     const report = await applyPlan(doc, source, target, { dataDir, keychain })
     expect(report.failed).toEqual([])
     expect(report.applied).toBe(20_000)
-    expect(writes).toBe(4)
+    expect(writes()).toBe(4)
     const written = await file.load({})
     expect(written.entries).toHaveLength(20_001)
     expect(written.entries).toContainEqual(
