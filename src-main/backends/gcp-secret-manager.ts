@@ -323,7 +323,9 @@ export function crc32c(data: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true })
+// ignoreBOM: a leading BOM stays a U+FEFF character, as the provider's
+// `payload.data.decode("UTF-8")` keeps it
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 function codeOf(error: unknown): number | undefined {
   const c = (error as GrpcLikeError | null)?.code

@@ -180,7 +180,9 @@ function str(v: unknown): string | null {
   return String(v)
 }
 
-const utf8Strict = new TextDecoder('utf-8', { fatal: true })
+// ignoreBOM: a leading BOM stays a U+FEFF character, as Airflow's `fernet.decrypt(…).decode()`
+// keeps it (Python's 'utf-8' codec drops a BOM only as 'utf-8-sig')
+const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /** Whether the entry's id or any text field holds a NUL character. */
 function holdsNul(e: Entry): boolean {
@@ -200,11 +202,11 @@ export function sealedLength(bytes: number): number {
 }
 
 /**
- * Whether decrypting the token of `text` surely gives `text` back: `utf8Strict` drops a
- * leading BOM, and a lone surrogate is sealed as U+FFFD (any surrogate is left to decrypting).
+ * Whether decrypting the token of `text` surely gives `text` back: a lone surrogate is sealed
+ * as U+FFFD (any surrogate is left to decrypting).
  */
 function readsBackAsIs(text: string): boolean {
-  return !SURROGATE.test(text) && !text.startsWith('\ufeff')
+  return !SURROGATE.test(text)
 }
 const SURROGATE = /[\uD800-\uDFFF]/
 
@@ -1632,9 +1634,9 @@ export class MetastoreRawEntry implements RawEntry {
    * Whether `other.text` is this text, from the values (undefined: cannot tell). The same:
    * each value the same text, number or null, or the same plaintext bytes (they decode to the
    * same text). Not the same: a value that differs where neither is bytes (JSON writes each
-   * value so that another value is another text), or bytes that differ and start with no BOM
-   * (UTF-8 decoding maps other valid bytes to another text, dropping a leading BOM only).
-   * Otherwise (bytes against a text, a BOM, a text already made) it cannot tell.
+   * value so that another value is another text), or bytes that differ (strict UTF-8
+   * decoding, a BOM kept, maps other valid bytes to another text). Otherwise (bytes against a
+   * text, a text already made) it cannot tell.
    */
   sameAs(other: RawEntry): boolean | undefined {
     if (!(other instanceof MetastoreRawEntry) || other.kind !== this.kind) return undefined
@@ -1650,14 +1652,9 @@ export class MetastoreRawEntry implements RawEntry {
       const bytesY = Buffer.isBuffer(y)
       if (!bytesX && !bytesY) return false
       if (bytesX && bytesY && x.equals(y)) continue
-      if (bytesX && bytesY && !startsWithBom(x) && !startsWithBom(y)) return false
+      if (bytesX && bytesY) return false
       unsure = true
     }
     return unsure ? undefined : true
   }
-}
-
-/** Whether bytes start with UTF-8's BOM (EF BB BF), which UTF-8 decoding drops. */
-function startsWithBom(b: Buffer): boolean {
-  return b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf
 }

@@ -14,7 +14,8 @@ import {
 import type { GivenKey } from '../key-source'
 import { errorLine } from './common'
 
-const utf8Strict = new TextDecoder('utf-8', { fatal: true })
+// ignoreBOM: a leading BOM stays a U+FEFF character, as Python's `.decode()` keeps it
+const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /** The key list the flags gave (cli/key-source.ts), else `AIRFLOW__CORE__FERNET_KEY`. */
 export function fernetFromOptions(io: CliIo, given: GivenKey | undefined): MultiFernet {

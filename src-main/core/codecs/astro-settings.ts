@@ -286,7 +286,8 @@ interface GoUrl {
   rawQuery: string
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: false })
+// ignoreBOM: a leading BOM stays a U+FEFF character, as Go's url.Unescape keeps its bytes
+const utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true })
 
 function goUnescape(s: string, mode: 'host' | 'path' | 'userinfo' | 'query'): string {
   const bytes: number[] = []

@@ -11,7 +11,8 @@ const ALWAYS_SAFE = new Set(
 )
 const HEX = '0123456789ABCDEF'
 const utf8 = new TextEncoder()
-const utf8Lenient = new TextDecoder('utf-8', { fatal: false })
+// ignoreBOM: a leading BOM stays a U+FEFF character, as Python's bytes.decode keeps it
+const utf8Lenient = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true })
 
 function toUtf8Strict(s: string): Uint8Array {
   // Python's str.encode('utf-8') refuses lone surrogates; TextEncoder would replace them.

@@ -208,7 +208,9 @@ describe('gcp-secret-manager backend', () => {
       '{"looks": "like json", "n": 1}',
       'x'.repeat(60 * 1024),
       '',
-      `  padded ${SECRET_MARK}  `
+      `  padded ${SECRET_MARK}  `,
+      // a leading BOM is kept, as the provider's payload.data.decode("UTF-8") keeps it
+      '\ufeffbom'
     ]
     const vars = values.map((v, i) => variableEntry(`v${i}`, v))
     const conns: ConnectionEntry[] = [

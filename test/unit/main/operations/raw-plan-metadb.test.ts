@@ -365,8 +365,8 @@ describe('plan/diff fast path over metadata DBs: the same decrypted row is the s
 
   it('compares plaintext bytes, and texts where bytes differ yet read alike, as the whole read', async () => {
     // each pair stores its plaintexts as bytes of its own: the same bytes; a leading BOM on
-    // one side only (UTF-8 decoding drops it: the same text); the same text once in plaintext
-    // (flag false) and once sealed; and bytes that differ
+    // one side only (Airflow's .decode() keeps it: another text); the same text once in
+    // plaintext (flag false) and once sealed; and bytes that differ
     const seal = (bytes: number[] | string) =>
       new Fernet(FERNET).encrypt(typeof bytes === 'string' ? enc.encode(bytes) : Buffer.from(bytes))
     const bom = [0xef, 0xbb, 0xbf]
@@ -399,7 +399,7 @@ describe('plan/diff fast path over metadata DBs: the same decrypted row is the s
     const action = (id: string) => full.items.find((i) => i.targetId === id)?.action
     expect(pairs.map((p) => action(p[0]))).toEqual([
       'unchanged',
-      'unchanged',
+      'update',
       'unchanged',
       'unchanged',
       'update',

@@ -53,6 +53,22 @@ describe('astro-settings codec', () => {
     ])
   })
 
+  it("unescapes a conn_uri's parts as Go's net/url does, a leading BOM's bytes kept", () => {
+    const text = `airflow:
+  connections:
+    - conn_id: bom
+      conn_uri: postgres://%EF%BB%BFuser:%EF%BB%BF%FFpw@db/%EF%BB%BFx
+`
+    const built = astroSettingsEntries(decodeAstroSettings(text), 'airflow3')
+    const fields = built.connections.get('bom')?.entry.fields
+    // Go keeps every byte and Python's .decode(…, 'replace') keeps the BOM: U+FEFF stays
+    expect([fields?.login, fields?.password, fields?.schema]).toEqual([
+      '\ufeffuser',
+      '\ufeff\ufffdpw',
+      '\ufeffx'
+    ])
+  })
+
   it('decodes weakly as mapstructure does and keeps comments on edit', () => {
     const text =
       '# mine\nairflow:\n  variables:\n    - variable_name: n\n      variable_value: 0123\n'

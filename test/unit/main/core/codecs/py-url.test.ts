@@ -27,6 +27,10 @@ const tricky = fc.string({
     '%zz',
     '%C3%A9',
     '%e2%82',
+    // a BOM's bytes (Python keeps a leading one), before a bad byte too
+    '%EF%BB%BF',
+    '%FF',
+    '\ufeff',
     '@',
     ':',
     '/',
