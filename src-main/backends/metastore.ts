@@ -1270,6 +1270,20 @@ export class MetastoreBackend implements Backend {
     )
     if (password === undefined || extra === undefined) return undefined
     const port = row.port === null || row.port === undefined ? null : Number(row.port)
+    if (
+      port !== null &&
+      (!Number.isInteger(port) || (typeof row.port === 'string' && !/^-?\d+$/.test(row.port)))
+    ) {
+      // SQLite keeps text that is no integer literal, and reals, in an INTEGER column, and
+      // hands them to Airflow as they are (a str, a float); Connection.port is an Integer, so
+      // such a row cannot be told as Airflow would take it: refused, not guessed
+      problems.push({
+        ref,
+        code: 'codec.invalid-port',
+        message: `${this.what(ref, 'port')} is not a whole number (the column holds ${typeof row.port === 'string' ? 'text' : 'a real number'}); Airflow reads ports as integers. Correct the row.`
+      })
+      return undefined
+    }
     return [
       str(row.conn_type),
       str(row.description),
@@ -1277,11 +1291,7 @@ export class MetastoreBackend implements Backend {
       str(row.login),
       password,
       str(row.schema),
-      raw && port !== null && (!Number.isFinite(port) || Object.is(port, -0))
-        ? Object.is(port, -0)
-          ? '-0'
-          : String(port)
-        : port,
+      raw && Object.is(port, -0) ? '-0' : port,
       extra
     ]
   }

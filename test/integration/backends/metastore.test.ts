@@ -320,6 +320,40 @@ describe.each(DIALECTS)('metastore on %s', (dialect) => {
     await expect(backend.list({})).rejects.toMatchObject({ code: 'backend.not-found' })
   })
 
+  if (dialect === 'sqlite')
+    it('refuses a port that is no integer (SQLite keeps text and reals in INTEGER), naming the row, and loads the rest', async () => {
+      const { db, backend } = await make()
+      await backend.write(['good', 'text', 'empty', 'spaced', 'real', 'inf'].map((id) => conn(id)))
+      const d = await db.raw()
+      for (const [id, port] of [
+        ['good', 5432],
+        ['text', 'abc'],
+        ['empty', ''],
+        ['spaced', ' 5432'],
+        ['real', 5432.5],
+        ['inf', Infinity]
+      ] as const)
+        await d.query(`UPDATE connection SET port = ? WHERE conn_id = ?`, [port, id])
+      await d.close()
+      const result = await backend.load({})
+      expect(
+        result.entries.map((e) => [(e as ConnectionEntry).id, (e as ConnectionEntry).fields.port])
+      ).toEqual([
+        ['good', 5432],
+        // SQLite's INTEGER affinity stores ' 5432' as the integer 5432: Airflow reads 5432 too
+        ['spaced', 5432]
+      ])
+      expect(result.problems.map((p) => [p.ref.id, p.code]).sort()).toEqual(
+        ['empty', 'inf', 'real', 'text'].map((id) => [id, 'codec.invalid-port'])
+      )
+      expect(result.problems.find((p) => p.ref.id === 'text')!.message).toMatch(
+        /connection "text" port is not a whole number \(the column holds text\)/
+      )
+      // the raw listing (diff, plan) says the same of them
+      const raw = await backend.loadRaw!({})
+      expect(raw.problems.map((p) => p.ref.id).sort()).toEqual(['empty', 'inf', 'real', 'text'])
+    })
+
   if (dialect !== 'sqlite')
     it('says when the server cannot be reached', async () => {
       const backend = new MetastoreBackend({

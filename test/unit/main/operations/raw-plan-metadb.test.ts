@@ -132,7 +132,8 @@ describe('plan/diff fast path over metadata DBs: the same decrypted row is the s
       const dbA = await metadb(dialect, a)
       const dbB = await metadb(dialect, b)
       // rows Airflow wrote otherwise: a value in plaintext (flag false) on one side only, the
-      // same value; a port that is not a number (SQLite keeps the text) against none
+      // same value; a port given as text (SQLite's INTEGER affinity stores a number) against
+      // none (a port that is no integer is refused: metastore.test.ts)
       const raw = await dbB.raw()
       const v = a.find((e) => e.kind === 'variable' && b.includes(e))!
       await raw.query(`UPDATE variable SET val = ?, is_encrypted = ? WHERE key = ?`, [
@@ -144,7 +145,7 @@ describe('plan/diff fast path over metadata DBs: the same decrypted row is the s
       const c = a.find((e) => e.kind === 'connection' && b.includes(e))!
       if (dialect === 'sqlite') {
         const rawA = await dbA.raw()
-        await rawA.query(`UPDATE connection SET port = 'abc' WHERE conn_id = ?`, [idOf(c)])
+        await rawA.query(`UPDATE connection SET port = ' 5433' WHERE conn_id = ?`, [idOf(c)])
         await rawA.close()
         const rawB = await dbB.raw()
         await rawB.query(`UPDATE connection SET port = NULL WHERE conn_id = ?`, [idOf(c)])
