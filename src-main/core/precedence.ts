@@ -5,8 +5,7 @@
  * "empty". `resolveEffective` is pure: it takes what each layer holds, listed once.
  */
 import type { ErrorDto } from '../contract/errors'
-import { extraDejson } from './connection'
-import { pyEquals } from './codecs/py-json'
+import { pyEquals, pyJsonTryLoads } from './codecs/py-json'
 import type { Fingerprinter } from './fingerprint'
 import {
   CONNECTION_SCALAR_FIELDS,
@@ -191,13 +190,18 @@ export function changedFields(a: Entry, b: Entry): string[] {
 }
 
 /**
- * One field of two entries as `compareEntries` judges it: extras as decoded JSON. The same
- * text is the same value (an extra that is a bare `NaN` is not `==` to itself in Python, but
- * two layers holding the same text hold the same extra).
+ * One field of two entries as `compareEntries` judges it: extras that are JSON as decoded
+ * JSON. The same text is the same value (an extra that is a bare `NaN` is not `==` to itself
+ * in Python, but two layers holding the same text hold the same extra). An extra that is no
+ * JSON is its text: `extra_dejson` reads every such extra as `{}`, but the connection holds the
+ * text (`conn.extra`), so two different ones differ (the digests say so too).
  */
 function sameField(field: string, x: string | null, y: string | null): boolean {
   if (x === y) return true
-  return field === 'extra' && x && y ? pyEquals(extraDejson(x), extraDejson(y)) : false
+  if (field !== 'extra' || !x || !y) return false
+  const a = pyJsonTryLoads(x)
+  const b = a === undefined ? undefined : pyJsonTryLoads(y)
+  return b !== undefined && pyEquals(a!, b)
 }
 
 /** Airflow looks env vars up by `id.upper()`; every other layer by the exact id. */

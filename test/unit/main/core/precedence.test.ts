@@ -193,6 +193,7 @@ describe('the names of the fields that differ (what the precedence views show)',
     '{"a": [1, 2]}',
     '{"a": [2, 1]}',
     'not json',
+    'other text',
     '[1]',
     '"s"'
   )
@@ -231,7 +232,7 @@ describe('the names of the fields that differ (what the precedence views show)',
     )
   })
 
-  it('are none between two connections holding the same extra, NaN included', () => {
+  it('are none between two connections holding the same extra, NaN included, and name an extra that is other text', () => {
     // Python's json reads {"a": NaN} twice as equal dicts (one shared NaN); a bare NaN is not
     // == to itself, but the same text in two layers is the same extra
     const pairs = [
@@ -246,6 +247,18 @@ describe('the names of the fields that differ (what the precedence views show)',
       expect(changedFields(a, b), `${x} / ${y}`).toEqual([])
       expect(named(a, b)).toEqual([])
       expect(sameFields(a, b)).toBe(true)
+    }
+    // an extra that is no JSON is its text: extra_dejson reads both as {}, the texts differ
+    const text1 = connectionEntry('c', { conn_type: 'http', extra: 'not json' })
+    const text2 = connectionEntry('c', { conn_type: 'http', extra: 'other text' })
+    const empty = connectionEntry('c', { conn_type: 'http', extra: '{}' })
+    for (const [a, b] of [
+      [text1, text2],
+      [text1, empty]
+    ] as const) {
+      expect(changedFields(a, b)).toEqual(['extra'])
+      expect(named(a, b)).toEqual(['extra'])
+      expect(sameFields(a, b)).toBe(false)
     }
     const nan = connectionEntry('c', { conn_type: 'http', extra: '{"a": NaN}' })
     const one = connectionEntry('c', { conn_type: 'http', extra: '{"a": 1}' })
