@@ -338,15 +338,12 @@ export class Fernet {
     for (let i = 0; i < tokens.length; i++) {
       const token = tokens[i]!
       let length: number
-      if (token.length % 4 === 0 && CANONICAL_B64.test(token)) {
+      if (isCanonicalToken(token)) {
         this.room((token.length / 4) * 3) // first: it may replace `inner`
         length = this.inner.write(token, 64, 'base64url')
-        if (length === 0 || this.inner[64] !== VERSION) {
-          out[i] = invalidToken('it is not a Fernet token (wrong version byte)')
-          continue
-        }
-        if (length < 9) {
-          out[i] = invalidToken('it is too short')
+        const refused = refusedTokenData(this.inner, 64, length)
+        if (refused) {
+          out[i] = refused
           continue
         }
         if (length < 32 || !this.verifiesInner(length)) {
@@ -422,17 +419,31 @@ function readTokenData(token: string): Buffer {
   try {
     // Canonical tokens (what every Fernet writes) decode identically with Node's decoder;
     // anything else goes through the byte-exact port of Python's lenient decoder.
-    data =
-      token.length % 4 === 0 && CANONICAL_B64.test(token)
-        ? Buffer.from(token, 'base64url')
-        : urlsafeB64Decode(utf8.encode(token))
+    data = isCanonicalToken(token)
+      ? Buffer.from(token, 'base64url')
+      : urlsafeB64Decode(utf8.encode(token))
   } catch {
     throw invalidToken('it is not valid base64')
   }
-  if (data.length === 0 || data[0] !== VERSION)
-    throw invalidToken('it is not a Fernet token (wrong version byte)')
-  if (data.length < 9) throw invalidToken('it is too short')
+  const refused = refusedTokenData(data, 0, data.length)
+  if (refused) throw refused
   return data
+}
+
+/**
+ * Whether a token is canonical url-safe base64 (what every Fernet writes): decoded by Node's
+ * decoder as by Python's lenient one.
+ */
+function isCanonicalToken(token: string): boolean {
+  return token.length % 4 === 0 && CANONICAL_B64.test(token)
+}
+
+/** Why decoded token bytes (`length` of them from `at`) are no Fernet token, if they are not. */
+function refusedTokenData(bytes: Uint8Array, at: number, length: number): CodecError | undefined {
+  if (length === 0 || bytes[at] !== VERSION)
+    return invalidToken('it is not a Fernet token (wrong version byte)')
+  if (length < 9) return invalidToken('it is too short')
+  return undefined
 }
 
 function invalidToken(why: string): CodecError {
