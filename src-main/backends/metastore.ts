@@ -129,8 +129,8 @@ type Row = Record<string, unknown>
 /**
  * A connection row's values as its entry holds them, in the order of ConnectionFields
  * (conn_type, description, host, login, password, schema, port, extra); a port JSON cannot
- * write (not finite, -0) is its text. `S`: what a decrypted value is (a raw entry's: its
- * plaintext bytes, valid UTF-8, not yet decoded).
+ * write (-0) is its text. `S`: what a decrypted value is (a raw entry's: its plaintext bytes,
+ * valid UTF-8, not yet decoded).
  */
 type ConnectionValues<S = string> = [
   string | null,
@@ -1236,11 +1236,12 @@ export class MetastoreBackend implements Backend {
 
   /**
    * What `load` makes a connection's entry of (`undefined`: a problem was recorded): its fields'
-   * values in the order of ConnectionFields, the secrets decrypted; the port a number, or the
-   * text of a number JSON cannot write (raw: a canonical text must read back exactly).
+   * values in the order of ConnectionFields, the secrets decrypted; the port an integer (one
+   * that is not is a problem), `-0` as its text in a raw entry's (JSON writes it as 0, and a
+   * canonical text must read back exactly).
    */
   private connectionValues(row: Row, problems: EntryProblem[]): ConnectionValues | undefined
-  /** `raw`: a raw entry's (a port JSON cannot write as its text, plaintexts as bytes). */
+  /** `raw`: a raw entry's (a port of -0 as its text, plaintexts as bytes). */
   private connectionValues(
     row: Row,
     problems: EntryProblem[],
@@ -1633,8 +1634,7 @@ export class MetastoreRawEntry implements RawEntry {
   /**
    * The values with the plaintexts decoded (undefined once the text is made): what
    * `JSON.parse(text)` gives, as JSON writes texts (a decoded plaintext or a column's text
-   * holds no lone surrogate), null, and numbers (a port JSON cannot write is its text) back
-   * as they were.
+   * holds no lone surrogate), null, and numbers (a port of -0 is its text) back as they were.
    */
   decoded(): (string | number | null)[] | undefined {
     return this.#values?.map((v) => (Buffer.isBuffer(v) ? utf8Strict.decode(v) : v))
