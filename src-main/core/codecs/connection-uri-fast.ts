@@ -353,18 +353,13 @@ function unquoteBytes(s: Uint8Array, from: number, to: number, plus: number, m: 
     let c = s[k]!
     if (c === 0x25) {
       if (k + 2 >= to) return -1
-      const hi = HEX[s[k + 1]!]!
-      const lo = HEX[s[k + 2]!]!
-      if ((hi | lo) < 0) return -1
-      c = (hi << 4) | lo
+      c = escapedByte(s, k)
+      if (c < 0) return -1
       k += 2
       if (c >= 0x80) {
         if ((c !== 0xc2 && c !== 0xc3) || k + 3 >= to || s[k + 1] !== 0x25) return -1
-        const hi2 = HEX[s[k + 2]!]!
-        const lo2 = HEX[s[k + 3]!]!
-        if ((hi2 | lo2) < 0) return -1
-        const next = (hi2 << 4) | lo2
-        if ((next & 0xc0) !== 0x80) return -1
+        const next = escapedByte(s, k + 1)
+        if (next < 0 || (next & 0xc0) !== 0x80) return -1
         c = ((c & 0x1f) << 6) | (next & 0x3f)
         k += 3
       }
@@ -774,6 +769,13 @@ export function uriSurelyReads(bytes: Uint8Array, start: number, end: number): b
 const EXTRA_KEY_BYTES = Buffer.from(EXTRA_KEY)
 
 /** Each byte's value as a hex digit, -1 where it is none. */
+/** The byte `%XX` at `k` stands for (two hex digits after it, either case), or -1. */
+function escapedByte(b: Uint8Array, k: number): number {
+  const hi = HEX[b[k + 1]!]!
+  const lo = HEX[b[k + 2]!]!
+  return (hi | lo) < 0 ? -1 : (hi << 4) | lo
+}
+
 const HEX = new Int8Array(256).fill(-1)
 for (let d = 0; d < 16; d++)
   HEX['0123456789abcdef'.charCodeAt(d)] = HEX['0123456789ABCDEF'.charCodeAt(d)] = d
@@ -803,10 +805,9 @@ function extraSurelyObject(bytes: Uint8Array, from: number, to: number): boolean
     let c = bytes[k]!
     if (c === 0x2b) c = 0x20
     else if (c === 0x25 && k + 2 < to) {
-      const hi = HEX[bytes[k + 1]!]!
-      const lo = HEX[bytes[k + 2]!]!
-      if (hi >= 0 && lo >= 0) {
-        c = (hi << 4) | lo
+      const e = escapedByte(bytes, k)
+      if (e >= 0) {
+        c = e
         k += 2
       }
     }
