@@ -125,6 +125,30 @@ async function tokensIn(db: TestDb): Promise<number> {
   return Number(c!.n) + Number(v!.n)
 }
 
+/**
+ * `diff` of two SQLite DBs stops on one unreadable variable, with the same message whether
+ * it reads both sides whole (`sides`) or not.
+ */
+async function expectOneUnreadable(
+  dbA: { target: { path?: string } },
+  dbB: { target: { path?: string } }
+): Promise<void> {
+  const diff = (sides: boolean) =>
+    diffStores({
+      source: `metadb:sqlite:///${dbA.target.path!}`,
+      target: `metadb:sqlite:///${dbB.target.path!}`,
+      dialect: 'airflow3',
+      locatorOptions: { fernetKey: FERNET },
+      sides
+    }).then(
+      () => 'no error',
+      (e: Error) => e.message
+    )
+  const message = await diff(true)
+  expect(message).toMatch(/1 entries could not be read \(v_\d+\)/)
+  expect(await diff(false)).toBe(message)
+}
+
 describe('plan/diff fast path over metadata DBs: the same decrypted row is the same entry', () => {
   for (const dialect of ['sqlite', 'postgresql'] as const)
     it(`makes the plan core/plan.ts makes from both ${dialect} DBs read whole, item for item`, async () => {
@@ -199,20 +223,7 @@ describe('plan/diff fast path over metadata DBs: the same decrypted row is the s
     await raw.query(`UPDATE variable SET val = 'gAAAAbroken' WHERE id = 1`)
     await raw.close()
     expect((await bothPlans(dbA, dbB, DIFF)).fast).toBeUndefined()
-    const diff = (sides: boolean) =>
-      diffStores({
-        source: `metadb:sqlite:///${dbA.target.path!}`,
-        target: `metadb:sqlite:///${dbB.target.path!}`,
-        dialect: 'airflow3',
-        locatorOptions: { fernetKey: FERNET },
-        sides
-      }).then(
-        () => 'no error',
-        (e: Error) => e.message
-      )
-    const message = await diff(true)
-    expect(message).toMatch(/1 entries could not be read \(v_\d+\)/)
-    expect(await diff(false)).toBe(message)
+    await expectOneUnreadable(dbA, dbB)
   })
 
   // ids SQLite, PostgreSQL ("C.UTF-8", ICU) and JavaScript sort differently: in case only, by
@@ -348,20 +359,7 @@ describe('plan/diff fast path over metadata DBs: the same decrypted row is the s
     dbs.push(dbB)
     copyFileSync(dbA.target.path!, dbB.target.path!)
     expect((await bothPlans(dbA, dbB, DIFF)).fast).toBeUndefined()
-    const diff = (sides: boolean) =>
-      diffStores({
-        source: `metadb:sqlite:///${dbA.target.path!}`,
-        target: `metadb:sqlite:///${dbB.target.path!}`,
-        dialect: 'airflow3',
-        locatorOptions: { fernetKey: FERNET },
-        sides
-      }).then(
-        () => 'no error',
-        (e: Error) => e.message
-      )
-    const message = await diff(true)
-    expect(message).toMatch(/1 entries could not be read \(v_\d+\)/)
-    expect(await diff(false)).toBe(message)
+    await expectOneUnreadable(dbA, dbB)
   })
 
   it('compares plaintext bytes, and texts where bytes differ yet read alike, as the whole read', async () => {
@@ -427,20 +425,7 @@ describe('plan/diff fast path over metadata DBs: the same decrypted row is the s
         await raw.close()
       }
       expect((await bothPlans(dbA, dbB, DIFF)).fast).toBeUndefined()
-      const diff = (sides: boolean) =>
-        diffStores({
-          source: `metadb:sqlite:///${dbA.target.path!}`,
-          target: `metadb:sqlite:///${dbB.target.path!}`,
-          dialect: 'airflow3',
-          locatorOptions: { fernetKey: FERNET },
-          sides
-        }).then(
-          () => 'no error',
-          (e: Error) => e.message
-        )
-      const message = await diff(true)
-      expect(message).toMatch(/1 entries could not be read \(v_\d+\)/)
-      expect(await diff(false)).toBe(message)
+      await expectOneUnreadable(dbA, dbB)
     })
 
   it('stops listing raw at the first page with a row that does not decrypt', async () => {
