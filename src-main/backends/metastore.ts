@@ -164,8 +164,26 @@ interface Which {
   limit?: number
 }
 
+/**
+ * A flag column as Airflow takes it: SQLAlchemy's Boolean hands Python `bool()` of what the
+ * driver read (SQLite and MySQL have no native boolean), so any non-zero number and any
+ * non-empty text or bytes is true — SQLite keeps 2, -1, 0.5 or 'f' in a BOOLEAN column as they
+ * are, and a token flagged so is decrypted by Airflow (checked against SQLAlchemy 2.0).
+ */
 function truthy(v: unknown): boolean {
-  return v === true || v === 1 || v === '1' || v === 't' || (typeof v === 'bigint' && v !== 0n)
+  if (v === null || v === undefined) return false
+  switch (typeof v) {
+    case 'boolean':
+      return v
+    case 'number':
+      return v !== 0
+    case 'bigint':
+      return v !== 0n
+    case 'string':
+      return v.length > 0
+    default:
+      return !(v instanceof Uint8Array) || v.length > 0
+  }
 }
 
 /** A value `decrypt` opens (flagged, non-empty), added to `into`. */
@@ -810,7 +828,7 @@ export class MetastoreBackend implements Backend {
       }
     ]
     for (const t of tables) {
-      let lastId = -1
+      let lastId: number | bigint = -1
       for (;;) {
         const cols = [t.key, 'id', ...t.fields.flat()].map((c) => this.q(c)).join(', ')
         const batch = await this.run('rotate', () =>
@@ -823,7 +841,7 @@ export class MetastoreBackend implements Backend {
         await this.run('rotate', () =>
           db.transaction(async (tx) => {
             for (const row of batch) {
-              lastId = Number(row.id)
+              lastId = typeof row.id === 'bigint' ? row.id : Number(row.id)
               const updates: [string, string][] = []
               for (const [field, flag] of t.fields) {
                 const value = str(row[field])
@@ -1271,13 +1289,24 @@ export class MetastoreBackend implements Backend {
     )
     if (password === undefined || extra === undefined) return undefined
     const port = row.port === null || row.port === undefined ? null : Number(row.port)
+    if (typeof row.port === 'bigint') {
+      // SQLite's INTEGER holds 64 bits (the driver hands those beyond 2^53 as bigints):
+      // Airflow reads such a port exactly, Airlock's numbers cannot — refused, not rounded
+      problems.push({
+        ref,
+        code: 'codec.invalid-port',
+        message: `${this.what(ref, 'port')} is ${row.port}, beyond the whole numbers Airlock holds exactly (±2^53). Correct the row.`
+      })
+      return undefined
+    }
     if (
       port !== null &&
-      (!Number.isInteger(port) || (typeof row.port === 'string' && !/^-?\d+$/.test(row.port)))
+      (!Number.isSafeInteger(port) || (typeof row.port === 'string' && !/^-?\d+$/.test(row.port)))
     ) {
-      // SQLite keeps text that is no integer literal, and reals, in an INTEGER column, and
-      // hands them to Airflow as they are (a str, a float); Connection.port is an Integer, so
-      // such a row cannot be told as Airflow would take it: refused, not guessed
+      // SQLite keeps text that is no integer literal, and reals (fractions, and whole ones
+      // beyond 64 bits: integers past 2^53 arrive as bigints), in an INTEGER column and hands
+      // them to Airflow as they are (a str, a float); Connection.port is an Integer, so such a
+      // row cannot be told as Airflow would take it: refused, not guessed
       problems.push({
         ref,
         code: 'codec.invalid-port',

@@ -37,12 +37,12 @@ function rowsOf(
   args: (string | number | null)[]
 ): Record<string, unknown>[] {
   if (typeof stmt.setReturnArrays !== 'function' || typeof stmt.columns !== 'function')
-    return stmt.all(...args) as Record<string, unknown>[]
+    return allOf(stmt, args) as Record<string, unknown>[]
   if (!arrayed.has(stmt)) {
     stmt.setReturnArrays(true)
     arrayed.add(stmt)
   }
-  const rows = stmt.all(...args) as unknown as unknown[][]
+  const rows = allOf(stmt, args) as unknown[][]
   const cols = stmt.columns().map((c) => c.name)
   const bare = cols.includes('__proto__')
   const out = new Array<Record<string, unknown>>(rows.length)
@@ -56,6 +56,38 @@ function rowsOf(
   }
   return out
 }
+
+/**
+ * `stmt.all(...args)`. A SQLite INTEGER holds 64 bits; node:sqlite refuses the whole result
+ * when one value is beyond 2^53 (ERR_OUT_OF_RANGE, naming no row). Such a result is read again
+ * with bigints, those within 2^53 made numbers again: the caller sees the one value it cannot
+ * hold as a bigint and can say which row holds it.
+ */
+function allOf(stmt: NodeSqlite.StatementSync, args: (string | number | null)[]): unknown[] {
+  try {
+    return stmt.all(...args)
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ERR_OUT_OF_RANGE') throw error
+  }
+  stmt.setReadBigInts(true)
+  let rows: unknown[]
+  try {
+    rows = stmt.all(...args)
+  } finally {
+    stmt.setReadBigInts(false)
+  }
+  const small = (v: unknown): unknown =>
+    typeof v === 'bigint' && v >= MIN_SAFE && v <= MAX_SAFE ? Number(v) : v
+  for (const row of rows) {
+    const values = row as Record<string | number, unknown>
+    for (const k of Array.isArray(row) ? row.keys() : Object.keys(values))
+      values[k] = small(values[k])
+  }
+  return rows
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
+const MIN_SAFE = -MAX_SAFE
 
 export async function openSqlite(target: SqlTarget): Promise<SqlDriver> {
   const { DatabaseSync } = loadSqlite()

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { MetastoreBackend, sealedLength } from '../../../src-main/backends/metastore'
 import { SCHEMA_VERSIONS, type SchemaVersion } from '../../../src-main/backends/sql/airflow-schema'
 import type { SqlDialect } from '../../../src-main/backends/sql/driver'
-import { Fernet } from '../../../src-main/core/codecs/fernet'
+import { Fernet, MultiFernet } from '../../../src-main/core/codecs/fernet'
 import type { ConnectionEntry, Entry } from '../../../src-main/core/model'
 import { emptyConnectionFields } from '../../../src-main/core/model'
 import { backendConformance, sampleEntries, SECRET_MARK } from '../../support/backend-conformance'
@@ -323,16 +323,23 @@ describe.each(DIALECTS)('metastore on %s', (dialect) => {
   if (dialect === 'sqlite')
     it('refuses a port that is no integer (SQLite keeps text and reals in INTEGER), naming the row, and loads the rest', async () => {
       const { db, backend } = await make()
-      await backend.write(['good', 'text', 'empty', 'spaced', 'real', 'inf'].map((id) => conn(id)))
-      const d = await db.raw()
-      for (const [id, port] of [
+      const ports = [
         ['good', 5432],
         ['text', 'abc'],
         ['empty', ''],
         ['spaced', ' 5432'],
         ['real', 5432.5],
-        ['inf', Infinity]
-      ] as const)
+        ['inf', Infinity],
+        // INTEGER holds 64 bits: beyond 2^53 node:sqlite refused the whole listing (naming
+        // no row); a whole real past 64 bits stays a REAL (Airflow reads a float)
+        ['big', '9007199254740993'],
+        ['negbig', '-9223372036854775808'],
+        ['huge', 1e20],
+        ['safe', '9007199254740991']
+      ] as const
+      await backend.write(ports.map(([id]) => conn(id)))
+      const d = await db.raw()
+      for (const [id, port] of ports)
         await d.query(`UPDATE connection SET port = ? WHERE conn_id = ?`, [port, id])
       await d.close()
       const result = await backend.load({})
@@ -340,18 +347,71 @@ describe.each(DIALECTS)('metastore on %s', (dialect) => {
         result.entries.map((e) => [(e as ConnectionEntry).id, (e as ConnectionEntry).fields.port])
       ).toEqual([
         ['good', 5432],
+        ['safe', 9007199254740991],
         // SQLite's INTEGER affinity stores ' 5432' as the integer 5432: Airflow reads 5432 too
         ['spaced', 5432]
       ])
+      const refused = ['big', 'empty', 'huge', 'inf', 'negbig', 'real', 'text']
       expect(result.problems.map((p) => [p.ref.id, p.code]).sort()).toEqual(
-        ['empty', 'inf', 'real', 'text'].map((id) => [id, 'codec.invalid-port'])
+        refused.map((id) => [id, 'codec.invalid-port'])
       )
-      expect(result.problems.find((p) => p.ref.id === 'text')!.message).toMatch(
+      const said = (id: string) => result.problems.find((p) => p.ref.id === id)!.message
+      expect(said('text')).toMatch(
         /connection "text" port is not a whole number \(the column holds text\)/
       )
+      expect(said('huge')).toMatch(/port is not a whole number \(the column holds a real number\)/)
+      expect(said('big')).toMatch(
+        /connection "big" port is 9007199254740993, beyond the whole numbers Airlock holds exactly/
+      )
+      expect(said('negbig')).toMatch(/port is -9223372036854775808, beyond/)
       // the raw listing (diff, plan) says the same of them
       const raw = await backend.loadRaw!({})
-      expect(raw.problems.map((p) => p.ref.id).sort()).toEqual(['empty', 'inf', 'real', 'text'])
+      expect(raw.problems.map((p) => p.ref.id).sort()).toEqual(refused)
+    })
+
+  if (dialect !== 'postgresql')
+    it("takes a flag as Airflow does: Python's bool() of what SQLite or MySQL holds (2, -1 and, in SQLite, 'f' or 0.5 are true)", async () => {
+      // SQLAlchemy's Boolean on a dialect without a native boolean hands Airflow bool(value):
+      // a token flagged 2 is decrypted, not shown as its ciphertext
+      const flags: [string, unknown, boolean][] =
+        dialect === 'sqlite'
+          ? [
+              ['two', 2, true],
+              ['minus', -1, true],
+              ['f', 'f', true],
+              ['half', 0.5, true],
+              ['zero', 0, false],
+              ['empty', '', false]
+            ]
+          : [
+              ['two', 2, true],
+              ['minus', -1, true],
+              ['zero', 0, false]
+            ]
+      const { db, backend } = await make()
+      await backend.write(
+        flags.map(([id]) => conn(id, { password: `pw-${id}`, extra: '{"a": 1}' }))
+      )
+      const d = await db.raw()
+      for (const [id, flag] of flags)
+        await d.query(
+          `UPDATE connection SET is_encrypted = ?, is_extra_encrypted = ? WHERE conn_id = ?`,
+          [flag, flag, id]
+        )
+      await d.close()
+      const result = await backend.load({})
+      const read = new Map(
+        result.entries.map((e) => [(e as ConnectionEntry).id, (e as ConnectionEntry).fields])
+      )
+      for (const [id, , opened] of flags) {
+        const f = read.get(id)!
+        if (opened) expect([f.password, f.extra]).toEqual([`pw-${id}`, '{"a": 1}'])
+        // not flagged: Airflow takes the column as it is, a token's text
+        else
+          expect(
+            [f.password, f.extra].map((v) => String(MultiFernet.fromSetting(KEY).decrypt(v!)))
+          ).toEqual([`pw-${id}`, '{"a": 1}'])
+      }
     })
 
   if (dialect !== 'sqlite')
