@@ -300,10 +300,21 @@ export function planWritten(
   target: readonly Entry[],
   options: PlanOptions,
   fp: Fingerprinter,
-  limits: TargetLimits = {}
+  limits: TargetLimits = {},
+  later?: VersionsLater
 ): { items: PlanItem[]; summary: PlanSummary; written: (Entry | undefined)[] } {
   const entries: (Entry | undefined)[] = []
-  return finishPlanWritten(planItems(source, target, options, fp, limits, entries), entries)
+  return finishPlanWritten(planItems(source, target, options, fp, limits, entries, later), entries)
+}
+
+/**
+ * Takes the version fingerprints of items to fill in later (`fp` of `digest`, which is
+ * `entryDigest(entry)`): an item's `sourceVersion`, and with `both` its `targetVersion` too.
+ * Lets the HMACs of a large plan run beside the planning (platform/fingerprint-worker.ts);
+ * until its owner says they are filled in, those fields hold `null`.
+ */
+export interface VersionsLater {
+  add(entry: Entry, digest: string, item: PlanItem, both: boolean): void
 }
 
 /**
@@ -339,14 +350,18 @@ export function finishPlanWritten(
   return { ...result, written }
 }
 
-/** The items of {@link plan} in source order; `written` gets each item's entry (planWritten). */
+/**
+ * The items of {@link plan} in source order; `written` gets each item's entry (planWritten),
+ * `later` the versions it is to make (a create's, and an item's whose sides have one digest).
+ */
 function planItems(
   source: readonly Entry[],
   target: readonly Entry[],
   options: PlanOptions,
   fp: Fingerprinter,
   limits: TargetLimits,
-  written?: (Entry | undefined)[]
+  written?: (Entry | undefined)[],
+  later?: VersionsLater
 ): PlanItem[] {
   const selects = planSelector(options)
   const selected = (e: Entry) => selects(e.kind, idOf(e))
@@ -380,7 +395,7 @@ function planItems(
     // the extra is parsed once, for the digest and the warnings
     const extra = s.kind === 'connection' ? parsedExtra(s.fields.extra) : null
     const sourceDigest = versioned ? digestWith(mapped, extra) : null
-    const sourceVersion = fp(sourceDigest)
+    const deferred = later !== undefined && sourceDigest !== null
     const warnings = s.kind === 'connection' && dialect ? warningsWith(s, dialect, extra) : []
     // The description is said by annotatePlan (it knows the target's name); the password here.
     const { kept, lost } = asKept(mapped, limits)
@@ -390,35 +405,50 @@ function planItems(
       // a create shows no field changes: its fields are the source's (the plan detail reads
       // them from the sides held), and a field-by-field "same" with two fingerprints each was
       // most of a plan of creates
-      push(
-        mapped,
-        planItem(s.kind, sourceId, targetId, warnings, sourceVersion, null, 'create', [])
+      const created = planItem(
+        s.kind,
+        sourceId,
+        targetId,
+        warnings,
+        deferred ? null : fp(sourceDigest),
+        null,
+        'create',
+        []
       )
+      if (deferred) later.add(mapped, sourceDigest, created, false)
+      push(mapped, created)
       continue
     }
     const targetDigest = versioned ? entryDigest(t) : null
+    // one digest on both sides: one version for both, made later where it can be
+    const bothLater = deferred && targetDigest === sourceDigest
+    const sourceVersion = bothLater ? null : fp(sourceDigest)
     const targetVersion = targetDigest === sourceDigest ? sourceVersion : fp(targetDigest)
+    const pushItem = (item: PlanItem) => {
+      if (bothLater) later.add(mapped, sourceDigest, item, true)
+      push(mapped, item)
+    }
     const item = (action: PlanAction, diff: FieldDiff[], warnings: string[]) =>
       planItem(s.kind, sourceId, targetId, warnings, sourceVersion, targetVersion, action, diff)
     // Unchanged: nothing to show, so no field fingerprints are made (most of a re-plan).
     if (sameFields(t, mapped)) {
-      push(mapped, item('unchanged', [], warnings))
+      pushItem(item('unchanged', [], warnings))
       continue
     }
     // What the target cannot keep is said once, and the item counts as unchanged: otherwise
     // every plan shows it as an update and every apply rewrites it.
     if (kept && sameFields(t, kept)) {
-      push(mapped, item('unchanged', [], [...warnings, ...lost]))
+      pushItem(item('unchanged', [], [...warnings, ...lost]))
       continue
     }
     warnings.push(...lostPassword)
     // diff fields read "target → source": `winner` is the value now in the target
     const diff = compareEntries(t, mapped, fp)
     const policy = options.conflictOverrides?.[sourceId] ?? options.onConflict ?? 'overwrite'
-    if (policy === 'overwrite') push(mapped, item('update', diff, warnings))
+    if (policy === 'overwrite') pushItem(item('update', diff, warnings))
     else
       // its fields in the order a plan has always written them: the resolution before the diff
-      push(mapped, {
+      pushItem({
         kind: s.kind,
         sourceId,
         targetId,

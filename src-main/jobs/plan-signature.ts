@@ -95,6 +95,22 @@ function canonicalItem(item: unknown, put: (text: string) => void): void {
   if (item === null || typeof item !== 'object' || Object.getPrototypeOf(item) !== Object.prototype)
     return item === undefined ? put('null') : canonicalJson(item, put)
   const fields = item as Record<string, unknown>
+  // most items: JSON.stringify of the fields in canonical order writes the same text ~3× as
+  // fast in a fresh process (a 100 k plan: the one loop below, run once, is never optimised)
+  if (isPlainItem(fields))
+    return put(
+      JSON.stringify({
+        action: fields.action,
+        diff: fields.diff,
+        kind: fields.kind,
+        resolution: fields.resolution,
+        sourceId: fields.sourceId,
+        sourceVersion: fields.sourceVersion,
+        targetId: fields.targetId,
+        targetVersion: fields.targetVersion,
+        warnings: fields.warnings
+      })
+    )
   let text = '{'
   let present = 0
   for (let f = 0; f < ITEM_FIELDS.length; f++) {
@@ -105,6 +121,35 @@ function canonicalItem(item: unknown, put: (text: string) => void): void {
   // an own field the list does not name (or one that is undefined): the general walk decides
   if (Object.keys(fields).length !== present) return canonicalJson(item, put)
   put(text + '}')
+}
+
+/** The fields of a plan item other than `diff` and `warnings`, each a string or null. */
+const SCALAR_FIELDS = ITEM_FIELDS.filter((k) => k !== 'diff' && k !== 'warnings')
+
+/**
+ * Whether JSON.stringify writes `fields` as canonicalItem's loop does: only a plan item's
+ * fields, each a string or null but `diff` (empty) and `warnings` (strings, no holes); an
+ * undefined field is left out by both.
+ */
+function isPlainItem(fields: Record<string, unknown>): boolean {
+  let present = 0
+  for (const k of SCALAR_FIELDS) {
+    const v = fields[k]
+    if (v === undefined) continue
+    if (v !== null && typeof v !== 'string') return false
+    present++
+  }
+  const { diff, warnings } = fields
+  if (diff !== undefined) {
+    if (!Array.isArray(diff) || diff.length !== 0) return false
+    present++
+  }
+  if (warnings !== undefined) {
+    if (!Array.isArray(warnings)) return false
+    for (let i = 0; i < warnings.length; i++) if (typeof warnings[i] !== 'string') return false
+    present++
+  }
+  return Object.keys(fields).length === present
 }
 
 /** A value as canonicalJson writes it, as one text. */

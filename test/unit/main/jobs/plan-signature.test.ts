@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -243,6 +244,39 @@ describe('the signed text', () => {
     const many = {
       ...doc,
       items: Array.from({ length: 3000 }, (_, i) => ({ ...base, targetId: `id_${i}` }))
+    }
+    // items of any field values (the plain ones take a shorter way to the same text)
+    const field = fc.oneof(
+      fc.constant(undefined),
+      fc.constant(null),
+      fc.string({ unit: 'binary', maxLength: 8 }),
+      fc.integer(),
+      fc.boolean(),
+      fc.array(fc.string({ unit: 'binary', maxLength: 4 }), { maxLength: 3 }),
+      fc.array(fc.oneof(fc.integer(), fc.constant(null)), { maxLength: 2 }),
+      fc.record({ b: fc.string(), a: fc.integer() })
+    )
+    const itemFields = fc.record(
+      {
+        action: field,
+        diff: field,
+        kind: field,
+        resolution: field,
+        sourceId: field,
+        sourceVersion: field,
+        targetId: field,
+        targetVersion: field,
+        warnings: field,
+        other: field
+      },
+      { requiredKeys: [] }
+    )
+    for (const list of fc.sample(fc.array(itemFields, { maxLength: 20 }), 200)) {
+      const some = { ...doc, items: list as unknown as PlanDocument['items'] }
+      const { signature: _x, ...someSigned } = some
+      expect(canonicalPlan(some)).toBe(
+        'airlock plan signature 1\n' + JSON.stringify(sorted(someSigned))
+      )
     }
     const { signature: _s, ...manySigned } = many
     expect(canonicalPlan(many)).toBe(

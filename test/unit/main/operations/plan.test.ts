@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dispatch } from '../../../../src-main/ipc/handle'
 import { createHandlerContext, createHandlers } from '../../../../src-main/ipc/handlers'
 import { diffStores } from '../../../../src-main/operations/diff'
+import { fingerprinter } from '../../../../src-main/core/fingerprint'
+import { planWritten } from '../../../../src-main/core/plan'
 import { planStores } from '../../../../src-main/operations/plan'
 import { osLikeKeychain } from '../../../support/test-keychain'
 
@@ -27,6 +29,40 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const ids = (items: readonly { action: string; kind: string; targetId: string }[]) =>
   items.map((i) => `${i.action} ${i.kind} ${i.targetId}`).sort()
+
+describe('operations: a large plan', () => {
+  it('has the versions planWritten makes at once, though a worker thread made them', async () => {
+    // above the count from which the versions are made on a worker thread (operations/plan.ts)
+    const n = 6000
+    const lines = Array.from({ length: n }, (_, i) =>
+      i % 2
+        ? `AIRFLOW_VAR_V_${i}=value é ${i}`
+        : `AIRFLOW_CONN_C_${i}='postgres://u:S3CRET-${i}@h${i}/db?a=${i}'`
+    )
+    writeFileSync(join(dir, 'large.env'), lines.join('\n') + '\n')
+    // a target holding a third of them, every other one changed: creates, unchanged, updates
+    writeFileSync(
+      join(dir, 'large-target.env'),
+      lines
+        .filter((_, i) => i % 3 === 0)
+        .map((l, i) => (i % 2 ? l : l.replace('=', '=x')))
+        .join('\n') + '\n'
+    )
+    const key = new Uint8Array(32).fill(3)
+    const planned = await planStores({
+      source: `envfile:${join(dir, 'large.env')}`,
+      target: `envfile:${join(dir, 'large-target.env')}`,
+      dialect: 'airflow3',
+      locatorOptions: { env: {} },
+      plan: {},
+      planKey: async () => key
+    })
+    expect(planned.result.summary).toMatchObject({ create: 4000, unchanged: 1000, update: 1000 })
+    const atOnce = planWritten(planned.source, planned.target, planned.options, fingerprinter(key))
+    expect(JSON.stringify(planned.result.items)).toBe(JSON.stringify(atOnce.items))
+    expect(planned.result.items.every((i) => i.sourceVersion !== null)).toBe(true)
+  })
+})
 
 describe('operations: plan and diff', () => {
   it('plans with renames, then prefix mappings', async () => {
