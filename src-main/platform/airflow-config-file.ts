@@ -8,7 +8,6 @@
  * @example
  * const { profile } = await loadAirflowConfig({ env: process.env, airflowVersion: '3.1.0' })
  */
-import { execFileSync } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
@@ -95,6 +94,9 @@ export function commandRunner(timeoutMs = 30_000): CommandRunner {
   return (command) => {
     const argv = shlexSplit(command)
     if (!argv.length) throw new Error('empty command')
+    // child_process is loaded where a command runs (`_cmd` options): every read of the config
+    // loads this module, and loading it was ~4 ms of each start (issue #22)
+    const { execFileSync } = process.getBuiltinModule('node:child_process')
     const out = execFileSync(argv[0]!, argv.slice(1), {
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: timeoutMs,

@@ -7,8 +7,12 @@
  * ran out of time once is refused at once afterwards, so a listing of thousands of ids stalls
  * this thread for one time limit, not one per id.
  */
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads'
+import type { MessagePort, Worker } from 'node:worker_threads'
 import { RegexTimeLimitError, useRegexRunner, type RegexRunner } from '../core/regex-runner'
+
+// worker_threads is loaded when the first pattern runs: most commands run none, and every CLI
+// process installs the runner at start-up (loading it was ~2.5 ms of each start: issue #22)
+const threads = () => process.getBuiltinModule('node:worker_threads')
 
 /** How long one pattern may run on one id. */
 export const REGEX_TIME_LIMIT_MS = 250
@@ -70,6 +74,7 @@ export function createRegexWorkerRunner(limitMs = REGEX_TIME_LIMIT_MS): RegexRun
   const start = (): Running => {
     const flag = new SharedArrayBuffer(4)
     const state = new Int32Array(flag)
+    const { MessageChannel, Worker } = threads()
     const { port1, port2 } = new MessageChannel()
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
@@ -102,7 +107,7 @@ export function createRegexWorkerRunner(limitMs = REGEX_TIME_LIMIT_MS): RegexRun
       if (tooSlow.size < 1000) tooSlow.set(key, text)
       throw new RegexTimeLimitError(limitMs, text)
     }
-    const reply = receiveMessageOnPort(port)?.message as
+    const reply = threads().receiveMessageOnPort(port)?.message as
       { matched: boolean; error?: undefined } | { error: string } | undefined
     if (!reply) throw new Error('The pattern worker gave no answer.')
     if (reply.error !== undefined) throw new Error(`The pattern did not run: ${reply.error}`)
