@@ -7,7 +7,7 @@
  * answers wrongly is not waited for: what it did not answer is fingerprinted on this thread
  * with the same key, so the plan is the same either way.
  */
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import type { Fingerprinter } from '../core/fingerprint'
 import type { Entry } from '../core/model'
 import { entryDigest, type PlanItem, type VersionsLater } from '../core/plan'
@@ -68,7 +68,9 @@ export class WorkerFingerprints implements VersionsLater {
   constructor(key: Uint8Array, fp: Fingerprinter, source = WORKER_SOURCE) {
     this.#fp = fp
     try {
-      const worker = new Worker(source, { eval: true, workerData: { key } })
+      // loaded here, not at start-up: only a large plan has a worker (regex-worker.ts, issue #22)
+      const { Worker } = process.getBuiltinModule('node:worker_threads')
+      const worker: Worker = new Worker(source, { eval: true, workerData: { key } })
       worker.on('message', (text: unknown) => this.#answer(text))
       // an error is followed by 'exit'; 'exit' alone: the thread ended (or was ended)
       worker.on('error', () => this.#fail())
