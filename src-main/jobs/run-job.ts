@@ -766,33 +766,42 @@ async function startJob(
   fp: ReturnType<typeof fingerprinter>,
   jobId: string
 ): Promise<StartedJob> {
-  const doc = handover.plan!
+  let doc: PlanDocument | undefined = handover.plan!
   handover.plan = undefined
   const { intended, previous, refusals, skipped } = await whatToWrite(doc, source, target, fp)
   const warnings = await preflightAtApply(target, doc, intended, previous, refusals)
   const total =
     Object.keys(previous).length + Object.keys(intended).filter((i) => !(i in previous)).length
-  const meta: JobMeta = {
-    jobId,
-    planId: doc.planId,
-    source: doc.source,
-    target: doc.target,
-    createdAt: now(),
-    total,
-    items: doc.items,
-    ...(ctx.target ? { targetIdentity: ctx.target.identity } : {}),
-    targetBackendId: target.id,
-    dialect: doc.dialect,
-    options: doc.options,
-    planCreatedAt: doc.createdAt
+  const { planId, source: planSource, target: planTarget } = doc
+  const items = JobItems.of(doc.items)
+  // the plan's items go to meta.json and no further: createJob lets them go before it seals
+  // the snapshot, so nothing here may hold the plan (some 30 MB at 100 k items)
+  const jobFiles: JobFiles = {
+    meta: {
+      jobId,
+      planId,
+      source: planSource,
+      target: planTarget,
+      createdAt: now(),
+      total,
+      items: doc.items,
+      ...(ctx.target ? { targetIdentity: ctx.target.identity } : {}),
+      targetBackendId: target.id,
+      dialect: doc.dialect,
+      options: doc.options,
+      planCreatedAt: doc.createdAt
+    },
+    intended,
+    previous
   }
+  doc = undefined
   const journal = new Journal(journalPath(ctx.dataDir, jobId))
-  await createJob(ctx.dataDir, ctx.keychain, { meta, intended, previous }, journal, {
+  await createJob(ctx.dataDir, ctx.keychain, jobFiles, journal, {
     t: 'start',
     jobId,
-    planId: doc.planId,
-    source: doc.source,
-    target: doc.target,
+    planId,
+    source: planSource,
+    target: planTarget,
     total,
     at: now()
   })
@@ -808,9 +817,9 @@ async function startJob(
     throw error
   }
   return {
-    files: { jobId, total, items: JobItems.of(doc.items), intended, previous },
-    source: doc.source,
-    target: doc.target,
+    files: { jobId, total, items, intended, previous },
+    source: planSource,
+    target: planTarget,
     journal,
     refused,
     skipped,

@@ -1,18 +1,25 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MultiFernet } from '../../../../src-main/core/codecs/fernet'
 import { connectionEntry, variableEntry, type Entry } from '../../../../src-main/core/model'
+import type { PlanItem } from '../../../../src-main/core/plan'
 import {
   createJob,
   jobDir,
   journalPath,
   readJob,
+  type JobFiles,
   type JobMeta
 } from '../../../../src-main/jobs/job-store'
 import { Journal } from '../../../../src-main/jobs/journal'
 import { osLikeKeychain } from '../../../support/test-keychain'
+
+setFlagsFromString('--expose-gc')
+const gc = runInNewContext('gc') as () => void
 
 const dirs: string[] = []
 afterEach(() => {
@@ -97,5 +104,69 @@ describe('a job snapshot sealed in parts', () => {
       MultiFernet.fromSetting(key).encrypt(new TextEncoder().encode(JSON.stringify(one)))
     )
     expect(await readJob(j.dataDir, j.keychain, j.meta.jobId)).toMatchObject(one)
+  })
+
+  it("lets the plan's items go once meta.json is written, before the snapshot is sealed", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'airlock-snapshot-'))
+    dirs.push(dataDir)
+    const inner = osLikeKeychain()
+    // the job's key is stored in a later task: the WeakRef below no longer keeps its target
+    const keychain = {
+      ...inner,
+      set: async (a: string, s: string) => {
+        await new Promise((resolve) => setImmediate(resolve))
+        return inner.set(a, s)
+      }
+    }
+    const n = 2500
+    const values: Record<number, Entry> = {}
+    for (let i = 0; i < n; i++) values[i] = variableEntry(`v${i}`, `new-${i}`)
+    let heldAtSeal: boolean | undefined
+    // the sealing reads each value to write: the first read looks whether the items are held
+    const intended = new Proxy(values, {
+      get(target, key, receiver) {
+        if (heldAtSeal === undefined) {
+          gc()
+          heldAtSeal = items.deref() !== undefined
+        }
+        return Reflect.get(target, key, receiver) as unknown
+      }
+    })
+    const jobId = '20261207T000000-items'
+    const files: JobFiles = {
+      meta: {
+        jobId,
+        planId: 'p',
+        source: 's',
+        target: 't',
+        createdAt: '',
+        total: n,
+        items: Array.from({ length: n }, (_, i) => ({
+          kind: 'variable' as const,
+          sourceId: `v${i}`,
+          targetId: `v${i}`,
+          warnings: [],
+          sourceVersion: 'x',
+          targetVersion: null,
+          action: 'create' as const,
+          diff: []
+        }))
+      },
+      intended,
+      previous: {}
+    }
+    const items: WeakRef<PlanItem[]> = new WeakRef(files.meta.items)
+    const journal = new Journal(journalPath(dataDir, jobId))
+    await createJob(dataDir, keychain, files, journal, { t: 'begin', idx: 0, at: '' })
+    journal.close()
+    expect(heldAtSeal).toBe(false)
+    expect(files.meta.items).toEqual([])
+    const meta = JSON.parse(
+      readFileSync(join(jobDir(dataDir, jobId), 'meta.json'), 'utf8')
+    ) as JobMeta
+    expect(meta.items).toHaveLength(n)
+    expect(meta.items[7]).toMatchObject({ targetId: 'v7', action: 'create' })
+    const back = await readJob(dataDir, inner, jobId)
+    expect(back.intended).toEqual(values)
   })
 })
