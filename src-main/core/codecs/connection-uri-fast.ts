@@ -407,65 +407,95 @@ function queryValueJson(value: string): string {
   return decoded === undefined ? pyJsonString(value) : pyJsonDumps(decoded)
 }
 
-/** Bytes `quote(…, safe='')` leaves alone: `A-Za-z0-9_.-~`. */
-const UNRESERVED = new Uint8Array(128)
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~')
-  UNRESERVED[c.charCodeAt(0)] = 1
-const HEX_DIGITS = new Uint8Array([...'0123456789ABCDEF'].map((c) => c.charCodeAt(0)))
+/**
+ * What `quote(…, safe='')` writes for each byte, as the little-endian word of up to four
+ * bytes stored at once: the byte itself where it is unreserved (`A-Za-z0-9_.-~`), else
+ * upper-case `%XX`; {@link QUOTED_LENGTH} how many of its bytes count (the rest are zero).
+ * QUOTED_PLUS and its lengths are `quote_plus`'s: a space is `+`.
+ */
+const QUOTED = new Uint32Array(256)
+const QUOTED_LENGTH = new Uint8Array(256)
+const HEX_DIGITS = '0123456789ABCDEF'
+for (let c = 0; c < 256; c++) {
+  const unreserved = c < 0x80 && /[A-Za-z0-9_.~-]/.test(String.fromCharCode(c))
+  QUOTED[c] = unreserved
+    ? c
+    : 0x25 | (HEX_DIGITS.charCodeAt(c >> 4) << 8) | (HEX_DIGITS.charCodeAt(c & 15) << 16)
+  QUOTED_LENGTH[c] = unreserved ? 1 : 3
+}
+const QUOTED_PLUS = QUOTED.slice()
+const QUOTED_PLUS_LENGTH = QUOTED_LENGTH.slice()
+QUOTED_PLUS[0x20] = 0x2b
+QUOTED_PLUS_LENGTH[0x20] = 1
 
-/** The URI being written, as ASCII bytes; reused from call to call, grown when short. */
-let out = Buffer.allocUnsafe(1024)
+/**
+ * The URI being written, as ASCII bytes, and a view of it for the quoting loop's four-byte
+ * stores; reused from call to call, grown when short.
+ */
+let out: Buffer = Buffer.allocUnsafe(1024)
+let outView: DataView = new DataView(out.buffer, out.byteOffset, out.length)
 let at = 0
+
+function setOut(buffer: Buffer): void {
+  out = buffer
+  outView = new DataView(buffer.buffer, buffer.byteOffset, buffer.length)
+}
 
 function reserve(n: number): void {
   if (at + n <= out.length) return
   const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, at + n))
   out.copy(bigger, 0, 0, at)
-  out = bigger
+  // the buffer left behind keeps no text either
+  Uint8Array.prototype.fill.call(out, 0, 0, at)
+  setOut(bigger)
 }
 
 function put(c: number): void {
   out[at++] = c
 }
 
-function putEscape(b: Buffer, k: number, byte: number): number {
-  b[k] = 0x25
-  b[k + 1] = HEX_DIGITS[byte >> 4]!
-  b[k + 2] = HEX_DIGITS[byte & 15]!
-  return k + 3
-}
-
 /**
  * Writes `quote(s[from:to], safe='')` (with `plus`, `quote_plus`): UTF-8 bytes, all but
  * `A-Za-z0-9_.-~` as upper-case `%XX`; false at a lone surrogate (Python's encode raises:
- * the caller leaves that to the general path, which says so).
+ * the caller leaves that to the general path, which says so). Each byte is one table
+ * lookup and one four-byte store, without a branch on what it is: a store may write up to
+ * three zero bytes past the end, which the next one overwrites (the buffer is reserved for
+ * that, and so holds nothing but zeros past `at`).
  */
 function putQuoted(s: string, from: number, to: number, plus: boolean): boolean {
-  // at most 9 bytes a UTF-16 unit (3 UTF-8 bytes, each %XX)
-  reserve((to - from) * 9)
-  const b = out
+  // at most 9 bytes a UTF-16 unit (3 UTF-8 bytes, each %XX), and the last store's spare byte
+  reserve((to - from) * 9 + 1)
+  const v = outView
+  const words = plus ? QUOTED_PLUS : QUOTED
+  const lengths = plus ? QUOTED_PLUS_LENGTH : QUOTED_LENGTH
   let k = at
   for (let i = from; i < to; i++) {
     const c = s.charCodeAt(i)
     if (c < 0x80) {
-      if (UNRESERVED[c] === 1) b[k++] = c
-      else if (c === 0x20 && plus) b[k++] = 0x2b
-      else k = putEscape(b, k, c)
+      v.setUint32(k, words[c]!, true)
+      k += lengths[c]!
     } else if (c < 0x800) {
-      k = putEscape(b, k, 0xc0 | (c >> 6))
-      k = putEscape(b, k, 0x80 | (c & 0x3f))
+      v.setUint32(k, QUOTED[0xc0 | (c >> 6)]!, true)
+      v.setUint32(k + 3, QUOTED[0x80 | (c & 0x3f)]!, true)
+      k += 6
     } else if (c < 0xd800 || c > 0xdfff) {
-      k = putEscape(b, k, 0xe0 | (c >> 12))
-      k = putEscape(b, k, 0x80 | ((c >> 6) & 0x3f))
-      k = putEscape(b, k, 0x80 | (c & 0x3f))
+      v.setUint32(k, QUOTED[0xe0 | (c >> 12)]!, true)
+      v.setUint32(k + 3, QUOTED[0x80 | ((c >> 6) & 0x3f)]!, true)
+      v.setUint32(k + 6, QUOTED[0x80 | (c & 0x3f)]!, true)
+      k += 9
     } else {
       const low = i + 1 < to ? s.charCodeAt(i + 1) : 0
-      if (c > 0xdbff || low < 0xdc00 || low > 0xdfff) return false
+      if (c > 0xdbff || low < 0xdc00 || low > 0xdfff) {
+        // what was written so far is zeroed with the rest
+        at = k
+        return false
+      }
       const cp = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00)
-      k = putEscape(b, k, 0xf0 | (cp >> 18))
-      k = putEscape(b, k, 0x80 | ((cp >> 12) & 0x3f))
-      k = putEscape(b, k, 0x80 | ((cp >> 6) & 0x3f))
-      k = putEscape(b, k, 0x80 | (cp & 0x3f))
+      v.setUint32(k, QUOTED[0xf0 | (cp >> 18)]!, true)
+      v.setUint32(k + 3, QUOTED[0x80 | ((cp >> 12) & 0x3f)]!, true)
+      v.setUint32(k + 6, QUOTED[0x80 | ((cp >> 6) & 0x3f)]!, true)
+      v.setUint32(k + 9, QUOTED[0x80 | (cp & 0x3f)]!, true)
+      k += 12
       i++
     }
   }
@@ -507,7 +537,7 @@ export function serializeUriFast(c: ConnectionFields, dialect: Dialect): string 
   // the buffer keeps no text (it holds the password) past the call, nor a huge extra's size
   // (the typed array's own fill: Buffer's checks its arguments in JavaScript first)
   Uint8Array.prototype.fill.call(out, 0, 0, at)
-  if (out.length > MAX_KEPT) out = Buffer.allocUnsafe(1024)
+  if (out.length > MAX_KEPT) setOut(Buffer.allocUnsafe(1024))
   return text
 }
 

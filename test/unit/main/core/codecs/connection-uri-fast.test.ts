@@ -541,6 +541,91 @@ describe('connection URI fast path', () => {
     FUZZ_TIMEOUT
   )
 
+  /**
+   * One character of every class the quoting loop tells apart: each ASCII code (unreserved,
+   * space, everything else), the ends of the two- and three-byte UTF-8 ranges, the BOM,
+   * characters beyond U+FFFF, and lone or misordered surrogates (Python's encode raises).
+   */
+  const QUOTE_CLASSES: readonly string[] = [
+    ...Array.from({ length: 0x80 }, (_, c) => String.fromCharCode(c)),
+    ...[0x80, 0xa0, 0xe9, 0xff, 0x100, 0x3b1, 0x7ff, 0x800, 0x65e5, 0xd7ff, 0xe000, 0xfeff]
+      .concat([0xfffd, 0xffff])
+      .map((c) => String.fromCharCode(c)),
+    ...[0x10000, 0x1f600, 0x10ffff].map((c) => String.fromCodePoint(c)),
+    '\ud800',
+    '\udbff',
+    '\udc00',
+    '\udfff',
+    '\udc00\ud800'
+  ]
+
+  /** A connection with `text` in one field: the login, password, host, schema, or an extra. */
+  function withText(field: number, text: string): ConnectionFields {
+    const c: ConnectionFields = { ...EMPTY, conn_type: 'postgres', host: 'h' }
+    if (field === 0) c.login = text
+    else if (field === 1) c.password = text
+    else if (field === 2) c.host = text
+    else if (field === 3) c.schema = text
+    // a flat extra's key and value (`quote_plus`), and a nested one written as `__extra__`
+    else if (field === 4) c.extra = JSON.stringify({ [text]: 'v', k: text })
+    else c.extra = JSON.stringify({ k: [text] })
+    return c
+  }
+
+  it(
+    'quotes every character class in every field as the general path does',
+    () => {
+      let fast = 0
+      let total = 0
+      const check = (c: ConnectionFields): void => {
+        for (const dialect of DIALECTS) {
+          total++
+          if (outcome(() => serializeUriFast(c, dialect)).value !== undefined) fast++
+          expect(outcome(() => serializeConnectionUri(c, dialect))).toEqual(
+            outcome(() => serializeConnectionUriGeneral(c, dialect))
+          )
+        }
+      }
+      // each class alone, between others, and repeated (the buffer's end: at most nine bytes a
+      // code unit, and each store writes four)
+      for (const ch of QUOTE_CLASSES)
+        for (let field = 0; field < 6; field++)
+          for (const text of [ch, `a${ch}~`, `${ch} %${ch}`, ch.repeat(130)])
+            check(withText(field, text))
+      // a field that fills a fresh buffer exactly (nine bytes a code unit, after a text larger
+      // than the buffer kept, which leaves a small one for the next)
+      for (const ch of ['\u65e5', '\uffff', '\u00e9', '\ud83d\ude00', '%'])
+        for (let field = 0; field < 6; field++) {
+          check(withText(1, 'x'.repeat(70_000)))
+          check(withText(field, ch.repeat(300)))
+        }
+      // mixed: any classes in any order, in every field at once
+      const mixed = fc
+        .array(fc.constantFrom(...QUOTE_CLASSES), { maxLength: 12 })
+        .map((xs) => xs.join(''))
+      fc.assert(
+        fc.property(
+          fc.tuple(mixed, mixed, mixed, mixed, mixed),
+          fc.integer({ min: 4, max: 5 }),
+          ([login, password, host, schema, extra], extraField) => {
+            check({
+              ...withText(extraField, extra),
+              login,
+              password,
+              host,
+              schema,
+              port: 5432
+            })
+          }
+        ),
+        fuzzParams(3000)
+      )
+      // the comparison means something only where the fast serializer writes the URI
+      expect(fast / total).toBeGreaterThan(0.6)
+    },
+    FUZZ_TIMEOUT
+  )
+
   it('writes texts larger than the buffer it keeps, and the next URI after them', () => {
     const c: ConnectionFields = {
       ...EMPTY,
