@@ -35,10 +35,13 @@ import {
   type SerializationFormat
 } from '../core/codecs/airflow-files'
 import {
+  jsonConnectionMemberSurelyReads,
   jsonConnectionMemberValue,
   jsonConnectionSurelyReads,
   jsonObjectMemberColumnsOfBytes,
   jsonVariableSurelyReads,
+  memberKeyIsPlainId,
+  type ByteSlicer,
   type JsonMemberColumns
 } from '../core/codecs/airflow-files-fast'
 import { PyDict, pyJsonDumps, pyJsonLoads, type PyValue } from '../core/codecs/py-json'
@@ -103,6 +106,12 @@ export async function readTextIfExists(path: string): Promise<string | undefined
   return bytes && decodeUtf8File(bytes, `"${path}"`)
 }
 
+/** Bytes `[start, end)` of `bytes` as text (`ascii`: none is 0x80 or above). */
+const bufferSlicer =
+  (bytes: Buffer): ByteSlicer =>
+  (start, end, ascii) =>
+    bytes.toString(ascii ? 'latin1' : 'utf8', start, end)
+
 /**
  * The members of a JSON object file: `count` of them, `keys` in file order, member i's text
  * `text(i)`. Split from valid UTF-8 bytes, the keys and texts stay in `bytes` (`columns` as in
@@ -147,8 +156,7 @@ export async function readRawJsonMembers(
   if (!bytes) return 'missing'
   let items: JsonMemberListing | undefined
   if (isUtf8(bytes)) {
-    const slice = (start: number, end: number, ascii: boolean) =>
-      bytes.toString(ascii ? 'latin1' : 'utf8', start, end)
+    const slice = bufferSlicer(bytes)
     const columns = jsonObjectMemberColumnsOfBytes(bytes, slice)
     if (columns) {
       const { count, cols } = columns
@@ -415,8 +423,7 @@ export class AirflowExportBackend implements Backend {
     const { bytes } = members
     const { count, cols } = members.columns
     const keys = members.keys
-    const slice = (start: number, end: number, ascii: boolean) =>
-      bytes.toString(ascii ? 'latin1' : 'utf8', start, end)
+    const slice = bufferSlicer(bytes)
     const out: Entry[] = []
     for (let i = 0; i < count; i++) {
       const value = jsonConnectionMemberValue(bytes, cols[5 * i + 2]!, cols[5 * i + 3]!, slice)
@@ -442,9 +449,7 @@ export class AirflowExportBackend implements Backend {
    */
   private connectionMember(raw: SpanRawEntry): ConnectionEntry | undefined {
     const { bytes } = raw
-    const value = jsonConnectionMemberValue(bytes, raw.start, raw.end, (start, end, ascii) =>
-      bytes.toString(ascii ? 'latin1' : 'utf8', start, end)
-    )
+    const value = jsonConnectionMemberValue(bytes, raw.start, raw.end, bufferSlicer(bytes))
     return value === undefined
       ? undefined
       : decodeConnectionItem(raw.id, value, this.dialect, []) || undefined
@@ -480,7 +485,9 @@ export class AirflowExportBackend implements Backend {
         if (members && members !== 'missing' && members.bytes && members.columns) {
           // the texts stay in the file's bytes: compared as bytes, decoded when read
           const { bytes } = members
-          const { count, cols, find, keys } = members.columns
+          const slice = bufferSlicer(bytes)
+          const found = members.columns
+          const { count, cols, find, keys } = found
           files.set(kind, { path, format })
           formats.push(`${kind}:${format}`)
           // a key without an escape (the columns hold no decoded keys) is its bytes, decoded
@@ -517,8 +524,14 @@ export class AirflowExportBackend implements Backend {
               cols,
               find,
               entry,
+              // a connection object told from what the member scan saw of it, a plain key
+              // from its bytes
               surelyReads: (i) =>
-                surelyReads(kind, keyOf(i), bytes, cols[5 * i + 2]!, cols[5 * i + 3]!)
+                kind === 'variable'
+                  ? jsonVariableSurelyReads(bytes, cols[5 * i + 2]!, cols[5 * i + 3]!)
+                  : (memberKeyIsPlainId(found, bytes, i) ||
+                      cliKeyProblem(keyOf(i)) === undefined) &&
+                    jsonConnectionMemberSurelyReads(bytes, found, i, checkExtra, slice)
             }
             break
           }

@@ -12,7 +12,11 @@ import type { JsonMemberListing } from '../backends/airflow-export'
 import { createBackend, createServiceBackend } from '../backends/registry'
 import { PyDict, pyJsonLoads, type PyValue } from '../core/codecs/py-json'
 import { jsonObjectKeys } from '../core/codecs/airflow-files'
-import { asciiNames, flatObjectKeyBits } from '../core/codecs/airflow-files-fast'
+import {
+  CONNECTION_MEMBER_KEYS,
+  memberConnectionKeyBits,
+  type JsonMemberColumns
+} from '../core/codecs/airflow-files-fast'
 import { pyYamlSafeLoad } from '../core/codecs/py-yaml'
 import { isSecretsServiceKind, SECRETS_SERVICE_KINDS } from '../contract/providers'
 import type { SqlTarget } from '../backends/sql/driver'
@@ -23,7 +27,7 @@ import {
   type SqlAlchemyUrl
 } from '../core/airflow-config'
 import { AirlockError, CodecError } from '../core/errors'
-import { CONNECTION_SCALAR_FIELDS, type Dialect } from '../core/model'
+import type { Dialect } from '../core/model'
 import type { TargetStore } from '../jobs/store-lock'
 import { loadAirflowConfig } from '../platform/airflow-config-file'
 import { redactLocator } from './plan'
@@ -178,14 +182,7 @@ function needPath(scheme: string, rest: string): string {
 }
 
 /** The keys `Connection(...)` takes in a connections file (local_filesystem.py). */
-const CONNECTION_KEYS: ReadonlySet<string> = new Set([
-  'conn_id',
-  ...CONNECTION_SCALAR_FIELDS,
-  'extra',
-  'extra_dejson',
-  'uri',
-  'team_name'
-])
+const CONNECTION_KEYS: ReadonlySet<string> = new Set(CONNECTION_MEMBER_KEYS)
 
 /**
  * The demo's database and `.env` file, made on first use; platform/demo.ts (with the metastore
@@ -236,28 +233,27 @@ function kindOfMemberText(text: string): EntryKind | undefined | null {
   return keys.some((k) => k === 'conn_type' || k === 'uri') ? 'connection' : undefined
 }
 
-/** CONNECTION_KEYS as bytes, and the bits of `conn_type` and `uri` among them. */
-const CONNECTION_KEY_BYTES = asciiNames([...CONNECTION_KEYS])
-const CONNECTION_MARK_BITS = [...CONNECTION_KEYS].reduce(
+/** The bits of `conn_type` and `uri` among CONNECTION_MEMBER_KEYS. */
+const CONNECTION_MARK_BITS = CONNECTION_MEMBER_KEYS.reduce(
   (bits, k, i) => (k === 'conn_type' || k === 'uri' ? bits | (1 << i) : bits),
   0
 )
 
 /**
- * {@link kindOfMemberText} of the member in bytes `[start, end)` of a JSON file, told from the
- * bytes where they are a flat object of connection keys (each once, no escape): the common
- * connection member, with no string made. Null where the bytes alone do not tell (the caller
- * asks kindOfMemberText of its text).
+ * {@link kindOfMemberText} of member i of a JSON file's columns, told from what the member scan
+ * saw where the member is a flat object of connection keys (each once, no escape): the common
+ * connection member, with no string made and its bytes not walked again. Null where that does
+ * not tell (the caller asks kindOfMemberText of its text).
  */
 function kindOfMemberBytes(
   bytes: Uint8Array,
-  start: number,
-  end: number
+  columns: JsonMemberColumns,
+  i: number
 ): EntryKind | undefined | null {
-  const c = bytes[start]
+  const c = bytes[columns.cols[5 * i + 2]!]
   if (c === 0x22 || c === 0x6e || c === 0x5b) return undefined // a string, null, a list
   if (c !== 0x7b) return 'variable' // a number, true, false, NaN, Infinity
-  const bits = flatObjectKeyBits(bytes, start, end, CONNECTION_KEY_BYTES)
+  const bits = memberConnectionKeyBits(columns, i)
   if (bits < 0) return null
   return bits & CONNECTION_MARK_BITS ? 'connection' : undefined
 }
@@ -269,12 +265,11 @@ function kindOfMemberBytes(
 function kindByMemberTexts(members: JsonMemberListing | undefined): EntryKind | undefined | null {
   if (!members) return null
   const said = new Set<EntryKind>()
-  const { bytes } = members
-  const cols = members.columns?.cols
+  const { bytes, columns } = members
   for (let i = 0; i < members.count; i++) {
     // told from the bytes where they can tell; else the text decoded, looked at and dropped
     // (the listing keeps its bytes, not its texts)
-    let kind = bytes && cols ? kindOfMemberBytes(bytes, cols[5 * i + 2]!, cols[5 * i + 3]!) : null
+    let kind = bytes && columns ? kindOfMemberBytes(bytes, columns, i) : null
     if (kind === null) kind = kindOfMemberText(members.text(i))
     if (kind === null) return null
     if (kind) said.add(kind)

@@ -42,7 +42,9 @@ export interface JsonMemberSpans {
  * Where the members of a JSON object file are in its bytes, nothing decoded where it need not
  * be, as columns (no object or string per member): member i's key is bytes `[cols[5i],
  * cols[5i + 1])` (inside its quotes), its text bytes `[cols[5i + 2], cols[5i + 3])`, and
- * `cols[5i + 4]` has bit 0 set when the text is all ASCII, bit 1 when the key is. Where every
+ * `cols[5i + 4]` has bit 0 set when the text is all ASCII, bit 1 when the key is, and above
+ * them what the scan saw of an object member (its shape: see {@link SHAPE_FLAT}, read with
+ * {@link memberConnectionKeyBits} and {@link jsonConnectionMemberSurelyReads}). Where every
  * key is plain (no escape, no control character) a key's bytes are its text, so two keys are
  * the same exactly when their bytes are: `find` gives a member by its key's bytes and `keys`
  * is undefined. Otherwise `keys` holds each key decoded and `find` is undefined.
@@ -53,6 +55,47 @@ export interface JsonMemberColumns {
   keys: string[] | undefined
   find: NameFinder | undefined
 }
+
+/**
+ * The keys `Connection(...)` takes in a connections file (local_filesystem.py): the fields
+ * `airflow connections export` writes first (their index is their bit in a member's shape),
+ * then the others.
+ */
+export const CONNECTION_MEMBER_KEYS = [
+  ...CONNECTION_SCALAR_FIELDS,
+  'extra',
+  'conn_id',
+  'extra_dejson',
+  'uri',
+  'team_name'
+] as const
+const CONNECTION_MEMBER_KEY_BYTES = asciiNames(CONNECTION_MEMBER_KEYS)
+/**
+ * A member's shape, in `cols[5i + 4]` above its two ASCII bits: key j of
+ * CONNECTION_MEMBER_KEYS is bit `SHAPE_KEY_SHIFT + j` (the member has that key), then
+ * SHAPE_FLAT, SHAPE_SURE, SHAPE_EXTRA_TEXT, and from bit SHAPE_EXTRA_SHIFT where the extra's
+ * string starts, counted from the member's start (0: too far to say).
+ */
+const SHAPE_KEY_SHIFT = 2
+/** The bits of the keys of a member's shape. */
+const SHAPE_KEYS = ((1 << CONNECTION_MEMBER_KEYS.length) - 1) << SHAPE_KEY_SHIFT
+/** The bits of the fields `airflow connections export` writes (0–5 text, 6 the port, 7 the extra). */
+const SHAPE_FIELDS = ((1 << (CONNECTION_SCALAR_FIELDS.length + 1)) - 1) << SHAPE_KEY_SHIFT
+const PORT_KEY = CONNECTION_SCALAR_FIELDS.indexOf('port')
+const EXTRA_KEY = CONNECTION_SCALAR_FIELDS.length
+/** In a member's shape: a flat object of connection keys, each once (walkFlatObject's grammar). */
+const SHAPE_FLAT = 1 << (SHAPE_KEY_SHIFT + CONNECTION_MEMBER_KEYS.length)
+/**
+ * In a member's shape: every value null, a string that surely decodes (jsonStringSurelyDecodes)
+ * or, under `port`, an integer 0–65535 as JSON writes it (no sign, no leading zero); the port
+ * not a string, the extra no other token.
+ */
+const SHAPE_SURE = SHAPE_FLAT << 1
+/** In a member's shape: the extra is a string of at least one character (a dialect checks it). */
+const SHAPE_EXTRA_TEXT = SHAPE_FLAT << 2
+const SHAPE_EXTRA_SHIFT = SHAPE_KEY_SHIFT + CONNECTION_MEMBER_KEYS.length + 3
+/** The farthest an extra's string can start from its member's start and be told (bits left). */
+const SHAPE_EXTRA_MAX = (1 << (31 - SHAPE_EXTRA_SHIFT)) - 1
 
 /** The first position from `k` before `end` that is not JSON white space. */
 function skipBlanks(bytes: Uint8Array, k: number, end: number): number {
@@ -124,29 +167,38 @@ export function jsonObjectMemberColumnsOfBytes(
     const start = k
     let depth = 0
     let ascii = 1
-    for (; k < n; k++) {
-      const c = bytes[k]!
-      if (c === 0x22) {
-        const end = stringEnd(bytes, k, n)
-        if (end < 0) return undefined
-        if (stringWide) ascii = 0
-        k = end - 1
-        if (depth === 0) {
-          k++
-          break
-        }
-      } else if (c === 0x7b || c === 0x5b) {
-        // the file's object is one level the member's text does not have
-        if (++depth >= PY_JSON_MAX_NESTING - 1) return undefined
-      } else if (c === 0x7d || c === 0x5d) {
-        if (depth === 0) break
-        if (--depth === 0) {
-          k++
-          break
-        }
-      } else if (depth === 0 && (c === 0x2c || isJsonSpace(c))) break
-      else if (c >= 0x80) ascii = 0
-    }
+    let shape = 0
+    // an object of connection keys is walked once, for its end and what the kind check and
+    // the surely-reads check need; anything else the way below
+    const flatEnd = bytes[k] === 0x7b ? flatMemberEnd(bytes, k, n) : -1
+    if (flatEnd >= 0) {
+      k = flatEnd
+      shape = flatShape
+      if (flatWide) ascii = 0
+    } else
+      for (; k < n; k++) {
+        const c = bytes[k]!
+        if (c === 0x22) {
+          const end = stringEnd(bytes, k, n)
+          if (end < 0) return undefined
+          if (stringWide) ascii = 0
+          k = end - 1
+          if (depth === 0) {
+            k++
+            break
+          }
+        } else if (c === 0x7b || c === 0x5b) {
+          // the file's object is one level the member's text does not have
+          if (++depth >= PY_JSON_MAX_NESTING - 1) return undefined
+        } else if (c === 0x7d || c === 0x5d) {
+          if (depth === 0) break
+          if (--depth === 0) {
+            k++
+            break
+          }
+        } else if (depth === 0 && (c === 0x2c || isJsonSpace(c))) break
+        else if (c >= 0x80) ascii = 0
+      }
     if (k === start) return undefined
     if (5 * count + 5 > cols.length) {
       const grown = new Int32Array(cols.length * 2)
@@ -158,7 +210,7 @@ export function jsonObjectMemberColumnsOfBytes(
     cols[at + 1] = keyEnd - 1
     cols[at + 2] = start
     cols[at + 3] = k
-    cols[at + 4] = ascii | keyAscii
+    cols[at + 4] = ascii | keyAscii | shape
     k = skipBlanks(bytes, k, n)
     const c = bytes[k]
     if (c === 0x7d) {
@@ -238,7 +290,7 @@ export function jsonObjectMembersOfBytes(
   ])
 }
 
-/** The bytes of each ASCII name, for comparing keys where they are (flatObjectKeyBits). */
+/** The bytes of each ASCII name, for comparing keys where they are (nameIndex). */
 export function asciiNames(names: readonly string[]): Uint8Array[] {
   return names.map((name) => Uint8Array.from(name, (c) => c.charCodeAt(0)))
 }
@@ -314,23 +366,101 @@ function walkFlatObject(
   }
 }
 
+/** An integer as JSON writes it (no sign, no leading zero), 0–65535, is bytes `[from, to)`. */
+function isPortNumber(bytes: Uint8Array, from: number, to: number): boolean {
+  if (to - from > 5 || (bytes[from] === 0x30 && to - from > 1)) return false
+  let port = 0
+  for (let k = from; k < to; k++) {
+    const c = bytes[k]!
+    if (c < 0x30 || c > 0x39) return false
+    port = port * 10 + c - 0x30
+  }
+  return port <= 65535
+}
+
 /**
- * Which of `names` the flat JSON object in bytes `[start, end)` has as keys, as bits (bit i:
- * `names[i]`), each key once; -1 where it has another key or is not such an object (see
- * walkFlatObject), so the caller reads its text. At most 30 names, all ASCII.
+ * Whether the escape whose backslash is at `k` in a JSON string surely decodes (as
+ * jsonStringSurelyDecodes checks it): one of `\" \\ \/ \b \f \n \r \t`, or `\uXXXX` outside the
+ * surrogates, before byte `n`.
  */
-export function flatObjectKeyBits(
-  bytes: Uint8Array,
-  start: number,
-  end: number,
-  names: readonly Uint8Array[]
-): number {
-  let bits = 0
-  const ok = walkFlatObject(bytes, start, end, names, (name) => {
-    bits |= 1 << name
-    return true
-  })
-  return ok ? bits : -1
+function escapeSurelyDecodes(bytes: Uint8Array, k: number, n: number): boolean {
+  const e = bytes[k + 1]!
+  if (e !== 0x75) return isJsonShortEscape(e)
+  if (k + 5 >= n) return false
+  for (let h = 2; h <= 5; h++) if (!isHexCode(bytes[k + h]!)) return false
+  return (bytes[k + 2]! | 0x20) !== 0x64 // \uD800–\uDFFF
+}
+
+/** What {@link flatMemberEnd} saw of the member it walked last: its shape (SHAPE_KEY_SHIFT). */
+let flatShape = 0
+/** Whether the member flatMemberEnd walked last held a byte 0x80 or above (as the scan counts). */
+let flatWide = false
+
+/**
+ * The index after the flat object whose `{` is at `start` (bytes before `n`), a member of a
+ * JSON object file, or -1 where it is no flat object of {@link CONNECTION_MEMBER_KEYS}: the
+ * grammar of walkFlatObject (each key one of the names, once, no escape; each value a string
+ * or a token without a bracket, brace, quote, comma or blank). Where it is one, it ends where
+ * the member scan's own walk would end it (its first `}` outside a string), and sets
+ * {@link flatShape} and {@link flatWide}: one pass over the member's
+ * bytes for its end, its width, its kind and whether it surely reads.
+ */
+function flatMemberEnd(bytes: Uint8Array, start: number, n: number): number {
+  let k = skipBlanks(bytes, start + 1, n)
+  let shape = SHAPE_FLAT | SHAPE_SURE
+  let wide = 0
+  if (bytes[k] !== 0x7d)
+    for (;;) {
+      if (bytes[k] !== 0x22) return -1
+      const keyStart = ++k
+      while (k < n && bytes[k] !== 0x22 && bytes[k] !== 0x5c) k++
+      if (bytes[k] !== 0x22) return -1
+      const name = nameIndex(bytes, keyStart, k, CONNECTION_MEMBER_KEY_BYTES)
+      if (name < 0) return -1
+      const bit = 1 << (SHAPE_KEY_SHIFT + name)
+      if (shape & bit) return -1
+      shape |= bit
+      k = skipBlanks(bytes, k + 1, n)
+      if (bytes[k] !== 0x3a) return -1
+      k = skipBlanks(bytes, k + 1, n)
+      const from = k
+      if (bytes[k] === 0x22) {
+        // a string: as stringEnd finds its end and width, and whether it surely decodes
+        for (k++; k < n; k++) {
+          const c = bytes[k]!
+          if (c === 0x22) break
+          if (c === 0x5c) {
+            if (!escapeSurelyDecodes(bytes, k, n)) shape &= ~SHAPE_SURE
+            k++
+          } else if (c < 0x20) shape &= ~SHAPE_SURE
+          else wide |= c
+        }
+        if (k >= n) return -1
+        k++
+        if (name === PORT_KEY) shape &= ~SHAPE_SURE
+        else if (name === EXTRA_KEY && k - from > 2) {
+          shape |= SHAPE_EXTRA_TEXT
+          if (from - start <= SHAPE_EXTRA_MAX) shape |= (from - start) << SHAPE_EXTRA_SHIFT
+        }
+      } else {
+        for (; k < n; k++) {
+          const c = bytes[k]!
+          if (c === 0x2c || c === 0x7d || isJsonSpace(c)) break
+          if (c === 0x22 || c === 0x5b || c === 0x5d || c === 0x7b) return -1
+          wide |= c
+        }
+        if (k === from) return -1
+        if (!isNull(bytes, from, k) && (name !== PORT_KEY || !isPortNumber(bytes, from, k)))
+          shape &= ~SHAPE_SURE
+      }
+      k = skipBlanks(bytes, k, n)
+      if (bytes[k] === 0x7d) break
+      if (bytes[k] !== 0x2c) return -1
+      k = skipBlanks(bytes, k + 1, n)
+    }
+  flatShape = shape
+  flatWide = wide >= 0x80
+  return k + 1
 }
 
 /**
@@ -363,8 +493,8 @@ const isNull = (bytes: Uint8Array, from: number, to: number): boolean =>
   bytes[from + 3] === 0x6c
 
 /** The fields surelyReads knows: 0–5 text, 6 the port, 7 the extra. */
-const CONNECTION_FIELD_NAMES = [...CONNECTION_SCALAR_FIELDS, 'extra'] as const
-const CONNECTION_FIELDS = asciiNames(CONNECTION_FIELD_NAMES)
+const CONNECTION_FIELD_NAMES = CONNECTION_MEMBER_KEYS.slice(0, EXTRA_KEY + 1)
+const CONNECTION_FIELDS = CONNECTION_MEMBER_KEY_BYTES.slice(0, EXTRA_KEY + 1)
 
 /**
  * Whether the JSON member in bytes `[start, end)` (valid UTF-8) certainly reads as a
@@ -395,23 +525,87 @@ export function jsonConnectionSurelyReads(
   if (first !== 0x7b) return false
   return walkFlatObject(bytes, start, end, CONNECTION_FIELDS, (name, from, to) => {
     if (isNull(bytes, from, to)) return true
-    if (name === 6) {
-      // an integer as JSON writes it (no sign, no leading zero), 0–65535
-      if (to - from > 5 || (bytes[from] === 0x30 && to - from > 1)) return false
-      let port = 0
-      for (let k = from; k < to; k++) {
-        const c = bytes[k]!
-        if (c < 0x30 || c > 0x39) return false
-        port = port * 10 + c - 0x30
-      }
-      return port <= 65535
-    }
+    if (name === PORT_KEY) return isPortNumber(bytes, from, to)
     if (!jsonStringSurelyDecodes(bytes, from, to)) return false
-    if (name !== 7 || !checkExtra || to - from === 2) return true
-    // the extra's text, decoded (JSON.parse takes the strings jsonStringSurelyDecodes does)
-    const extra = JSON.parse(utf8.decode(bytes.subarray(from, to))) as string
-    return isJsonObjectText(extra)
+    if (name !== EXTRA_KEY || !checkExtra || to - from === 2) return true
+    return extraIsObjectText(bytes, from, to)
   })
+}
+
+/**
+ * Whether the extra whose JSON string (it surely decodes) is bytes `[from, to)` is, decoded,
+ * the text of a JSON object in the strict grammar. `slice` decodes the bytes (`ascii`: all are).
+ */
+function extraIsObjectText(
+  bytes: Uint8Array,
+  from: number,
+  to: number,
+  slice?: ByteSlicer,
+  ascii = false
+): boolean {
+  // JSON.parse takes the strings jsonStringSurelyDecodes does
+  const text = slice ? slice(from, to, ascii) : utf8.decode(bytes.subarray(from, to))
+  return isJsonObjectText(JSON.parse(text) as string)
+}
+
+/**
+ * {@link jsonConnectionSurelyReads} of member i of a file's {@link JsonMemberColumns}, told
+ * for an object from what the member scan saw (its shape), not walked again. `slice` decodes
+ * an extra that is checked (by default a TextDecoder).
+ */
+export function jsonConnectionMemberSurelyReads(
+  bytes: Uint8Array,
+  columns: JsonMemberColumns,
+  i: number,
+  checkExtra: boolean,
+  slice?: ByteSlicer
+): boolean {
+  const { cols } = columns
+  const start = cols[5 * i + 2]!
+  if (bytes[start] !== 0x7b)
+    return jsonConnectionSurelyReads(bytes, start, cols[5 * i + 3]!, checkExtra)
+  const shape = cols[5 * i + 4]!
+  // a flat object of the exported fields only, every value one that reads
+  if ((shape & (SHAPE_FLAT | SHAPE_SURE)) !== (SHAPE_FLAT | SHAPE_SURE)) return false
+  if ((shape & SHAPE_KEYS & ~SHAPE_FIELDS) !== 0) return false
+  if (!checkExtra || (shape & SHAPE_EXTRA_TEXT) === 0) return true
+  const at = shape >>> SHAPE_EXTRA_SHIFT
+  // too far into the member to be told: walked
+  if (at === 0) return jsonConnectionSurelyReads(bytes, start, cols[5 * i + 3]!, checkExtra)
+  const to = stringEnd(bytes, start + at, cols[5 * i + 3]!)
+  return extraIsObjectText(bytes, start + at, to, slice, (cols[5 * i + 4]! & 1) !== 0)
+}
+
+/**
+ * Whether member i's key, one without an escape (its bytes are its text: JsonMemberColumns with
+ * `find`), is 1–200 ASCII letters, digits, `_`, `.` and `-`: an id `cliKeyProblem` accepts,
+ * told without decoding it. False: not sure (the caller asks cliKeyProblem of its text).
+ */
+export function memberKeyIsPlainId(
+  columns: JsonMemberColumns,
+  bytes: Uint8Array,
+  i: number
+): boolean {
+  const { cols } = columns
+  const start = cols[5 * i]!
+  const end = cols[5 * i + 1]!
+  if (end <= start || end - start > 200) return false
+  for (let k = start; k < end; k++) {
+    const c = bytes[k]!
+    const letter = (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a
+    if (!letter && !(c >= 0x30 && c <= 0x39) && c !== 0x5f && c !== 0x2e && c !== 0x2d) return false
+  }
+  return true
+}
+
+/**
+ * Which of {@link CONNECTION_MEMBER_KEYS} member i of a file's {@link JsonMemberColumns} has
+ * as keys, as bits (bit i: key i), each key once; -1 where it has another key or is not a
+ * flat object (walkFlatObject's grammar), so the caller reads its text.
+ */
+export function memberConnectionKeyBits(columns: JsonMemberColumns, i: number): number {
+  const shape = columns.cols[5 * i + 4]!
+  return shape & SHAPE_FLAT ? (shape & SHAPE_KEYS) >>> SHAPE_KEY_SHIFT : -1
 }
 
 /**

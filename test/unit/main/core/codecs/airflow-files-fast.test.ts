@@ -11,6 +11,7 @@ import {
   describeProblem
 } from '../../../../../src-main/backends/airflow-export'
 import {
+  cliKeyProblem,
   decodeConnectionsFile,
   fileLevelProblems,
   jsonObjectKeys,
@@ -18,12 +19,15 @@ import {
   readRawFileItem
 } from '../../../../../src-main/core/codecs/airflow-files'
 import {
-  asciiNames,
-  flatObjectKeyBits,
+  CONNECTION_MEMBER_KEYS,
+  jsonConnectionMemberSurelyReads,
   jsonConnectionMemberValue,
   jsonConnectionSurelyReads,
+  jsonObjectMemberColumnsOfBytes,
   jsonObjectMembersOfBytes,
-  jsonVariableSurelyReads
+  jsonVariableSurelyReads,
+  memberConnectionKeyBits,
+  memberKeyIsPlainId
 } from '../../../../../src-main/core/codecs/airflow-files-fast'
 import { pyJsonLoads, type PyDict } from '../../../../../src-main/core/codecs/py-json'
 import { DIALECT_RULES } from '../../../../../src-main/core/dialect'
@@ -132,6 +136,7 @@ const fieldValue = fc.constantFrom(
   '"tab\\there"',
   '"raw\\u0001ok"',
   '"raw \u0001 control"',
+  '"unit \u001f separator"',
   '1',
   'true',
   '[]',
@@ -315,6 +320,45 @@ describe('JSON members that surely read, told from their bytes', () => {
     }
   })
 
+  it('tells an extra far into its member as walking it tells', () => {
+    const long = 'd'.repeat(20_000)
+    for (const [extra, reads] of [
+      ['"{}"', true],
+      ['"not json"', false]
+    ] as const)
+      for (const first of [true, false]) {
+        const fields = [`"description": "${long}"`, `"extra": ${extra}`]
+        const text = `{"c": {${(first ? fields : fields.reverse()).join(', ')}}}`
+        const bytes = Buffer.from(text)
+        const columns = jsonObjectMemberColumnsOfBytes(bytes)!
+        expect(jsonConnectionMemberSurelyReads(bytes, columns, 0, true)).toBe(reads)
+        expect(jsonConnectionMemberSurelyReads(bytes, columns, 0, false)).toBe(true)
+      }
+  })
+
+  it('vouches for a key from its bytes only where cliKeyProblem accepts its text', () => {
+    let plain = 0
+    const chars = [...'aZz09_.-', ' ', '\u00e9', '\n', '/', '@', '`', '{', ':', '[']
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.array(fc.constantFrom(...chars), { maxLength: 8 }).map((xs) => xs.join('')),
+          fc.integer({ min: 195, max: 205 }).map((n) => 'k'.repeat(n))
+        ),
+        (id) => {
+          const bytes = Buffer.from(JSON.stringify({ [id]: 'x' }))
+          const columns = jsonObjectMemberColumnsOfBytes(bytes)
+          if (!columns?.find) return
+          if (!memberKeyIsPlainId(columns, bytes, 0)) return
+          plain++
+          expect([id, cliKeyProblem(id)]).toEqual([id, undefined])
+        }
+      ),
+      fuzzParams(3000)
+    )
+    expect(plain).toBeGreaterThan(100)
+  })
+
   it('says a variable member reads only where the decoder reads it', () => {
     let yes = 0
     fc.assert(
@@ -329,25 +373,74 @@ describe('JSON members that surely read, told from their bytes', () => {
     expect(yes).toBeGreaterThan(0)
   })
 
-  it('tells the keys of a flat object from its bytes only where the text scan finds them', () => {
-    const names = [...EXPORTED_FIELDS, 'conn_id', 'uri', 'team_name', 'extra_dejson']
-    const bytesNames = asciiNames(names)
+  it('tells the keys of a flat object from the member scan only where the text scan finds them', () => {
     let told = 0
     fc.assert(
       fc.property(fc.oneof(member, value), (text) => {
-        const bytes = Buffer.from(`[${text}]`)
-        const bits = flatObjectKeyBits(bytes, 1, bytes.length - 1, bytesNames)
+        const bytes = Buffer.from(`{"k": ${text}}`)
+        const columns = jsonObjectMemberColumnsOfBytes(bytes)
+        if (!columns) return
+        const bits = memberConnectionKeyBits(columns, 0)
         if (bits < 0) return
         told++
         const keys = jsonObjectKeys(text)
         expect(keys).toBeDefined()
         expect(keys!.length).toBe(new Set(keys).size)
-        expect(new Set(keys)).toEqual(new Set(names.filter((_, i) => bits & (1 << i))))
+        expect(new Set(keys)).toEqual(
+          new Set(CONNECTION_MEMBER_KEYS.filter((_, i) => bits & (1 << i)))
+        )
       }),
       fuzzParams(3000)
     )
     expect(told).toBeGreaterThan(100)
   })
+
+  it(
+    'lists a file of connection members as the text listing does, and says of each member what walking it says',
+    () => {
+      let sure = 0
+      let total = 0
+      const files = fc
+        .tuple(
+          fc.array(fc.oneof(member, exportedMember, uriMember, value), { maxLength: 5 }),
+          fc.constantFrom(', ', ',\n    ', ','),
+          fc.constantFrom('}', '}\n', '', '} x')
+        )
+        .map(([ms, sep, close]) => `{${ms.map((m, i) => `"c${i}": ${m}`).join(sep)}${close}`)
+      fc.assert(
+        fc.property(files, fc.boolean(), (text, checkExtra) => {
+          // the members' ends and widths: the text listing's
+          const want = rawFileItems(text, 'json')
+          expect(bytesWay(text)).toEqual(want)
+          const bytes = Buffer.from(text)
+          const columns = jsonObjectMemberColumnsOfBytes(bytes)
+          if (!columns) return
+          const { cols } = columns
+          for (let i = 0; i < columns.count; i++) {
+            const start = cols[5 * i + 2]!
+            const end = cols[5 * i + 3]!
+            total++
+            const walked = jsonConnectionSurelyReads(bytes, start, end, checkExtra)
+            if (walked) sure++
+            expect([want![i]![1], checkExtra, walked]).toEqual([
+              want![i]![1],
+              checkExtra,
+              jsonConnectionMemberSurelyReads(bytes, columns, i, checkExtra)
+            ])
+            // an extra decoded by the Buffer, as the store decodes it
+            expect(
+              jsonConnectionMemberSurelyReads(bytes, columns, i, checkExtra, (from, to, ascii) =>
+                bytes.toString(ascii ? 'latin1' : 'utf8', from, to)
+              )
+            ).toBe(walked)
+          }
+        }),
+        fuzzParams(4000)
+      )
+      expect(sure / total).toBeGreaterThan(0.05)
+    },
+    FUZZ_TIMEOUT
+  )
 
   it('reads a connection member from its bytes as the JSON parser reads its text, or declines', () => {
     let read = 0
