@@ -32,6 +32,11 @@ describe('parseJson', () => {
     expect(parseJson(String.raw`[{"p1":1,"\u0041":3}]`)).toEqual([{ p1: 1, A: 3 }])
   })
 
+  it('reads an escaped key as written after an object with a key `\\` in the same text', () => {
+    const text = String.raw`{"x":{"p6":1,"\\":1},"y":{"p6":1,"\"":2}}`
+    expect(parseJson(text)).toEqual({ x: { p6: 1, '\\': 1 }, y: { p6: 1, '"': 2 } })
+  })
+
   it('gives the same value as JSON.parse, without a second reading, for texts without a backslash', () => {
     for (const text of ['{"a":1,"a":2}', '[1,"x",{"__proto__":[]}]', '-0', '"é"', 'null'])
       expect(shape(parseJson(text))).toEqual(shape(JSON.parse(text)))
