@@ -32,6 +32,7 @@ import type { CallOptions, ClientOptions } from 'google-gax'
 import type { ErrorCode } from '../contract/errors'
 import { encodeText } from '../core/airflow-secrets/types'
 import { AirlockError } from '../core/errors'
+import { parseJson } from '../core/json-parse'
 import type { Dialect, Entry } from '../core/model'
 import {
   gcpBuildPath,
@@ -449,7 +450,7 @@ export class GcpSecretManagerBackend
     if (raw && typeof raw === 'object') return raw as Record<string, unknown>
     if (typeof raw === 'string' && raw.trim())
       try {
-        return JSON.parse(raw) as Record<string, unknown>
+        return parseJson(raw) as Record<string, unknown>
       } catch {
         throw new AirlockError('usage', 'GCP Secret Manager: "gcp_keyfile_dict" is not JSON.')
       }

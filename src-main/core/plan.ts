@@ -7,6 +7,7 @@ import { compareEntries, sameFields, type FieldDiff } from './precedence'
 import { noFingerprints, type Fingerprinter } from './fingerprint'
 import { idOf, type Dialect, type Entry } from './model'
 import { AirlockError } from './errors'
+import { parseJson } from './json-parse'
 import {
   PyDict,
   PyJsonDecodeError,
@@ -563,7 +564,7 @@ export function parsePlanDocument(text: string, where: string): PlanDocument {
   }
   let doc: unknown
   try {
-    doc = JSON.parse(text)
+    doc = parseJson(text)
   } catch {
     // Node's message quotes the text; Python's (line and column only) does not
     let at = ''

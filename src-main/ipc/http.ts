@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { extname, join, resolve, sep } from 'node:path'
 import { MAX_REQUEST_BYTES, isInvokeChannel, type EventMap, type IpcResult } from '../contract/ipc'
+import { parseJson } from '../core/json-parse'
 import { dispatch } from './handle'
 import type { HandlerTable } from './handlers'
 
@@ -267,7 +268,7 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
     if (!body) return refuse(res, 413, `The request is larger than ${MAX_REQUEST_BYTES} bytes.`)
     let args: unknown
     try {
-      args = body.length ? JSON.parse(body.toString('utf8')) : []
+      args = body.length ? parseJson(body.toString('utf8')) : []
     } catch {
       return refuse(res, 400, 'The body is not JSON.')
     }

@@ -16,6 +16,7 @@ import { mkdir, readFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { dirname } from 'node:path'
 import { AirlockError } from '../core/errors'
+import { parseJson } from '../core/json-parse'
 import { writeFileAtomic } from '../platform/atomic-write'
 import { withLockFile } from '../platform/lock-file'
 import type { Keychain } from './keychain'
@@ -283,7 +284,7 @@ export class PassphraseKeychain implements Keychain {
     }
     let parsed: unknown
     try {
-      parsed = JSON.parse(plain)
+      parsed = parseJson(plain)
     } catch {
       throw this.unreadable('its content is not a map of secrets')
     }

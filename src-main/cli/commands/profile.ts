@@ -1,6 +1,7 @@
 /** `airlock profile add|list|show|edit|rename|remove|test|import`: connections to stores, secrets in the keychain. */
 import { AirlockError } from '../../core/errors'
 import { kwargsLimitProblem } from '../../core/json-limits'
+import { parseJson } from '../../core/json-parse'
 import { PyDict, pyJsonDumps } from '../../core/codecs/py-json'
 import { describeKeychain } from '../../keychain/open-keychain'
 import type { Keychain } from '../../keychain/keychain'
@@ -67,7 +68,7 @@ async function readSecretsFromStdin(
   if (text.startsWith('{')) {
     let parsed: unknown
     try {
-      parsed = JSON.parse(text)
+      parsed = parseJson(text)
     } catch {
       throw new UsageError('--secret-stdin: stdin starts with "{" but is not JSON')
     }
@@ -115,7 +116,7 @@ function parseKwargs(text: string | undefined): Record<string, unknown> | undefi
   if (text === undefined) return undefined
   let v: unknown
   try {
-    v = JSON.parse(text)
+    v = parseJson(text)
   } catch {
     throw new UsageError('--kwargs must be a JSON object (backend_kwargs as Airflow takes them)')
   }

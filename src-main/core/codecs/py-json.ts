@@ -8,6 +8,7 @@
  * `ensure_ascii` escaping. Values decoded here keep all of that.
  */
 import { CodecError } from '../errors'
+import { JSON_ESCAPES, parseJson } from '../json-parse'
 
 /** A Python float (always a JS number, even when integral: `1.0`). */
 export class PyFloat {
@@ -62,16 +63,6 @@ export class PyJsonDecodeError extends CodecError {
 
 const WS = new Set([' ', '\t', '\n', '\r'])
 const NUMBER_RE = /(-?(?:0|[1-9][0-9]*))(\.[0-9]+)?([eE][-+]?[0-9]+)?/y
-const ESCAPES: Record<string, string> = {
-  '"': '"',
-  '\\': '\\',
-  '/': '/',
-  b: '\b',
-  f: '\f',
-  n: '\n',
-  r: '\r',
-  t: '\t'
-}
 
 /**
  * How deep arrays and objects may nest. CPython's json gives up with a RecursionError at the
@@ -154,7 +145,7 @@ function parse(text: string, silent: boolean, flatStrings = false): PyValue {
       const esc = text[i + 1]
       if (esc === undefined) fail('Unterminated string starting at', begin)
       if (esc !== 'u') {
-        const mapped = ESCAPES[esc!]
+        const mapped = JSON_ESCAPES[esc!]
         if (mapped === undefined) fail('Invalid \\escape', i)
         out += mapped
         i += 2
@@ -404,7 +395,7 @@ export function pyJsonCanonicalObject(
   if (!/^[ \t\n\r]*\{/.test(text)) return undefined
   let value: unknown
   try {
-    value = JSON.parse(text)
+    value = parseJson(text)
   } catch {
     return undefined
   }

@@ -319,6 +319,18 @@ describe('loopback web mode', () => {
     expect(JSON.parse(r.body)).toMatchObject({ ok: false, error: { code: 'usage' } })
   })
 
+  it('reads a body key written with an escape as written (V8 misread, core/adr/0003)', async () => {
+    // Node 24's JSON.parse would read "\u006binds" (kinds) as the key `\u006` parsed earlier
+    JSON.parse(String.raw`{"locator":"x","\\u006":1}`)
+    const r = await send({
+      path: '/api/invoke/entries:list',
+      headers: json(server.token),
+      body: String.raw`[{"locator":"demo:","\u006binds":["connection"]}]`
+    })
+    expect(r.status).toBe(200)
+    expect(JSON.parse(r.body)).toMatchObject({ ok: true })
+  })
+
   it('serves the renderer with a strict CSP and refuses paths outside it', async () => {
     const page = await send({ method: 'GET', path: '/' })
     expect(page.status).toBe(200)

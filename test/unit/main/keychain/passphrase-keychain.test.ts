@@ -48,6 +48,17 @@ describe('passphrase keychain', () => {
     expect(await a.get('missing')).toBeUndefined()
   })
 
+  it('keeps an account whose name is written with an escape (V8 misread, core/adr/0003)', async () => {
+    // Node 24's JSON.parse would read the account `"` as the account `\` parsed earlier
+    JSON.parse(String.raw`{"profile:p5":"x","\\":"y"}`)
+    const path = fresh()
+    await new PassphraseKeychain(path, 'pw').set('profile:p5', SECRET)
+    await new PassphraseKeychain(path, 'pw').set('"', 'quote')
+    const b = await PassphraseKeychain.open(path, 'pw')
+    expect((await b.list()).sort()).toEqual(['"', 'profile:p5'])
+    expect(await b.get('"')).toBe('quote')
+  })
+
   it('writes an owner-only file with the version header and no secret in its bytes', async () => {
     const path = fresh()
     await new PassphraseKeychain(path, 'pw').set('profile:aws', SECRET)
