@@ -5,7 +5,10 @@
  * makes them (`add`); the worker answers each batch in order, and each answer fills in its
  * items' versions. `done` waits for the last answer. A worker that cannot start, fails or
  * answers wrongly is not waited for: what it did not answer is fingerprinted on this thread
- * with the same key, so the plan is the same either way.
+ * with the same key, so the plan is the same either way. What crosses to the worker: the
+ * key (its 32 bytes, copied) and each item's digest — the entry's values, secrets included,
+ * as the HMAC needs them; the worker gets no environment (no passphrase, no Fernet key, no
+ * AIRFLOW_CONN_*), and nothing it holds is logged or written.
  */
 import type { Worker } from 'node:worker_threads'
 import type { Fingerprinter } from '../core/fingerprint'
@@ -70,7 +73,12 @@ export class WorkerFingerprints implements VersionsLater {
     try {
       // loaded here, not at start-up: only a large plan has a worker (regex-worker.ts, issue #22)
       const { Worker } = process.getBuiltinModule('node:worker_threads')
-      const worker: Worker = new Worker(source, { eval: true, workerData: { key } })
+      const worker: Worker = new Worker(source, {
+        eval: true,
+        // the key's own bytes (a Buffer may be a view of a shared 8 KB pool), no environment
+        workerData: { key: new Uint8Array(key) },
+        env: {}
+      })
       worker.on('message', (text: unknown) => this.#answer(text))
       // an error is followed by 'exit'; 'exit' alone: the thread ended (or was ended)
       worker.on('error', () => this.#fail())
@@ -108,6 +116,8 @@ export class WorkerFingerprints implements VersionsLater {
     this.#worker = undefined
     this.#failed = true
     void worker?.terminate()
+    // a `done` still waiting fills in the rest itself
+    this.#wake()
   }
 
   #send(): void {

@@ -1,4 +1,5 @@
 import fc from 'fast-check'
+import { FUZZ_SEED } from '../../../support/fuzz'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -271,7 +272,10 @@ describe('the signed text', () => {
       },
       { requiredKeys: [] }
     )
-    for (const list of fc.sample(fc.array(itemFields, { maxLength: 20 }), 200)) {
+    for (const list of fc.sample(fc.array(itemFields, { maxLength: 20 }), {
+      numRuns: 200,
+      seed: FUZZ_SEED
+    })) {
       const some = { ...doc, items: list as unknown as PlanDocument['items'] }
       const { signature: _x, ...someSigned } = some
       expect(canonicalPlan(some)).toBe(
@@ -282,5 +286,5 @@ describe('the signed text', () => {
     expect(canonicalPlan(many)).toBe(
       'airlock plan signature 1\n' + JSON.stringify(sorted(manySigned))
     )
-  })
+  }, 30_000)
 })
