@@ -432,7 +432,7 @@ QUOTED_PLUS_LENGTH[0x20] = 1
  * The URI being written, as ASCII bytes, and a view of it for the quoting loop's four-byte
  * stores; reused from call to call, grown when short.
  */
-let out: Buffer = Buffer.allocUnsafe(1024)
+let out: Buffer = Buffer.alloc(1024)
 let outView: DataView = new DataView(out.buffer, out.byteOffset, out.length)
 let at = 0
 
@@ -443,7 +443,7 @@ function setOut(buffer: Buffer): void {
 
 function reserve(n: number): void {
   if (at + n <= out.length) return
-  const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, at + n))
+  const bigger = Buffer.alloc(Math.max(out.length * 2, at + n))
   out.copy(bigger, 0, 0, at)
   // the buffer left behind keeps no text either
   Uint8Array.prototype.fill.call(out, 0, 0, at)
@@ -533,12 +533,15 @@ function putScheme(connType: string): boolean {
  */
 export function serializeUriFast(c: ConnectionFields, dialect: Dialect): string | undefined {
   at = 0
-  const text = writeUri(c, dialect)
-  // the buffer keeps no text (it holds the password) past the call, nor a huge extra's size
-  // (the typed array's own fill: Buffer's checks its arguments in JavaScript first)
-  Uint8Array.prototype.fill.call(out, 0, 0, at)
-  if (out.length > MAX_KEPT) setOut(Buffer.allocUnsafe(1024))
-  return text
+  try {
+    return writeUri(c, dialect)
+  } finally {
+    // the buffer keeps no text (it holds the password) past the call, even one that threw,
+    // nor a huge extra's size (the typed array's own fill: Buffer's checks its arguments in
+    // JavaScript first)
+    Uint8Array.prototype.fill.call(out, 0, 0, at)
+    if (out.length > MAX_KEPT) setOut(Buffer.alloc(1024))
+  }
 }
 
 /** The size above which the buffer is not kept for the next call. */
