@@ -5,6 +5,7 @@
  */
 import { redactSqlAlchemyUrl, type AirflowRuntimeProfile } from '../core/airflow-config'
 import { AirlockError } from '../core/errors'
+import { parseJson } from '../core/json-parse'
 import { profileFieldProblems, secretIsOptional } from '../core/profile-fields'
 import {
   PROFILE_PROVIDERS,
@@ -92,7 +93,7 @@ export class Profiles {
   async secrets(name: string): Promise<ProfileSecrets> {
     const text = await this.keychain.get(account(name))
     if (!text) return {}
-    const secrets = JSON.parse(text) as ProfileSecrets
+    const secrets = parseJson(text) as ProfileSecrets
     for (const v of Object.values(secrets)) if (typeof v === 'string') redactor.register(v)
     return secrets
   }

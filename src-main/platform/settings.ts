@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path'
 import { z } from 'zod'
 import { sqlAlchemyUrlPasswordText } from '../core/airflow-config'
 import { AirlockError } from '../core/errors'
+import { parseJson } from '../core/json-parse'
 import { kwargsLimitProblem } from '../core/json-limits'
 import {
   PROFILE_KIND_IDS,
@@ -212,7 +213,7 @@ export class SettingsStore {
       if (statSync(this.path).size > MAX_SETTINGS_BYTES)
         problem = `it is larger than ${MAX_SETTINGS_BYTES / 1024 / 1024} MiB`
       else {
-        const parsed = SettingsSchema.safeParse(JSON.parse(readFileSync(this.path, 'utf8')))
+        const parsed = SettingsSchema.safeParse(parseJson(readFileSync(this.path, 'utf8')))
         if (parsed.success) return parsed.data
         const issue = parsed.error.issues[0]!
         problem = `field ${issue.path.join('.') || '(root)'}: ${issue.message}`

@@ -185,6 +185,22 @@ describe('Profiles add and edit check the fields', () => {
     expect(await profiles.keychain.get('profile:v')).toBeUndefined()
   })
 
+  it('reads back kwargs names holding escapes as written (Node 24 JSON.parse read the second as `\\`, ADR 0003)', async () => {
+    const url = 'http://127.0.0.1:8200'
+    await profiles.add(
+      { ...vault, name: 'p1', url, backendKwargs: { mount_point: 'a', '\\': 'one' } },
+      { token: 't' }
+    )
+    await profiles.add(
+      { ...vault, name: 'p2', url, backendKwargs: { mount_point: 'a', '"': 'two' } },
+      { token: 't' }
+    )
+    // a fresh read of the one settings file holding both
+    const again = new Profiles(new SettingsStore(dir), new MemoryKeychain())
+    expect(again.get('p1').backendKwargs).toEqual({ mount_point: 'a', '\\': 'one' })
+    expect(again.get('p2').backendKwargs).toEqual({ mount_point: 'a', '"': 'two' })
+  })
+
   it('refuses an edit that empties a required field and keeps the profile as it was', async () => {
     await profiles.add({ ...vault, url: 'http://127.0.0.1:8200' }, { token: 'tok-1' })
     const before = readFileSync(join(dir, 'settings.json'), 'utf8')
