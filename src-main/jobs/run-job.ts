@@ -177,6 +177,19 @@ export function reclaimBefore(
 }
 
 /**
+ * Whether an apply of `items` values on this store also reclaims memory before its batches:
+ * once the stores are read (the source's text, its entries and both maps are garbage then, in
+ * pages V8 keeps pooled, before the pre-flight encodes the new file) and once the snapshot is
+ * sealed (its parts' texts; the values are no longer held, a whole-file apply reads each
+ * batch's from the snapshot). Each phase otherwise starts from the pages the one before left
+ * pooled (issue #22: 100 k `.env` peak 241–248 → 231–237 MB). A large job on a whole-file
+ * store only, as {@link reclaimBefore}: its batches are at least RECLAIM_BATCH items.
+ */
+export function reclaimsBeforeBatches(items: number, target: Pick<Backend, 'kind'>): boolean {
+  return WHOLE_FILE_KINDS.has(target.kind) && items >= 4 * RECLAIM_BATCH
+}
+
+/**
  * Items per batch (one journal commit, one write call). A remote store (several batches in
  * flight) takes small jobs in fine cuts, so all of a small job is in flight and its progress
  * moves; a database (one batch at a time, a transaction each) takes 25, and larger cuts for
@@ -777,6 +790,8 @@ async function whatToWrite(
 
 /** A job made and started (its files written, its refusals journalled), ready to run. */
 interface StartedJob {
+  /** Whether memory is reclaimed before the batches (reclaimsBeforeBatches). */
+  reclaims: boolean
   files: RunFiles
   source: string
   target: string
@@ -802,6 +817,8 @@ async function startJob(
   let doc: PlanDocument | undefined = handover.plan!
   handover.plan = undefined
   const { intended, previous, refusals, skipped } = await whatToWrite(doc, source, target, fp)
+  const reclaims = reclaimsBeforeBatches(Object.keys(intended).length, target)
+  if (reclaims) reclaimMemory()
   const warnings = await preflightAtApply(target, doc, intended, previous, refusals)
   const total =
     Object.keys(previous).length + Object.keys(intended).filter((i) => !(i in previous)).length
@@ -860,6 +877,7 @@ async function startJob(
   jobFiles.intended = {}
   jobFiles.previous = {}
   return {
+    reclaims,
     files: { jobId, total, items, todo, ...values },
     source: planSource,
     target: planTarget,
@@ -880,6 +898,8 @@ async function applyLocked(
 ): Promise<JobReport> {
   const job = await startJob(handover, source, target, ctx, fp, jobId)
   const { files, journal } = job
+  // here, not in startJob: its frame held every value until it returned
+  if (job.reclaims) reclaimMemory()
   try {
     const report = await execute(ctx, files, target, journal, job.refused, 'apply')
     report.skipped = job.skipped
