@@ -4,7 +4,17 @@
  * encrypted with a per-job key kept in the keychain) and `journal.jsonl` (see journal.ts).
  * Also the plan keys (the keychain entries that check a plan for drift).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { JobDto } from '../contract/ipc'
@@ -104,19 +114,135 @@ interface SnapshotPart {
 function* snapshotLines(
   key: string,
   intended: Record<number, Entry>,
-  previous: Record<number, Entry | null>
+  previous: Record<number, Entry | null>,
+  index?: SnapshotIndex
 ): Generator<string> {
   const fernet = MultiFernet.fromSetting(key)
   const idxs = itemIndexes(intended, previous)
-  yield `${SNAPSHOT_HEADER}\n`
+  const header = `${SNAPSHOT_HEADER}\n`
+  yield header
   const parts = Math.max(1, Math.ceil(idxs.length / SNAPSHOT_PART))
+  if (index) {
+    index.firsts = new Int32Array(parts)
+    index.offsets = new Float64Array(parts + 1)
+    index.offsets[0] = header.length
+  }
   for (let n = 0; n < parts; n++) {
     const part: SnapshotPart = { n, last: n === parts - 1, intended: {}, previous: {} }
-    for (const idx of idxs.subarray(n * SNAPSHOT_PART, (n + 1) * SNAPSHOT_PART)) {
+    const these = idxs.subarray(n * SNAPSHOT_PART, (n + 1) * SNAPSHOT_PART)
+    for (const idx of these) {
       if (idx in intended) part.intended[idx] = intended[idx]!
       if (idx in previous) part.previous[idx] = previous[idx]!
     }
-    yield fernet.encrypt(new TextEncoder().encode(JSON.stringify(part))) + '\n'
+    // a token is ASCII: its length is its bytes
+    const line = fernet.encrypt(new TextEncoder().encode(JSON.stringify(part))) + '\n'
+    if (index) {
+      index.firsts[n] = these.length ? these[0]! : 0
+      index.offsets[n + 1] = index.offsets[n]! + line.length
+    }
+    yield line
+  }
+}
+
+/** Where each part of a snapshot being sealed starts: its first item index and its byte offset. */
+interface SnapshotIndex {
+  firsts: Int32Array
+  /** The byte offset of each part's line, and the file's length after the last. */
+  offsets: Float64Array
+}
+
+/**
+ * The values of a job whose snapshot this process sealed, read back from it a batch at a
+ * time: an apply keeps no value in memory between its batches (issue #22: the values to
+ * write and the target's previous ones, some 50–60 MB at 100 k items, were live through every
+ * batch). Each part read is authenticated, and must be the part sealed at that place.
+ */
+export class SealedSnapshot {
+  /** The part read last: batches come in ascending order, and two may share a part. */
+  private last: SnapshotPart | undefined
+
+  constructor(
+    private readonly path: string,
+    private readonly key: string,
+    private readonly index: SnapshotIndex,
+    private readonly jobId: string
+  ) {}
+
+  /** The values of `items` (ascending plan item indexes), read from the parts holding them. */
+  values(items: readonly number[]): Omit<JobFiles, 'meta'> {
+    const intended: Record<number, Entry> = {}
+    const previous: Record<number, Entry | null> = {}
+    if (items.length === 0) return { intended, previous }
+    const { firsts } = this.index
+    let fd: number | undefined
+    try {
+      let n = this.partOf(items[0]!)
+      for (let i = 0; i < items.length; n++) {
+        while (n + 1 < firsts.length && firsts[n + 1]! <= items[i]!) n++
+        let part = this.last
+        if (part?.n !== n) part = this.last = this.read((fd ??= this.open()), n)
+        const end = n + 1 < firsts.length ? firsts[n + 1]! : Infinity
+        for (; i < items.length && items[i]! < end; i++) {
+          const idx = items[i]!
+          if (idx in part.intended) intended[idx] = part.intended[idx]!
+          if (idx in part.previous) previous[idx] = part.previous[idx]!
+        }
+      }
+    } finally {
+      if (fd !== undefined) closeSync(fd)
+    }
+    return { intended, previous }
+  }
+
+  /** The snapshot's file, which the job's folder holds until the job is removed. */
+  private open(): number {
+    try {
+      return openSync(this.path, 'r')
+    } catch {
+      throw this.changed()
+    }
+  }
+
+  /** Part `n`, read where it was sealed, authenticated, and checked to be that part. */
+  private read(fd: number, n: number): SnapshotPart {
+    const { firsts, offsets } = this.index
+    const [from, to] = [offsets[n]!, offsets[n + 1]!]
+    const bytes = Buffer.allocUnsafe(to - from)
+    for (let at = 0; at < bytes.length;) {
+      const got = readSync(fd, bytes, at, bytes.length - at, from + at)
+      if (got === 0) throw this.changed()
+      at += got
+    }
+    let part: SnapshotPart
+    try {
+      const token = bytes.toString('latin1', 0, bytes.length - 1)
+      part = JSON.parse(
+        MultiFernet.fromSetting(this.key).decrypt(token).toString('utf8')
+      ) as SnapshotPart
+    } catch {
+      throw this.changed()
+    }
+    if (part.n !== n || part.last !== (n === firsts.length - 1)) throw this.changed()
+    return part
+  }
+
+  /** The last part whose first index is at most `idx`. */
+  private partOf(idx: number): number {
+    const { firsts } = this.index
+    let [lo, hi] = [0, firsts.length - 1]
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if (firsts[mid]! <= idx) lo = mid
+      else hi = mid - 1
+    }
+    return lo
+  }
+
+  private changed(): AirlockError {
+    return new AirlockError(
+      'job.conflict',
+      `The snapshot of job ${this.jobId} changed while the job ran (a part is not where it was sealed); resume the job.`
+    )
   }
 }
 
@@ -212,7 +338,7 @@ function writeMeta(dir: string, files: JobFiles): void {
  * removed and a `storage.unwritable` error says so. Once `meta.json` is written, `files.meta`
  * is replaced by the meta without its items: a caller that holds the plan's items nowhere else
  * lets them go before the snapshot is sealed (issue #22: some 30 MB at 100 k items, live
- * through the sealing's peak).
+ * through the sealing's peak). Returns the sealed snapshot, to read its values a batch at a time.
  */
 export async function createJob(
   dataDir: string,
@@ -220,7 +346,7 @@ export async function createJob(
   files: JobFiles,
   journal: Journal,
   start: JournalRecord
-): Promise<void> {
+): Promise<SealedSnapshot> {
   const { intended, previous } = files
   const { jobId } = files.meta
   const dir = jobDir(dataDir, jobId)
@@ -229,12 +355,11 @@ export async function createJob(
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 })
     writeMeta(dir, files)
-    writeJobFile(
-      join(dir, 'values.fernet'),
-      snapshotLines(key, intended, previous),
-      'snapshot-write'
-    )
+    const index: SnapshotIndex = { firsts: new Int32Array(0), offsets: new Float64Array(1) }
+    const path = join(dir, 'values.fernet')
+    writeJobFile(path, snapshotLines(key, intended, previous, index), 'snapshot-write')
     journal.append(start)
+    return new SealedSnapshot(path, key, index, jobId)
   } catch (error) {
     journal.close()
     rmSync(dir, { recursive: true, force: true })

@@ -177,6 +177,19 @@ export function reclaimBefore(
 }
 
 /**
+ * Whether an apply of `items` values on this store also reclaims memory before its batches:
+ * once the stores are read (the source's text, its entries and both maps are garbage then, in
+ * pages V8 keeps pooled, before the pre-flight encodes the new file) and once the snapshot is
+ * sealed (its parts' texts; the values are no longer held, a whole-file apply reads each
+ * batch's from the snapshot). Each phase otherwise starts from the pages the one before left
+ * pooled (issue #22: 100 k `.env` peak 241–248 → 231–237 MB). A large job on a whole-file
+ * store only, as {@link reclaimBefore}: its batches are at least RECLAIM_BATCH items.
+ */
+export function reclaimsBeforeBatches(items: number, target: Pick<Backend, 'kind'>): boolean {
+  return WHOLE_FILE_KINDS.has(target.kind) && items >= 4 * RECLAIM_BATCH
+}
+
+/**
  * Items per batch (one journal commit, one write call). A remote store (several batches in
  * flight) takes small jobs in fine cuts, so all of a small job is in flight and its progress
  * moves; a database (one batch at a time, a transaction each) takes 25, and larger cuts for
@@ -266,15 +279,52 @@ async function withRetries<T>(
 }
 
 /**
- * What a run works from: the job's id and size, its items' records (not the plan's items) and
- * the values it has left to write.
+ * What a run works from: the job's id and size, its items' records (not the plan's items), the
+ * items it has to write or remove (ascending) and where their values are: `values` gives a
+ * batch's, `settled` lets a settled batch's go.
  */
 interface RunFiles {
   jobId: string
   total: number
   items: JobItems
-  intended: Record<number, Entry>
+  todo: number[]
+  values: (items: readonly number[]) => Pick<JobFiles, 'intended' | 'previous'>
+  settled?: (items: readonly number[]) => void
+}
+
+/** The items a job writes or removes, ascending: every value to write, and the deletes. */
+function itemsToDo(
+  intended: Record<number, Entry>,
+  previous: Record<number, Entry | null>,
+  planned: JobItems
+): number[] {
+  return Object.keys(intended)
+    .map(Number)
+    .concat(
+      Object.keys(previous)
+        .map(Number)
+        .filter((idx) => !(idx in intended) && planned.action(idx) === 'delete')
+    )
+    .sort((a, b) => a - b)
+}
+
+/**
+ * A run's values held in memory (a resume's, read whole from the snapshot): a settled batch's
+ * are let go, so what the run holds shrinks batch by batch.
+ */
+function valuesHeld(
+  intended: Record<number, Entry>,
   previous: Record<number, Entry | null>
+): Pick<RunFiles, 'values' | 'settled'> {
+  return {
+    values: () => ({ intended, previous }),
+    settled: (items) => {
+      for (const idx of items) {
+        delete intended[idx]
+        delete previous[idx]
+      }
+    }
+  }
 }
 
 /** Runs (or continues) the items of a job that are not finished yet. */
@@ -286,7 +336,7 @@ async function execute(
   already: JournalRecord[],
   run: 'apply' | 'resume'
 ): Promise<JobReport> {
-  const { intended, previous, items: planned } = files
+  const { items: planned } = files
   const finished = new Set(
     already
       .filter((r) => r.t === 'done' || r.t === 'refused')
@@ -297,15 +347,8 @@ async function execute(
     if (r.t === 'done') report.applied++
     if (r.t === 'refused') report.refused.push({ id: planned.targetId(r.idx), reason: r.reason })
   }
-  const todo = Object.keys(intended)
-    .map(Number)
-    .concat(
-      Object.entries(previous)
-        .filter(([idx]) => !(Number(idx) in intended) && planned.action(Number(idx)) === 'delete')
-        .map(([i]) => Number(i))
-    )
-    .filter((idx) => !finished.has(idx))
-    .sort((a, b) => a - b)
+  const todo = files.todo.filter((idx) => !finished.has(idx))
+  files.todo = []
   const started = Date.now()
   let retries = 0
   // what this run adds (a resume starts from what the journal holds), for its figures
@@ -345,7 +388,10 @@ async function execute(
     })
   const depth = pipelineDepth(target, ctx)
   const batchSize = ctx.batchSize ?? defaultBatchSize(todo.length, depth, target)
-  const writeItems = async (items: number[]): Promise<void> => {
+  const writeItems = async (
+    { intended, previous }: Pick<JobFiles, 'intended' | 'previous'>,
+    items: number[]
+  ): Promise<void> => {
     const writes = items.filter((idx) => idx in intended).map((idx) => intended[idx]!)
     const removes: EntryRef[] = items
       .filter((idx) => !(idx in intended))
@@ -363,12 +409,15 @@ async function execute(
   })
   const runBatch = async (all: number[]): Promise<void> => {
     // the records of one append are made at one moment: one timestamp for them all
+    // this batch's values only (a whole-file apply reads them from the snapshot it sealed),
+    // before its `begin` records: a snapshot that cannot be read leaves nothing begun
+    const values = files.values(all)
     const begun = now()
     journal.appendAll(all.map((idx) => ({ t: 'begin' as const, idx, at: begun })))
     let batch = all
     const failed: { idx: number; code: ErrorCode; message: string }[] = []
     try {
-      await writeItems(all)
+      await writeItems(values, all)
     } catch (error) {
       // One bad item must not fail the others with its reason: when the failure may be one
       // item's, the batch (written all or nothing, or idempotently) is written again in
@@ -385,7 +434,7 @@ async function execute(
           return
         }
         try {
-          await writeItems(items)
+          await writeItems(values, items)
           batch.push(...items)
         } catch (partError) {
           const part = failure(partError)
@@ -428,7 +477,7 @@ async function execute(
     for (const [j, idx] of batch.entries()) {
       const targetId = planned.targetId(idx)
       const back = backs[j]
-      const want = intended[idx]
+      const want = values.intended[idx]
       const keepable = (e: Entry) => withoutLossy(withTargetId(e, targetId), target)
       // the same texts need no digests (withoutLossy treats both alike): the digests of the
       // kept fields are compared only where a text differs
@@ -477,10 +526,7 @@ async function execute(
       // A settled batch's values are in the sealed snapshot (resume and rollback read them
       // there): the run lets them go, so what it holds shrinks batch by batch instead of
       // keeping every value of the job to its end.
-      for (const idx of batch) {
-        delete intended[idx]
-        delete previous[idx]
-      }
+      files.settled?.(batch)
     })
   } finally {
     // the run's figures, also for a run that stopped (cancelled, or its journal failed); before
@@ -744,6 +790,8 @@ async function whatToWrite(
 
 /** A job made and started (its files written, its refusals journalled), ready to run. */
 interface StartedJob {
+  /** Whether memory is reclaimed before the batches (reclaimsBeforeBatches). */
+  reclaims: boolean
   files: RunFiles
   source: string
   target: string
@@ -769,6 +817,8 @@ async function startJob(
   let doc: PlanDocument | undefined = handover.plan!
   handover.plan = undefined
   const { intended, previous, refusals, skipped } = await whatToWrite(doc, source, target, fp)
+  const reclaims = reclaimsBeforeBatches(Object.keys(intended).length, target)
+  if (reclaims) reclaimMemory()
   const warnings = await preflightAtApply(target, doc, intended, previous, refusals)
   const total =
     Object.keys(previous).length + Object.keys(intended).filter((i) => !(i in previous)).length
@@ -795,8 +845,9 @@ async function startJob(
     previous
   }
   doc = undefined
+  const todo = itemsToDo(intended, previous, items)
   const journal = new Journal(journalPath(ctx.dataDir, jobId))
-  await createJob(ctx.dataDir, ctx.keychain, jobFiles, journal, {
+  const sealed = await createJob(ctx.dataDir, ctx.keychain, jobFiles, journal, {
     t: 'start',
     jobId,
     planId,
@@ -816,8 +867,18 @@ async function startJob(
     journal.close()
     throw error
   }
+  // A whole-file store's batch rewrites the whole file, and the job's peak came in its first
+  // batches while every value was still held (some 50 MB at 100 k items): its batches read
+  // their values from the sealed snapshot instead. Another store keeps them in memory (its
+  // batches hold little each; reading them back would cost CPU for no peak).
+  const values = WHOLE_FILE_KINDS.has(target.kind)
+    ? { values: (batch: readonly number[]) => sealed.values(batch) }
+    : valuesHeld(intended, previous)
+  jobFiles.intended = {}
+  jobFiles.previous = {}
   return {
-    files: { jobId, total, items, intended, previous },
+    reclaims,
+    files: { jobId, total, items, todo, ...values },
     source: planSource,
     target: planTarget,
     journal,
@@ -837,6 +898,8 @@ async function applyLocked(
 ): Promise<JobReport> {
   const job = await startJob(handover, source, target, ctx, fp, jobId)
   const { files, journal } = job
+  // here, not in startJob: its frame held every value until it returned
+  if (job.reclaims) reclaimMemory()
   try {
     const report = await execute(ctx, files, target, journal, job.refused, 'apply')
     report.skipped = job.skipped
@@ -896,12 +959,13 @@ async function resumeLocked(
   const journal = new Journal(path)
   try {
     const { meta, intended, previous } = files
-    const run = {
+    const items = JobItems.of(meta.items)
+    const run: RunFiles = {
       jobId: meta.jobId,
       total: meta.total,
-      items: JobItems.of(meta.items),
-      intended,
-      previous
+      items,
+      todo: itemsToDo(intended, previous, items),
+      ...valuesHeld(intended, previous)
     }
     const report = await execute(ctx, run, target, journal, records, 'resume')
     writeAudit(ctx.dataDir, {

@@ -34,10 +34,10 @@ export async function planBetween(
   )
 }
 
-/** `inner` with another kind and write/remove replaced: a store that fails as a test needs. */
+/** `inner` with another kind and write/remove/preflight replaced: a store as a test needs. */
 export function storeLike(
   inner: Backend,
-  overrides: Partial<Pick<Backend, 'kind' | 'write' | 'remove' | 'pacer'>>
+  overrides: Partial<Pick<Backend, 'kind' | 'write' | 'remove' | 'pacer' | 'preflight'>>
 ): Backend {
   return new Proxy(inner, {
     get(target, prop, receiver) {

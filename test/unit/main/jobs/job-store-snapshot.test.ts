@@ -50,7 +50,7 @@ async function job(n: number) {
     items: []
   } as JobMeta
   const journal = new Journal(journalPath(dataDir, meta.jobId))
-  await createJob(dataDir, keychain, { meta, intended, previous }, journal, {
+  const sealed = await createJob(dataDir, keychain, { meta, intended, previous }, journal, {
     t: 'begin',
     idx: 0,
     at: ''
@@ -62,6 +62,7 @@ async function job(n: number) {
     meta,
     intended,
     previous,
+    sealed,
     values: join(jobDir(dataDir, meta.jobId), 'values.fernet')
   }
 }
@@ -93,6 +94,53 @@ describe('a job snapshot sealed in parts', () => {
         code: 'job.conflict'
       })
     }
+  })
+
+  it('gives a batch of items its values, read from the parts holding them', async () => {
+    const j = await job(2500)
+    const pick = (items: number[]) => ({
+      intended: Object.fromEntries(items.map((i) => [i, j.intended[i]])),
+      previous: Object.fromEntries(items.map((i) => [i, j.previous[i]]))
+    })
+    // batches as a run takes them (ascending, sharing a part, across parts), one item, none
+    for (const items of [
+      [0, 1, 2],
+      [3, 998, 999, 1000],
+      [1001, 1999, 2000, 2499],
+      [2499],
+      [],
+      Array.from({ length: 2500 }, (_, i) => i)
+    ])
+      expect(j.sealed.values(items)).toEqual(pick(items))
+    // the values are new objects read from the file, not those it was sealed from
+    expect(j.sealed.values([5]).intended[5]).not.toBe(j.intended[5])
+  })
+
+  it('refuses a part read back that is not the part sealed at its place', async () => {
+    const j = await job(2500)
+    const fernet = MultiFernet.fromSetting((await j.keychain.get(`job:${j.meta.jobId}`))!)
+    const [head, a, b, c] = readFileSync(j.values, 'utf8').split('\n')
+    const refused = (items: number[]) =>
+      expect(() => j.sealed.values(items)).toThrow(
+        expect.objectContaining({ code: 'job.conflict' }) as Error
+      )
+    // part 1 sealed again as long as part 0 (JSON allows the padding), put in part 0's place:
+    // each part read is authenticated and must be the part sealed there
+    const plain = fernet.decrypt(a!).toString('utf8')
+    const other = JSON.stringify({ n: 1, last: false, intended: {}, previous: {} })
+    const forged = fernet.encrypt(new TextEncoder().encode(other.padEnd(plain.length, ' ')))
+    expect(forged.length).toBe(a!.length)
+    writeFileSync(j.values, [head, forged, b, c, ''].join('\n'))
+    refused([0])
+    // parts moved (other lengths: the bytes read are no token), or the file cut off
+    writeFileSync(j.values, [head, b, a, c, ''].join('\n'))
+    refused([0])
+    refused([1500])
+    writeFileSync(j.values, [head, a, b, ''].join('\n'))
+    refused([2400])
+    // the parts as sealed read again
+    writeFileSync(j.values, [head, a, b, c, ''].join('\n'))
+    expect(j.sealed.values([2400]).intended[2400]).toEqual(j.intended[2400])
   })
 
   it("still reads an older job's snapshot sealed as one token", async () => {

@@ -57,6 +57,41 @@ describe('a plan handed over to applyPlan', () => {
     expect(planId).toMatch(/^test-/)
   })
 
+  it("holds no batch's values but its own when the store is rewritten whole", async () => {
+    const keychain = osLikeKeychain()
+    const source = new InMemoryBackend({ id: 'memory:source', entries: entries(30) })
+    const inner = new InMemoryBackend({ id: 'memory:target' })
+    // the pre-flight sees every value to write: the objects the job made of the source
+    let made: WeakRef<Entry>[] = []
+    const heldAtWrite: number[] = []
+    const target = storeLike(inner, {
+      kind: 'env-file',
+      preflight: async (values) => {
+        made = values.map((e) => new WeakRef(e))
+        return []
+      },
+      write: async (batch) => {
+        await new Promise((resolve) => setImmediate(resolve))
+        gc()
+        heldAtWrite.push(made.filter((r) => r.deref() !== undefined).length)
+        return inner.write(batch)
+      }
+    })
+    const handover = new PlanHandover(await planBetween(source, target, keychain))
+    const report = await applyPlan(handover, source, target, {
+      dataDir: dataDir(),
+      keychain,
+      batchSize: 10
+    })
+    expect(report.applied).toBe(30)
+    expect(report.failed).toEqual([])
+    // each batch's values are read from the sealed snapshot: none of the 30 is held by then
+    // (they were all held through the first batch, 20 through the second, 10 through the last)
+    expect(heldAtWrite).toEqual([0, 0, 0])
+    expect(made).toHaveLength(30)
+    expect((await inner.load({})).entries).toHaveLength(30)
+  })
+
   it('writes the same job files, audit and report as a plan given as is', async () => {
     const keychain = osLikeKeychain()
     const items = entries(2500)

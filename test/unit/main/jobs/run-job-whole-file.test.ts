@@ -9,7 +9,12 @@ import { EnvFileBackend } from '../../../../src-main/backends/env-file'
 import { InMemoryBackend } from '../../../../src-main/backends/in-memory'
 import { AirlockError } from '../../../../src-main/core/errors'
 import { connectionEntry, variableEntry } from '../../../../src-main/core/model'
-import { applyPlan, reclaimBefore, rollbackJob } from '../../../../src-main/jobs/run-job'
+import {
+  applyPlan,
+  reclaimBefore,
+  reclaimsBeforeBatches,
+  rollbackJob
+} from '../../../../src-main/jobs/run-job'
 import { collectLikeAJob } from '../../../../src-main/platform/runtime'
 import { osLikeKeychain } from '../../../support/test-keychain'
 import { planBetween, storeLike } from '../../../support/jobs'
@@ -125,6 +130,12 @@ describe('jobs against a whole-file store', () => {
     expect(reclaimBefore(9_999, 2_500, env)).toBe(-1)
     expect(reclaimBefore(100_000, 25_000, { kind: 'airflow-export' })).toBe(2)
     expect(reclaimBefore(100_000, 2_000, { kind: 'metastore' })).toBe(-1)
+    // and before the batches, when their values are read from the snapshot: the same jobs
+    expect(reclaimsBeforeBatches(100_000, env)).toBe(true)
+    expect(reclaimsBeforeBatches(20_000, env)).toBe(true)
+    expect(reclaimsBeforeBatches(19_999, env)).toBe(false)
+    expect(reclaimsBeforeBatches(100_000, { kind: 'airflow-export' })).toBe(true)
+    expect(reclaimsBeforeBatches(100_000, { kind: 'metastore' })).toBe(false)
   })
 
   it('writes, reads back and rolls back a large job the same where it reclaims memory', async () => {
