@@ -160,6 +160,8 @@ interface SnapshotIndex {
 export class SealedSnapshot {
   /** The part read last: batches come in ascending order, and two may share a part. */
   private last: SnapshotPart | undefined
+  /** The job key's Fernet, made once (the key is held for the apply, as a resume holds it). */
+  private fernet: MultiFernet | undefined
 
   constructor(
     private readonly path: string,
@@ -184,6 +186,9 @@ export class SealedSnapshot {
         const end = n + 1 < firsts.length ? firsts[n + 1]! : Infinity
         for (; i < items.length && items[i]! < end; i++) {
           const idx = items[i]!
+          if (i > 0 && idx <= items[i - 1]!) throw misuse(`items out of order at ${idx}`)
+          const wanted = idx in part.intended || idx in part.previous
+          if (!wanted) throw misuse(`item ${idx} is in no part`)
           if (idx in part.intended) intended[idx] = part.intended[idx]!
           if (idx in part.previous) previous[idx] = part.previous[idx]!
         }
@@ -198,8 +203,12 @@ export class SealedSnapshot {
   private open(): number {
     try {
       return openSync(this.path, 'r')
-    } catch {
-      throw this.changed()
+    } catch (error) {
+      throw new AirlockError(
+        'job.conflict',
+        `The snapshot of job ${this.jobId} (values.fernet in its folder) could not be opened while the job ran; the job stopped before this batch. Nothing of this batch was written.`,
+        { cause: error }
+      )
     }
   }
 
@@ -216,9 +225,8 @@ export class SealedSnapshot {
     let part: SnapshotPart
     try {
       const token = bytes.toString('latin1', 0, bytes.length - 1)
-      part = JSON.parse(
-        MultiFernet.fromSetting(this.key).decrypt(token).toString('utf8')
-      ) as SnapshotPart
+      this.fernet ??= MultiFernet.fromSetting(this.key)
+      part = JSON.parse(this.fernet.decrypt(token).toString('utf8')) as SnapshotPart
     } catch {
       throw this.changed()
     }
@@ -241,9 +249,14 @@ export class SealedSnapshot {
   private changed(): AirlockError {
     return new AirlockError(
       'job.conflict',
-      `The snapshot of job ${this.jobId} changed while the job ran (a part is not where it was sealed); resume the job.`
+      `The snapshot of job ${this.jobId} changed while the job ran (a part is not where it was sealed); the job stopped before this batch. Restore values.fernet in its folder to resume or roll it back.`
     )
   }
+}
+
+/** A caller's mistake (items not ascending, or not in the snapshot): never a guess of values. */
+function misuse(what: string): AirlockError {
+  return new AirlockError('internal', `sealed snapshot read: ${what}`)
 }
 
 /**
@@ -403,7 +416,17 @@ export async function readJob(
   const dir = jobDir(dataDir, jobId)
   const meta = readMeta(dataDir, jobId)
   const key = await jobKey(keychain, jobId)
-  if (!existsSync(join(dir, 'values.fernet'))) return { meta, intended: {}, previous: {} } // crashed before the snapshot was complete: nothing was written
+  if (!existsSync(join(dir, 'values.fernet'))) {
+    // `start` is journaled only once the snapshot is sealed: without it the job crashed before
+    // the snapshot was complete and nothing was written; with it the snapshot was lost, and
+    // neither a resume (it would call the job finished) nor a rollback can be done from it
+    if (Journal.read(journalPath(dataDir, jobId)).some((r) => r.t === 'start'))
+      throw new AirlockError(
+        'job.conflict',
+        `The snapshot of job ${jobId} (values.fernet in its folder) is missing although the job started: it can neither be resumed nor rolled back. Nothing was written.`
+      )
+    return { meta, intended: {}, previous: {} }
+  }
   const values = openSnapshot(key, readFileSync(join(dir, 'values.fernet'), 'utf8'), jobId)
   return { meta, ...values }
 }

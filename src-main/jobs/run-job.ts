@@ -898,9 +898,9 @@ async function applyLocked(
 ): Promise<JobReport> {
   const job = await startJob(handover, source, target, ctx, fp, jobId)
   const { files, journal } = job
-  // here, not in startJob: its frame held every value until it returned
-  if (job.reclaims) reclaimMemory()
   try {
+    // here, not in startJob: its frame held every value until it returned
+    if (job.reclaims) reclaimMemory()
     const report = await execute(ctx, files, target, journal, job.refused, 'apply')
     report.skipped = job.skipped
     if (job.warnings.length) report.warnings = job.warnings
