@@ -222,15 +222,14 @@ export class SealedSnapshot {
       if (got === 0) throw this.changed()
       at += got
     }
-    let part: SnapshotPart
+    let part: SnapshotPart | undefined
     try {
-      const token = bytes.toString('latin1', 0, bytes.length - 1)
       this.fernet ??= MultiFernet.fromSetting(this.key)
-      part = JSON.parse(this.fernet.decrypt(token).toString('utf8')) as SnapshotPart
+      part = partAt(this.fernet, bytes.toString('latin1', 0, bytes.length - 1), n, firsts.length)
     } catch {
       throw this.changed()
     }
-    if (part.n !== n || part.last !== (n === firsts.length - 1)) throw this.changed()
+    if (!part) throw this.changed()
     return part
   }
 
@@ -275,6 +274,20 @@ function itemIndexes(
 }
 
 /** A snapshot's values: sealed in parts (snapshotLines), or as one token (older jobs). */
+/**
+ * Part `n` of a snapshot of `count` parts, decrypted from its line; undefined where the line
+ * holds another part (parts moved, or the file cut short after a part that is not the last).
+ */
+function partAt(
+  fernet: MultiFernet,
+  line: string,
+  n: number,
+  count: number
+): SnapshotPart | undefined {
+  const part = JSON.parse(fernet.decrypt(line).toString('utf8')) as SnapshotPart
+  return part.n === n && part.last === (n === count - 1) ? part : undefined
+}
+
 function openSnapshot(key: string, text: string, jobId: string): Omit<JobFiles, 'meta'> {
   const fernet = MultiFernet.fromSetting(key)
   const open = <T>(token: string) => JSON.parse(fernet.decrypt(token).toString('utf8')) as T
@@ -284,8 +297,8 @@ function openSnapshot(key: string, text: string, jobId: string): Omit<JobFiles, 
   const lines = text.slice(SNAPSHOT_HEADER.length + 1).split('\n')
   if (lines.at(-1) === '') lines.pop()
   lines.forEach((line, n) => {
-    const part = open<SnapshotPart>(line)
-    if (part.n !== n || part.last !== (n === lines.length - 1))
+    const part = partAt(fernet, line, n, lines.length)
+    if (!part)
       throw new AirlockError(
         'job.conflict',
         `The snapshot of job ${jobId} is incomplete or out of order (part ${n} of ${lines.length} is not where it was written); it cannot be used for resume or rollback.`
