@@ -1,5 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
+import { connect, createServer } from 'node:net'
 import { networkInterfaces, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -166,7 +167,15 @@ describe('loopback web mode', () => {
     .find((i) => i && i.family === 'IPv4' && !i.internal)?.address
   it.skipIf(!external)(
     'refuses a peer that is not this machine, even with the token (skipped where the machine has no other address)',
-    async () => {
+    async (ctx) => {
+      // Some sandboxes give an interface an address that cannot be reached from the machine
+      // itself, or hand such a connection over as from loopback: then there is no peer to
+      // refuse here, and the test says so instead of failing on the sandbox.
+      const seen = await peerSeenFrom(external!)
+      if (seen !== external)
+        ctx.skip(
+          `a connection to this machine's address ${external} ${seen ? `arrives from ${seen}` : 'cannot be made'} here`
+        )
       const wide = await startLoopbackServer({
         listenHost: '0.0.0.0',
         token: 't'.repeat(43),
@@ -203,7 +212,8 @@ describe('loopback web mode', () => {
       } finally {
         await wide.close()
       }
-    }
+    },
+    15_000
   )
 
   it('answers an invoke with the token', async () => {
@@ -386,3 +396,31 @@ describe('loopback web mode', () => {
     expect(await received).toMatch(/event: jobs:progress\ndata: \{"jobId":"j1"/)
   })
 })
+
+/**
+ * The address a TCP connection to `address` (this machine's own) arrives from, as a server
+ * listening on every address sees it; undefined where it cannot be made within 3 s.
+ */
+async function peerSeenFrom(address: string): Promise<string | undefined> {
+  let seenAs: string | undefined
+  const server = createServer((socket) => {
+    seenAs = socket.remoteAddress?.replace(/^::ffff:/, '')
+    socket.end()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve))
+  const { port } = server.address() as { port: number }
+  try {
+    return await new Promise<string | undefined>((resolve) => {
+      const socket = connect({ host: address, port })
+      socket.setTimeout(3000, () => {
+        socket.destroy()
+        resolve(undefined)
+      })
+      socket.on('error', () => resolve(undefined))
+      socket.on('close', () => resolve(seenAs))
+      socket.resume()
+    })
+  } finally {
+    await new Promise((resolve) => server.close(resolve))
+  }
+}
