@@ -6,6 +6,7 @@
  * environment) — python-dotenv is not installed here, so they are kept as data.
  */
 import fc from 'fast-check'
+import { FUZZ_SEED } from '../../../../support/fuzz'
 import { describe, expect, it } from 'vitest'
 import {
   ENV_FILE_LOADER_LABEL,
@@ -517,7 +518,7 @@ describe('env-file codec: round trip', () => {
         const compose = values(text, 'compose')
         for (const v of vars) if (!v.value.includes('\0')) expect(compose[v.name]).toBe(v.value)
       }),
-      { numRuns: 500 }
+      { seed: FUZZ_SEED, numRuns: 500 }
     )
   })
 
@@ -538,7 +539,7 @@ describe('env-file codec: round trip', () => {
             Object.fromEntries(vars.map((v) => [v.name, v.value]))
           )
       }),
-      { numRuns: 500 }
+      { seed: FUZZ_SEED, numRuns: 500 }
     )
   })
 
@@ -556,7 +557,7 @@ describe('env-file codec: round trip', () => {
             Object.fromEntries(vars.map((v) => [v.name, v.value]))
           )
       }),
-      { numRuns: 300 }
+      { seed: FUZZ_SEED, numRuns: 300 }
     )
   })
   it('checks line by line with the warnings of encodeEnvFile, asking again only for a read-back', () => {
@@ -593,7 +594,7 @@ describe('env-file codec: round trip', () => {
           )
         expect(asked).toBe(literal ? 0 : 1)
       }),
-      { numRuns: 1000 }
+      { seed: FUZZ_SEED, numRuns: 1000 }
     )
   })
 })
@@ -707,7 +708,7 @@ describe('env-file codec: rewriting a file batch after batch', () => {
           }
         }
       ),
-      { numRuns: 300 }
+      { seed: FUZZ_SEED, numRuns: 300 }
     )
   })
 
@@ -730,7 +731,7 @@ describe('env-file codec: rewriting a file batch after batch', () => {
           expect(out.values && [...out.values]).toEqual(decoded.value.map((v) => [v.name, v.value]))
         }
       ),
-      { numRuns: 500 }
+      { seed: FUZZ_SEED, numRuns: 500 }
     )
   })
 
