@@ -9,6 +9,7 @@ import {
   existsSync,
   mkdirSync,
   openSync,
+  fstatSync,
   readdirSync,
   readFileSync,
   readSync,
@@ -167,7 +168,9 @@ export class SealedSnapshot {
     private readonly path: string,
     private readonly key: string,
     private readonly index: SnapshotIndex,
-    private readonly jobId: string
+    private readonly jobId: string,
+    /** The run that reads it, as its refusals name it. */
+    private readonly run: 'job' | 'resume' | 'rollback' = 'job'
   ) {}
 
   /** The values of `items` (ascending plan item indexes), read from the parts holding them. */
@@ -206,7 +209,7 @@ export class SealedSnapshot {
     } catch (error) {
       throw new AirlockError(
         'job.conflict',
-        `The snapshot of job ${this.jobId} (values.fernet in its folder) could not be opened while the job ran; the job stopped before this batch. Nothing of this batch was written.`,
+        `The snapshot of job ${this.jobId} (values.fernet in its folder) could not be opened while the ${this.run} ran; the ${this.run} stopped before this batch. Nothing of this batch was written.`,
         { cause: error }
       )
     }
@@ -215,7 +218,8 @@ export class SealedSnapshot {
   /** Part `n`, read where it was sealed, authenticated, and checked to be that part. */
   private read(fd: number, n: number): SnapshotPart {
     const { firsts, offsets } = this.index
-    const [from, to] = [offsets[n]!, offsets[n + 1]!]
+    // the part's line without its newline
+    const [from, to] = [offsets[n]!, offsets[n + 1]! - 1]
     const bytes = Buffer.allocUnsafe(to - from)
     for (let at = 0; at < bytes.length;) {
       const got = readSync(fd, bytes, at, bytes.length - at, from + at)
@@ -225,7 +229,7 @@ export class SealedSnapshot {
     let part: SnapshotPart | undefined
     try {
       this.fernet ??= MultiFernet.fromSetting(this.key)
-      part = partAt(this.fernet, bytes.toString('latin1', 0, bytes.length - 1), n, firsts.length)
+      part = partAt(this.fernet, bytes.toString('latin1'), n, n === firsts.length - 1)
     } catch {
       throw this.changed()
     }
@@ -248,7 +252,7 @@ export class SealedSnapshot {
   private changed(): AirlockError {
     return new AirlockError(
       'job.conflict',
-      `The snapshot of job ${this.jobId} changed while the job ran (a part is not where it was sealed); the job stopped before this batch. Restore values.fernet in its folder to resume or roll it back.`
+      `The snapshot of job ${this.jobId} changed while the ${this.run} ran (a part is not where it was sealed); the ${this.run} stopped before this batch. Restore values.fernet in its folder to resume or roll it back.`
     )
   }
 }
@@ -273,40 +277,174 @@ function itemIndexes(
   return Int32Array.from(idxs).sort()
 }
 
-/** A snapshot's values: sealed in parts (snapshotLines), or as one token (older jobs). */
 /**
- * Part `n` of a snapshot of `count` parts, decrypted from its line; undefined where the line
- * holds another part (parts moved, or the file cut short after a part that is not the last).
+ * Part `n` of a snapshot, decrypted from its line, which is the file's last (`last`) or not;
+ * undefined where the line holds another part (parts moved, or the file cut short after a part
+ * that is not the last).
  */
 function partAt(
   fernet: MultiFernet,
   line: string,
   n: number,
-  count: number
+  last: boolean
 ): SnapshotPart | undefined {
   const part = JSON.parse(fernet.decrypt(line).toString('utf8')) as SnapshotPart
-  return part.n === n && part.last === (n === count - 1) ? part : undefined
+  return part.n === n && part.last === last ? part : undefined
 }
 
-function openSnapshot(key: string, text: string, jobId: string): Omit<JobFiles, 'meta'> {
-  const fernet = MultiFernet.fromSetting(key)
-  const open = <T>(token: string) => JSON.parse(fernet.decrypt(token).toString('utf8')) as T
-  if (!text.startsWith(`${SNAPSHOT_HEADER}\n`)) return open(text)
-  const intended: Record<number, Entry> = {}
-  const previous: Record<number, Entry | null> = {}
-  const lines = text.slice(SNAPSHOT_HEADER.length + 1).split('\n')
-  if (lines.at(-1) === '') lines.pop()
-  lines.forEach((line, n) => {
-    const part = partAt(fernet, line, n, lines.length)
-    if (!part)
-      throw new AirlockError(
-        'job.conflict',
-        `The snapshot of job ${jobId} is incomplete or out of order (part ${n} of ${lines.length} is not where it was written); it cannot be used for resume or rollback.`
-      )
-    Object.assign(intended, part.intended)
-    Object.assign(previous, part.previous)
+/** Bytes read at a time while a snapshot is indexed (a part's line is some 400 KB). */
+const INDEX_CHUNK = 1 << 16
+
+/** Where an item is in a snapshot: in its values to write, its previous values, and non-null there. */
+export const IN_INTENDED = 1
+export const IN_PREVIOUS = 2
+export const PREVIOUS_HELD = 4
+
+/**
+ * A job's snapshot as resume and rollback read it: which items it holds (ascending, with
+ * their {@link IN_INTENDED} / {@link IN_PREVIOUS} / {@link PREVIOUS_HELD} flags), and their
+ * values a batch at a time — read part by part from the file (a snapshot sealed in parts), or
+ * from the maps of an older job's single token (small: jobs of versions before the parts).
+ */
+export interface JobSnapshot {
+  /** The item indexes the snapshot holds, ascending. */
+  indexes: Int32Array
+  /** Each of `indexes`' flags. */
+  flags: Uint8Array
+  /** The values of `items` (ascending indexes the snapshot holds). */
+  values(items: readonly number[]): Omit<JobFiles, 'meta'>
+}
+
+/** The flags of `idx` in `snapshot` (0 for an item it does not hold). */
+export function snapshotFlags(
+  snapshot: Pick<JobSnapshot, 'indexes' | 'flags'>,
+  idx: number
+): number {
+  const { indexes, flags } = snapshot
+  let [lo, hi] = [0, indexes.length - 1]
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    const at = indexes[mid]!
+    if (at === idx) return flags[mid]!
+    if (at < idx) lo = mid + 1
+    else hi = mid - 1
+  }
+  return 0
+}
+
+/** The indexes of both maps with their flags. */
+function flagsOf(
+  intended: Record<number, Entry>,
+  previous: Record<number, Entry | null>
+): Pick<JobSnapshot, 'indexes' | 'flags'> {
+  const indexes = itemIndexes(intended, previous)
+  const flags = new Uint8Array(indexes.length)
+  indexes.forEach((idx, i) => {
+    flags[i] =
+      (idx in intended ? IN_INTENDED : 0) |
+      (idx in previous ? IN_PREVIOUS : 0) |
+      (previous[idx] ? PREVIOUS_HELD : 0)
   })
-  return { intended, previous }
+  return { indexes, flags }
+}
+
+/**
+ * Opens the snapshot at `path` without keeping its values (issue #22: a resume read the file as
+ * one string and every value into two maps, ~330 MB at 100 k items): the file is read a chunk
+ * at a time, each part decrypted once — authenticated, checked to be the part at its place and
+ * the last only at the end, as sealing numbered them — to learn its items and where it starts,
+ * then let go. Batches then read their values part by part ({@link SealedSnapshot}), each
+ * part checked again. An older job's snapshot, one token without the header, is read whole.
+ */
+function openSnapshot(
+  path: string,
+  key: string,
+  jobId: string,
+  run: 'resume' | 'rollback'
+): JobSnapshot {
+  const fernet = MultiFernet.fromSetting(key)
+  const header = Buffer.from(`${SNAPSHOT_HEADER}\n`, 'latin1')
+  const fd = openSync(path, 'r')
+  try {
+    const size = fstatSync(fd).size
+    const head = Buffer.alloc(header.length)
+    const got = readSync(fd, head, 0, head.length, 0)
+    if (got < head.length || !head.equals(header)) {
+      const { intended, previous } = JSON.parse(
+        fernet.decrypt(readFileSync(fd, 'utf8')).toString('utf8')
+      ) as Omit<JobFiles, 'meta'>
+      return { ...flagsOf(intended, previous), values: () => ({ intended, previous }) }
+    }
+    const incomplete = (n: number) =>
+      new AirlockError(
+        'job.conflict',
+        `The snapshot of job ${jobId} is incomplete or out of order (part ${n} is not where it was written); it cannot be used for ${run === 'resume' ? 'resume' : 'rollback'}.`
+      )
+    const idxs: number[] = []
+    const flags: number[] = []
+    const firsts: number[] = []
+    const offsets: number[] = [header.length]
+    // a line's chunks, until its newline (or the file's end) is read
+    let pending: Buffer[] = []
+    let at = header.length
+    const chunk = Buffer.allocUnsafe(INDEX_CHUNK)
+    const partDone = (lineEnd: number) => {
+      const n = firsts.length
+      const line = Buffer.concat(pending).toString('latin1')
+      pending = []
+      let part: SnapshotPart | undefined
+      try {
+        // the last line ends at the file's end, with its newline or without
+        part = partAt(fernet, line, n, lineEnd + 1 >= size)
+      } catch {
+        part = undefined
+      }
+      if (!part) throw incomplete(n)
+      const ids: number[] = []
+      for (const k in part.intended) ids.push(Number(k))
+      for (const k in part.previous) if (!(k in part.intended)) ids.push(Number(k))
+      ids.sort((a, b) => a - b)
+      firsts.push(ids.length ? ids[0]! : 0)
+      offsets.push(lineEnd + 1)
+      for (const idx of ids) {
+        idxs.push(idx)
+        const prev = part.previous[idx]
+        flags.push(
+          (idx in part.intended ? IN_INTENDED : 0) |
+            (prev !== undefined ? IN_PREVIOUS : 0) |
+            (prev ? PREVIOUS_HELD : 0)
+        )
+      }
+    }
+    for (;;) {
+      const read = readSync(fd, chunk, 0, chunk.length, at)
+      if (read === 0) break
+      let from = 0
+      const view = chunk.subarray(0, read)
+      for (let nl = view.indexOf(10, from); nl !== -1; nl = view.indexOf(10, from)) {
+        pending.push(Buffer.from(view.subarray(from, nl)))
+        partDone(at + nl)
+        from = nl + 1
+      }
+      if (from < read) pending.push(Buffer.from(view.subarray(from)))
+      at += read
+    }
+    if (pending.length) partDone(at)
+    // sealing writes one part at least, the last flagged: a file cut after its header is not empty
+    if (firsts.length === 0) throw incomplete(0)
+    const index: SnapshotIndex = {
+      firsts: Int32Array.from(firsts),
+      offsets: Float64Array.from(offsets)
+    }
+    const sealed = new SealedSnapshot(path, key, index, jobId, run)
+    return {
+      indexes: Int32Array.from(idxs),
+      flags: Uint8Array.from(flags),
+      values: (items) => sealed.values(items)
+    }
+  } finally {
+    closeSync(fd)
+  }
 }
 
 /** Plan items per part of `meta.json` as it is written. */
@@ -420,16 +558,22 @@ export function readMeta(dataDir: string, jobId: string): JobMeta {
   return JSON.parse(readFileSync(path, 'utf8')) as JobMeta
 }
 
-/** A job's meta and snapshot, decrypted with its key from the keychain. */
-export async function readJob(
+/**
+ * A job's meta and its snapshot opened for resume or rollback ({@link openSnapshot}): which
+ * items it holds, their values read a batch at a time. Refuses a snapshot that is missing
+ * although the job started, or whose parts are not as sealed (`job.conflict`).
+ */
+export async function openJob(
   dataDir: string,
   keychain: Keychain,
-  jobId: string
-): Promise<JobFiles> {
+  jobId: string,
+  run: 'resume' | 'rollback'
+): Promise<{ meta: JobMeta; snapshot: JobSnapshot }> {
   const dir = jobDir(dataDir, jobId)
   const meta = readMeta(dataDir, jobId)
   const key = await jobKey(keychain, jobId)
-  if (!existsSync(join(dir, 'values.fernet'))) {
+  const path = join(dir, 'values.fernet')
+  if (!existsSync(path)) {
     // `start` is journaled only once the snapshot is sealed: without it the job crashed before
     // the snapshot was complete and nothing was written; with it the snapshot was lost, and
     // neither a resume (it would call the job finished) nor a rollback can be done from it
@@ -438,10 +582,20 @@ export async function readJob(
         'job.conflict',
         `The snapshot of job ${jobId} (values.fernet in its folder) is missing although the job started: it can neither be resumed nor rolled back. Nothing was written.`
       )
-    return { meta, intended: {}, previous: {} }
+    const none = { indexes: new Int32Array(0), flags: new Uint8Array(0) }
+    return { meta, snapshot: { ...none, values: () => ({ intended: {}, previous: {} }) } }
   }
-  const values = openSnapshot(key, readFileSync(join(dir, 'values.fernet'), 'utf8'), jobId)
-  return { meta, ...values }
+  return { meta, snapshot: openSnapshot(path, key, jobId, run) }
+}
+
+/** A job's meta and every value of its snapshot (small jobs and tests; runs use {@link openJob}). */
+export async function readJob(
+  dataDir: string,
+  keychain: Keychain,
+  jobId: string
+): Promise<JobFiles> {
+  const { meta, snapshot } = await openJob(dataDir, keychain, jobId, 'resume')
+  return { meta, ...snapshot.values([...snapshot.indexes]) }
 }
 
 /** Items per second, to one decimal (0 for a run too short to measure). */

@@ -20,12 +20,17 @@ import { chunks, mapLimit } from '../core/concurrency'
 import { writeAudit } from './audit'
 import {
   createJob,
+  IN_INTENDED,
+  IN_PREVIOUS,
   journalPath,
   newJobId,
+  openJob,
   planKey,
-  readJob,
+  PREVIOUS_HELD,
+  snapshotFlags,
   type JobFiles,
-  type JobMeta
+  type JobMeta,
+  type JobSnapshot
 } from './job-store'
 import { JobItems } from './job-items'
 import { Journal, type JournalRecord } from './journal'
@@ -309,8 +314,8 @@ function itemsToDo(
 }
 
 /**
- * A run's values held in memory (a resume's, read whole from the snapshot): a settled batch's
- * are let go, so what the run holds shrinks batch by batch.
+ * A run's values held in memory (an apply's on a store that is not a whole file, as it read
+ * them): a settled batch's are let go, so what the run holds shrinks batch by batch.
  */
 function valuesHeld(
   intended: Record<number, Entry>,
@@ -923,26 +928,44 @@ async function applyLocked(
   }
 }
 
-/** Finishes a job that stopped (crash, kill, cancel): items not recorded as done are redone with the job's own values. */
+/**
+ * Finishes a job that stopped (crash, kill, cancel): items not recorded as done are redone with
+ * the job's own values, each batch's read from the snapshot as the batch starts, whatever the
+ * target (issue #22: a resume held every value of the job, ~330 MB at 100 k `.env` items).
+ * Unlike an apply, which has every value in hand from its reads and keeps them for a store
+ * that is not a whole file, a resume has to read them from the snapshot either way: per batch
+ * it reads each part once more than a whole read, which costs little beside the store's writes.
+ */
 export async function resumeJob(
   jobId: string,
   target: Backend,
   ctx: JobContext
 ): Promise<JobReport> {
-  const files = await readJob(ctx.dataDir, ctx.keychain, jobId)
-  const notes = checkOwnTarget(files.meta, target, ctx.target, 'resume')
+  const job = await openJob(ctx.dataDir, ctx.keychain, jobId, 'resume')
+  const notes = checkOwnTarget(job.meta, target, ctx.target, 'resume')
   const lock = await takeLock(ctx, target, jobId, 'resume')
   try {
-    const report = await resumeLocked(jobId, files, target, ctx)
+    const report = await resumeLocked(jobId, job, target, ctx)
     return notes.length ? { ...report, notes: [...notes, ...(report.notes ?? [])] } : report
   } finally {
     await lock.release()
   }
 }
 
+/** The items a job writes or removes, ascending, from its snapshot's index (no value read). */
+function itemsToDoOf(snapshot: JobSnapshot, planned: JobItems): number[] {
+  const todo: number[] = []
+  snapshot.indexes.forEach((idx, i) => {
+    const flags = snapshot.flags[i]!
+    if (flags & IN_INTENDED || (flags & IN_PREVIOUS && planned.action(idx) === 'delete'))
+      todo.push(idx)
+  })
+  return todo
+}
+
 async function resumeLocked(
   jobId: string,
-  files: JobFiles,
+  job: { meta: JobMeta; snapshot: JobSnapshot },
   target: Backend,
   ctx: JobContext
 ): Promise<JobReport> {
@@ -958,20 +981,20 @@ async function resumeLocked(
   }
   const journal = new Journal(path)
   try {
-    const { meta, intended, previous } = files
+    const { meta, snapshot } = job
     const items = JobItems.of(meta.items)
     const run: RunFiles = {
       jobId: meta.jobId,
       total: meta.total,
       items,
-      todo: itemsToDo(intended, previous, items),
-      ...valuesHeld(intended, previous)
+      todo: itemsToDoOf(snapshot, items),
+      values: (batch) => snapshot.values(batch)
     }
     const report = await execute(ctx, run, target, journal, records, 'resume')
     writeAudit(ctx.dataDir, {
       job: jobId,
       action: 'resume',
-      target: files.meta.target,
+      target: meta.target,
       applied: report.applied,
       failed: report.failed.length
     })
@@ -1005,24 +1028,89 @@ export async function rollbackJob(
   ctx: JobContext,
   options: { force?: boolean } = {}
 ): Promise<RollbackReport> {
-  const files = await readJob(ctx.dataDir, ctx.keychain, jobId)
-  const notes = checkOwnTarget(files.meta, target, ctx.target, 'rollback')
+  const job = await openJob(ctx.dataDir, ctx.keychain, jobId, 'rollback')
+  const notes = checkOwnTarget(job.meta, target, ctx.target, 'rollback')
   const lock = await takeLock(ctx, target, jobId, 'rollback')
   try {
-    const out = await rollbackLocked(jobId, files, target, ctx, Boolean(options.force))
+    const out = await rollbackLocked(jobId, job, target, ctx, Boolean(options.force))
     return notes.length ? { ...out, notes } : out
   } finally {
     await lock.release()
   }
 }
 
+/** A rollback's decision on an item (rollbackDecisions): put back already, to undo, or skipped. */
+const BACK_ALREADY = 1
+const TO_UNDO = 2
+/** Why an item is skipped, by its decision less SKIPPED. */
+const SKIPPED = 3
+const SKIP_REASONS = [
+  'it cannot be read to compare with what the job wrote',
+  'removed since the job wrote it',
+  'made again since the job removed it',
+  'changed since the job wrote it'
+] as const
+
+/** Items whose values one step of a rollback's comparison reads (about a snapshot part). */
+const COMPARE_CHUNK = 1000
+
+/** `items` (plan item indexes) the snapshot holds, ascending: those whose values can be read. */
+function heldAscending(snapshot: JobSnapshot, items: readonly number[]): number[] {
+  return items.filter((idx) => snapshotFlags(snapshot, idx) !== 0).sort((a, b) => a - b)
+}
+
+/**
+ * What a rollback does with each of `touched`, by plan item index: what the target holds now,
+ * compared as the read-back compares (fields it cannot keep left out) with what the job wrote
+ * and with what was there before. The values are read in one ascending pass over the
+ * snapshot, a part's worth at a time, and only the decision is kept (a byte an item): the
+ * rollback never holds the job's values whole, nor two maps of them. The target's own entries
+ * (its `load`, a map by id) are the pass's other cost, and garbage once it returns.
+ */
+async function rollbackDecisions(
+  meta: JobMeta,
+  snapshot: JobSnapshot,
+  touched: readonly number[],
+  target: Backend,
+  force: boolean
+): Promise<Uint8Array> {
+  const decisions = new Uint8Array(meta.items.length)
+  if (!touched.length) return decisions
+  const kinds = [...new Set(touched.map((idx) => meta.items[idx]!.kind))]
+  const loaded = await target.load({ kinds })
+  const current = new Map(loaded.entries.map((e) => [`${e.kind}:${idOf(e)}`, e]))
+  const unreadable = new Set(loaded.problems.map((p) => `${p.ref.kind}:${p.ref.id}`))
+  const digest = (e: Entry | null | undefined, id: string) =>
+    e ? entryDigest(withoutLossy(withTargetId(e, id), target)) : null
+  const ascending = [...touched].sort((a, b) => a - b)
+  for (let i = 0; i < ascending.length; i += COMPARE_CHUNK) {
+    const chunk = ascending.slice(i, i + COMPARE_CHUNK)
+    const { intended, previous } = snapshot.values(heldAscending(snapshot, chunk))
+    for (const idx of chunk) {
+      const item = meta.items[idx]!
+      const key = `${item.kind}:${item.targetId}`
+      const held = unreadable.has(key) ? undefined : digest(current.get(key), item.targetId)
+      const before = digest(previous[idx], item.targetId)
+      const wrote = digest(intended[idx], item.targetId)
+      decisions[idx] =
+        !unreadable.has(key) && held === before
+          ? BACK_ALREADY
+          : force || (!unreadable.has(key) && held === wrote)
+            ? TO_UNDO
+            : SKIPPED + (unreadable.has(key) ? 0 : held === null ? 1 : wrote === null ? 2 : 3)
+    }
+  }
+  return decisions
+}
+
 async function rollbackLocked(
   jobId: string,
-  files: JobFiles,
+  job: { meta: JobMeta; snapshot: JobSnapshot },
   target: Backend,
   ctx: JobContext,
   force: boolean
 ): Promise<RollbackReport> {
+  const { meta, snapshot } = job
   const path = journalPath(ctx.dataDir, jobId)
   const records = Journal.read(path)
   const last = new Map<number, string>()
@@ -1035,53 +1123,38 @@ async function rollbackLocked(
   const out: RollbackReport = { restored: 0, removed: 0, failed: [], skipped: [] }
   const journal = new Journal(path)
   try {
-    // What the target holds now, compared as the read-back compares (fields it cannot keep
-    // left out) with what the job wrote and with what was there before.
-    const kinds = [...new Set(touched.map((idx) => files.meta.items[idx]!.kind))]
-    const loaded = touched.length ? await target.load({ kinds }) : { entries: [], problems: [] }
-    const current = new Map(loaded.entries.map((e) => [`${e.kind}:${idOf(e)}`, e]))
-    const unreadable = new Set(loaded.problems.map((p) => `${p.ref.kind}:${p.ref.id}`))
-    const digest = (e: Entry | null | undefined, id: string) =>
-      e ? entryDigest(withoutLossy(withTargetId(e, id), target)) : null
+    const decisions = await rollbackDecisions(meta, snapshot, touched, target, force)
     const todo: number[] = []
     const settled: JournalRecord[] = []
+    // in the order of `touched` (the reverse of writing), as the records always were
     for (const idx of touched) {
-      const item = files.meta.items[idx]!
-      const key = `${item.kind}:${item.targetId}`
-      const held = unreadable.has(key) ? undefined : digest(current.get(key), item.targetId)
-      const before = digest(files.previous[idx], item.targetId)
-      const wrote = digest(files.intended[idx], item.targetId)
-      const action = files.previous[idx] ? ('restored' as const) : ('removed' as const)
-      if (!unreadable.has(key) && held === before) {
+      const decision = decisions[idx]!
+      const action =
+        snapshotFlags(snapshot, idx) & PREVIOUS_HELD ? ('restored' as const) : ('removed' as const)
+      if (decision === BACK_ALREADY) {
         settled.push({ t: 'rollback', idx, at: now(), action })
         continue
       }
-      if (force || (!unreadable.has(key) && held === wrote)) {
+      if (decision === TO_UNDO) {
         todo.push(idx)
         continue
       }
-      const reason = unreadable.has(key)
-        ? 'it cannot be read to compare with what the job wrote'
-        : held === null
-          ? 'removed since the job wrote it'
-          : wrote === null
-            ? 'made again since the job removed it'
-            : 'changed since the job wrote it'
-      out.skipped.push({ id: item.targetId, reason })
+      const reason = SKIP_REASONS[decision - SKIPPED]!
+      out.skipped.push({ id: meta.items[idx]!.targetId, reason })
       settled.push({ t: 'rollback', idx, at: now(), action: 'skipped', message: reason })
     }
     journal.appendAll(settled)
     for (const r of settled)
       if (r.t === 'rollback' && r.action === 'restored') out.restored++
       else if (r.t === 'rollback' && r.action === 'removed') out.removed++
-    await undo(files, target, ctx, journal, todo, out)
+    await undo(meta, snapshot, target, ctx, journal, todo, out)
   } finally {
     journal.close()
   }
   writeAudit(ctx.dataDir, {
     job: jobId,
     action: 'rollback',
-    target: files.meta.target,
+    target: meta.target,
     restored: out.restored,
     removed: out.removed,
     failed: out.failed.length,
@@ -1091,18 +1164,25 @@ async function rollbackLocked(
   return out
 }
 
-/** Writes back the previous values of `todo` (removing what the job created), in batches. */
+/**
+ * Writes back the previous values of `todo` (removing what the job created), in batches, each
+ * batch's values read from the snapshot as it starts.
+ */
 async function undo(
-  files: JobFiles,
+  meta: JobMeta,
+  snapshot: JobSnapshot,
   target: Backend,
   ctx: JobContext,
   journal: Journal,
   todo: number[],
   out: RollbackReport
 ): Promise<void> {
-  const undoOne = async (idx: number): Promise<JournalRecord> => {
-    const item = files.meta.items[idx]!
-    const prev = files.previous[idx]
+  const undoOne = async (
+    idx: number,
+    previous: Record<number, Entry | null>
+  ): Promise<JournalRecord> => {
+    const item = meta.items[idx]!
+    const prev = previous[idx]
     try {
       if (prev) await target.write([prev])
       else await target.remove([{ kind: item.kind, id: item.targetId }])
@@ -1121,15 +1201,16 @@ async function undo(
   // rewrite of a file), one journal commit; a batch that fails is undone item by item to
   // find which items cannot be.
   const undoBatch = async (batch: number[]): Promise<void> => {
-    const writes = batch.filter((idx) => files.previous[idx])
-    const removes = batch.filter((idx) => !files.previous[idx])
+    const { previous } = snapshot.values(heldAscending(snapshot, batch))
+    const writes = batch.filter((idx) => previous[idx])
+    const removes = batch.filter((idx) => !previous[idx])
     let records: JournalRecord[]
     try {
-      if (writes.length) await target.write(writes.map((idx) => files.previous[idx]!))
+      if (writes.length) await target.write(writes.map((idx) => previous[idx]!))
       if (removes.length)
         await target.remove(
           removes.map((idx) => {
-            const item = files.meta.items[idx]!
+            const item = meta.items[idx]!
             return { kind: item.kind, id: item.targetId }
           })
         )
@@ -1137,18 +1218,18 @@ async function undo(
         t: 'rollback' as const,
         idx,
         at: now(),
-        action: files.previous[idx] ? ('restored' as const) : ('removed' as const)
+        action: previous[idx] ? ('restored' as const) : ('removed' as const)
       }))
     } catch {
       records = []
-      for (const idx of batch) records.push(await undoOne(idx))
+      for (const idx of batch) records.push(await undoOne(idx, previous))
     }
     journal.appendAll(records)
     for (const r of records)
       if (r.t !== 'rollback') continue
       else if (r.action === 'restored') out.restored++
       else if (r.action === 'removed') out.removed++
-      else out.failed.push(files.meta.items[r.idx]!.targetId)
+      else out.failed.push(meta.items[r.idx]!.targetId)
   }
   const depth = pipelineDepth(target, ctx)
   const batchSize = ctx.batchSize ?? defaultBatchSize(todo.length, depth, target)
