@@ -7,6 +7,10 @@
  * Every repetition starts from a fresh, empty target (every item a create); runs alternate
  * Airlock and anchor, the figure is the median. `AIRLOCK_BENCH_JOB_SIZES=10000,100000`
  * picks the sizes, `AIRLOCK_BENCH_JOB_TARGETS=env` (or `metadb`) one kind of target. The jobs run under the keyring the bench runs in (scripts/with-keyring.sh).
+ * Besides: `airlock rollback JOB --yes` after each full apply, and `airlock resume JOB` after
+ * an apply killed halfway (the `after-journal-append` failpoint, once half the batches are
+ * journaled done), each a whole process with its peak RSS (issue #22: memory bounded by the
+ * batch for resume and rollback too).
  */
 import { spawnSync } from 'node:child_process'
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -50,6 +54,11 @@ export async function benchJobs(ctx: BenchContext): Promise<BenchFigure[]> {
   const key = Fernet32()
   const airlock = (...args: string[]) =>
     runWhole([process.execPath, ...NODE_FLAGS, BIN, ...args], { env })
+  // the newest job's id (`airlock jobs --json` prints a line per job, the newest first)
+  const newestJob = () => {
+    const out = spawnSync(process.execPath, [...NODE_FLAGS, BIN, 'jobs', '--json'], { env })
+    return (JSON.parse(out.stdout.toString().split('\n')[0]!) as { jobId: string }).jobId
+  }
   const figures: BenchFigure[] = []
   try {
     emptyMetadb(join(dir, 'empty.db'))
@@ -77,6 +86,8 @@ export async function benchJobs(ctx: BenchContext): Promise<BenchFigure[]> {
         const plans: Run[] = []
         const applies: Run[] = []
         const anchors: Run[] = []
+        const rollbacks: Run[] = []
+        const resumes: Run[] = []
         for (let i = 0; i < reps; i++) {
           const t = join(dir, `target-${n}-${i}.${target === 'env' ? 'env' : 'db'}`)
           const locator = target === 'env' ? `envfile:${t}` : `metadb:sqlite:///${t}`
@@ -85,6 +96,25 @@ export async function benchJobs(ctx: BenchContext): Promise<BenchFigure[]> {
           const plan = join(dir, `plan-${n}-${i}.json`)
           plans.push(airlock('plan', `envfile:${source}`, locator, '--out', plan, ...keyArgs))
           applies.push(airlock('apply', plan, '--yes', ...keyArgs))
+          rollbacks.push(airlock('rollback', newestJob(), '--yes', ...keyArgs))
+          rmSync(plan, { force: true })
+          rmSync(t, { force: true })
+          rmSync(env.AIRLOCK_HOME, { recursive: true, force: true })
+          // an apply killed once half its batches are journaled done (`start`, then each
+          // batch's `begin` and `done` records: the next batch's first `begin` is the kill),
+          // then its resume; run-job.ts defaultBatchSize gives the batch
+          if (target === 'metadb') copyFileSync(join(dir, 'empty.db'), t)
+          airlock('plan', `envfile:${source}`, locator, '--out', plan, ...keyArgs)
+          const batch =
+            target === 'env'
+              ? Math.max(500, Math.ceil(n / 4))
+              : Math.min(2000, Math.max(25, Math.ceil(n / 50)))
+          const halfway = Math.floor(Math.ceil(n / batch) / 2) * batch
+          runWhole([process.execPath, ...NODE_FLAGS, BIN, 'apply', plan, '--yes', ...keyArgs], {
+            env: { ...env, AIRLOCK_FAILPOINT: `after-journal-append:${2 + 2 * halfway}` },
+            ok: [137]
+          })
+          resumes.push(airlock('resume', newestJob(), ...keyArgs))
           rmSync(plan, { force: true })
           rmSync(t, { force: true })
           rmSync(env.AIRLOCK_HOME, { recursive: true, force: true })
@@ -131,6 +161,22 @@ export async function benchJobs(ctx: BenchContext): Promise<BenchFigure[]> {
           goal: `≤ ${goalApply} s, ≤ 300 MB (100 k: ≤ ${target === 'env' ? 10 : 5} s, linear)`,
           pass: a.seconds <= goalApply && (a.peakMb ?? Infinity) <= 300
         })
+        for (const [runs, how] of [
+          [resumes, 'airlock resume JOB after a kill halfway'],
+          [rollbacks, 'airlock rollback JOB --yes after a full apply']
+        ] as const) {
+          const r = summary(runs)
+          figures.push({
+            name: `job ${what}, ${how} (${size}), whole process`,
+            airlock: {
+              value: r.seconds,
+              unit: `s, ${mb(r)}`,
+              spread: spread(runs.map((x) => x.seconds))
+            },
+            goal: '≤ 300 MB',
+            pass: (r.peakMb ?? Infinity) <= 300
+          })
+        }
       }
     }
     return figures
