@@ -983,11 +983,14 @@ async function resumeLocked(
   try {
     const { meta, snapshot } = job
     const items = JobItems.of(meta.items)
+    const todo = itemsToDoOf(snapshot, items)
+    // the snapshot's parts, each parsed once to index it, are garbage in pooled pages
+    if (reclaimsBeforeBatches(todo.length, target)) reclaimMemory()
     const run: RunFiles = {
       jobId: meta.jobId,
       total: meta.total,
       items,
-      todo: itemsToDoOf(snapshot, items),
+      todo,
       values: (batch) => snapshot.values(batch)
     }
     const report = await execute(ctx, run, target, journal, records, 'resume')
@@ -1124,6 +1127,9 @@ async function rollbackLocked(
   const journal = new Journal(path)
   try {
     const decisions = await rollbackDecisions(meta, snapshot, touched, target, force)
+    // the target's entries it compared with are garbage now, in pages V8 keeps pooled: a large
+    // rollback of a whole file hands them back before its rewrites (as apply, reclaimBefore)
+    if (reclaimsBeforeBatches(touched.length, target)) reclaimMemory()
     const todo: number[] = []
     const settled: JournalRecord[] = []
     // in the order of `touched` (the reverse of writing), as the records always were
@@ -1233,5 +1239,10 @@ async function undo(
   }
   const depth = pipelineDepth(target, ctx)
   const batchSize = ctx.batchSize ?? defaultBatchSize(todo.length, depth, target)
-  await mapLimit(chunks(todo, batchSize), depth, undoBatch)
+  const reclaimAt = reclaimBefore(todo.length, batchSize, target)
+  let batchesSeen = 0
+  await mapLimit(chunks(todo, batchSize), depth, async (batch) => {
+    if (batchesSeen++ === reclaimAt) reclaimMemory()
+    await undoBatch(batch)
+  })
 }
