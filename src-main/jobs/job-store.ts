@@ -315,6 +315,12 @@ export interface JobSnapshot {
   values(items: readonly number[]): Omit<JobFiles, 'meta'>
 }
 
+/**
+ * Sees each part's values as the snapshot is indexed, once each part is checked, before they
+ * are let go (a rollback compares them with the target there: one pass over the file).
+ */
+export type SnapshotVisitor = (values: Omit<JobFiles, 'meta'>) => void
+
 /** The flags of `idx` in `snapshot` (0 for an item it does not hold). */
 export function snapshotFlags(
   snapshot: Pick<JobSnapshot, 'indexes' | 'flags'>,
@@ -360,7 +366,8 @@ function openSnapshot(
   path: string,
   key: string,
   jobId: string,
-  run: 'resume' | 'rollback'
+  run: 'resume' | 'rollback',
+  visit?: SnapshotVisitor
 ): JobSnapshot {
   const fernet = MultiFernet.fromSetting(key)
   const header = Buffer.from(`${SNAPSHOT_HEADER}\n`, 'latin1')
@@ -369,17 +376,27 @@ function openSnapshot(
     const size = fstatSync(fd).size
     const head = Buffer.alloc(header.length)
     const got = readSync(fd, head, 0, head.length, 0)
+    const refused = (what: string) =>
+      new AirlockError(
+        'job.conflict',
+        `The snapshot of job ${jobId} (values.fernet in its folder) ${what}; it cannot be used for ${run}. Nothing was written.`
+      )
     if (got < head.length || !head.equals(header)) {
-      const { intended, previous } = JSON.parse(
-        fernet.decrypt(readFileSync(fd, 'utf8')).toString('utf8')
-      ) as Omit<JobFiles, 'meta'>
+      let values: Omit<JobFiles, 'meta'>
+      try {
+        values = JSON.parse(fernet.decrypt(readFileSync(fd, 'utf8')).toString('utf8')) as Omit<
+          JobFiles,
+          'meta'
+        >
+      } catch {
+        throw refused("was changed since it was sealed, or is not sealed with this job's key")
+      }
+      const { intended, previous } = values
+      visit?.(values)
       return { ...flagsOf(intended, previous), values: () => ({ intended, previous }) }
     }
     const incomplete = (n: number) =>
-      new AirlockError(
-        'job.conflict',
-        `The snapshot of job ${jobId} is incomplete or out of order (part ${n} is not where it was written); it cannot be used for ${run === 'resume' ? 'resume' : 'rollback'}.`
-      )
+      refused(`is incomplete, out of order or changed (part ${n} is not the part sealed there)`)
     const idxs: number[] = []
     const flags: number[] = []
     const firsts: number[] = []
@@ -400,6 +417,7 @@ function openSnapshot(
         part = undefined
       }
       if (!part) throw incomplete(n)
+      visit?.(part)
       const ids: number[] = []
       for (const k in part.intended) ids.push(Number(k))
       for (const k in part.previous) if (!(k in part.intended)) ids.push(Number(k))
@@ -567,7 +585,8 @@ export async function openJob(
   dataDir: string,
   keychain: Keychain,
   jobId: string,
-  run: 'resume' | 'rollback'
+  run: 'resume' | 'rollback',
+  visit?: SnapshotVisitor
 ): Promise<{ meta: JobMeta; snapshot: JobSnapshot }> {
   const dir = jobDir(dataDir, jobId)
   const meta = readMeta(dataDir, jobId)
@@ -585,7 +604,7 @@ export async function openJob(
     const none = { indexes: new Int32Array(0), flags: new Uint8Array(0) }
     return { meta, snapshot: { ...none, values: () => ({ intended: {}, previous: {} }) } }
   }
-  return { meta, snapshot: openSnapshot(path, key, jobId, run) }
+  return { meta, snapshot: openSnapshot(path, key, jobId, run, visit) }
 }
 
 /** A job's meta and every value of its snapshot (small jobs and tests; runs use {@link openJob}). */

@@ -21,6 +21,7 @@ import { writeAudit } from './audit'
 import {
   createJob,
   IN_INTENDED,
+  readMeta,
   IN_PREVIOUS,
   journalPath,
   newJobId,
@@ -1031,18 +1032,18 @@ export async function rollbackJob(
   ctx: JobContext,
   options: { force?: boolean } = {}
 ): Promise<RollbackReport> {
-  const job = await openJob(ctx.dataDir, ctx.keychain, jobId, 'rollback')
-  const notes = checkOwnTarget(job.meta, target, ctx.target, 'rollback')
+  const meta = readMeta(ctx.dataDir, jobId)
+  const notes = checkOwnTarget(meta, target, ctx.target, 'rollback')
   const lock = await takeLock(ctx, target, jobId, 'rollback')
   try {
-    const out = await rollbackLocked(jobId, job, target, ctx, Boolean(options.force))
+    const out = await rollbackLocked(jobId, meta, target, ctx, Boolean(options.force))
     return notes.length ? { ...out, notes } : out
   } finally {
     await lock.release()
   }
 }
 
-/** A rollback's decision on an item (rollbackDecisions): put back already, to undo, or skipped. */
+/** A rollback's decision on an item (RollbackComparison): put back already, to undo, or skipped. */
 const BACK_ALREADY = 1
 const TO_UNDO = 2
 /** Why an item is skipped, by its decision less SKIPPED. */
@@ -1054,66 +1055,84 @@ const SKIP_REASONS = [
   'changed since the job wrote it'
 ] as const
 
-/** Items whose values one step of a rollback's comparison reads (about a snapshot part). */
-const COMPARE_CHUNK = 1000
-
-/** `items` (plan item indexes) the snapshot holds, ascending: those whose values can be read. */
-function heldAscending(snapshot: JobSnapshot, items: readonly number[]): number[] {
-  return items.filter((idx) => snapshotFlags(snapshot, idx) !== 0).sort((a, b) => a - b)
-}
-
 /**
- * What a rollback does with each of `touched`, by plan item index: what the target holds now,
+ * What a rollback does with each touched item, by plan item index: what the target holds now,
  * compared as the read-back compares (fields it cannot keep left out) with what the job wrote
- * and with what was there before. The values are read in one ascending pass over the
- * snapshot, a part's worth at a time, and only the decision is kept (a byte an item): the
- * rollback never holds the job's values whole, nor two maps of them. The target's own entries
- * (its `load`, a map by id) are the pass's other cost, and garbage once it returns.
+ * and with what was there before. Its `visit` sees the snapshot's parts as they are indexed
+ * (openJob), so the comparison costs no pass of its own over the file, and only the decision
+ * is kept (a byte an item): the rollback never holds the job's values whole, nor two maps of
+ * them. The target's entries (its `load`, and a map of them by id) are its other cost, held
+ * until `decisions` and garbage once it returns.
  */
-async function rollbackDecisions(
-  meta: JobMeta,
-  snapshot: JobSnapshot,
-  touched: readonly number[],
-  target: Backend,
-  force: boolean
-): Promise<Uint8Array> {
-  const decisions = new Uint8Array(meta.items.length)
-  if (!touched.length) return decisions
-  const kinds = [...new Set(touched.map((idx) => meta.items[idx]!.kind))]
-  const loaded = await target.load({ kinds })
-  const current = new Map(loaded.entries.map((e) => [`${e.kind}:${idOf(e)}`, e]))
-  const unreadable = new Set(loaded.problems.map((p) => `${p.ref.kind}:${p.ref.id}`))
-  const digest = (e: Entry | null | undefined, id: string) =>
-    e ? entryDigest(withoutLossy(withTargetId(e, id), target)) : null
-  const ascending = [...touched].sort((a, b) => a - b)
-  for (let i = 0; i < ascending.length; i += COMPARE_CHUNK) {
-    const chunk = ascending.slice(i, i + COMPARE_CHUNK)
-    const { intended, previous } = snapshot.values(heldAscending(snapshot, chunk))
-    for (const idx of chunk) {
-      const item = meta.items[idx]!
-      const key = `${item.kind}:${item.targetId}`
-      const held = unreadable.has(key) ? undefined : digest(current.get(key), item.targetId)
-      const before = digest(previous[idx], item.targetId)
-      const wrote = digest(intended[idx], item.targetId)
-      decisions[idx] =
-        !unreadable.has(key) && held === before
-          ? BACK_ALREADY
-          : force || (!unreadable.has(key) && held === wrote)
-            ? TO_UNDO
-            : SKIPPED + (unreadable.has(key) ? 0 : held === null ? 1 : wrote === null ? 2 : 3)
-    }
+class RollbackComparison {
+  private readonly decisions: Uint8Array
+  private readonly touched: Uint8Array
+  private current: Map<string, Entry> | undefined
+  private unreadable: Set<string> | undefined
+
+  constructor(
+    private readonly meta: JobMeta,
+    touched: readonly number[],
+    private readonly target: Backend,
+    private readonly force: boolean
+  ) {
+    this.decisions = new Uint8Array(meta.items.length)
+    this.touched = new Uint8Array(meta.items.length)
+    for (const idx of touched) this.touched[idx] = 1
   }
-  return decisions
+
+  /** Reads what the target holds now, for the items touched. */
+  async load(touched: readonly number[]): Promise<void> {
+    if (!touched.length) return
+    const kinds = [...new Set(touched.map((idx) => this.meta.items[idx]!.kind))]
+    const loaded = await this.target.load({ kinds })
+    this.current = new Map(loaded.entries.map((e) => [`${e.kind}:${idOf(e)}`, e]))
+    this.unreadable = new Set(loaded.problems.map((p) => `${p.ref.kind}:${p.ref.id}`))
+  }
+
+  /** Decides on the touched items of one part of the snapshot. */
+  readonly visit = ({ intended, previous }: Omit<JobFiles, 'meta'>): void => {
+    for (const k in intended) this.decide(Number(k), intended, previous)
+    for (const k in previous) if (!(k in intended)) this.decide(Number(k), intended, previous)
+  }
+
+  /** Each touched item's decision; an item in no part compares as nothing before or written. */
+  finish(touched: readonly number[]): Uint8Array {
+    for (const idx of touched) if (!this.decisions[idx]) this.decide(idx, {}, {})
+    this.current = this.unreadable = undefined
+    return this.decisions
+  }
+
+  private decide(
+    idx: number,
+    intended: Record<number, Entry>,
+    previous: Record<number, Entry | null>
+  ): void {
+    if (!this.touched[idx]) return
+    const item = this.meta.items[idx]!
+    const key = `${item.kind}:${item.targetId}`
+    const digest = (e: Entry | null | undefined) =>
+      e ? entryDigest(withoutLossy(withTargetId(e, item.targetId), this.target)) : null
+    const unreadable = this.unreadable?.has(key) ?? false
+    const held = unreadable ? undefined : digest(this.current?.get(key))
+    const before = digest(previous[idx])
+    const wrote = digest(intended[idx])
+    this.decisions[idx] =
+      !unreadable && held === before
+        ? BACK_ALREADY
+        : this.force || (!unreadable && held === wrote)
+          ? TO_UNDO
+          : SKIPPED + (unreadable ? 0 : held === null ? 1 : wrote === null ? 2 : 3)
+  }
 }
 
 async function rollbackLocked(
   jobId: string,
-  job: { meta: JobMeta; snapshot: JobSnapshot },
+  meta: JobMeta,
   target: Backend,
   ctx: JobContext,
   force: boolean
 ): Promise<RollbackReport> {
-  const { meta, snapshot } = job
   const path = journalPath(ctx.dataDir, jobId)
   const records = Journal.read(path)
   const last = new Map<number, string>()
@@ -1126,7 +1145,17 @@ async function rollbackLocked(
   const out: RollbackReport = { restored: 0, removed: 0, failed: [], skipped: [] }
   const journal = new Journal(path)
   try {
-    const decisions = await rollbackDecisions(meta, snapshot, touched, target, force)
+    // the target as it is now, then the snapshot, compared part by part as it is indexed
+    const comparison = new RollbackComparison(meta, touched, target, force)
+    await comparison.load(touched)
+    const { snapshot } = await openJob(
+      ctx.dataDir,
+      ctx.keychain,
+      jobId,
+      'rollback',
+      comparison.visit
+    )
+    const decisions = comparison.finish(touched)
     // the target's entries it compared with are garbage now, in pages V8 keeps pooled: a large
     // rollback of a whole file hands them back before its rewrites (as apply, reclaimBefore)
     if (reclaimsBeforeBatches(touched.length, target)) reclaimMemory()
@@ -1207,7 +1236,10 @@ async function undo(
   // rewrite of a file), one journal commit; a batch that fails is undone item by item to
   // find which items cannot be.
   const undoBatch = async (batch: number[]): Promise<void> => {
-    const { previous } = snapshot.values(heldAscending(snapshot, batch))
+    // only the previous values to restore are read (the index says which items have one):
+    // a batch of items the job created reads no part
+    const restores = batch.filter((idx) => snapshotFlags(snapshot, idx) & PREVIOUS_HELD)
+    const { previous } = snapshot.values(restores.sort((a, b) => a - b))
     const writes = batch.filter((idx) => previous[idx])
     const removes = batch.filter((idx) => !previous[idx])
     let records: JournalRecord[]

@@ -154,6 +154,23 @@ describe('a job snapshot sealed in parts', () => {
     expect(await readJob(j.dataDir, j.keychain, j.meta.jobId)).toMatchObject(one)
   })
 
+  it("refuses an older job's single token changed since, as a job conflict naming the snapshot", async () => {
+    const j = await job(4)
+    const key = (await j.keychain.get(`job:${j.meta.jobId}`))!
+    const token = MultiFernet.fromSetting(key).encrypt(
+      new TextEncoder().encode(JSON.stringify({ intended: j.intended, previous: j.previous }))
+    )
+    const at = 120
+    writeFileSync(
+      j.values,
+      token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1)
+    )
+    await expect(readJob(j.dataDir, j.keychain, j.meta.jobId)).rejects.toMatchObject({
+      code: 'job.conflict',
+      message: expect.stringMatching(/snapshot of job .* was changed since it was sealed/)
+    })
+  })
+
   it("lets the plan's items go once meta.json is written, before the snapshot is sealed", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'airlock-snapshot-'))
     dirs.push(dataDir)
