@@ -6,6 +6,7 @@
  * writing any item twice with different values and `rollback` restores what was there.
  * The job's files live in job-store.ts, its audit records in audit.ts.
  */
+import { hash } from 'node:crypto'
 import type { ErrorCode } from '../contract/errors'
 import type { JobProgressDto } from '../contract/ipc'
 import type { Backend, BackendKind, EntryRef } from '../backends/backend'
@@ -1055,20 +1056,27 @@ const SKIP_REASONS = [
   'changed since the job wrote it'
 ] as const
 
+/** Bytes of each digest a rollback keeps (a SHA-256 of the canonical text entryDigest gives). */
+const DIGEST_BYTES = 32
+/** What a rollback knows of an item from the snapshot: seen, and a value before or written. */
+const SEEN = 1
+const HAD_BEFORE = 2
+const HAD_WRITTEN = 4
+
 /**
  * What a rollback does with each touched item, by plan item index: what the target holds now,
  * compared as the read-back compares (fields it cannot keep left out) with what the job wrote
  * and with what was there before. Its `visit` sees the snapshot's parts as they are indexed
- * (openJob), so the comparison costs no pass of its own over the file, and only the decision
- * is kept (a byte an item): the rollback never holds the job's values whole, nor two maps of
- * them. The target's entries (its `load`, and a map of them by id) are its other cost, held
- * until `decisions` and garbage once it returns.
+ * (openJob): of each touched item it keeps the SHA-256 of the two texts compared (64 bytes,
+ * not the values: the rollback never holds the job's values whole, nor two maps of them),
+ * before the target is read — the snapshot's parts are parsed while the heap is small, as a
+ * whole read did before. Then `decide` reads the target (its `load`, and a map of its entries
+ * by id: the comparison's other cost, garbage once it returns) and keeps a byte per item.
  */
 class RollbackComparison {
-  private readonly decisions: Uint8Array
   private readonly touched: Uint8Array
-  private current: Map<string, Entry> | undefined
-  private unreadable: Set<string> | undefined
+  private readonly known: Uint8Array
+  private readonly digests: Uint8Array
 
   constructor(
     private readonly meta: JobMeta,
@@ -1076,53 +1084,89 @@ class RollbackComparison {
     private readonly target: Backend,
     private readonly force: boolean
   ) {
-    this.decisions = new Uint8Array(meta.items.length)
     this.touched = new Uint8Array(meta.items.length)
     for (const idx of touched) this.touched[idx] = 1
+    this.known = new Uint8Array(meta.items.length)
+    this.digests = new Uint8Array(touched.length ? meta.items.length * 2 * DIGEST_BYTES : 0)
   }
 
-  /** Reads what the target holds now, for the items touched. */
-  async load(touched: readonly number[]): Promise<void> {
-    if (!touched.length) return
+  /** The text compared of `e` as the target would hold it under the item's id, or null. */
+  private digest(e: Entry | null | undefined, idx: number): string | null {
+    const id = this.meta.items[idx]!.targetId
+    return e ? entryDigest(withoutLossy(withTargetId(e, id), this.target)) : null
+  }
+
+  private keep(idx: number, which: 0 | 1, text: string): void {
+    const at = (idx * 2 + which) * DIGEST_BYTES
+    this.digests.set(hash('sha256', text, 'buffer'), at)
+  }
+
+  private same(idx: number, which: 0 | 1, text: string): boolean {
+    const at = (idx * 2 + which) * DIGEST_BYTES
+    return Buffer.from(this.digests.buffer, this.digests.byteOffset + at, DIGEST_BYTES).equals(
+      hash('sha256', text, 'buffer')
+    )
+  }
+
+  /** Keeps the digests of the touched items of one part of the snapshot. */
+  readonly visit = ({ intended, previous }: Omit<JobFiles, 'meta'>): void => {
+    const see = (idx: number) => {
+      if (!this.touched[idx]) return
+      const before = this.digest(previous[idx], idx)
+      const wrote = this.digest(intended[idx], idx)
+      let known = SEEN
+      if (before !== null) {
+        known |= HAD_BEFORE
+        this.keep(idx, 0, before)
+      }
+      if (wrote !== null) {
+        known |= HAD_WRITTEN
+        this.keep(idx, 1, wrote)
+      }
+      this.known[idx] = known
+    }
+    for (const k in intended) see(Number(k))
+    for (const k in previous) if (!(k in intended)) see(Number(k))
+  }
+
+  /**
+   * Each touched item's decision against what the target holds now; an item in no part
+   * compares as nothing before and nothing written.
+   */
+  async decide(touched: readonly number[]): Promise<Uint8Array> {
+    const decisions = new Uint8Array(this.meta.items.length)
+    if (!touched.length) return decisions
     const kinds = [...new Set(touched.map((idx) => this.meta.items[idx]!.kind))]
     const loaded = await this.target.load({ kinds })
-    this.current = new Map(loaded.entries.map((e) => [`${e.kind}:${idOf(e)}`, e]))
-    this.unreadable = new Set(loaded.problems.map((p) => `${p.ref.kind}:${p.ref.id}`))
-  }
-
-  /** Decides on the touched items of one part of the snapshot. */
-  readonly visit = ({ intended, previous }: Omit<JobFiles, 'meta'>): void => {
-    for (const k in intended) this.decide(Number(k), intended, previous)
-    for (const k in previous) if (!(k in intended)) this.decide(Number(k), intended, previous)
-  }
-
-  /** Each touched item's decision; an item in no part compares as nothing before or written. */
-  finish(touched: readonly number[]): Uint8Array {
-    for (const idx of touched) if (!this.decisions[idx]) this.decide(idx, {}, {})
-    this.current = this.unreadable = undefined
-    return this.decisions
-  }
-
-  private decide(
-    idx: number,
-    intended: Record<number, Entry>,
-    previous: Record<number, Entry | null>
-  ): void {
-    if (!this.touched[idx]) return
-    const item = this.meta.items[idx]!
-    const key = `${item.kind}:${item.targetId}`
-    const digest = (e: Entry | null | undefined) =>
-      e ? entryDigest(withoutLossy(withTargetId(e, item.targetId), this.target)) : null
-    const unreadable = this.unreadable?.has(key) ?? false
-    const held = unreadable ? undefined : digest(this.current?.get(key))
-    const before = digest(previous[idx])
-    const wrote = digest(intended[idx])
-    this.decisions[idx] =
-      !unreadable && held === before
-        ? BACK_ALREADY
-        : this.force || (!unreadable && held === wrote)
-          ? TO_UNDO
-          : SKIPPED + (unreadable ? 0 : held === null ? 1 : wrote === null ? 2 : 3)
+    const current = new Map(loaded.entries.map((e) => [`${e.kind}:${idOf(e)}`, e]))
+    const unreadable = new Set(loaded.problems.map((p) => `${p.ref.kind}:${p.ref.id}`))
+    for (const idx of touched) {
+      const item = this.meta.items[idx]!
+      const key = `${item.kind}:${item.targetId}`
+      const known = this.known[idx]!
+      const cannot = unreadable.has(key)
+      const held = cannot ? undefined : this.digest(current.get(key), idx)
+      // held === before / held === wrote, as the texts compared
+      const isBefore =
+        held === null
+          ? !(known & HAD_BEFORE)
+          : held !== undefined && known & HAD_BEFORE
+            ? this.same(idx, 0, held)
+            : false
+      const isWrote =
+        held === null
+          ? !(known & HAD_WRITTEN)
+          : held !== undefined && known & HAD_WRITTEN
+            ? this.same(idx, 1, held)
+            : false
+      decisions[idx] =
+        !cannot && isBefore
+          ? BACK_ALREADY
+          : this.force || (!cannot && isWrote)
+            ? TO_UNDO
+            : SKIPPED + (cannot ? 0 : held === null ? 1 : !(known & HAD_WRITTEN) ? 2 : 3)
+    }
+    return decisions
   }
 }
 
@@ -1145,9 +1189,8 @@ async function rollbackLocked(
   const out: RollbackReport = { restored: 0, removed: 0, failed: [], skipped: [] }
   const journal = new Journal(path)
   try {
-    // the target as it is now, then the snapshot, compared part by part as it is indexed
+    // the snapshot, its touched items' digests kept as it is indexed, then the target as it is now
     const comparison = new RollbackComparison(meta, touched, target, force)
-    await comparison.load(touched)
     const { snapshot } = await openJob(
       ctx.dataDir,
       ctx.keychain,
@@ -1155,9 +1198,10 @@ async function rollbackLocked(
       'rollback',
       comparison.visit
     )
-    const decisions = comparison.finish(touched)
+    const decisions = await comparison.decide(touched)
     // the target's entries it compared with are garbage now, in pages V8 keeps pooled: a large
-    // rollback of a whole file hands them back before its rewrites (as apply, reclaimBefore)
+    // rollback of a whole file hands them back before its rewrites (as apply does; once: a
+    // second collection halfway through the undo, as apply's, lowered no peak measured)
     if (reclaimsBeforeBatches(touched.length, target)) reclaimMemory()
     const todo: number[] = []
     const settled: JournalRecord[] = []
@@ -1271,10 +1315,5 @@ async function undo(
   }
   const depth = pipelineDepth(target, ctx)
   const batchSize = ctx.batchSize ?? defaultBatchSize(todo.length, depth, target)
-  const reclaimAt = reclaimBefore(todo.length, batchSize, target)
-  let batchesSeen = 0
-  await mapLimit(chunks(todo, batchSize), depth, async (batch) => {
-    if (batchesSeen++ === reclaimAt) reclaimMemory()
-    await undoBatch(batch)
-  })
+  await mapLimit(chunks(todo, batchSize), depth, undoBatch)
 }
