@@ -153,10 +153,11 @@ interface SnapshotIndex {
 }
 
 /**
- * The values of a job whose snapshot this process sealed, read back from it a batch at a
- * time: an apply keeps no value in memory between its batches (issue #22: the values to
- * write and the target's previous ones, some 50–60 MB at 100 k items, were live through every
- * batch). Each part read is authenticated, and must be the part sealed at that place.
+ * The values of a job whose snapshot this process sealed, or indexed for a resume or rollback
+ * (openJob), read back from it a batch at a time: an apply keeps no value in memory between its
+ * batches (issue #22: the values to write and the target's previous ones, some 50–60 MB at
+ * 100 k items, were live through every batch), nor does a resume or rollback. Each part read is
+ * authenticated, and must be the part sealed at that place.
  */
 export class SealedSnapshot {
   /** The part read last: batches come in ascending order, and two may share a part. */
@@ -317,7 +318,7 @@ export interface JobSnapshot {
 
 /**
  * Sees each part's values as the snapshot is indexed, once each part is checked, before they
- * are let go (a rollback compares them with the target there: one pass over the file).
+ * are let go (a rollback keeps there what it compares with the target: no pass of its own).
  */
 export type SnapshotVisitor = (values: Omit<JobFiles, 'meta'>) => void
 
