@@ -46,7 +46,9 @@ describe.runIf(hasBus)('bench --smoke', () => {
       /^airlock fernet decrypt, .* whole process .* Python cryptography loop/m,
       /^job \.env → \.env, airlock apply --yes .* whole process .* cp of the source \.env/m,
       /^job \.env → SQLite metadata DB, airlock apply --yes .* whole process .* sqlite3 shell/m,
-      /^job \.env → SQLite metadata DB, airlock plan --out .* whole process/m
+      /^job \.env → SQLite metadata DB, airlock plan --out .* whole process/m,
+      /^job \.env → \.env, airlock resume JOB after a kill halfway .* whole process/m,
+      /^job \.env → \.env, airlock rollback JOB --yes after a full apply .* whole process/m
     ])
       expect(out).toMatch(row)
     expect(out).toMatch(/smoke sizes: figures are not meaningful/)
