@@ -11,6 +11,7 @@ import {
   readdirSync,
   readFileSync,
   realpathSync,
+  rmSync,
   symlinkSync,
   writeFileSync
 } from 'node:fs'
@@ -184,7 +185,7 @@ describe('attack: job integrity', { timeout: 240_000 }, () => {
   })
 
   it('17.2 two applies into one .env: the second is refused naming the holder, and every item reported verified is in the file', async () => {
-    const { dir, run } = sandbox('airlock-17-2-')
+    const { dir, env, run } = sandbox('airlock-17-2-')
     const n = 3000
     const target = join(dir, 'airflow.env')
     writeFileSync(target, '# shared target\n')
@@ -196,8 +197,17 @@ describe('attack: job integrity', { timeout: 240_000 }, () => {
       expect(r.code, r.err).toBe(0)
       plans.push(plan)
     }
-    // both at once: whichever takes the lock first holds it for its whole job
-    const [a, b] = await Promise.all(plans.map((plan) => run(['apply', plan])))
+    // both at once: whichever takes the lock first holds it for its whole job. The test gate
+    // (adr/0002) holds that job before its first batch until the other has ended, so the two
+    // overlap however late the second process starts on a loaded machine (before, a job done
+    // before the other took the lock let both succeed).
+    const gate = join(dir, 'gate')
+    writeFileSync(gate, '0')
+    const gated = { ...env, AIRLOCK_TEST_HARNESS: '1', AIRLOCK_TEST_JOB_GATE: gate }
+    const runs = plans.map((plan) => airlockAsync(['apply', plan], '', gated))
+    await Promise.race(runs)
+    rmSync(gate)
+    const [a, b] = await Promise.all(runs)
     const [winner, loser, wp, lp] = a!.code === 0 ? [a!, b!, 'A', 'B'] : [b!, a!, 'B', 'A']
     expect(winner.code, winner.err).toBe(0)
     const won = jobOf(winner.out)
