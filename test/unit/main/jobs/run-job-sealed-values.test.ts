@@ -7,13 +7,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { EnvFileBackend } from '../../../../src-main/backends/env-file'
-import { InMemoryBackend } from '../../../../src-main/backends/in-memory'
 import { connectionEntry, variableEntry, type Entry } from '../../../../src-main/core/model'
 import * as store from '../../../../src-main/jobs/job-store'
 import { Journal } from '../../../../src-main/jobs/journal'
 import { applyPlan, resumeJob, rollbackJob } from '../../../../src-main/jobs/run-job'
 import { osLikeKeychain } from '../../../support/test-keychain'
-import { planBetween, storeLike } from '../../../support/jobs'
+import { envTargetScenario, storeLike } from '../../../support/jobs'
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-sealed-values-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -45,40 +44,14 @@ function sourceEntries(n: number): Entry[] {
 
 /** A source, a target `.env` (some ids the same, some older, extraneous ones) and a plan into it. */
 async function scenario(n: number) {
-  const keychain = osLikeKeychain()
-  const src = sourceEntries(n)
-  const source = new InMemoryBackend({ id: 'memory:source', entries: src })
-  const path = join(dir, `t${k++}.env`)
-  const file = new EnvFileBackend({ path })
-  const init: Entry[] = []
-  src.forEach((e, i) => {
-    if (e.kind === 'variable' && e.value.includes('\0')) return
-    if (i % 7 === 0) init.push(e)
-    else if (i % 3 === 0)
-      init.push(
-        e.kind === 'variable'
-          ? { ...e, value: `old-${i}` }
-          : { ...e, fields: { ...e.fields, password: `old-${i}` } }
-      )
-  })
-  for (let x = 0; x < 400; x++) init.push(variableEntry(`extra_${x}`, `gone-${x}`))
-  await file.write(init)
-  const rename: Record<string, string> = {}
-  for (let i = 0; i < n; i += 250) rename[`conn_${i}`] = `renamed_${i}`
-  const conflictOverrides: Record<string, 'skip'> = {}
-  for (let i = 3; i < n; i += 300) conflictOverrides[`var_${i}`] = 'skip'
-  const doc = await planBetween(source, file, keychain, {
-    onConflict: 'overwrite',
-    deleteExtraneous: true,
-    rename,
-    conflictOverrides
-  })
+  const s = await envTargetScenario(sourceEntries(n), join(dir, `t${k++}.env`), 400)
+  const { file } = s
   // drift after the plan: refusals scattered through the job
   const drift: Entry[] = []
   for (let i = 3; i < n; i += 211) drift.push(variableEntry(`var_${i}`, `drifted-${i}`))
   await file.write(drift)
   await file.remove([{ kind: 'variable', id: 'extra_17' }])
-  return { keychain, source, doc, path, file }
+  return s
 }
 
 describe('a whole-file apply reading its values from the sealed snapshot', () => {

@@ -10,7 +10,6 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { EnvFileBackend } from '../../../../src-main/backends/env-file'
-import { InMemoryBackend } from '../../../../src-main/backends/in-memory'
 import type { Backend } from '../../../../src-main/backends/backend'
 import { entryDigest } from '../../../../src-main/core/plan'
 import { connectionEntry, idOf, variableEntry, type Entry } from '../../../../src-main/core/model'
@@ -23,8 +22,7 @@ import {
   withTargetId,
   type JobContext
 } from '../../../../src-main/jobs/run-job'
-import { osLikeKeychain } from '../../../support/test-keychain'
-import { planBetween, storeLike } from '../../../support/jobs'
+import { envTargetScenario, storeLike } from '../../../support/jobs'
 
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
@@ -42,7 +40,6 @@ let k = 0
  * renamed, some in conflict and left: gaps in the item indexes) and the plan into it.
  */
 async function scenario(n: number) {
-  const keychain = osLikeKeychain()
   const src: Entry[] = []
   for (let i = 0; i < n; i++)
     src.push(
@@ -50,32 +47,7 @@ async function scenario(n: number) {
         ? variableEntry(`var_${i}`, `new-${i} "q" é`)
         : connectionEntry(`conn_${i}`, { conn_type: 'http', host: `h${i}`, password: `p-${i}` })
     )
-  const source = new InMemoryBackend({ id: 'memory:source', entries: src })
-  const path = join(dir, `t${k++}.env`)
-  const file = new EnvFileBackend({ path })
-  const init: Entry[] = []
-  src.forEach((e, i) => {
-    if (i % 7 === 0) init.push(e)
-    else if (i % 3 === 0)
-      init.push(
-        e.kind === 'variable'
-          ? { ...e, value: `old-${i}` }
-          : { ...e, fields: { ...e.fields, host: `old-${i}` } }
-      )
-  })
-  for (let x = 0; x < 300; x++) init.push(variableEntry(`extra_${x}`, `gone-${x}`))
-  await file.write(init)
-  const rename: Record<string, string> = {}
-  for (let i = 0; i < n; i += 250) rename[`conn_${i}`] = `renamed_${i}`
-  const conflictOverrides: Record<string, 'skip'> = {}
-  for (let i = 3; i < n; i += 300) conflictOverrides[`var_${i}`] = 'skip'
-  const doc = await planBetween(source, file, keychain, {
-    onConflict: 'overwrite',
-    deleteExtraneous: true,
-    rename,
-    conflictOverrides
-  })
-  return { keychain, source, doc, path, file }
+  return envTargetScenario(src, join(dir, `t${k++}.env`), 300)
 }
 
 /**
@@ -158,23 +130,32 @@ async function rollbackAsBefore(
   return [...settled, ...todo]
 }
 
+/** Applies the scenario's plan, cancelled once `batches` batches are written. */
+async function applyStopped(
+  s: Awaited<ReturnType<typeof scenario>>,
+  ctx: JobContext,
+  batches: number
+) {
+  const stop = new AbortController()
+  let writes = 0
+  const stopping = storeLike(s.file, {
+    write: async (entries) => {
+      await s.file.write(entries)
+      if (++writes === batches) stop.abort()
+    }
+  })
+  return applyPlan(s.doc, s.source, stopping, { ...ctx, signal: stop.signal })
+}
+
 describe('resume and rollback reading the snapshot part by part', () => {
   it('a resume of a job stopped partway writes what an uninterrupted apply writes, holding a batch of values at most', async () => {
     const s = await scenario(4000)
     const pathB = join(dir, `b${k++}.env`)
     copyFileSync(s.path, pathB)
     const dataDir = join(dir, `r${k++}`)
-    const stop = new AbortController()
-    let writes = 0
-    // the apply is cancelled once its second batch is written: a journal partly done
-    const stopping = storeLike(s.file, {
-      write: async (entries) => {
-        await s.file.write(entries)
-        if (++writes === 2) stop.abort()
-      }
-    })
     const ctx = { dataDir, keychain: s.keychain, batchSize: 600 }
-    const stopped = await applyPlan(s.doc, s.source, stopping, { ...ctx, signal: stop.signal })
+    // the apply is cancelled once its second batch is written: a journal partly done
+    const stopped = await applyStopped(s, ctx, 2)
     expect(stopped.applied).toBe(1200)
     const watch = watchSnapshotValues()
     let liveAtFirstWrite: number | undefined
@@ -247,16 +228,8 @@ describe('resume and rollback reading the snapshot part by part', () => {
   it('refuses a snapshot with a part changed, moved, left out or cut off, for resume and rollback, writing nothing', async () => {
     const s = await scenario(2600)
     const dataDir = join(dir, `x${k++}`)
-    const stop = new AbortController()
-    let writes = 0
-    const stopping = storeLike(s.file, {
-      write: async (entries) => {
-        await s.file.write(entries)
-        if (++writes === 1) stop.abort()
-      }
-    })
     const ctx = { dataDir, keychain: s.keychain, batchSize: 600 }
-    const { jobId } = await applyPlan(s.doc, s.source, stopping, { ...ctx, signal: stop.signal })
+    const { jobId } = await applyStopped(s, ctx, 1)
     const values = join(dataDir, 'jobs', jobId, 'values.fernet')
     const sealed = readFileSync(values, 'latin1')
     const [head, a, b, c] = sealed.split('\n')
