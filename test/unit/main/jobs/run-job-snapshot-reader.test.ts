@@ -130,6 +130,19 @@ async function rollbackAsBefore(
   return [...settled, ...todo]
 }
 
+/** `file` as a store that counts the snapshot's values alive when its first write comes. */
+function watchedAtFirstWrite(file: Backend) {
+  const watch = watchSnapshotValues()
+  let live: number | undefined
+  const watching = storeLike(file, {
+    write: async (entries) => {
+      live ??= await watch.live()
+      return file.write(entries)
+    }
+  })
+  return { watch, watching, liveAtFirstWrite: () => live }
+}
+
 /** Applies the scenario's plan, cancelled once `batches` batches are written. */
 async function applyStopped(
   s: Awaited<ReturnType<typeof scenario>>,
@@ -157,14 +170,7 @@ describe('resume and rollback reading the snapshot part by part', () => {
     // the apply is cancelled once its second batch is written: a journal partly done
     const stopped = await applyStopped(s, ctx, 2)
     expect(stopped.applied).toBe(1200)
-    const watch = watchSnapshotValues()
-    let liveAtFirstWrite: number | undefined
-    const watching = storeLike(s.file, {
-      write: async (entries) => {
-        liveAtFirstWrite ??= await watch.live()
-        return s.file.write(entries)
-      }
-    })
+    const { watch, watching, liveAtFirstWrite } = watchedAtFirstWrite(s.file)
     const resumed = await resumeJob(stopped.jobId, watching, ctx)
     // the whole apply, on a copy of the target as it was
     const whole = await applyPlan(s.doc, s.source, new EnvFileBackend({ path: pathB }), {
@@ -180,7 +186,7 @@ describe('resume and rollback reading the snapshot part by part', () => {
     // part read last are alive, not the job's (before: every value, read whole)
     // (an entry to write and a previous one per item at most)
     expect(watch.watched()).toBeGreaterThan(4000)
-    expect(liveAtFirstWrite).toBeLessThanOrEqual(2 * (600 + 1000))
+    expect(liveAtFirstWrite()).toBeLessThanOrEqual(2 * (600 + 1000))
   }, 60_000)
 
   it('a rollback journals what it journaled reading every value, skipping items changed since, and holds a batch of values at most', async () => {
@@ -197,14 +203,7 @@ describe('resume and rollback reading the snapshot part by part', () => {
     await s.file.remove([{ kind: 'variable', id: 'var_9' }])
     await s.file.write([variableEntry('extra_4', 'made again')])
     const expected = await rollbackAsBefore(dataDir, s.keychain, applied.jobId, s.file)
-    const watch = watchSnapshotValues()
-    let liveAtFirstWrite: number | undefined
-    const watching = storeLike(s.file, {
-      write: async (entries) => {
-        liveAtFirstWrite ??= await watch.live()
-        return s.file.write(entries)
-      }
-    })
+    const { watch, watching, liveAtFirstWrite } = watchedAtFirstWrite(s.file)
     const out = await rollbackJob(applied.jobId, watching, ctx)
     expect(rollbackRecords(dataDir, applied.jobId)).toEqual(expected)
     expect(out.skipped.map((x) => x.reason).sort()).toEqual([
@@ -219,7 +218,7 @@ describe('resume and rollback reading the snapshot part by part', () => {
     for (const key of new Set([...original.keys(), ...now.keys()]))
       if (!skipped.has(key)) expect([key, now.get(key)]).toEqual([key, original.get(key)])
     expect(watch.watched()).toBeGreaterThan(4000)
-    expect(liveAtFirstWrite).toBeLessThanOrEqual(2 * (700 + 1000))
+    expect(liveAtFirstWrite()).toBeLessThanOrEqual(2 * (700 + 1000))
     // a second rollback touches nothing more
     const again = await rollbackJob(applied.jobId, s.file, ctx)
     expect(again).toMatchObject({ restored: 0, removed: 0, failed: [] })
