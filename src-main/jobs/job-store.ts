@@ -605,7 +605,18 @@ export async function openJob(
     const none = { indexes: new Int32Array(0), flags: new Uint8Array(0) }
     return { meta, snapshot: { ...none, values: () => ({ intended: {}, previous: {} }) } }
   }
-  return { meta, snapshot: openSnapshot(path, key, jobId, run, visit) }
+  try {
+    return { meta, snapshot: openSnapshot(path, key, jobId, run, visit) }
+  } catch (error) {
+    if (error instanceof AirlockError) throw error
+    // the file system's refusal (a folder where the file was, permissions, an I/O error)
+    const code = (error as NodeJS.ErrnoException | undefined)?.code ?? 'error'
+    throw new AirlockError(
+      'job.conflict',
+      `The snapshot of job ${jobId} (${path}) cannot be read (${code}): the ${run} cannot be done until it can. Nothing was written.`,
+      { cause: error }
+    )
+  }
 }
 
 /** A job's meta and every value of its snapshot (small jobs and tests; runs use {@link openJob}). */

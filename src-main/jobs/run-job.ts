@@ -908,7 +908,9 @@ async function applyLocked(
   try {
     // here, not in startJob: its frame held every value until it returned
     if (job.reclaims) reclaimMemory()
-    const report = await execute(ctx, files, target, journal, job.refused, 'apply')
+    const report = await execute(ctx, files, target, journal, job.refused, 'apply').catch(
+      stoppedAudit(ctx, { job: jobId, action: 'apply', source: job.source, target: job.target })
+    )
     report.skipped = job.skipped
     if (job.warnings.length) report.warnings = job.warnings
     const ids: string[] = []
@@ -927,6 +929,26 @@ async function applyLocked(
     return report
   } finally {
     journal.close()
+  }
+}
+
+/**
+ * A rethrow for a run an error stopped once it may have written (a changed snapshot, a journal
+ * that cannot be written, a store gone): the audit records the run and the error's code (the
+ * journal holds what it did), then the error goes on. An audit log that cannot be written
+ * either does not hide the run's own error.
+ */
+function stoppedAudit(ctx: JobContext, record: { job: string } & Record<string, unknown>) {
+  return (error: unknown): never => {
+    try {
+      writeAudit(ctx.dataDir, {
+        ...record,
+        stopped: error instanceof AirlockError ? error.code : 'internal'
+      })
+    } catch {
+      // the run's error says more than the audit log's
+    }
+    throw error
   }
 }
 
@@ -985,6 +1007,9 @@ async function resumeLocked(
   try {
     const { meta, snapshot } = job
     const items = JobItems.of(meta.items)
+    // the parsed plan items (diffs, versions: ~88 MB at 100 k) are garbage from here: the run
+    // keeps the kind, id and action of each (a reviewer found them live through every batch)
+    meta.items = []
     const todo = itemsToDoOf(snapshot, items)
     // the snapshot's parts, each parsed once to index it, are garbage in pooled pages
     if (reclaimsBeforeBatches(todo.length, target)) reclaimMemory()
@@ -995,7 +1020,9 @@ async function resumeLocked(
       todo,
       values: (batch) => snapshot.values(batch)
     }
-    const report = await execute(ctx, run, target, journal, records, 'resume')
+    const report = await execute(ctx, run, target, journal, records, 'resume').catch(
+      stoppedAudit(ctx, { job: jobId, action: 'resume', target: meta.target })
+    )
     writeAudit(ctx.dataDir, {
       job: jobId,
       action: 'resume',
@@ -1079,20 +1106,20 @@ class RollbackComparison {
   private readonly digests: Uint8Array
 
   constructor(
-    private readonly meta: JobMeta,
+    private readonly items: JobItems,
     touched: readonly number[],
     private readonly target: Backend,
     private readonly force: boolean
   ) {
-    this.touched = new Uint8Array(meta.items.length)
+    this.touched = new Uint8Array(items.length)
     for (const idx of touched) this.touched[idx] = 1
-    this.known = new Uint8Array(meta.items.length)
-    this.digests = new Uint8Array(touched.length ? meta.items.length * 2 * DIGEST_BYTES : 0)
+    this.known = new Uint8Array(items.length)
+    this.digests = new Uint8Array(touched.length ? items.length * 2 * DIGEST_BYTES : 0)
   }
 
   /** The text compared of `e` as the target would hold it under the item's id, or null. */
   private digest(e: Entry | null | undefined, idx: number): string | null {
-    const id = this.meta.items[idx]!.targetId
+    const id = this.items.targetId(idx)
     return e ? entryDigest(withoutLossy(withTargetId(e, id), this.target)) : null
   }
 
@@ -1134,15 +1161,14 @@ class RollbackComparison {
    * compares as nothing before and nothing written.
    */
   async decide(touched: readonly number[]): Promise<Uint8Array> {
-    const decisions = new Uint8Array(this.meta.items.length)
+    const decisions = new Uint8Array(this.items.length)
     if (!touched.length) return decisions
-    const kinds = [...new Set(touched.map((idx) => this.meta.items[idx]!.kind))]
+    const kinds = [...new Set(touched.map((idx) => this.items.kind(idx)))]
     const loaded = await this.target.load({ kinds })
     const current = new Map(loaded.entries.map((e) => [`${e.kind}:${idOf(e)}`, e]))
     const unreadable = new Set(loaded.problems.map((p) => `${p.ref.kind}:${p.ref.id}`))
     for (const idx of touched) {
-      const item = this.meta.items[idx]!
-      const key = `${item.kind}:${item.targetId}`
+      const key = `${this.items.kind(idx)}:${this.items.targetId(idx)}`
       const known = this.known[idx]!
       const cannot = unreadable.has(key)
       const held = cannot ? undefined : this.digest(current.get(key), idx)
@@ -1177,6 +1203,9 @@ async function rollbackLocked(
   ctx: JobContext,
   force: boolean
 ): Promise<RollbackReport> {
+  // the kind, id and action of each item; the parsed plan items are garbage from here
+  const items = JobItems.of(meta.items)
+  meta.items = []
   const path = journalPath(ctx.dataDir, jobId)
   const records = Journal.read(path)
   const last = new Map<number, string>()
@@ -1190,7 +1219,7 @@ async function rollbackLocked(
   const journal = new Journal(path)
   try {
     // the snapshot, its touched items' digests kept as it is indexed, then the target as it is now
-    const comparison = new RollbackComparison(meta, touched, target, force)
+    const comparison = new RollbackComparison(items, touched, target, force)
     const { snapshot } = await openJob(
       ctx.dataDir,
       ctx.keychain,
@@ -1219,14 +1248,25 @@ async function rollbackLocked(
         continue
       }
       const reason = SKIP_REASONS[decision - SKIPPED]!
-      out.skipped.push({ id: meta.items[idx]!.targetId, reason })
+      out.skipped.push({ id: items.targetId(idx), reason })
       settled.push({ t: 'rollback', idx, at: now(), action: 'skipped', message: reason })
     }
     journal.appendAll(settled)
     for (const r of settled)
       if (r.t === 'rollback' && r.action === 'restored') out.restored++
       else if (r.t === 'rollback' && r.action === 'removed') out.removed++
-    await undo(meta, snapshot, target, ctx, journal, todo, out)
+    await undo(items, snapshot, target, ctx, journal, todo, out)
+  } catch (error) {
+    // what it did so far is in the journal; the audit says the rollback ran and why it stopped
+    return stoppedAudit(ctx, {
+      job: jobId,
+      action: 'rollback',
+      target: meta.target,
+      restored: out.restored,
+      removed: out.removed,
+      failed: out.failed.length,
+      ...(force ? { force: true } : {})
+    })(error)
   } finally {
     journal.close()
   }
@@ -1248,7 +1288,7 @@ async function rollbackLocked(
  * batch's values read from the snapshot as it starts.
  */
 async function undo(
-  meta: JobMeta,
+  items: JobItems,
   snapshot: JobSnapshot,
   target: Backend,
   ctx: JobContext,
@@ -1260,11 +1300,10 @@ async function undo(
     idx: number,
     previous: Record<number, Entry | null>
   ): Promise<JournalRecord> => {
-    const item = meta.items[idx]!
     const prev = previous[idx]
     try {
       if (prev) await target.write([prev])
-      else await target.remove([{ kind: item.kind, id: item.targetId }])
+      else await target.remove([{ kind: items.kind(idx), id: items.targetId(idx) }])
       return { t: 'rollback', idx, at: now(), action: prev ? 'restored' : 'removed' }
     } catch (error) {
       return {
@@ -1291,10 +1330,7 @@ async function undo(
       if (writes.length) await target.write(writes.map((idx) => previous[idx]!))
       if (removes.length)
         await target.remove(
-          removes.map((idx) => {
-            const item = meta.items[idx]!
-            return { kind: item.kind, id: item.targetId }
-          })
+          removes.map((idx) => ({ kind: items.kind(idx), id: items.targetId(idx) }))
         )
       records = batch.map((idx) => ({
         t: 'rollback' as const,
@@ -1311,7 +1347,7 @@ async function undo(
       if (r.t !== 'rollback') continue
       else if (r.action === 'restored') out.restored++
       else if (r.action === 'removed') out.removed++
-      else out.failed.push(meta.items[r.idx]!.targetId)
+      else out.failed.push(items.targetId(r.idx))
   }
   const depth = pipelineDepth(target, ctx)
   const batchSize = ctx.batchSize ?? defaultBatchSize(todo.length, depth, target)

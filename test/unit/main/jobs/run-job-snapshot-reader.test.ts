@@ -3,7 +3,7 @@
 // do what reading every value did (same file, same journal records in the same order, across
 // parts, sparse indexes, renames, deletes, a journal partly done), never hold the job's values
 // whole, and refuse a snapshot whose parts are not as sealed.
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
@@ -52,10 +52,13 @@ async function scenario(n: number) {
 
 /**
  * Counts the snapshot's values still alive: every entry of every part the job store parses is
- * watched (a WeakRef each); `live()` collects garbage and counts those not collected.
+ * watched (a WeakRef each), and every plan item of the job's meta; `live()` collects garbage
+ * and counts those not collected.
  */
 function watchSnapshotValues() {
   const refs: WeakRef<object>[] = []
+  // and the plan items of the job's meta.json (the run needs only their kinds, ids, actions)
+  const items: WeakRef<object>[] = []
   // a plain wrapper, not a spy: a spy keeps every result it returned
   const parse = JSON.parse
   JSON.parse = (text: string, reviver?: Parameters<typeof JSON.parse>[1]) => {
@@ -65,6 +68,9 @@ function watchSnapshotValues() {
       for (const map of [part.intended, part.previous])
         for (const e of Object.values(map ?? {}))
           if (e && typeof e === 'object') refs.push(new WeakRef(e as object))
+    const meta = out as { jobId?: unknown; items?: unknown }
+    if (meta && typeof meta === 'object' && 'jobId' in meta && Array.isArray(meta.items))
+      for (const item of meta.items as object[]) items.push(new WeakRef(item))
     return out
   }
   restore.push(() => (JSON.parse = parse))
@@ -73,9 +79,13 @@ function watchSnapshotValues() {
     live: async () => {
       await new Promise((resolve) => setImmediate(resolve))
       gc()
-      return refs.filter((r) => r.deref() !== undefined).length
+      return {
+        values: refs.filter((r) => r.deref() !== undefined).length,
+        items: items.filter((r) => r.deref() !== undefined).length
+      }
     },
-    watched: () => refs.length
+    watched: () => refs.length,
+    watchedItems: () => items.length
   }
 }
 
@@ -133,7 +143,7 @@ async function rollbackAsBefore(
 /** `file` as a store that counts the snapshot's values alive when its first write comes. */
 function watchedAtFirstWrite(file: Backend) {
   const watch = watchSnapshotValues()
-  let live: number | undefined
+  let live: { values: number; items: number } | undefined
   const watching = storeLike(file, {
     write: async (entries) => {
       live ??= await watch.live()
@@ -186,7 +196,10 @@ describe('resume and rollback reading the snapshot part by part', () => {
     // part read last are alive, not the job's (before: every value, read whole)
     // (an entry to write and a previous one per item at most)
     expect(watch.watched()).toBeGreaterThan(4000)
-    expect(liveAtFirstWrite()).toBeLessThanOrEqual(2 * (600 + 1000))
+    expect(liveAtFirstWrite()!.values).toBeLessThanOrEqual(2 * (600 + 1000))
+    // and none of the plan items meta.json holds (a reviewer found them live through the run)
+    expect(watch.watchedItems()).toBeGreaterThan(4000)
+    expect(liveAtFirstWrite()!.items).toBe(0)
   }, 60_000)
 
   it('a rollback journals what it journaled reading every value, skipping items changed since, and holds a batch of values at most', async () => {
@@ -218,7 +231,9 @@ describe('resume and rollback reading the snapshot part by part', () => {
     for (const key of new Set([...original.keys(), ...now.keys()]))
       if (!skipped.has(key)) expect([key, now.get(key)]).toEqual([key, original.get(key)])
     expect(watch.watched()).toBeGreaterThan(4000)
-    expect(liveAtFirstWrite()).toBeLessThanOrEqual(2 * (700 + 1000))
+    expect(liveAtFirstWrite()!.values).toBeLessThanOrEqual(2 * (700 + 1000))
+    expect(watch.watchedItems()).toBeGreaterThan(4000)
+    expect(liveAtFirstWrite()!.items).toBe(0)
     // a second rollback touches nothing more
     const again = await rollbackJob(applied.jobId, s.file, ctx)
     expect(again).toMatchObject({ restored: 0, removed: 0, failed: [] })
@@ -253,10 +268,58 @@ describe('resume and rollback reading the snapshot part by part', () => {
       await expect(rollbackJob(jobId, s.file, ctx, { force: true })).rejects.toMatchObject(refused)
       expect(readFileSync(s.path).equals(before)).toBe(true)
     }
+    // a folder where the file was: refused by name, not an internal error
+    rmSync(values)
+    mkdirSync(values)
+    const unreadable = {
+      code: 'job.conflict',
+      message: expect.stringMatching(/values\.fernet\) cannot be read \(EISDIR\)/)
+    }
+    await expect(resumeJob(jobId, s.file, ctx)).rejects.toMatchObject(unreadable)
+    await expect(rollbackJob(jobId, s.file, ctx)).rejects.toMatchObject(unreadable)
+    rmSync(values, { recursive: true })
     // as sealed (without its last newline too) it reads again, and the resume finishes the job
     writeFileSync(values, sealed.slice(0, -1), 'latin1')
     const resumed = await resumeJob(jobId, s.file, ctx)
     expect(resumed.failed).toEqual([])
     expect(store.jobSummary(dataDir, jobId).state).toBe('finished')
+  }, 60_000)
+
+  it('a rollback stopped by a snapshot changed mid-run is in the audit log with why it stopped, and a second one finishes it', async () => {
+    const s = await scenario(2600)
+    // what the target held (a rollback puts entries back, not the file's line order)
+    const held = async () =>
+      (await s.file.load({})).entries.map((e) => `${e.kind}:${idOf(e)}=${entryDigest(e)}`).sort()
+    const original = await held()
+    const dataDir = join(dir, `au${k++}`)
+    const ctx = { dataDir, keychain: s.keychain, batchSize: 600 }
+    const applied = await applyPlan(s.doc, s.source, s.file, ctx)
+    const values = join(dataDir, 'jobs', applied.jobId, 'values.fernet')
+    const sealed = readFileSync(values, 'latin1')
+    const [head, a, b, c, ...rest] = sealed.split('\n')
+    // after the first undo batch, two parts change places
+    let writes = 0
+    const swapping = storeLike(s.file, {
+      write: async (entries) => {
+        await s.file.write(entries)
+        if (++writes === 1) writeFileSync(values, [head, a, c, b, ...rest].join('\n'), 'latin1')
+      }
+    })
+    await expect(rollbackJob(applied.jobId, swapping, ctx)).rejects.toMatchObject({
+      code: 'job.conflict'
+    })
+    const audit = readFileSync(join(dataDir, 'audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect(audit.map((r) => [r.action, r.stopped])).toEqual([
+      ['apply', undefined],
+      ['rollback', 'job.conflict']
+    ])
+    expect(audit[1]!.restored).toBeGreaterThan(0)
+    writeFileSync(values, sealed, 'latin1')
+    const again = await rollbackJob(applied.jobId, s.file, ctx)
+    expect(again.failed).toEqual([])
+    expect(await held()).toEqual(original)
   }, 60_000)
 })
