@@ -1128,11 +1128,10 @@ class RollbackComparison {
     this.digests.set(hash('sha256', text, 'buffer'), at)
   }
 
-  private same(idx: number, which: 0 | 1, text: string): boolean {
+  /** Whether the kept digest `which` of `idx` is `digest` (the SHA-256 of a text compared). */
+  private same(idx: number, which: 0 | 1, digest: Buffer): boolean {
     const at = (idx * 2 + which) * DIGEST_BYTES
-    return Buffer.from(this.digests.buffer, this.digests.byteOffset + at, DIGEST_BYTES).equals(
-      hash('sha256', text, 'buffer')
-    )
+    return digest.compare(this.digests, at, at + DIGEST_BYTES) === 0
   }
 
   /** Keeps the digests of the touched items of one part of the snapshot. */
@@ -1172,23 +1171,24 @@ class RollbackComparison {
       const known = this.known[idx]!
       const cannot = unreadable.has(key)
       const held = cannot ? undefined : this.digest(current.get(key), idx)
-      // held === before / held === wrote, as the texts compared
+      // held === before / held === wrote, as the texts compared (the text held hashed once)
+      const heldDigest = typeof held === 'string' ? hash('sha256', held, 'buffer') : undefined
       const isBefore =
         held === null
           ? !(known & HAD_BEFORE)
-          : held !== undefined && known & HAD_BEFORE
-            ? this.same(idx, 0, held)
+          : heldDigest !== undefined && known & HAD_BEFORE
+            ? this.same(idx, 0, heldDigest)
             : false
-      const isWrote =
+      const isWrote = () =>
         held === null
           ? !(known & HAD_WRITTEN)
-          : held !== undefined && known & HAD_WRITTEN
-            ? this.same(idx, 1, held)
+          : heldDigest !== undefined && known & HAD_WRITTEN
+            ? this.same(idx, 1, heldDigest)
             : false
       decisions[idx] =
         !cannot && isBefore
           ? BACK_ALREADY
-          : this.force || (!cannot && isWrote)
+          : this.force || (!cannot && isWrote())
             ? TO_UNDO
             : SKIPPED + (cannot ? 0 : held === null ? 1 : !(known & HAD_WRITTEN) ? 2 : 3)
     }
