@@ -358,75 +358,83 @@ describe('a config directory Airlock cannot write to', () => {
       return false
     }
   })
-  // …and nobody must be able to reach this checkout (a clone inside a 0700 temp dir is not).
-  const nobodyCanRun =
-    !root_ ||
-    (setpriv !== undefined &&
-      (() => {
-        try {
-          execFileSync(
-            setpriv,
-            [
-              '--reuid=65534',
-              '--regid=65534',
-              '--clear-groups',
-              process.execPath,
-              '-e',
-              `require('node:fs').accessSync(${JSON.stringify(fileURLToPathBin())})`
-            ],
-            { stdio: 'ignore' }
-          )
-          return true
-        } catch {
-          return false
-        }
-      })())
-  it.skipIf(!nobodyCanRun)(
-    'leaves the settings file intact when the directory is read-only (as root: run as nobody, or skipped without setpriv or when nobody cannot reach this checkout)',
-    () => {
-      const dir = mkdtempSync(join(tmpdir(), 'airlock-ro-config-'))
-      try {
-        const cfg = join(dir, 'config')
-        new SettingsStore(cfg).save({ version: 1, profiles: [] })
-        const settings = join(cfg, 'settings.json')
-        const before = readFileSync(settings, 'utf8')
-        chmodSync(settings, 0o644)
-        chmodSync(cfg, 0o555)
-        chmodSync(dir, 0o755)
-        if (root_) chownSync(cfg, 65534, 65534)
-        const argv = [process.execPath, fileURLToPathBin(), ...add]
-        const cmd = root_
-          ? [setpriv!, '--reuid=65534', '--regid=65534', '--clear-groups', ...argv]
-          : argv
-        let stderr = ''
-        let code = 0
-        try {
-          execFileSync(cmd[0]!, cmd.slice(1), {
-            env: {
-              PATH: env.PATH,
-              HOME: dir,
-              AIRLOCK_CONFIG_DIR: cfg,
-              AIRLOCK_HOME: join(dir, 'home')
-            },
-            stdio: ['ignore', 'pipe', 'pipe']
-          })
-        } catch (error) {
-          const e = error as { status: number; stderr: Buffer }
-          code = e.status
-          stderr = e.stderr.toString()
-        }
-        expect(stderr).toMatch(
-          /Cannot write .*settings\.json \(EACCES: permission denied\); the settings file was left as it was/
-        )
-        expect(code).toBe(1)
-        expect(readFileSync(settings, 'utf8')).toBe(before)
-        expect(readdirSync(cfg)).toEqual(['settings.json'])
-      } finally {
-        chmodSync(join(dir, 'config'), 0o755)
-        rmSync(dir, { recursive: true, force: true })
-      }
+  // …and nobody must be able to run this checkout's CLI (a clone inside a 0700 temp dir, or
+  // files a restrictive umask left unreadable, cannot be): tried once with a config dir nobody
+  // owns, so what is left to differ in the test is the read-only directory
+  const asNobody = (argv: string[]) =>
+    root_ ? [setpriv!, '--reuid=65534', '--regid=65534', '--clear-groups', ...argv] : argv
+  const cannotRun = (): string | undefined => {
+    if (root_ && setpriv === undefined) return 'no setpriv to run as nobody'
+    const dir = mkdtempSync(join(tmpdir(), 'airlock-nobody-probe-'))
+    try {
+      chmodSync(dir, 0o755)
+      if (root_) chownSync(dir, 65534, 65534)
+      const cmd = asNobody([process.execPath, fileURLToPathBin(), 'profile', 'list'])
+      execFileSync(cmd[0]!, cmd.slice(1), {
+        env: {
+          PATH: env.PATH,
+          HOME: dir,
+          AIRLOCK_CONFIG_DIR: join(dir, 'config'),
+          AIRLOCK_HOME: join(dir, 'home')
+        },
+        stdio: ['ignore', 'pipe', 'pipe']
+      })
+      return undefined
+    } catch (error) {
+      const e = error as { stderr?: Buffer; message: string }
+      const lines = (e.stderr?.toString() || e.message).trim().split('\n')
+      // Node prints the failing source line first: the error's own line says why
+      const why = lines.find((l) => /Error|^airlock:/.test(l)) ?? lines[0]
+      return `the CLI cannot run as nobody from this checkout: ${why}`
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
     }
-  )
+  }
+  it('leaves the settings file intact when the directory is read-only (as root: run as nobody, or skipped without setpriv or when nobody cannot run this checkout)', (ctx) => {
+    const cannot = cannotRun()
+    if (cannot) {
+      ctx.task.meta.skipReason = cannot
+      ctx.skip(cannot)
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'airlock-ro-config-'))
+    try {
+      const cfg = join(dir, 'config')
+      new SettingsStore(cfg).save({ version: 1, profiles: [] })
+      const settings = join(cfg, 'settings.json')
+      const before = readFileSync(settings, 'utf8')
+      chmodSync(settings, 0o644)
+      chmodSync(cfg, 0o555)
+      chmodSync(dir, 0o755)
+      if (root_) chownSync(cfg, 65534, 65534)
+      const cmd = asNobody([process.execPath, fileURLToPathBin(), ...add])
+      let stderr = ''
+      let code = 0
+      try {
+        execFileSync(cmd[0]!, cmd.slice(1), {
+          env: {
+            PATH: env.PATH,
+            HOME: dir,
+            AIRLOCK_CONFIG_DIR: cfg,
+            AIRLOCK_HOME: join(dir, 'home')
+          },
+          stdio: ['ignore', 'pipe', 'pipe']
+        })
+      } catch (error) {
+        const e = error as { status: number; stderr: Buffer }
+        code = e.status
+        stderr = e.stderr.toString()
+      }
+      expect(stderr).toMatch(
+        /Cannot write .*settings\.json \(EACCES: permission denied\); the settings file was left as it was/
+      )
+      expect(code).toBe(1)
+      expect(readFileSync(settings, 'utf8')).toBe(before)
+      expect(readdirSync(cfg)).toEqual(['settings.json'])
+    } finally {
+      chmodSync(join(dir, 'config'), 0o755)
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
 })
 
 function fileURLToPathBin(): string {
