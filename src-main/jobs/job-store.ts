@@ -339,8 +339,8 @@ export function snapshotFlags(
   return 0
 }
 
-/** The indexes of both maps with their flags. */
-function flagsOf(
+/** The item indexes of both maps (ascending) with their flags. */
+export function flagsOf(
   intended: Record<number, Entry>,
   previous: Record<number, Entry | null>
 ): Pick<JobSnapshot, 'indexes' | 'flags'> {
@@ -419,21 +419,11 @@ function openSnapshot(
       }
       if (!part) throw incomplete(n)
       visit?.(part)
-      const ids: number[] = []
-      for (const k in part.intended) ids.push(Number(k))
-      for (const k in part.previous) if (!(k in part.intended)) ids.push(Number(k))
-      ids.sort((a, b) => a - b)
-      firsts.push(ids.length ? ids[0]! : 0)
+      const these = flagsOf(part.intended, part.previous)
+      firsts.push(these.indexes.length ? these.indexes[0]! : 0)
       offsets.push(lineEnd + 1)
-      for (const idx of ids) {
-        idxs.push(idx)
-        const prev = part.previous[idx]
-        flags.push(
-          (idx in part.intended ? IN_INTENDED : 0) |
-            (prev !== undefined ? IN_PREVIOUS : 0) |
-            (prev ? PREVIOUS_HELD : 0)
-        )
-      }
+      for (const idx of these.indexes) idxs.push(idx)
+      for (const f of these.flags) flags.push(f)
     }
     for (;;) {
       const read = readSync(fd, chunk, 0, chunk.length, at)

@@ -21,14 +21,15 @@ import { chunks, mapLimit } from '../core/concurrency'
 import { writeAudit } from './audit'
 import {
   createJob,
+  flagsOf,
   IN_INTENDED,
-  readMeta,
   IN_PREVIOUS,
   journalPath,
   newJobId,
   openJob,
   planKey,
   PREVIOUS_HELD,
+  readMeta,
   snapshotFlags,
   type JobFiles,
   type JobMeta,
@@ -297,22 +298,6 @@ interface RunFiles {
   todo: number[]
   values: (items: readonly number[]) => Pick<JobFiles, 'intended' | 'previous'>
   settled?: (items: readonly number[]) => void
-}
-
-/** The items a job writes or removes, ascending: every value to write, and the deletes. */
-function itemsToDo(
-  intended: Record<number, Entry>,
-  previous: Record<number, Entry | null>,
-  planned: JobItems
-): number[] {
-  return Object.keys(intended)
-    .map(Number)
-    .concat(
-      Object.keys(previous)
-        .map(Number)
-        .filter((idx) => !(idx in intended) && planned.action(idx) === 'delete')
-    )
-    .sort((a, b) => a - b)
 }
 
 /**
@@ -852,7 +837,7 @@ async function startJob(
     previous
   }
   doc = undefined
-  const todo = itemsToDo(intended, previous, items)
+  const todo = itemsToDo(flagsOf(intended, previous), items)
   const journal = new Journal(journalPath(ctx.dataDir, jobId))
   const sealed = await createJob(ctx.dataDir, ctx.keychain, jobFiles, journal, {
     t: 'start',
@@ -976,8 +961,11 @@ export async function resumeJob(
   }
 }
 
-/** The items a job writes or removes, ascending, from its snapshot's index (no value read). */
-function itemsToDoOf(snapshot: JobSnapshot, planned: JobItems): number[] {
+/**
+ * The items a job writes or removes, ascending — every value to write, and the deletes — from
+ * the flags of its values (an apply's maps, or a snapshot's index: no value read).
+ */
+function itemsToDo(snapshot: Pick<JobSnapshot, 'indexes' | 'flags'>, planned: JobItems): number[] {
   const todo: number[] = []
   snapshot.indexes.forEach((idx, i) => {
     const flags = snapshot.flags[i]!
@@ -1010,7 +998,7 @@ async function resumeLocked(
     // the parsed plan items (diffs, versions: ~88 MB at 100 k) are garbage from here: the run
     // keeps the kind, id and action of each (a reviewer found them live through every batch)
     meta.items = []
-    const todo = itemsToDoOf(snapshot, items)
+    const todo = itemsToDo(snapshot, items)
     // the snapshot's parts, each parsed once to index it, are garbage in pooled pages
     if (reclaimsBeforeBatches(todo.length, target)) reclaimMemory()
     const run: RunFiles = {
@@ -1216,6 +1204,17 @@ async function rollbackLocked(
     .filter((idx) => last.get(idx) !== 'restored' && last.get(idx) !== 'removed')
     .reverse()
   const out: RollbackReport = { restored: 0, removed: 0, failed: [], skipped: [] }
+  // the rollback's audit record: its counts so far, and what else the outcome adds
+  const rollbackAudit = (more: Record<string, unknown>) => ({
+    job: jobId,
+    action: 'rollback',
+    target: meta.target,
+    restored: out.restored,
+    removed: out.removed,
+    failed: out.failed.length,
+    ...more,
+    ...(force ? { force: true } : {})
+  })
   const journal = new Journal(path)
   try {
     // the snapshot, its touched items' digests kept as it is indexed, then the target as it is now
@@ -1258,28 +1257,11 @@ async function rollbackLocked(
     await undo(items, snapshot, target, ctx, journal, todo, out)
   } catch (error) {
     // what it did so far is in the journal; the audit says the rollback ran and why it stopped
-    return stoppedAudit(ctx, {
-      job: jobId,
-      action: 'rollback',
-      target: meta.target,
-      restored: out.restored,
-      removed: out.removed,
-      failed: out.failed.length,
-      ...(force ? { force: true } : {})
-    })(error)
+    return stoppedAudit(ctx, rollbackAudit({}))(error)
   } finally {
     journal.close()
   }
-  writeAudit(ctx.dataDir, {
-    job: jobId,
-    action: 'rollback',
-    target: meta.target,
-    restored: out.restored,
-    removed: out.removed,
-    failed: out.failed.length,
-    skipped: out.skipped.map((s) => s.id),
-    ...(force ? { force: true } : {})
-  })
+  writeAudit(ctx.dataDir, rollbackAudit({ skipped: out.skipped.map((s) => s.id) }))
   return out
 }
 
