@@ -317,9 +317,10 @@ export class Fernet {
 
   /**
    * `decryptData(readTokenData(token))` of each token, for many at once, without a Buffer per
-   * token: a canonical token (readTokenData's fast path) is decoded straight into the room
-   * after the inner padded key (`Buffer.write` decodes as `Buffer.from` does) and its MAC
-   * checked there; another is read by readTokenData and checked as one. The IV and ciphertext
+   * token: a token Node's decoder reads as Python's does (ASCII, whole quads, and every
+   * character read: wholeBase64Length; every canonical token is one) is decoded straight into
+   * the room after the inner padded key and its MAC checked there, with no pattern test of its
+   * characters; another is read by readTokenData and checked as one. The IV and ciphertext
    * of each token that verifies are copied one after the other into one stream, opened by one
    * call of a kept AES-128-CBC context: in CBC a block is decrypted, then XORed with the
    * ciphertext block before it, so a token's first block is XORed with its IV, each other
@@ -337,10 +338,14 @@ export class Fernet {
     let at = 0
     for (let i = 0; i < tokens.length; i++) {
       const token = tokens[i]!
-      let length: number
-      if (isCanonicalToken(token)) {
+      let length = -1
+      if (token.length % 4 === 0 && Buffer.byteLength(token, 'utf8') === token.length) {
         this.room((token.length / 4) * 3) // first: it may replace `inner`
         length = this.inner.write(token, 64, 'base64url')
+        // every character read as 6 bits: what Python's lenient decoder reads (see below)
+        if (length !== wholeBase64Length(token)) length = -1
+      }
+      if (length >= 0) {
         const refused = refusedTokenData(this.inner, 64, length)
         if (refused) {
           out[i] = refused
@@ -428,6 +433,22 @@ function readTokenData(token: string): Buffer {
   const refused = refusedTokenData(data, 0, data.length)
   if (refused) throw refused
   return data
+}
+
+/**
+ * The bytes a text of whole quads of base64 (its length a multiple of 4, at most two `=` at its
+ * end) decodes to when every other character is of the alphabet. Node's decoder reads `+`/`-`
+ * and `/`/`_` alike, as Python's does after `urlsafe_b64decode`'s translation, and both drop
+ * the last character's spare bits; a character either skips (whitespace, `=`, any other byte)
+ * or stops at is 6 bits fewer, so fewer bytes. For an ASCII text, Node's decoder having
+ * written exactly this many bytes is therefore Python's reading of it (a character above
+ * U+00FF is read by Node as its low byte: `Ł` as `A`; an ASCII test comes first).
+ */
+function wholeBase64Length(token: string): number {
+  const n = token.length
+  const pads =
+    n >= 2 && token.charCodeAt(n - 1) === 0x3d ? (token.charCodeAt(n - 2) === 0x3d ? 2 : 1) : 0
+  return (n / 4) * 3 - pads
 }
 
 /**
