@@ -193,6 +193,7 @@ function sealedOf(value: unknown, flag: unknown, into: string[]): void {
 }
 
 function str(v: unknown): string | null {
+  if (typeof v === 'string') return v
   if (v === null || v === undefined) return null
   if (Buffer.isBuffer(v)) return v.toString('utf8')
   return String(v)

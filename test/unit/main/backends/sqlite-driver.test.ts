@@ -33,6 +33,26 @@ describe('SQLite driver', () => {
     }
   })
 
+  it('names a reused statement’s values by its named columns after a schema change', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'airlock-sqlite-'))
+    dirs.push(dir)
+    const db = await openSqlite({ dialect: 'sqlite', path: join(dir, 't.db') })
+    try {
+      await db.query('CREATE TABLE t (z TEXT, a TEXT, b TEXT)')
+      await db.query("INSERT INTO t VALUES ('0', '1', '2')")
+      const sql = 'SELECT b, t.a AS x, a FROM t'
+      expect(await db.query(sql)).toEqual([{ b: '2', x: '1', a: '1' }])
+      await db.query('ALTER TABLE t DROP COLUMN z')
+      await db.query('ALTER TABLE t ADD COLUMN c TEXT')
+      await db.query("UPDATE t SET a = '3', c = '4'")
+      // the same text, prepared again by SQLite: the same columns by name
+      expect(await db.query(sql)).toEqual([{ b: '2', x: '3', a: '3' }])
+      expect(await db.query('SELECT count(*) AS n, max(c) AS c FROM t')).toEqual([{ n: 1, c: '4' }])
+    } finally {
+      await db.close()
+    }
+  })
+
   it('keeps a column named __proto__ as a column', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'airlock-sqlite-'))
     dirs.push(dir)
