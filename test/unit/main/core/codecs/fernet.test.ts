@@ -153,6 +153,47 @@ describe('fernet codec', () => {
     expect(many.filter((m) => /^[0-9a-f]*$/.test(m))).toHaveLength(7)
   })
 
+  it('decryptMany reads a token of whole quads as Python does, whatever its characters', () => {
+    const k = Fernet.generateKey()
+    const mf = MultiFernet.fromSetting(k)
+    const sealed = Array.from({ length: 40 }, (_, i) =>
+      new Fernet(k).encrypt(enc.encode(`secret ${i}`))
+    )
+    const at = (t: string, i: number, c: string) => t.slice(0, i) + c + t.slice(i + 1)
+    // the last data character's spare bits set: Python's lenient decoder ignores them
+    const spare = (t: string) => {
+      const i = t.replace(/=+$/, '').length - 1
+      return at(t, i, String.fromCharCode(t.charCodeAt(i) + 1))
+    }
+    const withA = sealed.find((t) => t.indexOf('A', 12) > 0)!
+    const withQ = sealed.find((t) => t.indexOf('Q', 12) > 0)!
+    const tokens = [
+      // the other alphabet: the same bytes to both decoders
+      ...sealed
+        .filter((t) => /[-_]/.test(t))
+        .map((t) => t.replaceAll('-', '+').replaceAll('_', '/')),
+      ...sealed.filter((t) => t.endsWith('=')).map(spare),
+      // characters Node's decoder reads as their low byte (Ł as A, ő as Q); Python skips them
+      at(withA, withA.indexOf('A', 12), 'Ł'),
+      at(withQ, withQ.indexOf('Q', 12), 'ő'),
+      // skipped by both, the length kept
+      at(withA, 20, ' '),
+      at(withA, 20, 'é')
+    ]
+    const one = (t: string) => {
+      try {
+        return mf.decrypt(t).toString()
+      } catch (error) {
+        return String((error as Error).message)
+      }
+    }
+    const many = mf.decryptMany(tokens).map((r) => (r instanceof Error ? r.message : r.toString()))
+    expect(many).toEqual(tokens.map(one))
+    expect(many.slice(0, -4).every((m) => m.startsWith('secret '))).toBe(true)
+    expect(many.slice(-4).every((m) => m.startsWith('Invalid Fernet token'))).toBe(true)
+    expect(tokens.length).toBeGreaterThan(20)
+  })
+
   it('decryptMany opens a batch past its kept stream (over 1 MiB), and small ones after it', () => {
     const k = Fernet.generateKey()
     const f = new Fernet(k)
