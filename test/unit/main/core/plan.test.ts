@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { FUZZ_SEED } from '../../../support/fuzz'
 import { describe, expect, it } from 'vitest'
 import { fingerprinter, noFingerprints } from '../../../../src-main/core/fingerprint'
-import { connectionEntry, variableEntry } from '../../../../src-main/core/model'
+import { connectionEntry, idOf, variableEntry } from '../../../../src-main/core/model'
 import {
   entryDigest,
   parsePlanDocument,
@@ -228,6 +228,32 @@ describe('planWritten', () => {
     const r = planWritten([first, variableEntry('v', '1'), last], [], {}, fp)
     expect(r.items.map((i) => i.targetId)).toEqual(['dup', 'dup', 'v'])
     expect(r.written.slice(0, 2)).toEqual([last, last])
+  })
+
+  it('keeps each entry beside its item through the sort, over many ids in any order', () => {
+    // ids from a few letters: runs of equal ids, the same id as a connection and a variable
+    const id = fc.stringMatching(/^[ab_]{1,4}$/)
+    const entry: fc.Arbitrary<Entry> = fc.oneof(
+      id.map((i) => connectionEntry(i, { conn_type: 'http' })),
+      id.map((i) => variableEntry(i, 'v'))
+    )
+    for (const source of fc.sample(fc.array(entry, { minLength: 50, maxLength: 400 }), {
+      numRuns: 40,
+      seed: FUZZ_SEED
+    })) {
+      const target = source.filter((_, i) => i % 5 === 0).map((e) => ({ ...e, description: 'd' }))
+      const r = planWritten(source, target as Entry[], { deleteExtraneous: true }, fp)
+      expect(JSON.stringify({ items: r.items, summary: r.summary })).toBe(
+        JSON.stringify(plan(source, target as Entry[], { deleteExtraneous: true }, fp))
+      )
+      // each item's entry: the last source entry of its kind and id (none for a delete)
+      const last = new Map(source.map((e) => [`${e.kind}:${idOf(e)}`, e]))
+      r.items.forEach((item, i) =>
+        expect(r.written[i]).toBe(
+          item.action === 'delete' ? undefined : last.get(`${item.kind}:${item.targetId}`)
+        )
+      )
+    }
   })
 })
 
