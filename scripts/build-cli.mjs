@@ -3,7 +3,7 @@
 // and builds the renderer (out/renderer) that `airlock serve` and the desktop app show.
 import { build } from 'esbuild'
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -62,6 +62,22 @@ for (const name of wanted) {
 }
 
 /**
+ * The Node that runs the CLI, as bin/airlock.mjs picks it: this one from 22.13 on, else the
+ * Node 24 `npm ci` installs beside it (a cache is taken only by the V8 that made it).
+ */
+function cliNode() {
+  const [major, minor] = process.versions.node.split('.').map(Number)
+  if (major > 22 || (major === 22 && minor >= 13)) return process.execPath
+  const os = process.platform === 'win32' ? 'win' : process.platform
+  const exe = process.platform === 'win32' ? 'bin/node.exe' : 'bin/node'
+  return (
+    [`node_modules/node-${os}-${process.arch}/${exe}`, 'node_modules/node/bin/node']
+      .map((path) => join(root, path))
+      .find((path) => existsSync(path)) ?? process.execPath
+  )
+}
+
+/**
  * out/cli: the bundle airlock.cjs, its entry airlock.mjs and the code cache airlock.cjs.cache
  * made by a representative run (scripts/cli-code-cache.mjs). A cache that cannot be made is
  * left out (the CLI compiles as any script then), with a warning.
@@ -88,7 +104,7 @@ async function buildCliBundle(target) {
   const entry = join(root, target.outdir, 'airlock.mjs')
   copyFileSync(join(root, 'scripts/cli-entry.mjs'), entry)
   const made = spawnSync(
-    process.execPath,
+    cliNode(),
     [...NODE_FLAGS, join(root, 'scripts/cli-code-cache.mjs'), entry, `${bundle}.cache`],
     { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' }
   )
