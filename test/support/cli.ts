@@ -1,6 +1,6 @@
 // Runs the built `airlock` CLI as a user would: a real process, stdin closed after input.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -85,10 +85,10 @@ export const hasNode24 = existsSync(NODE24)
 
 /**
  * `airlock ...args` under Node 24 with a load hook that names each npm package the process
- * loads and each of Airlock's source files in the CLI chunks it loads (from their source maps,
- * as `backends/env-file.ts`): the exit status, stderr without the hook's lines, the packages
- * and the sources in load order.
- * `dir` holds the hook file; `env` is the whole environment besides PATH.
+ * loads, and V8's coverage to tell which of Airlock's source files in the CLI bundle it ran (as
+ * `backends/env-file.ts`; see {@link sourcesRun}): the exit status, stderr without the hook's
+ * lines, the packages in load order and the sources.
+ * `dir` holds the hook file and the coverage; `env` is the whole environment besides PATH.
  */
 export function packagesLoadedBy(
   args: string[],
@@ -99,29 +99,56 @@ export function packagesLoadedBy(
   writeFileSync(
     hook,
     `import { registerHooks } from 'node:module'
-import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 const seen = new Set()
 registerHooks({ load(url, context, next) {
   const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(url)
   if (m && !seen.has(m[1])) { seen.add(m[1]); process.stderr.write('package ' + m[1] + '\\n') }
-  if (/\\/out\\/cli\\/.*\\.mjs$/.test(url)) {
-    const map = JSON.parse(readFileSync(fileURLToPath(url) + '.map', 'utf8'))
-    for (const s of map.sources) process.stderr.write('source ' + s.replace(/^.*src-main\\//, '') + '\\n')
-  }
   return next(url, context)
 } })
 `
   )
+  const coverage = mkdtempSync(join(dir, 'coverage-'))
   const r = spawnSync(NODE24, ['--import', hook, BIN, ...args], {
     encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', ...env }
+    env: { PATH: process.env.PATH ?? '', NODE_V8_COVERAGE: coverage, ...env }
   })
   const lines = r.stderr.split('\n')
   return {
     status: r.status,
-    stderr: lines.filter((l) => !/^(package|source) /.test(l)).join('\n'),
+    stderr: lines.filter((l) => !/^package /.test(l)).join('\n'),
     packages: lines.filter((l) => l.startsWith('package ')).map((l) => l.slice('package '.length)),
-    sources: lines.filter((l) => l.startsWith('source ')).map((l) => l.slice('source '.length))
+    sources: sourcesRun(coverage)
   }
+}
+
+/**
+ * The source files of the CLI bundle (out/cli/airlock.cjs) a process ran, from the V8 coverage
+ * it wrote to `coverage`: a module the bundle runs on first use (esbuild wraps it in a function
+ * named after its path, `"src-main/backends/env-file.ts"() {…}`) where that function ran, and
+ * every module it runs at start-up.
+ */
+function sourcesRun(coverage: string): string[] {
+  const bundle = fileURLToPath(new URL('../../out/cli/airlock.cjs', import.meta.url))
+  const text = readFileSync(bundle, 'utf8')
+  const all = (JSON.parse(readFileSync(`${bundle}.map`, 'utf8')) as { sources: string[] }).sources
+  const wrapped = new Set(
+    [...text.matchAll(/^ {2}"(src-main\/[^"]+)"\(\) \{$/gm)].map((m) => m[1]!)
+  )
+  const ran = new Set<string>()
+  for (const file of readdirSync(coverage)) {
+    const report = JSON.parse(readFileSync(join(coverage, file), 'utf8')) as {
+      result: {
+        url: string
+        functions: { functionName: string; ranges: { count: number }[] }[]
+      }[]
+    }
+    for (const script of report.result)
+      if (script.url.endsWith('/out/cli/airlock.cjs'))
+        for (const f of script.functions)
+          if (wrapped.has(f.functionName) && f.ranges[0]!.count > 0) ran.add(f.functionName)
+  }
+  return all
+    .map((s) => s.replace(/^.*?src-main\//, 'src-main/'))
+    .filter((s) => !wrapped.has(s) || ran.has(s))
+    .map((s) => s.replace(/^src-main\//, ''))
 }

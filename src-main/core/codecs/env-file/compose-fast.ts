@@ -72,7 +72,11 @@ export interface ComposeColumns {
  */
 export function composeFastColumns(bytes: Uint8Array): ComposeColumns | undefined {
   const n = bytes.length
-  let cols = new Int32Array(5 * 1024)
+  // Empty, so the first variable grows it (to 1,024 variables, doubling after): the growing
+  // code then runs once before V8 optimizes the loop below. Optimized before it ever ran, it
+  // had no type feedback, and the first growth (at the 1,025th variable) threw the optimized
+  // loop away, twice per fresh process (the `.env` diff's byte scan, issue #22).
+  let cols = new Int32Array(0)
   let count = 0
   // a BOM is the exact path's
   if (n >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return undefined
@@ -135,7 +139,7 @@ export function composeFastColumns(bytes: Uint8Array): ComposeColumns | undefine
       pos = k + 1
     }
     if (5 * count + 5 > cols.length) {
-      const grown = new Int32Array(cols.length * 2)
+      const grown = new Int32Array(Math.max(5 * 1024, cols.length * 2))
       grown.set(cols)
       cols = grown
     }
