@@ -485,7 +485,6 @@ export class AirflowExportBackend implements Backend {
         if (members && members !== 'missing' && members.bytes && members.columns) {
           // the texts stay in the file's bytes: compared as bytes, decoded when read
           const { bytes } = members
-          const slice = bufferSlicer(bytes)
           const found = members.columns
           const { count, cols, find, keys } = found
           files.set(kind, { path, format })
@@ -531,7 +530,7 @@ export class AirflowExportBackend implements Backend {
                   ? jsonVariableSurelyReads(bytes, cols[5 * i + 2]!, cols[5 * i + 3]!)
                   : (memberKeyIsPlainId(found, bytes, i) ||
                       cliKeyProblem(keyOf(i)) === undefined) &&
-                    jsonConnectionMemberSurelyReads(bytes, found, i, checkExtra, slice)
+                    jsonConnectionMemberSurelyReads(bytes, found, i, checkExtra)
             }
             break
           }

@@ -9,10 +9,9 @@
  */
 import { CONNECTION_SCALAR_FIELDS } from '../model'
 import { indexNames, type NameFinder } from './byte-columns'
-import { uriSurelyReads } from './connection-uri-fast'
+import { jsonObjectBytes, uriSurelyReads } from './connection-uri-fast'
 import {
   isHexCode,
-  isJsonObjectText,
   isJsonShortEscape,
   isJsonSpace,
   PY_JSON_MAX_NESTING,
@@ -532,33 +531,90 @@ export function jsonConnectionSurelyReads(
   })
 }
 
+/** The decoded UTF-8 bytes of the extra extraIsObjectText checks (grown as needed; zeroed after). */
+let extraBytes = new Uint8Array(4096)
+
 /**
- * Whether the extra whose JSON string (it surely decodes) is bytes `[from, to)` is, decoded,
- * the text of a JSON object in the strict grammar. `slice` decodes the bytes (`ascii`: all are).
+ * Whether the extra whose JSON string (it surely decodes: jsonStringSurelyDecodes) is bytes
+ * `[from, to)` is, decoded, the text of a JSON object in the strict grammar (jsonObjectBytes:
+ * what JSON.parse takes, nested at most 64 deep; false: not sure). The string is decoded from
+ * its bytes into the UTF-8 bytes of its text (each escape its character; no string made) in a
+ * buffer kept from call to call and zeroed after each (an extra may hold a secret).
  */
-function extraIsObjectText(
-  bytes: Uint8Array,
-  from: number,
-  to: number,
-  slice?: ByteSlicer,
-  ascii = false
-): boolean {
-  // JSON.parse takes the strings jsonStringSurelyDecodes does
-  const text = slice ? slice(from, to, ascii) : utf8.decode(bytes.subarray(from, to))
-  return isJsonObjectText(JSON.parse(text) as string)
+function extraIsObjectText(bytes: Uint8Array, from: number, to: number): boolean {
+  // a character takes at most as many bytes decoded as its escape or its UTF-8 takes
+  if (to - from > extraBytes.length)
+    extraBytes = new Uint8Array(Math.max(to - from, 2 * extraBytes.length))
+  const b = extraBytes
+  let n = 0
+  let ok = true
+  for (let k = from + 1; k < to - 1; k++) {
+    const c = bytes[k]!
+    if (c !== 0x5c) {
+      b[n++] = c
+      continue
+    }
+    const e = bytes[++k]!
+    if (e !== 0x75) {
+      const d = SHORT_ESCAPE[e]!
+      if (d === 0xff) {
+        ok = false
+        break
+      }
+      b[n++] = d
+      continue
+    }
+    let u = 0
+    for (let h = 1; h <= 4; h++) u = (u << 4) | HEX_VALUE[bytes[k + h]!]!
+    k += 4
+    // jsonStringSurelyDecodes takes no surrogate: every \uXXXX is one character
+    if (u < 0 || (u >= 0xd800 && u <= 0xdfff)) {
+      ok = false
+      break
+    }
+    if (u < 0x80) b[n++] = u
+    else if (u < 0x800) {
+      b[n++] = 0xc0 | (u >> 6)
+      b[n++] = 0x80 | (u & 0x3f)
+    } else {
+      b[n++] = 0xe0 | (u >> 12)
+      b[n++] = 0x80 | ((u >> 6) & 0x3f)
+      b[n++] = 0x80 | (u & 0x3f)
+    }
+  }
+  ok &&= jsonObjectBytes(b, n)
+  b.fill(0, 0, n)
+  return ok
 }
+
+/** The byte each short escape's letter stands for (`\n` a line feed), 0xff for any other. */
+const SHORT_ESCAPE = new Uint8Array(256).fill(0xff)
+for (const [letter, byte] of [
+  ['"', 0x22],
+  ['\\', 0x5c],
+  ['/', 0x2f],
+  ['b', 0x08],
+  ['f', 0x0c],
+  ['n', 0x0a],
+  ['r', 0x0d],
+  ['t', 0x09]
+] as const)
+  SHORT_ESCAPE[letter.charCodeAt(0)] = byte
+
+/** Each byte's value as a hex digit, -65536 where it is none (a \uXXXX read with one is < 0). */
+const HEX_VALUE = new Int32Array(256).fill(-0x10000)
+for (let d = 0; d < 16; d++)
+  HEX_VALUE['0123456789abcdef'.charCodeAt(d)] = HEX_VALUE['0123456789ABCDEF'.charCodeAt(d)] = d
 
 /**
  * {@link jsonConnectionSurelyReads} of member i of a file's {@link JsonMemberColumns}, told
- * for an object from what the member scan saw (its shape), not walked again. `slice` decodes
- * an extra that is checked (by default a TextDecoder).
+ * for an object from what the member scan saw (its shape), not walked again.
  */
 export function jsonConnectionMemberSurelyReads(
   bytes: Uint8Array,
   columns: JsonMemberColumns,
   i: number,
-  checkExtra: boolean,
-  slice?: ByteSlicer
+  checkExtra: boolean
 ): boolean {
   const { cols } = columns
   const start = cols[5 * i + 2]!
@@ -573,7 +629,7 @@ export function jsonConnectionMemberSurelyReads(
   // too far into the member to be told: walked
   if (at === 0) return jsonConnectionSurelyReads(bytes, start, cols[5 * i + 3]!, checkExtra)
   const to = stringEnd(bytes, start + at, cols[5 * i + 3]!)
-  return extraIsObjectText(bytes, start + at, to, slice, (cols[5 * i + 4]! & 1) !== 0)
+  return extraIsObjectText(bytes, start + at, to)
 }
 
 /**

@@ -917,8 +917,12 @@ function jsonKeyBytes(b: Uint8Array, k: number, n: number): number {
   return skipBlank(b, k + 1, n)
 }
 
-/** Whether `b[0, n)` is strictly one JSON object, nested at most EXTRA_MAX_DEPTH deep. */
-function jsonObjectBytes(b: Uint8Array, n: number): boolean {
+/**
+ * Whether `b[0, n)` is strictly one JSON object (RFC 8259: what JSON.parse takes, and so
+ * Python's json too, with the same top-level type), nested at most EXTRA_MAX_DEPTH deep; a
+ * byte 0x80 or above is taken inside a string only. False: not sure.
+ */
+export function jsonObjectBytes(b: Uint8Array, n: number): boolean {
   let k = skipBlank(b, 0, n)
   if (k >= n || b[k] !== 0x7b) return false
   let depth = 0
