@@ -672,15 +672,38 @@ export function jsonVariableSurelyReads(bytes: Uint8Array, start: number, end: n
   return jsonStringSurelyDecodes(bytes, start, end)
 }
 
-/** The JSON string whose quotes are at bytes `from` and `to - 1`, decoded (it surely decodes). */
-function jsonStringAt(bytes: Uint8Array, from: number, to: number, slice: ByteSlicer): string {
+/**
+ * The JSON string whose quotes are at bytes `from` and `to - 1`, decoded where it surely
+ * decodes (jsonStringSurelyDecodes, the same checks), else undefined: one pass over its bytes
+ * tells both, and whether it is its own text (no escape: sliced, as ASCII where it is).
+ */
+function jsonStringValue(
+  bytes: Uint8Array,
+  from: number,
+  to: number,
+  slice: ByteSlicer
+): string | undefined {
+  if (bytes[from] !== 0x22 || bytes[to - 1] !== 0x22 || to - from < 2) return undefined
   let high = 0
+  let escaped = false
   for (let k = from + 1; k < to - 1; k++) {
     const c = bytes[k]!
-    // an escape: JSON.parse reads what Python's json.loads reads (jsonStringSurelyDecodes)
-    if (c === 0x5c) return JSON.parse(slice(from, to, false)) as string
-    high |= c
+    if (c < 0x20) return undefined
+    if (c !== 0x5c) {
+      high |= c
+      continue
+    }
+    escaped = true
+    const e = bytes[++k]!
+    if (e === 0x75) {
+      if (k + 4 >= to - 1) return undefined
+      for (let h = 1; h <= 4; h++) if (!isHexCode(bytes[k + h]!)) return undefined
+      if ((bytes[k + 1]! | 0x20) === 0x64) return undefined // \uD800–\uDFFF
+      k += 4
+    } else if (!isJsonShortEscape(e) || k >= to - 1) return undefined
   }
+  // an escape: JSON.parse reads what Python's json.loads reads (jsonStringSurelyDecodes)
+  if (escaped) return JSON.parse(slice(from, to, false)) as string
   return slice(from + 1, to - 1, high < 0x80)
 }
 
@@ -699,17 +722,15 @@ export function jsonConnectionMemberValue(
   end: number,
   slice: ByteSlicer = (from, to) => utf8.decode(bytes.subarray(from, to))
 ): PyValue | undefined {
-  if (bytes[start] === 0x22)
-    return jsonStringSurelyDecodes(bytes, start, end)
-      ? jsonStringAt(bytes, start, end, slice)
-      : undefined
+  if (bytes[start] === 0x22) return jsonStringValue(bytes, start, end, slice)
   const out = new PyDict()
   const ok = walkFlatObject(bytes, start, end, CONNECTION_FIELDS, (name, from, to) => {
     const key = CONNECTION_FIELD_NAMES[name]!
     if (isNull(bytes, from, to)) out.set(key, null)
     else if (bytes[from] === 0x22) {
-      if (!jsonStringSurelyDecodes(bytes, from, to)) return false
-      out.set(key, jsonStringAt(bytes, from, to, slice))
+      const text = jsonStringValue(bytes, from, to, slice)
+      if (text === undefined) return false
+      out.set(key, text)
     } else {
       // an integer as JSON writes it: digits, no leading zero (any field: a port, or not), no
       // longer than an INTEGER port column's (far from Python's 4,300-digit limit)
