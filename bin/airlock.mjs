@@ -3,7 +3,7 @@
 // The flag: see src-main/platform/runtime.ts. Airlock needs Node 22.13+ (node:sqlite); on an
 // older `node` it re-runs itself with the Node 24 that `npm ci` installs beside it.
 import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const [major, minor] = process.versions.node.split('.').map(Number)
 if (major < 22 || (major === 22 && minor < 13)) {
@@ -68,5 +68,6 @@ process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') process.exit(0)
   throw error
 })
-const { main } = await import(entry)
+// as a URL: a path is read as one, and a checkout under `a#b` or `pct%41` would not be found
+const { main } = await import(pathToFileURL(entry).href)
 process.exitCode = await main(process.argv.slice(2))

@@ -3,7 +3,7 @@
 // and builds the renderer (out/renderer) that `airlock serve` and the desktop app show.
 import { build } from 'esbuild'
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -101,6 +101,12 @@ async function buildCliBundle(target) {
       js: "const __airlockModuleUrl = require('node:url').pathToFileURL(__filename).href;"
     }
   })
+  // The bundle runs as a vm script (scripts/cli-entry.mjs), where an `import()` left in it (a
+  // package esbuild keeps external) would throw: packages are required on first use instead.
+  if (/\bimport\(/.test(readFileSync(bundle, 'utf8')))
+    throw new Error(
+      'build-cli: the CLI bundle holds an import(); require the package on first use (createRequire) instead'
+    )
   const entry = join(root, target.outdir, 'airlock.mjs')
   copyFileSync(join(root, 'scripts/cli-entry.mjs'), entry)
   const made = spawnSync(

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { Writable } from 'node:stream'
 
 const [entry, out] = process.argv.slice(2)
@@ -39,7 +40,7 @@ try {
   writeFileSync(b, lines(true))
   const sink = () => new Writable({ write: (_chunk, _encoding, done) => done() })
   const io = () => ({ stdin: process.stdin, stdout: sink(), stderr: sink(), env: process.env })
-  const { codeCache, main } = await import(entry)
+  const { codeCache, main } = await import(pathToFileURL(entry).href)
   for (const argv of [
     ['--help'],
     ['diff', `envfile:${a}`, `envfile:${b}`],

@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Script, constants } from 'node:vm'
+import { Script } from 'node:vm'
 
 /** The bundle. */
 const BUNDLE = fileURLToPath(new URL('./airlock.cjs', import.meta.url))
@@ -58,9 +58,9 @@ function load() {
     `(function (exports, require, module, __filename, __dirname) {'use strict';${bundle.toString()}\n})`,
     {
       filename: BUNDLE,
-      cachedData: cachedDataFor(bundle),
-      // the bundle's `import()` of an ES-module-only package, as a module's would
-      importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER
+      cachedData: cachedDataFor(bundle)
+      // no importModuleDynamically: it needs Node's experimental vm loader (a warning on
+      // stderr); the bundle requires its packages (build-cli.mjs checks it holds no import())
     }
   )
   const module = { exports: {} }

@@ -27,6 +27,8 @@ import {
   type StatusObject
 } from '@grpc/grpc-js'
 import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import type * as SecretManager from '@google-cloud/secret-manager'
 import type { SecretManagerServiceClient } from '@google-cloud/secret-manager'
 import type { CallOptions, ClientOptions } from 'google-gax'
 import type { ErrorCode } from '../contract/errors'
@@ -483,14 +485,57 @@ export class GcpSecretManagerBackend
   }
 
   private sdk(): Promise<SecretManagerServiceClient> {
-    this.client ??= import('@google-cloud/secret-manager').then(
-      ({ SecretManagerServiceClient }) => new SecretManagerServiceClient(this.clientOptions)
-    )
+    // required on first use (a CommonJS package), as keytar and yaml are: the CLI's bundle is
+    // run as a script, where `import()` needs Node's experimental vm loader (and its warning)
+    this.client ??= Promise.resolve()
+      .then(async () => {
+        const { SecretManagerServiceClient: Client } = createRequire(import.meta.url)(
+          '@google-cloud/secret-manager'
+        ) as typeof SecretManager
+        const client = new Client(this.clientOptions)
+        // the credentials first: gax loads them when its stub is made, and a failure there
+        // rejects a promise per method, each unhandled but the first (the process died with
+        // google-auth's stack where no credentials exist)
+        try {
+          await client.auth.getClient()
+        } catch (error) {
+          await client.close().catch(() => undefined)
+          throw this.credentialsFailure(error)
+        }
+        return client
+      })
+      .catch((error: unknown) => {
+        this.client = undefined // a later call tries again
+        throw error
+      })
     return this.client
   }
 
+  /**
+   * Why no credentials could be loaded, told without the library's message (a key file's
+   * parse error can quote the key).
+   */
+  private credentialsFailure(error: unknown): AirlockError {
+    const e = error as { code?: unknown; message?: unknown }
+    const reason =
+      typeof e.message === 'string' &&
+      e.message.startsWith('Could not load the default credentials')
+        ? 'no Application Default Credentials were found (GOOGLE_APPLICATION_CREDENTIALS, gcloud auth application-default login, or a metadata server)'
+        : e.code === 'ENOENT'
+          ? 'the key file does not exist'
+          : e.code === 'EACCES'
+            ? 'the key file cannot be read (permission denied)'
+            : 'the credentials given could not be loaded (check the key file or key JSON)'
+    return new AirlockError(
+      'backend.auth',
+      `${this.id}: cannot authenticate: ${reason}. Give the profile a service account key or key file, or run where Application Default Credentials exist.`,
+      { cause: error }
+    )
+  }
+
   async close(): Promise<void> {
-    if (this.client) await (await this.client).close()
+    const client = await this.client?.catch(() => undefined)
+    await client?.close()
   }
 
   // --- names ---------------------------------------------------------------------------

@@ -657,3 +657,53 @@ describe('attack: bad input', () => {
     }
   })
 })
+
+describe('a GCP Secret Manager store without credentials, as a real process', () => {
+  it('ends with an error naming the store and why (no internal error, no stack, no Node warning)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'airlock-gcp-nocreds-'))
+    const gEnv = {
+      HOME: join(dir, 'home'),
+      XDG_CONFIG_HOME: join(dir, 'xdg'),
+      XDG_DATA_HOME: join(dir, 'xdg'),
+      AIRLOCK_HOME: join(dir, 'airlock-home'),
+      AIRLOCK_CONFIG_DIR: join(dir, 'config'),
+      AIRLOCK_PASSPHRASE: 'a passphrase for this test',
+      // google-auth looks for a metadata server otherwise (no network in tests)
+      METADATA_SERVER_DETECTION: 'none'
+    }
+    const kwargs = JSON.stringify({ project_id: 'demo-proj' })
+    const added = airlock(
+      ['profile', 'add', 'g', '--kind', 'gcp-secret-manager', '--kwargs', kwargs, '--auth', 'adc'],
+      '',
+      gEnv
+    )
+    expect(added.code, added.stderr).toBe(0)
+    const keyFile = join(dir, 'missing-key.json')
+    const withFile = airlock(
+      [
+        'profile',
+        'add',
+        'k',
+        '--kind',
+        'gcp-secret-manager',
+        '--kwargs',
+        JSON.stringify({ project_id: 'demo-proj', gcp_key_path: keyFile }),
+        '--auth',
+        'key-file'
+      ],
+      '',
+      gEnv
+    )
+    expect(withFile.code, withFile.stderr).toBe(0)
+    for (const [store, why] of [
+      ['gcp-secret-manager:g', /no Application Default Credentials were found/],
+      ['gcp-secret-manager:k', /the key file does not exist/]
+    ] as const) {
+      const r = airlock(['list', store], '', gEnv)
+      expect(r.stderr).toMatch(new RegExp(`${store}: cannot authenticate: ${why.source}`))
+      expect(r.stderr).not.toMatch(/internal error|ExperimentalWarning|\n\s+at /)
+      expect(r.code).toBe(1)
+    }
+    rmSync(dir, { recursive: true, force: true })
+  })
+})
