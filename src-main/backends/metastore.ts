@@ -1360,14 +1360,20 @@ export class MetastoreBackend implements Backend {
     problems: EntryProblem[],
     raw = false
   ): VariableValues<Sealed> | undefined {
-    const value = this.decrypt(
-      str(row.val),
-      truthy(row.is_encrypted),
-      { kind: 'variable', id: str(row.key)! },
-      'value',
-      problems,
-      raw
-    )
+    const val = str(row.val)
+    const ref: EntryRef = { kind: 'variable', id: str(row.key)! }
+    // Airflow's Variable.get_val decrypts any flagged value that is not None — '' too, which
+    // no Fernet opens (InvalidToken: it logs and returns None, so Variable.get finds no
+    // variable); a connection's getters decrypt only a non-empty value
+    if (val === '' && this.fernet && truthy(row.is_encrypted)) {
+      problems.push({
+        ref,
+        code: 'fernet.invalid-token',
+        message: `${this.what(ref, 'value')} is flagged as encrypted but empty: Airflow cannot decrypt it and reads the variable as missing. Correct the row (is_encrypted false for an empty value).`
+      })
+      return undefined
+    }
+    const value = this.decrypt(val, truthy(row.is_encrypted), ref, 'value', problems, raw)
     return value === undefined ? undefined : [value ?? '', str(row.description)]
   }
 

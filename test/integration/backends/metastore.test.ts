@@ -125,6 +125,47 @@ describe.each(DIALECTS)('metastore on %s', (dialect) => {
     await expect(backend.read({ kind: 'connection', id: 'wrong_key' })).rejects.toThrow(/wrong key/)
   })
 
+  it("reads a variable flagged as encrypted but empty as Airflow does (missing: Variable.get_val decrypts '' and fails), a connection's empty flagged password as ''", async () => {
+    const { db, backend } = await make()
+    await backend.write([
+      { kind: 'variable', key: 'empty_sealed', value: 'x', description: null },
+      { kind: 'variable', key: 'fine', value: 'v', description: null },
+      conn('pw_empty', { password: 'p' })
+    ])
+    const d = await db.raw()
+    const yes = dialect === 'postgresql' ? true : 1
+    await d.query(
+      `UPDATE variable SET val = ?, is_encrypted = ? WHERE ${dialect === 'mysql' ? '`key`' : '"key"'} = ?`,
+      ['', yes, 'empty_sealed']
+    )
+    await d.query(`UPDATE connection SET password = ?, is_encrypted = ? WHERE conn_id = ?`, [
+      '',
+      yes,
+      'pw_empty'
+    ])
+    await d.close()
+    const result = await backend.load({})
+    expect(result.entries.map((e) => [e.kind, e.kind === 'variable' ? e.key : e.id])).toEqual([
+      ['connection', 'pw_empty'],
+      ['variable', 'fine']
+    ])
+    expect((result.entries[0] as ConnectionEntry).fields.password).toBe('')
+    expect(result.problems.map((p) => [p.ref.id, p.code])).toEqual([
+      ['empty_sealed', 'fernet.invalid-token']
+    ])
+    expect(result.problems[0]!.message).toMatch(
+      /variable "empty_sealed" value is flagged as encrypted but empty: Airflow cannot decrypt it/
+    )
+    // the raw listing (diff, plan) and a read of the one id say the same
+    const raw = await backend.loadRaw!({})
+    expect(raw.problems.map((p) => [p.ref.id, p.code])).toEqual([
+      ['empty_sealed', 'fernet.invalid-token']
+    ])
+    await expect(backend.read({ kind: 'variable', id: 'empty_sealed' })).rejects.toThrow(
+      /flagged as encrypted but empty/
+    )
+  })
+
   it('decrypts with any key of the list and rotates resumably to the first', async () => {
     const { db, backend } = await make()
     await backend.write(sampleEntries())
