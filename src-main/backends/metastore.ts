@@ -1362,6 +1362,16 @@ export class MetastoreBackend implements Backend {
   ): VariableValues<Sealed> | undefined {
     const val = str(row.val)
     const ref: EntryRef = { kind: 'variable', id: str(row.key)! }
+    // before 3.2 `val` may be NULL: Airflow's metastore lookup returns None and Variable.get
+    // finds no variable (3.2's migration makes the column NOT NULL, back-filling '')
+    if (val === null) {
+      problems.push({
+        ref,
+        code: 'codec.invalid-field',
+        message: `${this.what(ref, 'value')} is NULL: Airflow finds no variable there. Set a value or delete the row.`
+      })
+      return undefined
+    }
     // Airflow's Variable.get_val decrypts any flagged value that is not None — '' too, which
     // no Fernet opens (InvalidToken: it logs and returns None, so Variable.get finds no
     // variable); a connection's getters decrypt only a non-empty value

@@ -166,6 +166,28 @@ describe.each(DIALECTS)('metastore on %s', (dialect) => {
     )
   })
 
+  it('reads a variable whose value is NULL (before 3.2) as Airflow does: no variable there, reported', async () => {
+    const { db, backend } = await make('2.3')
+    await backend.write([
+      { kind: 'variable', key: 'nulled', value: 'x', description: null },
+      { kind: 'variable', key: 'fine', value: 'v', description: null }
+    ])
+    const d = await db.raw()
+    const key = dialect === 'mysql' ? '`key`' : '"key"'
+    await d.query(`UPDATE variable SET val = NULL WHERE ${key} = ?`, ['nulled'])
+    await d.close()
+    const result = await backend.load({})
+    expect(result.entries.map((e) => (e.kind === 'variable' ? e.key : e.id))).toEqual(['fine'])
+    expect(result.problems.map((p) => [p.ref.id, p.message])).toEqual([
+      [
+        'nulled',
+        expect.stringMatching(/variable "nulled" value is NULL: Airflow finds no variable there/)
+      ]
+    ])
+    const raw = await backend.loadRaw!({})
+    expect(raw.problems.map((p) => p.ref.id)).toEqual(['nulled'])
+  })
+
   it('decrypts with any key of the list and rotates resumably to the first', async () => {
     const { db, backend } = await make()
     await backend.write(sampleEntries())
