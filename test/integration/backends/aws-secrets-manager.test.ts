@@ -377,6 +377,22 @@ describe('aws-secrets-manager: batch reads', () => {
       )
     expect((error as Error).name).toBe('AbortError')
   })
+
+  it('(the emulator) drops a request still delayed when a test resets it: a later test keeps its injected faults', async () => {
+    aws.putSecret('airflow/variables/slow', 'x')
+    aws.setFaults({ latencyMs: 300 })
+    await backend()
+      .read({ kind: 'variable', id: 'slow' }, AbortSignal.timeout(50))
+      .catch(() => undefined)
+    fresh()
+    aws.putSecret('airflow/variables/slow', 'again')
+    aws.inject({ kind: 'throttle' }, 1, /^GetSecretValue$/)
+    await new Promise((r) => setTimeout(r, 400)) // the aborted request's delay ends
+    const b = backend({ retryStrategy: undefined, throttleAttempts: undefined })
+    expect(value(await b.read({ kind: 'variable', id: 'slow' }))).toBe('again')
+    const attempts = aws.requests.filter((r) => r.action === 'GetSecretValue')
+    expect(attempts.map((r) => r.error ?? 'ok')).toEqual(['ThrottlingException', 'ok'])
+  })
 })
 
 describe('aws-secrets-manager: listing and loading at scale', () => {

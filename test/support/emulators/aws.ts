@@ -354,6 +354,8 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
   }
   useRegion(region)
   let pathPages = 0
+  /** How many times reset() ran: a request that waited across one is dropped. */
+  let resets = 0
 
   const suffix = () =>
     Array.from(
@@ -1372,7 +1374,13 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     requests.push(record)
     // One draw per switch per request, so a seed gives the same faults in the same order.
     const draws = { throttle: rng(), error: rng(), drop: rng(), after: rng() }
-    if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs))
+    if (faults.latencyMs) {
+      const era = resets
+      await new Promise((r) => setTimeout(r, faults.latencyMs))
+      // a request still waiting when a test reset the emulator belongs to a caller that is gone
+      // (an aborted read): it must not take a fault the next test injects
+      if (era !== resets) return void req.socket.destroy()
+    }
     const queued = injected.findIndex((q) => !q.action || q.action.test(action))
     const inject = queued >= 0 ? injected.splice(queued, 1)[0]!.fault : undefined
     const throttle = (retryAfter: number | null | undefined) => {
@@ -1538,6 +1546,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
     reset() {
+      resets++
       stores.clear()
       useRegion(region)
       injected.length = 0
