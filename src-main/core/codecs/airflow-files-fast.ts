@@ -462,26 +462,44 @@ function flatMemberEnd(bytes: Uint8Array, start: number, n: number): number {
   return k + 1
 }
 
+/** {@link jsonStringShape}: the string holds an escape. */
+const STRING_ESCAPED = 1
+/** {@link jsonStringShape}: the string holds a byte beyond ASCII. */
+const STRING_WIDE = 2
+
 /**
- * Whether the JSON string whose quotes are at bytes `from` and `to - 1` decodes (Python's
- * `json.loads`, strict): no control character, each escape one of `\" \\ \/ \b \f \n \r \t`
- * or `\uXXXX` outside the surrogates (a lone surrogate decodes in Python; not sure here).
+ * Whether the JSON string whose quotes are at bytes `from` and `to - 1` surely decodes
+ * (Python's `json.loads`, strict): -1 where not — a control character, an escape other than
+ * `\" \\ \/ \b \f \n \r \t` or `\uXXXX` outside the surrogates (a lone surrogate decodes in
+ * Python; not sure here) — else whether it holds an escape (STRING_ESCAPED) and a byte beyond
+ * ASCII (STRING_WIDE).
  */
-function jsonStringSurelyDecodes(bytes: Uint8Array, from: number, to: number): boolean {
-  if (bytes[from] !== 0x22 || bytes[to - 1] !== 0x22 || to - from < 2) return false
+function jsonStringShape(bytes: Uint8Array, from: number, to: number): number {
+  if (bytes[from] !== 0x22 || bytes[to - 1] !== 0x22 || to - from < 2) return -1
+  let high = 0
+  let escaped = 0
   for (let k = from + 1; k < to - 1; k++) {
     const c = bytes[k]!
-    if (c < 0x20) return false
-    if (c !== 0x5c) continue
+    if (c < 0x20) return -1
+    if (c !== 0x5c) {
+      high |= c
+      continue
+    }
+    escaped = STRING_ESCAPED
     const e = bytes[++k]!
     if (e === 0x75) {
-      if (k + 4 >= to - 1) return false
-      for (let h = 1; h <= 4; h++) if (!isHexCode(bytes[k + h]!)) return false
-      if ((bytes[k + 1]! | 0x20) === 0x64) return false // \uD800–\uDFFF
+      if (k + 4 >= to - 1) return -1
+      for (let h = 1; h <= 4; h++) if (!isHexCode(bytes[k + h]!)) return -1
+      if ((bytes[k + 1]! | 0x20) === 0x64) return -1 // \uD800–\uDFFF
       k += 4
-    } else if (!isJsonShortEscape(e) || k >= to - 1) return false
+    } else if (!isJsonShortEscape(e) || k >= to - 1) return -1
   }
-  return true
+  return escaped | (high >= 0x80 ? STRING_WIDE : 0)
+}
+
+/** Whether the JSON string whose quotes are at bytes `from` and `to - 1` surely decodes. */
+function jsonStringSurelyDecodes(bytes: Uint8Array, from: number, to: number): boolean {
+  return jsonStringShape(bytes, from, to) >= 0
 }
 
 const isNull = (bytes: Uint8Array, from: number, to: number): boolean =>
@@ -674,7 +692,7 @@ export function jsonVariableSurelyReads(bytes: Uint8Array, start: number, end: n
 
 /**
  * The JSON string whose quotes are at bytes `from` and `to - 1`, decoded where it surely
- * decodes (jsonStringSurelyDecodes, the same checks), else undefined: one pass over its bytes
+ * decodes (jsonStringShape, the same checks), else undefined: one pass over its bytes
  * tells both, and whether it is its own text (no escape: sliced, as ASCII where it is).
  */
 function jsonStringValue(
@@ -683,28 +701,11 @@ function jsonStringValue(
   to: number,
   slice: ByteSlicer
 ): string | undefined {
-  if (bytes[from] !== 0x22 || bytes[to - 1] !== 0x22 || to - from < 2) return undefined
-  let high = 0
-  let escaped = false
-  for (let k = from + 1; k < to - 1; k++) {
-    const c = bytes[k]!
-    if (c < 0x20) return undefined
-    if (c !== 0x5c) {
-      high |= c
-      continue
-    }
-    escaped = true
-    const e = bytes[++k]!
-    if (e === 0x75) {
-      if (k + 4 >= to - 1) return undefined
-      for (let h = 1; h <= 4; h++) if (!isHexCode(bytes[k + h]!)) return undefined
-      if ((bytes[k + 1]! | 0x20) === 0x64) return undefined // \uD800–\uDFFF
-      k += 4
-    } else if (!isJsonShortEscape(e) || k >= to - 1) return undefined
-  }
-  // an escape: JSON.parse reads what Python's json.loads reads (jsonStringSurelyDecodes)
-  if (escaped) return JSON.parse(slice(from, to, false)) as string
-  return slice(from + 1, to - 1, high < 0x80)
+  const shape = jsonStringShape(bytes, from, to)
+  if (shape < 0) return undefined
+  // an escape: JSON.parse reads what Python's json.loads reads (jsonStringShape)
+  if (shape & STRING_ESCAPED) return JSON.parse(slice(from, to, false)) as string
+  return slice(from + 1, to - 1, !(shape & STRING_WIDE))
 }
 
 /**
