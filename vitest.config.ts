@@ -14,7 +14,7 @@ export default defineConfig({
           name: 'unit-main',
           include: ['test/unit/main/**/*.test.ts'],
           environment: 'node',
-          setupFiles: ['test/support/temp-root.ts', 'test/support/network-guard.ts'],
+          setupFiles: ['test/support/network-guard.ts'],
           globalSetup: ['test/support/global-setup.ts']
         }
       },
@@ -30,7 +30,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
-          setupFiles: ['test/support/temp-root.ts', 'test/support/network-guard.ts'],
+          setupFiles: ['test/support/network-guard.ts'],
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000
