@@ -1044,6 +1044,38 @@ describe('vault: auth, namespaces and typed errors', () => {
     }
   })
 
+  it('(the emulator) drops a request still delayed when it is reset: a later test keeps its injected faults and its secrets', async () => {
+    const emu = await startVaultEmulator()
+    try {
+      const stale = backend({}, {}, emu)
+      await stale.write([variableEntry('slow', 'x')]) // version 1, known to the backend
+      emu.setFaults({ latencyMs: 500 })
+      const aborting = new AbortController()
+      const writing = stale
+        .write([variableEntry('slow', 'stale')], aborting.signal)
+        .catch(() => undefined)
+      const isWrite = (r: { path: string; method: string }) =>
+        r.path === 'secret/data/variables/slow' && r.method !== 'GET'
+      while (emu.requests.filter(isWrite).length < 2) await new Promise((r) => setTimeout(r, 5))
+      await new Promise((r) => setTimeout(r, 100)) // its body read, it waits out the latency
+      aborting.abort() // the caller is gone; its write waits out the latency in the emulator
+      // the next test
+      emu.reset()
+      emu.setFaults({ latencyMs: 0 })
+      emu.put('secret', 'variables/slow', { value: 'again' }) // version 1 again
+      emu.inject({ kind: 'throttle' }, 1, /variables\/slow$/)
+      await writing // the aborted write's delay ends
+      await new Promise((r) => setTimeout(r, 50))
+      const read = await backend({}, {}, emu).read({ kind: 'variable', id: 'slow' })
+      expect((read as VariableEntry).value).toBe('again')
+      expect(emu.metadata('secret', 'variables/slow')?.currentVersion).toBe(1)
+      const attempts = emu.requests.filter((r) => r.path === 'secret/data/variables/slow')
+      expect(attempts.map((r) => r.fault ?? r.status)).toEqual(['throttle', 200])
+    } finally {
+      await emu.close()
+    }
+  })
+
   it('stops at an aborted signal', async () => {
     const controller = new AbortController()
     controller.abort()

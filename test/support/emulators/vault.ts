@@ -146,6 +146,12 @@ export interface VaultEmulator {
   /** Requests being served now, and the most served at once since `peak` was last set to 0. */
   readonly inFlight: { now: number; peak: number }
   close(): Promise<void>
+  /**
+   * Back to the mounts the emulator started with, empty; forgets injected faults and the
+   * requests (tokens, fault switches and the quota stay). A request still in its latency
+   * is dropped (connection closed) without taking or changing anything.
+   */
+  reset(): void
   /** Changes the fault switches. */
   setFaults(faults: VaultFaults): void
   /** Fails the next `count` requests (optionally only those matching `path`). */
@@ -254,6 +260,8 @@ export async function startVaultEmulator(
   for (const t of options.tokens ?? []) tokens.set(t, { usesLeft: null })
   const issuedTokens: string[] = []
   const requests: VaultRequestRecord[] = []
+  /** How many times reset() ran: a request that began before the last one is stale. */
+  let resets = 0
   const inFlight = { now: 0, peak: 0 }
   const maxRequestBytes = options.maxRequestBytes ?? 32 * 1024 * 1024
 
@@ -276,10 +284,14 @@ export async function startVaultEmulator(
       v2: new Map()
     })
   }
-  for (const [name, spec] of Object.entries(options.mounts ?? { secret: { version: 2 } }))
-    addMount(name, spec)
-  for (const [ns, mounts] of Object.entries(options.namespaces ?? {}))
-    for (const [name, spec] of Object.entries(mounts)) addMount(name, spec, ns)
+  const initialMounts = () => {
+    namespaces.clear()
+    for (const [name, spec] of Object.entries(options.mounts ?? { secret: { version: 2 } }))
+      addMount(name, spec)
+    for (const [ns, mounts] of Object.entries(options.namespaces ?? {}))
+      for (const [name, spec] of Object.entries(mounts)) addMount(name, spec, ns)
+  }
+  initialMounts()
 
   const mountOrThrow = (name: string, ns?: string): Mount => {
     const m = mountsOf(ns).get(name)
@@ -796,6 +808,7 @@ export async function startVaultEmulator(
   })
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const era = resets
     const rawUrl = req.url ?? '/'
     const q = rawUrl.indexOf('?')
     const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q)
@@ -846,13 +859,20 @@ export async function startVaultEmulator(
       res.end(text)
     }
 
-    // Faults: an injected one first, then the seeded rates (one draw each, always).
-    let fault: VaultInjectedFault | undefined
-    const queued = injected.findIndex((i) => !i.path || i.path.test(apiPath))
-    if (queued >= 0) fault = injected.splice(queued, 1)[0]!.fault
+    // Faults: an injected one first, then the seeded rates (one draw each, always, on arrival,
+    // so a seed gives the same draws in the same order). The injected fault and the quota are
+    // taken after the latency: a request still waiting when a test resets the emulator belongs
+    // to a caller that is gone (an aborted read); it is dropped without taking a fault or a
+    // quota slot of the next test, or touching its stores.
+    if (era !== resets) return void req.socket.destroy()
     const drawDrop = random()
     const drawThrottle = random()
     const drawError = random()
+    if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs))
+    if (era !== resets) return void req.socket.destroy()
+    let fault: VaultInjectedFault | undefined
+    const queued = injected.findIndex((i) => !i.path || i.path.test(apiPath))
+    if (queued >= 0) fault = injected.splice(queued, 1)[0]!.fault
     if (!fault && quota) {
       const q = quota.take()
       if (faults.rateLimit?.responseHeaders) quotaHeaders = vaultQuotaHeaders(q)
@@ -863,7 +883,6 @@ export async function startVaultEmulator(
       else if (drawThrottle < (faults.throttleRate ?? 0)) fault = { kind: 'throttle' }
       else if (drawError < (faults.errorRate ?? 0)) fault = { kind: 'error' }
     }
-    if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs))
     if (fault?.kind === 'drop' && !fault.afterApply) {
       record.fault = 'drop'
       record.status = -1
@@ -936,6 +955,12 @@ export async function startVaultEmulator(
     async close() {
       for (const s of sockets) s.destroy()
       await new Promise<void>((resolve) => listener.close(() => resolve()))
+    },
+    reset() {
+      resets++
+      initialMounts()
+      injected.length = 0
+      requests.length = 0
     },
     setFaults(next) {
       faults = { ...faults, ...next }
