@@ -310,6 +310,29 @@ describe('azure-key-vault backend', () => {
     expect(performance.now() - start).toBeGreaterThanOrEqual(35)
   })
 
+  it('(the emulator) drops a request still delayed when it is reset: a later test keeps its quota, counters and secrets', async () => {
+    const b = backend()
+    await b.write([variableEntry('slow', 'x')]) // signed in, connected
+    emulator.configure({ latencyMs: 300 })
+    const reading = b
+      .read({ kind: 'variable', id: 'slow' }, AbortSignal.timeout(100))
+      .catch(() => undefined)
+    await new Promise((r) => setTimeout(r, 150)) // its caller gone, it waits in the emulator
+    // the next test: one request allowed
+    fresh({ rateLimit: { rate: 1, intervalMs: 60_000 }, retryAfterSeconds: null })
+    try {
+      emulator.seed('airflow-variables-slow', 'again')
+      await reading
+      await new Promise((r) => setTimeout(r, 300)) // the aborted read's delay ends
+      const read = await backend().read({ kind: 'variable', id: 'slow' })
+      expect((read as VariableEntry).value).toBe('again')
+      expect(emulator.requests.get('get')).toBe(1)
+      expect(emulator.events.get('throttled')).toBeUndefined()
+    } finally {
+      emulator.configure({ rateLimit: undefined })
+    }
+  })
+
   it('reports throttling without Retry-After as a typed error', async () => {
     const b = backend()
     emulator.configure({ throttleRate: 1, retryAfterSeconds: null })

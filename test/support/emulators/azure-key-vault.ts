@@ -226,6 +226,8 @@ export class AzureKeyVaultEmulator {
   private readonly deleted = new Map<string, DeletedSecret>()
   private readonly tokens = new Set<string>()
   private port = 0
+  /** How many times reset() ran: a request that began before the last one is stale. */
+  private resets = 0
 
   constructor(options: AzureKeyVaultEmulatorOptions = {}) {
     this.options = options
@@ -269,8 +271,13 @@ export class AzureKeyVaultEmulator {
       this.quota = options.rateLimit ? fixedWindowQuota(options.rateLimit) : undefined
   }
 
-  /** Forgets every secret, deleted secret and counter (tokens stay valid). */
+  /**
+   * Forgets every secret, deleted secret and counter (tokens stay valid). A request still in
+   * its latency is dropped (connection closed) without counting, rolling the dice, taking a
+   * quota slot or touching a secret.
+   */
   reset(): void {
+    this.resets++
     this.secrets.clear()
     this.deleted.clear()
     this.requests.clear()
@@ -310,6 +317,7 @@ export class AzureKeyVaultEmulator {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const era = this.resets
     const url = new URL(req.url ?? '/', this.vaultUrl)
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
@@ -318,7 +326,7 @@ export class AzureKeyVaultEmulator {
       const path = url.pathname
       if (path.startsWith(`/${this.tenantId}/`) || /^\/[^/]+\/(oauth2|v2\.0)\//.test(path))
         return this.identity(req, res, url, body)
-      await this.vault(req, res, url, body)
+      await this.vault(req, res, url, body, era)
     } catch (error) {
       if (!(error instanceof HttpError)) throw error
       this.send(
@@ -424,7 +432,8 @@ export class AzureKeyVaultEmulator {
     req: IncomingMessage,
     res: ServerResponse,
     url: URL,
-    body: string
+    body: string,
+    era: number
   ): Promise<void> {
     const auth = req.headers.authorization ?? ''
     if (!auth.startsWith('Bearer ') || !this.tokens.has(auth.slice(7))) {
@@ -445,6 +454,10 @@ export class AzureKeyVaultEmulator {
     }
     const o = this.options
     if (o.latencyMs) await new Promise((r) => setTimeout(r, o.latencyMs))
+    // a request still waiting when a test reset the emulator belongs to a caller that is gone
+    // (an aborted read): it must not count, roll, take a quota slot or touch the next test's
+    // secrets
+    if (era !== this.resets) return void req.socket.destroy()
     if (o.dropRate && this.roll() < o.dropRate) {
       this.count(this.events, 'dropped')
       req.socket.destroy()
