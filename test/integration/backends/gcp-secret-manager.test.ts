@@ -341,6 +341,30 @@ describe('gcp-secret-manager backend', () => {
     expect(performance.now() - start).toBeGreaterThanOrEqual(35)
   })
 
+  it('(the emulator) drops a request still delayed when it is reset: a later test keeps its quota, counters and secrets', async () => {
+    const b = backend()
+    await b.write([variableEntry('slow', 'x')]) // signed in, connected
+    emulator.configure({ latencyMs: 300 })
+    const reading = b
+      .read({ kind: 'variable', id: 'slow' }, AbortSignal.timeout(100))
+      .catch(() => undefined)
+    await new Promise((r) => setTimeout(r, 150)) // its caller gone, it waits in the emulator
+    // the next test: one request allowed
+    fresh({ rateLimit: { rate: 1, intervalMs: 60_000 } })
+    try {
+      emulator.seed('airflow-variables-slow', ['again'])
+      await reading
+      await new Promise((r) => setTimeout(r, 300)) // the aborted read's delay ends
+      const once = backend({ retry: { initialDelayMs: 1, maxDelayMs: 2, maxRetries: 1 } })
+      const read = await once.read({ kind: 'variable', id: 'slow' })
+      expect((read as VariableEntry).value).toBe('again')
+      expect(emulator.requests.get('AccessSecretVersion')).toBe(1)
+      expect(emulator.events.get('throttled')).toBeUndefined()
+    } finally {
+      emulator.configure({ rateLimit: undefined })
+    }
+  })
+
   it('gives up with a typed error when throttling outlasts the retries', async () => {
     const b = backend({ retry: { initialDelayMs: 1, maxDelayMs: 2, maxRetries: 2 } })
     emulator.configure({ throttleRate: 1 })

@@ -161,6 +161,8 @@ export class GcpSecretManagerEmulator {
   private quota: ReturnType<typeof fixedWindowQuota> | undefined
   private port = 0
   private clock = Date.now()
+  /** How many times reset() ran: a call that began before the last one is stale. */
+  private resets = 0
 
   constructor(options: GcpSecretManagerEmulatorOptions = {}) {
     this.options = options
@@ -223,7 +225,12 @@ export class GcpSecretManagerEmulator {
       this.quota = options.rateLimit ? fixedWindowQuota(options.rateLimit) : undefined
   }
 
+  /**
+   * Forgets every secret and counter. A call still in its latency fails UNAVAILABLE without
+   * counting, rolling the dice, taking a quota slot or touching a secret.
+   */
   reset(): void {
+    this.resets++
     this.secrets.clear()
     this.requests.clear()
     this.events.clear()
@@ -294,9 +301,19 @@ export class GcpSecretManagerEmulator {
     call: grpc.ServerUnaryCall<Record<string, unknown>, unknown>,
     callback: grpc.sendUnaryData<unknown>
   ): Promise<void> {
+    const era = this.resets
     this.count(this.requests, method)
     const o = this.options
     if (o.latencyMs) await new Promise((r) => setTimeout(r, o.latencyMs))
+    // A call still waiting when a test reset the emulator belongs to a caller that is gone (an
+    // aborted read; its count went with the reset): it fails without taking a fault or a quota
+    // slot of the next test, or touching its secrets.
+    if (era !== this.resets)
+      return callback({
+        code: grpc.status.UNAVAILABLE,
+        details: 'The emulator was reset.',
+        metadata: new grpc.Metadata()
+      })
     try {
       if (!handler) throw new RpcError(grpc.status.UNIMPLEMENTED, `${method} is not emulated.`)
       if (o.dropRate && this.roll() < o.dropRate) {
