@@ -10,6 +10,7 @@ import type { CutoverDto } from '../contract/ipc'
 import { AirlockError } from '../core/errors'
 import { idOf, type Entry } from '../core/model'
 import type { PlanAction, PlanItem } from '../core/plan'
+import { nameUnreadable, unreadableEntries } from '../core/unreadable'
 import {
   RUNTIME_MODELS,
   resolveEffective,
@@ -314,15 +315,12 @@ export async function previewCutover(
     // a value Airflow cannot read there is tried first, then skipped (logged) in its search
     const role = specs[i]!.role
     const wanted = new Set(planned.result.items.map((p) => keyIn(role, p.kind, p.targetId)))
-    const unreadable = d.problems.filter((p) => wanted.has(keyIn(role, p.kind, p.id)))
+    const unreadable = unreadableEntries(
+      d.problems.filter((p) => wanted.has(keyIn(role, p.kind, p.id)))
+    )
     if (unreadable.length)
       notes.push(
-        `layer ${i + 1}. ${specs[i]!.label} holds ${unreadable.length} planned id(s) it cannot read (${unreadable
-          .slice(0, 5)
-          .map((p) => p.id)
-          .join(
-            ', '
-          )}): Airflow tries them there first and reads on when they fail; fix or remove them`
+        `layer ${i + 1}. ${specs[i]!.label} holds ${unreadable.length} planned id(s) it cannot read (${nameUnreadable(unreadable)}): Airflow tries them there first and reads on when they fail; fix or remove them`
       )
   }
   const { items, counts } = resolveCutover(model, data, targetLayers, planned, where)

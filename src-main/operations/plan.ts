@@ -19,6 +19,7 @@ import {
 } from '../core/plan'
 import { DIALECT_RULES } from '../core/dialect'
 import type { LayerData } from '../core/precedence'
+import { nameUnreadable, unreadableEntries } from '../core/unreadable'
 import { openLocator, requireStoreFile, storeIdentity, type LocatorOptions } from './open-store'
 import { planRaw } from './raw-plan'
 import { WorkerFingerprints } from '../platform/fingerprint-worker'
@@ -73,7 +74,7 @@ export function newPlanId(): string {
 
 /**
  * The entries of both sides of a plan; a side that failed or holds unreadable entries stops
- * the plan (named, with up to five ids), since planning around them would delete or skip
+ * the plan (named, with up to five ids, each once), since planning around them would delete or skip
  * them silently. `onProblem` sees each unreadable entry first (the CLI prints them).
  */
 export function entriesForPlan(
@@ -89,12 +90,10 @@ export function entriesForPlan(
       })
     if (data.state === 'loaded' && data.problems.length) {
       for (const p of data.problems) onProblem?.(p.message)
+      const unreadable = unreadableEntries(data.problems)
       throw new AirlockError(
         'job.conflict',
-        `${where}: ${data.problems.length} entries could not be read (${data.problems
-          .slice(0, 5)
-          .map((p) => p.id)
-          .join(', ')}); fix them (or exclude them) before planning.`
+        `${where}: ${unreadable.length} entries could not be read (${nameUnreadable(unreadable)}); fix them (or exclude them) before planning.`
       )
     }
   }

@@ -11,8 +11,13 @@
  * the target (with `expect`: only if the target is still the version the caller read); fsync
  * the directory where the platform allows it. Any failure removes the temp file and rethrows
  * the system's error as it is, so each caller keeps its own message.
+ *
+ * A writer killed between the create and the rename (kill -9, a power cut) cannot remove its
+ * temp file, and a `.env`'s holds its secrets in plaintext. The temp's name carries its
+ * writer's pid and host, and each write of a file first removes the temps of that file whose
+ * writer is dead: adr/0004-leftover-temp-files.md.
  */
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import {
   closeSync,
   constants,
@@ -20,16 +25,20 @@ import {
   fsyncSync,
   lstatSync,
   openSync,
+  readdirSync,
   readlinkSync,
   realpathSync,
   renameSync,
   rmSync,
   statSync,
+  unlinkSync,
   writeSync
 } from 'node:fs'
 import { open, rename, rm } from 'node:fs/promises'
+import { hostname } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import { AirlockError } from '../core/errors'
+import { failpoint } from '../jobs/failpoint'
 
 /** How to write. */
 export interface AtomicWriteOptions {
@@ -109,6 +118,68 @@ function realTarget(path: string): string {
   }
 }
 
+/** This host, as a temp file's name tells it: a pid means something only on its own host. */
+const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 8)
+
+/** A temp file's name after `.<file>.`: its writer's pid and host, and 12 random hex digits. */
+const TEMP_OF_WRITER = /^(\d{1,10})-([0-9a-f]{8})-[0-9a-f]{12}$/
+/** The same, as Airlock named them before they named their writer: random hex only. */
+const TEMP_OF_UNKNOWN_WRITER = /^[0-9a-f]{12}$/
+
+/**
+ * How old a temp file of an unknown writer must be to be taken for a dead writer's: no write
+ * of Airlock's lasts an hour (adr/0004-leftover-temp-files.md).
+ */
+export const UNKNOWN_WRITER_TEMP_AGE_MS = 60 * 60 * 1000
+
+/** Whether process `pid` of this host runs (EPERM: it does, as another user). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Removes the temp files beside `file` that writers of it left when they died before their
+ * rename (kill -9, a power cut): those naming a pid of this host that no longer runs, and
+ * those of an unknown writer (named before temps named theirs) untouched for
+ * {@link UNKNOWN_WRITER_TEMP_AGE_MS}. Only regular files of this user: a symlink (planted, or
+ * anything else by that name) is neither followed nor removed, and a temp of a running writer,
+ * or of another host's, is left alone. Best effort: what cannot be removed stays, silently.
+ */
+export function removeLeftoverTemps(file: string): void {
+  const dir = dirname(file)
+  const prefix = `.${basename(file)}.`
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return
+  }
+  const uid = process.getuid?.()
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue
+    const tail = name.slice(prefix.length, -'.tmp'.length)
+    const writer = TEMP_OF_WRITER.exec(tail)
+    const unknown = !writer && TEMP_OF_UNKNOWN_WRITER.test(tail)
+    if (!writer && !unknown) continue
+    if (writer && (writer[2] !== HOST_TAG || running(Number(writer[1])))) continue
+    const temp = join(dir, name)
+    try {
+      const st = lstatSync(temp)
+      if (!st.isFile() || (uid !== undefined && st.uid !== uid)) continue
+      if (unknown && Date.now() - st.mtimeMs < UNKNOWN_WRITER_TEMP_AGE_MS) continue
+      // unlink never follows a link: had a symlink replaced the file since, only it would go
+      unlinkSync(temp)
+    } catch {
+      // removed meanwhile, or not ours to remove
+    }
+  }
+}
+
 function destination(path: string, options: AtomicWriteOptions | undefined): Destination {
   const file = realTarget(path)
   let mode = options?.mode ?? 0o600
@@ -117,10 +188,21 @@ function destination(path: string, options: AtomicWriteOptions | undefined): Des
   } catch {
     // a new file
   }
-  // Random and exclusive: two writers (the app and the CLI, two lanes of a job) never share
-  // or clobber a temp file, and nobody can plant one for us to write through.
-  const temp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`)
-  return { file, mode, temp }
+  removeLeftoverTemps(file)
+  return { file, mode, temp: tempPath(file) }
+}
+
+/**
+ * A new temp file's path for `file`, written by process `pid` of this host. Random and
+ * exclusive: two writers (the app and the CLI, two lanes of a job) never share or clobber a
+ * temp file, and nobody can plant one for us to write through. The writer's pid and host in
+ * the name tell a dead writer's temp from a running one's.
+ */
+export function tempPath(file: string, pid = process.pid): string {
+  return join(
+    dirname(file),
+    `.${basename(file)}.${pid}-${HOST_TAG}-${randomBytes(6).toString('hex')}.tmp`
+  )
 }
 
 /** UTF-16 code units of a text encoded per write (at most 768 KiB of UTF-8). */
@@ -208,6 +290,7 @@ export function writeFileAtomicPartsSync(
     fsyncSync(fd)
     closeSync(fd)
     fd = undefined
+    failpoint('atomic-write-before-rename', true)
     checkUnchanged(file, options)
     renameSync(temp, file)
   } catch (error) {
@@ -239,6 +322,7 @@ export async function writeFileAtomic(
     await handle.sync()
     await handle.close()
     handle = undefined
+    failpoint('atomic-write-before-rename', true)
     checkUnchanged(file, options)
     await rename(temp, file)
   } catch (error) {

@@ -4,6 +4,7 @@ import { replaceFile } from '../../platform/atomic-write'
 import { fileFormatFromPath, type SerializationFormat } from '../../core/codecs/airflow-files'
 import { PyDict, pyJsonDumps, pyJsonString } from '../../core/codecs/py-json'
 import type { Dialect, Entry } from '../../core/model'
+import { nameUnreadable, unreadableEntries } from '../../core/unreadable'
 import {
   ExportFormatError,
   renderStoreExport,
@@ -170,7 +171,7 @@ export async function listCommand(
         .trimEnd()
     )
   io.stderr.write(
-    `${entries.length} entries from ${backend.id}${problems.length ? `, ${problems.length} could not be read` : ''}\n`
+    `${entries.length} entries from ${backend.id}${problems.length ? `, ${unreadableEntries(problems.map((p) => p.ref)).length} could not be read` : ''}\n`
   )
   reportProblems(io, problems)
   return problems.length ? EXIT_ITEMS_FAILED : EXIT_OK
@@ -284,7 +285,10 @@ export async function exportCommand(
   const { entries, problems, text, warnings } = rendered
   if (text === undefined) {
     reportProblems(io, problems)
-    io.stderr.write(`airlock: ${problems.length} entries could not be read; nothing was written.\n`)
+    const unreadable = unreadableEntries(problems.map((p) => p.ref))
+    io.stderr.write(
+      `airlock: ${unreadable.length} entries could not be read (${nameUnreadable(unreadable)}); nothing was written.\n`
+    )
     return EXIT_ITEMS_FAILED
   }
   for (const w of warnings) io.stderr.write(`airlock: warning: ${w}\n`)

@@ -19,6 +19,7 @@ import { connectionToJson } from '../../core/codecs/connection-json'
 import { serializeConnectionUri } from '../../core/codecs/connection-uri'
 import { AirlockError } from '../../core/errors'
 import type { Entry } from '../../core/model'
+import { nameUnreadable, unreadableEntries } from '../../core/unreadable'
 import { maskExtra } from '../../platform/redact'
 import { renderStoreExport, type ExportFormat } from '../../operations/export'
 import type { HandlerContext } from './context'
@@ -188,14 +189,13 @@ export function exportEntries(
         serialization: request.serialization,
         ids: request.ids
       })
-      if (text === undefined)
+      if (text === undefined) {
+        const unreadable = unreadableEntries(problems.map((p) => p.ref))
         throw new AirlockError(
           'job.conflict',
-          `${problems.length} entries of ${backend.id} could not be read (${problems
-            .slice(0, 5)
-            .map((p) => p.ref.id)
-            .join(', ')}); nothing was written.`
+          `${unreadable.length} entries of ${backend.id} could not be read (${nameUnreadable(unreadable)}); nothing was written.`
         )
+      }
       await replaceFile(request.to, text)
       return { path: request.to, count: entries.length, warnings }
     }

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import {
   chmodSync,
   lstatSync,
@@ -8,13 +9,16 @@ import {
   readlinkSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync
 } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
   fileIdentitySync,
+  tempPath,
+  UNKNOWN_WRITER_TEMP_AGE_MS,
   writeFileAtomic,
   writeFileAtomicPartsSync,
   writeFileAtomicSync
@@ -135,6 +139,60 @@ describe.each(flavours)('%s', (_name, write) => {
       code: 'ENOENT'
     })
     expect(readdirSync(dir)).toEqual([])
+  })
+})
+
+/** The pid of a process that ran and is gone. */
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', ''])
+  return r.pid
+}
+
+describe.each(flavours)('%s after a writer died before its rename', (_name, write) => {
+  it('removes the temp files of the same file whose writer is dead, and only those', async () => {
+    const dir = fresh()
+    const path = join(dir, 'airflow.env')
+    writeFileSync(path, 'old')
+    const dead = tempPath(path, deadPid())
+    writeFileSync(dead, 'AIRFLOW_VAR_LEFT=plaintext', { mode: 0o600 })
+    // a running writer's (this process is one), another host's (its pids are not ours to
+    // tell), another file's, an unknown writer's fresh one (named before temps named their
+    // writer) and one an hour old
+    const running = tempPath(path)
+    const otherHost = dead.replace(/-([0-9a-f]{8})-/, (_m, tag: string) =>
+      tag === '00000000' ? '-11111111-' : '-00000000-'
+    )
+    const otherFile = tempPath(join(dir, 'other.env'), deadPid())
+    const unknownFresh = join(dir, '.airflow.env.0123456789ab.tmp')
+    const unknownOld = join(dir, '.airflow.env.ba9876543210.tmp')
+    for (const f of [running, otherHost, otherFile, unknownFresh, unknownOld]) writeFileSync(f, 'x')
+    const anHourAgo = (Date.now() - UNKNOWN_WRITER_TEMP_AGE_MS - 60_000) / 1000
+    utimesSync(unknownOld, anHourAgo, anHourAgo)
+    await write(path, 'new')
+    expect(readFileSync(path, 'utf8')).toBe('new')
+    const left = readdirSync(dir)
+    expect(left).not.toContain(basename(dead))
+    expect(left).not.toContain(basename(unknownOld))
+    expect(left.sort()).toEqual(
+      [
+        'airflow.env',
+        ...[running, otherHost, otherFile, unknownFresh].map((f) => basename(f))
+      ].sort()
+    )
+  })
+
+  it('neither follows nor removes a symlink named as a dead writer’s temp file', async () => {
+    const dir = fresh()
+    const path = join(dir, 'airflow.env')
+    const victim = join(dir, 'victim')
+    writeFileSync(victim, 'keep')
+    const planted = tempPath(path, deadPid())
+    symlinkSync(victim, planted)
+    await write(path, 'new')
+    expect(lstatSync(planted).isSymbolicLink()).toBe(true)
+    expect(readlinkSync(planted)).toBe(victim)
+    expect(readFileSync(victim, 'utf8')).toBe('keep')
+    expect(readFileSync(path, 'utf8')).toBe('new')
   })
 })
 
