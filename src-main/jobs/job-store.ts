@@ -25,7 +25,7 @@ import type { Dialect, Entry, EntryKind } from '../core/model'
 import type { PlanItem, PlanOptions } from '../core/plan'
 import type { Keychain } from '../keychain/keychain'
 import { writeFileAtomicPartsSync } from '../platform/atomic-write'
-import { failpoint } from './failpoint'
+import { failpoint } from '../platform/failpoint'
 import { Journal, type JournalRecord } from './journal'
 import { storageError } from './storage-error'
 

@@ -16,7 +16,7 @@ import {
   truncateSync,
   writeSync
 } from 'node:fs'
-import { failpoint } from './failpoint'
+import { failpoint } from '../platform/failpoint'
 import { storageError } from './storage-error'
 
 /** What the journal records. */

@@ -38,7 +38,7 @@ import { open, rename, rm } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import { AirlockError } from '../core/errors'
-import { failpoint } from '../jobs/failpoint'
+import { failpoint } from './failpoint'
 
 /** How to write. */
 export interface AtomicWriteOptions {
