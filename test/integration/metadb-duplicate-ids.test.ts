@@ -4,7 +4,7 @@
 // is up to the database. Such an id is one unreadable entry, never two entries nor an arbitrary
 // one: on the machine's real PostgreSQL and MariaDB and on SQLite (test/support/metadb.ts),
 // through the real MetastoreBackend, the plan/diff operations, the job engine and the CLI.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
@@ -275,7 +275,7 @@ describe.each(['sqlite', 'postgresql', 'mysql'] as const)(
 )
 
 describe('the CLI over a SQLite DB holding an id twice', () => {
-  it('lists the id as a problem and refuses the diff of the DB with itself', async () => {
+  it('lists the id as a problem, refuses the diff of the DB with itself, and shows it unreadable in the effective view', async () => {
     const db = await duplicatedDb('sqlite')
     const url = `metadb:sqlite:///${db.target.path!}`
     const env = { AIRFLOW__CORE__FERNET_KEY: KEY }
@@ -293,6 +293,37 @@ describe('the CLI over a SQLite DB holding an id twice', () => {
     expect(diff.code).not.toBe(0)
     expect(diff.stdout).not.toMatch(/to update|~ conn/)
     expect(diff.stderr).toMatch(/2 entries could not be read \(a, v\)/)
+    // the effective view lists the id as unreadable in the metadata DB, not as absent
+    const dir = mkdtempSync(join(tmpdir(), 'airlock-dup-cfg-'))
+    dirs.push(dir)
+    writeFileSync(
+      join(dir, 'airflow.cfg'),
+      `[core]\nfernet_key = ${KEY}\n[database]\nsql_alchemy_conn = sqlite:///${db.target.path!}\n`
+    )
+    const effective = airlock([
+      'effective',
+      '--runtime',
+      `airflow-config:${join(dir, 'airflow.cfg')}`
+    ])
+    const row = (kind: string, id: string) =>
+      effective.lines.find((l) => l.split(/\s+/).slice(0, 2).join(' ') === `${kind} ${id}`)
+    expect(row('conn', 'a')).toMatch(/— \(unreadable in 3\. metadata DB; see --json\)/)
+    expect(row('var', 'v')).toMatch(/unreadable in 3\. metadata DB/)
+    expect(row('conn', 'b')).toMatch(/3\. metadata DB$/)
+    const json = airlock([
+      'effective',
+      '--runtime',
+      `airflow-config:${join(dir, 'airflow.cfg')}`,
+      '--json'
+    ])
+    const a = json.lines
+      .map((l) => JSON.parse(l) as { id: string; layers: { status: string; message?: string }[] })
+      .find((it) => it.id === 'a')!
+    expect(a.layers[2]).toMatchObject({
+      status: 'unreadable',
+      message: expect.stringMatching(/connection "a": 2 rows of the connection table/)
+    })
+    expect(effective.stdout + effective.stderr + json.stdout).not.toContain(SECRET)
     // the diff operation alone, reading both sides whole or not
     for (const sides of [true, false])
       await expect(
