@@ -1,8 +1,10 @@
 /**
  * Airflow's metadata database (PostgreSQL, MySQL/MariaDB, SQLite): the `connection` and
  * `variable` tables of every schema from 2.3 to 3.2+, found by introspection, with Fernet
- * as Airflow applies it (reference §9–§10). Reads report rows that do not decrypt and load
- * the rest; writes are one transaction per batch and touch no other table.
+ * as Airflow applies it (reference §9–§10). Reads report rows that do not decrypt, and ids
+ * held by more than one row (a table without its UNIQUE constraint: Airflow reads one of them,
+ * which one is up to the database), and load the rest; writes are one transaction per batch
+ * and touch no other table.
  *
  * @example
  * const db = new MetastoreBackend({
@@ -127,6 +129,27 @@ const VARIABLE_STORED = ['val', ...VARIABLE_COLUMNS.filter((c) => c !== 'val')] 
 type Row = Record<string, unknown>
 
 /**
+ * Rows that hold one id as Airflow's lookup matches it (a table without its UNIQUE constraint:
+ * an older or hand-made schema, a restored dump). Airflow's metastore lookup takes one row with
+ * no ORDER BY (`.first()`, `scalar(select(...).limit(1))`): which one is up to the database.
+ */
+interface Duplicate {
+  table: 'connection' | 'variable'
+  /** How many rows the lookup matches. */
+  count: number
+  /** The ids among them, as stored (MySQL's case-insensitive collation: more than one). */
+  spellings: readonly string[]
+}
+
+/** On the one row kept of a duplicated id (rowPages): what it stands for; it opens to a problem. */
+const DUPLICATE = Symbol('duplicate')
+type MarkedRow = Row & { [DUPLICATE]?: Duplicate }
+
+function duplicateOf(row: Row): Duplicate | undefined {
+  return (row as MarkedRow)[DUPLICATE]
+}
+
+/**
  * A connection row's values as its entry holds them, in the order of ConnectionFields
  * (conn_type, description, host, login, password, schema, port, extra); a port JSON cannot
  * write (-0) is its text. `S`: what a decrypted value is (a raw entry's: its plaintext bytes,
@@ -202,6 +225,15 @@ function str(v: unknown): string | null {
 // ignoreBOM: a leading BOM stays a U+FEFF character, as Airflow's `fernet.decrypt(…).decode()`
 // keeps it (Python's 'utf-8' codec drops a BOM only as 'utf-8-sig')
 const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/** An id as MySQL's case-insensitive collation compares it (as the pre-flight folds it). */
+function foldId(id: string): string {
+  return id.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase()
+}
+
+function sameId(id: string): string {
+  return id
+}
 
 /** Whether the entry's id or any text field holds a NUL character. */
 function holdsNul(e: Entry): boolean {
@@ -305,6 +337,13 @@ export class MetastoreBackend implements Backend {
         : await this.variableRows(db, { only: ref.id })
     const row = rows[0]
     if (!row) return undefined
+    if (rows.length > 1) {
+      const spellings = [
+        ...new Set(rows.map((r) => str(ref.kind === 'connection' ? r.conn_id : r.key)!))
+      ]
+      const p = this.duplicated(ref, { table: ref.kind, count: rows.length, spellings })
+      throw new AirlockError(p.code, p.message)
+    }
     const problems: EntryProblem[] = []
     const entry =
       ref.kind === 'connection' ? this.toConnection(row, problems) : this.toVariable(row, problems)
@@ -320,6 +359,7 @@ export class MetastoreBackend implements Backend {
   async readEach(refs: readonly EntryRef[]): Promise<(Entry | undefined)[]> {
     if (refs.length === 0) return []
     const db = await this.ready()
+    const idKey = await this.idKey()
     const found = new Map<string, Entry>()
     for (const kind of ['connection', 'variable'] as const) {
       const ids = [...new Set(refs.filter((r) => r.kind === kind).map((r) => r.id))]
@@ -329,7 +369,15 @@ export class MetastoreBackend implements Backend {
           kind === 'connection'
             ? await this.connectionRows(db, { ids: part })
             : await this.variableRows(db, { ids: part })
+        // an id held by more than one row (its lookup's: MySQL's collation folds) reads as
+        // none: Airflow reads one of them, which one is up to the database
+        const rowsOf = new Map<string, number>()
         for (const row of rows) {
+          const k = idKey(str(kind === 'connection' ? row.conn_id : row.key)!)
+          rowsOf.set(k, (rowsOf.get(k) ?? 0) + 1)
+        }
+        for (const row of rows) {
+          if (rowsOf.get(idKey(str(kind === 'connection' ? row.conn_id : row.key)!))! > 1) continue
           const problems: EntryProblem[] = []
           const e =
             kind === 'connection'
@@ -390,7 +438,8 @@ export class MetastoreBackend implements Backend {
     const db = await this.ready()
     if (inScope(scope, 'connection'))
       yield* this.pagesOf(
-        (after) => this.connectionRows(db, { after }),
+        'connection',
+        (after, limit) => this.connectionRows(db, { after, limit }),
         (row) => str(row.conn_id)!,
         (row, problems) => this.toConnection(row, problems),
         (row, into) => {
@@ -400,7 +449,8 @@ export class MetastoreBackend implements Backend {
       )
     if (inScope(scope, 'variable'))
       yield* this.pagesOf(
-        (after) => this.variableRows(db, { after }),
+        'variable',
+        (after, limit) => this.variableRows(db, { after, limit }),
         (row) => str(row.key)!,
         (row, problems) => this.toVariable(row, problems),
         (row, into) => sealedOf(row.val, row.is_encrypted, into)
@@ -472,7 +522,8 @@ export class MetastoreBackend implements Backend {
     const limit = sqlite ? SQLITE_RAW_PAGE : LOAD_PAGE
     if (inScope(scope, 'connection'))
       for await (const rows of this.rowPages(
-        (after) => this.connectionRows(db, { after, limit }),
+        'connection',
+        (after, size) => this.connectionRows(db, { after, limit: size }),
         (row) => str(row.conn_id)!,
         limit,
         !sqlite
@@ -480,7 +531,8 @@ export class MetastoreBackend implements Backend {
         yield new MetastoreRowPage(this, 'connection', rows)
     if (inScope(scope, 'variable'))
       for await (const rows of this.rowPages(
-        (after) => this.variableRows(db, { after, limit }),
+        'variable',
+        (after, size) => this.variableRows(db, { after, limit: size }),
         (row) => str(row.key)!,
         limit,
         !sqlite
@@ -559,13 +611,14 @@ export class MetastoreBackend implements Backend {
   }
 
   private async *pagesOf<T>(
-    fetch: (after: string | undefined) => Promise<Row[]>,
+    table: 'connection' | 'variable',
+    fetch: (after: string | undefined, limit: number) => Promise<Row[]>,
     keyOf: (row: Row) => string,
     toEntry: (row: Row, problems: EntryProblem[]) => T | undefined,
     /** A row's Fernet-sealed values, in the order `toEntry` decrypts them. */
     sealed: (row: Row, into: string[]) => void
   ): AsyncGenerator<{ entries: T[]; problems: EntryProblem[] }> {
-    for await (const page of this.rowPages(fetch, keyOf, this.loadPage, true)) {
+    for await (const page of this.rowPages(table, fetch, keyOf, this.loadPage, true)) {
       const { entries, problems } = this.openRows(page, sealed, toEntry)
       yield { entries: entries.filter((e): e is T => e !== undefined), problems }
     }
@@ -574,31 +627,123 @@ export class MetastoreBackend implements Backend {
   /**
    * A table's rows page by page (keyset on the id: a large table is never held at once). The
    * next page is asked for before this one is handed over, so the database reads while this
-   * process decrypts.
+   * process decrypts. The rows of an id held more than once (a table without its UNIQUE
+   * constraint) are one row marked DUPLICATE (markDuplicates): each page is asked for with one
+   * row more than it holds, which tells whether its last id goes on past it (the next page,
+   * `> id`, skips the rest of them).
    */
   private async *rowPages(
-    fetch: (after: string | undefined) => Promise<Row[]>,
+    table: 'connection' | 'variable',
+    fetch: (after: string | undefined, limit: number) => Promise<Row[]>,
     keyOf: (row: Row) => string,
     size: number,
     ahead: boolean
   ): AsyncGenerator<Row[]> {
-    let next: Promise<Row[]> | undefined = fetch(undefined)
+    const idKey = await this.idKey()
+    let next: Promise<Row[]> | undefined = fetch(undefined, size + 1)
     try {
       while (next) {
         const page: Row[] = await next
         next = undefined
-        const after = page.length >= size ? keyOf(page[page.length - 1]!) : undefined
+        // the row past the page: only looked at (the next page starts with it)
+        const past = page.length > size ? page.pop() : undefined
+        const after = past ? keyOf(page[page.length - 1]!) : undefined
         if (after !== undefined && ahead) {
-          next = fetch(after)
+          next = fetch(after, size + 1)
           // A consumer that stops early never awaits it: its failure is not unhandled.
           next.catch(() => undefined)
         }
-        yield page
-        if (after !== undefined && !ahead) next = fetch(after)
+        const goesOn = past !== undefined && idKey(keyOf(past)) === idKey(after!)
+        yield await this.markDuplicates(table, page, keyOf, idKey, goesOn)
+        if (after !== undefined && !ahead) next = fetch(after, size + 1)
       }
     } finally {
       // Stopped early: the page asked for ahead must finish before the driver is closed.
       await next?.catch(() => undefined)
+    }
+  }
+
+  /**
+   * What makes two ids one for Airflow's lookup (`WHERE conn_id = ?`): the id itself, except
+   * under MySQL's case-insensitive collation, where ids differing only in case (or accents)
+   * are one, as the pre-flight and checkCollisions fold them.
+   */
+  private async idKey(): Promise<(id: string) => string> {
+    return (await this.schema()).caseInsensitiveIds ? foldId : sameId
+  }
+
+  /**
+   * `page` (rows in id order) with the rows of each id held more than once replaced by the
+   * first row of each spelling, marked DUPLICATE (it opens to a problem, its values unread).
+   * Rows of one id are next to each other: one comparison per row with the one before, and
+   * the page itself where none repeats. `goesOn`: the page's last id has rows past the page
+   * (the database counts them).
+   */
+  private async markDuplicates(
+    table: 'connection' | 'variable',
+    page: Row[],
+    keyOf: (row: Row) => string,
+    idKey: (id: string) => string,
+    goesOn: boolean
+  ): Promise<Row[]> {
+    let first = -1
+    let last = page.length ? idKey(keyOf(page[0]!)) : ''
+    for (let i = 1; i < page.length && first < 0; i++) {
+      const key = idKey(keyOf(page[i]!))
+      if (key === last) first = i - 1
+      last = key
+    }
+    if (first < 0 && !goesOn) return page
+    const out = page.slice(0, Math.max(first, 0))
+    for (let start = out.length; start < page.length;) {
+      const key = idKey(keyOf(page[start]!))
+      let end = start + 1
+      while (end < page.length && idKey(keyOf(page[end]!)) === key) end++
+      let count = end - start
+      if (end === page.length && goesOn)
+        count = Math.max(count, await this.countRows(table, keyOf(page[start]!)))
+      if (count === 1) out.push(page[start]!)
+      else {
+        const spellings: string[] = []
+        const kept: Row[] = []
+        for (let i = start; i < end; i++) {
+          const id = keyOf(page[i]!)
+          if (spellings.includes(id)) continue
+          spellings.push(id)
+          kept.push(page[i]!)
+        }
+        const duplicate: Duplicate = { table, count, spellings }
+        for (const row of kept) {
+          ;(row as MarkedRow)[DUPLICATE] = duplicate
+          out.push(row)
+        }
+      }
+      start = end
+    }
+    return out
+  }
+
+  /** How many rows Airflow's lookup of `id` matches (the database's own comparison). */
+  private async countRows(table: 'connection' | 'variable', id: string): Promise<number> {
+    const db = await this.open()
+    const column = table === 'connection' ? 'conn_id' : 'key'
+    const rows = await this.run(`read ${table}s`, () =>
+      db.query<Row>(`SELECT COUNT(*) AS n FROM ${this.q(table)} WHERE ${this.q(column)} = ?`, [id])
+    )
+    return Number(rows[0]?.n ?? rows[0]?.N ?? 0)
+  }
+
+  /** The problem of a duplicated id (never its values). */
+  private duplicated(ref: EntryRef, d: Duplicate): EntryProblem {
+    const column = d.table === 'connection' ? 'conn_id' : 'key'
+    const others = d.spellings.filter((s) => s !== ref.id)
+    const also = others.length
+      ? ` (with ${others.map((s) => JSON.stringify(s)).join(', ')}: one id under MySQL's case-insensitive collation)`
+      : ''
+    return {
+      ref,
+      code: 'job.conflict',
+      message: `${this.id}: ${ref.kind} "${ref.id}": ${d.count} rows of the ${d.table} table hold this ${column}${also}; Airflow reads one of them, which one is up to the database. Delete the extra rows (the table lacks its UNIQUE constraint on ${column}).`
     }
   }
 
@@ -613,11 +758,19 @@ export class MetastoreBackend implements Backend {
     // The rows' tokens opened at once (MultiFernet.decryptMany); `decrypt` takes each.
     if (this.fernet) {
       const tokens: string[] = []
-      for (const row of rows) sealed(row, tokens)
+      for (const row of rows) if (!duplicateOf(row)) sealed(row, tokens)
       if (tokens.length) this.opened = { tokens, results: this.fernet.decryptMany(tokens), at: 0 }
     }
     try {
-      for (let i = 0; i < rows.length; i++) out.entries[i] = toEntry(rows[i]!, out.problems)
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i]!
+        const duplicate = duplicateOf(row)
+        if (duplicate) {
+          const kind = duplicate.table
+          const id = str(kind === 'connection' ? row.conn_id : row.key)!
+          out.problems.push(this.duplicated({ kind, id }, duplicate))
+        } else out.entries[i] = toEntry(row, out.problems)
+      }
     } finally {
       this.opened = undefined
     }
@@ -709,7 +862,8 @@ export class MetastoreBackend implements Backend {
    * encrypted rows is refused (Airflow, holding its own key, could not read what this one
    * writes). Per entry: what the write itself would refuse (a field longer than its column, a
    * missing NOT NULL value, a port beyond INTEGER, a team the schema lacks), a NUL character
-   * PostgreSQL cannot store, and ids MySQL's case-insensitive collation sees as one.
+   * PostgreSQL cannot store, ids MySQL's case-insensitive collation sees as one, and ids the
+   * target holds in more than one row (duplicatedIds).
    */
   async preflight(entries: readonly Entry[]): Promise<PreflightProblem[]> {
     const problems: PreflightProblem[] = []
@@ -762,6 +916,7 @@ export class MetastoreBackend implements Backend {
       }
       ok.push(e)
     }
+    for (const p of await this.duplicatedIds(db, ok)) problems.push(p)
     if (info.caseInsensitiveIds)
       for (const kind of ['connection', 'variable'] as const) {
         const ids = ok.filter((e) => e.kind === kind).map(idOf)
@@ -794,6 +949,47 @@ export class MetastoreBackend implements Backend {
           }
         }
       }
+    return problems
+  }
+
+  /**
+   * A pre-flight error for each entry whose id the target holds in more than one row (a table
+   * without its UNIQUE constraint): an UPDATE would change one of them, an INSERT add one more,
+   * and Airflow would still read whichever the database gives first. The database groups the
+   * ids itself (MySQL's collation folds case): the written ids, or the whole table when they
+   * are many (one scan, not a query per IDS_PER_QUERY ids).
+   */
+  private async duplicatedIds(
+    db: SqlExecutor,
+    entries: readonly Entry[]
+  ): Promise<PreflightProblem[]> {
+    const problems: PreflightProblem[] = []
+    const idKey = await this.idKey()
+    for (const kind of ['connection', 'variable'] as const) {
+      const mine = entries.filter((e) => e.kind === kind)
+      if (mine.length === 0) continue
+      const [table, column] =
+        kind === 'connection' ? ['connection', 'conn_id'] : ['variable', 'key']
+      const ids = mine.length <= IDS_PER_QUERY ? [...new Set(mine.map(idOf))] : undefined
+      const rows = await this.run('check ids', () =>
+        db.query<Row>(
+          `SELECT ${this.q(column)} AS k, COUNT(*) AS n FROM ${this.q(table)}${ids ? ` WHERE ${this.q(column)} IN (${ids.map(() => '?').join(', ')})` : ''} GROUP BY ${this.q(column)} HAVING COUNT(*) > 1`,
+          ids ?? []
+        )
+      )
+      if (rows.length === 0) continue
+      const counts = new Map<string, number>()
+      for (const r of rows) counts.set(idKey(str(r.k ?? r.K)!), Number(r.n ?? r.N))
+      for (const e of mine) {
+        const count = counts.get(idKey(idOf(e)))
+        if (count === undefined) continue
+        problems.push({
+          ref: refOf(e),
+          severity: 'error',
+          message: `${this.id}: ${kind} "${idOf(e)}": ${count} rows of the ${table} table hold this ${column}; Airflow reads one of them, which one is up to the database. It is not written (an UPDATE would change one of the rows, an INSERT add another); delete the extra rows first (the table lacks its UNIQUE constraint on ${column}).`
+        })
+      }
+    }
     return problems
   }
 
@@ -1572,7 +1768,17 @@ export class MetastoreBackend implements Backend {
         part
       )
       // exact ids only: MySQL's collation also matches other cases (checkCollisions refused those)
-      for (const r of found) existing.set(str(r.k ?? r.K)!, r.id ?? r.ID)
+      for (const r of found) {
+        const k = str(r.k ?? r.K)!
+        // an id held by two rows (no UNIQUE constraint): an UPDATE would change one of them
+        // and leave which one Airflow reads to the database (the pre-flight refuses it first)
+        if (existing.has(k))
+          throw new AirlockError(
+            'job.conflict',
+            `${this.id}: ${kind} "${k}": more than one row of the ${table} table holds this ${key}; Airflow reads one of them, which one is up to the database. Nothing was written; delete the extra rows first.`
+          )
+        existing.set(k, r.id ?? r.ID)
+      }
     }
     const fresh: Row[] = []
     for (const [id, row] of rows) {
@@ -1640,6 +1846,8 @@ class MetastoreRowPage implements RawRowPage {
     if (other.rowKind !== this.rowKind || !this.store.opensLike(other.store)) return false
     const a = this.rows[i]!
     const b = other.rows[j]!
+    // a duplicated id opens to its problem, whatever the rows hold
+    if (duplicateOf(a) || duplicateOf(b)) return false
     const columns = this.rowKind === 'connection' ? CONN_STORED : VARIABLE_STORED
     for (const c of columns) if (!MetastoreBackend.sameValue(a[c], b[c])) return false
     return true

@@ -267,13 +267,17 @@ export function resolveEach(
   const wanted = { connection: new Set<string>(), variable: new Set<string>() }
   if (ids) for (const r of ids) wanted[r.kind].add(r.id)
   else
-    for (const l of layers)
-      if (l.state === 'loaded')
-        for (const e of l.entries) {
-          const id = idOf(e)
-          const isEnv = e.source?.fromKey?.startsWith('AIRFLOW_') ?? false
-          wanted[e.kind].add(isEnv ? id.toLowerCase() : id)
-        }
+    layers.forEach((l, i) => {
+      if (l.state !== 'loaded') return
+      for (const e of l.entries) {
+        const id = idOf(e)
+        const isEnv = e.source?.fromKey?.startsWith('AIRFLOW_') ?? false
+        wanted[e.kind].add(isEnv ? id.toLowerCase() : id)
+      }
+      // an id a layer holds but cannot read is listed too (its verdict says so), not left out
+      const env = isEnvRole(specs[i]!.role)
+      for (const p of l.problems) wanted[p.kind].add(env ? p.id.toLowerCase() : p.id)
+    })
   // connections first, each kind by id in UTF-16 code units (`sort()`'s own order for strings,
   // as `<` compares, without a comparator called per pair)
   for (const kind of ['connection', 'variable'] as const)

@@ -750,12 +750,20 @@ async function whatToWrite(
   }
   const sourceMap = byId(src.entries)
   const targetMap = byId(tgt.entries)
+  // the target's ids it cannot read now (a row that does not decrypt, an id held by two rows):
+  // refused with the store's own reason, not as removed (made only where there are some)
+  const unreadable = tgt.problems.length
+    ? new Map(tgt.problems.map((p) => [`${p.ref.kind}:${p.ref.id}`, p.message]))
+    : undefined
   const intended: Record<number, Entry> = {}
   const previous: Record<number, Entry | null> = {}
   const refusals: { idx: number; reason: string }[] = []
   let skipped = 0
   doc.items.forEach((item, idx) => {
     if (item.action === 'unchanged' || item.action === 'conflict') return void skipped++
+    const problem = unreadable?.get(`${item.kind}:${item.targetId}`)
+    if (problem !== undefined)
+      return void refusals.push({ idx, reason: `the target cannot read this id now: ${problem}` })
     const current = targetMap.get(item.kind, item.targetId)
     const currentVersion = current ? fp(entryDigest(current)) : null
     if (currentVersion !== item.targetVersion)

@@ -126,9 +126,15 @@ export async function effectiveCommand(
       rows.push([
         it.kind === 'connection' ? 'conn' : 'var',
         it.id,
-        it.winner === null
-          ? '— (not found in any inspected layer)'
-          : `${it.winner + 1}. ${specs[it.winner]!.label}`,
+        it.winner !== null
+          ? `${it.winner + 1}. ${specs[it.winner]!.label}`
+          : it.layers.some((v) => v.status === 'unreadable')
+            ? `— (unreadable in ${it.layers
+                .flatMap((v, i) =>
+                  v.status === 'unreadable' ? [`${i + 1}. ${specs[i]!.label}`] : []
+                )
+                .join(', ')}; see --json)`
+            : '— (not found in any inspected layer)',
         shadowed.join('; ')
       ])
     }
