@@ -553,13 +553,25 @@ export class GcpSecretManagerBackend
         // the credentials first: gax loads them when its stub is made, and a failure there
         // rejects a promise per method, each unhandled but the first (the process died with
         // google-auth's stack where no credentials exist)
+        const credentials = async () => {
+          await client.auth.getClient()
+          return client.auth.getUniverseDomain()
+        }
+        let universe: string
         try {
-          await (key
-            ? client.auth.getClient()
-            : withoutMetadataLookupWarning(() => client.auth.getClient()))
+          universe = await (key ? credentials() : withoutMetadataLookupWarning(credentials))
         } catch (error) {
           await client.close().catch(() => undefined)
           throw this.credentialsFailure(error)
+        }
+        // gax's own check of this, when its stub is made, threw out of reach (an internal
+        // error and google-gax's stack)
+        const configured = this.clientOptions.universeDomain || 'googleapis.com'
+        if (universe && universe !== configured) {
+          await client.close().catch(() => undefined)
+          throw this.cannotAuthenticate(
+            `the credentials are for the universe domain ${universe}, not ${configured}`
+          )
         }
         return client
       })

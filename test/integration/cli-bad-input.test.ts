@@ -663,7 +663,7 @@ describe('attack: bad input', () => {
 /** What google-auth and gcp-metadata would print beside Airlock's own message. */
 const GCP_LIBRARY_NOISE = /is deprecated|MetadataLookupWarning|\(node:\d+\)|Use `node --trace/
 
-describe('a GCP Secret Manager store without credentials, as a real process', () => {
+describe('a GCP Secret Manager store without usable credentials, as a real process', () => {
   const MARK = 'KEY-CONTENT-MARK-4f1c'
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string
@@ -724,6 +724,7 @@ describe('a GCP Secret Manager store without credentials, as a real process', ()
     addKeyFile('kj', `not JSON ${MARK}`)
     addKeyFile('ke', JSON.stringify({ type: 'service_account', private_key: MARK }))
     addKeyFile('kp', JSON.stringify(serviceAccount({ private_key: MARK })))
+    addKeyFile('ku', JSON.stringify(serviceAccount({ universe_domain: 'example.invalid' })))
     const dict = airlock(
       [
         'profile',
@@ -753,6 +754,10 @@ describe('a GCP Secret Manager store without credentials, as a real process', ()
       [
         'gcp-secret-manager:kp',
         /the private_key of the key file is not a PEM private key \(gcp_key_path \S+kp\.json\)/
+      ],
+      [
+        'gcp-secret-manager:ku',
+        /the credentials are for the universe domain example\.invalid, not googleapis\.com/
       ],
       [
         'gcp-secret-manager:d',
