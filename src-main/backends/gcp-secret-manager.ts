@@ -32,8 +32,8 @@ import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import type * as SecretManager from '@google-cloud/secret-manager'
 import type { SecretManagerServiceClient } from '@google-cloud/secret-manager'
+import type * as Gax from 'google-gax'
 import type { CallOptions, ClientOptions } from 'google-gax'
-import type * as GoogleAuthLibrary from 'google-auth-library'
 import type { ErrorCode } from '../contract/errors'
 import { encodeText } from '../core/airflow-secrets/types'
 import { AirlockError } from '../core/errors'
@@ -543,12 +543,22 @@ export class GcpSecretManagerBackend
     // run as a script, where `import()` needs Node's experimental vm loader (and its warning)
     this.client ??= Promise.resolve()
       .then(async () => {
-        const { SecretManagerServiceClient: Client } = createRequire(import.meta.url)(
+        const load = createRequire(import.meta.url)
+        const { SecretManagerServiceClient: Client } = load(
           '@google-cloud/secret-manager'
         ) as typeof SecretManager
         // A key is read and made into its auth client here: given to google-auth as
-        // `keyFilename` or `credentials`, it prints a deprecation warning on stderr.
-        const key = this.key && (await this.keyCredentials(this.key))
+        // `keyFilename` or `credentials`, it prints a deprecation warning on stderr. The
+        // client's class is the one of the SDK's own google-gax: its GoogleAuth tells a JWT
+        // by `instanceof` (to give it the service's default scopes and audience).
+        const auth = this.key
+          ? (
+              createRequire(load.resolve('@google-cloud/secret-manager'))(
+                'google-gax'
+              ) as typeof Gax
+            ).googleAuthLibrary
+          : undefined
+        const key = this.key && auth && (await this.keyCredentials(this.key, auth))
         const client = new Client({ ...this.clientOptions, ...key })
         // the credentials first: gax loads them when its stub is made, and a failure there
         // rejects a promise per method, each unhandled but the first (the process died with
@@ -615,7 +625,10 @@ export class GcpSecretManagerBackend
    * warns about those itself). A problem names the file or kwarg and what is wrong, never
    * the content (a parse error could quote the key).
    */
-  private async keyCredentials(key: GcpKey): Promise<ClientOptions> {
+  private async keyCredentials(
+    key: GcpKey,
+    { JWT, UserRefreshClient }: typeof Gax.googleAuthLibrary
+  ): Promise<ClientOptions> {
     const where = 'file' in key ? `(gcp_key_path ${key.file})` : '(gcp_keyfile_dict)'
     const what = 'file' in key ? 'the key file' : 'the key JSON'
     const problem = (reason: string, cause?: unknown) =>
@@ -648,9 +661,6 @@ export class GcpSecretManagerBackend
     if (json === null || typeof json !== 'object' || Array.isArray(json))
       throw problem(`${what} is not a JSON object`)
     const k = json as Record<string, unknown>
-    const { JWT, UserRefreshClient } = createRequire(import.meta.url)(
-      'google-auth-library'
-    ) as typeof GoogleAuthLibrary
     const missing = (fields: readonly string[]) =>
       fields.filter((f) => typeof k[f] !== 'string' || k[f] === '')
     if (k.type === 'authorized_user') {

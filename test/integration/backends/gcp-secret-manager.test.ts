@@ -503,7 +503,9 @@ describe('gcp-secret-manager backend', () => {
       expect(auth).toMatchObject({
         email: serviceAccount.client_email,
         keyId: 'k1',
-        scopes: ['https://www.googleapis.com/auth/cloud-platform', 'openid']
+        scopes: ['https://www.googleapis.com/auth/cloud-platform', 'openid'],
+        // what the SDK's GoogleAuth gives a JWT it recognises (self-signed JWTs)
+        useJWTAccessWithScope: true
       })
       // the backend was made for key-project; the emulator's project is another
       const c = withKwargs({
