@@ -26,10 +26,13 @@ import {
   type NextCall,
   type StatusObject
 } from '@grpc/grpc-js'
+import { createPrivateKey } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import type * as SecretManager from '@google-cloud/secret-manager'
 import type { SecretManagerServiceClient } from '@google-cloud/secret-manager'
+import type * as Gax from 'google-gax'
 import type { CallOptions, ClientOptions } from 'google-gax'
 import type { ErrorCode } from '../contract/errors'
 import { encodeText } from '../core/airflow-secrets/types'
@@ -249,8 +252,12 @@ export type GcpReplication = { automatic: true } | { locations: readonly string[
  *
  * @example
  * const sm = new GcpSecretManagerBackend({
- *   backendKwargs: { project_id: 'my-project', connections_prefix: 'airflow-connections', sep: '-' },
- *   clientOptions: { keyFilename: '/secrets/sa.json' },
+ *   backendKwargs: {
+ *     project_id: 'my-project',
+ *     connections_prefix: 'airflow-connections',
+ *     sep: '-',
+ *     gcp_key_path: '/secrets/sa.json'
+ *   },
  *   replication: { locations: ['europe-west1'] },
  *   disableOlderVersions: true
  * })
@@ -341,6 +348,51 @@ function secretIdOf(name: string): string {
   return m ? m[1]! : name
 }
 
+/** A key of the kwargs: a file (`gcp_key_path`) or JSON (`gcp_keyfile_dict`). */
+type GcpKey = { file: string } | { json: Record<string, unknown> }
+
+/** Client options that carry credentials of their own: then the kwargs' key is not used. */
+const GIVEN_CREDENTIALS = ['auth', 'authClient', 'credentials', 'keyFilename', 'keyFile', 'apiKey']
+
+/** `gcp_scopes` (comma-separated) as client options. */
+function scopesOf(kwargs: Readonly<Record<string, unknown>>): ClientOptions {
+  return typeof kwargs.gcp_scopes === 'string'
+    ? { scopes: kwargs.gcp_scopes.split(',').map((s) => s.trim()) }
+    : {}
+}
+
+let quieted = 0
+let emitWarning: typeof process.emitWarning | undefined
+
+/**
+ * Runs `fn` (Application Default Credentials being looked for) without the
+ * `MetadataLookupWarning` gcp-metadata emits (process.emitWarning, printed on stderr) when its
+ * probe of the GCE metadata server meets an error it did not expect (a proxy's 403, say):
+ * where there is no metadata server the outcome is our own "no Application Default
+ * Credentials" error, and where there is one the probe succeeds and ADC work as before. Only
+ * that warning type, only while ADC are looked for (the probe's answer is then cached).
+ */
+async function withoutMetadataLookupWarning<T>(fn: () => Promise<T>): Promise<T> {
+  if (quieted++ === 0) {
+    const original = process.emitWarning
+    emitWarning = original
+    process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+      const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: unknown })?.type
+      const name = typeof warning === 'string' ? type : (warning.name ?? type)
+      if (name === 'MetadataLookupWarning') return
+      return (original as (...args: unknown[]) => void).call(process, warning, ...rest)
+    }) as typeof process.emitWarning
+  }
+  try {
+    return await fn()
+  } finally {
+    if (--quieted === 0 && emitWarning) {
+      process.emitWarning = emitWarning
+      emitWarning = undefined
+    }
+  }
+}
+
 /** GCP Secret Manager, named and read as Airflow's provider does. */
 export class GcpSecretManagerBackend
   extends RemoteStoreBackend<Buffer, GcpListing>
@@ -350,6 +402,8 @@ export class GcpSecretManagerBackend
   readonly id: string
   readonly naming: GcpSecretManagerNaming
   private readonly clientOptions: ClientOptions
+  /** The key of the kwargs, made into credentials on first use; none for ADC. */
+  private readonly key: GcpKey | undefined
   /**
    * The SDK client, made on first use: loading the SDK (gRPC, google-gax) takes a few hundred
    * ms, which every CLI process paid, whatever stores it named.
@@ -392,10 +446,12 @@ export class GcpSecretManagerBackend
     super()
     this.options = options
     const kwargs = options.backendKwargs ?? {}
-    const clientOptions: ClientOptions = {
-      ...this.credentialsFromKwargs(kwargs),
-      ...options.clientOptions
-    }
+    const given = options.clientOptions ?? {}
+    // credentials in the client options are taken as they are; else the kwargs' key, if any
+    this.key = GIVEN_CREDENTIALS.some((k) => given[k as keyof ClientOptions] !== undefined)
+      ? undefined
+      : this.keyOf(kwargs)
+    const clientOptions: ClientOptions = { ...scopesOf(kwargs), ...given }
     this.naming = parseGcpSecretManagerKwargs(kwargs, {
       credentialsProjectId: options.projectId ?? this.keyfileProject(kwargs),
       multiTeam: options.multiTeam ?? false
@@ -435,14 +491,12 @@ export class GcpSecretManagerBackend
     }
   }
 
-  private credentialsFromKwargs(kwargs: Readonly<Record<string, unknown>>): ClientOptions {
-    const out: ClientOptions = {}
+  /** The key the kwargs give (`gcp_keyfile_dict` first, as in Airflow), none for ADC. */
+  private keyOf(kwargs: Readonly<Record<string, unknown>>): GcpKey | undefined {
     const dict = this.keyfileDict(kwargs)
-    if (dict) out.credentials = dict as ClientOptions['credentials']
-    else if (typeof kwargs.gcp_key_path === 'string') out.keyFilename = kwargs.gcp_key_path
-    if (typeof kwargs.gcp_scopes === 'string')
-      out.scopes = kwargs.gcp_scopes.split(',').map((s) => s.trim())
-    return out
+    if (dict) return { json: dict }
+    if (typeof kwargs.gcp_key_path === 'string') return { file: kwargs.gcp_key_path }
+    return undefined
   }
 
   private keyfileDict(
@@ -489,18 +543,45 @@ export class GcpSecretManagerBackend
     // run as a script, where `import()` needs Node's experimental vm loader (and its warning)
     this.client ??= Promise.resolve()
       .then(async () => {
-        const { SecretManagerServiceClient: Client } = createRequire(import.meta.url)(
+        const load = createRequire(import.meta.url)
+        const { SecretManagerServiceClient: Client } = load(
           '@google-cloud/secret-manager'
         ) as typeof SecretManager
-        const client = new Client(this.clientOptions)
+        // A key is read and made into its auth client here: given to google-auth as
+        // `keyFilename` or `credentials`, it prints a deprecation warning on stderr. The
+        // client's class is the one of the SDK's own google-gax: its GoogleAuth tells a JWT
+        // by `instanceof` (to give it the service's default scopes and audience).
+        const auth = this.key
+          ? (
+              createRequire(load.resolve('@google-cloud/secret-manager'))(
+                'google-gax'
+              ) as typeof Gax
+            ).googleAuthLibrary
+          : undefined
+        const key = this.key && auth && (await this.keyCredentials(this.key, auth))
+        const client = new Client({ ...this.clientOptions, ...key })
         // the credentials first: gax loads them when its stub is made, and a failure there
         // rejects a promise per method, each unhandled but the first (the process died with
         // google-auth's stack where no credentials exist)
-        try {
+        const credentials = async () => {
           await client.auth.getClient()
+          return client.auth.getUniverseDomain()
+        }
+        let universe: string
+        try {
+          universe = await (key ? credentials() : withoutMetadataLookupWarning(credentials))
         } catch (error) {
           await client.close().catch(() => undefined)
           throw this.credentialsFailure(error)
+        }
+        // gax's own check of this, when its stub is made, threw out of reach (an internal
+        // error and google-gax's stack)
+        const configured = this.clientOptions.universeDomain || 'googleapis.com'
+        if (universe && universe !== configured) {
+          await client.close().catch(() => undefined)
+          throw this.cannotAuthenticate(
+            `the credentials are for the universe domain ${universe}, not ${configured}`
+          )
         }
         return client
       })
@@ -526,11 +607,82 @@ export class GcpSecretManagerBackend
           : e.code === 'EACCES'
             ? 'the key file cannot be read (permission denied)'
             : 'the credentials given could not be loaded (check the key file or key JSON)'
+    return this.cannotAuthenticate(reason, error)
+  }
+
+  private cannotAuthenticate(reason: string, cause?: unknown): AirlockError {
     return new AirlockError(
       'backend.auth',
       `${this.id}: cannot authenticate: ${reason}. Give the profile a service account key or key file, or run where Application Default Credentials exist.`,
-      { cause: error }
+      cause === undefined ? undefined : { cause }
     )
+  }
+
+  /**
+   * The client options that authenticate with `key`: a service account key (or a gcloud user
+   * key, `authorized_user`) as the auth client google-auth would make of it, checked first;
+   * another kind of credential configuration as `credentials`, for google-auth to make (it
+   * warns about those itself). A problem names the file or kwarg and what is wrong, never
+   * the content (a parse error could quote the key).
+   */
+  private async keyCredentials(
+    key: GcpKey,
+    { JWT, UserRefreshClient }: typeof Gax.googleAuthLibrary
+  ): Promise<ClientOptions> {
+    const where = 'file' in key ? `(gcp_key_path ${key.file})` : '(gcp_keyfile_dict)'
+    const what = 'file' in key ? 'the key file' : 'the key JSON'
+    const problem = (reason: string, cause?: unknown) =>
+      this.cannotAuthenticate(`${reason} ${where}`, cause)
+    let json: unknown
+    if ('json' in key) json = key.json
+    else {
+      let text: string
+      try {
+        text = await readFile(key.file, 'utf8')
+      } catch (error) {
+        const code = (error as { code?: unknown }).code
+        throw problem(
+          code === 'ENOENT'
+            ? 'the key file does not exist'
+            : code === 'EACCES'
+              ? 'the key file cannot be read (permission denied)'
+              : code === 'EISDIR'
+                ? 'the key file is a directory'
+                : `the key file cannot be read (${typeof code === 'string' ? code : 'error'})`,
+          error
+        )
+      }
+      try {
+        json = parseJson(text)
+      } catch {
+        throw problem('the key file is not JSON')
+      }
+    }
+    if (json === null || typeof json !== 'object' || Array.isArray(json))
+      throw problem(`${what} is not a JSON object`)
+    const k = json as Record<string, unknown>
+    const missing = (fields: readonly string[]) =>
+      fields.filter((f) => typeof k[f] !== 'string' || k[f] === '')
+    if (k.type === 'authorized_user') {
+      const absent = missing(['client_id', 'client_secret', 'refresh_token'])
+      if (absent.length) throw problem(`${what} is a user key without ${absent.join(', ')}`)
+      const client = new UserRefreshClient()
+      client.fromJSON(k)
+      return { authClient: client }
+    }
+    if (k.type !== undefined && k.type !== 'service_account')
+      return { credentials: k as ClientOptions['credentials'] }
+    const absent = missing(['client_email', 'private_key'])
+    if (absent.length)
+      throw problem(`${what} is not a service account key: it has no ${absent.join(', ')}`)
+    try {
+      createPrivateKey(k.private_key as string)
+    } catch {
+      throw problem(`the private_key of ${what} is not a PEM private key`)
+    }
+    const client = new JWT({ scopes: this.clientOptions.scopes })
+    client.fromJSON(k)
+    return { authClient: client }
   }
 
   async close(): Promise<void> {

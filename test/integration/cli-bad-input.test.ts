@@ -4,6 +4,7 @@
 // the stores, the plans. The command line runs in-process (main(), the same entry the bin
 // calls) for speed; a few cases also run as real processes.
 import { execFileSync } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
 import {
   chmodSync,
   chownSync,
@@ -22,7 +23,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../../src-main/cli/airlock'
 import { Fernet } from '../../src-main/core/codecs/fernet'
 import { SettingsStore } from '../../src-main/platform/settings'
-import { airlock } from '../support/cli'
+import { airlock, airlockAsync, type CliRun } from '../support/cli'
+import { startGceMetadataServer } from '../support/emulators/gce-metadata'
 
 const root = mkdtempSync(join(tmpdir(), 'airlock-bad-input-'))
 const p = (...parts: string[]) => join(root, ...parts)
@@ -658,52 +660,142 @@ describe('attack: bad input', () => {
   })
 })
 
-describe('a GCP Secret Manager store without credentials, as a real process', () => {
-  it('ends with an error naming the store and why (no internal error, no stack, no Node warning)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-gcp-nocreds-'))
-    const gEnv = {
-      HOME: join(dir, 'home'),
-      XDG_CONFIG_HOME: join(dir, 'xdg'),
-      XDG_DATA_HOME: join(dir, 'xdg'),
-      AIRLOCK_HOME: join(dir, 'airlock-home'),
-      AIRLOCK_CONFIG_DIR: join(dir, 'config'),
-      AIRLOCK_PASSPHRASE: 'a passphrase for this test',
-      // google-auth looks for a metadata server otherwise (no network in tests)
-      METADATA_SERVER_DETECTION: 'none'
-    }
-    const kwargs = JSON.stringify({ project_id: 'demo-proj' })
-    const added = airlock(
-      ['profile', 'add', 'g', '--kind', 'gcp-secret-manager', '--kwargs', kwargs, '--auth', 'adc'],
-      '',
-      gEnv
-    )
-    expect(added.code, added.stderr).toBe(0)
-    const keyFile = join(dir, 'missing-key.json')
-    const withFile = airlock(
+/** What google-auth and gcp-metadata would print beside Airlock's own message. */
+const GCP_LIBRARY_NOISE = /is deprecated|MetadataLookupWarning|\(node:\d+\)|Use `node --trace/
+
+describe('a GCP Secret Manager store without usable credentials, as a real process', () => {
+  const MARK = 'KEY-CONTENT-MARK-4f1c'
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string
+  const serviceAccount = (extra: Record<string, unknown> = {}) => ({
+    type: 'service_account',
+    project_id: 'demo-proj',
+    private_key_id: 'k1',
+    private_key: pem,
+    client_email: 'airlock@demo-proj.iam.gserviceaccount.com',
+    client_id: '1',
+    token_uri: 'https://oauth2.googleapis.com/token',
+    ...extra
+  })
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-gcp-nocreds-'))
+  const gEnv = {
+    PATH: process.env.PATH ?? '',
+    HOME: join(dir, 'home'),
+    XDG_CONFIG_HOME: join(dir, 'xdg'),
+    XDG_DATA_HOME: join(dir, 'xdg'),
+    AIRLOCK_HOME: join(dir, 'airlock-home'),
+    AIRLOCK_CONFIG_DIR: join(dir, 'config'),
+    AIRLOCK_PASSPHRASE: 'a passphrase for this test'
+  }
+  // google-auth looks for a metadata server otherwise (no network in tests)
+  const noProbe = { ...gEnv, METADATA_SERVER_DETECTION: 'none' }
+  const addKeyFile = (name: string, content: string | undefined) => {
+    const keyFile = join(dir, `${name}.json`)
+    if (content !== undefined) writeFileSync(keyFile, content, { mode: 0o600 })
+    const kwargs = JSON.stringify({ project_id: 'demo-proj', gcp_key_path: keyFile })
+    const r = airlock(
       [
         'profile',
         'add',
-        'k',
+        name,
         '--kind',
         'gcp-secret-manager',
         '--kwargs',
-        JSON.stringify({ project_id: 'demo-proj', gcp_key_path: keyFile }),
+        kwargs,
         '--auth',
         'key-file'
       ],
       '',
-      gEnv
+      noProbe
     )
-    expect(withFile.code, withFile.stderr).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
+  }
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('ends with an error naming the store and why (no internal error, no stack, no library warning)', () => {
+    const kwargs = JSON.stringify({ project_id: 'demo-proj' })
+    const added = airlock(
+      ['profile', 'add', 'g', '--kind', 'gcp-secret-manager', '--kwargs', kwargs, '--auth', 'adc'],
+      '',
+      noProbe
+    )
+    expect(added.code, added.stderr).toBe(0)
+    addKeyFile('k', undefined)
+    addKeyFile('kj', `not JSON ${MARK}`)
+    addKeyFile('ke', JSON.stringify({ type: 'service_account', private_key: MARK }))
+    addKeyFile('kp', JSON.stringify(serviceAccount({ private_key: MARK })))
+    addKeyFile('ku', JSON.stringify(serviceAccount({ universe_domain: 'example.invalid' })))
+    const dict = airlock(
+      [
+        'profile',
+        'add',
+        'd',
+        '--kind',
+        'gcp-secret-manager',
+        '--kwargs',
+        kwargs,
+        '--auth',
+        'service-account-key',
+        '--secret-stdin'
+      ],
+      JSON.stringify({ serviceAccountKey: JSON.stringify({ private_key: MARK }) }),
+      noProbe
+    )
+    expect(dict.code, dict.stderr).toBe(0)
+    const runs: (CliRun & { store: string; why: RegExp })[] = []
     for (const [store, why] of [
       ['gcp-secret-manager:g', /no Application Default Credentials were found/],
-      ['gcp-secret-manager:k', /the key file does not exist/]
+      ['gcp-secret-manager:k', /the key file does not exist \(gcp_key_path \S+k\.json\)/],
+      ['gcp-secret-manager:kj', /the key file is not JSON \(gcp_key_path \S+kj\.json\)/],
+      [
+        'gcp-secret-manager:ke',
+        /the key file is not a service account key: it has no client_email \(gcp_key_path \S+ke\.json\)/
+      ],
+      [
+        'gcp-secret-manager:kp',
+        /the private_key of the key file is not a PEM private key \(gcp_key_path \S+kp\.json\)/
+      ],
+      [
+        'gcp-secret-manager:ku',
+        /the credentials are for the universe domain example\.invalid, not googleapis\.com/
+      ],
+      [
+        'gcp-secret-manager:d',
+        /the key JSON is not a service account key: it has no client_email \(gcp_keyfile_dict\)/
+      ]
     ] as const) {
-      const r = airlock(['list', store], '', gEnv)
-      expect(r.stderr).toMatch(new RegExp(`${store}: cannot authenticate: ${why.source}`))
+      runs.push({ store, why, ...airlock(['list', store], '', noProbe) })
+    }
+    // every store's stderr first: google-auth printed a deprecation line for each key
+    expect(
+      runs.filter((r) => GCP_LIBRARY_NOISE.test(r.stderr)).map((r) => `${r.store}: ${r.stderr}`)
+    ).toEqual([])
+    for (const r of runs) {
+      expect(r.stderr).toMatch(new RegExp(`${r.store}: cannot authenticate: ${r.why.source}`))
       expect(r.stderr).not.toMatch(/internal error|ExperimentalWarning|\n\s+at /)
+      expect(r.stderr + r.stdout, r.store).not.toContain(MARK)
       expect(r.code).toBe(1)
     }
-    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it("looks for a metadata server for ADC, and says none was found without gcp-metadata's warning", async () => {
+    // Something answers for 169.254.169.254 but is no metadata server (a proxy's 403, as on
+    // this test machine): gcp-metadata emitted a MetadataLookupWarning after our error.
+    const metadata = await startGceMetadataServer('refusing')
+    try {
+      const r = await airlockAsync(['list', 'gcp-secret-manager:g'], '', {
+        ...gEnv,
+        GCE_METADATA_HOST: metadata.host
+      })
+      expect(r.err).toMatch(
+        /gcp-secret-manager:g: cannot authenticate: no Application Default Credentials were found/
+      )
+      expect(r.err).not.toMatch(GCP_LIBRARY_NOISE)
+      expect(r.code).toBe(1)
+      // the probe still ran: where a metadata server exists, ADC use it
+      expect(metadata.requests).toContain('/computeMetadata/v1/instance')
+    } finally {
+      await metadata.stop()
+    }
   })
 })

@@ -1,7 +1,12 @@
 // The GCP Secret Manager backend through the real @google-cloud/secret-manager client (gRPC),
 // against the loopback emulator built from the client's own protos.
 import * as grpc from '@grpc/grpc-js'
-import { OAuth2Client } from 'google-auth-library'
+import type { SecretManagerServiceClient } from '@google-cloud/secret-manager'
+import { Compute, JWT, OAuth2Client, UserRefreshClient } from 'google-auth-library'
+import { generateKeyPairSync } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
   GcpSecretManagerBackend,
@@ -21,6 +26,7 @@ import {
   type GcpSecretManagerEmulator,
   type GcpSecretManagerEmulatorOptions
 } from '../../support/emulators/gcp-secret-manager'
+import { startGceMetadataServer } from '../../support/emulators/gce-metadata'
 
 // The network guard sets this too: without it google-auth-library probes 169.254.169.254.
 process.env.METADATA_SERVER_DETECTION = 'none'
@@ -464,5 +470,115 @@ describe('gcp-secret-manager backend', () => {
     emulator.seed('airflow-connections-broken', [`{"conn_type": "x", "password": "${SECRET_MARK}"`])
     const e = await caught(backend().read({ kind: 'connection', id: 'broken' }))
     expect(e.userMessage).toMatch(/airflow-connections-broken/)
+  })
+
+  describe('credentials', () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const serviceAccount = {
+      type: 'service_account',
+      project_id: 'key-project',
+      private_key_id: 'k1',
+      private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+      client_email: 'airlock@key-project.iam.gserviceaccount.com',
+      client_id: '1',
+      token_uri: 'https://oauth2.googleapis.com/token'
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'airlock-gcp-keys-'))
+    afterAll(() => rmSync(dir, { recursive: true, force: true }))
+    const keyFile = (name: string, json: unknown) => {
+      const path = join(dir, name)
+      writeFileSync(path, JSON.stringify(json), { mode: 0o600 })
+      return path
+    }
+    /** The emulator without an auth client of the test's: the kwargs' credentials are used. */
+    const withKwargs = (kwargs: Record<string, unknown>, extra: Record<string, unknown> = {}) => {
+      const b = new GcpSecretManagerBackend({
+        backendKwargs: kwargs,
+        clientOptions: {
+          ...emulator.address,
+          sslCreds: grpc.credentials.createInsecure(),
+          ...extra
+        },
+        retry: { maxRetries: 1 }
+      })
+      open.push(b)
+      return b
+    }
+    // the auth client the SDK client ended up with (the calls to the loopback emulator carry
+    // no credentials: an insecure channel takes none)
+    const authOf = async (b: GcpSecretManagerBackend) =>
+      (
+        await (b as unknown as { sdk(): Promise<SecretManagerServiceClient> }).sdk()
+      ).auth.getClient()
+    const roundTrip = async (b: GcpSecretManagerBackend) => {
+      fresh()
+      await b.write([variableEntry('v', 'value')])
+      expect(await b.read({ kind: 'variable', id: 'v' })).toMatchObject({ value: 'value' })
+    }
+
+    it('a service account key file (gcp_key_path), with gcp_scopes and its project', async () => {
+      const b = withKwargs({
+        gcp_key_path: keyFile('sa.json', serviceAccount),
+        gcp_scopes: 'https://www.googleapis.com/auth/cloud-platform, openid'
+      })
+      expect(b.naming.projectId).toBe('key-project')
+      const auth = await authOf(b)
+      expect(auth).toBeInstanceOf(JWT)
+      expect(auth).toMatchObject({
+        email: serviceAccount.client_email,
+        keyId: 'k1',
+        scopes: ['https://www.googleapis.com/auth/cloud-platform', 'openid'],
+        // what the SDK's GoogleAuth gives a JWT it recognises (self-signed JWTs)
+        useJWTAccessWithScope: true
+      })
+      // the backend was made for key-project; the emulator's project is another
+      const c = withKwargs({
+        gcp_key_path: keyFile('sa.json', serviceAccount),
+        project_id: emulator.projectId
+      })
+      expect(await authOf(c)).toBeInstanceOf(JWT)
+      await roundTrip(c)
+    })
+
+    it('a service account key as JSON (gcp_keyfile_dict), text or object', async () => {
+      for (const dict of [JSON.stringify(serviceAccount), serviceAccount]) {
+        const b = withKwargs({ gcp_keyfile_dict: dict, project_id: emulator.projectId })
+        expect(await authOf(b)).toMatchObject({ email: serviceAccount.client_email })
+        await roundTrip(b)
+      }
+    })
+
+    it('a gcloud user key (authorized_user) in a key file, as google-auth reads it', async () => {
+      const b = withKwargs({
+        project_id: emulator.projectId,
+        gcp_key_path: keyFile('user.json', {
+          type: 'authorized_user',
+          client_id: 'id.apps.googleusercontent.com',
+          client_secret: 'client-secret',
+          refresh_token: 'refresh-token'
+        })
+      })
+      expect(await authOf(b)).toBeInstanceOf(UserRefreshClient)
+      await roundTrip(b)
+    })
+
+    it('Application Default Credentials from a metadata server, where one answers', async () => {
+      const metadata = await startGceMetadataServer('gce')
+      const saved = process.env.METADATA_SERVER_DETECTION
+      delete process.env.METADATA_SERVER_DETECTION
+      process.env.GCE_METADATA_HOST = metadata.host
+      try {
+        const b = withKwargs({ project_id: emulator.projectId })
+        const auth = await authOf(b)
+        expect(auth).toBeInstanceOf(Compute)
+        expect((await auth.getAccessToken()).token).toBe(metadata.token)
+        expect(metadata.requests).toContain('/computeMetadata/v1/instance')
+        await roundTrip(b)
+      } finally {
+        process.env.METADATA_SERVER_DETECTION = saved
+        delete process.env.GCE_METADATA_HOST
+        await metadata.stop()
+      }
+    })
   })
 })
