@@ -248,19 +248,27 @@ export class AdaptivePacer {
   acquire(signal?: AbortSignal): Promise<number> {
     signal?.throwIfAborted()
     return new Promise((resolve, reject) => {
-      const waiter = { resolve, reject }
-      this.waiters.push(waiter)
-      signal?.addEventListener(
-        'abort',
-        () => {
-          const i = this.waiters.indexOf(waiter)
-          if (i >= 0) {
-            this.waiters.splice(i, 1)
-            reject(signal.reason)
-          }
+      if (!signal) {
+        this.waiters.push({ resolve, reject })
+        return this.pump()
+      }
+      // the listener goes with the slot: one signal serves every request of a job
+      const waiter = {
+        resolve: (ticket: number) => {
+          signal.removeEventListener('abort', onAbort)
+          resolve(ticket)
         },
-        { once: true }
-      )
+        reject
+      }
+      const onAbort = () => {
+        const i = this.waiters.indexOf(waiter)
+        if (i >= 0) {
+          this.waiters.splice(i, 1)
+          reject(signal.reason)
+        }
+      }
+      this.waiters.push(waiter)
+      signal.addEventListener('abort', onAbort, { once: true })
       this.pump()
     })
   }
