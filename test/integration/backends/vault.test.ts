@@ -20,6 +20,7 @@ import {
   decodeVaultConnection,
   VAULT_AUTH_TYPES
 } from '../../../src-main/core/airflow-secrets/vault'
+import { abortWhen, settle } from '../../support/abort'
 import { backendConformance, SECRET_MARK } from '../../support/backend-conformance'
 import { startVaultEmulator, type VaultEmulator } from '../../support/emulators/vault'
 
@@ -1085,16 +1086,6 @@ describe('vault: auth, namespaces and typed errors', () => {
 })
 
 describe('vault: cancelling', () => {
-  /** What `promise` settles to and after how many ms. */
-  async function settled(promise: Promise<unknown>): Promise<{ error: unknown; ms: number }> {
-    const started = performance.now()
-    const error = await promise.then(
-      () => undefined,
-      (e: unknown) => e
-    )
-    return { error, ms: performance.now() - started }
-  }
-
   it('an abort ends a request on the wire at once with the abort error, sends nothing more, and leaves the emulator to the next test', async () => {
     const emu = await startVaultEmulator()
     try {
@@ -1109,11 +1100,12 @@ describe('vault: cancelling', () => {
       ]) {
         const aborting = new AbortController()
         const sent = emu.requests.length
-        setTimeout(() => aborting.abort(), 100)
-        const { error, ms } = await settled(call(aborting.signal))
+        const calling = settle(call(aborting.signal))
+        const abortedAt = await abortWhen(aborting, () => emu.requests.length > sent)
+        const { error, at } = await calling
         expect(error).toBe(aborting.signal.reason)
         expect((error as Error).name).toBe('AbortError')
-        expect(ms).toBeLessThan(500) // not the emulator's 2 s
+        expect(at - abortedAt).toBeLessThan(500) // not the rest of the emulator's 2 s
         expect(emu.requests.length).toBe(sent + 1) // the one request; no retry after it
         await new Promise((r) => setTimeout(r, 50))
         expect(emu.requests.length).toBe(sent + 1)
