@@ -265,7 +265,8 @@ export class AzureKeyVaultBackend
                   try {
                     response = await next(request)
                   } catch (error) {
-                    pacer.release(ticket, { kind: 'overloaded' })
+                    // a dropped connection is load; the caller's abort says nothing about it
+                    pacer.release(ticket, { kind: isAbortError(error) ? 'other' : 'overloaded' })
                     throw error
                   }
                   const outcome = azurePaceOutcome(response.status, response.headers)

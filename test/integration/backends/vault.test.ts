@@ -1111,6 +1111,8 @@ describe('vault: cancelling', () => {
         expect(emu.requests.length).toBe(sent + 1)
         expect(getEventListeners(aborting.signal, 'abort')).toHaveLength(0)
       }
+      // an abort says nothing about Vault's load: the pacer keeps its concurrency
+      expect(b.pacer.stats().concurrency).toBe(16)
       // the next test: the aborted requests are dropped, the same backend works on
       emu.reset()
       emu.setFaults({ latencyMs: 0 })

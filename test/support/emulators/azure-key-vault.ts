@@ -217,6 +217,8 @@ export class AzureKeyVaultEmulator {
   readonly requests = new Map<AzureOperation, number>()
   /** Every request, by kind: `challenge`, `token`, `metadata`, `throttled`, `fault`, `dropped`. */
   readonly events = new Map<string, number>()
+  /** Authenticated vault requests received, counted on arrival (before the latency). */
+  arrivals = 0
   options: AzureKeyVaultEmulatorOptions
   private readonly server: Server
   private readonly key: string
@@ -282,6 +284,7 @@ export class AzureKeyVaultEmulator {
     this.deleted.clear()
     this.requests.clear()
     this.events.clear()
+    this.arrivals = 0
   }
 
   /** Total vault requests that reached an operation. */
@@ -452,6 +455,7 @@ export class AzureKeyVaultEmulator {
         }
       )
     }
+    this.arrivals++
     const o = this.options
     if (o.latencyMs) await new Promise((r) => setTimeout(r, o.latencyMs))
     // a request still waiting when a test reset the emulator belongs to a caller that is gone
