@@ -151,7 +151,10 @@ export function pacingInterceptor(
                 onReceiveStatus(status) {
                   if (released) return
                   released = true
-                  const outcome = gcpPaceOutcome(status.code, status.details)
+                  // a call the caller cancelled (its abort) says nothing about load
+                  const outcome: PaceOutcome = cancelled
+                    ? { kind: 'other' }
+                    : gcpPaceOutcome(status.code, status.details)
                   pacer.release(ticket, outcome)
                   // Not sent again when the call's deadline would pass in the backoff (the
                   // resend would fail at once, and count as overload): gax has the answer.
@@ -194,6 +197,14 @@ export function pacingInterceptor(
       }
     })
   }
+}
+
+/**
+ * Throws the signal's reason when it is aborted: gax ends a call its signal cancelled with a
+ * CANCELLED status, which the other stores' callers know as the abort error.
+ */
+function abortedBy(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason
 }
 
 function deliver(listener: InterceptingListener, answers: unknown[], status: StatusObject): void {
@@ -637,6 +648,7 @@ export class GcpSecretManagerBackend
       data = typeof raw === 'string' ? Buffer.from(raw, 'base64') : raw
       sent = response.payload?.dataCrc32c
     } catch (error) {
+      abortedBy(signal)
       const code = codeOf(error)
       if (
         code === Status.NOT_FOUND ||
@@ -682,6 +694,7 @@ export class GcpSecretManagerBackend
       ))
         listed.push({ name: secretIdOf(secret.name ?? ''), marks: secret.annotations ?? {} })
     } catch (error) {
+      abortedBy(signal)
       this.fail(error, 'list secrets', `(project ${this.naming.projectId})`)
     }
     const mapped = mapListedNames(this.id, this.names, listed, scope)
@@ -753,6 +766,7 @@ export class GcpSecretManagerBackend
       const [version] = await (await this.sdk()).addSecretVersion(request, this.call(signal))
       return version.name ?? ''
     } catch (error) {
+      abortedBy(signal)
       if (codeOf(error) !== Status.NOT_FOUND) this.fail(error, what, `(secret ${secretId})`)
     }
     try {
@@ -771,6 +785,7 @@ export class GcpSecretManagerBackend
         this.call(signal)
       )
     } catch (error) {
+      abortedBy(signal)
       // Created meanwhile (a retried create, or another writer): add the version to it.
       if (codeOf(error) !== Status.ALREADY_EXISTS)
         this.fail(error, `${what}: create secret`, `(secret ${secretId})`)
@@ -779,6 +794,7 @@ export class GcpSecretManagerBackend
       const [version] = await (await this.sdk()).addSecretVersion(request, this.call(signal))
       return version.name ?? ''
     } catch (error) {
+      abortedBy(signal)
       this.fail(error, what, `(secret ${secretId})`)
     }
   }
@@ -800,6 +816,7 @@ export class GcpSecretManagerBackend
       for (const name of older)
         await (await this.sdk()).disableSecretVersion({ name }, this.call(signal))
     } catch (error) {
+      abortedBy(signal)
       this.fail(error, `${what}: disable older versions`, `(secret ${secretId})`)
     }
   }
@@ -810,6 +827,7 @@ export class GcpSecretManagerBackend
       try {
         await (await this.sdk()).deleteSecret({ name: this.secretPath(name) }, this.call(signal))
       } catch (error) {
+        abortedBy(signal)
         if (codeOf(error) === Status.NOT_FOUND) return
         this.fail(error, `remove ${ref.kind} ${JSON.stringify(ref.id)}`, `(secret ${name})`)
       }
@@ -845,6 +863,7 @@ export class GcpSecretManagerBackend
         ))
           owners.set(secretIdOf(secret.name ?? ''), secret.annotations ?? {})
       } catch (error) {
+        abortedBy(signal)
         if (isAbortError(error)) throw error
       }
     const existing = named.filter(({ ref, secretId }) => {
@@ -864,6 +883,7 @@ export class GcpSecretManagerBackend
         )
         return { ref, secretId, state: String(v.state ?? '') }
       } catch (error) {
+        abortedBy(signal)
         if (isAbortError(error)) throw error
         return undefined
       }
@@ -906,7 +926,7 @@ export class GcpSecretManagerBackend
       )
     },
     isNotFound: (error) => codeOf(error) === Status.NOT_FOUND,
-    isAbort: isAbortError,
+    isAbort: (error) => isAbortError(error) || signal?.aborted === true,
     failure: (error, operation, what) => this.failure(error, operation, what),
     writeVerb: (kind) => `add ${kind} versions`
   })
