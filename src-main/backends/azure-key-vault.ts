@@ -71,7 +71,7 @@ import {
   RemoteStoreBackend
 } from './remote-store'
 import { entryFromSecretValue } from './secret-value'
-import { AdaptivePacer, type PaceOutcome } from './pacer'
+import { abortable, AdaptivePacer, type PaceOutcome } from './pacer'
 import type { ServiceProfile } from '../core/providers'
 
 /** Key Vault's largest secret value, in bytes (25 KB). */
@@ -466,7 +466,8 @@ export class AzureKeyVaultBackend
           abortSignal: signal,
           intervalInMs: this.options.pollIntervalMs ?? 2000
         })
-        await poller.pollUntilDone()
+        // the SDK's poller sleeps between polls whatever the signal: the abort stops it
+        await abortable(poller.pollUntilDone(), signal, () => poller.stopPolling())
       } catch (error) {
         if ((error as RestLikeError).statusCode === 404) return
         this.fail(error, `remove ${what}`, `(secret ${name})`)
@@ -491,7 +492,7 @@ export class AzureKeyVaultBackend
           abortSignal: signal,
           intervalInMs: this.options.pollIntervalMs ?? 2000
         })
-        await poller.pollUntilDone()
+        await abortable(poller.pollUntilDone(), signal, () => poller.stopPolling())
         recovered.push(target.name)
       } catch (error) {
         if ((error as RestLikeError).statusCode === 404) return

@@ -107,6 +107,37 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
   })
 }
 
+/**
+ * `promise`, or the signal's reason at once when it aborts first: `onAbort` then ends what
+ * the promise waits for (destroys a request, stops a poller). The listener goes when the
+ * promise settles; without a signal, `promise` itself.
+ */
+export function abortable<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+  onAbort?: () => void
+): Promise<T> {
+  if (!signal) return promise
+  return new Promise<T>((resolve, reject) => {
+    const aborted = () => {
+      onAbort?.()
+      reject(signal.reason)
+    }
+    if (signal.aborted) return aborted()
+    signal.addEventListener('abort', aborted, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', aborted)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', aborted)
+        reject(error)
+      }
+    )
+  })
+}
+
 const realClock: PacerClock = { now: () => performance.now(), sleep: abortableSleep }
 
 /** The window over which accepted and throttled answers are counted. */

@@ -11,6 +11,7 @@ import http from 'node:http'
 import https from 'node:https'
 import nodeVault from 'node-vault'
 import { AirlockError } from '../core/errors'
+import { abortable } from './pacer'
 
 /** The node-vault client. */
 export type VaultClient = ReturnType<typeof nodeVault>
@@ -43,27 +44,10 @@ export function observeAbortable<T>(
   signal: AbortSignal
 ): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason)
-  context.request = undefined
   context.aborted = false
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => {
-      context.aborted = true
-      context.request?.destroy()
-      reject(signal.reason)
-    }
-    signal.addEventListener('abort', onAbort, { once: true })
-    callContext.run(context, send).then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        context.request = undefined
-        resolve(value)
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        context.request = undefined
-        reject(error)
-      }
-    )
+  return abortable(callContext.run(context, send), signal, () => {
+    context.aborted = true
+    context.request?.destroy()
   })
 }
 

@@ -540,6 +540,25 @@ describe('azure-key-vault: cancelling', () => {
     expect(getEventListeners(aborting.signal, 'abort')).toHaveLength(0)
   })
 
+  it("an abort ends the wait between the delete poller's polls at once", async () => {
+    const b = backend({ pollIntervalMs: 5000 })
+    await b.write([variableEntry('going', 'x')])
+    fresh({ deletingMs: 60_000 })
+    emulator.seed('airflow-variables-going', 'x')
+    const aborting = new AbortController()
+    const calling = settle(b.remove([{ kind: 'variable', id: 'going' }], aborting.signal))
+    const polls = () => emulator.requests.get('get-deleted') ?? 0
+    // polled (404: still deleting), and 200 ms into the 5 s the poller then sleeps
+    const abortedAt = await abortWhen(aborting, () => polls() > 0, { afterMs: 200 })
+    const polled = polls()
+    const { error, at } = await calling
+    expect((error as Error).name).toBe('AbortError')
+    expect(at - abortedAt).toBeLessThan(500) // not the rest of the 5 s between polls
+    expect(getEventListeners(aborting.signal, 'abort')).toHaveLength(0)
+    await new Promise((r) => setTimeout(r, 50))
+    expect(polls()).toBe(polled) // the poller polls no more
+  })
+
   it('leaves no abort listener behind on a signal that many requests went through', async () => {
     const b = backend({ concurrency: 8 })
     const signal = new AbortController().signal
