@@ -127,16 +127,31 @@ export function pacingInterceptor(
     let message: unknown
     let cancelled = false
     let retry: ReturnType<NextCall> | undefined
+    /** The caller's listener and metadata, once started. */
+    let caller: { listener: InterceptingListener; metadata: Metadata } | undefined
+    /** No attempt on the wire: waiting for a slot, or backing off after a throttle. */
+    let between = false
+    /** The caller has its status. */
+    let answered = false
+    const answer = (answers: unknown[], status: StatusObject) => {
+      if (answered) return
+      answered = true
+      deliver(caller!.listener, answers, status)
+    }
     return new InterceptingCall(nextCall(options), {
       start(metadata, listener, next) {
+        caller = { listener, metadata }
         const resend = metadata.clone()
         let metadataSeen = false
-        const attempt = (n: number, begin: (attemptListener: InterceptingListener) => void) =>
+        const attempt = (n: number, begin: (attemptListener: InterceptingListener) => void) => {
+          between = true
           pacer.acquire().then(
             (ticket) => {
-              if (cancelled && n > 1) {
+              between = false
+              // cancelled while it waited: answered then (below), nothing to send
+              if (cancelled) {
                 pacer.release(ticket, { kind: 'other' })
-                return deliver(listener, [], cancelledStatus(metadata))
+                return answer([], cancelledStatus(metadata))
               }
               let released = false
               const answers: unknown[] = []
@@ -166,8 +181,9 @@ export function pacingInterceptor(
                     !cancelled &&
                     inTime
                   ) {
+                    between = true
                     void pacer.throttleBackoff(n - 1).then(() => {
-                      if (cancelled) return deliver(listener, [], cancelledStatus(status.metadata))
+                      if (cancelled) return answer([], cancelledStatus(status.metadata))
                       attempt(n + 1, (l) => {
                         retry = nextCall(options)
                         retry.start(resend.clone(), l)
@@ -175,15 +191,19 @@ export function pacingInterceptor(
                         retry.halfClose()
                       })
                     })
-                  } else deliver(listener, answers, status)
+                  } else answer(answers, status)
                 }
               })
             },
             // acquire rejects only on an abort, which no signal here can raise; were it to, a
             // first attempt goes unpaced and a later one is not started again
-            () =>
-              n === 1 ? next(metadata, listener) : deliver(listener, [], cancelledStatus(metadata))
+            () => {
+              between = false
+              if (n === 1 && !cancelled) next(metadata, listener)
+              else answer([], cancelledStatus(metadata))
+            }
           )
+        }
         attempt(1, (l) => next(metadata, l))
       },
       sendMessage(m, next) {
@@ -194,6 +214,9 @@ export function pacingInterceptor(
         cancelled = true
         retry?.cancelWithStatus(Status.CANCELLED, 'Cancelled on client')
         next()
+        // No attempt on the wire to end with CANCELLED (one cancelled before it started
+        // never answers): the caller hears it now, not when a slot comes.
+        if (between && caller) answer([], cancelledStatus(caller.metadata))
       }
     })
   }

@@ -521,6 +521,24 @@ describe('gcp-secret-manager: cancelling', () => {
     expect(getEventListeners(aborting.signal, 'abort')).toHaveLength(0)
   })
 
+  it('an abort ends the wait for a slot of the pacer at once', async () => {
+    const b = backend({ concurrency: 1 })
+    await b.write([variableEntry('held', 'x'), variableEntry('queued', 'x')])
+    fresh({ latencyMs: 1500 })
+    emulator.seed('airflow-variables-held', ['x'])
+    const holding = b.read({ kind: 'variable', id: 'held' }) // the one slot, for 1.5 s
+    const aborting = new AbortController()
+    const calling = settle(b.read({ kind: 'variable', id: 'queued' }, aborting.signal))
+    const abortedAt = await abortWhen(aborting, () => emulator.requestCount > 0, { afterMs: 100 })
+    const { error, at } = await calling
+    expect((error as Error).name).toBe('AbortError')
+    expect(at - abortedAt).toBeLessThan(500) // not until the slot is free
+    expect(await holding).toMatchObject({ value: 'x' })
+    await new Promise((r) => setTimeout(r, 50))
+    expect(emulator.requestCount).toBe(1) // the aborted call never went out
+    expect(getEventListeners(aborting.signal, 'abort')).toHaveLength(0)
+  }, 10_000)
+
   it('leaves no abort listener behind on a signal that many calls went through', async () => {
     const b = backend({ concurrency: 8 })
     const signal = new AbortController().signal
