@@ -71,7 +71,7 @@ import {
   RemoteStoreBackend
 } from './remote-store'
 import { entryFromSecretValue } from './secret-value'
-import { AdaptivePacer, type PaceOutcome } from './pacer'
+import { abortable, AdaptivePacer, type PaceOutcome } from './pacer'
 import type { ServiceProfile } from '../core/providers'
 
 /** Key Vault's largest secret value, in bytes (25 KB). */
@@ -265,7 +265,8 @@ export class AzureKeyVaultBackend
                   try {
                     response = await next(request)
                   } catch (error) {
-                    pacer.release(ticket, { kind: 'overloaded' })
+                    // a dropped connection is load; the caller's abort says nothing about it
+                    pacer.release(ticket, { kind: isAbortError(error) ? 'other' : 'overloaded' })
                     throw error
                   }
                   const outcome = azurePaceOutcome(response.status, response.headers)
@@ -465,7 +466,8 @@ export class AzureKeyVaultBackend
           abortSignal: signal,
           intervalInMs: this.options.pollIntervalMs ?? 2000
         })
-        await poller.pollUntilDone()
+        // the SDK's poller sleeps between polls whatever the signal: the abort stops it
+        await abortable(poller.pollUntilDone(), signal, () => poller.stopPolling())
       } catch (error) {
         if ((error as RestLikeError).statusCode === 404) return
         this.fail(error, `remove ${what}`, `(secret ${name})`)
@@ -490,7 +492,7 @@ export class AzureKeyVaultBackend
           abortSignal: signal,
           intervalInMs: this.options.pollIntervalMs ?? 2000
         })
-        await poller.pollUntilDone()
+        await abortable(poller.pollUntilDone(), signal, () => poller.stopPolling())
         recovered.push(target.name)
       } catch (error) {
         if ((error as RestLikeError).statusCode === 404) return

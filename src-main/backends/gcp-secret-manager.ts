@@ -130,16 +130,31 @@ export function pacingInterceptor(
     let message: unknown
     let cancelled = false
     let retry: ReturnType<NextCall> | undefined
+    /** The caller's listener and metadata, once started. */
+    let caller: { listener: InterceptingListener; metadata: Metadata } | undefined
+    /** No attempt on the wire: waiting for a slot, or backing off after a throttle. */
+    let between = false
+    /** The caller has its status. */
+    let answered = false
+    const answer = (answers: unknown[], status: StatusObject) => {
+      if (answered) return
+      answered = true
+      deliver(caller!.listener, answers, status)
+    }
     return new InterceptingCall(nextCall(options), {
       start(metadata, listener, next) {
+        caller = { listener, metadata }
         const resend = metadata.clone()
         let metadataSeen = false
-        const attempt = (n: number, begin: (attemptListener: InterceptingListener) => void) =>
+        const attempt = (n: number, begin: (attemptListener: InterceptingListener) => void) => {
+          between = true
           pacer.acquire().then(
             (ticket) => {
-              if (cancelled && n > 1) {
+              between = false
+              // cancelled while it waited: answered then (below), nothing to send
+              if (cancelled) {
                 pacer.release(ticket, { kind: 'other' })
-                return deliver(listener, [], cancelledStatus(metadata))
+                return answer([], cancelledStatus(metadata))
               }
               let released = false
               const answers: unknown[] = []
@@ -154,7 +169,10 @@ export function pacingInterceptor(
                 onReceiveStatus(status) {
                   if (released) return
                   released = true
-                  const outcome = gcpPaceOutcome(status.code, status.details)
+                  // a call the caller cancelled (its abort) says nothing about load
+                  const outcome: PaceOutcome = cancelled
+                    ? { kind: 'other' }
+                    : gcpPaceOutcome(status.code, status.details)
                   pacer.release(ticket, outcome)
                   // Not sent again when the call's deadline would pass in the backoff (the
                   // resend would fail at once, and count as overload): gax has the answer.
@@ -166,8 +184,9 @@ export function pacingInterceptor(
                     !cancelled &&
                     inTime
                   ) {
+                    between = true
                     void pacer.throttleBackoff(n - 1).then(() => {
-                      if (cancelled) return deliver(listener, [], cancelledStatus(status.metadata))
+                      if (cancelled) return answer([], cancelledStatus(status.metadata))
                       attempt(n + 1, (l) => {
                         retry = nextCall(options)
                         retry.start(resend.clone(), l)
@@ -175,15 +194,19 @@ export function pacingInterceptor(
                         retry.halfClose()
                       })
                     })
-                  } else deliver(listener, answers, status)
+                  } else answer(answers, status)
                 }
               })
             },
             // acquire rejects only on an abort, which no signal here can raise; were it to, a
             // first attempt goes unpaced and a later one is not started again
-            () =>
-              n === 1 ? next(metadata, listener) : deliver(listener, [], cancelledStatus(metadata))
+            () => {
+              between = false
+              if (n === 1 && !cancelled) next(metadata, listener)
+              else answer([], cancelledStatus(metadata))
+            }
           )
+        }
         attempt(1, (l) => next(metadata, l))
       },
       sendMessage(m, next) {
@@ -194,9 +217,20 @@ export function pacingInterceptor(
         cancelled = true
         retry?.cancelWithStatus(Status.CANCELLED, 'Cancelled on client')
         next()
+        // No attempt on the wire to end with CANCELLED (one cancelled before it started
+        // never answers): the caller hears it now, not when a slot comes.
+        if (between && caller) answer([], cancelledStatus(caller.metadata))
       }
     })
   }
+}
+
+/**
+ * Throws the signal's reason when it is aborted: gax ends a call its signal cancelled with a
+ * CANCELLED status, which the other stores' callers know as the abort error.
+ */
+function abortedBy(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason
 }
 
 function deliver(listener: InterceptingListener, answers: unknown[], status: StatusObject): void {
@@ -789,6 +823,7 @@ export class GcpSecretManagerBackend
       data = typeof raw === 'string' ? Buffer.from(raw, 'base64') : raw
       sent = response.payload?.dataCrc32c
     } catch (error) {
+      abortedBy(signal)
       const code = codeOf(error)
       if (
         code === Status.NOT_FOUND ||
@@ -834,6 +869,7 @@ export class GcpSecretManagerBackend
       ))
         listed.push({ name: secretIdOf(secret.name ?? ''), marks: secret.annotations ?? {} })
     } catch (error) {
+      abortedBy(signal)
       this.fail(error, 'list secrets', `(project ${this.naming.projectId})`)
     }
     const mapped = mapListedNames(this.id, this.names, listed, scope)
@@ -905,6 +941,7 @@ export class GcpSecretManagerBackend
       const [version] = await (await this.sdk()).addSecretVersion(request, this.call(signal))
       return version.name ?? ''
     } catch (error) {
+      abortedBy(signal)
       if (codeOf(error) !== Status.NOT_FOUND) this.fail(error, what, `(secret ${secretId})`)
     }
     try {
@@ -923,6 +960,7 @@ export class GcpSecretManagerBackend
         this.call(signal)
       )
     } catch (error) {
+      abortedBy(signal)
       // Created meanwhile (a retried create, or another writer): add the version to it.
       if (codeOf(error) !== Status.ALREADY_EXISTS)
         this.fail(error, `${what}: create secret`, `(secret ${secretId})`)
@@ -931,6 +969,7 @@ export class GcpSecretManagerBackend
       const [version] = await (await this.sdk()).addSecretVersion(request, this.call(signal))
       return version.name ?? ''
     } catch (error) {
+      abortedBy(signal)
       this.fail(error, what, `(secret ${secretId})`)
     }
   }
@@ -952,6 +991,7 @@ export class GcpSecretManagerBackend
       for (const name of older)
         await (await this.sdk()).disableSecretVersion({ name }, this.call(signal))
     } catch (error) {
+      abortedBy(signal)
       this.fail(error, `${what}: disable older versions`, `(secret ${secretId})`)
     }
   }
@@ -962,6 +1002,7 @@ export class GcpSecretManagerBackend
       try {
         await (await this.sdk()).deleteSecret({ name: this.secretPath(name) }, this.call(signal))
       } catch (error) {
+        abortedBy(signal)
         if (codeOf(error) === Status.NOT_FOUND) return
         this.fail(error, `remove ${ref.kind} ${JSON.stringify(ref.id)}`, `(secret ${name})`)
       }
@@ -997,6 +1038,7 @@ export class GcpSecretManagerBackend
         ))
           owners.set(secretIdOf(secret.name ?? ''), secret.annotations ?? {})
       } catch (error) {
+        abortedBy(signal)
         if (isAbortError(error)) throw error
       }
     const existing = named.filter(({ ref, secretId }) => {
@@ -1016,6 +1058,7 @@ export class GcpSecretManagerBackend
         )
         return { ref, secretId, state: String(v.state ?? '') }
       } catch (error) {
+        abortedBy(signal)
         if (isAbortError(error)) throw error
         return undefined
       }
@@ -1058,7 +1101,7 @@ export class GcpSecretManagerBackend
       )
     },
     isNotFound: (error) => codeOf(error) === Status.NOT_FOUND,
-    isAbort: isAbortError,
+    isAbort: (error) => isAbortError(error) || signal?.aborted === true,
     failure: (error, operation, what) => this.failure(error, operation, what),
     writeVerb: (kind) => `add ${kind} versions`
   })

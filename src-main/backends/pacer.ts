@@ -107,6 +107,37 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
   })
 }
 
+/**
+ * `promise`, or the signal's reason at once when it aborts first: `onAbort` then ends what
+ * the promise waits for (destroys a request, stops a poller). The listener goes when the
+ * promise settles; without a signal, `promise` itself.
+ */
+export function abortable<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+  onAbort?: () => void
+): Promise<T> {
+  if (!signal) return promise
+  return new Promise<T>((resolve, reject) => {
+    const aborted = () => {
+      onAbort?.()
+      reject(signal.reason)
+    }
+    if (signal.aborted) return aborted()
+    signal.addEventListener('abort', aborted, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', aborted)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', aborted)
+        reject(error)
+      }
+    )
+  })
+}
+
 const realClock: PacerClock = { now: () => performance.now(), sleep: abortableSleep }
 
 /** The window over which accepted and throttled answers are counted. */
@@ -248,19 +279,27 @@ export class AdaptivePacer {
   acquire(signal?: AbortSignal): Promise<number> {
     signal?.throwIfAborted()
     return new Promise((resolve, reject) => {
-      const waiter = { resolve, reject }
-      this.waiters.push(waiter)
-      signal?.addEventListener(
-        'abort',
-        () => {
-          const i = this.waiters.indexOf(waiter)
-          if (i >= 0) {
-            this.waiters.splice(i, 1)
-            reject(signal.reason)
-          }
+      if (!signal) {
+        this.waiters.push({ resolve, reject })
+        return this.pump()
+      }
+      // the listener goes with the slot: one signal serves every request of a job
+      const waiter = {
+        resolve: (ticket: number) => {
+          signal.removeEventListener('abort', onAbort)
+          resolve(ticket)
         },
-        { once: true }
-      )
+        reject
+      }
+      const onAbort = () => {
+        const i = this.waiters.indexOf(waiter)
+        if (i >= 0) {
+          this.waiters.splice(i, 1)
+          reject(signal.reason)
+        }
+      }
+      this.waiters.push(waiter)
+      signal.addEventListener('abort', onAbort, { once: true })
       this.pump()
     })
   }

@@ -6,7 +6,7 @@
  */
 import { AirlockError } from '../core/errors'
 import { abortableSleep, type AdaptivePacer, type AnnouncedQuota, type PaceOutcome } from './pacer'
-import { observe, type CallContext } from './vault-http'
+import { observe, observeAbortable, type CallContext } from './vault-http'
 
 /** The bounded retry Airlock adds around every Vault request (node-vault has none). */
 export interface VaultRetryOptions {
@@ -243,7 +243,9 @@ export interface RetryContext {
  * Sends one request with the bounded retry: 412/429/5xx and dropped connections are retried
  * with exponential backoff (or after `Retry-After`), every attempt paced by the backend's
  * pacer; a 403 may renew the token once. Throws a VaultHttpFailure, or what `send` threw
- * when it is not an HTTP failure.
+ * when it is not an HTTP failure. An abort of `signal` destroys the request in flight and
+ * rejects at once with the signal's reason (whether a write it ended reached Vault is
+ * unknown).
  */
 export async function sendWithRetry<T>(
   context: RetryContext,
@@ -258,10 +260,15 @@ export async function sendWithRetry<T>(
     const call: CallContext = {}
     const ticket = await pacer.acquire(signal)
     try {
-      const value = await observe(call, send)
+      const value = await (signal ? observeAbortable(call, send, signal) : observe(call, send))
       pacer.release(ticket, { kind: 'ok', quota: announcedQuota(call.headers) })
       return value
     } catch (error) {
+      if (signal?.aborted) {
+        // the caller is gone (the request was destroyed): nothing learned, nothing retried
+        pacer.release(ticket, { kind: 'other' })
+        throw signal.reason
+      }
       const failure = toFailure(error, attempt)
       const retryAfter = parseRetryAfter(call.headers?.['retry-after'])
       pacer.release(

@@ -1,8 +1,9 @@
 /**
  * The HTTP side of the Vault backend: the node-vault client, configured from Airflow's
  * `backend_kwargs` only, and the keep-alive agents it sends through. node-vault drops
- * response headers, so the agents hand each response's headers to the request's context
- * (`observe`), where the retry reads `Retry-After`.
+ * response headers and takes no abort signal, so the agents hand each request to its
+ * context (`observe`): the retry reads `Retry-After` from the response's headers, and an
+ * abort destroys the request on the wire.
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { readFileSync } from 'node:fs'
@@ -10,6 +11,7 @@ import http from 'node:http'
 import https from 'node:https'
 import nodeVault from 'node-vault'
 import { AirlockError } from '../core/errors'
+import { abortable } from './pacer'
 
 /** The node-vault client. */
 export type VaultClient = ReturnType<typeof nodeVault>
@@ -17,6 +19,10 @@ export type VaultClient = ReturnType<typeof nodeVault>
 /** What one request saw besides its body. */
 export interface CallContext {
   headers?: http.IncomingHttpHeaders
+  /** The request on the wire, once the agent has it (only while a signal may abort it). */
+  request?: http.ClientRequest
+  /** Set by an abort: a request the agent gets afterwards is destroyed at once. */
+  aborted?: boolean
 }
 
 /** Carries each request's context to the agent, which records the response headers. */
@@ -27,20 +33,43 @@ export function observe<T>(context: CallContext, send: () => Promise<T>): Promis
   return callContext.run(context, send)
 }
 
+/**
+ * `observe`, ended by `signal`: an abort destroys the request (on the wire, or as soon as the
+ * agent gets it) and rejects at once with the signal's reason, as `abortableSleep` does; the
+ * listener goes when the request settles. node-vault forwards no signal to axios.
+ */
+export function observeAbortable<T>(
+  context: CallContext,
+  send: () => Promise<T>,
+  signal: AbortSignal
+): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason)
+  context.aborted = false
+  return abortable(callContext.run(context, send), signal, () => {
+    context.aborted = true
+    context.request?.destroy()
+  })
+}
+
 type AddRequest = (req: http.ClientRequest, options: unknown) => void
 
 /**
- * node-vault drops response headers; the agent it is given sees every response, so it
- * hands `Retry-After` to the request's context.
+ * node-vault drops response headers and takes no signal; the agent it is given sees every
+ * request, so it hands `Retry-After` to the request's context, and the request itself to a
+ * context an abort may end (`observeAbortable`).
  */
 function observingAgent<T extends http.Agent>(agent: T): T {
   const target = agent as unknown as { addRequest: AddRequest }
   const original = target.addRequest.bind(agent)
   target.addRequest = (req, options) => {
     const context = callContext.getStore()
-    if (context)
+    if (context) {
       req.once('response', (res: http.IncomingMessage) => (context.headers = res.headers))
+      if (context.aborted !== undefined) context.request = req
+    }
     original(req, options)
+    // aborted before the agent got it: the request never leaves (a pooled socket stays pooled)
+    if (context?.aborted) req.destroy()
   }
   return agent
 }

@@ -216,27 +216,39 @@ interface MiddlewareClient {
 
 type Handler = (args: { request: unknown }) => Promise<unknown>
 
+/** The middleware's context, as far as the `abortSignal` given to `send` goes. */
+interface HandlerContext {
+  __smithy_context?: { abortSignal?: AbortSignal }
+}
+
 /**
  * Paces every attempt of an AWS SDK client: inside the SDK's retry loop and before request
  * signing, so each attempt waits for a slot and a throttled attempt is sent again here
  * (signed afresh) up to the pacer's budget, without spending the SDK's few retries (3 by
- * default, for 5xx and network errors) or its retry quota on throttling.
+ * default, for 5xx and network errors) or its retry quota on throttling. The `abortSignal`
+ * given to `send` ends the waits here too (a slot, the pace, a `Retry-After`, the backoff
+ * after a throttle), as the SDK's handler ends the request on the wire.
  */
 export function paceAwsClient(client: MiddlewareClient, pacer: AdaptivePacer): void {
-  const middleware = (next: Handler) => async (args: { request: unknown }) => {
-    let attempts = 0
-    try {
-      return await pacer.run(() => {
-        attempts++
-        return next({ ...args, request: cloneRequest(args.request) })
-      }, awsPaceOutcome)
-    } catch (error) {
-      // Handing a throttling error back would make the SDK retry it again from the start.
-      if (attempts > 1 && awsPaceOutcome(error).kind === 'throttled')
-        throw new ThrottlingOutlasted(awsErrorName(error), attempts, error)
-      throw error
+  const middleware =
+    (next: Handler, context: HandlerContext) => async (args: { request: unknown }) => {
+      let attempts = 0
+      try {
+        return await pacer.run(
+          () => {
+            attempts++
+            return next({ ...args, request: cloneRequest(args.request) })
+          },
+          awsPaceOutcome,
+          context.__smithy_context?.abortSignal
+        )
+      } catch (error) {
+        // Handing a throttling error back would make the SDK retry it again from the start.
+        if (attempts > 1 && awsPaceOutcome(error).kind === 'throttled')
+          throw new ThrottlingOutlasted(awsErrorName(error), attempts, error)
+        throw error
+      }
     }
-  }
   client.middlewareStack.addRelativeTo(middleware as never, {
     relation: 'before',
     toMiddleware: 'httpSigningMiddleware',

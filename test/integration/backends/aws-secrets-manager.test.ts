@@ -1,5 +1,6 @@
 // AWS Secrets Manager through the real @aws-sdk/client-secrets-manager, against the loopback
 // AWS JSON 1.1 emulator (test/support/emulators/aws.ts).
+import { getEventListeners } from 'node:events'
 import { ConfiguredRetryStrategy } from '@smithy/core/retry'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
@@ -24,6 +25,7 @@ import {
   decodeSecretsManagerConnection,
   parseAwsSecretsManagerKwargs
 } from '../../../src-main/core/airflow-secrets/aws-secrets-manager'
+import { abortWhen, settle } from '../../support/abort'
 import { backendConformance, SECRET_MARK } from '../../support/backend-conformance'
 import { startAwsEmulator, type AwsEmulator } from '../../support/emulators/aws'
 
@@ -740,5 +742,61 @@ describe('aws-secrets-manager: errors', () => {
     expect(error.code).toBe('usage')
     expect(error.userMessage).toMatch(/unterminated character set/)
     await expect(b.list({ kinds: ['variable'] })).resolves.toEqual([])
+  })
+})
+
+describe('aws-secrets-manager: cancelling', () => {
+  beforeEach(fresh)
+
+  it('an abort ends a request on the wire at once with the abort error, and leaves the emulator to the next test', async () => {
+    const b = backend()
+    await b.write([variableEntry('slow', 'before')])
+    aws.setFaults({ latencyMs: 2000 })
+    for (const call of [
+      (signal: AbortSignal) => b.write([variableEntry('slow', 'aborted')], signal),
+      (signal: AbortSignal) => b.read({ kind: 'variable', id: 'slow' }, signal),
+      (signal: AbortSignal) => b.remove([{ kind: 'variable', id: 'slow' }], signal),
+      (signal: AbortSignal) => b.list({}, signal)
+    ]) {
+      const aborting = new AbortController()
+      const sent = aws.requests.length
+      const calling = settle(call(aborting.signal))
+      const abortedAt = await abortWhen(aborting, () => aws.requests.length > sent)
+      const { error, at } = await calling
+      expect((error as Error).name).toBe('AbortError')
+      expect(at - abortedAt).toBeLessThan(500) // not the rest of the emulator's 2 s
+      await new Promise((r) => setTimeout(r, 50))
+      expect(aws.requests.length).toBe(sent + 1) // the one request; no retry after it
+      expect(getEventListeners(aborting.signal, 'abort')).toHaveLength(0)
+    }
+    // the next test: the aborted requests are dropped, the same backend works on
+    fresh()
+    aws.putSecret('airflow/variables/slow', 'again')
+    expect(await b.read({ kind: 'variable', id: 'slow' })).toMatchObject({ value: 'again' })
+    await new Promise((r) => setTimeout(r, 2100)) // past the aborted requests' latency
+    expect(aws.secret('airflow/variables/slow')?.value).toBe('again')
+    expect(aws.requests.map((r) => r.action)).toEqual(['GetSecretValue'])
+  }, 15_000)
+
+  it('an abort ends the wait for a Retry-After at once', async () => {
+    const b = backend()
+    aws.inject({ kind: 'throttle', retryAfterSeconds: 5 })
+    const aborting = new AbortController()
+    const calling = settle(b.write([variableEntry('paused', 'x')], aborting.signal))
+    const abortedAt = await abortWhen(aborting, () => aws.requests.some((r) => r.status === 400))
+    const { error, at } = await calling
+    expect((error as Error).name).toBe('AbortError')
+    expect(at - abortedAt).toBeLessThan(500) // not the rest of the 5 s AWS asked for
+    expect(aws.count()).toBe(1) // the throttled one; nothing after the abort
+    expect(getEventListeners(aborting.signal, 'abort')).toHaveLength(0)
+  })
+
+  it('leaves no abort listener behind on a signal that many requests went through', async () => {
+    const b = backend({ concurrency: 8 })
+    const signal = new AbortController().signal
+    const entries = Array.from({ length: 60 }, (_, i) => variableEntry(`v${i}`, String(i)))
+    await b.write(entries, signal)
+    expect((await b.load({}, signal)).entries).toHaveLength(60)
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0)
   })
 })

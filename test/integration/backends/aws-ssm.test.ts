@@ -13,6 +13,7 @@ import {
   type Entry,
   type VariableEntry
 } from '../../../src-main/core/model'
+import { abortWhen, settle } from '../../support/abort'
 import { backendConformance, SECRET_MARK } from '../../support/backend-conformance'
 import { startAwsEmulator, type AwsEmulator } from '../../support/emulators/aws'
 
@@ -589,4 +590,33 @@ describe('aws-ssm: errors', () => {
     ])
     expect(JSON.stringify(loaded.problems)).not.toContain(SECRET_MARK)
   })
+})
+
+describe('aws-ssm: cancelling', () => {
+  beforeEach(fresh)
+
+  it('an abort ends a request on the wire, or the wait for a Retry-After, at once', async () => {
+    const b = backend()
+    await b.write([variableEntry('slow', 'before')]) // the SDK loaded, a connection open
+    const aborted = async (latencyMs: number, throttle: boolean) => {
+      aws.clearRequests()
+      aws.setFaults({ latencyMs })
+      if (throttle) aws.inject({ kind: 'throttle', retryAfterSeconds: 5 })
+      const aborting = new AbortController()
+      const calling = settle(b.write([variableEntry('slow', 'x')], aborting.signal))
+      const abortedAt = await abortWhen(aborting, () =>
+        aws.requests.some((r) => (throttle ? r.status === 400 : true))
+      )
+      const { error, at } = await calling
+      expect((error as Error).name).toBe('AbortError')
+      return at - abortedAt
+    }
+    expect(await aborted(2000, false)).toBeLessThan(500) // not the rest of the emulator's 2 s
+    fresh()
+    expect(await aborted(0, true)).toBeLessThan(500) // not the rest of the 5 s AWS asked for
+    expect(aws.count()).toBe(1) // the throttled one; nothing after the abort
+    fresh()
+    await b.write([variableEntry('slow', 'again')])
+    expect(value(await b.read({ kind: 'variable', id: 'slow' }))).toBe('again')
+  }, 15_000)
 })

@@ -1,6 +1,7 @@
 // The Azure Key Vault backend through the real @azure/keyvault-secrets SecretClient and
 // @azure/identity ClientSecretCredential, against the loopback emulator (HTTPS, challenge,
 // token endpoint).
+import { getEventListeners } from 'node:events'
 import { ClientSecretCredential } from '@azure/identity'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
@@ -15,6 +16,7 @@ import {
   type Entry,
   type VariableEntry
 } from '../../../src-main/core/model'
+import { abortWhen, settle } from '../../support/abort'
 import { backendConformance, SECRET_MARK } from '../../support/backend-conformance'
 import {
   startAzureKeyVaultEmulator,
@@ -486,5 +488,83 @@ describe('azure-key-vault backend', () => {
       const e = await caught(backend().read({ kind: 'connection', id: 'broken' }))
       expect(e.userMessage).toMatch(/airflow-connections-broken/)
     })
+  })
+})
+
+describe('azure-key-vault: cancelling', () => {
+  beforeEach(() => fresh())
+
+  it('an abort ends a request on the wire at once with the abort error, and leaves the emulator to the next test', async () => {
+    const b = backend()
+    await b.write([variableEntry('slow', 'before')]) // token fetched, a connection open
+    fresh({ latencyMs: 2000 })
+    emulator.seed('airflow-variables-slow', 'before')
+    for (const call of [
+      (signal: AbortSignal) => b.write([variableEntry('slow', 'aborted')], signal),
+      (signal: AbortSignal) => b.read({ kind: 'variable', id: 'slow' }, signal),
+      (signal: AbortSignal) => b.remove([{ kind: 'variable', id: 'slow' }], signal),
+      (signal: AbortSignal) => b.list({}, signal)
+    ]) {
+      const aborting = new AbortController()
+      const sent = emulator.arrivals
+      const calling = settle(call(aborting.signal))
+      const abortedAt = await abortWhen(aborting, () => emulator.arrivals > sent)
+      const { error, at } = await calling
+      expect((error as Error).name).toBe('AbortError')
+      expect(at - abortedAt).toBeLessThan(500) // not the rest of the emulator's 2 s
+      await new Promise((r) => setTimeout(r, 50))
+      expect(emulator.arrivals).toBe(sent + 1) // the one request; no retry after it
+      expect(getEventListeners(aborting.signal, 'abort')).toHaveLength(0)
+    }
+    // an abort says nothing about Key Vault's load: the pacer keeps its concurrency
+    expect(b.pacer.stats().concurrency).toBe(16)
+    // the next test: the aborted requests are dropped, the same backend works on
+    fresh()
+    emulator.seed('airflow-variables-slow', 'again')
+    expect(await b.read({ kind: 'variable', id: 'slow' })).toMatchObject({ value: 'again' })
+    await new Promise((r) => setTimeout(r, 2100)) // past the aborted requests' latency
+    expect(await b.read({ kind: 'variable', id: 'slow' })).toMatchObject({ value: 'again' })
+    expect(emulator.requestCount).toBe(2)
+  }, 15_000)
+
+  it('an abort ends the wait for a Retry-After at once', async () => {
+    const b = backend()
+    fresh({ throttleRate: 1, retryAfterSeconds: 5 })
+    const aborting = new AbortController()
+    const calling = settle(b.write([variableEntry('paused', 'x')], aborting.signal))
+    const abortedAt = await abortWhen(aborting, () => (emulator.events.get('throttled') ?? 0) > 0)
+    const { error, at } = await calling
+    expect((error as Error).name).toBe('AbortError')
+    expect(at - abortedAt).toBeLessThan(500) // not the rest of the 5 s Key Vault asked for
+    expect(emulator.events.get('throttled')).toBe(1) // nothing sent after the abort
+    expect(getEventListeners(aborting.signal, 'abort')).toHaveLength(0)
+  })
+
+  it("an abort ends the wait between the delete poller's polls at once", async () => {
+    const b = backend({ pollIntervalMs: 5000 })
+    await b.write([variableEntry('going', 'x')])
+    fresh({ deletingMs: 60_000 })
+    emulator.seed('airflow-variables-going', 'x')
+    const aborting = new AbortController()
+    const calling = settle(b.remove([{ kind: 'variable', id: 'going' }], aborting.signal))
+    const polls = () => emulator.requests.get('get-deleted') ?? 0
+    // polled (404: still deleting), and 200 ms into the 5 s the poller then sleeps
+    const abortedAt = await abortWhen(aborting, () => polls() > 0, { afterMs: 200 })
+    const polled = polls()
+    const { error, at } = await calling
+    expect((error as Error).name).toBe('AbortError')
+    expect(at - abortedAt).toBeLessThan(500) // not the rest of the 5 s between polls
+    expect(getEventListeners(aborting.signal, 'abort')).toHaveLength(0)
+    await new Promise((r) => setTimeout(r, 50))
+    expect(polls()).toBe(polled) // the poller polls no more
+  })
+
+  it('leaves no abort listener behind on a signal that many requests went through', async () => {
+    const b = backend({ concurrency: 8 })
+    const signal = new AbortController().signal
+    const entries = Array.from({ length: 60 }, (_, i) => variableEntry(`v${i}`, String(i)))
+    await b.write(entries, signal)
+    expect((await b.load({}, signal)).entries).toHaveLength(60)
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0)
   })
 })

@@ -1,5 +1,6 @@
 // The GCP Secret Manager backend through the real @google-cloud/secret-manager client (gRPC),
 // against the loopback emulator built from the client's own protos.
+import { getEventListeners } from 'node:events'
 import * as grpc from '@grpc/grpc-js'
 import type { SecretManagerServiceClient } from '@google-cloud/secret-manager'
 import { Compute, JWT, OAuth2Client, UserRefreshClient } from 'google-auth-library'
@@ -20,6 +21,7 @@ import {
   type Entry,
   type VariableEntry
 } from '../../../src-main/core/model'
+import { abortWhen, settle } from '../../support/abort'
 import { backendConformance, SECRET_MARK } from '../../support/backend-conformance'
 import {
   startGcpSecretManagerEmulator,
@@ -580,5 +582,85 @@ describe('gcp-secret-manager backend', () => {
         await metadata.stop()
       }
     })
+  })
+})
+
+describe('gcp-secret-manager: cancelling', () => {
+  beforeEach(() => fresh())
+
+  it('an abort ends a call on the wire at once with the abort error, and leaves the emulator to the next test', async () => {
+    const b = backend()
+    await b.write([variableEntry('slow', 'before')]) // the client loaded, a channel open
+    fresh({ latencyMs: 2000 })
+    emulator.seed('airflow-variables-slow', ['before'])
+    for (const call of [
+      (signal: AbortSignal) => b.write([variableEntry('slow', 'aborted')], signal),
+      (signal: AbortSignal) => b.read({ kind: 'variable', id: 'slow' }, signal),
+      (signal: AbortSignal) => b.remove([{ kind: 'variable', id: 'slow' }], signal),
+      (signal: AbortSignal) => b.list({}, signal)
+    ]) {
+      const aborting = new AbortController()
+      const sent = emulator.requestCount
+      const calling = settle(call(aborting.signal))
+      const abortedAt = await abortWhen(aborting, () => emulator.requestCount > sent)
+      const { error, at } = await calling
+      expect((error as Error).name).toBe('AbortError')
+      expect(at - abortedAt).toBeLessThan(500) // not the rest of the emulator's 2 s
+      await new Promise((r) => setTimeout(r, 50))
+      expect(emulator.requestCount).toBe(sent + 1) // the one call; no retry after it
+      expect(getEventListeners(aborting.signal, 'abort')).toHaveLength(0)
+    }
+    // an abort says nothing about Secret Manager's load: the pacer keeps its concurrency
+    expect(b.pacer.stats().concurrency).toBe(16)
+    // the next test: the aborted calls are dropped, the same backend works on
+    fresh()
+    emulator.seed('airflow-variables-slow', ['again'])
+    expect(await b.read({ kind: 'variable', id: 'slow' })).toMatchObject({ value: 'again' })
+    await new Promise((r) => setTimeout(r, 2100)) // past the aborted calls' latency
+    expect(await b.read({ kind: 'variable', id: 'slow' })).toMatchObject({ value: 'again' })
+    expect(emulator.versionsOf('airflow-variables-slow')).toHaveLength(1)
+    expect(emulator.requestCount).toBe(2)
+  }, 15_000)
+
+  it("an abort ends gax's wait before a retry at once", async () => {
+    const b = backend({ retry: { initialDelayMs: 5000, maxDelayMs: 5000, maxRetries: 3 } })
+    await b.write([variableEntry('warm', 'x')])
+    fresh({ errorRate: 1 })
+    const aborting = new AbortController()
+    const calling = settle(b.write([variableEntry('retried', 'x')], aborting.signal))
+    const abortedAt = await abortWhen(aborting, () => (emulator.events.get('fault') ?? 0) > 0)
+    const { error, at } = await calling
+    expect((error as Error).name).toBe('AbortError')
+    expect(at - abortedAt).toBeLessThan(500) // not the rest of gax's 5 s backoff
+    await new Promise((r) => setTimeout(r, 50))
+    expect(emulator.events.get('fault')).toBe(1) // nothing sent after the abort
+    expect(getEventListeners(aborting.signal, 'abort')).toHaveLength(0)
+  })
+
+  it('an abort ends the wait for a slot of the pacer at once', async () => {
+    const b = backend({ concurrency: 1 })
+    await b.write([variableEntry('held', 'x'), variableEntry('queued', 'x')])
+    fresh({ latencyMs: 1500 })
+    emulator.seed('airflow-variables-held', ['x'])
+    const holding = b.read({ kind: 'variable', id: 'held' }) // the one slot, for 1.5 s
+    const aborting = new AbortController()
+    const calling = settle(b.read({ kind: 'variable', id: 'queued' }, aborting.signal))
+    const abortedAt = await abortWhen(aborting, () => emulator.requestCount > 0, { afterMs: 100 })
+    const { error, at } = await calling
+    expect((error as Error).name).toBe('AbortError')
+    expect(at - abortedAt).toBeLessThan(500) // not until the slot is free
+    expect(await holding).toMatchObject({ value: 'x' })
+    await new Promise((r) => setTimeout(r, 50))
+    expect(emulator.requestCount).toBe(1) // the aborted call never went out
+    expect(getEventListeners(aborting.signal, 'abort')).toHaveLength(0)
+  }, 10_000)
+
+  it('leaves no abort listener behind on a signal that many calls went through', async () => {
+    const b = backend({ concurrency: 8 })
+    const signal = new AbortController().signal
+    const entries = Array.from({ length: 60 }, (_, i) => variableEntry(`v${i}`, String(i)))
+    await b.write(entries, signal)
+    expect((await b.load({}, signal)).entries).toHaveLength(60)
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0)
   })
 })

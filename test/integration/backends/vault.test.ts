@@ -2,6 +2,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { getEventListeners } from 'node:events'
 import { inspect } from 'node:util'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { VaultBackend, type VaultOptions } from '../../../src-main/backends/vault'
@@ -19,6 +20,7 @@ import {
   decodeVaultConnection,
   VAULT_AUTH_TYPES
 } from '../../../src-main/core/airflow-secrets/vault'
+import { abortWhen, settle } from '../../support/abort'
 import { backendConformance, SECRET_MARK } from '../../support/backend-conformance'
 import { startVaultEmulator, type VaultEmulator } from '../../support/emulators/vault'
 
@@ -1080,5 +1082,65 @@ describe('vault: auth, namespaces and typed errors', () => {
     const controller = new AbortController()
     controller.abort()
     await expect(backend().read({ kind: 'variable', id: 'k' }, controller.signal)).rejects.toThrow()
+  })
+})
+
+describe('vault: cancelling', () => {
+  it('an abort ends a request on the wire at once with the abort error, sends nothing more, and leaves the emulator to the next test', async () => {
+    const emu = await startVaultEmulator()
+    try {
+      const b = backend({}, {}, emu)
+      await b.write([variableEntry('slow', 'before')]) // mount checked, token known
+      emu.setFaults({ latencyMs: 2000 })
+      for (const call of [
+        (signal: AbortSignal) => b.write([variableEntry('slow', 'aborted')], signal),
+        (signal: AbortSignal) => b.read({ kind: 'variable', id: 'slow' }, signal),
+        (signal: AbortSignal) => b.remove([{ kind: 'variable', id: 'slow' }], signal),
+        (signal: AbortSignal) => b.list({}, signal)
+      ]) {
+        const aborting = new AbortController()
+        const sent = emu.requests.length
+        const calling = settle(call(aborting.signal))
+        const abortedAt = await abortWhen(aborting, () => emu.requests.length > sent)
+        const { error, at } = await calling
+        expect(error).toBe(aborting.signal.reason)
+        expect((error as Error).name).toBe('AbortError')
+        expect(at - abortedAt).toBeLessThan(500) // not the rest of the emulator's 2 s
+        expect(emu.requests.length).toBe(sent + 1) // the one request; no retry after it
+        await new Promise((r) => setTimeout(r, 50))
+        expect(emu.requests.length).toBe(sent + 1)
+        expect(getEventListeners(aborting.signal, 'abort')).toHaveLength(0)
+      }
+      // an abort says nothing about Vault's load: the pacer keeps its concurrency
+      expect(b.pacer.stats().concurrency).toBe(16)
+      // the next test: the aborted requests are dropped, the same backend works on
+      emu.reset()
+      emu.setFaults({ latencyMs: 0 })
+      emu.put('secret', 'variables/slow', { value: 'again' })
+      const read = await b.read({ kind: 'variable', id: 'slow' })
+      expect((read as VariableEntry).value).toBe('again')
+      await new Promise((r) => setTimeout(r, 2100)) // past the aborted requests' latency
+      expect(emu.metadata('secret', 'variables/slow')?.currentVersion).toBe(1)
+      expect(emu.requests.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+        'GET secret/data/variables/slow 200'
+      ])
+    } finally {
+      await emu.close()
+    }
+  }, 15_000)
+
+  it('leaves no abort listener behind on a signal that many requests went through', async () => {
+    const emu = await startVaultEmulator()
+    try {
+      const b = backend({}, { concurrency: 8 }, emu)
+      const signal = new AbortController().signal
+      const entries = Array.from({ length: 60 }, (_, i) => variableEntry(`v${i}`, String(i)))
+      await b.write(entries, signal)
+      const loaded = await b.load({}, signal)
+      expect(loaded.entries).toHaveLength(60)
+      expect(getEventListeners(signal, 'abort')).toHaveLength(0)
+    } finally {
+      await emu.close()
+    }
   })
 })

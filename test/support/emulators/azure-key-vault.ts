@@ -71,6 +71,11 @@ export interface AzureKeyVaultEmulatorOptions {
   dropRate?: number
   /** The most items one list page returns (and the largest `maxresults` accepted); default 25. */
   maxPageSize?: number
+  /**
+   * How long a deleted secret is still being deleted: until then get-deleted answers 404 (as
+   * Key Vault does while a delete completes, so the SDK's poller polls again); default 0.
+   */
+  deletingMs?: number
   /** Soft delete (on in every vault since 2020); default true. */
   softDelete?: boolean
   /** Purge protection: purging a deleted secret is refused; default false. */
@@ -217,6 +222,8 @@ export class AzureKeyVaultEmulator {
   readonly requests = new Map<AzureOperation, number>()
   /** Every request, by kind: `challenge`, `token`, `metadata`, `throttled`, `fault`, `dropped`. */
   readonly events = new Map<string, number>()
+  /** Authenticated vault requests received, counted on arrival (before the latency). */
+  arrivals = 0
   options: AzureKeyVaultEmulatorOptions
   private readonly server: Server
   private readonly key: string
@@ -282,6 +289,7 @@ export class AzureKeyVaultEmulator {
     this.deleted.clear()
     this.requests.clear()
     this.events.clear()
+    this.arrivals = 0
   }
 
   /** Total vault requests that reached an operation. */
@@ -452,6 +460,7 @@ export class AzureKeyVaultEmulator {
         }
       )
     }
+    this.arrivals++
     const o = this.options
     if (o.latencyMs) await new Promise((r) => setTimeout(r, o.latencyMs))
     // a request still waiting when a test reset the emulator belongs to a caller that is gone
@@ -680,7 +689,9 @@ export class AzureKeyVaultEmulator {
     this.check(name, 'get-deleted')
     this.op('get-deleted')
     const d = this.deleted.get(name.toLowerCase())
-    if (!d) throw new HttpError(404, 'SecretNotFound', `Deleted Secret not found: ${name}`)
+    const deleting = d !== undefined && Date.now() - d.deletedDate < (this.options.deletingMs ?? 0)
+    if (!d || deleting)
+      throw new HttpError(404, 'SecretNotFound', `Deleted Secret not found: ${name}`)
     this.send(res, 200, this.deletedBundle(d))
   }
 
