@@ -15,7 +15,13 @@ export default defineConfig({
           include: ['test/unit/main/**/*.test.ts'],
           environment: 'node',
           setupFiles: ['test/support/network-guard.ts'],
-          globalSetup: ['test/support/global-setup.ts']
+          globalSetup: ['test/support/global-setup.ts'],
+          // Many of these start processes (the CLI, Python oracles) or use the real databases:
+          // 2-4 s on a quiet 2-core machine, past vitest's 5 s default when the machine is
+          // busy (12 such timeouts in one loaded run, every one passing alone). The limit
+          // only catches hangs.
+          testTimeout: 20_000,
+          hookTimeout: 20_000
         }
       },
       {
