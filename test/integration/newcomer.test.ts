@@ -24,7 +24,7 @@ beforeAll(() => {
     npm_config_cache: cache
   }
 }, TEN_MINUTES)
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+afterAll(() => rmSync(dir, { recursive: true, force: true }), TEN_MINUTES) // a whole npm install tree
 
 const airlock = (args: string[], extra: Record<string, string> = {}) =>
   spawnSync('node', ['bin/airlock.mjs', ...args], {
