@@ -11,6 +11,7 @@ import type { ErrorCode } from '../contract/errors'
 import type { JobProgressDto } from '../contract/ipc'
 import type { Backend, BackendKind, EntryRef } from '../backends/backend'
 import { abortableSleep } from '../backends/pacer'
+import { isAbortError } from '../backends/remote-store'
 import { refOf } from '../backends/backend'
 import { AirlockError } from '../core/errors'
 import { fingerprinter } from '../core/fingerprint'
@@ -220,21 +221,29 @@ function defaultBatchSize(items: number, depth: number, target: Pick<Backend, 'k
  * Reads back the items of a batch: from one read of the store where it offers that
  * (`readEach`: a file read and parsed once, where one read per item costs a `stat` each), else
  * one `read` per item, in parallel (the target's pacer keeps the requests within what it
- * allows). A ref that does not read back is `undefined`, and its item fails.
+ * allows). A ref that does not read back is `undefined`, and its item fails. A cancel (the
+ * job's `signal`) ends the reads in flight and rejects: what was read tells nothing then.
  */
 async function readBack(
   target: Backend,
   refs: readonly EntryRef[],
-  concurrency: number
+  concurrency: number,
+  signal: AbortSignal | undefined
 ): Promise<(Entry | undefined)[]> {
   if (target.readEach) {
     try {
-      return await target.readEach(refs)
+      return await target.readEach(refs, signal)
     } catch {
+      signal?.throwIfAborted()
       // read them one by one, as a store without readEach is read
     }
   }
-  return mapLimit(refs, concurrency, (ref) => target.read(ref).catch(() => undefined))
+  return mapLimit(refs, concurrency, (ref) =>
+    target.read(ref, signal).catch((error: unknown) => {
+      if (signal?.aborted) throw error
+      return undefined
+    })
+  )
 }
 
 /**
@@ -260,7 +269,8 @@ export function batchAttempts(target: Pick<Backend, 'kind'>, retries = 5): numbe
 
 /**
  * `fn` within the batch's attempts, with exponential backoff and jitter between them. A
- * cancelled job ends the wait at once and makes no further attempt; the last error is thrown.
+ * cancelled job ends the wait at once and makes no further attempt (an attempt the cancel
+ * ended is not retried either); the last error is thrown.
  */
 async function withRetries<T>(
   ctx: JobContext,
@@ -380,6 +390,14 @@ async function execute(
     })
   const depth = pipelineDepth(target, ctx)
   const batchSize = ctx.batchSize ?? defaultBatchSize(todo.length, depth, target)
+  // A paced (remote) store's requests take the job's signal: a cancel ends the batch in flight
+  // (hundreds of requests paced to a quota, or one a hung service holds), not only the next
+  // one. A local store's batch (a transaction, a rewrite of a file) is short: it runs to its
+  // end and is read back, and the job stops before the next, as always.
+  const signal = target.pacer ? ctx.signal : undefined
+  // the batch's requests were ended by the cancel (the signal's reason, or a store's abort)
+  const cutShort = (error: unknown) =>
+    Boolean(signal?.aborted) && (error === signal!.reason || isAbortError(error))
   const writeItems = async (
     { intended, previous }: Pick<JobFiles, 'intended' | 'previous'>,
     items: number[]
@@ -392,8 +410,9 @@ async function execute(
       retries++
       for (const idx of items) itemRetries.set(idx, (itemRetries.get(idx) ?? 0) + 1)
     }
-    if (writes.length) await withRetries(ctx, target, () => target.write(writes), onRetry)
-    if (removes.length) await withRetries(ctx, target, () => target.remove(removes), onRetry)
+    if (writes.length) await withRetries(ctx, target, () => target.write(writes, signal), onRetry)
+    if (removes.length)
+      await withRetries(ctx, target, () => target.remove(removes, signal), onRetry)
   }
   const failure = (error: unknown) => ({
     code: error instanceof AirlockError ? error.code : ('internal' as const),
@@ -411,6 +430,10 @@ async function execute(
     try {
       await writeItems(values, all)
     } catch (error) {
+      // A cancel ended the batch in flight: its items may or may not have reached the store,
+      // so they stay begun without an outcome, as after a crash (resume redoes them and reads
+      // them back); none is failed with the cancel's error.
+      if (cutShort(error)) return progress()
       // One bad item must not fail the others with its reason: when the failure may be one
       // item's, the batch (written all or nothing, or idempotently) is written again in
       // halves, and each half that fails in halves again, down to single items, so each item
@@ -420,15 +443,19 @@ async function execute(
       let reason = failure(error)
       let storeWide = all.length === 1 || !itemFailure(reason.code)
       batch = []
+      // A cancel stops the halving: the halves settled keep their outcomes, the rest stay
+      // begun without one (resume redoes them), not failed with another item's reason.
       const settle = async (items: number[]): Promise<void> => {
-        if (storeWide || ctx.signal?.aborted) {
+        if (storeWide) {
           for (const idx of items) failed.push({ idx, ...reason })
           return
         }
+        if (ctx.signal?.aborted) return
         try {
           await writeItems(values, items)
           batch.push(...items)
         } catch (partError) {
+          if (cutShort(partError)) return
           const part = failure(partError)
           if (items.length > 1 && itemFailure(part.code)) {
             const half = Math.ceil(items.length / 2)
@@ -459,11 +486,24 @@ async function execute(
         report.failed.push({ id: planned.targetId(f.idx), code: f.code, message: f.message })
       if (batch.length === 0) return progress()
     }
-    const backs = await readBack(
-      target,
-      batch.map((idx) => ({ kind: planned.kind(idx), id: planned.targetId(idx) })),
-      ctx.readConcurrency ?? 16
-    )
+    // Written, not yet verified: after a cancel before or during the read-back (of a store
+    // whose requests take the signal) they stay begun without an outcome, and resume writes
+    // them again and reads them back.
+    if (signal?.aborted) return progress()
+    let backs: (Entry | undefined)[]
+    try {
+      backs = await readBack(
+        target,
+        batch.map((idx) => ({ kind: planned.kind(idx), id: planned.targetId(idx) })),
+        ctx.readConcurrency ?? 16,
+        signal
+      )
+    } catch (error) {
+      if (signal?.aborted) return progress()
+      throw error
+    }
+    // a read the cancel ended may have answered `undefined` (not found): nothing is concluded
+    if (signal?.aborted) return progress()
     const outcomes: JournalRecord[] = []
     const checked = now()
     for (const [j, idx] of batch.entries()) {
