@@ -207,7 +207,7 @@ describe.skipIf(!existsSync(join(root, 'node_modules/.bin/node')))('attack: job 
         child.kill('SIGINT')
         // the outer process waits for the bundled Node, which stops the job as Ctrl-C asks
         expect(await exited).toBe(null)
-        expect(stderr).toContain('stopping after the current batch')
+        expect(stderr).toContain('airlock: stopping (a secrets service now')
         await waitFor('the bundled Node to stop', () => !tree.some(alive), 10_000).catch(() => {})
         expect(tree.filter(alive)).toEqual([])
         await sleep(300) // answers already on their way

@@ -151,12 +151,16 @@ async function report(io: CliIo, r: JobReport): Promise<number> {
   return r.failed.length || r.refused.length ? EXIT_ITEMS_FAILED : EXIT_OK
 }
 
-/** Cancels cleanly between batches on Ctrl-C. */
+/**
+ * Cancels on Ctrl-C: a secrets service's batch in flight is cut short (its items left for
+ * resume to redo and read back), a file's or database's batch finishes first.
+ */
 function cancellation(io: CliIo): AbortController {
   const controller = new AbortController()
   process.once('SIGINT', () => {
     io.stderr.write(
-      '\nairlock: stopping after the current batch; `airlock resume` continues the job\n'
+      '\nairlock: stopping (a secrets service now, a file or database after the current batch);' +
+        ' `airlock resume` continues the job\n'
     )
     controller.abort()
   })

@@ -251,7 +251,10 @@ export function listAudit(ctx: HandlerContext, request: AuditQuery): AuditRecord
   return auditHistory(ctx.dataDir, request, Date.now(), 'Since')
 }
 
-/** `jobs:cancel`: stops a running job after its current batch. */
+/**
+ * `jobs:cancel`: stops a running job — into a secrets service at once (the batch in flight is
+ * left for resume to redo), into a file or database after its current batch.
+ */
 export function cancelJob(ctx: HandlerContext, request: { jobId: string }) {
   const controller = ctx.running.get(request.jobId)
   controller?.abort()
