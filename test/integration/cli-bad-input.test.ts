@@ -8,14 +8,12 @@ import {
   chmodSync,
   chownSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   readdirSync,
   rmSync,
   statSync,
   writeFileSync
 } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -23,8 +21,9 @@ import { main } from '../../src-main/cli/airlock'
 import { Fernet } from '../../src-main/core/codecs/fernet'
 import { SettingsStore } from '../../src-main/platform/settings'
 import { airlock } from '../support/cli'
+import { tempDir } from '../support/temp-dir'
 
-const root = mkdtempSync(join(tmpdir(), 'airlock-bad-input-'))
+const root = tempDir('airlock-bad-input-')
 const p = (...parts: string[]) => join(root, ...parts)
 const env = {
   PATH: process.env.PATH ?? '',
@@ -365,7 +364,7 @@ describe('a config directory Airlock cannot write to', () => {
     root_ ? [setpriv!, '--reuid=65534', '--regid=65534', '--clear-groups', ...argv] : argv
   const cannotRun = (): string | undefined => {
     if (root_ && setpriv === undefined) return 'no setpriv to run as nobody'
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-nobody-probe-'))
+    const dir = tempDir('airlock-nobody-probe-')
     try {
       chmodSync(dir, 0o755)
       if (root_) chownSync(dir, 65534, 65534)
@@ -396,7 +395,7 @@ describe('a config directory Airlock cannot write to', () => {
       ctx.task.meta.skipReason = cannot
       ctx.skip(cannot)
     }
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-ro-config-'))
+    const dir = tempDir('airlock-ro-config-')
     try {
       const cfg = join(dir, 'config')
       new SettingsStore(cfg).save({ version: 1, profiles: [] })
@@ -660,7 +659,7 @@ describe('attack: bad input', () => {
 
 describe('a GCP Secret Manager store without credentials, as a real process', () => {
   it('ends with an error naming the store and why (no internal error, no stack, no Node warning)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-gcp-nocreds-'))
+    const dir = tempDir('airlock-gcp-nocreds-')
     const gEnv = {
       HOME: join(dir, 'home'),
       XDG_CONFIG_HOME: join(dir, 'xdg'),

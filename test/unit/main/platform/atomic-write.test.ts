@@ -2,7 +2,6 @@ import {
   chmodSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   readlinkSync,
@@ -10,7 +9,6 @@ import {
   symlinkSync,
   writeFileSync
 } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
@@ -19,8 +17,9 @@ import {
   writeFileAtomicPartsSync,
   writeFileAtomicSync
 } from '../../../../src-main/platform/atomic-write'
+import { tempDir } from '../../../support/temp-dir'
 
-const fresh = () => mkdtempSync(join(tmpdir(), 'airlock-atomic-'))
+const fresh = () => tempDir('airlock-atomic-')
 const modeOf = (path: string) => statSync(path).mode & 0o777
 
 const flavours = [
