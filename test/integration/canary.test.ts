@@ -5,17 +5,8 @@
 // printed must be free of the marker, the Fernet key and the Vault token. Only the stores
 // themselves may hold the secrets, and they are excluded by name.
 import { reportFigure } from '../support/figures'
-import {
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  writeFileSync
-} from 'node:fs'
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
-import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MetastoreBackend } from '../../src-main/backends/metastore'
@@ -26,6 +17,7 @@ import { connectionEntry, variableEntry } from '../../src-main/core/model'
 import { airlockAsync } from '../support/cli'
 import { PG_ADMIN } from '../support/metadb'
 import { startVaultEmulator } from '../support/emulators/vault'
+import { tempDir } from '../support/temp-dir'
 
 const hasBus = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS)
 const MARKER = 'CanaryQ7x2Zsecret'
@@ -50,7 +42,7 @@ function holders(texts: Record<string, string>, needles: string[]): string[] {
 
 describe.runIf(hasBus)('leak canary: no secret outside the stores', () => {
   let vault: Awaited<ReturnType<typeof startVaultEmulator>>
-  const root = mkdtempSync(join(tmpdir(), 'airlock-canary-'))
+  const root = tempDir('airlock-canary-')
   const stores = join(root, 'stores')
   const key = Fernet.generateKey()
   const vaultToken = `hvs.${MARKER}-token`
@@ -243,7 +235,7 @@ describe.runIf(hasBus)('leak canary: no secret outside the stores', () => {
 // the password is sent and ignored: the job really runs.
 describe.runIf(hasBus)('attack: secret hygiene', () => {
   it('17.3 a password containing / @ : # ? is redacted from a SQLAlchemy URL everywhere', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'airlock-canary-url-'))
+    const root = tempDir('airlock-canary-url-')
     const dbName = `airlock_t_${randomBytes(5).toString('hex')}`
     const admin = await openSql(PG_ADMIN)
     await admin.query(`CREATE DATABASE ${dbName}`)

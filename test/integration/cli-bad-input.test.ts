@@ -9,14 +9,12 @@ import {
   chmodSync,
   chownSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   readdirSync,
   rmSync,
   statSync,
   writeFileSync
 } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -25,8 +23,9 @@ import { Fernet } from '../../src-main/core/codecs/fernet'
 import { SettingsStore } from '../../src-main/platform/settings'
 import { airlock, airlockAsync, type CliRun } from '../support/cli'
 import { startGceMetadataServer } from '../support/emulators/gce-metadata'
+import { tempDir } from '../support/temp-dir'
 
-const root = mkdtempSync(join(tmpdir(), 'airlock-bad-input-'))
+const root = tempDir('airlock-bad-input-')
 const p = (...parts: string[]) => join(root, ...parts)
 const env = {
   PATH: process.env.PATH ?? '',
@@ -367,7 +366,7 @@ describe('a config directory Airlock cannot write to', () => {
     root_ ? [setpriv!, '--reuid=65534', '--regid=65534', '--clear-groups', ...argv] : argv
   const cannotRun = (): string | undefined => {
     if (root_ && setpriv === undefined) return 'no setpriv to run as nobody'
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-nobody-probe-'))
+    const dir = tempDir('airlock-nobody-probe-')
     try {
       chmodSync(dir, 0o755)
       if (root_) chownSync(dir, 65534, 65534)
@@ -398,7 +397,7 @@ describe('a config directory Airlock cannot write to', () => {
       ctx.task.meta.skipReason = cannot
       ctx.skip(cannot)
     }
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-ro-config-'))
+    const dir = tempDir('airlock-ro-config-')
     try {
       const cfg = join(dir, 'config')
       new SettingsStore(cfg).save({ version: 1, profiles: [] })
@@ -677,7 +676,7 @@ describe('a GCP Secret Manager store without usable credentials, as a real proce
     token_uri: 'https://oauth2.googleapis.com/token',
     ...extra
   })
-  const dir = mkdtempSync(join(tmpdir(), 'airlock-gcp-nocreds-'))
+  const dir = tempDir('airlock-gcp-nocreds-')
   const gEnv = {
     PATH: process.env.PATH ?? '',
     HOME: join(dir, 'home'),

@@ -1,18 +1,18 @@
 // `airlock plan … --runtime R`: the cutover preview, through the built CLI as a user runs it.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { airflowSchemaDdl } from '../../src-main/backends/sql/airflow-schema'
 import { openSql } from '../../src-main/backends/sql/driver'
 import { Fernet } from '../../src-main/core/codecs/fernet'
 import { airlock } from '../support/cli'
+import { tempDir } from '../support/temp-dir'
 
 let home: string
 let work: string
 beforeAll(() => {
-  home = mkdtempSync(join(tmpdir(), 'airlock-home-'))
-  work = mkdtempSync(join(tmpdir(), 'airlock-work-'))
+  home = tempDir('airlock-home-')
+  work = tempDir('airlock-work-')
 })
 afterAll(() => {
   rmSync(home, { recursive: true, force: true })

@@ -2,8 +2,7 @@
 // Its bytes must be those of the previous path: the whole store loaded, then each entry as a
 // PyDict through the general Python-exact encoder (entryLineReference). Tricky data, more
 // rows than one page, rows that do not decrypt; a real process against real PostgreSQL.
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { chmodSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
@@ -17,6 +16,7 @@ import { emptyConnectionFields, type Entry } from '../../src-main/core/model'
 import { entryLineReference } from '../../src-main/cli/commands/stores'
 import { hasNode24, packagesLoadedBy } from '../support/cli'
 import { PG_ADMIN } from '../support/metadb'
+import { tempDir } from '../support/temp-dir'
 
 const KEY = Fernet.generateKey()
 const DB = `airlock_ls_${randomBytes(5).toString('hex')}`
@@ -78,7 +78,7 @@ function trickyEntries(): Entry[] {
 }
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'airlock-list-stream-'))
+  work = tempDir('airlock-list-stream-')
   keyFile = join(work, 'key')
   writeFileSync(keyFile, KEY)
   chmodSync(keyFile, 0o600)

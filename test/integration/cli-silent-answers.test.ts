@@ -1,18 +1,18 @@
 // Issue 21, "silent wrong answers": each answer here was once "fine" (exit 0, 0 items, a
 // mangled row) where Airflow would say otherwise. A real process on real files.
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { airlock, airlockAsync } from '../support/cli'
 import { startVaultEmulator } from '../support/emulators/vault'
+import { tempDir } from '../support/temp-dir'
 
 let home: string
 let work: string
 beforeAll(() => {
-  home = mkdtempSync(join(tmpdir(), 'airlock-home-'))
-  work = mkdtempSync(join(tmpdir(), 'airlock-work-'))
+  home = tempDir('airlock-home-')
+  work = tempDir('airlock-work-')
 })
 afterAll(() => {
   rmSync(home, { recursive: true, force: true })

@@ -1,6 +1,5 @@
 // The store commands as a user runs them: a real process, real files and databases.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MetastoreBackend } from '../../src-main/backends/metastore'
@@ -11,12 +10,13 @@ import { demoEntries } from '../../src-main/platform/demo'
 import { airlock, hasNode24, packagesLoadedBy } from '../support/cli'
 import { PG_ADMIN } from '../support/metadb'
 import { runPython } from '../support/python'
+import { tempDir } from '../support/temp-dir'
 
 let home: string
 let work: string
 beforeAll(() => {
-  home = mkdtempSync(join(tmpdir(), 'airlock-home-'))
-  work = mkdtempSync(join(tmpdir(), 'airlock-work-'))
+  home = tempDir('airlock-home-')
+  work = tempDir('airlock-work-')
 })
 afterAll(() => {
   rmSync(home, { recursive: true, force: true })

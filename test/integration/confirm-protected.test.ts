@@ -2,8 +2,7 @@
 // `rollback` into a protected profile's store need --yes when no terminal can ask for the
 // profile's name, and refuse with exit 2 writing nothing otherwise. Secrets are kept in the
 // passphrase store (AIRLOCK_PASSPHRASE), so this runs without a session bus.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { MetastoreBackend } from '../../src-main/backends/metastore'
@@ -12,10 +11,11 @@ import { openSql } from '../../src-main/backends/sql/driver'
 import { Fernet } from '../../src-main/core/codecs/fernet'
 import { idOf, variableEntry } from '../../src-main/core/model'
 import { airlock } from '../support/cli'
+import { tempDir } from '../support/temp-dir'
 
 /** A SQLite metadata DB holding KEEP, a protected profile `prod` on it, and a source .env. */
 async function protectedTarget(options: { protect?: boolean } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'airlock-protect-'))
+  const dir = tempDir('airlock-protect-')
   const key = Fernet.generateKey()
   const env = {
     AIRLOCK_HOME: join(dir, 'home'),

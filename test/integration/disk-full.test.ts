@@ -9,14 +9,12 @@ import { spawnSync } from 'node:child_process'
 import {
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
   writeFileSync
 } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -26,10 +24,11 @@ import { applyPlan, resumeJob, rollbackJob } from '../../src-main/jobs/run-job'
 import { reportFigure } from '../support/figures'
 import { planBetween } from '../support/jobs'
 import { osLikeKeychain } from '../support/test-keychain'
+import { tempDir } from '../support/temp-dir'
 
 const BIN = fileURLToPath(new URL('../../bin/airlock.mjs', import.meta.url))
 const hasBus = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS)
-const dir = mkdtempSync(join(tmpdir(), 'airlock-disk-full-'))
+const dir = tempDir('airlock-disk-full-')
 const mounted: string[] = []
 
 /** Mounts a tmpfs of `bytes` at `at`; false where this process may not mount (not root). */

@@ -4,8 +4,7 @@
 // every secret of the source (one marker) absent from all of it. Then, in this process, a
 // target that fails one item and makes another batch retry: the job's detail says which,
 // why and how often.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { InMemoryBackend } from '../../src-main/backends/in-memory'
@@ -17,12 +16,13 @@ import { jobDetail } from '../../src-main/operations/job-detail'
 import { airlockAsync } from '../support/cli'
 import { planBetween, storeLike } from '../support/jobs'
 import { osLikeKeychain } from '../support/test-keychain'
+import { tempDir } from '../support/temp-dir'
 
 const MARK = 'HistCanary9Qz'
 const TIMEOUT = 400_000
 
 describe('airlock audit and airlock jobs show, across processes', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'airlock-history-'))
+  const dir = tempDir('airlock-history-')
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: join(dir, 'home'),
@@ -176,7 +176,7 @@ describe('airlock audit and airlock jobs show, across processes', () => {
 })
 
 describe('job detail of a target that fails one item and throttles another', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'airlock-detail-'))
+  const dir = tempDir('airlock-detail-')
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   it('records each item outcome, its reason and its retries, and the run figures', async () => {

@@ -7,7 +7,6 @@ import { spawnSync } from 'node:child_process'
 import {
   appendFileSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   realpathSync,
@@ -15,7 +14,7 @@ import {
   symlinkSync,
   writeFileSync
 } from 'node:fs'
-import { hostname, tmpdir } from 'node:os'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { EnvFileBackend } from '../../src-main/backends/env-file'
@@ -35,10 +34,11 @@ import { airlockAsync } from '../support/cli'
 import { MY_ADMIN, PG_ADMIN } from '../support/metadb'
 import { planBetween } from '../support/jobs'
 import { osLikeKeychain } from '../support/test-keychain'
+import { tempDir } from '../support/temp-dir'
 
 /** A sandbox: its own home, config dir and passphrase store; `run` is one `airlock` process. */
 function sandbox(prefix: string) {
-  const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)))
+  const dir = realpathSync(tempDir(prefix))
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '',
     AIRLOCK_HOME: join(dir, 'home'),
@@ -257,7 +257,7 @@ describe('attack: job integrity', { timeout: 240_000 }, () => {
   ] as const)(
     '17.2 a %s metadata DB is locked for the length of a job with an advisory lock; a second job is refused',
     async (_, admin, scheme) => {
-      const dataDir = mkdtempSync(join(tmpdir(), 'airlock-17-2-sql-'))
+      const dataDir = tempDir('airlock-17-2-sql-')
       // the same server and database named two ways: one identity, one lock
       const a = await storeIdentity(
         `metadb:${scheme}://${admin.user}@${admin.host}:${admin.port}/${admin.database}`
@@ -289,7 +289,7 @@ describe('attack: job integrity', { timeout: 240_000 }, () => {
   ] as const)(
     '17.2 a %s metadata DB named by two host names (localhost, 127.0.0.1) is still one lock',
     async (_, admin, scheme) => {
-      const dataDir = mkdtempSync(join(tmpdir(), 'airlock-17-2-alias-'))
+      const dataDir = tempDir('airlock-17-2-alias-')
       const at = (host: string) =>
         storeIdentity(`metadb:${scheme}://${admin.user}@${host}:${admin.port}/${admin.database}`)
       const [a, b] = [await at('127.0.0.1'), await at('localhost')]
@@ -310,7 +310,7 @@ describe('attack: job integrity', { timeout: 240_000 }, () => {
   )
 
   it('17.2 an edit by another process between a batch read and its rename fails the batch instead of being overwritten', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-17-2-edit-'))
+    const dir = tempDir('airlock-17-2-edit-')
     const dataDir = join(dir, 'home')
     const keychain = osLikeKeychain()
     const path = join(dir, 't.env')
@@ -395,7 +395,7 @@ describe('attack: job integrity', { timeout: 240_000 }, () => {
   })
 
   it('17.10 the app rollback skips items changed since the job, as the CLI does', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-17-10-app-'))
+    const dir = tempDir('airlock-17-10-app-')
     const keychain = osLikeKeychain()
     const ctx = createHandlerContext({
       mode: 'web',

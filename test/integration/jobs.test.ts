@@ -5,8 +5,7 @@
 // the session bus.
 import { reportFigure } from '../support/figures'
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
@@ -29,6 +28,7 @@ import { demoEntries } from '../../src-main/platform/demo'
 import { runJobProcess, type JobStores } from '../support/job-process'
 import { planBetween } from '../support/jobs'
 import { osLikeKeychain } from '../support/test-keychain'
+import { tempDir } from '../support/temp-dir'
 
 const BIN = fileURLToPath(new URL('../../bin/airlock.mjs', import.meta.url))
 const hasBus = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS)
@@ -115,7 +115,7 @@ const tiers: { name: string; keychain: () => Promise<Keychain>; points: string[]
 
 describe.each(tiers)('apply jobs in the engine, $name', (tier) => {
   it('applies a plan, refuses items that drifted since the plan, and rolls back to what was there', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-jobs-'))
+    const dir = tempDir('airlock-jobs-')
     const dataDir = join(dir, 'home')
     const keychain = await tier.keychain()
     const key = Fernet.generateKey()
@@ -158,7 +158,7 @@ describe.each(tiers)('apply jobs in the engine, $name', (tier) => {
   })
 
   it('restores a .env target byte for byte on rollback', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-jobs-env-'))
+    const dir = tempDir('airlock-jobs-env-')
     const dataDir = join(dir, 'home')
     const keychain = await tier.keychain()
     const path = join(dir, 'airflow.env')
@@ -184,7 +184,7 @@ describe.each(tiers)('apply jobs in the engine, $name', (tier) => {
   it.each(tier.points)(
     'finishes after kill -9 at %s, with every item written once with the planned value',
     async (point) => {
-      const dir = mkdtempSync(join(tmpdir(), 'airlock-crash-'))
+      const dir = tempDir('airlock-crash-')
       const keychain = await tier.keychain()
       const key = Fernet.generateKey()
       const stores: JobStores = {
@@ -231,7 +231,7 @@ describe.each(tiers)('apply jobs in the engine, $name', (tier) => {
 
 describe.runIf(hasBus)('apply jobs', () => {
   it('applies a plan, refuses items that drifted since the plan, and rolls back to what was there', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-jobs-'))
+    const dir = tempDir('airlock-jobs-')
     const env = { AIRLOCK_HOME: join(dir, 'home'), AIRLOCK_CONFIG_DIR: join(dir, 'cfg') }
     const key = Fernet.generateKey()
     const src = await sqliteDb(dir, 'src.db', key, sourceEntries(5))
@@ -273,7 +273,7 @@ describe.runIf(hasBus)('apply jobs', () => {
   })
 
   it('restores a .env target byte for byte on rollback', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-jobs-env-'))
+    const dir = tempDir('airlock-jobs-env-')
     const env = { AIRLOCK_HOME: join(dir, 'home'), AIRLOCK_CONFIG_DIR: join(dir, 'cfg') }
     const target = join(dir, 'airflow.env')
     writeFileSync(
@@ -295,7 +295,7 @@ describe.runIf(hasBus)('apply jobs', () => {
   it.each(points)(
     'finishes after kill -9 at %s, with every item written once with the planned value',
     async (point) => {
-      const dir = mkdtempSync(join(tmpdir(), 'airlock-crash-'))
+      const dir = tempDir('airlock-crash-')
       const env = { AIRLOCK_HOME: join(dir, 'home'), AIRLOCK_CONFIG_DIR: join(dir, 'cfg') }
       const key = Fernet.generateKey()
       const src = await sqliteDb(dir, 'src.db', key, sourceEntries(60))

@@ -2,14 +2,14 @@
 // dbus-run-session, started by scripts/with-keyring.sh around the test run), and the CLI
 // where no keychain answers or the keychain is locked.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { openKeychain, KeytarKeychain } from '../../src-main/keychain/keytar-keychain'
 import { Profiles } from '../../src-main/platform/profiles'
 import { SettingsStore } from '../../src-main/platform/settings'
+import { tempDir } from '../support/temp-dir'
 
 const BIN = fileURLToPath(new URL('../../bin/airlock.mjs', import.meta.url))
 const LOCKED = fileURLToPath(new URL('../support/locked-keyring.sh', import.meta.url))
@@ -37,7 +37,7 @@ describe.runIf(hasBus)('OS keychain (real Secret Service)', () => {
   })
 
   it('keeps profile secrets in the keychain and never in the settings file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-profiles-'))
+    const dir = tempDir('airlock-profiles-')
     const kc = await openKeychain('dev.airlock.test.profiles.' + process.pid)
     expect(kc).not.toBeInstanceOf(KeytarKeychain) // the fallback wrapper around it
     const profiles = new Profiles(new SettingsStore(dir), kc)
@@ -92,7 +92,7 @@ function cli(args: string[], env: Record<string, string>, input = '', wrapper?: 
 
 describe('when no OS keychain answers', () => {
   it('says so plainly, keeps secrets in memory for the run, and writes none to disk', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-nokc-'))
+    const dir = tempDir('airlock-nokc-')
     const env = { AIRLOCK_CONFIG_DIR: dir, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' }
     const r = cli(
       ['profile', 'add', 'x', '--kind', 'metadb', '--url', 'sqlite:////tmp/x.db', '--secret-stdin'],
@@ -113,7 +113,7 @@ describe('when no OS keychain answers', () => {
 
 describe.runIf(existsSync('/usr/bin/dbus-run-session'))('when the keychain is locked', () => {
   it('warns that it is locked and keeps the secret in memory instead of failing or writing it anywhere', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-locked-'))
+    const dir = tempDir('airlock-locked-')
     const r = cli(
       [
         'profile',
@@ -140,7 +140,7 @@ describe.runIf(existsSync('/usr/bin/dbus-run-session'))('when the keychain is lo
 describe('secrets on the command line', () => {
   it('are refused: argv is readable by every user through ps', () => {
     const env = {
-      AIRLOCK_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'airlock-argv-')),
+      AIRLOCK_CONFIG_DIR: tempDir('airlock-argv-'),
       DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus'
     }
     const url = cli(
@@ -161,7 +161,7 @@ describe('secrets on the command line', () => {
 
 describe('settings file', () => {
   it('moves a corrupt file aside and names the problem', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-settings-'))
+    const dir = tempDir('airlock-settings-')
     writeFileSync(
       join(dir, 'settings.json'),
       JSON.stringify({ version: 1, profiles: [{ name: 'bad name!', kind: 'metadb' }] })
@@ -223,7 +223,7 @@ describe.runIf(hasBus)('airlock profile (CLI, real keychain)', () => {
       await store.write(demoEntries())
       await store.close()
 
-      const dir = mkdtempSync(join(tmpdir(), 'airlock-cli-prof-'))
+      const dir = tempDir('airlock-cli-prof-')
       const env = {
         AIRLOCK_CONFIG_DIR: dir,
         DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS!,
@@ -281,7 +281,7 @@ describe.runIf(hasBus)('airlock profile (CLI, real keychain)', () => {
   })
 
   it("imports profiles from Airflow's configuration, secrets to the keychain only", () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-import-'))
+    const dir = tempDir('airlock-import-')
     const cfg = join(dir, 'airflow.cfg')
     writeFileSync(
       cfg,

@@ -2,8 +2,7 @@
 // or nothing. A trigger stalls the transaction on one row of the batch; another session
 // kills the writer's connection (pg_terminate_backend / KILL CONNECTION) while it waits.
 // Real PostgreSQL and MariaDB (test/support/metadb.ts), the real MetastoreBackend.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MetastoreBackend } from '../../src-main/backends/metastore'
@@ -13,6 +12,7 @@ import { Fernet } from '../../src-main/core/codecs/fernet'
 import { connectionEntry, variableEntry, type Entry } from '../../src-main/core/model'
 import { airlockAsync } from '../support/cli'
 import { MY_ADMIN, PG_ADMIN, createTestDb, type TestDb } from '../support/metadb'
+import { tempDir } from '../support/temp-dir'
 
 const KEY = Fernet.generateKey()
 const STALL_ID = 'conn_017'
@@ -172,7 +172,7 @@ describe.runIf(Boolean(process.env.DBUS_SESSION_BUS_ADDRESS))(
     it('retries the batch on a new connection and applies every item exactly once', async () => {
       const db = await createTestDb('mysql', '3.2')
       dbs.push(db)
-      const dir = mkdtempSync(join(tmpdir(), 'airlock-drop-'))
+      const dir = tempDir('airlock-drop-')
       try {
         const env = {
           PATH: process.env.PATH,

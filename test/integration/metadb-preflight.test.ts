@@ -1,9 +1,7 @@
 // Pre-flight of a metadata database as a target, at plan and at apply time, on the machine's
 // real PostgreSQL and MariaDB (test/support/metadb.ts) through the real MetastoreBackend and
 // job engine: the Fernet key (17.6), and items that fail on their own (17.14).
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { InMemoryBackend } from '../../src-main/backends/in-memory'
 import { MetastoreBackend } from '../../src-main/backends/metastore'
@@ -14,6 +12,7 @@ import { annotatePlan } from '../../src-main/operations/plan'
 import { planBetween } from '../support/jobs'
 import { createTestDb, type TestDb } from '../support/metadb'
 import { osLikeKeychain } from '../support/test-keychain'
+import { tempDir } from '../support/temp-dir'
 
 const OLD = Fernet.generateKey()
 const OTHER = Fernet.generateKey()
@@ -43,7 +42,7 @@ async function setUp(dialect: 'postgresql' | 'mysql') {
   await seeder.close()
   const source = new InMemoryBackend({ id: 'memory:src' })
   await source.write(incoming)
-  const dataDir = mkdtempSync(join(tmpdir(), 'airlock-preflight-'))
+  const dataDir = tempDir('airlock-preflight-')
   dirs.push(dataDir)
   return { db, source, ctx: { dataDir, keychain: osLikeKeychain() } }
 }
@@ -113,7 +112,7 @@ describe('attack: job integrity', () => {
       const source = new InMemoryBackend({ id: 'memory:src' })
       await source.write(incoming)
       const ctx = {
-        dataDir: mkdtempSync(join(tmpdir(), 'airlock-preflight-')),
+        dataDir: tempDir('airlock-preflight-'),
         keychain: osLikeKeychain()
       }
       dirs.push(ctx.dataDir)
@@ -164,7 +163,7 @@ describe('attack: bad input', () => {
       variableEntry('d_var', 'v')
     ])
     const ctx = {
-      dataDir: mkdtempSync(join(tmpdir(), 'airlock-preflight-')),
+      dataDir: tempDir('airlock-preflight-'),
       keychain: osLikeKeychain()
     }
     dirs.push(ctx.dataDir)

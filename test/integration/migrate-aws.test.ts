@@ -1,11 +1,10 @@
 // Demo DB → SSM Parameter Store through an aws-ssm profile (static keys in the real keychain),
 // planned and applied by the CLI against the AWS emulator, then compared with diff.
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startAwsEmulator } from '../support/emulators/aws'
 import { airlockAsync, cliSandbox } from '../support/cli'
+import { tempDir } from '../support/temp-dir'
 
 const hasBus = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS)
 
@@ -63,7 +62,7 @@ describe.runIf(hasBus)('an aws-ssm profile using a named AWS profile', () => {
     const { writeFileSync } = await import('node:fs')
     const aws = await startAwsEmulator({ accessKeyIds: ['AKIAAIRLOCKTEST'] })
     try {
-      const dir = mkdtempSync(join(tmpdir(), 'airlock-awsprof-'))
+      const dir = tempDir('airlock-awsprof-')
       const credentialsFile = join(dir, 'credentials')
       writeFileSync(
         credentialsFile,

@@ -9,9 +9,7 @@
 import * as grpc from '@grpc/grpc-js'
 import { ClientSecretCredential } from '@azure/identity'
 import { OAuth2Client } from 'google-auth-library'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
 import { afterAll, describe, expect, it } from 'vitest'
 import { AwsSecretsManagerBackend } from '../../src-main/backends/aws-secrets-manager'
 import { AwsSsmBackend } from '../../src-main/backends/aws-ssm'
@@ -33,6 +31,7 @@ import { startGcpSecretManagerEmulator } from '../support/emulators/gcp-secret-m
 import { seededRandom } from '../support/seeded-random'
 import { reportFigure } from '../support/figures'
 import { osLikeKeychain } from '../support/test-keychain'
+import { tempDir } from '../support/temp-dir'
 
 const hasBus = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS)
 const N = Number(process.env.AIRLOCK_FAULT_ITEMS ?? 400)
@@ -218,7 +217,7 @@ describe('migrations under 20 % injected faults', async () => {
     await azureSubject(),
     await gcpSubject()
   ]
-  const dataDir = mkdtempSync(join(tmpdir(), 'airlock-faults-'))
+  const dataDir = tempDir('airlock-faults-')
   afterAll(async () => {
     for (const s of subjects) await s.stop()
     rmSync(dataDir, { recursive: true, force: true })

@@ -3,9 +3,9 @@
 // a .env file; without AIRLOCK_PASSPHRASE (and no bus) apply refuses and writes nothing.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { tempDir } from '../support/temp-dir'
 
 const TEN_MINUTES = 600_000
 let dir: string
@@ -13,7 +13,7 @@ let clone: string
 let env: Record<string, string>
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'airlock-newcomer-'))
+  dir = tempDir('airlock-newcomer-')
   clone = join(dir, 'clone')
   execFileSync('git', ['clone', '-q', process.cwd(), clone])
   const cache = execFileSync('npm', ['config', 'get', 'cache']).toString().trim()

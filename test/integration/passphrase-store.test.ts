@@ -1,15 +1,15 @@
 // The passphrase store end to end through the built CLI, on a machine with no session bus
 // (no Secret Service): plan, apply, jobs and rollback with AIRLOCK_PASSPHRASE; the refusal
 // without it names the ways out; a wrong passphrase writes nothing.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { airlock } from '../support/cli'
+import { tempDir } from '../support/temp-dir'
 
 /** A fresh machine: its own home, XDG dirs and Airlock dirs, and no DBUS_SESSION_BUS_ADDRESS. */
 function machine(): { dir: string; env: Record<string, string> } {
-  const dir = mkdtempSync(join(tmpdir(), 'airlock-nobus-'))
+  const dir = tempDir('airlock-nobus-')
   return {
     dir,
     env: {

@@ -2,8 +2,7 @@
 // edited after `airlock plan` (or made by an older version, unsigned) is refused by `apply`.
 // Secrets are kept in the passphrase store (AIRLOCK_PASSPHRASE), so this runs without a
 // session bus; each test has its own home, config dir and keystore.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { MetastoreBackend } from '../../src-main/backends/metastore'
@@ -13,6 +12,7 @@ import { Fernet, MultiFernet } from '../../src-main/core/codecs/fernet'
 import { connectionEntry } from '../../src-main/core/model'
 import type { PlanDocument } from '../../src-main/core/plan'
 import { airlock } from '../support/cli'
+import { tempDir } from '../support/temp-dir'
 
 const SOURCE =
   'AIRFLOW_VAR_SAME=1\nAIRFLOW_VAR_NEW=2\nAIRFLOW_CONN_DB=postgres://u:pw-canary@h/db\n'
@@ -20,7 +20,7 @@ const TARGET = 'AIRFLOW_VAR_SAME=1\nAIRFLOW_VAR_KEEP=precious\n'
 
 /** A source and a target .env, and a signed plan between them. */
 function planned() {
-  const dir = mkdtempSync(join(tmpdir(), 'airlock-binding-'))
+  const dir = tempDir('airlock-binding-')
   const env = {
     AIRLOCK_HOME: join(dir, 'home'),
     AIRLOCK_CONFIG_DIR: join(dir, 'cfg'),
@@ -161,7 +161,7 @@ describe('attack: plan binding', () => {
   })
 
   it('17.5 export and the other commands refuse a flag they do not take, naming who takes it', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-flags-'))
+    const dir = tempDir('airlock-flags-')
     const env = { AIRLOCK_HOME: join(dir, 'home'), AIRLOCK_CONFIG_DIR: join(dir, 'cfg') }
     const out = join(dir, 'connections.json')
     for (const [args, message] of [
@@ -193,7 +193,7 @@ describe('attack: plan binding', () => {
   })
 
   it('17.16 a metadata DB takes its key from --key-stdin or --key-file; the key is never printed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-keys-'))
+    const dir = tempDir('airlock-keys-')
     const env = { AIRLOCK_HOME: join(dir, 'home'), AIRLOCK_CONFIG_DIR: join(dir, 'cfg') }
     const key = Fernet.generateKey()
     const path = join(dir, 'airflow.db')
@@ -223,7 +223,7 @@ describe('attack: plan binding', () => {
   })
 
   it('17.16 a key file other users can read is used with a warning naming it', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-keys-'))
+    const dir = tempDir('airlock-keys-')
     const key = Fernet.generateKey()
     const keyFile = join(dir, 'fernet.key')
     writeFileSync(keyFile, key)

@@ -260,4 +260,41 @@ describe.skipIf(!existsSync('/usr/bin/dbus-run-session'))('scripts/with-keyring.
     expect(failed.status).toBe(7)
     expect(leftovers().filter((n) => !before.includes(n))).toEqual([])
   })
+
+  it('stops the keyring daemon it started, even when the command is done before the daemon is up', async () => {
+    // A command that returns at once found the daemon (started daemonised) still setting up:
+    // it outlived the run, writing its keyrings into the folder being removed, and `rm -rf`
+    // failing there made the script exit 1 instead of the command's status.
+    const live = (runtimeDir: string): number[] =>
+      readdirSync('/proc')
+        .filter((name) => /^\d+$/.test(name))
+        .filter((pid) => {
+          try {
+            return readFileSync(`/proc/${pid}/environ`, 'utf8')
+              .split('\0')
+              .includes(`XDG_RUNTIME_DIR=${runtimeDir}`)
+          } catch {
+            return false // exited while we looked, or not ours
+          }
+        })
+        .map(Number)
+    for (let run = 0; run < 3; run++) {
+      const quick = spawnSync(
+        'bash',
+        ['scripts/with-keyring.sh', 'sh', '-c', 'echo "$XDG_RUNTIME_DIR"; exit 7'],
+        { cwd: root, stdio: ['pipe', 'pipe', 'ignore'], timeout: 30_000 }
+      )
+      expect(quick.status).toBe(7)
+      const runtimeDir = quick.stdout.toString().trim()
+      expect(runtimeDir).toMatch(/airlock-keyring\.[^/]+\/run$/)
+      await new Promise((r) => setTimeout(r, 500))
+      const folder = runtimeDir.slice(0, -'/run'.length)
+      const left = live(runtimeDir)
+      const kept = existsSync(folder)
+      for (const pid of left) process.kill(pid, 'SIGKILL') // not to outlive a failed test
+      if (left.length > 0 || kept) rmSync(folder, { recursive: true, force: true })
+      expect(left).toEqual([])
+      expect(kept).toBe(false)
+    }
+  })
 })

@@ -1,9 +1,9 @@
 // Runs the built `airlock` CLI as a user would: a real process, stdin closed after input.
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { tempDir } from './temp-dir'
 
 const BIN = fileURLToPath(new URL('../../bin/airlock.mjs', import.meta.url))
 
@@ -68,7 +68,7 @@ export function cliSandbox(prefix: string): {
   env: NodeJS.ProcessEnv
   cli: (args: string[], input?: string) => ReturnType<typeof airlockAsync>
 } {
-  const dir = mkdtempSync(join(tmpdir(), prefix))
+  const dir = tempDir(prefix)
   const env = {
     ...process.env,
     AIRLOCK_HOME: join(dir, 'home'),

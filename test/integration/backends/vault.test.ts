@@ -1,6 +1,5 @@
 // VaultBackend through node-vault against the loopback Vault emulator (test/support/emulators/vault.ts).
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { getEventListeners } from 'node:events'
 import { inspect } from 'node:util'
@@ -23,6 +22,7 @@ import {
 import { abortWhen, settle } from '../../support/abort'
 import { backendConformance, SECRET_MARK } from '../../support/backend-conformance'
 import { startVaultEmulator, type VaultEmulator } from '../../support/emulators/vault'
+import { tempDir } from '../../support/temp-dir'
 
 const APPROLE = { roleId: 'airflow-role', secretId: 'airflow-secret-id' }
 /** A service-account JWT as the kubelet mounts it (the file ends in a newline here). */
@@ -43,7 +43,7 @@ const fastRetry = {
 }
 
 beforeAll(async () => {
-  jwtDir = await mkdtemp(join(tmpdir(), 'airlock-k8s-'))
+  jwtDir = tempDir('airlock-k8s-')
   await writeFile(join(jwtDir, 'token'), `${K8S_JWT}\n`)
   await writeFile(join(jwtDir, 'other-token'), 'eyJ.not-this-cluster.sig\n')
   await writeFile(join(jwtDir, 'empty'), '')
@@ -1003,7 +1003,7 @@ describe('vault: auth, namespaces and typed errors', () => {
   })
 
   it('reads the token from token_path (stripped) or VAULT_TOKEN, as Airflow does', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'airlock-vault-'))
+    const dir = tempDir('airlock-vault-')
     try {
       const file = join(dir, 'token')
       await writeFile(file, `  ${vault.rootToken}\n`)

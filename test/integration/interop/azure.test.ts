@@ -4,8 +4,7 @@
 // the Python side Airflow's naming (`_` → `-`, names Key Vault cannot hold are never read) is
 // applied. Every check names the Azure documentation page it follows.
 import { ClientSecretCredential } from '@azure/identity'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AzureKeyVaultBackend } from '../../../src-main/backends/azure-key-vault'
@@ -15,6 +14,7 @@ import {
   type AzureKeyVaultEmulator
 } from '../../support/emulators/azure-key-vault'
 import { airflow, missingClient } from '../../support/interop'
+import { tempDir } from '../../support/temp-dir'
 
 const noAzure = missingClient('azure')
 
@@ -24,7 +24,7 @@ let caPath: string
 
 beforeAll(async () => {
   emulator = await startAzureKeyVaultEmulator()
-  dir = await mkdtemp(join(tmpdir(), 'airlock-interop-'))
+  dir = tempDir('airlock-interop-')
   caPath = join(dir, 'emulator-ca.pem')
   // Python's TLS stack trusts the emulator's self-signed certificate through this file
   // (azure-core's `connection_verify`), as Node's SDK does through `tlsOptions.ca`.

@@ -2,15 +2,15 @@
 // VaultBackend. Each side reads what the other wrote; on the Python side Airflow's
 // VaultBackend rules (test/support/airflow_interop.py) turn secrets into connections and
 // variables. Every check names the Vault documentation page it follows.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { rm, writeFile } from 'node:fs/promises'
 import { connect } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { VaultBackend } from '../../../src-main/backends/vault'
 import { connectionEntry, variableEntry, type ConnectionEntry } from '../../../src-main/core/model'
 import { startVaultEmulator, type VaultEmulator } from '../../support/emulators/vault'
 import { airflow, command, missingClient } from '../../support/interop'
+import { tempDir } from '../../support/temp-dir'
 
 const noHvac = missingClient('hvac')
 const noCurl = missingClient('curl')
@@ -353,7 +353,7 @@ describe.skipIf(noHvac)(
         ]
       })
       k8s.put('secret', 'variables/region', { value: 'eu-west-1' })
-      dir = await mkdtemp(join(tmpdir(), 'airlock-k8s-interop-'))
+      dir = tempDir('airlock-k8s-interop-')
       await writeFile(join(dir, 'token'), `${JWT}\n`)
     })
     afterAll(async () => {

@@ -4,8 +4,7 @@
  * of the Electron code with Electronegativity (Doyensec), whose findings must all be reviewed.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
@@ -14,6 +13,7 @@ import {
   permissionAllowed
 } from '../../../../src-main/app/window-policy'
 import { CONTENT_SECURITY_POLICY } from '../../../../src-main/ipc/http'
+import { tempDir } from '../../../support/temp-dir'
 
 describe('window policy', () => {
   it('keeps navigation on the app page', () => {
@@ -72,7 +72,7 @@ describe('Electronegativity (static check of the Electron code)', () => {
   }
 
   it('finds nothing but the reviewed checks in src-main', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-eneg-'))
+    const dir = tempDir('airlock-eneg-')
     try {
       const out = join(dir, 'findings.csv')
       execFileSync(

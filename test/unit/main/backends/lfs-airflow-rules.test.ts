@@ -1,15 +1,15 @@
 // Issue 21: LocalFilesystemBackend files read as local_filesystem.py reads them (Airflow 2.x
 // airflow/secrets/, 3.x airflow-core/src/airflow/secrets/): lists, value types, one pass of
 // syntax errors.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { LfsBackend } from '../../../../src-main/backends/lfs'
+import { tempDir } from '../../../support/temp-dir'
 
 const dirs: string[] = []
 async function file(name: string, text: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'airlock-lfs21-'))
+  const dir = tempDir('airlock-lfs21-')
   dirs.push(dir)
   const path = join(dir, name)
   await writeFile(path, text)

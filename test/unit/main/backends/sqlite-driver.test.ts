@@ -3,11 +3,11 @@
  * they are when the rows are read, so a statement reused across a schema change still puts
  * each value under its own column.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openSqlite } from '../../../../src-main/backends/sql/sqlite-driver'
+import { tempDir } from '../../../support/temp-dir'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -16,7 +16,7 @@ afterEach(() => {
 
 describe('SQLite driver', () => {
   it('names a reused statement’s values by the columns after a schema change', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-sqlite-'))
+    const dir = tempDir('airlock-sqlite-')
     dirs.push(dir)
     const db = await openSqlite({ dialect: 'sqlite', path: join(dir, 't.db') })
     try {
@@ -34,7 +34,7 @@ describe('SQLite driver', () => {
   })
 
   it('names a reused statement’s values by its named columns after a schema change', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-sqlite-'))
+    const dir = tempDir('airlock-sqlite-')
     dirs.push(dir)
     const db = await openSqlite({ dialect: 'sqlite', path: join(dir, 't.db') })
     try {
@@ -54,7 +54,7 @@ describe('SQLite driver', () => {
   })
 
   it('keeps a column named __proto__ as a column', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-sqlite-'))
+    const dir = tempDir('airlock-sqlite-')
     dirs.push(dir)
     const db = await openSqlite({ dialect: 'sqlite', path: join(dir, 't.db') })
     try {

@@ -1,12 +1,12 @@
 // The CLI prints an error's command-line hint after its message; the app never gets it
 // (test/unit/main/core/errors.test.ts): one message, two surfaces.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { airlock } from '../../../support/cli'
+import { tempDir } from '../../../support/temp-dir'
 
-const dir = mkdtempSync(join(tmpdir(), 'airlock-cli-hint-'))
+const dir = tempDir('airlock-cli-hint-')
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 const env = { AIRLOCK_HOME: join(dir, 'home'), AIRLOCK_CONFIG_DIR: join(dir, 'config') }
 

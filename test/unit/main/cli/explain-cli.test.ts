@@ -1,10 +1,10 @@
 // The `explain` / `decode` CLI contract: one JSON object per item, exit 0/1/2.
 // Rules come from the provider sources named in test/unit/main/core/airflow-secrets.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { airlock } from '../../../support/cli'
+import { tempDir } from '../../../support/temp-dir'
 
 const SECRET = 'S3cr3t-canary-7f1e'
 
@@ -90,7 +90,7 @@ describe('airlock explain', () => {
 
 describe('airlock explain --runtime airflow-config:', () => {
   it('explains [secrets] backend with its backend_kwargs, then env, then the metadata DB', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-explain-'))
+    const dir = tempDir('airlock-explain-')
     try {
       const cfg = join(dir, 'airflow.cfg')
       writeFileSync(

@@ -1,8 +1,7 @@
 // The "Attacks tried" tables of docs/reliability.md, rendered from a small vitest JSON report
 // written by hand in vitest's shape (testResults[].assertionResults[] with ancestorTitles,
 // title, status), and the discovery of the files that hold attack blocks.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
@@ -10,6 +9,7 @@ import {
   attackRows,
   renderAttackTables
 } from '../../../../scripts/reliability-table.mjs'
+import { tempDir } from '../../../support/temp-dir'
 
 const root = '/repo'
 const report = {
@@ -108,7 +108,7 @@ describe('reliability: attack files', () => {
   })
 
   it('finds the test files that hold an attack block, wherever they are under test/', () => {
-    dir = mkdtempSync(join(tmpdir(), 'airlock-attacks-'))
+    dir = tempDir('airlock-attacks-')
     mkdirSync(join(dir, 'test/unit/deep'), { recursive: true })
     mkdirSync(join(dir, 'test/integration'), { recursive: true })
     writeFileSync(

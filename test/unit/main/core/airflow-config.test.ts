@@ -1,5 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
@@ -17,6 +16,7 @@ import {
   shlexSplit
 } from '../../../../src-main/platform/airflow-config-file'
 import { runPython } from '../../../support/python'
+import { tempDir } from '../../../support/temp-dir'
 
 // Python's configparser as Airflow builds it (case-keeping optionxform, BasicInterpolation),
 // reading a real file (universal newlines), as the oracle.
@@ -621,7 +621,7 @@ describe('airflow.cfg loader', () => {
   })
 
   it('reads the file and never runs a command unless allowed', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'airlock-cfg-'))
+    const dir = tempDir('airlock-cfg-')
     try {
       const path = join(dir, 'airflow.cfg')
       await writeFile(path, '[core]\nfernet_key_cmd = /nonexistent/should-not-run\n')

@@ -1,7 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { rmSync, writeFileSync } from 'node:fs'
 import { mkdir, readFile } from 'node:fs/promises'
 import { createServer, connect } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
@@ -11,8 +10,9 @@ import {
   systemErrorOf,
   toErrorDto
 } from '../../../../src-main/core/errors'
+import { tempDir } from '../../../support/temp-dir'
 
-const dir = mkdtempSync(join(tmpdir(), 'airlock-errors-'))
+const dir = tempDir('airlock-errors-')
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 /** What a promise rejected with. */

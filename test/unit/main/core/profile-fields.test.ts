@@ -1,8 +1,7 @@
 // The profile form's fields (core/profile-fields.ts), described once in main: they agree with
 // the provider table, app:info carries them, and adding or editing a profile — the app and the
 // CLI both go through Profiles — refuses a field that does not fit, by name, writing nothing.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
@@ -20,6 +19,7 @@ import { Profiles, type ProfileInput } from '../../../../src-main/platform/profi
 import { SettingsStore } from '../../../../src-main/platform/settings'
 import { loadAirflowConfig } from '../../../../src-main/platform/airflow-config-file'
 import { vaultFromProfile } from '../../../../src-main/backends/vault'
+import { tempDir } from '../../../support/temp-dir'
 
 const methodOf = (kind: (typeof PROFILE_KIND_IDS)[number], method: string) =>
   PROFILE_PROVIDERS[kind].credentialMethods.find((m) => m.method === method)!
@@ -162,7 +162,7 @@ describe('Profiles add and edit check the fields', () => {
   let dir: string
   let profiles: Profiles
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'airlock-fields-'))
+    dir = tempDir('airlock-fields-')
     profiles = new Profiles(new SettingsStore(dir), new MemoryKeychain())
   })
   afterEach(() => rmSync(dir, { recursive: true, force: true }))

@@ -2,8 +2,7 @@
 // variables as JSON) and of astro's airflow_settings.yaml: any text decodes to items and
 // problems (never a crash, never a value in a message), and what Airlock writes reads back.
 // Sizes and seed: test/support/fuzz.ts.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -42,6 +41,7 @@ import {
   secretText,
   typedOutcomeAsync
 } from '../../../support/fuzz'
+import { tempDir } from '../../../support/temp-dir'
 
 const dialect = fc.constantFrom(...DIALECTS)
 const FORMATS: readonly FileFormat[] = ['json', 'yaml', 'env']
@@ -298,7 +298,7 @@ describe('fuzz: Airflow export files', () => {
   )
 })
 
-const dir = mkdtempSync(join(tmpdir(), 'airlock-fuzz-astro-'))
+const dir = tempDir('airlock-fuzz-astro-')
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 let fileNo = 0
 

@@ -3,8 +3,7 @@
 // typed error naming the place; a plan the reader accepts never crashes apply; settings that
 // save load back equal, and a bad file is moved aside with a message that holds no value.
 // Sizes and seed: test/support/fuzz.ts.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -25,8 +24,9 @@ import {
   typedOutcome,
   typedOutcomeAsync
 } from '../../../support/fuzz'
+import { tempDir } from '../../../support/temp-dir'
 
-const dir = mkdtempSync(join(tmpdir(), 'airlock-fuzz-files-'))
+const dir = tempDir('airlock-fuzz-files-')
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 let n = 0
 

@@ -1,7 +1,6 @@
 // Issue 19, "compare two stores": `stores:compare` through the app's handler table (both
 // transports serve it): A and B per id and field, plain fields in the clear, secrets never.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CompareDto } from '../../../../src-main/contract/ipc'
@@ -12,6 +11,7 @@ import {
   type HandlerTable
 } from '../../../../src-main/ipc/handlers'
 import { osLikeKeychain } from '../../../support/test-keychain'
+import { tempDir } from '../../../support/temp-dir'
 
 let dir: string
 let table: HandlerTable
@@ -29,7 +29,7 @@ const SECRETS = [
 ]
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'airlock-compare-'))
+  dir = tempDir('airlock-compare-')
   table = createHandlers(
     createHandlerContext({
       mode: 'web',

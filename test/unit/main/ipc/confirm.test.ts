@@ -1,8 +1,7 @@
 // The handlers are the gate, not the confirm dialog: apply and rollback into a protected
 // profile's store are refused without `confirm: <its name>`, and an export does not replace
 // an existing file without `overwrite`; nothing is written when they refuse.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ConfirmationDto, JobProgressDto, PlanDto } from '../../../../src-main/contract/ipc'
@@ -18,6 +17,7 @@ import {
   type HandlerTable
 } from '../../../../src-main/ipc/handlers'
 import { osLikeKeychain } from '../../../support/test-keychain'
+import { tempDir } from '../../../support/temp-dir'
 
 let dir: string
 let db: string
@@ -35,7 +35,7 @@ async function variables(): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'airlock-confirm-'))
+  dir = tempDir('airlock-confirm-')
   key = Fernet.generateKey()
   db = join(dir, 'airflow.db')
   const sql = await openSql({ dialect: 'sqlite', path: db })

@@ -1,7 +1,6 @@
 // What the app shows of a failure: the store named once, a proper code for an expected
 // failure (never "internal"), and no command line to type.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { IpcResult } from '../../../../src-main/contract/ipc'
@@ -12,13 +11,14 @@ import {
   type HandlerTable
 } from '../../../../src-main/ipc/handlers'
 import { osLikeKeychain } from '../../../support/test-keychain'
+import { tempDir } from '../../../support/temp-dir'
 
 let dir: string
 let table: HandlerTable
 const savedHome = process.env.AIRLOCK_HOME
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'airlock-error-surface-'))
+  dir = tempDir('airlock-error-surface-')
   process.env.AIRLOCK_HOME = join(dir, 'home')
   table = createHandlers(
     createHandlerContext({

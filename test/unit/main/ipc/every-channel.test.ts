@@ -2,8 +2,7 @@
 // unknown field and an oversized payload: a typed usage error that echoes nothing it was
 // sent, and nothing written anywhere. A channel added to the contract must be added here:
 // the table's type makes the compiler say so.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -18,6 +17,7 @@ import {
   type HandlerTable
 } from '../../../../src-main/ipc/handlers'
 import { osLikeKeychain } from '../../../support/test-keychain'
+import { tempDir } from '../../../support/temp-dir'
 
 const MARK = 'canary-7f3e1b'
 let dir: string
@@ -91,7 +91,7 @@ function snapshot(): Record<string, string> {
 }
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'airlock-every-channel-'))
+  dir = tempDir('airlock-every-channel-')
   for (const d of ['home', 'config']) mkdirSync(join(dir, d))
   table = createHandlers(
     createHandlerContext({

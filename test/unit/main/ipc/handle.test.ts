@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -18,6 +17,7 @@ import {
 } from '../../../../src-main/ipc/handlers'
 import { MemoryKeychain } from '../../../../src-main/keychain/memory-keychain'
 import { osLikeKeychain } from '../../../support/test-keychain'
+import { tempDir } from '../../../support/temp-dir'
 
 const SECRET = 'hunter2-very-secret-value'
 let dir: string
@@ -26,7 +26,7 @@ const events: JobProgressDto[] = []
 const savedHome = process.env.AIRLOCK_HOME
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'airlock-handle-'))
+  dir = tempDir('airlock-handle-')
   // The demo lives under AIRLOCK_HOME (read from the process environment).
   process.env.AIRLOCK_HOME = join(dir, 'home')
   table = createHandlers(

@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { connect, createServer } from 'node:net'
-import { networkInterfaces, tmpdir } from 'node:os'
+import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MAX_REQUEST_BYTES } from '../../../../src-main/contract/ipc'
@@ -12,6 +12,7 @@ import {
   type LoopbackServer
 } from '../../../../src-main/ipc/http'
 import { MemoryKeychain } from '../../../../src-main/keychain/memory-keychain'
+import { tempDir } from '../../../support/temp-dir'
 
 let dir: string
 let server: LoopbackServer
@@ -62,7 +63,7 @@ const json = (token?: string, extra: Record<string, string> = {}) => ({
 })
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'airlock-http-'))
+  dir = tempDir('airlock-http-')
   mkdirSync(join(dir, 'renderer'))
   writeFileSync(join(dir, 'renderer', 'index.html'), '<!doctype html><title>Airlock</title>')
   server = await startLoopbackServer({

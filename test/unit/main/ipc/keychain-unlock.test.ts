@@ -1,16 +1,16 @@
 // keychain:unlock through the real handler table: the passphrase store becomes the app's
 // keychain for the run (plans become applicable), a wrong passphrase changes nothing.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { JobProgressDto } from '../../../../src-main/contract/ipc'
 import { dispatch } from '../../../../src-main/ipc/handle'
 import { createHandlerContext, createHandlers } from '../../../../src-main/ipc/handlers'
 import { MemoryKeychain } from '../../../../src-main/keychain/memory-keychain'
+import { tempDir } from '../../../support/temp-dir'
 
 function app() {
-  const dir = mkdtempSync(join(tmpdir(), 'airlock-unlock-'))
+  const dir = tempDir('airlock-unlock-')
   const events: JobProgressDto[] = []
   const table = createHandlers(
     createHandlerContext({

@@ -11,7 +11,6 @@ import {
   statSync,
   writeFileSync
 } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -28,6 +27,7 @@ import {
   SettingsStore,
   validateProfile
 } from '../../../../src-main/platform/settings'
+import { tempDir } from '../../../support/temp-dir'
 
 let dir: string
 let server: LoopbackServer
@@ -60,7 +60,7 @@ const table = () =>
   )
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'airlock-limits-'))
+  dir = tempDir('airlock-limits-')
   for (const d of ['home', 'config']) mkdirSync(join(dir, d))
   server = await startLoopbackServer({ handlers: () => table() })
 })

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parsePlanDocument } from '../../../../src-main/core/plan'
@@ -7,12 +6,13 @@ import { dispatch } from '../../../../src-main/ipc/handle'
 import { createHandlerContext, createHandlers } from '../../../../src-main/ipc/handlers'
 import { verifyPlan } from '../../../../src-main/jobs/plan-signature'
 import { osLikeKeychain } from '../../../support/test-keychain'
+import { tempDir } from '../../../support/temp-dir'
 
 let dir: string
 const savedHome = process.env.AIRLOCK_HOME
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'airlock-save-plan-'))
+  dir = tempDir('airlock-save-plan-')
   // The demo lives under AIRLOCK_HOME (read from the process environment).
   process.env.AIRLOCK_HOME = join(dir, 'home')
 })

@@ -5,14 +5,12 @@ import {
   existsSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   readlinkSync,
   rmSync,
   symlinkSync,
   writeFileSync
 } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dispatch } from '../../../../src-main/ipc/handle'
@@ -23,13 +21,14 @@ import {
 } from '../../../../src-main/ipc/handlers'
 import { airlock } from '../../../support/cli'
 import { osLikeKeychain } from '../../../support/test-keychain'
+import { tempDir } from '../../../support/temp-dir'
 
 const SECRET = 'Canary-hygiene-5d1c'
 let dir: string
 let table: HandlerTable
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'airlock-hygiene-'))
+  dir = tempDir('airlock-hygiene-')
   for (const d of ['home', 'config', 'out']) mkdirSync(join(dir, d))
   table = createHandlers(
     createHandlerContext({

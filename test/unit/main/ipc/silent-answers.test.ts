@@ -1,6 +1,5 @@
 // Issue 21, "silent wrong answers", through the app's handler table (both transports serve it).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dispatch } from '../../../../src-main/ipc/handle'
@@ -10,13 +9,14 @@ import {
   type HandlerTable
 } from '../../../../src-main/ipc/handlers'
 import { osLikeKeychain } from '../../../support/test-keychain'
+import { tempDir } from '../../../support/temp-dir'
 
 let dir: string
 let table: HandlerTable
 const savedHome = process.env.AIRLOCK_HOME
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'airlock-silent-'))
+  dir = tempDir('airlock-silent-')
   process.env.AIRLOCK_HOME = join(dir, 'home')
   table = createHandlers(
     createHandlerContext({

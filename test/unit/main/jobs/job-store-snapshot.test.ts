@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
@@ -17,6 +16,7 @@ import {
 } from '../../../../src-main/jobs/job-store'
 import { Journal } from '../../../../src-main/jobs/journal'
 import { osLikeKeychain } from '../../../support/test-keychain'
+import { tempDir } from '../../../support/temp-dir'
 
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
@@ -28,7 +28,7 @@ afterEach(() => {
 
 /** A job of `n` items (every third a variable, every fifth a create), written by createJob. */
 async function job(n: number) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'airlock-snapshot-'))
+  const dataDir = tempDir('airlock-snapshot-')
   dirs.push(dataDir)
   const keychain = osLikeKeychain()
   const intended: Record<number, Entry> = {}
@@ -172,7 +172,7 @@ describe('a job snapshot sealed in parts', () => {
   })
 
   it("lets the plan's items go once meta.json is written, before the snapshot is sealed", async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'airlock-snapshot-'))
+    const dataDir = tempDir('airlock-snapshot-')
     dirs.push(dataDir)
     const inner = osLikeKeychain()
     // the job's key is stored in a later task: the WeakRef below no longer keeps its target

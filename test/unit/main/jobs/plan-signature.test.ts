@@ -1,7 +1,6 @@
 import fc from 'fast-check'
 import { FUZZ_SEED } from '../../../support/fuzz'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { InMemoryBackend } from '../../../../src-main/backends/in-memory'
@@ -19,8 +18,9 @@ import { MemoryKeychain } from '../../../../src-main/keychain/memory-keychain'
 import { PassphraseKeychain } from '../../../../src-main/keychain/passphrase-keychain'
 import { planBetween } from '../../../support/jobs'
 import { osLikeKeychain } from '../../../support/test-keychain'
+import { tempDir } from '../../../support/temp-dir'
 
-const dir = mkdtempSync(join(tmpdir(), 'airlock-plan-sig-'))
+const dir = tempDir('airlock-plan-sig-')
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 let n = 0
 

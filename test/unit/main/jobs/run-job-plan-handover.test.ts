@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
@@ -11,8 +10,9 @@ import { jobDir, readJob } from '../../../../src-main/jobs/job-store'
 import { applyPlan, PlanHandover, rollbackJob } from '../../../../src-main/jobs/run-job'
 import { osLikeKeychain } from '../../../support/test-keychain'
 import { planBetween, storeLike } from '../../../support/jobs'
+import { tempDir } from '../../../support/temp-dir'
 
-const dir = mkdtempSync(join(tmpdir(), 'airlock-handover-'))
+const dir = tempDir('airlock-handover-')
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 let n = 0
 const dataDir = () => join(dir, `job${n++}`)

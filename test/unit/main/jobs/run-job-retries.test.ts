@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { InMemoryBackend } from '../../../../src-main/backends/in-memory'
@@ -9,8 +8,9 @@ import { connectionEntry, variableEntry, type Entry } from '../../../../src-main
 import { applyPlan, batchAttempts } from '../../../../src-main/jobs/run-job'
 import { osLikeKeychain } from '../../../support/test-keychain'
 import { planBetween, storeLike } from '../../../support/jobs'
+import { tempDir } from '../../../support/temp-dir'
 
-const dir = mkdtempSync(join(tmpdir(), 'airlock-retries-'))
+const dir = tempDir('airlock-retries-')
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 let n = 0
 const dataDir = () => join(dir, `job${n++}`)

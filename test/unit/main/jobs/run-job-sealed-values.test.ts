@@ -3,7 +3,6 @@
 // item indexes (unchanged, conflict, refused items), renames and deletes; and a snapshot that
 // is gone must stop the job, its resume and its rollback with a clear error, writing nothing.
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { EnvFileBackend } from '../../../../src-main/backends/env-file'
@@ -13,8 +12,9 @@ import { Journal } from '../../../../src-main/jobs/journal'
 import { applyPlan, resumeJob, rollbackJob } from '../../../../src-main/jobs/run-job'
 import { osLikeKeychain } from '../../../support/test-keychain'
 import { envTargetScenario, storeLike } from '../../../support/jobs'
+import { tempDir } from '../../../support/temp-dir'
 
-const dir = mkdtempSync(join(tmpdir(), 'airlock-sealed-values-'))
+const dir = tempDir('airlock-sealed-values-')
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 let k = 0
 

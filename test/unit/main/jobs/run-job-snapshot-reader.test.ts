@@ -3,8 +3,7 @@
 // do what reading every value did (same file, same journal records in the same order, across
 // parts, sparse indexes, renames, deletes, a journal partly done), never hold the job's values
 // whole, and refuse a snapshot whose parts are not as sealed.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
@@ -23,11 +22,12 @@ import {
   type JobContext
 } from '../../../../src-main/jobs/run-job'
 import { envTargetScenario, storeLike } from '../../../support/jobs'
+import { tempDir } from '../../../support/temp-dir'
 
 setFlagsFromString('--expose-gc')
 const gc = runInNewContext('gc') as () => void
 
-const dir = mkdtempSync(join(tmpdir(), 'airlock-snapshot-reader-'))
+const dir = tempDir('airlock-snapshot-reader-')
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 const restore: (() => void)[] = []
 afterEach(() => {

@@ -1,7 +1,6 @@
 // A job against a whole-file store (.env): one rewrite of the file per job, not one per batch;
 // one bad item in that batch fails alone, found in halves rather than item by item.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { Entry } from '../../../../src-main/core/model'
@@ -18,8 +17,9 @@ import {
 import { collectLikeAJob } from '../../../../src-main/platform/runtime'
 import { osLikeKeychain } from '../../../support/test-keychain'
 import { planBetween, storeLike } from '../../../support/jobs'
+import { tempDir } from '../../../support/temp-dir'
 
-const dir = mkdtempSync(join(tmpdir(), 'airlock-whole-file-'))
+const dir = tempDir('airlock-whole-file-')
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 let n = 0
 

@@ -1,8 +1,7 @@
 // The browser tests' job gate (jobs/test-gate.ts, adr/0002): with both variables set, a run
 // holds before its next batch while the gate file names the batches it has started, a cancel
 // ends the hold, and removing the file lets the run finish; either variable alone does nothing.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import type { Entry } from '../../../../src-main/core/model'
@@ -13,8 +12,9 @@ import type { JobProgress } from '../../../../src-main/jobs/run-job'
 import { osLikeKeychain } from '../../../support/test-keychain'
 import { AdaptivePacer } from '../../../../src-main/backends/pacer'
 import { planBetween, storeLike } from '../../../support/jobs'
+import { tempDir } from '../../../support/temp-dir'
 
-const dir = mkdtempSync(join(tmpdir(), 'airlock-test-gate-'))
+const dir = tempDir('airlock-test-gate-')
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 afterEach(() => {
   vi.unstubAllEnvs()

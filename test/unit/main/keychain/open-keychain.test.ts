@@ -1,7 +1,6 @@
 // Which store a run uses: AIRLOCK_PASSPHRASE chooses the passphrase store; else the OS
 // keychain when it answers; else a prompt for an existing store; else memory, saying why.
-import { existsSync, mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { noKeychainMessage } from '../../../../src-main/keychain/keychain'
@@ -13,10 +12,11 @@ import {
 } from '../../../../src-main/keychain/open-keychain'
 import { PassphraseKeychain } from '../../../../src-main/keychain/passphrase-keychain'
 import { osLikeKeychain } from '../../../support/test-keychain'
+import { tempDir } from '../../../support/temp-dir'
 
 const noOs = async () =>
   new MemoryKeychain('No OS keychain (no Secret Service on the session bus).')
-const fresh = () => keystorePath(join(mkdtempSync(join(tmpdir(), 'airlock-open-kc-')), 'cfg'))
+const fresh = () => keystorePath(join(tempDir('airlock-open-kc-'), 'cfg'))
 
 describe('selectKeychain', () => {
   it('uses the passphrase store when AIRLOCK_PASSPHRASE is set, even where an OS keychain answers', async () => {

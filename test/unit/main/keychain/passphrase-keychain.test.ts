@@ -1,12 +1,5 @@
-import {
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  statSync,
-  writeFileSync
-} from 'node:fs'
-import { hostname, tmpdir } from 'node:os'
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -15,9 +8,9 @@ import {
   KEYSTORE_HEADER,
   PassphraseKeychain
 } from '../../../../src-main/keychain/passphrase-keychain'
+import { tempDir } from '../../../support/temp-dir'
 
-const fresh = () =>
-  join(mkdtempSync(join(tmpdir(), 'airlock-keystore-')), 'cfg', 'keystore.airlock')
+const fresh = () => join(tempDir('airlock-keystore-'), 'cfg', 'keystore.airlock')
 const SECRET = 'hunter2-s3cr3t-value'
 
 async function failure(p: Promise<unknown>): Promise<AirlockError> {

@@ -1,12 +1,12 @@
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { appendFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { writeAudit } from '../../../../src-main/jobs/audit'
 import { auditHistory, parseSince } from '../../../../src-main/operations/audit'
+import { tempDir } from '../../../support/temp-dir'
 
 describe('audit history', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'airlock-audit-unit-'))
+  const dir = tempDir('airlock-audit-unit-')
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   it('reads --since as an ISO time or a duration back from now, and refuses the rest', () => {

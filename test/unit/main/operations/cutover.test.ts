@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { PlanDto } from '../../../../src-main/contract/ipc'
@@ -16,8 +15,9 @@ import {
 } from '../../../../src-main/operations/cutover'
 import { planStores } from '../../../../src-main/operations/plan'
 import { osLikeKeychain } from '../../../support/test-keychain'
+import { tempDir } from '../../../support/temp-dir'
 
-const dir = mkdtempSync(join(tmpdir(), 'airlock-cutover-'))
+const dir = tempDir('airlock-cutover-')
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 let n = 0

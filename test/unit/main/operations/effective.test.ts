@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runtimeLayers } from '../../../../src-main/operations/effective'
+import { tempDir } from '../../../support/temp-dir'
 
-const dir = mkdtempSync(join(tmpdir(), 'airlock-runtime-'))
+const dir = tempDir('airlock-runtime-')
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 function cfg(name: string, text: string): string {

@@ -1,16 +1,16 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dispatch } from '../../../../src-main/ipc/handle'
 import { createHandlerContext, createHandlers } from '../../../../src-main/ipc/handlers'
 import { completePath } from '../../../../src-main/operations/fs-complete'
 import { osLikeKeychain } from '../../../support/test-keychain'
+import { tempDir } from '../../../support/temp-dir'
 
 describe('path completion', () => {
   let dir: string
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'airlock-complete-'))
+    dir = tempDir('airlock-complete-')
     mkdirSync(join(dir, 'envs'))
     mkdirSync(join(dir, 'exports'))
     mkdirSync(join(dir, '.hidden'))

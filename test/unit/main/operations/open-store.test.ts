@@ -1,9 +1,9 @@
-import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { realpathSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { storeIdentity } from '../../../../src-main/operations/open-store'
 import type { Profile } from '../../../../src-main/platform/settings'
+import { tempDir } from '../../../support/temp-dir'
 
 const vault = (name: string, kwargs: Record<string, unknown>, method = 'token'): Profile => ({
   name,
@@ -46,7 +46,7 @@ describe('store identity', () => {
     expect((await pg('postgresql://airflow@db.example/staging')).identity).not.toBe(one.identity)
     expect(one.locator).not.toContain('pw-1')
 
-    const dir = realpathSync(mkdtempSync(join(tmpdir(), 'airlock-identity-')))
+    const dir = realpathSync(tempDir('airlock-identity-'))
     writeFileSync(join(dir, 'a.env'), '')
     const abs = await storeIdentity(`envfile:${join(dir, 'a.env')}`)
     const rel = await storeIdentity(`envfile:${relative(process.cwd(), join(dir, 'a.env'))}`)

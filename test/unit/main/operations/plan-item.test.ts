@@ -2,8 +2,7 @@
 // channels) over real stores — .env files and a SQLite metadata DB. Secrets travel only as
 // "changed" / "same" until an explicit reveal; the text shown as "to be written" is the very
 // text the target's write stores.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type {
@@ -27,6 +26,7 @@ import {
 } from '../../../../src-main/ipc/handlers'
 import { HELD_PLAN_SIDES } from '../../../../src-main/ipc/handlers/context'
 import { osLikeKeychain } from '../../../support/test-keychain'
+import { tempDir } from '../../../support/temp-dir'
 
 const OLD_PW = 'old-pw-5c1e'
 const NEW_PW = 'new-pw-9a7d'
@@ -57,7 +57,7 @@ async function planEnv(source: string, target: string): Promise<PlanDto> {
 }
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'airlock-plan-item-'))
+  dir = tempDir('airlock-plan-item-')
   writeFileSync(
     join(dir, 'source.env'),
     `AIRFLOW_CONN_DB=postgres://app:${NEW_PW}@new-host:5432/prod?__extra__=${extra(NEW_TOKEN, 'eu')}\n` +

@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dispatch } from '../../../../src-main/ipc/handle'
@@ -9,13 +8,14 @@ import { fingerprinter } from '../../../../src-main/core/fingerprint'
 import { planWritten } from '../../../../src-main/core/plan'
 import { planStores } from '../../../../src-main/operations/plan'
 import { osLikeKeychain } from '../../../support/test-keychain'
+import { tempDir } from '../../../support/temp-dir'
 
 let dir: string
 let source: string
 let target: string
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'airlock-operations-'))
+  dir = tempDir('airlock-operations-')
   writeFileSync(
     join(dir, 'source.env'),
     'AIRFLOW_CONN_OLD_DB=postgres://h/db\nAIRFLOW_CONN_OLD_API=http://api\nAIRFLOW_VAR_LIMIT=5\n'

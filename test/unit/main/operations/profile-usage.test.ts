@@ -1,14 +1,14 @@
 // "Used by N jobs": the jobs in the job store whose source or target names a profile, however
 // the locator names it (`vault:prod`, `profile:prod`, `metadb:prod`), and which of them wrote to it.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { profileUsage, usageOfProfiles } from '../../../../src-main/operations/profile-usage'
+import { tempDir } from '../../../support/temp-dir'
 
 let dataDir: string
 beforeEach(() => {
-  dataDir = mkdtempSync(join(tmpdir(), 'airlock-usage-'))
+  dataDir = tempDir('airlock-usage-')
 })
 afterEach(() => rmSync(dataDir, { recursive: true, force: true }))
 

@@ -1,8 +1,7 @@
 // plan/diff over `airflow connections|variables export` files compares each member's text
 // first (AirflowExportBackend.loadRaw): the plan equals the one made from both files read
 // whole, item for item, and the fast path declines wherever the answer could differ.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -27,11 +26,12 @@ import { planRaw } from '../../../../src-main/operations/raw-plan'
 import { seededRandom } from '../../../support/seeded-random'
 import { bothPlans, DIFF, PLAN_KEY } from '../../../support/raw-plans'
 import { FUZZ_TIMEOUT, fuzzParams } from '../../../support/fuzz'
+import { tempDir } from '../../../support/temp-dir'
 
 let dir: string
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'airlock-raw-plan-export-'))
+  dir = tempDir('airlock-raw-plan-export-')
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 

@@ -1,8 +1,7 @@
 // The plan/diff fast path over two Airflow metadata DBs (SQLite file, PostgreSQL schema): each
 // row listed decrypted as the JSON of its entry's values, held to the plan core/plan.ts makes
 // from both DBs read whole, item for item.
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { copyFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { EnvFileBackend } from '../../../../src-main/backends/env-file'
@@ -16,6 +15,7 @@ import { planRaw } from '../../../../src-main/operations/raw-plan'
 import { createTestDb, type TestDb } from '../../../support/metadb'
 import { seededRandom } from '../../../support/seeded-random'
 import { bothPlans as bothPlansOf, DIFF, PLAN_KEY } from '../../../support/raw-plans'
+import { tempDir } from '../../../support/temp-dir'
 
 const FERNET = Fernet.generateKey()
 const enc = new TextEncoder()
@@ -447,7 +447,7 @@ describe('plan/diff fast path over metadata DBs: the same decrypted row is the s
 
   it('does not list a metadata DB raw against a file (its listing could never match)', async () => {
     const db = await metadb('sqlite', generated(5, 20).a)
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-raw-metadb-'))
+    const dir = tempDir('airlock-raw-metadb-')
     dirs.push(dir)
     const path = join(dir, 'a.env')
     writeFileSync(path, 'AIRFLOW_VAR_X=1\n')

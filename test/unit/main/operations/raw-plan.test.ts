@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EnvFileBackend } from '../../../../src-main/backends/env-file'
@@ -14,11 +13,12 @@ import { planStores, targetLimits } from '../../../../src-main/operations/plan'
 import { planRaw } from '../../../../src-main/operations/raw-plan'
 import { seededRandom } from '../../../support/seeded-random'
 import { bothPlans as bothPlansOf, DIFF, PLAN_KEY } from '../../../support/raw-plans'
+import { tempDir } from '../../../support/temp-dir'
 
 let dir: string
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'airlock-raw-plan-'))
+  dir = tempDir('airlock-raw-plan-')
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 

@@ -3,7 +3,6 @@ import {
   chmodSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   readlinkSync,
@@ -12,7 +11,6 @@ import {
   utimesSync,
   writeFileSync
 } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
@@ -23,8 +21,9 @@ import {
   writeFileAtomicPartsSync,
   writeFileAtomicSync
 } from '../../../../src-main/platform/atomic-write'
+import { tempDir } from '../../../support/temp-dir'
 
-const fresh = () => mkdtempSync(join(tmpdir(), 'airlock-atomic-'))
+const fresh = () => tempDir('airlock-atomic-')
 const modeOf = (path: string) => statSync(path).mode & 0o777
 
 const flavours = [

@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { redactSqlAlchemyUrl } from '../../../../src-main/core/airflow-config'
@@ -11,6 +10,7 @@ import {
   shouldHideValueForKey
 } from '../../../../src-main/platform/redact'
 import { profileSecretIssues } from '../../../../src-main/platform/settings'
+import { tempDir } from '../../../support/temp-dir'
 
 describe('attack: secret hygiene', () => {
   it('17.3 a password containing / @ : # ? is redacted from a SQLAlchemy URL', () => {
@@ -70,7 +70,7 @@ describe('attack: secret hygiene', () => {
   })
 
   it('17.11 [core] sensitive_var_conn_names of a loaded airflow.cfg is hidden as well', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-sensitive-'))
+    const dir = tempDir('airlock-sensitive-')
     try {
       const before = JSON.parse(maskExtra('{"tenant_pin": "1234", "Corp_Code": "x"}')!)
       expect(before).toEqual({ tenant_pin: '1234', Corp_Code: 'x' })

@@ -1,8 +1,7 @@
 // The byte-level listing of a JSON export file's members (airflow-files-fast.ts) against the
 // text one (rawFileItems(text, 'json')): on generated files, well-formed or not, both give
 // the same members or both decline.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -37,6 +36,7 @@ import {
 import { DIALECT_RULES } from '../../../../../src-main/core/dialect'
 import { DIALECTS } from '../../../../../src-main/core/model'
 import { FUZZ_TIMEOUT, fuzzParams } from '../../../../support/fuzz'
+import { tempDir } from '../../../../support/temp-dir'
 
 function bytesWay(text: string): [string, string][] | undefined {
   const bytes = new TextEncoder().encode(text)
@@ -512,7 +512,7 @@ describe('JSON members that surely read, told from their bytes', () => {
 })
 
 describe('a JSON connections file loaded member by member from its bytes', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'airlock-json-members-'))
+  const dir = tempDir('airlock-json-members-')
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
   let n = 0
 
