@@ -108,7 +108,7 @@ export const createJobsSlice: StateCreator<AppState, [], [], JobsSlice> = (set, 
     if (!r.ok) return set({ jobActionError: r.error })
     get().notify(
       r.value.cancelled
-        ? `Stopping ${jobId}; resume it later to finish what it did not.`
+        ? `Stopping ${jobId}; resume it to finish the rest.`
         : `${jobId} is not running.`,
       { tone: r.value.cancelled ? 'success' : 'info' }
     )
