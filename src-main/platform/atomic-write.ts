@@ -39,6 +39,7 @@ import { hostname } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import { AirlockError } from '../core/errors'
 import { failpoint } from './failpoint'
+import { alive } from './lock-file'
 
 /** How to write. */
 export interface AtomicWriteOptions {
@@ -132,16 +133,6 @@ const TEMP_OF_UNKNOWN_WRITER = /^[0-9a-f]{12}$/
  */
 export const UNKNOWN_WRITER_TEMP_AGE_MS = 60 * 60 * 1000
 
-/** Whether process `pid` of this host runs (EPERM: it does, as another user). */
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 /**
  * Removes the temp files beside `file` that writers of it left when they died before their
  * rename (kill -9, a power cut): those naming a pid of this host that no longer runs, and
@@ -166,7 +157,7 @@ export function removeLeftoverTemps(file: string): void {
     const writer = TEMP_OF_WRITER.exec(tail)
     const unknown = !writer && TEMP_OF_UNKNOWN_WRITER.test(tail)
     if (!writer && !unknown) continue
-    if (writer && (writer[2] !== HOST_TAG || running(Number(writer[1])))) continue
+    if (writer && (writer[2] !== HOST_TAG || alive(Number(writer[1])))) continue
     const temp = join(dir, name)
     try {
       const st = lstatSync(temp)

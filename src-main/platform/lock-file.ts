@@ -30,7 +30,8 @@ export interface LockOwner {
 export type LockAttempt<T> =
   { taken: true; release(): void } | { taken: false; holder: T | undefined }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` of this host runs (EPERM: it does, as another user). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true

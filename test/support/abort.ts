@@ -1,4 +1,8 @@
 // Cancelling a backend call at a known moment: once its request has reached the emulator.
+import { getEventListeners } from 'node:events'
+import { expect } from 'vitest'
+import type { Backend } from '../../src-main/backends/backend'
+import { variableEntry } from '../../src-main/core/model'
 
 /** What a call settled to (its rejection, or undefined) and when (performance.now()). */
 export interface Settled {
@@ -31,4 +35,35 @@ export async function abortWhen(
   await new Promise((r) => setTimeout(r, afterMs))
   controller.abort()
   return performance.now()
+}
+
+/**
+ * Each of a backend's calls on variable "slow" (write, read, remove, list), aborted once its
+ * request has reached the emulator (`arrivals()` grew; the emulator's latency holds it there),
+ * rejects at once with an AbortError (with `sameReason`, the signal's own reason), sends nothing
+ * after it (no retry) and leaves no listener on the signal.
+ */
+export async function expectEachCallEndsOnAbort(
+  b: Backend,
+  arrivals: () => number,
+  { sameReason = false } = {}
+): Promise<void> {
+  for (const call of [
+    (signal: AbortSignal) => b.write([variableEntry('slow', 'aborted')], signal),
+    (signal: AbortSignal) => b.read({ kind: 'variable', id: 'slow' }, signal),
+    (signal: AbortSignal) => b.remove([{ kind: 'variable', id: 'slow' }], signal),
+    (signal: AbortSignal) => b.list({}, signal)
+  ]) {
+    const aborting = new AbortController()
+    const sent = arrivals()
+    const calling = settle(call(aborting.signal))
+    const abortedAt = await abortWhen(aborting, () => arrivals() > sent)
+    const { error, at } = await calling
+    if (sameReason) expect(error).toBe(aborting.signal.reason)
+    expect((error as Error).name).toBe('AbortError')
+    expect(at - abortedAt).toBeLessThan(500) // not the rest of the emulator's latency
+    await new Promise((r) => setTimeout(r, 50))
+    expect(arrivals()).toBe(sent + 1) // the one request; no retry after it
+    expect(getEventListeners(aborting.signal, 'abort')).toHaveLength(0)
+  }
 }

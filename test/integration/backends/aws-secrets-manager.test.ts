@@ -25,7 +25,7 @@ import {
   decodeSecretsManagerConnection,
   parseAwsSecretsManagerKwargs
 } from '../../../src-main/core/airflow-secrets/aws-secrets-manager'
-import { abortWhen, settle } from '../../support/abort'
+import { abortWhen, expectEachCallEndsOnAbort, settle } from '../../support/abort'
 import { backendConformance, SECRET_MARK } from '../../support/backend-conformance'
 import { startAwsEmulator, type AwsEmulator } from '../../support/emulators/aws'
 
@@ -752,23 +752,7 @@ describe('aws-secrets-manager: cancelling', () => {
     const b = backend()
     await b.write([variableEntry('slow', 'before')])
     aws.setFaults({ latencyMs: 2000 })
-    for (const call of [
-      (signal: AbortSignal) => b.write([variableEntry('slow', 'aborted')], signal),
-      (signal: AbortSignal) => b.read({ kind: 'variable', id: 'slow' }, signal),
-      (signal: AbortSignal) => b.remove([{ kind: 'variable', id: 'slow' }], signal),
-      (signal: AbortSignal) => b.list({}, signal)
-    ]) {
-      const aborting = new AbortController()
-      const sent = aws.requests.length
-      const calling = settle(call(aborting.signal))
-      const abortedAt = await abortWhen(aborting, () => aws.requests.length > sent)
-      const { error, at } = await calling
-      expect((error as Error).name).toBe('AbortError')
-      expect(at - abortedAt).toBeLessThan(500) // not the rest of the emulator's 2 s
-      await new Promise((r) => setTimeout(r, 50))
-      expect(aws.requests.length).toBe(sent + 1) // the one request; no retry after it
-      expect(getEventListeners(aborting.signal, 'abort')).toHaveLength(0)
-    }
+    await expectEachCallEndsOnAbort(b, () => aws.requests.length)
     // the next test: the aborted requests are dropped, the same backend works on
     fresh()
     aws.putSecret('airflow/variables/slow', 'again')

@@ -21,7 +21,7 @@ import {
   type Entry,
   type VariableEntry
 } from '../../../src-main/core/model'
-import { abortWhen, settle } from '../../support/abort'
+import { abortWhen, expectEachCallEndsOnAbort, settle } from '../../support/abort'
 import { backendConformance, SECRET_MARK } from '../../support/backend-conformance'
 import {
   startGcpSecretManagerEmulator,
@@ -593,23 +593,7 @@ describe('gcp-secret-manager: cancelling', () => {
     await b.write([variableEntry('slow', 'before')]) // the client loaded, a channel open
     fresh({ latencyMs: 2000 })
     emulator.seed('airflow-variables-slow', ['before'])
-    for (const call of [
-      (signal: AbortSignal) => b.write([variableEntry('slow', 'aborted')], signal),
-      (signal: AbortSignal) => b.read({ kind: 'variable', id: 'slow' }, signal),
-      (signal: AbortSignal) => b.remove([{ kind: 'variable', id: 'slow' }], signal),
-      (signal: AbortSignal) => b.list({}, signal)
-    ]) {
-      const aborting = new AbortController()
-      const sent = emulator.requestCount
-      const calling = settle(call(aborting.signal))
-      const abortedAt = await abortWhen(aborting, () => emulator.requestCount > sent)
-      const { error, at } = await calling
-      expect((error as Error).name).toBe('AbortError')
-      expect(at - abortedAt).toBeLessThan(500) // not the rest of the emulator's 2 s
-      await new Promise((r) => setTimeout(r, 50))
-      expect(emulator.requestCount).toBe(sent + 1) // the one call; no retry after it
-      expect(getEventListeners(aborting.signal, 'abort')).toHaveLength(0)
-    }
+    await expectEachCallEndsOnAbort(b, () => emulator.requestCount)
     // an abort says nothing about Secret Manager's load: the pacer keeps its concurrency
     expect(b.pacer.stats().concurrency).toBe(16)
     // the next test: the aborted calls are dropped, the same backend works on

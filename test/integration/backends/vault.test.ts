@@ -19,7 +19,7 @@ import {
   decodeVaultConnection,
   VAULT_AUTH_TYPES
 } from '../../../src-main/core/airflow-secrets/vault'
-import { abortWhen, settle } from '../../support/abort'
+import { expectEachCallEndsOnAbort } from '../../support/abort'
 import { backendConformance, SECRET_MARK } from '../../support/backend-conformance'
 import { startVaultEmulator, type VaultEmulator } from '../../support/emulators/vault'
 import { tempDir } from '../../support/temp-dir'
@@ -1092,25 +1092,7 @@ describe('vault: cancelling', () => {
       const b = backend({}, {}, emu)
       await b.write([variableEntry('slow', 'before')]) // mount checked, token known
       emu.setFaults({ latencyMs: 2000 })
-      for (const call of [
-        (signal: AbortSignal) => b.write([variableEntry('slow', 'aborted')], signal),
-        (signal: AbortSignal) => b.read({ kind: 'variable', id: 'slow' }, signal),
-        (signal: AbortSignal) => b.remove([{ kind: 'variable', id: 'slow' }], signal),
-        (signal: AbortSignal) => b.list({}, signal)
-      ]) {
-        const aborting = new AbortController()
-        const sent = emu.requests.length
-        const calling = settle(call(aborting.signal))
-        const abortedAt = await abortWhen(aborting, () => emu.requests.length > sent)
-        const { error, at } = await calling
-        expect(error).toBe(aborting.signal.reason)
-        expect((error as Error).name).toBe('AbortError')
-        expect(at - abortedAt).toBeLessThan(500) // not the rest of the emulator's 2 s
-        expect(emu.requests.length).toBe(sent + 1) // the one request; no retry after it
-        await new Promise((r) => setTimeout(r, 50))
-        expect(emu.requests.length).toBe(sent + 1)
-        expect(getEventListeners(aborting.signal, 'abort')).toHaveLength(0)
-      }
+      await expectEachCallEndsOnAbort(b, () => emu.requests.length, { sameReason: true })
       // an abort says nothing about Vault's load: the pacer keeps its concurrency
       expect(b.pacer.stats().concurrency).toBe(16)
       // the next test: the aborted requests are dropped, the same backend works on
