@@ -224,6 +224,8 @@ test('a running job shows live progress; cancel and resume it', async ({ page, s
     await app.screenshot('jobs-running')
     await job.getByTestId('job-cancel').click()
     await expect(job).toHaveAttribute('data-state', 'interrupted (resume it)')
+    await expect(page.getByText(/Stopping .*; resume it to finish the rest\./)).toBeVisible()
+    await app.screenshot('jobs-cancelled')
     await expect(job.getByTestId('job-progress')).toContainText(`${FIRST_BATCH}/${MANY}`)
     served.releaseJobs()
     await job.getByTestId('job-resume').click()
