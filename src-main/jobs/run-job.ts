@@ -1080,6 +1080,8 @@ export interface RollbackReport {
   /** Items changed in the target since the job wrote them: left as they are (no values). */
   skipped: { id: string; reason: string }[]
   notes?: string[]
+  /** A cancel stopped it: what is not rolled back yet is rolled back by running it again. */
+  cancelled?: boolean
 }
 
 /**
@@ -1302,14 +1304,30 @@ async function rollbackLocked(
     for (const r of settled)
       if (r.t === 'rollback' && r.action === 'restored') out.restored++
       else if (r.t === 'rollback' && r.action === 'removed') out.removed++
+    const settledBefore = out.restored + out.removed
     await undo(items, snapshot, target, ctx, journal, todo, out)
+    if (ctx.signal?.aborted) {
+      out.cancelled = true
+      const undone = out.restored + out.removed - settledBefore + out.failed.length
+      const left = todo.length - undone
+      ;(out.notes ??= []).push(
+        `stopped by a cancel: ${left} item${left === 1 ? '' : 's'} not rolled back yet; ` +
+          'run the rollback again to finish it'
+      )
+    }
   } catch (error) {
     // what it did so far is in the journal; the audit says the rollback ran and why it stopped
     return stoppedAudit(ctx, rollbackAudit({}))(error)
   } finally {
     journal.close()
   }
-  writeAudit(ctx.dataDir, rollbackAudit({ skipped: out.skipped.map((s) => s.id) }))
+  writeAudit(
+    ctx.dataDir,
+    rollbackAudit({
+      skipped: out.skipped.map((s) => s.id),
+      ...(out.cancelled ? { stopped: 'cancelled' } : {})
+    })
+  )
   return out
 }
 
@@ -1326,16 +1344,25 @@ async function undo(
   todo: number[],
   out: RollbackReport
 ): Promise<void> {
+  // As in an apply: a paced (remote) store's requests take the cancel, and the items of a
+  // batch it cut short get no record (their undo may or may not have landed): running the
+  // rollback again compares them with the target and finishes them. A local store's batch
+  // runs to its end; no batch starts after a cancel.
+  const signal = target.pacer ? ctx.signal : undefined
+  const cutShort = (error: unknown) =>
+    Boolean(signal?.aborted) && (error === signal!.reason || isAbortError(error))
   const undoOne = async (
     idx: number,
     previous: Record<number, Entry | null>
-  ): Promise<JournalRecord> => {
+  ): Promise<JournalRecord | undefined> => {
     const prev = previous[idx]
+    if (ctx.signal?.aborted) return undefined
     try {
-      if (prev) await target.write([prev])
-      else await target.remove([{ kind: items.kind(idx), id: items.targetId(idx) }])
+      if (prev) await target.write([prev], signal)
+      else await target.remove([{ kind: items.kind(idx), id: items.targetId(idx) }], signal)
       return { t: 'rollback', idx, at: now(), action: prev ? 'restored' : 'removed' }
     } catch (error) {
+      if (cutShort(error)) return undefined
       return {
         t: 'rollback',
         idx,
@@ -1349,6 +1376,7 @@ async function undo(
   // rewrite of a file), one journal commit; a batch that fails is undone item by item to
   // find which items cannot be.
   const undoBatch = async (batch: number[]): Promise<void> => {
+    if (ctx.signal?.aborted) return
     // only the previous values to restore are read (the index says which items have one):
     // a batch of items the job created reads no part
     const restores = batch.filter((idx) => snapshotFlags(snapshot, idx) & PREVIOUS_HELD)
@@ -1357,10 +1385,15 @@ async function undo(
     const removes = batch.filter((idx) => !previous[idx])
     let records: JournalRecord[]
     try {
-      if (writes.length) await target.write(writes.map((idx) => previous[idx]!))
+      if (writes.length)
+        await target.write(
+          writes.map((idx) => previous[idx]!),
+          signal
+        )
       if (removes.length)
         await target.remove(
-          removes.map((idx) => ({ kind: items.kind(idx), id: items.targetId(idx) }))
+          removes.map((idx) => ({ kind: items.kind(idx), id: items.targetId(idx) })),
+          signal
         )
       records = batch.map((idx) => ({
         t: 'rollback' as const,
@@ -1368,9 +1401,13 @@ async function undo(
         at: now(),
         action: previous[idx] ? ('restored' as const) : ('removed' as const)
       }))
-    } catch {
+    } catch (error) {
+      if (cutShort(error)) return
       records = []
-      for (const idx of batch) records.push(await undoOne(idx, previous))
+      for (const idx of batch) {
+        const record = await undoOne(idx, previous)
+        if (record) records.push(record)
+      }
     }
     journal.appendAll(records)
     for (const r of records)

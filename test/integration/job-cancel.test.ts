@@ -15,7 +15,7 @@ import { variableEntry, type Entry, type VariableEntry } from '../../src-main/co
 import { readAudit } from '../../src-main/jobs/audit'
 import { journalPath, jobSummary } from '../../src-main/jobs/job-store'
 import { Journal } from '../../src-main/jobs/journal'
-import { applyPlan, resumeJob } from '../../src-main/jobs/run-job'
+import { applyPlan, resumeJob, rollbackJob } from '../../src-main/jobs/run-job'
 import { abortWhen, settle } from '../support/abort'
 import { startVaultEmulator, type VaultEmulator } from '../support/emulators/vault'
 import { planBetween } from '../support/jobs'
@@ -195,4 +195,64 @@ describe('job: cancel', () => {
         await small.close()
       }
     }, 60_000)
+
+  it('a cancel ends a rollback in flight at once, records nothing for what it cut short, and the rollback run again finishes it', async () => {
+    const data: Entry[] = Array.from({ length: N }, (_, i) =>
+      variableEntry(`undo_var_${i}`, `value-${i}`)
+    )
+    // a quarter there before the job (the rollback restores them), the rest made by it
+    for (let i = 0; i < N; i += 4) emu.put('secret', `variables/undo_var_${i}`, { value: 'old' })
+    const source = new InMemoryBackend({ id: 'memory:undo', entries: data })
+    const keychain = osLikeKeychain()
+    const dataDir = join(dir, 'undo-data')
+    const doc = await planBetween(source, vault(), keychain)
+    const applied = await applyPlan(doc, source, vault(), { dataDir, keychain })
+    expect(applied.failed).toEqual([])
+    const jobId = applied.jobId
+
+    const controller = new AbortController()
+    const sent = emu.requests.length
+    emu.setFaults({ latencyMs: LATENCY_MS })
+    const rolling = settle(
+      rollbackJob(jobId, vault(), { dataDir, keychain, signal: controller.signal, batchSize: 5 })
+    )
+    // the target read and compared (3 s a request), then the undo's first writes in flight
+    const abortedAt = await abortWhen(
+      controller,
+      () =>
+        emu.requests
+          .slice(sent)
+          .some((r) => r.method === 'POST' || r.method === 'PUT' || r.method === 'DELETE'),
+      { afterMs: 300, timeoutMs: 30_000 }
+    )
+    const { error, at } = await rolling
+    expect(error).toBeUndefined()
+    expect(at - abortedAt).toBeLessThan(1000) // not the rest of the 3 s writes
+    const first = readAudit(dataDir).filter((r) => r.action === 'rollback')
+    expect(first).toHaveLength(1)
+    expect(first[0]).toMatchObject({ job: jobId, failed: 0, stopped: 'cancelled' })
+    const undoRecords = Journal.read(journalPath(dataDir, jobId)).filter((r) => r.t === 'rollback')
+    expect(undoRecords.filter((r) => (r as { action: string }).action === 'failed')).toEqual([])
+    expect(undoRecords.length).toBeLessThan(N)
+
+    // the cut-short requests wait out their latency (some land), then the rollback runs again
+    await new Promise((r) => setTimeout(r, LATENCY_MS + 300))
+    emu.setFaults({ latencyMs: 0 })
+    const again = await rollbackJob(jobId, vault(), { dataDir, keychain })
+    expect(again.cancelled).toBeUndefined()
+    expect(again.failed).toEqual([])
+    expect(again.skipped).toEqual([])
+    const records = Journal.read(journalPath(dataDir, jobId)).filter((r) => r.t === 'rollback')
+    const actions = new Map(
+      records.map((r) => [(r as { idx: number }).idx, (r as { action: string }).action])
+    )
+    expect(actions.size).toBe(N)
+    expect([...actions.values()].every((a) => a === 'restored' || a === 'removed')).toBe(true)
+    const held = await vault().load({})
+    const values = new Map(
+      held.entries.map((e) => [(e as VariableEntry).key, (e as VariableEntry).value])
+    )
+    for (let i = 0; i < N; i++)
+      expect(values.get(`undo_var_${i}`)).toBe(i % 4 === 0 ? 'old' : undefined)
+  }, 60_000)
 })

@@ -153,14 +153,15 @@ async function report(io: CliIo, r: JobReport): Promise<number> {
 
 /**
  * Cancels on Ctrl-C: a secrets service's batch in flight is cut short (its items left for
- * resume to redo and read back), a file's or database's batch finishes first.
+ * resume — or a rollback run again — to redo and check), a file's or database's batch finishes
+ * first.
  */
-function cancellation(io: CliIo): AbortController {
+function cancellation(io: CliIo, then = '`airlock resume` continues the job'): AbortController {
   const controller = new AbortController()
   process.once('SIGINT', () => {
     io.stderr.write(
-      '\nairlock: stopping (a secrets service now, a file or database after the current batch);' +
-        ' `airlock resume` continues the job\n'
+      '\nairlock: stopping (a secrets service now, a file or database after the current batch); ' +
+        `${then}\n`
     )
     controller.abort()
   })
@@ -294,7 +295,10 @@ export async function jobCommand(
     kinds: stores.kinds,
     kindsFrom: `the job (${jobId})`
   })
-  const controller = cancellation(io)
+  const controller = cancellation(
+    io,
+    verb === 'resume' ? undefined : `\`airlock rollback ${jobId}\` again finishes the rollback`
+  )
   const { ctx, stop } = await context(io, controller.signal, identity)
   try {
     if (verb === 'resume') return await report(io, await resumeJob(jobId, target, ctx))
@@ -314,7 +318,7 @@ export async function jobCommand(
     )
     if (r.failed.length)
       throw new AirlockError('job.conflict', `rollback could not restore: ${r.failed.join(', ')}`)
-    return r.skipped.length ? EXIT_ITEMS_FAILED : EXIT_OK
+    return r.skipped.length || r.cancelled ? EXIT_ITEMS_FAILED : EXIT_OK
   } finally {
     stop()
     await target.close?.()
