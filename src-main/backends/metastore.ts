@@ -235,6 +235,20 @@ function sameId(id: string): string {
   return id
 }
 
+/**
+ * MySQL's ids as candidates for one id: its collations compare `a` and `a ` alike (PAD SPACE,
+ * also binary ones before 8.0's NO PAD), and `_ci` ones fold case and accents — by rules of
+ * their own (`utf8mb4_general_ci`: `s` = `ß`; an `_as_ci` one keeps accents apart). Ids that
+ * fold alike here are only candidates: the database confirms each (countRows).
+ */
+function mysqlCandidate(id: string): string {
+  return id.replace(/ +$/, '')
+}
+
+function mysqlFoldedCandidate(id: string): string {
+  return foldId(id).replace(/ +$/, '')
+}
+
 /** Whether the entry's id or any text field holds a NUL character. */
 function holdsNul(e: Entry): boolean {
   const texts =
@@ -370,14 +384,20 @@ export class MetastoreBackend implements Backend {
             ? await this.connectionRows(db, { ids: part })
             : await this.variableRows(db, { ids: part })
         // an id held by more than one row (its lookup's: MySQL's collation folds) reads as
-        // none: Airflow reads one of them, which one is up to the database
+        // none: Airflow reads one of them, which one is up to the database (where ids are
+        // only candidates for one, it says)
         const rowsOf = new Map<string, number>()
         for (const row of rows) {
           const k = idKey(str(kind === 'connection' ? row.conn_id : row.key)!)
           rowsOf.set(k, (rowsOf.get(k) ?? 0) + 1)
         }
         for (const row of rows) {
-          if (rowsOf.get(idKey(str(kind === 'connection' ? row.conn_id : row.key)!))! > 1) continue
+          const id = str(kind === 'connection' ? row.conn_id : row.key)!
+          if (
+            rowsOf.get(idKey(id))! > 1 &&
+            (!this.confirmsIds || (await this.countRows(kind, id)) > 1)
+          )
+            continue
           const problems: EntryProblem[] = []
           const e =
             kind === 'connection'
@@ -653,7 +673,12 @@ export class MetastoreBackend implements Backend {
           // A consumer that stops early never awaits it: its failure is not unhandled.
           next.catch(() => undefined)
         }
-        const goesOn = past !== undefined && idKey(keyOf(past)) === idKey(after!)
+        const goesOn =
+          past !== undefined &&
+          after !== undefined &&
+          keyOf(past) !== null &&
+          after !== null &&
+          idKey(keyOf(past)) === idKey(after)
         yield await this.markDuplicates(table, page, keyOf, idKey, goesOn)
         if (after !== undefined && !ahead) next = fetch(after, size + 1)
       }
@@ -669,7 +694,13 @@ export class MetastoreBackend implements Backend {
    * are one, as the pre-flight and checkCollisions fold them.
    */
   private async idKey(): Promise<(id: string) => string> {
-    return (await this.schema()).caseInsensitiveIds ? foldId : sameId
+    if (this.options.target.dialect !== 'mysql') return sameId
+    return (await this.schema()).caseInsensitiveIds ? mysqlFoldedCandidate : mysqlCandidate
+  }
+
+  /** Whether ids idKey makes one are only candidates the database must confirm (MySQL). */
+  private get confirmsIds(): boolean {
+    return this.options.target.dialect === 'mysql'
   }
 
   /**
@@ -686,37 +717,66 @@ export class MetastoreBackend implements Backend {
     idKey: (id: string) => string,
     goesOn: boolean
   ): Promise<Row[]> {
+    // a NULL id (a variable key before 3.2's NOT NULL) is no id Airflow looks up: never one
+    // with another row's
+    const keyAt = (i: number): string | undefined => {
+      const id = keyOf(page[i]!) as string | null
+      return id === null ? undefined : idKey(id)
+    }
     let first = -1
-    let last = page.length ? idKey(keyOf(page[0]!)) : ''
+    let last = page.length ? keyAt(0) : undefined
     for (let i = 1; i < page.length && first < 0; i++) {
-      const key = idKey(keyOf(page[i]!))
-      if (key === last) first = i - 1
+      const key = keyAt(i)
+      if (key !== undefined && key === last) first = i - 1
       last = key
     }
     if (first < 0 && !goesOn) return page
     const out = page.slice(0, Math.max(first, 0))
     for (let start = out.length; start < page.length;) {
-      const key = idKey(keyOf(page[start]!))
+      const key = keyAt(start)
       let end = start + 1
-      while (end < page.length && idKey(keyOf(page[end]!)) === key) end++
-      let count = end - start
-      if (end === page.length && goesOn)
-        count = Math.max(count, await this.countRows(table, keyOf(page[start]!)))
-      if (count === 1) out.push(page[start]!)
-      else {
-        const spellings: string[] = []
-        const kept: Row[] = []
-        for (let i = start; i < end; i++) {
-          const id = keyOf(page[i]!)
-          if (spellings.includes(id)) continue
-          spellings.push(id)
-          kept.push(page[i]!)
+      while (key !== undefined && end < page.length && keyAt(end) === key) end++
+      const atEnd = end === page.length && goesOn
+      if (end - start === 1 && !atEnd) {
+        out.push(page[start]!)
+        start = end
+        continue
+      }
+      // each spelling once (its first row), with how many rows hold it: counted here, or, where
+      // the ids are only candidates (MySQL's collations) or go on past the page, by the database
+      const spellings: string[] = []
+      const kept: Row[] = []
+      const counts: number[] = []
+      for (let i = start; i < end; i++) {
+        const id = keyOf(page[i]!)
+        const at = spellings.indexOf(id)
+        if (at >= 0) {
+          counts[at]!++
+          continue
         }
-        const duplicate: Duplicate = { table, count, spellings }
-        for (const row of kept) {
-          ;(row as MarkedRow)[DUPLICATE] = duplicate
-          out.push(row)
-        }
+        spellings.push(id)
+        kept.push(page[i]!)
+        counts.push(1)
+      }
+      if (this.confirmsIds || atEnd)
+        for (let j = 0; j < spellings.length; j++)
+          if (this.confirmsIds || j === spellings.length - 1)
+            counts[j] = Math.max(counts[j]!, await this.countRows(table, spellings[j]!))
+      const one = this.confirmsIds
+        ? spellings.filter((_, j) => counts[j]! > 1)
+        : counts.reduce((a, b) => a + b, 0) > 1
+          ? spellings
+          : []
+      const count = this.confirmsIds
+        ? Math.max(0, ...counts.filter((n) => n > 1))
+        : Math.max(
+            counts.reduce((a, b) => a + b, 0),
+            counts[counts.length - 1]!
+          )
+      const duplicate: Duplicate = { table, count, spellings: one }
+      for (let j = 0; j < kept.length; j++) {
+        if (one.includes(spellings[j]!)) (kept[j] as MarkedRow)[DUPLICATE] = duplicate
+        out.push(kept[j]!)
       }
       start = end
     }
@@ -973,7 +1033,7 @@ export class MetastoreBackend implements Backend {
       const ids = mine.length <= IDS_PER_QUERY ? [...new Set(mine.map(idOf))] : undefined
       const rows = await this.run('check ids', () =>
         db.query<Row>(
-          `SELECT ${this.q(column)} AS k, COUNT(*) AS n FROM ${this.q(table)}${ids ? ` WHERE ${this.q(column)} IN (${ids.map(() => '?').join(', ')})` : ''} GROUP BY ${this.q(column)} HAVING COUNT(*) > 1`,
+          `SELECT ${this.q(column)} AS k, COUNT(*) AS n FROM ${this.q(table)} WHERE ${ids ? `${this.q(column)} IN (${ids.map(() => '?').join(', ')})` : `${this.q(column)} IS NOT NULL`} GROUP BY ${this.q(column)} HAVING COUNT(*) > 1`,
           ids ?? []
         )
       )
@@ -981,8 +1041,11 @@ export class MetastoreBackend implements Backend {
       const counts = new Map<string, number>()
       for (const r of rows) counts.set(idKey(str(r.k ?? r.K)!), Number(r.n ?? r.N))
       for (const e of mine) {
-        const count = counts.get(idKey(idOf(e)))
+        let count = counts.get(idKey(idOf(e)))
         if (count === undefined) continue
+        // a candidate only (MySQL): the database says whether this id is one of them
+        if (this.confirmsIds) count = await this.countRows(kind, idOf(e))
+        if (count < 2) continue
         problems.push({
           ref: refOf(e),
           severity: 'error',

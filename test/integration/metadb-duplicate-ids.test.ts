@@ -337,3 +337,126 @@ describe('the CLI over a SQLite DB holding an id twice', () => {
       ).rejects.toThrow(/2 entries could not be read \(a, v\)/)
   })
 })
+
+/** Runs `sql` on the test DB itself. */
+async function sqlOn(db: TestDb, sql: string, args: unknown[] = []): Promise<void> {
+  const raw = await db.raw()
+  await raw.query(sql, args)
+  await raw.close()
+}
+
+/** What a store lists: its entries' ids, and the ids of its problems. */
+async function listed(
+  s: MetastoreBackend
+): Promise<{ ids: string[]; problems: string[]; held: string[] }> {
+  const loaded = await s.load({})
+  return {
+    ids: loaded.entries.map((e) => idOf(e)).sort(),
+    problems: loaded.problems.map((p) => p.ref.id).sort(),
+    // the problems saying an id is held by several rows
+    held: loaded.problems
+      .filter((p) => / rows of the \w+ table hold /.test(p.message))
+      .map((p) => String(p.ref.id))
+  }
+}
+
+describe.each(['sqlite', 'postgresql', 'mysql'] as const)(
+  'NULL variable keys, UNIQUE intact (%s)',
+  (dialect) => {
+    it('are no id held twice: the store loads, the rest read, a large pre-flight finds nothing', async () => {
+      const db = await createTestDb(dialect, '3.2', false)
+      dbs.push(db)
+      const q = (n: string) => quoteIdent(dialect, n)
+      const id =
+        dialect === 'postgresql'
+          ? 'id SERIAL PRIMARY KEY'
+          : dialect === 'mysql'
+            ? 'id INTEGER AUTO_INCREMENT PRIMARY KEY'
+            : 'id INTEGER PRIMARY KEY'
+      await sqlOn(db, looseDdl(dialect)[0]!)
+      // Airflow 2.3–3.1: key may be NULL; a UNIQUE constraint lets several NULLs in
+      await sqlOn(
+        db,
+        `CREATE TABLE variable (${id}, ${q('key')} VARCHAR(250) UNIQUE, val TEXT, description TEXT, is_encrypted BOOLEAN)`
+      )
+      const writer = store(db)
+      await writer.write([variableEntry('v', 'v-value')])
+      await writer.close()
+      for (const val of ['a', 'b'])
+        await sqlOn(
+          db,
+          `INSERT INTO variable (${q('key')}, val, is_encrypted) VALUES (NULL, ?, ${dialect === 'sqlite' ? 0 : 'false'})`,
+          [val]
+        )
+      const s = store(db)
+      try {
+        const { held } = await listed(s)
+        expect(held).toEqual([])
+        expect((await s.read({ kind: 'variable', id: 'v' }))?.kind).toBe('variable')
+        const many = Array.from({ length: 600 }, (_, i) => variableEntry(`n${i}`, 'x'))
+        const pre = await s.preflight([variableEntry('v', 'new'), ...many])
+        expect(pre.filter((p) => /rows of the variable table/.test(p.message))).toEqual([])
+      } finally {
+        await s.close()
+      }
+    })
+  }
+)
+
+describe('MariaDB: one id is what the column collation makes one, as Airflow’s lookup finds it', () => {
+  const collated = async (collation: string) => {
+    const db = await createTestDb('mysql', '3.2', false)
+    dbs.push(db)
+    await sqlOn(db, looseDdl('mysql')[0]!)
+    await sqlOn(
+      db,
+      `CREATE TABLE variable (id INTEGER AUTO_INCREMENT PRIMARY KEY, \`key\` VARCHAR(250) CHARACTER SET utf8mb4 COLLATE ${collation}, val TEXT, description TEXT, is_encrypted BOOLEAN)`
+    )
+    for (const [k, v] of [
+      ['e', 'plain-e'],
+      ['é', 'accent-e'],
+      ['t', 'plain-t'],
+      ['t ', 'padded-t'],
+      ['w', 'w-value']
+    ])
+      await sqlOn(db, 'INSERT INTO variable (`key`, val, is_encrypted) VALUES (?, ?, false)', [
+        k,
+        v
+      ])
+    return db
+  }
+
+  it('accent-sensitive (utf8mb4_uca1400_as_ci): e and é are two ids, each read, nothing refused', async () => {
+    const s = store(await collated('utf8mb4_uca1400_as_ci'))
+    try {
+      const { ids, problems } = await listed(s)
+      expect(ids).toEqual(expect.arrayContaining(['e', 'é', 'w']))
+      expect(problems).not.toContain('e')
+      expect(problems).not.toContain('é')
+      expect(
+        await s.readEach([
+          { kind: 'variable', id: 'e' },
+          { kind: 'variable', id: 'é' }
+        ])
+      ).toMatchObject([{ value: 'plain-e' }, { value: 'accent-e' }])
+      const pre = await s.preflight([variableEntry('e', 'new'), variableEntry('é', 'new')])
+      expect(pre.filter((p) => /rows of the variable table/.test(p.message))).toEqual([])
+    } finally {
+      await s.close()
+    }
+  })
+
+  it('PAD SPACE (utf8mb4_general_ci): "t" and "t " are one id held by two rows; e and é too', async () => {
+    const s = store(await collated('utf8mb4_general_ci'))
+    try {
+      const { ids, problems } = await listed(s)
+      expect(ids).toContain('w')
+      expect(ids).not.toContain('t')
+      expect(ids).not.toContain('e')
+      expect(problems).toEqual(expect.arrayContaining(['t', 't ', 'e', 'é']))
+      expect(await s.readEach([{ kind: 'variable', id: 't' }])).toEqual([undefined])
+    } finally {
+      await s.close()
+    }
+  })
+})
