@@ -227,13 +227,16 @@ function cleanPath(p: string): string {
   return trailing && joined ? joined + '/' : joined
 }
 
-/** `JSON.rawJSON` and the reviver's source text (Node 21+; not yet in TypeScript's lib). */
+/**
+ * `JSON.rawJSON` and the reviver's source text (Node 21+; not yet in TypeScript's lib). On an
+ * older Node (a bench run with the system's node) numbers are kept as JavaScript reads them.
+ */
 const rawJson = JSON as unknown as {
-  rawJSON(text: string): unknown
-  isRawJSON(value: unknown): boolean
+  rawJSON?(text: string): unknown
+  isRawJSON?(value: unknown): boolean
   parse(
     text: string,
-    reviver: (key: string, value: unknown, context: { source?: string }) => unknown
+    reviver: (key: string, value: unknown, context?: { source?: string }) => unknown
   ): unknown
 }
 
@@ -244,19 +247,19 @@ const rawJson = JSON as unknown as {
  */
 export function numberText(text: string): unknown {
   const n = Number(text)
-  return JSON.stringify(n) === text ? n : rawJson.rawJSON(text)
+  return JSON.stringify(n) === text || !rawJson.rawJSON ? n : rawJson.rawJSON(text)
 }
 
 /** A request body read as Vault reads it: every number keeps the text it was sent with. */
 function parseKeepingNumbers(text: string): unknown {
   return rawJson.parse(text, (_, value, context) =>
-    typeof value === 'number' && context.source !== undefined ? numberText(context.source) : value
+    typeof value === 'number' && context?.source !== undefined ? numberText(context.source) : value
   )
 }
 
 /** A deep copy of stored data; a number kept as text (`JSON.rawJSON`, immutable) is shared. */
 function cloneData<T>(value: T): T {
-  if (value === null || typeof value !== 'object' || rawJson.isRawJSON(value)) return value
+  if (value === null || typeof value !== 'object' || rawJson.isRawJSON?.(value)) return value
   if (Array.isArray(value)) return value.map(cloneData) as T
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cloneData(v)])) as T
 }
