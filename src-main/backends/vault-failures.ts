@@ -245,11 +245,11 @@ export interface RetryContext {
  * pacer; a 403 may renew the token once. Throws a VaultHttpFailure, or what `send` threw
  * when it is not an HTTP failure. An abort of `signal` destroys the request in flight and
  * rejects at once with the signal's reason (whether a write it ended reached Vault is
- * unknown).
+ * unknown). `send` gets each attempt's context (to keep the response's body: `responseText`).
  */
 export async function sendWithRetry<T>(
   context: RetryContext,
-  send: () => Promise<T>,
+  send: (call: CallContext) => Promise<T>,
   signal?: AbortSignal
 ): Promise<T> {
   const { pacer, policy } = context
@@ -260,7 +260,8 @@ export async function sendWithRetry<T>(
     const call: CallContext = {}
     const ticket = await pacer.acquire(signal)
     try {
-      const value = await (signal ? observeAbortable(call, send, signal) : observe(call, send))
+      const once = () => send(call)
+      const value = await (signal ? observeAbortable(call, once, signal) : observe(call, once))
       pacer.release(ticket, { kind: 'ok', quota: announcedQuota(call.headers) })
       return value
     } catch (error) {

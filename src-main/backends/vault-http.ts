@@ -1,14 +1,17 @@
 /**
  * The HTTP side of the Vault backend: the node-vault client, configured from Airflow's
  * `backend_kwargs` only, and the keep-alive agents it sends through. node-vault drops
- * response headers and takes no abort signal, so the agents hand each request to its
- * context (`observe`): the retry reads `Retry-After` from the response's headers, and an
- * abort destroys the request on the wire.
+ * response headers, takes no abort signal and hands over only the body axios parsed with
+ * `JSON.parse` (which turns `1.0` into 1 and rounds integers beyond 2^53), so the agents
+ * hand each request to its context (`observe`): the retry reads `Retry-After` from the
+ * response's headers, an abort destroys the request on the wire, and a secret's read takes
+ * the body's text as sent (`responseText`) to parse it as hvac does.
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
+import { brotliDecompressSync, unzipSync } from 'node:zlib'
 import nodeVault from 'node-vault'
 import { AirlockError } from '../core/errors'
 import { abortable } from './pacer'
@@ -23,6 +26,12 @@ export interface CallContext {
   request?: http.ClientRequest
   /** Set by an abort: a request the agent gets afterwards is destroyed at once. */
   aborted?: boolean
+  /** Set before sending to keep the response's body as it arrives (`responseText` reads it). */
+  keepBody?: boolean
+  /** The bytes of the response's body (the last response's, after a redirect), when kept. */
+  body?: Buffer[]
+  /** The response's `Content-Encoding` as sent (axios removes it from `headers` once decoded). */
+  encoding?: string
 }
 
 /** Carries each request's context to the agent, which records the response headers. */
@@ -64,7 +73,15 @@ function observingAgent<T extends http.Agent>(agent: T): T {
   target.addRequest = (req, options) => {
     const context = callContext.getStore()
     if (context) {
-      req.once('response', (res: http.IncomingMessage) => (context.headers = res.headers))
+      req.once('response', (res: http.IncomingMessage) => {
+        context.headers = res.headers
+        if (!context.keepBody) return
+        // axios's own listeners come first (they were added when the request was made) and
+        // take the same chunks: this one only keeps them.
+        const chunks: Buffer[] = (context.body = [])
+        context.encoding = rawHeader(res.rawHeaders, 'content-encoding')
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      })
       if (context.aborted !== undefined) context.request = req
     }
     original(req, options)
@@ -72,6 +89,47 @@ function observingAgent<T extends http.Agent>(agent: T): T {
     if (context?.aborted) req.destroy()
   }
   return agent
+}
+
+function rawHeader(raw: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === name) return raw[i + 1]
+  return undefined
+}
+
+/**
+ * The text of the body the context kept (`keepBody` set before sending), decoded from its
+ * `Content-Encoding` and read as UTF-8, as requests reads Vault's `application/json`;
+ * undefined when nothing was kept or its encoding cannot be decoded here.
+ */
+export function responseText(context: CallContext): string | undefined {
+  if (!context.body) return undefined
+  let bytes = Buffer.concat(context.body)
+  switch ((context.encoding ?? '').trim().toLowerCase()) {
+    case '':
+    case 'identity':
+      break
+    case 'gzip':
+    case 'x-gzip':
+    case 'deflate':
+    case 'compress':
+    case 'x-compress':
+      try {
+        bytes = unzipSync(bytes)
+      } catch {
+        return undefined
+      }
+      break
+    case 'br':
+      try {
+        bytes = brotliDecompressSync(bytes)
+      } catch {
+        return undefined
+      }
+      break
+    default:
+      return undefined
+  }
+  return bytes.toString('utf8')
 }
 
 /** What the client is built from (resolved `backend_kwargs`). */

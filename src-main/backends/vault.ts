@@ -10,7 +10,9 @@
  * - a variable is the secret's `value` key (no `value`, an empty map or `value: null` read
  *   as not found, as Airflow does);
  * - a KV v2 secret whose latest version is soft-deleted or destroyed reads as not found
- *   (hvac `raise_on_deleted_version=True` → InvalidPath → None).
+ *   (hvac `raise_on_deleted_version=True` → InvalidPath → None);
+ * - the secret's data is read from the answer's text with Python's json, as hvac reads it
+ *   (`1.0` stays a float, an integer keeps every digit), not from node-vault's `JSON.parse`.
  *
  * Writing uses the field map (`conn_type`, `description`, `host`, `login`, `password`,
  * `schema`, `port`, `extra` as a JSON object), which every Airflow from 2.3 to 3.x reads
@@ -66,8 +68,10 @@ import {
   vaultListRoots,
   vaultLookups,
   vaultPathProblem,
+  vaultSecretFromBody,
   vaultWriteLookup,
   type VaultLookup,
+  type VaultSecretData,
   type VaultSecretKind,
   type VaultSettings
 } from '../core/airflow-secrets/vault'
@@ -96,7 +100,13 @@ import {
   type VaultRetryOptions,
   type VaultRetryPolicy
 } from './vault-failures'
-import { createVaultHttp, type VaultClient, type VaultHttp } from './vault-http'
+import {
+  createVaultHttp,
+  responseText,
+  type CallContext,
+  type VaultClient,
+  type VaultHttp
+} from './vault-http'
 import type { ServiceProfile } from '../core/providers'
 
 export type { VaultRetryOptions } from './vault-failures'
@@ -164,9 +174,13 @@ export interface VaultListing {
   ambiguous: VaultAmbiguousName[]
 }
 
-/** The state of one secret. */
+/**
+ * The state of one secret. A live one's `data` is as node-vault parsed it (`JSON.parse`); `body`
+ * is the answer's text, which a read parses again as Airflow's client does
+ * (`vaultSecretFromBody`: `1.0` stays a float, big integers keep their digits).
+ */
 export type VaultSecretState =
-  | { state: 'live'; data: Record<string, unknown>; version: number | null }
+  | { state: 'live'; data: Record<string, unknown>; version: number | null; body?: string }
   | { state: 'absent' }
   | { state: 'deleted' | 'destroyed'; version: number }
 
@@ -313,7 +327,13 @@ export class VaultBackend implements Backend {
       )
       if (state.state !== 'live') continue
       try {
-        return this.entryFrom(ref, lookup, state.data)
+        // What Airflow's client reads: the answer's text through Python's json (node-vault's
+        // JSON.parse only when no text was kept).
+        const data =
+          state.body === undefined
+            ? state.data
+            : vaultSecretFromBody(state.body, this.settings.kvEngineVersion)
+        return this.entryFrom(ref, lookup, data)
       } catch (error) {
         if (error instanceof CodecError)
           throw new AirlockError(error.code, `${this.id}: ${what}: ${error.userMessage}`, {
@@ -608,10 +628,18 @@ export class VaultBackend implements Backend {
     const v = this.settings.kvEngineVersion
     const key = versionKey(mount, path)
     let body: { data?: unknown }
+    let text: string | undefined
     try {
-      body = (await this.request(op, (c) => c.read(vaultApiPath(v, mount, path)), signal)) as {
-        data?: unknown
-      }
+      body = (await this.request(
+        op,
+        async (c, call) => {
+          call.keepBody = true // the answer's text: node-vault's JSON.parse loses number forms
+          const answer = await c.read(vaultApiPath(v, mount, path))
+          text = responseText(call)
+          return answer
+        },
+        signal
+      )) as { data?: unknown }
     } catch (error) {
       if (error instanceof VaultHttpFailure && error.status === 404) {
         const meta = (error.body as { data?: { metadata?: unknown } } | undefined)?.data
@@ -627,20 +655,22 @@ export class VaultBackend implements Backend {
     }
     if (v === 1) {
       const data = body.data
-      return isObject(data) ? { state: 'live', data, version: null } : { state: 'absent' }
+      return isObject(data)
+        ? { state: 'live', data, version: null, body: text }
+        : { state: 'absent' }
     }
     const inner = body.data as { data?: unknown; metadata?: { version?: unknown } } | undefined
     const version = typeof inner?.metadata?.version === 'number' ? inner.metadata.version : null
     if (version !== null) this.versions.set(key, version)
     return isObject(inner?.data)
-      ? { state: 'live', data: inner.data, version }
+      ? { state: 'live', data: inner.data, version, body: text }
       : { state: 'absent' }
   }
 
   private entryFrom(
     ref: EntryRef,
     lookup: Extract<VaultLookup, { status: 'read' }>,
-    data: Record<string, unknown>
+    data: VaultSecretData
   ): Entry | undefined {
     const source = (fromKey: string) => ({
       backendId: this.id,
@@ -1084,7 +1114,7 @@ export class VaultBackend implements Backend {
    */
   private async request<T>(
     op: Operation,
-    send: (client: VaultClient) => Promise<T>,
+    send: (client: VaultClient, call: CallContext) => Promise<T>,
     signal?: AbortSignal,
     flags: { reauth?: boolean } = {}
   ): Promise<T> {
@@ -1099,7 +1129,7 @@ export class VaultBackend implements Backend {
           }
     return sendWithRetry(
       { pacer: this.pacer, policy: this.retry, renew },
-      () => send(this.client),
+      (call) => send(this.client, call),
       signal
     )
   }

@@ -823,11 +823,19 @@ export function readVaultVariable(secret: PyDict): PyValue | undefined {
 }
 
 /**
- * A secret's data as node-vault hands it over (JSON.parse'd) in Python's types, read from its
- * JSON text as hvac reads the response. Data nested deeper than Python's json can read throws
- * a PyJsonDecodeError (hvac fails on it too).
+ * A secret's data as the backend has it: the data read Python-exactly from Vault's answer
+ * (`vaultSecretFromBody`), or as node-vault hands it over (JSON.parse'd: a float written `1.0`
+ * is already 1 and an integer beyond 2^53 rounded).
  */
-function vaultSecretFromJson(data: Readonly<Record<string, unknown>>): PyDict {
+export type VaultSecretData = PyDict | Readonly<Record<string, unknown>>
+
+/**
+ * A secret's data in Python's types. Data node-vault parsed is read from its JSON text;
+ * data nested deeper than Python's json can read throws a PyJsonDecodeError (hvac fails on
+ * it too).
+ */
+function vaultSecretFromJson(data: VaultSecretData): PyDict {
+  if (data instanceof PyDict) return data
   const secret = pyJsonLoads(JSON.stringify(data))
   if (!(secret instanceof PyDict))
     throw new CodecError(
@@ -838,11 +846,41 @@ function vaultSecretFromJson(data: Readonly<Record<string, unknown>>): PyDict {
 }
 
 /**
- * `readVaultConnection` over a secret's data as node-vault returns it: the connection the
+ * A live secret's data as Airflow's client reads it from the body of Vault's answer: hvac's
+ * `response.json()` (Python's json: `1.0` stays a float, an integer keeps every digit, keys
+ * keep the body's order), then `response["data"]` (KV v1) or `response["data"]["data"]`
+ * (KV v2). A body Python's json cannot read (nested too deep) or data that is not an object
+ * throws a CodecError.
+ */
+export function vaultSecretFromBody(body: string, kvVersion: 1 | 2): PyDict {
+  let answer: PyValue
+  try {
+    answer = pyJsonLoads(body)
+  } catch (error) {
+    if (error instanceof PyJsonDecodeError)
+      throw new CodecError(
+        `Python's json cannot read Vault's answer (${error.userMessage}); Airflow's client fails on it too.`,
+        'codec.invalid-json',
+        { cause: error }
+      )
+    throw error
+  }
+  let data: PyValue | undefined = answer instanceof PyDict ? answer.get('data') : undefined
+  if (kvVersion === 2) data = data instanceof PyDict ? data.get('data') : undefined
+  if (!(data instanceof PyDict))
+    throw new CodecError(
+      `A Vault KV secret's data is a JSON object; got a ${typeName(data ?? null)}.`,
+      'codec.invalid-field'
+    )
+  return data
+}
+
+/**
+ * `readVaultConnection` over a secret's data as the backend has it: the connection the
  * backend loads. `fromKey` names what was read. A secret Airflow cannot read throws a CodecError.
  */
 export function decodeVaultConnection(
-  data: Readonly<Record<string, unknown>>,
+  data: VaultSecretData,
   dialect: Dialect
 ): Decoded<ConnectionFields> & { fromKey: 'conn_uri' | 'fields' } {
   let secret: PyDict
@@ -859,22 +897,24 @@ export function decodeVaultConnection(
 }
 
 /**
- * `readVaultVariable` over a secret's data as node-vault returns it, with the description
+ * `readVaultVariable` over a secret's data as the backend has it, with the description
  * Airlock writes beside the value; undefined where Airflow answers None. A value that is not
  * text is a CodecError: Airflow would hand the decoded JSON to the task, which Airlock's text
  * model cannot hold.
  */
 export function decodeVaultVariable(
-  data: Readonly<Record<string, unknown>>
+  data: VaultSecretData
 ): { value: string; description: string | null } | undefined {
-  const value = readVaultVariable(vaultSecretFromJson(data))
+  const secret = vaultSecretFromJson(data)
+  const value = readVaultVariable(secret)
   if (value === undefined) return undefined
   if (typeof value !== 'string')
     throw new CodecError(
       `"value" holds a ${typeName(value)}, not text; Airflow would pass that JSON ${typeName(value)} to the task as is.`,
       'codec.invalid-field'
     )
-  return { value, description: typeof data.description === 'string' ? data.description : null }
+  const description = secret.get('description')
+  return { value, description: typeof description === 'string' ? description : null }
 }
 
 /** An extra as Vault should hold it: the JSON object when that is lossless, else the text. */

@@ -19,9 +19,12 @@ import {
   decodeVaultConnection,
   VAULT_AUTH_TYPES
 } from '../../../src-main/core/airflow-secrets/vault'
+import { decodeStored } from '../../../src-main/core/airflow-secrets'
+import { pyJsonLoads, type PyDict } from '../../../src-main/core/codecs/py-json'
 import { expectEachCallEndsOnAbort } from '../../support/abort'
 import { backendConformance, SECRET_MARK } from '../../support/backend-conformance'
 import { startVaultEmulator, type VaultEmulator } from '../../support/emulators/vault'
+import { runPython } from '../../support/python'
 import { tempDir } from '../../support/temp-dir'
 
 const APPROLE = { roleId: 'airflow-role', secretId: 'airflow-secret-id' }
@@ -293,6 +296,87 @@ describe('vault: reading as Airflow reads', () => {
     expect(await b.read({ kind: 'variable', id: 'x' })).toBeUndefined()
     expect(await b.list({ kinds: ['variable'] })).toEqual([])
     expect(requestsSince(mark)).toEqual([])
+  })
+})
+
+describe("vault: the answer read as Airflow's Python reads it", () => {
+  // hvac reads Vault's answer with Python's json (requests' `response.json()`): `1.0` stays a
+  // float and an integer keeps every digit, where node-vault's JSON.parse makes 1 and rounds;
+  // Airflow then dumps an extra object with `json.dumps` (get_conn_value, from_json).
+  const DATA =
+    '{"conn_type": "http", "host": "api.internal", "port": 8443, "extra": {"timeout": 1.0, ' +
+    '"big": 12345678901234567890, "huge": 1e400, "neg_zero": -0.0, "exp": 1E5, "small": 1e-7, ' +
+    '"nested": {"list": [1.0, 2, 3.50], "deep": {"x": -123456789012345678901234567890}}, "plain": 3}}'
+  const AIRFLOW = `
+import json, sys
+given = json.load(sys.stdin)
+answer = json.loads(given["answer"])  # hvac: response.json()
+secret = answer["data"] if given["version"] == 1 else answer["data"]["data"]
+conn = json.loads(json.dumps(secret))  # get_conn_value, then Connection.from_json
+print(json.dumps({"extra": json.dumps(conn["extra"])}))
+`
+
+  for (const version of [2, 1] as const)
+    it(`reads a field map's extra object as Airflow does, 1.0 and big integers kept (KV v${version})`, async () => {
+      const mount = freshMount(version)
+      const at = `${vault.url}/v1/${mount}/${version === 2 ? 'data/' : ''}connections/floaty`
+      const headers = { 'X-Vault-Token': vault.rootToken, 'Content-Type': 'application/json' }
+      const put = await fetch(at, {
+        method: 'POST',
+        headers,
+        body: version === 2 ? `{"data": ${DATA}}` : DATA
+      })
+      expect(put.ok).toBe(true)
+      const answer = await (await fetch(at, { headers })).text()
+      // The emulator keeps each number as sent, as Vault does (Go's json.Number).
+      for (const n of ['1.0', '12345678901234567890', '1e400', '-0.0', '1E5', '3.50'])
+        expect(answer).toContain(n)
+      const python = runPython<{ extra: string }>(AIRFLOW, { answer, version })
+      expect(python.extra).toBe(
+        '{"timeout": 1.0, "big": 12345678901234567890, "huge": Infinity, "neg_zero": -0.0, ' +
+          '"exp": 100000.0, "small": 1e-07, "nested": {"list": [1.0, 2, 3.5], ' +
+          '"deep": {"x": -123456789012345678901234567890}}, "plain": 3}'
+      )
+
+      const b = backend({ mount_point: mount, kv_engine_version: version })
+      const read = (await b.read({ kind: 'connection', id: 'floaty' })) as ConnectionEntry
+      expect(read.fields.extra).toBe(python.extra)
+      expect(read.fields).toMatchObject({ conn_type: 'http', host: 'api.internal', port: 8443 })
+      const loaded = await b.load({ kinds: ['connection'] })
+      expect(loaded.problems).toEqual([])
+      expect((loaded.entries[0] as ConnectionEntry).fields.extra).toBe(python.extra)
+      // `decode` (the secret's data as its stdin line) reads what the backend reads.
+      const decoded = decodeStored(
+        'vault',
+        { token: 't', mount_point: mount, kv_engine_version: version },
+        'connection',
+        'floaty',
+        pyJsonLoads(DATA)
+      )
+      expect('connection' in decoded && (decoded.connection as PyDict).get('extra')).toBe(
+        python.extra
+      )
+    })
+
+  it('writes an extra that JavaScript would change as its text, and reads it back unchanged', async () => {
+    const mount = freshMount()
+    const extra = '{"timeout": 1.0, "big": 12345678901234567890, "neg_zero": -0.0}'
+    const b = backend({ mount_point: mount })
+    await b.write([connectionEntry('floaty', { conn_type: 'http', host: 'h', extra })])
+    expect(vault.get(mount, 'connections/floaty')).toEqual({ conn_type: 'http', host: 'h', extra })
+    const read = (await b.read({ kind: 'connection', id: 'floaty' })) as ConnectionEntry
+    expect(read.fields.extra).toBe(extra)
+  })
+
+  it("reads an escaped key right after one with a backslash (Node 24's JSON.parse does not: nodejs/node#63785)", async () => {
+    const mount = freshMount()
+    vault.put(mount, 'connections/first', { conn_type: 'http', extra: { b: 1, '\\': 2 } })
+    vault.put(mount, 'connections/second', { conn_type: 'http', extra: { b: 1, '"': 3 } })
+    const b = backend({ mount_point: mount })
+    const first = (await b.read({ kind: 'connection', id: 'first' })) as ConnectionEntry
+    const second = (await b.read({ kind: 'connection', id: 'second' })) as ConnectionEntry
+    expect(first.fields.extra).toBe('{"b": 1, "\\\\": 2}')
+    expect(second.fields.extra).toBe('{"b": 1, "\\"": 3}')
   })
 })
 

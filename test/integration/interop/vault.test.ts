@@ -10,6 +10,7 @@ import { VaultBackend } from '../../../src-main/backends/vault'
 import { connectionEntry, variableEntry, type ConnectionEntry } from '../../../src-main/core/model'
 import { startVaultEmulator, type VaultEmulator } from '../../support/emulators/vault'
 import { airflow, command, missingClient } from '../../support/interop'
+import { runPython } from '../../support/python'
 import { tempDir } from '../../support/temp-dir'
 
 const noHvac = missingClient('hvac')
@@ -209,6 +210,31 @@ describe.skipIf(noHvac)(
       ])
       expect(pyUri!.connection).toMatchObject({ host: 'mysql.internal', password: 'pw/1' })
       expect(pyFields!.connection).toMatchObject({ conn_type: 'redis', port: 6379 })
+    })
+
+    // https://developer.hashicorp.com/vault/api-docs/secret/kv/kv-v2#create-update-secret
+    // (the data is stored as sent: Vault keeps a JSON number's text, Go's json.Number).
+    it("21: Airlock reads a field map's extra object as hvac and Airflow do: 1.0 and big integers kept", async () => {
+      const m = mount()
+      const put = await fetch(`${vault.url}/v1/${m}/data/connections/floaty`, {
+        method: 'POST',
+        headers: { 'X-Vault-Token': vault.rootToken, 'Content-Type': 'application/json' },
+        body:
+          '{"data": {"conn_type": "http", "host": "api.internal", "extra": {"timeout": 1.0, ' +
+          '"big": 12345678901234567890, "neg_zero": -0.0, "nested": {"x": [2.50, 1e3]}}}}'
+      })
+      expect(put.ok).toBe(true)
+      // get_conn_value's text over hvac, then the extra as Connection.from_json dumps it.
+      const [py] = await airflow('vault', config(m), [{ op: 'get_connection', id: 'floaty' }])
+      const { extra } = runPython<{ extra: string }>(
+        'import json, sys\nvalue = json.load(sys.stdin)\nprint(json.dumps({"extra": json.dumps(json.loads(value)["extra"])}))',
+        py!.value
+      )
+      expect(extra).toBe(
+        '{"timeout": 1.0, "big": 12345678901234567890, "neg_zero": -0.0, "nested": {"x": [2.5, 1000.0]}}'
+      )
+      const c = (await airlock(m).read({ kind: 'connection', id: 'floaty' })) as ConnectionEntry
+      expect(c.fields.extra).toBe(extra)
     })
 
     // https://developer.hashicorp.com/vault/api-docs/secret/kv/kv-v2#read-secret-version

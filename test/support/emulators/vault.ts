@@ -9,6 +9,10 @@
  *
  * There is no page-size switch: Vault's LIST is not paginated (one answer per folder).
  *
+ * Numbers keep the text they were sent with, as Vault keeps them (Go's `json.Number`): `1.0`,
+ * `-0.0`, `1e400` and integers beyond 2^53 come back as written, not as JavaScript reads them
+ * (`numberText`; `put` takes such a number as `JSON.rawJSON(text)`).
+ *
  * Switches, all deterministic for a given `seed` and request order: 429 with `Retry-After`
  * (Vault's rate-limit quota), 5xx, dropped connections and latency at a rate, a request size
  * limit (413), per-path access denial, plus `inject()` to fail the next requests on purpose.
@@ -221,6 +225,43 @@ function cleanPath(p: string): string {
   }
   const joined = out.join('/')
   return trailing && joined ? joined + '/' : joined
+}
+
+/**
+ * `JSON.rawJSON` and the reviver's source text (Node 21+; not yet in TypeScript's lib). On an
+ * older Node (a bench run with the system's node) numbers are kept as JavaScript reads them.
+ */
+const rawJson = JSON as unknown as {
+  rawJSON?(text: string): unknown
+  isRawJSON?(value: unknown): boolean
+  parse(
+    text: string,
+    reviver: (key: string, value: unknown, context?: { source?: string }) => unknown
+  ): unknown
+}
+
+/**
+ * A JSON number as Vault holds it: its text, when JavaScript's number would print otherwise
+ * (`1.0`, `-0.0`, `1e400`, `12345678901234567890`), as `JSON.rawJSON` (JSON.stringify writes it
+ * back verbatim); a number that prints as sent stays a number.
+ */
+export function numberText(text: string): unknown {
+  const n = Number(text)
+  return JSON.stringify(n) === text || !rawJson.rawJSON ? n : rawJson.rawJSON(text)
+}
+
+/** A request body read as Vault reads it: every number keeps the text it was sent with. */
+function parseKeepingNumbers(text: string): unknown {
+  return rawJson.parse(text, (_, value, context) =>
+    typeof value === 'number' && context?.source !== undefined ? numberText(context.source) : value
+  )
+}
+
+/** A deep copy of stored data; a number kept as text (`JSON.rawJSON`, immutable) is shared. */
+function cloneData<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || rawJson.isRawJSON?.(value)) return value
+  if (Array.isArray(value)) return value.map(cloneData) as T
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cloneData(v)])) as T
 }
 
 function envelope(extra: Record<string, unknown>): Record<string, unknown> {
@@ -927,7 +968,7 @@ export async function startVaultEmulator(
     let body: unknown
     if (chunks.length) {
       try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8'))
+        body = parseKeepingNumbers(Buffer.concat(chunks).toString('utf8'))
       } catch {
         return send(errors(400, 'error parsing JSON'))
       }
@@ -973,18 +1014,18 @@ export async function startVaultEmulator(
     put(mountName, path, data, ns) {
       const mount = mountOrThrow(mountName, ns)
       if (mount.spec.version === 1) {
-        mount.v1.set(path, structuredClone(data))
+        mount.v1.set(path, cloneData(data))
         return 1
       }
-      return putV2(mount, path, structuredClone(data)).current
+      return putV2(mount, path, cloneData(data)).current
     },
     get(mountName, path, ns) {
       const mount = mountOrThrow(mountName, ns)
-      if (mount.spec.version === 1) return structuredClone(mount.v1.get(path))
+      if (mount.spec.version === 1) return cloneData(mount.v1.get(path))
       const s = mount.v2.get(path)
       const v = s?.versions.get(s.current)
       if (!v || v.deletionTime || v.destroyed || !v.data) return undefined
-      return structuredClone(v.data)
+      return cloneData(v.data)
     },
     softDelete(mountName, path, versions, ns) {
       const s = mountOrThrow(mountName, ns).v2.get(path)
