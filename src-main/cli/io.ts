@@ -13,10 +13,14 @@ export interface CliIo {
   env: NodeJS.ProcessEnv
 }
 
-/** The exit codes of every command: 0 ok, 1 some items failed, 2 usage error. */
+/**
+ * The exit codes of every command: 0 ok, 1 some items failed, 2 usage error, 130 a job (apply,
+ * resume, rollback) stopped by Ctrl-C before its end (128 + SIGINT, as a shell reports it).
+ */
 export const EXIT_OK = 0
 export const EXIT_ITEMS_FAILED = 1
 export const EXIT_USAGE = 2
+export const EXIT_CANCELLED = 130
 
 /** A usage problem: the command prints it with a hint and exits 2. */
 export class UsageError extends Error {}

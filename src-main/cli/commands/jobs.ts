@@ -37,7 +37,15 @@ import {
   rollbackConfirmation,
   type Confirmation
 } from '../../operations/confirm'
-import { EXIT_ITEMS_FAILED, EXIT_OK, UsageError, promptLine, writeLine, type CliIo } from '../io'
+import {
+  EXIT_CANCELLED,
+  EXIT_ITEMS_FAILED,
+  EXIT_OK,
+  UsageError,
+  promptLine,
+  writeLine,
+  type CliIo
+} from '../io'
 
 /**
  * Asks before a destructive write (operations/confirm.ts decides what is): into a protected
@@ -133,7 +141,7 @@ async function context(
   }
 }
 
-async function report(io: CliIo, r: JobReport): Promise<number> {
+async function report(io: CliIo, r: JobReport, stopped: AbortSignal): Promise<number> {
   for (const n of r.notes ?? []) io.stderr.write(`airlock: note: ${n}\n`)
   for (const w of r.warnings ?? []) io.stderr.write(`airlock: warning: ${w}\n`)
   for (const f of r.failed) io.stderr.write(`airlock: ${f.id}: failed (${f.code}): ${f.message}\n`)
@@ -148,6 +156,8 @@ async function report(io: CliIo, r: JobReport): Promise<number> {
       skipped: r.skipped
     })
   )
+  // a job Ctrl-C stopped is not done, whatever its counts so far say
+  if (stopped.aborted) return EXIT_CANCELLED
   return r.failed.length || r.refused.length ? EXIT_ITEMS_FAILED : EXIT_OK
 }
 
@@ -249,7 +259,11 @@ export async function applyCommand(
       try {
         const handover = new PlanHandover(doc)
         doc = undefined
-        return await report(io, await applyPlan(handover, source, target, ctx, { where: planPath }))
+        return await report(
+          io,
+          await applyPlan(handover, source, target, ctx, { where: planPath }),
+          controller.signal
+        )
       } finally {
         await target.close?.()
       }
@@ -301,7 +315,8 @@ export async function jobCommand(
   )
   const { ctx, stop } = await context(io, controller.signal, identity)
   try {
-    if (verb === 'resume') return await report(io, await resumeJob(jobId, target, ctx))
+    if (verb === 'resume')
+      return await report(io, await resumeJob(jobId, target, ctx), controller.signal)
     const r = await rollbackJob(jobId, target, ctx, { force: Boolean(flags.force) })
     for (const n of r.notes ?? []) io.stderr.write(`airlock: note: ${n}\n`)
     for (const s of r.skipped)
@@ -318,7 +333,8 @@ export async function jobCommand(
     )
     if (r.failed.length)
       throw new AirlockError('job.conflict', `rollback could not restore: ${r.failed.join(', ')}`)
-    return r.skipped.length || r.cancelled ? EXIT_ITEMS_FAILED : EXIT_OK
+    if (r.cancelled) return EXIT_CANCELLED
+    return r.skipped.length ? EXIT_ITEMS_FAILED : EXIT_OK
   } finally {
     stop()
     await target.close?.()
