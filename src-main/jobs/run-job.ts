@@ -268,6 +268,14 @@ export function batchAttempts(target: Pick<Backend, 'kind'>, retries = 5): numbe
 }
 
 /**
+ * Whether an error is a store's requests ended by `signal` (a job's cancel): its reason, or a
+ * store's own abort error, once it has fired.
+ */
+function endedBy(signal: AbortSignal | undefined): (error: unknown) => boolean {
+  return (error) => Boolean(signal?.aborted) && (error === signal!.reason || isAbortError(error))
+}
+
+/**
  * `fn` within the batch's attempts, with exponential backoff and jitter between them. A
  * cancelled job ends the wait at once and makes no further attempt (an attempt the cancel
  * ended is not retried either); the last error is thrown.
@@ -395,9 +403,7 @@ async function execute(
   // one. A local store's batch (a transaction, a rewrite of a file) is short: it runs to its
   // end and is read back, and the job stops before the next, as always.
   const signal = target.pacer ? ctx.signal : undefined
-  // the batch's requests were ended by the cancel (the signal's reason, or a store's abort)
-  const cutShort = (error: unknown) =>
-    Boolean(signal?.aborted) && (error === signal!.reason || isAbortError(error))
+  const cutShort = endedBy(signal)
   const writeItems = async (
     { intended, previous }: Pick<JobFiles, 'intended' | 'previous'>,
     items: number[]
@@ -1349,8 +1355,7 @@ async function undo(
   // rollback again compares them with the target and finishes them. A local store's batch
   // runs to its end; no batch starts after a cancel.
   const signal = target.pacer ? ctx.signal : undefined
-  const cutShort = (error: unknown) =>
-    Boolean(signal?.aborted) && (error === signal!.reason || isAbortError(error))
+  const cutShort = endedBy(signal)
   const undoOne = async (
     idx: number,
     previous: Record<number, Entry | null>
