@@ -758,21 +758,12 @@ export class MetastoreBackend implements Backend {
         kept.push(page[i]!)
         counts.push(1)
       }
-      if (this.confirmsIds || atEnd)
-        for (let j = 0; j < spellings.length; j++)
-          if (this.confirmsIds || j === spellings.length - 1)
-            counts[j] = Math.max(counts[j]!, await this.countRows(table, spellings[j]!))
-      const one = this.confirmsIds
-        ? spellings.filter((_, j) => counts[j]! > 1)
-        : counts.reduce((a, b) => a + b, 0) > 1
-          ? spellings
-          : []
-      const count = this.confirmsIds
-        ? Math.max(0, ...counts.filter((n) => n > 1))
-        : Math.max(
-            counts.reduce((a, b) => a + b, 0),
-            counts[counts.length - 1]!
-          )
+      // (without MySQL's candidates a run holds one spelling: its count is the run's)
+      for (let j = 0; j < spellings.length; j++)
+        if (this.confirmsIds || (atEnd && j === spellings.length - 1))
+          counts[j] = Math.max(counts[j]!, await this.countRows(table, spellings[j]!))
+      const one = spellings.filter((_, j) => counts[j]! > 1)
+      const count = Math.max(0, ...counts.filter((n) => n > 1))
       const duplicate: Duplicate = { table, count, spellings: one }
       for (let j = 0; j < kept.length; j++) {
         if (one.includes(spellings[j]!)) (kept[j] as MarkedRow)[DUPLICATE] = duplicate
