@@ -33,15 +33,19 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 })
 
+/** A table's surrogate key column in `dialect`. */
+function idColumn(dialect: SqlDialect): string {
+  return dialect === 'postgresql'
+    ? 'id SERIAL PRIMARY KEY'
+    : dialect === 'mysql'
+      ? 'id INTEGER AUTO_INCREMENT PRIMARY KEY'
+      : 'id INTEGER PRIMARY KEY'
+}
+
 /** The tables as an older or hand-made schema has them: no UNIQUE constraint on the ids. */
 function looseDdl(dialect: SqlDialect): string[] {
   const q = (n: string) => quoteIdent(dialect, n)
-  const id =
-    dialect === 'postgresql'
-      ? 'id SERIAL PRIMARY KEY'
-      : dialect === 'mysql'
-        ? 'id INTEGER AUTO_INCREMENT PRIMARY KEY'
-        : 'id INTEGER PRIMARY KEY'
+  const id = idColumn(dialect)
   return [
     `CREATE TABLE connection (${id}, conn_id VARCHAR(250) NOT NULL, conn_type VARCHAR(500) NOT NULL, description TEXT, host VARCHAR(500), ${q('schema')} VARCHAR(500), login TEXT, password TEXT, port INTEGER, is_encrypted BOOLEAN, is_extra_encrypted BOOLEAN, extra TEXT)`,
     `CREATE TABLE variable (${id}, ${q('key')} VARCHAR(250), val TEXT, description TEXT, is_encrypted BOOLEAN)`
@@ -367,12 +371,7 @@ describe.each(['sqlite', 'postgresql', 'mysql'] as const)(
       const db = await createTestDb(dialect, '3.2', false)
       dbs.push(db)
       const q = (n: string) => quoteIdent(dialect, n)
-      const id =
-        dialect === 'postgresql'
-          ? 'id SERIAL PRIMARY KEY'
-          : dialect === 'mysql'
-            ? 'id INTEGER AUTO_INCREMENT PRIMARY KEY'
-            : 'id INTEGER PRIMARY KEY'
+      const id = idColumn(dialect)
       await sqlOn(db, looseDdl(dialect)[0]!)
       // Airflow 2.3–3.1: key may be NULL; a UNIQUE constraint lets several NULLs in
       await sqlOn(

@@ -67,3 +67,12 @@ export async function expectEachCallEndsOnAbort(
     expect(getEventListeners(aborting.signal, 'abort')).toHaveLength(0)
   }
 }
+
+/** Many requests through one signal (a write and a load of 60 entries) leave no listener on it. */
+export async function expectNoAbortListenerLeft(b: Backend): Promise<void> {
+  const signal = new AbortController().signal
+  const entries = Array.from({ length: 60 }, (_, i) => variableEntry(`v${i}`, String(i)))
+  await b.write(entries, signal)
+  expect((await b.load({}, signal)).entries).toHaveLength(60)
+  expect(getEventListeners(signal, 'abort')).toHaveLength(0)
+}

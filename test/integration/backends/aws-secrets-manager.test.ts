@@ -25,7 +25,12 @@ import {
   decodeSecretsManagerConnection,
   parseAwsSecretsManagerKwargs
 } from '../../../src-main/core/airflow-secrets/aws-secrets-manager'
-import { abortWhen, expectEachCallEndsOnAbort, settle } from '../../support/abort'
+import {
+  abortWhen,
+  expectEachCallEndsOnAbort,
+  expectNoAbortListenerLeft,
+  settle
+} from '../../support/abort'
 import { backendConformance, SECRET_MARK } from '../../support/backend-conformance'
 import { startAwsEmulator, type AwsEmulator } from '../../support/emulators/aws'
 
@@ -776,11 +781,6 @@ describe('aws-secrets-manager: cancelling', () => {
   })
 
   it('leaves no abort listener behind on a signal that many requests went through', async () => {
-    const b = backend({ concurrency: 8 })
-    const signal = new AbortController().signal
-    const entries = Array.from({ length: 60 }, (_, i) => variableEntry(`v${i}`, String(i)))
-    await b.write(entries, signal)
-    expect((await b.load({}, signal)).entries).toHaveLength(60)
-    expect(getEventListeners(signal, 'abort')).toHaveLength(0)
+    await expectNoAbortListenerLeft(backend({ concurrency: 8 }))
   })
 })

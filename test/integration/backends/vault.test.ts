@@ -1,7 +1,6 @@
 // VaultBackend through node-vault against the loopback Vault emulator (test/support/emulators/vault.ts).
 import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { getEventListeners } from 'node:events'
 import { inspect } from 'node:util'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { VaultBackend, type VaultOptions } from '../../../src-main/backends/vault'
@@ -21,7 +20,7 @@ import {
 } from '../../../src-main/core/airflow-secrets/vault'
 import { decodeStored } from '../../../src-main/core/airflow-secrets'
 import { pyJsonLoads, type PyDict } from '../../../src-main/core/codecs/py-json'
-import { expectEachCallEndsOnAbort } from '../../support/abort'
+import { expectEachCallEndsOnAbort, expectNoAbortListenerLeft } from '../../support/abort'
 import { backendConformance, SECRET_MARK } from '../../support/backend-conformance'
 import { startVaultEmulator, type VaultEmulator } from '../../support/emulators/vault'
 import { runPython } from '../../support/python'
@@ -1198,13 +1197,7 @@ describe('vault: cancelling', () => {
   it('leaves no abort listener behind on a signal that many requests went through', async () => {
     const emu = await startVaultEmulator()
     try {
-      const b = backend({}, { concurrency: 8 }, emu)
-      const signal = new AbortController().signal
-      const entries = Array.from({ length: 60 }, (_, i) => variableEntry(`v${i}`, String(i)))
-      await b.write(entries, signal)
-      const loaded = await b.load({}, signal)
-      expect(loaded.entries).toHaveLength(60)
-      expect(getEventListeners(signal, 'abort')).toHaveLength(0)
+      await expectNoAbortListenerLeft(backend({}, { concurrency: 8 }, emu))
     } finally {
       await emu.close()
     }
