@@ -56,6 +56,12 @@ export interface AtomicWriteOptions {
    * clobber the same way).
    */
   expect?: FileIdentity | null
+  /**
+   * Bytes written over the file at their offsets once every part is written, before it is
+   * made durable: a header whose content depends on what follows it (a signed plan's
+   * signature, jobs/plan-signature.ts), so the parts after it need not be held until it is known.
+   */
+  patch?: () => readonly { offset: number; bytes: Uint8Array }[]
 }
 
 /**
@@ -277,6 +283,9 @@ export function writeFileAtomicPartsSync(
     fd = openSync(temp, EXCLUSIVE, 0o600)
     for (const bytes of bytesThrough(parts))
       for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at)
+    for (const { offset, bytes } of options?.patch?.() ?? [])
+      for (let at = 0; at < bytes.length;)
+        at += writeSync(fd, bytes, at, bytes.length - at, offset + at)
     fchmodSync(fd, mode)
     fsyncSync(fd)
     closeSync(fd)
@@ -341,9 +350,13 @@ export async function replaceFile(path: string, data: string | Uint8Array): Prom
  * {@link replaceFile} of the concatenation of `parts`, each produced as it is written (a plan
  * of 100 k items is never one string, nor one buffer, in memory); written synchronously.
  */
-export function replaceFileParts(path: string, parts: Iterable<string | Uint8Array>): void {
+export function replaceFileParts(
+  path: string,
+  parts: Iterable<string | Uint8Array>,
+  options?: Pick<AtomicWriteOptions, 'patch'>
+): void {
   try {
-    writeFileAtomicPartsSync(path, parts)
+    writeFileAtomicPartsSync(path, parts, options)
   } catch (error) {
     throw writeFailure(path, error)
   }

@@ -1,7 +1,6 @@
 /** `airlock effective`, `airlock plan`, `airlock diff`: precedence and migration previews. */
 import type { EntryKind } from '../../backends/backend'
 import type { LocatorOptions } from '../../operations/open-store'
-import { replaceFileParts } from '../../platform/atomic-write'
 import type { ConflictPolicy, PlanItem } from '../../core/plan'
 import { RUNTIME_MODELS } from '../../core/precedence'
 import type { Dialect } from '../../core/model'
@@ -257,26 +256,6 @@ export async function planCommand(
   return printPlan(io, mode, planned, flags, cutover)
 }
 
-/**
- * A saved plan's text: its header on the first line, then one item per line (compact JSON).
- * Still read and grepped item by item, without the pretty-printer's indentation, which made
- * the file about twice the size and cost a fifth of a 100 k `plan` (issue #22). Made in pieces
- * of about 64 KB, in order, each as it is written: never one string of the whole file.
- */
-export function* planFileParts(doc: object & { items: readonly unknown[] }): Generator<string> {
-  const { items: all, ...rest } = doc
-  const head = JSON.stringify({ ...rest, items: [] })
-  let part = `${head.slice(0, -'[]}'.length)}[\n`
-  for (let i = 0; i < all.length; i++) {
-    part += (i ? ',\n' : '') + (JSON.stringify(all[i]) ?? '')
-    if (part.length >= 65_536) {
-      yield part
-      part = ''
-    }
-  }
-  yield `${part}\n]}\n`
-}
-
 /** Prints a plan (or diff) as `plan` does, saving it signed with --out; the exit code. */
 async function printPlan(
   io: CliIo,
@@ -293,13 +272,11 @@ async function printPlan(
   if (flags.json || flags.out) {
     // a saved plan is signed, so apply runs it only as it was made (jobs/plan-signature.ts)
     // jobs/ (and retry below) load where used: a diff needs neither (issue #22)
-    const doc = flags.out
-      ? await (
-          await import('../../jobs/plan-signature')
-        ).signPlan(planned.document, await openCliKeychain(io))
-      : planned.document
+    const doc = planned.document
     if (flags.out) {
-      replaceFileParts(flags.out, planFileParts(doc))
+      await (
+        await import('../../jobs/plan-signature')
+      ).writeSignedPlan(flags.out, doc, await openCliKeychain(io))
       io.stderr.write(`plan written to ${flags.out} (no values: fingerprints only)\n`)
     } else
       await writeLine(

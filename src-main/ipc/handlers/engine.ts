@@ -1,5 +1,5 @@
 /** Handlers of `effective:resolve`, `jobs:plan` and `jobs:save-plan`. */
-import { replaceFile } from '../../platform/atomic-write'
+import { replaceFileParts } from '../../platform/atomic-write'
 import type {
   EffectiveDto,
   EffectiveItemDto,
@@ -23,6 +23,7 @@ import {
 } from '../../core/precedence'
 import type { Entry } from '../../core/model'
 import { newPlanKey, signPlan } from '../../jobs/run-job'
+import { planFileParts } from '../../jobs/plan-signature'
 import { isPersistent, noKeychainMessage } from '../../keychain/keychain'
 import { cutoverDto, placeTarget, previewCutover } from '../../operations/cutover'
 import { layerLookups, loadLayers, runtimeLayers } from '../../operations/effective'
@@ -317,7 +318,8 @@ export async function savePlan(ctx: HandlerContext, request: { planId: string; p
       'backend.not-found',
       `No plan ${request.planId} in this run; plan again.`
     )
-  await replaceFile(request.path, JSON.stringify(held.doc, null, 2) + '\n')
+  // the layout `airlock plan --out` writes (one item per line), not pretty-printed
+  replaceFileParts(request.path, planFileParts(held.doc))
   return { path: request.path }
 }
 
