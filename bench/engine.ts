@@ -92,11 +92,15 @@ async function benchPlan(ctx: BenchContext): Promise<BenchFigure> {
       return (performance.now() - t0) / 1000
     })
     const ratio = diff.median / airlock.median
+    // A breakdown (issue #22: the in-process figures stay as one): core plan() of entries already
+    // in memory, with both sides' fingerprints (an HMAC per entry). Its goals are those of the
+    // whole commands (`bench whole`: diff of files and DBs; `bench jobs`: plan --out), and its
+    // RSS is the bench process's, which holds both datasets and the other benchmarks' data.
     return {
-      name: `plan/diff ${n.toLocaleString('en')} vs ${n.toLocaleString('en')}`,
+      name: `plan/diff ${n.toLocaleString('en')} vs ${n.toLocaleString('en')}, in-process core plan() with fingerprints`,
       airlock: {
         value: airlock.median,
-        unit: `s, peak RSS ${Math.round(peakRss / 2 ** 20)} MB`,
+        unit: `s, bench process RSS ${Math.round(peakRss / 2 ** 20)} MB`,
         spread: airlock.spread
       },
       anchor: {
@@ -106,8 +110,8 @@ async function benchPlan(ctx: BenchContext): Promise<BenchFigure> {
         spread: diff.spread
       },
       ratio,
-      goal: '≤ 2× diff, ≤ 0.5 s, ≤ 300 MB',
-      pass: ratio >= 0.5 && airlock.median <= 0.5 && peakRss <= 300 * 2 ** 20
+      goal: 'breakdown (goals: bench whole, jobs)',
+      pass: true
     }
   } finally {
     rmSync(dir, { recursive: true, force: true })
