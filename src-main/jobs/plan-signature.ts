@@ -178,11 +178,13 @@ function canonicalValue(v: unknown): string {
 function canonicalJson(value: unknown, put: (text: string) => void): void {
   if (Array.isArray(value)) {
     put('[')
-    value.forEach((v, i) => {
+    // every index, holes too (as null, as JSON.stringify writes them: forEach skips them)
+    for (let i = 0; i < value.length; i++) {
       if (i) put(',')
+      const v: unknown = value[i]
       if (v === undefined) put('null')
       else canonicalJson(v, put)
-    })
+    }
     put(']')
     return
   }
@@ -282,6 +284,8 @@ export async function writeSignedPlan(
   doc: PlanDocument,
   keychain: Keychain
 ): Promise<void> {
+  // a document without its list of items would be written as one that never verifies
+  if (!Array.isArray(doc.items)) throw new TypeError('a plan to write has no list of items')
   const hmac = createHmac('sha256', await signingKey(keychain))
   const { before, items, after } = canonicalAround(doc)
   const { signature: _signature, items: _items, ...head } = doc

@@ -120,9 +120,22 @@ function realTarget(path: string): string {
   if (!isLink) return path
   try {
     return realpathSync(path)
-  } catch {
+  } catch (error) {
+    // a loop of links has no file to replace: the link it would replace is not the target
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw error
     return resolve(dirname(path), readlinkSync(path))
   }
+}
+
+/**
+ * Throws (code `ENOTREG`) when `path` names something that is not a regular file — a device
+ * (`/dev/null`, a terminal), a pipe (`/dev/stdout` in a pipeline), a socket: a write replaces a
+ * file whole by renaming over it, which would put a regular file in place of the node.
+ */
+function requireRegular(path: string): void {
+  const st = statSync(path, { throwIfNoEntry: false })
+  if (st && !st.isFile() && !st.isDirectory())
+    throw Object.assign(new Error(`${path} is not a regular file`), { code: 'ENOTREG' })
 }
 
 /** This host, as a temp file's name tells it: a pid means something only on its own host. */
@@ -178,6 +191,7 @@ export function removeLeftoverTemps(file: string): void {
 }
 
 function destination(path: string, options: AtomicWriteOptions | undefined): Destination {
+  requireRegular(path)
   const file = realTarget(path)
   let mode = options?.mode ?? 0o600
   try {
@@ -281,11 +295,20 @@ export function writeFileAtomicPartsSync(
   let fd: number | undefined
   try {
     fd = openSync(temp, EXCLUSIVE, 0o600)
-    for (const bytes of bytesThrough(parts))
+    let size = 0
+    for (const bytes of bytesThrough(parts)) {
       for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at)
-    for (const { offset, bytes } of options?.patch?.() ?? [])
+      size += bytes.length
+    }
+    for (const { offset, bytes } of options?.patch?.() ?? []) {
+      // over bytes already written, never past the end (a gap would be NUL bytes)
+      if (!(Number.isSafeInteger(offset) && offset >= 0 && offset + bytes.length <= size))
+        throw new Error(
+          `a patch at ${offset} (+${bytes.length}) is outside the ${size} bytes written`
+        )
       for (let at = 0; at < bytes.length;)
         at += writeSync(fd, bytes, at, bytes.length - at, offset + at)
+    }
     fchmodSync(fd, mode)
     fsyncSync(fd)
     closeSync(fd)
@@ -309,7 +332,7 @@ export function writeFileAtomicPartsSync(
 export async function writeFileAtomic(
   path: string,
   data: string | Uint8Array,
-  options?: AtomicWriteOptions
+  options?: Omit<AtomicWriteOptions, 'patch'>
 ): Promise<void> {
   const { file, mode, temp } = destination(path, options)
   let handle: Awaited<ReturnType<typeof open>> | undefined
@@ -362,20 +385,40 @@ export function replaceFileParts(
   }
 }
 
+/** The path a write of `path` goes to (a link followed), or `path` when that cannot be told. */
+function linkedPath(path: string): string {
+  try {
+    return realTarget(path)
+  } catch {
+    return path
+  }
+}
+
 /** Why writing a file the user named failed, as the user reads it; the file is left as it was. */
 function writeFailure(path: string, error: unknown): AirlockError {
   const code = (error as NodeJS.ErrnoException).code
-  const folder = dirname(path)
+  if (code === 'ENOTREG')
+    return new AirlockError(
+      'usage',
+      `Cannot write "${path}": it is not a regular file (a device, a pipe or a socket); Airlock replaces a file whole, so name a file. Nothing was written.`,
+      { cause: error }
+    )
+  if (code === 'ELOOP')
+    return new AirlockError(
+      'usage',
+      `Cannot write "${path}": its symbolic links lead back to themselves (a loop); fix or remove the link. Nothing was written.`,
+      { cause: error }
+    )
   if (code === 'ENOENT')
     return new AirlockError(
       'backend.not-found',
-      `Cannot write "${path}": the folder "${folder}" does not exist. Nothing was written.`,
+      `Cannot write "${path}": the folder "${dirname(linkedPath(path))}" does not exist. Nothing was written.`,
       { cause: error }
     )
   if (code === 'ENOTDIR')
     return new AirlockError(
       'backend.not-found',
-      `Cannot write "${path}": "${folder}" is not a folder (a part of it is a file). Nothing was written.`,
+      `Cannot write "${path}": a part of that path is a file, not a folder. Nothing was written.`,
       { cause: error }
     )
   if (code === 'EISDIR')

@@ -1,9 +1,10 @@
 import fc from 'fast-check'
-import { readFileSync, rmSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { parsePlanDocument, type PlanDocument, type PlanItem } from '../../../../src-main/core/plan'
 import {
+  canonicalPlan,
   planFileParts,
   signPlan,
   verifyPlan,
@@ -152,5 +153,28 @@ describe('a signed plan written in one pass (writeSignedPlan)', () => {
     const written = readFileSync(path, 'utf8')
     expect(written).toBe([...planFileParts(await signPlan(d, keychain))].join(''))
     await verifyPlan(parsePlanDocument(written, path), keychain, path)
+  })
+})
+
+describe('odd plan documents', () => {
+  it('a list with holes is signed and written as JSON writes it (null), never as invalid JSON', async () => {
+    const keychain = new MemoryKeychain()
+    const d = doc(2) as unknown as PlanDocument
+    // eslint-disable-next-line no-sparse-arrays
+    d.items[0]!.warnings = [, 'x'] as unknown as string[]
+    const path = join(dir, 'holes.json')
+    await writeSignedPlan(path, d, keychain)
+    const back = JSON.parse(readFileSync(path, 'utf8')) as PlanDocument
+    expect(back.items[0]!.warnings).toEqual([null, 'x'])
+    expect(canonicalPlan(d)).toBe(canonicalPlan(back))
+  })
+
+  it('a document without its list of items is refused, not written as one that never verifies', async () => {
+    const path = join(dir, 'no-items.json')
+    const { items: _items, ...d } = doc(1)
+    await expect(
+      writeSignedPlan(path, d as unknown as PlanDocument, new MemoryKeychain())
+    ).rejects.toThrow(/no list of items/)
+    expect(existsSync(path)).toBe(false)
   })
 })

@@ -13,8 +13,11 @@ import {
 } from 'node:fs'
 import { basename, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { AirlockError } from '../../../../src-main/core/errors'
 import {
   fileIdentitySync,
+  replaceFile,
+  replaceFileParts,
   tempPath,
   UNKNOWN_WRITER_TEMP_AGE_MS,
   writeFileAtomic,
@@ -247,5 +250,84 @@ describe('writeFileAtomic of a long text', () => {
       parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p))
     )
     expect(readFileSync(path).equals(expected)).toBe(true)
+  })
+})
+
+describe('a file the user named that cannot be replaced whole (replaceFile, replaceFileParts)', () => {
+  const refusal = async (path: string) => {
+    const error = await replaceFile(path, 'x').then(
+      () => undefined,
+      (e: unknown) => e
+    )
+    expect(error).toBeInstanceOf(AirlockError)
+    return error as AirlockError
+  }
+
+  it('refuses a pipe (/dev/stdout in a pipeline) and leaves it a pipe', async () => {
+    const fifo = join(fresh(), 'out.fifo')
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0)
+    const error = await refusal(fifo)
+    expect(error.code).toBe('usage')
+    expect(error.userMessage).toContain(`"${fifo}": it is not a regular file`)
+    expect(lstatSync(fifo).isFIFO()).toBe(true)
+    // through a link to it too, and by the synchronous writer of plan files
+    const link = join(fresh(), 'link')
+    symlinkSync(fifo, link)
+    expect((await refusal(link)).userMessage).toContain('not a regular file')
+    expect(() => replaceFileParts(link, ['x'])).toThrow(/not a regular file/)
+    expect(lstatSync(fifo).isFIFO()).toBe(true)
+    expect(lstatSync(link).isSymbolicLink()).toBe(true)
+  })
+
+  it('refuses a loop of symbolic links and leaves both links as they were', async () => {
+    const dir = fresh()
+    symlinkSync(join(dir, 'b'), join(dir, 'a'))
+    symlinkSync(join(dir, 'a'), join(dir, 'b'))
+    const error = await refusal(join(dir, 'a'))
+    expect(error.userMessage).toMatch(/lead back to themselves \(a loop\)/)
+    expect(readlinkSync(join(dir, 'a'))).toBe(join(dir, 'b'))
+    expect(readlinkSync(join(dir, 'b'))).toBe(join(dir, 'a'))
+  })
+
+  it('names the folder that is missing: the one a dangling link points into', async () => {
+    const dir = fresh()
+    symlinkSync(join(dir, 'gone', 'plan.json'), join(dir, 'link.json'))
+    const error = await refusal(join(dir, 'link.json'))
+    expect(error.userMessage).toContain(`the folder "${join(dir, 'gone')}" does not exist`)
+  })
+
+  it('says a part of the path is a file, not which folder is not one', async () => {
+    const dir = fresh()
+    writeFileSync(join(dir, 'afile'), 'x')
+    const error = await refusal(join(dir, 'afile') + '/')
+    expect(error.userMessage).toContain('a part of that path is a file, not a folder')
+    expect(error.userMessage).not.toContain('"." is not a folder')
+  })
+})
+
+describe('writeFileAtomicPartsSync with a patch', () => {
+  it('writes the patch over the bytes written, then replaces the file', () => {
+    const path = join(fresh(), 'p.txt')
+    writeFileAtomicPartsSync(path, ['ab', 'cdef'], {
+      patch: () => [{ offset: 1, bytes: Buffer.from('XY') }]
+    })
+    expect(readFileSync(path, 'utf8')).toBe('aXYdef')
+  })
+
+  it.each([
+    ['before the start', -1],
+    ['past the end', 5],
+    ['not a whole number', 1.5]
+  ])('refuses a patch %s and leaves the file as it was', (_what, offset) => {
+    const dir = fresh()
+    const path = join(dir, 'p.txt')
+    writeFileSync(path, 'old')
+    expect(() =>
+      writeFileAtomicPartsSync(path, ['abcdef'], {
+        patch: () => [{ offset, bytes: Buffer.from('XY') }]
+      })
+    ).toThrow(/outside the 6 bytes written/)
+    expect(readFileSync(path, 'utf8')).toBe('old')
+    expect(readdirSync(dir)).toEqual(['p.txt'])
   })
 })
