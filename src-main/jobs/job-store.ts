@@ -655,7 +655,7 @@ export function jobSummary(dataDir: string, jobId: string): JobSummary {
     return a !== 'restored' && a !== 'removed' && a !== 'skipped'
   }).length
   const left = [
-    ...(notYet ? [`${notYet} not rolled back yet`] : []),
+    ...(notYet ? [`${notYet} left`] : []),
     ...(kept ? [`${kept} changed since the job`] : [])
   ]
   const state = rolled.size

@@ -135,7 +135,7 @@ describe('app: a rollback runs as a job', () => {
     // not "rolled back": the job says what is left, and offers the rollback again
     const partly = await stateOf(jobId)
     expect(partly.running).toBe(false)
-    expect(partly.state).toMatch(/^(partly rolled back \(\d+ not rolled back yet\)|finished)$/)
+    expect(partly.state).toMatch(/^(partly rolled back \(\d+ left\)|finished)$/)
 
     // the cut-short requests wait out their latency (some land), then the rollback runs again
     await new Promise((r) => setTimeout(r, LATENCY_MS + 300))

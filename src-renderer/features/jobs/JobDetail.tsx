@@ -204,9 +204,23 @@ function Figure(props: { label: string; value: string; testId: string }) {
   )
 }
 
+/** Where the job's rollback stands: its counts (what it put back, what is left). */
+function rollbackText(r: JobDetailDto['rollback']): string {
+  return r.state === 'none'
+    ? `not rolled back (${r.remaining} to put back)`
+    : `${r.state}: ${r.restored} restored, ${r.removed} removed, ${r.failed} failed, ${r.skipped} left as changed${r.remaining ? `, ${r.remaining} remaining` : ''}`
+}
+
 /** Whether a job may be rolled back now: not running, something begun, not all put back yet. */
 export function canRollBack(job: Pick<JobDto, 'state'>, running: boolean): boolean {
   return !running && job.state !== 'rolled back' && job.state !== 'never started'
+}
+
+/** The job's state, or what runs now (its list state is read before the run began). */
+function JobState(props: { job: JobDetailDto }) {
+  const live = useAppStore((s) => s.progress[props.job.jobId])
+  if (live?.state !== 'running') return <>{props.job.state}</>
+  return <>{live.run === 'rollback' ? 'rolling back' : 'running'}</>
 }
 
 /**
@@ -239,13 +253,29 @@ function RunBar(props: { job: JobDetailDto; onRollback?: (jobId: string) => void
       </div>
     )
   }
-  if (!onRollback || !canRollBack(job, false)) return null
+  const offered = onRollback !== undefined && canRollBack(job, false)
+  const rolled = job.rollback.state !== 'none'
+  if (!offered && !rolled) return null
   return (
     <div className="toolbar">
-      <button type="button" data-testid="job-detail-rollback" onClick={() => onRollback(job.jobId)}>
-        Roll back
-      </button>
-      <span className="small muted">Puts back what the job changed; asks first.</span>
+      {rolled && (
+        // how the last rollback left it, where it is seen (the figure below says it too)
+        <span data-testid="job-detail-rollback-result">
+          <strong>Rollback</strong> {rollbackText(job.rollback)}
+        </span>
+      )}
+      {offered && (
+        <button
+          type="button"
+          data-testid="job-detail-rollback"
+          onClick={() => onRollback(job.jobId)}
+        >
+          {rolled ? 'Roll back the rest' : 'Roll back'}
+        </button>
+      )}
+      {offered && !rolled && (
+        <span className="small muted">Puts back what the job changed; asks first.</span>
+      )}
     </div>
   )
 }
@@ -259,7 +289,7 @@ function Body(props: { job: JobDetailDto; onRollback?: (jobId: string) => void }
   return (
     <>
       <p className="small">
-        {job.source} → {job.target} · {job.state}
+        {job.source} → {job.target} · <JobState job={job} />
       </p>
       <RunBar job={job} onRollback={props.onRollback} />
       <ul className="job-counts" data-testid="job-detail-counts" aria-label="Outcomes">
@@ -341,15 +371,7 @@ function Body(props: { job: JobDetailDto; onRollback?: (jobId: string) => void }
           }
           testId="job-snapshot"
         />
-        <Figure
-          label="Rollback"
-          value={
-            job.rollback.state === 'none'
-              ? `not rolled back (${job.rollback.remaining} to put back)`
-              : `${job.rollback.state}: ${job.rollback.restored} restored, ${job.rollback.removed} removed, ${job.rollback.failed} failed, ${job.rollback.skipped} left as changed${job.rollback.remaining ? `, ${job.rollback.remaining} remaining` : ''}`
-          }
-          testId="job-rollback-state"
-        />
+        <Figure label="Rollback" value={rollbackText(job.rollback)} testId="job-rollback-state" />
       </dl>
     </>
   )
