@@ -88,7 +88,9 @@ describe('app: a rollback runs as a job', () => {
       options: {}
     })
     const { jobId } = await call<{ jobId: string }>('jobs:apply', { planId: plan.planId })
-    await ended(jobId, 'apply')
+    await expect
+      .poll(() => events.find((e) => e.jobId === jobId && e.state !== 'running')?.state)
+      .toBe('finished')
     expect((await stateOf(jobId)).state).toBe('finished')
 
     // every answer now takes 2 s: the comparison's reads, then the undo's writes
