@@ -1,7 +1,7 @@
 /**
- * Handlers of `jobs:apply|list|detail|cancel|resume|rollback` and `audit:list`: jobs run in the background of the
- * serving process, their progress pushed on `jobs:progress`; cancel stops between batches
- * (the job can then be resumed).
+ * Handlers of `jobs:apply|list|detail|cancel|resume|rollback` and `audit:list`: jobs (an apply,
+ * a resume, a rollback) run in the background of the serving process, their progress pushed on
+ * `jobs:progress`; cancel stops them (a stopped apply is resumed, a stopped rollback run again).
  */
 import type {
   ApplyRequest,
