@@ -427,6 +427,26 @@ export interface JobProgressDto {
   etaSeconds: number | null
   /** Set when the job ended with an error as a whole. */
   error: ErrorDto | null
+  /**
+   * What runs: the apply, a resume, or a rollback (its counts are then of items put back:
+   * `done` restored or removed, of `total` to put back). Absent in older answers.
+   */
+  run?: 'apply' | 'resume' | 'rollback'
+  /** A rollback's outcome, on its last event (`finished` or `cancelled`); absent otherwise. */
+  rollback?: RollbackResultDto
+}
+
+/**
+ * What a rollback did (this run of it): items restored and removed, the ids it could not put
+ * back, the ids changed in the target since the job wrote them (left as they are), and whether
+ * a cancel stopped it (running it again finishes it). Ids only, never a value.
+ */
+export interface RollbackResultDto {
+  restored: number
+  removed: number
+  failed: string[]
+  skipped: string[]
+  cancelled: boolean
 }
 
 /**
@@ -872,13 +892,12 @@ export interface InvokeMap {
   [Channel.jobsList]: () => JobDto[]
   [Channel.jobsCancel]: (request: { jobId: string }) => { cancelled: boolean }
   [Channel.jobsResume]: (request: { jobId: string }) => { jobId: string }
-  [Channel.jobsRollback]: (request: RollbackRequest) => {
-    restored: number
-    removed: number
-    failed: string[]
-    /** Ids changed in the target since the job wrote them: left as they are. */
-    skipped: string[]
-  }
+  /**
+   * Starts the job's rollback and answers with its id at once; it runs like an apply: progress
+   * on `jobs:progress` (`run: 'rollback'`, its outcome on the last event), `jobs:cancel` stops it,
+   * and running it again finishes what a cancel left.
+   */
+  [Channel.jobsRollback]: (request: RollbackRequest) => { jobId: string }
   [Channel.jobsConfirmation]: (request: ConfirmationRequest) => ConfirmationDto
   /** A job in full; `backend.not-found` for an unknown id. */
   [Channel.jobsDetail]: (request: { jobId: string }) => JobDetailDto

@@ -644,13 +644,23 @@ export function jobSummary(dataDir: string, jobId: string): JobSummary {
   const done = new Set(records.filter((r) => r.t === 'done').map((r) => (r as { idx: number }).idx))
     .size
   const failed = records.filter((r) => r.t === 'failed').length
-  // an item's last rollback record says where it stands: skipped = changed since the job
+  // an item's last rollback record says where it stands: skipped = changed since the job; an
+  // item begun without one (a rollback a cancel stopped) or failed is not rolled back yet
   const rolled = new Map<number, string>()
   for (const r of records) if (r.t === 'rollback') rolled.set(r.idx, r.action)
   const kept = [...rolled.values()].filter((a) => a === 'skipped').length
+  const begun = new Set(records.flatMap((r) => (r.t === 'begin' ? [r.idx] : [])))
+  const notYet = [...begun].filter((idx) => {
+    const a = rolled.get(idx)
+    return a !== 'restored' && a !== 'removed' && a !== 'skipped'
+  }).length
+  const left = [
+    ...(notYet ? [`${notYet} left`] : []),
+    ...(kept ? [`${kept} changed since the job`] : [])
+  ]
   const state = rolled.size
-    ? kept
-      ? `partly rolled back (${kept} changed since the job)`
+    ? left.length
+      ? `partly rolled back (${left.join(', ')})`
       : 'rolled back'
     : records.some((r) => r.t === 'end')
       ? failed

@@ -1203,11 +1203,11 @@ class RollbackComparison {
    * Each touched item's decision against what the target holds now; an item in no part
    * compares as nothing before and nothing written.
    */
-  async decide(touched: readonly number[]): Promise<Uint8Array> {
+  async decide(touched: readonly number[], signal?: AbortSignal): Promise<Uint8Array> {
     const decisions = new Uint8Array(this.items.length)
     if (!touched.length) return decisions
     const kinds = [...new Set(touched.map((idx) => this.items.kind(idx)))]
-    const loaded = await this.target.load({ kinds })
+    const loaded = await this.target.load({ kinds }, signal)
     const current = new Map(loaded.entries.map((e) => [`${e.kind}:${idOf(e)}`, e]))
     const unreadable = new Set(loaded.problems.map((p) => `${p.ref.kind}:${p.ref.id}`))
     for (const idx of touched) {
@@ -1254,12 +1254,41 @@ async function rollbackLocked(
   const records = Journal.read(path)
   const last = new Map<number, string>()
   for (const r of records) if (r.t === 'rollback') last.set(r.idx, r.action)
-  const touched = [
+  const begun = [
     ...new Set(records.filter((r) => r.t === 'begin').map((r) => (r as { idx: number }).idx))
   ]
+  const touched = begun
     .filter((idx) => last.get(idx) !== 'restored' && last.get(idx) !== 'removed')
     .reverse()
   const out: RollbackReport = { restored: 0, removed: 0, failed: [], skipped: [] }
+  // Progress over the whole job's rollback, as a resume's is over the whole job: what an
+  // earlier rollback (one a cancel stopped) put back counts as done; an item left as changed
+  // is not to do. The rate and ETA are of this run's undo.
+  const earlier = begun.length - touched.length
+  const started = Date.now()
+  let undoneBefore = 0
+  const progress = (current?: string) => {
+    const undone = out.restored + out.removed
+    const thisRun = undone - undoneBefore
+    const seconds = Math.max(0.001, (Date.now() - started) / 1000)
+    const total = begun.length - out.skipped.length
+    const done = earlier + undone
+    ctx.onProgress?.({
+      jobId,
+      done,
+      total,
+      failed: out.failed.length,
+      refused: 0,
+      retries: 0,
+      throttled: target.pacer?.stats().throttled ?? 0,
+      concurrency: target.pacer?.stats().concurrency ?? null,
+      rate: thisRun / seconds,
+      etaSeconds: thisRun ? ((total - done - out.failed.length) * seconds) / thisRun : null,
+      current
+    })
+  }
+  // A secrets service's requests take the cancel (the target's read for the comparison too).
+  const signal = target.pacer ? ctx.signal : undefined
   // the rollback's audit record: its counts so far, and what else the outcome adds
   const rollbackAudit = (more: Record<string, unknown>) => ({
     job: jobId,
@@ -1273,6 +1302,8 @@ async function rollbackLocked(
   })
   const journal = new Journal(path)
   try {
+    // under way: said before the comparison, which reads the whole target (minutes at a quota)
+    progress()
     // the snapshot, its touched items' digests kept as it is indexed, then the target as it is now
     const comparison = new RollbackComparison(items, touched, target, force)
     const { snapshot } = await openJob(
@@ -1282,7 +1313,15 @@ async function rollbackLocked(
       'rollback',
       comparison.visit
     )
-    const decisions = await comparison.decide(touched)
+    let decisions: Uint8Array
+    try {
+      decisions = await comparison.decide(touched, signal)
+    } catch (error) {
+      // a cancel during the comparison: nothing written, nothing recorded
+      if (!endedBy(signal)(error)) throw error
+      decisions = new Uint8Array(0)
+    }
+    if (ctx.signal?.aborted) decisions = new Uint8Array(0)
     // the target's entries it compared with are garbage now, in pages V8 keeps pooled: a large
     // rollback of a whole file hands them back before its rewrites (as apply does; once: a
     // second collection halfway through the undo, as apply's, lowered no peak measured)
@@ -1290,7 +1329,7 @@ async function rollbackLocked(
     const todo: number[] = []
     const settled: JournalRecord[] = []
     // in the order of `touched` (the reverse of writing), as the records always were
-    for (const idx of touched) {
+    for (const idx of ctx.signal?.aborted ? [] : touched) {
       const decision = decisions[idx]!
       const action =
         snapshotFlags(snapshot, idx) & PREVIOUS_HELD ? ('restored' as const) : ('removed' as const)
@@ -1310,12 +1349,15 @@ async function rollbackLocked(
     for (const r of settled)
       if (r.t === 'rollback' && r.action === 'restored') out.restored++
       else if (r.t === 'rollback' && r.action === 'removed') out.removed++
-    const settledBefore = out.restored + out.removed
-    await undo(items, snapshot, target, ctx, journal, todo, out)
+    // the items found back already are not this run's undo: its rate counts from here
+    undoneBefore = out.restored + out.removed
+    progress()
+    await undo(items, snapshot, target, ctx, journal, todo, out, progress)
     if (ctx.signal?.aborted) {
       out.cancelled = true
-      const undone = out.restored + out.removed - settledBefore + out.failed.length
-      const left = todo.length - undone
+      // what this run found to do and has not: the whole of it when the comparison was cut short
+      const left =
+        touched.length - out.skipped.length - out.restored - out.removed - out.failed.length
       ;(out.notes ??= []).push(
         `stopped by a cancel: ${left} item${left === 1 ? '' : 's'} not rolled back yet; ` +
           'run the rollback again to finish it'
@@ -1348,7 +1390,8 @@ async function undo(
   ctx: JobContext,
   journal: Journal,
   todo: number[],
-  out: RollbackReport
+  out: RollbackReport,
+  progress: (current?: string) => void
 ): Promise<void> {
   // As in an apply: a paced (remote) store's requests take the cancel, and the items of a
   // batch it cut short get no record (their undo may or may not have landed): running the
@@ -1420,8 +1463,15 @@ async function undo(
       else if (r.action === 'restored') out.restored++
       else if (r.action === 'removed') out.removed++
       else out.failed.push(items.targetId(r.idx))
+    progress(items.targetId(batch.at(-1)!))
   }
   const depth = pipelineDepth(target, ctx)
   const batchSize = ctx.batchSize ?? defaultBatchSize(todo.length, depth, target)
-  await mapLimit(chunks(todo, batchSize), depth, undoBatch)
+  let batchesSeen = 0
+  await mapLimit(chunks(todo, batchSize), depth, async (batch) => {
+    // browser tests only (test-gate.ts), as in an apply
+    const ordinal = batchesSeen++
+    if (jobGateSet) await atJobGate(ordinal, ctx.signal)
+    await undoBatch(batch)
+  })
 }

@@ -1,6 +1,7 @@
 /**
  * A gate for browser tests (`AIRLOCK_TEST_JOB_GATE=<file>`, honoured only together with
- * `AIRLOCK_TEST_HARNESS=1`): while the file exists and holds a number n, a run starts no more
+ * `AIRLOCK_TEST_HARNESS=1`): while the file exists and holds a number n, a run (an apply's, a
+ * resume's or a rollback's batches) starts no more
  * than n batches and waits before the next one; a cancel ends the wait at once, and removing
  * the file (or a larger number) lets the run go on. A test can so see a job running, with
  * exactly n batches' progress, for as long as it needs, however fast the store is. Unset in

@@ -255,4 +255,46 @@ describe('job: cancel', () => {
     for (let i = 0; i < N; i++)
       expect(values.get(`undo_var_${i}`)).toBe(i % 4 === 0 ? 'old' : undefined)
   }, 60_000)
+
+  it('a cancel while a rollback reads the target to compare ends the read at once, writes and records nothing, and says how many items are left', async () => {
+    const data: Entry[] = Array.from({ length: N }, (_, i) =>
+      variableEntry(`cmp_var_${i}`, `value-${i}`)
+    )
+    const source = new InMemoryBackend({ id: 'memory:cmp', entries: data })
+    const keychain = osLikeKeychain()
+    const dataDir = join(dir, 'cmp-data')
+    const doc = await planBetween(source, vault(), keychain)
+    const applied = await applyPlan(doc, source, vault(), { dataDir, keychain })
+    expect(applied.failed).toEqual([])
+    const jobId = applied.jobId
+
+    const controller = new AbortController()
+    const sent = emu.requests.length
+    emu.setFaults({ latencyMs: LATENCY_MS })
+    const rolling = rollbackJob(jobId, vault(), { dataDir, keychain, signal: controller.signal })
+    // the comparison's first read of the target in flight (3 s an answer): then cancel
+    const abortedAt = await abortWhen(controller, () => emu.requests.length > sent, {
+      afterMs: 100
+    })
+    const out = await rolling
+    expect(performance.now() - abortedAt).toBeLessThan(1000)
+    expect(out).toMatchObject({ restored: 0, removed: 0, failed: [], skipped: [], cancelled: true })
+    expect(out.notes).toEqual([
+      `stopped by a cancel: ${N} items not rolled back yet; run the rollback again to finish it`
+    ])
+    const records = Journal.read(journalPath(dataDir, jobId))
+    expect(records.filter((r) => r.t === 'rollback')).toEqual([])
+    expect(
+      emu.requests.slice(sent).filter((r) => r.method !== 'GET' && r.method !== 'LIST')
+    ).toEqual([])
+    expect(readAudit(dataDir).filter((r) => r.action === 'rollback')).toEqual([
+      expect.objectContaining({ job: jobId, restored: 0, removed: 0, stopped: 'cancelled' })
+    ])
+
+    await new Promise((r) => setTimeout(r, LATENCY_MS + 300))
+    emu.setFaults({ latencyMs: 0 })
+    const again = await rollbackJob(jobId, vault(), { dataDir, keychain })
+    expect(again).toMatchObject({ removed: N, failed: [], skipped: [] })
+    expect(again.cancelled).toBeUndefined()
+  }, 60_000)
 })

@@ -23,6 +23,7 @@ import { MetastoreBackend } from '../../src-main/backends/metastore'
 import { airflowSchemaDdl } from '../../src-main/backends/sql/airflow-schema'
 import { openSql } from '../../src-main/backends/sql/driver'
 import { Fernet } from '../../src-main/core/codecs/fernet'
+import type { JobProgressDto } from '../../src-main/contract/ipc'
 import { variableEntry } from '../../src-main/core/model'
 import { listJobs } from '../../src-main/jobs/job-store'
 import { applyPlan, resumeJob } from '../../src-main/jobs/run-job'
@@ -397,10 +398,12 @@ describe('attack: job integrity', { timeout: 240_000 }, () => {
   it('17.10 the app rollback skips items changed since the job, as the CLI does', async () => {
     const dir = tempDir('airlock-17-10-app-')
     const keychain = osLikeKeychain()
+    const events: JobProgressDto[] = []
     const ctx = createHandlerContext({
       mode: 'web',
       env: { AIRLOCK_HOME: join(dir, 'home'), AIRLOCK_CONFIG_DIR: join(dir, 'cfg') },
-      keychain
+      keychain,
+      emit: (_event, payload) => void events.push(payload)
     })
     const path = join(dir, 't.env')
     writeFileSync(path, 'AIRFLOW_VAR_TOKEN=old\n')
@@ -413,8 +416,15 @@ describe('attack: job integrity', { timeout: 240_000 }, () => {
     const report = await applyPlan(doc, source, target, { dataDir: ctx.dataDir, keychain })
     expect(report.applied).toBe(2)
     writeFileSync(path, readFileSync(path, 'utf8').replace('TOKEN=new', 'TOKEN=rotated'))
-    const r = await rollbackHeldJob(ctx, { jobId: report.jobId })
-    expect(r).toEqual({ restored: 0, removed: 1, failed: [], skipped: ['token'] })
+    expect(await rollbackHeldJob(ctx, { jobId: report.jobId })).toEqual({ jobId: report.jobId })
+    await expect.poll(() => events.find((e) => e.state !== 'running')?.state).toBe('finished')
+    expect(events.at(-1)!.rollback).toEqual({
+      restored: 0,
+      removed: 1,
+      failed: [],
+      skipped: ['token'],
+      cancelled: false
+    })
     expect(varsOf(path)).toEqual(new Map([['AIRFLOW_VAR_TOKEN', 'rotated']]))
   })
 })

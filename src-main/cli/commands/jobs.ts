@@ -104,6 +104,8 @@ function progressReporter(io: CliIo): { update: (p: JobProgress) => void; stop: 
       update: (p) => {
         if (!started) bar.start(p.total, 0, { rate: 0, retries: 0, throttled: 0, current: '' })
         started = true
+        // a rollback's total drops once it knows the items changed since the job (left alone)
+        bar.setTotal(p.total)
         bar.update(p.done, {
           rate: p.rate.toFixed(1),
           retries: p.retries,

@@ -1,7 +1,7 @@
 /**
- * Handlers of `jobs:apply|list|detail|cancel|resume|rollback` and `audit:list`: jobs run in the background of the
- * serving process, their progress pushed on `jobs:progress`; cancel stops between batches
- * (the job can then be resumed).
+ * Handlers of `jobs:apply|list|detail|cancel|resume|rollback` and `audit:list`: jobs (an apply,
+ * a resume, a rollback) run in the background of the serving process, their progress pushed on
+ * `jobs:progress`; cancel stops them (a stopped apply is resumed, a stopped rollback run again).
  */
 import type {
   ApplyRequest,
@@ -12,7 +12,8 @@ import type {
   ConfirmationRequest,
   JobDto,
   JobProgressDto,
-  RollbackRequest
+  RollbackRequest,
+  RollbackResultDto
 } from '../../contract/ipc'
 import { rollbackScope } from '../../jobs/job-store'
 import { auditHistory } from '../../operations/audit'
@@ -45,14 +46,37 @@ import { ProgressPace } from '../progress-pace'
 
 const PROGRESS_INTERVAL_MS = 100
 
+/** How a run ended, for its last `jobs:progress` event. */
+interface RunEnd {
+  jobId: string
+  done: number
+  failed: number
+  refused: number
+  /** A rollback's outcome (its last event carries it). */
+  rollback?: RollbackResultDto
+}
+
+/** An apply's or a resume's report as its last event says it. */
+function jobEnd(report: JobReport): RunEnd {
+  return {
+    jobId: report.jobId,
+    done: report.applied,
+    failed: report.failed.length,
+    refused: report.refused.length
+  }
+}
+
 /**
- * Starts a job and answers with its id once it has one (its first progress), or with its
- * error when it fails before writing anything (e.g. no OS keychain).
+ * Starts a run of a job (an apply, a resume, a rollback) and answers with its id once it has one
+ * (its first progress, or `knownJobId`), or with its error when it fails before that (e.g. no
+ * OS keychain). It is in `ctx.running` (for `jobs:cancel`) until it ends; its progress is pushed
+ * on `jobs:progress`, the last event saying how it ended.
  */
 async function startJob(
   ctx: HandlerContext,
   stores: Backend[],
-  run: (jobCtx: JobContext) => Promise<JobReport>,
+  kind: NonNullable<JobProgressDto['run']>,
+  run: (jobCtx: JobContext) => Promise<RunEnd>,
   target: TargetStore,
   knownJobId?: string
 ): Promise<{ jobId: string }> {
@@ -61,7 +85,12 @@ async function startJob(
   let last: JobProgress | undefined
   let announce: (jobId: string) => void = () => undefined
   const announced = new Promise<string>((resolve) => (announce = resolve))
-  const send = (p: JobProgress, state: JobProgressDto['state'], error: JobProgressDto['error']) =>
+  const send = (
+    p: JobProgress,
+    state: JobProgressDto['state'],
+    error: JobProgressDto['error'],
+    rollback?: RollbackResultDto
+  ) =>
     ctx.emit('jobs:progress', {
       jobId: p.jobId,
       state,
@@ -74,19 +103,28 @@ async function startJob(
       concurrency: p.concurrency,
       rate: p.rate,
       etaSeconds: p.etaSeconds,
-      error
+      error,
+      run: kind,
+      ...(rollback ? { rollback } : {})
     })
   const pace = new ProgressPace<JobProgress>((p) => send(p, 'running', null), PROGRESS_INTERVAL_MS)
+  // only this run's entry: a run refused because another holds the job leaves that one's
+  const register = (jobId: string) => {
+    if (!ctx.running.has(jobId)) ctx.running.set(jobId, controller)
+  }
+  const unregister = (jobId: string) => {
+    if (ctx.running.get(jobId) === controller) ctx.running.delete(jobId)
+  }
   const onProgress = (p: JobProgress) => {
     if (!last) {
-      ctx.running.set(p.jobId, controller)
+      register(p.jobId)
       announce(p.jobId)
     }
     last = p
     pace.push(p)
   }
   if (knownJobId) {
-    ctx.running.set(knownJobId, controller)
+    register(knownJobId)
     announce(knownJobId)
   }
   const finished = run({
@@ -96,38 +134,37 @@ async function startJob(
     onProgress,
     signal: controller.signal
   })
-    .then((report) => {
+    .then((end) => {
       pace.end()
       const final: JobProgress = last ?? {
-        jobId: report.jobId,
-        done: report.applied,
-        total: report.applied,
-        failed: report.failed.length,
-        refused: report.refused.length,
+        jobId: end.jobId,
+        done: end.done,
+        total: end.done,
+        failed: end.failed,
+        refused: end.refused,
         retries: 0,
         throttled: 0,
         concurrency: null,
         rate: 0,
         etaSeconds: null
       }
-      ctx.running.delete(report.jobId)
+      unregister(end.jobId)
       send(
-        {
-          ...final,
-          done: report.applied,
-          failed: report.failed.length,
-          refused: report.refused.length
-        },
+        // a rollback's last progress has its counts over the whole job's rollback
+        end.rollback
+          ? final
+          : { ...final, done: end.done, failed: end.failed, refused: end.refused },
         controller.signal.aborted ? 'cancelled' : 'finished',
-        null
+        null,
+        end.rollback
       )
-      return report.jobId
+      return end.jobId
     })
     .catch((error: unknown) => {
       pace.end()
       const jobId = last?.jobId ?? knownJobId
       if (jobId) {
-        ctx.running.delete(jobId)
+        unregister(jobId)
         // a resume refused before its first batch (another job holds the target's lock, the
         // target is not the job's own) still says why
         const none = { done: 0, total: 0, failed: 0, refused: 0, retries: 0, throttled: 0 }
@@ -230,7 +267,8 @@ export async function applyHeldPlan(
   return startJob(
     ctx,
     [source, target],
-    (jobCtx) => applyPlan(doc, source, target, jobCtx, { where, skip }),
+    'apply',
+    async (jobCtx) => jobEnd(await applyPlan(doc, source, target, jobCtx, { where, skip })),
     identity
   )
 }
@@ -280,33 +318,48 @@ export async function resumeHeldJob(ctx: HandlerContext, request: { jobId: strin
   return startJob(
     ctx,
     [target],
-    (jobCtx) => resumeJob(request.jobId, target, jobCtx),
+    'resume',
+    async (jobCtx) => jobEnd(await resumeJob(request.jobId, target, jobCtx)),
     identity,
     request.jobId
   )
 }
 
 /**
- * `jobs:rollback` (`confirm`: the protected target's name): puts back what the job changed, skipping (and naming) the items changed
- * since the job wrote them, as `airlock rollback` does (the jobs layer decides both).
+ * `jobs:rollback` (`confirm`: the protected target's name): puts back what the job changed,
+ * skipping (and naming) the items changed since the job wrote them, as `airlock rollback` does
+ * (the jobs layer decides both). It runs as a job: the answer is its id, its progress and
+ * outcome come on `jobs:progress`, `jobs:cancel` stops it (into a secrets service at once, a
+ * file or database after its batch), and a rollback run again finishes what a cancel left.
  */
-export async function rollbackHeldJob(ctx: HandlerContext, request: RollbackRequest) {
+export async function rollbackHeldJob(
+  ctx: HandlerContext,
+  request: RollbackRequest
+): Promise<{ jobId: string }> {
   // into a protected profile's store only with its name (before the store is opened)
   requireTypedName(await jobConfirmation(ctx, request.jobId), request.confirm)
   const { target, identity } = await reopenTarget(ctx, request.jobId)
-  try {
-    const r = await rollbackJob(request.jobId, target, {
-      dataDir: ctx.dataDir,
-      keychain: await ctx.keychain(),
-      target: identity
-    })
-    return {
-      restored: r.restored,
-      removed: r.removed,
-      failed: r.failed,
-      skipped: r.skipped.map((s) => s.id)
-    }
-  } finally {
-    await target.close?.()
-  }
+  return startJob(
+    ctx,
+    [target],
+    'rollback',
+    async (jobCtx) => {
+      const r = await rollbackJob(request.jobId, target, jobCtx)
+      return {
+        jobId: request.jobId,
+        done: r.restored + r.removed,
+        failed: r.failed.length,
+        refused: 0,
+        rollback: {
+          restored: r.restored,
+          removed: r.removed,
+          failed: r.failed,
+          skipped: r.skipped.map((s) => s.id),
+          cancelled: Boolean(r.cancelled)
+        }
+      }
+    },
+    identity,
+    request.jobId
+  )
 }

@@ -1,9 +1,10 @@
 import { useState } from 'react'
-import type { JobDetailDto, JobItemDto, JobRunDto } from '../../../src-main/contract/ipc'
+import type { JobDetailDto, JobDto, JobItemDto, JobRunDto } from '../../../src-main/contract/ipc'
 import type { ErrorDto } from '../../../src-main/contract/errors'
 import { useAppStore } from '../../store'
 import { ErrorNote } from '../../components/ErrorNote'
 import { VirtualTable, type Column } from '../../components/VirtualTable'
+import { JobProgress } from './JobProgress'
 
 function duration(ms: number | null): string {
   if (ms === null) return '—'
@@ -203,7 +204,83 @@ function Figure(props: { label: string; value: string; testId: string }) {
   )
 }
 
-function Body(props: { job: JobDetailDto }) {
+/** Where the job's rollback stands: its counts (what it put back, what is left). */
+function rollbackText(r: JobDetailDto['rollback']): string {
+  return r.state === 'none'
+    ? `not rolled back (${r.remaining} to put back)`
+    : `${r.state}: ${r.restored} restored, ${r.removed} removed, ${r.failed} failed, ${r.skipped} left as changed${r.remaining ? `, ${r.remaining} remaining` : ''}`
+}
+
+/** Whether a job may be rolled back now: not running, something begun, not all put back yet. */
+export function canRollBack(job: Pick<JobDto, 'state'>, running: boolean): boolean {
+  return !running && job.state !== 'rolled back' && job.state !== 'never started'
+}
+
+/** The job's state, or what runs now (its list state is read before the run began). */
+function JobState(props: { job: JobDetailDto }) {
+  const live = useAppStore((s) => s.progress[props.job.jobId])
+  if (live?.state !== 'running') return <>{props.job.state}</>
+  return <>{live.run === 'rollback' ? 'rolling back' : 'running'}</>
+}
+
+/**
+ * The job's run going on now (an apply, a resume, a rollback): its progress and Cancel; else
+ * the Roll back button (the confirm dialog is the screen's, `onRollback`).
+ */
+function RunBar(props: { job: JobDetailDto; onRollback?: (jobId: string) => void }) {
+  const { job, onRollback } = props
+  const live = useAppStore((s) => s.progress[job.jobId])
+  const rates = useAppStore((s) => s.rateHistory[job.jobId])
+  const cancel = useAppStore((s) => s.cancelJob)
+  const running = live ? live.state === 'running' : job.running
+  if (running) {
+    const rollingBack = live?.run === 'rollback'
+    return (
+      <div
+        className="toolbar"
+        data-testid="job-detail-run"
+        data-run={rollingBack ? 'rollback' : 'job'}
+      >
+        <strong>{rollingBack ? 'Rolling back' : 'Running'}</strong>
+        <JobProgress job={job} live={live} rates={rates ?? []} testId="job-detail-progress" />
+        <button
+          type="button"
+          data-testid="job-detail-cancel"
+          onClick={() => void cancel(job.jobId)}
+        >
+          Cancel
+        </button>
+      </div>
+    )
+  }
+  const offered = onRollback !== undefined && canRollBack(job, false)
+  const rolled = job.rollback.state !== 'none'
+  if (!offered && !rolled) return null
+  return (
+    <div className="toolbar">
+      {rolled && (
+        // how the last rollback left it, where it is seen (the figure below says it too)
+        <span data-testid="job-detail-rollback-result">
+          <strong>Rollback</strong> {rollbackText(job.rollback)}
+        </span>
+      )}
+      {offered && (
+        <button
+          type="button"
+          data-testid="job-detail-rollback"
+          onClick={() => onRollback(job.jobId)}
+        >
+          {rolled ? 'Roll back the rest' : 'Roll back'}
+        </button>
+      )}
+      {offered && !rolled && (
+        <span className="small muted">Puts back what the job changed; asks first.</span>
+      )}
+    </div>
+  )
+}
+
+function Body(props: { job: JobDetailDto; onRollback?: (jobId: string) => void }) {
   const { job } = props
   const retry = useAppStore((s) => s.retryFailed)
   const [retryError, setRetryError] = useState<ErrorDto | undefined>(undefined)
@@ -212,8 +289,9 @@ function Body(props: { job: JobDetailDto }) {
   return (
     <>
       <p className="small">
-        {job.source} → {job.target} · {job.state}
+        {job.source} → {job.target} · <JobState job={job} />
       </p>
+      <RunBar job={job} onRollback={props.onRollback} />
       <ul className="job-counts" data-testid="job-detail-counts" aria-label="Outcomes">
         {(Object.keys(outcomeLabel) as JobItemDto['outcome'][])
           .filter((o) => c[o] > 0 || o === 'applied' || o === 'failed')
@@ -293,22 +371,17 @@ function Body(props: { job: JobDetailDto }) {
           }
           testId="job-snapshot"
         />
-        <Figure
-          label="Rollback"
-          value={
-            job.rollback.state === 'none'
-              ? `not rolled back (${job.rollback.remaining} to put back)`
-              : `${job.rollback.state}: ${job.rollback.restored} restored, ${job.rollback.removed} removed, ${job.rollback.failed} failed, ${job.rollback.skipped} left as changed${job.rollback.remaining ? `, ${job.rollback.remaining} remaining` : ''}`
-          }
-          testId="job-rollback-state"
-        />
+        <Figure label="Rollback" value={rollbackText(job.rollback)} testId="job-rollback-state" />
       </dl>
     </>
   )
 }
 
-/** The open job in full, beside the list (issue 20). */
-export function JobDetail() {
+/**
+ * The open job in full, beside the list (issue 20); `onRollback` asks to roll it back (the
+ * screen's confirm dialog).
+ */
+export function JobDetail(props: { onRollback?: (jobId: string) => void }) {
   const jobId = useAppStore((s) => s.selectedJob)
   const job = useAppStore((s) => s.jobDetail)
   const status = useAppStore((s) => s.jobDetailStatus)
@@ -335,7 +408,7 @@ export function JobDetail() {
       </header>
       {status === 'loading' && <p className="muted">Loading…</p>}
       <ErrorNote error={error} testId="job-detail-error" />
-      {job && <Body job={job} />}
+      {job && <Body job={job} onRollback={props.onRollback} />}
     </aside>
   )
 }

@@ -1,77 +1,17 @@
 import { useEffect, useState } from 'react'
-import type { ConfirmationDto, JobDto, JobProgressDto } from '../../../src-main/contract/ipc'
+import type { ConfirmationDto } from '../../../src-main/contract/ipc'
 import type { ErrorDto } from '../../../src-main/contract/errors'
 import { useAppStore } from '../../store'
 import { ConfirmDialog } from '../../components/ConfirmDialog'
 import { ErrorNote } from '../../components/ErrorNote'
 import { useRowGrid } from '../../components/row-grid'
-import { JobDetail } from './JobDetail'
+import { JobDetail, canRollBack } from './JobDetail'
+import { JobProgress } from './JobProgress'
 
-function eta(seconds: number | null): string {
-  if (seconds === null) return '—'
-  if (seconds < 60) return `${Math.ceil(seconds)} s`
-  return `${Math.floor(seconds / 60)} min ${Math.ceil(seconds % 60)} s`
-}
-
-/** The rate over time as a small line chart (items/s, scaled to the highest sample). */
-function RateChart(props: { samples: readonly number[] }) {
-  const { samples } = props
-  if (samples.length < 2) return null
-  const width = 90
-  const height = 22
-  const max = Math.max(...samples, 1e-9)
-  const points = samples
-    .map((r, i) => {
-      const x = (i / (samples.length - 1)) * width
-      const y = height - 1 - (r / max) * (height - 2)
-      return `${x.toFixed(1)},${y.toFixed(1)}`
-    })
-    .join(' ')
-  return (
-    <svg
-      className="rate-chart"
-      data-testid="job-rate-chart"
-      width={width}
-      height={height}
-      viewBox={`0 0 ${width} ${height}`}
-      role="img"
-      aria-label={`rate over time, up to ${max.toFixed(1)} items per second`}
-    >
-      <polyline points={points} fill="none" stroke="currentColor" strokeWidth="1.5" />
-    </svg>
-  )
-}
-
-function Progress(props: {
-  job: JobDto
-  live: JobProgressDto | undefined
-  rates: readonly number[]
-}) {
-  const done = props.live?.done ?? props.job.done
-  const total = props.live?.total ?? props.job.total
-  const pct = total ? Math.round((done / total) * 100) : 100
-  return (
-    <div className="progress" data-testid="job-progress">
-      <progress max={100} value={pct} />
-      <RateChart samples={props.rates} />
-      <span className="small">
-        {done}/{total}
-        {props.live?.state === 'running' &&
-          ` · ${props.live.rate.toFixed(1)}/s · ETA ${eta(props.live.etaSeconds)}`}
-        {props.live?.state === 'running' &&
-          props.live.throttled > 0 &&
-          ` · throttled ${props.live.throttled}×, ${props.live.concurrency ?? '?'} in flight`}
-        {props.live?.state === 'running' &&
-          props.live.retries > 0 &&
-          ` · ${props.live.retries} ${props.live.retries === 1 ? 'retry' : 'retries'}`}
-        {(props.live?.failed ?? props.job.failed) > 0 &&
-          ` · ${props.live?.failed ?? props.job.failed} failed`}
-      </span>
-    </div>
-  )
-}
-
-/** Running and past jobs: live progress, rate, ETA; cancel, resume, roll back. */
+/**
+ * Running and past jobs: live progress, rate, ETA; cancel, resume, roll back (a rollback runs
+ * as a job too: its progress in the row and the detail, Cancel while it runs).
+ */
 export function JobsScreen() {
   const jobs = useAppStore((s) => s.jobs)
   const status = useAppStore((s) => s.jobsStatus)
@@ -94,6 +34,13 @@ export function JobsScreen() {
   useEffect(() => {
     void load()
   }, [load])
+  /** Asks what a rollback of the job will do, then opens the confirm dialog. */
+  const askRollback = async (jobId: string) => {
+    setAskError(undefined)
+    const r = await bridge.invoke('jobs:confirmation', { rollback: jobId })
+    if (!r.ok) return setAskError(r.error)
+    setAsking({ jobId, confirmation: r.value })
+  }
   // one tab stop: arrows move between jobs, Enter opens the active one's detail
   const jobGrid = useRowGrid({
     keys: jobs.map((j) => j.jobId),
@@ -129,13 +76,18 @@ export function JobsScreen() {
             {jobs.map((j) => {
               const live = progress[j.jobId]
               const running = j.running || live?.state === 'running'
+              const state = !running
+                ? j.state
+                : live?.run === 'rollback' && live.state === 'running'
+                  ? 'rolling back'
+                  : 'running'
               return (
                 <tr
                   key={j.jobId}
                   {...jobGrid.row(j.jobId)}
                   data-testid="job-row"
                   data-job-id={j.jobId}
-                  data-state={running ? 'running' : j.state}
+                  data-state={state}
                   className={j.jobId === selected ? 'job-row selected' : 'job-row'}
                   onClick={(e) => {
                     // a click on the row's own buttons is theirs
@@ -148,9 +100,9 @@ export function JobsScreen() {
                   <td className="small job-stores">
                     {j.source} → {j.target}
                   </td>
-                  <td>{running ? 'running' : j.state}</td>
+                  <td>{state}</td>
                   <td>
-                    <Progress job={j} live={live} rates={rateHistory[j.jobId] ?? []} />
+                    <JobProgress job={j} live={live} rates={rateHistory[j.jobId] ?? []} />
                   </td>
                   <td className="actions">
                     <button
@@ -180,16 +132,11 @@ export function JobsScreen() {
                         Resume
                       </button>
                     )}
-                    {!running && j.state !== 'rolled back' && j.state !== 'never started' && (
+                    {canRollBack(j, running) && (
                       <button
                         type="button"
                         data-testid="job-rollback"
-                        onClick={async () => {
-                          setAskError(undefined)
-                          const r = await bridge.invoke('jobs:confirmation', { rollback: j.jobId })
-                          if (!r.ok) return setAskError(r.error)
-                          setAsking({ jobId: j.jobId, confirmation: r.value })
-                        }}
+                        onClick={() => void askRollback(j.jobId)}
                       >
                         Roll back
                       </button>
@@ -200,7 +147,7 @@ export function JobsScreen() {
             })}
           </tbody>
         </table>
-        <JobDetail />
+        <JobDetail onRollback={(jobId) => void askRollback(jobId)} />
       </div>
       {asking && (
         <ConfirmDialog

@@ -1,5 +1,10 @@
 import type { StateCreator } from 'zustand'
-import type { JobDetailDto, JobDto, JobProgressDto } from '../../../src-main/contract/ipc'
+import type {
+  JobDetailDto,
+  JobDto,
+  JobProgressDto,
+  RollbackResultDto
+} from '../../../src-main/contract/ipc'
 import type { ErrorDto } from '../../../src-main/contract/errors'
 import type { AppState } from '../index'
 
@@ -21,7 +26,10 @@ export interface JobsSlice {
   watchJobs: () => () => void
   cancelJob: (jobId: string) => Promise<void>
   resumeJob: (jobId: string) => Promise<void>
-  /** `confirm`: the protected target's name, as typed in the confirm dialog. */
+  /**
+   * Starts the job's rollback (`confirm`: the protected target's name, as typed in the confirm
+   * dialog); it runs as a job, its progress and outcome coming on `jobs:progress`.
+   */
   rollbackJob: (jobId: string, confirm?: string) => Promise<void>
   /** The job whose detail is open, if any, and that detail (`jobs:detail`). */
   selectedJob: string | undefined
@@ -95,20 +103,29 @@ export const createJobsSlice: StateCreator<AppState, [], [], JobsSlice> = (set, 
   },
   watchJobs: () =>
     get().bridge.on('jobs:progress', (p) => {
-      const history = [...(get().rateHistory[p.jobId] ?? []), p.rate].slice(-RATE_SAMPLES)
+      // a run's chart starts with it (a rollback's rate is not the apply's)
+      const earlier = get().progress[p.jobId]
+      const fresh = earlier !== undefined && earlier.state !== 'running' && p.state === 'running'
+      const history = [...(fresh ? [] : (get().rateHistory[p.jobId] ?? [])), p.rate].slice(
+        -RATE_SAMPLES
+      )
       set({
         progress: { ...get().progress, [p.jobId]: p },
         rateHistory: { ...get().rateHistory, [p.jobId]: history }
       })
+      if (p.rollback) notifyRollback(get, p.jobId, p.rollback)
       if (p.state !== 'running') void get().loadJobs()
     }),
   cancelJob: async (jobId) => {
     set({ jobActionError: undefined })
     const r = await get().bridge.invoke('jobs:cancel', { jobId })
     if (!r.ok) return set({ jobActionError: r.error })
+    const rollingBack = get().progress[jobId]?.run === 'rollback'
     get().notify(
       r.value.cancelled
-        ? `Stopping ${jobId}; resume it to finish the rest.`
+        ? rollingBack
+          ? `Stopping the rollback of ${jobId}; roll it back again to finish the rest.`
+          : `Stopping ${jobId}; resume it to finish the rest.`
         : `${jobId} is not running.`,
       { tone: r.value.cancelled ? 'success' : 'info' }
     )
@@ -126,15 +143,21 @@ export const createJobsSlice: StateCreator<AppState, [], [], JobsSlice> = (set, 
       jobId,
       ...(confirm !== undefined ? { confirm } : {})
     })
+    // it runs as a job: its progress and outcome come on `jobs:progress` (watchJobs)
     if (!r.ok) set({ jobActionError: r.error })
-    else {
-      // items that failed or were left as they are stay listed in the job's detail too
-      const partial = r.value.failed.length > 0 || r.value.skipped.length > 0
-      get().notify(
-        `Rolled back ${jobId}: ${r.value.restored} restored, ${r.value.removed} removed${r.value.failed.length ? `, failed: ${r.value.failed.join(', ')}` : ''}${r.value.skipped.length ? `; changed since the job, left as they are: ${r.value.skipped.join(', ')}` : ''}.`,
-        { tone: partial ? 'warning' : 'success' }
-      )
-    }
     await get().loadJobs()
   }
 })
+
+/** Says how a rollback ended, when it has (its last progress event carries its outcome). */
+function notifyRollback(get: () => AppState, jobId: string, r: RollbackResultDto): void {
+  // items that failed or were left as they are stay listed in the job's detail too
+  const partial = r.failed.length > 0 || r.skipped.length > 0 || r.cancelled
+  const counts = `${r.restored} restored, ${r.removed} removed${r.failed.length ? `, failed: ${r.failed.join(', ')}` : ''}${r.skipped.length ? `; changed since the job, left as they are: ${r.skipped.join(', ')}` : ''}`
+  get().notify(
+    r.cancelled
+      ? `Stopped the rollback of ${jobId}: ${counts}; roll it back again to finish the rest.`
+      : `Rolled back ${jobId}: ${counts}.`,
+    { tone: partial ? 'warning' : 'success' }
+  )
+}

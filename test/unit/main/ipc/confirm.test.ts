@@ -122,7 +122,10 @@ describe('19: confirm what is destructive (handlers)', () => {
     expect(refused).toMatchObject({ ok: false, error: { code: 'confirm.required' } })
     expect(await variables()).toEqual(['new'])
     const rolled = await dispatch(table, 'jobs:rollback', [{ jobId, confirm: 'prod' }])
-    expect(rolled).toMatchObject({ ok: true, value: { restored: 1, removed: 1 } })
+    expect(rolled).toEqual({ ok: true, value: { jobId } })
+    await expect
+      .poll(() => events.find((e) => e.run === 'rollback' && e.state !== 'running'))
+      .toMatchObject({ jobId, state: 'finished', rollback: { restored: 1, removed: 1 } })
     expect(await variables()).toEqual(['KEEP'])
   })
 

@@ -248,11 +248,16 @@ describe('ipc dispatch', () => {
     expect(text).not.toMatch(/AIRFLOW_CONN_HTTP_API=/)
     const jobs = await dispatch(table, 'jobs:list', [])
     expect(jobs).toMatchObject({ ok: true, value: [{ jobId, state: 'finished', running: false }] })
-    // Rolling back removes what the job created.
+    // Rolling back removes what the job created: it runs as a job, answering with its id, its
+    // outcome on its last progress event.
     const rollback = await dispatch(table, 'jobs:rollback', [{ jobId }])
-    expect(rollback).toMatchObject({
-      ok: true,
-      value: { removed: p.summary.create - 1, failed: [] }
+    expect(rollback).toEqual({ ok: true, value: { jobId } })
+    await expect
+      .poll(() => events.find((e) => e.run === 'rollback' && e.state !== 'running')?.state)
+      .toBe('finished')
+    expect(events.find((e) => e.run === 'rollback' && e.state === 'finished')).toMatchObject({
+      jobId,
+      rollback: { removed: p.summary.create - 1, failed: [], skipped: [], cancelled: false }
     })
     expect(readFileSync(join(dir, 'target.env'), 'utf8')).not.toMatch(
       /AIRFLOW_CONN_POSTGRES_DEFAULT=/
