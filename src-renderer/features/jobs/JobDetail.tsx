@@ -28,6 +28,16 @@ function tickLabel(v: number, step: number): string {
   return v.toFixed(decimals)
 }
 
+/**
+ * A rate tick short enough for the axis's margin: thousands as `k`, millions as `M` (a fast
+ * job's 20000 items/s was cut to "000000" at the margin's edge).
+ */
+function rateLabel(v: number, step: number): string {
+  if (step >= 1e6) return `${tickLabel(v / 1e6, step / 1e6)}M`
+  if (step >= 1e3) return `${tickLabel(v / 1e3, step / 1e3)}k`
+  return tickLabel(v, step)
+}
+
 /** The rate between samples, the runs one after another: [seconds since the first run began, items/s]. */
 function ratePoints(runs: readonly JobRunDto[]): { t: number; rate: number; throttled: boolean }[] {
   const points: { t: number; rate: number; throttled: boolean }[] = []
@@ -75,6 +85,8 @@ export function RateOverTime(props: { runs: readonly JobRunDto[] }) {
   const plotW = width - left - right
   const plotH = height - top - bottom
   const tMax = Math.max(...points.map((p) => p.t), 1e-3)
+  // under a second, the time axis counts milliseconds ("0.0005" seconds read poorly)
+  const unit = tMax < 1 ? { scale: 1000, name: 'milliseconds' } : { scale: 1, name: 'seconds' }
   const rMax = Math.max(...points.map((p) => p.rate), 1e-3)
   const yStep = niceStep(rMax, 3)
   const yTop = Math.ceil(rMax / yStep) * yStep
@@ -110,16 +122,16 @@ export function RateOverTime(props: { runs: readonly JobRunDto[] }) {
         <line x1={left} x2={width - right} y1={top + plotH} y2={top + plotH} />
         {yTicks.map((v) => (
           <text key={v} x={left - 5} y={y(v) + 4} textAnchor="end">
-            {tickLabel(v, yStep)}
+            {rateLabel(v, yStep)}
           </text>
         ))}
         {xTicks.map((v) => (
           <text key={v} x={x(v)} y={top + plotH + 14} textAnchor="middle">
-            {tickLabel(v, xStep)}
+            {tickLabel(v * unit.scale, xStep * unit.scale)}
           </text>
         ))}
         <text x={left + plotW / 2} y={height - 3} textAnchor="middle">
-          seconds since the job began
+          {unit.name} since the job began
         </text>
         <text
           x={11}

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { JobDetailDto, JobDto, PlanDto } from '../../../src-main/contract/ipc'
 import { createAppStore, StoreContext } from '../../../src-renderer/store'
 import { JobsScreen } from '../../../src-renderer/features/jobs/JobsScreen'
+import { RateOverTime } from '../../../src-renderer/features/jobs/JobDetail'
 import { fakeBridge } from '../../support/fake-bridge'
 
 afterEach(cleanup)
@@ -193,5 +194,22 @@ describe('job detail', () => {
     release()
     await first
     expect(store.getState().jobDetail?.jobId).toBe('j1')
+  })
+})
+
+describe('the rate chart of a fast job', () => {
+  it('labels the rate in thousands and a job under a second in milliseconds, every label whole', () => {
+    // 2,000 items in 92 ms (21.7 k items/s): the labels were "000000", cut at the margin
+    const run = { ...DETAIL.runs[0]!, durationMs: 92, applied: 2000, rate: 21739.1, samples: [] }
+    render(<RateOverTime runs={[run]} />)
+    const chart = screen.getByTestId('job-detail-chart')
+    const labels = [...chart.querySelectorAll('.job-rate-axis text')].map((t) => t.textContent!)
+    expect(labels).toEqual(expect.arrayContaining(['0', '10k', '20k', '30k']))
+    expect(labels).toContain('milliseconds since the job began')
+    expect(labels).toEqual(expect.arrayContaining(['0', '50', '100']))
+    // nothing longer than the margin holds (44 px: about five characters)
+    const ticks = labels.filter((l) => /^[\d.]+[kM]?$/.test(l))
+    expect(ticks.length).toBeGreaterThanOrEqual(6)
+    for (const l of ticks) expect(l.length).toBeLessThanOrEqual(5)
   })
 })
