@@ -31,7 +31,10 @@ import {
   updateEnvFile,
   type EnvFileChange,
   type EnvFileLoader,
-  type RewrittenEnvFile
+  type EnvFilePlace,
+  type RewrittenEnvFile,
+  placesOfNames,
+  scanLoader
 } from '../core/codecs/env-file'
 import type { Scan } from '../core/codecs/env-file/scan'
 import { AirlockError, CodecError } from '../core/errors'
@@ -40,6 +43,7 @@ import { identityOf, writeFileAtomic } from '../platform/atomic-write'
 import { idOf, refOf, type Dialect, type Entry } from '../core/model'
 import type {
   Backend,
+  EntryPlace,
   EntryRef,
   LoadResult,
   PreflightProblem,
@@ -276,6 +280,48 @@ export class EnvFileBackend implements Backend {
         throw new AirlockError(error.code, `${this.id}: ${error.userMessage}`, { cause: error })
       throw error
     }
+  }
+
+  /**
+   * Where each ref's name is written now (core/codecs/env-file/place.ts): its statements'
+   * exact text and the line before each, for a rollback to put it back as it was. Undefined
+   * for a name the file does not set, one whose statement shares its line, or every ref of a
+   * file that cannot be read.
+   */
+  async placesOf(
+    refs: readonly EntryRef[],
+    signal?: AbortSignal
+  ): Promise<(EntryPlace | undefined)[]> {
+    const text = await this.text(signal)
+    if (text === undefined || !refs.length) return refs.map(() => undefined)
+    const scan = scanLoader(text, this.loader)
+    if (scan.problems.length) return refs.map(() => undefined)
+    const names = refs.map((r) => envNameOfRef(r))
+    const places = placesOfNames(text, scan, new Set(names))
+    return names.map((name) => {
+      const place = places.get(name)
+      return place && { order: place.line, form: place }
+    })
+  }
+
+  /**
+   * `write`, putting each entry that comes with a place back where and as it was written (in
+   * one rewrite, in the order of their lines): place.ts says where, when the line before is gone.
+   */
+  async putBack(
+    entries: readonly { entry: Entry; place?: EntryPlace }[],
+    signal?: AbortSignal
+  ): Promise<void> {
+    await this.change(
+      entries.map(({ entry, place }) => {
+        const change = this.changeOf(entry)
+        const form = place?.form as EnvFilePlace | undefined
+        return form && Array.isArray(form.spans) && form.spans.length
+          ? { ...change, place: form }
+          : change
+      }),
+      signal
+    )
   }
 
   private changeOf(e: Entry): EnvFileChange {

@@ -9,7 +9,7 @@
 import { hash } from 'node:crypto'
 import type { ErrorCode } from '../contract/errors'
 import type { JobProgressDto } from '../contract/ipc'
-import type { Backend, BackendKind, EntryRef } from '../backends/backend'
+import type { Backend, BackendKind, EntryPlace, EntryRef } from '../backends/backend'
 import { abortableSleep } from '../backends/pacer'
 import { isAbortError } from '../backends/remote-store'
 import { refOf } from '../backends/backend'
@@ -834,6 +834,33 @@ async function whatToWrite(
   return { intended, previous, refusals, skipped }
 }
 
+/**
+ * Where the target holds the values the job will change (Backend.placesOf: a `.env` file's
+ * lines as written), sealed in the snapshot for a rollback to put them back there as they
+ * were. None where the store records none, or cannot say now (its rollback writes them back
+ * as `write` does, as before).
+ */
+async function placesOfPrevious(
+  target: Backend,
+  previous: Record<number, Entry | null>
+): Promise<Record<number, EntryPlace> | undefined> {
+  if (!target.placesOf) return undefined
+  const idxs: number[] = []
+  for (const k in previous) if (previous[k]) idxs.push(Number(k))
+  if (!idxs.length) return undefined
+  let found: (EntryPlace | undefined)[]
+  try {
+    found = await target.placesOf(idxs.map((idx) => refOf(previous[idx]!)))
+  } catch {
+    return undefined
+  }
+  let places: Record<number, EntryPlace> | undefined
+  idxs.forEach((idx, i) => {
+    if (found[i]) (places ??= {})[idx] = found[i]
+  })
+  return places
+}
+
 /** A job made and started (its files written, its refusals journalled), ready to run. */
 interface StartedJob {
   /** Whether memory is reclaimed before the batches (reclaimsBeforeBatches). */
@@ -866,6 +893,7 @@ async function startJob(
   const reclaims = reclaimsBeforeBatches(Object.keys(intended).length, target)
   if (reclaims) reclaimMemory()
   const warnings = await preflightAtApply(target, doc, intended, previous, refusals)
+  const places = await placesOfPrevious(target, previous)
   const total =
     Object.keys(previous).length + Object.keys(intended).filter((i) => !(i in previous)).length
   const { planId, source: planSource, target: planTarget } = doc
@@ -888,7 +916,8 @@ async function startJob(
       planCreatedAt: doc.createdAt
     },
     intended,
-    previous
+    previous,
+    ...(places ? { places } : {})
   }
   doc = undefined
   const todo = itemsToDo(flagsOf(intended, previous), items)
@@ -922,6 +951,7 @@ async function startJob(
     : valuesHeld(intended, previous)
   jobFiles.intended = {}
   jobFiles.previous = {}
+  jobFiles.places = undefined
   return {
     reclaims,
     files: { jobId, total, items, todo, ...values },
@@ -1148,6 +1178,8 @@ class RollbackComparison {
   private readonly touched: Uint8Array
   private readonly known: Uint8Array
   private readonly digests: Uint8Array
+  /** Each touched item's place order (EntryPlace.order; NaN: none), made once one has a place. */
+  private orders: Float64Array | undefined
 
   constructor(
     private readonly items: JobItems,
@@ -1179,9 +1211,11 @@ class RollbackComparison {
   }
 
   /** Keeps the digests of the touched items of one part of the snapshot. */
-  readonly visit = ({ intended, previous }: Omit<JobFiles, 'meta'>): void => {
+  readonly visit = ({ intended, previous, places }: Omit<JobFiles, 'meta'>): void => {
     const see = (idx: number) => {
       if (!this.touched[idx]) return
+      const place = places?.[idx]
+      if (place) (this.orders ??= new Float64Array(this.items.length).fill(NaN))[idx] = place.order
       const before = this.digest(previous[idx], idx)
       const wrote = this.digest(intended[idx], idx)
       let known = SEEN
@@ -1197,6 +1231,19 @@ class RollbackComparison {
     }
     for (const k in intended) see(Number(k))
     for (const k in previous) if (!(k in intended)) see(Number(k))
+  }
+
+  /**
+   * `todo` in the order the undo takes: items with a place (an older job's have none) by their
+   * place's order, so what came before an item in the store is back before it (a `.env` line
+   * goes back after the line that preceded it); then the others, in their order.
+   */
+  undoOrder(todo: number[]): number[] {
+    const orders = this.orders
+    if (!orders) return todo
+    const placed = todo.filter((idx) => !Number.isNaN(orders[idx]!))
+    placed.sort((a, b) => orders[a]! - orders[b]!)
+    return [...placed, ...todo.filter((idx) => Number.isNaN(orders[idx]!))]
   }
 
   /**
@@ -1311,7 +1358,7 @@ async function rollbackLocked(
       if (r.t === 'rollback' && r.action === 'restored') out.restored++
       else if (r.t === 'rollback' && r.action === 'removed') out.removed++
     const settledBefore = out.restored + out.removed
-    await undo(items, snapshot, target, ctx, journal, todo, out)
+    await undo(items, snapshot, target, ctx, journal, comparison.undoOrder(todo), out)
     if (ctx.signal?.aborted) {
       out.cancelled = true
       const undone = out.restored + out.removed - settledBefore + out.failed.length
@@ -1335,6 +1382,49 @@ async function rollbackLocked(
     })
   )
   return out
+}
+
+/**
+ * Writes back previous values: those with a place (an apply recorded one, where the store keeps
+ * them) put back where and as they were written, in one call, the others as `write` writes
+ * them. A value put back as written reads as the lines around it make it (a `.env` line's
+ * `${NAME}`): one that does not read back as it was before the job (the file edited since)
+ * has its value written instead, where it now is — what a rollback did before places.
+ */
+async function restore(
+  items: JobItems,
+  writes: readonly { idx: number; entry: Entry; place?: EntryPlace }[],
+  target: Backend,
+  ctx: JobContext,
+  signal: AbortSignal | undefined
+): Promise<void> {
+  const placed = target.putBack ? writes.filter((w) => w.place) : []
+  if (!placed.length) {
+    await target.write(
+      writes.map((w) => w.entry),
+      signal
+    )
+    return
+  }
+  await target.putBack!(writes, signal)
+  const backs = await readBack(
+    target,
+    placed.map((w) => ({ kind: items.kind(w.idx), id: items.targetId(w.idx) })),
+    ctx.readConcurrency ?? 16,
+    signal
+  )
+  const differ = placed.filter((w, j) => {
+    const back = backs[j]
+    if (!back) return true
+    if (sameDigestFields(back, w.entry)) return false
+    const keepable = (e: Entry) => withoutLossy(withTargetId(e, items.targetId(w.idx)), target)
+    return entryDigest(keepable(back)) !== entryDigest(keepable(w.entry))
+  })
+  if (differ.length)
+    await target.write(
+      differ.map((w) => w.entry),
+      signal
+    )
 }
 
 /**
@@ -1385,14 +1475,17 @@ async function undo(
     // only the previous values to restore are read (the index says which items have one):
     // a batch of items the job created reads no part
     const restores = batch.filter((idx) => snapshotFlags(snapshot, idx) & PREVIOUS_HELD)
-    const { previous } = snapshot.values(restores.sort((a, b) => a - b))
+    const { previous, places } = snapshot.values([...restores].sort((a, b) => a - b))
     const writes = batch.filter((idx) => previous[idx])
     const removes = batch.filter((idx) => !previous[idx])
     let records: JournalRecord[]
     try {
       if (writes.length)
-        await target.write(
-          writes.map((idx) => previous[idx]!),
+        await restore(
+          items,
+          writes.map((idx) => ({ idx, entry: previous[idx]!, place: places?.[idx] })),
+          target,
+          ctx,
           signal
         )
       if (removes.length)
