@@ -5,13 +5,7 @@ import { decodeEnvFile, resolveBindings, scanLoader } from './decode'
 import { type EnvFilePlace, placeInserts } from './place'
 import { removal } from './removal'
 import { dedupe, encodeValue, valueWarnings } from './encode'
-import {
-  type Binding,
-  COMPOSE_INLINE_SPACE,
-  nameInMessage,
-  PY_INLINE_SPACE_CLASS,
-  type Scan
-} from './scan'
+import { type Binding, nameInMessage, type Scan } from './scan'
 import {
   type EncodedEnvFile,
   ENV_FILE_LOADER_LABEL,
