@@ -1358,7 +1358,9 @@ async function rollbackLocked(
       if (r.t === 'rollback' && r.action === 'restored') out.restored++
       else if (r.t === 'rollback' && r.action === 'removed') out.removed++
     const settledBefore = out.restored + out.removed
-    await undo(items, snapshot, target, ctx, journal, comparison.undoOrder(todo), out)
+    // a store that puts entries back where they were takes them in their order there
+    const order = target.putBack ? comparison.undoOrder(todo) : todo
+    await undo(items, snapshot, target, ctx, journal, order, out)
     if (ctx.signal?.aborted) {
       out.cancelled = true
       const undone = out.restored + out.removed - settledBefore + out.failed.length

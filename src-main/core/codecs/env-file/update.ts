@@ -238,9 +238,9 @@ function rewrittenText(
   push(text.slice(at), false)
   if (appended.length) {
     // after a line break of its own, unless the text so far is empty or ends in one
-    let last = pieces.length - 1
-    while (last > 0 && pieces[last] === '') last--
-    if (pieces[last] !== '' && !pieces[last]!.endsWith('\n')) pieces.push('\n')
+    // (no piece is empty: `push` leaves them out)
+    const last = pieces.at(-1)
+    if (last !== undefined && !last.endsWith('\n')) pieces.push('\n')
     // one join, one flat string: not the text so far and the appended lines joined apart
     // and then copied again into the new text the first time it is scanned
     for (const line of appended) pieces.push(line)
