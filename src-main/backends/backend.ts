@@ -266,13 +266,15 @@ export interface Backend {
   placesOf?(refs: readonly EntryRef[], signal?: AbortSignal): Promise<(EntryPlace | undefined)[]>
   /**
    * Optionally, `write` of entries some of which come with the place `placesOf` recorded: each
-   * of those goes back where and as it was written (its value is then what it reads as there,
-   * which the caller reads back); the others are written as `write` writes them.
+   * of those goes back where and as it was written, the others are written as `write` writes
+   * them. Returns the indexes (in `entries`) of those put back whose value may now read
+   * otherwise than the entry (a `.env` line's `${NAME}` reads the lines above it): the caller
+   * reads them back.
    */
   putBack?(
     entries: readonly { entry: Entry; place?: EntryPlace }[],
     signal?: AbortSignal
-  ): Promise<void>
+  ): Promise<readonly number[]>
   /**
    * Checks that writing these entries would work — names valid after mapping, no collisions,
    * sizes, soft-deleted or pending-deletion names, mounts, a permission probe — and writes nothing.

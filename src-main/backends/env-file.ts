@@ -306,22 +306,26 @@ export class EnvFileBackend implements Backend {
 
   /**
    * `write`, putting each entry that comes with a place back where and as it was written (in
-   * one rewrite, in the order of their lines): place.ts says where, when the line before is gone.
+   * one rewrite, in the order of their lines; place.ts says where when the line before is
+   * gone). A line put back reads as it did unless it holds a `$` (a reference to the lines
+   * above it, or to the environment): those are returned, to be read back.
    */
   async putBack(
     entries: readonly { entry: Entry; place?: EntryPlace }[],
     signal?: AbortSignal
-  ): Promise<void> {
-    await this.change(
-      entries.map(({ entry, place }) => {
-        const change = this.changeOf(entry)
-        const form = place?.form as EnvFilePlace | undefined
-        return form && Array.isArray(form.spans) && form.spans.length
-          ? { ...change, place: form }
-          : change
-      }),
-      signal
-    )
+  ): Promise<readonly number[]> {
+    const check: number[] = []
+    const changes = entries.map(({ entry, place }, i) => {
+      const change = this.changeOf(entry)
+      const form = place?.form as EnvFilePlace | undefined
+      if (!form || !Array.isArray(form.spans) || !form.spans.length) return change
+      // (a bare name reads the environment: its last statement has no "=")
+      const last = form.spans.at(-1)!.text
+      if (last.includes('$') || !last.includes('=')) check.push(i)
+      return { ...change, place: form }
+    })
+    await this.change(changes, signal)
+    return check
   }
 
   private changeOf(e: Entry): EnvFileChange {

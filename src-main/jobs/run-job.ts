@@ -838,7 +838,7 @@ async function whatToWrite(
  * Where the target holds the values the job will change (Backend.placesOf: a `.env` file's
  * lines as written), sealed in the snapshot for a rollback to put them back there as they
  * were. None where the store records none, or cannot say now (its rollback writes them back
- * as `write` does, as before).
+ * as `write` does, as before). By the previous entries' refs (a team's name is not its id's).
  */
 async function placesOfPrevious(
   target: Backend,
@@ -1389,9 +1389,10 @@ async function rollbackLocked(
 /**
  * Writes back previous values: those with a place (an apply recorded one, where the store keeps
  * them) put back where and as they were written, in one call, the others as `write` writes
- * them. A value put back as written reads as the lines around it make it (a `.env` line's
- * `${NAME}`): one that does not read back as it was before the job (the file edited since)
- * has its value written instead, where it now is — what a rollback did before places.
+ * them. A value put back as written may read as the lines around it make it (a `.env` line's
+ * `${NAME}`; the store says which may): one that does not read back as it was before the job
+ * (the file edited since) has its value written instead, where it now is — what a rollback
+ * did before places.
  */
 async function restore(
   items: JobItems,
@@ -1400,15 +1401,16 @@ async function restore(
   ctx: JobContext,
   signal: AbortSignal | undefined
 ): Promise<void> {
-  const placed = target.putBack ? writes.filter((w) => w.place) : []
-  if (!placed.length) {
+  if (!target.putBack || !writes.some((w) => w.place)) {
     await target.write(
       writes.map((w) => w.entry),
       signal
     )
     return
   }
-  await target.putBack!(writes, signal)
+  const check = await target.putBack(writes, signal)
+  if (!check.length) return
+  const placed = check.map((i) => writes[i]!)
   const backs = await readBack(
     target,
     placed.map((w) => ({ kind: items.kind(w.idx), id: items.targetId(w.idx) })),
