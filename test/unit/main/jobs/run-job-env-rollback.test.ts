@@ -87,6 +87,20 @@ describe('rollback of a job on a .env file', () => {
     ).toMatchObject({ value: '1/b' })
   }, 60_000)
 
+  it('puts back the last line of a file without a final line break as it was, and its first line', async () => {
+    const text = 'AIRFLOW_VAR_A=1\nAIRFLOW_VAR_B=2\n# c\nAIRFLOW_VAR_C="3"'
+    const { applied, after } = await applyAndRollBack(text, [variableEntry('b', '2')])
+    expect(applied).toBe('AIRFLOW_VAR_B=2\n# c\n')
+    expect(after).toBe(text)
+  }, 60_000)
+
+  it('puts back a name set twice, both lines where they were', async () => {
+    const text = 'AIRFLOW_VAR_D=first\n# x\nAIRFLOW_VAR_K=k\nAIRFLOW_VAR_D=second  # wins\n# y\n'
+    const { applied, after } = await applyAndRollBack(text, [variableEntry('k', 'k')])
+    expect(applied).toBe('# x\nAIRFLOW_VAR_K=k\n# y\n')
+    expect(after).toBe(text)
+  }, 60_000)
+
   it('rolls back a job whose snapshot holds no places as before: every value back, deleted lines at the end', async () => {
     const text = 'export AIRFLOW_VAR_A="1"\n# comment\nAIRFLOW_VAR_B=\'two words\'  # note\n'
     // a store that records no places: the snapshot is the one older versions sealed
