@@ -87,6 +87,12 @@ export interface EntryPlace {
   form: unknown
 }
 
+/**
+ * The places of a list of refs (Backend.placesOf), each made when asked for by the ref's index
+ * in that list (undefined: none): a job asks for them a part of its snapshot at a time.
+ */
+export type PlaceLookup = (i: number) => EntryPlace | undefined
+
 /** Everything in scope, and what could not be read. */
 export interface LoadResult {
   entries: Entry[]
@@ -261,9 +267,9 @@ export interface Backend {
   /**
    * Optionally (a store that is one file people edit), where and how each ref is held now:
    * undefined for a ref it does not hold, or cannot put back as written (then a rollback
-   * writes it as `write` does).
+   * writes it as `write` does). The lookup holds the store's text as it is now.
    */
-  placesOf?(refs: readonly EntryRef[], signal?: AbortSignal): Promise<(EntryPlace | undefined)[]>
+  placesOf?(refs: readonly EntryRef[], signal?: AbortSignal): Promise<PlaceLookup>
   /**
    * Optionally, `write` of entries some of which come with the place `placesOf` recorded: each
    * of those goes back where and as it was written, the others are written as `write` writes

@@ -46,6 +46,7 @@ import type {
   EntryPlace,
   EntryRef,
   LoadResult,
+  PlaceLookup,
   PreflightProblem,
   RawLoadResult,
   Scope,
@@ -288,20 +289,20 @@ export class EnvFileBackend implements Backend {
    * for a name the file does not set, one whose statement shares its line, or every ref of a
    * file that cannot be read.
    */
-  async placesOf(
-    refs: readonly EntryRef[],
-    signal?: AbortSignal
-  ): Promise<(EntryPlace | undefined)[]> {
+  async placesOf(refs: readonly EntryRef[], signal?: AbortSignal): Promise<PlaceLookup> {
     const text = await this.text(signal)
-    if (text === undefined || !refs.length) return refs.map(() => undefined)
+    if (text === undefined || !refs.length) return () => undefined
     const scan = scanLoader(text, this.loader)
-    if (scan.problems.length) return refs.map(() => undefined)
-    const names = refs.map((r) => envNameOfRef(r))
-    const places = placesOfNames(text, scan, new Set(names))
-    return names.map((name) => {
-      const place = places.get(name)
+    if (scan.problems.length) return () => undefined
+    const places = placesOfNames(
+      text,
+      scan,
+      refs.map((r) => envNameOfRef(r))
+    )
+    return (i) => {
+      const place = places(i)
       return place && { order: place.line, form: place }
-    })
+    }
   }
 
   /**

@@ -63,6 +63,11 @@ export interface JobFiles {
    * them back as written: items of a store that records them; absent in older snapshots.
    */
   places?: Record<number, EntryPlace>
+  /**
+   * Sealing only: the places to seal, each made as its part is sealed (a job's places are not
+   * all held as objects at once), instead of `places`.
+   */
+  placeOf?: (idx: number) => EntryPlace | undefined
 }
 
 /** A job's folder. */
@@ -125,7 +130,7 @@ function* snapshotLines(
   intended: Record<number, Entry>,
   previous: Record<number, Entry | null>,
   index?: SnapshotIndex,
-  places?: Record<number, EntryPlace>
+  placeOf?: (idx: number) => EntryPlace | undefined
 ): Generator<string> {
   const fernet = MultiFernet.fromSetting(key)
   const idxs = itemIndexes(intended, previous)
@@ -143,7 +148,8 @@ function* snapshotLines(
     for (const idx of these) {
       if (idx in intended) part.intended[idx] = intended[idx]!
       if (idx in previous) part.previous[idx] = previous[idx]!
-      if (places && idx in places) (part.places ??= {})[idx] = places[idx]!
+      const place = placeOf?.(idx)
+      if (place) (part.places ??= {})[idx] = place
     }
     // a token is ASCII: its length is its bytes
     const line = fernet.encrypt(new TextEncoder().encode(JSON.stringify(part))) + '\n'
@@ -532,7 +538,7 @@ export async function createJob(
   journal: Journal,
   start: JournalRecord
 ): Promise<SealedSnapshot> {
-  const { intended, previous, places } = files
+  const { intended, previous, places, placeOf } = files
   const { jobId } = files.meta
   const dir = jobDir(dataDir, jobId)
   const key = Fernet.generateKey()
@@ -542,7 +548,11 @@ export async function createJob(
     writeMeta(dir, files)
     const index: SnapshotIndex = { firsts: new Int32Array(0), offsets: new Float64Array(1) }
     const path = join(dir, 'values.fernet')
-    writeJobFile(path, snapshotLines(key, intended, previous, index, places), 'snapshot-write')
+    writeJobFile(
+      path,
+      snapshotLines(key, intended, previous, index, placeOf ?? (places && ((idx) => places[idx]))),
+      'snapshot-write'
+    )
     journal.append(start)
     return new SealedSnapshot(path, key, index, jobId)
   } catch (error) {

@@ -837,28 +837,43 @@ async function whatToWrite(
 /**
  * Where the target holds the values the job will change (Backend.placesOf: a `.env` file's
  * lines as written), sealed in the snapshot for a rollback to put them back there as they
- * were. None where the store records none, or cannot say now (its rollback writes them back
- * as `write` does, as before). By the previous entries' refs (a team's name is not its id's).
+ * were: by plan item index, each place made as the snapshot's part holding it is sealed. None
+ * where the store records none, or cannot say now (its rollback writes them back as `write`
+ * does, as before). By the previous entries' refs (a team's name is not its id's).
  */
 async function placesOfPrevious(
   target: Backend,
   previous: Record<number, Entry | null>
-): Promise<Record<number, EntryPlace> | undefined> {
+): Promise<((idx: number) => EntryPlace | undefined) | undefined> {
   if (!target.placesOf) return undefined
-  const idxs: number[] = []
-  for (const k in previous) if (previous[k]) idxs.push(Number(k))
-  if (!idxs.length) return undefined
-  let found: (EntryPlace | undefined)[]
+  const list: number[] = []
+  const refs: EntryRef[] = []
+  // loops, not closures: the lookup returned is a closure, which would keep `previous` too
+  for (const k in previous) {
+    const e = previous[k]
+    if (!e) continue
+    list.push(Number(k))
+    refs.push(refOf(e))
+  }
+  if (!list.length) return undefined
+  let found: (i: number) => EntryPlace | undefined
   try {
-    found = await target.placesOf(idxs.map((idx) => refOf(previous[idx]!)))
+    found = await target.placesOf(refs)
   } catch {
     return undefined
   }
-  let places: Record<number, EntryPlace> | undefined
-  idxs.forEach((idx, i) => {
-    if (found[i]) (places ??= {})[idx] = found[i]
-  })
-  return places
+  // ascending (an object lists its index keys so): the ref of an item by binary search
+  const idxs = Int32Array.from(list)
+  return (idx) => {
+    let [lo, hi] = [0, idxs.length - 1]
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1
+      if (idxs[mid] === idx) return found(mid)
+      if (idxs[mid]! < idx) lo = mid + 1
+      else hi = mid - 1
+    }
+    return undefined
+  }
 }
 
 /** A job made and started (its files written, its refusals journalled), ready to run. */
@@ -917,7 +932,7 @@ async function startJob(
     },
     intended,
     previous,
-    ...(places ? { places } : {})
+    ...(places ? { placeOf: places } : {})
   }
   doc = undefined
   const todo = itemsToDo(flagsOf(intended, previous), items)
@@ -951,7 +966,7 @@ async function startJob(
     : valuesHeld(intended, previous)
   jobFiles.intended = {}
   jobFiles.previous = {}
-  jobFiles.places = undefined
+  jobFiles.placeOf = undefined
   return {
     reclaims,
     files: { jobId, total, items, todo, ...values },

@@ -97,61 +97,131 @@ function wholeLines(text: string, b: Binding): { start: number; end: number } | 
 }
 
 /**
- * The place of each of `names` that `text` (scanned as `scan`, without problems) sets, where
- * every statement of it has its line(s) to itself; a name missing from the map has none.
+ * The place of each of `names` (by its index there) that `text` (scanned as `scan`, without
+ * problems) sets, where every statement of it has its line(s) to itself; undefined for the
+ * others. Each place is made when asked for: until then only offsets into `text` are held (a
+ * few numbers per statement, not an object and a string each: a job's 100 k places are asked
+ * for a part at a time, as its snapshot is sealed).
  */
 export function placesOfNames(
   text: string,
   scan: Scan,
-  names: ReadonlySet<string>
-): Map<string, EnvFilePlace> {
-  const places = new Map<string, EnvFilePlace>()
-  const refused = new Set<string>()
-  // each binding's nth among the bindings of its name (only names that may be anchors need it,
-  // but any name may precede a wanted one)
+  names: readonly string[]
+): (i: number) => EnvFilePlace | undefined {
+  // made apart from the pass that indexes them: a closure keeps every variable its function's
+  // closures use (the scan, the name maps), and this one holds only the text and the offsets
+  return placeLookup(text, indexPlaces(text, scan, names))
+}
+
+/** What {@link placesOfNames} keeps: per name head/tail statement, per statement offsets. */
+interface PlaceIndex {
+  head: Int32Array
+  refused: Uint8Array
+  start: Int32Array
+  end: Int32Array
+  from: Int32Array
+  to: Int32Array
+  line: Int32Array
+  next: Int32Array
+  kind: Int32Array
+  a: Int32Array
+  b: Int32Array
+  nth: Int32Array
+}
+
+function indexPlaces(text: string, scan: Scan, names: readonly string[]): PlaceIndex {
+  const wanted = new Map<string, number>()
+  names.forEach((name, i) => wanted.set(name, i))
+  const head = new Int32Array(names.length).fill(-1)
+  const tail = new Int32Array(names.length).fill(-1)
+  const refused = new Uint8Array(names.length)
+  // per statement kept, in file order: its span, its name and value, its line, the next
+  // statement of its name, and what came before it (kind 0 the file's start, 1 the statement
+  // of a name at [a, b), 2 the statement-free line starting at a; its nth)
+  const n = scan.bindings.length
+  const ints = () => new Int32Array(n)
+  const [start, end, from, to, line, next] = [ints(), ints(), ints(), ints(), ints(), ints()]
+  const [kind, a, b, nth] = [ints(), ints(), ints(), ints()]
+  let count = 0
+  // each binding's nth among the bindings of its name
   const seen = new Map<string, number>()
-  const nths = new Int32Array(scan.bindings.length)
-  // line anchors wait for the statement-free lines' count: [span, line start]
-  const byLine: [EnvFileSpan, number][] = []
-  scan.bindings.forEach((b, i) => {
-    const nth = seen.get(b.name) ?? 0
-    seen.set(b.name, nth + 1)
-    nths[i] = nth
-    if (!names.has(b.name) || refused.has(b.name)) return
-    const span = wholeLines(text, b)
-    if (!span) {
-      refused.add(b.name)
-      places.delete(b.name)
-      return
-    }
-    const entry: EnvFileSpan = { text: text.slice(span.start, span.end), after: null }
+  const nths = new Int32Array(n)
+  // line anchors wait for the statement-free lines' count: [statement, line start]
+  const byLine: number[] = []
+  scan.bindings.forEach((bd, i) => {
+    const k = seen.get(bd.name) ?? 0
+    seen.set(bd.name, k + 1)
+    nths[i] = k
+    const r = wanted.get(bd.name)
+    if (r === undefined || refused[r]) return
+    const span = wholeLines(text, bd)
+    if (!span) return void (refused[r] = 1)
+    const s = count++
+    start[s] = span.start
+    end[s] = span.end
+    from[s] = bd.start
+    to[s] = bd.end
+    line[s] = bd.line
+    next[s] = -1
+    kind[s] = 0
     if (span.start > 0) {
       const prevStart = lineStartOf(text, span.start - 1)
       const prev = i > 0 ? scan.bindings[i - 1]! : undefined
-      // a statement ends on the line before: that statement (found by name wherever it is);
-      // otherwise the line, by its text (its nth is counted below)
-      if (prev && prev.end >= prevStart) entry.after = { name: prev.name, nth: nths[i - 1]! }
-      else byLine.push([entry, prevStart])
+      // a statement ends on the line before: that statement (found by name wherever it is,
+      // its name as written at its offset); otherwise the line, by its text (nth counted below)
+      if (prev && prev.end >= prevStart) {
+        if (!text.startsWith(prev.name, prev.start)) return void (refused[r] = 1)
+        kind[s] = 1
+        a[s] = prev.start
+        b[s] = prev.start + prev.name.length
+        nth[s] = nths[i - 1]!
+      } else {
+        kind[s] = 2
+        a[s] = prevStart
+        byLine.push(s)
+      }
     }
-    const place = places.get(b.name)
-    const from = b.start - span.start
-    const to = b.end - span.start
-    if (place) {
-      place.spans.push(entry)
-      place.from = from
-      place.to = to
-    } else places.set(b.name, { line: b.line, spans: [entry], from, to })
+    if (head[r]! < 0) head[r] = s
+    else next[tail[r]!] = s
+    tail[r] = s
   })
   if (byLine.length) {
-    const lineText = (start: number) => text.slice(start, text.indexOf('\n', start))
-    const free = statementFreeLines(text, scan, new Set(byLine.map(([, s]) => lineText(s))))
-    for (const [span, start] of byLine) {
-      const line = lineText(start)
-      const starts = free.get(line) ?? []
-      span.after = { line, nth: Math.max(0, lowerBound(starts, start)) }
+    const lineText = (at: number) => lineAt(text, at)
+    const free = statementFreeLines(text, scan, new Set(byLine.map((s) => lineText(a[s]!))))
+    for (const s of byLine) nth[s] = Math.max(0, lowerBound(free.get(lineText(a[s]!)) ?? [], a[s]!))
+  }
+  return { head, refused, start, end, from, to, line, next, kind, a, b, nth }
+}
+
+/** The text of the line starting at `at`, without its line break. */
+function lineAt(text: string, at: number): string {
+  const nl = text.indexOf('\n', at)
+  return text.slice(at, nl < 0 ? text.length : nl)
+}
+
+function placeLookup(text: string, index: PlaceIndex): (i: number) => EnvFilePlace | undefined {
+  const { head, refused, start, end, from, to, line, next, kind, a, b, nth } = index
+  return (i) => {
+    if (refused[i] || head[i]! < 0) return undefined
+    const spans: EnvFileSpan[] = []
+    let last = -1
+    for (let s = head[i]!; s >= 0; s = next[s]!) {
+      const after: EnvFileAnchor | null =
+        kind[s] === 1
+          ? { name: text.slice(a[s], b[s]), nth: nth[s]! }
+          : kind[s] === 2
+            ? { line: lineAt(text, a[s]!), nth: nth[s]! }
+            : null
+      spans.push({ text: text.slice(start[s], end[s]), after })
+      last = s
+    }
+    return {
+      line: line[head[i]!]!,
+      spans,
+      from: from[last]! - start[last]!,
+      to: to[last]! - start[last]!
     }
   }
-  return places
 }
 
 /** The index of the first of ascending `list` that is at least `x`. */
