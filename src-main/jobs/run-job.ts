@@ -905,10 +905,12 @@ async function startJob(
   let doc: PlanDocument | undefined = handover.plan!
   handover.plan = undefined
   const { intended, previous, refusals, skipped } = await whatToWrite(doc, source, target, fp)
+  // before the stores' garbage is handed back: the target's scan for them is garbage too
+  // (an item the pre-flight refuses has its place asked for by no part)
+  const places = await placesOfPrevious(target, previous)
   const reclaims = reclaimsBeforeBatches(Object.keys(intended).length, target)
   if (reclaims) reclaimMemory()
   const warnings = await preflightAtApply(target, doc, intended, previous, refusals)
-  const places = await placesOfPrevious(target, previous)
   const total =
     Object.keys(previous).length + Object.keys(intended).filter((i) => !(i in previous)).length
   const { planId, source: planSource, target: planTarget } = doc

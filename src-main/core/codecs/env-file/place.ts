@@ -302,7 +302,8 @@ export function placeInserts(
       mine.push(ins)
       out.push(ins)
     }
-    inserted.set(name, mine)
+    // kept only for a name a later statement comes after
+    if (anchorNames.has(name)) inserted.set(name, mine)
   }
   return out.sort((a, b) => a.at - b.at || a.seq - b.seq)
 }
