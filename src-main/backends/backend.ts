@@ -75,6 +75,24 @@ export interface WrittenForm {
   note?: string
 }
 
+/**
+ * Where and how a store holds an entry (Backend.placesOf), recorded before a job changes it so
+ * that a rollback puts it back there, as it was written. JSON; holds the entry's value: kept in
+ * the job's sealed snapshot only, never logged.
+ */
+export interface EntryPlace {
+  /** Its position in the store (a file's line): a rollback puts entries back in this order. */
+  order: number
+  /** The store's own record, read by its `putBack` only. */
+  form: unknown
+}
+
+/**
+ * The places of a list of refs (Backend.placesOf), each made when asked for by the ref's index
+ * in that list (undefined: none): a job asks for them a part of its snapshot at a time.
+ */
+export type PlaceLookup = (i: number) => EntryPlace | undefined
+
 /** Everything in scope, and what could not be read. */
 export interface LoadResult {
   entries: Entry[]
@@ -246,6 +264,23 @@ export interface Backend {
   write(entries: readonly Entry[], signal?: AbortSignal): Promise<void>
   /** Removes entries; a ref that is not there is not an error. */
   remove(refs: readonly EntryRef[], signal?: AbortSignal): Promise<void>
+  /**
+   * Optionally (a store that is one file people edit), where and how each ref is held now:
+   * undefined for a ref it does not hold, or cannot put back as written (then a rollback
+   * writes it as `write` does). The lookup holds the store's text as it is now.
+   */
+  placesOf?(refs: readonly EntryRef[], signal?: AbortSignal): Promise<PlaceLookup>
+  /**
+   * Optionally, `write` of entries some of which come with the place `placesOf` recorded: each
+   * of those goes back where and as it was written, the others are written as `write` writes
+   * them. Returns the indexes (in `entries`) of those put back whose value may now read
+   * otherwise than the entry (a `.env` line's `${NAME}` reads the lines above it): the caller
+   * reads them back.
+   */
+  putBack?(
+    entries: readonly { entry: Entry; place?: EntryPlace }[],
+    signal?: AbortSignal
+  ): Promise<readonly number[]>
   /**
    * Checks that writing these entries would work — names valid after mapping, no collisions,
    * sizes, soft-deleted or pending-deletion names, mounts, a permission probe — and writes nothing.

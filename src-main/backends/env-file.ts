@@ -31,7 +31,10 @@ import {
   updateEnvFile,
   type EnvFileChange,
   type EnvFileLoader,
-  type RewrittenEnvFile
+  type EnvFilePlace,
+  type RewrittenEnvFile,
+  placesOfNames,
+  scanLoader
 } from '../core/codecs/env-file'
 import type { Scan } from '../core/codecs/env-file/scan'
 import { AirlockError, CodecError } from '../core/errors'
@@ -40,8 +43,10 @@ import { identityOf, writeFileAtomic } from '../platform/atomic-write'
 import { idOf, refOf, type Dialect, type Entry } from '../core/model'
 import type {
   Backend,
+  EntryPlace,
   EntryRef,
   LoadResult,
+  PlaceLookup,
   PreflightProblem,
   RawLoadResult,
   Scope,
@@ -276,6 +281,52 @@ export class EnvFileBackend implements Backend {
         throw new AirlockError(error.code, `${this.id}: ${error.userMessage}`, { cause: error })
       throw error
     }
+  }
+
+  /**
+   * Where each ref's name is written now (core/codecs/env-file/place.ts): its statements'
+   * exact text and the line before each, for a rollback to put it back as it was. Undefined
+   * for a name the file does not set, one whose statement shares its line, or every ref of a
+   * file that cannot be read.
+   */
+  async placesOf(refs: readonly EntryRef[], signal?: AbortSignal): Promise<PlaceLookup> {
+    const text = await this.text(signal)
+    if (text === undefined || !refs.length) return () => undefined
+    const scan = scanLoader(text, this.loader)
+    if (scan.problems.length) return () => undefined
+    const places = placesOfNames(
+      text,
+      scan,
+      refs.map((r) => envNameOfRef(r))
+    )
+    return (i) => {
+      const place = places(i)
+      return place && { order: place.line, form: place }
+    }
+  }
+
+  /**
+   * `write`, putting each entry that comes with a place back where and as it was written (in
+   * one rewrite, in the order of their lines; place.ts says where when the line before is
+   * gone). A line put back reads as it did unless it holds a `$` (a reference to the lines
+   * above it, or to the environment): those are returned, to be read back.
+   */
+  async putBack(
+    entries: readonly { entry: Entry; place?: EntryPlace }[],
+    signal?: AbortSignal
+  ): Promise<readonly number[]> {
+    const check: number[] = []
+    const changes = entries.map(({ entry, place }, i) => {
+      const change = this.changeOf(entry)
+      const form = place?.form as EnvFilePlace | undefined
+      if (!form || !Array.isArray(form.spans) || !form.spans.length) return change
+      // (a bare name reads the environment: its last statement has no "=")
+      const last = form.spans.at(-1)!.text
+      if (last.includes('$') || !last.includes('=')) check.push(i)
+      return { ...change, place: form }
+    })
+    await this.change(changes, signal)
+    return check
   }
 
   private changeOf(e: Entry): EnvFileChange {

@@ -22,6 +22,7 @@ import type { JobDto } from '../contract/ipc'
 import { Fernet, MultiFernet } from '../core/codecs/fernet'
 import { AirlockError } from '../core/errors'
 import type { Dialect, Entry, EntryKind } from '../core/model'
+import type { EntryPlace } from '../backends/backend'
 import type { PlanItem, PlanOptions } from '../core/plan'
 import type { Keychain } from '../keychain/keychain'
 import { writeFileAtomicPartsSync } from '../platform/atomic-write'
@@ -57,6 +58,16 @@ export interface JobFiles {
   meta: JobMeta
   intended: Record<number, Entry>
   previous: Record<number, Entry | null>
+  /**
+   * Where and how the target held the previous values (Backend.placesOf), for a rollback to put
+   * them back as written: items of a store that records them; absent in older snapshots.
+   */
+  places?: Record<number, EntryPlace>
+  /**
+   * Sealing only: the places to seal, each made as its part is sealed (a job's places are not
+   * all held as objects at once), instead of `places`.
+   */
+  placeOf?: (idx: number) => EntryPlace | undefined
 }
 
 /** A job's folder. */
@@ -103,6 +114,8 @@ interface SnapshotPart {
   last: boolean
   intended: Record<number, Entry>
   previous: Record<number, Entry | null>
+  /** The places of its items that have one (JobFiles.places); absent when none has. */
+  places?: Record<number, EntryPlace>
 }
 
 /**
@@ -116,7 +129,8 @@ function* snapshotLines(
   key: string,
   intended: Record<number, Entry>,
   previous: Record<number, Entry | null>,
-  index?: SnapshotIndex
+  index?: SnapshotIndex,
+  placeOf?: (idx: number) => EntryPlace | undefined
 ): Generator<string> {
   const fernet = MultiFernet.fromSetting(key)
   const idxs = itemIndexes(intended, previous)
@@ -134,6 +148,8 @@ function* snapshotLines(
     for (const idx of these) {
       if (idx in intended) part.intended[idx] = intended[idx]!
       if (idx in previous) part.previous[idx] = previous[idx]!
+      const place = placeOf?.(idx)
+      if (place) (part.places ??= {})[idx] = place
     }
     // a token is ASCII: its length is its bytes
     const line = fernet.encrypt(new TextEncoder().encode(JSON.stringify(part))) + '\n'
@@ -178,6 +194,7 @@ export class SealedSnapshot {
   values(items: readonly number[]): Omit<JobFiles, 'meta'> {
     const intended: Record<number, Entry> = {}
     const previous: Record<number, Entry | null> = {}
+    let places: Record<number, EntryPlace> | undefined
     if (items.length === 0) return { intended, previous }
     const { firsts } = this.index
     let fd: number | undefined
@@ -195,12 +212,13 @@ export class SealedSnapshot {
           if (!wanted) throw misuse(`item ${idx} is in no part`)
           if (idx in part.intended) intended[idx] = part.intended[idx]!
           if (idx in part.previous) previous[idx] = part.previous[idx]!
+          if (part.places && idx in part.places) (places ??= {})[idx] = part.places[idx]!
         }
       }
     } finally {
       if (fd !== undefined) closeSync(fd)
     }
-    return { intended, previous }
+    return places ? { intended, previous, places } : { intended, previous }
   }
 
   /** The snapshot's file, which the job's folder holds until the job is removed. */
@@ -520,7 +538,7 @@ export async function createJob(
   journal: Journal,
   start: JournalRecord
 ): Promise<SealedSnapshot> {
-  const { intended, previous } = files
+  const { intended, previous, places, placeOf } = files
   const { jobId } = files.meta
   const dir = jobDir(dataDir, jobId)
   const key = Fernet.generateKey()
@@ -530,7 +548,11 @@ export async function createJob(
     writeMeta(dir, files)
     const index: SnapshotIndex = { firsts: new Int32Array(0), offsets: new Float64Array(1) }
     const path = join(dir, 'values.fernet')
-    writeJobFile(path, snapshotLines(key, intended, previous, index), 'snapshot-write')
+    writeJobFile(
+      path,
+      snapshotLines(key, intended, previous, index, placeOf ?? (places && ((idx) => places[idx]))),
+      'snapshot-write'
+    )
     journal.append(start)
     return new SealedSnapshot(path, key, index, jobId)
   } catch (error) {

@@ -9,7 +9,7 @@
 import { hash } from 'node:crypto'
 import type { ErrorCode } from '../contract/errors'
 import type { JobProgressDto } from '../contract/ipc'
-import type { Backend, BackendKind, EntryRef } from '../backends/backend'
+import type { Backend, BackendKind, EntryPlace, EntryRef } from '../backends/backend'
 import { abortableSleep } from '../backends/pacer'
 import { isAbortError } from '../backends/remote-store'
 import { refOf } from '../backends/backend'
@@ -834,6 +834,48 @@ async function whatToWrite(
   return { intended, previous, refusals, skipped }
 }
 
+/**
+ * Where the target holds the values the job will change (Backend.placesOf: a `.env` file's
+ * lines as written), sealed in the snapshot for a rollback to put them back there as they
+ * were: by plan item index, each place made as the snapshot's part holding it is sealed. None
+ * where the store records none, or cannot say now (its rollback writes them back as `write`
+ * does, as before). By the previous entries' refs (a team's name is not its id's).
+ */
+async function placesOfPrevious(
+  target: Backend,
+  previous: Record<number, Entry | null>
+): Promise<((idx: number) => EntryPlace | undefined) | undefined> {
+  if (!target.placesOf) return undefined
+  const list: number[] = []
+  const refs: EntryRef[] = []
+  // loops, not closures: the lookup returned is a closure, which would keep `previous` too
+  for (const k in previous) {
+    const e = previous[k]
+    if (!e) continue
+    list.push(Number(k))
+    refs.push(refOf(e))
+  }
+  if (!list.length) return undefined
+  let found: (i: number) => EntryPlace | undefined
+  try {
+    found = await target.placesOf(refs)
+  } catch {
+    return undefined
+  }
+  // ascending (an object lists its index keys so): the ref of an item by binary search
+  const idxs = Int32Array.from(list)
+  return (idx) => {
+    let [lo, hi] = [0, idxs.length - 1]
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1
+      if (idxs[mid] === idx) return found(mid)
+      if (idxs[mid]! < idx) lo = mid + 1
+      else hi = mid - 1
+    }
+    return undefined
+  }
+}
+
 /** A job made and started (its files written, its refusals journalled), ready to run. */
 interface StartedJob {
   /** Whether memory is reclaimed before the batches (reclaimsBeforeBatches). */
@@ -863,6 +905,9 @@ async function startJob(
   let doc: PlanDocument | undefined = handover.plan!
   handover.plan = undefined
   const { intended, previous, refusals, skipped } = await whatToWrite(doc, source, target, fp)
+  // before the stores' garbage is handed back: the target's scan for them is garbage too
+  // (an item the pre-flight refuses has its place asked for by no part)
+  const places = await placesOfPrevious(target, previous)
   const reclaims = reclaimsBeforeBatches(Object.keys(intended).length, target)
   if (reclaims) reclaimMemory()
   const warnings = await preflightAtApply(target, doc, intended, previous, refusals)
@@ -888,7 +933,8 @@ async function startJob(
       planCreatedAt: doc.createdAt
     },
     intended,
-    previous
+    previous,
+    ...(places ? { placeOf: places } : {})
   }
   doc = undefined
   const todo = itemsToDo(flagsOf(intended, previous), items)
@@ -922,6 +968,7 @@ async function startJob(
     : valuesHeld(intended, previous)
   jobFiles.intended = {}
   jobFiles.previous = {}
+  jobFiles.placeOf = undefined
   return {
     reclaims,
     files: { jobId, total, items, todo, ...values },
@@ -1148,6 +1195,8 @@ class RollbackComparison {
   private readonly touched: Uint8Array
   private readonly known: Uint8Array
   private readonly digests: Uint8Array
+  /** Each touched item's place order (EntryPlace.order; NaN: none), made once one has a place. */
+  private orders: Float64Array | undefined
 
   constructor(
     private readonly items: JobItems,
@@ -1179,9 +1228,11 @@ class RollbackComparison {
   }
 
   /** Keeps the digests of the touched items of one part of the snapshot. */
-  readonly visit = ({ intended, previous }: Omit<JobFiles, 'meta'>): void => {
+  readonly visit = ({ intended, previous, places }: Omit<JobFiles, 'meta'>): void => {
     const see = (idx: number) => {
       if (!this.touched[idx]) return
+      const place = places?.[idx]
+      if (place) (this.orders ??= new Float64Array(this.items.length).fill(NaN))[idx] = place.order
       const before = this.digest(previous[idx], idx)
       const wrote = this.digest(intended[idx], idx)
       let known = SEEN
@@ -1197,6 +1248,19 @@ class RollbackComparison {
     }
     for (const k in intended) see(Number(k))
     for (const k in previous) if (!(k in intended)) see(Number(k))
+  }
+
+  /**
+   * `todo` in the order the undo takes: items with a place (an older job's have none) by their
+   * place's order, so what came before an item in the store is back before it (a `.env` line
+   * goes back after the line that preceded it); then the others, in their order.
+   */
+  undoOrder(todo: number[]): number[] {
+    const orders = this.orders
+    if (!orders) return todo
+    const placed = todo.filter((idx) => !Number.isNaN(orders[idx]!))
+    placed.sort((a, b) => orders[a]! - orders[b]!)
+    return [...placed, ...todo.filter((idx) => Number.isNaN(orders[idx]!))]
   }
 
   /**
@@ -1352,7 +1416,9 @@ async function rollbackLocked(
     // the items found back already are not this run's undo: its rate counts from here
     undoneBefore = out.restored + out.removed
     progress()
-    await undo(items, snapshot, target, ctx, journal, todo, out, progress)
+    // a store that puts entries back where they were takes them in their order there
+    const order = target.putBack ? comparison.undoOrder(todo) : todo
+    await undo(items, snapshot, target, ctx, journal, order, out, progress)
     if (ctx.signal?.aborted) {
       out.cancelled = true
       // what this run found to do and has not: the whole of it when the comparison was cut short
@@ -1377,6 +1443,51 @@ async function rollbackLocked(
     })
   )
   return out
+}
+
+/**
+ * Writes back previous values: those with a place (an apply recorded one, where the store keeps
+ * them) put back where and as they were written, in one call, the others as `write` writes
+ * them. A value put back as written may read as the lines around it make it (a `.env` line's
+ * `${NAME}`; the store says which may): one that does not read back as it was before the job
+ * (the file edited since) has its value written instead, where it now is — what a rollback
+ * did before places.
+ */
+async function restore(
+  items: JobItems,
+  writes: readonly { idx: number; entry: Entry; place?: EntryPlace }[],
+  target: Backend,
+  ctx: JobContext,
+  signal: AbortSignal | undefined
+): Promise<void> {
+  if (!target.putBack || !writes.some((w) => w.place)) {
+    await target.write(
+      writes.map((w) => w.entry),
+      signal
+    )
+    return
+  }
+  const check = await target.putBack(writes, signal)
+  if (!check.length) return
+  const placed = check.map((i) => writes[i]!)
+  const backs = await readBack(
+    target,
+    placed.map((w) => ({ kind: items.kind(w.idx), id: items.targetId(w.idx) })),
+    ctx.readConcurrency ?? 16,
+    signal
+  )
+  const differ = placed.filter((w, j) => {
+    const back = backs[j]
+    if (!back) return true
+    if (sameDigestFields(back, w.entry)) return false
+    const keepable = (e: Entry) => withoutLossy(withTargetId(e, items.targetId(w.idx)), target)
+    return entryDigest(keepable(back)) !== entryDigest(keepable(w.entry))
+  })
+  if (differ.length)
+    await target.write(
+      differ.map((w) => w.entry),
+      signal
+    )
 }
 
 /**
@@ -1428,14 +1539,17 @@ async function undo(
     // only the previous values to restore are read (the index says which items have one):
     // a batch of items the job created reads no part
     const restores = batch.filter((idx) => snapshotFlags(snapshot, idx) & PREVIOUS_HELD)
-    const { previous } = snapshot.values(restores.sort((a, b) => a - b))
+    const { previous, places } = snapshot.values([...restores].sort((a, b) => a - b))
     const writes = batch.filter((idx) => previous[idx])
     const removes = batch.filter((idx) => !previous[idx])
     let records: JournalRecord[]
     try {
       if (writes.length)
-        await target.write(
-          writes.map((idx) => previous[idx]!),
+        await restore(
+          items,
+          writes.map((idx) => ({ idx, entry: previous[idx]!, place: places?.[idx] })),
+          target,
+          ctx,
           signal
         )
       if (removes.length)

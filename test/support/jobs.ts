@@ -38,14 +38,21 @@ export async function planBetween(
   )
 }
 
-/** `inner` with another kind and write/remove/preflight replaced: a store as a test needs. */
+/**
+ * `inner` with another kind and write/remove/preflight replaced: a store as a test needs. One
+ * whose `write` is replaced has no `putBack` (a rollback writes through the `write` the test
+ * watches or fails, as it did before places) unless one is given.
+ */
 export function storeLike(
   inner: Backend,
-  overrides: Partial<Pick<Backend, 'kind' | 'write' | 'remove' | 'pacer' | 'preflight'>>
+  overrides: Partial<
+    Pick<Backend, 'kind' | 'write' | 'remove' | 'pacer' | 'preflight' | 'putBack' | 'placesOf'>
+  >
 ): Backend {
   return new Proxy(inner, {
     get(target, prop, receiver) {
       if (prop in overrides) return overrides[prop as keyof typeof overrides]
+      if (prop === 'putBack' && 'write' in overrides) return undefined
       const value = Reflect.get(target, prop, receiver) as unknown
       return typeof value === 'function' ? value.bind(target) : value
     }

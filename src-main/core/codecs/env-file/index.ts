@@ -15,7 +15,7 @@
  * {@link decodeEnvFile} and {@link encodeEnvFile}.
  *
  * Split by concern: types.ts, scan.ts (shared by the loaders), compose.ts, python-dotenv.ts,
- * decode.ts, encode.ts, update.ts; this module re-exports the public names.
+ * decode.ts, encode.ts, update.ts, place.ts (where a name was, to put it back); this module re-exports the public names.
  */
 export { decodeEnvFile } from './decode'
 export { EnvFileChecks, encodeEnvFile } from './encode'
@@ -33,4 +33,7 @@ export type {
   EnvFileChange
 } from './types'
 export { rewriteEnvFile, updateEnvFile } from './update'
+export { placesOfNames } from './place'
+export type { EnvFileAnchor, EnvFilePlace, EnvFileSpan } from './place'
+export { scanLoader } from './decode'
 export type { RewriteEnvFileOptions, RewrittenEnvFile } from './update'

@@ -1,4 +1,5 @@
 /** The public shapes of the `.env` codec: loaders, decoded files, problems and changes. */
+import type { EnvFilePlace } from './place'
 
 /** Whose rules read the file. */
 export type EnvFileDialect = 'compose' | 'python-dotenv' | 'airflow'
@@ -77,4 +78,11 @@ export interface EncodeEnvFileOptions {
 export interface EnvFileChange {
   name: string
   value: string | null
+  /**
+   * With a value: put the name back where and as it was written (place.ts, recorded before the
+   * change being undone) instead of writing `value`; the rewrite then checks that the name's
+   * text is the one recorded, not its value (a caller reads the value back). Absent, or a
+   * place that cannot be used: `value` is written.
+   */
+  place?: EnvFilePlace
 }

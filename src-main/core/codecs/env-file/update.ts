@@ -2,14 +2,10 @@
 import { envNameProblem } from '../../env-names'
 import { CodecError } from '../../errors'
 import { decodeEnvFile, resolveBindings, scanLoader } from './decode'
+import { type EnvFilePlace, placeInserts } from './place'
+import { removal } from './removal'
 import { dedupe, encodeValue, valueWarnings } from './encode'
-import {
-  type Binding,
-  COMPOSE_INLINE_SPACE,
-  nameInMessage,
-  PY_INLINE_SPACE_CLASS,
-  type Scan
-} from './scan'
+import { type Binding, nameInMessage, type Scan } from './scan'
 import {
   type EncodedEnvFile,
   ENV_FILE_LOADER_LABEL,
@@ -32,11 +28,6 @@ function finalRaw(scan: Scan): Map<string, string | null> {
   return out
 }
 const FINAL_RAW = new WeakMap<Scan, Map<string, string | null>>()
-
-const INLINE_BLANK = new RegExp(`^[${PY_INLINE_SPACE_CLASS}${COMPOSE_INLINE_SPACE}]*$`)
-const TAIL_IS_COMMENT = new RegExp(
-  `^[${PY_INLINE_SPACE_CLASS}${COMPOSE_INLINE_SPACE}]*(?:#[^\\n]*)?\\r?$`
-)
 
 /**
  * Rewrites a `.env` file in place: sets or removes names and leaves every other byte —
@@ -110,12 +101,24 @@ export function rewriteEnvFile(
       'codec.parse'
     )
   const wanted = new Map<string, string | null>()
-  for (const c of changes) wanted.set(c.name, c.value)
+  let places: Map<string, EnvFilePlace> | undefined
+  for (const c of changes) {
+    wanted.set(c.name, c.value)
+    if (c.place && c.value !== null) (places ??= new Map()).set(c.name, c.place)
+    else places?.delete(c.name)
+  }
   const warnings: EnvFileWarning[] = []
   // made in a function of its own: its index of the old bindings, the edits and the appended
   // lines are gone before the new text is scanned (issue #22: a 100 k file's last batch)
-  const out = rewrittenText(text, scan, wanted, loader, warn ? warnings : undefined)
-  const after = verifyRewrite(out, wanted, scan, loader)
+  const { out, exact } = rewrittenText(
+    text,
+    scan,
+    wanted,
+    loader,
+    warn ? warnings : undefined,
+    places
+  )
+  const after = verifyRewrite(out, wanted, scan, loader, exact)
   if (!warn) return { text: out, warnings: [], ...after }
   const others: EnvFileLoader = loader === 'compose' ? 'python-dotenv' : 'compose'
   const changed = [...wanted].filter(([, v]) => v !== null) as [string, string][]
@@ -143,9 +146,13 @@ function rewrittenText(
   scan: Scan,
   wanted: ReadonlyMap<string, string | null>,
   loader: EnvFileLoader,
-  warnings: EnvFileWarning[] | undefined
-): string {
+  warnings: EnvFileWarning[] | undefined,
+  places?: ReadonlyMap<string, EnvFilePlace>
+): { out: string; exact?: Map<string, EnvFilePlace> } {
   const edits: { start: number; end: number; text: string }[] = []
+  // the names put back as they were written (place.ts), and the statements to put back
+  let exact: Map<string, EnvFilePlace> | undefined
+  const restores: [string, EnvFilePlace][] = []
   const appended: string[] = []
   // the bindings of each name written, in file order: one pass, not one scan of the file per
   // change (only those names: a job's batch appending new names indexes nothing)
@@ -162,13 +169,36 @@ function rewrittenText(
       for (const b of bindings) edits.push(removal(text, b))
       continue
     }
+    const place = places?.get(name)
+    const target = bindings.at(-1)
+    if (place) {
+      ;(exact ??= new Map()).set(name, place)
+      if (!target) {
+        restores.push([name, place])
+        continue
+      }
+      // still set: its last statement's name and value as they were written, in place; a
+      // space a write put between a bare value and what followed it goes too
+      const last = place.spans.at(-1)!.text
+      const was = last[place.to]
+      const glued =
+        was !== undefined &&
+        !/\s/u.test(was) &&
+        text[target.end] === ' ' &&
+        text[target.end + 1] === was
+      edits.push({
+        start: target.start,
+        end: target.end + (glued ? 1 : 0),
+        text: last.slice(place.from, place.to)
+      })
+      continue
+    }
     if (warnings) {
       if (envNameProblem(name)) warnings.push({ name, message: envNameProblem(name)! })
       warnings.push(...valueWarnings(name, value))
     }
     const encoded = encodeValue(value, loader)
     const written = `${name}=${encoded}`
-    const target = bindings.at(-1)
     if (!target) {
       appended.push(`${written}\n`)
       continue
@@ -179,45 +209,51 @@ function rewrittenText(
     const glue = bare && next !== undefined && !/\s/u.test(next) ? ' ' : ''
     edits.push({ start: target.start, end: target.end, text: written + glue })
   }
-  // the kept spans and the edits in file order, joined once (linear in the file)
-  edits.sort((a, b) => a.start - b.start)
+  // the statements put back, each at the start of a line (before an edit at the same offset)
+  const inserts = restores.length ? placeInserts(text, scan, restores) : []
+  for (const i of inserts) edits.push({ start: i.at, end: i.at, text: i.text })
+  // the kept spans and the edits in file order, joined once (linear in the file); a stable
+  // sort: the inserts at one offset stay in their order, before an edit starting there
+  edits.sort(
+    (a, b) => a.start - b.start || (a.end === a.start ? 0 : 1) - (b.end === b.start ? 0 : 1)
+  )
   const pieces: string[] = []
   let at = 0
+  // the last piece is a statement put back without a line break (the file's last line, as
+  // it was): anything after it starts a line of its own
+  let open = false
+  const push = (piece: string, inserted: boolean) => {
+    if (!piece) return
+    const sofar = pieces.at(-1)
+    if (inserted && sofar !== undefined && !sofar.endsWith('\n')) pieces.push('\n')
+    else if (open) pieces.push('\n')
+    pieces.push(piece)
+    open = inserted && !piece.endsWith('\n')
+  }
   for (const e of edits) {
-    pieces.push(text.slice(at, e.start), e.text)
+    push(text.slice(at, e.start), false)
+    push(e.text, e.start === e.end && e.text !== '')
     at = e.end
   }
-  pieces.push(text.slice(at))
+  push(text.slice(at), false)
   if (appended.length) {
     // after a line break of its own, unless the text so far is empty or ends in one
-    let last = pieces.length - 1
-    while (last > 0 && pieces[last] === '') last--
-    if (pieces[last] !== '' && !pieces[last]!.endsWith('\n')) pieces.push('\n')
+    // (no piece is empty: `push` leaves them out)
+    const last = pieces.at(-1)
+    if (last !== undefined && !last.endsWith('\n')) pieces.push('\n')
     // one join, one flat string: not the text so far and the appended lines joined apart
     // and then copied again into the new text the first time it is scanned
     for (const line of appended) pieces.push(line)
   }
-  return pieces.join('')
-}
-
-/** The span that removes a binding: its whole line(s) when nothing else shares them. */
-function removal(text: string, b: Binding): { start: number; end: number; text: string } {
-  const lineStart = text.lastIndexOf('\n', b.statementStart - 1) + 1
-  const nl = text.indexOf('\n', b.end)
-  const lineEnd = nl < 0 ? text.length : nl
-  if (
-    INLINE_BLANK.test(text.slice(lineStart, b.statementStart)) &&
-    TAIL_IS_COMMENT.test(text.slice(b.end, lineEnd))
-  )
-    return { start: lineStart, end: nl < 0 ? text.length : nl + 1, text: '' }
-  return { start: b.statementStart, end: b.end, text: '' }
+  return { out: pieces.join(''), exact }
 }
 
 function verifyRewrite(
   after: string,
   wanted: ReadonlyMap<string, string | null>,
   scanBefore: Scan,
-  loader: EnvFileLoader
+  loader: EnvFileLoader,
+  exact?: ReadonlyMap<string, EnvFilePlace>
 ): { scan: Scan; values: Map<string, string> | undefined } {
   const label = ENV_FILE_LOADER_LABEL[loader]
   const scanAfter = scanLoader(after, loader)
@@ -233,14 +269,31 @@ function verifyRewrite(
     fail(culprit?.name ?? [...wanted.keys()][0] ?? '')
   }
   const { values, clean } = readValues(scanAfter, loader)
-  for (const [name, value] of wanted)
-    if (value === null ? values.has(name) : values.get(name) !== value) fail(name)
-  const rawBefore = finalRaw(scanBefore)
   const rawAfter = finalRaw(scanAfter)
+  for (const [name, value] of wanted) {
+    const place = exact?.get(name)
+    // put back as written: its last statement reads as the one recorded did, whatever its
+    // value comes to among the lines around it (the caller reads that back)
+    if (place) {
+      if (rawAfter.get(name) !== placedRaw(name, place, loader)) fail(name)
+    } else if (value === null ? values.has(name) : values.get(name) !== value) fail(name)
+  }
+  const rawBefore = finalRaw(scanBefore)
   for (const [name, raw] of rawBefore)
     if (!wanted.has(name) && rawAfter.get(name) !== raw) fail(name)
   for (const name of rawAfter.keys()) if (!wanted.has(name) && !rawBefore.has(name)) fail(name)
   return { scan: scanAfter, values: clean ? values : undefined }
+}
+
+/** The raw value of `name`'s last statement as `place` recorded it (undefined: none reads). */
+function placedRaw(
+  name: string,
+  place: EnvFilePlace,
+  loader: EnvFileLoader
+): string | null | undefined {
+  const scan = scanLoader(place.spans.at(-1)!.text, loader)
+  const b = scan.bindings.at(-1)
+  return scan.problems.length || b?.name !== name ? undefined : b.raw
 }
 
 /**
