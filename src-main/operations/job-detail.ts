@@ -65,8 +65,9 @@ export function jobDetail(dataDir: string, jobId: string): JobDetail {
         overloaded: r.overloaded,
         requests: r.requests,
         rate: rateOf(r.applied, r.durationMs),
+        // seconds, to the millisecond (tenths of a second made a job under 50 ms one instant)
         samples: r.samples.map(([t, done, failed, throttled]) => ({
-          t: Math.round(t / 100) / 10,
+          t: Math.round(t) / 1000,
           done,
           failed,
           throttled

@@ -84,6 +84,10 @@ describe('airlock audit and airlock jobs show, across processes', () => {
       expect(run.durationMs).toBeGreaterThanOrEqual(0)
       expect(run.requests).toBeNull() // a file counts no requests
       expect(run.samples.at(-1)).toMatchObject({ done: 3, failed: 0 })
+      // in seconds since the run began, to the millisecond: the last one at the run's end
+      expect(run.samples[0].t).toBe(0)
+      // (the recorder reads the clock twice at the end: a millisecond apart at most)
+      expect(Math.abs(run.samples.at(-1).t - run.durationMs / 1000)).toBeLessThanOrEqual(0.0021)
       expect(detail.totals.durationMs).toBe(run.durationMs)
       // and `airlock jobs` keeps the duration and rate of the finished job
       const listed = JSON.parse((await cli(['jobs', '--json'])).out.trim())

@@ -33,6 +33,7 @@ function tickLabel(v: number, step: number): string {
  * job's 20000 items/s was cut to "000000" at the margin's edge).
  */
 function rateLabel(v: number, step: number): string {
+  if (v === 0) return '0'
   if (step >= 1e6) return `${tickLabel(v / 1e6, step / 1e6)}M`
   if (step >= 1e3) return `${tickLabel(v / 1e3, step / 1e3)}k`
   return tickLabel(v, step)
@@ -45,11 +46,13 @@ function ratePoints(runs: readonly JobRunDto[]): { t: number; rate: number; thro
   for (const run of runs) {
     let prev = { t: 0, done: 0, failed: 0, throttled: 0 }
     const before = points.length
+    // `t` is in seconds since the run began (JobRunDto): it was read as milliseconds, which
+    // drew every job 1000 times too short and its rate 1000 times too high
     for (const s of run.samples) {
-      const dt = (s.t - prev.t) / 1000
+      const dt = s.t - prev.t
       if (dt > 0)
         points.push({
-          t: offset + s.t / 1000,
+          t: offset + s.t,
           rate: (s.done - prev.done) / dt,
           throttled: s.throttled > prev.throttled
         })

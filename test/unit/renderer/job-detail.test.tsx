@@ -45,8 +45,8 @@ const DETAIL: JobDetailDto = {
       requests: 41,
       rate: 15,
       samples: [
-        { t: 1000, done: 10, failed: 0, throttled: 0 },
-        { t: 2000, done: 30, failed: 1, throttled: 5 }
+        { t: 1, done: 10, failed: 0, throttled: 0 },
+        { t: 2, done: 30, failed: 1, throttled: 5 }
       ]
     }
   ],
@@ -200,8 +200,21 @@ describe('job detail', () => {
 describe('the rate chart of a fast job', () => {
   it('labels the rate in thousands and a job under a second in milliseconds, every label whole', () => {
     // 2,000 items in 92 ms (21.7 k items/s): the labels were "000000", cut at the margin
-    const run = { ...DETAIL.runs[0]!, durationMs: 92, applied: 2000, rate: 21739.1, samples: [] }
+    // as jobs:detail gives it: seconds since the run began, to the millisecond
+    const run = {
+      ...DETAIL.runs[0]!,
+      durationMs: 92,
+      applied: 2000,
+      rate: 21739.1,
+      samples: [
+        { t: 0, done: 0, failed: 0, throttled: 0 },
+        { t: 0.092, done: 2000, failed: 0, throttled: 0 }
+      ]
+    }
     render(<RateOverTime runs={[run]} />)
+    expect(screen.getByTestId('job-detail-chart').getAttribute('aria-label')).toBe(
+      'Rate over time: up to 21739.1 items per second over 92 milliseconds'
+    )
     const chart = screen.getByTestId('job-detail-chart')
     const labels = [...chart.querySelectorAll('.job-rate-axis text')].map((t) => t.textContent!)
     expect(labels).toEqual(expect.arrayContaining(['0', '10k', '20k', '30k']))
