@@ -63,6 +63,7 @@ test('a rollback from the job detail shows progress, stops at Cancel, and finish
     await expect(detail.getByTestId('job-detail-rollback')).toHaveCount(0)
     await expect(row.getByTestId('job-rollback')).toHaveCount(0)
     await shot('running')
+    await app.gallery('job-rollback-running-light')
 
     await detail.getByTestId('job-detail-cancel').click()
     await expect(
@@ -82,6 +83,7 @@ test('a rollback from the job detail shows progress, stops at Cancel, and finish
       MANY - FIRST_BATCH
     )
     await shot('cancelled')
+    await app.gallery('job-rollback-partial-light')
 
     // run again, it finishes: only what the cancel left
     served.releaseJobs()
