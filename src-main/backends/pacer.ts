@@ -19,7 +19,8 @@
  *   throttling stops. From a quota known to refill whole each interval (`fixedWindow`:
  *   Vault's rate-limit quotas answer a bare 429 by default), the first throttle after a run
  *   of accepted answers says the interval's quota is spent: what was accepted in the second
- *   before it is the quota, and the pacer sends at 98 % of it (see learnFixedWindow).
+ *   before it is the quota, and the pacer sends no more than that in any second (see
+ *   learnFixedWindow).
  * - A quota **announced** with the answers (Vault's `X-Ratelimit-Limit`/`-Reset`): `limit`
  *   per interval, the interval at least the longest `Reset` seen plus one second (Vault
  *   truncates it to whole seconds; a new bucket's first answer says interval − 1). The pacer
@@ -175,8 +176,14 @@ const REFILL_SLACK_MS = 5
  * (requests in flight, answers overtaking one another at the refill).
  */
 const EPISODE_GAP_MS = 100
-/** The share of a fixed-window quota learned from a bare throttle's count that is sent. */
-const FIXED_SHARE = 0.98
+/**
+ * The share of a fixed-window quota learned from a bare throttle's count that is sent in any
+ * second: all of it. No more than the count in any second, no interval gets more, and one that
+ * does (an answer's latency moving a request across the refill) costs a throttled request sent
+ * again, not a pause (bench, Vault bare 429 at Q = 500: 98 % sent 490 an interval, 96–97 % of Q
+ * with the stalls of a loaded machine; all of it, 500 and 100 %, 150 throttled in a job).
+ */
+const FIXED_SHARE = 1
 /**
  * Throttled again at a learned rate a whole second after the pause (Retry-After): the rate
  * is lowered by this, as the count does not say by how much it is over the quota.
