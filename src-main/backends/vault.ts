@@ -246,6 +246,8 @@ export class VaultBackend implements Backend {
     this.pacer = new AdaptivePacer({
       maxConcurrency: this.concurrency,
       backendId: this.id,
+      // Vault's rate-limit quotas are fixed windows (go-limiter), a second by default.
+      fixedWindow: true,
       clock: { now: () => performance.now(), sleep: this.retry.sleep }
     })
     this.maxValueBytes = options.maxValueBytes ?? 32 * 1024 * 1024

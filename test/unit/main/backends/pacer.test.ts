@@ -302,6 +302,102 @@ describe('AdaptivePacer', () => {
     expect(stats.throttled / stats.sent).toBeLessThan(0.2)
   }, 30_000)
 
+  it('learns a fixed-window quota from bare 429s (Vault’s default): paces at it, next to nothing throttled', async () => {
+    const clock = new VirtualClock()
+    const Q = 500
+    // go-limiter's bucket as the Vault emulator keeps it, answered with a bare 429.
+    const accepted = new Map<number, number>()
+    const bucket = fixedWindowQuota(
+      {
+        rate: Q,
+        observe: (t) => t.ok && accepted.set(t.interval, (accepted.get(t.interval) ?? 0) + 1)
+      },
+      () => clock.now()
+    )
+    const send = async () => {
+      const take = bucket.take()
+      await clock.sleep(2)
+      if (!take.ok) throw new Throttled()
+    }
+    const pacer = new AdaptivePacer({
+      maxConcurrency: 16,
+      fixedWindow: true,
+      clock,
+      random: seededRandom(11)
+    })
+    let failed = -1
+    await clock.drive(runAll(pacer, 10_000, 16, send).then((f) => (failed = f)))
+    expect(failed).toBe(0)
+    // The rate is the interval's count (Q), not steered to a share of throttles over it.
+    const stats = pacer.stats()
+    expect(stats.rate).toBeGreaterThanOrEqual(0.95 * Q)
+    expect(stats.rate).toBeLessThanOrEqual(Q)
+    // Throttled: the first intervals' (unpaced), then next to nothing.
+    expect(stats.throttled).toBeLessThan(0.02 * stats.sent)
+    const windows = fullWindows(accepted)
+    expect(Math.min(...windows.slice(2))).toBeGreaterThanOrEqual(0.95 * Q)
+  }, 30_000)
+
+  it('with a fixed-window quota learned from bare 429s, makes up the stalls between batches within the second: ≥ 90 % of Q, no more than Q a second', async () => {
+    const clock = new VirtualClock()
+    const Q = 500
+    const accepted = new Map<number, number>()
+    const bucket = fixedWindowQuota(
+      {
+        rate: Q,
+        observe: (t) => t.ok && accepted.set(t.interval, (accepted.get(t.interval) ?? 0) + 1)
+      },
+      () => clock.now()
+    )
+    const send = async () => {
+      const take = bucket.take()
+      await clock.sleep(2)
+      if (!take.ok) throw new Throttled()
+    }
+    const pacer = new AdaptivePacer({
+      maxConcurrency: 16,
+      fixedWindow: true,
+      clock,
+      random: seededRandom(13)
+    })
+    // A job that sends in batches of 200 and reads each back for 150 ms before the next: at
+    // an even 500 a second, 200 every 550 ms (73 % of Q).
+    const batches = async () => {
+      for (let b = 0; b < 40; b++) {
+        await runAll(pacer, 200, 16, send)
+        await clock.sleep(150)
+      }
+    }
+    await clock.drive(batches())
+    expect(pacer.stats().rate).toBeLessThanOrEqual(Q)
+    // From the interval after the one it was learned in (the fifth), 90 % of Q at least: no
+    // more than Q in any second, however the batches fall across the quota's intervals.
+    const windows = fullWindows(accepted).slice(4)
+    const mean = windows.reduce((a, b) => a + b, 0) / windows.length
+    expect(mean).toBeGreaterThanOrEqual(0.9 * Q)
+  }, 30_000)
+
+  it('with fixedWindow, a longer interval (1 000 per 10 s) is steered as without it, by the throttled share', async () => {
+    const run = async (fixedWindow: boolean) => {
+      const clock = new VirtualClock()
+      const server = fixedWindowServer(clock, () => 1000, { retryAfter: false, windowMs: 10_000 })
+      const pacer = new AdaptivePacer({
+        maxConcurrency: 16,
+        fixedWindow,
+        clock,
+        random: seededRandom(12),
+        maxThrottleRetries: 1000
+      })
+      let failed = -1
+      await clock.drive(runAll(pacer, 5000, 16, server.send).then((f) => (failed = f)))
+      return { failed, accepted: [...server.accepted] }
+    }
+    // A second of throttles with nothing accepted: no one-second window, learning ends.
+    const fixed = await run(true)
+    expect(fixed.failed).toBe(0)
+    expect(fixed).toEqual(await run(false))
+  }, 30_000)
+
   it('counts accepted answers that are not successes (404s of a pre-flight over new ids) as accepted: keeps the quota saturated', async () => {
     const clock = new VirtualClock()
     const Q = 200
