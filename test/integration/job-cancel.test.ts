@@ -41,6 +41,20 @@ describe('job: cancel', () => {
       backendKwargs: { url: emu.url, token: emu.rootToken }
     })
 
+  /** A job that applied N variables `<prefix>_var_i` into Vault, to roll back. */
+  const appliedJob = async (prefix: string) => {
+    const data: Entry[] = Array.from({ length: N }, (_, i) =>
+      variableEntry(`${prefix}_var_${i}`, `value-${i}`)
+    )
+    const source = new InMemoryBackend({ id: `memory:${prefix}`, entries: data })
+    const keychain = osLikeKeychain()
+    const dataDir = join(dir, `${prefix}-data`)
+    const doc = await planBetween(source, vault(), keychain)
+    const applied = await applyPlan(doc, source, vault(), { dataDir, keychain })
+    expect(applied.failed).toEqual([])
+    return { keychain, dataDir, jobId: applied.jobId }
+  }
+
   it('a cancel ends the batches in flight at once, leaves their items begun without an outcome, and resume completes them', async () => {
     const data: Entry[] = Array.from({ length: N }, (_, i) =>
       variableEntry(`cancel_var_${i}`, `value-${i}`)
@@ -197,18 +211,9 @@ describe('job: cancel', () => {
     }, 60_000)
 
   it('a cancel ends a rollback in flight at once, records nothing for what it cut short, and the rollback run again finishes it', async () => {
-    const data: Entry[] = Array.from({ length: N }, (_, i) =>
-      variableEntry(`undo_var_${i}`, `value-${i}`)
-    )
     // a quarter there before the job (the rollback restores them), the rest made by it
     for (let i = 0; i < N; i += 4) emu.put('secret', `variables/undo_var_${i}`, { value: 'old' })
-    const source = new InMemoryBackend({ id: 'memory:undo', entries: data })
-    const keychain = osLikeKeychain()
-    const dataDir = join(dir, 'undo-data')
-    const doc = await planBetween(source, vault(), keychain)
-    const applied = await applyPlan(doc, source, vault(), { dataDir, keychain })
-    expect(applied.failed).toEqual([])
-    const jobId = applied.jobId
+    const { keychain, dataDir, jobId } = await appliedJob('undo')
 
     const controller = new AbortController()
     const sent = emu.requests.length
@@ -257,16 +262,7 @@ describe('job: cancel', () => {
   }, 60_000)
 
   it('a cancel while a rollback reads the target to compare ends the read at once, writes and records nothing, and says how many items are left', async () => {
-    const data: Entry[] = Array.from({ length: N }, (_, i) =>
-      variableEntry(`cmp_var_${i}`, `value-${i}`)
-    )
-    const source = new InMemoryBackend({ id: 'memory:cmp', entries: data })
-    const keychain = osLikeKeychain()
-    const dataDir = join(dir, 'cmp-data')
-    const doc = await planBetween(source, vault(), keychain)
-    const applied = await applyPlan(doc, source, vault(), { dataDir, keychain })
-    expect(applied.failed).toEqual([])
-    const jobId = applied.jobId
+    const { keychain, dataDir, jobId } = await appliedJob('cmp')
 
     const controller = new AbortController()
     const sent = emu.requests.length

@@ -302,10 +302,12 @@ describe('AdaptivePacer', () => {
     expect(stats.throttled / stats.sent).toBeLessThan(0.2)
   }, 30_000)
 
-  it('learns a fixed-window quota from bare 429s (Vault’s default): paces at it, next to nothing throttled', async () => {
+  /**
+   * Go-limiter's bucket as the Vault emulator keeps it, answered with a bare 429 (Vault's
+   * default), on a virtual clock; `accepted` counts what each quota interval let through.
+   */
+  const bareQuota = (Q: number) => {
     const clock = new VirtualClock()
-    const Q = 500
-    // go-limiter's bucket as the Vault emulator keeps it, answered with a bare 429.
     const accepted = new Map<number, number>()
     const bucket = fixedWindowQuota(
       {
@@ -319,6 +321,12 @@ describe('AdaptivePacer', () => {
       await clock.sleep(2)
       if (!take.ok) throw new Throttled()
     }
+    return { clock, accepted, send }
+  }
+
+  it('learns a fixed-window quota from bare 429s (Vault’s default): paces at it, next to nothing throttled', async () => {
+    const Q = 500
+    const { clock, accepted, send } = bareQuota(Q)
     const pacer = new AdaptivePacer({
       maxConcurrency: 16,
       fixedWindow: true,
@@ -339,21 +347,8 @@ describe('AdaptivePacer', () => {
   }, 30_000)
 
   it('with a fixed-window quota learned from bare 429s, makes up the stalls between batches within the second: ≥ 90 % of Q, no more than Q a second', async () => {
-    const clock = new VirtualClock()
     const Q = 500
-    const accepted = new Map<number, number>()
-    const bucket = fixedWindowQuota(
-      {
-        rate: Q,
-        observe: (t) => t.ok && accepted.set(t.interval, (accepted.get(t.interval) ?? 0) + 1)
-      },
-      () => clock.now()
-    )
-    const send = async () => {
-      const take = bucket.take()
-      await clock.sleep(2)
-      if (!take.ok) throw new Throttled()
-    }
+    const { clock, accepted, send } = bareQuota(Q)
     const pacer = new AdaptivePacer({
       maxConcurrency: 16,
       fixedWindow: true,
