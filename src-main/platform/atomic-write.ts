@@ -394,6 +394,25 @@ function linkedPath(path: string): string {
   }
 }
 
+/**
+ * The file that stands where `path` needs a folder: the path itself when written as a folder
+ * (`adir/`), else the nearest part above it that exists and is not a folder.
+ */
+function fileOnThePath(path: string): string | undefined {
+  let at = resolve(path)
+  if (!/[\\/]$/.test(path)) at = dirname(at)
+  for (;;) {
+    try {
+      if (!statSync(at).isDirectory()) return at
+    } catch {
+      // missing, or under a file itself: look further up
+    }
+    const up = dirname(at)
+    if (up === at) return undefined
+    at = up
+  }
+}
+
 /** Why writing a file the user named failed, as the user reads it; the file is left as it was. */
 function writeFailure(path: string, error: unknown): AirlockError {
   const code = (error as NodeJS.ErrnoException).code
@@ -415,12 +434,16 @@ function writeFailure(path: string, error: unknown): AirlockError {
       `Cannot write "${path}": the folder "${dirname(linkedPath(path))}" does not exist. Nothing was written.`,
       { cause: error }
     )
-  if (code === 'ENOTDIR')
+  if (code === 'ENOTDIR') {
+    const file = fileOnThePath(path)
     return new AirlockError(
       'backend.not-found',
-      `Cannot write "${path}": a part of that path is a file, not a folder. Nothing was written.`,
+      file === undefined
+        ? `Cannot write "${path}": a part of that path is a file, not a folder. Nothing was written.`
+        : `Cannot write "${path}": "${file}" is not a folder (it is a file). Nothing was written.`,
       { cause: error }
     )
+  }
   if (code === 'EISDIR')
     return new AirlockError('usage', `Cannot write "${path}": it is a folder; name a file.`, {
       cause: error

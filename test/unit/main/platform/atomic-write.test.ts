@@ -296,12 +296,14 @@ describe('a file the user named that cannot be replaced whole (replaceFile, repl
     expect(error.userMessage).toContain(`the folder "${join(dir, 'gone')}" does not exist`)
   })
 
-  it('says a part of the path is a file, not which folder is not one', async () => {
+  it('names the file that stands where the path needs a folder', async () => {
     const dir = fresh()
     writeFileSync(join(dir, 'afile'), 'x')
     const error = await refusal(join(dir, 'afile') + '/')
-    expect(error.userMessage).toContain('a part of that path is a file, not a folder')
-    expect(error.userMessage).not.toContain('"." is not a folder')
+    expect(error.userMessage).toContain(`"${join(dir, 'afile')}" is not a folder (it is a file)`)
+    // and under it: the file above is named, not the folder the path would have
+    const below = await refusal(join(dir, 'afile', 'x.json'))
+    expect(below.userMessage).toContain(`"${join(dir, 'afile')}" is not a folder`)
   })
 })
 
