@@ -250,11 +250,25 @@ export async function signPlan(doc: PlanDocument, keychain: Keychain): Promise<P
  * 64 KB, in order, each as it is written: never one string of the whole file. An item is
  * written as it is signed (its fields sorted by name).
  */
-export function* planFileParts(doc: object & { items: readonly unknown[] }): Generator<string> {
+export function planFileParts(doc: object & { items: readonly unknown[] }): Generator<string> {
   const { items, ...rest } = doc
-  let part = fileHead(rest)
+  return fileParts(fileHead(rest), items)
+}
+
+/**
+ * {@link planFileParts} after `head`: each item's canonical text, and `each` told of it (a
+ * signer hashes the same text), in the order written.
+ */
+function* fileParts(
+  head: string,
+  items: readonly unknown[],
+  each?: (text: string, i: number) => void
+): Generator<string> {
+  let part = head
   for (let i = 0; i < items.length; i++) {
-    part += (i ? ',\n' : '') + canonicalItemText(items[i])
+    const text = canonicalItemText(items[i])
+    each?.(text, i)
+    part += (i ? ',\n' : '') + text
     if (part.length >= 65_536) {
       yield part
       part = ''
@@ -292,36 +306,21 @@ export async function writeSignedPlan(
   const header = fileHead({ ...head, signature: PREFIX + UNSIGNED })
   // the digits end the header's last field: `…"signature":"hmac-sha256:000…0","items":[\n`
   const offset = Buffer.byteLength(header) - '","items":[\n'.length - UNSIGNED.length
-  let signature: string | undefined
-  function* parts(): Generator<string> {
-    hmac.update(before, 'utf8')
-    let part = header
-    let signed = ''
-    for (let i = 0; i < items.length; i++) {
-      const text = canonicalItemText(items[i])
-      if (i) {
-        part += ',\n' + text
-        signed += ',' + text
-      } else {
-        part += text
-        signed += text
-      }
-      if (part.length >= 65_536) {
-        hmac.update(signed, 'utf8')
-        signed = ''
-        yield part
-        part = ''
-      }
+  // the signed text of the items, hashed in pieces of about 64 KB as the file is written
+  hmac.update(before, 'utf8')
+  let signed = ''
+  const parts = fileParts(header, items, (text, i) => {
+    signed += i ? ',' + text : text
+    if (signed.length >= 65_536) {
+      hmac.update(signed, 'utf8')
+      signed = ''
     }
-    hmac.update(signed + after, 'utf8')
-    signature = hmac.digest('hex')
-    yield `${part}\n]}\n`
-  }
-  replaceFileParts(path, parts(), {
-    patch: () => {
-      if (signature === undefined) throw new Error('the plan was not written whole')
-      return [{ offset, bytes: Buffer.from(signature, 'latin1') }]
-    }
+  })
+  replaceFileParts(path, parts, {
+    // asked for once every part is written: the last items' text is hashed by then
+    patch: () => [
+      { offset, bytes: Buffer.from(hmac.update(signed + after, 'utf8').digest('hex'), 'latin1') }
+    ]
   })
 }
 
