@@ -123,6 +123,23 @@ export function withTargetId(e: Entry, id: string): Entry {
   return { ...rest, key: id }
 }
 
+/**
+ * Whether what the target gives back (`back`, undefined: not there) is `want` as written under
+ * `targetId`, the fields it cannot keep aside. The same texts need no digests (withoutLossy
+ * treats both alike): the digests of the kept fields are compared only where a text differs.
+ */
+function readsBackAs(
+  back: Entry | undefined,
+  want: Entry,
+  targetId: string,
+  target: Backend
+): boolean {
+  if (back === undefined) return false
+  if (sameDigestFields(back, want)) return true
+  const keepable = (e: Entry) => withoutLossy(withTargetId(e, targetId), target)
+  return entryDigest(keepable(back)) === entryDigest(keepable(want))
+}
+
 /** The entry without the fields the target cannot keep (they are not compared on read-back). */
 function withoutLossy(e: Entry, target: Backend): Entry {
   const lossy = target.lossyFields ?? []
@@ -516,14 +533,7 @@ async function execute(
       const targetId = planned.targetId(idx)
       const back = backs[j]
       const want = values.intended[idx]
-      const keepable = (e: Entry) => withoutLossy(withTargetId(e, targetId), target)
-      // the same texts need no digests (withoutLossy treats both alike): the digests of the
-      // kept fields are compared only where a text differs
-      const ok = want
-        ? back !== undefined &&
-          (sameDigestFields(back, want) ||
-            entryDigest(keepable(back)) === entryDigest(keepable(want)))
-        : back === undefined
+      const ok = want ? readsBackAs(back, want, targetId, target) : back === undefined
       if (ok) {
         outcomes.push({ t: 'done', idx, at: checked, verified: true, ...retried(idx) })
         report.applied++
@@ -1476,13 +1486,9 @@ async function restore(
     ctx.readConcurrency ?? 16,
     signal
   )
-  const differ = placed.filter((w, j) => {
-    const back = backs[j]
-    if (!back) return true
-    if (sameDigestFields(back, w.entry)) return false
-    const keepable = (e: Entry) => withoutLossy(withTargetId(e, items.targetId(w.idx)), target)
-    return entryDigest(keepable(back)) !== entryDigest(keepable(w.entry))
-  })
+  const differ = placed.filter(
+    (w, j) => !readsBackAs(backs[j], w.entry, items.targetId(w.idx), target)
+  )
   if (differ.length)
     await target.write(
       differ.map((w) => w.entry),
