@@ -4,7 +4,7 @@ import type { ErrorDto } from '../../../src-main/contract/errors'
 import { useAppStore } from '../../store'
 import { ErrorNote } from '../../components/ErrorNote'
 import { VirtualTable, type Column } from '../../components/VirtualTable'
-import { JobProgress } from './JobProgress'
+import { JobProgress, runLabel } from './JobProgress'
 
 function duration(ms: number | null): string {
   if (ms === null) return '—'
@@ -234,8 +234,7 @@ export function canRollBack(job: Pick<JobDto, 'state'>, running: boolean): boole
 /** The job's state, or what runs now (its list state is read before the run began). */
 function JobState(props: { job: JobDetailDto }) {
   const live = useAppStore((s) => s.progress[props.job.jobId])
-  if (live?.state !== 'running') return <>{props.job.state}</>
-  return <>{live.run === 'rollback' ? 'rolling back' : 'running'}</>
+  return <>{live?.state === 'running' ? runLabel(live) : props.job.state}</>
 }
 
 /**

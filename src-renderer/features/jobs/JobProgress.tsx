@@ -70,3 +70,8 @@ export function JobProgress(props: {
     </div>
   )
 }
+
+/** What a job's run going on now is called: its rollback, else its apply or resume. */
+export function runLabel(live: JobProgressDto | undefined): 'rolling back' | 'running' {
+  return live?.run === 'rollback' && live.state === 'running' ? 'rolling back' : 'running'
+}

@@ -6,7 +6,7 @@ import { ConfirmDialog } from '../../components/ConfirmDialog'
 import { ErrorNote } from '../../components/ErrorNote'
 import { useRowGrid } from '../../components/row-grid'
 import { JobDetail, canRollBack } from './JobDetail'
-import { JobProgress } from './JobProgress'
+import { JobProgress, runLabel } from './JobProgress'
 
 /**
  * Running and past jobs: live progress, rate, ETA; cancel, resume, roll back (a rollback runs
@@ -76,11 +76,7 @@ export function JobsScreen() {
             {jobs.map((j) => {
               const live = progress[j.jobId]
               const running = j.running || live?.state === 'running'
-              const state = !running
-                ? j.state
-                : live?.run === 'rollback' && live.state === 'running'
-                  ? 'rolling back'
-                  : 'running'
+              const state = running ? runLabel(live) : j.state
               return (
                 <tr
                   key={j.jobId}
